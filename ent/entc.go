@@ -1,0 +1,50 @@
+//go:build ignore
+
+// Generates the ent client and the GraphQL schema graph/ent.graphql.
+// Run through `go generate ./...` from anywhere in the module.
+package main
+
+import (
+	"log"
+	"os"
+	"path/filepath"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+)
+
+func main() {
+	// Paths relative to the module root keep entgql's output stable from
+	// one run to the next.
+	if err := os.Chdir(".."); err != nil {
+		log.Fatal(err)
+	}
+	ex, err := entgql.NewExtension(
+		entgql.WithSchemaGenerator(),
+		entgql.WithSchemaPath("graph/ent.graphql"),
+		entgql.WithConfigPath("gqlgen.yml"),
+		entgql.WithWhereInputs(true),
+		entgql.WithRelaySpec(true),
+	)
+	if err != nil {
+		log.Fatalf("creating the entgql extension: %v", err)
+	}
+	err = entc.Generate("./ent/schema", &gen.Config{
+		Target:  "ent",
+		Package: "communs/ent",
+		Features: []gen.Feature{
+			gen.FeatureIntercept,
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
+			gen.FeatureLock,
+			gen.FeatureExecQuery,
+			gen.FeatureUpsert,
+		},
+		Templates: append(entgql.AllTemplates,
+			gen.MustParse(gen.NewTemplate("pulid").ParseFiles(filepath.Join("ent", "template", "pulid.tmpl")))),
+	}, entc.Extensions(ex))
+	if err != nil {
+		log.Fatalf("running ent codegen: %v", err)
+	}
+}
