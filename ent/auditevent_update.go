@@ -41,7 +41,9 @@ func (_u *AuditEventUpdate) Mutation() *AuditEventMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AuditEventUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *AuditEventUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEventUpdate) defaults() {
+func (_u *AuditEventUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -139,7 +145,9 @@ func (_u *AuditEventUpdateOne) Select(field string, fields ...string) *AuditEven
 
 // Save executes the query and returns the updated AuditEvent entity.
 func (_u *AuditEventUpdateOne) Save(ctx context.Context) (*AuditEvent, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -166,11 +174,15 @@ func (_u *AuditEventUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEventUpdateOne) defaults() {
+func (_u *AuditEventUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, err error) {

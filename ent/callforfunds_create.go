@@ -165,7 +165,9 @@ func (_c *CallForFundsCreate) Mutation() *CallForFundsMutation {
 
 // Save creates the CallForFunds in the database.
 func (_c *CallForFundsCreate) Save(ctx context.Context) (*CallForFunds, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -192,19 +194,29 @@ func (_c *CallForFundsCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CallForFundsCreate) defaults() {
+func (_c *CallForFundsCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if callforfunds.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized callforfunds.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := callforfunds.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if callforfunds.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized callforfunds.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := callforfunds.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if callforfunds.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized callforfunds.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := callforfunds.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -11,6 +11,7 @@ import (
 	"communs/ent/schema/pulid"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -440,6 +441,12 @@ func (_q *CallForFundsQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if callforfunds.Policy == nil {
+		return errors.New("ent: uninitialized callforfunds.Policy (forgotten import ent/runtime?)")
+	}
+	if err := callforfunds.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -99,7 +99,9 @@ func (_u *CallForFundsUpdate) RemoveCharges(v ...*Charge) *CallForFundsUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CallForFundsUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -126,11 +128,15 @@ func (_u *CallForFundsUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CallForFundsUpdate) defaults() {
+func (_u *CallForFundsUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if callforfunds.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized callforfunds.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := callforfunds.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -309,7 +315,9 @@ func (_u *CallForFundsUpdateOne) Select(field string, fields ...string) *CallFor
 
 // Save executes the query and returns the updated CallForFunds entity.
 func (_u *CallForFundsUpdateOne) Save(ctx context.Context) (*CallForFunds, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -336,11 +344,15 @@ func (_u *CallForFundsUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CallForFundsUpdateOne) defaults() {
+func (_u *CallForFundsUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if callforfunds.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized callforfunds.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := callforfunds.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -8,8 +8,8 @@ import (
 	"communs/ent/chargerun"
 	"communs/ent/member"
 	"communs/ent/resource"
-	"communs/ent/schema"
 	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -47,7 +47,7 @@ type Charge struct {
 	// Label holds the value of the "label" field.
 	Label string `json:"label,omitempty"`
 	// Basis holds the value of the "basis" field.
-	Basis schema.ChargeBasis `json:"basis,omitempty"`
+	Basis schematype.ChargeBasis `json:"basis,omitempty"`
 	// member, resource, period and kind: running a step twice adds nothing
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.

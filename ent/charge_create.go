@@ -8,8 +8,8 @@ import (
 	"communs/ent/chargerun"
 	"communs/ent/member"
 	"communs/ent/resource"
-	"communs/ent/schema"
 	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 	"context"
 	"errors"
 	"fmt"
@@ -136,7 +136,7 @@ func (_c *ChargeCreate) SetLabel(v string) *ChargeCreate {
 }
 
 // SetBasis sets the "basis" field.
-func (_c *ChargeCreate) SetBasis(v schema.ChargeBasis) *ChargeCreate {
+func (_c *ChargeCreate) SetBasis(v schematype.ChargeBasis) *ChargeCreate {
 	_c.mutation.SetBasis(v)
 	return _c
 }
@@ -188,7 +188,9 @@ func (_c *ChargeCreate) Mutation() *ChargeMutation {
 
 // Save creates the Charge in the database.
 func (_c *ChargeCreate) Save(ctx context.Context) (*Charge, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -215,19 +217,29 @@ func (_c *ChargeCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ChargeCreate) defaults() {
+func (_c *ChargeCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if charge.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized charge.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := charge.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if charge.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized charge.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := charge.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if charge.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized charge.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := charge.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

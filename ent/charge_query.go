@@ -11,6 +11,7 @@ import (
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -474,6 +475,12 @@ func (_q *ChargeQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if charge.Policy == nil {
+		return errors.New("ent: uninitialized charge.Policy (forgotten import ent/runtime?)")
+	}
+	if err := charge.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -74,7 +74,9 @@ func (_u *ChargeUpdate) ClearCallForFunds() *ChargeUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ChargeUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -101,11 +103,15 @@ func (_u *ChargeUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ChargeUpdate) defaults() {
+func (_u *ChargeUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if charge.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized charge.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := charge.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -237,7 +243,9 @@ func (_u *ChargeUpdateOne) Select(field string, fields ...string) *ChargeUpdateO
 
 // Save executes the query and returns the updated Charge entity.
 func (_u *ChargeUpdateOne) Save(ctx context.Context) (*Charge, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -264,11 +272,15 @@ func (_u *ChargeUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ChargeUpdateOne) defaults() {
+func (_u *ChargeUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if charge.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized charge.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := charge.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -201,7 +201,9 @@ func (_c *ChargeRunCreate) Mutation() *ChargeRunMutation {
 
 // Save creates the ChargeRun in the database.
 func (_c *ChargeRunCreate) Save(ctx context.Context) (*ChargeRun, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -228,12 +230,18 @@ func (_c *ChargeRunCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ChargeRunCreate) defaults() {
+func (_c *ChargeRunCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if chargerun.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized chargerun.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := chargerun.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if chargerun.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized chargerun.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := chargerun.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -254,9 +262,13 @@ func (_c *ChargeRunCreate) defaults() {
 		_c.mutation.SetTotal(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if chargerun.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized chargerun.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := chargerun.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

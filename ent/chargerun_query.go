@@ -10,6 +10,7 @@ import (
 	"communs/ent/schema/pulid"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -405,6 +406,12 @@ func (_q *ChargeRunQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if chargerun.Policy == nil {
+		return errors.New("ent: uninitialized chargerun.Policy (forgotten import ent/runtime?)")
+	}
+	if err := chargerun.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -226,7 +226,9 @@ func (_u *ChargeRunUpdate) RemoveCallsForFunds(v ...*CallForFunds) *ChargeRunUpd
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ChargeRunUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -253,11 +255,15 @@ func (_u *ChargeRunUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ChargeRunUpdate) defaults() {
+func (_u *ChargeRunUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if chargerun.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized chargerun.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := chargerun.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -638,7 +644,9 @@ func (_u *ChargeRunUpdateOne) Select(field string, fields ...string) *ChargeRunU
 
 // Save executes the query and returns the updated ChargeRun entity.
 func (_u *ChargeRunUpdateOne) Save(ctx context.Context) (*ChargeRun, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -665,11 +673,15 @@ func (_u *ChargeRunUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ChargeRunUpdateOne) defaults() {
+func (_u *ChargeRunUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if chargerun.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized chargerun.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := chargerun.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -18,6 +18,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -25,6 +26,7 @@ import (
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
+	"communs/ent/session"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -56,6 +58,8 @@ type Client struct {
 	ChargeRun *ChargeRunClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
@@ -70,6 +74,8 @@ type Client struct {
 	RoleAssignment *RoleAssignmentClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
@@ -97,6 +103,7 @@ func (c *Client) init() {
 	c.Charge = NewChargeClient(c.config)
 	c.ChargeRun = NewChargeRunClient(c.config)
 	c.CostEntry = NewCostEntryClient(c.config)
+	c.Invitation = NewInvitationClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
@@ -104,6 +111,7 @@ func (c *Client) init() {
 	c.ResourceCategory = NewResourceCategoryClient(c.config)
 	c.RoleAssignment = NewRoleAssignmentClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
+	c.Session = NewSessionClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
 	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.UsageDeclaration = NewUsageDeclarationClient(c.config)
@@ -207,6 +215,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
+		Invitation:               NewInvitationClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
@@ -214,6 +223,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
 		ServiceRequest:           NewServiceRequestClient(cfg),
+		Session:                  NewSessionClient(cfg),
 		Subscription:             NewSubscriptionClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
@@ -244,6 +254,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
+		Invitation:               NewInvitationClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
@@ -251,6 +262,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
 		ServiceRequest:           NewServiceRequestClient(cfg),
+		Session:                  NewSessionClient(cfg),
 		Subscription:             NewSubscriptionClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
@@ -286,9 +298,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
-		c.Member, c.MemberCategoryChange, c.MembershipApplication, c.Resource,
-		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Subscription,
-		c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
+		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
+		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
+		c.Subscription, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
 		c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
@@ -300,9 +312,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
-		c.Member, c.MemberCategoryChange, c.MembershipApplication, c.Resource,
-		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Subscription,
-		c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
+		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
+		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
+		c.Subscription, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
 		c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
@@ -324,6 +336,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ChargeRun.mutate(ctx, m)
 	case *CostEntryMutation:
 		return c.CostEntry.mutate(ctx, m)
+	case *InvitationMutation:
+		return c.Invitation.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
 	case *MemberCategoryChangeMutation:
@@ -338,6 +352,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RoleAssignment.mutate(ctx, m)
 	case *ServiceRequestMutation:
 		return c.ServiceRequest.mutate(ctx, m)
+	case *SessionMutation:
+		return c.Session.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
 	case *TimeEntryMutation:
@@ -479,7 +495,8 @@ func (c *AccountClient) QueryRoleAssignments(_m *Account) *RoleAssignmentQuery {
 
 // Hooks returns the client hooks.
 func (c *AccountClient) Hooks() []Hook {
-	return c.hooks.Account
+	hooks := c.hooks.Account
+	return append(hooks[:len(hooks):len(hooks)], account.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -612,7 +629,8 @@ func (c *AuditEventClient) GetX(ctx context.Context, id pulid.ID) *AuditEvent {
 
 // Hooks returns the client hooks.
 func (c *AuditEventClient) Hooks() []Hook {
-	return c.hooks.AuditEvent
+	hooks := c.hooks.AuditEvent
+	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -793,7 +811,8 @@ func (c *CallForFundsClient) QueryCharges(_m *CallForFunds) *ChargeQuery {
 
 // Hooks returns the client hooks.
 func (c *CallForFundsClient) Hooks() []Hook {
-	return c.hooks.CallForFunds
+	hooks := c.hooks.CallForFunds
+	return append(hooks[:len(hooks):len(hooks)], callforfunds.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -990,7 +1009,8 @@ func (c *ChargeClient) QueryCallForFunds(_m *Charge) *CallForFundsQuery {
 
 // Hooks returns the client hooks.
 func (c *ChargeClient) Hooks() []Hook {
-	return c.hooks.Charge
+	hooks := c.hooks.Charge
+	return append(hooks[:len(hooks):len(hooks)], charge.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1155,7 +1175,8 @@ func (c *ChargeRunClient) QueryCallsForFunds(_m *ChargeRun) *CallForFundsQuery {
 
 // Hooks returns the client hooks.
 func (c *ChargeRunClient) Hooks() []Hook {
-	return c.hooks.ChargeRun
+	hooks := c.hooks.ChargeRun
+	return append(hooks[:len(hooks):len(hooks)], chargerun.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1320,7 +1341,8 @@ func (c *CostEntryClient) QueryMember(_m *CostEntry) *MemberQuery {
 
 // Hooks returns the client hooks.
 func (c *CostEntryClient) Hooks() []Hook {
-	return c.hooks.CostEntry
+	hooks := c.hooks.CostEntry
+	return append(hooks[:len(hooks):len(hooks)], costentry.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1340,6 +1362,140 @@ func (c *CostEntryClient) mutate(ctx context.Context, m *CostEntryMutation) (Val
 		return (&CostEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown CostEntry mutation op: %q", m.Op())
+	}
+}
+
+// InvitationClient is a client for the Invitation schema.
+type InvitationClient struct {
+	config
+}
+
+// NewInvitationClient returns a client for the Invitation from the given config.
+func NewInvitationClient(c config) *InvitationClient {
+	return &InvitationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `invitation.Hooks(f(g(h())))`.
+func (c *InvitationClient) Use(hooks ...Hook) {
+	c.hooks.Invitation = append(c.hooks.Invitation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `invitation.Intercept(f(g(h())))`.
+func (c *InvitationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Invitation = append(c.inters.Invitation, interceptors...)
+}
+
+// Create returns a builder for creating a Invitation entity.
+func (c *InvitationClient) Create() *InvitationCreate {
+	mutation := newInvitationMutation(c.config, OpCreate)
+	return &InvitationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Invitation entities.
+func (c *InvitationClient) CreateBulk(builders ...*InvitationCreate) *InvitationCreateBulk {
+	return &InvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *InvitationClient) MapCreateBulk(slice any, setFunc func(*InvitationCreate, int)) *InvitationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &InvitationCreateBulk{err: fmt.Errorf("calling to InvitationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*InvitationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &InvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Invitation.
+func (c *InvitationClient) Update() *InvitationUpdate {
+	mutation := newInvitationMutation(c.config, OpUpdate)
+	return &InvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *InvitationClient) UpdateOne(_m *Invitation) *InvitationUpdateOne {
+	mutation := newInvitationMutation(c.config, OpUpdateOne, withInvitation(_m))
+	return &InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *InvitationClient) UpdateOneID(id pulid.ID) *InvitationUpdateOne {
+	mutation := newInvitationMutation(c.config, OpUpdateOne, withInvitationID(id))
+	return &InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Invitation.
+func (c *InvitationClient) Delete() *InvitationDelete {
+	mutation := newInvitationMutation(c.config, OpDelete)
+	return &InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *InvitationClient) DeleteOne(_m *Invitation) *InvitationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *InvitationClient) DeleteOneID(id pulid.ID) *InvitationDeleteOne {
+	builder := c.Delete().Where(invitation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &InvitationDeleteOne{builder}
+}
+
+// Query returns a query builder for Invitation.
+func (c *InvitationClient) Query() *InvitationQuery {
+	return &InvitationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeInvitation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Invitation entity by its id.
+func (c *InvitationClient) Get(ctx context.Context, id pulid.ID) (*Invitation, error) {
+	return c.Query().Where(invitation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *InvitationClient) GetX(ctx context.Context, id pulid.ID) *Invitation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *InvitationClient) Hooks() []Hook {
+	hooks := c.hooks.Invitation
+	return append(hooks[:len(hooks):len(hooks)], invitation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *InvitationClient) Interceptors() []Interceptor {
+	return c.inters.Invitation
+}
+
+func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&InvitationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&InvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&InvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
 	}
 }
 
@@ -1597,7 +1753,8 @@ func (c *MemberClient) QueryApplication(_m *Member) *MembershipApplicationQuery 
 
 // Hooks returns the client hooks.
 func (c *MemberClient) Hooks() []Hook {
-	return c.hooks.Member
+	hooks := c.hooks.Member
+	return append(hooks[:len(hooks):len(hooks)], member.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1746,7 +1903,8 @@ func (c *MemberCategoryChangeClient) QueryMember(_m *MemberCategoryChange) *Memb
 
 // Hooks returns the client hooks.
 func (c *MemberCategoryChangeClient) Hooks() []Hook {
-	return c.hooks.MemberCategoryChange
+	hooks := c.hooks.MemberCategoryChange
+	return append(hooks[:len(hooks):len(hooks)], membercategorychange.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1911,7 +2069,8 @@ func (c *MembershipApplicationClient) QueryReviewer(_m *MembershipApplication) *
 
 // Hooks returns the client hooks.
 func (c *MembershipApplicationClient) Hooks() []Hook {
-	return c.hooks.MembershipApplication
+	hooks := c.hooks.MembershipApplication
+	return append(hooks[:len(hooks):len(hooks)], membershipapplication.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2092,7 +2251,8 @@ func (c *ResourceClient) QueryCostEntries(_m *Resource) *CostEntryQuery {
 
 // Hooks returns the client hooks.
 func (c *ResourceClient) Hooks() []Hook {
-	return c.hooks.Resource
+	hooks := c.hooks.Resource
+	return append(hooks[:len(hooks):len(hooks)], resource.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2273,7 +2433,8 @@ func (c *ResourceCategoryClient) QueryResources(_m *ResourceCategory) *ResourceQ
 
 // Hooks returns the client hooks.
 func (c *ResourceCategoryClient) Hooks() []Hook {
-	return c.hooks.ResourceCategory
+	hooks := c.hooks.ResourceCategory
+	return append(hooks[:len(hooks):len(hooks)], resourcecategory.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2438,7 +2599,8 @@ func (c *RoleAssignmentClient) QueryMember(_m *RoleAssignment) *MemberQuery {
 
 // Hooks returns the client hooks.
 func (c *RoleAssignmentClient) Hooks() []Hook {
-	return c.hooks.RoleAssignment
+	hooks := c.hooks.RoleAssignment
+	return append(hooks[:len(hooks):len(hooks)], roleassignment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2619,7 +2781,8 @@ func (c *ServiceRequestClient) QueryTimeEntries(_m *ServiceRequest) *TimeEntryQu
 
 // Hooks returns the client hooks.
 func (c *ServiceRequestClient) Hooks() []Hook {
-	return c.hooks.ServiceRequest
+	hooks := c.hooks.ServiceRequest
+	return append(hooks[:len(hooks):len(hooks)], servicerequest.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2639,6 +2802,156 @@ func (c *ServiceRequestClient) mutate(ctx context.Context, m *ServiceRequestMuta
 		return (&ServiceRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ServiceRequest mutation op: %q", m.Op())
+	}
+}
+
+// SessionClient is a client for the Session schema.
+type SessionClient struct {
+	config
+}
+
+// NewSessionClient returns a client for the Session from the given config.
+func NewSessionClient(c config) *SessionClient {
+	return &SessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `session.Hooks(f(g(h())))`.
+func (c *SessionClient) Use(hooks ...Hook) {
+	c.hooks.Session = append(c.hooks.Session, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `session.Intercept(f(g(h())))`.
+func (c *SessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Session = append(c.inters.Session, interceptors...)
+}
+
+// Create returns a builder for creating a Session entity.
+func (c *SessionClient) Create() *SessionCreate {
+	mutation := newSessionMutation(c.config, OpCreate)
+	return &SessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Session entities.
+func (c *SessionClient) CreateBulk(builders ...*SessionCreate) *SessionCreateBulk {
+	return &SessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SessionClient) MapCreateBulk(slice any, setFunc func(*SessionCreate, int)) *SessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SessionCreateBulk{err: fmt.Errorf("calling to SessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Session.
+func (c *SessionClient) Update() *SessionUpdate {
+	mutation := newSessionMutation(c.config, OpUpdate)
+	return &SessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SessionClient) UpdateOne(_m *Session) *SessionUpdateOne {
+	mutation := newSessionMutation(c.config, OpUpdateOne, withSession(_m))
+	return &SessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SessionClient) UpdateOneID(id pulid.ID) *SessionUpdateOne {
+	mutation := newSessionMutation(c.config, OpUpdateOne, withSessionID(id))
+	return &SessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Session.
+func (c *SessionClient) Delete() *SessionDelete {
+	mutation := newSessionMutation(c.config, OpDelete)
+	return &SessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SessionClient) DeleteOne(_m *Session) *SessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SessionClient) DeleteOneID(id pulid.ID) *SessionDeleteOne {
+	builder := c.Delete().Where(session.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SessionDeleteOne{builder}
+}
+
+// Query returns a query builder for Session.
+func (c *SessionClient) Query() *SessionQuery {
+	return &SessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Session entity by its id.
+func (c *SessionClient) Get(ctx context.Context, id pulid.ID) (*Session, error) {
+	return c.Query().Where(session.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SessionClient) GetX(ctx context.Context, id pulid.ID) *Session {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a Session.
+func (c *SessionClient) QueryAccount(_m *Session) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(session.Table, session.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, session.AccountTable, session.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SessionClient) Hooks() []Hook {
+	hooks := c.hooks.Session
+	return append(hooks[:len(hooks):len(hooks)], session.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SessionClient) Interceptors() []Interceptor {
+	return c.inters.Session
+}
+
+func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Session mutation op: %q", m.Op())
 	}
 }
 
@@ -2784,7 +3097,8 @@ func (c *SubscriptionClient) QueryResource(_m *Subscription) *ResourceQuery {
 
 // Hooks returns the client hooks.
 func (c *SubscriptionClient) Hooks() []Hook {
-	return c.hooks.Subscription
+	hooks := c.hooks.Subscription
+	return append(hooks[:len(hooks):len(hooks)], subscription.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2933,7 +3247,8 @@ func (c *TimeEntryClient) QueryServiceRequest(_m *TimeEntry) *ServiceRequestQuer
 
 // Hooks returns the client hooks.
 func (c *TimeEntryClient) Hooks() []Hook {
-	return c.hooks.TimeEntry
+	hooks := c.hooks.TimeEntry
+	return append(hooks[:len(hooks):len(hooks)], timeentry.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3114,7 +3429,8 @@ func (c *UsageDeclarationClient) QueryRevisions(_m *UsageDeclaration) *UsageDecl
 
 // Hooks returns the client hooks.
 func (c *UsageDeclarationClient) Hooks() []Hook {
-	return c.hooks.UsageDeclaration
+	hooks := c.hooks.UsageDeclaration
+	return append(hooks[:len(hooks):len(hooks)], usagedeclaration.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3279,7 +3595,8 @@ func (c *UsageDeclarationLineClient) QueryResource(_m *UsageDeclarationLine) *Re
 
 // Hooks returns the client hooks.
 func (c *UsageDeclarationLineClient) Hooks() []Hook {
-	return c.hooks.UsageDeclarationLine
+	hooks := c.hooks.UsageDeclarationLine
+	return append(hooks[:len(hooks):len(hooks)], usagedeclarationline.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3444,7 +3761,8 @@ func (c *UsageDeclarationRevisionClient) QueryAuthor(_m *UsageDeclarationRevisio
 
 // Hooks returns the client hooks.
 func (c *UsageDeclarationRevisionClient) Hooks() []Hook {
-	return c.hooks.UsageDeclarationRevision
+	hooks := c.hooks.UsageDeclarationRevision
+	return append(hooks[:len(hooks):len(hooks)], usagedeclarationrevision.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3470,16 +3788,18 @@ func (c *UsageDeclarationRevisionClient) mutate(ctx context.Context, m *UsageDec
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Member,
-		MemberCategoryChange, MembershipApplication, Resource, ResourceCategory,
-		RoleAssignment, ServiceRequest, Subscription, TimeEntry, UsageDeclaration,
-		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
+		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
+		Member, MemberCategoryChange, MembershipApplication, Resource,
+		ResourceCategory, RoleAssignment, ServiceRequest, Session, Subscription,
+		TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
-		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Member,
-		MemberCategoryChange, MembershipApplication, Resource, ResourceCategory,
-		RoleAssignment, ServiceRequest, Subscription, TimeEntry, UsageDeclaration,
-		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
+		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
+		Member, MemberCategoryChange, MembershipApplication, Resource,
+		ResourceCategory, RoleAssignment, ServiceRequest, Session, Subscription,
+		TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		UsageDeclarationRevision []ent.Interceptor
 	}
 )
 

@@ -149,7 +149,9 @@ func (_c *CostEntryCreate) Mutation() *CostEntryMutation {
 
 // Save creates the CostEntry in the database.
 func (_c *CostEntryCreate) Save(ctx context.Context) (*CostEntry, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -176,19 +178,29 @@ func (_c *CostEntryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CostEntryCreate) defaults() {
+func (_c *CostEntryCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if costentry.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized costentry.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := costentry.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if costentry.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized costentry.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := costentry.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if costentry.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized costentry.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := costentry.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -9,6 +9,7 @@ import (
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -402,6 +403,12 @@ func (_q *CostEntryQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if costentry.Policy == nil {
+		return errors.New("ent: uninitialized costentry.Policy (forgotten import ent/runtime?)")
+	}
+	if err := costentry.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -204,7 +204,9 @@ func (_u *CostEntryUpdate) ClearMember() *CostEntryUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CostEntryUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -231,11 +233,15 @@ func (_u *CostEntryUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CostEntryUpdate) defaults() {
+func (_u *CostEntryUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if costentry.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized costentry.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := costentry.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -577,7 +583,9 @@ func (_u *CostEntryUpdateOne) Select(field string, fields ...string) *CostEntryU
 
 // Save executes the query and returns the updated CostEntry entity.
 func (_u *CostEntryUpdateOne) Save(ctx context.Context) (*CostEntry, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -604,11 +612,15 @@ func (_u *CostEntryUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CostEntryUpdateOne) defaults() {
+func (_u *CostEntryUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if costentry.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized costentry.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := costentry.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

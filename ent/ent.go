@@ -9,6 +9,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -16,6 +17,7 @@ import (
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
+	"communs/ent/session"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -96,6 +98,7 @@ func checkColumn(t, c string) error {
 			charge.Table:                   charge.ValidColumn,
 			chargerun.Table:                chargerun.ValidColumn,
 			costentry.Table:                costentry.ValidColumn,
+			invitation.Table:               invitation.ValidColumn,
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,
 			membershipapplication.Table:    membershipapplication.ValidColumn,
@@ -103,6 +106,7 @@ func checkColumn(t, c string) error {
 			resourcecategory.Table:         resourcecategory.ValidColumn,
 			roleassignment.Table:           roleassignment.ValidColumn,
 			servicerequest.Table:           servicerequest.ValidColumn,
+			session.Table:                  session.ValidColumn,
 			subscription.Table:             subscription.ValidColumn,
 			timeentry.Table:                timeentry.ValidColumn,
 			usagedeclaration.Table:         usagedeclaration.ValidColumn,

@@ -17,6 +17,7 @@ import (
 	"communs/ent/usagedeclaration"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -664,6 +665,12 @@ func (_q *MemberQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if member.Policy == nil {
+		return errors.New("ent: uninitialized member.Policy (forgotten import ent/runtime?)")
+	}
+	if err := member.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

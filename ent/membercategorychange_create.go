@@ -125,7 +125,9 @@ func (_c *MemberCategoryChangeCreate) Mutation() *MemberCategoryChangeMutation {
 
 // Save creates the MemberCategoryChange in the database.
 func (_c *MemberCategoryChangeCreate) Save(ctx context.Context) (*MemberCategoryChange, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -152,12 +154,18 @@ func (_c *MemberCategoryChangeCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MemberCategoryChangeCreate) defaults() {
+func (_c *MemberCategoryChangeCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if membercategorychange.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membercategorychange.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := membercategorychange.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if membercategorychange.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membercategorychange.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := membercategorychange.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -166,9 +174,13 @@ func (_c *MemberCategoryChangeCreate) defaults() {
 		_c.mutation.SetReason(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if membercategorychange.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized membercategorychange.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := membercategorychange.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -8,6 +8,7 @@ import (
 	"communs/ent/predicate"
 	"communs/ent/schema/pulid"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -366,6 +367,12 @@ func (_q *MemberCategoryChangeQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if membercategorychange.Policy == nil {
+		return errors.New("ent: uninitialized membercategorychange.Policy (forgotten import ent/runtime?)")
+	}
+	if err := membercategorychange.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -41,7 +41,9 @@ func (_u *MemberCategoryChangeUpdate) Mutation() *MemberCategoryChangeMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MemberCategoryChangeUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *MemberCategoryChangeUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MemberCategoryChangeUpdate) defaults() {
+func (_u *MemberCategoryChangeUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if membercategorychange.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membercategorychange.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := membercategorychange.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -147,7 +153,9 @@ func (_u *MemberCategoryChangeUpdateOne) Select(field string, fields ...string) 
 
 // Save executes the query and returns the updated MemberCategoryChange entity.
 func (_u *MemberCategoryChangeUpdateOne) Save(ctx context.Context) (*MemberCategoryChange, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -174,11 +182,15 @@ func (_u *MemberCategoryChangeUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MemberCategoryChangeUpdateOne) defaults() {
+func (_u *MemberCategoryChangeUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if membercategorychange.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membercategorychange.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := membercategorychange.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

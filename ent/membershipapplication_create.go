@@ -281,7 +281,9 @@ func (_c *MembershipApplicationCreate) Mutation() *MembershipApplicationMutation
 
 // Save creates the MembershipApplication in the database.
 func (_c *MembershipApplicationCreate) Save(ctx context.Context) (*MembershipApplication, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -308,12 +310,18 @@ func (_c *MembershipApplicationCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MembershipApplicationCreate) defaults() {
+func (_c *MembershipApplicationCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if membershipapplication.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membershipapplication.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := membershipapplication.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if membershipapplication.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membershipapplication.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := membershipapplication.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -326,9 +334,13 @@ func (_c *MembershipApplicationCreate) defaults() {
 		_c.mutation.SetVersion(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if membershipapplication.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized membershipapplication.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := membershipapplication.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -10,6 +10,7 @@ import (
 	"communs/ent/schema/pulid"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -404,6 +405,12 @@ func (_q *MembershipApplicationQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if membershipapplication.Policy == nil {
+		return errors.New("ent: uninitialized membershipapplication.Policy (forgotten import ent/runtime?)")
+	}
+	if err := membershipapplication.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

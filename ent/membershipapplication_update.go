@@ -412,7 +412,9 @@ func (_u *MembershipApplicationUpdate) ClearReviewer() *MembershipApplicationUpd
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MembershipApplicationUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -439,11 +441,15 @@ func (_u *MembershipApplicationUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MembershipApplicationUpdate) defaults() {
+func (_u *MembershipApplicationUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if membershipapplication.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membershipapplication.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := membershipapplication.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1086,7 +1092,9 @@ func (_u *MembershipApplicationUpdateOne) Select(field string, fields ...string)
 
 // Save executes the query and returns the updated MembershipApplication entity.
 func (_u *MembershipApplicationUpdateOne) Save(ctx context.Context) (*MembershipApplication, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1113,11 +1121,15 @@ func (_u *MembershipApplicationUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MembershipApplicationUpdateOne) defaults() {
+func (_u *MembershipApplicationUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if membershipapplication.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized membershipapplication.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := membershipapplication.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -9,6 +9,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -17,6 +18,7 @@ import (
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/session"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -33,6 +35,7 @@ var tableByPrefix = map[string]string{
 	"CHG": charge.Table,
 	"RUN": chargerun.Table,
 	"CST": costentry.Table,
+	"INV": invitation.Table,
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
 	"APP": membershipapplication.Table,
@@ -40,6 +43,7 @@ var tableByPrefix = map[string]string{
 	"RCA": resourcecategory.Table,
 	"ROL": roleassignment.Table,
 	"SRQ": servicerequest.Table,
+	"SES": session.Table,
 	"SUB": subscription.Table,
 	"TIM": timeentry.Table,
 	"DEC": usagedeclaration.Table,

@@ -11,6 +11,7 @@ import (
 	"communs/ent/subscription"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -441,6 +442,12 @@ func (_q *ResourceQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if resource.Policy == nil {
+		return errors.New("ent: uninitialized resource.Policy (forgotten import ent/runtime?)")
+	}
+	if err := resource.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -149,7 +149,9 @@ func (_c *ResourceCategoryCreate) Mutation() *ResourceCategoryMutation {
 
 // Save creates the ResourceCategory in the database.
 func (_c *ResourceCategoryCreate) Save(ctx context.Context) (*ResourceCategory, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -176,12 +178,18 @@ func (_c *ResourceCategoryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ResourceCategoryCreate) defaults() {
+func (_c *ResourceCategoryCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if resourcecategory.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resourcecategory.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := resourcecategory.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if resourcecategory.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resourcecategory.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := resourcecategory.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -190,9 +198,13 @@ func (_c *ResourceCategoryCreate) defaults() {
 		_c.mutation.SetDescription(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if resourcecategory.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized resourcecategory.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := resourcecategory.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -9,6 +9,7 @@ import (
 	"communs/ent/schema/pulid"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -439,6 +440,12 @@ func (_q *ResourceCategoryQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if resourcecategory.Policy == nil {
+		return errors.New("ent: uninitialized resourcecategory.Policy (forgotten import ent/runtime?)")
+	}
+	if err := resourcecategory.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -188,7 +188,9 @@ func (_u *ResourceCategoryUpdate) RemoveResources(v ...*Resource) *ResourceCateg
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ResourceCategoryUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -215,11 +217,15 @@ func (_u *ResourceCategoryUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ResourceCategoryUpdate) defaults() {
+func (_u *ResourceCategoryUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if resourcecategory.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resourcecategory.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := resourcecategory.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -571,7 +577,9 @@ func (_u *ResourceCategoryUpdateOne) Select(field string, fields ...string) *Res
 
 // Save executes the query and returns the updated ResourceCategory entity.
 func (_u *ResourceCategoryUpdateOne) Save(ctx context.Context) (*ResourceCategory, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -598,11 +606,15 @@ func (_u *ResourceCategoryUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ResourceCategoryUpdateOne) defaults() {
+func (_u *ResourceCategoryUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if resourcecategory.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resourcecategory.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := resourcecategory.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

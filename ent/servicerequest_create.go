@@ -217,7 +217,9 @@ func (_c *ServiceRequestCreate) Mutation() *ServiceRequestMutation {
 
 // Save creates the ServiceRequest in the database.
 func (_c *ServiceRequestCreate) Save(ctx context.Context) (*ServiceRequest, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -244,12 +246,18 @@ func (_c *ServiceRequestCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ServiceRequestCreate) defaults() {
+func (_c *ServiceRequestCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if servicerequest.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servicerequest.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := servicerequest.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if servicerequest.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servicerequest.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := servicerequest.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -262,9 +270,13 @@ func (_c *ServiceRequestCreate) defaults() {
 		_c.mutation.SetStatus(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if servicerequest.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized servicerequest.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := servicerequest.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

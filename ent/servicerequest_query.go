@@ -11,6 +11,7 @@ import (
 	"communs/ent/timeentry"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -440,6 +441,12 @@ func (_q *ServiceRequestQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if servicerequest.Policy == nil {
+		return errors.New("ent: uninitialized servicerequest.Policy (forgotten import ent/runtime?)")
+	}
+	if err := servicerequest.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

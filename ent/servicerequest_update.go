@@ -261,7 +261,9 @@ func (_u *ServiceRequestUpdate) RemoveTimeEntries(v ...*TimeEntry) *ServiceReque
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ServiceRequestUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -288,11 +290,15 @@ func (_u *ServiceRequestUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServiceRequestUpdate) defaults() {
+func (_u *ServiceRequestUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if servicerequest.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servicerequest.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := servicerequest.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -722,7 +728,9 @@ func (_u *ServiceRequestUpdateOne) Select(field string, fields ...string) *Servi
 
 // Save executes the query and returns the updated ServiceRequest entity.
 func (_u *ServiceRequestUpdateOne) Save(ctx context.Context) (*ServiceRequest, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -749,11 +757,15 @@ func (_u *ServiceRequestUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ServiceRequestUpdateOne) defaults() {
+func (_u *ServiceRequestUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if servicerequest.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized servicerequest.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := servicerequest.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -9,6 +9,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/subscription"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -402,6 +403,12 @@ func (_q *SubscriptionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if subscription.Policy == nil {
+		return errors.New("ent: uninitialized subscription.Policy (forgotten import ent/runtime?)")
+	}
+	if err := subscription.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"communs/ent/servicerequest"
 	"communs/ent/timeentry"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -366,6 +367,12 @@ func (_q *TimeEntryQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if timeentry.Policy == nil {
+		return errors.New("ent: uninitialized timeentry.Policy (forgotten import ent/runtime?)")
+	}
+	if err := timeentry.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type Tx struct {
 	ChargeRun *ChargeRunClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
@@ -40,6 +42,8 @@ type Tx struct {
 	RoleAssignment *RoleAssignmentClient
 	// ServiceRequest is the client for interacting with the ServiceRequest builders.
 	ServiceRequest *ServiceRequestClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
@@ -187,6 +191,7 @@ func (tx *Tx) init() {
 	tx.Charge = NewChargeClient(tx.config)
 	tx.ChargeRun = NewChargeRunClient(tx.config)
 	tx.CostEntry = NewCostEntryClient(tx.config)
+	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
@@ -194,6 +199,7 @@ func (tx *Tx) init() {
 	tx.ResourceCategory = NewResourceCategoryClient(tx.config)
 	tx.RoleAssignment = NewRoleAssignmentClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
+	tx.Session = NewSessionClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.UsageDeclaration = NewUsageDeclarationClient(tx.config)

@@ -207,7 +207,9 @@ func (_c *UsageDeclarationCreate) Mutation() *UsageDeclarationMutation {
 
 // Save creates the UsageDeclaration in the database.
 func (_c *UsageDeclarationCreate) Save(ctx context.Context) (*UsageDeclaration, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -234,12 +236,18 @@ func (_c *UsageDeclarationCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *UsageDeclarationCreate) defaults() {
+func (_c *UsageDeclarationCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if usagedeclaration.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclaration.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclaration.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if usagedeclaration.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclaration.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclaration.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -252,9 +260,13 @@ func (_c *UsageDeclarationCreate) defaults() {
 		_c.mutation.SetRevision(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if usagedeclaration.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclaration.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := usagedeclaration.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

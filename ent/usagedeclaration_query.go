@@ -11,6 +11,7 @@ import (
 	"communs/ent/usagedeclarationrevision"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -441,6 +442,12 @@ func (_q *UsageDeclarationQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if usagedeclaration.Policy == nil {
+		return errors.New("ent: uninitialized usagedeclaration.Policy (forgotten import ent/runtime?)")
+	}
+	if err := usagedeclaration.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

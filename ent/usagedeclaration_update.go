@@ -231,7 +231,9 @@ func (_u *UsageDeclarationUpdate) RemoveRevisions(v ...*UsageDeclarationRevision
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UsageDeclarationUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -258,11 +260,15 @@ func (_u *UsageDeclarationUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UsageDeclarationUpdate) defaults() {
+func (_u *UsageDeclarationUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if usagedeclaration.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclaration.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclaration.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -654,7 +660,9 @@ func (_u *UsageDeclarationUpdateOne) Select(field string, fields ...string) *Usa
 
 // Save executes the query and returns the updated UsageDeclaration entity.
 func (_u *UsageDeclarationUpdateOne) Save(ctx context.Context) (*UsageDeclaration, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -681,11 +689,15 @@ func (_u *UsageDeclarationUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UsageDeclarationUpdateOne) defaults() {
+func (_u *UsageDeclarationUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if usagedeclaration.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclaration.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclaration.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -103,7 +103,9 @@ func (_c *UsageDeclarationLineCreate) Mutation() *UsageDeclarationLineMutation {
 
 // Save creates the UsageDeclarationLine in the database.
 func (_c *UsageDeclarationLineCreate) Save(ctx context.Context) (*UsageDeclarationLine, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -130,19 +132,29 @@ func (_c *UsageDeclarationLineCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *UsageDeclarationLineCreate) defaults() {
+func (_c *UsageDeclarationLineCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if usagedeclarationline.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationline.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationline.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if usagedeclarationline.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationline.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationline.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if usagedeclarationline.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationline.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationline.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -9,6 +9,7 @@ import (
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -402,6 +403,12 @@ func (_q *UsageDeclarationLineQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if usagedeclarationline.Policy == nil {
+		return errors.New("ent: uninitialized usagedeclarationline.Policy (forgotten import ent/runtime?)")
+	}
+	if err := usagedeclarationline.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

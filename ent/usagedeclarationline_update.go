@@ -62,7 +62,9 @@ func (_u *UsageDeclarationLineUpdate) Mutation() *UsageDeclarationLineMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UsageDeclarationLineUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -89,11 +91,15 @@ func (_u *UsageDeclarationLineUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UsageDeclarationLineUpdate) defaults() {
+func (_u *UsageDeclarationLineUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if usagedeclarationline.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationline.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationline.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -200,7 +206,9 @@ func (_u *UsageDeclarationLineUpdateOne) Select(field string, fields ...string) 
 
 // Save executes the query and returns the updated UsageDeclarationLine entity.
 func (_u *UsageDeclarationLineUpdateOne) Save(ctx context.Context) (*UsageDeclarationLine, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -227,11 +235,15 @@ func (_u *UsageDeclarationLineUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UsageDeclarationLineUpdateOne) defaults() {
+func (_u *UsageDeclarationLineUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if usagedeclarationline.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationline.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationline.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

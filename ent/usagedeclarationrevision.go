@@ -4,8 +4,8 @@ package ent
 
 import (
 	"communs/ent/account"
-	"communs/ent/schema"
 	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationrevision"
 	"encoding/json"
@@ -35,7 +35,7 @@ type UsageDeclarationRevision struct {
 	// a change made after the declaration was locked; it flows into the year-end regularisation
 	Amendment bool `json:"amendment,omitempty"`
 	// Lines holds the value of the "lines" field.
-	Lines []schema.DeclaredQuantity `json:"lines,omitempty"`
+	Lines []schematype.DeclaredQuantity `json:"lines,omitempty"`
 	// Comment holds the value of the "comment" field.
 	Comment string `json:"comment,omitempty"`
 	// AuthorID holds the value of the "author_id" field.

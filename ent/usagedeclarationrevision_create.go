@@ -4,8 +4,8 @@ package ent
 
 import (
 	"communs/ent/account"
-	"communs/ent/schema"
 	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationrevision"
 	"context"
@@ -88,7 +88,7 @@ func (_c *UsageDeclarationRevisionCreate) SetNillableAmendment(v *bool) *UsageDe
 }
 
 // SetLines sets the "lines" field.
-func (_c *UsageDeclarationRevisionCreate) SetLines(v []schema.DeclaredQuantity) *UsageDeclarationRevisionCreate {
+func (_c *UsageDeclarationRevisionCreate) SetLines(v []schematype.DeclaredQuantity) *UsageDeclarationRevisionCreate {
 	_c.mutation.SetLines(v)
 	return _c
 }
@@ -152,7 +152,9 @@ func (_c *UsageDeclarationRevisionCreate) Mutation() *UsageDeclarationRevisionMu
 
 // Save creates the UsageDeclarationRevision in the database.
 func (_c *UsageDeclarationRevisionCreate) Save(ctx context.Context) (*UsageDeclarationRevision, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -179,12 +181,18 @@ func (_c *UsageDeclarationRevisionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *UsageDeclarationRevisionCreate) defaults() {
+func (_c *UsageDeclarationRevisionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if usagedeclarationrevision.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationrevision.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationrevision.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if usagedeclarationrevision.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationrevision.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationrevision.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -197,9 +205,13 @@ func (_c *UsageDeclarationRevisionCreate) defaults() {
 		_c.mutation.SetComment(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if usagedeclarationrevision.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationrevision.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationrevision.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -9,6 +9,7 @@ import (
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationrevision"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -402,6 +403,12 @@ func (_q *UsageDeclarationRevisionQuery) prepareQuery(ctx context.Context) error
 			return err
 		}
 		_q.sql = prev
+	}
+	if usagedeclarationrevision.Policy == nil {
+		return errors.New("ent: uninitialized usagedeclarationrevision.Policy (forgotten import ent/runtime?)")
+	}
+	if err := usagedeclarationrevision.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -41,7 +41,9 @@ func (_u *UsageDeclarationRevisionUpdate) Mutation() *UsageDeclarationRevisionMu
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UsageDeclarationRevisionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *UsageDeclarationRevisionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UsageDeclarationRevisionUpdate) defaults() {
+func (_u *UsageDeclarationRevisionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if usagedeclarationrevision.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationrevision.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationrevision.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -144,7 +150,9 @@ func (_u *UsageDeclarationRevisionUpdateOne) Select(field string, fields ...stri
 
 // Save executes the query and returns the updated UsageDeclarationRevision entity.
 func (_u *UsageDeclarationRevisionUpdateOne) Save(ctx context.Context) (*UsageDeclarationRevision, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -171,11 +179,15 @@ func (_u *UsageDeclarationRevisionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UsageDeclarationRevisionUpdateOne) defaults() {
+func (_u *UsageDeclarationRevisionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if usagedeclarationrevision.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized usagedeclarationrevision.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := usagedeclarationrevision.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

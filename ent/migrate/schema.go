@@ -233,6 +233,25 @@ var (
 			},
 		},
 	}
+	// InvitationsColumns holds the columns for the "invitations" table.
+	InvitationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "email", Type: field.TypeString},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"gsm_admin", "gsm_staff", "gsm_cil", "member_admin", "member_staff", "member_cil", "member_viewer"}},
+		{Name: "member_id", Type: field.TypeString, Nullable: true},
+		{Name: "invited_by_id", Type: field.TypeString, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "accepted_at", Type: field.TypeTime, Nullable: true},
+	}
+	// InvitationsTable holds the schema information for the "invitations" table.
+	InvitationsTable = &schema.Table{
+		Name:       "invitations",
+		Columns:    InvitationsColumns,
+		PrimaryKey: []*schema.Column{InvitationsColumns[0]},
+	}
 	// MembersColumns holds the columns for the "members" table.
 	MembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -497,6 +516,31 @@ var (
 			},
 		},
 	}
+	// SessionsColumns holds the columns for the "sessions" table.
+	SessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "client_address", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 40},
+	}
+	// SessionsTable holds the schema information for the "sessions" table.
+	SessionsTable = &schema.Table{
+		Name:       "sessions",
+		Columns:    SessionsColumns,
+		PrimaryKey: []*schema.Column{SessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sessions_accounts_account",
+				Columns:    []*schema.Column{SessionsColumns[7]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// SubscriptionsColumns holds the columns for the "subscriptions" table.
 	SubscriptionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -694,6 +738,7 @@ var (
 		ChargesTable,
 		ChargeRunsTable,
 		CostEntriesTable,
+		InvitationsTable,
 		MembersTable,
 		MemberCategoryChangesTable,
 		MembershipApplicationsTable,
@@ -701,6 +746,7 @@ var (
 		ResourceCategoriesTable,
 		RoleAssignmentsTable,
 		ServiceRequestsTable,
+		SessionsTable,
 		SubscriptionsTable,
 		TimeEntriesTable,
 		UsageDeclarationsTable,
@@ -731,6 +777,7 @@ func init() {
 	RoleAssignmentsTable.ForeignKeys[1].RefTable = MembersTable
 	ServiceRequestsTable.ForeignKeys[0].RefTable = MembersTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = ResourcesTable
+	SessionsTable.ForeignKeys[0].RefTable = AccountsTable
 	SubscriptionsTable.ForeignKeys[0].RefTable = MembersTable
 	SubscriptionsTable.ForeignKeys[1].RefTable = ResourcesTable
 	SubscriptionsTable.Annotation = &entsql.Annotation{}

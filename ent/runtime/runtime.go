@@ -2,7 +2,1306 @@
 
 package runtime
 
-// The schema-stitching logic is generated in communs/ent/runtime.go
+import (
+	"communs/ent/account"
+	"communs/ent/auditevent"
+	"communs/ent/callforfunds"
+	"communs/ent/charge"
+	"communs/ent/chargerun"
+	"communs/ent/costentry"
+	"communs/ent/invitation"
+	"communs/ent/member"
+	"communs/ent/membercategorychange"
+	"communs/ent/membershipapplication"
+	"communs/ent/resource"
+	"communs/ent/resourcecategory"
+	"communs/ent/roleassignment"
+	"communs/ent/schema"
+	"communs/ent/schema/pulid"
+	"communs/ent/servicerequest"
+	"communs/ent/session"
+	"communs/ent/subscription"
+	"communs/ent/timeentry"
+	"communs/ent/usagedeclaration"
+	"communs/ent/usagedeclarationline"
+	"communs/ent/usagedeclarationrevision"
+	"context"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	accountMixin := schema.Account{}.Mixin()
+	account.Policy = privacy.NewPolicies(schema.Account{})
+	account.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := account.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	accountMixinHooks2 := accountMixin[2].Hooks()
+
+	account.Hooks[1] = accountMixinHooks2[0]
+	accountMixinFields0 := accountMixin[0].Fields()
+	_ = accountMixinFields0
+	accountMixinFields1 := accountMixin[1].Fields()
+	_ = accountMixinFields1
+	accountFields := schema.Account{}.Fields()
+	_ = accountFields
+	// accountDescCreatedAt is the schema descriptor for created_at field.
+	accountDescCreatedAt := accountMixinFields1[0].Descriptor()
+	// account.DefaultCreatedAt holds the default value on creation for the created_at field.
+	account.DefaultCreatedAt = accountDescCreatedAt.Default.(func() time.Time)
+	// accountDescUpdatedAt is the schema descriptor for updated_at field.
+	accountDescUpdatedAt := accountMixinFields1[1].Descriptor()
+	// account.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	account.DefaultUpdatedAt = accountDescUpdatedAt.Default.(func() time.Time)
+	// account.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	account.UpdateDefaultUpdatedAt = accountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// accountDescEmail is the schema descriptor for email field.
+	accountDescEmail := accountFields[0].Descriptor()
+	// account.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	account.EmailValidator = accountDescEmail.Validators[0].(func(string) error)
+	// accountDescDisplayName is the schema descriptor for display_name field.
+	accountDescDisplayName := accountFields[1].Descriptor()
+	// account.DefaultDisplayName holds the default value on creation for the display_name field.
+	account.DefaultDisplayName = accountDescDisplayName.Default.(string)
+	// account.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	account.DisplayNameValidator = accountDescDisplayName.Validators[0].(func(string) error)
+	// accountDescID is the schema descriptor for id field.
+	accountDescID := accountMixinFields0[0].Descriptor()
+	// account.DefaultID holds the default value on creation for the id field.
+	account.DefaultID = accountDescID.Default.(func() pulid.ID)
+	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	account.IDValidator = accountDescID.Validators[0].(func(string) error)
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
+	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditeventMixinFields0 := auditeventMixin[0].Fields()
+	_ = auditeventMixinFields0
+	auditeventMixinFields1 := auditeventMixin[1].Fields()
+	_ = auditeventMixinFields1
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescCreatedAt is the schema descriptor for created_at field.
+	auditeventDescCreatedAt := auditeventMixinFields1[0].Descriptor()
+	// auditevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditevent.DefaultCreatedAt = auditeventDescCreatedAt.Default.(func() time.Time)
+	// auditeventDescUpdatedAt is the schema descriptor for updated_at field.
+	auditeventDescUpdatedAt := auditeventMixinFields1[1].Descriptor()
+	// auditevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	auditevent.DefaultUpdatedAt = auditeventDescUpdatedAt.Default.(func() time.Time)
+	// auditevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	auditevent.UpdateDefaultUpdatedAt = auditeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// auditeventDescActorLabel is the schema descriptor for actor_label field.
+	auditeventDescActorLabel := auditeventFields[1].Descriptor()
+	// auditevent.DefaultActorLabel holds the default value on creation for the actor_label field.
+	auditevent.DefaultActorLabel = auditeventDescActorLabel.Default.(string)
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[3].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
+	// auditeventDescEntityType is the schema descriptor for entity_type field.
+	auditeventDescEntityType := auditeventFields[4].Descriptor()
+	// auditevent.EntityTypeValidator is a validator for the "entity_type" field. It is called by the builders before save.
+	auditevent.EntityTypeValidator = auditeventDescEntityType.Validators[0].(func(string) error)
+	// auditeventDescEntityID is the schema descriptor for entity_id field.
+	auditeventDescEntityID := auditeventFields[5].Descriptor()
+	// auditevent.DefaultEntityID holds the default value on creation for the entity_id field.
+	auditevent.DefaultEntityID = auditeventDescEntityID.Default.(string)
+	// auditeventDescSummary is the schema descriptor for summary field.
+	auditeventDescSummary := auditeventFields[6].Descriptor()
+	// auditevent.DefaultSummary holds the default value on creation for the summary field.
+	auditevent.DefaultSummary = auditeventDescSummary.Default.(string)
+	// auditeventDescRequestID is the schema descriptor for request_id field.
+	auditeventDescRequestID := auditeventFields[7].Descriptor()
+	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventMixinFields0[0].Descriptor()
+	// auditevent.DefaultID holds the default value on creation for the id field.
+	auditevent.DefaultID = auditeventDescID.Default.(func() pulid.ID)
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	callforfundsMixin := schema.CallForFunds{}.Mixin()
+	callforfunds.Policy = privacy.NewPolicies(schema.CallForFunds{})
+	callforfunds.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := callforfunds.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	callforfundsMixinHooks2 := callforfundsMixin[2].Hooks()
+
+	callforfunds.Hooks[1] = callforfundsMixinHooks2[0]
+	callforfundsMixinFields0 := callforfundsMixin[0].Fields()
+	_ = callforfundsMixinFields0
+	callforfundsMixinFields1 := callforfundsMixin[1].Fields()
+	_ = callforfundsMixinFields1
+	callforfundsFields := schema.CallForFunds{}.Fields()
+	_ = callforfundsFields
+	// callforfundsDescCreatedAt is the schema descriptor for created_at field.
+	callforfundsDescCreatedAt := callforfundsMixinFields1[0].Descriptor()
+	// callforfunds.DefaultCreatedAt holds the default value on creation for the created_at field.
+	callforfunds.DefaultCreatedAt = callforfundsDescCreatedAt.Default.(func() time.Time)
+	// callforfundsDescUpdatedAt is the schema descriptor for updated_at field.
+	callforfundsDescUpdatedAt := callforfundsMixinFields1[1].Descriptor()
+	// callforfunds.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	callforfunds.DefaultUpdatedAt = callforfundsDescUpdatedAt.Default.(func() time.Time)
+	// callforfunds.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	callforfunds.UpdateDefaultUpdatedAt = callforfundsDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// callforfundsDescFiscalYear is the schema descriptor for fiscal_year field.
+	callforfundsDescFiscalYear := callforfundsFields[2].Descriptor()
+	// callforfunds.FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
+	callforfunds.FiscalYearValidator = callforfundsDescFiscalYear.Validators[0].(func(int) error)
+	// callforfundsDescSequence is the schema descriptor for sequence field.
+	callforfundsDescSequence := callforfundsFields[3].Descriptor()
+	// callforfunds.SequenceValidator is a validator for the "sequence" field. It is called by the builders before save.
+	callforfunds.SequenceValidator = callforfundsDescSequence.Validators[0].(func(int) error)
+	// callforfundsDescID is the schema descriptor for id field.
+	callforfundsDescID := callforfundsMixinFields0[0].Descriptor()
+	// callforfunds.DefaultID holds the default value on creation for the id field.
+	callforfunds.DefaultID = callforfundsDescID.Default.(func() pulid.ID)
+	// callforfunds.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	callforfunds.IDValidator = callforfundsDescID.Validators[0].(func(string) error)
+	chargeMixin := schema.Charge{}.Mixin()
+	charge.Policy = privacy.NewPolicies(schema.Charge{})
+	charge.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := charge.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	chargeMixinHooks2 := chargeMixin[2].Hooks()
+
+	charge.Hooks[1] = chargeMixinHooks2[0]
+	chargeMixinFields0 := chargeMixin[0].Fields()
+	_ = chargeMixinFields0
+	chargeMixinFields1 := chargeMixin[1].Fields()
+	_ = chargeMixinFields1
+	chargeFields := schema.Charge{}.Fields()
+	_ = chargeFields
+	// chargeDescCreatedAt is the schema descriptor for created_at field.
+	chargeDescCreatedAt := chargeMixinFields1[0].Descriptor()
+	// charge.DefaultCreatedAt holds the default value on creation for the created_at field.
+	charge.DefaultCreatedAt = chargeDescCreatedAt.Default.(func() time.Time)
+	// chargeDescUpdatedAt is the schema descriptor for updated_at field.
+	chargeDescUpdatedAt := chargeMixinFields1[1].Descriptor()
+	// charge.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	charge.DefaultUpdatedAt = chargeDescUpdatedAt.Default.(func() time.Time)
+	// charge.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	charge.UpdateDefaultUpdatedAt = chargeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// chargeDescFiscalYear is the schema descriptor for fiscal_year field.
+	chargeDescFiscalYear := chargeFields[5].Descriptor()
+	// charge.FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
+	charge.FiscalYearValidator = chargeDescFiscalYear.Validators[0].(func(int) error)
+	// chargeDescLabel is the schema descriptor for label field.
+	chargeDescLabel := chargeFields[8].Descriptor()
+	// charge.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	charge.LabelValidator = chargeDescLabel.Validators[0].(func(string) error)
+	// chargeDescID is the schema descriptor for id field.
+	chargeDescID := chargeMixinFields0[0].Descriptor()
+	// charge.DefaultID holds the default value on creation for the id field.
+	charge.DefaultID = chargeDescID.Default.(func() pulid.ID)
+	// charge.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	charge.IDValidator = chargeDescID.Validators[0].(func(string) error)
+	chargerunMixin := schema.ChargeRun{}.Mixin()
+	chargerun.Policy = privacy.NewPolicies(schema.ChargeRun{})
+	chargerun.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := chargerun.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	chargerunMixinHooks2 := chargerunMixin[2].Hooks()
+
+	chargerun.Hooks[1] = chargerunMixinHooks2[0]
+	chargerunMixinFields0 := chargerunMixin[0].Fields()
+	_ = chargerunMixinFields0
+	chargerunMixinFields1 := chargerunMixin[1].Fields()
+	_ = chargerunMixinFields1
+	chargerunFields := schema.ChargeRun{}.Fields()
+	_ = chargerunFields
+	// chargerunDescCreatedAt is the schema descriptor for created_at field.
+	chargerunDescCreatedAt := chargerunMixinFields1[0].Descriptor()
+	// chargerun.DefaultCreatedAt holds the default value on creation for the created_at field.
+	chargerun.DefaultCreatedAt = chargerunDescCreatedAt.Default.(func() time.Time)
+	// chargerunDescUpdatedAt is the schema descriptor for updated_at field.
+	chargerunDescUpdatedAt := chargerunMixinFields1[1].Descriptor()
+	// chargerun.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	chargerun.DefaultUpdatedAt = chargerunDescUpdatedAt.Default.(func() time.Time)
+	// chargerun.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	chargerun.UpdateDefaultUpdatedAt = chargerunDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// chargerunDescFiscalYear is the schema descriptor for fiscal_year field.
+	chargerunDescFiscalYear := chargerunFields[0].Descriptor()
+	// chargerun.FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
+	chargerun.FiscalYearValidator = chargerunDescFiscalYear.Validators[0].(func(int) error)
+	// chargerunDescStartedBy is the schema descriptor for started_by field.
+	chargerunDescStartedBy := chargerunFields[4].Descriptor()
+	// chargerun.DefaultStartedBy holds the default value on creation for the started_by field.
+	chargerun.DefaultStartedBy = chargerunDescStartedBy.Default.(string)
+	// chargerunDescChargeCount is the schema descriptor for charge_count field.
+	chargerunDescChargeCount := chargerunFields[5].Descriptor()
+	// chargerun.DefaultChargeCount holds the default value on creation for the charge_count field.
+	chargerun.DefaultChargeCount = chargerunDescChargeCount.Default.(int)
+	// chargerun.ChargeCountValidator is a validator for the "charge_count" field. It is called by the builders before save.
+	chargerun.ChargeCountValidator = chargerunDescChargeCount.Validators[0].(func(int) error)
+	// chargerunDescTotal is the schema descriptor for total field.
+	chargerunDescTotal := chargerunFields[6].Descriptor()
+	// chargerun.DefaultTotal holds the default value on creation for the total field.
+	chargerun.DefaultTotal = chargerunDescTotal.Default.(int64)
+	// chargerunDescID is the schema descriptor for id field.
+	chargerunDescID := chargerunMixinFields0[0].Descriptor()
+	// chargerun.DefaultID holds the default value on creation for the id field.
+	chargerun.DefaultID = chargerunDescID.Default.(func() pulid.ID)
+	// chargerun.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	chargerun.IDValidator = chargerunDescID.Validators[0].(func(string) error)
+	costentryMixin := schema.CostEntry{}.Mixin()
+	costentry.Policy = privacy.NewPolicies(schema.CostEntry{})
+	costentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := costentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	costentryMixinHooks2 := costentryMixin[2].Hooks()
+
+	costentry.Hooks[1] = costentryMixinHooks2[0]
+	costentryMixinFields0 := costentryMixin[0].Fields()
+	_ = costentryMixinFields0
+	costentryMixinFields1 := costentryMixin[1].Fields()
+	_ = costentryMixinFields1
+	costentryFields := schema.CostEntry{}.Fields()
+	_ = costentryFields
+	// costentryDescCreatedAt is the schema descriptor for created_at field.
+	costentryDescCreatedAt := costentryMixinFields1[0].Descriptor()
+	// costentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	costentry.DefaultCreatedAt = costentryDescCreatedAt.Default.(func() time.Time)
+	// costentryDescUpdatedAt is the schema descriptor for updated_at field.
+	costentryDescUpdatedAt := costentryMixinFields1[1].Descriptor()
+	// costentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	costentry.DefaultUpdatedAt = costentryDescUpdatedAt.Default.(func() time.Time)
+	// costentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	costentry.UpdateDefaultUpdatedAt = costentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// costentryDescFiscalYear is the schema descriptor for fiscal_year field.
+	costentryDescFiscalYear := costentryFields[1].Descriptor()
+	// costentry.FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
+	costentry.FiscalYearValidator = costentryDescFiscalYear.Validators[0].(func(int) error)
+	// costentryDescAmount is the schema descriptor for amount field.
+	costentryDescAmount := costentryFields[4].Descriptor()
+	// costentry.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	costentry.AmountValidator = costentryDescAmount.Validators[0].(func(int64) error)
+	// costentryDescLabel is the schema descriptor for label field.
+	costentryDescLabel := costentryFields[5].Descriptor()
+	// costentry.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	costentry.LabelValidator = func() func(string) error {
+		validators := costentryDescLabel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(label string) error {
+			for _, fn := range fns {
+				if err := fn(label); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// costentryDescID is the schema descriptor for id field.
+	costentryDescID := costentryMixinFields0[0].Descriptor()
+	// costentry.DefaultID holds the default value on creation for the id field.
+	costentry.DefaultID = costentryDescID.Default.(func() pulid.ID)
+	// costentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	costentry.IDValidator = costentryDescID.Validators[0].(func(string) error)
+	invitationMixin := schema.Invitation{}.Mixin()
+	invitation.Policy = privacy.NewPolicies(schema.Invitation{})
+	invitation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := invitation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	invitationMixinHooks2 := invitationMixin[2].Hooks()
+
+	invitation.Hooks[1] = invitationMixinHooks2[0]
+	invitationMixinFields0 := invitationMixin[0].Fields()
+	_ = invitationMixinFields0
+	invitationMixinFields1 := invitationMixin[1].Fields()
+	_ = invitationMixinFields1
+	invitationFields := schema.Invitation{}.Fields()
+	_ = invitationFields
+	// invitationDescCreatedAt is the schema descriptor for created_at field.
+	invitationDescCreatedAt := invitationMixinFields1[0].Descriptor()
+	// invitation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	invitation.DefaultCreatedAt = invitationDescCreatedAt.Default.(func() time.Time)
+	// invitationDescUpdatedAt is the schema descriptor for updated_at field.
+	invitationDescUpdatedAt := invitationMixinFields1[1].Descriptor()
+	// invitation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	invitation.DefaultUpdatedAt = invitationDescUpdatedAt.Default.(func() time.Time)
+	// invitation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	invitation.UpdateDefaultUpdatedAt = invitationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// invitationDescEmail is the schema descriptor for email field.
+	invitationDescEmail := invitationFields[1].Descriptor()
+	// invitation.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	invitation.EmailValidator = invitationDescEmail.Validators[0].(func(string) error)
+	// invitationDescID is the schema descriptor for id field.
+	invitationDescID := invitationMixinFields0[0].Descriptor()
+	// invitation.DefaultID holds the default value on creation for the id field.
+	invitation.DefaultID = invitationDescID.Default.(func() pulid.ID)
+	// invitation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	invitation.IDValidator = invitationDescID.Validators[0].(func(string) error)
+	memberMixin := schema.Member{}.Mixin()
+	member.Policy = privacy.NewPolicies(schema.Member{})
+	member.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := member.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	memberMixinHooks2 := memberMixin[2].Hooks()
+
+	member.Hooks[1] = memberMixinHooks2[0]
+	memberMixinFields0 := memberMixin[0].Fields()
+	_ = memberMixinFields0
+	memberMixinFields1 := memberMixin[1].Fields()
+	_ = memberMixinFields1
+	memberFields := schema.Member{}.Fields()
+	_ = memberFields
+	// memberDescCreatedAt is the schema descriptor for created_at field.
+	memberDescCreatedAt := memberMixinFields1[0].Descriptor()
+	// member.DefaultCreatedAt holds the default value on creation for the created_at field.
+	member.DefaultCreatedAt = memberDescCreatedAt.Default.(func() time.Time)
+	// memberDescUpdatedAt is the schema descriptor for updated_at field.
+	memberDescUpdatedAt := memberMixinFields1[1].Descriptor()
+	// member.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	member.DefaultUpdatedAt = memberDescUpdatedAt.Default.(func() time.Time)
+	// member.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	member.UpdateDefaultUpdatedAt = memberDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// memberDescName is the schema descriptor for name field.
+	memberDescName := memberFields[0].Descriptor()
+	// member.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	member.NameValidator = func() func(string) error {
+		validators := memberDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// memberDescSiren is the schema descriptor for siren field.
+	memberDescSiren := memberFields[1].Descriptor()
+	// member.SirenValidator is a validator for the "siren" field. It is called by the builders before save.
+	member.SirenValidator = memberDescSiren.Validators[0].(func(string) error)
+	// memberDescRna is the schema descriptor for rna field.
+	memberDescRna := memberFields[2].Descriptor()
+	// member.RnaValidator is a validator for the "rna" field. It is called by the builders before save.
+	member.RnaValidator = memberDescRna.Validators[0].(func(string) error)
+	// memberDescLegalForm is the schema descriptor for legal_form field.
+	memberDescLegalForm := memberFields[3].Descriptor()
+	// member.DefaultLegalForm holds the default value on creation for the legal_form field.
+	member.DefaultLegalForm = memberDescLegalForm.Default.(string)
+	// member.LegalFormValidator is a validator for the "legal_form" field. It is called by the builders before save.
+	member.LegalFormValidator = memberDescLegalForm.Validators[0].(func(string) error)
+	// memberDescStreet is the schema descriptor for street field.
+	memberDescStreet := memberFields[4].Descriptor()
+	// member.DefaultStreet holds the default value on creation for the street field.
+	member.DefaultStreet = memberDescStreet.Default.(string)
+	// member.StreetValidator is a validator for the "street" field. It is called by the builders before save.
+	member.StreetValidator = memberDescStreet.Validators[0].(func(string) error)
+	// memberDescPostalCode is the schema descriptor for postal_code field.
+	memberDescPostalCode := memberFields[5].Descriptor()
+	// member.DefaultPostalCode holds the default value on creation for the postal_code field.
+	member.DefaultPostalCode = memberDescPostalCode.Default.(string)
+	// member.PostalCodeValidator is a validator for the "postal_code" field. It is called by the builders before save.
+	member.PostalCodeValidator = memberDescPostalCode.Validators[0].(func(string) error)
+	// memberDescCity is the schema descriptor for city field.
+	memberDescCity := memberFields[6].Descriptor()
+	// member.DefaultCity holds the default value on creation for the city field.
+	member.DefaultCity = memberDescCity.Default.(string)
+	// member.CityValidator is a validator for the "city" field. It is called by the builders before save.
+	member.CityValidator = memberDescCity.Validators[0].(func(string) error)
+	// memberDescRegion is the schema descriptor for region field.
+	memberDescRegion := memberFields[7].Descriptor()
+	// member.DefaultRegion holds the default value on creation for the region field.
+	member.DefaultRegion = memberDescRegion.Default.(string)
+	// member.RegionValidator is a validator for the "region" field. It is called by the builders before save.
+	member.RegionValidator = memberDescRegion.Validators[0].(func(string) error)
+	// memberDescFinessEj is the schema descriptor for finess_ej field.
+	memberDescFinessEj := memberFields[8].Descriptor()
+	// member.FinessEjValidator is a validator for the "finess_ej" field. It is called by the builders before save.
+	member.FinessEjValidator = func() func(string) error {
+		validators := memberDescFinessEj.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(finess_ej string) error {
+			for _, fn := range fns {
+				if err := fn(finess_ej); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// memberDescVatSubjectPercent is the schema descriptor for vat_subject_percent field.
+	memberDescVatSubjectPercent := memberFields[13].Descriptor()
+	// member.DefaultVatSubjectPercent holds the default value on creation for the vat_subject_percent field.
+	member.DefaultVatSubjectPercent = memberDescVatSubjectPercent.Default.(float64)
+	// member.VatSubjectPercentValidator is a validator for the "vat_subject_percent" field. It is called by the builders before save.
+	member.VatSubjectPercentValidator = memberDescVatSubjectPercent.Validators[0].(func(float64) error)
+	// memberDescRepresentativeName is the schema descriptor for representative_name field.
+	memberDescRepresentativeName := memberFields[14].Descriptor()
+	// member.DefaultRepresentativeName holds the default value on creation for the representative_name field.
+	member.DefaultRepresentativeName = memberDescRepresentativeName.Default.(string)
+	// member.RepresentativeNameValidator is a validator for the "representative_name" field. It is called by the builders before save.
+	member.RepresentativeNameValidator = memberDescRepresentativeName.Validators[0].(func(string) error)
+	// memberDescRepresentativeFunction is the schema descriptor for representative_function field.
+	memberDescRepresentativeFunction := memberFields[15].Descriptor()
+	// member.DefaultRepresentativeFunction holds the default value on creation for the representative_function field.
+	member.DefaultRepresentativeFunction = memberDescRepresentativeFunction.Default.(string)
+	// member.RepresentativeFunctionValidator is a validator for the "representative_function" field. It is called by the builders before save.
+	member.RepresentativeFunctionValidator = memberDescRepresentativeFunction.Validators[0].(func(string) error)
+	// memberDescContactEmail is the schema descriptor for contact_email field.
+	memberDescContactEmail := memberFields[16].Descriptor()
+	// member.ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
+	member.ContactEmailValidator = memberDescContactEmail.Validators[0].(func(string) error)
+	// memberDescIsFederation is the schema descriptor for is_federation field.
+	memberDescIsFederation := memberFields[17].Descriptor()
+	// member.DefaultIsFederation holds the default value on creation for the is_federation field.
+	member.DefaultIsFederation = memberDescIsFederation.Default.(bool)
+	// memberDescID is the schema descriptor for id field.
+	memberDescID := memberMixinFields0[0].Descriptor()
+	// member.DefaultID holds the default value on creation for the id field.
+	member.DefaultID = memberDescID.Default.(func() pulid.ID)
+	// member.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	member.IDValidator = memberDescID.Validators[0].(func(string) error)
+	membercategorychangeMixin := schema.MemberCategoryChange{}.Mixin()
+	membercategorychange.Policy = privacy.NewPolicies(schema.MemberCategoryChange{})
+	membercategorychange.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := membercategorychange.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	membercategorychangeMixinHooks2 := membercategorychangeMixin[2].Hooks()
+
+	membercategorychange.Hooks[1] = membercategorychangeMixinHooks2[0]
+	membercategorychangeMixinFields0 := membercategorychangeMixin[0].Fields()
+	_ = membercategorychangeMixinFields0
+	membercategorychangeMixinFields1 := membercategorychangeMixin[1].Fields()
+	_ = membercategorychangeMixinFields1
+	membercategorychangeFields := schema.MemberCategoryChange{}.Fields()
+	_ = membercategorychangeFields
+	// membercategorychangeDescCreatedAt is the schema descriptor for created_at field.
+	membercategorychangeDescCreatedAt := membercategorychangeMixinFields1[0].Descriptor()
+	// membercategorychange.DefaultCreatedAt holds the default value on creation for the created_at field.
+	membercategorychange.DefaultCreatedAt = membercategorychangeDescCreatedAt.Default.(func() time.Time)
+	// membercategorychangeDescUpdatedAt is the schema descriptor for updated_at field.
+	membercategorychangeDescUpdatedAt := membercategorychangeMixinFields1[1].Descriptor()
+	// membercategorychange.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	membercategorychange.DefaultUpdatedAt = membercategorychangeDescUpdatedAt.Default.(func() time.Time)
+	// membercategorychange.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	membercategorychange.UpdateDefaultUpdatedAt = membercategorychangeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// membercategorychangeDescReason is the schema descriptor for reason field.
+	membercategorychangeDescReason := membercategorychangeFields[4].Descriptor()
+	// membercategorychange.DefaultReason holds the default value on creation for the reason field.
+	membercategorychange.DefaultReason = membercategorychangeDescReason.Default.(string)
+	// membercategorychangeDescID is the schema descriptor for id field.
+	membercategorychangeDescID := membercategorychangeMixinFields0[0].Descriptor()
+	// membercategorychange.DefaultID holds the default value on creation for the id field.
+	membercategorychange.DefaultID = membercategorychangeDescID.Default.(func() pulid.ID)
+	// membercategorychange.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	membercategorychange.IDValidator = membercategorychangeDescID.Validators[0].(func(string) error)
+	membershipapplicationMixin := schema.MembershipApplication{}.Mixin()
+	membershipapplication.Policy = privacy.NewPolicies(schema.MembershipApplication{})
+	membershipapplication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := membershipapplication.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	membershipapplicationMixinHooks2 := membershipapplicationMixin[2].Hooks()
+
+	membershipapplication.Hooks[1] = membershipapplicationMixinHooks2[0]
+	membershipapplicationMixinFields0 := membershipapplicationMixin[0].Fields()
+	_ = membershipapplicationMixinFields0
+	membershipapplicationMixinFields1 := membershipapplicationMixin[1].Fields()
+	_ = membershipapplicationMixinFields1
+	membershipapplicationFields := schema.MembershipApplication{}.Fields()
+	_ = membershipapplicationFields
+	// membershipapplicationDescCreatedAt is the schema descriptor for created_at field.
+	membershipapplicationDescCreatedAt := membershipapplicationMixinFields1[0].Descriptor()
+	// membershipapplication.DefaultCreatedAt holds the default value on creation for the created_at field.
+	membershipapplication.DefaultCreatedAt = membershipapplicationDescCreatedAt.Default.(func() time.Time)
+	// membershipapplicationDescUpdatedAt is the schema descriptor for updated_at field.
+	membershipapplicationDescUpdatedAt := membershipapplicationMixinFields1[1].Descriptor()
+	// membershipapplication.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	membershipapplication.DefaultUpdatedAt = membershipapplicationDescUpdatedAt.Default.(func() time.Time)
+	// membershipapplication.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	membershipapplication.UpdateDefaultUpdatedAt = membershipapplicationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// membershipapplicationDescOrganisationName is the schema descriptor for organisation_name field.
+	membershipapplicationDescOrganisationName := membershipapplicationFields[0].Descriptor()
+	// membershipapplication.OrganisationNameValidator is a validator for the "organisation_name" field. It is called by the builders before save.
+	membershipapplication.OrganisationNameValidator = func() func(string) error {
+		validators := membershipapplicationDescOrganisationName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(organisation_name string) error {
+			for _, fn := range fns {
+				if err := fn(organisation_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescLegalForm is the schema descriptor for legal_form field.
+	membershipapplicationDescLegalForm := membershipapplicationFields[1].Descriptor()
+	// membershipapplication.LegalFormValidator is a validator for the "legal_form" field. It is called by the builders before save.
+	membershipapplication.LegalFormValidator = func() func(string) error {
+		validators := membershipapplicationDescLegalForm.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(legal_form string) error {
+			for _, fn := range fns {
+				if err := fn(legal_form); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescSiren is the schema descriptor for siren field.
+	membershipapplicationDescSiren := membershipapplicationFields[2].Descriptor()
+	// membershipapplication.SirenValidator is a validator for the "siren" field. It is called by the builders before save.
+	membershipapplication.SirenValidator = membershipapplicationDescSiren.Validators[0].(func(string) error)
+	// membershipapplicationDescRna is the schema descriptor for rna field.
+	membershipapplicationDescRna := membershipapplicationFields[3].Descriptor()
+	// membershipapplication.RnaValidator is a validator for the "rna" field. It is called by the builders before save.
+	membershipapplication.RnaValidator = membershipapplicationDescRna.Validators[0].(func(string) error)
+	// membershipapplicationDescStreet is the schema descriptor for street field.
+	membershipapplicationDescStreet := membershipapplicationFields[4].Descriptor()
+	// membershipapplication.StreetValidator is a validator for the "street" field. It is called by the builders before save.
+	membershipapplication.StreetValidator = func() func(string) error {
+		validators := membershipapplicationDescStreet.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(street string) error {
+			for _, fn := range fns {
+				if err := fn(street); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescPostalCode is the schema descriptor for postal_code field.
+	membershipapplicationDescPostalCode := membershipapplicationFields[5].Descriptor()
+	// membershipapplication.PostalCodeValidator is a validator for the "postal_code" field. It is called by the builders before save.
+	membershipapplication.PostalCodeValidator = func() func(string) error {
+		validators := membershipapplicationDescPostalCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(postal_code string) error {
+			for _, fn := range fns {
+				if err := fn(postal_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescCity is the schema descriptor for city field.
+	membershipapplicationDescCity := membershipapplicationFields[6].Descriptor()
+	// membershipapplication.CityValidator is a validator for the "city" field. It is called by the builders before save.
+	membershipapplication.CityValidator = func() func(string) error {
+		validators := membershipapplicationDescCity.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(city string) error {
+			for _, fn := range fns {
+				if err := fn(city); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescRepresentativeName is the schema descriptor for representative_name field.
+	membershipapplicationDescRepresentativeName := membershipapplicationFields[7].Descriptor()
+	// membershipapplication.RepresentativeNameValidator is a validator for the "representative_name" field. It is called by the builders before save.
+	membershipapplication.RepresentativeNameValidator = func() func(string) error {
+		validators := membershipapplicationDescRepresentativeName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(representative_name string) error {
+			for _, fn := range fns {
+				if err := fn(representative_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescRepresentativeFunction is the schema descriptor for representative_function field.
+	membershipapplicationDescRepresentativeFunction := membershipapplicationFields[8].Descriptor()
+	// membershipapplication.RepresentativeFunctionValidator is a validator for the "representative_function" field. It is called by the builders before save.
+	membershipapplication.RepresentativeFunctionValidator = func() func(string) error {
+		validators := membershipapplicationDescRepresentativeFunction.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(representative_function string) error {
+			for _, fn := range fns {
+				if err := fn(representative_function); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescContactEmail is the schema descriptor for contact_email field.
+	membershipapplicationDescContactEmail := membershipapplicationFields[9].Descriptor()
+	// membershipapplication.ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
+	membershipapplication.ContactEmailValidator = membershipapplicationDescContactEmail.Validators[0].(func(string) error)
+	// membershipapplicationDescSignerName is the schema descriptor for signer_name field.
+	membershipapplicationDescSignerName := membershipapplicationFields[12].Descriptor()
+	// membershipapplication.SignerNameValidator is a validator for the "signer_name" field. It is called by the builders before save.
+	membershipapplication.SignerNameValidator = func() func(string) error {
+		validators := membershipapplicationDescSignerName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(signer_name string) error {
+			for _, fn := range fns {
+				if err := fn(signer_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// membershipapplicationDescVatSubjectPercent is the schema descriptor for vat_subject_percent field.
+	membershipapplicationDescVatSubjectPercent := membershipapplicationFields[15].Descriptor()
+	// membershipapplication.VatSubjectPercentValidator is a validator for the "vat_subject_percent" field. It is called by the builders before save.
+	membershipapplication.VatSubjectPercentValidator = membershipapplicationDescVatSubjectPercent.Validators[0].(func(float64) error)
+	// membershipapplicationDescVersion is the schema descriptor for version field.
+	membershipapplicationDescVersion := membershipapplicationFields[19].Descriptor()
+	// membershipapplication.DefaultVersion holds the default value on creation for the version field.
+	membershipapplication.DefaultVersion = membershipapplicationDescVersion.Default.(int)
+	// membershipapplicationDescID is the schema descriptor for id field.
+	membershipapplicationDescID := membershipapplicationMixinFields0[0].Descriptor()
+	// membershipapplication.DefaultID holds the default value on creation for the id field.
+	membershipapplication.DefaultID = membershipapplicationDescID.Default.(func() pulid.ID)
+	// membershipapplication.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	membershipapplication.IDValidator = membershipapplicationDescID.Validators[0].(func(string) error)
+	resourceMixin := schema.Resource{}.Mixin()
+	resource.Policy = privacy.NewPolicies(schema.Resource{})
+	resource.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := resource.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	resourceMixinHooks2 := resourceMixin[2].Hooks()
+
+	resource.Hooks[1] = resourceMixinHooks2[0]
+	resourceMixinFields0 := resourceMixin[0].Fields()
+	_ = resourceMixinFields0
+	resourceMixinFields1 := resourceMixin[1].Fields()
+	_ = resourceMixinFields1
+	resourceFields := schema.Resource{}.Fields()
+	_ = resourceFields
+	// resourceDescCreatedAt is the schema descriptor for created_at field.
+	resourceDescCreatedAt := resourceMixinFields1[0].Descriptor()
+	// resource.DefaultCreatedAt holds the default value on creation for the created_at field.
+	resource.DefaultCreatedAt = resourceDescCreatedAt.Default.(func() time.Time)
+	// resourceDescUpdatedAt is the schema descriptor for updated_at field.
+	resourceDescUpdatedAt := resourceMixinFields1[1].Descriptor()
+	// resource.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	resource.DefaultUpdatedAt = resourceDescUpdatedAt.Default.(func() time.Time)
+	// resource.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	resource.UpdateDefaultUpdatedAt = resourceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// resourceDescCode is the schema descriptor for code field.
+	resourceDescCode := resourceFields[0].Descriptor()
+	// resource.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	resource.CodeValidator = func() func(string) error {
+		validators := resourceDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resourceDescName is the schema descriptor for name field.
+	resourceDescName := resourceFields[1].Descriptor()
+	// resource.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	resource.NameValidator = func() func(string) error {
+		validators := resourceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resourceDescDescription is the schema descriptor for description field.
+	resourceDescDescription := resourceFields[2].Descriptor()
+	// resource.DefaultDescription holds the default value on creation for the description field.
+	resource.DefaultDescription = resourceDescDescription.Default.(string)
+	// resourceDescProcessesPersonalData is the schema descriptor for processes_personal_data field.
+	resourceDescProcessesPersonalData := resourceFields[6].Descriptor()
+	// resource.DefaultProcessesPersonalData holds the default value on creation for the processes_personal_data field.
+	resource.DefaultProcessesPersonalData = resourceDescProcessesPersonalData.Default.(bool)
+	// resourceDescProcessesHealthData is the schema descriptor for processes_health_data field.
+	resourceDescProcessesHealthData := resourceFields[7].Descriptor()
+	// resource.DefaultProcessesHealthData holds the default value on creation for the processes_health_data field.
+	resource.DefaultProcessesHealthData = resourceDescProcessesHealthData.Default.(bool)
+	// resourceDescID is the schema descriptor for id field.
+	resourceDescID := resourceMixinFields0[0].Descriptor()
+	// resource.DefaultID holds the default value on creation for the id field.
+	resource.DefaultID = resourceDescID.Default.(func() pulid.ID)
+	// resource.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	resource.IDValidator = resourceDescID.Validators[0].(func(string) error)
+	resourcecategoryMixin := schema.ResourceCategory{}.Mixin()
+	resourcecategory.Policy = privacy.NewPolicies(schema.ResourceCategory{})
+	resourcecategory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := resourcecategory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	resourcecategoryMixinHooks2 := resourcecategoryMixin[2].Hooks()
+
+	resourcecategory.Hooks[1] = resourcecategoryMixinHooks2[0]
+	resourcecategoryMixinFields0 := resourcecategoryMixin[0].Fields()
+	_ = resourcecategoryMixinFields0
+	resourcecategoryMixinFields1 := resourcecategoryMixin[1].Fields()
+	_ = resourcecategoryMixinFields1
+	resourcecategoryFields := schema.ResourceCategory{}.Fields()
+	_ = resourcecategoryFields
+	// resourcecategoryDescCreatedAt is the schema descriptor for created_at field.
+	resourcecategoryDescCreatedAt := resourcecategoryMixinFields1[0].Descriptor()
+	// resourcecategory.DefaultCreatedAt holds the default value on creation for the created_at field.
+	resourcecategory.DefaultCreatedAt = resourcecategoryDescCreatedAt.Default.(func() time.Time)
+	// resourcecategoryDescUpdatedAt is the schema descriptor for updated_at field.
+	resourcecategoryDescUpdatedAt := resourcecategoryMixinFields1[1].Descriptor()
+	// resourcecategory.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	resourcecategory.DefaultUpdatedAt = resourcecategoryDescUpdatedAt.Default.(func() time.Time)
+	// resourcecategory.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	resourcecategory.UpdateDefaultUpdatedAt = resourcecategoryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// resourcecategoryDescCode is the schema descriptor for code field.
+	resourcecategoryDescCode := resourcecategoryFields[0].Descriptor()
+	// resourcecategory.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	resourcecategory.CodeValidator = func() func(string) error {
+		validators := resourcecategoryDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resourcecategoryDescName is the schema descriptor for name field.
+	resourcecategoryDescName := resourcecategoryFields[1].Descriptor()
+	// resourcecategory.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	resourcecategory.NameValidator = func() func(string) error {
+		validators := resourcecategoryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resourcecategoryDescDescription is the schema descriptor for description field.
+	resourcecategoryDescDescription := resourcecategoryFields[2].Descriptor()
+	// resourcecategory.DefaultDescription holds the default value on creation for the description field.
+	resourcecategory.DefaultDescription = resourcecategoryDescDescription.Default.(string)
+	// resourcecategoryDescID is the schema descriptor for id field.
+	resourcecategoryDescID := resourcecategoryMixinFields0[0].Descriptor()
+	// resourcecategory.DefaultID holds the default value on creation for the id field.
+	resourcecategory.DefaultID = resourcecategoryDescID.Default.(func() pulid.ID)
+	// resourcecategory.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	resourcecategory.IDValidator = resourcecategoryDescID.Validators[0].(func(string) error)
+	roleassignmentMixin := schema.RoleAssignment{}.Mixin()
+	roleassignment.Policy = privacy.NewPolicies(schema.RoleAssignment{})
+	roleassignment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := roleassignment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	roleassignmentMixinHooks2 := roleassignmentMixin[2].Hooks()
+
+	roleassignment.Hooks[1] = roleassignmentMixinHooks2[0]
+	roleassignmentMixinFields0 := roleassignmentMixin[0].Fields()
+	_ = roleassignmentMixinFields0
+	roleassignmentMixinFields1 := roleassignmentMixin[1].Fields()
+	_ = roleassignmentMixinFields1
+	roleassignmentFields := schema.RoleAssignment{}.Fields()
+	_ = roleassignmentFields
+	// roleassignmentDescCreatedAt is the schema descriptor for created_at field.
+	roleassignmentDescCreatedAt := roleassignmentMixinFields1[0].Descriptor()
+	// roleassignment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	roleassignment.DefaultCreatedAt = roleassignmentDescCreatedAt.Default.(func() time.Time)
+	// roleassignmentDescUpdatedAt is the schema descriptor for updated_at field.
+	roleassignmentDescUpdatedAt := roleassignmentMixinFields1[1].Descriptor()
+	// roleassignment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	roleassignment.DefaultUpdatedAt = roleassignmentDescUpdatedAt.Default.(func() time.Time)
+	// roleassignment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	roleassignment.UpdateDefaultUpdatedAt = roleassignmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// roleassignmentDescID is the schema descriptor for id field.
+	roleassignmentDescID := roleassignmentMixinFields0[0].Descriptor()
+	// roleassignment.DefaultID holds the default value on creation for the id field.
+	roleassignment.DefaultID = roleassignmentDescID.Default.(func() pulid.ID)
+	// roleassignment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	roleassignment.IDValidator = roleassignmentDescID.Validators[0].(func(string) error)
+	servicerequestMixin := schema.ServiceRequest{}.Mixin()
+	servicerequest.Policy = privacy.NewPolicies(schema.ServiceRequest{})
+	servicerequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := servicerequest.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	servicerequestMixinHooks2 := servicerequestMixin[2].Hooks()
+
+	servicerequest.Hooks[1] = servicerequestMixinHooks2[0]
+	servicerequestMixinFields0 := servicerequestMixin[0].Fields()
+	_ = servicerequestMixinFields0
+	servicerequestMixinFields1 := servicerequestMixin[1].Fields()
+	_ = servicerequestMixinFields1
+	servicerequestFields := schema.ServiceRequest{}.Fields()
+	_ = servicerequestFields
+	// servicerequestDescCreatedAt is the schema descriptor for created_at field.
+	servicerequestDescCreatedAt := servicerequestMixinFields1[0].Descriptor()
+	// servicerequest.DefaultCreatedAt holds the default value on creation for the created_at field.
+	servicerequest.DefaultCreatedAt = servicerequestDescCreatedAt.Default.(func() time.Time)
+	// servicerequestDescUpdatedAt is the schema descriptor for updated_at field.
+	servicerequestDescUpdatedAt := servicerequestMixinFields1[1].Descriptor()
+	// servicerequest.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	servicerequest.DefaultUpdatedAt = servicerequestDescUpdatedAt.Default.(func() time.Time)
+	// servicerequest.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	servicerequest.UpdateDefaultUpdatedAt = servicerequestDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// servicerequestDescTitle is the schema descriptor for title field.
+	servicerequestDescTitle := servicerequestFields[3].Descriptor()
+	// servicerequest.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	servicerequest.TitleValidator = func() func(string) error {
+		validators := servicerequestDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// servicerequestDescDescription is the schema descriptor for description field.
+	servicerequestDescDescription := servicerequestFields[4].Descriptor()
+	// servicerequest.DefaultDescription holds the default value on creation for the description field.
+	servicerequest.DefaultDescription = servicerequestDescDescription.Default.(string)
+	// servicerequestDescEstimatedMinutes is the schema descriptor for estimated_minutes field.
+	servicerequestDescEstimatedMinutes := servicerequestFields[6].Descriptor()
+	// servicerequest.EstimatedMinutesValidator is a validator for the "estimated_minutes" field. It is called by the builders before save.
+	servicerequest.EstimatedMinutesValidator = servicerequestDescEstimatedMinutes.Validators[0].(func(int) error)
+	// servicerequestDescEstimatedAmount is the schema descriptor for estimated_amount field.
+	servicerequestDescEstimatedAmount := servicerequestFields[7].Descriptor()
+	// servicerequest.EstimatedAmountValidator is a validator for the "estimated_amount" field. It is called by the builders before save.
+	servicerequest.EstimatedAmountValidator = servicerequestDescEstimatedAmount.Validators[0].(func(int64) error)
+	// servicerequestDescID is the schema descriptor for id field.
+	servicerequestDescID := servicerequestMixinFields0[0].Descriptor()
+	// servicerequest.DefaultID holds the default value on creation for the id field.
+	servicerequest.DefaultID = servicerequestDescID.Default.(func() pulid.ID)
+	// servicerequest.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	servicerequest.IDValidator = servicerequestDescID.Validators[0].(func(string) error)
+	sessionMixin := schema.Session{}.Mixin()
+	session.Policy = privacy.NewPolicies(schema.Session{})
+	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := session.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sessionMixinHooks2 := sessionMixin[2].Hooks()
+
+	session.Hooks[1] = sessionMixinHooks2[0]
+	sessionMixinFields0 := sessionMixin[0].Fields()
+	_ = sessionMixinFields0
+	sessionMixinFields1 := sessionMixin[1].Fields()
+	_ = sessionMixinFields1
+	sessionFields := schema.Session{}.Fields()
+	_ = sessionFields
+	// sessionDescCreatedAt is the schema descriptor for created_at field.
+	sessionDescCreatedAt := sessionMixinFields1[0].Descriptor()
+	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
+	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	// sessionDescUpdatedAt is the schema descriptor for updated_at field.
+	sessionDescUpdatedAt := sessionMixinFields1[1].Descriptor()
+	// session.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	session.DefaultUpdatedAt = sessionDescUpdatedAt.Default.(func() time.Time)
+	// session.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	session.UpdateDefaultUpdatedAt = sessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// sessionDescClientAddress is the schema descriptor for client_address field.
+	sessionDescClientAddress := sessionFields[4].Descriptor()
+	// session.DefaultClientAddress holds the default value on creation for the client_address field.
+	session.DefaultClientAddress = sessionDescClientAddress.Default.(string)
+	// sessionDescID is the schema descriptor for id field.
+	sessionDescID := sessionMixinFields0[0].Descriptor()
+	// session.DefaultID holds the default value on creation for the id field.
+	session.DefaultID = sessionDescID.Default.(func() pulid.ID)
+	// session.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	session.IDValidator = sessionDescID.Validators[0].(func(string) error)
+	subscriptionMixin := schema.Subscription{}.Mixin()
+	subscription.Policy = privacy.NewPolicies(schema.Subscription{})
+	subscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := subscription.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	subscriptionMixinHooks2 := subscriptionMixin[2].Hooks()
+
+	subscription.Hooks[1] = subscriptionMixinHooks2[0]
+	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
+	_ = subscriptionMixinFields0
+	subscriptionMixinFields1 := subscriptionMixin[1].Fields()
+	_ = subscriptionMixinFields1
+	subscriptionFields := schema.Subscription{}.Fields()
+	_ = subscriptionFields
+	// subscriptionDescCreatedAt is the schema descriptor for created_at field.
+	subscriptionDescCreatedAt := subscriptionMixinFields1[0].Descriptor()
+	// subscription.DefaultCreatedAt holds the default value on creation for the created_at field.
+	subscription.DefaultCreatedAt = subscriptionDescCreatedAt.Default.(func() time.Time)
+	// subscriptionDescUpdatedAt is the schema descriptor for updated_at field.
+	subscriptionDescUpdatedAt := subscriptionMixinFields1[1].Descriptor()
+	// subscription.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	subscription.DefaultUpdatedAt = subscriptionDescUpdatedAt.Default.(func() time.Time)
+	// subscription.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	subscription.UpdateDefaultUpdatedAt = subscriptionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// subscriptionDescProjectLeadName is the schema descriptor for project_lead_name field.
+	subscriptionDescProjectLeadName := subscriptionFields[7].Descriptor()
+	// subscription.DefaultProjectLeadName holds the default value on creation for the project_lead_name field.
+	subscription.DefaultProjectLeadName = subscriptionDescProjectLeadName.Default.(string)
+	// subscription.ProjectLeadNameValidator is a validator for the "project_lead_name" field. It is called by the builders before save.
+	subscription.ProjectLeadNameValidator = subscriptionDescProjectLeadName.Validators[0].(func(string) error)
+	// subscriptionDescProjectLeadEmail is the schema descriptor for project_lead_email field.
+	subscriptionDescProjectLeadEmail := subscriptionFields[8].Descriptor()
+	// subscription.ProjectLeadEmailValidator is a validator for the "project_lead_email" field. It is called by the builders before save.
+	subscription.ProjectLeadEmailValidator = subscriptionDescProjectLeadEmail.Validators[0].(func(string) error)
+	// subscriptionDescID is the schema descriptor for id field.
+	subscriptionDescID := subscriptionMixinFields0[0].Descriptor()
+	// subscription.DefaultID holds the default value on creation for the id field.
+	subscription.DefaultID = subscriptionDescID.Default.(func() pulid.ID)
+	// subscription.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	subscription.IDValidator = subscriptionDescID.Validators[0].(func(string) error)
+	timeentryMixin := schema.TimeEntry{}.Mixin()
+	timeentry.Policy = privacy.NewPolicies(schema.TimeEntry{})
+	timeentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := timeentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	timeentryMixinHooks2 := timeentryMixin[2].Hooks()
+
+	timeentry.Hooks[1] = timeentryMixinHooks2[0]
+	timeentryMixinFields0 := timeentryMixin[0].Fields()
+	_ = timeentryMixinFields0
+	timeentryMixinFields1 := timeentryMixin[1].Fields()
+	_ = timeentryMixinFields1
+	timeentryFields := schema.TimeEntry{}.Fields()
+	_ = timeentryFields
+	// timeentryDescCreatedAt is the schema descriptor for created_at field.
+	timeentryDescCreatedAt := timeentryMixinFields1[0].Descriptor()
+	// timeentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	timeentry.DefaultCreatedAt = timeentryDescCreatedAt.Default.(func() time.Time)
+	// timeentryDescUpdatedAt is the schema descriptor for updated_at field.
+	timeentryDescUpdatedAt := timeentryMixinFields1[1].Descriptor()
+	// timeentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	timeentry.DefaultUpdatedAt = timeentryDescUpdatedAt.Default.(func() time.Time)
+	// timeentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	timeentry.UpdateDefaultUpdatedAt = timeentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// timeentryDescStaffName is the schema descriptor for staff_name field.
+	timeentryDescStaffName := timeentryFields[1].Descriptor()
+	// timeentry.StaffNameValidator is a validator for the "staff_name" field. It is called by the builders before save.
+	timeentry.StaffNameValidator = func() func(string) error {
+		validators := timeentryDescStaffName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(staff_name string) error {
+			for _, fn := range fns {
+				if err := fn(staff_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// timeentryDescMinutes is the schema descriptor for minutes field.
+	timeentryDescMinutes := timeentryFields[3].Descriptor()
+	// timeentry.MinutesValidator is a validator for the "minutes" field. It is called by the builders before save.
+	timeentry.MinutesValidator = func() func(int) error {
+		validators := timeentryDescMinutes.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(minutes int) error {
+			for _, fn := range fns {
+				if err := fn(minutes); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// timeentryDescHourlyRate is the schema descriptor for hourly_rate field.
+	timeentryDescHourlyRate := timeentryFields[4].Descriptor()
+	// timeentry.HourlyRateValidator is a validator for the "hourly_rate" field. It is called by the builders before save.
+	timeentry.HourlyRateValidator = timeentryDescHourlyRate.Validators[0].(func(int64) error)
+	// timeentryDescNote is the schema descriptor for note field.
+	timeentryDescNote := timeentryFields[5].Descriptor()
+	// timeentry.DefaultNote holds the default value on creation for the note field.
+	timeentry.DefaultNote = timeentryDescNote.Default.(string)
+	// timeentryDescID is the schema descriptor for id field.
+	timeentryDescID := timeentryMixinFields0[0].Descriptor()
+	// timeentry.DefaultID holds the default value on creation for the id field.
+	timeentry.DefaultID = timeentryDescID.Default.(func() pulid.ID)
+	// timeentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	timeentry.IDValidator = timeentryDescID.Validators[0].(func(string) error)
+	usagedeclarationMixin := schema.UsageDeclaration{}.Mixin()
+	usagedeclaration.Policy = privacy.NewPolicies(schema.UsageDeclaration{})
+	usagedeclaration.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := usagedeclaration.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	usagedeclarationMixinHooks2 := usagedeclarationMixin[2].Hooks()
+
+	usagedeclaration.Hooks[1] = usagedeclarationMixinHooks2[0]
+	usagedeclarationMixinFields0 := usagedeclarationMixin[0].Fields()
+	_ = usagedeclarationMixinFields0
+	usagedeclarationMixinFields1 := usagedeclarationMixin[1].Fields()
+	_ = usagedeclarationMixinFields1
+	usagedeclarationFields := schema.UsageDeclaration{}.Fields()
+	_ = usagedeclarationFields
+	// usagedeclarationDescCreatedAt is the schema descriptor for created_at field.
+	usagedeclarationDescCreatedAt := usagedeclarationMixinFields1[0].Descriptor()
+	// usagedeclaration.DefaultCreatedAt holds the default value on creation for the created_at field.
+	usagedeclaration.DefaultCreatedAt = usagedeclarationDescCreatedAt.Default.(func() time.Time)
+	// usagedeclarationDescUpdatedAt is the schema descriptor for updated_at field.
+	usagedeclarationDescUpdatedAt := usagedeclarationMixinFields1[1].Descriptor()
+	// usagedeclaration.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	usagedeclaration.DefaultUpdatedAt = usagedeclarationDescUpdatedAt.Default.(func() time.Time)
+	// usagedeclaration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	usagedeclaration.UpdateDefaultUpdatedAt = usagedeclarationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// usagedeclarationDescYear is the schema descriptor for year field.
+	usagedeclarationDescYear := usagedeclarationFields[1].Descriptor()
+	// usagedeclaration.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	usagedeclaration.YearValidator = usagedeclarationDescYear.Validators[0].(func(int) error)
+	// usagedeclarationDescRevision is the schema descriptor for revision field.
+	usagedeclarationDescRevision := usagedeclarationFields[3].Descriptor()
+	// usagedeclaration.DefaultRevision holds the default value on creation for the revision field.
+	usagedeclaration.DefaultRevision = usagedeclarationDescRevision.Default.(int)
+	// usagedeclaration.RevisionValidator is a validator for the "revision" field. It is called by the builders before save.
+	usagedeclaration.RevisionValidator = usagedeclarationDescRevision.Validators[0].(func(int) error)
+	// usagedeclarationDescID is the schema descriptor for id field.
+	usagedeclarationDescID := usagedeclarationMixinFields0[0].Descriptor()
+	// usagedeclaration.DefaultID holds the default value on creation for the id field.
+	usagedeclaration.DefaultID = usagedeclarationDescID.Default.(func() pulid.ID)
+	// usagedeclaration.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	usagedeclaration.IDValidator = usagedeclarationDescID.Validators[0].(func(string) error)
+	usagedeclarationlineMixin := schema.UsageDeclarationLine{}.Mixin()
+	usagedeclarationline.Policy = privacy.NewPolicies(schema.UsageDeclarationLine{})
+	usagedeclarationline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := usagedeclarationline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	usagedeclarationlineMixinHooks2 := usagedeclarationlineMixin[2].Hooks()
+
+	usagedeclarationline.Hooks[1] = usagedeclarationlineMixinHooks2[0]
+	usagedeclarationlineMixinFields0 := usagedeclarationlineMixin[0].Fields()
+	_ = usagedeclarationlineMixinFields0
+	usagedeclarationlineMixinFields1 := usagedeclarationlineMixin[1].Fields()
+	_ = usagedeclarationlineMixinFields1
+	usagedeclarationlineFields := schema.UsageDeclarationLine{}.Fields()
+	_ = usagedeclarationlineFields
+	// usagedeclarationlineDescCreatedAt is the schema descriptor for created_at field.
+	usagedeclarationlineDescCreatedAt := usagedeclarationlineMixinFields1[0].Descriptor()
+	// usagedeclarationline.DefaultCreatedAt holds the default value on creation for the created_at field.
+	usagedeclarationline.DefaultCreatedAt = usagedeclarationlineDescCreatedAt.Default.(func() time.Time)
+	// usagedeclarationlineDescUpdatedAt is the schema descriptor for updated_at field.
+	usagedeclarationlineDescUpdatedAt := usagedeclarationlineMixinFields1[1].Descriptor()
+	// usagedeclarationline.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	usagedeclarationline.DefaultUpdatedAt = usagedeclarationlineDescUpdatedAt.Default.(func() time.Time)
+	// usagedeclarationline.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	usagedeclarationline.UpdateDefaultUpdatedAt = usagedeclarationlineDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// usagedeclarationlineDescQuantity is the schema descriptor for quantity field.
+	usagedeclarationlineDescQuantity := usagedeclarationlineFields[2].Descriptor()
+	// usagedeclarationline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	usagedeclarationline.QuantityValidator = usagedeclarationlineDescQuantity.Validators[0].(func(int64) error)
+	// usagedeclarationlineDescID is the schema descriptor for id field.
+	usagedeclarationlineDescID := usagedeclarationlineMixinFields0[0].Descriptor()
+	// usagedeclarationline.DefaultID holds the default value on creation for the id field.
+	usagedeclarationline.DefaultID = usagedeclarationlineDescID.Default.(func() pulid.ID)
+	// usagedeclarationline.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	usagedeclarationline.IDValidator = usagedeclarationlineDescID.Validators[0].(func(string) error)
+	usagedeclarationrevisionMixin := schema.UsageDeclarationRevision{}.Mixin()
+	usagedeclarationrevision.Policy = privacy.NewPolicies(schema.UsageDeclarationRevision{})
+	usagedeclarationrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := usagedeclarationrevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	usagedeclarationrevisionMixinHooks2 := usagedeclarationrevisionMixin[2].Hooks()
+
+	usagedeclarationrevision.Hooks[1] = usagedeclarationrevisionMixinHooks2[0]
+	usagedeclarationrevisionMixinFields0 := usagedeclarationrevisionMixin[0].Fields()
+	_ = usagedeclarationrevisionMixinFields0
+	usagedeclarationrevisionMixinFields1 := usagedeclarationrevisionMixin[1].Fields()
+	_ = usagedeclarationrevisionMixinFields1
+	usagedeclarationrevisionFields := schema.UsageDeclarationRevision{}.Fields()
+	_ = usagedeclarationrevisionFields
+	// usagedeclarationrevisionDescCreatedAt is the schema descriptor for created_at field.
+	usagedeclarationrevisionDescCreatedAt := usagedeclarationrevisionMixinFields1[0].Descriptor()
+	// usagedeclarationrevision.DefaultCreatedAt holds the default value on creation for the created_at field.
+	usagedeclarationrevision.DefaultCreatedAt = usagedeclarationrevisionDescCreatedAt.Default.(func() time.Time)
+	// usagedeclarationrevisionDescUpdatedAt is the schema descriptor for updated_at field.
+	usagedeclarationrevisionDescUpdatedAt := usagedeclarationrevisionMixinFields1[1].Descriptor()
+	// usagedeclarationrevision.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	usagedeclarationrevision.DefaultUpdatedAt = usagedeclarationrevisionDescUpdatedAt.Default.(func() time.Time)
+	// usagedeclarationrevision.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	usagedeclarationrevision.UpdateDefaultUpdatedAt = usagedeclarationrevisionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// usagedeclarationrevisionDescRevision is the schema descriptor for revision field.
+	usagedeclarationrevisionDescRevision := usagedeclarationrevisionFields[1].Descriptor()
+	// usagedeclarationrevision.RevisionValidator is a validator for the "revision" field. It is called by the builders before save.
+	usagedeclarationrevision.RevisionValidator = usagedeclarationrevisionDescRevision.Validators[0].(func(int) error)
+	// usagedeclarationrevisionDescAmendment is the schema descriptor for amendment field.
+	usagedeclarationrevisionDescAmendment := usagedeclarationrevisionFields[3].Descriptor()
+	// usagedeclarationrevision.DefaultAmendment holds the default value on creation for the amendment field.
+	usagedeclarationrevision.DefaultAmendment = usagedeclarationrevisionDescAmendment.Default.(bool)
+	// usagedeclarationrevisionDescComment is the schema descriptor for comment field.
+	usagedeclarationrevisionDescComment := usagedeclarationrevisionFields[5].Descriptor()
+	// usagedeclarationrevision.DefaultComment holds the default value on creation for the comment field.
+	usagedeclarationrevision.DefaultComment = usagedeclarationrevisionDescComment.Default.(string)
+	// usagedeclarationrevisionDescID is the schema descriptor for id field.
+	usagedeclarationrevisionDescID := usagedeclarationrevisionMixinFields0[0].Descriptor()
+	// usagedeclarationrevision.DefaultID holds the default value on creation for the id field.
+	usagedeclarationrevision.DefaultID = usagedeclarationrevisionDescID.Default.(func() pulid.ID)
+	// usagedeclarationrevision.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	usagedeclarationrevision.IDValidator = usagedeclarationrevisionDescID.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

@@ -82,3 +82,71 @@ func (RoleAssignment) Indexes() []ent.Index {
 
 // Annotations of RoleAssignment.
 func (RoleAssignment) Annotations() []schema.Annotation { return graphQL() }
+
+// Session is a logged-in session. Only a hash of its token is stored: a
+// stolen database yields no usable token.
+type Session struct{ ent.Schema }
+
+// Mixin of Session.
+func (Session) Mixin() []ent.Mixin { return id("SES") }
+
+// Fields of Session.
+func (Session) Fields() []ent.Field {
+	return []ent.Field{
+		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
+		field.String("account_id").GoType(pulidID).Immutable(),
+		field.Time("expires_at"),
+		field.Time("revoked_at").Optional().Nillable(),
+		field.String("client_address").Default("").Immutable(),
+	}
+}
+
+// Edges of Session.
+func (Session) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("account", Account.Type).Field("account_id").Unique().Required().Immutable(),
+	}
+}
+
+// Annotations of Session: sessions are never served through the API.
+func (Session) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip()}
+}
+
+// Invitation lets a person set the password of a new account and take up
+// the role they were invited to. Single use, expiring; only a hash of its
+// token is stored.
+type Invitation struct{ ent.Schema }
+
+// Mixin of Invitation.
+func (Invitation) Mixin() []ent.Mixin { return id("INV") }
+
+// Fields of Invitation.
+func (Invitation) Fields() []ent.Field {
+	return []ent.Field{
+		field.Bytes("token_hash").Unique().Immutable().Sensitive(),
+		field.String("email").Validate(validate.Email).Immutable(),
+		field.Enum("role").Values(roles...).Immutable(),
+		field.String("member_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("invited_by_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.Time("expires_at").Immutable(),
+		field.Time("accepted_at").Optional().Nillable(),
+	}
+}
+
+// Annotations of Invitation: invitations are never served through the API.
+func (Invitation) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip()}
+}
+
+// Policy of Account.
+func (Account) Policy() ent.Policy { return memberRows(accountsVisible, gsmManagers...) }
+
+// Policy of RoleAssignment.
+func (RoleAssignment) Policy() ent.Policy { return memberRows(assignmentsVisible, gsmManagers...) }
+
+// Policy of Session.
+func (Session) Policy() ent.Policy { return systemOnly() }
+
+// Policy of Invitation.
+func (Invitation) Policy() ent.Policy { return systemOnly() }

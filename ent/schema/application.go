@@ -61,3 +61,8 @@ func (MembershipApplication) Indexes() []ent.Index {
 
 // Annotations of MembershipApplication.
 func (MembershipApplication) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of MembershipApplication.
+func (MembershipApplication) Policy() ent.Policy {
+	return memberRows(through("member", ownMemberItself), gsmManagers...)
+}

@@ -6,13 +6,20 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"communs/ent/privacy"
+	"communs/ent/schema/pulid"
+	"communs/internal/viewer"
+	"entgo.io/ent/entql"
 )
 
 // AuditEvent records who did what to which entity, and when. Append-only.
 type AuditEvent struct{ ent.Schema }
 
-// Mixin of AuditEvent.
-func (AuditEvent) Mixin() []ent.Mixin { return id("AUD") }
+// Mixin of AuditEvent: not audited itself.
+func (AuditEvent) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("AUD"), TimeMixin{}}
+}
 
 // Fields of AuditEvent.
 func (AuditEvent) Fields() []ent.Field {
@@ -40,3 +47,15 @@ func (AuditEvent) Indexes() []ent.Index {
 
 // Annotations of AuditEvent.
 func (AuditEvent) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of AuditEvent: the groupement's administrators read every event,
+// a member's administrators those of their member; nobody changes one.
+func (AuditEvent) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			allowGSM([]string{"gsm_admin"}),
+			restrictTo(func(v *viewer.Viewer) entql.P { return in("member_id", v.MemberIDs("member_admin")) }),
+		},
+		Mutation: privacy.MutationPolicy{denyChanges(), privacy.AlwaysAllowRule()},
+	}
+}

@@ -83,3 +83,9 @@ func (Resource) Indexes() []ent.Index {
 
 // Annotations of Resource.
 func (Resource) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of ResourceCategory.
+func (ResourceCategory) Policy() ent.Policy { return catalogue() }
+
+// Policy of Resource.
+func (Resource) Policy() ent.Policy { return catalogue() }

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 )
 
 // Steps of the charge cycle.
@@ -59,18 +59,6 @@ type Charge struct{ ent.Schema }
 // Mixin of Charge.
 func (Charge) Mixin() []ent.Mixin { return id("CHG") }
 
-// ChargeBasis explains how a charge line was computed.
-type ChargeBasis struct {
-	AllocationKey       string     `json:"allocationKey,omitempty"`
-	MemberWeight        int64      `json:"memberWeight,omitempty"`
-	TotalWeight         int64      `json:"totalWeight,omitempty"`
-	BaseAmount          int64      `json:"baseAmount,omitempty"`
-	CostEntryIDs        []pulid.ID `json:"costEntryIds,omitempty"`
-	DeclarationID       pulid.ID   `json:"declarationId,omitempty"`
-	DeclarationRevision int        `json:"declarationRevision,omitempty"`
-	Note                string     `json:"note,omitempty"`
-}
-
 // Fields of Charge.
 func (Charge) Fields() []ent.Field {
 	return []ent.Field{
@@ -87,7 +75,7 @@ func (Charge) Fields() []ent.Field {
 		field.Int64("amount").Annotations(asMoney).Immutable().Comment("negative for a credit").
 			Annotations(entgql.OrderField("AMOUNT")),
 		field.String("label").NotEmpty().Immutable(),
-		field.JSON("basis", ChargeBasis{}).Immutable().
+		field.JSON("basis", schematype.ChargeBasis{}).Immutable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
 		field.String("idempotency_key").Unique().Immutable().
 			Annotations(entgql.Skip()).
@@ -157,3 +145,12 @@ func (CallForFunds) Indexes() []ent.Index {
 func (CallForFunds) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.QueryField("callsForFunds"), entgql.RelayConnection(), entgql.MultiOrder()}
 }
+
+// Policy of ChargeRun.
+func (ChargeRun) Policy() ent.Policy { return memberRows(nothing, gsmManagers...) }
+
+// Policy of Charge.
+func (Charge) Policy() ent.Policy { return appendOnly(memberRows(ownMembers, gsmManagers...)) }
+
+// Policy of CallForFunds.
+func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows(ownMembers, gsmManagers...)) }

@@ -49,3 +49,6 @@ func (CostEntry) Indexes() []ent.Index {
 
 // Annotations of CostEntry.
 func (CostEntry) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of CostEntry.
+func (CostEntry) Policy() ent.Policy { return memberRows(commonOrOwnCosts, gsmManagers...) }

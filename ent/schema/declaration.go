@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 )
 
 // UsageDeclaration is a member's fiche déclarative for one year.
@@ -94,12 +94,6 @@ type UsageDeclarationRevision struct{ ent.Schema }
 // Mixin of UsageDeclarationRevision.
 func (UsageDeclarationRevision) Mixin() []ent.Mixin { return id("DRV") }
 
-// DeclaredQuantity is one line of a revision snapshot.
-type DeclaredQuantity struct {
-	ResourceID pulid.ID `json:"resourceId"`
-	Quantity   int64    `json:"quantity"`
-}
-
 // Fields of UsageDeclarationRevision.
 func (UsageDeclarationRevision) Fields() []ent.Field {
 	return []ent.Field{
@@ -109,7 +103,7 @@ func (UsageDeclarationRevision) Fields() []ent.Field {
 		field.Enum("status").Values("DRAFT", "SUBMITTED", "VALIDATED", "RETURNED", "LOCKED").Immutable(),
 		field.Bool("amendment").Default(false).Immutable().
 			Comment("a change made after the declaration was locked; it flows into the year-end regularisation"),
-		field.JSON("lines", []DeclaredQuantity{}).Immutable().
+		field.JSON("lines", []schematype.DeclaredQuantity{}).Immutable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
 		field.String("comment").Default("").Immutable(),
 		field.String("author_id").GoType(pulidID).Optional().Nillable().Immutable(),
@@ -132,3 +126,16 @@ func (UsageDeclarationRevision) Indexes() []ent.Index {
 
 // Annotations of UsageDeclarationRevision.
 func (UsageDeclarationRevision) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of UsageDeclaration.
+func (UsageDeclaration) Policy() ent.Policy { return memberRows(ownMembers, gsmManagers...) }
+
+// Policy of UsageDeclarationLine.
+func (UsageDeclarationLine) Policy() ent.Policy {
+	return memberRows(through("declaration", ownMembers), gsmManagers...)
+}
+
+// Policy of UsageDeclarationRevision.
+func (UsageDeclarationRevision) Policy() ent.Policy {
+	return memberRows(through("declaration", ownMembers), gsmManagers...)
+}

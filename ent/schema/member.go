@@ -108,3 +108,9 @@ func (MemberCategoryChange) Edges() []ent.Edge {
 
 // Annotations of MemberCategoryChange.
 func (MemberCategoryChange) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of Member.
+func (Member) Policy() ent.Policy { return memberRows(ownMemberItself, gsmAll...) }
+
+// Policy of MemberCategoryChange.
+func (MemberCategoryChange) Policy() ent.Policy { return memberRows(ownMembers, gsmAll...) }

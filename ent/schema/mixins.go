@@ -43,9 +43,9 @@ func graphQL() []schema.Annotation {
 	}
 }
 
-// id returns the mixins of an entity whose IDs start with prefix.
+// id returns the mixins of an audited entity whose IDs start with prefix.
 func id(prefix string) []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix(prefix), TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix(prefix), TimeMixin{}, AuditMixin{}}
 }
 
 // Amounts are int64 cents, exposed as the Money scalar ("1234.56"); dates

@@ -82,3 +82,11 @@ func (TimeEntry) Edges() []ent.Edge {
 
 // Annotations of TimeEntry.
 func (TimeEntry) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of ServiceRequest.
+func (ServiceRequest) Policy() ent.Policy { return memberRows(ownMembers, gsmManagers...) }
+
+// Policy of TimeEntry.
+func (TimeEntry) Policy() ent.Policy {
+	return memberRows(through("service_request", ownMembers), gsmManagers...)
+}

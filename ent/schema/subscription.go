@@ -58,3 +58,6 @@ func (Subscription) Annotations() []schema.Annotation {
 		"subscription_ends_after_start": datesInOrder("starts_on", "ends_on"),
 	}))
 }
+
+// Policy of Subscription.
+func (Subscription) Policy() ent.Policy { return memberRows(ownMembers, gsmAll...) }

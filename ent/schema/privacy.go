@@ -1,0 +1,185 @@
+package schema
+
+import (
+	"context"
+	"slices"
+
+	"entgo.io/ent"
+	"entgo.io/ent/entql"
+	entprivacy "entgo.io/ent/privacy"
+
+	"communs/ent/privacy"
+	"communs/ent/schema/pulid"
+	"communs/internal/viewer"
+)
+
+// Row isolation. Casbin (policies/) decides which root fields a viewer may
+// run; these rules decide which rows any query shape returns — connections
+// with any filter, node(id:), nested edges, counts — and which rows a write
+// may touch. Deny by default: every rule list ends in a denial.
+
+// Roles of the groupement that see every member's rows of a kind.
+var (
+	gsmManagers = []string{"gsm_admin", "gsm_staff"}
+	gsmAll      = []string{"gsm_admin", "gsm_staff", "gsm_cil"}
+)
+
+// rowsVisible returns the predicate selecting the rows a member-side
+// viewer may see.
+type rowsVisible func(v *viewer.Viewer) entql.P
+
+// memberRows is the policy of rows that belong to members: the system and
+// the named groupement roles see them all; a member's people see and change
+// only the rows visible says; anyone else nothing.
+func memberRows(visible rowsVisible, gsmRoles ...string) ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			allowGSM(gsmRoles),
+			restrictTo(visible),
+		},
+		Mutation: privacy.MutationPolicy{
+			allowGSM(gsmManagers),
+			createForOwnMember(),
+			restrictTo(visible),
+		},
+	}
+}
+
+// catalogue is the policy of the shared catalogue: every logged-in account
+// reads it; the groupement's managers change it.
+func catalogue() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+				if viewer.FromContext(ctx) != nil {
+					return privacy.Allow
+				}
+				return privacy.Denyf("log in to read the catalogue")
+			}),
+		},
+		Mutation: privacy.MutationPolicy{allowGSM(gsmManagers), privacy.AlwaysDenyRule()},
+	}
+}
+
+// systemOnly is the policy of rows only the platform itself handles, such
+// as sessions and invitations.
+func systemOnly() ent.Policy {
+	rule := privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		if v := viewer.FromContext(ctx); v != nil && v.System {
+			return privacy.Allow
+		}
+		return privacy.Denyf("reserved to the platform")
+	})
+	return privacy.Policy{Query: privacy.QueryPolicy{rule}, Mutation: privacy.MutationPolicy{rule}}
+}
+
+// allowGSM allows the system and viewers holding one of roles in the
+// groupement's domain.
+func allowGSM(roles []string) privacy.QueryMutationRule {
+	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		v := viewer.FromContext(ctx)
+		switch {
+		case v == nil:
+			return privacy.Denyf("log in first")
+		case v.System || slices.ContainsFunc(v.Roles, func(r viewer.Role) bool {
+			return r.MemberID == "" && slices.Contains(roles, r.Name)
+		}):
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
+}
+
+// restrictTo narrows a query, or an update or delete, to the rows visible
+// to the viewer, and lets it run.
+func restrictTo(visible rowsVisible) privacy.QueryMutationRule {
+	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		v := viewer.FromContext(ctx)
+		if v == nil {
+			return privacy.Denyf("log in first")
+		}
+		f.Where(visible(v))
+		return privacy.Allow
+	})
+}
+
+// createForOwnMember lets a member's people create rows of their own
+// members only.
+func createForOwnMember() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if !m.Op().Is(ent.OpCreate) {
+			return privacy.Skip
+		}
+		owner, ok := m.Field("member_id")
+		id, _ := owner.(pulid.ID)
+		if ok && slices.Contains(viewer.FromContext(ctx).MemberIDs(), id) {
+			return privacy.Allow
+		}
+		return privacy.Denyf("a member's people create rows of their own member only")
+	})
+}
+
+// denyChanges keeps rows append-only: once written, never updated or
+// deleted, by anyone.
+func denyChanges() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(_ context.Context, m ent.Mutation) error {
+		if m.Op().Is(ent.OpCreate) {
+			return privacy.Skip
+		}
+		return privacy.Denyf("%s rows are append-only: write a new one", m.Type())
+	})
+}
+
+// Predicates of the rows a member-side viewer sees.
+
+// ownMembers selects rows whose member_id is one of the viewer's members.
+func ownMembers(v *viewer.Viewer) entql.P { return in("member_id", v.MemberIDs()) }
+
+// ownMemberItself selects the viewer's members themselves.
+func ownMemberItself(v *viewer.Viewer) entql.P { return in("id", v.MemberIDs()) }
+
+// through selects rows whose edge leads to a row that visible selects.
+func through(edge string, visible rowsVisible) rowsVisible {
+	return func(v *viewer.Viewer) entql.P { return entql.HasEdgeWith(edge, visible(v)) }
+}
+
+// in selects rows whose field is one of ids; with no ids, none.
+func in(field string, ids []pulid.ID) entql.P {
+	if len(ids) == 0 {
+		return entql.FieldNil("id") // ids are never null: selects nothing
+	}
+	values := make([]any, len(ids))
+	for i, id := range ids {
+		values[i] = string(id)
+	}
+	return entql.FieldIn(field, values...)
+}
+
+// appendOnly refuses every update and delete before policy is consulted.
+func appendOnly(policy ent.Policy) ent.Policy {
+	return entprivacy.Policies{privacy.Policy{Mutation: privacy.MutationPolicy{denyChanges()}}, policy}
+}
+
+// nothing selects no row: a kind only the groupement sees.
+func nothing(*viewer.Viewer) entql.P { return in("id", nil) }
+
+// commonOrOwnCosts selects the common costs, which every member may audit,
+// and the direct costs of the viewer's members.
+func commonOrOwnCosts(v *viewer.Viewer) entql.P {
+	return entql.Or(entql.FieldNil("member_id"), ownMembers(v))
+}
+
+// accountsVisible selects the viewer's own account and the accounts that
+// hold a role in a member the viewer administers.
+func accountsVisible(v *viewer.Viewer) entql.P {
+	return entql.Or(
+		entql.FieldEQ("id", string(v.AccountID)),
+		entql.HasEdgeWith("role_assignments", in("member_id", v.MemberIDs("member_admin"))),
+	)
+}
+
+// assignmentsVisible selects the viewer's own roles and the roles held in
+// the viewer's members.
+func assignmentsVisible(v *viewer.Viewer) entql.P {
+	return entql.Or(entql.FieldEQ("account_id", string(v.AccountID)), ownMembers(v))
+}

@@ -1,0 +1,255 @@
+package auth
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"communs"
+	"communs/ent"
+	"communs/ent/account"
+	"communs/ent/invitation"
+	"communs/ent/predicate"
+	"communs/ent/roleassignment"
+	"communs/ent/schema/pulid"
+	"communs/internal/validate"
+	"communs/internal/viewer"
+)
+
+// IsPlatformRole reports whether role belongs to the groupement's domain
+// rather than to a member's.
+func IsPlatformRole(role string) bool { return strings.HasPrefix(role, "gsm_") }
+
+// checkRoleScope refuses a platform role given for a member, or a member
+// role given without one.
+func checkRoleScope(role string, memberID *pulid.ID) error {
+	if roleassignment.RoleValidator(roleassignment.Role(role)) != nil {
+		return communs.InvalidField("role", "unknown role %q", role)
+	}
+	if IsPlatformRole(role) != (memberID == nil) {
+		return communs.InvalidField("memberId", "gsm_* roles take no member; member_* roles need one")
+	}
+	return nil
+}
+
+// mayGrant reports whether v may give role in memberID's domain: the
+// groupement's administrators give any role, a member's administrators
+// give member roles in their own member.
+func mayGrant(v *viewer.Viewer, role string, memberID *pulid.ID) error {
+	switch {
+	case v == nil:
+		return communs.Errorf(communs.EUNAUTHENTICATED, "log in first")
+	case v.System, v.HasRole("gsm_admin"):
+		return nil
+	case memberID != nil && slices.Contains(v.MemberIDs("member_admin"), *memberID):
+		return nil
+	}
+	return communs.Errorf(communs.EFORBIDDEN, "you may not give or take the role %s here", role)
+}
+
+// CreateAccount creates an active account with a password and one role:
+// how the first administrator is bootstrapped from the CLI.
+func (s *Service) CreateAccount(ctx context.Context, email, password, displayName, role string, memberID *pulid.ID) (*ent.Account, error) {
+	ctx = viewer.SystemContext(ctx)
+	if err := checkRoleScope(role, memberID); err != nil {
+		return nil, err
+	}
+	if err := checkPassword("password", password); err != nil {
+		return nil, err
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	var acc *ent.Account
+	err = s.withTx(ctx, func(tx *ent.Client) error {
+		acc, err = tx.Account.Create().
+			SetEmail(normalizeEmail(email)).SetDisplayName(displayName).
+			SetPasswordHash(hash).SetStatus(account.StatusACTIVE).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		return tx.RoleAssignment.Create().
+			SetAccountID(acc.ID).SetRole(roleassignment.Role(role)).SetNillableMemberID(memberID).
+			Exec(ctx)
+	})
+	return acc, err
+}
+
+// ChangePassword replaces the viewer's password after checking the current
+// one, and revokes the viewer's other sessions.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	v := viewer.FromContext(ctx)
+	if v == nil || v.AccountID == "" {
+		return communs.Errorf(communs.EUNAUTHENTICATED, "log in first")
+	}
+	if err := checkPassword("newPassword", next); err != nil {
+		return err
+	}
+	sys := viewer.SystemContext(ctx)
+	acc, err := s.db(ctx).Account.Get(sys, v.AccountID)
+	if err != nil {
+		return err
+	}
+	if ok, err := verifyPassword(acc.PasswordHash, current); err != nil || !ok {
+		return communs.InvalidField("currentPassword", "the current password is incorrect")
+	}
+	hash, err := hashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.db(ctx).Account.UpdateOneID(acc.ID).SetPasswordHash(hash).Exec(sys)
+}
+
+// Invite creates an invitation to take role (in memberID's domain for a
+// member role) and returns its single-use token, to be sent to email.
+func (s *Service) Invite(ctx context.Context, email, role string, memberID *pulid.ID) (token string, err error) {
+	if err := checkRoleScope(role, memberID); err != nil {
+		return "", err
+	}
+	if err := mayGrant(viewer.FromContext(ctx), role, memberID); err != nil {
+		return "", err
+	}
+	if err := validate.Email(normalizeEmail(email)); err != nil {
+		return "", communs.InvalidField("email", "%v", err)
+	}
+	token, hash := newToken()
+	inviter := viewer.FromContext(ctx).AccountID
+	err = s.db(ctx).Invitation.Create().
+		SetTokenHash(hash).SetEmail(normalizeEmail(email)).
+		SetRole(invitation.Role(role)).SetNillableMemberID(memberID).
+		SetNillableInvitedByID(nonEmpty(inviter)).
+		SetExpiresAt(s.now().Add(s.invitationTTL).UTC()).
+		Exec(viewer.SystemContext(ctx))
+	return token, err
+}
+
+var errBadInvitation = communs.Errorf(communs.EUNAUTHENTICATED, "the invitation is invalid, expired or already used")
+
+// AcceptInvitation sets the password of the invited account (creating it if
+// needed), grants the invited role, and opens a session.
+func (s *Service) AcceptInvitation(ctx context.Context, token, password, displayName, clientAddr string) (*Session, error) {
+	if err := checkPassword("password", password); err != nil {
+		return nil, err
+	}
+	ctx = viewer.SystemContext(ctx)
+	hash, err := hashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	var accountID pulid.ID
+	err = s.withTx(ctx, func(tx *ent.Client) error {
+		inv, err := tx.Invitation.Query().Where(invitation.TokenHash(hashToken(token))).Only(ctx)
+		if ent.IsNotFound(err) {
+			return errBadInvitation
+		}
+		if err != nil {
+			return err
+		}
+		// Marking it used first, conditionally, makes a second concurrent use fail.
+		n, err := tx.Invitation.Update().
+			Where(invitation.ID(inv.ID), invitation.AcceptedAtIsNil(), invitation.ExpiresAtGT(s.now())).
+			SetAcceptedAt(s.now().UTC()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errBadInvitation
+		}
+		accountID, err = tx.Account.Create().
+			SetEmail(inv.Email).SetDisplayName(displayName).
+			SetPasswordHash(hash).SetStatus(account.StatusACTIVE).
+			OnConflictColumns(account.FieldEmail).
+			Update(func(u *ent.AccountUpsert) { u.SetPasswordHash(hash).SetStatus(account.StatusACTIVE) }).
+			ID(ctx)
+		if err != nil {
+			return err
+		}
+		return s.grant(ctx, tx, accountID, string(inv.Role), inv.MemberID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.openSession(ctx, accountID, clientAddr)
+}
+
+// AssignRole gives an existing account a role; giving a role it holds
+// already changes nothing.
+func (s *Service) AssignRole(ctx context.Context, accountID pulid.ID, role string, memberID *pulid.ID) (*ent.RoleAssignment, error) {
+	if err := checkRoleScope(role, memberID); err != nil {
+		return nil, err
+	}
+	if err := mayGrant(viewer.FromContext(ctx), role, memberID); err != nil {
+		return nil, err
+	}
+	if err := s.grant(ctx, s.db(ctx), accountID, role, memberID); err != nil {
+		return nil, err
+	}
+	return s.db(ctx).RoleAssignment.Query().Where(sameAssignment(accountID, role, memberID)).Only(viewer.SystemContext(ctx))
+}
+
+// RevokeRole removes a role assignment.
+func (s *Service) RevokeRole(ctx context.Context, assignmentID pulid.ID) error {
+	a, err := s.db(ctx).RoleAssignment.Get(viewer.SystemContext(ctx), assignmentID)
+	if err != nil {
+		return err
+	}
+	if err := mayGrant(viewer.FromContext(ctx), a.Role.String(), a.MemberID); err != nil {
+		return err
+	}
+	return s.db(ctx).RoleAssignment.DeleteOneID(assignmentID).Exec(ctx)
+}
+
+func (s *Service) grant(ctx context.Context, client *ent.Client, accountID pulid.ID, role string, memberID *pulid.ID) error {
+	sys := viewer.SystemContext(ctx)
+	exists, err := client.RoleAssignment.Query().Where(sameAssignment(accountID, role, memberID)).Exist(sys)
+	if err != nil || exists {
+		return err
+	}
+	return client.RoleAssignment.Create().
+		SetAccountID(accountID).SetRole(roleassignment.Role(role)).SetNillableMemberID(memberID).
+		Exec(ctx)
+}
+
+func sameAssignment(accountID pulid.ID, role string, memberID *pulid.ID) predicate.RoleAssignment {
+	p := []predicate.RoleAssignment{roleassignment.AccountID(accountID), roleassignment.RoleEQ(roleassignment.Role(role))}
+	if memberID == nil {
+		p = append(p, roleassignment.MemberIDIsNil())
+	} else {
+		p = append(p, roleassignment.MemberID(*memberID))
+	}
+	return roleassignment.And(p...)
+}
+
+// db is the client of the transaction the request runs in (mutations run
+// in one, see entgql.Transactioner), or the service's own.
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if client := ent.FromContext(ctx); client != nil {
+		return client
+	}
+	return s.client
+}
+
+// withTx runs fn in a transaction, or in the caller's when there is one.
+func (s *Service) withTx(ctx context.Context, fn func(*ent.Client) error) error {
+	if ent.TxFromContext(ctx) != nil {
+		return fn(s.db(ctx))
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx.Client()); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func nonEmpty(id pulid.ID) *pulid.ID {
+	if id == "" {
+		return nil
+	}
+	return &id
+}

@@ -1,0 +1,236 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"communs"
+	"communs/ent"
+	"communs/ent/member"
+	"communs/ent/schema/pulid"
+	"communs/internal/store/storetest"
+	"communs/internal/viewer"
+)
+
+const goodPassword = "correct horse battery"
+
+// fixture is a service over a fresh database, with a clock the test moves.
+type fixture struct {
+	svc    *Service
+	client *ent.Client
+	clock  time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db := storetest.Open(t)
+	f := &fixture{client: db.Client, clock: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	f.svc = New(db.Client)
+	f.svc.now = func() time.Time { return f.clock }
+	return f
+}
+
+func (f *fixture) member(t *testing.T, name string, category member.Category) pulid.ID {
+	t.Helper()
+	m, err := f.client.Member.Create().SetName(name).SetCategory(category).
+		SetJoinedOn(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)).
+		Save(viewer.SystemContext(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
+}
+
+func (f *fixture) account(t *testing.T, email, role string, memberID *pulid.ID) *ent.Account {
+	t.Helper()
+	acc, err := f.svc.CreateAccount(context.Background(), email, goodPassword, email, role, memberID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc
+}
+
+func (f *fixture) login(t *testing.T, email string) *Session {
+	t.Helper()
+	s, err := f.svc.Login(context.Background(), email, goodPassword, "192.0.2.1")
+	if err != nil {
+		t.Fatalf("login %s: %v", email, err)
+	}
+	return s
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := communs.ErrorCode(err); err == nil || got != code {
+		t.Fatalf("error %v (code %s), want code %s", err, got, code)
+	}
+}
+
+func TestPasswordHashing(t *testing.T) {
+	hash, err := hashPassword(goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(hash, goodPassword) {
+		t.Fatalf("unexpected hash %q", hash)
+	}
+	if ok, err := verifyPassword(hash, goodPassword); !ok || err != nil {
+		t.Errorf("the right password is refused: %v", err)
+	}
+	if ok, _ := verifyPassword(hash, goodPassword+"!"); ok {
+		t.Error("a wrong password is accepted")
+	}
+	if other, _ := hashPassword(goodPassword); other == hash {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	if _, err := verifyPassword("$argon2id$garbage", goodPassword); err == nil {
+		t.Error("a malformed hash is accepted")
+	}
+	wantCode(t, checkPassword("password", "short"), communs.EINVALID)
+}
+
+func TestLoginAndSessions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	acc := f.account(t, "Admin@Communs.example", "gsm_admin", nil)
+
+	s := f.login(t, "admin@communs.example") // emails are case-insensitive
+	if s.Account.ID != acc.ID || len(s.Account.Edges.RoleAssignments) != 1 {
+		t.Fatalf("session account %+v", s.Account)
+	}
+	v, err := f.svc.Authenticate(ctx, s.Token)
+	if err != nil || v.AccountID != acc.ID || !v.HasRole("gsm_admin") || !v.IsGSM() {
+		t.Fatalf("Authenticate = %+v, %v", v, err)
+	}
+
+	// Forged, expired and revoked tokens are refused alike.
+	_, err = f.svc.Authenticate(ctx, "forged-token")
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+	f.clock = f.clock.Add(13 * time.Hour)
+	_, err = f.svc.Authenticate(ctx, s.Token)
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+	s = f.login(t, "admin@communs.example")
+	if err := f.svc.Logout(withToken(ctx, s.Token)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Authenticate(ctx, s.Token)
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+}
+
+func withToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, requestInfo{token: token})
+}
+
+func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
+	f := newFixture(t)
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	_, errEmail := f.svc.Login(context.Background(), "nobody@communs.example", goodPassword, "192.0.2.1")
+	_, errPassword := f.svc.Login(context.Background(), "staff@communs.example", "wrong password!", "192.0.2.2")
+	if errEmail == nil || errPassword == nil || errEmail.Error() != errPassword.Error() {
+		t.Fatalf("answers differ: %v / %v", errEmail, errPassword)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	for i := 0; i < 5; i++ {
+		_, err := f.svc.Login(ctx, "staff@communs.example", "wrong password!", "192.0.2.1")
+		wantCode(t, err, communs.EUNAUTHENTICATED)
+	}
+	// The burst is spent: even the right password waits.
+	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "192.0.2.9")
+	wantCode(t, err, communs.ERATELIMITED)
+	// A minute later one more try is allowed, and the right one gets in.
+	f.clock = f.clock.Add(time.Minute)
+	f.login(t, "staff@communs.example")
+
+	// Per address: guessing many accounts from one address stops too.
+	for i := 0; i < 20; i++ {
+		_, _ = f.svc.Login(ctx, "guess"+string(rune('a'+i))+"@x.example", "wrong password!", "198.51.100.7")
+	}
+	_, err = f.svc.Login(ctx, "staff@communs.example", goodPassword, "198.51.100.7")
+	wantCode(t, err, communs.ERATELIMITED)
+}
+
+func TestInvitations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	mbrA := f.member(t, "Association A", member.CategoryACTIVE)
+	mbrB := f.member(t, "Association B", member.CategoryUSER)
+	f.account(t, "admin@communs.example", "gsm_admin", nil)
+	gsmAdmin, _ := f.svc.Authenticate(ctx, f.login(t, "admin@communs.example").Token)
+
+	// The groupement invites A's first administrator.
+	token, err := f.svc.Invite(viewer.NewContext(ctx, gsmAdmin), "Dir@A.example", "member_admin", &mbrA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.svc.AcceptInvitation(ctx, token, goodPassword, "Directrice A", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminA, _ := f.svc.Authenticate(ctx, s.Token)
+	if ids := adminA.MemberIDs("member_admin"); len(ids) != 1 || ids[0] != mbrA {
+		t.Fatalf("invited admin roles: %+v", adminA.Roles)
+	}
+	// Single use.
+	_, err = f.svc.AcceptInvitation(ctx, token, goodPassword, "Intrus", "192.0.2.1")
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+
+	// A's admin invites staff into A, but not into B, and gives no platform role.
+	asA := viewer.NewContext(ctx, adminA)
+	staffToken, err := f.svc.Invite(asA, "staff@a.example", "member_staff", &mbrA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Invite(asA, "spy@a.example", "member_staff", &mbrB)
+	wantCode(t, err, communs.EFORBIDDEN)
+	_, err = f.svc.Invite(asA, "boss@a.example", "gsm_admin", nil)
+	wantCode(t, err, communs.EFORBIDDEN)
+	_, err = f.svc.Invite(asA, "x@a.example", "member_staff", nil)
+	wantCode(t, err, communs.EINVALID)
+
+	// Invitations expire after 7 days.
+	f.clock = f.clock.Add(8 * 24 * time.Hour)
+	_, err = f.svc.AcceptInvitation(ctx, staffToken, goodPassword, "Trop tard", "192.0.2.1")
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+}
+
+func TestRolesAndPasswordChange(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	mbrA := f.member(t, "Association A", member.CategoryFOUNDER)
+	adminA := f.account(t, "admin@a.example", "member_admin", &mbrA)
+	staff := f.account(t, "staff@a.example", "member_viewer", &mbrA)
+	v, _ := f.svc.Authenticate(ctx, f.login(t, "admin@a.example").Token)
+	asA := viewer.NewContext(ctx, v)
+
+	a, err := f.svc.AssignRole(asA, staff.ID, "member_staff", &mbrA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.AssignRole(asA, staff.ID, "member_staff", &mbrA)
+	if err != nil || again.ID != a.ID {
+		t.Fatalf("assigning a held role twice: %v, %v", again, err)
+	}
+	if err := f.svc.RevokeRole(asA, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.AssignRole(asA, staff.ID, "gsm_staff", nil)
+	wantCode(t, err, communs.EFORBIDDEN)
+
+	// Changing a password needs the current one.
+	err = f.svc.ChangePassword(asA, "not the password", "a brand new password")
+	wantCode(t, err, communs.EINVALID)
+	if err := f.svc.ChangePassword(asA, goodPassword, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Login(ctx, adminA.Email, "a brand new password", "192.0.2.1"); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+	wantCode(t, f.svc.ChangePassword(ctx, goodPassword, "whatever whatever"), communs.EUNAUTHENTICATED)
+}

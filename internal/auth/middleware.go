@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+
+	"communs"
+	"communs/internal/viewer"
+)
+
+type requestInfoKey struct{}
+
+// requestInfo is what the middleware learns of a request for the
+// operations that need it: the client's address (rate limits) and the
+// session token (logout).
+type requestInfo struct {
+	clientAddr string
+	token      string
+}
+
+func infoFrom(ctx context.Context) requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(requestInfo)
+	return info
+}
+
+// ClientAddress returns the address of the client of the request in ctx.
+func ClientAddress(ctx context.Context) string { return infoFrom(ctx).clientAddr }
+
+// Middleware authenticates the request's bearer token and puts its viewer
+// in the request context. A request without a token is anonymous; one
+// with an invalid, expired or revoked token is refused with 401.
+func (s *Service) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfo{clientAddr: clientAddress(r)}
+		ctx := r.Context()
+		if header := r.Header.Get("Authorization"); header != "" {
+			token, ok := strings.CutPrefix(header, "Bearer ")
+			if !ok || token == "" {
+				refuse(w, communs.Errorf(communs.EUNAUTHENTICATED, `the Authorization header must read "Bearer <token>"`))
+				return
+			}
+			v, err := s.Authenticate(ctx, token)
+			if err != nil {
+				refuse(w, err)
+				return
+			}
+			info.token = token
+			ctx = viewer.NewContext(ctx, v)
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, requestInfoKey{}, info)))
+	})
+}
+
+// refuse answers 401 with a GraphQL-shaped error body, so that clients
+// handle it like any other API error.
+func refuse(w http.ResponseWriter, err error) {
+	code, message := communs.ErrorCode(err), "authentication failed"
+	if code == communs.EUNAUTHENTICATED {
+		message = err.(*communs.Error).Message
+	} else {
+		code = communs.EINTERNAL
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", `Bearer realm="communs"`)
+	w.WriteHeader(http.StatusUnauthorized)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": message, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+// clientAddress is the peer address of the connection. Behind a reverse
+// proxy every client shares the proxy's address, which only makes the
+// per-address limit stricter.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

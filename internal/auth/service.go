@@ -1,0 +1,165 @@
+// Package auth authenticates people: accounts with argon2id passwords,
+// opaque session tokens, invitations, role assignments, and the HTTP
+// middleware that puts the viewer of each request in its context.
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"communs"
+	"communs/ent"
+	"communs/ent/account"
+	"communs/ent/roleassignment"
+	"communs/ent/schema/pulid"
+	"communs/ent/session"
+	"communs/internal/viewer"
+)
+
+// Service authenticates accounts and manages sessions, invitations and roles.
+type Service struct {
+	client        *ent.Client
+	now           func() time.Time
+	sessionTTL    time.Duration
+	invitationTTL time.Duration
+	byAccount     *failureLimiter
+	byAddress     *failureLimiter
+	dummyHash     string
+}
+
+// New returns the service over client.
+func New(client *ent.Client) *Service {
+	dummy, err := hashPassword("a password nobody has, to spend the same time")
+	if err != nil {
+		panic(err)
+	}
+	return &Service{
+		client:        client,
+		now:           time.Now,
+		sessionTTL:    12 * time.Hour,
+		invitationTTL: 7 * 24 * time.Hour,
+		// 5 failures per account, then one more every minute; 20 per
+		// client address, then one every 6 seconds.
+		byAccount: newFailureLimiter(time.Minute, 5),
+		byAddress: newFailureLimiter(6*time.Second, 20),
+		dummyHash: dummy,
+	}
+}
+
+// Session is an opened session: its token, shown once, and its account
+// with the account's roles loaded.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	Account   *ent.Account
+}
+
+var errBadCredentials = communs.Errorf(communs.EUNAUTHENTICATED, "email or password is incorrect")
+
+// Login checks an email and password and opens a session. A wrong email and
+// a wrong password get the same answer after the same work.
+func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (*Session, error) {
+	ctx = viewer.SystemContext(ctx)
+	now := s.now()
+	email = normalizeEmail(email)
+	accountKey, addressKey := "account:"+email, "address:"+clientAddr
+	if s.byAccount.blocked(accountKey, now) || s.byAddress.blocked(addressKey, now) {
+		return nil, communs.Errorf(communs.ERATELIMITED, "too many failed logins: wait a minute and try again")
+	}
+	acc, err := s.db(ctx).Account.Query().Where(account.Email(email)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if acc != nil && acc.PasswordHash != "" {
+		hash = acc.PasswordHash
+	}
+	ok, err := verifyPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || acc == nil || acc.Status != account.StatusACTIVE {
+		s.byAccount.fail(accountKey, now)
+		s.byAddress.fail(addressKey, now)
+		return nil, errBadCredentials
+	}
+	return s.openSession(ctx, acc.ID, clientAddr)
+}
+
+// openSession stores a new session of the account and returns it.
+func (s *Service) openSession(ctx context.Context, accountID pulid.ID, clientAddr string) (*Session, error) {
+	token, hash := newToken()
+	expiresAt := s.now().Add(s.sessionTTL).UTC()
+	err := s.db(ctx).Session.Create().
+		SetTokenHash(hash).SetAccountID(accountID).SetExpiresAt(expiresAt).SetClientAddress(clientAddr).
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := s.db(ctx).Account.UpdateOneID(accountID).SetLastLoginAt(s.now().UTC()).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The roles are loaded now, while acting as the system: the request
+	// that logs in is anonymous and could not read them.
+	acc.Edges.RoleAssignments, err = acc.QueryRoleAssignments().WithMember().All(ctx)
+	return &Session{Token: token, ExpiresAt: expiresAt, Account: acc}, err
+}
+
+// Logout revokes the session the request was made with.
+func (s *Service) Logout(ctx context.Context) error {
+	token := infoFrom(ctx).token
+	if token == "" {
+		return communs.Errorf(communs.EUNAUTHENTICATED, "no session to end")
+	}
+	_, err := s.db(ctx).Session.Update().
+		Where(session.TokenHash(hashToken(token)), session.RevokedAtIsNil()).
+		SetRevokedAt(s.now().UTC()).
+		Save(viewer.SystemContext(ctx))
+	return err
+}
+
+var errBadSession = communs.Errorf(communs.EUNAUTHENTICATED, "the session token is invalid, expired or revoked: log in again")
+
+// Authenticate returns the viewer whose session token this is, with the
+// roles it holds now: a role revoked a second ago no longer counts.
+func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
+	ctx = viewer.SystemContext(ctx)
+	sess, err := s.db(ctx).Session.Query().
+		Where(session.TokenHash(hashToken(token))).
+		WithAccount().
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, errBadSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sess.RevokedAt != nil || !s.now().Before(sess.ExpiresAt) || sess.Edges.Account.Status != account.StatusACTIVE {
+		return nil, errBadSession
+	}
+	return s.viewerOf(ctx, sess.Edges.Account)
+}
+
+// viewerOf loads the roles of acc, with the category of each role's member.
+func (s *Service) viewerOf(ctx context.Context, acc *ent.Account) (*viewer.Viewer, error) {
+	assignments, err := s.db(ctx).RoleAssignment.Query().
+		Where(roleassignment.AccountID(acc.ID)).
+		WithMember().
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer.Viewer{AccountID: acc.ID, Email: acc.Email}
+	for _, a := range assignments {
+		r := viewer.Role{Name: a.Role.String()}
+		if m := a.Edges.Member; m != nil {
+			r.MemberID, r.MemberCategory = m.ID, m.Category.String()
+		}
+		v.Roles = append(v.Roles, r)
+	}
+	return v, nil
+}
+
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -1,0 +1,78 @@
+// Package viewer carries who is acting through a request's context. It
+// imports nothing of the domain so that the schema's privacy rules, the
+// services and the API can all read it.
+package viewer
+
+import (
+	"context"
+	"slices"
+
+	"communs/ent/schema/pulid"
+)
+
+// Domain names used by the Casbin policy: the groupement's own domain, and
+// the domain of every member, which the policy calls "member".
+const (
+	GSMDomain    = "gsm"
+	MemberDomain = "member"
+)
+
+// Role is a role an account holds in a domain. MemberID is empty for the
+// groupement's roles.
+type Role struct {
+	Name           string
+	MemberID       pulid.ID
+	MemberCategory string // FOUNDER, ACTIVE or USER; set for member roles
+}
+
+// Viewer is the authenticated account behind a request, with its roles.
+type Viewer struct {
+	AccountID pulid.ID
+	Email     string
+	Roles     []Role
+	// System marks work the platform does on its own behalf (migrations,
+	// seeding, charge runs started from the CLI): it passes row isolation.
+	System bool
+}
+
+// IsGSM reports whether the viewer holds a role of the groupement, which
+// sees across members as the policy allows.
+func (v *Viewer) IsGSM() bool {
+	return v.System || slices.ContainsFunc(v.Roles, func(r Role) bool { return r.MemberID == "" })
+}
+
+// HasRole reports whether the viewer holds the named role, in any domain.
+func (v *Viewer) HasRole(name string) bool {
+	return slices.ContainsFunc(v.Roles, func(r Role) bool { return r.Name == name })
+}
+
+// MemberIDs returns the members the viewer acts for through the given
+// roles, or through any member role when none is named.
+func (v *Viewer) MemberIDs(roles ...string) []pulid.ID {
+	var ids []pulid.ID
+	for _, r := range v.Roles {
+		if r.MemberID == "" || (len(roles) > 0 && !slices.Contains(roles, r.Name)) || slices.Contains(ids, r.MemberID) {
+			continue
+		}
+		ids = append(ids, r.MemberID)
+	}
+	return ids
+}
+
+type contextKey struct{}
+
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, contextKey{}, v)
+}
+
+// FromContext returns the viewer of ctx, or nil for an anonymous request.
+func FromContext(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(contextKey{}).(*Viewer)
+	return v
+}
+
+// SystemContext returns ctx acting as the platform itself.
+func SystemContext(ctx context.Context) context.Context {
+	return NewContext(ctx, &Viewer{System: true, Email: "system"})
+}
