@@ -14,13 +14,16 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/resource"
 	"communs/ent/roleassignment"
-	"communs/ent/schema"
 	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/subscription"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationrevision"
+	"communs/graph/model"
 	"communs/graph/scalar"
+	"communs/internal/auth"
+	"communs/internal/charging"
 	"context"
 	"embed"
 	"errors"
@@ -47,6 +50,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
@@ -74,6 +78,10 @@ type ComplexityRoot struct {
 	AccountEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AssignRolePayload struct {
+		RoleAssignment func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -127,6 +135,10 @@ type ComplexityRoot struct {
 	CallForFundsEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ChangePasswordPayload struct {
+		Ok func(childComplexity int) int
 	}
 
 	Charge struct {
@@ -198,6 +210,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConsolidatedAccounts struct {
+		ActiveMembers  func(childComplexity int) int
+		ActualCosts    func(childComplexity int) int
+		BudgetedCosts  func(childComplexity int) int
+		Charged        func(childComplexity int) int
+		FounderMembers func(childComplexity int) int
+		Result         func(childComplexity int) int
+		UserMembers    func(childComplexity int) int
+		Year           func(childComplexity int) int
+	}
+
 	CostEntry struct {
 		Amount     func(childComplexity int) int
 		Basis      func(childComplexity int) int
@@ -225,9 +248,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CreateInvitationPayload struct {
+		Email func(childComplexity int) int
+		Token func(childComplexity int) int
+	}
+
 	DeclaredQuantity struct {
 		Quantity   func(childComplexity int) int
 		ResourceID func(childComplexity int) int
+	}
+
+	LogoutPayload struct {
+		Ok func(childComplexity int) int
 	}
 
 	Member struct {
@@ -336,6 +368,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Mutation struct {
+		AcceptInvitation func(childComplexity int, input model.AcceptInvitationInput) int
+		AssignRole       func(childComplexity int, input model.AssignRoleInput) int
+		ChangePassword   func(childComplexity int, input model.ChangePasswordInput) int
+		CreateInvitation func(childComplexity int, input model.CreateInvitationInput) int
+		Login            func(childComplexity int, input model.LoginInput) int
+		Logout           func(childComplexity int) int
+		RevokeRole       func(childComplexity int, input model.RevokeRoleInput) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -349,7 +391,9 @@ type ComplexityRoot struct {
 		CallsForFunds             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) int
 		ChargeRuns                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) int
 		Charges                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) int
+		ConsolidatedAccounts      func(childComplexity int, year int) int
 		CostEntries               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) int
+		Me                        func(childComplexity int) int
 		MemberCategoryChanges     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) int
 		Members                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) int
 		MembershipApplications    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) int
@@ -420,6 +464,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RevokeRolePayload struct {
+		Ok func(childComplexity int) int
+	}
+
 	RoleAssignment struct {
 		Account   func(childComplexity int) int
 		AccountID func(childComplexity int) int
@@ -470,6 +518,12 @@ type ComplexityRoot struct {
 	ServiceRequestEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SessionPayload struct {
+		Account   func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -605,6 +659,15 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type MutationResolver interface {
+	Login(ctx context.Context, input model.LoginInput) (*auth.Session, error)
+	Logout(ctx context.Context) (*model.LogoutPayload, error)
+	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*model.ChangePasswordPayload, error)
+	CreateInvitation(ctx context.Context, input model.CreateInvitationInput) (*model.CreateInvitationPayload, error)
+	AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*auth.Session, error)
+	AssignRole(ctx context.Context, input model.AssignRoleInput) (*model.AssignRolePayload, error)
+	RevokeRole(ctx context.Context, input model.RevokeRoleInput) (*model.RevokeRolePayload, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
@@ -626,6 +689,8 @@ type QueryResolver interface {
 	UsageDeclarations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) (*ent.UsageDeclarationConnection, error)
 	UsageDeclarationLines(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) (*ent.UsageDeclarationLineConnection, error)
 	UsageDeclarationRevisions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) (*ent.UsageDeclarationRevisionConnection, error)
+	Me(ctx context.Context) (*ent.Account, error)
+	ConsolidatedAccounts(ctx context.Context, year int) (*charging.Consolidated, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -726,6 +791,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountEdge.Node(childComplexity), true
+
+	case "AssignRolePayload.roleAssignment":
+		if e.ComplexityRoot.AssignRolePayload.RoleAssignment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignRolePayload.RoleAssignment(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -942,6 +1014,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CallForFundsEdge.Node(childComplexity), true
+
+	case "ChangePasswordPayload.ok":
+		if e.ComplexityRoot.ChangePasswordPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.Ok(childComplexity), true
 
 	case "Charge.amount":
 		if e.ComplexityRoot.Charge.Amount == nil {
@@ -1238,6 +1317,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChargeRunEdge.Node(childComplexity), true
 
+	case "ConsolidatedAccounts.activeMembers":
+		if e.ComplexityRoot.ConsolidatedAccounts.ActiveMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.ActiveMembers(childComplexity), true
+	case "ConsolidatedAccounts.actualCosts":
+		if e.ComplexityRoot.ConsolidatedAccounts.ActualCosts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.ActualCosts(childComplexity), true
+	case "ConsolidatedAccounts.budgetedCosts":
+		if e.ComplexityRoot.ConsolidatedAccounts.BudgetedCosts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.BudgetedCosts(childComplexity), true
+	case "ConsolidatedAccounts.charged":
+		if e.ComplexityRoot.ConsolidatedAccounts.Charged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.Charged(childComplexity), true
+	case "ConsolidatedAccounts.founderMembers":
+		if e.ComplexityRoot.ConsolidatedAccounts.FounderMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.FounderMembers(childComplexity), true
+	case "ConsolidatedAccounts.result":
+		if e.ComplexityRoot.ConsolidatedAccounts.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.Result(childComplexity), true
+	case "ConsolidatedAccounts.userMembers":
+		if e.ComplexityRoot.ConsolidatedAccounts.UserMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.UserMembers(childComplexity), true
+	case "ConsolidatedAccounts.year":
+		if e.ComplexityRoot.ConsolidatedAccounts.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsolidatedAccounts.Year(childComplexity), true
+
 	case "CostEntry.amount":
 		if e.ComplexityRoot.CostEntry.Amount == nil {
 			break
@@ -1349,6 +1477,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CostEntryEdge.Node(childComplexity), true
 
+	case "CreateInvitationPayload.email":
+		if e.ComplexityRoot.CreateInvitationPayload.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateInvitationPayload.Email(childComplexity), true
+	case "CreateInvitationPayload.token":
+		if e.ComplexityRoot.CreateInvitationPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateInvitationPayload.Token(childComplexity), true
+
 	case "DeclaredQuantity.quantity":
 		if e.ComplexityRoot.DeclaredQuantity.Quantity == nil {
 			break
@@ -1361,6 +1502,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeclaredQuantity.ResourceID(childComplexity), true
+
+	case "LogoutPayload.ok":
+		if e.ComplexityRoot.LogoutPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogoutPayload.Ok(childComplexity), true
 
 	case "Member.application":
 		if e.ComplexityRoot.Member.Application == nil {
@@ -1845,6 +1993,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipApplicationEdge.Node(childComplexity), true
 
+	case "Mutation.acceptInvitation":
+		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.assignRole":
+		if e.ComplexityRoot.Mutation.AssignRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignRole(childComplexity, args["input"].(model.AssignRoleInput)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.createInvitation":
+		if e.ComplexityRoot.Mutation.CreateInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateInvitation(childComplexity, args["input"].(model.CreateInvitationInput)), true
+	case "Mutation.login":
+		if e.ComplexityRoot.Mutation.Login == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_login_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.logout":
+		if e.ComplexityRoot.Mutation.Logout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.revokeRole":
+		if e.ComplexityRoot.Mutation.RevokeRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeRole(childComplexity, args["input"].(model.RevokeRoleInput)), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1925,6 +2146,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Charges(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ChargeOrder), args["where"].(*ent.ChargeWhereInput)), true
+	case "Query.consolidatedAccounts":
+		if e.ComplexityRoot.Query.ConsolidatedAccounts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consolidatedAccounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConsolidatedAccounts(childComplexity, args["year"].(int)), true
 	case "Query.costEntries":
 		if e.ComplexityRoot.Query.CostEntries == nil {
 			break
@@ -1937,6 +2169,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.CostEntries(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CostEntryOrder), args["where"].(*ent.CostEntryWhereInput)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.memberCategoryChanges":
 		if e.ComplexityRoot.Query.MemberCategoryChanges == nil {
 			break
@@ -2314,6 +2552,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResourceEdge.Node(childComplexity), true
 
+	case "RevokeRolePayload.ok":
+		if e.ComplexityRoot.RevokeRolePayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeRolePayload.Ok(childComplexity), true
+
 	case "RoleAssignment.account":
 		if e.ComplexityRoot.RoleAssignment.Account == nil {
 			break
@@ -2523,6 +2768,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequestEdge.Node(childComplexity), true
+
+	case "SessionPayload.account":
+		if e.ComplexityRoot.SessionPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionPayload.Account(childComplexity), true
+	case "SessionPayload.expiresAt":
+		if e.ComplexityRoot.SessionPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionPayload.ExpiresAt(childComplexity), true
+	case "SessionPayload.token":
+		if e.ComplexityRoot.SessionPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionPayload.Token(childComplexity), true
 
 	case "Subscription.conventionSignedOn":
 		if e.ComplexityRoot.Subscription.ConventionSignedOn == nil {
@@ -3046,18 +3310,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
 			graphql.NewInputUnmarshaler("AccountOrder", ec.unmarshalInputAccountOrder),
 			graphql.NewInputUnmarshaler("AccountWhereInput", ec.unmarshalInputAccountWhereInput),
+			graphql.NewInputUnmarshaler("AssignRoleInput", ec.unmarshalInputAssignRoleInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CallForFundsOrder", ec.unmarshalInputCallForFundsOrder),
 			graphql.NewInputUnmarshaler("CallForFundsWhereInput", ec.unmarshalInputCallForFundsWhereInput),
+			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ChargeOrder", ec.unmarshalInputChargeOrder),
 			graphql.NewInputUnmarshaler("ChargeRunOrder", ec.unmarshalInputChargeRunOrder),
 			graphql.NewInputUnmarshaler("ChargeRunWhereInput", ec.unmarshalInputChargeRunWhereInput),
 			graphql.NewInputUnmarshaler("ChargeWhereInput", ec.unmarshalInputChargeWhereInput),
 			graphql.NewInputUnmarshaler("CostEntryOrder", ec.unmarshalInputCostEntryOrder),
 			graphql.NewInputUnmarshaler("CostEntryWhereInput", ec.unmarshalInputCostEntryWhereInput),
+			graphql.NewInputUnmarshaler("CreateInvitationInput", ec.unmarshalInputCreateInvitationInput),
+			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeOrder", ec.unmarshalInputMemberCategoryChangeOrder),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeWhereInput", ec.unmarshalInputMemberCategoryChangeWhereInput),
 			graphql.NewInputUnmarshaler("MemberOrder", ec.unmarshalInputMemberOrder),
@@ -3068,6 +3337,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ResourceCategoryWhereInput", ec.unmarshalInputResourceCategoryWhereInput),
 			graphql.NewInputUnmarshaler("ResourceOrder", ec.unmarshalInputResourceOrder),
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
+			graphql.NewInputUnmarshaler("RevokeRoleInput", ec.unmarshalInputRevokeRoleInput),
 			graphql.NewInputUnmarshaler("RoleAssignmentOrder", ec.unmarshalInputRoleAssignmentOrder),
 			graphql.NewInputUnmarshaler("RoleAssignmentWhereInput", ec.unmarshalInputRoleAssignmentWhereInput),
 			graphql.NewInputUnmarshaler("ServiceRequestOrder", ec.unmarshalInputServiceRequestOrder),
@@ -3117,6 +3387,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3142,7 +3427,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema.graphqls" "ent.graphql"
+//go:embed "auth.graphqls" "schema.graphqls" "ent.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3154,6 +3439,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 }
@@ -3205,6 +3491,14 @@ func (ec *executionContext) childFields_AccountEdge(ctx context.Context, field g
 		return ec.fieldContext_AccountEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AssignRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roleAssignment":
+		return ec.fieldContext_AssignRolePayload_roleAssignment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignRolePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3311,6 +3605,14 @@ func (ec *executionContext) childFields_CallForFundsEdge(ctx context.Context, fi
 		return ec.fieldContext_CallForFundsEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CallForFundsEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_ChangePasswordPayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Charge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3451,6 +3753,28 @@ func (ec *executionContext) childFields_ChargeRunEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ChargeRunEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ConsolidatedAccounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_ConsolidatedAccounts_year(ctx, field)
+	case "founderMembers":
+		return ec.fieldContext_ConsolidatedAccounts_founderMembers(ctx, field)
+	case "activeMembers":
+		return ec.fieldContext_ConsolidatedAccounts_activeMembers(ctx, field)
+	case "userMembers":
+		return ec.fieldContext_ConsolidatedAccounts_userMembers(ctx, field)
+	case "budgetedCosts":
+		return ec.fieldContext_ConsolidatedAccounts_budgetedCosts(ctx, field)
+	case "actualCosts":
+		return ec.fieldContext_ConsolidatedAccounts_actualCosts(ctx, field)
+	case "charged":
+		return ec.fieldContext_ConsolidatedAccounts_charged(ctx, field)
+	case "result":
+		return ec.fieldContext_ConsolidatedAccounts_result(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsolidatedAccounts", field.Name)
+}
+
 func (ec *executionContext) childFields_CostEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3505,6 +3829,16 @@ func (ec *executionContext) childFields_CostEntryEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type CostEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_CreateInvitationPayload_email(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateInvitationPayload_token(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateInvitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeclaredQuantity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "resourceId":
@@ -3513,6 +3847,14 @@ func (ec *executionContext) childFields_DeclaredQuantity(ctx context.Context, fi
 		return ec.fieldContext_DeclaredQuantity_quantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeclaredQuantity", field.Name)
+}
+
+func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_LogoutPayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3849,6 +4191,14 @@ func (ec *executionContext) childFields_ResourceEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ResourceEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_RevokeRolePayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeRolePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RoleAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3951,6 +4301,18 @@ func (ec *executionContext) childFields_ServiceRequestEdge(ctx context.Context, 
 		return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_SessionPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SessionPayload_expiresAt(ctx, field)
+	case "account":
+		return ec.fieldContext_SessionPayload_account(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Subscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4325,6 +4687,90 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AcceptInvitationInput, error) {
+			return ec.unmarshalNAcceptInvitationInput2communsᚋgraphᚋmodelᚐAcceptInvitationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignRoleInput, error) {
+			return ec.unmarshalNAssignRoleInput2communsᚋgraphᚋmodelᚐAssignRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChangePasswordInput, error) {
+			return ec.unmarshalNChangePasswordInput2communsᚋgraphᚋmodelᚐChangePasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateInvitationInput, error) {
+			return ec.unmarshalNCreateInvitationInput2communsᚋgraphᚋmodelᚐCreateInvitationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LoginInput, error) {
+			return ec.unmarshalNLoginInput2communsᚋgraphᚋmodelᚐLoginInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeRoleInput, error) {
+			return ec.unmarshalNRevokeRoleInput2communsᚋgraphᚋmodelᚐRevokeRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4606,6 +5052,20 @@ func (ec *executionContext) field_Query_charges_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_consolidatedAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -5748,6 +6208,38 @@ func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("AccountEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _AssignRolePayload_roleAssignment(ctx context.Context, field graphql.CollectedField, obj *model.AssignRolePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignRolePayload_roleAssignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoleAssignment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoleAssignment) graphql.Marshaler {
+			return ec.marshalNRoleAssignment2ᚖcommunsᚋentᚐRoleAssignment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignRolePayload_roleAssignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignRolePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleAssignment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6634,6 +7126,29 @@ func (ec *executionContext) fieldContext_CallForFundsEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("CallForFundsEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ChangePasswordPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.ChangePasswordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePasswordPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePasswordPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangePasswordPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Charge_id(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6922,8 +7437,8 @@ func (ec *executionContext) _Charge_basis(ctx context.Context, field graphql.Col
 			return obj.Basis, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v schema.ChargeBasis) graphql.Marshaler {
-			return ec.marshalNChargeBasis2communsᚋentᚋschemaᚐChargeBasis(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.ChargeBasis) graphql.Marshaler {
+			return ec.marshalNChargeBasis2communsᚋentᚋschemaᚋschematypeᚐChargeBasis(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7070,7 +7585,7 @@ func (ec *executionContext) fieldContext_Charge_callForFunds(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ChargeBasis_allocationKey(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_allocationKey(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7093,7 +7608,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_allocationKey(_ context.Con
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChargeBasis_memberWeight(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_memberWeight(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7116,7 +7631,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_memberWeight(_ context.Cont
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "Int64")
 }
 
-func (ec *executionContext) _ChargeBasis_totalWeight(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_totalWeight(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7139,7 +7654,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_totalWeight(_ context.Conte
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "Int64")
 }
 
-func (ec *executionContext) _ChargeBasis_baseAmount(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_baseAmount(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7162,7 +7677,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_baseAmount(_ context.Contex
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "Money")
 }
 
-func (ec *executionContext) _ChargeBasis_costEntryIds(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_costEntryIds(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7185,7 +7700,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_costEntryIds(_ context.Cont
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ChargeBasis_declarationId(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_declarationId(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7208,7 +7723,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_declarationId(_ context.Con
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ChargeBasis_declarationRevision(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_declarationRevision(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7231,7 +7746,7 @@ func (ec *executionContext) fieldContext_ChargeBasis_declarationRevision(_ conte
 	return graphql.NewScalarFieldContext("ChargeBasis", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ChargeBasis_note(ctx context.Context, field graphql.CollectedField, obj *schema.ChargeBasis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChargeBasis_note(ctx context.Context, field graphql.CollectedField, obj *schematype.ChargeBasis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7855,6 +8370,190 @@ func (ec *executionContext) fieldContext_ChargeRunEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("ChargeRunEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ConsolidatedAccounts_year(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_founderMembers(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_founderMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FounderMembers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_founderMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_activeMembers(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_activeMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveMembers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_activeMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_userMembers(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_userMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserMembers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_userMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_budgetedCosts(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_budgetedCosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BudgetedCosts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_budgetedCosts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_actualCosts(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_actualCosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActualCosts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_actualCosts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_charged(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_charged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Charged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_charged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ConsolidatedAccounts_result(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsolidatedAccounts_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsolidatedAccounts_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsolidatedAccounts", field, false, false, "Money")
+}
+
 func (ec *executionContext) _CostEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.CostEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8314,7 +9013,53 @@ func (ec *executionContext) fieldContext_CostEntryEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("CostEntryEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _DeclaredQuantity_resourceId(ctx context.Context, field graphql.CollectedField, obj *schema.DeclaredQuantity) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreateInvitationPayload_email(ctx context.Context, field graphql.CollectedField, obj *model.CreateInvitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateInvitationPayload_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateInvitationPayload_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateInvitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateInvitationPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateInvitationPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeclaredQuantity_resourceId(ctx context.Context, field graphql.CollectedField, obj *schematype.DeclaredQuantity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8337,7 +9082,7 @@ func (ec *executionContext) fieldContext_DeclaredQuantity_resourceId(_ context.C
 	return graphql.NewScalarFieldContext("DeclaredQuantity", field, false, false, "ID")
 }
 
-func (ec *executionContext) _DeclaredQuantity_quantity(ctx context.Context, field graphql.CollectedField, obj *schema.DeclaredQuantity) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeclaredQuantity_quantity(ctx context.Context, field graphql.CollectedField, obj *schematype.DeclaredQuantity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8358,6 +9103,29 @@ func (ec *executionContext) _DeclaredQuantity_quantity(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_DeclaredQuantity_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeclaredQuantity", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _LogoutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogoutPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogoutPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogoutPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Member_id(ctx context.Context, field graphql.CollectedField, obj *ent.Member) (ret graphql.Marshaler) {
@@ -10366,6 +11134,302 @@ func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ cont
 	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_login(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Login(ctx, fc.Args["input"].(model.LoginInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Session) graphql.Marshaler {
+			return ec.marshalNSessionPayload2ᚖcommunsᚋinternalᚋauthᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_login_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().Logout(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LogoutPayload) graphql.Marshaler {
+			return ec.marshalNLogoutPayload2ᚖcommunsᚋgraphᚋmodelᚐLogoutPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogoutPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangePassword(ctx, fc.Args["input"].(model.ChangePasswordInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePasswordPayload) graphql.Marshaler {
+			return ec.marshalNChangePasswordPayload2ᚖcommunsᚋgraphᚋmodelᚐChangePasswordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePasswordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateInvitation(ctx, fc.Args["input"].(model.CreateInvitationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateInvitationPayload) graphql.Marshaler {
+			return ec.marshalNCreateInvitationPayload2ᚖcommunsᚋgraphᚋmodelᚐCreateInvitationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateInvitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptInvitation(ctx, fc.Args["input"].(model.AcceptInvitationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Session) graphql.Marshaler {
+			return ec.marshalNSessionPayload2ᚖcommunsᚋinternalᚋauthᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignRole(ctx, fc.Args["input"].(model.AssignRoleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssignRolePayload) graphql.Marshaler {
+			return ec.marshalNAssignRolePayload2ᚖcommunsᚋgraphᚋmodelᚐAssignRolePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignRolePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeRole(ctx, fc.Args["input"].(model.RevokeRoleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeRolePayload) graphql.Marshaler {
+			return ec.marshalNRevokeRolePayload2ᚖcommunsᚋgraphᚋmodelᚐRevokeRolePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeRolePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11332,6 +12396,82 @@ func (ec *executionContext) fieldContext_Query_usageDeclarationRevisions(ctx con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_usageDeclarationRevisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖcommunsᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_consolidatedAccounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consolidatedAccounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConsolidatedAccounts(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *charging.Consolidated) graphql.Marshaler {
+			return ec.marshalNConsolidatedAccounts2ᚖcommunsᚋinternalᚋchargingᚐConsolidated(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consolidatedAccounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsolidatedAccounts(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_consolidatedAccounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12350,6 +13490,29 @@ func (ec *executionContext) fieldContext_ResourceEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("ResourceEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _RevokeRolePayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.RevokeRolePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeRolePayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeRolePayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeRolePayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _RoleAssignment_id(ctx context.Context, field graphql.CollectedField, obj *ent.RoleAssignment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13229,6 +14392,84 @@ func (ec *executionContext) _ServiceRequestEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ServiceRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequestEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SessionPayload_token(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SessionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SessionPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SessionPayload_account(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖcommunsᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SessionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
@@ -15102,8 +16343,8 @@ func (ec *executionContext) _UsageDeclarationRevision_lines(ctx context.Context,
 			return obj.Lines, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schema.DeclaredQuantity) graphql.Marshaler {
-			return ec.marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschemaᚐDeclaredQuantityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.DeclaredQuantity) graphql.Marshaler {
+			return ec.marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschemaᚋschematypeᚐDeclaredQuantityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16447,6 +17688,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAcceptInvitationInput(ctx context.Context, obj any) (model.AcceptInvitationInput, error) {
+	var it model.AcceptInvitationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "password", "displayName"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAcceptInvitationInput unmarshals raw into the AcceptInvitationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAcceptInvitationInput(ctx context.Context, raw any) (model.AcceptInvitationInput, error) {
+	var out model.AcceptInvitationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AcceptInvitationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAccountOrder(ctx context.Context, obj any) (ent.AccountOrder, error) {
 	var it ent.AccountOrder
 	if obj == nil {
@@ -17015,6 +18312,62 @@ func (ec *executionContext) unmarshalInputAccountWhereInput(ctx context.Context,
 func UnmarshalAccountWhereInput(ctx context.Context, raw any) (ent.AccountWhereInput, error) {
 	var out ent.AccountWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignRoleInput(ctx context.Context, obj any) (model.AssignRoleInput, error) {
+	var it model.AssignRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "role", "memberId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNRoleAssignmentRole2communsᚋentᚋroleassignmentᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignRoleInput unmarshals raw into the AssignRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignRoleInput(ctx context.Context, raw any) (model.AssignRoleInput, error) {
+	var out model.AssignRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignRoleInput", raw, &out)
 	return out, err
 }
 
@@ -18948,6 +20301,55 @@ func (ec *executionContext) unmarshalInputCallForFundsWhereInput(ctx context.Con
 func UnmarshalCallForFundsWhereInput(ctx context.Context, raw any) (ent.CallForFundsWhereInput, error) {
 	var out ent.CallForFundsWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CallForFundsWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Context, obj any) (model.ChangePasswordInput, error) {
+	var it model.ChangePasswordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"currentPassword", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "currentPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currentPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrentPassword = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangePasswordInput unmarshals raw into the ChangePasswordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePasswordInput, error) {
+	var out model.ChangePasswordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangePasswordInput", raw, &out)
 	return out, err
 }
 
@@ -21571,6 +22973,111 @@ func (ec *executionContext) unmarshalInputCostEntryWhereInput(ctx context.Contex
 func UnmarshalCostEntryWhereInput(ctx context.Context, raw any) (ent.CostEntryWhereInput, error) {
 	var out ent.CostEntryWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CostEntryWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateInvitationInput(ctx context.Context, obj any) (model.CreateInvitationInput, error) {
+	var it model.CreateInvitationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "role", "memberId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNRoleAssignmentRole2communsᚋentᚋroleassignmentᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateInvitationInput unmarshals raw into the CreateInvitationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateInvitationInput(ctx context.Context, raw any) (model.CreateInvitationInput, error) {
+	var out model.CreateInvitationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateInvitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
+	var it model.LoginInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLoginInput unmarshals raw into the LoginInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLoginInput(ctx context.Context, raw any) (model.LoginInput, error) {
+	var out model.LoginInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginInput", raw, &out)
 	return out, err
 }
 
@@ -27313,6 +28820,48 @@ func UnmarshalResourceWhereInput(ctx context.Context, raw any) (ent.ResourceWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRevokeRoleInput(ctx context.Context, obj any) (model.RevokeRoleInput, error) {
+	var it model.RevokeRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"roleAssignmentId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "roleAssignmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleAssignmentId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleAssignmentID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeRoleInput unmarshals raw into the RevokeRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeRoleInput(ctx context.Context, raw any) (model.RevokeRoleInput, error) {
+	var out model.RevokeRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeRoleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRoleAssignmentOrder(ctx context.Context, obj any) (ent.RoleAssignmentOrder, error) {
 	var it ent.RoleAssignmentOrder
 	if obj == nil {
@@ -32978,6 +34527,39 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var assignRolePayloadImplementors = []string{"AssignRolePayload"}
+
+func (ec *executionContext) _AssignRolePayload(ctx context.Context, sel ast.SelectionSet, obj *model.AssignRolePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignRolePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignRolePayload")
+		case "roleAssignment":
+			out.Values[i] = ec._AssignRolePayload_roleAssignment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent", "Node"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
@@ -33324,6 +34906,39 @@ func (ec *executionContext) _CallForFundsEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
+
+func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePasswordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangePasswordPayload")
+		case "ok":
+			out.Values[i] = ec._ChangePasswordPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var chargeImplementors = []string{"Charge", "Node"}
 
 func (ec *executionContext) _Charge(ctx context.Context, sel ast.SelectionSet, obj *ent.Charge) graphql.Marshaler {
@@ -33443,7 +35058,7 @@ func (ec *executionContext) _Charge(ctx context.Context, sel ast.SelectionSet, o
 
 var chargeBasisImplementors = []string{"ChargeBasis"}
 
-func (ec *executionContext) _ChargeBasis(ctx context.Context, sel ast.SelectionSet, obj *schema.ChargeBasis) graphql.Marshaler {
+func (ec *executionContext) _ChargeBasis(ctx context.Context, sel ast.SelectionSet, obj *schematype.ChargeBasis) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chargeBasisImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33766,6 +35381,74 @@ func (ec *executionContext) _ChargeRunEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var consolidatedAccountsImplementors = []string{"ConsolidatedAccounts"}
+
+func (ec *executionContext) _ConsolidatedAccounts(ctx context.Context, sel ast.SelectionSet, obj *charging.Consolidated) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consolidatedAccountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsolidatedAccounts")
+		case "year":
+			out.Values[i] = ec._ConsolidatedAccounts_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "founderMembers":
+			out.Values[i] = ec._ConsolidatedAccounts_founderMembers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeMembers":
+			out.Values[i] = ec._ConsolidatedAccounts_activeMembers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userMembers":
+			out.Values[i] = ec._ConsolidatedAccounts_userMembers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "budgetedCosts":
+			out.Values[i] = ec._ConsolidatedAccounts_budgetedCosts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actualCosts":
+			out.Values[i] = ec._ConsolidatedAccounts_actualCosts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "charged":
+			out.Values[i] = ec._ConsolidatedAccounts_charged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._ConsolidatedAccounts_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var costEntryImplementors = []string{"CostEntry", "Node"}
 
 func (ec *executionContext) _CostEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.CostEntry) graphql.Marshaler {
@@ -33942,9 +35625,47 @@ func (ec *executionContext) _CostEntryEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var createInvitationPayloadImplementors = []string{"CreateInvitationPayload"}
+
+func (ec *executionContext) _CreateInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateInvitationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createInvitationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateInvitationPayload")
+		case "email":
+			out.Values[i] = ec._CreateInvitationPayload_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._CreateInvitationPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var declaredQuantityImplementors = []string{"DeclaredQuantity"}
 
-func (ec *executionContext) _DeclaredQuantity(ctx context.Context, sel ast.SelectionSet, obj *schema.DeclaredQuantity) graphql.Marshaler {
+func (ec *executionContext) _DeclaredQuantity(ctx context.Context, sel ast.SelectionSet, obj *schematype.DeclaredQuantity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, declaredQuantityImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33960,6 +35681,39 @@ func (ec *executionContext) _DeclaredQuantity(ctx context.Context, sel ast.Selec
 			}
 		case "quantity":
 			out.Values[i] = ec._DeclaredQuantity_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var logoutPayloadImplementors = []string{"LogoutPayload"}
+
+func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogoutPayload")
+		case "ok":
+			out.Values[i] = ec._LogoutPayload_ok(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34639,6 +36393,91 @@ func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel 
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "login":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_login(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logout":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createInvitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptInvitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
@@ -34825,6 +36664,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_usageDeclarationRevisions(ctx, field)
+				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
+		case "consolidatedAccounts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consolidatedAccounts(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -35211,6 +37062,39 @@ func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var revokeRolePayloadImplementors = []string{"RevokeRolePayload"}
+
+func (ec *executionContext) _RevokeRolePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeRolePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeRolePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeRolePayload")
+		case "ok":
+			out.Values[i] = ec._RevokeRolePayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roleAssignmentImplementors = []string{"RoleAssignment", "Node"}
 
 func (ec *executionContext) _RoleAssignment(ctx context.Context, sel ast.SelectionSet, obj *ent.RoleAssignment) graphql.Marshaler {
@@ -35534,6 +37418,49 @@ func (ec *executionContext) _ServiceRequestEdge(ctx context.Context, sel ast.Sel
 			}
 		case "cursor":
 			out.Values[i] = ec._ServiceRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sessionPayloadImplementors = []string{"SessionPayload"}
+
+func (ec *executionContext) _SessionPayload(ctx context.Context, sel ast.SelectionSet, obj *auth.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SessionPayload")
+		case "token":
+			out.Values[i] = ec._SessionPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SessionPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._SessionPayload_account(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36761,6 +38688,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAcceptInvitationInput2communsᚋgraphᚋmodelᚐAcceptInvitationInput(ctx context.Context, v any) (model.AcceptInvitationInput, error) {
+	res, err := ec.unmarshalInputAcceptInvitationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAccount2ᚖcommunsᚋentᚐAccount(ctx context.Context, sel ast.SelectionSet, v *ent.Account) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Account!")
@@ -36809,6 +38741,19 @@ func (ec *executionContext) marshalNAccountStatus2communsᚋentᚋaccountᚐStat
 func (ec *executionContext) unmarshalNAccountWhereInput2ᚖcommunsᚋentᚐAccountWhereInput(ctx context.Context, v any) (*ent.AccountWhereInput, error) {
 	res, err := ec.unmarshalInputAccountWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAssignRoleInput2communsᚋgraphᚋmodelᚐAssignRoleInput(ctx context.Context, v any) (model.AssignRoleInput, error) {
+	res, err := ec.unmarshalInputAssignRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignRolePayload2ᚖcommunsᚋgraphᚋmodelᚐAssignRolePayload(ctx context.Context, sel ast.SelectionSet, v *model.AssignRolePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignRolePayload!")
+		return graphql.Null
+	}
+	return ec._AssignRolePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuditEventConnection2ᚖcommunsᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
@@ -36897,6 +38842,19 @@ func (ec *executionContext) unmarshalNCallForFundsWhereInput2ᚖcommunsᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNChangePasswordInput2communsᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
+	res, err := ec.unmarshalInputChangePasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangePasswordPayload2ᚖcommunsᚋgraphᚋmodelᚐChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChangePasswordPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangePasswordPayload!")
+		return graphql.Null
+	}
+	return ec._ChangePasswordPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCharge2ᚖcommunsᚋentᚐCharge(ctx context.Context, sel ast.SelectionSet, v *ent.Charge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Charge!")
@@ -36905,7 +38863,7 @@ func (ec *executionContext) marshalNCharge2ᚖcommunsᚋentᚐCharge(ctx context
 	return ec._Charge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNChargeBasis2communsᚋentᚋschemaᚐChargeBasis(ctx context.Context, sel ast.SelectionSet, v schema.ChargeBasis) graphql.Marshaler {
+func (ec *executionContext) marshalNChargeBasis2communsᚋentᚋschemaᚋschematypeᚐChargeBasis(ctx context.Context, sel ast.SelectionSet, v schematype.ChargeBasis) graphql.Marshaler {
 	return ec._ChargeBasis(ctx, sel, &v)
 }
 
@@ -37013,6 +38971,14 @@ func (ec *executionContext) unmarshalNChargeWhereInput2ᚖcommunsᚋentᚐCharge
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNConsolidatedAccounts2ᚖcommunsᚋinternalᚋchargingᚐConsolidated(ctx context.Context, sel ast.SelectionSet, v *charging.Consolidated) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsolidatedAccounts!")
+		return graphql.Null
+	}
+	return ec._ConsolidatedAccounts(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCostEntry2ᚖcommunsᚋentᚐCostEntry(ctx context.Context, sel ast.SelectionSet, v *ent.CostEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CostEntry!")
@@ -37073,6 +39039,19 @@ func (ec *executionContext) unmarshalNCostEntryWhereInput2ᚖcommunsᚋentᚐCos
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateInvitationInput2communsᚋgraphᚋmodelᚐCreateInvitationInput(ctx context.Context, v any) (model.CreateInvitationInput, error) {
+	res, err := ec.unmarshalInputCreateInvitationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateInvitationPayload2ᚖcommunsᚋgraphᚋmodelᚐCreateInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateInvitationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateInvitationPayload!")
+		return graphql.Null
+	}
+	return ec._CreateInvitationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[pulid.ID], error) {
 	var res entgql.Cursor[pulid.ID]
 	err := res.UnmarshalGQL(v)
@@ -37097,15 +39076,15 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalNDeclaredQuantity2communsᚋentᚋschemaᚐDeclaredQuantity(ctx context.Context, sel ast.SelectionSet, v schema.DeclaredQuantity) graphql.Marshaler {
+func (ec *executionContext) marshalNDeclaredQuantity2communsᚋentᚋschemaᚋschematypeᚐDeclaredQuantity(ctx context.Context, sel ast.SelectionSet, v schematype.DeclaredQuantity) graphql.Marshaler {
 	return ec._DeclaredQuantity(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschemaᚐDeclaredQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []schema.DeclaredQuantity) graphql.Marshaler {
+func (ec *executionContext) marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschemaᚋschematypeᚐDeclaredQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.DeclaredQuantity) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDeclaredQuantity2communsᚋentᚋschemaᚐDeclaredQuantity(ctx, sel, v[i])
+		return ec.marshalNDeclaredQuantity2communsᚋentᚋschemaᚋschematypeᚐDeclaredQuantity(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -37210,6 +39189,19 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNLoginInput2communsᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
+	res, err := ec.unmarshalInputLoginInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLogoutPayload2ᚖcommunsᚋgraphᚋmodelᚐLogoutPayload(ctx context.Context, sel ast.SelectionSet, v *model.LogoutPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogoutPayload!")
+		return graphql.Null
+	}
+	return ec._LogoutPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMember2ᚖcommunsᚋentᚐMember(ctx context.Context, sel ast.SelectionSet, v *ent.Member) graphql.Marshaler {
@@ -37542,6 +39534,19 @@ func (ec *executionContext) unmarshalNResourceWhereInput2ᚖcommunsᚋentᚐReso
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRevokeRoleInput2communsᚋgraphᚋmodelᚐRevokeRoleInput(ctx context.Context, v any) (model.RevokeRoleInput, error) {
+	res, err := ec.unmarshalInputRevokeRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeRolePayload2ᚖcommunsᚋgraphᚋmodelᚐRevokeRolePayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeRolePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeRolePayload!")
+		return graphql.Null
+	}
+	return ec._RevokeRolePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRoleAssignment2ᚖcommunsᚋentᚐRoleAssignment(ctx context.Context, sel ast.SelectionSet, v *ent.RoleAssignment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoleAssignment!")
@@ -37650,6 +39655,14 @@ func (ec *executionContext) marshalNServiceRequestStatus2communsᚋentᚋservice
 func (ec *executionContext) unmarshalNServiceRequestWhereInput2ᚖcommunsᚋentᚐServiceRequestWhereInput(ctx context.Context, v any) (*ent.ServiceRequestWhereInput, error) {
 	res, err := ec.unmarshalInputServiceRequestWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSessionPayload2ᚖcommunsᚋinternalᚋauthᚐSession(ctx context.Context, sel ast.SelectionSet, v *auth.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SessionPayload!")
+		return graphql.Null
+	}
+	return ec._SessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

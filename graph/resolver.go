@@ -2,14 +2,14 @@
 // decode, call one service or ent query, and return.
 package graph
 
-import "communs/ent"
+import (
+	"communs/ent"
+	"communs/internal/auth"
+)
 
 // Resolver is the root resolver; its dependencies are wired in cmd/communs.
 type Resolver struct {
 	client *ent.Client
+	auth   *auth.Service
 }
 
-// NewResolver returns the root resolver over an ent client.
-func NewResolver(client *ent.Client) *Resolver {
-	return &Resolver{client: client}
-}

@@ -57,7 +57,7 @@ func (s *Service) CreateAccount(ctx context.Context, email, password, displayNam
 	if err := checkPassword("password", password); err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(password)
+	hash, err := HashPassword(password)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if ok, err := verifyPassword(acc.PasswordHash, current); err != nil || !ok {
 		return communs.InvalidField("currentPassword", "the current password is incorrect")
 	}
-	hash, err := hashPassword(next)
+	hash, err := HashPassword(next)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password, display
 		return nil, err
 	}
 	ctx = viewer.SystemContext(ctx)
-	hash, err := hashPassword(password)
+	hash, err := HashPassword(password)
 	if err != nil {
 		return nil, err
 	}
@@ -252,4 +252,13 @@ func nonEmpty(id pulid.ID) *pulid.ID {
 		return nil
 	}
 	return &id
+}
+
+// Me returns the account of the viewer, read as the viewer.
+func (s *Service) Me(ctx context.Context) (*ent.Account, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil || v.AccountID == "" {
+		return nil, communs.Errorf(communs.EUNAUTHENTICATED, "log in first")
+	}
+	return s.db(ctx).Account.Get(ctx, v.AccountID)
 }

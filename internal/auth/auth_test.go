@@ -69,7 +69,7 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func TestPasswordHashing(t *testing.T) {
-	hash, err := hashPassword(goodPassword)
+	hash, err := HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestPasswordHashing(t *testing.T) {
 	if ok, _ := verifyPassword(hash, goodPassword+"!"); ok {
 		t.Error("a wrong password is accepted")
 	}
-	if other, _ := hashPassword(goodPassword); other == hash {
+	if other, _ := HashPassword(goodPassword); other == hash {
 		t.Error("two hashes of one password are equal: no salt")
 	}
 	if _, err := verifyPassword("$argon2id$garbage", goodPassword); err == nil {

@@ -44,9 +44,9 @@ func checkPassword(field, password string) error {
 	return nil
 }
 
-// hashPassword returns the argon2id hash of password in the PHC string
+// HashPassword returns the argon2id hash of password in the PHC string
 // format, which carries its own parameters and salt.
-func hashPassword(password string) (string, error) {
+func HashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err

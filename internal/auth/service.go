@@ -30,7 +30,7 @@ type Service struct {
 
 // New returns the service over client.
 func New(client *ent.Client) *Service {
-	dummy, err := hashPassword("a password nobody has, to spend the same time")
+	dummy, err := HashPassword("a password nobody has, to spend the same time")
 	if err != nil {
 		panic(err)
 	}

@@ -49,11 +49,14 @@ func (id ID) Prefix() string {
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (id *ID) UnmarshalGQL(v any) error {
-	s, ok := v.(string)
-	if !ok {
+	switch v := v.(type) {
+	case string:
+		*id = ID(v)
+	case ID:
+		*id = v
+	default:
 		return fmt.Errorf("an ID must be a string, not %T", v)
 	}
-	*id = ID(s)
 	return nil
 }
 

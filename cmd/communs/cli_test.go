@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var moneyPattern = regexp.MustCompile(`^-?\d+\.\d\d$`)
+
+func TestHelpAndVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"serve", "migrate", "seed", "version"} {
+		if !strings.Contains(out.String(), name) {
+			t.Errorf("help does not mention %s:\n%s", name, out.String())
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"version"}, &out); err != nil || !strings.HasPrefix(out.String(), "communs ") {
+		t.Errorf("version: %q, %v", out.String(), err)
+	}
+	if err := run(context.Background(), []string{"serve", "--help"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("serve --help: %v", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("unknown command: %v, want a usage error", err)
+	}
+	if err := run(context.Background(), []string{"migrate", "--no-such-flag"}, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("unknown flag: %v, want a usage error", err)
+	}
+}
+
+func TestMigrateAndSeedOnTheEmbeddedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"migrate", "--dry-run", "--data-dir", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "CREATE TABLE") {
+		t.Fatalf("dry run printed no SQL:\n%s", out.String())
+	}
+	for i := 0; i < 2; i++ { // seeding is idempotent
+		out.Reset()
+		if err := run(ctx, []string{"seed", "--demo", "--data-dir", dir}, &out); err != nil {
+			t.Fatalf("seed run %d: %v", i+1, err)
+		}
+		if !strings.Contains(out.String(), "51 members") {
+			t.Errorf("seed run %d summary: %s", i+1, out.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "communs.db")); err != nil {
+		t.Errorf("no database file in the data directory: %v", err)
+	}
+	if err := run(ctx, []string{"seed", "--data-dir", dir}, io.Discard); err == nil {
+		t.Error("seed without --demo should say there is nothing to seed")
+	}
+}
+
+func TestServeRefusesBadConfiguration(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed database URL", []string{"--database-url", "mysql://x"}, "postgres"},
+		{"unreachable database", []string{"--database-url", "postgres://root:s3cret@127.0.0.1:1/x?connect_timeout=2"}, "127.0.0.1:1"},
+		{"unwritable data directory", []string{"--data-dir", filepath.Join(file, "sub")}, "data directory"},
+		{"unknown log format", []string{"--log-format", "xml"}, "log format"},
+	} {
+		err := run(ctx, append([]string{"serve", "--data-dir", t.TempDir()}, tc.args...), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: the error shows the password: %v", tc.name, err)
+		}
+	}
+}
+
+func TestServeRefusesAnAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := serveConfig{addr: ln.Addr().String(), migrate: true}
+	cfg.db.dataDir = t.TempDir()
+	db, err := cfg.db.open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv, err := newServer(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = srv.ListenAndServe(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("listening on a busy address: %v", err)
+	}
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"communs/internal/store"
+)
+
+// newFlagSet returns a flag set whose errors are reported once, by main.
+func newFlagSet(name, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: communs %s [flags]\n\n%s.\n\nFlags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args and refuses stray arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "communs %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// env returns the environment variable key, or def when it is unset.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+// envBool reads a boolean environment variable; an unreadable value keeps def.
+func envBool(key string, def bool) bool {
+	b, err := strconv.ParseBool(env(key, strconv.FormatBool(def)))
+	if err != nil {
+		return def
+	}
+	return b
+}
+
+// dbFlags are the flags of every command that opens the database.
+type dbFlags struct {
+	url     string
+	dataDir string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "database-url", env("COMMUNS_DATABASE_URL", ""),
+		"PostgreSQL URL (postgres://user@host:5432/db); empty means the embedded SQLite database (env COMMUNS_DATABASE_URL)")
+	fs.StringVar(&f.dataDir, "data-dir", env("COMMUNS_DATA_DIR", "data"),
+		"directory of the embedded database and other local files (env COMMUNS_DATA_DIR)")
+}
+
+func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, f.url, f.dataDir)
+}
+
+// newLogger logs as text to a terminal and as JSON otherwise, unless format
+// says which.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q (want auto, text or json)", format)
+}

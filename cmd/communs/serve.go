@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"communs/graph"
+	"communs/internal/auth"
+	"communs/internal/seed"
+	"communs/internal/server"
+	"communs/internal/store"
+	"communs/policies"
+)
+
+// serveConfig is everything serve needs, from flags and environment.
+type serveConfig struct {
+	db            dbFlags
+	addr          string
+	corsOrigins   string
+	graphiql      bool
+	introspection bool
+	demo          bool
+	migrate       bool
+	logFormat     string
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet) {
+	c.db.register(fs)
+	fs.StringVar(&c.addr, "addr", env("COMMUNS_ADDR", "127.0.0.1:8080"),
+		"address to listen on (env COMMUNS_ADDR)")
+	fs.StringVar(&c.corsOrigins, "cors-origins", env("COMMUNS_CORS_ORIGINS", ""),
+		"comma-separated origins allowed to call the API from a browser (env COMMUNS_CORS_ORIGINS)")
+	fs.BoolVar(&c.graphiql, "graphiql", envBool("COMMUNS_GRAPHIQL", false),
+		"serve the GraphiQL explorer at / (env COMMUNS_GRAPHIQL; on by default with --demo)")
+	fs.BoolVar(&c.introspection, "introspection", envBool("COMMUNS_INTROSPECTION", false),
+		"answer GraphQL introspection queries (env COMMUNS_INTROSPECTION; on by default with --demo or --graphiql)")
+	fs.BoolVar(&c.demo, "demo", false, "load the demo data before serving (idempotent)")
+	fs.BoolVar(&c.migrate, "migrate", envBool("COMMUNS_MIGRATE", true),
+		"migrate the database schema on start (env COMMUNS_MIGRATE)")
+	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
+		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
+}
+
+// applyDefaults turns the explorer on for a demo, and introspection with the
+// explorer, unless the operator said otherwise.
+func (c *serveConfig) applyDefaults(fs *flag.FlagSet) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	_, graphiqlEnv := os.LookupEnv("COMMUNS_GRAPHIQL")
+	_, introspectionEnv := os.LookupEnv("COMMUNS_INTROSPECTION")
+	if c.demo && !set["graphiql"] && !graphiqlEnv {
+		c.graphiql = true
+	}
+	if c.graphiql && !set["introspection"] && !introspectionEnv {
+		c.introspection = true
+	}
+}
+
+func runServe(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlagSet("serve", "run the API server")
+	var cfg serveConfig
+	cfg.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg.applyDefaults(fs)
+	logger, err := newLogger(os.Stderr, cfg.logFormat)
+	if err != nil {
+		return err
+	}
+	db, err := cfg.db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv, err := newServer(ctx, cfg, db, logger, out)
+	if err != nil {
+		return err
+	}
+	return srv.ListenAndServe(ctx)
+}
+
+// newServer wires the application over an open store: schema → demo data →
+// policy → authentication → GraphQL → HTTP.
+func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.Logger, out io.Writer) (*server.Server, error) {
+	if err := prepare(ctx, cfg, db, out); err != nil {
+		return nil, err
+	}
+	enforcer, err := policies.New()
+	if err != nil {
+		return nil, err
+	}
+	authn := auth.New(db.Client)
+	api := authn.Middleware(graph.NewHandler(db.Client, graph.HandlerOptions{
+		Introspection: cfg.introspection,
+		Logger:        logger,
+		Auth:          authn,
+		Enforcer:      enforcer,
+	}))
+	srv := server.New(server.Config{
+		Addr:        cfg.addr,
+		CORSOrigins: splitList(cfg.corsOrigins),
+		GraphiQL:    cfg.graphiql,
+		Logger:      logger,
+	}, api, db.Ping)
+	return srv, nil
+}
+
+// prepare migrates the schema and loads the demo data, as configured.
+func prepare(ctx context.Context, cfg serveConfig, db *store.DB, out io.Writer) error {
+	if cfg.migrate {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	if cfg.demo {
+		summary, err := seed.Demo(ctx, db.Client, out)
+		if err != nil {
+			return err
+		}
+		_, _ = io.WriteString(out, summary.String()+"\n")
+		seed.PrintLogins(out)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var items []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}

@@ -1,0 +1,207 @@
+package graph
+
+import (
+	"fmt"
+	"log/slog"
+	"reflect"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"communs/ent"
+	"communs/ent/schema/pulid"
+	"communs/internal/auth"
+	"communs/policies"
+)
+
+// Defaults of HandlerOptions, used for every limit left at zero.
+const (
+	// DefaultComplexityLimit bounds gqlgen's complexity: every selected
+	// field counts 1 plus its children, and a connection multiplies its
+	// children by first/last (at most 100). 10 000 lets a dashboard read a
+	// full page of 100 items with ~90 fields and edges each, or several
+	// smaller connections at once, and refuses what would multiply pages
+	// by pages.
+	DefaultComplexityLimit = 10_000
+	// DefaultMaxDepth bounds nesting. A Relay connection costs three
+	// levels (connection, edges, node); the deepest useful paths, such as
+	// charges → edges → node → callForFunds → member → subscriptions →
+	// resource → category → name, need 9.
+	DefaultMaxDepth = 12
+	// DefaultMaxAliases bounds aliased fields: a dashboard asking for a few
+	// counts per category or quarter uses a dozen; alias overloading uses
+	// hundreds.
+	DefaultMaxAliases = 30
+	// DefaultParserTokenLimit bounds the tokens gqlparser reads from one
+	// query: a large hand-written dashboard query has 2 000, the GraphiQL
+	// introspection query under 1 000. It stops directive and field
+	// overloading before any validation work.
+	DefaultParserTokenLimit = 10_000
+	// DefaultQueryCacheSize is the number of parsed and validated queries
+	// kept (an LRU keyed by the query text).
+	DefaultQueryCacheSize = 1000
+)
+
+// HandlerOptions configures the GraphQL handler. Zero limits take the
+// defaults above.
+type HandlerOptions struct {
+	// Introspection answers __schema and __type queries (development,
+	// GraphiQL). Off, they fail validation and field suggestions ("did you
+	// mean …?") are turned off as well.
+	Introspection bool
+	// ComplexityLimit is the highest complexity an operation may have.
+	ComplexityLimit int
+	// MaxDepth is the deepest nesting of fields an operation may have.
+	MaxDepth int
+	// MaxAliases is the largest number of aliased fields in an operation.
+	MaxAliases int
+	// ParserTokenLimit is the largest number of tokens in a query.
+	ParserTokenLimit int
+	// QueryCacheSize is the number of validated queries kept in memory.
+	QueryCacheSize int
+	// Logger receives internal errors and panics with the request id; nil
+	// means slog.Default().
+	Logger *slog.Logger
+	// Auth is the authentication service behind the login, session and
+	// invitation mutations; give the one whose Middleware authenticates
+	// the requests, so that they share their rate limits. Nil builds one.
+	Auth *auth.Service
+	// Enforcer decides which root fields a viewer may run (Casbin, deny by
+	// default). Nil loads the builtin policy without module lines.
+	Enforcer *policies.Enforcer
+}
+
+func (o HandlerOptions) withDefaults() HandlerOptions {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.ComplexityLimit, DefaultComplexityLimit)
+	def(&o.MaxDepth, DefaultMaxDepth)
+	def(&o.MaxAliases, DefaultMaxAliases)
+	def(&o.ParserTokenLimit, DefaultParserTokenLimit)
+	def(&o.QueryCacheSize, DefaultQueryCacheSize)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// NewHandler returns the GraphQL endpoint over an ent client: JSON POST
+// only (no GET, no form posts: both are CSRF vectors), mutations in a
+// transaction, every root field authorized by the Casbin policy, the
+// query-shape limits, and the error presenter that maps every error to
+// extensions.code. Mount it behind auth.Service.Middleware (the viewer) and
+// internal/server (body limit, request ids, CORS, logging).
+func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
+	opts = opts.withDefaults()
+	if opts.Auth == nil {
+		opts.Auth = auth.New(client)
+	}
+	if opts.Enforcer == nil {
+		e, err := policies.New()
+		if err != nil {
+			// The builtin policy is embedded: it loads, or the build is broken.
+			panic(fmt.Sprintf("graph: the builtin policy does not load: %v", err))
+		}
+		opts.Enforcer = e
+	}
+	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth}}
+	setComplexity(&cfg.Complexity)
+
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{AllowedMethods: []string{"OPTIONS", "POST"}})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
+	srv.SetParserTokenLimit(opts.ParserTokenLimit)
+	srv.SetValidationRulesFn(validationRules(shapeLimits{
+		depth:         opts.MaxDepth,
+		aliases:       opts.MaxAliases,
+		fields:        opts.ComplexityLimit,
+		introspection: opts.Introspection,
+	}))
+	srv.SetDisableSuggestion(!opts.Introspection)
+
+	p := &presenter{log: opts.Logger}
+	srv.SetErrorPresenter(p.present)
+	srv.SetRecoverFunc(p.recover)
+
+	// Extensions run first added, outermost: the safety net sees the final
+	// response, after the transactioner has had its say.
+	srv.Use(errorSafetyNet{p: p})
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
+	srv.AroundRootFields(authorize(opts.Enforcer))
+	srv.AroundFields(markResolverErrors)
+	return srv
+}
+
+// setComplexity makes every connection field (a field with the Relay
+// arguments after, first, before, last) cost its children times the page
+// size, and nodes(ids:) its children times the number of ids. Connections
+// are found by the shape of their complexity function, so that fields added
+// later to the schema (and modules' connections) are covered without a line
+// here.
+func setComplexity(root *ComplexityRoot) {
+	root.Query.Nodes = func(child int, ids []pulid.ID) int {
+		return 1 + child*max(1, min(len(ids), maxPageSize))
+	}
+	types := reflect.ValueOf(root).Elem()
+	for i := range types.NumField() {
+		fields := types.Field(i)
+		if fields.Kind() != reflect.Struct {
+			continue
+		}
+		for j := range fields.NumField() {
+			f := fields.Field(j)
+			if f.Kind() == reflect.Func && f.IsNil() && isConnectionComplexity(f.Type()) {
+				f.Set(reflect.MakeFunc(f.Type(), connectionComplexity))
+			}
+		}
+	}
+}
+
+var (
+	intType    = reflect.TypeFor[int]()
+	intPtrType = reflect.TypeFor[*int]()
+	cursorType = reflect.TypeFor[*entgql.Cursor[pulid.ID]]()
+)
+
+// isConnectionComplexity reports whether t is
+// func(childComplexity int, after *Cursor, first *int, before *Cursor, last *int, …) int.
+func isConnectionComplexity(t reflect.Type) bool {
+	return t.NumIn() >= 5 && t.NumOut() == 1 && t.Out(0) == intType &&
+		t.In(0) == intType &&
+		t.In(1) == cursorType && t.In(2) == intPtrType &&
+		t.In(3) == cursorType && t.In(4) == intPtrType
+}
+
+func connectionComplexity(args []reflect.Value) []reflect.Value {
+	child := int(args[0].Int())
+	first, _ := args[2].Interface().(*int)
+	last, _ := args[4].Interface().(*int)
+	return []reflect.Value{reflect.ValueOf(pageComplexity(child, first, last))}
+}
+
+// pageComplexity is the complexity of a connection: its own 1 plus its
+// children once per item of the page. An unbounded or oversized request
+// counts as a full page (the resolver refuses it anyway).
+func pageComplexity(child int, first, last *int) int {
+	n := maxPageSize
+	switch {
+	case first != nil && *first >= 0 && *first <= maxPageSize:
+		n = *first
+	case last != nil && *last >= 0 && *last <= maxPageSize:
+		n = *last
+	}
+	return 1 + child*max(n, 1)
+}
