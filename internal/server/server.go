@@ -176,7 +176,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.log.InfoContext(ctx, "listening", slog.String("addr", ln.Addr().String()))
+	attrs := []any{slog.String("addr", ln.Addr().String()), slog.String("api", "http://"+ln.Addr().String()+"/graphql")}
+	if s.cfg.GraphiQL {
+		attrs = append(attrs, slog.String("graphiql", "http://"+ln.Addr().String()+"/"))
+	}
+	s.log.InfoContext(ctx, "listening", attrs...)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
