@@ -117,3 +117,35 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 		t.Fatalf("listening on a busy address: %v", err)
 	}
 }
+
+func TestUserCreateBootstrapsAnAdministrator(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	t.Setenv("COMMUNS_PASSWORD", "a long enough password")
+	var out bytes.Buffer
+	args := []string{"user", "create", "--data-dir", dir, "--email", "Boss@Example.org", "--role", "gsm_admin"}
+	if err := run(ctx, args, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "created account boss@example.org") {
+		t.Errorf("output: %s", out.String())
+	}
+	if err := run(ctx, args, io.Discard); err == nil {
+		t.Error("creating the same account twice succeeded")
+	}
+	for _, bad := range [][]string{
+		{"user", "create", "--data-dir", dir, "--email", "x@example.org", "--role", "emperor"},
+		{"user", "create", "--data-dir", dir, "--email", "x@example.org", "--role", "member_admin"},
+	} {
+		if err := run(ctx, bad, io.Discard); err == nil {
+			t.Errorf("%v succeeded", bad)
+		}
+	}
+	t.Setenv("COMMUNS_PASSWORD", "short")
+	if err := run(ctx, []string{"user", "create", "--data-dir", dir, "--email", "y@example.org", "--role", "gsm_staff"}, io.Discard); err == nil || !strings.Contains(err.Error(), "12") {
+		t.Errorf("a short password: %v", err)
+	}
+	if err := run(ctx, []string{"user"}, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("user without subcommand: %v", err)
+	}
+}

@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"serve":   {"run the API server (migrates the database first)", runServe},
 		"migrate": {"bring the database schema up to date, or print the SQL with --dry-run", runMigrate},
 		"seed":    {"load the demo data (--demo); running it again adds nothing", runSeed},
+		"user":    {"manage accounts: user create --email … --role gsm_admin bootstraps the first administrator", runUser},
 		"version": {"print the version", runVersion},
 	}
 }

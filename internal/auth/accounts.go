@@ -67,6 +67,9 @@ func (s *Service) CreateAccount(ctx context.Context, email, password, displayNam
 			SetEmail(normalizeEmail(email)).SetDisplayName(displayName).
 			SetPasswordHash(hash).SetStatus(account.StatusACTIVE).
 			Save(ctx)
+		if ent.IsConstraintError(err) {
+			return communs.Errorf(communs.ECONFLICT, "an account with the email %s exists already", normalizeEmail(email))
+		}
 		if err != nil {
 			return err
 		}
