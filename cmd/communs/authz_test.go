@@ -1,0 +1,125 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The demo accounts the matrix runs as (internal/seed/accounts.go), and
+// "anonymous". Tilleuls de l'Yonne is an ACTIVE member, Genêts du Morvan a
+// FOUNDER, L'Abri Montagnard a USER.
+var matrixViewers = map[string]string{
+	"anonymous":     "",
+	"gsm_admin":     "admin@communs.example",
+	"gsm_staff":     "staff@communs.example",
+	"gsm_cil":       "cil@communs.example",
+	"member_admin":  "admin@tilleuls-yonne.example",
+	"member_staff":  "staff@tilleuls-yonne.example",
+	"member_cil":    "cil@tilleuls-yonne.example",
+	"member_viewer": "viewer@tilleuls-yonne.example",
+	"founder_admin": "admin@genets-morvan.example",
+	"user_admin":    "admin@abri-montagnard.example",
+}
+
+// Groups of viewers, to keep the table readable.
+var (
+	gsmManagers   = []string{"gsm_admin", "gsm_staff"}
+	activeMember  = []string{"member_admin", "member_staff", "member_cil", "member_viewer"}
+	everyMember   = append(slices.Clone(activeMember), "founder_admin", "user_admin")
+	memberAdmins  = []string{"member_admin", "founder_admin", "user_admin"}
+	authenticated = append(append([]string{"gsm_cil"}, gsmManagers...), everyMember...)
+)
+
+func join(groups ...[]string) []string { return slices.Concat(groups...) }
+
+// permissionMatrix is the one place that says who may run which root field:
+// the operation to send, and the viewers allowed. Everyone else must be
+// refused with UNAUTHENTICATED (anonymous) or FORBIDDEN. Mutations are sent
+// with arguments that change nothing, so the order of the rows is free.
+var permissionMatrix = []struct {
+	field, operation string
+	allowed          []string
+}{
+	{"node", `{ node(id: "MBR01JAAAAAAAAAAAAAAAAAAAA") { id } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"nodes", `{ nodes(ids: []) { id } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"members", `{ members(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"resources", `{ resources(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"resourceCategories", `{ resourceCategories(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"subscriptions", `{ subscriptions(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"memberCategoryChanges", `{ memberCategoryChanges(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"usageDeclarations", `{ usageDeclarations(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"usageDeclarationLines", `{ usageDeclarationLines(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"usageDeclarationRevisions", `{ usageDeclarationRevisions(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"costEntries", `{ costEntries(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"serviceRequests", `{ serviceRequests(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"timeEntries", `{ timeEntries(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"charges", `{ charges(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"callsForFunds", `{ callsForFunds(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"chargeRuns", `{ chargeRuns(first: 1) { totalCount } }`, gsmManagers},
+	{"membershipApplications", `{ membershipApplications(first: 1) { totalCount } }`, gsmManagers},
+	{"accounts", `{ accounts(first: 1) { totalCount } }`, join(gsmManagers, memberAdmins)},
+	{"roleAssignments", `{ roleAssignments(first: 1) { totalCount } }`, join(gsmManagers, memberAdmins)},
+	{"auditEvents", `{ auditEvents(first: 1) { totalCount } }`, join([]string{"gsm_admin"}, memberAdmins)},
+	{"consolidatedAccounts", `{ consolidatedAccounts(year: 2026) { result } }`, join(gsmManagers, activeMember, []string{"founder_admin"})},
+	{"me", `{ me { email } }`, authenticated},
+	{"login", `mutation { login(input: {email: "nobody@example.org", password: "not a password"}) { token } }`, []string{"anonymous"}},
+	{"acceptInvitation", `mutation { acceptInvitation(input: {token: "forged", password: "long enough password", displayName: "x"}) { token } }`, []string{"anonymous"}},
+	{"changePassword", `mutation { changePassword(input: {currentPassword: "wrong password", newPassword: "long enough password"}) { ok } }`, authenticated},
+	{"createInvitation", `mutation { createInvitation(input: {email: "x@example.org", role: member_staff}) { token } }`, join([]string{"gsm_admin"}, memberAdmins)},
+	{"assignRole", `mutation { assignRole(input: {accountId: "ACC01JAAAAAAAAAAAAAAAAAAAA", role: member_staff}) { roleAssignment { id } } }`, join([]string{"gsm_admin"}, memberAdmins)},
+	{"revokeRole", `mutation { revokeRole(input: {roleAssignmentId: "ROL01JAAAAAAAAAAAAAAAAAAAA"}) { ok } }`, join([]string{"gsm_admin"}, memberAdmins)},
+	// Last: it ends the viewer's session.
+	{"logout", `mutation { logout { ok } }`, authenticated},
+}
+
+func TestPermissionMatrix(t *testing.T) {
+	s := newTestServer(t)
+	clients := map[string]*testServer{}
+	for name, email := range matrixViewers {
+		clients[name] = s
+		if email != "" {
+			clients[name] = s.as(t, email)
+		}
+	}
+	for _, row := range permissionMatrix {
+		for name, client := range clients {
+			resp := client.query(t, row.operation, nil)
+			refused := len(resp.Errors) > 0 && isAuthorizationRefusal(resp.Errors[0].Message)
+			if allowed := slices.Contains(row.allowed, name); allowed == refused {
+				t.Errorf("%s as %s: allowed=%v, but the answer was %+v", row.field, name, allowed, resp.Errors)
+			}
+			if refused && resp.code() != map[bool]string{true: "UNAUTHENTICATED", false: "FORBIDDEN"}[name == "anonymous"] {
+				t.Errorf("%s as %s: refused with code %s", row.field, name, resp.code())
+			}
+		}
+	}
+}
+
+// isAuthorizationRefusal recognises the refusals of the root-field check
+// (graph/authz.go), as opposed to the field's own errors.
+func isAuthorizationRefusal(message string) bool {
+	return strings.HasPrefix(message, "log in to use ") || strings.HasPrefix(message, "your roles do not allow ")
+}
+
+// TestMatrixCoversTheSchema keeps the table complete: every root field of
+// the schema appears in it.
+func TestMatrixCoversTheSchema(t *testing.T) {
+	s := newTestServer(t).as(t, "admin@communs.example")
+	var schema struct {
+		Schema struct {
+			QueryType    struct{ Fields []struct{ Name string } }
+			MutationType struct{ Fields []struct{ Name string } }
+		} `json:"__schema"`
+	}
+	s.data(t, `{ __schema { queryType { fields { name } } mutationType { fields { name } } } }`, nil, &schema)
+	covered := map[string]bool{}
+	for _, row := range permissionMatrix {
+		covered[row.field] = true
+	}
+	for _, f := range append(schema.Schema.QueryType.Fields, schema.Schema.MutationType.Fields...) {
+		if !covered[f.Name] {
+			t.Errorf("root field %s is missing from permissionMatrix", f.Name)
+		}
+	}
+}
