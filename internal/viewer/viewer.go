@@ -72,7 +72,12 @@ func FromContext(ctx context.Context) *Viewer {
 	return v
 }
 
-// SystemContext returns ctx acting as the platform itself.
+// SystemContext returns ctx acting as the platform itself, on behalf of
+// the viewer of ctx if there is one: the audit trail still names them.
 func SystemContext(ctx context.Context) context.Context {
-	return NewContext(ctx, &Viewer{System: true, Email: "system"})
+	system := &Viewer{System: true, Email: "system"}
+	if v := FromContext(ctx); v != nil {
+		system.AccountID, system.Email, system.Roles = v.AccountID, v.Email, v.Roles
+	}
+	return NewContext(ctx, system)
 }
