@@ -12,4 +12,3 @@ type Resolver struct {
 	client *ent.Client
 	auth   *auth.Service
 }
-

@@ -75,7 +75,9 @@ type aggregator[S any] interface {
 }
 
 // sum adds up field over the rows of q; no rows sum to zero.
-func sum[S interface{ Scan(context.Context, any) error }](ctx context.Context, q aggregator[S], field string) (int64, error) {
+func sum[S interface {
+	Scan(context.Context, any) error
+}](ctx context.Context, q aggregator[S], field string) (int64, error) {
 	var rows []struct {
 		Sum sql.NullInt64 `json:"sum"`
 	}
