@@ -73,6 +73,20 @@ func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
 	return store.Open(ctx, f.url, f.dataDir)
 }
 
+// openMigrated opens the database and brings its schema up to date, for the
+// commands that write to it.
+func (f *dbFlags) openMigrated(ctx context.Context) (*store.DB, error) {
+	db, err := f.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // newLogger logs as text to a terminal and as JSON otherwise, unless format
 // says which.
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {

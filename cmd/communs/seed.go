@@ -20,14 +20,11 @@ func runSeed(ctx context.Context, args []string, out io.Writer) error {
 	if !*demo {
 		return errors.New("nothing to seed: pass --demo")
 	}
-	store, err := db.open(ctx)
+	store, err := db.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	summary, err := seed.Demo(ctx, store.Client, out)
 	if err != nil {
 		return fmt.Errorf("loading the demo data: %w", err)

@@ -36,14 +36,11 @@ func runUser(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx)
+	store, err := db.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	var member *pulid.ID
 	if *memberID != "" {
 		member = (*pulid.ID)(memberID)
