@@ -123,3 +123,27 @@ func TestMatrixCoversTheSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginThroughTheAPI(t *testing.T) {
+	s := newTestServer(t)
+	const login = `mutation($p: String!) { login(input: {email: "staff@communs.example", password: $p}) { token account { email roleAssignments { role } } } }`
+	for i := 0; i < 5; i++ {
+		if code := s.query(t, login, map[string]any{"p": "a wrong password"}).code(); code != "UNAUTHENTICATED" {
+			t.Fatalf("wrong password %d: code %s", i, code)
+		}
+	}
+	if code := s.query(t, login, map[string]any{"p": "communs-demo-2026"}).code(); code != "RATE_LIMITED" {
+		t.Fatalf("after a burst of wrong passwords: code %s, want RATE_LIMITED", code)
+	}
+	// A forged token is refused before any field runs.
+	forged := &testServer{url: s.url, token: "forged"}
+	if code := forged.query(t, `{ me { email } }`, nil).code(); code != "UNAUTHENTICATED" {
+		t.Errorf("forged token: code %s", code)
+	}
+	// Logging out revokes the token.
+	staff := s.as(t, "admin@communs.example")
+	staff.data(t, `mutation { logout { ok } }`, nil, &struct{}{})
+	if code := staff.query(t, `{ me { email } }`, nil).code(); code != "UNAUTHENTICATED" {
+		t.Errorf("revoked token: code %s", code)
+	}
+}

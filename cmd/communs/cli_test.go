@@ -149,3 +149,11 @@ func TestUserCreateBootstrapsAnAdministrator(t *testing.T) {
 		t.Errorf("user without subcommand: %v", err)
 	}
 }
+
+func TestUnreadableEnvironmentIsRefused(t *testing.T) {
+	t.Setenv("COMMUNS_MIGRATE", "maybe")
+	err := run(context.Background(), []string{"serve", "--data-dir", t.TempDir()}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "COMMUNS_MIGRATE") {
+		t.Fatalf("serve with COMMUNS_MIGRATE=maybe: %v", err)
+	}
+}

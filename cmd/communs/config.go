@@ -47,7 +47,24 @@ func env(key, def string) string {
 	return def
 }
 
-// envBool reads a boolean environment variable; an unreadable value keeps def.
+// boolEnvironment lists the boolean environment variables, which
+// checkEnvironment validates before any command runs.
+var boolEnvironment = []string{"COMMUNS_GRAPHIQL", "COMMUNS_INTROSPECTION", "COMMUNS_MIGRATE"}
+
+// checkEnvironment refuses an unreadable boolean rather than silently
+// running with its default.
+func checkEnvironment() error {
+	for _, key := range boolEnvironment {
+		if v, ok := os.LookupEnv(key); ok {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("%s=%q is not a boolean (use true or false)", key, v)
+			}
+		}
+	}
+	return nil
+}
+
+// envBool reads a boolean environment variable (validated by checkEnvironment).
 func envBool(key string, def bool) bool {
 	b, err := strconv.ParseBool(env(key, strconv.FormatBool(def)))
 	if err != nil {

@@ -59,6 +59,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		printUsage(out)
 		return nil
 	}
+	if err := checkEnvironment(); err != nil {
+		return err
+	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "communs: unknown command %q\n\n", args[0])
