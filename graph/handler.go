@@ -142,6 +142,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundRootFields(authorize(opts.Enforcer))
 	srv.AroundFields(markResolverErrors)
+	srv.AroundFields(guardFilters)
 	return srv
 }
 

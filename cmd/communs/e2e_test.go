@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"communs/internal/seed"
+	"communs/internal/store"
 	"communs/internal/store/storetest"
 )
 
@@ -20,7 +21,8 @@ import (
 // it, listening on a free port.
 type testServer struct {
 	url   string
-	token string // sent as a bearer token when set
+	token string    // sent as a bearer token when set
+	db    *store.DB // the server's database, for fixtures the API cannot make yet
 }
 
 // gqlResponse is a GraphQL answer.
@@ -67,7 +69,7 @@ func newTestServer(t *testing.T) *testServer {
 			t.Errorf("server stopped with %v", err)
 		}
 	})
-	return &testServer{url: "http://" + ln.Addr().String()}
+	return &testServer{url: "http://" + ln.Addr().String(), db: db}
 }
 
 // query posts a GraphQL operation and decodes the answer, whatever its status.

@@ -140,10 +140,10 @@ func (Invitation) Annotations() []schema.Annotation {
 }
 
 // Policy of Account.
-func (Account) Policy() ent.Policy { return memberRows(accountsVisible, gsmManagers...) }
+func (Account) Policy() ent.Policy { return memberRows("Account", accountsVisible) }
 
 // Policy of RoleAssignment.
-func (RoleAssignment) Policy() ent.Policy { return memberRows(assignmentsVisible, gsmManagers...) }
+func (RoleAssignment) Policy() ent.Policy { return memberRows("RoleAssignment", assignmentsVisible) }
 
 // Policy of Session.
 func (Session) Policy() ent.Policy { return systemOnly() }

@@ -64,5 +64,5 @@ func (MembershipApplication) Annotations() []schema.Annotation { return graphQL(
 
 // Policy of MembershipApplication.
 func (MembershipApplication) Policy() ent.Policy {
-	return memberRows(through("member", ownMemberItself), gsmManagers...)
+	return memberRows("MembershipApplication", through("member", ownMemberItself))
 }

@@ -53,7 +53,7 @@ func (AuditEvent) Annotations() []schema.Annotation { return graphQL() }
 func (AuditEvent) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
-			allowGSM([]string{"gsm_admin"}),
+			allowGSM(allRowsReaders["AuditEvent"]),
 			restrictTo(func(v *viewer.Viewer) entql.P { return in("member_id", v.MemberIDs("member_admin")) }),
 		},
 		Mutation: privacy.MutationPolicy{denyChanges(), privacy.AlwaysAllowRule()},

@@ -147,10 +147,10 @@ func (CallForFunds) Annotations() []schema.Annotation {
 }
 
 // Policy of ChargeRun.
-func (ChargeRun) Policy() ent.Policy { return memberRows(nothing, gsmManagers...) }
+func (ChargeRun) Policy() ent.Policy { return memberRows("ChargeRun", nothing) }
 
 // Policy of Charge.
-func (Charge) Policy() ent.Policy { return appendOnly(memberRows(ownMembers, gsmManagers...)) }
+func (Charge) Policy() ent.Policy { return appendOnly(memberRows("Charge", ownMembers)) }
 
 // Policy of CallForFunds.
-func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows(ownMembers, gsmManagers...)) }
+func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows("CallForFunds", ownMembers)) }

@@ -128,14 +128,14 @@ func (UsageDeclarationRevision) Indexes() []ent.Index {
 func (UsageDeclarationRevision) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of UsageDeclaration.
-func (UsageDeclaration) Policy() ent.Policy { return memberRows(ownMembers, gsmManagers...) }
+func (UsageDeclaration) Policy() ent.Policy { return memberRows("UsageDeclaration", ownMembers) }
 
 // Policy of UsageDeclarationLine.
 func (UsageDeclarationLine) Policy() ent.Policy {
-	return memberRows(through("declaration", ownMembers), gsmManagers...)
+	return memberRows("UsageDeclarationLine", through("declaration", ownMembers))
 }
 
 // Policy of UsageDeclarationRevision.
 func (UsageDeclarationRevision) Policy() ent.Policy {
-	return memberRows(through("declaration", ownMembers), gsmManagers...)
+	return memberRows("UsageDeclarationRevision", through("declaration", ownMembers))
 }

@@ -110,7 +110,9 @@ func (MemberCategoryChange) Edges() []ent.Edge {
 func (MemberCategoryChange) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of Member.
-func (Member) Policy() ent.Policy { return memberRows(ownMemberItself, gsmAll...) }
+func (Member) Policy() ent.Policy { return memberRows("Member", ownMemberItself) }
 
 // Policy of MemberCategoryChange.
-func (MemberCategoryChange) Policy() ent.Policy { return memberRows(ownMembers, gsmAll...) }
+func (MemberCategoryChange) Policy() ent.Policy {
+	return memberRows("MemberCategoryChange", ownMembers)
+}

@@ -24,17 +24,61 @@ var (
 	gsmAll      = []string{"gsm_admin", "gsm_staff", "gsm_cil"}
 )
 
+// allRowsReaders names, per entity, the groupement's roles that see all of
+// its rows. Every other viewer sees the rows its policy selects.
+var allRowsReaders = map[string][]string{
+	"Member":                   gsmAll,
+	"MemberCategoryChange":     gsmAll,
+	"Subscription":             gsmAll,
+	"MembershipApplication":    gsmManagers,
+	"Account":                  gsmManagers,
+	"RoleAssignment":           gsmManagers,
+	"UsageDeclaration":         gsmManagers,
+	"UsageDeclarationLine":     gsmManagers,
+	"UsageDeclarationRevision": gsmManagers,
+	"CostEntry":                gsmManagers,
+	"ServiceRequest":           gsmManagers,
+	"TimeEntry":                gsmManagers,
+	"ChargeRun":                gsmManagers,
+	"Charge":                   gsmManagers,
+	"CallForFunds":             gsmManagers,
+	"AuditEvent":               {"gsm_admin"},
+}
+
+// catalogueTypes are read whole by every logged-in account.
+var catalogueTypes = map[string]bool{"Resource": true, "ResourceCategory": true}
+
+// SeesAllRows reports whether v sees every row of the entity typ. A filter
+// that goes through typ (where: {hasSubscriptionsWith: …}) is only safe for
+// such a viewer: for anyone else its answer would depend on rows they may
+// not see.
+func SeesAllRows(v *viewer.Viewer, typ string) bool {
+	switch {
+	case v == nil:
+		return false
+	case v.System, catalogueTypes[typ]:
+		return true
+	}
+	return holdsGSMRole(v, allRowsReaders[typ])
+}
+
+func holdsGSMRole(v *viewer.Viewer, roles []string) bool {
+	return slices.ContainsFunc(v.Roles, func(r viewer.Role) bool {
+		return r.MemberID == "" && slices.Contains(roles, r.Name)
+	})
+}
+
 // rowsVisible returns the predicate selecting the rows a member-side
 // viewer may see.
 type rowsVisible func(v *viewer.Viewer) entql.P
 
-// memberRows is the policy of rows that belong to members: the system and
-// the named groupement roles see them all; a member's people see and change
-// only the rows visible says; anyone else nothing.
-func memberRows(visible rowsVisible, gsmRoles ...string) ent.Policy {
+// memberRows is the policy of an entity typ whose rows belong to members:
+// the system and the roles of allRowsReaders see them all; a member's
+// people see and change only the rows visible says; anyone else nothing.
+func memberRows(typ string, visible rowsVisible) ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
-			allowGSM(gsmRoles),
+			allowGSM(allRowsReaders[typ]),
 			restrictTo(visible),
 		},
 		Mutation: privacy.MutationPolicy{
@@ -81,9 +125,7 @@ func allowGSM(roles []string) privacy.QueryMutationRule {
 		switch {
 		case v == nil:
 			return privacy.Denyf("log in first")
-		case v.System || slices.ContainsFunc(v.Roles, func(r viewer.Role) bool {
-			return r.MemberID == "" && slices.Contains(roles, r.Name)
-		}):
+		case v.System || holdsGSMRole(v, roles):
 			return privacy.Allow
 		}
 		return privacy.Skip

@@ -84,9 +84,9 @@ func (TimeEntry) Edges() []ent.Edge {
 func (TimeEntry) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of ServiceRequest.
-func (ServiceRequest) Policy() ent.Policy { return memberRows(ownMembers, gsmManagers...) }
+func (ServiceRequest) Policy() ent.Policy { return memberRows("ServiceRequest", ownMembers) }
 
 // Policy of TimeEntry.
 func (TimeEntry) Policy() ent.Policy {
-	return memberRows(through("service_request", ownMembers), gsmManagers...)
+	return memberRows("TimeEntry", through("service_request", ownMembers))
 }
