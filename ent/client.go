@@ -22,6 +22,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -66,6 +67,8 @@ type Client struct {
 	MemberCategoryChange *MemberCategoryChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceCategory is the client for interacting with the ResourceCategory builders.
@@ -107,6 +110,7 @@ func (c *Client) init() {
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.Resource = NewResourceClient(c.config)
 	c.ResourceCategory = NewResourceCategoryClient(c.config)
 	c.RoleAssignment = NewRoleAssignmentClient(c.config)
@@ -219,6 +223,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
+		Notification:             NewNotificationClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
@@ -258,6 +263,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
+		Notification:             NewNotificationClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
@@ -299,9 +305,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
 		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
-		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
-		c.Subscription, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
-		c.UsageDeclarationRevision,
+		c.Notification, c.Resource, c.ResourceCategory, c.RoleAssignment,
+		c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry, c.UsageDeclaration,
+		c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -313,9 +319,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
 		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
-		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
-		c.Subscription, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
-		c.UsageDeclarationRevision,
+		c.Notification, c.Resource, c.ResourceCategory, c.RoleAssignment,
+		c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry, c.UsageDeclaration,
+		c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -344,6 +350,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MemberCategoryChange.mutate(ctx, m)
 	case *MembershipApplicationMutation:
 		return c.MembershipApplication.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *ResourceMutation:
 		return c.Resource.mutate(ctx, m)
 	case *ResourceCategoryMutation:
@@ -2093,6 +2101,140 @@ func (c *MembershipApplicationClient) mutate(ctx context.Context, m *MembershipA
 	}
 }
 
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id pulid.ID) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id pulid.ID) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id pulid.ID) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id pulid.ID) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
 // ResourceClient is a client for the Resource schema.
 type ResourceClient struct {
 	config
@@ -3789,14 +3931,14 @@ func (c *UsageDeclarationRevisionClient) mutate(ctx context.Context, m *UsageDec
 type (
 	hooks struct {
 		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
-		Member, MemberCategoryChange, MembershipApplication, Resource,
+		Member, MemberCategoryChange, MembershipApplication, Notification, Resource,
 		ResourceCategory, RoleAssignment, ServiceRequest, Session, Subscription,
 		TimeEntry, UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
-		Member, MemberCategoryChange, MembershipApplication, Resource,
+		Member, MemberCategoryChange, MembershipApplication, Notification, Resource,
 		ResourceCategory, RoleAssignment, ServiceRequest, Session, Subscription,
 		TimeEntry, UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Interceptor

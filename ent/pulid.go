@@ -13,6 +13,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -39,6 +40,7 @@ var tableByPrefix = map[string]string{
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
 	"APP": membershipapplication.Table,
+	"NTF": notification.Table,
 	"RES": resource.Table,
 	"RCA": resourcecategory.Table,
 	"ROL": roleassignment.Table,

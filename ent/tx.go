@@ -34,6 +34,8 @@ type Tx struct {
 	MemberCategoryChange *MemberCategoryChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceCategory is the client for interacting with the ResourceCategory builders.
@@ -195,6 +197,7 @@ func (tx *Tx) init() {
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.Resource = NewResourceClient(tx.config)
 	tx.ResourceCategory = NewResourceCategoryClient(tx.config)
 	tx.RoleAssignment = NewRoleAssignmentClient(tx.config)

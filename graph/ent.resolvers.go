@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"context"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
 )
@@ -107,6 +108,11 @@ func (r *queryResolver) MembershipApplications(ctx context.Context, after *entgq
 		ent.WithMembershipApplicationOrder(orderBy), ent.WithMembershipApplicationFilter(where.Filter))
 }
 
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error) {
+	panic(fmt.Errorf("not implemented: Notifications - notifications"))
+}
+
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -188,7 +194,25 @@ func (r *queryResolver) UsageDeclarationRevisions(ctx context.Context, after *en
 		ent.WithUsageDeclarationRevisionOrder(orderBy), ent.WithUsageDeclarationRevisionFilter(where.Filter))
 }
 
+// MemberIDIn is the resolver for the memberIDIn field.
+func (r *notificationWhereInputResolver) MemberIDIn(ctx context.Context, obj *ent.NotificationWhereInput, data []string) error {
+	panic(fmt.Errorf("not implemented: MemberIDIn - memberIDIn"))
+}
+
+// MemberIDNotIn is the resolver for the memberIDNotIn field.
+func (r *notificationWhereInputResolver) MemberIDNotIn(ctx context.Context, obj *ent.NotificationWhereInput, data []string) error {
+	panic(fmt.Errorf("not implemented: MemberIDNotIn - memberIDNotIn"))
+}
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// NotificationWhereInput returns NotificationWhereInputResolver implementation.
+func (r *Resolver) NotificationWhereInput() NotificationWhereInputResolver {
+	return &notificationWhereInputResolver{r}
+}
+
+type (
+	queryResolver                  struct{ *Resolver }
+	notificationWhereInputResolver struct{ *Resolver }
+)

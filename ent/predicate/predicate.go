@@ -36,6 +36,9 @@ type MemberCategoryChange func(*sql.Selector)
 // MembershipApplication is the predicate function for membershipapplication builders.
 type MembershipApplication func(*sql.Selector)
 
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
 // Resource is the predicate function for resource builders.
 type Resource func(*sql.Selector)
 

@@ -30,14 +30,16 @@ func (ResourceCategory) Fields() []ent.Field {
 // Edges of ResourceCategory.
 func (ResourceCategory) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("children", ResourceCategory.Type).
+		edge.To("children", ResourceCategory.Type).Annotations(notInput).
 			From("parent").Field("parent_id").Unique(),
-		edge.To("resources", Resource.Type),
+		edge.To("resources", Resource.Type).Annotations(notInput),
 	}
 }
 
 // Annotations of ResourceCategory.
-func (ResourceCategory) Annotations() []schema.Annotation { return graphQL() }
+func (ResourceCategory) Annotations() []schema.Annotation {
+	return append(graphQL(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+}
 
 // Resource is an item of the catalogue that members subscribe to.
 type Resource struct{ ent.Schema }
@@ -71,8 +73,8 @@ func (Resource) Fields() []ent.Field {
 func (Resource) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("category", ResourceCategory.Type).Ref("resources").Field("category_id").Unique(),
-		edge.To("subscriptions", Subscription.Type),
-		edge.To("cost_entries", CostEntry.Type),
+		edge.To("subscriptions", Subscription.Type).Annotations(notInput),
+		edge.To("cost_entries", CostEntry.Type).Annotations(notInput),
 	}
 }
 
@@ -82,7 +84,9 @@ func (Resource) Indexes() []ent.Index {
 }
 
 // Annotations of Resource.
-func (Resource) Annotations() []schema.Annotation { return graphQL() }
+func (Resource) Annotations() []schema.Annotation {
+	return append(graphQL(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+}
 
 // Policy of ResourceCategory.
 func (ResourceCategory) Policy() ent.Policy { return catalogue() }

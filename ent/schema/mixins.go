@@ -23,11 +23,11 @@ func (TimeMixin) Fields() []ent.Field {
 		field.Time("created_at").
 			Default(now).
 			Immutable().
-			Annotations(entgql.OrderField("CREATED_AT")),
+			Annotations(entgql.OrderField("CREATED_AT"), notInput),
 		field.Time("updated_at").
 			Default(now).
 			UpdateDefault(now).
-			Annotations(entgql.OrderField("UPDATED_AT")),
+			Annotations(entgql.OrderField("UPDATED_AT"), notInput),
 	}
 }
 
@@ -47,6 +47,9 @@ func graphQL() []schema.Annotation {
 func id(prefix string) []ent.Mixin {
 	return []ent.Mixin{pulid.MixinWithPrefix(prefix), TimeMixin{}, AuditMixin{}}
 }
+
+// notInput keeps a field or edge out of the generated mutation inputs.
+var notInput = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
 
 // Amounts are int64 cents, exposed as the Money scalar ("1234.56"); dates
 // are calendar days, exposed as the Date scalar ("2026-03-31").

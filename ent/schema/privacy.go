@@ -43,6 +43,7 @@ var allRowsReaders = map[string][]string{
 	"Charge":                   gsmManagers,
 	"CallForFunds":             gsmManagers,
 	"AuditEvent":               {"gsm_admin"},
+	"Notification":             gsmManagers,
 }
 
 // catalogueTypes are read whole by every logged-in account.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -9,9 +10,11 @@ import (
 	"communs/ent"
 	"communs/ent/account"
 	"communs/ent/invitation"
+	"communs/ent/notification"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
+	"communs/internal/notify"
 	"communs/internal/validate"
 	"communs/internal/viewer"
 )
@@ -106,7 +109,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 }
 
 // Invite creates an invitation to take role (in memberID's domain for a
-// member role) and returns its single-use token, to be sent to email.
+// member role), if the viewer may give that role, and returns its token.
 func (s *Service) Invite(ctx context.Context, email, role string, memberID *pulid.ID) (token string, err error) {
 	if err := checkRoleScope(role, memberID); err != nil {
 		return "", err
@@ -114,17 +117,45 @@ func (s *Service) Invite(ctx context.Context, email, role string, memberID *puli
 	if err := mayGrant(viewer.FromContext(ctx), role, memberID); err != nil {
 		return "", err
 	}
-	if err := validate.Email(normalizeEmail(email)); err != nil {
+	return s.IssueInvitation(ctx, email, role, memberID)
+}
+
+// IssueInvitation creates the invitation and queues the message that
+// carries its single-use token to email. It checks no permission: the
+// caller has (an approved membership application invites the member's
+// representative on the groupement's behalf).
+func (s *Service) IssueInvitation(ctx context.Context, email, role string, memberID *pulid.ID) (token string, err error) {
+	email = normalizeEmail(email)
+	if err := validate.Email(email); err != nil {
 		return "", communs.InvalidField("email", "%v", err)
 	}
 	token, hash := newToken()
-	inviter := viewer.FromContext(ctx).AccountID
-	err = s.db(ctx).Invitation.Create().
-		SetTokenHash(hash).SetEmail(normalizeEmail(email)).
-		SetRole(invitation.Role(role)).SetNillableMemberID(memberID).
-		SetNillableInvitedByID(nonEmpty(inviter)).
-		SetExpiresAt(s.now().Add(s.invitationTTL).UTC()).
-		Exec(viewer.SystemContext(ctx))
+	expiresAt := s.now().Add(s.invitationTTL).UTC()
+	var inviter pulid.ID
+	if v := viewer.FromContext(ctx); v != nil {
+		inviter = v.AccountID
+	}
+	sys := viewer.SystemContext(ctx)
+	err = s.withTx(sys, func(tx *ent.Client) error {
+		err := tx.Invitation.Create().
+			SetTokenHash(hash).SetEmail(email).
+			SetRole(invitation.Role(role)).SetNillableMemberID(memberID).
+			SetNillableInvitedByID(nonEmpty(inviter)).
+			SetExpiresAt(expiresAt).
+			Exec(sys)
+		if err != nil {
+			return err
+		}
+		return notify.Enqueue(sys, tx, notify.Message{
+			Kind:      notification.KindINVITATION,
+			Recipient: email,
+			Subject:   "Invitation à rejoindre Communs",
+			Body: fmt.Sprintf("Vous êtes invité(e) à rejoindre Communs avec le rôle %s.\n"+
+				"Pour choisir votre mot de passe, utilisez ce jeton avant le %s (UTC) :\n\n%s\n",
+				role, expiresAt.Format("02/01/2006 15:04"), token),
+			MemberID: memberID,
+		})
+	})
 	return token, err
 }
 

@@ -1,0 +1,73 @@
+// Package membership is the path a member organisation walks: the
+// membership application and its instruction, the member's life
+// (category, suspension, leaving), the resource catalogue, subscriptions,
+// the usage declaration (fiche déclarative) and the onboarding checklist.
+package membership
+
+import (
+	"context"
+	"time"
+	_ "time/tzdata" // calendar logic in Europe/Paris on machines without a zone database
+
+	"communs/ent"
+	"communs/internal/auth"
+)
+
+// Service runs the membership workflows. Who may call which operation is
+// decided before (policies/policy.csv); which rows a viewer may touch, by
+// row isolation; the rules of each workflow, here.
+type Service struct {
+	client *ent.Client
+	auth   *auth.Service
+	now    func() time.Time
+}
+
+// New returns the service over client; auth issues the invitation of an
+// approved member's first administrator.
+func New(client *ent.Client, auth *auth.Service) *Service {
+	return &Service{client: client, auth: auth, now: time.Now}
+}
+
+// db is the client of the transaction the request runs in (mutations run
+// in one, see entgql.Transactioner), or the service's own.
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if client := ent.FromContext(ctx); client != nil {
+		return client
+	}
+	return s.client
+}
+
+// withTx runs fn in the request's transaction, or in a new one, with the
+// transaction's client in ctx so that every service called inside uses it.
+func (s *Service) withTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Client) error) error {
+	if ent.TxFromContext(ctx) != nil {
+		return fn(ctx, s.db(ctx))
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	ctx = ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
+	if err := fn(ctx, tx.Client()); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// today is the calendar day of now in Europe/Paris, as a date at midnight
+// UTC (the form of every date field).
+func (s *Service) today() time.Time {
+	y, m, d := s.now().In(paris).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+var paris = mustLoadLocation("Europe/Paris")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
