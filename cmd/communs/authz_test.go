@@ -57,6 +57,7 @@ var permissionMatrix = []struct {
 	{"charges", `{ charges(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"callsForFunds", `{ callsForFunds(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"chargeRuns", `{ chargeRuns(first: 1) { totalCount } }`, gsmManagers},
+	{"notifications", `{ notifications(first: 1) { totalCount } }`, gsmManagers},
 	{"membershipApplications", `{ membershipApplications(first: 1) { totalCount } }`, gsmManagers},
 	{"accounts", `{ accounts(first: 1) { totalCount } }`, join(gsmManagers, memberAdmins)},
 	{"roleAssignments", `{ roleAssignments(first: 1) { totalCount } }`, join(gsmManagers, memberAdmins)},
