@@ -15,7 +15,7 @@ import (
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*auth.Session, error) {
-	return r.auth.Login(ctx, input.Email, input.Password, auth.ClientAddress(ctx))
+	return r.auth.Login(ctx, input.Email, input.Password, clientAddress(ctx))
 }
 
 // Logout is the resolver for the logout field.
@@ -45,7 +45,7 @@ func (r *mutationResolver) CreateInvitation(ctx context.Context, input model.Cre
 
 // AcceptInvitation is the resolver for the acceptInvitation field.
 func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*auth.Session, error) {
-	return r.auth.AcceptInvitation(ctx, input.Token, input.Password, input.DisplayName, auth.ClientAddress(ctx))
+	return r.auth.AcceptInvitation(ctx, input.Token, input.Password, input.DisplayName, clientAddress(ctx))
 }
 
 // AssignRole is the resolver for the assignRole field.

@@ -7,48 +7,42 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"communs"
+	"communs/ent"
 	"communs/ent/schema"
 	"communs/internal/viewer"
 )
 
-// guardFilters refuses a where filter that goes through a kind of rows the
-// viewer does not see whole. Row isolation narrows the rows a query returns,
-// but a filter such as resources(where: {hasSubscriptionsWith: {memberID:
-// "<another member>"}}) runs in SQL over every row: its answer would tell
-// whether another member subscribes to a resource.
-func guardFilters(ctx context.Context, next graphql.Resolver) (any, error) {
+// narrowFilters makes every filter that reaches through an edge consider
+// only the rows the viewer may see. Row isolation narrows the rows a query
+// returns, but a filter such as resources(where: {hasSubscriptionsWith:
+// {memberID: "<another member>"}}) runs in SQL over the edge's rows: left
+// alone, its answer would tell whether another member subscribes to a
+// resource.
+func narrowFilters(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc.Object != "Query" || fc.Args["where"] == nil {
-		return next(ctx)
-	}
-	if hidden := hiddenKind(viewer.FromContext(ctx), reflect.ValueOf(fc.Args["where"])); hidden != "" {
-		return nil, communs.Errorf(communs.EFORBIDDEN,
-			"your roles do not allow filtering through %s rows: filter on the fields of %s itself", hidden, fc.Field.Name)
+	if fc.Object == "Query" && fc.Args["where"] != nil {
+		narrow(viewer.FromContext(ctx), reflect.ValueOf(fc.Args["where"]))
 	}
 	return next(ctx)
 }
 
-// hiddenKind walks a where input (a *XWhereInput, or a slice of them) and
-// returns the first kind it filters through (a Has…With field) whose rows v
-// does not all see, or "".
-func hiddenKind(v *viewer.Viewer, w reflect.Value) string {
+// narrow walks a where input (a *XWhereInput, or a slice of them) and adds
+// to the input of every Has…With field the predicate of the rows v sees.
+func narrow(v *viewer.Viewer, w reflect.Value) {
 	switch w.Kind() {
 	case reflect.Slice:
 		for i := range w.Len() {
-			if kind := hiddenKind(v, w.Index(i)); kind != "" {
-				return kind
-			}
+			narrow(v, w.Index(i))
 		}
-		return ""
+		return
 	case reflect.Pointer:
 		if w.IsNil() {
-			return ""
+			return
 		}
 		w = w.Elem()
 	}
 	if w.Kind() != reflect.Struct {
-		return ""
+		return
 	}
 	for i := range w.NumField() {
 		field, value := w.Type().Field(i), w.Field(i)
@@ -56,15 +50,22 @@ func hiddenKind(v *viewer.Viewer, w reflect.Value) string {
 		if !isWhere || value.IsZero() {
 			continue
 		}
-		through := strings.HasPrefix(field.Name, "Has") && strings.HasSuffix(field.Name, "With")
-		if through && !schema.SeesAllRows(v, kind) {
-			return kind
+		if strings.HasPrefix(field.Name, "Has") && strings.HasSuffix(field.Name, "With") {
+			if visible := schema.VisibleRows(v, kind); visible != nil {
+				restrict(value, ent.SelectorPredicate(kind, visible))
+			}
 		}
-		if kind := hiddenKind(v, value); kind != "" {
-			return kind
-		}
+		narrow(v, value)
 	}
-	return ""
+}
+
+// restrict adds predicate to each where input of a Has…With list.
+func restrict(inputs reflect.Value, predicate any) {
+	for i := range inputs.Len() {
+		add := inputs.Index(i).MethodByName("AddPredicates") // AddPredicates(...predicate.X)
+		typed := reflect.ValueOf(predicate).Convert(add.Type().In(0).Elem())
+		add.Call([]reflect.Value{typed})
+	}
 }
 
 // whereKind tells whether t is a where input (or a slice of pointers to

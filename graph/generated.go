@@ -25,6 +25,7 @@ import (
 	"communs/graph/scalar"
 	"communs/internal/auth"
 	"communs/internal/charging"
+	"communs/internal/membership"
 	"context"
 	"embed"
 	"errors"
@@ -331,6 +332,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MemberPayload struct {
+		Member func(childComplexity int) int
+	}
+
 	MembershipApplication struct {
 		AppliedOn              func(childComplexity int) int
 		City                   func(childComplexity int) int
@@ -370,14 +375,39 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MembershipApplicationPayload struct {
+		MembershipApplication func(childComplexity int) int
+	}
+
 	Mutation struct {
-		AcceptInvitation func(childComplexity int, input model.AcceptInvitationInput) int
-		AssignRole       func(childComplexity int, input model.AssignRoleInput) int
-		ChangePassword   func(childComplexity int, input model.ChangePasswordInput) int
-		CreateInvitation func(childComplexity int, input model.CreateInvitationInput) int
-		Login            func(childComplexity int, input model.LoginInput) int
-		Logout           func(childComplexity int) int
-		RevokeRole       func(childComplexity int, input model.RevokeRoleInput) int
+		AcceptInvitation             func(childComplexity int, input model.AcceptInvitationInput) int
+		ActivateSubscription         func(childComplexity int, input model.ActivateSubscriptionInput) int
+		ApproveMembershipApplication func(childComplexity int, input model.ApproveMembershipApplicationInput) int
+		AssignRole                   func(childComplexity int, input model.AssignRoleInput) int
+		ChangeMemberCategory         func(childComplexity int, input model.ChangeMemberCategoryInput) int
+		ChangePassword               func(childComplexity int, input model.ChangePasswordInput) int
+		CreateInvitation             func(childComplexity int, input model.CreateInvitationInput) int
+		CreateResource               func(childComplexity int, input ent.CreateResourceInput) int
+		CreateResourceCategory       func(childComplexity int, input ent.CreateResourceCategoryInput) int
+		EndSubscription              func(childComplexity int, input model.EndSubscriptionInput) int
+		Login                        func(childComplexity int, input model.LoginInput) int
+		Logout                       func(childComplexity int) int
+		RecordMemberLeaving          func(childComplexity int, input model.RecordMemberLeavingInput) int
+		ReinstateMember              func(childComplexity int, input model.MemberRefInput) int
+		RejectMembershipApplication  func(childComplexity int, input model.RejectMembershipApplicationInput) int
+		RemindDeclarationsDue        func(childComplexity int, input model.RemindDeclarationsDueInput) int
+		RequestSubscription          func(childComplexity int, input model.RequestSubscriptionInput) int
+		RetireResource               func(childComplexity int, input model.ResourceRefInput) int
+		ReturnUsageDeclaration       func(childComplexity int, input model.ReturnUsageDeclarationInput) int
+		RevokeRole                   func(childComplexity int, input model.RevokeRoleInput) int
+		SaveUsageDeclaration         func(childComplexity int, input model.SaveUsageDeclarationInput) int
+		StartApplicationReview       func(childComplexity int, input model.ApplicationTransitionInput) int
+		SubmitMembershipApplication  func(childComplexity int, input membership.ApplicationInput) int
+		SubmitUsageDeclaration       func(childComplexity int, input model.UsageDeclarationRefInput) int
+		SuspendMember                func(childComplexity int, input model.SuspendMemberInput) int
+		UpdateResource               func(childComplexity int, input model.UpdateResourceMutationInput) int
+		UpdateResourceCategory       func(childComplexity int, input model.UpdateResourceCategoryMutationInput) int
+		ValidateUsageDeclaration     func(childComplexity int, input model.UsageDeclarationRefInput) int
 	}
 
 	Notification struct {
@@ -406,6 +436,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Onboarding struct {
+		Member    func(childComplexity int) int
+		Resources func(childComplexity int) int
+		Steps     func(childComplexity int) int
+	}
+
+	OnboardingStep struct {
+		Done   func(childComplexity int) int
+		DoneOn func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Label  func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -428,6 +471,7 @@ type ComplexityRoot struct {
 		Node                      func(childComplexity int, id pulid.ID) int
 		Nodes                     func(childComplexity int, ids []pulid.ID) int
 		Notifications             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		Onboarding                func(childComplexity int, memberID pulid.ID) int
 		ResourceCategories        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceCategoryOrder, where *ent.ResourceCategoryWhereInput) int
 		Resources                 func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) int
 		RoleAssignments           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.RoleAssignmentOrder, where *ent.RoleAssignmentWhereInput) int
@@ -437,6 +481,10 @@ type ComplexityRoot struct {
 		UsageDeclarationLines     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) int
 		UsageDeclarationRevisions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) int
 		UsageDeclarations         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) int
+	}
+
+	RemindDeclarationsDuePayload struct {
+		Reminded func(childComplexity int) int
 	}
 
 	Resource struct {
@@ -482,6 +530,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ResourceCategoryPayload struct {
+		ResourceCategory func(childComplexity int) int
+	}
+
 	ResourceConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -491,6 +543,15 @@ type ComplexityRoot struct {
 	ResourceEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ResourceOnboarding struct {
+		Steps        func(childComplexity int) int
+		Subscription func(childComplexity int) int
+	}
+
+	ResourcePayload struct {
+		Resource func(childComplexity int) int
 	}
 
 	RevokeRolePayload struct {
@@ -555,6 +616,12 @@ type ComplexityRoot struct {
 		Token     func(childComplexity int) int
 	}
 
+	SubmitMembershipApplicationPayload struct {
+		Confirmation func(childComplexity int) int
+		Reference    func(childComplexity int) int
+		Status       func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ConventionSignedOn func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
@@ -581,6 +648,10 @@ type ComplexityRoot struct {
 	SubscriptionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SubscriptionPayload struct {
+		Subscription func(childComplexity int) int
 	}
 
 	TimeEntry struct {
@@ -657,6 +728,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UsageDeclarationPayload struct {
+		UsageDeclaration func(childComplexity int) int
+	}
+
 	UsageDeclarationRevision struct {
 		Amendment     func(childComplexity int) int
 		Author        func(childComplexity int) int
@@ -696,6 +771,27 @@ type MutationResolver interface {
 	AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*auth.Session, error)
 	AssignRole(ctx context.Context, input model.AssignRoleInput) (*model.AssignRolePayload, error)
 	RevokeRole(ctx context.Context, input model.RevokeRoleInput) (*model.RevokeRolePayload, error)
+	SubmitMembershipApplication(ctx context.Context, input membership.ApplicationInput) (*model.SubmitMembershipApplicationPayload, error)
+	StartApplicationReview(ctx context.Context, input model.ApplicationTransitionInput) (*model.MembershipApplicationPayload, error)
+	ApproveMembershipApplication(ctx context.Context, input model.ApproveMembershipApplicationInput) (*model.MembershipApplicationPayload, error)
+	RejectMembershipApplication(ctx context.Context, input model.RejectMembershipApplicationInput) (*model.MembershipApplicationPayload, error)
+	ChangeMemberCategory(ctx context.Context, input model.ChangeMemberCategoryInput) (*model.MemberPayload, error)
+	SuspendMember(ctx context.Context, input model.SuspendMemberInput) (*model.MemberPayload, error)
+	ReinstateMember(ctx context.Context, input model.MemberRefInput) (*model.MemberPayload, error)
+	RecordMemberLeaving(ctx context.Context, input model.RecordMemberLeavingInput) (*model.MemberPayload, error)
+	CreateResourceCategory(ctx context.Context, input ent.CreateResourceCategoryInput) (*model.ResourceCategoryPayload, error)
+	UpdateResourceCategory(ctx context.Context, input model.UpdateResourceCategoryMutationInput) (*model.ResourceCategoryPayload, error)
+	CreateResource(ctx context.Context, input ent.CreateResourceInput) (*model.ResourcePayload, error)
+	UpdateResource(ctx context.Context, input model.UpdateResourceMutationInput) (*model.ResourcePayload, error)
+	RetireResource(ctx context.Context, input model.ResourceRefInput) (*model.ResourcePayload, error)
+	RequestSubscription(ctx context.Context, input model.RequestSubscriptionInput) (*model.SubscriptionPayload, error)
+	ActivateSubscription(ctx context.Context, input model.ActivateSubscriptionInput) (*model.SubscriptionPayload, error)
+	EndSubscription(ctx context.Context, input model.EndSubscriptionInput) (*model.SubscriptionPayload, error)
+	SaveUsageDeclaration(ctx context.Context, input model.SaveUsageDeclarationInput) (*model.UsageDeclarationPayload, error)
+	SubmitUsageDeclaration(ctx context.Context, input model.UsageDeclarationRefInput) (*model.UsageDeclarationPayload, error)
+	ReturnUsageDeclaration(ctx context.Context, input model.ReturnUsageDeclarationInput) (*model.UsageDeclarationPayload, error)
+	ValidateUsageDeclaration(ctx context.Context, input model.UsageDeclarationRefInput) (*model.UsageDeclarationPayload, error)
+	RemindDeclarationsDue(ctx context.Context, input model.RemindDeclarationsDueInput) (*model.RemindDeclarationsDuePayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -721,6 +817,7 @@ type QueryResolver interface {
 	UsageDeclarationRevisions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) (*ent.UsageDeclarationRevisionConnection, error)
 	Me(ctx context.Context) (*ent.Account, error)
 	ConsolidatedAccounts(ctx context.Context, year int) (*charging.Consolidated, error)
+	Onboarding(ctx context.Context, memberID pulid.ID) (*membership.Onboarding, error)
 }
 
 type NotificationWhereInputResolver interface {
@@ -1845,6 +1942,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MemberEdge.Node(childComplexity), true
 
+	case "MemberPayload.member":
+		if e.ComplexityRoot.MemberPayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberPayload.Member(childComplexity), true
+
 	case "MembershipApplication.appliedOn":
 		if e.ComplexityRoot.MembershipApplication.AppliedOn == nil {
 			break
@@ -2028,6 +2132,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipApplicationEdge.Node(childComplexity), true
 
+	case "MembershipApplicationPayload.membershipApplication":
+		if e.ComplexityRoot.MembershipApplicationPayload.MembershipApplication == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipApplicationPayload.MembershipApplication(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -2039,6 +2150,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.activateSubscription":
+		if e.ComplexityRoot.Mutation.ActivateSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateSubscription(childComplexity, args["input"].(model.ActivateSubscriptionInput)), true
+	case "Mutation.approveMembershipApplication":
+		if e.ComplexityRoot.Mutation.ApproveMembershipApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveMembershipApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveMembershipApplication(childComplexity, args["input"].(model.ApproveMembershipApplicationInput)), true
 	case "Mutation.assignRole":
 		if e.ComplexityRoot.Mutation.AssignRole == nil {
 			break
@@ -2050,6 +2183,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignRole(childComplexity, args["input"].(model.AssignRoleInput)), true
+	case "Mutation.changeMemberCategory":
+		if e.ComplexityRoot.Mutation.ChangeMemberCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeMemberCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeMemberCategory(childComplexity, args["input"].(model.ChangeMemberCategoryInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -2072,6 +2216,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateInvitation(childComplexity, args["input"].(model.CreateInvitationInput)), true
+	case "Mutation.createResource":
+		if e.ComplexityRoot.Mutation.CreateResource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createResource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateResource(childComplexity, args["input"].(ent.CreateResourceInput)), true
+	case "Mutation.createResourceCategory":
+		if e.ComplexityRoot.Mutation.CreateResourceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createResourceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateResourceCategory(childComplexity, args["input"].(ent.CreateResourceCategoryInput)), true
+	case "Mutation.endSubscription":
+		if e.ComplexityRoot.Mutation.EndSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndSubscription(childComplexity, args["input"].(model.EndSubscriptionInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2089,6 +2266,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.recordMemberLeaving":
+		if e.ComplexityRoot.Mutation.RecordMemberLeaving == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordMemberLeaving_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordMemberLeaving(childComplexity, args["input"].(model.RecordMemberLeavingInput)), true
+	case "Mutation.reinstateMember":
+		if e.ComplexityRoot.Mutation.ReinstateMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reinstateMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReinstateMember(childComplexity, args["input"].(model.MemberRefInput)), true
+	case "Mutation.rejectMembershipApplication":
+		if e.ComplexityRoot.Mutation.RejectMembershipApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectMembershipApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectMembershipApplication(childComplexity, args["input"].(model.RejectMembershipApplicationInput)), true
+	case "Mutation.remindDeclarationsDue":
+		if e.ComplexityRoot.Mutation.RemindDeclarationsDue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_remindDeclarationsDue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemindDeclarationsDue(childComplexity, args["input"].(model.RemindDeclarationsDueInput)), true
+	case "Mutation.requestSubscription":
+		if e.ComplexityRoot.Mutation.RequestSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestSubscription(childComplexity, args["input"].(model.RequestSubscriptionInput)), true
+	case "Mutation.retireResource":
+		if e.ComplexityRoot.Mutation.RetireResource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireResource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireResource(childComplexity, args["input"].(model.ResourceRefInput)), true
+	case "Mutation.returnUsageDeclaration":
+		if e.ComplexityRoot.Mutation.ReturnUsageDeclaration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnUsageDeclaration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnUsageDeclaration(childComplexity, args["input"].(model.ReturnUsageDeclarationInput)), true
 	case "Mutation.revokeRole":
 		if e.ComplexityRoot.Mutation.RevokeRole == nil {
 			break
@@ -2100,6 +2354,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeRole(childComplexity, args["input"].(model.RevokeRoleInput)), true
+	case "Mutation.saveUsageDeclaration":
+		if e.ComplexityRoot.Mutation.SaveUsageDeclaration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveUsageDeclaration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveUsageDeclaration(childComplexity, args["input"].(model.SaveUsageDeclarationInput)), true
+	case "Mutation.startApplicationReview":
+		if e.ComplexityRoot.Mutation.StartApplicationReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startApplicationReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartApplicationReview(childComplexity, args["input"].(model.ApplicationTransitionInput)), true
+	case "Mutation.submitMembershipApplication":
+		if e.ComplexityRoot.Mutation.SubmitMembershipApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitMembershipApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitMembershipApplication(childComplexity, args["input"].(membership.ApplicationInput)), true
+	case "Mutation.submitUsageDeclaration":
+		if e.ComplexityRoot.Mutation.SubmitUsageDeclaration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitUsageDeclaration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitUsageDeclaration(childComplexity, args["input"].(model.UsageDeclarationRefInput)), true
+	case "Mutation.suspendMember":
+		if e.ComplexityRoot.Mutation.SuspendMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendMember(childComplexity, args["input"].(model.SuspendMemberInput)), true
+	case "Mutation.updateResource":
+		if e.ComplexityRoot.Mutation.UpdateResource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateResource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateResource(childComplexity, args["input"].(model.UpdateResourceMutationInput)), true
+	case "Mutation.updateResourceCategory":
+		if e.ComplexityRoot.Mutation.UpdateResourceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateResourceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateResourceCategory(childComplexity, args["input"].(model.UpdateResourceCategoryMutationInput)), true
+	case "Mutation.validateUsageDeclaration":
+		if e.ComplexityRoot.Mutation.ValidateUsageDeclaration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_validateUsageDeclaration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ValidateUsageDeclaration(childComplexity, args["input"].(model.UsageDeclarationRefInput)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -2205,6 +2547,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
+
+	case "Onboarding.member":
+		if e.ComplexityRoot.Onboarding.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Onboarding.Member(childComplexity), true
+	case "Onboarding.resources":
+		if e.ComplexityRoot.Onboarding.Resources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Onboarding.Resources(childComplexity), true
+	case "Onboarding.steps":
+		if e.ComplexityRoot.Onboarding.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Onboarding.Steps(childComplexity), true
+
+	case "OnboardingStep.done":
+		if e.ComplexityRoot.OnboardingStep.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OnboardingStep.Done(childComplexity), true
+	case "OnboardingStep.doneOn":
+		if e.ComplexityRoot.OnboardingStep.DoneOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OnboardingStep.DoneOn(childComplexity), true
+	case "OnboardingStep.key":
+		if e.ComplexityRoot.OnboardingStep.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OnboardingStep.Key(childComplexity), true
+	case "OnboardingStep.label":
+		if e.ComplexityRoot.OnboardingStep.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OnboardingStep.Label(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2381,6 +2767,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.NotificationOrder), args["where"].(*ent.NotificationWhereInput)), true
+	case "Query.onboarding":
+		if e.ComplexityRoot.Query.Onboarding == nil {
+			break
+		}
+
+		args, err := ec.field_Query_onboarding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Onboarding(childComplexity, args["memberId"].(pulid.ID)), true
 	case "Query.resourceCategories":
 		if e.ComplexityRoot.Query.ResourceCategories == nil {
 			break
@@ -2480,6 +2877,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UsageDeclarations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.UsageDeclarationOrder), args["where"].(*ent.UsageDeclarationWhereInput)), true
+
+	case "RemindDeclarationsDuePayload.reminded":
+		if e.ComplexityRoot.RemindDeclarationsDuePayload.Reminded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemindDeclarationsDuePayload.Reminded(childComplexity), true
 
 	case "Resource.allocationKey":
 		if e.ComplexityRoot.Resource.AllocationKey == nil {
@@ -2671,6 +3075,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResourceCategoryEdge.Node(childComplexity), true
 
+	case "ResourceCategoryPayload.resourceCategory":
+		if e.ComplexityRoot.ResourceCategoryPayload.ResourceCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceCategoryPayload.ResourceCategory(childComplexity), true
+
 	case "ResourceConnection.edges":
 		if e.ComplexityRoot.ResourceConnection.Edges == nil {
 			break
@@ -2702,6 +3113,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResourceEdge.Node(childComplexity), true
+
+	case "ResourceOnboarding.steps":
+		if e.ComplexityRoot.ResourceOnboarding.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceOnboarding.Steps(childComplexity), true
+	case "ResourceOnboarding.subscription":
+		if e.ComplexityRoot.ResourceOnboarding.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceOnboarding.Subscription(childComplexity), true
+
+	case "ResourcePayload.resource":
+		if e.ComplexityRoot.ResourcePayload.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourcePayload.Resource(childComplexity), true
 
 	case "RevokeRolePayload.ok":
 		if e.ComplexityRoot.RevokeRolePayload.Ok == nil {
@@ -2939,6 +3370,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionPayload.Token(childComplexity), true
 
+	case "SubmitMembershipApplicationPayload.confirmation":
+		if e.ComplexityRoot.SubmitMembershipApplicationPayload.Confirmation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitMembershipApplicationPayload.Confirmation(childComplexity), true
+	case "SubmitMembershipApplicationPayload.reference":
+		if e.ComplexityRoot.SubmitMembershipApplicationPayload.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitMembershipApplicationPayload.Reference(childComplexity), true
+	case "SubmitMembershipApplicationPayload.status":
+		if e.ComplexityRoot.SubmitMembershipApplicationPayload.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitMembershipApplicationPayload.Status(childComplexity), true
+
 	case "Subscription.conventionSignedOn":
 		if e.ComplexityRoot.Subscription.ConventionSignedOn == nil {
 			break
@@ -3055,6 +3505,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubscriptionEdge.Node(childComplexity), true
+
+	case "SubscriptionPayload.subscription":
+		if e.ComplexityRoot.SubscriptionPayload.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionPayload.Subscription(childComplexity), true
 
 	case "TimeEntry.createdAt":
 		if e.ComplexityRoot.TimeEntry.CreatedAt == nil {
@@ -3347,6 +3804,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UsageDeclarationLineEdge.Node(childComplexity), true
 
+	case "UsageDeclarationPayload.usageDeclaration":
+		if e.ComplexityRoot.UsageDeclarationPayload.UsageDeclaration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageDeclarationPayload.UsageDeclaration(childComplexity), true
+
 	case "UsageDeclarationRevision.amendment":
 		if e.ComplexityRoot.UsageDeclarationRevision.Amendment == nil {
 			break
@@ -3464,11 +3928,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
 			graphql.NewInputUnmarshaler("AccountOrder", ec.unmarshalInputAccountOrder),
 			graphql.NewInputUnmarshaler("AccountWhereInput", ec.unmarshalInputAccountWhereInput),
+			graphql.NewInputUnmarshaler("ActivateSubscriptionInput", ec.unmarshalInputActivateSubscriptionInput),
+			graphql.NewInputUnmarshaler("ApplicationTransitionInput", ec.unmarshalInputApplicationTransitionInput),
+			graphql.NewInputUnmarshaler("ApproveMembershipApplicationInput", ec.unmarshalInputApproveMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("AssignRoleInput", ec.unmarshalInputAssignRoleInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CallForFundsOrder", ec.unmarshalInputCallForFundsOrder),
 			graphql.NewInputUnmarshaler("CallForFundsWhereInput", ec.unmarshalInputCallForFundsWhereInput),
+			graphql.NewInputUnmarshaler("ChangeMemberCategoryInput", ec.unmarshalInputChangeMemberCategoryInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ChargeOrder", ec.unmarshalInputChargeOrder),
 			graphql.NewInputUnmarshaler("ChargeRunOrder", ec.unmarshalInputChargeRunOrder),
@@ -3479,33 +3947,48 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateInvitationInput", ec.unmarshalInputCreateInvitationInput),
 			graphql.NewInputUnmarshaler("CreateResourceCategoryInput", ec.unmarshalInputCreateResourceCategoryInput),
 			graphql.NewInputUnmarshaler("CreateResourceInput", ec.unmarshalInputCreateResourceInput),
+			graphql.NewInputUnmarshaler("DeclaredLineInput", ec.unmarshalInputDeclaredLineInput),
+			graphql.NewInputUnmarshaler("EndSubscriptionInput", ec.unmarshalInputEndSubscriptionInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeOrder", ec.unmarshalInputMemberCategoryChangeOrder),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeWhereInput", ec.unmarshalInputMemberCategoryChangeWhereInput),
 			graphql.NewInputUnmarshaler("MemberOrder", ec.unmarshalInputMemberOrder),
+			graphql.NewInputUnmarshaler("MemberRefInput", ec.unmarshalInputMemberRefInput),
 			graphql.NewInputUnmarshaler("MemberWhereInput", ec.unmarshalInputMemberWhereInput),
 			graphql.NewInputUnmarshaler("MembershipApplicationOrder", ec.unmarshalInputMembershipApplicationOrder),
 			graphql.NewInputUnmarshaler("MembershipApplicationWhereInput", ec.unmarshalInputMembershipApplicationWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("RecordMemberLeavingInput", ec.unmarshalInputRecordMemberLeavingInput),
+			graphql.NewInputUnmarshaler("RejectMembershipApplicationInput", ec.unmarshalInputRejectMembershipApplicationInput),
+			graphql.NewInputUnmarshaler("RemindDeclarationsDueInput", ec.unmarshalInputRemindDeclarationsDueInput),
+			graphql.NewInputUnmarshaler("RequestSubscriptionInput", ec.unmarshalInputRequestSubscriptionInput),
 			graphql.NewInputUnmarshaler("ResourceCategoryOrder", ec.unmarshalInputResourceCategoryOrder),
 			graphql.NewInputUnmarshaler("ResourceCategoryWhereInput", ec.unmarshalInputResourceCategoryWhereInput),
 			graphql.NewInputUnmarshaler("ResourceOrder", ec.unmarshalInputResourceOrder),
+			graphql.NewInputUnmarshaler("ResourceRefInput", ec.unmarshalInputResourceRefInput),
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
+			graphql.NewInputUnmarshaler("ReturnUsageDeclarationInput", ec.unmarshalInputReturnUsageDeclarationInput),
 			graphql.NewInputUnmarshaler("RevokeRoleInput", ec.unmarshalInputRevokeRoleInput),
 			graphql.NewInputUnmarshaler("RoleAssignmentOrder", ec.unmarshalInputRoleAssignmentOrder),
 			graphql.NewInputUnmarshaler("RoleAssignmentWhereInput", ec.unmarshalInputRoleAssignmentWhereInput),
+			graphql.NewInputUnmarshaler("SaveUsageDeclarationInput", ec.unmarshalInputSaveUsageDeclarationInput),
 			graphql.NewInputUnmarshaler("ServiceRequestOrder", ec.unmarshalInputServiceRequestOrder),
 			graphql.NewInputUnmarshaler("ServiceRequestWhereInput", ec.unmarshalInputServiceRequestWhereInput),
+			graphql.NewInputUnmarshaler("SubmitMembershipApplicationInput", ec.unmarshalInputSubmitMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("SubscriptionOrder", ec.unmarshalInputSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SubscriptionWhereInput", ec.unmarshalInputSubscriptionWhereInput),
+			graphql.NewInputUnmarshaler("SuspendMemberInput", ec.unmarshalInputSuspendMemberInput),
 			graphql.NewInputUnmarshaler("TimeEntryOrder", ec.unmarshalInputTimeEntryOrder),
 			graphql.NewInputUnmarshaler("TimeEntryWhereInput", ec.unmarshalInputTimeEntryWhereInput),
 			graphql.NewInputUnmarshaler("UpdateResourceCategoryInput", ec.unmarshalInputUpdateResourceCategoryInput),
+			graphql.NewInputUnmarshaler("UpdateResourceCategoryMutationInput", ec.unmarshalInputUpdateResourceCategoryMutationInput),
 			graphql.NewInputUnmarshaler("UpdateResourceInput", ec.unmarshalInputUpdateResourceInput),
+			graphql.NewInputUnmarshaler("UpdateResourceMutationInput", ec.unmarshalInputUpdateResourceMutationInput),
 			graphql.NewInputUnmarshaler("UsageDeclarationLineOrder", ec.unmarshalInputUsageDeclarationLineOrder),
 			graphql.NewInputUnmarshaler("UsageDeclarationLineWhereInput", ec.unmarshalInputUsageDeclarationLineWhereInput),
 			graphql.NewInputUnmarshaler("UsageDeclarationOrder", ec.unmarshalInputUsageDeclarationOrder),
+			graphql.NewInputUnmarshaler("UsageDeclarationRefInput", ec.unmarshalInputUsageDeclarationRefInput),
 			graphql.NewInputUnmarshaler("UsageDeclarationRevisionOrder", ec.unmarshalInputUsageDeclarationRevisionOrder),
 			graphql.NewInputUnmarshaler("UsageDeclarationRevisionWhereInput", ec.unmarshalInputUsageDeclarationRevisionWhereInput),
 			graphql.NewInputUnmarshaler("UsageDeclarationWhereInput", ec.unmarshalInputUsageDeclarationWhereInput),
@@ -3584,7 +4067,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "auth.graphqls" "schema.graphqls" "ent.graphql"
+//go:embed "auth.graphqls" "membership.graphqls" "schema.graphqls" "ent.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3597,6 +4080,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
+	{Name: "membership.graphqls", Input: sourceData("membership.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 }
@@ -4148,6 +4632,14 @@ func (ec *executionContext) childFields_MemberEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type MemberEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "member":
+		return ec.fieldContext_MemberPayload_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_MembershipApplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4226,6 +4718,14 @@ func (ec *executionContext) childFields_MembershipApplicationEdge(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type MembershipApplicationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipApplicationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membershipApplication":
+		return ec.fieldContext_MembershipApplicationPayload_membershipApplication(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipApplicationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4278,6 +4778,32 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Onboarding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "member":
+		return ec.fieldContext_Onboarding_member(ctx, field)
+	case "steps":
+		return ec.fieldContext_Onboarding_steps(ctx, field)
+	case "resources":
+		return ec.fieldContext_Onboarding_resources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+}
+
+func (ec *executionContext) childFields_OnboardingStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_OnboardingStep_key(ctx, field)
+	case "label":
+		return ec.fieldContext_OnboardingStep_label(ctx, field)
+	case "done":
+		return ec.fieldContext_OnboardingStep_done(ctx, field)
+	case "doneOn":
+		return ec.fieldContext_OnboardingStep_doneOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OnboardingStep", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4290,6 +4816,14 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RemindDeclarationsDuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reminded":
+		return ec.fieldContext_RemindDeclarationsDuePayload_reminded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemindDeclarationsDuePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Resource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4378,6 +4912,14 @@ func (ec *executionContext) childFields_ResourceCategoryEdge(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ResourceCategoryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ResourceCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resourceCategory":
+		return ec.fieldContext_ResourceCategoryPayload_resourceCategory(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourceCategoryPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ResourceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -4398,6 +4940,24 @@ func (ec *executionContext) childFields_ResourceEdge(ctx context.Context, field 
 		return ec.fieldContext_ResourceEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResourceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ResourceOnboarding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subscription":
+		return ec.fieldContext_ResourceOnboarding_subscription(ctx, field)
+	case "steps":
+		return ec.fieldContext_ResourceOnboarding_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourceOnboarding", field.Name)
+}
+
+func (ec *executionContext) childFields_ResourcePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resource":
+		return ec.fieldContext_ResourcePayload_resource(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourcePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4524,6 +5084,18 @@ func (ec *executionContext) childFields_SessionPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type SessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SubmitMembershipApplicationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reference":
+		return ec.fieldContext_SubmitMembershipApplicationPayload_reference(ctx, field)
+	case "status":
+		return ec.fieldContext_SubmitMembershipApplicationPayload_status(ctx, field)
+	case "confirmation":
+		return ec.fieldContext_SubmitMembershipApplicationPayload_confirmation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmitMembershipApplicationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Subscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4578,6 +5150,14 @@ func (ec *executionContext) childFields_SubscriptionEdge(ctx context.Context, fi
 		return ec.fieldContext_SubscriptionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubscriptionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriptionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subscription":
+		return ec.fieldContext_SubscriptionPayload_subscription(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TimeEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4726,6 +5306,14 @@ func (ec *executionContext) childFields_UsageDeclarationLineEdge(ctx context.Con
 		return ec.fieldContext_UsageDeclarationLineEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UsageDeclarationLineEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UsageDeclarationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "usageDeclaration":
+		return ec.fieldContext_UsageDeclarationPayload_usageDeclaration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UsageDeclarationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UsageDeclarationRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4910,12 +5498,54 @@ func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_activateSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ActivateSubscriptionInput, error) {
+			return ec.unmarshalNActivateSubscriptionInput2communsᚋgraphᚋmodelᚐActivateSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveMembershipApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApproveMembershipApplicationInput, error) {
+			return ec.unmarshalNApproveMembershipApplicationInput2communsᚋgraphᚋmodelᚐApproveMembershipApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_assignRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.AssignRoleInput, error) {
 			return ec.unmarshalNAssignRoleInput2communsᚋgraphᚋmodelᚐAssignRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changeMemberCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChangeMemberCategoryInput, error) {
+			return ec.unmarshalNChangeMemberCategoryInput2communsᚋgraphᚋmodelᚐChangeMemberCategoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4952,6 +5582,48 @@ func (ec *executionContext) field_Mutation_createInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createResourceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateResourceCategoryInput, error) {
+			return ec.unmarshalNCreateResourceCategoryInput2communsᚋentᚐCreateResourceCategoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateResourceInput, error) {
+			return ec.unmarshalNCreateResourceInput2communsᚋentᚐCreateResourceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_endSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EndSubscriptionInput, error) {
+			return ec.unmarshalNEndSubscriptionInput2communsᚋgraphᚋmodelᚐEndSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4966,12 +5638,222 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordMemberLeaving_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordMemberLeavingInput, error) {
+			return ec.unmarshalNRecordMemberLeavingInput2communsᚋgraphᚋmodelᚐRecordMemberLeavingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reinstateMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MemberRefInput, error) {
+			return ec.unmarshalNMemberRefInput2communsᚋgraphᚋmodelᚐMemberRefInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectMembershipApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RejectMembershipApplicationInput, error) {
+			return ec.unmarshalNRejectMembershipApplicationInput2communsᚋgraphᚋmodelᚐRejectMembershipApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_remindDeclarationsDue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RemindDeclarationsDueInput, error) {
+			return ec.unmarshalNRemindDeclarationsDueInput2communsᚋgraphᚋmodelᚐRemindDeclarationsDueInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestSubscriptionInput, error) {
+			return ec.unmarshalNRequestSubscriptionInput2communsᚋgraphᚋmodelᚐRequestSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retireResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResourceRefInput, error) {
+			return ec.unmarshalNResourceRefInput2communsᚋgraphᚋmodelᚐResourceRefInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnUsageDeclaration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnUsageDeclarationInput, error) {
+			return ec.unmarshalNReturnUsageDeclarationInput2communsᚋgraphᚋmodelᚐReturnUsageDeclarationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeRoleInput, error) {
 			return ec.unmarshalNRevokeRoleInput2communsᚋgraphᚋmodelᚐRevokeRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveUsageDeclaration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveUsageDeclarationInput, error) {
+			return ec.unmarshalNSaveUsageDeclarationInput2communsᚋgraphᚋmodelᚐSaveUsageDeclarationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startApplicationReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApplicationTransitionInput, error) {
+			return ec.unmarshalNApplicationTransitionInput2communsᚋgraphᚋmodelᚐApplicationTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitMembershipApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (membership.ApplicationInput, error) {
+			return ec.unmarshalNSubmitMembershipApplicationInput2communsᚋinternalᚋmembershipᚐApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitUsageDeclaration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UsageDeclarationRefInput, error) {
+			return ec.unmarshalNUsageDeclarationRefInput2communsᚋgraphᚋmodelᚐUsageDeclarationRefInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SuspendMemberInput, error) {
+			return ec.unmarshalNSuspendMemberInput2communsᚋgraphᚋmodelᚐSuspendMemberInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateResourceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateResourceCategoryMutationInput, error) {
+			return ec.unmarshalNUpdateResourceCategoryMutationInput2communsᚋgraphᚋmodelᚐUpdateResourceCategoryMutationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateResourceMutationInput, error) {
+			return ec.unmarshalNUpdateResourceMutationInput2communsᚋgraphᚋmodelᚐUpdateResourceMutationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_validateUsageDeclaration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UsageDeclarationRefInput, error) {
+			return ec.unmarshalNUsageDeclarationRefInput2communsᚋgraphᚋmodelᚐUsageDeclarationRefInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5573,6 +6455,20 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_onboarding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "memberId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["memberId"] = arg0
 	return args, nil
 }
 
@@ -10662,6 +11558,38 @@ func (ec *executionContext) fieldContext_MemberEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("MemberEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _MemberPayload_member(ctx context.Context, field graphql.CollectedField, obj *model.MemberPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberPayload_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberPayload_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MembershipApplication_id(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipApplication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11397,6 +12325,38 @@ func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ cont
 	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _MembershipApplicationPayload_membershipApplication(ctx context.Context, field graphql.CollectedField, obj *model.MembershipApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipApplicationPayload_membershipApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MembershipApplication, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.MembershipApplication) graphql.Marshaler {
+			return ec.marshalNMembershipApplication2ᚖcommunsᚋentᚐMembershipApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipApplicationPayload_membershipApplication(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipApplicationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11687,6 +12647,930 @@ func (ec *executionContext) fieldContext_Mutation_revokeRole(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitMembershipApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitMembershipApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitMembershipApplication(ctx, fc.Args["input"].(membership.ApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitMembershipApplicationPayload) graphql.Marshaler {
+			return ec.marshalNSubmitMembershipApplicationPayload2ᚖcommunsᚋgraphᚋmodelᚐSubmitMembershipApplicationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitMembershipApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmitMembershipApplicationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitMembershipApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startApplicationReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startApplicationReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartApplicationReview(ctx, fc.Args["input"].(model.ApplicationTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipApplicationPayload) graphql.Marshaler {
+			return ec.marshalNMembershipApplicationPayload2ᚖcommunsᚋgraphᚋmodelᚐMembershipApplicationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startApplicationReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipApplicationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startApplicationReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveMembershipApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveMembershipApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveMembershipApplication(ctx, fc.Args["input"].(model.ApproveMembershipApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipApplicationPayload) graphql.Marshaler {
+			return ec.marshalNMembershipApplicationPayload2ᚖcommunsᚋgraphᚋmodelᚐMembershipApplicationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveMembershipApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipApplicationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveMembershipApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectMembershipApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectMembershipApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectMembershipApplication(ctx, fc.Args["input"].(model.RejectMembershipApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipApplicationPayload) graphql.Marshaler {
+			return ec.marshalNMembershipApplicationPayload2ᚖcommunsᚋgraphᚋmodelᚐMembershipApplicationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectMembershipApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipApplicationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectMembershipApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changeMemberCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changeMemberCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangeMemberCategory(ctx, fc.Args["input"].(model.ChangeMemberCategoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberPayload) graphql.Marshaler {
+			return ec.marshalNMemberPayload2ᚖcommunsᚋgraphᚋmodelᚐMemberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changeMemberCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changeMemberCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendMember(ctx, fc.Args["input"].(model.SuspendMemberInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberPayload) graphql.Marshaler {
+			return ec.marshalNMemberPayload2ᚖcommunsᚋgraphᚋmodelᚐMemberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reinstateMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reinstateMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReinstateMember(ctx, fc.Args["input"].(model.MemberRefInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberPayload) graphql.Marshaler {
+			return ec.marshalNMemberPayload2ᚖcommunsᚋgraphᚋmodelᚐMemberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reinstateMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reinstateMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordMemberLeaving(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordMemberLeaving(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordMemberLeaving(ctx, fc.Args["input"].(model.RecordMemberLeavingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberPayload) graphql.Marshaler {
+			return ec.marshalNMemberPayload2ᚖcommunsᚋgraphᚋmodelᚐMemberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordMemberLeaving(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordMemberLeaving_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createResourceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createResourceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateResourceCategory(ctx, fc.Args["input"].(ent.CreateResourceCategoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourceCategoryPayload) graphql.Marshaler {
+			return ec.marshalNResourceCategoryPayload2ᚖcommunsᚋgraphᚋmodelᚐResourceCategoryPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createResourceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceCategoryPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createResourceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateResourceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateResourceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateResourceCategory(ctx, fc.Args["input"].(model.UpdateResourceCategoryMutationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourceCategoryPayload) graphql.Marshaler {
+			return ec.marshalNResourceCategoryPayload2ᚖcommunsᚋgraphᚋmodelᚐResourceCategoryPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateResourceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceCategoryPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateResourceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createResource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createResource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateResource(ctx, fc.Args["input"].(ent.CreateResourceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePayload) graphql.Marshaler {
+			return ec.marshalNResourcePayload2ᚖcommunsᚋgraphᚋmodelᚐResourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createResource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createResource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateResource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateResource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateResource(ctx, fc.Args["input"].(model.UpdateResourceMutationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePayload) graphql.Marshaler {
+			return ec.marshalNResourcePayload2ᚖcommunsᚋgraphᚋmodelᚐResourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateResource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateResource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireResource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireResource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireResource(ctx, fc.Args["input"].(model.ResourceRefInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResourcePayload) graphql.Marshaler {
+			return ec.marshalNResourcePayload2ᚖcommunsᚋgraphᚋmodelᚐResourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireResource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireResource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestSubscription(ctx, fc.Args["input"].(model.RequestSubscriptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriptionPayload) graphql.Marshaler {
+			return ec.marshalNSubscriptionPayload2ᚖcommunsᚋgraphᚋmodelᚐSubscriptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activateSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activateSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivateSubscription(ctx, fc.Args["input"].(model.ActivateSubscriptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriptionPayload) graphql.Marshaler {
+			return ec.marshalNSubscriptionPayload2ᚖcommunsᚋgraphᚋmodelᚐSubscriptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activateSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activateSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndSubscription(ctx, fc.Args["input"].(model.EndSubscriptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriptionPayload) graphql.Marshaler {
+			return ec.marshalNSubscriptionPayload2ᚖcommunsᚋgraphᚋmodelᚐSubscriptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveUsageDeclaration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveUsageDeclaration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveUsageDeclaration(ctx, fc.Args["input"].(model.SaveUsageDeclarationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UsageDeclarationPayload) graphql.Marshaler {
+			return ec.marshalNUsageDeclarationPayload2ᚖcommunsᚋgraphᚋmodelᚐUsageDeclarationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveUsageDeclaration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageDeclarationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveUsageDeclaration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitUsageDeclaration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitUsageDeclaration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitUsageDeclaration(ctx, fc.Args["input"].(model.UsageDeclarationRefInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UsageDeclarationPayload) graphql.Marshaler {
+			return ec.marshalNUsageDeclarationPayload2ᚖcommunsᚋgraphᚋmodelᚐUsageDeclarationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitUsageDeclaration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageDeclarationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitUsageDeclaration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnUsageDeclaration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnUsageDeclaration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnUsageDeclaration(ctx, fc.Args["input"].(model.ReturnUsageDeclarationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UsageDeclarationPayload) graphql.Marshaler {
+			return ec.marshalNUsageDeclarationPayload2ᚖcommunsᚋgraphᚋmodelᚐUsageDeclarationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnUsageDeclaration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageDeclarationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnUsageDeclaration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_validateUsageDeclaration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_validateUsageDeclaration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ValidateUsageDeclaration(ctx, fc.Args["input"].(model.UsageDeclarationRefInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UsageDeclarationPayload) graphql.Marshaler {
+			return ec.marshalNUsageDeclarationPayload2ᚖcommunsᚋgraphᚋmodelᚐUsageDeclarationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_validateUsageDeclaration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageDeclarationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_validateUsageDeclaration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_remindDeclarationsDue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_remindDeclarationsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemindDeclarationsDue(ctx, fc.Args["input"].(model.RemindDeclarationsDueInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RemindDeclarationsDuePayload) graphql.Marshaler {
+			return ec.marshalNRemindDeclarationsDuePayload2ᚖcommunsᚋgraphᚋmodelᚐRemindDeclarationsDuePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_remindDeclarationsDue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemindDeclarationsDuePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_remindDeclarationsDue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12109,6 +13993,194 @@ func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Onboarding_member(ctx context.Context, field graphql.CollectedField, obj *membership.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Onboarding_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Onboarding_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_steps(ctx context.Context, field graphql.CollectedField, obj *membership.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Onboarding_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []membership.OnboardingStep) graphql.Marshaler {
+			return ec.marshalNOnboardingStep2ᚕcommunsᚋinternalᚋmembershipᚐOnboardingStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Onboarding_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OnboardingStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_resources(ctx context.Context, field graphql.CollectedField, obj *membership.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Onboarding_resources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []membership.ResourceOnboarding) graphql.Marshaler {
+			return ec.marshalNResourceOnboarding2ᚕcommunsᚋinternalᚋmembershipᚐResourceOnboardingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Onboarding_resources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceOnboarding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingStep_key(ctx context.Context, field graphql.CollectedField, obj *membership.OnboardingStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OnboardingStep_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OnboardingStep_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OnboardingStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _OnboardingStep_label(ctx context.Context, field graphql.CollectedField, obj *membership.OnboardingStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OnboardingStep_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OnboardingStep_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OnboardingStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _OnboardingStep_done(ctx context.Context, field graphql.CollectedField, obj *membership.OnboardingStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OnboardingStep_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OnboardingStep_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OnboardingStep", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OnboardingStep_doneOn(ctx context.Context, field graphql.CollectedField, obj *membership.OnboardingStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OnboardingStep_doneOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DoneOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OnboardingStep_doneOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OnboardingStep", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
@@ -13203,6 +15275,50 @@ func (ec *executionContext) fieldContext_Query_consolidatedAccounts(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_onboarding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_onboarding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Onboarding(ctx, fc.Args["memberId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *membership.Onboarding) graphql.Marshaler {
+			return ec.marshalNOnboarding2ᚖcommunsᚋinternalᚋmembershipᚐOnboarding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_onboarding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Onboarding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_onboarding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13277,6 +15393,29 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RemindDeclarationsDuePayload_reminded(ctx context.Context, field graphql.CollectedField, obj *model.RemindDeclarationsDuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemindDeclarationsDuePayload_reminded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemindDeclarationsDuePayload_reminded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemindDeclarationsDuePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Resource_id(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
@@ -14073,6 +16212,38 @@ func (ec *executionContext) fieldContext_ResourceCategoryEdge_cursor(_ context.C
 	return graphql.NewScalarFieldContext("ResourceCategoryEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ResourceCategoryPayload_resourceCategory(ctx context.Context, field graphql.CollectedField, obj *model.ResourceCategoryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceCategoryPayload_resourceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ResourceCategory) graphql.Marshaler {
+			return ec.marshalNResourceCategory2ᚖcommunsᚋentᚐResourceCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceCategoryPayload_resourceCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceCategoryPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ResourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14213,6 +16384,102 @@ func (ec *executionContext) _ResourceEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ResourceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResourceEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ResourceOnboarding_subscription(ctx context.Context, field graphql.CollectedField, obj *membership.ResourceOnboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceOnboarding_subscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+			return ec.marshalNSubscription2ᚖcommunsᚋentᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceOnboarding_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceOnboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceOnboarding_steps(ctx context.Context, field graphql.CollectedField, obj *membership.ResourceOnboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceOnboarding_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []membership.OnboardingStep) graphql.Marshaler {
+			return ec.marshalNOnboardingStep2ᚕcommunsᚋinternalᚋmembershipᚐOnboardingStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceOnboarding_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceOnboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OnboardingStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourcePayload_resource(ctx context.Context, field graphql.CollectedField, obj *model.ResourcePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourcePayload_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
+			return ec.marshalNResource2ᚖcommunsᚋentᚐResource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourcePayload_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourcePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Resource(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RevokeRolePayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.RevokeRolePayload) (ret graphql.Marshaler) {
@@ -15197,6 +17464,75 @@ func (ec *executionContext) fieldContext_SessionPayload_account(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _SubmitMembershipApplicationPayload_reference(ctx context.Context, field graphql.CollectedField, obj *model.SubmitMembershipApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitMembershipApplicationPayload_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitMembershipApplicationPayload_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmitMembershipApplicationPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubmitMembershipApplicationPayload_status(ctx context.Context, field graphql.CollectedField, obj *model.SubmitMembershipApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitMembershipApplicationPayload_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v membershipapplication.Status) graphql.Marshaler {
+			return ec.marshalNMembershipApplicationStatus2communsᚋentᚋmembershipapplicationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitMembershipApplicationPayload_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmitMembershipApplicationPayload", field, false, false, "MembershipApplicationStatus")
+}
+
+func (ec *executionContext) _SubmitMembershipApplicationPayload_confirmation(ctx context.Context, field graphql.CollectedField, obj *model.SubmitMembershipApplicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitMembershipApplicationPayload_confirmation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitMembershipApplicationPayload_confirmation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmitMembershipApplicationPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Subscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.Subscription) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15677,6 +18013,38 @@ func (ec *executionContext) _SubscriptionEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SubscriptionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SubscriptionPayload_subscription(ctx context.Context, field graphql.CollectedField, obj *model.SubscriptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionPayload_subscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
+			return ec.marshalNSubscription2ᚖcommunsᚋentᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionPayload_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscription(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TimeEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
@@ -16893,6 +19261,38 @@ func (ec *executionContext) _UsageDeclarationLineEdge_cursor(ctx context.Context
 }
 func (ec *executionContext) fieldContext_UsageDeclarationLineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UsageDeclarationLineEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UsageDeclarationPayload_usageDeclaration(ctx context.Context, field graphql.CollectedField, obj *model.UsageDeclarationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageDeclarationPayload_usageDeclaration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsageDeclaration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.UsageDeclaration) graphql.Marshaler {
+			return ec.marshalNUsageDeclaration2ᚖcommunsᚋentᚐUsageDeclaration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageDeclarationPayload_usageDeclaration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UsageDeclarationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageDeclaration(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UsageDeclarationRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.UsageDeclarationRevision) (ret graphql.Marshaler) {
@@ -19040,6 +21440,181 @@ func UnmarshalAccountWhereInput(ctx context.Context, raw any) (ent.AccountWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputActivateSubscriptionInput(ctx context.Context, obj any) (model.ActivateSubscriptionInput, error) {
+	var it model.ActivateSubscriptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "startsOn", "conventionSignedOn", "projectLeadName", "projectLeadEmail"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "conventionSignedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conventionSignedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConventionSignedOn = data
+		case "projectLeadName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectLeadName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectLeadName = data
+		case "projectLeadEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectLeadEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectLeadEmail = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivateSubscriptionInput unmarshals raw into the ActivateSubscriptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivateSubscriptionInput(ctx context.Context, raw any) (model.ActivateSubscriptionInput, error) {
+	var out model.ActivateSubscriptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivateSubscriptionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApplicationTransitionInput(ctx context.Context, obj any) (model.ApplicationTransitionInput, error) {
+	var it model.ApplicationTransitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApplicationTransitionInput unmarshals raw into the ApplicationTransitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApplicationTransitionInput(ctx context.Context, raw any) (model.ApplicationTransitionInput, error) {
+	var out model.ApplicationTransitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplicationTransitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApproveMembershipApplicationInput(ctx context.Context, obj any) (model.ApproveMembershipApplicationInput, error) {
+	var it model.ApproveMembershipApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "joinedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "joinedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("joinedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JoinedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApproveMembershipApplicationInput unmarshals raw into the ApproveMembershipApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApproveMembershipApplicationInput(ctx context.Context, raw any) (model.ApproveMembershipApplicationInput, error) {
+	var out model.ApproveMembershipApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApproveMembershipApplicationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAssignRoleInput(ctx context.Context, obj any) (model.AssignRoleInput, error) {
 	var it model.AssignRoleInput
 	if obj == nil {
@@ -21026,6 +23601,69 @@ func (ec *executionContext) unmarshalInputCallForFundsWhereInput(ctx context.Con
 func UnmarshalCallForFundsWhereInput(ctx context.Context, raw any) (ent.CallForFundsWhereInput, error) {
 	var out ent.CallForFundsWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CallForFundsWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputChangeMemberCategoryInput(ctx context.Context, obj any) (model.ChangeMemberCategoryInput, error) {
+	var it model.ChangeMemberCategoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "category", "effectiveOn", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNMemberCategory2communsᚋentᚋmemberᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "effectiveOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveOn = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeMemberCategoryInput unmarshals raw into the ChangeMemberCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeMemberCategoryInput(ctx context.Context, raw any) (model.ChangeMemberCategoryInput, error) {
+	var out model.ChangeMemberCategoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeMemberCategoryInput", raw, &out)
 	return out, err
 }
 
@@ -23925,6 +26563,104 @@ func UnmarshalCreateResourceInput(ctx context.Context, raw any) (ent.CreateResou
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeclaredLineInput(ctx context.Context, obj any) (membership.DeclaredLine, error) {
+	var it membership.DeclaredLine
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"resourceId", "quantity"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeclaredLineInput unmarshals raw into the DeclaredLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeclaredLineInput(ctx context.Context, raw any) (membership.DeclaredLine, error) {
+	var out membership.DeclaredLine
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclaredLineInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEndSubscriptionInput(ctx context.Context, obj any) (model.EndSubscriptionInput, error) {
+	var it model.EndSubscriptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "endsOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEndSubscriptionInput unmarshals raw into the EndSubscriptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEndSubscriptionInput(ctx context.Context, raw any) (model.EndSubscriptionInput, error) {
+	var out model.EndSubscriptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EndSubscriptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -24623,6 +27359,48 @@ func (ec *executionContext) unmarshalInputMemberOrder(ctx context.Context, obj a
 func UnmarshalMemberOrder(ctx context.Context, raw any) (ent.MemberOrder, error) {
 	var out ent.MemberOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMemberRefInput(ctx context.Context, obj any) (model.MemberRefInput, error) {
+	var it model.MemberRefInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberRefInput unmarshals raw into the MemberRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberRefInput(ctx context.Context, raw any) (model.MemberRefInput, error) {
+	var out model.MemberRefInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberRefInput", raw, &out)
 	return out, err
 }
 
@@ -29090,6 +31868,202 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordMemberLeavingInput(ctx context.Context, obj any) (model.RecordMemberLeavingInput, error) {
+	var it model.RecordMemberLeavingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "leftOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "leftOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordMemberLeavingInput unmarshals raw into the RecordMemberLeavingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordMemberLeavingInput(ctx context.Context, raw any) (model.RecordMemberLeavingInput, error) {
+	var out model.RecordMemberLeavingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordMemberLeavingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRejectMembershipApplicationInput(ctx context.Context, obj any) (model.RejectMembershipApplicationInput, error) {
+	var it model.RejectMembershipApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectMembershipApplicationInput unmarshals raw into the RejectMembershipApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectMembershipApplicationInput(ctx context.Context, raw any) (model.RejectMembershipApplicationInput, error) {
+	var out model.RejectMembershipApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectMembershipApplicationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemindDeclarationsDueInput(ctx context.Context, obj any) (model.RemindDeclarationsDueInput, error) {
+	var it model.RemindDeclarationsDueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemindDeclarationsDueInput unmarshals raw into the RemindDeclarationsDueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemindDeclarationsDueInput(ctx context.Context, raw any) (model.RemindDeclarationsDueInput, error) {
+	var out model.RemindDeclarationsDueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemindDeclarationsDueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestSubscriptionInput(ctx context.Context, obj any) (model.RequestSubscriptionInput, error) {
+	var it model.RequestSubscriptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "resourceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestSubscriptionInput unmarshals raw into the RequestSubscriptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestSubscriptionInput(ctx context.Context, raw any) (model.RequestSubscriptionInput, error) {
+	var out model.RequestSubscriptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestSubscriptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResourceCategoryOrder(ctx context.Context, obj any) (ent.ResourceCategoryOrder, error) {
 	var it ent.ResourceCategoryOrder
 	if obj == nil {
@@ -29837,6 +32811,48 @@ func (ec *executionContext) unmarshalInputResourceOrder(ctx context.Context, obj
 func UnmarshalResourceOrder(ctx context.Context, raw any) (ent.ResourceOrder, error) {
 	var out ent.ResourceOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResourceOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResourceRefInput(ctx context.Context, obj any) (model.ResourceRefInput, error) {
+	var it model.ResourceRefInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResourceRefInput unmarshals raw into the ResourceRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResourceRefInput(ctx context.Context, raw any) (model.ResourceRefInput, error) {
+	var out model.ResourceRefInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResourceRefInput", raw, &out)
 	return out, err
 }
 
@@ -30624,6 +33640,55 @@ func UnmarshalResourceWhereInput(ctx context.Context, raw any) (ent.ResourceWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReturnUsageDeclarationInput(ctx context.Context, obj any) (model.ReturnUsageDeclarationInput, error) {
+	var it model.ReturnUsageDeclarationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReturnUsageDeclarationInput unmarshals raw into the ReturnUsageDeclarationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReturnUsageDeclarationInput(ctx context.Context, raw any) (model.ReturnUsageDeclarationInput, error) {
+	var out model.ReturnUsageDeclarationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnUsageDeclarationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRevokeRoleInput(ctx context.Context, obj any) (model.RevokeRoleInput, error) {
 	var it model.RevokeRoleInput
 	if obj == nil {
@@ -31192,6 +34257,69 @@ func (ec *executionContext) unmarshalInputRoleAssignmentWhereInput(ctx context.C
 func UnmarshalRoleAssignmentWhereInput(ctx context.Context, raw any) (ent.RoleAssignmentWhereInput, error) {
 	var out ent.RoleAssignmentWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleAssignmentWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSaveUsageDeclarationInput(ctx context.Context, obj any) (model.SaveUsageDeclarationInput, error) {
+	var it model.SaveUsageDeclarationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "year", "lines", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalNDeclaredLineInput2ᚕᚖcommunsᚋinternalᚋmembershipᚐDeclaredLineᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveUsageDeclarationInput unmarshals raw into the SaveUsageDeclarationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveUsageDeclarationInput(ctx context.Context, raw any) (model.SaveUsageDeclarationInput, error) {
+	var out model.SaveUsageDeclarationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveUsageDeclarationInput", raw, &out)
 	return out, err
 }
 
@@ -32263,6 +35391,153 @@ func UnmarshalServiceRequestWhereInput(ctx context.Context, raw any) (ent.Servic
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubmitMembershipApplicationInput(ctx context.Context, obj any) (membership.ApplicationInput, error) {
+	var it membership.ApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organisationName", "legalForm", "siren", "rna", "street", "postalCode", "city", "representativeName", "representativeFunction", "contactEmail", "requestedCategory", "appliedOn", "signerName", "signedAt", "nonProfit", "vatSubjectPercent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organisationName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationName = data
+		case "legalForm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalForm"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalForm = data
+		case "siren":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siren"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Siren = data
+		case "rna":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rna"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rna = data
+		case "street":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("street"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Street = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "representativeName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeName = data
+		case "representativeFunction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeFunction"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeFunction = data
+		case "contactEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactEmail"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactEmail = data
+		case "requestedCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedCategory"))
+			data, err := ec.unmarshalNMembershipApplicationRequestedCategory2communsᚋentᚋmembershipapplicationᚐRequestedCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestedCategory = data
+		case "appliedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appliedOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppliedOn = data
+		case "signerName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signerName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignerName = data
+		case "signedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedAt = data
+		case "nonProfit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nonProfit"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NonProfit = data
+		case "vatSubjectPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vatSubjectPercent"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VatSubjectPercent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitMembershipApplicationInput unmarshals raw into the SubmitMembershipApplicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitMembershipApplicationInput(ctx context.Context, raw any) (membership.ApplicationInput, error) {
+	var out membership.ApplicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitMembershipApplicationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSubscriptionOrder(ctx context.Context, obj any) (ent.SubscriptionOrder, error) {
 	var it ent.SubscriptionOrder
 	if obj == nil {
@@ -33240,6 +36515,55 @@ func UnmarshalSubscriptionWhereInput(ctx context.Context, raw any) (ent.Subscrip
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSuspendMemberInput(ctx context.Context, obj any) (model.SuspendMemberInput, error) {
+	var it model.SuspendMemberInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSuspendMemberInput unmarshals raw into the SuspendMemberInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSuspendMemberInput(ctx context.Context, raw any) (model.SuspendMemberInput, error) {
+	var out model.SuspendMemberInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuspendMemberInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTimeEntryOrder(ctx context.Context, obj any) (ent.TimeEntryOrder, error) {
 	var it ent.TimeEntryOrder
 	if obj == nil {
@@ -34042,6 +37366,55 @@ func UnmarshalUpdateResourceCategoryInput(ctx context.Context, raw any) (ent.Upd
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateResourceCategoryMutationInput(ctx context.Context, obj any) (model.UpdateResourceCategoryMutationInput, error) {
+	var it model.UpdateResourceCategoryMutationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "changes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "changes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
+			data, err := ec.unmarshalNUpdateResourceCategoryInput2ᚖcommunsᚋentᚐUpdateResourceCategoryInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Changes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateResourceCategoryMutationInput unmarshals raw into the UpdateResourceCategoryMutationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateResourceCategoryMutationInput(ctx context.Context, raw any) (model.UpdateResourceCategoryMutationInput, error) {
+	var out model.UpdateResourceCategoryMutationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateResourceCategoryMutationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Context, obj any) (ent.UpdateResourceInput, error) {
 	var it ent.UpdateResourceInput
 	if obj == nil {
@@ -34151,6 +37524,55 @@ func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Contex
 func UnmarshalUpdateResourceInput(ctx context.Context, raw any) (ent.UpdateResourceInput, error) {
 	var out ent.UpdateResourceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateResourceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateResourceMutationInput(ctx context.Context, obj any) (model.UpdateResourceMutationInput, error) {
+	var it model.UpdateResourceMutationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "changes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "changes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
+			data, err := ec.unmarshalNUpdateResourceInput2ᚖcommunsᚋentᚐUpdateResourceInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Changes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateResourceMutationInput unmarshals raw into the UpdateResourceMutationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateResourceMutationInput(ctx context.Context, raw any) (model.UpdateResourceMutationInput, error) {
+	var out model.UpdateResourceMutationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateResourceMutationInput", raw, &out)
 	return out, err
 }
 
@@ -34747,6 +38169,48 @@ func (ec *executionContext) unmarshalInputUsageDeclarationOrder(ctx context.Cont
 func UnmarshalUsageDeclarationOrder(ctx context.Context, raw any) (ent.UsageDeclarationOrder, error) {
 	var out ent.UsageDeclarationOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UsageDeclarationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUsageDeclarationRefInput(ctx context.Context, obj any) (model.UsageDeclarationRefInput, error) {
+	var it model.UsageDeclarationRefInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUsageDeclarationRefInput unmarshals raw into the UsageDeclarationRefInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUsageDeclarationRefInput(ctx context.Context, raw any) (model.UsageDeclarationRefInput, error) {
+	var out model.UsageDeclarationRefInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UsageDeclarationRefInput", raw, &out)
 	return out, err
 }
 
@@ -38148,6 +41612,39 @@ func (ec *executionContext) _MemberEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var memberPayloadImplementors = []string{"MemberPayload"}
+
+func (ec *executionContext) _MemberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MemberPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberPayload")
+		case "member":
+			out.Values[i] = ec._MemberPayload_member(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var membershipApplicationImplementors = []string{"MembershipApplication", "Node"}
 
 func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipApplication) graphql.Marshaler {
@@ -38384,6 +41881,39 @@ func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel 
 	return out
 }
 
+var membershipApplicationPayloadImplementors = []string{"MembershipApplicationPayload"}
+
+func (ec *executionContext) _MembershipApplicationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MembershipApplicationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipApplicationPayload")
+		case "membershipApplication":
+			out.Values[i] = ec._MembershipApplicationPayload_membershipApplication(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -38448,6 +41978,153 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitMembershipApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitMembershipApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startApplicationReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startApplicationReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveMembershipApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveMembershipApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectMembershipApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectMembershipApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeMemberCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changeMemberCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendMember(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reinstateMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reinstateMember(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordMemberLeaving":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordMemberLeaving(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createResourceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createResourceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateResourceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateResourceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createResource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createResource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateResource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateResource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireResource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireResource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activateSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activateSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saveUsageDeclaration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveUsageDeclaration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitUsageDeclaration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitUsageDeclaration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnUsageDeclaration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnUsageDeclaration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validateUsageDeclaration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_validateUsageDeclaration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remindDeclarationsDue":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_remindDeclarationsDue(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -38619,6 +42296,97 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		case "cursor":
 			out.Values[i] = ec._NotificationEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var onboardingImplementors = []string{"Onboarding"}
+
+func (ec *executionContext) _Onboarding(ctx context.Context, sel ast.SelectionSet, obj *membership.Onboarding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Onboarding")
+		case "member":
+			out.Values[i] = ec._Onboarding_member(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._Onboarding_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resources":
+			out.Values[i] = ec._Onboarding_resources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var onboardingStepImplementors = []string{"OnboardingStep"}
+
+func (ec *executionContext) _OnboardingStep(ctx context.Context, sel ast.SelectionSet, obj *membership.OnboardingStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingStep")
+		case "key":
+			out.Values[i] = ec._OnboardingStep_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._OnboardingStep_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "done":
+			out.Values[i] = ec._OnboardingStep_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "doneOn":
+			out.Values[i] = ec._OnboardingStep_doneOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -38843,6 +42611,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_consolidatedAccounts(ctx, field)
 				})
+		case "onboarding":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_onboarding(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -38856,6 +42630,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var remindDeclarationsDuePayloadImplementors = []string{"RemindDeclarationsDuePayload"}
+
+func (ec *executionContext) _RemindDeclarationsDuePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RemindDeclarationsDuePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, remindDeclarationsDuePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemindDeclarationsDuePayload")
+		case "reminded":
+			out.Values[i] = ec._RemindDeclarationsDuePayload_reminded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -39147,6 +42954,39 @@ func (ec *executionContext) _ResourceCategoryEdge(ctx context.Context, sel ast.S
 	return out
 }
 
+var resourceCategoryPayloadImplementors = []string{"ResourceCategoryPayload"}
+
+func (ec *executionContext) _ResourceCategoryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResourceCategoryPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceCategoryPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourceCategoryPayload")
+		case "resourceCategory":
+			out.Values[i] = ec._ResourceCategoryPayload_resourceCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resourceConnectionImplementors = []string{"ResourceConnection"}
 
 func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ResourceConnection) graphql.Marshaler {
@@ -39208,6 +43048,77 @@ func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._ResourceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resourceOnboardingImplementors = []string{"ResourceOnboarding"}
+
+func (ec *executionContext) _ResourceOnboarding(ctx context.Context, sel ast.SelectionSet, obj *membership.ResourceOnboarding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceOnboardingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourceOnboarding")
+		case "subscription":
+			out.Values[i] = ec._ResourceOnboarding_subscription(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._ResourceOnboarding_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resourcePayloadImplementors = []string{"ResourcePayload"}
+
+func (ec *executionContext) _ResourcePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResourcePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourcePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourcePayload")
+		case "resource":
+			out.Values[i] = ec._ResourcePayload_resource(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39647,6 +43558,49 @@ func (ec *executionContext) _SessionPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var submitMembershipApplicationPayloadImplementors = []string{"SubmitMembershipApplicationPayload"}
+
+func (ec *executionContext) _SubmitMembershipApplicationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitMembershipApplicationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submitMembershipApplicationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmitMembershipApplicationPayload")
+		case "reference":
+			out.Values[i] = ec._SubmitMembershipApplicationPayload_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SubmitMembershipApplicationPayload_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmation":
+			out.Values[i] = ec._SubmitMembershipApplicationPayload_confirmation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription", "Node"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet, obj *ent.Subscription) graphql.Marshaler {
@@ -39808,6 +43762,39 @@ func (ec *executionContext) _SubscriptionEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._SubscriptionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionPayloadImplementors = []string{"SubscriptionPayload"}
+
+func (ec *executionContext) _SubscriptionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubscriptionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionPayload")
+		case "subscription":
+			out.Values[i] = ec._SubscriptionPayload_subscription(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40301,6 +44288,39 @@ func (ec *executionContext) _UsageDeclarationLineEdge(ctx context.Context, sel a
 			}
 		case "cursor":
 			out.Values[i] = ec._UsageDeclarationLineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var usageDeclarationPayloadImplementors = []string{"UsageDeclarationPayload"}
+
+func (ec *executionContext) _UsageDeclarationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UsageDeclarationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, usageDeclarationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UsageDeclarationPayload")
+		case "usageDeclaration":
+			out.Values[i] = ec._UsageDeclarationPayload_usageDeclaration(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40909,6 +44929,21 @@ func (ec *executionContext) unmarshalNAccountWhereInput2ᚖcommunsᚋentᚐAccou
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNActivateSubscriptionInput2communsᚋgraphᚋmodelᚐActivateSubscriptionInput(ctx context.Context, v any) (model.ActivateSubscriptionInput, error) {
+	res, err := ec.unmarshalInputActivateSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNApplicationTransitionInput2communsᚋgraphᚋmodelᚐApplicationTransitionInput(ctx context.Context, v any) (model.ApplicationTransitionInput, error) {
+	res, err := ec.unmarshalInputApplicationTransitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNApproveMembershipApplicationInput2communsᚋgraphᚋmodelᚐApproveMembershipApplicationInput(ctx context.Context, v any) (model.ApproveMembershipApplicationInput, error) {
+	res, err := ec.unmarshalInputApproveMembershipApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAssignRoleInput2communsᚋgraphᚋmodelᚐAssignRoleInput(ctx context.Context, v any) (model.AssignRoleInput, error) {
 	res, err := ec.unmarshalInputAssignRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41006,6 +45041,11 @@ func (ec *executionContext) marshalNCallForFundsOrderField2ᚖcommunsᚋentᚐCa
 func (ec *executionContext) unmarshalNCallForFundsWhereInput2ᚖcommunsᚋentᚐCallForFundsWhereInput(ctx context.Context, v any) (*ent.CallForFundsWhereInput, error) {
 	res, err := ec.unmarshalInputCallForFundsWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNChangeMemberCategoryInput2communsᚋgraphᚋmodelᚐChangeMemberCategoryInput(ctx context.Context, v any) (model.ChangeMemberCategoryInput, error) {
+	res, err := ec.unmarshalInputChangeMemberCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNChangePasswordInput2communsᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
@@ -41218,6 +45258,16 @@ func (ec *executionContext) marshalNCreateInvitationPayload2ᚖcommunsᚋgraph�
 	return ec._CreateInvitationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateResourceCategoryInput2communsᚋentᚐCreateResourceCategoryInput(ctx context.Context, v any) (ent.CreateResourceCategoryInput, error) {
+	res, err := ec.unmarshalInputCreateResourceCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateResourceInput2communsᚋentᚐCreateResourceInput(ctx context.Context, v any) (ent.CreateResourceInput, error) {
+	res, err := ec.unmarshalInputCreateResourceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[pulid.ID], error) {
 	var res entgql.Cursor[pulid.ID]
 	err := res.UnmarshalGQL(v)
@@ -41242,6 +45292,25 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNDeclaredLineInput2ᚕᚖcommunsᚋinternalᚋmembershipᚐDeclaredLineᚄ(ctx context.Context, v any) ([]*membership.DeclaredLine, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*membership.DeclaredLine, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeclaredLineInput2ᚖcommunsᚋinternalᚋmembershipᚐDeclaredLine(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNDeclaredLineInput2ᚖcommunsᚋinternalᚋmembershipᚐDeclaredLine(ctx context.Context, v any) (*membership.DeclaredLine, error) {
+	res, err := ec.unmarshalInputDeclaredLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDeclaredQuantity2communsᚋentᚋschemaᚋschematypeᚐDeclaredQuantity(ctx context.Context, sel ast.SelectionSet, v schematype.DeclaredQuantity) graphql.Marshaler {
 	return ec._DeclaredQuantity(ctx, sel, &v)
 }
@@ -41260,6 +45329,11 @@ func (ec *executionContext) marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschema�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNEndSubscriptionInput2communsᚋgraphᚋmodelᚐEndSubscriptionInput(ctx context.Context, v any) (model.EndSubscriptionInput, error) {
+	res, err := ec.unmarshalInputEndSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -41475,6 +45549,19 @@ func (ec *executionContext) marshalNMemberOrderField2ᚖcommunsᚋentᚐMemberOr
 	return v
 }
 
+func (ec *executionContext) marshalNMemberPayload2ᚖcommunsᚋgraphᚋmodelᚐMemberPayload(ctx context.Context, sel ast.SelectionSet, v *model.MemberPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemberPayload!")
+		return graphql.Null
+	}
+	return ec._MemberPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMemberRefInput2communsᚋgraphᚋmodelᚐMemberRefInput(ctx context.Context, v any) (model.MemberRefInput, error) {
+	res, err := ec.unmarshalInputMemberRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMemberStatus2communsᚋentᚋmemberᚐStatus(ctx context.Context, v any) (member.Status, error) {
 	var res member.Status
 	err := res.UnmarshalGQL(v)
@@ -41488,6 +45575,14 @@ func (ec *executionContext) marshalNMemberStatus2communsᚋentᚋmemberᚐStatus
 func (ec *executionContext) unmarshalNMemberWhereInput2ᚖcommunsᚋentᚐMemberWhereInput(ctx context.Context, v any) (*ent.MemberWhereInput, error) {
 	res, err := ec.unmarshalInputMemberWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMembershipApplication2ᚖcommunsᚋentᚐMembershipApplication(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipApplication) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipApplication!")
+		return graphql.Null
+	}
+	return ec._MembershipApplication(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMembershipApplicationConnection2ᚖcommunsᚋentᚐMembershipApplicationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipApplicationConnection) graphql.Marshaler {
@@ -41515,6 +45610,14 @@ func (ec *executionContext) marshalNMembershipApplicationOrderField2ᚖcommuns�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNMembershipApplicationPayload2ᚖcommunsᚋgraphᚋmodelᚐMembershipApplicationPayload(ctx context.Context, sel ast.SelectionSet, v *model.MembershipApplicationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipApplicationPayload!")
+		return graphql.Null
+	}
+	return ec._MembershipApplicationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMembershipApplicationRequestedCategory2communsᚋentᚋmembershipapplicationᚐRequestedCategory(ctx context.Context, v any) (membershipapplication.RequestedCategory, error) {
@@ -41618,6 +45721,34 @@ func (ec *executionContext) unmarshalNNotificationWhereInput2ᚖcommunsᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNOnboarding2ᚖcommunsᚋinternalᚋmembershipᚐOnboarding(ctx context.Context, sel ast.SelectionSet, v *membership.Onboarding) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Onboarding!")
+		return graphql.Null
+	}
+	return ec._Onboarding(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingStep2communsᚋinternalᚋmembershipᚐOnboardingStep(ctx context.Context, sel ast.SelectionSet, v membership.OnboardingStep) graphql.Marshaler {
+	return ec._OnboardingStep(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingStep2ᚕcommunsᚋinternalᚋmembershipᚐOnboardingStepᚄ(ctx context.Context, sel ast.SelectionSet, v []membership.OnboardingStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOnboardingStep2communsᚋinternalᚋmembershipᚐOnboardingStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -41630,6 +45761,34 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNRecordMemberLeavingInput2communsᚋgraphᚋmodelᚐRecordMemberLeavingInput(ctx context.Context, v any) (model.RecordMemberLeavingInput, error) {
+	res, err := ec.unmarshalInputRecordMemberLeavingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRejectMembershipApplicationInput2communsᚋgraphᚋmodelᚐRejectMembershipApplicationInput(ctx context.Context, v any) (model.RejectMembershipApplicationInput, error) {
+	res, err := ec.unmarshalInputRejectMembershipApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRemindDeclarationsDueInput2communsᚋgraphᚋmodelᚐRemindDeclarationsDueInput(ctx context.Context, v any) (model.RemindDeclarationsDueInput, error) {
+	res, err := ec.unmarshalInputRemindDeclarationsDueInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemindDeclarationsDuePayload2ᚖcommunsᚋgraphᚋmodelᚐRemindDeclarationsDuePayload(ctx context.Context, sel ast.SelectionSet, v *model.RemindDeclarationsDuePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemindDeclarationsDuePayload!")
+		return graphql.Null
+	}
+	return ec._RemindDeclarationsDuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestSubscriptionInput2communsᚋgraphᚋmodelᚐRequestSubscriptionInput(ctx context.Context, v any) (model.RequestSubscriptionInput, error) {
+	res, err := ec.unmarshalInputRequestSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNResource2ᚖcommunsᚋentᚐResource(ctx context.Context, sel ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
@@ -41685,6 +45844,14 @@ func (ec *executionContext) marshalNResourceCategoryOrderField2ᚖcommunsᚋent�
 	return v
 }
 
+func (ec *executionContext) marshalNResourceCategoryPayload2ᚖcommunsᚋgraphᚋmodelᚐResourceCategoryPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResourceCategoryPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResourceCategoryPayload!")
+		return graphql.Null
+	}
+	return ec._ResourceCategoryPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNResourceCategoryWhereInput2ᚖcommunsᚋentᚐResourceCategoryWhereInput(ctx context.Context, v any) (*ent.ResourceCategoryWhereInput, error) {
 	res, err := ec.unmarshalInputResourceCategoryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -41708,6 +45875,26 @@ func (ec *executionContext) marshalNResourceKind2communsᚋentᚋresourceᚐKind
 	return v
 }
 
+func (ec *executionContext) marshalNResourceOnboarding2communsᚋinternalᚋmembershipᚐResourceOnboarding(ctx context.Context, sel ast.SelectionSet, v membership.ResourceOnboarding) graphql.Marshaler {
+	return ec._ResourceOnboarding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResourceOnboarding2ᚕcommunsᚋinternalᚋmembershipᚐResourceOnboardingᚄ(ctx context.Context, sel ast.SelectionSet, v []membership.ResourceOnboarding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResourceOnboarding2communsᚋinternalᚋmembershipᚐResourceOnboarding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNResourceOrder2ᚖcommunsᚋentᚐResourceOrder(ctx context.Context, v any) (*ent.ResourceOrder, error) {
 	res, err := ec.unmarshalInputResourceOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -41725,6 +45912,19 @@ func (ec *executionContext) marshalNResourceOrderField2ᚖcommunsᚋentᚐResour
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNResourcePayload2ᚖcommunsᚋgraphᚋmodelᚐResourcePayload(ctx context.Context, sel ast.SelectionSet, v *model.ResourcePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResourcePayload!")
+		return graphql.Null
+	}
+	return ec._ResourcePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResourceRefInput2communsᚋgraphᚋmodelᚐResourceRefInput(ctx context.Context, v any) (model.ResourceRefInput, error) {
+	res, err := ec.unmarshalInputResourceRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNResourceStatus2communsᚋentᚋresourceᚐStatus(ctx context.Context, v any) (resource.Status, error) {
@@ -41750,6 +45950,11 @@ func (ec *executionContext) marshalNResourceUsageUnit2communsᚋentᚋresource�
 func (ec *executionContext) unmarshalNResourceWhereInput2ᚖcommunsᚋentᚐResourceWhereInput(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
 	res, err := ec.unmarshalInputResourceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnUsageDeclarationInput2communsᚋgraphᚋmodelᚐReturnUsageDeclarationInput(ctx context.Context, v any) (model.ReturnUsageDeclarationInput, error) {
+	res, err := ec.unmarshalInputReturnUsageDeclarationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRevokeRoleInput2communsᚋgraphᚋmodelᚐRevokeRoleInput(ctx context.Context, v any) (model.RevokeRoleInput, error) {
@@ -41813,6 +46018,11 @@ func (ec *executionContext) marshalNRoleAssignmentRole2communsᚋentᚋroleassig
 func (ec *executionContext) unmarshalNRoleAssignmentWhereInput2ᚖcommunsᚋentᚐRoleAssignmentWhereInput(ctx context.Context, v any) (*ent.RoleAssignmentWhereInput, error) {
 	res, err := ec.unmarshalInputRoleAssignmentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSaveUsageDeclarationInput2communsᚋgraphᚋmodelᚐSaveUsageDeclarationInput(ctx context.Context, v any) (model.SaveUsageDeclarationInput, error) {
+	res, err := ec.unmarshalInputSaveUsageDeclarationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
@@ -41897,6 +46107,19 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNSubmitMembershipApplicationInput2communsᚋinternalᚋmembershipᚐApplicationInput(ctx context.Context, v any) (membership.ApplicationInput, error) {
+	res, err := ec.unmarshalInputSubmitMembershipApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmitMembershipApplicationPayload2ᚖcommunsᚋgraphᚋmodelᚐSubmitMembershipApplicationPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubmitMembershipApplicationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubmitMembershipApplicationPayload!")
+		return graphql.Null
+	}
+	return ec._SubmitMembershipApplicationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSubscription2ᚖcommunsᚋentᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *ent.Subscription) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Subscription!")
@@ -41932,6 +46155,14 @@ func (ec *executionContext) marshalNSubscriptionOrderField2ᚖcommunsᚋentᚐSu
 	return v
 }
 
+func (ec *executionContext) marshalNSubscriptionPayload2ᚖcommunsᚋgraphᚋmodelᚐSubscriptionPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubscriptionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriptionPayload!")
+		return graphql.Null
+	}
+	return ec._SubscriptionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSubscriptionStatus2communsᚋentᚋsubscriptionᚐStatus(ctx context.Context, v any) (subscription.Status, error) {
 	var res subscription.Status
 	err := res.UnmarshalGQL(v)
@@ -41945,6 +46176,11 @@ func (ec *executionContext) marshalNSubscriptionStatus2communsᚋentᚋsubscript
 func (ec *executionContext) unmarshalNSubscriptionWhereInput2ᚖcommunsᚋentᚐSubscriptionWhereInput(ctx context.Context, v any) (*ent.SubscriptionWhereInput, error) {
 	res, err := ec.unmarshalInputSubscriptionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSuspendMemberInput2communsᚋgraphᚋmodelᚐSuspendMemberInput(ctx context.Context, v any) (model.SuspendMemberInput, error) {
+	res, err := ec.unmarshalInputSuspendMemberInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -41999,6 +46235,26 @@ func (ec *executionContext) marshalNTimeEntryOrderField2ᚖcommunsᚋentᚐTimeE
 func (ec *executionContext) unmarshalNTimeEntryWhereInput2ᚖcommunsᚋentᚐTimeEntryWhereInput(ctx context.Context, v any) (*ent.TimeEntryWhereInput, error) {
 	res, err := ec.unmarshalInputTimeEntryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateResourceCategoryInput2ᚖcommunsᚋentᚐUpdateResourceCategoryInput(ctx context.Context, v any) (*ent.UpdateResourceCategoryInput, error) {
+	res, err := ec.unmarshalInputUpdateResourceCategoryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateResourceCategoryMutationInput2communsᚋgraphᚋmodelᚐUpdateResourceCategoryMutationInput(ctx context.Context, v any) (model.UpdateResourceCategoryMutationInput, error) {
+	res, err := ec.unmarshalInputUpdateResourceCategoryMutationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateResourceInput2ᚖcommunsᚋentᚐUpdateResourceInput(ctx context.Context, v any) (*ent.UpdateResourceInput, error) {
+	res, err := ec.unmarshalInputUpdateResourceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateResourceMutationInput2communsᚋgraphᚋmodelᚐUpdateResourceMutationInput(ctx context.Context, v any) (model.UpdateResourceMutationInput, error) {
+	res, err := ec.unmarshalInputUpdateResourceMutationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUsageDeclaration2ᚖcommunsᚋentᚐUsageDeclaration(ctx context.Context, sel ast.SelectionSet, v *ent.UsageDeclaration) graphql.Marshaler {
@@ -42074,6 +46330,19 @@ func (ec *executionContext) marshalNUsageDeclarationOrderField2ᚖcommunsᚋent�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNUsageDeclarationPayload2ᚖcommunsᚋgraphᚋmodelᚐUsageDeclarationPayload(ctx context.Context, sel ast.SelectionSet, v *model.UsageDeclarationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UsageDeclarationPayload!")
+		return graphql.Null
+	}
+	return ec._UsageDeclarationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUsageDeclarationRefInput2communsᚋgraphᚋmodelᚐUsageDeclarationRefInput(ctx context.Context, v any) (model.UsageDeclarationRefInput, error) {
+	res, err := ec.unmarshalInputUsageDeclarationRefInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUsageDeclarationRevision2ᚖcommunsᚋentᚐUsageDeclarationRevision(ctx context.Context, sel ast.SelectionSet, v *ent.UsageDeclarationRevision) graphql.Marshaler {

@@ -15,6 +15,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
+	"communs/internal/membership"
 	"communs/policies"
 )
 
@@ -70,6 +71,8 @@ type HandlerOptions struct {
 	// invitation mutations; give the one whose Middleware authenticates
 	// the requests, so that they share their rate limits. Nil builds one.
 	Auth *auth.Service
+	// Membership runs the membership workflows. Nil builds one over Auth.
+	Membership *membership.Service
 	// Enforcer decides which root fields a viewer may run (Casbin, deny by
 	// default). Nil loads the builtin policy without module lines.
 	Enforcer *policies.Enforcer
@@ -111,7 +114,10 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		}
 		opts.Enforcer = e
 	}
-	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth}}
+	if opts.Membership == nil {
+		opts.Membership = membership.New(client, opts.Auth)
+	}
+	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth, membership: opts.Membership}}
 	setComplexity(&cfg.Complexity)
 
 	srv := handler.New(NewExecutableSchema(cfg))
@@ -142,7 +148,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundRootFields(authorize(opts.Enforcer))
 	srv.AroundFields(markResolverErrors)
-	srv.AroundFields(guardFilters)
+	srv.AroundFields(narrowFilters)
 	return srv
 }
 

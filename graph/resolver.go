@@ -5,10 +5,12 @@ package graph
 import (
 	"communs/ent"
 	"communs/internal/auth"
+	"communs/internal/membership"
 )
 
 // Resolver is the root resolver; its dependencies are wired in cmd/communs.
 type Resolver struct {
-	client *ent.Client
-	auth   *auth.Service
+	client     *ent.Client
+	auth       *auth.Service
+	membership *membership.Service
 }

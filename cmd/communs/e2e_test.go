@@ -108,7 +108,12 @@ func (s *testServer) as(t *testing.T, email string) *testServer {
 // data runs a query that must succeed and decodes its data into v.
 func (s *testServer) data(t *testing.T, query string, vars map[string]any, v any) {
 	t.Helper()
-	resp := s.query(t, query, vars)
+	decode(t, s.query(t, query, vars), v)
+}
+
+// decode checks that an answer has no error and decodes its data into v.
+func decode(t *testing.T, resp gqlResponse, v any) {
+	t.Helper()
 	if len(resp.Errors) > 0 {
 		t.Fatalf("query failed: %+v", resp.Errors)
 	}

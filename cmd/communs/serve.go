@@ -10,6 +10,7 @@ import (
 
 	"communs/graph"
 	"communs/internal/auth"
+	"communs/internal/membership"
 	"communs/internal/seed"
 	"communs/internal/server"
 	"communs/internal/store"
@@ -99,6 +100,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 		Introspection: cfg.introspection,
 		Logger:        logger,
 		Auth:          authn,
+		Membership:    membership.New(db.Client, authn),
 		Enforcer:      enforcer,
 	}))
 	srv := server.New(server.Config{

@@ -140,10 +140,10 @@ func (Invitation) Annotations() []schema.Annotation {
 }
 
 // Policy of Account.
-func (Account) Policy() ent.Policy { return memberRows("Account", accountsVisible) }
+func (Account) Policy() ent.Policy { return memberRows("Account") }
 
 // Policy of RoleAssignment.
-func (RoleAssignment) Policy() ent.Policy { return memberRows("RoleAssignment", assignmentsVisible) }
+func (RoleAssignment) Policy() ent.Policy { return memberRows("RoleAssignment") }
 
 // Policy of Session.
 func (Session) Policy() ent.Policy { return systemOnly() }

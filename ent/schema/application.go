@@ -63,6 +63,4 @@ func (MembershipApplication) Indexes() []ent.Index {
 func (MembershipApplication) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of MembershipApplication.
-func (MembershipApplication) Policy() ent.Policy {
-	return memberRows("MembershipApplication", through("member", ownMemberItself))
-}
+func (MembershipApplication) Policy() ent.Policy { return memberRows("MembershipApplication") }

@@ -9,8 +9,6 @@ import (
 
 	"communs/ent/privacy"
 	"communs/ent/schema/pulid"
-	"communs/internal/viewer"
-	"entgo.io/ent/entql"
 )
 
 // AuditEvent records who did what to which entity, and when. Append-only.
@@ -54,7 +52,7 @@ func (AuditEvent) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			allowGSM(allRowsReaders["AuditEvent"]),
-			restrictTo(func(v *viewer.Viewer) entql.P { return in("member_id", v.MemberIDs("member_admin")) }),
+			restrictTo(visibleRows["AuditEvent"]),
 		},
 		Mutation: privacy.MutationPolicy{denyChanges(), privacy.AlwaysAllowRule()},
 	}

@@ -147,10 +147,10 @@ func (CallForFunds) Annotations() []schema.Annotation {
 }
 
 // Policy of ChargeRun.
-func (ChargeRun) Policy() ent.Policy { return memberRows("ChargeRun", nothing) }
+func (ChargeRun) Policy() ent.Policy { return memberRows("ChargeRun") }
 
 // Policy of Charge.
-func (Charge) Policy() ent.Policy { return appendOnly(memberRows("Charge", ownMembers)) }
+func (Charge) Policy() ent.Policy { return appendOnly(memberRows("Charge")) }
 
 // Policy of CallForFunds.
-func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows("CallForFunds", ownMembers)) }
+func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows("CallForFunds")) }

@@ -51,4 +51,4 @@ func (CostEntry) Indexes() []ent.Index {
 func (CostEntry) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of CostEntry.
-func (CostEntry) Policy() ent.Policy { return memberRows("CostEntry", commonOrOwnCosts) }
+func (CostEntry) Policy() ent.Policy { return memberRows("CostEntry") }

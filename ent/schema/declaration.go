@@ -128,14 +128,10 @@ func (UsageDeclarationRevision) Indexes() []ent.Index {
 func (UsageDeclarationRevision) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of UsageDeclaration.
-func (UsageDeclaration) Policy() ent.Policy { return memberRows("UsageDeclaration", ownMembers) }
+func (UsageDeclaration) Policy() ent.Policy { return memberRows("UsageDeclaration") }
 
 // Policy of UsageDeclarationLine.
-func (UsageDeclarationLine) Policy() ent.Policy {
-	return memberRows("UsageDeclarationLine", through("declaration", ownMembers))
-}
+func (UsageDeclarationLine) Policy() ent.Policy { return memberRows("UsageDeclarationLine") }
 
 // Policy of UsageDeclarationRevision.
-func (UsageDeclarationRevision) Policy() ent.Policy {
-	return memberRows("UsageDeclarationRevision", through("declaration", ownMembers))
-}
+func (UsageDeclarationRevision) Policy() ent.Policy { return memberRows("UsageDeclarationRevision") }

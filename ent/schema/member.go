@@ -110,9 +110,7 @@ func (MemberCategoryChange) Edges() []ent.Edge {
 func (MemberCategoryChange) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of Member.
-func (Member) Policy() ent.Policy { return memberRows("Member", ownMemberItself) }
+func (Member) Policy() ent.Policy { return memberRows("Member") }
 
 // Policy of MemberCategoryChange.
-func (MemberCategoryChange) Policy() ent.Policy {
-	return memberRows("MemberCategoryChange", ownMembers)
-}
+func (MemberCategoryChange) Policy() ent.Policy { return memberRows("MemberCategoryChange") }

@@ -48,4 +48,4 @@ func (Notification) Indexes() []ent.Index {
 func (Notification) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of Notification.
-func (Notification) Policy() ent.Policy { return memberRows("Notification", ownMembers) }
+func (Notification) Policy() ent.Policy { return memberRows("Notification") }

@@ -46,22 +46,44 @@ var allRowsReaders = map[string][]string{
 	"Notification":             gsmManagers,
 }
 
+// visibleRows selects, per entity, the rows a member-side viewer sees.
+var visibleRows = map[string]rowsVisible{
+	"Member":                   ownMemberItself,
+	"MemberCategoryChange":     ownMembers,
+	"Subscription":             ownMembers,
+	"MembershipApplication":    through("member", ownMemberItself),
+	"Account":                  accountsVisible,
+	"RoleAssignment":           assignmentsVisible,
+	"UsageDeclaration":         ownMembers,
+	"UsageDeclarationLine":     through("declaration", ownMembers),
+	"UsageDeclarationRevision": through("declaration", ownMembers),
+	"CostEntry":                commonOrOwnCosts,
+	"ServiceRequest":           ownMembers,
+	"TimeEntry":                through("service_request", ownMembers),
+	"ChargeRun":                nothing,
+	"Charge":                   ownMembers,
+	"CallForFunds":             ownMembers,
+	"Notification":             ownMembers,
+	"AuditEvent":               administeredMembers,
+}
+
+// VisibleRows returns the predicate selecting the rows of the entity typ
+// that v sees, or nil when v sees them all. A filter that reaches through
+// an edge into typ (where: {hasSubscriptionsWith: …}) runs in SQL, past the
+// privacy rules: it must be narrowed by this predicate too, or its answer
+// would tell about rows v may not see.
+func VisibleRows(v *viewer.Viewer, typ string) entql.P {
+	switch {
+	case v != nil && (v.System || catalogueTypes[typ] || holdsGSMRole(v, allRowsReaders[typ])):
+		return nil
+	case v == nil || visibleRows[typ] == nil:
+		return nothing(v)
+	}
+	return visibleRows[typ](v)
+}
+
 // catalogueTypes are read whole by every logged-in account.
 var catalogueTypes = map[string]bool{"Resource": true, "ResourceCategory": true}
-
-// SeesAllRows reports whether v sees every row of the entity typ. A filter
-// that goes through typ (where: {hasSubscriptionsWith: …}) is only safe for
-// such a viewer: for anyone else its answer would depend on rows they may
-// not see.
-func SeesAllRows(v *viewer.Viewer, typ string) bool {
-	switch {
-	case v == nil:
-		return false
-	case v.System, catalogueTypes[typ]:
-		return true
-	}
-	return holdsGSMRole(v, allRowsReaders[typ])
-}
 
 func holdsGSMRole(v *viewer.Viewer, roles []string) bool {
 	return slices.ContainsFunc(v.Roles, func(r viewer.Role) bool {
@@ -75,8 +97,10 @@ type rowsVisible func(v *viewer.Viewer) entql.P
 
 // memberRows is the policy of an entity typ whose rows belong to members:
 // the system and the roles of allRowsReaders see them all; a member's
-// people see and change only the rows visible says; anyone else nothing.
-func memberRows(typ string, visible rowsVisible) ent.Policy {
+// people see and change only the rows visibleRows selects; anyone else
+// nothing.
+func memberRows(typ string) ent.Policy {
+	visible := visibleRows[typ]
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			allowGSM(allRowsReaders[typ]),
@@ -225,4 +249,9 @@ func accountsVisible(v *viewer.Viewer) entql.P {
 // the viewer's members.
 func assignmentsVisible(v *viewer.Viewer) entql.P {
 	return entql.Or(entql.FieldEQ("account_id", string(v.AccountID)), ownMembers(v))
+}
+
+// administeredMembers selects the rows of the members the viewer administers.
+func administeredMembers(v *viewer.Viewer) entql.P {
+	return in("member_id", v.MemberIDs("member_admin"))
 }

@@ -84,9 +84,7 @@ func (TimeEntry) Edges() []ent.Edge {
 func (TimeEntry) Annotations() []schema.Annotation { return graphQL() }
 
 // Policy of ServiceRequest.
-func (ServiceRequest) Policy() ent.Policy { return memberRows("ServiceRequest", ownMembers) }
+func (ServiceRequest) Policy() ent.Policy { return memberRows("ServiceRequest") }
 
 // Policy of TimeEntry.
-func (TimeEntry) Policy() ent.Policy {
-	return memberRows("TimeEntry", through("service_request", ownMembers))
-}
+func (TimeEntry) Policy() ent.Policy { return memberRows("TimeEntry") }

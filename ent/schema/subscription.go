@@ -60,4 +60,4 @@ func (Subscription) Annotations() []schema.Annotation {
 }
 
 // Policy of Subscription.
-func (Subscription) Policy() ent.Policy { return memberRows("Subscription", ownMembers) }
+func (Subscription) Policy() ent.Policy { return memberRows("Subscription") }

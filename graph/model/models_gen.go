@@ -4,8 +4,12 @@ package model
 
 import (
 	"communs/ent"
+	"communs/ent/member"
+	"communs/ent/membershipapplication"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
+	"communs/internal/membership"
+	"time"
 )
 
 type AcceptInvitationInput struct {
@@ -13,6 +17,27 @@ type AcceptInvitationInput struct {
 	// At least 12 characters.
 	Password    string `json:"password"`
 	DisplayName string `json:"displayName"`
+}
+
+type ActivateSubscriptionInput struct {
+	ID                 pulid.ID   `json:"id"`
+	StartsOn           time.Time  `json:"startsOn"`
+	ConventionSignedOn *time.Time `json:"conventionSignedOn,omitempty"`
+	ProjectLeadName    string     `json:"projectLeadName"`
+	ProjectLeadEmail   *string    `json:"projectLeadEmail,omitempty"`
+}
+
+type ApplicationTransitionInput struct {
+	ID pulid.ID `json:"id"`
+	// The version you read: if the application changed since, the answer is CONFLICT.
+	Version int `json:"version"`
+}
+
+type ApproveMembershipApplicationInput struct {
+	ID      pulid.ID `json:"id"`
+	Version int      `json:"version"`
+	// Defaults to today.
+	JoinedOn *time.Time `json:"joinedOn,omitempty"`
 }
 
 type AssignRoleInput struct {
@@ -23,6 +48,13 @@ type AssignRoleInput struct {
 
 type AssignRolePayload struct {
 	RoleAssignment *ent.RoleAssignment `json:"roleAssignment"`
+}
+
+type ChangeMemberCategoryInput struct {
+	MemberID    pulid.ID        `json:"memberId"`
+	Category    member.Category `json:"category"`
+	EffectiveOn time.Time       `json:"effectiveOn"`
+	Reason      string          `json:"reason"`
 }
 
 type ChangePasswordInput struct {
@@ -48,6 +80,11 @@ type CreateInvitationPayload struct {
 	Token string `json:"token"`
 }
 
+type EndSubscriptionInput struct {
+	ID     pulid.ID  `json:"id"`
+	EndsOn time.Time `json:"endsOn"`
+}
+
 type LoginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -57,10 +94,107 @@ type LogoutPayload struct {
 	Ok bool `json:"ok"`
 }
 
+type MemberPayload struct {
+	Member *ent.Member `json:"member"`
+}
+
+type MemberRefInput struct {
+	MemberID pulid.ID `json:"memberId"`
+}
+
+type MembershipApplicationPayload struct {
+	MembershipApplication *ent.MembershipApplication `json:"membershipApplication"`
+}
+
+type RecordMemberLeavingInput struct {
+	MemberID pulid.ID  `json:"memberId"`
+	LeftOn   time.Time `json:"leftOn"`
+}
+
+type RejectMembershipApplicationInput struct {
+	ID      pulid.ID `json:"id"`
+	Version int      `json:"version"`
+	Reason  string   `json:"reason"`
+}
+
+type RemindDeclarationsDueInput struct {
+	Year int `json:"year"`
+}
+
+type RemindDeclarationsDuePayload struct {
+	// How many members were reminded.
+	Reminded int `json:"reminded"`
+}
+
+type RequestSubscriptionInput struct {
+	MemberID   pulid.ID `json:"memberId"`
+	ResourceID pulid.ID `json:"resourceId"`
+}
+
+type ResourceCategoryPayload struct {
+	ResourceCategory *ent.ResourceCategory `json:"resourceCategory"`
+}
+
+type ResourcePayload struct {
+	Resource *ent.Resource `json:"resource"`
+}
+
+type ResourceRefInput struct {
+	ID pulid.ID `json:"id"`
+}
+
+type ReturnUsageDeclarationInput struct {
+	ID pulid.ID `json:"id"`
+	// What the member must correct.
+	Comment string `json:"comment"`
+}
+
 type RevokeRoleInput struct {
 	RoleAssignmentID pulid.ID `json:"roleAssignmentId"`
 }
 
 type RevokeRolePayload struct {
 	Ok bool `json:"ok"`
+}
+
+type SaveUsageDeclarationInput struct {
+	MemberID pulid.ID                   `json:"memberId"`
+	Year     int                        `json:"year"`
+	Lines    []*membership.DeclaredLine `json:"lines"`
+	Comment  *string                    `json:"comment,omitempty"`
+}
+
+type SubmitMembershipApplicationPayload struct {
+	// Your application's reference.
+	Reference pulid.ID                     `json:"reference"`
+	Status    membershipapplication.Status `json:"status"`
+	// The acknowledgement, also sent to the contact email.
+	Confirmation string `json:"confirmation"`
+}
+
+type SubscriptionPayload struct {
+	Subscription *ent.Subscription `json:"subscription"`
+}
+
+type SuspendMemberInput struct {
+	MemberID pulid.ID `json:"memberId"`
+	Reason   string   `json:"reason"`
+}
+
+type UpdateResourceCategoryMutationInput struct {
+	ID      pulid.ID                         `json:"id"`
+	Changes *ent.UpdateResourceCategoryInput `json:"changes"`
+}
+
+type UpdateResourceMutationInput struct {
+	ID      pulid.ID                 `json:"id"`
+	Changes *ent.UpdateResourceInput `json:"changes"`
+}
+
+type UsageDeclarationPayload struct {
+	UsageDeclaration *ent.UsageDeclaration `json:"usageDeclaration"`
+}
+
+type UsageDeclarationRefInput struct {
+	ID pulid.ID `json:"id"`
 }

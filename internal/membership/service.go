@@ -17,15 +17,16 @@ import (
 // decided before (policies/policy.csv); which rows a viewer may touch, by
 // row isolation; the rules of each workflow, here.
 type Service struct {
-	client *ent.Client
-	auth   *auth.Service
-	now    func() time.Time
+	client       *ent.Client
+	auth         *auth.Service
+	applications *ApplicationGuard // membership applications per client address
+	now          func() time.Time
 }
 
 // New returns the service over client; auth issues the invitation of an
 // approved member's first administrator.
 func New(client *ent.Client, auth *auth.Service) *Service {
-	return &Service{client: client, auth: auth, now: time.Now}
+	return &Service{client: client, auth: auth, applications: NewApplicationGuard(), now: time.Now}
 }
 
 // db is the client of the transaction the request runs in (mutations run

@@ -1,0 +1,28 @@
+package graph
+
+import (
+	"context"
+
+	"communs/internal/auth"
+)
+
+// clientAddress is the address of the request's client, for rate limits.
+func clientAddress(ctx context.Context) string { return auth.ClientAddress(ctx) }
+
+// values copies the elements of a list gqlgen decoded as pointers.
+func values[T any](ptrs []*T) []T {
+	out := make([]T, len(ptrs))
+	for i, p := range ptrs {
+		out[i] = *p
+	}
+	return out
+}
+
+// deref returns the value of an optional argument, or its zero value.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
