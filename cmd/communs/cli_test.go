@@ -84,6 +84,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"unreachable database", []string{"--database-url", "postgres://root:s3cret@127.0.0.1:1/x?connect_timeout=2"}, "127.0.0.1:1"},
 		{"unwritable data directory", []string{"--data-dir", filepath.Join(file, "sub")}, "data directory"},
 		{"unknown log format", []string{"--log-format", "xml"}, "log format"},
+		{"bad notification sender", []string{"--smtp-addr", "localhost:25", "--smtp-from", "not an address"}, "SMTP"},
 	} {
 		err := run(ctx, append([]string{"serve", "--data-dir", t.TempDir()}, tc.args...), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

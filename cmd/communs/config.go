@@ -49,7 +49,7 @@ func env(key, def string) string {
 
 // boolEnvironment lists the boolean environment variables, which
 // checkEnvironment validates before any command runs.
-var boolEnvironment = []string{"COMMUNS_GRAPHIQL", "COMMUNS_INTROSPECTION", "COMMUNS_MIGRATE"}
+var boolEnvironment = []string{"COMMUNS_GRAPHIQL", "COMMUNS_INTROSPECTION", "COMMUNS_MIGRATE", "COMMUNS_SMTP_STARTTLS"}
 
 // checkEnvironment refuses an unreadable boolean rather than silently
 // running with its default.

@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"communs/graph"
 	"communs/internal/auth"
 	"communs/internal/membership"
+	"communs/internal/notify"
 	"communs/internal/seed"
 	"communs/internal/server"
 	"communs/internal/store"
@@ -27,6 +30,7 @@ type serveConfig struct {
 	demo          bool
 	migrate       bool
 	logFormat     string
+	smtp          notify.SMTPConfig
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -42,6 +46,15 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.demo, "demo", false, "load the demo data before serving (idempotent)")
 	fs.BoolVar(&c.migrate, "migrate", envBool("COMMUNS_MIGRATE", true),
 		"migrate the database schema on start (env COMMUNS_MIGRATE)")
+	fs.StringVar(&c.smtp.Addr, "smtp-addr", env("COMMUNS_SMTP_ADDR", ""),
+		"SMTP server host:port for notifications; empty writes them to the log (env COMMUNS_SMTP_ADDR; password in COMMUNS_SMTP_PASSWORD)")
+	fs.StringVar(&c.smtp.From, "smtp-from", env("COMMUNS_SMTP_FROM", "Communs <no-reply@communs.invalid>"),
+		"sender of notifications (env COMMUNS_SMTP_FROM)")
+	fs.StringVar(&c.smtp.Username, "smtp-username", env("COMMUNS_SMTP_USERNAME", ""),
+		"SMTP user name, if the server needs one (env COMMUNS_SMTP_USERNAME)")
+	fs.BoolVar(&c.smtp.StartTLS, "smtp-starttls", envBool("COMMUNS_SMTP_STARTTLS", true),
+		"require STARTTLS before sending (env COMMUNS_SMTP_STARTTLS)")
+	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
 		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
 }
@@ -82,7 +95,20 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return srv.ListenAndServe(ctx)
+	transport, err := notificationTransport(cfg.smtp, logger)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		notify.NewSender(db.Client, transport, logger).Run(ctx, 30*time.Second)
+	}()
+	err = srv.ListenAndServe(ctx)
+	stop()
+	<-sending // the sender finishes with the database before it closes
+	return err
 }
 
 // newServer wires the application over an open store: schema → demo data →
@@ -138,4 +164,16 @@ func splitList(s string) []string {
 		}
 	}
 	return items
+}
+
+// notificationTransport sends by SMTP when a server is configured, and
+// writes notifications to the log otherwise.
+func notificationTransport(cfg notify.SMTPConfig, logger *slog.Logger) (notify.Transport, error) {
+	if cfg.Addr == "" {
+		return notify.NewLogTransport(logger), nil
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("SMTP configuration: %w", err)
+	}
+	return notify.NewSMTPTransport(cfg), nil
 }

@@ -112,6 +112,7 @@ func Demo(ctx context.Context, client *ent.Client, progress io.Writer) (Summary,
 		{"cost entries", l.loadCosts},
 		{"declarations", l.loadDeclarations},
 		{"service requests", l.loadServiceRequests},
+		{"applications", l.loadApplications},
 		{"accounts", l.loadAccounts},
 	}
 	for _, step := range steps {
