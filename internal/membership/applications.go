@@ -183,7 +183,7 @@ func (s *Service) checkApplication(in ApplicationInput) (ApplicationInput, error
 	if in.AppliedOn.IsZero() {
 		in.AppliedOn = today
 	}
-	in.AppliedOn = dateField(in.AppliedOn)
+	in.AppliedOn = calendarDay(in.AppliedOn)
 	// One day of margin: overseas France is ahead of Paris.
 	if in.AppliedOn.After(today.AddDate(0, 0, 1)) {
 		return in, communs.InvalidField("appliedOn", "the application's date is in the future")
@@ -227,7 +227,7 @@ func (s *Service) StartReview(ctx context.Context, id pulid.ID, version int) (*e
 func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version int, joinedOn *time.Time) (*ent.MembershipApplication, error) {
 	joined := s.today()
 	if joinedOn != nil && !joinedOn.IsZero() {
-		joined = dateField(*joinedOn)
+		joined = calendarDay(*joinedOn)
 	}
 	var app *ent.MembershipApplication
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
@@ -244,7 +244,7 @@ func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version i
 		if err != nil {
 			return err
 		}
-		if applied := dateField(app.AppliedOn); joined.Before(applied) {
+		if applied := calendarDay(app.AppliedOn); joined.Before(applied) {
 			return communs.InvalidField("joinedOn", "the member cannot join (%s) before applying (%s)",
 				joined.Format(time.DateOnly), applied.Format(time.DateOnly))
 		}
@@ -456,13 +456,6 @@ func categoryLabel(c member.Category) string {
 		return "membre utilisateur"
 	}
 	return string(c)
-}
-
-// dateField is the calendar day of t, where t was given, as a date at
-// midnight UTC (the form of every date field).
-func dateField(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // trimmedOrNil trims *p and passes it through clean; empty is nil.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -277,11 +276,4 @@ func duplicateCode(err error, kind, code string) error {
 		return communs.Errorf(communs.ECONFLICT, "a %s with the code %q exists already", kind, code)
 	}
 	return err
-}
-
-// calendarDay returns the calendar day of t, as given, at midnight UTC: the
-// form of every date field.
-func calendarDay(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -27,7 +27,7 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 	if effectiveOn.IsZero() {
 		return nil, communs.InvalidField("effectiveOn", "required: the day the new category takes effect")
 	}
-	effectiveOn = dateField(effectiveOn)
+	effectiveOn = calendarDay(effectiveOn)
 	reason, err := checkReason(reason, "the decision behind the change")
 	if err != nil {
 		return nil, err
@@ -48,9 +48,9 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 			return communs.Errorf(communs.ECONFLICT, "the member left on %s; its category can no longer change", dateText(current.LeftOn))
 		case current.Category == to:
 			return communs.Errorf(communs.ECONFLICT, "the member is %s already", to)
-		case effectiveOn.Before(dateField(current.JoinedOn)):
+		case effectiveOn.Before(calendarDay(current.JoinedOn)):
 			return communs.InvalidField("effectiveOn", "the change cannot take effect (%s) before the member joined (%s)",
-				effectiveOn.Format(time.DateOnly), dateField(current.JoinedOn).Format(time.DateOnly))
+				effectiveOn.Format(time.DateOnly), calendarDay(current.JoinedOn).Format(time.DateOnly))
 		case effectiveOn.After(s.today()):
 			return communs.InvalidField("effectiveOn", "record a change on or after the day it takes effect (%s)",
 				effectiveOn.Format(time.DateOnly))
@@ -62,9 +62,9 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 		if err != nil && !ent.IsNotFound(err) {
 			return err
 		}
-		if last != nil && effectiveOn.Before(dateField(last.EffectiveOn)) {
+		if last != nil && effectiveOn.Before(calendarDay(last.EffectiveOn)) {
 			return communs.InvalidField("effectiveOn", "the member's category last changed on %s: a later change cannot take effect before it",
-				dateField(last.EffectiveOn).Format(time.DateOnly))
+				calendarDay(last.EffectiveOn).Format(time.DateOnly))
 		}
 		// Conditional on the category read: a concurrent change makes this
 		// one fail instead of writing a history that does not follow.
@@ -172,7 +172,7 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 	if leftOn.IsZero() {
 		return nil, communs.InvalidField("leftOn", "required: the day the member left")
 	}
-	leftOn = dateField(leftOn)
+	leftOn = calendarDay(leftOn)
 	if leftOn.After(s.today()) {
 		return nil, communs.InvalidField("leftOn", "record the leaving on or after the day it takes effect (%s)", leftOn.Format(time.DateOnly))
 	}
@@ -185,7 +185,7 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 		if current.Status == member.StatusLEFT {
 			return communs.Errorf(communs.ECONFLICT, "the member left already, on %s", dateText(current.LeftOn))
 		}
-		if joined := dateField(current.JoinedOn); leftOn.Before(joined) {
+		if joined := calendarDay(current.JoinedOn); leftOn.Before(joined) {
 			return communs.InvalidField("leftOn", "the member cannot leave (%s) before it joined (%s)",
 				leftOn.Format(time.DateOnly), joined.Format(time.DateOnly))
 		}
@@ -230,13 +230,13 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 func subscriptionEnd(sub *ent.Subscription, leftOn time.Time) time.Time {
 	end := leftOn
 	if sub.EndsOn != nil && sub.EndsOn.Before(end) {
-		end = dateField(*sub.EndsOn)
+		end = calendarDay(*sub.EndsOn)
 	}
 	start := sub.RequestedOn
 	if sub.StartsOn != nil {
 		start = *sub.StartsOn
 	}
-	if start = dateField(start); start.After(end) {
+	if start = calendarDay(start); start.After(end) {
 		end = start
 	}
 	return end

@@ -58,8 +58,12 @@ func (s *Service) withTx(ctx context.Context, fn func(ctx context.Context, tx *e
 
 // today is the calendar day of now in Europe/Paris, as a date at midnight
 // UTC (the form of every date field).
-func (s *Service) today() time.Time {
-	y, m, d := s.now().In(paris).Date()
+func (s *Service) today() time.Time { return calendarDay(s.now().In(paris)) }
+
+// calendarDay returns the calendar day of t, as given, at midnight UTC: the
+// form of every date field.
+func calendarDay(t time.Time) time.Time {
+	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
