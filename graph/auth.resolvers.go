@@ -36,11 +36,10 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 
 // CreateInvitation is the resolver for the createInvitation field.
 func (r *mutationResolver) CreateInvitation(ctx context.Context, input model.CreateInvitationInput) (*model.CreateInvitationPayload, error) {
-	token, err := r.auth.Invite(ctx, input.Email, input.Role.String(), input.MemberID)
-	if err != nil {
+	if _, err := r.auth.Invite(ctx, input.Email, input.Role.String(), input.MemberID); err != nil {
 		return nil, err
 	}
-	return &model.CreateInvitationPayload{Email: input.Email, Token: token}, nil
+	return &model.CreateInvitationPayload{Email: input.Email}, nil
 }
 
 // AcceptInvitation is the resolver for the acceptInvitation field.

@@ -253,7 +253,6 @@ type ComplexityRoot struct {
 
 	CreateInvitationPayload struct {
 		Email func(childComplexity int) int
-		Token func(childComplexity int) int
 	}
 
 	DeclaredQuantity struct {
@@ -1615,12 +1614,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateInvitationPayload.Email(childComplexity), true
-	case "CreateInvitationPayload.token":
-		if e.ComplexityRoot.CreateInvitationPayload.Token == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CreateInvitationPayload.Token(childComplexity), true
 
 	case "DeclaredQuantity.quantity":
 		if e.ComplexityRoot.DeclaredQuantity.Quantity == nil {
@@ -4474,8 +4467,6 @@ func (ec *executionContext) childFields_CreateInvitationPayload(ctx context.Cont
 	switch field.Name {
 	case "email":
 		return ec.fieldContext_CreateInvitationPayload_email(ctx, field)
-	case "token":
-		return ec.fieldContext_CreateInvitationPayload_token(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateInvitationPayload", field.Name)
 }
@@ -10192,29 +10183,6 @@ func (ec *executionContext) _CreateInvitationPayload_email(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_CreateInvitationPayload_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CreateInvitationPayload", field, false, false, "String")
-}
-
-func (ec *executionContext) _CreateInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateInvitationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateInvitationPayload_token(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Token, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_CreateInvitationPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateInvitationPayload", field, false, false, "String")
 }
 
@@ -41093,11 +41061,6 @@ func (ec *executionContext) _CreateInvitationPayload(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("CreateInvitationPayload")
 		case "email":
 			out.Values[i] = ec._CreateInvitationPayload_email(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "token":
-			out.Values[i] = ec._CreateInvitationPayload_token(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -109,7 +109,7 @@ func memberRows(typ string) ent.Policy {
 		Mutation: privacy.MutationPolicy{
 			allowGSM(gsmManagers),
 			createForOwnMember(),
-			restrictTo(visible),
+			restrictTo(func(v *viewer.Viewer) entql.P { return visible(v.Writer()) }),
 		},
 	}
 }
@@ -179,7 +179,7 @@ func createForOwnMember() privacy.MutationRule {
 		}
 		owner, ok := m.Field("member_id")
 		id, _ := owner.(pulid.ID)
-		if ok && slices.Contains(viewer.FromContext(ctx).MemberIDs(), id) {
+		if ok && slices.Contains(viewer.FromContext(ctx).Writer().MemberIDs(), id) {
 			return privacy.Allow
 		}
 		return privacy.Denyf("a member's people create rows of their own member only")

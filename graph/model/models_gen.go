@@ -74,10 +74,9 @@ type CreateInvitationInput struct {
 	MemberID *pulid.ID `json:"memberId,omitempty"`
 }
 
+// The invitation is emailed to the person (its single-use token expires in 7 days); it is never shown to the inviter.
 type CreateInvitationPayload struct {
 	Email string `json:"email"`
-	// The single-use token to send to the invited person; it expires in 7 days.
-	Token string `json:"token"`
 }
 
 type EndSubscriptionInput struct {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Paris on machines without a zone database
 
 	"communs"
 	"communs/ent"
@@ -129,6 +131,13 @@ func (s *Service) IssueInvitation(ctx context.Context, email, role string, membe
 	if err := validate.Email(email); err != nil {
 		return "", communs.InvalidField("email", "%v", err)
 	}
+	exists, err := s.db(ctx).Account.Query().Where(account.Email(email)).Exist(viewer.SystemContext(ctx))
+	if err != nil {
+		return "", err
+	}
+	if exists {
+		return "", errAccountExists(email)
+	}
 	token, hash := newToken()
 	expiresAt := s.now().Add(s.invitationTTL).UTC()
 	var inviter pulid.ID
@@ -151,12 +160,17 @@ func (s *Service) IssueInvitation(ctx context.Context, email, role string, membe
 			Recipient: email,
 			Subject:   "Invitation à rejoindre Communs",
 			Body: fmt.Sprintf("Vous êtes invité(e) à rejoindre Communs avec le rôle %s.\n"+
-				"Pour choisir votre mot de passe, utilisez ce jeton avant le %s (UTC) :\n\n%s\n",
-				role, expiresAt.Format("02/01/2006 15:04"), token),
+				"Pour choisir votre mot de passe, utilisez ce jeton avant le %s (heure de Paris) :\n\n%s\n",
+				role, expiresAt.In(paris).Format("02/01/2006 15:04"), token),
 			MemberID: memberID,
 		})
 	})
 	return token, err
+}
+
+func errAccountExists(email string) error {
+	return communs.Errorf(communs.ECONFLICT,
+		"%s has an account already: give it the role with assignRole instead of an invitation", email)
 }
 
 var errBadInvitation = communs.Errorf(communs.EUNAUTHENTICATED, "the invitation is invalid, expired or already used")
@@ -191,15 +205,19 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password, display
 		if n == 0 {
 			return errBadInvitation
 		}
-		accountID, err = tx.Account.Create().
+		// An invitation creates an account; it never touches an existing
+		// one, whose password only its holder sets.
+		acc, err := tx.Account.Create().
 			SetEmail(inv.Email).SetDisplayName(displayName).
 			SetPasswordHash(hash).SetStatus(account.StatusACTIVE).
-			OnConflictColumns(account.FieldEmail).
-			Update(func(u *ent.AccountUpsert) { u.SetPasswordHash(hash).SetStatus(account.StatusACTIVE) }).
-			ID(ctx)
+			Save(ctx)
+		if ent.IsConstraintError(err) {
+			return errAccountExists(inv.Email)
+		}
 		if err != nil {
 			return err
 		}
+		accountID = acc.ID
 		return s.grant(ctx, tx, accountID, string(inv.Role), inv.MemberID)
 	})
 	if err != nil {
@@ -296,3 +314,11 @@ func (s *Service) Me(ctx context.Context) (*ent.Account, error) {
 	}
 	return s.db(ctx).Account.Get(ctx, v.AccountID)
 }
+
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()

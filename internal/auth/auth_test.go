@@ -194,6 +194,20 @@ func TestInvitations(t *testing.T) {
 	_, err = f.svc.Invite(asA, "x@a.example", "member_staff", nil)
 	wantCode(t, err, communs.EINVALID)
 
+	// An invitation never takes over an existing account: inviting its
+	// email is refused, and so is accepting an invitation issued before the
+	// account was made.
+	_, err = f.svc.Invite(asA, "admin@communs.example", "member_viewer", &mbrA)
+	wantCode(t, err, communs.ECONFLICT)
+	early, err := f.svc.Invite(asA, "late@a.example", "member_viewer", &mbrA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.account(t, "late@a.example", "member_viewer", &mbrA)
+	_, err = f.svc.AcceptInvitation(ctx, early, "an attacker's password", "x", "192.0.2.1")
+	wantCode(t, err, communs.ECONFLICT)
+	f.login(t, "late@a.example") // the holder's password still works
+
 	// Invitations expire after 7 days.
 	f.clock = f.clock.Add(8 * 24 * time.Hour)
 	_, err = f.svc.AcceptInvitation(ctx, staffToken, goodPassword, "Trop tard", "192.0.2.1")

@@ -6,11 +6,15 @@ package membership
 
 import (
 	"context"
+	"slices"
 	"time"
 	_ "time/tzdata" // calendar logic in Europe/Paris on machines without a zone database
 
+	"communs"
 	"communs/ent"
+	"communs/ent/schema/pulid"
 	"communs/internal/auth"
+	"communs/internal/viewer"
 )
 
 // Service runs the membership workflows. Who may call which operation is
@@ -75,4 +79,18 @@ func mustLoadLocation(name string) *time.Location {
 		panic(err)
 	}
 	return loc
+}
+
+// requireMemberRole refuses a member-side viewer that does not hold role in
+// memberID's domain; the groupement's roles and the system pass (Casbin
+// has already checked the operation).
+func requireMemberRole(ctx context.Context, memberID pulid.ID, role string) error {
+	v := viewer.FromContext(ctx)
+	if v != nil && (v.System || slices.ContainsFunc(v.Roles, func(r viewer.Role) bool { return r.MemberID == "" })) {
+		return nil
+	}
+	if v != nil && slices.Contains(v.MemberIDs(role), memberID) {
+		return nil
+	}
+	return communs.Errorf(communs.EFORBIDDEN, "only a %s of the member may do this", role)
 }

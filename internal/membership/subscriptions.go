@@ -24,6 +24,9 @@ import (
 // the member must not already have an open (REQUESTED or ACTIVE)
 // subscription to it.
 func (s *Service) RequestSubscription(ctx context.Context, memberID, resourceID pulid.ID) (*ent.Subscription, error) {
+	if err := requireMemberRole(ctx, memberID, "member_admin"); err != nil {
+		return nil, err
+	}
 	var created *ent.Subscription
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// Locking the member's row serialises the requests of one member,

@@ -7,6 +7,7 @@ import (
 	"communs"
 	"communs/ent/member"
 	"communs/ent/resource"
+	"communs/internal/viewer"
 	"communs/ent/subscription"
 )
 
@@ -88,9 +89,18 @@ func TestSubscriptionRefusals(t *testing.T) {
 	adminB := f.as(t, "admin@b.example", "member_admin", b)
 	dui := f.resource(t, "DUI", "Dossier de l'usager", resource.UsageUnitPLACES, resource.AllocationKeyPRO_RATA)
 
-	// A member's people act for their own member only.
+	// A member's people act for their own member only, and only its
+	// administrators subscribe: a viewer role elsewhere gives no such right.
 	_, err := f.svc.RequestSubscription(adminB, a.ID, dui.ID)
-	expectCode(t, err, communs.ENOTFOUND)
+	expectCode(t, err, communs.EFORBIDDEN)
+	both := viewer.NewContext(t.Context(), &viewer.Viewer{AccountID: "ACC9", Roles: []viewer.Role{
+		{Name: "member_admin", MemberID: b.ID}, {Name: "member_viewer", MemberID: a.ID}}})
+	_, err = f.svc.RequestSubscription(both, a.ID, dui.ID)
+	expectCode(t, err, communs.EFORBIDDEN)
+	_, err = f.svc.SaveDeclaration(both, a.ID, 2026, nil, "")
+	if err == nil {
+		t.Error("a member_viewer of A saved A's declaration through its admin role in B")
+	}
 	subA, err := f.svc.RequestSubscription(adminA, a.ID, dui.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,20 @@ func (v *Viewer) MemberIDs(roles ...string) []pulid.ID {
 	return ids
 }
 
+// Writer is the viewer restricted to the roles that change a member's rows
+// (administrators and staff): holding member_viewer in one member and
+// member_admin in another lets one write only in the latter.
+func (v *Viewer) Writer() *Viewer {
+	w := *v
+	w.Roles = nil
+	for _, r := range v.Roles {
+		if r.MemberID == "" || r.Name == "member_admin" || r.Name == "member_staff" {
+			w.Roles = append(w.Roles, r)
+		}
+	}
+	return &w
+}
+
 type contextKey struct{}
 
 // NewContext returns ctx carrying v.
