@@ -9,7 +9,6 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 )
@@ -110,7 +109,11 @@ func (r *queryResolver) MembershipApplications(ctx context.Context, after *entgq
 
 // Notifications is the resolver for the notifications field.
 func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error) {
-	panic(fmt.Errorf("not implemented: Notifications - notifications"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Notification.Query().Paginate(ctx, after, first, before, last,
+		ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
 }
 
 // Resources is the resolver for the resources field.
@@ -194,25 +197,7 @@ func (r *queryResolver) UsageDeclarationRevisions(ctx context.Context, after *en
 		ent.WithUsageDeclarationRevisionOrder(orderBy), ent.WithUsageDeclarationRevisionFilter(where.Filter))
 }
 
-// MemberIDIn is the resolver for the memberIDIn field.
-func (r *notificationWhereInputResolver) MemberIDIn(ctx context.Context, obj *ent.NotificationWhereInput, data []string) error {
-	panic(fmt.Errorf("not implemented: MemberIDIn - memberIDIn"))
-}
-
-// MemberIDNotIn is the resolver for the memberIDNotIn field.
-func (r *notificationWhereInputResolver) MemberIDNotIn(ctx context.Context, obj *ent.NotificationWhereInput, data []string) error {
-	panic(fmt.Errorf("not implemented: MemberIDNotIn - memberIDNotIn"))
-}
-
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-// NotificationWhereInput returns NotificationWhereInputResolver implementation.
-func (r *Resolver) NotificationWhereInput() NotificationWhereInputResolver {
-	return &notificationWhereInputResolver{r}
-}
-
-type (
-	queryResolver                  struct{ *Resolver }
-	notificationWhereInputResolver struct{ *Resolver }
-)
+type queryResolver struct{ *Resolver }

@@ -54,7 +54,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
-	NotificationWhereInput() NotificationWhereInputResolver
 }
 
 type DirectiveRoot struct {
@@ -817,11 +816,6 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.Account, error)
 	ConsolidatedAccounts(ctx context.Context, year int) (*charging.Consolidated, error)
 	Onboarding(ctx context.Context, memberID pulid.ID) (*membership.Onboarding, error)
-}
-
-type NotificationWhereInputResolver interface {
-	MemberIDIn(ctx context.Context, obj *ent.NotificationWhereInput, data []string) error
-	MemberIDNotIn(ctx context.Context, obj *ent.NotificationWhereInput, data []string) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -13696,14 +13690,14 @@ func (ec *executionContext) _Notification_memberID(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Notification_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Notification_status(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -31397,81 +31391,77 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 			it.SubjectContainsFold = data
 		case "memberID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberID = data
 		case "memberIDNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDNEQ = data
 		case "memberIDIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			if err = ec.Resolvers.NotificationWhereInput().MemberIDIn(ctx, &it, data); err != nil {
-				return it, err
-			}
+			it.MemberIDIn = data
 		case "memberIDNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			if err = ec.Resolvers.NotificationWhereInput().MemberIDNotIn(ctx, &it, data); err != nil {
-				return it, err
-			}
+			it.MemberIDNotIn = data
 		case "memberIDGT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDGT = data
 		case "memberIDGTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDGTE = data
 		case "memberIDLT":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDLT = data
 		case "memberIDLTE":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDLTE = data
 		case "memberIDContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDContains = data
 		case "memberIDHasPrefix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDHasPrefix = data
 		case "memberIDHasSuffix":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -31492,14 +31482,14 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 			it.MemberIDNotNil = data
 		case "memberIDEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MemberIDEqualFold = data
 		case "memberIDContainsFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
-			data, err := ec.unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -49236,22 +49226,6 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
-}
-
-func (ec *executionContext) unmarshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (*pulid.ID, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(pulid.ID)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOString2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx context.Context, sel ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -134,4 +134,6 @@ func (UsageDeclaration) Policy() ent.Policy { return memberRows("UsageDeclaratio
 func (UsageDeclarationLine) Policy() ent.Policy { return memberRows("UsageDeclarationLine") }
 
 // Policy of UsageDeclarationRevision.
-func (UsageDeclarationRevision) Policy() ent.Policy { return memberRows("UsageDeclarationRevision") }
+func (UsageDeclarationRevision) Policy() ent.Policy {
+	return appendOnly(memberRows("UsageDeclarationRevision"))
+}

@@ -113,4 +113,6 @@ func (MemberCategoryChange) Annotations() []schema.Annotation { return graphQL()
 func (Member) Policy() ent.Policy { return memberRows("Member") }
 
 // Policy of MemberCategoryChange.
-func (MemberCategoryChange) Policy() ent.Policy { return memberRows("MemberCategoryChange") }
+func (MemberCategoryChange) Policy() ent.Policy {
+	return appendOnly(memberRows("MemberCategoryChange"))
+}

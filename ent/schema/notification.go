@@ -29,7 +29,8 @@ func (Notification) Fields() []ent.Field {
 		field.String("subject").NotEmpty().Immutable(),
 		field.Text("body").Immutable().Sensitive().Annotations(entgql.Skip()).
 			Comment("may carry an invitation token: never served through the API"),
-		field.String("member_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("member_id").GoType(pulidID).Optional().Nillable().Immutable().
+			Annotations(entgql.Type("ID")),
 		field.Enum("status").Values("PENDING", "SENT", "FAILED").Default("PENDING").
 			Annotations(entgql.OrderField("STATUS")),
 		field.Int("attempts").Default(0).NonNegative(),

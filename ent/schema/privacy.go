@@ -63,7 +63,7 @@ var visibleRows = map[string]rowsVisible{
 	"ChargeRun":                nothing,
 	"Charge":                   ownMembers,
 	"CallForFunds":             ownMembers,
-	"Notification":             ownMembers,
+	"Notification":             nothing, // they may carry invitation tokens
 	"AuditEvent":               administeredMembers,
 }
 
@@ -246,9 +246,9 @@ func accountsVisible(v *viewer.Viewer) entql.P {
 }
 
 // assignmentsVisible selects the viewer's own roles and the roles held in
-// the viewer's members.
+// the members the viewer administers.
 func assignmentsVisible(v *viewer.Viewer) entql.P {
-	return entql.Or(entql.FieldEQ("account_id", string(v.AccountID)), ownMembers(v))
+	return entql.Or(entql.FieldEQ("account_id", string(v.AccountID)), administeredMembers(v))
 }
 
 // administeredMembers selects the rows of the members the viewer administers.

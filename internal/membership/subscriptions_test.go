@@ -7,8 +7,8 @@ import (
 	"communs"
 	"communs/ent/member"
 	"communs/ent/resource"
-	"communs/internal/viewer"
 	"communs/ent/subscription"
+	"communs/internal/viewer"
 )
 
 func TestSubscriptionLifecycle(t *testing.T) {

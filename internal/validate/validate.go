@@ -59,7 +59,7 @@ func Email(s string) error {
 
 // Percent checks a share expressed in percent.
 func Percent(f float64) error {
-	if f < 0 || f > 100 {
+	if !(f >= 0 && f <= 100) { // NaN fails both comparisons
 		return errors.New("a share must lie between 0 and 100 %")
 	}
 	return nil
