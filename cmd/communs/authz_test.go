@@ -116,6 +116,9 @@ func TestPermissionMatrix(t *testing.T) {
 			if allowed := slices.Contains(row.allowed, name); allowed == refused {
 				t.Errorf("%s as %s: allowed=%v, but the answer was %+v", row.field, name, allowed, resp.Errors)
 			}
+			if resp.code() == "INTERNAL" {
+				t.Errorf("%s as %s: %+v", row.field, name, resp.Errors)
+			}
 			if refused && resp.code() != map[bool]string{true: "UNAUTHENTICATED", false: "FORBIDDEN"}[name == "anonymous"] {
 				t.Errorf("%s as %s: refused with code %s", row.field, name, resp.code())
 			}
@@ -161,6 +164,18 @@ func TestLoginThroughTheAPI(t *testing.T) {
 	}
 	if code := s.query(t, login, map[string]any{"p": "communs-demo-2026"}).code(); code != "RATE_LIMITED" {
 		t.Fatalf("after a burst of wrong passwords: code %s, want RATE_LIMITED", code)
+	}
+	// Another account logs in, reading its roles in the same answer.
+	var in struct {
+		Login struct {
+			Account struct {
+				RoleAssignments []struct{ Role string }
+			}
+		}
+	}
+	s.data(t, `mutation { login(input: {email: "admin@tilleuls-yonne.example", password: "communs-demo-2026"}) { token account { roleAssignments { role } } } }`, nil, &in)
+	if roles := in.Login.Account.RoleAssignments; len(roles) != 1 || roles[0].Role != "member_admin" {
+		t.Errorf("roles in the login answer: %+v", roles)
 	}
 	// A forged token is refused before any field runs.
 	forged := &testServer{url: s.url, token: "forged"}

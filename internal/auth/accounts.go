@@ -16,6 +16,7 @@ import (
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
+	"communs/ent/session"
 	"communs/internal/notify"
 	"communs/internal/validate"
 	"communs/internal/viewer"
@@ -107,7 +108,14 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
-	return s.db(ctx).Account.UpdateOneID(acc.ID).SetPasswordHash(hash).Exec(sys)
+	if err := s.db(ctx).Account.UpdateOneID(acc.ID).SetPasswordHash(hash).Exec(sys); err != nil {
+		return err
+	}
+	_, err = s.db(ctx).Session.Update().
+		Where(session.AccountID(acc.ID), session.RevokedAtIsNil(), session.TokenHashNEQ(hashToken(infoFrom(ctx).token))).
+		SetRevokedAt(s.now().UTC()).
+		Save(sys)
+	return err
 }
 
 // Invite creates an invitation to take role (in memberID's domain for a
@@ -243,7 +251,7 @@ func (s *Service) AssignRole(ctx context.Context, accountID pulid.ID, role strin
 
 // RevokeRole removes a role assignment.
 func (s *Service) RevokeRole(ctx context.Context, assignmentID pulid.ID) error {
-	a, err := s.db(ctx).RoleAssignment.Get(viewer.SystemContext(ctx), assignmentID)
+	a, err := s.db(ctx).RoleAssignment.Get(ctx, assignmentID) // read as the viewer: another member's id is not found
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func TestLoginAndSessions(t *testing.T) {
 	acc := f.account(t, "Admin@Communs.example", "gsm_admin", nil)
 
 	s := f.login(t, "admin@communs.example") // emails are case-insensitive
-	if s.Account.ID != acc.ID || len(s.Account.Edges.RoleAssignments) != 1 {
+	if s.Account.ID != acc.ID || len(must(s.Account.NamedRoleAssignments("roleAssignments"))) != 1 {
 		t.Fatalf("session account %+v", s.Account)
 	}
 	v, err := f.svc.Authenticate(ctx, s.Token)
@@ -237,7 +237,9 @@ func TestRolesAndPasswordChange(t *testing.T) {
 	_, err = f.svc.AssignRole(asA, staff.ID, "gsm_staff", nil)
 	wantCode(t, err, communs.EFORBIDDEN)
 
-	// Changing a password needs the current one.
+	// Changing a password needs the current one, and ends the other sessions.
+	other := f.login(t, "admin@a.example")
+	asA = withToken(asA, f.login(t, "admin@a.example").Token)
 	err = f.svc.ChangePassword(asA, "not the password", "a brand new password")
 	wantCode(t, err, communs.EINVALID)
 	if err := f.svc.ChangePassword(asA, goodPassword, "a brand new password"); err != nil {
@@ -246,5 +248,17 @@ func TestRolesAndPasswordChange(t *testing.T) {
 	if _, err := f.svc.Login(ctx, adminA.Email, "a brand new password", "192.0.2.1"); err != nil {
 		t.Fatalf("login with the new password: %v", err)
 	}
+	_, err = f.svc.Authenticate(ctx, other.Token)
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+	if _, err := f.svc.Authenticate(ctx, infoFrom(asA).token); err != nil {
+		t.Errorf("the session that changed the password was ended: %v", err)
+	}
 	wantCode(t, f.svc.ChangePassword(ctx, goodPassword, "whatever whatever"), communs.EUNAUTHENTICATED)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

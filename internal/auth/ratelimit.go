@@ -8,9 +8,9 @@ import (
 )
 
 // failureLimiter counts failed logins per key (an account's email, a client
-// address). Only failures spend tokens, so a person who types the right
-// password is never slowed down, while guessing stops after the burst until
-// tokens come back.
+// address). Only failures keep their token, so a person who types the
+// right password is never slowed down, while guessing stops after the
+// burst until tokens come back.
 type failureLimiter struct {
 	every time.Duration
 	burst int
@@ -26,26 +26,30 @@ func newFailureLimiter(every time.Duration, burst int) *failureLimiter {
 		limiters: map[string]*rate.Limiter{}, lastUsed: map[string]time.Time{}}
 }
 
-// blocked reports whether key has no failure left at time now.
-func (l *failureLimiter) blocked(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim, ok := l.limiters[key]
-	return ok && lim.TokensAt(now) < 1
-}
-
-// fail spends one failure of key.
-func (l *failureLimiter) fail(key string, now time.Time) {
+// attempt takes one try of key at time now, or reports that none is left.
+// The try is taken before the password is checked, so that parallel
+// guesses cannot all slip through; a successful login gives it back with
+// refund: only failures count.
+func (l *failureLimiter) attempt(key string, now time.Time) (refund func(), ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.forgetIdle(now)
-	lim, ok := l.limiters[key]
-	if !ok {
+	lim, found := l.limiters[key]
+	if !found {
 		lim = rate.NewLimiter(rate.Every(l.every), l.burst)
 		l.limiters[key] = lim
 	}
-	lim.AllowN(now, 1)
 	l.lastUsed[key] = now
+	r := lim.ReserveN(now, 1)
+	if r.DelayFrom(now) > 0 {
+		r.CancelAt(now)
+		return nil, false
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		r.CancelAt(now)
+	}, true
 }
 
 // forgetIdle drops keys whose tokens have all come back, so the maps do

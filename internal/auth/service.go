@@ -63,8 +63,14 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	ctx = viewer.SystemContext(ctx)
 	now := s.now()
 	email = normalizeEmail(email)
-	accountKey, addressKey := "account:"+email, "address:"+clientAddr
-	if s.byAccount.blocked(accountKey, now) || s.byAddress.blocked(addressKey, now) {
+	refundAccount, okAccount := s.byAccount.attempt("account:"+email, now)
+	refundAddress, okAddress := s.byAddress.attempt("address:"+clientAddr, now)
+	if !okAccount || !okAddress {
+		for _, refund := range []func(){refundAccount, refundAddress} {
+			if refund != nil {
+				refund()
+			}
+		}
 		return nil, communs.Errorf(communs.ERATELIMITED, "too many failed logins: wait a minute and try again")
 	}
 	acc, err := s.db(ctx).Account.Query().Where(account.Email(email)).Only(ctx)
@@ -80,10 +86,10 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return nil, err
 	}
 	if !ok || acc == nil || acc.Status != account.StatusACTIVE {
-		s.byAccount.fail(accountKey, now)
-		s.byAddress.fail(addressKey, now)
 		return nil, errBadCredentials
 	}
+	refundAccount()
+	refundAddress()
 	return s.openSession(ctx, acc.ID, clientAddr)
 }
 
@@ -97,13 +103,15 @@ func (s *Service) openSession(ctx context.Context, accountID pulid.ID, clientAdd
 	if err != nil {
 		return nil, err
 	}
-	acc, err := s.db(ctx).Account.UpdateOneID(accountID).SetLastLoginAt(s.now().UTC()).Save(ctx)
-	if err != nil {
+	if err := s.db(ctx).Account.UpdateOneID(accountID).SetLastLoginAt(s.now().UTC()).Exec(ctx); err != nil {
 		return nil, err
 	}
-	// The roles are loaded now, while acting as the system: the request
-	// that logs in is anonymous and could not read them.
-	acc.Edges.RoleAssignments, err = acc.QueryRoleAssignments().WithMember().All(ctx)
+	// The roles are loaded now, under the name the API asks them by, while
+	// acting as the system: the request that logs in is anonymous and
+	// could not read them.
+	acc, err := s.db(ctx).Account.Query().Where(account.ID(accountID)).
+		WithNamedRoleAssignments("roleAssignments", func(q *ent.RoleAssignmentQuery) { q.WithMember() }).
+		Only(ctx)
 	return &Session{Token: token, ExpiresAt: expiresAt, Account: acc}, err
 }
 

@@ -251,7 +251,7 @@ func TestApplicationPathToMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ras := sess.Account.Edges.RoleAssignments; len(ras) != 1 || ras[0].MemberID == nil || *ras[0].MemberID != m.ID {
+	if ras, _ := sess.Account.NamedRoleAssignments("roleAssignments"); len(ras) != 1 || ras[0].MemberID == nil || *ras[0].MemberID != m.ID {
 		t.Fatalf("roles of the new administrator %+v", ras)
 	}
 }

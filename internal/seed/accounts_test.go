@@ -17,7 +17,7 @@ func TestDemoLoginsWork(t *testing.T) {
 		if err != nil {
 			t.Fatalf("login %s: %v", d.email, err)
 		}
-		roles := s.Account.Edges.RoleAssignments
+		roles, _ := s.Account.NamedRoleAssignments("roleAssignments")
 		if len(roles) != 1 || roles[0].Role != d.role || (d.memberKey == "") != (roles[0].MemberID == nil) {
 			t.Errorf("%s: roles %+v, want %s", d.email, roles, d.role)
 		}
