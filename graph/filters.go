@@ -44,6 +44,7 @@ func narrow(v *viewer.Viewer, w reflect.Value) {
 	if w.Kind() != reflect.Struct {
 		return
 	}
+	rewriteHasFlags(v, w)
 	for i := range w.NumField() {
 		field, value := w.Type().Field(i), w.Field(i)
 		kind, isWhere := whereKind(field.Type)
@@ -56,6 +57,34 @@ func narrow(v *viewer.Viewer, w reflect.Value) {
 			}
 		}
 		narrow(v, value)
+	}
+}
+
+// rewriteHasFlags turns hasX: true into hasXWith: [{}], and hasX: false
+// into not: {hasXWith: [{}]}, for the kinds v does not see whole, so that
+// the edge's rows are narrowed like any Has…With filter.
+func rewriteHasFlags(v *viewer.Viewer, w reflect.Value) {
+	boolPtr := reflect.TypeFor[*bool]()
+	for i := range w.NumField() {
+		name, flag := w.Type().Field(i).Name, w.Field(i)
+		with := w.FieldByName(name + "With")
+		if flag.Type() != boolPtr || flag.IsNil() || !strings.HasPrefix(name, "Has") || !with.IsValid() {
+			continue
+		}
+		if kind, _ := whereKind(with.Type()); schema.VisibleRows(v, kind) == nil {
+			continue
+		}
+		exists := reflect.New(w.Type())
+		anyRow := reflect.New(with.Type().Elem().Elem())
+		exists.Elem().FieldByName(name + "With").Set(reflect.Append(reflect.MakeSlice(with.Type(), 0, 1), anyRow))
+		condition := exists
+		if !flag.Elem().Bool() {
+			condition = reflect.New(w.Type())
+			condition.Elem().FieldByName("Not").Set(exists)
+		}
+		and := w.FieldByName("And")
+		and.Set(reflect.Append(and, condition))
+		flag.Set(reflect.Zero(boolPtr))
 	}
 }
 

@@ -50,3 +50,27 @@ func throughSubscriptions() (any, *[]*ent.SubscriptionWhereInput) {
 	w := &ent.ResourceWhereInput{HasSubscriptionsWith: []*ent.SubscriptionWhereInput{{}}}
 	return w, &w.HasSubscriptionsWith
 }
+
+func TestNarrowHasFlags(t *testing.T) {
+	member := &viewer.Viewer{Roles: []viewer.Role{{Name: "member_admin", MemberID: "MBR1"}}}
+	yes, no := true, false
+	for _, flag := range []*bool{&yes, &no} {
+		w := &ent.ResourceWhereInput{HasSubscriptions: flag}
+		narrow(member, reflect.ValueOf(w))
+		if w.HasSubscriptions != nil || len(w.And) != 1 {
+			t.Fatalf("hasSubscriptions: %v was not rewritten: %+v", *flag, w)
+		}
+		exists := w.And[0]
+		if !*flag {
+			exists = w.And[0].Not
+		}
+		if len(exists.HasSubscriptionsWith) != 1 || len(exists.HasSubscriptionsWith[0].Predicates) == 0 {
+			t.Errorf("hasSubscriptions: %v: the rewritten filter is not narrowed: %+v", *flag, exists)
+		}
+	}
+	staff := &viewer.Viewer{Roles: []viewer.Role{{Name: "gsm_staff"}}}
+	w := &ent.ResourceWhereInput{HasSubscriptions: &yes}
+	if narrow(staff, reflect.ValueOf(w)); w.HasSubscriptions == nil {
+		t.Error("a filter of a viewer who sees every subscription was rewritten")
+	}
+}

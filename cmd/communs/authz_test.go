@@ -189,3 +189,21 @@ func TestLoginThroughTheAPI(t *testing.T) {
 		t.Errorf("revoked token: code %s", code)
 	}
 }
+
+func TestEdgeFlagsSeeOnlyVisibleRows(t *testing.T) {
+	s := newTestServer(t).as(t, "admin@abri-montagnard.example") // a USER member with one subscription
+	var got struct {
+		Flag, With, Without struct{ TotalCount int }
+	}
+	s.data(t, `{
+		flag: resources(first: 1, where: {hasSubscriptions: true}) { totalCount }
+		with: resources(first: 1, where: {hasSubscriptionsWith: {}}) { totalCount }
+		without: resources(first: 1, where: {hasSubscriptions: false}) { totalCount } }`, nil, &got)
+	if got.Flag.TotalCount != got.With.TotalCount || got.Flag.TotalCount > 2 {
+		t.Errorf("hasSubscriptions: true counts %d resources, hasSubscriptionsWith {} %d: other members' subscriptions show",
+			got.Flag.TotalCount, got.With.TotalCount)
+	}
+	if got.Flag.TotalCount+got.Without.TotalCount != 14 {
+		t.Errorf("with %d + without %d resources ≠ the 14 of the catalogue", got.Flag.TotalCount, got.Without.TotalCount)
+	}
+}

@@ -262,3 +262,23 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestRolesInMembersThatLeftOrAreSuspended(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sys := viewer.SystemContext(ctx)
+	m := f.member(t, "Association Partie", member.CategoryFOUNDER)
+	f.account(t, "admin@partie.example", "member_admin", &m)
+	token := f.login(t, "admin@partie.example").Token
+
+	f.client.Member.UpdateOneID(m).SetStatus(member.StatusSUSPENDED).ExecX(sys)
+	v, err := f.svc.Authenticate(ctx, token)
+	if err != nil || len(v.Roles) != 1 || v.Roles[0].MemberCategory != "" {
+		t.Fatalf("suspended member: %+v, %v; want the role without the category's rights", v, err)
+	}
+	f.client.Member.UpdateOneID(m).SetStatus(member.StatusLEFT).
+		SetLeftOn(time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)).ExecX(sys)
+	if v, err = f.svc.Authenticate(ctx, token); err != nil || len(v.Roles) != 0 {
+		t.Fatalf("member that left: %+v, %v; want no role", v, err)
+	}
+}

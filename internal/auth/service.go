@@ -11,6 +11,7 @@ import (
 	"communs"
 	"communs/ent"
 	"communs/ent/account"
+	"communs/ent/member"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/session"
@@ -163,7 +164,13 @@ func (s *Service) viewerOf(ctx context.Context, acc *ent.Account) (*viewer.Viewe
 	for _, a := range assignments {
 		r := viewer.Role{Name: a.Role.String()}
 		if m := a.Edges.Member; m != nil {
-			r.MemberID, r.MemberCategory = m.ID, m.Category.String()
+			if m.Status == member.StatusLEFT {
+				continue // a member that left keeps its history, its people lose their access
+			}
+			r.MemberID = m.ID
+			if m.Status == member.StatusACTIVE {
+				r.MemberCategory = m.Category.String() // a suspended member has no say in the groupement
+			}
 		}
 		v.Roles = append(v.Roles, r)
 	}
