@@ -101,7 +101,7 @@ func TestLoginAndSessions(t *testing.T) {
 		t.Fatalf("session account %+v", s.Account)
 	}
 	v, err := f.svc.Authenticate(ctx, s.Token)
-	if err != nil || v.AccountID != acc.ID || !v.HasRole("gsm_admin") || !v.IsGSM() {
+	if err != nil || v.AccountID != acc.ID || !v.HasRole("gsm_admin") {
 		t.Fatalf("Authenticate = %+v, %v", v, err)
 	}
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"strings"
 )
 
 // SIREN checks a SIREN number: nine digits whose Luhn checksum is valid.
@@ -16,25 +15,6 @@ func SIREN(s string) error {
 	}
 	if !luhn(s) {
 		return errors.New("the SIREN number fails its check digit (Luhn)")
-	}
-	return nil
-}
-
-// SIRET checks a SIRET number: fourteen digits whose Luhn checksum is valid.
-// La Poste's establishments (SIREN 356000000) follow their own rule: the sum
-// of the digits is a multiple of 5.
-func SIRET(s string) error {
-	if len(s) != 14 || !allDigits(s) {
-		return errors.New("a SIRET number has exactly 14 digits")
-	}
-	if strings.HasPrefix(s, "356000000") {
-		if digitSum(s)%5 != 0 {
-			return errors.New("the SIRET number fails its check digit")
-		}
-		return nil
-	}
-	if !luhn(s) {
-		return errors.New("the SIRET number fails its check digit (Luhn)")
 	}
 	return nil
 }
@@ -87,12 +67,4 @@ func luhn(s string) bool {
 		sum += d
 	}
 	return sum%10 == 0
-}
-
-func digitSum(s string) int {
-	sum := 0
-	for _, r := range s {
-		sum += int(r - '0')
-	}
-	return sum
 }

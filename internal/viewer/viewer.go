@@ -35,12 +35,6 @@ type Viewer struct {
 	System bool
 }
 
-// IsGSM reports whether the viewer holds a role of the groupement, which
-// sees across members as the policy allows.
-func (v *Viewer) IsGSM() bool {
-	return v.System || slices.ContainsFunc(v.Roles, func(r Role) bool { return r.MemberID == "" })
-}
-
 // HasRole reports whether the viewer holds the named role, in any domain.
 func (v *Viewer) HasRole(name string) bool {
 	return slices.ContainsFunc(v.Roles, func(r Role) bool { return r.Name == name })
