@@ -14,6 +14,9 @@ import (
 )
 
 func runUser(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		args = []string{"create", "--help"}
+	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprint(os.Stderr, "Usage: communs user create --email EMAIL --role ROLE [--member MEMBER_ID] [--name NAME]\n")
 		return errUsage
