@@ -6,6 +6,8 @@ import (
 	"context"
 	"database/sql"
 
+	"communs"
+
 	"communs/ent"
 	"communs/ent/charge"
 	"communs/ent/costentry"
@@ -30,6 +32,9 @@ type Consolidated struct {
 // totals is decided before the call (founders and active members may), so
 // the sums look past row isolation: they reveal no member's rows.
 func Consolidate(ctx context.Context, client *ent.Client, year int) (*Consolidated, error) {
+	if year < 2000 || year > 2100 {
+		return nil, communs.InvalidField("year", "a fiscal year between 2000 and 2100")
+	}
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	c := &Consolidated{Year: year}
 	var counts []struct {

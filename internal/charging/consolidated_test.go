@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"communs"
+
 	"communs/ent/costentry"
 	"communs/internal/seed"
 	"communs/internal/store/storetest"
@@ -36,6 +38,9 @@ func TestConsolidate(t *testing.T) {
 		BudgetedCosts: budgeted, ActualCosts: actual, Charged: 0, Result: -actual}
 	if *got != want || budgeted == 0 {
 		t.Errorf("Consolidate = %+v, want %+v", *got, want)
+	}
+	if _, err := Consolidate(founder, client, 1999); communs.ErrorCode(err) != communs.EINVALID {
+		t.Errorf("year 1999: %v, want INVALID_INPUT", err)
 	}
 	empty, err := Consolidate(founder, client, 2031)
 	if err != nil || empty.BudgetedCosts != 0 || empty.Result != 0 {

@@ -100,6 +100,10 @@ func (s *Service) ActivateSubscription(ctx context.Context, id pulid.ID, startsO
 		if m := sub.Edges.Member; m != nil && m.Status != member.StatusACTIVE {
 			return communs.Errorf(communs.ECONFLICT, "%s is %s: its subscriptions cannot be activated", m.Name, m.Status)
 		}
+		if m := sub.Edges.Member; m != nil && startsOn.Before(m.JoinedOn) {
+			return communs.InvalidField("startsOn", "%s joined the groupement on %s: a subscription cannot start before",
+				m.Name, m.JoinedOn.Format(time.DateOnly))
+		}
 		if r := sub.Edges.Resource; r != nil && r.Status == resource.StatusRETIRED {
 			return communs.Errorf(communs.ECONFLICT, "%s is retired from the catalogue: end this request instead", r.Name)
 		}

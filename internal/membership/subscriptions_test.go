@@ -36,6 +36,8 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 	_, err = f.svc.ActivateSubscription(staff, sub.ID, time.Time{}, nil, "", nil)
 	expectField(t, err, "startsOn")
+	_, err = f.svc.ActivateSubscription(staff, sub.ID, onDay(1999, 1, 1), nil, "", nil) // before the member joined
+	expectField(t, err, "startsOn")
 	signed := time.Date(2026, 3, 20, 15, 30, 0, 0, time.UTC)
 	sub, err = f.svc.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), &signed, " Claire Martin ", ref("claire.martin@a.example"))
 	if err != nil {
