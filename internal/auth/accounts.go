@@ -18,6 +18,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/session"
 	"communs/internal/notify"
+	"communs/internal/txn"
 	"communs/internal/validate"
 	"communs/internal/viewer"
 )
@@ -68,7 +69,7 @@ func (s *Service) CreateAccount(ctx context.Context, email, password, displayNam
 		return nil, err
 	}
 	var acc *ent.Account
-	err = s.withTx(ctx, func(tx *ent.Client) error {
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		acc, err = tx.Account.Create().
 			SetEmail(normalizeEmail(email)).SetDisplayName(displayName).
 			SetPasswordHash(hash).SetStatus(account.StatusACTIVE).
@@ -153,7 +154,7 @@ func (s *Service) IssueInvitation(ctx context.Context, email, role string, membe
 		inviter = v.AccountID
 	}
 	sys := viewer.SystemContext(ctx)
-	err = s.withTx(sys, func(tx *ent.Client) error {
+	err = txn.Run(sys, s.client, func(sys context.Context, tx *ent.Client) error {
 		err := tx.Invitation.Create().
 			SetTokenHash(hash).SetEmail(email).
 			SetRole(invitation.Role(role)).SetNillableMemberID(memberID).
@@ -195,7 +196,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password, display
 		return nil, err
 	}
 	var accountID pulid.ID
-	err = s.withTx(ctx, func(tx *ent.Client) error {
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		inv, err := tx.Invitation.Query().Where(invitation.TokenHash(hashToken(token))).Only(ctx)
 		if ent.IsNotFound(err) {
 			return errBadInvitation
@@ -280,31 +281,6 @@ func sameAssignment(accountID pulid.ID, role string, memberID *pulid.ID) predica
 		p = append(p, roleassignment.MemberID(*memberID))
 	}
 	return roleassignment.And(p...)
-}
-
-// db is the client of the transaction the request runs in (mutations run
-// in one, see entgql.Transactioner), or the service's own.
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if client := ent.FromContext(ctx); client != nil {
-		return client
-	}
-	return s.client
-}
-
-// withTx runs fn in a transaction, or in the caller's when there is one.
-func (s *Service) withTx(ctx context.Context, fn func(*ent.Client) error) error {
-	if ent.TxFromContext(ctx) != nil {
-		return fn(s.db(ctx))
-	}
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 func nonEmpty(id pulid.ID) *pulid.ID {

@@ -15,6 +15,7 @@ import (
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/session"
+	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
@@ -55,6 +56,9 @@ type Session struct {
 	ExpiresAt time.Time
 	Account   *ent.Account
 }
+
+// db is the client of the request's transaction, or the service's own.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }
 
 var errBadCredentials = communs.Errorf(communs.EUNAUTHENTICATED, "email or password is incorrect")
 

@@ -14,6 +14,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
+	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
@@ -33,31 +34,13 @@ func New(client *ent.Client, auth *auth.Service) *Service {
 	return &Service{client: client, auth: auth, applications: NewApplicationGuard(), now: time.Now}
 }
 
-// db is the client of the transaction the request runs in (mutations run
-// in one, see entgql.Transactioner), or the service's own.
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if client := ent.FromContext(ctx); client != nil {
-		return client
-	}
-	return s.client
-}
+// db is the client of the request's transaction, or the service's own.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }
 
 // withTx runs fn in the request's transaction, or in a new one, with the
 // transaction's client in ctx so that every service called inside uses it.
 func (s *Service) withTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Client) error) error {
-	if ent.TxFromContext(ctx) != nil {
-		return fn(ctx, s.db(ctx))
-	}
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	ctx = ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
-	if err := fn(ctx, tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return txn.Run(ctx, s.client, fn)
 }
 
 // today is the calendar day of now in Europe/Paris, as a date at midnight
