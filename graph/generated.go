@@ -398,6 +398,7 @@ type ComplexityRoot struct {
 		RetireResource               func(childComplexity int, input model.ResourceRefInput) int
 		ReturnUsageDeclaration       func(childComplexity int, input model.ReturnUsageDeclarationInput) int
 		RevokeRole                   func(childComplexity int, input model.RevokeRoleInput) int
+		RunChargeStep                func(childComplexity int, input model.RunChargeStepInput) int
 		SaveUsageDeclaration         func(childComplexity int, input model.SaveUsageDeclarationInput) int
 		StartApplicationReview       func(childComplexity int, input model.ApplicationTransitionInput) int
 		SubmitMembershipApplication  func(childComplexity int, input membership.ApplicationInput) int
@@ -578,6 +579,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RunChargeStepPayload struct {
+		AlreadyThere func(childComplexity int) int
+		Created      func(childComplexity int) int
+		Run          func(childComplexity int) int
+		Unallocated  func(childComplexity int) int
+	}
+
 	ServiceRequest struct {
 		AgreedAt         func(childComplexity int) int
 		AgreedBy         func(childComplexity int) int
@@ -676,6 +684,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UnallocatedCost struct {
+		Amount       func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		ResourceID   func(childComplexity int) int
+		ResourceName func(childComplexity int) int
+	}
+
 	UsageDeclaration struct {
 		CreatedAt     func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -769,6 +784,7 @@ type MutationResolver interface {
 	AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*auth.Session, error)
 	AssignRole(ctx context.Context, input model.AssignRoleInput) (*model.AssignRolePayload, error)
 	RevokeRole(ctx context.Context, input model.RevokeRoleInput) (*model.RevokeRolePayload, error)
+	RunChargeStep(ctx context.Context, input model.RunChargeStepInput) (*charging.RunResult, error)
 	SubmitMembershipApplication(ctx context.Context, input membership.ApplicationInput) (*model.SubmitMembershipApplicationPayload, error)
 	StartApplicationReview(ctx context.Context, input model.ApplicationTransitionInput) (*model.MembershipApplicationPayload, error)
 	ApproveMembershipApplication(ctx context.Context, input model.ApproveMembershipApplicationInput) (*model.MembershipApplicationPayload, error)
@@ -2341,6 +2357,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeRole(childComplexity, args["input"].(model.RevokeRoleInput)), true
+	case "Mutation.runChargeStep":
+		if e.ComplexityRoot.Mutation.RunChargeStep == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runChargeStep_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunChargeStep(childComplexity, args["input"].(model.RunChargeStepInput)), true
 	case "Mutation.saveUsageDeclaration":
 		if e.ComplexityRoot.Mutation.SaveUsageDeclaration == nil {
 			break
@@ -3209,6 +3236,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleAssignmentEdge.Node(childComplexity), true
 
+	case "RunChargeStepPayload.alreadyThere":
+		if e.ComplexityRoot.RunChargeStepPayload.AlreadyThere == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.AlreadyThere(childComplexity), true
+	case "RunChargeStepPayload.created":
+		if e.ComplexityRoot.RunChargeStepPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.Created(childComplexity), true
+	case "RunChargeStepPayload.run":
+		if e.ComplexityRoot.RunChargeStepPayload.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.Run(childComplexity), true
+	case "RunChargeStepPayload.unallocated":
+		if e.ComplexityRoot.RunChargeStepPayload.Unallocated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.Unallocated(childComplexity), true
+
 	case "ServiceRequest.agreedAt":
 		if e.ComplexityRoot.ServiceRequest.AgreedAt == nil {
 			break
@@ -3593,6 +3645,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimeEntryEdge.Node(childComplexity), true
 
+	case "UnallocatedCost.amount":
+		if e.ComplexityRoot.UnallocatedCost.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnallocatedCost.Amount(childComplexity), true
+	case "UnallocatedCost.reason":
+		if e.ComplexityRoot.UnallocatedCost.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnallocatedCost.Reason(childComplexity), true
+	case "UnallocatedCost.resourceId":
+		if e.ComplexityRoot.UnallocatedCost.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnallocatedCost.ResourceID(childComplexity), true
+	case "UnallocatedCost.resourceName":
+		if e.ComplexityRoot.UnallocatedCost.ResourceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnallocatedCost.ResourceName(childComplexity), true
+
 	case "UsageDeclaration.createdAt":
 		if e.ComplexityRoot.UsageDeclaration.CreatedAt == nil {
 			break
@@ -3959,6 +4036,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RevokeRoleInput", ec.unmarshalInputRevokeRoleInput),
 			graphql.NewInputUnmarshaler("RoleAssignmentOrder", ec.unmarshalInputRoleAssignmentOrder),
 			graphql.NewInputUnmarshaler("RoleAssignmentWhereInput", ec.unmarshalInputRoleAssignmentWhereInput),
+			graphql.NewInputUnmarshaler("RunChargeStepInput", ec.unmarshalInputRunChargeStepInput),
 			graphql.NewInputUnmarshaler("SaveUsageDeclarationInput", ec.unmarshalInputSaveUsageDeclarationInput),
 			graphql.NewInputUnmarshaler("ServiceRequestOrder", ec.unmarshalInputServiceRequestOrder),
 			graphql.NewInputUnmarshaler("ServiceRequestWhereInput", ec.unmarshalInputServiceRequestWhereInput),
@@ -4054,7 +4132,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "auth.graphqls" "membership.graphqls" "schema.graphqls" "ent.graphql"
+//go:embed "auth.graphqls" "charging.graphqls" "membership.graphqls" "schema.graphqls" "ent.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4067,6 +4145,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "auth.graphqls", Input: sourceData("auth.graphqls"), BuiltIn: false},
+	{Name: "charging.graphqls", Input: sourceData("charging.graphqls"), BuiltIn: false},
 	{Name: "membership.graphqls", Input: sourceData("membership.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
@@ -4997,6 +5076,20 @@ func (ec *executionContext) childFields_RoleAssignmentEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type RoleAssignmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RunChargeStepPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "run":
+		return ec.fieldContext_RunChargeStepPayload_run(ctx, field)
+	case "created":
+		return ec.fieldContext_RunChargeStepPayload_created(ctx, field)
+	case "alreadyThere":
+		return ec.fieldContext_RunChargeStepPayload_alreadyThere(ctx, field)
+	case "unallocated":
+		return ec.fieldContext_RunChargeStepPayload_unallocated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RunChargeStepPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5191,6 +5284,20 @@ func (ec *executionContext) childFields_TimeEntryEdge(ctx context.Context, field
 		return ec.fieldContext_TimeEntryEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TimeEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UnallocatedCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resourceId":
+		return ec.fieldContext_UnallocatedCost_resourceId(ctx, field)
+	case "resourceName":
+		return ec.fieldContext_UnallocatedCost_resourceName(ctx, field)
+	case "amount":
+		return ec.fieldContext_UnallocatedCost_amount(ctx, field)
+	case "reason":
+		return ec.fieldContext_UnallocatedCost_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnallocatedCost", field.Name)
 }
 
 func (ec *executionContext) childFields_UsageDeclaration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5727,6 +5834,20 @@ func (ec *executionContext) field_Mutation_revokeRole_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeRoleInput, error) {
 			return ec.unmarshalNRevokeRoleInput2communsᚋgraphᚋmodelᚐRevokeRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_runChargeStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RunChargeStepInput, error) {
+			return ec.unmarshalNRunChargeStepInput2communsᚋgraphᚋmodelᚐRunChargeStepInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12615,6 +12736,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeRole(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_runChargeStep(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runChargeStep(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunChargeStep(ctx, fc.Args["input"].(model.RunChargeStepInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *charging.RunResult) graphql.Marshaler {
+			return ec.marshalNRunChargeStepPayload2ᚖcommunsᚋinternalᚋchargingᚐRunResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runChargeStep(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RunChargeStepPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runChargeStep_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_submitMembershipApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16811,6 +16976,116 @@ func (ec *executionContext) fieldContext_RoleAssignmentEdge_cursor(_ context.Con
 	return graphql.NewScalarFieldContext("RoleAssignmentEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _RunChargeStepPayload_run(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Run, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ChargeRun) graphql.Marshaler {
+			return ec.marshalNChargeRun2ᚖcommunsᚋentᚐChargeRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RunChargeStepPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChargeRun(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RunChargeStepPayload_created(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunChargeStepPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RunChargeStepPayload_alreadyThere(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_alreadyThere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyThere, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_alreadyThere(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunChargeStepPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RunChargeStepPayload_unallocated(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_unallocated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unallocated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []charging.Unallocated) graphql.Marshaler {
+			return ec.marshalNUnallocatedCost2ᚕcommunsᚋinternalᚋchargingᚐUnallocatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_unallocated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RunChargeStepPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnallocatedCost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServiceRequest_id(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18388,6 +18663,98 @@ func (ec *executionContext) _TimeEntryEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_TimeEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TimeEntryEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UnallocatedCost_resourceId(ctx context.Context, field graphql.CollectedField, obj *charging.Unallocated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnallocatedCost_resourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnallocatedCost_resourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnallocatedCost_resourceName(ctx context.Context, field graphql.CollectedField, obj *charging.Unallocated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnallocatedCost_resourceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnallocatedCost_resourceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnallocatedCost_amount(ctx context.Context, field graphql.CollectedField, obj *charging.Unallocated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnallocatedCost_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnallocatedCost_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "Money")
+}
+
+func (ec *executionContext) _UnallocatedCost_reason(ctx context.Context, field graphql.CollectedField, obj *charging.Unallocated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnallocatedCost_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnallocatedCost_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "String")
 }
 
 func (ec *executionContext) _UsageDeclaration_id(ctx context.Context, field graphql.CollectedField, obj *ent.UsageDeclaration) (ret graphql.Marshaler) {
@@ -34218,6 +34585,55 @@ func UnmarshalRoleAssignmentWhereInput(ctx context.Context, raw any) (ent.RoleAs
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRunChargeStepInput(ctx context.Context, obj any) (model.RunChargeStepInput, error) {
+	var it model.RunChargeStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "step"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "step":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("step"))
+			data, err := ec.unmarshalNChargeRunStep2communsᚋentᚋchargerunᚐStep(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Step = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRunChargeStepInput unmarshals raw into the RunChargeStepInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRunChargeStepInput(ctx context.Context, raw any) (model.RunChargeStepInput, error) {
+	var out model.RunChargeStepInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RunChargeStepInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSaveUsageDeclarationInput(ctx context.Context, obj any) (model.SaveUsageDeclarationInput, error) {
 	var it model.SaveUsageDeclarationInput
 	if obj == nil {
@@ -41935,6 +42351,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "runChargeStep":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runChargeStep(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "submitMembershipApplication":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_submitMembershipApplication(ctx, field)
@@ -43276,6 +43699,54 @@ func (ec *executionContext) _RoleAssignmentEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var runChargeStepPayloadImplementors = []string{"RunChargeStepPayload"}
+
+func (ec *executionContext) _RunChargeStepPayload(ctx context.Context, sel ast.SelectionSet, obj *charging.RunResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, runChargeStepPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RunChargeStepPayload")
+		case "run":
+			out.Values[i] = ec._RunChargeStepPayload_run(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._RunChargeStepPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyThere":
+			out.Values[i] = ec._RunChargeStepPayload_alreadyThere(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unallocated":
+			out.Values[i] = ec._RunChargeStepPayload_unallocated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serviceRequestImplementors = []string{"ServiceRequest", "Node"}
 
 func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.SelectionSet, obj *ent.ServiceRequest) graphql.Marshaler {
@@ -43908,6 +44379,54 @@ func (ec *executionContext) _TimeEntryEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._TimeEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unallocatedCostImplementors = []string{"UnallocatedCost"}
+
+func (ec *executionContext) _UnallocatedCost(ctx context.Context, sel ast.SelectionSet, obj *charging.Unallocated) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unallocatedCostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnallocatedCost")
+		case "resourceId":
+			out.Values[i] = ec._UnallocatedCost_resourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resourceName":
+			out.Values[i] = ec._UnallocatedCost_resourceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._UnallocatedCost_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._UnallocatedCost_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45073,6 +45592,14 @@ func (ec *executionContext) marshalNChargePeriod2communsᚋentᚋchargeᚐPeriod
 	return v
 }
 
+func (ec *executionContext) marshalNChargeRun2ᚖcommunsᚋentᚐChargeRun(ctx context.Context, sel ast.SelectionSet, v *ent.ChargeRun) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChargeRun!")
+		return graphql.Null
+	}
+	return ec._ChargeRun(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNChargeRunConnection2ᚖcommunsᚋentᚐChargeRunConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ChargeRunConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ChargeRunConnection!")
@@ -45973,6 +46500,19 @@ func (ec *executionContext) unmarshalNRoleAssignmentWhereInput2ᚖcommunsᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRunChargeStepInput2communsᚋgraphᚋmodelᚐRunChargeStepInput(ctx context.Context, v any) (model.RunChargeStepInput, error) {
+	res, err := ec.unmarshalInputRunChargeStepInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRunChargeStepPayload2ᚖcommunsᚋinternalᚋchargingᚐRunResult(ctx context.Context, sel ast.SelectionSet, v *charging.RunResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RunChargeStepPayload!")
+		return graphql.Null
+	}
+	return ec._RunChargeStepPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSaveUsageDeclarationInput2communsᚋgraphᚋmodelᚐSaveUsageDeclarationInput(ctx context.Context, v any) (model.SaveUsageDeclarationInput, error) {
 	res, err := ec.unmarshalInputSaveUsageDeclarationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -46188,6 +46728,26 @@ func (ec *executionContext) marshalNTimeEntryOrderField2ᚖcommunsᚋentᚐTimeE
 func (ec *executionContext) unmarshalNTimeEntryWhereInput2ᚖcommunsᚋentᚐTimeEntryWhereInput(ctx context.Context, v any) (*ent.TimeEntryWhereInput, error) {
 	res, err := ec.unmarshalInputTimeEntryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnallocatedCost2communsᚋinternalᚋchargingᚐUnallocated(ctx context.Context, sel ast.SelectionSet, v charging.Unallocated) graphql.Marshaler {
+	return ec._UnallocatedCost(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUnallocatedCost2ᚕcommunsᚋinternalᚋchargingᚐUnallocatedᚄ(ctx context.Context, sel ast.SelectionSet, v []charging.Unallocated) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnallocatedCost2communsᚋinternalᚋchargingᚐUnallocated(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNUpdateResourceCategoryInput2ᚖcommunsᚋentᚐUpdateResourceCategoryInput(ctx context.Context, v any) (*ent.UpdateResourceCategoryInput, error) {

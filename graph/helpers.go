@@ -4,7 +4,17 @@ import (
 	"context"
 
 	"communs/internal/auth"
+	"communs/internal/viewer"
 )
+
+// actorLabel names the person making the request, for the records that
+// keep who started them.
+func actorLabel(ctx context.Context) string {
+	if v := viewer.FromContext(ctx); v != nil {
+		return v.Email
+	}
+	return ""
+}
 
 // clientAddress is the address of the request's client, for rate limits.
 func clientAddress(ctx context.Context) string { return auth.ClientAddress(ctx) }

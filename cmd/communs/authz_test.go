@@ -94,6 +94,7 @@ var permissionMatrix = []struct {
 	{"submitUsageDeclaration", `mutation { submitUsageDeclaration(input: {id: "DEC01JAAAAAAAAAAAAAAAAAAAA"}) { usageDeclaration { id } } }`, []string{"member_admin", "member_staff", "founder_admin", "user_admin"}},
 	{"returnUsageDeclaration", `mutation { returnUsageDeclaration(input: {id: "DEC01JAAAAAAAAAAAAAAAAAAAA", comment: "x"}) { usageDeclaration { id } } }`, gsmManagers},
 	{"validateUsageDeclaration", `mutation { validateUsageDeclaration(input: {id: "DEC01JAAAAAAAAAAAAAAAAAAAA"}) { usageDeclaration { id } } }`, gsmManagers},
+	{"runChargeStep", `mutation { runChargeStep(input: {year: 1999, step: Q1}) { created } }`, gsmManagers},
 	{"remindDeclarationsDue", `mutation { remindDeclarationsDue(input: {year: 1999}) { reminded } }`, gsmManagers},
 	{"onboarding", `{ onboarding(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { steps { key } } }`, join(gsmManagers, everyMember)},
 	// Last: it ends the viewer's session.

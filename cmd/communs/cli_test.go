@@ -158,3 +158,28 @@ func TestUnreadableEnvironmentIsRefused(t *testing.T) {
 		t.Fatalf("serve with COMMUNS_MIGRATE=maybe: %v", err)
 	}
 }
+
+func TestChargesRunFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	if err := run(ctx, []string{"seed", "--demo", "--data-dir", dir}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "Q1"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "resources") || !strings.Contains(out.String(), "charge lines added (0 already there)") {
+		t.Errorf("first run: %s", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "Q1"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), ": 0 charge lines added") {
+		t.Errorf("second run: %s", out.String())
+	}
+	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "Q9"}, io.Discard); err == nil {
+		t.Error("an unknown step was run")
+	}
+}

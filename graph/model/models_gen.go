@@ -4,6 +4,7 @@ package model
 
 import (
 	"communs/ent"
+	"communs/ent/chargerun"
 	"communs/ent/member"
 	"communs/ent/membershipapplication"
 	"communs/ent/roleassignment"
@@ -154,6 +155,12 @@ type RevokeRoleInput struct {
 
 type RevokeRolePayload struct {
 	Ok bool `json:"ok"`
+}
+
+type RunChargeStepInput struct {
+	Year int `json:"year"`
+	// Q1, Q2 or Q3 (provisions on the budget) or YEAR_END (regularisation on the actual costs).
+	Step chargerun.Step `json:"step"`
 }
 
 type SaveUsageDeclarationInput struct {

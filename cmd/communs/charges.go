@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"communs/graph/scalar"
+	"communs/internal/charging"
+	"communs/internal/viewer"
+)
+
+func runCharges(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		args = []string{"run", "--help"}
+	}
+	if len(args) == 0 || args[0] != "run" {
+		fmt.Fprint(os.Stderr, "Usage: communs charges run --year YEAR --step Q1|Q2|Q3|YEAR_END\n")
+		return errUsage
+	}
+	fs := newFlagSet("charges run", "run a step of the charge cycle for a fiscal year; running it again adds only what is missing")
+	var db dbFlags
+	db.register(fs)
+	year := fs.Int("year", 0, "the fiscal year (required)")
+	step := fs.String("step", "", "Q1, Q2 or Q3 (provisions on the budget) or YEAR_END (regularisation on the actual costs) (required)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *year == 0 || *step == "" {
+		fs.Usage()
+		return errUsage
+	}
+	store, err := db.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	progress := func(done, total int) {
+		fmt.Fprintf(out, "\r%s %d: %d/%d resources", *step, *year, done, total)
+		if done == total {
+			fmt.Fprintln(out)
+		}
+	}
+	res, err := charging.RunStep(viewer.SystemContext(ctx), store.Client, *year, charging.Step(*step), "communs charges run", progress)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "run %s: %d charge lines added (%d already there), %s €\n",
+		res.Run.ID, res.Created, res.AlreadyThere, scalar.FormatMoney(res.Total))
+	for _, u := range res.Unallocated {
+		fmt.Fprintf(out, "unallocated: %s, %s €: %s\n", u.ResourceName, scalar.FormatMoney(u.Amount), u.Reason)
+	}
+	for _, m := range res.MissingDeclarations {
+		fmt.Fprintf(out, "missing declaration: member %s, %s: %s\n", m.MemberID, m.ResourceName, m.Reason)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package main
+
+import "testing"
+
+func TestDemoYearThroughTheAPI(t *testing.T) {
+	s := newTestServer(t)
+	staff := s.as(t, gsmStaff)
+	const run = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step}) {
+		run { status step } created alreadyThere unallocated { resourceName amount } } }`
+	type result struct {
+		RunChargeStep struct {
+			Run                   struct{ Status, Step string }
+			Created, AlreadyThere int
+			Unallocated           []struct{ ResourceName, Amount string }
+		}
+	}
+	for _, step := range []string{"Q1", "Q2", "Q3", "YEAR_END"} {
+		var got result
+		staff.data(t, run, map[string]any{"step": step}, &got)
+		if got.RunChargeStep.Run.Status != "COMPLETED" || got.RunChargeStep.Created == 0 || len(got.RunChargeStep.Unallocated) != 0 {
+			t.Fatalf("%s: %+v", step, got.RunChargeStep)
+		}
+		var again result
+		staff.data(t, run, map[string]any{"step": step}, &again)
+		if again.RunChargeStep.Created != 0 || again.RunChargeStep.AlreadyThere != got.RunChargeStep.Created {
+			t.Errorf("%s run twice: %+v, want nothing added", step, again.RunChargeStep)
+		}
+	}
+	// No profit, no loss: after the year end, the groupement's result is zero.
+	var accounts struct {
+		ConsolidatedAccounts struct{ ActualCosts, Charged, Result string }
+	}
+	staff.data(t, `{ consolidatedAccounts(year: 2026) { actualCosts charged result } }`, nil, &accounts)
+	if a := accounts.ConsolidatedAccounts; a.Result != "0.00" || a.Charged != a.ActualCosts {
+		t.Errorf("after the year end: %+v, want charged = actual costs", a)
+	}
+	// A member reads its own charges only, and cannot run the cycle.
+	member := s.as(t, "admin@tilleuls-yonne.example")
+	if code := member.query(t, run, map[string]any{"step": "Q1"}).code(); code != "FORBIDDEN" {
+		t.Errorf("a member running the cycle: %s", code)
+	}
+	var charges struct {
+		Charges struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct{ Member struct{ Name string } }
+			}
+		}
+	}
+	member.data(t, `{ charges(first: 100) { totalCount edges { node { member { name } } } } }`, nil, &charges)
+	if charges.Charges.TotalCount == 0 {
+		t.Fatal("the member has no charge after the year")
+	}
+	for _, e := range charges.Charges.Edges {
+		if e.Node.Member.Name != "Association Les Tilleuls de l'Yonne" {
+			t.Errorf("the member reads a charge of %s", e.Node.Member.Name)
+		}
+	}
+}
