@@ -334,6 +334,13 @@ type ComplexityRoot struct {
 		Member func(childComplexity int) int
 	}
 
+	MemberStatement struct {
+		Lines    func(childComplexity int) int
+		MemberID func(childComplexity int) int
+		Total    func(childComplexity int) int
+		Year     func(childComplexity int) int
+	}
+
 	MembershipApplication struct {
 		AppliedOn              func(childComplexity int) int
 		City                   func(childComplexity int) int
@@ -459,12 +466,14 @@ type ComplexityRoot struct {
 		Accounts                  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
 		AuditEvents               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		CallsForFunds             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) int
+		ChargeBalance             func(childComplexity int, year int) int
 		ChargeRuns                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) int
 		Charges                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) int
 		ConsolidatedAccounts      func(childComplexity int, year int) int
 		CostEntries               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) int
 		Me                        func(childComplexity int) int
 		MemberCategoryChanges     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) int
+		MemberStatement           func(childComplexity int, memberID pulid.ID, year int) int
 		Members                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) int
 		MembershipApplications    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) int
 		Node                      func(childComplexity int, id pulid.ID) int
@@ -503,6 +512,19 @@ type ComplexityRoot struct {
 		Subscriptions         func(childComplexity int) int
 		UpdatedAt             func(childComplexity int) int
 		UsageUnit             func(childComplexity int) int
+	}
+
+	ResourceBalance struct {
+		Actual       func(childComplexity int) int
+		Balanced     func(childComplexity int) int
+		Budgeted     func(childComplexity int) int
+		Charged      func(childComplexity int) int
+		Difference   func(childComplexity int) int
+		Provisioned  func(childComplexity int) int
+		Regularised  func(childComplexity int) int
+		Regularized  func(childComplexity int) int
+		ResourceID   func(childComplexity int) int
+		ResourceName func(childComplexity int) int
 	}
 
 	ResourceCategory struct {
@@ -620,6 +642,14 @@ type ComplexityRoot struct {
 		Account   func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
 		Token     func(childComplexity int) int
+	}
+
+	StatementLine struct {
+		Amount       func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Period       func(childComplexity int) int
+		ResourceID   func(childComplexity int) int
+		ResourceName func(childComplexity int) int
 	}
 
 	SubmitMembershipApplicationPayload struct {
@@ -831,6 +861,8 @@ type QueryResolver interface {
 	UsageDeclarationRevisions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) (*ent.UsageDeclarationRevisionConnection, error)
 	Me(ctx context.Context) (*ent.Account, error)
 	ConsolidatedAccounts(ctx context.Context, year int) (*charging.Consolidated, error)
+	ChargeBalance(ctx context.Context, year int) ([]*charging.ResourceBalance, error)
+	MemberStatement(ctx context.Context, memberID pulid.ID, year int) (*charging.MemberStatement, error)
 	Onboarding(ctx context.Context, memberID pulid.ID) (*membership.Onboarding, error)
 }
 
@@ -1952,6 +1984,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MemberPayload.Member(childComplexity), true
 
+	case "MemberStatement.lines":
+		if e.ComplexityRoot.MemberStatement.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStatement.Lines(childComplexity), true
+	case "MemberStatement.memberId":
+		if e.ComplexityRoot.MemberStatement.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStatement.MemberID(childComplexity), true
+	case "MemberStatement.total":
+		if e.ComplexityRoot.MemberStatement.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStatement.Total(childComplexity), true
+	case "MemberStatement.year":
+		if e.ComplexityRoot.MemberStatement.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberStatement.Year(childComplexity), true
+
 	case "MembershipApplication.appliedOn":
 		if e.ComplexityRoot.MembershipApplication.AppliedOn == nil {
 			break
@@ -2664,6 +2721,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CallsForFunds(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CallForFundsOrder), args["where"].(*ent.CallForFundsWhereInput)), true
+	case "Query.chargeBalance":
+		if e.ComplexityRoot.Query.ChargeBalance == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chargeBalance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChargeBalance(childComplexity, args["year"].(int)), true
 	case "Query.chargeRuns":
 		if e.ComplexityRoot.Query.ChargeRuns == nil {
 			break
@@ -2726,6 +2794,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MemberCategoryChanges(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.MemberCategoryChangeOrder), args["where"].(*ent.MemberCategoryChangeWhereInput)), true
+	case "Query.memberStatement":
+		if e.ComplexityRoot.Query.MemberStatement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_memberStatement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MemberStatement(childComplexity, args["memberId"].(pulid.ID), args["year"].(int)), true
 	case "Query.members":
 		if e.ComplexityRoot.Query.Members == nil {
 			break
@@ -2995,6 +3074,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Resource.UsageUnit(childComplexity), true
+
+	case "ResourceBalance.actual":
+		if e.ComplexityRoot.ResourceBalance.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Actual(childComplexity), true
+	case "ResourceBalance.balanced":
+		if e.ComplexityRoot.ResourceBalance.Balanced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Balanced(childComplexity), true
+	case "ResourceBalance.budgeted":
+		if e.ComplexityRoot.ResourceBalance.Budgeted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Budgeted(childComplexity), true
+	case "ResourceBalance.charged":
+		if e.ComplexityRoot.ResourceBalance.Charged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Charged(childComplexity), true
+	case "ResourceBalance.difference":
+		if e.ComplexityRoot.ResourceBalance.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Difference(childComplexity), true
+	case "ResourceBalance.provisioned":
+		if e.ComplexityRoot.ResourceBalance.Provisioned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Provisioned(childComplexity), true
+	case "ResourceBalance.regularised":
+		if e.ComplexityRoot.ResourceBalance.Regularised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Regularised(childComplexity), true
+	case "ResourceBalance.regularized":
+		if e.ComplexityRoot.ResourceBalance.Regularized == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.Regularized(childComplexity), true
+	case "ResourceBalance.resourceId":
+		if e.ComplexityRoot.ResourceBalance.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.ResourceID(childComplexity), true
+	case "ResourceBalance.resourceName":
+		if e.ComplexityRoot.ResourceBalance.ResourceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResourceBalance.ResourceName(childComplexity), true
 
 	case "ResourceCategory.children":
 		if e.ComplexityRoot.ResourceCategory.Children == nil {
@@ -3408,6 +3548,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SessionPayload.Token(childComplexity), true
+
+	case "StatementLine.amount":
+		if e.ComplexityRoot.StatementLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Amount(childComplexity), true
+	case "StatementLine.kind":
+		if e.ComplexityRoot.StatementLine.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Kind(childComplexity), true
+	case "StatementLine.period":
+		if e.ComplexityRoot.StatementLine.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.Period(childComplexity), true
+	case "StatementLine.resourceId":
+		if e.ComplexityRoot.StatementLine.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.ResourceID(childComplexity), true
+	case "StatementLine.resourceName":
+		if e.ComplexityRoot.StatementLine.ResourceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementLine.ResourceName(childComplexity), true
 
 	case "SubmitMembershipApplicationPayload.confirmation":
 		if e.ComplexityRoot.SubmitMembershipApplicationPayload.Confirmation == nil {
@@ -4704,6 +4875,20 @@ func (ec *executionContext) childFields_MemberPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type MemberPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_MemberStatement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "memberId":
+		return ec.fieldContext_MemberStatement_memberId(ctx, field)
+	case "year":
+		return ec.fieldContext_MemberStatement_year(ctx, field)
+	case "lines":
+		return ec.fieldContext_MemberStatement_lines(ctx, field)
+	case "total":
+		return ec.fieldContext_MemberStatement_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberStatement", field.Name)
+}
+
 func (ec *executionContext) childFields_MembershipApplication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4926,6 +5111,32 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 		return ec.fieldContext_Resource_costEntries(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Resource", field.Name)
+}
+
+func (ec *executionContext) childFields_ResourceBalance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resourceId":
+		return ec.fieldContext_ResourceBalance_resourceId(ctx, field)
+	case "resourceName":
+		return ec.fieldContext_ResourceBalance_resourceName(ctx, field)
+	case "budgeted":
+		return ec.fieldContext_ResourceBalance_budgeted(ctx, field)
+	case "actual":
+		return ec.fieldContext_ResourceBalance_actual(ctx, field)
+	case "provisioned":
+		return ec.fieldContext_ResourceBalance_provisioned(ctx, field)
+	case "regularized":
+		return ec.fieldContext_ResourceBalance_regularized(ctx, field)
+	case "charged":
+		return ec.fieldContext_ResourceBalance_charged(ctx, field)
+	case "difference":
+		return ec.fieldContext_ResourceBalance_difference(ctx, field)
+	case "regularised":
+		return ec.fieldContext_ResourceBalance_regularised(ctx, field)
+	case "balanced":
+		return ec.fieldContext_ResourceBalance_balanced(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResourceBalance", field.Name)
 }
 
 func (ec *executionContext) childFields_ResourceCategory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5160,6 +5371,22 @@ func (ec *executionContext) childFields_SessionPayload(ctx context.Context, fiel
 		return ec.fieldContext_SessionPayload_account(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resourceId":
+		return ec.fieldContext_StatementLine_resourceId(ctx, field)
+	case "resourceName":
+		return ec.fieldContext_StatementLine_resourceName(ctx, field)
+	case "kind":
+		return ec.fieldContext_StatementLine_kind(ctx, field)
+	case "period":
+		return ec.fieldContext_StatementLine_period(ctx, field)
+	case "amount":
+		return ec.fieldContext_StatementLine_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementLine", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitMembershipApplicationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6144,6 +6371,20 @@ func (ec *executionContext) field_Query_callsForFunds_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_chargeBalance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_chargeRuns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6371,6 +6612,28 @@ func (ec *executionContext) field_Query_memberCategoryChanges_args(ctx context.C
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_memberStatement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "memberId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["memberId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
 	return args, nil
 }
 
@@ -11673,6 +11936,107 @@ func (ec *executionContext) fieldContext_MemberPayload_member(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _MemberStatement_memberId(ctx context.Context, field graphql.CollectedField, obj *charging.MemberStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStatement_memberId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStatement_memberId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberStatement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MemberStatement_year(ctx context.Context, field graphql.CollectedField, obj *charging.MemberStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStatement_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStatement_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberStatement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MemberStatement_lines(ctx context.Context, field graphql.CollectedField, obj *charging.MemberStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStatement_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []charging.StatementLine) graphql.Marshaler {
+			return ec.marshalNStatementLine2ᚕcommunsᚋinternalᚋchargingᚐStatementLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStatement_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberStatement_total(ctx context.Context, field graphql.CollectedField, obj *charging.MemberStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberStatement_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberStatement_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberStatement", field, false, false, "Money")
+}
+
 func (ec *executionContext) _MembershipApplication_id(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipApplication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15402,6 +15766,94 @@ func (ec *executionContext) fieldContext_Query_consolidatedAccounts(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_chargeBalance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chargeBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChargeBalance(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*charging.ResourceBalance) graphql.Marshaler {
+			return ec.marshalNResourceBalance2ᚕᚖcommunsᚋinternalᚋchargingᚐResourceBalanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chargeBalance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResourceBalance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chargeBalance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_memberStatement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_memberStatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MemberStatement(ctx, fc.Args["memberId"].(pulid.ID), fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *charging.MemberStatement) graphql.Marshaler {
+			return ec.marshalNMemberStatement2ᚖcommunsᚋinternalᚋchargingᚐMemberStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_memberStatement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberStatement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_memberStatement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_onboarding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15938,6 +16390,236 @@ func (ec *executionContext) fieldContext_Resource_costEntries(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ResourceBalance_resourceId(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_resourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_resourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ResourceBalance_resourceName(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_resourceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_resourceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResourceBalance_budgeted(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_budgeted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Budgeted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_budgeted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ResourceBalance_actual(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ResourceBalance_provisioned(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_provisioned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provisioned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_provisioned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ResourceBalance_regularized(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_regularized(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regularized, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_regularized(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ResourceBalance_charged(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_charged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Charged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_charged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ResourceBalance_difference(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_difference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Difference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_difference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ResourceBalance_regularised(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_regularised(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regularised, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_regularised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ResourceBalance_balanced(ctx context.Context, field graphql.CollectedField, obj *charging.ResourceBalance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceBalance_balanced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Balanced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceBalance_balanced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResourceBalance", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ResourceCategory_id(ctx context.Context, field graphql.CollectedField, obj *ent.ResourceCategory) (ret graphql.Marshaler) {
@@ -17699,6 +18381,121 @@ func (ec *executionContext) fieldContext_SessionPayload_account(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StatementLine_resourceId(ctx context.Context, field graphql.CollectedField, obj *charging.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_resourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_resourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StatementLine_resourceName(ctx context.Context, field graphql.CollectedField, obj *charging.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_resourceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_resourceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatementLine_kind(ctx context.Context, field graphql.CollectedField, obj *charging.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v charge.Kind) graphql.Marshaler {
+			return ec.marshalNChargeKind2communsᚋentᚋchargeᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "ChargeKind")
+}
+
+func (ec *executionContext) _StatementLine_period(ctx context.Context, field graphql.CollectedField, obj *charging.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v charge.Period) graphql.Marshaler {
+			return ec.marshalNChargePeriod2communsᚋentᚋchargeᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "ChargePeriod")
+}
+
+func (ec *executionContext) _StatementLine_amount(ctx context.Context, field graphql.CollectedField, obj *charging.StatementLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SubmitMembershipApplicationPayload_reference(ctx context.Context, field graphql.CollectedField, obj *model.SubmitMembershipApplicationPayload) (ret graphql.Marshaler) {
@@ -42014,6 +42811,54 @@ func (ec *executionContext) _MemberPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var memberStatementImplementors = []string{"MemberStatement"}
+
+func (ec *executionContext) _MemberStatement(ctx context.Context, sel ast.SelectionSet, obj *charging.MemberStatement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberStatementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberStatement")
+		case "memberId":
+			out.Values[i] = ec._MemberStatement_memberId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._MemberStatement_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lines":
+			out.Values[i] = ec._MemberStatement_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._MemberStatement_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var membershipApplicationImplementors = []string{"MembershipApplication", "Node"}
 
 func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipApplication) graphql.Marshaler {
@@ -42987,6 +43832,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_consolidatedAccounts(ctx, field)
 				})
+		case "chargeBalance":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chargeBalance(ctx, field)
+				})
+		case "memberStatement":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_memberStatement(ctx, field)
+				})
 		case "onboarding":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -43151,6 +44008,84 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Resource_costEntries(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resourceBalanceImplementors = []string{"ResourceBalance"}
+
+func (ec *executionContext) _ResourceBalance(ctx context.Context, sel ast.SelectionSet, obj *charging.ResourceBalance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resourceBalanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResourceBalance")
+		case "resourceId":
+			out.Values[i] = ec._ResourceBalance_resourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resourceName":
+			out.Values[i] = ec._ResourceBalance_resourceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "budgeted":
+			out.Values[i] = ec._ResourceBalance_budgeted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._ResourceBalance_actual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provisioned":
+			out.Values[i] = ec._ResourceBalance_provisioned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regularized":
+			out.Values[i] = ec._ResourceBalance_regularized(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "charged":
+			out.Values[i] = ec._ResourceBalance_charged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "difference":
+			out.Values[i] = ec._ResourceBalance_difference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regularised":
+			out.Values[i] = ec._ResourceBalance_regularised(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "balanced":
+			out.Values[i] = ec._ResourceBalance_balanced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43962,6 +44897,59 @@ func (ec *executionContext) _SessionPayload(ctx context.Context, sel ast.Selecti
 			}
 		case "account":
 			out.Values[i] = ec._SessionPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statementLineImplementors = []string{"StatementLine"}
+
+func (ec *executionContext) _StatementLine(ctx context.Context, sel ast.SelectionSet, obj *charging.StatementLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementLine")
+		case "resourceId":
+			out.Values[i] = ec._StatementLine_resourceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resourceName":
+			out.Values[i] = ec._StatementLine_resourceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._StatementLine_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._StatementLine_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._StatementLine_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46042,6 +47030,14 @@ func (ec *executionContext) unmarshalNMemberRefInput2communsᚋgraphᚋmodelᚐM
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMemberStatement2ᚖcommunsᚋinternalᚋchargingᚐMemberStatement(ctx context.Context, sel ast.SelectionSet, v *charging.MemberStatement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemberStatement!")
+		return graphql.Null
+	}
+	return ec._MemberStatement(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMemberStatus2communsᚋentᚋmemberᚐStatus(ctx context.Context, v any) (member.Status, error) {
 	var res member.Status
 	err := res.UnmarshalGQL(v)
@@ -46287,6 +47283,30 @@ func (ec *executionContext) unmarshalNResourceAllocationKey2communsᚋentᚋreso
 
 func (ec *executionContext) marshalNResourceAllocationKey2communsᚋentᚋresourceᚐAllocationKey(ctx context.Context, sel ast.SelectionSet, v resource.AllocationKey) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNResourceBalance2ᚕᚖcommunsᚋinternalᚋchargingᚐResourceBalanceᚄ(ctx context.Context, sel ast.SelectionSet, v []*charging.ResourceBalance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResourceBalance2ᚖcommunsᚋinternalᚋchargingᚐResourceBalance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNResourceBalance2ᚖcommunsᚋinternalᚋchargingᚐResourceBalance(ctx context.Context, sel ast.SelectionSet, v *charging.ResourceBalance) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResourceBalance!")
+		return graphql.Null
+	}
+	return ec._ResourceBalance(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNResourceCategory2ᚖcommunsᚋentᚐResourceCategory(ctx context.Context, sel ast.SelectionSet, v *ent.ResourceCategory) graphql.Marshaler {
@@ -46584,6 +47604,26 @@ func (ec *executionContext) marshalNSessionPayload2ᚖcommunsᚋinternalᚋauth�
 		return graphql.Null
 	}
 	return ec._SessionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatementLine2communsᚋinternalᚋchargingᚐStatementLine(ctx context.Context, sel ast.SelectionSet, v charging.StatementLine) graphql.Marshaler {
+	return ec._StatementLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatementLine2ᚕcommunsᚋinternalᚋchargingᚐStatementLineᚄ(ctx context.Context, sel ast.SelectionSet, v []charging.StatementLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementLine2communsᚋinternalᚋchargingᚐStatementLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

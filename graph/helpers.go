@@ -28,6 +28,15 @@ func values[T any](ptrs []*T) []T {
 	return out
 }
 
+// pointers lists pointers to the elements of a slice, as gqlgen wants them.
+func pointers[T any](items []T) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}
+
 // deref returns the value of an optional argument, or its zero value.
 func deref[T any](p *T) T {
 	var zero T

@@ -94,6 +94,8 @@ var permissionMatrix = []struct {
 	{"submitUsageDeclaration", `mutation { submitUsageDeclaration(input: {id: "DEC01JAAAAAAAAAAAAAAAAAAAA"}) { usageDeclaration { id } } }`, []string{"member_admin", "member_staff", "founder_admin", "user_admin"}},
 	{"returnUsageDeclaration", `mutation { returnUsageDeclaration(input: {id: "DEC01JAAAAAAAAAAAAAAAAAAAA", comment: "x"}) { usageDeclaration { id } } }`, gsmManagers},
 	{"validateUsageDeclaration", `mutation { validateUsageDeclaration(input: {id: "DEC01JAAAAAAAAAAAAAAAAAAAA"}) { usageDeclaration { id } } }`, gsmManagers},
+	{"chargeBalance", `{ chargeBalance(year: 2026) { balanced } }`, gsmManagers},
+	{"memberStatement", `{ memberStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", year: 2026) { total } }`, join(gsmManagers, everyMember)},
 	{"runChargeStep", `mutation { runChargeStep(input: {year: 1999, step: Q1}) { created } }`, gsmManagers},
 	{"remindDeclarationsDue", `mutation { remindDeclarationsDue(input: {year: 1999}) { reminded } }`, gsmManagers},
 	{"onboarding", `{ onboarding(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { steps { key } } }`, join(gsmManagers, everyMember)},

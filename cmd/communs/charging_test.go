@@ -34,6 +34,23 @@ func TestDemoYearThroughTheAPI(t *testing.T) {
 	if a := accounts.ConsolidatedAccounts; a.Result != "0.00" || a.Charged != a.ActualCosts {
 		t.Errorf("after the year end: %+v, want charged = actual costs", a)
 	}
+	// Every resource balances to the cent, and the query says so.
+	var balance struct {
+		ChargeBalance []struct {
+			ResourceName, Difference string
+			Balanced                 bool
+		}
+	}
+	staff.data(t, `{ chargeBalance(year: 2026) { resourceName difference balanced } }`, nil, &balance)
+	if len(balance.ChargeBalance) != 14 {
+		t.Errorf("balance lists %d resources, want the 14 with costs", len(balance.ChargeBalance))
+	}
+	for _, b := range balance.ChargeBalance {
+		if !b.Balanced || b.Difference != "0.00" {
+			t.Errorf("%s: difference %s, balanced %v", b.ResourceName, b.Difference, b.Balanced)
+		}
+	}
+
 	// A member reads its own charges only, and cannot run the cycle.
 	member := s.as(t, "admin@tilleuls-yonne.example")
 	if code := member.query(t, run, map[string]any{"step": "Q1"}).code(); code != "FORBIDDEN" {
@@ -55,5 +72,22 @@ func TestDemoYearThroughTheAPI(t *testing.T) {
 		if e.Node.Member.Name != "Association Les Tilleuls de l'Yonne" {
 			t.Errorf("the member reads a charge of %s", e.Node.Member.Name)
 		}
+	}
+	var me struct {
+		Me struct {
+			RoleAssignments []struct{ Member struct{ ID string } }
+		}
+	}
+	member.data(t, `{ me { roleAssignments { member { id } } } }`, nil, &me)
+	var statement struct {
+		MemberStatement struct {
+			Total string
+			Lines []struct{ Amount string }
+		}
+	}
+	member.data(t, `query($m: ID!) { memberStatement(memberId: $m, year: 2026) { total lines { amount } } }`,
+		map[string]any{"m": me.Me.RoleAssignments[0].Member.ID}, &statement)
+	if len(statement.MemberStatement.Lines) == 0 || statement.MemberStatement.Total == "0.00" {
+		t.Errorf("statement: %+v", statement.MemberStatement)
 	}
 }
