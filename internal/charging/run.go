@@ -27,7 +27,7 @@ import (
 // Step is a step of the charge cycle handled by RunStep.
 type Step string
 
-// The steps of the cost-price cycle (SERVICES and FEES are run elsewhere).
+// The steps of the cost-price cycle built so far (SERVICES and FEES are not).
 const (
 	StepQ1      Step = "Q1"
 	StepQ2      Step = "Q2"
@@ -475,13 +475,8 @@ func (r *runner) charge(ctx context.Context, res *ent.Resource, memberID pulid.I
 // lockDeclarations moves the VALIDATED declarations used at the year end to
 // LOCKED, with a revision snapshot as every status change has.
 func (r *runner) lockDeclarations(ctx context.Context) error {
-	ids := make([]pulid.ID, 0, len(r.used))
-	for id := range r.used {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b pulid.ID) int { return cmp.Compare(a, b) })
 	now := time.Now().UTC()
-	for _, id := range ids {
+	for _, id := range sortedIDs(r.used) {
 		d := r.used[id]
 		if d.Status != usagedeclaration.StatusVALIDATED {
 			continue
