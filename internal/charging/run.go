@@ -169,6 +169,9 @@ type runner struct {
 	quantities map[pulid.ID]map[pulid.ID]int64
 	// used are the declarations that weighed in this execution.
 	used map[pulid.ID]*ent.UsageDeclaration
+	// charged holds the idempotency keys of the step's lines already
+	// written, loaded once rather than looked up line by line.
+	charged map[string]bool
 }
 
 func (r *runner) all(ctx context.Context, progress func(done, total int)) error {
@@ -177,6 +180,9 @@ func (r *runner) all(ctx context.Context, progress func(done, total int)) error 
 		return err
 	}
 	if err := r.loadDeclarations(ctx); err != nil {
+		return err
+	}
+	if err := r.loadCharged(ctx); err != nil {
 		return err
 	}
 	for i, res := range resources {
@@ -428,11 +434,7 @@ func (r *runner) charge(ctx context.Context, res *ent.Resource, memberID pulid.I
 		return nil
 	}
 	key := IdempotencyKey(r.year, r.step, kind, memberID, res.ID)
-	exists, err := r.tx.Charge.Query().Where(charge.IdempotencyKey(key)).Exist(ctx)
-	if err != nil {
-		return err
-	}
-	if exists {
+	if r.charged[key] {
 		r.res.AlreadyThere++
 		return nil
 	}
@@ -452,7 +454,7 @@ func (r *runner) charge(ctx context.Context, res *ent.Resource, memberID pulid.I
 	if kind == charge.KindREGULARIZATION {
 		basis.Note = fmt.Sprintf("quote-part du coût réel %d − provisions déjà appelées %d", s.amount, s.amount-amount)
 	}
-	err = r.tx.Charge.Create().
+	err := r.tx.Charge.Create().
 		SetMemberID(memberID).
 		SetResourceID(res.ID).
 		SetChargeRunID(r.run.ID).
@@ -467,9 +469,24 @@ func (r *runner) charge(ctx context.Context, res *ent.Resource, memberID pulid.I
 	if err != nil {
 		return err
 	}
+	r.charged[key] = true
 	r.res.Created++
 	r.res.Total += amount
 	return nil
+}
+
+// loadCharged reads the keys of the lines earlier executions of the step
+// wrote.
+func (r *runner) loadCharged(ctx context.Context) error {
+	keys, err := r.tx.Charge.Query().
+		Where(charge.FiscalYear(r.year), charge.PeriodEQ(charge.Period(r.step))).
+		Select(charge.FieldIdempotencyKey).
+		Strings(ctx)
+	r.charged = make(map[string]bool, len(keys))
+	for _, k := range keys {
+		r.charged[k] = true
+	}
+	return err
 }
 
 // lockDeclarations moves the VALIDATED declarations used at the year end to
