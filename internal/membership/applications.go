@@ -324,15 +324,12 @@ func (s *Service) createMemberFrom(ctx context.Context, tx *ent.Client, app *ent
 // RejectApplication refuses an application under review, with the reason,
 // which is sent to the applicant.
 func (s *Service) RejectApplication(ctx context.Context, id pulid.ID, version int, reason string) (*ent.MembershipApplication, error) {
-	reason = strings.TrimSpace(reason)
-	switch n := len([]rune(reason)); {
-	case n == 0:
-		return nil, communs.InvalidField("reason", "required: the applicant is told why")
-	case n > maxReasonLength:
-		return nil, communs.InvalidField("reason", "at most %d characters", maxReasonLength)
+	reason, err := checkReason(reason, "the applicant is told why")
+	if err != nil {
+		return nil, err
 	}
 	var app *ent.MembershipApplication
-	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
+	err = s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		var err error
 		app, err = s.moveApplication(ctx, tx, id, version, applicationStep{
 			from: membershipapplication.StatusUNDER_REVIEW, to: membershipapplication.StatusREJECTED,
