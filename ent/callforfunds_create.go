@@ -445,24 +445,6 @@ func (u *CallForFundsUpsert) UpdateUpdatedAt() *CallForFundsUpsert {
 	return u
 }
 
-// SetDueOn sets the "due_on" field.
-func (u *CallForFundsUpsert) SetDueOn(v time.Time) *CallForFundsUpsert {
-	u.Set(callforfunds.FieldDueOn, v)
-	return u
-}
-
-// UpdateDueOn sets the "due_on" field to the value that was provided on create.
-func (u *CallForFundsUpsert) UpdateDueOn() *CallForFundsUpsert {
-	u.SetExcluded(callforfunds.FieldDueOn)
-	return u
-}
-
-// ClearDueOn clears the value of the "due_on" field.
-func (u *CallForFundsUpsert) ClearDueOn() *CallForFundsUpsert {
-	u.SetNull(callforfunds.FieldDueOn)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -500,6 +482,9 @@ func (u *CallForFundsUpsertOne) UpdateNewValues() *CallForFundsUpsertOne {
 		}
 		if _, exists := u.create.mutation.IssuedOn(); exists {
 			s.SetIgnore(callforfunds.FieldIssuedOn)
+		}
+		if _, exists := u.create.mutation.DueOn(); exists {
+			s.SetIgnore(callforfunds.FieldDueOn)
 		}
 		if _, exists := u.create.mutation.Total(); exists {
 			s.SetIgnore(callforfunds.FieldTotal)
@@ -546,27 +531,6 @@ func (u *CallForFundsUpsertOne) SetUpdatedAt(v time.Time) *CallForFundsUpsertOne
 func (u *CallForFundsUpsertOne) UpdateUpdatedAt() *CallForFundsUpsertOne {
 	return u.Update(func(s *CallForFundsUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetDueOn sets the "due_on" field.
-func (u *CallForFundsUpsertOne) SetDueOn(v time.Time) *CallForFundsUpsertOne {
-	return u.Update(func(s *CallForFundsUpsert) {
-		s.SetDueOn(v)
-	})
-}
-
-// UpdateDueOn sets the "due_on" field to the value that was provided on create.
-func (u *CallForFundsUpsertOne) UpdateDueOn() *CallForFundsUpsertOne {
-	return u.Update(func(s *CallForFundsUpsert) {
-		s.UpdateDueOn()
-	})
-}
-
-// ClearDueOn clears the value of the "due_on" field.
-func (u *CallForFundsUpsertOne) ClearDueOn() *CallForFundsUpsertOne {
-	return u.Update(func(s *CallForFundsUpsert) {
-		s.ClearDueOn()
 	})
 }
 
@@ -774,6 +738,9 @@ func (u *CallForFundsUpsertBulk) UpdateNewValues() *CallForFundsUpsertBulk {
 			if _, exists := b.mutation.IssuedOn(); exists {
 				s.SetIgnore(callforfunds.FieldIssuedOn)
 			}
+			if _, exists := b.mutation.DueOn(); exists {
+				s.SetIgnore(callforfunds.FieldDueOn)
+			}
 			if _, exists := b.mutation.Total(); exists {
 				s.SetIgnore(callforfunds.FieldTotal)
 			}
@@ -820,27 +787,6 @@ func (u *CallForFundsUpsertBulk) SetUpdatedAt(v time.Time) *CallForFundsUpsertBu
 func (u *CallForFundsUpsertBulk) UpdateUpdatedAt() *CallForFundsUpsertBulk {
 	return u.Update(func(s *CallForFundsUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetDueOn sets the "due_on" field.
-func (u *CallForFundsUpsertBulk) SetDueOn(v time.Time) *CallForFundsUpsertBulk {
-	return u.Update(func(s *CallForFundsUpsert) {
-		s.SetDueOn(v)
-	})
-}
-
-// UpdateDueOn sets the "due_on" field to the value that was provided on create.
-func (u *CallForFundsUpsertBulk) UpdateDueOn() *CallForFundsUpsertBulk {
-	return u.Update(func(s *CallForFundsUpsert) {
-		s.UpdateDueOn()
-	})
-}
-
-// ClearDueOn clears the value of the "due_on" field.
-func (u *CallForFundsUpsertBulk) ClearDueOn() *CallForFundsUpsertBulk {
-	return u.Update(func(s *CallForFundsUpsert) {
-		s.ClearDueOn()
 	})
 }
 

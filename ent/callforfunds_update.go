@@ -36,26 +36,6 @@ func (_u *CallForFundsUpdate) SetUpdatedAt(v time.Time) *CallForFundsUpdate {
 	return _u
 }
 
-// SetDueOn sets the "due_on" field.
-func (_u *CallForFundsUpdate) SetDueOn(v time.Time) *CallForFundsUpdate {
-	_u.mutation.SetDueOn(v)
-	return _u
-}
-
-// SetNillableDueOn sets the "due_on" field if the given value is not nil.
-func (_u *CallForFundsUpdate) SetNillableDueOn(v *time.Time) *CallForFundsUpdate {
-	if v != nil {
-		_u.SetDueOn(*v)
-	}
-	return _u
-}
-
-// ClearDueOn clears the value of the "due_on" field.
-func (_u *CallForFundsUpdate) ClearDueOn() *CallForFundsUpdate {
-	_u.mutation.ClearDueOn()
-	return _u
-}
-
 // AddChargeIDs adds the "charges" edge to the Charge entity by IDs.
 func (_u *CallForFundsUpdate) AddChargeIDs(ids ...pulid.ID) *CallForFundsUpdate {
 	_u.mutation.AddChargeIDs(ids...)
@@ -162,9 +142,6 @@ func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(callforfunds.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if value, ok := _u.mutation.DueOn(); ok {
-		_spec.SetField(callforfunds.FieldDueOn, field.TypeTime, value)
-	}
 	if _u.mutation.DueOnCleared() {
 		_spec.ClearField(callforfunds.FieldDueOn, field.TypeTime)
 	}
@@ -236,26 +213,6 @@ type CallForFundsUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *CallForFundsUpdateOne) SetUpdatedAt(v time.Time) *CallForFundsUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
-	return _u
-}
-
-// SetDueOn sets the "due_on" field.
-func (_u *CallForFundsUpdateOne) SetDueOn(v time.Time) *CallForFundsUpdateOne {
-	_u.mutation.SetDueOn(v)
-	return _u
-}
-
-// SetNillableDueOn sets the "due_on" field if the given value is not nil.
-func (_u *CallForFundsUpdateOne) SetNillableDueOn(v *time.Time) *CallForFundsUpdateOne {
-	if v != nil {
-		_u.SetDueOn(*v)
-	}
-	return _u
-}
-
-// ClearDueOn clears the value of the "due_on" field.
-func (_u *CallForFundsUpdateOne) ClearDueOn() *CallForFundsUpdateOne {
-	_u.mutation.ClearDueOn()
 	return _u
 }
 
@@ -394,9 +351,6 @@ func (_u *CallForFundsUpdateOne) sqlSave(ctx context.Context) (_node *CallForFun
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(callforfunds.FieldUpdatedAt, field.TypeTime, value)
-	}
-	if value, ok := _u.mutation.DueOn(); ok {
-		_spec.SetField(callforfunds.FieldDueOn, field.TypeTime, value)
 	}
 	if _u.mutation.DueOnCleared() {
 		_spec.ClearField(callforfunds.FieldDueOn, field.TypeTime)

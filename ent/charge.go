@@ -10,6 +10,7 @@ import (
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
+	"communs/ent/servicerequest"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -36,6 +37,12 @@ type Charge struct {
 	ChargeRunID *pulid.ID `json:"charge_run_id,omitempty"`
 	// CallForFundsID holds the value of the "call_for_funds_id" field.
 	CallForFundsID *pulid.ID `json:"call_for_funds_id,omitempty"`
+	// ServiceRequestID holds the value of the "service_request_id" field.
+	ServiceRequestID *pulid.ID `json:"service_request_id,omitempty"`
+	// the line this one corrects
+	CorrectsID *pulid.ID `json:"corrects_id,omitempty"`
+	// who wrote the line: the run's author or the corrector
+	CreatedBy string `json:"created_by,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind charge.Kind `json:"kind,omitempty"`
 	// FiscalYear holds the value of the "fiscal_year" field.
@@ -66,11 +73,19 @@ type ChargeEdges struct {
 	ChargeRun *ChargeRun `json:"charge_run,omitempty"`
 	// CallForFunds holds the value of the call_for_funds edge.
 	CallForFunds *CallForFunds `json:"call_for_funds,omitempty"`
+	// ServiceRequest holds the value of the service_request edge.
+	ServiceRequest *ServiceRequest `json:"service_request,omitempty"`
+	// Corrects holds the value of the corrects edge.
+	Corrects *Charge `json:"corrects,omitempty"`
+	// Corrections holds the value of the corrections edge.
+	Corrections []*Charge `json:"corrections,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [7]map[string]int
+
+	namedCorrections map[string][]*Charge
 }
 
 // MemberOrErr returns the Member value or an error if the edge
@@ -117,12 +132,43 @@ func (e ChargeEdges) CallForFundsOrErr() (*CallForFunds, error) {
 	return nil, &NotLoadedError{edge: "call_for_funds"}
 }
 
+// ServiceRequestOrErr returns the ServiceRequest value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ChargeEdges) ServiceRequestOrErr() (*ServiceRequest, error) {
+	if e.ServiceRequest != nil {
+		return e.ServiceRequest, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: servicerequest.Label}
+	}
+	return nil, &NotLoadedError{edge: "service_request"}
+}
+
+// CorrectsOrErr returns the Corrects value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ChargeEdges) CorrectsOrErr() (*Charge, error) {
+	if e.Corrects != nil {
+		return e.Corrects, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: charge.Label}
+	}
+	return nil, &NotLoadedError{edge: "corrects"}
+}
+
+// CorrectionsOrErr returns the Corrections value or an error if the edge
+// was not loaded in eager-loading.
+func (e ChargeEdges) CorrectionsOrErr() ([]*Charge, error) {
+	if e.loadedTypes[6] {
+		return e.Corrections, nil
+	}
+	return nil, &NotLoadedError{edge: "corrections"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Charge) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case charge.FieldResourceID, charge.FieldChargeRunID, charge.FieldCallForFundsID:
+		case charge.FieldResourceID, charge.FieldChargeRunID, charge.FieldCallForFundsID, charge.FieldServiceRequestID, charge.FieldCorrectsID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case charge.FieldBasis:
 			values[i] = new([]byte)
@@ -130,7 +176,7 @@ func (*Charge) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case charge.FieldFiscalYear, charge.FieldAmount:
 			values[i] = new(sql.NullInt64)
-		case charge.FieldKind, charge.FieldPeriod, charge.FieldLabel, charge.FieldIdempotencyKey:
+		case charge.FieldCreatedBy, charge.FieldKind, charge.FieldPeriod, charge.FieldLabel, charge.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case charge.FieldCreatedAt, charge.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -193,6 +239,26 @@ func (_m *Charge) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CallForFundsID = new(pulid.ID)
 				*_m.CallForFundsID = *value.S.(*pulid.ID)
+			}
+		case charge.FieldServiceRequestID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field service_request_id", values[i])
+			} else if value.Valid {
+				_m.ServiceRequestID = new(pulid.ID)
+				*_m.ServiceRequestID = *value.S.(*pulid.ID)
+			}
+		case charge.FieldCorrectsID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field corrects_id", values[i])
+			} else if value.Valid {
+				_m.CorrectsID = new(pulid.ID)
+				*_m.CorrectsID = *value.S.(*pulid.ID)
+			}
+		case charge.FieldCreatedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field created_by", values[i])
+			} else if value.Valid {
+				_m.CreatedBy = value.String
 			}
 		case charge.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -271,6 +337,21 @@ func (_m *Charge) QueryCallForFunds() *CallForFundsQuery {
 	return NewChargeClient(_m.config).QueryCallForFunds(_m)
 }
 
+// QueryServiceRequest queries the "service_request" edge of the Charge entity.
+func (_m *Charge) QueryServiceRequest() *ServiceRequestQuery {
+	return NewChargeClient(_m.config).QueryServiceRequest(_m)
+}
+
+// QueryCorrects queries the "corrects" edge of the Charge entity.
+func (_m *Charge) QueryCorrects() *ChargeQuery {
+	return NewChargeClient(_m.config).QueryCorrects(_m)
+}
+
+// QueryCorrections queries the "corrections" edge of the Charge entity.
+func (_m *Charge) QueryCorrections() *ChargeQuery {
+	return NewChargeClient(_m.config).QueryCorrections(_m)
+}
+
 // Update returns a builder for updating this Charge.
 // Note that you need to call Charge.Unwrap() before calling this method if this Charge
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -318,6 +399,19 @@ func (_m *Charge) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
+	if v := _m.ServiceRequestID; v != nil {
+		builder.WriteString("service_request_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CorrectsID; v != nil {
+		builder.WriteString("corrects_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("created_by=")
+	builder.WriteString(_m.CreatedBy)
+	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
 	builder.WriteString(", ")
@@ -340,6 +434,30 @@ func (_m *Charge) String() string {
 	builder.WriteString(_m.IdempotencyKey)
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedCorrections returns the Corrections named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Charge) NamedCorrections(name string) ([]*Charge, error) {
+	if _m.Edges.namedCorrections == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCorrections[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Charge) appendNamedCorrections(name string, edges ...*Charge) {
+	if _m.Edges.namedCorrections == nil {
+		_m.Edges.namedCorrections = make(map[string][]*Charge)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCorrections[name] = []*Charge{}
+	} else {
+		_m.Edges.namedCorrections[name] = append(_m.Edges.namedCorrections[name], edges...)
+	}
 }
 
 // Charges is a parsable slice of Charge.

@@ -10,6 +10,7 @@ import (
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
+	"communs/ent/servicerequest"
 	"context"
 	"errors"
 	"fmt"
@@ -105,6 +106,48 @@ func (_c *ChargeCreate) SetNillableCallForFundsID(v *pulid.ID) *ChargeCreate {
 	return _c
 }
 
+// SetServiceRequestID sets the "service_request_id" field.
+func (_c *ChargeCreate) SetServiceRequestID(v pulid.ID) *ChargeCreate {
+	_c.mutation.SetServiceRequestID(v)
+	return _c
+}
+
+// SetNillableServiceRequestID sets the "service_request_id" field if the given value is not nil.
+func (_c *ChargeCreate) SetNillableServiceRequestID(v *pulid.ID) *ChargeCreate {
+	if v != nil {
+		_c.SetServiceRequestID(*v)
+	}
+	return _c
+}
+
+// SetCorrectsID sets the "corrects_id" field.
+func (_c *ChargeCreate) SetCorrectsID(v pulid.ID) *ChargeCreate {
+	_c.mutation.SetCorrectsID(v)
+	return _c
+}
+
+// SetNillableCorrectsID sets the "corrects_id" field if the given value is not nil.
+func (_c *ChargeCreate) SetNillableCorrectsID(v *pulid.ID) *ChargeCreate {
+	if v != nil {
+		_c.SetCorrectsID(*v)
+	}
+	return _c
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (_c *ChargeCreate) SetCreatedBy(v string) *ChargeCreate {
+	_c.mutation.SetCreatedBy(v)
+	return _c
+}
+
+// SetNillableCreatedBy sets the "created_by" field if the given value is not nil.
+func (_c *ChargeCreate) SetNillableCreatedBy(v *string) *ChargeCreate {
+	if v != nil {
+		_c.SetCreatedBy(*v)
+	}
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *ChargeCreate) SetKind(v charge.Kind) *ChargeCreate {
 	_c.mutation.SetKind(v)
@@ -181,6 +224,31 @@ func (_c *ChargeCreate) SetCallForFunds(v *CallForFunds) *ChargeCreate {
 	return _c.SetCallForFundsID(v.ID)
 }
 
+// SetServiceRequest sets the "service_request" edge to the ServiceRequest entity.
+func (_c *ChargeCreate) SetServiceRequest(v *ServiceRequest) *ChargeCreate {
+	return _c.SetServiceRequestID(v.ID)
+}
+
+// SetCorrects sets the "corrects" edge to the Charge entity.
+func (_c *ChargeCreate) SetCorrects(v *Charge) *ChargeCreate {
+	return _c.SetCorrectsID(v.ID)
+}
+
+// AddCorrectionIDs adds the "corrections" edge to the Charge entity by IDs.
+func (_c *ChargeCreate) AddCorrectionIDs(ids ...pulid.ID) *ChargeCreate {
+	_c.mutation.AddCorrectionIDs(ids...)
+	return _c
+}
+
+// AddCorrections adds the "corrections" edges to the Charge entity.
+func (_c *ChargeCreate) AddCorrections(v ...*Charge) *ChargeCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCorrectionIDs(ids...)
+}
+
 // Mutation returns the ChargeMutation object of the builder.
 func (_c *ChargeCreate) Mutation() *ChargeMutation {
 	return _c.mutation
@@ -232,6 +300,10 @@ func (_c *ChargeCreate) defaults() error {
 		v := charge.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.CreatedBy(); !ok {
+		v := charge.DefaultCreatedBy
+		_c.mutation.SetCreatedBy(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if charge.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized charge.DefaultID (forgotten import ent/runtime?)")
@@ -252,6 +324,9 @@ func (_c *ChargeCreate) check() error {
 	}
 	if _, ok := _c.mutation.MemberID(); !ok {
 		return &ValidationError{Name: "member_id", err: errors.New(`ent: missing required field "Charge.member_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedBy(); !ok {
+		return &ValidationError{Name: "created_by", err: errors.New(`ent: missing required field "Charge.created_by"`)}
 	}
 	if _, ok := _c.mutation.Kind(); !ok {
 		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Charge.kind"`)}
@@ -345,6 +420,10 @@ func (_c *ChargeCreate) createSpec() (*Charge, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(charge.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.CreatedBy(); ok {
+		_spec.SetField(charge.FieldCreatedBy, field.TypeString, value)
+		_node.CreatedBy = value
 	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(charge.FieldKind, field.TypeEnum, value)
@@ -442,6 +521,56 @@ func (_c *ChargeCreate) createSpec() (*Charge, *sqlgraph.CreateSpec) {
 		_node.CallForFundsID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.ServiceRequestIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   charge.ServiceRequestTable,
+			Columns: []string{charge.ServiceRequestColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(servicerequest.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ServiceRequestID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CorrectsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   charge.CorrectsTable,
+			Columns: []string{charge.CorrectsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CorrectsID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CorrectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -506,24 +635,6 @@ func (u *ChargeUpsert) UpdateUpdatedAt() *ChargeUpsert {
 	return u
 }
 
-// SetCallForFundsID sets the "call_for_funds_id" field.
-func (u *ChargeUpsert) SetCallForFundsID(v pulid.ID) *ChargeUpsert {
-	u.Set(charge.FieldCallForFundsID, v)
-	return u
-}
-
-// UpdateCallForFundsID sets the "call_for_funds_id" field to the value that was provided on create.
-func (u *ChargeUpsert) UpdateCallForFundsID() *ChargeUpsert {
-	u.SetExcluded(charge.FieldCallForFundsID)
-	return u
-}
-
-// ClearCallForFundsID clears the value of the "call_for_funds_id" field.
-func (u *ChargeUpsert) ClearCallForFundsID() *ChargeUpsert {
-	u.SetNull(charge.FieldCallForFundsID)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -552,6 +663,18 @@ func (u *ChargeUpsertOne) UpdateNewValues() *ChargeUpsertOne {
 		}
 		if _, exists := u.create.mutation.ChargeRunID(); exists {
 			s.SetIgnore(charge.FieldChargeRunID)
+		}
+		if _, exists := u.create.mutation.CallForFundsID(); exists {
+			s.SetIgnore(charge.FieldCallForFundsID)
+		}
+		if _, exists := u.create.mutation.ServiceRequestID(); exists {
+			s.SetIgnore(charge.FieldServiceRequestID)
+		}
+		if _, exists := u.create.mutation.CorrectsID(); exists {
+			s.SetIgnore(charge.FieldCorrectsID)
+		}
+		if _, exists := u.create.mutation.CreatedBy(); exists {
+			s.SetIgnore(charge.FieldCreatedBy)
 		}
 		if _, exists := u.create.mutation.Kind(); exists {
 			s.SetIgnore(charge.FieldKind)
@@ -616,27 +739,6 @@ func (u *ChargeUpsertOne) SetUpdatedAt(v time.Time) *ChargeUpsertOne {
 func (u *ChargeUpsertOne) UpdateUpdatedAt() *ChargeUpsertOne {
 	return u.Update(func(s *ChargeUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetCallForFundsID sets the "call_for_funds_id" field.
-func (u *ChargeUpsertOne) SetCallForFundsID(v pulid.ID) *ChargeUpsertOne {
-	return u.Update(func(s *ChargeUpsert) {
-		s.SetCallForFundsID(v)
-	})
-}
-
-// UpdateCallForFundsID sets the "call_for_funds_id" field to the value that was provided on create.
-func (u *ChargeUpsertOne) UpdateCallForFundsID() *ChargeUpsertOne {
-	return u.Update(func(s *ChargeUpsert) {
-		s.UpdateCallForFundsID()
-	})
-}
-
-// ClearCallForFundsID clears the value of the "call_for_funds_id" field.
-func (u *ChargeUpsertOne) ClearCallForFundsID() *ChargeUpsertOne {
-	return u.Update(func(s *ChargeUpsert) {
-		s.ClearCallForFundsID()
 	})
 }
 
@@ -835,6 +937,18 @@ func (u *ChargeUpsertBulk) UpdateNewValues() *ChargeUpsertBulk {
 			if _, exists := b.mutation.ChargeRunID(); exists {
 				s.SetIgnore(charge.FieldChargeRunID)
 			}
+			if _, exists := b.mutation.CallForFundsID(); exists {
+				s.SetIgnore(charge.FieldCallForFundsID)
+			}
+			if _, exists := b.mutation.ServiceRequestID(); exists {
+				s.SetIgnore(charge.FieldServiceRequestID)
+			}
+			if _, exists := b.mutation.CorrectsID(); exists {
+				s.SetIgnore(charge.FieldCorrectsID)
+			}
+			if _, exists := b.mutation.CreatedBy(); exists {
+				s.SetIgnore(charge.FieldCreatedBy)
+			}
 			if _, exists := b.mutation.Kind(); exists {
 				s.SetIgnore(charge.FieldKind)
 			}
@@ -899,27 +1013,6 @@ func (u *ChargeUpsertBulk) SetUpdatedAt(v time.Time) *ChargeUpsertBulk {
 func (u *ChargeUpsertBulk) UpdateUpdatedAt() *ChargeUpsertBulk {
 	return u.Update(func(s *ChargeUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetCallForFundsID sets the "call_for_funds_id" field.
-func (u *ChargeUpsertBulk) SetCallForFundsID(v pulid.ID) *ChargeUpsertBulk {
-	return u.Update(func(s *ChargeUpsert) {
-		s.SetCallForFundsID(v)
-	})
-}
-
-// UpdateCallForFundsID sets the "call_for_funds_id" field to the value that was provided on create.
-func (u *ChargeUpsertBulk) UpdateCallForFundsID() *ChargeUpsertBulk {
-	return u.Update(func(s *ChargeUpsert) {
-		s.UpdateCallForFundsID()
-	})
-}
-
-// ClearCallForFundsID clears the value of the "call_for_funds_id" field.
-func (u *ChargeUpsertBulk) ClearCallForFundsID() *ChargeUpsertBulk {
-	return u.Update(func(s *ChargeUpsert) {
-		s.ClearCallForFundsID()
 	})
 }
 

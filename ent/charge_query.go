@@ -10,7 +10,9 @@ import (
 	"communs/ent/predicate"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
+	"communs/ent/servicerequest"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -25,16 +27,20 @@ import (
 // ChargeQuery is the builder for querying Charge entities.
 type ChargeQuery struct {
 	config
-	ctx              *QueryContext
-	order            []charge.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Charge
-	withMember       *MemberQuery
-	withResource     *ResourceQuery
-	withChargeRun    *ChargeRunQuery
-	withCallForFunds *CallForFundsQuery
-	loadTotal        []func(context.Context, []*Charge) error
-	modifiers        []func(*sql.Selector)
+	ctx                  *QueryContext
+	order                []charge.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.Charge
+	withMember           *MemberQuery
+	withResource         *ResourceQuery
+	withChargeRun        *ChargeRunQuery
+	withCallForFunds     *CallForFundsQuery
+	withServiceRequest   *ServiceRequestQuery
+	withCorrects         *ChargeQuery
+	withCorrections      *ChargeQuery
+	loadTotal            []func(context.Context, []*Charge) error
+	modifiers            []func(*sql.Selector)
+	withNamedCorrections map[string]*ChargeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -152,6 +158,72 @@ func (_q *ChargeQuery) QueryCallForFunds() *CallForFundsQuery {
 			sqlgraph.From(charge.Table, charge.FieldID, selector),
 			sqlgraph.To(callforfunds.Table, callforfunds.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, charge.CallForFundsTable, charge.CallForFundsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryServiceRequest chains the current query on the "service_request" edge.
+func (_q *ChargeQuery) QueryServiceRequest() *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(charge.Table, charge.FieldID, selector),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, charge.ServiceRequestTable, charge.ServiceRequestColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCorrects chains the current query on the "corrects" edge.
+func (_q *ChargeQuery) QueryCorrects() *ChargeQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(charge.Table, charge.FieldID, selector),
+			sqlgraph.To(charge.Table, charge.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, charge.CorrectsTable, charge.CorrectsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCorrections chains the current query on the "corrections" edge.
+func (_q *ChargeQuery) QueryCorrections() *ChargeQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(charge.Table, charge.FieldID, selector),
+			sqlgraph.To(charge.Table, charge.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, charge.CorrectionsTable, charge.CorrectionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -346,15 +418,18 @@ func (_q *ChargeQuery) Clone() *ChargeQuery {
 		return nil
 	}
 	return &ChargeQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]charge.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.Charge{}, _q.predicates...),
-		withMember:       _q.withMember.Clone(),
-		withResource:     _q.withResource.Clone(),
-		withChargeRun:    _q.withChargeRun.Clone(),
-		withCallForFunds: _q.withCallForFunds.Clone(),
+		config:             _q.config,
+		ctx:                _q.ctx.Clone(),
+		order:              append([]charge.OrderOption{}, _q.order...),
+		inters:             append([]Interceptor{}, _q.inters...),
+		predicates:         append([]predicate.Charge{}, _q.predicates...),
+		withMember:         _q.withMember.Clone(),
+		withResource:       _q.withResource.Clone(),
+		withChargeRun:      _q.withChargeRun.Clone(),
+		withCallForFunds:   _q.withCallForFunds.Clone(),
+		withServiceRequest: _q.withServiceRequest.Clone(),
+		withCorrects:       _q.withCorrects.Clone(),
+		withCorrections:    _q.withCorrections.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -402,6 +477,39 @@ func (_q *ChargeQuery) WithCallForFunds(opts ...func(*CallForFundsQuery)) *Charg
 		opt(query)
 	}
 	_q.withCallForFunds = query
+	return _q
+}
+
+// WithServiceRequest tells the query-builder to eager-load the nodes that are connected to
+// the "service_request" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ChargeQuery) WithServiceRequest(opts ...func(*ServiceRequestQuery)) *ChargeQuery {
+	query := (&ServiceRequestClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withServiceRequest = query
+	return _q
+}
+
+// WithCorrects tells the query-builder to eager-load the nodes that are connected to
+// the "corrects" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ChargeQuery) WithCorrects(opts ...func(*ChargeQuery)) *ChargeQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCorrects = query
+	return _q
+}
+
+// WithCorrections tells the query-builder to eager-load the nodes that are connected to
+// the "corrections" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ChargeQuery) WithCorrections(opts ...func(*ChargeQuery)) *ChargeQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCorrections = query
 	return _q
 }
 
@@ -489,11 +597,14 @@ func (_q *ChargeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Charg
 	var (
 		nodes       = []*Charge{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [7]bool{
 			_q.withMember != nil,
 			_q.withResource != nil,
 			_q.withChargeRun != nil,
 			_q.withCallForFunds != nil,
+			_q.withServiceRequest != nil,
+			_q.withCorrects != nil,
+			_q.withCorrections != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -538,6 +649,32 @@ func (_q *ChargeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Charg
 	if query := _q.withCallForFunds; query != nil {
 		if err := _q.loadCallForFunds(ctx, query, nodes, nil,
 			func(n *Charge, e *CallForFunds) { n.Edges.CallForFunds = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withServiceRequest; query != nil {
+		if err := _q.loadServiceRequest(ctx, query, nodes, nil,
+			func(n *Charge, e *ServiceRequest) { n.Edges.ServiceRequest = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCorrects; query != nil {
+		if err := _q.loadCorrects(ctx, query, nodes, nil,
+			func(n *Charge, e *Charge) { n.Edges.Corrects = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCorrections; query != nil {
+		if err := _q.loadCorrections(ctx, query, nodes,
+			func(n *Charge) { n.Edges.Corrections = []*Charge{} },
+			func(n *Charge, e *Charge) { n.Edges.Corrections = append(n.Edges.Corrections, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCorrections {
+		if err := _q.loadCorrections(ctx, query, nodes,
+			func(n *Charge) { n.appendNamedCorrections(name) },
+			func(n *Charge, e *Charge) { n.appendNamedCorrections(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -674,6 +811,103 @@ func (_q *ChargeQuery) loadCallForFunds(ctx context.Context, query *CallForFunds
 	}
 	return nil
 }
+func (_q *ChargeQuery) loadServiceRequest(ctx context.Context, query *ServiceRequestQuery, nodes []*Charge, init func(*Charge), assign func(*Charge, *ServiceRequest)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Charge)
+	for i := range nodes {
+		if nodes[i].ServiceRequestID == nil {
+			continue
+		}
+		fk := *nodes[i].ServiceRequestID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(servicerequest.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "service_request_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *ChargeQuery) loadCorrects(ctx context.Context, query *ChargeQuery, nodes []*Charge, init func(*Charge), assign func(*Charge, *Charge)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Charge)
+	for i := range nodes {
+		if nodes[i].CorrectsID == nil {
+			continue
+		}
+		fk := *nodes[i].CorrectsID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(charge.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "corrects_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *ChargeQuery) loadCorrections(ctx context.Context, query *ChargeQuery, nodes []*Charge, init func(*Charge), assign func(*Charge, *Charge)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Charge)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(charge.FieldCorrectsID)
+	}
+	query.Where(predicate.Charge(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(charge.CorrectionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CorrectsID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "corrects_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "corrects_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *ChargeQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -714,6 +948,12 @@ func (_q *ChargeQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withCallForFunds != nil {
 			_spec.Node.AddColumnOnce(charge.FieldCallForFundsID)
+		}
+		if _q.withServiceRequest != nil {
+			_spec.Node.AddColumnOnce(charge.FieldServiceRequestID)
+		}
+		if _q.withCorrects != nil {
+			_spec.Node.AddColumnOnce(charge.FieldCorrectsID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -797,6 +1037,20 @@ func (_q *ChargeQuery) ForShare(opts ...sql.LockOption) *ChargeQuery {
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedCorrections tells the query-builder to eager-load the nodes that are connected to the "corrections"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ChargeQuery) WithNamedCorrections(name string, opts ...func(*ChargeQuery)) *ChargeQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCorrections == nil {
+		_q.withNamedCorrections = make(map[string]*ChargeQuery)
+	}
+	_q.withNamedCorrections[name] = query
 	return _q
 }
 

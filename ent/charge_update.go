@@ -3,7 +3,6 @@
 package ent
 
 import (
-	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/predicate"
 	"communs/ent/schema/pulid"
@@ -36,29 +35,19 @@ func (_u *ChargeUpdate) SetUpdatedAt(v time.Time) *ChargeUpdate {
 	return _u
 }
 
-// SetCallForFundsID sets the "call_for_funds_id" field.
-func (_u *ChargeUpdate) SetCallForFundsID(v pulid.ID) *ChargeUpdate {
-	_u.mutation.SetCallForFundsID(v)
+// AddCorrectionIDs adds the "corrections" edge to the Charge entity by IDs.
+func (_u *ChargeUpdate) AddCorrectionIDs(ids ...pulid.ID) *ChargeUpdate {
+	_u.mutation.AddCorrectionIDs(ids...)
 	return _u
 }
 
-// SetNillableCallForFundsID sets the "call_for_funds_id" field if the given value is not nil.
-func (_u *ChargeUpdate) SetNillableCallForFundsID(v *pulid.ID) *ChargeUpdate {
-	if v != nil {
-		_u.SetCallForFundsID(*v)
+// AddCorrections adds the "corrections" edges to the Charge entity.
+func (_u *ChargeUpdate) AddCorrections(v ...*Charge) *ChargeUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
 	}
-	return _u
-}
-
-// ClearCallForFundsID clears the value of the "call_for_funds_id" field.
-func (_u *ChargeUpdate) ClearCallForFundsID() *ChargeUpdate {
-	_u.mutation.ClearCallForFundsID()
-	return _u
-}
-
-// SetCallForFunds sets the "call_for_funds" edge to the CallForFunds entity.
-func (_u *ChargeUpdate) SetCallForFunds(v *CallForFunds) *ChargeUpdate {
-	return _u.SetCallForFundsID(v.ID)
+	return _u.AddCorrectionIDs(ids...)
 }
 
 // Mutation returns the ChargeMutation object of the builder.
@@ -66,10 +55,25 @@ func (_u *ChargeUpdate) Mutation() *ChargeMutation {
 	return _u.mutation
 }
 
-// ClearCallForFunds clears the "call_for_funds" edge to the CallForFunds entity.
-func (_u *ChargeUpdate) ClearCallForFunds() *ChargeUpdate {
-	_u.mutation.ClearCallForFunds()
+// ClearCorrections clears all "corrections" edges to the Charge entity.
+func (_u *ChargeUpdate) ClearCorrections() *ChargeUpdate {
+	_u.mutation.ClearCorrections()
 	return _u
+}
+
+// RemoveCorrectionIDs removes the "corrections" edge to Charge entities by IDs.
+func (_u *ChargeUpdate) RemoveCorrectionIDs(ids ...pulid.ID) *ChargeUpdate {
+	_u.mutation.RemoveCorrectionIDs(ids...)
+	return _u
+}
+
+// RemoveCorrections removes "corrections" edges to Charge entities.
+func (_u *ChargeUpdate) RemoveCorrections(v ...*Charge) *ChargeUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCorrectionIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -137,28 +141,44 @@ func (_u *ChargeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(charge.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if _u.mutation.CallForFundsCleared() {
+	if _u.mutation.CorrectionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   charge.CallForFundsTable,
-			Columns: []string{charge.CallForFundsColumn},
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(callforfunds.FieldID, field.TypeString),
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if nodes := _u.mutation.CallForFundsIDs(); len(nodes) > 0 {
+	if nodes := _u.mutation.RemovedCorrectionsIDs(); len(nodes) > 0 && !_u.mutation.CorrectionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   charge.CallForFundsTable,
-			Columns: []string{charge.CallForFundsColumn},
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(callforfunds.FieldID, field.TypeString),
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CorrectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -192,29 +212,19 @@ func (_u *ChargeUpdateOne) SetUpdatedAt(v time.Time) *ChargeUpdateOne {
 	return _u
 }
 
-// SetCallForFundsID sets the "call_for_funds_id" field.
-func (_u *ChargeUpdateOne) SetCallForFundsID(v pulid.ID) *ChargeUpdateOne {
-	_u.mutation.SetCallForFundsID(v)
+// AddCorrectionIDs adds the "corrections" edge to the Charge entity by IDs.
+func (_u *ChargeUpdateOne) AddCorrectionIDs(ids ...pulid.ID) *ChargeUpdateOne {
+	_u.mutation.AddCorrectionIDs(ids...)
 	return _u
 }
 
-// SetNillableCallForFundsID sets the "call_for_funds_id" field if the given value is not nil.
-func (_u *ChargeUpdateOne) SetNillableCallForFundsID(v *pulid.ID) *ChargeUpdateOne {
-	if v != nil {
-		_u.SetCallForFundsID(*v)
+// AddCorrections adds the "corrections" edges to the Charge entity.
+func (_u *ChargeUpdateOne) AddCorrections(v ...*Charge) *ChargeUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
 	}
-	return _u
-}
-
-// ClearCallForFundsID clears the value of the "call_for_funds_id" field.
-func (_u *ChargeUpdateOne) ClearCallForFundsID() *ChargeUpdateOne {
-	_u.mutation.ClearCallForFundsID()
-	return _u
-}
-
-// SetCallForFunds sets the "call_for_funds" edge to the CallForFunds entity.
-func (_u *ChargeUpdateOne) SetCallForFunds(v *CallForFunds) *ChargeUpdateOne {
-	return _u.SetCallForFundsID(v.ID)
+	return _u.AddCorrectionIDs(ids...)
 }
 
 // Mutation returns the ChargeMutation object of the builder.
@@ -222,10 +232,25 @@ func (_u *ChargeUpdateOne) Mutation() *ChargeMutation {
 	return _u.mutation
 }
 
-// ClearCallForFunds clears the "call_for_funds" edge to the CallForFunds entity.
-func (_u *ChargeUpdateOne) ClearCallForFunds() *ChargeUpdateOne {
-	_u.mutation.ClearCallForFunds()
+// ClearCorrections clears all "corrections" edges to the Charge entity.
+func (_u *ChargeUpdateOne) ClearCorrections() *ChargeUpdateOne {
+	_u.mutation.ClearCorrections()
 	return _u
+}
+
+// RemoveCorrectionIDs removes the "corrections" edge to Charge entities by IDs.
+func (_u *ChargeUpdateOne) RemoveCorrectionIDs(ids ...pulid.ID) *ChargeUpdateOne {
+	_u.mutation.RemoveCorrectionIDs(ids...)
+	return _u
+}
+
+// RemoveCorrections removes "corrections" edges to Charge entities.
+func (_u *ChargeUpdateOne) RemoveCorrections(v ...*Charge) *ChargeUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCorrectionIDs(ids...)
 }
 
 // Where appends a list predicates to the ChargeUpdate builder.
@@ -323,28 +348,44 @@ func (_u *ChargeUpdateOne) sqlSave(ctx context.Context) (_node *Charge, err erro
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(charge.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if _u.mutation.CallForFundsCleared() {
+	if _u.mutation.CorrectionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   charge.CallForFundsTable,
-			Columns: []string{charge.CallForFundsColumn},
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(callforfunds.FieldID, field.TypeString),
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if nodes := _u.mutation.CallForFundsIDs(); len(nodes) > 0 {
+	if nodes := _u.mutation.RemovedCorrectionsIDs(); len(nodes) > 0 && !_u.mutation.CorrectionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   charge.CallForFundsTable,
-			Columns: []string{charge.CallForFundsColumn},
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(callforfunds.FieldID, field.TypeString),
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CorrectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

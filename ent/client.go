@@ -22,6 +22,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -67,6 +68,8 @@ type Client struct {
 	MemberCategoryChange *MemberCategoryChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
+	// MembershipFee is the client for interacting with the MembershipFee builders.
+	MembershipFee *MembershipFeeClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// Resource is the client for interacting with the Resource builders.
@@ -110,6 +113,7 @@ func (c *Client) init() {
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
+	c.MembershipFee = NewMembershipFeeClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.Resource = NewResourceClient(c.config)
 	c.ResourceCategory = NewResourceCategoryClient(c.config)
@@ -223,6 +227,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
+		MembershipFee:            NewMembershipFeeClient(cfg),
 		Notification:             NewNotificationClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
@@ -263,6 +268,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
+		MembershipFee:            NewMembershipFeeClient(cfg),
 		Notification:             NewNotificationClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
@@ -305,9 +311,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
 		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
-		c.Notification, c.Resource, c.ResourceCategory, c.RoleAssignment,
-		c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry, c.UsageDeclaration,
-		c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.MembershipFee, c.Notification, c.Resource, c.ResourceCategory,
+		c.RoleAssignment, c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -319,9 +325,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
 		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
-		c.Notification, c.Resource, c.ResourceCategory, c.RoleAssignment,
-		c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry, c.UsageDeclaration,
-		c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.MembershipFee, c.Notification, c.Resource, c.ResourceCategory,
+		c.RoleAssignment, c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -350,6 +356,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MemberCategoryChange.mutate(ctx, m)
 	case *MembershipApplicationMutation:
 		return c.MembershipApplication.mutate(ctx, m)
+	case *MembershipFeeMutation:
+		return c.MembershipFee.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
 	case *ResourceMutation:
@@ -1008,6 +1016,54 @@ func (c *ChargeClient) QueryCallForFunds(_m *Charge) *CallForFundsQuery {
 			sqlgraph.From(charge.Table, charge.FieldID, id),
 			sqlgraph.To(callforfunds.Table, callforfunds.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, charge.CallForFundsTable, charge.CallForFundsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryServiceRequest queries the service_request edge of a Charge.
+func (c *ChargeClient) QueryServiceRequest(_m *Charge) *ServiceRequestQuery {
+	query := (&ServiceRequestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(charge.Table, charge.FieldID, id),
+			sqlgraph.To(servicerequest.Table, servicerequest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, charge.ServiceRequestTable, charge.ServiceRequestColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCorrects queries the corrects edge of a Charge.
+func (c *ChargeClient) QueryCorrects(_m *Charge) *ChargeQuery {
+	query := (&ChargeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(charge.Table, charge.FieldID, id),
+			sqlgraph.To(charge.Table, charge.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, charge.CorrectsTable, charge.CorrectsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCorrections queries the corrections edge of a Charge.
+func (c *ChargeClient) QueryCorrections(_m *Charge) *ChargeQuery {
+	query := (&ChargeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(charge.Table, charge.FieldID, id),
+			sqlgraph.To(charge.Table, charge.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, charge.CorrectionsTable, charge.CorrectionsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2101,6 +2157,140 @@ func (c *MembershipApplicationClient) mutate(ctx context.Context, m *MembershipA
 	}
 }
 
+// MembershipFeeClient is a client for the MembershipFee schema.
+type MembershipFeeClient struct {
+	config
+}
+
+// NewMembershipFeeClient returns a client for the MembershipFee from the given config.
+func NewMembershipFeeClient(c config) *MembershipFeeClient {
+	return &MembershipFeeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `membershipfee.Hooks(f(g(h())))`.
+func (c *MembershipFeeClient) Use(hooks ...Hook) {
+	c.hooks.MembershipFee = append(c.hooks.MembershipFee, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `membershipfee.Intercept(f(g(h())))`.
+func (c *MembershipFeeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MembershipFee = append(c.inters.MembershipFee, interceptors...)
+}
+
+// Create returns a builder for creating a MembershipFee entity.
+func (c *MembershipFeeClient) Create() *MembershipFeeCreate {
+	mutation := newMembershipFeeMutation(c.config, OpCreate)
+	return &MembershipFeeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MembershipFee entities.
+func (c *MembershipFeeClient) CreateBulk(builders ...*MembershipFeeCreate) *MembershipFeeCreateBulk {
+	return &MembershipFeeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MembershipFeeClient) MapCreateBulk(slice any, setFunc func(*MembershipFeeCreate, int)) *MembershipFeeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MembershipFeeCreateBulk{err: fmt.Errorf("calling to MembershipFeeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MembershipFeeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MembershipFeeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MembershipFee.
+func (c *MembershipFeeClient) Update() *MembershipFeeUpdate {
+	mutation := newMembershipFeeMutation(c.config, OpUpdate)
+	return &MembershipFeeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MembershipFeeClient) UpdateOne(_m *MembershipFee) *MembershipFeeUpdateOne {
+	mutation := newMembershipFeeMutation(c.config, OpUpdateOne, withMembershipFee(_m))
+	return &MembershipFeeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MembershipFeeClient) UpdateOneID(id pulid.ID) *MembershipFeeUpdateOne {
+	mutation := newMembershipFeeMutation(c.config, OpUpdateOne, withMembershipFeeID(id))
+	return &MembershipFeeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MembershipFee.
+func (c *MembershipFeeClient) Delete() *MembershipFeeDelete {
+	mutation := newMembershipFeeMutation(c.config, OpDelete)
+	return &MembershipFeeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MembershipFeeClient) DeleteOne(_m *MembershipFee) *MembershipFeeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MembershipFeeClient) DeleteOneID(id pulid.ID) *MembershipFeeDeleteOne {
+	builder := c.Delete().Where(membershipfee.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MembershipFeeDeleteOne{builder}
+}
+
+// Query returns a query builder for MembershipFee.
+func (c *MembershipFeeClient) Query() *MembershipFeeQuery {
+	return &MembershipFeeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMembershipFee},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MembershipFee entity by its id.
+func (c *MembershipFeeClient) Get(ctx context.Context, id pulid.ID) (*MembershipFee, error) {
+	return c.Query().Where(membershipfee.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MembershipFeeClient) GetX(ctx context.Context, id pulid.ID) *MembershipFee {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MembershipFeeClient) Hooks() []Hook {
+	hooks := c.hooks.MembershipFee
+	return append(hooks[:len(hooks):len(hooks)], membershipfee.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MembershipFeeClient) Interceptors() []Interceptor {
+	return c.inters.MembershipFee
+}
+
+func (c *MembershipFeeClient) mutate(ctx context.Context, m *MembershipFeeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MembershipFeeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MembershipFeeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MembershipFeeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MembershipFeeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MembershipFee mutation op: %q", m.Op())
+	}
+}
+
 // NotificationClient is a client for the Notification schema.
 type NotificationClient struct {
 	config
@@ -2914,6 +3104,22 @@ func (c *ServiceRequestClient) QueryTimeEntries(_m *ServiceRequest) *TimeEntryQu
 			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, id),
 			sqlgraph.To(timeentry.Table, timeentry.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, servicerequest.TimeEntriesTable, servicerequest.TimeEntriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCharges queries the charges edge of a ServiceRequest.
+func (c *ServiceRequestClient) QueryCharges(_m *ServiceRequest) *ChargeQuery {
+	query := (&ChargeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, id),
+			sqlgraph.To(charge.Table, charge.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, servicerequest.ChargesTable, servicerequest.ChargesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3931,16 +4137,16 @@ func (c *UsageDeclarationRevisionClient) mutate(ctx context.Context, m *UsageDec
 type (
 	hooks struct {
 		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
-		Member, MemberCategoryChange, MembershipApplication, Notification, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Subscription,
-		TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
+		Notification, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
+		Session, Subscription, TimeEntry, UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
-		Member, MemberCategoryChange, MembershipApplication, Notification, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Subscription,
-		TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
+		Notification, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
+		Session, Subscription, TimeEntry, UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Interceptor
 	}
 )

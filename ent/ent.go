@@ -13,6 +13,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,
 			membershipapplication.Table:    membershipapplication.ValidColumn,
+			membershipfee.Table:            membershipfee.ValidColumn,
 			notification.Table:             notification.ValidColumn,
 			resource.Table:                 resource.ValidColumn,
 			resourcecategory.Table:         resourcecategory.ValidColumn,

@@ -13,6 +13,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
 	"communs/ent/resource"
@@ -34,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -112,19 +113,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Charge",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			charge.FieldCreatedAt:      {Type: field.TypeTime, Column: charge.FieldCreatedAt},
-			charge.FieldUpdatedAt:      {Type: field.TypeTime, Column: charge.FieldUpdatedAt},
-			charge.FieldMemberID:       {Type: field.TypeString, Column: charge.FieldMemberID},
-			charge.FieldResourceID:     {Type: field.TypeString, Column: charge.FieldResourceID},
-			charge.FieldChargeRunID:    {Type: field.TypeString, Column: charge.FieldChargeRunID},
-			charge.FieldCallForFundsID: {Type: field.TypeString, Column: charge.FieldCallForFundsID},
-			charge.FieldKind:           {Type: field.TypeEnum, Column: charge.FieldKind},
-			charge.FieldFiscalYear:     {Type: field.TypeInt, Column: charge.FieldFiscalYear},
-			charge.FieldPeriod:         {Type: field.TypeEnum, Column: charge.FieldPeriod},
-			charge.FieldAmount:         {Type: field.TypeInt64, Column: charge.FieldAmount},
-			charge.FieldLabel:          {Type: field.TypeString, Column: charge.FieldLabel},
-			charge.FieldBasis:          {Type: field.TypeJSON, Column: charge.FieldBasis},
-			charge.FieldIdempotencyKey: {Type: field.TypeString, Column: charge.FieldIdempotencyKey},
+			charge.FieldCreatedAt:        {Type: field.TypeTime, Column: charge.FieldCreatedAt},
+			charge.FieldUpdatedAt:        {Type: field.TypeTime, Column: charge.FieldUpdatedAt},
+			charge.FieldMemberID:         {Type: field.TypeString, Column: charge.FieldMemberID},
+			charge.FieldResourceID:       {Type: field.TypeString, Column: charge.FieldResourceID},
+			charge.FieldChargeRunID:      {Type: field.TypeString, Column: charge.FieldChargeRunID},
+			charge.FieldCallForFundsID:   {Type: field.TypeString, Column: charge.FieldCallForFundsID},
+			charge.FieldServiceRequestID: {Type: field.TypeString, Column: charge.FieldServiceRequestID},
+			charge.FieldCorrectsID:       {Type: field.TypeString, Column: charge.FieldCorrectsID},
+			charge.FieldCreatedBy:        {Type: field.TypeString, Column: charge.FieldCreatedBy},
+			charge.FieldKind:             {Type: field.TypeEnum, Column: charge.FieldKind},
+			charge.FieldFiscalYear:       {Type: field.TypeInt, Column: charge.FieldFiscalYear},
+			charge.FieldPeriod:           {Type: field.TypeEnum, Column: charge.FieldPeriod},
+			charge.FieldAmount:           {Type: field.TypeInt64, Column: charge.FieldAmount},
+			charge.FieldLabel:            {Type: field.TypeString, Column: charge.FieldLabel},
+			charge.FieldBasis:            {Type: field.TypeJSON, Column: charge.FieldBasis},
+			charge.FieldIdempotencyKey:   {Type: field.TypeString, Column: charge.FieldIdempotencyKey},
 		},
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
@@ -285,6 +289,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   membershipfee.Table,
+			Columns: membershipfee.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: membershipfee.FieldID,
+			},
+		},
+		Type: "MembershipFee",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			membershipfee.FieldCreatedAt:  {Type: field.TypeTime, Column: membershipfee.FieldCreatedAt},
+			membershipfee.FieldUpdatedAt:  {Type: field.TypeTime, Column: membershipfee.FieldUpdatedAt},
+			membershipfee.FieldFiscalYear: {Type: field.TypeInt, Column: membershipfee.FieldFiscalYear},
+			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -308,7 +329,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -333,7 +354,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -352,7 +373,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -370,7 +391,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -395,7 +416,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -415,7 +436,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -439,7 +460,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -460,7 +481,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -483,7 +504,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -501,7 +522,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -618,6 +639,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Charge",
 		"CallForFunds",
+	)
+	graph.MustAddE(
+		"service_request",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   charge.ServiceRequestTable,
+			Columns: []string{charge.ServiceRequestColumn},
+			Bidi:    false,
+		},
+		"Charge",
+		"ServiceRequest",
+	)
+	graph.MustAddE(
+		"corrects",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   charge.CorrectsTable,
+			Columns: []string{charge.CorrectsColumn},
+			Bidi:    false,
+		},
+		"Charge",
+		"Charge",
+	)
+	graph.MustAddE(
+		"corrections",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   charge.CorrectionsTable,
+			Columns: []string{charge.CorrectionsColumn},
+			Bidi:    false,
+		},
+		"Charge",
+		"Charge",
 	)
 	graph.MustAddE(
 		"charges",
@@ -942,6 +999,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ServiceRequest",
 		"TimeEntry",
+	)
+	graph.MustAddE(
+		"charges",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+		},
+		"ServiceRequest",
+		"Charge",
 	)
 	graph.MustAddE(
 		"account",
@@ -1465,6 +1534,21 @@ func (f *ChargeFilter) WhereCallForFundsID(p entql.StringP) {
 	f.Where(p.Field(charge.FieldCallForFundsID))
 }
 
+// WhereServiceRequestID applies the entql string predicate on the service_request_id field.
+func (f *ChargeFilter) WhereServiceRequestID(p entql.StringP) {
+	f.Where(p.Field(charge.FieldServiceRequestID))
+}
+
+// WhereCorrectsID applies the entql string predicate on the corrects_id field.
+func (f *ChargeFilter) WhereCorrectsID(p entql.StringP) {
+	f.Where(p.Field(charge.FieldCorrectsID))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *ChargeFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(charge.FieldCreatedBy))
+}
+
 // WhereKind applies the entql string predicate on the kind field.
 func (f *ChargeFilter) WhereKind(p entql.StringP) {
 	f.Where(p.Field(charge.FieldKind))
@@ -1550,6 +1634,48 @@ func (f *ChargeFilter) WhereHasCallForFunds() {
 // WhereHasCallForFundsWith applies a predicate to check if query has an edge call_for_funds with a given conditions (other predicates).
 func (f *ChargeFilter) WhereHasCallForFundsWith(preds ...predicate.CallForFunds) {
 	f.Where(entql.HasEdgeWith("call_for_funds", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasServiceRequest applies a predicate to check if query has an edge service_request.
+func (f *ChargeFilter) WhereHasServiceRequest() {
+	f.Where(entql.HasEdge("service_request"))
+}
+
+// WhereHasServiceRequestWith applies a predicate to check if query has an edge service_request with a given conditions (other predicates).
+func (f *ChargeFilter) WhereHasServiceRequestWith(preds ...predicate.ServiceRequest) {
+	f.Where(entql.HasEdgeWith("service_request", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCorrects applies a predicate to check if query has an edge corrects.
+func (f *ChargeFilter) WhereHasCorrects() {
+	f.Where(entql.HasEdge("corrects"))
+}
+
+// WhereHasCorrectsWith applies a predicate to check if query has an edge corrects with a given conditions (other predicates).
+func (f *ChargeFilter) WhereHasCorrectsWith(preds ...predicate.Charge) {
+	f.Where(entql.HasEdgeWith("corrects", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCorrections applies a predicate to check if query has an edge corrections.
+func (f *ChargeFilter) WhereHasCorrections() {
+	f.Where(entql.HasEdge("corrections"))
+}
+
+// WhereHasCorrectionsWith applies a predicate to check if query has an edge corrections with a given conditions (other predicates).
+func (f *ChargeFilter) WhereHasCorrectionsWith(preds ...predicate.Charge) {
+	f.Where(entql.HasEdgeWith("corrections", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2411,6 +2537,66 @@ func (f *MembershipApplicationFilter) WhereHasReviewerWith(preds ...predicate.Ac
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MembershipFeeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MembershipFeeQuery builder.
+func (_q *MembershipFeeQuery) Filter() *MembershipFeeFilter {
+	return &MembershipFeeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MembershipFeeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MembershipFeeMutation builder.
+func (m *MembershipFeeMutation) Filter() *MembershipFeeFilter {
+	return &MembershipFeeFilter{config: m.config, predicateAdder: m}
+}
+
+// MembershipFeeFilter provides a generic filtering capability at runtime for MembershipFeeQuery.
+type MembershipFeeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MembershipFeeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MembershipFeeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(membershipfee.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MembershipFeeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(membershipfee.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MembershipFeeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(membershipfee.FieldUpdatedAt))
+}
+
+// WhereFiscalYear applies the entql int predicate on the fiscal_year field.
+func (f *MembershipFeeFilter) WhereFiscalYear(p entql.IntP) {
+	f.Where(p.Field(membershipfee.FieldFiscalYear))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *MembershipFeeFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(membershipfee.FieldAmount))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2439,7 +2625,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2539,7 +2725,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2681,7 +2867,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2793,7 +2979,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2886,7 +3072,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2999,6 +3185,20 @@ func (f *ServiceRequestFilter) WhereHasTimeEntriesWith(preds ...predicate.TimeEn
 	})))
 }
 
+// WhereHasCharges applies a predicate to check if query has an edge charges.
+func (f *ServiceRequestFilter) WhereHasCharges() {
+	f.Where(entql.HasEdge("charges"))
+}
+
+// WhereHasChargesWith applies a predicate to check if query has an edge charges with a given conditions (other predicates).
+func (f *ServiceRequestFilter) WhereHasChargesWith(preds ...predicate.Charge) {
+	f.Where(entql.HasEdgeWith("charges", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3028,7 +3228,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3117,7 +3317,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3240,7 +3440,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3334,7 +3534,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3466,7 +3666,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3559,7 +3759,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

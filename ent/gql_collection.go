@@ -12,6 +12,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -565,6 +566,49 @@ func (_q *ChargeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, charge.FieldCallForFundsID)
 				fieldSeen[charge.FieldCallForFundsID] = struct{}{}
 			}
+
+		case "serviceRequest":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ServiceRequestClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, servicerequestImplementors)...); err != nil {
+				return err
+			}
+			_q.withServiceRequest = query
+			if _, ok := fieldSeen[charge.FieldServiceRequestID]; !ok {
+				selectedFields = append(selectedFields, charge.FieldServiceRequestID)
+				fieldSeen[charge.FieldServiceRequestID] = struct{}{}
+			}
+
+		case "corrects":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ChargeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, chargeImplementors)...); err != nil {
+				return err
+			}
+			_q.withCorrects = query
+			if _, ok := fieldSeen[charge.FieldCorrectsID]; !ok {
+				selectedFields = append(selectedFields, charge.FieldCorrectsID)
+				fieldSeen[charge.FieldCorrectsID] = struct{}{}
+			}
+
+		case "corrections":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ChargeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, chargeImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedCorrections(alias, func(wq *ChargeQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[charge.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, charge.FieldCreatedAt)
@@ -594,6 +638,21 @@ func (_q *ChargeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[charge.FieldCallForFundsID]; !ok {
 				selectedFields = append(selectedFields, charge.FieldCallForFundsID)
 				fieldSeen[charge.FieldCallForFundsID] = struct{}{}
+			}
+		case "serviceRequestID":
+			if _, ok := fieldSeen[charge.FieldServiceRequestID]; !ok {
+				selectedFields = append(selectedFields, charge.FieldServiceRequestID)
+				fieldSeen[charge.FieldServiceRequestID] = struct{}{}
+			}
+		case "correctsID":
+			if _, ok := fieldSeen[charge.FieldCorrectsID]; !ok {
+				selectedFields = append(selectedFields, charge.FieldCorrectsID)
+				fieldSeen[charge.FieldCorrectsID] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[charge.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, charge.FieldCreatedBy)
+				fieldSeen[charge.FieldCreatedBy] = struct{}{}
 			}
 		case "kind":
 			if _, ok := fieldSeen[charge.FieldKind]; !ok {
@@ -1698,6 +1757,116 @@ func newMembershipApplicationPaginateArgs(rv map[string]any) *membershipapplicat
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MembershipFeeQuery) CollectFields(ctx context.Context, satisfies ...string) (*MembershipFeeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MembershipFeeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(membershipfee.Columns))
+		selectedFields = []string{membershipfee.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[membershipfee.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, membershipfee.FieldCreatedAt)
+				fieldSeen[membershipfee.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[membershipfee.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, membershipfee.FieldUpdatedAt)
+				fieldSeen[membershipfee.FieldUpdatedAt] = struct{}{}
+			}
+		case "fiscalYear":
+			if _, ok := fieldSeen[membershipfee.FieldFiscalYear]; !ok {
+				selectedFields = append(selectedFields, membershipfee.FieldFiscalYear)
+				fieldSeen[membershipfee.FieldFiscalYear] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[membershipfee.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, membershipfee.FieldAmount)
+				fieldSeen[membershipfee.FieldAmount] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type membershipfeePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MembershipFeePaginateOption
+}
+
+func newMembershipFeePaginateArgs(rv map[string]any) *membershipfeePaginateArgs {
+	args := &membershipfeePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*MembershipFeeOrder:
+			args.opts = append(args.opts, WithMembershipFeeOrder(v))
+		case []any:
+			var orders []*MembershipFeeOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &MembershipFeeOrder{Field: &MembershipFeeOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithMembershipFeeOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*MembershipFeeWhereInput); ok {
+		args.opts = append(args.opts, WithMembershipFeeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *NotificationQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -2401,6 +2570,19 @@ func (_q *ServiceRequestQuery) collectField(ctx context.Context, oneNode bool, o
 				return err
 			}
 			_q.WithNamedTimeEntries(alias, func(wq *TimeEntryQuery) {
+				*wq = *query
+			})
+
+		case "charges":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ChargeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, chargeImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedCharges(alias, func(wq *ChargeQuery) {
 				*wq = *query
 			})
 		case "createdAt":

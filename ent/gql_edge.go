@@ -80,6 +80,34 @@ func (_m *Charge) CallForFunds(ctx context.Context) (*CallForFunds, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Charge) ServiceRequest(ctx context.Context) (*ServiceRequest, error) {
+	result, err := _m.Edges.ServiceRequestOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryServiceRequest().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Charge) Corrects(ctx context.Context) (*Charge, error) {
+	result, err := _m.Edges.CorrectsOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCorrects().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Charge) Corrections(ctx context.Context) (result []*Charge, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedCorrections(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.CorrectionsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCorrections().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *ChargeRun) Charges(ctx context.Context) (result []*Charge, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedCharges(graphql.GetFieldContext(ctx).Field.Alias)
@@ -352,6 +380,18 @@ func (_m *ServiceRequest) TimeEntries(ctx context.Context) (result []*TimeEntry,
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryTimeEntries().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *ServiceRequest) Charges(ctx context.Context) (result []*Charge, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedCharges(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ChargesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCharges().All(ctx)
 	}
 	return result, err
 }

@@ -12,6 +12,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -80,6 +81,11 @@ var membershipapplicationImplementors = []string{"MembershipApplication", "Node"
 
 // IsNode implements the Node interface check for GQLGen.
 func (*MembershipApplication) IsNode() {}
+
+var membershipfeeImplementors = []string{"MembershipFee", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*MembershipFee) IsNode() {}
 
 var notificationImplementors = []string{"Notification", "Node"}
 
@@ -302,6 +308,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(membershipapplication.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, membershipapplicationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case membershipfee.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.MembershipFee.Query().
+			Where(membershipfee.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, membershipfeeImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -641,6 +660,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.MembershipApplication.Query().
 			Where(membershipapplication.IDIn(ids...))
 		query, err := query.CollectFields(ctx, membershipapplicationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case membershipfee.Table:
+		query := c.MembershipFee.Query().
+			Where(membershipfee.IDIn(ids...))
+		query, err := query.CollectFields(ctx, membershipfeeImplementors...)
 		if err != nil {
 			return nil, err
 		}

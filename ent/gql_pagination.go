@@ -12,6 +12,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -3676,6 +3677,374 @@ func (_m *MembershipApplication) ToEdge(order *MembershipApplicationOrder) *Memb
 		order = DefaultMembershipApplicationOrder
 	}
 	return &MembershipApplicationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MembershipFeeEdge is the edge representation of MembershipFee.
+type MembershipFeeEdge struct {
+	Node   *MembershipFee `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// MembershipFeeConnection is the connection containing edges to MembershipFee.
+type MembershipFeeConnection struct {
+	Edges      []*MembershipFeeEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *MembershipFeeConnection) build(nodes []*MembershipFee, pager *membershipfeePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *MembershipFee
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *MembershipFee {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *MembershipFee {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MembershipFeeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MembershipFeeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MembershipFeePaginateOption enables pagination customization.
+type MembershipFeePaginateOption func(*membershipfeePager) error
+
+// WithMembershipFeeOrder configures pagination ordering.
+func WithMembershipFeeOrder(order []*MembershipFeeOrder) MembershipFeePaginateOption {
+	return func(pager *membershipfeePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithMembershipFeeFilter configures pagination filter.
+func WithMembershipFeeFilter(filter func(*MembershipFeeQuery) (*MembershipFeeQuery, error)) MembershipFeePaginateOption {
+	return func(pager *membershipfeePager) error {
+		if filter == nil {
+			return errors.New("MembershipFeeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type membershipfeePager struct {
+	reverse bool
+	order   []*MembershipFeeOrder
+	filter  func(*MembershipFeeQuery) (*MembershipFeeQuery, error)
+}
+
+func newMembershipFeePager(opts []MembershipFeePaginateOption, reverse bool) (*membershipfeePager, error) {
+	pager := &membershipfeePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *membershipfeePager) applyFilter(query *MembershipFeeQuery) (*MembershipFeeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *membershipfeePager) toCursor(_m *MembershipFee) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *membershipfeePager) applyCursors(query *MembershipFeeQuery, after, before *Cursor) (*MembershipFeeQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultMembershipFeeOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *membershipfeePager) applyOrder(query *MembershipFeeQuery) *MembershipFeeQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultMembershipFeeOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultMembershipFeeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *membershipfeePager) orderExpr(query *MembershipFeeQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultMembershipFeeOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to MembershipFee.
+func (_m *MembershipFeeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MembershipFeePaginateOption,
+) (*MembershipFeeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMembershipFeePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MembershipFeeConnection{Edges: []*MembershipFeeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MembershipFeeOrderFieldCreatedAt orders MembershipFee by created_at.
+	MembershipFeeOrderFieldCreatedAt = &MembershipFeeOrderField{
+		Value: func(_m *MembershipFee) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: membershipfee.FieldCreatedAt,
+		toTerm: membershipfee.ByCreatedAt,
+		toCursor: func(_m *MembershipFee) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MembershipFeeOrderFieldUpdatedAt orders MembershipFee by updated_at.
+	MembershipFeeOrderFieldUpdatedAt = &MembershipFeeOrderField{
+		Value: func(_m *MembershipFee) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: membershipfee.FieldUpdatedAt,
+		toTerm: membershipfee.ByUpdatedAt,
+		toCursor: func(_m *MembershipFee) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// MembershipFeeOrderFieldFiscalYear orders MembershipFee by fiscal_year.
+	MembershipFeeOrderFieldFiscalYear = &MembershipFeeOrderField{
+		Value: func(_m *MembershipFee) (ent.Value, error) {
+			return _m.FiscalYear, nil
+		},
+		column: membershipfee.FieldFiscalYear,
+		toTerm: membershipfee.ByFiscalYear,
+		toCursor: func(_m *MembershipFee) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FiscalYear,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MembershipFeeOrderField) String() string {
+	var str string
+	switch f.column {
+	case MembershipFeeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MembershipFeeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case MembershipFeeOrderFieldFiscalYear.column:
+		str = "FISCAL_YEAR"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MembershipFeeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MembershipFeeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MembershipFeeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MembershipFeeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *MembershipFeeOrderFieldUpdatedAt
+	case "FISCAL_YEAR":
+		*f = *MembershipFeeOrderFieldFiscalYear
+	default:
+		return fmt.Errorf("%s is not a valid MembershipFeeOrderField", str)
+	}
+	return nil
+}
+
+// MembershipFeeOrderField defines the ordering field of MembershipFee.
+type MembershipFeeOrderField struct {
+	// Value extracts the ordering value from the given MembershipFee.
+	Value    func(*MembershipFee) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) membershipfee.OrderOption
+	toCursor func(*MembershipFee) Cursor
+}
+
+// MembershipFeeOrder defines the ordering of MembershipFee.
+type MembershipFeeOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *MembershipFeeOrderField `json:"field"`
+}
+
+// DefaultMembershipFeeOrder is the default ordering of MembershipFee.
+var DefaultMembershipFeeOrder = &MembershipFeeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MembershipFeeOrderField{
+		Value: func(_m *MembershipFee) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: membershipfee.FieldID,
+		toTerm: membershipfee.ByID,
+		toCursor: func(_m *MembershipFee) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts MembershipFee into MembershipFeeEdge.
+func (_m *MembershipFee) ToEdge(order *MembershipFeeOrder) *MembershipFeeEdge {
+	if order == nil {
+		order = DefaultMembershipFeeOrder
+	}
+	return &MembershipFeeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

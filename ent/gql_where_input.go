@@ -12,6 +12,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
 	"communs/ent/resource"
@@ -1760,6 +1761,55 @@ type ChargeWhereInput struct {
 	CallForFundsIDEqualFold    *pulid.ID  `json:"callForFundsIDEqualFold,omitempty"`
 	CallForFundsIDContainsFold *pulid.ID  `json:"callForFundsIDContainsFold,omitempty"`
 
+	// "service_request_id" field predicates.
+	ServiceRequestID             *pulid.ID  `json:"serviceRequestID,omitempty"`
+	ServiceRequestIDNEQ          *pulid.ID  `json:"serviceRequestIDNEQ,omitempty"`
+	ServiceRequestIDIn           []pulid.ID `json:"serviceRequestIDIn,omitempty"`
+	ServiceRequestIDNotIn        []pulid.ID `json:"serviceRequestIDNotIn,omitempty"`
+	ServiceRequestIDGT           *pulid.ID  `json:"serviceRequestIDGT,omitempty"`
+	ServiceRequestIDGTE          *pulid.ID  `json:"serviceRequestIDGTE,omitempty"`
+	ServiceRequestIDLT           *pulid.ID  `json:"serviceRequestIDLT,omitempty"`
+	ServiceRequestIDLTE          *pulid.ID  `json:"serviceRequestIDLTE,omitempty"`
+	ServiceRequestIDContains     *pulid.ID  `json:"serviceRequestIDContains,omitempty"`
+	ServiceRequestIDHasPrefix    *pulid.ID  `json:"serviceRequestIDHasPrefix,omitempty"`
+	ServiceRequestIDHasSuffix    *pulid.ID  `json:"serviceRequestIDHasSuffix,omitempty"`
+	ServiceRequestIDIsNil        bool       `json:"serviceRequestIDIsNil,omitempty"`
+	ServiceRequestIDNotNil       bool       `json:"serviceRequestIDNotNil,omitempty"`
+	ServiceRequestIDEqualFold    *pulid.ID  `json:"serviceRequestIDEqualFold,omitempty"`
+	ServiceRequestIDContainsFold *pulid.ID  `json:"serviceRequestIDContainsFold,omitempty"`
+
+	// "corrects_id" field predicates.
+	CorrectsID             *pulid.ID  `json:"correctsID,omitempty"`
+	CorrectsIDNEQ          *pulid.ID  `json:"correctsIDNEQ,omitempty"`
+	CorrectsIDIn           []pulid.ID `json:"correctsIDIn,omitempty"`
+	CorrectsIDNotIn        []pulid.ID `json:"correctsIDNotIn,omitempty"`
+	CorrectsIDGT           *pulid.ID  `json:"correctsIDGT,omitempty"`
+	CorrectsIDGTE          *pulid.ID  `json:"correctsIDGTE,omitempty"`
+	CorrectsIDLT           *pulid.ID  `json:"correctsIDLT,omitempty"`
+	CorrectsIDLTE          *pulid.ID  `json:"correctsIDLTE,omitempty"`
+	CorrectsIDContains     *pulid.ID  `json:"correctsIDContains,omitempty"`
+	CorrectsIDHasPrefix    *pulid.ID  `json:"correctsIDHasPrefix,omitempty"`
+	CorrectsIDHasSuffix    *pulid.ID  `json:"correctsIDHasSuffix,omitempty"`
+	CorrectsIDIsNil        bool       `json:"correctsIDIsNil,omitempty"`
+	CorrectsIDNotNil       bool       `json:"correctsIDNotNil,omitempty"`
+	CorrectsIDEqualFold    *pulid.ID  `json:"correctsIDEqualFold,omitempty"`
+	CorrectsIDContainsFold *pulid.ID  `json:"correctsIDContainsFold,omitempty"`
+
+	// "created_by" field predicates.
+	CreatedBy             *string  `json:"createdBy,omitempty"`
+	CreatedByNEQ          *string  `json:"createdByNEQ,omitempty"`
+	CreatedByIn           []string `json:"createdByIn,omitempty"`
+	CreatedByNotIn        []string `json:"createdByNotIn,omitempty"`
+	CreatedByGT           *string  `json:"createdByGT,omitempty"`
+	CreatedByGTE          *string  `json:"createdByGTE,omitempty"`
+	CreatedByLT           *string  `json:"createdByLT,omitempty"`
+	CreatedByLTE          *string  `json:"createdByLTE,omitempty"`
+	CreatedByContains     *string  `json:"createdByContains,omitempty"`
+	CreatedByHasPrefix    *string  `json:"createdByHasPrefix,omitempty"`
+	CreatedByHasSuffix    *string  `json:"createdByHasSuffix,omitempty"`
+	CreatedByEqualFold    *string  `json:"createdByEqualFold,omitempty"`
+	CreatedByContainsFold *string  `json:"createdByContainsFold,omitempty"`
+
 	// "kind" field predicates.
 	Kind      *charge.Kind  `json:"kind,omitempty"`
 	KindNEQ   *charge.Kind  `json:"kindNEQ,omitempty"`
@@ -1822,6 +1872,18 @@ type ChargeWhereInput struct {
 	// "call_for_funds" edge predicates.
 	HasCallForFunds     *bool                     `json:"hasCallForFunds,omitempty"`
 	HasCallForFundsWith []*CallForFundsWhereInput `json:"hasCallForFundsWith,omitempty"`
+
+	// "service_request" edge predicates.
+	HasServiceRequest     *bool                       `json:"hasServiceRequest,omitempty"`
+	HasServiceRequestWith []*ServiceRequestWhereInput `json:"hasServiceRequestWith,omitempty"`
+
+	// "corrects" edge predicates.
+	HasCorrects     *bool               `json:"hasCorrects,omitempty"`
+	HasCorrectsWith []*ChargeWhereInput `json:"hasCorrectsWith,omitempty"`
+
+	// "corrections" edge predicates.
+	HasCorrections     *bool               `json:"hasCorrections,omitempty"`
+	HasCorrectionsWith []*ChargeWhereInput `json:"hasCorrectionsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2141,6 +2203,135 @@ func (i *ChargeWhereInput) P() (predicate.Charge, error) {
 	if i.CallForFundsIDContainsFold != nil {
 		predicates = append(predicates, charge.CallForFundsIDContainsFold(*i.CallForFundsIDContainsFold))
 	}
+	if i.ServiceRequestID != nil {
+		predicates = append(predicates, charge.ServiceRequestIDEQ(*i.ServiceRequestID))
+	}
+	if i.ServiceRequestIDNEQ != nil {
+		predicates = append(predicates, charge.ServiceRequestIDNEQ(*i.ServiceRequestIDNEQ))
+	}
+	if len(i.ServiceRequestIDIn) > 0 {
+		predicates = append(predicates, charge.ServiceRequestIDIn(i.ServiceRequestIDIn...))
+	}
+	if len(i.ServiceRequestIDNotIn) > 0 {
+		predicates = append(predicates, charge.ServiceRequestIDNotIn(i.ServiceRequestIDNotIn...))
+	}
+	if i.ServiceRequestIDGT != nil {
+		predicates = append(predicates, charge.ServiceRequestIDGT(*i.ServiceRequestIDGT))
+	}
+	if i.ServiceRequestIDGTE != nil {
+		predicates = append(predicates, charge.ServiceRequestIDGTE(*i.ServiceRequestIDGTE))
+	}
+	if i.ServiceRequestIDLT != nil {
+		predicates = append(predicates, charge.ServiceRequestIDLT(*i.ServiceRequestIDLT))
+	}
+	if i.ServiceRequestIDLTE != nil {
+		predicates = append(predicates, charge.ServiceRequestIDLTE(*i.ServiceRequestIDLTE))
+	}
+	if i.ServiceRequestIDContains != nil {
+		predicates = append(predicates, charge.ServiceRequestIDContains(*i.ServiceRequestIDContains))
+	}
+	if i.ServiceRequestIDHasPrefix != nil {
+		predicates = append(predicates, charge.ServiceRequestIDHasPrefix(*i.ServiceRequestIDHasPrefix))
+	}
+	if i.ServiceRequestIDHasSuffix != nil {
+		predicates = append(predicates, charge.ServiceRequestIDHasSuffix(*i.ServiceRequestIDHasSuffix))
+	}
+	if i.ServiceRequestIDIsNil {
+		predicates = append(predicates, charge.ServiceRequestIDIsNil())
+	}
+	if i.ServiceRequestIDNotNil {
+		predicates = append(predicates, charge.ServiceRequestIDNotNil())
+	}
+	if i.ServiceRequestIDEqualFold != nil {
+		predicates = append(predicates, charge.ServiceRequestIDEqualFold(*i.ServiceRequestIDEqualFold))
+	}
+	if i.ServiceRequestIDContainsFold != nil {
+		predicates = append(predicates, charge.ServiceRequestIDContainsFold(*i.ServiceRequestIDContainsFold))
+	}
+	if i.CorrectsID != nil {
+		predicates = append(predicates, charge.CorrectsIDEQ(*i.CorrectsID))
+	}
+	if i.CorrectsIDNEQ != nil {
+		predicates = append(predicates, charge.CorrectsIDNEQ(*i.CorrectsIDNEQ))
+	}
+	if len(i.CorrectsIDIn) > 0 {
+		predicates = append(predicates, charge.CorrectsIDIn(i.CorrectsIDIn...))
+	}
+	if len(i.CorrectsIDNotIn) > 0 {
+		predicates = append(predicates, charge.CorrectsIDNotIn(i.CorrectsIDNotIn...))
+	}
+	if i.CorrectsIDGT != nil {
+		predicates = append(predicates, charge.CorrectsIDGT(*i.CorrectsIDGT))
+	}
+	if i.CorrectsIDGTE != nil {
+		predicates = append(predicates, charge.CorrectsIDGTE(*i.CorrectsIDGTE))
+	}
+	if i.CorrectsIDLT != nil {
+		predicates = append(predicates, charge.CorrectsIDLT(*i.CorrectsIDLT))
+	}
+	if i.CorrectsIDLTE != nil {
+		predicates = append(predicates, charge.CorrectsIDLTE(*i.CorrectsIDLTE))
+	}
+	if i.CorrectsIDContains != nil {
+		predicates = append(predicates, charge.CorrectsIDContains(*i.CorrectsIDContains))
+	}
+	if i.CorrectsIDHasPrefix != nil {
+		predicates = append(predicates, charge.CorrectsIDHasPrefix(*i.CorrectsIDHasPrefix))
+	}
+	if i.CorrectsIDHasSuffix != nil {
+		predicates = append(predicates, charge.CorrectsIDHasSuffix(*i.CorrectsIDHasSuffix))
+	}
+	if i.CorrectsIDIsNil {
+		predicates = append(predicates, charge.CorrectsIDIsNil())
+	}
+	if i.CorrectsIDNotNil {
+		predicates = append(predicates, charge.CorrectsIDNotNil())
+	}
+	if i.CorrectsIDEqualFold != nil {
+		predicates = append(predicates, charge.CorrectsIDEqualFold(*i.CorrectsIDEqualFold))
+	}
+	if i.CorrectsIDContainsFold != nil {
+		predicates = append(predicates, charge.CorrectsIDContainsFold(*i.CorrectsIDContainsFold))
+	}
+	if i.CreatedBy != nil {
+		predicates = append(predicates, charge.CreatedByEQ(*i.CreatedBy))
+	}
+	if i.CreatedByNEQ != nil {
+		predicates = append(predicates, charge.CreatedByNEQ(*i.CreatedByNEQ))
+	}
+	if len(i.CreatedByIn) > 0 {
+		predicates = append(predicates, charge.CreatedByIn(i.CreatedByIn...))
+	}
+	if len(i.CreatedByNotIn) > 0 {
+		predicates = append(predicates, charge.CreatedByNotIn(i.CreatedByNotIn...))
+	}
+	if i.CreatedByGT != nil {
+		predicates = append(predicates, charge.CreatedByGT(*i.CreatedByGT))
+	}
+	if i.CreatedByGTE != nil {
+		predicates = append(predicates, charge.CreatedByGTE(*i.CreatedByGTE))
+	}
+	if i.CreatedByLT != nil {
+		predicates = append(predicates, charge.CreatedByLT(*i.CreatedByLT))
+	}
+	if i.CreatedByLTE != nil {
+		predicates = append(predicates, charge.CreatedByLTE(*i.CreatedByLTE))
+	}
+	if i.CreatedByContains != nil {
+		predicates = append(predicates, charge.CreatedByContains(*i.CreatedByContains))
+	}
+	if i.CreatedByHasPrefix != nil {
+		predicates = append(predicates, charge.CreatedByHasPrefix(*i.CreatedByHasPrefix))
+	}
+	if i.CreatedByHasSuffix != nil {
+		predicates = append(predicates, charge.CreatedByHasSuffix(*i.CreatedByHasSuffix))
+	}
+	if i.CreatedByEqualFold != nil {
+		predicates = append(predicates, charge.CreatedByEqualFold(*i.CreatedByEqualFold))
+	}
+	if i.CreatedByContainsFold != nil {
+		predicates = append(predicates, charge.CreatedByContainsFold(*i.CreatedByContainsFold))
+	}
 	if i.Kind != nil {
 		predicates = append(predicates, charge.KindEQ(*i.Kind))
 	}
@@ -2324,6 +2515,60 @@ func (i *ChargeWhereInput) P() (predicate.Charge, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, charge.HasCallForFundsWith(with...))
+	}
+	if i.HasServiceRequest != nil {
+		p := charge.HasServiceRequest()
+		if !*i.HasServiceRequest {
+			p = charge.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasServiceRequestWith) > 0 {
+		with := make([]predicate.ServiceRequest, 0, len(i.HasServiceRequestWith))
+		for _, w := range i.HasServiceRequestWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasServiceRequestWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, charge.HasServiceRequestWith(with...))
+	}
+	if i.HasCorrects != nil {
+		p := charge.HasCorrects()
+		if !*i.HasCorrects {
+			p = charge.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCorrectsWith) > 0 {
+		with := make([]predicate.Charge, 0, len(i.HasCorrectsWith))
+		for _, w := range i.HasCorrectsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCorrectsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, charge.HasCorrectsWith(with...))
+	}
+	if i.HasCorrections != nil {
+		p := charge.HasCorrections()
+		if !*i.HasCorrections {
+			p = charge.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCorrectionsWith) > 0 {
+		with := make([]predicate.Charge, 0, len(i.HasCorrectionsWith))
+		for _, w := range i.HasCorrectionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCorrectionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, charge.HasCorrectionsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -6177,6 +6422,266 @@ func (i *MembershipApplicationWhereInput) P() (predicate.MembershipApplication, 
 	}
 }
 
+// MembershipFeeWhereInput represents a where input for filtering MembershipFee queries.
+type MembershipFeeWhereInput struct {
+	Predicates []predicate.MembershipFee  `json:"-"`
+	Not        *MembershipFeeWhereInput   `json:"not,omitempty"`
+	Or         []*MembershipFeeWhereInput `json:"or,omitempty"`
+	And        []*MembershipFeeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "fiscal_year" field predicates.
+	FiscalYear      *int  `json:"fiscalYear,omitempty"`
+	FiscalYearNEQ   *int  `json:"fiscalYearNEQ,omitempty"`
+	FiscalYearIn    []int `json:"fiscalYearIn,omitempty"`
+	FiscalYearNotIn []int `json:"fiscalYearNotIn,omitempty"`
+	FiscalYearGT    *int  `json:"fiscalYearGT,omitempty"`
+	FiscalYearGTE   *int  `json:"fiscalYearGTE,omitempty"`
+	FiscalYearLT    *int  `json:"fiscalYearLT,omitempty"`
+	FiscalYearLTE   *int  `json:"fiscalYearLTE,omitempty"`
+
+	// "amount" field predicates.
+	Amount      *int64  `json:"amount,omitempty"`
+	AmountNEQ   *int64  `json:"amountNEQ,omitempty"`
+	AmountIn    []int64 `json:"amountIn,omitempty"`
+	AmountNotIn []int64 `json:"amountNotIn,omitempty"`
+	AmountGT    *int64  `json:"amountGT,omitempty"`
+	AmountGTE   *int64  `json:"amountGTE,omitempty"`
+	AmountLT    *int64  `json:"amountLT,omitempty"`
+	AmountLTE   *int64  `json:"amountLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MembershipFeeWhereInput) AddPredicates(predicates ...predicate.MembershipFee) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MembershipFeeWhereInput filter on the MembershipFeeQuery builder.
+func (i *MembershipFeeWhereInput) Filter(q *MembershipFeeQuery) (*MembershipFeeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMembershipFeeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMembershipFeeWhereInput is returned in case the MembershipFeeWhereInput is empty.
+var ErrEmptyMembershipFeeWhereInput = errors.New("ent: empty predicate MembershipFeeWhereInput")
+
+// P returns a predicate for filtering membershipfees.
+// An error is returned if the input is empty or invalid.
+func (i *MembershipFeeWhereInput) P() (predicate.MembershipFee, error) {
+	var predicates []predicate.MembershipFee
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, membershipfee.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.MembershipFee, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, membershipfee.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.MembershipFee, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, membershipfee.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, membershipfee.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, membershipfee.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, membershipfee.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, membershipfee.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, membershipfee.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, membershipfee.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, membershipfee.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, membershipfee.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, membershipfee.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, membershipfee.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, membershipfee.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, membershipfee.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, membershipfee.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, membershipfee.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, membershipfee.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, membershipfee.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, membershipfee.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, membershipfee.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, membershipfee.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, membershipfee.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, membershipfee.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, membershipfee.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, membershipfee.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, membershipfee.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.FiscalYear != nil {
+		predicates = append(predicates, membershipfee.FiscalYearEQ(*i.FiscalYear))
+	}
+	if i.FiscalYearNEQ != nil {
+		predicates = append(predicates, membershipfee.FiscalYearNEQ(*i.FiscalYearNEQ))
+	}
+	if len(i.FiscalYearIn) > 0 {
+		predicates = append(predicates, membershipfee.FiscalYearIn(i.FiscalYearIn...))
+	}
+	if len(i.FiscalYearNotIn) > 0 {
+		predicates = append(predicates, membershipfee.FiscalYearNotIn(i.FiscalYearNotIn...))
+	}
+	if i.FiscalYearGT != nil {
+		predicates = append(predicates, membershipfee.FiscalYearGT(*i.FiscalYearGT))
+	}
+	if i.FiscalYearGTE != nil {
+		predicates = append(predicates, membershipfee.FiscalYearGTE(*i.FiscalYearGTE))
+	}
+	if i.FiscalYearLT != nil {
+		predicates = append(predicates, membershipfee.FiscalYearLT(*i.FiscalYearLT))
+	}
+	if i.FiscalYearLTE != nil {
+		predicates = append(predicates, membershipfee.FiscalYearLTE(*i.FiscalYearLTE))
+	}
+	if i.Amount != nil {
+		predicates = append(predicates, membershipfee.AmountEQ(*i.Amount))
+	}
+	if i.AmountNEQ != nil {
+		predicates = append(predicates, membershipfee.AmountNEQ(*i.AmountNEQ))
+	}
+	if len(i.AmountIn) > 0 {
+		predicates = append(predicates, membershipfee.AmountIn(i.AmountIn...))
+	}
+	if len(i.AmountNotIn) > 0 {
+		predicates = append(predicates, membershipfee.AmountNotIn(i.AmountNotIn...))
+	}
+	if i.AmountGT != nil {
+		predicates = append(predicates, membershipfee.AmountGT(*i.AmountGT))
+	}
+	if i.AmountGTE != nil {
+		predicates = append(predicates, membershipfee.AmountGTE(*i.AmountGTE))
+	}
+	if i.AmountLT != nil {
+		predicates = append(predicates, membershipfee.AmountLT(*i.AmountLT))
+	}
+	if i.AmountLTE != nil {
+		predicates = append(predicates, membershipfee.AmountLTE(*i.AmountLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMembershipFeeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return membershipfee.And(predicates...), nil
+	}
+}
+
 // NotificationWhereInput represents a where input for filtering Notification queries.
 type NotificationWhereInput struct {
 	Predicates []predicate.Notification  `json:"-"`
@@ -8348,6 +8853,10 @@ type ServiceRequestWhereInput struct {
 	// "time_entries" edge predicates.
 	HasTimeEntries     *bool                  `json:"hasTimeEntries,omitempty"`
 	HasTimeEntriesWith []*TimeEntryWhereInput `json:"hasTimeEntriesWith,omitempty"`
+
+	// "charges" edge predicates.
+	HasCharges     *bool               `json:"hasCharges,omitempty"`
+	HasChargesWith []*ChargeWhereInput `json:"hasChargesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -8868,6 +9377,24 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, servicerequest.HasTimeEntriesWith(with...))
+	}
+	if i.HasCharges != nil {
+		p := servicerequest.HasCharges()
+		if !*i.HasCharges {
+			p = servicerequest.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasChargesWith) > 0 {
+		with := make([]predicate.Charge, 0, len(i.HasChargesWith))
+		for _, w := range i.HasChargesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasChargesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, servicerequest.HasChargesWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -13,6 +13,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
 	"communs/ent/resource"
@@ -56,6 +57,7 @@ const (
 	TypeMember                   = "Member"
 	TypeMemberCategoryChange     = "MemberCategoryChange"
 	TypeMembershipApplication    = "MembershipApplication"
+	TypeMembershipFee            = "MembershipFee"
 	TypeNotification             = "Notification"
 	TypeResource                 = "Resource"
 	TypeResourceCategory         = "ResourceCategory"
@@ -2867,32 +2869,40 @@ func (m *CallForFundsMutation) ResetEdge(name string) error {
 // ChargeMutation represents an operation that mutates the Charge nodes in the graph.
 type ChargeMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *pulid.ID
-	created_at            *time.Time
-	updated_at            *time.Time
-	kind                  *charge.Kind
-	fiscal_year           *int
-	addfiscal_year        *int
-	period                *charge.Period
-	amount                *int64
-	addamount             *int64
-	label                 *string
-	basis                 *schematype.ChargeBasis
-	idempotency_key       *string
-	clearedFields         map[string]struct{}
-	member                *pulid.ID
-	clearedmember         bool
-	resource              *pulid.ID
-	clearedresource       bool
-	charge_run            *pulid.ID
-	clearedcharge_run     bool
-	call_for_funds        *pulid.ID
-	clearedcall_for_funds bool
-	done                  bool
-	oldValue              func(context.Context) (*Charge, error)
-	predicates            []predicate.Charge
+	op                     Op
+	typ                    string
+	id                     *pulid.ID
+	created_at             *time.Time
+	updated_at             *time.Time
+	created_by             *string
+	kind                   *charge.Kind
+	fiscal_year            *int
+	addfiscal_year         *int
+	period                 *charge.Period
+	amount                 *int64
+	addamount              *int64
+	label                  *string
+	basis                  *schematype.ChargeBasis
+	idempotency_key        *string
+	clearedFields          map[string]struct{}
+	member                 *pulid.ID
+	clearedmember          bool
+	resource               *pulid.ID
+	clearedresource        bool
+	charge_run             *pulid.ID
+	clearedcharge_run      bool
+	call_for_funds         *pulid.ID
+	clearedcall_for_funds  bool
+	service_request        *pulid.ID
+	clearedservice_request bool
+	corrects               *pulid.ID
+	clearedcorrects        bool
+	corrections            map[pulid.ID]struct{}
+	removedcorrections     map[pulid.ID]struct{}
+	clearedcorrections     bool
+	done                   bool
+	oldValue               func(context.Context) (*Charge, error)
+	predicates             []predicate.Charge
 }
 
 var _ ent.Mutation = (*ChargeMutation)(nil)
@@ -3252,6 +3262,140 @@ func (m *ChargeMutation) CallForFundsIDCleared() bool {
 func (m *ChargeMutation) ResetCallForFundsID() {
 	m.call_for_funds = nil
 	delete(m.clearedFields, charge.FieldCallForFundsID)
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (m *ChargeMutation) SetServiceRequestID(pu pulid.ID) {
+	m.service_request = &pu
+}
+
+// ServiceRequestID returns the value of the "service_request_id" field in the mutation.
+func (m *ChargeMutation) ServiceRequestID() (r pulid.ID, exists bool) {
+	v := m.service_request
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceRequestID returns the old "service_request_id" field's value of the Charge entity.
+// If the Charge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeMutation) OldServiceRequestID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceRequestID: %w", err)
+	}
+	return oldValue.ServiceRequestID, nil
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (m *ChargeMutation) ClearServiceRequestID() {
+	m.service_request = nil
+	m.clearedFields[charge.FieldServiceRequestID] = struct{}{}
+}
+
+// ServiceRequestIDCleared returns if the "service_request_id" field was cleared in this mutation.
+func (m *ChargeMutation) ServiceRequestIDCleared() bool {
+	_, ok := m.clearedFields[charge.FieldServiceRequestID]
+	return ok
+}
+
+// ResetServiceRequestID resets all changes to the "service_request_id" field.
+func (m *ChargeMutation) ResetServiceRequestID() {
+	m.service_request = nil
+	delete(m.clearedFields, charge.FieldServiceRequestID)
+}
+
+// SetCorrectsID sets the "corrects_id" field.
+func (m *ChargeMutation) SetCorrectsID(pu pulid.ID) {
+	m.corrects = &pu
+}
+
+// CorrectsID returns the value of the "corrects_id" field in the mutation.
+func (m *ChargeMutation) CorrectsID() (r pulid.ID, exists bool) {
+	v := m.corrects
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCorrectsID returns the old "corrects_id" field's value of the Charge entity.
+// If the Charge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeMutation) OldCorrectsID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCorrectsID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCorrectsID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCorrectsID: %w", err)
+	}
+	return oldValue.CorrectsID, nil
+}
+
+// ClearCorrectsID clears the value of the "corrects_id" field.
+func (m *ChargeMutation) ClearCorrectsID() {
+	m.corrects = nil
+	m.clearedFields[charge.FieldCorrectsID] = struct{}{}
+}
+
+// CorrectsIDCleared returns if the "corrects_id" field was cleared in this mutation.
+func (m *ChargeMutation) CorrectsIDCleared() bool {
+	_, ok := m.clearedFields[charge.FieldCorrectsID]
+	return ok
+}
+
+// ResetCorrectsID resets all changes to the "corrects_id" field.
+func (m *ChargeMutation) ResetCorrectsID() {
+	m.corrects = nil
+	delete(m.clearedFields, charge.FieldCorrectsID)
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *ChargeMutation) SetCreatedBy(s string) {
+	m.created_by = &s
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *ChargeMutation) CreatedBy() (r string, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the Charge entity.
+// If the Charge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeMutation) OldCreatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *ChargeMutation) ResetCreatedBy() {
+	m.created_by = nil
 }
 
 // SetKind sets the "kind" field.
@@ -3654,6 +3798,114 @@ func (m *ChargeMutation) ResetCallForFunds() {
 	m.clearedcall_for_funds = false
 }
 
+// ClearServiceRequest clears the "service_request" edge to the ServiceRequest entity.
+func (m *ChargeMutation) ClearServiceRequest() {
+	m.clearedservice_request = true
+	m.clearedFields[charge.FieldServiceRequestID] = struct{}{}
+}
+
+// ServiceRequestCleared reports if the "service_request" edge to the ServiceRequest entity was cleared.
+func (m *ChargeMutation) ServiceRequestCleared() bool {
+	return m.ServiceRequestIDCleared() || m.clearedservice_request
+}
+
+// ServiceRequestIDs returns the "service_request" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ServiceRequestID instead. It exists only for internal usage by the builders.
+func (m *ChargeMutation) ServiceRequestIDs() (ids []pulid.ID) {
+	if id := m.service_request; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetServiceRequest resets all changes to the "service_request" edge.
+func (m *ChargeMutation) ResetServiceRequest() {
+	m.service_request = nil
+	m.clearedservice_request = false
+}
+
+// ClearCorrects clears the "corrects" edge to the Charge entity.
+func (m *ChargeMutation) ClearCorrects() {
+	m.clearedcorrects = true
+	m.clearedFields[charge.FieldCorrectsID] = struct{}{}
+}
+
+// CorrectsCleared reports if the "corrects" edge to the Charge entity was cleared.
+func (m *ChargeMutation) CorrectsCleared() bool {
+	return m.CorrectsIDCleared() || m.clearedcorrects
+}
+
+// CorrectsIDs returns the "corrects" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CorrectsID instead. It exists only for internal usage by the builders.
+func (m *ChargeMutation) CorrectsIDs() (ids []pulid.ID) {
+	if id := m.corrects; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCorrects resets all changes to the "corrects" edge.
+func (m *ChargeMutation) ResetCorrects() {
+	m.corrects = nil
+	m.clearedcorrects = false
+}
+
+// AddCorrectionIDs adds the "corrections" edge to the Charge entity by ids.
+func (m *ChargeMutation) AddCorrectionIDs(ids ...pulid.ID) {
+	if m.corrections == nil {
+		m.corrections = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.corrections[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCorrections clears the "corrections" edge to the Charge entity.
+func (m *ChargeMutation) ClearCorrections() {
+	m.clearedcorrections = true
+}
+
+// CorrectionsCleared reports if the "corrections" edge to the Charge entity was cleared.
+func (m *ChargeMutation) CorrectionsCleared() bool {
+	return m.clearedcorrections
+}
+
+// RemoveCorrectionIDs removes the "corrections" edge to the Charge entity by IDs.
+func (m *ChargeMutation) RemoveCorrectionIDs(ids ...pulid.ID) {
+	if m.removedcorrections == nil {
+		m.removedcorrections = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.corrections, ids[i])
+		m.removedcorrections[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCorrections returns the removed IDs of the "corrections" edge to the Charge entity.
+func (m *ChargeMutation) RemovedCorrectionsIDs() (ids []pulid.ID) {
+	for id := range m.removedcorrections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CorrectionsIDs returns the "corrections" edge IDs in the mutation.
+func (m *ChargeMutation) CorrectionsIDs() (ids []pulid.ID) {
+	for id := range m.corrections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCorrections resets all changes to the "corrections" edge.
+func (m *ChargeMutation) ResetCorrections() {
+	m.corrections = nil
+	m.clearedcorrections = false
+	m.removedcorrections = nil
+}
+
 // Where appends a list predicates to the ChargeMutation builder.
 func (m *ChargeMutation) Where(ps ...predicate.Charge) {
 	m.predicates = append(m.predicates, ps...)
@@ -3688,7 +3940,7 @@ func (m *ChargeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChargeMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, charge.FieldCreatedAt)
 	}
@@ -3706,6 +3958,15 @@ func (m *ChargeMutation) Fields() []string {
 	}
 	if m.call_for_funds != nil {
 		fields = append(fields, charge.FieldCallForFundsID)
+	}
+	if m.service_request != nil {
+		fields = append(fields, charge.FieldServiceRequestID)
+	}
+	if m.corrects != nil {
+		fields = append(fields, charge.FieldCorrectsID)
+	}
+	if m.created_by != nil {
+		fields = append(fields, charge.FieldCreatedBy)
 	}
 	if m.kind != nil {
 		fields = append(fields, charge.FieldKind)
@@ -3748,6 +4009,12 @@ func (m *ChargeMutation) Field(name string) (ent.Value, bool) {
 		return m.ChargeRunID()
 	case charge.FieldCallForFundsID:
 		return m.CallForFundsID()
+	case charge.FieldServiceRequestID:
+		return m.ServiceRequestID()
+	case charge.FieldCorrectsID:
+		return m.CorrectsID()
+	case charge.FieldCreatedBy:
+		return m.CreatedBy()
 	case charge.FieldKind:
 		return m.Kind()
 	case charge.FieldFiscalYear:
@@ -3783,6 +4050,12 @@ func (m *ChargeMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldChargeRunID(ctx)
 	case charge.FieldCallForFundsID:
 		return m.OldCallForFundsID(ctx)
+	case charge.FieldServiceRequestID:
+		return m.OldServiceRequestID(ctx)
+	case charge.FieldCorrectsID:
+		return m.OldCorrectsID(ctx)
+	case charge.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
 	case charge.FieldKind:
 		return m.OldKind(ctx)
 	case charge.FieldFiscalYear:
@@ -3847,6 +4120,27 @@ func (m *ChargeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCallForFundsID(v)
+		return nil
+	case charge.FieldServiceRequestID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceRequestID(v)
+		return nil
+	case charge.FieldCorrectsID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCorrectsID(v)
+		return nil
+	case charge.FieldCreatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
 		return nil
 	case charge.FieldKind:
 		v, ok := value.(charge.Kind)
@@ -3963,6 +4257,12 @@ func (m *ChargeMutation) ClearedFields() []string {
 	if m.FieldCleared(charge.FieldCallForFundsID) {
 		fields = append(fields, charge.FieldCallForFundsID)
 	}
+	if m.FieldCleared(charge.FieldServiceRequestID) {
+		fields = append(fields, charge.FieldServiceRequestID)
+	}
+	if m.FieldCleared(charge.FieldCorrectsID) {
+		fields = append(fields, charge.FieldCorrectsID)
+	}
 	return fields
 }
 
@@ -3985,6 +4285,12 @@ func (m *ChargeMutation) ClearField(name string) error {
 		return nil
 	case charge.FieldCallForFundsID:
 		m.ClearCallForFundsID()
+		return nil
+	case charge.FieldServiceRequestID:
+		m.ClearServiceRequestID()
+		return nil
+	case charge.FieldCorrectsID:
+		m.ClearCorrectsID()
 		return nil
 	}
 	return fmt.Errorf("unknown Charge nullable field %s", name)
@@ -4011,6 +4317,15 @@ func (m *ChargeMutation) ResetField(name string) error {
 		return nil
 	case charge.FieldCallForFundsID:
 		m.ResetCallForFundsID()
+		return nil
+	case charge.FieldServiceRequestID:
+		m.ResetServiceRequestID()
+		return nil
+	case charge.FieldCorrectsID:
+		m.ResetCorrectsID()
+		return nil
+	case charge.FieldCreatedBy:
+		m.ResetCreatedBy()
 		return nil
 	case charge.FieldKind:
 		m.ResetKind()
@@ -4039,7 +4354,7 @@ func (m *ChargeMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ChargeMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 7)
 	if m.member != nil {
 		edges = append(edges, charge.EdgeMember)
 	}
@@ -4051,6 +4366,15 @@ func (m *ChargeMutation) AddedEdges() []string {
 	}
 	if m.call_for_funds != nil {
 		edges = append(edges, charge.EdgeCallForFunds)
+	}
+	if m.service_request != nil {
+		edges = append(edges, charge.EdgeServiceRequest)
+	}
+	if m.corrects != nil {
+		edges = append(edges, charge.EdgeCorrects)
+	}
+	if m.corrections != nil {
+		edges = append(edges, charge.EdgeCorrections)
 	}
 	return edges
 }
@@ -4075,25 +4399,50 @@ func (m *ChargeMutation) AddedIDs(name string) []ent.Value {
 		if id := m.call_for_funds; id != nil {
 			return []ent.Value{*id}
 		}
+	case charge.EdgeServiceRequest:
+		if id := m.service_request; id != nil {
+			return []ent.Value{*id}
+		}
+	case charge.EdgeCorrects:
+		if id := m.corrects; id != nil {
+			return []ent.Value{*id}
+		}
+	case charge.EdgeCorrections:
+		ids := make([]ent.Value, 0, len(m.corrections))
+		for id := range m.corrections {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ChargeMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 7)
+	if m.removedcorrections != nil {
+		edges = append(edges, charge.EdgeCorrections)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *ChargeMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case charge.EdgeCorrections:
+		ids := make([]ent.Value, 0, len(m.removedcorrections))
+		for id := range m.removedcorrections {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ChargeMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 7)
 	if m.clearedmember {
 		edges = append(edges, charge.EdgeMember)
 	}
@@ -4105,6 +4454,15 @@ func (m *ChargeMutation) ClearedEdges() []string {
 	}
 	if m.clearedcall_for_funds {
 		edges = append(edges, charge.EdgeCallForFunds)
+	}
+	if m.clearedservice_request {
+		edges = append(edges, charge.EdgeServiceRequest)
+	}
+	if m.clearedcorrects {
+		edges = append(edges, charge.EdgeCorrects)
+	}
+	if m.clearedcorrections {
+		edges = append(edges, charge.EdgeCorrections)
 	}
 	return edges
 }
@@ -4121,6 +4479,12 @@ func (m *ChargeMutation) EdgeCleared(name string) bool {
 		return m.clearedcharge_run
 	case charge.EdgeCallForFunds:
 		return m.clearedcall_for_funds
+	case charge.EdgeServiceRequest:
+		return m.clearedservice_request
+	case charge.EdgeCorrects:
+		return m.clearedcorrects
+	case charge.EdgeCorrections:
+		return m.clearedcorrections
 	}
 	return false
 }
@@ -4141,6 +4505,12 @@ func (m *ChargeMutation) ClearEdge(name string) error {
 	case charge.EdgeCallForFunds:
 		m.ClearCallForFunds()
 		return nil
+	case charge.EdgeServiceRequest:
+		m.ClearServiceRequest()
+		return nil
+	case charge.EdgeCorrects:
+		m.ClearCorrects()
+		return nil
 	}
 	return fmt.Errorf("unknown Charge unique edge %s", name)
 }
@@ -4160,6 +4530,15 @@ func (m *ChargeMutation) ResetEdge(name string) error {
 		return nil
 	case charge.EdgeCallForFunds:
 		m.ResetCallForFunds()
+		return nil
+	case charge.EdgeServiceRequest:
+		m.ResetServiceRequest()
+		return nil
+	case charge.EdgeCorrects:
+		m.ResetCorrects()
+		return nil
+	case charge.EdgeCorrections:
+		m.ResetCorrections()
 		return nil
 	}
 	return fmt.Errorf("unknown Charge edge %s", name)
@@ -11851,6 +12230,569 @@ func (m *MembershipApplicationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown MembershipApplication edge %s", name)
 }
 
+// MembershipFeeMutation represents an operation that mutates the MembershipFee nodes in the graph.
+type MembershipFeeMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *pulid.ID
+	created_at     *time.Time
+	updated_at     *time.Time
+	fiscal_year    *int
+	addfiscal_year *int
+	amount         *int64
+	addamount      *int64
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*MembershipFee, error)
+	predicates     []predicate.MembershipFee
+}
+
+var _ ent.Mutation = (*MembershipFeeMutation)(nil)
+
+// membershipfeeOption allows management of the mutation configuration using functional options.
+type membershipfeeOption func(*MembershipFeeMutation)
+
+// newMembershipFeeMutation creates new mutation for the MembershipFee entity.
+func newMembershipFeeMutation(c config, op Op, opts ...membershipfeeOption) *MembershipFeeMutation {
+	m := &MembershipFeeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMembershipFee,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMembershipFeeID sets the ID field of the mutation.
+func withMembershipFeeID(id pulid.ID) membershipfeeOption {
+	return func(m *MembershipFeeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MembershipFee
+		)
+		m.oldValue = func(ctx context.Context) (*MembershipFee, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MembershipFee.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMembershipFee sets the old MembershipFee of the mutation.
+func withMembershipFee(node *MembershipFee) membershipfeeOption {
+	return func(m *MembershipFeeMutation) {
+		m.oldValue = func(context.Context) (*MembershipFee, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MembershipFeeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MembershipFeeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MembershipFee entities.
+func (m *MembershipFeeMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MembershipFeeMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MembershipFeeMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MembershipFee.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MembershipFeeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MembershipFeeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MembershipFee entity.
+// If the MembershipFee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MembershipFeeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MembershipFeeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MembershipFeeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MembershipFeeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MembershipFee entity.
+// If the MembershipFee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MembershipFeeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MembershipFeeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetFiscalYear sets the "fiscal_year" field.
+func (m *MembershipFeeMutation) SetFiscalYear(i int) {
+	m.fiscal_year = &i
+	m.addfiscal_year = nil
+}
+
+// FiscalYear returns the value of the "fiscal_year" field in the mutation.
+func (m *MembershipFeeMutation) FiscalYear() (r int, exists bool) {
+	v := m.fiscal_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFiscalYear returns the old "fiscal_year" field's value of the MembershipFee entity.
+// If the MembershipFee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MembershipFeeMutation) OldFiscalYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFiscalYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFiscalYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFiscalYear: %w", err)
+	}
+	return oldValue.FiscalYear, nil
+}
+
+// AddFiscalYear adds i to the "fiscal_year" field.
+func (m *MembershipFeeMutation) AddFiscalYear(i int) {
+	if m.addfiscal_year != nil {
+		*m.addfiscal_year += i
+	} else {
+		m.addfiscal_year = &i
+	}
+}
+
+// AddedFiscalYear returns the value that was added to the "fiscal_year" field in this mutation.
+func (m *MembershipFeeMutation) AddedFiscalYear() (r int, exists bool) {
+	v := m.addfiscal_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFiscalYear resets all changes to the "fiscal_year" field.
+func (m *MembershipFeeMutation) ResetFiscalYear() {
+	m.fiscal_year = nil
+	m.addfiscal_year = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *MembershipFeeMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *MembershipFeeMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the MembershipFee entity.
+// If the MembershipFee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MembershipFeeMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *MembershipFeeMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *MembershipFeeMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *MembershipFeeMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// Where appends a list predicates to the MembershipFeeMutation builder.
+func (m *MembershipFeeMutation) Where(ps ...predicate.MembershipFee) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MembershipFeeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MembershipFeeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MembershipFee, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MembershipFeeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MembershipFeeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MembershipFee).
+func (m *MembershipFeeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MembershipFeeMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created_at != nil {
+		fields = append(fields, membershipfee.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, membershipfee.FieldUpdatedAt)
+	}
+	if m.fiscal_year != nil {
+		fields = append(fields, membershipfee.FieldFiscalYear)
+	}
+	if m.amount != nil {
+		fields = append(fields, membershipfee.FieldAmount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MembershipFeeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case membershipfee.FieldCreatedAt:
+		return m.CreatedAt()
+	case membershipfee.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case membershipfee.FieldFiscalYear:
+		return m.FiscalYear()
+	case membershipfee.FieldAmount:
+		return m.Amount()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MembershipFeeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case membershipfee.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case membershipfee.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case membershipfee.FieldFiscalYear:
+		return m.OldFiscalYear(ctx)
+	case membershipfee.FieldAmount:
+		return m.OldAmount(ctx)
+	}
+	return nil, fmt.Errorf("unknown MembershipFee field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MembershipFeeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case membershipfee.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case membershipfee.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case membershipfee.FieldFiscalYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFiscalYear(v)
+		return nil
+	case membershipfee.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MembershipFee field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MembershipFeeMutation) AddedFields() []string {
+	var fields []string
+	if m.addfiscal_year != nil {
+		fields = append(fields, membershipfee.FieldFiscalYear)
+	}
+	if m.addamount != nil {
+		fields = append(fields, membershipfee.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MembershipFeeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case membershipfee.FieldFiscalYear:
+		return m.AddedFiscalYear()
+	case membershipfee.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MembershipFeeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case membershipfee.FieldFiscalYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFiscalYear(v)
+		return nil
+	case membershipfee.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MembershipFee numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MembershipFeeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MembershipFeeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MembershipFeeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MembershipFee nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MembershipFeeMutation) ResetField(name string) error {
+	switch name {
+	case membershipfee.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case membershipfee.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case membershipfee.FieldFiscalYear:
+		m.ResetFiscalYear()
+		return nil
+	case membershipfee.FieldAmount:
+		m.ResetAmount()
+		return nil
+	}
+	return fmt.Errorf("unknown MembershipFee field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MembershipFeeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MembershipFeeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MembershipFeeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MembershipFeeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MembershipFeeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MembershipFeeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MembershipFeeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MembershipFee unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MembershipFeeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MembershipFee edge %s", name)
+}
+
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
 type NotificationMutation struct {
 	config
@@ -15585,6 +16527,9 @@ type ServiceRequestMutation struct {
 	time_entries         map[pulid.ID]struct{}
 	removedtime_entries  map[pulid.ID]struct{}
 	clearedtime_entries  bool
+	charges              map[pulid.ID]struct{}
+	removedcharges       map[pulid.ID]struct{}
+	clearedcharges       bool
 	done                 bool
 	oldValue             func(context.Context) (*ServiceRequest, error)
 	predicates           []predicate.ServiceRequest
@@ -16341,6 +17286,60 @@ func (m *ServiceRequestMutation) ResetTimeEntries() {
 	m.removedtime_entries = nil
 }
 
+// AddChargeIDs adds the "charges" edge to the Charge entity by ids.
+func (m *ServiceRequestMutation) AddChargeIDs(ids ...pulid.ID) {
+	if m.charges == nil {
+		m.charges = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.charges[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCharges clears the "charges" edge to the Charge entity.
+func (m *ServiceRequestMutation) ClearCharges() {
+	m.clearedcharges = true
+}
+
+// ChargesCleared reports if the "charges" edge to the Charge entity was cleared.
+func (m *ServiceRequestMutation) ChargesCleared() bool {
+	return m.clearedcharges
+}
+
+// RemoveChargeIDs removes the "charges" edge to the Charge entity by IDs.
+func (m *ServiceRequestMutation) RemoveChargeIDs(ids ...pulid.ID) {
+	if m.removedcharges == nil {
+		m.removedcharges = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.charges, ids[i])
+		m.removedcharges[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCharges returns the removed IDs of the "charges" edge to the Charge entity.
+func (m *ServiceRequestMutation) RemovedChargesIDs() (ids []pulid.ID) {
+	for id := range m.removedcharges {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ChargesIDs returns the "charges" edge IDs in the mutation.
+func (m *ServiceRequestMutation) ChargesIDs() (ids []pulid.ID) {
+	for id := range m.charges {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCharges resets all changes to the "charges" edge.
+func (m *ServiceRequestMutation) ResetCharges() {
+	m.charges = nil
+	m.clearedcharges = false
+	m.removedcharges = nil
+}
+
 // Where appends a list predicates to the ServiceRequestMutation builder.
 func (m *ServiceRequestMutation) Where(ps ...predicate.ServiceRequest) {
 	m.predicates = append(m.predicates, ps...)
@@ -16721,7 +17720,7 @@ func (m *ServiceRequestMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ServiceRequestMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.member != nil {
 		edges = append(edges, servicerequest.EdgeMember)
 	}
@@ -16730,6 +17729,9 @@ func (m *ServiceRequestMutation) AddedEdges() []string {
 	}
 	if m.time_entries != nil {
 		edges = append(edges, servicerequest.EdgeTimeEntries)
+	}
+	if m.charges != nil {
+		edges = append(edges, servicerequest.EdgeCharges)
 	}
 	return edges
 }
@@ -16752,15 +17754,24 @@ func (m *ServiceRequestMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case servicerequest.EdgeCharges:
+		ids := make([]ent.Value, 0, len(m.charges))
+		for id := range m.charges {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ServiceRequestMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedtime_entries != nil {
 		edges = append(edges, servicerequest.EdgeTimeEntries)
+	}
+	if m.removedcharges != nil {
+		edges = append(edges, servicerequest.EdgeCharges)
 	}
 	return edges
 }
@@ -16775,13 +17786,19 @@ func (m *ServiceRequestMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case servicerequest.EdgeCharges:
+		ids := make([]ent.Value, 0, len(m.removedcharges))
+		for id := range m.removedcharges {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ServiceRequestMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedmember {
 		edges = append(edges, servicerequest.EdgeMember)
 	}
@@ -16790,6 +17807,9 @@ func (m *ServiceRequestMutation) ClearedEdges() []string {
 	}
 	if m.clearedtime_entries {
 		edges = append(edges, servicerequest.EdgeTimeEntries)
+	}
+	if m.clearedcharges {
+		edges = append(edges, servicerequest.EdgeCharges)
 	}
 	return edges
 }
@@ -16804,6 +17824,8 @@ func (m *ServiceRequestMutation) EdgeCleared(name string) bool {
 		return m.clearedresource
 	case servicerequest.EdgeTimeEntries:
 		return m.clearedtime_entries
+	case servicerequest.EdgeCharges:
+		return m.clearedcharges
 	}
 	return false
 }
@@ -16834,6 +17856,9 @@ func (m *ServiceRequestMutation) ResetEdge(name string) error {
 		return nil
 	case servicerequest.EdgeTimeEntries:
 		m.ResetTimeEntries()
+		return nil
+	case servicerequest.EdgeCharges:
+		m.ResetCharges()
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest edge %s", name)

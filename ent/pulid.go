@@ -13,6 +13,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -40,6 +41,7 @@ var tableByPrefix = map[string]string{
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
 	"APP": membershipapplication.Table,
+	"FEE": membershipfee.Table,
 	"NTF": notification.Table,
 	"RES": resource.Table,
 	"RCA": resourcecategory.Table,

@@ -58,13 +58,16 @@ type ServiceRequestEdges struct {
 	Resource *Resource `json:"resource,omitempty"`
 	// TimeEntries holds the value of the time_entries edge.
 	TimeEntries []*TimeEntry `json:"time_entries,omitempty"`
+	// Charges holds the value of the charges edge.
+	Charges []*Charge `json:"charges,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedTimeEntries map[string][]*TimeEntry
+	namedCharges     map[string][]*Charge
 }
 
 // MemberOrErr returns the Member value or an error if the edge
@@ -96,6 +99,15 @@ func (e ServiceRequestEdges) TimeEntriesOrErr() ([]*TimeEntry, error) {
 		return e.TimeEntries, nil
 	}
 	return nil, &NotLoadedError{edge: "time_entries"}
+}
+
+// ChargesOrErr returns the Charges value or an error if the edge
+// was not loaded in eager-loading.
+func (e ServiceRequestEdges) ChargesOrErr() ([]*Charge, error) {
+	if e.loadedTypes[3] {
+		return e.Charges, nil
+	}
+	return nil, &NotLoadedError{edge: "charges"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -239,6 +251,11 @@ func (_m *ServiceRequest) QueryTimeEntries() *TimeEntryQuery {
 	return NewServiceRequestClient(_m.config).QueryTimeEntries(_m)
 }
 
+// QueryCharges queries the "charges" edge of the ServiceRequest entity.
+func (_m *ServiceRequest) QueryCharges() *ChargeQuery {
+	return NewServiceRequestClient(_m.config).QueryCharges(_m)
+}
+
 // Update returns a builder for updating this ServiceRequest.
 // Note that you need to call ServiceRequest.Unwrap() before calling this method if this ServiceRequest
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -332,6 +349,30 @@ func (_m *ServiceRequest) appendNamedTimeEntries(name string, edges ...*TimeEntr
 		_m.Edges.namedTimeEntries[name] = []*TimeEntry{}
 	} else {
 		_m.Edges.namedTimeEntries[name] = append(_m.Edges.namedTimeEntries[name], edges...)
+	}
+}
+
+// NamedCharges returns the Charges named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *ServiceRequest) NamedCharges(name string) ([]*Charge, error) {
+	if _m.Edges.namedCharges == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCharges[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *ServiceRequest) appendNamedCharges(name string, edges ...*Charge) {
+	if _m.Edges.namedCharges == nil {
+		_m.Edges.namedCharges = make(map[string][]*Charge)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCharges[name] = []*Charge{}
+	} else {
+		_m.Edges.namedCharges[name] = append(_m.Edges.namedCharges[name], edges...)
 	}
 }
 

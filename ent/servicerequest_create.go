@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"communs/ent/charge"
 	"communs/ent/member"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
@@ -208,6 +209,21 @@ func (_c *ServiceRequestCreate) AddTimeEntries(v ...*TimeEntry) *ServiceRequestC
 		ids[i] = v[i].ID
 	}
 	return _c.AddTimeEntryIDs(ids...)
+}
+
+// AddChargeIDs adds the "charges" edge to the Charge entity by IDs.
+func (_c *ServiceRequestCreate) AddChargeIDs(ids ...pulid.ID) *ServiceRequestCreate {
+	_c.mutation.AddChargeIDs(ids...)
+	return _c
+}
+
+// AddCharges adds the "charges" edges to the Charge entity.
+func (_c *ServiceRequestCreate) AddCharges(v ...*Charge) *ServiceRequestCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChargeIDs(ids...)
 }
 
 // Mutation returns the ServiceRequestMutation object of the builder.
@@ -454,6 +470,22 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(timeentry.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChargesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"communs/ent/charge"
 	"communs/ent/member"
 	"communs/ent/predicate"
 	"communs/ent/resource"
@@ -32,9 +33,11 @@ type ServiceRequestQuery struct {
 	withMember           *MemberQuery
 	withResource         *ResourceQuery
 	withTimeEntries      *TimeEntryQuery
+	withCharges          *ChargeQuery
 	loadTotal            []func(context.Context, []*ServiceRequest) error
 	modifiers            []func(*sql.Selector)
 	withNamedTimeEntries map[string]*TimeEntryQuery
+	withNamedCharges     map[string]*ChargeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *ServiceRequestQuery) QueryTimeEntries() *TimeEntryQuery {
 			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, selector),
 			sqlgraph.To(timeentry.Table, timeentry.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, servicerequest.TimeEntriesTable, servicerequest.TimeEntriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCharges chains the current query on the "charges" edge.
+func (_q *ServiceRequestQuery) QueryCharges() *ChargeQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(servicerequest.Table, servicerequest.FieldID, selector),
+			sqlgraph.To(charge.Table, charge.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, servicerequest.ChargesTable, servicerequest.ChargesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *ServiceRequestQuery) Clone() *ServiceRequestQuery {
 		withMember:      _q.withMember.Clone(),
 		withResource:    _q.withResource.Clone(),
 		withTimeEntries: _q.withTimeEntries.Clone(),
+		withCharges:     _q.withCharges.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -368,6 +394,17 @@ func (_q *ServiceRequestQuery) WithTimeEntries(opts ...func(*TimeEntryQuery)) *S
 		opt(query)
 	}
 	_q.withTimeEntries = query
+	return _q
+}
+
+// WithCharges tells the query-builder to eager-load the nodes that are connected to
+// the "charges" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceRequestQuery) WithCharges(opts ...func(*ChargeQuery)) *ServiceRequestQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCharges = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *ServiceRequestQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ServiceRequest{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withMember != nil,
 			_q.withResource != nil,
 			_q.withTimeEntries != nil,
+			_q.withCharges != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -501,10 +539,24 @@ func (_q *ServiceRequestQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			return nil, err
 		}
 	}
+	if query := _q.withCharges; query != nil {
+		if err := _q.loadCharges(ctx, query, nodes,
+			func(n *ServiceRequest) { n.Edges.Charges = []*Charge{} },
+			func(n *ServiceRequest, e *Charge) { n.Edges.Charges = append(n.Edges.Charges, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTimeEntries {
 		if err := _q.loadTimeEntries(ctx, query, nodes,
 			func(n *ServiceRequest) { n.appendNamedTimeEntries(name) },
 			func(n *ServiceRequest, e *TimeEntry) { n.appendNamedTimeEntries(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCharges {
+		if err := _q.loadCharges(ctx, query, nodes,
+			func(n *ServiceRequest) { n.appendNamedCharges(name) },
+			func(n *ServiceRequest, e *Charge) { n.appendNamedCharges(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -602,6 +654,39 @@ func (_q *ServiceRequestQuery) loadTimeEntries(ctx context.Context, query *TimeE
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "service_request_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ServiceRequestQuery) loadCharges(ctx context.Context, query *ChargeQuery, nodes []*ServiceRequest, init func(*ServiceRequest), assign func(*ServiceRequest, *Charge)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*ServiceRequest)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(charge.FieldServiceRequestID)
+	}
+	query.Where(predicate.Charge(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(servicerequest.ChargesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ServiceRequestID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "service_request_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "service_request_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -738,6 +823,20 @@ func (_q *ServiceRequestQuery) WithNamedTimeEntries(name string, opts ...func(*T
 		_q.withNamedTimeEntries = make(map[string]*TimeEntryQuery)
 	}
 	_q.withNamedTimeEntries[name] = query
+	return _q
+}
+
+// WithNamedCharges tells the query-builder to eager-load the nodes that are connected to the "charges"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ServiceRequestQuery) WithNamedCharges(name string, opts ...func(*ChargeQuery)) *ServiceRequestQuery {
+	query := (&ChargeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCharges == nil {
+		_q.withNamedCharges = make(map[string]*ChargeQuery)
+	}
+	_q.withNamedCharges[name] = query
 	return _q
 }
 

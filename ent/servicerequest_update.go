@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"communs/ent/charge"
 	"communs/ent/predicate"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
@@ -227,6 +228,21 @@ func (_u *ServiceRequestUpdate) AddTimeEntries(v ...*TimeEntry) *ServiceRequestU
 	return _u.AddTimeEntryIDs(ids...)
 }
 
+// AddChargeIDs adds the "charges" edge to the Charge entity by IDs.
+func (_u *ServiceRequestUpdate) AddChargeIDs(ids ...pulid.ID) *ServiceRequestUpdate {
+	_u.mutation.AddChargeIDs(ids...)
+	return _u
+}
+
+// AddCharges adds the "charges" edges to the Charge entity.
+func (_u *ServiceRequestUpdate) AddCharges(v ...*Charge) *ServiceRequestUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChargeIDs(ids...)
+}
+
 // Mutation returns the ServiceRequestMutation object of the builder.
 func (_u *ServiceRequestUpdate) Mutation() *ServiceRequestMutation {
 	return _u.mutation
@@ -257,6 +273,27 @@ func (_u *ServiceRequestUpdate) RemoveTimeEntries(v ...*TimeEntry) *ServiceReque
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTimeEntryIDs(ids...)
+}
+
+// ClearCharges clears all "charges" edges to the Charge entity.
+func (_u *ServiceRequestUpdate) ClearCharges() *ServiceRequestUpdate {
+	_u.mutation.ClearCharges()
+	return _u
+}
+
+// RemoveChargeIDs removes the "charges" edge to Charge entities by IDs.
+func (_u *ServiceRequestUpdate) RemoveChargeIDs(ids ...pulid.ID) *ServiceRequestUpdate {
+	_u.mutation.RemoveChargeIDs(ids...)
+	return _u
+}
+
+// RemoveCharges removes "charges" edges to Charge entities.
+func (_u *ServiceRequestUpdate) RemoveCharges(v ...*Charge) *ServiceRequestUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChargeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -458,6 +495,51 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(timeentry.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChargesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChargesIDs(); len(nodes) > 0 && !_u.mutation.ChargesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChargesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -681,6 +763,21 @@ func (_u *ServiceRequestUpdateOne) AddTimeEntries(v ...*TimeEntry) *ServiceReque
 	return _u.AddTimeEntryIDs(ids...)
 }
 
+// AddChargeIDs adds the "charges" edge to the Charge entity by IDs.
+func (_u *ServiceRequestUpdateOne) AddChargeIDs(ids ...pulid.ID) *ServiceRequestUpdateOne {
+	_u.mutation.AddChargeIDs(ids...)
+	return _u
+}
+
+// AddCharges adds the "charges" edges to the Charge entity.
+func (_u *ServiceRequestUpdateOne) AddCharges(v ...*Charge) *ServiceRequestUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChargeIDs(ids...)
+}
+
 // Mutation returns the ServiceRequestMutation object of the builder.
 func (_u *ServiceRequestUpdateOne) Mutation() *ServiceRequestMutation {
 	return _u.mutation
@@ -711,6 +808,27 @@ func (_u *ServiceRequestUpdateOne) RemoveTimeEntries(v ...*TimeEntry) *ServiceRe
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTimeEntryIDs(ids...)
+}
+
+// ClearCharges clears all "charges" edges to the Charge entity.
+func (_u *ServiceRequestUpdateOne) ClearCharges() *ServiceRequestUpdateOne {
+	_u.mutation.ClearCharges()
+	return _u
+}
+
+// RemoveChargeIDs removes the "charges" edge to Charge entities by IDs.
+func (_u *ServiceRequestUpdateOne) RemoveChargeIDs(ids ...pulid.ID) *ServiceRequestUpdateOne {
+	_u.mutation.RemoveChargeIDs(ids...)
+	return _u
+}
+
+// RemoveCharges removes "charges" edges to Charge entities.
+func (_u *ServiceRequestUpdateOne) RemoveCharges(v ...*Charge) *ServiceRequestUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChargeIDs(ids...)
 }
 
 // Where appends a list predicates to the ServiceRequestUpdate builder.
@@ -942,6 +1060,51 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(timeentry.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChargesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChargesIDs(); len(nodes) > 0 && !_u.mutation.ChargesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChargesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   servicerequest.ChargesTable,
+			Columns: []string{servicerequest.ChargesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

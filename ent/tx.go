@@ -34,6 +34,8 @@ type Tx struct {
 	MemberCategoryChange *MemberCategoryChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
+	// MembershipFee is the client for interacting with the MembershipFee builders.
+	MembershipFee *MembershipFeeClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// Resource is the client for interacting with the Resource builders.
@@ -197,6 +199,7 @@ func (tx *Tx) init() {
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
+	tx.MembershipFee = NewMembershipFeeClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Resource = NewResourceClient(tx.config)
 	tx.ResourceCategory = NewResourceCategoryClient(tx.config)

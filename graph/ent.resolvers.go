@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"context"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
 )
@@ -105,6 +106,11 @@ func (r *queryResolver) MembershipApplications(ctx context.Context, after *entgq
 	}
 	return r.client.MembershipApplication.Query().Paginate(ctx, after, first, before, last,
 		ent.WithMembershipApplicationOrder(orderBy), ent.WithMembershipApplicationFilter(where.Filter))
+}
+
+// MembershipFees is the resolver for the membershipFees field.
+func (r *queryResolver) MembershipFees(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) (*ent.MembershipFeeConnection, error) {
+	panic(fmt.Errorf("not implemented: MembershipFees - membershipFees"))
 }
 
 // Notifications is the resolver for the notifications field.

@@ -144,23 +144,29 @@ type ComplexityRoot struct {
 	}
 
 	Charge struct {
-		Amount         func(childComplexity int) int
-		Basis          func(childComplexity int) int
-		CallForFunds   func(childComplexity int) int
-		CallForFundsID func(childComplexity int) int
-		ChargeRun      func(childComplexity int) int
-		ChargeRunID    func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		FiscalYear     func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Kind           func(childComplexity int) int
-		Label          func(childComplexity int) int
-		Member         func(childComplexity int) int
-		MemberID       func(childComplexity int) int
-		Period         func(childComplexity int) int
-		Resource       func(childComplexity int) int
-		ResourceID     func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
+		Amount           func(childComplexity int) int
+		Basis            func(childComplexity int) int
+		CallForFunds     func(childComplexity int) int
+		CallForFundsID   func(childComplexity int) int
+		ChargeRun        func(childComplexity int) int
+		ChargeRunID      func(childComplexity int) int
+		Corrections      func(childComplexity int) int
+		Corrects         func(childComplexity int) int
+		CorrectsID       func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		CreatedBy        func(childComplexity int) int
+		FiscalYear       func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Label            func(childComplexity int) int
+		Member           func(childComplexity int) int
+		MemberID         func(childComplexity int) int
+		Period           func(childComplexity int) int
+		Resource         func(childComplexity int) int
+		ResourceID       func(childComplexity int) int
+		ServiceRequest   func(childComplexity int) int
+		ServiceRequestID func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	ChargeBasis struct {
@@ -384,6 +390,25 @@ type ComplexityRoot struct {
 		MembershipApplication func(childComplexity int) int
 	}
 
+	MembershipFee struct {
+		Amount     func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		FiscalYear func(childComplexity int) int
+		ID         func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	MembershipFeeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MembershipFeeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation             func(childComplexity int, input model.AcceptInvitationInput) int
 		ActivateSubscription         func(childComplexity int, input model.ActivateSubscriptionInput) int
@@ -476,6 +501,7 @@ type ComplexityRoot struct {
 		MemberStatement           func(childComplexity int, memberID pulid.ID, year int) int
 		Members                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) int
 		MembershipApplications    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) int
+		MembershipFees            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) int
 		Node                      func(childComplexity int, id pulid.ID) int
 		Nodes                     func(childComplexity int, ids []pulid.ID) int
 		Notifications             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) int
@@ -611,6 +637,7 @@ type ComplexityRoot struct {
 	ServiceRequest struct {
 		AgreedAt         func(childComplexity int) int
 		AgreedBy         func(childComplexity int) int
+		Charges          func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		EstimatedAmount  func(childComplexity int) int
@@ -849,6 +876,7 @@ type QueryResolver interface {
 	Members(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) (*ent.MemberConnection, error)
 	MemberCategoryChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) (*ent.MemberCategoryChangeConnection, error)
 	MembershipApplications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) (*ent.MembershipApplicationConnection, error)
+	MembershipFees(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) (*ent.MembershipFeeConnection, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error)
 	Resources(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	ResourceCategories(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceCategoryOrder, where *ent.ResourceCategoryWhereInput) (*ent.ResourceCategoryConnection, error)
@@ -1231,12 +1259,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Charge.ChargeRunID(childComplexity), true
+	case "Charge.corrections":
+		if e.ComplexityRoot.Charge.Corrections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Charge.Corrections(childComplexity), true
+	case "Charge.corrects":
+		if e.ComplexityRoot.Charge.Corrects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Charge.Corrects(childComplexity), true
+	case "Charge.correctsID":
+		if e.ComplexityRoot.Charge.CorrectsID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Charge.CorrectsID(childComplexity), true
 	case "Charge.createdAt":
 		if e.ComplexityRoot.Charge.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Charge.CreatedAt(childComplexity), true
+	case "Charge.createdBy":
+		if e.ComplexityRoot.Charge.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Charge.CreatedBy(childComplexity), true
 	case "Charge.fiscalYear":
 		if e.ComplexityRoot.Charge.FiscalYear == nil {
 			break
@@ -1291,6 +1343,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Charge.ResourceID(childComplexity), true
+	case "Charge.serviceRequest":
+		if e.ComplexityRoot.Charge.ServiceRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Charge.ServiceRequest(childComplexity), true
+	case "Charge.serviceRequestID":
+		if e.ComplexityRoot.Charge.ServiceRequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Charge.ServiceRequestID(childComplexity), true
 	case "Charge.updatedAt":
 		if e.ComplexityRoot.Charge.UpdatedAt == nil {
 			break
@@ -2199,6 +2263,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipApplicationPayload.MembershipApplication(childComplexity), true
 
+	case "MembershipFee.amount":
+		if e.ComplexityRoot.MembershipFee.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFee.Amount(childComplexity), true
+	case "MembershipFee.createdAt":
+		if e.ComplexityRoot.MembershipFee.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFee.CreatedAt(childComplexity), true
+	case "MembershipFee.fiscalYear":
+		if e.ComplexityRoot.MembershipFee.FiscalYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFee.FiscalYear(childComplexity), true
+	case "MembershipFee.id":
+		if e.ComplexityRoot.MembershipFee.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFee.ID(childComplexity), true
+	case "MembershipFee.updatedAt":
+		if e.ComplexityRoot.MembershipFee.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFee.UpdatedAt(childComplexity), true
+
+	case "MembershipFeeConnection.edges":
+		if e.ComplexityRoot.MembershipFeeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFeeConnection.Edges(childComplexity), true
+	case "MembershipFeeConnection.pageInfo":
+		if e.ComplexityRoot.MembershipFeeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFeeConnection.PageInfo(childComplexity), true
+	case "MembershipFeeConnection.totalCount":
+		if e.ComplexityRoot.MembershipFeeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFeeConnection.TotalCount(childComplexity), true
+
+	case "MembershipFeeEdge.cursor":
+		if e.ComplexityRoot.MembershipFeeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFeeEdge.Cursor(childComplexity), true
+	case "MembershipFeeEdge.node":
+		if e.ComplexityRoot.MembershipFeeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipFeeEdge.Node(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -2827,6 +2954,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MembershipApplications(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.MembershipApplicationOrder), args["where"].(*ent.MembershipApplicationWhereInput)), true
+	case "Query.membershipFees":
+		if e.ComplexityRoot.Query.MembershipFees == nil {
+			break
+		}
+
+		args, err := ec.field_Query_membershipFees_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MembershipFees(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.MembershipFeeOrder), args["where"].(*ent.MembershipFeeWhereInput)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3413,6 +3551,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.AgreedBy(childComplexity), true
+	case "ServiceRequest.charges":
+		if e.ComplexityRoot.ServiceRequest.Charges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Charges(childComplexity), true
 	case "ServiceRequest.createdAt":
 		if e.ComplexityRoot.ServiceRequest.CreatedAt == nil {
 			break
@@ -4192,6 +4336,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MemberWhereInput", ec.unmarshalInputMemberWhereInput),
 			graphql.NewInputUnmarshaler("MembershipApplicationOrder", ec.unmarshalInputMembershipApplicationOrder),
 			graphql.NewInputUnmarshaler("MembershipApplicationWhereInput", ec.unmarshalInputMembershipApplicationWhereInput),
+			graphql.NewInputUnmarshaler("MembershipFeeOrder", ec.unmarshalInputMembershipFeeOrder),
+			graphql.NewInputUnmarshaler("MembershipFeeWhereInput", ec.unmarshalInputMembershipFeeWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("RecordMemberLeavingInput", ec.unmarshalInputRecordMemberLeavingInput),
@@ -4509,6 +4655,12 @@ func (ec *executionContext) childFields_Charge(ctx context.Context, field graphq
 		return ec.fieldContext_Charge_chargeRunID(ctx, field)
 	case "callForFundsID":
 		return ec.fieldContext_Charge_callForFundsID(ctx, field)
+	case "serviceRequestID":
+		return ec.fieldContext_Charge_serviceRequestID(ctx, field)
+	case "correctsID":
+		return ec.fieldContext_Charge_correctsID(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Charge_createdBy(ctx, field)
 	case "kind":
 		return ec.fieldContext_Charge_kind(ctx, field)
 	case "fiscalYear":
@@ -4529,6 +4681,12 @@ func (ec *executionContext) childFields_Charge(ctx context.Context, field graphq
 		return ec.fieldContext_Charge_chargeRun(ctx, field)
 	case "callForFunds":
 		return ec.fieldContext_Charge_callForFunds(ctx, field)
+	case "serviceRequest":
+		return ec.fieldContext_Charge_serviceRequest(ctx, field)
+	case "corrects":
+		return ec.fieldContext_Charge_corrects(ctx, field)
+	case "corrections":
+		return ec.fieldContext_Charge_corrections(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Charge", field.Name)
 }
@@ -4975,6 +5133,44 @@ func (ec *executionContext) childFields_MembershipApplicationPayload(ctx context
 	return nil, fmt.Errorf("no field named %q was found under type MembershipApplicationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipFee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MembershipFee_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MembershipFee_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MembershipFee_updatedAt(ctx, field)
+	case "fiscalYear":
+		return ec.fieldContext_MembershipFee_fiscalYear(ctx, field)
+	case "amount":
+		return ec.fieldContext_MembershipFee_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipFee", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipFeeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MembershipFeeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MembershipFeeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MembershipFeeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipFeeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipFeeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_MembershipFeeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_MembershipFeeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipFeeEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5335,6 +5531,8 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_resource(ctx, field)
 	case "timeEntries":
 		return ec.fieldContext_ServiceRequest_timeEntries(ctx, field)
+	case "charges":
+		return ec.fieldContext_ServiceRequest_charges(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequest", field.Name)
 }
@@ -6737,6 +6935,60 @@ func (ec *executionContext) field_Query_membershipApplications_args(ctx context.
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.MembershipApplicationWhereInput, error) {
 			return ec.unmarshalOMembershipApplicationWhereInput2ᚖcommunsᚋentᚐMembershipApplicationWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_membershipFees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.MembershipFeeOrder, error) {
+			return ec.unmarshalOMembershipFeeOrder2ᚕᚖcommunsᚋentᚐMembershipFeeOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.MembershipFeeWhereInput, error) {
+			return ec.unmarshalOMembershipFeeWhereInput2ᚖcommunsᚋentᚐMembershipFeeWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8838,6 +9090,75 @@ func (ec *executionContext) fieldContext_Charge_callForFundsID(_ context.Context
 	return graphql.NewScalarFieldContext("Charge", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Charge_serviceRequestID(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Charge_serviceRequestID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceRequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Charge_serviceRequestID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Charge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Charge_correctsID(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Charge_correctsID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CorrectsID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Charge_correctsID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Charge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Charge_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Charge_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Charge_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Charge", field, false, false, "String")
+}
+
 func (ec *executionContext) _Charge_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9108,6 +9429,102 @@ func (ec *executionContext) fieldContext_Charge_callForFunds(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CallForFunds(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Charge_serviceRequest(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Charge_serviceRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceRequest(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalOServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Charge_serviceRequest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Charge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Charge_corrects(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Charge_corrects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Corrects(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Charge) graphql.Marshaler {
+			return ec.marshalOCharge2ᚖcommunsᚋentᚐCharge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Charge_corrects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Charge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Charge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Charge_corrections(ctx context.Context, field graphql.CollectedField, obj *ent.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Charge_corrections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Corrections(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Charge) graphql.Marshaler {
+			return ec.marshalOCharge2ᚕᚖcommunsᚋentᚐChargeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Charge_corrections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Charge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Charge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12804,6 +13221,263 @@ func (ec *executionContext) fieldContext_MembershipApplicationPayload_membership
 	return fc, nil
 }
 
+func (ec *executionContext) _MembershipFee_id(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFee_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFee_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFee", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MembershipFee_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFee_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFee_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFee", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MembershipFee_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFee_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFee_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFee", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MembershipFee_fiscalYear(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFee_fiscalYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FiscalYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFee_fiscalYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFee", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MembershipFee_amount(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFee_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFee_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFee", field, false, false, "Money")
+}
+
+func (ec *executionContext) _MembershipFeeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFeeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFeeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.MembershipFeeEdge) graphql.Marshaler {
+			return ec.marshalOMembershipFeeEdge2ᚕᚖcommunsᚋentᚐMembershipFeeEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFeeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipFeeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipFeeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipFeeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFeeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFeeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFeeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipFeeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipFeeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFeeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFeeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFeeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFeeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MembershipFeeEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFeeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFeeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.MembershipFee) graphql.Marshaler {
+			return ec.marshalOMembershipFee2ᚖcommunsᚋentᚐMembershipFee(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFeeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipFeeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipFee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipFeeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.MembershipFeeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipFeeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipFeeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipFeeEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15244,6 +15918,50 @@ func (ec *executionContext) fieldContext_Query_membershipApplications(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_membershipApplications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_membershipFees(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_membershipFees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MembershipFees(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.MembershipFeeOrder), fc.Args["where"].(*ent.MembershipFeeWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.MembershipFeeConnection) graphql.Marshaler {
+			return ec.marshalNMembershipFeeConnection2ᚖcommunsᚋentᚐMembershipFeeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_membershipFees(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipFeeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_membershipFees_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18158,6 +18876,38 @@ func (ec *executionContext) fieldContext_ServiceRequest_timeEntries(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TimeEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_charges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_charges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Charges(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Charge) graphql.Marshaler {
+			return ec.marshalOCharge2ᚕᚖcommunsᚋentᚐChargeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_charges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Charge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -25701,7 +26451,7 @@ func (ec *executionContext) unmarshalInputChargeWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "resourceID", "resourceIDNEQ", "resourceIDIn", "resourceIDNotIn", "resourceIDGT", "resourceIDGTE", "resourceIDLT", "resourceIDLTE", "resourceIDContains", "resourceIDHasPrefix", "resourceIDHasSuffix", "resourceIDIsNil", "resourceIDNotNil", "resourceIDEqualFold", "resourceIDContainsFold", "chargeRunID", "chargeRunIDNEQ", "chargeRunIDIn", "chargeRunIDNotIn", "chargeRunIDGT", "chargeRunIDGTE", "chargeRunIDLT", "chargeRunIDLTE", "chargeRunIDContains", "chargeRunIDHasPrefix", "chargeRunIDHasSuffix", "chargeRunIDIsNil", "chargeRunIDNotNil", "chargeRunIDEqualFold", "chargeRunIDContainsFold", "callForFundsID", "callForFundsIDNEQ", "callForFundsIDIn", "callForFundsIDNotIn", "callForFundsIDGT", "callForFundsIDGTE", "callForFundsIDLT", "callForFundsIDLTE", "callForFundsIDContains", "callForFundsIDHasPrefix", "callForFundsIDHasSuffix", "callForFundsIDIsNil", "callForFundsIDNotNil", "callForFundsIDEqualFold", "callForFundsIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "fiscalYear", "fiscalYearNEQ", "fiscalYearIn", "fiscalYearNotIn", "fiscalYearGT", "fiscalYearGTE", "fiscalYearLT", "fiscalYearLTE", "period", "periodNEQ", "periodIn", "periodNotIn", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "label", "labelNEQ", "labelIn", "labelNotIn", "labelGT", "labelGTE", "labelLT", "labelLTE", "labelContains", "labelHasPrefix", "labelHasSuffix", "labelEqualFold", "labelContainsFold", "hasMember", "hasMemberWith", "hasResource", "hasResourceWith", "hasChargeRun", "hasChargeRunWith", "hasCallForFunds", "hasCallForFundsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "resourceID", "resourceIDNEQ", "resourceIDIn", "resourceIDNotIn", "resourceIDGT", "resourceIDGTE", "resourceIDLT", "resourceIDLTE", "resourceIDContains", "resourceIDHasPrefix", "resourceIDHasSuffix", "resourceIDIsNil", "resourceIDNotNil", "resourceIDEqualFold", "resourceIDContainsFold", "chargeRunID", "chargeRunIDNEQ", "chargeRunIDIn", "chargeRunIDNotIn", "chargeRunIDGT", "chargeRunIDGTE", "chargeRunIDLT", "chargeRunIDLTE", "chargeRunIDContains", "chargeRunIDHasPrefix", "chargeRunIDHasSuffix", "chargeRunIDIsNil", "chargeRunIDNotNil", "chargeRunIDEqualFold", "chargeRunIDContainsFold", "callForFundsID", "callForFundsIDNEQ", "callForFundsIDIn", "callForFundsIDNotIn", "callForFundsIDGT", "callForFundsIDGTE", "callForFundsIDLT", "callForFundsIDLTE", "callForFundsIDContains", "callForFundsIDHasPrefix", "callForFundsIDHasSuffix", "callForFundsIDIsNil", "callForFundsIDNotNil", "callForFundsIDEqualFold", "callForFundsIDContainsFold", "serviceRequestID", "serviceRequestIDNEQ", "serviceRequestIDIn", "serviceRequestIDNotIn", "serviceRequestIDGT", "serviceRequestIDGTE", "serviceRequestIDLT", "serviceRequestIDLTE", "serviceRequestIDContains", "serviceRequestIDHasPrefix", "serviceRequestIDHasSuffix", "serviceRequestIDIsNil", "serviceRequestIDNotNil", "serviceRequestIDEqualFold", "serviceRequestIDContainsFold", "correctsID", "correctsIDNEQ", "correctsIDIn", "correctsIDNotIn", "correctsIDGT", "correctsIDGTE", "correctsIDLT", "correctsIDLTE", "correctsIDContains", "correctsIDHasPrefix", "correctsIDHasSuffix", "correctsIDIsNil", "correctsIDNotNil", "correctsIDEqualFold", "correctsIDContainsFold", "createdBy", "createdByNEQ", "createdByIn", "createdByNotIn", "createdByGT", "createdByGTE", "createdByLT", "createdByLTE", "createdByContains", "createdByHasPrefix", "createdByHasSuffix", "createdByEqualFold", "createdByContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "fiscalYear", "fiscalYearNEQ", "fiscalYearIn", "fiscalYearNotIn", "fiscalYearGT", "fiscalYearGTE", "fiscalYearLT", "fiscalYearLTE", "period", "periodNEQ", "periodIn", "periodNotIn", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "label", "labelNEQ", "labelIn", "labelNotIn", "labelGT", "labelGTE", "labelLT", "labelLTE", "labelContains", "labelHasPrefix", "labelHasSuffix", "labelEqualFold", "labelContainsFold", "hasMember", "hasMemberWith", "hasResource", "hasResourceWith", "hasChargeRun", "hasChargeRunWith", "hasCallForFunds", "hasCallForFundsWith", "hasServiceRequest", "hasServiceRequestWith", "hasCorrects", "hasCorrectsWith", "hasCorrections", "hasCorrectionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26303,6 +27053,307 @@ func (ec *executionContext) unmarshalInputChargeWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.CallForFundsIDContainsFold = data
+		case "serviceRequestID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestID = data
+		case "serviceRequestIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDNEQ = data
+		case "serviceRequestIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDIn = data
+		case "serviceRequestIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDNotIn = data
+		case "serviceRequestIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDGT = data
+		case "serviceRequestIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDGTE = data
+		case "serviceRequestIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDLT = data
+		case "serviceRequestIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDLTE = data
+		case "serviceRequestIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDContains = data
+		case "serviceRequestIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDHasPrefix = data
+		case "serviceRequestIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDHasSuffix = data
+		case "serviceRequestIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDIsNil = data
+		case "serviceRequestIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDNotNil = data
+		case "serviceRequestIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDEqualFold = data
+		case "serviceRequestIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestIDContainsFold = data
+		case "correctsID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsID = data
+		case "correctsIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDNEQ = data
+		case "correctsIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDIn = data
+		case "correctsIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDNotIn = data
+		case "correctsIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDGT = data
+		case "correctsIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDGTE = data
+		case "correctsIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDLT = data
+		case "correctsIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDLTE = data
+		case "correctsIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDContains = data
+		case "correctsIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDHasPrefix = data
+		case "correctsIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDHasSuffix = data
+		case "correctsIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDIsNil = data
+		case "correctsIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDNotNil = data
+		case "correctsIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDEqualFold = data
+		case "correctsIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctsIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectsIDContainsFold = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "createdByNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByNEQ = data
+		case "createdByIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByIn = data
+		case "createdByNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByNotIn = data
+		case "createdByGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByGT = data
+		case "createdByGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByGTE = data
+		case "createdByLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByLT = data
+		case "createdByLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByLTE = data
+		case "createdByContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByContains = data
+		case "createdByHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByHasPrefix = data
+		case "createdByHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByHasSuffix = data
+		case "createdByEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByEqualFold = data
+		case "createdByContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedByContainsFold = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalOChargeKind2ᚖcommunsᚋentᚋchargeᚐKind(ctx, v)
@@ -26618,6 +27669,48 @@ func (ec *executionContext) unmarshalInputChargeWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.HasCallForFundsWith = data
+		case "hasServiceRequest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasServiceRequest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasServiceRequest = data
+		case "hasServiceRequestWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasServiceRequestWith"))
+			data, err := ec.unmarshalOServiceRequestWhereInput2ᚕᚖcommunsᚋentᚐServiceRequestWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasServiceRequestWith = data
+		case "hasCorrects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCorrects"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCorrects = data
+		case "hasCorrectsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCorrectsWith"))
+			data, err := ec.unmarshalOChargeWhereInput2ᚕᚖcommunsᚋentᚐChargeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCorrectsWith = data
+		case "hasCorrections":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCorrections"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCorrections = data
+		case "hasCorrectionsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCorrectionsWith"))
+			data, err := ec.unmarshalOChargeWhereInput2ᚕᚖcommunsᚋentᚐChargeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCorrectionsWith = data
 		}
 	}
 	return it, nil
@@ -32083,6 +33176,395 @@ func UnmarshalMembershipApplicationWhereInput(ctx context.Context, raw any) (ent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMembershipFeeOrder(ctx context.Context, obj any) (ent.MembershipFeeOrder, error) {
+	var it ent.MembershipFeeOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNMembershipFeeOrderField2ᚖcommunsᚋentᚐMembershipFeeOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMembershipFeeOrder unmarshals raw into the MembershipFeeOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMembershipFeeOrder(ctx context.Context, raw any) (ent.MembershipFeeOrder, error) {
+	var out ent.MembershipFeeOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipFeeOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMembershipFeeWhereInput(ctx context.Context, obj any) (ent.MembershipFeeWhereInput, error) {
+	var it ent.MembershipFeeWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "fiscalYear", "fiscalYearNEQ", "fiscalYearIn", "fiscalYearNotIn", "fiscalYearGT", "fiscalYearGTE", "fiscalYearLT", "fiscalYearLTE", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOMembershipFeeWhereInput2ᚖcommunsᚋentᚐMembershipFeeWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOMembershipFeeWhereInput2ᚕᚖcommunsᚋentᚐMembershipFeeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOMembershipFeeWhereInput2ᚕᚖcommunsᚋentᚐMembershipFeeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "fiscalYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYear = data
+		case "fiscalYearNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearNEQ = data
+		case "fiscalYearIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearIn = data
+		case "fiscalYearNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearNotIn = data
+		case "fiscalYearGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearGT = data
+		case "fiscalYearGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearGTE = data
+		case "fiscalYearLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearLT = data
+		case "fiscalYearLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearLTE = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "amountNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountNEQ"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountNEQ = data
+		case "amountIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountIn"))
+			data, err := ec.unmarshalOMoney2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountIn = data
+		case "amountNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountNotIn"))
+			data, err := ec.unmarshalOMoney2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountNotIn = data
+		case "amountGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountGT"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountGT = data
+		case "amountGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountGTE"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountGTE = data
+		case "amountLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountLT"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountLT = data
+		case "amountLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountLTE"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMembershipFeeWhereInput unmarshals raw into the MembershipFeeWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMembershipFeeWhereInput(ctx context.Context, raw any) (ent.MembershipFeeWhereInput, error) {
+	var out ent.MembershipFeeWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipFeeWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNotificationOrder(ctx context.Context, obj any) (ent.NotificationOrder, error) {
 	var it ent.NotificationOrder
 	if obj == nil {
@@ -35558,7 +37040,7 @@ func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "resourceID", "resourceIDNEQ", "resourceIDIn", "resourceIDNotIn", "resourceIDGT", "resourceIDGTE", "resourceIDLT", "resourceIDLTE", "resourceIDContains", "resourceIDHasPrefix", "resourceIDHasSuffix", "resourceIDIsNil", "resourceIDNotNil", "resourceIDEqualFold", "resourceIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "estimatedMinutes", "estimatedMinutesNEQ", "estimatedMinutesIn", "estimatedMinutesNotIn", "estimatedMinutesGT", "estimatedMinutesGTE", "estimatedMinutesLT", "estimatedMinutesLTE", "estimatedMinutesIsNil", "estimatedMinutesNotNil", "estimatedAmount", "estimatedAmountNEQ", "estimatedAmountIn", "estimatedAmountNotIn", "estimatedAmountGT", "estimatedAmountGTE", "estimatedAmountLT", "estimatedAmountLTE", "estimatedAmountIsNil", "estimatedAmountNotNil", "agreedAt", "agreedAtNEQ", "agreedAtIn", "agreedAtNotIn", "agreedAtGT", "agreedAtGTE", "agreedAtLT", "agreedAtLTE", "agreedAtIsNil", "agreedAtNotNil", "agreedBy", "agreedByNEQ", "agreedByIn", "agreedByNotIn", "agreedByGT", "agreedByGTE", "agreedByLT", "agreedByLTE", "agreedByContains", "agreedByHasPrefix", "agreedByHasSuffix", "agreedByIsNil", "agreedByNotNil", "agreedByEqualFold", "agreedByContainsFold", "hasMember", "hasMemberWith", "hasResource", "hasResourceWith", "hasTimeEntries", "hasTimeEntriesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "resourceID", "resourceIDNEQ", "resourceIDIn", "resourceIDNotIn", "resourceIDGT", "resourceIDGTE", "resourceIDLT", "resourceIDLTE", "resourceIDContains", "resourceIDHasPrefix", "resourceIDHasSuffix", "resourceIDIsNil", "resourceIDNotNil", "resourceIDEqualFold", "resourceIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "estimatedMinutes", "estimatedMinutesNEQ", "estimatedMinutesIn", "estimatedMinutesNotIn", "estimatedMinutesGT", "estimatedMinutesGTE", "estimatedMinutesLT", "estimatedMinutesLTE", "estimatedMinutesIsNil", "estimatedMinutesNotNil", "estimatedAmount", "estimatedAmountNEQ", "estimatedAmountIn", "estimatedAmountNotIn", "estimatedAmountGT", "estimatedAmountGTE", "estimatedAmountLT", "estimatedAmountLTE", "estimatedAmountIsNil", "estimatedAmountNotNil", "agreedAt", "agreedAtNEQ", "agreedAtIn", "agreedAtNotIn", "agreedAtGT", "agreedAtGTE", "agreedAtLT", "agreedAtLTE", "agreedAtIsNil", "agreedAtNotNil", "agreedBy", "agreedByNEQ", "agreedByIn", "agreedByNotIn", "agreedByGT", "agreedByGTE", "agreedByLT", "agreedByLTE", "agreedByContains", "agreedByHasPrefix", "agreedByHasSuffix", "agreedByIsNil", "agreedByNotNil", "agreedByEqualFold", "agreedByContainsFold", "hasMember", "hasMemberWith", "hasResource", "hasResourceWith", "hasTimeEntries", "hasTimeEntriesWith", "hasCharges", "hasChargesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36545,6 +38027,20 @@ func (ec *executionContext) unmarshalInputServiceRequestWhereInput(ctx context.C
 				return it, err
 			}
 			it.HasTimeEntriesWith = data
+		case "hasCharges":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCharges"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCharges = data
+		case "hasChargesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasChargesWith"))
+			data, err := ec.unmarshalOChargeWhereInput2ᚕᚖcommunsᚋentᚐChargeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasChargesWith = data
 		}
 	}
 	return it, nil
@@ -40945,6 +42441,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Notification(ctx, sel, obj)
+	case *ent.MembershipFee:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MembershipFee(ctx, sel, obj)
 	case *ent.MembershipApplication:
 		if obj == nil {
 			return graphql.Null
@@ -41611,6 +43112,21 @@ func (ec *executionContext) _Charge(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "serviceRequestID":
+			out.Values[i] = ec._Charge_serviceRequestID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "correctsID":
+			out.Values[i] = ec._Charge_correctsID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Charge_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kind":
 			out.Values[i] = ec._Charge_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -41664,6 +43180,24 @@ func (ec *executionContext) _Charge(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Charge_callForFunds(ctx, field, obj)
+				})
+		case "serviceRequest":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Charge_serviceRequest(ctx, field, obj)
+				})
+		case "corrects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Charge_corrects(ctx, field, obj)
+				})
+		case "corrections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Charge_corrections(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -43128,6 +44662,140 @@ func (ec *executionContext) _MembershipApplicationPayload(ctx context.Context, s
 	return out
 }
 
+var membershipFeeImplementors = []string{"MembershipFee", "Node"}
+
+func (ec *executionContext) _MembershipFee(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipFee) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipFeeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipFee")
+		case "id":
+			out.Values[i] = ec._MembershipFee_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._MembershipFee_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MembershipFee_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fiscalYear":
+			out.Values[i] = ec._MembershipFee_fiscalYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._MembershipFee_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var membershipFeeConnectionImplementors = []string{"MembershipFeeConnection"}
+
+func (ec *executionContext) _MembershipFeeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipFeeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipFeeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipFeeConnection")
+		case "edges":
+			out.Values[i] = ec._MembershipFeeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MembershipFeeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MembershipFeeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var membershipFeeEdgeImplementors = []string{"MembershipFeeEdge"}
+
+func (ec *executionContext) _MembershipFeeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.MembershipFeeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipFeeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipFeeEdge")
+		case "node":
+			out.Values[i] = ec._MembershipFeeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._MembershipFeeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -43759,6 +45427,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_membershipApplications(ctx, field)
+				})
+		case "membershipFees":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_membershipFees(ctx, field)
 				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -44775,6 +46449,12 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceRequest_timeEntries(ctx, field, obj)
+				})
+		case "charges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceRequest_charges(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47118,6 +48798,38 @@ func (ec *executionContext) marshalNMembershipApplicationStatus2communsᚋentᚋ
 
 func (ec *executionContext) unmarshalNMembershipApplicationWhereInput2ᚖcommunsᚋentᚐMembershipApplicationWhereInput(ctx context.Context, v any) (*ent.MembershipApplicationWhereInput, error) {
 	res, err := ec.unmarshalInputMembershipApplicationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMembershipFeeConnection2ᚖcommunsᚋentᚐMembershipFeeConnection(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipFeeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipFeeConnection!")
+		return graphql.Null
+	}
+	return ec._MembershipFeeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMembershipFeeOrder2ᚖcommunsᚋentᚐMembershipFeeOrder(ctx context.Context, v any) (*ent.MembershipFeeOrder, error) {
+	res, err := ec.unmarshalInputMembershipFeeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMembershipFeeOrderField2ᚖcommunsᚋentᚐMembershipFeeOrderField(ctx context.Context, v any) (*ent.MembershipFeeOrderField, error) {
+	var res = new(ent.MembershipFeeOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMembershipFeeOrderField2ᚖcommunsᚋentᚐMembershipFeeOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipFeeOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipFeeOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNMembershipFeeWhereInput2ᚖcommunsᚋentᚐMembershipFeeWhereInput(ctx context.Context, v any) (*ent.MembershipFeeWhereInput, error) {
+	res, err := ec.unmarshalInputMembershipFeeWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -49817,6 +51529,75 @@ func (ec *executionContext) unmarshalOMembershipApplicationWhereInput2ᚖcommuns
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputMembershipApplicationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMembershipFee2ᚖcommunsᚋentᚐMembershipFee(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipFee) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MembershipFee(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMembershipFeeEdge2ᚕᚖcommunsᚋentᚐMembershipFeeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.MembershipFeeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOMembershipFeeEdge2ᚖcommunsᚋentᚐMembershipFeeEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOMembershipFeeEdge2ᚖcommunsᚋentᚐMembershipFeeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipFeeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MembershipFeeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMembershipFeeOrder2ᚕᚖcommunsᚋentᚐMembershipFeeOrderᚄ(ctx context.Context, v any) ([]*ent.MembershipFeeOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.MembershipFeeOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMembershipFeeOrder2ᚖcommunsᚋentᚐMembershipFeeOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOMembershipFeeWhereInput2ᚕᚖcommunsᚋentᚐMembershipFeeWhereInputᚄ(ctx context.Context, v any) ([]*ent.MembershipFeeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.MembershipFeeWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMembershipFeeWhereInput2ᚖcommunsᚋentᚐMembershipFeeWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOMembershipFeeWhereInput2ᚖcommunsᚋentᚐMembershipFeeWhereInput(ctx context.Context, v any) (*ent.MembershipFeeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMembershipFeeWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

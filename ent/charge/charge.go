@@ -31,6 +31,12 @@ const (
 	FieldChargeRunID = "charge_run_id"
 	// FieldCallForFundsID holds the string denoting the call_for_funds_id field in the database.
 	FieldCallForFundsID = "call_for_funds_id"
+	// FieldServiceRequestID holds the string denoting the service_request_id field in the database.
+	FieldServiceRequestID = "service_request_id"
+	// FieldCorrectsID holds the string denoting the corrects_id field in the database.
+	FieldCorrectsID = "corrects_id"
+	// FieldCreatedBy holds the string denoting the created_by field in the database.
+	FieldCreatedBy = "created_by"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
 	// FieldFiscalYear holds the string denoting the fiscal_year field in the database.
@@ -53,6 +59,12 @@ const (
 	EdgeChargeRun = "charge_run"
 	// EdgeCallForFunds holds the string denoting the call_for_funds edge name in mutations.
 	EdgeCallForFunds = "call_for_funds"
+	// EdgeServiceRequest holds the string denoting the service_request edge name in mutations.
+	EdgeServiceRequest = "service_request"
+	// EdgeCorrects holds the string denoting the corrects edge name in mutations.
+	EdgeCorrects = "corrects"
+	// EdgeCorrections holds the string denoting the corrections edge name in mutations.
+	EdgeCorrections = "corrections"
 	// Table holds the table name of the charge in the database.
 	Table = "charges"
 	// MemberTable is the table that holds the member relation/edge.
@@ -83,6 +95,21 @@ const (
 	CallForFundsInverseTable = "call_for_funds"
 	// CallForFundsColumn is the table column denoting the call_for_funds relation/edge.
 	CallForFundsColumn = "call_for_funds_id"
+	// ServiceRequestTable is the table that holds the service_request relation/edge.
+	ServiceRequestTable = "charges"
+	// ServiceRequestInverseTable is the table name for the ServiceRequest entity.
+	// It exists in this package in order to avoid circular dependency with the "servicerequest" package.
+	ServiceRequestInverseTable = "service_requests"
+	// ServiceRequestColumn is the table column denoting the service_request relation/edge.
+	ServiceRequestColumn = "service_request_id"
+	// CorrectsTable is the table that holds the corrects relation/edge.
+	CorrectsTable = "charges"
+	// CorrectsColumn is the table column denoting the corrects relation/edge.
+	CorrectsColumn = "corrects_id"
+	// CorrectionsTable is the table that holds the corrections relation/edge.
+	CorrectionsTable = "charges"
+	// CorrectionsColumn is the table column denoting the corrections relation/edge.
+	CorrectionsColumn = "corrects_id"
 )
 
 // Columns holds all SQL columns for charge fields.
@@ -94,6 +121,9 @@ var Columns = []string{
 	FieldResourceID,
 	FieldChargeRunID,
 	FieldCallForFundsID,
+	FieldServiceRequestID,
+	FieldCorrectsID,
+	FieldCreatedBy,
 	FieldKind,
 	FieldFiscalYear,
 	FieldPeriod,
@@ -119,7 +149,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "communs/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [1]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -127,6 +157,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultCreatedBy holds the default value on creation for the "created_by" field.
+	DefaultCreatedBy string
 	// FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
 	FiscalYearValidator func(int) error
 	// LabelValidator is a validator for the "label" field. It is called by the builders before save.
@@ -228,6 +260,21 @@ func ByCallForFundsID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCallForFundsID, opts...).ToFunc()
 }
 
+// ByServiceRequestID orders the results by the service_request_id field.
+func ByServiceRequestID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldServiceRequestID, opts...).ToFunc()
+}
+
+// ByCorrectsID orders the results by the corrects_id field.
+func ByCorrectsID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCorrectsID, opts...).ToFunc()
+}
+
+// ByCreatedBy orders the results by the created_by field.
+func ByCreatedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedBy, opts...).ToFunc()
+}
+
 // ByKind orders the results by the kind field.
 func ByKind(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKind, opts...).ToFunc()
@@ -285,6 +332,34 @@ func ByCallForFundsField(field string, opts ...sql.OrderTermOption) OrderOption 
 		sqlgraph.OrderByNeighborTerms(s, newCallForFundsStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByServiceRequestField orders the results by service_request field.
+func ByServiceRequestField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newServiceRequestStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCorrectsField orders the results by corrects field.
+func ByCorrectsField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCorrectsStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCorrectionsCount orders the results by corrections count.
+func ByCorrectionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCorrectionsStep(), opts...)
+	}
+}
+
+// ByCorrections orders the results by corrections terms.
+func ByCorrections(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCorrectionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMemberStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -311,6 +386,27 @@ func newCallForFundsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CallForFundsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, CallForFundsTable, CallForFundsColumn),
+	)
+}
+func newServiceRequestStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ServiceRequestInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ServiceRequestTable, ServiceRequestColumn),
+	)
+}
+func newCorrectsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, CorrectsTable, CorrectsColumn),
+	)
+}
+func newCorrectionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, CorrectionsTable, CorrectionsColumn),
 	)
 }
 

@@ -86,6 +86,21 @@ func CallForFundsID(v pulid.ID) predicate.Charge {
 	return predicate.Charge(sql.FieldEQ(FieldCallForFundsID, v))
 }
 
+// ServiceRequestID applies equality check predicate on the "service_request_id" field. It's identical to ServiceRequestIDEQ.
+func ServiceRequestID(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldServiceRequestID, v))
+}
+
+// CorrectsID applies equality check predicate on the "corrects_id" field. It's identical to CorrectsIDEQ.
+func CorrectsID(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldCorrectsID, v))
+}
+
+// CreatedBy applies equality check predicate on the "created_by" field. It's identical to CreatedByEQ.
+func CreatedBy(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldCreatedBy, v))
+}
+
 // FiscalYear applies equality check predicate on the "fiscal_year" field. It's identical to FiscalYearEQ.
 func FiscalYear(v int) predicate.Charge {
 	return predicate.Charge(sql.FieldEQ(FieldFiscalYear, v))
@@ -491,6 +506,231 @@ func CallForFundsIDContainsFold(v pulid.ID) predicate.Charge {
 	return predicate.Charge(sql.FieldContainsFold(FieldCallForFundsID, vc))
 }
 
+// ServiceRequestIDEQ applies the EQ predicate on the "service_request_id" field.
+func ServiceRequestIDEQ(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDNEQ applies the NEQ predicate on the "service_request_id" field.
+func ServiceRequestIDNEQ(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldNEQ(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDIn applies the In predicate on the "service_request_id" field.
+func ServiceRequestIDIn(vs ...pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldIn(FieldServiceRequestID, vs...))
+}
+
+// ServiceRequestIDNotIn applies the NotIn predicate on the "service_request_id" field.
+func ServiceRequestIDNotIn(vs ...pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldNotIn(FieldServiceRequestID, vs...))
+}
+
+// ServiceRequestIDGT applies the GT predicate on the "service_request_id" field.
+func ServiceRequestIDGT(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldGT(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDGTE applies the GTE predicate on the "service_request_id" field.
+func ServiceRequestIDGTE(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldGTE(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDLT applies the LT predicate on the "service_request_id" field.
+func ServiceRequestIDLT(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldLT(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDLTE applies the LTE predicate on the "service_request_id" field.
+func ServiceRequestIDLTE(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldLTE(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDContains applies the Contains predicate on the "service_request_id" field.
+func ServiceRequestIDContains(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldContains(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDHasPrefix applies the HasPrefix predicate on the "service_request_id" field.
+func ServiceRequestIDHasPrefix(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldHasPrefix(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDHasSuffix applies the HasSuffix predicate on the "service_request_id" field.
+func ServiceRequestIDHasSuffix(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldHasSuffix(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDIsNil applies the IsNil predicate on the "service_request_id" field.
+func ServiceRequestIDIsNil() predicate.Charge {
+	return predicate.Charge(sql.FieldIsNull(FieldServiceRequestID))
+}
+
+// ServiceRequestIDNotNil applies the NotNil predicate on the "service_request_id" field.
+func ServiceRequestIDNotNil() predicate.Charge {
+	return predicate.Charge(sql.FieldNotNull(FieldServiceRequestID))
+}
+
+// ServiceRequestIDEqualFold applies the EqualFold predicate on the "service_request_id" field.
+func ServiceRequestIDEqualFold(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldEqualFold(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDContainsFold applies the ContainsFold predicate on the "service_request_id" field.
+func ServiceRequestIDContainsFold(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldContainsFold(FieldServiceRequestID, vc))
+}
+
+// CorrectsIDEQ applies the EQ predicate on the "corrects_id" field.
+func CorrectsIDEQ(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldCorrectsID, v))
+}
+
+// CorrectsIDNEQ applies the NEQ predicate on the "corrects_id" field.
+func CorrectsIDNEQ(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldNEQ(FieldCorrectsID, v))
+}
+
+// CorrectsIDIn applies the In predicate on the "corrects_id" field.
+func CorrectsIDIn(vs ...pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldIn(FieldCorrectsID, vs...))
+}
+
+// CorrectsIDNotIn applies the NotIn predicate on the "corrects_id" field.
+func CorrectsIDNotIn(vs ...pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldNotIn(FieldCorrectsID, vs...))
+}
+
+// CorrectsIDGT applies the GT predicate on the "corrects_id" field.
+func CorrectsIDGT(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldGT(FieldCorrectsID, v))
+}
+
+// CorrectsIDGTE applies the GTE predicate on the "corrects_id" field.
+func CorrectsIDGTE(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldGTE(FieldCorrectsID, v))
+}
+
+// CorrectsIDLT applies the LT predicate on the "corrects_id" field.
+func CorrectsIDLT(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldLT(FieldCorrectsID, v))
+}
+
+// CorrectsIDLTE applies the LTE predicate on the "corrects_id" field.
+func CorrectsIDLTE(v pulid.ID) predicate.Charge {
+	return predicate.Charge(sql.FieldLTE(FieldCorrectsID, v))
+}
+
+// CorrectsIDContains applies the Contains predicate on the "corrects_id" field.
+func CorrectsIDContains(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldContains(FieldCorrectsID, vc))
+}
+
+// CorrectsIDHasPrefix applies the HasPrefix predicate on the "corrects_id" field.
+func CorrectsIDHasPrefix(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldHasPrefix(FieldCorrectsID, vc))
+}
+
+// CorrectsIDHasSuffix applies the HasSuffix predicate on the "corrects_id" field.
+func CorrectsIDHasSuffix(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldHasSuffix(FieldCorrectsID, vc))
+}
+
+// CorrectsIDIsNil applies the IsNil predicate on the "corrects_id" field.
+func CorrectsIDIsNil() predicate.Charge {
+	return predicate.Charge(sql.FieldIsNull(FieldCorrectsID))
+}
+
+// CorrectsIDNotNil applies the NotNil predicate on the "corrects_id" field.
+func CorrectsIDNotNil() predicate.Charge {
+	return predicate.Charge(sql.FieldNotNull(FieldCorrectsID))
+}
+
+// CorrectsIDEqualFold applies the EqualFold predicate on the "corrects_id" field.
+func CorrectsIDEqualFold(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldEqualFold(FieldCorrectsID, vc))
+}
+
+// CorrectsIDContainsFold applies the ContainsFold predicate on the "corrects_id" field.
+func CorrectsIDContainsFold(v pulid.ID) predicate.Charge {
+	vc := string(v)
+	return predicate.Charge(sql.FieldContainsFold(FieldCorrectsID, vc))
+}
+
+// CreatedByEQ applies the EQ predicate on the "created_by" field.
+func CreatedByEQ(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldCreatedBy, v))
+}
+
+// CreatedByNEQ applies the NEQ predicate on the "created_by" field.
+func CreatedByNEQ(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldNEQ(FieldCreatedBy, v))
+}
+
+// CreatedByIn applies the In predicate on the "created_by" field.
+func CreatedByIn(vs ...string) predicate.Charge {
+	return predicate.Charge(sql.FieldIn(FieldCreatedBy, vs...))
+}
+
+// CreatedByNotIn applies the NotIn predicate on the "created_by" field.
+func CreatedByNotIn(vs ...string) predicate.Charge {
+	return predicate.Charge(sql.FieldNotIn(FieldCreatedBy, vs...))
+}
+
+// CreatedByGT applies the GT predicate on the "created_by" field.
+func CreatedByGT(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldGT(FieldCreatedBy, v))
+}
+
+// CreatedByGTE applies the GTE predicate on the "created_by" field.
+func CreatedByGTE(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldGTE(FieldCreatedBy, v))
+}
+
+// CreatedByLT applies the LT predicate on the "created_by" field.
+func CreatedByLT(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldLT(FieldCreatedBy, v))
+}
+
+// CreatedByLTE applies the LTE predicate on the "created_by" field.
+func CreatedByLTE(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldLTE(FieldCreatedBy, v))
+}
+
+// CreatedByContains applies the Contains predicate on the "created_by" field.
+func CreatedByContains(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldContains(FieldCreatedBy, v))
+}
+
+// CreatedByHasPrefix applies the HasPrefix predicate on the "created_by" field.
+func CreatedByHasPrefix(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldHasPrefix(FieldCreatedBy, v))
+}
+
+// CreatedByHasSuffix applies the HasSuffix predicate on the "created_by" field.
+func CreatedByHasSuffix(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldHasSuffix(FieldCreatedBy, v))
+}
+
+// CreatedByEqualFold applies the EqualFold predicate on the "created_by" field.
+func CreatedByEqualFold(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldEqualFold(FieldCreatedBy, v))
+}
+
+// CreatedByContainsFold applies the ContainsFold predicate on the "created_by" field.
+func CreatedByContainsFold(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldContainsFold(FieldCreatedBy, v))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.Charge {
 	return predicate.Charge(sql.FieldEQ(FieldKind, v))
@@ -825,6 +1065,75 @@ func HasCallForFunds() predicate.Charge {
 func HasCallForFundsWith(preds ...predicate.CallForFunds) predicate.Charge {
 	return predicate.Charge(func(s *sql.Selector) {
 		step := newCallForFundsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasServiceRequest applies the HasEdge predicate on the "service_request" edge.
+func HasServiceRequest() predicate.Charge {
+	return predicate.Charge(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ServiceRequestTable, ServiceRequestColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasServiceRequestWith applies the HasEdge predicate on the "service_request" edge with a given conditions (other predicates).
+func HasServiceRequestWith(preds ...predicate.ServiceRequest) predicate.Charge {
+	return predicate.Charge(func(s *sql.Selector) {
+		step := newServiceRequestStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCorrects applies the HasEdge predicate on the "corrects" edge.
+func HasCorrects() predicate.Charge {
+	return predicate.Charge(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, CorrectsTable, CorrectsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCorrectsWith applies the HasEdge predicate on the "corrects" edge with a given conditions (other predicates).
+func HasCorrectsWith(preds ...predicate.Charge) predicate.Charge {
+	return predicate.Charge(func(s *sql.Selector) {
+		step := newCorrectsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCorrections applies the HasEdge predicate on the "corrections" edge.
+func HasCorrections() predicate.Charge {
+	return predicate.Charge(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, CorrectionsTable, CorrectionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCorrectionsWith applies the HasEdge predicate on the "corrections" edge with a given conditions (other predicates).
+func HasCorrectionsWith(preds ...predicate.Charge) predicate.Charge {
+	return predicate.Charge(func(s *sql.Selector) {
+		step := newCorrectionsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

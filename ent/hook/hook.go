@@ -128,6 +128,18 @@ func (f MembershipApplicationFunc) Mutate(ctx context.Context, m ent.Mutation) (
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MembershipApplicationMutation", m)
 }
 
+// The MembershipFeeFunc type is an adapter to allow the use of ordinary
+// function as MembershipFee mutator.
+type MembershipFeeFunc func(context.Context, *ent.MembershipFeeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MembershipFeeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MembershipFeeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MembershipFeeMutation", m)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary
 // function as Notification mutator.
 type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)

@@ -17,6 +17,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
 	"communs/ent/resource"
@@ -359,6 +360,33 @@ func (f TraverseMembershipApplication) Traverse(ctx context.Context, q ent.Query
 	return fmt.Errorf("unexpected query type %T. expect *ent.MembershipApplicationQuery", q)
 }
 
+// The MembershipFeeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MembershipFeeFunc func(context.Context, *ent.MembershipFeeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MembershipFeeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MembershipFeeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MembershipFeeQuery", q)
+}
+
+// The TraverseMembershipFee type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMembershipFee func(context.Context, *ent.MembershipFeeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMembershipFee) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMembershipFee) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MembershipFeeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MembershipFeeQuery", q)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
 
@@ -679,6 +707,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MemberCategoryChangeQuery, predicate.MemberCategoryChange, membercategorychange.OrderOption]{typ: ent.TypeMemberCategoryChange, tq: q}, nil
 	case *ent.MembershipApplicationQuery:
 		return &query[*ent.MembershipApplicationQuery, predicate.MembershipApplication, membershipapplication.OrderOption]{typ: ent.TypeMembershipApplication, tq: q}, nil
+	case *ent.MembershipFeeQuery:
+		return &query[*ent.MembershipFeeQuery, predicate.MembershipFee, membershipfee.OrderOption]{typ: ent.TypeMembershipFee, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.ResourceQuery:

@@ -104,6 +104,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PROVISION", "REGULARIZATION", "STARTUP_SERVICE", "SUPPLEMENTARY_SERVICE", "MEMBERSHIP_FEE"}},
 		{Name: "fiscal_year", Type: field.TypeInt},
 		{Name: "period", Type: field.TypeEnum, Enums: []string{"Q1", "Q2", "Q3", "YEAR_END", "SERVICES", "FEES"}},
@@ -113,8 +114,10 @@ var (
 		{Name: "idempotency_key", Type: field.TypeString, Unique: true},
 		{Name: "call_for_funds_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "resource_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "corrects_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "charge_run_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "service_request_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// ChargesTable holds the schema information for the "charges" table.
 	ChargesTable = &schema.Table{
@@ -124,39 +127,51 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "charges_call_for_funds_charges",
-				Columns:    []*schema.Column{ChargesColumns[10]},
+				Columns:    []*schema.Column{ChargesColumns[11]},
 				RefColumns: []*schema.Column{CallForFundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "charges_resources_resource",
-				Columns:    []*schema.Column{ChargesColumns[11]},
+				Columns:    []*schema.Column{ChargesColumns[12]},
 				RefColumns: []*schema.Column{ResourcesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
+				Symbol:     "charges_charges_corrections",
+				Columns:    []*schema.Column{ChargesColumns[13]},
+				RefColumns: []*schema.Column{ChargesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
 				Symbol:     "charges_charge_runs_charges",
-				Columns:    []*schema.Column{ChargesColumns[12]},
+				Columns:    []*schema.Column{ChargesColumns[14]},
 				RefColumns: []*schema.Column{ChargeRunsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "charges_members_charges",
-				Columns:    []*schema.Column{ChargesColumns[13]},
+				Columns:    []*schema.Column{ChargesColumns[15]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "charges_service_requests_charges",
+				Columns:    []*schema.Column{ChargesColumns[16]},
+				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "charge_member_id_fiscal_year",
 				Unique:  false,
-				Columns: []*schema.Column{ChargesColumns[13], ChargesColumns[4]},
+				Columns: []*schema.Column{ChargesColumns[15], ChargesColumns[5]},
 			},
 			{
 				Name:    "charge_resource_id_fiscal_year",
 				Unique:  false,
-				Columns: []*schema.Column{ChargesColumns[11], ChargesColumns[4]},
+				Columns: []*schema.Column{ChargesColumns[12], ChargesColumns[5]},
 			},
 		},
 	}
@@ -375,6 +390,20 @@ var (
 				Columns: []*schema.Column{MembershipApplicationsColumns[19]},
 			},
 		},
+	}
+	// MembershipFeesColumns holds the columns for the "membership_fees" table.
+	MembershipFeesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "fiscal_year", Type: field.TypeInt, Unique: true},
+		{Name: "amount", Type: field.TypeInt64},
+	}
+	// MembershipFeesTable holds the schema information for the "membership_fees" table.
+	MembershipFeesTable = &schema.Table{
+		Name:       "membership_fees",
+		Columns:    MembershipFeesColumns,
+		PrimaryKey: []*schema.Column{MembershipFeesColumns[0]},
 	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
@@ -771,6 +800,7 @@ var (
 		MembersTable,
 		MemberCategoryChangesTable,
 		MembershipApplicationsTable,
+		MembershipFeesTable,
 		NotificationsTable,
 		ResourcesTable,
 		ResourceCategoriesTable,
@@ -790,8 +820,10 @@ func init() {
 	CallForFundsTable.ForeignKeys[1].RefTable = MembersTable
 	ChargesTable.ForeignKeys[0].RefTable = CallForFundsTable
 	ChargesTable.ForeignKeys[1].RefTable = ResourcesTable
-	ChargesTable.ForeignKeys[2].RefTable = ChargeRunsTable
-	ChargesTable.ForeignKeys[3].RefTable = MembersTable
+	ChargesTable.ForeignKeys[2].RefTable = ChargesTable
+	ChargesTable.ForeignKeys[3].RefTable = ChargeRunsTable
+	ChargesTable.ForeignKeys[4].RefTable = MembersTable
+	ChargesTable.ForeignKeys[5].RefTable = ServiceRequestsTable
 	CostEntriesTable.ForeignKeys[0].RefTable = MembersTable
 	CostEntriesTable.ForeignKeys[1].RefTable = ResourcesTable
 	MembersTable.ForeignKeys[0].RefTable = MembershipApplicationsTable

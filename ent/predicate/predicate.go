@@ -36,6 +36,9 @@ type MemberCategoryChange func(*sql.Selector)
 // MembershipApplication is the predicate function for membershipapplication builders.
 type MembershipApplication func(*sql.Selector)
 
+// MembershipFee is the predicate function for membershipfee builders.
+type MembershipFee func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 

@@ -351,6 +351,30 @@ func (f MembershipApplicationMutationRuleFunc) EvalMutation(ctx context.Context,
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MembershipApplicationMutation", m)
 }
 
+// The MembershipFeeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MembershipFeeQueryRuleFunc func(context.Context, *ent.MembershipFeeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MembershipFeeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MembershipFeeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MembershipFeeQuery", q)
+}
+
+// The MembershipFeeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MembershipFeeMutationRuleFunc func(context.Context, *ent.MembershipFeeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MembershipFeeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MembershipFeeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MembershipFeeMutation", m)
+}
+
 // The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
@@ -670,6 +694,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.MembershipApplicationQuery:
 		return q.Filter(), nil
+	case *ent.MembershipFeeQuery:
+		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
 	case *ent.ResourceQuery:
@@ -718,6 +744,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.MemberCategoryChangeMutation:
 		return m.Filter(), nil
 	case *ent.MembershipApplicationMutation:
+		return m.Filter(), nil
+	case *ent.MembershipFeeMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
 		return m.Filter(), nil

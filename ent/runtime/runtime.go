@@ -13,6 +13,7 @@ import (
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
+	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -191,9 +192,6 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	chargeMixinHooks2 := chargeMixin[2].Hooks()
-
-	charge.Hooks[1] = chargeMixinHooks2[0]
 	chargeMixinFields0 := chargeMixin[0].Fields()
 	_ = chargeMixinFields0
 	chargeMixinFields1 := chargeMixin[1].Fields()
@@ -210,12 +208,16 @@ func init() {
 	charge.DefaultUpdatedAt = chargeDescUpdatedAt.Default.(func() time.Time)
 	// charge.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	charge.UpdateDefaultUpdatedAt = chargeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// chargeDescCreatedBy is the schema descriptor for created_by field.
+	chargeDescCreatedBy := chargeFields[6].Descriptor()
+	// charge.DefaultCreatedBy holds the default value on creation for the created_by field.
+	charge.DefaultCreatedBy = chargeDescCreatedBy.Default.(string)
 	// chargeDescFiscalYear is the schema descriptor for fiscal_year field.
-	chargeDescFiscalYear := chargeFields[5].Descriptor()
+	chargeDescFiscalYear := chargeFields[8].Descriptor()
 	// charge.FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
 	charge.FiscalYearValidator = chargeDescFiscalYear.Validators[0].(func(int) error)
 	// chargeDescLabel is the schema descriptor for label field.
-	chargeDescLabel := chargeFields[8].Descriptor()
+	chargeDescLabel := chargeFields[11].Descriptor()
 	// charge.LabelValidator is a validator for the "label" field. It is called by the builders before save.
 	charge.LabelValidator = chargeDescLabel.Validators[0].(func(string) error)
 	// chargeDescID is the schema descriptor for id field.
@@ -750,6 +752,49 @@ func init() {
 	membershipapplication.DefaultID = membershipapplicationDescID.Default.(func() pulid.ID)
 	// membershipapplication.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membershipapplication.IDValidator = membershipapplicationDescID.Validators[0].(func(string) error)
+	membershipfeeMixin := schema.MembershipFee{}.Mixin()
+	membershipfee.Policy = privacy.NewPolicies(schema.MembershipFee{})
+	membershipfee.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := membershipfee.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	membershipfeeMixinHooks2 := membershipfeeMixin[2].Hooks()
+
+	membershipfee.Hooks[1] = membershipfeeMixinHooks2[0]
+	membershipfeeMixinFields0 := membershipfeeMixin[0].Fields()
+	_ = membershipfeeMixinFields0
+	membershipfeeMixinFields1 := membershipfeeMixin[1].Fields()
+	_ = membershipfeeMixinFields1
+	membershipfeeFields := schema.MembershipFee{}.Fields()
+	_ = membershipfeeFields
+	// membershipfeeDescCreatedAt is the schema descriptor for created_at field.
+	membershipfeeDescCreatedAt := membershipfeeMixinFields1[0].Descriptor()
+	// membershipfee.DefaultCreatedAt holds the default value on creation for the created_at field.
+	membershipfee.DefaultCreatedAt = membershipfeeDescCreatedAt.Default.(func() time.Time)
+	// membershipfeeDescUpdatedAt is the schema descriptor for updated_at field.
+	membershipfeeDescUpdatedAt := membershipfeeMixinFields1[1].Descriptor()
+	// membershipfee.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	membershipfee.DefaultUpdatedAt = membershipfeeDescUpdatedAt.Default.(func() time.Time)
+	// membershipfee.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	membershipfee.UpdateDefaultUpdatedAt = membershipfeeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// membershipfeeDescFiscalYear is the schema descriptor for fiscal_year field.
+	membershipfeeDescFiscalYear := membershipfeeFields[0].Descriptor()
+	// membershipfee.FiscalYearValidator is a validator for the "fiscal_year" field. It is called by the builders before save.
+	membershipfee.FiscalYearValidator = membershipfeeDescFiscalYear.Validators[0].(func(int) error)
+	// membershipfeeDescAmount is the schema descriptor for amount field.
+	membershipfeeDescAmount := membershipfeeFields[1].Descriptor()
+	// membershipfee.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	membershipfee.AmountValidator = membershipfeeDescAmount.Validators[0].(func(int64) error)
+	// membershipfeeDescID is the schema descriptor for id field.
+	membershipfeeDescID := membershipfeeMixinFields0[0].Descriptor()
+	// membershipfee.DefaultID holds the default value on creation for the id field.
+	membershipfee.DefaultID = membershipfeeDescID.Default.(func() pulid.ID)
+	// membershipfee.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	membershipfee.IDValidator = membershipfeeDescID.Validators[0].(func(string) error)
 	notificationMixin := schema.Notification{}.Mixin()
 	notification.Policy = privacy.NewPolicies(schema.Notification{})
 	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {

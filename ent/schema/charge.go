@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
 )
 
@@ -53,11 +54,15 @@ func (ChargeRun) Indexes() []ent.Index {
 func (ChargeRun) Annotations() []schema.Annotation { return graphQL() }
 
 // Charge is a line of the append-only ledger of what a member owes. Lines
-// are never updated or deleted; a correction is a new line.
+// are never updated or deleted; a correction is a new line. The ledger is
+// its own audit trail: each line names who wrote it and the run it belongs
+// to, so no AuditEvent duplicates it (a year-end run writes 200,000 lines).
 type Charge struct{ ent.Schema }
 
 // Mixin of Charge.
-func (Charge) Mixin() []ent.Mixin { return id("CHG") }
+func (Charge) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("CHG"), TimeMixin{}}
+}
 
 // Fields of Charge.
 func (Charge) Fields() []ent.Field {
@@ -65,7 +70,12 @@ func (Charge) Fields() []ent.Field {
 		memberID(),
 		field.String("resource_id").GoType(pulidID).Optional().Nillable().Immutable(),
 		field.String("charge_run_id").GoType(pulidID).Optional().Nillable().Immutable(),
-		field.String("call_for_funds_id").GoType(pulidID).Optional().Nillable(),
+		field.String("call_for_funds_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("service_request_id").GoType(pulidID).Optional().Nillable().Immutable(),
+		field.String("corrects_id").GoType(pulidID).Optional().Nillable().Immutable().
+			Comment("the line this one corrects"),
+		field.String("created_by").Default("").Immutable().Annotations(notInput).
+			Comment("who wrote the line: the run's author or the corrector"),
 		field.Enum("kind").
 			Values("PROVISION", "REGULARIZATION", "STARTUP_SERVICE", "SUPPLEMENTARY_SERVICE", "MEMBERSHIP_FEE").
 			Immutable().Annotations(entgql.OrderField("KIND")),
@@ -92,7 +102,11 @@ func (Charge) Edges() []ent.Edge {
 		edge.From("charge_run", ChargeRun.Type).Ref("charges").Field("charge_run_id").
 			Unique().Immutable(),
 		edge.From("call_for_funds", CallForFunds.Type).Ref("charges").Field("call_for_funds_id").
-			Unique(),
+			Unique().Immutable(),
+		edge.From("service_request", ServiceRequest.Type).Ref("charges").Field("service_request_id").
+			Unique().Immutable(),
+		edge.To("corrections", Charge.Type).From("corrects").Field("corrects_id").
+			Unique().Immutable(),
 	}
 }
 
@@ -120,7 +134,7 @@ func (CallForFunds) Fields() []ent.Field {
 		field.Int("sequence").Positive().Immutable(),
 		field.String("number").Unique().Immutable().Annotations(entgql.OrderField("NUMBER")),
 		field.Time("issued_on").Annotations(asDate).Immutable().Annotations(entgql.OrderField("ISSUED_ON")),
-		field.Time("due_on").Annotations(asDate).Optional().Nillable(),
+		field.Time("due_on").Annotations(asDate).Optional().Nillable().Immutable(),
 		field.Int64("total").Annotations(asMoney).Immutable(),
 	}
 }
@@ -154,3 +168,26 @@ func (Charge) Policy() ent.Policy { return appendOnly(memberRows("Charge")) }
 
 // Policy of CallForFunds.
 func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows("CallForFunds")) }
+
+// MembershipFee is the yearly cotisation of ACTIVE members, set by the
+// groupement's administrators.
+type MembershipFee struct{ ent.Schema }
+
+// Mixin of MembershipFee.
+func (MembershipFee) Mixin() []ent.Mixin { return id("FEE") }
+
+// Fields of MembershipFee.
+func (MembershipFee) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("fiscal_year").Range(2000, 2100).Unique().Immutable().
+			Annotations(entgql.OrderField("FISCAL_YEAR")),
+		field.Int64("amount").Annotations(asMoney).Min(0).
+			Comment("for a whole year as an ACTIVE member; less for part of the year"),
+	}
+}
+
+// Annotations of MembershipFee.
+func (MembershipFee) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of MembershipFee.
+func (MembershipFee) Policy() ent.Policy { return catalogue() }

@@ -83,7 +83,7 @@ func VisibleRows(v *viewer.Viewer, typ string) entql.P {
 }
 
 // catalogueTypes are read whole by every logged-in account.
-var catalogueTypes = map[string]bool{"Resource": true, "ResourceCategory": true}
+var catalogueTypes = map[string]bool{"Resource": true, "ResourceCategory": true, "MembershipFee": true}
 
 func holdsGSMRole(v *viewer.Viewer, roles []string) bool {
 	return slices.ContainsFunc(v.Roles, func(r viewer.Role) bool {

@@ -43,6 +43,7 @@ func (ServiceRequest) Edges() []ent.Edge {
 			Unique().Required().Immutable(),
 		edge.To("resource", Resource.Type).Field("resource_id").Unique(),
 		edge.To("time_entries", TimeEntry.Type),
+		edge.To("charges", Charge.Type),
 	}
 }
 

@@ -49,6 +49,8 @@ const (
 	EdgeResource = "resource"
 	// EdgeTimeEntries holds the string denoting the time_entries edge name in mutations.
 	EdgeTimeEntries = "time_entries"
+	// EdgeCharges holds the string denoting the charges edge name in mutations.
+	EdgeCharges = "charges"
 	// Table holds the table name of the servicerequest in the database.
 	Table = "service_requests"
 	// MemberTable is the table that holds the member relation/edge.
@@ -72,6 +74,13 @@ const (
 	TimeEntriesInverseTable = "time_entries"
 	// TimeEntriesColumn is the table column denoting the time_entries relation/edge.
 	TimeEntriesColumn = "service_request_id"
+	// ChargesTable is the table that holds the charges relation/edge.
+	ChargesTable = "charges"
+	// ChargesInverseTable is the table name for the Charge entity.
+	// It exists in this package in order to avoid circular dependency with the "charge" package.
+	ChargesInverseTable = "charges"
+	// ChargesColumn is the table column denoting the charges relation/edge.
+	ChargesColumn = "service_request_id"
 )
 
 // Columns holds all SQL columns for servicerequest fields.
@@ -277,6 +286,20 @@ func ByTimeEntries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTimeEntriesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByChargesCount orders the results by charges count.
+func ByChargesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChargesStep(), opts...)
+	}
+}
+
+// ByCharges orders the results by charges terms.
+func ByCharges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChargesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMemberStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -296,6 +319,13 @@ func newTimeEntriesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TimeEntriesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TimeEntriesTable, TimeEntriesColumn),
+	)
+}
+func newChargesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ChargesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ChargesTable, ChargesColumn),
 	)
 }
 

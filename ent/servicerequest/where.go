@@ -800,6 +800,29 @@ func HasTimeEntriesWith(preds ...predicate.TimeEntry) predicate.ServiceRequest {
 	})
 }
 
+// HasCharges applies the HasEdge predicate on the "charges" edge.
+func HasCharges() predicate.ServiceRequest {
+	return predicate.ServiceRequest(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ChargesTable, ChargesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChargesWith applies the HasEdge predicate on the "charges" edge with a given conditions (other predicates).
+func HasChargesWith(preds ...predicate.Charge) predicate.ServiceRequest {
+	return predicate.ServiceRequest(func(s *sql.Selector) {
+		step := newChargesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.ServiceRequest) predicate.ServiceRequest {
 	return predicate.ServiceRequest(sql.AndPredicates(predicates...))

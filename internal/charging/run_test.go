@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"communs"
 	"communs/ent"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
@@ -222,8 +223,11 @@ func TestRunStepSmallYear(t *testing.T) {
 func TestRunStepRejects(t *testing.T) {
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
-	if _, err := RunStep(ctx, client, 2026, "SERVICES", "test", nil); err == nil {
-		t.Error("SERVICES accepted")
+	if _, err := RunStep(ctx, client, 2026, "BOGUS", "test", nil); communs.ErrorCode(err) != communs.EINVALID {
+		t.Errorf("BOGUS step: %v", err)
+	}
+	if _, err := RunStep(ctx, client, 2026, StepFees, "test", nil); communs.ErrorCode(err) != communs.EINVALID {
+		t.Errorf("FEES without a fee: %v", err)
 	}
 	if _, err := RunStep(ctx, client, 1999, StepQ1, "test", nil); err == nil {
 		t.Error("year 1999 accepted")

@@ -1,0 +1,98 @@
+package charging
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"communs"
+	"communs/ent"
+	"communs/ent/charge"
+	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
+	"communs/graph/scalar"
+	"communs/internal/calendar"
+	"communs/internal/txn"
+	"communs/internal/viewer"
+)
+
+// correctable are the kinds of lines a person may correct. The lines of
+// the cost-price cycle are corrected by the cycle itself: change the costs
+// or declarations and run the step again, and the difference is charged.
+var correctable = map[charge.Kind]bool{
+	charge.KindSTARTUP_SERVICE:       true,
+	charge.KindSUPPLEMENTARY_SERVICE: true,
+	charge.KindMEMBERSHIP_FEE:        true,
+}
+
+// CorrectCharge adds a line of amount (negative: a credit) correcting the
+// line chargeID, with the reason, under a call for funds of its own. The
+// corrected line is unchanged: the ledger is append-only. The line and its
+// corrections may not change sign: a correction reduces or adds to what
+// was charged, it does not turn a charge into a credit.
+func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, amount int64, reason, by string) (*ent.Charge, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case amount == 0:
+		return nil, communs.InvalidField("amount", "a non-zero amount")
+	case reason == "" || len(reason) > 500:
+		return nil, communs.InvalidField("reason", "the reason of the correction, at most 500 characters")
+	}
+	var line *ent.Charge
+	err := txn.Run(viewer.SystemContext(ctx), client, func(ctx context.Context, tx *ent.Client) error {
+		original, err := tx.Charge.Get(ctx, chargeID)
+		if ent.IsNotFound(err) {
+			return communs.Errorf(communs.ENOTFOUND, "charge %s not found", chargeID)
+		}
+		if err != nil {
+			return err
+		}
+		if !correctable[original.Kind] {
+			return communs.Errorf(communs.EINVALID, "a %s line is corrected by running its step again after changing the costs or declarations", original.Kind)
+		}
+		if original.CorrectsID != nil {
+			return communs.Errorf(communs.EINVALID, "correct the original line %s, not a correction", *original.CorrectsID)
+		}
+		earlier, err := original.QueryCorrections().All(ctx)
+		if err != nil {
+			return err
+		}
+		net := original.Amount + amount
+		for _, c := range earlier {
+			net += c.Amount
+		}
+		if net != 0 && (net < 0) != (original.Amount < 0) {
+			return communs.InvalidField("amount", "at most %s in absolute value: the line and its corrections may not change sign", scalar.FormatMoney(abs(net-amount)))
+		}
+		pending := pendingLine{
+			target: target{
+				memberID: original.MemberID, resourceID: original.ResourceID,
+				serviceRequestID: original.ServiceRequestID, kind: original.Kind, amount: amount,
+				label: "Correction — " + original.Label,
+				basis: schematype.ChargeBasis{BaseAmount: original.Amount, Note: reason},
+			},
+			key: "correction/" + string(original.ID) + "#" + strconv.Itoa(len(earlier)+1),
+		}
+		calls, err := writeLines(ctx, tx, posting{
+			year: original.FiscalYear, period: original.Period, createdBy: by,
+			issued: calendar.DayInParis(time.Now()), corrects: &original.ID,
+		}, []pendingLine{pending})
+		if err != nil {
+			return err
+		}
+		line, err = calls[0].QueryCharges().Only(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return line.Unwrap(), nil
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

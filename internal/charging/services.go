@@ -1,0 +1,114 @@
+package charging
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"communs/ent"
+	"communs/ent/charge"
+	"communs/ent/schema/pulid"
+	"communs/ent/schema/schematype"
+	"communs/ent/servicerequest"
+	"communs/ent/timeentry"
+	"communs/graph/scalar"
+	"communs/internal/calendar"
+)
+
+// TimeAmount is the price of time in cents: Σ minutes × hourly rate (in
+// cents) divided by 60, rounded half away from zero once for the whole sum
+// so that splitting the time into entries never changes the price.
+func TimeAmount(minutesTimesRate int64) int64 {
+	if minutesTimesRate < 0 {
+		return -TimeAmount(-minutesTimesRate)
+	}
+	return (minutesTimesRate + 30) / 60
+}
+
+// planServices plans the SERVICES step: each service request is billed the
+// time spent on it during the year (worked_on in the year), as a
+// STARTUP_SERVICE or SUPPLEMENTARY_SERVICE line. A supplementary service
+// is billed only for the time worked on or after the day of the member's
+// agreement; earlier time is reported in Unbilled, never billed.
+func planServices(ctx context.Context, tx *ent.Client, year int, _ Step, progress func(done, total int)) (*plan, error) {
+	first := time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)
+	next := first.AddDate(1, 0, 0)
+	entries, err := tx.TimeEntry.Query().
+		Where(timeentry.WorkedOnGTE(first), timeentry.WorkedOnLT(next)).
+		WithServiceRequest().
+		Order(ent.Asc(timeentry.FieldServiceRequestID), ent.Asc(timeentry.FieldWorkedOn), ent.Asc(timeentry.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{}
+	byRequest := make(map[pulid.ID]*serviceTime)
+	for _, e := range entries {
+		req := e.Edges.ServiceRequest
+		st := byRequest[req.ID]
+		if st == nil {
+			st = &serviceTime{request: req}
+			byRequest[req.ID] = st
+		}
+		if !billable(req, e) {
+			st.unbilled += e.Minutes
+			continue
+		}
+		st.minutes += e.Minutes
+		st.value += int64(e.Minutes) * e.HourlyRate
+	}
+	ids := sortedKeys(byRequest)
+	for i, id := range ids {
+		st := byRequest[id]
+		if st.unbilled > 0 {
+			p.report.Unbilled = append(p.report.Unbilled, Unbilled{
+				ServiceRequestID: id, Title: st.request.Title, Minutes: st.unbilled,
+				Reason: "temps passé avant l'accord préalable du membre",
+			})
+		}
+		p.targets = append(p.targets, st.target(year))
+		if progress != nil {
+			progress(i+1, len(ids))
+		}
+	}
+	return p, nil
+}
+
+// serviceTime is the time of one request in the year.
+type serviceTime struct {
+	request  *ent.ServiceRequest
+	minutes  int
+	value    int64 // Σ minutes × hourly rate
+	unbilled int   // minutes before the agreement
+}
+
+func (st *serviceTime) target(year int) target {
+	req := st.request
+	kind, what := charge.KindSTARTUP_SERVICE, "Prestation de démarrage"
+	if req.Kind == servicerequest.KindSUPPLEMENTARY {
+		kind, what = charge.KindSUPPLEMENTARY_SERVICE, "Prestation complémentaire"
+	}
+	amount := TimeAmount(st.value)
+	note := fmt.Sprintf("%d min passées en %d, au taux horaire de chaque saisie", st.minutes, year)
+	if req.EstimatedAmount != nil {
+		note += fmt.Sprintf(" ; estimation %s €", scalar.FormatMoney(*req.EstimatedAmount))
+	}
+	id := req.ID
+	return target{
+		memberID: req.MemberID, serviceRequestID: &id, kind: kind, amount: amount,
+		label: fmt.Sprintf("%s %d — %s (%s)", what, year, req.Title, hoursText(st.minutes)),
+		basis: schematype.ChargeBasis{BaseAmount: amount, Note: note},
+	}
+}
+
+// billable tells whether a time entry may be billed: always for a startup
+// service; for a supplementary service, only once the member agreed.
+func billable(req *ent.ServiceRequest, e *ent.TimeEntry) bool {
+	if req.Kind != servicerequest.KindSUPPLEMENTARY {
+		return true
+	}
+	return req.AgreedAt != nil && !e.WorkedOn.Before(calendar.DayInParis(*req.AgreedAt))
+}
+
+// hoursText writes minutes as "3 h 05".
+func hoursText(minutes int) string { return fmt.Sprintf("%d h %02d", minutes/60, minutes%60) }
