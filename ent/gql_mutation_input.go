@@ -3,9 +3,105 @@
 package ent
 
 import (
+	"communs/ent/costentry"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
+	"time"
 )
+
+// CreateCostEntryInput represents a mutation input for creating costentries.
+type CreateCostEntryInput struct {
+	FiscalYear int
+	CostType   costentry.CostType
+	Basis      costentry.Basis
+	Amount     int64
+	Label      string
+	IncurredOn *time.Time
+	ResourceID pulid.ID
+	MemberID   *pulid.ID
+}
+
+// Mutate applies the CreateCostEntryInput on the CostEntryMutation builder.
+func (i *CreateCostEntryInput) Mutate(m *CostEntryMutation) {
+	m.SetFiscalYear(i.FiscalYear)
+	m.SetCostType(i.CostType)
+	m.SetBasis(i.Basis)
+	m.SetAmount(i.Amount)
+	m.SetLabel(i.Label)
+	if v := i.IncurredOn; v != nil {
+		m.SetIncurredOn(*v)
+	}
+	m.SetResourceID(i.ResourceID)
+	if v := i.MemberID; v != nil {
+		m.SetMemberID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateCostEntryInput on the CostEntryCreate builder.
+func (c *CostEntryCreate) SetInput(i CreateCostEntryInput) *CostEntryCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateCostEntryInput represents a mutation input for updating costentries.
+type UpdateCostEntryInput struct {
+	FiscalYear      *int
+	CostType        *costentry.CostType
+	Basis           *costentry.Basis
+	Amount          *int64
+	Label           *string
+	ClearIncurredOn bool
+	IncurredOn      *time.Time
+	ResourceID      *pulid.ID
+	ClearMember     bool
+	MemberID        *pulid.ID
+}
+
+// Mutate applies the UpdateCostEntryInput on the CostEntryMutation builder.
+func (i *UpdateCostEntryInput) Mutate(m *CostEntryMutation) {
+	if v := i.FiscalYear; v != nil {
+		m.SetFiscalYear(*v)
+	}
+	if v := i.CostType; v != nil {
+		m.SetCostType(*v)
+	}
+	if v := i.Basis; v != nil {
+		m.SetBasis(*v)
+	}
+	if v := i.Amount; v != nil {
+		m.SetAmount(*v)
+	}
+	if v := i.Label; v != nil {
+		m.SetLabel(*v)
+	}
+	if i.ClearIncurredOn {
+		m.ClearIncurredOn()
+	}
+	if v := i.IncurredOn; v != nil {
+		m.SetIncurredOn(*v)
+	}
+	if v := i.ResourceID; v != nil {
+		m.SetResourceID(*v)
+	}
+	if i.ClearMember {
+		m.ClearMember()
+	}
+	if v := i.MemberID; v != nil {
+		m.SetMemberID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateCostEntryInput on the CostEntryUpdate builder.
+func (c *CostEntryUpdate) SetInput(i UpdateCostEntryInput) *CostEntryUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateCostEntryInput on the CostEntryUpdateOne builder.
+func (c *CostEntryUpdateOne) SetInput(i UpdateCostEntryInput) *CostEntryUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
 
 // CreateResourceInput represents a mutation input for creating resources.
 type CreateResourceInput struct {

@@ -9,7 +9,6 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 )
@@ -110,7 +109,11 @@ func (r *queryResolver) MembershipApplications(ctx context.Context, after *entgq
 
 // MembershipFees is the resolver for the membershipFees field.
 func (r *queryResolver) MembershipFees(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) (*ent.MembershipFeeConnection, error) {
-	panic(fmt.Errorf("not implemented: MembershipFees - membershipFees"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.MembershipFee.Query().Paginate(ctx, after, first, before, last,
+		ent.WithMembershipFeeOrder(orderBy), ent.WithMembershipFeeFilter(where.Filter))
 }
 
 // Notifications is the resolver for the notifications field.
@@ -203,7 +206,17 @@ func (r *queryResolver) UsageDeclarationRevisions(ctx context.Context, after *en
 		ent.WithUsageDeclarationRevisionOrder(orderBy), ent.WithUsageDeclarationRevisionFilter(where.Filter))
 }
 
+// CallForFunds returns CallForFundsResolver implementation.
+func (r *Resolver) CallForFunds() CallForFundsResolver { return &callForFundsResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// ServiceRequest returns ServiceRequestResolver implementation.
+func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
+
+type (
+	callForFundsResolver   struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	serviceRequestResolver struct{ *Resolver }
+)

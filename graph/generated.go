@@ -52,8 +52,10 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CallForFunds() CallForFundsResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	ServiceRequest() ServiceRequestResolver
 }
 
 type DirectiveRoot struct {
@@ -117,6 +119,7 @@ type ComplexityRoot struct {
 		Charges     func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		DueOn       func(childComplexity int) int
+		ExportPath  func(childComplexity int) int
 		FiscalYear  func(childComplexity int) int
 		ID          func(childComplexity int) int
 		IssuedOn    func(childComplexity int) int
@@ -126,6 +129,7 @@ type ComplexityRoot struct {
 		Sequence    func(childComplexity int) int
 		Total       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+		VatMention  func(childComplexity int) int
 	}
 
 	CallForFundsConnection struct {
@@ -412,30 +416,41 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation             func(childComplexity int, input model.AcceptInvitationInput) int
 		ActivateSubscription         func(childComplexity int, input model.ActivateSubscriptionInput) int
+		AgreeService                 func(childComplexity int, id pulid.ID) int
 		ApproveMembershipApplication func(childComplexity int, input model.ApproveMembershipApplicationInput) int
 		AssignRole                   func(childComplexity int, input model.AssignRoleInput) int
+		CancelService                func(childComplexity int, id pulid.ID, reason *string) int
 		ChangeMemberCategory         func(childComplexity int, input model.ChangeMemberCategoryInput) int
 		ChangePassword               func(childComplexity int, input model.ChangePasswordInput) int
+		CompleteService              func(childComplexity int, id pulid.ID) int
+		CorrectCharge                func(childComplexity int, input model.CorrectChargeInput) int
+		CreateCostEntry              func(childComplexity int, input ent.CreateCostEntryInput) int
 		CreateInvitation             func(childComplexity int, input model.CreateInvitationInput) int
 		CreateResource               func(childComplexity int, input ent.CreateResourceInput) int
 		CreateResourceCategory       func(childComplexity int, input ent.CreateResourceCategoryInput) int
+		DeleteCostEntry              func(childComplexity int, id pulid.ID) int
 		EndSubscription              func(childComplexity int, input model.EndSubscriptionInput) int
+		EstimateService              func(childComplexity int, input model.EstimateServiceInput) int
 		Login                        func(childComplexity int, input model.LoginInput) int
 		Logout                       func(childComplexity int) int
 		RecordMemberLeaving          func(childComplexity int, input model.RecordMemberLeavingInput) int
+		RecordTime                   func(childComplexity int, input membership.TimeEntryInput) int
 		ReinstateMember              func(childComplexity int, input model.MemberRefInput) int
 		RejectMembershipApplication  func(childComplexity int, input model.RejectMembershipApplicationInput) int
 		RemindDeclarationsDue        func(childComplexity int, input model.RemindDeclarationsDueInput) int
+		RequestService               func(childComplexity int, input membership.ServiceRequestInput) int
 		RequestSubscription          func(childComplexity int, input model.RequestSubscriptionInput) int
 		RetireResource               func(childComplexity int, input model.ResourceRefInput) int
 		ReturnUsageDeclaration       func(childComplexity int, input model.ReturnUsageDeclarationInput) int
 		RevokeRole                   func(childComplexity int, input model.RevokeRoleInput) int
 		RunChargeStep                func(childComplexity int, input model.RunChargeStepInput) int
 		SaveUsageDeclaration         func(childComplexity int, input model.SaveUsageDeclarationInput) int
+		SetMembershipFee             func(childComplexity int, input model.SetMembershipFeeInput) int
 		StartApplicationReview       func(childComplexity int, input model.ApplicationTransitionInput) int
 		SubmitMembershipApplication  func(childComplexity int, input membership.ApplicationInput) int
 		SubmitUsageDeclaration       func(childComplexity int, input model.UsageDeclarationRefInput) int
 		SuspendMember                func(childComplexity int, input model.SuspendMemberInput) int
+		UpdateCostEntry              func(childComplexity int, id pulid.ID, input ent.UpdateCostEntryInput) int
 		UpdateResource               func(childComplexity int, input model.UpdateResourceMutationInput) int
 		UpdateResourceCategory       func(childComplexity int, input model.UpdateResourceCategoryMutationInput) int
 		ValidateUsageDeclaration     func(childComplexity int, input model.UsageDeclarationRefInput) int
@@ -512,6 +527,7 @@ type ComplexityRoot struct {
 		ServiceRequests           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ServiceRequestOrder, where *ent.ServiceRequestWhereInput) int
 		Subscriptions             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		TimeEntries               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TimeEntryOrder, where *ent.TimeEntryWhereInput) int
+		UnallocatedCosts          func(childComplexity int, year int) int
 		UsageDeclarationLines     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) int
 		UsageDeclarationRevisions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) int
 		UsageDeclarations         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) int
@@ -628,10 +644,13 @@ type ComplexityRoot struct {
 	}
 
 	RunChargeStepPayload struct {
-		AlreadyThere func(childComplexity int) int
-		Created      func(childComplexity int) int
-		Run          func(childComplexity int) int
-		Unallocated  func(childComplexity int) int
+		AlreadyThere  func(childComplexity int) int
+		CallsForFunds func(childComplexity int) int
+		Created       func(childComplexity int) int
+		Run           func(childComplexity int) int
+		Total         func(childComplexity int) int
+		Unallocated   func(childComplexity int) int
+		Unbilled      func(childComplexity int) int
 	}
 
 	ServiceRequest struct {
@@ -648,6 +667,7 @@ type ComplexityRoot struct {
 		MemberID         func(childComplexity int) int
 		Resource         func(childComplexity int) int
 		ResourceID       func(childComplexity int) int
+		Spent            func(childComplexity int) int
 		Status           func(childComplexity int) int
 		TimeEntries      func(childComplexity int) int
 		Title            func(childComplexity int) int
@@ -663,6 +683,12 @@ type ComplexityRoot struct {
 	ServiceRequestEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ServiceSpent struct {
+		Amount  func(childComplexity int) int
+		Billed  func(childComplexity int) int
+		Minutes func(childComplexity int) int
 	}
 
 	SessionPayload struct {
@@ -743,9 +769,17 @@ type ComplexityRoot struct {
 
 	UnallocatedCost struct {
 		Amount       func(childComplexity int) int
+		Basis        func(childComplexity int) int
 		Reason       func(childComplexity int) int
 		ResourceID   func(childComplexity int) int
 		ResourceName func(childComplexity int) int
+	}
+
+	UnbilledTime struct {
+		Minutes          func(childComplexity int) int
+		Reason           func(childComplexity int) int
+		ServiceRequestID func(childComplexity int) int
+		Title            func(childComplexity int) int
 	}
 
 	UsageDeclaration struct {
@@ -833,6 +867,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CallForFundsResolver interface {
+	VatMention(ctx context.Context, obj *ent.CallForFunds) (string, error)
+	ExportPath(ctx context.Context, obj *ent.CallForFunds) (string, error)
+}
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*auth.Session, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
@@ -842,6 +880,11 @@ type MutationResolver interface {
 	AssignRole(ctx context.Context, input model.AssignRoleInput) (*model.AssignRolePayload, error)
 	RevokeRole(ctx context.Context, input model.RevokeRoleInput) (*model.RevokeRolePayload, error)
 	RunChargeStep(ctx context.Context, input model.RunChargeStepInput) (*charging.RunResult, error)
+	CreateCostEntry(ctx context.Context, input ent.CreateCostEntryInput) (*ent.CostEntry, error)
+	UpdateCostEntry(ctx context.Context, id pulid.ID, input ent.UpdateCostEntryInput) (*ent.CostEntry, error)
+	DeleteCostEntry(ctx context.Context, id pulid.ID) (pulid.ID, error)
+	SetMembershipFee(ctx context.Context, input model.SetMembershipFeeInput) (*ent.MembershipFee, error)
+	CorrectCharge(ctx context.Context, input model.CorrectChargeInput) (*ent.Charge, error)
 	SubmitMembershipApplication(ctx context.Context, input membership.ApplicationInput) (*model.SubmitMembershipApplicationPayload, error)
 	StartApplicationReview(ctx context.Context, input model.ApplicationTransitionInput) (*model.MembershipApplicationPayload, error)
 	ApproveMembershipApplication(ctx context.Context, input model.ApproveMembershipApplicationInput) (*model.MembershipApplicationPayload, error)
@@ -863,6 +906,12 @@ type MutationResolver interface {
 	ReturnUsageDeclaration(ctx context.Context, input model.ReturnUsageDeclarationInput) (*model.UsageDeclarationPayload, error)
 	ValidateUsageDeclaration(ctx context.Context, input model.UsageDeclarationRefInput) (*model.UsageDeclarationPayload, error)
 	RemindDeclarationsDue(ctx context.Context, input model.RemindDeclarationsDueInput) (*model.RemindDeclarationsDuePayload, error)
+	RequestService(ctx context.Context, input membership.ServiceRequestInput) (*ent.ServiceRequest, error)
+	EstimateService(ctx context.Context, input model.EstimateServiceInput) (*ent.ServiceRequest, error)
+	AgreeService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error)
+	RecordTime(ctx context.Context, input membership.TimeEntryInput) (*ent.TimeEntry, error)
+	CompleteService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error)
+	CancelService(ctx context.Context, id pulid.ID, reason *string) (*ent.ServiceRequest, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -891,7 +940,11 @@ type QueryResolver interface {
 	ConsolidatedAccounts(ctx context.Context, year int) (*charging.Consolidated, error)
 	ChargeBalance(ctx context.Context, year int) ([]*charging.ResourceBalance, error)
 	MemberStatement(ctx context.Context, memberID pulid.ID, year int) (*charging.MemberStatement, error)
+	UnallocatedCosts(ctx context.Context, year int) ([]*charging.Unallocated, error)
 	Onboarding(ctx context.Context, memberID pulid.ID) (*membership.Onboarding, error)
+}
+type ServiceRequestResolver interface {
+	Spent(ctx context.Context, obj *ent.ServiceRequest) (*model.ServiceSpent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1129,6 +1182,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CallForFunds.DueOn(childComplexity), true
+	case "CallForFunds.exportPath":
+		if e.ComplexityRoot.CallForFunds.ExportPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallForFunds.ExportPath(childComplexity), true
 	case "CallForFunds.fiscalYear":
 		if e.ComplexityRoot.CallForFunds.FiscalYear == nil {
 			break
@@ -1183,6 +1242,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CallForFunds.UpdatedAt(childComplexity), true
+	case "CallForFunds.vatMention":
+		if e.ComplexityRoot.CallForFunds.VatMention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallForFunds.VatMention(childComplexity), true
 
 	case "CallForFundsConnection.edges":
 		if e.ComplexityRoot.CallForFundsConnection.Edges == nil {
@@ -2348,6 +2413,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ActivateSubscription(childComplexity, args["input"].(model.ActivateSubscriptionInput)), true
+	case "Mutation.agreeService":
+		if e.ComplexityRoot.Mutation.AgreeService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_agreeService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AgreeService(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.approveMembershipApplication":
 		if e.ComplexityRoot.Mutation.ApproveMembershipApplication == nil {
 			break
@@ -2370,6 +2446,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignRole(childComplexity, args["input"].(model.AssignRoleInput)), true
+	case "Mutation.cancelService":
+		if e.ComplexityRoot.Mutation.CancelService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelService(childComplexity, args["id"].(pulid.ID), args["reason"].(*string)), true
 	case "Mutation.changeMemberCategory":
 		if e.ComplexityRoot.Mutation.ChangeMemberCategory == nil {
 			break
@@ -2392,6 +2479,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.completeService":
+		if e.ComplexityRoot.Mutation.CompleteService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteService(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.correctCharge":
+		if e.ComplexityRoot.Mutation.CorrectCharge == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctCharge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectCharge(childComplexity, args["input"].(model.CorrectChargeInput)), true
+	case "Mutation.createCostEntry":
+		if e.ComplexityRoot.Mutation.CreateCostEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCostEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCostEntry(childComplexity, args["input"].(ent.CreateCostEntryInput)), true
 	case "Mutation.createInvitation":
 		if e.ComplexityRoot.Mutation.CreateInvitation == nil {
 			break
@@ -2425,6 +2545,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateResourceCategory(childComplexity, args["input"].(ent.CreateResourceCategoryInput)), true
+	case "Mutation.deleteCostEntry":
+		if e.ComplexityRoot.Mutation.DeleteCostEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCostEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCostEntry(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.endSubscription":
 		if e.ComplexityRoot.Mutation.EndSubscription == nil {
 			break
@@ -2436,6 +2567,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndSubscription(childComplexity, args["input"].(model.EndSubscriptionInput)), true
+	case "Mutation.estimateService":
+		if e.ComplexityRoot.Mutation.EstimateService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_estimateService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EstimateService(childComplexity, args["input"].(model.EstimateServiceInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2464,6 +2606,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordMemberLeaving(childComplexity, args["input"].(model.RecordMemberLeavingInput)), true
+	case "Mutation.recordTime":
+		if e.ComplexityRoot.Mutation.RecordTime == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordTime_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordTime(childComplexity, args["input"].(membership.TimeEntryInput)), true
 	case "Mutation.reinstateMember":
 		if e.ComplexityRoot.Mutation.ReinstateMember == nil {
 			break
@@ -2497,6 +2650,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemindDeclarationsDue(childComplexity, args["input"].(model.RemindDeclarationsDueInput)), true
+	case "Mutation.requestService":
+		if e.ComplexityRoot.Mutation.RequestService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestService(childComplexity, args["input"].(membership.ServiceRequestInput)), true
 	case "Mutation.requestSubscription":
 		if e.ComplexityRoot.Mutation.RequestSubscription == nil {
 			break
@@ -2563,6 +2727,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveUsageDeclaration(childComplexity, args["input"].(model.SaveUsageDeclarationInput)), true
+	case "Mutation.setMembershipFee":
+		if e.ComplexityRoot.Mutation.SetMembershipFee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMembershipFee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMembershipFee(childComplexity, args["input"].(model.SetMembershipFeeInput)), true
 	case "Mutation.startApplicationReview":
 		if e.ComplexityRoot.Mutation.StartApplicationReview == nil {
 			break
@@ -2607,6 +2782,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendMember(childComplexity, args["input"].(model.SuspendMemberInput)), true
+	case "Mutation.updateCostEntry":
+		if e.ComplexityRoot.Mutation.UpdateCostEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCostEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCostEntry(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateCostEntryInput)), true
 	case "Mutation.updateResource":
 		if e.ComplexityRoot.Mutation.UpdateResource == nil {
 			break
@@ -3075,6 +3261,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TimeEntries(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TimeEntryOrder), args["where"].(*ent.TimeEntryWhereInput)), true
+	case "Query.unallocatedCosts":
+		if e.ComplexityRoot.Query.UnallocatedCosts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_unallocatedCosts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UnallocatedCosts(childComplexity, args["year"].(int)), true
 	case "Query.usageDeclarationLines":
 		if e.ComplexityRoot.Query.UsageDeclarationLines == nil {
 			break
@@ -3520,6 +3717,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RunChargeStepPayload.AlreadyThere(childComplexity), true
+	case "RunChargeStepPayload.callsForFunds":
+		if e.ComplexityRoot.RunChargeStepPayload.CallsForFunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.CallsForFunds(childComplexity), true
 	case "RunChargeStepPayload.created":
 		if e.ComplexityRoot.RunChargeStepPayload.Created == nil {
 			break
@@ -3532,12 +3735,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RunChargeStepPayload.Run(childComplexity), true
+	case "RunChargeStepPayload.total":
+		if e.ComplexityRoot.RunChargeStepPayload.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.Total(childComplexity), true
 	case "RunChargeStepPayload.unallocated":
 		if e.ComplexityRoot.RunChargeStepPayload.Unallocated == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RunChargeStepPayload.Unallocated(childComplexity), true
+	case "RunChargeStepPayload.unbilled":
+		if e.ComplexityRoot.RunChargeStepPayload.Unbilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunChargeStepPayload.Unbilled(childComplexity), true
 
 	case "ServiceRequest.agreedAt":
 		if e.ComplexityRoot.ServiceRequest.AgreedAt == nil {
@@ -3617,6 +3832,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.ResourceID(childComplexity), true
+	case "ServiceRequest.spent":
+		if e.ComplexityRoot.ServiceRequest.Spent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Spent(childComplexity), true
 	case "ServiceRequest.status":
 		if e.ComplexityRoot.ServiceRequest.Status == nil {
 			break
@@ -3673,6 +3894,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequestEdge.Node(childComplexity), true
+
+	case "ServiceSpent.amount":
+		if e.ComplexityRoot.ServiceSpent.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSpent.Amount(childComplexity), true
+	case "ServiceSpent.billed":
+		if e.ComplexityRoot.ServiceSpent.Billed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSpent.Billed(childComplexity), true
+	case "ServiceSpent.minutes":
+		if e.ComplexityRoot.ServiceSpent.Minutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSpent.Minutes(childComplexity), true
 
 	case "SessionPayload.account":
 		if e.ComplexityRoot.SessionPayload.Account == nil {
@@ -3966,6 +4206,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UnallocatedCost.Amount(childComplexity), true
+	case "UnallocatedCost.basis":
+		if e.ComplexityRoot.UnallocatedCost.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnallocatedCost.Basis(childComplexity), true
 	case "UnallocatedCost.reason":
 		if e.ComplexityRoot.UnallocatedCost.Reason == nil {
 			break
@@ -3984,6 +4230,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UnallocatedCost.ResourceName(childComplexity), true
+
+	case "UnbilledTime.minutes":
+		if e.ComplexityRoot.UnbilledTime.Minutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbilledTime.Minutes(childComplexity), true
+	case "UnbilledTime.reason":
+		if e.ComplexityRoot.UnbilledTime.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbilledTime.Reason(childComplexity), true
+	case "UnbilledTime.serviceRequestId":
+		if e.ComplexityRoot.UnbilledTime.ServiceRequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbilledTime.ServiceRequestID(childComplexity), true
+	case "UnbilledTime.title":
+		if e.ComplexityRoot.UnbilledTime.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbilledTime.Title(childComplexity), true
 
 	case "UsageDeclaration.createdAt":
 		if e.ComplexityRoot.UsageDeclaration.CreatedAt == nil {
@@ -4321,13 +4592,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChargeRunOrder", ec.unmarshalInputChargeRunOrder),
 			graphql.NewInputUnmarshaler("ChargeRunWhereInput", ec.unmarshalInputChargeRunWhereInput),
 			graphql.NewInputUnmarshaler("ChargeWhereInput", ec.unmarshalInputChargeWhereInput),
+			graphql.NewInputUnmarshaler("CorrectChargeInput", ec.unmarshalInputCorrectChargeInput),
 			graphql.NewInputUnmarshaler("CostEntryOrder", ec.unmarshalInputCostEntryOrder),
 			graphql.NewInputUnmarshaler("CostEntryWhereInput", ec.unmarshalInputCostEntryWhereInput),
+			graphql.NewInputUnmarshaler("CreateCostEntryInput", ec.unmarshalInputCreateCostEntryInput),
 			graphql.NewInputUnmarshaler("CreateInvitationInput", ec.unmarshalInputCreateInvitationInput),
 			graphql.NewInputUnmarshaler("CreateResourceCategoryInput", ec.unmarshalInputCreateResourceCategoryInput),
 			graphql.NewInputUnmarshaler("CreateResourceInput", ec.unmarshalInputCreateResourceInput),
 			graphql.NewInputUnmarshaler("DeclaredLineInput", ec.unmarshalInputDeclaredLineInput),
 			graphql.NewInputUnmarshaler("EndSubscriptionInput", ec.unmarshalInputEndSubscriptionInput),
+			graphql.NewInputUnmarshaler("EstimateServiceInput", ec.unmarshalInputEstimateServiceInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeOrder", ec.unmarshalInputMemberCategoryChangeOrder),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeWhereInput", ec.unmarshalInputMemberCategoryChangeWhereInput),
@@ -4341,8 +4615,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("RecordMemberLeavingInput", ec.unmarshalInputRecordMemberLeavingInput),
+			graphql.NewInputUnmarshaler("RecordTimeInput", ec.unmarshalInputRecordTimeInput),
 			graphql.NewInputUnmarshaler("RejectMembershipApplicationInput", ec.unmarshalInputRejectMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("RemindDeclarationsDueInput", ec.unmarshalInputRemindDeclarationsDueInput),
+			graphql.NewInputUnmarshaler("RequestServiceInput", ec.unmarshalInputRequestServiceInput),
 			graphql.NewInputUnmarshaler("RequestSubscriptionInput", ec.unmarshalInputRequestSubscriptionInput),
 			graphql.NewInputUnmarshaler("ResourceCategoryOrder", ec.unmarshalInputResourceCategoryOrder),
 			graphql.NewInputUnmarshaler("ResourceCategoryWhereInput", ec.unmarshalInputResourceCategoryWhereInput),
@@ -4357,12 +4633,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SaveUsageDeclarationInput", ec.unmarshalInputSaveUsageDeclarationInput),
 			graphql.NewInputUnmarshaler("ServiceRequestOrder", ec.unmarshalInputServiceRequestOrder),
 			graphql.NewInputUnmarshaler("ServiceRequestWhereInput", ec.unmarshalInputServiceRequestWhereInput),
+			graphql.NewInputUnmarshaler("SetMembershipFeeInput", ec.unmarshalInputSetMembershipFeeInput),
 			graphql.NewInputUnmarshaler("SubmitMembershipApplicationInput", ec.unmarshalInputSubmitMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("SubscriptionOrder", ec.unmarshalInputSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SubscriptionWhereInput", ec.unmarshalInputSubscriptionWhereInput),
 			graphql.NewInputUnmarshaler("SuspendMemberInput", ec.unmarshalInputSuspendMemberInput),
 			graphql.NewInputUnmarshaler("TimeEntryOrder", ec.unmarshalInputTimeEntryOrder),
 			graphql.NewInputUnmarshaler("TimeEntryWhereInput", ec.unmarshalInputTimeEntryWhereInput),
+			graphql.NewInputUnmarshaler("UpdateCostEntryInput", ec.unmarshalInputUpdateCostEntryInput),
 			graphql.NewInputUnmarshaler("UpdateResourceCategoryInput", ec.unmarshalInputUpdateResourceCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateResourceCategoryMutationInput", ec.unmarshalInputUpdateResourceCategoryMutationInput),
 			graphql.NewInputUnmarshaler("UpdateResourceInput", ec.unmarshalInputUpdateResourceInput),
@@ -4449,7 +4727,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "auth.graphqls" "charging.graphqls" "membership.graphqls" "schema.graphqls" "ent.graphql"
+//go:embed "auth.graphqls" "charging.graphqls" "membership.graphqls" "schema.graphqls" "services.graphqls" "ent.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4465,6 +4743,7 @@ var sources = []*ast.Source{
 	{Name: "charging.graphqls", Input: sourceData("charging.graphqls"), BuiltIn: false},
 	{Name: "membership.graphqls", Input: sourceData("membership.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "services.graphqls", Input: sourceData("services.graphqls"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4605,6 +4884,10 @@ func (ec *executionContext) childFields_CallForFunds(ctx context.Context, field 
 		return ec.fieldContext_CallForFunds_chargeRun(ctx, field)
 	case "charges":
 		return ec.fieldContext_CallForFunds_charges(ctx, field)
+	case "vatMention":
+		return ec.fieldContext_CallForFunds_vatMention(ctx, field)
+	case "exportPath":
+		return ec.fieldContext_CallForFunds_exportPath(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CallForFunds", field.Name)
 }
@@ -5491,8 +5774,14 @@ func (ec *executionContext) childFields_RunChargeStepPayload(ctx context.Context
 		return ec.fieldContext_RunChargeStepPayload_created(ctx, field)
 	case "alreadyThere":
 		return ec.fieldContext_RunChargeStepPayload_alreadyThere(ctx, field)
+	case "total":
+		return ec.fieldContext_RunChargeStepPayload_total(ctx, field)
+	case "callsForFunds":
+		return ec.fieldContext_RunChargeStepPayload_callsForFunds(ctx, field)
 	case "unallocated":
 		return ec.fieldContext_RunChargeStepPayload_unallocated(ctx, field)
+	case "unbilled":
+		return ec.fieldContext_RunChargeStepPayload_unbilled(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RunChargeStepPayload", field.Name)
 }
@@ -5533,6 +5822,8 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_timeEntries(ctx, field)
 	case "charges":
 		return ec.fieldContext_ServiceRequest_charges(ctx, field)
+	case "spent":
+		return ec.fieldContext_ServiceRequest_spent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequest", field.Name)
 }
@@ -5557,6 +5848,18 @@ func (ec *executionContext) childFields_ServiceRequestEdge(ctx context.Context, 
 		return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceSpent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "minutes":
+		return ec.fieldContext_ServiceSpent_minutes(ctx, field)
+	case "amount":
+		return ec.fieldContext_ServiceSpent_amount(ctx, field)
+	case "billed":
+		return ec.fieldContext_ServiceSpent_billed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceSpent", field.Name)
 }
 
 func (ec *executionContext) childFields_SessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5717,12 +6020,28 @@ func (ec *executionContext) childFields_UnallocatedCost(ctx context.Context, fie
 		return ec.fieldContext_UnallocatedCost_resourceId(ctx, field)
 	case "resourceName":
 		return ec.fieldContext_UnallocatedCost_resourceName(ctx, field)
+	case "basis":
+		return ec.fieldContext_UnallocatedCost_basis(ctx, field)
 	case "amount":
 		return ec.fieldContext_UnallocatedCost_amount(ctx, field)
 	case "reason":
 		return ec.fieldContext_UnallocatedCost_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UnallocatedCost", field.Name)
+}
+
+func (ec *executionContext) childFields_UnbilledTime(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceRequestId":
+		return ec.fieldContext_UnbilledTime_serviceRequestId(ctx, field)
+	case "title":
+		return ec.fieldContext_UnbilledTime_title(ctx, field)
+	case "minutes":
+		return ec.fieldContext_UnbilledTime_minutes(ctx, field)
+	case "reason":
+		return ec.fieldContext_UnbilledTime_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnbilledTime", field.Name)
 }
 
 func (ec *executionContext) childFields_UsageDeclaration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6029,6 +6348,20 @@ func (ec *executionContext) field_Mutation_activateSubscription_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_agreeService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_approveMembershipApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6057,6 +6390,28 @@ func (ec *executionContext) field_Mutation_assignRole_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changeMemberCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6077,6 +6432,48 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ChangePasswordInput, error) {
 			return ec.unmarshalNChangePasswordInput2communsᚋgraphᚋmodelᚐChangePasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_completeService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_correctCharge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectChargeInput, error) {
+			return ec.unmarshalNCorrectChargeInput2communsᚋgraphᚋmodelᚐCorrectChargeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCostEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateCostEntryInput, error) {
+			return ec.unmarshalNCreateCostEntryInput2communsᚋentᚐCreateCostEntryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6127,12 +6524,40 @@ func (ec *executionContext) field_Mutation_createResource_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteCostEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_endSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EndSubscriptionInput, error) {
 			return ec.unmarshalNEndSubscriptionInput2communsᚋgraphᚋmodelᚐEndSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_estimateService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EstimateServiceInput, error) {
+			return ec.unmarshalNEstimateServiceInput2communsᚋgraphᚋmodelᚐEstimateServiceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6161,6 +6586,20 @@ func (ec *executionContext) field_Mutation_recordMemberLeaving_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RecordMemberLeavingInput, error) {
 			return ec.unmarshalNRecordMemberLeavingInput2communsᚋgraphᚋmodelᚐRecordMemberLeavingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordTime_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (membership.TimeEntryInput, error) {
+			return ec.unmarshalNRecordTimeInput2communsᚋinternalᚋmembershipᚐTimeEntryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6203,6 +6642,20 @@ func (ec *executionContext) field_Mutation_remindDeclarationsDue_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RemindDeclarationsDueInput, error) {
 			return ec.unmarshalNRemindDeclarationsDueInput2communsᚋgraphᚋmodelᚐRemindDeclarationsDueInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (membership.ServiceRequestInput, error) {
+			return ec.unmarshalNRequestServiceInput2communsᚋinternalᚋmembershipᚐServiceRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6295,6 +6748,20 @@ func (ec *executionContext) field_Mutation_saveUsageDeclaration_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setMembershipFee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetMembershipFeeInput, error) {
+			return ec.unmarshalNSetMembershipFeeInput2communsᚋgraphᚋmodelᚐSetMembershipFeeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_startApplicationReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6348,6 +6815,28 @@ func (ec *executionContext) field_Mutation_suspendMember_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCostEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateCostEntryInput, error) {
+			return ec.unmarshalNUpdateCostEntryInput2communsᚋentᚐUpdateCostEntryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -7414,6 +7903,20 @@ func (ec *executionContext) field_Query_timeEntries_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_unallocatedCosts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -8762,6 +9265,52 @@ func (ec *executionContext) fieldContext_CallForFunds_charges(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CallForFunds_vatMention(ctx context.Context, field graphql.CollectedField, obj *ent.CallForFunds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallForFunds_vatMention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CallForFunds().VatMention(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallForFunds_vatMention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallForFunds", field, true, true, "String")
+}
+
+func (ec *executionContext) _CallForFunds_exportPath(ctx context.Context, field graphql.CollectedField, obj *ent.CallForFunds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallForFunds_exportPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CallForFunds().ExportPath(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallForFunds_exportPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallForFunds", field, true, true, "String")
 }
 
 func (ec *executionContext) _CallForFundsConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CallForFundsConnection) (ret graphql.Marshaler) {
@@ -13818,6 +14367,226 @@ func (ec *executionContext) fieldContext_Mutation_runChargeStep(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createCostEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCostEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCostEntry(ctx, fc.Args["input"].(ent.CreateCostEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CostEntry) graphql.Marshaler {
+			return ec.marshalNCostEntry2ᚖcommunsᚋentᚐCostEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCostEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCostEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCostEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCostEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCostEntry(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateCostEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CostEntry) graphql.Marshaler {
+			return ec.marshalNCostEntry2ᚖcommunsᚋentᚐCostEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCostEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCostEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCostEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCostEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCostEntry(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCostEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCostEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMembershipFee(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMembershipFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMembershipFee(ctx, fc.Args["input"].(model.SetMembershipFeeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.MembershipFee) graphql.Marshaler {
+			return ec.marshalNMembershipFee2ᚖcommunsᚋentᚐMembershipFee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMembershipFee(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipFee(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMembershipFee_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctCharge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctCharge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectCharge(ctx, fc.Args["input"].(model.CorrectChargeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Charge) graphql.Marshaler {
+			return ec.marshalNCharge2ᚖcommunsᚋentᚐCharge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctCharge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Charge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctCharge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_submitMembershipApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14736,6 +15505,270 @@ func (ec *executionContext) fieldContext_Mutation_remindDeclarationsDue(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_remindDeclarationsDue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestService(ctx, fc.Args["input"].(membership.ServiceRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_estimateService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_estimateService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EstimateService(ctx, fc.Args["input"].(model.EstimateServiceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_estimateService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_estimateService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_agreeService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_agreeService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AgreeService(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_agreeService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_agreeService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordTime(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordTime(ctx, fc.Args["input"].(membership.TimeEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+			return ec.marshalNTimeEntry2ᚖcommunsᚋentᚐTimeEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordTime(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordTime_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteService(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelService(ctx, fc.Args["id"].(pulid.ID), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖcommunsᚋentᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16566,6 +17599,50 @@ func (ec *executionContext) fieldContext_Query_memberStatement(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_memberStatement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unallocatedCosts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unallocatedCosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UnallocatedCosts(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*charging.Unallocated) graphql.Marshaler {
+			return ec.marshalNUnallocatedCost2ᚕᚖcommunsᚋinternalᚋchargingᚐUnallocatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unallocatedCosts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnallocatedCost(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_unallocatedCosts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18454,6 +19531,61 @@ func (ec *executionContext) fieldContext_RunChargeStepPayload_alreadyThere(_ con
 	return graphql.NewScalarFieldContext("RunChargeStepPayload", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RunChargeStepPayload_total(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RunChargeStepPayload", field, false, false, "Money")
+}
+
+func (ec *executionContext) _RunChargeStepPayload_callsForFunds(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_callsForFunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CallsForFunds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CallForFunds) graphql.Marshaler {
+			return ec.marshalNCallForFunds2ᚕᚖcommunsᚋentᚐCallForFundsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_callsForFunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RunChargeStepPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallForFunds(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RunChargeStepPayload_unallocated(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18481,6 +19613,38 @@ func (ec *executionContext) fieldContext_RunChargeStepPayload_unallocated(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UnallocatedCost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RunChargeStepPayload_unbilled(ctx context.Context, field graphql.CollectedField, obj *charging.RunResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunChargeStepPayload_unbilled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unbilled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []charging.Unbilled) graphql.Marshaler {
+			return ec.marshalNUnbilledTime2ᚕcommunsᚋinternalᚋchargingᚐUnbilledᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RunChargeStepPayload_unbilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RunChargeStepPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnbilledTime(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18913,6 +20077,38 @@ func (ec *executionContext) fieldContext_ServiceRequest_charges(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceRequest_spent(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_spent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceRequest().Spent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceSpent) graphql.Marshaler {
+			return ec.marshalNServiceSpent2ᚖcommunsᚋgraphᚋmodelᚐServiceSpent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_spent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceSpent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServiceRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ServiceRequestConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19053,6 +20249,75 @@ func (ec *executionContext) _ServiceRequestEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ServiceRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequestEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ServiceSpent_minutes(ctx context.Context, field graphql.CollectedField, obj *model.ServiceSpent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSpent_minutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSpent_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSpent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceSpent_amount(ctx context.Context, field graphql.CollectedField, obj *model.ServiceSpent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSpent_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSpent_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSpent", field, false, false, "Money")
+}
+
+func (ec *executionContext) _ServiceSpent_billed(ctx context.Context, field graphql.CollectedField, obj *model.ServiceSpent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceSpent_billed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Billed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNMoney2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceSpent_billed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceSpent", field, false, false, "Money")
 }
 
 func (ec *executionContext) _SessionPayload_token(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
@@ -20258,6 +21523,29 @@ func (ec *executionContext) fieldContext_UnallocatedCost_resourceName(_ context.
 	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "String")
 }
 
+func (ec *executionContext) _UnallocatedCost_basis(ctx context.Context, field graphql.CollectedField, obj *charging.Unallocated) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnallocatedCost_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v costentry.Basis) graphql.Marshaler {
+			return ec.marshalNCostEntryBasis2communsᚋentᚋcostentryᚐBasis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnallocatedCost_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "CostEntryBasis")
+}
+
 func (ec *executionContext) _UnallocatedCost_amount(ctx context.Context, field graphql.CollectedField, obj *charging.Unallocated) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20302,6 +21590,98 @@ func (ec *executionContext) _UnallocatedCost_reason(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_UnallocatedCost_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UnallocatedCost", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnbilledTime_serviceRequestId(ctx context.Context, field graphql.CollectedField, obj *charging.Unbilled) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbilledTime_serviceRequestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceRequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbilledTime_serviceRequestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbilledTime", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnbilledTime_title(ctx context.Context, field graphql.CollectedField, obj *charging.Unbilled) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbilledTime_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbilledTime_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbilledTime", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnbilledTime_minutes(ctx context.Context, field graphql.CollectedField, obj *charging.Unbilled) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbilledTime_minutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbilledTime_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbilledTime", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UnbilledTime_reason(ctx context.Context, field graphql.CollectedField, obj *charging.Unbilled) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbilledTime_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbilledTime_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbilledTime", field, false, false, "String")
 }
 
 func (ec *executionContext) _UsageDeclaration_id(ctx context.Context, field graphql.CollectedField, obj *ent.UsageDeclaration) (ret graphql.Marshaler) {
@@ -27728,6 +29108,62 @@ func UnmarshalChargeWhereInput(ctx context.Context, raw any) (ent.ChargeWhereInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCorrectChargeInput(ctx context.Context, obj any) (model.CorrectChargeInput, error) {
+	var it model.CorrectChargeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"chargeId", "amount", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "chargeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("chargeId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChargeID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoney2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectChargeInput unmarshals raw into the CorrectChargeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectChargeInput(ctx context.Context, raw any) (model.CorrectChargeInput, error) {
+	var out model.CorrectChargeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectChargeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCostEntryOrder(ctx context.Context, obj any) (ent.CostEntryOrder, error) {
 	var it ent.CostEntryOrder
 	if obj == nil {
@@ -28558,6 +29994,97 @@ func UnmarshalCostEntryWhereInput(ctx context.Context, raw any) (ent.CostEntryWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateCostEntryInput(ctx context.Context, obj any) (ent.CreateCostEntryInput, error) {
+	var it ent.CreateCostEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fiscalYear", "costType", "basis", "amount", "label", "incurredOn", "resourceID", "memberID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fiscalYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYear"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYear = data
+		case "costType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costType"))
+			data, err := ec.unmarshalNCostEntryCostType2communsᚋentᚋcostentryᚐCostType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostType = data
+		case "basis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basis"))
+			data, err := ec.unmarshalNCostEntryBasis2communsᚋentᚋcostentryᚐBasis(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Basis = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoney2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "incurredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incurredOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncurredOn = data
+		case "resourceID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceID"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCostEntryInput unmarshals raw into the CreateCostEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCostEntryInput(ctx context.Context, raw any) (ent.CreateCostEntryInput, error) {
+	var out ent.CreateCostEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCostEntryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateInvitationInput(ctx context.Context, obj any) (model.CreateInvitationInput, error) {
 	var it model.CreateInvitationInput
 	if obj == nil {
@@ -28877,6 +30404,62 @@ func (ec *executionContext) unmarshalInputEndSubscriptionInput(ctx context.Conte
 func UnmarshalEndSubscriptionInput(ctx context.Context, raw any) (model.EndSubscriptionInput, error) {
 	var out model.EndSubscriptionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EndSubscriptionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEstimateServiceInput(ctx context.Context, obj any) (model.EstimateServiceInput, error) {
+	var it model.EstimateServiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "estimatedMinutes", "estimatedAmount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "estimatedMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estimatedMinutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstimatedMinutes = data
+		case "estimatedAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estimatedAmount"))
+			data, err := ec.unmarshalNMoney2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstimatedAmount = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEstimateServiceInput unmarshals raw into the EstimateServiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEstimateServiceInput(ctx context.Context, raw any) (model.EstimateServiceInput, error) {
+	var out model.EstimateServiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EstimateServiceInput", raw, &out)
 	return out, err
 }
 
@@ -34521,6 +36104,83 @@ func UnmarshalRecordMemberLeavingInput(ctx context.Context, raw any) (model.Reco
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordTimeInput(ctx context.Context, obj any) (membership.TimeEntryInput, error) {
+	var it membership.TimeEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"serviceRequestId", "staffName", "workedOn", "minutes", "hourlyRate", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "serviceRequestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceRequestId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceRequestID = data
+		case "staffName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffName = data
+		case "workedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workedOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkedOn = data
+		case "minutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Minutes = data
+		case "hourlyRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hourlyRate"))
+			data, err := ec.unmarshalNMoney2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HourlyRate = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordTimeInput unmarshals raw into the RecordTimeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordTimeInput(ctx context.Context, raw any) (membership.TimeEntryInput, error) {
+	var out membership.TimeEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordTimeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRejectMembershipApplicationInput(ctx context.Context, obj any) (model.RejectMembershipApplicationInput, error) {
 	var it model.RejectMembershipApplicationInput
 	if obj == nil {
@@ -34616,6 +36276,76 @@ func (ec *executionContext) unmarshalInputRemindDeclarationsDueInput(ctx context
 func UnmarshalRemindDeclarationsDueInput(ctx context.Context, raw any) (model.RemindDeclarationsDueInput, error) {
 	var out model.RemindDeclarationsDueInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemindDeclarationsDueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestServiceInput(ctx context.Context, obj any) (membership.ServiceRequestInput, error) {
+	var it membership.ServiceRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "kind", "title", "description", "resourceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNServiceRequestKind2communsᚋentᚋservicerequestᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestServiceInput unmarshals raw into the RequestServiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestServiceInput(ctx context.Context, raw any) (membership.ServiceRequestInput, error) {
+	var out membership.ServiceRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestServiceInput", raw, &out)
 	return out, err
 }
 
@@ -38058,6 +39788,55 @@ func UnmarshalServiceRequestWhereInput(ctx context.Context, raw any) (ent.Servic
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetMembershipFeeInput(ctx context.Context, obj any) (model.SetMembershipFeeInput, error) {
+	var it model.SetMembershipFeeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "amount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoney2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetMembershipFeeInput unmarshals raw into the SetMembershipFeeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetMembershipFeeInput(ctx context.Context, raw any) (model.SetMembershipFeeInput, error) {
+	var out model.SetMembershipFeeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetMembershipFeeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSubmitMembershipApplicationInput(ctx context.Context, obj any) (membership.ApplicationInput, error) {
 	var it membership.ApplicationInput
 	if obj == nil {
@@ -39960,6 +41739,111 @@ func (ec *executionContext) unmarshalInputTimeEntryWhereInput(ctx context.Contex
 func UnmarshalTimeEntryWhereInput(ctx context.Context, raw any) (ent.TimeEntryWhereInput, error) {
 	var out ent.TimeEntryWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeEntryWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCostEntryInput(ctx context.Context, obj any) (ent.UpdateCostEntryInput, error) {
+	var it ent.UpdateCostEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fiscalYear", "costType", "basis", "amount", "label", "incurredOn", "clearIncurredOn", "resourceID", "memberID", "clearMember"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fiscalYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYear = data
+		case "costType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costType"))
+			data, err := ec.unmarshalOCostEntryCostType2ᚖcommunsᚋentᚋcostentryᚐCostType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostType = data
+		case "basis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basis"))
+			data, err := ec.unmarshalOCostEntryBasis2ᚖcommunsᚋentᚋcostentryᚐBasis(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Basis = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOMoney2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "incurredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incurredOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncurredOn = data
+		case "clearIncurredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIncurredOn"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIncurredOn = data
+		case "resourceID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "clearMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearMember"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearMember = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCostEntryInput unmarshals raw into the UpdateCostEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCostEntryInput(ctx context.Context, raw any) (ent.UpdateCostEntryInput, error) {
+	var out ent.UpdateCostEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCostEntryInput", raw, &out)
 	return out, err
 }
 
@@ -42935,6 +44819,18 @@ func (ec *executionContext) _CallForFunds(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CallForFunds_charges(ctx, field, obj)
 				})
+		case "vatMention":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CallForFunds_vatMention(ctx, field, obj)
+				})
+		case "exportPath":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CallForFunds_exportPath(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44871,6 +46767,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createCostEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCostEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCostEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCostEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCostEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCostEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMembershipFee":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMembershipFee(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctCharge":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctCharge(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "submitMembershipApplication":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_submitMembershipApplication(ctx, field)
@@ -45014,6 +46945,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "remindDeclarationsDue":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_remindDeclarationsDue(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "estimateService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_estimateService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agreeService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_agreeService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordTime":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordTime(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelService(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -45517,6 +47490,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_memberStatement(ctx, field)
+				})
+		case "unallocatedCosts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unallocatedCosts(ctx, field)
 				})
 		case "onboarding":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -46334,8 +48313,23 @@ func (ec *executionContext) _RunChargeStepPayload(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "total":
+			out.Values[i] = ec._RunChargeStepPayload_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "callsForFunds":
+			out.Values[i] = ec._RunChargeStepPayload_callsForFunds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "unallocated":
 			out.Values[i] = ec._RunChargeStepPayload_unallocated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unbilled":
+			out.Values[i] = ec._RunChargeStepPayload_unbilled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46456,6 +48450,12 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceRequest_charges(ctx, field, obj)
 				})
+		case "spent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceRequest_spent(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46534,6 +48534,49 @@ func (ec *executionContext) _ServiceRequestEdge(ctx context.Context, sel ast.Sel
 			}
 		case "cursor":
 			out.Values[i] = ec._ServiceRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceSpentImplementors = []string{"ServiceSpent"}
+
+func (ec *executionContext) _ServiceSpent(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceSpent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceSpentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceSpent")
+		case "minutes":
+			out.Values[i] = ec._ServiceSpent_minutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._ServiceSpent_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billed":
+			out.Values[i] = ec._ServiceSpent_billed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -47088,6 +49131,11 @@ func (ec *executionContext) _UnallocatedCost(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "basis":
+			out.Values[i] = ec._UnallocatedCost_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "amount":
 			out.Values[i] = ec._UnallocatedCost_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -47095,6 +49143,54 @@ func (ec *executionContext) _UnallocatedCost(ctx context.Context, sel ast.Select
 			}
 		case "reason":
 			out.Values[i] = ec._UnallocatedCost_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unbilledTimeImplementors = []string{"UnbilledTime"}
+
+func (ec *executionContext) _UnbilledTime(ctx context.Context, sel ast.SelectionSet, obj *charging.Unbilled) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unbilledTimeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnbilledTime")
+		case "serviceRequestId":
+			out.Values[i] = ec._UnbilledTime_serviceRequestId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._UnbilledTime_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minutes":
+			out.Values[i] = ec._UnbilledTime_minutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._UnbilledTime_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -48143,6 +50239,22 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCallForFunds2ᚕᚖcommunsᚋentᚐCallForFundsᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CallForFunds) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCallForFunds2ᚖcommunsᚋentᚐCallForFunds(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCallForFunds2ᚖcommunsᚋentᚐCallForFunds(ctx context.Context, sel ast.SelectionSet, v *ent.CallForFunds) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CallForFunds!")
@@ -48333,6 +50445,11 @@ func (ec *executionContext) marshalNConsolidatedAccounts2ᚖcommunsᚋinternal�
 	return ec._ConsolidatedAccounts(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCorrectChargeInput2communsᚋgraphᚋmodelᚐCorrectChargeInput(ctx context.Context, v any) (model.CorrectChargeInput, error) {
+	res, err := ec.unmarshalInputCorrectChargeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCostEntry2ᚖcommunsᚋentᚐCostEntry(ctx context.Context, sel ast.SelectionSet, v *ent.CostEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CostEntry!")
@@ -48391,6 +50508,11 @@ func (ec *executionContext) marshalNCostEntryOrderField2ᚖcommunsᚋentᚐCostE
 func (ec *executionContext) unmarshalNCostEntryWhereInput2ᚖcommunsᚋentᚐCostEntryWhereInput(ctx context.Context, v any) (*ent.CostEntryWhereInput, error) {
 	res, err := ec.unmarshalInputCostEntryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCostEntryInput2communsᚋentᚐCreateCostEntryInput(ctx context.Context, v any) (ent.CreateCostEntryInput, error) {
+	res, err := ec.unmarshalInputCreateCostEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateInvitationInput2communsᚋgraphᚋmodelᚐCreateInvitationInput(ctx context.Context, v any) (model.CreateInvitationInput, error) {
@@ -48481,6 +50603,11 @@ func (ec *executionContext) marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschema�
 
 func (ec *executionContext) unmarshalNEndSubscriptionInput2communsᚋgraphᚋmodelᚐEndSubscriptionInput(ctx context.Context, v any) (model.EndSubscriptionInput, error) {
 	res, err := ec.unmarshalInputEndSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEstimateServiceInput2communsᚋgraphᚋmodelᚐEstimateServiceInput(ctx context.Context, v any) (model.EstimateServiceInput, error) {
+	res, err := ec.unmarshalInputEstimateServiceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -48801,6 +50928,14 @@ func (ec *executionContext) unmarshalNMembershipApplicationWhereInput2ᚖcommuns
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMembershipFee2ᚖcommunsᚋentᚐMembershipFee(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipFee) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipFee!")
+		return graphql.Null
+	}
+	return ec._MembershipFee(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMembershipFeeConnection2ᚖcommunsᚋentᚐMembershipFeeConnection(ctx context.Context, sel ast.SelectionSet, v *ent.MembershipFeeConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MembershipFeeConnection!")
@@ -48956,6 +51091,11 @@ func (ec *executionContext) unmarshalNRecordMemberLeavingInput2communsᚋgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRecordTimeInput2communsᚋinternalᚋmembershipᚐTimeEntryInput(ctx context.Context, v any) (membership.TimeEntryInput, error) {
+	res, err := ec.unmarshalInputRecordTimeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRejectMembershipApplicationInput2communsᚋgraphᚋmodelᚐRejectMembershipApplicationInput(ctx context.Context, v any) (model.RejectMembershipApplicationInput, error) {
 	res, err := ec.unmarshalInputRejectMembershipApplicationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -48972,6 +51112,11 @@ func (ec *executionContext) marshalNRemindDeclarationsDuePayload2ᚖcommunsᚋgr
 		return graphql.Null
 	}
 	return ec._RemindDeclarationsDuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestServiceInput2communsᚋinternalᚋmembershipᚐServiceRequestInput(ctx context.Context, v any) (membership.ServiceRequestInput, error) {
+	res, err := ec.unmarshalInputRequestServiceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRequestSubscriptionInput2communsᚋgraphᚋmodelᚐRequestSubscriptionInput(ctx context.Context, v any) (model.RequestSubscriptionInput, error) {
@@ -49310,12 +51455,25 @@ func (ec *executionContext) unmarshalNServiceRequestWhereInput2ᚖcommunsᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNServiceSpent2ᚖcommunsᚋgraphᚋmodelᚐServiceSpent(ctx context.Context, sel ast.SelectionSet, v *model.ServiceSpent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceSpent!")
+		return graphql.Null
+	}
+	return ec._ServiceSpent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSessionPayload2ᚖcommunsᚋinternalᚋauthᚐSession(ctx context.Context, sel ast.SelectionSet, v *auth.Session) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SessionPayload!")
 		return graphql.Null
 	}
 	return ec._SessionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetMembershipFeeInput2communsᚋgraphᚋmodelᚐSetMembershipFeeInput(ctx context.Context, v any) (model.SetMembershipFeeInput, error) {
+	res, err := ec.unmarshalInputSetMembershipFeeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNStatementLine2communsᚋinternalᚋchargingᚐStatementLine(ctx context.Context, sel ast.SelectionSet, v charging.StatementLine) graphql.Marshaler {
@@ -49500,6 +51658,55 @@ func (ec *executionContext) marshalNUnallocatedCost2ᚕcommunsᚋinternalᚋchar
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNUnallocatedCost2ᚕᚖcommunsᚋinternalᚋchargingᚐUnallocatedᚄ(ctx context.Context, sel ast.SelectionSet, v []*charging.Unallocated) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnallocatedCost2ᚖcommunsᚋinternalᚋchargingᚐUnallocated(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUnallocatedCost2ᚖcommunsᚋinternalᚋchargingᚐUnallocated(ctx context.Context, sel ast.SelectionSet, v *charging.Unallocated) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnallocatedCost!")
+		return graphql.Null
+	}
+	return ec._UnallocatedCost(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUnbilledTime2communsᚋinternalᚋchargingᚐUnbilled(ctx context.Context, sel ast.SelectionSet, v charging.Unbilled) graphql.Marshaler {
+	return ec._UnbilledTime(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUnbilledTime2ᚕcommunsᚋinternalᚋchargingᚐUnbilledᚄ(ctx context.Context, sel ast.SelectionSet, v []charging.Unbilled) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnbilledTime2communsᚋinternalᚋchargingᚐUnbilled(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNUpdateCostEntryInput2communsᚋentᚐUpdateCostEntryInput(ctx context.Context, v any) (ent.UpdateCostEntryInput, error) {
+	res, err := ec.unmarshalInputUpdateCostEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateResourceCategoryInput2ᚖcommunsᚋentᚐUpdateResourceCategoryInput(ctx context.Context, v any) (*ent.UpdateResourceCategoryInput, error) {

@@ -3,9 +3,12 @@
 package graph
 
 import (
+	"context"
+
 	"communs/ent"
 	"communs/internal/auth"
 	"communs/internal/membership"
+	"communs/internal/txn"
 )
 
 // Resolver is the root resolver; its dependencies are wired in cmd/communs.
@@ -14,3 +17,7 @@ type Resolver struct {
 	auth       *auth.Service
 	membership *membership.Service
 }
+
+// db is the client of the request's transaction (every mutation runs in
+// one), or the root client for queries.
+func (r *Resolver) db(ctx context.Context) *ent.Client { return txn.Client(ctx, r.client) }

@@ -183,3 +183,47 @@ func TestChargesRunFromTheCommandLine(t *testing.T) {
 		t.Error("an unknown step was run")
 	}
 }
+
+func TestSeedGenerateFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"seed", "--generate", "--members", "30", "--resources", "5", "--data-dir", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	// --per-member defaults to min(20, --resources); 5 resources: R0000..R0004,
+	// none DIRECT, so 4 common cost entries each.
+	summary := regexp.MustCompile(`^Generated fiscal year 2026: 30 members, 5 resources, 150 subscriptions \(5 per member\), ` +
+		`30 validated declarations with 150 lines, 20 cost entries in \S+\.\n`)
+	if !summary.MatchString(out.String()) {
+		t.Errorf("summary:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "YEAR_END"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), ": 150 charge lines added") {
+		t.Errorf("year end on the generated data: %s", out.String())
+	}
+}
+
+func TestSeedGenerateIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	args := []string{"seed", "--generate", "--members", "30", "--resources", "5", "--data-dir", dir}
+	if err := run(ctx, args, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, args, io.Discard); err == nil || !strings.Contains(err.Error(), "empty database") {
+		t.Errorf("a second generation: %v, want a refusal", err)
+	}
+	if err := run(ctx, []string{"seed", "--demo", "--generate", "--data-dir", t.TempDir()}, io.Discard); err == nil {
+		t.Error("--demo with --generate was accepted")
+	}
+	if err := run(ctx, []string{"seed", "--demo", "--members", "3", "--data-dir", t.TempDir()}, io.Discard); err == nil {
+		t.Error("--members without --generate was accepted")
+	}
+	if err := run(ctx, []string{"seed", "--generate", "--resources", "5", "--per-member", "6", "--data-dir", t.TempDir()}, io.Discard); err == nil || !strings.Contains(err.Error(), "perMember") {
+		t.Errorf("--per-member above --resources: %v", err)
+	}
+}

@@ -28,7 +28,7 @@ func commands() map[string]command {
 		"serve":   {"run the API server (migrates the database first)", runServe},
 		"charges": {"run the charge cycle: charges run --year 2026 --step Q1|Q2|Q3|YEAR_END", runCharges},
 		"migrate": {"bring the database schema up to date, or print the SQL with --dry-run", runMigrate},
-		"seed":    {"load the demo data (--demo); running it again adds nothing", runSeed},
+		"seed":    {"load the demo data (--demo, idempotent) or, into an empty database, a synthetic year to time the charges (--generate)", runSeed},
 		"user":    {"manage accounts: user create --email … --role gsm_admin bootstraps the first administrator", runUser},
 		"version": {"print the version", runVersion},
 	}

@@ -6,17 +6,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"communs/graph"
 	"communs/internal/auth"
+	"communs/internal/callforfunds"
 	"communs/internal/membership"
 	"communs/internal/notify"
 	"communs/internal/seed"
 	"communs/internal/server"
 	"communs/internal/store"
+	"communs/internal/viewer"
 	"communs/policies"
 )
 
@@ -31,6 +34,29 @@ type serveConfig struct {
 	migrate       bool
 	logFormat     string
 	smtp          notify.SMTPConfig
+	issuer        issuerFlags
+}
+
+// issuerFlags name the groupement on its calls for funds.
+type issuerFlags struct{ name, address, siren string }
+
+func (f *issuerFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "gsm-name", env("COMMUNS_GSM_NAME", "Groupement social de moyens"),
+		"the groupement's name, printed on calls for funds (env COMMUNS_GSM_NAME)")
+	fs.StringVar(&f.address, "gsm-address", env("COMMUNS_GSM_ADDRESS", ""),
+		"the groupement's address, lines separated by ';' (env COMMUNS_GSM_ADDRESS)")
+	fs.StringVar(&f.siren, "gsm-siren", env("COMMUNS_GSM_SIREN", ""),
+		"the groupement's SIREN number (env COMMUNS_GSM_SIREN)")
+}
+
+func (f issuerFlags) issuer() callforfunds.Issuer {
+	var lines []string
+	for _, l := range strings.Split(f.address, ";") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return callforfunds.Issuer{Name: f.name, Address: lines, Siren: f.siren}
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -55,6 +81,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.smtp.StartTLS, "smtp-starttls", envBool("COMMUNS_SMTP_STARTTLS", true),
 		"require STARTTLS before sending (env COMMUNS_SMTP_STARTTLS)")
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
+	c.issuer.register(fs)
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
 		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
 }
@@ -134,6 +161,10 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 		CORSOrigins: splitList(cfg.corsOrigins),
 		GraphiQL:    cfg.graphiql,
 		Logger:      logger,
+		Routes: map[string]http.Handler{
+			callforfunds.RoutePattern: authn.Middleware(callforfunds.Handler(db.Client, cfg.issuer.issuer(),
+				func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, logger)),
+		},
 	}, api, db.Ping)
 	return srv, nil
 }

@@ -48,7 +48,9 @@ func (CostEntry) Indexes() []ent.Index {
 }
 
 // Annotations of CostEntry.
-func (CostEntry) Annotations() []schema.Annotation { return graphQL() }
+func (CostEntry) Annotations() []schema.Annotation {
+	return append(graphQL(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+}
 
 // Policy of CostEntry.
 func (CostEntry) Policy() ent.Policy { return memberRows("CostEntry") }

@@ -68,6 +68,13 @@ type ChangePasswordPayload struct {
 	Ok bool `json:"ok"`
 }
 
+type CorrectChargeInput struct {
+	ChargeID pulid.ID `json:"chargeId"`
+	// Added to the line: negative to reduce it. The line may not change sign.
+	Amount int64  `json:"amount"`
+	Reason string `json:"reason"`
+}
+
 type CreateInvitationInput struct {
 	Email string              `json:"email"`
 	Role  roleassignment.Role `json:"role"`
@@ -83,6 +90,12 @@ type CreateInvitationPayload struct {
 type EndSubscriptionInput struct {
 	ID     pulid.ID  `json:"id"`
 	EndsOn time.Time `json:"endsOn"`
+}
+
+type EstimateServiceInput struct {
+	ID               pulid.ID `json:"id"`
+	EstimatedMinutes int      `json:"estimatedMinutes"`
+	EstimatedAmount  int64    `json:"estimatedAmount"`
 }
 
 type LoginInput struct {
@@ -159,7 +172,9 @@ type RevokeRolePayload struct {
 
 type RunChargeStepInput struct {
 	Year int `json:"year"`
-	// Q1, Q2 or Q3 (provisions on the budget) or YEAR_END (regularisation on the actual costs).
+	// Q1, Q2 or Q3 (provisions on the budget), YEAR_END (regularisation on the
+	// actual costs), SERVICES (time spent on service requests) or FEES (the
+	// membership fee).
 	Step chargerun.Step `json:"step"`
 }
 
@@ -168,6 +183,20 @@ type SaveUsageDeclarationInput struct {
 	Year     int                        `json:"year"`
 	Lines    []*membership.DeclaredLine `json:"lines"`
 	Comment  *string                    `json:"comment,omitempty"`
+}
+
+type ServiceSpent struct {
+	Minutes int `json:"minutes"`
+	// Σ minutes × hourly rate / 60, rounded to the cent once.
+	Amount int64 `json:"amount"`
+	// Charged so far by the SERVICES step and corrections.
+	Billed int64 `json:"billed"`
+}
+
+type SetMembershipFeeInput struct {
+	Year int `json:"year"`
+	// For a whole year as an ACTIVE member; members active part of the year owe it pro rata temporis.
+	Amount int64 `json:"amount"`
 }
 
 type SubmitMembershipApplicationPayload struct {

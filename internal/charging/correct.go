@@ -87,7 +87,7 @@ func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, a
 	if err != nil {
 		return nil, err
 	}
-	return line.Unwrap(), nil
+	return txn.Detached(ctx, line), nil
 }
 
 func abs(n int64) int64 {

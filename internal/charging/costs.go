@@ -249,7 +249,7 @@ func (c *costPlanner) split(ctx context.Context, res *ent.Resource, basis costen
 	}
 	key := Key(res.AllocationKey)
 	if key == KeyDirect {
-		c.unallocated(res, common, fmt.Sprintf("coûts %s d'une ressource à clé DIRECT sans membre désigné", basis))
+		c.unallocated(res, basis, common, "ressource à clé DIRECT : coûts communs sans membre désigné")
 		return sh, nil
 	}
 	subs, err := c.subscribers(ctx, res, key)
@@ -262,7 +262,7 @@ func (c *costPlanner) split(ctx context.Context, res *ent.Resource, basis costen
 	}
 	split, err := Split(common, participants)
 	if errors.Is(err, ErrNoParticipant) {
-		c.unallocated(res, common, fmt.Sprintf("coûts %s sans participant pondéré (aucun abonné, ou aucune quantité déclarée)", basis))
+		c.unallocated(res, basis, common, "aucun participant pondéré (aucun abonné, ou aucune quantité déclarée)")
 		return sh, nil
 	}
 	if err != nil {
@@ -331,10 +331,29 @@ func (c *costPlanner) subscribers(ctx context.Context, res *ent.Resource, key Ke
 	return out, nil
 }
 
-func (c *costPlanner) unallocated(res *ent.Resource, amount int64, reason string) {
+func (c *costPlanner) unallocated(res *ent.Resource, basis costentry.Basis, amount int64, reason string) {
 	c.plan.report.Unallocated = append(c.plan.report.Unallocated, Unallocated{
-		ResourceID: res.ID, ResourceName: res.Name, Amount: amount, Reason: reason,
+		ResourceID: res.ID, ResourceName: res.Name, Basis: basis, Amount: amount, Reason: reason,
 	})
+}
+
+// UnallocatedCosts reports the costs of the year that no member would
+// bear: the BUDGETED costs as the provisions would split them today, and
+// the ACTUAL costs as the year end would. Nothing is written.
+func UnallocatedCosts(ctx context.Context, client *ent.Client, year int) ([]Unallocated, error) {
+	if err := checkFiscalYear(year); err != nil {
+		return nil, err
+	}
+	ctx = viewer.SystemContext(ctx)
+	var out []Unallocated
+	for _, step := range []Step{StepQ1, StepYearEnd} {
+		p, err := planCosts(ctx, client, year, step, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.report.Unallocated...)
+	}
+	return out, nil
 }
 
 // lockBatch bounds the declarations locked by one UPDATE (and so the audit

@@ -129,7 +129,7 @@ func TestServicesStepBillsTimeAfterAgreement(t *testing.T) {
 	startup := request(servicerequest.KindSTARTUP, nil)
 	work(startup, date(2026, 2, 2), 90, 4500)
 	work(startup, date(2026, 2, 3), 30, 6001)
-	work(startup, date(2025, 12, 30), 60, 4500) // another year
+	work(startup, date(2025, 12, 30), 60, 4500)               // another year
 	agreedAt := time.Date(2026, 3, 9, 23, 30, 0, 0, time.UTC) // 10 March in Paris
 	extra := request(servicerequest.KindSUPPLEMENTARY, &agreedAt)
 	work(extra, date(2026, 3, 9), 45, 5000) // before the agreement

@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/costentry"
 	"communs/ent/schema/pulid"
 	"communs/internal/calendar"
 	"communs/internal/txn"
@@ -68,6 +69,7 @@ type RunResult struct {
 type Unallocated struct {
 	ResourceID   pulid.ID
 	ResourceName string
+	Basis        costentry.Basis
 	Amount       int64
 	Reason       string
 }

@@ -2,6 +2,7 @@ package charging
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -112,3 +113,17 @@ func billable(req *ent.ServiceRequest, e *ent.TimeEntry) bool {
 
 // hoursText writes minutes as "3 h 05".
 func hoursText(minutes int) string { return fmt.Sprintf("%d h %02d", minutes/60, minutes%60) }
+
+// Billed is what was charged for a service request, corrections included,
+// under the caller's ctx (row isolation applies).
+func Billed(ctx context.Context, client *ent.Client, requestID pulid.ID) (int64, error) {
+	var rows []struct {
+		Sum sql.NullInt64 `json:"sum"`
+	}
+	err := client.Charge.Query().Where(charge.ServiceRequestID(requestID)).
+		Aggregate(ent.Sum(charge.FieldAmount)).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	return rows[0].Sum.Int64, nil
+}

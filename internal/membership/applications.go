@@ -19,6 +19,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/schema/pulid"
 	"communs/internal/notify"
+	"communs/internal/txn"
 	"communs/internal/validate"
 	"communs/internal/viewer"
 )
@@ -92,7 +93,7 @@ func (s *Service) SubmitApplication(ctx context.Context, in ApplicationInput, cl
 		cancel() // nothing was stored: the attempt does not count
 		return nil, err
 	}
-	return detachedFromTx(ctx, app), nil
+	return txn.Detached(ctx, app), nil
 }
 
 // Acknowledgement is the accusé de réception of an application, as sent to
@@ -216,7 +217,7 @@ func (s *Service) StartReview(ctx context.Context, id pulid.ID, version int) (*e
 	if err != nil {
 		return nil, err
 	}
-	return detachedFromTx(ctx, app), nil
+	return txn.Detached(ctx, app), nil
 }
 
 // ApproveApplication accepts an application under review, in one
@@ -280,7 +281,7 @@ func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version i
 	if err != nil {
 		return nil, err
 	}
-	return detachedFromTx(ctx, app), nil
+	return txn.Detached(ctx, app), nil
 }
 
 // createMemberFrom creates the member an approved application describes,
@@ -355,7 +356,7 @@ func (s *Service) RejectApplication(ctx context.Context, id pulid.ID, version in
 	if err != nil {
 		return nil, err
 	}
-	return detachedFromTx(ctx, app), nil
+	return txn.Detached(ctx, app), nil
 }
 
 // maxReasonLength bounds the reasons given for decisions.
@@ -419,18 +420,6 @@ func applicationStateConflict(status membershipapplication.Status, step applicat
 		return communs.Errorf(communs.ECONFLICT, "the application is SUBMITTED; start its review before it can be %s", step.verb)
 	}
 	return communs.Errorf(communs.ECONFLICT, "the application is %s already; only a %s application can be %s", status, step.from, step.verb)
-}
-
-// detachedFromTx returns e, read in the transaction withTx opened when ctx
-// had none, bound to the service's client again: that transaction has
-// committed, and its edges would otherwise be read through it. In the
-// request's transaction (GraphQL mutations), e stays bound to it: it is
-// still open while the response is built.
-func detachedFromTx[E interface{ Unwrap() E }](ctx context.Context, e E) E {
-	if ent.TxFromContext(ctx) == nil {
-		return e.Unwrap()
-	}
-	return e
 }
 
 // reviewerOf is the account of the viewer of ctx, if it has one.

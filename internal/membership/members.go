@@ -13,6 +13,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/subscription"
 	"communs/internal/requestid"
+	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
@@ -93,7 +94,7 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 	if err != nil {
 		return nil, err
 	}
-	return detachedFromTx(ctx, m), nil
+	return txn.Detached(ctx, m), nil
 }
 
 // mayNameFounders refuses anyone but the groupement's administrators (and
@@ -160,7 +161,7 @@ func (s *Service) moveMember(ctx context.Context, memberID pulid.ID, from, to me
 	if err != nil {
 		return nil, err
 	}
-	return detachedFromTx(ctx, m), nil
+	return txn.Detached(ctx, m), nil
 }
 
 // RecordLeaving records that a member left on leftOn: its status becomes
@@ -220,7 +221,7 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 	if err != nil {
 		return nil, err
 	}
-	return detachedFromTx(ctx, m), nil
+	return txn.Detached(ctx, m), nil
 }
 
 // subscriptionEnd is the end of sub when its member leaves on leftOn: an

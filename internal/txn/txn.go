@@ -35,3 +35,15 @@ func Run(ctx context.Context, client *ent.Client, fn func(ctx context.Context, t
 	}
 	return tx.Commit()
 }
+
+// Detached returns e, read in the transaction Run opened when ctx had
+// none, bound to the root client again: that transaction has committed,
+// and its edges would otherwise be read through it. In the request's
+// transaction (GraphQL mutations), e stays bound to it: it is still open
+// while the response is built.
+func Detached[E interface{ Unwrap() E }](ctx context.Context, e E) E {
+	if ent.TxFromContext(ctx) == nil {
+		return e.Unwrap()
+	}
+	return e
+}

@@ -1,0 +1,123 @@
+package callforfunds
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"communs"
+	"communs/ent"
+	"communs/ent/callforfunds"
+	"communs/ent/charge"
+	"communs/ent/resource"
+	"communs/ent/schema/pulid"
+	"communs/internal/viewer"
+)
+
+// RoutePattern is the http.ServeMux pattern of the downloads; a file is
+// the call's id followed by .csv or .html.
+const RoutePattern = "GET /exports/calls-for-funds/{file}"
+
+// ExportPath is where the call id is downloaded, without the extension.
+func ExportPath(id pulid.ID) string { return "/exports/calls-for-funds/" + string(id) }
+
+// Handler serves a call for funds as CSV or printable HTML to the viewers
+// allowed reads: allowed says whether the viewer may read calls for funds
+// at all (the Casbin grant of the callsForFunds query); which calls it may
+// read is row isolation, as in the API. It expects the viewer in the
+// request context (auth.Middleware).
+func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) bool, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, format, ok := strings.Cut(r.PathValue("file"), ".")
+		write := map[string]func(io.Writer, Document) error{"csv": WriteCSV, "html": WriteHTML}[format]
+		if !ok || write == nil {
+			fail(w, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
+			return
+		}
+		v := viewer.FromContext(r.Context())
+		switch {
+		case v == nil:
+			fail(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download a call for funds"))
+			return
+		case !allowed(v):
+			fail(w, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading calls for funds"))
+			return
+		}
+		doc, err := load(r, client, pulid.ID(id))
+		if err == nil {
+			doc.Issuer = issuer
+			var body bytes.Buffer
+			if err = write(&body, doc); err == nil {
+				w.Header().Set("Content-Type", contentTypes[format])
+				w.Header().Set("Content-Disposition", `attachment; filename="`+doc.Call.Number+"."+format+`"`)
+				if format == "html" {
+					w.Header().Set("Content-Disposition", "inline")
+				}
+				_, _ = body.WriteTo(w)
+				return
+			}
+		}
+		if communs.ErrorCode(err) == communs.EINTERNAL {
+			log.ErrorContext(r.Context(), "call for funds export", "id", id, "error", err)
+		}
+		fail(w, err)
+	})
+}
+
+var contentTypes = map[string]string{"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+// load reads the call, its member and lines under the viewer's context:
+// a call the viewer may not see is not found.
+func load(r *http.Request, client *ent.Client, id pulid.ID) (Document, error) {
+	ctx := r.Context()
+	call, err := client.CallForFunds.Query().Where(callforfunds.ID(id)).
+		WithMember().
+		WithCharges(func(q *ent.ChargeQuery) { q.Order(ent.Asc(charge.FieldID)) }).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return Document{}, communs.Errorf(communs.ENOTFOUND, "call for funds %s not found", id)
+	}
+	if err != nil {
+		return Document{}, err
+	}
+	var ids []pulid.ID
+	for _, l := range call.Edges.Charges {
+		if l.ResourceID != nil {
+			ids = append(ids, *l.ResourceID)
+		}
+	}
+	resources, err := client.Resource.Query().Where(resource.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return Document{}, err
+	}
+	names := make(map[pulid.ID]string, len(resources))
+	for _, res := range resources {
+		names[res.ID] = res.Name
+	}
+	return Document{Call: call, Member: call.Edges.Member, Lines: call.Edges.Charges, ResourceNames: names}, nil
+}
+
+var statuses = map[string]int{
+	communs.ENOTFOUND:        http.StatusNotFound,
+	communs.EUNAUTHENTICATED: http.StatusUnauthorized,
+	communs.EFORBIDDEN:       http.StatusForbidden,
+}
+
+// fail answers with the API's error shape; internal errors are not told.
+func fail(w http.ResponseWriter, err error) {
+	code, message := communs.EINTERNAL, "internal error"
+	status := http.StatusInternalServerError
+	var e *communs.Error
+	if errors.As(err, &e) && statuses[e.Code] != 0 {
+		code, message, status = e.Code, e.Message, statuses[e.Code]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": message, "extensions": map[string]any{"code": code}}},
+	})
+}
