@@ -149,9 +149,6 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	callforfundsMixinHooks2 := callforfundsMixin[2].Hooks()
-
-	callforfunds.Hooks[1] = callforfundsMixinHooks2[0]
 	callforfundsMixinFields0 := callforfundsMixin[0].Fields()
 	_ = callforfundsMixinFields0
 	callforfundsMixinFields1 := callforfundsMixin[1].Fields()

@@ -8,7 +8,6 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
 )
 
@@ -60,9 +59,7 @@ func (ChargeRun) Annotations() []schema.Annotation { return graphQL() }
 type Charge struct{ ent.Schema }
 
 // Mixin of Charge.
-func (Charge) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("CHG"), TimeMixin{}}
-}
+func (Charge) Mixin() []ent.Mixin { return ledger("CHG") }
 
 // Fields of Charge.
 func (Charge) Fields() []ent.Field {
@@ -119,11 +116,12 @@ func (Charge) Indexes() []ent.Index {
 func (Charge) Annotations() []schema.Annotation { return graphQL() }
 
 // CallForFunds (appel de fonds) groups a member's charges of one run under
-// a gapless number per year, e.g. AF-2026-0001.
+// a gapless number per year, e.g. AF-2026-0001. Like the charges, it is
+// its own record: append-only, naming its run.
 type CallForFunds struct{ ent.Schema }
 
 // Mixin of CallForFunds.
-func (CallForFunds) Mixin() []ent.Mixin { return id("CFF") }
+func (CallForFunds) Mixin() []ent.Mixin { return ledger("CFF") }
 
 // Fields of CallForFunds.
 func (CallForFunds) Fields() []ent.Field {

@@ -48,6 +48,13 @@ func id(prefix string) []ent.Mixin {
 	return []ent.Mixin{pulid.MixinWithPrefix(prefix), TimeMixin{}, AuditMixin{}}
 }
 
+// ledger returns the mixins of an append-only ledger entity: never
+// changed once written, each row is its own record of who wrote it (the
+// run or person it names), so no AuditEvent duplicates it.
+func ledger(prefix string) []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix(prefix), TimeMixin{}}
+}
+
 // notInput keeps a field or edge out of the generated mutation inputs.
 var notInput = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
 

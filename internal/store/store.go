@@ -90,9 +90,11 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// _txlock=immediate makes every transaction take the write lock at BEGIN,
 	// where busy_timeout applies; a deferred transaction that reads then
 	// writes would instead fail at once with SQLITE_BUSY when another
-	// connection writes first.
+	// connection writes first. A 32 MiB page cache per connection (the
+	// default is 2 MiB) keeps a year-end run's 200,000 lines from spilling
+	// to the WAL before commit.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+		"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=cache_size(-32768)&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
