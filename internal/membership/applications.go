@@ -18,6 +18,7 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/notification"
 	"communs/ent/schema/pulid"
+	"communs/internal/calendar"
 	"communs/internal/notify"
 	"communs/internal/txn"
 	"communs/internal/validate"
@@ -107,7 +108,7 @@ func Acknowledgement(app *ent.MembershipApplication) string {
 		"Votre demande va être instruite ; la décision vous sera adressée à cette adresse.\n\n"+
 		"Le groupement — exonération de TVA, article 261 B du CGI.\n",
 		app.RepresentativeName, app.OrganisationName, app.SignerName,
-		app.SignedAt.In(paris).Format("02/01/2006 à 15:04"),
+		app.SignedAt.In(calendar.Paris).Format("02/01/2006 à 15:04"),
 		categoryLabel(member.Category(app.RequestedCategory)), app.ID)
 }
 
@@ -184,7 +185,7 @@ func (s *Service) checkApplication(in ApplicationInput) (ApplicationInput, error
 	if in.AppliedOn.IsZero() {
 		in.AppliedOn = today
 	}
-	in.AppliedOn = calendarDay(in.AppliedOn)
+	in.AppliedOn = calendar.Day(in.AppliedOn)
 	// One day of margin: overseas France is ahead of Paris.
 	if in.AppliedOn.After(today.AddDate(0, 0, 1)) {
 		return in, communs.InvalidField("appliedOn", "the application's date is in the future")
@@ -228,7 +229,7 @@ func (s *Service) StartReview(ctx context.Context, id pulid.ID, version int) (*e
 func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version int, joinedOn *time.Time) (*ent.MembershipApplication, error) {
 	joined := s.today()
 	if joinedOn != nil && !joinedOn.IsZero() {
-		joined = calendarDay(*joinedOn)
+		joined = calendar.Day(*joinedOn)
 	}
 	var app *ent.MembershipApplication
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
@@ -245,7 +246,7 @@ func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version i
 		if err != nil {
 			return err
 		}
-		if applied := calendarDay(app.AppliedOn); joined.Before(applied) {
+		if applied := calendar.Day(app.AppliedOn); joined.Before(applied) {
 			return communs.InvalidField("joinedOn", "the member cannot join (%s) before applying (%s)",
 				joined.Format(time.DateOnly), applied.Format(time.DateOnly))
 		}

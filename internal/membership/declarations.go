@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"communs"
 	"communs/ent"
@@ -21,6 +20,7 @@ import (
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
+	"communs/internal/calendar"
 	"communs/internal/notify"
 	"communs/internal/viewer"
 )
@@ -444,7 +444,7 @@ func checkDeclaredResources(ctx context.Context, tx *ent.Client, memberID pulid.
 // year: ACTIVE, or ENDED after having started, with a period that overlaps
 // the year.
 func usedDuring(year int) predicate.Subscription {
-	first, last := yearBounds(year)
+	first, last := calendar.YearBounds(year)
 	return subscription.And(
 		subscription.StatusIn(subscription.StatusACTIVE, subscription.StatusENDED),
 		subscription.StartsOnNotNil(), subscription.StartsOnLTE(last),
@@ -458,17 +458,11 @@ func usedDuring(year int) predicate.Subscription {
 // months of use are charged too), and those requested by the end of the
 // year and still waiting to be activated.
 func subscribedDuring(year int) predicate.Subscription {
-	_, last := yearBounds(year)
+	_, last := calendar.YearBounds(year)
 	return subscription.Or(
 		usedDuring(year),
 		subscription.And(subscription.StatusEQ(subscription.StatusREQUESTED), subscription.RequestedOnLTE(last)),
 	)
-}
-
-// yearBounds returns the first and last days of year, in the form of date
-// fields.
-func yearBounds(year int) (first, last time.Time) {
-	return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
 }
 
 // declarationRecipients returns where to write to a member about its

@@ -12,6 +12,7 @@ import (
 	"communs/ent/membercategorychange"
 	"communs/ent/schema/pulid"
 	"communs/ent/subscription"
+	"communs/internal/calendar"
 	"communs/internal/requestid"
 	"communs/internal/txn"
 	"communs/internal/viewer"
@@ -28,7 +29,7 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 	if effectiveOn.IsZero() {
 		return nil, communs.InvalidField("effectiveOn", "required: the day the new category takes effect")
 	}
-	effectiveOn = calendarDay(effectiveOn)
+	effectiveOn = calendar.Day(effectiveOn)
 	reason, err := checkReason(reason, "the decision behind the change")
 	if err != nil {
 		return nil, err
@@ -49,9 +50,9 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 			return communs.Errorf(communs.ECONFLICT, "the member left on %s; its category can no longer change", dateText(current.LeftOn))
 		case current.Category == to:
 			return communs.Errorf(communs.ECONFLICT, "the member is %s already", to)
-		case effectiveOn.Before(calendarDay(current.JoinedOn)):
+		case effectiveOn.Before(calendar.Day(current.JoinedOn)):
 			return communs.InvalidField("effectiveOn", "the change cannot take effect (%s) before the member joined (%s)",
-				effectiveOn.Format(time.DateOnly), calendarDay(current.JoinedOn).Format(time.DateOnly))
+				effectiveOn.Format(time.DateOnly), calendar.Day(current.JoinedOn).Format(time.DateOnly))
 		case effectiveOn.After(s.today()):
 			return communs.InvalidField("effectiveOn", "record a change on or after the day it takes effect (%s)",
 				effectiveOn.Format(time.DateOnly))
@@ -63,9 +64,9 @@ func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to memb
 		if err != nil && !ent.IsNotFound(err) {
 			return err
 		}
-		if last != nil && effectiveOn.Before(calendarDay(last.EffectiveOn)) {
+		if last != nil && effectiveOn.Before(calendar.Day(last.EffectiveOn)) {
 			return communs.InvalidField("effectiveOn", "the member's category last changed on %s: a later change cannot take effect before it",
-				calendarDay(last.EffectiveOn).Format(time.DateOnly))
+				calendar.Day(last.EffectiveOn).Format(time.DateOnly))
 		}
 		// Conditional on the category read: a concurrent change makes this
 		// one fail instead of writing a history that does not follow.
@@ -173,7 +174,7 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 	if leftOn.IsZero() {
 		return nil, communs.InvalidField("leftOn", "required: the day the member left")
 	}
-	leftOn = calendarDay(leftOn)
+	leftOn = calendar.Day(leftOn)
 	if leftOn.After(s.today()) {
 		return nil, communs.InvalidField("leftOn", "record the leaving on or after the day it takes effect (%s)", leftOn.Format(time.DateOnly))
 	}
@@ -186,7 +187,7 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 		if current.Status == member.StatusLEFT {
 			return communs.Errorf(communs.ECONFLICT, "the member left already, on %s", dateText(current.LeftOn))
 		}
-		if joined := calendarDay(current.JoinedOn); leftOn.Before(joined) {
+		if joined := calendar.Day(current.JoinedOn); leftOn.Before(joined) {
 			return communs.InvalidField("leftOn", "the member cannot leave (%s) before it joined (%s)",
 				leftOn.Format(time.DateOnly), joined.Format(time.DateOnly))
 		}
@@ -231,13 +232,13 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 func subscriptionEnd(sub *ent.Subscription, leftOn time.Time) time.Time {
 	end := leftOn
 	if sub.EndsOn != nil && sub.EndsOn.Before(end) {
-		end = calendarDay(*sub.EndsOn)
+		end = calendar.Day(*sub.EndsOn)
 	}
 	start := sub.RequestedOn
 	if sub.StartsOn != nil {
 		start = *sub.StartsOn
 	}
-	if start = calendarDay(start); start.After(end) {
+	if start = calendar.Day(start); start.After(end) {
 		end = start
 	}
 	return end

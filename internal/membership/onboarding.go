@@ -12,6 +12,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/subscription"
 	"communs/ent/usagedeclaration"
+	"communs/internal/calendar"
 )
 
 // OnboardingStep is one step of a member's path into the groupement.
@@ -162,7 +163,7 @@ func asDay(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	day := calendarDay(t.UTC())
+	day := calendar.Day(t.UTC())
 	return &day
 }
 
@@ -172,6 +173,6 @@ func parisDay(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	day := calendarDay(t.In(paris))
+	day := calendar.Day(t.In(calendar.Paris))
 	return &day
 }

@@ -8,12 +8,12 @@ import (
 	"context"
 	"slices"
 	"time"
-	_ "time/tzdata" // calendar logic in Europe/Paris on machines without a zone database
 
 	"communs"
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
+	"communs/internal/calendar"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
@@ -45,24 +45,7 @@ func (s *Service) withTx(ctx context.Context, fn func(ctx context.Context, tx *e
 
 // today is the calendar day of now in Europe/Paris, as a date at midnight
 // UTC (the form of every date field).
-func (s *Service) today() time.Time { return calendarDay(s.now().In(paris)) }
-
-// calendarDay returns the calendar day of t, as given, at midnight UTC: the
-// form of every date field.
-func calendarDay(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-var paris = mustLoadLocation("Europe/Paris")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+func (s *Service) today() time.Time { return calendar.DayInParis(s.now()) }
 
 // requireMemberRole refuses a member-side viewer that does not hold role in
 // memberID's domain; the groupement's roles and the system pass (Casbin

@@ -12,6 +12,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
 	"communs/ent/timeentry"
+	"communs/internal/calendar"
 	"communs/internal/charging"
 	"communs/internal/txn"
 	"communs/internal/viewer"
@@ -176,7 +177,7 @@ func (s *Service) RecordTime(ctx context.Context, in TimeEntryInput) (*ent.TimeE
 	if in.WorkedOn.IsZero() {
 		return nil, communs.InvalidField("workedOn", "give the day the time was spent")
 	}
-	workedOn := calendarDay(in.WorkedOn)
+	workedOn := calendar.Day(in.WorkedOn)
 	if today := s.today(); workedOn.After(today) {
 		return nil, communs.InvalidField("workedOn", "%s is in the future: record time once it is spent",
 			workedOn.Format(time.DateOnly))
@@ -239,7 +240,7 @@ func checkTimeRecordable(sr *ent.ServiceRequest, workedOn time.Time) error {
 		return communs.Errorf(communs.ECONFLICT,
 			"the supplementary service is %s without the member's agreement: no time is billed before the member's agreement", sr.Status)
 	}
-	if agreedOn := calendarDay(sr.AgreedAt.In(paris)); workedOn.Before(agreedOn) {
+	if agreedOn := calendar.Day(sr.AgreedAt.In(calendar.Paris)); workedOn.Before(agreedOn) {
 		return communs.InvalidField("workedOn",
 			"the member agreed to the service on %s: no time is billed before the member's agreement",
 			agreedOn.Format(time.DateOnly))

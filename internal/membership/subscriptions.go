@@ -11,6 +11,7 @@ import (
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
 	"communs/ent/subscription"
+	"communs/internal/calendar"
 )
 
 // Subscriptions: a member asks to use a resource (REQUESTED), the
@@ -74,10 +75,10 @@ func (s *Service) ActivateSubscription(ctx context.Context, id pulid.ID, startsO
 	if startsOn.IsZero() {
 		return nil, communs.InvalidField("startsOn", "give the date the subscription starts")
 	}
-	startsOn = calendarDay(startsOn)
+	startsOn = calendar.Day(startsOn)
 	var signedOn *time.Time
 	if conventionSignedOn != nil && !conventionSignedOn.IsZero() {
-		day := calendarDay(*conventionSignedOn)
+		day := calendar.Day(*conventionSignedOn)
 		signedOn = &day
 	}
 	projectLeadName = strings.TrimSpace(projectLeadName)
@@ -134,7 +135,7 @@ func (s *Service) EndSubscription(ctx context.Context, id pulid.ID, endsOn time.
 	if endsOn.IsZero() {
 		return nil, communs.InvalidField("endsOn", "give the date the subscription ends")
 	}
-	endsOn = calendarDay(endsOn)
+	endsOn = calendar.Day(endsOn)
 	var ended *ent.Subscription
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		sub, err := tx.Subscription.Get(ctx, id)
@@ -148,7 +149,7 @@ func (s *Service) EndSubscription(ctx context.Context, id pulid.ID, endsOn time.
 		if sub.StartsOn != nil {
 			start, what = *sub.StartsOn, "started"
 		}
-		if endsOn.Before(calendarDay(start)) {
+		if endsOn.Before(calendar.Day(start)) {
 			return communs.InvalidField("endsOn", "the subscription cannot end before it %s (%s)", what, start.Format(time.DateOnly))
 		}
 		// Conditional on the status read: an activation in between (which
