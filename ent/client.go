@@ -13,11 +13,14 @@ import (
 	"communs/ent/schema/pulid"
 
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -50,6 +53,10 @@ type Client struct {
 	Schema *migrate.Schema
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AttributeDefinition is the client for interacting with the AttributeDefinition builders.
+	AttributeDefinition *AttributeDefinitionClient
+	// AttributeValue is the client for interacting with the AttributeValue builders.
+	AttributeValue *AttributeValueClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// CallForFunds is the client for interacting with the CallForFunds builders.
@@ -60,6 +67,8 @@ type Client struct {
 	ChargeRun *ChargeRunClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
+	// Establishment is the client for interacting with the Establishment builders.
+	Establishment *EstablishmentClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
@@ -104,11 +113,14 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
+	c.AttributeDefinition = NewAttributeDefinitionClient(c.config)
+	c.AttributeValue = NewAttributeValueClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.CallForFunds = NewCallForFundsClient(c.config)
 	c.Charge = NewChargeClient(c.config)
 	c.ChargeRun = NewChargeRunClient(c.config)
 	c.CostEntry = NewCostEntryClient(c.config)
+	c.Establishment = NewEstablishmentClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
@@ -218,11 +230,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:                      ctx,
 		config:                   cfg,
 		Account:                  NewAccountClient(cfg),
+		AttributeDefinition:      NewAttributeDefinitionClient(cfg),
+		AttributeValue:           NewAttributeValueClient(cfg),
 		AuditEvent:               NewAuditEventClient(cfg),
 		CallForFunds:             NewCallForFundsClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
+		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
@@ -259,11 +274,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:                      ctx,
 		config:                   cfg,
 		Account:                  NewAccountClient(cfg),
+		AttributeDefinition:      NewAttributeDefinitionClient(cfg),
+		AttributeValue:           NewAttributeValueClient(cfg),
 		AuditEvent:               NewAuditEventClient(cfg),
 		CallForFunds:             NewCallForFundsClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
+		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
@@ -309,7 +327,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
+		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent,
+		c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry, c.Establishment,
 		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
 		c.MembershipFee, c.Notification, c.Resource, c.ResourceCategory,
 		c.RoleAssignment, c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry,
@@ -323,7 +342,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AuditEvent, c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry,
+		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent,
+		c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry, c.Establishment,
 		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
 		c.MembershipFee, c.Notification, c.Resource, c.ResourceCategory,
 		c.RoleAssignment, c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry,
@@ -338,6 +358,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *AttributeDefinitionMutation:
+		return c.AttributeDefinition.mutate(ctx, m)
+	case *AttributeValueMutation:
+		return c.AttributeValue.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
 	case *CallForFundsMutation:
@@ -348,6 +372,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ChargeRun.mutate(ctx, m)
 	case *CostEntryMutation:
 		return c.CostEntry.mutate(ctx, m)
+	case *EstablishmentMutation:
+		return c.Establishment.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
 	case *MemberMutation:
@@ -532,6 +558,338 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 		return (&AccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Account mutation op: %q", m.Op())
+	}
+}
+
+// AttributeDefinitionClient is a client for the AttributeDefinition schema.
+type AttributeDefinitionClient struct {
+	config
+}
+
+// NewAttributeDefinitionClient returns a client for the AttributeDefinition from the given config.
+func NewAttributeDefinitionClient(c config) *AttributeDefinitionClient {
+	return &AttributeDefinitionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `attributedefinition.Hooks(f(g(h())))`.
+func (c *AttributeDefinitionClient) Use(hooks ...Hook) {
+	c.hooks.AttributeDefinition = append(c.hooks.AttributeDefinition, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `attributedefinition.Intercept(f(g(h())))`.
+func (c *AttributeDefinitionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AttributeDefinition = append(c.inters.AttributeDefinition, interceptors...)
+}
+
+// Create returns a builder for creating a AttributeDefinition entity.
+func (c *AttributeDefinitionClient) Create() *AttributeDefinitionCreate {
+	mutation := newAttributeDefinitionMutation(c.config, OpCreate)
+	return &AttributeDefinitionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AttributeDefinition entities.
+func (c *AttributeDefinitionClient) CreateBulk(builders ...*AttributeDefinitionCreate) *AttributeDefinitionCreateBulk {
+	return &AttributeDefinitionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AttributeDefinitionClient) MapCreateBulk(slice any, setFunc func(*AttributeDefinitionCreate, int)) *AttributeDefinitionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AttributeDefinitionCreateBulk{err: fmt.Errorf("calling to AttributeDefinitionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AttributeDefinitionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AttributeDefinitionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AttributeDefinition.
+func (c *AttributeDefinitionClient) Update() *AttributeDefinitionUpdate {
+	mutation := newAttributeDefinitionMutation(c.config, OpUpdate)
+	return &AttributeDefinitionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AttributeDefinitionClient) UpdateOne(_m *AttributeDefinition) *AttributeDefinitionUpdateOne {
+	mutation := newAttributeDefinitionMutation(c.config, OpUpdateOne, withAttributeDefinition(_m))
+	return &AttributeDefinitionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AttributeDefinitionClient) UpdateOneID(id pulid.ID) *AttributeDefinitionUpdateOne {
+	mutation := newAttributeDefinitionMutation(c.config, OpUpdateOne, withAttributeDefinitionID(id))
+	return &AttributeDefinitionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AttributeDefinition.
+func (c *AttributeDefinitionClient) Delete() *AttributeDefinitionDelete {
+	mutation := newAttributeDefinitionMutation(c.config, OpDelete)
+	return &AttributeDefinitionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AttributeDefinitionClient) DeleteOne(_m *AttributeDefinition) *AttributeDefinitionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AttributeDefinitionClient) DeleteOneID(id pulid.ID) *AttributeDefinitionDeleteOne {
+	builder := c.Delete().Where(attributedefinition.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AttributeDefinitionDeleteOne{builder}
+}
+
+// Query returns a query builder for AttributeDefinition.
+func (c *AttributeDefinitionClient) Query() *AttributeDefinitionQuery {
+	return &AttributeDefinitionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAttributeDefinition},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AttributeDefinition entity by its id.
+func (c *AttributeDefinitionClient) Get(ctx context.Context, id pulid.ID) (*AttributeDefinition, error) {
+	return c.Query().Where(attributedefinition.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AttributeDefinitionClient) GetX(ctx context.Context, id pulid.ID) *AttributeDefinition {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a AttributeDefinition.
+func (c *AttributeDefinitionClient) QueryMember(_m *AttributeDefinition) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attributedefinition.Table, attributedefinition.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, attributedefinition.MemberTable, attributedefinition.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryValues queries the values edge of a AttributeDefinition.
+func (c *AttributeDefinitionClient) QueryValues(_m *AttributeDefinition) *AttributeValueQuery {
+	query := (&AttributeValueClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attributedefinition.Table, attributedefinition.FieldID, id),
+			sqlgraph.To(attributevalue.Table, attributevalue.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, attributedefinition.ValuesTable, attributedefinition.ValuesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AttributeDefinitionClient) Hooks() []Hook {
+	hooks := c.hooks.AttributeDefinition
+	return append(hooks[:len(hooks):len(hooks)], attributedefinition.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AttributeDefinitionClient) Interceptors() []Interceptor {
+	return c.inters.AttributeDefinition
+}
+
+func (c *AttributeDefinitionClient) mutate(ctx context.Context, m *AttributeDefinitionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AttributeDefinitionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AttributeDefinitionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AttributeDefinitionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AttributeDefinitionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AttributeDefinition mutation op: %q", m.Op())
+	}
+}
+
+// AttributeValueClient is a client for the AttributeValue schema.
+type AttributeValueClient struct {
+	config
+}
+
+// NewAttributeValueClient returns a client for the AttributeValue from the given config.
+func NewAttributeValueClient(c config) *AttributeValueClient {
+	return &AttributeValueClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `attributevalue.Hooks(f(g(h())))`.
+func (c *AttributeValueClient) Use(hooks ...Hook) {
+	c.hooks.AttributeValue = append(c.hooks.AttributeValue, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `attributevalue.Intercept(f(g(h())))`.
+func (c *AttributeValueClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AttributeValue = append(c.inters.AttributeValue, interceptors...)
+}
+
+// Create returns a builder for creating a AttributeValue entity.
+func (c *AttributeValueClient) Create() *AttributeValueCreate {
+	mutation := newAttributeValueMutation(c.config, OpCreate)
+	return &AttributeValueCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AttributeValue entities.
+func (c *AttributeValueClient) CreateBulk(builders ...*AttributeValueCreate) *AttributeValueCreateBulk {
+	return &AttributeValueCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AttributeValueClient) MapCreateBulk(slice any, setFunc func(*AttributeValueCreate, int)) *AttributeValueCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AttributeValueCreateBulk{err: fmt.Errorf("calling to AttributeValueClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AttributeValueCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AttributeValueCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AttributeValue.
+func (c *AttributeValueClient) Update() *AttributeValueUpdate {
+	mutation := newAttributeValueMutation(c.config, OpUpdate)
+	return &AttributeValueUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AttributeValueClient) UpdateOne(_m *AttributeValue) *AttributeValueUpdateOne {
+	mutation := newAttributeValueMutation(c.config, OpUpdateOne, withAttributeValue(_m))
+	return &AttributeValueUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AttributeValueClient) UpdateOneID(id pulid.ID) *AttributeValueUpdateOne {
+	mutation := newAttributeValueMutation(c.config, OpUpdateOne, withAttributeValueID(id))
+	return &AttributeValueUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AttributeValue.
+func (c *AttributeValueClient) Delete() *AttributeValueDelete {
+	mutation := newAttributeValueMutation(c.config, OpDelete)
+	return &AttributeValueDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AttributeValueClient) DeleteOne(_m *AttributeValue) *AttributeValueDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AttributeValueClient) DeleteOneID(id pulid.ID) *AttributeValueDeleteOne {
+	builder := c.Delete().Where(attributevalue.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AttributeValueDeleteOne{builder}
+}
+
+// Query returns a query builder for AttributeValue.
+func (c *AttributeValueClient) Query() *AttributeValueQuery {
+	return &AttributeValueQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAttributeValue},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AttributeValue entity by its id.
+func (c *AttributeValueClient) Get(ctx context.Context, id pulid.ID) (*AttributeValue, error) {
+	return c.Query().Where(attributevalue.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AttributeValueClient) GetX(ctx context.Context, id pulid.ID) *AttributeValue {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEstablishment queries the establishment edge of a AttributeValue.
+func (c *AttributeValueClient) QueryEstablishment(_m *AttributeValue) *EstablishmentQuery {
+	query := (&EstablishmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attributevalue.Table, attributevalue.FieldID, id),
+			sqlgraph.To(establishment.Table, establishment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, attributevalue.EstablishmentTable, attributevalue.EstablishmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDefinition queries the definition edge of a AttributeValue.
+func (c *AttributeValueClient) QueryDefinition(_m *AttributeValue) *AttributeDefinitionQuery {
+	query := (&AttributeDefinitionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attributevalue.Table, attributevalue.FieldID, id),
+			sqlgraph.To(attributedefinition.Table, attributedefinition.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, attributevalue.DefinitionTable, attributevalue.DefinitionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AttributeValueClient) Hooks() []Hook {
+	hooks := c.hooks.AttributeValue
+	return append(hooks[:len(hooks):len(hooks)], attributevalue.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AttributeValueClient) Interceptors() []Interceptor {
+	return c.inters.AttributeValue
+}
+
+func (c *AttributeValueClient) mutate(ctx context.Context, m *AttributeValueMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AttributeValueCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AttributeValueUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AttributeValueUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AttributeValueDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AttributeValue mutation op: %q", m.Op())
 	}
 }
 
@@ -1426,6 +1784,172 @@ func (c *CostEntryClient) mutate(ctx context.Context, m *CostEntryMutation) (Val
 		return (&CostEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown CostEntry mutation op: %q", m.Op())
+	}
+}
+
+// EstablishmentClient is a client for the Establishment schema.
+type EstablishmentClient struct {
+	config
+}
+
+// NewEstablishmentClient returns a client for the Establishment from the given config.
+func NewEstablishmentClient(c config) *EstablishmentClient {
+	return &EstablishmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `establishment.Hooks(f(g(h())))`.
+func (c *EstablishmentClient) Use(hooks ...Hook) {
+	c.hooks.Establishment = append(c.hooks.Establishment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `establishment.Intercept(f(g(h())))`.
+func (c *EstablishmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Establishment = append(c.inters.Establishment, interceptors...)
+}
+
+// Create returns a builder for creating a Establishment entity.
+func (c *EstablishmentClient) Create() *EstablishmentCreate {
+	mutation := newEstablishmentMutation(c.config, OpCreate)
+	return &EstablishmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Establishment entities.
+func (c *EstablishmentClient) CreateBulk(builders ...*EstablishmentCreate) *EstablishmentCreateBulk {
+	return &EstablishmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EstablishmentClient) MapCreateBulk(slice any, setFunc func(*EstablishmentCreate, int)) *EstablishmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EstablishmentCreateBulk{err: fmt.Errorf("calling to EstablishmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EstablishmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EstablishmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Establishment.
+func (c *EstablishmentClient) Update() *EstablishmentUpdate {
+	mutation := newEstablishmentMutation(c.config, OpUpdate)
+	return &EstablishmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EstablishmentClient) UpdateOne(_m *Establishment) *EstablishmentUpdateOne {
+	mutation := newEstablishmentMutation(c.config, OpUpdateOne, withEstablishment(_m))
+	return &EstablishmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EstablishmentClient) UpdateOneID(id pulid.ID) *EstablishmentUpdateOne {
+	mutation := newEstablishmentMutation(c.config, OpUpdateOne, withEstablishmentID(id))
+	return &EstablishmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Establishment.
+func (c *EstablishmentClient) Delete() *EstablishmentDelete {
+	mutation := newEstablishmentMutation(c.config, OpDelete)
+	return &EstablishmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EstablishmentClient) DeleteOne(_m *Establishment) *EstablishmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EstablishmentClient) DeleteOneID(id pulid.ID) *EstablishmentDeleteOne {
+	builder := c.Delete().Where(establishment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EstablishmentDeleteOne{builder}
+}
+
+// Query returns a query builder for Establishment.
+func (c *EstablishmentClient) Query() *EstablishmentQuery {
+	return &EstablishmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEstablishment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Establishment entity by its id.
+func (c *EstablishmentClient) Get(ctx context.Context, id pulid.ID) (*Establishment, error) {
+	return c.Query().Where(establishment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EstablishmentClient) GetX(ctx context.Context, id pulid.ID) *Establishment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a Establishment.
+func (c *EstablishmentClient) QueryMember(_m *Establishment) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(establishment.Table, establishment.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, establishment.MemberTable, establishment.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAttributeValues queries the attribute_values edge of a Establishment.
+func (c *EstablishmentClient) QueryAttributeValues(_m *Establishment) *AttributeValueQuery {
+	query := (&AttributeValueClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(establishment.Table, establishment.FieldID, id),
+			sqlgraph.To(attributevalue.Table, attributevalue.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, establishment.AttributeValuesTable, establishment.AttributeValuesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EstablishmentClient) Hooks() []Hook {
+	hooks := c.hooks.Establishment
+	return append(hooks[:len(hooks):len(hooks)], establishment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EstablishmentClient) Interceptors() []Interceptor {
+	return c.inters.Establishment
+}
+
+func (c *EstablishmentClient) mutate(ctx context.Context, m *EstablishmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EstablishmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EstablishmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EstablishmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EstablishmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Establishment mutation op: %q", m.Op())
 	}
 }
 
@@ -4136,17 +4660,18 @@ func (c *UsageDeclarationRevisionClient) mutate(ctx context.Context, m *UsageDec
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
-		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
-		Notification, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
-		Session, Subscription, TimeEntry, UsageDeclaration, UsageDeclarationLine,
-		UsageDeclarationRevision []ent.Hook
+		Account, AttributeDefinition, AttributeValue, AuditEvent, CallForFunds, Charge,
+		ChargeRun, CostEntry, Establishment, Invitation, Member, MemberCategoryChange,
+		MembershipApplication, MembershipFee, Notification, Resource, ResourceCategory,
+		RoleAssignment, ServiceRequest, Session, Subscription, TimeEntry,
+		UsageDeclaration, UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
-		Account, AuditEvent, CallForFunds, Charge, ChargeRun, CostEntry, Invitation,
-		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
-		Notification, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
-		Session, Subscription, TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		Account, AttributeDefinition, AttributeValue, AuditEvent, CallForFunds, Charge,
+		ChargeRun, CostEntry, Establishment, Invitation, Member, MemberCategoryChange,
+		MembershipApplication, MembershipFee, Notification, Resource, ResourceCategory,
+		RoleAssignment, ServiceRequest, Session, Subscription, TimeEntry,
+		UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Interceptor
 	}
 )

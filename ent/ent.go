@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -95,11 +98,14 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:                  account.ValidColumn,
+			attributedefinition.Table:      attributedefinition.ValidColumn,
+			attributevalue.Table:           attributevalue.ValidColumn,
 			auditevent.Table:               auditevent.ValidColumn,
 			callforfunds.Table:             callforfunds.ValidColumn,
 			charge.Table:                   charge.ValidColumn,
 			chargerun.Table:                chargerun.ValidColumn,
 			costentry.Table:                costentry.ValidColumn,
+			establishment.Table:            establishment.ValidColumn,
 			invitation.Table:               invitation.ValidColumn,
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,

@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -35,7 +38,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -58,6 +61,48 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   attributedefinition.Table,
+			Columns: attributedefinition.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: attributedefinition.FieldID,
+			},
+		},
+		Type: "AttributeDefinition",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			attributedefinition.FieldCreatedAt: {Type: field.TypeTime, Column: attributedefinition.FieldCreatedAt},
+			attributedefinition.FieldUpdatedAt: {Type: field.TypeTime, Column: attributedefinition.FieldUpdatedAt},
+			attributedefinition.FieldMemberID:  {Type: field.TypeString, Column: attributedefinition.FieldMemberID},
+			attributedefinition.FieldKey:       {Type: field.TypeString, Column: attributedefinition.FieldKey},
+			attributedefinition.FieldLabel:     {Type: field.TypeString, Column: attributedefinition.FieldLabel},
+			attributedefinition.FieldType:      {Type: field.TypeEnum, Column: attributedefinition.FieldType},
+			attributedefinition.FieldChoices:   {Type: field.TypeJSON, Column: attributedefinition.FieldChoices},
+			attributedefinition.FieldRequired:  {Type: field.TypeBool, Column: attributedefinition.FieldRequired},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   attributevalue.Table,
+			Columns: attributevalue.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: attributevalue.FieldID,
+			},
+		},
+		Type: "AttributeValue",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			attributevalue.FieldCreatedAt:       {Type: field.TypeTime, Column: attributevalue.FieldCreatedAt},
+			attributevalue.FieldUpdatedAt:       {Type: field.TypeTime, Column: attributevalue.FieldUpdatedAt},
+			attributevalue.FieldEstablishmentID: {Type: field.TypeString, Column: attributevalue.FieldEstablishmentID},
+			attributevalue.FieldDefinitionID:    {Type: field.TypeString, Column: attributevalue.FieldDefinitionID},
+			attributevalue.FieldTextValue:       {Type: field.TypeString, Column: attributevalue.FieldTextValue},
+			attributevalue.FieldNumberValue:     {Type: field.TypeFloat64, Column: attributevalue.FieldNumberValue},
+			attributevalue.FieldDateValue:       {Type: field.TypeTime, Column: attributevalue.FieldDateValue},
+			attributevalue.FieldBoolValue:       {Type: field.TypeBool, Column: attributevalue.FieldBoolValue},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
 			Columns: auditevent.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -79,7 +124,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldRequestID:  {Type: field.TypeString, Column: auditevent.FieldRequestID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   callforfunds.Table,
 			Columns: callforfunds.Columns,
@@ -102,7 +147,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			callforfunds.FieldTotal:       {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   charge.Table,
 			Columns: charge.Columns,
@@ -131,7 +176,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			charge.FieldIdempotencyKey:   {Type: field.TypeString, Column: charge.FieldIdempotencyKey},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   chargerun.Table,
 			Columns: chargerun.Columns,
@@ -154,7 +199,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			chargerun.FieldError:       {Type: field.TypeString, Column: chargerun.FieldError},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   costentry.Table,
 			Columns: costentry.Columns,
@@ -177,7 +222,46 @@ var schemaGraph = func() *sqlgraph.Schema {
 			costentry.FieldMemberID:   {Type: field.TypeString, Column: costentry.FieldMemberID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   establishment.Table,
+			Columns: establishment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: establishment.FieldID,
+			},
+		},
+		Type: "Establishment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			establishment.FieldCreatedAt:       {Type: field.TypeTime, Column: establishment.FieldCreatedAt},
+			establishment.FieldUpdatedAt:       {Type: field.TypeTime, Column: establishment.FieldUpdatedAt},
+			establishment.FieldMemberID:        {Type: field.TypeString, Column: establishment.FieldMemberID},
+			establishment.FieldFinessEt:        {Type: field.TypeString, Column: establishment.FieldFinessEt},
+			establishment.FieldFinessEj:        {Type: field.TypeString, Column: establishment.FieldFinessEj},
+			establishment.FieldName:            {Type: field.TypeString, Column: establishment.FieldName},
+			establishment.FieldLongName:        {Type: field.TypeString, Column: establishment.FieldLongName},
+			establishment.FieldStreet:          {Type: field.TypeString, Column: establishment.FieldStreet},
+			establishment.FieldPostalCode:      {Type: field.TypeString, Column: establishment.FieldPostalCode},
+			establishment.FieldCity:            {Type: field.TypeString, Column: establishment.FieldCity},
+			establishment.FieldDepartment:      {Type: field.TypeString, Column: establishment.FieldDepartment},
+			establishment.FieldPhone:           {Type: field.TypeString, Column: establishment.FieldPhone},
+			establishment.FieldDirectorName:    {Type: field.TypeString, Column: establishment.FieldDirectorName},
+			establishment.FieldDirectorContact: {Type: field.TypeString, Column: establishment.FieldDirectorContact},
+			establishment.FieldCategoryCode:    {Type: field.TypeString, Column: establishment.FieldCategoryCode},
+			establishment.FieldCategoryLabel:   {Type: field.TypeString, Column: establishment.FieldCategoryLabel},
+			establishment.FieldSiret:           {Type: field.TypeString, Column: establishment.FieldSiret},
+			establishment.FieldOpenedOn:        {Type: field.TypeTime, Column: establishment.FieldOpenedOn},
+			establishment.FieldAuthorizedOn:    {Type: field.TypeTime, Column: establishment.FieldAuthorizedOn},
+			establishment.FieldCapacities:      {Type: field.TypeJSON, Column: establishment.FieldCapacities},
+			establishment.FieldCapacityTotal:   {Type: field.TypeInt, Column: establishment.FieldCapacityTotal},
+			establishment.FieldStatus:          {Type: field.TypeEnum, Column: establishment.FieldStatus},
+			establishment.FieldClosedOn:        {Type: field.TypeTime, Column: establishment.FieldClosedOn},
+			establishment.FieldCoordX:          {Type: field.TypeFloat64, Column: establishment.FieldCoordX},
+			establishment.FieldCoordY:          {Type: field.TypeFloat64, Column: establishment.FieldCoordY},
+			establishment.FieldCoordSource:     {Type: field.TypeString, Column: establishment.FieldCoordSource},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -199,7 +283,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldAcceptedAt:  {Type: field.TypeTime, Column: invitation.FieldAcceptedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -232,7 +316,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldIsFederation:           {Type: field.TypeBool, Column: member.FieldIsFederation},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membercategorychange.Table,
 			Columns: membercategorychange.Columns,
@@ -252,7 +336,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membercategorychange.FieldReason:       {Type: field.TypeString, Column: membercategorychange.FieldReason},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -287,7 +371,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -304,7 +388,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -329,7 +413,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -354,7 +438,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -373,7 +457,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -391,7 +475,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -416,7 +500,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -436,7 +520,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -460,7 +544,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -481,7 +565,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -504,7 +588,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -522,7 +606,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -555,6 +639,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"RoleAssignment",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   attributedefinition.MemberTable,
+			Columns: []string{attributedefinition.MemberColumn},
+			Bidi:    false,
+		},
+		"AttributeDefinition",
+		"Member",
+	)
+	graph.MustAddE(
+		"values",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attributedefinition.ValuesTable,
+			Columns: []string{attributedefinition.ValuesColumn},
+			Bidi:    false,
+		},
+		"AttributeDefinition",
+		"AttributeValue",
+	)
+	graph.MustAddE(
+		"establishment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   attributevalue.EstablishmentTable,
+			Columns: []string{attributevalue.EstablishmentColumn},
+			Bidi:    false,
+		},
+		"AttributeValue",
+		"Establishment",
+	)
+	graph.MustAddE(
+		"definition",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   attributevalue.DefinitionTable,
+			Columns: []string{attributevalue.DefinitionColumn},
+			Bidi:    false,
+		},
+		"AttributeValue",
+		"AttributeDefinition",
 	)
 	graph.MustAddE(
 		"member",
@@ -723,6 +855,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"CostEntry",
 		"Member",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   establishment.MemberTable,
+			Columns: []string{establishment.MemberColumn},
+			Bidi:    false,
+		},
+		"Establishment",
+		"Member",
+	)
+	graph.MustAddE(
+		"attribute_values",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   establishment.AttributeValuesTable,
+			Columns: []string{establishment.AttributeValuesColumn},
+			Bidi:    false,
+		},
+		"Establishment",
+		"AttributeValue",
 	)
 	graph.MustAddE(
 		"category_changes",
@@ -1243,6 +1399,222 @@ func (f *AccountFilter) WhereHasRoleAssignmentsWith(preds ...predicate.RoleAssig
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AttributeDefinitionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AttributeDefinitionQuery builder.
+func (_q *AttributeDefinitionQuery) Filter() *AttributeDefinitionFilter {
+	return &AttributeDefinitionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AttributeDefinitionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AttributeDefinitionMutation builder.
+func (m *AttributeDefinitionMutation) Filter() *AttributeDefinitionFilter {
+	return &AttributeDefinitionFilter{config: m.config, predicateAdder: m}
+}
+
+// AttributeDefinitionFilter provides a generic filtering capability at runtime for AttributeDefinitionQuery.
+type AttributeDefinitionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AttributeDefinitionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AttributeDefinitionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(attributedefinition.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AttributeDefinitionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(attributedefinition.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AttributeDefinitionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(attributedefinition.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *AttributeDefinitionFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(attributedefinition.FieldMemberID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *AttributeDefinitionFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(attributedefinition.FieldKey))
+}
+
+// WhereLabel applies the entql string predicate on the label field.
+func (f *AttributeDefinitionFilter) WhereLabel(p entql.StringP) {
+	f.Where(p.Field(attributedefinition.FieldLabel))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *AttributeDefinitionFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(attributedefinition.FieldType))
+}
+
+// WhereChoices applies the entql json.RawMessage predicate on the choices field.
+func (f *AttributeDefinitionFilter) WhereChoices(p entql.BytesP) {
+	f.Where(p.Field(attributedefinition.FieldChoices))
+}
+
+// WhereRequired applies the entql bool predicate on the required field.
+func (f *AttributeDefinitionFilter) WhereRequired(p entql.BoolP) {
+	f.Where(p.Field(attributedefinition.FieldRequired))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *AttributeDefinitionFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *AttributeDefinitionFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasValues applies a predicate to check if query has an edge values.
+func (f *AttributeDefinitionFilter) WhereHasValues() {
+	f.Where(entql.HasEdge("values"))
+}
+
+// WhereHasValuesWith applies a predicate to check if query has an edge values with a given conditions (other predicates).
+func (f *AttributeDefinitionFilter) WhereHasValuesWith(preds ...predicate.AttributeValue) {
+	f.Where(entql.HasEdgeWith("values", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AttributeValueQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AttributeValueQuery builder.
+func (_q *AttributeValueQuery) Filter() *AttributeValueFilter {
+	return &AttributeValueFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AttributeValueMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AttributeValueMutation builder.
+func (m *AttributeValueMutation) Filter() *AttributeValueFilter {
+	return &AttributeValueFilter{config: m.config, predicateAdder: m}
+}
+
+// AttributeValueFilter provides a generic filtering capability at runtime for AttributeValueQuery.
+type AttributeValueFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AttributeValueFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AttributeValueFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(attributevalue.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AttributeValueFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(attributevalue.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AttributeValueFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(attributevalue.FieldUpdatedAt))
+}
+
+// WhereEstablishmentID applies the entql string predicate on the establishment_id field.
+func (f *AttributeValueFilter) WhereEstablishmentID(p entql.StringP) {
+	f.Where(p.Field(attributevalue.FieldEstablishmentID))
+}
+
+// WhereDefinitionID applies the entql string predicate on the definition_id field.
+func (f *AttributeValueFilter) WhereDefinitionID(p entql.StringP) {
+	f.Where(p.Field(attributevalue.FieldDefinitionID))
+}
+
+// WhereTextValue applies the entql string predicate on the text_value field.
+func (f *AttributeValueFilter) WhereTextValue(p entql.StringP) {
+	f.Where(p.Field(attributevalue.FieldTextValue))
+}
+
+// WhereNumberValue applies the entql float64 predicate on the number_value field.
+func (f *AttributeValueFilter) WhereNumberValue(p entql.Float64P) {
+	f.Where(p.Field(attributevalue.FieldNumberValue))
+}
+
+// WhereDateValue applies the entql time.Time predicate on the date_value field.
+func (f *AttributeValueFilter) WhereDateValue(p entql.TimeP) {
+	f.Where(p.Field(attributevalue.FieldDateValue))
+}
+
+// WhereBoolValue applies the entql bool predicate on the bool_value field.
+func (f *AttributeValueFilter) WhereBoolValue(p entql.BoolP) {
+	f.Where(p.Field(attributevalue.FieldBoolValue))
+}
+
+// WhereHasEstablishment applies a predicate to check if query has an edge establishment.
+func (f *AttributeValueFilter) WhereHasEstablishment() {
+	f.Where(entql.HasEdge("establishment"))
+}
+
+// WhereHasEstablishmentWith applies a predicate to check if query has an edge establishment with a given conditions (other predicates).
+func (f *AttributeValueFilter) WhereHasEstablishmentWith(preds ...predicate.Establishment) {
+	f.Where(entql.HasEdgeWith("establishment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDefinition applies a predicate to check if query has an edge definition.
+func (f *AttributeValueFilter) WhereHasDefinition() {
+	f.Where(entql.HasEdge("definition"))
+}
+
+// WhereHasDefinitionWith applies a predicate to check if query has an edge definition with a given conditions (other predicates).
+func (f *AttributeValueFilter) WhereHasDefinitionWith(preds ...predicate.AttributeDefinition) {
+	f.Where(entql.HasEdgeWith("definition", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1271,7 +1643,7 @@ type AuditEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1361,7 +1733,7 @@ type CallForFundsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CallForFundsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1493,7 +1865,7 @@ type ChargeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChargeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1711,7 +2083,7 @@ type ChargeRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChargeRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1829,7 +2201,7 @@ type CostEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CostEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1919,6 +2291,204 @@ func (f *CostEntryFilter) WhereHasMemberWith(preds ...predicate.Member) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EstablishmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EstablishmentQuery builder.
+func (_q *EstablishmentQuery) Filter() *EstablishmentFilter {
+	return &EstablishmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EstablishmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EstablishmentMutation builder.
+func (m *EstablishmentMutation) Filter() *EstablishmentFilter {
+	return &EstablishmentFilter{config: m.config, predicateAdder: m}
+}
+
+// EstablishmentFilter provides a generic filtering capability at runtime for EstablishmentQuery.
+type EstablishmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EstablishmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *EstablishmentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EstablishmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(establishment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EstablishmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(establishment.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *EstablishmentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldMemberID))
+}
+
+// WhereFinessEt applies the entql string predicate on the finess_et field.
+func (f *EstablishmentFilter) WhereFinessEt(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldFinessEt))
+}
+
+// WhereFinessEj applies the entql string predicate on the finess_ej field.
+func (f *EstablishmentFilter) WhereFinessEj(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldFinessEj))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *EstablishmentFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldName))
+}
+
+// WhereLongName applies the entql string predicate on the long_name field.
+func (f *EstablishmentFilter) WhereLongName(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldLongName))
+}
+
+// WhereStreet applies the entql string predicate on the street field.
+func (f *EstablishmentFilter) WhereStreet(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldStreet))
+}
+
+// WherePostalCode applies the entql string predicate on the postal_code field.
+func (f *EstablishmentFilter) WherePostalCode(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldPostalCode))
+}
+
+// WhereCity applies the entql string predicate on the city field.
+func (f *EstablishmentFilter) WhereCity(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldCity))
+}
+
+// WhereDepartment applies the entql string predicate on the department field.
+func (f *EstablishmentFilter) WhereDepartment(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldDepartment))
+}
+
+// WherePhone applies the entql string predicate on the phone field.
+func (f *EstablishmentFilter) WherePhone(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldPhone))
+}
+
+// WhereDirectorName applies the entql string predicate on the director_name field.
+func (f *EstablishmentFilter) WhereDirectorName(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldDirectorName))
+}
+
+// WhereDirectorContact applies the entql string predicate on the director_contact field.
+func (f *EstablishmentFilter) WhereDirectorContact(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldDirectorContact))
+}
+
+// WhereCategoryCode applies the entql string predicate on the category_code field.
+func (f *EstablishmentFilter) WhereCategoryCode(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldCategoryCode))
+}
+
+// WhereCategoryLabel applies the entql string predicate on the category_label field.
+func (f *EstablishmentFilter) WhereCategoryLabel(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldCategoryLabel))
+}
+
+// WhereSiret applies the entql string predicate on the siret field.
+func (f *EstablishmentFilter) WhereSiret(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldSiret))
+}
+
+// WhereOpenedOn applies the entql time.Time predicate on the opened_on field.
+func (f *EstablishmentFilter) WhereOpenedOn(p entql.TimeP) {
+	f.Where(p.Field(establishment.FieldOpenedOn))
+}
+
+// WhereAuthorizedOn applies the entql time.Time predicate on the authorized_on field.
+func (f *EstablishmentFilter) WhereAuthorizedOn(p entql.TimeP) {
+	f.Where(p.Field(establishment.FieldAuthorizedOn))
+}
+
+// WhereCapacities applies the entql json.RawMessage predicate on the capacities field.
+func (f *EstablishmentFilter) WhereCapacities(p entql.BytesP) {
+	f.Where(p.Field(establishment.FieldCapacities))
+}
+
+// WhereCapacityTotal applies the entql int predicate on the capacity_total field.
+func (f *EstablishmentFilter) WhereCapacityTotal(p entql.IntP) {
+	f.Where(p.Field(establishment.FieldCapacityTotal))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *EstablishmentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldStatus))
+}
+
+// WhereClosedOn applies the entql time.Time predicate on the closed_on field.
+func (f *EstablishmentFilter) WhereClosedOn(p entql.TimeP) {
+	f.Where(p.Field(establishment.FieldClosedOn))
+}
+
+// WhereCoordX applies the entql float64 predicate on the coord_x field.
+func (f *EstablishmentFilter) WhereCoordX(p entql.Float64P) {
+	f.Where(p.Field(establishment.FieldCoordX))
+}
+
+// WhereCoordY applies the entql float64 predicate on the coord_y field.
+func (f *EstablishmentFilter) WhereCoordY(p entql.Float64P) {
+	f.Where(p.Field(establishment.FieldCoordY))
+}
+
+// WhereCoordSource applies the entql string predicate on the coord_source field.
+func (f *EstablishmentFilter) WhereCoordSource(p entql.StringP) {
+	f.Where(p.Field(establishment.FieldCoordSource))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *EstablishmentFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *EstablishmentFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAttributeValues applies a predicate to check if query has an edge attribute_values.
+func (f *EstablishmentFilter) WhereHasAttributeValues() {
+	f.Where(entql.HasEdge("attribute_values"))
+}
+
+// WhereHasAttributeValuesWith applies a predicate to check if query has an edge attribute_values with a given conditions (other predicates).
+func (f *EstablishmentFilter) WhereHasAttributeValuesWith(preds ...predicate.AttributeValue) {
+	f.Where(entql.HasEdgeWith("attribute_values", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *InvitationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1947,7 +2517,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2032,7 +2602,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2298,7 +2868,7 @@ type MemberCategoryChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberCategoryChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2387,7 +2957,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2565,7 +3135,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2625,7 +3195,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2725,7 +3295,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2867,7 +3437,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2979,7 +3549,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3072,7 +3642,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3228,7 +3798,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3317,7 +3887,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3440,7 +4010,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3534,7 +4104,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3666,7 +4236,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3759,7 +4329,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

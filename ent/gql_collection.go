@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -158,6 +161,324 @@ func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AccountWhereInput); ok {
 		args.opts = append(args.opts, WithAccountFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AttributeDefinitionQuery) CollectFields(ctx context.Context, satisfies ...string) (*AttributeDefinitionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AttributeDefinitionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(attributedefinition.Columns))
+		selectedFields = []string{attributedefinition.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[attributedefinition.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldMemberID)
+				fieldSeen[attributedefinition.FieldMemberID] = struct{}{}
+			}
+
+		case "values":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AttributeValueClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, attributevalueImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedValues(alias, func(wq *AttributeValueQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[attributedefinition.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldCreatedAt)
+				fieldSeen[attributedefinition.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[attributedefinition.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldUpdatedAt)
+				fieldSeen[attributedefinition.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[attributedefinition.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldMemberID)
+				fieldSeen[attributedefinition.FieldMemberID] = struct{}{}
+			}
+		case "key":
+			if _, ok := fieldSeen[attributedefinition.FieldKey]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldKey)
+				fieldSeen[attributedefinition.FieldKey] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[attributedefinition.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldLabel)
+				fieldSeen[attributedefinition.FieldLabel] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[attributedefinition.FieldType]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldType)
+				fieldSeen[attributedefinition.FieldType] = struct{}{}
+			}
+		case "choices":
+			if _, ok := fieldSeen[attributedefinition.FieldChoices]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldChoices)
+				fieldSeen[attributedefinition.FieldChoices] = struct{}{}
+			}
+		case "required":
+			if _, ok := fieldSeen[attributedefinition.FieldRequired]; !ok {
+				selectedFields = append(selectedFields, attributedefinition.FieldRequired)
+				fieldSeen[attributedefinition.FieldRequired] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type attributedefinitionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AttributeDefinitionPaginateOption
+}
+
+func newAttributeDefinitionPaginateArgs(rv map[string]any) *attributedefinitionPaginateArgs {
+	args := &attributedefinitionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*AttributeDefinitionOrder:
+			args.opts = append(args.opts, WithAttributeDefinitionOrder(v))
+		case []any:
+			var orders []*AttributeDefinitionOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &AttributeDefinitionOrder{Field: &AttributeDefinitionOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithAttributeDefinitionOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*AttributeDefinitionWhereInput); ok {
+		args.opts = append(args.opts, WithAttributeDefinitionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AttributeValueQuery) CollectFields(ctx context.Context, satisfies ...string) (*AttributeValueQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AttributeValueQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(attributevalue.Columns))
+		selectedFields = []string{attributevalue.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "establishment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EstablishmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, establishmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEstablishment = query
+			if _, ok := fieldSeen[attributevalue.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldEstablishmentID)
+				fieldSeen[attributevalue.FieldEstablishmentID] = struct{}{}
+			}
+
+		case "definition":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AttributeDefinitionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, attributedefinitionImplementors)...); err != nil {
+				return err
+			}
+			_q.withDefinition = query
+			if _, ok := fieldSeen[attributevalue.FieldDefinitionID]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldDefinitionID)
+				fieldSeen[attributevalue.FieldDefinitionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[attributevalue.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldCreatedAt)
+				fieldSeen[attributevalue.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[attributevalue.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldUpdatedAt)
+				fieldSeen[attributevalue.FieldUpdatedAt] = struct{}{}
+			}
+		case "establishmentID":
+			if _, ok := fieldSeen[attributevalue.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldEstablishmentID)
+				fieldSeen[attributevalue.FieldEstablishmentID] = struct{}{}
+			}
+		case "definitionID":
+			if _, ok := fieldSeen[attributevalue.FieldDefinitionID]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldDefinitionID)
+				fieldSeen[attributevalue.FieldDefinitionID] = struct{}{}
+			}
+		case "textValue":
+			if _, ok := fieldSeen[attributevalue.FieldTextValue]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldTextValue)
+				fieldSeen[attributevalue.FieldTextValue] = struct{}{}
+			}
+		case "numberValue":
+			if _, ok := fieldSeen[attributevalue.FieldNumberValue]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldNumberValue)
+				fieldSeen[attributevalue.FieldNumberValue] = struct{}{}
+			}
+		case "dateValue":
+			if _, ok := fieldSeen[attributevalue.FieldDateValue]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldDateValue)
+				fieldSeen[attributevalue.FieldDateValue] = struct{}{}
+			}
+		case "boolValue":
+			if _, ok := fieldSeen[attributevalue.FieldBoolValue]; !ok {
+				selectedFields = append(selectedFields, attributevalue.FieldBoolValue)
+				fieldSeen[attributevalue.FieldBoolValue] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type attributevaluePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AttributeValuePaginateOption
+}
+
+func newAttributeValuePaginateArgs(rv map[string]any) *attributevaluePaginateArgs {
+	args := &attributevaluePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*AttributeValueOrder:
+			args.opts = append(args.opts, WithAttributeValueOrder(v))
+		case []any:
+			var orders []*AttributeValueOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &AttributeValueOrder{Field: &AttributeValueOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithAttributeValueOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*AttributeValueWhereInput); ok {
+		args.opts = append(args.opts, WithAttributeValueFilter(v.Filter))
 	}
 	return args
 }
@@ -1085,6 +1406,254 @@ func newCostEntryPaginateArgs(rv map[string]any) *costentryPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*CostEntryWhereInput); ok {
 		args.opts = append(args.opts, WithCostEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EstablishmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*EstablishmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EstablishmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(establishment.Columns))
+		selectedFields = []string{establishment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[establishment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldMemberID)
+				fieldSeen[establishment.FieldMemberID] = struct{}{}
+			}
+
+		case "attributeValues":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AttributeValueClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, attributevalueImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAttributeValues(alias, func(wq *AttributeValueQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[establishment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCreatedAt)
+				fieldSeen[establishment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[establishment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldUpdatedAt)
+				fieldSeen[establishment.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[establishment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldMemberID)
+				fieldSeen[establishment.FieldMemberID] = struct{}{}
+			}
+		case "finessEt":
+			if _, ok := fieldSeen[establishment.FieldFinessEt]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldFinessEt)
+				fieldSeen[establishment.FieldFinessEt] = struct{}{}
+			}
+		case "finessEj":
+			if _, ok := fieldSeen[establishment.FieldFinessEj]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldFinessEj)
+				fieldSeen[establishment.FieldFinessEj] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[establishment.FieldName]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldName)
+				fieldSeen[establishment.FieldName] = struct{}{}
+			}
+		case "longName":
+			if _, ok := fieldSeen[establishment.FieldLongName]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldLongName)
+				fieldSeen[establishment.FieldLongName] = struct{}{}
+			}
+		case "street":
+			if _, ok := fieldSeen[establishment.FieldStreet]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldStreet)
+				fieldSeen[establishment.FieldStreet] = struct{}{}
+			}
+		case "postalCode":
+			if _, ok := fieldSeen[establishment.FieldPostalCode]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldPostalCode)
+				fieldSeen[establishment.FieldPostalCode] = struct{}{}
+			}
+		case "city":
+			if _, ok := fieldSeen[establishment.FieldCity]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCity)
+				fieldSeen[establishment.FieldCity] = struct{}{}
+			}
+		case "department":
+			if _, ok := fieldSeen[establishment.FieldDepartment]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldDepartment)
+				fieldSeen[establishment.FieldDepartment] = struct{}{}
+			}
+		case "phone":
+			if _, ok := fieldSeen[establishment.FieldPhone]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldPhone)
+				fieldSeen[establishment.FieldPhone] = struct{}{}
+			}
+		case "directorName":
+			if _, ok := fieldSeen[establishment.FieldDirectorName]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldDirectorName)
+				fieldSeen[establishment.FieldDirectorName] = struct{}{}
+			}
+		case "directorContact":
+			if _, ok := fieldSeen[establishment.FieldDirectorContact]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldDirectorContact)
+				fieldSeen[establishment.FieldDirectorContact] = struct{}{}
+			}
+		case "categoryCode":
+			if _, ok := fieldSeen[establishment.FieldCategoryCode]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCategoryCode)
+				fieldSeen[establishment.FieldCategoryCode] = struct{}{}
+			}
+		case "categoryLabel":
+			if _, ok := fieldSeen[establishment.FieldCategoryLabel]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCategoryLabel)
+				fieldSeen[establishment.FieldCategoryLabel] = struct{}{}
+			}
+		case "siret":
+			if _, ok := fieldSeen[establishment.FieldSiret]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldSiret)
+				fieldSeen[establishment.FieldSiret] = struct{}{}
+			}
+		case "openedOn":
+			if _, ok := fieldSeen[establishment.FieldOpenedOn]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldOpenedOn)
+				fieldSeen[establishment.FieldOpenedOn] = struct{}{}
+			}
+		case "authorizedOn":
+			if _, ok := fieldSeen[establishment.FieldAuthorizedOn]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldAuthorizedOn)
+				fieldSeen[establishment.FieldAuthorizedOn] = struct{}{}
+			}
+		case "capacities":
+			if _, ok := fieldSeen[establishment.FieldCapacities]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCapacities)
+				fieldSeen[establishment.FieldCapacities] = struct{}{}
+			}
+		case "capacityTotal":
+			if _, ok := fieldSeen[establishment.FieldCapacityTotal]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCapacityTotal)
+				fieldSeen[establishment.FieldCapacityTotal] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[establishment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldStatus)
+				fieldSeen[establishment.FieldStatus] = struct{}{}
+			}
+		case "closedOn":
+			if _, ok := fieldSeen[establishment.FieldClosedOn]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldClosedOn)
+				fieldSeen[establishment.FieldClosedOn] = struct{}{}
+			}
+		case "coordX":
+			if _, ok := fieldSeen[establishment.FieldCoordX]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCoordX)
+				fieldSeen[establishment.FieldCoordX] = struct{}{}
+			}
+		case "coordY":
+			if _, ok := fieldSeen[establishment.FieldCoordY]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCoordY)
+				fieldSeen[establishment.FieldCoordY] = struct{}{}
+			}
+		case "coordSource":
+			if _, ok := fieldSeen[establishment.FieldCoordSource]; !ok {
+				selectedFields = append(selectedFields, establishment.FieldCoordSource)
+				fieldSeen[establishment.FieldCoordSource] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type establishmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EstablishmentPaginateOption
+}
+
+func newEstablishmentPaginateArgs(rv map[string]any) *establishmentPaginateArgs {
+	args := &establishmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*EstablishmentOrder:
+			args.opts = append(args.opts, WithEstablishmentOrder(v))
+		case []any:
+			var orders []*EstablishmentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &EstablishmentOrder{Field: &EstablishmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithEstablishmentOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*EstablishmentWhereInput); ok {
+		args.opts = append(args.opts, WithEstablishmentFilter(v.Filter))
 	}
 	return args
 }

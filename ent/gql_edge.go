@@ -20,6 +20,42 @@ func (_m *Account) RoleAssignments(ctx context.Context) (result []*RoleAssignmen
 	return result, err
 }
 
+func (_m *AttributeDefinition) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *AttributeDefinition) Values(ctx context.Context) (result []*AttributeValue, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedValues(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ValuesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryValues().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *AttributeValue) Establishment(ctx context.Context) (*Establishment, error) {
+	result, err := _m.Edges.EstablishmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEstablishment().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *AttributeValue) Definition(ctx context.Context) (*AttributeDefinition, error) {
+	result, err := _m.Edges.DefinitionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDefinition().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *CallForFunds) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {
@@ -146,6 +182,26 @@ func (_m *CostEntry) Member(ctx context.Context) (*Member, error) {
 		result, err = _m.QueryMember().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Establishment) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Establishment) AttributeValues(ctx context.Context) (result []*AttributeValue, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAttributeValues(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AttributeValuesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAttributeValues().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *Member) CategoryChanges(ctx context.Context) (result []*MemberCategoryChange, err error) {

@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -42,6 +45,16 @@ var accountImplementors = []string{"Account", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Account) IsNode() {}
 
+var attributedefinitionImplementors = []string{"AttributeDefinition", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AttributeDefinition) IsNode() {}
+
+var attributevalueImplementors = []string{"AttributeValue", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AttributeValue) IsNode() {}
+
 var auditeventImplementors = []string{"AuditEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -66,6 +79,11 @@ var costentryImplementors = []string{"CostEntry", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*CostEntry) IsNode() {}
+
+var establishmentImplementors = []string{"Establishment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Establishment) IsNode() {}
 
 var memberImplementors = []string{"Member", "Node"}
 
@@ -208,6 +226,32 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case attributedefinition.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.AttributeDefinition.Query().
+			Where(attributedefinition.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, attributedefinitionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case attributevalue.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.AttributeValue.Query().
+			Where(attributevalue.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, attributevalueImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case auditevent.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -269,6 +313,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(costentry.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, costentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case establishment.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Establishment.Query().
+			Where(establishment.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, establishmentImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -544,6 +601,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case attributedefinition.Table:
+		query := c.AttributeDefinition.Query().
+			Where(attributedefinition.IDIn(ids...))
+		query, err := query.CollectFields(ctx, attributedefinitionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case attributevalue.Table:
+		query := c.AttributeValue.Query().
+			Where(attributevalue.IDIn(ids...))
+		query, err := query.CollectFields(ctx, attributevalueImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case auditevent.Table:
 		query := c.AuditEvent.Query().
 			Where(auditevent.IDIn(ids...))
@@ -612,6 +701,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.CostEntry.Query().
 			Where(costentry.IDIn(ids...))
 		query, err := query.CollectFields(ctx, costentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case establishment.Table:
+		query := c.Establishment.Query().
+			Where(establishment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, establishmentImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -499,6 +502,724 @@ func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
 		order = DefaultAccountOrder
 	}
 	return &AccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AttributeDefinitionEdge is the edge representation of AttributeDefinition.
+type AttributeDefinitionEdge struct {
+	Node   *AttributeDefinition `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// AttributeDefinitionConnection is the connection containing edges to AttributeDefinition.
+type AttributeDefinitionConnection struct {
+	Edges      []*AttributeDefinitionEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *AttributeDefinitionConnection) build(nodes []*AttributeDefinition, pager *attributedefinitionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AttributeDefinition
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AttributeDefinition {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AttributeDefinition {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AttributeDefinitionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AttributeDefinitionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AttributeDefinitionPaginateOption enables pagination customization.
+type AttributeDefinitionPaginateOption func(*attributedefinitionPager) error
+
+// WithAttributeDefinitionOrder configures pagination ordering.
+func WithAttributeDefinitionOrder(order []*AttributeDefinitionOrder) AttributeDefinitionPaginateOption {
+	return func(pager *attributedefinitionPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithAttributeDefinitionFilter configures pagination filter.
+func WithAttributeDefinitionFilter(filter func(*AttributeDefinitionQuery) (*AttributeDefinitionQuery, error)) AttributeDefinitionPaginateOption {
+	return func(pager *attributedefinitionPager) error {
+		if filter == nil {
+			return errors.New("AttributeDefinitionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type attributedefinitionPager struct {
+	reverse bool
+	order   []*AttributeDefinitionOrder
+	filter  func(*AttributeDefinitionQuery) (*AttributeDefinitionQuery, error)
+}
+
+func newAttributeDefinitionPager(opts []AttributeDefinitionPaginateOption, reverse bool) (*attributedefinitionPager, error) {
+	pager := &attributedefinitionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *attributedefinitionPager) applyFilter(query *AttributeDefinitionQuery) (*AttributeDefinitionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *attributedefinitionPager) toCursor(_m *AttributeDefinition) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *attributedefinitionPager) applyCursors(query *AttributeDefinitionQuery, after, before *Cursor) (*AttributeDefinitionQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultAttributeDefinitionOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *attributedefinitionPager) applyOrder(query *AttributeDefinitionQuery) *AttributeDefinitionQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultAttributeDefinitionOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultAttributeDefinitionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *attributedefinitionPager) orderExpr(query *AttributeDefinitionQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultAttributeDefinitionOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AttributeDefinition.
+func (_m *AttributeDefinitionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AttributeDefinitionPaginateOption,
+) (*AttributeDefinitionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAttributeDefinitionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AttributeDefinitionConnection{Edges: []*AttributeDefinitionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AttributeDefinitionOrderFieldCreatedAt orders AttributeDefinition by created_at.
+	AttributeDefinitionOrderFieldCreatedAt = &AttributeDefinitionOrderField{
+		Value: func(_m *AttributeDefinition) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: attributedefinition.FieldCreatedAt,
+		toTerm: attributedefinition.ByCreatedAt,
+		toCursor: func(_m *AttributeDefinition) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AttributeDefinitionOrderFieldUpdatedAt orders AttributeDefinition by updated_at.
+	AttributeDefinitionOrderFieldUpdatedAt = &AttributeDefinitionOrderField{
+		Value: func(_m *AttributeDefinition) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: attributedefinition.FieldUpdatedAt,
+		toTerm: attributedefinition.ByUpdatedAt,
+		toCursor: func(_m *AttributeDefinition) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// AttributeDefinitionOrderFieldKey orders AttributeDefinition by key.
+	AttributeDefinitionOrderFieldKey = &AttributeDefinitionOrderField{
+		Value: func(_m *AttributeDefinition) (ent.Value, error) {
+			return _m.Key, nil
+		},
+		column: attributedefinition.FieldKey,
+		toTerm: attributedefinition.ByKey,
+		toCursor: func(_m *AttributeDefinition) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Key,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AttributeDefinitionOrderField) String() string {
+	var str string
+	switch f.column {
+	case AttributeDefinitionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AttributeDefinitionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case AttributeDefinitionOrderFieldKey.column:
+		str = "KEY"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AttributeDefinitionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AttributeDefinitionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AttributeDefinitionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AttributeDefinitionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AttributeDefinitionOrderFieldUpdatedAt
+	case "KEY":
+		*f = *AttributeDefinitionOrderFieldKey
+	default:
+		return fmt.Errorf("%s is not a valid AttributeDefinitionOrderField", str)
+	}
+	return nil
+}
+
+// AttributeDefinitionOrderField defines the ordering field of AttributeDefinition.
+type AttributeDefinitionOrderField struct {
+	// Value extracts the ordering value from the given AttributeDefinition.
+	Value    func(*AttributeDefinition) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) attributedefinition.OrderOption
+	toCursor func(*AttributeDefinition) Cursor
+}
+
+// AttributeDefinitionOrder defines the ordering of AttributeDefinition.
+type AttributeDefinitionOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *AttributeDefinitionOrderField `json:"field"`
+}
+
+// DefaultAttributeDefinitionOrder is the default ordering of AttributeDefinition.
+var DefaultAttributeDefinitionOrder = &AttributeDefinitionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AttributeDefinitionOrderField{
+		Value: func(_m *AttributeDefinition) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: attributedefinition.FieldID,
+		toTerm: attributedefinition.ByID,
+		toCursor: func(_m *AttributeDefinition) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AttributeDefinition into AttributeDefinitionEdge.
+func (_m *AttributeDefinition) ToEdge(order *AttributeDefinitionOrder) *AttributeDefinitionEdge {
+	if order == nil {
+		order = DefaultAttributeDefinitionOrder
+	}
+	return &AttributeDefinitionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AttributeValueEdge is the edge representation of AttributeValue.
+type AttributeValueEdge struct {
+	Node   *AttributeValue `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// AttributeValueConnection is the connection containing edges to AttributeValue.
+type AttributeValueConnection struct {
+	Edges      []*AttributeValueEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *AttributeValueConnection) build(nodes []*AttributeValue, pager *attributevaluePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AttributeValue
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AttributeValue {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AttributeValue {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AttributeValueEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AttributeValueEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AttributeValuePaginateOption enables pagination customization.
+type AttributeValuePaginateOption func(*attributevaluePager) error
+
+// WithAttributeValueOrder configures pagination ordering.
+func WithAttributeValueOrder(order []*AttributeValueOrder) AttributeValuePaginateOption {
+	return func(pager *attributevaluePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithAttributeValueFilter configures pagination filter.
+func WithAttributeValueFilter(filter func(*AttributeValueQuery) (*AttributeValueQuery, error)) AttributeValuePaginateOption {
+	return func(pager *attributevaluePager) error {
+		if filter == nil {
+			return errors.New("AttributeValueQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type attributevaluePager struct {
+	reverse bool
+	order   []*AttributeValueOrder
+	filter  func(*AttributeValueQuery) (*AttributeValueQuery, error)
+}
+
+func newAttributeValuePager(opts []AttributeValuePaginateOption, reverse bool) (*attributevaluePager, error) {
+	pager := &attributevaluePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *attributevaluePager) applyFilter(query *AttributeValueQuery) (*AttributeValueQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *attributevaluePager) toCursor(_m *AttributeValue) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *attributevaluePager) applyCursors(query *AttributeValueQuery, after, before *Cursor) (*AttributeValueQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultAttributeValueOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *attributevaluePager) applyOrder(query *AttributeValueQuery) *AttributeValueQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultAttributeValueOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultAttributeValueOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *attributevaluePager) orderExpr(query *AttributeValueQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultAttributeValueOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AttributeValue.
+func (_m *AttributeValueQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AttributeValuePaginateOption,
+) (*AttributeValueConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAttributeValuePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AttributeValueConnection{Edges: []*AttributeValueEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AttributeValueOrderFieldCreatedAt orders AttributeValue by created_at.
+	AttributeValueOrderFieldCreatedAt = &AttributeValueOrderField{
+		Value: func(_m *AttributeValue) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: attributevalue.FieldCreatedAt,
+		toTerm: attributevalue.ByCreatedAt,
+		toCursor: func(_m *AttributeValue) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AttributeValueOrderFieldUpdatedAt orders AttributeValue by updated_at.
+	AttributeValueOrderFieldUpdatedAt = &AttributeValueOrderField{
+		Value: func(_m *AttributeValue) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: attributevalue.FieldUpdatedAt,
+		toTerm: attributevalue.ByUpdatedAt,
+		toCursor: func(_m *AttributeValue) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AttributeValueOrderField) String() string {
+	var str string
+	switch f.column {
+	case AttributeValueOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AttributeValueOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AttributeValueOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AttributeValueOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AttributeValueOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AttributeValueOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AttributeValueOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AttributeValueOrderField", str)
+	}
+	return nil
+}
+
+// AttributeValueOrderField defines the ordering field of AttributeValue.
+type AttributeValueOrderField struct {
+	// Value extracts the ordering value from the given AttributeValue.
+	Value    func(*AttributeValue) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) attributevalue.OrderOption
+	toCursor func(*AttributeValue) Cursor
+}
+
+// AttributeValueOrder defines the ordering of AttributeValue.
+type AttributeValueOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *AttributeValueOrderField `json:"field"`
+}
+
+// DefaultAttributeValueOrder is the default ordering of AttributeValue.
+var DefaultAttributeValueOrder = &AttributeValueOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AttributeValueOrderField{
+		Value: func(_m *AttributeValue) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: attributevalue.FieldID,
+		toTerm: attributevalue.ByID,
+		toCursor: func(_m *AttributeValue) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AttributeValue into AttributeValueEdge.
+func (_m *AttributeValue) ToEdge(order *AttributeValueOrder) *AttributeValueEdge {
+	if order == nil {
+		order = DefaultAttributeValueOrder
+	}
+	return &AttributeValueEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -2447,6 +3168,464 @@ func (_m *CostEntry) ToEdge(order *CostEntryOrder) *CostEntryEdge {
 		order = DefaultCostEntryOrder
 	}
 	return &CostEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EstablishmentEdge is the edge representation of Establishment.
+type EstablishmentEdge struct {
+	Node   *Establishment `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// EstablishmentConnection is the connection containing edges to Establishment.
+type EstablishmentConnection struct {
+	Edges      []*EstablishmentEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *EstablishmentConnection) build(nodes []*Establishment, pager *establishmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Establishment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Establishment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Establishment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EstablishmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EstablishmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EstablishmentPaginateOption enables pagination customization.
+type EstablishmentPaginateOption func(*establishmentPager) error
+
+// WithEstablishmentOrder configures pagination ordering.
+func WithEstablishmentOrder(order []*EstablishmentOrder) EstablishmentPaginateOption {
+	return func(pager *establishmentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithEstablishmentFilter configures pagination filter.
+func WithEstablishmentFilter(filter func(*EstablishmentQuery) (*EstablishmentQuery, error)) EstablishmentPaginateOption {
+	return func(pager *establishmentPager) error {
+		if filter == nil {
+			return errors.New("EstablishmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type establishmentPager struct {
+	reverse bool
+	order   []*EstablishmentOrder
+	filter  func(*EstablishmentQuery) (*EstablishmentQuery, error)
+}
+
+func newEstablishmentPager(opts []EstablishmentPaginateOption, reverse bool) (*establishmentPager, error) {
+	pager := &establishmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *establishmentPager) applyFilter(query *EstablishmentQuery) (*EstablishmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *establishmentPager) toCursor(_m *Establishment) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *establishmentPager) applyCursors(query *EstablishmentQuery, after, before *Cursor) (*EstablishmentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultEstablishmentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *establishmentPager) applyOrder(query *EstablishmentQuery) *EstablishmentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultEstablishmentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultEstablishmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *establishmentPager) orderExpr(query *EstablishmentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultEstablishmentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Establishment.
+func (_m *EstablishmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EstablishmentPaginateOption,
+) (*EstablishmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEstablishmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EstablishmentConnection{Edges: []*EstablishmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EstablishmentOrderFieldCreatedAt orders Establishment by created_at.
+	EstablishmentOrderFieldCreatedAt = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: establishment.FieldCreatedAt,
+		toTerm: establishment.ByCreatedAt,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// EstablishmentOrderFieldUpdatedAt orders Establishment by updated_at.
+	EstablishmentOrderFieldUpdatedAt = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: establishment.FieldUpdatedAt,
+		toTerm: establishment.ByUpdatedAt,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// EstablishmentOrderFieldFinessEt orders Establishment by finess_et.
+	EstablishmentOrderFieldFinessEt = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.FinessEt, nil
+		},
+		column: establishment.FieldFinessEt,
+		toTerm: establishment.ByFinessEt,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FinessEt,
+			}
+		},
+	}
+	// EstablishmentOrderFieldName orders Establishment by name.
+	EstablishmentOrderFieldName = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: establishment.FieldName,
+		toTerm: establishment.ByName,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// EstablishmentOrderFieldCity orders Establishment by city.
+	EstablishmentOrderFieldCity = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.City, nil
+		},
+		column: establishment.FieldCity,
+		toTerm: establishment.ByCity,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.City,
+			}
+		},
+	}
+	// EstablishmentOrderFieldDepartment orders Establishment by department.
+	EstablishmentOrderFieldDepartment = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.Department, nil
+		},
+		column: establishment.FieldDepartment,
+		toTerm: establishment.ByDepartment,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Department,
+			}
+		},
+	}
+	// EstablishmentOrderFieldCategoryCode orders Establishment by category_code.
+	EstablishmentOrderFieldCategoryCode = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.CategoryCode, nil
+		},
+		column: establishment.FieldCategoryCode,
+		toTerm: establishment.ByCategoryCode,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CategoryCode,
+			}
+		},
+	}
+	// EstablishmentOrderFieldCapacityTotal orders Establishment by capacity_total.
+	EstablishmentOrderFieldCapacityTotal = &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.CapacityTotal, nil
+		},
+		column: establishment.FieldCapacityTotal,
+		toTerm: establishment.ByCapacityTotal,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CapacityTotal,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EstablishmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case EstablishmentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case EstablishmentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case EstablishmentOrderFieldFinessEt.column:
+		str = "FINESS_ET"
+	case EstablishmentOrderFieldName.column:
+		str = "NAME"
+	case EstablishmentOrderFieldCity.column:
+		str = "CITY"
+	case EstablishmentOrderFieldDepartment.column:
+		str = "DEPARTMENT"
+	case EstablishmentOrderFieldCategoryCode.column:
+		str = "CATEGORY_CODE"
+	case EstablishmentOrderFieldCapacityTotal.column:
+		str = "CAPACITY_TOTAL"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EstablishmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EstablishmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EstablishmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EstablishmentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *EstablishmentOrderFieldUpdatedAt
+	case "FINESS_ET":
+		*f = *EstablishmentOrderFieldFinessEt
+	case "NAME":
+		*f = *EstablishmentOrderFieldName
+	case "CITY":
+		*f = *EstablishmentOrderFieldCity
+	case "DEPARTMENT":
+		*f = *EstablishmentOrderFieldDepartment
+	case "CATEGORY_CODE":
+		*f = *EstablishmentOrderFieldCategoryCode
+	case "CAPACITY_TOTAL":
+		*f = *EstablishmentOrderFieldCapacityTotal
+	default:
+		return fmt.Errorf("%s is not a valid EstablishmentOrderField", str)
+	}
+	return nil
+}
+
+// EstablishmentOrderField defines the ordering field of Establishment.
+type EstablishmentOrderField struct {
+	// Value extracts the ordering value from the given Establishment.
+	Value    func(*Establishment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) establishment.OrderOption
+	toCursor func(*Establishment) Cursor
+}
+
+// EstablishmentOrder defines the ordering of Establishment.
+type EstablishmentOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *EstablishmentOrderField `json:"field"`
+}
+
+// DefaultEstablishmentOrder is the default ordering of Establishment.
+var DefaultEstablishmentOrder = &EstablishmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EstablishmentOrderField{
+		Value: func(_m *Establishment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: establishment.FieldID,
+		toTerm: establishment.ByID,
+		toCursor: func(_m *Establishment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Establishment into EstablishmentEdge.
+func (_m *Establishment) ToEdge(order *EstablishmentOrder) *EstablishmentEdge {
+	if order == nil {
+		order = DefaultEstablishmentOrder
+	}
+	return &EstablishmentEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -409,6 +412,940 @@ func (i *AccountWhereInput) P() (predicate.Account, error) {
 		return predicates[0], nil
 	default:
 		return account.And(predicates...), nil
+	}
+}
+
+// AttributeDefinitionWhereInput represents a where input for filtering AttributeDefinition queries.
+type AttributeDefinitionWhereInput struct {
+	Predicates []predicate.AttributeDefinition  `json:"-"`
+	Not        *AttributeDefinitionWhereInput   `json:"not,omitempty"`
+	Or         []*AttributeDefinitionWhereInput `json:"or,omitempty"`
+	And        []*AttributeDefinitionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "key" field predicates.
+	Key             *string  `json:"key,omitempty"`
+	KeyNEQ          *string  `json:"keyNEQ,omitempty"`
+	KeyIn           []string `json:"keyIn,omitempty"`
+	KeyNotIn        []string `json:"keyNotIn,omitempty"`
+	KeyGT           *string  `json:"keyGT,omitempty"`
+	KeyGTE          *string  `json:"keyGTE,omitempty"`
+	KeyLT           *string  `json:"keyLT,omitempty"`
+	KeyLTE          *string  `json:"keyLTE,omitempty"`
+	KeyContains     *string  `json:"keyContains,omitempty"`
+	KeyHasPrefix    *string  `json:"keyHasPrefix,omitempty"`
+	KeyHasSuffix    *string  `json:"keyHasSuffix,omitempty"`
+	KeyEqualFold    *string  `json:"keyEqualFold,omitempty"`
+	KeyContainsFold *string  `json:"keyContainsFold,omitempty"`
+
+	// "label" field predicates.
+	Label             *string  `json:"label,omitempty"`
+	LabelNEQ          *string  `json:"labelNEQ,omitempty"`
+	LabelIn           []string `json:"labelIn,omitempty"`
+	LabelNotIn        []string `json:"labelNotIn,omitempty"`
+	LabelGT           *string  `json:"labelGT,omitempty"`
+	LabelGTE          *string  `json:"labelGTE,omitempty"`
+	LabelLT           *string  `json:"labelLT,omitempty"`
+	LabelLTE          *string  `json:"labelLTE,omitempty"`
+	LabelContains     *string  `json:"labelContains,omitempty"`
+	LabelHasPrefix    *string  `json:"labelHasPrefix,omitempty"`
+	LabelHasSuffix    *string  `json:"labelHasSuffix,omitempty"`
+	LabelEqualFold    *string  `json:"labelEqualFold,omitempty"`
+	LabelContainsFold *string  `json:"labelContainsFold,omitempty"`
+
+	// "type" field predicates.
+	Type      *attributedefinition.Type  `json:"type,omitempty"`
+	TypeNEQ   *attributedefinition.Type  `json:"typeNEQ,omitempty"`
+	TypeIn    []attributedefinition.Type `json:"typeIn,omitempty"`
+	TypeNotIn []attributedefinition.Type `json:"typeNotIn,omitempty"`
+
+	// "required" field predicates.
+	Required    *bool `json:"required,omitempty"`
+	RequiredNEQ *bool `json:"requiredNEQ,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "values" edge predicates.
+	HasValues     *bool                       `json:"hasValues,omitempty"`
+	HasValuesWith []*AttributeValueWhereInput `json:"hasValuesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AttributeDefinitionWhereInput) AddPredicates(predicates ...predicate.AttributeDefinition) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AttributeDefinitionWhereInput filter on the AttributeDefinitionQuery builder.
+func (i *AttributeDefinitionWhereInput) Filter(q *AttributeDefinitionQuery) (*AttributeDefinitionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAttributeDefinitionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAttributeDefinitionWhereInput is returned in case the AttributeDefinitionWhereInput is empty.
+var ErrEmptyAttributeDefinitionWhereInput = errors.New("ent: empty predicate AttributeDefinitionWhereInput")
+
+// P returns a predicate for filtering attributedefinitions.
+// An error is returned if the input is empty or invalid.
+func (i *AttributeDefinitionWhereInput) P() (predicate.AttributeDefinition, error) {
+	var predicates []predicate.AttributeDefinition
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, attributedefinition.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.AttributeDefinition, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, attributedefinition.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.AttributeDefinition, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, attributedefinition.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, attributedefinition.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, attributedefinition.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, attributedefinition.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, attributedefinition.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, attributedefinition.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, attributedefinition.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, attributedefinition.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, attributedefinition.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, attributedefinition.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, attributedefinition.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, attributedefinition.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, attributedefinition.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, attributedefinition.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, attributedefinition.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, attributedefinition.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, attributedefinition.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, attributedefinition.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, attributedefinition.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, attributedefinition.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, attributedefinition.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, attributedefinition.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, attributedefinition.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, attributedefinition.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, attributedefinition.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, attributedefinition.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, attributedefinition.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, attributedefinition.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, attributedefinition.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, attributedefinition.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, attributedefinition.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, attributedefinition.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, attributedefinition.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, attributedefinition.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Key != nil {
+		predicates = append(predicates, attributedefinition.KeyEQ(*i.Key))
+	}
+	if i.KeyNEQ != nil {
+		predicates = append(predicates, attributedefinition.KeyNEQ(*i.KeyNEQ))
+	}
+	if len(i.KeyIn) > 0 {
+		predicates = append(predicates, attributedefinition.KeyIn(i.KeyIn...))
+	}
+	if len(i.KeyNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.KeyNotIn(i.KeyNotIn...))
+	}
+	if i.KeyGT != nil {
+		predicates = append(predicates, attributedefinition.KeyGT(*i.KeyGT))
+	}
+	if i.KeyGTE != nil {
+		predicates = append(predicates, attributedefinition.KeyGTE(*i.KeyGTE))
+	}
+	if i.KeyLT != nil {
+		predicates = append(predicates, attributedefinition.KeyLT(*i.KeyLT))
+	}
+	if i.KeyLTE != nil {
+		predicates = append(predicates, attributedefinition.KeyLTE(*i.KeyLTE))
+	}
+	if i.KeyContains != nil {
+		predicates = append(predicates, attributedefinition.KeyContains(*i.KeyContains))
+	}
+	if i.KeyHasPrefix != nil {
+		predicates = append(predicates, attributedefinition.KeyHasPrefix(*i.KeyHasPrefix))
+	}
+	if i.KeyHasSuffix != nil {
+		predicates = append(predicates, attributedefinition.KeyHasSuffix(*i.KeyHasSuffix))
+	}
+	if i.KeyEqualFold != nil {
+		predicates = append(predicates, attributedefinition.KeyEqualFold(*i.KeyEqualFold))
+	}
+	if i.KeyContainsFold != nil {
+		predicates = append(predicates, attributedefinition.KeyContainsFold(*i.KeyContainsFold))
+	}
+	if i.Label != nil {
+		predicates = append(predicates, attributedefinition.LabelEQ(*i.Label))
+	}
+	if i.LabelNEQ != nil {
+		predicates = append(predicates, attributedefinition.LabelNEQ(*i.LabelNEQ))
+	}
+	if len(i.LabelIn) > 0 {
+		predicates = append(predicates, attributedefinition.LabelIn(i.LabelIn...))
+	}
+	if len(i.LabelNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.LabelNotIn(i.LabelNotIn...))
+	}
+	if i.LabelGT != nil {
+		predicates = append(predicates, attributedefinition.LabelGT(*i.LabelGT))
+	}
+	if i.LabelGTE != nil {
+		predicates = append(predicates, attributedefinition.LabelGTE(*i.LabelGTE))
+	}
+	if i.LabelLT != nil {
+		predicates = append(predicates, attributedefinition.LabelLT(*i.LabelLT))
+	}
+	if i.LabelLTE != nil {
+		predicates = append(predicates, attributedefinition.LabelLTE(*i.LabelLTE))
+	}
+	if i.LabelContains != nil {
+		predicates = append(predicates, attributedefinition.LabelContains(*i.LabelContains))
+	}
+	if i.LabelHasPrefix != nil {
+		predicates = append(predicates, attributedefinition.LabelHasPrefix(*i.LabelHasPrefix))
+	}
+	if i.LabelHasSuffix != nil {
+		predicates = append(predicates, attributedefinition.LabelHasSuffix(*i.LabelHasSuffix))
+	}
+	if i.LabelEqualFold != nil {
+		predicates = append(predicates, attributedefinition.LabelEqualFold(*i.LabelEqualFold))
+	}
+	if i.LabelContainsFold != nil {
+		predicates = append(predicates, attributedefinition.LabelContainsFold(*i.LabelContainsFold))
+	}
+	if i.Type != nil {
+		predicates = append(predicates, attributedefinition.TypeEQ(*i.Type))
+	}
+	if i.TypeNEQ != nil {
+		predicates = append(predicates, attributedefinition.TypeNEQ(*i.TypeNEQ))
+	}
+	if len(i.TypeIn) > 0 {
+		predicates = append(predicates, attributedefinition.TypeIn(i.TypeIn...))
+	}
+	if len(i.TypeNotIn) > 0 {
+		predicates = append(predicates, attributedefinition.TypeNotIn(i.TypeNotIn...))
+	}
+	if i.Required != nil {
+		predicates = append(predicates, attributedefinition.RequiredEQ(*i.Required))
+	}
+	if i.RequiredNEQ != nil {
+		predicates = append(predicates, attributedefinition.RequiredNEQ(*i.RequiredNEQ))
+	}
+
+	if i.HasMember != nil {
+		p := attributedefinition.HasMember()
+		if !*i.HasMember {
+			p = attributedefinition.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, attributedefinition.HasMemberWith(with...))
+	}
+	if i.HasValues != nil {
+		p := attributedefinition.HasValues()
+		if !*i.HasValues {
+			p = attributedefinition.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasValuesWith) > 0 {
+		with := make([]predicate.AttributeValue, 0, len(i.HasValuesWith))
+		for _, w := range i.HasValuesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasValuesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, attributedefinition.HasValuesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAttributeDefinitionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return attributedefinition.And(predicates...), nil
+	}
+}
+
+// AttributeValueWhereInput represents a where input for filtering AttributeValue queries.
+type AttributeValueWhereInput struct {
+	Predicates []predicate.AttributeValue  `json:"-"`
+	Not        *AttributeValueWhereInput   `json:"not,omitempty"`
+	Or         []*AttributeValueWhereInput `json:"or,omitempty"`
+	And        []*AttributeValueWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "establishment_id" field predicates.
+	EstablishmentID             *pulid.ID  `json:"establishmentID,omitempty"`
+	EstablishmentIDNEQ          *pulid.ID  `json:"establishmentIDNEQ,omitempty"`
+	EstablishmentIDIn           []pulid.ID `json:"establishmentIDIn,omitempty"`
+	EstablishmentIDNotIn        []pulid.ID `json:"establishmentIDNotIn,omitempty"`
+	EstablishmentIDGT           *pulid.ID  `json:"establishmentIDGT,omitempty"`
+	EstablishmentIDGTE          *pulid.ID  `json:"establishmentIDGTE,omitempty"`
+	EstablishmentIDLT           *pulid.ID  `json:"establishmentIDLT,omitempty"`
+	EstablishmentIDLTE          *pulid.ID  `json:"establishmentIDLTE,omitempty"`
+	EstablishmentIDContains     *pulid.ID  `json:"establishmentIDContains,omitempty"`
+	EstablishmentIDHasPrefix    *pulid.ID  `json:"establishmentIDHasPrefix,omitempty"`
+	EstablishmentIDHasSuffix    *pulid.ID  `json:"establishmentIDHasSuffix,omitempty"`
+	EstablishmentIDEqualFold    *pulid.ID  `json:"establishmentIDEqualFold,omitempty"`
+	EstablishmentIDContainsFold *pulid.ID  `json:"establishmentIDContainsFold,omitempty"`
+
+	// "definition_id" field predicates.
+	DefinitionID             *pulid.ID  `json:"definitionID,omitempty"`
+	DefinitionIDNEQ          *pulid.ID  `json:"definitionIDNEQ,omitempty"`
+	DefinitionIDIn           []pulid.ID `json:"definitionIDIn,omitempty"`
+	DefinitionIDNotIn        []pulid.ID `json:"definitionIDNotIn,omitempty"`
+	DefinitionIDGT           *pulid.ID  `json:"definitionIDGT,omitempty"`
+	DefinitionIDGTE          *pulid.ID  `json:"definitionIDGTE,omitempty"`
+	DefinitionIDLT           *pulid.ID  `json:"definitionIDLT,omitempty"`
+	DefinitionIDLTE          *pulid.ID  `json:"definitionIDLTE,omitempty"`
+	DefinitionIDContains     *pulid.ID  `json:"definitionIDContains,omitempty"`
+	DefinitionIDHasPrefix    *pulid.ID  `json:"definitionIDHasPrefix,omitempty"`
+	DefinitionIDHasSuffix    *pulid.ID  `json:"definitionIDHasSuffix,omitempty"`
+	DefinitionIDEqualFold    *pulid.ID  `json:"definitionIDEqualFold,omitempty"`
+	DefinitionIDContainsFold *pulid.ID  `json:"definitionIDContainsFold,omitempty"`
+
+	// "text_value" field predicates.
+	TextValue             *string  `json:"textValue,omitempty"`
+	TextValueNEQ          *string  `json:"textValueNEQ,omitempty"`
+	TextValueIn           []string `json:"textValueIn,omitempty"`
+	TextValueNotIn        []string `json:"textValueNotIn,omitempty"`
+	TextValueGT           *string  `json:"textValueGT,omitempty"`
+	TextValueGTE          *string  `json:"textValueGTE,omitempty"`
+	TextValueLT           *string  `json:"textValueLT,omitempty"`
+	TextValueLTE          *string  `json:"textValueLTE,omitempty"`
+	TextValueContains     *string  `json:"textValueContains,omitempty"`
+	TextValueHasPrefix    *string  `json:"textValueHasPrefix,omitempty"`
+	TextValueHasSuffix    *string  `json:"textValueHasSuffix,omitempty"`
+	TextValueIsNil        bool     `json:"textValueIsNil,omitempty"`
+	TextValueNotNil       bool     `json:"textValueNotNil,omitempty"`
+	TextValueEqualFold    *string  `json:"textValueEqualFold,omitempty"`
+	TextValueContainsFold *string  `json:"textValueContainsFold,omitempty"`
+
+	// "number_value" field predicates.
+	NumberValue       *float64  `json:"numberValue,omitempty"`
+	NumberValueNEQ    *float64  `json:"numberValueNEQ,omitempty"`
+	NumberValueIn     []float64 `json:"numberValueIn,omitempty"`
+	NumberValueNotIn  []float64 `json:"numberValueNotIn,omitempty"`
+	NumberValueGT     *float64  `json:"numberValueGT,omitempty"`
+	NumberValueGTE    *float64  `json:"numberValueGTE,omitempty"`
+	NumberValueLT     *float64  `json:"numberValueLT,omitempty"`
+	NumberValueLTE    *float64  `json:"numberValueLTE,omitempty"`
+	NumberValueIsNil  bool      `json:"numberValueIsNil,omitempty"`
+	NumberValueNotNil bool      `json:"numberValueNotNil,omitempty"`
+
+	// "date_value" field predicates.
+	DateValue       *time.Time  `json:"dateValue,omitempty"`
+	DateValueNEQ    *time.Time  `json:"dateValueNEQ,omitempty"`
+	DateValueIn     []time.Time `json:"dateValueIn,omitempty"`
+	DateValueNotIn  []time.Time `json:"dateValueNotIn,omitempty"`
+	DateValueGT     *time.Time  `json:"dateValueGT,omitempty"`
+	DateValueGTE    *time.Time  `json:"dateValueGTE,omitempty"`
+	DateValueLT     *time.Time  `json:"dateValueLT,omitempty"`
+	DateValueLTE    *time.Time  `json:"dateValueLTE,omitempty"`
+	DateValueIsNil  bool        `json:"dateValueIsNil,omitempty"`
+	DateValueNotNil bool        `json:"dateValueNotNil,omitempty"`
+
+	// "bool_value" field predicates.
+	BoolValue       *bool `json:"boolValue,omitempty"`
+	BoolValueNEQ    *bool `json:"boolValueNEQ,omitempty"`
+	BoolValueIsNil  bool  `json:"boolValueIsNil,omitempty"`
+	BoolValueNotNil bool  `json:"boolValueNotNil,omitempty"`
+
+	// "establishment" edge predicates.
+	HasEstablishment     *bool                      `json:"hasEstablishment,omitempty"`
+	HasEstablishmentWith []*EstablishmentWhereInput `json:"hasEstablishmentWith,omitempty"`
+
+	// "definition" edge predicates.
+	HasDefinition     *bool                            `json:"hasDefinition,omitempty"`
+	HasDefinitionWith []*AttributeDefinitionWhereInput `json:"hasDefinitionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AttributeValueWhereInput) AddPredicates(predicates ...predicate.AttributeValue) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AttributeValueWhereInput filter on the AttributeValueQuery builder.
+func (i *AttributeValueWhereInput) Filter(q *AttributeValueQuery) (*AttributeValueQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAttributeValueWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAttributeValueWhereInput is returned in case the AttributeValueWhereInput is empty.
+var ErrEmptyAttributeValueWhereInput = errors.New("ent: empty predicate AttributeValueWhereInput")
+
+// P returns a predicate for filtering attributevalues.
+// An error is returned if the input is empty or invalid.
+func (i *AttributeValueWhereInput) P() (predicate.AttributeValue, error) {
+	var predicates []predicate.AttributeValue
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, attributevalue.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.AttributeValue, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, attributevalue.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.AttributeValue, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, attributevalue.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, attributevalue.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, attributevalue.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, attributevalue.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, attributevalue.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, attributevalue.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, attributevalue.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, attributevalue.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, attributevalue.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, attributevalue.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, attributevalue.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, attributevalue.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, attributevalue.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, attributevalue.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, attributevalue.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, attributevalue.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, attributevalue.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, attributevalue.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, attributevalue.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, attributevalue.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, attributevalue.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, attributevalue.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, attributevalue.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, attributevalue.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, attributevalue.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.EstablishmentID != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDEQ(*i.EstablishmentID))
+	}
+	if i.EstablishmentIDNEQ != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDNEQ(*i.EstablishmentIDNEQ))
+	}
+	if len(i.EstablishmentIDIn) > 0 {
+		predicates = append(predicates, attributevalue.EstablishmentIDIn(i.EstablishmentIDIn...))
+	}
+	if len(i.EstablishmentIDNotIn) > 0 {
+		predicates = append(predicates, attributevalue.EstablishmentIDNotIn(i.EstablishmentIDNotIn...))
+	}
+	if i.EstablishmentIDGT != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDGT(*i.EstablishmentIDGT))
+	}
+	if i.EstablishmentIDGTE != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDGTE(*i.EstablishmentIDGTE))
+	}
+	if i.EstablishmentIDLT != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDLT(*i.EstablishmentIDLT))
+	}
+	if i.EstablishmentIDLTE != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDLTE(*i.EstablishmentIDLTE))
+	}
+	if i.EstablishmentIDContains != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDContains(*i.EstablishmentIDContains))
+	}
+	if i.EstablishmentIDHasPrefix != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDHasPrefix(*i.EstablishmentIDHasPrefix))
+	}
+	if i.EstablishmentIDHasSuffix != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDHasSuffix(*i.EstablishmentIDHasSuffix))
+	}
+	if i.EstablishmentIDEqualFold != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDEqualFold(*i.EstablishmentIDEqualFold))
+	}
+	if i.EstablishmentIDContainsFold != nil {
+		predicates = append(predicates, attributevalue.EstablishmentIDContainsFold(*i.EstablishmentIDContainsFold))
+	}
+	if i.DefinitionID != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDEQ(*i.DefinitionID))
+	}
+	if i.DefinitionIDNEQ != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDNEQ(*i.DefinitionIDNEQ))
+	}
+	if len(i.DefinitionIDIn) > 0 {
+		predicates = append(predicates, attributevalue.DefinitionIDIn(i.DefinitionIDIn...))
+	}
+	if len(i.DefinitionIDNotIn) > 0 {
+		predicates = append(predicates, attributevalue.DefinitionIDNotIn(i.DefinitionIDNotIn...))
+	}
+	if i.DefinitionIDGT != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDGT(*i.DefinitionIDGT))
+	}
+	if i.DefinitionIDGTE != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDGTE(*i.DefinitionIDGTE))
+	}
+	if i.DefinitionIDLT != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDLT(*i.DefinitionIDLT))
+	}
+	if i.DefinitionIDLTE != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDLTE(*i.DefinitionIDLTE))
+	}
+	if i.DefinitionIDContains != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDContains(*i.DefinitionIDContains))
+	}
+	if i.DefinitionIDHasPrefix != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDHasPrefix(*i.DefinitionIDHasPrefix))
+	}
+	if i.DefinitionIDHasSuffix != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDHasSuffix(*i.DefinitionIDHasSuffix))
+	}
+	if i.DefinitionIDEqualFold != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDEqualFold(*i.DefinitionIDEqualFold))
+	}
+	if i.DefinitionIDContainsFold != nil {
+		predicates = append(predicates, attributevalue.DefinitionIDContainsFold(*i.DefinitionIDContainsFold))
+	}
+	if i.TextValue != nil {
+		predicates = append(predicates, attributevalue.TextValueEQ(*i.TextValue))
+	}
+	if i.TextValueNEQ != nil {
+		predicates = append(predicates, attributevalue.TextValueNEQ(*i.TextValueNEQ))
+	}
+	if len(i.TextValueIn) > 0 {
+		predicates = append(predicates, attributevalue.TextValueIn(i.TextValueIn...))
+	}
+	if len(i.TextValueNotIn) > 0 {
+		predicates = append(predicates, attributevalue.TextValueNotIn(i.TextValueNotIn...))
+	}
+	if i.TextValueGT != nil {
+		predicates = append(predicates, attributevalue.TextValueGT(*i.TextValueGT))
+	}
+	if i.TextValueGTE != nil {
+		predicates = append(predicates, attributevalue.TextValueGTE(*i.TextValueGTE))
+	}
+	if i.TextValueLT != nil {
+		predicates = append(predicates, attributevalue.TextValueLT(*i.TextValueLT))
+	}
+	if i.TextValueLTE != nil {
+		predicates = append(predicates, attributevalue.TextValueLTE(*i.TextValueLTE))
+	}
+	if i.TextValueContains != nil {
+		predicates = append(predicates, attributevalue.TextValueContains(*i.TextValueContains))
+	}
+	if i.TextValueHasPrefix != nil {
+		predicates = append(predicates, attributevalue.TextValueHasPrefix(*i.TextValueHasPrefix))
+	}
+	if i.TextValueHasSuffix != nil {
+		predicates = append(predicates, attributevalue.TextValueHasSuffix(*i.TextValueHasSuffix))
+	}
+	if i.TextValueIsNil {
+		predicates = append(predicates, attributevalue.TextValueIsNil())
+	}
+	if i.TextValueNotNil {
+		predicates = append(predicates, attributevalue.TextValueNotNil())
+	}
+	if i.TextValueEqualFold != nil {
+		predicates = append(predicates, attributevalue.TextValueEqualFold(*i.TextValueEqualFold))
+	}
+	if i.TextValueContainsFold != nil {
+		predicates = append(predicates, attributevalue.TextValueContainsFold(*i.TextValueContainsFold))
+	}
+	if i.NumberValue != nil {
+		predicates = append(predicates, attributevalue.NumberValueEQ(*i.NumberValue))
+	}
+	if i.NumberValueNEQ != nil {
+		predicates = append(predicates, attributevalue.NumberValueNEQ(*i.NumberValueNEQ))
+	}
+	if len(i.NumberValueIn) > 0 {
+		predicates = append(predicates, attributevalue.NumberValueIn(i.NumberValueIn...))
+	}
+	if len(i.NumberValueNotIn) > 0 {
+		predicates = append(predicates, attributevalue.NumberValueNotIn(i.NumberValueNotIn...))
+	}
+	if i.NumberValueGT != nil {
+		predicates = append(predicates, attributevalue.NumberValueGT(*i.NumberValueGT))
+	}
+	if i.NumberValueGTE != nil {
+		predicates = append(predicates, attributevalue.NumberValueGTE(*i.NumberValueGTE))
+	}
+	if i.NumberValueLT != nil {
+		predicates = append(predicates, attributevalue.NumberValueLT(*i.NumberValueLT))
+	}
+	if i.NumberValueLTE != nil {
+		predicates = append(predicates, attributevalue.NumberValueLTE(*i.NumberValueLTE))
+	}
+	if i.NumberValueIsNil {
+		predicates = append(predicates, attributevalue.NumberValueIsNil())
+	}
+	if i.NumberValueNotNil {
+		predicates = append(predicates, attributevalue.NumberValueNotNil())
+	}
+	if i.DateValue != nil {
+		predicates = append(predicates, attributevalue.DateValueEQ(*i.DateValue))
+	}
+	if i.DateValueNEQ != nil {
+		predicates = append(predicates, attributevalue.DateValueNEQ(*i.DateValueNEQ))
+	}
+	if len(i.DateValueIn) > 0 {
+		predicates = append(predicates, attributevalue.DateValueIn(i.DateValueIn...))
+	}
+	if len(i.DateValueNotIn) > 0 {
+		predicates = append(predicates, attributevalue.DateValueNotIn(i.DateValueNotIn...))
+	}
+	if i.DateValueGT != nil {
+		predicates = append(predicates, attributevalue.DateValueGT(*i.DateValueGT))
+	}
+	if i.DateValueGTE != nil {
+		predicates = append(predicates, attributevalue.DateValueGTE(*i.DateValueGTE))
+	}
+	if i.DateValueLT != nil {
+		predicates = append(predicates, attributevalue.DateValueLT(*i.DateValueLT))
+	}
+	if i.DateValueLTE != nil {
+		predicates = append(predicates, attributevalue.DateValueLTE(*i.DateValueLTE))
+	}
+	if i.DateValueIsNil {
+		predicates = append(predicates, attributevalue.DateValueIsNil())
+	}
+	if i.DateValueNotNil {
+		predicates = append(predicates, attributevalue.DateValueNotNil())
+	}
+	if i.BoolValue != nil {
+		predicates = append(predicates, attributevalue.BoolValueEQ(*i.BoolValue))
+	}
+	if i.BoolValueNEQ != nil {
+		predicates = append(predicates, attributevalue.BoolValueNEQ(*i.BoolValueNEQ))
+	}
+	if i.BoolValueIsNil {
+		predicates = append(predicates, attributevalue.BoolValueIsNil())
+	}
+	if i.BoolValueNotNil {
+		predicates = append(predicates, attributevalue.BoolValueNotNil())
+	}
+
+	if i.HasEstablishment != nil {
+		p := attributevalue.HasEstablishment()
+		if !*i.HasEstablishment {
+			p = attributevalue.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEstablishmentWith) > 0 {
+		with := make([]predicate.Establishment, 0, len(i.HasEstablishmentWith))
+		for _, w := range i.HasEstablishmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEstablishmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, attributevalue.HasEstablishmentWith(with...))
+	}
+	if i.HasDefinition != nil {
+		p := attributevalue.HasDefinition()
+		if !*i.HasDefinition {
+			p = attributevalue.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDefinitionWith) > 0 {
+		with := make([]predicate.AttributeDefinition, 0, len(i.HasDefinitionWith))
+		for _, w := range i.HasDefinitionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDefinitionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, attributevalue.HasDefinitionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAttributeValueWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return attributevalue.And(predicates...), nil
 	}
 }
 
@@ -3661,6 +4598,1392 @@ func (i *CostEntryWhereInput) P() (predicate.CostEntry, error) {
 		return predicates[0], nil
 	default:
 		return costentry.And(predicates...), nil
+	}
+}
+
+// EstablishmentWhereInput represents a where input for filtering Establishment queries.
+type EstablishmentWhereInput struct {
+	Predicates []predicate.Establishment  `json:"-"`
+	Not        *EstablishmentWhereInput   `json:"not,omitempty"`
+	Or         []*EstablishmentWhereInput `json:"or,omitempty"`
+	And        []*EstablishmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "finess_et" field predicates.
+	FinessEt             *string  `json:"finessEt,omitempty"`
+	FinessEtNEQ          *string  `json:"finessEtNEQ,omitempty"`
+	FinessEtIn           []string `json:"finessEtIn,omitempty"`
+	FinessEtNotIn        []string `json:"finessEtNotIn,omitempty"`
+	FinessEtGT           *string  `json:"finessEtGT,omitempty"`
+	FinessEtGTE          *string  `json:"finessEtGTE,omitempty"`
+	FinessEtLT           *string  `json:"finessEtLT,omitempty"`
+	FinessEtLTE          *string  `json:"finessEtLTE,omitempty"`
+	FinessEtContains     *string  `json:"finessEtContains,omitempty"`
+	FinessEtHasPrefix    *string  `json:"finessEtHasPrefix,omitempty"`
+	FinessEtHasSuffix    *string  `json:"finessEtHasSuffix,omitempty"`
+	FinessEtIsNil        bool     `json:"finessEtIsNil,omitempty"`
+	FinessEtNotNil       bool     `json:"finessEtNotNil,omitempty"`
+	FinessEtEqualFold    *string  `json:"finessEtEqualFold,omitempty"`
+	FinessEtContainsFold *string  `json:"finessEtContainsFold,omitempty"`
+
+	// "finess_ej" field predicates.
+	FinessEj             *string  `json:"finessEj,omitempty"`
+	FinessEjNEQ          *string  `json:"finessEjNEQ,omitempty"`
+	FinessEjIn           []string `json:"finessEjIn,omitempty"`
+	FinessEjNotIn        []string `json:"finessEjNotIn,omitempty"`
+	FinessEjGT           *string  `json:"finessEjGT,omitempty"`
+	FinessEjGTE          *string  `json:"finessEjGTE,omitempty"`
+	FinessEjLT           *string  `json:"finessEjLT,omitempty"`
+	FinessEjLTE          *string  `json:"finessEjLTE,omitempty"`
+	FinessEjContains     *string  `json:"finessEjContains,omitempty"`
+	FinessEjHasPrefix    *string  `json:"finessEjHasPrefix,omitempty"`
+	FinessEjHasSuffix    *string  `json:"finessEjHasSuffix,omitempty"`
+	FinessEjIsNil        bool     `json:"finessEjIsNil,omitempty"`
+	FinessEjNotNil       bool     `json:"finessEjNotNil,omitempty"`
+	FinessEjEqualFold    *string  `json:"finessEjEqualFold,omitempty"`
+	FinessEjContainsFold *string  `json:"finessEjContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "long_name" field predicates.
+	LongName             *string  `json:"longName,omitempty"`
+	LongNameNEQ          *string  `json:"longNameNEQ,omitempty"`
+	LongNameIn           []string `json:"longNameIn,omitempty"`
+	LongNameNotIn        []string `json:"longNameNotIn,omitempty"`
+	LongNameGT           *string  `json:"longNameGT,omitempty"`
+	LongNameGTE          *string  `json:"longNameGTE,omitempty"`
+	LongNameLT           *string  `json:"longNameLT,omitempty"`
+	LongNameLTE          *string  `json:"longNameLTE,omitempty"`
+	LongNameContains     *string  `json:"longNameContains,omitempty"`
+	LongNameHasPrefix    *string  `json:"longNameHasPrefix,omitempty"`
+	LongNameHasSuffix    *string  `json:"longNameHasSuffix,omitempty"`
+	LongNameEqualFold    *string  `json:"longNameEqualFold,omitempty"`
+	LongNameContainsFold *string  `json:"longNameContainsFold,omitempty"`
+
+	// "street" field predicates.
+	Street             *string  `json:"street,omitempty"`
+	StreetNEQ          *string  `json:"streetNEQ,omitempty"`
+	StreetIn           []string `json:"streetIn,omitempty"`
+	StreetNotIn        []string `json:"streetNotIn,omitempty"`
+	StreetGT           *string  `json:"streetGT,omitempty"`
+	StreetGTE          *string  `json:"streetGTE,omitempty"`
+	StreetLT           *string  `json:"streetLT,omitempty"`
+	StreetLTE          *string  `json:"streetLTE,omitempty"`
+	StreetContains     *string  `json:"streetContains,omitempty"`
+	StreetHasPrefix    *string  `json:"streetHasPrefix,omitempty"`
+	StreetHasSuffix    *string  `json:"streetHasSuffix,omitempty"`
+	StreetEqualFold    *string  `json:"streetEqualFold,omitempty"`
+	StreetContainsFold *string  `json:"streetContainsFold,omitempty"`
+
+	// "postal_code" field predicates.
+	PostalCode             *string  `json:"postalCode,omitempty"`
+	PostalCodeNEQ          *string  `json:"postalCodeNEQ,omitempty"`
+	PostalCodeIn           []string `json:"postalCodeIn,omitempty"`
+	PostalCodeNotIn        []string `json:"postalCodeNotIn,omitempty"`
+	PostalCodeGT           *string  `json:"postalCodeGT,omitempty"`
+	PostalCodeGTE          *string  `json:"postalCodeGTE,omitempty"`
+	PostalCodeLT           *string  `json:"postalCodeLT,omitempty"`
+	PostalCodeLTE          *string  `json:"postalCodeLTE,omitempty"`
+	PostalCodeContains     *string  `json:"postalCodeContains,omitempty"`
+	PostalCodeHasPrefix    *string  `json:"postalCodeHasPrefix,omitempty"`
+	PostalCodeHasSuffix    *string  `json:"postalCodeHasSuffix,omitempty"`
+	PostalCodeEqualFold    *string  `json:"postalCodeEqualFold,omitempty"`
+	PostalCodeContainsFold *string  `json:"postalCodeContainsFold,omitempty"`
+
+	// "city" field predicates.
+	City             *string  `json:"city,omitempty"`
+	CityNEQ          *string  `json:"cityNEQ,omitempty"`
+	CityIn           []string `json:"cityIn,omitempty"`
+	CityNotIn        []string `json:"cityNotIn,omitempty"`
+	CityGT           *string  `json:"cityGT,omitempty"`
+	CityGTE          *string  `json:"cityGTE,omitempty"`
+	CityLT           *string  `json:"cityLT,omitempty"`
+	CityLTE          *string  `json:"cityLTE,omitempty"`
+	CityContains     *string  `json:"cityContains,omitempty"`
+	CityHasPrefix    *string  `json:"cityHasPrefix,omitempty"`
+	CityHasSuffix    *string  `json:"cityHasSuffix,omitempty"`
+	CityEqualFold    *string  `json:"cityEqualFold,omitempty"`
+	CityContainsFold *string  `json:"cityContainsFold,omitempty"`
+
+	// "department" field predicates.
+	Department             *string  `json:"department,omitempty"`
+	DepartmentNEQ          *string  `json:"departmentNEQ,omitempty"`
+	DepartmentIn           []string `json:"departmentIn,omitempty"`
+	DepartmentNotIn        []string `json:"departmentNotIn,omitempty"`
+	DepartmentGT           *string  `json:"departmentGT,omitempty"`
+	DepartmentGTE          *string  `json:"departmentGTE,omitempty"`
+	DepartmentLT           *string  `json:"departmentLT,omitempty"`
+	DepartmentLTE          *string  `json:"departmentLTE,omitempty"`
+	DepartmentContains     *string  `json:"departmentContains,omitempty"`
+	DepartmentHasPrefix    *string  `json:"departmentHasPrefix,omitempty"`
+	DepartmentHasSuffix    *string  `json:"departmentHasSuffix,omitempty"`
+	DepartmentEqualFold    *string  `json:"departmentEqualFold,omitempty"`
+	DepartmentContainsFold *string  `json:"departmentContainsFold,omitempty"`
+
+	// "phone" field predicates.
+	Phone             *string  `json:"phone,omitempty"`
+	PhoneNEQ          *string  `json:"phoneNEQ,omitempty"`
+	PhoneIn           []string `json:"phoneIn,omitempty"`
+	PhoneNotIn        []string `json:"phoneNotIn,omitempty"`
+	PhoneGT           *string  `json:"phoneGT,omitempty"`
+	PhoneGTE          *string  `json:"phoneGTE,omitempty"`
+	PhoneLT           *string  `json:"phoneLT,omitempty"`
+	PhoneLTE          *string  `json:"phoneLTE,omitempty"`
+	PhoneContains     *string  `json:"phoneContains,omitempty"`
+	PhoneHasPrefix    *string  `json:"phoneHasPrefix,omitempty"`
+	PhoneHasSuffix    *string  `json:"phoneHasSuffix,omitempty"`
+	PhoneEqualFold    *string  `json:"phoneEqualFold,omitempty"`
+	PhoneContainsFold *string  `json:"phoneContainsFold,omitempty"`
+
+	// "director_name" field predicates.
+	DirectorName             *string  `json:"directorName,omitempty"`
+	DirectorNameNEQ          *string  `json:"directorNameNEQ,omitempty"`
+	DirectorNameIn           []string `json:"directorNameIn,omitempty"`
+	DirectorNameNotIn        []string `json:"directorNameNotIn,omitempty"`
+	DirectorNameGT           *string  `json:"directorNameGT,omitempty"`
+	DirectorNameGTE          *string  `json:"directorNameGTE,omitempty"`
+	DirectorNameLT           *string  `json:"directorNameLT,omitempty"`
+	DirectorNameLTE          *string  `json:"directorNameLTE,omitempty"`
+	DirectorNameContains     *string  `json:"directorNameContains,omitempty"`
+	DirectorNameHasPrefix    *string  `json:"directorNameHasPrefix,omitempty"`
+	DirectorNameHasSuffix    *string  `json:"directorNameHasSuffix,omitempty"`
+	DirectorNameEqualFold    *string  `json:"directorNameEqualFold,omitempty"`
+	DirectorNameContainsFold *string  `json:"directorNameContainsFold,omitempty"`
+
+	// "director_contact" field predicates.
+	DirectorContact             *string  `json:"directorContact,omitempty"`
+	DirectorContactNEQ          *string  `json:"directorContactNEQ,omitempty"`
+	DirectorContactIn           []string `json:"directorContactIn,omitempty"`
+	DirectorContactNotIn        []string `json:"directorContactNotIn,omitempty"`
+	DirectorContactGT           *string  `json:"directorContactGT,omitempty"`
+	DirectorContactGTE          *string  `json:"directorContactGTE,omitempty"`
+	DirectorContactLT           *string  `json:"directorContactLT,omitempty"`
+	DirectorContactLTE          *string  `json:"directorContactLTE,omitempty"`
+	DirectorContactContains     *string  `json:"directorContactContains,omitempty"`
+	DirectorContactHasPrefix    *string  `json:"directorContactHasPrefix,omitempty"`
+	DirectorContactHasSuffix    *string  `json:"directorContactHasSuffix,omitempty"`
+	DirectorContactEqualFold    *string  `json:"directorContactEqualFold,omitempty"`
+	DirectorContactContainsFold *string  `json:"directorContactContainsFold,omitempty"`
+
+	// "category_code" field predicates.
+	CategoryCode             *string  `json:"categoryCode,omitempty"`
+	CategoryCodeNEQ          *string  `json:"categoryCodeNEQ,omitempty"`
+	CategoryCodeIn           []string `json:"categoryCodeIn,omitempty"`
+	CategoryCodeNotIn        []string `json:"categoryCodeNotIn,omitempty"`
+	CategoryCodeGT           *string  `json:"categoryCodeGT,omitempty"`
+	CategoryCodeGTE          *string  `json:"categoryCodeGTE,omitempty"`
+	CategoryCodeLT           *string  `json:"categoryCodeLT,omitempty"`
+	CategoryCodeLTE          *string  `json:"categoryCodeLTE,omitempty"`
+	CategoryCodeContains     *string  `json:"categoryCodeContains,omitempty"`
+	CategoryCodeHasPrefix    *string  `json:"categoryCodeHasPrefix,omitempty"`
+	CategoryCodeHasSuffix    *string  `json:"categoryCodeHasSuffix,omitempty"`
+	CategoryCodeEqualFold    *string  `json:"categoryCodeEqualFold,omitempty"`
+	CategoryCodeContainsFold *string  `json:"categoryCodeContainsFold,omitempty"`
+
+	// "category_label" field predicates.
+	CategoryLabel             *string  `json:"categoryLabel,omitempty"`
+	CategoryLabelNEQ          *string  `json:"categoryLabelNEQ,omitempty"`
+	CategoryLabelIn           []string `json:"categoryLabelIn,omitempty"`
+	CategoryLabelNotIn        []string `json:"categoryLabelNotIn,omitempty"`
+	CategoryLabelGT           *string  `json:"categoryLabelGT,omitempty"`
+	CategoryLabelGTE          *string  `json:"categoryLabelGTE,omitempty"`
+	CategoryLabelLT           *string  `json:"categoryLabelLT,omitempty"`
+	CategoryLabelLTE          *string  `json:"categoryLabelLTE,omitempty"`
+	CategoryLabelContains     *string  `json:"categoryLabelContains,omitempty"`
+	CategoryLabelHasPrefix    *string  `json:"categoryLabelHasPrefix,omitempty"`
+	CategoryLabelHasSuffix    *string  `json:"categoryLabelHasSuffix,omitempty"`
+	CategoryLabelEqualFold    *string  `json:"categoryLabelEqualFold,omitempty"`
+	CategoryLabelContainsFold *string  `json:"categoryLabelContainsFold,omitempty"`
+
+	// "siret" field predicates.
+	Siret             *string  `json:"siret,omitempty"`
+	SiretNEQ          *string  `json:"siretNEQ,omitempty"`
+	SiretIn           []string `json:"siretIn,omitempty"`
+	SiretNotIn        []string `json:"siretNotIn,omitempty"`
+	SiretGT           *string  `json:"siretGT,omitempty"`
+	SiretGTE          *string  `json:"siretGTE,omitempty"`
+	SiretLT           *string  `json:"siretLT,omitempty"`
+	SiretLTE          *string  `json:"siretLTE,omitempty"`
+	SiretContains     *string  `json:"siretContains,omitempty"`
+	SiretHasPrefix    *string  `json:"siretHasPrefix,omitempty"`
+	SiretHasSuffix    *string  `json:"siretHasSuffix,omitempty"`
+	SiretIsNil        bool     `json:"siretIsNil,omitempty"`
+	SiretNotNil       bool     `json:"siretNotNil,omitempty"`
+	SiretEqualFold    *string  `json:"siretEqualFold,omitempty"`
+	SiretContainsFold *string  `json:"siretContainsFold,omitempty"`
+
+	// "opened_on" field predicates.
+	OpenedOn       *time.Time  `json:"openedOn,omitempty"`
+	OpenedOnNEQ    *time.Time  `json:"openedOnNEQ,omitempty"`
+	OpenedOnIn     []time.Time `json:"openedOnIn,omitempty"`
+	OpenedOnNotIn  []time.Time `json:"openedOnNotIn,omitempty"`
+	OpenedOnGT     *time.Time  `json:"openedOnGT,omitempty"`
+	OpenedOnGTE    *time.Time  `json:"openedOnGTE,omitempty"`
+	OpenedOnLT     *time.Time  `json:"openedOnLT,omitempty"`
+	OpenedOnLTE    *time.Time  `json:"openedOnLTE,omitempty"`
+	OpenedOnIsNil  bool        `json:"openedOnIsNil,omitempty"`
+	OpenedOnNotNil bool        `json:"openedOnNotNil,omitempty"`
+
+	// "authorized_on" field predicates.
+	AuthorizedOn       *time.Time  `json:"authorizedOn,omitempty"`
+	AuthorizedOnNEQ    *time.Time  `json:"authorizedOnNEQ,omitempty"`
+	AuthorizedOnIn     []time.Time `json:"authorizedOnIn,omitempty"`
+	AuthorizedOnNotIn  []time.Time `json:"authorizedOnNotIn,omitempty"`
+	AuthorizedOnGT     *time.Time  `json:"authorizedOnGT,omitempty"`
+	AuthorizedOnGTE    *time.Time  `json:"authorizedOnGTE,omitempty"`
+	AuthorizedOnLT     *time.Time  `json:"authorizedOnLT,omitempty"`
+	AuthorizedOnLTE    *time.Time  `json:"authorizedOnLTE,omitempty"`
+	AuthorizedOnIsNil  bool        `json:"authorizedOnIsNil,omitempty"`
+	AuthorizedOnNotNil bool        `json:"authorizedOnNotNil,omitempty"`
+
+	// "capacity_total" field predicates.
+	CapacityTotal      *int  `json:"capacityTotal,omitempty"`
+	CapacityTotalNEQ   *int  `json:"capacityTotalNEQ,omitempty"`
+	CapacityTotalIn    []int `json:"capacityTotalIn,omitempty"`
+	CapacityTotalNotIn []int `json:"capacityTotalNotIn,omitempty"`
+	CapacityTotalGT    *int  `json:"capacityTotalGT,omitempty"`
+	CapacityTotalGTE   *int  `json:"capacityTotalGTE,omitempty"`
+	CapacityTotalLT    *int  `json:"capacityTotalLT,omitempty"`
+	CapacityTotalLTE   *int  `json:"capacityTotalLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *establishment.Status  `json:"status,omitempty"`
+	StatusNEQ   *establishment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []establishment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []establishment.Status `json:"statusNotIn,omitempty"`
+
+	// "closed_on" field predicates.
+	ClosedOn       *time.Time  `json:"closedOn,omitempty"`
+	ClosedOnNEQ    *time.Time  `json:"closedOnNEQ,omitempty"`
+	ClosedOnIn     []time.Time `json:"closedOnIn,omitempty"`
+	ClosedOnNotIn  []time.Time `json:"closedOnNotIn,omitempty"`
+	ClosedOnGT     *time.Time  `json:"closedOnGT,omitempty"`
+	ClosedOnGTE    *time.Time  `json:"closedOnGTE,omitempty"`
+	ClosedOnLT     *time.Time  `json:"closedOnLT,omitempty"`
+	ClosedOnLTE    *time.Time  `json:"closedOnLTE,omitempty"`
+	ClosedOnIsNil  bool        `json:"closedOnIsNil,omitempty"`
+	ClosedOnNotNil bool        `json:"closedOnNotNil,omitempty"`
+
+	// "coord_x" field predicates.
+	CoordX       *float64  `json:"coordX,omitempty"`
+	CoordXNEQ    *float64  `json:"coordXNEQ,omitempty"`
+	CoordXIn     []float64 `json:"coordXIn,omitempty"`
+	CoordXNotIn  []float64 `json:"coordXNotIn,omitempty"`
+	CoordXGT     *float64  `json:"coordXGT,omitempty"`
+	CoordXGTE    *float64  `json:"coordXGTE,omitempty"`
+	CoordXLT     *float64  `json:"coordXLT,omitempty"`
+	CoordXLTE    *float64  `json:"coordXLTE,omitempty"`
+	CoordXIsNil  bool      `json:"coordXIsNil,omitempty"`
+	CoordXNotNil bool      `json:"coordXNotNil,omitempty"`
+
+	// "coord_y" field predicates.
+	CoordY       *float64  `json:"coordY,omitempty"`
+	CoordYNEQ    *float64  `json:"coordYNEQ,omitempty"`
+	CoordYIn     []float64 `json:"coordYIn,omitempty"`
+	CoordYNotIn  []float64 `json:"coordYNotIn,omitempty"`
+	CoordYGT     *float64  `json:"coordYGT,omitempty"`
+	CoordYGTE    *float64  `json:"coordYGTE,omitempty"`
+	CoordYLT     *float64  `json:"coordYLT,omitempty"`
+	CoordYLTE    *float64  `json:"coordYLTE,omitempty"`
+	CoordYIsNil  bool      `json:"coordYIsNil,omitempty"`
+	CoordYNotNil bool      `json:"coordYNotNil,omitempty"`
+
+	// "coord_source" field predicates.
+	CoordSource             *string  `json:"coordSource,omitempty"`
+	CoordSourceNEQ          *string  `json:"coordSourceNEQ,omitempty"`
+	CoordSourceIn           []string `json:"coordSourceIn,omitempty"`
+	CoordSourceNotIn        []string `json:"coordSourceNotIn,omitempty"`
+	CoordSourceGT           *string  `json:"coordSourceGT,omitempty"`
+	CoordSourceGTE          *string  `json:"coordSourceGTE,omitempty"`
+	CoordSourceLT           *string  `json:"coordSourceLT,omitempty"`
+	CoordSourceLTE          *string  `json:"coordSourceLTE,omitempty"`
+	CoordSourceContains     *string  `json:"coordSourceContains,omitempty"`
+	CoordSourceHasPrefix    *string  `json:"coordSourceHasPrefix,omitempty"`
+	CoordSourceHasSuffix    *string  `json:"coordSourceHasSuffix,omitempty"`
+	CoordSourceEqualFold    *string  `json:"coordSourceEqualFold,omitempty"`
+	CoordSourceContainsFold *string  `json:"coordSourceContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "attribute_values" edge predicates.
+	HasAttributeValues     *bool                       `json:"hasAttributeValues,omitempty"`
+	HasAttributeValuesWith []*AttributeValueWhereInput `json:"hasAttributeValuesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EstablishmentWhereInput) AddPredicates(predicates ...predicate.Establishment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EstablishmentWhereInput filter on the EstablishmentQuery builder.
+func (i *EstablishmentWhereInput) Filter(q *EstablishmentQuery) (*EstablishmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEstablishmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEstablishmentWhereInput is returned in case the EstablishmentWhereInput is empty.
+var ErrEmptyEstablishmentWhereInput = errors.New("ent: empty predicate EstablishmentWhereInput")
+
+// P returns a predicate for filtering establishments.
+// An error is returned if the input is empty or invalid.
+func (i *EstablishmentWhereInput) P() (predicate.Establishment, error) {
+	var predicates []predicate.Establishment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, establishment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Establishment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, establishment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Establishment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, establishment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, establishment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, establishment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, establishment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, establishment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, establishment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, establishment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, establishment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, establishment.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, establishment.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, establishment.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, establishment.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, establishment.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, establishment.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, establishment.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, establishment.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, establishment.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, establishment.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, establishment.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, establishment.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, establishment.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, establishment.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, establishment.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, establishment.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, establishment.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, establishment.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, establishment.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, establishment.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, establishment.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, establishment.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, establishment.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, establishment.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, establishment.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, establishment.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, establishment.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, establishment.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, establishment.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, establishment.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.FinessEt != nil {
+		predicates = append(predicates, establishment.FinessEtEQ(*i.FinessEt))
+	}
+	if i.FinessEtNEQ != nil {
+		predicates = append(predicates, establishment.FinessEtNEQ(*i.FinessEtNEQ))
+	}
+	if len(i.FinessEtIn) > 0 {
+		predicates = append(predicates, establishment.FinessEtIn(i.FinessEtIn...))
+	}
+	if len(i.FinessEtNotIn) > 0 {
+		predicates = append(predicates, establishment.FinessEtNotIn(i.FinessEtNotIn...))
+	}
+	if i.FinessEtGT != nil {
+		predicates = append(predicates, establishment.FinessEtGT(*i.FinessEtGT))
+	}
+	if i.FinessEtGTE != nil {
+		predicates = append(predicates, establishment.FinessEtGTE(*i.FinessEtGTE))
+	}
+	if i.FinessEtLT != nil {
+		predicates = append(predicates, establishment.FinessEtLT(*i.FinessEtLT))
+	}
+	if i.FinessEtLTE != nil {
+		predicates = append(predicates, establishment.FinessEtLTE(*i.FinessEtLTE))
+	}
+	if i.FinessEtContains != nil {
+		predicates = append(predicates, establishment.FinessEtContains(*i.FinessEtContains))
+	}
+	if i.FinessEtHasPrefix != nil {
+		predicates = append(predicates, establishment.FinessEtHasPrefix(*i.FinessEtHasPrefix))
+	}
+	if i.FinessEtHasSuffix != nil {
+		predicates = append(predicates, establishment.FinessEtHasSuffix(*i.FinessEtHasSuffix))
+	}
+	if i.FinessEtIsNil {
+		predicates = append(predicates, establishment.FinessEtIsNil())
+	}
+	if i.FinessEtNotNil {
+		predicates = append(predicates, establishment.FinessEtNotNil())
+	}
+	if i.FinessEtEqualFold != nil {
+		predicates = append(predicates, establishment.FinessEtEqualFold(*i.FinessEtEqualFold))
+	}
+	if i.FinessEtContainsFold != nil {
+		predicates = append(predicates, establishment.FinessEtContainsFold(*i.FinessEtContainsFold))
+	}
+	if i.FinessEj != nil {
+		predicates = append(predicates, establishment.FinessEjEQ(*i.FinessEj))
+	}
+	if i.FinessEjNEQ != nil {
+		predicates = append(predicates, establishment.FinessEjNEQ(*i.FinessEjNEQ))
+	}
+	if len(i.FinessEjIn) > 0 {
+		predicates = append(predicates, establishment.FinessEjIn(i.FinessEjIn...))
+	}
+	if len(i.FinessEjNotIn) > 0 {
+		predicates = append(predicates, establishment.FinessEjNotIn(i.FinessEjNotIn...))
+	}
+	if i.FinessEjGT != nil {
+		predicates = append(predicates, establishment.FinessEjGT(*i.FinessEjGT))
+	}
+	if i.FinessEjGTE != nil {
+		predicates = append(predicates, establishment.FinessEjGTE(*i.FinessEjGTE))
+	}
+	if i.FinessEjLT != nil {
+		predicates = append(predicates, establishment.FinessEjLT(*i.FinessEjLT))
+	}
+	if i.FinessEjLTE != nil {
+		predicates = append(predicates, establishment.FinessEjLTE(*i.FinessEjLTE))
+	}
+	if i.FinessEjContains != nil {
+		predicates = append(predicates, establishment.FinessEjContains(*i.FinessEjContains))
+	}
+	if i.FinessEjHasPrefix != nil {
+		predicates = append(predicates, establishment.FinessEjHasPrefix(*i.FinessEjHasPrefix))
+	}
+	if i.FinessEjHasSuffix != nil {
+		predicates = append(predicates, establishment.FinessEjHasSuffix(*i.FinessEjHasSuffix))
+	}
+	if i.FinessEjIsNil {
+		predicates = append(predicates, establishment.FinessEjIsNil())
+	}
+	if i.FinessEjNotNil {
+		predicates = append(predicates, establishment.FinessEjNotNil())
+	}
+	if i.FinessEjEqualFold != nil {
+		predicates = append(predicates, establishment.FinessEjEqualFold(*i.FinessEjEqualFold))
+	}
+	if i.FinessEjContainsFold != nil {
+		predicates = append(predicates, establishment.FinessEjContainsFold(*i.FinessEjContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, establishment.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, establishment.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, establishment.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, establishment.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, establishment.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, establishment.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, establishment.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, establishment.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, establishment.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, establishment.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, establishment.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, establishment.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, establishment.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.LongName != nil {
+		predicates = append(predicates, establishment.LongNameEQ(*i.LongName))
+	}
+	if i.LongNameNEQ != nil {
+		predicates = append(predicates, establishment.LongNameNEQ(*i.LongNameNEQ))
+	}
+	if len(i.LongNameIn) > 0 {
+		predicates = append(predicates, establishment.LongNameIn(i.LongNameIn...))
+	}
+	if len(i.LongNameNotIn) > 0 {
+		predicates = append(predicates, establishment.LongNameNotIn(i.LongNameNotIn...))
+	}
+	if i.LongNameGT != nil {
+		predicates = append(predicates, establishment.LongNameGT(*i.LongNameGT))
+	}
+	if i.LongNameGTE != nil {
+		predicates = append(predicates, establishment.LongNameGTE(*i.LongNameGTE))
+	}
+	if i.LongNameLT != nil {
+		predicates = append(predicates, establishment.LongNameLT(*i.LongNameLT))
+	}
+	if i.LongNameLTE != nil {
+		predicates = append(predicates, establishment.LongNameLTE(*i.LongNameLTE))
+	}
+	if i.LongNameContains != nil {
+		predicates = append(predicates, establishment.LongNameContains(*i.LongNameContains))
+	}
+	if i.LongNameHasPrefix != nil {
+		predicates = append(predicates, establishment.LongNameHasPrefix(*i.LongNameHasPrefix))
+	}
+	if i.LongNameHasSuffix != nil {
+		predicates = append(predicates, establishment.LongNameHasSuffix(*i.LongNameHasSuffix))
+	}
+	if i.LongNameEqualFold != nil {
+		predicates = append(predicates, establishment.LongNameEqualFold(*i.LongNameEqualFold))
+	}
+	if i.LongNameContainsFold != nil {
+		predicates = append(predicates, establishment.LongNameContainsFold(*i.LongNameContainsFold))
+	}
+	if i.Street != nil {
+		predicates = append(predicates, establishment.StreetEQ(*i.Street))
+	}
+	if i.StreetNEQ != nil {
+		predicates = append(predicates, establishment.StreetNEQ(*i.StreetNEQ))
+	}
+	if len(i.StreetIn) > 0 {
+		predicates = append(predicates, establishment.StreetIn(i.StreetIn...))
+	}
+	if len(i.StreetNotIn) > 0 {
+		predicates = append(predicates, establishment.StreetNotIn(i.StreetNotIn...))
+	}
+	if i.StreetGT != nil {
+		predicates = append(predicates, establishment.StreetGT(*i.StreetGT))
+	}
+	if i.StreetGTE != nil {
+		predicates = append(predicates, establishment.StreetGTE(*i.StreetGTE))
+	}
+	if i.StreetLT != nil {
+		predicates = append(predicates, establishment.StreetLT(*i.StreetLT))
+	}
+	if i.StreetLTE != nil {
+		predicates = append(predicates, establishment.StreetLTE(*i.StreetLTE))
+	}
+	if i.StreetContains != nil {
+		predicates = append(predicates, establishment.StreetContains(*i.StreetContains))
+	}
+	if i.StreetHasPrefix != nil {
+		predicates = append(predicates, establishment.StreetHasPrefix(*i.StreetHasPrefix))
+	}
+	if i.StreetHasSuffix != nil {
+		predicates = append(predicates, establishment.StreetHasSuffix(*i.StreetHasSuffix))
+	}
+	if i.StreetEqualFold != nil {
+		predicates = append(predicates, establishment.StreetEqualFold(*i.StreetEqualFold))
+	}
+	if i.StreetContainsFold != nil {
+		predicates = append(predicates, establishment.StreetContainsFold(*i.StreetContainsFold))
+	}
+	if i.PostalCode != nil {
+		predicates = append(predicates, establishment.PostalCodeEQ(*i.PostalCode))
+	}
+	if i.PostalCodeNEQ != nil {
+		predicates = append(predicates, establishment.PostalCodeNEQ(*i.PostalCodeNEQ))
+	}
+	if len(i.PostalCodeIn) > 0 {
+		predicates = append(predicates, establishment.PostalCodeIn(i.PostalCodeIn...))
+	}
+	if len(i.PostalCodeNotIn) > 0 {
+		predicates = append(predicates, establishment.PostalCodeNotIn(i.PostalCodeNotIn...))
+	}
+	if i.PostalCodeGT != nil {
+		predicates = append(predicates, establishment.PostalCodeGT(*i.PostalCodeGT))
+	}
+	if i.PostalCodeGTE != nil {
+		predicates = append(predicates, establishment.PostalCodeGTE(*i.PostalCodeGTE))
+	}
+	if i.PostalCodeLT != nil {
+		predicates = append(predicates, establishment.PostalCodeLT(*i.PostalCodeLT))
+	}
+	if i.PostalCodeLTE != nil {
+		predicates = append(predicates, establishment.PostalCodeLTE(*i.PostalCodeLTE))
+	}
+	if i.PostalCodeContains != nil {
+		predicates = append(predicates, establishment.PostalCodeContains(*i.PostalCodeContains))
+	}
+	if i.PostalCodeHasPrefix != nil {
+		predicates = append(predicates, establishment.PostalCodeHasPrefix(*i.PostalCodeHasPrefix))
+	}
+	if i.PostalCodeHasSuffix != nil {
+		predicates = append(predicates, establishment.PostalCodeHasSuffix(*i.PostalCodeHasSuffix))
+	}
+	if i.PostalCodeEqualFold != nil {
+		predicates = append(predicates, establishment.PostalCodeEqualFold(*i.PostalCodeEqualFold))
+	}
+	if i.PostalCodeContainsFold != nil {
+		predicates = append(predicates, establishment.PostalCodeContainsFold(*i.PostalCodeContainsFold))
+	}
+	if i.City != nil {
+		predicates = append(predicates, establishment.CityEQ(*i.City))
+	}
+	if i.CityNEQ != nil {
+		predicates = append(predicates, establishment.CityNEQ(*i.CityNEQ))
+	}
+	if len(i.CityIn) > 0 {
+		predicates = append(predicates, establishment.CityIn(i.CityIn...))
+	}
+	if len(i.CityNotIn) > 0 {
+		predicates = append(predicates, establishment.CityNotIn(i.CityNotIn...))
+	}
+	if i.CityGT != nil {
+		predicates = append(predicates, establishment.CityGT(*i.CityGT))
+	}
+	if i.CityGTE != nil {
+		predicates = append(predicates, establishment.CityGTE(*i.CityGTE))
+	}
+	if i.CityLT != nil {
+		predicates = append(predicates, establishment.CityLT(*i.CityLT))
+	}
+	if i.CityLTE != nil {
+		predicates = append(predicates, establishment.CityLTE(*i.CityLTE))
+	}
+	if i.CityContains != nil {
+		predicates = append(predicates, establishment.CityContains(*i.CityContains))
+	}
+	if i.CityHasPrefix != nil {
+		predicates = append(predicates, establishment.CityHasPrefix(*i.CityHasPrefix))
+	}
+	if i.CityHasSuffix != nil {
+		predicates = append(predicates, establishment.CityHasSuffix(*i.CityHasSuffix))
+	}
+	if i.CityEqualFold != nil {
+		predicates = append(predicates, establishment.CityEqualFold(*i.CityEqualFold))
+	}
+	if i.CityContainsFold != nil {
+		predicates = append(predicates, establishment.CityContainsFold(*i.CityContainsFold))
+	}
+	if i.Department != nil {
+		predicates = append(predicates, establishment.DepartmentEQ(*i.Department))
+	}
+	if i.DepartmentNEQ != nil {
+		predicates = append(predicates, establishment.DepartmentNEQ(*i.DepartmentNEQ))
+	}
+	if len(i.DepartmentIn) > 0 {
+		predicates = append(predicates, establishment.DepartmentIn(i.DepartmentIn...))
+	}
+	if len(i.DepartmentNotIn) > 0 {
+		predicates = append(predicates, establishment.DepartmentNotIn(i.DepartmentNotIn...))
+	}
+	if i.DepartmentGT != nil {
+		predicates = append(predicates, establishment.DepartmentGT(*i.DepartmentGT))
+	}
+	if i.DepartmentGTE != nil {
+		predicates = append(predicates, establishment.DepartmentGTE(*i.DepartmentGTE))
+	}
+	if i.DepartmentLT != nil {
+		predicates = append(predicates, establishment.DepartmentLT(*i.DepartmentLT))
+	}
+	if i.DepartmentLTE != nil {
+		predicates = append(predicates, establishment.DepartmentLTE(*i.DepartmentLTE))
+	}
+	if i.DepartmentContains != nil {
+		predicates = append(predicates, establishment.DepartmentContains(*i.DepartmentContains))
+	}
+	if i.DepartmentHasPrefix != nil {
+		predicates = append(predicates, establishment.DepartmentHasPrefix(*i.DepartmentHasPrefix))
+	}
+	if i.DepartmentHasSuffix != nil {
+		predicates = append(predicates, establishment.DepartmentHasSuffix(*i.DepartmentHasSuffix))
+	}
+	if i.DepartmentEqualFold != nil {
+		predicates = append(predicates, establishment.DepartmentEqualFold(*i.DepartmentEqualFold))
+	}
+	if i.DepartmentContainsFold != nil {
+		predicates = append(predicates, establishment.DepartmentContainsFold(*i.DepartmentContainsFold))
+	}
+	if i.Phone != nil {
+		predicates = append(predicates, establishment.PhoneEQ(*i.Phone))
+	}
+	if i.PhoneNEQ != nil {
+		predicates = append(predicates, establishment.PhoneNEQ(*i.PhoneNEQ))
+	}
+	if len(i.PhoneIn) > 0 {
+		predicates = append(predicates, establishment.PhoneIn(i.PhoneIn...))
+	}
+	if len(i.PhoneNotIn) > 0 {
+		predicates = append(predicates, establishment.PhoneNotIn(i.PhoneNotIn...))
+	}
+	if i.PhoneGT != nil {
+		predicates = append(predicates, establishment.PhoneGT(*i.PhoneGT))
+	}
+	if i.PhoneGTE != nil {
+		predicates = append(predicates, establishment.PhoneGTE(*i.PhoneGTE))
+	}
+	if i.PhoneLT != nil {
+		predicates = append(predicates, establishment.PhoneLT(*i.PhoneLT))
+	}
+	if i.PhoneLTE != nil {
+		predicates = append(predicates, establishment.PhoneLTE(*i.PhoneLTE))
+	}
+	if i.PhoneContains != nil {
+		predicates = append(predicates, establishment.PhoneContains(*i.PhoneContains))
+	}
+	if i.PhoneHasPrefix != nil {
+		predicates = append(predicates, establishment.PhoneHasPrefix(*i.PhoneHasPrefix))
+	}
+	if i.PhoneHasSuffix != nil {
+		predicates = append(predicates, establishment.PhoneHasSuffix(*i.PhoneHasSuffix))
+	}
+	if i.PhoneEqualFold != nil {
+		predicates = append(predicates, establishment.PhoneEqualFold(*i.PhoneEqualFold))
+	}
+	if i.PhoneContainsFold != nil {
+		predicates = append(predicates, establishment.PhoneContainsFold(*i.PhoneContainsFold))
+	}
+	if i.DirectorName != nil {
+		predicates = append(predicates, establishment.DirectorNameEQ(*i.DirectorName))
+	}
+	if i.DirectorNameNEQ != nil {
+		predicates = append(predicates, establishment.DirectorNameNEQ(*i.DirectorNameNEQ))
+	}
+	if len(i.DirectorNameIn) > 0 {
+		predicates = append(predicates, establishment.DirectorNameIn(i.DirectorNameIn...))
+	}
+	if len(i.DirectorNameNotIn) > 0 {
+		predicates = append(predicates, establishment.DirectorNameNotIn(i.DirectorNameNotIn...))
+	}
+	if i.DirectorNameGT != nil {
+		predicates = append(predicates, establishment.DirectorNameGT(*i.DirectorNameGT))
+	}
+	if i.DirectorNameGTE != nil {
+		predicates = append(predicates, establishment.DirectorNameGTE(*i.DirectorNameGTE))
+	}
+	if i.DirectorNameLT != nil {
+		predicates = append(predicates, establishment.DirectorNameLT(*i.DirectorNameLT))
+	}
+	if i.DirectorNameLTE != nil {
+		predicates = append(predicates, establishment.DirectorNameLTE(*i.DirectorNameLTE))
+	}
+	if i.DirectorNameContains != nil {
+		predicates = append(predicates, establishment.DirectorNameContains(*i.DirectorNameContains))
+	}
+	if i.DirectorNameHasPrefix != nil {
+		predicates = append(predicates, establishment.DirectorNameHasPrefix(*i.DirectorNameHasPrefix))
+	}
+	if i.DirectorNameHasSuffix != nil {
+		predicates = append(predicates, establishment.DirectorNameHasSuffix(*i.DirectorNameHasSuffix))
+	}
+	if i.DirectorNameEqualFold != nil {
+		predicates = append(predicates, establishment.DirectorNameEqualFold(*i.DirectorNameEqualFold))
+	}
+	if i.DirectorNameContainsFold != nil {
+		predicates = append(predicates, establishment.DirectorNameContainsFold(*i.DirectorNameContainsFold))
+	}
+	if i.DirectorContact != nil {
+		predicates = append(predicates, establishment.DirectorContactEQ(*i.DirectorContact))
+	}
+	if i.DirectorContactNEQ != nil {
+		predicates = append(predicates, establishment.DirectorContactNEQ(*i.DirectorContactNEQ))
+	}
+	if len(i.DirectorContactIn) > 0 {
+		predicates = append(predicates, establishment.DirectorContactIn(i.DirectorContactIn...))
+	}
+	if len(i.DirectorContactNotIn) > 0 {
+		predicates = append(predicates, establishment.DirectorContactNotIn(i.DirectorContactNotIn...))
+	}
+	if i.DirectorContactGT != nil {
+		predicates = append(predicates, establishment.DirectorContactGT(*i.DirectorContactGT))
+	}
+	if i.DirectorContactGTE != nil {
+		predicates = append(predicates, establishment.DirectorContactGTE(*i.DirectorContactGTE))
+	}
+	if i.DirectorContactLT != nil {
+		predicates = append(predicates, establishment.DirectorContactLT(*i.DirectorContactLT))
+	}
+	if i.DirectorContactLTE != nil {
+		predicates = append(predicates, establishment.DirectorContactLTE(*i.DirectorContactLTE))
+	}
+	if i.DirectorContactContains != nil {
+		predicates = append(predicates, establishment.DirectorContactContains(*i.DirectorContactContains))
+	}
+	if i.DirectorContactHasPrefix != nil {
+		predicates = append(predicates, establishment.DirectorContactHasPrefix(*i.DirectorContactHasPrefix))
+	}
+	if i.DirectorContactHasSuffix != nil {
+		predicates = append(predicates, establishment.DirectorContactHasSuffix(*i.DirectorContactHasSuffix))
+	}
+	if i.DirectorContactEqualFold != nil {
+		predicates = append(predicates, establishment.DirectorContactEqualFold(*i.DirectorContactEqualFold))
+	}
+	if i.DirectorContactContainsFold != nil {
+		predicates = append(predicates, establishment.DirectorContactContainsFold(*i.DirectorContactContainsFold))
+	}
+	if i.CategoryCode != nil {
+		predicates = append(predicates, establishment.CategoryCodeEQ(*i.CategoryCode))
+	}
+	if i.CategoryCodeNEQ != nil {
+		predicates = append(predicates, establishment.CategoryCodeNEQ(*i.CategoryCodeNEQ))
+	}
+	if len(i.CategoryCodeIn) > 0 {
+		predicates = append(predicates, establishment.CategoryCodeIn(i.CategoryCodeIn...))
+	}
+	if len(i.CategoryCodeNotIn) > 0 {
+		predicates = append(predicates, establishment.CategoryCodeNotIn(i.CategoryCodeNotIn...))
+	}
+	if i.CategoryCodeGT != nil {
+		predicates = append(predicates, establishment.CategoryCodeGT(*i.CategoryCodeGT))
+	}
+	if i.CategoryCodeGTE != nil {
+		predicates = append(predicates, establishment.CategoryCodeGTE(*i.CategoryCodeGTE))
+	}
+	if i.CategoryCodeLT != nil {
+		predicates = append(predicates, establishment.CategoryCodeLT(*i.CategoryCodeLT))
+	}
+	if i.CategoryCodeLTE != nil {
+		predicates = append(predicates, establishment.CategoryCodeLTE(*i.CategoryCodeLTE))
+	}
+	if i.CategoryCodeContains != nil {
+		predicates = append(predicates, establishment.CategoryCodeContains(*i.CategoryCodeContains))
+	}
+	if i.CategoryCodeHasPrefix != nil {
+		predicates = append(predicates, establishment.CategoryCodeHasPrefix(*i.CategoryCodeHasPrefix))
+	}
+	if i.CategoryCodeHasSuffix != nil {
+		predicates = append(predicates, establishment.CategoryCodeHasSuffix(*i.CategoryCodeHasSuffix))
+	}
+	if i.CategoryCodeEqualFold != nil {
+		predicates = append(predicates, establishment.CategoryCodeEqualFold(*i.CategoryCodeEqualFold))
+	}
+	if i.CategoryCodeContainsFold != nil {
+		predicates = append(predicates, establishment.CategoryCodeContainsFold(*i.CategoryCodeContainsFold))
+	}
+	if i.CategoryLabel != nil {
+		predicates = append(predicates, establishment.CategoryLabelEQ(*i.CategoryLabel))
+	}
+	if i.CategoryLabelNEQ != nil {
+		predicates = append(predicates, establishment.CategoryLabelNEQ(*i.CategoryLabelNEQ))
+	}
+	if len(i.CategoryLabelIn) > 0 {
+		predicates = append(predicates, establishment.CategoryLabelIn(i.CategoryLabelIn...))
+	}
+	if len(i.CategoryLabelNotIn) > 0 {
+		predicates = append(predicates, establishment.CategoryLabelNotIn(i.CategoryLabelNotIn...))
+	}
+	if i.CategoryLabelGT != nil {
+		predicates = append(predicates, establishment.CategoryLabelGT(*i.CategoryLabelGT))
+	}
+	if i.CategoryLabelGTE != nil {
+		predicates = append(predicates, establishment.CategoryLabelGTE(*i.CategoryLabelGTE))
+	}
+	if i.CategoryLabelLT != nil {
+		predicates = append(predicates, establishment.CategoryLabelLT(*i.CategoryLabelLT))
+	}
+	if i.CategoryLabelLTE != nil {
+		predicates = append(predicates, establishment.CategoryLabelLTE(*i.CategoryLabelLTE))
+	}
+	if i.CategoryLabelContains != nil {
+		predicates = append(predicates, establishment.CategoryLabelContains(*i.CategoryLabelContains))
+	}
+	if i.CategoryLabelHasPrefix != nil {
+		predicates = append(predicates, establishment.CategoryLabelHasPrefix(*i.CategoryLabelHasPrefix))
+	}
+	if i.CategoryLabelHasSuffix != nil {
+		predicates = append(predicates, establishment.CategoryLabelHasSuffix(*i.CategoryLabelHasSuffix))
+	}
+	if i.CategoryLabelEqualFold != nil {
+		predicates = append(predicates, establishment.CategoryLabelEqualFold(*i.CategoryLabelEqualFold))
+	}
+	if i.CategoryLabelContainsFold != nil {
+		predicates = append(predicates, establishment.CategoryLabelContainsFold(*i.CategoryLabelContainsFold))
+	}
+	if i.Siret != nil {
+		predicates = append(predicates, establishment.SiretEQ(*i.Siret))
+	}
+	if i.SiretNEQ != nil {
+		predicates = append(predicates, establishment.SiretNEQ(*i.SiretNEQ))
+	}
+	if len(i.SiretIn) > 0 {
+		predicates = append(predicates, establishment.SiretIn(i.SiretIn...))
+	}
+	if len(i.SiretNotIn) > 0 {
+		predicates = append(predicates, establishment.SiretNotIn(i.SiretNotIn...))
+	}
+	if i.SiretGT != nil {
+		predicates = append(predicates, establishment.SiretGT(*i.SiretGT))
+	}
+	if i.SiretGTE != nil {
+		predicates = append(predicates, establishment.SiretGTE(*i.SiretGTE))
+	}
+	if i.SiretLT != nil {
+		predicates = append(predicates, establishment.SiretLT(*i.SiretLT))
+	}
+	if i.SiretLTE != nil {
+		predicates = append(predicates, establishment.SiretLTE(*i.SiretLTE))
+	}
+	if i.SiretContains != nil {
+		predicates = append(predicates, establishment.SiretContains(*i.SiretContains))
+	}
+	if i.SiretHasPrefix != nil {
+		predicates = append(predicates, establishment.SiretHasPrefix(*i.SiretHasPrefix))
+	}
+	if i.SiretHasSuffix != nil {
+		predicates = append(predicates, establishment.SiretHasSuffix(*i.SiretHasSuffix))
+	}
+	if i.SiretIsNil {
+		predicates = append(predicates, establishment.SiretIsNil())
+	}
+	if i.SiretNotNil {
+		predicates = append(predicates, establishment.SiretNotNil())
+	}
+	if i.SiretEqualFold != nil {
+		predicates = append(predicates, establishment.SiretEqualFold(*i.SiretEqualFold))
+	}
+	if i.SiretContainsFold != nil {
+		predicates = append(predicates, establishment.SiretContainsFold(*i.SiretContainsFold))
+	}
+	if i.OpenedOn != nil {
+		predicates = append(predicates, establishment.OpenedOnEQ(*i.OpenedOn))
+	}
+	if i.OpenedOnNEQ != nil {
+		predicates = append(predicates, establishment.OpenedOnNEQ(*i.OpenedOnNEQ))
+	}
+	if len(i.OpenedOnIn) > 0 {
+		predicates = append(predicates, establishment.OpenedOnIn(i.OpenedOnIn...))
+	}
+	if len(i.OpenedOnNotIn) > 0 {
+		predicates = append(predicates, establishment.OpenedOnNotIn(i.OpenedOnNotIn...))
+	}
+	if i.OpenedOnGT != nil {
+		predicates = append(predicates, establishment.OpenedOnGT(*i.OpenedOnGT))
+	}
+	if i.OpenedOnGTE != nil {
+		predicates = append(predicates, establishment.OpenedOnGTE(*i.OpenedOnGTE))
+	}
+	if i.OpenedOnLT != nil {
+		predicates = append(predicates, establishment.OpenedOnLT(*i.OpenedOnLT))
+	}
+	if i.OpenedOnLTE != nil {
+		predicates = append(predicates, establishment.OpenedOnLTE(*i.OpenedOnLTE))
+	}
+	if i.OpenedOnIsNil {
+		predicates = append(predicates, establishment.OpenedOnIsNil())
+	}
+	if i.OpenedOnNotNil {
+		predicates = append(predicates, establishment.OpenedOnNotNil())
+	}
+	if i.AuthorizedOn != nil {
+		predicates = append(predicates, establishment.AuthorizedOnEQ(*i.AuthorizedOn))
+	}
+	if i.AuthorizedOnNEQ != nil {
+		predicates = append(predicates, establishment.AuthorizedOnNEQ(*i.AuthorizedOnNEQ))
+	}
+	if len(i.AuthorizedOnIn) > 0 {
+		predicates = append(predicates, establishment.AuthorizedOnIn(i.AuthorizedOnIn...))
+	}
+	if len(i.AuthorizedOnNotIn) > 0 {
+		predicates = append(predicates, establishment.AuthorizedOnNotIn(i.AuthorizedOnNotIn...))
+	}
+	if i.AuthorizedOnGT != nil {
+		predicates = append(predicates, establishment.AuthorizedOnGT(*i.AuthorizedOnGT))
+	}
+	if i.AuthorizedOnGTE != nil {
+		predicates = append(predicates, establishment.AuthorizedOnGTE(*i.AuthorizedOnGTE))
+	}
+	if i.AuthorizedOnLT != nil {
+		predicates = append(predicates, establishment.AuthorizedOnLT(*i.AuthorizedOnLT))
+	}
+	if i.AuthorizedOnLTE != nil {
+		predicates = append(predicates, establishment.AuthorizedOnLTE(*i.AuthorizedOnLTE))
+	}
+	if i.AuthorizedOnIsNil {
+		predicates = append(predicates, establishment.AuthorizedOnIsNil())
+	}
+	if i.AuthorizedOnNotNil {
+		predicates = append(predicates, establishment.AuthorizedOnNotNil())
+	}
+	if i.CapacityTotal != nil {
+		predicates = append(predicates, establishment.CapacityTotalEQ(*i.CapacityTotal))
+	}
+	if i.CapacityTotalNEQ != nil {
+		predicates = append(predicates, establishment.CapacityTotalNEQ(*i.CapacityTotalNEQ))
+	}
+	if len(i.CapacityTotalIn) > 0 {
+		predicates = append(predicates, establishment.CapacityTotalIn(i.CapacityTotalIn...))
+	}
+	if len(i.CapacityTotalNotIn) > 0 {
+		predicates = append(predicates, establishment.CapacityTotalNotIn(i.CapacityTotalNotIn...))
+	}
+	if i.CapacityTotalGT != nil {
+		predicates = append(predicates, establishment.CapacityTotalGT(*i.CapacityTotalGT))
+	}
+	if i.CapacityTotalGTE != nil {
+		predicates = append(predicates, establishment.CapacityTotalGTE(*i.CapacityTotalGTE))
+	}
+	if i.CapacityTotalLT != nil {
+		predicates = append(predicates, establishment.CapacityTotalLT(*i.CapacityTotalLT))
+	}
+	if i.CapacityTotalLTE != nil {
+		predicates = append(predicates, establishment.CapacityTotalLTE(*i.CapacityTotalLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, establishment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, establishment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, establishment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, establishment.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.ClosedOn != nil {
+		predicates = append(predicates, establishment.ClosedOnEQ(*i.ClosedOn))
+	}
+	if i.ClosedOnNEQ != nil {
+		predicates = append(predicates, establishment.ClosedOnNEQ(*i.ClosedOnNEQ))
+	}
+	if len(i.ClosedOnIn) > 0 {
+		predicates = append(predicates, establishment.ClosedOnIn(i.ClosedOnIn...))
+	}
+	if len(i.ClosedOnNotIn) > 0 {
+		predicates = append(predicates, establishment.ClosedOnNotIn(i.ClosedOnNotIn...))
+	}
+	if i.ClosedOnGT != nil {
+		predicates = append(predicates, establishment.ClosedOnGT(*i.ClosedOnGT))
+	}
+	if i.ClosedOnGTE != nil {
+		predicates = append(predicates, establishment.ClosedOnGTE(*i.ClosedOnGTE))
+	}
+	if i.ClosedOnLT != nil {
+		predicates = append(predicates, establishment.ClosedOnLT(*i.ClosedOnLT))
+	}
+	if i.ClosedOnLTE != nil {
+		predicates = append(predicates, establishment.ClosedOnLTE(*i.ClosedOnLTE))
+	}
+	if i.ClosedOnIsNil {
+		predicates = append(predicates, establishment.ClosedOnIsNil())
+	}
+	if i.ClosedOnNotNil {
+		predicates = append(predicates, establishment.ClosedOnNotNil())
+	}
+	if i.CoordX != nil {
+		predicates = append(predicates, establishment.CoordXEQ(*i.CoordX))
+	}
+	if i.CoordXNEQ != nil {
+		predicates = append(predicates, establishment.CoordXNEQ(*i.CoordXNEQ))
+	}
+	if len(i.CoordXIn) > 0 {
+		predicates = append(predicates, establishment.CoordXIn(i.CoordXIn...))
+	}
+	if len(i.CoordXNotIn) > 0 {
+		predicates = append(predicates, establishment.CoordXNotIn(i.CoordXNotIn...))
+	}
+	if i.CoordXGT != nil {
+		predicates = append(predicates, establishment.CoordXGT(*i.CoordXGT))
+	}
+	if i.CoordXGTE != nil {
+		predicates = append(predicates, establishment.CoordXGTE(*i.CoordXGTE))
+	}
+	if i.CoordXLT != nil {
+		predicates = append(predicates, establishment.CoordXLT(*i.CoordXLT))
+	}
+	if i.CoordXLTE != nil {
+		predicates = append(predicates, establishment.CoordXLTE(*i.CoordXLTE))
+	}
+	if i.CoordXIsNil {
+		predicates = append(predicates, establishment.CoordXIsNil())
+	}
+	if i.CoordXNotNil {
+		predicates = append(predicates, establishment.CoordXNotNil())
+	}
+	if i.CoordY != nil {
+		predicates = append(predicates, establishment.CoordYEQ(*i.CoordY))
+	}
+	if i.CoordYNEQ != nil {
+		predicates = append(predicates, establishment.CoordYNEQ(*i.CoordYNEQ))
+	}
+	if len(i.CoordYIn) > 0 {
+		predicates = append(predicates, establishment.CoordYIn(i.CoordYIn...))
+	}
+	if len(i.CoordYNotIn) > 0 {
+		predicates = append(predicates, establishment.CoordYNotIn(i.CoordYNotIn...))
+	}
+	if i.CoordYGT != nil {
+		predicates = append(predicates, establishment.CoordYGT(*i.CoordYGT))
+	}
+	if i.CoordYGTE != nil {
+		predicates = append(predicates, establishment.CoordYGTE(*i.CoordYGTE))
+	}
+	if i.CoordYLT != nil {
+		predicates = append(predicates, establishment.CoordYLT(*i.CoordYLT))
+	}
+	if i.CoordYLTE != nil {
+		predicates = append(predicates, establishment.CoordYLTE(*i.CoordYLTE))
+	}
+	if i.CoordYIsNil {
+		predicates = append(predicates, establishment.CoordYIsNil())
+	}
+	if i.CoordYNotNil {
+		predicates = append(predicates, establishment.CoordYNotNil())
+	}
+	if i.CoordSource != nil {
+		predicates = append(predicates, establishment.CoordSourceEQ(*i.CoordSource))
+	}
+	if i.CoordSourceNEQ != nil {
+		predicates = append(predicates, establishment.CoordSourceNEQ(*i.CoordSourceNEQ))
+	}
+	if len(i.CoordSourceIn) > 0 {
+		predicates = append(predicates, establishment.CoordSourceIn(i.CoordSourceIn...))
+	}
+	if len(i.CoordSourceNotIn) > 0 {
+		predicates = append(predicates, establishment.CoordSourceNotIn(i.CoordSourceNotIn...))
+	}
+	if i.CoordSourceGT != nil {
+		predicates = append(predicates, establishment.CoordSourceGT(*i.CoordSourceGT))
+	}
+	if i.CoordSourceGTE != nil {
+		predicates = append(predicates, establishment.CoordSourceGTE(*i.CoordSourceGTE))
+	}
+	if i.CoordSourceLT != nil {
+		predicates = append(predicates, establishment.CoordSourceLT(*i.CoordSourceLT))
+	}
+	if i.CoordSourceLTE != nil {
+		predicates = append(predicates, establishment.CoordSourceLTE(*i.CoordSourceLTE))
+	}
+	if i.CoordSourceContains != nil {
+		predicates = append(predicates, establishment.CoordSourceContains(*i.CoordSourceContains))
+	}
+	if i.CoordSourceHasPrefix != nil {
+		predicates = append(predicates, establishment.CoordSourceHasPrefix(*i.CoordSourceHasPrefix))
+	}
+	if i.CoordSourceHasSuffix != nil {
+		predicates = append(predicates, establishment.CoordSourceHasSuffix(*i.CoordSourceHasSuffix))
+	}
+	if i.CoordSourceEqualFold != nil {
+		predicates = append(predicates, establishment.CoordSourceEqualFold(*i.CoordSourceEqualFold))
+	}
+	if i.CoordSourceContainsFold != nil {
+		predicates = append(predicates, establishment.CoordSourceContainsFold(*i.CoordSourceContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := establishment.HasMember()
+		if !*i.HasMember {
+			p = establishment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, establishment.HasMemberWith(with...))
+	}
+	if i.HasAttributeValues != nil {
+		p := establishment.HasAttributeValues()
+		if !*i.HasAttributeValues {
+			p = establishment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAttributeValuesWith) > 0 {
+		with := make([]predicate.AttributeValue, 0, len(i.HasAttributeValuesWith))
+		for _, w := range i.HasAttributeValuesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAttributeValuesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, establishment.HasAttributeValuesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEstablishmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return establishment.And(predicates...), nil
 	}
 }
 

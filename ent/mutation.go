@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -48,11 +51,14 @@ const (
 
 	// Node types.
 	TypeAccount                  = "Account"
+	TypeAttributeDefinition      = "AttributeDefinition"
+	TypeAttributeValue           = "AttributeValue"
 	TypeAuditEvent               = "AuditEvent"
 	TypeCallForFunds             = "CallForFunds"
 	TypeCharge                   = "Charge"
 	TypeChargeRun                = "ChargeRun"
 	TypeCostEntry                = "CostEntry"
+	TypeEstablishment            = "Establishment"
 	TypeInvitation               = "Invitation"
 	TypeMember                   = "Member"
 	TypeMemberCategoryChange     = "MemberCategoryChange"
@@ -859,6 +865,1820 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
+}
+
+// AttributeDefinitionMutation represents an operation that mutates the AttributeDefinition nodes in the graph.
+type AttributeDefinitionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	key           *string
+	label         *string
+	_type         *attributedefinition.Type
+	choices       *[]string
+	appendchoices []string
+	required      *bool
+	clearedFields map[string]struct{}
+	member        *pulid.ID
+	clearedmember bool
+	values        map[pulid.ID]struct{}
+	removedvalues map[pulid.ID]struct{}
+	clearedvalues bool
+	done          bool
+	oldValue      func(context.Context) (*AttributeDefinition, error)
+	predicates    []predicate.AttributeDefinition
+}
+
+var _ ent.Mutation = (*AttributeDefinitionMutation)(nil)
+
+// attributedefinitionOption allows management of the mutation configuration using functional options.
+type attributedefinitionOption func(*AttributeDefinitionMutation)
+
+// newAttributeDefinitionMutation creates new mutation for the AttributeDefinition entity.
+func newAttributeDefinitionMutation(c config, op Op, opts ...attributedefinitionOption) *AttributeDefinitionMutation {
+	m := &AttributeDefinitionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAttributeDefinition,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAttributeDefinitionID sets the ID field of the mutation.
+func withAttributeDefinitionID(id pulid.ID) attributedefinitionOption {
+	return func(m *AttributeDefinitionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AttributeDefinition
+		)
+		m.oldValue = func(ctx context.Context) (*AttributeDefinition, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AttributeDefinition.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAttributeDefinition sets the old AttributeDefinition of the mutation.
+func withAttributeDefinition(node *AttributeDefinition) attributedefinitionOption {
+	return func(m *AttributeDefinitionMutation) {
+		m.oldValue = func(context.Context) (*AttributeDefinition, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AttributeDefinitionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AttributeDefinitionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AttributeDefinition entities.
+func (m *AttributeDefinitionMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AttributeDefinitionMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AttributeDefinitionMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AttributeDefinition.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AttributeDefinitionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AttributeDefinitionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AttributeDefinitionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AttributeDefinitionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AttributeDefinitionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AttributeDefinitionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *AttributeDefinitionMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *AttributeDefinitionMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *AttributeDefinitionMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetKey sets the "key" field.
+func (m *AttributeDefinitionMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *AttributeDefinitionMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *AttributeDefinitionMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *AttributeDefinitionMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *AttributeDefinitionMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *AttributeDefinitionMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetType sets the "type" field.
+func (m *AttributeDefinitionMutation) SetType(a attributedefinition.Type) {
+	m._type = &a
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *AttributeDefinitionMutation) GetType() (r attributedefinition.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldType(ctx context.Context) (v attributedefinition.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *AttributeDefinitionMutation) ResetType() {
+	m._type = nil
+}
+
+// SetChoices sets the "choices" field.
+func (m *AttributeDefinitionMutation) SetChoices(s []string) {
+	m.choices = &s
+	m.appendchoices = nil
+}
+
+// Choices returns the value of the "choices" field in the mutation.
+func (m *AttributeDefinitionMutation) Choices() (r []string, exists bool) {
+	v := m.choices
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChoices returns the old "choices" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldChoices(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChoices is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChoices requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChoices: %w", err)
+	}
+	return oldValue.Choices, nil
+}
+
+// AppendChoices adds s to the "choices" field.
+func (m *AttributeDefinitionMutation) AppendChoices(s []string) {
+	m.appendchoices = append(m.appendchoices, s...)
+}
+
+// AppendedChoices returns the list of values that were appended to the "choices" field in this mutation.
+func (m *AttributeDefinitionMutation) AppendedChoices() ([]string, bool) {
+	if len(m.appendchoices) == 0 {
+		return nil, false
+	}
+	return m.appendchoices, true
+}
+
+// ClearChoices clears the value of the "choices" field.
+func (m *AttributeDefinitionMutation) ClearChoices() {
+	m.choices = nil
+	m.appendchoices = nil
+	m.clearedFields[attributedefinition.FieldChoices] = struct{}{}
+}
+
+// ChoicesCleared returns if the "choices" field was cleared in this mutation.
+func (m *AttributeDefinitionMutation) ChoicesCleared() bool {
+	_, ok := m.clearedFields[attributedefinition.FieldChoices]
+	return ok
+}
+
+// ResetChoices resets all changes to the "choices" field.
+func (m *AttributeDefinitionMutation) ResetChoices() {
+	m.choices = nil
+	m.appendchoices = nil
+	delete(m.clearedFields, attributedefinition.FieldChoices)
+}
+
+// SetRequired sets the "required" field.
+func (m *AttributeDefinitionMutation) SetRequired(b bool) {
+	m.required = &b
+}
+
+// Required returns the value of the "required" field in the mutation.
+func (m *AttributeDefinitionMutation) Required() (r bool, exists bool) {
+	v := m.required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequired returns the old "required" field's value of the AttributeDefinition entity.
+// If the AttributeDefinition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeDefinitionMutation) OldRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequired: %w", err)
+	}
+	return oldValue.Required, nil
+}
+
+// ResetRequired resets all changes to the "required" field.
+func (m *AttributeDefinitionMutation) ResetRequired() {
+	m.required = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *AttributeDefinitionMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[attributedefinition.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *AttributeDefinitionMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *AttributeDefinitionMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *AttributeDefinitionMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// AddValueIDs adds the "values" edge to the AttributeValue entity by ids.
+func (m *AttributeDefinitionMutation) AddValueIDs(ids ...pulid.ID) {
+	if m.values == nil {
+		m.values = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.values[ids[i]] = struct{}{}
+	}
+}
+
+// ClearValues clears the "values" edge to the AttributeValue entity.
+func (m *AttributeDefinitionMutation) ClearValues() {
+	m.clearedvalues = true
+}
+
+// ValuesCleared reports if the "values" edge to the AttributeValue entity was cleared.
+func (m *AttributeDefinitionMutation) ValuesCleared() bool {
+	return m.clearedvalues
+}
+
+// RemoveValueIDs removes the "values" edge to the AttributeValue entity by IDs.
+func (m *AttributeDefinitionMutation) RemoveValueIDs(ids ...pulid.ID) {
+	if m.removedvalues == nil {
+		m.removedvalues = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.values, ids[i])
+		m.removedvalues[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedValues returns the removed IDs of the "values" edge to the AttributeValue entity.
+func (m *AttributeDefinitionMutation) RemovedValuesIDs() (ids []pulid.ID) {
+	for id := range m.removedvalues {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ValuesIDs returns the "values" edge IDs in the mutation.
+func (m *AttributeDefinitionMutation) ValuesIDs() (ids []pulid.ID) {
+	for id := range m.values {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetValues resets all changes to the "values" edge.
+func (m *AttributeDefinitionMutation) ResetValues() {
+	m.values = nil
+	m.clearedvalues = false
+	m.removedvalues = nil
+}
+
+// Where appends a list predicates to the AttributeDefinitionMutation builder.
+func (m *AttributeDefinitionMutation) Where(ps ...predicate.AttributeDefinition) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AttributeDefinitionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AttributeDefinitionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AttributeDefinition, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AttributeDefinitionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AttributeDefinitionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AttributeDefinition).
+func (m *AttributeDefinitionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AttributeDefinitionMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, attributedefinition.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, attributedefinition.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, attributedefinition.FieldMemberID)
+	}
+	if m.key != nil {
+		fields = append(fields, attributedefinition.FieldKey)
+	}
+	if m.label != nil {
+		fields = append(fields, attributedefinition.FieldLabel)
+	}
+	if m._type != nil {
+		fields = append(fields, attributedefinition.FieldType)
+	}
+	if m.choices != nil {
+		fields = append(fields, attributedefinition.FieldChoices)
+	}
+	if m.required != nil {
+		fields = append(fields, attributedefinition.FieldRequired)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AttributeDefinitionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case attributedefinition.FieldCreatedAt:
+		return m.CreatedAt()
+	case attributedefinition.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case attributedefinition.FieldMemberID:
+		return m.MemberID()
+	case attributedefinition.FieldKey:
+		return m.Key()
+	case attributedefinition.FieldLabel:
+		return m.Label()
+	case attributedefinition.FieldType:
+		return m.GetType()
+	case attributedefinition.FieldChoices:
+		return m.Choices()
+	case attributedefinition.FieldRequired:
+		return m.Required()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AttributeDefinitionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case attributedefinition.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case attributedefinition.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case attributedefinition.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case attributedefinition.FieldKey:
+		return m.OldKey(ctx)
+	case attributedefinition.FieldLabel:
+		return m.OldLabel(ctx)
+	case attributedefinition.FieldType:
+		return m.OldType(ctx)
+	case attributedefinition.FieldChoices:
+		return m.OldChoices(ctx)
+	case attributedefinition.FieldRequired:
+		return m.OldRequired(ctx)
+	}
+	return nil, fmt.Errorf("unknown AttributeDefinition field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttributeDefinitionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case attributedefinition.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case attributedefinition.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case attributedefinition.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case attributedefinition.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case attributedefinition.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case attributedefinition.FieldType:
+		v, ok := value.(attributedefinition.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case attributedefinition.FieldChoices:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChoices(v)
+		return nil
+	case attributedefinition.FieldRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequired(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeDefinition field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AttributeDefinitionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AttributeDefinitionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttributeDefinitionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AttributeDefinition numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AttributeDefinitionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(attributedefinition.FieldChoices) {
+		fields = append(fields, attributedefinition.FieldChoices)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AttributeDefinitionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AttributeDefinitionMutation) ClearField(name string) error {
+	switch name {
+	case attributedefinition.FieldChoices:
+		m.ClearChoices()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeDefinition nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AttributeDefinitionMutation) ResetField(name string) error {
+	switch name {
+	case attributedefinition.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case attributedefinition.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case attributedefinition.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case attributedefinition.FieldKey:
+		m.ResetKey()
+		return nil
+	case attributedefinition.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case attributedefinition.FieldType:
+		m.ResetType()
+		return nil
+	case attributedefinition.FieldChoices:
+		m.ResetChoices()
+		return nil
+	case attributedefinition.FieldRequired:
+		m.ResetRequired()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeDefinition field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AttributeDefinitionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.member != nil {
+		edges = append(edges, attributedefinition.EdgeMember)
+	}
+	if m.values != nil {
+		edges = append(edges, attributedefinition.EdgeValues)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AttributeDefinitionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case attributedefinition.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case attributedefinition.EdgeValues:
+		ids := make([]ent.Value, 0, len(m.values))
+		for id := range m.values {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AttributeDefinitionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedvalues != nil {
+		edges = append(edges, attributedefinition.EdgeValues)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AttributeDefinitionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case attributedefinition.EdgeValues:
+		ids := make([]ent.Value, 0, len(m.removedvalues))
+		for id := range m.removedvalues {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AttributeDefinitionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmember {
+		edges = append(edges, attributedefinition.EdgeMember)
+	}
+	if m.clearedvalues {
+		edges = append(edges, attributedefinition.EdgeValues)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AttributeDefinitionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case attributedefinition.EdgeMember:
+		return m.clearedmember
+	case attributedefinition.EdgeValues:
+		return m.clearedvalues
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AttributeDefinitionMutation) ClearEdge(name string) error {
+	switch name {
+	case attributedefinition.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeDefinition unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AttributeDefinitionMutation) ResetEdge(name string) error {
+	switch name {
+	case attributedefinition.EdgeMember:
+		m.ResetMember()
+		return nil
+	case attributedefinition.EdgeValues:
+		m.ResetValues()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeDefinition edge %s", name)
+}
+
+// AttributeValueMutation represents an operation that mutates the AttributeValue nodes in the graph.
+type AttributeValueMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *pulid.ID
+	created_at           *time.Time
+	updated_at           *time.Time
+	text_value           *string
+	number_value         *float64
+	addnumber_value      *float64
+	date_value           *time.Time
+	bool_value           *bool
+	clearedFields        map[string]struct{}
+	establishment        *pulid.ID
+	clearedestablishment bool
+	definition           *pulid.ID
+	cleareddefinition    bool
+	done                 bool
+	oldValue             func(context.Context) (*AttributeValue, error)
+	predicates           []predicate.AttributeValue
+}
+
+var _ ent.Mutation = (*AttributeValueMutation)(nil)
+
+// attributevalueOption allows management of the mutation configuration using functional options.
+type attributevalueOption func(*AttributeValueMutation)
+
+// newAttributeValueMutation creates new mutation for the AttributeValue entity.
+func newAttributeValueMutation(c config, op Op, opts ...attributevalueOption) *AttributeValueMutation {
+	m := &AttributeValueMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAttributeValue,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAttributeValueID sets the ID field of the mutation.
+func withAttributeValueID(id pulid.ID) attributevalueOption {
+	return func(m *AttributeValueMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AttributeValue
+		)
+		m.oldValue = func(ctx context.Context) (*AttributeValue, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AttributeValue.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAttributeValue sets the old AttributeValue of the mutation.
+func withAttributeValue(node *AttributeValue) attributevalueOption {
+	return func(m *AttributeValueMutation) {
+		m.oldValue = func(context.Context) (*AttributeValue, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AttributeValueMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AttributeValueMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AttributeValue entities.
+func (m *AttributeValueMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AttributeValueMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AttributeValueMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AttributeValue.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AttributeValueMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AttributeValueMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AttributeValueMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AttributeValueMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AttributeValueMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AttributeValueMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetEstablishmentID sets the "establishment_id" field.
+func (m *AttributeValueMutation) SetEstablishmentID(pu pulid.ID) {
+	m.establishment = &pu
+}
+
+// EstablishmentID returns the value of the "establishment_id" field in the mutation.
+func (m *AttributeValueMutation) EstablishmentID() (r pulid.ID, exists bool) {
+	v := m.establishment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEstablishmentID returns the old "establishment_id" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldEstablishmentID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEstablishmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEstablishmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEstablishmentID: %w", err)
+	}
+	return oldValue.EstablishmentID, nil
+}
+
+// ResetEstablishmentID resets all changes to the "establishment_id" field.
+func (m *AttributeValueMutation) ResetEstablishmentID() {
+	m.establishment = nil
+}
+
+// SetDefinitionID sets the "definition_id" field.
+func (m *AttributeValueMutation) SetDefinitionID(pu pulid.ID) {
+	m.definition = &pu
+}
+
+// DefinitionID returns the value of the "definition_id" field in the mutation.
+func (m *AttributeValueMutation) DefinitionID() (r pulid.ID, exists bool) {
+	v := m.definition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefinitionID returns the old "definition_id" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldDefinitionID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefinitionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefinitionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefinitionID: %w", err)
+	}
+	return oldValue.DefinitionID, nil
+}
+
+// ResetDefinitionID resets all changes to the "definition_id" field.
+func (m *AttributeValueMutation) ResetDefinitionID() {
+	m.definition = nil
+}
+
+// SetTextValue sets the "text_value" field.
+func (m *AttributeValueMutation) SetTextValue(s string) {
+	m.text_value = &s
+}
+
+// TextValue returns the value of the "text_value" field in the mutation.
+func (m *AttributeValueMutation) TextValue() (r string, exists bool) {
+	v := m.text_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTextValue returns the old "text_value" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldTextValue(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTextValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTextValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTextValue: %w", err)
+	}
+	return oldValue.TextValue, nil
+}
+
+// ClearTextValue clears the value of the "text_value" field.
+func (m *AttributeValueMutation) ClearTextValue() {
+	m.text_value = nil
+	m.clearedFields[attributevalue.FieldTextValue] = struct{}{}
+}
+
+// TextValueCleared returns if the "text_value" field was cleared in this mutation.
+func (m *AttributeValueMutation) TextValueCleared() bool {
+	_, ok := m.clearedFields[attributevalue.FieldTextValue]
+	return ok
+}
+
+// ResetTextValue resets all changes to the "text_value" field.
+func (m *AttributeValueMutation) ResetTextValue() {
+	m.text_value = nil
+	delete(m.clearedFields, attributevalue.FieldTextValue)
+}
+
+// SetNumberValue sets the "number_value" field.
+func (m *AttributeValueMutation) SetNumberValue(f float64) {
+	m.number_value = &f
+	m.addnumber_value = nil
+}
+
+// NumberValue returns the value of the "number_value" field in the mutation.
+func (m *AttributeValueMutation) NumberValue() (r float64, exists bool) {
+	v := m.number_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumberValue returns the old "number_value" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldNumberValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumberValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumberValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumberValue: %w", err)
+	}
+	return oldValue.NumberValue, nil
+}
+
+// AddNumberValue adds f to the "number_value" field.
+func (m *AttributeValueMutation) AddNumberValue(f float64) {
+	if m.addnumber_value != nil {
+		*m.addnumber_value += f
+	} else {
+		m.addnumber_value = &f
+	}
+}
+
+// AddedNumberValue returns the value that was added to the "number_value" field in this mutation.
+func (m *AttributeValueMutation) AddedNumberValue() (r float64, exists bool) {
+	v := m.addnumber_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearNumberValue clears the value of the "number_value" field.
+func (m *AttributeValueMutation) ClearNumberValue() {
+	m.number_value = nil
+	m.addnumber_value = nil
+	m.clearedFields[attributevalue.FieldNumberValue] = struct{}{}
+}
+
+// NumberValueCleared returns if the "number_value" field was cleared in this mutation.
+func (m *AttributeValueMutation) NumberValueCleared() bool {
+	_, ok := m.clearedFields[attributevalue.FieldNumberValue]
+	return ok
+}
+
+// ResetNumberValue resets all changes to the "number_value" field.
+func (m *AttributeValueMutation) ResetNumberValue() {
+	m.number_value = nil
+	m.addnumber_value = nil
+	delete(m.clearedFields, attributevalue.FieldNumberValue)
+}
+
+// SetDateValue sets the "date_value" field.
+func (m *AttributeValueMutation) SetDateValue(t time.Time) {
+	m.date_value = &t
+}
+
+// DateValue returns the value of the "date_value" field in the mutation.
+func (m *AttributeValueMutation) DateValue() (r time.Time, exists bool) {
+	v := m.date_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDateValue returns the old "date_value" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldDateValue(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDateValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDateValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDateValue: %w", err)
+	}
+	return oldValue.DateValue, nil
+}
+
+// ClearDateValue clears the value of the "date_value" field.
+func (m *AttributeValueMutation) ClearDateValue() {
+	m.date_value = nil
+	m.clearedFields[attributevalue.FieldDateValue] = struct{}{}
+}
+
+// DateValueCleared returns if the "date_value" field was cleared in this mutation.
+func (m *AttributeValueMutation) DateValueCleared() bool {
+	_, ok := m.clearedFields[attributevalue.FieldDateValue]
+	return ok
+}
+
+// ResetDateValue resets all changes to the "date_value" field.
+func (m *AttributeValueMutation) ResetDateValue() {
+	m.date_value = nil
+	delete(m.clearedFields, attributevalue.FieldDateValue)
+}
+
+// SetBoolValue sets the "bool_value" field.
+func (m *AttributeValueMutation) SetBoolValue(b bool) {
+	m.bool_value = &b
+}
+
+// BoolValue returns the value of the "bool_value" field in the mutation.
+func (m *AttributeValueMutation) BoolValue() (r bool, exists bool) {
+	v := m.bool_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBoolValue returns the old "bool_value" field's value of the AttributeValue entity.
+// If the AttributeValue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttributeValueMutation) OldBoolValue(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBoolValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBoolValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBoolValue: %w", err)
+	}
+	return oldValue.BoolValue, nil
+}
+
+// ClearBoolValue clears the value of the "bool_value" field.
+func (m *AttributeValueMutation) ClearBoolValue() {
+	m.bool_value = nil
+	m.clearedFields[attributevalue.FieldBoolValue] = struct{}{}
+}
+
+// BoolValueCleared returns if the "bool_value" field was cleared in this mutation.
+func (m *AttributeValueMutation) BoolValueCleared() bool {
+	_, ok := m.clearedFields[attributevalue.FieldBoolValue]
+	return ok
+}
+
+// ResetBoolValue resets all changes to the "bool_value" field.
+func (m *AttributeValueMutation) ResetBoolValue() {
+	m.bool_value = nil
+	delete(m.clearedFields, attributevalue.FieldBoolValue)
+}
+
+// ClearEstablishment clears the "establishment" edge to the Establishment entity.
+func (m *AttributeValueMutation) ClearEstablishment() {
+	m.clearedestablishment = true
+	m.clearedFields[attributevalue.FieldEstablishmentID] = struct{}{}
+}
+
+// EstablishmentCleared reports if the "establishment" edge to the Establishment entity was cleared.
+func (m *AttributeValueMutation) EstablishmentCleared() bool {
+	return m.clearedestablishment
+}
+
+// EstablishmentIDs returns the "establishment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EstablishmentID instead. It exists only for internal usage by the builders.
+func (m *AttributeValueMutation) EstablishmentIDs() (ids []pulid.ID) {
+	if id := m.establishment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEstablishment resets all changes to the "establishment" edge.
+func (m *AttributeValueMutation) ResetEstablishment() {
+	m.establishment = nil
+	m.clearedestablishment = false
+}
+
+// ClearDefinition clears the "definition" edge to the AttributeDefinition entity.
+func (m *AttributeValueMutation) ClearDefinition() {
+	m.cleareddefinition = true
+	m.clearedFields[attributevalue.FieldDefinitionID] = struct{}{}
+}
+
+// DefinitionCleared reports if the "definition" edge to the AttributeDefinition entity was cleared.
+func (m *AttributeValueMutation) DefinitionCleared() bool {
+	return m.cleareddefinition
+}
+
+// DefinitionIDs returns the "definition" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DefinitionID instead. It exists only for internal usage by the builders.
+func (m *AttributeValueMutation) DefinitionIDs() (ids []pulid.ID) {
+	if id := m.definition; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDefinition resets all changes to the "definition" edge.
+func (m *AttributeValueMutation) ResetDefinition() {
+	m.definition = nil
+	m.cleareddefinition = false
+}
+
+// Where appends a list predicates to the AttributeValueMutation builder.
+func (m *AttributeValueMutation) Where(ps ...predicate.AttributeValue) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AttributeValueMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AttributeValueMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AttributeValue, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AttributeValueMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AttributeValueMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AttributeValue).
+func (m *AttributeValueMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AttributeValueMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, attributevalue.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, attributevalue.FieldUpdatedAt)
+	}
+	if m.establishment != nil {
+		fields = append(fields, attributevalue.FieldEstablishmentID)
+	}
+	if m.definition != nil {
+		fields = append(fields, attributevalue.FieldDefinitionID)
+	}
+	if m.text_value != nil {
+		fields = append(fields, attributevalue.FieldTextValue)
+	}
+	if m.number_value != nil {
+		fields = append(fields, attributevalue.FieldNumberValue)
+	}
+	if m.date_value != nil {
+		fields = append(fields, attributevalue.FieldDateValue)
+	}
+	if m.bool_value != nil {
+		fields = append(fields, attributevalue.FieldBoolValue)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AttributeValueMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case attributevalue.FieldCreatedAt:
+		return m.CreatedAt()
+	case attributevalue.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case attributevalue.FieldEstablishmentID:
+		return m.EstablishmentID()
+	case attributevalue.FieldDefinitionID:
+		return m.DefinitionID()
+	case attributevalue.FieldTextValue:
+		return m.TextValue()
+	case attributevalue.FieldNumberValue:
+		return m.NumberValue()
+	case attributevalue.FieldDateValue:
+		return m.DateValue()
+	case attributevalue.FieldBoolValue:
+		return m.BoolValue()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AttributeValueMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case attributevalue.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case attributevalue.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case attributevalue.FieldEstablishmentID:
+		return m.OldEstablishmentID(ctx)
+	case attributevalue.FieldDefinitionID:
+		return m.OldDefinitionID(ctx)
+	case attributevalue.FieldTextValue:
+		return m.OldTextValue(ctx)
+	case attributevalue.FieldNumberValue:
+		return m.OldNumberValue(ctx)
+	case attributevalue.FieldDateValue:
+		return m.OldDateValue(ctx)
+	case attributevalue.FieldBoolValue:
+		return m.OldBoolValue(ctx)
+	}
+	return nil, fmt.Errorf("unknown AttributeValue field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttributeValueMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case attributevalue.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case attributevalue.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case attributevalue.FieldEstablishmentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEstablishmentID(v)
+		return nil
+	case attributevalue.FieldDefinitionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefinitionID(v)
+		return nil
+	case attributevalue.FieldTextValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTextValue(v)
+		return nil
+	case attributevalue.FieldNumberValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumberValue(v)
+		return nil
+	case attributevalue.FieldDateValue:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDateValue(v)
+		return nil
+	case attributevalue.FieldBoolValue:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBoolValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeValue field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AttributeValueMutation) AddedFields() []string {
+	var fields []string
+	if m.addnumber_value != nil {
+		fields = append(fields, attributevalue.FieldNumberValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AttributeValueMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case attributevalue.FieldNumberValue:
+		return m.AddedNumberValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttributeValueMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case attributevalue.FieldNumberValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNumberValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeValue numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AttributeValueMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(attributevalue.FieldTextValue) {
+		fields = append(fields, attributevalue.FieldTextValue)
+	}
+	if m.FieldCleared(attributevalue.FieldNumberValue) {
+		fields = append(fields, attributevalue.FieldNumberValue)
+	}
+	if m.FieldCleared(attributevalue.FieldDateValue) {
+		fields = append(fields, attributevalue.FieldDateValue)
+	}
+	if m.FieldCleared(attributevalue.FieldBoolValue) {
+		fields = append(fields, attributevalue.FieldBoolValue)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AttributeValueMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AttributeValueMutation) ClearField(name string) error {
+	switch name {
+	case attributevalue.FieldTextValue:
+		m.ClearTextValue()
+		return nil
+	case attributevalue.FieldNumberValue:
+		m.ClearNumberValue()
+		return nil
+	case attributevalue.FieldDateValue:
+		m.ClearDateValue()
+		return nil
+	case attributevalue.FieldBoolValue:
+		m.ClearBoolValue()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeValue nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AttributeValueMutation) ResetField(name string) error {
+	switch name {
+	case attributevalue.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case attributevalue.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case attributevalue.FieldEstablishmentID:
+		m.ResetEstablishmentID()
+		return nil
+	case attributevalue.FieldDefinitionID:
+		m.ResetDefinitionID()
+		return nil
+	case attributevalue.FieldTextValue:
+		m.ResetTextValue()
+		return nil
+	case attributevalue.FieldNumberValue:
+		m.ResetNumberValue()
+		return nil
+	case attributevalue.FieldDateValue:
+		m.ResetDateValue()
+		return nil
+	case attributevalue.FieldBoolValue:
+		m.ResetBoolValue()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeValue field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AttributeValueMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.establishment != nil {
+		edges = append(edges, attributevalue.EdgeEstablishment)
+	}
+	if m.definition != nil {
+		edges = append(edges, attributevalue.EdgeDefinition)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AttributeValueMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case attributevalue.EdgeEstablishment:
+		if id := m.establishment; id != nil {
+			return []ent.Value{*id}
+		}
+	case attributevalue.EdgeDefinition:
+		if id := m.definition; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AttributeValueMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AttributeValueMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AttributeValueMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedestablishment {
+		edges = append(edges, attributevalue.EdgeEstablishment)
+	}
+	if m.cleareddefinition {
+		edges = append(edges, attributevalue.EdgeDefinition)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AttributeValueMutation) EdgeCleared(name string) bool {
+	switch name {
+	case attributevalue.EdgeEstablishment:
+		return m.clearedestablishment
+	case attributevalue.EdgeDefinition:
+		return m.cleareddefinition
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AttributeValueMutation) ClearEdge(name string) error {
+	switch name {
+	case attributevalue.EdgeEstablishment:
+		m.ClearEstablishment()
+		return nil
+	case attributevalue.EdgeDefinition:
+		m.ClearDefinition()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeValue unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AttributeValueMutation) ResetEdge(name string) error {
+	switch name {
+	case attributevalue.EdgeEstablishment:
+		m.ResetEstablishment()
+		return nil
+	case attributevalue.EdgeDefinition:
+		m.ResetDefinition()
+		return nil
+	}
+	return fmt.Errorf("unknown AttributeValue edge %s", name)
 }
 
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
@@ -6707,6 +8527,2122 @@ func (m *CostEntryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown CostEntry edge %s", name)
+}
+
+// EstablishmentMutation represents an operation that mutates the Establishment nodes in the graph.
+type EstablishmentMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *pulid.ID
+	created_at              *time.Time
+	updated_at              *time.Time
+	finess_et               *string
+	finess_ej               *string
+	name                    *string
+	long_name               *string
+	street                  *string
+	postal_code             *string
+	city                    *string
+	department              *string
+	phone                   *string
+	director_name           *string
+	director_contact        *string
+	category_code           *string
+	category_label          *string
+	siret                   *string
+	opened_on               *time.Time
+	authorized_on           *time.Time
+	capacities              *[]schematype.Capacity
+	appendcapacities        []schematype.Capacity
+	capacity_total          *int
+	addcapacity_total       *int
+	status                  *establishment.Status
+	closed_on               *time.Time
+	coord_x                 *float64
+	addcoord_x              *float64
+	coord_y                 *float64
+	addcoord_y              *float64
+	coord_source            *string
+	clearedFields           map[string]struct{}
+	member                  *pulid.ID
+	clearedmember           bool
+	attribute_values        map[pulid.ID]struct{}
+	removedattribute_values map[pulid.ID]struct{}
+	clearedattribute_values bool
+	done                    bool
+	oldValue                func(context.Context) (*Establishment, error)
+	predicates              []predicate.Establishment
+}
+
+var _ ent.Mutation = (*EstablishmentMutation)(nil)
+
+// establishmentOption allows management of the mutation configuration using functional options.
+type establishmentOption func(*EstablishmentMutation)
+
+// newEstablishmentMutation creates new mutation for the Establishment entity.
+func newEstablishmentMutation(c config, op Op, opts ...establishmentOption) *EstablishmentMutation {
+	m := &EstablishmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEstablishment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEstablishmentID sets the ID field of the mutation.
+func withEstablishmentID(id pulid.ID) establishmentOption {
+	return func(m *EstablishmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Establishment
+		)
+		m.oldValue = func(ctx context.Context) (*Establishment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Establishment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEstablishment sets the old Establishment of the mutation.
+func withEstablishment(node *Establishment) establishmentOption {
+	return func(m *EstablishmentMutation) {
+		m.oldValue = func(context.Context) (*Establishment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EstablishmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EstablishmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Establishment entities.
+func (m *EstablishmentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EstablishmentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EstablishmentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Establishment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EstablishmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EstablishmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EstablishmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *EstablishmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *EstablishmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *EstablishmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *EstablishmentMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *EstablishmentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *EstablishmentMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetFinessEt sets the "finess_et" field.
+func (m *EstablishmentMutation) SetFinessEt(s string) {
+	m.finess_et = &s
+}
+
+// FinessEt returns the value of the "finess_et" field in the mutation.
+func (m *EstablishmentMutation) FinessEt() (r string, exists bool) {
+	v := m.finess_et
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinessEt returns the old "finess_et" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldFinessEt(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinessEt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinessEt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinessEt: %w", err)
+	}
+	return oldValue.FinessEt, nil
+}
+
+// ClearFinessEt clears the value of the "finess_et" field.
+func (m *EstablishmentMutation) ClearFinessEt() {
+	m.finess_et = nil
+	m.clearedFields[establishment.FieldFinessEt] = struct{}{}
+}
+
+// FinessEtCleared returns if the "finess_et" field was cleared in this mutation.
+func (m *EstablishmentMutation) FinessEtCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldFinessEt]
+	return ok
+}
+
+// ResetFinessEt resets all changes to the "finess_et" field.
+func (m *EstablishmentMutation) ResetFinessEt() {
+	m.finess_et = nil
+	delete(m.clearedFields, establishment.FieldFinessEt)
+}
+
+// SetFinessEj sets the "finess_ej" field.
+func (m *EstablishmentMutation) SetFinessEj(s string) {
+	m.finess_ej = &s
+}
+
+// FinessEj returns the value of the "finess_ej" field in the mutation.
+func (m *EstablishmentMutation) FinessEj() (r string, exists bool) {
+	v := m.finess_ej
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinessEj returns the old "finess_ej" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldFinessEj(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinessEj is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinessEj requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinessEj: %w", err)
+	}
+	return oldValue.FinessEj, nil
+}
+
+// ClearFinessEj clears the value of the "finess_ej" field.
+func (m *EstablishmentMutation) ClearFinessEj() {
+	m.finess_ej = nil
+	m.clearedFields[establishment.FieldFinessEj] = struct{}{}
+}
+
+// FinessEjCleared returns if the "finess_ej" field was cleared in this mutation.
+func (m *EstablishmentMutation) FinessEjCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldFinessEj]
+	return ok
+}
+
+// ResetFinessEj resets all changes to the "finess_ej" field.
+func (m *EstablishmentMutation) ResetFinessEj() {
+	m.finess_ej = nil
+	delete(m.clearedFields, establishment.FieldFinessEj)
+}
+
+// SetName sets the "name" field.
+func (m *EstablishmentMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *EstablishmentMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *EstablishmentMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLongName sets the "long_name" field.
+func (m *EstablishmentMutation) SetLongName(s string) {
+	m.long_name = &s
+}
+
+// LongName returns the value of the "long_name" field in the mutation.
+func (m *EstablishmentMutation) LongName() (r string, exists bool) {
+	v := m.long_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLongName returns the old "long_name" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldLongName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLongName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLongName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLongName: %w", err)
+	}
+	return oldValue.LongName, nil
+}
+
+// ResetLongName resets all changes to the "long_name" field.
+func (m *EstablishmentMutation) ResetLongName() {
+	m.long_name = nil
+}
+
+// SetStreet sets the "street" field.
+func (m *EstablishmentMutation) SetStreet(s string) {
+	m.street = &s
+}
+
+// Street returns the value of the "street" field in the mutation.
+func (m *EstablishmentMutation) Street() (r string, exists bool) {
+	v := m.street
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStreet returns the old "street" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldStreet(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStreet is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStreet requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStreet: %w", err)
+	}
+	return oldValue.Street, nil
+}
+
+// ResetStreet resets all changes to the "street" field.
+func (m *EstablishmentMutation) ResetStreet() {
+	m.street = nil
+}
+
+// SetPostalCode sets the "postal_code" field.
+func (m *EstablishmentMutation) SetPostalCode(s string) {
+	m.postal_code = &s
+}
+
+// PostalCode returns the value of the "postal_code" field in the mutation.
+func (m *EstablishmentMutation) PostalCode() (r string, exists bool) {
+	v := m.postal_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostalCode returns the old "postal_code" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldPostalCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostalCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostalCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostalCode: %w", err)
+	}
+	return oldValue.PostalCode, nil
+}
+
+// ResetPostalCode resets all changes to the "postal_code" field.
+func (m *EstablishmentMutation) ResetPostalCode() {
+	m.postal_code = nil
+}
+
+// SetCity sets the "city" field.
+func (m *EstablishmentMutation) SetCity(s string) {
+	m.city = &s
+}
+
+// City returns the value of the "city" field in the mutation.
+func (m *EstablishmentMutation) City() (r string, exists bool) {
+	v := m.city
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCity returns the old "city" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCity(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCity: %w", err)
+	}
+	return oldValue.City, nil
+}
+
+// ResetCity resets all changes to the "city" field.
+func (m *EstablishmentMutation) ResetCity() {
+	m.city = nil
+}
+
+// SetDepartment sets the "department" field.
+func (m *EstablishmentMutation) SetDepartment(s string) {
+	m.department = &s
+}
+
+// Department returns the value of the "department" field in the mutation.
+func (m *EstablishmentMutation) Department() (r string, exists bool) {
+	v := m.department
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepartment returns the old "department" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldDepartment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepartment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepartment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepartment: %w", err)
+	}
+	return oldValue.Department, nil
+}
+
+// ResetDepartment resets all changes to the "department" field.
+func (m *EstablishmentMutation) ResetDepartment() {
+	m.department = nil
+}
+
+// SetPhone sets the "phone" field.
+func (m *EstablishmentMutation) SetPhone(s string) {
+	m.phone = &s
+}
+
+// Phone returns the value of the "phone" field in the mutation.
+func (m *EstablishmentMutation) Phone() (r string, exists bool) {
+	v := m.phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhone returns the old "phone" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhone: %w", err)
+	}
+	return oldValue.Phone, nil
+}
+
+// ResetPhone resets all changes to the "phone" field.
+func (m *EstablishmentMutation) ResetPhone() {
+	m.phone = nil
+}
+
+// SetDirectorName sets the "director_name" field.
+func (m *EstablishmentMutation) SetDirectorName(s string) {
+	m.director_name = &s
+}
+
+// DirectorName returns the value of the "director_name" field in the mutation.
+func (m *EstablishmentMutation) DirectorName() (r string, exists bool) {
+	v := m.director_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirectorName returns the old "director_name" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldDirectorName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirectorName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirectorName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirectorName: %w", err)
+	}
+	return oldValue.DirectorName, nil
+}
+
+// ResetDirectorName resets all changes to the "director_name" field.
+func (m *EstablishmentMutation) ResetDirectorName() {
+	m.director_name = nil
+}
+
+// SetDirectorContact sets the "director_contact" field.
+func (m *EstablishmentMutation) SetDirectorContact(s string) {
+	m.director_contact = &s
+}
+
+// DirectorContact returns the value of the "director_contact" field in the mutation.
+func (m *EstablishmentMutation) DirectorContact() (r string, exists bool) {
+	v := m.director_contact
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirectorContact returns the old "director_contact" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldDirectorContact(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirectorContact is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirectorContact requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirectorContact: %w", err)
+	}
+	return oldValue.DirectorContact, nil
+}
+
+// ResetDirectorContact resets all changes to the "director_contact" field.
+func (m *EstablishmentMutation) ResetDirectorContact() {
+	m.director_contact = nil
+}
+
+// SetCategoryCode sets the "category_code" field.
+func (m *EstablishmentMutation) SetCategoryCode(s string) {
+	m.category_code = &s
+}
+
+// CategoryCode returns the value of the "category_code" field in the mutation.
+func (m *EstablishmentMutation) CategoryCode() (r string, exists bool) {
+	v := m.category_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryCode returns the old "category_code" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCategoryCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryCode: %w", err)
+	}
+	return oldValue.CategoryCode, nil
+}
+
+// ResetCategoryCode resets all changes to the "category_code" field.
+func (m *EstablishmentMutation) ResetCategoryCode() {
+	m.category_code = nil
+}
+
+// SetCategoryLabel sets the "category_label" field.
+func (m *EstablishmentMutation) SetCategoryLabel(s string) {
+	m.category_label = &s
+}
+
+// CategoryLabel returns the value of the "category_label" field in the mutation.
+func (m *EstablishmentMutation) CategoryLabel() (r string, exists bool) {
+	v := m.category_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryLabel returns the old "category_label" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCategoryLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryLabel: %w", err)
+	}
+	return oldValue.CategoryLabel, nil
+}
+
+// ResetCategoryLabel resets all changes to the "category_label" field.
+func (m *EstablishmentMutation) ResetCategoryLabel() {
+	m.category_label = nil
+}
+
+// SetSiret sets the "siret" field.
+func (m *EstablishmentMutation) SetSiret(s string) {
+	m.siret = &s
+}
+
+// Siret returns the value of the "siret" field in the mutation.
+func (m *EstablishmentMutation) Siret() (r string, exists bool) {
+	v := m.siret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSiret returns the old "siret" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldSiret(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSiret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSiret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSiret: %w", err)
+	}
+	return oldValue.Siret, nil
+}
+
+// ClearSiret clears the value of the "siret" field.
+func (m *EstablishmentMutation) ClearSiret() {
+	m.siret = nil
+	m.clearedFields[establishment.FieldSiret] = struct{}{}
+}
+
+// SiretCleared returns if the "siret" field was cleared in this mutation.
+func (m *EstablishmentMutation) SiretCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldSiret]
+	return ok
+}
+
+// ResetSiret resets all changes to the "siret" field.
+func (m *EstablishmentMutation) ResetSiret() {
+	m.siret = nil
+	delete(m.clearedFields, establishment.FieldSiret)
+}
+
+// SetOpenedOn sets the "opened_on" field.
+func (m *EstablishmentMutation) SetOpenedOn(t time.Time) {
+	m.opened_on = &t
+}
+
+// OpenedOn returns the value of the "opened_on" field in the mutation.
+func (m *EstablishmentMutation) OpenedOn() (r time.Time, exists bool) {
+	v := m.opened_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenedOn returns the old "opened_on" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldOpenedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenedOn: %w", err)
+	}
+	return oldValue.OpenedOn, nil
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (m *EstablishmentMutation) ClearOpenedOn() {
+	m.opened_on = nil
+	m.clearedFields[establishment.FieldOpenedOn] = struct{}{}
+}
+
+// OpenedOnCleared returns if the "opened_on" field was cleared in this mutation.
+func (m *EstablishmentMutation) OpenedOnCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldOpenedOn]
+	return ok
+}
+
+// ResetOpenedOn resets all changes to the "opened_on" field.
+func (m *EstablishmentMutation) ResetOpenedOn() {
+	m.opened_on = nil
+	delete(m.clearedFields, establishment.FieldOpenedOn)
+}
+
+// SetAuthorizedOn sets the "authorized_on" field.
+func (m *EstablishmentMutation) SetAuthorizedOn(t time.Time) {
+	m.authorized_on = &t
+}
+
+// AuthorizedOn returns the value of the "authorized_on" field in the mutation.
+func (m *EstablishmentMutation) AuthorizedOn() (r time.Time, exists bool) {
+	v := m.authorized_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorizedOn returns the old "authorized_on" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldAuthorizedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorizedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorizedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorizedOn: %w", err)
+	}
+	return oldValue.AuthorizedOn, nil
+}
+
+// ClearAuthorizedOn clears the value of the "authorized_on" field.
+func (m *EstablishmentMutation) ClearAuthorizedOn() {
+	m.authorized_on = nil
+	m.clearedFields[establishment.FieldAuthorizedOn] = struct{}{}
+}
+
+// AuthorizedOnCleared returns if the "authorized_on" field was cleared in this mutation.
+func (m *EstablishmentMutation) AuthorizedOnCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldAuthorizedOn]
+	return ok
+}
+
+// ResetAuthorizedOn resets all changes to the "authorized_on" field.
+func (m *EstablishmentMutation) ResetAuthorizedOn() {
+	m.authorized_on = nil
+	delete(m.clearedFields, establishment.FieldAuthorizedOn)
+}
+
+// SetCapacities sets the "capacities" field.
+func (m *EstablishmentMutation) SetCapacities(s []schematype.Capacity) {
+	m.capacities = &s
+	m.appendcapacities = nil
+}
+
+// Capacities returns the value of the "capacities" field in the mutation.
+func (m *EstablishmentMutation) Capacities() (r []schematype.Capacity, exists bool) {
+	v := m.capacities
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacities returns the old "capacities" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCapacities(ctx context.Context) (v []schematype.Capacity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacities is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacities requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacities: %w", err)
+	}
+	return oldValue.Capacities, nil
+}
+
+// AppendCapacities adds s to the "capacities" field.
+func (m *EstablishmentMutation) AppendCapacities(s []schematype.Capacity) {
+	m.appendcapacities = append(m.appendcapacities, s...)
+}
+
+// AppendedCapacities returns the list of values that were appended to the "capacities" field in this mutation.
+func (m *EstablishmentMutation) AppendedCapacities() ([]schematype.Capacity, bool) {
+	if len(m.appendcapacities) == 0 {
+		return nil, false
+	}
+	return m.appendcapacities, true
+}
+
+// ClearCapacities clears the value of the "capacities" field.
+func (m *EstablishmentMutation) ClearCapacities() {
+	m.capacities = nil
+	m.appendcapacities = nil
+	m.clearedFields[establishment.FieldCapacities] = struct{}{}
+}
+
+// CapacitiesCleared returns if the "capacities" field was cleared in this mutation.
+func (m *EstablishmentMutation) CapacitiesCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldCapacities]
+	return ok
+}
+
+// ResetCapacities resets all changes to the "capacities" field.
+func (m *EstablishmentMutation) ResetCapacities() {
+	m.capacities = nil
+	m.appendcapacities = nil
+	delete(m.clearedFields, establishment.FieldCapacities)
+}
+
+// SetCapacityTotal sets the "capacity_total" field.
+func (m *EstablishmentMutation) SetCapacityTotal(i int) {
+	m.capacity_total = &i
+	m.addcapacity_total = nil
+}
+
+// CapacityTotal returns the value of the "capacity_total" field in the mutation.
+func (m *EstablishmentMutation) CapacityTotal() (r int, exists bool) {
+	v := m.capacity_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacityTotal returns the old "capacity_total" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCapacityTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacityTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacityTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacityTotal: %w", err)
+	}
+	return oldValue.CapacityTotal, nil
+}
+
+// AddCapacityTotal adds i to the "capacity_total" field.
+func (m *EstablishmentMutation) AddCapacityTotal(i int) {
+	if m.addcapacity_total != nil {
+		*m.addcapacity_total += i
+	} else {
+		m.addcapacity_total = &i
+	}
+}
+
+// AddedCapacityTotal returns the value that was added to the "capacity_total" field in this mutation.
+func (m *EstablishmentMutation) AddedCapacityTotal() (r int, exists bool) {
+	v := m.addcapacity_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCapacityTotal resets all changes to the "capacity_total" field.
+func (m *EstablishmentMutation) ResetCapacityTotal() {
+	m.capacity_total = nil
+	m.addcapacity_total = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *EstablishmentMutation) SetStatus(e establishment.Status) {
+	m.status = &e
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *EstablishmentMutation) Status() (r establishment.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldStatus(ctx context.Context) (v establishment.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *EstablishmentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (m *EstablishmentMutation) SetClosedOn(t time.Time) {
+	m.closed_on = &t
+}
+
+// ClosedOn returns the value of the "closed_on" field in the mutation.
+func (m *EstablishmentMutation) ClosedOn() (r time.Time, exists bool) {
+	v := m.closed_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedOn returns the old "closed_on" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldClosedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedOn: %w", err)
+	}
+	return oldValue.ClosedOn, nil
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (m *EstablishmentMutation) ClearClosedOn() {
+	m.closed_on = nil
+	m.clearedFields[establishment.FieldClosedOn] = struct{}{}
+}
+
+// ClosedOnCleared returns if the "closed_on" field was cleared in this mutation.
+func (m *EstablishmentMutation) ClosedOnCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldClosedOn]
+	return ok
+}
+
+// ResetClosedOn resets all changes to the "closed_on" field.
+func (m *EstablishmentMutation) ResetClosedOn() {
+	m.closed_on = nil
+	delete(m.clearedFields, establishment.FieldClosedOn)
+}
+
+// SetCoordX sets the "coord_x" field.
+func (m *EstablishmentMutation) SetCoordX(f float64) {
+	m.coord_x = &f
+	m.addcoord_x = nil
+}
+
+// CoordX returns the value of the "coord_x" field in the mutation.
+func (m *EstablishmentMutation) CoordX() (r float64, exists bool) {
+	v := m.coord_x
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCoordX returns the old "coord_x" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCoordX(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCoordX is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCoordX requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCoordX: %w", err)
+	}
+	return oldValue.CoordX, nil
+}
+
+// AddCoordX adds f to the "coord_x" field.
+func (m *EstablishmentMutation) AddCoordX(f float64) {
+	if m.addcoord_x != nil {
+		*m.addcoord_x += f
+	} else {
+		m.addcoord_x = &f
+	}
+}
+
+// AddedCoordX returns the value that was added to the "coord_x" field in this mutation.
+func (m *EstablishmentMutation) AddedCoordX() (r float64, exists bool) {
+	v := m.addcoord_x
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCoordX clears the value of the "coord_x" field.
+func (m *EstablishmentMutation) ClearCoordX() {
+	m.coord_x = nil
+	m.addcoord_x = nil
+	m.clearedFields[establishment.FieldCoordX] = struct{}{}
+}
+
+// CoordXCleared returns if the "coord_x" field was cleared in this mutation.
+func (m *EstablishmentMutation) CoordXCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldCoordX]
+	return ok
+}
+
+// ResetCoordX resets all changes to the "coord_x" field.
+func (m *EstablishmentMutation) ResetCoordX() {
+	m.coord_x = nil
+	m.addcoord_x = nil
+	delete(m.clearedFields, establishment.FieldCoordX)
+}
+
+// SetCoordY sets the "coord_y" field.
+func (m *EstablishmentMutation) SetCoordY(f float64) {
+	m.coord_y = &f
+	m.addcoord_y = nil
+}
+
+// CoordY returns the value of the "coord_y" field in the mutation.
+func (m *EstablishmentMutation) CoordY() (r float64, exists bool) {
+	v := m.coord_y
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCoordY returns the old "coord_y" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCoordY(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCoordY is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCoordY requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCoordY: %w", err)
+	}
+	return oldValue.CoordY, nil
+}
+
+// AddCoordY adds f to the "coord_y" field.
+func (m *EstablishmentMutation) AddCoordY(f float64) {
+	if m.addcoord_y != nil {
+		*m.addcoord_y += f
+	} else {
+		m.addcoord_y = &f
+	}
+}
+
+// AddedCoordY returns the value that was added to the "coord_y" field in this mutation.
+func (m *EstablishmentMutation) AddedCoordY() (r float64, exists bool) {
+	v := m.addcoord_y
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCoordY clears the value of the "coord_y" field.
+func (m *EstablishmentMutation) ClearCoordY() {
+	m.coord_y = nil
+	m.addcoord_y = nil
+	m.clearedFields[establishment.FieldCoordY] = struct{}{}
+}
+
+// CoordYCleared returns if the "coord_y" field was cleared in this mutation.
+func (m *EstablishmentMutation) CoordYCleared() bool {
+	_, ok := m.clearedFields[establishment.FieldCoordY]
+	return ok
+}
+
+// ResetCoordY resets all changes to the "coord_y" field.
+func (m *EstablishmentMutation) ResetCoordY() {
+	m.coord_y = nil
+	m.addcoord_y = nil
+	delete(m.clearedFields, establishment.FieldCoordY)
+}
+
+// SetCoordSource sets the "coord_source" field.
+func (m *EstablishmentMutation) SetCoordSource(s string) {
+	m.coord_source = &s
+}
+
+// CoordSource returns the value of the "coord_source" field in the mutation.
+func (m *EstablishmentMutation) CoordSource() (r string, exists bool) {
+	v := m.coord_source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCoordSource returns the old "coord_source" field's value of the Establishment entity.
+// If the Establishment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EstablishmentMutation) OldCoordSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCoordSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCoordSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCoordSource: %w", err)
+	}
+	return oldValue.CoordSource, nil
+}
+
+// ResetCoordSource resets all changes to the "coord_source" field.
+func (m *EstablishmentMutation) ResetCoordSource() {
+	m.coord_source = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *EstablishmentMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[establishment.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *EstablishmentMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *EstablishmentMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *EstablishmentMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// AddAttributeValueIDs adds the "attribute_values" edge to the AttributeValue entity by ids.
+func (m *EstablishmentMutation) AddAttributeValueIDs(ids ...pulid.ID) {
+	if m.attribute_values == nil {
+		m.attribute_values = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.attribute_values[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAttributeValues clears the "attribute_values" edge to the AttributeValue entity.
+func (m *EstablishmentMutation) ClearAttributeValues() {
+	m.clearedattribute_values = true
+}
+
+// AttributeValuesCleared reports if the "attribute_values" edge to the AttributeValue entity was cleared.
+func (m *EstablishmentMutation) AttributeValuesCleared() bool {
+	return m.clearedattribute_values
+}
+
+// RemoveAttributeValueIDs removes the "attribute_values" edge to the AttributeValue entity by IDs.
+func (m *EstablishmentMutation) RemoveAttributeValueIDs(ids ...pulid.ID) {
+	if m.removedattribute_values == nil {
+		m.removedattribute_values = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.attribute_values, ids[i])
+		m.removedattribute_values[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAttributeValues returns the removed IDs of the "attribute_values" edge to the AttributeValue entity.
+func (m *EstablishmentMutation) RemovedAttributeValuesIDs() (ids []pulid.ID) {
+	for id := range m.removedattribute_values {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AttributeValuesIDs returns the "attribute_values" edge IDs in the mutation.
+func (m *EstablishmentMutation) AttributeValuesIDs() (ids []pulid.ID) {
+	for id := range m.attribute_values {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAttributeValues resets all changes to the "attribute_values" edge.
+func (m *EstablishmentMutation) ResetAttributeValues() {
+	m.attribute_values = nil
+	m.clearedattribute_values = false
+	m.removedattribute_values = nil
+}
+
+// Where appends a list predicates to the EstablishmentMutation builder.
+func (m *EstablishmentMutation) Where(ps ...predicate.Establishment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EstablishmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EstablishmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Establishment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EstablishmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EstablishmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Establishment).
+func (m *EstablishmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EstablishmentMutation) Fields() []string {
+	fields := make([]string, 0, 26)
+	if m.created_at != nil {
+		fields = append(fields, establishment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, establishment.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, establishment.FieldMemberID)
+	}
+	if m.finess_et != nil {
+		fields = append(fields, establishment.FieldFinessEt)
+	}
+	if m.finess_ej != nil {
+		fields = append(fields, establishment.FieldFinessEj)
+	}
+	if m.name != nil {
+		fields = append(fields, establishment.FieldName)
+	}
+	if m.long_name != nil {
+		fields = append(fields, establishment.FieldLongName)
+	}
+	if m.street != nil {
+		fields = append(fields, establishment.FieldStreet)
+	}
+	if m.postal_code != nil {
+		fields = append(fields, establishment.FieldPostalCode)
+	}
+	if m.city != nil {
+		fields = append(fields, establishment.FieldCity)
+	}
+	if m.department != nil {
+		fields = append(fields, establishment.FieldDepartment)
+	}
+	if m.phone != nil {
+		fields = append(fields, establishment.FieldPhone)
+	}
+	if m.director_name != nil {
+		fields = append(fields, establishment.FieldDirectorName)
+	}
+	if m.director_contact != nil {
+		fields = append(fields, establishment.FieldDirectorContact)
+	}
+	if m.category_code != nil {
+		fields = append(fields, establishment.FieldCategoryCode)
+	}
+	if m.category_label != nil {
+		fields = append(fields, establishment.FieldCategoryLabel)
+	}
+	if m.siret != nil {
+		fields = append(fields, establishment.FieldSiret)
+	}
+	if m.opened_on != nil {
+		fields = append(fields, establishment.FieldOpenedOn)
+	}
+	if m.authorized_on != nil {
+		fields = append(fields, establishment.FieldAuthorizedOn)
+	}
+	if m.capacities != nil {
+		fields = append(fields, establishment.FieldCapacities)
+	}
+	if m.capacity_total != nil {
+		fields = append(fields, establishment.FieldCapacityTotal)
+	}
+	if m.status != nil {
+		fields = append(fields, establishment.FieldStatus)
+	}
+	if m.closed_on != nil {
+		fields = append(fields, establishment.FieldClosedOn)
+	}
+	if m.coord_x != nil {
+		fields = append(fields, establishment.FieldCoordX)
+	}
+	if m.coord_y != nil {
+		fields = append(fields, establishment.FieldCoordY)
+	}
+	if m.coord_source != nil {
+		fields = append(fields, establishment.FieldCoordSource)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EstablishmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case establishment.FieldCreatedAt:
+		return m.CreatedAt()
+	case establishment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case establishment.FieldMemberID:
+		return m.MemberID()
+	case establishment.FieldFinessEt:
+		return m.FinessEt()
+	case establishment.FieldFinessEj:
+		return m.FinessEj()
+	case establishment.FieldName:
+		return m.Name()
+	case establishment.FieldLongName:
+		return m.LongName()
+	case establishment.FieldStreet:
+		return m.Street()
+	case establishment.FieldPostalCode:
+		return m.PostalCode()
+	case establishment.FieldCity:
+		return m.City()
+	case establishment.FieldDepartment:
+		return m.Department()
+	case establishment.FieldPhone:
+		return m.Phone()
+	case establishment.FieldDirectorName:
+		return m.DirectorName()
+	case establishment.FieldDirectorContact:
+		return m.DirectorContact()
+	case establishment.FieldCategoryCode:
+		return m.CategoryCode()
+	case establishment.FieldCategoryLabel:
+		return m.CategoryLabel()
+	case establishment.FieldSiret:
+		return m.Siret()
+	case establishment.FieldOpenedOn:
+		return m.OpenedOn()
+	case establishment.FieldAuthorizedOn:
+		return m.AuthorizedOn()
+	case establishment.FieldCapacities:
+		return m.Capacities()
+	case establishment.FieldCapacityTotal:
+		return m.CapacityTotal()
+	case establishment.FieldStatus:
+		return m.Status()
+	case establishment.FieldClosedOn:
+		return m.ClosedOn()
+	case establishment.FieldCoordX:
+		return m.CoordX()
+	case establishment.FieldCoordY:
+		return m.CoordY()
+	case establishment.FieldCoordSource:
+		return m.CoordSource()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EstablishmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case establishment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case establishment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case establishment.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case establishment.FieldFinessEt:
+		return m.OldFinessEt(ctx)
+	case establishment.FieldFinessEj:
+		return m.OldFinessEj(ctx)
+	case establishment.FieldName:
+		return m.OldName(ctx)
+	case establishment.FieldLongName:
+		return m.OldLongName(ctx)
+	case establishment.FieldStreet:
+		return m.OldStreet(ctx)
+	case establishment.FieldPostalCode:
+		return m.OldPostalCode(ctx)
+	case establishment.FieldCity:
+		return m.OldCity(ctx)
+	case establishment.FieldDepartment:
+		return m.OldDepartment(ctx)
+	case establishment.FieldPhone:
+		return m.OldPhone(ctx)
+	case establishment.FieldDirectorName:
+		return m.OldDirectorName(ctx)
+	case establishment.FieldDirectorContact:
+		return m.OldDirectorContact(ctx)
+	case establishment.FieldCategoryCode:
+		return m.OldCategoryCode(ctx)
+	case establishment.FieldCategoryLabel:
+		return m.OldCategoryLabel(ctx)
+	case establishment.FieldSiret:
+		return m.OldSiret(ctx)
+	case establishment.FieldOpenedOn:
+		return m.OldOpenedOn(ctx)
+	case establishment.FieldAuthorizedOn:
+		return m.OldAuthorizedOn(ctx)
+	case establishment.FieldCapacities:
+		return m.OldCapacities(ctx)
+	case establishment.FieldCapacityTotal:
+		return m.OldCapacityTotal(ctx)
+	case establishment.FieldStatus:
+		return m.OldStatus(ctx)
+	case establishment.FieldClosedOn:
+		return m.OldClosedOn(ctx)
+	case establishment.FieldCoordX:
+		return m.OldCoordX(ctx)
+	case establishment.FieldCoordY:
+		return m.OldCoordY(ctx)
+	case establishment.FieldCoordSource:
+		return m.OldCoordSource(ctx)
+	}
+	return nil, fmt.Errorf("unknown Establishment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EstablishmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case establishment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case establishment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case establishment.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case establishment.FieldFinessEt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinessEt(v)
+		return nil
+	case establishment.FieldFinessEj:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinessEj(v)
+		return nil
+	case establishment.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case establishment.FieldLongName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLongName(v)
+		return nil
+	case establishment.FieldStreet:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStreet(v)
+		return nil
+	case establishment.FieldPostalCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostalCode(v)
+		return nil
+	case establishment.FieldCity:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCity(v)
+		return nil
+	case establishment.FieldDepartment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepartment(v)
+		return nil
+	case establishment.FieldPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhone(v)
+		return nil
+	case establishment.FieldDirectorName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirectorName(v)
+		return nil
+	case establishment.FieldDirectorContact:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirectorContact(v)
+		return nil
+	case establishment.FieldCategoryCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryCode(v)
+		return nil
+	case establishment.FieldCategoryLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryLabel(v)
+		return nil
+	case establishment.FieldSiret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSiret(v)
+		return nil
+	case establishment.FieldOpenedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenedOn(v)
+		return nil
+	case establishment.FieldAuthorizedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorizedOn(v)
+		return nil
+	case establishment.FieldCapacities:
+		v, ok := value.([]schematype.Capacity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacities(v)
+		return nil
+	case establishment.FieldCapacityTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacityTotal(v)
+		return nil
+	case establishment.FieldStatus:
+		v, ok := value.(establishment.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case establishment.FieldClosedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedOn(v)
+		return nil
+	case establishment.FieldCoordX:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCoordX(v)
+		return nil
+	case establishment.FieldCoordY:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCoordY(v)
+		return nil
+	case establishment.FieldCoordSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCoordSource(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Establishment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EstablishmentMutation) AddedFields() []string {
+	var fields []string
+	if m.addcapacity_total != nil {
+		fields = append(fields, establishment.FieldCapacityTotal)
+	}
+	if m.addcoord_x != nil {
+		fields = append(fields, establishment.FieldCoordX)
+	}
+	if m.addcoord_y != nil {
+		fields = append(fields, establishment.FieldCoordY)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EstablishmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case establishment.FieldCapacityTotal:
+		return m.AddedCapacityTotal()
+	case establishment.FieldCoordX:
+		return m.AddedCoordX()
+	case establishment.FieldCoordY:
+		return m.AddedCoordY()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EstablishmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case establishment.FieldCapacityTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCapacityTotal(v)
+		return nil
+	case establishment.FieldCoordX:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCoordX(v)
+		return nil
+	case establishment.FieldCoordY:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCoordY(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Establishment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EstablishmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(establishment.FieldFinessEt) {
+		fields = append(fields, establishment.FieldFinessEt)
+	}
+	if m.FieldCleared(establishment.FieldFinessEj) {
+		fields = append(fields, establishment.FieldFinessEj)
+	}
+	if m.FieldCleared(establishment.FieldSiret) {
+		fields = append(fields, establishment.FieldSiret)
+	}
+	if m.FieldCleared(establishment.FieldOpenedOn) {
+		fields = append(fields, establishment.FieldOpenedOn)
+	}
+	if m.FieldCleared(establishment.FieldAuthorizedOn) {
+		fields = append(fields, establishment.FieldAuthorizedOn)
+	}
+	if m.FieldCleared(establishment.FieldCapacities) {
+		fields = append(fields, establishment.FieldCapacities)
+	}
+	if m.FieldCleared(establishment.FieldClosedOn) {
+		fields = append(fields, establishment.FieldClosedOn)
+	}
+	if m.FieldCleared(establishment.FieldCoordX) {
+		fields = append(fields, establishment.FieldCoordX)
+	}
+	if m.FieldCleared(establishment.FieldCoordY) {
+		fields = append(fields, establishment.FieldCoordY)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EstablishmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EstablishmentMutation) ClearField(name string) error {
+	switch name {
+	case establishment.FieldFinessEt:
+		m.ClearFinessEt()
+		return nil
+	case establishment.FieldFinessEj:
+		m.ClearFinessEj()
+		return nil
+	case establishment.FieldSiret:
+		m.ClearSiret()
+		return nil
+	case establishment.FieldOpenedOn:
+		m.ClearOpenedOn()
+		return nil
+	case establishment.FieldAuthorizedOn:
+		m.ClearAuthorizedOn()
+		return nil
+	case establishment.FieldCapacities:
+		m.ClearCapacities()
+		return nil
+	case establishment.FieldClosedOn:
+		m.ClearClosedOn()
+		return nil
+	case establishment.FieldCoordX:
+		m.ClearCoordX()
+		return nil
+	case establishment.FieldCoordY:
+		m.ClearCoordY()
+		return nil
+	}
+	return fmt.Errorf("unknown Establishment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EstablishmentMutation) ResetField(name string) error {
+	switch name {
+	case establishment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case establishment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case establishment.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case establishment.FieldFinessEt:
+		m.ResetFinessEt()
+		return nil
+	case establishment.FieldFinessEj:
+		m.ResetFinessEj()
+		return nil
+	case establishment.FieldName:
+		m.ResetName()
+		return nil
+	case establishment.FieldLongName:
+		m.ResetLongName()
+		return nil
+	case establishment.FieldStreet:
+		m.ResetStreet()
+		return nil
+	case establishment.FieldPostalCode:
+		m.ResetPostalCode()
+		return nil
+	case establishment.FieldCity:
+		m.ResetCity()
+		return nil
+	case establishment.FieldDepartment:
+		m.ResetDepartment()
+		return nil
+	case establishment.FieldPhone:
+		m.ResetPhone()
+		return nil
+	case establishment.FieldDirectorName:
+		m.ResetDirectorName()
+		return nil
+	case establishment.FieldDirectorContact:
+		m.ResetDirectorContact()
+		return nil
+	case establishment.FieldCategoryCode:
+		m.ResetCategoryCode()
+		return nil
+	case establishment.FieldCategoryLabel:
+		m.ResetCategoryLabel()
+		return nil
+	case establishment.FieldSiret:
+		m.ResetSiret()
+		return nil
+	case establishment.FieldOpenedOn:
+		m.ResetOpenedOn()
+		return nil
+	case establishment.FieldAuthorizedOn:
+		m.ResetAuthorizedOn()
+		return nil
+	case establishment.FieldCapacities:
+		m.ResetCapacities()
+		return nil
+	case establishment.FieldCapacityTotal:
+		m.ResetCapacityTotal()
+		return nil
+	case establishment.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case establishment.FieldClosedOn:
+		m.ResetClosedOn()
+		return nil
+	case establishment.FieldCoordX:
+		m.ResetCoordX()
+		return nil
+	case establishment.FieldCoordY:
+		m.ResetCoordY()
+		return nil
+	case establishment.FieldCoordSource:
+		m.ResetCoordSource()
+		return nil
+	}
+	return fmt.Errorf("unknown Establishment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EstablishmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.member != nil {
+		edges = append(edges, establishment.EdgeMember)
+	}
+	if m.attribute_values != nil {
+		edges = append(edges, establishment.EdgeAttributeValues)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EstablishmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case establishment.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case establishment.EdgeAttributeValues:
+		ids := make([]ent.Value, 0, len(m.attribute_values))
+		for id := range m.attribute_values {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EstablishmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedattribute_values != nil {
+		edges = append(edges, establishment.EdgeAttributeValues)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EstablishmentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case establishment.EdgeAttributeValues:
+		ids := make([]ent.Value, 0, len(m.removedattribute_values))
+		for id := range m.removedattribute_values {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EstablishmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmember {
+		edges = append(edges, establishment.EdgeMember)
+	}
+	if m.clearedattribute_values {
+		edges = append(edges, establishment.EdgeAttributeValues)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EstablishmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case establishment.EdgeMember:
+		return m.clearedmember
+	case establishment.EdgeAttributeValues:
+		return m.clearedattribute_values
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EstablishmentMutation) ClearEdge(name string) error {
+	switch name {
+	case establishment.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown Establishment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EstablishmentMutation) ResetEdge(name string) error {
+	switch name {
+	case establishment.EdgeMember:
+		m.ResetMember()
+		return nil
+	case establishment.EdgeAttributeValues:
+		m.ResetAttributeValues()
+		return nil
+	}
+	return fmt.Errorf("unknown Establishment edge %s", name)
 }
 
 // InvitationMutation represents an operation that mutates the Invitation nodes in the graph.

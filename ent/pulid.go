@@ -4,11 +4,14 @@ package ent
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -32,11 +35,14 @@ import (
 // tableByPrefix maps each ID prefix to the table of its type.
 var tableByPrefix = map[string]string{
 	"ACC": account.Table,
+	"ATD": attributedefinition.Table,
+	"ATV": attributevalue.Table,
 	"AUD": auditevent.Table,
 	"CFF": callforfunds.Table,
 	"CHG": charge.Table,
 	"RUN": chargerun.Table,
 	"CST": costentry.Table,
+	"ETB": establishment.Table,
 	"INV": invitation.Table,
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,

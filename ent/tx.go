@@ -16,6 +16,10 @@ type Tx struct {
 	config
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AttributeDefinition is the client for interacting with the AttributeDefinition builders.
+	AttributeDefinition *AttributeDefinitionClient
+	// AttributeValue is the client for interacting with the AttributeValue builders.
+	AttributeValue *AttributeValueClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// CallForFunds is the client for interacting with the CallForFunds builders.
@@ -26,6 +30,8 @@ type Tx struct {
 	ChargeRun *ChargeRunClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
+	// Establishment is the client for interacting with the Establishment builders.
+	Establishment *EstablishmentClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
@@ -190,11 +196,14 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
+	tx.AttributeDefinition = NewAttributeDefinitionClient(tx.config)
+	tx.AttributeValue = NewAttributeValueClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.CallForFunds = NewCallForFundsClient(tx.config)
 	tx.Charge = NewChargeClient(tx.config)
 	tx.ChargeRun = NewChargeRunClient(tx.config)
 	tx.CostEntry = NewCostEntryClient(tx.config)
+	tx.Establishment = NewEstablishmentClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)

@@ -35,6 +35,24 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[pulid
 		ent.WithAccountOrder(orderBy), ent.WithAccountFilter(where.Filter))
 }
 
+// AttributeDefinitions is the resolver for the attributeDefinitions field.
+func (r *queryResolver) AttributeDefinitions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeDefinitionOrder, where *ent.AttributeDefinitionWhereInput) (*ent.AttributeDefinitionConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.AttributeDefinition.Query().Paginate(ctx, after, first, before, last,
+		ent.WithAttributeDefinitionOrder(orderBy), ent.WithAttributeDefinitionFilter(where.Filter))
+}
+
+// AttributeValues is the resolver for the attributeValues field.
+func (r *queryResolver) AttributeValues(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeValueOrder, where *ent.AttributeValueWhereInput) (*ent.AttributeValueConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.AttributeValue.Query().Paginate(ctx, after, first, before, last,
+		ent.WithAttributeValueOrder(orderBy), ent.WithAttributeValueFilter(where.Filter))
+}
+
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -78,6 +96,15 @@ func (r *queryResolver) CostEntries(ctx context.Context, after *entgql.Cursor[pu
 	}
 	return r.client.CostEntry.Query().Paginate(ctx, after, first, before, last,
 		ent.WithCostEntryOrder(orderBy), ent.WithCostEntryFilter(where.Filter))
+}
+
+// Establishments is the resolver for the establishments field.
+func (r *queryResolver) Establishments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) (*ent.EstablishmentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Establishment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithEstablishmentOrder(orderBy), ent.WithEstablishmentFilter(where.Filter))
 }
 
 // Members is the resolver for the members field.

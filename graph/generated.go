@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"communs/ent"
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
@@ -26,6 +28,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/charging"
 	"communs/internal/membership"
+	"communs/modules/directory"
 	"context"
 	"embed"
 	"errors"
@@ -59,6 +62,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Module func(ctx context.Context, obj any, next graphql.Resolver, name string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -86,6 +90,56 @@ type ComplexityRoot struct {
 
 	AssignRolePayload struct {
 		RoleAssignment func(childComplexity int) int
+	}
+
+	AttributeDefinition struct {
+		Choices   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Key       func(childComplexity int) int
+		Label     func(childComplexity int) int
+		Member    func(childComplexity int) int
+		MemberID  func(childComplexity int) int
+		Required  func(childComplexity int) int
+		Type      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Values    func(childComplexity int) int
+	}
+
+	AttributeDefinitionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AttributeDefinitionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AttributeValue struct {
+		BoolValue       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DateValue       func(childComplexity int) int
+		Definition      func(childComplexity int) int
+		DefinitionID    func(childComplexity int) int
+		Establishment   func(childComplexity int) int
+		EstablishmentID func(childComplexity int) int
+		ID              func(childComplexity int) int
+		NumberValue     func(childComplexity int) int
+		TextValue       func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	AttributeValueConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AttributeValueEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -141,6 +195,11 @@ type ComplexityRoot struct {
 	CallForFundsEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Capacity struct {
+		Places        func(childComplexity int) int
+		ReceptionType func(childComplexity int) int
 	}
 
 	ChangePasswordPayload struct {
@@ -267,6 +326,58 @@ type ComplexityRoot struct {
 	DeclaredQuantity struct {
 		Quantity   func(childComplexity int) int
 		ResourceID func(childComplexity int) int
+	}
+
+	Establishment struct {
+		AttributeValues func(childComplexity int) int
+		AuthorizedOn    func(childComplexity int) int
+		Capacities      func(childComplexity int) int
+		CapacityTotal   func(childComplexity int) int
+		CategoryCode    func(childComplexity int) int
+		CategoryLabel   func(childComplexity int) int
+		City            func(childComplexity int) int
+		ClosedOn        func(childComplexity int) int
+		CoordSource     func(childComplexity int) int
+		CoordX          func(childComplexity int) int
+		CoordY          func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Department      func(childComplexity int) int
+		DirectorContact func(childComplexity int) int
+		DirectorName    func(childComplexity int) int
+		FinessEj        func(childComplexity int) int
+		FinessEt        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LongName        func(childComplexity int) int
+		Member          func(childComplexity int) int
+		MemberID        func(childComplexity int) int
+		Name            func(childComplexity int) int
+		OpenedOn        func(childComplexity int) int
+		Phone           func(childComplexity int) int
+		PostalCode      func(childComplexity int) int
+		Siret           func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Street          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	EstablishmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EstablishmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	FinessImportReport struct {
+		Created   func(childComplexity int) int
+		Lines     func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+		Skipped   func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
 	}
 
 	LogoutPayload struct {
@@ -422,15 +533,19 @@ type ComplexityRoot struct {
 		CancelService                func(childComplexity int, id pulid.ID, reason *string) int
 		ChangeMemberCategory         func(childComplexity int, input model.ChangeMemberCategoryInput) int
 		ChangePassword               func(childComplexity int, input model.ChangePasswordInput) int
+		CloseEstablishment           func(childComplexity int, id pulid.ID, closedOn time.Time) int
 		CompleteService              func(childComplexity int, id pulid.ID) int
 		CorrectCharge                func(childComplexity int, input model.CorrectChargeInput) int
 		CreateCostEntry              func(childComplexity int, input ent.CreateCostEntryInput) int
+		CreateEstablishment          func(childComplexity int, input directory.EstablishmentInput) int
 		CreateInvitation             func(childComplexity int, input model.CreateInvitationInput) int
 		CreateResource               func(childComplexity int, input ent.CreateResourceInput) int
 		CreateResourceCategory       func(childComplexity int, input ent.CreateResourceCategoryInput) int
+		DefineAttribute              func(childComplexity int, input model.DefineAttributeInput) int
 		DeleteCostEntry              func(childComplexity int, id pulid.ID) int
 		EndSubscription              func(childComplexity int, input model.EndSubscriptionInput) int
 		EstimateService              func(childComplexity int, input model.EstimateServiceInput) int
+		ImportFinessExtract          func(childComplexity int, input model.ImportFinessExtractInput) int
 		Login                        func(childComplexity int, input model.LoginInput) int
 		Logout                       func(childComplexity int) int
 		RecordMemberLeaving          func(childComplexity int, input model.RecordMemberLeavingInput) int
@@ -451,6 +566,7 @@ type ComplexityRoot struct {
 		SubmitUsageDeclaration       func(childComplexity int, input model.UsageDeclarationRefInput) int
 		SuspendMember                func(childComplexity int, input model.SuspendMemberInput) int
 		UpdateCostEntry              func(childComplexity int, id pulid.ID, input ent.UpdateCostEntryInput) int
+		UpdateEstablishment          func(childComplexity int, id pulid.ID, input directory.EstablishmentInput) int
 		UpdateResource               func(childComplexity int, input model.UpdateResourceMutationInput) int
 		UpdateResourceCategory       func(childComplexity int, input model.UpdateResourceCategoryMutationInput) int
 		ValidateUsageDeclaration     func(childComplexity int, input model.UsageDeclarationRefInput) int
@@ -504,6 +620,8 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Accounts                  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
+		AttributeDefinitions      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeDefinitionOrder, where *ent.AttributeDefinitionWhereInput) int
+		AttributeValues           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeValueOrder, where *ent.AttributeValueWhereInput) int
 		AuditEvents               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		CallsForFunds             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) int
 		ChargeBalance             func(childComplexity int, year int) int
@@ -511,6 +629,7 @@ type ComplexityRoot struct {
 		Charges                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) int
 		ConsolidatedAccounts      func(childComplexity int, year int) int
 		CostEntries               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) int
+		Establishments            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) int
 		Me                        func(childComplexity int) int
 		MemberCategoryChanges     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) int
 		MemberStatement           func(childComplexity int, memberID pulid.ID, year int) int
@@ -531,6 +650,11 @@ type ComplexityRoot struct {
 		UsageDeclarationLines     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) int
 		UsageDeclarationRevisions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) int
 		UsageDeclarations         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) int
+	}
+
+	RejectedLine struct {
+		Line   func(childComplexity int) int
+		Reason func(childComplexity int) int
 	}
 
 	RemindDeclarationsDuePayload struct {
@@ -912,16 +1036,24 @@ type MutationResolver interface {
 	RecordTime(ctx context.Context, input membership.TimeEntryInput) (*ent.TimeEntry, error)
 	CompleteService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error)
 	CancelService(ctx context.Context, id pulid.ID, reason *string) (*ent.ServiceRequest, error)
+	CreateEstablishment(ctx context.Context, input directory.EstablishmentInput) (*ent.Establishment, error)
+	UpdateEstablishment(ctx context.Context, id pulid.ID, input directory.EstablishmentInput) (*ent.Establishment, error)
+	CloseEstablishment(ctx context.Context, id pulid.ID, closedOn time.Time) (*ent.Establishment, error)
+	DefineAttribute(ctx context.Context, input model.DefineAttributeInput) (*ent.AttributeDefinition, error)
+	ImportFinessExtract(ctx context.Context, input model.ImportFinessExtractInput) (*directory.ImportReport, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
 	Accounts(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error)
+	AttributeDefinitions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeDefinitionOrder, where *ent.AttributeDefinitionWhereInput) (*ent.AttributeDefinitionConnection, error)
+	AttributeValues(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeValueOrder, where *ent.AttributeValueWhereInput) (*ent.AttributeValueConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 	CallsForFunds(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) (*ent.CallForFundsConnection, error)
 	Charges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) (*ent.ChargeConnection, error)
 	ChargeRuns(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) (*ent.ChargeRunConnection, error)
 	CostEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) (*ent.CostEntryConnection, error)
+	Establishments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) (*ent.EstablishmentConnection, error)
 	Members(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) (*ent.MemberConnection, error)
 	MemberCategoryChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) (*ent.MemberCategoryChangeConnection, error)
 	MembershipApplications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) (*ent.MembershipApplicationConnection, error)
@@ -1052,6 +1184,204 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AssignRolePayload.RoleAssignment(childComplexity), true
+
+	case "AttributeDefinition.choices":
+		if e.ComplexityRoot.AttributeDefinition.Choices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Choices(childComplexity), true
+	case "AttributeDefinition.createdAt":
+		if e.ComplexityRoot.AttributeDefinition.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.CreatedAt(childComplexity), true
+	case "AttributeDefinition.id":
+		if e.ComplexityRoot.AttributeDefinition.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.ID(childComplexity), true
+	case "AttributeDefinition.key":
+		if e.ComplexityRoot.AttributeDefinition.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Key(childComplexity), true
+	case "AttributeDefinition.label":
+		if e.ComplexityRoot.AttributeDefinition.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Label(childComplexity), true
+	case "AttributeDefinition.member":
+		if e.ComplexityRoot.AttributeDefinition.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Member(childComplexity), true
+	case "AttributeDefinition.memberID":
+		if e.ComplexityRoot.AttributeDefinition.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.MemberID(childComplexity), true
+	case "AttributeDefinition.required":
+		if e.ComplexityRoot.AttributeDefinition.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Required(childComplexity), true
+	case "AttributeDefinition.type":
+		if e.ComplexityRoot.AttributeDefinition.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Type(childComplexity), true
+	case "AttributeDefinition.updatedAt":
+		if e.ComplexityRoot.AttributeDefinition.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.UpdatedAt(childComplexity), true
+	case "AttributeDefinition.values":
+		if e.ComplexityRoot.AttributeDefinition.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinition.Values(childComplexity), true
+
+	case "AttributeDefinitionConnection.edges":
+		if e.ComplexityRoot.AttributeDefinitionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinitionConnection.Edges(childComplexity), true
+	case "AttributeDefinitionConnection.pageInfo":
+		if e.ComplexityRoot.AttributeDefinitionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinitionConnection.PageInfo(childComplexity), true
+	case "AttributeDefinitionConnection.totalCount":
+		if e.ComplexityRoot.AttributeDefinitionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinitionConnection.TotalCount(childComplexity), true
+
+	case "AttributeDefinitionEdge.cursor":
+		if e.ComplexityRoot.AttributeDefinitionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinitionEdge.Cursor(childComplexity), true
+	case "AttributeDefinitionEdge.node":
+		if e.ComplexityRoot.AttributeDefinitionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeDefinitionEdge.Node(childComplexity), true
+
+	case "AttributeValue.boolValue":
+		if e.ComplexityRoot.AttributeValue.BoolValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.BoolValue(childComplexity), true
+	case "AttributeValue.createdAt":
+		if e.ComplexityRoot.AttributeValue.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.CreatedAt(childComplexity), true
+	case "AttributeValue.dateValue":
+		if e.ComplexityRoot.AttributeValue.DateValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.DateValue(childComplexity), true
+	case "AttributeValue.definition":
+		if e.ComplexityRoot.AttributeValue.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.Definition(childComplexity), true
+	case "AttributeValue.definitionID":
+		if e.ComplexityRoot.AttributeValue.DefinitionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.DefinitionID(childComplexity), true
+	case "AttributeValue.establishment":
+		if e.ComplexityRoot.AttributeValue.Establishment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.Establishment(childComplexity), true
+	case "AttributeValue.establishmentID":
+		if e.ComplexityRoot.AttributeValue.EstablishmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.EstablishmentID(childComplexity), true
+	case "AttributeValue.id":
+		if e.ComplexityRoot.AttributeValue.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.ID(childComplexity), true
+	case "AttributeValue.numberValue":
+		if e.ComplexityRoot.AttributeValue.NumberValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.NumberValue(childComplexity), true
+	case "AttributeValue.textValue":
+		if e.ComplexityRoot.AttributeValue.TextValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.TextValue(childComplexity), true
+	case "AttributeValue.updatedAt":
+		if e.ComplexityRoot.AttributeValue.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValue.UpdatedAt(childComplexity), true
+
+	case "AttributeValueConnection.edges":
+		if e.ComplexityRoot.AttributeValueConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValueConnection.Edges(childComplexity), true
+	case "AttributeValueConnection.pageInfo":
+		if e.ComplexityRoot.AttributeValueConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValueConnection.PageInfo(childComplexity), true
+	case "AttributeValueConnection.totalCount":
+		if e.ComplexityRoot.AttributeValueConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValueConnection.TotalCount(childComplexity), true
+
+	case "AttributeValueEdge.cursor":
+		if e.ComplexityRoot.AttributeValueEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValueEdge.Cursor(childComplexity), true
+	case "AttributeValueEdge.node":
+		if e.ComplexityRoot.AttributeValueEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeValueEdge.Node(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -1280,6 +1610,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CallForFundsEdge.Node(childComplexity), true
+
+	case "Capacity.places":
+		if e.ComplexityRoot.Capacity.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Capacity.Places(childComplexity), true
+	case "Capacity.receptionType":
+		if e.ComplexityRoot.Capacity.ReceptionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Capacity.ReceptionType(childComplexity), true
 
 	case "ChangePasswordPayload.ok":
 		if e.ComplexityRoot.ChangePasswordPayload.Ok == nil {
@@ -1798,6 +2141,250 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeclaredQuantity.ResourceID(childComplexity), true
+
+	case "Establishment.attributeValues":
+		if e.ComplexityRoot.Establishment.AttributeValues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.AttributeValues(childComplexity), true
+	case "Establishment.authorizedOn":
+		if e.ComplexityRoot.Establishment.AuthorizedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.AuthorizedOn(childComplexity), true
+	case "Establishment.capacities":
+		if e.ComplexityRoot.Establishment.Capacities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Capacities(childComplexity), true
+	case "Establishment.capacityTotal":
+		if e.ComplexityRoot.Establishment.CapacityTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CapacityTotal(childComplexity), true
+	case "Establishment.categoryCode":
+		if e.ComplexityRoot.Establishment.CategoryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CategoryCode(childComplexity), true
+	case "Establishment.categoryLabel":
+		if e.ComplexityRoot.Establishment.CategoryLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CategoryLabel(childComplexity), true
+	case "Establishment.city":
+		if e.ComplexityRoot.Establishment.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.City(childComplexity), true
+	case "Establishment.closedOn":
+		if e.ComplexityRoot.Establishment.ClosedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.ClosedOn(childComplexity), true
+	case "Establishment.coordSource":
+		if e.ComplexityRoot.Establishment.CoordSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CoordSource(childComplexity), true
+	case "Establishment.coordX":
+		if e.ComplexityRoot.Establishment.CoordX == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CoordX(childComplexity), true
+	case "Establishment.coordY":
+		if e.ComplexityRoot.Establishment.CoordY == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CoordY(childComplexity), true
+	case "Establishment.createdAt":
+		if e.ComplexityRoot.Establishment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.CreatedAt(childComplexity), true
+	case "Establishment.department":
+		if e.ComplexityRoot.Establishment.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Department(childComplexity), true
+	case "Establishment.directorContact":
+		if e.ComplexityRoot.Establishment.DirectorContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.DirectorContact(childComplexity), true
+	case "Establishment.directorName":
+		if e.ComplexityRoot.Establishment.DirectorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.DirectorName(childComplexity), true
+	case "Establishment.finessEj":
+		if e.ComplexityRoot.Establishment.FinessEj == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.FinessEj(childComplexity), true
+	case "Establishment.finessEt":
+		if e.ComplexityRoot.Establishment.FinessEt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.FinessEt(childComplexity), true
+	case "Establishment.id":
+		if e.ComplexityRoot.Establishment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.ID(childComplexity), true
+	case "Establishment.longName":
+		if e.ComplexityRoot.Establishment.LongName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.LongName(childComplexity), true
+	case "Establishment.member":
+		if e.ComplexityRoot.Establishment.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Member(childComplexity), true
+	case "Establishment.memberID":
+		if e.ComplexityRoot.Establishment.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.MemberID(childComplexity), true
+	case "Establishment.name":
+		if e.ComplexityRoot.Establishment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Name(childComplexity), true
+	case "Establishment.openedOn":
+		if e.ComplexityRoot.Establishment.OpenedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.OpenedOn(childComplexity), true
+	case "Establishment.phone":
+		if e.ComplexityRoot.Establishment.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Phone(childComplexity), true
+	case "Establishment.postalCode":
+		if e.ComplexityRoot.Establishment.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.PostalCode(childComplexity), true
+	case "Establishment.siret":
+		if e.ComplexityRoot.Establishment.Siret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Siret(childComplexity), true
+	case "Establishment.status":
+		if e.ComplexityRoot.Establishment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Status(childComplexity), true
+	case "Establishment.street":
+		if e.ComplexityRoot.Establishment.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.Street(childComplexity), true
+	case "Establishment.updatedAt":
+		if e.ComplexityRoot.Establishment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Establishment.UpdatedAt(childComplexity), true
+
+	case "EstablishmentConnection.edges":
+		if e.ComplexityRoot.EstablishmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstablishmentConnection.Edges(childComplexity), true
+	case "EstablishmentConnection.pageInfo":
+		if e.ComplexityRoot.EstablishmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstablishmentConnection.PageInfo(childComplexity), true
+	case "EstablishmentConnection.totalCount":
+		if e.ComplexityRoot.EstablishmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstablishmentConnection.TotalCount(childComplexity), true
+
+	case "EstablishmentEdge.cursor":
+		if e.ComplexityRoot.EstablishmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstablishmentEdge.Cursor(childComplexity), true
+	case "EstablishmentEdge.node":
+		if e.ComplexityRoot.EstablishmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EstablishmentEdge.Node(childComplexity), true
+
+	case "FinessImportReport.created":
+		if e.ComplexityRoot.FinessImportReport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinessImportReport.Created(childComplexity), true
+	case "FinessImportReport.lines":
+		if e.ComplexityRoot.FinessImportReport.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinessImportReport.Lines(childComplexity), true
+	case "FinessImportReport.rejected":
+		if e.ComplexityRoot.FinessImportReport.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinessImportReport.Rejected(childComplexity), true
+	case "FinessImportReport.skipped":
+		if e.ComplexityRoot.FinessImportReport.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinessImportReport.Skipped(childComplexity), true
+	case "FinessImportReport.unchanged":
+		if e.ComplexityRoot.FinessImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinessImportReport.Unchanged(childComplexity), true
+	case "FinessImportReport.updated":
+		if e.ComplexityRoot.FinessImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinessImportReport.Updated(childComplexity), true
 
 	case "LogoutPayload.ok":
 		if e.ComplexityRoot.LogoutPayload.Ok == nil {
@@ -2479,6 +3066,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.closeEstablishment":
+		if e.ComplexityRoot.Mutation.CloseEstablishment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeEstablishment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseEstablishment(childComplexity, args["id"].(pulid.ID), args["closedOn"].(time.Time)), true
 	case "Mutation.completeService":
 		if e.ComplexityRoot.Mutation.CompleteService == nil {
 			break
@@ -2512,6 +3110,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCostEntry(childComplexity, args["input"].(ent.CreateCostEntryInput)), true
+	case "Mutation.createEstablishment":
+		if e.ComplexityRoot.Mutation.CreateEstablishment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEstablishment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEstablishment(childComplexity, args["input"].(directory.EstablishmentInput)), true
 	case "Mutation.createInvitation":
 		if e.ComplexityRoot.Mutation.CreateInvitation == nil {
 			break
@@ -2545,6 +3154,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateResourceCategory(childComplexity, args["input"].(ent.CreateResourceCategoryInput)), true
+	case "Mutation.defineAttribute":
+		if e.ComplexityRoot.Mutation.DefineAttribute == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_defineAttribute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DefineAttribute(childComplexity, args["input"].(model.DefineAttributeInput)), true
 	case "Mutation.deleteCostEntry":
 		if e.ComplexityRoot.Mutation.DeleteCostEntry == nil {
 			break
@@ -2578,6 +3198,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EstimateService(childComplexity, args["input"].(model.EstimateServiceInput)), true
+	case "Mutation.importFinessExtract":
+		if e.ComplexityRoot.Mutation.ImportFinessExtract == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importFinessExtract_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportFinessExtract(childComplexity, args["input"].(model.ImportFinessExtractInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2793,6 +3424,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCostEntry(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateCostEntryInput)), true
+	case "Mutation.updateEstablishment":
+		if e.ComplexityRoot.Mutation.UpdateEstablishment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateEstablishment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateEstablishment(childComplexity, args["id"].(pulid.ID), args["input"].(directory.EstablishmentInput)), true
 	case "Mutation.updateResource":
 		if e.ComplexityRoot.Mutation.UpdateResource == nil {
 			break
@@ -3012,6 +3654,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Accounts(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.AccountOrder), args["where"].(*ent.AccountWhereInput)), true
+	case "Query.attributeDefinitions":
+		if e.ComplexityRoot.Query.AttributeDefinitions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attributeDefinitions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttributeDefinitions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.AttributeDefinitionOrder), args["where"].(*ent.AttributeDefinitionWhereInput)), true
+	case "Query.attributeValues":
+		if e.ComplexityRoot.Query.AttributeValues == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attributeValues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttributeValues(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.AttributeValueOrder), args["where"].(*ent.AttributeValueWhereInput)), true
 	case "Query.auditEvents":
 		if e.ComplexityRoot.Query.AuditEvents == nil {
 			break
@@ -3089,6 +3753,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CostEntries(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CostEntryOrder), args["where"].(*ent.CostEntryWhereInput)), true
+	case "Query.establishments":
+		if e.ComplexityRoot.Query.Establishments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_establishments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Establishments(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.EstablishmentOrder), args["where"].(*ent.EstablishmentWhereInput)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -3305,6 +3980,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UsageDeclarations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.UsageDeclarationOrder), args["where"].(*ent.UsageDeclarationWhereInput)), true
+
+	case "RejectedLine.line":
+		if e.ComplexityRoot.RejectedLine.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedLine.Line(childComplexity), true
+	case "RejectedLine.reason":
+		if e.ComplexityRoot.RejectedLine.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedLine.Reason(childComplexity), true
 
 	case "RemindDeclarationsDuePayload.reminded":
 		if e.ComplexityRoot.RemindDeclarationsDuePayload.Reminded == nil {
@@ -4582,10 +5270,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ApplicationTransitionInput", ec.unmarshalInputApplicationTransitionInput),
 			graphql.NewInputUnmarshaler("ApproveMembershipApplicationInput", ec.unmarshalInputApproveMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("AssignRoleInput", ec.unmarshalInputAssignRoleInput),
+			graphql.NewInputUnmarshaler("AttributeDefinitionOrder", ec.unmarshalInputAttributeDefinitionOrder),
+			graphql.NewInputUnmarshaler("AttributeDefinitionWhereInput", ec.unmarshalInputAttributeDefinitionWhereInput),
+			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
+			graphql.NewInputUnmarshaler("AttributeValueOrder", ec.unmarshalInputAttributeValueOrder),
+			graphql.NewInputUnmarshaler("AttributeValueWhereInput", ec.unmarshalInputAttributeValueWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CallForFundsOrder", ec.unmarshalInputCallForFundsOrder),
 			graphql.NewInputUnmarshaler("CallForFundsWhereInput", ec.unmarshalInputCallForFundsWhereInput),
+			graphql.NewInputUnmarshaler("CapacityInput", ec.unmarshalInputCapacityInput),
 			graphql.NewInputUnmarshaler("ChangeMemberCategoryInput", ec.unmarshalInputChangeMemberCategoryInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ChargeOrder", ec.unmarshalInputChargeOrder),
@@ -4600,8 +5294,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateResourceCategoryInput", ec.unmarshalInputCreateResourceCategoryInput),
 			graphql.NewInputUnmarshaler("CreateResourceInput", ec.unmarshalInputCreateResourceInput),
 			graphql.NewInputUnmarshaler("DeclaredLineInput", ec.unmarshalInputDeclaredLineInput),
+			graphql.NewInputUnmarshaler("DefineAttributeInput", ec.unmarshalInputDefineAttributeInput),
 			graphql.NewInputUnmarshaler("EndSubscriptionInput", ec.unmarshalInputEndSubscriptionInput),
+			graphql.NewInputUnmarshaler("EstablishmentInput", ec.unmarshalInputEstablishmentInput),
+			graphql.NewInputUnmarshaler("EstablishmentOrder", ec.unmarshalInputEstablishmentOrder),
+			graphql.NewInputUnmarshaler("EstablishmentWhereInput", ec.unmarshalInputEstablishmentWhereInput),
 			graphql.NewInputUnmarshaler("EstimateServiceInput", ec.unmarshalInputEstimateServiceInput),
+			graphql.NewInputUnmarshaler("ImportFinessExtractInput", ec.unmarshalInputImportFinessExtractInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeOrder", ec.unmarshalInputMemberCategoryChangeOrder),
 			graphql.NewInputUnmarshaler("MemberCategoryChangeWhereInput", ec.unmarshalInputMemberCategoryChangeWhereInput),
@@ -4745,6 +5444,102 @@ var sources = []*ast.Source{
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "services.graphqls", Input: sourceData("services.graphqls"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "../modules/directory/directory.graphqls", Input: `# The directory module (modules/directory): each member's establishments
+# and services, with the attributes the member defines. Its list queries
+# (establishments, attributeDefinitions, attributeValues) are generated in
+# ent.graphql from ent/schema/directory_establishment.go.
+
+extend type Mutation {
+  "Add an establishment or service to a member's directory."
+  createEstablishment(input: EstablishmentInput!): Establishment! @module(name: "directory")
+  "Change the fields given; an empty string clears an optional one."
+  updateEstablishment(id: ID!, input: EstablishmentInput!): Establishment! @module(name: "directory")
+  "Record that an establishment closed."
+  closeEstablishment(id: ID!, closedOn: Date!): Establishment! @module(name: "directory")
+  "Add an attribute to a member's establishments."
+  defineAttribute(input: DefineAttributeInput!): AttributeDefinition! @module(name: "directory")
+  """
+  Import a FINESS extract (the public etalab file, semicolon-separated,
+  Latin-1 or UTF-8) into a member's directory: upsert by FINESS ET number.
+  For large files use the command line: communs directory import.
+  """
+  importFinessExtract(input: ImportFinessExtractInput!): FinessImportReport! @module(name: "directory")
+}
+
+input EstablishmentInput {
+  "On creation only."
+  memberId: ID
+  finessEt: String
+  finessEj: String
+  name: String
+  longName: String
+  street: String
+  postalCode: String
+  city: String
+  "Taken from the FINESS number when not given."
+  department: String
+  phone: String
+  directorName: String
+  directorContact: String
+  "FINESS category, e.g. 183 (IME), 246 (ESAT), 255 (MAS), 437 (FAM), 182 (SESSAD)."
+  categoryCode: String
+  categoryLabel: String
+  siret: String
+  openedOn: Date
+  authorizedOn: Date
+  "Replaces the capacities; their sum is capacityTotal."
+  capacities: [CapacityInput!]
+  attributes: [AttributeInput!]
+}
+
+input CapacityInput {
+  "BOARDING, DAY, HOME, TEMPORARY or OTHER."
+  receptionType: String!
+  places: Int!
+}
+
+type Capacity {
+  receptionType: String!
+  places: Int!
+}
+
+input AttributeInput {
+  key: String!
+  "As text: 12.5, 2026-01-31, true, or one of the choices; null or empty removes it."
+  value: String
+}
+
+input DefineAttributeInput {
+  memberId: ID!
+  "Lower-case letters, digits and _."
+  key: String!
+  label: String!
+  type: AttributeDefinitionType!
+  choices: [String!]
+  required: Boolean
+}
+
+input ImportFinessExtractInput {
+  memberId: ID!
+  "The file's bytes, base64-encoded (the request body is limited to 1 MiB)."
+  contentBase64: String!
+}
+
+type FinessImportReport {
+  lines: Int!
+  created: Int!
+  updated: Int!
+  unchanged: Int!
+  "Establishments of other legal entities than the member's FINESS EJ."
+  skipped: Int!
+  rejected: [RejectedLine!]!
+}
+
+type RejectedLine {
+  line: Int!
+  reason: String!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4802,6 +5597,106 @@ func (ec *executionContext) childFields_AssignRolePayload(ctx context.Context, f
 		return ec.fieldContext_AssignRolePayload_roleAssignment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AssignRolePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AttributeDefinition_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AttributeDefinition_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AttributeDefinition_updatedAt(ctx, field)
+	case "memberID":
+		return ec.fieldContext_AttributeDefinition_memberID(ctx, field)
+	case "key":
+		return ec.fieldContext_AttributeDefinition_key(ctx, field)
+	case "label":
+		return ec.fieldContext_AttributeDefinition_label(ctx, field)
+	case "type":
+		return ec.fieldContext_AttributeDefinition_type(ctx, field)
+	case "choices":
+		return ec.fieldContext_AttributeDefinition_choices(ctx, field)
+	case "required":
+		return ec.fieldContext_AttributeDefinition_required(ctx, field)
+	case "member":
+		return ec.fieldContext_AttributeDefinition_member(ctx, field)
+	case "values":
+		return ec.fieldContext_AttributeDefinition_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeDefinitionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AttributeDefinitionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AttributeDefinitionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AttributeDefinitionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeDefinitionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeDefinitionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AttributeDefinitionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AttributeDefinitionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeDefinitionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AttributeValue_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AttributeValue_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AttributeValue_updatedAt(ctx, field)
+	case "establishmentID":
+		return ec.fieldContext_AttributeValue_establishmentID(ctx, field)
+	case "definitionID":
+		return ec.fieldContext_AttributeValue_definitionID(ctx, field)
+	case "textValue":
+		return ec.fieldContext_AttributeValue_textValue(ctx, field)
+	case "numberValue":
+		return ec.fieldContext_AttributeValue_numberValue(ctx, field)
+	case "dateValue":
+		return ec.fieldContext_AttributeValue_dateValue(ctx, field)
+	case "boolValue":
+		return ec.fieldContext_AttributeValue_boolValue(ctx, field)
+	case "establishment":
+		return ec.fieldContext_AttributeValue_establishment(ctx, field)
+	case "definition":
+		return ec.fieldContext_AttributeValue_definition(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeValue", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeValueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AttributeValueConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AttributeValueConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AttributeValueConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeValueConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeValueEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AttributeValueEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AttributeValueEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeValueEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4912,6 +5807,16 @@ func (ec *executionContext) childFields_CallForFundsEdge(ctx context.Context, fi
 		return ec.fieldContext_CallForFundsEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CallForFundsEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Capacity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receptionType":
+		return ec.fieldContext_Capacity_receptionType(ctx, field)
+	case "places":
+		return ec.fieldContext_Capacity_places(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Capacity", field.Name)
 }
 
 func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5164,6 +6069,110 @@ func (ec *executionContext) childFields_DeclaredQuantity(ctx context.Context, fi
 		return ec.fieldContext_DeclaredQuantity_quantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeclaredQuantity", field.Name)
+}
+
+func (ec *executionContext) childFields_Establishment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Establishment_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Establishment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Establishment_updatedAt(ctx, field)
+	case "memberID":
+		return ec.fieldContext_Establishment_memberID(ctx, field)
+	case "finessEt":
+		return ec.fieldContext_Establishment_finessEt(ctx, field)
+	case "finessEj":
+		return ec.fieldContext_Establishment_finessEj(ctx, field)
+	case "name":
+		return ec.fieldContext_Establishment_name(ctx, field)
+	case "longName":
+		return ec.fieldContext_Establishment_longName(ctx, field)
+	case "street":
+		return ec.fieldContext_Establishment_street(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_Establishment_postalCode(ctx, field)
+	case "city":
+		return ec.fieldContext_Establishment_city(ctx, field)
+	case "department":
+		return ec.fieldContext_Establishment_department(ctx, field)
+	case "phone":
+		return ec.fieldContext_Establishment_phone(ctx, field)
+	case "directorName":
+		return ec.fieldContext_Establishment_directorName(ctx, field)
+	case "directorContact":
+		return ec.fieldContext_Establishment_directorContact(ctx, field)
+	case "categoryCode":
+		return ec.fieldContext_Establishment_categoryCode(ctx, field)
+	case "categoryLabel":
+		return ec.fieldContext_Establishment_categoryLabel(ctx, field)
+	case "siret":
+		return ec.fieldContext_Establishment_siret(ctx, field)
+	case "openedOn":
+		return ec.fieldContext_Establishment_openedOn(ctx, field)
+	case "authorizedOn":
+		return ec.fieldContext_Establishment_authorizedOn(ctx, field)
+	case "capacities":
+		return ec.fieldContext_Establishment_capacities(ctx, field)
+	case "capacityTotal":
+		return ec.fieldContext_Establishment_capacityTotal(ctx, field)
+	case "status":
+		return ec.fieldContext_Establishment_status(ctx, field)
+	case "closedOn":
+		return ec.fieldContext_Establishment_closedOn(ctx, field)
+	case "coordX":
+		return ec.fieldContext_Establishment_coordX(ctx, field)
+	case "coordY":
+		return ec.fieldContext_Establishment_coordY(ctx, field)
+	case "coordSource":
+		return ec.fieldContext_Establishment_coordSource(ctx, field)
+	case "member":
+		return ec.fieldContext_Establishment_member(ctx, field)
+	case "attributeValues":
+		return ec.fieldContext_Establishment_attributeValues(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Establishment", field.Name)
+}
+
+func (ec *executionContext) childFields_EstablishmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EstablishmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EstablishmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EstablishmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EstablishmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EstablishmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EstablishmentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_EstablishmentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EstablishmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FinessImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lines":
+		return ec.fieldContext_FinessImportReport_lines(ctx, field)
+	case "created":
+		return ec.fieldContext_FinessImportReport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_FinessImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_FinessImportReport_unchanged(ctx, field)
+	case "skipped":
+		return ec.fieldContext_FinessImportReport_skipped(ctx, field)
+	case "rejected":
+		return ec.fieldContext_FinessImportReport_rejected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FinessImportReport", field.Name)
 }
 
 func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5544,6 +6553,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RejectedLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_RejectedLine_line(ctx, field)
+	case "reason":
+		return ec.fieldContext_RejectedLine_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RejectedLine", field.Name)
 }
 
 func (ec *executionContext) childFields_RemindDeclarationsDuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6320,6 +7339,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_module_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6440,6 +7473,28 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closeEstablishment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "closedOn",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["closedOn"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_completeService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6474,6 +7529,20 @@ func (ec *executionContext) field_Mutation_createCostEntry_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateCostEntryInput, error) {
 			return ec.unmarshalNCreateCostEntryInput2communsᚋentᚐCreateCostEntryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createEstablishment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (directory.EstablishmentInput, error) {
+			return ec.unmarshalNEstablishmentInput2communsᚋmodulesᚋdirectoryᚐEstablishmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6524,6 +7593,20 @@ func (ec *executionContext) field_Mutation_createResource_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_defineAttribute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DefineAttributeInput, error) {
+			return ec.unmarshalNDefineAttributeInput2communsᚋgraphᚋmodelᚐDefineAttributeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteCostEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6558,6 +7641,20 @@ func (ec *executionContext) field_Mutation_estimateService_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EstimateServiceInput, error) {
 			return ec.unmarshalNEstimateServiceInput2communsᚋgraphᚋmodelᚐEstimateServiceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importFinessExtract_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImportFinessExtractInput, error) {
+			return ec.unmarshalNImportFinessExtractInput2communsᚋgraphᚋmodelᚐImportFinessExtractInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6840,6 +7937,28 @@ func (ec *executionContext) field_Mutation_updateCostEntry_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateEstablishment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (directory.EstablishmentInput, error) {
+			return ec.unmarshalNEstablishmentInput2communsᚋmodulesᚋdirectoryᚐEstablishmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateResourceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6942,6 +8061,114 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.AccountWhereInput, error) {
 			return ec.unmarshalOAccountWhereInput2ᚖcommunsᚋentᚐAccountWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_attributeDefinitions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.AttributeDefinitionOrder, error) {
+			return ec.unmarshalOAttributeDefinitionOrder2ᚕᚖcommunsᚋentᚐAttributeDefinitionOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.AttributeDefinitionWhereInput, error) {
+			return ec.unmarshalOAttributeDefinitionWhereInput2ᚖcommunsᚋentᚐAttributeDefinitionWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_attributeValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.AttributeValueOrder, error) {
+			return ec.unmarshalOAttributeValueOrder2ᚕᚖcommunsᚋentᚐAttributeValueOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.AttributeValueWhereInput, error) {
+			return ec.unmarshalOAttributeValueWhereInput2ᚖcommunsᚋentᚐAttributeValueWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7240,6 +8467,60 @@ func (ec *executionContext) field_Query_costEntries_args(ctx context.Context, ra
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.CostEntryWhereInput, error) {
 			return ec.unmarshalOCostEntryWhereInput2ᚖcommunsᚋentᚐCostEntryWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_establishments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.EstablishmentOrder, error) {
+			return ec.unmarshalOEstablishmentOrder2ᚕᚖcommunsᚋentᚐEstablishmentOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.EstablishmentWhereInput, error) {
+			return ec.unmarshalOEstablishmentWhereInput2ᚖcommunsᚋentᚐEstablishmentWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8523,6 +9804,832 @@ func (ec *executionContext) fieldContext_AssignRolePayload_roleAssignment(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _AttributeDefinition_id(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttributeDefinition_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttributeDefinition_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttributeDefinition_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_memberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttributeDefinition_key(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttributeDefinition_label(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttributeDefinition_type(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v attributedefinition.Type) graphql.Marshaler {
+			return ec.marshalNAttributeDefinitionType2communsᚋentᚋattributedefinitionᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "AttributeDefinitionType")
+}
+
+func (ec *executionContext) _AttributeDefinition_choices(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_choices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Choices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_choices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttributeDefinition_required(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinition", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttributeDefinition_member(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeDefinition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeDefinition_values(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinition_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AttributeValue) graphql.Marshaler {
+			return ec.marshalOAttributeValue2ᚕᚖcommunsᚋentᚐAttributeValueᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinition_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeDefinition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeDefinitionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinitionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinitionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AttributeDefinitionEdge) graphql.Marshaler {
+			return ec.marshalOAttributeDefinitionEdge2ᚕᚖcommunsᚋentᚐAttributeDefinitionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinitionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeDefinitionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeDefinitionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeDefinitionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinitionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinitionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinitionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeDefinitionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeDefinitionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinitionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinitionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinitionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinitionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttributeDefinitionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinitionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinitionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AttributeDefinition) graphql.Marshaler {
+			return ec.marshalOAttributeDefinition2ᚖcommunsᚋentᚐAttributeDefinition(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinitionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeDefinitionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeDefinitionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeDefinitionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeDefinitionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeDefinitionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeDefinitionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AttributeValue_id(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttributeValue_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttributeValue_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttributeValue_establishmentID(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_establishmentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstablishmentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_establishmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttributeValue_definitionID(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_definitionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefinitionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_definitionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttributeValue_textValue(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_textValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_textValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttributeValue_numberValue(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_numberValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumberValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_numberValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AttributeValue_dateValue(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_dateValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_dateValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AttributeValue_boolValue(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_boolValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BoolValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_boolValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValue", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttributeValue_establishment(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_establishment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Establishment(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+			return ec.marshalNEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_establishment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeValue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Establishment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeValue_definition(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValue_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Definition(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AttributeDefinition) graphql.Marshaler {
+			return ec.marshalNAttributeDefinition2ᚖcommunsᚋentᚐAttributeDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValue_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeValue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeValueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValueConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AttributeValueEdge) graphql.Marshaler {
+			return ec.marshalOAttributeValueEdge2ᚕᚖcommunsᚋentᚐAttributeValueEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValueConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeValueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeValueEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeValueConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValueConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValueConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeValueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeValueConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValueConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValueConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValueConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttributeValueEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValueEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AttributeValue) graphql.Marshaler {
+			return ec.marshalOAttributeValue2ᚖcommunsᚋentᚐAttributeValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValueEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeValueEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeValueEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AttributeValueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeValueEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeValueEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeValueEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9453,6 +11560,52 @@ func (ec *executionContext) _CallForFundsEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CallForFundsEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CallForFundsEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Capacity_receptionType(ctx context.Context, field graphql.CollectedField, obj *schematype.Capacity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Capacity_receptionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceptionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Capacity_receptionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Capacity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Capacity_places(ctx context.Context, field graphql.CollectedField, obj *schematype.Capacity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Capacity_places(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Places, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Capacity_places(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Capacity", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ChangePasswordPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.ChangePasswordPayload) (ret graphql.Marshaler) {
@@ -11574,6 +13727,989 @@ func (ec *executionContext) _DeclaredQuantity_quantity(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_DeclaredQuantity_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeclaredQuantity", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Establishment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Establishment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Establishment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Establishment_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_memberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Establishment_finessEt(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_finessEt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinessEt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_finessEt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_finessEj(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_finessEj(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinessEj, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_finessEj(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_name(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_longName(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_longName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_longName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_street(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_street(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Street, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_street(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_postalCode(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_city(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_department(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Department, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_directorName(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_directorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_directorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_directorContact(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_directorContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectorContact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_directorContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_categoryCode(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_categoryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_categoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_categoryLabel(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_categoryLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_categoryLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_siret(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_siret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Siret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_siret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_openedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_openedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_openedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Establishment_authorizedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_authorizedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorizedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_authorizedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Establishment_capacities(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_capacities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.Capacity) graphql.Marshaler {
+			return ec.marshalOCapacity2ᚕcommunsᚋentᚋschemaᚋschematypeᚐCapacityᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_capacities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Establishment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Capacity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Establishment_capacityTotal(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_capacityTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CapacityTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_capacityTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Establishment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v establishment.Status) graphql.Marshaler {
+			return ec.marshalNEstablishmentStatus2communsᚋentᚋestablishmentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "EstablishmentStatus")
+}
+
+func (ec *executionContext) _Establishment_closedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_closedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_closedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Establishment_coordX(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_coordX(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordX, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_coordX(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Establishment_coordY(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_coordY(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordY, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_coordY(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Establishment_coordSource(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_coordSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoordSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_coordSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Establishment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Establishment_member(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Establishment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Establishment_attributeValues(ctx context.Context, field graphql.CollectedField, obj *ent.Establishment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Establishment_attributeValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeValues(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AttributeValue) graphql.Marshaler {
+			return ec.marshalOAttributeValue2ᚕᚖcommunsᚋentᚐAttributeValueᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Establishment_attributeValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Establishment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EstablishmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EstablishmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstablishmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EstablishmentEdge) graphql.Marshaler {
+			return ec.marshalOEstablishmentEdge2ᚕᚖcommunsᚋentᚐEstablishmentEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EstablishmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EstablishmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EstablishmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EstablishmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.EstablishmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstablishmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EstablishmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EstablishmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EstablishmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EstablishmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstablishmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EstablishmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EstablishmentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EstablishmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EstablishmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstablishmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+			return ec.marshalOEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EstablishmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EstablishmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Establishment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EstablishmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EstablishmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EstablishmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EstablishmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EstablishmentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _FinessImportReport_lines(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinessImportReport_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinessImportReport_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinessImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FinessImportReport_created(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinessImportReport_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinessImportReport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinessImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FinessImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinessImportReport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinessImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinessImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FinessImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinessImportReport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinessImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinessImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FinessImportReport_skipped(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinessImportReport_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinessImportReport_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinessImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FinessImportReport_rejected(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinessImportReport_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []directory.Rejected) graphql.Marshaler {
+			return ec.marshalNRejectedLine2ᚕcommunsᚋmodulesᚋdirectoryᚐRejectedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinessImportReport_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinessImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RejectedLine(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LogoutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
@@ -15775,6 +18911,316 @@ func (ec *executionContext) fieldContext_Mutation_cancelService(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createEstablishment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createEstablishment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateEstablishment(ctx, fc.Args["input"].(directory.EstablishmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.Establishment
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.Establishment
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+			return ec.marshalNEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createEstablishment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Establishment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createEstablishment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateEstablishment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateEstablishment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateEstablishment(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(directory.EstablishmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.Establishment
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.Establishment
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+			return ec.marshalNEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateEstablishment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Establishment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateEstablishment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeEstablishment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeEstablishment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseEstablishment(ctx, fc.Args["id"].(pulid.ID), fc.Args["closedOn"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.Establishment
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.Establishment
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+			return ec.marshalNEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeEstablishment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Establishment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeEstablishment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_defineAttribute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_defineAttribute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DefineAttribute(ctx, fc.Args["input"].(model.DefineAttributeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.AttributeDefinition
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.AttributeDefinition
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AttributeDefinition) graphql.Marshaler {
+			return ec.marshalNAttributeDefinition2ᚖcommunsᚋentᚐAttributeDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_defineAttribute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_defineAttribute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importFinessExtract(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importFinessExtract(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportFinessExtract(ctx, fc.Args["input"].(model.ImportFinessExtractInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *directory.ImportReport
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *directory.ImportReport
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.ImportReport) graphql.Marshaler {
+			return ec.marshalNFinessImportReport2ᚖcommunsᚋmodulesᚋdirectoryᚐImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importFinessExtract(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FinessImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importFinessExtract_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16605,6 +20051,130 @@ func (ec *executionContext) fieldContext_Query_accounts(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_attributeDefinitions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attributeDefinitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttributeDefinitions(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AttributeDefinitionOrder), fc.Args["where"].(*ent.AttributeDefinitionWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.AttributeDefinitionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.AttributeDefinitionConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AttributeDefinitionConnection) graphql.Marshaler {
+			return ec.marshalNAttributeDefinitionConnection2ᚖcommunsᚋentᚐAttributeDefinitionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attributeDefinitions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeDefinitionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attributeDefinitions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attributeValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attributeValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttributeValues(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AttributeValueOrder), fc.Args["where"].(*ent.AttributeValueWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.AttributeValueConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.AttributeValueConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AttributeValueConnection) graphql.Marshaler {
+			return ec.marshalNAttributeValueConnection2ᚖcommunsᚋentᚐAttributeValueConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attributeValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeValueConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attributeValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16819,6 +20389,68 @@ func (ec *executionContext) fieldContext_Query_costEntries(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_costEntries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_establishments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_establishments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Establishments(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.EstablishmentOrder), fc.Args["where"].(*ent.EstablishmentWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "directory")
+				if err != nil {
+					var zeroVal *ent.EstablishmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.EstablishmentConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EstablishmentConnection) graphql.Marshaler {
+			return ec.marshalNEstablishmentConnection2ᚖcommunsᚋentᚐEstablishmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_establishments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EstablishmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_establishments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17767,6 +21399,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RejectedLine_line(ctx context.Context, field graphql.CollectedField, obj *directory.Rejected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedLine_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedLine_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RejectedLine_reason(ctx context.Context, field graphql.CollectedField, obj *directory.Rejected) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedLine_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedLine_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _RemindDeclarationsDuePayload_reminded(ctx context.Context, field graphql.CollectedField, obj *model.RemindDeclarationsDuePayload) (ret graphql.Marshaler) {
@@ -24927,6 +28605,1435 @@ func UnmarshalAssignRoleInput(ctx context.Context, raw any) (model.AssignRoleInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAttributeDefinitionOrder(ctx context.Context, obj any) (ent.AttributeDefinitionOrder, error) {
+	var it ent.AttributeDefinitionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAttributeDefinitionOrderField2ᚖcommunsᚋentᚐAttributeDefinitionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributeDefinitionOrder unmarshals raw into the AttributeDefinitionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributeDefinitionOrder(ctx context.Context, raw any) (ent.AttributeDefinitionOrder, error) {
+	var out ent.AttributeDefinitionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeDefinitionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAttributeDefinitionWhereInput(ctx context.Context, obj any) (ent.AttributeDefinitionWhereInput, error) {
+	var it ent.AttributeDefinitionWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "key", "keyNEQ", "keyIn", "keyNotIn", "keyGT", "keyGTE", "keyLT", "keyLTE", "keyContains", "keyHasPrefix", "keyHasSuffix", "keyEqualFold", "keyContainsFold", "label", "labelNEQ", "labelIn", "labelNotIn", "labelGT", "labelGTE", "labelLT", "labelLTE", "labelContains", "labelHasPrefix", "labelHasSuffix", "labelEqualFold", "labelContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "required", "requiredNEQ", "hasMember", "hasMemberWith", "hasValues", "hasValuesWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAttributeDefinitionWhereInput2ᚖcommunsᚋentᚐAttributeDefinitionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAttributeDefinitionWhereInput2ᚕᚖcommunsᚋentᚐAttributeDefinitionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAttributeDefinitionWhereInput2ᚕᚖcommunsᚋentᚐAttributeDefinitionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "memberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNEQ = data
+		case "memberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIn = data
+		case "memberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotIn = data
+		case "memberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGT = data
+		case "memberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGTE = data
+		case "memberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLT = data
+		case "memberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLTE = data
+		case "memberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContains = data
+		case "memberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasPrefix = data
+		case "memberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasSuffix = data
+		case "memberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDEqualFold = data
+		case "memberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContainsFold = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "keyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyNEQ = data
+		case "keyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyIn = data
+		case "keyNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyNotIn = data
+		case "keyGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyGT = data
+		case "keyGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyGTE = data
+		case "keyLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyLT = data
+		case "keyLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyLTE = data
+		case "keyContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyContains = data
+		case "keyHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyHasPrefix = data
+		case "keyHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyHasSuffix = data
+		case "keyEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyEqualFold = data
+		case "keyContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyContainsFold = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "labelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelNEQ = data
+		case "labelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelIn = data
+		case "labelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelNotIn = data
+		case "labelGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelGT = data
+		case "labelGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelGTE = data
+		case "labelLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelLT = data
+		case "labelLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelLTE = data
+		case "labelContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelContains = data
+		case "labelHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelHasPrefix = data
+		case "labelHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelHasSuffix = data
+		case "labelEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelEqualFold = data
+		case "labelContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labelContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabelContainsFold = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOAttributeDefinitionType2ᚖcommunsᚋentᚋattributedefinitionᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "typeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNEQ"))
+			data, err := ec.unmarshalOAttributeDefinitionType2ᚖcommunsᚋentᚋattributedefinitionᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeNEQ = data
+		case "typeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeIn"))
+			data, err := ec.unmarshalOAttributeDefinitionType2ᚕcommunsᚋentᚋattributedefinitionᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeIn = data
+		case "typeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNotIn"))
+			data, err := ec.unmarshalOAttributeDefinitionType2ᚕcommunsᚋentᚋattributedefinitionᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeNotIn = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "requiredNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredNEQ = data
+		case "hasMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMember = data
+		case "hasMemberWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖcommunsᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMemberWith = data
+		case "hasValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasValues"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasValues = data
+		case "hasValuesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasValuesWith"))
+			data, err := ec.unmarshalOAttributeValueWhereInput2ᚕᚖcommunsᚋentᚐAttributeValueWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasValuesWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributeDefinitionWhereInput unmarshals raw into the AttributeDefinitionWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributeDefinitionWhereInput(ctx context.Context, raw any) (ent.AttributeDefinitionWhereInput, error) {
+	var out ent.AttributeDefinitionWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeDefinitionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (directory.AttributeInput, error) {
+	var it directory.AttributeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributeInput unmarshals raw into the AttributeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributeInput(ctx context.Context, raw any) (directory.AttributeInput, error) {
+	var out directory.AttributeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAttributeValueOrder(ctx context.Context, obj any) (ent.AttributeValueOrder, error) {
+	var it ent.AttributeValueOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAttributeValueOrderField2ᚖcommunsᚋentᚐAttributeValueOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributeValueOrder unmarshals raw into the AttributeValueOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributeValueOrder(ctx context.Context, raw any) (ent.AttributeValueOrder, error) {
+	var out ent.AttributeValueOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeValueOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAttributeValueWhereInput(ctx context.Context, obj any) (ent.AttributeValueWhereInput, error) {
+	var it ent.AttributeValueWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "establishmentID", "establishmentIDNEQ", "establishmentIDIn", "establishmentIDNotIn", "establishmentIDGT", "establishmentIDGTE", "establishmentIDLT", "establishmentIDLTE", "establishmentIDContains", "establishmentIDHasPrefix", "establishmentIDHasSuffix", "establishmentIDEqualFold", "establishmentIDContainsFold", "definitionID", "definitionIDNEQ", "definitionIDIn", "definitionIDNotIn", "definitionIDGT", "definitionIDGTE", "definitionIDLT", "definitionIDLTE", "definitionIDContains", "definitionIDHasPrefix", "definitionIDHasSuffix", "definitionIDEqualFold", "definitionIDContainsFold", "textValue", "textValueNEQ", "textValueIn", "textValueNotIn", "textValueGT", "textValueGTE", "textValueLT", "textValueLTE", "textValueContains", "textValueHasPrefix", "textValueHasSuffix", "textValueIsNil", "textValueNotNil", "textValueEqualFold", "textValueContainsFold", "numberValue", "numberValueNEQ", "numberValueIn", "numberValueNotIn", "numberValueGT", "numberValueGTE", "numberValueLT", "numberValueLTE", "numberValueIsNil", "numberValueNotNil", "dateValue", "dateValueNEQ", "dateValueIn", "dateValueNotIn", "dateValueGT", "dateValueGTE", "dateValueLT", "dateValueLTE", "dateValueIsNil", "dateValueNotNil", "boolValue", "boolValueNEQ", "boolValueIsNil", "boolValueNotNil", "hasEstablishment", "hasEstablishmentWith", "hasDefinition", "hasDefinitionWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAttributeValueWhereInput2ᚖcommunsᚋentᚐAttributeValueWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAttributeValueWhereInput2ᚕᚖcommunsᚋentᚐAttributeValueWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAttributeValueWhereInput2ᚕᚖcommunsᚋentᚐAttributeValueWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "establishmentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentID = data
+		case "establishmentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDNEQ = data
+		case "establishmentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDIn = data
+		case "establishmentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDNotIn = data
+		case "establishmentIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDGT = data
+		case "establishmentIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDGTE = data
+		case "establishmentIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDLT = data
+		case "establishmentIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDLTE = data
+		case "establishmentIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDContains = data
+		case "establishmentIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDHasPrefix = data
+		case "establishmentIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDHasSuffix = data
+		case "establishmentIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDEqualFold = data
+		case "establishmentIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishmentIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishmentIDContainsFold = data
+		case "definitionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionID = data
+		case "definitionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDNEQ = data
+		case "definitionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDIn = data
+		case "definitionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDNotIn = data
+		case "definitionIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDGT = data
+		case "definitionIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDGTE = data
+		case "definitionIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDLT = data
+		case "definitionIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDLTE = data
+		case "definitionIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDContains = data
+		case "definitionIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDHasPrefix = data
+		case "definitionIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDHasSuffix = data
+		case "definitionIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDEqualFold = data
+		case "definitionIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definitionIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefinitionIDContainsFold = data
+		case "textValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValue"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValue = data
+		case "textValueNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueNEQ = data
+		case "textValueIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueIn = data
+		case "textValueNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueNotIn = data
+		case "textValueGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueGT = data
+		case "textValueGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueGTE = data
+		case "textValueLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueLT = data
+		case "textValueLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueLTE = data
+		case "textValueContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueContains = data
+		case "textValueHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueHasPrefix = data
+		case "textValueHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueHasSuffix = data
+		case "textValueIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueIsNil = data
+		case "textValueNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueNotNil = data
+		case "textValueEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueEqualFold = data
+		case "textValueContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textValueContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextValueContainsFold = data
+		case "numberValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValue"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValue = data
+		case "numberValueNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueNEQ = data
+		case "numberValueIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueIn = data
+		case "numberValueNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueNotIn = data
+		case "numberValueGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueGT = data
+		case "numberValueGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueGTE = data
+		case "numberValueLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueLT = data
+		case "numberValueLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueLTE = data
+		case "numberValueIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueIsNil = data
+		case "numberValueNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberValueNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberValueNotNil = data
+		case "dateValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValue"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValue = data
+		case "dateValueNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueNEQ = data
+		case "dateValueIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueIn = data
+		case "dateValueNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueNotIn = data
+		case "dateValueGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueGT = data
+		case "dateValueGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueGTE = data
+		case "dateValueLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueLT = data
+		case "dateValueLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueLTE = data
+		case "dateValueIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueIsNil = data
+		case "dateValueNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateValueNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateValueNotNil = data
+		case "boolValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boolValue"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BoolValue = data
+		case "boolValueNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boolValueNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BoolValueNEQ = data
+		case "boolValueIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boolValueIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BoolValueIsNil = data
+		case "boolValueNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boolValueNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BoolValueNotNil = data
+		case "hasEstablishment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEstablishment"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEstablishment = data
+		case "hasEstablishmentWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEstablishmentWith"))
+			data, err := ec.unmarshalOEstablishmentWhereInput2ᚕᚖcommunsᚋentᚐEstablishmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEstablishmentWith = data
+		case "hasDefinition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDefinition"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasDefinition = data
+		case "hasDefinitionWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDefinitionWith"))
+			data, err := ec.unmarshalOAttributeDefinitionWhereInput2ᚕᚖcommunsᚋentᚐAttributeDefinitionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasDefinitionWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributeValueWhereInput unmarshals raw into the AttributeValueWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributeValueWhereInput(ctx context.Context, raw any) (ent.AttributeValueWhereInput, error) {
+	var out ent.AttributeValueWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeValueWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditEventOrder(ctx context.Context, obj any) (ent.AuditEventOrder, error) {
 	var it ent.AuditEventOrder
 	if obj == nil {
@@ -26857,6 +31964,55 @@ func (ec *executionContext) unmarshalInputCallForFundsWhereInput(ctx context.Con
 func UnmarshalCallForFundsWhereInput(ctx context.Context, raw any) (ent.CallForFundsWhereInput, error) {
 	var out ent.CallForFundsWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CallForFundsWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCapacityInput(ctx context.Context, obj any) (schematype.Capacity, error) {
+	var it schematype.Capacity
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"receptionType", "places"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "receptionType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receptionType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceptionType = data
+		case "places":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("places"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Places = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCapacityInput unmarshals raw into the CapacityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCapacityInput(ctx context.Context, raw any) (schematype.Capacity, error) {
+	var out schematype.Capacity
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CapacityInput", raw, &out)
 	return out, err
 }
 
@@ -30358,6 +35514,83 @@ func UnmarshalDeclaredLineInput(ctx context.Context, raw any) (membership.Declar
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDefineAttributeInput(ctx context.Context, obj any) (model.DefineAttributeInput, error) {
+	var it model.DefineAttributeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "key", "label", "type", "choices", "required"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNAttributeDefinitionType2communsᚋentᚋattributedefinitionᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "choices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("choices"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Choices = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDefineAttributeInput unmarshals raw into the DefineAttributeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDefineAttributeInput(ctx context.Context, raw any) (model.DefineAttributeInput, error) {
+	var out model.DefineAttributeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DefineAttributeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEndSubscriptionInput(ctx context.Context, obj any) (model.EndSubscriptionInput, error) {
 	var it model.EndSubscriptionInput
 	if obj == nil {
@@ -30404,6 +35637,2411 @@ func (ec *executionContext) unmarshalInputEndSubscriptionInput(ctx context.Conte
 func UnmarshalEndSubscriptionInput(ctx context.Context, raw any) (model.EndSubscriptionInput, error) {
 	var out model.EndSubscriptionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EndSubscriptionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEstablishmentInput(ctx context.Context, obj any) (directory.EstablishmentInput, error) {
+	var it directory.EstablishmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "finessEt", "finessEj", "name", "longName", "street", "postalCode", "city", "department", "phone", "directorName", "directorContact", "categoryCode", "categoryLabel", "siret", "openedOn", "authorizedOn", "capacities", "attributes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "finessEt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessET = data
+		case "finessEj":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEj"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEJ = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "longName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongName = data
+		case "street":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("street"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Street = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "directorName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorName = data
+		case "directorContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContact = data
+		case "categoryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCode = data
+		case "categoryLabel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabel = data
+		case "siret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Siret = data
+		case "openedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOn = data
+		case "authorizedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOn = data
+		case "capacities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacities"))
+			data, err := ec.unmarshalOCapacityInput2ᚕcommunsᚋentᚋschemaᚋschematypeᚐCapacityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacities = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOAttributeInput2ᚕcommunsᚋmodulesᚋdirectoryᚐAttributeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEstablishmentInput unmarshals raw into the EstablishmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEstablishmentInput(ctx context.Context, raw any) (directory.EstablishmentInput, error) {
+	var out directory.EstablishmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EstablishmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEstablishmentOrder(ctx context.Context, obj any) (ent.EstablishmentOrder, error) {
+	var it ent.EstablishmentOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNEstablishmentOrderField2ᚖcommunsᚋentᚐEstablishmentOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEstablishmentOrder unmarshals raw into the EstablishmentOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEstablishmentOrder(ctx context.Context, raw any) (ent.EstablishmentOrder, error) {
+	var out ent.EstablishmentOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EstablishmentOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEstablishmentWhereInput(ctx context.Context, obj any) (ent.EstablishmentWhereInput, error) {
+	var it ent.EstablishmentWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "finessEt", "finessEtNEQ", "finessEtIn", "finessEtNotIn", "finessEtGT", "finessEtGTE", "finessEtLT", "finessEtLTE", "finessEtContains", "finessEtHasPrefix", "finessEtHasSuffix", "finessEtIsNil", "finessEtNotNil", "finessEtEqualFold", "finessEtContainsFold", "finessEj", "finessEjNEQ", "finessEjIn", "finessEjNotIn", "finessEjGT", "finessEjGTE", "finessEjLT", "finessEjLTE", "finessEjContains", "finessEjHasPrefix", "finessEjHasSuffix", "finessEjIsNil", "finessEjNotNil", "finessEjEqualFold", "finessEjContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "longName", "longNameNEQ", "longNameIn", "longNameNotIn", "longNameGT", "longNameGTE", "longNameLT", "longNameLTE", "longNameContains", "longNameHasPrefix", "longNameHasSuffix", "longNameEqualFold", "longNameContainsFold", "street", "streetNEQ", "streetIn", "streetNotIn", "streetGT", "streetGTE", "streetLT", "streetLTE", "streetContains", "streetHasPrefix", "streetHasSuffix", "streetEqualFold", "streetContainsFold", "postalCode", "postalCodeNEQ", "postalCodeIn", "postalCodeNotIn", "postalCodeGT", "postalCodeGTE", "postalCodeLT", "postalCodeLTE", "postalCodeContains", "postalCodeHasPrefix", "postalCodeHasSuffix", "postalCodeEqualFold", "postalCodeContainsFold", "city", "cityNEQ", "cityIn", "cityNotIn", "cityGT", "cityGTE", "cityLT", "cityLTE", "cityContains", "cityHasPrefix", "cityHasSuffix", "cityEqualFold", "cityContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneEqualFold", "phoneContainsFold", "directorName", "directorNameNEQ", "directorNameIn", "directorNameNotIn", "directorNameGT", "directorNameGTE", "directorNameLT", "directorNameLTE", "directorNameContains", "directorNameHasPrefix", "directorNameHasSuffix", "directorNameEqualFold", "directorNameContainsFold", "directorContact", "directorContactNEQ", "directorContactIn", "directorContactNotIn", "directorContactGT", "directorContactGTE", "directorContactLT", "directorContactLTE", "directorContactContains", "directorContactHasPrefix", "directorContactHasSuffix", "directorContactEqualFold", "directorContactContainsFold", "categoryCode", "categoryCodeNEQ", "categoryCodeIn", "categoryCodeNotIn", "categoryCodeGT", "categoryCodeGTE", "categoryCodeLT", "categoryCodeLTE", "categoryCodeContains", "categoryCodeHasPrefix", "categoryCodeHasSuffix", "categoryCodeEqualFold", "categoryCodeContainsFold", "categoryLabel", "categoryLabelNEQ", "categoryLabelIn", "categoryLabelNotIn", "categoryLabelGT", "categoryLabelGTE", "categoryLabelLT", "categoryLabelLTE", "categoryLabelContains", "categoryLabelHasPrefix", "categoryLabelHasSuffix", "categoryLabelEqualFold", "categoryLabelContainsFold", "siret", "siretNEQ", "siretIn", "siretNotIn", "siretGT", "siretGTE", "siretLT", "siretLTE", "siretContains", "siretHasPrefix", "siretHasSuffix", "siretIsNil", "siretNotNil", "siretEqualFold", "siretContainsFold", "openedOn", "openedOnNEQ", "openedOnIn", "openedOnNotIn", "openedOnGT", "openedOnGTE", "openedOnLT", "openedOnLTE", "openedOnIsNil", "openedOnNotNil", "authorizedOn", "authorizedOnNEQ", "authorizedOnIn", "authorizedOnNotIn", "authorizedOnGT", "authorizedOnGTE", "authorizedOnLT", "authorizedOnLTE", "authorizedOnIsNil", "authorizedOnNotNil", "capacityTotal", "capacityTotalNEQ", "capacityTotalIn", "capacityTotalNotIn", "capacityTotalGT", "capacityTotalGTE", "capacityTotalLT", "capacityTotalLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "closedOn", "closedOnNEQ", "closedOnIn", "closedOnNotIn", "closedOnGT", "closedOnGTE", "closedOnLT", "closedOnLTE", "closedOnIsNil", "closedOnNotNil", "coordX", "coordXNEQ", "coordXIn", "coordXNotIn", "coordXGT", "coordXGTE", "coordXLT", "coordXLTE", "coordXIsNil", "coordXNotNil", "coordY", "coordYNEQ", "coordYIn", "coordYNotIn", "coordYGT", "coordYGTE", "coordYLT", "coordYLTE", "coordYIsNil", "coordYNotNil", "coordSource", "coordSourceNEQ", "coordSourceIn", "coordSourceNotIn", "coordSourceGT", "coordSourceGTE", "coordSourceLT", "coordSourceLTE", "coordSourceContains", "coordSourceHasPrefix", "coordSourceHasSuffix", "coordSourceEqualFold", "coordSourceContainsFold", "hasMember", "hasMemberWith", "hasAttributeValues", "hasAttributeValuesWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEstablishmentWhereInput2ᚖcommunsᚋentᚐEstablishmentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEstablishmentWhereInput2ᚕᚖcommunsᚋentᚐEstablishmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEstablishmentWhereInput2ᚕᚖcommunsᚋentᚐEstablishmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "memberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNEQ = data
+		case "memberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIn = data
+		case "memberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotIn = data
+		case "memberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGT = data
+		case "memberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGTE = data
+		case "memberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLT = data
+		case "memberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLTE = data
+		case "memberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContains = data
+		case "memberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasPrefix = data
+		case "memberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasSuffix = data
+		case "memberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDEqualFold = data
+		case "memberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContainsFold = data
+		case "finessEt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEt = data
+		case "finessEtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtNEQ = data
+		case "finessEtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtIn = data
+		case "finessEtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtNotIn = data
+		case "finessEtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtGT = data
+		case "finessEtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtGTE = data
+		case "finessEtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtLT = data
+		case "finessEtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtLTE = data
+		case "finessEtContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtContains = data
+		case "finessEtHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtHasPrefix = data
+		case "finessEtHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtHasSuffix = data
+		case "finessEtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtIsNil = data
+		case "finessEtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtNotNil = data
+		case "finessEtEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtEqualFold = data
+		case "finessEtContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEtContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEtContainsFold = data
+		case "finessEj":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEj"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEj = data
+		case "finessEjNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjNEQ = data
+		case "finessEjIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjIn = data
+		case "finessEjNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjNotIn = data
+		case "finessEjGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjGT = data
+		case "finessEjGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjGTE = data
+		case "finessEjLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjLT = data
+		case "finessEjLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjLTE = data
+		case "finessEjContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjContains = data
+		case "finessEjHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjHasPrefix = data
+		case "finessEjHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjHasSuffix = data
+		case "finessEjIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjIsNil = data
+		case "finessEjNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjNotNil = data
+		case "finessEjEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjEqualFold = data
+		case "finessEjContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finessEjContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinessEjContainsFold = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "longName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongName = data
+		case "longNameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameNEQ = data
+		case "longNameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameIn = data
+		case "longNameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameNotIn = data
+		case "longNameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameGT = data
+		case "longNameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameGTE = data
+		case "longNameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameLT = data
+		case "longNameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameLTE = data
+		case "longNameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameContains = data
+		case "longNameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameHasPrefix = data
+		case "longNameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameHasSuffix = data
+		case "longNameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameEqualFold = data
+		case "longNameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longNameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongNameContainsFold = data
+		case "street":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("street"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Street = data
+		case "streetNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetNEQ = data
+		case "streetIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetIn = data
+		case "streetNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetNotIn = data
+		case "streetGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetGT = data
+		case "streetGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetGTE = data
+		case "streetLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetLT = data
+		case "streetLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetLTE = data
+		case "streetContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetContains = data
+		case "streetHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetHasPrefix = data
+		case "streetHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetHasSuffix = data
+		case "streetEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetEqualFold = data
+		case "streetContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("streetContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StreetContainsFold = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "postalCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeNEQ = data
+		case "postalCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeIn = data
+		case "postalCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeNotIn = data
+		case "postalCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeGT = data
+		case "postalCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeGTE = data
+		case "postalCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeLT = data
+		case "postalCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeLTE = data
+		case "postalCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeContains = data
+		case "postalCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeHasPrefix = data
+		case "postalCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeHasSuffix = data
+		case "postalCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeEqualFold = data
+		case "postalCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeContainsFold = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "cityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityNEQ = data
+		case "cityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityIn = data
+		case "cityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityNotIn = data
+		case "cityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityGT = data
+		case "cityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityGTE = data
+		case "cityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityLT = data
+		case "cityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityLTE = data
+		case "cityContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityContains = data
+		case "cityHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityHasPrefix = data
+		case "cityHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityHasSuffix = data
+		case "cityEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityEqualFold = data
+		case "cityContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityContainsFold = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = data
+		case "departmentNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentNEQ = data
+		case "departmentIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentIn = data
+		case "departmentNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentNotIn = data
+		case "departmentGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentGT = data
+		case "departmentGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentGTE = data
+		case "departmentLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentLT = data
+		case "departmentLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentLTE = data
+		case "departmentContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentContains = data
+		case "departmentHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentHasPrefix = data
+		case "departmentHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentHasSuffix = data
+		case "departmentEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentEqualFold = data
+		case "departmentContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentContainsFold = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "phoneNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNEQ = data
+		case "phoneIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneIn = data
+		case "phoneNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNotIn = data
+		case "phoneGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneGT = data
+		case "phoneGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneGTE = data
+		case "phoneLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneLT = data
+		case "phoneLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneLTE = data
+		case "phoneContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneContains = data
+		case "phoneHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneHasPrefix = data
+		case "phoneHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneHasSuffix = data
+		case "phoneEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneEqualFold = data
+		case "phoneContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneContainsFold = data
+		case "directorName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorName = data
+		case "directorNameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameNEQ = data
+		case "directorNameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameIn = data
+		case "directorNameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameNotIn = data
+		case "directorNameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameGT = data
+		case "directorNameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameGTE = data
+		case "directorNameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameLT = data
+		case "directorNameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameLTE = data
+		case "directorNameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameContains = data
+		case "directorNameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameHasPrefix = data
+		case "directorNameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameHasSuffix = data
+		case "directorNameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameEqualFold = data
+		case "directorNameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorNameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorNameContainsFold = data
+		case "directorContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContact = data
+		case "directorContactNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactNEQ = data
+		case "directorContactIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactIn = data
+		case "directorContactNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactNotIn = data
+		case "directorContactGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactGT = data
+		case "directorContactGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactGTE = data
+		case "directorContactLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactLT = data
+		case "directorContactLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactLTE = data
+		case "directorContactContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactContains = data
+		case "directorContactHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactHasPrefix = data
+		case "directorContactHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactHasSuffix = data
+		case "directorContactEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactEqualFold = data
+		case "directorContactContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directorContactContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectorContactContainsFold = data
+		case "categoryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCode = data
+		case "categoryCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeNEQ = data
+		case "categoryCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeIn = data
+		case "categoryCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeNotIn = data
+		case "categoryCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeGT = data
+		case "categoryCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeGTE = data
+		case "categoryCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeLT = data
+		case "categoryCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeLTE = data
+		case "categoryCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeContains = data
+		case "categoryCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeHasPrefix = data
+		case "categoryCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeHasSuffix = data
+		case "categoryCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeEqualFold = data
+		case "categoryCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryCodeContainsFold = data
+		case "categoryLabel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabel = data
+		case "categoryLabelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelNEQ = data
+		case "categoryLabelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelIn = data
+		case "categoryLabelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelNotIn = data
+		case "categoryLabelGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelGT = data
+		case "categoryLabelGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelGTE = data
+		case "categoryLabelLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelLT = data
+		case "categoryLabelLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelLTE = data
+		case "categoryLabelContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelContains = data
+		case "categoryLabelHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelHasPrefix = data
+		case "categoryLabelHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelHasSuffix = data
+		case "categoryLabelEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelEqualFold = data
+		case "categoryLabelContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryLabelContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryLabelContainsFold = data
+		case "siret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Siret = data
+		case "siretNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretNEQ = data
+		case "siretIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretIn = data
+		case "siretNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretNotIn = data
+		case "siretGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretGT = data
+		case "siretGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretGTE = data
+		case "siretLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretLT = data
+		case "siretLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretLTE = data
+		case "siretContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretContains = data
+		case "siretHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretHasPrefix = data
+		case "siretHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretHasSuffix = data
+		case "siretIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretIsNil = data
+		case "siretNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretNotNil = data
+		case "siretEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretEqualFold = data
+		case "siretContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siretContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SiretContainsFold = data
+		case "openedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOn = data
+		case "openedOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnNEQ = data
+		case "openedOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnIn = data
+		case "openedOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnNotIn = data
+		case "openedOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnGT = data
+		case "openedOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnGTE = data
+		case "openedOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnLT = data
+		case "openedOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnLTE = data
+		case "openedOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnIsNil = data
+		case "openedOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOnNotNil = data
+		case "authorizedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOn = data
+		case "authorizedOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnNEQ = data
+		case "authorizedOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnIn = data
+		case "authorizedOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnNotIn = data
+		case "authorizedOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnGT = data
+		case "authorizedOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnGTE = data
+		case "authorizedOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnLT = data
+		case "authorizedOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnLTE = data
+		case "authorizedOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnIsNil = data
+		case "authorizedOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorizedOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorizedOnNotNil = data
+		case "capacityTotal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotal"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotal = data
+		case "capacityTotalNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalNEQ = data
+		case "capacityTotalIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalIn = data
+		case "capacityTotalNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalNotIn = data
+		case "capacityTotalGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalGT = data
+		case "capacityTotalGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalGTE = data
+		case "capacityTotalLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalLT = data
+		case "capacityTotalLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacityTotalLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CapacityTotalLTE = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOEstablishmentStatus2ᚖcommunsᚋentᚋestablishmentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOEstablishmentStatus2ᚖcommunsᚋentᚋestablishmentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOEstablishmentStatus2ᚕcommunsᚋentᚋestablishmentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOEstablishmentStatus2ᚕcommunsᚋentᚋestablishmentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "closedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOn = data
+		case "closedOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnNEQ = data
+		case "closedOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnIn = data
+		case "closedOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnNotIn = data
+		case "closedOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnGT = data
+		case "closedOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnGTE = data
+		case "closedOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnLT = data
+		case "closedOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnLTE = data
+		case "closedOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnIsNil = data
+		case "closedOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnNotNil = data
+		case "coordX":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordX"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordX = data
+		case "coordXNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXNEQ = data
+		case "coordXIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXIn = data
+		case "coordXNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXNotIn = data
+		case "coordXGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXGT = data
+		case "coordXGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXGTE = data
+		case "coordXLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXLT = data
+		case "coordXLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXLTE = data
+		case "coordXIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXIsNil = data
+		case "coordXNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordXNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordXNotNil = data
+		case "coordY":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordY"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordY = data
+		case "coordYNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYNEQ = data
+		case "coordYIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYIn = data
+		case "coordYNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYNotIn = data
+		case "coordYGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYGT = data
+		case "coordYGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYGTE = data
+		case "coordYLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYLT = data
+		case "coordYLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYLTE = data
+		case "coordYIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYIsNil = data
+		case "coordYNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordYNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordYNotNil = data
+		case "coordSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSource"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSource = data
+		case "coordSourceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceNEQ = data
+		case "coordSourceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceIn = data
+		case "coordSourceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceNotIn = data
+		case "coordSourceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceGT = data
+		case "coordSourceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceGTE = data
+		case "coordSourceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceLT = data
+		case "coordSourceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceLTE = data
+		case "coordSourceContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceContains = data
+		case "coordSourceHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceHasPrefix = data
+		case "coordSourceHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceHasSuffix = data
+		case "coordSourceEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceEqualFold = data
+		case "coordSourceContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coordSourceContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CoordSourceContainsFold = data
+		case "hasMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMember = data
+		case "hasMemberWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖcommunsᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMemberWith = data
+		case "hasAttributeValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAttributeValues"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAttributeValues = data
+		case "hasAttributeValuesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAttributeValuesWith"))
+			data, err := ec.unmarshalOAttributeValueWhereInput2ᚕᚖcommunsᚋentᚐAttributeValueWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAttributeValuesWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEstablishmentWhereInput unmarshals raw into the EstablishmentWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEstablishmentWhereInput(ctx context.Context, raw any) (ent.EstablishmentWhereInput, error) {
+	var out ent.EstablishmentWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EstablishmentWhereInput", raw, &out)
 	return out, err
 }
 
@@ -30460,6 +38098,55 @@ func (ec *executionContext) unmarshalInputEstimateServiceInput(ctx context.Conte
 func UnmarshalEstimateServiceInput(ctx context.Context, raw any) (model.EstimateServiceInput, error) {
 	var out model.EstimateServiceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EstimateServiceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportFinessExtractInput(ctx context.Context, obj any) (model.ImportFinessExtractInput, error) {
+	var it model.ImportFinessExtractInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memberId", "contentBase64"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "contentBase64":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentBase64"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentBase64 = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportFinessExtractInput unmarshals raw into the ImportFinessExtractInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportFinessExtractInput(ctx context.Context, raw any) (model.ImportFinessExtractInput, error) {
+	var out model.ImportFinessExtractInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportFinessExtractInput", raw, &out)
 	return out, err
 }
 
@@ -44345,6 +52032,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Member(ctx, sel, obj)
+	case *ent.Establishment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Establishment(ctx, sel, obj)
 	case *ent.CostEntry:
 		if obj == nil {
 			return graphql.Null
@@ -44370,6 +52062,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._AuditEvent(ctx, sel, obj)
+	case *ent.AttributeValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AttributeValue(ctx, sel, obj)
+	case *ent.AttributeDefinition:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AttributeDefinition(ctx, sel, obj)
 	case *ent.Account:
 		if obj == nil {
 			return graphql.Null
@@ -44551,6 +52253,338 @@ func (ec *executionContext) _AssignRolePayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("AssignRolePayload")
 		case "roleAssignment":
 			out.Values[i] = ec._AssignRolePayload_roleAssignment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attributeDefinitionImplementors = []string{"AttributeDefinition", "Node"}
+
+func (ec *executionContext) _AttributeDefinition(ctx context.Context, sel ast.SelectionSet, obj *ent.AttributeDefinition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeDefinitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeDefinition")
+		case "id":
+			out.Values[i] = ec._AttributeDefinition_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._AttributeDefinition_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AttributeDefinition_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberID":
+			out.Values[i] = ec._AttributeDefinition_memberID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.Values[i] = ec._AttributeDefinition_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._AttributeDefinition_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._AttributeDefinition_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "choices":
+			out.Values[i] = ec._AttributeDefinition_choices(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "required":
+			out.Values[i] = ec._AttributeDefinition_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttributeDefinition_member(ctx, field, obj)
+				})
+		case "values":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttributeDefinition_values(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attributeDefinitionConnectionImplementors = []string{"AttributeDefinitionConnection"}
+
+func (ec *executionContext) _AttributeDefinitionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AttributeDefinitionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeDefinitionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeDefinitionConnection")
+		case "edges":
+			out.Values[i] = ec._AttributeDefinitionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AttributeDefinitionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AttributeDefinitionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attributeDefinitionEdgeImplementors = []string{"AttributeDefinitionEdge"}
+
+func (ec *executionContext) _AttributeDefinitionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AttributeDefinitionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeDefinitionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeDefinitionEdge")
+		case "node":
+			out.Values[i] = ec._AttributeDefinitionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AttributeDefinitionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attributeValueImplementors = []string{"AttributeValue", "Node"}
+
+func (ec *executionContext) _AttributeValue(ctx context.Context, sel ast.SelectionSet, obj *ent.AttributeValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeValue")
+		case "id":
+			out.Values[i] = ec._AttributeValue_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._AttributeValue_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AttributeValue_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "establishmentID":
+			out.Values[i] = ec._AttributeValue_establishmentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "definitionID":
+			out.Values[i] = ec._AttributeValue_definitionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "textValue":
+			out.Values[i] = ec._AttributeValue_textValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "numberValue":
+			out.Values[i] = ec._AttributeValue_numberValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dateValue":
+			out.Values[i] = ec._AttributeValue_dateValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "boolValue":
+			out.Values[i] = ec._AttributeValue_boolValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "establishment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttributeValue_establishment(ctx, field, obj)
+				})
+		case "definition":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttributeValue_definition(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attributeValueConnectionImplementors = []string{"AttributeValueConnection"}
+
+func (ec *executionContext) _AttributeValueConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AttributeValueConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeValueConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeValueConnection")
+		case "edges":
+			out.Values[i] = ec._AttributeValueConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AttributeValueConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AttributeValueConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attributeValueEdgeImplementors = []string{"AttributeValueEdge"}
+
+func (ec *executionContext) _AttributeValueEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AttributeValueEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeValueEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeValueEdge")
+		case "node":
+			out.Values[i] = ec._AttributeValueEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AttributeValueEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44909,6 +52943,44 @@ func (ec *executionContext) _CallForFundsEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._CallForFundsEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var capacityImplementors = []string{"Capacity"}
+
+func (ec *executionContext) _Capacity(ctx context.Context, sel ast.SelectionSet, obj *schematype.Capacity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, capacityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Capacity")
+		case "receptionType":
+			out.Values[i] = ec._Capacity_receptionType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "places":
+			out.Values[i] = ec._Capacity_places(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45732,6 +53804,320 @@ func (ec *executionContext) _DeclaredQuantity(ctx context.Context, sel ast.Selec
 			}
 		case "quantity":
 			out.Values[i] = ec._DeclaredQuantity_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var establishmentImplementors = []string{"Establishment", "Node"}
+
+func (ec *executionContext) _Establishment(ctx context.Context, sel ast.SelectionSet, obj *ent.Establishment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, establishmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Establishment")
+		case "id":
+			out.Values[i] = ec._Establishment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Establishment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Establishment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberID":
+			out.Values[i] = ec._Establishment_memberID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finessEt":
+			out.Values[i] = ec._Establishment_finessEt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finessEj":
+			out.Values[i] = ec._Establishment_finessEj(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Establishment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "longName":
+			out.Values[i] = ec._Establishment_longName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "street":
+			out.Values[i] = ec._Establishment_street(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postalCode":
+			out.Values[i] = ec._Establishment_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "city":
+			out.Values[i] = ec._Establishment_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "department":
+			out.Values[i] = ec._Establishment_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._Establishment_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "directorName":
+			out.Values[i] = ec._Establishment_directorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "directorContact":
+			out.Values[i] = ec._Establishment_directorContact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "categoryCode":
+			out.Values[i] = ec._Establishment_categoryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "categoryLabel":
+			out.Values[i] = ec._Establishment_categoryLabel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "siret":
+			out.Values[i] = ec._Establishment_siret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedOn":
+			out.Values[i] = ec._Establishment_openedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authorizedOn":
+			out.Values[i] = ec._Establishment_authorizedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacities":
+			out.Values[i] = ec._Establishment_capacities(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacityTotal":
+			out.Values[i] = ec._Establishment_capacityTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Establishment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedOn":
+			out.Values[i] = ec._Establishment_closedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coordX":
+			out.Values[i] = ec._Establishment_coordX(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coordY":
+			out.Values[i] = ec._Establishment_coordY(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coordSource":
+			out.Values[i] = ec._Establishment_coordSource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Establishment_member(ctx, field, obj)
+				})
+		case "attributeValues":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Establishment_attributeValues(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var establishmentConnectionImplementors = []string{"EstablishmentConnection"}
+
+func (ec *executionContext) _EstablishmentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EstablishmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, establishmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EstablishmentConnection")
+		case "edges":
+			out.Values[i] = ec._EstablishmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EstablishmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EstablishmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var establishmentEdgeImplementors = []string{"EstablishmentEdge"}
+
+func (ec *executionContext) _EstablishmentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EstablishmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, establishmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EstablishmentEdge")
+		case "node":
+			out.Values[i] = ec._EstablishmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._EstablishmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var finessImportReportImplementors = []string{"FinessImportReport"}
+
+func (ec *executionContext) _FinessImportReport(ctx context.Context, sel ast.SelectionSet, obj *directory.ImportReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, finessImportReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FinessImportReport")
+		case "lines":
+			out.Values[i] = ec._FinessImportReport_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._FinessImportReport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._FinessImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._FinessImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._FinessImportReport_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._FinessImportReport_rejected(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46991,6 +55377,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createEstablishment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createEstablishment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateEstablishment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateEstablishment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeEstablishment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeEstablishment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defineAttribute":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_defineAttribute(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importFinessExtract":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importFinessExtract(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47353,6 +55774,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_accounts(ctx, field)
 				})
+		case "attributeDefinitions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attributeDefinitions(ctx, field)
+				})
+		case "attributeValues":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attributeValues(ctx, field)
+				})
 		case "auditEvents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -47382,6 +55815,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_costEntries(ctx, field)
+				})
+		case "establishments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_establishments(ctx, field)
 				})
 		case "members":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -47516,6 +55955,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rejectedLineImplementors = []string{"RejectedLine"}
+
+func (ec *executionContext) _RejectedLine(ctx context.Context, sel ast.SelectionSet, obj *directory.Rejected) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectedLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RejectedLine")
+		case "line":
+			out.Values[i] = ec._RejectedLine_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._RejectedLine_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -50193,6 +58670,101 @@ func (ec *executionContext) marshalNAssignRolePayload2ᚖcommunsᚋgraphᚋmodel
 	return ec._AssignRolePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAttributeDefinition2ᚖcommunsᚋentᚐAttributeDefinition(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeDefinition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttributeDefinition!")
+		return graphql.Null
+	}
+	return ec._AttributeDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttributeDefinitionConnection2ᚖcommunsᚋentᚐAttributeDefinitionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeDefinitionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttributeDefinitionConnection!")
+		return graphql.Null
+	}
+	return ec._AttributeDefinitionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAttributeDefinitionOrder2ᚖcommunsᚋentᚐAttributeDefinitionOrder(ctx context.Context, v any) (*ent.AttributeDefinitionOrder, error) {
+	res, err := ec.unmarshalInputAttributeDefinitionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAttributeDefinitionOrderField2ᚖcommunsᚋentᚐAttributeDefinitionOrderField(ctx context.Context, v any) (*ent.AttributeDefinitionOrderField, error) {
+	var res = new(ent.AttributeDefinitionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttributeDefinitionOrderField2ᚖcommunsᚋentᚐAttributeDefinitionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeDefinitionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttributeDefinitionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNAttributeDefinitionType2communsᚋentᚋattributedefinitionᚐType(ctx context.Context, v any) (attributedefinition.Type, error) {
+	var res attributedefinition.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttributeDefinitionType2communsᚋentᚋattributedefinitionᚐType(ctx context.Context, sel ast.SelectionSet, v attributedefinition.Type) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAttributeDefinitionWhereInput2ᚖcommunsᚋentᚐAttributeDefinitionWhereInput(ctx context.Context, v any) (*ent.AttributeDefinitionWhereInput, error) {
+	res, err := ec.unmarshalInputAttributeDefinitionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAttributeInput2communsᚋmodulesᚋdirectoryᚐAttributeInput(ctx context.Context, v any) (directory.AttributeInput, error) {
+	res, err := ec.unmarshalInputAttributeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttributeValue2ᚖcommunsᚋentᚐAttributeValue(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttributeValue!")
+		return graphql.Null
+	}
+	return ec._AttributeValue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttributeValueConnection2ᚖcommunsᚋentᚐAttributeValueConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeValueConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttributeValueConnection!")
+		return graphql.Null
+	}
+	return ec._AttributeValueConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAttributeValueOrder2ᚖcommunsᚋentᚐAttributeValueOrder(ctx context.Context, v any) (*ent.AttributeValueOrder, error) {
+	res, err := ec.unmarshalInputAttributeValueOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAttributeValueOrderField2ᚖcommunsᚋentᚐAttributeValueOrderField(ctx context.Context, v any) (*ent.AttributeValueOrderField, error) {
+	var res = new(ent.AttributeValueOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttributeValueOrderField2ᚖcommunsᚋentᚐAttributeValueOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeValueOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttributeValueOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNAttributeValueWhereInput2ᚖcommunsᚋentᚐAttributeValueWhereInput(ctx context.Context, v any) (*ent.AttributeValueWhereInput, error) {
+	res, err := ec.unmarshalInputAttributeValueWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAuditEventConnection2ᚖcommunsᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEventConnection!")
@@ -50293,6 +58865,15 @@ func (ec *executionContext) marshalNCallForFundsOrderField2ᚖcommunsᚋentᚐCa
 func (ec *executionContext) unmarshalNCallForFundsWhereInput2ᚖcommunsᚋentᚐCallForFundsWhereInput(ctx context.Context, v any) (*ent.CallForFundsWhereInput, error) {
 	res, err := ec.unmarshalInputCallForFundsWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCapacity2communsᚋentᚋschemaᚋschematypeᚐCapacity(ctx context.Context, sel ast.SelectionSet, v schematype.Capacity) graphql.Marshaler {
+	return ec._Capacity(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNCapacityInput2communsᚋentᚋschemaᚋschematypeᚐCapacity(ctx context.Context, v any) (schematype.Capacity, error) {
+	res, err := ec.unmarshalInputCapacityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNChangeMemberCategoryInput2communsᚋgraphᚋmodelᚐChangeMemberCategoryInput(ctx context.Context, v any) (model.ChangeMemberCategoryInput, error) {
@@ -50601,14 +59182,82 @@ func (ec *executionContext) marshalNDeclaredQuantity2ᚕcommunsᚋentᚋschema�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDefineAttributeInput2communsᚋgraphᚋmodelᚐDefineAttributeInput(ctx context.Context, v any) (model.DefineAttributeInput, error) {
+	res, err := ec.unmarshalInputDefineAttributeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNEndSubscriptionInput2communsᚋgraphᚋmodelᚐEndSubscriptionInput(ctx context.Context, v any) (model.EndSubscriptionInput, error) {
 	res, err := ec.unmarshalInputEndSubscriptionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx context.Context, sel ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Establishment!")
+		return graphql.Null
+	}
+	return ec._Establishment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEstablishmentConnection2ᚖcommunsᚋentᚐEstablishmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EstablishmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EstablishmentConnection!")
+		return graphql.Null
+	}
+	return ec._EstablishmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEstablishmentInput2communsᚋmodulesᚋdirectoryᚐEstablishmentInput(ctx context.Context, v any) (directory.EstablishmentInput, error) {
+	res, err := ec.unmarshalInputEstablishmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEstablishmentOrder2ᚖcommunsᚋentᚐEstablishmentOrder(ctx context.Context, v any) (*ent.EstablishmentOrder, error) {
+	res, err := ec.unmarshalInputEstablishmentOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEstablishmentOrderField2ᚖcommunsᚋentᚐEstablishmentOrderField(ctx context.Context, v any) (*ent.EstablishmentOrderField, error) {
+	var res = new(ent.EstablishmentOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEstablishmentOrderField2ᚖcommunsᚋentᚐEstablishmentOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.EstablishmentOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EstablishmentOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNEstablishmentStatus2communsᚋentᚋestablishmentᚐStatus(ctx context.Context, v any) (establishment.Status, error) {
+	var res establishment.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEstablishmentStatus2communsᚋentᚋestablishmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v establishment.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEstablishmentWhereInput2ᚖcommunsᚋentᚐEstablishmentWhereInput(ctx context.Context, v any) (*ent.EstablishmentWhereInput, error) {
+	res, err := ec.unmarshalInputEstablishmentWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNEstimateServiceInput2communsᚋgraphᚋmodelᚐEstimateServiceInput(ctx context.Context, v any) (model.EstimateServiceInput, error) {
 	res, err := ec.unmarshalInputEstimateServiceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFinessImportReport2ᚖcommunsᚋmodulesᚋdirectoryᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *directory.ImportReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FinessImportReport!")
+		return graphql.Null
+	}
+	return ec._FinessImportReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -50662,6 +59311,11 @@ func (ec *executionContext) marshalNID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNImportFinessExtractInput2communsᚋgraphᚋmodelᚐImportFinessExtractInput(ctx context.Context, v any) (model.ImportFinessExtractInput, error) {
+	res, err := ec.unmarshalInputImportFinessExtractInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -51099,6 +59753,26 @@ func (ec *executionContext) unmarshalNRecordTimeInput2communsᚋinternalᚋmembe
 func (ec *executionContext) unmarshalNRejectMembershipApplicationInput2communsᚋgraphᚋmodelᚐRejectMembershipApplicationInput(ctx context.Context, v any) (model.RejectMembershipApplicationInput, error) {
 	res, err := ec.unmarshalInputRejectMembershipApplicationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRejectedLine2communsᚋmodulesᚋdirectoryᚐRejected(ctx context.Context, sel ast.SelectionSet, v directory.Rejected) graphql.Marshaler {
+	return ec._RejectedLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRejectedLine2ᚕcommunsᚋmodulesᚋdirectoryᚐRejectedᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.Rejected) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRejectedLine2communsᚋmodulesᚋdirectoryᚐRejected(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRemindDeclarationsDueInput2communsᚋgraphᚋmodelᚐRemindDeclarationsDueInput(ctx context.Context, v any) (model.RemindDeclarationsDueInput, error) {
@@ -52145,6 +60819,232 @@ func (ec *executionContext) unmarshalOAccountWhereInput2ᚖcommunsᚋentᚐAccou
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOAttributeDefinition2ᚖcommunsᚋentᚐAttributeDefinition(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeDefinition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttributeDefinitionEdge2ᚕᚖcommunsᚋentᚐAttributeDefinitionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AttributeDefinitionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAttributeDefinitionEdge2ᚖcommunsᚋentᚐAttributeDefinitionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAttributeDefinitionEdge2ᚖcommunsᚋentᚐAttributeDefinitionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeDefinitionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeDefinitionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAttributeDefinitionOrder2ᚕᚖcommunsᚋentᚐAttributeDefinitionOrderᚄ(ctx context.Context, v any) ([]*ent.AttributeDefinitionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AttributeDefinitionOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeDefinitionOrder2ᚖcommunsᚋentᚐAttributeDefinitionOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAttributeDefinitionType2ᚕcommunsᚋentᚋattributedefinitionᚐTypeᚄ(ctx context.Context, v any) ([]attributedefinition.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]attributedefinition.Type, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeDefinitionType2communsᚋentᚋattributedefinitionᚐType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAttributeDefinitionType2ᚕcommunsᚋentᚋattributedefinitionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []attributedefinition.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttributeDefinitionType2communsᚋentᚋattributedefinitionᚐType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAttributeDefinitionType2ᚖcommunsᚋentᚋattributedefinitionᚐType(ctx context.Context, v any) (*attributedefinition.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(attributedefinition.Type)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAttributeDefinitionType2ᚖcommunsᚋentᚋattributedefinitionᚐType(ctx context.Context, sel ast.SelectionSet, v *attributedefinition.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAttributeDefinitionWhereInput2ᚕᚖcommunsᚋentᚐAttributeDefinitionWhereInputᚄ(ctx context.Context, v any) ([]*ent.AttributeDefinitionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AttributeDefinitionWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeDefinitionWhereInput2ᚖcommunsᚋentᚐAttributeDefinitionWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAttributeDefinitionWhereInput2ᚖcommunsᚋentᚐAttributeDefinitionWhereInput(ctx context.Context, v any) (*ent.AttributeDefinitionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAttributeDefinitionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAttributeInput2ᚕcommunsᚋmodulesᚋdirectoryᚐAttributeInputᚄ(ctx context.Context, v any) ([]directory.AttributeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]directory.AttributeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeInput2communsᚋmodulesᚋdirectoryᚐAttributeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAttributeValue2ᚕᚖcommunsᚋentᚐAttributeValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AttributeValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttributeValue2ᚖcommunsᚋentᚐAttributeValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAttributeValue2ᚖcommunsᚋentᚐAttributeValue(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeValue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttributeValueEdge2ᚕᚖcommunsᚋentᚐAttributeValueEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AttributeValueEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAttributeValueEdge2ᚖcommunsᚋentᚐAttributeValueEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAttributeValueEdge2ᚖcommunsᚋentᚐAttributeValueEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AttributeValueEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeValueEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAttributeValueOrder2ᚕᚖcommunsᚋentᚐAttributeValueOrderᚄ(ctx context.Context, v any) ([]*ent.AttributeValueOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AttributeValueOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeValueOrder2ᚖcommunsᚋentᚐAttributeValueOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAttributeValueWhereInput2ᚕᚖcommunsᚋentᚐAttributeValueWhereInputᚄ(ctx context.Context, v any) ([]*ent.AttributeValueWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AttributeValueWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeValueWhereInput2ᚖcommunsᚋentᚐAttributeValueWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAttributeValueWhereInput2ᚖcommunsᚋentᚐAttributeValueWhereInput(ctx context.Context, v any) (*ent.AttributeValueWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAttributeValueWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOAuditEvent2ᚖcommunsᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -52330,6 +61230,42 @@ func (ec *executionContext) unmarshalOCallForFundsWhereInput2ᚖcommunsᚋentᚐ
 	}
 	res, err := ec.unmarshalInputCallForFundsWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCapacity2ᚕcommunsᚋentᚋschemaᚋschematypeᚐCapacityᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.Capacity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCapacity2communsᚋentᚋschemaᚋschematypeᚐCapacity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCapacityInput2ᚕcommunsᚋentᚋschemaᚋschematypeᚐCapacityᚄ(ctx context.Context, v any) ([]schematype.Capacity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.Capacity, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCapacityInput2communsᚋentᚋschemaᚋschematypeᚐCapacity(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOCharge2ᚕᚖcommunsᚋentᚐChargeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Charge) graphql.Marshaler {
@@ -52956,6 +61892,127 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := scalar.MarshalDate(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOEstablishment2ᚖcommunsᚋentᚐEstablishment(ctx context.Context, sel ast.SelectionSet, v *ent.Establishment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Establishment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEstablishmentEdge2ᚕᚖcommunsᚋentᚐEstablishmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EstablishmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOEstablishmentEdge2ᚖcommunsᚋentᚐEstablishmentEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEstablishmentEdge2ᚖcommunsᚋentᚐEstablishmentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EstablishmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EstablishmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEstablishmentOrder2ᚕᚖcommunsᚋentᚐEstablishmentOrderᚄ(ctx context.Context, v any) ([]*ent.EstablishmentOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.EstablishmentOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEstablishmentOrder2ᚖcommunsᚋentᚐEstablishmentOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEstablishmentStatus2ᚕcommunsᚋentᚋestablishmentᚐStatusᚄ(ctx context.Context, v any) ([]establishment.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]establishment.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEstablishmentStatus2communsᚋentᚋestablishmentᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEstablishmentStatus2ᚕcommunsᚋentᚋestablishmentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []establishment.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEstablishmentStatus2communsᚋentᚋestablishmentᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEstablishmentStatus2ᚖcommunsᚋentᚋestablishmentᚐStatus(ctx context.Context, v any) (*establishment.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(establishment.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEstablishmentStatus2ᚖcommunsᚋentᚋestablishmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v *establishment.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOEstablishmentWhereInput2ᚕᚖcommunsᚋentᚐEstablishmentWhereInputᚄ(ctx context.Context, v any) ([]*ent.EstablishmentWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.EstablishmentWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEstablishmentWhereInput2ᚖcommunsᚋentᚐEstablishmentWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEstablishmentWhereInput2ᚖcommunsᚋentᚐEstablishmentWhereInput(ctx context.Context, v any) (*ent.EstablishmentWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEstablishmentWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {

@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"reflect"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -16,6 +18,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
 	"communs/internal/membership"
+	"communs/modules/directory"
 	"communs/policies"
 )
 
@@ -76,6 +79,11 @@ type HandlerOptions struct {
 	// Enforcer decides which root fields a viewer may run (Casbin, deny by
 	// default). Nil loads the builtin policy without module lines.
 	Enforcer *policies.Enforcer
+	// Modules are the names of the enabled modules: the root fields marked
+	// @module(name:) of any other answer MODULE_DISABLED.
+	Modules []string
+	// Directory serves the directory module's fields, when enabled.
+	Directory *directory.Service
 }
 
 func (o HandlerOptions) withDefaults() HandlerOptions {
@@ -117,7 +125,10 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	if opts.Membership == nil {
 		opts.Membership = membership.New(client, opts.Auth)
 	}
-	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth, membership: opts.Membership}}
+	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, directory: opts.Directory}}
+	// @module is enforced with the authorization of root fields (authorize),
+	// before Casbin: a disabled module's fields are not in the policy.
+	cfg.Directives.Module = func(ctx context.Context, _ any, next graphql.Resolver, _ string) (any, error) { return next(ctx) }
 	setComplexity(&cfg.Complexity)
 
 	srv := handler.New(NewExecutableSchema(cfg))
@@ -146,7 +157,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
-	srv.AroundRootFields(authorize(opts.Enforcer))
+	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
 	srv.AroundFields(markResolverErrors)
 	srv.AroundFields(narrowFilters)
 	return srv

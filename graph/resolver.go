@@ -9,6 +9,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/membership"
 	"communs/internal/txn"
+	"communs/modules/directory"
 )
 
 // Resolver is the root resolver; its dependencies are wired in cmd/communs.
@@ -16,6 +17,7 @@ type Resolver struct {
 	client     *ent.Client
 	auth       *auth.Service
 	membership *membership.Service
+	directory  *directory.Service
 }
 
 // db is the client of the request's transaction (every mutation runs in

@@ -28,6 +28,7 @@ var (
 	activeMember  = []string{"member_admin", "member_staff", "member_cil", "member_viewer"}
 	everyMember   = append(slices.Clone(activeMember), "founder_admin", "user_admin")
 	memberAdmins  = []string{"member_admin", "founder_admin", "user_admin"}
+	memberWriters = []string{"member_admin", "member_staff", "founder_admin", "user_admin"}
 	authenticated = append(append([]string{"gsm_cil"}, gsmManagers...), everyMember...)
 )
 
@@ -103,12 +104,20 @@ var permissionMatrix = []struct {
 	{"deleteCostEntry", `mutation { deleteCostEntry(id: "CST01JAAAAAAAAAAAAAAAAAAAA") }`, gsmManagers},
 	{"correctCharge", `mutation { correctCharge(input: {chargeId: "CHG01JAAAAAAAAAAAAAAAAAAAA", amount: "0.00", reason: "x"}) { id } }`, gsmManagers},
 	{"membershipFees", `{ membershipFees(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
-	{"requestService", `mutation { requestService(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", kind: STARTUP, title: ""}) { id } }`, join(gsmManagers, []string{"member_admin", "member_staff", "founder_admin", "user_admin"})},
+	{"requestService", `mutation { requestService(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", kind: STARTUP, title: ""}) { id } }`, join(gsmManagers, memberWriters)},
 	{"estimateService", `mutation { estimateService(input: {id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedMinutes: 0, estimatedAmount: "0.00"}) { id } }`, gsmManagers},
 	{"agreeService", `mutation { agreeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, memberAdmins},
 	{"recordTime", `mutation { recordTime(input: {serviceRequestId: "SRQ01JAAAAAAAAAAAAAAAAAAAA", staffName: "", workedOn: "2026-01-01", minutes: 0, hourlyRate: "0.00"}) { id } }`, gsmManagers},
 	{"completeService", `mutation { completeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, gsmManagers},
 	{"cancelService", `mutation { cancelService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, join(gsmManagers, memberAdmins)},
+	{"establishments", `{ establishments(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"attributeDefinitions", `{ attributeDefinitions(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"attributeValues", `{ attributeValues(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"createEstablishment", `mutation { createEstablishment(input: {}) { id } }`, memberWriters},
+	{"updateEstablishment", `mutation { updateEstablishment(id: "ETB01JAAAAAAAAAAAAAAAAAAAA", input: {}) { id } }`, memberWriters},
+	{"closeEstablishment", `mutation { closeEstablishment(id: "ETB01JAAAAAAAAAAAAAAAAAAAA", closedOn: "2026-01-01") { id } }`, memberWriters},
+	{"defineAttribute", `mutation { defineAttribute(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", key: "", label: "", type: TEXT}) { id } }`, memberAdmins},
+	{"importFinessExtract", `mutation { importFinessExtract(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", contentBase64: "!"}) { created } }`, gsmManagers},
 	{"setMembershipFee", `mutation { setMembershipFee(input: {year: 1999, amount: "1.00"}) { id } }`, []string{"gsm_admin"}},
 	{"remindDeclarationsDue", `mutation { remindDeclarationsDue(input: {year: 1999}) { reminded } }`, gsmManagers},
 	{"onboarding", `{ onboarding(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { steps { key } } }`, join(gsmManagers, everyMember)},

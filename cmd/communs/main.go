@@ -24,14 +24,21 @@ type command struct {
 }
 
 func commands() map[string]command {
-	return map[string]command{
+	cmds := map[string]command{
 		"serve":   {"run the API server (migrates the database first)", runServe},
 		"charges": {"run the charge cycle: charges run --year 2026 --step Q1|Q2|Q3|YEAR_END", runCharges},
 		"migrate": {"bring the database schema up to date, or print the SQL with --dry-run", runMigrate},
 		"seed":    {"load the demo data (--demo, idempotent) or, into an empty database, a synthetic year to time the charges (--generate)", runSeed},
 		"user":    {"manage accounts: user create --email … --role gsm_admin bootstraps the first administrator", runUser},
 		"version": {"print the version", runVersion},
+		"nightly": {"run the enabled modules' nightly jobs now (serve runs them at 02:00, Paris time)", runNightly},
 	}
+	for _, m := range allModules() {
+		if len(m.Commands) > 0 {
+			cmds[m.Name] = moduleCommand(m)
+		}
+	}
+	return cmds
 }
 
 func main() {

@@ -20,6 +20,8 @@ import (
 	"communs/internal/server"
 	"communs/internal/store"
 	"communs/internal/viewer"
+	"communs/modules"
+	"communs/modules/directory"
 	"communs/policies"
 )
 
@@ -35,6 +37,7 @@ type serveConfig struct {
 	logFormat     string
 	smtp          notify.SMTPConfig
 	issuer        issuerFlags
+	modules       string
 }
 
 // issuerFlags name the groupement on its calls for funds.
@@ -82,6 +85,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"require STARTTLS before sending (env COMMUNS_SMTP_STARTTLS)")
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	c.issuer.register(fs)
+	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
+		"modules to run: all, none, or a comma-separated list of "+strings.Join(modules.Names(allModules()), ", ")+" (env COMMUNS_MODULES)")
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
 		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
 }
@@ -126,7 +131,12 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mods, err := enabledModules(cfg.modules)
+	if err != nil {
+		return err
+	}
 	ctx, stop := context.WithCancel(ctx)
+	go runNightlyAt(ctx, mods, logger)
 	sending := make(chan struct{})
 	go func() {
 		defer close(sending)
@@ -144,27 +154,44 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 	if err := prepare(ctx, cfg, db, out); err != nil {
 		return nil, err
 	}
-	enforcer, err := policies.New()
+	mods, err := enabledModules(cfg.modules)
+	if err != nil {
+		return nil, err
+	}
+	enforcer, err := policies.New(modules.Policy(mods)...)
 	if err != nil {
 		return nil, err
 	}
 	authn := auth.New(db.Client)
-	api := authn.Middleware(graph.NewHandler(db.Client, graph.HandlerOptions{
+	members := membership.New(db.Client, authn)
+	members.Hooks = modules.Hooks(mods)
+	options := graph.HandlerOptions{
 		Introspection: cfg.introspection,
 		Logger:        logger,
 		Auth:          authn,
-		Membership:    membership.New(db.Client, authn),
+		Membership:    members,
 		Enforcer:      enforcer,
-	}))
+		Modules:       modules.Names(mods),
+	}
+	if enabled(mods, directory.Name) {
+		options.Directory = directory.New(db.Client)
+	}
+	api := authn.Middleware(graph.NewHandler(db.Client, options))
+	routes := map[string]http.Handler{
+		callforfunds.RoutePattern: authn.Middleware(callforfunds.Handler(db.Client, cfg.issuer.issuer(),
+			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, logger)),
+	}
+	for _, m := range mods {
+		for pattern, h := range m.Routes {
+			routes[pattern] = authn.Middleware(h)
+		}
+	}
 	srv := server.New(server.Config{
 		Addr:        cfg.addr,
 		CORSOrigins: splitList(cfg.corsOrigins),
 		GraphiQL:    cfg.graphiql,
 		Logger:      logger,
-		Routes: map[string]http.Handler{
-			callforfunds.RoutePattern: authn.Middleware(callforfunds.Handler(db.Client, cfg.issuer.issuer(),
-				func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, logger)),
-		},
+		Routes:      routes,
 	}, api, db.Ping)
 	return srv, nil
 }

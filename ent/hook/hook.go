@@ -20,6 +20,30 @@ func (f AccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountMutation", m)
 }
 
+// The AttributeDefinitionFunc type is an adapter to allow the use of ordinary
+// function as AttributeDefinition mutator.
+type AttributeDefinitionFunc func(context.Context, *ent.AttributeDefinitionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AttributeDefinitionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AttributeDefinitionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttributeDefinitionMutation", m)
+}
+
+// The AttributeValueFunc type is an adapter to allow the use of ordinary
+// function as AttributeValue mutator.
+type AttributeValueFunc func(context.Context, *ent.AttributeValueMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AttributeValueFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AttributeValueMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttributeValueMutation", m)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary
 // function as AuditEvent mutator.
 type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)
@@ -78,6 +102,18 @@ func (f CostEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CostEntryMutation", m)
+}
+
+// The EstablishmentFunc type is an adapter to allow the use of ordinary
+// function as Establishment mutator.
+type EstablishmentFunc func(context.Context, *ent.EstablishmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EstablishmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EstablishmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EstablishmentMutation", m)
 }
 
 // The InvitationFunc type is an adapter to allow the use of ordinary

@@ -8,11 +8,14 @@ import (
 
 	"communs/ent"
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -115,6 +118,60 @@ func (f TraverseAccount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountQuery", q)
+}
+
+// The AttributeDefinitionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AttributeDefinitionFunc func(context.Context, *ent.AttributeDefinitionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AttributeDefinitionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AttributeDefinitionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AttributeDefinitionQuery", q)
+}
+
+// The TraverseAttributeDefinition type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAttributeDefinition func(context.Context, *ent.AttributeDefinitionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAttributeDefinition) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAttributeDefinition) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttributeDefinitionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AttributeDefinitionQuery", q)
+}
+
+// The AttributeValueFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AttributeValueFunc func(context.Context, *ent.AttributeValueQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AttributeValueFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AttributeValueQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AttributeValueQuery", q)
+}
+
+// The TraverseAttributeValue type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAttributeValue func(context.Context, *ent.AttributeValueQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAttributeValue) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAttributeValue) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttributeValueQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AttributeValueQuery", q)
 }
 
 // The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -250,6 +307,33 @@ func (f TraverseCostEntry) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.CostEntryQuery", q)
+}
+
+// The EstablishmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EstablishmentFunc func(context.Context, *ent.EstablishmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EstablishmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EstablishmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EstablishmentQuery", q)
+}
+
+// The TraverseEstablishment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEstablishment func(context.Context, *ent.EstablishmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEstablishment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEstablishment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EstablishmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EstablishmentQuery", q)
 }
 
 // The InvitationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -689,6 +773,10 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AccountQuery:
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
+	case *ent.AttributeDefinitionQuery:
+		return &query[*ent.AttributeDefinitionQuery, predicate.AttributeDefinition, attributedefinition.OrderOption]{typ: ent.TypeAttributeDefinition, tq: q}, nil
+	case *ent.AttributeValueQuery:
+		return &query[*ent.AttributeValueQuery, predicate.AttributeValue, attributevalue.OrderOption]{typ: ent.TypeAttributeValue, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.CallForFundsQuery:
@@ -699,6 +787,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ChargeRunQuery, predicate.ChargeRun, chargerun.OrderOption]{typ: ent.TypeChargeRun, tq: q}, nil
 	case *ent.CostEntryQuery:
 		return &query[*ent.CostEntryQuery, predicate.CostEntry, costentry.OrderOption]{typ: ent.TypeCostEntry, tq: q}, nil
+	case *ent.EstablishmentQuery:
+		return &query[*ent.EstablishmentQuery, predicate.Establishment, establishment.OrderOption]{typ: ent.TypeEstablishment, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
 	case *ent.MemberQuery:

@@ -26,6 +26,78 @@ var (
 		Columns:    AccountsColumns,
 		PrimaryKey: []*schema.Column{AccountsColumns[0]},
 	}
+	// AttributeDefinitionsColumns holds the columns for the "attribute_definitions" table.
+	AttributeDefinitionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Size: 60},
+		{Name: "label", Type: field.TypeString, Size: 200},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"TEXT", "NUMBER", "DATE", "BOOLEAN", "CHOICE"}},
+		{Name: "choices", Type: field.TypeJSON, Nullable: true},
+		{Name: "required", Type: field.TypeBool, Default: false},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// AttributeDefinitionsTable holds the schema information for the "attribute_definitions" table.
+	AttributeDefinitionsTable = &schema.Table{
+		Name:       "attribute_definitions",
+		Columns:    AttributeDefinitionsColumns,
+		PrimaryKey: []*schema.Column{AttributeDefinitionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "attribute_definitions_members_member",
+				Columns:    []*schema.Column{AttributeDefinitionsColumns[8]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attributedefinition_member_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{AttributeDefinitionsColumns[8], AttributeDefinitionsColumns[3]},
+			},
+		},
+	}
+	// AttributeValuesColumns holds the columns for the "attribute_values" table.
+	AttributeValuesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "text_value", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "number_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "date_value", Type: field.TypeTime, Nullable: true},
+		{Name: "bool_value", Type: field.TypeBool, Nullable: true},
+		{Name: "definition_id", Type: field.TypeString, Size: 40},
+		{Name: "establishment_id", Type: field.TypeString, Size: 40},
+	}
+	// AttributeValuesTable holds the schema information for the "attribute_values" table.
+	AttributeValuesTable = &schema.Table{
+		Name:       "attribute_values",
+		Columns:    AttributeValuesColumns,
+		PrimaryKey: []*schema.Column{AttributeValuesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "attribute_values_attribute_definitions_values",
+				Columns:    []*schema.Column{AttributeValuesColumns[7]},
+				RefColumns: []*schema.Column{AttributeDefinitionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "attribute_values_establishments_attribute_values",
+				Columns:    []*schema.Column{AttributeValuesColumns[8]},
+				RefColumns: []*schema.Column{EstablishmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attributevalue_establishment_id_definition_id",
+				Unique:  true,
+				Columns: []*schema.Column{AttributeValuesColumns[8], AttributeValuesColumns[7]},
+			},
+		},
+	}
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -245,6 +317,67 @@ var (
 				Name:    "costentry_fiscal_year",
 				Unique:  false,
 				Columns: []*schema.Column{CostEntriesColumns[3]},
+			},
+		},
+	}
+	// EstablishmentsColumns holds the columns for the "establishments" table.
+	EstablishmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "finess_et", Type: field.TypeString, Unique: true, Nullable: true, Size: 9},
+		{Name: "finess_ej", Type: field.TypeString, Nullable: true, Size: 9},
+		{Name: "name", Type: field.TypeString, Size: 300},
+		{Name: "long_name", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "street", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "postal_code", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "city", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "department", Type: field.TypeString, Size: 3, Default: ""},
+		{Name: "phone", Type: field.TypeString, Size: 30, Default: ""},
+		{Name: "director_name", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "director_contact", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "category_code", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "category_label", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "siret", Type: field.TypeString, Nullable: true, Size: 14},
+		{Name: "opened_on", Type: field.TypeTime, Nullable: true},
+		{Name: "authorized_on", Type: field.TypeTime, Nullable: true},
+		{Name: "capacities", Type: field.TypeJSON, Nullable: true},
+		{Name: "capacity_total", Type: field.TypeInt, Default: 0},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "CLOSED"}, Default: "OPEN"},
+		{Name: "closed_on", Type: field.TypeTime, Nullable: true},
+		{Name: "coord_x", Type: field.TypeFloat64, Nullable: true},
+		{Name: "coord_y", Type: field.TypeFloat64, Nullable: true},
+		{Name: "coord_source", Type: field.TypeString, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// EstablishmentsTable holds the schema information for the "establishments" table.
+	EstablishmentsTable = &schema.Table{
+		Name:       "establishments",
+		Columns:    EstablishmentsColumns,
+		PrimaryKey: []*schema.Column{EstablishmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "establishments_members_member",
+				Columns:    []*schema.Column{EstablishmentsColumns[26]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "establishment_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{EstablishmentsColumns[26]},
+			},
+			{
+				Name:    "establishment_department",
+				Unique:  false,
+				Columns: []*schema.Column{EstablishmentsColumns[10]},
+			},
+			{
+				Name:    "establishment_category_code",
+				Unique:  false,
+				Columns: []*schema.Column{EstablishmentsColumns[14]},
 			},
 		},
 	}
@@ -791,11 +924,14 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
+		AttributeDefinitionsTable,
+		AttributeValuesTable,
 		AuditEventsTable,
 		CallForFundsTable,
 		ChargesTable,
 		ChargeRunsTable,
 		CostEntriesTable,
+		EstablishmentsTable,
 		InvitationsTable,
 		MembersTable,
 		MemberCategoryChangesTable,
@@ -816,6 +952,9 @@ var (
 )
 
 func init() {
+	AttributeDefinitionsTable.ForeignKeys[0].RefTable = MembersTable
+	AttributeValuesTable.ForeignKeys[0].RefTable = AttributeDefinitionsTable
+	AttributeValuesTable.ForeignKeys[1].RefTable = EstablishmentsTable
 	CallForFundsTable.ForeignKeys[0].RefTable = ChargeRunsTable
 	CallForFundsTable.ForeignKeys[1].RefTable = MembersTable
 	ChargesTable.ForeignKeys[0].RefTable = CallForFundsTable
@@ -826,6 +965,7 @@ func init() {
 	ChargesTable.ForeignKeys[5].RefTable = ServiceRequestsTable
 	CostEntriesTable.ForeignKeys[0].RefTable = MembersTable
 	CostEntriesTable.ForeignKeys[1].RefTable = ResourcesTable
+	EstablishmentsTable.ForeignKeys[0].RefTable = MembersTable
 	MembersTable.ForeignKeys[0].RefTable = MembershipApplicationsTable
 	MembersTable.Annotation = &entsql.Annotation{}
 	MembersTable.Annotation.Checks = map[string]string{

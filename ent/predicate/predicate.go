@@ -9,6 +9,12 @@ import (
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// AttributeDefinition is the predicate function for attributedefinition builders.
+type AttributeDefinition func(*sql.Selector)
+
+// AttributeValue is the predicate function for attributevalue builders.
+type AttributeValue func(*sql.Selector)
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
@@ -23,6 +29,9 @@ type ChargeRun func(*sql.Selector)
 
 // CostEntry is the predicate function for costentry builders.
 type CostEntry func(*sql.Selector)
+
+// Establishment is the predicate function for establishment builders.
+type Establishment func(*sql.Selector)
 
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)

@@ -135,6 +135,54 @@ func (f AccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountMutation", m)
 }
 
+// The AttributeDefinitionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AttributeDefinitionQueryRuleFunc func(context.Context, *ent.AttributeDefinitionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AttributeDefinitionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttributeDefinitionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AttributeDefinitionQuery", q)
+}
+
+// The AttributeDefinitionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AttributeDefinitionMutationRuleFunc func(context.Context, *ent.AttributeDefinitionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AttributeDefinitionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AttributeDefinitionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AttributeDefinitionMutation", m)
+}
+
+// The AttributeValueQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AttributeValueQueryRuleFunc func(context.Context, *ent.AttributeValueQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AttributeValueQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttributeValueQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AttributeValueQuery", q)
+}
+
+// The AttributeValueMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AttributeValueMutationRuleFunc func(context.Context, *ent.AttributeValueMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AttributeValueMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AttributeValueMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AttributeValueMutation", m)
+}
+
 // The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error
@@ -253,6 +301,30 @@ func (f CostEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CostEntryMutation", m)
+}
+
+// The EstablishmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EstablishmentQueryRuleFunc func(context.Context, *ent.EstablishmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EstablishmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EstablishmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EstablishmentQuery", q)
+}
+
+// The EstablishmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EstablishmentMutationRuleFunc func(context.Context, *ent.EstablishmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EstablishmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EstablishmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EstablishmentMutation", m)
 }
 
 // The InvitationQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -676,6 +748,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AccountQuery:
 		return q.Filter(), nil
+	case *ent.AttributeDefinitionQuery:
+		return q.Filter(), nil
+	case *ent.AttributeValueQuery:
+		return q.Filter(), nil
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
 	case *ent.CallForFundsQuery:
@@ -685,6 +761,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.ChargeRunQuery:
 		return q.Filter(), nil
 	case *ent.CostEntryQuery:
+		return q.Filter(), nil
+	case *ent.EstablishmentQuery:
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
 		return q.Filter(), nil
@@ -727,6 +805,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AccountMutation:
 		return m.Filter(), nil
+	case *ent.AttributeDefinitionMutation:
+		return m.Filter(), nil
+	case *ent.AttributeValueMutation:
+		return m.Filter(), nil
 	case *ent.AuditEventMutation:
 		return m.Filter(), nil
 	case *ent.CallForFundsMutation:
@@ -736,6 +818,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ChargeRunMutation:
 		return m.Filter(), nil
 	case *ent.CostEntryMutation:
+		return m.Filter(), nil
+	case *ent.EstablishmentMutation:
 		return m.Filter(), nil
 	case *ent.InvitationMutation:
 		return m.Filter(), nil

@@ -4,11 +4,14 @@ package runtime
 
 import (
 	"communs/ent/account"
+	"communs/ent/attributedefinition"
+	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/costentry"
+	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
@@ -83,6 +86,121 @@ func init() {
 	account.DefaultID = accountDescID.Default.(func() pulid.ID)
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	account.IDValidator = accountDescID.Validators[0].(func(string) error)
+	attributedefinitionMixin := schema.AttributeDefinition{}.Mixin()
+	attributedefinition.Policy = privacy.NewPolicies(schema.AttributeDefinition{})
+	attributedefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := attributedefinition.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	attributedefinitionMixinHooks2 := attributedefinitionMixin[2].Hooks()
+
+	attributedefinition.Hooks[1] = attributedefinitionMixinHooks2[0]
+	attributedefinitionMixinFields0 := attributedefinitionMixin[0].Fields()
+	_ = attributedefinitionMixinFields0
+	attributedefinitionMixinFields1 := attributedefinitionMixin[1].Fields()
+	_ = attributedefinitionMixinFields1
+	attributedefinitionFields := schema.AttributeDefinition{}.Fields()
+	_ = attributedefinitionFields
+	// attributedefinitionDescCreatedAt is the schema descriptor for created_at field.
+	attributedefinitionDescCreatedAt := attributedefinitionMixinFields1[0].Descriptor()
+	// attributedefinition.DefaultCreatedAt holds the default value on creation for the created_at field.
+	attributedefinition.DefaultCreatedAt = attributedefinitionDescCreatedAt.Default.(func() time.Time)
+	// attributedefinitionDescUpdatedAt is the schema descriptor for updated_at field.
+	attributedefinitionDescUpdatedAt := attributedefinitionMixinFields1[1].Descriptor()
+	// attributedefinition.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	attributedefinition.DefaultUpdatedAt = attributedefinitionDescUpdatedAt.Default.(func() time.Time)
+	// attributedefinition.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	attributedefinition.UpdateDefaultUpdatedAt = attributedefinitionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// attributedefinitionDescKey is the schema descriptor for key field.
+	attributedefinitionDescKey := attributedefinitionFields[1].Descriptor()
+	// attributedefinition.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	attributedefinition.KeyValidator = func() func(string) error {
+		validators := attributedefinitionDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+			validators[2].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// attributedefinitionDescLabel is the schema descriptor for label field.
+	attributedefinitionDescLabel := attributedefinitionFields[2].Descriptor()
+	// attributedefinition.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	attributedefinition.LabelValidator = func() func(string) error {
+		validators := attributedefinitionDescLabel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(label string) error {
+			for _, fn := range fns {
+				if err := fn(label); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// attributedefinitionDescRequired is the schema descriptor for required field.
+	attributedefinitionDescRequired := attributedefinitionFields[5].Descriptor()
+	// attributedefinition.DefaultRequired holds the default value on creation for the required field.
+	attributedefinition.DefaultRequired = attributedefinitionDescRequired.Default.(bool)
+	// attributedefinitionDescID is the schema descriptor for id field.
+	attributedefinitionDescID := attributedefinitionMixinFields0[0].Descriptor()
+	// attributedefinition.DefaultID holds the default value on creation for the id field.
+	attributedefinition.DefaultID = attributedefinitionDescID.Default.(func() pulid.ID)
+	// attributedefinition.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	attributedefinition.IDValidator = attributedefinitionDescID.Validators[0].(func(string) error)
+	attributevalueMixin := schema.AttributeValue{}.Mixin()
+	attributevalue.Policy = privacy.NewPolicies(schema.AttributeValue{})
+	attributevalue.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := attributevalue.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	attributevalueMixinHooks2 := attributevalueMixin[2].Hooks()
+
+	attributevalue.Hooks[1] = attributevalueMixinHooks2[0]
+	attributevalueMixinFields0 := attributevalueMixin[0].Fields()
+	_ = attributevalueMixinFields0
+	attributevalueMixinFields1 := attributevalueMixin[1].Fields()
+	_ = attributevalueMixinFields1
+	attributevalueFields := schema.AttributeValue{}.Fields()
+	_ = attributevalueFields
+	// attributevalueDescCreatedAt is the schema descriptor for created_at field.
+	attributevalueDescCreatedAt := attributevalueMixinFields1[0].Descriptor()
+	// attributevalue.DefaultCreatedAt holds the default value on creation for the created_at field.
+	attributevalue.DefaultCreatedAt = attributevalueDescCreatedAt.Default.(func() time.Time)
+	// attributevalueDescUpdatedAt is the schema descriptor for updated_at field.
+	attributevalueDescUpdatedAt := attributevalueMixinFields1[1].Descriptor()
+	// attributevalue.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	attributevalue.DefaultUpdatedAt = attributevalueDescUpdatedAt.Default.(func() time.Time)
+	// attributevalue.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	attributevalue.UpdateDefaultUpdatedAt = attributevalueDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// attributevalueDescTextValue is the schema descriptor for text_value field.
+	attributevalueDescTextValue := attributevalueFields[2].Descriptor()
+	// attributevalue.TextValueValidator is a validator for the "text_value" field. It is called by the builders before save.
+	attributevalue.TextValueValidator = attributevalueDescTextValue.Validators[0].(func(string) error)
+	// attributevalueDescID is the schema descriptor for id field.
+	attributevalueDescID := attributevalueMixinFields0[0].Descriptor()
+	// attributevalue.DefaultID holds the default value on creation for the id field.
+	attributevalue.DefaultID = attributevalueDescID.Default.(func() pulid.ID)
+	// attributevalue.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	attributevalue.IDValidator = attributevalueDescID.Validators[0].(func(string) error)
 	auditeventMixin := schema.AuditEvent{}.Mixin()
 	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
 	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -337,6 +455,183 @@ func init() {
 	costentry.DefaultID = costentryDescID.Default.(func() pulid.ID)
 	// costentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	costentry.IDValidator = costentryDescID.Validators[0].(func(string) error)
+	establishmentMixin := schema.Establishment{}.Mixin()
+	establishment.Policy = privacy.NewPolicies(schema.Establishment{})
+	establishment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := establishment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	establishmentMixinHooks2 := establishmentMixin[2].Hooks()
+
+	establishment.Hooks[1] = establishmentMixinHooks2[0]
+	establishmentMixinFields0 := establishmentMixin[0].Fields()
+	_ = establishmentMixinFields0
+	establishmentMixinFields1 := establishmentMixin[1].Fields()
+	_ = establishmentMixinFields1
+	establishmentFields := schema.Establishment{}.Fields()
+	_ = establishmentFields
+	// establishmentDescCreatedAt is the schema descriptor for created_at field.
+	establishmentDescCreatedAt := establishmentMixinFields1[0].Descriptor()
+	// establishment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	establishment.DefaultCreatedAt = establishmentDescCreatedAt.Default.(func() time.Time)
+	// establishmentDescUpdatedAt is the schema descriptor for updated_at field.
+	establishmentDescUpdatedAt := establishmentMixinFields1[1].Descriptor()
+	// establishment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	establishment.DefaultUpdatedAt = establishmentDescUpdatedAt.Default.(func() time.Time)
+	// establishment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	establishment.UpdateDefaultUpdatedAt = establishmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// establishmentDescFinessEt is the schema descriptor for finess_et field.
+	establishmentDescFinessEt := establishmentFields[1].Descriptor()
+	// establishment.FinessEtValidator is a validator for the "finess_et" field. It is called by the builders before save.
+	establishment.FinessEtValidator = func() func(string) error {
+		validators := establishmentDescFinessEt.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(finess_et string) error {
+			for _, fn := range fns {
+				if err := fn(finess_et); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// establishmentDescFinessEj is the schema descriptor for finess_ej field.
+	establishmentDescFinessEj := establishmentFields[2].Descriptor()
+	// establishment.FinessEjValidator is a validator for the "finess_ej" field. It is called by the builders before save.
+	establishment.FinessEjValidator = func() func(string) error {
+		validators := establishmentDescFinessEj.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(finess_ej string) error {
+			for _, fn := range fns {
+				if err := fn(finess_ej); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// establishmentDescName is the schema descriptor for name field.
+	establishmentDescName := establishmentFields[3].Descriptor()
+	// establishment.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	establishment.NameValidator = func() func(string) error {
+		validators := establishmentDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// establishmentDescLongName is the schema descriptor for long_name field.
+	establishmentDescLongName := establishmentFields[4].Descriptor()
+	// establishment.DefaultLongName holds the default value on creation for the long_name field.
+	establishment.DefaultLongName = establishmentDescLongName.Default.(string)
+	// establishment.LongNameValidator is a validator for the "long_name" field. It is called by the builders before save.
+	establishment.LongNameValidator = establishmentDescLongName.Validators[0].(func(string) error)
+	// establishmentDescStreet is the schema descriptor for street field.
+	establishmentDescStreet := establishmentFields[5].Descriptor()
+	// establishment.DefaultStreet holds the default value on creation for the street field.
+	establishment.DefaultStreet = establishmentDescStreet.Default.(string)
+	// establishment.StreetValidator is a validator for the "street" field. It is called by the builders before save.
+	establishment.StreetValidator = establishmentDescStreet.Validators[0].(func(string) error)
+	// establishmentDescPostalCode is the schema descriptor for postal_code field.
+	establishmentDescPostalCode := establishmentFields[6].Descriptor()
+	// establishment.DefaultPostalCode holds the default value on creation for the postal_code field.
+	establishment.DefaultPostalCode = establishmentDescPostalCode.Default.(string)
+	// establishment.PostalCodeValidator is a validator for the "postal_code" field. It is called by the builders before save.
+	establishment.PostalCodeValidator = establishmentDescPostalCode.Validators[0].(func(string) error)
+	// establishmentDescCity is the schema descriptor for city field.
+	establishmentDescCity := establishmentFields[7].Descriptor()
+	// establishment.DefaultCity holds the default value on creation for the city field.
+	establishment.DefaultCity = establishmentDescCity.Default.(string)
+	// establishment.CityValidator is a validator for the "city" field. It is called by the builders before save.
+	establishment.CityValidator = establishmentDescCity.Validators[0].(func(string) error)
+	// establishmentDescDepartment is the schema descriptor for department field.
+	establishmentDescDepartment := establishmentFields[8].Descriptor()
+	// establishment.DefaultDepartment holds the default value on creation for the department field.
+	establishment.DefaultDepartment = establishmentDescDepartment.Default.(string)
+	// establishment.DepartmentValidator is a validator for the "department" field. It is called by the builders before save.
+	establishment.DepartmentValidator = establishmentDescDepartment.Validators[0].(func(string) error)
+	// establishmentDescPhone is the schema descriptor for phone field.
+	establishmentDescPhone := establishmentFields[9].Descriptor()
+	// establishment.DefaultPhone holds the default value on creation for the phone field.
+	establishment.DefaultPhone = establishmentDescPhone.Default.(string)
+	// establishment.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	establishment.PhoneValidator = establishmentDescPhone.Validators[0].(func(string) error)
+	// establishmentDescDirectorName is the schema descriptor for director_name field.
+	establishmentDescDirectorName := establishmentFields[10].Descriptor()
+	// establishment.DefaultDirectorName holds the default value on creation for the director_name field.
+	establishment.DefaultDirectorName = establishmentDescDirectorName.Default.(string)
+	// establishment.DirectorNameValidator is a validator for the "director_name" field. It is called by the builders before save.
+	establishment.DirectorNameValidator = establishmentDescDirectorName.Validators[0].(func(string) error)
+	// establishmentDescDirectorContact is the schema descriptor for director_contact field.
+	establishmentDescDirectorContact := establishmentFields[11].Descriptor()
+	// establishment.DefaultDirectorContact holds the default value on creation for the director_contact field.
+	establishment.DefaultDirectorContact = establishmentDescDirectorContact.Default.(string)
+	// establishment.DirectorContactValidator is a validator for the "director_contact" field. It is called by the builders before save.
+	establishment.DirectorContactValidator = establishmentDescDirectorContact.Validators[0].(func(string) error)
+	// establishmentDescCategoryCode is the schema descriptor for category_code field.
+	establishmentDescCategoryCode := establishmentFields[12].Descriptor()
+	// establishment.DefaultCategoryCode holds the default value on creation for the category_code field.
+	establishment.DefaultCategoryCode = establishmentDescCategoryCode.Default.(string)
+	// establishment.CategoryCodeValidator is a validator for the "category_code" field. It is called by the builders before save.
+	establishment.CategoryCodeValidator = establishmentDescCategoryCode.Validators[0].(func(string) error)
+	// establishmentDescCategoryLabel is the schema descriptor for category_label field.
+	establishmentDescCategoryLabel := establishmentFields[13].Descriptor()
+	// establishment.DefaultCategoryLabel holds the default value on creation for the category_label field.
+	establishment.DefaultCategoryLabel = establishmentDescCategoryLabel.Default.(string)
+	// establishment.CategoryLabelValidator is a validator for the "category_label" field. It is called by the builders before save.
+	establishment.CategoryLabelValidator = establishmentDescCategoryLabel.Validators[0].(func(string) error)
+	// establishmentDescSiret is the schema descriptor for siret field.
+	establishmentDescSiret := establishmentFields[14].Descriptor()
+	// establishment.SiretValidator is a validator for the "siret" field. It is called by the builders before save.
+	establishment.SiretValidator = func() func(string) error {
+		validators := establishmentDescSiret.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(siret string) error {
+			for _, fn := range fns {
+				if err := fn(siret); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// establishmentDescCapacityTotal is the schema descriptor for capacity_total field.
+	establishmentDescCapacityTotal := establishmentFields[18].Descriptor()
+	// establishment.DefaultCapacityTotal holds the default value on creation for the capacity_total field.
+	establishment.DefaultCapacityTotal = establishmentDescCapacityTotal.Default.(int)
+	// establishment.CapacityTotalValidator is a validator for the "capacity_total" field. It is called by the builders before save.
+	establishment.CapacityTotalValidator = establishmentDescCapacityTotal.Validators[0].(func(int) error)
+	// establishmentDescCoordSource is the schema descriptor for coord_source field.
+	establishmentDescCoordSource := establishmentFields[23].Descriptor()
+	// establishment.DefaultCoordSource holds the default value on creation for the coord_source field.
+	establishment.DefaultCoordSource = establishmentDescCoordSource.Default.(string)
+	// establishmentDescID is the schema descriptor for id field.
+	establishmentDescID := establishmentMixinFields0[0].Descriptor()
+	// establishment.DefaultID holds the default value on creation for the id field.
+	establishment.DefaultID = establishmentDescID.Default.(func() pulid.ID)
+	// establishment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	establishment.IDValidator = establishmentDescID.Validators[0].(func(string) error)
 	invitationMixin := schema.Invitation{}.Mixin()
 	invitation.Policy = privacy.NewPolicies(schema.Invitation{})
 	invitation.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"communs/ent/schema/pulid"
 )
@@ -38,6 +39,20 @@ func now() time.Time { return time.Now().UTC() }
 func graphQL() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.QueryField(),
+		entgql.RelayConnection(),
+		entgql.MultiOrder(),
+	}
+}
+
+// moduleGraphQL is graphQL for an entity of a module: its root query field
+// carries @module, so that it answers MODULE_DISABLED when the module is
+// switched off.
+func moduleGraphQL(module string) []schema.Annotation {
+	directive := entgql.NewDirective("module", &ast.Argument{
+		Name: "name", Value: &ast.Value{Raw: module, Kind: ast.StringValue},
+	})
+	return []schema.Annotation{
+		entgql.QueryField().Directives(directive),
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),
 	}

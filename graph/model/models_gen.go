@@ -4,6 +4,7 @@ package model
 
 import (
 	"communs/ent"
+	"communs/ent/attributedefinition"
 	"communs/ent/chargerun"
 	"communs/ent/member"
 	"communs/ent/membershipapplication"
@@ -87,6 +88,16 @@ type CreateInvitationPayload struct {
 	Email string `json:"email"`
 }
 
+type DefineAttributeInput struct {
+	MemberID pulid.ID `json:"memberId"`
+	// Lower-case letters, digits and _.
+	Key      string                   `json:"key"`
+	Label    string                   `json:"label"`
+	Type     attributedefinition.Type `json:"type"`
+	Choices  []string                 `json:"choices,omitempty"`
+	Required *bool                    `json:"required,omitempty"`
+}
+
 type EndSubscriptionInput struct {
 	ID     pulid.ID  `json:"id"`
 	EndsOn time.Time `json:"endsOn"`
@@ -96,6 +107,12 @@ type EstimateServiceInput struct {
 	ID               pulid.ID `json:"id"`
 	EstimatedMinutes int      `json:"estimatedMinutes"`
 	EstimatedAmount  int64    `json:"estimatedAmount"`
+}
+
+type ImportFinessExtractInput struct {
+	MemberID pulid.ID `json:"memberId"`
+	// The file's bytes, base64-encoded (the request body is limited to 1 MiB).
+	ContentBase64 string `json:"contentBase64"`
 }
 
 type LoginInput struct {

@@ -320,7 +320,10 @@ func (s *Service) createMemberFrom(ctx context.Context, tx *ent.Client, app *ent
 	err = tx.MemberCategoryChange.Create().
 		SetMemberID(m.ID).SetToCategory(membercategorychange.ToCategory(category)).SetEffectiveOn(joined).SetReason("adhésion").
 		Exec(ctx)
-	return m, err
+	if err != nil {
+		return nil, err
+	}
+	return m, s.Hooks.MemberCreated(ctx, tx, m)
 }
 
 // RejectApplication refuses an application under review, with the reason,

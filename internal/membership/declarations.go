@@ -3,6 +3,7 @@ package membership
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -79,12 +80,17 @@ func (s *Service) SaveDeclaration(ctx context.Context, memberID pulid.ID, year i
 		if _, err := tx.Member.Get(ctx, memberID); err != nil {
 			return notFoundAs(err, "member %s not found", memberID)
 		}
-		if err := checkDeclaredResources(ctx, tx, memberID, year, lines); err != nil {
-			return err
-		}
 		d, err := tx.UsageDeclaration.Query().
 			Where(usagedeclaration.MemberID(memberID), usagedeclaration.Year(year)).Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {
+			return err
+		}
+		if d == nil {
+			if lines, err = s.withSuggestions(ctx, tx, memberID, year, lines); err != nil {
+				return err
+			}
+		}
+		if err := checkDeclaredResources(ctx, tx, memberID, year, lines); err != nil {
 			return err
 		}
 		status, revision, amendment := usagedeclaration.StatusDRAFT, 1, false
@@ -132,6 +138,27 @@ func (s *Service) SaveDeclaration(ctx context.Context, memberID pulid.ID, year i
 		return err
 	})
 	return saved, err
+}
+
+// withSuggestions completes the lines of a new declaration with the
+// quantities the modules suggest (the directory's capacities, for a
+// resource counted in places) for the resources the member did not give.
+func (s *Service) withSuggestions(ctx context.Context, tx *ent.Client, memberID pulid.ID, year int, lines []DeclaredLine) ([]DeclaredLine, error) {
+	suggested, err := s.Hooks.DeclarationLines(ctx, tx, memberID, year)
+	if err != nil || len(suggested) == 0 {
+		return lines, err
+	}
+	given := make(map[pulid.ID]bool, len(lines))
+	for _, l := range lines {
+		given[l.ResourceID] = true
+	}
+	out := slices.Clone(lines)
+	for _, id := range slices.Sorted(maps.Keys(suggested)) {
+		if !given[id] {
+			out = append(out, DeclaredLine{ResourceID: id, Quantity: suggested[id]})
+		}
+	}
+	return out, nil
 }
 
 // SubmitDeclaration sends a DRAFT declaration with at least one line to

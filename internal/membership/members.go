@@ -209,15 +209,20 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 			return err
 		}
 		for _, sub := range subs {
-			err := tx.Subscription.UpdateOneID(sub.ID).
+			ended, err := tx.Subscription.UpdateOneID(sub.ID).
 				SetStatus(subscription.StatusENDED).SetEndsOn(subscriptionEnd(sub, leftOn)).
-				Exec(ctx)
+				Save(ctx)
 			if err != nil {
 				return err
 			}
+			if err := s.Hooks.SubscriptionChanged(ctx, tx, ended); err != nil {
+				return err
+			}
 		}
-		m, err = tx.Member.Get(ctx, memberID)
-		return err
+		if m, err = tx.Member.Get(ctx, memberID); err != nil {
+			return err
+		}
+		return s.Hooks.MemberLeft(ctx, tx, m)
 	})
 	if err != nil {
 		return nil, err

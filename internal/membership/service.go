@@ -14,6 +14,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
 	"communs/internal/calendar"
+	"communs/internal/extension"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
@@ -25,7 +26,9 @@ type Service struct {
 	client       *ent.Client
 	auth         *auth.Service
 	applications *ApplicationGuard // membership applications per client address
-	now          func() time.Time
+	// Hooks are the enabled modules' reactions to the membership events.
+	Hooks extension.Set
+	now   func() time.Time
 }
 
 // New returns the service over client; auth issues the invitation of an

@@ -61,7 +61,10 @@ func (s *Service) RequestSubscription(ctx context.Context, memberID, resourceID 
 			SetMemberID(memberID).SetResourceID(resourceID).
 			SetRequestedOn(s.today()).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.Hooks.SubscriptionChanged(ctx, tx, created)
 	})
 	return created, err
 }
@@ -122,8 +125,10 @@ func (s *Service) ActivateSubscription(ctx context.Context, id pulid.ID, startsO
 		if n == 0 {
 			return communs.Errorf(communs.ECONFLICT, "the subscription changed meanwhile: reload it and try again")
 		}
-		activated, err = tx.Subscription.Get(ctx, id)
-		return err
+		if activated, err = tx.Subscription.Get(ctx, id); err != nil {
+			return err
+		}
+		return s.Hooks.SubscriptionChanged(ctx, tx, activated)
 	})
 	return activated, err
 }
@@ -165,8 +170,10 @@ func (s *Service) EndSubscription(ctx context.Context, id pulid.ID, endsOn time.
 		if n == 0 {
 			return communs.Errorf(communs.ECONFLICT, "the subscription changed meanwhile: reload it and try again")
 		}
-		ended, err = tx.Subscription.Get(ctx, id)
-		return err
+		if ended, err = tx.Subscription.Get(ctx, id); err != nil {
+			return err
+		}
+		return s.Hooks.SubscriptionChanged(ctx, tx, ended)
 	})
 	return ended, err
 }

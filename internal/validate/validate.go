@@ -19,6 +19,20 @@ func SIREN(s string) error {
 	return nil
 }
 
+// SIRET checks a SIRET number: the SIREN followed by a five-digit
+// establishment number, fourteen digits whose Luhn checksum is valid (La
+// Poste's establishments, SIREN 356000000, are summed differently and
+// refused here).
+func SIRET(s string) error {
+	if len(s) != 14 || !allDigits(s) {
+		return errors.New("a SIRET number has exactly 14 digits")
+	}
+	if !luhn(s) {
+		return errors.New("the SIRET number fails its check digit (Luhn)")
+	}
+	return nil
+}
+
 // RNA checks a number of the Répertoire national des associations: "W"
 // followed by nine digits.
 func RNA(s string) error {

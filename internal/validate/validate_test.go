@@ -34,3 +34,16 @@ func TestRNAEmailPercent(t *testing.T) {
 		t.Error("Percent")
 	}
 }
+
+func TestSIRET(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"73282932000074": true,  // INSEE's example
+		"73282932000075": false, // wrong key
+		"7328293200007":  false,
+		"7328293200007A": false,
+	} {
+		if err := SIRET(s); (err == nil) != ok {
+			t.Errorf("SIRET(%q) = %v", s, err)
+		}
+	}
+}
