@@ -37,7 +37,9 @@ func (s Set) MemberLeft(ctx context.Context, tx *ent.Client, m *ent.Member) erro
 // SubscriptionChanged tells the modules a subscription was requested,
 // activated or ended.
 func (s Set) SubscriptionChanged(ctx context.Context, tx *ent.Client, sub *ent.Subscription) error {
-	return call(s, func(h Hooks) func(context.Context, *ent.Client, *ent.Subscription) error { return h.SubscriptionChanged }, ctx, tx, sub)
+	return call(s, func(h Hooks) func(context.Context, *ent.Client, *ent.Subscription) error {
+		return h.SubscriptionChanged
+	}, ctx, tx, sub)
 }
 
 // DeclarationLines merges the modules' suggestions; the first module to
