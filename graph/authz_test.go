@@ -10,7 +10,9 @@ import (
 
 // TestEveryRootFieldHasAPermission walks the schema: a root field that no
 // policy line grants would be denied to everyone, and most likely is an
-// oversight, so it fails here rather than in production.
+// oversight, so it fails here rather than in production. A module's fields
+// are granted by the module's own policy: the permission matrix of
+// cmd/communs, run with every module on, covers them.
 func TestEveryRootFieldHasAPermission(t *testing.T) {
 	enforcer, err := policies.New()
 	if err != nil {
@@ -25,7 +27,7 @@ func TestEveryRootFieldHasAPermission(t *testing.T) {
 			continue
 		}
 		for _, field := range root.Fields {
-			if field.Name[0] == '_' {
+			if field.Name[0] == '_' || moduleOf(field) != "" {
 				continue
 			}
 			if !enforcer.Declared(string(operation), field.Name) {

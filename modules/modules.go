@@ -40,6 +40,9 @@ type Module struct {
 	Policy []string
 	// Hooks are its reactions to the core's events.
 	Hooks extension.Hooks
+	// Demo loads the module's demo data after the core's (seed --demo,
+	// serve --demo); running it again adds nothing.
+	Demo func(ctx context.Context, client *ent.Client, out io.Writer) error
 	// Nightly runs once a day (by serve, and by communs nightly).
 	Nightly func(ctx context.Context) error
 	// Commands are its CLI subcommands: communs <name> <command> ….
@@ -122,4 +125,17 @@ func RunNightly(ctx context.Context, mods []*Module) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Demo loads the demo data of mods.
+func Demo(ctx context.Context, client *ent.Client, mods []*Module, out io.Writer) error {
+	for _, m := range mods {
+		if m.Demo == nil {
+			continue
+		}
+		if err := m.Demo(ctx, client, out); err != nil {
+			return fmt.Errorf("module %s: %w", m.Name, err)
+		}
+	}
+	return nil
 }

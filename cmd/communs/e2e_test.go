@@ -47,12 +47,15 @@ func (r gqlResponse) code() string {
 // gsmStaff is the demo account of the groupement's staff, who reads everything.
 const gsmStaff = "staff@communs.example"
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	db := storetest.Open(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := serveConfig{demo: true, migrate: true, graphiql: true, introspection: true}
+	for _, c := range configure {
+		c(&cfg)
+	}
 	srv, err := newServer(ctx, cfg, db, logger, io.Discard)
 	if err != nil {
 		t.Fatalf("wiring the server: %v", err)

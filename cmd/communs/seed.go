@@ -13,6 +13,7 @@ import (
 
 	"communs/ent"
 	"communs/internal/seed"
+	"communs/modules"
 )
 
 func runSeed(ctx context.Context, args []string, out io.Writer) error {
@@ -55,6 +56,13 @@ func runSeed(ctx context.Context, args []string, out io.Writer) error {
 	summary, err := seed.Demo(ctx, store.Client, out)
 	if err != nil {
 		return fmt.Errorf("loading the demo data: %w", err)
+	}
+	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"))
+	if err != nil {
+		return err
+	}
+	if err := modules.Demo(ctx, store.Client, mods, out); err != nil {
+		return fmt.Errorf("loading the modules' demo data: %w", err)
 	}
 	fmt.Fprintln(out, summary)
 	seed.PrintLogins(out)

@@ -204,8 +204,15 @@ func prepare(ctx context.Context, cfg serveConfig, db *store.DB, out io.Writer) 
 		}
 	}
 	if cfg.demo {
+		mods, err := enabledModules(cfg.modules)
+		if err != nil {
+			return err
+		}
 		summary, err := seed.Demo(ctx, db.Client, out)
 		if err != nil {
+			return err
+		}
+		if err := modules.Demo(ctx, db.Client, mods, out); err != nil {
 			return err
 		}
 		_, _ = io.WriteString(out, summary.String()+"\n")

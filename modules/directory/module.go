@@ -30,6 +30,7 @@ func Module() *modules.Module {
 		Name:   Name,
 		Policy: []string{policy},
 		Hooks:  extension.Hooks{DeclarationLines: declarationLines},
+		Demo:   Demo,
 		Commands: map[string]modules.Command{
 			"import": {Summary: "import a FINESS extract into a member's directory: directory import --member MBR… FILE", Setup: importCommand},
 		},

@@ -164,7 +164,11 @@ func (s *Service) DefineAttribute(ctx context.Context, memberID pulid.ID, key, l
 
 // setAttributes writes the attribute values given, checked against the
 // member's definitions; a new establishment must have its required ones.
+// The values are written as the platform once the establishment itself
+// was written under the caller's viewer (the audit still names the
+// caller): they belong to the member through it.
 func (s *Service) setAttributes(ctx context.Context, tx *ent.Client, e *ent.Establishment, attrs []AttributeInput, creating bool) error {
+	ctx = viewer.SystemContext(ctx)
 	defs, err := tx.AttributeDefinition.Query().Where(attributedefinition.MemberID(e.MemberID)).All(ctx)
 	if err != nil {
 		return err
