@@ -16,14 +16,14 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 		args = []string{"run", "--help"}
 	}
 	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprint(os.Stderr, "Usage: communs charges run --year YEAR --step Q1|Q2|Q3|YEAR_END\n")
+		fmt.Fprint(os.Stderr, "Usage: communs charges run --year YEAR --step Q1|Q2|Q3|YEAR_END|SERVICES|FEES\n")
 		return errUsage
 	}
 	fs := newFlagSet("charges run", "run a step of the charge cycle for a fiscal year; running it again adds only what is missing")
 	var db dbFlags
 	db.register(fs)
 	year := fs.Int("year", 0, "the fiscal year (required)")
-	step := fs.String("step", "", "Q1, Q2 or Q3 (provisions on the budget) or YEAR_END (regularisation on the actual costs) (required)")
+	step := fs.String("step", "", "Q1, Q2 or Q3 (provisions on the budget), YEAR_END (regularisation on the actual costs), SERVICES (time spent on services) or FEES (membership fees) (required)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer store.Close()
 	progress := func(done, total int) {
-		fmt.Fprintf(out, "\r%s %d: %d/%d resources", *step, *year, done, total)
+		fmt.Fprintf(out, "\r%s %d: %d/%d done", *step, *year, done, total)
 		if done == total {
 			fmt.Fprintln(out)
 		}
@@ -46,13 +46,19 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "run %s: %d charge lines added (%d already there), %s €\n",
-		res.Run.ID, res.Created, res.AlreadyThere, scalar.FormatMoney(res.Total))
+	fmt.Fprintf(out, "run %s: %d charge lines added (%d already there), %s €, %d calls for funds\n",
+		res.Run.ID, res.Created, res.AlreadyThere, scalar.FormatMoney(res.Total), len(res.CallsForFunds))
+	if n := len(res.CallsForFunds); n > 0 {
+		fmt.Fprintf(out, "calls for funds %s to %s\n", res.CallsForFunds[0].Number, res.CallsForFunds[n-1].Number)
+	}
 	for _, u := range res.Unallocated {
 		fmt.Fprintf(out, "unallocated: %s, %s €: %s\n", u.ResourceName, scalar.FormatMoney(u.Amount), u.Reason)
 	}
 	for _, m := range res.MissingDeclarations {
 		fmt.Fprintf(out, "missing declaration: member %s, %s: %s\n", m.MemberID, m.ResourceName, m.Reason)
+	}
+	for _, u := range res.Unbilled {
+		fmt.Fprintf(out, "not billed: %s, %d min: %s\n", u.Title, u.Minutes, u.Reason)
 	}
 	return nil
 }

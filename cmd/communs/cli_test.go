@@ -169,7 +169,8 @@ func TestChargesRunFromTheCommandLine(t *testing.T) {
 	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "Q1"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "resources") || !strings.Contains(out.String(), "charge lines added (0 already there)") {
+	if !strings.Contains(out.String(), "14/14 done") || !strings.Contains(out.String(), "charge lines added (0 already there)") ||
+		!strings.Contains(out.String(), "calls for funds AF-2026-0001 to") {
 		t.Errorf("first run: %s", out.String())
 	}
 	out.Reset()

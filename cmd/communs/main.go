@@ -26,7 +26,7 @@ type command struct {
 func commands() map[string]command {
 	cmds := map[string]command{
 		"serve":   {"run the API server (migrates the database first)", runServe},
-		"charges": {"run the charge cycle: charges run --year 2026 --step Q1|Q2|Q3|YEAR_END", runCharges},
+		"charges": {"run the charge cycle: charges run --year 2026 --step Q1|Q2|Q3|YEAR_END|SERVICES|FEES", runCharges},
 		"migrate": {"bring the database schema up to date, or print the SQL with --dry-run", runMigrate},
 		"seed":    {"load the demo data (--demo, idempotent) or, into an empty database, a synthetic year to time the charges (--generate)", runSeed},
 		"user":    {"manage accounts: user create --email … --role gsm_admin bootstraps the first administrator", runUser},
