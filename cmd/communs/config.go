@@ -39,6 +39,25 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseWithArgs parses args, flags and positional arguments in any order,
+// and returns the positional ones.
+func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // env returns the environment variable key, or def when it is unset.
 func env(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {

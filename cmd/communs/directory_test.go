@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
+	"io"
 	"os"
+	"strings"
 	"testing"
 
+	"communs/ent/member"
+	"communs/internal/store"
+	"communs/internal/viewer"
 	"communs/modules/directory"
 )
 
@@ -218,5 +225,47 @@ func TestModulesSwitchedOff(t *testing.T) {
 	staff.data(t, `{ members(first: 1) { totalCount } }`, nil, &members)
 	if members.Members.TotalCount == 0 {
 		t.Error("the core is affected by switching the modules off")
+	}
+}
+
+func TestDirectoryImportFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	if err := run(ctx, []string{"seed", "--demo", "--data-dir", dir}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Client.Member.Query().Where(member.FinessEjIsNil()).First(viewer.SystemContext(ctx))
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	importFile := func() string {
+		t.Helper()
+		var out bytes.Buffer
+		err := run(ctx, []string{"directory", "import", "--data-dir", dir, "--member", string(m.ID),
+			"../../modules/directory/testdata/extract-bad.csv"}, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	first := importFile()
+	if !strings.Contains(first, "created") || !strings.Contains(first, "  line ") {
+		t.Errorf("first import:\n%s", first)
+	}
+	if again := importFile(); !strings.Contains(again, " 0 created, 0 updated") {
+		t.Errorf("the same file again:\n%s", again)
+	}
+	err = run(ctx, []string{"directory", "import", "--data-dir", dir, "--member", string(m.ID), "/no/such/file.csv"}, io.Discard)
+	if err == nil {
+		t.Error("a missing file was accepted")
+	}
+	t.Setenv("COMMUNS_MODULES", "none")
+	if err := run(ctx, []string{"directory", "import", "--data-dir", dir}, io.Discard); err == nil || !strings.Contains(err.Error(), "switched off") {
+		t.Errorf("the command with the module off: %v", err)
 	}
 }

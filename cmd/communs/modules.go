@@ -68,7 +68,8 @@ func moduleCommand(m *modules.Module) command {
 			var db dbFlags
 			db.register(fs)
 			run := c.Setup(fs)
-			if err := parse(fs, args[1:]); err != nil {
+			positional, err := parseWithArgs(fs, args[1:])
+			if err != nil {
 				return err
 			}
 			store, err := db.openMigrated(ctx)
@@ -76,7 +77,7 @@ func moduleCommand(m *modules.Module) command {
 				return err
 			}
 			defer store.Close()
-			return run(viewer.SystemContext(ctx), store.Client, fs.Args(), out)
+			return run(viewer.SystemContext(ctx), store.Client, positional, out)
 		},
 	}
 }
