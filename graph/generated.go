@@ -527,7 +527,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation             func(childComplexity int, input model.AcceptInvitationInput) int
 		ActivateSubscription         func(childComplexity int, input model.ActivateSubscriptionInput) int
-		AgreeService                 func(childComplexity int, id pulid.ID) int
+		AgreeService                 func(childComplexity int, id pulid.ID, estimatedAmount int64) int
 		ApproveMembershipApplication func(childComplexity int, input model.ApproveMembershipApplicationInput) int
 		AssignRole                   func(childComplexity int, input model.AssignRoleInput) int
 		CancelService                func(childComplexity int, id pulid.ID, reason *string) int
@@ -1032,7 +1032,7 @@ type MutationResolver interface {
 	RemindDeclarationsDue(ctx context.Context, input model.RemindDeclarationsDueInput) (*model.RemindDeclarationsDuePayload, error)
 	RequestService(ctx context.Context, input membership.ServiceRequestInput) (*ent.ServiceRequest, error)
 	EstimateService(ctx context.Context, input model.EstimateServiceInput) (*ent.ServiceRequest, error)
-	AgreeService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error)
+	AgreeService(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error)
 	RecordTime(ctx context.Context, input membership.TimeEntryInput) (*ent.TimeEntry, error)
 	CompleteService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error)
 	CancelService(ctx context.Context, id pulid.ID, reason *string) (*ent.ServiceRequest, error)
@@ -3010,7 +3010,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AgreeService(childComplexity, args["id"].(pulid.ID)), true
+		return e.ComplexityRoot.Mutation.AgreeService(childComplexity, args["id"].(pulid.ID), args["estimatedAmount"].(int64)), true
 	case "Mutation.approveMembershipApplication":
 		if e.ComplexityRoot.Mutation.ApproveMembershipApplication == nil {
 			break
@@ -7392,6 +7392,14 @@ func (ec *executionContext) field_Mutation_agreeService_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "estimatedAmount",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNMoney2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["estimatedAmount"] = arg1
 	return args, nil
 }
 
@@ -18745,7 +18753,7 @@ func (ec *executionContext) _Mutation_agreeService(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AgreeService(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().AgreeService(ctx, fc.Args["id"].(pulid.ID), fc.Args["estimatedAmount"].(int64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ServiceRequest) graphql.Marshaler {

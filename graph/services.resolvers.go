@@ -25,8 +25,8 @@ func (r *mutationResolver) EstimateService(ctx context.Context, input model.Esti
 }
 
 // AgreeService is the resolver for the agreeService field.
-func (r *mutationResolver) AgreeService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error) {
-	return r.membership.AgreeService(ctx, id)
+func (r *mutationResolver) AgreeService(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
+	return r.membership.AgreeService(ctx, id, estimatedAmount)
 }
 
 // RecordTime is the resolver for the recordTime field.

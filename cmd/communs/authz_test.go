@@ -106,7 +106,7 @@ var permissionMatrix = []struct {
 	{"membershipFees", `{ membershipFees(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"requestService", `mutation { requestService(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", kind: STARTUP, title: ""}) { id } }`, join(gsmManagers, memberWriters)},
 	{"estimateService", `mutation { estimateService(input: {id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedMinutes: 0, estimatedAmount: "0.00"}) { id } }`, gsmManagers},
-	{"agreeService", `mutation { agreeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, memberAdmins},
+	{"agreeService", `mutation { agreeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedAmount: "0.00") { id } }`, memberAdmins},
 	{"recordTime", `mutation { recordTime(input: {serviceRequestId: "SRQ01JAAAAAAAAAAAAAAAAAAAA", staffName: "", workedOn: "2026-01-01", minutes: 0, hourlyRate: "0.00"}) { id } }`, gsmManagers},
 	{"completeService", `mutation { completeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, gsmManagers},
 	{"cancelService", `mutation { cancelService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, join(gsmManagers, memberAdmins)},

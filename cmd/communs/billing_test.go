@@ -72,10 +72,14 @@ func TestFeesServicesAndCallsForFundsThroughTheAPI(t *testing.T) {
 	if code := staff.query(t, record, map[string]any{"id": id, "on": today}).code(); code != "CONFLICT" {
 		t.Errorf("time before the agreement: %s", code)
 	}
-	if code := staff.query(t, `mutation($id: ID!) { agreeService(id: $id) { id } }`, map[string]any{"id": id}).code(); code != "FORBIDDEN" {
+	const agree = `mutation($id: ID!, $amount: Money!) { agreeService(id: $id, estimatedAmount: $amount) { status } }`
+	if code := staff.query(t, agree, map[string]any{"id": id, "amount": "150.00"}).code(); code != "FORBIDDEN" {
 		t.Errorf("the groupement agreeing for the member: %s", code)
 	}
-	member.data(t, `mutation($id: ID!) { agreeService(id: $id) { status } }`, map[string]any{"id": id}, &struct{}{})
+	if code := member.query(t, agree, map[string]any{"id": id, "amount": "120.00"}).code(); code != "CONFLICT" {
+		t.Errorf("agreeing to another amount than the estimate: %s", code)
+	}
+	member.data(t, agree, map[string]any{"id": id, "amount": "150.00"}, &struct{}{})
 	staff.data(t, record, map[string]any{"id": id, "on": today}, &struct{}{})
 	staff.data(t, runStep, map[string]any{"step": "SERVICES"}, &struct{}{})
 	var spent struct {

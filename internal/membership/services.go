@@ -13,6 +13,7 @@ import (
 	"communs/ent/servicerequest"
 	"communs/ent/timeentry"
 	"communs/internal/calendar"
+	"communs/graph/scalar"
 	"communs/internal/charging"
 	"communs/internal/txn"
 	"communs/internal/viewer"
@@ -145,7 +146,7 @@ func (s *Service) EstimateService(ctx context.Context, id pulid.ID, minutes int,
 // ESTIMATED service (AGREED), with when it was given and by whom. Only an
 // administrator of the request's member agrees: the groupement's roles are
 // refused, as the agreement is the member's.
-func (s *Service) AgreeService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error) {
+func (s *Service) AgreeService(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		v := viewer.FromContext(ctx)
 		if v == nil || !slices.Contains(v.MemberIDs("member_admin"), sr.MemberID) {
@@ -155,6 +156,10 @@ func (s *Service) AgreeService(ctx context.Context, id pulid.ID) (*ent.ServiceRe
 		if sr.Status != servicerequest.StatusESTIMATED || sr.EstimatedMinutes == nil || sr.EstimatedAmount == nil {
 			return "", nil, communs.Errorf(communs.ECONFLICT,
 				"the service request is %s: a service is agreed on its estimate, so only an ESTIMATED request can be agreed", sr.Status)
+		}
+		if *sr.EstimatedAmount != estimatedAmount {
+			return "", nil, communs.Errorf(communs.ECONFLICT,
+				"the estimate is now %s €, not the amount agreed: read it again before agreeing", scalar.FormatMoney(*sr.EstimatedAmount))
 		}
 		at, by := s.now().UTC(), v.Email
 		return servicerequest.StatusAGREED, func(u *ent.ServiceRequestUpdate) {

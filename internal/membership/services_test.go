@@ -84,7 +84,7 @@ func TestServiceStartupPath(t *testing.T) {
 	// Nothing is recorded, nor agreed, before the estimate.
 	_, err = s.svc.RecordTime(s.staff, work(sr.ID, "Paul", onDay(2026, 3, 2), 60, 4500))
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = s.svc.AgreeService(s.adminA, sr.ID)
+	_, err = s.svc.AgreeService(s.adminA, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.ECONFLICT)
 
 	_, err = s.svc.EstimateService(s.staff, sr.ID, 0, 45000)
@@ -116,7 +116,7 @@ func TestServiceStartupPath(t *testing.T) {
 	if sr = s.client.ServiceRequest.GetX(s.sys, sr.ID); sr.Status != servicerequest.StatusIN_PROGRESS {
 		t.Fatalf("after recording time: %s", sr.Status)
 	}
-	_, err = s.svc.AgreeService(s.adminA, sr.ID)
+	_, err = s.svc.AgreeService(s.adminA, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.ECONFLICT)
 	_, err = s.svc.EstimateService(s.staff, sr.ID, 600, 45000)
 	expectCode(t, err, communs.ECONFLICT)
@@ -173,25 +173,30 @@ func TestServiceSupplementaryAgreement(t *testing.T) {
 	expectCode(t, err, communs.ECONFLICT)
 
 	// The agreement is the member's, given by one of its administrators.
-	_, err = s.svc.AgreeService(s.staff, sr.ID)
+	_, err = s.svc.AgreeService(s.staff, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.EFORBIDDEN)
-	_, err = s.svc.AgreeService(s.staffA, sr.ID)
+	_, err = s.svc.AgreeService(s.staffA, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.EFORBIDDEN)
-	_, err = s.svc.AgreeService(s.viewerA, sr.ID)
+	_, err = s.svc.AgreeService(s.viewerA, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.EFORBIDDEN)
-	_, err = s.svc.AgreeService(s.adminB, sr.ID) // A's request is hidden from B
+	_, err = s.svc.AgreeService(s.adminB, sr.ID, estimateOf(sr)) // A's request is hidden from B
 	expectCode(t, err, communs.ENOTFOUND)
-	_, err = s.svc.AgreeService(s.sys, sr.ID)
+	_, err = s.svc.AgreeService(s.sys, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.EFORBIDDEN)
+
+	// The agreement names the amount the member read: a changed estimate
+	// is refused.
+	_, err = s.svc.AgreeService(s.adminA, sr.ID, *sr.EstimatedAmount+1)
+	expectCode(t, err, communs.ECONFLICT)
 
 	// 23:30 UTC on 2 March is 00:30 on 3 March in Paris: the agreement's day.
 	s.clock = time.Date(2026, 3, 2, 23, 30, 0, 0, time.UTC)
-	sr, err = s.svc.AgreeService(s.adminA, sr.ID)
+	sr, err = s.svc.AgreeService(s.adminA, sr.ID, estimateOf(sr))
 	expectServiceStatus(t, sr, err, servicerequest.StatusAGREED)
 	if !sr.AgreedAt.Equal(s.clock) || *sr.AgreedBy != "admin@a.example" {
 		t.Fatalf("agreed: %v by %v", sr.AgreedAt, *sr.AgreedBy)
 	}
-	_, err = s.svc.AgreeService(s.adminA, sr.ID)
+	_, err = s.svc.AgreeService(s.adminA, sr.ID, estimateOf(sr))
 	expectCode(t, err, communs.ECONFLICT)
 	_, err = s.svc.EstimateService(s.staff, sr.ID, 60, 4500) // agreed on its estimate
 	expectCode(t, err, communs.ECONFLICT)
@@ -334,12 +339,12 @@ func TestServiceCancel(t *testing.T) {
 	if cancelled.Description != "" {
 		t.Fatalf("description: %q", cancelled.Description)
 	}
-	_, err = s.svc.AgreeService(s.adminA, estimated.ID)
+	_, err = s.svc.AgreeService(s.adminA, estimated.ID, estimateOf(estimated))
 	expectCode(t, err, communs.ECONFLICT)
 
 	// Once agreed, only the groupement cancels, as long as no time was spent.
 	agreed := s.estimated(t, servicerequest.KindSUPPLEMENTARY, "Développement")
-	if _, err := s.svc.AgreeService(s.adminA, agreed.ID); err != nil {
+	if _, err := s.svc.AgreeService(s.adminA, agreed.ID, estimateOf(agreed)); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.svc.CancelService(s.adminA, agreed.ID, "")
@@ -383,4 +388,12 @@ func TestServiceConcurrentTime(t *testing.T) {
 	if sr = s.client.ServiceRequest.GetX(s.sys, sr.ID); sr.Status != servicerequest.StatusIN_PROGRESS {
 		t.Fatalf("status %s", sr.Status)
 	}
+}
+
+// estimateOf is the amount the member agrees to: the request's estimate.
+func estimateOf(sr *ent.ServiceRequest) int64 {
+	if sr.EstimatedAmount == nil {
+		return 0
+	}
+	return *sr.EstimatedAmount
 }
