@@ -16,9 +16,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -27,11 +29,14 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -59,12 +64,16 @@ type Client struct {
 	AttributeValue *AttributeValueClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// Breach is the client for interacting with the Breach builders.
+	Breach *BreachClient
 	// CallForFunds is the client for interacting with the CallForFunds builders.
 	CallForFunds *CallForFundsClient
 	// Charge is the client for interacting with the Charge builders.
 	Charge *ChargeClient
 	// ChargeRun is the client for interacting with the ChargeRun builders.
 	ChargeRun *ChargeRunClient
+	// CilDelegation is the client for interacting with the CilDelegation builders.
+	CilDelegation *CilDelegationClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
 	// Establishment is the client for interacting with the Establishment builders.
@@ -81,6 +90,10 @@ type Client struct {
 	MembershipFee *MembershipFeeClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// ProcessingRecord is the client for interacting with the ProcessingRecord builders.
+	ProcessingRecord *ProcessingRecordClient
+	// ProcessingRevision is the client for interacting with the ProcessingRevision builders.
+	ProcessingRevision *ProcessingRevisionClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceCategory is the client for interacting with the ResourceCategory builders.
@@ -91,6 +104,8 @@ type Client struct {
 	ServiceRequest *ServiceRequestClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// SubjectRequest is the client for interacting with the SubjectRequest builders.
+	SubjectRequest *SubjectRequestClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
@@ -116,9 +131,11 @@ func (c *Client) init() {
 	c.AttributeDefinition = NewAttributeDefinitionClient(c.config)
 	c.AttributeValue = NewAttributeValueClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.Breach = NewBreachClient(c.config)
 	c.CallForFunds = NewCallForFundsClient(c.config)
 	c.Charge = NewChargeClient(c.config)
 	c.ChargeRun = NewChargeRunClient(c.config)
+	c.CilDelegation = NewCilDelegationClient(c.config)
 	c.CostEntry = NewCostEntryClient(c.config)
 	c.Establishment = NewEstablishmentClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
@@ -127,11 +144,14 @@ func (c *Client) init() {
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
 	c.MembershipFee = NewMembershipFeeClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.ProcessingRecord = NewProcessingRecordClient(c.config)
+	c.ProcessingRevision = NewProcessingRevisionClient(c.config)
 	c.Resource = NewResourceClient(c.config)
 	c.ResourceCategory = NewResourceCategoryClient(c.config)
 	c.RoleAssignment = NewRoleAssignmentClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.SubjectRequest = NewSubjectRequestClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
 	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.UsageDeclaration = NewUsageDeclarationClient(c.config)
@@ -233,9 +253,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AttributeDefinition:      NewAttributeDefinitionClient(cfg),
 		AttributeValue:           NewAttributeValueClient(cfg),
 		AuditEvent:               NewAuditEventClient(cfg),
+		Breach:                   NewBreachClient(cfg),
 		CallForFunds:             NewCallForFundsClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
+		CilDelegation:            NewCilDelegationClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
 		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
@@ -244,11 +266,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		ProcessingRecord:         NewProcessingRecordClient(cfg),
+		ProcessingRevision:       NewProcessingRevisionClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
 		ServiceRequest:           NewServiceRequestClient(cfg),
 		Session:                  NewSessionClient(cfg),
+		SubjectRequest:           NewSubjectRequestClient(cfg),
 		Subscription:             NewSubscriptionClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
@@ -277,9 +302,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AttributeDefinition:      NewAttributeDefinitionClient(cfg),
 		AttributeValue:           NewAttributeValueClient(cfg),
 		AuditEvent:               NewAuditEventClient(cfg),
+		Breach:                   NewBreachClient(cfg),
 		CallForFunds:             NewCallForFundsClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
+		CilDelegation:            NewCilDelegationClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
 		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
@@ -288,11 +315,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		ProcessingRecord:         NewProcessingRecordClient(cfg),
+		ProcessingRevision:       NewProcessingRevisionClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
 		ServiceRequest:           NewServiceRequestClient(cfg),
 		Session:                  NewSessionClient(cfg),
+		SubjectRequest:           NewSubjectRequestClient(cfg),
 		Subscription:             NewSubscriptionClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
@@ -327,11 +357,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent,
-		c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry, c.Establishment,
-		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
-		c.MembershipFee, c.Notification, c.Resource, c.ResourceCategory,
-		c.RoleAssignment, c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry,
+		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent, c.Breach,
+		c.CallForFunds, c.Charge, c.ChargeRun, c.CilDelegation, c.CostEntry,
+		c.Establishment, c.Invitation, c.Member, c.MemberCategoryChange,
+		c.MembershipApplication, c.MembershipFee, c.Notification, c.ProcessingRecord,
+		c.ProcessingRevision, c.Resource, c.ResourceCategory, c.RoleAssignment,
+		c.ServiceRequest, c.Session, c.SubjectRequest, c.Subscription, c.TimeEntry,
 		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
@@ -342,11 +373,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent,
-		c.CallForFunds, c.Charge, c.ChargeRun, c.CostEntry, c.Establishment,
-		c.Invitation, c.Member, c.MemberCategoryChange, c.MembershipApplication,
-		c.MembershipFee, c.Notification, c.Resource, c.ResourceCategory,
-		c.RoleAssignment, c.ServiceRequest, c.Session, c.Subscription, c.TimeEntry,
+		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent, c.Breach,
+		c.CallForFunds, c.Charge, c.ChargeRun, c.CilDelegation, c.CostEntry,
+		c.Establishment, c.Invitation, c.Member, c.MemberCategoryChange,
+		c.MembershipApplication, c.MembershipFee, c.Notification, c.ProcessingRecord,
+		c.ProcessingRevision, c.Resource, c.ResourceCategory, c.RoleAssignment,
+		c.ServiceRequest, c.Session, c.SubjectRequest, c.Subscription, c.TimeEntry,
 		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
@@ -364,12 +396,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AttributeValue.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *BreachMutation:
+		return c.Breach.mutate(ctx, m)
 	case *CallForFundsMutation:
 		return c.CallForFunds.mutate(ctx, m)
 	case *ChargeMutation:
 		return c.Charge.mutate(ctx, m)
 	case *ChargeRunMutation:
 		return c.ChargeRun.mutate(ctx, m)
+	case *CilDelegationMutation:
+		return c.CilDelegation.mutate(ctx, m)
 	case *CostEntryMutation:
 		return c.CostEntry.mutate(ctx, m)
 	case *EstablishmentMutation:
@@ -386,6 +422,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MembershipFee.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *ProcessingRecordMutation:
+		return c.ProcessingRecord.mutate(ctx, m)
+	case *ProcessingRevisionMutation:
+		return c.ProcessingRevision.mutate(ctx, m)
 	case *ResourceMutation:
 		return c.Resource.mutate(ctx, m)
 	case *ResourceCategoryMutation:
@@ -396,6 +436,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ServiceRequest.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SubjectRequestMutation:
+		return c.SubjectRequest.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
 	case *TimeEntryMutation:
@@ -1027,6 +1069,156 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 	}
 }
 
+// BreachClient is a client for the Breach schema.
+type BreachClient struct {
+	config
+}
+
+// NewBreachClient returns a client for the Breach from the given config.
+func NewBreachClient(c config) *BreachClient {
+	return &BreachClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `breach.Hooks(f(g(h())))`.
+func (c *BreachClient) Use(hooks ...Hook) {
+	c.hooks.Breach = append(c.hooks.Breach, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `breach.Intercept(f(g(h())))`.
+func (c *BreachClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Breach = append(c.inters.Breach, interceptors...)
+}
+
+// Create returns a builder for creating a Breach entity.
+func (c *BreachClient) Create() *BreachCreate {
+	mutation := newBreachMutation(c.config, OpCreate)
+	return &BreachCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Breach entities.
+func (c *BreachClient) CreateBulk(builders ...*BreachCreate) *BreachCreateBulk {
+	return &BreachCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BreachClient) MapCreateBulk(slice any, setFunc func(*BreachCreate, int)) *BreachCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BreachCreateBulk{err: fmt.Errorf("calling to BreachClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BreachCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BreachCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Breach.
+func (c *BreachClient) Update() *BreachUpdate {
+	mutation := newBreachMutation(c.config, OpUpdate)
+	return &BreachUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BreachClient) UpdateOne(_m *Breach) *BreachUpdateOne {
+	mutation := newBreachMutation(c.config, OpUpdateOne, withBreach(_m))
+	return &BreachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BreachClient) UpdateOneID(id pulid.ID) *BreachUpdateOne {
+	mutation := newBreachMutation(c.config, OpUpdateOne, withBreachID(id))
+	return &BreachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Breach.
+func (c *BreachClient) Delete() *BreachDelete {
+	mutation := newBreachMutation(c.config, OpDelete)
+	return &BreachDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BreachClient) DeleteOne(_m *Breach) *BreachDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BreachClient) DeleteOneID(id pulid.ID) *BreachDeleteOne {
+	builder := c.Delete().Where(breach.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BreachDeleteOne{builder}
+}
+
+// Query returns a query builder for Breach.
+func (c *BreachClient) Query() *BreachQuery {
+	return &BreachQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBreach},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Breach entity by its id.
+func (c *BreachClient) Get(ctx context.Context, id pulid.ID) (*Breach, error) {
+	return c.Query().Where(breach.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BreachClient) GetX(ctx context.Context, id pulid.ID) *Breach {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a Breach.
+func (c *BreachClient) QueryMember(_m *Breach) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(breach.Table, breach.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, breach.MemberTable, breach.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BreachClient) Hooks() []Hook {
+	hooks := c.hooks.Breach
+	return append(hooks[:len(hooks):len(hooks)], breach.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *BreachClient) Interceptors() []Interceptor {
+	return c.inters.Breach
+}
+
+func (c *BreachClient) mutate(ctx context.Context, m *BreachMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BreachCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BreachUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BreachUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BreachDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Breach mutation op: %q", m.Op())
+	}
+}
+
 // CallForFundsClient is a client for the CallForFunds schema.
 type CallForFundsClient struct {
 	config
@@ -1618,6 +1810,156 @@ func (c *ChargeRunClient) mutate(ctx context.Context, m *ChargeRunMutation) (Val
 		return (&ChargeRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ChargeRun mutation op: %q", m.Op())
+	}
+}
+
+// CilDelegationClient is a client for the CilDelegation schema.
+type CilDelegationClient struct {
+	config
+}
+
+// NewCilDelegationClient returns a client for the CilDelegation from the given config.
+func NewCilDelegationClient(c config) *CilDelegationClient {
+	return &CilDelegationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cildelegation.Hooks(f(g(h())))`.
+func (c *CilDelegationClient) Use(hooks ...Hook) {
+	c.hooks.CilDelegation = append(c.hooks.CilDelegation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cildelegation.Intercept(f(g(h())))`.
+func (c *CilDelegationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CilDelegation = append(c.inters.CilDelegation, interceptors...)
+}
+
+// Create returns a builder for creating a CilDelegation entity.
+func (c *CilDelegationClient) Create() *CilDelegationCreate {
+	mutation := newCilDelegationMutation(c.config, OpCreate)
+	return &CilDelegationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CilDelegation entities.
+func (c *CilDelegationClient) CreateBulk(builders ...*CilDelegationCreate) *CilDelegationCreateBulk {
+	return &CilDelegationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CilDelegationClient) MapCreateBulk(slice any, setFunc func(*CilDelegationCreate, int)) *CilDelegationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CilDelegationCreateBulk{err: fmt.Errorf("calling to CilDelegationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CilDelegationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CilDelegationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CilDelegation.
+func (c *CilDelegationClient) Update() *CilDelegationUpdate {
+	mutation := newCilDelegationMutation(c.config, OpUpdate)
+	return &CilDelegationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CilDelegationClient) UpdateOne(_m *CilDelegation) *CilDelegationUpdateOne {
+	mutation := newCilDelegationMutation(c.config, OpUpdateOne, withCilDelegation(_m))
+	return &CilDelegationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CilDelegationClient) UpdateOneID(id pulid.ID) *CilDelegationUpdateOne {
+	mutation := newCilDelegationMutation(c.config, OpUpdateOne, withCilDelegationID(id))
+	return &CilDelegationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CilDelegation.
+func (c *CilDelegationClient) Delete() *CilDelegationDelete {
+	mutation := newCilDelegationMutation(c.config, OpDelete)
+	return &CilDelegationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CilDelegationClient) DeleteOne(_m *CilDelegation) *CilDelegationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CilDelegationClient) DeleteOneID(id pulid.ID) *CilDelegationDeleteOne {
+	builder := c.Delete().Where(cildelegation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CilDelegationDeleteOne{builder}
+}
+
+// Query returns a query builder for CilDelegation.
+func (c *CilDelegationClient) Query() *CilDelegationQuery {
+	return &CilDelegationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCilDelegation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CilDelegation entity by its id.
+func (c *CilDelegationClient) Get(ctx context.Context, id pulid.ID) (*CilDelegation, error) {
+	return c.Query().Where(cildelegation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CilDelegationClient) GetX(ctx context.Context, id pulid.ID) *CilDelegation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a CilDelegation.
+func (c *CilDelegationClient) QueryMember(_m *CilDelegation) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cildelegation.Table, cildelegation.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cildelegation.MemberTable, cildelegation.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CilDelegationClient) Hooks() []Hook {
+	hooks := c.hooks.CilDelegation
+	return append(hooks[:len(hooks):len(hooks)], cildelegation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CilDelegationClient) Interceptors() []Interceptor {
+	return c.inters.CilDelegation
+}
+
+func (c *CilDelegationClient) mutate(ctx context.Context, m *CilDelegationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CilDelegationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CilDelegationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CilDelegationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CilDelegationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CilDelegation mutation op: %q", m.Op())
 	}
 }
 
@@ -2949,6 +3291,322 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 	}
 }
 
+// ProcessingRecordClient is a client for the ProcessingRecord schema.
+type ProcessingRecordClient struct {
+	config
+}
+
+// NewProcessingRecordClient returns a client for the ProcessingRecord from the given config.
+func NewProcessingRecordClient(c config) *ProcessingRecordClient {
+	return &ProcessingRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `processingrecord.Hooks(f(g(h())))`.
+func (c *ProcessingRecordClient) Use(hooks ...Hook) {
+	c.hooks.ProcessingRecord = append(c.hooks.ProcessingRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `processingrecord.Intercept(f(g(h())))`.
+func (c *ProcessingRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProcessingRecord = append(c.inters.ProcessingRecord, interceptors...)
+}
+
+// Create returns a builder for creating a ProcessingRecord entity.
+func (c *ProcessingRecordClient) Create() *ProcessingRecordCreate {
+	mutation := newProcessingRecordMutation(c.config, OpCreate)
+	return &ProcessingRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProcessingRecord entities.
+func (c *ProcessingRecordClient) CreateBulk(builders ...*ProcessingRecordCreate) *ProcessingRecordCreateBulk {
+	return &ProcessingRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProcessingRecordClient) MapCreateBulk(slice any, setFunc func(*ProcessingRecordCreate, int)) *ProcessingRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProcessingRecordCreateBulk{err: fmt.Errorf("calling to ProcessingRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProcessingRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProcessingRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProcessingRecord.
+func (c *ProcessingRecordClient) Update() *ProcessingRecordUpdate {
+	mutation := newProcessingRecordMutation(c.config, OpUpdate)
+	return &ProcessingRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProcessingRecordClient) UpdateOne(_m *ProcessingRecord) *ProcessingRecordUpdateOne {
+	mutation := newProcessingRecordMutation(c.config, OpUpdateOne, withProcessingRecord(_m))
+	return &ProcessingRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProcessingRecordClient) UpdateOneID(id pulid.ID) *ProcessingRecordUpdateOne {
+	mutation := newProcessingRecordMutation(c.config, OpUpdateOne, withProcessingRecordID(id))
+	return &ProcessingRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProcessingRecord.
+func (c *ProcessingRecordClient) Delete() *ProcessingRecordDelete {
+	mutation := newProcessingRecordMutation(c.config, OpDelete)
+	return &ProcessingRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProcessingRecordClient) DeleteOne(_m *ProcessingRecord) *ProcessingRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProcessingRecordClient) DeleteOneID(id pulid.ID) *ProcessingRecordDeleteOne {
+	builder := c.Delete().Where(processingrecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProcessingRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for ProcessingRecord.
+func (c *ProcessingRecordClient) Query() *ProcessingRecordQuery {
+	return &ProcessingRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProcessingRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProcessingRecord entity by its id.
+func (c *ProcessingRecordClient) Get(ctx context.Context, id pulid.ID) (*ProcessingRecord, error) {
+	return c.Query().Where(processingrecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProcessingRecordClient) GetX(ctx context.Context, id pulid.ID) *ProcessingRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a ProcessingRecord.
+func (c *ProcessingRecordClient) QueryMember(_m *ProcessingRecord) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(processingrecord.Table, processingrecord.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, processingrecord.MemberTable, processingrecord.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRevisions queries the revisions edge of a ProcessingRecord.
+func (c *ProcessingRecordClient) QueryRevisions(_m *ProcessingRecord) *ProcessingRevisionQuery {
+	query := (&ProcessingRevisionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(processingrecord.Table, processingrecord.FieldID, id),
+			sqlgraph.To(processingrevision.Table, processingrevision.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, processingrecord.RevisionsTable, processingrecord.RevisionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProcessingRecordClient) Hooks() []Hook {
+	hooks := c.hooks.ProcessingRecord
+	return append(hooks[:len(hooks):len(hooks)], processingrecord.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProcessingRecordClient) Interceptors() []Interceptor {
+	return c.inters.ProcessingRecord
+}
+
+func (c *ProcessingRecordClient) mutate(ctx context.Context, m *ProcessingRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProcessingRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProcessingRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProcessingRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProcessingRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProcessingRecord mutation op: %q", m.Op())
+	}
+}
+
+// ProcessingRevisionClient is a client for the ProcessingRevision schema.
+type ProcessingRevisionClient struct {
+	config
+}
+
+// NewProcessingRevisionClient returns a client for the ProcessingRevision from the given config.
+func NewProcessingRevisionClient(c config) *ProcessingRevisionClient {
+	return &ProcessingRevisionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `processingrevision.Hooks(f(g(h())))`.
+func (c *ProcessingRevisionClient) Use(hooks ...Hook) {
+	c.hooks.ProcessingRevision = append(c.hooks.ProcessingRevision, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `processingrevision.Intercept(f(g(h())))`.
+func (c *ProcessingRevisionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProcessingRevision = append(c.inters.ProcessingRevision, interceptors...)
+}
+
+// Create returns a builder for creating a ProcessingRevision entity.
+func (c *ProcessingRevisionClient) Create() *ProcessingRevisionCreate {
+	mutation := newProcessingRevisionMutation(c.config, OpCreate)
+	return &ProcessingRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProcessingRevision entities.
+func (c *ProcessingRevisionClient) CreateBulk(builders ...*ProcessingRevisionCreate) *ProcessingRevisionCreateBulk {
+	return &ProcessingRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProcessingRevisionClient) MapCreateBulk(slice any, setFunc func(*ProcessingRevisionCreate, int)) *ProcessingRevisionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProcessingRevisionCreateBulk{err: fmt.Errorf("calling to ProcessingRevisionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProcessingRevisionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProcessingRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProcessingRevision.
+func (c *ProcessingRevisionClient) Update() *ProcessingRevisionUpdate {
+	mutation := newProcessingRevisionMutation(c.config, OpUpdate)
+	return &ProcessingRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProcessingRevisionClient) UpdateOne(_m *ProcessingRevision) *ProcessingRevisionUpdateOne {
+	mutation := newProcessingRevisionMutation(c.config, OpUpdateOne, withProcessingRevision(_m))
+	return &ProcessingRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProcessingRevisionClient) UpdateOneID(id pulid.ID) *ProcessingRevisionUpdateOne {
+	mutation := newProcessingRevisionMutation(c.config, OpUpdateOne, withProcessingRevisionID(id))
+	return &ProcessingRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProcessingRevision.
+func (c *ProcessingRevisionClient) Delete() *ProcessingRevisionDelete {
+	mutation := newProcessingRevisionMutation(c.config, OpDelete)
+	return &ProcessingRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProcessingRevisionClient) DeleteOne(_m *ProcessingRevision) *ProcessingRevisionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProcessingRevisionClient) DeleteOneID(id pulid.ID) *ProcessingRevisionDeleteOne {
+	builder := c.Delete().Where(processingrevision.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProcessingRevisionDeleteOne{builder}
+}
+
+// Query returns a query builder for ProcessingRevision.
+func (c *ProcessingRevisionClient) Query() *ProcessingRevisionQuery {
+	return &ProcessingRevisionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProcessingRevision},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProcessingRevision entity by its id.
+func (c *ProcessingRevisionClient) Get(ctx context.Context, id pulid.ID) (*ProcessingRevision, error) {
+	return c.Query().Where(processingrevision.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProcessingRevisionClient) GetX(ctx context.Context, id pulid.ID) *ProcessingRevision {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRecord queries the record edge of a ProcessingRevision.
+func (c *ProcessingRevisionClient) QueryRecord(_m *ProcessingRevision) *ProcessingRecordQuery {
+	query := (&ProcessingRecordClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(processingrevision.Table, processingrevision.FieldID, id),
+			sqlgraph.To(processingrecord.Table, processingrecord.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, processingrevision.RecordTable, processingrevision.RecordColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProcessingRevisionClient) Hooks() []Hook {
+	hooks := c.hooks.ProcessingRevision
+	return append(hooks[:len(hooks):len(hooks)], processingrevision.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProcessingRevisionClient) Interceptors() []Interceptor {
+	return c.inters.ProcessingRevision
+}
+
+func (c *ProcessingRevisionClient) mutate(ctx context.Context, m *ProcessingRevisionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProcessingRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProcessingRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProcessingRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProcessingRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProcessingRevision mutation op: %q", m.Op())
+	}
+}
+
 // ResourceClient is a client for the Resource schema.
 type ResourceClient struct {
 	config
@@ -3827,6 +4485,156 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// SubjectRequestClient is a client for the SubjectRequest schema.
+type SubjectRequestClient struct {
+	config
+}
+
+// NewSubjectRequestClient returns a client for the SubjectRequest from the given config.
+func NewSubjectRequestClient(c config) *SubjectRequestClient {
+	return &SubjectRequestClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `subjectrequest.Hooks(f(g(h())))`.
+func (c *SubjectRequestClient) Use(hooks ...Hook) {
+	c.hooks.SubjectRequest = append(c.hooks.SubjectRequest, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `subjectrequest.Intercept(f(g(h())))`.
+func (c *SubjectRequestClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SubjectRequest = append(c.inters.SubjectRequest, interceptors...)
+}
+
+// Create returns a builder for creating a SubjectRequest entity.
+func (c *SubjectRequestClient) Create() *SubjectRequestCreate {
+	mutation := newSubjectRequestMutation(c.config, OpCreate)
+	return &SubjectRequestCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SubjectRequest entities.
+func (c *SubjectRequestClient) CreateBulk(builders ...*SubjectRequestCreate) *SubjectRequestCreateBulk {
+	return &SubjectRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SubjectRequestClient) MapCreateBulk(slice any, setFunc func(*SubjectRequestCreate, int)) *SubjectRequestCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SubjectRequestCreateBulk{err: fmt.Errorf("calling to SubjectRequestClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SubjectRequestCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SubjectRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SubjectRequest.
+func (c *SubjectRequestClient) Update() *SubjectRequestUpdate {
+	mutation := newSubjectRequestMutation(c.config, OpUpdate)
+	return &SubjectRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SubjectRequestClient) UpdateOne(_m *SubjectRequest) *SubjectRequestUpdateOne {
+	mutation := newSubjectRequestMutation(c.config, OpUpdateOne, withSubjectRequest(_m))
+	return &SubjectRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SubjectRequestClient) UpdateOneID(id pulid.ID) *SubjectRequestUpdateOne {
+	mutation := newSubjectRequestMutation(c.config, OpUpdateOne, withSubjectRequestID(id))
+	return &SubjectRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SubjectRequest.
+func (c *SubjectRequestClient) Delete() *SubjectRequestDelete {
+	mutation := newSubjectRequestMutation(c.config, OpDelete)
+	return &SubjectRequestDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SubjectRequestClient) DeleteOne(_m *SubjectRequest) *SubjectRequestDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SubjectRequestClient) DeleteOneID(id pulid.ID) *SubjectRequestDeleteOne {
+	builder := c.Delete().Where(subjectrequest.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SubjectRequestDeleteOne{builder}
+}
+
+// Query returns a query builder for SubjectRequest.
+func (c *SubjectRequestClient) Query() *SubjectRequestQuery {
+	return &SubjectRequestQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSubjectRequest},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SubjectRequest entity by its id.
+func (c *SubjectRequestClient) Get(ctx context.Context, id pulid.ID) (*SubjectRequest, error) {
+	return c.Query().Where(subjectrequest.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SubjectRequestClient) GetX(ctx context.Context, id pulid.ID) *SubjectRequest {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a SubjectRequest.
+func (c *SubjectRequestClient) QueryMember(_m *SubjectRequest) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(subjectrequest.Table, subjectrequest.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, subjectrequest.MemberTable, subjectrequest.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SubjectRequestClient) Hooks() []Hook {
+	hooks := c.hooks.SubjectRequest
+	return append(hooks[:len(hooks):len(hooks)], subjectrequest.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SubjectRequestClient) Interceptors() []Interceptor {
+	return c.inters.SubjectRequest
+}
+
+func (c *SubjectRequestClient) mutate(ctx context.Context, m *SubjectRequestMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SubjectRequestCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SubjectRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SubjectRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SubjectRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SubjectRequest mutation op: %q", m.Op())
+	}
+}
+
 // SubscriptionClient is a client for the Subscription schema.
 type SubscriptionClient struct {
 	config
@@ -4660,18 +5468,21 @@ func (c *UsageDeclarationRevisionClient) mutate(ctx context.Context, m *UsageDec
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AttributeDefinition, AttributeValue, AuditEvent, CallForFunds, Charge,
-		ChargeRun, CostEntry, Establishment, Invitation, Member, MemberCategoryChange,
-		MembershipApplication, MembershipFee, Notification, Resource, ResourceCategory,
-		RoleAssignment, ServiceRequest, Session, Subscription, TimeEntry,
-		UsageDeclaration, UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
+		Account, AttributeDefinition, AttributeValue, AuditEvent, Breach, CallForFunds,
+		Charge, ChargeRun, CilDelegation, CostEntry, Establishment, Invitation, Member,
+		MemberCategoryChange, MembershipApplication, MembershipFee, Notification,
+		ProcessingRecord, ProcessingRevision, Resource, ResourceCategory,
+		RoleAssignment, ServiceRequest, Session, SubjectRequest, Subscription,
+		TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
-		Account, AttributeDefinition, AttributeValue, AuditEvent, CallForFunds, Charge,
-		ChargeRun, CostEntry, Establishment, Invitation, Member, MemberCategoryChange,
-		MembershipApplication, MembershipFee, Notification, Resource, ResourceCategory,
-		RoleAssignment, ServiceRequest, Session, Subscription, TimeEntry,
-		UsageDeclaration, UsageDeclarationLine,
+		Account, AttributeDefinition, AttributeValue, AuditEvent, Breach, CallForFunds,
+		Charge, ChargeRun, CilDelegation, CostEntry, Establishment, Invitation, Member,
+		MemberCategoryChange, MembershipApplication, MembershipFee, Notification,
+		ProcessingRecord, ProcessingRevision, Resource, ResourceCategory,
+		RoleAssignment, ServiceRequest, Session, SubjectRequest, Subscription,
+		TimeEntry, UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Interceptor
 	}
 )

@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -18,11 +20,14 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -101,9 +106,11 @@ func checkColumn(t, c string) error {
 			attributedefinition.Table:      attributedefinition.ValidColumn,
 			attributevalue.Table:           attributevalue.ValidColumn,
 			auditevent.Table:               auditevent.ValidColumn,
+			breach.Table:                   breach.ValidColumn,
 			callforfunds.Table:             callforfunds.ValidColumn,
 			charge.Table:                   charge.ValidColumn,
 			chargerun.Table:                chargerun.ValidColumn,
+			cildelegation.Table:            cildelegation.ValidColumn,
 			costentry.Table:                costentry.ValidColumn,
 			establishment.Table:            establishment.ValidColumn,
 			invitation.Table:               invitation.ValidColumn,
@@ -112,11 +119,14 @@ func checkColumn(t, c string) error {
 			membershipapplication.Table:    membershipapplication.ValidColumn,
 			membershipfee.Table:            membershipfee.ValidColumn,
 			notification.Table:             notification.ValidColumn,
+			processingrecord.Table:         processingrecord.ValidColumn,
+			processingrevision.Table:       processingrevision.ValidColumn,
 			resource.Table:                 resource.ValidColumn,
 			resourcecategory.Table:         resourcecategory.ValidColumn,
 			roleassignment.Table:           roleassignment.ValidColumn,
 			servicerequest.Table:           servicerequest.ValidColumn,
 			session.Table:                  session.ValidColumn,
+			subjectrequest.Table:           subjectrequest.ValidColumn,
 			subscription.Table:             subscription.ValidColumn,
 			timeentry.Table:                timeentry.ValidColumn,
 			usagedeclaration.Table:         usagedeclaration.ValidColumn,

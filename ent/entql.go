@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -19,11 +21,14 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -38,7 +43,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -126,6 +131,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   breach.Table,
+			Columns: breach.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: breach.FieldID,
+			},
+		},
+		Type: "Breach",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			breach.FieldCreatedAt:                {Type: field.TypeTime, Column: breach.FieldCreatedAt},
+			breach.FieldUpdatedAt:                {Type: field.TypeTime, Column: breach.FieldUpdatedAt},
+			breach.FieldMemberID:                 {Type: field.TypeString, Column: breach.FieldMemberID},
+			breach.FieldDetectedAt:               {Type: field.TypeTime, Column: breach.FieldDetectedAt},
+			breach.FieldNature:                   {Type: field.TypeString, Column: breach.FieldNature},
+			breach.FieldDataCategories:           {Type: field.TypeJSON, Column: breach.FieldDataCategories},
+			breach.FieldPersonsApprox:            {Type: field.TypeInt, Column: breach.FieldPersonsApprox},
+			breach.FieldRecordsApprox:            {Type: field.TypeInt, Column: breach.FieldRecordsApprox},
+			breach.FieldConsequences:             {Type: field.TypeString, Column: breach.FieldConsequences},
+			breach.FieldMeasures:                 {Type: field.TypeString, Column: breach.FieldMeasures},
+			breach.FieldAuthorityNotifiedAt:      {Type: field.TypeTime, Column: breach.FieldAuthorityNotifiedAt},
+			breach.FieldLateNotificationReason:   {Type: field.TypeString, Column: breach.FieldLateNotificationReason},
+			breach.FieldAuthorityNotNotified:     {Type: field.TypeBool, Column: breach.FieldAuthorityNotNotified},
+			breach.FieldPersonsInformedAt:        {Type: field.TypeTime, Column: breach.FieldPersonsInformedAt},
+			breach.FieldPersonsNotInformedReason: {Type: field.TypeString, Column: breach.FieldPersonsNotInformedReason},
+			breach.FieldRecordIds:                {Type: field.TypeJSON, Column: breach.FieldRecordIds},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   callforfunds.Table,
 			Columns: callforfunds.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -147,7 +181,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			callforfunds.FieldTotal:       {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   charge.Table,
 			Columns: charge.Columns,
@@ -176,7 +210,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			charge.FieldIdempotencyKey:   {Type: field.TypeString, Column: charge.FieldIdempotencyKey},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   chargerun.Table,
 			Columns: chargerun.Columns,
@@ -199,7 +233,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 			chargerun.FieldError:       {Type: field.TypeString, Column: chargerun.FieldError},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cildelegation.Table,
+			Columns: cildelegation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cildelegation.FieldID,
+			},
+		},
+		Type: "CilDelegation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cildelegation.FieldCreatedAt: {Type: field.TypeTime, Column: cildelegation.FieldCreatedAt},
+			cildelegation.FieldUpdatedAt: {Type: field.TypeTime, Column: cildelegation.FieldUpdatedAt},
+			cildelegation.FieldMemberID:  {Type: field.TypeString, Column: cildelegation.FieldMemberID},
+			cildelegation.FieldGrantedBy: {Type: field.TypeString, Column: cildelegation.FieldGrantedBy},
+			cildelegation.FieldRevokedAt: {Type: field.TypeTime, Column: cildelegation.FieldRevokedAt},
+			cildelegation.FieldRevokedBy: {Type: field.TypeString, Column: cildelegation.FieldRevokedBy},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   costentry.Table,
 			Columns: costentry.Columns,
@@ -222,7 +275,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			costentry.FieldMemberID:   {Type: field.TypeString, Column: costentry.FieldMemberID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   establishment.Table,
 			Columns: establishment.Columns,
@@ -261,7 +314,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			establishment.FieldCoordSource:     {Type: field.TypeString, Column: establishment.FieldCoordSource},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -283,7 +336,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldAcceptedAt:  {Type: field.TypeTime, Column: invitation.FieldAcceptedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -316,7 +369,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldIsFederation:           {Type: field.TypeBool, Column: member.FieldIsFederation},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membercategorychange.Table,
 			Columns: membercategorychange.Columns,
@@ -336,7 +389,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membercategorychange.FieldReason:       {Type: field.TypeString, Column: membercategorychange.FieldReason},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -371,7 +424,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -388,7 +441,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -413,7 +466,73 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   processingrecord.Table,
+			Columns: processingrecord.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: processingrecord.FieldID,
+			},
+		},
+		Type: "ProcessingRecord",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			processingrecord.FieldCreatedAt:                 {Type: field.TypeTime, Column: processingrecord.FieldCreatedAt},
+			processingrecord.FieldUpdatedAt:                 {Type: field.TypeTime, Column: processingrecord.FieldUpdatedAt},
+			processingrecord.FieldMemberID:                  {Type: field.TypeString, Column: processingrecord.FieldMemberID},
+			processingrecord.FieldRole:                      {Type: field.TypeEnum, Column: processingrecord.FieldRole},
+			processingrecord.FieldName:                      {Type: field.TypeString, Column: processingrecord.FieldName},
+			processingrecord.FieldStatus:                    {Type: field.TypeEnum, Column: processingrecord.FieldStatus},
+			processingrecord.FieldNextReviewOn:              {Type: field.TypeTime, Column: processingrecord.FieldNextReviewOn},
+			processingrecord.FieldRevision:                  {Type: field.TypeInt, Column: processingrecord.FieldRevision},
+			processingrecord.FieldController:                {Type: field.TypeString, Column: processingrecord.FieldController},
+			processingrecord.FieldJointControllers:          {Type: field.TypeJSON, Column: processingrecord.FieldJointControllers},
+			processingrecord.FieldDpoContact:                {Type: field.TypeString, Column: processingrecord.FieldDpoContact},
+			processingrecord.FieldPurposes:                  {Type: field.TypeJSON, Column: processingrecord.FieldPurposes},
+			processingrecord.FieldLegalBasis:                {Type: field.TypeString, Column: processingrecord.FieldLegalBasis},
+			processingrecord.FieldSpecialCategoryCondition:  {Type: field.TypeString, Column: processingrecord.FieldSpecialCategoryCondition},
+			processingrecord.FieldDataSubjects:              {Type: field.TypeJSON, Column: processingrecord.FieldDataSubjects},
+			processingrecord.FieldDataCategories:            {Type: field.TypeJSON, Column: processingrecord.FieldDataCategories},
+			processingrecord.FieldSpecialCategories:         {Type: field.TypeJSON, Column: processingrecord.FieldSpecialCategories},
+			processingrecord.FieldRecipients:                {Type: field.TypeJSON, Column: processingrecord.FieldRecipients},
+			processingrecord.FieldTransfers:                 {Type: field.TypeJSON, Column: processingrecord.FieldTransfers},
+			processingrecord.FieldRetention:                 {Type: field.TypeJSON, Column: processingrecord.FieldRetention},
+			processingrecord.FieldSecurityMeasures:          {Type: field.TypeJSON, Column: processingrecord.FieldSecurityMeasures},
+			processingrecord.FieldDataSources:               {Type: field.TypeJSON, Column: processingrecord.FieldDataSources},
+			processingrecord.FieldResourceCodes:             {Type: field.TypeJSON, Column: processingrecord.FieldResourceCodes},
+			processingrecord.FieldModules:                   {Type: field.TypeJSON, Column: processingrecord.FieldModules},
+			processingrecord.FieldProcessor:                 {Type: field.TypeString, Column: processingrecord.FieldProcessor},
+			processingrecord.FieldControllerMemberID:        {Type: field.TypeString, Column: processingrecord.FieldControllerMemberID},
+			processingrecord.FieldDerivedFromSubscriptionID: {Type: field.TypeString, Column: processingrecord.FieldDerivedFromSubscriptionID},
+			processingrecord.FieldProcessingCategories:      {Type: field.TypeString, Column: processingrecord.FieldProcessingCategories},
+			processingrecord.FieldDpiaCriteria:              {Type: field.TypeJSON, Column: processingrecord.FieldDpiaCriteria},
+			processingrecord.FieldDpiaCnilList:              {Type: field.TypeBool, Column: processingrecord.FieldDpiaCnilList},
+			processingrecord.FieldDpiaRequired:              {Type: field.TypeBool, Column: processingrecord.FieldDpiaRequired},
+			processingrecord.FieldDpiaStatus:                {Type: field.TypeEnum, Column: processingrecord.FieldDpiaStatus},
+			processingrecord.FieldDpiaConclusion:            {Type: field.TypeString, Column: processingrecord.FieldDpiaConclusion},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   processingrevision.Table,
+			Columns: processingrevision.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: processingrevision.FieldID,
+			},
+		},
+		Type: "ProcessingRevision",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			processingrevision.FieldCreatedAt: {Type: field.TypeTime, Column: processingrevision.FieldCreatedAt},
+			processingrevision.FieldUpdatedAt: {Type: field.TypeTime, Column: processingrevision.FieldUpdatedAt},
+			processingrevision.FieldRecordID:  {Type: field.TypeString, Column: processingrevision.FieldRecordID},
+			processingrevision.FieldRevision:  {Type: field.TypeInt, Column: processingrevision.FieldRevision},
+			processingrevision.FieldAuthor:    {Type: field.TypeString, Column: processingrevision.FieldAuthor},
+			processingrevision.FieldChanged:   {Type: field.TypeJSON, Column: processingrevision.FieldChanged},
+			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -438,7 +557,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -457,7 +576,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -475,7 +594,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -500,7 +619,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -520,7 +639,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   subjectrequest.Table,
+			Columns: subjectrequest.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: subjectrequest.FieldID,
+			},
+		},
+		Type: "SubjectRequest",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			subjectrequest.FieldCreatedAt:       {Type: field.TypeTime, Column: subjectrequest.FieldCreatedAt},
+			subjectrequest.FieldUpdatedAt:       {Type: field.TypeTime, Column: subjectrequest.FieldUpdatedAt},
+			subjectrequest.FieldMemberID:        {Type: field.TypeString, Column: subjectrequest.FieldMemberID},
+			subjectrequest.FieldType:            {Type: field.TypeEnum, Column: subjectrequest.FieldType},
+			subjectrequest.FieldRequester:       {Type: field.TypeString, Column: subjectrequest.FieldRequester},
+			subjectrequest.FieldReceivedOn:      {Type: field.TypeTime, Column: subjectrequest.FieldReceivedOn},
+			subjectrequest.FieldDueOn:           {Type: field.TypeTime, Column: subjectrequest.FieldDueOn},
+			subjectrequest.FieldExtensionReason: {Type: field.TypeString, Column: subjectrequest.FieldExtensionReason},
+			subjectrequest.FieldStatus:          {Type: field.TypeEnum, Column: subjectrequest.FieldStatus},
+			subjectrequest.FieldAnsweredOn:      {Type: field.TypeTime, Column: subjectrequest.FieldAnsweredOn},
+			subjectrequest.FieldRecordID:        {Type: field.TypeString, Column: subjectrequest.FieldRecordID},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -544,7 +687,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -565,7 +708,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -588,7 +731,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -606,7 +749,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -687,6 +830,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AttributeValue",
 		"AttributeDefinition",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   breach.MemberTable,
+			Columns: []string{breach.MemberColumn},
+			Bidi:    false,
+		},
+		"Breach",
+		"Member",
 	)
 	graph.MustAddE(
 		"member",
@@ -831,6 +986,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ChargeRun",
 		"CallForFunds",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   cildelegation.MemberTable,
+			Columns: []string{cildelegation.MemberColumn},
+			Bidi:    false,
+		},
+		"CilDelegation",
+		"Member",
 	)
 	graph.MustAddE(
 		"resource",
@@ -1025,6 +1192,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Account",
 	)
 	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   processingrecord.MemberTable,
+			Columns: []string{processingrecord.MemberColumn},
+			Bidi:    false,
+		},
+		"ProcessingRecord",
+		"Member",
+	)
+	graph.MustAddE(
+		"revisions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   processingrecord.RevisionsTable,
+			Columns: []string{processingrecord.RevisionsColumn},
+			Bidi:    false,
+		},
+		"ProcessingRecord",
+		"ProcessingRevision",
+	)
+	graph.MustAddE(
+		"record",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   processingrevision.RecordTable,
+			Columns: []string{processingrevision.RecordColumn},
+			Bidi:    false,
+		},
+		"ProcessingRevision",
+		"ProcessingRecord",
+	)
+	graph.MustAddE(
 		"category",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1179,6 +1382,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Session",
 		"Account",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   subjectrequest.MemberTable,
+			Columns: []string{subjectrequest.MemberColumn},
+			Bidi:    false,
+		},
+		"SubjectRequest",
+		"Member",
 	)
 	graph.MustAddE(
 		"member",
@@ -1705,6 +1920,140 @@ func (f *AuditEventFilter) WhereRequestID(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *BreachQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the BreachQuery builder.
+func (_q *BreachQuery) Filter() *BreachFilter {
+	return &BreachFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *BreachMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the BreachMutation builder.
+func (m *BreachMutation) Filter() *BreachFilter {
+	return &BreachFilter{config: m.config, predicateAdder: m}
+}
+
+// BreachFilter provides a generic filtering capability at runtime for BreachQuery.
+type BreachFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *BreachFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *BreachFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(breach.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *BreachFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(breach.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *BreachFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(breach.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *BreachFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(breach.FieldMemberID))
+}
+
+// WhereDetectedAt applies the entql time.Time predicate on the detected_at field.
+func (f *BreachFilter) WhereDetectedAt(p entql.TimeP) {
+	f.Where(p.Field(breach.FieldDetectedAt))
+}
+
+// WhereNature applies the entql string predicate on the nature field.
+func (f *BreachFilter) WhereNature(p entql.StringP) {
+	f.Where(p.Field(breach.FieldNature))
+}
+
+// WhereDataCategories applies the entql json.RawMessage predicate on the data_categories field.
+func (f *BreachFilter) WhereDataCategories(p entql.BytesP) {
+	f.Where(p.Field(breach.FieldDataCategories))
+}
+
+// WherePersonsApprox applies the entql int predicate on the persons_approx field.
+func (f *BreachFilter) WherePersonsApprox(p entql.IntP) {
+	f.Where(p.Field(breach.FieldPersonsApprox))
+}
+
+// WhereRecordsApprox applies the entql int predicate on the records_approx field.
+func (f *BreachFilter) WhereRecordsApprox(p entql.IntP) {
+	f.Where(p.Field(breach.FieldRecordsApprox))
+}
+
+// WhereConsequences applies the entql string predicate on the consequences field.
+func (f *BreachFilter) WhereConsequences(p entql.StringP) {
+	f.Where(p.Field(breach.FieldConsequences))
+}
+
+// WhereMeasures applies the entql string predicate on the measures field.
+func (f *BreachFilter) WhereMeasures(p entql.StringP) {
+	f.Where(p.Field(breach.FieldMeasures))
+}
+
+// WhereAuthorityNotifiedAt applies the entql time.Time predicate on the authority_notified_at field.
+func (f *BreachFilter) WhereAuthorityNotifiedAt(p entql.TimeP) {
+	f.Where(p.Field(breach.FieldAuthorityNotifiedAt))
+}
+
+// WhereLateNotificationReason applies the entql string predicate on the late_notification_reason field.
+func (f *BreachFilter) WhereLateNotificationReason(p entql.StringP) {
+	f.Where(p.Field(breach.FieldLateNotificationReason))
+}
+
+// WhereAuthorityNotNotified applies the entql bool predicate on the authority_not_notified field.
+func (f *BreachFilter) WhereAuthorityNotNotified(p entql.BoolP) {
+	f.Where(p.Field(breach.FieldAuthorityNotNotified))
+}
+
+// WherePersonsInformedAt applies the entql time.Time predicate on the persons_informed_at field.
+func (f *BreachFilter) WherePersonsInformedAt(p entql.TimeP) {
+	f.Where(p.Field(breach.FieldPersonsInformedAt))
+}
+
+// WherePersonsNotInformedReason applies the entql string predicate on the persons_not_informed_reason field.
+func (f *BreachFilter) WherePersonsNotInformedReason(p entql.StringP) {
+	f.Where(p.Field(breach.FieldPersonsNotInformedReason))
+}
+
+// WhereRecordIds applies the entql json.RawMessage predicate on the record_ids field.
+func (f *BreachFilter) WhereRecordIds(p entql.BytesP) {
+	f.Where(p.Field(breach.FieldRecordIds))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *BreachFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *BreachFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CallForFundsQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1733,7 +2082,7 @@ type CallForFundsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CallForFundsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1865,7 +2214,7 @@ type ChargeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChargeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2083,7 +2432,7 @@ type ChargeRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChargeRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2173,6 +2522,90 @@ func (f *ChargeRunFilter) WhereHasCallsForFundsWith(preds ...predicate.CallForFu
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CilDelegationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CilDelegationQuery builder.
+func (_q *CilDelegationQuery) Filter() *CilDelegationFilter {
+	return &CilDelegationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CilDelegationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CilDelegationMutation builder.
+func (m *CilDelegationMutation) Filter() *CilDelegationFilter {
+	return &CilDelegationFilter{config: m.config, predicateAdder: m}
+}
+
+// CilDelegationFilter provides a generic filtering capability at runtime for CilDelegationQuery.
+type CilDelegationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CilDelegationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CilDelegationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cildelegation.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CilDelegationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cildelegation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CilDelegationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cildelegation.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CilDelegationFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cildelegation.FieldMemberID))
+}
+
+// WhereGrantedBy applies the entql string predicate on the granted_by field.
+func (f *CilDelegationFilter) WhereGrantedBy(p entql.StringP) {
+	f.Where(p.Field(cildelegation.FieldGrantedBy))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *CilDelegationFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(cildelegation.FieldRevokedAt))
+}
+
+// WhereRevokedBy applies the entql string predicate on the revoked_by field.
+func (f *CilDelegationFilter) WhereRevokedBy(p entql.StringP) {
+	f.Where(p.Field(cildelegation.FieldRevokedBy))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *CilDelegationFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *CilDelegationFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CostEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2201,7 +2634,7 @@ type CostEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CostEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2319,7 +2752,7 @@ type EstablishmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EstablishmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2517,7 +2950,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2602,7 +3035,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2868,7 +3301,7 @@ type MemberCategoryChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberCategoryChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2957,7 +3390,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3135,7 +3568,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3195,7 +3628,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3267,6 +3700,328 @@ func (f *NotificationFilter) WhereLastError(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ProcessingRecordQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProcessingRecordQuery builder.
+func (_q *ProcessingRecordQuery) Filter() *ProcessingRecordFilter {
+	return &ProcessingRecordFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProcessingRecordMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProcessingRecordMutation builder.
+func (m *ProcessingRecordMutation) Filter() *ProcessingRecordFilter {
+	return &ProcessingRecordFilter{config: m.config, predicateAdder: m}
+}
+
+// ProcessingRecordFilter provides a generic filtering capability at runtime for ProcessingRecordQuery.
+type ProcessingRecordFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProcessingRecordFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ProcessingRecordFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProcessingRecordFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(processingrecord.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProcessingRecordFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(processingrecord.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *ProcessingRecordFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldMemberID))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *ProcessingRecordFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldRole))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ProcessingRecordFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldName))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ProcessingRecordFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldStatus))
+}
+
+// WhereNextReviewOn applies the entql time.Time predicate on the next_review_on field.
+func (f *ProcessingRecordFilter) WhereNextReviewOn(p entql.TimeP) {
+	f.Where(p.Field(processingrecord.FieldNextReviewOn))
+}
+
+// WhereRevision applies the entql int predicate on the revision field.
+func (f *ProcessingRecordFilter) WhereRevision(p entql.IntP) {
+	f.Where(p.Field(processingrecord.FieldRevision))
+}
+
+// WhereController applies the entql string predicate on the controller field.
+func (f *ProcessingRecordFilter) WhereController(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldController))
+}
+
+// WhereJointControllers applies the entql json.RawMessage predicate on the joint_controllers field.
+func (f *ProcessingRecordFilter) WhereJointControllers(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldJointControllers))
+}
+
+// WhereDpoContact applies the entql string predicate on the dpo_contact field.
+func (f *ProcessingRecordFilter) WhereDpoContact(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldDpoContact))
+}
+
+// WherePurposes applies the entql json.RawMessage predicate on the purposes field.
+func (f *ProcessingRecordFilter) WherePurposes(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldPurposes))
+}
+
+// WhereLegalBasis applies the entql string predicate on the legal_basis field.
+func (f *ProcessingRecordFilter) WhereLegalBasis(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldLegalBasis))
+}
+
+// WhereSpecialCategoryCondition applies the entql string predicate on the special_category_condition field.
+func (f *ProcessingRecordFilter) WhereSpecialCategoryCondition(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldSpecialCategoryCondition))
+}
+
+// WhereDataSubjects applies the entql json.RawMessage predicate on the data_subjects field.
+func (f *ProcessingRecordFilter) WhereDataSubjects(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldDataSubjects))
+}
+
+// WhereDataCategories applies the entql json.RawMessage predicate on the data_categories field.
+func (f *ProcessingRecordFilter) WhereDataCategories(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldDataCategories))
+}
+
+// WhereSpecialCategories applies the entql json.RawMessage predicate on the special_categories field.
+func (f *ProcessingRecordFilter) WhereSpecialCategories(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldSpecialCategories))
+}
+
+// WhereRecipients applies the entql json.RawMessage predicate on the recipients field.
+func (f *ProcessingRecordFilter) WhereRecipients(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldRecipients))
+}
+
+// WhereTransfers applies the entql json.RawMessage predicate on the transfers field.
+func (f *ProcessingRecordFilter) WhereTransfers(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldTransfers))
+}
+
+// WhereRetention applies the entql json.RawMessage predicate on the retention field.
+func (f *ProcessingRecordFilter) WhereRetention(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldRetention))
+}
+
+// WhereSecurityMeasures applies the entql json.RawMessage predicate on the security_measures field.
+func (f *ProcessingRecordFilter) WhereSecurityMeasures(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldSecurityMeasures))
+}
+
+// WhereDataSources applies the entql json.RawMessage predicate on the data_sources field.
+func (f *ProcessingRecordFilter) WhereDataSources(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldDataSources))
+}
+
+// WhereResourceCodes applies the entql json.RawMessage predicate on the resource_codes field.
+func (f *ProcessingRecordFilter) WhereResourceCodes(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldResourceCodes))
+}
+
+// WhereModules applies the entql json.RawMessage predicate on the modules field.
+func (f *ProcessingRecordFilter) WhereModules(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldModules))
+}
+
+// WhereProcessor applies the entql string predicate on the processor field.
+func (f *ProcessingRecordFilter) WhereProcessor(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldProcessor))
+}
+
+// WhereControllerMemberID applies the entql string predicate on the controller_member_id field.
+func (f *ProcessingRecordFilter) WhereControllerMemberID(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldControllerMemberID))
+}
+
+// WhereDerivedFromSubscriptionID applies the entql string predicate on the derived_from_subscription_id field.
+func (f *ProcessingRecordFilter) WhereDerivedFromSubscriptionID(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldDerivedFromSubscriptionID))
+}
+
+// WhereProcessingCategories applies the entql string predicate on the processing_categories field.
+func (f *ProcessingRecordFilter) WhereProcessingCategories(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldProcessingCategories))
+}
+
+// WhereDpiaCriteria applies the entql json.RawMessage predicate on the dpia_criteria field.
+func (f *ProcessingRecordFilter) WhereDpiaCriteria(p entql.BytesP) {
+	f.Where(p.Field(processingrecord.FieldDpiaCriteria))
+}
+
+// WhereDpiaCnilList applies the entql bool predicate on the dpia_cnil_list field.
+func (f *ProcessingRecordFilter) WhereDpiaCnilList(p entql.BoolP) {
+	f.Where(p.Field(processingrecord.FieldDpiaCnilList))
+}
+
+// WhereDpiaRequired applies the entql bool predicate on the dpia_required field.
+func (f *ProcessingRecordFilter) WhereDpiaRequired(p entql.BoolP) {
+	f.Where(p.Field(processingrecord.FieldDpiaRequired))
+}
+
+// WhereDpiaStatus applies the entql string predicate on the dpia_status field.
+func (f *ProcessingRecordFilter) WhereDpiaStatus(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldDpiaStatus))
+}
+
+// WhereDpiaConclusion applies the entql string predicate on the dpia_conclusion field.
+func (f *ProcessingRecordFilter) WhereDpiaConclusion(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldDpiaConclusion))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *ProcessingRecordFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *ProcessingRecordFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRevisions applies a predicate to check if query has an edge revisions.
+func (f *ProcessingRecordFilter) WhereHasRevisions() {
+	f.Where(entql.HasEdge("revisions"))
+}
+
+// WhereHasRevisionsWith applies a predicate to check if query has an edge revisions with a given conditions (other predicates).
+func (f *ProcessingRecordFilter) WhereHasRevisionsWith(preds ...predicate.ProcessingRevision) {
+	f.Where(entql.HasEdgeWith("revisions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ProcessingRevisionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProcessingRevisionQuery builder.
+func (_q *ProcessingRevisionQuery) Filter() *ProcessingRevisionFilter {
+	return &ProcessingRevisionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProcessingRevisionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProcessingRevisionMutation builder.
+func (m *ProcessingRevisionMutation) Filter() *ProcessingRevisionFilter {
+	return &ProcessingRevisionFilter{config: m.config, predicateAdder: m}
+}
+
+// ProcessingRevisionFilter provides a generic filtering capability at runtime for ProcessingRevisionQuery.
+type ProcessingRevisionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProcessingRevisionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ProcessingRevisionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(processingrevision.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProcessingRevisionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(processingrevision.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProcessingRevisionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(processingrevision.FieldUpdatedAt))
+}
+
+// WhereRecordID applies the entql string predicate on the record_id field.
+func (f *ProcessingRevisionFilter) WhereRecordID(p entql.StringP) {
+	f.Where(p.Field(processingrevision.FieldRecordID))
+}
+
+// WhereRevision applies the entql int predicate on the revision field.
+func (f *ProcessingRevisionFilter) WhereRevision(p entql.IntP) {
+	f.Where(p.Field(processingrevision.FieldRevision))
+}
+
+// WhereAuthor applies the entql string predicate on the author field.
+func (f *ProcessingRevisionFilter) WhereAuthor(p entql.StringP) {
+	f.Where(p.Field(processingrevision.FieldAuthor))
+}
+
+// WhereChanged applies the entql json.RawMessage predicate on the changed field.
+func (f *ProcessingRevisionFilter) WhereChanged(p entql.BytesP) {
+	f.Where(p.Field(processingrevision.FieldChanged))
+}
+
+// WhereSnapshot applies the entql json.RawMessage predicate on the snapshot field.
+func (f *ProcessingRevisionFilter) WhereSnapshot(p entql.BytesP) {
+	f.Where(p.Field(processingrevision.FieldSnapshot))
+}
+
+// WhereHasRecord applies a predicate to check if query has an edge record.
+func (f *ProcessingRevisionFilter) WhereHasRecord() {
+	f.Where(entql.HasEdge("record"))
+}
+
+// WhereHasRecordWith applies a predicate to check if query has an edge record with a given conditions (other predicates).
+func (f *ProcessingRevisionFilter) WhereHasRecordWith(preds ...predicate.ProcessingRecord) {
+	f.Where(entql.HasEdgeWith("record", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ResourceQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3295,7 +4050,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3437,7 +4192,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3549,7 +4304,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3642,7 +4397,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3798,7 +4553,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3859,6 +4614,115 @@ func (f *SessionFilter) WhereHasAccountWith(preds ...predicate.Account) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SubjectRequestQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SubjectRequestQuery builder.
+func (_q *SubjectRequestQuery) Filter() *SubjectRequestFilter {
+	return &SubjectRequestFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SubjectRequestMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SubjectRequestMutation builder.
+func (m *SubjectRequestMutation) Filter() *SubjectRequestFilter {
+	return &SubjectRequestFilter{config: m.config, predicateAdder: m}
+}
+
+// SubjectRequestFilter provides a generic filtering capability at runtime for SubjectRequestQuery.
+type SubjectRequestFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SubjectRequestFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SubjectRequestFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SubjectRequestFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SubjectRequestFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *SubjectRequestFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldMemberID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *SubjectRequestFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldType))
+}
+
+// WhereRequester applies the entql string predicate on the requester field.
+func (f *SubjectRequestFilter) WhereRequester(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldRequester))
+}
+
+// WhereReceivedOn applies the entql time.Time predicate on the received_on field.
+func (f *SubjectRequestFilter) WhereReceivedOn(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldReceivedOn))
+}
+
+// WhereDueOn applies the entql time.Time predicate on the due_on field.
+func (f *SubjectRequestFilter) WhereDueOn(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldDueOn))
+}
+
+// WhereExtensionReason applies the entql string predicate on the extension_reason field.
+func (f *SubjectRequestFilter) WhereExtensionReason(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldExtensionReason))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SubjectRequestFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldStatus))
+}
+
+// WhereAnsweredOn applies the entql time.Time predicate on the answered_on field.
+func (f *SubjectRequestFilter) WhereAnsweredOn(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldAnsweredOn))
+}
+
+// WhereRecordID applies the entql string predicate on the record_id field.
+func (f *SubjectRequestFilter) WhereRecordID(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldRecordID))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *SubjectRequestFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *SubjectRequestFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SubscriptionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3887,7 +4751,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4010,7 +4874,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4104,7 +4968,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4236,7 +5100,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4329,7 +5193,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/member"
@@ -17,10 +19,13 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -619,6 +624,191 @@ func newAuditEventPaginateArgs(rv map[string]any) *auditeventPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AuditEventWhereInput); ok {
 		args.opts = append(args.opts, WithAuditEventFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *BreachQuery) CollectFields(ctx context.Context, satisfies ...string) (*BreachQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *BreachQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(breach.Columns))
+		selectedFields = []string{breach.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[breach.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, breach.FieldMemberID)
+				fieldSeen[breach.FieldMemberID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[breach.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, breach.FieldCreatedAt)
+				fieldSeen[breach.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[breach.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, breach.FieldUpdatedAt)
+				fieldSeen[breach.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[breach.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, breach.FieldMemberID)
+				fieldSeen[breach.FieldMemberID] = struct{}{}
+			}
+		case "detectedAt":
+			if _, ok := fieldSeen[breach.FieldDetectedAt]; !ok {
+				selectedFields = append(selectedFields, breach.FieldDetectedAt)
+				fieldSeen[breach.FieldDetectedAt] = struct{}{}
+			}
+		case "nature":
+			if _, ok := fieldSeen[breach.FieldNature]; !ok {
+				selectedFields = append(selectedFields, breach.FieldNature)
+				fieldSeen[breach.FieldNature] = struct{}{}
+			}
+		case "dataCategories":
+			if _, ok := fieldSeen[breach.FieldDataCategories]; !ok {
+				selectedFields = append(selectedFields, breach.FieldDataCategories)
+				fieldSeen[breach.FieldDataCategories] = struct{}{}
+			}
+		case "personsApprox":
+			if _, ok := fieldSeen[breach.FieldPersonsApprox]; !ok {
+				selectedFields = append(selectedFields, breach.FieldPersonsApprox)
+				fieldSeen[breach.FieldPersonsApprox] = struct{}{}
+			}
+		case "recordsApprox":
+			if _, ok := fieldSeen[breach.FieldRecordsApprox]; !ok {
+				selectedFields = append(selectedFields, breach.FieldRecordsApprox)
+				fieldSeen[breach.FieldRecordsApprox] = struct{}{}
+			}
+		case "consequences":
+			if _, ok := fieldSeen[breach.FieldConsequences]; !ok {
+				selectedFields = append(selectedFields, breach.FieldConsequences)
+				fieldSeen[breach.FieldConsequences] = struct{}{}
+			}
+		case "measures":
+			if _, ok := fieldSeen[breach.FieldMeasures]; !ok {
+				selectedFields = append(selectedFields, breach.FieldMeasures)
+				fieldSeen[breach.FieldMeasures] = struct{}{}
+			}
+		case "authorityNotifiedAt":
+			if _, ok := fieldSeen[breach.FieldAuthorityNotifiedAt]; !ok {
+				selectedFields = append(selectedFields, breach.FieldAuthorityNotifiedAt)
+				fieldSeen[breach.FieldAuthorityNotifiedAt] = struct{}{}
+			}
+		case "lateNotificationReason":
+			if _, ok := fieldSeen[breach.FieldLateNotificationReason]; !ok {
+				selectedFields = append(selectedFields, breach.FieldLateNotificationReason)
+				fieldSeen[breach.FieldLateNotificationReason] = struct{}{}
+			}
+		case "authorityNotNotified":
+			if _, ok := fieldSeen[breach.FieldAuthorityNotNotified]; !ok {
+				selectedFields = append(selectedFields, breach.FieldAuthorityNotNotified)
+				fieldSeen[breach.FieldAuthorityNotNotified] = struct{}{}
+			}
+		case "personsInformedAt":
+			if _, ok := fieldSeen[breach.FieldPersonsInformedAt]; !ok {
+				selectedFields = append(selectedFields, breach.FieldPersonsInformedAt)
+				fieldSeen[breach.FieldPersonsInformedAt] = struct{}{}
+			}
+		case "personsNotInformedReason":
+			if _, ok := fieldSeen[breach.FieldPersonsNotInformedReason]; !ok {
+				selectedFields = append(selectedFields, breach.FieldPersonsNotInformedReason)
+				fieldSeen[breach.FieldPersonsNotInformedReason] = struct{}{}
+			}
+		case "recordIds":
+			if _, ok := fieldSeen[breach.FieldRecordIds]; !ok {
+				selectedFields = append(selectedFields, breach.FieldRecordIds)
+				fieldSeen[breach.FieldRecordIds] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type breachPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []BreachPaginateOption
+}
+
+func newBreachPaginateArgs(rv map[string]any) *breachPaginateArgs {
+	args := &breachPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*BreachOrder:
+			args.opts = append(args.opts, WithBreachOrder(v))
+		case []any:
+			var orders []*BreachOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &BreachOrder{Field: &BreachOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithBreachOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*BreachWhereInput); ok {
+		args.opts = append(args.opts, WithBreachFilter(v.Filter))
 	}
 	return args
 }
@@ -1236,6 +1426,141 @@ func newChargeRunPaginateArgs(rv map[string]any) *chargerunPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ChargeRunWhereInput); ok {
 		args.opts = append(args.opts, WithChargeRunFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CilDelegationQuery) CollectFields(ctx context.Context, satisfies ...string) (*CilDelegationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CilDelegationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cildelegation.Columns))
+		selectedFields = []string{cildelegation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[cildelegation.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldMemberID)
+				fieldSeen[cildelegation.FieldMemberID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[cildelegation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldCreatedAt)
+				fieldSeen[cildelegation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cildelegation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldUpdatedAt)
+				fieldSeen[cildelegation.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cildelegation.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldMemberID)
+				fieldSeen[cildelegation.FieldMemberID] = struct{}{}
+			}
+		case "grantedBy":
+			if _, ok := fieldSeen[cildelegation.FieldGrantedBy]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldGrantedBy)
+				fieldSeen[cildelegation.FieldGrantedBy] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[cildelegation.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldRevokedAt)
+				fieldSeen[cildelegation.FieldRevokedAt] = struct{}{}
+			}
+		case "revokedBy":
+			if _, ok := fieldSeen[cildelegation.FieldRevokedBy]; !ok {
+				selectedFields = append(selectedFields, cildelegation.FieldRevokedBy)
+				fieldSeen[cildelegation.FieldRevokedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cildelegationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CilDelegationPaginateOption
+}
+
+func newCilDelegationPaginateArgs(rv map[string]any) *cildelegationPaginateArgs {
+	args := &cildelegationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CilDelegationOrder:
+			args.opts = append(args.opts, WithCilDelegationOrder(v))
+		case []any:
+			var orders []*CilDelegationOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CilDelegationOrder{Field: &CilDelegationOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCilDelegationOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CilDelegationWhereInput); ok {
+		args.opts = append(args.opts, WithCilDelegationFilter(v.Filter))
 	}
 	return args
 }
@@ -2581,6 +2906,424 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ProcessingRecordQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProcessingRecordQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ProcessingRecordQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(processingrecord.Columns))
+		selectedFields = []string{processingrecord.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[processingrecord.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldMemberID)
+				fieldSeen[processingrecord.FieldMemberID] = struct{}{}
+			}
+
+		case "revisions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProcessingRevisionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, processingrevisionImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedRevisions(alias, func(wq *ProcessingRevisionQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[processingrecord.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldCreatedAt)
+				fieldSeen[processingrecord.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[processingrecord.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldUpdatedAt)
+				fieldSeen[processingrecord.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[processingrecord.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldMemberID)
+				fieldSeen[processingrecord.FieldMemberID] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[processingrecord.FieldRole]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldRole)
+				fieldSeen[processingrecord.FieldRole] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[processingrecord.FieldName]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldName)
+				fieldSeen[processingrecord.FieldName] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[processingrecord.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldStatus)
+				fieldSeen[processingrecord.FieldStatus] = struct{}{}
+			}
+		case "nextReviewOn":
+			if _, ok := fieldSeen[processingrecord.FieldNextReviewOn]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldNextReviewOn)
+				fieldSeen[processingrecord.FieldNextReviewOn] = struct{}{}
+			}
+		case "revision":
+			if _, ok := fieldSeen[processingrecord.FieldRevision]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldRevision)
+				fieldSeen[processingrecord.FieldRevision] = struct{}{}
+			}
+		case "controller":
+			if _, ok := fieldSeen[processingrecord.FieldController]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldController)
+				fieldSeen[processingrecord.FieldController] = struct{}{}
+			}
+		case "jointControllers":
+			if _, ok := fieldSeen[processingrecord.FieldJointControllers]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldJointControllers)
+				fieldSeen[processingrecord.FieldJointControllers] = struct{}{}
+			}
+		case "dpoContact":
+			if _, ok := fieldSeen[processingrecord.FieldDpoContact]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDpoContact)
+				fieldSeen[processingrecord.FieldDpoContact] = struct{}{}
+			}
+		case "purposes":
+			if _, ok := fieldSeen[processingrecord.FieldPurposes]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldPurposes)
+				fieldSeen[processingrecord.FieldPurposes] = struct{}{}
+			}
+		case "legalBasis":
+			if _, ok := fieldSeen[processingrecord.FieldLegalBasis]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldLegalBasis)
+				fieldSeen[processingrecord.FieldLegalBasis] = struct{}{}
+			}
+		case "specialCategoryCondition":
+			if _, ok := fieldSeen[processingrecord.FieldSpecialCategoryCondition]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldSpecialCategoryCondition)
+				fieldSeen[processingrecord.FieldSpecialCategoryCondition] = struct{}{}
+			}
+		case "dataSubjects":
+			if _, ok := fieldSeen[processingrecord.FieldDataSubjects]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDataSubjects)
+				fieldSeen[processingrecord.FieldDataSubjects] = struct{}{}
+			}
+		case "dataCategories":
+			if _, ok := fieldSeen[processingrecord.FieldDataCategories]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDataCategories)
+				fieldSeen[processingrecord.FieldDataCategories] = struct{}{}
+			}
+		case "specialCategories":
+			if _, ok := fieldSeen[processingrecord.FieldSpecialCategories]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldSpecialCategories)
+				fieldSeen[processingrecord.FieldSpecialCategories] = struct{}{}
+			}
+		case "recipients":
+			if _, ok := fieldSeen[processingrecord.FieldRecipients]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldRecipients)
+				fieldSeen[processingrecord.FieldRecipients] = struct{}{}
+			}
+		case "transfers":
+			if _, ok := fieldSeen[processingrecord.FieldTransfers]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldTransfers)
+				fieldSeen[processingrecord.FieldTransfers] = struct{}{}
+			}
+		case "retention":
+			if _, ok := fieldSeen[processingrecord.FieldRetention]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldRetention)
+				fieldSeen[processingrecord.FieldRetention] = struct{}{}
+			}
+		case "securityMeasures":
+			if _, ok := fieldSeen[processingrecord.FieldSecurityMeasures]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldSecurityMeasures)
+				fieldSeen[processingrecord.FieldSecurityMeasures] = struct{}{}
+			}
+		case "dataSources":
+			if _, ok := fieldSeen[processingrecord.FieldDataSources]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDataSources)
+				fieldSeen[processingrecord.FieldDataSources] = struct{}{}
+			}
+		case "resourceCodes":
+			if _, ok := fieldSeen[processingrecord.FieldResourceCodes]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldResourceCodes)
+				fieldSeen[processingrecord.FieldResourceCodes] = struct{}{}
+			}
+		case "modules":
+			if _, ok := fieldSeen[processingrecord.FieldModules]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldModules)
+				fieldSeen[processingrecord.FieldModules] = struct{}{}
+			}
+		case "processor":
+			if _, ok := fieldSeen[processingrecord.FieldProcessor]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldProcessor)
+				fieldSeen[processingrecord.FieldProcessor] = struct{}{}
+			}
+		case "controllerMemberID":
+			if _, ok := fieldSeen[processingrecord.FieldControllerMemberID]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldControllerMemberID)
+				fieldSeen[processingrecord.FieldControllerMemberID] = struct{}{}
+			}
+		case "derivedFromSubscriptionID":
+			if _, ok := fieldSeen[processingrecord.FieldDerivedFromSubscriptionID]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDerivedFromSubscriptionID)
+				fieldSeen[processingrecord.FieldDerivedFromSubscriptionID] = struct{}{}
+			}
+		case "processingCategories":
+			if _, ok := fieldSeen[processingrecord.FieldProcessingCategories]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldProcessingCategories)
+				fieldSeen[processingrecord.FieldProcessingCategories] = struct{}{}
+			}
+		case "dpiaCriteria":
+			if _, ok := fieldSeen[processingrecord.FieldDpiaCriteria]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDpiaCriteria)
+				fieldSeen[processingrecord.FieldDpiaCriteria] = struct{}{}
+			}
+		case "dpiaCnilList":
+			if _, ok := fieldSeen[processingrecord.FieldDpiaCnilList]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDpiaCnilList)
+				fieldSeen[processingrecord.FieldDpiaCnilList] = struct{}{}
+			}
+		case "dpiaRequired":
+			if _, ok := fieldSeen[processingrecord.FieldDpiaRequired]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDpiaRequired)
+				fieldSeen[processingrecord.FieldDpiaRequired] = struct{}{}
+			}
+		case "dpiaStatus":
+			if _, ok := fieldSeen[processingrecord.FieldDpiaStatus]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDpiaStatus)
+				fieldSeen[processingrecord.FieldDpiaStatus] = struct{}{}
+			}
+		case "dpiaConclusion":
+			if _, ok := fieldSeen[processingrecord.FieldDpiaConclusion]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldDpiaConclusion)
+				fieldSeen[processingrecord.FieldDpiaConclusion] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type processingrecordPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ProcessingRecordPaginateOption
+}
+
+func newProcessingRecordPaginateArgs(rv map[string]any) *processingrecordPaginateArgs {
+	args := &processingrecordPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*ProcessingRecordOrder:
+			args.opts = append(args.opts, WithProcessingRecordOrder(v))
+		case []any:
+			var orders []*ProcessingRecordOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &ProcessingRecordOrder{Field: &ProcessingRecordOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithProcessingRecordOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*ProcessingRecordWhereInput); ok {
+		args.opts = append(args.opts, WithProcessingRecordFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ProcessingRevisionQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProcessingRevisionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ProcessingRevisionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(processingrevision.Columns))
+		selectedFields = []string{processingrevision.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "record":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProcessingRecordClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, processingrecordImplementors)...); err != nil {
+				return err
+			}
+			_q.withRecord = query
+			if _, ok := fieldSeen[processingrevision.FieldRecordID]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldRecordID)
+				fieldSeen[processingrevision.FieldRecordID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[processingrevision.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldCreatedAt)
+				fieldSeen[processingrevision.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[processingrevision.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldUpdatedAt)
+				fieldSeen[processingrevision.FieldUpdatedAt] = struct{}{}
+			}
+		case "recordID":
+			if _, ok := fieldSeen[processingrevision.FieldRecordID]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldRecordID)
+				fieldSeen[processingrevision.FieldRecordID] = struct{}{}
+			}
+		case "revision":
+			if _, ok := fieldSeen[processingrevision.FieldRevision]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldRevision)
+				fieldSeen[processingrevision.FieldRevision] = struct{}{}
+			}
+		case "author":
+			if _, ok := fieldSeen[processingrevision.FieldAuthor]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldAuthor)
+				fieldSeen[processingrevision.FieldAuthor] = struct{}{}
+			}
+		case "changed":
+			if _, ok := fieldSeen[processingrevision.FieldChanged]; !ok {
+				selectedFields = append(selectedFields, processingrevision.FieldChanged)
+				fieldSeen[processingrevision.FieldChanged] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type processingrevisionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ProcessingRevisionPaginateOption
+}
+
+func newProcessingRevisionPaginateArgs(rv map[string]any) *processingrevisionPaginateArgs {
+	args := &processingrevisionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*ProcessingRevisionOrder:
+			args.opts = append(args.opts, WithProcessingRevisionOrder(v))
+		case []any:
+			var orders []*ProcessingRevisionOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &ProcessingRevisionOrder{Field: &ProcessingRevisionOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithProcessingRevisionOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*ProcessingRevisionWhereInput); ok {
+		args.opts = append(args.opts, WithProcessingRevisionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ResourceQuery) CollectFields(ctx context.Context, satisfies ...string) (*ResourceQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3279,6 +4022,166 @@ func newServiceRequestPaginateArgs(rv map[string]any) *servicerequestPaginateArg
 	}
 	if v, ok := rv[whereField].(*ServiceRequestWhereInput); ok {
 		args.opts = append(args.opts, WithServiceRequestFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SubjectRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*SubjectRequestQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SubjectRequestQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(subjectrequest.Columns))
+		selectedFields = []string{subjectrequest.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[subjectrequest.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldMemberID)
+				fieldSeen[subjectrequest.FieldMemberID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[subjectrequest.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldCreatedAt)
+				fieldSeen[subjectrequest.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[subjectrequest.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldUpdatedAt)
+				fieldSeen[subjectrequest.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[subjectrequest.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldMemberID)
+				fieldSeen[subjectrequest.FieldMemberID] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[subjectrequest.FieldType]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldType)
+				fieldSeen[subjectrequest.FieldType] = struct{}{}
+			}
+		case "requester":
+			if _, ok := fieldSeen[subjectrequest.FieldRequester]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldRequester)
+				fieldSeen[subjectrequest.FieldRequester] = struct{}{}
+			}
+		case "receivedOn":
+			if _, ok := fieldSeen[subjectrequest.FieldReceivedOn]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldReceivedOn)
+				fieldSeen[subjectrequest.FieldReceivedOn] = struct{}{}
+			}
+		case "dueOn":
+			if _, ok := fieldSeen[subjectrequest.FieldDueOn]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldDueOn)
+				fieldSeen[subjectrequest.FieldDueOn] = struct{}{}
+			}
+		case "extensionReason":
+			if _, ok := fieldSeen[subjectrequest.FieldExtensionReason]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldExtensionReason)
+				fieldSeen[subjectrequest.FieldExtensionReason] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[subjectrequest.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldStatus)
+				fieldSeen[subjectrequest.FieldStatus] = struct{}{}
+			}
+		case "answeredOn":
+			if _, ok := fieldSeen[subjectrequest.FieldAnsweredOn]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldAnsweredOn)
+				fieldSeen[subjectrequest.FieldAnsweredOn] = struct{}{}
+			}
+		case "recordID":
+			if _, ok := fieldSeen[subjectrequest.FieldRecordID]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldRecordID)
+				fieldSeen[subjectrequest.FieldRecordID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type subjectrequestPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SubjectRequestPaginateOption
+}
+
+func newSubjectRequestPaginateArgs(rv map[string]any) *subjectrequestPaginateArgs {
+	args := &subjectrequestPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*SubjectRequestOrder:
+			args.opts = append(args.opts, WithSubjectRequestOrder(v))
+		case []any:
+			var orders []*SubjectRequestOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &SubjectRequestOrder{Field: &SubjectRequestOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithSubjectRequestOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*SubjectRequestWhereInput); ok {
+		args.opts = append(args.opts, WithSubjectRequestFilter(v.Filter))
 	}
 	return args
 }

@@ -56,6 +56,14 @@ func (_m *AttributeValue) Definition(ctx context.Context) (*AttributeDefinition,
 	return result, err
 }
 
+func (_m *Breach) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *CallForFunds) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {
@@ -164,6 +172,14 @@ func (_m *ChargeRun) CallsForFunds(ctx context.Context) (result []*CallForFunds,
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCallsForFunds().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CilDelegation) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
 	}
 	return result, err
 }
@@ -332,6 +348,34 @@ func (_m *MembershipApplication) Reviewer(ctx context.Context) (*Account, error)
 	return result, MaskNotFound(err)
 }
 
+func (_m *ProcessingRecord) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *ProcessingRecord) Revisions(ctx context.Context) (result []*ProcessingRevision, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedRevisions(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.RevisionsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRevisions().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *ProcessingRevision) Record(ctx context.Context) (*ProcessingRecord, error) {
+	result, err := _m.Edges.RecordOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRecord().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Resource) Category(ctx context.Context) (*ResourceCategory, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {
@@ -450,6 +494,14 @@ func (_m *ServiceRequest) Charges(ctx context.Context) (result []*Charge, err er
 		result, err = _m.QueryCharges().All(ctx)
 	}
 	return result, err
+}
+
+func (_m *SubjectRequest) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *Subscription) Member(ctx context.Context) (*Member, error) {

@@ -4,10 +4,174 @@ package ent
 
 import (
 	"communs/ent/costentry"
+	"communs/ent/processingrecord"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
+	"communs/ent/subjectrequest"
 	"time"
 )
+
+// CreateBreachInput represents a mutation input for creating breaches.
+type CreateBreachInput struct {
+	DetectedAt               time.Time
+	Nature                   string
+	DataCategories           []string
+	PersonsApprox            *int
+	RecordsApprox            *int
+	Consequences             *string
+	Measures                 *string
+	AuthorityNotifiedAt      *time.Time
+	LateNotificationReason   *string
+	AuthorityNotNotified     *bool
+	PersonsInformedAt        *time.Time
+	PersonsNotInformedReason *string
+	RecordIds                []string
+	MemberID                 *pulid.ID
+}
+
+// Mutate applies the CreateBreachInput on the BreachMutation builder.
+func (i *CreateBreachInput) Mutate(m *BreachMutation) {
+	m.SetDetectedAt(i.DetectedAt)
+	m.SetNature(i.Nature)
+	if v := i.DataCategories; v != nil {
+		m.SetDataCategories(v)
+	}
+	if v := i.PersonsApprox; v != nil {
+		m.SetPersonsApprox(*v)
+	}
+	if v := i.RecordsApprox; v != nil {
+		m.SetRecordsApprox(*v)
+	}
+	if v := i.Consequences; v != nil {
+		m.SetConsequences(*v)
+	}
+	if v := i.Measures; v != nil {
+		m.SetMeasures(*v)
+	}
+	if v := i.AuthorityNotifiedAt; v != nil {
+		m.SetAuthorityNotifiedAt(*v)
+	}
+	if v := i.LateNotificationReason; v != nil {
+		m.SetLateNotificationReason(*v)
+	}
+	if v := i.AuthorityNotNotified; v != nil {
+		m.SetAuthorityNotNotified(*v)
+	}
+	if v := i.PersonsInformedAt; v != nil {
+		m.SetPersonsInformedAt(*v)
+	}
+	if v := i.PersonsNotInformedReason; v != nil {
+		m.SetPersonsNotInformedReason(*v)
+	}
+	if v := i.RecordIds; v != nil {
+		m.SetRecordIds(v)
+	}
+	if v := i.MemberID; v != nil {
+		m.SetMemberID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateBreachInput on the BreachCreate builder.
+func (c *BreachCreate) SetInput(i CreateBreachInput) *BreachCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateBreachInput represents a mutation input for updating breaches.
+type UpdateBreachInput struct {
+	DetectedAt               *time.Time
+	Nature                   *string
+	ClearDataCategories      bool
+	DataCategories           []string
+	AppendDataCategories     []string
+	PersonsApprox            *int
+	RecordsApprox            *int
+	Consequences             *string
+	Measures                 *string
+	ClearAuthorityNotifiedAt bool
+	AuthorityNotifiedAt      *time.Time
+	LateNotificationReason   *string
+	AuthorityNotNotified     *bool
+	ClearPersonsInformedAt   bool
+	PersonsInformedAt        *time.Time
+	PersonsNotInformedReason *string
+	ClearRecordIds           bool
+	RecordIds                []string
+	AppendRecordIds          []string
+}
+
+// Mutate applies the UpdateBreachInput on the BreachMutation builder.
+func (i *UpdateBreachInput) Mutate(m *BreachMutation) {
+	if v := i.DetectedAt; v != nil {
+		m.SetDetectedAt(*v)
+	}
+	if v := i.Nature; v != nil {
+		m.SetNature(*v)
+	}
+	if i.ClearDataCategories {
+		m.ClearDataCategories()
+	}
+	if v := i.DataCategories; v != nil {
+		m.SetDataCategories(v)
+	}
+	if i.AppendDataCategories != nil {
+		m.AppendDataCategories(i.DataCategories)
+	}
+	if v := i.PersonsApprox; v != nil {
+		m.SetPersonsApprox(*v)
+	}
+	if v := i.RecordsApprox; v != nil {
+		m.SetRecordsApprox(*v)
+	}
+	if v := i.Consequences; v != nil {
+		m.SetConsequences(*v)
+	}
+	if v := i.Measures; v != nil {
+		m.SetMeasures(*v)
+	}
+	if i.ClearAuthorityNotifiedAt {
+		m.ClearAuthorityNotifiedAt()
+	}
+	if v := i.AuthorityNotifiedAt; v != nil {
+		m.SetAuthorityNotifiedAt(*v)
+	}
+	if v := i.LateNotificationReason; v != nil {
+		m.SetLateNotificationReason(*v)
+	}
+	if v := i.AuthorityNotNotified; v != nil {
+		m.SetAuthorityNotNotified(*v)
+	}
+	if i.ClearPersonsInformedAt {
+		m.ClearPersonsInformedAt()
+	}
+	if v := i.PersonsInformedAt; v != nil {
+		m.SetPersonsInformedAt(*v)
+	}
+	if v := i.PersonsNotInformedReason; v != nil {
+		m.SetPersonsNotInformedReason(*v)
+	}
+	if i.ClearRecordIds {
+		m.ClearRecordIds()
+	}
+	if v := i.RecordIds; v != nil {
+		m.SetRecordIds(v)
+	}
+	if i.AppendRecordIds != nil {
+		m.AppendRecordIds(i.RecordIds)
+	}
+}
+
+// SetInput applies the change-set in the UpdateBreachInput on the BreachUpdate builder.
+func (c *BreachUpdate) SetInput(i UpdateBreachInput) *BreachUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateBreachInput on the BreachUpdateOne builder.
+func (c *BreachUpdateOne) SetInput(i UpdateBreachInput) *BreachUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
 
 // CreateCostEntryInput represents a mutation input for creating costentries.
 type CreateCostEntryInput struct {
@@ -99,6 +263,368 @@ func (c *CostEntryUpdate) SetInput(i UpdateCostEntryInput) *CostEntryUpdate {
 
 // SetInput applies the change-set in the UpdateCostEntryInput on the CostEntryUpdateOne builder.
 func (c *CostEntryUpdateOne) SetInput(i UpdateCostEntryInput) *CostEntryUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateProcessingRecordInput represents a mutation input for creating processingrecords.
+type CreateProcessingRecordInput struct {
+	Role                     processingrecord.Role
+	Name                     string
+	Status                   *processingrecord.Status
+	NextReviewOn             *time.Time
+	Controller               *string
+	JointControllers         []string
+	DpoContact               *string
+	Purposes                 []string
+	LegalBasis               *string
+	SpecialCategoryCondition *string
+	DataSubjects             []string
+	DataCategories           []string
+	SpecialCategories        []string
+	Recipients               []string
+	Transfers                []string
+	Retention                []string
+	SecurityMeasures         []string
+	DataSources              []string
+	ResourceCodes            []string
+	Modules                  []string
+	Processor                *string
+	ProcessingCategories     *string
+	DpiaCriteria             []string
+	DpiaCnilList             *bool
+	DpiaStatus               *processingrecord.DpiaStatus
+	DpiaConclusion           *string
+	MemberID                 *pulid.ID
+	RevisionIDs              []pulid.ID
+}
+
+// Mutate applies the CreateProcessingRecordInput on the ProcessingRecordMutation builder.
+func (i *CreateProcessingRecordInput) Mutate(m *ProcessingRecordMutation) {
+	m.SetRole(i.Role)
+	m.SetName(i.Name)
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
+	}
+	if v := i.NextReviewOn; v != nil {
+		m.SetNextReviewOn(*v)
+	}
+	if v := i.Controller; v != nil {
+		m.SetController(*v)
+	}
+	if v := i.JointControllers; v != nil {
+		m.SetJointControllers(v)
+	}
+	if v := i.DpoContact; v != nil {
+		m.SetDpoContact(*v)
+	}
+	if v := i.Purposes; v != nil {
+		m.SetPurposes(v)
+	}
+	if v := i.LegalBasis; v != nil {
+		m.SetLegalBasis(*v)
+	}
+	if v := i.SpecialCategoryCondition; v != nil {
+		m.SetSpecialCategoryCondition(*v)
+	}
+	if v := i.DataSubjects; v != nil {
+		m.SetDataSubjects(v)
+	}
+	if v := i.DataCategories; v != nil {
+		m.SetDataCategories(v)
+	}
+	if v := i.SpecialCategories; v != nil {
+		m.SetSpecialCategories(v)
+	}
+	if v := i.Recipients; v != nil {
+		m.SetRecipients(v)
+	}
+	if v := i.Transfers; v != nil {
+		m.SetTransfers(v)
+	}
+	if v := i.Retention; v != nil {
+		m.SetRetention(v)
+	}
+	if v := i.SecurityMeasures; v != nil {
+		m.SetSecurityMeasures(v)
+	}
+	if v := i.DataSources; v != nil {
+		m.SetDataSources(v)
+	}
+	if v := i.ResourceCodes; v != nil {
+		m.SetResourceCodes(v)
+	}
+	if v := i.Modules; v != nil {
+		m.SetModules(v)
+	}
+	if v := i.Processor; v != nil {
+		m.SetProcessor(*v)
+	}
+	if v := i.ProcessingCategories; v != nil {
+		m.SetProcessingCategories(*v)
+	}
+	if v := i.DpiaCriteria; v != nil {
+		m.SetDpiaCriteria(v)
+	}
+	if v := i.DpiaCnilList; v != nil {
+		m.SetDpiaCnilList(*v)
+	}
+	if v := i.DpiaStatus; v != nil {
+		m.SetDpiaStatus(*v)
+	}
+	if v := i.DpiaConclusion; v != nil {
+		m.SetDpiaConclusion(*v)
+	}
+	if v := i.MemberID; v != nil {
+		m.SetMemberID(*v)
+	}
+	if v := i.RevisionIDs; len(v) > 0 {
+		m.AddRevisionIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the CreateProcessingRecordInput on the ProcessingRecordCreate builder.
+func (c *ProcessingRecordCreate) SetInput(i CreateProcessingRecordInput) *ProcessingRecordCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateProcessingRecordInput represents a mutation input for updating processingrecords.
+type UpdateProcessingRecordInput struct {
+	Name                     *string
+	Status                   *processingrecord.Status
+	ClearNextReviewOn        bool
+	NextReviewOn             *time.Time
+	Controller               *string
+	ClearJointControllers    bool
+	JointControllers         []string
+	AppendJointControllers   []string
+	DpoContact               *string
+	ClearPurposes            bool
+	Purposes                 []string
+	AppendPurposes           []string
+	LegalBasis               *string
+	SpecialCategoryCondition *string
+	ClearDataSubjects        bool
+	DataSubjects             []string
+	AppendDataSubjects       []string
+	ClearDataCategories      bool
+	DataCategories           []string
+	AppendDataCategories     []string
+	ClearSpecialCategories   bool
+	SpecialCategories        []string
+	AppendSpecialCategories  []string
+	ClearRecipients          bool
+	Recipients               []string
+	AppendRecipients         []string
+	ClearTransfers           bool
+	Transfers                []string
+	AppendTransfers          []string
+	ClearRetention           bool
+	Retention                []string
+	AppendRetention          []string
+	ClearSecurityMeasures    bool
+	SecurityMeasures         []string
+	AppendSecurityMeasures   []string
+	ClearDataSources         bool
+	DataSources              []string
+	AppendDataSources        []string
+	ClearResourceCodes       bool
+	ResourceCodes            []string
+	AppendResourceCodes      []string
+	ClearModules             bool
+	Modules                  []string
+	AppendModules            []string
+	Processor                *string
+	ProcessingCategories     *string
+	ClearDpiaCriteria        bool
+	DpiaCriteria             []string
+	AppendDpiaCriteria       []string
+	DpiaCnilList             *bool
+	DpiaStatus               *processingrecord.DpiaStatus
+	DpiaConclusion           *string
+	ClearRevisions           bool
+	AddRevisionIDs           []pulid.ID
+	RemoveRevisionIDs        []pulid.ID
+}
+
+// Mutate applies the UpdateProcessingRecordInput on the ProcessingRecordMutation builder.
+func (i *UpdateProcessingRecordInput) Mutate(m *ProcessingRecordMutation) {
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Status; v != nil {
+		m.SetStatus(*v)
+	}
+	if i.ClearNextReviewOn {
+		m.ClearNextReviewOn()
+	}
+	if v := i.NextReviewOn; v != nil {
+		m.SetNextReviewOn(*v)
+	}
+	if v := i.Controller; v != nil {
+		m.SetController(*v)
+	}
+	if i.ClearJointControllers {
+		m.ClearJointControllers()
+	}
+	if v := i.JointControllers; v != nil {
+		m.SetJointControllers(v)
+	}
+	if i.AppendJointControllers != nil {
+		m.AppendJointControllers(i.JointControllers)
+	}
+	if v := i.DpoContact; v != nil {
+		m.SetDpoContact(*v)
+	}
+	if i.ClearPurposes {
+		m.ClearPurposes()
+	}
+	if v := i.Purposes; v != nil {
+		m.SetPurposes(v)
+	}
+	if i.AppendPurposes != nil {
+		m.AppendPurposes(i.Purposes)
+	}
+	if v := i.LegalBasis; v != nil {
+		m.SetLegalBasis(*v)
+	}
+	if v := i.SpecialCategoryCondition; v != nil {
+		m.SetSpecialCategoryCondition(*v)
+	}
+	if i.ClearDataSubjects {
+		m.ClearDataSubjects()
+	}
+	if v := i.DataSubjects; v != nil {
+		m.SetDataSubjects(v)
+	}
+	if i.AppendDataSubjects != nil {
+		m.AppendDataSubjects(i.DataSubjects)
+	}
+	if i.ClearDataCategories {
+		m.ClearDataCategories()
+	}
+	if v := i.DataCategories; v != nil {
+		m.SetDataCategories(v)
+	}
+	if i.AppendDataCategories != nil {
+		m.AppendDataCategories(i.DataCategories)
+	}
+	if i.ClearSpecialCategories {
+		m.ClearSpecialCategories()
+	}
+	if v := i.SpecialCategories; v != nil {
+		m.SetSpecialCategories(v)
+	}
+	if i.AppendSpecialCategories != nil {
+		m.AppendSpecialCategories(i.SpecialCategories)
+	}
+	if i.ClearRecipients {
+		m.ClearRecipients()
+	}
+	if v := i.Recipients; v != nil {
+		m.SetRecipients(v)
+	}
+	if i.AppendRecipients != nil {
+		m.AppendRecipients(i.Recipients)
+	}
+	if i.ClearTransfers {
+		m.ClearTransfers()
+	}
+	if v := i.Transfers; v != nil {
+		m.SetTransfers(v)
+	}
+	if i.AppendTransfers != nil {
+		m.AppendTransfers(i.Transfers)
+	}
+	if i.ClearRetention {
+		m.ClearRetention()
+	}
+	if v := i.Retention; v != nil {
+		m.SetRetention(v)
+	}
+	if i.AppendRetention != nil {
+		m.AppendRetention(i.Retention)
+	}
+	if i.ClearSecurityMeasures {
+		m.ClearSecurityMeasures()
+	}
+	if v := i.SecurityMeasures; v != nil {
+		m.SetSecurityMeasures(v)
+	}
+	if i.AppendSecurityMeasures != nil {
+		m.AppendSecurityMeasures(i.SecurityMeasures)
+	}
+	if i.ClearDataSources {
+		m.ClearDataSources()
+	}
+	if v := i.DataSources; v != nil {
+		m.SetDataSources(v)
+	}
+	if i.AppendDataSources != nil {
+		m.AppendDataSources(i.DataSources)
+	}
+	if i.ClearResourceCodes {
+		m.ClearResourceCodes()
+	}
+	if v := i.ResourceCodes; v != nil {
+		m.SetResourceCodes(v)
+	}
+	if i.AppendResourceCodes != nil {
+		m.AppendResourceCodes(i.ResourceCodes)
+	}
+	if i.ClearModules {
+		m.ClearModules()
+	}
+	if v := i.Modules; v != nil {
+		m.SetModules(v)
+	}
+	if i.AppendModules != nil {
+		m.AppendModules(i.Modules)
+	}
+	if v := i.Processor; v != nil {
+		m.SetProcessor(*v)
+	}
+	if v := i.ProcessingCategories; v != nil {
+		m.SetProcessingCategories(*v)
+	}
+	if i.ClearDpiaCriteria {
+		m.ClearDpiaCriteria()
+	}
+	if v := i.DpiaCriteria; v != nil {
+		m.SetDpiaCriteria(v)
+	}
+	if i.AppendDpiaCriteria != nil {
+		m.AppendDpiaCriteria(i.DpiaCriteria)
+	}
+	if v := i.DpiaCnilList; v != nil {
+		m.SetDpiaCnilList(*v)
+	}
+	if v := i.DpiaStatus; v != nil {
+		m.SetDpiaStatus(*v)
+	}
+	if v := i.DpiaConclusion; v != nil {
+		m.SetDpiaConclusion(*v)
+	}
+	if i.ClearRevisions {
+		m.ClearRevisions()
+	}
+	if v := i.AddRevisionIDs; len(v) > 0 {
+		m.AddRevisionIDs(v...)
+	}
+	if v := i.RemoveRevisionIDs; len(v) > 0 {
+		m.RemoveRevisionIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the UpdateProcessingRecordInput on the ProcessingRecordUpdate builder.
+func (c *ProcessingRecordUpdate) SetInput(i UpdateProcessingRecordInput) *ProcessingRecordUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateProcessingRecordInput on the ProcessingRecordUpdateOne builder.
+func (c *ProcessingRecordUpdateOne) SetInput(i UpdateProcessingRecordInput) *ProcessingRecordUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }
@@ -273,6 +799,74 @@ func (c *ResourceCategoryUpdate) SetInput(i UpdateResourceCategoryInput) *Resour
 
 // SetInput applies the change-set in the UpdateResourceCategoryInput on the ResourceCategoryUpdateOne builder.
 func (c *ResourceCategoryUpdateOne) SetInput(i UpdateResourceCategoryInput) *ResourceCategoryUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateSubjectRequestInput represents a mutation input for creating subjectrequests.
+type CreateSubjectRequestInput struct {
+	Type       subjectrequest.Type
+	Requester  string
+	ReceivedOn time.Time
+	RecordID   *pulid.ID
+	MemberID   *pulid.ID
+}
+
+// Mutate applies the CreateSubjectRequestInput on the SubjectRequestMutation builder.
+func (i *CreateSubjectRequestInput) Mutate(m *SubjectRequestMutation) {
+	m.SetType(i.Type)
+	m.SetRequester(i.Requester)
+	m.SetReceivedOn(i.ReceivedOn)
+	if v := i.RecordID; v != nil {
+		m.SetRecordID(*v)
+	}
+	if v := i.MemberID; v != nil {
+		m.SetMemberID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateSubjectRequestInput on the SubjectRequestCreate builder.
+func (c *SubjectRequestCreate) SetInput(i CreateSubjectRequestInput) *SubjectRequestCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateSubjectRequestInput represents a mutation input for updating subjectrequests.
+type UpdateSubjectRequestInput struct {
+	Type          *subjectrequest.Type
+	Requester     *string
+	ReceivedOn    *time.Time
+	ClearRecordID bool
+	RecordID      *pulid.ID
+}
+
+// Mutate applies the UpdateSubjectRequestInput on the SubjectRequestMutation builder.
+func (i *UpdateSubjectRequestInput) Mutate(m *SubjectRequestMutation) {
+	if v := i.Type; v != nil {
+		m.SetType(*v)
+	}
+	if v := i.Requester; v != nil {
+		m.SetRequester(*v)
+	}
+	if v := i.ReceivedOn; v != nil {
+		m.SetReceivedOn(*v)
+	}
+	if i.ClearRecordID {
+		m.ClearRecordID()
+	}
+	if v := i.RecordID; v != nil {
+		m.SetRecordID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateSubjectRequestInput on the SubjectRequestUpdate builder.
+func (c *SubjectRequestUpdate) SetInput(i UpdateSubjectRequestInput) *SubjectRequestUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateSubjectRequestInput on the SubjectRequestUpdateOne builder.
+func (c *SubjectRequestUpdateOne) SetInput(i UpdateSubjectRequestInput) *SubjectRequestUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

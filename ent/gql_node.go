@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/member"
@@ -17,11 +19,14 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -60,6 +65,11 @@ var auditeventImplementors = []string{"AuditEvent", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditEvent) IsNode() {}
 
+var breachImplementors = []string{"Breach", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Breach) IsNode() {}
+
 var callforfundsImplementors = []string{"CallForFunds", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -74,6 +84,11 @@ var chargerunImplementors = []string{"ChargeRun", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ChargeRun) IsNode() {}
+
+var cildelegationImplementors = []string{"CilDelegation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CilDelegation) IsNode() {}
 
 var costentryImplementors = []string{"CostEntry", "Node"}
 
@@ -110,6 +125,16 @@ var notificationImplementors = []string{"Notification", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Notification) IsNode() {}
 
+var processingrecordImplementors = []string{"ProcessingRecord", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ProcessingRecord) IsNode() {}
+
+var processingrevisionImplementors = []string{"ProcessingRevision", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ProcessingRevision) IsNode() {}
+
 var resourceImplementors = []string{"Resource", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -129,6 +154,11 @@ var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ServiceRequest) IsNode() {}
+
+var subjectrequestImplementors = []string{"SubjectRequest", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SubjectRequest) IsNode() {}
 
 var subscriptionImplementors = []string{"Subscription", "Node"}
 
@@ -265,6 +295,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case breach.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Breach.Query().
+			Where(breach.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, breachImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case callforfunds.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -300,6 +343,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(chargerun.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, chargerunImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cildelegation.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CilDelegation.Query().
+			Where(cildelegation.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cildelegationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -395,6 +451,32 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case processingrecord.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.ProcessingRecord.Query().
+			Where(processingrecord.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, processingrecordImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case processingrevision.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.ProcessingRevision.Query().
+			Where(processingrevision.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, processingrevisionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case resource.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -443,6 +525,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(servicerequest.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, servicerequestImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case subjectrequest.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.SubjectRequest.Query().
+			Where(subjectrequest.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, subjectrequestImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -649,6 +744,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case breach.Table:
+		query := c.Breach.Query().
+			Where(breach.IDIn(ids...))
+		query, err := query.CollectFields(ctx, breachImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case callforfunds.Table:
 		query := c.CallForFunds.Query().
 			Where(callforfunds.IDIn(ids...))
@@ -685,6 +796,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.ChargeRun.Query().
 			Where(chargerun.IDIn(ids...))
 		query, err := query.CollectFields(ctx, chargerunImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cildelegation.Table:
+		query := c.CilDelegation.Query().
+			Where(cildelegation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cildelegationImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -809,6 +936,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case processingrecord.Table:
+		query := c.ProcessingRecord.Query().
+			Where(processingrecord.IDIn(ids...))
+		query, err := query.CollectFields(ctx, processingrecordImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case processingrevision.Table:
+		query := c.ProcessingRevision.Query().
+			Where(processingrevision.IDIn(ids...))
+		query, err := query.CollectFields(ctx, processingrevisionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case resource.Table:
 		query := c.Resource.Query().
 			Where(resource.IDIn(ids...))
@@ -861,6 +1020,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.ServiceRequest.Query().
 			Where(servicerequest.IDIn(ids...))
 		query, err := query.CollectFields(ctx, servicerequestImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case subjectrequest.Table:
+		query := c.SubjectRequest.Query().
+			Where(subjectrequest.IDIn(ids...))
+		query, err := query.CollectFields(ctx, subjectrequestImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/member"
@@ -17,11 +19,14 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -1611,6 +1616,374 @@ func (_m *AuditEvent) ToEdge(order *AuditEventOrder) *AuditEventEdge {
 	}
 }
 
+// BreachEdge is the edge representation of Breach.
+type BreachEdge struct {
+	Node   *Breach `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// BreachConnection is the connection containing edges to Breach.
+type BreachConnection struct {
+	Edges      []*BreachEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *BreachConnection) build(nodes []*Breach, pager *breachPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Breach
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Breach {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Breach {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*BreachEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &BreachEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// BreachPaginateOption enables pagination customization.
+type BreachPaginateOption func(*breachPager) error
+
+// WithBreachOrder configures pagination ordering.
+func WithBreachOrder(order []*BreachOrder) BreachPaginateOption {
+	return func(pager *breachPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithBreachFilter configures pagination filter.
+func WithBreachFilter(filter func(*BreachQuery) (*BreachQuery, error)) BreachPaginateOption {
+	return func(pager *breachPager) error {
+		if filter == nil {
+			return errors.New("BreachQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type breachPager struct {
+	reverse bool
+	order   []*BreachOrder
+	filter  func(*BreachQuery) (*BreachQuery, error)
+}
+
+func newBreachPager(opts []BreachPaginateOption, reverse bool) (*breachPager, error) {
+	pager := &breachPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *breachPager) applyFilter(query *BreachQuery) (*BreachQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *breachPager) toCursor(_m *Breach) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *breachPager) applyCursors(query *BreachQuery, after, before *Cursor) (*BreachQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultBreachOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *breachPager) applyOrder(query *BreachQuery) *BreachQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultBreachOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultBreachOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *breachPager) orderExpr(query *BreachQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultBreachOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Breach.
+func (_m *BreachQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...BreachPaginateOption,
+) (*BreachConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newBreachPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &BreachConnection{Edges: []*BreachEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// BreachOrderFieldCreatedAt orders Breach by created_at.
+	BreachOrderFieldCreatedAt = &BreachOrderField{
+		Value: func(_m *Breach) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: breach.FieldCreatedAt,
+		toTerm: breach.ByCreatedAt,
+		toCursor: func(_m *Breach) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// BreachOrderFieldUpdatedAt orders Breach by updated_at.
+	BreachOrderFieldUpdatedAt = &BreachOrderField{
+		Value: func(_m *Breach) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: breach.FieldUpdatedAt,
+		toTerm: breach.ByUpdatedAt,
+		toCursor: func(_m *Breach) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// BreachOrderFieldDetectedAt orders Breach by detected_at.
+	BreachOrderFieldDetectedAt = &BreachOrderField{
+		Value: func(_m *Breach) (ent.Value, error) {
+			return _m.DetectedAt, nil
+		},
+		column: breach.FieldDetectedAt,
+		toTerm: breach.ByDetectedAt,
+		toCursor: func(_m *Breach) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DetectedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f BreachOrderField) String() string {
+	var str string
+	switch f.column {
+	case BreachOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case BreachOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case BreachOrderFieldDetectedAt.column:
+		str = "DETECTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f BreachOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *BreachOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("BreachOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *BreachOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *BreachOrderFieldUpdatedAt
+	case "DETECTED_AT":
+		*f = *BreachOrderFieldDetectedAt
+	default:
+		return fmt.Errorf("%s is not a valid BreachOrderField", str)
+	}
+	return nil
+}
+
+// BreachOrderField defines the ordering field of Breach.
+type BreachOrderField struct {
+	// Value extracts the ordering value from the given Breach.
+	Value    func(*Breach) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) breach.OrderOption
+	toCursor func(*Breach) Cursor
+}
+
+// BreachOrder defines the ordering of Breach.
+type BreachOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *BreachOrderField `json:"field"`
+}
+
+// DefaultBreachOrder is the default ordering of Breach.
+var DefaultBreachOrder = &BreachOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &BreachOrderField{
+		Value: func(_m *Breach) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: breach.FieldID,
+		toTerm: breach.ByID,
+		toCursor: func(_m *Breach) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Breach into BreachEdge.
+func (_m *Breach) ToEdge(order *BreachOrder) *BreachEdge {
+	if order == nil {
+		order = DefaultBreachOrder
+	}
+	return &BreachEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // CallForFundsEdge is the edge representation of CallForFunds.
 type CallForFundsEdge struct {
 	Node   *CallForFunds `json:"node"`
@@ -2782,6 +3155,356 @@ func (_m *ChargeRun) ToEdge(order *ChargeRunOrder) *ChargeRunEdge {
 		order = DefaultChargeRunOrder
 	}
 	return &ChargeRunEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CilDelegationEdge is the edge representation of CilDelegation.
+type CilDelegationEdge struct {
+	Node   *CilDelegation `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// CilDelegationConnection is the connection containing edges to CilDelegation.
+type CilDelegationConnection struct {
+	Edges      []*CilDelegationEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *CilDelegationConnection) build(nodes []*CilDelegation, pager *cildelegationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CilDelegation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CilDelegation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CilDelegation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CilDelegationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CilDelegationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CilDelegationPaginateOption enables pagination customization.
+type CilDelegationPaginateOption func(*cildelegationPager) error
+
+// WithCilDelegationOrder configures pagination ordering.
+func WithCilDelegationOrder(order []*CilDelegationOrder) CilDelegationPaginateOption {
+	return func(pager *cildelegationPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCilDelegationFilter configures pagination filter.
+func WithCilDelegationFilter(filter func(*CilDelegationQuery) (*CilDelegationQuery, error)) CilDelegationPaginateOption {
+	return func(pager *cildelegationPager) error {
+		if filter == nil {
+			return errors.New("CilDelegationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cildelegationPager struct {
+	reverse bool
+	order   []*CilDelegationOrder
+	filter  func(*CilDelegationQuery) (*CilDelegationQuery, error)
+}
+
+func newCilDelegationPager(opts []CilDelegationPaginateOption, reverse bool) (*cildelegationPager, error) {
+	pager := &cildelegationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cildelegationPager) applyFilter(query *CilDelegationQuery) (*CilDelegationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cildelegationPager) toCursor(_m *CilDelegation) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cildelegationPager) applyCursors(query *CilDelegationQuery, after, before *Cursor) (*CilDelegationQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCilDelegationOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cildelegationPager) applyOrder(query *CilDelegationQuery) *CilDelegationQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCilDelegationOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCilDelegationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cildelegationPager) orderExpr(query *CilDelegationQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCilDelegationOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CilDelegation.
+func (_m *CilDelegationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CilDelegationPaginateOption,
+) (*CilDelegationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCilDelegationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CilDelegationConnection{Edges: []*CilDelegationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CilDelegationOrderFieldCreatedAt orders CilDelegation by created_at.
+	CilDelegationOrderFieldCreatedAt = &CilDelegationOrderField{
+		Value: func(_m *CilDelegation) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cildelegation.FieldCreatedAt,
+		toTerm: cildelegation.ByCreatedAt,
+		toCursor: func(_m *CilDelegation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CilDelegationOrderFieldUpdatedAt orders CilDelegation by updated_at.
+	CilDelegationOrderFieldUpdatedAt = &CilDelegationOrderField{
+		Value: func(_m *CilDelegation) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cildelegation.FieldUpdatedAt,
+		toTerm: cildelegation.ByUpdatedAt,
+		toCursor: func(_m *CilDelegation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CilDelegationOrderField) String() string {
+	var str string
+	switch f.column {
+	case CilDelegationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CilDelegationOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CilDelegationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CilDelegationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CilDelegationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CilDelegationOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CilDelegationOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CilDelegationOrderField", str)
+	}
+	return nil
+}
+
+// CilDelegationOrderField defines the ordering field of CilDelegation.
+type CilDelegationOrderField struct {
+	// Value extracts the ordering value from the given CilDelegation.
+	Value    func(*CilDelegation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cildelegation.OrderOption
+	toCursor func(*CilDelegation) Cursor
+}
+
+// CilDelegationOrder defines the ordering of CilDelegation.
+type CilDelegationOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *CilDelegationOrderField `json:"field"`
+}
+
+// DefaultCilDelegationOrder is the default ordering of CilDelegation.
+var DefaultCilDelegationOrder = &CilDelegationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CilDelegationOrderField{
+		Value: func(_m *CilDelegation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cildelegation.FieldID,
+		toTerm: cildelegation.ByID,
+		toCursor: func(_m *CilDelegation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CilDelegation into CilDelegationEdge.
+func (_m *CilDelegation) ToEdge(order *CilDelegationOrder) *CilDelegationEdge {
+	if order == nil {
+		order = DefaultCilDelegationOrder
+	}
+	return &CilDelegationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -5633,6 +6356,760 @@ func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
 	}
 }
 
+// ProcessingRecordEdge is the edge representation of ProcessingRecord.
+type ProcessingRecordEdge struct {
+	Node   *ProcessingRecord `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// ProcessingRecordConnection is the connection containing edges to ProcessingRecord.
+type ProcessingRecordConnection struct {
+	Edges      []*ProcessingRecordEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *ProcessingRecordConnection) build(nodes []*ProcessingRecord, pager *processingrecordPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ProcessingRecord
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ProcessingRecord {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ProcessingRecord {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ProcessingRecordEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ProcessingRecordEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ProcessingRecordPaginateOption enables pagination customization.
+type ProcessingRecordPaginateOption func(*processingrecordPager) error
+
+// WithProcessingRecordOrder configures pagination ordering.
+func WithProcessingRecordOrder(order []*ProcessingRecordOrder) ProcessingRecordPaginateOption {
+	return func(pager *processingrecordPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithProcessingRecordFilter configures pagination filter.
+func WithProcessingRecordFilter(filter func(*ProcessingRecordQuery) (*ProcessingRecordQuery, error)) ProcessingRecordPaginateOption {
+	return func(pager *processingrecordPager) error {
+		if filter == nil {
+			return errors.New("ProcessingRecordQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type processingrecordPager struct {
+	reverse bool
+	order   []*ProcessingRecordOrder
+	filter  func(*ProcessingRecordQuery) (*ProcessingRecordQuery, error)
+}
+
+func newProcessingRecordPager(opts []ProcessingRecordPaginateOption, reverse bool) (*processingrecordPager, error) {
+	pager := &processingrecordPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *processingrecordPager) applyFilter(query *ProcessingRecordQuery) (*ProcessingRecordQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *processingrecordPager) toCursor(_m *ProcessingRecord) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *processingrecordPager) applyCursors(query *ProcessingRecordQuery, after, before *Cursor) (*ProcessingRecordQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultProcessingRecordOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *processingrecordPager) applyOrder(query *ProcessingRecordQuery) *ProcessingRecordQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultProcessingRecordOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultProcessingRecordOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *processingrecordPager) orderExpr(query *ProcessingRecordQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultProcessingRecordOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ProcessingRecord.
+func (_m *ProcessingRecordQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ProcessingRecordPaginateOption,
+) (*ProcessingRecordConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newProcessingRecordPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ProcessingRecordConnection{Edges: []*ProcessingRecordEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ProcessingRecordOrderFieldCreatedAt orders ProcessingRecord by created_at.
+	ProcessingRecordOrderFieldCreatedAt = &ProcessingRecordOrderField{
+		Value: func(_m *ProcessingRecord) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: processingrecord.FieldCreatedAt,
+		toTerm: processingrecord.ByCreatedAt,
+		toCursor: func(_m *ProcessingRecord) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ProcessingRecordOrderFieldUpdatedAt orders ProcessingRecord by updated_at.
+	ProcessingRecordOrderFieldUpdatedAt = &ProcessingRecordOrderField{
+		Value: func(_m *ProcessingRecord) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: processingrecord.FieldUpdatedAt,
+		toTerm: processingrecord.ByUpdatedAt,
+		toCursor: func(_m *ProcessingRecord) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ProcessingRecordOrderFieldName orders ProcessingRecord by name.
+	ProcessingRecordOrderFieldName = &ProcessingRecordOrderField{
+		Value: func(_m *ProcessingRecord) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: processingrecord.FieldName,
+		toTerm: processingrecord.ByName,
+		toCursor: func(_m *ProcessingRecord) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// ProcessingRecordOrderFieldNextReviewOn orders ProcessingRecord by next_review_on.
+	ProcessingRecordOrderFieldNextReviewOn = &ProcessingRecordOrderField{
+		Value: func(_m *ProcessingRecord) (ent.Value, error) {
+			return _m.NextReviewOn, nil
+		},
+		column: processingrecord.FieldNextReviewOn,
+		toTerm: processingrecord.ByNextReviewOn,
+		toCursor: func(_m *ProcessingRecord) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.NextReviewOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ProcessingRecordOrderField) String() string {
+	var str string
+	switch f.column {
+	case ProcessingRecordOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ProcessingRecordOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ProcessingRecordOrderFieldName.column:
+		str = "NAME"
+	case ProcessingRecordOrderFieldNextReviewOn.column:
+		str = "NEXT_REVIEW_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ProcessingRecordOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ProcessingRecordOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ProcessingRecordOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ProcessingRecordOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ProcessingRecordOrderFieldUpdatedAt
+	case "NAME":
+		*f = *ProcessingRecordOrderFieldName
+	case "NEXT_REVIEW_ON":
+		*f = *ProcessingRecordOrderFieldNextReviewOn
+	default:
+		return fmt.Errorf("%s is not a valid ProcessingRecordOrderField", str)
+	}
+	return nil
+}
+
+// ProcessingRecordOrderField defines the ordering field of ProcessingRecord.
+type ProcessingRecordOrderField struct {
+	// Value extracts the ordering value from the given ProcessingRecord.
+	Value    func(*ProcessingRecord) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) processingrecord.OrderOption
+	toCursor func(*ProcessingRecord) Cursor
+}
+
+// ProcessingRecordOrder defines the ordering of ProcessingRecord.
+type ProcessingRecordOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *ProcessingRecordOrderField `json:"field"`
+}
+
+// DefaultProcessingRecordOrder is the default ordering of ProcessingRecord.
+var DefaultProcessingRecordOrder = &ProcessingRecordOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ProcessingRecordOrderField{
+		Value: func(_m *ProcessingRecord) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: processingrecord.FieldID,
+		toTerm: processingrecord.ByID,
+		toCursor: func(_m *ProcessingRecord) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ProcessingRecord into ProcessingRecordEdge.
+func (_m *ProcessingRecord) ToEdge(order *ProcessingRecordOrder) *ProcessingRecordEdge {
+	if order == nil {
+		order = DefaultProcessingRecordOrder
+	}
+	return &ProcessingRecordEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ProcessingRevisionEdge is the edge representation of ProcessingRevision.
+type ProcessingRevisionEdge struct {
+	Node   *ProcessingRevision `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// ProcessingRevisionConnection is the connection containing edges to ProcessingRevision.
+type ProcessingRevisionConnection struct {
+	Edges      []*ProcessingRevisionEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *ProcessingRevisionConnection) build(nodes []*ProcessingRevision, pager *processingrevisionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ProcessingRevision
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ProcessingRevision {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ProcessingRevision {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ProcessingRevisionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ProcessingRevisionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ProcessingRevisionPaginateOption enables pagination customization.
+type ProcessingRevisionPaginateOption func(*processingrevisionPager) error
+
+// WithProcessingRevisionOrder configures pagination ordering.
+func WithProcessingRevisionOrder(order []*ProcessingRevisionOrder) ProcessingRevisionPaginateOption {
+	return func(pager *processingrevisionPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithProcessingRevisionFilter configures pagination filter.
+func WithProcessingRevisionFilter(filter func(*ProcessingRevisionQuery) (*ProcessingRevisionQuery, error)) ProcessingRevisionPaginateOption {
+	return func(pager *processingrevisionPager) error {
+		if filter == nil {
+			return errors.New("ProcessingRevisionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type processingrevisionPager struct {
+	reverse bool
+	order   []*ProcessingRevisionOrder
+	filter  func(*ProcessingRevisionQuery) (*ProcessingRevisionQuery, error)
+}
+
+func newProcessingRevisionPager(opts []ProcessingRevisionPaginateOption, reverse bool) (*processingrevisionPager, error) {
+	pager := &processingrevisionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *processingrevisionPager) applyFilter(query *ProcessingRevisionQuery) (*ProcessingRevisionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *processingrevisionPager) toCursor(_m *ProcessingRevision) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *processingrevisionPager) applyCursors(query *ProcessingRevisionQuery, after, before *Cursor) (*ProcessingRevisionQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultProcessingRevisionOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *processingrevisionPager) applyOrder(query *ProcessingRevisionQuery) *ProcessingRevisionQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultProcessingRevisionOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultProcessingRevisionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *processingrevisionPager) orderExpr(query *ProcessingRevisionQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultProcessingRevisionOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ProcessingRevision.
+func (_m *ProcessingRevisionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ProcessingRevisionPaginateOption,
+) (*ProcessingRevisionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newProcessingRevisionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ProcessingRevisionConnection{Edges: []*ProcessingRevisionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ProcessingRevisionOrderFieldCreatedAt orders ProcessingRevision by created_at.
+	ProcessingRevisionOrderFieldCreatedAt = &ProcessingRevisionOrderField{
+		Value: func(_m *ProcessingRevision) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: processingrevision.FieldCreatedAt,
+		toTerm: processingrevision.ByCreatedAt,
+		toCursor: func(_m *ProcessingRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ProcessingRevisionOrderFieldUpdatedAt orders ProcessingRevision by updated_at.
+	ProcessingRevisionOrderFieldUpdatedAt = &ProcessingRevisionOrderField{
+		Value: func(_m *ProcessingRevision) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: processingrevision.FieldUpdatedAt,
+		toTerm: processingrevision.ByUpdatedAt,
+		toCursor: func(_m *ProcessingRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ProcessingRevisionOrderFieldRevision orders ProcessingRevision by revision.
+	ProcessingRevisionOrderFieldRevision = &ProcessingRevisionOrderField{
+		Value: func(_m *ProcessingRevision) (ent.Value, error) {
+			return _m.Revision, nil
+		},
+		column: processingrevision.FieldRevision,
+		toTerm: processingrevision.ByRevision,
+		toCursor: func(_m *ProcessingRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Revision,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ProcessingRevisionOrderField) String() string {
+	var str string
+	switch f.column {
+	case ProcessingRevisionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ProcessingRevisionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ProcessingRevisionOrderFieldRevision.column:
+		str = "REVISION"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ProcessingRevisionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ProcessingRevisionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ProcessingRevisionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ProcessingRevisionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ProcessingRevisionOrderFieldUpdatedAt
+	case "REVISION":
+		*f = *ProcessingRevisionOrderFieldRevision
+	default:
+		return fmt.Errorf("%s is not a valid ProcessingRevisionOrderField", str)
+	}
+	return nil
+}
+
+// ProcessingRevisionOrderField defines the ordering field of ProcessingRevision.
+type ProcessingRevisionOrderField struct {
+	// Value extracts the ordering value from the given ProcessingRevision.
+	Value    func(*ProcessingRevision) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) processingrevision.OrderOption
+	toCursor func(*ProcessingRevision) Cursor
+}
+
+// ProcessingRevisionOrder defines the ordering of ProcessingRevision.
+type ProcessingRevisionOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *ProcessingRevisionOrderField `json:"field"`
+}
+
+// DefaultProcessingRevisionOrder is the default ordering of ProcessingRevision.
+var DefaultProcessingRevisionOrder = &ProcessingRevisionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ProcessingRevisionOrderField{
+		Value: func(_m *ProcessingRevision) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: processingrevision.FieldID,
+		toTerm: processingrevision.ByID,
+		toCursor: func(_m *ProcessingRevision) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ProcessingRevision into ProcessingRevisionEdge.
+func (_m *ProcessingRevision) ToEdge(order *ProcessingRevisionOrder) *ProcessingRevisionEdge {
+	if order == nil {
+		order = DefaultProcessingRevisionOrder
+	}
+	return &ProcessingRevisionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ResourceEdge is the edge representation of Resource.
 type ResourceEdge struct {
 	Node   *Resource `json:"node"`
@@ -7172,6 +8649,392 @@ func (_m *ServiceRequest) ToEdge(order *ServiceRequestOrder) *ServiceRequestEdge
 		order = DefaultServiceRequestOrder
 	}
 	return &ServiceRequestEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SubjectRequestEdge is the edge representation of SubjectRequest.
+type SubjectRequestEdge struct {
+	Node   *SubjectRequest `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// SubjectRequestConnection is the connection containing edges to SubjectRequest.
+type SubjectRequestConnection struct {
+	Edges      []*SubjectRequestEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *SubjectRequestConnection) build(nodes []*SubjectRequest, pager *subjectrequestPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SubjectRequest
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SubjectRequest {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SubjectRequest {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SubjectRequestEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SubjectRequestEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SubjectRequestPaginateOption enables pagination customization.
+type SubjectRequestPaginateOption func(*subjectrequestPager) error
+
+// WithSubjectRequestOrder configures pagination ordering.
+func WithSubjectRequestOrder(order []*SubjectRequestOrder) SubjectRequestPaginateOption {
+	return func(pager *subjectrequestPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithSubjectRequestFilter configures pagination filter.
+func WithSubjectRequestFilter(filter func(*SubjectRequestQuery) (*SubjectRequestQuery, error)) SubjectRequestPaginateOption {
+	return func(pager *subjectrequestPager) error {
+		if filter == nil {
+			return errors.New("SubjectRequestQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type subjectrequestPager struct {
+	reverse bool
+	order   []*SubjectRequestOrder
+	filter  func(*SubjectRequestQuery) (*SubjectRequestQuery, error)
+}
+
+func newSubjectRequestPager(opts []SubjectRequestPaginateOption, reverse bool) (*subjectrequestPager, error) {
+	pager := &subjectrequestPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *subjectrequestPager) applyFilter(query *SubjectRequestQuery) (*SubjectRequestQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *subjectrequestPager) toCursor(_m *SubjectRequest) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *subjectrequestPager) applyCursors(query *SubjectRequestQuery, after, before *Cursor) (*SubjectRequestQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultSubjectRequestOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *subjectrequestPager) applyOrder(query *SubjectRequestQuery) *SubjectRequestQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultSubjectRequestOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultSubjectRequestOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *subjectrequestPager) orderExpr(query *SubjectRequestQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultSubjectRequestOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SubjectRequest.
+func (_m *SubjectRequestQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SubjectRequestPaginateOption,
+) (*SubjectRequestConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSubjectRequestPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SubjectRequestConnection{Edges: []*SubjectRequestEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SubjectRequestOrderFieldCreatedAt orders SubjectRequest by created_at.
+	SubjectRequestOrderFieldCreatedAt = &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: subjectrequest.FieldCreatedAt,
+		toTerm: subjectrequest.ByCreatedAt,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SubjectRequestOrderFieldUpdatedAt orders SubjectRequest by updated_at.
+	SubjectRequestOrderFieldUpdatedAt = &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: subjectrequest.FieldUpdatedAt,
+		toTerm: subjectrequest.ByUpdatedAt,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// SubjectRequestOrderFieldReceivedOn orders SubjectRequest by received_on.
+	SubjectRequestOrderFieldReceivedOn = &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.ReceivedOn, nil
+		},
+		column: subjectrequest.FieldReceivedOn,
+		toTerm: subjectrequest.ByReceivedOn,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ReceivedOn,
+			}
+		},
+	}
+	// SubjectRequestOrderFieldDueOn orders SubjectRequest by due_on.
+	SubjectRequestOrderFieldDueOn = &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.DueOn, nil
+		},
+		column: subjectrequest.FieldDueOn,
+		toTerm: subjectrequest.ByDueOn,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DueOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SubjectRequestOrderField) String() string {
+	var str string
+	switch f.column {
+	case SubjectRequestOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SubjectRequestOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case SubjectRequestOrderFieldReceivedOn.column:
+		str = "RECEIVED_ON"
+	case SubjectRequestOrderFieldDueOn.column:
+		str = "DUE_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SubjectRequestOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SubjectRequestOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SubjectRequestOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SubjectRequestOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SubjectRequestOrderFieldUpdatedAt
+	case "RECEIVED_ON":
+		*f = *SubjectRequestOrderFieldReceivedOn
+	case "DUE_ON":
+		*f = *SubjectRequestOrderFieldDueOn
+	default:
+		return fmt.Errorf("%s is not a valid SubjectRequestOrderField", str)
+	}
+	return nil
+}
+
+// SubjectRequestOrderField defines the ordering field of SubjectRequest.
+type SubjectRequestOrderField struct {
+	// Value extracts the ordering value from the given SubjectRequest.
+	Value    func(*SubjectRequest) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) subjectrequest.OrderOption
+	toCursor func(*SubjectRequest) Cursor
+}
+
+// SubjectRequestOrder defines the ordering of SubjectRequest.
+type SubjectRequestOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *SubjectRequestOrderField `json:"field"`
+}
+
+// DefaultSubjectRequestOrder is the default ordering of SubjectRequest.
+var DefaultSubjectRequestOrder = &SubjectRequestOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: subjectrequest.FieldID,
+		toTerm: subjectrequest.ByID,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SubjectRequest into SubjectRequestEdge.
+func (_m *SubjectRequest) ToEdge(order *SubjectRequestOrder) *SubjectRequestEdge {
+	if order == nil {
+		order = DefaultSubjectRequestOrder
+	}
+	return &SubjectRequestEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/member"
@@ -18,11 +20,14 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -1986,6 +1991,748 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 		return predicates[0], nil
 	default:
 		return auditevent.And(predicates...), nil
+	}
+}
+
+// BreachWhereInput represents a where input for filtering Breach queries.
+type BreachWhereInput struct {
+	Predicates []predicate.Breach  `json:"-"`
+	Not        *BreachWhereInput   `json:"not,omitempty"`
+	Or         []*BreachWhereInput `json:"or,omitempty"`
+	And        []*BreachWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDIsNil        bool       `json:"memberIDIsNil,omitempty"`
+	MemberIDNotNil       bool       `json:"memberIDNotNil,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "detected_at" field predicates.
+	DetectedAt      *time.Time  `json:"detectedAt,omitempty"`
+	DetectedAtNEQ   *time.Time  `json:"detectedAtNEQ,omitempty"`
+	DetectedAtIn    []time.Time `json:"detectedAtIn,omitempty"`
+	DetectedAtNotIn []time.Time `json:"detectedAtNotIn,omitempty"`
+	DetectedAtGT    *time.Time  `json:"detectedAtGT,omitempty"`
+	DetectedAtGTE   *time.Time  `json:"detectedAtGTE,omitempty"`
+	DetectedAtLT    *time.Time  `json:"detectedAtLT,omitempty"`
+	DetectedAtLTE   *time.Time  `json:"detectedAtLTE,omitempty"`
+
+	// "nature" field predicates.
+	Nature             *string  `json:"nature,omitempty"`
+	NatureNEQ          *string  `json:"natureNEQ,omitempty"`
+	NatureIn           []string `json:"natureIn,omitempty"`
+	NatureNotIn        []string `json:"natureNotIn,omitempty"`
+	NatureGT           *string  `json:"natureGT,omitempty"`
+	NatureGTE          *string  `json:"natureGTE,omitempty"`
+	NatureLT           *string  `json:"natureLT,omitempty"`
+	NatureLTE          *string  `json:"natureLTE,omitempty"`
+	NatureContains     *string  `json:"natureContains,omitempty"`
+	NatureHasPrefix    *string  `json:"natureHasPrefix,omitempty"`
+	NatureHasSuffix    *string  `json:"natureHasSuffix,omitempty"`
+	NatureEqualFold    *string  `json:"natureEqualFold,omitempty"`
+	NatureContainsFold *string  `json:"natureContainsFold,omitempty"`
+
+	// "persons_approx" field predicates.
+	PersonsApprox      *int  `json:"personsApprox,omitempty"`
+	PersonsApproxNEQ   *int  `json:"personsApproxNEQ,omitempty"`
+	PersonsApproxIn    []int `json:"personsApproxIn,omitempty"`
+	PersonsApproxNotIn []int `json:"personsApproxNotIn,omitempty"`
+	PersonsApproxGT    *int  `json:"personsApproxGT,omitempty"`
+	PersonsApproxGTE   *int  `json:"personsApproxGTE,omitempty"`
+	PersonsApproxLT    *int  `json:"personsApproxLT,omitempty"`
+	PersonsApproxLTE   *int  `json:"personsApproxLTE,omitempty"`
+
+	// "records_approx" field predicates.
+	RecordsApprox      *int  `json:"recordsApprox,omitempty"`
+	RecordsApproxNEQ   *int  `json:"recordsApproxNEQ,omitempty"`
+	RecordsApproxIn    []int `json:"recordsApproxIn,omitempty"`
+	RecordsApproxNotIn []int `json:"recordsApproxNotIn,omitempty"`
+	RecordsApproxGT    *int  `json:"recordsApproxGT,omitempty"`
+	RecordsApproxGTE   *int  `json:"recordsApproxGTE,omitempty"`
+	RecordsApproxLT    *int  `json:"recordsApproxLT,omitempty"`
+	RecordsApproxLTE   *int  `json:"recordsApproxLTE,omitempty"`
+
+	// "consequences" field predicates.
+	Consequences             *string  `json:"consequences,omitempty"`
+	ConsequencesNEQ          *string  `json:"consequencesNEQ,omitempty"`
+	ConsequencesIn           []string `json:"consequencesIn,omitempty"`
+	ConsequencesNotIn        []string `json:"consequencesNotIn,omitempty"`
+	ConsequencesGT           *string  `json:"consequencesGT,omitempty"`
+	ConsequencesGTE          *string  `json:"consequencesGTE,omitempty"`
+	ConsequencesLT           *string  `json:"consequencesLT,omitempty"`
+	ConsequencesLTE          *string  `json:"consequencesLTE,omitempty"`
+	ConsequencesContains     *string  `json:"consequencesContains,omitempty"`
+	ConsequencesHasPrefix    *string  `json:"consequencesHasPrefix,omitempty"`
+	ConsequencesHasSuffix    *string  `json:"consequencesHasSuffix,omitempty"`
+	ConsequencesEqualFold    *string  `json:"consequencesEqualFold,omitempty"`
+	ConsequencesContainsFold *string  `json:"consequencesContainsFold,omitempty"`
+
+	// "measures" field predicates.
+	Measures             *string  `json:"measures,omitempty"`
+	MeasuresNEQ          *string  `json:"measuresNEQ,omitempty"`
+	MeasuresIn           []string `json:"measuresIn,omitempty"`
+	MeasuresNotIn        []string `json:"measuresNotIn,omitempty"`
+	MeasuresGT           *string  `json:"measuresGT,omitempty"`
+	MeasuresGTE          *string  `json:"measuresGTE,omitempty"`
+	MeasuresLT           *string  `json:"measuresLT,omitempty"`
+	MeasuresLTE          *string  `json:"measuresLTE,omitempty"`
+	MeasuresContains     *string  `json:"measuresContains,omitempty"`
+	MeasuresHasPrefix    *string  `json:"measuresHasPrefix,omitempty"`
+	MeasuresHasSuffix    *string  `json:"measuresHasSuffix,omitempty"`
+	MeasuresEqualFold    *string  `json:"measuresEqualFold,omitempty"`
+	MeasuresContainsFold *string  `json:"measuresContainsFold,omitempty"`
+
+	// "authority_notified_at" field predicates.
+	AuthorityNotifiedAt       *time.Time  `json:"authorityNotifiedAt,omitempty"`
+	AuthorityNotifiedAtNEQ    *time.Time  `json:"authorityNotifiedAtNEQ,omitempty"`
+	AuthorityNotifiedAtIn     []time.Time `json:"authorityNotifiedAtIn,omitempty"`
+	AuthorityNotifiedAtNotIn  []time.Time `json:"authorityNotifiedAtNotIn,omitempty"`
+	AuthorityNotifiedAtGT     *time.Time  `json:"authorityNotifiedAtGT,omitempty"`
+	AuthorityNotifiedAtGTE    *time.Time  `json:"authorityNotifiedAtGTE,omitempty"`
+	AuthorityNotifiedAtLT     *time.Time  `json:"authorityNotifiedAtLT,omitempty"`
+	AuthorityNotifiedAtLTE    *time.Time  `json:"authorityNotifiedAtLTE,omitempty"`
+	AuthorityNotifiedAtIsNil  bool        `json:"authorityNotifiedAtIsNil,omitempty"`
+	AuthorityNotifiedAtNotNil bool        `json:"authorityNotifiedAtNotNil,omitempty"`
+
+	// "late_notification_reason" field predicates.
+	LateNotificationReason             *string  `json:"lateNotificationReason,omitempty"`
+	LateNotificationReasonNEQ          *string  `json:"lateNotificationReasonNEQ,omitempty"`
+	LateNotificationReasonIn           []string `json:"lateNotificationReasonIn,omitempty"`
+	LateNotificationReasonNotIn        []string `json:"lateNotificationReasonNotIn,omitempty"`
+	LateNotificationReasonGT           *string  `json:"lateNotificationReasonGT,omitempty"`
+	LateNotificationReasonGTE          *string  `json:"lateNotificationReasonGTE,omitempty"`
+	LateNotificationReasonLT           *string  `json:"lateNotificationReasonLT,omitempty"`
+	LateNotificationReasonLTE          *string  `json:"lateNotificationReasonLTE,omitempty"`
+	LateNotificationReasonContains     *string  `json:"lateNotificationReasonContains,omitempty"`
+	LateNotificationReasonHasPrefix    *string  `json:"lateNotificationReasonHasPrefix,omitempty"`
+	LateNotificationReasonHasSuffix    *string  `json:"lateNotificationReasonHasSuffix,omitempty"`
+	LateNotificationReasonEqualFold    *string  `json:"lateNotificationReasonEqualFold,omitempty"`
+	LateNotificationReasonContainsFold *string  `json:"lateNotificationReasonContainsFold,omitempty"`
+
+	// "authority_not_notified" field predicates.
+	AuthorityNotNotified    *bool `json:"authorityNotNotified,omitempty"`
+	AuthorityNotNotifiedNEQ *bool `json:"authorityNotNotifiedNEQ,omitempty"`
+
+	// "persons_informed_at" field predicates.
+	PersonsInformedAt       *time.Time  `json:"personsInformedAt,omitempty"`
+	PersonsInformedAtNEQ    *time.Time  `json:"personsInformedAtNEQ,omitempty"`
+	PersonsInformedAtIn     []time.Time `json:"personsInformedAtIn,omitempty"`
+	PersonsInformedAtNotIn  []time.Time `json:"personsInformedAtNotIn,omitempty"`
+	PersonsInformedAtGT     *time.Time  `json:"personsInformedAtGT,omitempty"`
+	PersonsInformedAtGTE    *time.Time  `json:"personsInformedAtGTE,omitempty"`
+	PersonsInformedAtLT     *time.Time  `json:"personsInformedAtLT,omitempty"`
+	PersonsInformedAtLTE    *time.Time  `json:"personsInformedAtLTE,omitempty"`
+	PersonsInformedAtIsNil  bool        `json:"personsInformedAtIsNil,omitempty"`
+	PersonsInformedAtNotNil bool        `json:"personsInformedAtNotNil,omitempty"`
+
+	// "persons_not_informed_reason" field predicates.
+	PersonsNotInformedReason             *string  `json:"personsNotInformedReason,omitempty"`
+	PersonsNotInformedReasonNEQ          *string  `json:"personsNotInformedReasonNEQ,omitempty"`
+	PersonsNotInformedReasonIn           []string `json:"personsNotInformedReasonIn,omitempty"`
+	PersonsNotInformedReasonNotIn        []string `json:"personsNotInformedReasonNotIn,omitempty"`
+	PersonsNotInformedReasonGT           *string  `json:"personsNotInformedReasonGT,omitempty"`
+	PersonsNotInformedReasonGTE          *string  `json:"personsNotInformedReasonGTE,omitempty"`
+	PersonsNotInformedReasonLT           *string  `json:"personsNotInformedReasonLT,omitempty"`
+	PersonsNotInformedReasonLTE          *string  `json:"personsNotInformedReasonLTE,omitempty"`
+	PersonsNotInformedReasonContains     *string  `json:"personsNotInformedReasonContains,omitempty"`
+	PersonsNotInformedReasonHasPrefix    *string  `json:"personsNotInformedReasonHasPrefix,omitempty"`
+	PersonsNotInformedReasonHasSuffix    *string  `json:"personsNotInformedReasonHasSuffix,omitempty"`
+	PersonsNotInformedReasonEqualFold    *string  `json:"personsNotInformedReasonEqualFold,omitempty"`
+	PersonsNotInformedReasonContainsFold *string  `json:"personsNotInformedReasonContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *BreachWhereInput) AddPredicates(predicates ...predicate.Breach) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the BreachWhereInput filter on the BreachQuery builder.
+func (i *BreachWhereInput) Filter(q *BreachQuery) (*BreachQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyBreachWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyBreachWhereInput is returned in case the BreachWhereInput is empty.
+var ErrEmptyBreachWhereInput = errors.New("ent: empty predicate BreachWhereInput")
+
+// P returns a predicate for filtering breaches.
+// An error is returned if the input is empty or invalid.
+func (i *BreachWhereInput) P() (predicate.Breach, error) {
+	var predicates []predicate.Breach
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, breach.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Breach, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, breach.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Breach, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, breach.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, breach.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, breach.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, breach.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, breach.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, breach.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, breach.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, breach.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, breach.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, breach.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, breach.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, breach.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, breach.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, breach.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, breach.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, breach.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, breach.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, breach.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, breach.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, breach.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, breach.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, breach.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, breach.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, breach.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, breach.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, breach.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, breach.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, breach.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, breach.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, breach.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, breach.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, breach.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, breach.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, breach.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, breach.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, breach.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDIsNil {
+		predicates = append(predicates, breach.MemberIDIsNil())
+	}
+	if i.MemberIDNotNil {
+		predicates = append(predicates, breach.MemberIDNotNil())
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, breach.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, breach.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.DetectedAt != nil {
+		predicates = append(predicates, breach.DetectedAtEQ(*i.DetectedAt))
+	}
+	if i.DetectedAtNEQ != nil {
+		predicates = append(predicates, breach.DetectedAtNEQ(*i.DetectedAtNEQ))
+	}
+	if len(i.DetectedAtIn) > 0 {
+		predicates = append(predicates, breach.DetectedAtIn(i.DetectedAtIn...))
+	}
+	if len(i.DetectedAtNotIn) > 0 {
+		predicates = append(predicates, breach.DetectedAtNotIn(i.DetectedAtNotIn...))
+	}
+	if i.DetectedAtGT != nil {
+		predicates = append(predicates, breach.DetectedAtGT(*i.DetectedAtGT))
+	}
+	if i.DetectedAtGTE != nil {
+		predicates = append(predicates, breach.DetectedAtGTE(*i.DetectedAtGTE))
+	}
+	if i.DetectedAtLT != nil {
+		predicates = append(predicates, breach.DetectedAtLT(*i.DetectedAtLT))
+	}
+	if i.DetectedAtLTE != nil {
+		predicates = append(predicates, breach.DetectedAtLTE(*i.DetectedAtLTE))
+	}
+	if i.Nature != nil {
+		predicates = append(predicates, breach.NatureEQ(*i.Nature))
+	}
+	if i.NatureNEQ != nil {
+		predicates = append(predicates, breach.NatureNEQ(*i.NatureNEQ))
+	}
+	if len(i.NatureIn) > 0 {
+		predicates = append(predicates, breach.NatureIn(i.NatureIn...))
+	}
+	if len(i.NatureNotIn) > 0 {
+		predicates = append(predicates, breach.NatureNotIn(i.NatureNotIn...))
+	}
+	if i.NatureGT != nil {
+		predicates = append(predicates, breach.NatureGT(*i.NatureGT))
+	}
+	if i.NatureGTE != nil {
+		predicates = append(predicates, breach.NatureGTE(*i.NatureGTE))
+	}
+	if i.NatureLT != nil {
+		predicates = append(predicates, breach.NatureLT(*i.NatureLT))
+	}
+	if i.NatureLTE != nil {
+		predicates = append(predicates, breach.NatureLTE(*i.NatureLTE))
+	}
+	if i.NatureContains != nil {
+		predicates = append(predicates, breach.NatureContains(*i.NatureContains))
+	}
+	if i.NatureHasPrefix != nil {
+		predicates = append(predicates, breach.NatureHasPrefix(*i.NatureHasPrefix))
+	}
+	if i.NatureHasSuffix != nil {
+		predicates = append(predicates, breach.NatureHasSuffix(*i.NatureHasSuffix))
+	}
+	if i.NatureEqualFold != nil {
+		predicates = append(predicates, breach.NatureEqualFold(*i.NatureEqualFold))
+	}
+	if i.NatureContainsFold != nil {
+		predicates = append(predicates, breach.NatureContainsFold(*i.NatureContainsFold))
+	}
+	if i.PersonsApprox != nil {
+		predicates = append(predicates, breach.PersonsApproxEQ(*i.PersonsApprox))
+	}
+	if i.PersonsApproxNEQ != nil {
+		predicates = append(predicates, breach.PersonsApproxNEQ(*i.PersonsApproxNEQ))
+	}
+	if len(i.PersonsApproxIn) > 0 {
+		predicates = append(predicates, breach.PersonsApproxIn(i.PersonsApproxIn...))
+	}
+	if len(i.PersonsApproxNotIn) > 0 {
+		predicates = append(predicates, breach.PersonsApproxNotIn(i.PersonsApproxNotIn...))
+	}
+	if i.PersonsApproxGT != nil {
+		predicates = append(predicates, breach.PersonsApproxGT(*i.PersonsApproxGT))
+	}
+	if i.PersonsApproxGTE != nil {
+		predicates = append(predicates, breach.PersonsApproxGTE(*i.PersonsApproxGTE))
+	}
+	if i.PersonsApproxLT != nil {
+		predicates = append(predicates, breach.PersonsApproxLT(*i.PersonsApproxLT))
+	}
+	if i.PersonsApproxLTE != nil {
+		predicates = append(predicates, breach.PersonsApproxLTE(*i.PersonsApproxLTE))
+	}
+	if i.RecordsApprox != nil {
+		predicates = append(predicates, breach.RecordsApproxEQ(*i.RecordsApprox))
+	}
+	if i.RecordsApproxNEQ != nil {
+		predicates = append(predicates, breach.RecordsApproxNEQ(*i.RecordsApproxNEQ))
+	}
+	if len(i.RecordsApproxIn) > 0 {
+		predicates = append(predicates, breach.RecordsApproxIn(i.RecordsApproxIn...))
+	}
+	if len(i.RecordsApproxNotIn) > 0 {
+		predicates = append(predicates, breach.RecordsApproxNotIn(i.RecordsApproxNotIn...))
+	}
+	if i.RecordsApproxGT != nil {
+		predicates = append(predicates, breach.RecordsApproxGT(*i.RecordsApproxGT))
+	}
+	if i.RecordsApproxGTE != nil {
+		predicates = append(predicates, breach.RecordsApproxGTE(*i.RecordsApproxGTE))
+	}
+	if i.RecordsApproxLT != nil {
+		predicates = append(predicates, breach.RecordsApproxLT(*i.RecordsApproxLT))
+	}
+	if i.RecordsApproxLTE != nil {
+		predicates = append(predicates, breach.RecordsApproxLTE(*i.RecordsApproxLTE))
+	}
+	if i.Consequences != nil {
+		predicates = append(predicates, breach.ConsequencesEQ(*i.Consequences))
+	}
+	if i.ConsequencesNEQ != nil {
+		predicates = append(predicates, breach.ConsequencesNEQ(*i.ConsequencesNEQ))
+	}
+	if len(i.ConsequencesIn) > 0 {
+		predicates = append(predicates, breach.ConsequencesIn(i.ConsequencesIn...))
+	}
+	if len(i.ConsequencesNotIn) > 0 {
+		predicates = append(predicates, breach.ConsequencesNotIn(i.ConsequencesNotIn...))
+	}
+	if i.ConsequencesGT != nil {
+		predicates = append(predicates, breach.ConsequencesGT(*i.ConsequencesGT))
+	}
+	if i.ConsequencesGTE != nil {
+		predicates = append(predicates, breach.ConsequencesGTE(*i.ConsequencesGTE))
+	}
+	if i.ConsequencesLT != nil {
+		predicates = append(predicates, breach.ConsequencesLT(*i.ConsequencesLT))
+	}
+	if i.ConsequencesLTE != nil {
+		predicates = append(predicates, breach.ConsequencesLTE(*i.ConsequencesLTE))
+	}
+	if i.ConsequencesContains != nil {
+		predicates = append(predicates, breach.ConsequencesContains(*i.ConsequencesContains))
+	}
+	if i.ConsequencesHasPrefix != nil {
+		predicates = append(predicates, breach.ConsequencesHasPrefix(*i.ConsequencesHasPrefix))
+	}
+	if i.ConsequencesHasSuffix != nil {
+		predicates = append(predicates, breach.ConsequencesHasSuffix(*i.ConsequencesHasSuffix))
+	}
+	if i.ConsequencesEqualFold != nil {
+		predicates = append(predicates, breach.ConsequencesEqualFold(*i.ConsequencesEqualFold))
+	}
+	if i.ConsequencesContainsFold != nil {
+		predicates = append(predicates, breach.ConsequencesContainsFold(*i.ConsequencesContainsFold))
+	}
+	if i.Measures != nil {
+		predicates = append(predicates, breach.MeasuresEQ(*i.Measures))
+	}
+	if i.MeasuresNEQ != nil {
+		predicates = append(predicates, breach.MeasuresNEQ(*i.MeasuresNEQ))
+	}
+	if len(i.MeasuresIn) > 0 {
+		predicates = append(predicates, breach.MeasuresIn(i.MeasuresIn...))
+	}
+	if len(i.MeasuresNotIn) > 0 {
+		predicates = append(predicates, breach.MeasuresNotIn(i.MeasuresNotIn...))
+	}
+	if i.MeasuresGT != nil {
+		predicates = append(predicates, breach.MeasuresGT(*i.MeasuresGT))
+	}
+	if i.MeasuresGTE != nil {
+		predicates = append(predicates, breach.MeasuresGTE(*i.MeasuresGTE))
+	}
+	if i.MeasuresLT != nil {
+		predicates = append(predicates, breach.MeasuresLT(*i.MeasuresLT))
+	}
+	if i.MeasuresLTE != nil {
+		predicates = append(predicates, breach.MeasuresLTE(*i.MeasuresLTE))
+	}
+	if i.MeasuresContains != nil {
+		predicates = append(predicates, breach.MeasuresContains(*i.MeasuresContains))
+	}
+	if i.MeasuresHasPrefix != nil {
+		predicates = append(predicates, breach.MeasuresHasPrefix(*i.MeasuresHasPrefix))
+	}
+	if i.MeasuresHasSuffix != nil {
+		predicates = append(predicates, breach.MeasuresHasSuffix(*i.MeasuresHasSuffix))
+	}
+	if i.MeasuresEqualFold != nil {
+		predicates = append(predicates, breach.MeasuresEqualFold(*i.MeasuresEqualFold))
+	}
+	if i.MeasuresContainsFold != nil {
+		predicates = append(predicates, breach.MeasuresContainsFold(*i.MeasuresContainsFold))
+	}
+	if i.AuthorityNotifiedAt != nil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtEQ(*i.AuthorityNotifiedAt))
+	}
+	if i.AuthorityNotifiedAtNEQ != nil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtNEQ(*i.AuthorityNotifiedAtNEQ))
+	}
+	if len(i.AuthorityNotifiedAtIn) > 0 {
+		predicates = append(predicates, breach.AuthorityNotifiedAtIn(i.AuthorityNotifiedAtIn...))
+	}
+	if len(i.AuthorityNotifiedAtNotIn) > 0 {
+		predicates = append(predicates, breach.AuthorityNotifiedAtNotIn(i.AuthorityNotifiedAtNotIn...))
+	}
+	if i.AuthorityNotifiedAtGT != nil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtGT(*i.AuthorityNotifiedAtGT))
+	}
+	if i.AuthorityNotifiedAtGTE != nil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtGTE(*i.AuthorityNotifiedAtGTE))
+	}
+	if i.AuthorityNotifiedAtLT != nil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtLT(*i.AuthorityNotifiedAtLT))
+	}
+	if i.AuthorityNotifiedAtLTE != nil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtLTE(*i.AuthorityNotifiedAtLTE))
+	}
+	if i.AuthorityNotifiedAtIsNil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtIsNil())
+	}
+	if i.AuthorityNotifiedAtNotNil {
+		predicates = append(predicates, breach.AuthorityNotifiedAtNotNil())
+	}
+	if i.LateNotificationReason != nil {
+		predicates = append(predicates, breach.LateNotificationReasonEQ(*i.LateNotificationReason))
+	}
+	if i.LateNotificationReasonNEQ != nil {
+		predicates = append(predicates, breach.LateNotificationReasonNEQ(*i.LateNotificationReasonNEQ))
+	}
+	if len(i.LateNotificationReasonIn) > 0 {
+		predicates = append(predicates, breach.LateNotificationReasonIn(i.LateNotificationReasonIn...))
+	}
+	if len(i.LateNotificationReasonNotIn) > 0 {
+		predicates = append(predicates, breach.LateNotificationReasonNotIn(i.LateNotificationReasonNotIn...))
+	}
+	if i.LateNotificationReasonGT != nil {
+		predicates = append(predicates, breach.LateNotificationReasonGT(*i.LateNotificationReasonGT))
+	}
+	if i.LateNotificationReasonGTE != nil {
+		predicates = append(predicates, breach.LateNotificationReasonGTE(*i.LateNotificationReasonGTE))
+	}
+	if i.LateNotificationReasonLT != nil {
+		predicates = append(predicates, breach.LateNotificationReasonLT(*i.LateNotificationReasonLT))
+	}
+	if i.LateNotificationReasonLTE != nil {
+		predicates = append(predicates, breach.LateNotificationReasonLTE(*i.LateNotificationReasonLTE))
+	}
+	if i.LateNotificationReasonContains != nil {
+		predicates = append(predicates, breach.LateNotificationReasonContains(*i.LateNotificationReasonContains))
+	}
+	if i.LateNotificationReasonHasPrefix != nil {
+		predicates = append(predicates, breach.LateNotificationReasonHasPrefix(*i.LateNotificationReasonHasPrefix))
+	}
+	if i.LateNotificationReasonHasSuffix != nil {
+		predicates = append(predicates, breach.LateNotificationReasonHasSuffix(*i.LateNotificationReasonHasSuffix))
+	}
+	if i.LateNotificationReasonEqualFold != nil {
+		predicates = append(predicates, breach.LateNotificationReasonEqualFold(*i.LateNotificationReasonEqualFold))
+	}
+	if i.LateNotificationReasonContainsFold != nil {
+		predicates = append(predicates, breach.LateNotificationReasonContainsFold(*i.LateNotificationReasonContainsFold))
+	}
+	if i.AuthorityNotNotified != nil {
+		predicates = append(predicates, breach.AuthorityNotNotifiedEQ(*i.AuthorityNotNotified))
+	}
+	if i.AuthorityNotNotifiedNEQ != nil {
+		predicates = append(predicates, breach.AuthorityNotNotifiedNEQ(*i.AuthorityNotNotifiedNEQ))
+	}
+	if i.PersonsInformedAt != nil {
+		predicates = append(predicates, breach.PersonsInformedAtEQ(*i.PersonsInformedAt))
+	}
+	if i.PersonsInformedAtNEQ != nil {
+		predicates = append(predicates, breach.PersonsInformedAtNEQ(*i.PersonsInformedAtNEQ))
+	}
+	if len(i.PersonsInformedAtIn) > 0 {
+		predicates = append(predicates, breach.PersonsInformedAtIn(i.PersonsInformedAtIn...))
+	}
+	if len(i.PersonsInformedAtNotIn) > 0 {
+		predicates = append(predicates, breach.PersonsInformedAtNotIn(i.PersonsInformedAtNotIn...))
+	}
+	if i.PersonsInformedAtGT != nil {
+		predicates = append(predicates, breach.PersonsInformedAtGT(*i.PersonsInformedAtGT))
+	}
+	if i.PersonsInformedAtGTE != nil {
+		predicates = append(predicates, breach.PersonsInformedAtGTE(*i.PersonsInformedAtGTE))
+	}
+	if i.PersonsInformedAtLT != nil {
+		predicates = append(predicates, breach.PersonsInformedAtLT(*i.PersonsInformedAtLT))
+	}
+	if i.PersonsInformedAtLTE != nil {
+		predicates = append(predicates, breach.PersonsInformedAtLTE(*i.PersonsInformedAtLTE))
+	}
+	if i.PersonsInformedAtIsNil {
+		predicates = append(predicates, breach.PersonsInformedAtIsNil())
+	}
+	if i.PersonsInformedAtNotNil {
+		predicates = append(predicates, breach.PersonsInformedAtNotNil())
+	}
+	if i.PersonsNotInformedReason != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonEQ(*i.PersonsNotInformedReason))
+	}
+	if i.PersonsNotInformedReasonNEQ != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonNEQ(*i.PersonsNotInformedReasonNEQ))
+	}
+	if len(i.PersonsNotInformedReasonIn) > 0 {
+		predicates = append(predicates, breach.PersonsNotInformedReasonIn(i.PersonsNotInformedReasonIn...))
+	}
+	if len(i.PersonsNotInformedReasonNotIn) > 0 {
+		predicates = append(predicates, breach.PersonsNotInformedReasonNotIn(i.PersonsNotInformedReasonNotIn...))
+	}
+	if i.PersonsNotInformedReasonGT != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonGT(*i.PersonsNotInformedReasonGT))
+	}
+	if i.PersonsNotInformedReasonGTE != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonGTE(*i.PersonsNotInformedReasonGTE))
+	}
+	if i.PersonsNotInformedReasonLT != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonLT(*i.PersonsNotInformedReasonLT))
+	}
+	if i.PersonsNotInformedReasonLTE != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonLTE(*i.PersonsNotInformedReasonLTE))
+	}
+	if i.PersonsNotInformedReasonContains != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonContains(*i.PersonsNotInformedReasonContains))
+	}
+	if i.PersonsNotInformedReasonHasPrefix != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonHasPrefix(*i.PersonsNotInformedReasonHasPrefix))
+	}
+	if i.PersonsNotInformedReasonHasSuffix != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonHasSuffix(*i.PersonsNotInformedReasonHasSuffix))
+	}
+	if i.PersonsNotInformedReasonEqualFold != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonEqualFold(*i.PersonsNotInformedReasonEqualFold))
+	}
+	if i.PersonsNotInformedReasonContainsFold != nil {
+		predicates = append(predicates, breach.PersonsNotInformedReasonContainsFold(*i.PersonsNotInformedReasonContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := breach.HasMember()
+		if !*i.HasMember {
+			p = breach.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, breach.HasMemberWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyBreachWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return breach.And(predicates...), nil
 	}
 }
 
@@ -4046,6 +4793,424 @@ func (i *ChargeRunWhereInput) P() (predicate.ChargeRun, error) {
 		return predicates[0], nil
 	default:
 		return chargerun.And(predicates...), nil
+	}
+}
+
+// CilDelegationWhereInput represents a where input for filtering CilDelegation queries.
+type CilDelegationWhereInput struct {
+	Predicates []predicate.CilDelegation  `json:"-"`
+	Not        *CilDelegationWhereInput   `json:"not,omitempty"`
+	Or         []*CilDelegationWhereInput `json:"or,omitempty"`
+	And        []*CilDelegationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "granted_by" field predicates.
+	GrantedBy             *string  `json:"grantedBy,omitempty"`
+	GrantedByNEQ          *string  `json:"grantedByNEQ,omitempty"`
+	GrantedByIn           []string `json:"grantedByIn,omitempty"`
+	GrantedByNotIn        []string `json:"grantedByNotIn,omitempty"`
+	GrantedByGT           *string  `json:"grantedByGT,omitempty"`
+	GrantedByGTE          *string  `json:"grantedByGTE,omitempty"`
+	GrantedByLT           *string  `json:"grantedByLT,omitempty"`
+	GrantedByLTE          *string  `json:"grantedByLTE,omitempty"`
+	GrantedByContains     *string  `json:"grantedByContains,omitempty"`
+	GrantedByHasPrefix    *string  `json:"grantedByHasPrefix,omitempty"`
+	GrantedByHasSuffix    *string  `json:"grantedByHasSuffix,omitempty"`
+	GrantedByEqualFold    *string  `json:"grantedByEqualFold,omitempty"`
+	GrantedByContainsFold *string  `json:"grantedByContainsFold,omitempty"`
+
+	// "revoked_at" field predicates.
+	RevokedAt       *time.Time  `json:"revokedAt,omitempty"`
+	RevokedAtNEQ    *time.Time  `json:"revokedAtNEQ,omitempty"`
+	RevokedAtIn     []time.Time `json:"revokedAtIn,omitempty"`
+	RevokedAtNotIn  []time.Time `json:"revokedAtNotIn,omitempty"`
+	RevokedAtGT     *time.Time  `json:"revokedAtGT,omitempty"`
+	RevokedAtGTE    *time.Time  `json:"revokedAtGTE,omitempty"`
+	RevokedAtLT     *time.Time  `json:"revokedAtLT,omitempty"`
+	RevokedAtLTE    *time.Time  `json:"revokedAtLTE,omitempty"`
+	RevokedAtIsNil  bool        `json:"revokedAtIsNil,omitempty"`
+	RevokedAtNotNil bool        `json:"revokedAtNotNil,omitempty"`
+
+	// "revoked_by" field predicates.
+	RevokedBy             *string  `json:"revokedBy,omitempty"`
+	RevokedByNEQ          *string  `json:"revokedByNEQ,omitempty"`
+	RevokedByIn           []string `json:"revokedByIn,omitempty"`
+	RevokedByNotIn        []string `json:"revokedByNotIn,omitempty"`
+	RevokedByGT           *string  `json:"revokedByGT,omitempty"`
+	RevokedByGTE          *string  `json:"revokedByGTE,omitempty"`
+	RevokedByLT           *string  `json:"revokedByLT,omitempty"`
+	RevokedByLTE          *string  `json:"revokedByLTE,omitempty"`
+	RevokedByContains     *string  `json:"revokedByContains,omitempty"`
+	RevokedByHasPrefix    *string  `json:"revokedByHasPrefix,omitempty"`
+	RevokedByHasSuffix    *string  `json:"revokedByHasSuffix,omitempty"`
+	RevokedByEqualFold    *string  `json:"revokedByEqualFold,omitempty"`
+	RevokedByContainsFold *string  `json:"revokedByContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CilDelegationWhereInput) AddPredicates(predicates ...predicate.CilDelegation) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CilDelegationWhereInput filter on the CilDelegationQuery builder.
+func (i *CilDelegationWhereInput) Filter(q *CilDelegationQuery) (*CilDelegationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCilDelegationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCilDelegationWhereInput is returned in case the CilDelegationWhereInput is empty.
+var ErrEmptyCilDelegationWhereInput = errors.New("ent: empty predicate CilDelegationWhereInput")
+
+// P returns a predicate for filtering cildelegations.
+// An error is returned if the input is empty or invalid.
+func (i *CilDelegationWhereInput) P() (predicate.CilDelegation, error) {
+	var predicates []predicate.CilDelegation
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cildelegation.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CilDelegation, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cildelegation.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CilDelegation, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cildelegation.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cildelegation.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cildelegation.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cildelegation.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cildelegation.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cildelegation.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cildelegation.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cildelegation.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cildelegation.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cildelegation.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cildelegation.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cildelegation.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cildelegation.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cildelegation.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cildelegation.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cildelegation.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cildelegation.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cildelegation.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cildelegation.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cildelegation.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cildelegation.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cildelegation.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cildelegation.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cildelegation.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cildelegation.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cildelegation.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cildelegation.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cildelegation.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cildelegation.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cildelegation.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cildelegation.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cildelegation.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cildelegation.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cildelegation.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cildelegation.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cildelegation.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cildelegation.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cildelegation.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.GrantedBy != nil {
+		predicates = append(predicates, cildelegation.GrantedByEQ(*i.GrantedBy))
+	}
+	if i.GrantedByNEQ != nil {
+		predicates = append(predicates, cildelegation.GrantedByNEQ(*i.GrantedByNEQ))
+	}
+	if len(i.GrantedByIn) > 0 {
+		predicates = append(predicates, cildelegation.GrantedByIn(i.GrantedByIn...))
+	}
+	if len(i.GrantedByNotIn) > 0 {
+		predicates = append(predicates, cildelegation.GrantedByNotIn(i.GrantedByNotIn...))
+	}
+	if i.GrantedByGT != nil {
+		predicates = append(predicates, cildelegation.GrantedByGT(*i.GrantedByGT))
+	}
+	if i.GrantedByGTE != nil {
+		predicates = append(predicates, cildelegation.GrantedByGTE(*i.GrantedByGTE))
+	}
+	if i.GrantedByLT != nil {
+		predicates = append(predicates, cildelegation.GrantedByLT(*i.GrantedByLT))
+	}
+	if i.GrantedByLTE != nil {
+		predicates = append(predicates, cildelegation.GrantedByLTE(*i.GrantedByLTE))
+	}
+	if i.GrantedByContains != nil {
+		predicates = append(predicates, cildelegation.GrantedByContains(*i.GrantedByContains))
+	}
+	if i.GrantedByHasPrefix != nil {
+		predicates = append(predicates, cildelegation.GrantedByHasPrefix(*i.GrantedByHasPrefix))
+	}
+	if i.GrantedByHasSuffix != nil {
+		predicates = append(predicates, cildelegation.GrantedByHasSuffix(*i.GrantedByHasSuffix))
+	}
+	if i.GrantedByEqualFold != nil {
+		predicates = append(predicates, cildelegation.GrantedByEqualFold(*i.GrantedByEqualFold))
+	}
+	if i.GrantedByContainsFold != nil {
+		predicates = append(predicates, cildelegation.GrantedByContainsFold(*i.GrantedByContainsFold))
+	}
+	if i.RevokedAt != nil {
+		predicates = append(predicates, cildelegation.RevokedAtEQ(*i.RevokedAt))
+	}
+	if i.RevokedAtNEQ != nil {
+		predicates = append(predicates, cildelegation.RevokedAtNEQ(*i.RevokedAtNEQ))
+	}
+	if len(i.RevokedAtIn) > 0 {
+		predicates = append(predicates, cildelegation.RevokedAtIn(i.RevokedAtIn...))
+	}
+	if len(i.RevokedAtNotIn) > 0 {
+		predicates = append(predicates, cildelegation.RevokedAtNotIn(i.RevokedAtNotIn...))
+	}
+	if i.RevokedAtGT != nil {
+		predicates = append(predicates, cildelegation.RevokedAtGT(*i.RevokedAtGT))
+	}
+	if i.RevokedAtGTE != nil {
+		predicates = append(predicates, cildelegation.RevokedAtGTE(*i.RevokedAtGTE))
+	}
+	if i.RevokedAtLT != nil {
+		predicates = append(predicates, cildelegation.RevokedAtLT(*i.RevokedAtLT))
+	}
+	if i.RevokedAtLTE != nil {
+		predicates = append(predicates, cildelegation.RevokedAtLTE(*i.RevokedAtLTE))
+	}
+	if i.RevokedAtIsNil {
+		predicates = append(predicates, cildelegation.RevokedAtIsNil())
+	}
+	if i.RevokedAtNotNil {
+		predicates = append(predicates, cildelegation.RevokedAtNotNil())
+	}
+	if i.RevokedBy != nil {
+		predicates = append(predicates, cildelegation.RevokedByEQ(*i.RevokedBy))
+	}
+	if i.RevokedByNEQ != nil {
+		predicates = append(predicates, cildelegation.RevokedByNEQ(*i.RevokedByNEQ))
+	}
+	if len(i.RevokedByIn) > 0 {
+		predicates = append(predicates, cildelegation.RevokedByIn(i.RevokedByIn...))
+	}
+	if len(i.RevokedByNotIn) > 0 {
+		predicates = append(predicates, cildelegation.RevokedByNotIn(i.RevokedByNotIn...))
+	}
+	if i.RevokedByGT != nil {
+		predicates = append(predicates, cildelegation.RevokedByGT(*i.RevokedByGT))
+	}
+	if i.RevokedByGTE != nil {
+		predicates = append(predicates, cildelegation.RevokedByGTE(*i.RevokedByGTE))
+	}
+	if i.RevokedByLT != nil {
+		predicates = append(predicates, cildelegation.RevokedByLT(*i.RevokedByLT))
+	}
+	if i.RevokedByLTE != nil {
+		predicates = append(predicates, cildelegation.RevokedByLTE(*i.RevokedByLTE))
+	}
+	if i.RevokedByContains != nil {
+		predicates = append(predicates, cildelegation.RevokedByContains(*i.RevokedByContains))
+	}
+	if i.RevokedByHasPrefix != nil {
+		predicates = append(predicates, cildelegation.RevokedByHasPrefix(*i.RevokedByHasPrefix))
+	}
+	if i.RevokedByHasSuffix != nil {
+		predicates = append(predicates, cildelegation.RevokedByHasSuffix(*i.RevokedByHasSuffix))
+	}
+	if i.RevokedByEqualFold != nil {
+		predicates = append(predicates, cildelegation.RevokedByEqualFold(*i.RevokedByEqualFold))
+	}
+	if i.RevokedByContainsFold != nil {
+		predicates = append(predicates, cildelegation.RevokedByContainsFold(*i.RevokedByContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := cildelegation.HasMember()
+		if !*i.HasMember {
+			p = cildelegation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cildelegation.HasMemberWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCilDelegationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cildelegation.And(predicates...), nil
 	}
 }
 
@@ -9575,6 +10740,1366 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 	}
 }
 
+// ProcessingRecordWhereInput represents a where input for filtering ProcessingRecord queries.
+type ProcessingRecordWhereInput struct {
+	Predicates []predicate.ProcessingRecord  `json:"-"`
+	Not        *ProcessingRecordWhereInput   `json:"not,omitempty"`
+	Or         []*ProcessingRecordWhereInput `json:"or,omitempty"`
+	And        []*ProcessingRecordWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDIsNil        bool       `json:"memberIDIsNil,omitempty"`
+	MemberIDNotNil       bool       `json:"memberIDNotNil,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "role" field predicates.
+	Role      *processingrecord.Role  `json:"role,omitempty"`
+	RoleNEQ   *processingrecord.Role  `json:"roleNEQ,omitempty"`
+	RoleIn    []processingrecord.Role `json:"roleIn,omitempty"`
+	RoleNotIn []processingrecord.Role `json:"roleNotIn,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *processingrecord.Status  `json:"status,omitempty"`
+	StatusNEQ   *processingrecord.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []processingrecord.Status `json:"statusIn,omitempty"`
+	StatusNotIn []processingrecord.Status `json:"statusNotIn,omitempty"`
+
+	// "next_review_on" field predicates.
+	NextReviewOn       *time.Time  `json:"nextReviewOn,omitempty"`
+	NextReviewOnNEQ    *time.Time  `json:"nextReviewOnNEQ,omitempty"`
+	NextReviewOnIn     []time.Time `json:"nextReviewOnIn,omitempty"`
+	NextReviewOnNotIn  []time.Time `json:"nextReviewOnNotIn,omitempty"`
+	NextReviewOnGT     *time.Time  `json:"nextReviewOnGT,omitempty"`
+	NextReviewOnGTE    *time.Time  `json:"nextReviewOnGTE,omitempty"`
+	NextReviewOnLT     *time.Time  `json:"nextReviewOnLT,omitempty"`
+	NextReviewOnLTE    *time.Time  `json:"nextReviewOnLTE,omitempty"`
+	NextReviewOnIsNil  bool        `json:"nextReviewOnIsNil,omitempty"`
+	NextReviewOnNotNil bool        `json:"nextReviewOnNotNil,omitempty"`
+
+	// "revision" field predicates.
+	Revision      *int  `json:"revision,omitempty"`
+	RevisionNEQ   *int  `json:"revisionNEQ,omitempty"`
+	RevisionIn    []int `json:"revisionIn,omitempty"`
+	RevisionNotIn []int `json:"revisionNotIn,omitempty"`
+	RevisionGT    *int  `json:"revisionGT,omitempty"`
+	RevisionGTE   *int  `json:"revisionGTE,omitempty"`
+	RevisionLT    *int  `json:"revisionLT,omitempty"`
+	RevisionLTE   *int  `json:"revisionLTE,omitempty"`
+
+	// "controller" field predicates.
+	Controller             *string  `json:"controller,omitempty"`
+	ControllerNEQ          *string  `json:"controllerNEQ,omitempty"`
+	ControllerIn           []string `json:"controllerIn,omitempty"`
+	ControllerNotIn        []string `json:"controllerNotIn,omitempty"`
+	ControllerGT           *string  `json:"controllerGT,omitempty"`
+	ControllerGTE          *string  `json:"controllerGTE,omitempty"`
+	ControllerLT           *string  `json:"controllerLT,omitempty"`
+	ControllerLTE          *string  `json:"controllerLTE,omitempty"`
+	ControllerContains     *string  `json:"controllerContains,omitempty"`
+	ControllerHasPrefix    *string  `json:"controllerHasPrefix,omitempty"`
+	ControllerHasSuffix    *string  `json:"controllerHasSuffix,omitempty"`
+	ControllerEqualFold    *string  `json:"controllerEqualFold,omitempty"`
+	ControllerContainsFold *string  `json:"controllerContainsFold,omitempty"`
+
+	// "dpo_contact" field predicates.
+	DpoContact             *string  `json:"dpoContact,omitempty"`
+	DpoContactNEQ          *string  `json:"dpoContactNEQ,omitempty"`
+	DpoContactIn           []string `json:"dpoContactIn,omitempty"`
+	DpoContactNotIn        []string `json:"dpoContactNotIn,omitempty"`
+	DpoContactGT           *string  `json:"dpoContactGT,omitempty"`
+	DpoContactGTE          *string  `json:"dpoContactGTE,omitempty"`
+	DpoContactLT           *string  `json:"dpoContactLT,omitempty"`
+	DpoContactLTE          *string  `json:"dpoContactLTE,omitempty"`
+	DpoContactContains     *string  `json:"dpoContactContains,omitempty"`
+	DpoContactHasPrefix    *string  `json:"dpoContactHasPrefix,omitempty"`
+	DpoContactHasSuffix    *string  `json:"dpoContactHasSuffix,omitempty"`
+	DpoContactEqualFold    *string  `json:"dpoContactEqualFold,omitempty"`
+	DpoContactContainsFold *string  `json:"dpoContactContainsFold,omitempty"`
+
+	// "legal_basis" field predicates.
+	LegalBasis             *string  `json:"legalBasis,omitempty"`
+	LegalBasisNEQ          *string  `json:"legalBasisNEQ,omitempty"`
+	LegalBasisIn           []string `json:"legalBasisIn,omitempty"`
+	LegalBasisNotIn        []string `json:"legalBasisNotIn,omitempty"`
+	LegalBasisGT           *string  `json:"legalBasisGT,omitempty"`
+	LegalBasisGTE          *string  `json:"legalBasisGTE,omitempty"`
+	LegalBasisLT           *string  `json:"legalBasisLT,omitempty"`
+	LegalBasisLTE          *string  `json:"legalBasisLTE,omitempty"`
+	LegalBasisContains     *string  `json:"legalBasisContains,omitempty"`
+	LegalBasisHasPrefix    *string  `json:"legalBasisHasPrefix,omitempty"`
+	LegalBasisHasSuffix    *string  `json:"legalBasisHasSuffix,omitempty"`
+	LegalBasisEqualFold    *string  `json:"legalBasisEqualFold,omitempty"`
+	LegalBasisContainsFold *string  `json:"legalBasisContainsFold,omitempty"`
+
+	// "special_category_condition" field predicates.
+	SpecialCategoryCondition             *string  `json:"specialCategoryCondition,omitempty"`
+	SpecialCategoryConditionNEQ          *string  `json:"specialCategoryConditionNEQ,omitempty"`
+	SpecialCategoryConditionIn           []string `json:"specialCategoryConditionIn,omitempty"`
+	SpecialCategoryConditionNotIn        []string `json:"specialCategoryConditionNotIn,omitempty"`
+	SpecialCategoryConditionGT           *string  `json:"specialCategoryConditionGT,omitempty"`
+	SpecialCategoryConditionGTE          *string  `json:"specialCategoryConditionGTE,omitempty"`
+	SpecialCategoryConditionLT           *string  `json:"specialCategoryConditionLT,omitempty"`
+	SpecialCategoryConditionLTE          *string  `json:"specialCategoryConditionLTE,omitempty"`
+	SpecialCategoryConditionContains     *string  `json:"specialCategoryConditionContains,omitempty"`
+	SpecialCategoryConditionHasPrefix    *string  `json:"specialCategoryConditionHasPrefix,omitempty"`
+	SpecialCategoryConditionHasSuffix    *string  `json:"specialCategoryConditionHasSuffix,omitempty"`
+	SpecialCategoryConditionEqualFold    *string  `json:"specialCategoryConditionEqualFold,omitempty"`
+	SpecialCategoryConditionContainsFold *string  `json:"specialCategoryConditionContainsFold,omitempty"`
+
+	// "processor" field predicates.
+	Processor             *string  `json:"processor,omitempty"`
+	ProcessorNEQ          *string  `json:"processorNEQ,omitempty"`
+	ProcessorIn           []string `json:"processorIn,omitempty"`
+	ProcessorNotIn        []string `json:"processorNotIn,omitempty"`
+	ProcessorGT           *string  `json:"processorGT,omitempty"`
+	ProcessorGTE          *string  `json:"processorGTE,omitempty"`
+	ProcessorLT           *string  `json:"processorLT,omitempty"`
+	ProcessorLTE          *string  `json:"processorLTE,omitempty"`
+	ProcessorContains     *string  `json:"processorContains,omitempty"`
+	ProcessorHasPrefix    *string  `json:"processorHasPrefix,omitempty"`
+	ProcessorHasSuffix    *string  `json:"processorHasSuffix,omitempty"`
+	ProcessorEqualFold    *string  `json:"processorEqualFold,omitempty"`
+	ProcessorContainsFold *string  `json:"processorContainsFold,omitempty"`
+
+	// "controller_member_id" field predicates.
+	ControllerMemberID             *pulid.ID  `json:"controllerMemberID,omitempty"`
+	ControllerMemberIDNEQ          *pulid.ID  `json:"controllerMemberIDNEQ,omitempty"`
+	ControllerMemberIDIn           []pulid.ID `json:"controllerMemberIDIn,omitempty"`
+	ControllerMemberIDNotIn        []pulid.ID `json:"controllerMemberIDNotIn,omitempty"`
+	ControllerMemberIDGT           *pulid.ID  `json:"controllerMemberIDGT,omitempty"`
+	ControllerMemberIDGTE          *pulid.ID  `json:"controllerMemberIDGTE,omitempty"`
+	ControllerMemberIDLT           *pulid.ID  `json:"controllerMemberIDLT,omitempty"`
+	ControllerMemberIDLTE          *pulid.ID  `json:"controllerMemberIDLTE,omitempty"`
+	ControllerMemberIDContains     *pulid.ID  `json:"controllerMemberIDContains,omitempty"`
+	ControllerMemberIDHasPrefix    *pulid.ID  `json:"controllerMemberIDHasPrefix,omitempty"`
+	ControllerMemberIDHasSuffix    *pulid.ID  `json:"controllerMemberIDHasSuffix,omitempty"`
+	ControllerMemberIDIsNil        bool       `json:"controllerMemberIDIsNil,omitempty"`
+	ControllerMemberIDNotNil       bool       `json:"controllerMemberIDNotNil,omitempty"`
+	ControllerMemberIDEqualFold    *pulid.ID  `json:"controllerMemberIDEqualFold,omitempty"`
+	ControllerMemberIDContainsFold *pulid.ID  `json:"controllerMemberIDContainsFold,omitempty"`
+
+	// "derived_from_subscription_id" field predicates.
+	DerivedFromSubscriptionID             *pulid.ID  `json:"derivedFromSubscriptionID,omitempty"`
+	DerivedFromSubscriptionIDNEQ          *pulid.ID  `json:"derivedFromSubscriptionIDNEQ,omitempty"`
+	DerivedFromSubscriptionIDIn           []pulid.ID `json:"derivedFromSubscriptionIDIn,omitempty"`
+	DerivedFromSubscriptionIDNotIn        []pulid.ID `json:"derivedFromSubscriptionIDNotIn,omitempty"`
+	DerivedFromSubscriptionIDGT           *pulid.ID  `json:"derivedFromSubscriptionIDGT,omitempty"`
+	DerivedFromSubscriptionIDGTE          *pulid.ID  `json:"derivedFromSubscriptionIDGTE,omitempty"`
+	DerivedFromSubscriptionIDLT           *pulid.ID  `json:"derivedFromSubscriptionIDLT,omitempty"`
+	DerivedFromSubscriptionIDLTE          *pulid.ID  `json:"derivedFromSubscriptionIDLTE,omitempty"`
+	DerivedFromSubscriptionIDContains     *pulid.ID  `json:"derivedFromSubscriptionIDContains,omitempty"`
+	DerivedFromSubscriptionIDHasPrefix    *pulid.ID  `json:"derivedFromSubscriptionIDHasPrefix,omitempty"`
+	DerivedFromSubscriptionIDHasSuffix    *pulid.ID  `json:"derivedFromSubscriptionIDHasSuffix,omitempty"`
+	DerivedFromSubscriptionIDIsNil        bool       `json:"derivedFromSubscriptionIDIsNil,omitempty"`
+	DerivedFromSubscriptionIDNotNil       bool       `json:"derivedFromSubscriptionIDNotNil,omitempty"`
+	DerivedFromSubscriptionIDEqualFold    *pulid.ID  `json:"derivedFromSubscriptionIDEqualFold,omitempty"`
+	DerivedFromSubscriptionIDContainsFold *pulid.ID  `json:"derivedFromSubscriptionIDContainsFold,omitempty"`
+
+	// "processing_categories" field predicates.
+	ProcessingCategories             *string  `json:"processingCategories,omitempty"`
+	ProcessingCategoriesNEQ          *string  `json:"processingCategoriesNEQ,omitempty"`
+	ProcessingCategoriesIn           []string `json:"processingCategoriesIn,omitempty"`
+	ProcessingCategoriesNotIn        []string `json:"processingCategoriesNotIn,omitempty"`
+	ProcessingCategoriesGT           *string  `json:"processingCategoriesGT,omitempty"`
+	ProcessingCategoriesGTE          *string  `json:"processingCategoriesGTE,omitempty"`
+	ProcessingCategoriesLT           *string  `json:"processingCategoriesLT,omitempty"`
+	ProcessingCategoriesLTE          *string  `json:"processingCategoriesLTE,omitempty"`
+	ProcessingCategoriesContains     *string  `json:"processingCategoriesContains,omitempty"`
+	ProcessingCategoriesHasPrefix    *string  `json:"processingCategoriesHasPrefix,omitempty"`
+	ProcessingCategoriesHasSuffix    *string  `json:"processingCategoriesHasSuffix,omitempty"`
+	ProcessingCategoriesEqualFold    *string  `json:"processingCategoriesEqualFold,omitempty"`
+	ProcessingCategoriesContainsFold *string  `json:"processingCategoriesContainsFold,omitempty"`
+
+	// "dpia_cnil_list" field predicates.
+	DpiaCnilList    *bool `json:"dpiaCnilList,omitempty"`
+	DpiaCnilListNEQ *bool `json:"dpiaCnilListNEQ,omitempty"`
+
+	// "dpia_required" field predicates.
+	DpiaRequired    *bool `json:"dpiaRequired,omitempty"`
+	DpiaRequiredNEQ *bool `json:"dpiaRequiredNEQ,omitempty"`
+
+	// "dpia_status" field predicates.
+	DpiaStatus      *processingrecord.DpiaStatus  `json:"dpiaStatus,omitempty"`
+	DpiaStatusNEQ   *processingrecord.DpiaStatus  `json:"dpiaStatusNEQ,omitempty"`
+	DpiaStatusIn    []processingrecord.DpiaStatus `json:"dpiaStatusIn,omitempty"`
+	DpiaStatusNotIn []processingrecord.DpiaStatus `json:"dpiaStatusNotIn,omitempty"`
+
+	// "dpia_conclusion" field predicates.
+	DpiaConclusion             *string  `json:"dpiaConclusion,omitempty"`
+	DpiaConclusionNEQ          *string  `json:"dpiaConclusionNEQ,omitempty"`
+	DpiaConclusionIn           []string `json:"dpiaConclusionIn,omitempty"`
+	DpiaConclusionNotIn        []string `json:"dpiaConclusionNotIn,omitempty"`
+	DpiaConclusionGT           *string  `json:"dpiaConclusionGT,omitempty"`
+	DpiaConclusionGTE          *string  `json:"dpiaConclusionGTE,omitempty"`
+	DpiaConclusionLT           *string  `json:"dpiaConclusionLT,omitempty"`
+	DpiaConclusionLTE          *string  `json:"dpiaConclusionLTE,omitempty"`
+	DpiaConclusionContains     *string  `json:"dpiaConclusionContains,omitempty"`
+	DpiaConclusionHasPrefix    *string  `json:"dpiaConclusionHasPrefix,omitempty"`
+	DpiaConclusionHasSuffix    *string  `json:"dpiaConclusionHasSuffix,omitempty"`
+	DpiaConclusionEqualFold    *string  `json:"dpiaConclusionEqualFold,omitempty"`
+	DpiaConclusionContainsFold *string  `json:"dpiaConclusionContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "revisions" edge predicates.
+	HasRevisions     *bool                           `json:"hasRevisions,omitempty"`
+	HasRevisionsWith []*ProcessingRevisionWhereInput `json:"hasRevisionsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ProcessingRecordWhereInput) AddPredicates(predicates ...predicate.ProcessingRecord) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ProcessingRecordWhereInput filter on the ProcessingRecordQuery builder.
+func (i *ProcessingRecordWhereInput) Filter(q *ProcessingRecordQuery) (*ProcessingRecordQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyProcessingRecordWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyProcessingRecordWhereInput is returned in case the ProcessingRecordWhereInput is empty.
+var ErrEmptyProcessingRecordWhereInput = errors.New("ent: empty predicate ProcessingRecordWhereInput")
+
+// P returns a predicate for filtering processingrecords.
+// An error is returned if the input is empty or invalid.
+func (i *ProcessingRecordWhereInput) P() (predicate.ProcessingRecord, error) {
+	var predicates []predicate.ProcessingRecord
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, processingrecord.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ProcessingRecord, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, processingrecord.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ProcessingRecord, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, processingrecord.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, processingrecord.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, processingrecord.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, processingrecord.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, processingrecord.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, processingrecord.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, processingrecord.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, processingrecord.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, processingrecord.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, processingrecord.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, processingrecord.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, processingrecord.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, processingrecord.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, processingrecord.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, processingrecord.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, processingrecord.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, processingrecord.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, processingrecord.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, processingrecord.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, processingrecord.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, processingrecord.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, processingrecord.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, processingrecord.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, processingrecord.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, processingrecord.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, processingrecord.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, processingrecord.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, processingrecord.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, processingrecord.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, processingrecord.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, processingrecord.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, processingrecord.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, processingrecord.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, processingrecord.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, processingrecord.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, processingrecord.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDIsNil {
+		predicates = append(predicates, processingrecord.MemberIDIsNil())
+	}
+	if i.MemberIDNotNil {
+		predicates = append(predicates, processingrecord.MemberIDNotNil())
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, processingrecord.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, processingrecord.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Role != nil {
+		predicates = append(predicates, processingrecord.RoleEQ(*i.Role))
+	}
+	if i.RoleNEQ != nil {
+		predicates = append(predicates, processingrecord.RoleNEQ(*i.RoleNEQ))
+	}
+	if len(i.RoleIn) > 0 {
+		predicates = append(predicates, processingrecord.RoleIn(i.RoleIn...))
+	}
+	if len(i.RoleNotIn) > 0 {
+		predicates = append(predicates, processingrecord.RoleNotIn(i.RoleNotIn...))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, processingrecord.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, processingrecord.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, processingrecord.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, processingrecord.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, processingrecord.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, processingrecord.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, processingrecord.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, processingrecord.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, processingrecord.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, processingrecord.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, processingrecord.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, processingrecord.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, processingrecord.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, processingrecord.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, processingrecord.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, processingrecord.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, processingrecord.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.NextReviewOn != nil {
+		predicates = append(predicates, processingrecord.NextReviewOnEQ(*i.NextReviewOn))
+	}
+	if i.NextReviewOnNEQ != nil {
+		predicates = append(predicates, processingrecord.NextReviewOnNEQ(*i.NextReviewOnNEQ))
+	}
+	if len(i.NextReviewOnIn) > 0 {
+		predicates = append(predicates, processingrecord.NextReviewOnIn(i.NextReviewOnIn...))
+	}
+	if len(i.NextReviewOnNotIn) > 0 {
+		predicates = append(predicates, processingrecord.NextReviewOnNotIn(i.NextReviewOnNotIn...))
+	}
+	if i.NextReviewOnGT != nil {
+		predicates = append(predicates, processingrecord.NextReviewOnGT(*i.NextReviewOnGT))
+	}
+	if i.NextReviewOnGTE != nil {
+		predicates = append(predicates, processingrecord.NextReviewOnGTE(*i.NextReviewOnGTE))
+	}
+	if i.NextReviewOnLT != nil {
+		predicates = append(predicates, processingrecord.NextReviewOnLT(*i.NextReviewOnLT))
+	}
+	if i.NextReviewOnLTE != nil {
+		predicates = append(predicates, processingrecord.NextReviewOnLTE(*i.NextReviewOnLTE))
+	}
+	if i.NextReviewOnIsNil {
+		predicates = append(predicates, processingrecord.NextReviewOnIsNil())
+	}
+	if i.NextReviewOnNotNil {
+		predicates = append(predicates, processingrecord.NextReviewOnNotNil())
+	}
+	if i.Revision != nil {
+		predicates = append(predicates, processingrecord.RevisionEQ(*i.Revision))
+	}
+	if i.RevisionNEQ != nil {
+		predicates = append(predicates, processingrecord.RevisionNEQ(*i.RevisionNEQ))
+	}
+	if len(i.RevisionIn) > 0 {
+		predicates = append(predicates, processingrecord.RevisionIn(i.RevisionIn...))
+	}
+	if len(i.RevisionNotIn) > 0 {
+		predicates = append(predicates, processingrecord.RevisionNotIn(i.RevisionNotIn...))
+	}
+	if i.RevisionGT != nil {
+		predicates = append(predicates, processingrecord.RevisionGT(*i.RevisionGT))
+	}
+	if i.RevisionGTE != nil {
+		predicates = append(predicates, processingrecord.RevisionGTE(*i.RevisionGTE))
+	}
+	if i.RevisionLT != nil {
+		predicates = append(predicates, processingrecord.RevisionLT(*i.RevisionLT))
+	}
+	if i.RevisionLTE != nil {
+		predicates = append(predicates, processingrecord.RevisionLTE(*i.RevisionLTE))
+	}
+	if i.Controller != nil {
+		predicates = append(predicates, processingrecord.ControllerEQ(*i.Controller))
+	}
+	if i.ControllerNEQ != nil {
+		predicates = append(predicates, processingrecord.ControllerNEQ(*i.ControllerNEQ))
+	}
+	if len(i.ControllerIn) > 0 {
+		predicates = append(predicates, processingrecord.ControllerIn(i.ControllerIn...))
+	}
+	if len(i.ControllerNotIn) > 0 {
+		predicates = append(predicates, processingrecord.ControllerNotIn(i.ControllerNotIn...))
+	}
+	if i.ControllerGT != nil {
+		predicates = append(predicates, processingrecord.ControllerGT(*i.ControllerGT))
+	}
+	if i.ControllerGTE != nil {
+		predicates = append(predicates, processingrecord.ControllerGTE(*i.ControllerGTE))
+	}
+	if i.ControllerLT != nil {
+		predicates = append(predicates, processingrecord.ControllerLT(*i.ControllerLT))
+	}
+	if i.ControllerLTE != nil {
+		predicates = append(predicates, processingrecord.ControllerLTE(*i.ControllerLTE))
+	}
+	if i.ControllerContains != nil {
+		predicates = append(predicates, processingrecord.ControllerContains(*i.ControllerContains))
+	}
+	if i.ControllerHasPrefix != nil {
+		predicates = append(predicates, processingrecord.ControllerHasPrefix(*i.ControllerHasPrefix))
+	}
+	if i.ControllerHasSuffix != nil {
+		predicates = append(predicates, processingrecord.ControllerHasSuffix(*i.ControllerHasSuffix))
+	}
+	if i.ControllerEqualFold != nil {
+		predicates = append(predicates, processingrecord.ControllerEqualFold(*i.ControllerEqualFold))
+	}
+	if i.ControllerContainsFold != nil {
+		predicates = append(predicates, processingrecord.ControllerContainsFold(*i.ControllerContainsFold))
+	}
+	if i.DpoContact != nil {
+		predicates = append(predicates, processingrecord.DpoContactEQ(*i.DpoContact))
+	}
+	if i.DpoContactNEQ != nil {
+		predicates = append(predicates, processingrecord.DpoContactNEQ(*i.DpoContactNEQ))
+	}
+	if len(i.DpoContactIn) > 0 {
+		predicates = append(predicates, processingrecord.DpoContactIn(i.DpoContactIn...))
+	}
+	if len(i.DpoContactNotIn) > 0 {
+		predicates = append(predicates, processingrecord.DpoContactNotIn(i.DpoContactNotIn...))
+	}
+	if i.DpoContactGT != nil {
+		predicates = append(predicates, processingrecord.DpoContactGT(*i.DpoContactGT))
+	}
+	if i.DpoContactGTE != nil {
+		predicates = append(predicates, processingrecord.DpoContactGTE(*i.DpoContactGTE))
+	}
+	if i.DpoContactLT != nil {
+		predicates = append(predicates, processingrecord.DpoContactLT(*i.DpoContactLT))
+	}
+	if i.DpoContactLTE != nil {
+		predicates = append(predicates, processingrecord.DpoContactLTE(*i.DpoContactLTE))
+	}
+	if i.DpoContactContains != nil {
+		predicates = append(predicates, processingrecord.DpoContactContains(*i.DpoContactContains))
+	}
+	if i.DpoContactHasPrefix != nil {
+		predicates = append(predicates, processingrecord.DpoContactHasPrefix(*i.DpoContactHasPrefix))
+	}
+	if i.DpoContactHasSuffix != nil {
+		predicates = append(predicates, processingrecord.DpoContactHasSuffix(*i.DpoContactHasSuffix))
+	}
+	if i.DpoContactEqualFold != nil {
+		predicates = append(predicates, processingrecord.DpoContactEqualFold(*i.DpoContactEqualFold))
+	}
+	if i.DpoContactContainsFold != nil {
+		predicates = append(predicates, processingrecord.DpoContactContainsFold(*i.DpoContactContainsFold))
+	}
+	if i.LegalBasis != nil {
+		predicates = append(predicates, processingrecord.LegalBasisEQ(*i.LegalBasis))
+	}
+	if i.LegalBasisNEQ != nil {
+		predicates = append(predicates, processingrecord.LegalBasisNEQ(*i.LegalBasisNEQ))
+	}
+	if len(i.LegalBasisIn) > 0 {
+		predicates = append(predicates, processingrecord.LegalBasisIn(i.LegalBasisIn...))
+	}
+	if len(i.LegalBasisNotIn) > 0 {
+		predicates = append(predicates, processingrecord.LegalBasisNotIn(i.LegalBasisNotIn...))
+	}
+	if i.LegalBasisGT != nil {
+		predicates = append(predicates, processingrecord.LegalBasisGT(*i.LegalBasisGT))
+	}
+	if i.LegalBasisGTE != nil {
+		predicates = append(predicates, processingrecord.LegalBasisGTE(*i.LegalBasisGTE))
+	}
+	if i.LegalBasisLT != nil {
+		predicates = append(predicates, processingrecord.LegalBasisLT(*i.LegalBasisLT))
+	}
+	if i.LegalBasisLTE != nil {
+		predicates = append(predicates, processingrecord.LegalBasisLTE(*i.LegalBasisLTE))
+	}
+	if i.LegalBasisContains != nil {
+		predicates = append(predicates, processingrecord.LegalBasisContains(*i.LegalBasisContains))
+	}
+	if i.LegalBasisHasPrefix != nil {
+		predicates = append(predicates, processingrecord.LegalBasisHasPrefix(*i.LegalBasisHasPrefix))
+	}
+	if i.LegalBasisHasSuffix != nil {
+		predicates = append(predicates, processingrecord.LegalBasisHasSuffix(*i.LegalBasisHasSuffix))
+	}
+	if i.LegalBasisEqualFold != nil {
+		predicates = append(predicates, processingrecord.LegalBasisEqualFold(*i.LegalBasisEqualFold))
+	}
+	if i.LegalBasisContainsFold != nil {
+		predicates = append(predicates, processingrecord.LegalBasisContainsFold(*i.LegalBasisContainsFold))
+	}
+	if i.SpecialCategoryCondition != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionEQ(*i.SpecialCategoryCondition))
+	}
+	if i.SpecialCategoryConditionNEQ != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionNEQ(*i.SpecialCategoryConditionNEQ))
+	}
+	if len(i.SpecialCategoryConditionIn) > 0 {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionIn(i.SpecialCategoryConditionIn...))
+	}
+	if len(i.SpecialCategoryConditionNotIn) > 0 {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionNotIn(i.SpecialCategoryConditionNotIn...))
+	}
+	if i.SpecialCategoryConditionGT != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionGT(*i.SpecialCategoryConditionGT))
+	}
+	if i.SpecialCategoryConditionGTE != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionGTE(*i.SpecialCategoryConditionGTE))
+	}
+	if i.SpecialCategoryConditionLT != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionLT(*i.SpecialCategoryConditionLT))
+	}
+	if i.SpecialCategoryConditionLTE != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionLTE(*i.SpecialCategoryConditionLTE))
+	}
+	if i.SpecialCategoryConditionContains != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionContains(*i.SpecialCategoryConditionContains))
+	}
+	if i.SpecialCategoryConditionHasPrefix != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionHasPrefix(*i.SpecialCategoryConditionHasPrefix))
+	}
+	if i.SpecialCategoryConditionHasSuffix != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionHasSuffix(*i.SpecialCategoryConditionHasSuffix))
+	}
+	if i.SpecialCategoryConditionEqualFold != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionEqualFold(*i.SpecialCategoryConditionEqualFold))
+	}
+	if i.SpecialCategoryConditionContainsFold != nil {
+		predicates = append(predicates, processingrecord.SpecialCategoryConditionContainsFold(*i.SpecialCategoryConditionContainsFold))
+	}
+	if i.Processor != nil {
+		predicates = append(predicates, processingrecord.ProcessorEQ(*i.Processor))
+	}
+	if i.ProcessorNEQ != nil {
+		predicates = append(predicates, processingrecord.ProcessorNEQ(*i.ProcessorNEQ))
+	}
+	if len(i.ProcessorIn) > 0 {
+		predicates = append(predicates, processingrecord.ProcessorIn(i.ProcessorIn...))
+	}
+	if len(i.ProcessorNotIn) > 0 {
+		predicates = append(predicates, processingrecord.ProcessorNotIn(i.ProcessorNotIn...))
+	}
+	if i.ProcessorGT != nil {
+		predicates = append(predicates, processingrecord.ProcessorGT(*i.ProcessorGT))
+	}
+	if i.ProcessorGTE != nil {
+		predicates = append(predicates, processingrecord.ProcessorGTE(*i.ProcessorGTE))
+	}
+	if i.ProcessorLT != nil {
+		predicates = append(predicates, processingrecord.ProcessorLT(*i.ProcessorLT))
+	}
+	if i.ProcessorLTE != nil {
+		predicates = append(predicates, processingrecord.ProcessorLTE(*i.ProcessorLTE))
+	}
+	if i.ProcessorContains != nil {
+		predicates = append(predicates, processingrecord.ProcessorContains(*i.ProcessorContains))
+	}
+	if i.ProcessorHasPrefix != nil {
+		predicates = append(predicates, processingrecord.ProcessorHasPrefix(*i.ProcessorHasPrefix))
+	}
+	if i.ProcessorHasSuffix != nil {
+		predicates = append(predicates, processingrecord.ProcessorHasSuffix(*i.ProcessorHasSuffix))
+	}
+	if i.ProcessorEqualFold != nil {
+		predicates = append(predicates, processingrecord.ProcessorEqualFold(*i.ProcessorEqualFold))
+	}
+	if i.ProcessorContainsFold != nil {
+		predicates = append(predicates, processingrecord.ProcessorContainsFold(*i.ProcessorContainsFold))
+	}
+	if i.ControllerMemberID != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDEQ(*i.ControllerMemberID))
+	}
+	if i.ControllerMemberIDNEQ != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDNEQ(*i.ControllerMemberIDNEQ))
+	}
+	if len(i.ControllerMemberIDIn) > 0 {
+		predicates = append(predicates, processingrecord.ControllerMemberIDIn(i.ControllerMemberIDIn...))
+	}
+	if len(i.ControllerMemberIDNotIn) > 0 {
+		predicates = append(predicates, processingrecord.ControllerMemberIDNotIn(i.ControllerMemberIDNotIn...))
+	}
+	if i.ControllerMemberIDGT != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDGT(*i.ControllerMemberIDGT))
+	}
+	if i.ControllerMemberIDGTE != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDGTE(*i.ControllerMemberIDGTE))
+	}
+	if i.ControllerMemberIDLT != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDLT(*i.ControllerMemberIDLT))
+	}
+	if i.ControllerMemberIDLTE != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDLTE(*i.ControllerMemberIDLTE))
+	}
+	if i.ControllerMemberIDContains != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDContains(*i.ControllerMemberIDContains))
+	}
+	if i.ControllerMemberIDHasPrefix != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDHasPrefix(*i.ControllerMemberIDHasPrefix))
+	}
+	if i.ControllerMemberIDHasSuffix != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDHasSuffix(*i.ControllerMemberIDHasSuffix))
+	}
+	if i.ControllerMemberIDIsNil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDIsNil())
+	}
+	if i.ControllerMemberIDNotNil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDNotNil())
+	}
+	if i.ControllerMemberIDEqualFold != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDEqualFold(*i.ControllerMemberIDEqualFold))
+	}
+	if i.ControllerMemberIDContainsFold != nil {
+		predicates = append(predicates, processingrecord.ControllerMemberIDContainsFold(*i.ControllerMemberIDContainsFold))
+	}
+	if i.DerivedFromSubscriptionID != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDEQ(*i.DerivedFromSubscriptionID))
+	}
+	if i.DerivedFromSubscriptionIDNEQ != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDNEQ(*i.DerivedFromSubscriptionIDNEQ))
+	}
+	if len(i.DerivedFromSubscriptionIDIn) > 0 {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDIn(i.DerivedFromSubscriptionIDIn...))
+	}
+	if len(i.DerivedFromSubscriptionIDNotIn) > 0 {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDNotIn(i.DerivedFromSubscriptionIDNotIn...))
+	}
+	if i.DerivedFromSubscriptionIDGT != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDGT(*i.DerivedFromSubscriptionIDGT))
+	}
+	if i.DerivedFromSubscriptionIDGTE != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDGTE(*i.DerivedFromSubscriptionIDGTE))
+	}
+	if i.DerivedFromSubscriptionIDLT != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDLT(*i.DerivedFromSubscriptionIDLT))
+	}
+	if i.DerivedFromSubscriptionIDLTE != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDLTE(*i.DerivedFromSubscriptionIDLTE))
+	}
+	if i.DerivedFromSubscriptionIDContains != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDContains(*i.DerivedFromSubscriptionIDContains))
+	}
+	if i.DerivedFromSubscriptionIDHasPrefix != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDHasPrefix(*i.DerivedFromSubscriptionIDHasPrefix))
+	}
+	if i.DerivedFromSubscriptionIDHasSuffix != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDHasSuffix(*i.DerivedFromSubscriptionIDHasSuffix))
+	}
+	if i.DerivedFromSubscriptionIDIsNil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDIsNil())
+	}
+	if i.DerivedFromSubscriptionIDNotNil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDNotNil())
+	}
+	if i.DerivedFromSubscriptionIDEqualFold != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDEqualFold(*i.DerivedFromSubscriptionIDEqualFold))
+	}
+	if i.DerivedFromSubscriptionIDContainsFold != nil {
+		predicates = append(predicates, processingrecord.DerivedFromSubscriptionIDContainsFold(*i.DerivedFromSubscriptionIDContainsFold))
+	}
+	if i.ProcessingCategories != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesEQ(*i.ProcessingCategories))
+	}
+	if i.ProcessingCategoriesNEQ != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesNEQ(*i.ProcessingCategoriesNEQ))
+	}
+	if len(i.ProcessingCategoriesIn) > 0 {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesIn(i.ProcessingCategoriesIn...))
+	}
+	if len(i.ProcessingCategoriesNotIn) > 0 {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesNotIn(i.ProcessingCategoriesNotIn...))
+	}
+	if i.ProcessingCategoriesGT != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesGT(*i.ProcessingCategoriesGT))
+	}
+	if i.ProcessingCategoriesGTE != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesGTE(*i.ProcessingCategoriesGTE))
+	}
+	if i.ProcessingCategoriesLT != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesLT(*i.ProcessingCategoriesLT))
+	}
+	if i.ProcessingCategoriesLTE != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesLTE(*i.ProcessingCategoriesLTE))
+	}
+	if i.ProcessingCategoriesContains != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesContains(*i.ProcessingCategoriesContains))
+	}
+	if i.ProcessingCategoriesHasPrefix != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesHasPrefix(*i.ProcessingCategoriesHasPrefix))
+	}
+	if i.ProcessingCategoriesHasSuffix != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesHasSuffix(*i.ProcessingCategoriesHasSuffix))
+	}
+	if i.ProcessingCategoriesEqualFold != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesEqualFold(*i.ProcessingCategoriesEqualFold))
+	}
+	if i.ProcessingCategoriesContainsFold != nil {
+		predicates = append(predicates, processingrecord.ProcessingCategoriesContainsFold(*i.ProcessingCategoriesContainsFold))
+	}
+	if i.DpiaCnilList != nil {
+		predicates = append(predicates, processingrecord.DpiaCnilListEQ(*i.DpiaCnilList))
+	}
+	if i.DpiaCnilListNEQ != nil {
+		predicates = append(predicates, processingrecord.DpiaCnilListNEQ(*i.DpiaCnilListNEQ))
+	}
+	if i.DpiaRequired != nil {
+		predicates = append(predicates, processingrecord.DpiaRequiredEQ(*i.DpiaRequired))
+	}
+	if i.DpiaRequiredNEQ != nil {
+		predicates = append(predicates, processingrecord.DpiaRequiredNEQ(*i.DpiaRequiredNEQ))
+	}
+	if i.DpiaStatus != nil {
+		predicates = append(predicates, processingrecord.DpiaStatusEQ(*i.DpiaStatus))
+	}
+	if i.DpiaStatusNEQ != nil {
+		predicates = append(predicates, processingrecord.DpiaStatusNEQ(*i.DpiaStatusNEQ))
+	}
+	if len(i.DpiaStatusIn) > 0 {
+		predicates = append(predicates, processingrecord.DpiaStatusIn(i.DpiaStatusIn...))
+	}
+	if len(i.DpiaStatusNotIn) > 0 {
+		predicates = append(predicates, processingrecord.DpiaStatusNotIn(i.DpiaStatusNotIn...))
+	}
+	if i.DpiaConclusion != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionEQ(*i.DpiaConclusion))
+	}
+	if i.DpiaConclusionNEQ != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionNEQ(*i.DpiaConclusionNEQ))
+	}
+	if len(i.DpiaConclusionIn) > 0 {
+		predicates = append(predicates, processingrecord.DpiaConclusionIn(i.DpiaConclusionIn...))
+	}
+	if len(i.DpiaConclusionNotIn) > 0 {
+		predicates = append(predicates, processingrecord.DpiaConclusionNotIn(i.DpiaConclusionNotIn...))
+	}
+	if i.DpiaConclusionGT != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionGT(*i.DpiaConclusionGT))
+	}
+	if i.DpiaConclusionGTE != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionGTE(*i.DpiaConclusionGTE))
+	}
+	if i.DpiaConclusionLT != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionLT(*i.DpiaConclusionLT))
+	}
+	if i.DpiaConclusionLTE != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionLTE(*i.DpiaConclusionLTE))
+	}
+	if i.DpiaConclusionContains != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionContains(*i.DpiaConclusionContains))
+	}
+	if i.DpiaConclusionHasPrefix != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionHasPrefix(*i.DpiaConclusionHasPrefix))
+	}
+	if i.DpiaConclusionHasSuffix != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionHasSuffix(*i.DpiaConclusionHasSuffix))
+	}
+	if i.DpiaConclusionEqualFold != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionEqualFold(*i.DpiaConclusionEqualFold))
+	}
+	if i.DpiaConclusionContainsFold != nil {
+		predicates = append(predicates, processingrecord.DpiaConclusionContainsFold(*i.DpiaConclusionContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := processingrecord.HasMember()
+		if !*i.HasMember {
+			p = processingrecord.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, processingrecord.HasMemberWith(with...))
+	}
+	if i.HasRevisions != nil {
+		p := processingrecord.HasRevisions()
+		if !*i.HasRevisions {
+			p = processingrecord.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRevisionsWith) > 0 {
+		with := make([]predicate.ProcessingRevision, 0, len(i.HasRevisionsWith))
+		for _, w := range i.HasRevisionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRevisionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, processingrecord.HasRevisionsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyProcessingRecordWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return processingrecord.And(predicates...), nil
+	}
+}
+
+// ProcessingRevisionWhereInput represents a where input for filtering ProcessingRevision queries.
+type ProcessingRevisionWhereInput struct {
+	Predicates []predicate.ProcessingRevision  `json:"-"`
+	Not        *ProcessingRevisionWhereInput   `json:"not,omitempty"`
+	Or         []*ProcessingRevisionWhereInput `json:"or,omitempty"`
+	And        []*ProcessingRevisionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "record_id" field predicates.
+	RecordID             *pulid.ID  `json:"recordID,omitempty"`
+	RecordIDNEQ          *pulid.ID  `json:"recordIDNEQ,omitempty"`
+	RecordIDIn           []pulid.ID `json:"recordIDIn,omitempty"`
+	RecordIDNotIn        []pulid.ID `json:"recordIDNotIn,omitempty"`
+	RecordIDGT           *pulid.ID  `json:"recordIDGT,omitempty"`
+	RecordIDGTE          *pulid.ID  `json:"recordIDGTE,omitempty"`
+	RecordIDLT           *pulid.ID  `json:"recordIDLT,omitempty"`
+	RecordIDLTE          *pulid.ID  `json:"recordIDLTE,omitempty"`
+	RecordIDContains     *pulid.ID  `json:"recordIDContains,omitempty"`
+	RecordIDHasPrefix    *pulid.ID  `json:"recordIDHasPrefix,omitempty"`
+	RecordIDHasSuffix    *pulid.ID  `json:"recordIDHasSuffix,omitempty"`
+	RecordIDEqualFold    *pulid.ID  `json:"recordIDEqualFold,omitempty"`
+	RecordIDContainsFold *pulid.ID  `json:"recordIDContainsFold,omitempty"`
+
+	// "revision" field predicates.
+	Revision      *int  `json:"revision,omitempty"`
+	RevisionNEQ   *int  `json:"revisionNEQ,omitempty"`
+	RevisionIn    []int `json:"revisionIn,omitempty"`
+	RevisionNotIn []int `json:"revisionNotIn,omitempty"`
+	RevisionGT    *int  `json:"revisionGT,omitempty"`
+	RevisionGTE   *int  `json:"revisionGTE,omitempty"`
+	RevisionLT    *int  `json:"revisionLT,omitempty"`
+	RevisionLTE   *int  `json:"revisionLTE,omitempty"`
+
+	// "author" field predicates.
+	Author             *string  `json:"author,omitempty"`
+	AuthorNEQ          *string  `json:"authorNEQ,omitempty"`
+	AuthorIn           []string `json:"authorIn,omitempty"`
+	AuthorNotIn        []string `json:"authorNotIn,omitempty"`
+	AuthorGT           *string  `json:"authorGT,omitempty"`
+	AuthorGTE          *string  `json:"authorGTE,omitempty"`
+	AuthorLT           *string  `json:"authorLT,omitempty"`
+	AuthorLTE          *string  `json:"authorLTE,omitempty"`
+	AuthorContains     *string  `json:"authorContains,omitempty"`
+	AuthorHasPrefix    *string  `json:"authorHasPrefix,omitempty"`
+	AuthorHasSuffix    *string  `json:"authorHasSuffix,omitempty"`
+	AuthorEqualFold    *string  `json:"authorEqualFold,omitempty"`
+	AuthorContainsFold *string  `json:"authorContainsFold,omitempty"`
+
+	// "record" edge predicates.
+	HasRecord     *bool                         `json:"hasRecord,omitempty"`
+	HasRecordWith []*ProcessingRecordWhereInput `json:"hasRecordWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ProcessingRevisionWhereInput) AddPredicates(predicates ...predicate.ProcessingRevision) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ProcessingRevisionWhereInput filter on the ProcessingRevisionQuery builder.
+func (i *ProcessingRevisionWhereInput) Filter(q *ProcessingRevisionQuery) (*ProcessingRevisionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyProcessingRevisionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyProcessingRevisionWhereInput is returned in case the ProcessingRevisionWhereInput is empty.
+var ErrEmptyProcessingRevisionWhereInput = errors.New("ent: empty predicate ProcessingRevisionWhereInput")
+
+// P returns a predicate for filtering processingrevisions.
+// An error is returned if the input is empty or invalid.
+func (i *ProcessingRevisionWhereInput) P() (predicate.ProcessingRevision, error) {
+	var predicates []predicate.ProcessingRevision
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, processingrevision.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ProcessingRevision, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, processingrevision.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ProcessingRevision, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, processingrevision.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, processingrevision.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, processingrevision.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, processingrevision.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, processingrevision.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, processingrevision.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, processingrevision.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, processingrevision.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, processingrevision.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, processingrevision.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, processingrevision.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, processingrevision.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, processingrevision.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, processingrevision.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, processingrevision.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, processingrevision.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, processingrevision.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, processingrevision.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, processingrevision.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, processingrevision.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, processingrevision.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, processingrevision.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, processingrevision.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, processingrevision.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, processingrevision.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.RecordID != nil {
+		predicates = append(predicates, processingrevision.RecordIDEQ(*i.RecordID))
+	}
+	if i.RecordIDNEQ != nil {
+		predicates = append(predicates, processingrevision.RecordIDNEQ(*i.RecordIDNEQ))
+	}
+	if len(i.RecordIDIn) > 0 {
+		predicates = append(predicates, processingrevision.RecordIDIn(i.RecordIDIn...))
+	}
+	if len(i.RecordIDNotIn) > 0 {
+		predicates = append(predicates, processingrevision.RecordIDNotIn(i.RecordIDNotIn...))
+	}
+	if i.RecordIDGT != nil {
+		predicates = append(predicates, processingrevision.RecordIDGT(*i.RecordIDGT))
+	}
+	if i.RecordIDGTE != nil {
+		predicates = append(predicates, processingrevision.RecordIDGTE(*i.RecordIDGTE))
+	}
+	if i.RecordIDLT != nil {
+		predicates = append(predicates, processingrevision.RecordIDLT(*i.RecordIDLT))
+	}
+	if i.RecordIDLTE != nil {
+		predicates = append(predicates, processingrevision.RecordIDLTE(*i.RecordIDLTE))
+	}
+	if i.RecordIDContains != nil {
+		predicates = append(predicates, processingrevision.RecordIDContains(*i.RecordIDContains))
+	}
+	if i.RecordIDHasPrefix != nil {
+		predicates = append(predicates, processingrevision.RecordIDHasPrefix(*i.RecordIDHasPrefix))
+	}
+	if i.RecordIDHasSuffix != nil {
+		predicates = append(predicates, processingrevision.RecordIDHasSuffix(*i.RecordIDHasSuffix))
+	}
+	if i.RecordIDEqualFold != nil {
+		predicates = append(predicates, processingrevision.RecordIDEqualFold(*i.RecordIDEqualFold))
+	}
+	if i.RecordIDContainsFold != nil {
+		predicates = append(predicates, processingrevision.RecordIDContainsFold(*i.RecordIDContainsFold))
+	}
+	if i.Revision != nil {
+		predicates = append(predicates, processingrevision.RevisionEQ(*i.Revision))
+	}
+	if i.RevisionNEQ != nil {
+		predicates = append(predicates, processingrevision.RevisionNEQ(*i.RevisionNEQ))
+	}
+	if len(i.RevisionIn) > 0 {
+		predicates = append(predicates, processingrevision.RevisionIn(i.RevisionIn...))
+	}
+	if len(i.RevisionNotIn) > 0 {
+		predicates = append(predicates, processingrevision.RevisionNotIn(i.RevisionNotIn...))
+	}
+	if i.RevisionGT != nil {
+		predicates = append(predicates, processingrevision.RevisionGT(*i.RevisionGT))
+	}
+	if i.RevisionGTE != nil {
+		predicates = append(predicates, processingrevision.RevisionGTE(*i.RevisionGTE))
+	}
+	if i.RevisionLT != nil {
+		predicates = append(predicates, processingrevision.RevisionLT(*i.RevisionLT))
+	}
+	if i.RevisionLTE != nil {
+		predicates = append(predicates, processingrevision.RevisionLTE(*i.RevisionLTE))
+	}
+	if i.Author != nil {
+		predicates = append(predicates, processingrevision.AuthorEQ(*i.Author))
+	}
+	if i.AuthorNEQ != nil {
+		predicates = append(predicates, processingrevision.AuthorNEQ(*i.AuthorNEQ))
+	}
+	if len(i.AuthorIn) > 0 {
+		predicates = append(predicates, processingrevision.AuthorIn(i.AuthorIn...))
+	}
+	if len(i.AuthorNotIn) > 0 {
+		predicates = append(predicates, processingrevision.AuthorNotIn(i.AuthorNotIn...))
+	}
+	if i.AuthorGT != nil {
+		predicates = append(predicates, processingrevision.AuthorGT(*i.AuthorGT))
+	}
+	if i.AuthorGTE != nil {
+		predicates = append(predicates, processingrevision.AuthorGTE(*i.AuthorGTE))
+	}
+	if i.AuthorLT != nil {
+		predicates = append(predicates, processingrevision.AuthorLT(*i.AuthorLT))
+	}
+	if i.AuthorLTE != nil {
+		predicates = append(predicates, processingrevision.AuthorLTE(*i.AuthorLTE))
+	}
+	if i.AuthorContains != nil {
+		predicates = append(predicates, processingrevision.AuthorContains(*i.AuthorContains))
+	}
+	if i.AuthorHasPrefix != nil {
+		predicates = append(predicates, processingrevision.AuthorHasPrefix(*i.AuthorHasPrefix))
+	}
+	if i.AuthorHasSuffix != nil {
+		predicates = append(predicates, processingrevision.AuthorHasSuffix(*i.AuthorHasSuffix))
+	}
+	if i.AuthorEqualFold != nil {
+		predicates = append(predicates, processingrevision.AuthorEqualFold(*i.AuthorEqualFold))
+	}
+	if i.AuthorContainsFold != nil {
+		predicates = append(predicates, processingrevision.AuthorContainsFold(*i.AuthorContainsFold))
+	}
+
+	if i.HasRecord != nil {
+		p := processingrevision.HasRecord()
+		if !*i.HasRecord {
+			p = processingrevision.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRecordWith) > 0 {
+		with := make([]predicate.ProcessingRecord, 0, len(i.HasRecordWith))
+		for _, w := range i.HasRecordWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRecordWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, processingrevision.HasRecordWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyProcessingRevisionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return processingrevision.And(predicates...), nil
+	}
+}
+
 // ResourceWhereInput represents a where input for filtering Resource queries.
 type ResourceWhereInput struct {
 	Predicates []predicate.Resource  `json:"-"`
@@ -11726,6 +14251,598 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 		return predicates[0], nil
 	default:
 		return servicerequest.And(predicates...), nil
+	}
+}
+
+// SubjectRequestWhereInput represents a where input for filtering SubjectRequest queries.
+type SubjectRequestWhereInput struct {
+	Predicates []predicate.SubjectRequest  `json:"-"`
+	Not        *SubjectRequestWhereInput   `json:"not,omitempty"`
+	Or         []*SubjectRequestWhereInput `json:"or,omitempty"`
+	And        []*SubjectRequestWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDIsNil        bool       `json:"memberIDIsNil,omitempty"`
+	MemberIDNotNil       bool       `json:"memberIDNotNil,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "type" field predicates.
+	Type      *subjectrequest.Type  `json:"type,omitempty"`
+	TypeNEQ   *subjectrequest.Type  `json:"typeNEQ,omitempty"`
+	TypeIn    []subjectrequest.Type `json:"typeIn,omitempty"`
+	TypeNotIn []subjectrequest.Type `json:"typeNotIn,omitempty"`
+
+	// "requester" field predicates.
+	Requester             *string  `json:"requester,omitempty"`
+	RequesterNEQ          *string  `json:"requesterNEQ,omitempty"`
+	RequesterIn           []string `json:"requesterIn,omitempty"`
+	RequesterNotIn        []string `json:"requesterNotIn,omitempty"`
+	RequesterGT           *string  `json:"requesterGT,omitempty"`
+	RequesterGTE          *string  `json:"requesterGTE,omitempty"`
+	RequesterLT           *string  `json:"requesterLT,omitempty"`
+	RequesterLTE          *string  `json:"requesterLTE,omitempty"`
+	RequesterContains     *string  `json:"requesterContains,omitempty"`
+	RequesterHasPrefix    *string  `json:"requesterHasPrefix,omitempty"`
+	RequesterHasSuffix    *string  `json:"requesterHasSuffix,omitempty"`
+	RequesterEqualFold    *string  `json:"requesterEqualFold,omitempty"`
+	RequesterContainsFold *string  `json:"requesterContainsFold,omitempty"`
+
+	// "received_on" field predicates.
+	ReceivedOn      *time.Time  `json:"receivedOn,omitempty"`
+	ReceivedOnNEQ   *time.Time  `json:"receivedOnNEQ,omitempty"`
+	ReceivedOnIn    []time.Time `json:"receivedOnIn,omitempty"`
+	ReceivedOnNotIn []time.Time `json:"receivedOnNotIn,omitempty"`
+	ReceivedOnGT    *time.Time  `json:"receivedOnGT,omitempty"`
+	ReceivedOnGTE   *time.Time  `json:"receivedOnGTE,omitempty"`
+	ReceivedOnLT    *time.Time  `json:"receivedOnLT,omitempty"`
+	ReceivedOnLTE   *time.Time  `json:"receivedOnLTE,omitempty"`
+
+	// "due_on" field predicates.
+	DueOn      *time.Time  `json:"dueOn,omitempty"`
+	DueOnNEQ   *time.Time  `json:"dueOnNEQ,omitempty"`
+	DueOnIn    []time.Time `json:"dueOnIn,omitempty"`
+	DueOnNotIn []time.Time `json:"dueOnNotIn,omitempty"`
+	DueOnGT    *time.Time  `json:"dueOnGT,omitempty"`
+	DueOnGTE   *time.Time  `json:"dueOnGTE,omitempty"`
+	DueOnLT    *time.Time  `json:"dueOnLT,omitempty"`
+	DueOnLTE   *time.Time  `json:"dueOnLTE,omitempty"`
+
+	// "extension_reason" field predicates.
+	ExtensionReason             *string  `json:"extensionReason,omitempty"`
+	ExtensionReasonNEQ          *string  `json:"extensionReasonNEQ,omitempty"`
+	ExtensionReasonIn           []string `json:"extensionReasonIn,omitempty"`
+	ExtensionReasonNotIn        []string `json:"extensionReasonNotIn,omitempty"`
+	ExtensionReasonGT           *string  `json:"extensionReasonGT,omitempty"`
+	ExtensionReasonGTE          *string  `json:"extensionReasonGTE,omitempty"`
+	ExtensionReasonLT           *string  `json:"extensionReasonLT,omitempty"`
+	ExtensionReasonLTE          *string  `json:"extensionReasonLTE,omitempty"`
+	ExtensionReasonContains     *string  `json:"extensionReasonContains,omitempty"`
+	ExtensionReasonHasPrefix    *string  `json:"extensionReasonHasPrefix,omitempty"`
+	ExtensionReasonHasSuffix    *string  `json:"extensionReasonHasSuffix,omitempty"`
+	ExtensionReasonEqualFold    *string  `json:"extensionReasonEqualFold,omitempty"`
+	ExtensionReasonContainsFold *string  `json:"extensionReasonContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *subjectrequest.Status  `json:"status,omitempty"`
+	StatusNEQ   *subjectrequest.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []subjectrequest.Status `json:"statusIn,omitempty"`
+	StatusNotIn []subjectrequest.Status `json:"statusNotIn,omitempty"`
+
+	// "answered_on" field predicates.
+	AnsweredOn       *time.Time  `json:"answeredOn,omitempty"`
+	AnsweredOnNEQ    *time.Time  `json:"answeredOnNEQ,omitempty"`
+	AnsweredOnIn     []time.Time `json:"answeredOnIn,omitempty"`
+	AnsweredOnNotIn  []time.Time `json:"answeredOnNotIn,omitempty"`
+	AnsweredOnGT     *time.Time  `json:"answeredOnGT,omitempty"`
+	AnsweredOnGTE    *time.Time  `json:"answeredOnGTE,omitempty"`
+	AnsweredOnLT     *time.Time  `json:"answeredOnLT,omitempty"`
+	AnsweredOnLTE    *time.Time  `json:"answeredOnLTE,omitempty"`
+	AnsweredOnIsNil  bool        `json:"answeredOnIsNil,omitempty"`
+	AnsweredOnNotNil bool        `json:"answeredOnNotNil,omitempty"`
+
+	// "record_id" field predicates.
+	RecordID             *pulid.ID  `json:"recordID,omitempty"`
+	RecordIDNEQ          *pulid.ID  `json:"recordIDNEQ,omitempty"`
+	RecordIDIn           []pulid.ID `json:"recordIDIn,omitempty"`
+	RecordIDNotIn        []pulid.ID `json:"recordIDNotIn,omitempty"`
+	RecordIDGT           *pulid.ID  `json:"recordIDGT,omitempty"`
+	RecordIDGTE          *pulid.ID  `json:"recordIDGTE,omitempty"`
+	RecordIDLT           *pulid.ID  `json:"recordIDLT,omitempty"`
+	RecordIDLTE          *pulid.ID  `json:"recordIDLTE,omitempty"`
+	RecordIDContains     *pulid.ID  `json:"recordIDContains,omitempty"`
+	RecordIDHasPrefix    *pulid.ID  `json:"recordIDHasPrefix,omitempty"`
+	RecordIDHasSuffix    *pulid.ID  `json:"recordIDHasSuffix,omitempty"`
+	RecordIDIsNil        bool       `json:"recordIDIsNil,omitempty"`
+	RecordIDNotNil       bool       `json:"recordIDNotNil,omitempty"`
+	RecordIDEqualFold    *pulid.ID  `json:"recordIDEqualFold,omitempty"`
+	RecordIDContainsFold *pulid.ID  `json:"recordIDContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SubjectRequestWhereInput) AddPredicates(predicates ...predicate.SubjectRequest) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SubjectRequestWhereInput filter on the SubjectRequestQuery builder.
+func (i *SubjectRequestWhereInput) Filter(q *SubjectRequestQuery) (*SubjectRequestQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySubjectRequestWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySubjectRequestWhereInput is returned in case the SubjectRequestWhereInput is empty.
+var ErrEmptySubjectRequestWhereInput = errors.New("ent: empty predicate SubjectRequestWhereInput")
+
+// P returns a predicate for filtering subjectrequests.
+// An error is returned if the input is empty or invalid.
+func (i *SubjectRequestWhereInput) P() (predicate.SubjectRequest, error) {
+	var predicates []predicate.SubjectRequest
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, subjectrequest.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SubjectRequest, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, subjectrequest.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SubjectRequest, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, subjectrequest.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, subjectrequest.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, subjectrequest.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, subjectrequest.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, subjectrequest.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, subjectrequest.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, subjectrequest.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, subjectrequest.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, subjectrequest.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, subjectrequest.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, subjectrequest.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, subjectrequest.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, subjectrequest.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, subjectrequest.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, subjectrequest.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, subjectrequest.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, subjectrequest.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, subjectrequest.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, subjectrequest.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, subjectrequest.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, subjectrequest.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, subjectrequest.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, subjectrequest.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, subjectrequest.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, subjectrequest.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, subjectrequest.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, subjectrequest.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, subjectrequest.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, subjectrequest.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, subjectrequest.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, subjectrequest.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, subjectrequest.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDIsNil {
+		predicates = append(predicates, subjectrequest.MemberIDIsNil())
+	}
+	if i.MemberIDNotNil {
+		predicates = append(predicates, subjectrequest.MemberIDNotNil())
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, subjectrequest.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, subjectrequest.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Type != nil {
+		predicates = append(predicates, subjectrequest.TypeEQ(*i.Type))
+	}
+	if i.TypeNEQ != nil {
+		predicates = append(predicates, subjectrequest.TypeNEQ(*i.TypeNEQ))
+	}
+	if len(i.TypeIn) > 0 {
+		predicates = append(predicates, subjectrequest.TypeIn(i.TypeIn...))
+	}
+	if len(i.TypeNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.TypeNotIn(i.TypeNotIn...))
+	}
+	if i.Requester != nil {
+		predicates = append(predicates, subjectrequest.RequesterEQ(*i.Requester))
+	}
+	if i.RequesterNEQ != nil {
+		predicates = append(predicates, subjectrequest.RequesterNEQ(*i.RequesterNEQ))
+	}
+	if len(i.RequesterIn) > 0 {
+		predicates = append(predicates, subjectrequest.RequesterIn(i.RequesterIn...))
+	}
+	if len(i.RequesterNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.RequesterNotIn(i.RequesterNotIn...))
+	}
+	if i.RequesterGT != nil {
+		predicates = append(predicates, subjectrequest.RequesterGT(*i.RequesterGT))
+	}
+	if i.RequesterGTE != nil {
+		predicates = append(predicates, subjectrequest.RequesterGTE(*i.RequesterGTE))
+	}
+	if i.RequesterLT != nil {
+		predicates = append(predicates, subjectrequest.RequesterLT(*i.RequesterLT))
+	}
+	if i.RequesterLTE != nil {
+		predicates = append(predicates, subjectrequest.RequesterLTE(*i.RequesterLTE))
+	}
+	if i.RequesterContains != nil {
+		predicates = append(predicates, subjectrequest.RequesterContains(*i.RequesterContains))
+	}
+	if i.RequesterHasPrefix != nil {
+		predicates = append(predicates, subjectrequest.RequesterHasPrefix(*i.RequesterHasPrefix))
+	}
+	if i.RequesterHasSuffix != nil {
+		predicates = append(predicates, subjectrequest.RequesterHasSuffix(*i.RequesterHasSuffix))
+	}
+	if i.RequesterEqualFold != nil {
+		predicates = append(predicates, subjectrequest.RequesterEqualFold(*i.RequesterEqualFold))
+	}
+	if i.RequesterContainsFold != nil {
+		predicates = append(predicates, subjectrequest.RequesterContainsFold(*i.RequesterContainsFold))
+	}
+	if i.ReceivedOn != nil {
+		predicates = append(predicates, subjectrequest.ReceivedOnEQ(*i.ReceivedOn))
+	}
+	if i.ReceivedOnNEQ != nil {
+		predicates = append(predicates, subjectrequest.ReceivedOnNEQ(*i.ReceivedOnNEQ))
+	}
+	if len(i.ReceivedOnIn) > 0 {
+		predicates = append(predicates, subjectrequest.ReceivedOnIn(i.ReceivedOnIn...))
+	}
+	if len(i.ReceivedOnNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.ReceivedOnNotIn(i.ReceivedOnNotIn...))
+	}
+	if i.ReceivedOnGT != nil {
+		predicates = append(predicates, subjectrequest.ReceivedOnGT(*i.ReceivedOnGT))
+	}
+	if i.ReceivedOnGTE != nil {
+		predicates = append(predicates, subjectrequest.ReceivedOnGTE(*i.ReceivedOnGTE))
+	}
+	if i.ReceivedOnLT != nil {
+		predicates = append(predicates, subjectrequest.ReceivedOnLT(*i.ReceivedOnLT))
+	}
+	if i.ReceivedOnLTE != nil {
+		predicates = append(predicates, subjectrequest.ReceivedOnLTE(*i.ReceivedOnLTE))
+	}
+	if i.DueOn != nil {
+		predicates = append(predicates, subjectrequest.DueOnEQ(*i.DueOn))
+	}
+	if i.DueOnNEQ != nil {
+		predicates = append(predicates, subjectrequest.DueOnNEQ(*i.DueOnNEQ))
+	}
+	if len(i.DueOnIn) > 0 {
+		predicates = append(predicates, subjectrequest.DueOnIn(i.DueOnIn...))
+	}
+	if len(i.DueOnNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.DueOnNotIn(i.DueOnNotIn...))
+	}
+	if i.DueOnGT != nil {
+		predicates = append(predicates, subjectrequest.DueOnGT(*i.DueOnGT))
+	}
+	if i.DueOnGTE != nil {
+		predicates = append(predicates, subjectrequest.DueOnGTE(*i.DueOnGTE))
+	}
+	if i.DueOnLT != nil {
+		predicates = append(predicates, subjectrequest.DueOnLT(*i.DueOnLT))
+	}
+	if i.DueOnLTE != nil {
+		predicates = append(predicates, subjectrequest.DueOnLTE(*i.DueOnLTE))
+	}
+	if i.ExtensionReason != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonEQ(*i.ExtensionReason))
+	}
+	if i.ExtensionReasonNEQ != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonNEQ(*i.ExtensionReasonNEQ))
+	}
+	if len(i.ExtensionReasonIn) > 0 {
+		predicates = append(predicates, subjectrequest.ExtensionReasonIn(i.ExtensionReasonIn...))
+	}
+	if len(i.ExtensionReasonNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.ExtensionReasonNotIn(i.ExtensionReasonNotIn...))
+	}
+	if i.ExtensionReasonGT != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonGT(*i.ExtensionReasonGT))
+	}
+	if i.ExtensionReasonGTE != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonGTE(*i.ExtensionReasonGTE))
+	}
+	if i.ExtensionReasonLT != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonLT(*i.ExtensionReasonLT))
+	}
+	if i.ExtensionReasonLTE != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonLTE(*i.ExtensionReasonLTE))
+	}
+	if i.ExtensionReasonContains != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonContains(*i.ExtensionReasonContains))
+	}
+	if i.ExtensionReasonHasPrefix != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonHasPrefix(*i.ExtensionReasonHasPrefix))
+	}
+	if i.ExtensionReasonHasSuffix != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonHasSuffix(*i.ExtensionReasonHasSuffix))
+	}
+	if i.ExtensionReasonEqualFold != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonEqualFold(*i.ExtensionReasonEqualFold))
+	}
+	if i.ExtensionReasonContainsFold != nil {
+		predicates = append(predicates, subjectrequest.ExtensionReasonContainsFold(*i.ExtensionReasonContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, subjectrequest.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, subjectrequest.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, subjectrequest.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.AnsweredOn != nil {
+		predicates = append(predicates, subjectrequest.AnsweredOnEQ(*i.AnsweredOn))
+	}
+	if i.AnsweredOnNEQ != nil {
+		predicates = append(predicates, subjectrequest.AnsweredOnNEQ(*i.AnsweredOnNEQ))
+	}
+	if len(i.AnsweredOnIn) > 0 {
+		predicates = append(predicates, subjectrequest.AnsweredOnIn(i.AnsweredOnIn...))
+	}
+	if len(i.AnsweredOnNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.AnsweredOnNotIn(i.AnsweredOnNotIn...))
+	}
+	if i.AnsweredOnGT != nil {
+		predicates = append(predicates, subjectrequest.AnsweredOnGT(*i.AnsweredOnGT))
+	}
+	if i.AnsweredOnGTE != nil {
+		predicates = append(predicates, subjectrequest.AnsweredOnGTE(*i.AnsweredOnGTE))
+	}
+	if i.AnsweredOnLT != nil {
+		predicates = append(predicates, subjectrequest.AnsweredOnLT(*i.AnsweredOnLT))
+	}
+	if i.AnsweredOnLTE != nil {
+		predicates = append(predicates, subjectrequest.AnsweredOnLTE(*i.AnsweredOnLTE))
+	}
+	if i.AnsweredOnIsNil {
+		predicates = append(predicates, subjectrequest.AnsweredOnIsNil())
+	}
+	if i.AnsweredOnNotNil {
+		predicates = append(predicates, subjectrequest.AnsweredOnNotNil())
+	}
+	if i.RecordID != nil {
+		predicates = append(predicates, subjectrequest.RecordIDEQ(*i.RecordID))
+	}
+	if i.RecordIDNEQ != nil {
+		predicates = append(predicates, subjectrequest.RecordIDNEQ(*i.RecordIDNEQ))
+	}
+	if len(i.RecordIDIn) > 0 {
+		predicates = append(predicates, subjectrequest.RecordIDIn(i.RecordIDIn...))
+	}
+	if len(i.RecordIDNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.RecordIDNotIn(i.RecordIDNotIn...))
+	}
+	if i.RecordIDGT != nil {
+		predicates = append(predicates, subjectrequest.RecordIDGT(*i.RecordIDGT))
+	}
+	if i.RecordIDGTE != nil {
+		predicates = append(predicates, subjectrequest.RecordIDGTE(*i.RecordIDGTE))
+	}
+	if i.RecordIDLT != nil {
+		predicates = append(predicates, subjectrequest.RecordIDLT(*i.RecordIDLT))
+	}
+	if i.RecordIDLTE != nil {
+		predicates = append(predicates, subjectrequest.RecordIDLTE(*i.RecordIDLTE))
+	}
+	if i.RecordIDContains != nil {
+		predicates = append(predicates, subjectrequest.RecordIDContains(*i.RecordIDContains))
+	}
+	if i.RecordIDHasPrefix != nil {
+		predicates = append(predicates, subjectrequest.RecordIDHasPrefix(*i.RecordIDHasPrefix))
+	}
+	if i.RecordIDHasSuffix != nil {
+		predicates = append(predicates, subjectrequest.RecordIDHasSuffix(*i.RecordIDHasSuffix))
+	}
+	if i.RecordIDIsNil {
+		predicates = append(predicates, subjectrequest.RecordIDIsNil())
+	}
+	if i.RecordIDNotNil {
+		predicates = append(predicates, subjectrequest.RecordIDNotNil())
+	}
+	if i.RecordIDEqualFold != nil {
+		predicates = append(predicates, subjectrequest.RecordIDEqualFold(*i.RecordIDEqualFold))
+	}
+	if i.RecordIDContainsFold != nil {
+		predicates = append(predicates, subjectrequest.RecordIDContainsFold(*i.RecordIDContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := subjectrequest.HasMember()
+		if !*i.HasMember {
+			p = subjectrequest.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, subjectrequest.HasMemberWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySubjectRequestWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return subjectrequest.And(predicates...), nil
 	}
 }
 

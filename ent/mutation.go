@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -19,6 +21,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -26,6 +30,7 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -54,9 +59,11 @@ const (
 	TypeAttributeDefinition      = "AttributeDefinition"
 	TypeAttributeValue           = "AttributeValue"
 	TypeAuditEvent               = "AuditEvent"
+	TypeBreach                   = "Breach"
 	TypeCallForFunds             = "CallForFunds"
 	TypeCharge                   = "Charge"
 	TypeChargeRun                = "ChargeRun"
+	TypeCilDelegation            = "CilDelegation"
 	TypeCostEntry                = "CostEntry"
 	TypeEstablishment            = "Establishment"
 	TypeInvitation               = "Invitation"
@@ -65,11 +72,14 @@ const (
 	TypeMembershipApplication    = "MembershipApplication"
 	TypeMembershipFee            = "MembershipFee"
 	TypeNotification             = "Notification"
+	TypeProcessingRecord         = "ProcessingRecord"
+	TypeProcessingRevision       = "ProcessingRevision"
 	TypeResource                 = "Resource"
 	TypeResourceCategory         = "ResourceCategory"
 	TypeRoleAssignment           = "RoleAssignment"
 	TypeServiceRequest           = "ServiceRequest"
 	TypeSession                  = "Session"
+	TypeSubjectRequest           = "SubjectRequest"
 	TypeSubscription             = "Subscription"
 	TypeTimeEntry                = "TimeEntry"
 	TypeUsageDeclaration         = "UsageDeclaration"
@@ -3538,6 +3548,1403 @@ func (m *AuditEventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
+}
+
+// BreachMutation represents an operation that mutates the Breach nodes in the graph.
+type BreachMutation struct {
+	config
+	op                          Op
+	typ                         string
+	id                          *pulid.ID
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	detected_at                 *time.Time
+	nature                      *string
+	data_categories             *[]string
+	appenddata_categories       []string
+	persons_approx              *int
+	addpersons_approx           *int
+	records_approx              *int
+	addrecords_approx           *int
+	consequences                *string
+	measures                    *string
+	authority_notified_at       *time.Time
+	late_notification_reason    *string
+	authority_not_notified      *bool
+	persons_informed_at         *time.Time
+	persons_not_informed_reason *string
+	record_ids                  *[]string
+	appendrecord_ids            []string
+	clearedFields               map[string]struct{}
+	member                      *pulid.ID
+	clearedmember               bool
+	done                        bool
+	oldValue                    func(context.Context) (*Breach, error)
+	predicates                  []predicate.Breach
+}
+
+var _ ent.Mutation = (*BreachMutation)(nil)
+
+// breachOption allows management of the mutation configuration using functional options.
+type breachOption func(*BreachMutation)
+
+// newBreachMutation creates new mutation for the Breach entity.
+func newBreachMutation(c config, op Op, opts ...breachOption) *BreachMutation {
+	m := &BreachMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBreach,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBreachID sets the ID field of the mutation.
+func withBreachID(id pulid.ID) breachOption {
+	return func(m *BreachMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Breach
+		)
+		m.oldValue = func(ctx context.Context) (*Breach, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Breach.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBreach sets the old Breach of the mutation.
+func withBreach(node *Breach) breachOption {
+	return func(m *BreachMutation) {
+		m.oldValue = func(context.Context) (*Breach, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BreachMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BreachMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Breach entities.
+func (m *BreachMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BreachMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BreachMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Breach.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BreachMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BreachMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BreachMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *BreachMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *BreachMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *BreachMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *BreachMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *BreachMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldMemberID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ClearMemberID clears the value of the "member_id" field.
+func (m *BreachMutation) ClearMemberID() {
+	m.member = nil
+	m.clearedFields[breach.FieldMemberID] = struct{}{}
+}
+
+// MemberIDCleared returns if the "member_id" field was cleared in this mutation.
+func (m *BreachMutation) MemberIDCleared() bool {
+	_, ok := m.clearedFields[breach.FieldMemberID]
+	return ok
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *BreachMutation) ResetMemberID() {
+	m.member = nil
+	delete(m.clearedFields, breach.FieldMemberID)
+}
+
+// SetDetectedAt sets the "detected_at" field.
+func (m *BreachMutation) SetDetectedAt(t time.Time) {
+	m.detected_at = &t
+}
+
+// DetectedAt returns the value of the "detected_at" field in the mutation.
+func (m *BreachMutation) DetectedAt() (r time.Time, exists bool) {
+	v := m.detected_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetectedAt returns the old "detected_at" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldDetectedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetectedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetectedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetectedAt: %w", err)
+	}
+	return oldValue.DetectedAt, nil
+}
+
+// ResetDetectedAt resets all changes to the "detected_at" field.
+func (m *BreachMutation) ResetDetectedAt() {
+	m.detected_at = nil
+}
+
+// SetNature sets the "nature" field.
+func (m *BreachMutation) SetNature(s string) {
+	m.nature = &s
+}
+
+// Nature returns the value of the "nature" field in the mutation.
+func (m *BreachMutation) Nature() (r string, exists bool) {
+	v := m.nature
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNature returns the old "nature" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldNature(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNature is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNature requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNature: %w", err)
+	}
+	return oldValue.Nature, nil
+}
+
+// ResetNature resets all changes to the "nature" field.
+func (m *BreachMutation) ResetNature() {
+	m.nature = nil
+}
+
+// SetDataCategories sets the "data_categories" field.
+func (m *BreachMutation) SetDataCategories(s []string) {
+	m.data_categories = &s
+	m.appenddata_categories = nil
+}
+
+// DataCategories returns the value of the "data_categories" field in the mutation.
+func (m *BreachMutation) DataCategories() (r []string, exists bool) {
+	v := m.data_categories
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDataCategories returns the old "data_categories" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldDataCategories(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDataCategories is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDataCategories requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDataCategories: %w", err)
+	}
+	return oldValue.DataCategories, nil
+}
+
+// AppendDataCategories adds s to the "data_categories" field.
+func (m *BreachMutation) AppendDataCategories(s []string) {
+	m.appenddata_categories = append(m.appenddata_categories, s...)
+}
+
+// AppendedDataCategories returns the list of values that were appended to the "data_categories" field in this mutation.
+func (m *BreachMutation) AppendedDataCategories() ([]string, bool) {
+	if len(m.appenddata_categories) == 0 {
+		return nil, false
+	}
+	return m.appenddata_categories, true
+}
+
+// ClearDataCategories clears the value of the "data_categories" field.
+func (m *BreachMutation) ClearDataCategories() {
+	m.data_categories = nil
+	m.appenddata_categories = nil
+	m.clearedFields[breach.FieldDataCategories] = struct{}{}
+}
+
+// DataCategoriesCleared returns if the "data_categories" field was cleared in this mutation.
+func (m *BreachMutation) DataCategoriesCleared() bool {
+	_, ok := m.clearedFields[breach.FieldDataCategories]
+	return ok
+}
+
+// ResetDataCategories resets all changes to the "data_categories" field.
+func (m *BreachMutation) ResetDataCategories() {
+	m.data_categories = nil
+	m.appenddata_categories = nil
+	delete(m.clearedFields, breach.FieldDataCategories)
+}
+
+// SetPersonsApprox sets the "persons_approx" field.
+func (m *BreachMutation) SetPersonsApprox(i int) {
+	m.persons_approx = &i
+	m.addpersons_approx = nil
+}
+
+// PersonsApprox returns the value of the "persons_approx" field in the mutation.
+func (m *BreachMutation) PersonsApprox() (r int, exists bool) {
+	v := m.persons_approx
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonsApprox returns the old "persons_approx" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldPersonsApprox(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonsApprox is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonsApprox requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonsApprox: %w", err)
+	}
+	return oldValue.PersonsApprox, nil
+}
+
+// AddPersonsApprox adds i to the "persons_approx" field.
+func (m *BreachMutation) AddPersonsApprox(i int) {
+	if m.addpersons_approx != nil {
+		*m.addpersons_approx += i
+	} else {
+		m.addpersons_approx = &i
+	}
+}
+
+// AddedPersonsApprox returns the value that was added to the "persons_approx" field in this mutation.
+func (m *BreachMutation) AddedPersonsApprox() (r int, exists bool) {
+	v := m.addpersons_approx
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPersonsApprox resets all changes to the "persons_approx" field.
+func (m *BreachMutation) ResetPersonsApprox() {
+	m.persons_approx = nil
+	m.addpersons_approx = nil
+}
+
+// SetRecordsApprox sets the "records_approx" field.
+func (m *BreachMutation) SetRecordsApprox(i int) {
+	m.records_approx = &i
+	m.addrecords_approx = nil
+}
+
+// RecordsApprox returns the value of the "records_approx" field in the mutation.
+func (m *BreachMutation) RecordsApprox() (r int, exists bool) {
+	v := m.records_approx
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordsApprox returns the old "records_approx" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldRecordsApprox(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordsApprox is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordsApprox requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordsApprox: %w", err)
+	}
+	return oldValue.RecordsApprox, nil
+}
+
+// AddRecordsApprox adds i to the "records_approx" field.
+func (m *BreachMutation) AddRecordsApprox(i int) {
+	if m.addrecords_approx != nil {
+		*m.addrecords_approx += i
+	} else {
+		m.addrecords_approx = &i
+	}
+}
+
+// AddedRecordsApprox returns the value that was added to the "records_approx" field in this mutation.
+func (m *BreachMutation) AddedRecordsApprox() (r int, exists bool) {
+	v := m.addrecords_approx
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordsApprox resets all changes to the "records_approx" field.
+func (m *BreachMutation) ResetRecordsApprox() {
+	m.records_approx = nil
+	m.addrecords_approx = nil
+}
+
+// SetConsequences sets the "consequences" field.
+func (m *BreachMutation) SetConsequences(s string) {
+	m.consequences = &s
+}
+
+// Consequences returns the value of the "consequences" field in the mutation.
+func (m *BreachMutation) Consequences() (r string, exists bool) {
+	v := m.consequences
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsequences returns the old "consequences" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldConsequences(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsequences is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsequences requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsequences: %w", err)
+	}
+	return oldValue.Consequences, nil
+}
+
+// ResetConsequences resets all changes to the "consequences" field.
+func (m *BreachMutation) ResetConsequences() {
+	m.consequences = nil
+}
+
+// SetMeasures sets the "measures" field.
+func (m *BreachMutation) SetMeasures(s string) {
+	m.measures = &s
+}
+
+// Measures returns the value of the "measures" field in the mutation.
+func (m *BreachMutation) Measures() (r string, exists bool) {
+	v := m.measures
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeasures returns the old "measures" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldMeasures(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeasures is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeasures requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeasures: %w", err)
+	}
+	return oldValue.Measures, nil
+}
+
+// ResetMeasures resets all changes to the "measures" field.
+func (m *BreachMutation) ResetMeasures() {
+	m.measures = nil
+}
+
+// SetAuthorityNotifiedAt sets the "authority_notified_at" field.
+func (m *BreachMutation) SetAuthorityNotifiedAt(t time.Time) {
+	m.authority_notified_at = &t
+}
+
+// AuthorityNotifiedAt returns the value of the "authority_notified_at" field in the mutation.
+func (m *BreachMutation) AuthorityNotifiedAt() (r time.Time, exists bool) {
+	v := m.authority_notified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorityNotifiedAt returns the old "authority_notified_at" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldAuthorityNotifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorityNotifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorityNotifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorityNotifiedAt: %w", err)
+	}
+	return oldValue.AuthorityNotifiedAt, nil
+}
+
+// ClearAuthorityNotifiedAt clears the value of the "authority_notified_at" field.
+func (m *BreachMutation) ClearAuthorityNotifiedAt() {
+	m.authority_notified_at = nil
+	m.clearedFields[breach.FieldAuthorityNotifiedAt] = struct{}{}
+}
+
+// AuthorityNotifiedAtCleared returns if the "authority_notified_at" field was cleared in this mutation.
+func (m *BreachMutation) AuthorityNotifiedAtCleared() bool {
+	_, ok := m.clearedFields[breach.FieldAuthorityNotifiedAt]
+	return ok
+}
+
+// ResetAuthorityNotifiedAt resets all changes to the "authority_notified_at" field.
+func (m *BreachMutation) ResetAuthorityNotifiedAt() {
+	m.authority_notified_at = nil
+	delete(m.clearedFields, breach.FieldAuthorityNotifiedAt)
+}
+
+// SetLateNotificationReason sets the "late_notification_reason" field.
+func (m *BreachMutation) SetLateNotificationReason(s string) {
+	m.late_notification_reason = &s
+}
+
+// LateNotificationReason returns the value of the "late_notification_reason" field in the mutation.
+func (m *BreachMutation) LateNotificationReason() (r string, exists bool) {
+	v := m.late_notification_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLateNotificationReason returns the old "late_notification_reason" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldLateNotificationReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLateNotificationReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLateNotificationReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLateNotificationReason: %w", err)
+	}
+	return oldValue.LateNotificationReason, nil
+}
+
+// ResetLateNotificationReason resets all changes to the "late_notification_reason" field.
+func (m *BreachMutation) ResetLateNotificationReason() {
+	m.late_notification_reason = nil
+}
+
+// SetAuthorityNotNotified sets the "authority_not_notified" field.
+func (m *BreachMutation) SetAuthorityNotNotified(b bool) {
+	m.authority_not_notified = &b
+}
+
+// AuthorityNotNotified returns the value of the "authority_not_notified" field in the mutation.
+func (m *BreachMutation) AuthorityNotNotified() (r bool, exists bool) {
+	v := m.authority_not_notified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorityNotNotified returns the old "authority_not_notified" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldAuthorityNotNotified(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorityNotNotified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorityNotNotified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorityNotNotified: %w", err)
+	}
+	return oldValue.AuthorityNotNotified, nil
+}
+
+// ResetAuthorityNotNotified resets all changes to the "authority_not_notified" field.
+func (m *BreachMutation) ResetAuthorityNotNotified() {
+	m.authority_not_notified = nil
+}
+
+// SetPersonsInformedAt sets the "persons_informed_at" field.
+func (m *BreachMutation) SetPersonsInformedAt(t time.Time) {
+	m.persons_informed_at = &t
+}
+
+// PersonsInformedAt returns the value of the "persons_informed_at" field in the mutation.
+func (m *BreachMutation) PersonsInformedAt() (r time.Time, exists bool) {
+	v := m.persons_informed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonsInformedAt returns the old "persons_informed_at" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldPersonsInformedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonsInformedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonsInformedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonsInformedAt: %w", err)
+	}
+	return oldValue.PersonsInformedAt, nil
+}
+
+// ClearPersonsInformedAt clears the value of the "persons_informed_at" field.
+func (m *BreachMutation) ClearPersonsInformedAt() {
+	m.persons_informed_at = nil
+	m.clearedFields[breach.FieldPersonsInformedAt] = struct{}{}
+}
+
+// PersonsInformedAtCleared returns if the "persons_informed_at" field was cleared in this mutation.
+func (m *BreachMutation) PersonsInformedAtCleared() bool {
+	_, ok := m.clearedFields[breach.FieldPersonsInformedAt]
+	return ok
+}
+
+// ResetPersonsInformedAt resets all changes to the "persons_informed_at" field.
+func (m *BreachMutation) ResetPersonsInformedAt() {
+	m.persons_informed_at = nil
+	delete(m.clearedFields, breach.FieldPersonsInformedAt)
+}
+
+// SetPersonsNotInformedReason sets the "persons_not_informed_reason" field.
+func (m *BreachMutation) SetPersonsNotInformedReason(s string) {
+	m.persons_not_informed_reason = &s
+}
+
+// PersonsNotInformedReason returns the value of the "persons_not_informed_reason" field in the mutation.
+func (m *BreachMutation) PersonsNotInformedReason() (r string, exists bool) {
+	v := m.persons_not_informed_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonsNotInformedReason returns the old "persons_not_informed_reason" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldPersonsNotInformedReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonsNotInformedReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonsNotInformedReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonsNotInformedReason: %w", err)
+	}
+	return oldValue.PersonsNotInformedReason, nil
+}
+
+// ResetPersonsNotInformedReason resets all changes to the "persons_not_informed_reason" field.
+func (m *BreachMutation) ResetPersonsNotInformedReason() {
+	m.persons_not_informed_reason = nil
+}
+
+// SetRecordIds sets the "record_ids" field.
+func (m *BreachMutation) SetRecordIds(s []string) {
+	m.record_ids = &s
+	m.appendrecord_ids = nil
+}
+
+// RecordIds returns the value of the "record_ids" field in the mutation.
+func (m *BreachMutation) RecordIds() (r []string, exists bool) {
+	v := m.record_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordIds returns the old "record_ids" field's value of the Breach entity.
+// If the Breach object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BreachMutation) OldRecordIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordIds: %w", err)
+	}
+	return oldValue.RecordIds, nil
+}
+
+// AppendRecordIds adds s to the "record_ids" field.
+func (m *BreachMutation) AppendRecordIds(s []string) {
+	m.appendrecord_ids = append(m.appendrecord_ids, s...)
+}
+
+// AppendedRecordIds returns the list of values that were appended to the "record_ids" field in this mutation.
+func (m *BreachMutation) AppendedRecordIds() ([]string, bool) {
+	if len(m.appendrecord_ids) == 0 {
+		return nil, false
+	}
+	return m.appendrecord_ids, true
+}
+
+// ClearRecordIds clears the value of the "record_ids" field.
+func (m *BreachMutation) ClearRecordIds() {
+	m.record_ids = nil
+	m.appendrecord_ids = nil
+	m.clearedFields[breach.FieldRecordIds] = struct{}{}
+}
+
+// RecordIdsCleared returns if the "record_ids" field was cleared in this mutation.
+func (m *BreachMutation) RecordIdsCleared() bool {
+	_, ok := m.clearedFields[breach.FieldRecordIds]
+	return ok
+}
+
+// ResetRecordIds resets all changes to the "record_ids" field.
+func (m *BreachMutation) ResetRecordIds() {
+	m.record_ids = nil
+	m.appendrecord_ids = nil
+	delete(m.clearedFields, breach.FieldRecordIds)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *BreachMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[breach.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *BreachMutation) MemberCleared() bool {
+	return m.MemberIDCleared() || m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *BreachMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *BreachMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// Where appends a list predicates to the BreachMutation builder.
+func (m *BreachMutation) Where(ps ...predicate.Breach) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BreachMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BreachMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Breach, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BreachMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BreachMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Breach).
+func (m *BreachMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BreachMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, breach.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, breach.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, breach.FieldMemberID)
+	}
+	if m.detected_at != nil {
+		fields = append(fields, breach.FieldDetectedAt)
+	}
+	if m.nature != nil {
+		fields = append(fields, breach.FieldNature)
+	}
+	if m.data_categories != nil {
+		fields = append(fields, breach.FieldDataCategories)
+	}
+	if m.persons_approx != nil {
+		fields = append(fields, breach.FieldPersonsApprox)
+	}
+	if m.records_approx != nil {
+		fields = append(fields, breach.FieldRecordsApprox)
+	}
+	if m.consequences != nil {
+		fields = append(fields, breach.FieldConsequences)
+	}
+	if m.measures != nil {
+		fields = append(fields, breach.FieldMeasures)
+	}
+	if m.authority_notified_at != nil {
+		fields = append(fields, breach.FieldAuthorityNotifiedAt)
+	}
+	if m.late_notification_reason != nil {
+		fields = append(fields, breach.FieldLateNotificationReason)
+	}
+	if m.authority_not_notified != nil {
+		fields = append(fields, breach.FieldAuthorityNotNotified)
+	}
+	if m.persons_informed_at != nil {
+		fields = append(fields, breach.FieldPersonsInformedAt)
+	}
+	if m.persons_not_informed_reason != nil {
+		fields = append(fields, breach.FieldPersonsNotInformedReason)
+	}
+	if m.record_ids != nil {
+		fields = append(fields, breach.FieldRecordIds)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BreachMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case breach.FieldCreatedAt:
+		return m.CreatedAt()
+	case breach.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case breach.FieldMemberID:
+		return m.MemberID()
+	case breach.FieldDetectedAt:
+		return m.DetectedAt()
+	case breach.FieldNature:
+		return m.Nature()
+	case breach.FieldDataCategories:
+		return m.DataCategories()
+	case breach.FieldPersonsApprox:
+		return m.PersonsApprox()
+	case breach.FieldRecordsApprox:
+		return m.RecordsApprox()
+	case breach.FieldConsequences:
+		return m.Consequences()
+	case breach.FieldMeasures:
+		return m.Measures()
+	case breach.FieldAuthorityNotifiedAt:
+		return m.AuthorityNotifiedAt()
+	case breach.FieldLateNotificationReason:
+		return m.LateNotificationReason()
+	case breach.FieldAuthorityNotNotified:
+		return m.AuthorityNotNotified()
+	case breach.FieldPersonsInformedAt:
+		return m.PersonsInformedAt()
+	case breach.FieldPersonsNotInformedReason:
+		return m.PersonsNotInformedReason()
+	case breach.FieldRecordIds:
+		return m.RecordIds()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BreachMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case breach.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case breach.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case breach.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case breach.FieldDetectedAt:
+		return m.OldDetectedAt(ctx)
+	case breach.FieldNature:
+		return m.OldNature(ctx)
+	case breach.FieldDataCategories:
+		return m.OldDataCategories(ctx)
+	case breach.FieldPersonsApprox:
+		return m.OldPersonsApprox(ctx)
+	case breach.FieldRecordsApprox:
+		return m.OldRecordsApprox(ctx)
+	case breach.FieldConsequences:
+		return m.OldConsequences(ctx)
+	case breach.FieldMeasures:
+		return m.OldMeasures(ctx)
+	case breach.FieldAuthorityNotifiedAt:
+		return m.OldAuthorityNotifiedAt(ctx)
+	case breach.FieldLateNotificationReason:
+		return m.OldLateNotificationReason(ctx)
+	case breach.FieldAuthorityNotNotified:
+		return m.OldAuthorityNotNotified(ctx)
+	case breach.FieldPersonsInformedAt:
+		return m.OldPersonsInformedAt(ctx)
+	case breach.FieldPersonsNotInformedReason:
+		return m.OldPersonsNotInformedReason(ctx)
+	case breach.FieldRecordIds:
+		return m.OldRecordIds(ctx)
+	}
+	return nil, fmt.Errorf("unknown Breach field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BreachMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case breach.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case breach.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case breach.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case breach.FieldDetectedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetectedAt(v)
+		return nil
+	case breach.FieldNature:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNature(v)
+		return nil
+	case breach.FieldDataCategories:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDataCategories(v)
+		return nil
+	case breach.FieldPersonsApprox:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonsApprox(v)
+		return nil
+	case breach.FieldRecordsApprox:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordsApprox(v)
+		return nil
+	case breach.FieldConsequences:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsequences(v)
+		return nil
+	case breach.FieldMeasures:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeasures(v)
+		return nil
+	case breach.FieldAuthorityNotifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorityNotifiedAt(v)
+		return nil
+	case breach.FieldLateNotificationReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLateNotificationReason(v)
+		return nil
+	case breach.FieldAuthorityNotNotified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorityNotNotified(v)
+		return nil
+	case breach.FieldPersonsInformedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonsInformedAt(v)
+		return nil
+	case breach.FieldPersonsNotInformedReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonsNotInformedReason(v)
+		return nil
+	case breach.FieldRecordIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordIds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Breach field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BreachMutation) AddedFields() []string {
+	var fields []string
+	if m.addpersons_approx != nil {
+		fields = append(fields, breach.FieldPersonsApprox)
+	}
+	if m.addrecords_approx != nil {
+		fields = append(fields, breach.FieldRecordsApprox)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BreachMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case breach.FieldPersonsApprox:
+		return m.AddedPersonsApprox()
+	case breach.FieldRecordsApprox:
+		return m.AddedRecordsApprox()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BreachMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case breach.FieldPersonsApprox:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPersonsApprox(v)
+		return nil
+	case breach.FieldRecordsApprox:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordsApprox(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Breach numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BreachMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(breach.FieldMemberID) {
+		fields = append(fields, breach.FieldMemberID)
+	}
+	if m.FieldCleared(breach.FieldDataCategories) {
+		fields = append(fields, breach.FieldDataCategories)
+	}
+	if m.FieldCleared(breach.FieldAuthorityNotifiedAt) {
+		fields = append(fields, breach.FieldAuthorityNotifiedAt)
+	}
+	if m.FieldCleared(breach.FieldPersonsInformedAt) {
+		fields = append(fields, breach.FieldPersonsInformedAt)
+	}
+	if m.FieldCleared(breach.FieldRecordIds) {
+		fields = append(fields, breach.FieldRecordIds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BreachMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BreachMutation) ClearField(name string) error {
+	switch name {
+	case breach.FieldMemberID:
+		m.ClearMemberID()
+		return nil
+	case breach.FieldDataCategories:
+		m.ClearDataCategories()
+		return nil
+	case breach.FieldAuthorityNotifiedAt:
+		m.ClearAuthorityNotifiedAt()
+		return nil
+	case breach.FieldPersonsInformedAt:
+		m.ClearPersonsInformedAt()
+		return nil
+	case breach.FieldRecordIds:
+		m.ClearRecordIds()
+		return nil
+	}
+	return fmt.Errorf("unknown Breach nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BreachMutation) ResetField(name string) error {
+	switch name {
+	case breach.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case breach.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case breach.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case breach.FieldDetectedAt:
+		m.ResetDetectedAt()
+		return nil
+	case breach.FieldNature:
+		m.ResetNature()
+		return nil
+	case breach.FieldDataCategories:
+		m.ResetDataCategories()
+		return nil
+	case breach.FieldPersonsApprox:
+		m.ResetPersonsApprox()
+		return nil
+	case breach.FieldRecordsApprox:
+		m.ResetRecordsApprox()
+		return nil
+	case breach.FieldConsequences:
+		m.ResetConsequences()
+		return nil
+	case breach.FieldMeasures:
+		m.ResetMeasures()
+		return nil
+	case breach.FieldAuthorityNotifiedAt:
+		m.ResetAuthorityNotifiedAt()
+		return nil
+	case breach.FieldLateNotificationReason:
+		m.ResetLateNotificationReason()
+		return nil
+	case breach.FieldAuthorityNotNotified:
+		m.ResetAuthorityNotNotified()
+		return nil
+	case breach.FieldPersonsInformedAt:
+		m.ResetPersonsInformedAt()
+		return nil
+	case breach.FieldPersonsNotInformedReason:
+		m.ResetPersonsNotInformedReason()
+		return nil
+	case breach.FieldRecordIds:
+		m.ResetRecordIds()
+		return nil
+	}
+	return fmt.Errorf("unknown Breach field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BreachMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.member != nil {
+		edges = append(edges, breach.EdgeMember)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BreachMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case breach.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BreachMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BreachMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BreachMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmember {
+		edges = append(edges, breach.EdgeMember)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BreachMutation) EdgeCleared(name string) bool {
+	switch name {
+	case breach.EdgeMember:
+		return m.clearedmember
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BreachMutation) ClearEdge(name string) error {
+	switch name {
+	case breach.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown Breach unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BreachMutation) ResetEdge(name string) error {
+	switch name {
+	case breach.EdgeMember:
+		m.ResetMember()
+		return nil
+	}
+	return fmt.Errorf("unknown Breach edge %s", name)
 }
 
 // CallForFundsMutation represents an operation that mutates the CallForFunds nodes in the graph.
@@ -7499,6 +8906,684 @@ func (m *ChargeRunMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ChargeRun edge %s", name)
+}
+
+// CilDelegationMutation represents an operation that mutates the CilDelegation nodes in the graph.
+type CilDelegationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	granted_by    *string
+	revoked_at    *time.Time
+	revoked_by    *string
+	clearedFields map[string]struct{}
+	member        *pulid.ID
+	clearedmember bool
+	done          bool
+	oldValue      func(context.Context) (*CilDelegation, error)
+	predicates    []predicate.CilDelegation
+}
+
+var _ ent.Mutation = (*CilDelegationMutation)(nil)
+
+// cildelegationOption allows management of the mutation configuration using functional options.
+type cildelegationOption func(*CilDelegationMutation)
+
+// newCilDelegationMutation creates new mutation for the CilDelegation entity.
+func newCilDelegationMutation(c config, op Op, opts ...cildelegationOption) *CilDelegationMutation {
+	m := &CilDelegationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCilDelegation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCilDelegationID sets the ID field of the mutation.
+func withCilDelegationID(id pulid.ID) cildelegationOption {
+	return func(m *CilDelegationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CilDelegation
+		)
+		m.oldValue = func(ctx context.Context) (*CilDelegation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CilDelegation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCilDelegation sets the old CilDelegation of the mutation.
+func withCilDelegation(node *CilDelegation) cildelegationOption {
+	return func(m *CilDelegationMutation) {
+		m.oldValue = func(context.Context) (*CilDelegation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CilDelegationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CilDelegationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CilDelegation entities.
+func (m *CilDelegationMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CilDelegationMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CilDelegationMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CilDelegation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CilDelegationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CilDelegationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CilDelegation entity.
+// If the CilDelegation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CilDelegationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CilDelegationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CilDelegationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CilDelegationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CilDelegation entity.
+// If the CilDelegation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CilDelegationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CilDelegationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CilDelegationMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CilDelegationMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CilDelegation entity.
+// If the CilDelegation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CilDelegationMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CilDelegationMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetGrantedBy sets the "granted_by" field.
+func (m *CilDelegationMutation) SetGrantedBy(s string) {
+	m.granted_by = &s
+}
+
+// GrantedBy returns the value of the "granted_by" field in the mutation.
+func (m *CilDelegationMutation) GrantedBy() (r string, exists bool) {
+	v := m.granted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrantedBy returns the old "granted_by" field's value of the CilDelegation entity.
+// If the CilDelegation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CilDelegationMutation) OldGrantedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrantedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrantedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrantedBy: %w", err)
+	}
+	return oldValue.GrantedBy, nil
+}
+
+// ResetGrantedBy resets all changes to the "granted_by" field.
+func (m *CilDelegationMutation) ResetGrantedBy() {
+	m.granted_by = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *CilDelegationMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *CilDelegationMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the CilDelegation entity.
+// If the CilDelegation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CilDelegationMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *CilDelegationMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[cildelegation.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *CilDelegationMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[cildelegation.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *CilDelegationMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, cildelegation.FieldRevokedAt)
+}
+
+// SetRevokedBy sets the "revoked_by" field.
+func (m *CilDelegationMutation) SetRevokedBy(s string) {
+	m.revoked_by = &s
+}
+
+// RevokedBy returns the value of the "revoked_by" field in the mutation.
+func (m *CilDelegationMutation) RevokedBy() (r string, exists bool) {
+	v := m.revoked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedBy returns the old "revoked_by" field's value of the CilDelegation entity.
+// If the CilDelegation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CilDelegationMutation) OldRevokedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedBy: %w", err)
+	}
+	return oldValue.RevokedBy, nil
+}
+
+// ResetRevokedBy resets all changes to the "revoked_by" field.
+func (m *CilDelegationMutation) ResetRevokedBy() {
+	m.revoked_by = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *CilDelegationMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[cildelegation.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *CilDelegationMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *CilDelegationMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *CilDelegationMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// Where appends a list predicates to the CilDelegationMutation builder.
+func (m *CilDelegationMutation) Where(ps ...predicate.CilDelegation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CilDelegationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CilDelegationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CilDelegation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CilDelegationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CilDelegationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CilDelegation).
+func (m *CilDelegationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CilDelegationMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, cildelegation.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cildelegation.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, cildelegation.FieldMemberID)
+	}
+	if m.granted_by != nil {
+		fields = append(fields, cildelegation.FieldGrantedBy)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, cildelegation.FieldRevokedAt)
+	}
+	if m.revoked_by != nil {
+		fields = append(fields, cildelegation.FieldRevokedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CilDelegationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cildelegation.FieldCreatedAt:
+		return m.CreatedAt()
+	case cildelegation.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cildelegation.FieldMemberID:
+		return m.MemberID()
+	case cildelegation.FieldGrantedBy:
+		return m.GrantedBy()
+	case cildelegation.FieldRevokedAt:
+		return m.RevokedAt()
+	case cildelegation.FieldRevokedBy:
+		return m.RevokedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CilDelegationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cildelegation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cildelegation.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cildelegation.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cildelegation.FieldGrantedBy:
+		return m.OldGrantedBy(ctx)
+	case cildelegation.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	case cildelegation.FieldRevokedBy:
+		return m.OldRevokedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown CilDelegation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CilDelegationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cildelegation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cildelegation.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cildelegation.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cildelegation.FieldGrantedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrantedBy(v)
+		return nil
+	case cildelegation.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	case cildelegation.FieldRevokedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CilDelegation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CilDelegationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CilDelegationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CilDelegationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CilDelegation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CilDelegationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cildelegation.FieldRevokedAt) {
+		fields = append(fields, cildelegation.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CilDelegationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CilDelegationMutation) ClearField(name string) error {
+	switch name {
+	case cildelegation.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CilDelegation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CilDelegationMutation) ResetField(name string) error {
+	switch name {
+	case cildelegation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cildelegation.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cildelegation.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cildelegation.FieldGrantedBy:
+		m.ResetGrantedBy()
+		return nil
+	case cildelegation.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	case cildelegation.FieldRevokedBy:
+		m.ResetRevokedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown CilDelegation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CilDelegationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.member != nil {
+		edges = append(edges, cildelegation.EdgeMember)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CilDelegationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cildelegation.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CilDelegationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CilDelegationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CilDelegationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmember {
+		edges = append(edges, cildelegation.EdgeMember)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CilDelegationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cildelegation.EdgeMember:
+		return m.clearedmember
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CilDelegationMutation) ClearEdge(name string) error {
+	switch name {
+	case cildelegation.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown CilDelegation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CilDelegationMutation) ResetEdge(name string) error {
+	switch name {
+	case cildelegation.EdgeMember:
+		m.ResetMember()
+		return nil
+	}
+	return fmt.Errorf("unknown CilDelegation edge %s", name)
 }
 
 // CostEntryMutation represents an operation that mutates the CostEntry nodes in the graph.
@@ -17751,6 +19836,3573 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
+// ProcessingRecordMutation represents an operation that mutates the ProcessingRecord nodes in the graph.
+type ProcessingRecordMutation struct {
+	config
+	op                           Op
+	typ                          string
+	id                           *pulid.ID
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	role                         *processingrecord.Role
+	name                         *string
+	status                       *processingrecord.Status
+	next_review_on               *time.Time
+	revision                     *int
+	addrevision                  *int
+	controller                   *string
+	joint_controllers            *[]string
+	appendjoint_controllers      []string
+	dpo_contact                  *string
+	purposes                     *[]string
+	appendpurposes               []string
+	legal_basis                  *string
+	special_category_condition   *string
+	data_subjects                *[]string
+	appenddata_subjects          []string
+	data_categories              *[]string
+	appenddata_categories        []string
+	special_categories           *[]string
+	appendspecial_categories     []string
+	recipients                   *[]string
+	appendrecipients             []string
+	transfers                    *[]string
+	appendtransfers              []string
+	retention                    *[]string
+	appendretention              []string
+	security_measures            *[]string
+	appendsecurity_measures      []string
+	data_sources                 *[]string
+	appenddata_sources           []string
+	resource_codes               *[]string
+	appendresource_codes         []string
+	modules                      *[]string
+	appendmodules                []string
+	processor                    *string
+	controller_member_id         *pulid.ID
+	derived_from_subscription_id *pulid.ID
+	processing_categories        *string
+	dpia_criteria                *[]string
+	appenddpia_criteria          []string
+	dpia_cnil_list               *bool
+	dpia_required                *bool
+	dpia_status                  *processingrecord.DpiaStatus
+	dpia_conclusion              *string
+	clearedFields                map[string]struct{}
+	member                       *pulid.ID
+	clearedmember                bool
+	revisions                    map[pulid.ID]struct{}
+	removedrevisions             map[pulid.ID]struct{}
+	clearedrevisions             bool
+	done                         bool
+	oldValue                     func(context.Context) (*ProcessingRecord, error)
+	predicates                   []predicate.ProcessingRecord
+}
+
+var _ ent.Mutation = (*ProcessingRecordMutation)(nil)
+
+// processingrecordOption allows management of the mutation configuration using functional options.
+type processingrecordOption func(*ProcessingRecordMutation)
+
+// newProcessingRecordMutation creates new mutation for the ProcessingRecord entity.
+func newProcessingRecordMutation(c config, op Op, opts ...processingrecordOption) *ProcessingRecordMutation {
+	m := &ProcessingRecordMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProcessingRecord,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProcessingRecordID sets the ID field of the mutation.
+func withProcessingRecordID(id pulid.ID) processingrecordOption {
+	return func(m *ProcessingRecordMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProcessingRecord
+		)
+		m.oldValue = func(ctx context.Context) (*ProcessingRecord, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProcessingRecord.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProcessingRecord sets the old ProcessingRecord of the mutation.
+func withProcessingRecord(node *ProcessingRecord) processingrecordOption {
+	return func(m *ProcessingRecordMutation) {
+		m.oldValue = func(context.Context) (*ProcessingRecord, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProcessingRecordMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProcessingRecordMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProcessingRecord entities.
+func (m *ProcessingRecordMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProcessingRecordMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProcessingRecordMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProcessingRecord.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProcessingRecordMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProcessingRecordMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProcessingRecordMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProcessingRecordMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProcessingRecordMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProcessingRecordMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *ProcessingRecordMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *ProcessingRecordMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldMemberID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ClearMemberID clears the value of the "member_id" field.
+func (m *ProcessingRecordMutation) ClearMemberID() {
+	m.member = nil
+	m.clearedFields[processingrecord.FieldMemberID] = struct{}{}
+}
+
+// MemberIDCleared returns if the "member_id" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) MemberIDCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldMemberID]
+	return ok
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *ProcessingRecordMutation) ResetMemberID() {
+	m.member = nil
+	delete(m.clearedFields, processingrecord.FieldMemberID)
+}
+
+// SetRole sets the "role" field.
+func (m *ProcessingRecordMutation) SetRole(pr processingrecord.Role) {
+	m.role = &pr
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *ProcessingRecordMutation) Role() (r processingrecord.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldRole(ctx context.Context) (v processingrecord.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *ProcessingRecordMutation) ResetRole() {
+	m.role = nil
+}
+
+// SetName sets the "name" field.
+func (m *ProcessingRecordMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ProcessingRecordMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ProcessingRecordMutation) ResetName() {
+	m.name = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *ProcessingRecordMutation) SetStatus(pr processingrecord.Status) {
+	m.status = &pr
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ProcessingRecordMutation) Status() (r processingrecord.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldStatus(ctx context.Context) (v processingrecord.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ProcessingRecordMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetNextReviewOn sets the "next_review_on" field.
+func (m *ProcessingRecordMutation) SetNextReviewOn(t time.Time) {
+	m.next_review_on = &t
+}
+
+// NextReviewOn returns the value of the "next_review_on" field in the mutation.
+func (m *ProcessingRecordMutation) NextReviewOn() (r time.Time, exists bool) {
+	v := m.next_review_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextReviewOn returns the old "next_review_on" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldNextReviewOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextReviewOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextReviewOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextReviewOn: %w", err)
+	}
+	return oldValue.NextReviewOn, nil
+}
+
+// ClearNextReviewOn clears the value of the "next_review_on" field.
+func (m *ProcessingRecordMutation) ClearNextReviewOn() {
+	m.next_review_on = nil
+	m.clearedFields[processingrecord.FieldNextReviewOn] = struct{}{}
+}
+
+// NextReviewOnCleared returns if the "next_review_on" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) NextReviewOnCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldNextReviewOn]
+	return ok
+}
+
+// ResetNextReviewOn resets all changes to the "next_review_on" field.
+func (m *ProcessingRecordMutation) ResetNextReviewOn() {
+	m.next_review_on = nil
+	delete(m.clearedFields, processingrecord.FieldNextReviewOn)
+}
+
+// SetRevision sets the "revision" field.
+func (m *ProcessingRecordMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *ProcessingRecordMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *ProcessingRecordMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *ProcessingRecordMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *ProcessingRecordMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetController sets the "controller" field.
+func (m *ProcessingRecordMutation) SetController(s string) {
+	m.controller = &s
+}
+
+// Controller returns the value of the "controller" field in the mutation.
+func (m *ProcessingRecordMutation) Controller() (r string, exists bool) {
+	v := m.controller
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldController returns the old "controller" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldController(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldController is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldController requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldController: %w", err)
+	}
+	return oldValue.Controller, nil
+}
+
+// ResetController resets all changes to the "controller" field.
+func (m *ProcessingRecordMutation) ResetController() {
+	m.controller = nil
+}
+
+// SetJointControllers sets the "joint_controllers" field.
+func (m *ProcessingRecordMutation) SetJointControllers(s []string) {
+	m.joint_controllers = &s
+	m.appendjoint_controllers = nil
+}
+
+// JointControllers returns the value of the "joint_controllers" field in the mutation.
+func (m *ProcessingRecordMutation) JointControllers() (r []string, exists bool) {
+	v := m.joint_controllers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJointControllers returns the old "joint_controllers" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldJointControllers(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJointControllers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJointControllers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJointControllers: %w", err)
+	}
+	return oldValue.JointControllers, nil
+}
+
+// AppendJointControllers adds s to the "joint_controllers" field.
+func (m *ProcessingRecordMutation) AppendJointControllers(s []string) {
+	m.appendjoint_controllers = append(m.appendjoint_controllers, s...)
+}
+
+// AppendedJointControllers returns the list of values that were appended to the "joint_controllers" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedJointControllers() ([]string, bool) {
+	if len(m.appendjoint_controllers) == 0 {
+		return nil, false
+	}
+	return m.appendjoint_controllers, true
+}
+
+// ClearJointControllers clears the value of the "joint_controllers" field.
+func (m *ProcessingRecordMutation) ClearJointControllers() {
+	m.joint_controllers = nil
+	m.appendjoint_controllers = nil
+	m.clearedFields[processingrecord.FieldJointControllers] = struct{}{}
+}
+
+// JointControllersCleared returns if the "joint_controllers" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) JointControllersCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldJointControllers]
+	return ok
+}
+
+// ResetJointControllers resets all changes to the "joint_controllers" field.
+func (m *ProcessingRecordMutation) ResetJointControllers() {
+	m.joint_controllers = nil
+	m.appendjoint_controllers = nil
+	delete(m.clearedFields, processingrecord.FieldJointControllers)
+}
+
+// SetDpoContact sets the "dpo_contact" field.
+func (m *ProcessingRecordMutation) SetDpoContact(s string) {
+	m.dpo_contact = &s
+}
+
+// DpoContact returns the value of the "dpo_contact" field in the mutation.
+func (m *ProcessingRecordMutation) DpoContact() (r string, exists bool) {
+	v := m.dpo_contact
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpoContact returns the old "dpo_contact" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDpoContact(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpoContact is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpoContact requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpoContact: %w", err)
+	}
+	return oldValue.DpoContact, nil
+}
+
+// ResetDpoContact resets all changes to the "dpo_contact" field.
+func (m *ProcessingRecordMutation) ResetDpoContact() {
+	m.dpo_contact = nil
+}
+
+// SetPurposes sets the "purposes" field.
+func (m *ProcessingRecordMutation) SetPurposes(s []string) {
+	m.purposes = &s
+	m.appendpurposes = nil
+}
+
+// Purposes returns the value of the "purposes" field in the mutation.
+func (m *ProcessingRecordMutation) Purposes() (r []string, exists bool) {
+	v := m.purposes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurposes returns the old "purposes" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldPurposes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurposes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurposes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurposes: %w", err)
+	}
+	return oldValue.Purposes, nil
+}
+
+// AppendPurposes adds s to the "purposes" field.
+func (m *ProcessingRecordMutation) AppendPurposes(s []string) {
+	m.appendpurposes = append(m.appendpurposes, s...)
+}
+
+// AppendedPurposes returns the list of values that were appended to the "purposes" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedPurposes() ([]string, bool) {
+	if len(m.appendpurposes) == 0 {
+		return nil, false
+	}
+	return m.appendpurposes, true
+}
+
+// ClearPurposes clears the value of the "purposes" field.
+func (m *ProcessingRecordMutation) ClearPurposes() {
+	m.purposes = nil
+	m.appendpurposes = nil
+	m.clearedFields[processingrecord.FieldPurposes] = struct{}{}
+}
+
+// PurposesCleared returns if the "purposes" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) PurposesCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldPurposes]
+	return ok
+}
+
+// ResetPurposes resets all changes to the "purposes" field.
+func (m *ProcessingRecordMutation) ResetPurposes() {
+	m.purposes = nil
+	m.appendpurposes = nil
+	delete(m.clearedFields, processingrecord.FieldPurposes)
+}
+
+// SetLegalBasis sets the "legal_basis" field.
+func (m *ProcessingRecordMutation) SetLegalBasis(s string) {
+	m.legal_basis = &s
+}
+
+// LegalBasis returns the value of the "legal_basis" field in the mutation.
+func (m *ProcessingRecordMutation) LegalBasis() (r string, exists bool) {
+	v := m.legal_basis
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLegalBasis returns the old "legal_basis" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldLegalBasis(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLegalBasis is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLegalBasis requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLegalBasis: %w", err)
+	}
+	return oldValue.LegalBasis, nil
+}
+
+// ResetLegalBasis resets all changes to the "legal_basis" field.
+func (m *ProcessingRecordMutation) ResetLegalBasis() {
+	m.legal_basis = nil
+}
+
+// SetSpecialCategoryCondition sets the "special_category_condition" field.
+func (m *ProcessingRecordMutation) SetSpecialCategoryCondition(s string) {
+	m.special_category_condition = &s
+}
+
+// SpecialCategoryCondition returns the value of the "special_category_condition" field in the mutation.
+func (m *ProcessingRecordMutation) SpecialCategoryCondition() (r string, exists bool) {
+	v := m.special_category_condition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSpecialCategoryCondition returns the old "special_category_condition" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldSpecialCategoryCondition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSpecialCategoryCondition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSpecialCategoryCondition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSpecialCategoryCondition: %w", err)
+	}
+	return oldValue.SpecialCategoryCondition, nil
+}
+
+// ResetSpecialCategoryCondition resets all changes to the "special_category_condition" field.
+func (m *ProcessingRecordMutation) ResetSpecialCategoryCondition() {
+	m.special_category_condition = nil
+}
+
+// SetDataSubjects sets the "data_subjects" field.
+func (m *ProcessingRecordMutation) SetDataSubjects(s []string) {
+	m.data_subjects = &s
+	m.appenddata_subjects = nil
+}
+
+// DataSubjects returns the value of the "data_subjects" field in the mutation.
+func (m *ProcessingRecordMutation) DataSubjects() (r []string, exists bool) {
+	v := m.data_subjects
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDataSubjects returns the old "data_subjects" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDataSubjects(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDataSubjects is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDataSubjects requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDataSubjects: %w", err)
+	}
+	return oldValue.DataSubjects, nil
+}
+
+// AppendDataSubjects adds s to the "data_subjects" field.
+func (m *ProcessingRecordMutation) AppendDataSubjects(s []string) {
+	m.appenddata_subjects = append(m.appenddata_subjects, s...)
+}
+
+// AppendedDataSubjects returns the list of values that were appended to the "data_subjects" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedDataSubjects() ([]string, bool) {
+	if len(m.appenddata_subjects) == 0 {
+		return nil, false
+	}
+	return m.appenddata_subjects, true
+}
+
+// ClearDataSubjects clears the value of the "data_subjects" field.
+func (m *ProcessingRecordMutation) ClearDataSubjects() {
+	m.data_subjects = nil
+	m.appenddata_subjects = nil
+	m.clearedFields[processingrecord.FieldDataSubjects] = struct{}{}
+}
+
+// DataSubjectsCleared returns if the "data_subjects" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) DataSubjectsCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldDataSubjects]
+	return ok
+}
+
+// ResetDataSubjects resets all changes to the "data_subjects" field.
+func (m *ProcessingRecordMutation) ResetDataSubjects() {
+	m.data_subjects = nil
+	m.appenddata_subjects = nil
+	delete(m.clearedFields, processingrecord.FieldDataSubjects)
+}
+
+// SetDataCategories sets the "data_categories" field.
+func (m *ProcessingRecordMutation) SetDataCategories(s []string) {
+	m.data_categories = &s
+	m.appenddata_categories = nil
+}
+
+// DataCategories returns the value of the "data_categories" field in the mutation.
+func (m *ProcessingRecordMutation) DataCategories() (r []string, exists bool) {
+	v := m.data_categories
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDataCategories returns the old "data_categories" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDataCategories(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDataCategories is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDataCategories requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDataCategories: %w", err)
+	}
+	return oldValue.DataCategories, nil
+}
+
+// AppendDataCategories adds s to the "data_categories" field.
+func (m *ProcessingRecordMutation) AppendDataCategories(s []string) {
+	m.appenddata_categories = append(m.appenddata_categories, s...)
+}
+
+// AppendedDataCategories returns the list of values that were appended to the "data_categories" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedDataCategories() ([]string, bool) {
+	if len(m.appenddata_categories) == 0 {
+		return nil, false
+	}
+	return m.appenddata_categories, true
+}
+
+// ClearDataCategories clears the value of the "data_categories" field.
+func (m *ProcessingRecordMutation) ClearDataCategories() {
+	m.data_categories = nil
+	m.appenddata_categories = nil
+	m.clearedFields[processingrecord.FieldDataCategories] = struct{}{}
+}
+
+// DataCategoriesCleared returns if the "data_categories" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) DataCategoriesCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldDataCategories]
+	return ok
+}
+
+// ResetDataCategories resets all changes to the "data_categories" field.
+func (m *ProcessingRecordMutation) ResetDataCategories() {
+	m.data_categories = nil
+	m.appenddata_categories = nil
+	delete(m.clearedFields, processingrecord.FieldDataCategories)
+}
+
+// SetSpecialCategories sets the "special_categories" field.
+func (m *ProcessingRecordMutation) SetSpecialCategories(s []string) {
+	m.special_categories = &s
+	m.appendspecial_categories = nil
+}
+
+// SpecialCategories returns the value of the "special_categories" field in the mutation.
+func (m *ProcessingRecordMutation) SpecialCategories() (r []string, exists bool) {
+	v := m.special_categories
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSpecialCategories returns the old "special_categories" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldSpecialCategories(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSpecialCategories is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSpecialCategories requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSpecialCategories: %w", err)
+	}
+	return oldValue.SpecialCategories, nil
+}
+
+// AppendSpecialCategories adds s to the "special_categories" field.
+func (m *ProcessingRecordMutation) AppendSpecialCategories(s []string) {
+	m.appendspecial_categories = append(m.appendspecial_categories, s...)
+}
+
+// AppendedSpecialCategories returns the list of values that were appended to the "special_categories" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedSpecialCategories() ([]string, bool) {
+	if len(m.appendspecial_categories) == 0 {
+		return nil, false
+	}
+	return m.appendspecial_categories, true
+}
+
+// ClearSpecialCategories clears the value of the "special_categories" field.
+func (m *ProcessingRecordMutation) ClearSpecialCategories() {
+	m.special_categories = nil
+	m.appendspecial_categories = nil
+	m.clearedFields[processingrecord.FieldSpecialCategories] = struct{}{}
+}
+
+// SpecialCategoriesCleared returns if the "special_categories" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) SpecialCategoriesCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldSpecialCategories]
+	return ok
+}
+
+// ResetSpecialCategories resets all changes to the "special_categories" field.
+func (m *ProcessingRecordMutation) ResetSpecialCategories() {
+	m.special_categories = nil
+	m.appendspecial_categories = nil
+	delete(m.clearedFields, processingrecord.FieldSpecialCategories)
+}
+
+// SetRecipients sets the "recipients" field.
+func (m *ProcessingRecordMutation) SetRecipients(s []string) {
+	m.recipients = &s
+	m.appendrecipients = nil
+}
+
+// Recipients returns the value of the "recipients" field in the mutation.
+func (m *ProcessingRecordMutation) Recipients() (r []string, exists bool) {
+	v := m.recipients
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecipients returns the old "recipients" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldRecipients(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecipients is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecipients requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecipients: %w", err)
+	}
+	return oldValue.Recipients, nil
+}
+
+// AppendRecipients adds s to the "recipients" field.
+func (m *ProcessingRecordMutation) AppendRecipients(s []string) {
+	m.appendrecipients = append(m.appendrecipients, s...)
+}
+
+// AppendedRecipients returns the list of values that were appended to the "recipients" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedRecipients() ([]string, bool) {
+	if len(m.appendrecipients) == 0 {
+		return nil, false
+	}
+	return m.appendrecipients, true
+}
+
+// ClearRecipients clears the value of the "recipients" field.
+func (m *ProcessingRecordMutation) ClearRecipients() {
+	m.recipients = nil
+	m.appendrecipients = nil
+	m.clearedFields[processingrecord.FieldRecipients] = struct{}{}
+}
+
+// RecipientsCleared returns if the "recipients" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) RecipientsCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldRecipients]
+	return ok
+}
+
+// ResetRecipients resets all changes to the "recipients" field.
+func (m *ProcessingRecordMutation) ResetRecipients() {
+	m.recipients = nil
+	m.appendrecipients = nil
+	delete(m.clearedFields, processingrecord.FieldRecipients)
+}
+
+// SetTransfers sets the "transfers" field.
+func (m *ProcessingRecordMutation) SetTransfers(s []string) {
+	m.transfers = &s
+	m.appendtransfers = nil
+}
+
+// Transfers returns the value of the "transfers" field in the mutation.
+func (m *ProcessingRecordMutation) Transfers() (r []string, exists bool) {
+	v := m.transfers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransfers returns the old "transfers" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldTransfers(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransfers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransfers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransfers: %w", err)
+	}
+	return oldValue.Transfers, nil
+}
+
+// AppendTransfers adds s to the "transfers" field.
+func (m *ProcessingRecordMutation) AppendTransfers(s []string) {
+	m.appendtransfers = append(m.appendtransfers, s...)
+}
+
+// AppendedTransfers returns the list of values that were appended to the "transfers" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedTransfers() ([]string, bool) {
+	if len(m.appendtransfers) == 0 {
+		return nil, false
+	}
+	return m.appendtransfers, true
+}
+
+// ClearTransfers clears the value of the "transfers" field.
+func (m *ProcessingRecordMutation) ClearTransfers() {
+	m.transfers = nil
+	m.appendtransfers = nil
+	m.clearedFields[processingrecord.FieldTransfers] = struct{}{}
+}
+
+// TransfersCleared returns if the "transfers" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) TransfersCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldTransfers]
+	return ok
+}
+
+// ResetTransfers resets all changes to the "transfers" field.
+func (m *ProcessingRecordMutation) ResetTransfers() {
+	m.transfers = nil
+	m.appendtransfers = nil
+	delete(m.clearedFields, processingrecord.FieldTransfers)
+}
+
+// SetRetention sets the "retention" field.
+func (m *ProcessingRecordMutation) SetRetention(s []string) {
+	m.retention = &s
+	m.appendretention = nil
+}
+
+// Retention returns the value of the "retention" field in the mutation.
+func (m *ProcessingRecordMutation) Retention() (r []string, exists bool) {
+	v := m.retention
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetention returns the old "retention" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldRetention(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetention is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetention requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetention: %w", err)
+	}
+	return oldValue.Retention, nil
+}
+
+// AppendRetention adds s to the "retention" field.
+func (m *ProcessingRecordMutation) AppendRetention(s []string) {
+	m.appendretention = append(m.appendretention, s...)
+}
+
+// AppendedRetention returns the list of values that were appended to the "retention" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedRetention() ([]string, bool) {
+	if len(m.appendretention) == 0 {
+		return nil, false
+	}
+	return m.appendretention, true
+}
+
+// ClearRetention clears the value of the "retention" field.
+func (m *ProcessingRecordMutation) ClearRetention() {
+	m.retention = nil
+	m.appendretention = nil
+	m.clearedFields[processingrecord.FieldRetention] = struct{}{}
+}
+
+// RetentionCleared returns if the "retention" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) RetentionCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldRetention]
+	return ok
+}
+
+// ResetRetention resets all changes to the "retention" field.
+func (m *ProcessingRecordMutation) ResetRetention() {
+	m.retention = nil
+	m.appendretention = nil
+	delete(m.clearedFields, processingrecord.FieldRetention)
+}
+
+// SetSecurityMeasures sets the "security_measures" field.
+func (m *ProcessingRecordMutation) SetSecurityMeasures(s []string) {
+	m.security_measures = &s
+	m.appendsecurity_measures = nil
+}
+
+// SecurityMeasures returns the value of the "security_measures" field in the mutation.
+func (m *ProcessingRecordMutation) SecurityMeasures() (r []string, exists bool) {
+	v := m.security_measures
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecurityMeasures returns the old "security_measures" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldSecurityMeasures(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecurityMeasures is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecurityMeasures requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecurityMeasures: %w", err)
+	}
+	return oldValue.SecurityMeasures, nil
+}
+
+// AppendSecurityMeasures adds s to the "security_measures" field.
+func (m *ProcessingRecordMutation) AppendSecurityMeasures(s []string) {
+	m.appendsecurity_measures = append(m.appendsecurity_measures, s...)
+}
+
+// AppendedSecurityMeasures returns the list of values that were appended to the "security_measures" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedSecurityMeasures() ([]string, bool) {
+	if len(m.appendsecurity_measures) == 0 {
+		return nil, false
+	}
+	return m.appendsecurity_measures, true
+}
+
+// ClearSecurityMeasures clears the value of the "security_measures" field.
+func (m *ProcessingRecordMutation) ClearSecurityMeasures() {
+	m.security_measures = nil
+	m.appendsecurity_measures = nil
+	m.clearedFields[processingrecord.FieldSecurityMeasures] = struct{}{}
+}
+
+// SecurityMeasuresCleared returns if the "security_measures" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) SecurityMeasuresCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldSecurityMeasures]
+	return ok
+}
+
+// ResetSecurityMeasures resets all changes to the "security_measures" field.
+func (m *ProcessingRecordMutation) ResetSecurityMeasures() {
+	m.security_measures = nil
+	m.appendsecurity_measures = nil
+	delete(m.clearedFields, processingrecord.FieldSecurityMeasures)
+}
+
+// SetDataSources sets the "data_sources" field.
+func (m *ProcessingRecordMutation) SetDataSources(s []string) {
+	m.data_sources = &s
+	m.appenddata_sources = nil
+}
+
+// DataSources returns the value of the "data_sources" field in the mutation.
+func (m *ProcessingRecordMutation) DataSources() (r []string, exists bool) {
+	v := m.data_sources
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDataSources returns the old "data_sources" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDataSources(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDataSources is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDataSources requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDataSources: %w", err)
+	}
+	return oldValue.DataSources, nil
+}
+
+// AppendDataSources adds s to the "data_sources" field.
+func (m *ProcessingRecordMutation) AppendDataSources(s []string) {
+	m.appenddata_sources = append(m.appenddata_sources, s...)
+}
+
+// AppendedDataSources returns the list of values that were appended to the "data_sources" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedDataSources() ([]string, bool) {
+	if len(m.appenddata_sources) == 0 {
+		return nil, false
+	}
+	return m.appenddata_sources, true
+}
+
+// ClearDataSources clears the value of the "data_sources" field.
+func (m *ProcessingRecordMutation) ClearDataSources() {
+	m.data_sources = nil
+	m.appenddata_sources = nil
+	m.clearedFields[processingrecord.FieldDataSources] = struct{}{}
+}
+
+// DataSourcesCleared returns if the "data_sources" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) DataSourcesCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldDataSources]
+	return ok
+}
+
+// ResetDataSources resets all changes to the "data_sources" field.
+func (m *ProcessingRecordMutation) ResetDataSources() {
+	m.data_sources = nil
+	m.appenddata_sources = nil
+	delete(m.clearedFields, processingrecord.FieldDataSources)
+}
+
+// SetResourceCodes sets the "resource_codes" field.
+func (m *ProcessingRecordMutation) SetResourceCodes(s []string) {
+	m.resource_codes = &s
+	m.appendresource_codes = nil
+}
+
+// ResourceCodes returns the value of the "resource_codes" field in the mutation.
+func (m *ProcessingRecordMutation) ResourceCodes() (r []string, exists bool) {
+	v := m.resource_codes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResourceCodes returns the old "resource_codes" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldResourceCodes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResourceCodes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResourceCodes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResourceCodes: %w", err)
+	}
+	return oldValue.ResourceCodes, nil
+}
+
+// AppendResourceCodes adds s to the "resource_codes" field.
+func (m *ProcessingRecordMutation) AppendResourceCodes(s []string) {
+	m.appendresource_codes = append(m.appendresource_codes, s...)
+}
+
+// AppendedResourceCodes returns the list of values that were appended to the "resource_codes" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedResourceCodes() ([]string, bool) {
+	if len(m.appendresource_codes) == 0 {
+		return nil, false
+	}
+	return m.appendresource_codes, true
+}
+
+// ClearResourceCodes clears the value of the "resource_codes" field.
+func (m *ProcessingRecordMutation) ClearResourceCodes() {
+	m.resource_codes = nil
+	m.appendresource_codes = nil
+	m.clearedFields[processingrecord.FieldResourceCodes] = struct{}{}
+}
+
+// ResourceCodesCleared returns if the "resource_codes" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) ResourceCodesCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldResourceCodes]
+	return ok
+}
+
+// ResetResourceCodes resets all changes to the "resource_codes" field.
+func (m *ProcessingRecordMutation) ResetResourceCodes() {
+	m.resource_codes = nil
+	m.appendresource_codes = nil
+	delete(m.clearedFields, processingrecord.FieldResourceCodes)
+}
+
+// SetModules sets the "modules" field.
+func (m *ProcessingRecordMutation) SetModules(s []string) {
+	m.modules = &s
+	m.appendmodules = nil
+}
+
+// Modules returns the value of the "modules" field in the mutation.
+func (m *ProcessingRecordMutation) Modules() (r []string, exists bool) {
+	v := m.modules
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModules returns the old "modules" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldModules(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModules is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModules requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModules: %w", err)
+	}
+	return oldValue.Modules, nil
+}
+
+// AppendModules adds s to the "modules" field.
+func (m *ProcessingRecordMutation) AppendModules(s []string) {
+	m.appendmodules = append(m.appendmodules, s...)
+}
+
+// AppendedModules returns the list of values that were appended to the "modules" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedModules() ([]string, bool) {
+	if len(m.appendmodules) == 0 {
+		return nil, false
+	}
+	return m.appendmodules, true
+}
+
+// ClearModules clears the value of the "modules" field.
+func (m *ProcessingRecordMutation) ClearModules() {
+	m.modules = nil
+	m.appendmodules = nil
+	m.clearedFields[processingrecord.FieldModules] = struct{}{}
+}
+
+// ModulesCleared returns if the "modules" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) ModulesCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldModules]
+	return ok
+}
+
+// ResetModules resets all changes to the "modules" field.
+func (m *ProcessingRecordMutation) ResetModules() {
+	m.modules = nil
+	m.appendmodules = nil
+	delete(m.clearedFields, processingrecord.FieldModules)
+}
+
+// SetProcessor sets the "processor" field.
+func (m *ProcessingRecordMutation) SetProcessor(s string) {
+	m.processor = &s
+}
+
+// Processor returns the value of the "processor" field in the mutation.
+func (m *ProcessingRecordMutation) Processor() (r string, exists bool) {
+	v := m.processor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessor returns the old "processor" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldProcessor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessor: %w", err)
+	}
+	return oldValue.Processor, nil
+}
+
+// ResetProcessor resets all changes to the "processor" field.
+func (m *ProcessingRecordMutation) ResetProcessor() {
+	m.processor = nil
+}
+
+// SetControllerMemberID sets the "controller_member_id" field.
+func (m *ProcessingRecordMutation) SetControllerMemberID(pu pulid.ID) {
+	m.controller_member_id = &pu
+}
+
+// ControllerMemberID returns the value of the "controller_member_id" field in the mutation.
+func (m *ProcessingRecordMutation) ControllerMemberID() (r pulid.ID, exists bool) {
+	v := m.controller_member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldControllerMemberID returns the old "controller_member_id" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldControllerMemberID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldControllerMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldControllerMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldControllerMemberID: %w", err)
+	}
+	return oldValue.ControllerMemberID, nil
+}
+
+// ClearControllerMemberID clears the value of the "controller_member_id" field.
+func (m *ProcessingRecordMutation) ClearControllerMemberID() {
+	m.controller_member_id = nil
+	m.clearedFields[processingrecord.FieldControllerMemberID] = struct{}{}
+}
+
+// ControllerMemberIDCleared returns if the "controller_member_id" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) ControllerMemberIDCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldControllerMemberID]
+	return ok
+}
+
+// ResetControllerMemberID resets all changes to the "controller_member_id" field.
+func (m *ProcessingRecordMutation) ResetControllerMemberID() {
+	m.controller_member_id = nil
+	delete(m.clearedFields, processingrecord.FieldControllerMemberID)
+}
+
+// SetDerivedFromSubscriptionID sets the "derived_from_subscription_id" field.
+func (m *ProcessingRecordMutation) SetDerivedFromSubscriptionID(pu pulid.ID) {
+	m.derived_from_subscription_id = &pu
+}
+
+// DerivedFromSubscriptionID returns the value of the "derived_from_subscription_id" field in the mutation.
+func (m *ProcessingRecordMutation) DerivedFromSubscriptionID() (r pulid.ID, exists bool) {
+	v := m.derived_from_subscription_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDerivedFromSubscriptionID returns the old "derived_from_subscription_id" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDerivedFromSubscriptionID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDerivedFromSubscriptionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDerivedFromSubscriptionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDerivedFromSubscriptionID: %w", err)
+	}
+	return oldValue.DerivedFromSubscriptionID, nil
+}
+
+// ClearDerivedFromSubscriptionID clears the value of the "derived_from_subscription_id" field.
+func (m *ProcessingRecordMutation) ClearDerivedFromSubscriptionID() {
+	m.derived_from_subscription_id = nil
+	m.clearedFields[processingrecord.FieldDerivedFromSubscriptionID] = struct{}{}
+}
+
+// DerivedFromSubscriptionIDCleared returns if the "derived_from_subscription_id" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) DerivedFromSubscriptionIDCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldDerivedFromSubscriptionID]
+	return ok
+}
+
+// ResetDerivedFromSubscriptionID resets all changes to the "derived_from_subscription_id" field.
+func (m *ProcessingRecordMutation) ResetDerivedFromSubscriptionID() {
+	m.derived_from_subscription_id = nil
+	delete(m.clearedFields, processingrecord.FieldDerivedFromSubscriptionID)
+}
+
+// SetProcessingCategories sets the "processing_categories" field.
+func (m *ProcessingRecordMutation) SetProcessingCategories(s string) {
+	m.processing_categories = &s
+}
+
+// ProcessingCategories returns the value of the "processing_categories" field in the mutation.
+func (m *ProcessingRecordMutation) ProcessingCategories() (r string, exists bool) {
+	v := m.processing_categories
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessingCategories returns the old "processing_categories" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldProcessingCategories(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessingCategories is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessingCategories requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessingCategories: %w", err)
+	}
+	return oldValue.ProcessingCategories, nil
+}
+
+// ResetProcessingCategories resets all changes to the "processing_categories" field.
+func (m *ProcessingRecordMutation) ResetProcessingCategories() {
+	m.processing_categories = nil
+}
+
+// SetDpiaCriteria sets the "dpia_criteria" field.
+func (m *ProcessingRecordMutation) SetDpiaCriteria(s []string) {
+	m.dpia_criteria = &s
+	m.appenddpia_criteria = nil
+}
+
+// DpiaCriteria returns the value of the "dpia_criteria" field in the mutation.
+func (m *ProcessingRecordMutation) DpiaCriteria() (r []string, exists bool) {
+	v := m.dpia_criteria
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpiaCriteria returns the old "dpia_criteria" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDpiaCriteria(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpiaCriteria is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpiaCriteria requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpiaCriteria: %w", err)
+	}
+	return oldValue.DpiaCriteria, nil
+}
+
+// AppendDpiaCriteria adds s to the "dpia_criteria" field.
+func (m *ProcessingRecordMutation) AppendDpiaCriteria(s []string) {
+	m.appenddpia_criteria = append(m.appenddpia_criteria, s...)
+}
+
+// AppendedDpiaCriteria returns the list of values that were appended to the "dpia_criteria" field in this mutation.
+func (m *ProcessingRecordMutation) AppendedDpiaCriteria() ([]string, bool) {
+	if len(m.appenddpia_criteria) == 0 {
+		return nil, false
+	}
+	return m.appenddpia_criteria, true
+}
+
+// ClearDpiaCriteria clears the value of the "dpia_criteria" field.
+func (m *ProcessingRecordMutation) ClearDpiaCriteria() {
+	m.dpia_criteria = nil
+	m.appenddpia_criteria = nil
+	m.clearedFields[processingrecord.FieldDpiaCriteria] = struct{}{}
+}
+
+// DpiaCriteriaCleared returns if the "dpia_criteria" field was cleared in this mutation.
+func (m *ProcessingRecordMutation) DpiaCriteriaCleared() bool {
+	_, ok := m.clearedFields[processingrecord.FieldDpiaCriteria]
+	return ok
+}
+
+// ResetDpiaCriteria resets all changes to the "dpia_criteria" field.
+func (m *ProcessingRecordMutation) ResetDpiaCriteria() {
+	m.dpia_criteria = nil
+	m.appenddpia_criteria = nil
+	delete(m.clearedFields, processingrecord.FieldDpiaCriteria)
+}
+
+// SetDpiaCnilList sets the "dpia_cnil_list" field.
+func (m *ProcessingRecordMutation) SetDpiaCnilList(b bool) {
+	m.dpia_cnil_list = &b
+}
+
+// DpiaCnilList returns the value of the "dpia_cnil_list" field in the mutation.
+func (m *ProcessingRecordMutation) DpiaCnilList() (r bool, exists bool) {
+	v := m.dpia_cnil_list
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpiaCnilList returns the old "dpia_cnil_list" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDpiaCnilList(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpiaCnilList is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpiaCnilList requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpiaCnilList: %w", err)
+	}
+	return oldValue.DpiaCnilList, nil
+}
+
+// ResetDpiaCnilList resets all changes to the "dpia_cnil_list" field.
+func (m *ProcessingRecordMutation) ResetDpiaCnilList() {
+	m.dpia_cnil_list = nil
+}
+
+// SetDpiaRequired sets the "dpia_required" field.
+func (m *ProcessingRecordMutation) SetDpiaRequired(b bool) {
+	m.dpia_required = &b
+}
+
+// DpiaRequired returns the value of the "dpia_required" field in the mutation.
+func (m *ProcessingRecordMutation) DpiaRequired() (r bool, exists bool) {
+	v := m.dpia_required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpiaRequired returns the old "dpia_required" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDpiaRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpiaRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpiaRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpiaRequired: %w", err)
+	}
+	return oldValue.DpiaRequired, nil
+}
+
+// ResetDpiaRequired resets all changes to the "dpia_required" field.
+func (m *ProcessingRecordMutation) ResetDpiaRequired() {
+	m.dpia_required = nil
+}
+
+// SetDpiaStatus sets the "dpia_status" field.
+func (m *ProcessingRecordMutation) SetDpiaStatus(ps processingrecord.DpiaStatus) {
+	m.dpia_status = &ps
+}
+
+// DpiaStatus returns the value of the "dpia_status" field in the mutation.
+func (m *ProcessingRecordMutation) DpiaStatus() (r processingrecord.DpiaStatus, exists bool) {
+	v := m.dpia_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpiaStatus returns the old "dpia_status" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDpiaStatus(ctx context.Context) (v processingrecord.DpiaStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpiaStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpiaStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpiaStatus: %w", err)
+	}
+	return oldValue.DpiaStatus, nil
+}
+
+// ResetDpiaStatus resets all changes to the "dpia_status" field.
+func (m *ProcessingRecordMutation) ResetDpiaStatus() {
+	m.dpia_status = nil
+}
+
+// SetDpiaConclusion sets the "dpia_conclusion" field.
+func (m *ProcessingRecordMutation) SetDpiaConclusion(s string) {
+	m.dpia_conclusion = &s
+}
+
+// DpiaConclusion returns the value of the "dpia_conclusion" field in the mutation.
+func (m *ProcessingRecordMutation) DpiaConclusion() (r string, exists bool) {
+	v := m.dpia_conclusion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDpiaConclusion returns the old "dpia_conclusion" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldDpiaConclusion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDpiaConclusion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDpiaConclusion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDpiaConclusion: %w", err)
+	}
+	return oldValue.DpiaConclusion, nil
+}
+
+// ResetDpiaConclusion resets all changes to the "dpia_conclusion" field.
+func (m *ProcessingRecordMutation) ResetDpiaConclusion() {
+	m.dpia_conclusion = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *ProcessingRecordMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[processingrecord.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *ProcessingRecordMutation) MemberCleared() bool {
+	return m.MemberIDCleared() || m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *ProcessingRecordMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *ProcessingRecordMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// AddRevisionIDs adds the "revisions" edge to the ProcessingRevision entity by ids.
+func (m *ProcessingRecordMutation) AddRevisionIDs(ids ...pulid.ID) {
+	if m.revisions == nil {
+		m.revisions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.revisions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRevisions clears the "revisions" edge to the ProcessingRevision entity.
+func (m *ProcessingRecordMutation) ClearRevisions() {
+	m.clearedrevisions = true
+}
+
+// RevisionsCleared reports if the "revisions" edge to the ProcessingRevision entity was cleared.
+func (m *ProcessingRecordMutation) RevisionsCleared() bool {
+	return m.clearedrevisions
+}
+
+// RemoveRevisionIDs removes the "revisions" edge to the ProcessingRevision entity by IDs.
+func (m *ProcessingRecordMutation) RemoveRevisionIDs(ids ...pulid.ID) {
+	if m.removedrevisions == nil {
+		m.removedrevisions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.revisions, ids[i])
+		m.removedrevisions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRevisions returns the removed IDs of the "revisions" edge to the ProcessingRevision entity.
+func (m *ProcessingRecordMutation) RemovedRevisionsIDs() (ids []pulid.ID) {
+	for id := range m.removedrevisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RevisionsIDs returns the "revisions" edge IDs in the mutation.
+func (m *ProcessingRecordMutation) RevisionsIDs() (ids []pulid.ID) {
+	for id := range m.revisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRevisions resets all changes to the "revisions" edge.
+func (m *ProcessingRecordMutation) ResetRevisions() {
+	m.revisions = nil
+	m.clearedrevisions = false
+	m.removedrevisions = nil
+}
+
+// Where appends a list predicates to the ProcessingRecordMutation builder.
+func (m *ProcessingRecordMutation) Where(ps ...predicate.ProcessingRecord) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProcessingRecordMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProcessingRecordMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProcessingRecord, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProcessingRecordMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProcessingRecordMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProcessingRecord).
+func (m *ProcessingRecordMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProcessingRecordMutation) Fields() []string {
+	fields := make([]string, 0, 33)
+	if m.created_at != nil {
+		fields = append(fields, processingrecord.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, processingrecord.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, processingrecord.FieldMemberID)
+	}
+	if m.role != nil {
+		fields = append(fields, processingrecord.FieldRole)
+	}
+	if m.name != nil {
+		fields = append(fields, processingrecord.FieldName)
+	}
+	if m.status != nil {
+		fields = append(fields, processingrecord.FieldStatus)
+	}
+	if m.next_review_on != nil {
+		fields = append(fields, processingrecord.FieldNextReviewOn)
+	}
+	if m.revision != nil {
+		fields = append(fields, processingrecord.FieldRevision)
+	}
+	if m.controller != nil {
+		fields = append(fields, processingrecord.FieldController)
+	}
+	if m.joint_controllers != nil {
+		fields = append(fields, processingrecord.FieldJointControllers)
+	}
+	if m.dpo_contact != nil {
+		fields = append(fields, processingrecord.FieldDpoContact)
+	}
+	if m.purposes != nil {
+		fields = append(fields, processingrecord.FieldPurposes)
+	}
+	if m.legal_basis != nil {
+		fields = append(fields, processingrecord.FieldLegalBasis)
+	}
+	if m.special_category_condition != nil {
+		fields = append(fields, processingrecord.FieldSpecialCategoryCondition)
+	}
+	if m.data_subjects != nil {
+		fields = append(fields, processingrecord.FieldDataSubjects)
+	}
+	if m.data_categories != nil {
+		fields = append(fields, processingrecord.FieldDataCategories)
+	}
+	if m.special_categories != nil {
+		fields = append(fields, processingrecord.FieldSpecialCategories)
+	}
+	if m.recipients != nil {
+		fields = append(fields, processingrecord.FieldRecipients)
+	}
+	if m.transfers != nil {
+		fields = append(fields, processingrecord.FieldTransfers)
+	}
+	if m.retention != nil {
+		fields = append(fields, processingrecord.FieldRetention)
+	}
+	if m.security_measures != nil {
+		fields = append(fields, processingrecord.FieldSecurityMeasures)
+	}
+	if m.data_sources != nil {
+		fields = append(fields, processingrecord.FieldDataSources)
+	}
+	if m.resource_codes != nil {
+		fields = append(fields, processingrecord.FieldResourceCodes)
+	}
+	if m.modules != nil {
+		fields = append(fields, processingrecord.FieldModules)
+	}
+	if m.processor != nil {
+		fields = append(fields, processingrecord.FieldProcessor)
+	}
+	if m.controller_member_id != nil {
+		fields = append(fields, processingrecord.FieldControllerMemberID)
+	}
+	if m.derived_from_subscription_id != nil {
+		fields = append(fields, processingrecord.FieldDerivedFromSubscriptionID)
+	}
+	if m.processing_categories != nil {
+		fields = append(fields, processingrecord.FieldProcessingCategories)
+	}
+	if m.dpia_criteria != nil {
+		fields = append(fields, processingrecord.FieldDpiaCriteria)
+	}
+	if m.dpia_cnil_list != nil {
+		fields = append(fields, processingrecord.FieldDpiaCnilList)
+	}
+	if m.dpia_required != nil {
+		fields = append(fields, processingrecord.FieldDpiaRequired)
+	}
+	if m.dpia_status != nil {
+		fields = append(fields, processingrecord.FieldDpiaStatus)
+	}
+	if m.dpia_conclusion != nil {
+		fields = append(fields, processingrecord.FieldDpiaConclusion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProcessingRecordMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case processingrecord.FieldCreatedAt:
+		return m.CreatedAt()
+	case processingrecord.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case processingrecord.FieldMemberID:
+		return m.MemberID()
+	case processingrecord.FieldRole:
+		return m.Role()
+	case processingrecord.FieldName:
+		return m.Name()
+	case processingrecord.FieldStatus:
+		return m.Status()
+	case processingrecord.FieldNextReviewOn:
+		return m.NextReviewOn()
+	case processingrecord.FieldRevision:
+		return m.Revision()
+	case processingrecord.FieldController:
+		return m.Controller()
+	case processingrecord.FieldJointControllers:
+		return m.JointControllers()
+	case processingrecord.FieldDpoContact:
+		return m.DpoContact()
+	case processingrecord.FieldPurposes:
+		return m.Purposes()
+	case processingrecord.FieldLegalBasis:
+		return m.LegalBasis()
+	case processingrecord.FieldSpecialCategoryCondition:
+		return m.SpecialCategoryCondition()
+	case processingrecord.FieldDataSubjects:
+		return m.DataSubjects()
+	case processingrecord.FieldDataCategories:
+		return m.DataCategories()
+	case processingrecord.FieldSpecialCategories:
+		return m.SpecialCategories()
+	case processingrecord.FieldRecipients:
+		return m.Recipients()
+	case processingrecord.FieldTransfers:
+		return m.Transfers()
+	case processingrecord.FieldRetention:
+		return m.Retention()
+	case processingrecord.FieldSecurityMeasures:
+		return m.SecurityMeasures()
+	case processingrecord.FieldDataSources:
+		return m.DataSources()
+	case processingrecord.FieldResourceCodes:
+		return m.ResourceCodes()
+	case processingrecord.FieldModules:
+		return m.Modules()
+	case processingrecord.FieldProcessor:
+		return m.Processor()
+	case processingrecord.FieldControllerMemberID:
+		return m.ControllerMemberID()
+	case processingrecord.FieldDerivedFromSubscriptionID:
+		return m.DerivedFromSubscriptionID()
+	case processingrecord.FieldProcessingCategories:
+		return m.ProcessingCategories()
+	case processingrecord.FieldDpiaCriteria:
+		return m.DpiaCriteria()
+	case processingrecord.FieldDpiaCnilList:
+		return m.DpiaCnilList()
+	case processingrecord.FieldDpiaRequired:
+		return m.DpiaRequired()
+	case processingrecord.FieldDpiaStatus:
+		return m.DpiaStatus()
+	case processingrecord.FieldDpiaConclusion:
+		return m.DpiaConclusion()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProcessingRecordMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case processingrecord.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case processingrecord.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case processingrecord.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case processingrecord.FieldRole:
+		return m.OldRole(ctx)
+	case processingrecord.FieldName:
+		return m.OldName(ctx)
+	case processingrecord.FieldStatus:
+		return m.OldStatus(ctx)
+	case processingrecord.FieldNextReviewOn:
+		return m.OldNextReviewOn(ctx)
+	case processingrecord.FieldRevision:
+		return m.OldRevision(ctx)
+	case processingrecord.FieldController:
+		return m.OldController(ctx)
+	case processingrecord.FieldJointControllers:
+		return m.OldJointControllers(ctx)
+	case processingrecord.FieldDpoContact:
+		return m.OldDpoContact(ctx)
+	case processingrecord.FieldPurposes:
+		return m.OldPurposes(ctx)
+	case processingrecord.FieldLegalBasis:
+		return m.OldLegalBasis(ctx)
+	case processingrecord.FieldSpecialCategoryCondition:
+		return m.OldSpecialCategoryCondition(ctx)
+	case processingrecord.FieldDataSubjects:
+		return m.OldDataSubjects(ctx)
+	case processingrecord.FieldDataCategories:
+		return m.OldDataCategories(ctx)
+	case processingrecord.FieldSpecialCategories:
+		return m.OldSpecialCategories(ctx)
+	case processingrecord.FieldRecipients:
+		return m.OldRecipients(ctx)
+	case processingrecord.FieldTransfers:
+		return m.OldTransfers(ctx)
+	case processingrecord.FieldRetention:
+		return m.OldRetention(ctx)
+	case processingrecord.FieldSecurityMeasures:
+		return m.OldSecurityMeasures(ctx)
+	case processingrecord.FieldDataSources:
+		return m.OldDataSources(ctx)
+	case processingrecord.FieldResourceCodes:
+		return m.OldResourceCodes(ctx)
+	case processingrecord.FieldModules:
+		return m.OldModules(ctx)
+	case processingrecord.FieldProcessor:
+		return m.OldProcessor(ctx)
+	case processingrecord.FieldControllerMemberID:
+		return m.OldControllerMemberID(ctx)
+	case processingrecord.FieldDerivedFromSubscriptionID:
+		return m.OldDerivedFromSubscriptionID(ctx)
+	case processingrecord.FieldProcessingCategories:
+		return m.OldProcessingCategories(ctx)
+	case processingrecord.FieldDpiaCriteria:
+		return m.OldDpiaCriteria(ctx)
+	case processingrecord.FieldDpiaCnilList:
+		return m.OldDpiaCnilList(ctx)
+	case processingrecord.FieldDpiaRequired:
+		return m.OldDpiaRequired(ctx)
+	case processingrecord.FieldDpiaStatus:
+		return m.OldDpiaStatus(ctx)
+	case processingrecord.FieldDpiaConclusion:
+		return m.OldDpiaConclusion(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProcessingRecord field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessingRecordMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case processingrecord.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case processingrecord.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case processingrecord.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case processingrecord.FieldRole:
+		v, ok := value.(processingrecord.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case processingrecord.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case processingrecord.FieldStatus:
+		v, ok := value.(processingrecord.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case processingrecord.FieldNextReviewOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextReviewOn(v)
+		return nil
+	case processingrecord.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case processingrecord.FieldController:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetController(v)
+		return nil
+	case processingrecord.FieldJointControllers:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJointControllers(v)
+		return nil
+	case processingrecord.FieldDpoContact:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpoContact(v)
+		return nil
+	case processingrecord.FieldPurposes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurposes(v)
+		return nil
+	case processingrecord.FieldLegalBasis:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLegalBasis(v)
+		return nil
+	case processingrecord.FieldSpecialCategoryCondition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSpecialCategoryCondition(v)
+		return nil
+	case processingrecord.FieldDataSubjects:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDataSubjects(v)
+		return nil
+	case processingrecord.FieldDataCategories:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDataCategories(v)
+		return nil
+	case processingrecord.FieldSpecialCategories:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSpecialCategories(v)
+		return nil
+	case processingrecord.FieldRecipients:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecipients(v)
+		return nil
+	case processingrecord.FieldTransfers:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransfers(v)
+		return nil
+	case processingrecord.FieldRetention:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetention(v)
+		return nil
+	case processingrecord.FieldSecurityMeasures:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecurityMeasures(v)
+		return nil
+	case processingrecord.FieldDataSources:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDataSources(v)
+		return nil
+	case processingrecord.FieldResourceCodes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResourceCodes(v)
+		return nil
+	case processingrecord.FieldModules:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModules(v)
+		return nil
+	case processingrecord.FieldProcessor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessor(v)
+		return nil
+	case processingrecord.FieldControllerMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetControllerMemberID(v)
+		return nil
+	case processingrecord.FieldDerivedFromSubscriptionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDerivedFromSubscriptionID(v)
+		return nil
+	case processingrecord.FieldProcessingCategories:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessingCategories(v)
+		return nil
+	case processingrecord.FieldDpiaCriteria:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpiaCriteria(v)
+		return nil
+	case processingrecord.FieldDpiaCnilList:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpiaCnilList(v)
+		return nil
+	case processingrecord.FieldDpiaRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpiaRequired(v)
+		return nil
+	case processingrecord.FieldDpiaStatus:
+		v, ok := value.(processingrecord.DpiaStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpiaStatus(v)
+		return nil
+	case processingrecord.FieldDpiaConclusion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDpiaConclusion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRecord field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProcessingRecordMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, processingrecord.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProcessingRecordMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case processingrecord.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessingRecordMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case processingrecord.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRecord numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProcessingRecordMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(processingrecord.FieldMemberID) {
+		fields = append(fields, processingrecord.FieldMemberID)
+	}
+	if m.FieldCleared(processingrecord.FieldNextReviewOn) {
+		fields = append(fields, processingrecord.FieldNextReviewOn)
+	}
+	if m.FieldCleared(processingrecord.FieldJointControllers) {
+		fields = append(fields, processingrecord.FieldJointControllers)
+	}
+	if m.FieldCleared(processingrecord.FieldPurposes) {
+		fields = append(fields, processingrecord.FieldPurposes)
+	}
+	if m.FieldCleared(processingrecord.FieldDataSubjects) {
+		fields = append(fields, processingrecord.FieldDataSubjects)
+	}
+	if m.FieldCleared(processingrecord.FieldDataCategories) {
+		fields = append(fields, processingrecord.FieldDataCategories)
+	}
+	if m.FieldCleared(processingrecord.FieldSpecialCategories) {
+		fields = append(fields, processingrecord.FieldSpecialCategories)
+	}
+	if m.FieldCleared(processingrecord.FieldRecipients) {
+		fields = append(fields, processingrecord.FieldRecipients)
+	}
+	if m.FieldCleared(processingrecord.FieldTransfers) {
+		fields = append(fields, processingrecord.FieldTransfers)
+	}
+	if m.FieldCleared(processingrecord.FieldRetention) {
+		fields = append(fields, processingrecord.FieldRetention)
+	}
+	if m.FieldCleared(processingrecord.FieldSecurityMeasures) {
+		fields = append(fields, processingrecord.FieldSecurityMeasures)
+	}
+	if m.FieldCleared(processingrecord.FieldDataSources) {
+		fields = append(fields, processingrecord.FieldDataSources)
+	}
+	if m.FieldCleared(processingrecord.FieldResourceCodes) {
+		fields = append(fields, processingrecord.FieldResourceCodes)
+	}
+	if m.FieldCleared(processingrecord.FieldModules) {
+		fields = append(fields, processingrecord.FieldModules)
+	}
+	if m.FieldCleared(processingrecord.FieldControllerMemberID) {
+		fields = append(fields, processingrecord.FieldControllerMemberID)
+	}
+	if m.FieldCleared(processingrecord.FieldDerivedFromSubscriptionID) {
+		fields = append(fields, processingrecord.FieldDerivedFromSubscriptionID)
+	}
+	if m.FieldCleared(processingrecord.FieldDpiaCriteria) {
+		fields = append(fields, processingrecord.FieldDpiaCriteria)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProcessingRecordMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProcessingRecordMutation) ClearField(name string) error {
+	switch name {
+	case processingrecord.FieldMemberID:
+		m.ClearMemberID()
+		return nil
+	case processingrecord.FieldNextReviewOn:
+		m.ClearNextReviewOn()
+		return nil
+	case processingrecord.FieldJointControllers:
+		m.ClearJointControllers()
+		return nil
+	case processingrecord.FieldPurposes:
+		m.ClearPurposes()
+		return nil
+	case processingrecord.FieldDataSubjects:
+		m.ClearDataSubjects()
+		return nil
+	case processingrecord.FieldDataCategories:
+		m.ClearDataCategories()
+		return nil
+	case processingrecord.FieldSpecialCategories:
+		m.ClearSpecialCategories()
+		return nil
+	case processingrecord.FieldRecipients:
+		m.ClearRecipients()
+		return nil
+	case processingrecord.FieldTransfers:
+		m.ClearTransfers()
+		return nil
+	case processingrecord.FieldRetention:
+		m.ClearRetention()
+		return nil
+	case processingrecord.FieldSecurityMeasures:
+		m.ClearSecurityMeasures()
+		return nil
+	case processingrecord.FieldDataSources:
+		m.ClearDataSources()
+		return nil
+	case processingrecord.FieldResourceCodes:
+		m.ClearResourceCodes()
+		return nil
+	case processingrecord.FieldModules:
+		m.ClearModules()
+		return nil
+	case processingrecord.FieldControllerMemberID:
+		m.ClearControllerMemberID()
+		return nil
+	case processingrecord.FieldDerivedFromSubscriptionID:
+		m.ClearDerivedFromSubscriptionID()
+		return nil
+	case processingrecord.FieldDpiaCriteria:
+		m.ClearDpiaCriteria()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRecord nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProcessingRecordMutation) ResetField(name string) error {
+	switch name {
+	case processingrecord.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case processingrecord.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case processingrecord.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case processingrecord.FieldRole:
+		m.ResetRole()
+		return nil
+	case processingrecord.FieldName:
+		m.ResetName()
+		return nil
+	case processingrecord.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case processingrecord.FieldNextReviewOn:
+		m.ResetNextReviewOn()
+		return nil
+	case processingrecord.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case processingrecord.FieldController:
+		m.ResetController()
+		return nil
+	case processingrecord.FieldJointControllers:
+		m.ResetJointControllers()
+		return nil
+	case processingrecord.FieldDpoContact:
+		m.ResetDpoContact()
+		return nil
+	case processingrecord.FieldPurposes:
+		m.ResetPurposes()
+		return nil
+	case processingrecord.FieldLegalBasis:
+		m.ResetLegalBasis()
+		return nil
+	case processingrecord.FieldSpecialCategoryCondition:
+		m.ResetSpecialCategoryCondition()
+		return nil
+	case processingrecord.FieldDataSubjects:
+		m.ResetDataSubjects()
+		return nil
+	case processingrecord.FieldDataCategories:
+		m.ResetDataCategories()
+		return nil
+	case processingrecord.FieldSpecialCategories:
+		m.ResetSpecialCategories()
+		return nil
+	case processingrecord.FieldRecipients:
+		m.ResetRecipients()
+		return nil
+	case processingrecord.FieldTransfers:
+		m.ResetTransfers()
+		return nil
+	case processingrecord.FieldRetention:
+		m.ResetRetention()
+		return nil
+	case processingrecord.FieldSecurityMeasures:
+		m.ResetSecurityMeasures()
+		return nil
+	case processingrecord.FieldDataSources:
+		m.ResetDataSources()
+		return nil
+	case processingrecord.FieldResourceCodes:
+		m.ResetResourceCodes()
+		return nil
+	case processingrecord.FieldModules:
+		m.ResetModules()
+		return nil
+	case processingrecord.FieldProcessor:
+		m.ResetProcessor()
+		return nil
+	case processingrecord.FieldControllerMemberID:
+		m.ResetControllerMemberID()
+		return nil
+	case processingrecord.FieldDerivedFromSubscriptionID:
+		m.ResetDerivedFromSubscriptionID()
+		return nil
+	case processingrecord.FieldProcessingCategories:
+		m.ResetProcessingCategories()
+		return nil
+	case processingrecord.FieldDpiaCriteria:
+		m.ResetDpiaCriteria()
+		return nil
+	case processingrecord.FieldDpiaCnilList:
+		m.ResetDpiaCnilList()
+		return nil
+	case processingrecord.FieldDpiaRequired:
+		m.ResetDpiaRequired()
+		return nil
+	case processingrecord.FieldDpiaStatus:
+		m.ResetDpiaStatus()
+		return nil
+	case processingrecord.FieldDpiaConclusion:
+		m.ResetDpiaConclusion()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRecord field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProcessingRecordMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.member != nil {
+		edges = append(edges, processingrecord.EdgeMember)
+	}
+	if m.revisions != nil {
+		edges = append(edges, processingrecord.EdgeRevisions)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProcessingRecordMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case processingrecord.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case processingrecord.EdgeRevisions:
+		ids := make([]ent.Value, 0, len(m.revisions))
+		for id := range m.revisions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProcessingRecordMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedrevisions != nil {
+		edges = append(edges, processingrecord.EdgeRevisions)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProcessingRecordMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case processingrecord.EdgeRevisions:
+		ids := make([]ent.Value, 0, len(m.removedrevisions))
+		for id := range m.removedrevisions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProcessingRecordMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmember {
+		edges = append(edges, processingrecord.EdgeMember)
+	}
+	if m.clearedrevisions {
+		edges = append(edges, processingrecord.EdgeRevisions)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProcessingRecordMutation) EdgeCleared(name string) bool {
+	switch name {
+	case processingrecord.EdgeMember:
+		return m.clearedmember
+	case processingrecord.EdgeRevisions:
+		return m.clearedrevisions
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProcessingRecordMutation) ClearEdge(name string) error {
+	switch name {
+	case processingrecord.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRecord unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProcessingRecordMutation) ResetEdge(name string) error {
+	switch name {
+	case processingrecord.EdgeMember:
+		m.ResetMember()
+		return nil
+	case processingrecord.EdgeRevisions:
+		m.ResetRevisions()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRecord edge %s", name)
+}
+
+// ProcessingRevisionMutation represents an operation that mutates the ProcessingRevision nodes in the graph.
+type ProcessingRevisionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	revision      *int
+	addrevision   *int
+	author        *string
+	changed       *[]string
+	appendchanged []string
+	snapshot      *map[string]interface{}
+	clearedFields map[string]struct{}
+	record        *pulid.ID
+	clearedrecord bool
+	done          bool
+	oldValue      func(context.Context) (*ProcessingRevision, error)
+	predicates    []predicate.ProcessingRevision
+}
+
+var _ ent.Mutation = (*ProcessingRevisionMutation)(nil)
+
+// processingrevisionOption allows management of the mutation configuration using functional options.
+type processingrevisionOption func(*ProcessingRevisionMutation)
+
+// newProcessingRevisionMutation creates new mutation for the ProcessingRevision entity.
+func newProcessingRevisionMutation(c config, op Op, opts ...processingrevisionOption) *ProcessingRevisionMutation {
+	m := &ProcessingRevisionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProcessingRevision,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProcessingRevisionID sets the ID field of the mutation.
+func withProcessingRevisionID(id pulid.ID) processingrevisionOption {
+	return func(m *ProcessingRevisionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProcessingRevision
+		)
+		m.oldValue = func(ctx context.Context) (*ProcessingRevision, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProcessingRevision.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProcessingRevision sets the old ProcessingRevision of the mutation.
+func withProcessingRevision(node *ProcessingRevision) processingrevisionOption {
+	return func(m *ProcessingRevisionMutation) {
+		m.oldValue = func(context.Context) (*ProcessingRevision, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProcessingRevisionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProcessingRevisionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProcessingRevision entities.
+func (m *ProcessingRevisionMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProcessingRevisionMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProcessingRevisionMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProcessingRevision.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProcessingRevisionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProcessingRevisionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProcessingRevisionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProcessingRevisionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProcessingRevisionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProcessingRevisionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetRecordID sets the "record_id" field.
+func (m *ProcessingRevisionMutation) SetRecordID(pu pulid.ID) {
+	m.record = &pu
+}
+
+// RecordID returns the value of the "record_id" field in the mutation.
+func (m *ProcessingRevisionMutation) RecordID() (r pulid.ID, exists bool) {
+	v := m.record
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordID returns the old "record_id" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldRecordID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordID: %w", err)
+	}
+	return oldValue.RecordID, nil
+}
+
+// ResetRecordID resets all changes to the "record_id" field.
+func (m *ProcessingRevisionMutation) ResetRecordID() {
+	m.record = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *ProcessingRevisionMutation) SetRevision(i int) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *ProcessingRevisionMutation) Revision() (r int, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldRevision(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *ProcessingRevisionMutation) AddRevision(i int) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *ProcessingRevisionMutation) AddedRevision() (r int, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *ProcessingRevisionMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetAuthor sets the "author" field.
+func (m *ProcessingRevisionMutation) SetAuthor(s string) {
+	m.author = &s
+}
+
+// Author returns the value of the "author" field in the mutation.
+func (m *ProcessingRevisionMutation) Author() (r string, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthor returns the old "author" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldAuthor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthor: %w", err)
+	}
+	return oldValue.Author, nil
+}
+
+// ResetAuthor resets all changes to the "author" field.
+func (m *ProcessingRevisionMutation) ResetAuthor() {
+	m.author = nil
+}
+
+// SetChanged sets the "changed" field.
+func (m *ProcessingRevisionMutation) SetChanged(s []string) {
+	m.changed = &s
+	m.appendchanged = nil
+}
+
+// Changed returns the value of the "changed" field in the mutation.
+func (m *ProcessingRevisionMutation) Changed() (r []string, exists bool) {
+	v := m.changed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanged returns the old "changed" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldChanged(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanged is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanged requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanged: %w", err)
+	}
+	return oldValue.Changed, nil
+}
+
+// AppendChanged adds s to the "changed" field.
+func (m *ProcessingRevisionMutation) AppendChanged(s []string) {
+	m.appendchanged = append(m.appendchanged, s...)
+}
+
+// AppendedChanged returns the list of values that were appended to the "changed" field in this mutation.
+func (m *ProcessingRevisionMutation) AppendedChanged() ([]string, bool) {
+	if len(m.appendchanged) == 0 {
+		return nil, false
+	}
+	return m.appendchanged, true
+}
+
+// ClearChanged clears the value of the "changed" field.
+func (m *ProcessingRevisionMutation) ClearChanged() {
+	m.changed = nil
+	m.appendchanged = nil
+	m.clearedFields[processingrevision.FieldChanged] = struct{}{}
+}
+
+// ChangedCleared returns if the "changed" field was cleared in this mutation.
+func (m *ProcessingRevisionMutation) ChangedCleared() bool {
+	_, ok := m.clearedFields[processingrevision.FieldChanged]
+	return ok
+}
+
+// ResetChanged resets all changes to the "changed" field.
+func (m *ProcessingRevisionMutation) ResetChanged() {
+	m.changed = nil
+	m.appendchanged = nil
+	delete(m.clearedFields, processingrevision.FieldChanged)
+}
+
+// SetSnapshot sets the "snapshot" field.
+func (m *ProcessingRevisionMutation) SetSnapshot(value map[string]interface{}) {
+	m.snapshot = &value
+}
+
+// Snapshot returns the value of the "snapshot" field in the mutation.
+func (m *ProcessingRevisionMutation) Snapshot() (r map[string]interface{}, exists bool) {
+	v := m.snapshot
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSnapshot returns the old "snapshot" field's value of the ProcessingRevision entity.
+// If the ProcessingRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRevisionMutation) OldSnapshot(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSnapshot is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSnapshot requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSnapshot: %w", err)
+	}
+	return oldValue.Snapshot, nil
+}
+
+// ResetSnapshot resets all changes to the "snapshot" field.
+func (m *ProcessingRevisionMutation) ResetSnapshot() {
+	m.snapshot = nil
+}
+
+// ClearRecord clears the "record" edge to the ProcessingRecord entity.
+func (m *ProcessingRevisionMutation) ClearRecord() {
+	m.clearedrecord = true
+	m.clearedFields[processingrevision.FieldRecordID] = struct{}{}
+}
+
+// RecordCleared reports if the "record" edge to the ProcessingRecord entity was cleared.
+func (m *ProcessingRevisionMutation) RecordCleared() bool {
+	return m.clearedrecord
+}
+
+// RecordIDs returns the "record" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RecordID instead. It exists only for internal usage by the builders.
+func (m *ProcessingRevisionMutation) RecordIDs() (ids []pulid.ID) {
+	if id := m.record; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRecord resets all changes to the "record" edge.
+func (m *ProcessingRevisionMutation) ResetRecord() {
+	m.record = nil
+	m.clearedrecord = false
+}
+
+// Where appends a list predicates to the ProcessingRevisionMutation builder.
+func (m *ProcessingRevisionMutation) Where(ps ...predicate.ProcessingRevision) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProcessingRevisionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProcessingRevisionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProcessingRevision, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProcessingRevisionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProcessingRevisionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProcessingRevision).
+func (m *ProcessingRevisionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProcessingRevisionMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, processingrevision.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, processingrevision.FieldUpdatedAt)
+	}
+	if m.record != nil {
+		fields = append(fields, processingrevision.FieldRecordID)
+	}
+	if m.revision != nil {
+		fields = append(fields, processingrevision.FieldRevision)
+	}
+	if m.author != nil {
+		fields = append(fields, processingrevision.FieldAuthor)
+	}
+	if m.changed != nil {
+		fields = append(fields, processingrevision.FieldChanged)
+	}
+	if m.snapshot != nil {
+		fields = append(fields, processingrevision.FieldSnapshot)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProcessingRevisionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case processingrevision.FieldCreatedAt:
+		return m.CreatedAt()
+	case processingrevision.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case processingrevision.FieldRecordID:
+		return m.RecordID()
+	case processingrevision.FieldRevision:
+		return m.Revision()
+	case processingrevision.FieldAuthor:
+		return m.Author()
+	case processingrevision.FieldChanged:
+		return m.Changed()
+	case processingrevision.FieldSnapshot:
+		return m.Snapshot()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProcessingRevisionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case processingrevision.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case processingrevision.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case processingrevision.FieldRecordID:
+		return m.OldRecordID(ctx)
+	case processingrevision.FieldRevision:
+		return m.OldRevision(ctx)
+	case processingrevision.FieldAuthor:
+		return m.OldAuthor(ctx)
+	case processingrevision.FieldChanged:
+		return m.OldChanged(ctx)
+	case processingrevision.FieldSnapshot:
+		return m.OldSnapshot(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProcessingRevision field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessingRevisionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case processingrevision.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case processingrevision.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case processingrevision.FieldRecordID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordID(v)
+		return nil
+	case processingrevision.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case processingrevision.FieldAuthor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthor(v)
+		return nil
+	case processingrevision.FieldChanged:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanged(v)
+		return nil
+	case processingrevision.FieldSnapshot:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSnapshot(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRevision field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProcessingRevisionMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, processingrevision.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProcessingRevisionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case processingrevision.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessingRevisionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case processingrevision.FieldRevision:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRevision numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProcessingRevisionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(processingrevision.FieldChanged) {
+		fields = append(fields, processingrevision.FieldChanged)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProcessingRevisionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProcessingRevisionMutation) ClearField(name string) error {
+	switch name {
+	case processingrevision.FieldChanged:
+		m.ClearChanged()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRevision nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProcessingRevisionMutation) ResetField(name string) error {
+	switch name {
+	case processingrevision.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case processingrevision.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case processingrevision.FieldRecordID:
+		m.ResetRecordID()
+		return nil
+	case processingrevision.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case processingrevision.FieldAuthor:
+		m.ResetAuthor()
+		return nil
+	case processingrevision.FieldChanged:
+		m.ResetChanged()
+		return nil
+	case processingrevision.FieldSnapshot:
+		m.ResetSnapshot()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRevision field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProcessingRevisionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.record != nil {
+		edges = append(edges, processingrevision.EdgeRecord)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProcessingRevisionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case processingrevision.EdgeRecord:
+		if id := m.record; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProcessingRevisionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProcessingRevisionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProcessingRevisionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedrecord {
+		edges = append(edges, processingrevision.EdgeRecord)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProcessingRevisionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case processingrevision.EdgeRecord:
+		return m.clearedrecord
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProcessingRevisionMutation) ClearEdge(name string) error {
+	switch name {
+	case processingrevision.EdgeRecord:
+		m.ClearRecord()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRevision unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProcessingRevisionMutation) ResetEdge(name string) error {
+	switch name {
+	case processingrevision.EdgeRecord:
+		m.ResetRecord()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessingRevision edge %s", name)
+}
+
 // ResourceMutation represents an operation that mutates the Resource nodes in the graph.
 type ResourceMutation struct {
 	config
@@ -22530,6 +28182,992 @@ func (m *SessionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// SubjectRequestMutation represents an operation that mutates the SubjectRequest nodes in the graph.
+type SubjectRequestMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	_type            *subjectrequest.Type
+	requester        *string
+	received_on      *time.Time
+	due_on           *time.Time
+	extension_reason *string
+	status           *subjectrequest.Status
+	answered_on      *time.Time
+	record_id        *pulid.ID
+	clearedFields    map[string]struct{}
+	member           *pulid.ID
+	clearedmember    bool
+	done             bool
+	oldValue         func(context.Context) (*SubjectRequest, error)
+	predicates       []predicate.SubjectRequest
+}
+
+var _ ent.Mutation = (*SubjectRequestMutation)(nil)
+
+// subjectrequestOption allows management of the mutation configuration using functional options.
+type subjectrequestOption func(*SubjectRequestMutation)
+
+// newSubjectRequestMutation creates new mutation for the SubjectRequest entity.
+func newSubjectRequestMutation(c config, op Op, opts ...subjectrequestOption) *SubjectRequestMutation {
+	m := &SubjectRequestMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSubjectRequest,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSubjectRequestID sets the ID field of the mutation.
+func withSubjectRequestID(id pulid.ID) subjectrequestOption {
+	return func(m *SubjectRequestMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SubjectRequest
+		)
+		m.oldValue = func(ctx context.Context) (*SubjectRequest, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SubjectRequest.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSubjectRequest sets the old SubjectRequest of the mutation.
+func withSubjectRequest(node *SubjectRequest) subjectrequestOption {
+	return func(m *SubjectRequestMutation) {
+		m.oldValue = func(context.Context) (*SubjectRequest, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SubjectRequestMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SubjectRequestMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SubjectRequest entities.
+func (m *SubjectRequestMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SubjectRequestMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SubjectRequestMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SubjectRequest.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SubjectRequestMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SubjectRequestMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SubjectRequestMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SubjectRequestMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SubjectRequestMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SubjectRequestMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *SubjectRequestMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *SubjectRequestMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldMemberID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ClearMemberID clears the value of the "member_id" field.
+func (m *SubjectRequestMutation) ClearMemberID() {
+	m.member = nil
+	m.clearedFields[subjectrequest.FieldMemberID] = struct{}{}
+}
+
+// MemberIDCleared returns if the "member_id" field was cleared in this mutation.
+func (m *SubjectRequestMutation) MemberIDCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldMemberID]
+	return ok
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *SubjectRequestMutation) ResetMemberID() {
+	m.member = nil
+	delete(m.clearedFields, subjectrequest.FieldMemberID)
+}
+
+// SetType sets the "type" field.
+func (m *SubjectRequestMutation) SetType(s subjectrequest.Type) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *SubjectRequestMutation) GetType() (r subjectrequest.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldType(ctx context.Context) (v subjectrequest.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *SubjectRequestMutation) ResetType() {
+	m._type = nil
+}
+
+// SetRequester sets the "requester" field.
+func (m *SubjectRequestMutation) SetRequester(s string) {
+	m.requester = &s
+}
+
+// Requester returns the value of the "requester" field in the mutation.
+func (m *SubjectRequestMutation) Requester() (r string, exists bool) {
+	v := m.requester
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequester returns the old "requester" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldRequester(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequester is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequester requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequester: %w", err)
+	}
+	return oldValue.Requester, nil
+}
+
+// ResetRequester resets all changes to the "requester" field.
+func (m *SubjectRequestMutation) ResetRequester() {
+	m.requester = nil
+}
+
+// SetReceivedOn sets the "received_on" field.
+func (m *SubjectRequestMutation) SetReceivedOn(t time.Time) {
+	m.received_on = &t
+}
+
+// ReceivedOn returns the value of the "received_on" field in the mutation.
+func (m *SubjectRequestMutation) ReceivedOn() (r time.Time, exists bool) {
+	v := m.received_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedOn returns the old "received_on" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldReceivedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedOn: %w", err)
+	}
+	return oldValue.ReceivedOn, nil
+}
+
+// ResetReceivedOn resets all changes to the "received_on" field.
+func (m *SubjectRequestMutation) ResetReceivedOn() {
+	m.received_on = nil
+}
+
+// SetDueOn sets the "due_on" field.
+func (m *SubjectRequestMutation) SetDueOn(t time.Time) {
+	m.due_on = &t
+}
+
+// DueOn returns the value of the "due_on" field in the mutation.
+func (m *SubjectRequestMutation) DueOn() (r time.Time, exists bool) {
+	v := m.due_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOn returns the old "due_on" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldDueOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOn: %w", err)
+	}
+	return oldValue.DueOn, nil
+}
+
+// ResetDueOn resets all changes to the "due_on" field.
+func (m *SubjectRequestMutation) ResetDueOn() {
+	m.due_on = nil
+}
+
+// SetExtensionReason sets the "extension_reason" field.
+func (m *SubjectRequestMutation) SetExtensionReason(s string) {
+	m.extension_reason = &s
+}
+
+// ExtensionReason returns the value of the "extension_reason" field in the mutation.
+func (m *SubjectRequestMutation) ExtensionReason() (r string, exists bool) {
+	v := m.extension_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExtensionReason returns the old "extension_reason" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldExtensionReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExtensionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExtensionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExtensionReason: %w", err)
+	}
+	return oldValue.ExtensionReason, nil
+}
+
+// ResetExtensionReason resets all changes to the "extension_reason" field.
+func (m *SubjectRequestMutation) ResetExtensionReason() {
+	m.extension_reason = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SubjectRequestMutation) SetStatus(s subjectrequest.Status) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SubjectRequestMutation) Status() (r subjectrequest.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldStatus(ctx context.Context) (v subjectrequest.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SubjectRequestMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAnsweredOn sets the "answered_on" field.
+func (m *SubjectRequestMutation) SetAnsweredOn(t time.Time) {
+	m.answered_on = &t
+}
+
+// AnsweredOn returns the value of the "answered_on" field in the mutation.
+func (m *SubjectRequestMutation) AnsweredOn() (r time.Time, exists bool) {
+	v := m.answered_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnsweredOn returns the old "answered_on" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldAnsweredOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnsweredOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnsweredOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnsweredOn: %w", err)
+	}
+	return oldValue.AnsweredOn, nil
+}
+
+// ClearAnsweredOn clears the value of the "answered_on" field.
+func (m *SubjectRequestMutation) ClearAnsweredOn() {
+	m.answered_on = nil
+	m.clearedFields[subjectrequest.FieldAnsweredOn] = struct{}{}
+}
+
+// AnsweredOnCleared returns if the "answered_on" field was cleared in this mutation.
+func (m *SubjectRequestMutation) AnsweredOnCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldAnsweredOn]
+	return ok
+}
+
+// ResetAnsweredOn resets all changes to the "answered_on" field.
+func (m *SubjectRequestMutation) ResetAnsweredOn() {
+	m.answered_on = nil
+	delete(m.clearedFields, subjectrequest.FieldAnsweredOn)
+}
+
+// SetRecordID sets the "record_id" field.
+func (m *SubjectRequestMutation) SetRecordID(pu pulid.ID) {
+	m.record_id = &pu
+}
+
+// RecordID returns the value of the "record_id" field in the mutation.
+func (m *SubjectRequestMutation) RecordID() (r pulid.ID, exists bool) {
+	v := m.record_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordID returns the old "record_id" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldRecordID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordID: %w", err)
+	}
+	return oldValue.RecordID, nil
+}
+
+// ClearRecordID clears the value of the "record_id" field.
+func (m *SubjectRequestMutation) ClearRecordID() {
+	m.record_id = nil
+	m.clearedFields[subjectrequest.FieldRecordID] = struct{}{}
+}
+
+// RecordIDCleared returns if the "record_id" field was cleared in this mutation.
+func (m *SubjectRequestMutation) RecordIDCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldRecordID]
+	return ok
+}
+
+// ResetRecordID resets all changes to the "record_id" field.
+func (m *SubjectRequestMutation) ResetRecordID() {
+	m.record_id = nil
+	delete(m.clearedFields, subjectrequest.FieldRecordID)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *SubjectRequestMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[subjectrequest.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *SubjectRequestMutation) MemberCleared() bool {
+	return m.MemberIDCleared() || m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *SubjectRequestMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *SubjectRequestMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// Where appends a list predicates to the SubjectRequestMutation builder.
+func (m *SubjectRequestMutation) Where(ps ...predicate.SubjectRequest) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SubjectRequestMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SubjectRequestMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SubjectRequest, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SubjectRequestMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SubjectRequestMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SubjectRequest).
+func (m *SubjectRequestMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SubjectRequestMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, subjectrequest.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, subjectrequest.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, subjectrequest.FieldMemberID)
+	}
+	if m._type != nil {
+		fields = append(fields, subjectrequest.FieldType)
+	}
+	if m.requester != nil {
+		fields = append(fields, subjectrequest.FieldRequester)
+	}
+	if m.received_on != nil {
+		fields = append(fields, subjectrequest.FieldReceivedOn)
+	}
+	if m.due_on != nil {
+		fields = append(fields, subjectrequest.FieldDueOn)
+	}
+	if m.extension_reason != nil {
+		fields = append(fields, subjectrequest.FieldExtensionReason)
+	}
+	if m.status != nil {
+		fields = append(fields, subjectrequest.FieldStatus)
+	}
+	if m.answered_on != nil {
+		fields = append(fields, subjectrequest.FieldAnsweredOn)
+	}
+	if m.record_id != nil {
+		fields = append(fields, subjectrequest.FieldRecordID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SubjectRequestMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		return m.CreatedAt()
+	case subjectrequest.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case subjectrequest.FieldMemberID:
+		return m.MemberID()
+	case subjectrequest.FieldType:
+		return m.GetType()
+	case subjectrequest.FieldRequester:
+		return m.Requester()
+	case subjectrequest.FieldReceivedOn:
+		return m.ReceivedOn()
+	case subjectrequest.FieldDueOn:
+		return m.DueOn()
+	case subjectrequest.FieldExtensionReason:
+		return m.ExtensionReason()
+	case subjectrequest.FieldStatus:
+		return m.Status()
+	case subjectrequest.FieldAnsweredOn:
+		return m.AnsweredOn()
+	case subjectrequest.FieldRecordID:
+		return m.RecordID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SubjectRequestMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case subjectrequest.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case subjectrequest.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case subjectrequest.FieldType:
+		return m.OldType(ctx)
+	case subjectrequest.FieldRequester:
+		return m.OldRequester(ctx)
+	case subjectrequest.FieldReceivedOn:
+		return m.OldReceivedOn(ctx)
+	case subjectrequest.FieldDueOn:
+		return m.OldDueOn(ctx)
+	case subjectrequest.FieldExtensionReason:
+		return m.OldExtensionReason(ctx)
+	case subjectrequest.FieldStatus:
+		return m.OldStatus(ctx)
+	case subjectrequest.FieldAnsweredOn:
+		return m.OldAnsweredOn(ctx)
+	case subjectrequest.FieldRecordID:
+		return m.OldRecordID(ctx)
+	}
+	return nil, fmt.Errorf("unknown SubjectRequest field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubjectRequestMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case subjectrequest.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case subjectrequest.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case subjectrequest.FieldType:
+		v, ok := value.(subjectrequest.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case subjectrequest.FieldRequester:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequester(v)
+		return nil
+	case subjectrequest.FieldReceivedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedOn(v)
+		return nil
+	case subjectrequest.FieldDueOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOn(v)
+		return nil
+	case subjectrequest.FieldExtensionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExtensionReason(v)
+		return nil
+	case subjectrequest.FieldStatus:
+		v, ok := value.(subjectrequest.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case subjectrequest.FieldAnsweredOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnsweredOn(v)
+		return nil
+	case subjectrequest.FieldRecordID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SubjectRequestMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SubjectRequestMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubjectRequestMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SubjectRequest numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SubjectRequestMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(subjectrequest.FieldMemberID) {
+		fields = append(fields, subjectrequest.FieldMemberID)
+	}
+	if m.FieldCleared(subjectrequest.FieldAnsweredOn) {
+		fields = append(fields, subjectrequest.FieldAnsweredOn)
+	}
+	if m.FieldCleared(subjectrequest.FieldRecordID) {
+		fields = append(fields, subjectrequest.FieldRecordID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SubjectRequestMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SubjectRequestMutation) ClearField(name string) error {
+	switch name {
+	case subjectrequest.FieldMemberID:
+		m.ClearMemberID()
+		return nil
+	case subjectrequest.FieldAnsweredOn:
+		m.ClearAnsweredOn()
+		return nil
+	case subjectrequest.FieldRecordID:
+		m.ClearRecordID()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SubjectRequestMutation) ResetField(name string) error {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case subjectrequest.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case subjectrequest.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case subjectrequest.FieldType:
+		m.ResetType()
+		return nil
+	case subjectrequest.FieldRequester:
+		m.ResetRequester()
+		return nil
+	case subjectrequest.FieldReceivedOn:
+		m.ResetReceivedOn()
+		return nil
+	case subjectrequest.FieldDueOn:
+		m.ResetDueOn()
+		return nil
+	case subjectrequest.FieldExtensionReason:
+		m.ResetExtensionReason()
+		return nil
+	case subjectrequest.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case subjectrequest.FieldAnsweredOn:
+		m.ResetAnsweredOn()
+		return nil
+	case subjectrequest.FieldRecordID:
+		m.ResetRecordID()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SubjectRequestMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.member != nil {
+		edges = append(edges, subjectrequest.EdgeMember)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SubjectRequestMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case subjectrequest.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SubjectRequestMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SubjectRequestMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SubjectRequestMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmember {
+		edges = append(edges, subjectrequest.EdgeMember)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SubjectRequestMutation) EdgeCleared(name string) bool {
+	switch name {
+	case subjectrequest.EdgeMember:
+		return m.clearedmember
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SubjectRequestMutation) ClearEdge(name string) error {
+	switch name {
+	case subjectrequest.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SubjectRequestMutation) ResetEdge(name string) error {
+	switch name {
+	case subjectrequest.EdgeMember:
+		m.ResetMember()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest edge %s", name)
 }
 
 // SubscriptionMutation represents an operation that mutates the Subscription nodes in the graph.

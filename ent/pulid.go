@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -18,12 +20,15 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -38,9 +43,11 @@ var tableByPrefix = map[string]string{
 	"ATD": attributedefinition.Table,
 	"ATV": attributevalue.Table,
 	"AUD": auditevent.Table,
+	"BRC": breach.Table,
 	"CFF": callforfunds.Table,
 	"CHG": charge.Table,
 	"RUN": chargerun.Table,
+	"DLG": cildelegation.Table,
 	"CST": costentry.Table,
 	"ETB": establishment.Table,
 	"INV": invitation.Table,
@@ -49,11 +56,14 @@ var tableByPrefix = map[string]string{
 	"APP": membershipapplication.Table,
 	"FEE": membershipfee.Table,
 	"NTF": notification.Table,
+	"PRC": processingrecord.Table,
+	"PRV": processingrevision.Table,
 	"RES": resource.Table,
 	"RCA": resourcecategory.Table,
 	"ROL": roleassignment.Table,
 	"SRQ": servicerequest.Table,
 	"SES": session.Table,
+	"DSR": subjectrequest.Table,
 	"SUB": subscription.Table,
 	"TIM": timeentry.Table,
 	"DEC": usagedeclaration.Table,

@@ -22,12 +22,16 @@ type Tx struct {
 	AttributeValue *AttributeValueClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// Breach is the client for interacting with the Breach builders.
+	Breach *BreachClient
 	// CallForFunds is the client for interacting with the CallForFunds builders.
 	CallForFunds *CallForFundsClient
 	// Charge is the client for interacting with the Charge builders.
 	Charge *ChargeClient
 	// ChargeRun is the client for interacting with the ChargeRun builders.
 	ChargeRun *ChargeRunClient
+	// CilDelegation is the client for interacting with the CilDelegation builders.
+	CilDelegation *CilDelegationClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
 	// Establishment is the client for interacting with the Establishment builders.
@@ -44,6 +48,10 @@ type Tx struct {
 	MembershipFee *MembershipFeeClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// ProcessingRecord is the client for interacting with the ProcessingRecord builders.
+	ProcessingRecord *ProcessingRecordClient
+	// ProcessingRevision is the client for interacting with the ProcessingRevision builders.
+	ProcessingRevision *ProcessingRevisionClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceCategory is the client for interacting with the ResourceCategory builders.
@@ -54,6 +62,8 @@ type Tx struct {
 	ServiceRequest *ServiceRequestClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// SubjectRequest is the client for interacting with the SubjectRequest builders.
+	SubjectRequest *SubjectRequestClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
@@ -199,9 +209,11 @@ func (tx *Tx) init() {
 	tx.AttributeDefinition = NewAttributeDefinitionClient(tx.config)
 	tx.AttributeValue = NewAttributeValueClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.Breach = NewBreachClient(tx.config)
 	tx.CallForFunds = NewCallForFundsClient(tx.config)
 	tx.Charge = NewChargeClient(tx.config)
 	tx.ChargeRun = NewChargeRunClient(tx.config)
+	tx.CilDelegation = NewCilDelegationClient(tx.config)
 	tx.CostEntry = NewCostEntryClient(tx.config)
 	tx.Establishment = NewEstablishmentClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
@@ -210,11 +222,14 @@ func (tx *Tx) init() {
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
 	tx.MembershipFee = NewMembershipFeeClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.ProcessingRecord = NewProcessingRecordClient(tx.config)
+	tx.ProcessingRevision = NewProcessingRevisionClient(tx.config)
 	tx.Resource = NewResourceClient(tx.config)
 	tx.ResourceCategory = NewResourceCategoryClient(tx.config)
 	tx.RoleAssignment = NewRoleAssignmentClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.SubjectRequest = NewSubjectRequestClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.UsageDeclaration = NewUsageDeclarationClient(tx.config)

@@ -62,6 +62,15 @@ func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[pu
 		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
 }
 
+// Breaches is the resolver for the breaches field.
+func (r *queryResolver) Breaches(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.BreachOrder, where *ent.BreachWhereInput) (*ent.BreachConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Breach.Query().Paginate(ctx, after, first, before, last,
+		ent.WithBreachOrder(orderBy), ent.WithBreachFilter(where.Filter))
+}
+
 // CallsForFunds is the resolver for the callsForFunds field.
 func (r *queryResolver) CallsForFunds(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) (*ent.CallForFundsConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -87,6 +96,15 @@ func (r *queryResolver) ChargeRuns(ctx context.Context, after *entgql.Cursor[pul
 	}
 	return r.client.ChargeRun.Query().Paginate(ctx, after, first, before, last,
 		ent.WithChargeRunOrder(orderBy), ent.WithChargeRunFilter(where.Filter))
+}
+
+// CilDelegations is the resolver for the cilDelegations field.
+func (r *queryResolver) CilDelegations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CilDelegationOrder, where *ent.CilDelegationWhereInput) (*ent.CilDelegationConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CilDelegation.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCilDelegationOrder(orderBy), ent.WithCilDelegationFilter(where.Filter))
 }
 
 // CostEntries is the resolver for the costEntries field.
@@ -152,6 +170,24 @@ func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[
 		ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
 }
 
+// ProcessingRecords is the resolver for the processingRecords field.
+func (r *queryResolver) ProcessingRecords(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRecordOrder, where *ent.ProcessingRecordWhereInput) (*ent.ProcessingRecordConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.ProcessingRecord.Query().Paginate(ctx, after, first, before, last,
+		ent.WithProcessingRecordOrder(orderBy), ent.WithProcessingRecordFilter(where.Filter))
+}
+
+// ProcessingRevisions is the resolver for the processingRevisions field.
+func (r *queryResolver) ProcessingRevisions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRevisionOrder, where *ent.ProcessingRevisionWhereInput) (*ent.ProcessingRevisionConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.ProcessingRevision.Query().Paginate(ctx, after, first, before, last,
+		ent.WithProcessingRevisionOrder(orderBy), ent.WithProcessingRevisionFilter(where.Filter))
+}
+
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -186,6 +222,15 @@ func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Curso
 	}
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last,
 		ent.WithServiceRequestOrder(orderBy), ent.WithServiceRequestFilter(where.Filter))
+}
+
+// SubjectRequests is the resolver for the subjectRequests field.
+func (r *queryResolver) SubjectRequests(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubjectRequestOrder, where *ent.SubjectRequestWhereInput) (*ent.SubjectRequestConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.SubjectRequest.Query().Paginate(ctx, after, first, before, last,
+		ent.WithSubjectRequestOrder(orderBy), ent.WithSubjectRequestFilter(where.Filter))
 }
 
 // Subscriptions is the resolver for the subscriptions field.

@@ -15,11 +15,13 @@ import (
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
 	"communs/ent/resource"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationrevision"
@@ -28,6 +30,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/charging"
 	"communs/internal/membership"
+	"communs/modules/cil"
 	"communs/modules/directory"
 	"context"
 	"embed"
@@ -58,6 +61,7 @@ type ResolverRoot interface {
 	CallForFunds() CallForFundsResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	RevisionChange() RevisionChangeResolver
 	ServiceRequest() ServiceRequestResolver
 }
 
@@ -163,6 +167,38 @@ type ComplexityRoot struct {
 	}
 
 	AuditEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Breach struct {
+		AuthorityNotNotified     func(childComplexity int) int
+		AuthorityNotifiedAt      func(childComplexity int) int
+		Consequences             func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		DataCategories           func(childComplexity int) int
+		DetectedAt               func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		LateNotificationReason   func(childComplexity int) int
+		Measures                 func(childComplexity int) int
+		Member                   func(childComplexity int) int
+		MemberID                 func(childComplexity int) int
+		Nature                   func(childComplexity int) int
+		PersonsApprox            func(childComplexity int) int
+		PersonsInformedAt        func(childComplexity int) int
+		PersonsNotInformedReason func(childComplexity int) int
+		RecordIds                func(childComplexity int) int
+		RecordsApprox            func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
+	}
+
+	BreachConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BreachEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -279,6 +315,33 @@ type ComplexityRoot struct {
 	ChargeRunEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CilDelegation struct {
+		CreatedAt func(childComplexity int) int
+		GrantedBy func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Member    func(childComplexity int) int
+		MemberID  func(childComplexity int) int
+		RevokedAt func(childComplexity int) int
+		RevokedBy func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	CilDelegationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CilDelegationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CilTodo struct {
+		OverdueRequests func(childComplexity int) int
+		ReviewsDue      func(childComplexity int) int
 	}
 
 	ConsolidatedAccounts struct {
@@ -528,7 +591,9 @@ type ComplexityRoot struct {
 		AcceptInvitation             func(childComplexity int, input model.AcceptInvitationInput) int
 		ActivateSubscription         func(childComplexity int, input model.ActivateSubscriptionInput) int
 		AgreeService                 func(childComplexity int, id pulid.ID, estimatedAmount int64) int
+		AnswerSubjectRequest         func(childComplexity int, id pulid.ID, status subjectrequest.Status, answeredOn time.Time) int
 		ApproveMembershipApplication func(childComplexity int, input model.ApproveMembershipApplicationInput) int
+		ArchiveProcessingRecord      func(childComplexity int, id pulid.ID) int
 		AssignRole                   func(childComplexity int, input model.AssignRoleInput) int
 		CancelService                func(childComplexity int, id pulid.ID, reason *string) int
 		ChangeMemberCategory         func(childComplexity int, input model.ChangeMemberCategoryInput) int
@@ -539,15 +604,20 @@ type ComplexityRoot struct {
 		CreateCostEntry              func(childComplexity int, input ent.CreateCostEntryInput) int
 		CreateEstablishment          func(childComplexity int, input directory.EstablishmentInput) int
 		CreateInvitation             func(childComplexity int, input model.CreateInvitationInput) int
+		CreateProcessingRecord       func(childComplexity int, input ent.CreateProcessingRecordInput) int
 		CreateResource               func(childComplexity int, input ent.CreateResourceInput) int
 		CreateResourceCategory       func(childComplexity int, input ent.CreateResourceCategoryInput) int
 		DefineAttribute              func(childComplexity int, input model.DefineAttributeInput) int
+		DelegateRegister             func(childComplexity int, memberID pulid.ID) int
 		DeleteCostEntry              func(childComplexity int, id pulid.ID) int
 		EndSubscription              func(childComplexity int, input model.EndSubscriptionInput) int
 		EstimateService              func(childComplexity int, input model.EstimateServiceInput) int
+		ExtendSubjectRequest         func(childComplexity int, id pulid.ID, reason string) int
 		ImportFinessExtract          func(childComplexity int, input model.ImportFinessExtractInput) int
+		LogSubjectRequest            func(childComplexity int, input ent.CreateSubjectRequestInput) int
 		Login                        func(childComplexity int, input model.LoginInput) int
 		Logout                       func(childComplexity int) int
+		RecordBreach                 func(childComplexity int, input ent.CreateBreachInput) int
 		RecordMemberLeaving          func(childComplexity int, input model.RecordMemberLeavingInput) int
 		RecordTime                   func(childComplexity int, input membership.TimeEntryInput) int
 		ReinstateMember              func(childComplexity int, input model.MemberRefInput) int
@@ -557,6 +627,7 @@ type ComplexityRoot struct {
 		RequestSubscription          func(childComplexity int, input model.RequestSubscriptionInput) int
 		RetireResource               func(childComplexity int, input model.ResourceRefInput) int
 		ReturnUsageDeclaration       func(childComplexity int, input model.ReturnUsageDeclarationInput) int
+		RevokeRegisterDelegation     func(childComplexity int, memberID pulid.ID) int
 		RevokeRole                   func(childComplexity int, input model.RevokeRoleInput) int
 		RunChargeStep                func(childComplexity int, input model.RunChargeStepInput) int
 		SaveUsageDeclaration         func(childComplexity int, input model.SaveUsageDeclarationInput) int
@@ -565,8 +636,10 @@ type ComplexityRoot struct {
 		SubmitMembershipApplication  func(childComplexity int, input membership.ApplicationInput) int
 		SubmitUsageDeclaration       func(childComplexity int, input model.UsageDeclarationRefInput) int
 		SuspendMember                func(childComplexity int, input model.SuspendMemberInput) int
+		UpdateBreach                 func(childComplexity int, id pulid.ID, input ent.UpdateBreachInput) int
 		UpdateCostEntry              func(childComplexity int, id pulid.ID, input ent.UpdateCostEntryInput) int
 		UpdateEstablishment          func(childComplexity int, id pulid.ID, input directory.EstablishmentInput) int
+		UpdateProcessingRecord       func(childComplexity int, id pulid.ID, input ent.UpdateProcessingRecordInput) int
 		UpdateResource               func(childComplexity int, input model.UpdateResourceMutationInput) int
 		UpdateResourceCategory       func(childComplexity int, input model.UpdateResourceCategoryMutationInput) int
 		ValidateUsageDeclaration     func(childComplexity int, input model.UsageDeclarationRefInput) int
@@ -618,38 +691,117 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	ProcessingRecord struct {
+		Controller                func(childComplexity int) int
+		ControllerMemberID        func(childComplexity int) int
+		CreatedAt                 func(childComplexity int) int
+		DataCategories            func(childComplexity int) int
+		DataSources               func(childComplexity int) int
+		DataSubjects              func(childComplexity int) int
+		DerivedFromSubscriptionID func(childComplexity int) int
+		DpiaCnilList              func(childComplexity int) int
+		DpiaConclusion            func(childComplexity int) int
+		DpiaCriteria              func(childComplexity int) int
+		DpiaRequired              func(childComplexity int) int
+		DpiaStatus                func(childComplexity int) int
+		DpoContact                func(childComplexity int) int
+		ID                        func(childComplexity int) int
+		JointControllers          func(childComplexity int) int
+		LegalBasis                func(childComplexity int) int
+		Member                    func(childComplexity int) int
+		MemberID                  func(childComplexity int) int
+		Modules                   func(childComplexity int) int
+		Name                      func(childComplexity int) int
+		NextReviewOn              func(childComplexity int) int
+		ProcessingCategories      func(childComplexity int) int
+		Processor                 func(childComplexity int) int
+		Purposes                  func(childComplexity int) int
+		Recipients                func(childComplexity int) int
+		ResourceCodes             func(childComplexity int) int
+		Retention                 func(childComplexity int) int
+		Revision                  func(childComplexity int) int
+		Revisions                 func(childComplexity int) int
+		Role                      func(childComplexity int) int
+		SecurityMeasures          func(childComplexity int) int
+		SpecialCategories         func(childComplexity int) int
+		SpecialCategoryCondition  func(childComplexity int) int
+		Status                    func(childComplexity int) int
+		Transfers                 func(childComplexity int) int
+		UpdatedAt                 func(childComplexity int) int
+	}
+
+	ProcessingRecordConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProcessingRecordEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProcessingRevision struct {
+		Author    func(childComplexity int) int
+		Changed   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Record    func(childComplexity int) int
+		RecordID  func(childComplexity int) int
+		Revision  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	ProcessingRevisionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProcessingRevisionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
-		Accounts                  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
-		AttributeDefinitions      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeDefinitionOrder, where *ent.AttributeDefinitionWhereInput) int
-		AttributeValues           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeValueOrder, where *ent.AttributeValueWhereInput) int
-		AuditEvents               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		CallsForFunds             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) int
-		ChargeBalance             func(childComplexity int, year int) int
-		ChargeRuns                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) int
-		Charges                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) int
-		ConsolidatedAccounts      func(childComplexity int, year int) int
-		CostEntries               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) int
-		Establishments            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) int
-		Me                        func(childComplexity int) int
-		MemberCategoryChanges     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) int
-		MemberStatement           func(childComplexity int, memberID pulid.ID, year int) int
-		Members                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) int
-		MembershipApplications    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) int
-		MembershipFees            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) int
-		Node                      func(childComplexity int, id pulid.ID) int
-		Nodes                     func(childComplexity int, ids []pulid.ID) int
-		Notifications             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) int
-		Onboarding                func(childComplexity int, memberID pulid.ID) int
-		ResourceCategories        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceCategoryOrder, where *ent.ResourceCategoryWhereInput) int
-		Resources                 func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) int
-		RoleAssignments           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.RoleAssignmentOrder, where *ent.RoleAssignmentWhereInput) int
-		ServiceRequests           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ServiceRequestOrder, where *ent.ServiceRequestWhereInput) int
-		Subscriptions             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
-		TimeEntries               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TimeEntryOrder, where *ent.TimeEntryWhereInput) int
-		UnallocatedCosts          func(childComplexity int, year int) int
-		UsageDeclarationLines     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) int
-		UsageDeclarationRevisions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) int
-		UsageDeclarations         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) int
+		Accounts                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) int
+		AttributeDefinitions       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeDefinitionOrder, where *ent.AttributeDefinitionWhereInput) int
+		AttributeValues            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeValueOrder, where *ent.AttributeValueWhereInput) int
+		AuditEvents                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		Breaches                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.BreachOrder, where *ent.BreachWhereInput) int
+		CallsForFunds              func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) int
+		ChargeBalance              func(childComplexity int, year int) int
+		ChargeRuns                 func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) int
+		Charges                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) int
+		CilDelegations             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CilDelegationOrder, where *ent.CilDelegationWhereInput) int
+		CilTodo                    func(childComplexity int) int
+		CompareProcessingRevisions func(childComplexity int, recordID pulid.ID, from int, to int) int
+		ConsolidatedAccounts       func(childComplexity int, year int) int
+		CostEntries                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) int
+		Establishments             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) int
+		Me                         func(childComplexity int) int
+		MemberCategoryChanges      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) int
+		MemberStatement            func(childComplexity int, memberID pulid.ID, year int) int
+		Members                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) int
+		MembershipApplications     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) int
+		MembershipFees             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) int
+		Node                       func(childComplexity int, id pulid.ID) int
+		Nodes                      func(childComplexity int, ids []pulid.ID) int
+		Notifications              func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		Onboarding                 func(childComplexity int, memberID pulid.ID) int
+		ProcessingRecords          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRecordOrder, where *ent.ProcessingRecordWhereInput) int
+		ProcessingRevisions        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRevisionOrder, where *ent.ProcessingRevisionWhereInput) int
+		ResourceCategories         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceCategoryOrder, where *ent.ResourceCategoryWhereInput) int
+		Resources                  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) int
+		RoleAssignments            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.RoleAssignmentOrder, where *ent.RoleAssignmentWhereInput) int
+		ServiceRequests            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ServiceRequestOrder, where *ent.ServiceRequestWhereInput) int
+		SubjectRequests            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubjectRequestOrder, where *ent.SubjectRequestWhereInput) int
+		Subscriptions              func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
+		TimeEntries                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TimeEntryOrder, where *ent.TimeEntryWhereInput) int
+		UnallocatedCosts           func(childComplexity int, year int) int
+		UsageDeclarationLines      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) int
+		UsageDeclarationRevisions  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) int
+		UsageDeclarations          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) int
 	}
 
 	RejectedLine struct {
@@ -741,6 +893,12 @@ type ComplexityRoot struct {
 		Resource func(childComplexity int) int
 	}
 
+	RevisionChange struct {
+		After  func(childComplexity int) int
+		Before func(childComplexity int) int
+		Field  func(childComplexity int) int
+	}
+
 	RevokeRolePayload struct {
 		Ok func(childComplexity int) int
 	}
@@ -827,6 +985,33 @@ type ComplexityRoot struct {
 		Period       func(childComplexity int) int
 		ResourceID   func(childComplexity int) int
 		ResourceName func(childComplexity int) int
+	}
+
+	SubjectRequest struct {
+		AnsweredOn      func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DueOn           func(childComplexity int) int
+		ExtensionReason func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Member          func(childComplexity int) int
+		MemberID        func(childComplexity int) int
+		ReceivedOn      func(childComplexity int) int
+		RecordID        func(childComplexity int) int
+		Requester       func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Type            func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	SubjectRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SubjectRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SubmitMembershipApplicationPayload struct {
@@ -1036,6 +1221,16 @@ type MutationResolver interface {
 	RecordTime(ctx context.Context, input membership.TimeEntryInput) (*ent.TimeEntry, error)
 	CompleteService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error)
 	CancelService(ctx context.Context, id pulid.ID, reason *string) (*ent.ServiceRequest, error)
+	CreateProcessingRecord(ctx context.Context, input ent.CreateProcessingRecordInput) (*ent.ProcessingRecord, error)
+	UpdateProcessingRecord(ctx context.Context, id pulid.ID, input ent.UpdateProcessingRecordInput) (*ent.ProcessingRecord, error)
+	ArchiveProcessingRecord(ctx context.Context, id pulid.ID) (*ent.ProcessingRecord, error)
+	RecordBreach(ctx context.Context, input ent.CreateBreachInput) (*ent.Breach, error)
+	UpdateBreach(ctx context.Context, id pulid.ID, input ent.UpdateBreachInput) (*ent.Breach, error)
+	LogSubjectRequest(ctx context.Context, input ent.CreateSubjectRequestInput) (*ent.SubjectRequest, error)
+	ExtendSubjectRequest(ctx context.Context, id pulid.ID, reason string) (*ent.SubjectRequest, error)
+	AnswerSubjectRequest(ctx context.Context, id pulid.ID, status subjectrequest.Status, answeredOn time.Time) (*ent.SubjectRequest, error)
+	DelegateRegister(ctx context.Context, memberID pulid.ID) (*ent.CilDelegation, error)
+	RevokeRegisterDelegation(ctx context.Context, memberID pulid.ID) (*ent.CilDelegation, error)
 	CreateEstablishment(ctx context.Context, input directory.EstablishmentInput) (*ent.Establishment, error)
 	UpdateEstablishment(ctx context.Context, id pulid.ID, input directory.EstablishmentInput) (*ent.Establishment, error)
 	CloseEstablishment(ctx context.Context, id pulid.ID, closedOn time.Time) (*ent.Establishment, error)
@@ -1049,9 +1244,11 @@ type QueryResolver interface {
 	AttributeDefinitions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeDefinitionOrder, where *ent.AttributeDefinitionWhereInput) (*ent.AttributeDefinitionConnection, error)
 	AttributeValues(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AttributeValueOrder, where *ent.AttributeValueWhereInput) (*ent.AttributeValueConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
+	Breaches(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.BreachOrder, where *ent.BreachWhereInput) (*ent.BreachConnection, error)
 	CallsForFunds(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CallForFundsOrder, where *ent.CallForFundsWhereInput) (*ent.CallForFundsConnection, error)
 	Charges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) (*ent.ChargeConnection, error)
 	ChargeRuns(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) (*ent.ChargeRunConnection, error)
+	CilDelegations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CilDelegationOrder, where *ent.CilDelegationWhereInput) (*ent.CilDelegationConnection, error)
 	CostEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) (*ent.CostEntryConnection, error)
 	Establishments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) (*ent.EstablishmentConnection, error)
 	Members(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) (*ent.MemberConnection, error)
@@ -1059,10 +1256,13 @@ type QueryResolver interface {
 	MembershipApplications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) (*ent.MembershipApplicationConnection, error)
 	MembershipFees(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) (*ent.MembershipFeeConnection, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error)
+	ProcessingRecords(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRecordOrder, where *ent.ProcessingRecordWhereInput) (*ent.ProcessingRecordConnection, error)
+	ProcessingRevisions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRevisionOrder, where *ent.ProcessingRevisionWhereInput) (*ent.ProcessingRevisionConnection, error)
 	Resources(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	ResourceCategories(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceCategoryOrder, where *ent.ResourceCategoryWhereInput) (*ent.ResourceCategoryConnection, error)
 	RoleAssignments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.RoleAssignmentOrder, where *ent.RoleAssignmentWhereInput) (*ent.RoleAssignmentConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ServiceRequestOrder, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
+	SubjectRequests(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubjectRequestOrder, where *ent.SubjectRequestWhereInput) (*ent.SubjectRequestConnection, error)
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
 	TimeEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TimeEntryOrder, where *ent.TimeEntryWhereInput) (*ent.TimeEntryConnection, error)
 	UsageDeclarations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) (*ent.UsageDeclarationConnection, error)
@@ -1074,6 +1274,12 @@ type QueryResolver interface {
 	MemberStatement(ctx context.Context, memberID pulid.ID, year int) (*charging.MemberStatement, error)
 	UnallocatedCosts(ctx context.Context, year int) ([]*charging.Unallocated, error)
 	Onboarding(ctx context.Context, memberID pulid.ID) (*membership.Onboarding, error)
+	CompareProcessingRevisions(ctx context.Context, recordID pulid.ID, from int, to int) ([]*cil.Change, error)
+	CilTodo(ctx context.Context) (*cil.Todo, error)
+}
+type RevisionChangeResolver interface {
+	Before(ctx context.Context, obj *cil.Change) (*string, error)
+	After(ctx context.Context, obj *cil.Change) (*string, error)
 }
 type ServiceRequestResolver interface {
 	Spent(ctx context.Context, obj *ent.ServiceRequest) (*model.ServiceSpent, error)
@@ -1481,6 +1687,147 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "Breach.authorityNotNotified":
+		if e.ComplexityRoot.Breach.AuthorityNotNotified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.AuthorityNotNotified(childComplexity), true
+	case "Breach.authorityNotifiedAt":
+		if e.ComplexityRoot.Breach.AuthorityNotifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.AuthorityNotifiedAt(childComplexity), true
+	case "Breach.consequences":
+		if e.ComplexityRoot.Breach.Consequences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.Consequences(childComplexity), true
+	case "Breach.createdAt":
+		if e.ComplexityRoot.Breach.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.CreatedAt(childComplexity), true
+	case "Breach.dataCategories":
+		if e.ComplexityRoot.Breach.DataCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.DataCategories(childComplexity), true
+	case "Breach.detectedAt":
+		if e.ComplexityRoot.Breach.DetectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.DetectedAt(childComplexity), true
+	case "Breach.id":
+		if e.ComplexityRoot.Breach.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.ID(childComplexity), true
+	case "Breach.lateNotificationReason":
+		if e.ComplexityRoot.Breach.LateNotificationReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.LateNotificationReason(childComplexity), true
+	case "Breach.measures":
+		if e.ComplexityRoot.Breach.Measures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.Measures(childComplexity), true
+	case "Breach.member":
+		if e.ComplexityRoot.Breach.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.Member(childComplexity), true
+	case "Breach.memberID":
+		if e.ComplexityRoot.Breach.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.MemberID(childComplexity), true
+	case "Breach.nature":
+		if e.ComplexityRoot.Breach.Nature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.Nature(childComplexity), true
+	case "Breach.personsApprox":
+		if e.ComplexityRoot.Breach.PersonsApprox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.PersonsApprox(childComplexity), true
+	case "Breach.personsInformedAt":
+		if e.ComplexityRoot.Breach.PersonsInformedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.PersonsInformedAt(childComplexity), true
+	case "Breach.personsNotInformedReason":
+		if e.ComplexityRoot.Breach.PersonsNotInformedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.PersonsNotInformedReason(childComplexity), true
+	case "Breach.recordIds":
+		if e.ComplexityRoot.Breach.RecordIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.RecordIds(childComplexity), true
+	case "Breach.recordsApprox":
+		if e.ComplexityRoot.Breach.RecordsApprox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.RecordsApprox(childComplexity), true
+	case "Breach.updatedAt":
+		if e.ComplexityRoot.Breach.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breach.UpdatedAt(childComplexity), true
+
+	case "BreachConnection.edges":
+		if e.ComplexityRoot.BreachConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreachConnection.Edges(childComplexity), true
+	case "BreachConnection.pageInfo":
+		if e.ComplexityRoot.BreachConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreachConnection.PageInfo(childComplexity), true
+	case "BreachConnection.totalCount":
+		if e.ComplexityRoot.BreachConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreachConnection.TotalCount(childComplexity), true
+
+	case "BreachEdge.cursor":
+		if e.ComplexityRoot.BreachEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreachEdge.Cursor(childComplexity), true
+	case "BreachEdge.node":
+		if e.ComplexityRoot.BreachEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreachEdge.Node(childComplexity), true
 
 	case "CallForFunds.chargeRun":
 		if e.ComplexityRoot.CallForFunds.ChargeRun == nil {
@@ -1961,6 +2308,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChargeRunEdge.Node(childComplexity), true
+
+	case "CilDelegation.createdAt":
+		if e.ComplexityRoot.CilDelegation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.CreatedAt(childComplexity), true
+	case "CilDelegation.grantedBy":
+		if e.ComplexityRoot.CilDelegation.GrantedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.GrantedBy(childComplexity), true
+	case "CilDelegation.id":
+		if e.ComplexityRoot.CilDelegation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.ID(childComplexity), true
+	case "CilDelegation.member":
+		if e.ComplexityRoot.CilDelegation.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.Member(childComplexity), true
+	case "CilDelegation.memberID":
+		if e.ComplexityRoot.CilDelegation.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.MemberID(childComplexity), true
+	case "CilDelegation.revokedAt":
+		if e.ComplexityRoot.CilDelegation.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.RevokedAt(childComplexity), true
+	case "CilDelegation.revokedBy":
+		if e.ComplexityRoot.CilDelegation.RevokedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.RevokedBy(childComplexity), true
+	case "CilDelegation.updatedAt":
+		if e.ComplexityRoot.CilDelegation.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegation.UpdatedAt(childComplexity), true
+
+	case "CilDelegationConnection.edges":
+		if e.ComplexityRoot.CilDelegationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegationConnection.Edges(childComplexity), true
+	case "CilDelegationConnection.pageInfo":
+		if e.ComplexityRoot.CilDelegationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegationConnection.PageInfo(childComplexity), true
+	case "CilDelegationConnection.totalCount":
+		if e.ComplexityRoot.CilDelegationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegationConnection.TotalCount(childComplexity), true
+
+	case "CilDelegationEdge.cursor":
+		if e.ComplexityRoot.CilDelegationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegationEdge.Cursor(childComplexity), true
+	case "CilDelegationEdge.node":
+		if e.ComplexityRoot.CilDelegationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilDelegationEdge.Node(childComplexity), true
+
+	case "CilTodo.overdueRequests":
+		if e.ComplexityRoot.CilTodo.OverdueRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilTodo.OverdueRequests(childComplexity), true
+	case "CilTodo.reviewsDue":
+		if e.ComplexityRoot.CilTodo.ReviewsDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CilTodo.ReviewsDue(childComplexity), true
 
 	case "ConsolidatedAccounts.activeMembers":
 		if e.ComplexityRoot.ConsolidatedAccounts.ActiveMembers == nil {
@@ -3011,6 +3452,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AgreeService(childComplexity, args["id"].(pulid.ID), args["estimatedAmount"].(int64)), true
+	case "Mutation.answerSubjectRequest":
+		if e.ComplexityRoot.Mutation.AnswerSubjectRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerSubjectRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerSubjectRequest(childComplexity, args["id"].(pulid.ID), args["status"].(subjectrequest.Status), args["answeredOn"].(time.Time)), true
 	case "Mutation.approveMembershipApplication":
 		if e.ComplexityRoot.Mutation.ApproveMembershipApplication == nil {
 			break
@@ -3022,6 +3474,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveMembershipApplication(childComplexity, args["input"].(model.ApproveMembershipApplicationInput)), true
+	case "Mutation.archiveProcessingRecord":
+		if e.ComplexityRoot.Mutation.ArchiveProcessingRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveProcessingRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveProcessingRecord(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.assignRole":
 		if e.ComplexityRoot.Mutation.AssignRole == nil {
 			break
@@ -3132,6 +3595,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateInvitation(childComplexity, args["input"].(model.CreateInvitationInput)), true
+	case "Mutation.createProcessingRecord":
+		if e.ComplexityRoot.Mutation.CreateProcessingRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProcessingRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProcessingRecord(childComplexity, args["input"].(ent.CreateProcessingRecordInput)), true
 	case "Mutation.createResource":
 		if e.ComplexityRoot.Mutation.CreateResource == nil {
 			break
@@ -3165,6 +3639,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DefineAttribute(childComplexity, args["input"].(model.DefineAttributeInput)), true
+	case "Mutation.delegateRegister":
+		if e.ComplexityRoot.Mutation.DelegateRegister == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_delegateRegister_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DelegateRegister(childComplexity, args["memberId"].(pulid.ID)), true
 	case "Mutation.deleteCostEntry":
 		if e.ComplexityRoot.Mutation.DeleteCostEntry == nil {
 			break
@@ -3198,6 +3683,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EstimateService(childComplexity, args["input"].(model.EstimateServiceInput)), true
+	case "Mutation.extendSubjectRequest":
+		if e.ComplexityRoot.Mutation.ExtendSubjectRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_extendSubjectRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExtendSubjectRequest(childComplexity, args["id"].(pulid.ID), args["reason"].(string)), true
 	case "Mutation.importFinessExtract":
 		if e.ComplexityRoot.Mutation.ImportFinessExtract == nil {
 			break
@@ -3209,6 +3705,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportFinessExtract(childComplexity, args["input"].(model.ImportFinessExtractInput)), true
+	case "Mutation.logSubjectRequest":
+		if e.ComplexityRoot.Mutation.LogSubjectRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logSubjectRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LogSubjectRequest(childComplexity, args["input"].(ent.CreateSubjectRequestInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3226,6 +3733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.recordBreach":
+		if e.ComplexityRoot.Mutation.RecordBreach == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordBreach_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordBreach(childComplexity, args["input"].(ent.CreateBreachInput)), true
 	case "Mutation.recordMemberLeaving":
 		if e.ComplexityRoot.Mutation.RecordMemberLeaving == nil {
 			break
@@ -3325,6 +3843,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnUsageDeclaration(childComplexity, args["input"].(model.ReturnUsageDeclarationInput)), true
+	case "Mutation.revokeRegisterDelegation":
+		if e.ComplexityRoot.Mutation.RevokeRegisterDelegation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeRegisterDelegation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeRegisterDelegation(childComplexity, args["memberId"].(pulid.ID)), true
 	case "Mutation.revokeRole":
 		if e.ComplexityRoot.Mutation.RevokeRole == nil {
 			break
@@ -3413,6 +3942,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendMember(childComplexity, args["input"].(model.SuspendMemberInput)), true
+	case "Mutation.updateBreach":
+		if e.ComplexityRoot.Mutation.UpdateBreach == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBreach_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBreach(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateBreachInput)), true
 	case "Mutation.updateCostEntry":
 		if e.ComplexityRoot.Mutation.UpdateCostEntry == nil {
 			break
@@ -3435,6 +3975,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEstablishment(childComplexity, args["id"].(pulid.ID), args["input"].(directory.EstablishmentInput)), true
+	case "Mutation.updateProcessingRecord":
+		if e.ComplexityRoot.Mutation.UpdateProcessingRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProcessingRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProcessingRecord(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateProcessingRecordInput)), true
 	case "Mutation.updateResource":
 		if e.ComplexityRoot.Mutation.UpdateResource == nil {
 			break
@@ -3643,6 +4194,336 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "ProcessingRecord.controller":
+		if e.ComplexityRoot.ProcessingRecord.Controller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Controller(childComplexity), true
+	case "ProcessingRecord.controllerMemberID":
+		if e.ComplexityRoot.ProcessingRecord.ControllerMemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.ControllerMemberID(childComplexity), true
+	case "ProcessingRecord.createdAt":
+		if e.ComplexityRoot.ProcessingRecord.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.CreatedAt(childComplexity), true
+	case "ProcessingRecord.dataCategories":
+		if e.ComplexityRoot.ProcessingRecord.DataCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DataCategories(childComplexity), true
+	case "ProcessingRecord.dataSources":
+		if e.ComplexityRoot.ProcessingRecord.DataSources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DataSources(childComplexity), true
+	case "ProcessingRecord.dataSubjects":
+		if e.ComplexityRoot.ProcessingRecord.DataSubjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DataSubjects(childComplexity), true
+	case "ProcessingRecord.derivedFromSubscriptionID":
+		if e.ComplexityRoot.ProcessingRecord.DerivedFromSubscriptionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DerivedFromSubscriptionID(childComplexity), true
+	case "ProcessingRecord.dpiaCnilList":
+		if e.ComplexityRoot.ProcessingRecord.DpiaCnilList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DpiaCnilList(childComplexity), true
+	case "ProcessingRecord.dpiaConclusion":
+		if e.ComplexityRoot.ProcessingRecord.DpiaConclusion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DpiaConclusion(childComplexity), true
+	case "ProcessingRecord.dpiaCriteria":
+		if e.ComplexityRoot.ProcessingRecord.DpiaCriteria == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DpiaCriteria(childComplexity), true
+	case "ProcessingRecord.dpiaRequired":
+		if e.ComplexityRoot.ProcessingRecord.DpiaRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DpiaRequired(childComplexity), true
+	case "ProcessingRecord.dpiaStatus":
+		if e.ComplexityRoot.ProcessingRecord.DpiaStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DpiaStatus(childComplexity), true
+	case "ProcessingRecord.dpoContact":
+		if e.ComplexityRoot.ProcessingRecord.DpoContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.DpoContact(childComplexity), true
+	case "ProcessingRecord.id":
+		if e.ComplexityRoot.ProcessingRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.ID(childComplexity), true
+	case "ProcessingRecord.jointControllers":
+		if e.ComplexityRoot.ProcessingRecord.JointControllers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.JointControllers(childComplexity), true
+	case "ProcessingRecord.legalBasis":
+		if e.ComplexityRoot.ProcessingRecord.LegalBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.LegalBasis(childComplexity), true
+	case "ProcessingRecord.member":
+		if e.ComplexityRoot.ProcessingRecord.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Member(childComplexity), true
+	case "ProcessingRecord.memberID":
+		if e.ComplexityRoot.ProcessingRecord.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.MemberID(childComplexity), true
+	case "ProcessingRecord.modules":
+		if e.ComplexityRoot.ProcessingRecord.Modules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Modules(childComplexity), true
+	case "ProcessingRecord.name":
+		if e.ComplexityRoot.ProcessingRecord.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Name(childComplexity), true
+	case "ProcessingRecord.nextReviewOn":
+		if e.ComplexityRoot.ProcessingRecord.NextReviewOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.NextReviewOn(childComplexity), true
+	case "ProcessingRecord.processingCategories":
+		if e.ComplexityRoot.ProcessingRecord.ProcessingCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.ProcessingCategories(childComplexity), true
+	case "ProcessingRecord.processor":
+		if e.ComplexityRoot.ProcessingRecord.Processor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Processor(childComplexity), true
+	case "ProcessingRecord.purposes":
+		if e.ComplexityRoot.ProcessingRecord.Purposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Purposes(childComplexity), true
+	case "ProcessingRecord.recipients":
+		if e.ComplexityRoot.ProcessingRecord.Recipients == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Recipients(childComplexity), true
+	case "ProcessingRecord.resourceCodes":
+		if e.ComplexityRoot.ProcessingRecord.ResourceCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.ResourceCodes(childComplexity), true
+	case "ProcessingRecord.retention":
+		if e.ComplexityRoot.ProcessingRecord.Retention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Retention(childComplexity), true
+	case "ProcessingRecord.revision":
+		if e.ComplexityRoot.ProcessingRecord.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Revision(childComplexity), true
+	case "ProcessingRecord.revisions":
+		if e.ComplexityRoot.ProcessingRecord.Revisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Revisions(childComplexity), true
+	case "ProcessingRecord.role":
+		if e.ComplexityRoot.ProcessingRecord.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Role(childComplexity), true
+	case "ProcessingRecord.securityMeasures":
+		if e.ComplexityRoot.ProcessingRecord.SecurityMeasures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.SecurityMeasures(childComplexity), true
+	case "ProcessingRecord.specialCategories":
+		if e.ComplexityRoot.ProcessingRecord.SpecialCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.SpecialCategories(childComplexity), true
+	case "ProcessingRecord.specialCategoryCondition":
+		if e.ComplexityRoot.ProcessingRecord.SpecialCategoryCondition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.SpecialCategoryCondition(childComplexity), true
+	case "ProcessingRecord.status":
+		if e.ComplexityRoot.ProcessingRecord.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Status(childComplexity), true
+	case "ProcessingRecord.transfers":
+		if e.ComplexityRoot.ProcessingRecord.Transfers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.Transfers(childComplexity), true
+	case "ProcessingRecord.updatedAt":
+		if e.ComplexityRoot.ProcessingRecord.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecord.UpdatedAt(childComplexity), true
+
+	case "ProcessingRecordConnection.edges":
+		if e.ComplexityRoot.ProcessingRecordConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecordConnection.Edges(childComplexity), true
+	case "ProcessingRecordConnection.pageInfo":
+		if e.ComplexityRoot.ProcessingRecordConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecordConnection.PageInfo(childComplexity), true
+	case "ProcessingRecordConnection.totalCount":
+		if e.ComplexityRoot.ProcessingRecordConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecordConnection.TotalCount(childComplexity), true
+
+	case "ProcessingRecordEdge.cursor":
+		if e.ComplexityRoot.ProcessingRecordEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecordEdge.Cursor(childComplexity), true
+	case "ProcessingRecordEdge.node":
+		if e.ComplexityRoot.ProcessingRecordEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRecordEdge.Node(childComplexity), true
+
+	case "ProcessingRevision.author":
+		if e.ComplexityRoot.ProcessingRevision.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.Author(childComplexity), true
+	case "ProcessingRevision.changed":
+		if e.ComplexityRoot.ProcessingRevision.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.Changed(childComplexity), true
+	case "ProcessingRevision.createdAt":
+		if e.ComplexityRoot.ProcessingRevision.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.CreatedAt(childComplexity), true
+	case "ProcessingRevision.id":
+		if e.ComplexityRoot.ProcessingRevision.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.ID(childComplexity), true
+	case "ProcessingRevision.record":
+		if e.ComplexityRoot.ProcessingRevision.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.Record(childComplexity), true
+	case "ProcessingRevision.recordID":
+		if e.ComplexityRoot.ProcessingRevision.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.RecordID(childComplexity), true
+	case "ProcessingRevision.revision":
+		if e.ComplexityRoot.ProcessingRevision.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.Revision(childComplexity), true
+	case "ProcessingRevision.updatedAt":
+		if e.ComplexityRoot.ProcessingRevision.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevision.UpdatedAt(childComplexity), true
+
+	case "ProcessingRevisionConnection.edges":
+		if e.ComplexityRoot.ProcessingRevisionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevisionConnection.Edges(childComplexity), true
+	case "ProcessingRevisionConnection.pageInfo":
+		if e.ComplexityRoot.ProcessingRevisionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevisionConnection.PageInfo(childComplexity), true
+	case "ProcessingRevisionConnection.totalCount":
+		if e.ComplexityRoot.ProcessingRevisionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevisionConnection.TotalCount(childComplexity), true
+
+	case "ProcessingRevisionEdge.cursor":
+		if e.ComplexityRoot.ProcessingRevisionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevisionEdge.Cursor(childComplexity), true
+	case "ProcessingRevisionEdge.node":
+		if e.ComplexityRoot.ProcessingRevisionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRevisionEdge.Node(childComplexity), true
+
 	case "Query.accounts":
 		if e.ComplexityRoot.Query.Accounts == nil {
 			break
@@ -3687,6 +4568,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
+	case "Query.breaches":
+		if e.ComplexityRoot.Query.Breaches == nil {
+			break
+		}
+
+		args, err := ec.field_Query_breaches_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Breaches(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.BreachOrder), args["where"].(*ent.BreachWhereInput)), true
 	case "Query.callsForFunds":
 		if e.ComplexityRoot.Query.CallsForFunds == nil {
 			break
@@ -3731,6 +4623,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Charges(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ChargeOrder), args["where"].(*ent.ChargeWhereInput)), true
+	case "Query.cilDelegations":
+		if e.ComplexityRoot.Query.CilDelegations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cilDelegations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CilDelegations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CilDelegationOrder), args["where"].(*ent.CilDelegationWhereInput)), true
+	case "Query.cilTodo":
+		if e.ComplexityRoot.Query.CilTodo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CilTodo(childComplexity), true
+	case "Query.compareProcessingRevisions":
+		if e.ComplexityRoot.Query.CompareProcessingRevisions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_compareProcessingRevisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompareProcessingRevisions(childComplexity, args["recordId"].(pulid.ID), args["from"].(int), args["to"].(int)), true
 	case "Query.consolidatedAccounts":
 		if e.ComplexityRoot.Query.ConsolidatedAccounts == nil {
 			break
@@ -3870,6 +4790,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Onboarding(childComplexity, args["memberId"].(pulid.ID)), true
+	case "Query.processingRecords":
+		if e.ComplexityRoot.Query.ProcessingRecords == nil {
+			break
+		}
+
+		args, err := ec.field_Query_processingRecords_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProcessingRecords(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ProcessingRecordOrder), args["where"].(*ent.ProcessingRecordWhereInput)), true
+	case "Query.processingRevisions":
+		if e.ComplexityRoot.Query.ProcessingRevisions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_processingRevisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProcessingRevisions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ProcessingRevisionOrder), args["where"].(*ent.ProcessingRevisionWhereInput)), true
 	case "Query.resourceCategories":
 		if e.ComplexityRoot.Query.ResourceCategories == nil {
 			break
@@ -3914,6 +4856,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ServiceRequestOrder), args["where"].(*ent.ServiceRequestWhereInput)), true
+	case "Query.subjectRequests":
+		if e.ComplexityRoot.Query.SubjectRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subjectRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubjectRequests(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.SubjectRequestOrder), args["where"].(*ent.SubjectRequestWhereInput)), true
 	case "Query.subscriptions":
 		if e.ComplexityRoot.Query.Subscriptions == nil {
 			break
@@ -4311,6 +5264,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResourcePayload.Resource(childComplexity), true
 
+	case "RevisionChange.after":
+		if e.ComplexityRoot.RevisionChange.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionChange.After(childComplexity), true
+	case "RevisionChange.before":
+		if e.ComplexityRoot.RevisionChange.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionChange.Before(childComplexity), true
+	case "RevisionChange.field":
+		if e.ComplexityRoot.RevisionChange.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionChange.Field(childComplexity), true
+
 	case "RevokeRolePayload.ok":
 		if e.ComplexityRoot.RevokeRolePayload.Ok == nil {
 			break
@@ -4651,6 +5623,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StatementLine.ResourceName(childComplexity), true
+
+	case "SubjectRequest.answeredOn":
+		if e.ComplexityRoot.SubjectRequest.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.AnsweredOn(childComplexity), true
+	case "SubjectRequest.createdAt":
+		if e.ComplexityRoot.SubjectRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.CreatedAt(childComplexity), true
+	case "SubjectRequest.dueOn":
+		if e.ComplexityRoot.SubjectRequest.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.DueOn(childComplexity), true
+	case "SubjectRequest.extensionReason":
+		if e.ComplexityRoot.SubjectRequest.ExtensionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.ExtensionReason(childComplexity), true
+	case "SubjectRequest.id":
+		if e.ComplexityRoot.SubjectRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.ID(childComplexity), true
+	case "SubjectRequest.member":
+		if e.ComplexityRoot.SubjectRequest.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Member(childComplexity), true
+	case "SubjectRequest.memberID":
+		if e.ComplexityRoot.SubjectRequest.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.MemberID(childComplexity), true
+	case "SubjectRequest.receivedOn":
+		if e.ComplexityRoot.SubjectRequest.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.ReceivedOn(childComplexity), true
+	case "SubjectRequest.recordID":
+		if e.ComplexityRoot.SubjectRequest.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.RecordID(childComplexity), true
+	case "SubjectRequest.requester":
+		if e.ComplexityRoot.SubjectRequest.Requester == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Requester(childComplexity), true
+	case "SubjectRequest.status":
+		if e.ComplexityRoot.SubjectRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Status(childComplexity), true
+	case "SubjectRequest.type":
+		if e.ComplexityRoot.SubjectRequest.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Type(childComplexity), true
+	case "SubjectRequest.updatedAt":
+		if e.ComplexityRoot.SubjectRequest.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.UpdatedAt(childComplexity), true
+
+	case "SubjectRequestConnection.edges":
+		if e.ComplexityRoot.SubjectRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestConnection.Edges(childComplexity), true
+	case "SubjectRequestConnection.pageInfo":
+		if e.ComplexityRoot.SubjectRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestConnection.PageInfo(childComplexity), true
+	case "SubjectRequestConnection.totalCount":
+		if e.ComplexityRoot.SubjectRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestConnection.TotalCount(childComplexity), true
+
+	case "SubjectRequestEdge.cursor":
+		if e.ComplexityRoot.SubjectRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestEdge.Cursor(childComplexity), true
+	case "SubjectRequestEdge.node":
+		if e.ComplexityRoot.SubjectRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestEdge.Node(childComplexity), true
 
 	case "SubmitMembershipApplicationPayload.confirmation":
 		if e.ComplexityRoot.SubmitMembershipApplicationPayload.Confirmation == nil {
@@ -5277,6 +6360,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttributeValueWhereInput", ec.unmarshalInputAttributeValueWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("BreachOrder", ec.unmarshalInputBreachOrder),
+			graphql.NewInputUnmarshaler("BreachWhereInput", ec.unmarshalInputBreachWhereInput),
 			graphql.NewInputUnmarshaler("CallForFundsOrder", ec.unmarshalInputCallForFundsOrder),
 			graphql.NewInputUnmarshaler("CallForFundsWhereInput", ec.unmarshalInputCallForFundsWhereInput),
 			graphql.NewInputUnmarshaler("CapacityInput", ec.unmarshalInputCapacityInput),
@@ -5286,13 +6371,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChargeRunOrder", ec.unmarshalInputChargeRunOrder),
 			graphql.NewInputUnmarshaler("ChargeRunWhereInput", ec.unmarshalInputChargeRunWhereInput),
 			graphql.NewInputUnmarshaler("ChargeWhereInput", ec.unmarshalInputChargeWhereInput),
+			graphql.NewInputUnmarshaler("CilDelegationOrder", ec.unmarshalInputCilDelegationOrder),
+			graphql.NewInputUnmarshaler("CilDelegationWhereInput", ec.unmarshalInputCilDelegationWhereInput),
 			graphql.NewInputUnmarshaler("CorrectChargeInput", ec.unmarshalInputCorrectChargeInput),
 			graphql.NewInputUnmarshaler("CostEntryOrder", ec.unmarshalInputCostEntryOrder),
 			graphql.NewInputUnmarshaler("CostEntryWhereInput", ec.unmarshalInputCostEntryWhereInput),
+			graphql.NewInputUnmarshaler("CreateBreachInput", ec.unmarshalInputCreateBreachInput),
 			graphql.NewInputUnmarshaler("CreateCostEntryInput", ec.unmarshalInputCreateCostEntryInput),
 			graphql.NewInputUnmarshaler("CreateInvitationInput", ec.unmarshalInputCreateInvitationInput),
+			graphql.NewInputUnmarshaler("CreateProcessingRecordInput", ec.unmarshalInputCreateProcessingRecordInput),
 			graphql.NewInputUnmarshaler("CreateResourceCategoryInput", ec.unmarshalInputCreateResourceCategoryInput),
 			graphql.NewInputUnmarshaler("CreateResourceInput", ec.unmarshalInputCreateResourceInput),
+			graphql.NewInputUnmarshaler("CreateSubjectRequestInput", ec.unmarshalInputCreateSubjectRequestInput),
 			graphql.NewInputUnmarshaler("DeclaredLineInput", ec.unmarshalInputDeclaredLineInput),
 			graphql.NewInputUnmarshaler("DefineAttributeInput", ec.unmarshalInputDefineAttributeInput),
 			graphql.NewInputUnmarshaler("EndSubscriptionInput", ec.unmarshalInputEndSubscriptionInput),
@@ -5313,6 +6403,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MembershipFeeWhereInput", ec.unmarshalInputMembershipFeeWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("ProcessingRecordOrder", ec.unmarshalInputProcessingRecordOrder),
+			graphql.NewInputUnmarshaler("ProcessingRecordWhereInput", ec.unmarshalInputProcessingRecordWhereInput),
+			graphql.NewInputUnmarshaler("ProcessingRevisionOrder", ec.unmarshalInputProcessingRevisionOrder),
+			graphql.NewInputUnmarshaler("ProcessingRevisionWhereInput", ec.unmarshalInputProcessingRevisionWhereInput),
 			graphql.NewInputUnmarshaler("RecordMemberLeavingInput", ec.unmarshalInputRecordMemberLeavingInput),
 			graphql.NewInputUnmarshaler("RecordTimeInput", ec.unmarshalInputRecordTimeInput),
 			graphql.NewInputUnmarshaler("RejectMembershipApplicationInput", ec.unmarshalInputRejectMembershipApplicationInput),
@@ -5333,17 +6427,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ServiceRequestOrder", ec.unmarshalInputServiceRequestOrder),
 			graphql.NewInputUnmarshaler("ServiceRequestWhereInput", ec.unmarshalInputServiceRequestWhereInput),
 			graphql.NewInputUnmarshaler("SetMembershipFeeInput", ec.unmarshalInputSetMembershipFeeInput),
+			graphql.NewInputUnmarshaler("SubjectRequestOrder", ec.unmarshalInputSubjectRequestOrder),
+			graphql.NewInputUnmarshaler("SubjectRequestWhereInput", ec.unmarshalInputSubjectRequestWhereInput),
 			graphql.NewInputUnmarshaler("SubmitMembershipApplicationInput", ec.unmarshalInputSubmitMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("SubscriptionOrder", ec.unmarshalInputSubscriptionOrder),
 			graphql.NewInputUnmarshaler("SubscriptionWhereInput", ec.unmarshalInputSubscriptionWhereInput),
 			graphql.NewInputUnmarshaler("SuspendMemberInput", ec.unmarshalInputSuspendMemberInput),
 			graphql.NewInputUnmarshaler("TimeEntryOrder", ec.unmarshalInputTimeEntryOrder),
 			graphql.NewInputUnmarshaler("TimeEntryWhereInput", ec.unmarshalInputTimeEntryWhereInput),
+			graphql.NewInputUnmarshaler("UpdateBreachInput", ec.unmarshalInputUpdateBreachInput),
 			graphql.NewInputUnmarshaler("UpdateCostEntryInput", ec.unmarshalInputUpdateCostEntryInput),
+			graphql.NewInputUnmarshaler("UpdateProcessingRecordInput", ec.unmarshalInputUpdateProcessingRecordInput),
 			graphql.NewInputUnmarshaler("UpdateResourceCategoryInput", ec.unmarshalInputUpdateResourceCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateResourceCategoryMutationInput", ec.unmarshalInputUpdateResourceCategoryMutationInput),
 			graphql.NewInputUnmarshaler("UpdateResourceInput", ec.unmarshalInputUpdateResourceInput),
 			graphql.NewInputUnmarshaler("UpdateResourceMutationInput", ec.unmarshalInputUpdateResourceMutationInput),
+			graphql.NewInputUnmarshaler("UpdateSubjectRequestInput", ec.unmarshalInputUpdateSubjectRequestInput),
 			graphql.NewInputUnmarshaler("UsageDeclarationLineOrder", ec.unmarshalInputUsageDeclarationLineOrder),
 			graphql.NewInputUnmarshaler("UsageDeclarationLineWhereInput", ec.unmarshalInputUsageDeclarationLineWhereInput),
 			graphql.NewInputUnmarshaler("UsageDeclarationOrder", ec.unmarshalInputUsageDeclarationOrder),
@@ -5444,6 +6543,53 @@ var sources = []*ast.Source{
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "services.graphqls", Input: sourceData("services.graphqls"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "../modules/cil/cil.graphqls", Input: `# The CIL module (modules/cil): the GDPR register of processing (Art. 30),
+# DPIA screening, breaches (Art. 33(5)) and data-subject requests. The list
+# queries (processingRecords, processingRevisions, breaches,
+# subjectRequests, cilDelegations) are generated in ent.graphql from
+# ent/schema/cil_register.go.
+
+extend type Query {
+  "What changed from one revision of a record to another."
+  compareProcessingRevisions(recordId: ID!, from: Int!, to: Int!): [RevisionChange!]! @module(name: "cil")
+  "Records whose review date has come and requests past their due date, in the registers the viewer reads."
+  cilTodo: CilTodo! @module(name: "cil")
+}
+
+extend type Mutation {
+  "Add a record to the groupement's register (no memberID) or a member's."
+  createProcessingRecord(input: CreateProcessingRecordInput!): ProcessingRecord! @module(name: "cil")
+  "Change a record: a new revision records who changed what."
+  updateProcessingRecord(id: ID!, input: UpdateProcessingRecordInput!): ProcessingRecord! @module(name: "cil")
+  "Archive a record; it stays readable."
+  archiveProcessingRecord(id: ID!): ProcessingRecord! @module(name: "cil")
+  "Record a breach. A notification to the authority more than 72 hours after detection needs the reason for the delay."
+  recordBreach(input: CreateBreachInput!): Breach! @module(name: "cil")
+  updateBreach(id: ID!, input: UpdateBreachInput!): Breach! @module(name: "cil")
+  "Log a data subject's request: due one month after receipt."
+  logSubjectRequest(input: CreateSubjectRequestInput!): SubjectRequest! @module(name: "cil")
+  "Extend the time to answer by two months, with the reason."
+  extendSubjectRequest(id: ID!, reason: String!): SubjectRequest! @module(name: "cil")
+  "Mark a request in progress, answered or refused."
+  answerSubjectRequest(id: ID!, status: SubjectRequestStatus!, answeredOn: Date!): SubjectRequest! @module(name: "cil")
+  "A member's administrator delegates its register to the groupement's CIL referent (the mutualised CIL service)."
+  delegateRegister(memberId: ID!): CilDelegation! @module(name: "cil")
+  "End the delegation."
+  revokeRegisterDelegation(memberId: ID!): CilDelegation! @module(name: "cil")
+}
+
+type RevisionChange {
+  field: String!
+  "JSON of the value before and after."
+  before: String
+  after: String
+}
+
+type CilTodo {
+  reviewsDue: [ProcessingRecord!]!
+  overdueRequests: [SubjectRequest!]!
+}
+`, BuiltIn: false},
 	{Name: "../modules/directory/directory.graphqls", Input: `# The directory module (modules/directory): each member's establishments
 # and services, with the attributes the member defines. Its list queries
 # (establishments, attributeDefinitions, attributeValues) are generated in
@@ -5749,6 +6895,70 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Breach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Breach_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Breach_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Breach_updatedAt(ctx, field)
+	case "memberID":
+		return ec.fieldContext_Breach_memberID(ctx, field)
+	case "detectedAt":
+		return ec.fieldContext_Breach_detectedAt(ctx, field)
+	case "nature":
+		return ec.fieldContext_Breach_nature(ctx, field)
+	case "dataCategories":
+		return ec.fieldContext_Breach_dataCategories(ctx, field)
+	case "personsApprox":
+		return ec.fieldContext_Breach_personsApprox(ctx, field)
+	case "recordsApprox":
+		return ec.fieldContext_Breach_recordsApprox(ctx, field)
+	case "consequences":
+		return ec.fieldContext_Breach_consequences(ctx, field)
+	case "measures":
+		return ec.fieldContext_Breach_measures(ctx, field)
+	case "authorityNotifiedAt":
+		return ec.fieldContext_Breach_authorityNotifiedAt(ctx, field)
+	case "lateNotificationReason":
+		return ec.fieldContext_Breach_lateNotificationReason(ctx, field)
+	case "authorityNotNotified":
+		return ec.fieldContext_Breach_authorityNotNotified(ctx, field)
+	case "personsInformedAt":
+		return ec.fieldContext_Breach_personsInformedAt(ctx, field)
+	case "personsNotInformedReason":
+		return ec.fieldContext_Breach_personsNotInformedReason(ctx, field)
+	case "recordIds":
+		return ec.fieldContext_Breach_recordIds(ctx, field)
+	case "member":
+		return ec.fieldContext_Breach_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Breach", field.Name)
+}
+
+func (ec *executionContext) childFields_BreachConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BreachConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BreachConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BreachConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BreachConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BreachEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BreachEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BreachEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BreachEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CallForFunds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5975,6 +7185,60 @@ func (ec *executionContext) childFields_ChargeRunEdge(ctx context.Context, field
 		return ec.fieldContext_ChargeRunEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChargeRunEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CilDelegation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CilDelegation_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CilDelegation_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CilDelegation_updatedAt(ctx, field)
+	case "memberID":
+		return ec.fieldContext_CilDelegation_memberID(ctx, field)
+	case "grantedBy":
+		return ec.fieldContext_CilDelegation_grantedBy(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_CilDelegation_revokedAt(ctx, field)
+	case "revokedBy":
+		return ec.fieldContext_CilDelegation_revokedBy(ctx, field)
+	case "member":
+		return ec.fieldContext_CilDelegation_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CilDelegation", field.Name)
+}
+
+func (ec *executionContext) childFields_CilDelegationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CilDelegationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CilDelegationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CilDelegationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CilDelegationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CilDelegationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CilDelegationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CilDelegationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CilDelegationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CilTodo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reviewsDue":
+		return ec.fieldContext_CilTodo_reviewsDue(ctx, field)
+	case "overdueRequests":
+		return ec.fieldContext_CilTodo_overdueRequests(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CilTodo", field.Name)
 }
 
 func (ec *executionContext) childFields_ConsolidatedAccounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6555,6 +7819,150 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_ProcessingRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProcessingRecord_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ProcessingRecord_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProcessingRecord_updatedAt(ctx, field)
+	case "memberID":
+		return ec.fieldContext_ProcessingRecord_memberID(ctx, field)
+	case "role":
+		return ec.fieldContext_ProcessingRecord_role(ctx, field)
+	case "name":
+		return ec.fieldContext_ProcessingRecord_name(ctx, field)
+	case "status":
+		return ec.fieldContext_ProcessingRecord_status(ctx, field)
+	case "nextReviewOn":
+		return ec.fieldContext_ProcessingRecord_nextReviewOn(ctx, field)
+	case "revision":
+		return ec.fieldContext_ProcessingRecord_revision(ctx, field)
+	case "controller":
+		return ec.fieldContext_ProcessingRecord_controller(ctx, field)
+	case "jointControllers":
+		return ec.fieldContext_ProcessingRecord_jointControllers(ctx, field)
+	case "dpoContact":
+		return ec.fieldContext_ProcessingRecord_dpoContact(ctx, field)
+	case "purposes":
+		return ec.fieldContext_ProcessingRecord_purposes(ctx, field)
+	case "legalBasis":
+		return ec.fieldContext_ProcessingRecord_legalBasis(ctx, field)
+	case "specialCategoryCondition":
+		return ec.fieldContext_ProcessingRecord_specialCategoryCondition(ctx, field)
+	case "dataSubjects":
+		return ec.fieldContext_ProcessingRecord_dataSubjects(ctx, field)
+	case "dataCategories":
+		return ec.fieldContext_ProcessingRecord_dataCategories(ctx, field)
+	case "specialCategories":
+		return ec.fieldContext_ProcessingRecord_specialCategories(ctx, field)
+	case "recipients":
+		return ec.fieldContext_ProcessingRecord_recipients(ctx, field)
+	case "transfers":
+		return ec.fieldContext_ProcessingRecord_transfers(ctx, field)
+	case "retention":
+		return ec.fieldContext_ProcessingRecord_retention(ctx, field)
+	case "securityMeasures":
+		return ec.fieldContext_ProcessingRecord_securityMeasures(ctx, field)
+	case "dataSources":
+		return ec.fieldContext_ProcessingRecord_dataSources(ctx, field)
+	case "resourceCodes":
+		return ec.fieldContext_ProcessingRecord_resourceCodes(ctx, field)
+	case "modules":
+		return ec.fieldContext_ProcessingRecord_modules(ctx, field)
+	case "processor":
+		return ec.fieldContext_ProcessingRecord_processor(ctx, field)
+	case "controllerMemberID":
+		return ec.fieldContext_ProcessingRecord_controllerMemberID(ctx, field)
+	case "derivedFromSubscriptionID":
+		return ec.fieldContext_ProcessingRecord_derivedFromSubscriptionID(ctx, field)
+	case "processingCategories":
+		return ec.fieldContext_ProcessingRecord_processingCategories(ctx, field)
+	case "dpiaCriteria":
+		return ec.fieldContext_ProcessingRecord_dpiaCriteria(ctx, field)
+	case "dpiaCnilList":
+		return ec.fieldContext_ProcessingRecord_dpiaCnilList(ctx, field)
+	case "dpiaRequired":
+		return ec.fieldContext_ProcessingRecord_dpiaRequired(ctx, field)
+	case "dpiaStatus":
+		return ec.fieldContext_ProcessingRecord_dpiaStatus(ctx, field)
+	case "dpiaConclusion":
+		return ec.fieldContext_ProcessingRecord_dpiaConclusion(ctx, field)
+	case "member":
+		return ec.fieldContext_ProcessingRecord_member(ctx, field)
+	case "revisions":
+		return ec.fieldContext_ProcessingRecord_revisions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRecordConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProcessingRecordConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProcessingRecordConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProcessingRecordConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRecordConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRecordEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ProcessingRecordEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ProcessingRecordEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRecordEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProcessingRevision_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ProcessingRevision_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProcessingRevision_updatedAt(ctx, field)
+	case "recordID":
+		return ec.fieldContext_ProcessingRevision_recordID(ctx, field)
+	case "revision":
+		return ec.fieldContext_ProcessingRevision_revision(ctx, field)
+	case "author":
+		return ec.fieldContext_ProcessingRevision_author(ctx, field)
+	case "changed":
+		return ec.fieldContext_ProcessingRevision_changed(ctx, field)
+	case "record":
+		return ec.fieldContext_ProcessingRevision_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRevision", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRevisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProcessingRevisionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProcessingRevisionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProcessingRevisionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRevisionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRevisionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ProcessingRevisionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ProcessingRevisionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRevisionEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RejectedLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "line":
@@ -6733,6 +8141,18 @@ func (ec *executionContext) childFields_ResourcePayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ResourcePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RevisionChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_RevisionChange_field(ctx, field)
+	case "before":
+		return ec.fieldContext_RevisionChange_before(ctx, field)
+	case "after":
+		return ec.fieldContext_RevisionChange_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevisionChange", field.Name)
+}
+
 func (ec *executionContext) childFields_RevokeRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ok":
@@ -6907,6 +8327,60 @@ func (ec *executionContext) childFields_StatementLine(ctx context.Context, field
 		return ec.fieldContext_StatementLine_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatementLine", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SubjectRequest_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SubjectRequest_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SubjectRequest_updatedAt(ctx, field)
+	case "memberID":
+		return ec.fieldContext_SubjectRequest_memberID(ctx, field)
+	case "type":
+		return ec.fieldContext_SubjectRequest_type(ctx, field)
+	case "requester":
+		return ec.fieldContext_SubjectRequest_requester(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_SubjectRequest_receivedOn(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_SubjectRequest_dueOn(ctx, field)
+	case "extensionReason":
+		return ec.fieldContext_SubjectRequest_extensionReason(ctx, field)
+	case "status":
+		return ec.fieldContext_SubjectRequest_status(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_SubjectRequest_answeredOn(ctx, field)
+	case "recordID":
+		return ec.fieldContext_SubjectRequest_recordID(ctx, field)
+	case "member":
+		return ec.fieldContext_SubjectRequest_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SubjectRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SubjectRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SubjectRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SubjectRequestEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SubjectRequestEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectRequestEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitMembershipApplicationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7403,6 +8877,36 @@ func (ec *executionContext) field_Mutation_agreeService_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerSubjectRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (subjectrequest.Status, error) {
+			return ec.unmarshalNSubjectRequestStatus2communsᚋentᚋsubjectrequestᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "answeredOn",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["answeredOn"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_approveMembershipApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7414,6 +8918,20 @@ func (ec *executionContext) field_Mutation_approveMembershipApplication_args(ctx
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveProcessingRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -7573,6 +9091,20 @@ func (ec *executionContext) field_Mutation_createInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createProcessingRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateProcessingRecordInput, error) {
+			return ec.unmarshalNCreateProcessingRecordInput2communsᚋentᚐCreateProcessingRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createResourceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7612,6 +9144,20 @@ func (ec *executionContext) field_Mutation_defineAttribute_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_delegateRegister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "memberId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["memberId"] = arg0
 	return args, nil
 }
 
@@ -7657,6 +9203,28 @@ func (ec *executionContext) field_Mutation_estimateService_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_extendSubjectRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_importFinessExtract_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7671,12 +9239,40 @@ func (ec *executionContext) field_Mutation_importFinessExtract_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_logSubjectRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateSubjectRequestInput, error) {
+			return ec.unmarshalNCreateSubjectRequestInput2communsᚋentᚐCreateSubjectRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LoginInput, error) {
 			return ec.unmarshalNLoginInput2communsᚋgraphᚋmodelᚐLoginInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordBreach_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.CreateBreachInput, error) {
+			return ec.unmarshalNCreateBreachInput2communsᚋentᚐCreateBreachInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7811,6 +9407,20 @@ func (ec *executionContext) field_Mutation_returnUsageDeclaration_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeRegisterDelegation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "memberId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["memberId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7923,6 +9533,28 @@ func (ec *executionContext) field_Mutation_suspendMember_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateBreach_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateBreachInput, error) {
+			return ec.unmarshalNUpdateBreachInput2communsᚋentᚐUpdateBreachInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCostEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7959,6 +9591,28 @@ func (ec *executionContext) field_Mutation_updateEstablishment_args(ctx context.
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (directory.EstablishmentInput, error) {
 			return ec.unmarshalNEstablishmentInput2communsᚋmodulesᚋdirectoryᚐEstablishmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProcessingRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ent.UpdateProcessingRecordInput, error) {
+			return ec.unmarshalNUpdateProcessingRecordInput2communsᚋentᚐUpdateProcessingRecordInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8239,6 +9893,60 @@ func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_breaches_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.BreachOrder, error) {
+			return ec.unmarshalOBreachOrder2ᚕᚖcommunsᚋentᚐBreachOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.BreachWhereInput, error) {
+			return ec.unmarshalOBreachWhereInput2ᚖcommunsᚋentᚐBreachWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_callsForFunds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8412,6 +10120,90 @@ func (ec *executionContext) field_Query_charges_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_cilDelegations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.CilDelegationOrder, error) {
+			return ec.unmarshalOCilDelegationOrder2ᚕᚖcommunsᚋentᚐCilDelegationOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CilDelegationWhereInput, error) {
+			return ec.unmarshalOCilDelegationWhereInput2ᚖcommunsᚋentᚐCilDelegationWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_compareProcessingRevisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "recordId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
 	return args, nil
 }
 
@@ -8871,6 +10663,114 @@ func (ec *executionContext) field_Query_onboarding_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_processingRecords_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.ProcessingRecordOrder, error) {
+			return ec.unmarshalOProcessingRecordOrder2ᚕᚖcommunsᚋentᚐProcessingRecordOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ProcessingRecordWhereInput, error) {
+			return ec.unmarshalOProcessingRecordWhereInput2ᚖcommunsᚋentᚐProcessingRecordWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_processingRevisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.ProcessingRevisionOrder, error) {
+			return ec.unmarshalOProcessingRevisionOrder2ᚕᚖcommunsᚋentᚐProcessingRevisionOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ProcessingRevisionWhereInput, error) {
+			return ec.unmarshalOProcessingRevisionWhereInput2ᚖcommunsᚋentᚐProcessingRevisionWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_resourceCategories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9079,6 +10979,60 @@ func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.ServiceRequestWhereInput, error) {
 			return ec.unmarshalOServiceRequestWhereInput2ᚖcommunsᚋentᚐServiceRequestWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subjectRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.SubjectRequestOrder, error) {
+			return ec.unmarshalOSubjectRequestOrder2ᚕᚖcommunsᚋentᚐSubjectRequestOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SubjectRequestWhereInput, error) {
+			return ec.unmarshalOSubjectRequestWhereInput2ᚖcommunsᚋentᚐSubjectRequestWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11031,6 +12985,571 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Breach_id(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Breach_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Breach_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Breach_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_memberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Breach_detectedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_detectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DetectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_detectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Breach_nature(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_nature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_nature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_dataCategories(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_dataCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataCategories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_dataCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_personsApprox(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_personsApprox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonsApprox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_personsApprox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Breach_recordsApprox(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_recordsApprox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordsApprox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_recordsApprox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Breach_consequences(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_consequences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Consequences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_consequences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_measures(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_measures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Measures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_measures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_authorityNotifiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_authorityNotifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorityNotifiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_authorityNotifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Breach_lateNotificationReason(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_lateNotificationReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LateNotificationReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_lateNotificationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_authorityNotNotified(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_authorityNotNotified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorityNotNotified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_authorityNotNotified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Breach_personsInformedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_personsInformedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonsInformedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_personsInformedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Breach_personsNotInformedReason(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_personsNotInformedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersonsNotInformedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_personsNotInformedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_recordIds(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_recordIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_recordIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breach", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breach_member(ctx context.Context, field graphql.CollectedField, obj *ent.Breach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breach_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breach_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Breach",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BreachConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BreachConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreachConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.BreachEdge) graphql.Marshaler {
+			return ec.marshalOBreachEdge2ᚕᚖcommunsᚋentᚐBreachEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BreachConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BreachConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BreachEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BreachConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.BreachConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreachConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreachConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BreachConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BreachConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.BreachConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreachConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreachConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BreachConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BreachEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.BreachEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreachEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Breach) graphql.Marshaler {
+			return ec.marshalOBreach2ᚖcommunsᚋentᚐBreach(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BreachEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BreachEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Breach(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BreachEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.BreachEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreachEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreachEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BreachEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _CallForFunds_id(ctx context.Context, field graphql.CollectedField, obj *ent.CallForFunds) (ret graphql.Marshaler) {
@@ -13023,6 +15542,405 @@ func (ec *executionContext) _ChargeRunEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ChargeRunEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChargeRunEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CilDelegation_id(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CilDelegation_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CilDelegation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CilDelegation_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_memberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CilDelegation_grantedBy(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_grantedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrantedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_grantedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "String")
+}
+
+func (ec *executionContext) _CilDelegation_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CilDelegation_revokedBy(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_revokedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_revokedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegation", field, false, false, "String")
+}
+
+func (ec *executionContext) _CilDelegation_member(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegation_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegation_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CilDelegation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CilDelegationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CilDelegationEdge) graphql.Marshaler {
+			return ec.marshalOCilDelegationEdge2ᚕᚖcommunsᚋentᚐCilDelegationEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CilDelegationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CilDelegationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CilDelegationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CilDelegationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CilDelegationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CilDelegationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CilDelegation) graphql.Marshaler {
+			return ec.marshalOCilDelegation2ᚖcommunsᚋentᚐCilDelegation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CilDelegationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CilDelegation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CilDelegationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CilDelegationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilDelegationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilDelegationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CilDelegationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CilTodo_reviewsDue(ctx context.Context, field graphql.CollectedField, obj *cil.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilTodo_reviewsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewsDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProcessingRecord) graphql.Marshaler {
+			return ec.marshalNProcessingRecord2ᚕᚖcommunsᚋentᚐProcessingRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilTodo_reviewsDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CilTodo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CilTodo_overdueRequests(ctx context.Context, field graphql.CollectedField, obj *cil.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CilTodo_overdueRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalNSubjectRequest2ᚕᚖcommunsᚋentᚐSubjectRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CilTodo_overdueRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CilTodo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ConsolidatedAccounts_year(ctx context.Context, field graphql.CollectedField, obj *charging.Consolidated) (ret graphql.Marshaler) {
@@ -18919,6 +21837,626 @@ func (ec *executionContext) fieldContext_Mutation_cancelService(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createProcessingRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProcessingRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProcessingRecord(ctx, fc.Args["input"].(ent.CreateProcessingRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.ProcessingRecord
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.ProcessingRecord
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+			return ec.marshalNProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProcessingRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProcessingRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProcessingRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProcessingRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProcessingRecord(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateProcessingRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.ProcessingRecord
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.ProcessingRecord
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+			return ec.marshalNProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProcessingRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProcessingRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveProcessingRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveProcessingRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveProcessingRecord(ctx, fc.Args["id"].(pulid.ID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.ProcessingRecord
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.ProcessingRecord
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+			return ec.marshalNProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveProcessingRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveProcessingRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordBreach(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordBreach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordBreach(ctx, fc.Args["input"].(ent.CreateBreachInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.Breach
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.Breach
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Breach) graphql.Marshaler {
+			return ec.marshalNBreach2ᚖcommunsᚋentᚐBreach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordBreach(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Breach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordBreach_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateBreach(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateBreach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateBreach(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateBreachInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.Breach
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.Breach
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Breach) graphql.Marshaler {
+			return ec.marshalNBreach2ᚖcommunsᚋentᚐBreach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateBreach(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Breach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateBreach_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logSubjectRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logSubjectRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LogSubjectRequest(ctx, fc.Args["input"].(ent.CreateSubjectRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalNSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logSubjectRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_logSubjectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_extendSubjectRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_extendSubjectRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExtendSubjectRequest(ctx, fc.Args["id"].(pulid.ID), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalNSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_extendSubjectRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_extendSubjectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerSubjectRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerSubjectRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerSubjectRequest(ctx, fc.Args["id"].(pulid.ID), fc.Args["status"].(subjectrequest.Status), fc.Args["answeredOn"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalNSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerSubjectRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerSubjectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_delegateRegister(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_delegateRegister(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DelegateRegister(ctx, fc.Args["memberId"].(pulid.ID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.CilDelegation
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.CilDelegation
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CilDelegation) graphql.Marshaler {
+			return ec.marshalNCilDelegation2ᚖcommunsᚋentᚐCilDelegation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_delegateRegister(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CilDelegation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_delegateRegister_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeRegisterDelegation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeRegisterDelegation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeRegisterDelegation(ctx, fc.Args["memberId"].(pulid.ID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.CilDelegation
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.CilDelegation
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CilDelegation) graphql.Marshaler {
+			return ec.marshalNCilDelegation2ᚖcommunsᚋentᚐCilDelegation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeRegisterDelegation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CilDelegation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeRegisterDelegation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createEstablishment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19927,6 +23465,1329 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ProcessingRecord_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessingRecord_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProcessingRecord_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProcessingRecord_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_memberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessingRecord_role(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v processingrecord.Role) graphql.Marshaler {
+			return ec.marshalNProcessingRecordRole2communsᚋentᚋprocessingrecordᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ProcessingRecordRole")
+}
+
+func (ec *executionContext) _ProcessingRecord_name(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_status(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v processingrecord.Status) graphql.Marshaler {
+			return ec.marshalNProcessingRecordStatus2communsᚋentᚋprocessingrecordᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ProcessingRecordStatus")
+}
+
+func (ec *executionContext) _ProcessingRecord_nextReviewOn(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_nextReviewOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextReviewOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_nextReviewOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ProcessingRecord_revision(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProcessingRecord_controller(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_controller(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controller, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_controller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_jointControllers(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_jointControllers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JointControllers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_jointControllers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_dpoContact(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dpoContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DpoContact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dpoContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_purposes(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_purposes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purposes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_purposes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_legalBasis(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_legalBasis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LegalBasis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_specialCategoryCondition(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_specialCategoryCondition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpecialCategoryCondition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_specialCategoryCondition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_dataSubjects(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dataSubjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataSubjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dataSubjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_dataCategories(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dataCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataCategories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dataCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_specialCategories(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_specialCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpecialCategories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_specialCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_recipients(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_recipients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recipients, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_recipients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_transfers(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_transfers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transfers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_transfers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_retention(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_retention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retention, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_retention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_securityMeasures(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_securityMeasures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecurityMeasures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_securityMeasures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_dataSources(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dataSources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataSources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dataSources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_resourceCodes(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_resourceCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_resourceCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_modules(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_modules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_modules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_processor(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_processor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Processor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_processor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_controllerMemberID(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_controllerMemberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ControllerMemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_controllerMemberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessingRecord_derivedFromSubscriptionID(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_derivedFromSubscriptionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DerivedFromSubscriptionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_derivedFromSubscriptionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessingRecord_processingCategories(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_processingCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessingCategories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_processingCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_dpiaCriteria(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dpiaCriteria(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DpiaCriteria, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dpiaCriteria(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_dpiaCnilList(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dpiaCnilList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DpiaCnilList, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dpiaCnilList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProcessingRecord_dpiaRequired(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dpiaRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DpiaRequired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dpiaRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProcessingRecord_dpiaStatus(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dpiaStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DpiaStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v processingrecord.DpiaStatus) graphql.Marshaler {
+			return ec.marshalNProcessingRecordDpiaStatus2communsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dpiaStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "ProcessingRecordDpiaStatus")
+}
+
+func (ec *executionContext) _ProcessingRecord_dpiaConclusion(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_dpiaConclusion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DpiaConclusion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_dpiaConclusion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRecord_member(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRecord",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRecord_revisions(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecord_revisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revisions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProcessingRevision) graphql.Marshaler {
+			return ec.marshalOProcessingRevision2ᚕᚖcommunsᚋentᚐProcessingRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecord_revisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRecord",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRecordConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecordConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecordConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProcessingRecordEdge) graphql.Marshaler {
+			return ec.marshalOProcessingRecordEdge2ᚕᚖcommunsᚋentᚐProcessingRecordEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecordConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRecordConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecordEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRecordConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecordConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecordConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecordConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRecordConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRecordConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecordConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecordConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecordConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecordConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProcessingRecordEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecordEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecordEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+			return ec.marshalOProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecordEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRecordEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRecordEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRecordEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRecordEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRecordEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRecordEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ProcessingRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessingRevision_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProcessingRevision_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProcessingRevision_recordID(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_recordID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_recordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProcessingRevision_revision(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProcessingRevision_author(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRevision_changed(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessingRevision_record(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevision_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+			return ec.marshalNProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevision_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRevisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevisionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProcessingRevisionEdge) graphql.Marshaler {
+			return ec.marshalOProcessingRevisionEdge2ᚕᚖcommunsᚋentᚐProcessingRevisionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevisionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRevisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRevisionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRevisionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevisionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevisionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRevisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRevisionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevisionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevisionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevisionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProcessingRevisionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevisionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevisionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRevision) graphql.Marshaler {
+			return ec.marshalOProcessingRevision2ᚖcommunsᚋentᚐProcessingRevision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevisionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessingRevisionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessingRevisionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ProcessingRevisionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessingRevisionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessingRevisionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessingRevisionEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20227,6 +25088,68 @@ func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_breaches(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_breaches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Breaches(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.BreachOrder), fc.Args["where"].(*ent.BreachWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.BreachConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.BreachConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BreachConnection) graphql.Marshaler {
+			return ec.marshalNBreachConnection2ᚖcommunsᚋentᚐBreachConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_breaches(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BreachConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_breaches_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_callsForFunds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20353,6 +25276,68 @@ func (ec *executionContext) fieldContext_Query_chargeRuns(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_chargeRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cilDelegations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cilDelegations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CilDelegations(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.CilDelegationOrder), fc.Args["where"].(*ent.CilDelegationWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.CilDelegationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.CilDelegationConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CilDelegationConnection) graphql.Marshaler {
+			return ec.marshalNCilDelegationConnection2ᚖcommunsᚋentᚐCilDelegationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cilDelegations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CilDelegationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_cilDelegations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20685,6 +25670,130 @@ func (ec *executionContext) fieldContext_Query_notifications(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_processingRecords(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_processingRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProcessingRecords(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ProcessingRecordOrder), fc.Args["where"].(*ent.ProcessingRecordWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.ProcessingRecordConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.ProcessingRecordConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRecordConnection) graphql.Marshaler {
+			return ec.marshalNProcessingRecordConnection2ᚖcommunsᚋentᚐProcessingRecordConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_processingRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRecordConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_processingRecords_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_processingRevisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_processingRevisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProcessingRevisions(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ProcessingRevisionOrder), fc.Args["where"].(*ent.ProcessingRevisionWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.ProcessingRevisionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.ProcessingRevisionConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProcessingRevisionConnection) graphql.Marshaler {
+			return ec.marshalNProcessingRevisionConnection2ᚖcommunsᚋentᚐProcessingRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_processingRevisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProcessingRevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_processingRevisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_resources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20855,6 +25964,68 @@ func (ec *executionContext) fieldContext_Query_serviceRequests(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_subjectRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subjectRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SubjectRequests(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.SubjectRequestOrder), fc.Args["where"].(*ent.SubjectRequestWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *ent.SubjectRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.SubjectRequestConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequestConnection) graphql.Marshaler {
+			return ec.marshalNSubjectRequestConnection2ᚖcommunsᚋentᚐSubjectRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subjectRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subjectRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21329,6 +26500,118 @@ func (ec *executionContext) fieldContext_Query_onboarding(ctx context.Context, f
 	if fc.Args, err = ec.field_Query_onboarding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_compareProcessingRevisions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_compareProcessingRevisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CompareProcessingRevisions(ctx, fc.Args["recordId"].(pulid.ID), fc.Args["from"].(int), fc.Args["to"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal []*cil.Change
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal []*cil.Change
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*cil.Change) graphql.Marshaler {
+			return ec.marshalNRevisionChange2ᚕᚖcommunsᚋmodulesᚋcilᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_compareProcessingRevisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_compareProcessingRevisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cilTodo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cilTodo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CilTodo(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "cil")
+				if err != nil {
+					var zeroVal *cil.Todo
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *cil.Todo
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *cil.Todo) graphql.Marshaler {
+			return ec.marshalNCilTodo2ᚖcommunsᚋmodulesᚋcilᚐTodo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cilTodo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CilTodo(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -22772,6 +28055,75 @@ func (ec *executionContext) fieldContext_ResourcePayload_resource(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _RevisionChange_field(ctx context.Context, field graphql.CollectedField, obj *cil.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionChange_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevisionChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevisionChange_before(ctx context.Context, field graphql.CollectedField, obj *cil.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionChange_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RevisionChange().Before(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionChange_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevisionChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _RevisionChange_after(ctx context.Context, field graphql.CollectedField, obj *cil.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionChange_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RevisionChange().After(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevisionChange", field, true, true, "String")
+}
+
 func (ec *executionContext) _RevokeRolePayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.RevokeRolePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24197,6 +29549,456 @@ func (ec *executionContext) _StatementLine_amount(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_StatementLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StatementLine", field, false, false, "Money")
+}
+
+func (ec *executionContext) _SubjectRequest_id(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubjectRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SubjectRequest_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SubjectRequest_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_memberID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubjectRequest_type(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v subjectrequest.Type) graphql.Marshaler {
+			return ec.marshalNSubjectRequestType2communsᚋentᚋsubjectrequestᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "SubjectRequestType")
+}
+
+func (ec *executionContext) _SubjectRequest_requester(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_requester(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requester, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_requester(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubjectRequest_receivedOn(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_receivedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SubjectRequest_dueOn(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SubjectRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_extensionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtensionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubjectRequest_status(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v subjectrequest.Status) graphql.Marshaler {
+			return ec.marshalNSubjectRequestStatus2communsᚋentᚋsubjectrequestᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "SubjectRequestStatus")
+}
+
+func (ec *executionContext) _SubjectRequest_answeredOn(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_answeredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SubjectRequest_recordID(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_recordID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_recordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubjectRequest_member(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖcommunsᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SubjectRequestEdge) graphql.Marshaler {
+			return ec.marshalOSubjectRequestEdge2ᚕᚖcommunsᚋentᚐSubjectRequestEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequestConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubjectRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalOSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequestEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _SubmitMembershipApplicationPayload_reference(ctx context.Context, field graphql.CollectedField, obj *model.SubmitMembershipApplicationPayload) (ret graphql.Marshaler) {
@@ -31075,6 +36877,1179 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBreachOrder(ctx context.Context, obj any) (ent.BreachOrder, error) {
+	var it ent.BreachOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNBreachOrderField2ᚖcommunsᚋentᚐBreachOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBreachOrder unmarshals raw into the BreachOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBreachOrder(ctx context.Context, raw any) (ent.BreachOrder, error) {
+	var out ent.BreachOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BreachOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBreachWhereInput(ctx context.Context, obj any) (ent.BreachWhereInput, error) {
+	var it ent.BreachWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDIsNil", "memberIDNotNil", "memberIDEqualFold", "memberIDContainsFold", "detectedAt", "detectedAtNEQ", "detectedAtIn", "detectedAtNotIn", "detectedAtGT", "detectedAtGTE", "detectedAtLT", "detectedAtLTE", "nature", "natureNEQ", "natureIn", "natureNotIn", "natureGT", "natureGTE", "natureLT", "natureLTE", "natureContains", "natureHasPrefix", "natureHasSuffix", "natureEqualFold", "natureContainsFold", "personsApprox", "personsApproxNEQ", "personsApproxIn", "personsApproxNotIn", "personsApproxGT", "personsApproxGTE", "personsApproxLT", "personsApproxLTE", "recordsApprox", "recordsApproxNEQ", "recordsApproxIn", "recordsApproxNotIn", "recordsApproxGT", "recordsApproxGTE", "recordsApproxLT", "recordsApproxLTE", "consequences", "consequencesNEQ", "consequencesIn", "consequencesNotIn", "consequencesGT", "consequencesGTE", "consequencesLT", "consequencesLTE", "consequencesContains", "consequencesHasPrefix", "consequencesHasSuffix", "consequencesEqualFold", "consequencesContainsFold", "measures", "measuresNEQ", "measuresIn", "measuresNotIn", "measuresGT", "measuresGTE", "measuresLT", "measuresLTE", "measuresContains", "measuresHasPrefix", "measuresHasSuffix", "measuresEqualFold", "measuresContainsFold", "authorityNotifiedAt", "authorityNotifiedAtNEQ", "authorityNotifiedAtIn", "authorityNotifiedAtNotIn", "authorityNotifiedAtGT", "authorityNotifiedAtGTE", "authorityNotifiedAtLT", "authorityNotifiedAtLTE", "authorityNotifiedAtIsNil", "authorityNotifiedAtNotNil", "lateNotificationReason", "lateNotificationReasonNEQ", "lateNotificationReasonIn", "lateNotificationReasonNotIn", "lateNotificationReasonGT", "lateNotificationReasonGTE", "lateNotificationReasonLT", "lateNotificationReasonLTE", "lateNotificationReasonContains", "lateNotificationReasonHasPrefix", "lateNotificationReasonHasSuffix", "lateNotificationReasonEqualFold", "lateNotificationReasonContainsFold", "authorityNotNotified", "authorityNotNotifiedNEQ", "personsInformedAt", "personsInformedAtNEQ", "personsInformedAtIn", "personsInformedAtNotIn", "personsInformedAtGT", "personsInformedAtGTE", "personsInformedAtLT", "personsInformedAtLTE", "personsInformedAtIsNil", "personsInformedAtNotNil", "personsNotInformedReason", "personsNotInformedReasonNEQ", "personsNotInformedReasonIn", "personsNotInformedReasonNotIn", "personsNotInformedReasonGT", "personsNotInformedReasonGTE", "personsNotInformedReasonLT", "personsNotInformedReasonLTE", "personsNotInformedReasonContains", "personsNotInformedReasonHasPrefix", "personsNotInformedReasonHasSuffix", "personsNotInformedReasonEqualFold", "personsNotInformedReasonContainsFold", "hasMember", "hasMemberWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOBreachWhereInput2ᚖcommunsᚋentᚐBreachWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOBreachWhereInput2ᚕᚖcommunsᚋentᚐBreachWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOBreachWhereInput2ᚕᚖcommunsᚋentᚐBreachWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "memberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNEQ = data
+		case "memberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIn = data
+		case "memberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotIn = data
+		case "memberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGT = data
+		case "memberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGTE = data
+		case "memberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLT = data
+		case "memberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLTE = data
+		case "memberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContains = data
+		case "memberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasPrefix = data
+		case "memberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasSuffix = data
+		case "memberIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIsNil = data
+		case "memberIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotNil = data
+		case "memberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDEqualFold = data
+		case "memberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContainsFold = data
+		case "detectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAt = data
+		case "detectedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtNEQ = data
+		case "detectedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtIn = data
+		case "detectedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtNotIn = data
+		case "detectedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtGT = data
+		case "detectedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtGTE = data
+		case "detectedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtLT = data
+		case "detectedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtLTE = data
+		case "nature":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nature"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nature = data
+		case "natureNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureNEQ = data
+		case "natureIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureIn = data
+		case "natureNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureNotIn = data
+		case "natureGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureGT = data
+		case "natureGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureGTE = data
+		case "natureLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureLT = data
+		case "natureLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureLTE = data
+		case "natureContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureContains = data
+		case "natureHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureHasPrefix = data
+		case "natureHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureHasSuffix = data
+		case "natureEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureEqualFold = data
+		case "natureContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("natureContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NatureContainsFold = data
+		case "personsApprox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApprox"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApprox = data
+		case "personsApproxNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxNEQ = data
+		case "personsApproxIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxIn = data
+		case "personsApproxNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxNotIn = data
+		case "personsApproxGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxGT = data
+		case "personsApproxGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxGTE = data
+		case "personsApproxLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxLT = data
+		case "personsApproxLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApproxLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApproxLTE = data
+		case "recordsApprox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApprox"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApprox = data
+		case "recordsApproxNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxNEQ = data
+		case "recordsApproxIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxIn = data
+		case "recordsApproxNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxNotIn = data
+		case "recordsApproxGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxGT = data
+		case "recordsApproxGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxGTE = data
+		case "recordsApproxLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxLT = data
+		case "recordsApproxLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApproxLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApproxLTE = data
+		case "consequences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequences"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consequences = data
+		case "consequencesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesNEQ = data
+		case "consequencesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesIn = data
+		case "consequencesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesNotIn = data
+		case "consequencesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesGT = data
+		case "consequencesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesGTE = data
+		case "consequencesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesLT = data
+		case "consequencesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesLTE = data
+		case "consequencesContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesContains = data
+		case "consequencesHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesHasPrefix = data
+		case "consequencesHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesHasSuffix = data
+		case "consequencesEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesEqualFold = data
+		case "consequencesContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequencesContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsequencesContainsFold = data
+		case "measures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measures"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Measures = data
+		case "measuresNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresNEQ = data
+		case "measuresIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresIn = data
+		case "measuresNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresNotIn = data
+		case "measuresGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresGT = data
+		case "measuresGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresGTE = data
+		case "measuresLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresLT = data
+		case "measuresLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresLTE = data
+		case "measuresContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresContains = data
+		case "measuresHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresHasPrefix = data
+		case "measuresHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresHasSuffix = data
+		case "measuresEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresEqualFold = data
+		case "measuresContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measuresContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasuresContainsFold = data
+		case "authorityNotifiedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAt = data
+		case "authorityNotifiedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtNEQ = data
+		case "authorityNotifiedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtIn = data
+		case "authorityNotifiedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtNotIn = data
+		case "authorityNotifiedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtGT = data
+		case "authorityNotifiedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtGTE = data
+		case "authorityNotifiedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtLT = data
+		case "authorityNotifiedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtLTE = data
+		case "authorityNotifiedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtIsNil = data
+		case "authorityNotifiedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAtNotNil = data
+		case "lateNotificationReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReason = data
+		case "lateNotificationReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonNEQ = data
+		case "lateNotificationReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonIn = data
+		case "lateNotificationReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonNotIn = data
+		case "lateNotificationReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonGT = data
+		case "lateNotificationReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonGTE = data
+		case "lateNotificationReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonLT = data
+		case "lateNotificationReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonLTE = data
+		case "lateNotificationReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonContains = data
+		case "lateNotificationReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonHasPrefix = data
+		case "lateNotificationReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonHasSuffix = data
+		case "lateNotificationReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonEqualFold = data
+		case "lateNotificationReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReasonContainsFold = data
+		case "authorityNotNotified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotNotified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotNotified = data
+		case "authorityNotNotifiedNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotNotifiedNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotNotifiedNEQ = data
+		case "personsInformedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAt = data
+		case "personsInformedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtNEQ = data
+		case "personsInformedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtIn = data
+		case "personsInformedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtNotIn = data
+		case "personsInformedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtGT = data
+		case "personsInformedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtGTE = data
+		case "personsInformedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtLT = data
+		case "personsInformedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtLTE = data
+		case "personsInformedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtIsNil = data
+		case "personsInformedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAtNotNil = data
+		case "personsNotInformedReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReason = data
+		case "personsNotInformedReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonNEQ = data
+		case "personsNotInformedReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonIn = data
+		case "personsNotInformedReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonNotIn = data
+		case "personsNotInformedReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonGT = data
+		case "personsNotInformedReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonGTE = data
+		case "personsNotInformedReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonLT = data
+		case "personsNotInformedReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonLTE = data
+		case "personsNotInformedReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonContains = data
+		case "personsNotInformedReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonHasPrefix = data
+		case "personsNotInformedReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonHasSuffix = data
+		case "personsNotInformedReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonEqualFold = data
+		case "personsNotInformedReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReasonContainsFold = data
+		case "hasMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMember = data
+		case "hasMemberWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖcommunsᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMemberWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBreachWhereInput unmarshals raw into the BreachWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBreachWhereInput(ctx context.Context, raw any) (ent.BreachWhereInput, error) {
+	var out ent.BreachWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BreachWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCallForFundsOrder(ctx context.Context, obj any) (ent.CallForFundsOrder, error) {
 	var it ent.CallForFundsOrder
 	if obj == nil {
@@ -34272,6 +41247,640 @@ func UnmarshalChargeWhereInput(ctx context.Context, raw any) (ent.ChargeWhereInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCilDelegationOrder(ctx context.Context, obj any) (ent.CilDelegationOrder, error) {
+	var it ent.CilDelegationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCilDelegationOrderField2ᚖcommunsᚋentᚐCilDelegationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCilDelegationOrder unmarshals raw into the CilDelegationOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCilDelegationOrder(ctx context.Context, raw any) (ent.CilDelegationOrder, error) {
+	var out ent.CilDelegationOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CilDelegationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCilDelegationWhereInput(ctx context.Context, obj any) (ent.CilDelegationWhereInput, error) {
+	var it ent.CilDelegationWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "grantedBy", "grantedByNEQ", "grantedByIn", "grantedByNotIn", "grantedByGT", "grantedByGTE", "grantedByLT", "grantedByLTE", "grantedByContains", "grantedByHasPrefix", "grantedByHasSuffix", "grantedByEqualFold", "grantedByContainsFold", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "revokedBy", "revokedByNEQ", "revokedByIn", "revokedByNotIn", "revokedByGT", "revokedByGTE", "revokedByLT", "revokedByLTE", "revokedByContains", "revokedByHasPrefix", "revokedByHasSuffix", "revokedByEqualFold", "revokedByContainsFold", "hasMember", "hasMemberWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOCilDelegationWhereInput2ᚖcommunsᚋentᚐCilDelegationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOCilDelegationWhereInput2ᚕᚖcommunsᚋentᚐCilDelegationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOCilDelegationWhereInput2ᚕᚖcommunsᚋentᚐCilDelegationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "memberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNEQ = data
+		case "memberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIn = data
+		case "memberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotIn = data
+		case "memberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGT = data
+		case "memberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGTE = data
+		case "memberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLT = data
+		case "memberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLTE = data
+		case "memberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContains = data
+		case "memberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasPrefix = data
+		case "memberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasSuffix = data
+		case "memberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDEqualFold = data
+		case "memberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContainsFold = data
+		case "grantedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedBy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedBy = data
+		case "grantedByNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByNEQ = data
+		case "grantedByIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByIn = data
+		case "grantedByNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByNotIn = data
+		case "grantedByGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByGT = data
+		case "grantedByGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByGTE = data
+		case "grantedByLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByLT = data
+		case "grantedByLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByLTE = data
+		case "grantedByContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByContains = data
+		case "grantedByHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByHasPrefix = data
+		case "grantedByHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByHasSuffix = data
+		case "grantedByEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByEqualFold = data
+		case "grantedByContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedByContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedByContainsFold = data
+		case "revokedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAt = data
+		case "revokedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtNEQ = data
+		case "revokedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtIn = data
+		case "revokedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtNotIn = data
+		case "revokedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtGT = data
+		case "revokedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtGTE = data
+		case "revokedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtLT = data
+		case "revokedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtLTE = data
+		case "revokedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtIsNil = data
+		case "revokedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedAtNotNil = data
+		case "revokedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedBy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedBy = data
+		case "revokedByNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByNEQ = data
+		case "revokedByIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByIn = data
+		case "revokedByNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByNotIn = data
+		case "revokedByGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByGT = data
+		case "revokedByGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByGTE = data
+		case "revokedByLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByLT = data
+		case "revokedByLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByLTE = data
+		case "revokedByContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByContains = data
+		case "revokedByHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByHasPrefix = data
+		case "revokedByHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByHasSuffix = data
+		case "revokedByEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByEqualFold = data
+		case "revokedByContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedByContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedByContainsFold = data
+		case "hasMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMember = data
+		case "hasMemberWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖcommunsᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMemberWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCilDelegationWhereInput unmarshals raw into the CilDelegationWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCilDelegationWhereInput(ctx context.Context, raw any) (ent.CilDelegationWhereInput, error) {
+	var out ent.CilDelegationWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CilDelegationWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCorrectChargeInput(ctx context.Context, obj any) (model.CorrectChargeInput, error) {
 	var it model.CorrectChargeInput
 	if obj == nil {
@@ -35158,6 +42767,139 @@ func UnmarshalCostEntryWhereInput(ctx context.Context, raw any) (ent.CostEntryWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateBreachInput(ctx context.Context, obj any) (ent.CreateBreachInput, error) {
+	var it ent.CreateBreachInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"detectedAt", "nature", "dataCategories", "personsApprox", "recordsApprox", "consequences", "measures", "authorityNotifiedAt", "lateNotificationReason", "authorityNotNotified", "personsInformedAt", "personsNotInformedReason", "recordIds", "memberID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "detectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAt = data
+		case "nature":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nature"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nature = data
+		case "dataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataCategories = data
+		case "personsApprox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApprox"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApprox = data
+		case "recordsApprox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApprox"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApprox = data
+		case "consequences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequences"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consequences = data
+		case "measures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measures"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Measures = data
+		case "authorityNotifiedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAt = data
+		case "lateNotificationReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReason = data
+		case "authorityNotNotified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotNotified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotNotified = data
+		case "personsInformedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAt = data
+		case "personsNotInformedReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReason = data
+		case "recordIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIds = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBreachInput unmarshals raw into the CreateBreachInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBreachInput(ctx context.Context, raw any) (ent.CreateBreachInput, error) {
+	var out ent.CreateBreachInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBreachInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateCostEntryInput(ctx context.Context, obj any) (ent.CreateCostEntryInput, error) {
 	var it ent.CreateCostEntryInput
 	if obj == nil {
@@ -35302,6 +43044,237 @@ func (ec *executionContext) unmarshalInputCreateInvitationInput(ctx context.Cont
 func UnmarshalCreateInvitationInput(ctx context.Context, raw any) (model.CreateInvitationInput, error) {
 	var out model.CreateInvitationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateInvitationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateProcessingRecordInput(ctx context.Context, obj any) (ent.CreateProcessingRecordInput, error) {
+	var it ent.CreateProcessingRecordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"role", "name", "status", "nextReviewOn", "controller", "jointControllers", "dpoContact", "purposes", "legalBasis", "specialCategoryCondition", "dataSubjects", "dataCategories", "specialCategories", "recipients", "transfers", "retention", "securityMeasures", "dataSources", "resourceCodes", "modules", "processor", "processingCategories", "dpiaCriteria", "dpiaCnilList", "dpiaStatus", "dpiaConclusion", "memberID", "revisionIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNProcessingRecordRole2communsᚋentᚋprocessingrecordᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProcessingRecordStatus2ᚖcommunsᚋentᚋprocessingrecordᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "nextReviewOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOn = data
+		case "controller":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controller"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Controller = data
+		case "jointControllers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jointControllers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JointControllers = data
+		case "dpoContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContact = data
+		case "purposes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purposes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purposes = data
+		case "legalBasis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasis"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasis = data
+		case "specialCategoryCondition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryCondition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryCondition = data
+		case "dataSubjects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataSubjects"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataSubjects = data
+		case "dataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataCategories = data
+		case "specialCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategories = data
+		case "recipients":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipients"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Recipients = data
+		case "transfers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transfers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Transfers = data
+		case "retention":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retention"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retention = data
+		case "securityMeasures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityMeasures"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecurityMeasures = data
+		case "dataSources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataSources"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataSources = data
+		case "resourceCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceCodes = data
+		case "modules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Modules = data
+		case "processor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Processor = data
+		case "processingCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategories"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategories = data
+		case "dpiaCriteria":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaCriteria"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaCriteria = data
+		case "dpiaCnilList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaCnilList"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaCnilList = data
+		case "dpiaStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaStatus"))
+			data, err := ec.unmarshalOProcessingRecordDpiaStatus2ᚖcommunsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaStatus = data
+		case "dpiaConclusion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusion = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "revisionIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionIDs"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionIDs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProcessingRecordInput unmarshals raw into the CreateProcessingRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProcessingRecordInput(ctx context.Context, raw any) (ent.CreateProcessingRecordInput, error) {
+	var out ent.CreateProcessingRecordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProcessingRecordInput", raw, &out)
 	return out, err
 }
 
@@ -35470,6 +43443,76 @@ func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Contex
 func UnmarshalCreateResourceInput(ctx context.Context, raw any) (ent.CreateResourceInput, error) {
 	var out ent.CreateResourceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateResourceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateSubjectRequestInput(ctx context.Context, obj any) (ent.CreateSubjectRequestInput, error) {
+	var it ent.CreateSubjectRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "requester", "receivedOn", "recordID", "memberID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNSubjectRequestType2communsᚋentᚋsubjectrequestᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "requester":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requester"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Requester = data
+		case "receivedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOn = data
+		case "recordID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordID = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSubjectRequestInput unmarshals raw into the CreateSubjectRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSubjectRequestInput(ctx context.Context, raw any) (ent.CreateSubjectRequestInput, error) {
+	var out ent.CreateSubjectRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSubjectRequestInput", raw, &out)
 	return out, err
 }
 
@@ -43750,6 +51793,2121 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProcessingRecordOrder(ctx context.Context, obj any) (ent.ProcessingRecordOrder, error) {
+	var it ent.ProcessingRecordOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNProcessingRecordOrderField2ᚖcommunsᚋentᚐProcessingRecordOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProcessingRecordOrder unmarshals raw into the ProcessingRecordOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProcessingRecordOrder(ctx context.Context, raw any) (ent.ProcessingRecordOrder, error) {
+	var out ent.ProcessingRecordOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProcessingRecordOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProcessingRecordWhereInput(ctx context.Context, obj any) (ent.ProcessingRecordWhereInput, error) {
+	var it ent.ProcessingRecordWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDIsNil", "memberIDNotNil", "memberIDEqualFold", "memberIDContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "nextReviewOn", "nextReviewOnNEQ", "nextReviewOnIn", "nextReviewOnNotIn", "nextReviewOnGT", "nextReviewOnGTE", "nextReviewOnLT", "nextReviewOnLTE", "nextReviewOnIsNil", "nextReviewOnNotNil", "revision", "revisionNEQ", "revisionIn", "revisionNotIn", "revisionGT", "revisionGTE", "revisionLT", "revisionLTE", "controller", "controllerNEQ", "controllerIn", "controllerNotIn", "controllerGT", "controllerGTE", "controllerLT", "controllerLTE", "controllerContains", "controllerHasPrefix", "controllerHasSuffix", "controllerEqualFold", "controllerContainsFold", "dpoContact", "dpoContactNEQ", "dpoContactIn", "dpoContactNotIn", "dpoContactGT", "dpoContactGTE", "dpoContactLT", "dpoContactLTE", "dpoContactContains", "dpoContactHasPrefix", "dpoContactHasSuffix", "dpoContactEqualFold", "dpoContactContainsFold", "legalBasis", "legalBasisNEQ", "legalBasisIn", "legalBasisNotIn", "legalBasisGT", "legalBasisGTE", "legalBasisLT", "legalBasisLTE", "legalBasisContains", "legalBasisHasPrefix", "legalBasisHasSuffix", "legalBasisEqualFold", "legalBasisContainsFold", "specialCategoryCondition", "specialCategoryConditionNEQ", "specialCategoryConditionIn", "specialCategoryConditionNotIn", "specialCategoryConditionGT", "specialCategoryConditionGTE", "specialCategoryConditionLT", "specialCategoryConditionLTE", "specialCategoryConditionContains", "specialCategoryConditionHasPrefix", "specialCategoryConditionHasSuffix", "specialCategoryConditionEqualFold", "specialCategoryConditionContainsFold", "processor", "processorNEQ", "processorIn", "processorNotIn", "processorGT", "processorGTE", "processorLT", "processorLTE", "processorContains", "processorHasPrefix", "processorHasSuffix", "processorEqualFold", "processorContainsFold", "controllerMemberID", "controllerMemberIDNEQ", "controllerMemberIDIn", "controllerMemberIDNotIn", "controllerMemberIDGT", "controllerMemberIDGTE", "controllerMemberIDLT", "controllerMemberIDLTE", "controllerMemberIDContains", "controllerMemberIDHasPrefix", "controllerMemberIDHasSuffix", "controllerMemberIDIsNil", "controllerMemberIDNotNil", "controllerMemberIDEqualFold", "controllerMemberIDContainsFold", "derivedFromSubscriptionID", "derivedFromSubscriptionIDNEQ", "derivedFromSubscriptionIDIn", "derivedFromSubscriptionIDNotIn", "derivedFromSubscriptionIDGT", "derivedFromSubscriptionIDGTE", "derivedFromSubscriptionIDLT", "derivedFromSubscriptionIDLTE", "derivedFromSubscriptionIDContains", "derivedFromSubscriptionIDHasPrefix", "derivedFromSubscriptionIDHasSuffix", "derivedFromSubscriptionIDIsNil", "derivedFromSubscriptionIDNotNil", "derivedFromSubscriptionIDEqualFold", "derivedFromSubscriptionIDContainsFold", "processingCategories", "processingCategoriesNEQ", "processingCategoriesIn", "processingCategoriesNotIn", "processingCategoriesGT", "processingCategoriesGTE", "processingCategoriesLT", "processingCategoriesLTE", "processingCategoriesContains", "processingCategoriesHasPrefix", "processingCategoriesHasSuffix", "processingCategoriesEqualFold", "processingCategoriesContainsFold", "dpiaCnilList", "dpiaCnilListNEQ", "dpiaRequired", "dpiaRequiredNEQ", "dpiaStatus", "dpiaStatusNEQ", "dpiaStatusIn", "dpiaStatusNotIn", "dpiaConclusion", "dpiaConclusionNEQ", "dpiaConclusionIn", "dpiaConclusionNotIn", "dpiaConclusionGT", "dpiaConclusionGTE", "dpiaConclusionLT", "dpiaConclusionLTE", "dpiaConclusionContains", "dpiaConclusionHasPrefix", "dpiaConclusionHasSuffix", "dpiaConclusionEqualFold", "dpiaConclusionContainsFold", "hasMember", "hasMemberWith", "hasRevisions", "hasRevisionsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOProcessingRecordWhereInput2ᚖcommunsᚋentᚐProcessingRecordWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOProcessingRecordWhereInput2ᚕᚖcommunsᚋentᚐProcessingRecordWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOProcessingRecordWhereInput2ᚕᚖcommunsᚋentᚐProcessingRecordWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "memberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNEQ = data
+		case "memberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIn = data
+		case "memberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotIn = data
+		case "memberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGT = data
+		case "memberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGTE = data
+		case "memberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLT = data
+		case "memberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLTE = data
+		case "memberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContains = data
+		case "memberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasPrefix = data
+		case "memberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasSuffix = data
+		case "memberIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIsNil = data
+		case "memberIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotNil = data
+		case "memberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDEqualFold = data
+		case "memberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContainsFold = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOProcessingRecordRole2ᚖcommunsᚋentᚋprocessingrecordᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "roleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleNEQ"))
+			data, err := ec.unmarshalOProcessingRecordRole2ᚖcommunsᚋentᚋprocessingrecordᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleNEQ = data
+		case "roleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIn"))
+			data, err := ec.unmarshalOProcessingRecordRole2ᚕcommunsᚋentᚋprocessingrecordᚐRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIn = data
+		case "roleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleNotIn"))
+			data, err := ec.unmarshalOProcessingRecordRole2ᚕcommunsᚋentᚋprocessingrecordᚐRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleNotIn = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProcessingRecordStatus2ᚖcommunsᚋentᚋprocessingrecordᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOProcessingRecordStatus2ᚖcommunsᚋentᚋprocessingrecordᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOProcessingRecordStatus2ᚕcommunsᚋentᚋprocessingrecordᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOProcessingRecordStatus2ᚕcommunsᚋentᚋprocessingrecordᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "nextReviewOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOn = data
+		case "nextReviewOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnNEQ = data
+		case "nextReviewOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnIn = data
+		case "nextReviewOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnNotIn = data
+		case "nextReviewOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnGT = data
+		case "nextReviewOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnGTE = data
+		case "nextReviewOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnLT = data
+		case "nextReviewOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnLTE = data
+		case "nextReviewOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnIsNil = data
+		case "nextReviewOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOnNotNil = data
+		case "revision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revision"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Revision = data
+		case "revisionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionNEQ = data
+		case "revisionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionIn = data
+		case "revisionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionNotIn = data
+		case "revisionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionGT = data
+		case "revisionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionGTE = data
+		case "revisionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionLT = data
+		case "revisionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionLTE = data
+		case "controller":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controller"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Controller = data
+		case "controllerNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerNEQ = data
+		case "controllerIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerIn = data
+		case "controllerNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerNotIn = data
+		case "controllerGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerGT = data
+		case "controllerGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerGTE = data
+		case "controllerLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerLT = data
+		case "controllerLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerLTE = data
+		case "controllerContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerContains = data
+		case "controllerHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerHasPrefix = data
+		case "controllerHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerHasSuffix = data
+		case "controllerEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerEqualFold = data
+		case "controllerContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerContainsFold = data
+		case "dpoContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContact = data
+		case "dpoContactNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactNEQ = data
+		case "dpoContactIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactIn = data
+		case "dpoContactNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactNotIn = data
+		case "dpoContactGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactGT = data
+		case "dpoContactGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactGTE = data
+		case "dpoContactLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactLT = data
+		case "dpoContactLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactLTE = data
+		case "dpoContactContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactContains = data
+		case "dpoContactHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactHasPrefix = data
+		case "dpoContactHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactHasSuffix = data
+		case "dpoContactEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactEqualFold = data
+		case "dpoContactContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContactContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContactContainsFold = data
+		case "legalBasis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasis"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasis = data
+		case "legalBasisNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisNEQ = data
+		case "legalBasisIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisIn = data
+		case "legalBasisNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisNotIn = data
+		case "legalBasisGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisGT = data
+		case "legalBasisGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisGTE = data
+		case "legalBasisLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisLT = data
+		case "legalBasisLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisLTE = data
+		case "legalBasisContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisContains = data
+		case "legalBasisHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisHasPrefix = data
+		case "legalBasisHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisHasSuffix = data
+		case "legalBasisEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisEqualFold = data
+		case "legalBasisContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasisContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasisContainsFold = data
+		case "specialCategoryCondition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryCondition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryCondition = data
+		case "specialCategoryConditionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionNEQ = data
+		case "specialCategoryConditionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionIn = data
+		case "specialCategoryConditionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionNotIn = data
+		case "specialCategoryConditionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionGT = data
+		case "specialCategoryConditionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionGTE = data
+		case "specialCategoryConditionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionLT = data
+		case "specialCategoryConditionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionLTE = data
+		case "specialCategoryConditionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionContains = data
+		case "specialCategoryConditionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionHasPrefix = data
+		case "specialCategoryConditionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionHasSuffix = data
+		case "specialCategoryConditionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionEqualFold = data
+		case "specialCategoryConditionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryConditionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryConditionContainsFold = data
+		case "processor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Processor = data
+		case "processorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorNEQ = data
+		case "processorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorIn = data
+		case "processorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorNotIn = data
+		case "processorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorGT = data
+		case "processorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorGTE = data
+		case "processorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorLT = data
+		case "processorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorLTE = data
+		case "processorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorContains = data
+		case "processorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorHasPrefix = data
+		case "processorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorHasSuffix = data
+		case "processorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorEqualFold = data
+		case "processorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorContainsFold = data
+		case "controllerMemberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberID = data
+		case "controllerMemberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDNEQ = data
+		case "controllerMemberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDIn = data
+		case "controllerMemberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDNotIn = data
+		case "controllerMemberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDGT = data
+		case "controllerMemberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDGTE = data
+		case "controllerMemberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDLT = data
+		case "controllerMemberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDLTE = data
+		case "controllerMemberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDContains = data
+		case "controllerMemberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDHasPrefix = data
+		case "controllerMemberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDHasSuffix = data
+		case "controllerMemberIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDIsNil = data
+		case "controllerMemberIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDNotNil = data
+		case "controllerMemberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDEqualFold = data
+		case "controllerMemberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controllerMemberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControllerMemberIDContainsFold = data
+		case "derivedFromSubscriptionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionID = data
+		case "derivedFromSubscriptionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDNEQ = data
+		case "derivedFromSubscriptionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDIn = data
+		case "derivedFromSubscriptionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDNotIn = data
+		case "derivedFromSubscriptionIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDGT = data
+		case "derivedFromSubscriptionIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDGTE = data
+		case "derivedFromSubscriptionIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDLT = data
+		case "derivedFromSubscriptionIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDLTE = data
+		case "derivedFromSubscriptionIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDContains = data
+		case "derivedFromSubscriptionIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDHasPrefix = data
+		case "derivedFromSubscriptionIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDHasSuffix = data
+		case "derivedFromSubscriptionIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDIsNil = data
+		case "derivedFromSubscriptionIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDNotNil = data
+		case "derivedFromSubscriptionIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDEqualFold = data
+		case "derivedFromSubscriptionIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("derivedFromSubscriptionIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DerivedFromSubscriptionIDContainsFold = data
+		case "processingCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategories"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategories = data
+		case "processingCategoriesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesNEQ = data
+		case "processingCategoriesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesIn = data
+		case "processingCategoriesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesNotIn = data
+		case "processingCategoriesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesGT = data
+		case "processingCategoriesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesGTE = data
+		case "processingCategoriesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesLT = data
+		case "processingCategoriesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesLTE = data
+		case "processingCategoriesContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesContains = data
+		case "processingCategoriesHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesHasPrefix = data
+		case "processingCategoriesHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesHasSuffix = data
+		case "processingCategoriesEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesEqualFold = data
+		case "processingCategoriesContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategoriesContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategoriesContainsFold = data
+		case "dpiaCnilList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaCnilList"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaCnilList = data
+		case "dpiaCnilListNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaCnilListNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaCnilListNEQ = data
+		case "dpiaRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaRequired"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaRequired = data
+		case "dpiaRequiredNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaRequiredNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaRequiredNEQ = data
+		case "dpiaStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaStatus"))
+			data, err := ec.unmarshalOProcessingRecordDpiaStatus2ᚖcommunsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaStatus = data
+		case "dpiaStatusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaStatusNEQ"))
+			data, err := ec.unmarshalOProcessingRecordDpiaStatus2ᚖcommunsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaStatusNEQ = data
+		case "dpiaStatusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaStatusIn"))
+			data, err := ec.unmarshalOProcessingRecordDpiaStatus2ᚕcommunsᚋentᚋprocessingrecordᚐDpiaStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaStatusIn = data
+		case "dpiaStatusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaStatusNotIn"))
+			data, err := ec.unmarshalOProcessingRecordDpiaStatus2ᚕcommunsᚋentᚋprocessingrecordᚐDpiaStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaStatusNotIn = data
+		case "dpiaConclusion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusion = data
+		case "dpiaConclusionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionNEQ = data
+		case "dpiaConclusionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionIn = data
+		case "dpiaConclusionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionNotIn = data
+		case "dpiaConclusionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionGT = data
+		case "dpiaConclusionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionGTE = data
+		case "dpiaConclusionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionLT = data
+		case "dpiaConclusionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionLTE = data
+		case "dpiaConclusionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionContains = data
+		case "dpiaConclusionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionHasPrefix = data
+		case "dpiaConclusionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionHasSuffix = data
+		case "dpiaConclusionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionEqualFold = data
+		case "dpiaConclusionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusionContainsFold = data
+		case "hasMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMember = data
+		case "hasMemberWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖcommunsᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMemberWith = data
+		case "hasRevisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRevisions"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRevisions = data
+		case "hasRevisionsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRevisionsWith"))
+			data, err := ec.unmarshalOProcessingRevisionWhereInput2ᚕᚖcommunsᚋentᚐProcessingRevisionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRevisionsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProcessingRecordWhereInput unmarshals raw into the ProcessingRecordWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProcessingRecordWhereInput(ctx context.Context, raw any) (ent.ProcessingRecordWhereInput, error) {
+	var out ent.ProcessingRecordWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProcessingRecordWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProcessingRevisionOrder(ctx context.Context, obj any) (ent.ProcessingRevisionOrder, error) {
+	var it ent.ProcessingRevisionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNProcessingRevisionOrderField2ᚖcommunsᚋentᚐProcessingRevisionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProcessingRevisionOrder unmarshals raw into the ProcessingRevisionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProcessingRevisionOrder(ctx context.Context, raw any) (ent.ProcessingRevisionOrder, error) {
+	var out ent.ProcessingRevisionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProcessingRevisionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProcessingRevisionWhereInput(ctx context.Context, obj any) (ent.ProcessingRevisionWhereInput, error) {
+	var it ent.ProcessingRevisionWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "recordID", "recordIDNEQ", "recordIDIn", "recordIDNotIn", "recordIDGT", "recordIDGTE", "recordIDLT", "recordIDLTE", "recordIDContains", "recordIDHasPrefix", "recordIDHasSuffix", "recordIDEqualFold", "recordIDContainsFold", "revision", "revisionNEQ", "revisionIn", "revisionNotIn", "revisionGT", "revisionGTE", "revisionLT", "revisionLTE", "author", "authorNEQ", "authorIn", "authorNotIn", "authorGT", "authorGTE", "authorLT", "authorLTE", "authorContains", "authorHasPrefix", "authorHasSuffix", "authorEqualFold", "authorContainsFold", "hasRecord", "hasRecordWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOProcessingRevisionWhereInput2ᚖcommunsᚋentᚐProcessingRevisionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOProcessingRevisionWhereInput2ᚕᚖcommunsᚋentᚐProcessingRevisionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOProcessingRevisionWhereInput2ᚕᚖcommunsᚋentᚐProcessingRevisionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "recordID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordID = data
+		case "recordIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNEQ = data
+		case "recordIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDIn = data
+		case "recordIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNotIn = data
+		case "recordIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDGT = data
+		case "recordIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDGTE = data
+		case "recordIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDLT = data
+		case "recordIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDLTE = data
+		case "recordIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDContains = data
+		case "recordIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDHasPrefix = data
+		case "recordIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDHasSuffix = data
+		case "recordIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDEqualFold = data
+		case "recordIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDContainsFold = data
+		case "revision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revision"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Revision = data
+		case "revisionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionNEQ = data
+		case "revisionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionIn = data
+		case "revisionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionNotIn = data
+		case "revisionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionGT = data
+		case "revisionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionGTE = data
+		case "revisionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionLT = data
+		case "revisionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionLTE = data
+		case "author":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("author"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Author = data
+		case "authorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorNEQ = data
+		case "authorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIn = data
+		case "authorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorNotIn = data
+		case "authorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorGT = data
+		case "authorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorGTE = data
+		case "authorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorLT = data
+		case "authorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorLTE = data
+		case "authorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorContains = data
+		case "authorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorHasPrefix = data
+		case "authorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorHasSuffix = data
+		case "authorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorEqualFold = data
+		case "authorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorContainsFold = data
+		case "hasRecord":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecord"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRecord = data
+		case "hasRecordWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecordWith"))
+			data, err := ec.unmarshalOProcessingRecordWhereInput2ᚕᚖcommunsᚋentᚐProcessingRecordWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRecordWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProcessingRevisionWhereInput unmarshals raw into the ProcessingRevisionWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProcessingRevisionWhereInput(ctx context.Context, raw any) (ent.ProcessingRevisionWhereInput, error) {
+	var out ent.ProcessingRevisionWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProcessingRevisionWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordMemberLeavingInput(ctx context.Context, obj any) (model.RecordMemberLeavingInput, error) {
 	var it model.RecordMemberLeavingInput
 	if obj == nil {
@@ -47532,6 +57690,927 @@ func UnmarshalSetMembershipFeeInput(ctx context.Context, raw any) (model.SetMemb
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubjectRequestOrder(ctx context.Context, obj any) (ent.SubjectRequestOrder, error) {
+	var it ent.SubjectRequestOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSubjectRequestOrderField2ᚖcommunsᚋentᚐSubjectRequestOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubjectRequestOrder unmarshals raw into the SubjectRequestOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubjectRequestOrder(ctx context.Context, raw any) (ent.SubjectRequestOrder, error) {
+	var out ent.SubjectRequestOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubjectRequestOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubjectRequestWhereInput(ctx context.Context, obj any) (ent.SubjectRequestWhereInput, error) {
+	var it ent.SubjectRequestWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDIsNil", "memberIDNotNil", "memberIDEqualFold", "memberIDContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "requester", "requesterNEQ", "requesterIn", "requesterNotIn", "requesterGT", "requesterGTE", "requesterLT", "requesterLTE", "requesterContains", "requesterHasPrefix", "requesterHasSuffix", "requesterEqualFold", "requesterContainsFold", "receivedOn", "receivedOnNEQ", "receivedOnIn", "receivedOnNotIn", "receivedOnGT", "receivedOnGTE", "receivedOnLT", "receivedOnLTE", "dueOn", "dueOnNEQ", "dueOnIn", "dueOnNotIn", "dueOnGT", "dueOnGTE", "dueOnLT", "dueOnLTE", "extensionReason", "extensionReasonNEQ", "extensionReasonIn", "extensionReasonNotIn", "extensionReasonGT", "extensionReasonGTE", "extensionReasonLT", "extensionReasonLTE", "extensionReasonContains", "extensionReasonHasPrefix", "extensionReasonHasSuffix", "extensionReasonEqualFold", "extensionReasonContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "answeredOn", "answeredOnNEQ", "answeredOnIn", "answeredOnNotIn", "answeredOnGT", "answeredOnGTE", "answeredOnLT", "answeredOnLTE", "answeredOnIsNil", "answeredOnNotNil", "recordID", "recordIDNEQ", "recordIDIn", "recordIDNotIn", "recordIDGT", "recordIDGTE", "recordIDLT", "recordIDLTE", "recordIDContains", "recordIDHasPrefix", "recordIDHasSuffix", "recordIDIsNil", "recordIDNotNil", "recordIDEqualFold", "recordIDContainsFold", "hasMember", "hasMemberWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSubjectRequestWhereInput2ᚖcommunsᚋentᚐSubjectRequestWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSubjectRequestWhereInput2ᚕᚖcommunsᚋentᚐSubjectRequestWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSubjectRequestWhereInput2ᚕᚖcommunsᚋentᚐSubjectRequestWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "memberID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
+		case "memberIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNEQ = data
+		case "memberIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIn = data
+		case "memberIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotIn = data
+		case "memberIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGT = data
+		case "memberIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDGTE = data
+		case "memberIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLT = data
+		case "memberIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDLTE = data
+		case "memberIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContains = data
+		case "memberIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasPrefix = data
+		case "memberIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDHasSuffix = data
+		case "memberIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDIsNil = data
+		case "memberIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDNotNil = data
+		case "memberIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDEqualFold = data
+		case "memberIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberIDContainsFold = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOSubjectRequestType2ᚖcommunsᚋentᚋsubjectrequestᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "typeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNEQ"))
+			data, err := ec.unmarshalOSubjectRequestType2ᚖcommunsᚋentᚋsubjectrequestᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeNEQ = data
+		case "typeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeIn"))
+			data, err := ec.unmarshalOSubjectRequestType2ᚕcommunsᚋentᚋsubjectrequestᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeIn = data
+		case "typeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeNotIn"))
+			data, err := ec.unmarshalOSubjectRequestType2ᚕcommunsᚋentᚋsubjectrequestᚐTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeNotIn = data
+		case "requester":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requester"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Requester = data
+		case "requesterNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterNEQ = data
+		case "requesterIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterIn = data
+		case "requesterNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterNotIn = data
+		case "requesterGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterGT = data
+		case "requesterGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterGTE = data
+		case "requesterLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterLT = data
+		case "requesterLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterLTE = data
+		case "requesterContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterContains = data
+		case "requesterHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterHasPrefix = data
+		case "requesterHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterHasSuffix = data
+		case "requesterEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterEqualFold = data
+		case "requesterContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterContainsFold = data
+		case "receivedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOn = data
+		case "receivedOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnNEQ = data
+		case "receivedOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnIn = data
+		case "receivedOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnNotIn = data
+		case "receivedOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnGT = data
+		case "receivedOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnGTE = data
+		case "receivedOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnLT = data
+		case "receivedOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOnLTE = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "dueOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNEQ = data
+		case "dueOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnIn = data
+		case "dueOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNotIn = data
+		case "dueOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnGT = data
+		case "dueOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnGTE = data
+		case "dueOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnLT = data
+		case "dueOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnLTE = data
+		case "extensionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReason = data
+		case "extensionReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonNEQ = data
+		case "extensionReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonIn = data
+		case "extensionReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonNotIn = data
+		case "extensionReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonGT = data
+		case "extensionReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonGTE = data
+		case "extensionReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonLT = data
+		case "extensionReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonLTE = data
+		case "extensionReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonContains = data
+		case "extensionReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonHasPrefix = data
+		case "extensionReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonHasSuffix = data
+		case "extensionReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonEqualFold = data
+		case "extensionReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extensionReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtensionReasonContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOSubjectRequestStatus2ᚖcommunsᚋentᚋsubjectrequestᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOSubjectRequestStatus2ᚖcommunsᚋentᚋsubjectrequestᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOSubjectRequestStatus2ᚕcommunsᚋentᚋsubjectrequestᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOSubjectRequestStatus2ᚕcommunsᚋentᚋsubjectrequestᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "answeredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOn = data
+		case "answeredOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnNEQ = data
+		case "answeredOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnIn = data
+		case "answeredOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnNotIn = data
+		case "answeredOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnGT = data
+		case "answeredOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnGTE = data
+		case "answeredOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnLT = data
+		case "answeredOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnLTE = data
+		case "answeredOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnIsNil = data
+		case "answeredOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answeredOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnsweredOnNotNil = data
+		case "recordID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordID = data
+		case "recordIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNEQ = data
+		case "recordIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDIn = data
+		case "recordIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNotIn = data
+		case "recordIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDGT = data
+		case "recordIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDGTE = data
+		case "recordIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLT"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDLT = data
+		case "recordIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLTE"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDLTE = data
+		case "recordIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDContains"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDContains = data
+		case "recordIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDHasPrefix = data
+		case "recordIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDHasSuffix = data
+		case "recordIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDIsNil = data
+		case "recordIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNotNil = data
+		case "recordIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDEqualFold = data
+		case "recordIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDContainsFold = data
+		case "hasMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMember = data
+		case "hasMemberWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖcommunsᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMemberWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubjectRequestWhereInput unmarshals raw into the SubjectRequestWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubjectRequestWhereInput(ctx context.Context, raw any) (ent.SubjectRequestWhereInput, error) {
+	var out ent.SubjectRequestWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubjectRequestWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSubmitMembershipApplicationInput(ctx context.Context, obj any) (membership.ApplicationInput, error) {
 	var it membership.ApplicationInput
 	if obj == nil {
@@ -49437,6 +60516,174 @@ func UnmarshalTimeEntryWhereInput(ctx context.Context, raw any) (ent.TimeEntryWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateBreachInput(ctx context.Context, obj any) (ent.UpdateBreachInput, error) {
+	var it ent.UpdateBreachInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"detectedAt", "nature", "dataCategories", "appendDataCategories", "clearDataCategories", "personsApprox", "recordsApprox", "consequences", "measures", "authorityNotifiedAt", "clearAuthorityNotifiedAt", "lateNotificationReason", "authorityNotNotified", "personsInformedAt", "clearPersonsInformedAt", "personsNotInformedReason", "recordIds", "appendRecordIds", "clearRecordIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "detectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAt = data
+		case "nature":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nature"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nature = data
+		case "dataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataCategories = data
+		case "appendDataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendDataCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendDataCategories = data
+		case "clearDataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDataCategories"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDataCategories = data
+		case "personsApprox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsApprox"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsApprox = data
+		case "recordsApprox":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordsApprox"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordsApprox = data
+		case "consequences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consequences"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consequences = data
+		case "measures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measures"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Measures = data
+		case "authorityNotifiedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotifiedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotifiedAt = data
+		case "clearAuthorityNotifiedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearAuthorityNotifiedAt"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearAuthorityNotifiedAt = data
+		case "lateNotificationReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lateNotificationReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LateNotificationReason = data
+		case "authorityNotNotified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorityNotNotified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorityNotNotified = data
+		case "personsInformedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsInformedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsInformedAt = data
+		case "clearPersonsInformedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPersonsInformedAt"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPersonsInformedAt = data
+		case "personsNotInformedReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personsNotInformedReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonsNotInformedReason = data
+		case "recordIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIds = data
+		case "appendRecordIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRecordIds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendRecordIds = data
+		case "clearRecordIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRecordIds"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRecordIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateBreachInput unmarshals raw into the UpdateBreachInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateBreachInput(ctx context.Context, raw any) (ent.UpdateBreachInput, error) {
+	var out ent.UpdateBreachInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateBreachInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCostEntryInput(ctx context.Context, obj any) (ent.UpdateCostEntryInput, error) {
 	var it ent.UpdateCostEntryInput
 	if obj == nil {
@@ -49539,6 +60786,426 @@ func (ec *executionContext) unmarshalInputUpdateCostEntryInput(ctx context.Conte
 func UnmarshalUpdateCostEntryInput(ctx context.Context, raw any) (ent.UpdateCostEntryInput, error) {
 	var out ent.UpdateCostEntryInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCostEntryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateProcessingRecordInput(ctx context.Context, obj any) (ent.UpdateProcessingRecordInput, error) {
+	var it ent.UpdateProcessingRecordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "status", "nextReviewOn", "clearNextReviewOn", "controller", "jointControllers", "appendJointControllers", "clearJointControllers", "dpoContact", "purposes", "appendPurposes", "clearPurposes", "legalBasis", "specialCategoryCondition", "dataSubjects", "appendDataSubjects", "clearDataSubjects", "dataCategories", "appendDataCategories", "clearDataCategories", "specialCategories", "appendSpecialCategories", "clearSpecialCategories", "recipients", "appendRecipients", "clearRecipients", "transfers", "appendTransfers", "clearTransfers", "retention", "appendRetention", "clearRetention", "securityMeasures", "appendSecurityMeasures", "clearSecurityMeasures", "dataSources", "appendDataSources", "clearDataSources", "resourceCodes", "appendResourceCodes", "clearResourceCodes", "modules", "appendModules", "clearModules", "processor", "processingCategories", "dpiaCriteria", "appendDpiaCriteria", "clearDpiaCriteria", "dpiaCnilList", "dpiaStatus", "dpiaConclusion", "addRevisionIDs", "removeRevisionIDs", "clearRevisions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProcessingRecordStatus2ᚖcommunsᚋentᚋprocessingrecordᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "nextReviewOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextReviewOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextReviewOn = data
+		case "clearNextReviewOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearNextReviewOn"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearNextReviewOn = data
+		case "controller":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controller"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Controller = data
+		case "jointControllers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jointControllers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JointControllers = data
+		case "appendJointControllers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendJointControllers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendJointControllers = data
+		case "clearJointControllers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearJointControllers"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearJointControllers = data
+		case "dpoContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpoContact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpoContact = data
+		case "purposes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purposes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purposes = data
+		case "appendPurposes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendPurposes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendPurposes = data
+		case "clearPurposes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPurposes"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPurposes = data
+		case "legalBasis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalBasis"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalBasis = data
+		case "specialCategoryCondition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategoryCondition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategoryCondition = data
+		case "dataSubjects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataSubjects"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataSubjects = data
+		case "appendDataSubjects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendDataSubjects"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendDataSubjects = data
+		case "clearDataSubjects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDataSubjects"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDataSubjects = data
+		case "dataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataCategories = data
+		case "appendDataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendDataCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendDataCategories = data
+		case "clearDataCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDataCategories"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDataCategories = data
+		case "specialCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specialCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecialCategories = data
+		case "appendSpecialCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendSpecialCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendSpecialCategories = data
+		case "clearSpecialCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSpecialCategories"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSpecialCategories = data
+		case "recipients":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipients"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Recipients = data
+		case "appendRecipients":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRecipients"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendRecipients = data
+		case "clearRecipients":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRecipients"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRecipients = data
+		case "transfers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transfers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Transfers = data
+		case "appendTransfers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendTransfers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendTransfers = data
+		case "clearTransfers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTransfers"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTransfers = data
+		case "retention":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retention"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retention = data
+		case "appendRetention":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendRetention"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendRetention = data
+		case "clearRetention":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRetention"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRetention = data
+		case "securityMeasures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("securityMeasures"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecurityMeasures = data
+		case "appendSecurityMeasures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendSecurityMeasures"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendSecurityMeasures = data
+		case "clearSecurityMeasures":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearSecurityMeasures"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearSecurityMeasures = data
+		case "dataSources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataSources"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DataSources = data
+		case "appendDataSources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendDataSources"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendDataSources = data
+		case "clearDataSources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDataSources"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDataSources = data
+		case "resourceCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceCodes = data
+		case "appendResourceCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendResourceCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendResourceCodes = data
+		case "clearResourceCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearResourceCodes"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearResourceCodes = data
+		case "modules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Modules = data
+		case "appendModules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendModules"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendModules = data
+		case "clearModules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearModules"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearModules = data
+		case "processor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Processor = data
+		case "processingCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processingCategories"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessingCategories = data
+		case "dpiaCriteria":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaCriteria"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaCriteria = data
+		case "appendDpiaCriteria":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendDpiaCriteria"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendDpiaCriteria = data
+		case "clearDpiaCriteria":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDpiaCriteria"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDpiaCriteria = data
+		case "dpiaCnilList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaCnilList"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaCnilList = data
+		case "dpiaStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaStatus"))
+			data, err := ec.unmarshalOProcessingRecordDpiaStatus2ᚖcommunsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaStatus = data
+		case "dpiaConclusion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dpiaConclusion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DpiaConclusion = data
+		case "addRevisionIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addRevisionIDs"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddRevisionIDs = data
+		case "removeRevisionIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeRevisionIDs"))
+			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveRevisionIDs = data
+		case "clearRevisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRevisions"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRevisions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProcessingRecordInput unmarshals raw into the UpdateProcessingRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProcessingRecordInput(ctx context.Context, raw any) (ent.UpdateProcessingRecordInput, error) {
+	var out ent.UpdateProcessingRecordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProcessingRecordInput", raw, &out)
 	return out, err
 }
 
@@ -49819,6 +61486,76 @@ func (ec *executionContext) unmarshalInputUpdateResourceMutationInput(ctx contex
 func UnmarshalUpdateResourceMutationInput(ctx context.Context, raw any) (model.UpdateResourceMutationInput, error) {
 	var out model.UpdateResourceMutationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateResourceMutationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSubjectRequestInput(ctx context.Context, obj any) (ent.UpdateSubjectRequestInput, error) {
+	var it ent.UpdateSubjectRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "requester", "receivedOn", "recordID", "clearRecordID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOSubjectRequestType2ᚖcommunsᚋentᚋsubjectrequestᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "requester":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requester"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Requester = data
+		case "receivedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOn = data
+		case "recordID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordID"))
+			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordID = data
+		case "clearRecordID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRecordID"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRecordID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSubjectRequestInput unmarshals raw into the UpdateSubjectRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSubjectRequestInput(ctx context.Context, raw any) (ent.UpdateSubjectRequestInput, error) {
+	var out ent.UpdateSubjectRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSubjectRequestInput", raw, &out)
 	return out, err
 }
 
@@ -51995,6 +63732,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Subscription(ctx, sel, obj)
+	case *ent.SubjectRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SubjectRequest(ctx, sel, obj)
 	case *ent.ServiceRequest:
 		if obj == nil {
 			return graphql.Null
@@ -52015,6 +63757,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Resource(ctx, sel, obj)
+	case *ent.ProcessingRevision:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProcessingRevision(ctx, sel, obj)
+	case *ent.ProcessingRecord:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProcessingRecord(ctx, sel, obj)
 	case *ent.Notification:
 		if obj == nil {
 			return graphql.Null
@@ -52050,6 +63802,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._CostEntry(ctx, sel, obj)
+	case *ent.CilDelegation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CilDelegation(ctx, sel, obj)
 	case *ent.ChargeRun:
 		if obj == nil {
 			return graphql.Null
@@ -52065,6 +63822,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._CallForFunds(ctx, sel, obj)
+	case *ent.Breach:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Breach(ctx, sel, obj)
 	case *ent.AuditEvent:
 		if obj == nil {
 			return graphql.Null
@@ -52757,6 +64519,206 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var breachImplementors = []string{"Breach", "Node"}
+
+func (ec *executionContext) _Breach(ctx context.Context, sel ast.SelectionSet, obj *ent.Breach) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, breachImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Breach")
+		case "id":
+			out.Values[i] = ec._Breach_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Breach_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Breach_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberID":
+			out.Values[i] = ec._Breach_memberID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detectedAt":
+			out.Values[i] = ec._Breach_detectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nature":
+			out.Values[i] = ec._Breach_nature(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataCategories":
+			out.Values[i] = ec._Breach_dataCategories(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personsApprox":
+			out.Values[i] = ec._Breach_personsApprox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordsApprox":
+			out.Values[i] = ec._Breach_recordsApprox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consequences":
+			out.Values[i] = ec._Breach_consequences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "measures":
+			out.Values[i] = ec._Breach_measures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authorityNotifiedAt":
+			out.Values[i] = ec._Breach_authorityNotifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lateNotificationReason":
+			out.Values[i] = ec._Breach_lateNotificationReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authorityNotNotified":
+			out.Values[i] = ec._Breach_authorityNotNotified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personsInformedAt":
+			out.Values[i] = ec._Breach_personsInformedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "personsNotInformedReason":
+			out.Values[i] = ec._Breach_personsNotInformedReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordIds":
+			out.Values[i] = ec._Breach_recordIds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Breach_member(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var breachConnectionImplementors = []string{"BreachConnection"}
+
+func (ec *executionContext) _BreachConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.BreachConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, breachConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BreachConnection")
+		case "edges":
+			out.Values[i] = ec._BreachConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BreachConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BreachConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var breachEdgeImplementors = []string{"BreachEdge"}
+
+func (ec *executionContext) _BreachEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.BreachEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, breachEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BreachEdge")
+		case "node":
+			out.Values[i] = ec._BreachEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._BreachEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53497,6 +65459,194 @@ func (ec *executionContext) _ChargeRunEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._ChargeRunEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cilDelegationImplementors = []string{"CilDelegation", "Node"}
+
+func (ec *executionContext) _CilDelegation(ctx context.Context, sel ast.SelectionSet, obj *ent.CilDelegation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cilDelegationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CilDelegation")
+		case "id":
+			out.Values[i] = ec._CilDelegation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._CilDelegation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CilDelegation_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberID":
+			out.Values[i] = ec._CilDelegation_memberID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grantedBy":
+			out.Values[i] = ec._CilDelegation_grantedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._CilDelegation_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedBy":
+			out.Values[i] = ec._CilDelegation_revokedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CilDelegation_member(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cilDelegationConnectionImplementors = []string{"CilDelegationConnection"}
+
+func (ec *executionContext) _CilDelegationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CilDelegationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cilDelegationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CilDelegationConnection")
+		case "edges":
+			out.Values[i] = ec._CilDelegationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CilDelegationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CilDelegationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cilDelegationEdgeImplementors = []string{"CilDelegationEdge"}
+
+func (ec *executionContext) _CilDelegationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CilDelegationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cilDelegationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CilDelegationEdge")
+		case "node":
+			out.Values[i] = ec._CilDelegationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CilDelegationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cilTodoImplementors = []string{"CilTodo"}
+
+func (ec *executionContext) _CilTodo(ctx context.Context, sel ast.SelectionSet, obj *cil.Todo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cilTodoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CilTodo")
+		case "reviewsDue":
+			out.Values[i] = ec._CilTodo_reviewsDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueRequests":
+			out.Values[i] = ec._CilTodo_overdueRequests(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -55385,6 +67535,76 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createProcessingRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProcessingRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProcessingRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProcessingRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveProcessingRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveProcessingRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordBreach":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordBreach(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateBreach":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateBreach(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logSubjectRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logSubjectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extendSubjectRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_extendSubjectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerSubjectRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerSubjectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delegateRegister":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_delegateRegister(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeRegisterDelegation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeRegisterDelegation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createEstablishment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createEstablishment(ctx, field)
@@ -55745,6 +67965,447 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var processingRecordImplementors = []string{"ProcessingRecord", "Node"}
+
+func (ec *executionContext) _ProcessingRecord(ctx context.Context, sel ast.SelectionSet, obj *ent.ProcessingRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processingRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessingRecord")
+		case "id":
+			out.Values[i] = ec._ProcessingRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ProcessingRecord_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ProcessingRecord_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberID":
+			out.Values[i] = ec._ProcessingRecord_memberID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._ProcessingRecord_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ProcessingRecord_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ProcessingRecord_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextReviewOn":
+			out.Values[i] = ec._ProcessingRecord_nextReviewOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revision":
+			out.Values[i] = ec._ProcessingRecord_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "controller":
+			out.Values[i] = ec._ProcessingRecord_controller(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "jointControllers":
+			out.Values[i] = ec._ProcessingRecord_jointControllers(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dpoContact":
+			out.Values[i] = ec._ProcessingRecord_dpoContact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "purposes":
+			out.Values[i] = ec._ProcessingRecord_purposes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "legalBasis":
+			out.Values[i] = ec._ProcessingRecord_legalBasis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "specialCategoryCondition":
+			out.Values[i] = ec._ProcessingRecord_specialCategoryCondition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataSubjects":
+			out.Values[i] = ec._ProcessingRecord_dataSubjects(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataCategories":
+			out.Values[i] = ec._ProcessingRecord_dataCategories(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "specialCategories":
+			out.Values[i] = ec._ProcessingRecord_specialCategories(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recipients":
+			out.Values[i] = ec._ProcessingRecord_recipients(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transfers":
+			out.Values[i] = ec._ProcessingRecord_transfers(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retention":
+			out.Values[i] = ec._ProcessingRecord_retention(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "securityMeasures":
+			out.Values[i] = ec._ProcessingRecord_securityMeasures(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataSources":
+			out.Values[i] = ec._ProcessingRecord_dataSources(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resourceCodes":
+			out.Values[i] = ec._ProcessingRecord_resourceCodes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "modules":
+			out.Values[i] = ec._ProcessingRecord_modules(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "processor":
+			out.Values[i] = ec._ProcessingRecord_processor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "controllerMemberID":
+			out.Values[i] = ec._ProcessingRecord_controllerMemberID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "derivedFromSubscriptionID":
+			out.Values[i] = ec._ProcessingRecord_derivedFromSubscriptionID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "processingCategories":
+			out.Values[i] = ec._ProcessingRecord_processingCategories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dpiaCriteria":
+			out.Values[i] = ec._ProcessingRecord_dpiaCriteria(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dpiaCnilList":
+			out.Values[i] = ec._ProcessingRecord_dpiaCnilList(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dpiaRequired":
+			out.Values[i] = ec._ProcessingRecord_dpiaRequired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dpiaStatus":
+			out.Values[i] = ec._ProcessingRecord_dpiaStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dpiaConclusion":
+			out.Values[i] = ec._ProcessingRecord_dpiaConclusion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessingRecord_member(ctx, field, obj)
+				})
+		case "revisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessingRecord_revisions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processingRecordConnectionImplementors = []string{"ProcessingRecordConnection"}
+
+func (ec *executionContext) _ProcessingRecordConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ProcessingRecordConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processingRecordConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessingRecordConnection")
+		case "edges":
+			out.Values[i] = ec._ProcessingRecordConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProcessingRecordConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProcessingRecordConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processingRecordEdgeImplementors = []string{"ProcessingRecordEdge"}
+
+func (ec *executionContext) _ProcessingRecordEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ProcessingRecordEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processingRecordEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessingRecordEdge")
+		case "node":
+			out.Values[i] = ec._ProcessingRecordEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ProcessingRecordEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processingRevisionImplementors = []string{"ProcessingRevision", "Node"}
+
+func (ec *executionContext) _ProcessingRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.ProcessingRevision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processingRevisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessingRevision")
+		case "id":
+			out.Values[i] = ec._ProcessingRevision_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ProcessingRevision_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ProcessingRevision_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordID":
+			out.Values[i] = ec._ProcessingRevision_recordID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revision":
+			out.Values[i] = ec._ProcessingRevision_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			out.Values[i] = ec._ProcessingRevision_author(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changed":
+			out.Values[i] = ec._ProcessingRevision_changed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "record":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProcessingRevision_record(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processingRevisionConnectionImplementors = []string{"ProcessingRevisionConnection"}
+
+func (ec *executionContext) _ProcessingRevisionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ProcessingRevisionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processingRevisionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessingRevisionConnection")
+		case "edges":
+			out.Values[i] = ec._ProcessingRevisionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProcessingRevisionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProcessingRevisionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processingRevisionEdgeImplementors = []string{"ProcessingRevisionEdge"}
+
+func (ec *executionContext) _ProcessingRevisionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ProcessingRevisionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processingRevisionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessingRevisionEdge")
+		case "node":
+			out.Values[i] = ec._ProcessingRevisionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ProcessingRevisionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -55800,6 +68461,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditEvents(ctx, field)
 				})
+		case "breaches":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_breaches(ctx, field)
+				})
 		case "callsForFunds":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -55817,6 +68484,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chargeRuns(ctx, field)
+				})
+		case "cilDelegations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cilDelegations(ctx, field)
 				})
 		case "costEntries":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -55860,6 +68533,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_notifications(ctx, field)
 				})
+		case "processingRecords":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_processingRecords(ctx, field)
+				})
+		case "processingRevisions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_processingRevisions(ctx, field)
+				})
 		case "resources":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -55883,6 +68568,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceRequests(ctx, field)
+				})
+		case "subjectRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subjectRequests(ctx, field)
 				})
 		case "subscriptions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -55949,6 +68640,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_onboarding(ctx, field)
+				})
+		case "compareProcessingRevisions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_compareProcessingRevisions(ctx, field)
+				})
+		case "cilTodo":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cilTodo(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -56588,6 +69291,51 @@ func (ec *executionContext) _ResourcePayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var revisionChangeImplementors = []string{"RevisionChange"}
+
+func (ec *executionContext) _RevisionChange(ctx context.Context, sel ast.SelectionSet, obj *cil.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revisionChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevisionChange")
+		case "field":
+			out.Values[i] = ec._RevisionChange_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "before":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RevisionChange_before(ctx, field, obj)
+				})
+		case "after":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RevisionChange_after(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var revokeRolePayloadImplementors = []string{"RevokeRolePayload"}
 
 func (ec *executionContext) _RevokeRolePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeRolePayload) graphql.Marshaler {
@@ -57158,6 +69906,181 @@ func (ec *executionContext) _StatementLine(ctx context.Context, sel ast.Selectio
 			}
 		case "amount":
 			out.Values[i] = ec._StatementLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectRequestImplementors = []string{"SubjectRequest", "Node"}
+
+func (ec *executionContext) _SubjectRequest(ctx context.Context, sel ast.SelectionSet, obj *ent.SubjectRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectRequest")
+		case "id":
+			out.Values[i] = ec._SubjectRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SubjectRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SubjectRequest_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberID":
+			out.Values[i] = ec._SubjectRequest_memberID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._SubjectRequest_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requester":
+			out.Values[i] = ec._SubjectRequest_requester(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "receivedOn":
+			out.Values[i] = ec._SubjectRequest_receivedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueOn":
+			out.Values[i] = ec._SubjectRequest_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extensionReason":
+			out.Values[i] = ec._SubjectRequest_extensionReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._SubjectRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredOn":
+			out.Values[i] = ec._SubjectRequest_answeredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordID":
+			out.Values[i] = ec._SubjectRequest_recordID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "member":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubjectRequest_member(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectRequestConnectionImplementors = []string{"SubjectRequestConnection"}
+
+func (ec *executionContext) _SubjectRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SubjectRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectRequestConnection")
+		case "edges":
+			out.Values[i] = ec._SubjectRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SubjectRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SubjectRequestConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectRequestEdgeImplementors = []string{"SubjectRequestEdge"}
+
+func (ec *executionContext) _SubjectRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SubjectRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectRequestEdge")
+		case "node":
+			out.Values[i] = ec._SubjectRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SubjectRequestEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -58819,6 +71742,46 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBreach2ᚖcommunsᚋentᚐBreach(ctx context.Context, sel ast.SelectionSet, v *ent.Breach) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Breach!")
+		return graphql.Null
+	}
+	return ec._Breach(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBreachConnection2ᚖcommunsᚋentᚐBreachConnection(ctx context.Context, sel ast.SelectionSet, v *ent.BreachConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BreachConnection!")
+		return graphql.Null
+	}
+	return ec._BreachConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBreachOrder2ᚖcommunsᚋentᚐBreachOrder(ctx context.Context, v any) (*ent.BreachOrder, error) {
+	res, err := ec.unmarshalInputBreachOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBreachOrderField2ᚖcommunsᚋentᚐBreachOrderField(ctx context.Context, v any) (*ent.BreachOrderField, error) {
+	var res = new(ent.BreachOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBreachOrderField2ᚖcommunsᚋentᚐBreachOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.BreachOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BreachOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNBreachWhereInput2ᚖcommunsᚋentᚐBreachWhereInput(ctx context.Context, v any) (*ent.BreachWhereInput, error) {
+	res, err := ec.unmarshalInputBreachWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCallForFunds2ᚕᚖcommunsᚋentᚐCallForFundsᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CallForFunds) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -59026,6 +71989,54 @@ func (ec *executionContext) unmarshalNChargeWhereInput2ᚖcommunsᚋentᚐCharge
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCilDelegation2ᚖcommunsᚋentᚐCilDelegation(ctx context.Context, sel ast.SelectionSet, v *ent.CilDelegation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CilDelegation!")
+		return graphql.Null
+	}
+	return ec._CilDelegation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCilDelegationConnection2ᚖcommunsᚋentᚐCilDelegationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CilDelegationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CilDelegationConnection!")
+		return graphql.Null
+	}
+	return ec._CilDelegationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCilDelegationOrder2ᚖcommunsᚋentᚐCilDelegationOrder(ctx context.Context, v any) (*ent.CilDelegationOrder, error) {
+	res, err := ec.unmarshalInputCilDelegationOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCilDelegationOrderField2ᚖcommunsᚋentᚐCilDelegationOrderField(ctx context.Context, v any) (*ent.CilDelegationOrderField, error) {
+	var res = new(ent.CilDelegationOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCilDelegationOrderField2ᚖcommunsᚋentᚐCilDelegationOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.CilDelegationOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CilDelegationOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNCilDelegationWhereInput2ᚖcommunsᚋentᚐCilDelegationWhereInput(ctx context.Context, v any) (*ent.CilDelegationWhereInput, error) {
+	res, err := ec.unmarshalInputCilDelegationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCilTodo2ᚖcommunsᚋmodulesᚋcilᚐTodo(ctx context.Context, sel ast.SelectionSet, v *cil.Todo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CilTodo!")
+		return graphql.Null
+	}
+	return ec._CilTodo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConsolidatedAccounts2ᚖcommunsᚋinternalᚋchargingᚐConsolidated(ctx context.Context, sel ast.SelectionSet, v *charging.Consolidated) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ConsolidatedAccounts!")
@@ -59099,6 +72110,11 @@ func (ec *executionContext) unmarshalNCostEntryWhereInput2ᚖcommunsᚋentᚐCos
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateBreachInput2communsᚋentᚐCreateBreachInput(ctx context.Context, v any) (ent.CreateBreachInput, error) {
+	res, err := ec.unmarshalInputCreateBreachInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateCostEntryInput2communsᚋentᚐCreateCostEntryInput(ctx context.Context, v any) (ent.CreateCostEntryInput, error) {
 	res, err := ec.unmarshalInputCreateCostEntryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -59117,6 +72133,11 @@ func (ec *executionContext) marshalNCreateInvitationPayload2ᚖcommunsᚋgraph�
 	return ec._CreateInvitationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateProcessingRecordInput2communsᚋentᚐCreateProcessingRecordInput(ctx context.Context, v any) (ent.CreateProcessingRecordInput, error) {
+	res, err := ec.unmarshalInputCreateProcessingRecordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateResourceCategoryInput2communsᚋentᚐCreateResourceCategoryInput(ctx context.Context, v any) (ent.CreateResourceCategoryInput, error) {
 	res, err := ec.unmarshalInputCreateResourceCategoryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -59124,6 +72145,11 @@ func (ec *executionContext) unmarshalNCreateResourceCategoryInput2communsᚋent�
 
 func (ec *executionContext) unmarshalNCreateResourceInput2communsᚋentᚐCreateResourceInput(ctx context.Context, v any) (ent.CreateResourceInput, error) {
 	res, err := ec.unmarshalInputCreateResourceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateSubjectRequestInput2communsᚋentᚐCreateSubjectRequestInput(ctx context.Context, v any) (ent.CreateSubjectRequestInput, error) {
+	res, err := ec.unmarshalInputCreateSubjectRequestInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -59748,6 +72774,132 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNProcessingRecord2ᚕᚖcommunsᚋentᚐProcessingRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProcessingRecord) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessingRecord!")
+		return graphql.Null
+	}
+	return ec._ProcessingRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProcessingRecordConnection2ᚖcommunsᚋentᚐProcessingRecordConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRecordConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessingRecordConnection!")
+		return graphql.Null
+	}
+	return ec._ProcessingRecordConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProcessingRecordDpiaStatus2communsᚋentᚋprocessingrecordᚐDpiaStatus(ctx context.Context, v any) (processingrecord.DpiaStatus, error) {
+	var res processingrecord.DpiaStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessingRecordDpiaStatus2communsᚋentᚋprocessingrecordᚐDpiaStatus(ctx context.Context, sel ast.SelectionSet, v processingrecord.DpiaStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNProcessingRecordOrder2ᚖcommunsᚋentᚐProcessingRecordOrder(ctx context.Context, v any) (*ent.ProcessingRecordOrder, error) {
+	res, err := ec.unmarshalInputProcessingRecordOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNProcessingRecordOrderField2ᚖcommunsᚋentᚐProcessingRecordOrderField(ctx context.Context, v any) (*ent.ProcessingRecordOrderField, error) {
+	var res = new(ent.ProcessingRecordOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessingRecordOrderField2ᚖcommunsᚋentᚐProcessingRecordOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRecordOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessingRecordOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNProcessingRecordRole2communsᚋentᚋprocessingrecordᚐRole(ctx context.Context, v any) (processingrecord.Role, error) {
+	var res processingrecord.Role
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessingRecordRole2communsᚋentᚋprocessingrecordᚐRole(ctx context.Context, sel ast.SelectionSet, v processingrecord.Role) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNProcessingRecordStatus2communsᚋentᚋprocessingrecordᚐStatus(ctx context.Context, v any) (processingrecord.Status, error) {
+	var res processingrecord.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessingRecordStatus2communsᚋentᚋprocessingrecordᚐStatus(ctx context.Context, sel ast.SelectionSet, v processingrecord.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNProcessingRecordWhereInput2ᚖcommunsᚋentᚐProcessingRecordWhereInput(ctx context.Context, v any) (*ent.ProcessingRecordWhereInput, error) {
+	res, err := ec.unmarshalInputProcessingRecordWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessingRevision2ᚖcommunsᚋentᚐProcessingRevision(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRevision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessingRevision!")
+		return graphql.Null
+	}
+	return ec._ProcessingRevision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProcessingRevisionConnection2ᚖcommunsᚋentᚐProcessingRevisionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRevisionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessingRevisionConnection!")
+		return graphql.Null
+	}
+	return ec._ProcessingRevisionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProcessingRevisionOrder2ᚖcommunsᚋentᚐProcessingRevisionOrder(ctx context.Context, v any) (*ent.ProcessingRevisionOrder, error) {
+	res, err := ec.unmarshalInputProcessingRevisionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNProcessingRevisionOrderField2ᚖcommunsᚋentᚐProcessingRevisionOrderField(ctx context.Context, v any) (*ent.ProcessingRevisionOrderField, error) {
+	var res = new(ent.ProcessingRevisionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProcessingRevisionOrderField2ᚖcommunsᚋentᚐProcessingRevisionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRevisionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProcessingRevisionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNProcessingRevisionWhereInput2ᚖcommunsᚋentᚐProcessingRevisionWhereInput(ctx context.Context, v any) (*ent.ProcessingRevisionWhereInput, error) {
+	res, err := ec.unmarshalInputProcessingRevisionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRecordMemberLeavingInput2communsᚋgraphᚋmodelᚐRecordMemberLeavingInput(ctx context.Context, v any) (model.RecordMemberLeavingInput, error) {
 	res, err := ec.unmarshalInputRecordMemberLeavingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -59996,6 +73148,30 @@ func (ec *executionContext) unmarshalNReturnUsageDeclarationInput2communsᚋgrap
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRevisionChange2ᚕᚖcommunsᚋmodulesᚋcilᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*cil.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRevisionChange2ᚖcommunsᚋmodulesᚋcilᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRevisionChange2ᚖcommunsᚋmodulesᚋcilᚐChange(ctx context.Context, sel ast.SelectionSet, v *cil.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevisionChange!")
+		return graphql.Null
+	}
+	return ec._RevisionChange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRevokeRoleInput2communsᚋgraphᚋmodelᚐRevokeRoleInput(ctx context.Context, v any) (model.RevokeRoleInput, error) {
 	res, err := ec.unmarshalInputRevokeRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -60192,6 +73368,82 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) marshalNSubjectRequest2ᚕᚖcommunsᚋentᚐSubjectRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SubjectRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectRequest!")
+		return graphql.Null
+	}
+	return ec._SubjectRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubjectRequestConnection2ᚖcommunsᚋentᚐSubjectRequestConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectRequestConnection!")
+		return graphql.Null
+	}
+	return ec._SubjectRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubjectRequestOrder2ᚖcommunsᚋentᚐSubjectRequestOrder(ctx context.Context, v any) (*ent.SubjectRequestOrder, error) {
+	res, err := ec.unmarshalInputSubjectRequestOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSubjectRequestOrderField2ᚖcommunsᚋentᚐSubjectRequestOrderField(ctx context.Context, v any) (*ent.SubjectRequestOrderField, error) {
+	var res = new(ent.SubjectRequestOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubjectRequestOrderField2ᚖcommunsᚋentᚐSubjectRequestOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequestOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectRequestOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNSubjectRequestStatus2communsᚋentᚋsubjectrequestᚐStatus(ctx context.Context, v any) (subjectrequest.Status, error) {
+	var res subjectrequest.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubjectRequestStatus2communsᚋentᚋsubjectrequestᚐStatus(ctx context.Context, sel ast.SelectionSet, v subjectrequest.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSubjectRequestType2communsᚋentᚋsubjectrequestᚐType(ctx context.Context, v any) (subjectrequest.Type, error) {
+	var res subjectrequest.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubjectRequestType2communsᚋentᚋsubjectrequestᚐType(ctx context.Context, sel ast.SelectionSet, v subjectrequest.Type) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSubjectRequestWhereInput2ᚖcommunsᚋentᚐSubjectRequestWhereInput(ctx context.Context, v any) (*ent.SubjectRequestWhereInput, error) {
+	res, err := ec.unmarshalInputSubjectRequestWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSubmitMembershipApplicationInput2communsᚋinternalᚋmembershipᚐApplicationInput(ctx context.Context, v any) (membership.ApplicationInput, error) {
 	res, err := ec.unmarshalInputSubmitMembershipApplicationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -60386,8 +73638,18 @@ func (ec *executionContext) marshalNUnbilledTime2ᚕcommunsᚋinternalᚋchargin
 	return ret
 }
 
+func (ec *executionContext) unmarshalNUpdateBreachInput2communsᚋentᚐUpdateBreachInput(ctx context.Context, v any) (ent.UpdateBreachInput, error) {
+	res, err := ec.unmarshalInputUpdateBreachInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateCostEntryInput2communsᚋentᚐUpdateCostEntryInput(ctx context.Context, v any) (ent.UpdateCostEntryInput, error) {
 	res, err := ec.unmarshalInputUpdateCostEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateProcessingRecordInput2communsᚋentᚐUpdateProcessingRecordInput(ctx context.Context, v any) (ent.UpdateProcessingRecordInput, error) {
+	res, err := ec.unmarshalInputUpdateProcessingRecordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -61152,6 +74414,75 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBreach2ᚖcommunsᚋentᚐBreach(ctx context.Context, sel ast.SelectionSet, v *ent.Breach) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Breach(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBreachEdge2ᚕᚖcommunsᚋentᚐBreachEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.BreachEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOBreachEdge2ᚖcommunsᚋentᚐBreachEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOBreachEdge2ᚖcommunsᚋentᚐBreachEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BreachEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BreachEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOBreachOrder2ᚕᚖcommunsᚋentᚐBreachOrderᚄ(ctx context.Context, v any) ([]*ent.BreachOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.BreachOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBreachOrder2ᚖcommunsᚋentᚐBreachOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBreachWhereInput2ᚕᚖcommunsᚋentᚐBreachWhereInputᚄ(ctx context.Context, v any) ([]*ent.BreachWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.BreachWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBreachWhereInput2ᚖcommunsᚋentᚐBreachWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBreachWhereInput2ᚖcommunsᚋentᚐBreachWhereInput(ctx context.Context, v any) (*ent.BreachWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBreachWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCallForFunds2ᚕᚖcommunsᚋentᚐCallForFundsᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CallForFunds) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -61638,6 +74969,75 @@ func (ec *executionContext) unmarshalOChargeWhereInput2ᚖcommunsᚋentᚐCharge
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputChargeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCilDelegation2ᚖcommunsᚋentᚐCilDelegation(ctx context.Context, sel ast.SelectionSet, v *ent.CilDelegation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CilDelegation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCilDelegationEdge2ᚕᚖcommunsᚋentᚐCilDelegationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CilDelegationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCilDelegationEdge2ᚖcommunsᚋentᚐCilDelegationEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCilDelegationEdge2ᚖcommunsᚋentᚐCilDelegationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CilDelegationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CilDelegationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCilDelegationOrder2ᚕᚖcommunsᚋentᚐCilDelegationOrderᚄ(ctx context.Context, v any) ([]*ent.CilDelegationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CilDelegationOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCilDelegationOrder2ᚖcommunsᚋentᚐCilDelegationOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCilDelegationWhereInput2ᚕᚖcommunsᚋentᚐCilDelegationWhereInputᚄ(ctx context.Context, v any) ([]*ent.CilDelegationWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CilDelegationWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCilDelegationWhereInput2ᚖcommunsᚋentᚐCilDelegationWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCilDelegationWhereInput2ᚖcommunsᚋentᚐCilDelegationWhereInput(ctx context.Context, v any) (*ent.CilDelegationWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCilDelegationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -63118,6 +76518,319 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖcommunsᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOProcessingRecord2ᚖcommunsᚋentᚐProcessingRecord(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProcessingRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordDpiaStatus2ᚕcommunsᚋentᚋprocessingrecordᚐDpiaStatusᚄ(ctx context.Context, v any) ([]processingrecord.DpiaStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]processingrecord.DpiaStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRecordDpiaStatus2communsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProcessingRecordDpiaStatus2ᚕcommunsᚋentᚋprocessingrecordᚐDpiaStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []processingrecord.DpiaStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessingRecordDpiaStatus2communsᚋentᚋprocessingrecordᚐDpiaStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordDpiaStatus2ᚖcommunsᚋentᚋprocessingrecordᚐDpiaStatus(ctx context.Context, v any) (*processingrecord.DpiaStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(processingrecord.DpiaStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProcessingRecordDpiaStatus2ᚖcommunsᚋentᚋprocessingrecordᚐDpiaStatus(ctx context.Context, sel ast.SelectionSet, v *processingrecord.DpiaStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOProcessingRecordEdge2ᚕᚖcommunsᚋentᚐProcessingRecordEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ProcessingRecordEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOProcessingRecordEdge2ᚖcommunsᚋentᚐProcessingRecordEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOProcessingRecordEdge2ᚖcommunsᚋentᚐProcessingRecordEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRecordEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProcessingRecordEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordOrder2ᚕᚖcommunsᚋentᚐProcessingRecordOrderᚄ(ctx context.Context, v any) ([]*ent.ProcessingRecordOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ProcessingRecordOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRecordOrder2ᚖcommunsᚋentᚐProcessingRecordOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordRole2ᚕcommunsᚋentᚋprocessingrecordᚐRoleᚄ(ctx context.Context, v any) ([]processingrecord.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]processingrecord.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRecordRole2communsᚋentᚋprocessingrecordᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProcessingRecordRole2ᚕcommunsᚋentᚋprocessingrecordᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []processingrecord.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessingRecordRole2communsᚋentᚋprocessingrecordᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordRole2ᚖcommunsᚋentᚋprocessingrecordᚐRole(ctx context.Context, v any) (*processingrecord.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(processingrecord.Role)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProcessingRecordRole2ᚖcommunsᚋentᚋprocessingrecordᚐRole(ctx context.Context, sel ast.SelectionSet, v *processingrecord.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordStatus2ᚕcommunsᚋentᚋprocessingrecordᚐStatusᚄ(ctx context.Context, v any) ([]processingrecord.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]processingrecord.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRecordStatus2communsᚋentᚋprocessingrecordᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProcessingRecordStatus2ᚕcommunsᚋentᚋprocessingrecordᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []processingrecord.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessingRecordStatus2communsᚋentᚋprocessingrecordᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordStatus2ᚖcommunsᚋentᚋprocessingrecordᚐStatus(ctx context.Context, v any) (*processingrecord.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(processingrecord.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProcessingRecordStatus2ᚖcommunsᚋentᚋprocessingrecordᚐStatus(ctx context.Context, sel ast.SelectionSet, v *processingrecord.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordWhereInput2ᚕᚖcommunsᚋentᚐProcessingRecordWhereInputᚄ(ctx context.Context, v any) ([]*ent.ProcessingRecordWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ProcessingRecordWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRecordWhereInput2ᚖcommunsᚋentᚐProcessingRecordWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProcessingRecordWhereInput2ᚖcommunsᚋentᚐProcessingRecordWhereInput(ctx context.Context, v any) (*ent.ProcessingRecordWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProcessingRecordWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProcessingRevision2ᚕᚖcommunsᚋentᚐProcessingRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProcessingRevision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProcessingRevision2ᚖcommunsᚋentᚐProcessingRevision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOProcessingRevision2ᚖcommunsᚋentᚐProcessingRevision(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRevision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProcessingRevision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProcessingRevisionEdge2ᚕᚖcommunsᚋentᚐProcessingRevisionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ProcessingRevisionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOProcessingRevisionEdge2ᚖcommunsᚋentᚐProcessingRevisionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOProcessingRevisionEdge2ᚖcommunsᚋentᚐProcessingRevisionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ProcessingRevisionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProcessingRevisionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProcessingRevisionOrder2ᚕᚖcommunsᚋentᚐProcessingRevisionOrderᚄ(ctx context.Context, v any) ([]*ent.ProcessingRevisionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ProcessingRevisionOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRevisionOrder2ᚖcommunsᚋentᚐProcessingRevisionOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProcessingRevisionWhereInput2ᚕᚖcommunsᚋentᚐProcessingRevisionWhereInputᚄ(ctx context.Context, v any) ([]*ent.ProcessingRevisionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ProcessingRevisionWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProcessingRevisionWhereInput2ᚖcommunsᚋentᚐProcessingRevisionWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProcessingRevisionWhereInput2ᚖcommunsᚋentᚐProcessingRevisionWhereInput(ctx context.Context, v any) (*ent.ProcessingRevisionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProcessingRevisionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOResource2ᚕᚖcommunsᚋentᚐResourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Resource) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -63897,6 +77610,179 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSubjectRequest2ᚖcommunsᚋentᚐSubjectRequest(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubjectRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSubjectRequestEdge2ᚕᚖcommunsᚋentᚐSubjectRequestEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SubjectRequestEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSubjectRequestEdge2ᚖcommunsᚋentᚐSubjectRequestEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSubjectRequestEdge2ᚖcommunsᚋentᚐSubjectRequestEdge(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequestEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubjectRequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestOrder2ᚕᚖcommunsᚋentᚐSubjectRequestOrderᚄ(ctx context.Context, v any) ([]*ent.SubjectRequestOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.SubjectRequestOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubjectRequestOrder2ᚖcommunsᚋentᚐSubjectRequestOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestStatus2ᚕcommunsᚋentᚋsubjectrequestᚐStatusᚄ(ctx context.Context, v any) ([]subjectrequest.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]subjectrequest.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubjectRequestStatus2communsᚋentᚋsubjectrequestᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSubjectRequestStatus2ᚕcommunsᚋentᚋsubjectrequestᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []subjectrequest.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubjectRequestStatus2communsᚋentᚋsubjectrequestᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestStatus2ᚖcommunsᚋentᚋsubjectrequestᚐStatus(ctx context.Context, v any) (*subjectrequest.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(subjectrequest.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSubjectRequestStatus2ᚖcommunsᚋentᚋsubjectrequestᚐStatus(ctx context.Context, sel ast.SelectionSet, v *subjectrequest.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestType2ᚕcommunsᚋentᚋsubjectrequestᚐTypeᚄ(ctx context.Context, v any) ([]subjectrequest.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]subjectrequest.Type, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubjectRequestType2communsᚋentᚋsubjectrequestᚐType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSubjectRequestType2ᚕcommunsᚋentᚋsubjectrequestᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []subjectrequest.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubjectRequestType2communsᚋentᚋsubjectrequestᚐType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestType2ᚖcommunsᚋentᚋsubjectrequestᚐType(ctx context.Context, v any) (*subjectrequest.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(subjectrequest.Type)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSubjectRequestType2ᚖcommunsᚋentᚋsubjectrequestᚐType(ctx context.Context, sel ast.SelectionSet, v *subjectrequest.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestWhereInput2ᚕᚖcommunsᚋentᚐSubjectRequestWhereInputᚄ(ctx context.Context, v any) ([]*ent.SubjectRequestWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.SubjectRequestWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubjectRequestWhereInput2ᚖcommunsᚋentᚐSubjectRequestWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestWhereInput2ᚖcommunsᚋentᚐSubjectRequestWhereInput(ctx context.Context, v any) (*ent.SubjectRequestWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSubjectRequestWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOSubscription2ᚕᚖcommunsᚋentᚐSubscriptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Subscription) graphql.Marshaler {

@@ -18,6 +18,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
 	"communs/internal/membership"
+	"communs/modules/cil"
 	"communs/modules/directory"
 	"communs/policies"
 )
@@ -84,6 +85,8 @@ type HandlerOptions struct {
 	Modules []string
 	// Directory serves the directory module's fields, when enabled.
 	Directory *directory.Service
+	// CIL serves the CIL module's fields, when enabled.
+	CIL *cil.Service
 }
 
 func (o HandlerOptions) withDefaults() HandlerOptions {
@@ -125,7 +128,8 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	if opts.Membership == nil {
 		opts.Membership = membership.New(client, opts.Auth)
 	}
-	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, directory: opts.Directory}}
+	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
+		directory: opts.Directory, cil: opts.CIL}}
 	// @module is enforced with the authorization of root fields (authorize),
 	// before Casbin: a disabled module's fields are not in the policy.
 	cfg.Directives.Module = func(ctx context.Context, _ any, next graphql.Resolver, _ string) (any, error) { return next(ctx) }

@@ -9,6 +9,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/membership"
 	"communs/internal/txn"
+	"communs/modules/cil"
 	"communs/modules/directory"
 )
 
@@ -18,6 +19,7 @@ type Resolver struct {
 	auth       *auth.Service
 	membership *membership.Service
 	directory  *directory.Service
+	cil        *cil.Service
 }
 
 // db is the client of the request's transaction (every mutation runs in

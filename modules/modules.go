@@ -44,12 +44,12 @@ type Module struct {
 	// serve --demo); running it again adds nothing.
 	Demo func(ctx context.Context, client *ent.Client, out io.Writer) error
 	// Nightly runs once a day (by serve, and by communs nightly).
-	Nightly func(ctx context.Context) error
+	Nightly func(ctx context.Context, client *ent.Client) error
 	// Commands are its CLI subcommands: communs <name> <command> ….
 	Commands map[string]Command
-	// Routes are its extra HTTP routes, by http.ServeMux pattern; they
+	// Routes returns its extra HTTP routes, by http.ServeMux pattern; they
 	// get the viewer of the request's bearer token.
-	Routes map[string]http.Handler
+	Routes func(client *ent.Client) map[string]http.Handler
 }
 
 // Command is a CLI subcommand of a module.
@@ -114,13 +114,13 @@ func Policy(mods []*Module) []string {
 
 // RunNightly runs the nightly job of each of mods, all of them even when
 // one fails, and returns the failures joined.
-func RunNightly(ctx context.Context, mods []*Module) error {
+func RunNightly(ctx context.Context, client *ent.Client, mods []*Module) error {
 	var errs []error
 	for _, m := range mods {
 		if m.Nightly == nil {
 			continue
 		}
-		if err := m.Nightly(ctx); err != nil {
+		if err := m.Nightly(ctx, client); err != nil {
 			errs = append(errs, fmt.Errorf("module %s: %w", m.Name, err))
 		}
 	}

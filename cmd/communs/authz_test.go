@@ -29,6 +29,8 @@ var (
 	everyMember   = append(slices.Clone(activeMember), "founder_admin", "user_admin")
 	memberAdmins  = []string{"member_admin", "founder_admin", "user_admin"}
 	memberWriters = []string{"member_admin", "member_staff", "founder_admin", "user_admin"}
+	cilKeepers    = []string{"gsm_cil", "member_cil"}
+	cilReaders    = []string{"gsm_admin", "gsm_cil", "member_admin", "member_cil", "founder_admin", "user_admin"}
 	authenticated = append(append([]string{"gsm_cil"}, gsmManagers...), everyMember...)
 )
 
@@ -118,6 +120,23 @@ var permissionMatrix = []struct {
 	{"closeEstablishment", `mutation { closeEstablishment(id: "ETB01JAAAAAAAAAAAAAAAAAAAA", closedOn: "2026-01-01") { id } }`, memberWriters},
 	{"defineAttribute", `mutation { defineAttribute(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", key: "", label: "", type: TEXT}) { id } }`, memberAdmins},
 	{"importFinessExtract", `mutation { importFinessExtract(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", contentBase64: "!"}) { created } }`, gsmManagers},
+	{"processingRecords", `{ processingRecords(first: 1) { totalCount } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
+	{"processingRevisions", `{ processingRevisions(first: 1) { totalCount } }`, join([]string{"gsm_admin", "gsm_cil"}, everyMember)},
+	{"compareProcessingRevisions", `{ compareProcessingRevisions(recordId: "PRC01JAAAAAAAAAAAAAAAAAAAA", from: 1, to: 2) { field } }`, join([]string{"gsm_cil"}, everyMember)},
+	{"breaches", `{ breaches(first: 1) { totalCount } }`, cilReaders},
+	{"subjectRequests", `{ subjectRequests(first: 1) { totalCount } }`, cilReaders},
+	{"cilDelegations", `{ cilDelegations(first: 1) { totalCount } }`, cilReaders},
+	{"cilTodo", `{ cilTodo { overdueRequests { id } } }`, cilKeepers},
+	{"createProcessingRecord", `mutation { createProcessingRecord(input: {role: CONTROLLER, name: ""}) { id } }`, cilKeepers},
+	{"updateProcessingRecord", `mutation { updateProcessingRecord(id: "PRC01JAAAAAAAAAAAAAAAAAAAA", input: {}) { id } }`, cilKeepers},
+	{"archiveProcessingRecord", `mutation { archiveProcessingRecord(id: "PRC01JAAAAAAAAAAAAAAAAAAAA") { id } }`, cilKeepers},
+	{"recordBreach", `mutation { recordBreach(input: {detectedAt: "2026-01-01T00:00:00Z", nature: ""}) { id } }`, cilKeepers},
+	{"updateBreach", `mutation { updateBreach(id: "BRC01JAAAAAAAAAAAAAAAAAAAA", input: {}) { id } }`, cilKeepers},
+	{"logSubjectRequest", `mutation { logSubjectRequest(input: {type: ACCESS, requester: "", receivedOn: "2026-01-01"}) { id } }`, cilKeepers},
+	{"extendSubjectRequest", `mutation { extendSubjectRequest(id: "DSR01JAAAAAAAAAAAAAAAAAAAA", reason: "") { id } }`, cilKeepers},
+	{"answerSubjectRequest", `mutation { answerSubjectRequest(id: "DSR01JAAAAAAAAAAAAAAAAAAAA", status: ANSWERED, answeredOn: "2026-01-01") { id } }`, cilKeepers},
+	{"delegateRegister", `mutation { delegateRegister(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { id } }`, memberAdmins},
+	{"revokeRegisterDelegation", `mutation { revokeRegisterDelegation(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { id } }`, memberAdmins},
 	{"setMembershipFee", `mutation { setMembershipFee(input: {year: 1999, amount: "1.00"}) { id } }`, []string{"gsm_admin"}},
 	{"remindDeclarationsDue", `mutation { remindDeclarationsDue(input: {year: 1999}) { reminded } }`, gsmManagers},
 	{"onboarding", `{ onboarding(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { steps { key } } }`, join(gsmManagers, everyMember)},

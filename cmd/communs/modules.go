@@ -9,16 +9,18 @@ import (
 	"sort"
 	"time"
 
+	"communs/ent"
 	"communs/internal/calendar"
 	"communs/internal/viewer"
 	"communs/modules"
+	"communs/modules/cil"
 	"communs/modules/directory"
 )
 
 // allModules are the modules compiled in; COMMUNS_MODULES (--modules)
 // chooses which run.
 func allModules() []*modules.Module {
-	return []*modules.Module{directory.Module()}
+	return []*modules.Module{directory.Module(), cil.Module()}
 }
 
 // enabledModules returns the modules spec enables.
@@ -84,7 +86,7 @@ func moduleCommand(m *modules.Module) command {
 
 // runNightlyAt runs the enabled modules' nightly jobs every day at 02:00 in
 // Paris until ctx ends, logging failures.
-func runNightlyAt(ctx context.Context, mods []*modules.Module, logger *slog.Logger) {
+func runNightlyAt(ctx context.Context, client *ent.Client, mods []*modules.Module, logger *slog.Logger) {
 	for {
 		now := time.Now().In(calendar.Paris)
 		next := time.Date(now.Year(), now.Month(), now.Day(), 2, 0, 0, 0, calendar.Paris)
@@ -96,7 +98,7 @@ func runNightlyAt(ctx context.Context, mods []*modules.Module, logger *slog.Logg
 			return
 		case <-time.After(time.Until(next)):
 		}
-		if err := modules.RunNightly(viewer.SystemContext(ctx), mods); err != nil {
+		if err := modules.RunNightly(viewer.SystemContext(ctx), client, mods); err != nil {
 			logger.ErrorContext(ctx, "nightly jobs", "error", err)
 		}
 	}
@@ -118,7 +120,7 @@ func runNightly(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	if err := modules.RunNightly(viewer.SystemContext(ctx), mods); err != nil {
+	if err := modules.RunNightly(viewer.SystemContext(ctx), store.Client, mods); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "nightly jobs done: %v\n", modules.Names(mods))

@@ -21,6 +21,7 @@ import (
 	"communs/internal/store"
 	"communs/internal/viewer"
 	"communs/modules"
+	"communs/modules/cil"
 	"communs/modules/directory"
 	"communs/policies"
 )
@@ -136,7 +137,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
-	go runNightlyAt(ctx, mods, logger)
+	go runNightlyAt(ctx, db.Client, mods, logger)
 	sending := make(chan struct{})
 	go func() {
 		defer close(sending)
@@ -176,13 +177,19 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 	if enabled(mods, directory.Name) {
 		options.Directory = directory.New(db.Client)
 	}
+	if enabled(mods, cil.Name) {
+		options.CIL = cil.New(db.Client)
+	}
 	api := authn.Middleware(graph.NewHandler(db.Client, options))
 	routes := map[string]http.Handler{
 		callforfunds.RoutePattern: authn.Middleware(callforfunds.Handler(db.Client, cfg.issuer.issuer(),
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, logger)),
 	}
 	for _, m := range mods {
-		for pattern, h := range m.Routes {
+		if m.Routes == nil {
+			continue
+		}
+		for pattern, h := range m.Routes(db.Client) {
 			routes[pattern] = authn.Middleware(h)
 		}
 	}

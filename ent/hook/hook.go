@@ -56,6 +56,18 @@ func (f AuditEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEventMutation", m)
 }
 
+// The BreachFunc type is an adapter to allow the use of ordinary
+// function as Breach mutator.
+type BreachFunc func(context.Context, *ent.BreachMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BreachFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BreachMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BreachMutation", m)
+}
+
 // The CallForFundsFunc type is an adapter to allow the use of ordinary
 // function as CallForFunds mutator.
 type CallForFundsFunc func(context.Context, *ent.CallForFundsMutation) (ent.Value, error)
@@ -90,6 +102,18 @@ func (f ChargeRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChargeRunMutation", m)
+}
+
+// The CilDelegationFunc type is an adapter to allow the use of ordinary
+// function as CilDelegation mutator.
+type CilDelegationFunc func(context.Context, *ent.CilDelegationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CilDelegationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CilDelegationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CilDelegationMutation", m)
 }
 
 // The CostEntryFunc type is an adapter to allow the use of ordinary
@@ -188,6 +212,30 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The ProcessingRecordFunc type is an adapter to allow the use of ordinary
+// function as ProcessingRecord mutator.
+type ProcessingRecordFunc func(context.Context, *ent.ProcessingRecordMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProcessingRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProcessingRecordMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProcessingRecordMutation", m)
+}
+
+// The ProcessingRevisionFunc type is an adapter to allow the use of ordinary
+// function as ProcessingRevision mutator.
+type ProcessingRevisionFunc func(context.Context, *ent.ProcessingRevisionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProcessingRevisionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProcessingRevisionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProcessingRevisionMutation", m)
+}
+
 // The ResourceFunc type is an adapter to allow the use of ordinary
 // function as Resource mutator.
 type ResourceFunc func(context.Context, *ent.ResourceMutation) (ent.Value, error)
@@ -246,6 +294,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
+}
+
+// The SubjectRequestFunc type is an adapter to allow the use of ordinary
+// function as SubjectRequest mutator.
+type SubjectRequestFunc func(context.Context, *ent.SubjectRequestMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SubjectRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SubjectRequestMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubjectRequestMutation", m)
 }
 
 // The SubscriptionFunc type is an adapter to allow the use of ordinary

@@ -11,9 +11,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -23,11 +25,14 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
 	"communs/ent/predicate"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -201,6 +206,33 @@ func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
 }
 
+// The BreachFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BreachFunc func(context.Context, *ent.BreachQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BreachFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BreachQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BreachQuery", q)
+}
+
+// The TraverseBreach type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBreach func(context.Context, *ent.BreachQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBreach) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBreach) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BreachQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BreachQuery", q)
+}
+
 // The CallForFundsFunc type is an adapter to allow the use of ordinary function as a Querier.
 type CallForFundsFunc func(context.Context, *ent.CallForFundsQuery) (ent.Value, error)
 
@@ -280,6 +312,33 @@ func (f TraverseChargeRun) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChargeRunQuery", q)
+}
+
+// The CilDelegationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CilDelegationFunc func(context.Context, *ent.CilDelegationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CilDelegationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CilDelegationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CilDelegationQuery", q)
+}
+
+// The TraverseCilDelegation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCilDelegation func(context.Context, *ent.CilDelegationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCilDelegation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCilDelegation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CilDelegationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CilDelegationQuery", q)
 }
 
 // The CostEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -498,6 +557,60 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The ProcessingRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProcessingRecordFunc func(context.Context, *ent.ProcessingRecordQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProcessingRecordFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProcessingRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProcessingRecordQuery", q)
+}
+
+// The TraverseProcessingRecord type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProcessingRecord func(context.Context, *ent.ProcessingRecordQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProcessingRecord) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProcessingRecord) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessingRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProcessingRecordQuery", q)
+}
+
+// The ProcessingRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProcessingRevisionFunc func(context.Context, *ent.ProcessingRevisionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProcessingRevisionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProcessingRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProcessingRevisionQuery", q)
+}
+
+// The TraverseProcessingRevision type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProcessingRevision func(context.Context, *ent.ProcessingRevisionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProcessingRevision) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProcessingRevision) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessingRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProcessingRevisionQuery", q)
+}
+
 // The ResourceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ResourceFunc func(context.Context, *ent.ResourceQuery) (ent.Value, error)
 
@@ -631,6 +744,33 @@ func (f TraverseSession) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.SessionQuery", q)
+}
+
+// The SubjectRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SubjectRequestFunc func(context.Context, *ent.SubjectRequestQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SubjectRequestFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SubjectRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SubjectRequestQuery", q)
+}
+
+// The TraverseSubjectRequest type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSubjectRequest func(context.Context, *ent.SubjectRequestQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSubjectRequest) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSubjectRequest) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SubjectRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SubjectRequestQuery", q)
 }
 
 // The SubscriptionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -779,12 +919,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AttributeValueQuery, predicate.AttributeValue, attributevalue.OrderOption]{typ: ent.TypeAttributeValue, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
+	case *ent.BreachQuery:
+		return &query[*ent.BreachQuery, predicate.Breach, breach.OrderOption]{typ: ent.TypeBreach, tq: q}, nil
 	case *ent.CallForFundsQuery:
 		return &query[*ent.CallForFundsQuery, predicate.CallForFunds, callforfunds.OrderOption]{typ: ent.TypeCallForFunds, tq: q}, nil
 	case *ent.ChargeQuery:
 		return &query[*ent.ChargeQuery, predicate.Charge, charge.OrderOption]{typ: ent.TypeCharge, tq: q}, nil
 	case *ent.ChargeRunQuery:
 		return &query[*ent.ChargeRunQuery, predicate.ChargeRun, chargerun.OrderOption]{typ: ent.TypeChargeRun, tq: q}, nil
+	case *ent.CilDelegationQuery:
+		return &query[*ent.CilDelegationQuery, predicate.CilDelegation, cildelegation.OrderOption]{typ: ent.TypeCilDelegation, tq: q}, nil
 	case *ent.CostEntryQuery:
 		return &query[*ent.CostEntryQuery, predicate.CostEntry, costentry.OrderOption]{typ: ent.TypeCostEntry, tq: q}, nil
 	case *ent.EstablishmentQuery:
@@ -801,6 +945,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MembershipFeeQuery, predicate.MembershipFee, membershipfee.OrderOption]{typ: ent.TypeMembershipFee, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.ProcessingRecordQuery:
+		return &query[*ent.ProcessingRecordQuery, predicate.ProcessingRecord, processingrecord.OrderOption]{typ: ent.TypeProcessingRecord, tq: q}, nil
+	case *ent.ProcessingRevisionQuery:
+		return &query[*ent.ProcessingRevisionQuery, predicate.ProcessingRevision, processingrevision.OrderOption]{typ: ent.TypeProcessingRevision, tq: q}, nil
 	case *ent.ResourceQuery:
 		return &query[*ent.ResourceQuery, predicate.Resource, resource.OrderOption]{typ: ent.TypeResource, tq: q}, nil
 	case *ent.ResourceCategoryQuery:
@@ -811,6 +959,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
+	case *ent.SubjectRequestQuery:
+		return &query[*ent.SubjectRequestQuery, predicate.SubjectRequest, subjectrequest.OrderOption]{typ: ent.TypeSubjectRequest, tq: q}, nil
 	case *ent.SubscriptionQuery:
 		return &query[*ent.SubscriptionQuery, predicate.Subscription, subscription.OrderOption]{typ: ent.TypeSubscription, tq: q}, nil
 	case *ent.TimeEntryQuery:

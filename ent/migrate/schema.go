@@ -130,6 +130,40 @@ var (
 			},
 		},
 	}
+	// BreachesColumns holds the columns for the "breaches" table.
+	BreachesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "detected_at", Type: field.TypeTime},
+		{Name: "nature", Type: field.TypeString},
+		{Name: "data_categories", Type: field.TypeJSON, Nullable: true},
+		{Name: "persons_approx", Type: field.TypeInt, Default: 0},
+		{Name: "records_approx", Type: field.TypeInt, Default: 0},
+		{Name: "consequences", Type: field.TypeString, Default: ""},
+		{Name: "measures", Type: field.TypeString, Default: ""},
+		{Name: "authority_notified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "late_notification_reason", Type: field.TypeString, Default: ""},
+		{Name: "authority_not_notified", Type: field.TypeBool, Default: false},
+		{Name: "persons_informed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "persons_not_informed_reason", Type: field.TypeString, Default: ""},
+		{Name: "record_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// BreachesTable holds the schema information for the "breaches" table.
+	BreachesTable = &schema.Table{
+		Name:       "breaches",
+		Columns:    BreachesColumns,
+		PrimaryKey: []*schema.Column{BreachesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "breaches_members_member",
+				Columns:    []*schema.Column{BreachesColumns[16]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+	}
 	// CallForFundsColumns holds the columns for the "call_for_funds" table.
 	CallForFundsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -271,6 +305,30 @@ var (
 				Name:    "chargerun_fiscal_year_step",
 				Unique:  false,
 				Columns: []*schema.Column{ChargeRunsColumns[3], ChargeRunsColumns[4]},
+			},
+		},
+	}
+	// CilDelegationsColumns holds the columns for the "cil_delegations" table.
+	CilDelegationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "granted_by", Type: field.TypeString, Default: ""},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_by", Type: field.TypeString, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// CilDelegationsTable holds the schema information for the "cil_delegations" table.
+	CilDelegationsTable = &schema.Table{
+		Name:       "cil_delegations",
+		Columns:    CilDelegationsColumns,
+		PrimaryKey: []*schema.Column{CilDelegationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cil_delegations_members_member",
+				Columns:    []*schema.Column{CilDelegationsColumns[6]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -543,7 +601,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED", "INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED", "INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO"}},
 		{Name: "recipient", Type: field.TypeString},
 		{Name: "subject", Type: field.TypeString},
 		{Name: "body", Type: field.TypeString, Size: 2147483647},
@@ -564,6 +622,96 @@ var (
 				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
 				Columns: []*schema.Column{NotificationsColumns[8], NotificationsColumns[10]},
+			},
+		},
+	}
+	// ProcessingRecordsColumns holds the columns for the "processing_records" table.
+	ProcessingRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"CONTROLLER", "PROCESSOR"}},
+		{Name: "name", Type: field.TypeString, Size: 300},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "ACTIVE", "ARCHIVED"}, Default: "DRAFT"},
+		{Name: "next_review_on", Type: field.TypeTime, Nullable: true},
+		{Name: "revision", Type: field.TypeInt, Default: 1},
+		{Name: "controller", Type: field.TypeString, Default: ""},
+		{Name: "joint_controllers", Type: field.TypeJSON, Nullable: true},
+		{Name: "dpo_contact", Type: field.TypeString, Default: ""},
+		{Name: "purposes", Type: field.TypeJSON, Nullable: true},
+		{Name: "legal_basis", Type: field.TypeString, Default: ""},
+		{Name: "special_category_condition", Type: field.TypeString, Default: ""},
+		{Name: "data_subjects", Type: field.TypeJSON, Nullable: true},
+		{Name: "data_categories", Type: field.TypeJSON, Nullable: true},
+		{Name: "special_categories", Type: field.TypeJSON, Nullable: true},
+		{Name: "recipients", Type: field.TypeJSON, Nullable: true},
+		{Name: "transfers", Type: field.TypeJSON, Nullable: true},
+		{Name: "retention", Type: field.TypeJSON, Nullable: true},
+		{Name: "security_measures", Type: field.TypeJSON, Nullable: true},
+		{Name: "data_sources", Type: field.TypeJSON, Nullable: true},
+		{Name: "resource_codes", Type: field.TypeJSON, Nullable: true},
+		{Name: "modules", Type: field.TypeJSON, Nullable: true},
+		{Name: "processor", Type: field.TypeString, Default: ""},
+		{Name: "controller_member_id", Type: field.TypeString, Nullable: true},
+		{Name: "derived_from_subscription_id", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "processing_categories", Type: field.TypeString, Default: ""},
+		{Name: "dpia_criteria", Type: field.TypeJSON, Nullable: true},
+		{Name: "dpia_cnil_list", Type: field.TypeBool, Default: false},
+		{Name: "dpia_required", Type: field.TypeBool, Default: false},
+		{Name: "dpia_status", Type: field.TypeEnum, Enums: []string{"NOT_ASSESSED", "NOT_REQUIRED", "TO_DO", "IN_PROGRESS", "DONE"}, Default: "NOT_ASSESSED"},
+		{Name: "dpia_conclusion", Type: field.TypeString, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// ProcessingRecordsTable holds the schema information for the "processing_records" table.
+	ProcessingRecordsTable = &schema.Table{
+		Name:       "processing_records",
+		Columns:    ProcessingRecordsColumns,
+		PrimaryKey: []*schema.Column{ProcessingRecordsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "processing_records_members_member",
+				Columns:    []*schema.Column{ProcessingRecordsColumns[33]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "processingrecord_member_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ProcessingRecordsColumns[33], ProcessingRecordsColumns[5]},
+			},
+		},
+	}
+	// ProcessingRevisionsColumns holds the columns for the "processing_revisions" table.
+	ProcessingRevisionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt},
+		{Name: "author", Type: field.TypeString, Default: ""},
+		{Name: "changed", Type: field.TypeJSON, Nullable: true},
+		{Name: "snapshot", Type: field.TypeJSON},
+		{Name: "record_id", Type: field.TypeString, Size: 40},
+	}
+	// ProcessingRevisionsTable holds the schema information for the "processing_revisions" table.
+	ProcessingRevisionsTable = &schema.Table{
+		Name:       "processing_revisions",
+		Columns:    ProcessingRevisionsColumns,
+		PrimaryKey: []*schema.Column{ProcessingRevisionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "processing_revisions_processing_records_revisions",
+				Columns:    []*schema.Column{ProcessingRevisionsColumns[7]},
+				RefColumns: []*schema.Column{ProcessingRecordsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "processingrevision_record_id_revision",
+				Unique:  true,
+				Columns: []*schema.Column{ProcessingRevisionsColumns[7], ProcessingRevisionsColumns[3]},
 			},
 		},
 	}
@@ -729,6 +877,35 @@ var (
 				Columns:    []*schema.Column{SessionsColumns[7]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// SubjectRequestsColumns holds the columns for the "subject_requests" table.
+	SubjectRequestsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"ACCESS", "RECTIFICATION", "ERASURE", "RESTRICTION", "PORTABILITY", "OBJECTION"}},
+		{Name: "requester", Type: field.TypeString, Size: 300},
+		{Name: "received_on", Type: field.TypeTime},
+		{Name: "due_on", Type: field.TypeTime},
+		{Name: "extension_reason", Type: field.TypeString, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"RECEIVED", "IN_PROGRESS", "ANSWERED", "REFUSED"}, Default: "RECEIVED"},
+		{Name: "answered_on", Type: field.TypeTime, Nullable: true},
+		{Name: "record_id", Type: field.TypeString, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// SubjectRequestsTable holds the schema information for the "subject_requests" table.
+	SubjectRequestsTable = &schema.Table{
+		Name:       "subject_requests",
+		Columns:    SubjectRequestsColumns,
+		PrimaryKey: []*schema.Column{SubjectRequestsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "subject_requests_members_member",
+				Columns:    []*schema.Column{SubjectRequestsColumns[11]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 	}
@@ -927,9 +1104,11 @@ var (
 		AttributeDefinitionsTable,
 		AttributeValuesTable,
 		AuditEventsTable,
+		BreachesTable,
 		CallForFundsTable,
 		ChargesTable,
 		ChargeRunsTable,
+		CilDelegationsTable,
 		CostEntriesTable,
 		EstablishmentsTable,
 		InvitationsTable,
@@ -938,11 +1117,14 @@ var (
 		MembershipApplicationsTable,
 		MembershipFeesTable,
 		NotificationsTable,
+		ProcessingRecordsTable,
+		ProcessingRevisionsTable,
 		ResourcesTable,
 		ResourceCategoriesTable,
 		RoleAssignmentsTable,
 		ServiceRequestsTable,
 		SessionsTable,
+		SubjectRequestsTable,
 		SubscriptionsTable,
 		TimeEntriesTable,
 		UsageDeclarationsTable,
@@ -955,6 +1137,7 @@ func init() {
 	AttributeDefinitionsTable.ForeignKeys[0].RefTable = MembersTable
 	AttributeValuesTable.ForeignKeys[0].RefTable = AttributeDefinitionsTable
 	AttributeValuesTable.ForeignKeys[1].RefTable = EstablishmentsTable
+	BreachesTable.ForeignKeys[0].RefTable = MembersTable
 	CallForFundsTable.ForeignKeys[0].RefTable = ChargeRunsTable
 	CallForFundsTable.ForeignKeys[1].RefTable = MembersTable
 	ChargesTable.ForeignKeys[0].RefTable = CallForFundsTable
@@ -963,6 +1146,7 @@ func init() {
 	ChargesTable.ForeignKeys[3].RefTable = ChargeRunsTable
 	ChargesTable.ForeignKeys[4].RefTable = MembersTable
 	ChargesTable.ForeignKeys[5].RefTable = ServiceRequestsTable
+	CilDelegationsTable.ForeignKeys[0].RefTable = MembersTable
 	CostEntriesTable.ForeignKeys[0].RefTable = MembersTable
 	CostEntriesTable.ForeignKeys[1].RefTable = ResourcesTable
 	EstablishmentsTable.ForeignKeys[0].RefTable = MembersTable
@@ -973,6 +1157,8 @@ func init() {
 	}
 	MemberCategoryChangesTable.ForeignKeys[0].RefTable = MembersTable
 	MembershipApplicationsTable.ForeignKeys[0].RefTable = AccountsTable
+	ProcessingRecordsTable.ForeignKeys[0].RefTable = MembersTable
+	ProcessingRevisionsTable.ForeignKeys[0].RefTable = ProcessingRecordsTable
 	ResourcesTable.ForeignKeys[0].RefTable = ResourceCategoriesTable
 	ResourceCategoriesTable.ForeignKeys[0].RefTable = ResourceCategoriesTable
 	RoleAssignmentsTable.ForeignKeys[0].RefTable = AccountsTable
@@ -980,6 +1166,7 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[0].RefTable = MembersTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = ResourcesTable
 	SessionsTable.ForeignKeys[0].RefTable = AccountsTable
+	SubjectRequestsTable.ForeignKeys[0].RefTable = MembersTable
 	SubscriptionsTable.ForeignKeys[0].RefTable = MembersTable
 	SubscriptionsTable.ForeignKeys[1].RefTable = ResourcesTable
 	SubscriptionsTable.Annotation = &entsql.Annotation{}

@@ -112,6 +112,7 @@ const (
 	KindINVITATION           Kind = "INVITATION"
 	KindDECLARATION_RETURNED Kind = "DECLARATION_RETURNED"
 	KindDECLARATION_DUE      Kind = "DECLARATION_DUE"
+	KindCIL_TODO             Kind = "CIL_TODO"
 )
 
 func (k Kind) String() string {
@@ -121,7 +122,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindAPPLICATION_RECEIVED, KindAPPLICATION_APPROVED, KindAPPLICATION_REJECTED, KindINVITATION, KindDECLARATION_RETURNED, KindDECLARATION_DUE:
+	case KindAPPLICATION_RECEIVED, KindAPPLICATION_APPROVED, KindAPPLICATION_REJECTED, KindINVITATION, KindDECLARATION_RETURNED, KindDECLARATION_DUE, KindCIL_TODO:
 		return nil
 	default:
 		return fmt.Errorf("notification: invalid enum value for kind field: %q", k)

@@ -18,6 +18,9 @@ type AttributeValue func(*sql.Selector)
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
+// Breach is the predicate function for breach builders.
+type Breach func(*sql.Selector)
+
 // CallForFunds is the predicate function for callforfunds builders.
 type CallForFunds func(*sql.Selector)
 
@@ -26,6 +29,9 @@ type Charge func(*sql.Selector)
 
 // ChargeRun is the predicate function for chargerun builders.
 type ChargeRun func(*sql.Selector)
+
+// CilDelegation is the predicate function for cildelegation builders.
+type CilDelegation func(*sql.Selector)
 
 // CostEntry is the predicate function for costentry builders.
 type CostEntry func(*sql.Selector)
@@ -51,6 +57,12 @@ type MembershipFee func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// ProcessingRecord is the predicate function for processingrecord builders.
+type ProcessingRecord func(*sql.Selector)
+
+// ProcessingRevision is the predicate function for processingrevision builders.
+type ProcessingRevision func(*sql.Selector)
+
 // Resource is the predicate function for resource builders.
 type Resource func(*sql.Selector)
 
@@ -65,6 +77,9 @@ type ServiceRequest func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// SubjectRequest is the predicate function for subjectrequest builders.
+type SubjectRequest func(*sql.Selector)
 
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)

@@ -207,6 +207,30 @@ func (f AuditEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEventMutation", m)
 }
 
+// The BreachQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type BreachQueryRuleFunc func(context.Context, *ent.BreachQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f BreachQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BreachQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.BreachQuery", q)
+}
+
+// The BreachMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type BreachMutationRuleFunc func(context.Context, *ent.BreachMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f BreachMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.BreachMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BreachMutation", m)
+}
+
 // The CallForFundsQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CallForFundsQueryRuleFunc func(context.Context, *ent.CallForFundsQuery) error
@@ -277,6 +301,30 @@ func (f ChargeRunMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChargeRunMutation", m)
+}
+
+// The CilDelegationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CilDelegationQueryRuleFunc func(context.Context, *ent.CilDelegationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CilDelegationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CilDelegationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CilDelegationQuery", q)
+}
+
+// The CilDelegationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CilDelegationMutationRuleFunc func(context.Context, *ent.CilDelegationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CilDelegationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CilDelegationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CilDelegationMutation", m)
 }
 
 // The CostEntryQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -471,6 +519,54 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The ProcessingRecordQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProcessingRecordQueryRuleFunc func(context.Context, *ent.ProcessingRecordQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProcessingRecordQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessingRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProcessingRecordQuery", q)
+}
+
+// The ProcessingRecordMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProcessingRecordMutationRuleFunc func(context.Context, *ent.ProcessingRecordMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProcessingRecordMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProcessingRecordMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProcessingRecordMutation", m)
+}
+
+// The ProcessingRevisionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProcessingRevisionQueryRuleFunc func(context.Context, *ent.ProcessingRevisionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProcessingRevisionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessingRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProcessingRevisionQuery", q)
+}
+
+// The ProcessingRevisionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProcessingRevisionMutationRuleFunc func(context.Context, *ent.ProcessingRevisionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProcessingRevisionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProcessingRevisionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProcessingRevisionMutation", m)
+}
+
 // The ResourceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ResourceQueryRuleFunc func(context.Context, *ent.ResourceQuery) error
@@ -589,6 +685,30 @@ func (f SessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SessionMutation", m)
+}
+
+// The SubjectRequestQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SubjectRequestQueryRuleFunc func(context.Context, *ent.SubjectRequestQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SubjectRequestQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SubjectRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SubjectRequestQuery", q)
+}
+
+// The SubjectRequestMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SubjectRequestMutationRuleFunc func(context.Context, *ent.SubjectRequestMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SubjectRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SubjectRequestMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubjectRequestMutation", m)
 }
 
 // The SubscriptionQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -754,11 +874,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
+	case *ent.BreachQuery:
+		return q.Filter(), nil
 	case *ent.CallForFundsQuery:
 		return q.Filter(), nil
 	case *ent.ChargeQuery:
 		return q.Filter(), nil
 	case *ent.ChargeRunQuery:
+		return q.Filter(), nil
+	case *ent.CilDelegationQuery:
 		return q.Filter(), nil
 	case *ent.CostEntryQuery:
 		return q.Filter(), nil
@@ -776,6 +900,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
+	case *ent.ProcessingRecordQuery:
+		return q.Filter(), nil
+	case *ent.ProcessingRevisionQuery:
+		return q.Filter(), nil
 	case *ent.ResourceQuery:
 		return q.Filter(), nil
 	case *ent.ResourceCategoryQuery:
@@ -785,6 +913,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.ServiceRequestQuery:
 		return q.Filter(), nil
 	case *ent.SessionQuery:
+		return q.Filter(), nil
+	case *ent.SubjectRequestQuery:
 		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
 		return q.Filter(), nil
@@ -811,11 +941,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.AuditEventMutation:
 		return m.Filter(), nil
+	case *ent.BreachMutation:
+		return m.Filter(), nil
 	case *ent.CallForFundsMutation:
 		return m.Filter(), nil
 	case *ent.ChargeMutation:
 		return m.Filter(), nil
 	case *ent.ChargeRunMutation:
+		return m.Filter(), nil
+	case *ent.CilDelegationMutation:
 		return m.Filter(), nil
 	case *ent.CostEntryMutation:
 		return m.Filter(), nil
@@ -833,6 +967,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
 		return m.Filter(), nil
+	case *ent.ProcessingRecordMutation:
+		return m.Filter(), nil
+	case *ent.ProcessingRevisionMutation:
+		return m.Filter(), nil
 	case *ent.ResourceMutation:
 		return m.Filter(), nil
 	case *ent.ResourceCategoryMutation:
@@ -842,6 +980,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ServiceRequestMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
+		return m.Filter(), nil
+	case *ent.SubjectRequestMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
 		return m.Filter(), nil

@@ -7,9 +7,11 @@ import (
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
+	"communs/ent/breach"
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cildelegation"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
@@ -18,6 +20,8 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/processingrevision"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -25,6 +29,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
@@ -257,6 +262,77 @@ func init() {
 	auditevent.DefaultID = auditeventDescID.Default.(func() pulid.ID)
 	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	breachMixin := schema.Breach{}.Mixin()
+	breach.Policy = privacy.NewPolicies(schema.Breach{})
+	breach.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := breach.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	breachMixinHooks2 := breachMixin[2].Hooks()
+
+	breach.Hooks[1] = breachMixinHooks2[0]
+	breachMixinFields0 := breachMixin[0].Fields()
+	_ = breachMixinFields0
+	breachMixinFields1 := breachMixin[1].Fields()
+	_ = breachMixinFields1
+	breachFields := schema.Breach{}.Fields()
+	_ = breachFields
+	// breachDescCreatedAt is the schema descriptor for created_at field.
+	breachDescCreatedAt := breachMixinFields1[0].Descriptor()
+	// breach.DefaultCreatedAt holds the default value on creation for the created_at field.
+	breach.DefaultCreatedAt = breachDescCreatedAt.Default.(func() time.Time)
+	// breachDescUpdatedAt is the schema descriptor for updated_at field.
+	breachDescUpdatedAt := breachMixinFields1[1].Descriptor()
+	// breach.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	breach.DefaultUpdatedAt = breachDescUpdatedAt.Default.(func() time.Time)
+	// breach.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	breach.UpdateDefaultUpdatedAt = breachDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// breachDescNature is the schema descriptor for nature field.
+	breachDescNature := breachFields[2].Descriptor()
+	// breach.NatureValidator is a validator for the "nature" field. It is called by the builders before save.
+	breach.NatureValidator = breachDescNature.Validators[0].(func(string) error)
+	// breachDescPersonsApprox is the schema descriptor for persons_approx field.
+	breachDescPersonsApprox := breachFields[4].Descriptor()
+	// breach.DefaultPersonsApprox holds the default value on creation for the persons_approx field.
+	breach.DefaultPersonsApprox = breachDescPersonsApprox.Default.(int)
+	// breach.PersonsApproxValidator is a validator for the "persons_approx" field. It is called by the builders before save.
+	breach.PersonsApproxValidator = breachDescPersonsApprox.Validators[0].(func(int) error)
+	// breachDescRecordsApprox is the schema descriptor for records_approx field.
+	breachDescRecordsApprox := breachFields[5].Descriptor()
+	// breach.DefaultRecordsApprox holds the default value on creation for the records_approx field.
+	breach.DefaultRecordsApprox = breachDescRecordsApprox.Default.(int)
+	// breach.RecordsApproxValidator is a validator for the "records_approx" field. It is called by the builders before save.
+	breach.RecordsApproxValidator = breachDescRecordsApprox.Validators[0].(func(int) error)
+	// breachDescConsequences is the schema descriptor for consequences field.
+	breachDescConsequences := breachFields[6].Descriptor()
+	// breach.DefaultConsequences holds the default value on creation for the consequences field.
+	breach.DefaultConsequences = breachDescConsequences.Default.(string)
+	// breachDescMeasures is the schema descriptor for measures field.
+	breachDescMeasures := breachFields[7].Descriptor()
+	// breach.DefaultMeasures holds the default value on creation for the measures field.
+	breach.DefaultMeasures = breachDescMeasures.Default.(string)
+	// breachDescLateNotificationReason is the schema descriptor for late_notification_reason field.
+	breachDescLateNotificationReason := breachFields[9].Descriptor()
+	// breach.DefaultLateNotificationReason holds the default value on creation for the late_notification_reason field.
+	breach.DefaultLateNotificationReason = breachDescLateNotificationReason.Default.(string)
+	// breachDescAuthorityNotNotified is the schema descriptor for authority_not_notified field.
+	breachDescAuthorityNotNotified := breachFields[10].Descriptor()
+	// breach.DefaultAuthorityNotNotified holds the default value on creation for the authority_not_notified field.
+	breach.DefaultAuthorityNotNotified = breachDescAuthorityNotNotified.Default.(bool)
+	// breachDescPersonsNotInformedReason is the schema descriptor for persons_not_informed_reason field.
+	breachDescPersonsNotInformedReason := breachFields[12].Descriptor()
+	// breach.DefaultPersonsNotInformedReason holds the default value on creation for the persons_not_informed_reason field.
+	breach.DefaultPersonsNotInformedReason = breachDescPersonsNotInformedReason.Default.(string)
+	// breachDescID is the schema descriptor for id field.
+	breachDescID := breachMixinFields0[0].Descriptor()
+	// breach.DefaultID holds the default value on creation for the id field.
+	breach.DefaultID = breachDescID.Default.(func() pulid.ID)
+	// breach.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	breach.IDValidator = breachDescID.Validators[0].(func(string) error)
 	callforfundsMixin := schema.CallForFunds{}.Mixin()
 	callforfunds.Policy = privacy.NewPolicies(schema.CallForFunds{})
 	callforfunds.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -394,6 +470,49 @@ func init() {
 	chargerun.DefaultID = chargerunDescID.Default.(func() pulid.ID)
 	// chargerun.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	chargerun.IDValidator = chargerunDescID.Validators[0].(func(string) error)
+	cildelegationMixin := schema.CilDelegation{}.Mixin()
+	cildelegation.Policy = privacy.NewPolicies(schema.CilDelegation{})
+	cildelegation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cildelegation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cildelegationMixinHooks2 := cildelegationMixin[2].Hooks()
+
+	cildelegation.Hooks[1] = cildelegationMixinHooks2[0]
+	cildelegationMixinFields0 := cildelegationMixin[0].Fields()
+	_ = cildelegationMixinFields0
+	cildelegationMixinFields1 := cildelegationMixin[1].Fields()
+	_ = cildelegationMixinFields1
+	cildelegationFields := schema.CilDelegation{}.Fields()
+	_ = cildelegationFields
+	// cildelegationDescCreatedAt is the schema descriptor for created_at field.
+	cildelegationDescCreatedAt := cildelegationMixinFields1[0].Descriptor()
+	// cildelegation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cildelegation.DefaultCreatedAt = cildelegationDescCreatedAt.Default.(func() time.Time)
+	// cildelegationDescUpdatedAt is the schema descriptor for updated_at field.
+	cildelegationDescUpdatedAt := cildelegationMixinFields1[1].Descriptor()
+	// cildelegation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cildelegation.DefaultUpdatedAt = cildelegationDescUpdatedAt.Default.(func() time.Time)
+	// cildelegation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cildelegation.UpdateDefaultUpdatedAt = cildelegationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cildelegationDescGrantedBy is the schema descriptor for granted_by field.
+	cildelegationDescGrantedBy := cildelegationFields[1].Descriptor()
+	// cildelegation.DefaultGrantedBy holds the default value on creation for the granted_by field.
+	cildelegation.DefaultGrantedBy = cildelegationDescGrantedBy.Default.(string)
+	// cildelegationDescRevokedBy is the schema descriptor for revoked_by field.
+	cildelegationDescRevokedBy := cildelegationFields[3].Descriptor()
+	// cildelegation.DefaultRevokedBy holds the default value on creation for the revoked_by field.
+	cildelegation.DefaultRevokedBy = cildelegationDescRevokedBy.Default.(string)
+	// cildelegationDescID is the schema descriptor for id field.
+	cildelegationDescID := cildelegationMixinFields0[0].Descriptor()
+	// cildelegation.DefaultID holds the default value on creation for the id field.
+	cildelegation.DefaultID = cildelegationDescID.Default.(func() pulid.ID)
+	// cildelegation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cildelegation.IDValidator = cildelegationDescID.Validators[0].(func(string) error)
 	costentryMixin := schema.CostEntry{}.Mixin()
 	costentry.Policy = privacy.NewPolicies(schema.CostEntry{})
 	costentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1136,6 +1255,135 @@ func init() {
 	notification.DefaultID = notificationDescID.Default.(func() pulid.ID)
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	processingrecordMixin := schema.ProcessingRecord{}.Mixin()
+	processingrecord.Policy = privacy.NewPolicies(schema.ProcessingRecord{})
+	processingrecord.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := processingrecord.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	processingrecordMixinHooks2 := processingrecordMixin[2].Hooks()
+
+	processingrecord.Hooks[1] = processingrecordMixinHooks2[0]
+	processingrecordMixinFields0 := processingrecordMixin[0].Fields()
+	_ = processingrecordMixinFields0
+	processingrecordMixinFields1 := processingrecordMixin[1].Fields()
+	_ = processingrecordMixinFields1
+	processingrecordFields := schema.ProcessingRecord{}.Fields()
+	_ = processingrecordFields
+	// processingrecordDescCreatedAt is the schema descriptor for created_at field.
+	processingrecordDescCreatedAt := processingrecordMixinFields1[0].Descriptor()
+	// processingrecord.DefaultCreatedAt holds the default value on creation for the created_at field.
+	processingrecord.DefaultCreatedAt = processingrecordDescCreatedAt.Default.(func() time.Time)
+	// processingrecordDescUpdatedAt is the schema descriptor for updated_at field.
+	processingrecordDescUpdatedAt := processingrecordMixinFields1[1].Descriptor()
+	// processingrecord.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	processingrecord.DefaultUpdatedAt = processingrecordDescUpdatedAt.Default.(func() time.Time)
+	// processingrecord.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	processingrecord.UpdateDefaultUpdatedAt = processingrecordDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// processingrecordDescName is the schema descriptor for name field.
+	processingrecordDescName := processingrecordFields[2].Descriptor()
+	// processingrecord.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	processingrecord.NameValidator = func() func(string) error {
+		validators := processingrecordDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// processingrecordDescRevision is the schema descriptor for revision field.
+	processingrecordDescRevision := processingrecordFields[5].Descriptor()
+	// processingrecord.DefaultRevision holds the default value on creation for the revision field.
+	processingrecord.DefaultRevision = processingrecordDescRevision.Default.(int)
+	// processingrecordDescController is the schema descriptor for controller field.
+	processingrecordDescController := processingrecordFields[6].Descriptor()
+	// processingrecord.DefaultController holds the default value on creation for the controller field.
+	processingrecord.DefaultController = processingrecordDescController.Default.(string)
+	// processingrecordDescDpoContact is the schema descriptor for dpo_contact field.
+	processingrecordDescDpoContact := processingrecordFields[8].Descriptor()
+	// processingrecord.DefaultDpoContact holds the default value on creation for the dpo_contact field.
+	processingrecord.DefaultDpoContact = processingrecordDescDpoContact.Default.(string)
+	// processingrecordDescLegalBasis is the schema descriptor for legal_basis field.
+	processingrecordDescLegalBasis := processingrecordFields[10].Descriptor()
+	// processingrecord.DefaultLegalBasis holds the default value on creation for the legal_basis field.
+	processingrecord.DefaultLegalBasis = processingrecordDescLegalBasis.Default.(string)
+	// processingrecordDescSpecialCategoryCondition is the schema descriptor for special_category_condition field.
+	processingrecordDescSpecialCategoryCondition := processingrecordFields[11].Descriptor()
+	// processingrecord.DefaultSpecialCategoryCondition holds the default value on creation for the special_category_condition field.
+	processingrecord.DefaultSpecialCategoryCondition = processingrecordDescSpecialCategoryCondition.Default.(string)
+	// processingrecordDescProcessor is the schema descriptor for processor field.
+	processingrecordDescProcessor := processingrecordFields[22].Descriptor()
+	// processingrecord.DefaultProcessor holds the default value on creation for the processor field.
+	processingrecord.DefaultProcessor = processingrecordDescProcessor.Default.(string)
+	// processingrecordDescProcessingCategories is the schema descriptor for processing_categories field.
+	processingrecordDescProcessingCategories := processingrecordFields[25].Descriptor()
+	// processingrecord.DefaultProcessingCategories holds the default value on creation for the processing_categories field.
+	processingrecord.DefaultProcessingCategories = processingrecordDescProcessingCategories.Default.(string)
+	// processingrecordDescDpiaCnilList is the schema descriptor for dpia_cnil_list field.
+	processingrecordDescDpiaCnilList := processingrecordFields[27].Descriptor()
+	// processingrecord.DefaultDpiaCnilList holds the default value on creation for the dpia_cnil_list field.
+	processingrecord.DefaultDpiaCnilList = processingrecordDescDpiaCnilList.Default.(bool)
+	// processingrecordDescDpiaRequired is the schema descriptor for dpia_required field.
+	processingrecordDescDpiaRequired := processingrecordFields[28].Descriptor()
+	// processingrecord.DefaultDpiaRequired holds the default value on creation for the dpia_required field.
+	processingrecord.DefaultDpiaRequired = processingrecordDescDpiaRequired.Default.(bool)
+	// processingrecordDescDpiaConclusion is the schema descriptor for dpia_conclusion field.
+	processingrecordDescDpiaConclusion := processingrecordFields[30].Descriptor()
+	// processingrecord.DefaultDpiaConclusion holds the default value on creation for the dpia_conclusion field.
+	processingrecord.DefaultDpiaConclusion = processingrecordDescDpiaConclusion.Default.(string)
+	// processingrecordDescID is the schema descriptor for id field.
+	processingrecordDescID := processingrecordMixinFields0[0].Descriptor()
+	// processingrecord.DefaultID holds the default value on creation for the id field.
+	processingrecord.DefaultID = processingrecordDescID.Default.(func() pulid.ID)
+	// processingrecord.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	processingrecord.IDValidator = processingrecordDescID.Validators[0].(func(string) error)
+	processingrevisionMixin := schema.ProcessingRevision{}.Mixin()
+	processingrevision.Policy = privacy.NewPolicies(schema.ProcessingRevision{})
+	processingrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := processingrevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	processingrevisionMixinFields0 := processingrevisionMixin[0].Fields()
+	_ = processingrevisionMixinFields0
+	processingrevisionMixinFields1 := processingrevisionMixin[1].Fields()
+	_ = processingrevisionMixinFields1
+	processingrevisionFields := schema.ProcessingRevision{}.Fields()
+	_ = processingrevisionFields
+	// processingrevisionDescCreatedAt is the schema descriptor for created_at field.
+	processingrevisionDescCreatedAt := processingrevisionMixinFields1[0].Descriptor()
+	// processingrevision.DefaultCreatedAt holds the default value on creation for the created_at field.
+	processingrevision.DefaultCreatedAt = processingrevisionDescCreatedAt.Default.(func() time.Time)
+	// processingrevisionDescUpdatedAt is the schema descriptor for updated_at field.
+	processingrevisionDescUpdatedAt := processingrevisionMixinFields1[1].Descriptor()
+	// processingrevision.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	processingrevision.DefaultUpdatedAt = processingrevisionDescUpdatedAt.Default.(func() time.Time)
+	// processingrevision.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	processingrevision.UpdateDefaultUpdatedAt = processingrevisionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// processingrevisionDescAuthor is the schema descriptor for author field.
+	processingrevisionDescAuthor := processingrevisionFields[2].Descriptor()
+	// processingrevision.DefaultAuthor holds the default value on creation for the author field.
+	processingrevision.DefaultAuthor = processingrevisionDescAuthor.Default.(string)
+	// processingrevisionDescID is the schema descriptor for id field.
+	processingrevisionDescID := processingrevisionMixinFields0[0].Descriptor()
+	// processingrevision.DefaultID holds the default value on creation for the id field.
+	processingrevision.DefaultID = processingrevisionDescID.Default.(func() pulid.ID)
+	// processingrevision.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	processingrevision.IDValidator = processingrevisionDescID.Validators[0].(func(string) error)
 	resourceMixin := schema.Resource{}.Mixin()
 	resource.Policy = privacy.NewPolicies(schema.Resource{})
 	resource.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1433,6 +1681,63 @@ func init() {
 	session.DefaultID = sessionDescID.Default.(func() pulid.ID)
 	// session.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	session.IDValidator = sessionDescID.Validators[0].(func(string) error)
+	subjectrequestMixin := schema.SubjectRequest{}.Mixin()
+	subjectrequest.Policy = privacy.NewPolicies(schema.SubjectRequest{})
+	subjectrequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := subjectrequest.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	subjectrequestMixinHooks2 := subjectrequestMixin[2].Hooks()
+
+	subjectrequest.Hooks[1] = subjectrequestMixinHooks2[0]
+	subjectrequestMixinFields0 := subjectrequestMixin[0].Fields()
+	_ = subjectrequestMixinFields0
+	subjectrequestMixinFields1 := subjectrequestMixin[1].Fields()
+	_ = subjectrequestMixinFields1
+	subjectrequestFields := schema.SubjectRequest{}.Fields()
+	_ = subjectrequestFields
+	// subjectrequestDescCreatedAt is the schema descriptor for created_at field.
+	subjectrequestDescCreatedAt := subjectrequestMixinFields1[0].Descriptor()
+	// subjectrequest.DefaultCreatedAt holds the default value on creation for the created_at field.
+	subjectrequest.DefaultCreatedAt = subjectrequestDescCreatedAt.Default.(func() time.Time)
+	// subjectrequestDescUpdatedAt is the schema descriptor for updated_at field.
+	subjectrequestDescUpdatedAt := subjectrequestMixinFields1[1].Descriptor()
+	// subjectrequest.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	subjectrequest.DefaultUpdatedAt = subjectrequestDescUpdatedAt.Default.(func() time.Time)
+	// subjectrequest.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	subjectrequest.UpdateDefaultUpdatedAt = subjectrequestDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// subjectrequestDescRequester is the schema descriptor for requester field.
+	subjectrequestDescRequester := subjectrequestFields[2].Descriptor()
+	// subjectrequest.RequesterValidator is a validator for the "requester" field. It is called by the builders before save.
+	subjectrequest.RequesterValidator = func() func(string) error {
+		validators := subjectrequestDescRequester.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(requester string) error {
+			for _, fn := range fns {
+				if err := fn(requester); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// subjectrequestDescExtensionReason is the schema descriptor for extension_reason field.
+	subjectrequestDescExtensionReason := subjectrequestFields[5].Descriptor()
+	// subjectrequest.DefaultExtensionReason holds the default value on creation for the extension_reason field.
+	subjectrequest.DefaultExtensionReason = subjectrequestDescExtensionReason.Default.(string)
+	// subjectrequestDescID is the schema descriptor for id field.
+	subjectrequestDescID := subjectrequestMixinFields0[0].Descriptor()
+	// subjectrequest.DefaultID holds the default value on creation for the id field.
+	subjectrequest.DefaultID = subjectrequestDescID.Default.(func() pulid.ID)
+	// subjectrequest.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	subjectrequest.IDValidator = subjectrequestDescID.Validators[0].(func(string) error)
 	subscriptionMixin := schema.Subscription{}.Mixin()
 	subscription.Policy = privacy.NewPolicies(schema.Subscription{})
 	subscription.Hooks[0] = func(next ent.Mutator) ent.Mutator {

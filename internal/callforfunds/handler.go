@@ -2,8 +2,6 @@ package callforfunds
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +13,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
+	"communs/internal/httperror"
 	"communs/internal/viewer"
 )
 
@@ -35,16 +34,16 @@ func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) boo
 		id, format, ok := strings.Cut(r.PathValue("file"), ".")
 		write := map[string]func(io.Writer, Document) error{"csv": WriteCSV, "html": WriteHTML}[format]
 		if !ok || write == nil {
-			fail(w, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
+			httperror.Write(w, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
 			return
 		}
 		v := viewer.FromContext(r.Context())
 		switch {
 		case v == nil:
-			fail(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download a call for funds"))
+			httperror.Write(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download a call for funds"))
 			return
 		case !allowed(v):
-			fail(w, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading calls for funds"))
+			httperror.Write(w, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading calls for funds"))
 			return
 		}
 		doc, err := load(r, client, pulid.ID(id))
@@ -64,7 +63,7 @@ func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) boo
 		if communs.ErrorCode(err) == communs.EINTERNAL {
 			log.ErrorContext(r.Context(), "call for funds export", "id", id, "error", err)
 		}
-		fail(w, err)
+		httperror.Write(w, err)
 	})
 }
 
@@ -99,25 +98,4 @@ func load(r *http.Request, client *ent.Client, id pulid.ID) (Document, error) {
 		names[res.ID] = res.Name
 	}
 	return Document{Call: call, Member: call.Edges.Member, Lines: call.Edges.Charges, ResourceNames: names}, nil
-}
-
-var statuses = map[string]int{
-	communs.ENOTFOUND:        http.StatusNotFound,
-	communs.EUNAUTHENTICATED: http.StatusUnauthorized,
-	communs.EFORBIDDEN:       http.StatusForbidden,
-}
-
-// fail answers with the API's error shape; internal errors are not told.
-func fail(w http.ResponseWriter, err error) {
-	code, message := communs.EINTERNAL, "internal error"
-	status := http.StatusInternalServerError
-	var e *communs.Error
-	if errors.As(err, &e) && statuses[e.Code] != 0 {
-		code, message, status = e.Code, e.Message, statuses[e.Code]
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []any{map[string]any{"message": message, "extensions": map[string]any{"code": code}}},
-	})
 }

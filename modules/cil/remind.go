@@ -1,0 +1,80 @@
+package cil
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"communs/ent"
+	"communs/ent/account"
+	"communs/ent/notification"
+	"communs/ent/predicate"
+	"communs/ent/roleassignment"
+	"communs/ent/schema/pulid"
+	"communs/internal/notify"
+	"communs/internal/txn"
+	"communs/internal/viewer"
+)
+
+// Remind writes to the outbox, for each register with something to do
+// (reviews due, requests overdue), one message to each of its keepers: the
+// member's CIL referents, or the groupement's for its own register. It is
+// the module's nightly job.
+func (s *Service) Remind(ctx context.Context) error {
+	ctx = viewer.SystemContext(ctx)
+	todo, err := s.TodoOf(ctx)
+	if err != nil {
+		return err
+	}
+	lines := map[pulid.ID][]string{} // by owner; "" is the groupement
+	for _, r := range todo.ReviewsDue {
+		owner := ownerKey(r.MemberID)
+		lines[owner] = append(lines[owner], fmt.Sprintf("- revue du traitement « %s » prévue le %s", r.Name, r.NextReviewOn.Format("02/01/2006")))
+	}
+	for _, r := range todo.OverdueRequests {
+		owner := ownerKey(r.MemberID)
+		lines[owner] = append(lines[owner], fmt.Sprintf("- demande %s de %s reçue le %s, échue le %s", r.Type, r.Requester,
+			r.ReceivedOn.Format("02/01/2006"), r.DueOn.Format("02/01/2006")))
+	}
+	return txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		for owner, todo := range lines {
+			recipients, err := keepers(ctx, tx, owner)
+			if err != nil {
+				return err
+			}
+			var member *pulid.ID
+			if owner != "" {
+				member = &owner
+			}
+			for _, to := range recipients {
+				err := notify.Enqueue(ctx, tx, notify.Message{
+					Kind: notification.KindCIL_TODO, Recipient: to, MemberID: member,
+					Subject: "Registre RGPD : à faire",
+					Body:    "Bonjour,\n\nÀ faire dans le registre :\n" + strings.Join(todo, "\n") + "\n",
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func ownerKey(id *pulid.ID) pulid.ID {
+	if id == nil {
+		return ""
+	}
+	return *id
+}
+
+// keepers are the emails of the CIL referents of a register.
+func keepers(ctx context.Context, tx *ent.Client, owner pulid.ID) ([]string, error) {
+	role := []predicate.RoleAssignment{roleassignment.RoleEQ(roleassignment.RoleGsmCil), roleassignment.MemberIDIsNil()}
+	if owner != "" {
+		role = []predicate.RoleAssignment{roleassignment.RoleEQ(roleassignment.RoleMemberCil), roleassignment.MemberID(owner)}
+	}
+	return tx.Account.Query().
+		Where(account.HasRoleAssignmentsWith(role...), account.StatusEQ(account.StatusACTIVE)).
+		Select(account.FieldEmail).Strings(ctx)
+}
