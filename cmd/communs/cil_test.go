@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"communs/ent/notification"
+	"communs/ent/processingrecord"
+	"communs/ent/schema/pulid"
+	"communs/internal/viewer"
+	"communs/modules/cil"
+)
+
+const gsmCIL, tilleulsCIL = "cil@communs.example", "cil@tilleuls-yonne.example"
+
+type recordPayload struct {
+	ID, Status   string
+	DpiaRequired bool
+	Revision     int
+}
+
+func TestProcessingRegisterThroughTheAPI(t *testing.T) {
+	s := newTestServer(t)
+	keeper := s.as(t, gsmCIL)
+
+	// A record of the groupement's register, screened for a DPIA.
+	var created struct{ CreateProcessingRecord recordPayload }
+	keeper.data(t, `mutation { createProcessingRecord(input: {role: CONTROLLER, name: "Annuaire des contacts",
+		purposes: ["annuaire"], dpiaCriteria: ["LARGE_SCALE"]}) { id status dpiaRequired revision } }`, nil, &created)
+	record := created.CreateProcessingRecord
+	if record.DpiaRequired || record.Revision != 1 {
+		t.Errorf("one criterion: %+v", record)
+	}
+	var updated struct{ UpdateProcessingRecord recordPayload }
+	keeper.data(t, `mutation($id: ID!) { updateProcessingRecord(id: $id, input: {purposes: ["annuaire", "relances"],
+		dpiaCriteria: ["LARGE_SCALE", "VULNERABLE_SUBJECTS"], status: ACTIVE}) { id status dpiaRequired revision } }`,
+		map[string]any{"id": record.ID}, &updated)
+	if u := updated.UpdateProcessingRecord; !u.DpiaRequired || u.Revision != 2 || u.Status != "ACTIVE" {
+		t.Errorf("two criteria: %+v, want a DPIA required at revision 2", u)
+	}
+	if code := keeper.query(t, `mutation($id: ID!) { updateProcessingRecord(id: $id, input: {dpiaCriteria: ["HOROSCOPE"]}) { id } }`,
+		map[string]any{"id": record.ID}).code(); code != "INVALID_INPUT" {
+		t.Errorf("an unknown criterion: %s", code)
+	}
+	var diff struct {
+		CompareProcessingRevisions []struct{ Field, Before, After string }
+	}
+	keeper.data(t, `query($id: ID!) { compareProcessingRevisions(recordId: $id, from: 1, to: 2) { field before after } }`,
+		map[string]any{"id": record.ID}, &diff)
+	fields := map[string]string{}
+	for _, c := range diff.CompareProcessingRevisions {
+		fields[c.Field] = c.After
+	}
+	if fields["purposes"] != `["annuaire","relances"]` || fields["status"] != `"ACTIVE"` || fields["dpia_required"] != "true" {
+		t.Errorf("revision diff: %+v", diff.CompareProcessingRevisions)
+	}
+
+	// The staff reads the register but does not keep it.
+	if code := s.as(t, gsmStaff).query(t, `mutation($id: ID!) { archiveProcessingRecord(id: $id) { id } }`,
+		map[string]any{"id": record.ID}).code(); code != "FORBIDDEN" {
+		t.Errorf("the staff archiving a record: %s", code)
+	}
+	var archived struct{ ArchiveProcessingRecord recordPayload }
+	keeper.data(t, `mutation($id: ID!) { archiveProcessingRecord(id: $id) { id status revision } }`, map[string]any{"id": record.ID}, &archived)
+	if a := archived.ArchiveProcessingRecord; a.Status != "ARCHIVED" || a.Revision != 3 {
+		t.Errorf("archived: %+v", a)
+	}
+
+	// The CSV export has the columns of the CNIL's template.
+	csv := download(t, keeper, "/exports/cil-register/register.csv", 200)
+	header, _, _ := strings.Cut(strings.TrimPrefix(csv, "\uFEFF"), "\r\n")
+	if header != strings.Join(cil.CSVColumns, ",") {
+		t.Errorf("CSV header %q", header)
+	}
+	if html := download(t, keeper, "/exports/cil-register/register.html", 200); !strings.Contains(html, "Annuaire des contacts") {
+		t.Error("the HTML register lacks the record")
+	}
+	download(t, &testServer{url: s.url}, "/exports/cil-register/register.json", 401)
+}
+
+func TestMemberRegisterAndDelegation(t *testing.T) {
+	s := newTestServer(t)
+	groupementCIL, memberCIL, admin := s.as(t, gsmCIL), s.as(t, tilleulsCIL), s.as(t, tilleulsAdmin)
+	tilleuls := memberOf(t, admin)
+	const create = `mutation($m: ID!) { createProcessingRecord(input: {memberID: $m, role: CONTROLLER, name: "Paie"}) { id } }`
+	vars := map[string]any{"m": tilleuls}
+	memberCIL.data(t, create, vars, &struct{}{})
+	if code := groupementCIL.query(t, create, vars).code(); code != "FORBIDDEN" {
+		t.Errorf("the groupement's CIL keeping an undelegated register: %s", code)
+	}
+	admin.data(t, `mutation($m: ID!) { delegateRegister(memberId: $m) { id } }`, vars, &struct{}{})
+	groupementCIL.data(t, create, vars, &struct{}{})
+	admin.data(t, `mutation($m: ID!) { revokeRegisterDelegation(memberId: $m) { revokedAt } }`, vars, &struct{}{})
+	if code := groupementCIL.query(t, create, vars).code(); code != "FORBIDDEN" {
+		t.Errorf("after the revocation: %s", code)
+	}
+	var page struct{ ProcessingRecords struct{ TotalCount int } }
+	s.as(t, "admin@genets-morvan.example").data(t, `query($m: ID!) { processingRecords(first: 10, where: {memberID: $m}) { totalCount } }`, vars, &page)
+	if page.ProcessingRecords.TotalCount != 0 {
+		t.Errorf("another member reads %d records of Les Tilleuls", page.ProcessingRecords.TotalCount)
+	}
+	s.as(t, "viewer@tilleuls-yonne.example").data(t, `query($m: ID!) { processingRecords(first: 10, where: {memberID: $m}) { totalCount } }`, vars, &page)
+	if page.ProcessingRecords.TotalCount != 2 {
+		t.Errorf("the member's viewer reads %d records, want 2", page.ProcessingRecords.TotalCount)
+	}
+}
+
+func TestBreachesAndRequests(t *testing.T) {
+	s := newTestServer(t)
+	keeper := s.as(t, gsmCIL)
+	const breach = `mutation($reason: String) { recordBreach(input: {detectedAt: "2026-03-02T08:00:00Z", nature: "perte d'un ordinateur portable",
+		authorityNotifiedAt: "2026-03-05T09:00:00Z", lateNotificationReason: $reason}) { id } }`
+	resp := keeper.query(t, breach, nil)
+	if resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "lateNotificationReason" {
+		t.Errorf("notified after 72 hours without a reason: %+v", resp.Errors)
+	}
+	keeper.data(t, breach, map[string]any{"reason": "ampleur établie le 5 mars"}, &struct{}{})
+
+	var logged struct{ LogSubjectRequest struct{ ID, DueOn string } }
+	keeper.data(t, `mutation { logSubjectRequest(input: {type: ACCESS, requester: "Mme D.", receivedOn: "2026-01-31"}) { id dueOn } }`, nil, &logged)
+	if logged.LogSubjectRequest.DueOn != "2026-02-28" {
+		t.Errorf("due on %s, want 2026-02-28 (one month)", logged.LogSubjectRequest.DueOn)
+	}
+	var todo struct {
+		CilTodo struct{ OverdueRequests []struct{ ID string } }
+	}
+	keeper.data(t, `{ cilTodo { overdueRequests { id } } }`, nil, &todo)
+	if len(todo.CilTodo.OverdueRequests) != 1 || todo.CilTodo.OverdueRequests[0].ID != logged.LogSubjectRequest.ID {
+		t.Errorf("overdue: %+v", todo.CilTodo)
+	}
+	// The nightly job writes the to-do to the groupement's CIL referent.
+	sys := viewer.SystemContext(context.Background())
+	if err := cil.New(s.db.Client).Remind(sys); err != nil {
+		t.Fatal(err)
+	}
+	sent := s.db.Client.Notification.Query().
+		Where(notification.KindEQ(notification.KindCIL_TODO), notification.Recipient(gsmCIL)).AllX(sys)
+	if len(sent) != 1 || !strings.Contains(sent[0].Body, "Mme D.") {
+		t.Errorf("reminders: %+v", sent)
+	}
+	var extended struct{ ExtendSubjectRequest struct{ DueOn string } }
+	keeper.data(t, `mutation($id: ID!) { extendSubjectRequest(id: $id, reason: "demande complexe") { dueOn } }`,
+		map[string]any{"id": logged.LogSubjectRequest.ID}, &extended)
+	if extended.ExtendSubjectRequest.DueOn != "2026-04-30" {
+		t.Errorf("extended to %s, want 2026-04-30", extended.ExtendSubjectRequest.DueOn)
+	}
+	keeper.data(t, `mutation($id: ID!) { answerSubjectRequest(id: $id, status: ANSWERED, answeredOn: "2026-05-02") { status } }`,
+		map[string]any{"id": logged.LogSubjectRequest.ID}, &struct{}{})
+	keeper.data(t, `{ cilTodo { overdueRequests { id } } }`, nil, &todo)
+	if len(todo.CilTodo.OverdueRequests) != 0 {
+		t.Errorf("an answered request is still overdue: %+v", todo.CilTodo)
+	}
+}
+
+func TestProcessorRecordsFollowSubscriptions(t *testing.T) {
+	for _, modules := range []string{"all", "directory"} {
+		t.Run(modules, func(t *testing.T) {
+			s := newTestServer(t, func(c *serveConfig) { c.modules = modules })
+			staff, admin := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+			var res struct {
+				Resources struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
+			staff.data(t, `{ resources(first: 1, where: {code: "GESTETAB"}) { edges { node { id } } } }`, nil, &res)
+			var requested struct {
+				RequestSubscription struct{ Subscription struct{ ID string } }
+			}
+			admin.data(t, `mutation($m: ID!, $r: ID!) { requestSubscription(input: {memberId: $m, resourceId: $r}) { subscription { id } } }`,
+				map[string]any{"m": memberOf(t, admin), "r": res.Resources.Edges[0].Node.ID}, &requested)
+			sub := requested.RequestSubscription.Subscription.ID
+			staff.data(t, `mutation($id: ID!) { activateSubscription(input: {id: $id, startsOn: "2026-04-01", projectLeadName: "M. P."}) { subscription { id } } }`,
+				map[string]any{"id": sub}, &struct{}{})
+			derived := func() []processingrecord.Status {
+				t.Helper()
+				rows := s.db.Client.ProcessingRecord.Query().
+					Where(processingrecord.DerivedFromSubscriptionID(pulid.ID(sub))).AllX(viewer.SystemContext(context.Background()))
+				out := make([]processingrecord.Status, len(rows))
+				for i, r := range rows {
+					out[i] = r.Status
+				}
+				return out
+			}
+			if modules == "directory" {
+				if n := len(derived()); n != 0 {
+					t.Errorf("the CIL module is off, yet %d processor record was written", n)
+				}
+				if code := s.as(t, gsmCIL).query(t, `{ processingRecords(first: 1) { totalCount } }`, nil).code(); code != "MODULE_DISABLED" {
+					t.Errorf("processingRecords with the module off: %s", code)
+				}
+				return
+			}
+			if got := derived(); len(got) != 1 || got[0] != processingrecord.StatusACTIVE {
+				t.Fatalf("after the activation: %+v", got)
+			}
+			staff.data(t, `mutation($id: ID!) { endSubscription(input: {id: $id, endsOn: "2026-10-31"}) { subscription { id } } }`,
+				map[string]any{"id": sub}, &struct{}{})
+			if got := derived(); len(got) != 1 || got[0] != processingrecord.StatusARCHIVED {
+				t.Errorf("after the end: %+v", got)
+			}
+		})
+	}
+}
