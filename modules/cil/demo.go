@@ -82,7 +82,7 @@ func Demo(ctx context.Context, client *ent.Client, out io.Writer) error {
 	if out != nil {
 		fmt.Fprintf(out, "cil: %d processing records added\n", added)
 	}
-	return nil
+	return SyncProcessorRecords(ctx, client)
 }
 
 func demoRegister(ctx context.Context, client *ent.Client, owner *pulid.ID, records []demoRecord) (int, error) {

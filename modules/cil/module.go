@@ -25,7 +25,16 @@ func Module() *modules.Module {
 		Policy:  []string{policy},
 		Hooks:   extension.Hooks{SubscriptionChanged: subscriptionChanged},
 		Demo:    Demo,
-		Nightly: func(ctx context.Context, client *ent.Client) error { return New(client).Remind(ctx) },
+		Nightly: nightly,
 		Routes:  routes,
 	}
+}
+
+// nightly catches the processor register up with the subscriptions, then
+// sends the keepers their to-do.
+func nightly(ctx context.Context, client *ent.Client) error {
+	if err := SyncProcessorRecords(ctx, client); err != nil {
+		return err
+	}
+	return New(client).Remind(ctx)
 }

@@ -6,7 +6,9 @@ import (
 
 	"communs/ent"
 	"communs/ent/processingrecord"
+	"communs/ent/resource"
 	"communs/ent/subscription"
+	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
@@ -58,6 +60,30 @@ func subscriptionChanged(ctx context.Context, tx *ent.Client, sub *ent.Subscript
 		}
 		_, err = writeRevision(ctx, tx, updated, current)
 		return err
+	}
+	return nil
+}
+
+// SyncProcessorRecords brings the processor register in step with every
+// subscription to a resource that processes personal data: for data
+// written while the module was off, or before it existed. Records already
+// in step are left alone. It runs in the nightly job and with the demo.
+func SyncProcessorRecords(ctx context.Context, client *ent.Client) error {
+	ctx = viewer.SystemContext(ctx)
+	subs, err := client.Subscription.Query().
+		Where(subscription.StatusIn(subscription.StatusACTIVE, subscription.StatusENDED),
+			subscription.HasResourceWith(resource.ProcessesPersonalData(true))).
+		Order(ent.Asc(subscription.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		err := txn.Run(ctx, client, func(ctx context.Context, tx *ent.Client) error {
+			return subscriptionChanged(ctx, tx, sub)
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
