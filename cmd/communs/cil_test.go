@@ -194,6 +194,12 @@ func TestProcessorRecordsFollowSubscriptions(t *testing.T) {
 			if got := derived(); len(got) != 1 || got[0] != processingrecord.StatusACTIVE {
 				t.Fatalf("after the activation: %+v", got)
 			}
+			record := s.db.Client.ProcessingRecord.Query().
+				Where(processingrecord.DerivedFromSubscriptionID(pulid.ID(sub))).OnlyX(viewer.SystemContext(context.Background()))
+			if code := s.as(t, gsmCIL).query(t, `mutation($id: ID!) { archiveProcessingRecord(id: $id) { id } }`,
+				map[string]any{"id": record.ID}).code(); code != "CONFLICT" {
+				t.Errorf("archiving a derived record by hand: %s", code)
+			}
 			staff.data(t, `mutation($id: ID!) { endSubscription(input: {id: $id, endsOn: "2026-10-31"}) { subscription { id } } }`,
 				map[string]any{"id": sub}, &struct{}{})
 			if got := derived(); len(got) != 1 || got[0] != processingrecord.StatusARCHIVED {

@@ -92,9 +92,6 @@ func (s *Service) CreateRecord(ctx context.Context, in ent.CreateProcessingRecor
 // UpdateRecord changes a record and writes its next revision.
 func (s *Service) UpdateRecord(ctx context.Context, id pulid.ID, in ent.UpdateProcessingRecordInput) (*ent.ProcessingRecord, error) {
 	return s.changeRecord(ctx, id, func(u *ent.ProcessingRecordUpdateOne, r *ent.ProcessingRecord) error {
-		if r.DerivedFromSubscriptionID != nil {
-			return communs.Errorf(communs.ECONFLICT, "a processor record derived from a subscription follows the subscription: it is not edited by hand")
-		}
 		criteria := r.DpiaCriteria
 		if in.DpiaCriteria != nil || in.ClearDpiaCriteria {
 			criteria = in.DpiaCriteria
@@ -136,6 +133,9 @@ func (s *Service) changeRecord(ctx context.Context, id pulid.ID, change func(*en
 		}
 		if err := mayKeep(ctx, tx, r.MemberID); err != nil {
 			return err
+		}
+		if r.DerivedFromSubscriptionID != nil {
+			return communs.Errorf(communs.ECONFLICT, "a processor record derived from a subscription follows the subscription: it is not changed by hand")
 		}
 		u := tx.ProcessingRecord.UpdateOne(r)
 		if err := change(u, r); err != nil {
