@@ -123,7 +123,9 @@ func (ProcessingRecord) Edges() []ent.Edge {
 }
 
 // Indexes of ProcessingRecord.
-func (ProcessingRecord) Indexes() []ent.Index { return []ent.Index{index.Fields("member_id", "status")} }
+func (ProcessingRecord) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "status")}
+}
 
 // Annotations of ProcessingRecord.
 func (ProcessingRecord) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
@@ -165,7 +167,9 @@ func (ProcessingRevision) Indexes() []ent.Index {
 func (ProcessingRevision) Annotations() []schema.Annotation { return moduleGraphQL("cil") }
 
 // Policy of ProcessingRevision.
-func (ProcessingRevision) Policy() ent.Policy { return appendOnly(registerPolicy("ProcessingRevision")) }
+func (ProcessingRevision) Policy() ent.Policy {
+	return appendOnly(registerPolicy("ProcessingRevision"))
+}
 
 // Breach is an entry of the breach register (Art. 33(5)).
 type Breach struct{ ent.Schema }
