@@ -29,6 +29,7 @@ import (
 
 	"communs/ent"
 	"communs/internal/extension"
+	"communs/internal/viewer"
 )
 
 // Module is what a module declares to the core.
@@ -48,8 +49,10 @@ type Module struct {
 	// Commands are its CLI subcommands: communs <name> <command> ….
 	Commands map[string]Command
 	// Routes returns its extra HTTP routes, by http.ServeMux pattern; they
-	// get the viewer of the request's bearer token.
-	Routes func(client *ent.Client) map[string]http.Handler
+	// get the viewer of the request's bearer token. allowed tells whether
+	// the policy grants the viewer a root query field: a route serving what
+	// a query serves must be granted what the query is.
+	Routes func(client *ent.Client, allowed func(v *viewer.Viewer, field string) bool) map[string]http.Handler
 }
 
 // Command is a CLI subcommand of a module.

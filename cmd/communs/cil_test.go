@@ -85,7 +85,21 @@ func TestMemberRegisterAndDelegation(t *testing.T) {
 	tilleuls := memberOf(t, admin)
 	const create = `mutation($m: ID!) { createProcessingRecord(input: {memberID: $m, role: CONTROLLER, name: "Paie"}) { id } }`
 	vars := map[string]any{"m": tilleuls}
-	memberCIL.data(t, create, vars, &struct{}{})
+	var own struct{ CreateProcessingRecord struct{ ID string } }
+	memberCIL.data(t, create, vars, &own)
+	// The member's CIL keeps its register: changes, archives.
+	memberCIL.data(t, `mutation($id: ID!) { updateProcessingRecord(id: $id, input: {purposes: ["paie"]}) { id } }`,
+		map[string]any{"id": own.CreateProcessingRecord.ID}, &struct{}{})
+	memberCIL.data(t, `mutation($m: ID!) { logSubjectRequest(input: {memberID: $m, type: ACCESS, requester: "M. Secret", receivedOn: "2026-11-02"}) { id } }`,
+		vars, &struct{}{})
+	// The member's viewer reads the register, not the requests naming people.
+	viewerJSON := download(t, s.as(t, "viewer@tilleuls-yonne.example"), "/exports/cil-register/register.json?member="+tilleuls, 200)
+	if !strings.Contains(viewerJSON, "Paie") || strings.Contains(viewerJSON, "M. Secret") {
+		t.Errorf("the viewer's export:\n%s", viewerJSON)
+	}
+	if cilJSON := download(t, memberCIL, "/exports/cil-register/register.json?member="+tilleuls, 200); !strings.Contains(cilJSON, "M. Secret") {
+		t.Errorf("the member CIL's export lacks the request:\n%s", cilJSON)
+	}
 	if code := groupementCIL.query(t, create, vars).code(); code != "FORBIDDEN" {
 		t.Errorf("the groupement's CIL keeping an undelegated register: %s", code)
 	}

@@ -189,7 +189,8 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 		if m.Routes == nil {
 			continue
 		}
-		for pattern, h := range m.Routes(db.Client) {
+		allowed := func(v *viewer.Viewer, field string) bool { return enforcer.Allowed(v, "query", field) }
+		for pattern, h := range m.Routes(db.Client, allowed) {
 			routes[pattern] = authn.Middleware(h)
 		}
 	}

@@ -331,6 +331,16 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cildelegation_member_id",
+				Unique:  true,
+				Columns: []*schema.Column{CilDelegationsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "revoked_at IS NULL",
+				},
+			},
+		},
 	}
 	// CostEntriesColumns holds the columns for the "cost_entries" table.
 	CostEntriesColumns = []*schema.Column{

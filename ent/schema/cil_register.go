@@ -6,6 +6,8 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/entql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -26,9 +28,17 @@ func init() {
 	}
 	visibleRows["ProcessingRecord"] = ownMembers
 	visibleRows["ProcessingRevision"] = through("record", ownMembers)
-	visibleRows["Breach"] = ownMembers
-	visibleRows["SubjectRequest"] = ownMembers
+	// Breaches and requests name people: a member's administrators and CIL
+	// referents read them, not all its people.
+	visibleRows["Breach"] = cilOfficers
+	visibleRows["SubjectRequest"] = cilOfficers
 	visibleRows["CilDelegation"] = ownMembers
+}
+
+// cilOfficers selects the rows of the members the viewer administers or
+// is the CIL referent of.
+func cilOfficers(v *viewer.Viewer) entql.P {
+	return in("member_id", v.MemberIDs("member_admin", "member_cil"))
 }
 
 // registerOwner is the optional owner of a register row: a member, or the
@@ -48,6 +58,9 @@ func registerPolicy(typ string) ent.Policy {
 		Mutation: privacy.MutationPolicy{
 			allowGSM([]string{"gsm_cil"}),
 			privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+				if !m.Op().Is(ent.OpCreate) {
+					return privacy.Skip
+				}
 				v := viewer.FromContext(ctx)
 				owner, _ := m.Field("member_id")
 				id, _ := owner.(pulid.ID)
@@ -56,6 +69,8 @@ func registerPolicy(typ string) ent.Policy {
 				}
 				return privacy.Denyf("the register is kept by the CIL referents")
 			}),
+			// Changes: the rows of the members the viewer is the CIL of.
+			restrictTo(func(v *viewer.Viewer) entql.P { return in("member_id", v.MemberIDs("member_cil")) }),
 		},
 	}
 }
@@ -260,6 +275,11 @@ func (CilDelegation) Fields() []ent.Field {
 // Edges of CilDelegation.
 func (CilDelegation) Edges() []ent.Edge {
 	return []ent.Edge{edge.To("member", Member.Type).Field("member_id").Unique().Required().Immutable()}
+}
+
+// Indexes of CilDelegation: one active delegation per member.
+func (CilDelegation) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id").Unique().Annotations(entsql.IndexWhere("revoked_at IS NULL"))}
 }
 
 // Annotations of CilDelegation.

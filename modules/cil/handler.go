@@ -18,11 +18,13 @@ import (
 )
 
 // routes serves a register, whole, as the CNIL's CSV template, JSON or a
-// printable HTML page: GET /exports/cil-register.{csv,json,html}, of the
-// groupement or, with ?member=MBR…, of a member. Row isolation decides what
-// the viewer reads: a member's people read their own member's only.
-func routes(client *ent.Client) map[string]http.Handler {
-	return map[string]http.Handler{"GET /exports/cil-register/{format}": exportHandler(client)}
+// printable HTML page: GET /exports/cil-register/register.{csv,json,html},
+// of the groupement or, with ?member=MBR…, of a member. The viewer gets
+// what its queries would give it: the records if processingRecords is
+// granted, the breaches and requests only if breaches and subjectRequests
+// are, and of those, the rows row isolation lets it read.
+func routes(client *ent.Client, allowed func(*viewer.Viewer, string) bool) map[string]http.Handler {
+	return map[string]http.Handler{"GET /exports/cil-register/{format}": exportHandler(client, allowed)}
 }
 
 var writers = map[string]struct {
@@ -34,19 +36,23 @@ var writers = map[string]struct {
 	"register.html": {"text/html; charset=utf-8", WriteHTML},
 }
 
-func exportHandler(client *ent.Client) http.Handler {
+func exportHandler(client *ent.Client, allowed func(*viewer.Viewer, string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		out, ok := writers[r.PathValue("format")]
 		if !ok {
 			httperror.Write(w, communs.Errorf(communs.ENOTFOUND, "ask for register.csv, register.json or register.html"))
 			return
 		}
-		ctx := r.Context()
-		if viewer.FromContext(ctx) == nil {
+		v := viewer.FromContext(r.Context())
+		switch {
+		case v == nil:
 			httperror.Write(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to read a register"))
 			return
+		case !allowed(v, "processingRecords"):
+			httperror.Write(w, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading the register"))
+			return
 		}
-		reg, err := load(r, client)
+		reg, err := load(r, client, allowed(v, "breaches"), allowed(v, "subjectRequests"))
 		if err == nil {
 			var body bytes.Buffer
 			if err = out.write(&body, reg); err == nil {
@@ -59,8 +65,9 @@ func exportHandler(client *ent.Client) http.Handler {
 	})
 }
 
-// load reads a register under the viewer's context.
-func load(r *http.Request, client *ent.Client) (Register, error) {
+// load reads a register under the viewer's context, with its breaches
+// and requests when asked.
+func load(r *http.Request, client *ent.Client, breaches, requests bool) (Register, error) {
 	ctx := r.Context()
 	reg := Register{Owner: "le groupement", GeneratedAt: time.Now().UTC()}
 	recordOwner, breachOwner, requestOwner :=
@@ -85,11 +92,15 @@ func load(r *http.Request, client *ent.Client) (Register, error) {
 		Order(ent.Asc(processingrecord.FieldName)).All(ctx); err != nil {
 		return reg, err
 	}
-	if reg.Breaches, err = client.Breach.Query().Where(breachOwner...).
-		Order(ent.Asc(breach.FieldDetectedAt)).All(ctx); err != nil {
-		return reg, err
+	if breaches {
+		if reg.Breaches, err = client.Breach.Query().Where(breachOwner...).
+			Order(ent.Asc(breach.FieldDetectedAt)).All(ctx); err != nil {
+			return reg, err
+		}
 	}
-	reg.Requests, err = client.SubjectRequest.Query().Where(requestOwner...).
-		Order(ent.Asc(subjectrequest.FieldReceivedOn)).All(ctx)
+	if requests {
+		reg.Requests, err = client.SubjectRequest.Query().Where(requestOwner...).
+			Order(ent.Asc(subjectrequest.FieldReceivedOn)).All(ctx)
+	}
 	return reg, err
 }

@@ -7,6 +7,7 @@ import (
 
 	"communs/ent"
 	"communs/ent/account"
+	"communs/ent/cildelegation"
 	"communs/ent/notification"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
@@ -68,13 +69,24 @@ func ownerKey(id *pulid.ID) pulid.ID {
 	return *id
 }
 
-// keepers are the emails of the CIL referents of a register.
+// keepers are the emails of the CIL referents of a register: the
+// member's, and the groupement's for its own register and for a member's
+// while it is delegated.
 func keepers(ctx context.Context, tx *ent.Client, owner pulid.ID) ([]string, error) {
-	role := []predicate.RoleAssignment{roleassignment.RoleEQ(roleassignment.RoleGsmCil), roleassignment.MemberIDIsNil()}
+	groupement := roleassignment.And(roleassignment.RoleEQ(roleassignment.RoleGsmCil), roleassignment.MemberIDIsNil())
+	roles := []predicate.RoleAssignment{groupement}
 	if owner != "" {
-		role = []predicate.RoleAssignment{roleassignment.RoleEQ(roleassignment.RoleMemberCil), roleassignment.MemberID(owner)}
+		delegated, err := tx.CilDelegation.Query().
+			Where(cildelegation.MemberID(owner), cildelegation.RevokedAtIsNil()).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		roles = []predicate.RoleAssignment{roleassignment.And(roleassignment.RoleEQ(roleassignment.RoleMemberCil), roleassignment.MemberID(owner))}
+		if delegated {
+			roles = append(roles, groupement)
+		}
 	}
 	return tx.Account.Query().
-		Where(account.HasRoleAssignmentsWith(role...), account.StatusEQ(account.StatusACTIVE)).
+		Where(account.HasRoleAssignmentsWith(roleassignment.Or(roles...)), account.StatusEQ(account.StatusACTIVE)).
 		Select(account.FieldEmail).Strings(ctx)
 }

@@ -251,6 +251,9 @@ func (s *Service) UpdateBreach(ctx context.Context, id pulid.ID, in ent.UpdateBr
 		if in.AuthorityNotifiedAt != nil {
 			notified = in.AuthorityNotifiedAt
 		}
+		if in.ClearAuthorityNotifiedAt {
+			notified = nil
+		}
 		if in.LateNotificationReason != nil {
 			reason = *in.LateNotificationReason
 		}
@@ -373,8 +376,20 @@ func (s *Service) TodoOf(ctx context.Context) (*Todo, error) {
 	return &Todo{ReviewsDue: reviews, OverdueRequests: overdue}, nil
 }
 
+// requireAdmin refuses a viewer who is not an administrator of memberID:
+// the delegation is the member's act.
+func requireAdmin(ctx context.Context, memberID pulid.ID) error {
+	if v := viewer.FromContext(ctx); v == nil || !slices.Contains(v.MemberIDs("member_admin"), memberID) {
+		return communs.Errorf(communs.EFORBIDDEN, "only an administrator of the member delegates its register or revokes the delegation")
+	}
+	return nil
+}
+
 // Delegate delegates a member's register to the groupement's CIL referent.
 func (s *Service) Delegate(ctx context.Context, memberID pulid.ID) (*ent.CilDelegation, error) {
+	if err := requireAdmin(ctx, memberID); err != nil {
+		return nil, err
+	}
 	var saved *ent.CilDelegation
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		active, err := tx.CilDelegation.Query().
@@ -386,6 +401,9 @@ func (s *Service) Delegate(ctx context.Context, memberID pulid.ID) (*ent.CilDele
 			return communs.Errorf(communs.ECONFLICT, "the register is delegated already")
 		}
 		saved, err = tx.CilDelegation.Create().SetMemberID(memberID).SetGrantedBy(actor(ctx)).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return communs.Errorf(communs.ECONFLICT, "the register is delegated already")
+		}
 		return err
 	})
 	return saved, err
@@ -393,6 +411,9 @@ func (s *Service) Delegate(ctx context.Context, memberID pulid.ID) (*ent.CilDele
 
 // RevokeDelegation ends a member's delegation.
 func (s *Service) RevokeDelegation(ctx context.Context, memberID pulid.ID) (*ent.CilDelegation, error) {
+	if err := requireAdmin(ctx, memberID); err != nil {
+		return nil, err
+	}
 	var saved *ent.CilDelegation
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		d, err := tx.CilDelegation.Query().

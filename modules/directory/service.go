@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,6 +148,9 @@ func (s *Service) CloseEstablishment(ctx context.Context, id pulid.ID, closedOn 
 
 // DefineAttribute adds an attribute to a member's establishments.
 func (s *Service) DefineAttribute(ctx context.Context, memberID pulid.ID, key, label string, typ attributedefinition.Type, choices []string, required bool) (*ent.AttributeDefinition, error) {
+	if v := viewer.FromContext(ctx); v == nil || !(v.System || slices.Contains(v.MemberIDs("member_admin"), memberID)) {
+		return nil, communs.Errorf(communs.EFORBIDDEN, "only an administrator of the member defines its attributes")
+	}
 	if typ == attributedefinition.TypeCHOICE && len(choices) == 0 {
 		return nil, communs.InvalidField("choices", "a CHOICE attribute lists its choices")
 	}
@@ -220,7 +224,7 @@ func (s *Service) setValue(ctx context.Context, tx *ent.Client, establishmentID 
 		create.SetTextValue(text)
 	case attributedefinition.TypeNUMBER:
 		n, err := strconv.ParseFloat(strings.ReplaceAll(text, ",", "."), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return communs.InvalidField(field, "%q is not a number", text)
 		}
 		create.SetNumberValue(n)
