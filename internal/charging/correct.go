@@ -28,9 +28,10 @@ var correctable = map[charge.Kind]bool{
 
 // CorrectCharge adds a line of amount (negative: a credit) correcting the
 // line chargeID, with the reason, under a call for funds of its own. The
-// corrected line is unchanged: the ledger is append-only. The line and its
-// corrections may not change sign: a correction reduces or adds to what
-// was charged, it does not turn a charge into a credit.
+// corrected line is unchanged: the ledger is append-only. What the member
+// owes for the line's slot (the step's lines for that service or fee, and
+// their corrections) may not go below zero: a correction reduces or adds
+// to what was charged, it does not turn a charge into a credit.
 func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, amount int64, reason, by string) (*ent.Charge, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
@@ -54,16 +55,16 @@ func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, a
 		if original.CorrectsID != nil {
 			return communs.Errorf(communs.EINVALID, "correct the original line %s, not a correction", *original.CorrectsID)
 		}
-		earlier, err := original.QueryCorrections().All(ctx)
+		earlier, err := original.QueryCorrections().Count(ctx)
 		if err != nil {
 			return err
 		}
-		net := original.Amount + amount
-		for _, c := range earlier {
-			net += c.Amount
+		net, err := slotNet(ctx, tx, original)
+		if err != nil {
+			return err
 		}
-		if net != 0 && (net < 0) != (original.Amount < 0) {
-			return communs.InvalidField("amount", "at most %s in absolute value: the line and its corrections may not change sign", scalar.FormatMoney(abs(net-amount)))
+		if net+amount < 0 {
+			return communs.InvalidField("amount", "a reduction of at most %s: what the member owes for it cannot go below zero", scalar.FormatMoney(net))
 		}
 		pending := pendingLine{
 			target: target{
@@ -72,7 +73,7 @@ func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, a
 				label: "Correction — " + original.Label,
 				basis: schematype.ChargeBasis{BaseAmount: original.Amount, Note: reason},
 			},
-			key: "correction/" + string(original.ID) + "#" + strconv.Itoa(len(earlier)+1),
+			key: "correction/" + string(original.ID) + "#" + strconv.Itoa(earlier+1),
 		}
 		calls, err := writeLines(ctx, tx, posting{
 			year: original.FiscalYear, period: original.Period, createdBy: by,
@@ -90,9 +91,24 @@ func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, a
 	return txn.Detached(ctx, line), nil
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
+// slotNet is what the member owes for the slot of line: the step's lines
+// of the slot and every correction made to them.
+func slotNet(ctx context.Context, tx *ent.Client, line *ent.Charge) (int64, error) {
+	slot, _, _ := strings.Cut(line.IdempotencyKey, "#")
+	lines, err := tx.Charge.Query().
+		Where(charge.IdempotencyKeyHasPrefix(slot+"#"), charge.CorrectsIDIsNil()).All(ctx)
+	if err != nil {
+		return 0, err
 	}
-	return n
+	ids := make([]pulid.ID, len(lines))
+	var net int64
+	for i, l := range lines {
+		ids[i] = l.ID
+		net += l.Amount
+	}
+	corrections, err := tx.Charge.Query().Where(charge.CorrectsIDIn(ids...)).All(ctx)
+	for _, c := range corrections {
+		net += c.Amount
+	}
+	return net, err
 }

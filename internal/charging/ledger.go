@@ -28,6 +28,11 @@ import (
 // reversed. So running a step twice adds nothing, and running it again
 // after the costs, declarations, time or fee changed adds exactly the
 // corrections.
+//
+// A correction made by hand (CorrectCharge, on service and fee lines) is
+// kept by later runs as long as the slot's target allows it: a reduction
+// never takes the slot below zero, and a slot no longer due is brought to
+// zero, corrections included.
 
 // target is what a slot of the step should sum to.
 type target struct {
@@ -53,8 +58,10 @@ func (t *target) slot(year int, step Step) string {
 
 // slotState is what the ledger holds in a slot.
 type slotState struct {
-	sum   int64
+	sum   int64 // of the step's own lines
 	lines int
+	// corrections is the sum of the corrections made by hand to its lines.
+	corrections int64
 	// sample is a line of the slot, to reverse a slot no longer produced.
 	sample *ent.Charge
 }
@@ -70,6 +77,7 @@ func ledgerSlots(ctx context.Context, tx *ent.Client, year int, step Step) (map[
 		return nil, err
 	}
 	slots := make(map[string]*slotState, len(lines))
+	slotOf := make(map[pulid.ID]*slotState, len(lines))
 	for _, l := range lines {
 		slot, _, _ := strings.Cut(l.IdempotencyKey, "#")
 		s := slots[slot]
@@ -79,8 +87,33 @@ func ledgerSlots(ctx context.Context, tx *ent.Client, year int, step Step) (map[
 		}
 		s.sum += l.Amount
 		s.lines++
+		slotOf[l.ID] = s
+	}
+	corrections, err := tx.Charge.Query().
+		Where(charge.FiscalYear(year), charge.PeriodEQ(charge.Period(step)), charge.CorrectsIDNotNil()).
+		Select(charge.FieldCorrectsID, charge.FieldAmount).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range corrections {
+		if s := slotOf[*c.CorrectsID]; s != nil {
+			s.corrections += c.Amount
+		}
 	}
 	return slots, nil
+}
+
+// keptCorrection is the part of the corrections made by hand that a slot
+// of the given target keeps: none once nothing is due, and never more of a
+// reduction than the target.
+func keptCorrection(target, corrections int64) int64 {
+	switch {
+	case target <= 0:
+		return 0
+	case corrections < 0:
+		return max(corrections, -target)
+	}
+	return corrections
 }
 
 // pendingLine is a line to write.
@@ -98,7 +131,7 @@ func reconcile(year int, step Step, targets []target, slots map[string]*slotStat
 		if s == nil {
 			s = &slotState{}
 		}
-		delta := t.amount - s.sum
+		delta := t.amount + keptCorrection(t.amount, s.corrections) - (s.sum + s.corrections)
 		if delta == 0 {
 			if s.lines > 0 {
 				held++
@@ -119,7 +152,7 @@ func reconcile(year int, step Step, targets []target, slots map[string]*slotStat
 	}
 	for _, slot := range sortedKeys(slots) {
 		s := slots[slot]
-		if seen[slot] || s.sum == 0 {
+		if seen[slot] || s.sum+s.corrections == 0 {
 			continue
 		}
 		add(target{

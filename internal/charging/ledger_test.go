@@ -55,6 +55,10 @@ func TestYearEndRunAgainChargesTheDifference(t *testing.T) {
 	if again := runStep(t, y, StepYearEnd); again.Created != 0 || again.AlreadyThere == 0 {
 		t.Errorf("third year end: %d created, %d already there", again.Created, again.AlreadyThere)
 	}
+	// Provisions after the year end would be charged on top: refused.
+	if _, err := RunStep(y.ctx, y.client, 2026, StepQ3, "test", nil); communs.ErrorCode(err) != communs.ECONFLICT {
+		t.Errorf("Q3 after the year end: %v", err)
+	}
 }
 
 func TestStepReversesWhatIsNoLongerDue(t *testing.T) {
@@ -278,5 +282,49 @@ func TestFeeShareAndTimeAmountRounding(t *testing.T) {
 		if got := TimeAmount(in); got != want {
 			t.Errorf("TimeAmount(%d) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+func TestCorrectionsFollowTheSlot(t *testing.T) {
+	y := newSmallYear(t)
+	owed := func(m pulid.ID) (sum int64) {
+		for _, c := range y.client.Charge.Query().Where(charge.MemberID(m), charge.KindEQ(charge.KindMEMBERSHIP_FEE)).AllX(y.ctx) {
+			sum += c.Amount
+		}
+		return sum
+	}
+	if _, err := SetMembershipFee(y.ctx, y.client, 2026, 36500); err != nil {
+		t.Fatal(err)
+	}
+	runStep(t, y, StepFees)
+	feeOf := func(m pulid.ID) pulid.ID {
+		return y.client.Charge.Query().Where(charge.MemberID(m), charge.KindEQ(charge.KindMEMBERSHIP_FEE),
+			charge.CorrectsIDIsNil()).FirstIDX(y.ctx)
+	}
+	if _, err := CorrectCharge(y.ctx, y.client, feeOf(y.a), -6500, "remise", "staff"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CorrectCharge(y.ctx, y.client, feeOf(y.b), -36500, "gratuité", "staff"); err != nil {
+		t.Fatal(err)
+	}
+	// The fee doubles: a keeps its reduction; b becomes a user member and
+	// owes nothing, its free fee is not turned into a credit.
+	if _, err := SetMembershipFee(y.ctx, y.client, 2026, 73000); err != nil {
+		t.Fatal(err)
+	}
+	y.client.Member.UpdateOneID(y.b).SetCategory(member.CategoryUSER).ExecX(y.ctx)
+	runStep(t, y, StepFees)
+	if got := owed(y.a); got != 73000-6500 {
+		t.Errorf("a owes %d, want %d", got, 73000-6500)
+	}
+	if got := owed(y.b); got != 0 {
+		t.Errorf("b owes %d, want 0", got)
+	}
+	if res := runStep(t, y, StepFees); res.Created != 0 {
+		t.Errorf("a third run added %d lines", res.Created)
+	}
+	// A reduction is bounded by what the member owes for the slot.
+	if _, err := CorrectCharge(y.ctx, y.client, feeOf(y.a), -(73000 - 6500 + 1), "trop", "staff"); communs.ErrorCode(err) != communs.EINVALID {
+		t.Errorf("a reduction below zero: %v", err)
 	}
 }

@@ -160,6 +160,9 @@ func RunStep(ctx context.Context, client *ent.Client, year int, step Step, start
 // execute plans the run's step, writes the lines and completes the run.
 func execute(ctx context.Context, tx *ent.Client, run *ent.ChargeRun, planStep planner, progress func(done, total int)) (*RunResult, error) {
 	year, step := run.FiscalYear, Step(run.Step)
+	if err := checkProvisionsOpen(ctx, tx, year, step); err != nil {
+		return nil, err
+	}
 	p, err := planStep(ctx, tx, year, step, progress)
 	if err != nil {
 		return nil, err
@@ -194,4 +197,24 @@ func execute(ctx context.Context, tx *ent.Client, run *ent.ChargeRun, planStep p
 		SetTotal(res.Total).
 		Save(ctx)
 	return res, err
+}
+
+// checkProvisionsOpen refuses a provision step once the year end has run:
+// it settled the provisions against the actual costs, and a provision
+// charged after it would be charged on top.
+func checkProvisionsOpen(ctx context.Context, tx *ent.Client, year int, step Step) error {
+	if step.quarter() == 0 {
+		return nil
+	}
+	closed, err := tx.ChargeRun.Query().
+		Where(chargerun.FiscalYear(year), chargerun.StepEQ(chargerun.StepYEAR_END),
+			chargerun.StatusEQ(chargerun.StatusCOMPLETED)).Exist(ctx)
+	if err != nil {
+		return err
+	}
+	if closed {
+		return communs.Errorf(communs.ECONFLICT,
+			"the year %d is regularised: provisions are no longer charged; run YEAR_END again to charge a change of the costs", year)
+	}
+	return nil
 }
