@@ -1,9 +1,12 @@
 package directory
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"communs"
@@ -11,6 +14,7 @@ import (
 	"communs/ent/establishment"
 	"communs/ent/schema/pulid"
 	"communs/internal/txn"
+	"communs/internal/validate"
 	"communs/internal/viewer"
 )
 
@@ -51,8 +55,13 @@ func (s *Service) Import(ctx context.Context, memberID pulid.ID, r io.Reader, pr
 			report.Skipped++
 			continue
 		}
+		if err := checkRow(e); err != nil {
+			report.Rejected = append(report.Rejected, Rejected{Line: e.Line, Reason: err.Error()})
+			continue
+		}
 		rows = append(rows, e)
 	}
+	slices.SortFunc(report.Rejected, func(a, b Rejected) int { return cmp.Compare(a.Line, b.Line) })
 	for lo := 0; lo < len(rows); lo += importBatch {
 		batch := rows[lo:min(lo+importBatch, len(rows))]
 		err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
@@ -66,6 +75,33 @@ func (s *Service) Import(ctx context.Context, memberID pulid.ID, r io.Reader, pr
 		}
 	}
 	return report, nil
+}
+
+// checkRow checks a line against what the directory stores, so that one
+// bad line is rejected alone instead of failing its batch.
+func checkRow(e Establishment) error {
+	if e.Name == "" {
+		return errors.New("raison sociale vide")
+	}
+	if e.Siret != "" {
+		if err := validate.SIRET(e.Siret); err != nil {
+			return fmt.Errorf("SIRET %q : %w", e.Siret, err)
+		}
+	}
+	limits := []struct {
+		field, value string
+		max          int
+	}{
+		{"rs", e.Name, 300}, {"rslongue", e.LongName, 500}, {"adresse", e.Street, 300},
+		{"code postal", e.PostalCode, 10}, {"commune", e.City, 200}, {"téléphone", e.Phone, 30},
+		{"categetab", e.CategoryCode, 10}, {"libcategetab", e.CategoryLabel, 200},
+	}
+	for _, l := range limits {
+		if len(l.value) > l.max {
+			return fmt.Errorf("%s trop long (%d octets, au plus %d)", l.field, len(l.value), l.max)
+		}
+	}
+	return nil
 }
 
 // importBatchOf upserts one batch: one query finds the known ones.
