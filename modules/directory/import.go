@@ -14,7 +14,6 @@ import (
 	"communs/ent/establishment"
 	"communs/ent/schema/pulid"
 	"communs/internal/txn"
-	"communs/internal/validate"
 	"communs/internal/viewer"
 )
 
@@ -83,10 +82,10 @@ func checkRow(e Establishment) error {
 	if e.Name == "" {
 		return errors.New("raison sociale vide")
 	}
-	if e.Siret != "" {
-		if err := validate.SIRET(e.Siret); err != nil {
-			return fmt.Errorf("SIRET %q : %w", e.Siret, err)
-		}
+	// The register's SIRET numbers are taken as they are (some, like La
+	// Poste's, do not follow the Luhn key); only a malformed one is refused.
+	if e.Siret != "" && !fourteenDigits(e.Siret) {
+		return fmt.Errorf("SIRET %q : 14 chiffres attendus", e.Siret)
 	}
 	limits := []struct {
 		field, value string
@@ -213,4 +212,16 @@ func sameTime(a, b *time.Time) bool {
 
 func samePtr[T comparable](a, b *T) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+func fourteenDigits(s string) bool {
+	if len(s) != 14 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
