@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"communs"
+	"communs/ent"
 	"communs/internal/viewer"
 	"communs/policies"
 )
@@ -52,4 +54,29 @@ func moduleOf(def *ast.FieldDefinition) string {
 		}
 	}
 	return ""
+}
+
+// switchedOffTypes maps the node types of the disabled modules to their
+// module: a module's list query (typeConnection) carries @module.
+func switchedOffTypes(schema *ast.Schema, enabled []string) map[string]string {
+	out := map[string]string{}
+	for _, f := range schema.Query.Fields {
+		module := moduleOf(f)
+		if typ, ok := strings.CutSuffix(f.Type.Name(), "Connection"); ok && module != "" && !slices.Contains(enabled, module) {
+			out[typ] = module
+		}
+	}
+	return out
+}
+
+// servable refuses a node of a disabled module's type.
+func (r *Resolver) servable(n ent.Noder) error {
+	if n == nil {
+		return nil
+	}
+	typ := reflect.TypeOf(n).Elem().Name()
+	if module, off := r.switchedOff[typ]; off {
+		return communs.Errorf(communs.EMODULEDISABLED, "the %s module is switched off", module)
+	}
+	return nil
 }

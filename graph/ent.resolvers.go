@@ -15,7 +15,14 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
-	return r.client.Noder(ctx, id, ent.WithNodeType(ent.IDToType))
+	n, err := r.client.Noder(ctx, id, ent.WithNodeType(ent.IDToType))
+	if err == nil {
+		err = r.servable(n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // Nodes is the resolver for the nodes field.
@@ -23,7 +30,13 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder,
 	if err := checkIDs(ids); err != nil {
 		return nil, err
 	}
-	return r.client.Noders(ctx, ids, ent.WithNodeType(ent.IDToType))
+	nodes, err := r.client.Noders(ctx, ids, ent.WithNodeType(ent.IDToType))
+	for i, n := range nodes {
+		if r.servable(n) != nil {
+			nodes[i] = nil
+		}
+	}
+	return nodes, err
 }
 
 // Accounts is the resolver for the accounts field.

@@ -128,14 +128,17 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	if opts.Membership == nil {
 		opts.Membership = membership.New(client, opts.Auth)
 	}
-	cfg := Config{Resolvers: &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
-		directory: opts.Directory, cil: opts.CIL}}
+	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
+		directory: opts.Directory, cil: opts.CIL}
+	cfg := Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),
 	// before Casbin: a disabled module's fields are not in the policy.
 	cfg.Directives.Module = func(ctx context.Context, _ any, next graphql.Resolver, _ string) (any, error) { return next(ctx) }
 	setComplexity(&cfg.Complexity)
 
-	srv := handler.New(NewExecutableSchema(cfg))
+	schema := NewExecutableSchema(cfg)
+	resolver.switchedOff = switchedOffTypes(schema.Schema(), opts.Modules)
+	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"OPTIONS", "POST"}})
 	srv.AddTransport(transport.POST{})
 

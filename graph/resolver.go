@@ -20,6 +20,9 @@ type Resolver struct {
 	membership *membership.Service
 	directory  *directory.Service
 	cil        *cil.Service
+	// switchedOff names, by GraphQL type, the disabled module that owns it:
+	// node(id:) does not serve its rows.
+	switchedOff map[string]string
 }
 
 // db is the client of the request's transaction (every mutation runs in

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"communs/ent/member"
+	"communs/ent/schema/pulid"
 	"communs/internal/store"
 	"communs/internal/viewer"
 	"communs/modules/directory"
@@ -222,9 +223,21 @@ func TestModulesSwitchedOff(t *testing.T) {
 		}
 	}
 	var members memberPage
-	staff.data(t, `{ members(first: 1) { totalCount } }`, nil, &members)
+	staff.data(t, `{ members(first: 1) { totalCount edges { node { id } } } }`, nil, &members)
 	if members.Members.TotalCount == 0 {
-		t.Error("the core is affected by switching the modules off")
+		t.Fatal("the core is affected by switching the modules off")
+	}
+	// Rows written while the module was on are not served by node(id:).
+	sys := viewer.SystemContext(context.Background())
+	e := s.db.Client.Establishment.Create().SetMemberID(pulid.ID(members.Members.Edges[0].Node.ID)).
+		SetName("IME").SaveX(sys)
+	if code := staff.query(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": e.ID}).code(); code != "MODULE_DISABLED" {
+		t.Errorf("node(id:) of an establishment with the directory off: %s", code)
+	}
+	var nodes struct{ Nodes []*struct{ ID string } }
+	staff.data(t, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []string{string(e.ID), members.Members.Edges[0].Node.ID}}, &nodes)
+	if len(nodes.Nodes) != 2 || nodes.Nodes[0] != nil || nodes.Nodes[1] == nil {
+		t.Errorf("nodes(ids:) with the directory off: %+v", nodes.Nodes)
 	}
 }
 
