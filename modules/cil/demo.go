@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"communs/ent"
 	"communs/ent/member"
@@ -95,8 +96,10 @@ func demoRegister(ctx context.Context, client *ent.Client, owner *pulid.ID, reco
 	if err != nil || has {
 		return 0, err
 	}
-	for _, d := range records {
-		r, err := client.ProcessingRecord.Create().SetNillableMemberID(owner).
+	for i, d := range records {
+		// The first record of each register is due for its yearly review.
+		review := time.Date(2026, time.September, 30, 0, 0, 0, 0, time.UTC).AddDate(min(i, 1), 0, 0)
+		r, err := client.ProcessingRecord.Create().SetNillableMemberID(owner).SetNextReviewOn(review).
 			SetRole(processingrecord.RoleCONTROLLER).SetStatus(processingrecord.StatusACTIVE).
 			SetName(d.name).SetController("le représentant légal").SetDpoContact("cil@communs.example").
 			SetLegalBasis(d.legalBasis).SetSpecialCategoryCondition(d.condition).
