@@ -4,10 +4,15 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"communs/ent/account"
+	"communs/ent/member"
 	"communs/ent/notification"
 	"communs/ent/processingrecord"
+	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
+	"communs/ent/subjectrequest"
 	"communs/internal/viewer"
 	"communs/modules/cil"
 )
@@ -220,5 +225,47 @@ func TestProcessorRecordsFollowSubscriptions(t *testing.T) {
 				t.Errorf("after the end: %+v", got)
 			}
 		})
+	}
+}
+
+// TestCILRightsPerMember: an account administering one member and staff of
+// another acts as an administrator only in the first.
+func TestCILRightsPerMember(t *testing.T) {
+	s := newTestServer(t)
+	sys := viewer.SystemContext(context.Background())
+	genets := s.db.Client.Member.Query().Where(member.NameContains("Genêts du Morvan")).OnlyX(sys)
+	admin := s.db.Client.Account.Query().Where(account.Email(tilleulsAdmin)).OnlyX(sys)
+	s.db.Client.RoleAssignment.Create().SetAccountID(admin.ID).SetMemberID(genets.ID).
+		SetRole(roleassignment.RoleMemberStaff).ExecX(sys)
+	c := s.as(t, tilleulsAdmin)
+	if code := c.query(t, `mutation($m: ID!) { delegateRegister(memberId: $m) { id } }`,
+		map[string]any{"m": string(genets.ID)}).code(); code != "FORBIDDEN" {
+		t.Errorf("a staff member of Genêts delegating its register: %s", code)
+	}
+	s.db.Client.SubjectRequest.Create().SetMemberID(genets.ID).SetType(subjectrequest.TypeACCESS).
+		SetRequester("Mme G.").SetReceivedOn(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)).
+		SetDueOn(time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)).ExecX(sys)
+	var page struct{ SubjectRequests struct{ TotalCount int } }
+	c.data(t, `query($m: ID!) { subjectRequests(first: 5, where: {memberID: $m}) { totalCount } }`,
+		map[string]any{"m": string(genets.ID)}, &page)
+	if page.SubjectRequests.TotalCount != 0 {
+		t.Errorf("a staff member of Genêts reads %d of its data-subject requests", page.SubjectRequests.TotalCount)
+	}
+}
+
+func TestBreachNotificationCleared(t *testing.T) {
+	s := newTestServer(t)
+	keeper := s.as(t, gsmCIL)
+	var b struct{ RecordBreach struct{ ID string } }
+	keeper.data(t, `mutation { recordBreach(input: {detectedAt: "2026-03-02T08:00:00Z", nature: "erreur d'envoi",
+		authorityNotifiedAt: "2026-03-06T09:00:00Z", lateNotificationReason: "analyse"}) { id } }`, nil, &b)
+	// Cleared together: no notification, so no reason is needed.
+	var cleared struct {
+		UpdateBreach struct{ AuthorityNotifiedAt *string }
+	}
+	keeper.data(t, `mutation($id: ID!) { updateBreach(id: $id, input: {clearAuthorityNotifiedAt: true, lateNotificationReason: ""}) { authorityNotifiedAt } }`,
+		map[string]any{"id": b.RecordBreach.ID}, &cleared)
+	if cleared.UpdateBreach.AuthorityNotifiedAt != nil {
+		t.Errorf("notification not cleared: %v", *cleared.UpdateBreach.AuthorityNotifiedAt)
 	}
 }
