@@ -110,6 +110,20 @@ func TestMemberRegisterAndDelegation(t *testing.T) {
 	}
 	admin.data(t, `mutation($m: ID!) { delegateRegister(memberId: $m) { id } }`, vars, &struct{}{})
 	groupementCIL.data(t, create, vars, &struct{}{})
+	// A delegated register's to-do goes to the groupement's CIL referent too.
+	groupementCIL.data(t, `mutation($m: ID!) { logSubjectRequest(input: {memberID: $m, type: ERASURE, requester: "M. R.", receivedOn: "2026-01-05"}) { id } }`,
+		vars, &struct{}{})
+	sys := viewer.SystemContext(context.Background())
+	if err := cil.New(s.db.Client).Remind(sys); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{gsmCIL, tilleulsCIL} {
+		n := s.db.Client.Notification.Query().Where(notification.KindEQ(notification.KindCIL_TODO),
+			notification.Recipient(to), notification.MemberID(pulid.ID(tilleuls))).CountX(sys)
+		if n != 1 {
+			t.Errorf("%d reminders of the delegated register to %s, want 1", n, to)
+		}
+	}
 	admin.data(t, `mutation($m: ID!) { revokeRegisterDelegation(memberId: $m) { revokedAt } }`, vars, &struct{}{})
 	if code := groupementCIL.query(t, create, vars).code(); code != "FORBIDDEN" {
 		t.Errorf("after the revocation: %s", code)
