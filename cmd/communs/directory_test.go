@@ -16,18 +16,6 @@ import (
 	"communs/modules/directory"
 )
 
-// finess completes the first 8 characters of a FINESS number with its key.
-func finess(t *testing.T, first8 string) string {
-	t.Helper()
-	for key := '0'; key <= '9'; key++ {
-		if directory.ValidFINESS(first8+string(key)) == nil {
-			return first8 + string(key)
-		}
-	}
-	t.Fatalf("no key for %s", first8)
-	return ""
-}
-
 type establishmentPage struct {
 	Establishments struct {
 		TotalCount int
@@ -54,7 +42,7 @@ func TestDirectoryThroughTheAPI(t *testing.T) {
 	}
 	const create = `mutation($in: EstablishmentInput!) { createEstablishment(input: $in) { id department capacityTotal status } }`
 	input := map[string]any{
-		"memberId": tilleuls, "finessEt": finess(t, "89000010"), "name": "IME Les Tilleuls", "city": "Auxerre",
+		"memberId": tilleuls, "finessEt": directory.WithFINESSKey("89000010"), "name": "IME Les Tilleuls", "city": "Auxerre",
 		"categoryCode": "183", "categoryLabel": "Institut Médico-Educatif",
 		"capacities": []map[string]any{{"receptionType": "BOARDING", "places": 40}, {"receptionType": "DAY", "places": 12}},
 		"attributes": []map[string]any{{"key": "surface_m2", "value": "1200,5"}, {"key": "zone", "value": "rural"}},

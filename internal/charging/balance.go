@@ -112,7 +112,7 @@ func Balance(ctx context.Context, client *ent.Client, year int) ([]ResourceBalan
 	if err != nil {
 		return nil, err
 	}
-	names, err := resourceNames(ctx, client, mapKeys(byID))
+	names, err := resourceNames(ctx, client, sortedKeys(byID))
 	if err != nil {
 		return nil, err
 	}
@@ -249,14 +249,6 @@ func resourceNames(ctx context.Context, client *ent.Client, ids []pulid.ID) (map
 		names[r.ID] = r.Name
 	}
 	return names, nil
-}
-
-func mapKeys[K comparable, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 func boolInt(b bool) int {

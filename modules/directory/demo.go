@@ -61,7 +61,7 @@ func Demo(ctx context.Context, client *ent.Client, out io.Writer) error {
 			for _, cp := range c.capacities {
 				total += cp.Places
 			}
-			number := withKey(fmt.Sprintf("%s%06d", department, 100+10*i+j))
+			number := WithFINESSKey(fmt.Sprintf("%s%06d", department, 100+10*i+j))
 			err := client.Establishment.Create().SetMemberID(m.ID).
 				SetFinessEt(number).SetName(c.short + " " + m.City).
 				SetLongName(c.label + " de " + m.City).
@@ -80,14 +80,4 @@ func Demo(ctx context.Context, client *ent.Client, out io.Writer) error {
 		fmt.Fprintf(out, "directory: %d establishments added\n", added)
 	}
 	return nil
-}
-
-// withKey completes the 8 first characters of a FINESS number with its key.
-func withKey(first8 string) string {
-	for key := '0'; key <= '9'; key++ {
-		if ValidFINESS(first8+string(key)) == nil {
-			return first8 + string(key)
-		}
-	}
-	panic("no FINESS key for " + first8)
 }

@@ -129,6 +129,10 @@ func checkDepartment(s string) error {
 	return fmt.Errorf("FINESS number %q: %w: %q, want 01 to 95 (not 20), 2A, 2B, 97 or 98", s, ErrFINESSDepartment, s[:2])
 }
 
+// WithFINESSKey completes the first eight characters of a FINESS number
+// (department and order number, well-formed) with its check key.
+func WithFINESSKey(first8 string) string { return first8 + string(finessKey(first8)) }
+
 // finessKey returns the check key of the first eight characters of a FINESS
 // number, which checkDepartment and the digit check have accepted.
 func finessKey(s string) byte {
