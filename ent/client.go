@@ -12,32 +12,44 @@ import (
 	"communs/ent/migrate"
 	"communs/ent/schema/pulid"
 
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -56,8 +68,12 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// AccessLogEntry is the client for interacting with the AccessLogEntry builders.
+	AccessLogEntry *AccessLogEntryClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// Activity is the client for interacting with the Activity builders.
+	Activity *ActivityClient
 	// AttributeDefinition is the client for interacting with the AttributeDefinition builders.
 	AttributeDefinition *AttributeDefinitionClient
 	// AttributeValue is the client for interacting with the AttributeValue builders.
@@ -68,18 +84,24 @@ type Client struct {
 	Breach *BreachClient
 	// CallForFunds is the client for interacting with the CallForFunds builders.
 	CallForFunds *CallForFundsClient
+	// CareAssignment is the client for interacting with the CareAssignment builders.
+	CareAssignment *CareAssignmentClient
 	// Charge is the client for interacting with the Charge builders.
 	Charge *ChargeClient
 	// ChargeRun is the client for interacting with the ChargeRun builders.
 	ChargeRun *ChargeRunClient
 	// CilDelegation is the client for interacting with the CilDelegation builders.
 	CilDelegation *CilDelegationClient
+	// Consent is the client for interacting with the Consent builders.
+	Consent *ConsentClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
 	// Establishment is the client for interacting with the Establishment builders.
 	Establishment *EstablishmentClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// JournalNote is the client for interacting with the JournalNote builders.
+	JournalNote *JournalNoteClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
@@ -88,12 +110,22 @@ type Client struct {
 	MembershipApplication *MembershipApplicationClient
 	// MembershipFee is the client for interacting with the MembershipFee builders.
 	MembershipFee *MembershipFeeClient
+	// NeedAssessment is the client for interacting with the NeedAssessment builders.
+	NeedAssessment *NeedAssessmentClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Person is the client for interacting with the Person builders.
+	Person *PersonClient
+	// PersonContact is the client for interacting with the PersonContact builders.
+	PersonContact *PersonContactClient
+	// PersonalProject is the client for interacting with the PersonalProject builders.
+	PersonalProject *PersonalProjectClient
 	// ProcessingRecord is the client for interacting with the ProcessingRecord builders.
 	ProcessingRecord *ProcessingRecordClient
 	// ProcessingRevision is the client for interacting with the ProcessingRevision builders.
 	ProcessingRevision *ProcessingRevisionClient
+	// RecordSettings is the client for interacting with the RecordSettings builders.
+	RecordSettings *RecordSettingsClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceCategory is the client for interacting with the ResourceCategory builders.
@@ -104,10 +136,14 @@ type Client struct {
 	ServiceRequest *ServiceRequestClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Stay is the client for interacting with the Stay builders.
+	Stay *StayClient
 	// SubjectRequest is the client for interacting with the SubjectRequest builders.
 	SubjectRequest *SubjectRequestClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// SupportAccess is the client for interacting with the SupportAccess builders.
+	SupportAccess *SupportAccessClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
 	TimeEntry *TimeEntryClient
 	// UsageDeclaration is the client for interacting with the UsageDeclaration builders.
@@ -127,32 +163,44 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.AccessLogEntry = NewAccessLogEntryClient(c.config)
 	c.Account = NewAccountClient(c.config)
+	c.Activity = NewActivityClient(c.config)
 	c.AttributeDefinition = NewAttributeDefinitionClient(c.config)
 	c.AttributeValue = NewAttributeValueClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Breach = NewBreachClient(c.config)
 	c.CallForFunds = NewCallForFundsClient(c.config)
+	c.CareAssignment = NewCareAssignmentClient(c.config)
 	c.Charge = NewChargeClient(c.config)
 	c.ChargeRun = NewChargeRunClient(c.config)
 	c.CilDelegation = NewCilDelegationClient(c.config)
+	c.Consent = NewConsentClient(c.config)
 	c.CostEntry = NewCostEntryClient(c.config)
 	c.Establishment = NewEstablishmentClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
+	c.JournalNote = NewJournalNoteClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
 	c.MembershipFee = NewMembershipFeeClient(c.config)
+	c.NeedAssessment = NewNeedAssessmentClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.Person = NewPersonClient(c.config)
+	c.PersonContact = NewPersonContactClient(c.config)
+	c.PersonalProject = NewPersonalProjectClient(c.config)
 	c.ProcessingRecord = NewProcessingRecordClient(c.config)
 	c.ProcessingRevision = NewProcessingRevisionClient(c.config)
+	c.RecordSettings = NewRecordSettingsClient(c.config)
 	c.Resource = NewResourceClient(c.config)
 	c.ResourceCategory = NewResourceCategoryClient(c.config)
 	c.RoleAssignment = NewRoleAssignmentClient(c.config)
 	c.ServiceRequest = NewServiceRequestClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.Stay = NewStayClient(c.config)
 	c.SubjectRequest = NewSubjectRequestClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
+	c.SupportAccess = NewSupportAccessClient(c.config)
 	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.UsageDeclaration = NewUsageDeclarationClient(c.config)
 	c.UsageDeclarationLine = NewUsageDeclarationLineClient(c.config)
@@ -249,32 +297,44 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                      ctx,
 		config:                   cfg,
+		AccessLogEntry:           NewAccessLogEntryClient(cfg),
 		Account:                  NewAccountClient(cfg),
+		Activity:                 NewActivityClient(cfg),
 		AttributeDefinition:      NewAttributeDefinitionClient(cfg),
 		AttributeValue:           NewAttributeValueClient(cfg),
 		AuditEvent:               NewAuditEventClient(cfg),
 		Breach:                   NewBreachClient(cfg),
 		CallForFunds:             NewCallForFundsClient(cfg),
+		CareAssignment:           NewCareAssignmentClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
 		CilDelegation:            NewCilDelegationClient(cfg),
+		Consent:                  NewConsentClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
 		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
+		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
+		NeedAssessment:           NewNeedAssessmentClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		Person:                   NewPersonClient(cfg),
+		PersonContact:            NewPersonContactClient(cfg),
+		PersonalProject:          NewPersonalProjectClient(cfg),
 		ProcessingRecord:         NewProcessingRecordClient(cfg),
 		ProcessingRevision:       NewProcessingRevisionClient(cfg),
+		RecordSettings:           NewRecordSettingsClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
 		ServiceRequest:           NewServiceRequestClient(cfg),
 		Session:                  NewSessionClient(cfg),
+		Stay:                     NewStayClient(cfg),
 		SubjectRequest:           NewSubjectRequestClient(cfg),
 		Subscription:             NewSubscriptionClient(cfg),
+		SupportAccess:            NewSupportAccessClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
 		UsageDeclarationLine:     NewUsageDeclarationLineClient(cfg),
@@ -298,32 +358,44 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                      ctx,
 		config:                   cfg,
+		AccessLogEntry:           NewAccessLogEntryClient(cfg),
 		Account:                  NewAccountClient(cfg),
+		Activity:                 NewActivityClient(cfg),
 		AttributeDefinition:      NewAttributeDefinitionClient(cfg),
 		AttributeValue:           NewAttributeValueClient(cfg),
 		AuditEvent:               NewAuditEventClient(cfg),
 		Breach:                   NewBreachClient(cfg),
 		CallForFunds:             NewCallForFundsClient(cfg),
+		CareAssignment:           NewCareAssignmentClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
 		CilDelegation:            NewCilDelegationClient(cfg),
+		Consent:                  NewConsentClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
 		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
+		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
+		NeedAssessment:           NewNeedAssessmentClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		Person:                   NewPersonClient(cfg),
+		PersonContact:            NewPersonContactClient(cfg),
+		PersonalProject:          NewPersonalProjectClient(cfg),
 		ProcessingRecord:         NewProcessingRecordClient(cfg),
 		ProcessingRevision:       NewProcessingRevisionClient(cfg),
+		RecordSettings:           NewRecordSettingsClient(cfg),
 		Resource:                 NewResourceClient(cfg),
 		ResourceCategory:         NewResourceCategoryClient(cfg),
 		RoleAssignment:           NewRoleAssignmentClient(cfg),
 		ServiceRequest:           NewServiceRequestClient(cfg),
 		Session:                  NewSessionClient(cfg),
+		Stay:                     NewStayClient(cfg),
 		SubjectRequest:           NewSubjectRequestClient(cfg),
 		Subscription:             NewSubscriptionClient(cfg),
+		SupportAccess:            NewSupportAccessClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
 		UsageDeclarationLine:     NewUsageDeclarationLineClient(cfg),
@@ -334,7 +406,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Account.
+//		AccessLogEntry.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -357,13 +429,16 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent, c.Breach,
-		c.CallForFunds, c.Charge, c.ChargeRun, c.CilDelegation, c.CostEntry,
-		c.Establishment, c.Invitation, c.Member, c.MemberCategoryChange,
-		c.MembershipApplication, c.MembershipFee, c.Notification, c.ProcessingRecord,
-		c.ProcessingRevision, c.Resource, c.ResourceCategory, c.RoleAssignment,
-		c.ServiceRequest, c.Session, c.SubjectRequest, c.Subscription, c.TimeEntry,
-		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.AccessLogEntry, c.Account, c.Activity, c.AttributeDefinition,
+		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
+		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
+		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
+		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
+		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
+		c.ProcessingRevision, c.RecordSettings, c.Resource, c.ResourceCategory,
+		c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest,
+		c.Subscription, c.SupportAccess, c.TimeEntry, c.UsageDeclaration,
+		c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -373,13 +448,16 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AttributeDefinition, c.AttributeValue, c.AuditEvent, c.Breach,
-		c.CallForFunds, c.Charge, c.ChargeRun, c.CilDelegation, c.CostEntry,
-		c.Establishment, c.Invitation, c.Member, c.MemberCategoryChange,
-		c.MembershipApplication, c.MembershipFee, c.Notification, c.ProcessingRecord,
-		c.ProcessingRevision, c.Resource, c.ResourceCategory, c.RoleAssignment,
-		c.ServiceRequest, c.Session, c.SubjectRequest, c.Subscription, c.TimeEntry,
-		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.AccessLogEntry, c.Account, c.Activity, c.AttributeDefinition,
+		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
+		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
+		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
+		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
+		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
+		c.ProcessingRevision, c.RecordSettings, c.Resource, c.ResourceCategory,
+		c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest,
+		c.Subscription, c.SupportAccess, c.TimeEntry, c.UsageDeclaration,
+		c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -388,8 +466,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AccessLogEntryMutation:
+		return c.AccessLogEntry.mutate(ctx, m)
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *ActivityMutation:
+		return c.Activity.mutate(ctx, m)
 	case *AttributeDefinitionMutation:
 		return c.AttributeDefinition.mutate(ctx, m)
 	case *AttributeValueMutation:
@@ -400,18 +482,24 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Breach.mutate(ctx, m)
 	case *CallForFundsMutation:
 		return c.CallForFunds.mutate(ctx, m)
+	case *CareAssignmentMutation:
+		return c.CareAssignment.mutate(ctx, m)
 	case *ChargeMutation:
 		return c.Charge.mutate(ctx, m)
 	case *ChargeRunMutation:
 		return c.ChargeRun.mutate(ctx, m)
 	case *CilDelegationMutation:
 		return c.CilDelegation.mutate(ctx, m)
+	case *ConsentMutation:
+		return c.Consent.mutate(ctx, m)
 	case *CostEntryMutation:
 		return c.CostEntry.mutate(ctx, m)
 	case *EstablishmentMutation:
 		return c.Establishment.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
+	case *JournalNoteMutation:
+		return c.JournalNote.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
 	case *MemberCategoryChangeMutation:
@@ -420,12 +508,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MembershipApplication.mutate(ctx, m)
 	case *MembershipFeeMutation:
 		return c.MembershipFee.mutate(ctx, m)
+	case *NeedAssessmentMutation:
+		return c.NeedAssessment.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *PersonMutation:
+		return c.Person.mutate(ctx, m)
+	case *PersonContactMutation:
+		return c.PersonContact.mutate(ctx, m)
+	case *PersonalProjectMutation:
+		return c.PersonalProject.mutate(ctx, m)
 	case *ProcessingRecordMutation:
 		return c.ProcessingRecord.mutate(ctx, m)
 	case *ProcessingRevisionMutation:
 		return c.ProcessingRevision.mutate(ctx, m)
+	case *RecordSettingsMutation:
+		return c.RecordSettings.mutate(ctx, m)
 	case *ResourceMutation:
 		return c.Resource.mutate(ctx, m)
 	case *ResourceCategoryMutation:
@@ -436,10 +534,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ServiceRequest.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *StayMutation:
+		return c.Stay.mutate(ctx, m)
 	case *SubjectRequestMutation:
 		return c.SubjectRequest.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
+	case *SupportAccessMutation:
+		return c.SupportAccess.mutate(ctx, m)
 	case *TimeEntryMutation:
 		return c.TimeEntry.mutate(ctx, m)
 	case *UsageDeclarationMutation:
@@ -450,6 +552,140 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.UsageDeclarationRevision.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AccessLogEntryClient is a client for the AccessLogEntry schema.
+type AccessLogEntryClient struct {
+	config
+}
+
+// NewAccessLogEntryClient returns a client for the AccessLogEntry from the given config.
+func NewAccessLogEntryClient(c config) *AccessLogEntryClient {
+	return &AccessLogEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accesslogentry.Hooks(f(g(h())))`.
+func (c *AccessLogEntryClient) Use(hooks ...Hook) {
+	c.hooks.AccessLogEntry = append(c.hooks.AccessLogEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accesslogentry.Intercept(f(g(h())))`.
+func (c *AccessLogEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccessLogEntry = append(c.inters.AccessLogEntry, interceptors...)
+}
+
+// Create returns a builder for creating a AccessLogEntry entity.
+func (c *AccessLogEntryClient) Create() *AccessLogEntryCreate {
+	mutation := newAccessLogEntryMutation(c.config, OpCreate)
+	return &AccessLogEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccessLogEntry entities.
+func (c *AccessLogEntryClient) CreateBulk(builders ...*AccessLogEntryCreate) *AccessLogEntryCreateBulk {
+	return &AccessLogEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccessLogEntryClient) MapCreateBulk(slice any, setFunc func(*AccessLogEntryCreate, int)) *AccessLogEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccessLogEntryCreateBulk{err: fmt.Errorf("calling to AccessLogEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccessLogEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccessLogEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccessLogEntry.
+func (c *AccessLogEntryClient) Update() *AccessLogEntryUpdate {
+	mutation := newAccessLogEntryMutation(c.config, OpUpdate)
+	return &AccessLogEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccessLogEntryClient) UpdateOne(_m *AccessLogEntry) *AccessLogEntryUpdateOne {
+	mutation := newAccessLogEntryMutation(c.config, OpUpdateOne, withAccessLogEntry(_m))
+	return &AccessLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccessLogEntryClient) UpdateOneID(id pulid.ID) *AccessLogEntryUpdateOne {
+	mutation := newAccessLogEntryMutation(c.config, OpUpdateOne, withAccessLogEntryID(id))
+	return &AccessLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccessLogEntry.
+func (c *AccessLogEntryClient) Delete() *AccessLogEntryDelete {
+	mutation := newAccessLogEntryMutation(c.config, OpDelete)
+	return &AccessLogEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccessLogEntryClient) DeleteOne(_m *AccessLogEntry) *AccessLogEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccessLogEntryClient) DeleteOneID(id pulid.ID) *AccessLogEntryDeleteOne {
+	builder := c.Delete().Where(accesslogentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccessLogEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for AccessLogEntry.
+func (c *AccessLogEntryClient) Query() *AccessLogEntryQuery {
+	return &AccessLogEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccessLogEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccessLogEntry entity by its id.
+func (c *AccessLogEntryClient) Get(ctx context.Context, id pulid.ID) (*AccessLogEntry, error) {
+	return c.Query().Where(accesslogentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccessLogEntryClient) GetX(ctx context.Context, id pulid.ID) *AccessLogEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AccessLogEntryClient) Hooks() []Hook {
+	hooks := c.hooks.AccessLogEntry
+	return append(hooks[:len(hooks):len(hooks)], accesslogentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccessLogEntryClient) Interceptors() []Interceptor {
+	return c.inters.AccessLogEntry
+}
+
+func (c *AccessLogEntryClient) mutate(ctx context.Context, m *AccessLogEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccessLogEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccessLogEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccessLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccessLogEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccessLogEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -600,6 +836,172 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 		return (&AccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Account mutation op: %q", m.Op())
+	}
+}
+
+// ActivityClient is a client for the Activity schema.
+type ActivityClient struct {
+	config
+}
+
+// NewActivityClient returns a client for the Activity from the given config.
+func NewActivityClient(c config) *ActivityClient {
+	return &ActivityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `activity.Hooks(f(g(h())))`.
+func (c *ActivityClient) Use(hooks ...Hook) {
+	c.hooks.Activity = append(c.hooks.Activity, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `activity.Intercept(f(g(h())))`.
+func (c *ActivityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Activity = append(c.inters.Activity, interceptors...)
+}
+
+// Create returns a builder for creating a Activity entity.
+func (c *ActivityClient) Create() *ActivityCreate {
+	mutation := newActivityMutation(c.config, OpCreate)
+	return &ActivityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Activity entities.
+func (c *ActivityClient) CreateBulk(builders ...*ActivityCreate) *ActivityCreateBulk {
+	return &ActivityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActivityClient) MapCreateBulk(slice any, setFunc func(*ActivityCreate, int)) *ActivityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActivityCreateBulk{err: fmt.Errorf("calling to ActivityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActivityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActivityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Activity.
+func (c *ActivityClient) Update() *ActivityUpdate {
+	mutation := newActivityMutation(c.config, OpUpdate)
+	return &ActivityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActivityClient) UpdateOne(_m *Activity) *ActivityUpdateOne {
+	mutation := newActivityMutation(c.config, OpUpdateOne, withActivity(_m))
+	return &ActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActivityClient) UpdateOneID(id pulid.ID) *ActivityUpdateOne {
+	mutation := newActivityMutation(c.config, OpUpdateOne, withActivityID(id))
+	return &ActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Activity.
+func (c *ActivityClient) Delete() *ActivityDelete {
+	mutation := newActivityMutation(c.config, OpDelete)
+	return &ActivityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActivityClient) DeleteOne(_m *Activity) *ActivityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActivityClient) DeleteOneID(id pulid.ID) *ActivityDeleteOne {
+	builder := c.Delete().Where(activity.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActivityDeleteOne{builder}
+}
+
+// Query returns a query builder for Activity.
+func (c *ActivityClient) Query() *ActivityQuery {
+	return &ActivityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActivity},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Activity entity by its id.
+func (c *ActivityClient) Get(ctx context.Context, id pulid.ID) (*Activity, error) {
+	return c.Query().Where(activity.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActivityClient) GetX(ctx context.Context, id pulid.ID) *Activity {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a Activity.
+func (c *ActivityClient) QueryPerson(_m *Activity) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activity.Table, activity.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activity.PersonTable, activity.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEstablishment queries the establishment edge of a Activity.
+func (c *ActivityClient) QueryEstablishment(_m *Activity) *EstablishmentQuery {
+	query := (&EstablishmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activity.Table, activity.FieldID, id),
+			sqlgraph.To(establishment.Table, establishment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, activity.EstablishmentTable, activity.EstablishmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ActivityClient) Hooks() []Hook {
+	hooks := c.hooks.Activity
+	return append(hooks[:len(hooks):len(hooks)], activity.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActivityClient) Interceptors() []Interceptor {
+	return c.inters.Activity
+}
+
+func (c *ActivityClient) mutate(ctx context.Context, m *ActivityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActivityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActivityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActivityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Activity mutation op: %q", m.Op())
 	}
 }
 
@@ -1401,6 +1803,172 @@ func (c *CallForFundsClient) mutate(ctx context.Context, m *CallForFundsMutation
 	}
 }
 
+// CareAssignmentClient is a client for the CareAssignment schema.
+type CareAssignmentClient struct {
+	config
+}
+
+// NewCareAssignmentClient returns a client for the CareAssignment from the given config.
+func NewCareAssignmentClient(c config) *CareAssignmentClient {
+	return &CareAssignmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `careassignment.Hooks(f(g(h())))`.
+func (c *CareAssignmentClient) Use(hooks ...Hook) {
+	c.hooks.CareAssignment = append(c.hooks.CareAssignment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `careassignment.Intercept(f(g(h())))`.
+func (c *CareAssignmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CareAssignment = append(c.inters.CareAssignment, interceptors...)
+}
+
+// Create returns a builder for creating a CareAssignment entity.
+func (c *CareAssignmentClient) Create() *CareAssignmentCreate {
+	mutation := newCareAssignmentMutation(c.config, OpCreate)
+	return &CareAssignmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CareAssignment entities.
+func (c *CareAssignmentClient) CreateBulk(builders ...*CareAssignmentCreate) *CareAssignmentCreateBulk {
+	return &CareAssignmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CareAssignmentClient) MapCreateBulk(slice any, setFunc func(*CareAssignmentCreate, int)) *CareAssignmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CareAssignmentCreateBulk{err: fmt.Errorf("calling to CareAssignmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CareAssignmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CareAssignmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CareAssignment.
+func (c *CareAssignmentClient) Update() *CareAssignmentUpdate {
+	mutation := newCareAssignmentMutation(c.config, OpUpdate)
+	return &CareAssignmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CareAssignmentClient) UpdateOne(_m *CareAssignment) *CareAssignmentUpdateOne {
+	mutation := newCareAssignmentMutation(c.config, OpUpdateOne, withCareAssignment(_m))
+	return &CareAssignmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CareAssignmentClient) UpdateOneID(id pulid.ID) *CareAssignmentUpdateOne {
+	mutation := newCareAssignmentMutation(c.config, OpUpdateOne, withCareAssignmentID(id))
+	return &CareAssignmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CareAssignment.
+func (c *CareAssignmentClient) Delete() *CareAssignmentDelete {
+	mutation := newCareAssignmentMutation(c.config, OpDelete)
+	return &CareAssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CareAssignmentClient) DeleteOne(_m *CareAssignment) *CareAssignmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CareAssignmentClient) DeleteOneID(id pulid.ID) *CareAssignmentDeleteOne {
+	builder := c.Delete().Where(careassignment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CareAssignmentDeleteOne{builder}
+}
+
+// Query returns a query builder for CareAssignment.
+func (c *CareAssignmentClient) Query() *CareAssignmentQuery {
+	return &CareAssignmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCareAssignment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CareAssignment entity by its id.
+func (c *CareAssignmentClient) Get(ctx context.Context, id pulid.ID) (*CareAssignment, error) {
+	return c.Query().Where(careassignment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CareAssignmentClient) GetX(ctx context.Context, id pulid.ID) *CareAssignment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a CareAssignment.
+func (c *CareAssignmentClient) QueryAccount(_m *CareAssignment) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(careassignment.Table, careassignment.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, careassignment.AccountTable, careassignment.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEstablishment queries the establishment edge of a CareAssignment.
+func (c *CareAssignmentClient) QueryEstablishment(_m *CareAssignment) *EstablishmentQuery {
+	query := (&EstablishmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(careassignment.Table, careassignment.FieldID, id),
+			sqlgraph.To(establishment.Table, establishment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, careassignment.EstablishmentTable, careassignment.EstablishmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CareAssignmentClient) Hooks() []Hook {
+	hooks := c.hooks.CareAssignment
+	return append(hooks[:len(hooks):len(hooks)], careassignment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CareAssignmentClient) Interceptors() []Interceptor {
+	return c.inters.CareAssignment
+}
+
+func (c *CareAssignmentClient) mutate(ctx context.Context, m *CareAssignmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CareAssignmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CareAssignmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CareAssignmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CareAssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CareAssignment mutation op: %q", m.Op())
+	}
+}
+
 // ChargeClient is a client for the Charge schema.
 type ChargeClient struct {
 	config
@@ -1963,6 +2531,156 @@ func (c *CilDelegationClient) mutate(ctx context.Context, m *CilDelegationMutati
 	}
 }
 
+// ConsentClient is a client for the Consent schema.
+type ConsentClient struct {
+	config
+}
+
+// NewConsentClient returns a client for the Consent from the given config.
+func NewConsentClient(c config) *ConsentClient {
+	return &ConsentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `consent.Hooks(f(g(h())))`.
+func (c *ConsentClient) Use(hooks ...Hook) {
+	c.hooks.Consent = append(c.hooks.Consent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `consent.Intercept(f(g(h())))`.
+func (c *ConsentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Consent = append(c.inters.Consent, interceptors...)
+}
+
+// Create returns a builder for creating a Consent entity.
+func (c *ConsentClient) Create() *ConsentCreate {
+	mutation := newConsentMutation(c.config, OpCreate)
+	return &ConsentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Consent entities.
+func (c *ConsentClient) CreateBulk(builders ...*ConsentCreate) *ConsentCreateBulk {
+	return &ConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ConsentClient) MapCreateBulk(slice any, setFunc func(*ConsentCreate, int)) *ConsentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ConsentCreateBulk{err: fmt.Errorf("calling to ConsentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ConsentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Consent.
+func (c *ConsentClient) Update() *ConsentUpdate {
+	mutation := newConsentMutation(c.config, OpUpdate)
+	return &ConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ConsentClient) UpdateOne(_m *Consent) *ConsentUpdateOne {
+	mutation := newConsentMutation(c.config, OpUpdateOne, withConsent(_m))
+	return &ConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ConsentClient) UpdateOneID(id pulid.ID) *ConsentUpdateOne {
+	mutation := newConsentMutation(c.config, OpUpdateOne, withConsentID(id))
+	return &ConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Consent.
+func (c *ConsentClient) Delete() *ConsentDelete {
+	mutation := newConsentMutation(c.config, OpDelete)
+	return &ConsentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ConsentClient) DeleteOne(_m *Consent) *ConsentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ConsentClient) DeleteOneID(id pulid.ID) *ConsentDeleteOne {
+	builder := c.Delete().Where(consent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ConsentDeleteOne{builder}
+}
+
+// Query returns a query builder for Consent.
+func (c *ConsentClient) Query() *ConsentQuery {
+	return &ConsentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeConsent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Consent entity by its id.
+func (c *ConsentClient) Get(ctx context.Context, id pulid.ID) (*Consent, error) {
+	return c.Query().Where(consent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ConsentClient) GetX(ctx context.Context, id pulid.ID) *Consent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a Consent.
+func (c *ConsentClient) QueryPerson(_m *Consent) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(consent.Table, consent.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, consent.PersonTable, consent.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ConsentClient) Hooks() []Hook {
+	hooks := c.hooks.Consent
+	return append(hooks[:len(hooks):len(hooks)], consent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ConsentClient) Interceptors() []Interceptor {
+	return c.inters.Consent
+}
+
+func (c *ConsentClient) mutate(ctx context.Context, m *ConsentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ConsentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ConsentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Consent mutation op: %q", m.Op())
+	}
+}
+
 // CostEntryClient is a client for the CostEntry schema.
 type CostEntryClient struct {
 	config
@@ -2426,6 +3144,188 @@ func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (V
 		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
+	}
+}
+
+// JournalNoteClient is a client for the JournalNote schema.
+type JournalNoteClient struct {
+	config
+}
+
+// NewJournalNoteClient returns a client for the JournalNote from the given config.
+func NewJournalNoteClient(c config) *JournalNoteClient {
+	return &JournalNoteClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `journalnote.Hooks(f(g(h())))`.
+func (c *JournalNoteClient) Use(hooks ...Hook) {
+	c.hooks.JournalNote = append(c.hooks.JournalNote, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `journalnote.Intercept(f(g(h())))`.
+func (c *JournalNoteClient) Intercept(interceptors ...Interceptor) {
+	c.inters.JournalNote = append(c.inters.JournalNote, interceptors...)
+}
+
+// Create returns a builder for creating a JournalNote entity.
+func (c *JournalNoteClient) Create() *JournalNoteCreate {
+	mutation := newJournalNoteMutation(c.config, OpCreate)
+	return &JournalNoteCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of JournalNote entities.
+func (c *JournalNoteClient) CreateBulk(builders ...*JournalNoteCreate) *JournalNoteCreateBulk {
+	return &JournalNoteCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JournalNoteClient) MapCreateBulk(slice any, setFunc func(*JournalNoteCreate, int)) *JournalNoteCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JournalNoteCreateBulk{err: fmt.Errorf("calling to JournalNoteClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JournalNoteCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JournalNoteCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for JournalNote.
+func (c *JournalNoteClient) Update() *JournalNoteUpdate {
+	mutation := newJournalNoteMutation(c.config, OpUpdate)
+	return &JournalNoteUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JournalNoteClient) UpdateOne(_m *JournalNote) *JournalNoteUpdateOne {
+	mutation := newJournalNoteMutation(c.config, OpUpdateOne, withJournalNote(_m))
+	return &JournalNoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JournalNoteClient) UpdateOneID(id pulid.ID) *JournalNoteUpdateOne {
+	mutation := newJournalNoteMutation(c.config, OpUpdateOne, withJournalNoteID(id))
+	return &JournalNoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for JournalNote.
+func (c *JournalNoteClient) Delete() *JournalNoteDelete {
+	mutation := newJournalNoteMutation(c.config, OpDelete)
+	return &JournalNoteDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JournalNoteClient) DeleteOne(_m *JournalNote) *JournalNoteDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JournalNoteClient) DeleteOneID(id pulid.ID) *JournalNoteDeleteOne {
+	builder := c.Delete().Where(journalnote.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JournalNoteDeleteOne{builder}
+}
+
+// Query returns a query builder for JournalNote.
+func (c *JournalNoteClient) Query() *JournalNoteQuery {
+	return &JournalNoteQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJournalNote},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a JournalNote entity by its id.
+func (c *JournalNoteClient) Get(ctx context.Context, id pulid.ID) (*JournalNote, error) {
+	return c.Query().Where(journalnote.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JournalNoteClient) GetX(ctx context.Context, id pulid.ID) *JournalNote {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a JournalNote.
+func (c *JournalNoteClient) QueryPerson(_m *JournalNote) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(journalnote.Table, journalnote.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, journalnote.PersonTable, journalnote.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAmends queries the amends edge of a JournalNote.
+func (c *JournalNoteClient) QueryAmends(_m *JournalNote) *JournalNoteQuery {
+	query := (&JournalNoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(journalnote.Table, journalnote.FieldID, id),
+			sqlgraph.To(journalnote.Table, journalnote.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, journalnote.AmendsTable, journalnote.AmendsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAmendments queries the amendments edge of a JournalNote.
+func (c *JournalNoteClient) QueryAmendments(_m *JournalNote) *JournalNoteQuery {
+	query := (&JournalNoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(journalnote.Table, journalnote.FieldID, id),
+			sqlgraph.To(journalnote.Table, journalnote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, journalnote.AmendmentsTable, journalnote.AmendmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *JournalNoteClient) Hooks() []Hook {
+	hooks := c.hooks.JournalNote
+	return append(hooks[:len(hooks):len(hooks)], journalnote.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *JournalNoteClient) Interceptors() []Interceptor {
+	return c.inters.JournalNote
+}
+
+func (c *JournalNoteClient) mutate(ctx context.Context, m *JournalNoteMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JournalNoteCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JournalNoteUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JournalNoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JournalNoteDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown JournalNote mutation op: %q", m.Op())
 	}
 }
 
@@ -3157,6 +4057,156 @@ func (c *MembershipFeeClient) mutate(ctx context.Context, m *MembershipFeeMutati
 	}
 }
 
+// NeedAssessmentClient is a client for the NeedAssessment schema.
+type NeedAssessmentClient struct {
+	config
+}
+
+// NewNeedAssessmentClient returns a client for the NeedAssessment from the given config.
+func NewNeedAssessmentClient(c config) *NeedAssessmentClient {
+	return &NeedAssessmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `needassessment.Hooks(f(g(h())))`.
+func (c *NeedAssessmentClient) Use(hooks ...Hook) {
+	c.hooks.NeedAssessment = append(c.hooks.NeedAssessment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `needassessment.Intercept(f(g(h())))`.
+func (c *NeedAssessmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NeedAssessment = append(c.inters.NeedAssessment, interceptors...)
+}
+
+// Create returns a builder for creating a NeedAssessment entity.
+func (c *NeedAssessmentClient) Create() *NeedAssessmentCreate {
+	mutation := newNeedAssessmentMutation(c.config, OpCreate)
+	return &NeedAssessmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NeedAssessment entities.
+func (c *NeedAssessmentClient) CreateBulk(builders ...*NeedAssessmentCreate) *NeedAssessmentCreateBulk {
+	return &NeedAssessmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NeedAssessmentClient) MapCreateBulk(slice any, setFunc func(*NeedAssessmentCreate, int)) *NeedAssessmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NeedAssessmentCreateBulk{err: fmt.Errorf("calling to NeedAssessmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NeedAssessmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NeedAssessmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NeedAssessment.
+func (c *NeedAssessmentClient) Update() *NeedAssessmentUpdate {
+	mutation := newNeedAssessmentMutation(c.config, OpUpdate)
+	return &NeedAssessmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NeedAssessmentClient) UpdateOne(_m *NeedAssessment) *NeedAssessmentUpdateOne {
+	mutation := newNeedAssessmentMutation(c.config, OpUpdateOne, withNeedAssessment(_m))
+	return &NeedAssessmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NeedAssessmentClient) UpdateOneID(id pulid.ID) *NeedAssessmentUpdateOne {
+	mutation := newNeedAssessmentMutation(c.config, OpUpdateOne, withNeedAssessmentID(id))
+	return &NeedAssessmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NeedAssessment.
+func (c *NeedAssessmentClient) Delete() *NeedAssessmentDelete {
+	mutation := newNeedAssessmentMutation(c.config, OpDelete)
+	return &NeedAssessmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NeedAssessmentClient) DeleteOne(_m *NeedAssessment) *NeedAssessmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NeedAssessmentClient) DeleteOneID(id pulid.ID) *NeedAssessmentDeleteOne {
+	builder := c.Delete().Where(needassessment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NeedAssessmentDeleteOne{builder}
+}
+
+// Query returns a query builder for NeedAssessment.
+func (c *NeedAssessmentClient) Query() *NeedAssessmentQuery {
+	return &NeedAssessmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNeedAssessment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NeedAssessment entity by its id.
+func (c *NeedAssessmentClient) Get(ctx context.Context, id pulid.ID) (*NeedAssessment, error) {
+	return c.Query().Where(needassessment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NeedAssessmentClient) GetX(ctx context.Context, id pulid.ID) *NeedAssessment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a NeedAssessment.
+func (c *NeedAssessmentClient) QueryPerson(_m *NeedAssessment) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(needassessment.Table, needassessment.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, needassessment.PersonTable, needassessment.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NeedAssessmentClient) Hooks() []Hook {
+	hooks := c.hooks.NeedAssessment
+	return append(hooks[:len(hooks):len(hooks)], needassessment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NeedAssessmentClient) Interceptors() []Interceptor {
+	return c.inters.NeedAssessment
+}
+
+func (c *NeedAssessmentClient) mutate(ctx context.Context, m *NeedAssessmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NeedAssessmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NeedAssessmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NeedAssessmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NeedAssessmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NeedAssessment mutation op: %q", m.Op())
+	}
+}
+
 // NotificationClient is a client for the Notification schema.
 type NotificationClient struct {
 	config
@@ -3288,6 +4338,568 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// PersonClient is a client for the Person schema.
+type PersonClient struct {
+	config
+}
+
+// NewPersonClient returns a client for the Person from the given config.
+func NewPersonClient(c config) *PersonClient {
+	return &PersonClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `person.Hooks(f(g(h())))`.
+func (c *PersonClient) Use(hooks ...Hook) {
+	c.hooks.Person = append(c.hooks.Person, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `person.Intercept(f(g(h())))`.
+func (c *PersonClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Person = append(c.inters.Person, interceptors...)
+}
+
+// Create returns a builder for creating a Person entity.
+func (c *PersonClient) Create() *PersonCreate {
+	mutation := newPersonMutation(c.config, OpCreate)
+	return &PersonCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Person entities.
+func (c *PersonClient) CreateBulk(builders ...*PersonCreate) *PersonCreateBulk {
+	return &PersonCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersonClient) MapCreateBulk(slice any, setFunc func(*PersonCreate, int)) *PersonCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersonCreateBulk{err: fmt.Errorf("calling to PersonClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersonCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersonCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Person.
+func (c *PersonClient) Update() *PersonUpdate {
+	mutation := newPersonMutation(c.config, OpUpdate)
+	return &PersonUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersonClient) UpdateOne(_m *Person) *PersonUpdateOne {
+	mutation := newPersonMutation(c.config, OpUpdateOne, withPerson(_m))
+	return &PersonUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersonClient) UpdateOneID(id pulid.ID) *PersonUpdateOne {
+	mutation := newPersonMutation(c.config, OpUpdateOne, withPersonID(id))
+	return &PersonUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Person.
+func (c *PersonClient) Delete() *PersonDelete {
+	mutation := newPersonMutation(c.config, OpDelete)
+	return &PersonDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersonClient) DeleteOne(_m *Person) *PersonDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersonClient) DeleteOneID(id pulid.ID) *PersonDeleteOne {
+	builder := c.Delete().Where(person.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersonDeleteOne{builder}
+}
+
+// Query returns a query builder for Person.
+func (c *PersonClient) Query() *PersonQuery {
+	return &PersonQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePerson},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Person entity by its id.
+func (c *PersonClient) Get(ctx context.Context, id pulid.ID) (*Person, error) {
+	return c.Query().Where(person.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersonClient) GetX(ctx context.Context, id pulid.ID) *Person {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a Person.
+func (c *PersonClient) QueryMember(_m *Person) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, person.MemberTable, person.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryContacts queries the contacts edge of a Person.
+func (c *PersonClient) QueryContacts(_m *Person) *PersonContactQuery {
+	query := (&PersonContactClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(personcontact.Table, personcontact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.ContactsTable, person.ContactsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryStays queries the stays edge of a Person.
+func (c *PersonClient) QueryStays(_m *Person) *StayQuery {
+	query := (&StayClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(stay.Table, stay.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.StaysTable, person.StaysColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNeeds queries the needs edge of a Person.
+func (c *PersonClient) QueryNeeds(_m *Person) *NeedAssessmentQuery {
+	query := (&NeedAssessmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(needassessment.Table, needassessment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.NeedsTable, person.NeedsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProjects queries the projects edge of a Person.
+func (c *PersonClient) QueryProjects(_m *Person) *PersonalProjectQuery {
+	query := (&PersonalProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(personalproject.Table, personalproject.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.ProjectsTable, person.ProjectsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActivities queries the activities edge of a Person.
+func (c *PersonClient) QueryActivities(_m *Person) *ActivityQuery {
+	query := (&ActivityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(activity.Table, activity.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.ActivitiesTable, person.ActivitiesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNotes queries the notes edge of a Person.
+func (c *PersonClient) QueryNotes(_m *Person) *JournalNoteQuery {
+	query := (&JournalNoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(journalnote.Table, journalnote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.NotesTable, person.NotesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryConsents queries the consents edge of a Person.
+func (c *PersonClient) QueryConsents(_m *Person) *ConsentQuery {
+	query := (&ConsentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(person.Table, person.FieldID, id),
+			sqlgraph.To(consent.Table, consent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, person.ConsentsTable, person.ConsentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PersonClient) Hooks() []Hook {
+	hooks := c.hooks.Person
+	return append(hooks[:len(hooks):len(hooks)], person.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersonClient) Interceptors() []Interceptor {
+	return c.inters.Person
+}
+
+func (c *PersonClient) mutate(ctx context.Context, m *PersonMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersonCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersonUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersonUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersonDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Person mutation op: %q", m.Op())
+	}
+}
+
+// PersonContactClient is a client for the PersonContact schema.
+type PersonContactClient struct {
+	config
+}
+
+// NewPersonContactClient returns a client for the PersonContact from the given config.
+func NewPersonContactClient(c config) *PersonContactClient {
+	return &PersonContactClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `personcontact.Hooks(f(g(h())))`.
+func (c *PersonContactClient) Use(hooks ...Hook) {
+	c.hooks.PersonContact = append(c.hooks.PersonContact, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `personcontact.Intercept(f(g(h())))`.
+func (c *PersonContactClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PersonContact = append(c.inters.PersonContact, interceptors...)
+}
+
+// Create returns a builder for creating a PersonContact entity.
+func (c *PersonContactClient) Create() *PersonContactCreate {
+	mutation := newPersonContactMutation(c.config, OpCreate)
+	return &PersonContactCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PersonContact entities.
+func (c *PersonContactClient) CreateBulk(builders ...*PersonContactCreate) *PersonContactCreateBulk {
+	return &PersonContactCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersonContactClient) MapCreateBulk(slice any, setFunc func(*PersonContactCreate, int)) *PersonContactCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersonContactCreateBulk{err: fmt.Errorf("calling to PersonContactClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersonContactCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersonContactCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PersonContact.
+func (c *PersonContactClient) Update() *PersonContactUpdate {
+	mutation := newPersonContactMutation(c.config, OpUpdate)
+	return &PersonContactUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersonContactClient) UpdateOne(_m *PersonContact) *PersonContactUpdateOne {
+	mutation := newPersonContactMutation(c.config, OpUpdateOne, withPersonContact(_m))
+	return &PersonContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersonContactClient) UpdateOneID(id pulid.ID) *PersonContactUpdateOne {
+	mutation := newPersonContactMutation(c.config, OpUpdateOne, withPersonContactID(id))
+	return &PersonContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PersonContact.
+func (c *PersonContactClient) Delete() *PersonContactDelete {
+	mutation := newPersonContactMutation(c.config, OpDelete)
+	return &PersonContactDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersonContactClient) DeleteOne(_m *PersonContact) *PersonContactDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersonContactClient) DeleteOneID(id pulid.ID) *PersonContactDeleteOne {
+	builder := c.Delete().Where(personcontact.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersonContactDeleteOne{builder}
+}
+
+// Query returns a query builder for PersonContact.
+func (c *PersonContactClient) Query() *PersonContactQuery {
+	return &PersonContactQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePersonContact},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PersonContact entity by its id.
+func (c *PersonContactClient) Get(ctx context.Context, id pulid.ID) (*PersonContact, error) {
+	return c.Query().Where(personcontact.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersonContactClient) GetX(ctx context.Context, id pulid.ID) *PersonContact {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a PersonContact.
+func (c *PersonContactClient) QueryPerson(_m *PersonContact) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(personcontact.Table, personcontact.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, personcontact.PersonTable, personcontact.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PersonContactClient) Hooks() []Hook {
+	hooks := c.hooks.PersonContact
+	return append(hooks[:len(hooks):len(hooks)], personcontact.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersonContactClient) Interceptors() []Interceptor {
+	return c.inters.PersonContact
+}
+
+func (c *PersonContactClient) mutate(ctx context.Context, m *PersonContactMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersonContactCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersonContactUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersonContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersonContactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PersonContact mutation op: %q", m.Op())
+	}
+}
+
+// PersonalProjectClient is a client for the PersonalProject schema.
+type PersonalProjectClient struct {
+	config
+}
+
+// NewPersonalProjectClient returns a client for the PersonalProject from the given config.
+func NewPersonalProjectClient(c config) *PersonalProjectClient {
+	return &PersonalProjectClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `personalproject.Hooks(f(g(h())))`.
+func (c *PersonalProjectClient) Use(hooks ...Hook) {
+	c.hooks.PersonalProject = append(c.hooks.PersonalProject, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `personalproject.Intercept(f(g(h())))`.
+func (c *PersonalProjectClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PersonalProject = append(c.inters.PersonalProject, interceptors...)
+}
+
+// Create returns a builder for creating a PersonalProject entity.
+func (c *PersonalProjectClient) Create() *PersonalProjectCreate {
+	mutation := newPersonalProjectMutation(c.config, OpCreate)
+	return &PersonalProjectCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PersonalProject entities.
+func (c *PersonalProjectClient) CreateBulk(builders ...*PersonalProjectCreate) *PersonalProjectCreateBulk {
+	return &PersonalProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersonalProjectClient) MapCreateBulk(slice any, setFunc func(*PersonalProjectCreate, int)) *PersonalProjectCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersonalProjectCreateBulk{err: fmt.Errorf("calling to PersonalProjectClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersonalProjectCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersonalProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PersonalProject.
+func (c *PersonalProjectClient) Update() *PersonalProjectUpdate {
+	mutation := newPersonalProjectMutation(c.config, OpUpdate)
+	return &PersonalProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersonalProjectClient) UpdateOne(_m *PersonalProject) *PersonalProjectUpdateOne {
+	mutation := newPersonalProjectMutation(c.config, OpUpdateOne, withPersonalProject(_m))
+	return &PersonalProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersonalProjectClient) UpdateOneID(id pulid.ID) *PersonalProjectUpdateOne {
+	mutation := newPersonalProjectMutation(c.config, OpUpdateOne, withPersonalProjectID(id))
+	return &PersonalProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PersonalProject.
+func (c *PersonalProjectClient) Delete() *PersonalProjectDelete {
+	mutation := newPersonalProjectMutation(c.config, OpDelete)
+	return &PersonalProjectDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersonalProjectClient) DeleteOne(_m *PersonalProject) *PersonalProjectDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersonalProjectClient) DeleteOneID(id pulid.ID) *PersonalProjectDeleteOne {
+	builder := c.Delete().Where(personalproject.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersonalProjectDeleteOne{builder}
+}
+
+// Query returns a query builder for PersonalProject.
+func (c *PersonalProjectClient) Query() *PersonalProjectQuery {
+	return &PersonalProjectQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePersonalProject},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PersonalProject entity by its id.
+func (c *PersonalProjectClient) Get(ctx context.Context, id pulid.ID) (*PersonalProject, error) {
+	return c.Query().Where(personalproject.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersonalProjectClient) GetX(ctx context.Context, id pulid.ID) *PersonalProject {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a PersonalProject.
+func (c *PersonalProjectClient) QueryPerson(_m *PersonalProject) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(personalproject.Table, personalproject.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, personalproject.PersonTable, personalproject.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PersonalProjectClient) Hooks() []Hook {
+	hooks := c.hooks.PersonalProject
+	return append(hooks[:len(hooks):len(hooks)], personalproject.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersonalProjectClient) Interceptors() []Interceptor {
+	return c.inters.PersonalProject
+}
+
+func (c *PersonalProjectClient) mutate(ctx context.Context, m *PersonalProjectMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersonalProjectCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersonalProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersonalProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersonalProjectDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PersonalProject mutation op: %q", m.Op())
 	}
 }
 
@@ -3604,6 +5216,140 @@ func (c *ProcessingRevisionClient) mutate(ctx context.Context, m *ProcessingRevi
 		return (&ProcessingRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ProcessingRevision mutation op: %q", m.Op())
+	}
+}
+
+// RecordSettingsClient is a client for the RecordSettings schema.
+type RecordSettingsClient struct {
+	config
+}
+
+// NewRecordSettingsClient returns a client for the RecordSettings from the given config.
+func NewRecordSettingsClient(c config) *RecordSettingsClient {
+	return &RecordSettingsClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `recordsettings.Hooks(f(g(h())))`.
+func (c *RecordSettingsClient) Use(hooks ...Hook) {
+	c.hooks.RecordSettings = append(c.hooks.RecordSettings, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `recordsettings.Intercept(f(g(h())))`.
+func (c *RecordSettingsClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RecordSettings = append(c.inters.RecordSettings, interceptors...)
+}
+
+// Create returns a builder for creating a RecordSettings entity.
+func (c *RecordSettingsClient) Create() *RecordSettingsCreate {
+	mutation := newRecordSettingsMutation(c.config, OpCreate)
+	return &RecordSettingsCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RecordSettings entities.
+func (c *RecordSettingsClient) CreateBulk(builders ...*RecordSettingsCreate) *RecordSettingsCreateBulk {
+	return &RecordSettingsCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RecordSettingsClient) MapCreateBulk(slice any, setFunc func(*RecordSettingsCreate, int)) *RecordSettingsCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RecordSettingsCreateBulk{err: fmt.Errorf("calling to RecordSettingsClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RecordSettingsCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RecordSettingsCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RecordSettings.
+func (c *RecordSettingsClient) Update() *RecordSettingsUpdate {
+	mutation := newRecordSettingsMutation(c.config, OpUpdate)
+	return &RecordSettingsUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RecordSettingsClient) UpdateOne(_m *RecordSettings) *RecordSettingsUpdateOne {
+	mutation := newRecordSettingsMutation(c.config, OpUpdateOne, withRecordSettings(_m))
+	return &RecordSettingsUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RecordSettingsClient) UpdateOneID(id pulid.ID) *RecordSettingsUpdateOne {
+	mutation := newRecordSettingsMutation(c.config, OpUpdateOne, withRecordSettingsID(id))
+	return &RecordSettingsUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RecordSettings.
+func (c *RecordSettingsClient) Delete() *RecordSettingsDelete {
+	mutation := newRecordSettingsMutation(c.config, OpDelete)
+	return &RecordSettingsDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RecordSettingsClient) DeleteOne(_m *RecordSettings) *RecordSettingsDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RecordSettingsClient) DeleteOneID(id pulid.ID) *RecordSettingsDeleteOne {
+	builder := c.Delete().Where(recordsettings.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RecordSettingsDeleteOne{builder}
+}
+
+// Query returns a query builder for RecordSettings.
+func (c *RecordSettingsClient) Query() *RecordSettingsQuery {
+	return &RecordSettingsQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRecordSettings},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RecordSettings entity by its id.
+func (c *RecordSettingsClient) Get(ctx context.Context, id pulid.ID) (*RecordSettings, error) {
+	return c.Query().Where(recordsettings.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RecordSettingsClient) GetX(ctx context.Context, id pulid.ID) *RecordSettings {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RecordSettingsClient) Hooks() []Hook {
+	hooks := c.hooks.RecordSettings
+	return append(hooks[:len(hooks):len(hooks)], recordsettings.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RecordSettingsClient) Interceptors() []Interceptor {
+	return c.inters.RecordSettings
+}
+
+func (c *RecordSettingsClient) mutate(ctx context.Context, m *RecordSettingsMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RecordSettingsCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RecordSettingsUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RecordSettingsUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RecordSettingsDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RecordSettings mutation op: %q", m.Op())
 	}
 }
 
@@ -4485,6 +6231,172 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// StayClient is a client for the Stay schema.
+type StayClient struct {
+	config
+}
+
+// NewStayClient returns a client for the Stay from the given config.
+func NewStayClient(c config) *StayClient {
+	return &StayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `stay.Hooks(f(g(h())))`.
+func (c *StayClient) Use(hooks ...Hook) {
+	c.hooks.Stay = append(c.hooks.Stay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `stay.Intercept(f(g(h())))`.
+func (c *StayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Stay = append(c.inters.Stay, interceptors...)
+}
+
+// Create returns a builder for creating a Stay entity.
+func (c *StayClient) Create() *StayCreate {
+	mutation := newStayMutation(c.config, OpCreate)
+	return &StayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Stay entities.
+func (c *StayClient) CreateBulk(builders ...*StayCreate) *StayCreateBulk {
+	return &StayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StayClient) MapCreateBulk(slice any, setFunc func(*StayCreate, int)) *StayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StayCreateBulk{err: fmt.Errorf("calling to StayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Stay.
+func (c *StayClient) Update() *StayUpdate {
+	mutation := newStayMutation(c.config, OpUpdate)
+	return &StayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StayClient) UpdateOne(_m *Stay) *StayUpdateOne {
+	mutation := newStayMutation(c.config, OpUpdateOne, withStay(_m))
+	return &StayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StayClient) UpdateOneID(id pulid.ID) *StayUpdateOne {
+	mutation := newStayMutation(c.config, OpUpdateOne, withStayID(id))
+	return &StayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Stay.
+func (c *StayClient) Delete() *StayDelete {
+	mutation := newStayMutation(c.config, OpDelete)
+	return &StayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StayClient) DeleteOne(_m *Stay) *StayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StayClient) DeleteOneID(id pulid.ID) *StayDeleteOne {
+	builder := c.Delete().Where(stay.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StayDeleteOne{builder}
+}
+
+// Query returns a query builder for Stay.
+func (c *StayClient) Query() *StayQuery {
+	return &StayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Stay entity by its id.
+func (c *StayClient) Get(ctx context.Context, id pulid.ID) (*Stay, error) {
+	return c.Query().Where(stay.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StayClient) GetX(ctx context.Context, id pulid.ID) *Stay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPerson queries the person edge of a Stay.
+func (c *StayClient) QueryPerson(_m *Stay) *PersonQuery {
+	query := (&PersonClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stay.Table, stay.FieldID, id),
+			sqlgraph.To(person.Table, person.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, stay.PersonTable, stay.PersonColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEstablishment queries the establishment edge of a Stay.
+func (c *StayClient) QueryEstablishment(_m *Stay) *EstablishmentQuery {
+	query := (&EstablishmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stay.Table, stay.FieldID, id),
+			sqlgraph.To(establishment.Table, establishment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, stay.EstablishmentTable, stay.EstablishmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *StayClient) Hooks() []Hook {
+	hooks := c.hooks.Stay
+	return append(hooks[:len(hooks):len(hooks)], stay.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StayClient) Interceptors() []Interceptor {
+	return c.inters.Stay
+}
+
+func (c *StayClient) mutate(ctx context.Context, m *StayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Stay mutation op: %q", m.Op())
+	}
+}
+
 // SubjectRequestClient is a client for the SubjectRequest schema.
 type SubjectRequestClient struct {
 	config
@@ -4798,6 +6710,156 @@ func (c *SubscriptionClient) mutate(ctx context.Context, m *SubscriptionMutation
 		return (&SubscriptionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Subscription mutation op: %q", m.Op())
+	}
+}
+
+// SupportAccessClient is a client for the SupportAccess schema.
+type SupportAccessClient struct {
+	config
+}
+
+// NewSupportAccessClient returns a client for the SupportAccess from the given config.
+func NewSupportAccessClient(c config) *SupportAccessClient {
+	return &SupportAccessClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `supportaccess.Hooks(f(g(h())))`.
+func (c *SupportAccessClient) Use(hooks ...Hook) {
+	c.hooks.SupportAccess = append(c.hooks.SupportAccess, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `supportaccess.Intercept(f(g(h())))`.
+func (c *SupportAccessClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SupportAccess = append(c.inters.SupportAccess, interceptors...)
+}
+
+// Create returns a builder for creating a SupportAccess entity.
+func (c *SupportAccessClient) Create() *SupportAccessCreate {
+	mutation := newSupportAccessMutation(c.config, OpCreate)
+	return &SupportAccessCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SupportAccess entities.
+func (c *SupportAccessClient) CreateBulk(builders ...*SupportAccessCreate) *SupportAccessCreateBulk {
+	return &SupportAccessCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SupportAccessClient) MapCreateBulk(slice any, setFunc func(*SupportAccessCreate, int)) *SupportAccessCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SupportAccessCreateBulk{err: fmt.Errorf("calling to SupportAccessClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SupportAccessCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SupportAccessCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SupportAccess.
+func (c *SupportAccessClient) Update() *SupportAccessUpdate {
+	mutation := newSupportAccessMutation(c.config, OpUpdate)
+	return &SupportAccessUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SupportAccessClient) UpdateOne(_m *SupportAccess) *SupportAccessUpdateOne {
+	mutation := newSupportAccessMutation(c.config, OpUpdateOne, withSupportAccess(_m))
+	return &SupportAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SupportAccessClient) UpdateOneID(id pulid.ID) *SupportAccessUpdateOne {
+	mutation := newSupportAccessMutation(c.config, OpUpdateOne, withSupportAccessID(id))
+	return &SupportAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SupportAccess.
+func (c *SupportAccessClient) Delete() *SupportAccessDelete {
+	mutation := newSupportAccessMutation(c.config, OpDelete)
+	return &SupportAccessDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SupportAccessClient) DeleteOne(_m *SupportAccess) *SupportAccessDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SupportAccessClient) DeleteOneID(id pulid.ID) *SupportAccessDeleteOne {
+	builder := c.Delete().Where(supportaccess.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SupportAccessDeleteOne{builder}
+}
+
+// Query returns a query builder for SupportAccess.
+func (c *SupportAccessClient) Query() *SupportAccessQuery {
+	return &SupportAccessQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSupportAccess},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SupportAccess entity by its id.
+func (c *SupportAccessClient) Get(ctx context.Context, id pulid.ID) (*SupportAccess, error) {
+	return c.Query().Where(supportaccess.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SupportAccessClient) GetX(ctx context.Context, id pulid.ID) *SupportAccess {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a SupportAccess.
+func (c *SupportAccessClient) QueryAccount(_m *SupportAccess) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(supportaccess.Table, supportaccess.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, supportaccess.AccountTable, supportaccess.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SupportAccessClient) Hooks() []Hook {
+	hooks := c.hooks.SupportAccess
+	return append(hooks[:len(hooks):len(hooks)], supportaccess.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SupportAccessClient) Interceptors() []Interceptor {
+	return c.inters.SupportAccess
+}
+
+func (c *SupportAccessClient) mutate(ctx context.Context, m *SupportAccessMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SupportAccessCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SupportAccessUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SupportAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SupportAccessDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SupportAccess mutation op: %q", m.Op())
 	}
 }
 
@@ -5468,22 +7530,26 @@ func (c *UsageDeclarationRevisionClient) mutate(ctx context.Context, m *UsageDec
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AttributeDefinition, AttributeValue, AuditEvent, Breach, CallForFunds,
-		Charge, ChargeRun, CilDelegation, CostEntry, Establishment, Invitation, Member,
-		MemberCategoryChange, MembershipApplication, MembershipFee, Notification,
-		ProcessingRecord, ProcessingRevision, Resource, ResourceCategory,
-		RoleAssignment, ServiceRequest, Session, SubjectRequest, Subscription,
-		TimeEntry, UsageDeclaration, UsageDeclarationLine,
-		UsageDeclarationRevision []ent.Hook
+		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
+		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
+		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
+		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
+		NeedAssessment, Notification, Person, PersonContact, PersonalProject,
+		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
+		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
+		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
-		Account, AttributeDefinition, AttributeValue, AuditEvent, Breach, CallForFunds,
-		Charge, ChargeRun, CilDelegation, CostEntry, Establishment, Invitation, Member,
-		MemberCategoryChange, MembershipApplication, MembershipFee, Notification,
-		ProcessingRecord, ProcessingRevision, Resource, ResourceCategory,
-		RoleAssignment, ServiceRequest, Session, SubjectRequest, Subscription,
-		TimeEntry, UsageDeclaration, UsageDeclarationLine,
-		UsageDeclarationRevision []ent.Interceptor
+		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
+		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
+		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
+		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
+		NeedAssessment, Notification, Person, PersonContact, PersonalProject,
+		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
+		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
+		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
 	}
 )
 

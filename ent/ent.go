@@ -3,32 +3,44 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -102,32 +114,44 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			accesslogentry.Table:           accesslogentry.ValidColumn,
 			account.Table:                  account.ValidColumn,
+			activity.Table:                 activity.ValidColumn,
 			attributedefinition.Table:      attributedefinition.ValidColumn,
 			attributevalue.Table:           attributevalue.ValidColumn,
 			auditevent.Table:               auditevent.ValidColumn,
 			breach.Table:                   breach.ValidColumn,
 			callforfunds.Table:             callforfunds.ValidColumn,
+			careassignment.Table:           careassignment.ValidColumn,
 			charge.Table:                   charge.ValidColumn,
 			chargerun.Table:                chargerun.ValidColumn,
 			cildelegation.Table:            cildelegation.ValidColumn,
+			consent.Table:                  consent.ValidColumn,
 			costentry.Table:                costentry.ValidColumn,
 			establishment.Table:            establishment.ValidColumn,
 			invitation.Table:               invitation.ValidColumn,
+			journalnote.Table:              journalnote.ValidColumn,
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,
 			membershipapplication.Table:    membershipapplication.ValidColumn,
 			membershipfee.Table:            membershipfee.ValidColumn,
+			needassessment.Table:           needassessment.ValidColumn,
 			notification.Table:             notification.ValidColumn,
+			person.Table:                   person.ValidColumn,
+			personcontact.Table:            personcontact.ValidColumn,
+			personalproject.Table:          personalproject.ValidColumn,
 			processingrecord.Table:         processingrecord.ValidColumn,
 			processingrevision.Table:       processingrevision.ValidColumn,
+			recordsettings.Table:           recordsettings.ValidColumn,
 			resource.Table:                 resource.ValidColumn,
 			resourcecategory.Table:         resourcecategory.ValidColumn,
 			roleassignment.Table:           roleassignment.ValidColumn,
 			servicerequest.Table:           servicerequest.ValidColumn,
 			session.Table:                  session.ValidColumn,
+			stay.Table:                     stay.ValidColumn,
 			subjectrequest.Table:           subjectrequest.ValidColumn,
 			subscription.Table:             subscription.ValidColumn,
+			supportaccess.Table:            supportaccess.ValidColumn,
 			timeentry.Table:                timeentry.ValidColumn,
 			usagedeclaration.Table:         usagedeclaration.ValidColumn,
 			usagedeclarationline.Table:     usagedeclarationline.ValidColumn,

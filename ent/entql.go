@@ -3,33 +3,45 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/predicate"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -43,8 +55,29 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 42)}
 	graph.Nodes[0] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   accesslogentry.Table,
+			Columns: accesslogentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: accesslogentry.FieldID,
+			},
+		},
+		Type: "AccessLogEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			accesslogentry.FieldCreatedAt: {Type: field.TypeTime, Column: accesslogentry.FieldCreatedAt},
+			accesslogentry.FieldUpdatedAt: {Type: field.TypeTime, Column: accesslogentry.FieldUpdatedAt},
+			accesslogentry.FieldMemberID:  {Type: field.TypeString, Column: accesslogentry.FieldMemberID},
+			accesslogentry.FieldPersonID:  {Type: field.TypeString, Column: accesslogentry.FieldPersonID},
+			accesslogentry.FieldAccountID: {Type: field.TypeString, Column: accesslogentry.FieldAccountID},
+			accesslogentry.FieldActor:     {Type: field.TypeString, Column: accesslogentry.FieldActor},
+			accesslogentry.FieldPart:      {Type: field.TypeString, Column: accesslogentry.FieldPart},
+			accesslogentry.FieldReason:    {Type: field.TypeString, Column: accesslogentry.FieldReason},
+		},
+	}
+	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
 			Columns: account.Columns,
@@ -64,7 +97,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 			account.FieldLastLoginAt:  {Type: field.TypeTime, Column: account.FieldLastLoginAt},
 		},
 	}
-	graph.Nodes[1] = &sqlgraph.Node{
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   activity.Table,
+			Columns: activity.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: activity.FieldID,
+			},
+		},
+		Type: "Activity",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			activity.FieldCreatedAt:       {Type: field.TypeTime, Column: activity.FieldCreatedAt},
+			activity.FieldUpdatedAt:       {Type: field.TypeTime, Column: activity.FieldUpdatedAt},
+			activity.FieldPersonID:        {Type: field.TypeString, Column: activity.FieldPersonID},
+			activity.FieldMemberID:        {Type: field.TypeString, Column: activity.FieldMemberID},
+			activity.FieldEstablishmentID: {Type: field.TypeString, Column: activity.FieldEstablishmentID},
+			activity.FieldServiceCode:     {Type: field.TypeString, Column: activity.FieldServiceCode},
+			activity.FieldPerformedOn:     {Type: field.TypeTime, Column: activity.FieldPerformedOn},
+			activity.FieldMonth:           {Type: field.TypeString, Column: activity.FieldMonth},
+			activity.FieldMinutes:         {Type: field.TypeInt, Column: activity.FieldMinutes},
+			activity.FieldProfessional:    {Type: field.TypeString, Column: activity.FieldProfessional},
+			activity.FieldRecordedBy:      {Type: field.TypeString, Column: activity.FieldRecordedBy},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   attributedefinition.Table,
 			Columns: attributedefinition.Columns,
@@ -85,7 +142,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			attributedefinition.FieldRequired:  {Type: field.TypeBool, Column: attributedefinition.FieldRequired},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   attributevalue.Table,
 			Columns: attributevalue.Columns,
@@ -106,7 +163,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			attributevalue.FieldBoolValue:       {Type: field.TypeBool, Column: attributevalue.FieldBoolValue},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
 			Columns: auditevent.Columns,
@@ -129,7 +186,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldRequestID:  {Type: field.TypeString, Column: auditevent.FieldRequestID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   breach.Table,
 			Columns: breach.Columns,
@@ -158,7 +215,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			breach.FieldRecordIds:                {Type: field.TypeJSON, Column: breach.FieldRecordIds},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   callforfunds.Table,
 			Columns: callforfunds.Columns,
@@ -181,7 +238,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 			callforfunds.FieldTotal:       {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   careassignment.Table,
+			Columns: careassignment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: careassignment.FieldID,
+			},
+		},
+		Type: "CareAssignment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			careassignment.FieldCreatedAt:       {Type: field.TypeTime, Column: careassignment.FieldCreatedAt},
+			careassignment.FieldUpdatedAt:       {Type: field.TypeTime, Column: careassignment.FieldUpdatedAt},
+			careassignment.FieldMemberID:        {Type: field.TypeString, Column: careassignment.FieldMemberID},
+			careassignment.FieldAccountID:       {Type: field.TypeString, Column: careassignment.FieldAccountID},
+			careassignment.FieldEstablishmentID: {Type: field.TypeString, Column: careassignment.FieldEstablishmentID},
+			careassignment.FieldCareRole:        {Type: field.TypeEnum, Column: careassignment.FieldCareRole},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   charge.Table,
 			Columns: charge.Columns,
@@ -210,7 +286,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			charge.FieldIdempotencyKey:   {Type: field.TypeString, Column: charge.FieldIdempotencyKey},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   chargerun.Table,
 			Columns: chargerun.Columns,
@@ -233,7 +309,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			chargerun.FieldError:       {Type: field.TypeString, Column: chargerun.FieldError},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   cildelegation.Table,
 			Columns: cildelegation.Columns,
@@ -252,7 +328,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 			cildelegation.FieldRevokedBy: {Type: field.TypeString, Column: cildelegation.FieldRevokedBy},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   consent.Table,
+			Columns: consent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: consent.FieldID,
+			},
+		},
+		Type: "Consent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			consent.FieldCreatedAt:   {Type: field.TypeTime, Column: consent.FieldCreatedAt},
+			consent.FieldUpdatedAt:   {Type: field.TypeTime, Column: consent.FieldUpdatedAt},
+			consent.FieldPersonID:    {Type: field.TypeString, Column: consent.FieldPersonID},
+			consent.FieldMemberID:    {Type: field.TypeString, Column: consent.FieldMemberID},
+			consent.FieldPurpose:     {Type: field.TypeString, Column: consent.FieldPurpose},
+			consent.FieldGiven:       {Type: field.TypeBool, Column: consent.FieldGiven},
+			consent.FieldRecordedOn:  {Type: field.TypeTime, Column: consent.FieldRecordedOn},
+			consent.FieldExpressedBy: {Type: field.TypeString, Column: consent.FieldExpressedBy},
+			consent.FieldRecordedBy:  {Type: field.TypeString, Column: consent.FieldRecordedBy},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   costentry.Table,
 			Columns: costentry.Columns,
@@ -275,7 +373,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			costentry.FieldMemberID:   {Type: field.TypeString, Column: costentry.FieldMemberID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   establishment.Table,
 			Columns: establishment.Columns,
@@ -314,7 +412,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			establishment.FieldCoordSource:     {Type: field.TypeString, Column: establishment.FieldCoordSource},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -336,7 +434,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldAcceptedAt:  {Type: field.TypeTime, Column: invitation.FieldAcceptedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   journalnote.Table,
+			Columns: journalnote.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: journalnote.FieldID,
+			},
+		},
+		Type: "JournalNote",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			journalnote.FieldCreatedAt:       {Type: field.TypeTime, Column: journalnote.FieldCreatedAt},
+			journalnote.FieldUpdatedAt:       {Type: field.TypeTime, Column: journalnote.FieldUpdatedAt},
+			journalnote.FieldPersonID:        {Type: field.TypeString, Column: journalnote.FieldPersonID},
+			journalnote.FieldMemberID:        {Type: field.TypeString, Column: journalnote.FieldMemberID},
+			journalnote.FieldAuthorID:        {Type: field.TypeString, Column: journalnote.FieldAuthorID},
+			journalnote.FieldAuthor:          {Type: field.TypeString, Column: journalnote.FieldAuthor},
+			journalnote.FieldBodySealed:      {Type: field.TypeString, Column: journalnote.FieldBodySealed},
+			journalnote.FieldConfidentiality: {Type: field.TypeEnum, Column: journalnote.FieldConfidentiality},
+			journalnote.FieldRestrictedTo:    {Type: field.TypeString, Column: journalnote.FieldRestrictedTo},
+			journalnote.FieldAmendsID:        {Type: field.TypeString, Column: journalnote.FieldAmendsID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -369,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldIsFederation:           {Type: field.TypeBool, Column: member.FieldIsFederation},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membercategorychange.Table,
 			Columns: membercategorychange.Columns,
@@ -389,7 +510,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membercategorychange.FieldReason:       {Type: field.TypeString, Column: membercategorychange.FieldReason},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -424,7 +545,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -441,7 +562,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   needassessment.Table,
+			Columns: needassessment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: needassessment.FieldID,
+			},
+		},
+		Type: "NeedAssessment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			needassessment.FieldCreatedAt:     {Type: field.TypeTime, Column: needassessment.FieldCreatedAt},
+			needassessment.FieldUpdatedAt:     {Type: field.TypeTime, Column: needassessment.FieldUpdatedAt},
+			needassessment.FieldPersonID:      {Type: field.TypeString, Column: needassessment.FieldPersonID},
+			needassessment.FieldMemberID:      {Type: field.TypeString, Column: needassessment.FieldMemberID},
+			needassessment.FieldCodeSealed:    {Type: field.TypeString, Column: needassessment.FieldCodeSealed},
+			needassessment.FieldCommentSealed: {Type: field.TypeString, Column: needassessment.FieldCommentSealed},
+			needassessment.FieldAssessedOn:    {Type: field.TypeTime, Column: needassessment.FieldAssessedOn},
+			needassessment.FieldEvaluator:     {Type: field.TypeString, Column: needassessment.FieldEvaluator},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -466,7 +608,75 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   person.Table,
+			Columns: person.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: person.FieldID,
+			},
+		},
+		Type: "Person",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			person.FieldCreatedAt:       {Type: field.TypeTime, Column: person.FieldCreatedAt},
+			person.FieldUpdatedAt:       {Type: field.TypeTime, Column: person.FieldUpdatedAt},
+			person.FieldMemberID:        {Type: field.TypeString, Column: person.FieldMemberID},
+			person.FieldLastName:        {Type: field.TypeString, Column: person.FieldLastName},
+			person.FieldFirstNames:      {Type: field.TypeString, Column: person.FieldFirstNames},
+			person.FieldBirthName:       {Type: field.TypeString, Column: person.FieldBirthName},
+			person.FieldBirthDate:       {Type: field.TypeTime, Column: person.FieldBirthDate},
+			person.FieldSex:             {Type: field.TypeEnum, Column: person.FieldSex},
+			person.FieldInsSealed:       {Type: field.TypeString, Column: person.FieldInsSealed},
+			person.FieldLegalProtection: {Type: field.TypeEnum, Column: person.FieldLegalProtection},
+			person.FieldAnonymizedAt:    {Type: field.TypeTime, Column: person.FieldAnonymizedAt},
+		},
+	}
+	graph.Nodes[24] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   personcontact.Table,
+			Columns: personcontact.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: personcontact.FieldID,
+			},
+		},
+		Type: "PersonContact",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			personcontact.FieldCreatedAt: {Type: field.TypeTime, Column: personcontact.FieldCreatedAt},
+			personcontact.FieldUpdatedAt: {Type: field.TypeTime, Column: personcontact.FieldUpdatedAt},
+			personcontact.FieldPersonID:  {Type: field.TypeString, Column: personcontact.FieldPersonID},
+			personcontact.FieldMemberID:  {Type: field.TypeString, Column: personcontact.FieldMemberID},
+			personcontact.FieldKind:      {Type: field.TypeEnum, Column: personcontact.FieldKind},
+			personcontact.FieldName:      {Type: field.TypeString, Column: personcontact.FieldName},
+			personcontact.FieldRelation:  {Type: field.TypeString, Column: personcontact.FieldRelation},
+			personcontact.FieldPhone:     {Type: field.TypeString, Column: personcontact.FieldPhone},
+			personcontact.FieldEmail:     {Type: field.TypeString, Column: personcontact.FieldEmail},
+			personcontact.FieldAddress:   {Type: field.TypeString, Column: personcontact.FieldAddress},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   personalproject.Table,
+			Columns: personalproject.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: personalproject.FieldID,
+			},
+		},
+		Type: "PersonalProject",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			personalproject.FieldCreatedAt:        {Type: field.TypeTime, Column: personalproject.FieldCreatedAt},
+			personalproject.FieldUpdatedAt:        {Type: field.TypeTime, Column: personalproject.FieldUpdatedAt},
+			personalproject.FieldPersonID:         {Type: field.TypeString, Column: personalproject.FieldPersonID},
+			personalproject.FieldMemberID:         {Type: field.TypeString, Column: personalproject.FieldMemberID},
+			personalproject.FieldObjectivesSealed: {Type: field.TypeString, Column: personalproject.FieldObjectivesSealed},
+			personalproject.FieldPlannedServices:  {Type: field.TypeJSON, Column: personalproject.FieldPlannedServices},
+			personalproject.FieldStartsOn:         {Type: field.TypeTime, Column: personalproject.FieldStartsOn},
+			personalproject.FieldReviewOn:         {Type: field.TypeTime, Column: personalproject.FieldReviewOn},
+		},
+	}
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrecord.Table,
 			Columns: processingrecord.Columns,
@@ -512,7 +722,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldDpiaConclusion:            {Type: field.TypeString, Column: processingrecord.FieldDpiaConclusion},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrevision.Table,
 			Columns: processingrevision.Columns,
@@ -532,7 +742,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   recordsettings.Table,
+			Columns: recordsettings.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: recordsettings.FieldID,
+			},
+		},
+		Type: "RecordSettings",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			recordsettings.FieldCreatedAt:      {Type: field.TypeTime, Column: recordsettings.FieldCreatedAt},
+			recordsettings.FieldUpdatedAt:      {Type: field.TypeTime, Column: recordsettings.FieldUpdatedAt},
+			recordsettings.FieldMemberID:       {Type: field.TypeString, Column: recordsettings.FieldMemberID},
+			recordsettings.FieldRetentionYears: {Type: field.TypeInt, Column: recordsettings.FieldRetentionYears},
+		},
+	}
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -557,7 +784,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -576,7 +803,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -594,7 +821,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -619,7 +846,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -639,7 +866,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   stay.Table,
+			Columns: stay.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: stay.FieldID,
+			},
+		},
+		Type: "Stay",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			stay.FieldCreatedAt:            {Type: field.TypeTime, Column: stay.FieldCreatedAt},
+			stay.FieldUpdatedAt:            {Type: field.TypeTime, Column: stay.FieldUpdatedAt},
+			stay.FieldPersonID:             {Type: field.TypeString, Column: stay.FieldPersonID},
+			stay.FieldMemberID:             {Type: field.TypeString, Column: stay.FieldMemberID},
+			stay.FieldEstablishmentID:      {Type: field.TypeString, Column: stay.FieldEstablishmentID},
+			stay.FieldAdmittedOn:           {Type: field.TypeTime, Column: stay.FieldAdmittedOn},
+			stay.FieldDischargedOn:         {Type: field.TypeTime, Column: stay.FieldDischargedOn},
+			stay.FieldReceptionType:        {Type: field.TypeEnum, Column: stay.FieldReceptionType},
+			stay.FieldOrientationReference: {Type: field.TypeString, Column: stay.FieldOrientationReference},
+			stay.FieldOrientationFrom:      {Type: field.TypeTime, Column: stay.FieldOrientationFrom},
+			stay.FieldOrientationUntil:     {Type: field.TypeTime, Column: stay.FieldOrientationUntil},
+		},
+	}
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -663,7 +914,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldRecordID:        {Type: field.TypeString, Column: subjectrequest.FieldRecordID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -687,7 +938,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   supportaccess.Table,
+			Columns: supportaccess.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: supportaccess.FieldID,
+			},
+		},
+		Type: "SupportAccess",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			supportaccess.FieldCreatedAt: {Type: field.TypeTime, Column: supportaccess.FieldCreatedAt},
+			supportaccess.FieldUpdatedAt: {Type: field.TypeTime, Column: supportaccess.FieldUpdatedAt},
+			supportaccess.FieldMemberID:  {Type: field.TypeString, Column: supportaccess.FieldMemberID},
+			supportaccess.FieldAccountID: {Type: field.TypeString, Column: supportaccess.FieldAccountID},
+			supportaccess.FieldReason:    {Type: field.TypeString, Column: supportaccess.FieldReason},
+			supportaccess.FieldGrantedBy: {Type: field.TypeString, Column: supportaccess.FieldGrantedBy},
+			supportaccess.FieldExpiresAt: {Type: field.TypeTime, Column: supportaccess.FieldExpiresAt},
+			supportaccess.FieldRevokedAt: {Type: field.TypeTime, Column: supportaccess.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -708,7 +980,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -731,7 +1003,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -749,7 +1021,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -782,6 +1054,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"RoleAssignment",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activity.PersonTable,
+			Columns: []string{activity.PersonColumn},
+			Bidi:    false,
+		},
+		"Activity",
+		"Person",
+	)
+	graph.MustAddE(
+		"establishment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   activity.EstablishmentTable,
+			Columns: []string{activity.EstablishmentColumn},
+			Bidi:    false,
+		},
+		"Activity",
+		"Establishment",
 	)
 	graph.MustAddE(
 		"member",
@@ -878,6 +1174,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"CallForFunds",
 		"Charge",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   careassignment.AccountTable,
+			Columns: []string{careassignment.AccountColumn},
+			Bidi:    false,
+		},
+		"CareAssignment",
+		"Account",
+	)
+	graph.MustAddE(
+		"establishment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   careassignment.EstablishmentTable,
+			Columns: []string{careassignment.EstablishmentColumn},
+			Bidi:    false,
+		},
+		"CareAssignment",
+		"Establishment",
 	)
 	graph.MustAddE(
 		"member",
@@ -1000,6 +1320,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Member",
 	)
 	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   consent.PersonTable,
+			Columns: []string{consent.PersonColumn},
+			Bidi:    false,
+		},
+		"Consent",
+		"Person",
+	)
+	graph.MustAddE(
 		"resource",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1046,6 +1378,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Establishment",
 		"AttributeValue",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   journalnote.PersonTable,
+			Columns: []string{journalnote.PersonColumn},
+			Bidi:    false,
+		},
+		"JournalNote",
+		"Person",
+	)
+	graph.MustAddE(
+		"amends",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   journalnote.AmendsTable,
+			Columns: []string{journalnote.AmendsColumn},
+			Bidi:    false,
+		},
+		"JournalNote",
+		"JournalNote",
+	)
+	graph.MustAddE(
+		"amendments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   journalnote.AmendmentsTable,
+			Columns: []string{journalnote.AmendmentsColumn},
+			Bidi:    false,
+		},
+		"JournalNote",
+		"JournalNote",
 	)
 	graph.MustAddE(
 		"category_changes",
@@ -1190,6 +1558,138 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"MembershipApplication",
 		"Account",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   needassessment.PersonTable,
+			Columns: []string{needassessment.PersonColumn},
+			Bidi:    false,
+		},
+		"NeedAssessment",
+		"Person",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   person.MemberTable,
+			Columns: []string{person.MemberColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"Member",
+	)
+	graph.MustAddE(
+		"contacts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.ContactsTable,
+			Columns: []string{person.ContactsColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"PersonContact",
+	)
+	graph.MustAddE(
+		"stays",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.StaysTable,
+			Columns: []string{person.StaysColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"Stay",
+	)
+	graph.MustAddE(
+		"needs",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.NeedsTable,
+			Columns: []string{person.NeedsColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"NeedAssessment",
+	)
+	graph.MustAddE(
+		"projects",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.ProjectsTable,
+			Columns: []string{person.ProjectsColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"PersonalProject",
+	)
+	graph.MustAddE(
+		"activities",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.ActivitiesTable,
+			Columns: []string{person.ActivitiesColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"Activity",
+	)
+	graph.MustAddE(
+		"notes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.NotesTable,
+			Columns: []string{person.NotesColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"JournalNote",
+	)
+	graph.MustAddE(
+		"consents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   person.ConsentsTable,
+			Columns: []string{person.ConsentsColumn},
+			Bidi:    false,
+		},
+		"Person",
+		"Consent",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   personcontact.PersonTable,
+			Columns: []string{personcontact.PersonColumn},
+			Bidi:    false,
+		},
+		"PersonContact",
+		"Person",
+	)
+	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   personalproject.PersonTable,
+			Columns: []string{personalproject.PersonColumn},
+			Bidi:    false,
+		},
+		"PersonalProject",
+		"Person",
 	)
 	graph.MustAddE(
 		"member",
@@ -1384,6 +1884,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Account",
 	)
 	graph.MustAddE(
+		"person",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   stay.PersonTable,
+			Columns: []string{stay.PersonColumn},
+			Bidi:    false,
+		},
+		"Stay",
+		"Person",
+	)
+	graph.MustAddE(
+		"establishment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   stay.EstablishmentTable,
+			Columns: []string{stay.EstablishmentColumn},
+			Bidi:    false,
+		},
+		"Stay",
+		"Establishment",
+	)
+	graph.MustAddE(
 		"member",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1418,6 +1942,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Subscription",
 		"Resource",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   supportaccess.AccountTable,
+			Columns: []string{supportaccess.AccountColumn},
+			Bidi:    false,
+		},
+		"SupportAccess",
+		"Account",
 	)
 	graph.MustAddE(
 		"service_request",
@@ -1525,6 +2061,86 @@ type predicateAdder interface {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AccessLogEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AccessLogEntryQuery builder.
+func (_q *AccessLogEntryQuery) Filter() *AccessLogEntryFilter {
+	return &AccessLogEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AccessLogEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AccessLogEntryMutation builder.
+func (m *AccessLogEntryMutation) Filter() *AccessLogEntryFilter {
+	return &AccessLogEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// AccessLogEntryFilter provides a generic filtering capability at runtime for AccessLogEntryQuery.
+type AccessLogEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AccessLogEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AccessLogEntryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AccessLogEntryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(accesslogentry.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AccessLogEntryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(accesslogentry.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *AccessLogEntryFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldMemberID))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *AccessLogEntryFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldPersonID))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *AccessLogEntryFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldAccountID))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *AccessLogEntryFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldActor))
+}
+
+// WherePart applies the entql string predicate on the part field.
+func (f *AccessLogEntryFilter) WherePart(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldPart))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *AccessLogEntryFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(accesslogentry.FieldReason))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AccountQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1553,7 +2169,7 @@ type AccountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AccountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1614,6 +2230,129 @@ func (f *AccountFilter) WhereHasRoleAssignmentsWith(preds ...predicate.RoleAssig
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ActivityQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ActivityQuery builder.
+func (_q *ActivityQuery) Filter() *ActivityFilter {
+	return &ActivityFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ActivityMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ActivityMutation builder.
+func (m *ActivityMutation) Filter() *ActivityFilter {
+	return &ActivityFilter{config: m.config, predicateAdder: m}
+}
+
+// ActivityFilter provides a generic filtering capability at runtime for ActivityQuery.
+type ActivityFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ActivityFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ActivityFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(activity.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ActivityFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(activity.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ActivityFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(activity.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *ActivityFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(activity.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *ActivityFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(activity.FieldMemberID))
+}
+
+// WhereEstablishmentID applies the entql string predicate on the establishment_id field.
+func (f *ActivityFilter) WhereEstablishmentID(p entql.StringP) {
+	f.Where(p.Field(activity.FieldEstablishmentID))
+}
+
+// WhereServiceCode applies the entql string predicate on the service_code field.
+func (f *ActivityFilter) WhereServiceCode(p entql.StringP) {
+	f.Where(p.Field(activity.FieldServiceCode))
+}
+
+// WherePerformedOn applies the entql time.Time predicate on the performed_on field.
+func (f *ActivityFilter) WherePerformedOn(p entql.TimeP) {
+	f.Where(p.Field(activity.FieldPerformedOn))
+}
+
+// WhereMonth applies the entql string predicate on the month field.
+func (f *ActivityFilter) WhereMonth(p entql.StringP) {
+	f.Where(p.Field(activity.FieldMonth))
+}
+
+// WhereMinutes applies the entql int predicate on the minutes field.
+func (f *ActivityFilter) WhereMinutes(p entql.IntP) {
+	f.Where(p.Field(activity.FieldMinutes))
+}
+
+// WhereProfessional applies the entql string predicate on the professional field.
+func (f *ActivityFilter) WhereProfessional(p entql.StringP) {
+	f.Where(p.Field(activity.FieldProfessional))
+}
+
+// WhereRecordedBy applies the entql string predicate on the recorded_by field.
+func (f *ActivityFilter) WhereRecordedBy(p entql.StringP) {
+	f.Where(p.Field(activity.FieldRecordedBy))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *ActivityFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *ActivityFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEstablishment applies a predicate to check if query has an edge establishment.
+func (f *ActivityFilter) WhereHasEstablishment() {
+	f.Where(entql.HasEdge("establishment"))
+}
+
+// WhereHasEstablishmentWith applies a predicate to check if query has an edge establishment with a given conditions (other predicates).
+func (f *ActivityFilter) WhereHasEstablishmentWith(preds ...predicate.Establishment) {
+	f.Where(entql.HasEdgeWith("establishment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AttributeDefinitionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1642,7 +2381,7 @@ type AttributeDefinitionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AttributeDefinitionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1750,7 +2489,7 @@ type AttributeValueFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AttributeValueFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1858,7 +2597,7 @@ type AuditEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1948,7 +2687,7 @@ type BreachFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BreachFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2082,7 +2821,7 @@ type CallForFundsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CallForFundsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2186,6 +2925,104 @@ func (f *CallForFundsFilter) WhereHasChargesWith(preds ...predicate.Charge) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CareAssignmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CareAssignmentQuery builder.
+func (_q *CareAssignmentQuery) Filter() *CareAssignmentFilter {
+	return &CareAssignmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CareAssignmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CareAssignmentMutation builder.
+func (m *CareAssignmentMutation) Filter() *CareAssignmentFilter {
+	return &CareAssignmentFilter{config: m.config, predicateAdder: m}
+}
+
+// CareAssignmentFilter provides a generic filtering capability at runtime for CareAssignmentQuery.
+type CareAssignmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CareAssignmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CareAssignmentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(careassignment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CareAssignmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(careassignment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CareAssignmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(careassignment.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CareAssignmentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(careassignment.FieldMemberID))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *CareAssignmentFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(careassignment.FieldAccountID))
+}
+
+// WhereEstablishmentID applies the entql string predicate on the establishment_id field.
+func (f *CareAssignmentFilter) WhereEstablishmentID(p entql.StringP) {
+	f.Where(p.Field(careassignment.FieldEstablishmentID))
+}
+
+// WhereCareRole applies the entql string predicate on the care_role field.
+func (f *CareAssignmentFilter) WhereCareRole(p entql.StringP) {
+	f.Where(p.Field(careassignment.FieldCareRole))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *CareAssignmentFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *CareAssignmentFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEstablishment applies a predicate to check if query has an edge establishment.
+func (f *CareAssignmentFilter) WhereHasEstablishment() {
+	f.Where(entql.HasEdge("establishment"))
+}
+
+// WhereHasEstablishmentWith applies a predicate to check if query has an edge establishment with a given conditions (other predicates).
+func (f *CareAssignmentFilter) WhereHasEstablishmentWith(preds ...predicate.Establishment) {
+	f.Where(entql.HasEdgeWith("establishment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ChargeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2214,7 +3051,7 @@ type ChargeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChargeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2432,7 +3269,7 @@ type ChargeRunFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChargeRunFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2550,7 +3387,7 @@ type CilDelegationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CilDelegationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2606,6 +3443,105 @@ func (f *CilDelegationFilter) WhereHasMemberWith(preds ...predicate.Member) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ConsentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ConsentQuery builder.
+func (_q *ConsentQuery) Filter() *ConsentFilter {
+	return &ConsentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ConsentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ConsentMutation builder.
+func (m *ConsentMutation) Filter() *ConsentFilter {
+	return &ConsentFilter{config: m.config, predicateAdder: m}
+}
+
+// ConsentFilter provides a generic filtering capability at runtime for ConsentQuery.
+type ConsentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ConsentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ConsentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(consent.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ConsentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(consent.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ConsentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(consent.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *ConsentFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(consent.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *ConsentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(consent.FieldMemberID))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *ConsentFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(consent.FieldPurpose))
+}
+
+// WhereGiven applies the entql bool predicate on the given field.
+func (f *ConsentFilter) WhereGiven(p entql.BoolP) {
+	f.Where(p.Field(consent.FieldGiven))
+}
+
+// WhereRecordedOn applies the entql time.Time predicate on the recorded_on field.
+func (f *ConsentFilter) WhereRecordedOn(p entql.TimeP) {
+	f.Where(p.Field(consent.FieldRecordedOn))
+}
+
+// WhereExpressedBy applies the entql string predicate on the expressed_by field.
+func (f *ConsentFilter) WhereExpressedBy(p entql.StringP) {
+	f.Where(p.Field(consent.FieldExpressedBy))
+}
+
+// WhereRecordedBy applies the entql string predicate on the recorded_by field.
+func (f *ConsentFilter) WhereRecordedBy(p entql.StringP) {
+	f.Where(p.Field(consent.FieldRecordedBy))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *ConsentFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *ConsentFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CostEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2634,7 +3570,7 @@ type CostEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CostEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2752,7 +3688,7 @@ type EstablishmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EstablishmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2950,7 +3886,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3007,6 +3943,138 @@ func (f *InvitationFilter) WhereAcceptedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *JournalNoteQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the JournalNoteQuery builder.
+func (_q *JournalNoteQuery) Filter() *JournalNoteFilter {
+	return &JournalNoteFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *JournalNoteMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the JournalNoteMutation builder.
+func (m *JournalNoteMutation) Filter() *JournalNoteFilter {
+	return &JournalNoteFilter{config: m.config, predicateAdder: m}
+}
+
+// JournalNoteFilter provides a generic filtering capability at runtime for JournalNoteQuery.
+type JournalNoteFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *JournalNoteFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *JournalNoteFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *JournalNoteFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(journalnote.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *JournalNoteFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(journalnote.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *JournalNoteFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *JournalNoteFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldMemberID))
+}
+
+// WhereAuthorID applies the entql string predicate on the author_id field.
+func (f *JournalNoteFilter) WhereAuthorID(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldAuthorID))
+}
+
+// WhereAuthor applies the entql string predicate on the author field.
+func (f *JournalNoteFilter) WhereAuthor(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldAuthor))
+}
+
+// WhereBodySealed applies the entql string predicate on the body_sealed field.
+func (f *JournalNoteFilter) WhereBodySealed(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldBodySealed))
+}
+
+// WhereConfidentiality applies the entql string predicate on the confidentiality field.
+func (f *JournalNoteFilter) WhereConfidentiality(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldConfidentiality))
+}
+
+// WhereRestrictedTo applies the entql string predicate on the restricted_to field.
+func (f *JournalNoteFilter) WhereRestrictedTo(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldRestrictedTo))
+}
+
+// WhereAmendsID applies the entql string predicate on the amends_id field.
+func (f *JournalNoteFilter) WhereAmendsID(p entql.StringP) {
+	f.Where(p.Field(journalnote.FieldAmendsID))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *JournalNoteFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *JournalNoteFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAmends applies a predicate to check if query has an edge amends.
+func (f *JournalNoteFilter) WhereHasAmends() {
+	f.Where(entql.HasEdge("amends"))
+}
+
+// WhereHasAmendsWith applies a predicate to check if query has an edge amends with a given conditions (other predicates).
+func (f *JournalNoteFilter) WhereHasAmendsWith(preds ...predicate.JournalNote) {
+	f.Where(entql.HasEdgeWith("amends", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAmendments applies a predicate to check if query has an edge amendments.
+func (f *JournalNoteFilter) WhereHasAmendments() {
+	f.Where(entql.HasEdge("amendments"))
+}
+
+// WhereHasAmendmentsWith applies a predicate to check if query has an edge amendments with a given conditions (other predicates).
+func (f *JournalNoteFilter) WhereHasAmendmentsWith(preds ...predicate.JournalNote) {
+	f.Where(entql.HasEdgeWith("amendments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MemberQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3035,7 +4103,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3301,7 +4369,7 @@ type MemberCategoryChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberCategoryChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3390,7 +4458,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3568,7 +4636,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3600,6 +4668,100 @@ func (f *MembershipFeeFilter) WhereAmount(p entql.Int64P) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NeedAssessmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NeedAssessmentQuery builder.
+func (_q *NeedAssessmentQuery) Filter() *NeedAssessmentFilter {
+	return &NeedAssessmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NeedAssessmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NeedAssessmentMutation builder.
+func (m *NeedAssessmentMutation) Filter() *NeedAssessmentFilter {
+	return &NeedAssessmentFilter{config: m.config, predicateAdder: m}
+}
+
+// NeedAssessmentFilter provides a generic filtering capability at runtime for NeedAssessmentQuery.
+type NeedAssessmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NeedAssessmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NeedAssessmentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(needassessment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NeedAssessmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(needassessment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NeedAssessmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(needassessment.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *NeedAssessmentFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(needassessment.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *NeedAssessmentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(needassessment.FieldMemberID))
+}
+
+// WhereCodeSealed applies the entql string predicate on the code_sealed field.
+func (f *NeedAssessmentFilter) WhereCodeSealed(p entql.StringP) {
+	f.Where(p.Field(needassessment.FieldCodeSealed))
+}
+
+// WhereCommentSealed applies the entql string predicate on the comment_sealed field.
+func (f *NeedAssessmentFilter) WhereCommentSealed(p entql.StringP) {
+	f.Where(p.Field(needassessment.FieldCommentSealed))
+}
+
+// WhereAssessedOn applies the entql time.Time predicate on the assessed_on field.
+func (f *NeedAssessmentFilter) WhereAssessedOn(p entql.TimeP) {
+	f.Where(p.Field(needassessment.FieldAssessedOn))
+}
+
+// WhereEvaluator applies the entql string predicate on the evaluator field.
+func (f *NeedAssessmentFilter) WhereEvaluator(p entql.StringP) {
+	f.Where(p.Field(needassessment.FieldEvaluator))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *NeedAssessmentFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *NeedAssessmentFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3628,7 +4790,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3700,6 +4862,411 @@ func (f *NotificationFilter) WhereLastError(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PersonQuery builder.
+func (_q *PersonQuery) Filter() *PersonFilter {
+	return &PersonFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PersonMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PersonMutation builder.
+func (m *PersonMutation) Filter() *PersonFilter {
+	return &PersonFilter{config: m.config, predicateAdder: m}
+}
+
+// PersonFilter provides a generic filtering capability at runtime for PersonQuery.
+type PersonFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PersonFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PersonFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(person.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PersonFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(person.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PersonFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(person.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PersonFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(person.FieldMemberID))
+}
+
+// WhereLastName applies the entql string predicate on the last_name field.
+func (f *PersonFilter) WhereLastName(p entql.StringP) {
+	f.Where(p.Field(person.FieldLastName))
+}
+
+// WhereFirstNames applies the entql string predicate on the first_names field.
+func (f *PersonFilter) WhereFirstNames(p entql.StringP) {
+	f.Where(p.Field(person.FieldFirstNames))
+}
+
+// WhereBirthName applies the entql string predicate on the birth_name field.
+func (f *PersonFilter) WhereBirthName(p entql.StringP) {
+	f.Where(p.Field(person.FieldBirthName))
+}
+
+// WhereBirthDate applies the entql time.Time predicate on the birth_date field.
+func (f *PersonFilter) WhereBirthDate(p entql.TimeP) {
+	f.Where(p.Field(person.FieldBirthDate))
+}
+
+// WhereSex applies the entql string predicate on the sex field.
+func (f *PersonFilter) WhereSex(p entql.StringP) {
+	f.Where(p.Field(person.FieldSex))
+}
+
+// WhereInsSealed applies the entql string predicate on the ins_sealed field.
+func (f *PersonFilter) WhereInsSealed(p entql.StringP) {
+	f.Where(p.Field(person.FieldInsSealed))
+}
+
+// WhereLegalProtection applies the entql string predicate on the legal_protection field.
+func (f *PersonFilter) WhereLegalProtection(p entql.StringP) {
+	f.Where(p.Field(person.FieldLegalProtection))
+}
+
+// WhereAnonymizedAt applies the entql time.Time predicate on the anonymized_at field.
+func (f *PersonFilter) WhereAnonymizedAt(p entql.TimeP) {
+	f.Where(p.Field(person.FieldAnonymizedAt))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *PersonFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasContacts applies a predicate to check if query has an edge contacts.
+func (f *PersonFilter) WhereHasContacts() {
+	f.Where(entql.HasEdge("contacts"))
+}
+
+// WhereHasContactsWith applies a predicate to check if query has an edge contacts with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasContactsWith(preds ...predicate.PersonContact) {
+	f.Where(entql.HasEdgeWith("contacts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasStays applies a predicate to check if query has an edge stays.
+func (f *PersonFilter) WhereHasStays() {
+	f.Where(entql.HasEdge("stays"))
+}
+
+// WhereHasStaysWith applies a predicate to check if query has an edge stays with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasStaysWith(preds ...predicate.Stay) {
+	f.Where(entql.HasEdgeWith("stays", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNeeds applies a predicate to check if query has an edge needs.
+func (f *PersonFilter) WhereHasNeeds() {
+	f.Where(entql.HasEdge("needs"))
+}
+
+// WhereHasNeedsWith applies a predicate to check if query has an edge needs with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasNeedsWith(preds ...predicate.NeedAssessment) {
+	f.Where(entql.HasEdgeWith("needs", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProjects applies a predicate to check if query has an edge projects.
+func (f *PersonFilter) WhereHasProjects() {
+	f.Where(entql.HasEdge("projects"))
+}
+
+// WhereHasProjectsWith applies a predicate to check if query has an edge projects with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasProjectsWith(preds ...predicate.PersonalProject) {
+	f.Where(entql.HasEdgeWith("projects", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActivities applies a predicate to check if query has an edge activities.
+func (f *PersonFilter) WhereHasActivities() {
+	f.Where(entql.HasEdge("activities"))
+}
+
+// WhereHasActivitiesWith applies a predicate to check if query has an edge activities with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasActivitiesWith(preds ...predicate.Activity) {
+	f.Where(entql.HasEdgeWith("activities", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNotes applies a predicate to check if query has an edge notes.
+func (f *PersonFilter) WhereHasNotes() {
+	f.Where(entql.HasEdge("notes"))
+}
+
+// WhereHasNotesWith applies a predicate to check if query has an edge notes with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasNotesWith(preds ...predicate.JournalNote) {
+	f.Where(entql.HasEdgeWith("notes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasConsents applies a predicate to check if query has an edge consents.
+func (f *PersonFilter) WhereHasConsents() {
+	f.Where(entql.HasEdge("consents"))
+}
+
+// WhereHasConsentsWith applies a predicate to check if query has an edge consents with a given conditions (other predicates).
+func (f *PersonFilter) WhereHasConsentsWith(preds ...predicate.Consent) {
+	f.Where(entql.HasEdgeWith("consents", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PersonContactQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PersonContactQuery builder.
+func (_q *PersonContactQuery) Filter() *PersonContactFilter {
+	return &PersonContactFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PersonContactMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PersonContactMutation builder.
+func (m *PersonContactMutation) Filter() *PersonContactFilter {
+	return &PersonContactFilter{config: m.config, predicateAdder: m}
+}
+
+// PersonContactFilter provides a generic filtering capability at runtime for PersonContactQuery.
+type PersonContactFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PersonContactFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PersonContactFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PersonContactFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(personcontact.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PersonContactFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(personcontact.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *PersonContactFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PersonContactFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldMemberID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *PersonContactFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldKind))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *PersonContactFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldName))
+}
+
+// WhereRelation applies the entql string predicate on the relation field.
+func (f *PersonContactFilter) WhereRelation(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldRelation))
+}
+
+// WherePhone applies the entql string predicate on the phone field.
+func (f *PersonContactFilter) WherePhone(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldPhone))
+}
+
+// WhereEmail applies the entql string predicate on the email field.
+func (f *PersonContactFilter) WhereEmail(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldEmail))
+}
+
+// WhereAddress applies the entql string predicate on the address field.
+func (f *PersonContactFilter) WhereAddress(p entql.StringP) {
+	f.Where(p.Field(personcontact.FieldAddress))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *PersonContactFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *PersonContactFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PersonalProjectQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PersonalProjectQuery builder.
+func (_q *PersonalProjectQuery) Filter() *PersonalProjectFilter {
+	return &PersonalProjectFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PersonalProjectMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PersonalProjectMutation builder.
+func (m *PersonalProjectMutation) Filter() *PersonalProjectFilter {
+	return &PersonalProjectFilter{config: m.config, predicateAdder: m}
+}
+
+// PersonalProjectFilter provides a generic filtering capability at runtime for PersonalProjectQuery.
+type PersonalProjectFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PersonalProjectFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PersonalProjectFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(personalproject.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PersonalProjectFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(personalproject.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PersonalProjectFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(personalproject.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *PersonalProjectFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(personalproject.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PersonalProjectFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(personalproject.FieldMemberID))
+}
+
+// WhereObjectivesSealed applies the entql string predicate on the objectives_sealed field.
+func (f *PersonalProjectFilter) WhereObjectivesSealed(p entql.StringP) {
+	f.Where(p.Field(personalproject.FieldObjectivesSealed))
+}
+
+// WherePlannedServices applies the entql json.RawMessage predicate on the planned_services field.
+func (f *PersonalProjectFilter) WherePlannedServices(p entql.BytesP) {
+	f.Where(p.Field(personalproject.FieldPlannedServices))
+}
+
+// WhereStartsOn applies the entql time.Time predicate on the starts_on field.
+func (f *PersonalProjectFilter) WhereStartsOn(p entql.TimeP) {
+	f.Where(p.Field(personalproject.FieldStartsOn))
+}
+
+// WhereReviewOn applies the entql time.Time predicate on the review_on field.
+func (f *PersonalProjectFilter) WhereReviewOn(p entql.TimeP) {
+	f.Where(p.Field(personalproject.FieldReviewOn))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *PersonalProjectFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *PersonalProjectFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProcessingRecordQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3728,7 +5295,7 @@ type ProcessingRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3961,7 +5528,7 @@ type ProcessingRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4022,6 +5589,66 @@ func (f *ProcessingRevisionFilter) WhereHasRecordWith(preds ...predicate.Process
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RecordSettingsQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RecordSettingsQuery builder.
+func (_q *RecordSettingsQuery) Filter() *RecordSettingsFilter {
+	return &RecordSettingsFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RecordSettingsMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RecordSettingsMutation builder.
+func (m *RecordSettingsMutation) Filter() *RecordSettingsFilter {
+	return &RecordSettingsFilter{config: m.config, predicateAdder: m}
+}
+
+// RecordSettingsFilter provides a generic filtering capability at runtime for RecordSettingsQuery.
+type RecordSettingsFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RecordSettingsFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RecordSettingsFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(recordsettings.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RecordSettingsFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(recordsettings.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RecordSettingsFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(recordsettings.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *RecordSettingsFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(recordsettings.FieldMemberID))
+}
+
+// WhereRetentionYears applies the entql int predicate on the retention_years field.
+func (f *RecordSettingsFilter) WhereRetentionYears(p entql.IntP) {
+	f.Where(p.Field(recordsettings.FieldRetentionYears))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ResourceQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4050,7 +5677,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4192,7 +5819,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4304,7 +5931,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4397,7 +6024,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4553,7 +6180,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4614,6 +6241,129 @@ func (f *SessionFilter) WhereHasAccountWith(preds ...predicate.Account) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *StayQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StayQuery builder.
+func (_q *StayQuery) Filter() *StayFilter {
+	return &StayFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StayMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StayMutation builder.
+func (m *StayMutation) Filter() *StayFilter {
+	return &StayFilter{config: m.config, predicateAdder: m}
+}
+
+// StayFilter provides a generic filtering capability at runtime for StayQuery.
+type StayFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StayFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *StayFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(stay.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *StayFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(stay.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *StayFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(stay.FieldUpdatedAt))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *StayFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(stay.FieldPersonID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *StayFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(stay.FieldMemberID))
+}
+
+// WhereEstablishmentID applies the entql string predicate on the establishment_id field.
+func (f *StayFilter) WhereEstablishmentID(p entql.StringP) {
+	f.Where(p.Field(stay.FieldEstablishmentID))
+}
+
+// WhereAdmittedOn applies the entql time.Time predicate on the admitted_on field.
+func (f *StayFilter) WhereAdmittedOn(p entql.TimeP) {
+	f.Where(p.Field(stay.FieldAdmittedOn))
+}
+
+// WhereDischargedOn applies the entql time.Time predicate on the discharged_on field.
+func (f *StayFilter) WhereDischargedOn(p entql.TimeP) {
+	f.Where(p.Field(stay.FieldDischargedOn))
+}
+
+// WhereReceptionType applies the entql string predicate on the reception_type field.
+func (f *StayFilter) WhereReceptionType(p entql.StringP) {
+	f.Where(p.Field(stay.FieldReceptionType))
+}
+
+// WhereOrientationReference applies the entql string predicate on the orientation_reference field.
+func (f *StayFilter) WhereOrientationReference(p entql.StringP) {
+	f.Where(p.Field(stay.FieldOrientationReference))
+}
+
+// WhereOrientationFrom applies the entql time.Time predicate on the orientation_from field.
+func (f *StayFilter) WhereOrientationFrom(p entql.TimeP) {
+	f.Where(p.Field(stay.FieldOrientationFrom))
+}
+
+// WhereOrientationUntil applies the entql time.Time predicate on the orientation_until field.
+func (f *StayFilter) WhereOrientationUntil(p entql.TimeP) {
+	f.Where(p.Field(stay.FieldOrientationUntil))
+}
+
+// WhereHasPerson applies a predicate to check if query has an edge person.
+func (f *StayFilter) WhereHasPerson() {
+	f.Where(entql.HasEdge("person"))
+}
+
+// WhereHasPersonWith applies a predicate to check if query has an edge person with a given conditions (other predicates).
+func (f *StayFilter) WhereHasPersonWith(preds ...predicate.Person) {
+	f.Where(entql.HasEdgeWith("person", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEstablishment applies a predicate to check if query has an edge establishment.
+func (f *StayFilter) WhereHasEstablishment() {
+	f.Where(entql.HasEdge("establishment"))
+}
+
+// WhereHasEstablishmentWith applies a predicate to check if query has an edge establishment with a given conditions (other predicates).
+func (f *StayFilter) WhereHasEstablishmentWith(preds ...predicate.Establishment) {
+	f.Where(entql.HasEdgeWith("establishment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SubjectRequestQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4642,7 +6392,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4751,7 +6501,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4846,6 +6596,100 @@ func (f *SubscriptionFilter) WhereHasResourceWith(preds ...predicate.Resource) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SupportAccessQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SupportAccessQuery builder.
+func (_q *SupportAccessQuery) Filter() *SupportAccessFilter {
+	return &SupportAccessFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SupportAccessMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SupportAccessMutation builder.
+func (m *SupportAccessMutation) Filter() *SupportAccessFilter {
+	return &SupportAccessFilter{config: m.config, predicateAdder: m}
+}
+
+// SupportAccessFilter provides a generic filtering capability at runtime for SupportAccessQuery.
+type SupportAccessFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SupportAccessFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SupportAccessFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(supportaccess.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SupportAccessFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(supportaccess.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SupportAccessFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(supportaccess.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *SupportAccessFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(supportaccess.FieldMemberID))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *SupportAccessFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(supportaccess.FieldAccountID))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *SupportAccessFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(supportaccess.FieldReason))
+}
+
+// WhereGrantedBy applies the entql string predicate on the granted_by field.
+func (f *SupportAccessFilter) WhereGrantedBy(p entql.StringP) {
+	f.Where(p.Field(supportaccess.FieldGrantedBy))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *SupportAccessFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(supportaccess.FieldExpiresAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *SupportAccessFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(supportaccess.FieldRevokedAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *SupportAccessFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *SupportAccessFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TimeEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4874,7 +6718,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4968,7 +6812,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5100,7 +6944,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5193,7 +7037,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -3,30 +3,42 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -36,6 +48,136 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AccessLogEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*AccessLogEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AccessLogEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(accesslogentry.Columns))
+		selectedFields = []string{accesslogentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[accesslogentry.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldCreatedAt)
+				fieldSeen[accesslogentry.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[accesslogentry.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldUpdatedAt)
+				fieldSeen[accesslogentry.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[accesslogentry.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldMemberID)
+				fieldSeen[accesslogentry.FieldMemberID] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[accesslogentry.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldPersonID)
+				fieldSeen[accesslogentry.FieldPersonID] = struct{}{}
+			}
+		case "accountID":
+			if _, ok := fieldSeen[accesslogentry.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldAccountID)
+				fieldSeen[accesslogentry.FieldAccountID] = struct{}{}
+			}
+		case "actor":
+			if _, ok := fieldSeen[accesslogentry.FieldActor]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldActor)
+				fieldSeen[accesslogentry.FieldActor] = struct{}{}
+			}
+		case "part":
+			if _, ok := fieldSeen[accesslogentry.FieldPart]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldPart)
+				fieldSeen[accesslogentry.FieldPart] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[accesslogentry.FieldReason]; !ok {
+				selectedFields = append(selectedFields, accesslogentry.FieldReason)
+				fieldSeen[accesslogentry.FieldReason] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type accesslogentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AccessLogEntryPaginateOption
+}
+
+func newAccessLogEntryPaginateArgs(rv map[string]any) *accesslogentryPaginateArgs {
+	args := &accesslogentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*AccessLogEntryOrder:
+			args.opts = append(args.opts, WithAccessLogEntryOrder(v))
+		case []any:
+			var orders []*AccessLogEntryOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &AccessLogEntryOrder{Field: &AccessLogEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithAccessLogEntryOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*AccessLogEntryWhereInput); ok {
+		args.opts = append(args.opts, WithAccessLogEntryFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *AccountQuery) CollectFields(ctx context.Context, satisfies ...string) (*AccountQuery, error) {
@@ -166,6 +308,181 @@ func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*AccountWhereInput); ok {
 		args.opts = append(args.opts, WithAccountFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ActivityQuery) CollectFields(ctx context.Context, satisfies ...string) (*ActivityQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ActivityQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(activity.Columns))
+		selectedFields = []string{activity.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[activity.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldPersonID)
+				fieldSeen[activity.FieldPersonID] = struct{}{}
+			}
+
+		case "establishment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EstablishmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, establishmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEstablishment = query
+			if _, ok := fieldSeen[activity.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldEstablishmentID)
+				fieldSeen[activity.FieldEstablishmentID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[activity.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, activity.FieldCreatedAt)
+				fieldSeen[activity.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[activity.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, activity.FieldUpdatedAt)
+				fieldSeen[activity.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[activity.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldPersonID)
+				fieldSeen[activity.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[activity.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldMemberID)
+				fieldSeen[activity.FieldMemberID] = struct{}{}
+			}
+		case "establishmentID":
+			if _, ok := fieldSeen[activity.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, activity.FieldEstablishmentID)
+				fieldSeen[activity.FieldEstablishmentID] = struct{}{}
+			}
+		case "serviceCode":
+			if _, ok := fieldSeen[activity.FieldServiceCode]; !ok {
+				selectedFields = append(selectedFields, activity.FieldServiceCode)
+				fieldSeen[activity.FieldServiceCode] = struct{}{}
+			}
+		case "performedOn":
+			if _, ok := fieldSeen[activity.FieldPerformedOn]; !ok {
+				selectedFields = append(selectedFields, activity.FieldPerformedOn)
+				fieldSeen[activity.FieldPerformedOn] = struct{}{}
+			}
+		case "month":
+			if _, ok := fieldSeen[activity.FieldMonth]; !ok {
+				selectedFields = append(selectedFields, activity.FieldMonth)
+				fieldSeen[activity.FieldMonth] = struct{}{}
+			}
+		case "minutes":
+			if _, ok := fieldSeen[activity.FieldMinutes]; !ok {
+				selectedFields = append(selectedFields, activity.FieldMinutes)
+				fieldSeen[activity.FieldMinutes] = struct{}{}
+			}
+		case "professional":
+			if _, ok := fieldSeen[activity.FieldProfessional]; !ok {
+				selectedFields = append(selectedFields, activity.FieldProfessional)
+				fieldSeen[activity.FieldProfessional] = struct{}{}
+			}
+		case "recordedBy":
+			if _, ok := fieldSeen[activity.FieldRecordedBy]; !ok {
+				selectedFields = append(selectedFields, activity.FieldRecordedBy)
+				fieldSeen[activity.FieldRecordedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type activityPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ActivityPaginateOption
+}
+
+func newActivityPaginateArgs(rv map[string]any) *activityPaginateArgs {
+	args := &activityPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*ActivityOrder:
+			args.opts = append(args.opts, WithActivityOrder(v))
+		case []any:
+			var orders []*ActivityOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &ActivityOrder{Field: &ActivityOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithActivityOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*ActivityWhereInput); ok {
+		args.opts = append(args.opts, WithActivityFilter(v.Filter))
 	}
 	return args
 }
@@ -997,6 +1314,156 @@ func newCallForFundsPaginateArgs(rv map[string]any) *callforfundsPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CareAssignmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*CareAssignmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CareAssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(careassignment.Columns))
+		selectedFields = []string{careassignment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "account":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, accountImplementors)...); err != nil {
+				return err
+			}
+			_q.withAccount = query
+			if _, ok := fieldSeen[careassignment.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldAccountID)
+				fieldSeen[careassignment.FieldAccountID] = struct{}{}
+			}
+
+		case "establishment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EstablishmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, establishmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEstablishment = query
+			if _, ok := fieldSeen[careassignment.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldEstablishmentID)
+				fieldSeen[careassignment.FieldEstablishmentID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[careassignment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldCreatedAt)
+				fieldSeen[careassignment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[careassignment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldUpdatedAt)
+				fieldSeen[careassignment.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[careassignment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldMemberID)
+				fieldSeen[careassignment.FieldMemberID] = struct{}{}
+			}
+		case "accountID":
+			if _, ok := fieldSeen[careassignment.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldAccountID)
+				fieldSeen[careassignment.FieldAccountID] = struct{}{}
+			}
+		case "establishmentID":
+			if _, ok := fieldSeen[careassignment.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldEstablishmentID)
+				fieldSeen[careassignment.FieldEstablishmentID] = struct{}{}
+			}
+		case "careRole":
+			if _, ok := fieldSeen[careassignment.FieldCareRole]; !ok {
+				selectedFields = append(selectedFields, careassignment.FieldCareRole)
+				fieldSeen[careassignment.FieldCareRole] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type careassignmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CareAssignmentPaginateOption
+}
+
+func newCareAssignmentPaginateArgs(rv map[string]any) *careassignmentPaginateArgs {
+	args := &careassignmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CareAssignmentOrder:
+			args.opts = append(args.opts, WithCareAssignmentOrder(v))
+		case []any:
+			var orders []*CareAssignmentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CareAssignmentOrder{Field: &CareAssignmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCareAssignmentOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CareAssignmentWhereInput); ok {
+		args.opts = append(args.opts, WithCareAssignmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ChargeQuery) CollectFields(ctx context.Context, satisfies ...string) (*ChargeQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1566,6 +2033,150 @@ func newCilDelegationPaginateArgs(rv map[string]any) *cildelegationPaginateArgs 
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ConsentQuery) CollectFields(ctx context.Context, satisfies ...string) (*ConsentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ConsentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(consent.Columns))
+		selectedFields = []string{consent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[consent.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, consent.FieldPersonID)
+				fieldSeen[consent.FieldPersonID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[consent.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, consent.FieldCreatedAt)
+				fieldSeen[consent.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[consent.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, consent.FieldUpdatedAt)
+				fieldSeen[consent.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[consent.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, consent.FieldPersonID)
+				fieldSeen[consent.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[consent.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, consent.FieldMemberID)
+				fieldSeen[consent.FieldMemberID] = struct{}{}
+			}
+		case "purpose":
+			if _, ok := fieldSeen[consent.FieldPurpose]; !ok {
+				selectedFields = append(selectedFields, consent.FieldPurpose)
+				fieldSeen[consent.FieldPurpose] = struct{}{}
+			}
+		case "given":
+			if _, ok := fieldSeen[consent.FieldGiven]; !ok {
+				selectedFields = append(selectedFields, consent.FieldGiven)
+				fieldSeen[consent.FieldGiven] = struct{}{}
+			}
+		case "recordedOn":
+			if _, ok := fieldSeen[consent.FieldRecordedOn]; !ok {
+				selectedFields = append(selectedFields, consent.FieldRecordedOn)
+				fieldSeen[consent.FieldRecordedOn] = struct{}{}
+			}
+		case "expressedBy":
+			if _, ok := fieldSeen[consent.FieldExpressedBy]; !ok {
+				selectedFields = append(selectedFields, consent.FieldExpressedBy)
+				fieldSeen[consent.FieldExpressedBy] = struct{}{}
+			}
+		case "recordedBy":
+			if _, ok := fieldSeen[consent.FieldRecordedBy]; !ok {
+				selectedFields = append(selectedFields, consent.FieldRecordedBy)
+				fieldSeen[consent.FieldRecordedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type consentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ConsentPaginateOption
+}
+
+func newConsentPaginateArgs(rv map[string]any) *consentPaginateArgs {
+	args := &consentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ConsentOrder{Field: &ConsentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithConsentOrder(order))
+			}
+		case *ConsentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithConsentOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ConsentWhereInput); ok {
+		args.opts = append(args.opts, WithConsentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *CostEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*CostEntryQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1979,6 +2590,173 @@ func newEstablishmentPaginateArgs(rv map[string]any) *establishmentPaginateArgs 
 	}
 	if v, ok := rv[whereField].(*EstablishmentWhereInput); ok {
 		args.opts = append(args.opts, WithEstablishmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *JournalNoteQuery) CollectFields(ctx context.Context, satisfies ...string) (*JournalNoteQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *JournalNoteQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(journalnote.Columns))
+		selectedFields = []string{journalnote.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[journalnote.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldPersonID)
+				fieldSeen[journalnote.FieldPersonID] = struct{}{}
+			}
+
+		case "amends":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&JournalNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, journalnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.withAmends = query
+			if _, ok := fieldSeen[journalnote.FieldAmendsID]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldAmendsID)
+				fieldSeen[journalnote.FieldAmendsID] = struct{}{}
+			}
+
+		case "amendments":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&JournalNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, journalnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAmendments(alias, func(wq *JournalNoteQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[journalnote.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldCreatedAt)
+				fieldSeen[journalnote.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[journalnote.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldUpdatedAt)
+				fieldSeen[journalnote.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[journalnote.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldPersonID)
+				fieldSeen[journalnote.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[journalnote.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldMemberID)
+				fieldSeen[journalnote.FieldMemberID] = struct{}{}
+			}
+		case "authorID":
+			if _, ok := fieldSeen[journalnote.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldAuthorID)
+				fieldSeen[journalnote.FieldAuthorID] = struct{}{}
+			}
+		case "author":
+			if _, ok := fieldSeen[journalnote.FieldAuthor]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldAuthor)
+				fieldSeen[journalnote.FieldAuthor] = struct{}{}
+			}
+		case "confidentiality":
+			if _, ok := fieldSeen[journalnote.FieldConfidentiality]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldConfidentiality)
+				fieldSeen[journalnote.FieldConfidentiality] = struct{}{}
+			}
+		case "amendsID":
+			if _, ok := fieldSeen[journalnote.FieldAmendsID]; !ok {
+				selectedFields = append(selectedFields, journalnote.FieldAmendsID)
+				fieldSeen[journalnote.FieldAmendsID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type journalnotePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []JournalNotePaginateOption
+}
+
+func newJournalNotePaginateArgs(rv map[string]any) *journalnotePaginateArgs {
+	args := &journalnotePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &JournalNoteOrder{Field: &JournalNoteOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithJournalNoteOrder(order))
+			}
+		case *JournalNoteOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithJournalNoteOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*JournalNoteWhereInput); ok {
+		args.opts = append(args.opts, WithJournalNoteFilter(v.Filter))
 	}
 	return args
 }
@@ -2761,6 +3539,135 @@ func newMembershipFeePaginateArgs(rv map[string]any) *membershipfeePaginateArgs 
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NeedAssessmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*NeedAssessmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NeedAssessmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(needassessment.Columns))
+		selectedFields = []string{needassessment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[needassessment.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldPersonID)
+				fieldSeen[needassessment.FieldPersonID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[needassessment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldCreatedAt)
+				fieldSeen[needassessment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[needassessment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldUpdatedAt)
+				fieldSeen[needassessment.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[needassessment.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldPersonID)
+				fieldSeen[needassessment.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[needassessment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldMemberID)
+				fieldSeen[needassessment.FieldMemberID] = struct{}{}
+			}
+		case "assessedOn":
+			if _, ok := fieldSeen[needassessment.FieldAssessedOn]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldAssessedOn)
+				fieldSeen[needassessment.FieldAssessedOn] = struct{}{}
+			}
+		case "evaluator":
+			if _, ok := fieldSeen[needassessment.FieldEvaluator]; !ok {
+				selectedFields = append(selectedFields, needassessment.FieldEvaluator)
+				fieldSeen[needassessment.FieldEvaluator] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type needassessmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NeedAssessmentPaginateOption
+}
+
+func newNeedAssessmentPaginateArgs(rv map[string]any) *needassessmentPaginateArgs {
+	args := &needassessmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &NeedAssessmentOrder{Field: &NeedAssessmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithNeedAssessmentOrder(order))
+			}
+		case *NeedAssessmentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithNeedAssessmentOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*NeedAssessmentWhereInput); ok {
+		args.opts = append(args.opts, WithNeedAssessmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *NotificationQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -2901,6 +3808,535 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
 		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PersonQuery) CollectFields(ctx context.Context, satisfies ...string) (*PersonQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PersonQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(person.Columns))
+		selectedFields = []string{person.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[person.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, person.FieldMemberID)
+				fieldSeen[person.FieldMemberID] = struct{}{}
+			}
+
+		case "contacts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, personcontactImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedContacts(alias, func(wq *PersonContactQuery) {
+				*wq = *query
+			})
+
+		case "stays":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&StayClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, stayImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedStays(alias, func(wq *StayQuery) {
+				*wq = *query
+			})
+
+		case "needs":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&NeedAssessmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, needassessmentImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedNeeds(alias, func(wq *NeedAssessmentQuery) {
+				*wq = *query
+			})
+
+		case "projects":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonalProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, personalprojectImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedProjects(alias, func(wq *PersonalProjectQuery) {
+				*wq = *query
+			})
+
+		case "activities":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ActivityClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, activityImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedActivities(alias, func(wq *ActivityQuery) {
+				*wq = *query
+			})
+
+		case "notes":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&JournalNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, journalnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedNotes(alias, func(wq *JournalNoteQuery) {
+				*wq = *query
+			})
+
+		case "consents":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ConsentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, consentImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedConsents(alias, func(wq *ConsentQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[person.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, person.FieldCreatedAt)
+				fieldSeen[person.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[person.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, person.FieldUpdatedAt)
+				fieldSeen[person.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[person.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, person.FieldMemberID)
+				fieldSeen[person.FieldMemberID] = struct{}{}
+			}
+		case "lastName":
+			if _, ok := fieldSeen[person.FieldLastName]; !ok {
+				selectedFields = append(selectedFields, person.FieldLastName)
+				fieldSeen[person.FieldLastName] = struct{}{}
+			}
+		case "firstNames":
+			if _, ok := fieldSeen[person.FieldFirstNames]; !ok {
+				selectedFields = append(selectedFields, person.FieldFirstNames)
+				fieldSeen[person.FieldFirstNames] = struct{}{}
+			}
+		case "birthName":
+			if _, ok := fieldSeen[person.FieldBirthName]; !ok {
+				selectedFields = append(selectedFields, person.FieldBirthName)
+				fieldSeen[person.FieldBirthName] = struct{}{}
+			}
+		case "birthDate":
+			if _, ok := fieldSeen[person.FieldBirthDate]; !ok {
+				selectedFields = append(selectedFields, person.FieldBirthDate)
+				fieldSeen[person.FieldBirthDate] = struct{}{}
+			}
+		case "sex":
+			if _, ok := fieldSeen[person.FieldSex]; !ok {
+				selectedFields = append(selectedFields, person.FieldSex)
+				fieldSeen[person.FieldSex] = struct{}{}
+			}
+		case "legalProtection":
+			if _, ok := fieldSeen[person.FieldLegalProtection]; !ok {
+				selectedFields = append(selectedFields, person.FieldLegalProtection)
+				fieldSeen[person.FieldLegalProtection] = struct{}{}
+			}
+		case "anonymizedAt":
+			if _, ok := fieldSeen[person.FieldAnonymizedAt]; !ok {
+				selectedFields = append(selectedFields, person.FieldAnonymizedAt)
+				fieldSeen[person.FieldAnonymizedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type personPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PersonPaginateOption
+}
+
+func newPersonPaginateArgs(rv map[string]any) *personPaginateArgs {
+	args := &personPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PersonOrder:
+			args.opts = append(args.opts, WithPersonOrder(v))
+		case []any:
+			var orders []*PersonOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PersonOrder{Field: &PersonOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPersonOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PersonWhereInput); ok {
+		args.opts = append(args.opts, WithPersonFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PersonContactQuery) CollectFields(ctx context.Context, satisfies ...string) (*PersonContactQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PersonContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(personcontact.Columns))
+		selectedFields = []string{personcontact.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[personcontact.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldPersonID)
+				fieldSeen[personcontact.FieldPersonID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[personcontact.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldCreatedAt)
+				fieldSeen[personcontact.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[personcontact.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldUpdatedAt)
+				fieldSeen[personcontact.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[personcontact.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldPersonID)
+				fieldSeen[personcontact.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[personcontact.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldMemberID)
+				fieldSeen[personcontact.FieldMemberID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[personcontact.FieldKind]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldKind)
+				fieldSeen[personcontact.FieldKind] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[personcontact.FieldName]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldName)
+				fieldSeen[personcontact.FieldName] = struct{}{}
+			}
+		case "relation":
+			if _, ok := fieldSeen[personcontact.FieldRelation]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldRelation)
+				fieldSeen[personcontact.FieldRelation] = struct{}{}
+			}
+		case "phone":
+			if _, ok := fieldSeen[personcontact.FieldPhone]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldPhone)
+				fieldSeen[personcontact.FieldPhone] = struct{}{}
+			}
+		case "email":
+			if _, ok := fieldSeen[personcontact.FieldEmail]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldEmail)
+				fieldSeen[personcontact.FieldEmail] = struct{}{}
+			}
+		case "address":
+			if _, ok := fieldSeen[personcontact.FieldAddress]; !ok {
+				selectedFields = append(selectedFields, personcontact.FieldAddress)
+				fieldSeen[personcontact.FieldAddress] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type personcontactPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PersonContactPaginateOption
+}
+
+func newPersonContactPaginateArgs(rv map[string]any) *personcontactPaginateArgs {
+	args := &personcontactPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PersonContactOrder{Field: &PersonContactOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPersonContactOrder(order))
+			}
+		case *PersonContactOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPersonContactOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PersonContactWhereInput); ok {
+		args.opts = append(args.opts, WithPersonContactFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PersonalProjectQuery) CollectFields(ctx context.Context, satisfies ...string) (*PersonalProjectQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PersonalProjectQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(personalproject.Columns))
+		selectedFields = []string{personalproject.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[personalproject.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldPersonID)
+				fieldSeen[personalproject.FieldPersonID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[personalproject.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldCreatedAt)
+				fieldSeen[personalproject.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[personalproject.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldUpdatedAt)
+				fieldSeen[personalproject.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[personalproject.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldPersonID)
+				fieldSeen[personalproject.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[personalproject.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldMemberID)
+				fieldSeen[personalproject.FieldMemberID] = struct{}{}
+			}
+		case "plannedServices":
+			if _, ok := fieldSeen[personalproject.FieldPlannedServices]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldPlannedServices)
+				fieldSeen[personalproject.FieldPlannedServices] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[personalproject.FieldStartsOn]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldStartsOn)
+				fieldSeen[personalproject.FieldStartsOn] = struct{}{}
+			}
+		case "reviewOn":
+			if _, ok := fieldSeen[personalproject.FieldReviewOn]; !ok {
+				selectedFields = append(selectedFields, personalproject.FieldReviewOn)
+				fieldSeen[personalproject.FieldReviewOn] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type personalprojectPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PersonalProjectPaginateOption
+}
+
+func newPersonalProjectPaginateArgs(rv map[string]any) *personalprojectPaginateArgs {
+	args := &personalprojectPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PersonalProjectOrder{Field: &PersonalProjectOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPersonalProjectOrder(order))
+			}
+		case *PersonalProjectOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPersonalProjectOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PersonalProjectWhereInput); ok {
+		args.opts = append(args.opts, WithPersonalProjectFilter(v.Filter))
 	}
 	return args
 }
@@ -3319,6 +4755,110 @@ func newProcessingRevisionPaginateArgs(rv map[string]any) *processingrevisionPag
 	}
 	if v, ok := rv[whereField].(*ProcessingRevisionWhereInput); ok {
 		args.opts = append(args.opts, WithProcessingRevisionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RecordSettingsQuery) CollectFields(ctx context.Context, satisfies ...string) (*RecordSettingsQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RecordSettingsQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(recordsettings.Columns))
+		selectedFields = []string{recordsettings.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[recordsettings.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, recordsettings.FieldCreatedAt)
+				fieldSeen[recordsettings.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[recordsettings.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, recordsettings.FieldUpdatedAt)
+				fieldSeen[recordsettings.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[recordsettings.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, recordsettings.FieldMemberID)
+				fieldSeen[recordsettings.FieldMemberID] = struct{}{}
+			}
+		case "retentionYears":
+			if _, ok := fieldSeen[recordsettings.FieldRetentionYears]; !ok {
+				selectedFields = append(selectedFields, recordsettings.FieldRetentionYears)
+				fieldSeen[recordsettings.FieldRetentionYears] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type recordsettingsPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RecordSettingsPaginateOption
+}
+
+func newRecordSettingsPaginateArgs(rv map[string]any) *recordsettingsPaginateArgs {
+	args := &recordsettingsPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &RecordSettingsOrder{Field: &RecordSettingsOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithRecordSettingsOrder(order))
+			}
+		case *RecordSettingsOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithRecordSettingsOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*RecordSettingsWhereInput); ok {
+		args.opts = append(args.opts, WithRecordSettingsFilter(v.Filter))
 	}
 	return args
 }
@@ -4027,6 +5567,175 @@ func newServiceRequestPaginateArgs(rv map[string]any) *servicerequestPaginateArg
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *StayQuery) CollectFields(ctx context.Context, satisfies ...string) (*StayQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *StayQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(stay.Columns))
+		selectedFields = []string{stay.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "person":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PersonClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, personImplementors)...); err != nil {
+				return err
+			}
+			_q.withPerson = query
+			if _, ok := fieldSeen[stay.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, stay.FieldPersonID)
+				fieldSeen[stay.FieldPersonID] = struct{}{}
+			}
+
+		case "establishment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EstablishmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, establishmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEstablishment = query
+			if _, ok := fieldSeen[stay.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, stay.FieldEstablishmentID)
+				fieldSeen[stay.FieldEstablishmentID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[stay.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, stay.FieldCreatedAt)
+				fieldSeen[stay.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[stay.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, stay.FieldUpdatedAt)
+				fieldSeen[stay.FieldUpdatedAt] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[stay.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, stay.FieldPersonID)
+				fieldSeen[stay.FieldPersonID] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[stay.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, stay.FieldMemberID)
+				fieldSeen[stay.FieldMemberID] = struct{}{}
+			}
+		case "establishmentID":
+			if _, ok := fieldSeen[stay.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, stay.FieldEstablishmentID)
+				fieldSeen[stay.FieldEstablishmentID] = struct{}{}
+			}
+		case "admittedOn":
+			if _, ok := fieldSeen[stay.FieldAdmittedOn]; !ok {
+				selectedFields = append(selectedFields, stay.FieldAdmittedOn)
+				fieldSeen[stay.FieldAdmittedOn] = struct{}{}
+			}
+		case "dischargedOn":
+			if _, ok := fieldSeen[stay.FieldDischargedOn]; !ok {
+				selectedFields = append(selectedFields, stay.FieldDischargedOn)
+				fieldSeen[stay.FieldDischargedOn] = struct{}{}
+			}
+		case "receptionType":
+			if _, ok := fieldSeen[stay.FieldReceptionType]; !ok {
+				selectedFields = append(selectedFields, stay.FieldReceptionType)
+				fieldSeen[stay.FieldReceptionType] = struct{}{}
+			}
+		case "orientationReference":
+			if _, ok := fieldSeen[stay.FieldOrientationReference]; !ok {
+				selectedFields = append(selectedFields, stay.FieldOrientationReference)
+				fieldSeen[stay.FieldOrientationReference] = struct{}{}
+			}
+		case "orientationFrom":
+			if _, ok := fieldSeen[stay.FieldOrientationFrom]; !ok {
+				selectedFields = append(selectedFields, stay.FieldOrientationFrom)
+				fieldSeen[stay.FieldOrientationFrom] = struct{}{}
+			}
+		case "orientationUntil":
+			if _, ok := fieldSeen[stay.FieldOrientationUntil]; !ok {
+				selectedFields = append(selectedFields, stay.FieldOrientationUntil)
+				fieldSeen[stay.FieldOrientationUntil] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type stayPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []StayPaginateOption
+}
+
+func newStayPaginateArgs(rv map[string]any) *stayPaginateArgs {
+	args := &stayPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &StayOrder{Field: &StayOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithStayOrder(order))
+			}
+		case *StayOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithStayOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*StayWhereInput); ok {
+		args.opts = append(args.opts, WithStayFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *SubjectRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*SubjectRequestQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -4357,6 +6066,151 @@ func newSubscriptionPaginateArgs(rv map[string]any) *subscriptionPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*SubscriptionWhereInput); ok {
 		args.opts = append(args.opts, WithSubscriptionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SupportAccessQuery) CollectFields(ctx context.Context, satisfies ...string) (*SupportAccessQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SupportAccessQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(supportaccess.Columns))
+		selectedFields = []string{supportaccess.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "account":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, accountImplementors)...); err != nil {
+				return err
+			}
+			_q.withAccount = query
+			if _, ok := fieldSeen[supportaccess.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldAccountID)
+				fieldSeen[supportaccess.FieldAccountID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[supportaccess.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldCreatedAt)
+				fieldSeen[supportaccess.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[supportaccess.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldUpdatedAt)
+				fieldSeen[supportaccess.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[supportaccess.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldMemberID)
+				fieldSeen[supportaccess.FieldMemberID] = struct{}{}
+			}
+		case "accountID":
+			if _, ok := fieldSeen[supportaccess.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldAccountID)
+				fieldSeen[supportaccess.FieldAccountID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[supportaccess.FieldReason]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldReason)
+				fieldSeen[supportaccess.FieldReason] = struct{}{}
+			}
+		case "grantedBy":
+			if _, ok := fieldSeen[supportaccess.FieldGrantedBy]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldGrantedBy)
+				fieldSeen[supportaccess.FieldGrantedBy] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[supportaccess.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldExpiresAt)
+				fieldSeen[supportaccess.FieldExpiresAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[supportaccess.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldRevokedAt)
+				fieldSeen[supportaccess.FieldRevokedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type supportaccessPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SupportAccessPaginateOption
+}
+
+func newSupportAccessPaginateArgs(rv map[string]any) *supportaccessPaginateArgs {
+	args := &supportaccessPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*SupportAccessOrder:
+			args.opts = append(args.opts, WithSupportAccessOrder(v))
+		case []any:
+			var orders []*SupportAccessOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &SupportAccessOrder{Field: &SupportAccessOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithSupportAccessOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*SupportAccessWhereInput); ok {
+		args.opts = append(args.opts, WithSupportAccessFilter(v.Filter))
 	}
 	return args
 }

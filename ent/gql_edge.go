@@ -20,6 +20,22 @@ func (_m *Account) RoleAssignments(ctx context.Context) (result []*RoleAssignmen
 	return result, err
 }
 
+func (_m *Activity) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Activity) Establishment(ctx context.Context) (*Establishment, error) {
+	result, err := _m.Edges.EstablishmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEstablishment().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *AttributeDefinition) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {
@@ -88,6 +104,22 @@ func (_m *CallForFunds) Charges(ctx context.Context) (result []*Charge, err erro
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCharges().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CareAssignment) Account(ctx context.Context) (*Account, error) {
+	result, err := _m.Edges.AccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAccount().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CareAssignment) Establishment(ctx context.Context) (*Establishment, error) {
+	result, err := _m.Edges.EstablishmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEstablishment().Only(ctx)
 	}
 	return result, err
 }
@@ -184,6 +216,14 @@ func (_m *CilDelegation) Member(ctx context.Context) (*Member, error) {
 	return result, err
 }
 
+func (_m *Consent) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *CostEntry) Resource(ctx context.Context) (*Resource, error) {
 	result, err := _m.Edges.ResourceOrErr()
 	if IsNotLoaded(err) {
@@ -216,6 +256,34 @@ func (_m *Establishment) AttributeValues(ctx context.Context) (result []*Attribu
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryAttributeValues().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *JournalNote) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *JournalNote) Amends(ctx context.Context) (*JournalNote, error) {
+	result, err := _m.Edges.AmendsOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAmends().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *JournalNote) Amendments(ctx context.Context) (result []*JournalNote, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAmendments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AmendmentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAmendments().All(ctx)
 	}
 	return result, err
 }
@@ -346,6 +414,122 @@ func (_m *MembershipApplication) Reviewer(ctx context.Context) (*Account, error)
 		result, err = _m.QueryReviewer().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *NeedAssessment) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Contacts(ctx context.Context) (result []*PersonContact, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedContacts(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ContactsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContacts().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Stays(ctx context.Context) (result []*Stay, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedStays(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.StaysOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryStays().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Needs(ctx context.Context) (result []*NeedAssessment, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedNeeds(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.NeedsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryNeeds().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Projects(ctx context.Context) (result []*PersonalProject, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedProjects(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ProjectsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProjects().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Activities(ctx context.Context) (result []*Activity, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedActivities(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ActivitiesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActivities().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Notes(ctx context.Context) (result []*JournalNote, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedNotes(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.NotesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryNotes().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Person) Consents(ctx context.Context) (result []*Consent, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedConsents(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ConsentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryConsents().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *PersonContact) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PersonalProject) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *ProcessingRecord) Member(ctx context.Context) (*Member, error) {
@@ -496,6 +680,22 @@ func (_m *ServiceRequest) Charges(ctx context.Context) (result []*Charge, err er
 	return result, err
 }
 
+func (_m *Stay) Person(ctx context.Context) (*Person, error) {
+	result, err := _m.Edges.PersonOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Stay) Establishment(ctx context.Context) (*Establishment, error) {
+	result, err := _m.Edges.EstablishmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEstablishment().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *SubjectRequest) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {
@@ -516,6 +716,14 @@ func (_m *Subscription) Resource(ctx context.Context) (*Resource, error) {
 	result, err := _m.Edges.ResourceOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryResource().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SupportAccess) Account(ctx context.Context) (*Account, error) {
+	result, err := _m.Edges.AccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAccount().Only(ctx)
 	}
 	return result, err
 }

@@ -3,31 +3,43 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -45,10 +57,20 @@ type Noder interface {
 	IsNode()
 }
 
+var accesslogentryImplementors = []string{"AccessLogEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AccessLogEntry) IsNode() {}
+
 var accountImplementors = []string{"Account", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Account) IsNode() {}
+
+var activityImplementors = []string{"Activity", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Activity) IsNode() {}
 
 var attributedefinitionImplementors = []string{"AttributeDefinition", "Node"}
 
@@ -75,6 +97,11 @@ var callforfundsImplementors = []string{"CallForFunds", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*CallForFunds) IsNode() {}
 
+var careassignmentImplementors = []string{"CareAssignment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CareAssignment) IsNode() {}
+
 var chargeImplementors = []string{"Charge", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -90,6 +117,11 @@ var cildelegationImplementors = []string{"CilDelegation", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*CilDelegation) IsNode() {}
 
+var consentImplementors = []string{"Consent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Consent) IsNode() {}
+
 var costentryImplementors = []string{"CostEntry", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -99,6 +131,11 @@ var establishmentImplementors = []string{"Establishment", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Establishment) IsNode() {}
+
+var journalnoteImplementors = []string{"JournalNote", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*JournalNote) IsNode() {}
 
 var memberImplementors = []string{"Member", "Node"}
 
@@ -120,10 +157,30 @@ var membershipfeeImplementors = []string{"MembershipFee", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*MembershipFee) IsNode() {}
 
+var needassessmentImplementors = []string{"NeedAssessment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*NeedAssessment) IsNode() {}
+
 var notificationImplementors = []string{"Notification", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Notification) IsNode() {}
+
+var personImplementors = []string{"Person", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Person) IsNode() {}
+
+var personcontactImplementors = []string{"PersonContact", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PersonContact) IsNode() {}
+
+var personalprojectImplementors = []string{"PersonalProject", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PersonalProject) IsNode() {}
 
 var processingrecordImplementors = []string{"ProcessingRecord", "Node"}
 
@@ -134,6 +191,11 @@ var processingrevisionImplementors = []string{"ProcessingRevision", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ProcessingRevision) IsNode() {}
+
+var recordsettingsImplementors = []string{"RecordSettings", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*RecordSettings) IsNode() {}
 
 var resourceImplementors = []string{"Resource", "Node"}
 
@@ -155,6 +217,11 @@ var servicerequestImplementors = []string{"ServiceRequest", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*ServiceRequest) IsNode() {}
 
+var stayImplementors = []string{"Stay", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Stay) IsNode() {}
+
 var subjectrequestImplementors = []string{"SubjectRequest", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -164,6 +231,11 @@ var subscriptionImplementors = []string{"Subscription", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Subscription) IsNode() {}
+
+var supportaccessImplementors = []string{"SupportAccess", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SupportAccess) IsNode() {}
 
 var timeentryImplementors = []string{"TimeEntry", "Node"}
 
@@ -243,6 +315,19 @@ func (c *Client) Noder(ctx context.Context, id pulid.ID, opts ...NodeOption) (_ 
 
 func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, error) {
 	switch table {
+	case accesslogentry.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.AccessLogEntry.Query().
+			Where(accesslogentry.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, accesslogentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case account.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -252,6 +337,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(account.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, accountImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case activity.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Activity.Query().
+			Where(activity.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, activityImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -321,6 +419,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case careassignment.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CareAssignment.Query().
+			Where(careassignment.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, careassignmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case charge.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -360,6 +471,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case consent.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Consent.Query().
+			Where(consent.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, consentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case costentry.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -382,6 +506,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(establishment.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, establishmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case journalnote.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.JournalNote.Query().
+			Where(journalnote.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, journalnoteImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -438,6 +575,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case needassessment.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.NeedAssessment.Query().
+			Where(needassessment.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, needassessmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case notification.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -447,6 +597,45 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(notification.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, notificationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case person.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Person.Query().
+			Where(person.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case personcontact.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.PersonContact.Query().
+			Where(personcontact.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personcontactImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case personalproject.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.PersonalProject.Query().
+			Where(personalproject.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, personalprojectImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -473,6 +662,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(processingrevision.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, processingrevisionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case recordsettings.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.RecordSettings.Query().
+			Where(recordsettings.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, recordsettingsImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -529,6 +731,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case stay.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Stay.Query().
+			Where(stay.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, stayImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case subjectrequest.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -551,6 +766,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(subscription.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, subscriptionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case supportaccess.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.SupportAccess.Query().
+			Where(supportaccess.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, supportaccessImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -680,10 +908,42 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case accesslogentry.Table:
+		query := c.AccessLogEntry.Query().
+			Where(accesslogentry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, accesslogentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case account.Table:
 		query := c.Account.Query().
 			Where(account.IDIn(ids...))
 		query, err := query.CollectFields(ctx, accountImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case activity.Table:
+		query := c.Activity.Query().
+			Where(activity.IDIn(ids...))
+		query, err := query.CollectFields(ctx, activityImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -776,6 +1036,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case careassignment.Table:
+		query := c.CareAssignment.Query().
+			Where(careassignment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, careassignmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case charge.Table:
 		query := c.Charge.Query().
 			Where(charge.IDIn(ids...))
@@ -824,6 +1100,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case consent.Table:
+		query := c.Consent.Query().
+			Where(consent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, consentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case costentry.Table:
 		query := c.CostEntry.Query().
 			Where(costentry.IDIn(ids...))
@@ -844,6 +1136,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Establishment.Query().
 			Where(establishment.IDIn(ids...))
 		query, err := query.CollectFields(ctx, establishmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case journalnote.Table:
+		query := c.JournalNote.Query().
+			Where(journalnote.IDIn(ids...))
+		query, err := query.CollectFields(ctx, journalnoteImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -920,10 +1228,74 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case needassessment.Table:
+		query := c.NeedAssessment.Query().
+			Where(needassessment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, needassessmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case notification.Table:
 		query := c.Notification.Query().
 			Where(notification.IDIn(ids...))
 		query, err := query.CollectFields(ctx, notificationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case person.Table:
+		query := c.Person.Query().
+			Where(person.IDIn(ids...))
+		query, err := query.CollectFields(ctx, personImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case personcontact.Table:
+		query := c.PersonContact.Query().
+			Where(personcontact.IDIn(ids...))
+		query, err := query.CollectFields(ctx, personcontactImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case personalproject.Table:
+		query := c.PersonalProject.Query().
+			Where(personalproject.IDIn(ids...))
+		query, err := query.CollectFields(ctx, personalprojectImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -956,6 +1328,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.ProcessingRevision.Query().
 			Where(processingrevision.IDIn(ids...))
 		query, err := query.CollectFields(ctx, processingrevisionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case recordsettings.Table:
+		query := c.RecordSettings.Query().
+			Where(recordsettings.IDIn(ids...))
+		query, err := query.CollectFields(ctx, recordsettingsImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -1032,6 +1420,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case stay.Table:
+		query := c.Stay.Query().
+			Where(stay.IDIn(ids...))
+		query, err := query.CollectFields(ctx, stayImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case subjectrequest.Table:
 		query := c.SubjectRequest.Query().
 			Where(subjectrequest.IDIn(ids...))
@@ -1052,6 +1456,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Subscription.Query().
 			Where(subscription.IDIn(ids...))
 		query, err := query.CollectFields(ctx, subscriptionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case supportaccess.Table:
+		query := c.SupportAccess.Query().
+			Where(supportaccess.IDIn(ids...))
+		query, err := query.CollectFields(ctx, supportaccessImplementors...)
 		if err != nil {
 			return nil, err
 		}

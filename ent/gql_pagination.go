@@ -3,31 +3,43 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -124,6 +136,374 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// AccessLogEntryEdge is the edge representation of AccessLogEntry.
+type AccessLogEntryEdge struct {
+	Node   *AccessLogEntry `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// AccessLogEntryConnection is the connection containing edges to AccessLogEntry.
+type AccessLogEntryConnection struct {
+	Edges      []*AccessLogEntryEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *AccessLogEntryConnection) build(nodes []*AccessLogEntry, pager *accesslogentryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AccessLogEntry
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AccessLogEntry {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AccessLogEntry {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AccessLogEntryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AccessLogEntryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AccessLogEntryPaginateOption enables pagination customization.
+type AccessLogEntryPaginateOption func(*accesslogentryPager) error
+
+// WithAccessLogEntryOrder configures pagination ordering.
+func WithAccessLogEntryOrder(order []*AccessLogEntryOrder) AccessLogEntryPaginateOption {
+	return func(pager *accesslogentryPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithAccessLogEntryFilter configures pagination filter.
+func WithAccessLogEntryFilter(filter func(*AccessLogEntryQuery) (*AccessLogEntryQuery, error)) AccessLogEntryPaginateOption {
+	return func(pager *accesslogentryPager) error {
+		if filter == nil {
+			return errors.New("AccessLogEntryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type accesslogentryPager struct {
+	reverse bool
+	order   []*AccessLogEntryOrder
+	filter  func(*AccessLogEntryQuery) (*AccessLogEntryQuery, error)
+}
+
+func newAccessLogEntryPager(opts []AccessLogEntryPaginateOption, reverse bool) (*accesslogentryPager, error) {
+	pager := &accesslogentryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *accesslogentryPager) applyFilter(query *AccessLogEntryQuery) (*AccessLogEntryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *accesslogentryPager) toCursor(_m *AccessLogEntry) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *accesslogentryPager) applyCursors(query *AccessLogEntryQuery, after, before *Cursor) (*AccessLogEntryQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultAccessLogEntryOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *accesslogentryPager) applyOrder(query *AccessLogEntryQuery) *AccessLogEntryQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultAccessLogEntryOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultAccessLogEntryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *accesslogentryPager) orderExpr(query *AccessLogEntryQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultAccessLogEntryOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AccessLogEntry.
+func (_m *AccessLogEntryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AccessLogEntryPaginateOption,
+) (*AccessLogEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAccessLogEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AccessLogEntryConnection{Edges: []*AccessLogEntryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AccessLogEntryOrderFieldCreatedAt orders AccessLogEntry by created_at.
+	AccessLogEntryOrderFieldCreatedAt = &AccessLogEntryOrderField{
+		Value: func(_m *AccessLogEntry) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: accesslogentry.FieldCreatedAt,
+		toTerm: accesslogentry.ByCreatedAt,
+		toCursor: func(_m *AccessLogEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AccessLogEntryOrderFieldUpdatedAt orders AccessLogEntry by updated_at.
+	AccessLogEntryOrderFieldUpdatedAt = &AccessLogEntryOrderField{
+		Value: func(_m *AccessLogEntry) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: accesslogentry.FieldUpdatedAt,
+		toTerm: accesslogentry.ByUpdatedAt,
+		toCursor: func(_m *AccessLogEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// AccessLogEntryOrderFieldPart orders AccessLogEntry by part.
+	AccessLogEntryOrderFieldPart = &AccessLogEntryOrderField{
+		Value: func(_m *AccessLogEntry) (ent.Value, error) {
+			return _m.Part, nil
+		},
+		column: accesslogentry.FieldPart,
+		toTerm: accesslogentry.ByPart,
+		toCursor: func(_m *AccessLogEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Part,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AccessLogEntryOrderField) String() string {
+	var str string
+	switch f.column {
+	case AccessLogEntryOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AccessLogEntryOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case AccessLogEntryOrderFieldPart.column:
+		str = "PART"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AccessLogEntryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AccessLogEntryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AccessLogEntryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AccessLogEntryOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AccessLogEntryOrderFieldUpdatedAt
+	case "PART":
+		*f = *AccessLogEntryOrderFieldPart
+	default:
+		return fmt.Errorf("%s is not a valid AccessLogEntryOrderField", str)
+	}
+	return nil
+}
+
+// AccessLogEntryOrderField defines the ordering field of AccessLogEntry.
+type AccessLogEntryOrderField struct {
+	// Value extracts the ordering value from the given AccessLogEntry.
+	Value    func(*AccessLogEntry) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) accesslogentry.OrderOption
+	toCursor func(*AccessLogEntry) Cursor
+}
+
+// AccessLogEntryOrder defines the ordering of AccessLogEntry.
+type AccessLogEntryOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *AccessLogEntryOrderField `json:"field"`
+}
+
+// DefaultAccessLogEntryOrder is the default ordering of AccessLogEntry.
+var DefaultAccessLogEntryOrder = &AccessLogEntryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AccessLogEntryOrderField{
+		Value: func(_m *AccessLogEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: accesslogentry.FieldID,
+		toTerm: accesslogentry.ByID,
+		toCursor: func(_m *AccessLogEntry) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AccessLogEntry into AccessLogEntryEdge.
+func (_m *AccessLogEntry) ToEdge(order *AccessLogEntryOrder) *AccessLogEntryEdge {
+	if order == nil {
+		order = DefaultAccessLogEntryOrder
+	}
+	return &AccessLogEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // AccountEdge is the edge representation of Account.
@@ -507,6 +887,392 @@ func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
 		order = DefaultAccountOrder
 	}
 	return &AccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ActivityEdge is the edge representation of Activity.
+type ActivityEdge struct {
+	Node   *Activity `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// ActivityConnection is the connection containing edges to Activity.
+type ActivityConnection struct {
+	Edges      []*ActivityEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *ActivityConnection) build(nodes []*Activity, pager *activityPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Activity
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Activity {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Activity {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ActivityEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ActivityEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ActivityPaginateOption enables pagination customization.
+type ActivityPaginateOption func(*activityPager) error
+
+// WithActivityOrder configures pagination ordering.
+func WithActivityOrder(order []*ActivityOrder) ActivityPaginateOption {
+	return func(pager *activityPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithActivityFilter configures pagination filter.
+func WithActivityFilter(filter func(*ActivityQuery) (*ActivityQuery, error)) ActivityPaginateOption {
+	return func(pager *activityPager) error {
+		if filter == nil {
+			return errors.New("ActivityQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type activityPager struct {
+	reverse bool
+	order   []*ActivityOrder
+	filter  func(*ActivityQuery) (*ActivityQuery, error)
+}
+
+func newActivityPager(opts []ActivityPaginateOption, reverse bool) (*activityPager, error) {
+	pager := &activityPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *activityPager) applyFilter(query *ActivityQuery) (*ActivityQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *activityPager) toCursor(_m *Activity) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *activityPager) applyCursors(query *ActivityQuery, after, before *Cursor) (*ActivityQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultActivityOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *activityPager) applyOrder(query *ActivityQuery) *ActivityQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultActivityOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultActivityOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *activityPager) orderExpr(query *ActivityQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultActivityOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Activity.
+func (_m *ActivityQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ActivityPaginateOption,
+) (*ActivityConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newActivityPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ActivityConnection{Edges: []*ActivityEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ActivityOrderFieldCreatedAt orders Activity by created_at.
+	ActivityOrderFieldCreatedAt = &ActivityOrderField{
+		Value: func(_m *Activity) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: activity.FieldCreatedAt,
+		toTerm: activity.ByCreatedAt,
+		toCursor: func(_m *Activity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ActivityOrderFieldUpdatedAt orders Activity by updated_at.
+	ActivityOrderFieldUpdatedAt = &ActivityOrderField{
+		Value: func(_m *Activity) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: activity.FieldUpdatedAt,
+		toTerm: activity.ByUpdatedAt,
+		toCursor: func(_m *Activity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ActivityOrderFieldServiceCode orders Activity by service_code.
+	ActivityOrderFieldServiceCode = &ActivityOrderField{
+		Value: func(_m *Activity) (ent.Value, error) {
+			return _m.ServiceCode, nil
+		},
+		column: activity.FieldServiceCode,
+		toTerm: activity.ByServiceCode,
+		toCursor: func(_m *Activity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ServiceCode,
+			}
+		},
+	}
+	// ActivityOrderFieldPerformedOn orders Activity by performed_on.
+	ActivityOrderFieldPerformedOn = &ActivityOrderField{
+		Value: func(_m *Activity) (ent.Value, error) {
+			return _m.PerformedOn, nil
+		},
+		column: activity.FieldPerformedOn,
+		toTerm: activity.ByPerformedOn,
+		toCursor: func(_m *Activity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PerformedOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ActivityOrderField) String() string {
+	var str string
+	switch f.column {
+	case ActivityOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ActivityOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ActivityOrderFieldServiceCode.column:
+		str = "SERVICE_CODE"
+	case ActivityOrderFieldPerformedOn.column:
+		str = "PERFORMED_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ActivityOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ActivityOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ActivityOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ActivityOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ActivityOrderFieldUpdatedAt
+	case "SERVICE_CODE":
+		*f = *ActivityOrderFieldServiceCode
+	case "PERFORMED_ON":
+		*f = *ActivityOrderFieldPerformedOn
+	default:
+		return fmt.Errorf("%s is not a valid ActivityOrderField", str)
+	}
+	return nil
+}
+
+// ActivityOrderField defines the ordering field of Activity.
+type ActivityOrderField struct {
+	// Value extracts the ordering value from the given Activity.
+	Value    func(*Activity) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) activity.OrderOption
+	toCursor func(*Activity) Cursor
+}
+
+// ActivityOrder defines the ordering of Activity.
+type ActivityOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *ActivityOrderField `json:"field"`
+}
+
+// DefaultActivityOrder is the default ordering of Activity.
+var DefaultActivityOrder = &ActivityOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ActivityOrderField{
+		Value: func(_m *Activity) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: activity.FieldID,
+		toTerm: activity.ByID,
+		toCursor: func(_m *Activity) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Activity into ActivityEdge.
+func (_m *Activity) ToEdge(order *ActivityOrder) *ActivityEdge {
+	if order == nil {
+		order = DefaultActivityOrder
+	}
+	return &ActivityEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -2370,6 +3136,356 @@ func (_m *CallForFunds) ToEdge(order *CallForFundsOrder) *CallForFundsEdge {
 	}
 }
 
+// CareAssignmentEdge is the edge representation of CareAssignment.
+type CareAssignmentEdge struct {
+	Node   *CareAssignment `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// CareAssignmentConnection is the connection containing edges to CareAssignment.
+type CareAssignmentConnection struct {
+	Edges      []*CareAssignmentEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *CareAssignmentConnection) build(nodes []*CareAssignment, pager *careassignmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CareAssignment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CareAssignment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CareAssignment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CareAssignmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CareAssignmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CareAssignmentPaginateOption enables pagination customization.
+type CareAssignmentPaginateOption func(*careassignmentPager) error
+
+// WithCareAssignmentOrder configures pagination ordering.
+func WithCareAssignmentOrder(order []*CareAssignmentOrder) CareAssignmentPaginateOption {
+	return func(pager *careassignmentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCareAssignmentFilter configures pagination filter.
+func WithCareAssignmentFilter(filter func(*CareAssignmentQuery) (*CareAssignmentQuery, error)) CareAssignmentPaginateOption {
+	return func(pager *careassignmentPager) error {
+		if filter == nil {
+			return errors.New("CareAssignmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type careassignmentPager struct {
+	reverse bool
+	order   []*CareAssignmentOrder
+	filter  func(*CareAssignmentQuery) (*CareAssignmentQuery, error)
+}
+
+func newCareAssignmentPager(opts []CareAssignmentPaginateOption, reverse bool) (*careassignmentPager, error) {
+	pager := &careassignmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *careassignmentPager) applyFilter(query *CareAssignmentQuery) (*CareAssignmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *careassignmentPager) toCursor(_m *CareAssignment) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *careassignmentPager) applyCursors(query *CareAssignmentQuery, after, before *Cursor) (*CareAssignmentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCareAssignmentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *careassignmentPager) applyOrder(query *CareAssignmentQuery) *CareAssignmentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCareAssignmentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCareAssignmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *careassignmentPager) orderExpr(query *CareAssignmentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCareAssignmentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CareAssignment.
+func (_m *CareAssignmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CareAssignmentPaginateOption,
+) (*CareAssignmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCareAssignmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CareAssignmentConnection{Edges: []*CareAssignmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CareAssignmentOrderFieldCreatedAt orders CareAssignment by created_at.
+	CareAssignmentOrderFieldCreatedAt = &CareAssignmentOrderField{
+		Value: func(_m *CareAssignment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: careassignment.FieldCreatedAt,
+		toTerm: careassignment.ByCreatedAt,
+		toCursor: func(_m *CareAssignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CareAssignmentOrderFieldUpdatedAt orders CareAssignment by updated_at.
+	CareAssignmentOrderFieldUpdatedAt = &CareAssignmentOrderField{
+		Value: func(_m *CareAssignment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: careassignment.FieldUpdatedAt,
+		toTerm: careassignment.ByUpdatedAt,
+		toCursor: func(_m *CareAssignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CareAssignmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case CareAssignmentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CareAssignmentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CareAssignmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CareAssignmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CareAssignmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CareAssignmentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CareAssignmentOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CareAssignmentOrderField", str)
+	}
+	return nil
+}
+
+// CareAssignmentOrderField defines the ordering field of CareAssignment.
+type CareAssignmentOrderField struct {
+	// Value extracts the ordering value from the given CareAssignment.
+	Value    func(*CareAssignment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) careassignment.OrderOption
+	toCursor func(*CareAssignment) Cursor
+}
+
+// CareAssignmentOrder defines the ordering of CareAssignment.
+type CareAssignmentOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *CareAssignmentOrderField `json:"field"`
+}
+
+// DefaultCareAssignmentOrder is the default ordering of CareAssignment.
+var DefaultCareAssignmentOrder = &CareAssignmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CareAssignmentOrderField{
+		Value: func(_m *CareAssignment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: careassignment.FieldID,
+		toTerm: careassignment.ByID,
+		toCursor: func(_m *CareAssignment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CareAssignment into CareAssignmentEdge.
+func (_m *CareAssignment) ToEdge(order *CareAssignmentOrder) *CareAssignmentEdge {
+	if order == nil {
+		order = DefaultCareAssignmentOrder
+	}
+	return &CareAssignmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ChargeEdge is the edge representation of Charge.
 type ChargeEdge struct {
 	Node   *Charge `json:"node"`
@@ -3510,6 +4626,320 @@ func (_m *CilDelegation) ToEdge(order *CilDelegationOrder) *CilDelegationEdge {
 	}
 }
 
+// ConsentEdge is the edge representation of Consent.
+type ConsentEdge struct {
+	Node   *Consent `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// ConsentConnection is the connection containing edges to Consent.
+type ConsentConnection struct {
+	Edges      []*ConsentEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *ConsentConnection) build(nodes []*Consent, pager *consentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Consent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Consent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Consent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ConsentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ConsentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ConsentPaginateOption enables pagination customization.
+type ConsentPaginateOption func(*consentPager) error
+
+// WithConsentOrder configures pagination ordering.
+func WithConsentOrder(order *ConsentOrder) ConsentPaginateOption {
+	if order == nil {
+		order = DefaultConsentOrder
+	}
+	o := *order
+	return func(pager *consentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultConsentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithConsentFilter configures pagination filter.
+func WithConsentFilter(filter func(*ConsentQuery) (*ConsentQuery, error)) ConsentPaginateOption {
+	return func(pager *consentPager) error {
+		if filter == nil {
+			return errors.New("ConsentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type consentPager struct {
+	reverse bool
+	order   *ConsentOrder
+	filter  func(*ConsentQuery) (*ConsentQuery, error)
+}
+
+func newConsentPager(opts []ConsentPaginateOption, reverse bool) (*consentPager, error) {
+	pager := &consentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultConsentOrder
+	}
+	return pager, nil
+}
+
+func (p *consentPager) applyFilter(query *ConsentQuery) (*ConsentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *consentPager) toCursor(_m *Consent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *consentPager) applyCursors(query *ConsentQuery, after, before *Cursor) (*ConsentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultConsentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *consentPager) applyOrder(query *ConsentQuery) *ConsentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultConsentOrder.Field {
+		query = query.Order(DefaultConsentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *consentPager) orderExpr(query *ConsentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultConsentOrder.Field {
+			b.Comma().Ident(DefaultConsentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Consent.
+func (_m *ConsentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ConsentPaginateOption,
+) (*ConsentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newConsentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ConsentConnection{Edges: []*ConsentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ConsentOrderFieldCreatedAt orders Consent by created_at.
+	ConsentOrderFieldCreatedAt = &ConsentOrderField{
+		Value: func(_m *Consent) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: consent.FieldCreatedAt,
+		toTerm: consent.ByCreatedAt,
+		toCursor: func(_m *Consent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ConsentOrderFieldUpdatedAt orders Consent by updated_at.
+	ConsentOrderFieldUpdatedAt = &ConsentOrderField{
+		Value: func(_m *Consent) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: consent.FieldUpdatedAt,
+		toTerm: consent.ByUpdatedAt,
+		toCursor: func(_m *Consent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ConsentOrderField) String() string {
+	var str string
+	switch f.column {
+	case ConsentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ConsentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ConsentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ConsentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ConsentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ConsentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ConsentOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ConsentOrderField", str)
+	}
+	return nil
+}
+
+// ConsentOrderField defines the ordering field of Consent.
+type ConsentOrderField struct {
+	// Value extracts the ordering value from the given Consent.
+	Value    func(*Consent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) consent.OrderOption
+	toCursor func(*Consent) Cursor
+}
+
+// ConsentOrder defines the ordering of Consent.
+type ConsentOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *ConsentOrderField `json:"field"`
+}
+
+// DefaultConsentOrder is the default ordering of Consent.
+var DefaultConsentOrder = &ConsentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ConsentOrderField{
+		Value: func(_m *Consent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: consent.FieldID,
+		toTerm: consent.ByID,
+		toCursor: func(_m *Consent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Consent into ConsentEdge.
+func (_m *Consent) ToEdge(order *ConsentOrder) *ConsentEdge {
+	if order == nil {
+		order = DefaultConsentOrder
+	}
+	return &ConsentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // CostEntryEdge is the edge representation of CostEntry.
 type CostEntryEdge struct {
 	Node   *CostEntry `json:"node"`
@@ -4349,6 +5779,320 @@ func (_m *Establishment) ToEdge(order *EstablishmentOrder) *EstablishmentEdge {
 		order = DefaultEstablishmentOrder
 	}
 	return &EstablishmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// JournalNoteEdge is the edge representation of JournalNote.
+type JournalNoteEdge struct {
+	Node   *JournalNote `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// JournalNoteConnection is the connection containing edges to JournalNote.
+type JournalNoteConnection struct {
+	Edges      []*JournalNoteEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *JournalNoteConnection) build(nodes []*JournalNote, pager *journalnotePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *JournalNote
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *JournalNote {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *JournalNote {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*JournalNoteEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &JournalNoteEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// JournalNotePaginateOption enables pagination customization.
+type JournalNotePaginateOption func(*journalnotePager) error
+
+// WithJournalNoteOrder configures pagination ordering.
+func WithJournalNoteOrder(order *JournalNoteOrder) JournalNotePaginateOption {
+	if order == nil {
+		order = DefaultJournalNoteOrder
+	}
+	o := *order
+	return func(pager *journalnotePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultJournalNoteOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithJournalNoteFilter configures pagination filter.
+func WithJournalNoteFilter(filter func(*JournalNoteQuery) (*JournalNoteQuery, error)) JournalNotePaginateOption {
+	return func(pager *journalnotePager) error {
+		if filter == nil {
+			return errors.New("JournalNoteQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type journalnotePager struct {
+	reverse bool
+	order   *JournalNoteOrder
+	filter  func(*JournalNoteQuery) (*JournalNoteQuery, error)
+}
+
+func newJournalNotePager(opts []JournalNotePaginateOption, reverse bool) (*journalnotePager, error) {
+	pager := &journalnotePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultJournalNoteOrder
+	}
+	return pager, nil
+}
+
+func (p *journalnotePager) applyFilter(query *JournalNoteQuery) (*JournalNoteQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *journalnotePager) toCursor(_m *JournalNote) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *journalnotePager) applyCursors(query *JournalNoteQuery, after, before *Cursor) (*JournalNoteQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultJournalNoteOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *journalnotePager) applyOrder(query *JournalNoteQuery) *JournalNoteQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultJournalNoteOrder.Field {
+		query = query.Order(DefaultJournalNoteOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *journalnotePager) orderExpr(query *JournalNoteQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultJournalNoteOrder.Field {
+			b.Comma().Ident(DefaultJournalNoteOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to JournalNote.
+func (_m *JournalNoteQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...JournalNotePaginateOption,
+) (*JournalNoteConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newJournalNotePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &JournalNoteConnection{Edges: []*JournalNoteEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// JournalNoteOrderFieldCreatedAt orders JournalNote by created_at.
+	JournalNoteOrderFieldCreatedAt = &JournalNoteOrderField{
+		Value: func(_m *JournalNote) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: journalnote.FieldCreatedAt,
+		toTerm: journalnote.ByCreatedAt,
+		toCursor: func(_m *JournalNote) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// JournalNoteOrderFieldUpdatedAt orders JournalNote by updated_at.
+	JournalNoteOrderFieldUpdatedAt = &JournalNoteOrderField{
+		Value: func(_m *JournalNote) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: journalnote.FieldUpdatedAt,
+		toTerm: journalnote.ByUpdatedAt,
+		toCursor: func(_m *JournalNote) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f JournalNoteOrderField) String() string {
+	var str string
+	switch f.column {
+	case JournalNoteOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case JournalNoteOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f JournalNoteOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *JournalNoteOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("JournalNoteOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *JournalNoteOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *JournalNoteOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid JournalNoteOrderField", str)
+	}
+	return nil
+}
+
+// JournalNoteOrderField defines the ordering field of JournalNote.
+type JournalNoteOrderField struct {
+	// Value extracts the ordering value from the given JournalNote.
+	Value    func(*JournalNote) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) journalnote.OrderOption
+	toCursor func(*JournalNote) Cursor
+}
+
+// JournalNoteOrder defines the ordering of JournalNote.
+type JournalNoteOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *JournalNoteOrderField `json:"field"`
+}
+
+// DefaultJournalNoteOrder is the default ordering of JournalNote.
+var DefaultJournalNoteOrder = &JournalNoteOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &JournalNoteOrderField{
+		Value: func(_m *JournalNote) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: journalnote.FieldID,
+		toTerm: journalnote.ByID,
+		toCursor: func(_m *JournalNote) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts JournalNote into JournalNoteEdge.
+func (_m *JournalNote) ToEdge(order *JournalNoteOrder) *JournalNoteEdge {
+	if order == nil {
+		order = DefaultJournalNoteOrder
+	}
+	return &JournalNoteEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -5952,6 +7696,338 @@ func (_m *MembershipFee) ToEdge(order *MembershipFeeOrder) *MembershipFeeEdge {
 	}
 }
 
+// NeedAssessmentEdge is the edge representation of NeedAssessment.
+type NeedAssessmentEdge struct {
+	Node   *NeedAssessment `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// NeedAssessmentConnection is the connection containing edges to NeedAssessment.
+type NeedAssessmentConnection struct {
+	Edges      []*NeedAssessmentEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *NeedAssessmentConnection) build(nodes []*NeedAssessment, pager *needassessmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *NeedAssessment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *NeedAssessment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *NeedAssessment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*NeedAssessmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &NeedAssessmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// NeedAssessmentPaginateOption enables pagination customization.
+type NeedAssessmentPaginateOption func(*needassessmentPager) error
+
+// WithNeedAssessmentOrder configures pagination ordering.
+func WithNeedAssessmentOrder(order *NeedAssessmentOrder) NeedAssessmentPaginateOption {
+	if order == nil {
+		order = DefaultNeedAssessmentOrder
+	}
+	o := *order
+	return func(pager *needassessmentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultNeedAssessmentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithNeedAssessmentFilter configures pagination filter.
+func WithNeedAssessmentFilter(filter func(*NeedAssessmentQuery) (*NeedAssessmentQuery, error)) NeedAssessmentPaginateOption {
+	return func(pager *needassessmentPager) error {
+		if filter == nil {
+			return errors.New("NeedAssessmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type needassessmentPager struct {
+	reverse bool
+	order   *NeedAssessmentOrder
+	filter  func(*NeedAssessmentQuery) (*NeedAssessmentQuery, error)
+}
+
+func newNeedAssessmentPager(opts []NeedAssessmentPaginateOption, reverse bool) (*needassessmentPager, error) {
+	pager := &needassessmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultNeedAssessmentOrder
+	}
+	return pager, nil
+}
+
+func (p *needassessmentPager) applyFilter(query *NeedAssessmentQuery) (*NeedAssessmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *needassessmentPager) toCursor(_m *NeedAssessment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *needassessmentPager) applyCursors(query *NeedAssessmentQuery, after, before *Cursor) (*NeedAssessmentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultNeedAssessmentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *needassessmentPager) applyOrder(query *NeedAssessmentQuery) *NeedAssessmentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultNeedAssessmentOrder.Field {
+		query = query.Order(DefaultNeedAssessmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *needassessmentPager) orderExpr(query *NeedAssessmentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultNeedAssessmentOrder.Field {
+			b.Comma().Ident(DefaultNeedAssessmentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to NeedAssessment.
+func (_m *NeedAssessmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...NeedAssessmentPaginateOption,
+) (*NeedAssessmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newNeedAssessmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &NeedAssessmentConnection{Edges: []*NeedAssessmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// NeedAssessmentOrderFieldCreatedAt orders NeedAssessment by created_at.
+	NeedAssessmentOrderFieldCreatedAt = &NeedAssessmentOrderField{
+		Value: func(_m *NeedAssessment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: needassessment.FieldCreatedAt,
+		toTerm: needassessment.ByCreatedAt,
+		toCursor: func(_m *NeedAssessment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// NeedAssessmentOrderFieldUpdatedAt orders NeedAssessment by updated_at.
+	NeedAssessmentOrderFieldUpdatedAt = &NeedAssessmentOrderField{
+		Value: func(_m *NeedAssessment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: needassessment.FieldUpdatedAt,
+		toTerm: needassessment.ByUpdatedAt,
+		toCursor: func(_m *NeedAssessment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// NeedAssessmentOrderFieldAssessedOn orders NeedAssessment by assessed_on.
+	NeedAssessmentOrderFieldAssessedOn = &NeedAssessmentOrderField{
+		Value: func(_m *NeedAssessment) (ent.Value, error) {
+			return _m.AssessedOn, nil
+		},
+		column: needassessment.FieldAssessedOn,
+		toTerm: needassessment.ByAssessedOn,
+		toCursor: func(_m *NeedAssessment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.AssessedOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f NeedAssessmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case NeedAssessmentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case NeedAssessmentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case NeedAssessmentOrderFieldAssessedOn.column:
+		str = "ASSESSED_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f NeedAssessmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *NeedAssessmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("NeedAssessmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *NeedAssessmentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *NeedAssessmentOrderFieldUpdatedAt
+	case "ASSESSED_ON":
+		*f = *NeedAssessmentOrderFieldAssessedOn
+	default:
+		return fmt.Errorf("%s is not a valid NeedAssessmentOrderField", str)
+	}
+	return nil
+}
+
+// NeedAssessmentOrderField defines the ordering field of NeedAssessment.
+type NeedAssessmentOrderField struct {
+	// Value extracts the ordering value from the given NeedAssessment.
+	Value    func(*NeedAssessment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) needassessment.OrderOption
+	toCursor func(*NeedAssessment) Cursor
+}
+
+// NeedAssessmentOrder defines the ordering of NeedAssessment.
+type NeedAssessmentOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *NeedAssessmentOrderField `json:"field"`
+}
+
+// DefaultNeedAssessmentOrder is the default ordering of NeedAssessment.
+var DefaultNeedAssessmentOrder = &NeedAssessmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &NeedAssessmentOrderField{
+		Value: func(_m *NeedAssessment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: needassessment.FieldID,
+		toTerm: needassessment.ByID,
+		toCursor: func(_m *NeedAssessment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts NeedAssessment into NeedAssessmentEdge.
+func (_m *NeedAssessment) ToEdge(order *NeedAssessmentOrder) *NeedAssessmentEdge {
+	if order == nil {
+		order = DefaultNeedAssessmentOrder
+	}
+	return &NeedAssessmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // NotificationEdge is the edge representation of Notification.
 type NotificationEdge struct {
 	Node   *Notification `json:"node"`
@@ -6351,6 +8427,1038 @@ func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
 		order = DefaultNotificationOrder
 	}
 	return &NotificationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PersonEdge is the edge representation of Person.
+type PersonEdge struct {
+	Node   *Person `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// PersonConnection is the connection containing edges to Person.
+type PersonConnection struct {
+	Edges      []*PersonEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *PersonConnection) build(nodes []*Person, pager *personPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Person
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Person {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Person {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PersonEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PersonEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PersonPaginateOption enables pagination customization.
+type PersonPaginateOption func(*personPager) error
+
+// WithPersonOrder configures pagination ordering.
+func WithPersonOrder(order []*PersonOrder) PersonPaginateOption {
+	return func(pager *personPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithPersonFilter configures pagination filter.
+func WithPersonFilter(filter func(*PersonQuery) (*PersonQuery, error)) PersonPaginateOption {
+	return func(pager *personPager) error {
+		if filter == nil {
+			return errors.New("PersonQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type personPager struct {
+	reverse bool
+	order   []*PersonOrder
+	filter  func(*PersonQuery) (*PersonQuery, error)
+}
+
+func newPersonPager(opts []PersonPaginateOption, reverse bool) (*personPager, error) {
+	pager := &personPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *personPager) applyFilter(query *PersonQuery) (*PersonQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *personPager) toCursor(_m *Person) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *personPager) applyCursors(query *PersonQuery, after, before *Cursor) (*PersonQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPersonOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *personPager) applyOrder(query *PersonQuery) *PersonQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPersonOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultPersonOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *personPager) orderExpr(query *PersonQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPersonOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Person.
+func (_m *PersonQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PersonPaginateOption,
+) (*PersonConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPersonPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PersonConnection{Edges: []*PersonEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PersonOrderFieldCreatedAt orders Person by created_at.
+	PersonOrderFieldCreatedAt = &PersonOrderField{
+		Value: func(_m *Person) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: person.FieldCreatedAt,
+		toTerm: person.ByCreatedAt,
+		toCursor: func(_m *Person) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PersonOrderFieldUpdatedAt orders Person by updated_at.
+	PersonOrderFieldUpdatedAt = &PersonOrderField{
+		Value: func(_m *Person) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: person.FieldUpdatedAt,
+		toTerm: person.ByUpdatedAt,
+		toCursor: func(_m *Person) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PersonOrderFieldLastName orders Person by last_name.
+	PersonOrderFieldLastName = &PersonOrderField{
+		Value: func(_m *Person) (ent.Value, error) {
+			return _m.LastName, nil
+		},
+		column: person.FieldLastName,
+		toTerm: person.ByLastName,
+		toCursor: func(_m *Person) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastName,
+			}
+		},
+	}
+	// PersonOrderFieldBirthDate orders Person by birth_date.
+	PersonOrderFieldBirthDate = &PersonOrderField{
+		Value: func(_m *Person) (ent.Value, error) {
+			return _m.BirthDate, nil
+		},
+		column: person.FieldBirthDate,
+		toTerm: person.ByBirthDate,
+		toCursor: func(_m *Person) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.BirthDate,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PersonOrderField) String() string {
+	var str string
+	switch f.column {
+	case PersonOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PersonOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PersonOrderFieldLastName.column:
+		str = "LAST_NAME"
+	case PersonOrderFieldBirthDate.column:
+		str = "BIRTH_DATE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PersonOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PersonOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PersonOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PersonOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PersonOrderFieldUpdatedAt
+	case "LAST_NAME":
+		*f = *PersonOrderFieldLastName
+	case "BIRTH_DATE":
+		*f = *PersonOrderFieldBirthDate
+	default:
+		return fmt.Errorf("%s is not a valid PersonOrderField", str)
+	}
+	return nil
+}
+
+// PersonOrderField defines the ordering field of Person.
+type PersonOrderField struct {
+	// Value extracts the ordering value from the given Person.
+	Value    func(*Person) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) person.OrderOption
+	toCursor func(*Person) Cursor
+}
+
+// PersonOrder defines the ordering of Person.
+type PersonOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *PersonOrderField `json:"field"`
+}
+
+// DefaultPersonOrder is the default ordering of Person.
+var DefaultPersonOrder = &PersonOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PersonOrderField{
+		Value: func(_m *Person) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: person.FieldID,
+		toTerm: person.ByID,
+		toCursor: func(_m *Person) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Person into PersonEdge.
+func (_m *Person) ToEdge(order *PersonOrder) *PersonEdge {
+	if order == nil {
+		order = DefaultPersonOrder
+	}
+	return &PersonEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PersonContactEdge is the edge representation of PersonContact.
+type PersonContactEdge struct {
+	Node   *PersonContact `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// PersonContactConnection is the connection containing edges to PersonContact.
+type PersonContactConnection struct {
+	Edges      []*PersonContactEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *PersonContactConnection) build(nodes []*PersonContact, pager *personcontactPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PersonContact
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PersonContact {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PersonContact {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PersonContactEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PersonContactEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PersonContactPaginateOption enables pagination customization.
+type PersonContactPaginateOption func(*personcontactPager) error
+
+// WithPersonContactOrder configures pagination ordering.
+func WithPersonContactOrder(order *PersonContactOrder) PersonContactPaginateOption {
+	if order == nil {
+		order = DefaultPersonContactOrder
+	}
+	o := *order
+	return func(pager *personcontactPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPersonContactOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPersonContactFilter configures pagination filter.
+func WithPersonContactFilter(filter func(*PersonContactQuery) (*PersonContactQuery, error)) PersonContactPaginateOption {
+	return func(pager *personcontactPager) error {
+		if filter == nil {
+			return errors.New("PersonContactQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type personcontactPager struct {
+	reverse bool
+	order   *PersonContactOrder
+	filter  func(*PersonContactQuery) (*PersonContactQuery, error)
+}
+
+func newPersonContactPager(opts []PersonContactPaginateOption, reverse bool) (*personcontactPager, error) {
+	pager := &personcontactPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPersonContactOrder
+	}
+	return pager, nil
+}
+
+func (p *personcontactPager) applyFilter(query *PersonContactQuery) (*PersonContactQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *personcontactPager) toCursor(_m *PersonContact) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *personcontactPager) applyCursors(query *PersonContactQuery, after, before *Cursor) (*PersonContactQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPersonContactOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *personcontactPager) applyOrder(query *PersonContactQuery) *PersonContactQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPersonContactOrder.Field {
+		query = query.Order(DefaultPersonContactOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *personcontactPager) orderExpr(query *PersonContactQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPersonContactOrder.Field {
+			b.Comma().Ident(DefaultPersonContactOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PersonContact.
+func (_m *PersonContactQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PersonContactPaginateOption,
+) (*PersonContactConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPersonContactPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PersonContactConnection{Edges: []*PersonContactEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PersonContactOrderFieldCreatedAt orders PersonContact by created_at.
+	PersonContactOrderFieldCreatedAt = &PersonContactOrderField{
+		Value: func(_m *PersonContact) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: personcontact.FieldCreatedAt,
+		toTerm: personcontact.ByCreatedAt,
+		toCursor: func(_m *PersonContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PersonContactOrderFieldUpdatedAt orders PersonContact by updated_at.
+	PersonContactOrderFieldUpdatedAt = &PersonContactOrderField{
+		Value: func(_m *PersonContact) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: personcontact.FieldUpdatedAt,
+		toTerm: personcontact.ByUpdatedAt,
+		toCursor: func(_m *PersonContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PersonContactOrderField) String() string {
+	var str string
+	switch f.column {
+	case PersonContactOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PersonContactOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PersonContactOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PersonContactOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PersonContactOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PersonContactOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PersonContactOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PersonContactOrderField", str)
+	}
+	return nil
+}
+
+// PersonContactOrderField defines the ordering field of PersonContact.
+type PersonContactOrderField struct {
+	// Value extracts the ordering value from the given PersonContact.
+	Value    func(*PersonContact) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) personcontact.OrderOption
+	toCursor func(*PersonContact) Cursor
+}
+
+// PersonContactOrder defines the ordering of PersonContact.
+type PersonContactOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *PersonContactOrderField `json:"field"`
+}
+
+// DefaultPersonContactOrder is the default ordering of PersonContact.
+var DefaultPersonContactOrder = &PersonContactOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PersonContactOrderField{
+		Value: func(_m *PersonContact) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: personcontact.FieldID,
+		toTerm: personcontact.ByID,
+		toCursor: func(_m *PersonContact) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PersonContact into PersonContactEdge.
+func (_m *PersonContact) ToEdge(order *PersonContactOrder) *PersonContactEdge {
+	if order == nil {
+		order = DefaultPersonContactOrder
+	}
+	return &PersonContactEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PersonalProjectEdge is the edge representation of PersonalProject.
+type PersonalProjectEdge struct {
+	Node   *PersonalProject `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// PersonalProjectConnection is the connection containing edges to PersonalProject.
+type PersonalProjectConnection struct {
+	Edges      []*PersonalProjectEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *PersonalProjectConnection) build(nodes []*PersonalProject, pager *personalprojectPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PersonalProject
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PersonalProject {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PersonalProject {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PersonalProjectEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PersonalProjectEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PersonalProjectPaginateOption enables pagination customization.
+type PersonalProjectPaginateOption func(*personalprojectPager) error
+
+// WithPersonalProjectOrder configures pagination ordering.
+func WithPersonalProjectOrder(order *PersonalProjectOrder) PersonalProjectPaginateOption {
+	if order == nil {
+		order = DefaultPersonalProjectOrder
+	}
+	o := *order
+	return func(pager *personalprojectPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPersonalProjectOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPersonalProjectFilter configures pagination filter.
+func WithPersonalProjectFilter(filter func(*PersonalProjectQuery) (*PersonalProjectQuery, error)) PersonalProjectPaginateOption {
+	return func(pager *personalprojectPager) error {
+		if filter == nil {
+			return errors.New("PersonalProjectQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type personalprojectPager struct {
+	reverse bool
+	order   *PersonalProjectOrder
+	filter  func(*PersonalProjectQuery) (*PersonalProjectQuery, error)
+}
+
+func newPersonalProjectPager(opts []PersonalProjectPaginateOption, reverse bool) (*personalprojectPager, error) {
+	pager := &personalprojectPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPersonalProjectOrder
+	}
+	return pager, nil
+}
+
+func (p *personalprojectPager) applyFilter(query *PersonalProjectQuery) (*PersonalProjectQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *personalprojectPager) toCursor(_m *PersonalProject) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *personalprojectPager) applyCursors(query *PersonalProjectQuery, after, before *Cursor) (*PersonalProjectQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPersonalProjectOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *personalprojectPager) applyOrder(query *PersonalProjectQuery) *PersonalProjectQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPersonalProjectOrder.Field {
+		query = query.Order(DefaultPersonalProjectOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *personalprojectPager) orderExpr(query *PersonalProjectQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPersonalProjectOrder.Field {
+			b.Comma().Ident(DefaultPersonalProjectOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PersonalProject.
+func (_m *PersonalProjectQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PersonalProjectPaginateOption,
+) (*PersonalProjectConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPersonalProjectPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PersonalProjectConnection{Edges: []*PersonalProjectEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PersonalProjectOrderFieldCreatedAt orders PersonalProject by created_at.
+	PersonalProjectOrderFieldCreatedAt = &PersonalProjectOrderField{
+		Value: func(_m *PersonalProject) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: personalproject.FieldCreatedAt,
+		toTerm: personalproject.ByCreatedAt,
+		toCursor: func(_m *PersonalProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PersonalProjectOrderFieldUpdatedAt orders PersonalProject by updated_at.
+	PersonalProjectOrderFieldUpdatedAt = &PersonalProjectOrderField{
+		Value: func(_m *PersonalProject) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: personalproject.FieldUpdatedAt,
+		toTerm: personalproject.ByUpdatedAt,
+		toCursor: func(_m *PersonalProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PersonalProjectOrderFieldStartsOn orders PersonalProject by starts_on.
+	PersonalProjectOrderFieldStartsOn = &PersonalProjectOrderField{
+		Value: func(_m *PersonalProject) (ent.Value, error) {
+			return _m.StartsOn, nil
+		},
+		column: personalproject.FieldStartsOn,
+		toTerm: personalproject.ByStartsOn,
+		toCursor: func(_m *PersonalProject) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PersonalProjectOrderField) String() string {
+	var str string
+	switch f.column {
+	case PersonalProjectOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PersonalProjectOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PersonalProjectOrderFieldStartsOn.column:
+		str = "STARTS_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PersonalProjectOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PersonalProjectOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PersonalProjectOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PersonalProjectOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PersonalProjectOrderFieldUpdatedAt
+	case "STARTS_ON":
+		*f = *PersonalProjectOrderFieldStartsOn
+	default:
+		return fmt.Errorf("%s is not a valid PersonalProjectOrderField", str)
+	}
+	return nil
+}
+
+// PersonalProjectOrderField defines the ordering field of PersonalProject.
+type PersonalProjectOrderField struct {
+	// Value extracts the ordering value from the given PersonalProject.
+	Value    func(*PersonalProject) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) personalproject.OrderOption
+	toCursor func(*PersonalProject) Cursor
+}
+
+// PersonalProjectOrder defines the ordering of PersonalProject.
+type PersonalProjectOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *PersonalProjectOrderField `json:"field"`
+}
+
+// DefaultPersonalProjectOrder is the default ordering of PersonalProject.
+var DefaultPersonalProjectOrder = &PersonalProjectOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PersonalProjectOrderField{
+		Value: func(_m *PersonalProject) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: personalproject.FieldID,
+		toTerm: personalproject.ByID,
+		toCursor: func(_m *PersonalProject) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PersonalProject into PersonalProjectEdge.
+func (_m *PersonalProject) ToEdge(order *PersonalProjectOrder) *PersonalProjectEdge {
+	if order == nil {
+		order = DefaultPersonalProjectOrder
+	}
+	return &PersonalProjectEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -7105,6 +10213,320 @@ func (_m *ProcessingRevision) ToEdge(order *ProcessingRevisionOrder) *Processing
 		order = DefaultProcessingRevisionOrder
 	}
 	return &ProcessingRevisionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RecordSettingsEdge is the edge representation of RecordSettings.
+type RecordSettingsEdge struct {
+	Node   *RecordSettings `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// RecordSettingsConnection is the connection containing edges to RecordSettings.
+type RecordSettingsConnection struct {
+	Edges      []*RecordSettingsEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *RecordSettingsConnection) build(nodes []*RecordSettings, pager *recordsettingsPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *RecordSettings
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *RecordSettings {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *RecordSettings {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RecordSettingsEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RecordSettingsEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RecordSettingsPaginateOption enables pagination customization.
+type RecordSettingsPaginateOption func(*recordsettingsPager) error
+
+// WithRecordSettingsOrder configures pagination ordering.
+func WithRecordSettingsOrder(order *RecordSettingsOrder) RecordSettingsPaginateOption {
+	if order == nil {
+		order = DefaultRecordSettingsOrder
+	}
+	o := *order
+	return func(pager *recordsettingsPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRecordSettingsOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRecordSettingsFilter configures pagination filter.
+func WithRecordSettingsFilter(filter func(*RecordSettingsQuery) (*RecordSettingsQuery, error)) RecordSettingsPaginateOption {
+	return func(pager *recordsettingsPager) error {
+		if filter == nil {
+			return errors.New("RecordSettingsQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type recordsettingsPager struct {
+	reverse bool
+	order   *RecordSettingsOrder
+	filter  func(*RecordSettingsQuery) (*RecordSettingsQuery, error)
+}
+
+func newRecordSettingsPager(opts []RecordSettingsPaginateOption, reverse bool) (*recordsettingsPager, error) {
+	pager := &recordsettingsPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRecordSettingsOrder
+	}
+	return pager, nil
+}
+
+func (p *recordsettingsPager) applyFilter(query *RecordSettingsQuery) (*RecordSettingsQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *recordsettingsPager) toCursor(_m *RecordSettings) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *recordsettingsPager) applyCursors(query *RecordSettingsQuery, after, before *Cursor) (*RecordSettingsQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRecordSettingsOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *recordsettingsPager) applyOrder(query *RecordSettingsQuery) *RecordSettingsQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRecordSettingsOrder.Field {
+		query = query.Order(DefaultRecordSettingsOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *recordsettingsPager) orderExpr(query *RecordSettingsQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRecordSettingsOrder.Field {
+			b.Comma().Ident(DefaultRecordSettingsOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to RecordSettings.
+func (_m *RecordSettingsQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RecordSettingsPaginateOption,
+) (*RecordSettingsConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRecordSettingsPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RecordSettingsConnection{Edges: []*RecordSettingsEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// RecordSettingsOrderFieldCreatedAt orders RecordSettings by created_at.
+	RecordSettingsOrderFieldCreatedAt = &RecordSettingsOrderField{
+		Value: func(_m *RecordSettings) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: recordsettings.FieldCreatedAt,
+		toTerm: recordsettings.ByCreatedAt,
+		toCursor: func(_m *RecordSettings) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// RecordSettingsOrderFieldUpdatedAt orders RecordSettings by updated_at.
+	RecordSettingsOrderFieldUpdatedAt = &RecordSettingsOrderField{
+		Value: func(_m *RecordSettings) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: recordsettings.FieldUpdatedAt,
+		toTerm: recordsettings.ByUpdatedAt,
+		toCursor: func(_m *RecordSettings) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f RecordSettingsOrderField) String() string {
+	var str string
+	switch f.column {
+	case RecordSettingsOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case RecordSettingsOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f RecordSettingsOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *RecordSettingsOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("RecordSettingsOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *RecordSettingsOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *RecordSettingsOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid RecordSettingsOrderField", str)
+	}
+	return nil
+}
+
+// RecordSettingsOrderField defines the ordering field of RecordSettings.
+type RecordSettingsOrderField struct {
+	// Value extracts the ordering value from the given RecordSettings.
+	Value    func(*RecordSettings) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) recordsettings.OrderOption
+	toCursor func(*RecordSettings) Cursor
+}
+
+// RecordSettingsOrder defines the ordering of RecordSettings.
+type RecordSettingsOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *RecordSettingsOrderField `json:"field"`
+}
+
+// DefaultRecordSettingsOrder is the default ordering of RecordSettings.
+var DefaultRecordSettingsOrder = &RecordSettingsOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RecordSettingsOrderField{
+		Value: func(_m *RecordSettings) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: recordsettings.FieldID,
+		toTerm: recordsettings.ByID,
+		toCursor: func(_m *RecordSettings) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts RecordSettings into RecordSettingsEdge.
+func (_m *RecordSettings) ToEdge(order *RecordSettingsOrder) *RecordSettingsEdge {
+	if order == nil {
+		order = DefaultRecordSettingsOrder
+	}
+	return &RecordSettingsEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -8654,6 +12076,338 @@ func (_m *ServiceRequest) ToEdge(order *ServiceRequestOrder) *ServiceRequestEdge
 	}
 }
 
+// StayEdge is the edge representation of Stay.
+type StayEdge struct {
+	Node   *Stay  `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// StayConnection is the connection containing edges to Stay.
+type StayConnection struct {
+	Edges      []*StayEdge `json:"edges"`
+	PageInfo   PageInfo    `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+func (c *StayConnection) build(nodes []*Stay, pager *stayPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Stay
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Stay {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Stay {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*StayEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &StayEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// StayPaginateOption enables pagination customization.
+type StayPaginateOption func(*stayPager) error
+
+// WithStayOrder configures pagination ordering.
+func WithStayOrder(order *StayOrder) StayPaginateOption {
+	if order == nil {
+		order = DefaultStayOrder
+	}
+	o := *order
+	return func(pager *stayPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultStayOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithStayFilter configures pagination filter.
+func WithStayFilter(filter func(*StayQuery) (*StayQuery, error)) StayPaginateOption {
+	return func(pager *stayPager) error {
+		if filter == nil {
+			return errors.New("StayQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type stayPager struct {
+	reverse bool
+	order   *StayOrder
+	filter  func(*StayQuery) (*StayQuery, error)
+}
+
+func newStayPager(opts []StayPaginateOption, reverse bool) (*stayPager, error) {
+	pager := &stayPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultStayOrder
+	}
+	return pager, nil
+}
+
+func (p *stayPager) applyFilter(query *StayQuery) (*StayQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *stayPager) toCursor(_m *Stay) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *stayPager) applyCursors(query *StayQuery, after, before *Cursor) (*StayQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStayOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *stayPager) applyOrder(query *StayQuery) *StayQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultStayOrder.Field {
+		query = query.Order(DefaultStayOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *stayPager) orderExpr(query *StayQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultStayOrder.Field {
+			b.Comma().Ident(DefaultStayOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Stay.
+func (_m *StayQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...StayPaginateOption,
+) (*StayConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newStayPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &StayConnection{Edges: []*StayEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// StayOrderFieldCreatedAt orders Stay by created_at.
+	StayOrderFieldCreatedAt = &StayOrderField{
+		Value: func(_m *Stay) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: stay.FieldCreatedAt,
+		toTerm: stay.ByCreatedAt,
+		toCursor: func(_m *Stay) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// StayOrderFieldUpdatedAt orders Stay by updated_at.
+	StayOrderFieldUpdatedAt = &StayOrderField{
+		Value: func(_m *Stay) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: stay.FieldUpdatedAt,
+		toTerm: stay.ByUpdatedAt,
+		toCursor: func(_m *Stay) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// StayOrderFieldAdmittedOn orders Stay by admitted_on.
+	StayOrderFieldAdmittedOn = &StayOrderField{
+		Value: func(_m *Stay) (ent.Value, error) {
+			return _m.AdmittedOn, nil
+		},
+		column: stay.FieldAdmittedOn,
+		toTerm: stay.ByAdmittedOn,
+		toCursor: func(_m *Stay) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.AdmittedOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f StayOrderField) String() string {
+	var str string
+	switch f.column {
+	case StayOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case StayOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case StayOrderFieldAdmittedOn.column:
+		str = "ADMITTED_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f StayOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *StayOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("StayOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *StayOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *StayOrderFieldUpdatedAt
+	case "ADMITTED_ON":
+		*f = *StayOrderFieldAdmittedOn
+	default:
+		return fmt.Errorf("%s is not a valid StayOrderField", str)
+	}
+	return nil
+}
+
+// StayOrderField defines the ordering field of Stay.
+type StayOrderField struct {
+	// Value extracts the ordering value from the given Stay.
+	Value    func(*Stay) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) stay.OrderOption
+	toCursor func(*Stay) Cursor
+}
+
+// StayOrder defines the ordering of Stay.
+type StayOrder struct {
+	Direction OrderDirection  `json:"direction"`
+	Field     *StayOrderField `json:"field"`
+}
+
+// DefaultStayOrder is the default ordering of Stay.
+var DefaultStayOrder = &StayOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &StayOrderField{
+		Value: func(_m *Stay) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: stay.FieldID,
+		toTerm: stay.ByID,
+		toCursor: func(_m *Stay) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Stay into StayEdge.
+func (_m *Stay) ToEdge(order *StayOrder) *StayEdge {
+	if order == nil {
+		order = DefaultStayOrder
+	}
+	return &StayEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // SubjectRequestEdge is the edge representation of SubjectRequest.
 type SubjectRequestEdge struct {
 	Node   *SubjectRequest `json:"node"`
@@ -9421,6 +13175,374 @@ func (_m *Subscription) ToEdge(order *SubscriptionOrder) *SubscriptionEdge {
 		order = DefaultSubscriptionOrder
 	}
 	return &SubscriptionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SupportAccessEdge is the edge representation of SupportAccess.
+type SupportAccessEdge struct {
+	Node   *SupportAccess `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// SupportAccessConnection is the connection containing edges to SupportAccess.
+type SupportAccessConnection struct {
+	Edges      []*SupportAccessEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *SupportAccessConnection) build(nodes []*SupportAccess, pager *supportaccessPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SupportAccess
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SupportAccess {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SupportAccess {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SupportAccessEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SupportAccessEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SupportAccessPaginateOption enables pagination customization.
+type SupportAccessPaginateOption func(*supportaccessPager) error
+
+// WithSupportAccessOrder configures pagination ordering.
+func WithSupportAccessOrder(order []*SupportAccessOrder) SupportAccessPaginateOption {
+	return func(pager *supportaccessPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithSupportAccessFilter configures pagination filter.
+func WithSupportAccessFilter(filter func(*SupportAccessQuery) (*SupportAccessQuery, error)) SupportAccessPaginateOption {
+	return func(pager *supportaccessPager) error {
+		if filter == nil {
+			return errors.New("SupportAccessQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type supportaccessPager struct {
+	reverse bool
+	order   []*SupportAccessOrder
+	filter  func(*SupportAccessQuery) (*SupportAccessQuery, error)
+}
+
+func newSupportAccessPager(opts []SupportAccessPaginateOption, reverse bool) (*supportaccessPager, error) {
+	pager := &supportaccessPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *supportaccessPager) applyFilter(query *SupportAccessQuery) (*SupportAccessQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *supportaccessPager) toCursor(_m *SupportAccess) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *supportaccessPager) applyCursors(query *SupportAccessQuery, after, before *Cursor) (*SupportAccessQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultSupportAccessOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *supportaccessPager) applyOrder(query *SupportAccessQuery) *SupportAccessQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultSupportAccessOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultSupportAccessOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *supportaccessPager) orderExpr(query *SupportAccessQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultSupportAccessOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SupportAccess.
+func (_m *SupportAccessQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SupportAccessPaginateOption,
+) (*SupportAccessConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSupportAccessPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SupportAccessConnection{Edges: []*SupportAccessEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SupportAccessOrderFieldCreatedAt orders SupportAccess by created_at.
+	SupportAccessOrderFieldCreatedAt = &SupportAccessOrderField{
+		Value: func(_m *SupportAccess) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: supportaccess.FieldCreatedAt,
+		toTerm: supportaccess.ByCreatedAt,
+		toCursor: func(_m *SupportAccess) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SupportAccessOrderFieldUpdatedAt orders SupportAccess by updated_at.
+	SupportAccessOrderFieldUpdatedAt = &SupportAccessOrderField{
+		Value: func(_m *SupportAccess) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: supportaccess.FieldUpdatedAt,
+		toTerm: supportaccess.ByUpdatedAt,
+		toCursor: func(_m *SupportAccess) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// SupportAccessOrderFieldExpiresAt orders SupportAccess by expires_at.
+	SupportAccessOrderFieldExpiresAt = &SupportAccessOrderField{
+		Value: func(_m *SupportAccess) (ent.Value, error) {
+			return _m.ExpiresAt, nil
+		},
+		column: supportaccess.FieldExpiresAt,
+		toTerm: supportaccess.ByExpiresAt,
+		toCursor: func(_m *SupportAccess) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExpiresAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SupportAccessOrderField) String() string {
+	var str string
+	switch f.column {
+	case SupportAccessOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SupportAccessOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case SupportAccessOrderFieldExpiresAt.column:
+		str = "EXPIRES_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SupportAccessOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SupportAccessOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SupportAccessOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SupportAccessOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SupportAccessOrderFieldUpdatedAt
+	case "EXPIRES_AT":
+		*f = *SupportAccessOrderFieldExpiresAt
+	default:
+		return fmt.Errorf("%s is not a valid SupportAccessOrderField", str)
+	}
+	return nil
+}
+
+// SupportAccessOrderField defines the ordering field of SupportAccess.
+type SupportAccessOrderField struct {
+	// Value extracts the ordering value from the given SupportAccess.
+	Value    func(*SupportAccess) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) supportaccess.OrderOption
+	toCursor func(*SupportAccess) Cursor
+}
+
+// SupportAccessOrder defines the ordering of SupportAccess.
+type SupportAccessOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *SupportAccessOrderField `json:"field"`
+}
+
+// DefaultSupportAccessOrder is the default ordering of SupportAccess.
+var DefaultSupportAccessOrder = &SupportAccessOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SupportAccessOrderField{
+		Value: func(_m *SupportAccess) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: supportaccess.FieldID,
+		toTerm: supportaccess.ByID,
+		toCursor: func(_m *SupportAccess) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SupportAccess into SupportAccessEdge.
+func (_m *SupportAccess) ToEdge(order *SupportAccessOrder) *SupportAccessEdge {
+	if order == nil {
+		order = DefaultSupportAccessOrder
+	}
+	return &SupportAccessEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -3,32 +3,44 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/predicate"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -37,6 +49,530 @@ import (
 	"fmt"
 	"time"
 )
+
+// AccessLogEntryWhereInput represents a where input for filtering AccessLogEntry queries.
+type AccessLogEntryWhereInput struct {
+	Predicates []predicate.AccessLogEntry  `json:"-"`
+	Not        *AccessLogEntryWhereInput   `json:"not,omitempty"`
+	Or         []*AccessLogEntryWhereInput `json:"or,omitempty"`
+	And        []*AccessLogEntryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "account_id" field predicates.
+	AccountID             *pulid.ID  `json:"accountID,omitempty"`
+	AccountIDNEQ          *pulid.ID  `json:"accountIDNEQ,omitempty"`
+	AccountIDIn           []pulid.ID `json:"accountIDIn,omitempty"`
+	AccountIDNotIn        []pulid.ID `json:"accountIDNotIn,omitempty"`
+	AccountIDGT           *pulid.ID  `json:"accountIDGT,omitempty"`
+	AccountIDGTE          *pulid.ID  `json:"accountIDGTE,omitempty"`
+	AccountIDLT           *pulid.ID  `json:"accountIDLT,omitempty"`
+	AccountIDLTE          *pulid.ID  `json:"accountIDLTE,omitempty"`
+	AccountIDContains     *pulid.ID  `json:"accountIDContains,omitempty"`
+	AccountIDHasPrefix    *pulid.ID  `json:"accountIDHasPrefix,omitempty"`
+	AccountIDHasSuffix    *pulid.ID  `json:"accountIDHasSuffix,omitempty"`
+	AccountIDIsNil        bool       `json:"accountIDIsNil,omitempty"`
+	AccountIDNotNil       bool       `json:"accountIDNotNil,omitempty"`
+	AccountIDEqualFold    *pulid.ID  `json:"accountIDEqualFold,omitempty"`
+	AccountIDContainsFold *pulid.ID  `json:"accountIDContainsFold,omitempty"`
+
+	// "actor" field predicates.
+	Actor             *string  `json:"actor,omitempty"`
+	ActorNEQ          *string  `json:"actorNEQ,omitempty"`
+	ActorIn           []string `json:"actorIn,omitempty"`
+	ActorNotIn        []string `json:"actorNotIn,omitempty"`
+	ActorGT           *string  `json:"actorGT,omitempty"`
+	ActorGTE          *string  `json:"actorGTE,omitempty"`
+	ActorLT           *string  `json:"actorLT,omitempty"`
+	ActorLTE          *string  `json:"actorLTE,omitempty"`
+	ActorContains     *string  `json:"actorContains,omitempty"`
+	ActorHasPrefix    *string  `json:"actorHasPrefix,omitempty"`
+	ActorHasSuffix    *string  `json:"actorHasSuffix,omitempty"`
+	ActorEqualFold    *string  `json:"actorEqualFold,omitempty"`
+	ActorContainsFold *string  `json:"actorContainsFold,omitempty"`
+
+	// "part" field predicates.
+	Part             *string  `json:"part,omitempty"`
+	PartNEQ          *string  `json:"partNEQ,omitempty"`
+	PartIn           []string `json:"partIn,omitempty"`
+	PartNotIn        []string `json:"partNotIn,omitempty"`
+	PartGT           *string  `json:"partGT,omitempty"`
+	PartGTE          *string  `json:"partGTE,omitempty"`
+	PartLT           *string  `json:"partLT,omitempty"`
+	PartLTE          *string  `json:"partLTE,omitempty"`
+	PartContains     *string  `json:"partContains,omitempty"`
+	PartHasPrefix    *string  `json:"partHasPrefix,omitempty"`
+	PartHasSuffix    *string  `json:"partHasSuffix,omitempty"`
+	PartEqualFold    *string  `json:"partEqualFold,omitempty"`
+	PartContainsFold *string  `json:"partContainsFold,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AccessLogEntryWhereInput) AddPredicates(predicates ...predicate.AccessLogEntry) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AccessLogEntryWhereInput filter on the AccessLogEntryQuery builder.
+func (i *AccessLogEntryWhereInput) Filter(q *AccessLogEntryQuery) (*AccessLogEntryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAccessLogEntryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAccessLogEntryWhereInput is returned in case the AccessLogEntryWhereInput is empty.
+var ErrEmptyAccessLogEntryWhereInput = errors.New("ent: empty predicate AccessLogEntryWhereInput")
+
+// P returns a predicate for filtering accesslogentries.
+// An error is returned if the input is empty or invalid.
+func (i *AccessLogEntryWhereInput) P() (predicate.AccessLogEntry, error) {
+	var predicates []predicate.AccessLogEntry
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, accesslogentry.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.AccessLogEntry, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, accesslogentry.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.AccessLogEntry, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, accesslogentry.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, accesslogentry.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, accesslogentry.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, accesslogentry.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, accesslogentry.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, accesslogentry.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, accesslogentry.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, accesslogentry.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, accesslogentry.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, accesslogentry.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, accesslogentry.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, accesslogentry.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, accesslogentry.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, accesslogentry.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, accesslogentry.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, accesslogentry.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, accesslogentry.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, accesslogentry.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, accesslogentry.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, accesslogentry.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, accesslogentry.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, accesslogentry.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, accesslogentry.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, accesslogentry.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, accesslogentry.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, accesslogentry.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, accesslogentry.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, accesslogentry.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, accesslogentry.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, accesslogentry.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, accesslogentry.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, accesslogentry.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, accesslogentry.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, accesslogentry.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, accesslogentry.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, accesslogentry.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, accesslogentry.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, accesslogentry.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, accesslogentry.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, accesslogentry.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, accesslogentry.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, accesslogentry.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, accesslogentry.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, accesslogentry.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, accesslogentry.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, accesslogentry.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.AccountID != nil {
+		predicates = append(predicates, accesslogentry.AccountIDEQ(*i.AccountID))
+	}
+	if i.AccountIDNEQ != nil {
+		predicates = append(predicates, accesslogentry.AccountIDNEQ(*i.AccountIDNEQ))
+	}
+	if len(i.AccountIDIn) > 0 {
+		predicates = append(predicates, accesslogentry.AccountIDIn(i.AccountIDIn...))
+	}
+	if len(i.AccountIDNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.AccountIDNotIn(i.AccountIDNotIn...))
+	}
+	if i.AccountIDGT != nil {
+		predicates = append(predicates, accesslogentry.AccountIDGT(*i.AccountIDGT))
+	}
+	if i.AccountIDGTE != nil {
+		predicates = append(predicates, accesslogentry.AccountIDGTE(*i.AccountIDGTE))
+	}
+	if i.AccountIDLT != nil {
+		predicates = append(predicates, accesslogentry.AccountIDLT(*i.AccountIDLT))
+	}
+	if i.AccountIDLTE != nil {
+		predicates = append(predicates, accesslogentry.AccountIDLTE(*i.AccountIDLTE))
+	}
+	if i.AccountIDContains != nil {
+		predicates = append(predicates, accesslogentry.AccountIDContains(*i.AccountIDContains))
+	}
+	if i.AccountIDHasPrefix != nil {
+		predicates = append(predicates, accesslogentry.AccountIDHasPrefix(*i.AccountIDHasPrefix))
+	}
+	if i.AccountIDHasSuffix != nil {
+		predicates = append(predicates, accesslogentry.AccountIDHasSuffix(*i.AccountIDHasSuffix))
+	}
+	if i.AccountIDIsNil {
+		predicates = append(predicates, accesslogentry.AccountIDIsNil())
+	}
+	if i.AccountIDNotNil {
+		predicates = append(predicates, accesslogentry.AccountIDNotNil())
+	}
+	if i.AccountIDEqualFold != nil {
+		predicates = append(predicates, accesslogentry.AccountIDEqualFold(*i.AccountIDEqualFold))
+	}
+	if i.AccountIDContainsFold != nil {
+		predicates = append(predicates, accesslogentry.AccountIDContainsFold(*i.AccountIDContainsFold))
+	}
+	if i.Actor != nil {
+		predicates = append(predicates, accesslogentry.ActorEQ(*i.Actor))
+	}
+	if i.ActorNEQ != nil {
+		predicates = append(predicates, accesslogentry.ActorNEQ(*i.ActorNEQ))
+	}
+	if len(i.ActorIn) > 0 {
+		predicates = append(predicates, accesslogentry.ActorIn(i.ActorIn...))
+	}
+	if len(i.ActorNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.ActorNotIn(i.ActorNotIn...))
+	}
+	if i.ActorGT != nil {
+		predicates = append(predicates, accesslogentry.ActorGT(*i.ActorGT))
+	}
+	if i.ActorGTE != nil {
+		predicates = append(predicates, accesslogentry.ActorGTE(*i.ActorGTE))
+	}
+	if i.ActorLT != nil {
+		predicates = append(predicates, accesslogentry.ActorLT(*i.ActorLT))
+	}
+	if i.ActorLTE != nil {
+		predicates = append(predicates, accesslogentry.ActorLTE(*i.ActorLTE))
+	}
+	if i.ActorContains != nil {
+		predicates = append(predicates, accesslogentry.ActorContains(*i.ActorContains))
+	}
+	if i.ActorHasPrefix != nil {
+		predicates = append(predicates, accesslogentry.ActorHasPrefix(*i.ActorHasPrefix))
+	}
+	if i.ActorHasSuffix != nil {
+		predicates = append(predicates, accesslogentry.ActorHasSuffix(*i.ActorHasSuffix))
+	}
+	if i.ActorEqualFold != nil {
+		predicates = append(predicates, accesslogentry.ActorEqualFold(*i.ActorEqualFold))
+	}
+	if i.ActorContainsFold != nil {
+		predicates = append(predicates, accesslogentry.ActorContainsFold(*i.ActorContainsFold))
+	}
+	if i.Part != nil {
+		predicates = append(predicates, accesslogentry.PartEQ(*i.Part))
+	}
+	if i.PartNEQ != nil {
+		predicates = append(predicates, accesslogentry.PartNEQ(*i.PartNEQ))
+	}
+	if len(i.PartIn) > 0 {
+		predicates = append(predicates, accesslogentry.PartIn(i.PartIn...))
+	}
+	if len(i.PartNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.PartNotIn(i.PartNotIn...))
+	}
+	if i.PartGT != nil {
+		predicates = append(predicates, accesslogentry.PartGT(*i.PartGT))
+	}
+	if i.PartGTE != nil {
+		predicates = append(predicates, accesslogentry.PartGTE(*i.PartGTE))
+	}
+	if i.PartLT != nil {
+		predicates = append(predicates, accesslogentry.PartLT(*i.PartLT))
+	}
+	if i.PartLTE != nil {
+		predicates = append(predicates, accesslogentry.PartLTE(*i.PartLTE))
+	}
+	if i.PartContains != nil {
+		predicates = append(predicates, accesslogentry.PartContains(*i.PartContains))
+	}
+	if i.PartHasPrefix != nil {
+		predicates = append(predicates, accesslogentry.PartHasPrefix(*i.PartHasPrefix))
+	}
+	if i.PartHasSuffix != nil {
+		predicates = append(predicates, accesslogentry.PartHasSuffix(*i.PartHasSuffix))
+	}
+	if i.PartEqualFold != nil {
+		predicates = append(predicates, accesslogentry.PartEqualFold(*i.PartEqualFold))
+	}
+	if i.PartContainsFold != nil {
+		predicates = append(predicates, accesslogentry.PartContainsFold(*i.PartContainsFold))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, accesslogentry.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, accesslogentry.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, accesslogentry.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, accesslogentry.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, accesslogentry.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, accesslogentry.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, accesslogentry.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, accesslogentry.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, accesslogentry.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, accesslogentry.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, accesslogentry.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, accesslogentry.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, accesslogentry.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAccessLogEntryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return accesslogentry.And(predicates...), nil
+	}
+}
 
 // AccountWhereInput represents a where input for filtering Account queries.
 type AccountWhereInput struct {
@@ -417,6 +953,688 @@ func (i *AccountWhereInput) P() (predicate.Account, error) {
 		return predicates[0], nil
 	default:
 		return account.And(predicates...), nil
+	}
+}
+
+// ActivityWhereInput represents a where input for filtering Activity queries.
+type ActivityWhereInput struct {
+	Predicates []predicate.Activity  `json:"-"`
+	Not        *ActivityWhereInput   `json:"not,omitempty"`
+	Or         []*ActivityWhereInput `json:"or,omitempty"`
+	And        []*ActivityWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "establishment_id" field predicates.
+	EstablishmentID             *pulid.ID  `json:"establishmentID,omitempty"`
+	EstablishmentIDNEQ          *pulid.ID  `json:"establishmentIDNEQ,omitempty"`
+	EstablishmentIDIn           []pulid.ID `json:"establishmentIDIn,omitempty"`
+	EstablishmentIDNotIn        []pulid.ID `json:"establishmentIDNotIn,omitempty"`
+	EstablishmentIDGT           *pulid.ID  `json:"establishmentIDGT,omitempty"`
+	EstablishmentIDGTE          *pulid.ID  `json:"establishmentIDGTE,omitempty"`
+	EstablishmentIDLT           *pulid.ID  `json:"establishmentIDLT,omitempty"`
+	EstablishmentIDLTE          *pulid.ID  `json:"establishmentIDLTE,omitempty"`
+	EstablishmentIDContains     *pulid.ID  `json:"establishmentIDContains,omitempty"`
+	EstablishmentIDHasPrefix    *pulid.ID  `json:"establishmentIDHasPrefix,omitempty"`
+	EstablishmentIDHasSuffix    *pulid.ID  `json:"establishmentIDHasSuffix,omitempty"`
+	EstablishmentIDEqualFold    *pulid.ID  `json:"establishmentIDEqualFold,omitempty"`
+	EstablishmentIDContainsFold *pulid.ID  `json:"establishmentIDContainsFold,omitempty"`
+
+	// "service_code" field predicates.
+	ServiceCode             *string  `json:"serviceCode,omitempty"`
+	ServiceCodeNEQ          *string  `json:"serviceCodeNEQ,omitempty"`
+	ServiceCodeIn           []string `json:"serviceCodeIn,omitempty"`
+	ServiceCodeNotIn        []string `json:"serviceCodeNotIn,omitempty"`
+	ServiceCodeGT           *string  `json:"serviceCodeGT,omitempty"`
+	ServiceCodeGTE          *string  `json:"serviceCodeGTE,omitempty"`
+	ServiceCodeLT           *string  `json:"serviceCodeLT,omitempty"`
+	ServiceCodeLTE          *string  `json:"serviceCodeLTE,omitempty"`
+	ServiceCodeContains     *string  `json:"serviceCodeContains,omitempty"`
+	ServiceCodeHasPrefix    *string  `json:"serviceCodeHasPrefix,omitempty"`
+	ServiceCodeHasSuffix    *string  `json:"serviceCodeHasSuffix,omitempty"`
+	ServiceCodeEqualFold    *string  `json:"serviceCodeEqualFold,omitempty"`
+	ServiceCodeContainsFold *string  `json:"serviceCodeContainsFold,omitempty"`
+
+	// "performed_on" field predicates.
+	PerformedOn      *time.Time  `json:"performedOn,omitempty"`
+	PerformedOnNEQ   *time.Time  `json:"performedOnNEQ,omitempty"`
+	PerformedOnIn    []time.Time `json:"performedOnIn,omitempty"`
+	PerformedOnNotIn []time.Time `json:"performedOnNotIn,omitempty"`
+	PerformedOnGT    *time.Time  `json:"performedOnGT,omitempty"`
+	PerformedOnGTE   *time.Time  `json:"performedOnGTE,omitempty"`
+	PerformedOnLT    *time.Time  `json:"performedOnLT,omitempty"`
+	PerformedOnLTE   *time.Time  `json:"performedOnLTE,omitempty"`
+
+	// "month" field predicates.
+	Month             *string  `json:"month,omitempty"`
+	MonthNEQ          *string  `json:"monthNEQ,omitempty"`
+	MonthIn           []string `json:"monthIn,omitempty"`
+	MonthNotIn        []string `json:"monthNotIn,omitempty"`
+	MonthGT           *string  `json:"monthGT,omitempty"`
+	MonthGTE          *string  `json:"monthGTE,omitempty"`
+	MonthLT           *string  `json:"monthLT,omitempty"`
+	MonthLTE          *string  `json:"monthLTE,omitempty"`
+	MonthContains     *string  `json:"monthContains,omitempty"`
+	MonthHasPrefix    *string  `json:"monthHasPrefix,omitempty"`
+	MonthHasSuffix    *string  `json:"monthHasSuffix,omitempty"`
+	MonthEqualFold    *string  `json:"monthEqualFold,omitempty"`
+	MonthContainsFold *string  `json:"monthContainsFold,omitempty"`
+
+	// "minutes" field predicates.
+	Minutes      *int  `json:"minutes,omitempty"`
+	MinutesNEQ   *int  `json:"minutesNEQ,omitempty"`
+	MinutesIn    []int `json:"minutesIn,omitempty"`
+	MinutesNotIn []int `json:"minutesNotIn,omitempty"`
+	MinutesGT    *int  `json:"minutesGT,omitempty"`
+	MinutesGTE   *int  `json:"minutesGTE,omitempty"`
+	MinutesLT    *int  `json:"minutesLT,omitempty"`
+	MinutesLTE   *int  `json:"minutesLTE,omitempty"`
+
+	// "professional" field predicates.
+	Professional             *string  `json:"professional,omitempty"`
+	ProfessionalNEQ          *string  `json:"professionalNEQ,omitempty"`
+	ProfessionalIn           []string `json:"professionalIn,omitempty"`
+	ProfessionalNotIn        []string `json:"professionalNotIn,omitempty"`
+	ProfessionalGT           *string  `json:"professionalGT,omitempty"`
+	ProfessionalGTE          *string  `json:"professionalGTE,omitempty"`
+	ProfessionalLT           *string  `json:"professionalLT,omitempty"`
+	ProfessionalLTE          *string  `json:"professionalLTE,omitempty"`
+	ProfessionalContains     *string  `json:"professionalContains,omitempty"`
+	ProfessionalHasPrefix    *string  `json:"professionalHasPrefix,omitempty"`
+	ProfessionalHasSuffix    *string  `json:"professionalHasSuffix,omitempty"`
+	ProfessionalEqualFold    *string  `json:"professionalEqualFold,omitempty"`
+	ProfessionalContainsFold *string  `json:"professionalContainsFold,omitempty"`
+
+	// "recorded_by" field predicates.
+	RecordedBy             *string  `json:"recordedBy,omitempty"`
+	RecordedByNEQ          *string  `json:"recordedByNEQ,omitempty"`
+	RecordedByIn           []string `json:"recordedByIn,omitempty"`
+	RecordedByNotIn        []string `json:"recordedByNotIn,omitempty"`
+	RecordedByGT           *string  `json:"recordedByGT,omitempty"`
+	RecordedByGTE          *string  `json:"recordedByGTE,omitempty"`
+	RecordedByLT           *string  `json:"recordedByLT,omitempty"`
+	RecordedByLTE          *string  `json:"recordedByLTE,omitempty"`
+	RecordedByContains     *string  `json:"recordedByContains,omitempty"`
+	RecordedByHasPrefix    *string  `json:"recordedByHasPrefix,omitempty"`
+	RecordedByHasSuffix    *string  `json:"recordedByHasSuffix,omitempty"`
+	RecordedByEqualFold    *string  `json:"recordedByEqualFold,omitempty"`
+	RecordedByContainsFold *string  `json:"recordedByContainsFold,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+
+	// "establishment" edge predicates.
+	HasEstablishment     *bool                      `json:"hasEstablishment,omitempty"`
+	HasEstablishmentWith []*EstablishmentWhereInput `json:"hasEstablishmentWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ActivityWhereInput) AddPredicates(predicates ...predicate.Activity) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ActivityWhereInput filter on the ActivityQuery builder.
+func (i *ActivityWhereInput) Filter(q *ActivityQuery) (*ActivityQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyActivityWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyActivityWhereInput is returned in case the ActivityWhereInput is empty.
+var ErrEmptyActivityWhereInput = errors.New("ent: empty predicate ActivityWhereInput")
+
+// P returns a predicate for filtering activities.
+// An error is returned if the input is empty or invalid.
+func (i *ActivityWhereInput) P() (predicate.Activity, error) {
+	var predicates []predicate.Activity
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, activity.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Activity, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, activity.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Activity, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, activity.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, activity.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, activity.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, activity.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, activity.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, activity.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, activity.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, activity.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, activity.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, activity.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, activity.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, activity.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, activity.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, activity.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, activity.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, activity.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, activity.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, activity.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, activity.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, activity.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, activity.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, activity.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, activity.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, activity.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, activity.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, activity.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, activity.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, activity.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, activity.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, activity.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, activity.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, activity.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, activity.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, activity.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, activity.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, activity.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, activity.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, activity.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, activity.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, activity.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, activity.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, activity.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, activity.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, activity.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, activity.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, activity.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, activity.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, activity.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, activity.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, activity.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, activity.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.EstablishmentID != nil {
+		predicates = append(predicates, activity.EstablishmentIDEQ(*i.EstablishmentID))
+	}
+	if i.EstablishmentIDNEQ != nil {
+		predicates = append(predicates, activity.EstablishmentIDNEQ(*i.EstablishmentIDNEQ))
+	}
+	if len(i.EstablishmentIDIn) > 0 {
+		predicates = append(predicates, activity.EstablishmentIDIn(i.EstablishmentIDIn...))
+	}
+	if len(i.EstablishmentIDNotIn) > 0 {
+		predicates = append(predicates, activity.EstablishmentIDNotIn(i.EstablishmentIDNotIn...))
+	}
+	if i.EstablishmentIDGT != nil {
+		predicates = append(predicates, activity.EstablishmentIDGT(*i.EstablishmentIDGT))
+	}
+	if i.EstablishmentIDGTE != nil {
+		predicates = append(predicates, activity.EstablishmentIDGTE(*i.EstablishmentIDGTE))
+	}
+	if i.EstablishmentIDLT != nil {
+		predicates = append(predicates, activity.EstablishmentIDLT(*i.EstablishmentIDLT))
+	}
+	if i.EstablishmentIDLTE != nil {
+		predicates = append(predicates, activity.EstablishmentIDLTE(*i.EstablishmentIDLTE))
+	}
+	if i.EstablishmentIDContains != nil {
+		predicates = append(predicates, activity.EstablishmentIDContains(*i.EstablishmentIDContains))
+	}
+	if i.EstablishmentIDHasPrefix != nil {
+		predicates = append(predicates, activity.EstablishmentIDHasPrefix(*i.EstablishmentIDHasPrefix))
+	}
+	if i.EstablishmentIDHasSuffix != nil {
+		predicates = append(predicates, activity.EstablishmentIDHasSuffix(*i.EstablishmentIDHasSuffix))
+	}
+	if i.EstablishmentIDEqualFold != nil {
+		predicates = append(predicates, activity.EstablishmentIDEqualFold(*i.EstablishmentIDEqualFold))
+	}
+	if i.EstablishmentIDContainsFold != nil {
+		predicates = append(predicates, activity.EstablishmentIDContainsFold(*i.EstablishmentIDContainsFold))
+	}
+	if i.ServiceCode != nil {
+		predicates = append(predicates, activity.ServiceCodeEQ(*i.ServiceCode))
+	}
+	if i.ServiceCodeNEQ != nil {
+		predicates = append(predicates, activity.ServiceCodeNEQ(*i.ServiceCodeNEQ))
+	}
+	if len(i.ServiceCodeIn) > 0 {
+		predicates = append(predicates, activity.ServiceCodeIn(i.ServiceCodeIn...))
+	}
+	if len(i.ServiceCodeNotIn) > 0 {
+		predicates = append(predicates, activity.ServiceCodeNotIn(i.ServiceCodeNotIn...))
+	}
+	if i.ServiceCodeGT != nil {
+		predicates = append(predicates, activity.ServiceCodeGT(*i.ServiceCodeGT))
+	}
+	if i.ServiceCodeGTE != nil {
+		predicates = append(predicates, activity.ServiceCodeGTE(*i.ServiceCodeGTE))
+	}
+	if i.ServiceCodeLT != nil {
+		predicates = append(predicates, activity.ServiceCodeLT(*i.ServiceCodeLT))
+	}
+	if i.ServiceCodeLTE != nil {
+		predicates = append(predicates, activity.ServiceCodeLTE(*i.ServiceCodeLTE))
+	}
+	if i.ServiceCodeContains != nil {
+		predicates = append(predicates, activity.ServiceCodeContains(*i.ServiceCodeContains))
+	}
+	if i.ServiceCodeHasPrefix != nil {
+		predicates = append(predicates, activity.ServiceCodeHasPrefix(*i.ServiceCodeHasPrefix))
+	}
+	if i.ServiceCodeHasSuffix != nil {
+		predicates = append(predicates, activity.ServiceCodeHasSuffix(*i.ServiceCodeHasSuffix))
+	}
+	if i.ServiceCodeEqualFold != nil {
+		predicates = append(predicates, activity.ServiceCodeEqualFold(*i.ServiceCodeEqualFold))
+	}
+	if i.ServiceCodeContainsFold != nil {
+		predicates = append(predicates, activity.ServiceCodeContainsFold(*i.ServiceCodeContainsFold))
+	}
+	if i.PerformedOn != nil {
+		predicates = append(predicates, activity.PerformedOnEQ(*i.PerformedOn))
+	}
+	if i.PerformedOnNEQ != nil {
+		predicates = append(predicates, activity.PerformedOnNEQ(*i.PerformedOnNEQ))
+	}
+	if len(i.PerformedOnIn) > 0 {
+		predicates = append(predicates, activity.PerformedOnIn(i.PerformedOnIn...))
+	}
+	if len(i.PerformedOnNotIn) > 0 {
+		predicates = append(predicates, activity.PerformedOnNotIn(i.PerformedOnNotIn...))
+	}
+	if i.PerformedOnGT != nil {
+		predicates = append(predicates, activity.PerformedOnGT(*i.PerformedOnGT))
+	}
+	if i.PerformedOnGTE != nil {
+		predicates = append(predicates, activity.PerformedOnGTE(*i.PerformedOnGTE))
+	}
+	if i.PerformedOnLT != nil {
+		predicates = append(predicates, activity.PerformedOnLT(*i.PerformedOnLT))
+	}
+	if i.PerformedOnLTE != nil {
+		predicates = append(predicates, activity.PerformedOnLTE(*i.PerformedOnLTE))
+	}
+	if i.Month != nil {
+		predicates = append(predicates, activity.MonthEQ(*i.Month))
+	}
+	if i.MonthNEQ != nil {
+		predicates = append(predicates, activity.MonthNEQ(*i.MonthNEQ))
+	}
+	if len(i.MonthIn) > 0 {
+		predicates = append(predicates, activity.MonthIn(i.MonthIn...))
+	}
+	if len(i.MonthNotIn) > 0 {
+		predicates = append(predicates, activity.MonthNotIn(i.MonthNotIn...))
+	}
+	if i.MonthGT != nil {
+		predicates = append(predicates, activity.MonthGT(*i.MonthGT))
+	}
+	if i.MonthGTE != nil {
+		predicates = append(predicates, activity.MonthGTE(*i.MonthGTE))
+	}
+	if i.MonthLT != nil {
+		predicates = append(predicates, activity.MonthLT(*i.MonthLT))
+	}
+	if i.MonthLTE != nil {
+		predicates = append(predicates, activity.MonthLTE(*i.MonthLTE))
+	}
+	if i.MonthContains != nil {
+		predicates = append(predicates, activity.MonthContains(*i.MonthContains))
+	}
+	if i.MonthHasPrefix != nil {
+		predicates = append(predicates, activity.MonthHasPrefix(*i.MonthHasPrefix))
+	}
+	if i.MonthHasSuffix != nil {
+		predicates = append(predicates, activity.MonthHasSuffix(*i.MonthHasSuffix))
+	}
+	if i.MonthEqualFold != nil {
+		predicates = append(predicates, activity.MonthEqualFold(*i.MonthEqualFold))
+	}
+	if i.MonthContainsFold != nil {
+		predicates = append(predicates, activity.MonthContainsFold(*i.MonthContainsFold))
+	}
+	if i.Minutes != nil {
+		predicates = append(predicates, activity.MinutesEQ(*i.Minutes))
+	}
+	if i.MinutesNEQ != nil {
+		predicates = append(predicates, activity.MinutesNEQ(*i.MinutesNEQ))
+	}
+	if len(i.MinutesIn) > 0 {
+		predicates = append(predicates, activity.MinutesIn(i.MinutesIn...))
+	}
+	if len(i.MinutesNotIn) > 0 {
+		predicates = append(predicates, activity.MinutesNotIn(i.MinutesNotIn...))
+	}
+	if i.MinutesGT != nil {
+		predicates = append(predicates, activity.MinutesGT(*i.MinutesGT))
+	}
+	if i.MinutesGTE != nil {
+		predicates = append(predicates, activity.MinutesGTE(*i.MinutesGTE))
+	}
+	if i.MinutesLT != nil {
+		predicates = append(predicates, activity.MinutesLT(*i.MinutesLT))
+	}
+	if i.MinutesLTE != nil {
+		predicates = append(predicates, activity.MinutesLTE(*i.MinutesLTE))
+	}
+	if i.Professional != nil {
+		predicates = append(predicates, activity.ProfessionalEQ(*i.Professional))
+	}
+	if i.ProfessionalNEQ != nil {
+		predicates = append(predicates, activity.ProfessionalNEQ(*i.ProfessionalNEQ))
+	}
+	if len(i.ProfessionalIn) > 0 {
+		predicates = append(predicates, activity.ProfessionalIn(i.ProfessionalIn...))
+	}
+	if len(i.ProfessionalNotIn) > 0 {
+		predicates = append(predicates, activity.ProfessionalNotIn(i.ProfessionalNotIn...))
+	}
+	if i.ProfessionalGT != nil {
+		predicates = append(predicates, activity.ProfessionalGT(*i.ProfessionalGT))
+	}
+	if i.ProfessionalGTE != nil {
+		predicates = append(predicates, activity.ProfessionalGTE(*i.ProfessionalGTE))
+	}
+	if i.ProfessionalLT != nil {
+		predicates = append(predicates, activity.ProfessionalLT(*i.ProfessionalLT))
+	}
+	if i.ProfessionalLTE != nil {
+		predicates = append(predicates, activity.ProfessionalLTE(*i.ProfessionalLTE))
+	}
+	if i.ProfessionalContains != nil {
+		predicates = append(predicates, activity.ProfessionalContains(*i.ProfessionalContains))
+	}
+	if i.ProfessionalHasPrefix != nil {
+		predicates = append(predicates, activity.ProfessionalHasPrefix(*i.ProfessionalHasPrefix))
+	}
+	if i.ProfessionalHasSuffix != nil {
+		predicates = append(predicates, activity.ProfessionalHasSuffix(*i.ProfessionalHasSuffix))
+	}
+	if i.ProfessionalEqualFold != nil {
+		predicates = append(predicates, activity.ProfessionalEqualFold(*i.ProfessionalEqualFold))
+	}
+	if i.ProfessionalContainsFold != nil {
+		predicates = append(predicates, activity.ProfessionalContainsFold(*i.ProfessionalContainsFold))
+	}
+	if i.RecordedBy != nil {
+		predicates = append(predicates, activity.RecordedByEQ(*i.RecordedBy))
+	}
+	if i.RecordedByNEQ != nil {
+		predicates = append(predicates, activity.RecordedByNEQ(*i.RecordedByNEQ))
+	}
+	if len(i.RecordedByIn) > 0 {
+		predicates = append(predicates, activity.RecordedByIn(i.RecordedByIn...))
+	}
+	if len(i.RecordedByNotIn) > 0 {
+		predicates = append(predicates, activity.RecordedByNotIn(i.RecordedByNotIn...))
+	}
+	if i.RecordedByGT != nil {
+		predicates = append(predicates, activity.RecordedByGT(*i.RecordedByGT))
+	}
+	if i.RecordedByGTE != nil {
+		predicates = append(predicates, activity.RecordedByGTE(*i.RecordedByGTE))
+	}
+	if i.RecordedByLT != nil {
+		predicates = append(predicates, activity.RecordedByLT(*i.RecordedByLT))
+	}
+	if i.RecordedByLTE != nil {
+		predicates = append(predicates, activity.RecordedByLTE(*i.RecordedByLTE))
+	}
+	if i.RecordedByContains != nil {
+		predicates = append(predicates, activity.RecordedByContains(*i.RecordedByContains))
+	}
+	if i.RecordedByHasPrefix != nil {
+		predicates = append(predicates, activity.RecordedByHasPrefix(*i.RecordedByHasPrefix))
+	}
+	if i.RecordedByHasSuffix != nil {
+		predicates = append(predicates, activity.RecordedByHasSuffix(*i.RecordedByHasSuffix))
+	}
+	if i.RecordedByEqualFold != nil {
+		predicates = append(predicates, activity.RecordedByEqualFold(*i.RecordedByEqualFold))
+	}
+	if i.RecordedByContainsFold != nil {
+		predicates = append(predicates, activity.RecordedByContainsFold(*i.RecordedByContainsFold))
+	}
+
+	if i.HasPerson != nil {
+		p := activity.HasPerson()
+		if !*i.HasPerson {
+			p = activity.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, activity.HasPersonWith(with...))
+	}
+	if i.HasEstablishment != nil {
+		p := activity.HasEstablishment()
+		if !*i.HasEstablishment {
+			p = activity.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEstablishmentWith) > 0 {
+		with := make([]predicate.Establishment, 0, len(i.HasEstablishmentWith))
+		for _, w := range i.HasEstablishmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEstablishmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, activity.HasEstablishmentWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyActivityWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return activity.And(predicates...), nil
 	}
 }
 
@@ -3342,6 +4560,422 @@ func (i *CallForFundsWhereInput) P() (predicate.CallForFunds, error) {
 	}
 }
 
+// CareAssignmentWhereInput represents a where input for filtering CareAssignment queries.
+type CareAssignmentWhereInput struct {
+	Predicates []predicate.CareAssignment  `json:"-"`
+	Not        *CareAssignmentWhereInput   `json:"not,omitempty"`
+	Or         []*CareAssignmentWhereInput `json:"or,omitempty"`
+	And        []*CareAssignmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "account_id" field predicates.
+	AccountID             *pulid.ID  `json:"accountID,omitempty"`
+	AccountIDNEQ          *pulid.ID  `json:"accountIDNEQ,omitempty"`
+	AccountIDIn           []pulid.ID `json:"accountIDIn,omitempty"`
+	AccountIDNotIn        []pulid.ID `json:"accountIDNotIn,omitempty"`
+	AccountIDGT           *pulid.ID  `json:"accountIDGT,omitempty"`
+	AccountIDGTE          *pulid.ID  `json:"accountIDGTE,omitempty"`
+	AccountIDLT           *pulid.ID  `json:"accountIDLT,omitempty"`
+	AccountIDLTE          *pulid.ID  `json:"accountIDLTE,omitempty"`
+	AccountIDContains     *pulid.ID  `json:"accountIDContains,omitempty"`
+	AccountIDHasPrefix    *pulid.ID  `json:"accountIDHasPrefix,omitempty"`
+	AccountIDHasSuffix    *pulid.ID  `json:"accountIDHasSuffix,omitempty"`
+	AccountIDEqualFold    *pulid.ID  `json:"accountIDEqualFold,omitempty"`
+	AccountIDContainsFold *pulid.ID  `json:"accountIDContainsFold,omitempty"`
+
+	// "establishment_id" field predicates.
+	EstablishmentID             *pulid.ID  `json:"establishmentID,omitempty"`
+	EstablishmentIDNEQ          *pulid.ID  `json:"establishmentIDNEQ,omitempty"`
+	EstablishmentIDIn           []pulid.ID `json:"establishmentIDIn,omitempty"`
+	EstablishmentIDNotIn        []pulid.ID `json:"establishmentIDNotIn,omitempty"`
+	EstablishmentIDGT           *pulid.ID  `json:"establishmentIDGT,omitempty"`
+	EstablishmentIDGTE          *pulid.ID  `json:"establishmentIDGTE,omitempty"`
+	EstablishmentIDLT           *pulid.ID  `json:"establishmentIDLT,omitempty"`
+	EstablishmentIDLTE          *pulid.ID  `json:"establishmentIDLTE,omitempty"`
+	EstablishmentIDContains     *pulid.ID  `json:"establishmentIDContains,omitempty"`
+	EstablishmentIDHasPrefix    *pulid.ID  `json:"establishmentIDHasPrefix,omitempty"`
+	EstablishmentIDHasSuffix    *pulid.ID  `json:"establishmentIDHasSuffix,omitempty"`
+	EstablishmentIDEqualFold    *pulid.ID  `json:"establishmentIDEqualFold,omitempty"`
+	EstablishmentIDContainsFold *pulid.ID  `json:"establishmentIDContainsFold,omitempty"`
+
+	// "care_role" field predicates.
+	CareRole      *careassignment.CareRole  `json:"careRole,omitempty"`
+	CareRoleNEQ   *careassignment.CareRole  `json:"careRoleNEQ,omitempty"`
+	CareRoleIn    []careassignment.CareRole `json:"careRoleIn,omitempty"`
+	CareRoleNotIn []careassignment.CareRole `json:"careRoleNotIn,omitempty"`
+
+	// "account" edge predicates.
+	HasAccount     *bool                `json:"hasAccount,omitempty"`
+	HasAccountWith []*AccountWhereInput `json:"hasAccountWith,omitempty"`
+
+	// "establishment" edge predicates.
+	HasEstablishment     *bool                      `json:"hasEstablishment,omitempty"`
+	HasEstablishmentWith []*EstablishmentWhereInput `json:"hasEstablishmentWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CareAssignmentWhereInput) AddPredicates(predicates ...predicate.CareAssignment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CareAssignmentWhereInput filter on the CareAssignmentQuery builder.
+func (i *CareAssignmentWhereInput) Filter(q *CareAssignmentQuery) (*CareAssignmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCareAssignmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCareAssignmentWhereInput is returned in case the CareAssignmentWhereInput is empty.
+var ErrEmptyCareAssignmentWhereInput = errors.New("ent: empty predicate CareAssignmentWhereInput")
+
+// P returns a predicate for filtering careassignments.
+// An error is returned if the input is empty or invalid.
+func (i *CareAssignmentWhereInput) P() (predicate.CareAssignment, error) {
+	var predicates []predicate.CareAssignment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, careassignment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CareAssignment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, careassignment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CareAssignment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, careassignment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, careassignment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, careassignment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, careassignment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, careassignment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, careassignment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, careassignment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, careassignment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, careassignment.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, careassignment.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, careassignment.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, careassignment.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, careassignment.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, careassignment.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, careassignment.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, careassignment.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, careassignment.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, careassignment.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, careassignment.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, careassignment.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, careassignment.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, careassignment.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, careassignment.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, careassignment.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, careassignment.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, careassignment.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, careassignment.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, careassignment.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, careassignment.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, careassignment.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, careassignment.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, careassignment.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, careassignment.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, careassignment.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, careassignment.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, careassignment.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, careassignment.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, careassignment.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.AccountID != nil {
+		predicates = append(predicates, careassignment.AccountIDEQ(*i.AccountID))
+	}
+	if i.AccountIDNEQ != nil {
+		predicates = append(predicates, careassignment.AccountIDNEQ(*i.AccountIDNEQ))
+	}
+	if len(i.AccountIDIn) > 0 {
+		predicates = append(predicates, careassignment.AccountIDIn(i.AccountIDIn...))
+	}
+	if len(i.AccountIDNotIn) > 0 {
+		predicates = append(predicates, careassignment.AccountIDNotIn(i.AccountIDNotIn...))
+	}
+	if i.AccountIDGT != nil {
+		predicates = append(predicates, careassignment.AccountIDGT(*i.AccountIDGT))
+	}
+	if i.AccountIDGTE != nil {
+		predicates = append(predicates, careassignment.AccountIDGTE(*i.AccountIDGTE))
+	}
+	if i.AccountIDLT != nil {
+		predicates = append(predicates, careassignment.AccountIDLT(*i.AccountIDLT))
+	}
+	if i.AccountIDLTE != nil {
+		predicates = append(predicates, careassignment.AccountIDLTE(*i.AccountIDLTE))
+	}
+	if i.AccountIDContains != nil {
+		predicates = append(predicates, careassignment.AccountIDContains(*i.AccountIDContains))
+	}
+	if i.AccountIDHasPrefix != nil {
+		predicates = append(predicates, careassignment.AccountIDHasPrefix(*i.AccountIDHasPrefix))
+	}
+	if i.AccountIDHasSuffix != nil {
+		predicates = append(predicates, careassignment.AccountIDHasSuffix(*i.AccountIDHasSuffix))
+	}
+	if i.AccountIDEqualFold != nil {
+		predicates = append(predicates, careassignment.AccountIDEqualFold(*i.AccountIDEqualFold))
+	}
+	if i.AccountIDContainsFold != nil {
+		predicates = append(predicates, careassignment.AccountIDContainsFold(*i.AccountIDContainsFold))
+	}
+	if i.EstablishmentID != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDEQ(*i.EstablishmentID))
+	}
+	if i.EstablishmentIDNEQ != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDNEQ(*i.EstablishmentIDNEQ))
+	}
+	if len(i.EstablishmentIDIn) > 0 {
+		predicates = append(predicates, careassignment.EstablishmentIDIn(i.EstablishmentIDIn...))
+	}
+	if len(i.EstablishmentIDNotIn) > 0 {
+		predicates = append(predicates, careassignment.EstablishmentIDNotIn(i.EstablishmentIDNotIn...))
+	}
+	if i.EstablishmentIDGT != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDGT(*i.EstablishmentIDGT))
+	}
+	if i.EstablishmentIDGTE != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDGTE(*i.EstablishmentIDGTE))
+	}
+	if i.EstablishmentIDLT != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDLT(*i.EstablishmentIDLT))
+	}
+	if i.EstablishmentIDLTE != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDLTE(*i.EstablishmentIDLTE))
+	}
+	if i.EstablishmentIDContains != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDContains(*i.EstablishmentIDContains))
+	}
+	if i.EstablishmentIDHasPrefix != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDHasPrefix(*i.EstablishmentIDHasPrefix))
+	}
+	if i.EstablishmentIDHasSuffix != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDHasSuffix(*i.EstablishmentIDHasSuffix))
+	}
+	if i.EstablishmentIDEqualFold != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDEqualFold(*i.EstablishmentIDEqualFold))
+	}
+	if i.EstablishmentIDContainsFold != nil {
+		predicates = append(predicates, careassignment.EstablishmentIDContainsFold(*i.EstablishmentIDContainsFold))
+	}
+	if i.CareRole != nil {
+		predicates = append(predicates, careassignment.CareRoleEQ(*i.CareRole))
+	}
+	if i.CareRoleNEQ != nil {
+		predicates = append(predicates, careassignment.CareRoleNEQ(*i.CareRoleNEQ))
+	}
+	if len(i.CareRoleIn) > 0 {
+		predicates = append(predicates, careassignment.CareRoleIn(i.CareRoleIn...))
+	}
+	if len(i.CareRoleNotIn) > 0 {
+		predicates = append(predicates, careassignment.CareRoleNotIn(i.CareRoleNotIn...))
+	}
+
+	if i.HasAccount != nil {
+		p := careassignment.HasAccount()
+		if !*i.HasAccount {
+			p = careassignment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAccountWith) > 0 {
+		with := make([]predicate.Account, 0, len(i.HasAccountWith))
+		for _, w := range i.HasAccountWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAccountWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, careassignment.HasAccountWith(with...))
+	}
+	if i.HasEstablishment != nil {
+		p := careassignment.HasEstablishment()
+		if !*i.HasEstablishment {
+			p = careassignment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEstablishmentWith) > 0 {
+		with := make([]predicate.Establishment, 0, len(i.HasEstablishmentWith))
+		for _, w := range i.HasEstablishmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEstablishmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, careassignment.HasEstablishmentWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCareAssignmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return careassignment.And(predicates...), nil
+	}
+}
+
 // ChargeWhereInput represents a where input for filtering Charge queries.
 type ChargeWhereInput struct {
 	Predicates []predicate.Charge  `json:"-"`
@@ -5211,6 +6845,534 @@ func (i *CilDelegationWhereInput) P() (predicate.CilDelegation, error) {
 		return predicates[0], nil
 	default:
 		return cildelegation.And(predicates...), nil
+	}
+}
+
+// ConsentWhereInput represents a where input for filtering Consent queries.
+type ConsentWhereInput struct {
+	Predicates []predicate.Consent  `json:"-"`
+	Not        *ConsentWhereInput   `json:"not,omitempty"`
+	Or         []*ConsentWhereInput `json:"or,omitempty"`
+	And        []*ConsentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "purpose" field predicates.
+	Purpose             *string  `json:"purpose,omitempty"`
+	PurposeNEQ          *string  `json:"purposeNEQ,omitempty"`
+	PurposeIn           []string `json:"purposeIn,omitempty"`
+	PurposeNotIn        []string `json:"purposeNotIn,omitempty"`
+	PurposeGT           *string  `json:"purposeGT,omitempty"`
+	PurposeGTE          *string  `json:"purposeGTE,omitempty"`
+	PurposeLT           *string  `json:"purposeLT,omitempty"`
+	PurposeLTE          *string  `json:"purposeLTE,omitempty"`
+	PurposeContains     *string  `json:"purposeContains,omitempty"`
+	PurposeHasPrefix    *string  `json:"purposeHasPrefix,omitempty"`
+	PurposeHasSuffix    *string  `json:"purposeHasSuffix,omitempty"`
+	PurposeEqualFold    *string  `json:"purposeEqualFold,omitempty"`
+	PurposeContainsFold *string  `json:"purposeContainsFold,omitempty"`
+
+	// "given" field predicates.
+	Given    *bool `json:"given,omitempty"`
+	GivenNEQ *bool `json:"givenNEQ,omitempty"`
+
+	// "recorded_on" field predicates.
+	RecordedOn      *time.Time  `json:"recordedOn,omitempty"`
+	RecordedOnNEQ   *time.Time  `json:"recordedOnNEQ,omitempty"`
+	RecordedOnIn    []time.Time `json:"recordedOnIn,omitempty"`
+	RecordedOnNotIn []time.Time `json:"recordedOnNotIn,omitempty"`
+	RecordedOnGT    *time.Time  `json:"recordedOnGT,omitempty"`
+	RecordedOnGTE   *time.Time  `json:"recordedOnGTE,omitempty"`
+	RecordedOnLT    *time.Time  `json:"recordedOnLT,omitempty"`
+	RecordedOnLTE   *time.Time  `json:"recordedOnLTE,omitempty"`
+
+	// "expressed_by" field predicates.
+	ExpressedBy             *string  `json:"expressedBy,omitempty"`
+	ExpressedByNEQ          *string  `json:"expressedByNEQ,omitempty"`
+	ExpressedByIn           []string `json:"expressedByIn,omitempty"`
+	ExpressedByNotIn        []string `json:"expressedByNotIn,omitempty"`
+	ExpressedByGT           *string  `json:"expressedByGT,omitempty"`
+	ExpressedByGTE          *string  `json:"expressedByGTE,omitempty"`
+	ExpressedByLT           *string  `json:"expressedByLT,omitempty"`
+	ExpressedByLTE          *string  `json:"expressedByLTE,omitempty"`
+	ExpressedByContains     *string  `json:"expressedByContains,omitempty"`
+	ExpressedByHasPrefix    *string  `json:"expressedByHasPrefix,omitempty"`
+	ExpressedByHasSuffix    *string  `json:"expressedByHasSuffix,omitempty"`
+	ExpressedByEqualFold    *string  `json:"expressedByEqualFold,omitempty"`
+	ExpressedByContainsFold *string  `json:"expressedByContainsFold,omitempty"`
+
+	// "recorded_by" field predicates.
+	RecordedBy             *string  `json:"recordedBy,omitempty"`
+	RecordedByNEQ          *string  `json:"recordedByNEQ,omitempty"`
+	RecordedByIn           []string `json:"recordedByIn,omitempty"`
+	RecordedByNotIn        []string `json:"recordedByNotIn,omitempty"`
+	RecordedByGT           *string  `json:"recordedByGT,omitempty"`
+	RecordedByGTE          *string  `json:"recordedByGTE,omitempty"`
+	RecordedByLT           *string  `json:"recordedByLT,omitempty"`
+	RecordedByLTE          *string  `json:"recordedByLTE,omitempty"`
+	RecordedByContains     *string  `json:"recordedByContains,omitempty"`
+	RecordedByHasPrefix    *string  `json:"recordedByHasPrefix,omitempty"`
+	RecordedByHasSuffix    *string  `json:"recordedByHasSuffix,omitempty"`
+	RecordedByEqualFold    *string  `json:"recordedByEqualFold,omitempty"`
+	RecordedByContainsFold *string  `json:"recordedByContainsFold,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ConsentWhereInput) AddPredicates(predicates ...predicate.Consent) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ConsentWhereInput filter on the ConsentQuery builder.
+func (i *ConsentWhereInput) Filter(q *ConsentQuery) (*ConsentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyConsentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyConsentWhereInput is returned in case the ConsentWhereInput is empty.
+var ErrEmptyConsentWhereInput = errors.New("ent: empty predicate ConsentWhereInput")
+
+// P returns a predicate for filtering consents.
+// An error is returned if the input is empty or invalid.
+func (i *ConsentWhereInput) P() (predicate.Consent, error) {
+	var predicates []predicate.Consent
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, consent.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Consent, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, consent.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Consent, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, consent.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, consent.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, consent.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, consent.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, consent.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, consent.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, consent.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, consent.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, consent.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, consent.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, consent.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, consent.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, consent.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, consent.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, consent.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, consent.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, consent.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, consent.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, consent.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, consent.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, consent.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, consent.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, consent.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, consent.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, consent.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, consent.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, consent.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, consent.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, consent.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, consent.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, consent.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, consent.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, consent.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, consent.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, consent.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, consent.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, consent.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, consent.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, consent.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, consent.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, consent.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, consent.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, consent.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, consent.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, consent.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, consent.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, consent.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, consent.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, consent.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, consent.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, consent.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Purpose != nil {
+		predicates = append(predicates, consent.PurposeEQ(*i.Purpose))
+	}
+	if i.PurposeNEQ != nil {
+		predicates = append(predicates, consent.PurposeNEQ(*i.PurposeNEQ))
+	}
+	if len(i.PurposeIn) > 0 {
+		predicates = append(predicates, consent.PurposeIn(i.PurposeIn...))
+	}
+	if len(i.PurposeNotIn) > 0 {
+		predicates = append(predicates, consent.PurposeNotIn(i.PurposeNotIn...))
+	}
+	if i.PurposeGT != nil {
+		predicates = append(predicates, consent.PurposeGT(*i.PurposeGT))
+	}
+	if i.PurposeGTE != nil {
+		predicates = append(predicates, consent.PurposeGTE(*i.PurposeGTE))
+	}
+	if i.PurposeLT != nil {
+		predicates = append(predicates, consent.PurposeLT(*i.PurposeLT))
+	}
+	if i.PurposeLTE != nil {
+		predicates = append(predicates, consent.PurposeLTE(*i.PurposeLTE))
+	}
+	if i.PurposeContains != nil {
+		predicates = append(predicates, consent.PurposeContains(*i.PurposeContains))
+	}
+	if i.PurposeHasPrefix != nil {
+		predicates = append(predicates, consent.PurposeHasPrefix(*i.PurposeHasPrefix))
+	}
+	if i.PurposeHasSuffix != nil {
+		predicates = append(predicates, consent.PurposeHasSuffix(*i.PurposeHasSuffix))
+	}
+	if i.PurposeEqualFold != nil {
+		predicates = append(predicates, consent.PurposeEqualFold(*i.PurposeEqualFold))
+	}
+	if i.PurposeContainsFold != nil {
+		predicates = append(predicates, consent.PurposeContainsFold(*i.PurposeContainsFold))
+	}
+	if i.Given != nil {
+		predicates = append(predicates, consent.GivenEQ(*i.Given))
+	}
+	if i.GivenNEQ != nil {
+		predicates = append(predicates, consent.GivenNEQ(*i.GivenNEQ))
+	}
+	if i.RecordedOn != nil {
+		predicates = append(predicates, consent.RecordedOnEQ(*i.RecordedOn))
+	}
+	if i.RecordedOnNEQ != nil {
+		predicates = append(predicates, consent.RecordedOnNEQ(*i.RecordedOnNEQ))
+	}
+	if len(i.RecordedOnIn) > 0 {
+		predicates = append(predicates, consent.RecordedOnIn(i.RecordedOnIn...))
+	}
+	if len(i.RecordedOnNotIn) > 0 {
+		predicates = append(predicates, consent.RecordedOnNotIn(i.RecordedOnNotIn...))
+	}
+	if i.RecordedOnGT != nil {
+		predicates = append(predicates, consent.RecordedOnGT(*i.RecordedOnGT))
+	}
+	if i.RecordedOnGTE != nil {
+		predicates = append(predicates, consent.RecordedOnGTE(*i.RecordedOnGTE))
+	}
+	if i.RecordedOnLT != nil {
+		predicates = append(predicates, consent.RecordedOnLT(*i.RecordedOnLT))
+	}
+	if i.RecordedOnLTE != nil {
+		predicates = append(predicates, consent.RecordedOnLTE(*i.RecordedOnLTE))
+	}
+	if i.ExpressedBy != nil {
+		predicates = append(predicates, consent.ExpressedByEQ(*i.ExpressedBy))
+	}
+	if i.ExpressedByNEQ != nil {
+		predicates = append(predicates, consent.ExpressedByNEQ(*i.ExpressedByNEQ))
+	}
+	if len(i.ExpressedByIn) > 0 {
+		predicates = append(predicates, consent.ExpressedByIn(i.ExpressedByIn...))
+	}
+	if len(i.ExpressedByNotIn) > 0 {
+		predicates = append(predicates, consent.ExpressedByNotIn(i.ExpressedByNotIn...))
+	}
+	if i.ExpressedByGT != nil {
+		predicates = append(predicates, consent.ExpressedByGT(*i.ExpressedByGT))
+	}
+	if i.ExpressedByGTE != nil {
+		predicates = append(predicates, consent.ExpressedByGTE(*i.ExpressedByGTE))
+	}
+	if i.ExpressedByLT != nil {
+		predicates = append(predicates, consent.ExpressedByLT(*i.ExpressedByLT))
+	}
+	if i.ExpressedByLTE != nil {
+		predicates = append(predicates, consent.ExpressedByLTE(*i.ExpressedByLTE))
+	}
+	if i.ExpressedByContains != nil {
+		predicates = append(predicates, consent.ExpressedByContains(*i.ExpressedByContains))
+	}
+	if i.ExpressedByHasPrefix != nil {
+		predicates = append(predicates, consent.ExpressedByHasPrefix(*i.ExpressedByHasPrefix))
+	}
+	if i.ExpressedByHasSuffix != nil {
+		predicates = append(predicates, consent.ExpressedByHasSuffix(*i.ExpressedByHasSuffix))
+	}
+	if i.ExpressedByEqualFold != nil {
+		predicates = append(predicates, consent.ExpressedByEqualFold(*i.ExpressedByEqualFold))
+	}
+	if i.ExpressedByContainsFold != nil {
+		predicates = append(predicates, consent.ExpressedByContainsFold(*i.ExpressedByContainsFold))
+	}
+	if i.RecordedBy != nil {
+		predicates = append(predicates, consent.RecordedByEQ(*i.RecordedBy))
+	}
+	if i.RecordedByNEQ != nil {
+		predicates = append(predicates, consent.RecordedByNEQ(*i.RecordedByNEQ))
+	}
+	if len(i.RecordedByIn) > 0 {
+		predicates = append(predicates, consent.RecordedByIn(i.RecordedByIn...))
+	}
+	if len(i.RecordedByNotIn) > 0 {
+		predicates = append(predicates, consent.RecordedByNotIn(i.RecordedByNotIn...))
+	}
+	if i.RecordedByGT != nil {
+		predicates = append(predicates, consent.RecordedByGT(*i.RecordedByGT))
+	}
+	if i.RecordedByGTE != nil {
+		predicates = append(predicates, consent.RecordedByGTE(*i.RecordedByGTE))
+	}
+	if i.RecordedByLT != nil {
+		predicates = append(predicates, consent.RecordedByLT(*i.RecordedByLT))
+	}
+	if i.RecordedByLTE != nil {
+		predicates = append(predicates, consent.RecordedByLTE(*i.RecordedByLTE))
+	}
+	if i.RecordedByContains != nil {
+		predicates = append(predicates, consent.RecordedByContains(*i.RecordedByContains))
+	}
+	if i.RecordedByHasPrefix != nil {
+		predicates = append(predicates, consent.RecordedByHasPrefix(*i.RecordedByHasPrefix))
+	}
+	if i.RecordedByHasSuffix != nil {
+		predicates = append(predicates, consent.RecordedByHasSuffix(*i.RecordedByHasSuffix))
+	}
+	if i.RecordedByEqualFold != nil {
+		predicates = append(predicates, consent.RecordedByEqualFold(*i.RecordedByEqualFold))
+	}
+	if i.RecordedByContainsFold != nil {
+		predicates = append(predicates, consent.RecordedByContainsFold(*i.RecordedByContainsFold))
+	}
+
+	if i.HasPerson != nil {
+		p := consent.HasPerson()
+		if !*i.HasPerson {
+			p = consent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, consent.HasPersonWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyConsentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return consent.And(predicates...), nil
 	}
 }
 
@@ -7149,6 +9311,568 @@ func (i *EstablishmentWhereInput) P() (predicate.Establishment, error) {
 		return predicates[0], nil
 	default:
 		return establishment.And(predicates...), nil
+	}
+}
+
+// JournalNoteWhereInput represents a where input for filtering JournalNote queries.
+type JournalNoteWhereInput struct {
+	Predicates []predicate.JournalNote  `json:"-"`
+	Not        *JournalNoteWhereInput   `json:"not,omitempty"`
+	Or         []*JournalNoteWhereInput `json:"or,omitempty"`
+	And        []*JournalNoteWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "author_id" field predicates.
+	AuthorID             *pulid.ID  `json:"authorID,omitempty"`
+	AuthorIDNEQ          *pulid.ID  `json:"authorIDNEQ,omitempty"`
+	AuthorIDIn           []pulid.ID `json:"authorIDIn,omitempty"`
+	AuthorIDNotIn        []pulid.ID `json:"authorIDNotIn,omitempty"`
+	AuthorIDGT           *pulid.ID  `json:"authorIDGT,omitempty"`
+	AuthorIDGTE          *pulid.ID  `json:"authorIDGTE,omitempty"`
+	AuthorIDLT           *pulid.ID  `json:"authorIDLT,omitempty"`
+	AuthorIDLTE          *pulid.ID  `json:"authorIDLTE,omitempty"`
+	AuthorIDContains     *pulid.ID  `json:"authorIDContains,omitempty"`
+	AuthorIDHasPrefix    *pulid.ID  `json:"authorIDHasPrefix,omitempty"`
+	AuthorIDHasSuffix    *pulid.ID  `json:"authorIDHasSuffix,omitempty"`
+	AuthorIDIsNil        bool       `json:"authorIDIsNil,omitempty"`
+	AuthorIDNotNil       bool       `json:"authorIDNotNil,omitempty"`
+	AuthorIDEqualFold    *pulid.ID  `json:"authorIDEqualFold,omitempty"`
+	AuthorIDContainsFold *pulid.ID  `json:"authorIDContainsFold,omitempty"`
+
+	// "author" field predicates.
+	Author             *string  `json:"author,omitempty"`
+	AuthorNEQ          *string  `json:"authorNEQ,omitempty"`
+	AuthorIn           []string `json:"authorIn,omitempty"`
+	AuthorNotIn        []string `json:"authorNotIn,omitempty"`
+	AuthorGT           *string  `json:"authorGT,omitempty"`
+	AuthorGTE          *string  `json:"authorGTE,omitempty"`
+	AuthorLT           *string  `json:"authorLT,omitempty"`
+	AuthorLTE          *string  `json:"authorLTE,omitempty"`
+	AuthorContains     *string  `json:"authorContains,omitempty"`
+	AuthorHasPrefix    *string  `json:"authorHasPrefix,omitempty"`
+	AuthorHasSuffix    *string  `json:"authorHasSuffix,omitempty"`
+	AuthorEqualFold    *string  `json:"authorEqualFold,omitempty"`
+	AuthorContainsFold *string  `json:"authorContainsFold,omitempty"`
+
+	// "confidentiality" field predicates.
+	Confidentiality      *journalnote.Confidentiality  `json:"confidentiality,omitempty"`
+	ConfidentialityNEQ   *journalnote.Confidentiality  `json:"confidentialityNEQ,omitempty"`
+	ConfidentialityIn    []journalnote.Confidentiality `json:"confidentialityIn,omitempty"`
+	ConfidentialityNotIn []journalnote.Confidentiality `json:"confidentialityNotIn,omitempty"`
+
+	// "amends_id" field predicates.
+	AmendsID             *pulid.ID  `json:"amendsID,omitempty"`
+	AmendsIDNEQ          *pulid.ID  `json:"amendsIDNEQ,omitempty"`
+	AmendsIDIn           []pulid.ID `json:"amendsIDIn,omitempty"`
+	AmendsIDNotIn        []pulid.ID `json:"amendsIDNotIn,omitempty"`
+	AmendsIDGT           *pulid.ID  `json:"amendsIDGT,omitempty"`
+	AmendsIDGTE          *pulid.ID  `json:"amendsIDGTE,omitempty"`
+	AmendsIDLT           *pulid.ID  `json:"amendsIDLT,omitempty"`
+	AmendsIDLTE          *pulid.ID  `json:"amendsIDLTE,omitempty"`
+	AmendsIDContains     *pulid.ID  `json:"amendsIDContains,omitempty"`
+	AmendsIDHasPrefix    *pulid.ID  `json:"amendsIDHasPrefix,omitempty"`
+	AmendsIDHasSuffix    *pulid.ID  `json:"amendsIDHasSuffix,omitempty"`
+	AmendsIDIsNil        bool       `json:"amendsIDIsNil,omitempty"`
+	AmendsIDNotNil       bool       `json:"amendsIDNotNil,omitempty"`
+	AmendsIDEqualFold    *pulid.ID  `json:"amendsIDEqualFold,omitempty"`
+	AmendsIDContainsFold *pulid.ID  `json:"amendsIDContainsFold,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+
+	// "amends" edge predicates.
+	HasAmends     *bool                    `json:"hasAmends,omitempty"`
+	HasAmendsWith []*JournalNoteWhereInput `json:"hasAmendsWith,omitempty"`
+
+	// "amendments" edge predicates.
+	HasAmendments     *bool                    `json:"hasAmendments,omitempty"`
+	HasAmendmentsWith []*JournalNoteWhereInput `json:"hasAmendmentsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *JournalNoteWhereInput) AddPredicates(predicates ...predicate.JournalNote) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the JournalNoteWhereInput filter on the JournalNoteQuery builder.
+func (i *JournalNoteWhereInput) Filter(q *JournalNoteQuery) (*JournalNoteQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyJournalNoteWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyJournalNoteWhereInput is returned in case the JournalNoteWhereInput is empty.
+var ErrEmptyJournalNoteWhereInput = errors.New("ent: empty predicate JournalNoteWhereInput")
+
+// P returns a predicate for filtering journalnotes.
+// An error is returned if the input is empty or invalid.
+func (i *JournalNoteWhereInput) P() (predicate.JournalNote, error) {
+	var predicates []predicate.JournalNote
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, journalnote.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.JournalNote, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, journalnote.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.JournalNote, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, journalnote.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, journalnote.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, journalnote.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, journalnote.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, journalnote.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, journalnote.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, journalnote.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, journalnote.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, journalnote.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, journalnote.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, journalnote.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, journalnote.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, journalnote.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, journalnote.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, journalnote.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, journalnote.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, journalnote.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, journalnote.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, journalnote.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, journalnote.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, journalnote.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, journalnote.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, journalnote.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, journalnote.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, journalnote.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, journalnote.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, journalnote.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, journalnote.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, journalnote.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, journalnote.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, journalnote.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, journalnote.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, journalnote.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, journalnote.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, journalnote.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, journalnote.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, journalnote.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, journalnote.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, journalnote.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, journalnote.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, journalnote.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, journalnote.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, journalnote.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, journalnote.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, journalnote.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, journalnote.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, journalnote.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, journalnote.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, journalnote.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, journalnote.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, journalnote.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.AuthorID != nil {
+		predicates = append(predicates, journalnote.AuthorIDEQ(*i.AuthorID))
+	}
+	if i.AuthorIDNEQ != nil {
+		predicates = append(predicates, journalnote.AuthorIDNEQ(*i.AuthorIDNEQ))
+	}
+	if len(i.AuthorIDIn) > 0 {
+		predicates = append(predicates, journalnote.AuthorIDIn(i.AuthorIDIn...))
+	}
+	if len(i.AuthorIDNotIn) > 0 {
+		predicates = append(predicates, journalnote.AuthorIDNotIn(i.AuthorIDNotIn...))
+	}
+	if i.AuthorIDGT != nil {
+		predicates = append(predicates, journalnote.AuthorIDGT(*i.AuthorIDGT))
+	}
+	if i.AuthorIDGTE != nil {
+		predicates = append(predicates, journalnote.AuthorIDGTE(*i.AuthorIDGTE))
+	}
+	if i.AuthorIDLT != nil {
+		predicates = append(predicates, journalnote.AuthorIDLT(*i.AuthorIDLT))
+	}
+	if i.AuthorIDLTE != nil {
+		predicates = append(predicates, journalnote.AuthorIDLTE(*i.AuthorIDLTE))
+	}
+	if i.AuthorIDContains != nil {
+		predicates = append(predicates, journalnote.AuthorIDContains(*i.AuthorIDContains))
+	}
+	if i.AuthorIDHasPrefix != nil {
+		predicates = append(predicates, journalnote.AuthorIDHasPrefix(*i.AuthorIDHasPrefix))
+	}
+	if i.AuthorIDHasSuffix != nil {
+		predicates = append(predicates, journalnote.AuthorIDHasSuffix(*i.AuthorIDHasSuffix))
+	}
+	if i.AuthorIDIsNil {
+		predicates = append(predicates, journalnote.AuthorIDIsNil())
+	}
+	if i.AuthorIDNotNil {
+		predicates = append(predicates, journalnote.AuthorIDNotNil())
+	}
+	if i.AuthorIDEqualFold != nil {
+		predicates = append(predicates, journalnote.AuthorIDEqualFold(*i.AuthorIDEqualFold))
+	}
+	if i.AuthorIDContainsFold != nil {
+		predicates = append(predicates, journalnote.AuthorIDContainsFold(*i.AuthorIDContainsFold))
+	}
+	if i.Author != nil {
+		predicates = append(predicates, journalnote.AuthorEQ(*i.Author))
+	}
+	if i.AuthorNEQ != nil {
+		predicates = append(predicates, journalnote.AuthorNEQ(*i.AuthorNEQ))
+	}
+	if len(i.AuthorIn) > 0 {
+		predicates = append(predicates, journalnote.AuthorIn(i.AuthorIn...))
+	}
+	if len(i.AuthorNotIn) > 0 {
+		predicates = append(predicates, journalnote.AuthorNotIn(i.AuthorNotIn...))
+	}
+	if i.AuthorGT != nil {
+		predicates = append(predicates, journalnote.AuthorGT(*i.AuthorGT))
+	}
+	if i.AuthorGTE != nil {
+		predicates = append(predicates, journalnote.AuthorGTE(*i.AuthorGTE))
+	}
+	if i.AuthorLT != nil {
+		predicates = append(predicates, journalnote.AuthorLT(*i.AuthorLT))
+	}
+	if i.AuthorLTE != nil {
+		predicates = append(predicates, journalnote.AuthorLTE(*i.AuthorLTE))
+	}
+	if i.AuthorContains != nil {
+		predicates = append(predicates, journalnote.AuthorContains(*i.AuthorContains))
+	}
+	if i.AuthorHasPrefix != nil {
+		predicates = append(predicates, journalnote.AuthorHasPrefix(*i.AuthorHasPrefix))
+	}
+	if i.AuthorHasSuffix != nil {
+		predicates = append(predicates, journalnote.AuthorHasSuffix(*i.AuthorHasSuffix))
+	}
+	if i.AuthorEqualFold != nil {
+		predicates = append(predicates, journalnote.AuthorEqualFold(*i.AuthorEqualFold))
+	}
+	if i.AuthorContainsFold != nil {
+		predicates = append(predicates, journalnote.AuthorContainsFold(*i.AuthorContainsFold))
+	}
+	if i.Confidentiality != nil {
+		predicates = append(predicates, journalnote.ConfidentialityEQ(*i.Confidentiality))
+	}
+	if i.ConfidentialityNEQ != nil {
+		predicates = append(predicates, journalnote.ConfidentialityNEQ(*i.ConfidentialityNEQ))
+	}
+	if len(i.ConfidentialityIn) > 0 {
+		predicates = append(predicates, journalnote.ConfidentialityIn(i.ConfidentialityIn...))
+	}
+	if len(i.ConfidentialityNotIn) > 0 {
+		predicates = append(predicates, journalnote.ConfidentialityNotIn(i.ConfidentialityNotIn...))
+	}
+	if i.AmendsID != nil {
+		predicates = append(predicates, journalnote.AmendsIDEQ(*i.AmendsID))
+	}
+	if i.AmendsIDNEQ != nil {
+		predicates = append(predicates, journalnote.AmendsIDNEQ(*i.AmendsIDNEQ))
+	}
+	if len(i.AmendsIDIn) > 0 {
+		predicates = append(predicates, journalnote.AmendsIDIn(i.AmendsIDIn...))
+	}
+	if len(i.AmendsIDNotIn) > 0 {
+		predicates = append(predicates, journalnote.AmendsIDNotIn(i.AmendsIDNotIn...))
+	}
+	if i.AmendsIDGT != nil {
+		predicates = append(predicates, journalnote.AmendsIDGT(*i.AmendsIDGT))
+	}
+	if i.AmendsIDGTE != nil {
+		predicates = append(predicates, journalnote.AmendsIDGTE(*i.AmendsIDGTE))
+	}
+	if i.AmendsIDLT != nil {
+		predicates = append(predicates, journalnote.AmendsIDLT(*i.AmendsIDLT))
+	}
+	if i.AmendsIDLTE != nil {
+		predicates = append(predicates, journalnote.AmendsIDLTE(*i.AmendsIDLTE))
+	}
+	if i.AmendsIDContains != nil {
+		predicates = append(predicates, journalnote.AmendsIDContains(*i.AmendsIDContains))
+	}
+	if i.AmendsIDHasPrefix != nil {
+		predicates = append(predicates, journalnote.AmendsIDHasPrefix(*i.AmendsIDHasPrefix))
+	}
+	if i.AmendsIDHasSuffix != nil {
+		predicates = append(predicates, journalnote.AmendsIDHasSuffix(*i.AmendsIDHasSuffix))
+	}
+	if i.AmendsIDIsNil {
+		predicates = append(predicates, journalnote.AmendsIDIsNil())
+	}
+	if i.AmendsIDNotNil {
+		predicates = append(predicates, journalnote.AmendsIDNotNil())
+	}
+	if i.AmendsIDEqualFold != nil {
+		predicates = append(predicates, journalnote.AmendsIDEqualFold(*i.AmendsIDEqualFold))
+	}
+	if i.AmendsIDContainsFold != nil {
+		predicates = append(predicates, journalnote.AmendsIDContainsFold(*i.AmendsIDContainsFold))
+	}
+
+	if i.HasPerson != nil {
+		p := journalnote.HasPerson()
+		if !*i.HasPerson {
+			p = journalnote.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, journalnote.HasPersonWith(with...))
+	}
+	if i.HasAmends != nil {
+		p := journalnote.HasAmends()
+		if !*i.HasAmends {
+			p = journalnote.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAmendsWith) > 0 {
+		with := make([]predicate.JournalNote, 0, len(i.HasAmendsWith))
+		for _, w := range i.HasAmendsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAmendsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, journalnote.HasAmendsWith(with...))
+	}
+	if i.HasAmendments != nil {
+		p := journalnote.HasAmendments()
+		if !*i.HasAmendments {
+			p = journalnote.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAmendmentsWith) > 0 {
+		with := make([]predicate.JournalNote, 0, len(i.HasAmendmentsWith))
+		for _, w := range i.HasAmendmentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAmendmentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, journalnote.HasAmendmentsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyJournalNoteWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return journalnote.And(predicates...), nil
 	}
 }
 
@@ -10170,6 +12894,416 @@ func (i *MembershipFeeWhereInput) P() (predicate.MembershipFee, error) {
 	}
 }
 
+// NeedAssessmentWhereInput represents a where input for filtering NeedAssessment queries.
+type NeedAssessmentWhereInput struct {
+	Predicates []predicate.NeedAssessment  `json:"-"`
+	Not        *NeedAssessmentWhereInput   `json:"not,omitempty"`
+	Or         []*NeedAssessmentWhereInput `json:"or,omitempty"`
+	And        []*NeedAssessmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "assessed_on" field predicates.
+	AssessedOn      *time.Time  `json:"assessedOn,omitempty"`
+	AssessedOnNEQ   *time.Time  `json:"assessedOnNEQ,omitempty"`
+	AssessedOnIn    []time.Time `json:"assessedOnIn,omitempty"`
+	AssessedOnNotIn []time.Time `json:"assessedOnNotIn,omitempty"`
+	AssessedOnGT    *time.Time  `json:"assessedOnGT,omitempty"`
+	AssessedOnGTE   *time.Time  `json:"assessedOnGTE,omitempty"`
+	AssessedOnLT    *time.Time  `json:"assessedOnLT,omitempty"`
+	AssessedOnLTE   *time.Time  `json:"assessedOnLTE,omitempty"`
+
+	// "evaluator" field predicates.
+	Evaluator             *string  `json:"evaluator,omitempty"`
+	EvaluatorNEQ          *string  `json:"evaluatorNEQ,omitempty"`
+	EvaluatorIn           []string `json:"evaluatorIn,omitempty"`
+	EvaluatorNotIn        []string `json:"evaluatorNotIn,omitempty"`
+	EvaluatorGT           *string  `json:"evaluatorGT,omitempty"`
+	EvaluatorGTE          *string  `json:"evaluatorGTE,omitempty"`
+	EvaluatorLT           *string  `json:"evaluatorLT,omitempty"`
+	EvaluatorLTE          *string  `json:"evaluatorLTE,omitempty"`
+	EvaluatorContains     *string  `json:"evaluatorContains,omitempty"`
+	EvaluatorHasPrefix    *string  `json:"evaluatorHasPrefix,omitempty"`
+	EvaluatorHasSuffix    *string  `json:"evaluatorHasSuffix,omitempty"`
+	EvaluatorEqualFold    *string  `json:"evaluatorEqualFold,omitempty"`
+	EvaluatorContainsFold *string  `json:"evaluatorContainsFold,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *NeedAssessmentWhereInput) AddPredicates(predicates ...predicate.NeedAssessment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the NeedAssessmentWhereInput filter on the NeedAssessmentQuery builder.
+func (i *NeedAssessmentWhereInput) Filter(q *NeedAssessmentQuery) (*NeedAssessmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyNeedAssessmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyNeedAssessmentWhereInput is returned in case the NeedAssessmentWhereInput is empty.
+var ErrEmptyNeedAssessmentWhereInput = errors.New("ent: empty predicate NeedAssessmentWhereInput")
+
+// P returns a predicate for filtering needassessments.
+// An error is returned if the input is empty or invalid.
+func (i *NeedAssessmentWhereInput) P() (predicate.NeedAssessment, error) {
+	var predicates []predicate.NeedAssessment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, needassessment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.NeedAssessment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, needassessment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.NeedAssessment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, needassessment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, needassessment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, needassessment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, needassessment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, needassessment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, needassessment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, needassessment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, needassessment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, needassessment.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, needassessment.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, needassessment.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, needassessment.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, needassessment.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, needassessment.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, needassessment.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, needassessment.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, needassessment.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, needassessment.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, needassessment.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, needassessment.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, needassessment.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, needassessment.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, needassessment.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, needassessment.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, needassessment.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, needassessment.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, needassessment.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, needassessment.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, needassessment.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, needassessment.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, needassessment.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, needassessment.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, needassessment.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, needassessment.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, needassessment.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, needassessment.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, needassessment.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, needassessment.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, needassessment.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, needassessment.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, needassessment.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, needassessment.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, needassessment.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, needassessment.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, needassessment.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, needassessment.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, needassessment.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, needassessment.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, needassessment.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, needassessment.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, needassessment.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.AssessedOn != nil {
+		predicates = append(predicates, needassessment.AssessedOnEQ(*i.AssessedOn))
+	}
+	if i.AssessedOnNEQ != nil {
+		predicates = append(predicates, needassessment.AssessedOnNEQ(*i.AssessedOnNEQ))
+	}
+	if len(i.AssessedOnIn) > 0 {
+		predicates = append(predicates, needassessment.AssessedOnIn(i.AssessedOnIn...))
+	}
+	if len(i.AssessedOnNotIn) > 0 {
+		predicates = append(predicates, needassessment.AssessedOnNotIn(i.AssessedOnNotIn...))
+	}
+	if i.AssessedOnGT != nil {
+		predicates = append(predicates, needassessment.AssessedOnGT(*i.AssessedOnGT))
+	}
+	if i.AssessedOnGTE != nil {
+		predicates = append(predicates, needassessment.AssessedOnGTE(*i.AssessedOnGTE))
+	}
+	if i.AssessedOnLT != nil {
+		predicates = append(predicates, needassessment.AssessedOnLT(*i.AssessedOnLT))
+	}
+	if i.AssessedOnLTE != nil {
+		predicates = append(predicates, needassessment.AssessedOnLTE(*i.AssessedOnLTE))
+	}
+	if i.Evaluator != nil {
+		predicates = append(predicates, needassessment.EvaluatorEQ(*i.Evaluator))
+	}
+	if i.EvaluatorNEQ != nil {
+		predicates = append(predicates, needassessment.EvaluatorNEQ(*i.EvaluatorNEQ))
+	}
+	if len(i.EvaluatorIn) > 0 {
+		predicates = append(predicates, needassessment.EvaluatorIn(i.EvaluatorIn...))
+	}
+	if len(i.EvaluatorNotIn) > 0 {
+		predicates = append(predicates, needassessment.EvaluatorNotIn(i.EvaluatorNotIn...))
+	}
+	if i.EvaluatorGT != nil {
+		predicates = append(predicates, needassessment.EvaluatorGT(*i.EvaluatorGT))
+	}
+	if i.EvaluatorGTE != nil {
+		predicates = append(predicates, needassessment.EvaluatorGTE(*i.EvaluatorGTE))
+	}
+	if i.EvaluatorLT != nil {
+		predicates = append(predicates, needassessment.EvaluatorLT(*i.EvaluatorLT))
+	}
+	if i.EvaluatorLTE != nil {
+		predicates = append(predicates, needassessment.EvaluatorLTE(*i.EvaluatorLTE))
+	}
+	if i.EvaluatorContains != nil {
+		predicates = append(predicates, needassessment.EvaluatorContains(*i.EvaluatorContains))
+	}
+	if i.EvaluatorHasPrefix != nil {
+		predicates = append(predicates, needassessment.EvaluatorHasPrefix(*i.EvaluatorHasPrefix))
+	}
+	if i.EvaluatorHasSuffix != nil {
+		predicates = append(predicates, needassessment.EvaluatorHasSuffix(*i.EvaluatorHasSuffix))
+	}
+	if i.EvaluatorEqualFold != nil {
+		predicates = append(predicates, needassessment.EvaluatorEqualFold(*i.EvaluatorEqualFold))
+	}
+	if i.EvaluatorContainsFold != nil {
+		predicates = append(predicates, needassessment.EvaluatorContainsFold(*i.EvaluatorContainsFold))
+	}
+
+	if i.HasPerson != nil {
+		p := needassessment.HasPerson()
+		if !*i.HasPerson {
+			p = needassessment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, needassessment.HasPersonWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyNeedAssessmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return needassessment.And(predicates...), nil
+	}
+}
+
 // NotificationWhereInput represents a where input for filtering Notification queries.
 type NotificationWhereInput struct {
 	Predicates []predicate.Notification  `json:"-"`
@@ -10737,6 +13871,1702 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 		return predicates[0], nil
 	default:
 		return notification.And(predicates...), nil
+	}
+}
+
+// PersonWhereInput represents a where input for filtering Person queries.
+type PersonWhereInput struct {
+	Predicates []predicate.Person  `json:"-"`
+	Not        *PersonWhereInput   `json:"not,omitempty"`
+	Or         []*PersonWhereInput `json:"or,omitempty"`
+	And        []*PersonWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "last_name" field predicates.
+	LastName             *string  `json:"lastName,omitempty"`
+	LastNameNEQ          *string  `json:"lastNameNEQ,omitempty"`
+	LastNameIn           []string `json:"lastNameIn,omitempty"`
+	LastNameNotIn        []string `json:"lastNameNotIn,omitempty"`
+	LastNameGT           *string  `json:"lastNameGT,omitempty"`
+	LastNameGTE          *string  `json:"lastNameGTE,omitempty"`
+	LastNameLT           *string  `json:"lastNameLT,omitempty"`
+	LastNameLTE          *string  `json:"lastNameLTE,omitempty"`
+	LastNameContains     *string  `json:"lastNameContains,omitempty"`
+	LastNameHasPrefix    *string  `json:"lastNameHasPrefix,omitempty"`
+	LastNameHasSuffix    *string  `json:"lastNameHasSuffix,omitempty"`
+	LastNameEqualFold    *string  `json:"lastNameEqualFold,omitempty"`
+	LastNameContainsFold *string  `json:"lastNameContainsFold,omitempty"`
+
+	// "first_names" field predicates.
+	FirstNames             *string  `json:"firstNames,omitempty"`
+	FirstNamesNEQ          *string  `json:"firstNamesNEQ,omitempty"`
+	FirstNamesIn           []string `json:"firstNamesIn,omitempty"`
+	FirstNamesNotIn        []string `json:"firstNamesNotIn,omitempty"`
+	FirstNamesGT           *string  `json:"firstNamesGT,omitempty"`
+	FirstNamesGTE          *string  `json:"firstNamesGTE,omitempty"`
+	FirstNamesLT           *string  `json:"firstNamesLT,omitempty"`
+	FirstNamesLTE          *string  `json:"firstNamesLTE,omitempty"`
+	FirstNamesContains     *string  `json:"firstNamesContains,omitempty"`
+	FirstNamesHasPrefix    *string  `json:"firstNamesHasPrefix,omitempty"`
+	FirstNamesHasSuffix    *string  `json:"firstNamesHasSuffix,omitempty"`
+	FirstNamesEqualFold    *string  `json:"firstNamesEqualFold,omitempty"`
+	FirstNamesContainsFold *string  `json:"firstNamesContainsFold,omitempty"`
+
+	// "birth_name" field predicates.
+	BirthName             *string  `json:"birthName,omitempty"`
+	BirthNameNEQ          *string  `json:"birthNameNEQ,omitempty"`
+	BirthNameIn           []string `json:"birthNameIn,omitempty"`
+	BirthNameNotIn        []string `json:"birthNameNotIn,omitempty"`
+	BirthNameGT           *string  `json:"birthNameGT,omitempty"`
+	BirthNameGTE          *string  `json:"birthNameGTE,omitempty"`
+	BirthNameLT           *string  `json:"birthNameLT,omitempty"`
+	BirthNameLTE          *string  `json:"birthNameLTE,omitempty"`
+	BirthNameContains     *string  `json:"birthNameContains,omitempty"`
+	BirthNameHasPrefix    *string  `json:"birthNameHasPrefix,omitempty"`
+	BirthNameHasSuffix    *string  `json:"birthNameHasSuffix,omitempty"`
+	BirthNameEqualFold    *string  `json:"birthNameEqualFold,omitempty"`
+	BirthNameContainsFold *string  `json:"birthNameContainsFold,omitempty"`
+
+	// "birth_date" field predicates.
+	BirthDate      *time.Time  `json:"birthDate,omitempty"`
+	BirthDateNEQ   *time.Time  `json:"birthDateNEQ,omitempty"`
+	BirthDateIn    []time.Time `json:"birthDateIn,omitempty"`
+	BirthDateNotIn []time.Time `json:"birthDateNotIn,omitempty"`
+	BirthDateGT    *time.Time  `json:"birthDateGT,omitempty"`
+	BirthDateGTE   *time.Time  `json:"birthDateGTE,omitempty"`
+	BirthDateLT    *time.Time  `json:"birthDateLT,omitempty"`
+	BirthDateLTE   *time.Time  `json:"birthDateLTE,omitempty"`
+
+	// "sex" field predicates.
+	Sex      *person.Sex  `json:"sex,omitempty"`
+	SexNEQ   *person.Sex  `json:"sexNEQ,omitempty"`
+	SexIn    []person.Sex `json:"sexIn,omitempty"`
+	SexNotIn []person.Sex `json:"sexNotIn,omitempty"`
+
+	// "legal_protection" field predicates.
+	LegalProtection      *person.LegalProtection  `json:"legalProtection,omitempty"`
+	LegalProtectionNEQ   *person.LegalProtection  `json:"legalProtectionNEQ,omitempty"`
+	LegalProtectionIn    []person.LegalProtection `json:"legalProtectionIn,omitempty"`
+	LegalProtectionNotIn []person.LegalProtection `json:"legalProtectionNotIn,omitempty"`
+
+	// "anonymized_at" field predicates.
+	AnonymizedAt       *time.Time  `json:"anonymizedAt,omitempty"`
+	AnonymizedAtNEQ    *time.Time  `json:"anonymizedAtNEQ,omitempty"`
+	AnonymizedAtIn     []time.Time `json:"anonymizedAtIn,omitempty"`
+	AnonymizedAtNotIn  []time.Time `json:"anonymizedAtNotIn,omitempty"`
+	AnonymizedAtGT     *time.Time  `json:"anonymizedAtGT,omitempty"`
+	AnonymizedAtGTE    *time.Time  `json:"anonymizedAtGTE,omitempty"`
+	AnonymizedAtLT     *time.Time  `json:"anonymizedAtLT,omitempty"`
+	AnonymizedAtLTE    *time.Time  `json:"anonymizedAtLTE,omitempty"`
+	AnonymizedAtIsNil  bool        `json:"anonymizedAtIsNil,omitempty"`
+	AnonymizedAtNotNil bool        `json:"anonymizedAtNotNil,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "contacts" edge predicates.
+	HasContacts     *bool                      `json:"hasContacts,omitempty"`
+	HasContactsWith []*PersonContactWhereInput `json:"hasContactsWith,omitempty"`
+
+	// "stays" edge predicates.
+	HasStays     *bool             `json:"hasStays,omitempty"`
+	HasStaysWith []*StayWhereInput `json:"hasStaysWith,omitempty"`
+
+	// "needs" edge predicates.
+	HasNeeds     *bool                       `json:"hasNeeds,omitempty"`
+	HasNeedsWith []*NeedAssessmentWhereInput `json:"hasNeedsWith,omitempty"`
+
+	// "projects" edge predicates.
+	HasProjects     *bool                        `json:"hasProjects,omitempty"`
+	HasProjectsWith []*PersonalProjectWhereInput `json:"hasProjectsWith,omitempty"`
+
+	// "activities" edge predicates.
+	HasActivities     *bool                 `json:"hasActivities,omitempty"`
+	HasActivitiesWith []*ActivityWhereInput `json:"hasActivitiesWith,omitempty"`
+
+	// "notes" edge predicates.
+	HasNotes     *bool                    `json:"hasNotes,omitempty"`
+	HasNotesWith []*JournalNoteWhereInput `json:"hasNotesWith,omitempty"`
+
+	// "consents" edge predicates.
+	HasConsents     *bool                `json:"hasConsents,omitempty"`
+	HasConsentsWith []*ConsentWhereInput `json:"hasConsentsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PersonWhereInput) AddPredicates(predicates ...predicate.Person) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PersonWhereInput filter on the PersonQuery builder.
+func (i *PersonWhereInput) Filter(q *PersonQuery) (*PersonQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPersonWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPersonWhereInput is returned in case the PersonWhereInput is empty.
+var ErrEmptyPersonWhereInput = errors.New("ent: empty predicate PersonWhereInput")
+
+// P returns a predicate for filtering persons.
+// An error is returned if the input is empty or invalid.
+func (i *PersonWhereInput) P() (predicate.Person, error) {
+	var predicates []predicate.Person
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, person.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Person, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, person.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Person, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, person.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, person.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, person.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, person.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, person.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, person.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, person.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, person.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, person.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, person.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, person.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, person.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, person.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, person.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, person.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, person.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, person.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, person.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, person.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, person.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, person.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, person.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, person.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, person.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, person.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, person.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, person.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, person.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, person.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, person.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, person.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, person.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, person.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, person.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, person.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, person.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, person.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, person.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.LastName != nil {
+		predicates = append(predicates, person.LastNameEQ(*i.LastName))
+	}
+	if i.LastNameNEQ != nil {
+		predicates = append(predicates, person.LastNameNEQ(*i.LastNameNEQ))
+	}
+	if len(i.LastNameIn) > 0 {
+		predicates = append(predicates, person.LastNameIn(i.LastNameIn...))
+	}
+	if len(i.LastNameNotIn) > 0 {
+		predicates = append(predicates, person.LastNameNotIn(i.LastNameNotIn...))
+	}
+	if i.LastNameGT != nil {
+		predicates = append(predicates, person.LastNameGT(*i.LastNameGT))
+	}
+	if i.LastNameGTE != nil {
+		predicates = append(predicates, person.LastNameGTE(*i.LastNameGTE))
+	}
+	if i.LastNameLT != nil {
+		predicates = append(predicates, person.LastNameLT(*i.LastNameLT))
+	}
+	if i.LastNameLTE != nil {
+		predicates = append(predicates, person.LastNameLTE(*i.LastNameLTE))
+	}
+	if i.LastNameContains != nil {
+		predicates = append(predicates, person.LastNameContains(*i.LastNameContains))
+	}
+	if i.LastNameHasPrefix != nil {
+		predicates = append(predicates, person.LastNameHasPrefix(*i.LastNameHasPrefix))
+	}
+	if i.LastNameHasSuffix != nil {
+		predicates = append(predicates, person.LastNameHasSuffix(*i.LastNameHasSuffix))
+	}
+	if i.LastNameEqualFold != nil {
+		predicates = append(predicates, person.LastNameEqualFold(*i.LastNameEqualFold))
+	}
+	if i.LastNameContainsFold != nil {
+		predicates = append(predicates, person.LastNameContainsFold(*i.LastNameContainsFold))
+	}
+	if i.FirstNames != nil {
+		predicates = append(predicates, person.FirstNamesEQ(*i.FirstNames))
+	}
+	if i.FirstNamesNEQ != nil {
+		predicates = append(predicates, person.FirstNamesNEQ(*i.FirstNamesNEQ))
+	}
+	if len(i.FirstNamesIn) > 0 {
+		predicates = append(predicates, person.FirstNamesIn(i.FirstNamesIn...))
+	}
+	if len(i.FirstNamesNotIn) > 0 {
+		predicates = append(predicates, person.FirstNamesNotIn(i.FirstNamesNotIn...))
+	}
+	if i.FirstNamesGT != nil {
+		predicates = append(predicates, person.FirstNamesGT(*i.FirstNamesGT))
+	}
+	if i.FirstNamesGTE != nil {
+		predicates = append(predicates, person.FirstNamesGTE(*i.FirstNamesGTE))
+	}
+	if i.FirstNamesLT != nil {
+		predicates = append(predicates, person.FirstNamesLT(*i.FirstNamesLT))
+	}
+	if i.FirstNamesLTE != nil {
+		predicates = append(predicates, person.FirstNamesLTE(*i.FirstNamesLTE))
+	}
+	if i.FirstNamesContains != nil {
+		predicates = append(predicates, person.FirstNamesContains(*i.FirstNamesContains))
+	}
+	if i.FirstNamesHasPrefix != nil {
+		predicates = append(predicates, person.FirstNamesHasPrefix(*i.FirstNamesHasPrefix))
+	}
+	if i.FirstNamesHasSuffix != nil {
+		predicates = append(predicates, person.FirstNamesHasSuffix(*i.FirstNamesHasSuffix))
+	}
+	if i.FirstNamesEqualFold != nil {
+		predicates = append(predicates, person.FirstNamesEqualFold(*i.FirstNamesEqualFold))
+	}
+	if i.FirstNamesContainsFold != nil {
+		predicates = append(predicates, person.FirstNamesContainsFold(*i.FirstNamesContainsFold))
+	}
+	if i.BirthName != nil {
+		predicates = append(predicates, person.BirthNameEQ(*i.BirthName))
+	}
+	if i.BirthNameNEQ != nil {
+		predicates = append(predicates, person.BirthNameNEQ(*i.BirthNameNEQ))
+	}
+	if len(i.BirthNameIn) > 0 {
+		predicates = append(predicates, person.BirthNameIn(i.BirthNameIn...))
+	}
+	if len(i.BirthNameNotIn) > 0 {
+		predicates = append(predicates, person.BirthNameNotIn(i.BirthNameNotIn...))
+	}
+	if i.BirthNameGT != nil {
+		predicates = append(predicates, person.BirthNameGT(*i.BirthNameGT))
+	}
+	if i.BirthNameGTE != nil {
+		predicates = append(predicates, person.BirthNameGTE(*i.BirthNameGTE))
+	}
+	if i.BirthNameLT != nil {
+		predicates = append(predicates, person.BirthNameLT(*i.BirthNameLT))
+	}
+	if i.BirthNameLTE != nil {
+		predicates = append(predicates, person.BirthNameLTE(*i.BirthNameLTE))
+	}
+	if i.BirthNameContains != nil {
+		predicates = append(predicates, person.BirthNameContains(*i.BirthNameContains))
+	}
+	if i.BirthNameHasPrefix != nil {
+		predicates = append(predicates, person.BirthNameHasPrefix(*i.BirthNameHasPrefix))
+	}
+	if i.BirthNameHasSuffix != nil {
+		predicates = append(predicates, person.BirthNameHasSuffix(*i.BirthNameHasSuffix))
+	}
+	if i.BirthNameEqualFold != nil {
+		predicates = append(predicates, person.BirthNameEqualFold(*i.BirthNameEqualFold))
+	}
+	if i.BirthNameContainsFold != nil {
+		predicates = append(predicates, person.BirthNameContainsFold(*i.BirthNameContainsFold))
+	}
+	if i.BirthDate != nil {
+		predicates = append(predicates, person.BirthDateEQ(*i.BirthDate))
+	}
+	if i.BirthDateNEQ != nil {
+		predicates = append(predicates, person.BirthDateNEQ(*i.BirthDateNEQ))
+	}
+	if len(i.BirthDateIn) > 0 {
+		predicates = append(predicates, person.BirthDateIn(i.BirthDateIn...))
+	}
+	if len(i.BirthDateNotIn) > 0 {
+		predicates = append(predicates, person.BirthDateNotIn(i.BirthDateNotIn...))
+	}
+	if i.BirthDateGT != nil {
+		predicates = append(predicates, person.BirthDateGT(*i.BirthDateGT))
+	}
+	if i.BirthDateGTE != nil {
+		predicates = append(predicates, person.BirthDateGTE(*i.BirthDateGTE))
+	}
+	if i.BirthDateLT != nil {
+		predicates = append(predicates, person.BirthDateLT(*i.BirthDateLT))
+	}
+	if i.BirthDateLTE != nil {
+		predicates = append(predicates, person.BirthDateLTE(*i.BirthDateLTE))
+	}
+	if i.Sex != nil {
+		predicates = append(predicates, person.SexEQ(*i.Sex))
+	}
+	if i.SexNEQ != nil {
+		predicates = append(predicates, person.SexNEQ(*i.SexNEQ))
+	}
+	if len(i.SexIn) > 0 {
+		predicates = append(predicates, person.SexIn(i.SexIn...))
+	}
+	if len(i.SexNotIn) > 0 {
+		predicates = append(predicates, person.SexNotIn(i.SexNotIn...))
+	}
+	if i.LegalProtection != nil {
+		predicates = append(predicates, person.LegalProtectionEQ(*i.LegalProtection))
+	}
+	if i.LegalProtectionNEQ != nil {
+		predicates = append(predicates, person.LegalProtectionNEQ(*i.LegalProtectionNEQ))
+	}
+	if len(i.LegalProtectionIn) > 0 {
+		predicates = append(predicates, person.LegalProtectionIn(i.LegalProtectionIn...))
+	}
+	if len(i.LegalProtectionNotIn) > 0 {
+		predicates = append(predicates, person.LegalProtectionNotIn(i.LegalProtectionNotIn...))
+	}
+	if i.AnonymizedAt != nil {
+		predicates = append(predicates, person.AnonymizedAtEQ(*i.AnonymizedAt))
+	}
+	if i.AnonymizedAtNEQ != nil {
+		predicates = append(predicates, person.AnonymizedAtNEQ(*i.AnonymizedAtNEQ))
+	}
+	if len(i.AnonymizedAtIn) > 0 {
+		predicates = append(predicates, person.AnonymizedAtIn(i.AnonymizedAtIn...))
+	}
+	if len(i.AnonymizedAtNotIn) > 0 {
+		predicates = append(predicates, person.AnonymizedAtNotIn(i.AnonymizedAtNotIn...))
+	}
+	if i.AnonymizedAtGT != nil {
+		predicates = append(predicates, person.AnonymizedAtGT(*i.AnonymizedAtGT))
+	}
+	if i.AnonymizedAtGTE != nil {
+		predicates = append(predicates, person.AnonymizedAtGTE(*i.AnonymizedAtGTE))
+	}
+	if i.AnonymizedAtLT != nil {
+		predicates = append(predicates, person.AnonymizedAtLT(*i.AnonymizedAtLT))
+	}
+	if i.AnonymizedAtLTE != nil {
+		predicates = append(predicates, person.AnonymizedAtLTE(*i.AnonymizedAtLTE))
+	}
+	if i.AnonymizedAtIsNil {
+		predicates = append(predicates, person.AnonymizedAtIsNil())
+	}
+	if i.AnonymizedAtNotNil {
+		predicates = append(predicates, person.AnonymizedAtNotNil())
+	}
+
+	if i.HasMember != nil {
+		p := person.HasMember()
+		if !*i.HasMember {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasMemberWith(with...))
+	}
+	if i.HasContacts != nil {
+		p := person.HasContacts()
+		if !*i.HasContacts {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContactsWith) > 0 {
+		with := make([]predicate.PersonContact, 0, len(i.HasContactsWith))
+		for _, w := range i.HasContactsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContactsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasContactsWith(with...))
+	}
+	if i.HasStays != nil {
+		p := person.HasStays()
+		if !*i.HasStays {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasStaysWith) > 0 {
+		with := make([]predicate.Stay, 0, len(i.HasStaysWith))
+		for _, w := range i.HasStaysWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasStaysWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasStaysWith(with...))
+	}
+	if i.HasNeeds != nil {
+		p := person.HasNeeds()
+		if !*i.HasNeeds {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasNeedsWith) > 0 {
+		with := make([]predicate.NeedAssessment, 0, len(i.HasNeedsWith))
+		for _, w := range i.HasNeedsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasNeedsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasNeedsWith(with...))
+	}
+	if i.HasProjects != nil {
+		p := person.HasProjects()
+		if !*i.HasProjects {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProjectsWith) > 0 {
+		with := make([]predicate.PersonalProject, 0, len(i.HasProjectsWith))
+		for _, w := range i.HasProjectsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProjectsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasProjectsWith(with...))
+	}
+	if i.HasActivities != nil {
+		p := person.HasActivities()
+		if !*i.HasActivities {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActivitiesWith) > 0 {
+		with := make([]predicate.Activity, 0, len(i.HasActivitiesWith))
+		for _, w := range i.HasActivitiesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActivitiesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasActivitiesWith(with...))
+	}
+	if i.HasNotes != nil {
+		p := person.HasNotes()
+		if !*i.HasNotes {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasNotesWith) > 0 {
+		with := make([]predicate.JournalNote, 0, len(i.HasNotesWith))
+		for _, w := range i.HasNotesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasNotesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasNotesWith(with...))
+	}
+	if i.HasConsents != nil {
+		p := person.HasConsents()
+		if !*i.HasConsents {
+			p = person.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasConsentsWith) > 0 {
+		with := make([]predicate.Consent, 0, len(i.HasConsentsWith))
+		for _, w := range i.HasConsentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasConsentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, person.HasConsentsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPersonWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return person.And(predicates...), nil
+	}
+}
+
+// PersonContactWhereInput represents a where input for filtering PersonContact queries.
+type PersonContactWhereInput struct {
+	Predicates []predicate.PersonContact  `json:"-"`
+	Not        *PersonContactWhereInput   `json:"not,omitempty"`
+	Or         []*PersonContactWhereInput `json:"or,omitempty"`
+	And        []*PersonContactWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *personcontact.Kind  `json:"kind,omitempty"`
+	KindNEQ   *personcontact.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []personcontact.Kind `json:"kindIn,omitempty"`
+	KindNotIn []personcontact.Kind `json:"kindNotIn,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "relation" field predicates.
+	Relation             *string  `json:"relation,omitempty"`
+	RelationNEQ          *string  `json:"relationNEQ,omitempty"`
+	RelationIn           []string `json:"relationIn,omitempty"`
+	RelationNotIn        []string `json:"relationNotIn,omitempty"`
+	RelationGT           *string  `json:"relationGT,omitempty"`
+	RelationGTE          *string  `json:"relationGTE,omitempty"`
+	RelationLT           *string  `json:"relationLT,omitempty"`
+	RelationLTE          *string  `json:"relationLTE,omitempty"`
+	RelationContains     *string  `json:"relationContains,omitempty"`
+	RelationHasPrefix    *string  `json:"relationHasPrefix,omitempty"`
+	RelationHasSuffix    *string  `json:"relationHasSuffix,omitempty"`
+	RelationEqualFold    *string  `json:"relationEqualFold,omitempty"`
+	RelationContainsFold *string  `json:"relationContainsFold,omitempty"`
+
+	// "phone" field predicates.
+	Phone             *string  `json:"phone,omitempty"`
+	PhoneNEQ          *string  `json:"phoneNEQ,omitempty"`
+	PhoneIn           []string `json:"phoneIn,omitempty"`
+	PhoneNotIn        []string `json:"phoneNotIn,omitempty"`
+	PhoneGT           *string  `json:"phoneGT,omitempty"`
+	PhoneGTE          *string  `json:"phoneGTE,omitempty"`
+	PhoneLT           *string  `json:"phoneLT,omitempty"`
+	PhoneLTE          *string  `json:"phoneLTE,omitempty"`
+	PhoneContains     *string  `json:"phoneContains,omitempty"`
+	PhoneHasPrefix    *string  `json:"phoneHasPrefix,omitempty"`
+	PhoneHasSuffix    *string  `json:"phoneHasSuffix,omitempty"`
+	PhoneEqualFold    *string  `json:"phoneEqualFold,omitempty"`
+	PhoneContainsFold *string  `json:"phoneContainsFold,omitempty"`
+
+	// "email" field predicates.
+	Email             *string  `json:"email,omitempty"`
+	EmailNEQ          *string  `json:"emailNEQ,omitempty"`
+	EmailIn           []string `json:"emailIn,omitempty"`
+	EmailNotIn        []string `json:"emailNotIn,omitempty"`
+	EmailGT           *string  `json:"emailGT,omitempty"`
+	EmailGTE          *string  `json:"emailGTE,omitempty"`
+	EmailLT           *string  `json:"emailLT,omitempty"`
+	EmailLTE          *string  `json:"emailLTE,omitempty"`
+	EmailContains     *string  `json:"emailContains,omitempty"`
+	EmailHasPrefix    *string  `json:"emailHasPrefix,omitempty"`
+	EmailHasSuffix    *string  `json:"emailHasSuffix,omitempty"`
+	EmailEqualFold    *string  `json:"emailEqualFold,omitempty"`
+	EmailContainsFold *string  `json:"emailContainsFold,omitempty"`
+
+	// "address" field predicates.
+	Address             *string  `json:"address,omitempty"`
+	AddressNEQ          *string  `json:"addressNEQ,omitempty"`
+	AddressIn           []string `json:"addressIn,omitempty"`
+	AddressNotIn        []string `json:"addressNotIn,omitempty"`
+	AddressGT           *string  `json:"addressGT,omitempty"`
+	AddressGTE          *string  `json:"addressGTE,omitempty"`
+	AddressLT           *string  `json:"addressLT,omitempty"`
+	AddressLTE          *string  `json:"addressLTE,omitempty"`
+	AddressContains     *string  `json:"addressContains,omitempty"`
+	AddressHasPrefix    *string  `json:"addressHasPrefix,omitempty"`
+	AddressHasSuffix    *string  `json:"addressHasSuffix,omitempty"`
+	AddressEqualFold    *string  `json:"addressEqualFold,omitempty"`
+	AddressContainsFold *string  `json:"addressContainsFold,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PersonContactWhereInput) AddPredicates(predicates ...predicate.PersonContact) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PersonContactWhereInput filter on the PersonContactQuery builder.
+func (i *PersonContactWhereInput) Filter(q *PersonContactQuery) (*PersonContactQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPersonContactWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPersonContactWhereInput is returned in case the PersonContactWhereInput is empty.
+var ErrEmptyPersonContactWhereInput = errors.New("ent: empty predicate PersonContactWhereInput")
+
+// P returns a predicate for filtering personcontacts.
+// An error is returned if the input is empty or invalid.
+func (i *PersonContactWhereInput) P() (predicate.PersonContact, error) {
+	var predicates []predicate.PersonContact
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, personcontact.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PersonContact, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, personcontact.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PersonContact, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, personcontact.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, personcontact.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, personcontact.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, personcontact.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, personcontact.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, personcontact.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, personcontact.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, personcontact.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, personcontact.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, personcontact.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, personcontact.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, personcontact.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, personcontact.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, personcontact.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, personcontact.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, personcontact.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, personcontact.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, personcontact.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, personcontact.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, personcontact.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, personcontact.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, personcontact.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, personcontact.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, personcontact.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, personcontact.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, personcontact.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, personcontact.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, personcontact.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, personcontact.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, personcontact.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, personcontact.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, personcontact.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, personcontact.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, personcontact.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, personcontact.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, personcontact.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, personcontact.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, personcontact.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, personcontact.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, personcontact.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, personcontact.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, personcontact.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, personcontact.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, personcontact.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, personcontact.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, personcontact.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, personcontact.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, personcontact.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, personcontact.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, personcontact.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, personcontact.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, personcontact.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, personcontact.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, personcontact.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, personcontact.KindNotIn(i.KindNotIn...))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, personcontact.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, personcontact.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, personcontact.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, personcontact.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, personcontact.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, personcontact.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, personcontact.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, personcontact.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, personcontact.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, personcontact.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, personcontact.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, personcontact.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, personcontact.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Relation != nil {
+		predicates = append(predicates, personcontact.RelationEQ(*i.Relation))
+	}
+	if i.RelationNEQ != nil {
+		predicates = append(predicates, personcontact.RelationNEQ(*i.RelationNEQ))
+	}
+	if len(i.RelationIn) > 0 {
+		predicates = append(predicates, personcontact.RelationIn(i.RelationIn...))
+	}
+	if len(i.RelationNotIn) > 0 {
+		predicates = append(predicates, personcontact.RelationNotIn(i.RelationNotIn...))
+	}
+	if i.RelationGT != nil {
+		predicates = append(predicates, personcontact.RelationGT(*i.RelationGT))
+	}
+	if i.RelationGTE != nil {
+		predicates = append(predicates, personcontact.RelationGTE(*i.RelationGTE))
+	}
+	if i.RelationLT != nil {
+		predicates = append(predicates, personcontact.RelationLT(*i.RelationLT))
+	}
+	if i.RelationLTE != nil {
+		predicates = append(predicates, personcontact.RelationLTE(*i.RelationLTE))
+	}
+	if i.RelationContains != nil {
+		predicates = append(predicates, personcontact.RelationContains(*i.RelationContains))
+	}
+	if i.RelationHasPrefix != nil {
+		predicates = append(predicates, personcontact.RelationHasPrefix(*i.RelationHasPrefix))
+	}
+	if i.RelationHasSuffix != nil {
+		predicates = append(predicates, personcontact.RelationHasSuffix(*i.RelationHasSuffix))
+	}
+	if i.RelationEqualFold != nil {
+		predicates = append(predicates, personcontact.RelationEqualFold(*i.RelationEqualFold))
+	}
+	if i.RelationContainsFold != nil {
+		predicates = append(predicates, personcontact.RelationContainsFold(*i.RelationContainsFold))
+	}
+	if i.Phone != nil {
+		predicates = append(predicates, personcontact.PhoneEQ(*i.Phone))
+	}
+	if i.PhoneNEQ != nil {
+		predicates = append(predicates, personcontact.PhoneNEQ(*i.PhoneNEQ))
+	}
+	if len(i.PhoneIn) > 0 {
+		predicates = append(predicates, personcontact.PhoneIn(i.PhoneIn...))
+	}
+	if len(i.PhoneNotIn) > 0 {
+		predicates = append(predicates, personcontact.PhoneNotIn(i.PhoneNotIn...))
+	}
+	if i.PhoneGT != nil {
+		predicates = append(predicates, personcontact.PhoneGT(*i.PhoneGT))
+	}
+	if i.PhoneGTE != nil {
+		predicates = append(predicates, personcontact.PhoneGTE(*i.PhoneGTE))
+	}
+	if i.PhoneLT != nil {
+		predicates = append(predicates, personcontact.PhoneLT(*i.PhoneLT))
+	}
+	if i.PhoneLTE != nil {
+		predicates = append(predicates, personcontact.PhoneLTE(*i.PhoneLTE))
+	}
+	if i.PhoneContains != nil {
+		predicates = append(predicates, personcontact.PhoneContains(*i.PhoneContains))
+	}
+	if i.PhoneHasPrefix != nil {
+		predicates = append(predicates, personcontact.PhoneHasPrefix(*i.PhoneHasPrefix))
+	}
+	if i.PhoneHasSuffix != nil {
+		predicates = append(predicates, personcontact.PhoneHasSuffix(*i.PhoneHasSuffix))
+	}
+	if i.PhoneEqualFold != nil {
+		predicates = append(predicates, personcontact.PhoneEqualFold(*i.PhoneEqualFold))
+	}
+	if i.PhoneContainsFold != nil {
+		predicates = append(predicates, personcontact.PhoneContainsFold(*i.PhoneContainsFold))
+	}
+	if i.Email != nil {
+		predicates = append(predicates, personcontact.EmailEQ(*i.Email))
+	}
+	if i.EmailNEQ != nil {
+		predicates = append(predicates, personcontact.EmailNEQ(*i.EmailNEQ))
+	}
+	if len(i.EmailIn) > 0 {
+		predicates = append(predicates, personcontact.EmailIn(i.EmailIn...))
+	}
+	if len(i.EmailNotIn) > 0 {
+		predicates = append(predicates, personcontact.EmailNotIn(i.EmailNotIn...))
+	}
+	if i.EmailGT != nil {
+		predicates = append(predicates, personcontact.EmailGT(*i.EmailGT))
+	}
+	if i.EmailGTE != nil {
+		predicates = append(predicates, personcontact.EmailGTE(*i.EmailGTE))
+	}
+	if i.EmailLT != nil {
+		predicates = append(predicates, personcontact.EmailLT(*i.EmailLT))
+	}
+	if i.EmailLTE != nil {
+		predicates = append(predicates, personcontact.EmailLTE(*i.EmailLTE))
+	}
+	if i.EmailContains != nil {
+		predicates = append(predicates, personcontact.EmailContains(*i.EmailContains))
+	}
+	if i.EmailHasPrefix != nil {
+		predicates = append(predicates, personcontact.EmailHasPrefix(*i.EmailHasPrefix))
+	}
+	if i.EmailHasSuffix != nil {
+		predicates = append(predicates, personcontact.EmailHasSuffix(*i.EmailHasSuffix))
+	}
+	if i.EmailEqualFold != nil {
+		predicates = append(predicates, personcontact.EmailEqualFold(*i.EmailEqualFold))
+	}
+	if i.EmailContainsFold != nil {
+		predicates = append(predicates, personcontact.EmailContainsFold(*i.EmailContainsFold))
+	}
+	if i.Address != nil {
+		predicates = append(predicates, personcontact.AddressEQ(*i.Address))
+	}
+	if i.AddressNEQ != nil {
+		predicates = append(predicates, personcontact.AddressNEQ(*i.AddressNEQ))
+	}
+	if len(i.AddressIn) > 0 {
+		predicates = append(predicates, personcontact.AddressIn(i.AddressIn...))
+	}
+	if len(i.AddressNotIn) > 0 {
+		predicates = append(predicates, personcontact.AddressNotIn(i.AddressNotIn...))
+	}
+	if i.AddressGT != nil {
+		predicates = append(predicates, personcontact.AddressGT(*i.AddressGT))
+	}
+	if i.AddressGTE != nil {
+		predicates = append(predicates, personcontact.AddressGTE(*i.AddressGTE))
+	}
+	if i.AddressLT != nil {
+		predicates = append(predicates, personcontact.AddressLT(*i.AddressLT))
+	}
+	if i.AddressLTE != nil {
+		predicates = append(predicates, personcontact.AddressLTE(*i.AddressLTE))
+	}
+	if i.AddressContains != nil {
+		predicates = append(predicates, personcontact.AddressContains(*i.AddressContains))
+	}
+	if i.AddressHasPrefix != nil {
+		predicates = append(predicates, personcontact.AddressHasPrefix(*i.AddressHasPrefix))
+	}
+	if i.AddressHasSuffix != nil {
+		predicates = append(predicates, personcontact.AddressHasSuffix(*i.AddressHasSuffix))
+	}
+	if i.AddressEqualFold != nil {
+		predicates = append(predicates, personcontact.AddressEqualFold(*i.AddressEqualFold))
+	}
+	if i.AddressContainsFold != nil {
+		predicates = append(predicates, personcontact.AddressContainsFold(*i.AddressContainsFold))
+	}
+
+	if i.HasPerson != nil {
+		p := personcontact.HasPerson()
+		if !*i.HasPerson {
+			p = personcontact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, personcontact.HasPersonWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPersonContactWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return personcontact.And(predicates...), nil
+	}
+}
+
+// PersonalProjectWhereInput represents a where input for filtering PersonalProject queries.
+type PersonalProjectWhereInput struct {
+	Predicates []predicate.PersonalProject  `json:"-"`
+	Not        *PersonalProjectWhereInput   `json:"not,omitempty"`
+	Or         []*PersonalProjectWhereInput `json:"or,omitempty"`
+	And        []*PersonalProjectWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "starts_on" field predicates.
+	StartsOn      *time.Time  `json:"startsOn,omitempty"`
+	StartsOnNEQ   *time.Time  `json:"startsOnNEQ,omitempty"`
+	StartsOnIn    []time.Time `json:"startsOnIn,omitempty"`
+	StartsOnNotIn []time.Time `json:"startsOnNotIn,omitempty"`
+	StartsOnGT    *time.Time  `json:"startsOnGT,omitempty"`
+	StartsOnGTE   *time.Time  `json:"startsOnGTE,omitempty"`
+	StartsOnLT    *time.Time  `json:"startsOnLT,omitempty"`
+	StartsOnLTE   *time.Time  `json:"startsOnLTE,omitempty"`
+
+	// "review_on" field predicates.
+	ReviewOn      *time.Time  `json:"reviewOn,omitempty"`
+	ReviewOnNEQ   *time.Time  `json:"reviewOnNEQ,omitempty"`
+	ReviewOnIn    []time.Time `json:"reviewOnIn,omitempty"`
+	ReviewOnNotIn []time.Time `json:"reviewOnNotIn,omitempty"`
+	ReviewOnGT    *time.Time  `json:"reviewOnGT,omitempty"`
+	ReviewOnGTE   *time.Time  `json:"reviewOnGTE,omitempty"`
+	ReviewOnLT    *time.Time  `json:"reviewOnLT,omitempty"`
+	ReviewOnLTE   *time.Time  `json:"reviewOnLTE,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PersonalProjectWhereInput) AddPredicates(predicates ...predicate.PersonalProject) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PersonalProjectWhereInput filter on the PersonalProjectQuery builder.
+func (i *PersonalProjectWhereInput) Filter(q *PersonalProjectQuery) (*PersonalProjectQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPersonalProjectWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPersonalProjectWhereInput is returned in case the PersonalProjectWhereInput is empty.
+var ErrEmptyPersonalProjectWhereInput = errors.New("ent: empty predicate PersonalProjectWhereInput")
+
+// P returns a predicate for filtering personalprojects.
+// An error is returned if the input is empty or invalid.
+func (i *PersonalProjectWhereInput) P() (predicate.PersonalProject, error) {
+	var predicates []predicate.PersonalProject
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, personalproject.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PersonalProject, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, personalproject.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PersonalProject, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, personalproject.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, personalproject.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, personalproject.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, personalproject.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, personalproject.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, personalproject.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, personalproject.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, personalproject.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, personalproject.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, personalproject.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, personalproject.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, personalproject.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, personalproject.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, personalproject.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, personalproject.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, personalproject.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, personalproject.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, personalproject.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, personalproject.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, personalproject.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, personalproject.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, personalproject.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, personalproject.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, personalproject.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, personalproject.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, personalproject.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, personalproject.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, personalproject.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, personalproject.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, personalproject.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, personalproject.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, personalproject.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, personalproject.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, personalproject.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, personalproject.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, personalproject.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, personalproject.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, personalproject.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, personalproject.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, personalproject.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, personalproject.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, personalproject.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, personalproject.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, personalproject.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, personalproject.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, personalproject.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, personalproject.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, personalproject.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, personalproject.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, personalproject.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, personalproject.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.StartsOn != nil {
+		predicates = append(predicates, personalproject.StartsOnEQ(*i.StartsOn))
+	}
+	if i.StartsOnNEQ != nil {
+		predicates = append(predicates, personalproject.StartsOnNEQ(*i.StartsOnNEQ))
+	}
+	if len(i.StartsOnIn) > 0 {
+		predicates = append(predicates, personalproject.StartsOnIn(i.StartsOnIn...))
+	}
+	if len(i.StartsOnNotIn) > 0 {
+		predicates = append(predicates, personalproject.StartsOnNotIn(i.StartsOnNotIn...))
+	}
+	if i.StartsOnGT != nil {
+		predicates = append(predicates, personalproject.StartsOnGT(*i.StartsOnGT))
+	}
+	if i.StartsOnGTE != nil {
+		predicates = append(predicates, personalproject.StartsOnGTE(*i.StartsOnGTE))
+	}
+	if i.StartsOnLT != nil {
+		predicates = append(predicates, personalproject.StartsOnLT(*i.StartsOnLT))
+	}
+	if i.StartsOnLTE != nil {
+		predicates = append(predicates, personalproject.StartsOnLTE(*i.StartsOnLTE))
+	}
+	if i.ReviewOn != nil {
+		predicates = append(predicates, personalproject.ReviewOnEQ(*i.ReviewOn))
+	}
+	if i.ReviewOnNEQ != nil {
+		predicates = append(predicates, personalproject.ReviewOnNEQ(*i.ReviewOnNEQ))
+	}
+	if len(i.ReviewOnIn) > 0 {
+		predicates = append(predicates, personalproject.ReviewOnIn(i.ReviewOnIn...))
+	}
+	if len(i.ReviewOnNotIn) > 0 {
+		predicates = append(predicates, personalproject.ReviewOnNotIn(i.ReviewOnNotIn...))
+	}
+	if i.ReviewOnGT != nil {
+		predicates = append(predicates, personalproject.ReviewOnGT(*i.ReviewOnGT))
+	}
+	if i.ReviewOnGTE != nil {
+		predicates = append(predicates, personalproject.ReviewOnGTE(*i.ReviewOnGTE))
+	}
+	if i.ReviewOnLT != nil {
+		predicates = append(predicates, personalproject.ReviewOnLT(*i.ReviewOnLT))
+	}
+	if i.ReviewOnLTE != nil {
+		predicates = append(predicates, personalproject.ReviewOnLTE(*i.ReviewOnLTE))
+	}
+
+	if i.HasPerson != nil {
+		p := personalproject.HasPerson()
+		if !*i.HasPerson {
+			p = personalproject.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, personalproject.HasPersonWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPersonalProjectWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return personalproject.And(predicates...), nil
 	}
 }
 
@@ -12097,6 +16927,286 @@ func (i *ProcessingRevisionWhereInput) P() (predicate.ProcessingRevision, error)
 		return predicates[0], nil
 	default:
 		return processingrevision.And(predicates...), nil
+	}
+}
+
+// RecordSettingsWhereInput represents a where input for filtering RecordSettings queries.
+type RecordSettingsWhereInput struct {
+	Predicates []predicate.RecordSettings  `json:"-"`
+	Not        *RecordSettingsWhereInput   `json:"not,omitempty"`
+	Or         []*RecordSettingsWhereInput `json:"or,omitempty"`
+	And        []*RecordSettingsWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "retention_years" field predicates.
+	RetentionYears      *int  `json:"retentionYears,omitempty"`
+	RetentionYearsNEQ   *int  `json:"retentionYearsNEQ,omitempty"`
+	RetentionYearsIn    []int `json:"retentionYearsIn,omitempty"`
+	RetentionYearsNotIn []int `json:"retentionYearsNotIn,omitempty"`
+	RetentionYearsGT    *int  `json:"retentionYearsGT,omitempty"`
+	RetentionYearsGTE   *int  `json:"retentionYearsGTE,omitempty"`
+	RetentionYearsLT    *int  `json:"retentionYearsLT,omitempty"`
+	RetentionYearsLTE   *int  `json:"retentionYearsLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *RecordSettingsWhereInput) AddPredicates(predicates ...predicate.RecordSettings) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the RecordSettingsWhereInput filter on the RecordSettingsQuery builder.
+func (i *RecordSettingsWhereInput) Filter(q *RecordSettingsQuery) (*RecordSettingsQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyRecordSettingsWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyRecordSettingsWhereInput is returned in case the RecordSettingsWhereInput is empty.
+var ErrEmptyRecordSettingsWhereInput = errors.New("ent: empty predicate RecordSettingsWhereInput")
+
+// P returns a predicate for filtering recordsettingsslice.
+// An error is returned if the input is empty or invalid.
+func (i *RecordSettingsWhereInput) P() (predicate.RecordSettings, error) {
+	var predicates []predicate.RecordSettings
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, recordsettings.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.RecordSettings, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, recordsettings.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.RecordSettings, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, recordsettings.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, recordsettings.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, recordsettings.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, recordsettings.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, recordsettings.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, recordsettings.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, recordsettings.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, recordsettings.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, recordsettings.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, recordsettings.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, recordsettings.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, recordsettings.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, recordsettings.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, recordsettings.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, recordsettings.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, recordsettings.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, recordsettings.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, recordsettings.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, recordsettings.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, recordsettings.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, recordsettings.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, recordsettings.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, recordsettings.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, recordsettings.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, recordsettings.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, recordsettings.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, recordsettings.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, recordsettings.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, recordsettings.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, recordsettings.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, recordsettings.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, recordsettings.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, recordsettings.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, recordsettings.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, recordsettings.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, recordsettings.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, recordsettings.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, recordsettings.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.RetentionYears != nil {
+		predicates = append(predicates, recordsettings.RetentionYearsEQ(*i.RetentionYears))
+	}
+	if i.RetentionYearsNEQ != nil {
+		predicates = append(predicates, recordsettings.RetentionYearsNEQ(*i.RetentionYearsNEQ))
+	}
+	if len(i.RetentionYearsIn) > 0 {
+		predicates = append(predicates, recordsettings.RetentionYearsIn(i.RetentionYearsIn...))
+	}
+	if len(i.RetentionYearsNotIn) > 0 {
+		predicates = append(predicates, recordsettings.RetentionYearsNotIn(i.RetentionYearsNotIn...))
+	}
+	if i.RetentionYearsGT != nil {
+		predicates = append(predicates, recordsettings.RetentionYearsGT(*i.RetentionYearsGT))
+	}
+	if i.RetentionYearsGTE != nil {
+		predicates = append(predicates, recordsettings.RetentionYearsGTE(*i.RetentionYearsGTE))
+	}
+	if i.RetentionYearsLT != nil {
+		predicates = append(predicates, recordsettings.RetentionYearsLT(*i.RetentionYearsLT))
+	}
+	if i.RetentionYearsLTE != nil {
+		predicates = append(predicates, recordsettings.RetentionYearsLTE(*i.RetentionYearsLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyRecordSettingsWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return recordsettings.And(predicates...), nil
 	}
 }
 
@@ -14254,6 +19364,636 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 	}
 }
 
+// StayWhereInput represents a where input for filtering Stay queries.
+type StayWhereInput struct {
+	Predicates []predicate.Stay  `json:"-"`
+	Not        *StayWhereInput   `json:"not,omitempty"`
+	Or         []*StayWhereInput `json:"or,omitempty"`
+	And        []*StayWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "establishment_id" field predicates.
+	EstablishmentID             *pulid.ID  `json:"establishmentID,omitempty"`
+	EstablishmentIDNEQ          *pulid.ID  `json:"establishmentIDNEQ,omitempty"`
+	EstablishmentIDIn           []pulid.ID `json:"establishmentIDIn,omitempty"`
+	EstablishmentIDNotIn        []pulid.ID `json:"establishmentIDNotIn,omitempty"`
+	EstablishmentIDGT           *pulid.ID  `json:"establishmentIDGT,omitempty"`
+	EstablishmentIDGTE          *pulid.ID  `json:"establishmentIDGTE,omitempty"`
+	EstablishmentIDLT           *pulid.ID  `json:"establishmentIDLT,omitempty"`
+	EstablishmentIDLTE          *pulid.ID  `json:"establishmentIDLTE,omitempty"`
+	EstablishmentIDContains     *pulid.ID  `json:"establishmentIDContains,omitempty"`
+	EstablishmentIDHasPrefix    *pulid.ID  `json:"establishmentIDHasPrefix,omitempty"`
+	EstablishmentIDHasSuffix    *pulid.ID  `json:"establishmentIDHasSuffix,omitempty"`
+	EstablishmentIDEqualFold    *pulid.ID  `json:"establishmentIDEqualFold,omitempty"`
+	EstablishmentIDContainsFold *pulid.ID  `json:"establishmentIDContainsFold,omitempty"`
+
+	// "admitted_on" field predicates.
+	AdmittedOn      *time.Time  `json:"admittedOn,omitempty"`
+	AdmittedOnNEQ   *time.Time  `json:"admittedOnNEQ,omitempty"`
+	AdmittedOnIn    []time.Time `json:"admittedOnIn,omitempty"`
+	AdmittedOnNotIn []time.Time `json:"admittedOnNotIn,omitempty"`
+	AdmittedOnGT    *time.Time  `json:"admittedOnGT,omitempty"`
+	AdmittedOnGTE   *time.Time  `json:"admittedOnGTE,omitempty"`
+	AdmittedOnLT    *time.Time  `json:"admittedOnLT,omitempty"`
+	AdmittedOnLTE   *time.Time  `json:"admittedOnLTE,omitempty"`
+
+	// "discharged_on" field predicates.
+	DischargedOn       *time.Time  `json:"dischargedOn,omitempty"`
+	DischargedOnNEQ    *time.Time  `json:"dischargedOnNEQ,omitempty"`
+	DischargedOnIn     []time.Time `json:"dischargedOnIn,omitempty"`
+	DischargedOnNotIn  []time.Time `json:"dischargedOnNotIn,omitempty"`
+	DischargedOnGT     *time.Time  `json:"dischargedOnGT,omitempty"`
+	DischargedOnGTE    *time.Time  `json:"dischargedOnGTE,omitempty"`
+	DischargedOnLT     *time.Time  `json:"dischargedOnLT,omitempty"`
+	DischargedOnLTE    *time.Time  `json:"dischargedOnLTE,omitempty"`
+	DischargedOnIsNil  bool        `json:"dischargedOnIsNil,omitempty"`
+	DischargedOnNotNil bool        `json:"dischargedOnNotNil,omitempty"`
+
+	// "reception_type" field predicates.
+	ReceptionType      *stay.ReceptionType  `json:"receptionType,omitempty"`
+	ReceptionTypeNEQ   *stay.ReceptionType  `json:"receptionTypeNEQ,omitempty"`
+	ReceptionTypeIn    []stay.ReceptionType `json:"receptionTypeIn,omitempty"`
+	ReceptionTypeNotIn []stay.ReceptionType `json:"receptionTypeNotIn,omitempty"`
+
+	// "orientation_reference" field predicates.
+	OrientationReference             *string  `json:"orientationReference,omitempty"`
+	OrientationReferenceNEQ          *string  `json:"orientationReferenceNEQ,omitempty"`
+	OrientationReferenceIn           []string `json:"orientationReferenceIn,omitempty"`
+	OrientationReferenceNotIn        []string `json:"orientationReferenceNotIn,omitempty"`
+	OrientationReferenceGT           *string  `json:"orientationReferenceGT,omitempty"`
+	OrientationReferenceGTE          *string  `json:"orientationReferenceGTE,omitempty"`
+	OrientationReferenceLT           *string  `json:"orientationReferenceLT,omitempty"`
+	OrientationReferenceLTE          *string  `json:"orientationReferenceLTE,omitempty"`
+	OrientationReferenceContains     *string  `json:"orientationReferenceContains,omitempty"`
+	OrientationReferenceHasPrefix    *string  `json:"orientationReferenceHasPrefix,omitempty"`
+	OrientationReferenceHasSuffix    *string  `json:"orientationReferenceHasSuffix,omitempty"`
+	OrientationReferenceEqualFold    *string  `json:"orientationReferenceEqualFold,omitempty"`
+	OrientationReferenceContainsFold *string  `json:"orientationReferenceContainsFold,omitempty"`
+
+	// "orientation_from" field predicates.
+	OrientationFrom       *time.Time  `json:"orientationFrom,omitempty"`
+	OrientationFromNEQ    *time.Time  `json:"orientationFromNEQ,omitempty"`
+	OrientationFromIn     []time.Time `json:"orientationFromIn,omitempty"`
+	OrientationFromNotIn  []time.Time `json:"orientationFromNotIn,omitempty"`
+	OrientationFromGT     *time.Time  `json:"orientationFromGT,omitempty"`
+	OrientationFromGTE    *time.Time  `json:"orientationFromGTE,omitempty"`
+	OrientationFromLT     *time.Time  `json:"orientationFromLT,omitempty"`
+	OrientationFromLTE    *time.Time  `json:"orientationFromLTE,omitempty"`
+	OrientationFromIsNil  bool        `json:"orientationFromIsNil,omitempty"`
+	OrientationFromNotNil bool        `json:"orientationFromNotNil,omitempty"`
+
+	// "orientation_until" field predicates.
+	OrientationUntil       *time.Time  `json:"orientationUntil,omitempty"`
+	OrientationUntilNEQ    *time.Time  `json:"orientationUntilNEQ,omitempty"`
+	OrientationUntilIn     []time.Time `json:"orientationUntilIn,omitempty"`
+	OrientationUntilNotIn  []time.Time `json:"orientationUntilNotIn,omitempty"`
+	OrientationUntilGT     *time.Time  `json:"orientationUntilGT,omitempty"`
+	OrientationUntilGTE    *time.Time  `json:"orientationUntilGTE,omitempty"`
+	OrientationUntilLT     *time.Time  `json:"orientationUntilLT,omitempty"`
+	OrientationUntilLTE    *time.Time  `json:"orientationUntilLTE,omitempty"`
+	OrientationUntilIsNil  bool        `json:"orientationUntilIsNil,omitempty"`
+	OrientationUntilNotNil bool        `json:"orientationUntilNotNil,omitempty"`
+
+	// "person" edge predicates.
+	HasPerson     *bool               `json:"hasPerson,omitempty"`
+	HasPersonWith []*PersonWhereInput `json:"hasPersonWith,omitempty"`
+
+	// "establishment" edge predicates.
+	HasEstablishment     *bool                      `json:"hasEstablishment,omitempty"`
+	HasEstablishmentWith []*EstablishmentWhereInput `json:"hasEstablishmentWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *StayWhereInput) AddPredicates(predicates ...predicate.Stay) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the StayWhereInput filter on the StayQuery builder.
+func (i *StayWhereInput) Filter(q *StayQuery) (*StayQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyStayWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyStayWhereInput is returned in case the StayWhereInput is empty.
+var ErrEmptyStayWhereInput = errors.New("ent: empty predicate StayWhereInput")
+
+// P returns a predicate for filtering stays.
+// An error is returned if the input is empty or invalid.
+func (i *StayWhereInput) P() (predicate.Stay, error) {
+	var predicates []predicate.Stay
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, stay.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Stay, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, stay.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Stay, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, stay.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, stay.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, stay.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, stay.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, stay.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, stay.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, stay.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, stay.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, stay.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, stay.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, stay.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, stay.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, stay.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, stay.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, stay.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, stay.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, stay.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, stay.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, stay.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, stay.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, stay.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, stay.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, stay.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, stay.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, stay.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, stay.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, stay.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, stay.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, stay.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, stay.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, stay.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, stay.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, stay.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, stay.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, stay.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, stay.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, stay.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, stay.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, stay.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, stay.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, stay.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, stay.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, stay.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, stay.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, stay.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, stay.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, stay.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, stay.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, stay.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, stay.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, stay.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.EstablishmentID != nil {
+		predicates = append(predicates, stay.EstablishmentIDEQ(*i.EstablishmentID))
+	}
+	if i.EstablishmentIDNEQ != nil {
+		predicates = append(predicates, stay.EstablishmentIDNEQ(*i.EstablishmentIDNEQ))
+	}
+	if len(i.EstablishmentIDIn) > 0 {
+		predicates = append(predicates, stay.EstablishmentIDIn(i.EstablishmentIDIn...))
+	}
+	if len(i.EstablishmentIDNotIn) > 0 {
+		predicates = append(predicates, stay.EstablishmentIDNotIn(i.EstablishmentIDNotIn...))
+	}
+	if i.EstablishmentIDGT != nil {
+		predicates = append(predicates, stay.EstablishmentIDGT(*i.EstablishmentIDGT))
+	}
+	if i.EstablishmentIDGTE != nil {
+		predicates = append(predicates, stay.EstablishmentIDGTE(*i.EstablishmentIDGTE))
+	}
+	if i.EstablishmentIDLT != nil {
+		predicates = append(predicates, stay.EstablishmentIDLT(*i.EstablishmentIDLT))
+	}
+	if i.EstablishmentIDLTE != nil {
+		predicates = append(predicates, stay.EstablishmentIDLTE(*i.EstablishmentIDLTE))
+	}
+	if i.EstablishmentIDContains != nil {
+		predicates = append(predicates, stay.EstablishmentIDContains(*i.EstablishmentIDContains))
+	}
+	if i.EstablishmentIDHasPrefix != nil {
+		predicates = append(predicates, stay.EstablishmentIDHasPrefix(*i.EstablishmentIDHasPrefix))
+	}
+	if i.EstablishmentIDHasSuffix != nil {
+		predicates = append(predicates, stay.EstablishmentIDHasSuffix(*i.EstablishmentIDHasSuffix))
+	}
+	if i.EstablishmentIDEqualFold != nil {
+		predicates = append(predicates, stay.EstablishmentIDEqualFold(*i.EstablishmentIDEqualFold))
+	}
+	if i.EstablishmentIDContainsFold != nil {
+		predicates = append(predicates, stay.EstablishmentIDContainsFold(*i.EstablishmentIDContainsFold))
+	}
+	if i.AdmittedOn != nil {
+		predicates = append(predicates, stay.AdmittedOnEQ(*i.AdmittedOn))
+	}
+	if i.AdmittedOnNEQ != nil {
+		predicates = append(predicates, stay.AdmittedOnNEQ(*i.AdmittedOnNEQ))
+	}
+	if len(i.AdmittedOnIn) > 0 {
+		predicates = append(predicates, stay.AdmittedOnIn(i.AdmittedOnIn...))
+	}
+	if len(i.AdmittedOnNotIn) > 0 {
+		predicates = append(predicates, stay.AdmittedOnNotIn(i.AdmittedOnNotIn...))
+	}
+	if i.AdmittedOnGT != nil {
+		predicates = append(predicates, stay.AdmittedOnGT(*i.AdmittedOnGT))
+	}
+	if i.AdmittedOnGTE != nil {
+		predicates = append(predicates, stay.AdmittedOnGTE(*i.AdmittedOnGTE))
+	}
+	if i.AdmittedOnLT != nil {
+		predicates = append(predicates, stay.AdmittedOnLT(*i.AdmittedOnLT))
+	}
+	if i.AdmittedOnLTE != nil {
+		predicates = append(predicates, stay.AdmittedOnLTE(*i.AdmittedOnLTE))
+	}
+	if i.DischargedOn != nil {
+		predicates = append(predicates, stay.DischargedOnEQ(*i.DischargedOn))
+	}
+	if i.DischargedOnNEQ != nil {
+		predicates = append(predicates, stay.DischargedOnNEQ(*i.DischargedOnNEQ))
+	}
+	if len(i.DischargedOnIn) > 0 {
+		predicates = append(predicates, stay.DischargedOnIn(i.DischargedOnIn...))
+	}
+	if len(i.DischargedOnNotIn) > 0 {
+		predicates = append(predicates, stay.DischargedOnNotIn(i.DischargedOnNotIn...))
+	}
+	if i.DischargedOnGT != nil {
+		predicates = append(predicates, stay.DischargedOnGT(*i.DischargedOnGT))
+	}
+	if i.DischargedOnGTE != nil {
+		predicates = append(predicates, stay.DischargedOnGTE(*i.DischargedOnGTE))
+	}
+	if i.DischargedOnLT != nil {
+		predicates = append(predicates, stay.DischargedOnLT(*i.DischargedOnLT))
+	}
+	if i.DischargedOnLTE != nil {
+		predicates = append(predicates, stay.DischargedOnLTE(*i.DischargedOnLTE))
+	}
+	if i.DischargedOnIsNil {
+		predicates = append(predicates, stay.DischargedOnIsNil())
+	}
+	if i.DischargedOnNotNil {
+		predicates = append(predicates, stay.DischargedOnNotNil())
+	}
+	if i.ReceptionType != nil {
+		predicates = append(predicates, stay.ReceptionTypeEQ(*i.ReceptionType))
+	}
+	if i.ReceptionTypeNEQ != nil {
+		predicates = append(predicates, stay.ReceptionTypeNEQ(*i.ReceptionTypeNEQ))
+	}
+	if len(i.ReceptionTypeIn) > 0 {
+		predicates = append(predicates, stay.ReceptionTypeIn(i.ReceptionTypeIn...))
+	}
+	if len(i.ReceptionTypeNotIn) > 0 {
+		predicates = append(predicates, stay.ReceptionTypeNotIn(i.ReceptionTypeNotIn...))
+	}
+	if i.OrientationReference != nil {
+		predicates = append(predicates, stay.OrientationReferenceEQ(*i.OrientationReference))
+	}
+	if i.OrientationReferenceNEQ != nil {
+		predicates = append(predicates, stay.OrientationReferenceNEQ(*i.OrientationReferenceNEQ))
+	}
+	if len(i.OrientationReferenceIn) > 0 {
+		predicates = append(predicates, stay.OrientationReferenceIn(i.OrientationReferenceIn...))
+	}
+	if len(i.OrientationReferenceNotIn) > 0 {
+		predicates = append(predicates, stay.OrientationReferenceNotIn(i.OrientationReferenceNotIn...))
+	}
+	if i.OrientationReferenceGT != nil {
+		predicates = append(predicates, stay.OrientationReferenceGT(*i.OrientationReferenceGT))
+	}
+	if i.OrientationReferenceGTE != nil {
+		predicates = append(predicates, stay.OrientationReferenceGTE(*i.OrientationReferenceGTE))
+	}
+	if i.OrientationReferenceLT != nil {
+		predicates = append(predicates, stay.OrientationReferenceLT(*i.OrientationReferenceLT))
+	}
+	if i.OrientationReferenceLTE != nil {
+		predicates = append(predicates, stay.OrientationReferenceLTE(*i.OrientationReferenceLTE))
+	}
+	if i.OrientationReferenceContains != nil {
+		predicates = append(predicates, stay.OrientationReferenceContains(*i.OrientationReferenceContains))
+	}
+	if i.OrientationReferenceHasPrefix != nil {
+		predicates = append(predicates, stay.OrientationReferenceHasPrefix(*i.OrientationReferenceHasPrefix))
+	}
+	if i.OrientationReferenceHasSuffix != nil {
+		predicates = append(predicates, stay.OrientationReferenceHasSuffix(*i.OrientationReferenceHasSuffix))
+	}
+	if i.OrientationReferenceEqualFold != nil {
+		predicates = append(predicates, stay.OrientationReferenceEqualFold(*i.OrientationReferenceEqualFold))
+	}
+	if i.OrientationReferenceContainsFold != nil {
+		predicates = append(predicates, stay.OrientationReferenceContainsFold(*i.OrientationReferenceContainsFold))
+	}
+	if i.OrientationFrom != nil {
+		predicates = append(predicates, stay.OrientationFromEQ(*i.OrientationFrom))
+	}
+	if i.OrientationFromNEQ != nil {
+		predicates = append(predicates, stay.OrientationFromNEQ(*i.OrientationFromNEQ))
+	}
+	if len(i.OrientationFromIn) > 0 {
+		predicates = append(predicates, stay.OrientationFromIn(i.OrientationFromIn...))
+	}
+	if len(i.OrientationFromNotIn) > 0 {
+		predicates = append(predicates, stay.OrientationFromNotIn(i.OrientationFromNotIn...))
+	}
+	if i.OrientationFromGT != nil {
+		predicates = append(predicates, stay.OrientationFromGT(*i.OrientationFromGT))
+	}
+	if i.OrientationFromGTE != nil {
+		predicates = append(predicates, stay.OrientationFromGTE(*i.OrientationFromGTE))
+	}
+	if i.OrientationFromLT != nil {
+		predicates = append(predicates, stay.OrientationFromLT(*i.OrientationFromLT))
+	}
+	if i.OrientationFromLTE != nil {
+		predicates = append(predicates, stay.OrientationFromLTE(*i.OrientationFromLTE))
+	}
+	if i.OrientationFromIsNil {
+		predicates = append(predicates, stay.OrientationFromIsNil())
+	}
+	if i.OrientationFromNotNil {
+		predicates = append(predicates, stay.OrientationFromNotNil())
+	}
+	if i.OrientationUntil != nil {
+		predicates = append(predicates, stay.OrientationUntilEQ(*i.OrientationUntil))
+	}
+	if i.OrientationUntilNEQ != nil {
+		predicates = append(predicates, stay.OrientationUntilNEQ(*i.OrientationUntilNEQ))
+	}
+	if len(i.OrientationUntilIn) > 0 {
+		predicates = append(predicates, stay.OrientationUntilIn(i.OrientationUntilIn...))
+	}
+	if len(i.OrientationUntilNotIn) > 0 {
+		predicates = append(predicates, stay.OrientationUntilNotIn(i.OrientationUntilNotIn...))
+	}
+	if i.OrientationUntilGT != nil {
+		predicates = append(predicates, stay.OrientationUntilGT(*i.OrientationUntilGT))
+	}
+	if i.OrientationUntilGTE != nil {
+		predicates = append(predicates, stay.OrientationUntilGTE(*i.OrientationUntilGTE))
+	}
+	if i.OrientationUntilLT != nil {
+		predicates = append(predicates, stay.OrientationUntilLT(*i.OrientationUntilLT))
+	}
+	if i.OrientationUntilLTE != nil {
+		predicates = append(predicates, stay.OrientationUntilLTE(*i.OrientationUntilLTE))
+	}
+	if i.OrientationUntilIsNil {
+		predicates = append(predicates, stay.OrientationUntilIsNil())
+	}
+	if i.OrientationUntilNotNil {
+		predicates = append(predicates, stay.OrientationUntilNotNil())
+	}
+
+	if i.HasPerson != nil {
+		p := stay.HasPerson()
+		if !*i.HasPerson {
+			p = stay.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPersonWith) > 0 {
+		with := make([]predicate.Person, 0, len(i.HasPersonWith))
+		for _, w := range i.HasPersonWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPersonWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, stay.HasPersonWith(with...))
+	}
+	if i.HasEstablishment != nil {
+		p := stay.HasEstablishment()
+		if !*i.HasEstablishment {
+			p = stay.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEstablishmentWith) > 0 {
+		with := make([]predicate.Establishment, 0, len(i.HasEstablishmentWith))
+		for _, w := range i.HasEstablishmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEstablishmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, stay.HasEstablishmentWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyStayWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return stay.And(predicates...), nil
+	}
+}
+
 // SubjectRequestWhereInput represents a where input for filtering SubjectRequest queries.
 type SubjectRequestWhereInput struct {
 	Predicates []predicate.SubjectRequest  `json:"-"`
@@ -15481,6 +21221,512 @@ func (i *SubscriptionWhereInput) P() (predicate.Subscription, error) {
 		return predicates[0], nil
 	default:
 		return subscription.And(predicates...), nil
+	}
+}
+
+// SupportAccessWhereInput represents a where input for filtering SupportAccess queries.
+type SupportAccessWhereInput struct {
+	Predicates []predicate.SupportAccess  `json:"-"`
+	Not        *SupportAccessWhereInput   `json:"not,omitempty"`
+	Or         []*SupportAccessWhereInput `json:"or,omitempty"`
+	And        []*SupportAccessWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "account_id" field predicates.
+	AccountID             *pulid.ID  `json:"accountID,omitempty"`
+	AccountIDNEQ          *pulid.ID  `json:"accountIDNEQ,omitempty"`
+	AccountIDIn           []pulid.ID `json:"accountIDIn,omitempty"`
+	AccountIDNotIn        []pulid.ID `json:"accountIDNotIn,omitempty"`
+	AccountIDGT           *pulid.ID  `json:"accountIDGT,omitempty"`
+	AccountIDGTE          *pulid.ID  `json:"accountIDGTE,omitempty"`
+	AccountIDLT           *pulid.ID  `json:"accountIDLT,omitempty"`
+	AccountIDLTE          *pulid.ID  `json:"accountIDLTE,omitempty"`
+	AccountIDContains     *pulid.ID  `json:"accountIDContains,omitempty"`
+	AccountIDHasPrefix    *pulid.ID  `json:"accountIDHasPrefix,omitempty"`
+	AccountIDHasSuffix    *pulid.ID  `json:"accountIDHasSuffix,omitempty"`
+	AccountIDEqualFold    *pulid.ID  `json:"accountIDEqualFold,omitempty"`
+	AccountIDContainsFold *pulid.ID  `json:"accountIDContainsFold,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+
+	// "granted_by" field predicates.
+	GrantedBy             *string  `json:"grantedBy,omitempty"`
+	GrantedByNEQ          *string  `json:"grantedByNEQ,omitempty"`
+	GrantedByIn           []string `json:"grantedByIn,omitempty"`
+	GrantedByNotIn        []string `json:"grantedByNotIn,omitempty"`
+	GrantedByGT           *string  `json:"grantedByGT,omitempty"`
+	GrantedByGTE          *string  `json:"grantedByGTE,omitempty"`
+	GrantedByLT           *string  `json:"grantedByLT,omitempty"`
+	GrantedByLTE          *string  `json:"grantedByLTE,omitempty"`
+	GrantedByContains     *string  `json:"grantedByContains,omitempty"`
+	GrantedByHasPrefix    *string  `json:"grantedByHasPrefix,omitempty"`
+	GrantedByHasSuffix    *string  `json:"grantedByHasSuffix,omitempty"`
+	GrantedByEqualFold    *string  `json:"grantedByEqualFold,omitempty"`
+	GrantedByContainsFold *string  `json:"grantedByContainsFold,omitempty"`
+
+	// "expires_at" field predicates.
+	ExpiresAt      *time.Time  `json:"expiresAt,omitempty"`
+	ExpiresAtNEQ   *time.Time  `json:"expiresAtNEQ,omitempty"`
+	ExpiresAtIn    []time.Time `json:"expiresAtIn,omitempty"`
+	ExpiresAtNotIn []time.Time `json:"expiresAtNotIn,omitempty"`
+	ExpiresAtGT    *time.Time  `json:"expiresAtGT,omitempty"`
+	ExpiresAtGTE   *time.Time  `json:"expiresAtGTE,omitempty"`
+	ExpiresAtLT    *time.Time  `json:"expiresAtLT,omitempty"`
+	ExpiresAtLTE   *time.Time  `json:"expiresAtLTE,omitempty"`
+
+	// "revoked_at" field predicates.
+	RevokedAt       *time.Time  `json:"revokedAt,omitempty"`
+	RevokedAtNEQ    *time.Time  `json:"revokedAtNEQ,omitempty"`
+	RevokedAtIn     []time.Time `json:"revokedAtIn,omitempty"`
+	RevokedAtNotIn  []time.Time `json:"revokedAtNotIn,omitempty"`
+	RevokedAtGT     *time.Time  `json:"revokedAtGT,omitempty"`
+	RevokedAtGTE    *time.Time  `json:"revokedAtGTE,omitempty"`
+	RevokedAtLT     *time.Time  `json:"revokedAtLT,omitempty"`
+	RevokedAtLTE    *time.Time  `json:"revokedAtLTE,omitempty"`
+	RevokedAtIsNil  bool        `json:"revokedAtIsNil,omitempty"`
+	RevokedAtNotNil bool        `json:"revokedAtNotNil,omitempty"`
+
+	// "account" edge predicates.
+	HasAccount     *bool                `json:"hasAccount,omitempty"`
+	HasAccountWith []*AccountWhereInput `json:"hasAccountWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SupportAccessWhereInput) AddPredicates(predicates ...predicate.SupportAccess) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SupportAccessWhereInput filter on the SupportAccessQuery builder.
+func (i *SupportAccessWhereInput) Filter(q *SupportAccessQuery) (*SupportAccessQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySupportAccessWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySupportAccessWhereInput is returned in case the SupportAccessWhereInput is empty.
+var ErrEmptySupportAccessWhereInput = errors.New("ent: empty predicate SupportAccessWhereInput")
+
+// P returns a predicate for filtering supportaccesses.
+// An error is returned if the input is empty or invalid.
+func (i *SupportAccessWhereInput) P() (predicate.SupportAccess, error) {
+	var predicates []predicate.SupportAccess
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, supportaccess.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SupportAccess, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, supportaccess.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SupportAccess, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, supportaccess.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, supportaccess.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, supportaccess.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, supportaccess.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, supportaccess.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, supportaccess.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, supportaccess.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, supportaccess.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, supportaccess.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, supportaccess.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, supportaccess.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, supportaccess.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, supportaccess.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, supportaccess.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, supportaccess.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, supportaccess.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, supportaccess.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, supportaccess.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, supportaccess.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, supportaccess.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, supportaccess.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, supportaccess.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, supportaccess.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, supportaccess.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, supportaccess.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, supportaccess.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, supportaccess.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, supportaccess.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, supportaccess.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, supportaccess.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, supportaccess.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, supportaccess.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, supportaccess.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, supportaccess.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, supportaccess.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, supportaccess.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, supportaccess.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, supportaccess.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.AccountID != nil {
+		predicates = append(predicates, supportaccess.AccountIDEQ(*i.AccountID))
+	}
+	if i.AccountIDNEQ != nil {
+		predicates = append(predicates, supportaccess.AccountIDNEQ(*i.AccountIDNEQ))
+	}
+	if len(i.AccountIDIn) > 0 {
+		predicates = append(predicates, supportaccess.AccountIDIn(i.AccountIDIn...))
+	}
+	if len(i.AccountIDNotIn) > 0 {
+		predicates = append(predicates, supportaccess.AccountIDNotIn(i.AccountIDNotIn...))
+	}
+	if i.AccountIDGT != nil {
+		predicates = append(predicates, supportaccess.AccountIDGT(*i.AccountIDGT))
+	}
+	if i.AccountIDGTE != nil {
+		predicates = append(predicates, supportaccess.AccountIDGTE(*i.AccountIDGTE))
+	}
+	if i.AccountIDLT != nil {
+		predicates = append(predicates, supportaccess.AccountIDLT(*i.AccountIDLT))
+	}
+	if i.AccountIDLTE != nil {
+		predicates = append(predicates, supportaccess.AccountIDLTE(*i.AccountIDLTE))
+	}
+	if i.AccountIDContains != nil {
+		predicates = append(predicates, supportaccess.AccountIDContains(*i.AccountIDContains))
+	}
+	if i.AccountIDHasPrefix != nil {
+		predicates = append(predicates, supportaccess.AccountIDHasPrefix(*i.AccountIDHasPrefix))
+	}
+	if i.AccountIDHasSuffix != nil {
+		predicates = append(predicates, supportaccess.AccountIDHasSuffix(*i.AccountIDHasSuffix))
+	}
+	if i.AccountIDEqualFold != nil {
+		predicates = append(predicates, supportaccess.AccountIDEqualFold(*i.AccountIDEqualFold))
+	}
+	if i.AccountIDContainsFold != nil {
+		predicates = append(predicates, supportaccess.AccountIDContainsFold(*i.AccountIDContainsFold))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, supportaccess.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, supportaccess.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, supportaccess.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, supportaccess.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, supportaccess.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, supportaccess.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, supportaccess.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, supportaccess.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, supportaccess.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, supportaccess.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, supportaccess.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, supportaccess.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, supportaccess.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+	if i.GrantedBy != nil {
+		predicates = append(predicates, supportaccess.GrantedByEQ(*i.GrantedBy))
+	}
+	if i.GrantedByNEQ != nil {
+		predicates = append(predicates, supportaccess.GrantedByNEQ(*i.GrantedByNEQ))
+	}
+	if len(i.GrantedByIn) > 0 {
+		predicates = append(predicates, supportaccess.GrantedByIn(i.GrantedByIn...))
+	}
+	if len(i.GrantedByNotIn) > 0 {
+		predicates = append(predicates, supportaccess.GrantedByNotIn(i.GrantedByNotIn...))
+	}
+	if i.GrantedByGT != nil {
+		predicates = append(predicates, supportaccess.GrantedByGT(*i.GrantedByGT))
+	}
+	if i.GrantedByGTE != nil {
+		predicates = append(predicates, supportaccess.GrantedByGTE(*i.GrantedByGTE))
+	}
+	if i.GrantedByLT != nil {
+		predicates = append(predicates, supportaccess.GrantedByLT(*i.GrantedByLT))
+	}
+	if i.GrantedByLTE != nil {
+		predicates = append(predicates, supportaccess.GrantedByLTE(*i.GrantedByLTE))
+	}
+	if i.GrantedByContains != nil {
+		predicates = append(predicates, supportaccess.GrantedByContains(*i.GrantedByContains))
+	}
+	if i.GrantedByHasPrefix != nil {
+		predicates = append(predicates, supportaccess.GrantedByHasPrefix(*i.GrantedByHasPrefix))
+	}
+	if i.GrantedByHasSuffix != nil {
+		predicates = append(predicates, supportaccess.GrantedByHasSuffix(*i.GrantedByHasSuffix))
+	}
+	if i.GrantedByEqualFold != nil {
+		predicates = append(predicates, supportaccess.GrantedByEqualFold(*i.GrantedByEqualFold))
+	}
+	if i.GrantedByContainsFold != nil {
+		predicates = append(predicates, supportaccess.GrantedByContainsFold(*i.GrantedByContainsFold))
+	}
+	if i.ExpiresAt != nil {
+		predicates = append(predicates, supportaccess.ExpiresAtEQ(*i.ExpiresAt))
+	}
+	if i.ExpiresAtNEQ != nil {
+		predicates = append(predicates, supportaccess.ExpiresAtNEQ(*i.ExpiresAtNEQ))
+	}
+	if len(i.ExpiresAtIn) > 0 {
+		predicates = append(predicates, supportaccess.ExpiresAtIn(i.ExpiresAtIn...))
+	}
+	if len(i.ExpiresAtNotIn) > 0 {
+		predicates = append(predicates, supportaccess.ExpiresAtNotIn(i.ExpiresAtNotIn...))
+	}
+	if i.ExpiresAtGT != nil {
+		predicates = append(predicates, supportaccess.ExpiresAtGT(*i.ExpiresAtGT))
+	}
+	if i.ExpiresAtGTE != nil {
+		predicates = append(predicates, supportaccess.ExpiresAtGTE(*i.ExpiresAtGTE))
+	}
+	if i.ExpiresAtLT != nil {
+		predicates = append(predicates, supportaccess.ExpiresAtLT(*i.ExpiresAtLT))
+	}
+	if i.ExpiresAtLTE != nil {
+		predicates = append(predicates, supportaccess.ExpiresAtLTE(*i.ExpiresAtLTE))
+	}
+	if i.RevokedAt != nil {
+		predicates = append(predicates, supportaccess.RevokedAtEQ(*i.RevokedAt))
+	}
+	if i.RevokedAtNEQ != nil {
+		predicates = append(predicates, supportaccess.RevokedAtNEQ(*i.RevokedAtNEQ))
+	}
+	if len(i.RevokedAtIn) > 0 {
+		predicates = append(predicates, supportaccess.RevokedAtIn(i.RevokedAtIn...))
+	}
+	if len(i.RevokedAtNotIn) > 0 {
+		predicates = append(predicates, supportaccess.RevokedAtNotIn(i.RevokedAtNotIn...))
+	}
+	if i.RevokedAtGT != nil {
+		predicates = append(predicates, supportaccess.RevokedAtGT(*i.RevokedAtGT))
+	}
+	if i.RevokedAtGTE != nil {
+		predicates = append(predicates, supportaccess.RevokedAtGTE(*i.RevokedAtGTE))
+	}
+	if i.RevokedAtLT != nil {
+		predicates = append(predicates, supportaccess.RevokedAtLT(*i.RevokedAtLT))
+	}
+	if i.RevokedAtLTE != nil {
+		predicates = append(predicates, supportaccess.RevokedAtLTE(*i.RevokedAtLTE))
+	}
+	if i.RevokedAtIsNil {
+		predicates = append(predicates, supportaccess.RevokedAtIsNil())
+	}
+	if i.RevokedAtNotNil {
+		predicates = append(predicates, supportaccess.RevokedAtNotNil())
+	}
+
+	if i.HasAccount != nil {
+		p := supportaccess.HasAccount()
+		if !*i.HasAccount {
+			p = supportaccess.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAccountWith) > 0 {
+		with := make([]predicate.Account, 0, len(i.HasAccountWith))
+		for _, w := range i.HasAccountWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAccountWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, supportaccess.HasAccountWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySupportAccessWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return supportaccess.And(predicates...), nil
 	}
 }
 

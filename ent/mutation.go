@@ -3,26 +3,36 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/predicate"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -30,8 +40,10 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -55,37 +67,781 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAccessLogEntry           = "AccessLogEntry"
 	TypeAccount                  = "Account"
+	TypeActivity                 = "Activity"
 	TypeAttributeDefinition      = "AttributeDefinition"
 	TypeAttributeValue           = "AttributeValue"
 	TypeAuditEvent               = "AuditEvent"
 	TypeBreach                   = "Breach"
 	TypeCallForFunds             = "CallForFunds"
+	TypeCareAssignment           = "CareAssignment"
 	TypeCharge                   = "Charge"
 	TypeChargeRun                = "ChargeRun"
 	TypeCilDelegation            = "CilDelegation"
+	TypeConsent                  = "Consent"
 	TypeCostEntry                = "CostEntry"
 	TypeEstablishment            = "Establishment"
 	TypeInvitation               = "Invitation"
+	TypeJournalNote              = "JournalNote"
 	TypeMember                   = "Member"
 	TypeMemberCategoryChange     = "MemberCategoryChange"
 	TypeMembershipApplication    = "MembershipApplication"
 	TypeMembershipFee            = "MembershipFee"
+	TypeNeedAssessment           = "NeedAssessment"
 	TypeNotification             = "Notification"
+	TypePerson                   = "Person"
+	TypePersonContact            = "PersonContact"
+	TypePersonalProject          = "PersonalProject"
 	TypeProcessingRecord         = "ProcessingRecord"
 	TypeProcessingRevision       = "ProcessingRevision"
+	TypeRecordSettings           = "RecordSettings"
 	TypeResource                 = "Resource"
 	TypeResourceCategory         = "ResourceCategory"
 	TypeRoleAssignment           = "RoleAssignment"
 	TypeServiceRequest           = "ServiceRequest"
 	TypeSession                  = "Session"
+	TypeStay                     = "Stay"
 	TypeSubjectRequest           = "SubjectRequest"
 	TypeSubscription             = "Subscription"
+	TypeSupportAccess            = "SupportAccess"
 	TypeTimeEntry                = "TimeEntry"
 	TypeUsageDeclaration         = "UsageDeclaration"
 	TypeUsageDeclarationLine     = "UsageDeclarationLine"
 	TypeUsageDeclarationRevision = "UsageDeclarationRevision"
 )
+
+// AccessLogEntryMutation represents an operation that mutates the AccessLogEntry nodes in the graph.
+type AccessLogEntryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	member_id     *pulid.ID
+	person_id     *pulid.ID
+	account_id    *pulid.ID
+	actor         *string
+	part          *string
+	reason        *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AccessLogEntry, error)
+	predicates    []predicate.AccessLogEntry
+}
+
+var _ ent.Mutation = (*AccessLogEntryMutation)(nil)
+
+// accesslogentryOption allows management of the mutation configuration using functional options.
+type accesslogentryOption func(*AccessLogEntryMutation)
+
+// newAccessLogEntryMutation creates new mutation for the AccessLogEntry entity.
+func newAccessLogEntryMutation(c config, op Op, opts ...accesslogentryOption) *AccessLogEntryMutation {
+	m := &AccessLogEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAccessLogEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAccessLogEntryID sets the ID field of the mutation.
+func withAccessLogEntryID(id pulid.ID) accesslogentryOption {
+	return func(m *AccessLogEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AccessLogEntry
+		)
+		m.oldValue = func(ctx context.Context) (*AccessLogEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AccessLogEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAccessLogEntry sets the old AccessLogEntry of the mutation.
+func withAccessLogEntry(node *AccessLogEntry) accesslogentryOption {
+	return func(m *AccessLogEntryMutation) {
+		m.oldValue = func(context.Context) (*AccessLogEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AccessLogEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AccessLogEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AccessLogEntry entities.
+func (m *AccessLogEntryMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AccessLogEntryMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AccessLogEntryMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AccessLogEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AccessLogEntryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AccessLogEntryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AccessLogEntryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AccessLogEntryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AccessLogEntryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AccessLogEntryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *AccessLogEntryMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *AccessLogEntryMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *AccessLogEntryMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *AccessLogEntryMutation) SetPersonID(pu pulid.ID) {
+	m.person_id = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *AccessLogEntryMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *AccessLogEntryMutation) ResetPersonID() {
+	m.person_id = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *AccessLogEntryMutation) SetAccountID(pu pulid.ID) {
+	m.account_id = &pu
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *AccessLogEntryMutation) AccountID() (r pulid.ID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldAccountID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ClearAccountID clears the value of the "account_id" field.
+func (m *AccessLogEntryMutation) ClearAccountID() {
+	m.account_id = nil
+	m.clearedFields[accesslogentry.FieldAccountID] = struct{}{}
+}
+
+// AccountIDCleared returns if the "account_id" field was cleared in this mutation.
+func (m *AccessLogEntryMutation) AccountIDCleared() bool {
+	_, ok := m.clearedFields[accesslogentry.FieldAccountID]
+	return ok
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *AccessLogEntryMutation) ResetAccountID() {
+	m.account_id = nil
+	delete(m.clearedFields, accesslogentry.FieldAccountID)
+}
+
+// SetActor sets the "actor" field.
+func (m *AccessLogEntryMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *AccessLogEntryMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *AccessLogEntryMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetPart sets the "part" field.
+func (m *AccessLogEntryMutation) SetPart(s string) {
+	m.part = &s
+}
+
+// Part returns the value of the "part" field in the mutation.
+func (m *AccessLogEntryMutation) Part() (r string, exists bool) {
+	v := m.part
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPart returns the old "part" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldPart(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPart: %w", err)
+	}
+	return oldValue.Part, nil
+}
+
+// ResetPart resets all changes to the "part" field.
+func (m *AccessLogEntryMutation) ResetPart() {
+	m.part = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *AccessLogEntryMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *AccessLogEntryMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the AccessLogEntry entity.
+// If the AccessLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessLogEntryMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *AccessLogEntryMutation) ResetReason() {
+	m.reason = nil
+}
+
+// Where appends a list predicates to the AccessLogEntryMutation builder.
+func (m *AccessLogEntryMutation) Where(ps ...predicate.AccessLogEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AccessLogEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AccessLogEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AccessLogEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AccessLogEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AccessLogEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AccessLogEntry).
+func (m *AccessLogEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AccessLogEntryMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, accesslogentry.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, accesslogentry.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, accesslogentry.FieldMemberID)
+	}
+	if m.person_id != nil {
+		fields = append(fields, accesslogentry.FieldPersonID)
+	}
+	if m.account_id != nil {
+		fields = append(fields, accesslogentry.FieldAccountID)
+	}
+	if m.actor != nil {
+		fields = append(fields, accesslogentry.FieldActor)
+	}
+	if m.part != nil {
+		fields = append(fields, accesslogentry.FieldPart)
+	}
+	if m.reason != nil {
+		fields = append(fields, accesslogentry.FieldReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AccessLogEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case accesslogentry.FieldCreatedAt:
+		return m.CreatedAt()
+	case accesslogentry.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case accesslogentry.FieldMemberID:
+		return m.MemberID()
+	case accesslogentry.FieldPersonID:
+		return m.PersonID()
+	case accesslogentry.FieldAccountID:
+		return m.AccountID()
+	case accesslogentry.FieldActor:
+		return m.Actor()
+	case accesslogentry.FieldPart:
+		return m.Part()
+	case accesslogentry.FieldReason:
+		return m.Reason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AccessLogEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case accesslogentry.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case accesslogentry.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case accesslogentry.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case accesslogentry.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case accesslogentry.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case accesslogentry.FieldActor:
+		return m.OldActor(ctx)
+	case accesslogentry.FieldPart:
+		return m.OldPart(ctx)
+	case accesslogentry.FieldReason:
+		return m.OldReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown AccessLogEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccessLogEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case accesslogentry.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case accesslogentry.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case accesslogentry.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case accesslogentry.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case accesslogentry.FieldAccountID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case accesslogentry.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case accesslogentry.FieldPart:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPart(v)
+		return nil
+	case accesslogentry.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccessLogEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AccessLogEntryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AccessLogEntryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccessLogEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AccessLogEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AccessLogEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(accesslogentry.FieldAccountID) {
+		fields = append(fields, accesslogentry.FieldAccountID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AccessLogEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AccessLogEntryMutation) ClearField(name string) error {
+	switch name {
+	case accesslogentry.FieldAccountID:
+		m.ClearAccountID()
+		return nil
+	}
+	return fmt.Errorf("unknown AccessLogEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AccessLogEntryMutation) ResetField(name string) error {
+	switch name {
+	case accesslogentry.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case accesslogentry.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case accesslogentry.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case accesslogentry.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case accesslogentry.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case accesslogentry.FieldActor:
+		m.ResetActor()
+		return nil
+	case accesslogentry.FieldPart:
+		m.ResetPart()
+		return nil
+	case accesslogentry.FieldReason:
+		m.ResetReason()
+		return nil
+	}
+	return fmt.Errorf("unknown AccessLogEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AccessLogEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AccessLogEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AccessLogEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AccessLogEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AccessLogEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AccessLogEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AccessLogEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AccessLogEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AccessLogEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AccessLogEntry edge %s", name)
+}
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
@@ -875,6 +1631,1014 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
+}
+
+// ActivityMutation represents an operation that mutates the Activity nodes in the graph.
+type ActivityMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *pulid.ID
+	created_at           *time.Time
+	updated_at           *time.Time
+	member_id            *pulid.ID
+	service_code         *string
+	performed_on         *time.Time
+	month                *string
+	minutes              *int
+	addminutes           *int
+	professional         *string
+	recorded_by          *string
+	clearedFields        map[string]struct{}
+	person               *pulid.ID
+	clearedperson        bool
+	establishment        *pulid.ID
+	clearedestablishment bool
+	done                 bool
+	oldValue             func(context.Context) (*Activity, error)
+	predicates           []predicate.Activity
+}
+
+var _ ent.Mutation = (*ActivityMutation)(nil)
+
+// activityOption allows management of the mutation configuration using functional options.
+type activityOption func(*ActivityMutation)
+
+// newActivityMutation creates new mutation for the Activity entity.
+func newActivityMutation(c config, op Op, opts ...activityOption) *ActivityMutation {
+	m := &ActivityMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeActivity,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withActivityID sets the ID field of the mutation.
+func withActivityID(id pulid.ID) activityOption {
+	return func(m *ActivityMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Activity
+		)
+		m.oldValue = func(ctx context.Context) (*Activity, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Activity.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withActivity sets the old Activity of the mutation.
+func withActivity(node *Activity) activityOption {
+	return func(m *ActivityMutation) {
+		m.oldValue = func(context.Context) (*Activity, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ActivityMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ActivityMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Activity entities.
+func (m *ActivityMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ActivityMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ActivityMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Activity.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ActivityMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ActivityMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ActivityMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ActivityMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ActivityMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ActivityMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *ActivityMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *ActivityMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *ActivityMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *ActivityMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *ActivityMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *ActivityMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetEstablishmentID sets the "establishment_id" field.
+func (m *ActivityMutation) SetEstablishmentID(pu pulid.ID) {
+	m.establishment = &pu
+}
+
+// EstablishmentID returns the value of the "establishment_id" field in the mutation.
+func (m *ActivityMutation) EstablishmentID() (r pulid.ID, exists bool) {
+	v := m.establishment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEstablishmentID returns the old "establishment_id" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldEstablishmentID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEstablishmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEstablishmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEstablishmentID: %w", err)
+	}
+	return oldValue.EstablishmentID, nil
+}
+
+// ResetEstablishmentID resets all changes to the "establishment_id" field.
+func (m *ActivityMutation) ResetEstablishmentID() {
+	m.establishment = nil
+}
+
+// SetServiceCode sets the "service_code" field.
+func (m *ActivityMutation) SetServiceCode(s string) {
+	m.service_code = &s
+}
+
+// ServiceCode returns the value of the "service_code" field in the mutation.
+func (m *ActivityMutation) ServiceCode() (r string, exists bool) {
+	v := m.service_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceCode returns the old "service_code" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldServiceCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceCode: %w", err)
+	}
+	return oldValue.ServiceCode, nil
+}
+
+// ResetServiceCode resets all changes to the "service_code" field.
+func (m *ActivityMutation) ResetServiceCode() {
+	m.service_code = nil
+}
+
+// SetPerformedOn sets the "performed_on" field.
+func (m *ActivityMutation) SetPerformedOn(t time.Time) {
+	m.performed_on = &t
+}
+
+// PerformedOn returns the value of the "performed_on" field in the mutation.
+func (m *ActivityMutation) PerformedOn() (r time.Time, exists bool) {
+	v := m.performed_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPerformedOn returns the old "performed_on" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldPerformedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPerformedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPerformedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPerformedOn: %w", err)
+	}
+	return oldValue.PerformedOn, nil
+}
+
+// ResetPerformedOn resets all changes to the "performed_on" field.
+func (m *ActivityMutation) ResetPerformedOn() {
+	m.performed_on = nil
+}
+
+// SetMonth sets the "month" field.
+func (m *ActivityMutation) SetMonth(s string) {
+	m.month = &s
+}
+
+// Month returns the value of the "month" field in the mutation.
+func (m *ActivityMutation) Month() (r string, exists bool) {
+	v := m.month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonth returns the old "month" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldMonth(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonth: %w", err)
+	}
+	return oldValue.Month, nil
+}
+
+// ResetMonth resets all changes to the "month" field.
+func (m *ActivityMutation) ResetMonth() {
+	m.month = nil
+}
+
+// SetMinutes sets the "minutes" field.
+func (m *ActivityMutation) SetMinutes(i int) {
+	m.minutes = &i
+	m.addminutes = nil
+}
+
+// Minutes returns the value of the "minutes" field in the mutation.
+func (m *ActivityMutation) Minutes() (r int, exists bool) {
+	v := m.minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinutes returns the old "minutes" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldMinutes(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinutes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinutes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinutes: %w", err)
+	}
+	return oldValue.Minutes, nil
+}
+
+// AddMinutes adds i to the "minutes" field.
+func (m *ActivityMutation) AddMinutes(i int) {
+	if m.addminutes != nil {
+		*m.addminutes += i
+	} else {
+		m.addminutes = &i
+	}
+}
+
+// AddedMinutes returns the value that was added to the "minutes" field in this mutation.
+func (m *ActivityMutation) AddedMinutes() (r int, exists bool) {
+	v := m.addminutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinutes resets all changes to the "minutes" field.
+func (m *ActivityMutation) ResetMinutes() {
+	m.minutes = nil
+	m.addminutes = nil
+}
+
+// SetProfessional sets the "professional" field.
+func (m *ActivityMutation) SetProfessional(s string) {
+	m.professional = &s
+}
+
+// Professional returns the value of the "professional" field in the mutation.
+func (m *ActivityMutation) Professional() (r string, exists bool) {
+	v := m.professional
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProfessional returns the old "professional" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldProfessional(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProfessional is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProfessional requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProfessional: %w", err)
+	}
+	return oldValue.Professional, nil
+}
+
+// ResetProfessional resets all changes to the "professional" field.
+func (m *ActivityMutation) ResetProfessional() {
+	m.professional = nil
+}
+
+// SetRecordedBy sets the "recorded_by" field.
+func (m *ActivityMutation) SetRecordedBy(s string) {
+	m.recorded_by = &s
+}
+
+// RecordedBy returns the value of the "recorded_by" field in the mutation.
+func (m *ActivityMutation) RecordedBy() (r string, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedBy returns the old "recorded_by" field's value of the Activity entity.
+// If the Activity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityMutation) OldRecordedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedBy: %w", err)
+	}
+	return oldValue.RecordedBy, nil
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" field.
+func (m *ActivityMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *ActivityMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[activity.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *ActivityMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *ActivityMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *ActivityMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearEstablishment clears the "establishment" edge to the Establishment entity.
+func (m *ActivityMutation) ClearEstablishment() {
+	m.clearedestablishment = true
+	m.clearedFields[activity.FieldEstablishmentID] = struct{}{}
+}
+
+// EstablishmentCleared reports if the "establishment" edge to the Establishment entity was cleared.
+func (m *ActivityMutation) EstablishmentCleared() bool {
+	return m.clearedestablishment
+}
+
+// EstablishmentIDs returns the "establishment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EstablishmentID instead. It exists only for internal usage by the builders.
+func (m *ActivityMutation) EstablishmentIDs() (ids []pulid.ID) {
+	if id := m.establishment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEstablishment resets all changes to the "establishment" edge.
+func (m *ActivityMutation) ResetEstablishment() {
+	m.establishment = nil
+	m.clearedestablishment = false
+}
+
+// Where appends a list predicates to the ActivityMutation builder.
+func (m *ActivityMutation) Where(ps ...predicate.Activity) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ActivityMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ActivityMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Activity, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ActivityMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ActivityMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Activity).
+func (m *ActivityMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ActivityMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, activity.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, activity.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, activity.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, activity.FieldMemberID)
+	}
+	if m.establishment != nil {
+		fields = append(fields, activity.FieldEstablishmentID)
+	}
+	if m.service_code != nil {
+		fields = append(fields, activity.FieldServiceCode)
+	}
+	if m.performed_on != nil {
+		fields = append(fields, activity.FieldPerformedOn)
+	}
+	if m.month != nil {
+		fields = append(fields, activity.FieldMonth)
+	}
+	if m.minutes != nil {
+		fields = append(fields, activity.FieldMinutes)
+	}
+	if m.professional != nil {
+		fields = append(fields, activity.FieldProfessional)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, activity.FieldRecordedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ActivityMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case activity.FieldCreatedAt:
+		return m.CreatedAt()
+	case activity.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case activity.FieldPersonID:
+		return m.PersonID()
+	case activity.FieldMemberID:
+		return m.MemberID()
+	case activity.FieldEstablishmentID:
+		return m.EstablishmentID()
+	case activity.FieldServiceCode:
+		return m.ServiceCode()
+	case activity.FieldPerformedOn:
+		return m.PerformedOn()
+	case activity.FieldMonth:
+		return m.Month()
+	case activity.FieldMinutes:
+		return m.Minutes()
+	case activity.FieldProfessional:
+		return m.Professional()
+	case activity.FieldRecordedBy:
+		return m.RecordedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ActivityMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case activity.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case activity.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case activity.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case activity.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case activity.FieldEstablishmentID:
+		return m.OldEstablishmentID(ctx)
+	case activity.FieldServiceCode:
+		return m.OldServiceCode(ctx)
+	case activity.FieldPerformedOn:
+		return m.OldPerformedOn(ctx)
+	case activity.FieldMonth:
+		return m.OldMonth(ctx)
+	case activity.FieldMinutes:
+		return m.OldMinutes(ctx)
+	case activity.FieldProfessional:
+		return m.OldProfessional(ctx)
+	case activity.FieldRecordedBy:
+		return m.OldRecordedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown Activity field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActivityMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case activity.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case activity.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case activity.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case activity.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case activity.FieldEstablishmentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEstablishmentID(v)
+		return nil
+	case activity.FieldServiceCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceCode(v)
+		return nil
+	case activity.FieldPerformedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPerformedOn(v)
+		return nil
+	case activity.FieldMonth:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonth(v)
+		return nil
+	case activity.FieldMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinutes(v)
+		return nil
+	case activity.FieldProfessional:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProfessional(v)
+		return nil
+	case activity.FieldRecordedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Activity field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ActivityMutation) AddedFields() []string {
+	var fields []string
+	if m.addminutes != nil {
+		fields = append(fields, activity.FieldMinutes)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ActivityMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case activity.FieldMinutes:
+		return m.AddedMinutes()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActivityMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case activity.FieldMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinutes(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Activity numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ActivityMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ActivityMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ActivityMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Activity nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ActivityMutation) ResetField(name string) error {
+	switch name {
+	case activity.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case activity.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case activity.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case activity.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case activity.FieldEstablishmentID:
+		m.ResetEstablishmentID()
+		return nil
+	case activity.FieldServiceCode:
+		m.ResetServiceCode()
+		return nil
+	case activity.FieldPerformedOn:
+		m.ResetPerformedOn()
+		return nil
+	case activity.FieldMonth:
+		m.ResetMonth()
+		return nil
+	case activity.FieldMinutes:
+		m.ResetMinutes()
+		return nil
+	case activity.FieldProfessional:
+		m.ResetProfessional()
+		return nil
+	case activity.FieldRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Activity field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ActivityMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.person != nil {
+		edges = append(edges, activity.EdgePerson)
+	}
+	if m.establishment != nil {
+		edges = append(edges, activity.EdgeEstablishment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ActivityMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case activity.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case activity.EdgeEstablishment:
+		if id := m.establishment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ActivityMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ActivityMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ActivityMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedperson {
+		edges = append(edges, activity.EdgePerson)
+	}
+	if m.clearedestablishment {
+		edges = append(edges, activity.EdgeEstablishment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ActivityMutation) EdgeCleared(name string) bool {
+	switch name {
+	case activity.EdgePerson:
+		return m.clearedperson
+	case activity.EdgeEstablishment:
+		return m.clearedestablishment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ActivityMutation) ClearEdge(name string) error {
+	switch name {
+	case activity.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case activity.EdgeEstablishment:
+		m.ClearEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown Activity unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ActivityMutation) ResetEdge(name string) error {
+	switch name {
+	case activity.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case activity.EdgeEstablishment:
+		m.ResetEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown Activity edge %s", name)
 }
 
 // AttributeDefinitionMutation represents an operation that mutates the AttributeDefinition nodes in the graph.
@@ -6093,6 +7857,708 @@ func (m *CallForFundsMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown CallForFunds edge %s", name)
 }
 
+// CareAssignmentMutation represents an operation that mutates the CareAssignment nodes in the graph.
+type CareAssignmentMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *pulid.ID
+	created_at           *time.Time
+	updated_at           *time.Time
+	member_id            *pulid.ID
+	care_role            *careassignment.CareRole
+	clearedFields        map[string]struct{}
+	account              *pulid.ID
+	clearedaccount       bool
+	establishment        *pulid.ID
+	clearedestablishment bool
+	done                 bool
+	oldValue             func(context.Context) (*CareAssignment, error)
+	predicates           []predicate.CareAssignment
+}
+
+var _ ent.Mutation = (*CareAssignmentMutation)(nil)
+
+// careassignmentOption allows management of the mutation configuration using functional options.
+type careassignmentOption func(*CareAssignmentMutation)
+
+// newCareAssignmentMutation creates new mutation for the CareAssignment entity.
+func newCareAssignmentMutation(c config, op Op, opts ...careassignmentOption) *CareAssignmentMutation {
+	m := &CareAssignmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCareAssignment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCareAssignmentID sets the ID field of the mutation.
+func withCareAssignmentID(id pulid.ID) careassignmentOption {
+	return func(m *CareAssignmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CareAssignment
+		)
+		m.oldValue = func(ctx context.Context) (*CareAssignment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CareAssignment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCareAssignment sets the old CareAssignment of the mutation.
+func withCareAssignment(node *CareAssignment) careassignmentOption {
+	return func(m *CareAssignmentMutation) {
+		m.oldValue = func(context.Context) (*CareAssignment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CareAssignmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CareAssignmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CareAssignment entities.
+func (m *CareAssignmentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CareAssignmentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CareAssignmentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CareAssignment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CareAssignmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CareAssignmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CareAssignment entity.
+// If the CareAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareAssignmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CareAssignmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CareAssignmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CareAssignmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CareAssignment entity.
+// If the CareAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareAssignmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CareAssignmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CareAssignmentMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CareAssignmentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CareAssignment entity.
+// If the CareAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareAssignmentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CareAssignmentMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *CareAssignmentMutation) SetAccountID(pu pulid.ID) {
+	m.account = &pu
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *CareAssignmentMutation) AccountID() (r pulid.ID, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the CareAssignment entity.
+// If the CareAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareAssignmentMutation) OldAccountID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *CareAssignmentMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetEstablishmentID sets the "establishment_id" field.
+func (m *CareAssignmentMutation) SetEstablishmentID(pu pulid.ID) {
+	m.establishment = &pu
+}
+
+// EstablishmentID returns the value of the "establishment_id" field in the mutation.
+func (m *CareAssignmentMutation) EstablishmentID() (r pulid.ID, exists bool) {
+	v := m.establishment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEstablishmentID returns the old "establishment_id" field's value of the CareAssignment entity.
+// If the CareAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareAssignmentMutation) OldEstablishmentID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEstablishmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEstablishmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEstablishmentID: %w", err)
+	}
+	return oldValue.EstablishmentID, nil
+}
+
+// ResetEstablishmentID resets all changes to the "establishment_id" field.
+func (m *CareAssignmentMutation) ResetEstablishmentID() {
+	m.establishment = nil
+}
+
+// SetCareRole sets the "care_role" field.
+func (m *CareAssignmentMutation) SetCareRole(cr careassignment.CareRole) {
+	m.care_role = &cr
+}
+
+// CareRole returns the value of the "care_role" field in the mutation.
+func (m *CareAssignmentMutation) CareRole() (r careassignment.CareRole, exists bool) {
+	v := m.care_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCareRole returns the old "care_role" field's value of the CareAssignment entity.
+// If the CareAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CareAssignmentMutation) OldCareRole(ctx context.Context) (v careassignment.CareRole, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCareRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCareRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCareRole: %w", err)
+	}
+	return oldValue.CareRole, nil
+}
+
+// ResetCareRole resets all changes to the "care_role" field.
+func (m *CareAssignmentMutation) ResetCareRole() {
+	m.care_role = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *CareAssignmentMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[careassignment.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *CareAssignmentMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *CareAssignmentMutation) AccountIDs() (ids []pulid.ID) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *CareAssignmentMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearEstablishment clears the "establishment" edge to the Establishment entity.
+func (m *CareAssignmentMutation) ClearEstablishment() {
+	m.clearedestablishment = true
+	m.clearedFields[careassignment.FieldEstablishmentID] = struct{}{}
+}
+
+// EstablishmentCleared reports if the "establishment" edge to the Establishment entity was cleared.
+func (m *CareAssignmentMutation) EstablishmentCleared() bool {
+	return m.clearedestablishment
+}
+
+// EstablishmentIDs returns the "establishment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EstablishmentID instead. It exists only for internal usage by the builders.
+func (m *CareAssignmentMutation) EstablishmentIDs() (ids []pulid.ID) {
+	if id := m.establishment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEstablishment resets all changes to the "establishment" edge.
+func (m *CareAssignmentMutation) ResetEstablishment() {
+	m.establishment = nil
+	m.clearedestablishment = false
+}
+
+// Where appends a list predicates to the CareAssignmentMutation builder.
+func (m *CareAssignmentMutation) Where(ps ...predicate.CareAssignment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CareAssignmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CareAssignmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CareAssignment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CareAssignmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CareAssignmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CareAssignment).
+func (m *CareAssignmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CareAssignmentMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, careassignment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, careassignment.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, careassignment.FieldMemberID)
+	}
+	if m.account != nil {
+		fields = append(fields, careassignment.FieldAccountID)
+	}
+	if m.establishment != nil {
+		fields = append(fields, careassignment.FieldEstablishmentID)
+	}
+	if m.care_role != nil {
+		fields = append(fields, careassignment.FieldCareRole)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CareAssignmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case careassignment.FieldCreatedAt:
+		return m.CreatedAt()
+	case careassignment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case careassignment.FieldMemberID:
+		return m.MemberID()
+	case careassignment.FieldAccountID:
+		return m.AccountID()
+	case careassignment.FieldEstablishmentID:
+		return m.EstablishmentID()
+	case careassignment.FieldCareRole:
+		return m.CareRole()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CareAssignmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case careassignment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case careassignment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case careassignment.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case careassignment.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case careassignment.FieldEstablishmentID:
+		return m.OldEstablishmentID(ctx)
+	case careassignment.FieldCareRole:
+		return m.OldCareRole(ctx)
+	}
+	return nil, fmt.Errorf("unknown CareAssignment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CareAssignmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case careassignment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case careassignment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case careassignment.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case careassignment.FieldAccountID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case careassignment.FieldEstablishmentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEstablishmentID(v)
+		return nil
+	case careassignment.FieldCareRole:
+		v, ok := value.(careassignment.CareRole)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCareRole(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CareAssignment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CareAssignmentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CareAssignmentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CareAssignmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CareAssignment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CareAssignmentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CareAssignmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CareAssignmentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CareAssignment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CareAssignmentMutation) ResetField(name string) error {
+	switch name {
+	case careassignment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case careassignment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case careassignment.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case careassignment.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case careassignment.FieldEstablishmentID:
+		m.ResetEstablishmentID()
+		return nil
+	case careassignment.FieldCareRole:
+		m.ResetCareRole()
+		return nil
+	}
+	return fmt.Errorf("unknown CareAssignment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CareAssignmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, careassignment.EdgeAccount)
+	}
+	if m.establishment != nil {
+		edges = append(edges, careassignment.EdgeEstablishment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CareAssignmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case careassignment.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case careassignment.EdgeEstablishment:
+		if id := m.establishment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CareAssignmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CareAssignmentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CareAssignmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, careassignment.EdgeAccount)
+	}
+	if m.clearedestablishment {
+		edges = append(edges, careassignment.EdgeEstablishment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CareAssignmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case careassignment.EdgeAccount:
+		return m.clearedaccount
+	case careassignment.EdgeEstablishment:
+		return m.clearedestablishment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CareAssignmentMutation) ClearEdge(name string) error {
+	switch name {
+	case careassignment.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case careassignment.EdgeEstablishment:
+		m.ClearEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown CareAssignment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CareAssignmentMutation) ResetEdge(name string) error {
+	switch name {
+	case careassignment.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case careassignment.EdgeEstablishment:
+		m.ResetEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown CareAssignment edge %s", name)
+}
+
 // ChargeMutation represents an operation that mutates the Charge nodes in the graph.
 type ChargeMutation struct {
 	config
@@ -9584,6 +12050,824 @@ func (m *CilDelegationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown CilDelegation edge %s", name)
+}
+
+// ConsentMutation represents an operation that mutates the Consent nodes in the graph.
+type ConsentMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	member_id     *pulid.ID
+	purpose       *string
+	given         *bool
+	recorded_on   *time.Time
+	expressed_by  *string
+	recorded_by   *string
+	clearedFields map[string]struct{}
+	person        *pulid.ID
+	clearedperson bool
+	done          bool
+	oldValue      func(context.Context) (*Consent, error)
+	predicates    []predicate.Consent
+}
+
+var _ ent.Mutation = (*ConsentMutation)(nil)
+
+// consentOption allows management of the mutation configuration using functional options.
+type consentOption func(*ConsentMutation)
+
+// newConsentMutation creates new mutation for the Consent entity.
+func newConsentMutation(c config, op Op, opts ...consentOption) *ConsentMutation {
+	m := &ConsentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeConsent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withConsentID sets the ID field of the mutation.
+func withConsentID(id pulid.ID) consentOption {
+	return func(m *ConsentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Consent
+		)
+		m.oldValue = func(ctx context.Context) (*Consent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Consent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withConsent sets the old Consent of the mutation.
+func withConsent(node *Consent) consentOption {
+	return func(m *ConsentMutation) {
+		m.oldValue = func(context.Context) (*Consent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ConsentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ConsentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Consent entities.
+func (m *ConsentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ConsentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ConsentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Consent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ConsentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ConsentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ConsentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ConsentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ConsentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ConsentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *ConsentMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *ConsentMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *ConsentMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *ConsentMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *ConsentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *ConsentMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetPurpose sets the "purpose" field.
+func (m *ConsentMutation) SetPurpose(s string) {
+	m.purpose = &s
+}
+
+// Purpose returns the value of the "purpose" field in the mutation.
+func (m *ConsentMutation) Purpose() (r string, exists bool) {
+	v := m.purpose
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurpose returns the old "purpose" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldPurpose(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurpose is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurpose requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurpose: %w", err)
+	}
+	return oldValue.Purpose, nil
+}
+
+// ResetPurpose resets all changes to the "purpose" field.
+func (m *ConsentMutation) ResetPurpose() {
+	m.purpose = nil
+}
+
+// SetGiven sets the "given" field.
+func (m *ConsentMutation) SetGiven(b bool) {
+	m.given = &b
+}
+
+// Given returns the value of the "given" field in the mutation.
+func (m *ConsentMutation) Given() (r bool, exists bool) {
+	v := m.given
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGiven returns the old "given" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldGiven(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGiven is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGiven requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGiven: %w", err)
+	}
+	return oldValue.Given, nil
+}
+
+// ResetGiven resets all changes to the "given" field.
+func (m *ConsentMutation) ResetGiven() {
+	m.given = nil
+}
+
+// SetRecordedOn sets the "recorded_on" field.
+func (m *ConsentMutation) SetRecordedOn(t time.Time) {
+	m.recorded_on = &t
+}
+
+// RecordedOn returns the value of the "recorded_on" field in the mutation.
+func (m *ConsentMutation) RecordedOn() (r time.Time, exists bool) {
+	v := m.recorded_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedOn returns the old "recorded_on" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldRecordedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedOn: %w", err)
+	}
+	return oldValue.RecordedOn, nil
+}
+
+// ResetRecordedOn resets all changes to the "recorded_on" field.
+func (m *ConsentMutation) ResetRecordedOn() {
+	m.recorded_on = nil
+}
+
+// SetExpressedBy sets the "expressed_by" field.
+func (m *ConsentMutation) SetExpressedBy(s string) {
+	m.expressed_by = &s
+}
+
+// ExpressedBy returns the value of the "expressed_by" field in the mutation.
+func (m *ConsentMutation) ExpressedBy() (r string, exists bool) {
+	v := m.expressed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpressedBy returns the old "expressed_by" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldExpressedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpressedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpressedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpressedBy: %w", err)
+	}
+	return oldValue.ExpressedBy, nil
+}
+
+// ResetExpressedBy resets all changes to the "expressed_by" field.
+func (m *ConsentMutation) ResetExpressedBy() {
+	m.expressed_by = nil
+}
+
+// SetRecordedBy sets the "recorded_by" field.
+func (m *ConsentMutation) SetRecordedBy(s string) {
+	m.recorded_by = &s
+}
+
+// RecordedBy returns the value of the "recorded_by" field in the mutation.
+func (m *ConsentMutation) RecordedBy() (r string, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedBy returns the old "recorded_by" field's value of the Consent entity.
+// If the Consent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConsentMutation) OldRecordedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedBy: %w", err)
+	}
+	return oldValue.RecordedBy, nil
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" field.
+func (m *ConsentMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *ConsentMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[consent.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *ConsentMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *ConsentMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *ConsentMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// Where appends a list predicates to the ConsentMutation builder.
+func (m *ConsentMutation) Where(ps ...predicate.Consent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ConsentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ConsentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Consent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ConsentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ConsentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Consent).
+func (m *ConsentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ConsentMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, consent.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, consent.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, consent.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, consent.FieldMemberID)
+	}
+	if m.purpose != nil {
+		fields = append(fields, consent.FieldPurpose)
+	}
+	if m.given != nil {
+		fields = append(fields, consent.FieldGiven)
+	}
+	if m.recorded_on != nil {
+		fields = append(fields, consent.FieldRecordedOn)
+	}
+	if m.expressed_by != nil {
+		fields = append(fields, consent.FieldExpressedBy)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, consent.FieldRecordedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ConsentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case consent.FieldCreatedAt:
+		return m.CreatedAt()
+	case consent.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case consent.FieldPersonID:
+		return m.PersonID()
+	case consent.FieldMemberID:
+		return m.MemberID()
+	case consent.FieldPurpose:
+		return m.Purpose()
+	case consent.FieldGiven:
+		return m.Given()
+	case consent.FieldRecordedOn:
+		return m.RecordedOn()
+	case consent.FieldExpressedBy:
+		return m.ExpressedBy()
+	case consent.FieldRecordedBy:
+		return m.RecordedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ConsentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case consent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case consent.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case consent.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case consent.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case consent.FieldPurpose:
+		return m.OldPurpose(ctx)
+	case consent.FieldGiven:
+		return m.OldGiven(ctx)
+	case consent.FieldRecordedOn:
+		return m.OldRecordedOn(ctx)
+	case consent.FieldExpressedBy:
+		return m.OldExpressedBy(ctx)
+	case consent.FieldRecordedBy:
+		return m.OldRecordedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown Consent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ConsentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case consent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case consent.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case consent.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case consent.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case consent.FieldPurpose:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurpose(v)
+		return nil
+	case consent.FieldGiven:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGiven(v)
+		return nil
+	case consent.FieldRecordedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedOn(v)
+		return nil
+	case consent.FieldExpressedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpressedBy(v)
+		return nil
+	case consent.FieldRecordedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Consent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ConsentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ConsentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ConsentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Consent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ConsentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ConsentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ConsentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Consent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ConsentMutation) ResetField(name string) error {
+	switch name {
+	case consent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case consent.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case consent.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case consent.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case consent.FieldPurpose:
+		m.ResetPurpose()
+		return nil
+	case consent.FieldGiven:
+		m.ResetGiven()
+		return nil
+	case consent.FieldRecordedOn:
+		m.ResetRecordedOn()
+		return nil
+	case consent.FieldExpressedBy:
+		m.ResetExpressedBy()
+		return nil
+	case consent.FieldRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Consent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ConsentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.person != nil {
+		edges = append(edges, consent.EdgePerson)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ConsentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case consent.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ConsentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ConsentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ConsentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedperson {
+		edges = append(edges, consent.EdgePerson)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ConsentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case consent.EdgePerson:
+		return m.clearedperson
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ConsentMutation) ClearEdge(name string) error {
+	switch name {
+	case consent.EdgePerson:
+		m.ClearPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown Consent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ConsentMutation) ResetEdge(name string) error {
+	switch name {
+	case consent.EdgePerson:
+		m.ResetPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown Consent edge %s", name)
 }
 
 // CostEntryMutation represents an operation that mutates the CostEntry nodes in the graph.
@@ -13552,6 +16836,1069 @@ func (m *InvitationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *InvitationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Invitation edge %s", name)
+}
+
+// JournalNoteMutation represents an operation that mutates the JournalNote nodes in the graph.
+type JournalNoteMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	member_id         *pulid.ID
+	author_id         *pulid.ID
+	author            *string
+	body_sealed       *string
+	confidentiality   *journalnote.Confidentiality
+	restricted_to     *string
+	clearedFields     map[string]struct{}
+	person            *pulid.ID
+	clearedperson     bool
+	amends            *pulid.ID
+	clearedamends     bool
+	amendments        map[pulid.ID]struct{}
+	removedamendments map[pulid.ID]struct{}
+	clearedamendments bool
+	done              bool
+	oldValue          func(context.Context) (*JournalNote, error)
+	predicates        []predicate.JournalNote
+}
+
+var _ ent.Mutation = (*JournalNoteMutation)(nil)
+
+// journalnoteOption allows management of the mutation configuration using functional options.
+type journalnoteOption func(*JournalNoteMutation)
+
+// newJournalNoteMutation creates new mutation for the JournalNote entity.
+func newJournalNoteMutation(c config, op Op, opts ...journalnoteOption) *JournalNoteMutation {
+	m := &JournalNoteMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeJournalNote,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withJournalNoteID sets the ID field of the mutation.
+func withJournalNoteID(id pulid.ID) journalnoteOption {
+	return func(m *JournalNoteMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *JournalNote
+		)
+		m.oldValue = func(ctx context.Context) (*JournalNote, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().JournalNote.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withJournalNote sets the old JournalNote of the mutation.
+func withJournalNote(node *JournalNote) journalnoteOption {
+	return func(m *JournalNoteMutation) {
+		m.oldValue = func(context.Context) (*JournalNote, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m JournalNoteMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m JournalNoteMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of JournalNote entities.
+func (m *JournalNoteMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *JournalNoteMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *JournalNoteMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().JournalNote.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *JournalNoteMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *JournalNoteMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *JournalNoteMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *JournalNoteMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *JournalNoteMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *JournalNoteMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *JournalNoteMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *JournalNoteMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *JournalNoteMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *JournalNoteMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *JournalNoteMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *JournalNoteMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *JournalNoteMutation) SetAuthorID(pu pulid.ID) {
+	m.author_id = &pu
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *JournalNoteMutation) AuthorID() (r pulid.ID, exists bool) {
+	v := m.author_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldAuthorID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ClearAuthorID clears the value of the "author_id" field.
+func (m *JournalNoteMutation) ClearAuthorID() {
+	m.author_id = nil
+	m.clearedFields[journalnote.FieldAuthorID] = struct{}{}
+}
+
+// AuthorIDCleared returns if the "author_id" field was cleared in this mutation.
+func (m *JournalNoteMutation) AuthorIDCleared() bool {
+	_, ok := m.clearedFields[journalnote.FieldAuthorID]
+	return ok
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *JournalNoteMutation) ResetAuthorID() {
+	m.author_id = nil
+	delete(m.clearedFields, journalnote.FieldAuthorID)
+}
+
+// SetAuthor sets the "author" field.
+func (m *JournalNoteMutation) SetAuthor(s string) {
+	m.author = &s
+}
+
+// Author returns the value of the "author" field in the mutation.
+func (m *JournalNoteMutation) Author() (r string, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthor returns the old "author" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldAuthor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthor: %w", err)
+	}
+	return oldValue.Author, nil
+}
+
+// ResetAuthor resets all changes to the "author" field.
+func (m *JournalNoteMutation) ResetAuthor() {
+	m.author = nil
+}
+
+// SetBodySealed sets the "body_sealed" field.
+func (m *JournalNoteMutation) SetBodySealed(s string) {
+	m.body_sealed = &s
+}
+
+// BodySealed returns the value of the "body_sealed" field in the mutation.
+func (m *JournalNoteMutation) BodySealed() (r string, exists bool) {
+	v := m.body_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBodySealed returns the old "body_sealed" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldBodySealed(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBodySealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBodySealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBodySealed: %w", err)
+	}
+	return oldValue.BodySealed, nil
+}
+
+// ClearBodySealed clears the value of the "body_sealed" field.
+func (m *JournalNoteMutation) ClearBodySealed() {
+	m.body_sealed = nil
+	m.clearedFields[journalnote.FieldBodySealed] = struct{}{}
+}
+
+// BodySealedCleared returns if the "body_sealed" field was cleared in this mutation.
+func (m *JournalNoteMutation) BodySealedCleared() bool {
+	_, ok := m.clearedFields[journalnote.FieldBodySealed]
+	return ok
+}
+
+// ResetBodySealed resets all changes to the "body_sealed" field.
+func (m *JournalNoteMutation) ResetBodySealed() {
+	m.body_sealed = nil
+	delete(m.clearedFields, journalnote.FieldBodySealed)
+}
+
+// SetConfidentiality sets the "confidentiality" field.
+func (m *JournalNoteMutation) SetConfidentiality(j journalnote.Confidentiality) {
+	m.confidentiality = &j
+}
+
+// Confidentiality returns the value of the "confidentiality" field in the mutation.
+func (m *JournalNoteMutation) Confidentiality() (r journalnote.Confidentiality, exists bool) {
+	v := m.confidentiality
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfidentiality returns the old "confidentiality" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldConfidentiality(ctx context.Context) (v journalnote.Confidentiality, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfidentiality is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfidentiality requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfidentiality: %w", err)
+	}
+	return oldValue.Confidentiality, nil
+}
+
+// ResetConfidentiality resets all changes to the "confidentiality" field.
+func (m *JournalNoteMutation) ResetConfidentiality() {
+	m.confidentiality = nil
+}
+
+// SetRestrictedTo sets the "restricted_to" field.
+func (m *JournalNoteMutation) SetRestrictedTo(s string) {
+	m.restricted_to = &s
+}
+
+// RestrictedTo returns the value of the "restricted_to" field in the mutation.
+func (m *JournalNoteMutation) RestrictedTo() (r string, exists bool) {
+	v := m.restricted_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRestrictedTo returns the old "restricted_to" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldRestrictedTo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRestrictedTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRestrictedTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRestrictedTo: %w", err)
+	}
+	return oldValue.RestrictedTo, nil
+}
+
+// ResetRestrictedTo resets all changes to the "restricted_to" field.
+func (m *JournalNoteMutation) ResetRestrictedTo() {
+	m.restricted_to = nil
+}
+
+// SetAmendsID sets the "amends_id" field.
+func (m *JournalNoteMutation) SetAmendsID(pu pulid.ID) {
+	m.amends = &pu
+}
+
+// AmendsID returns the value of the "amends_id" field in the mutation.
+func (m *JournalNoteMutation) AmendsID() (r pulid.ID, exists bool) {
+	v := m.amends
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmendsID returns the old "amends_id" field's value of the JournalNote entity.
+// If the JournalNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JournalNoteMutation) OldAmendsID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmendsID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmendsID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmendsID: %w", err)
+	}
+	return oldValue.AmendsID, nil
+}
+
+// ClearAmendsID clears the value of the "amends_id" field.
+func (m *JournalNoteMutation) ClearAmendsID() {
+	m.amends = nil
+	m.clearedFields[journalnote.FieldAmendsID] = struct{}{}
+}
+
+// AmendsIDCleared returns if the "amends_id" field was cleared in this mutation.
+func (m *JournalNoteMutation) AmendsIDCleared() bool {
+	_, ok := m.clearedFields[journalnote.FieldAmendsID]
+	return ok
+}
+
+// ResetAmendsID resets all changes to the "amends_id" field.
+func (m *JournalNoteMutation) ResetAmendsID() {
+	m.amends = nil
+	delete(m.clearedFields, journalnote.FieldAmendsID)
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *JournalNoteMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[journalnote.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *JournalNoteMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *JournalNoteMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *JournalNoteMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearAmends clears the "amends" edge to the JournalNote entity.
+func (m *JournalNoteMutation) ClearAmends() {
+	m.clearedamends = true
+	m.clearedFields[journalnote.FieldAmendsID] = struct{}{}
+}
+
+// AmendsCleared reports if the "amends" edge to the JournalNote entity was cleared.
+func (m *JournalNoteMutation) AmendsCleared() bool {
+	return m.AmendsIDCleared() || m.clearedamends
+}
+
+// AmendsIDs returns the "amends" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AmendsID instead. It exists only for internal usage by the builders.
+func (m *JournalNoteMutation) AmendsIDs() (ids []pulid.ID) {
+	if id := m.amends; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAmends resets all changes to the "amends" edge.
+func (m *JournalNoteMutation) ResetAmends() {
+	m.amends = nil
+	m.clearedamends = false
+}
+
+// AddAmendmentIDs adds the "amendments" edge to the JournalNote entity by ids.
+func (m *JournalNoteMutation) AddAmendmentIDs(ids ...pulid.ID) {
+	if m.amendments == nil {
+		m.amendments = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.amendments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAmendments clears the "amendments" edge to the JournalNote entity.
+func (m *JournalNoteMutation) ClearAmendments() {
+	m.clearedamendments = true
+}
+
+// AmendmentsCleared reports if the "amendments" edge to the JournalNote entity was cleared.
+func (m *JournalNoteMutation) AmendmentsCleared() bool {
+	return m.clearedamendments
+}
+
+// RemoveAmendmentIDs removes the "amendments" edge to the JournalNote entity by IDs.
+func (m *JournalNoteMutation) RemoveAmendmentIDs(ids ...pulid.ID) {
+	if m.removedamendments == nil {
+		m.removedamendments = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.amendments, ids[i])
+		m.removedamendments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAmendments returns the removed IDs of the "amendments" edge to the JournalNote entity.
+func (m *JournalNoteMutation) RemovedAmendmentsIDs() (ids []pulid.ID) {
+	for id := range m.removedamendments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AmendmentsIDs returns the "amendments" edge IDs in the mutation.
+func (m *JournalNoteMutation) AmendmentsIDs() (ids []pulid.ID) {
+	for id := range m.amendments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAmendments resets all changes to the "amendments" edge.
+func (m *JournalNoteMutation) ResetAmendments() {
+	m.amendments = nil
+	m.clearedamendments = false
+	m.removedamendments = nil
+}
+
+// Where appends a list predicates to the JournalNoteMutation builder.
+func (m *JournalNoteMutation) Where(ps ...predicate.JournalNote) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the JournalNoteMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *JournalNoteMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.JournalNote, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *JournalNoteMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *JournalNoteMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (JournalNote).
+func (m *JournalNoteMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *JournalNoteMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, journalnote.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, journalnote.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, journalnote.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, journalnote.FieldMemberID)
+	}
+	if m.author_id != nil {
+		fields = append(fields, journalnote.FieldAuthorID)
+	}
+	if m.author != nil {
+		fields = append(fields, journalnote.FieldAuthor)
+	}
+	if m.body_sealed != nil {
+		fields = append(fields, journalnote.FieldBodySealed)
+	}
+	if m.confidentiality != nil {
+		fields = append(fields, journalnote.FieldConfidentiality)
+	}
+	if m.restricted_to != nil {
+		fields = append(fields, journalnote.FieldRestrictedTo)
+	}
+	if m.amends != nil {
+		fields = append(fields, journalnote.FieldAmendsID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *JournalNoteMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case journalnote.FieldCreatedAt:
+		return m.CreatedAt()
+	case journalnote.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case journalnote.FieldPersonID:
+		return m.PersonID()
+	case journalnote.FieldMemberID:
+		return m.MemberID()
+	case journalnote.FieldAuthorID:
+		return m.AuthorID()
+	case journalnote.FieldAuthor:
+		return m.Author()
+	case journalnote.FieldBodySealed:
+		return m.BodySealed()
+	case journalnote.FieldConfidentiality:
+		return m.Confidentiality()
+	case journalnote.FieldRestrictedTo:
+		return m.RestrictedTo()
+	case journalnote.FieldAmendsID:
+		return m.AmendsID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *JournalNoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case journalnote.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case journalnote.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case journalnote.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case journalnote.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case journalnote.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	case journalnote.FieldAuthor:
+		return m.OldAuthor(ctx)
+	case journalnote.FieldBodySealed:
+		return m.OldBodySealed(ctx)
+	case journalnote.FieldConfidentiality:
+		return m.OldConfidentiality(ctx)
+	case journalnote.FieldRestrictedTo:
+		return m.OldRestrictedTo(ctx)
+	case journalnote.FieldAmendsID:
+		return m.OldAmendsID(ctx)
+	}
+	return nil, fmt.Errorf("unknown JournalNote field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JournalNoteMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case journalnote.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case journalnote.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case journalnote.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case journalnote.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case journalnote.FieldAuthorID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	case journalnote.FieldAuthor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthor(v)
+		return nil
+	case journalnote.FieldBodySealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBodySealed(v)
+		return nil
+	case journalnote.FieldConfidentiality:
+		v, ok := value.(journalnote.Confidentiality)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfidentiality(v)
+		return nil
+	case journalnote.FieldRestrictedTo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRestrictedTo(v)
+		return nil
+	case journalnote.FieldAmendsID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmendsID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown JournalNote field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *JournalNoteMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *JournalNoteMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JournalNoteMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown JournalNote numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *JournalNoteMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(journalnote.FieldAuthorID) {
+		fields = append(fields, journalnote.FieldAuthorID)
+	}
+	if m.FieldCleared(journalnote.FieldBodySealed) {
+		fields = append(fields, journalnote.FieldBodySealed)
+	}
+	if m.FieldCleared(journalnote.FieldAmendsID) {
+		fields = append(fields, journalnote.FieldAmendsID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *JournalNoteMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *JournalNoteMutation) ClearField(name string) error {
+	switch name {
+	case journalnote.FieldAuthorID:
+		m.ClearAuthorID()
+		return nil
+	case journalnote.FieldBodySealed:
+		m.ClearBodySealed()
+		return nil
+	case journalnote.FieldAmendsID:
+		m.ClearAmendsID()
+		return nil
+	}
+	return fmt.Errorf("unknown JournalNote nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *JournalNoteMutation) ResetField(name string) error {
+	switch name {
+	case journalnote.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case journalnote.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case journalnote.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case journalnote.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case journalnote.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	case journalnote.FieldAuthor:
+		m.ResetAuthor()
+		return nil
+	case journalnote.FieldBodySealed:
+		m.ResetBodySealed()
+		return nil
+	case journalnote.FieldConfidentiality:
+		m.ResetConfidentiality()
+		return nil
+	case journalnote.FieldRestrictedTo:
+		m.ResetRestrictedTo()
+		return nil
+	case journalnote.FieldAmendsID:
+		m.ResetAmendsID()
+		return nil
+	}
+	return fmt.Errorf("unknown JournalNote field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *JournalNoteMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.person != nil {
+		edges = append(edges, journalnote.EdgePerson)
+	}
+	if m.amends != nil {
+		edges = append(edges, journalnote.EdgeAmends)
+	}
+	if m.amendments != nil {
+		edges = append(edges, journalnote.EdgeAmendments)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *JournalNoteMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case journalnote.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case journalnote.EdgeAmends:
+		if id := m.amends; id != nil {
+			return []ent.Value{*id}
+		}
+	case journalnote.EdgeAmendments:
+		ids := make([]ent.Value, 0, len(m.amendments))
+		for id := range m.amendments {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *JournalNoteMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedamendments != nil {
+		edges = append(edges, journalnote.EdgeAmendments)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *JournalNoteMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case journalnote.EdgeAmendments:
+		ids := make([]ent.Value, 0, len(m.removedamendments))
+		for id := range m.removedamendments {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *JournalNoteMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedperson {
+		edges = append(edges, journalnote.EdgePerson)
+	}
+	if m.clearedamends {
+		edges = append(edges, journalnote.EdgeAmends)
+	}
+	if m.clearedamendments {
+		edges = append(edges, journalnote.EdgeAmendments)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *JournalNoteMutation) EdgeCleared(name string) bool {
+	switch name {
+	case journalnote.EdgePerson:
+		return m.clearedperson
+	case journalnote.EdgeAmends:
+		return m.clearedamends
+	case journalnote.EdgeAmendments:
+		return m.clearedamendments
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *JournalNoteMutation) ClearEdge(name string) error {
+	switch name {
+	case journalnote.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case journalnote.EdgeAmends:
+		m.ClearAmends()
+		return nil
+	}
+	return fmt.Errorf("unknown JournalNote unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *JournalNoteMutation) ResetEdge(name string) error {
+	switch name {
+	case journalnote.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case journalnote.EdgeAmends:
+		m.ResetAmends()
+		return nil
+	case journalnote.EdgeAmendments:
+		m.ResetAmendments()
+		return nil
+	}
+	return fmt.Errorf("unknown JournalNote edge %s", name)
 }
 
 // MemberMutation represents an operation that mutates the Member nodes in the graph.
@@ -18814,6 +23161,811 @@ func (m *MembershipFeeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown MembershipFee edge %s", name)
 }
 
+// NeedAssessmentMutation represents an operation that mutates the NeedAssessment nodes in the graph.
+type NeedAssessmentMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *pulid.ID
+	created_at     *time.Time
+	updated_at     *time.Time
+	member_id      *pulid.ID
+	code_sealed    *string
+	comment_sealed *string
+	assessed_on    *time.Time
+	evaluator      *string
+	clearedFields  map[string]struct{}
+	person         *pulid.ID
+	clearedperson  bool
+	done           bool
+	oldValue       func(context.Context) (*NeedAssessment, error)
+	predicates     []predicate.NeedAssessment
+}
+
+var _ ent.Mutation = (*NeedAssessmentMutation)(nil)
+
+// needassessmentOption allows management of the mutation configuration using functional options.
+type needassessmentOption func(*NeedAssessmentMutation)
+
+// newNeedAssessmentMutation creates new mutation for the NeedAssessment entity.
+func newNeedAssessmentMutation(c config, op Op, opts ...needassessmentOption) *NeedAssessmentMutation {
+	m := &NeedAssessmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNeedAssessment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNeedAssessmentID sets the ID field of the mutation.
+func withNeedAssessmentID(id pulid.ID) needassessmentOption {
+	return func(m *NeedAssessmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NeedAssessment
+		)
+		m.oldValue = func(ctx context.Context) (*NeedAssessment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NeedAssessment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNeedAssessment sets the old NeedAssessment of the mutation.
+func withNeedAssessment(node *NeedAssessment) needassessmentOption {
+	return func(m *NeedAssessmentMutation) {
+		m.oldValue = func(context.Context) (*NeedAssessment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NeedAssessmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NeedAssessmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of NeedAssessment entities.
+func (m *NeedAssessmentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NeedAssessmentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NeedAssessmentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NeedAssessment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NeedAssessmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NeedAssessmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NeedAssessmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NeedAssessmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NeedAssessmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NeedAssessmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *NeedAssessmentMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *NeedAssessmentMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *NeedAssessmentMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *NeedAssessmentMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *NeedAssessmentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *NeedAssessmentMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetCodeSealed sets the "code_sealed" field.
+func (m *NeedAssessmentMutation) SetCodeSealed(s string) {
+	m.code_sealed = &s
+}
+
+// CodeSealed returns the value of the "code_sealed" field in the mutation.
+func (m *NeedAssessmentMutation) CodeSealed() (r string, exists bool) {
+	v := m.code_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCodeSealed returns the old "code_sealed" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldCodeSealed(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCodeSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCodeSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCodeSealed: %w", err)
+	}
+	return oldValue.CodeSealed, nil
+}
+
+// ClearCodeSealed clears the value of the "code_sealed" field.
+func (m *NeedAssessmentMutation) ClearCodeSealed() {
+	m.code_sealed = nil
+	m.clearedFields[needassessment.FieldCodeSealed] = struct{}{}
+}
+
+// CodeSealedCleared returns if the "code_sealed" field was cleared in this mutation.
+func (m *NeedAssessmentMutation) CodeSealedCleared() bool {
+	_, ok := m.clearedFields[needassessment.FieldCodeSealed]
+	return ok
+}
+
+// ResetCodeSealed resets all changes to the "code_sealed" field.
+func (m *NeedAssessmentMutation) ResetCodeSealed() {
+	m.code_sealed = nil
+	delete(m.clearedFields, needassessment.FieldCodeSealed)
+}
+
+// SetCommentSealed sets the "comment_sealed" field.
+func (m *NeedAssessmentMutation) SetCommentSealed(s string) {
+	m.comment_sealed = &s
+}
+
+// CommentSealed returns the value of the "comment_sealed" field in the mutation.
+func (m *NeedAssessmentMutation) CommentSealed() (r string, exists bool) {
+	v := m.comment_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommentSealed returns the old "comment_sealed" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldCommentSealed(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommentSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommentSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommentSealed: %w", err)
+	}
+	return oldValue.CommentSealed, nil
+}
+
+// ClearCommentSealed clears the value of the "comment_sealed" field.
+func (m *NeedAssessmentMutation) ClearCommentSealed() {
+	m.comment_sealed = nil
+	m.clearedFields[needassessment.FieldCommentSealed] = struct{}{}
+}
+
+// CommentSealedCleared returns if the "comment_sealed" field was cleared in this mutation.
+func (m *NeedAssessmentMutation) CommentSealedCleared() bool {
+	_, ok := m.clearedFields[needassessment.FieldCommentSealed]
+	return ok
+}
+
+// ResetCommentSealed resets all changes to the "comment_sealed" field.
+func (m *NeedAssessmentMutation) ResetCommentSealed() {
+	m.comment_sealed = nil
+	delete(m.clearedFields, needassessment.FieldCommentSealed)
+}
+
+// SetAssessedOn sets the "assessed_on" field.
+func (m *NeedAssessmentMutation) SetAssessedOn(t time.Time) {
+	m.assessed_on = &t
+}
+
+// AssessedOn returns the value of the "assessed_on" field in the mutation.
+func (m *NeedAssessmentMutation) AssessedOn() (r time.Time, exists bool) {
+	v := m.assessed_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssessedOn returns the old "assessed_on" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldAssessedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssessedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssessedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssessedOn: %w", err)
+	}
+	return oldValue.AssessedOn, nil
+}
+
+// ResetAssessedOn resets all changes to the "assessed_on" field.
+func (m *NeedAssessmentMutation) ResetAssessedOn() {
+	m.assessed_on = nil
+}
+
+// SetEvaluator sets the "evaluator" field.
+func (m *NeedAssessmentMutation) SetEvaluator(s string) {
+	m.evaluator = &s
+}
+
+// Evaluator returns the value of the "evaluator" field in the mutation.
+func (m *NeedAssessmentMutation) Evaluator() (r string, exists bool) {
+	v := m.evaluator
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvaluator returns the old "evaluator" field's value of the NeedAssessment entity.
+// If the NeedAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NeedAssessmentMutation) OldEvaluator(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvaluator is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvaluator requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvaluator: %w", err)
+	}
+	return oldValue.Evaluator, nil
+}
+
+// ResetEvaluator resets all changes to the "evaluator" field.
+func (m *NeedAssessmentMutation) ResetEvaluator() {
+	m.evaluator = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *NeedAssessmentMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[needassessment.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *NeedAssessmentMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *NeedAssessmentMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *NeedAssessmentMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// Where appends a list predicates to the NeedAssessmentMutation builder.
+func (m *NeedAssessmentMutation) Where(ps ...predicate.NeedAssessment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NeedAssessmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NeedAssessmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NeedAssessment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NeedAssessmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NeedAssessmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NeedAssessment).
+func (m *NeedAssessmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NeedAssessmentMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, needassessment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, needassessment.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, needassessment.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, needassessment.FieldMemberID)
+	}
+	if m.code_sealed != nil {
+		fields = append(fields, needassessment.FieldCodeSealed)
+	}
+	if m.comment_sealed != nil {
+		fields = append(fields, needassessment.FieldCommentSealed)
+	}
+	if m.assessed_on != nil {
+		fields = append(fields, needassessment.FieldAssessedOn)
+	}
+	if m.evaluator != nil {
+		fields = append(fields, needassessment.FieldEvaluator)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NeedAssessmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case needassessment.FieldCreatedAt:
+		return m.CreatedAt()
+	case needassessment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case needassessment.FieldPersonID:
+		return m.PersonID()
+	case needassessment.FieldMemberID:
+		return m.MemberID()
+	case needassessment.FieldCodeSealed:
+		return m.CodeSealed()
+	case needassessment.FieldCommentSealed:
+		return m.CommentSealed()
+	case needassessment.FieldAssessedOn:
+		return m.AssessedOn()
+	case needassessment.FieldEvaluator:
+		return m.Evaluator()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NeedAssessmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case needassessment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case needassessment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case needassessment.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case needassessment.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case needassessment.FieldCodeSealed:
+		return m.OldCodeSealed(ctx)
+	case needassessment.FieldCommentSealed:
+		return m.OldCommentSealed(ctx)
+	case needassessment.FieldAssessedOn:
+		return m.OldAssessedOn(ctx)
+	case needassessment.FieldEvaluator:
+		return m.OldEvaluator(ctx)
+	}
+	return nil, fmt.Errorf("unknown NeedAssessment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NeedAssessmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case needassessment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case needassessment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case needassessment.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case needassessment.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case needassessment.FieldCodeSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCodeSealed(v)
+		return nil
+	case needassessment.FieldCommentSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommentSealed(v)
+		return nil
+	case needassessment.FieldAssessedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssessedOn(v)
+		return nil
+	case needassessment.FieldEvaluator:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvaluator(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NeedAssessment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NeedAssessmentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NeedAssessmentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NeedAssessmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NeedAssessment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NeedAssessmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(needassessment.FieldCodeSealed) {
+		fields = append(fields, needassessment.FieldCodeSealed)
+	}
+	if m.FieldCleared(needassessment.FieldCommentSealed) {
+		fields = append(fields, needassessment.FieldCommentSealed)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NeedAssessmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NeedAssessmentMutation) ClearField(name string) error {
+	switch name {
+	case needassessment.FieldCodeSealed:
+		m.ClearCodeSealed()
+		return nil
+	case needassessment.FieldCommentSealed:
+		m.ClearCommentSealed()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedAssessment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NeedAssessmentMutation) ResetField(name string) error {
+	switch name {
+	case needassessment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case needassessment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case needassessment.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case needassessment.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case needassessment.FieldCodeSealed:
+		m.ResetCodeSealed()
+		return nil
+	case needassessment.FieldCommentSealed:
+		m.ResetCommentSealed()
+		return nil
+	case needassessment.FieldAssessedOn:
+		m.ResetAssessedOn()
+		return nil
+	case needassessment.FieldEvaluator:
+		m.ResetEvaluator()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedAssessment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NeedAssessmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.person != nil {
+		edges = append(edges, needassessment.EdgePerson)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NeedAssessmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case needassessment.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NeedAssessmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NeedAssessmentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NeedAssessmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedperson {
+		edges = append(edges, needassessment.EdgePerson)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NeedAssessmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case needassessment.EdgePerson:
+		return m.clearedperson
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NeedAssessmentMutation) ClearEdge(name string) error {
+	switch name {
+	case needassessment.EdgePerson:
+		m.ClearPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedAssessment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NeedAssessmentMutation) ResetEdge(name string) error {
+	switch name {
+	case needassessment.EdgePerson:
+		m.ResetPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown NeedAssessment edge %s", name)
+}
+
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
 type NotificationMutation struct {
 	config
@@ -19834,6 +24986,3250 @@ func (m *NotificationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// PersonMutation represents an operation that mutates the Person nodes in the graph.
+type PersonMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	last_name         *string
+	first_names       *string
+	birth_name        *string
+	birth_date        *time.Time
+	sex               *person.Sex
+	ins_sealed        *string
+	legal_protection  *person.LegalProtection
+	anonymized_at     *time.Time
+	clearedFields     map[string]struct{}
+	member            *pulid.ID
+	clearedmember     bool
+	contacts          map[pulid.ID]struct{}
+	removedcontacts   map[pulid.ID]struct{}
+	clearedcontacts   bool
+	stays             map[pulid.ID]struct{}
+	removedstays      map[pulid.ID]struct{}
+	clearedstays      bool
+	needs             map[pulid.ID]struct{}
+	removedneeds      map[pulid.ID]struct{}
+	clearedneeds      bool
+	projects          map[pulid.ID]struct{}
+	removedprojects   map[pulid.ID]struct{}
+	clearedprojects   bool
+	activities        map[pulid.ID]struct{}
+	removedactivities map[pulid.ID]struct{}
+	clearedactivities bool
+	notes             map[pulid.ID]struct{}
+	removednotes      map[pulid.ID]struct{}
+	clearednotes      bool
+	consents          map[pulid.ID]struct{}
+	removedconsents   map[pulid.ID]struct{}
+	clearedconsents   bool
+	done              bool
+	oldValue          func(context.Context) (*Person, error)
+	predicates        []predicate.Person
+}
+
+var _ ent.Mutation = (*PersonMutation)(nil)
+
+// personOption allows management of the mutation configuration using functional options.
+type personOption func(*PersonMutation)
+
+// newPersonMutation creates new mutation for the Person entity.
+func newPersonMutation(c config, op Op, opts ...personOption) *PersonMutation {
+	m := &PersonMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePerson,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPersonID sets the ID field of the mutation.
+func withPersonID(id pulid.ID) personOption {
+	return func(m *PersonMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Person
+		)
+		m.oldValue = func(ctx context.Context) (*Person, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Person.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPerson sets the old Person of the mutation.
+func withPerson(node *Person) personOption {
+	return func(m *PersonMutation) {
+		m.oldValue = func(context.Context) (*Person, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PersonMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PersonMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Person entities.
+func (m *PersonMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PersonMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PersonMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Person.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PersonMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PersonMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PersonMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PersonMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PersonMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PersonMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PersonMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PersonMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PersonMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetLastName sets the "last_name" field.
+func (m *PersonMutation) SetLastName(s string) {
+	m.last_name = &s
+}
+
+// LastName returns the value of the "last_name" field in the mutation.
+func (m *PersonMutation) LastName() (r string, exists bool) {
+	v := m.last_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastName returns the old "last_name" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldLastName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastName: %w", err)
+	}
+	return oldValue.LastName, nil
+}
+
+// ResetLastName resets all changes to the "last_name" field.
+func (m *PersonMutation) ResetLastName() {
+	m.last_name = nil
+}
+
+// SetFirstNames sets the "first_names" field.
+func (m *PersonMutation) SetFirstNames(s string) {
+	m.first_names = &s
+}
+
+// FirstNames returns the value of the "first_names" field in the mutation.
+func (m *PersonMutation) FirstNames() (r string, exists bool) {
+	v := m.first_names
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstNames returns the old "first_names" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldFirstNames(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstNames is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstNames requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstNames: %w", err)
+	}
+	return oldValue.FirstNames, nil
+}
+
+// ResetFirstNames resets all changes to the "first_names" field.
+func (m *PersonMutation) ResetFirstNames() {
+	m.first_names = nil
+}
+
+// SetBirthName sets the "birth_name" field.
+func (m *PersonMutation) SetBirthName(s string) {
+	m.birth_name = &s
+}
+
+// BirthName returns the value of the "birth_name" field in the mutation.
+func (m *PersonMutation) BirthName() (r string, exists bool) {
+	v := m.birth_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBirthName returns the old "birth_name" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldBirthName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBirthName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBirthName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBirthName: %w", err)
+	}
+	return oldValue.BirthName, nil
+}
+
+// ResetBirthName resets all changes to the "birth_name" field.
+func (m *PersonMutation) ResetBirthName() {
+	m.birth_name = nil
+}
+
+// SetBirthDate sets the "birth_date" field.
+func (m *PersonMutation) SetBirthDate(t time.Time) {
+	m.birth_date = &t
+}
+
+// BirthDate returns the value of the "birth_date" field in the mutation.
+func (m *PersonMutation) BirthDate() (r time.Time, exists bool) {
+	v := m.birth_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBirthDate returns the old "birth_date" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldBirthDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBirthDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBirthDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBirthDate: %w", err)
+	}
+	return oldValue.BirthDate, nil
+}
+
+// ResetBirthDate resets all changes to the "birth_date" field.
+func (m *PersonMutation) ResetBirthDate() {
+	m.birth_date = nil
+}
+
+// SetSex sets the "sex" field.
+func (m *PersonMutation) SetSex(pe person.Sex) {
+	m.sex = &pe
+}
+
+// Sex returns the value of the "sex" field in the mutation.
+func (m *PersonMutation) Sex() (r person.Sex, exists bool) {
+	v := m.sex
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSex returns the old "sex" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldSex(ctx context.Context) (v person.Sex, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSex: %w", err)
+	}
+	return oldValue.Sex, nil
+}
+
+// ResetSex resets all changes to the "sex" field.
+func (m *PersonMutation) ResetSex() {
+	m.sex = nil
+}
+
+// SetInsSealed sets the "ins_sealed" field.
+func (m *PersonMutation) SetInsSealed(s string) {
+	m.ins_sealed = &s
+}
+
+// InsSealed returns the value of the "ins_sealed" field in the mutation.
+func (m *PersonMutation) InsSealed() (r string, exists bool) {
+	v := m.ins_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInsSealed returns the old "ins_sealed" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldInsSealed(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInsSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInsSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInsSealed: %w", err)
+	}
+	return oldValue.InsSealed, nil
+}
+
+// ClearInsSealed clears the value of the "ins_sealed" field.
+func (m *PersonMutation) ClearInsSealed() {
+	m.ins_sealed = nil
+	m.clearedFields[person.FieldInsSealed] = struct{}{}
+}
+
+// InsSealedCleared returns if the "ins_sealed" field was cleared in this mutation.
+func (m *PersonMutation) InsSealedCleared() bool {
+	_, ok := m.clearedFields[person.FieldInsSealed]
+	return ok
+}
+
+// ResetInsSealed resets all changes to the "ins_sealed" field.
+func (m *PersonMutation) ResetInsSealed() {
+	m.ins_sealed = nil
+	delete(m.clearedFields, person.FieldInsSealed)
+}
+
+// SetLegalProtection sets the "legal_protection" field.
+func (m *PersonMutation) SetLegalProtection(pp person.LegalProtection) {
+	m.legal_protection = &pp
+}
+
+// LegalProtection returns the value of the "legal_protection" field in the mutation.
+func (m *PersonMutation) LegalProtection() (r person.LegalProtection, exists bool) {
+	v := m.legal_protection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLegalProtection returns the old "legal_protection" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldLegalProtection(ctx context.Context) (v person.LegalProtection, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLegalProtection is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLegalProtection requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLegalProtection: %w", err)
+	}
+	return oldValue.LegalProtection, nil
+}
+
+// ResetLegalProtection resets all changes to the "legal_protection" field.
+func (m *PersonMutation) ResetLegalProtection() {
+	m.legal_protection = nil
+}
+
+// SetAnonymizedAt sets the "anonymized_at" field.
+func (m *PersonMutation) SetAnonymizedAt(t time.Time) {
+	m.anonymized_at = &t
+}
+
+// AnonymizedAt returns the value of the "anonymized_at" field in the mutation.
+func (m *PersonMutation) AnonymizedAt() (r time.Time, exists bool) {
+	v := m.anonymized_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnonymizedAt returns the old "anonymized_at" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldAnonymizedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnonymizedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnonymizedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnonymizedAt: %w", err)
+	}
+	return oldValue.AnonymizedAt, nil
+}
+
+// ClearAnonymizedAt clears the value of the "anonymized_at" field.
+func (m *PersonMutation) ClearAnonymizedAt() {
+	m.anonymized_at = nil
+	m.clearedFields[person.FieldAnonymizedAt] = struct{}{}
+}
+
+// AnonymizedAtCleared returns if the "anonymized_at" field was cleared in this mutation.
+func (m *PersonMutation) AnonymizedAtCleared() bool {
+	_, ok := m.clearedFields[person.FieldAnonymizedAt]
+	return ok
+}
+
+// ResetAnonymizedAt resets all changes to the "anonymized_at" field.
+func (m *PersonMutation) ResetAnonymizedAt() {
+	m.anonymized_at = nil
+	delete(m.clearedFields, person.FieldAnonymizedAt)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *PersonMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[person.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *PersonMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *PersonMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *PersonMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// AddContactIDs adds the "contacts" edge to the PersonContact entity by ids.
+func (m *PersonMutation) AddContactIDs(ids ...pulid.ID) {
+	if m.contacts == nil {
+		m.contacts = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.contacts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearContacts clears the "contacts" edge to the PersonContact entity.
+func (m *PersonMutation) ClearContacts() {
+	m.clearedcontacts = true
+}
+
+// ContactsCleared reports if the "contacts" edge to the PersonContact entity was cleared.
+func (m *PersonMutation) ContactsCleared() bool {
+	return m.clearedcontacts
+}
+
+// RemoveContactIDs removes the "contacts" edge to the PersonContact entity by IDs.
+func (m *PersonMutation) RemoveContactIDs(ids ...pulid.ID) {
+	if m.removedcontacts == nil {
+		m.removedcontacts = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.contacts, ids[i])
+		m.removedcontacts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedContacts returns the removed IDs of the "contacts" edge to the PersonContact entity.
+func (m *PersonMutation) RemovedContactsIDs() (ids []pulid.ID) {
+	for id := range m.removedcontacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ContactsIDs returns the "contacts" edge IDs in the mutation.
+func (m *PersonMutation) ContactsIDs() (ids []pulid.ID) {
+	for id := range m.contacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetContacts resets all changes to the "contacts" edge.
+func (m *PersonMutation) ResetContacts() {
+	m.contacts = nil
+	m.clearedcontacts = false
+	m.removedcontacts = nil
+}
+
+// AddStayIDs adds the "stays" edge to the Stay entity by ids.
+func (m *PersonMutation) AddStayIDs(ids ...pulid.ID) {
+	if m.stays == nil {
+		m.stays = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.stays[ids[i]] = struct{}{}
+	}
+}
+
+// ClearStays clears the "stays" edge to the Stay entity.
+func (m *PersonMutation) ClearStays() {
+	m.clearedstays = true
+}
+
+// StaysCleared reports if the "stays" edge to the Stay entity was cleared.
+func (m *PersonMutation) StaysCleared() bool {
+	return m.clearedstays
+}
+
+// RemoveStayIDs removes the "stays" edge to the Stay entity by IDs.
+func (m *PersonMutation) RemoveStayIDs(ids ...pulid.ID) {
+	if m.removedstays == nil {
+		m.removedstays = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.stays, ids[i])
+		m.removedstays[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedStays returns the removed IDs of the "stays" edge to the Stay entity.
+func (m *PersonMutation) RemovedStaysIDs() (ids []pulid.ID) {
+	for id := range m.removedstays {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// StaysIDs returns the "stays" edge IDs in the mutation.
+func (m *PersonMutation) StaysIDs() (ids []pulid.ID) {
+	for id := range m.stays {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetStays resets all changes to the "stays" edge.
+func (m *PersonMutation) ResetStays() {
+	m.stays = nil
+	m.clearedstays = false
+	m.removedstays = nil
+}
+
+// AddNeedIDs adds the "needs" edge to the NeedAssessment entity by ids.
+func (m *PersonMutation) AddNeedIDs(ids ...pulid.ID) {
+	if m.needs == nil {
+		m.needs = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.needs[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNeeds clears the "needs" edge to the NeedAssessment entity.
+func (m *PersonMutation) ClearNeeds() {
+	m.clearedneeds = true
+}
+
+// NeedsCleared reports if the "needs" edge to the NeedAssessment entity was cleared.
+func (m *PersonMutation) NeedsCleared() bool {
+	return m.clearedneeds
+}
+
+// RemoveNeedIDs removes the "needs" edge to the NeedAssessment entity by IDs.
+func (m *PersonMutation) RemoveNeedIDs(ids ...pulid.ID) {
+	if m.removedneeds == nil {
+		m.removedneeds = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.needs, ids[i])
+		m.removedneeds[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNeeds returns the removed IDs of the "needs" edge to the NeedAssessment entity.
+func (m *PersonMutation) RemovedNeedsIDs() (ids []pulid.ID) {
+	for id := range m.removedneeds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NeedsIDs returns the "needs" edge IDs in the mutation.
+func (m *PersonMutation) NeedsIDs() (ids []pulid.ID) {
+	for id := range m.needs {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNeeds resets all changes to the "needs" edge.
+func (m *PersonMutation) ResetNeeds() {
+	m.needs = nil
+	m.clearedneeds = false
+	m.removedneeds = nil
+}
+
+// AddProjectIDs adds the "projects" edge to the PersonalProject entity by ids.
+func (m *PersonMutation) AddProjectIDs(ids ...pulid.ID) {
+	if m.projects == nil {
+		m.projects = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.projects[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProjects clears the "projects" edge to the PersonalProject entity.
+func (m *PersonMutation) ClearProjects() {
+	m.clearedprojects = true
+}
+
+// ProjectsCleared reports if the "projects" edge to the PersonalProject entity was cleared.
+func (m *PersonMutation) ProjectsCleared() bool {
+	return m.clearedprojects
+}
+
+// RemoveProjectIDs removes the "projects" edge to the PersonalProject entity by IDs.
+func (m *PersonMutation) RemoveProjectIDs(ids ...pulid.ID) {
+	if m.removedprojects == nil {
+		m.removedprojects = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.projects, ids[i])
+		m.removedprojects[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProjects returns the removed IDs of the "projects" edge to the PersonalProject entity.
+func (m *PersonMutation) RemovedProjectsIDs() (ids []pulid.ID) {
+	for id := range m.removedprojects {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProjectsIDs returns the "projects" edge IDs in the mutation.
+func (m *PersonMutation) ProjectsIDs() (ids []pulid.ID) {
+	for id := range m.projects {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProjects resets all changes to the "projects" edge.
+func (m *PersonMutation) ResetProjects() {
+	m.projects = nil
+	m.clearedprojects = false
+	m.removedprojects = nil
+}
+
+// AddActivityIDs adds the "activities" edge to the Activity entity by ids.
+func (m *PersonMutation) AddActivityIDs(ids ...pulid.ID) {
+	if m.activities == nil {
+		m.activities = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.activities[ids[i]] = struct{}{}
+	}
+}
+
+// ClearActivities clears the "activities" edge to the Activity entity.
+func (m *PersonMutation) ClearActivities() {
+	m.clearedactivities = true
+}
+
+// ActivitiesCleared reports if the "activities" edge to the Activity entity was cleared.
+func (m *PersonMutation) ActivitiesCleared() bool {
+	return m.clearedactivities
+}
+
+// RemoveActivityIDs removes the "activities" edge to the Activity entity by IDs.
+func (m *PersonMutation) RemoveActivityIDs(ids ...pulid.ID) {
+	if m.removedactivities == nil {
+		m.removedactivities = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.activities, ids[i])
+		m.removedactivities[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedActivities returns the removed IDs of the "activities" edge to the Activity entity.
+func (m *PersonMutation) RemovedActivitiesIDs() (ids []pulid.ID) {
+	for id := range m.removedactivities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ActivitiesIDs returns the "activities" edge IDs in the mutation.
+func (m *PersonMutation) ActivitiesIDs() (ids []pulid.ID) {
+	for id := range m.activities {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetActivities resets all changes to the "activities" edge.
+func (m *PersonMutation) ResetActivities() {
+	m.activities = nil
+	m.clearedactivities = false
+	m.removedactivities = nil
+}
+
+// AddNoteIDs adds the "notes" edge to the JournalNote entity by ids.
+func (m *PersonMutation) AddNoteIDs(ids ...pulid.ID) {
+	if m.notes == nil {
+		m.notes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.notes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNotes clears the "notes" edge to the JournalNote entity.
+func (m *PersonMutation) ClearNotes() {
+	m.clearednotes = true
+}
+
+// NotesCleared reports if the "notes" edge to the JournalNote entity was cleared.
+func (m *PersonMutation) NotesCleared() bool {
+	return m.clearednotes
+}
+
+// RemoveNoteIDs removes the "notes" edge to the JournalNote entity by IDs.
+func (m *PersonMutation) RemoveNoteIDs(ids ...pulid.ID) {
+	if m.removednotes == nil {
+		m.removednotes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.notes, ids[i])
+		m.removednotes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNotes returns the removed IDs of the "notes" edge to the JournalNote entity.
+func (m *PersonMutation) RemovedNotesIDs() (ids []pulid.ID) {
+	for id := range m.removednotes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NotesIDs returns the "notes" edge IDs in the mutation.
+func (m *PersonMutation) NotesIDs() (ids []pulid.ID) {
+	for id := range m.notes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNotes resets all changes to the "notes" edge.
+func (m *PersonMutation) ResetNotes() {
+	m.notes = nil
+	m.clearednotes = false
+	m.removednotes = nil
+}
+
+// AddConsentIDs adds the "consents" edge to the Consent entity by ids.
+func (m *PersonMutation) AddConsentIDs(ids ...pulid.ID) {
+	if m.consents == nil {
+		m.consents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.consents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearConsents clears the "consents" edge to the Consent entity.
+func (m *PersonMutation) ClearConsents() {
+	m.clearedconsents = true
+}
+
+// ConsentsCleared reports if the "consents" edge to the Consent entity was cleared.
+func (m *PersonMutation) ConsentsCleared() bool {
+	return m.clearedconsents
+}
+
+// RemoveConsentIDs removes the "consents" edge to the Consent entity by IDs.
+func (m *PersonMutation) RemoveConsentIDs(ids ...pulid.ID) {
+	if m.removedconsents == nil {
+		m.removedconsents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.consents, ids[i])
+		m.removedconsents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedConsents returns the removed IDs of the "consents" edge to the Consent entity.
+func (m *PersonMutation) RemovedConsentsIDs() (ids []pulid.ID) {
+	for id := range m.removedconsents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ConsentsIDs returns the "consents" edge IDs in the mutation.
+func (m *PersonMutation) ConsentsIDs() (ids []pulid.ID) {
+	for id := range m.consents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetConsents resets all changes to the "consents" edge.
+func (m *PersonMutation) ResetConsents() {
+	m.consents = nil
+	m.clearedconsents = false
+	m.removedconsents = nil
+}
+
+// Where appends a list predicates to the PersonMutation builder.
+func (m *PersonMutation) Where(ps ...predicate.Person) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PersonMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PersonMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Person, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PersonMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PersonMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Person).
+func (m *PersonMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PersonMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, person.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, person.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, person.FieldMemberID)
+	}
+	if m.last_name != nil {
+		fields = append(fields, person.FieldLastName)
+	}
+	if m.first_names != nil {
+		fields = append(fields, person.FieldFirstNames)
+	}
+	if m.birth_name != nil {
+		fields = append(fields, person.FieldBirthName)
+	}
+	if m.birth_date != nil {
+		fields = append(fields, person.FieldBirthDate)
+	}
+	if m.sex != nil {
+		fields = append(fields, person.FieldSex)
+	}
+	if m.ins_sealed != nil {
+		fields = append(fields, person.FieldInsSealed)
+	}
+	if m.legal_protection != nil {
+		fields = append(fields, person.FieldLegalProtection)
+	}
+	if m.anonymized_at != nil {
+		fields = append(fields, person.FieldAnonymizedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PersonMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case person.FieldCreatedAt:
+		return m.CreatedAt()
+	case person.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case person.FieldMemberID:
+		return m.MemberID()
+	case person.FieldLastName:
+		return m.LastName()
+	case person.FieldFirstNames:
+		return m.FirstNames()
+	case person.FieldBirthName:
+		return m.BirthName()
+	case person.FieldBirthDate:
+		return m.BirthDate()
+	case person.FieldSex:
+		return m.Sex()
+	case person.FieldInsSealed:
+		return m.InsSealed()
+	case person.FieldLegalProtection:
+		return m.LegalProtection()
+	case person.FieldAnonymizedAt:
+		return m.AnonymizedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PersonMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case person.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case person.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case person.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case person.FieldLastName:
+		return m.OldLastName(ctx)
+	case person.FieldFirstNames:
+		return m.OldFirstNames(ctx)
+	case person.FieldBirthName:
+		return m.OldBirthName(ctx)
+	case person.FieldBirthDate:
+		return m.OldBirthDate(ctx)
+	case person.FieldSex:
+		return m.OldSex(ctx)
+	case person.FieldInsSealed:
+		return m.OldInsSealed(ctx)
+	case person.FieldLegalProtection:
+		return m.OldLegalProtection(ctx)
+	case person.FieldAnonymizedAt:
+		return m.OldAnonymizedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Person field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case person.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case person.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case person.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case person.FieldLastName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastName(v)
+		return nil
+	case person.FieldFirstNames:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstNames(v)
+		return nil
+	case person.FieldBirthName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBirthName(v)
+		return nil
+	case person.FieldBirthDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBirthDate(v)
+		return nil
+	case person.FieldSex:
+		v, ok := value.(person.Sex)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSex(v)
+		return nil
+	case person.FieldInsSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInsSealed(v)
+		return nil
+	case person.FieldLegalProtection:
+		v, ok := value.(person.LegalProtection)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLegalProtection(v)
+		return nil
+	case person.FieldAnonymizedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnonymizedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Person field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PersonMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PersonMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Person numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PersonMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(person.FieldInsSealed) {
+		fields = append(fields, person.FieldInsSealed)
+	}
+	if m.FieldCleared(person.FieldAnonymizedAt) {
+		fields = append(fields, person.FieldAnonymizedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PersonMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PersonMutation) ClearField(name string) error {
+	switch name {
+	case person.FieldInsSealed:
+		m.ClearInsSealed()
+		return nil
+	case person.FieldAnonymizedAt:
+		m.ClearAnonymizedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Person nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PersonMutation) ResetField(name string) error {
+	switch name {
+	case person.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case person.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case person.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case person.FieldLastName:
+		m.ResetLastName()
+		return nil
+	case person.FieldFirstNames:
+		m.ResetFirstNames()
+		return nil
+	case person.FieldBirthName:
+		m.ResetBirthName()
+		return nil
+	case person.FieldBirthDate:
+		m.ResetBirthDate()
+		return nil
+	case person.FieldSex:
+		m.ResetSex()
+		return nil
+	case person.FieldInsSealed:
+		m.ResetInsSealed()
+		return nil
+	case person.FieldLegalProtection:
+		m.ResetLegalProtection()
+		return nil
+	case person.FieldAnonymizedAt:
+		m.ResetAnonymizedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Person field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PersonMutation) AddedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.member != nil {
+		edges = append(edges, person.EdgeMember)
+	}
+	if m.contacts != nil {
+		edges = append(edges, person.EdgeContacts)
+	}
+	if m.stays != nil {
+		edges = append(edges, person.EdgeStays)
+	}
+	if m.needs != nil {
+		edges = append(edges, person.EdgeNeeds)
+	}
+	if m.projects != nil {
+		edges = append(edges, person.EdgeProjects)
+	}
+	if m.activities != nil {
+		edges = append(edges, person.EdgeActivities)
+	}
+	if m.notes != nil {
+		edges = append(edges, person.EdgeNotes)
+	}
+	if m.consents != nil {
+		edges = append(edges, person.EdgeConsents)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PersonMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case person.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case person.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.contacts))
+		for id := range m.contacts {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeStays:
+		ids := make([]ent.Value, 0, len(m.stays))
+		for id := range m.stays {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeNeeds:
+		ids := make([]ent.Value, 0, len(m.needs))
+		for id := range m.needs {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeProjects:
+		ids := make([]ent.Value, 0, len(m.projects))
+		for id := range m.projects {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeActivities:
+		ids := make([]ent.Value, 0, len(m.activities))
+		for id := range m.activities {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeNotes:
+		ids := make([]ent.Value, 0, len(m.notes))
+		for id := range m.notes {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeConsents:
+		ids := make([]ent.Value, 0, len(m.consents))
+		for id := range m.consents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PersonMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.removedcontacts != nil {
+		edges = append(edges, person.EdgeContacts)
+	}
+	if m.removedstays != nil {
+		edges = append(edges, person.EdgeStays)
+	}
+	if m.removedneeds != nil {
+		edges = append(edges, person.EdgeNeeds)
+	}
+	if m.removedprojects != nil {
+		edges = append(edges, person.EdgeProjects)
+	}
+	if m.removedactivities != nil {
+		edges = append(edges, person.EdgeActivities)
+	}
+	if m.removednotes != nil {
+		edges = append(edges, person.EdgeNotes)
+	}
+	if m.removedconsents != nil {
+		edges = append(edges, person.EdgeConsents)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PersonMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case person.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.removedcontacts))
+		for id := range m.removedcontacts {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeStays:
+		ids := make([]ent.Value, 0, len(m.removedstays))
+		for id := range m.removedstays {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeNeeds:
+		ids := make([]ent.Value, 0, len(m.removedneeds))
+		for id := range m.removedneeds {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeProjects:
+		ids := make([]ent.Value, 0, len(m.removedprojects))
+		for id := range m.removedprojects {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeActivities:
+		ids := make([]ent.Value, 0, len(m.removedactivities))
+		for id := range m.removedactivities {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeNotes:
+		ids := make([]ent.Value, 0, len(m.removednotes))
+		for id := range m.removednotes {
+			ids = append(ids, id)
+		}
+		return ids
+	case person.EdgeConsents:
+		ids := make([]ent.Value, 0, len(m.removedconsents))
+		for id := range m.removedconsents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PersonMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.clearedmember {
+		edges = append(edges, person.EdgeMember)
+	}
+	if m.clearedcontacts {
+		edges = append(edges, person.EdgeContacts)
+	}
+	if m.clearedstays {
+		edges = append(edges, person.EdgeStays)
+	}
+	if m.clearedneeds {
+		edges = append(edges, person.EdgeNeeds)
+	}
+	if m.clearedprojects {
+		edges = append(edges, person.EdgeProjects)
+	}
+	if m.clearedactivities {
+		edges = append(edges, person.EdgeActivities)
+	}
+	if m.clearednotes {
+		edges = append(edges, person.EdgeNotes)
+	}
+	if m.clearedconsents {
+		edges = append(edges, person.EdgeConsents)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PersonMutation) EdgeCleared(name string) bool {
+	switch name {
+	case person.EdgeMember:
+		return m.clearedmember
+	case person.EdgeContacts:
+		return m.clearedcontacts
+	case person.EdgeStays:
+		return m.clearedstays
+	case person.EdgeNeeds:
+		return m.clearedneeds
+	case person.EdgeProjects:
+		return m.clearedprojects
+	case person.EdgeActivities:
+		return m.clearedactivities
+	case person.EdgeNotes:
+		return m.clearednotes
+	case person.EdgeConsents:
+		return m.clearedconsents
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PersonMutation) ClearEdge(name string) error {
+	switch name {
+	case person.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown Person unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PersonMutation) ResetEdge(name string) error {
+	switch name {
+	case person.EdgeMember:
+		m.ResetMember()
+		return nil
+	case person.EdgeContacts:
+		m.ResetContacts()
+		return nil
+	case person.EdgeStays:
+		m.ResetStays()
+		return nil
+	case person.EdgeNeeds:
+		m.ResetNeeds()
+		return nil
+	case person.EdgeProjects:
+		m.ResetProjects()
+		return nil
+	case person.EdgeActivities:
+		m.ResetActivities()
+		return nil
+	case person.EdgeNotes:
+		m.ResetNotes()
+		return nil
+	case person.EdgeConsents:
+		m.ResetConsents()
+		return nil
+	}
+	return fmt.Errorf("unknown Person edge %s", name)
+}
+
+// PersonContactMutation represents an operation that mutates the PersonContact nodes in the graph.
+type PersonContactMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	member_id     *pulid.ID
+	kind          *personcontact.Kind
+	name          *string
+	relation      *string
+	phone         *string
+	email         *string
+	address       *string
+	clearedFields map[string]struct{}
+	person        *pulid.ID
+	clearedperson bool
+	done          bool
+	oldValue      func(context.Context) (*PersonContact, error)
+	predicates    []predicate.PersonContact
+}
+
+var _ ent.Mutation = (*PersonContactMutation)(nil)
+
+// personcontactOption allows management of the mutation configuration using functional options.
+type personcontactOption func(*PersonContactMutation)
+
+// newPersonContactMutation creates new mutation for the PersonContact entity.
+func newPersonContactMutation(c config, op Op, opts ...personcontactOption) *PersonContactMutation {
+	m := &PersonContactMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePersonContact,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPersonContactID sets the ID field of the mutation.
+func withPersonContactID(id pulid.ID) personcontactOption {
+	return func(m *PersonContactMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PersonContact
+		)
+		m.oldValue = func(ctx context.Context) (*PersonContact, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PersonContact.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPersonContact sets the old PersonContact of the mutation.
+func withPersonContact(node *PersonContact) personcontactOption {
+	return func(m *PersonContactMutation) {
+		m.oldValue = func(context.Context) (*PersonContact, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PersonContactMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PersonContactMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PersonContact entities.
+func (m *PersonContactMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PersonContactMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PersonContactMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PersonContact.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PersonContactMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PersonContactMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PersonContactMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PersonContactMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PersonContactMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PersonContactMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *PersonContactMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *PersonContactMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *PersonContactMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PersonContactMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PersonContactMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PersonContactMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *PersonContactMutation) SetKind(pe personcontact.Kind) {
+	m.kind = &pe
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *PersonContactMutation) Kind() (r personcontact.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldKind(ctx context.Context) (v personcontact.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *PersonContactMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetName sets the "name" field.
+func (m *PersonContactMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *PersonContactMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *PersonContactMutation) ResetName() {
+	m.name = nil
+}
+
+// SetRelation sets the "relation" field.
+func (m *PersonContactMutation) SetRelation(s string) {
+	m.relation = &s
+}
+
+// Relation returns the value of the "relation" field in the mutation.
+func (m *PersonContactMutation) Relation() (r string, exists bool) {
+	v := m.relation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRelation returns the old "relation" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldRelation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRelation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRelation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRelation: %w", err)
+	}
+	return oldValue.Relation, nil
+}
+
+// ResetRelation resets all changes to the "relation" field.
+func (m *PersonContactMutation) ResetRelation() {
+	m.relation = nil
+}
+
+// SetPhone sets the "phone" field.
+func (m *PersonContactMutation) SetPhone(s string) {
+	m.phone = &s
+}
+
+// Phone returns the value of the "phone" field in the mutation.
+func (m *PersonContactMutation) Phone() (r string, exists bool) {
+	v := m.phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhone returns the old "phone" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhone: %w", err)
+	}
+	return oldValue.Phone, nil
+}
+
+// ResetPhone resets all changes to the "phone" field.
+func (m *PersonContactMutation) ResetPhone() {
+	m.phone = nil
+}
+
+// SetEmail sets the "email" field.
+func (m *PersonContactMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *PersonContactMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *PersonContactMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *PersonContactMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *PersonContactMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the PersonContact entity.
+// If the PersonContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonContactMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *PersonContactMutation) ResetAddress() {
+	m.address = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *PersonContactMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[personcontact.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *PersonContactMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *PersonContactMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *PersonContactMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// Where appends a list predicates to the PersonContactMutation builder.
+func (m *PersonContactMutation) Where(ps ...predicate.PersonContact) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PersonContactMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PersonContactMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PersonContact, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PersonContactMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PersonContactMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PersonContact).
+func (m *PersonContactMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PersonContactMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, personcontact.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, personcontact.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, personcontact.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, personcontact.FieldMemberID)
+	}
+	if m.kind != nil {
+		fields = append(fields, personcontact.FieldKind)
+	}
+	if m.name != nil {
+		fields = append(fields, personcontact.FieldName)
+	}
+	if m.relation != nil {
+		fields = append(fields, personcontact.FieldRelation)
+	}
+	if m.phone != nil {
+		fields = append(fields, personcontact.FieldPhone)
+	}
+	if m.email != nil {
+		fields = append(fields, personcontact.FieldEmail)
+	}
+	if m.address != nil {
+		fields = append(fields, personcontact.FieldAddress)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PersonContactMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case personcontact.FieldCreatedAt:
+		return m.CreatedAt()
+	case personcontact.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case personcontact.FieldPersonID:
+		return m.PersonID()
+	case personcontact.FieldMemberID:
+		return m.MemberID()
+	case personcontact.FieldKind:
+		return m.Kind()
+	case personcontact.FieldName:
+		return m.Name()
+	case personcontact.FieldRelation:
+		return m.Relation()
+	case personcontact.FieldPhone:
+		return m.Phone()
+	case personcontact.FieldEmail:
+		return m.Email()
+	case personcontact.FieldAddress:
+		return m.Address()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PersonContactMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case personcontact.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case personcontact.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case personcontact.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case personcontact.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case personcontact.FieldKind:
+		return m.OldKind(ctx)
+	case personcontact.FieldName:
+		return m.OldName(ctx)
+	case personcontact.FieldRelation:
+		return m.OldRelation(ctx)
+	case personcontact.FieldPhone:
+		return m.OldPhone(ctx)
+	case personcontact.FieldEmail:
+		return m.OldEmail(ctx)
+	case personcontact.FieldAddress:
+		return m.OldAddress(ctx)
+	}
+	return nil, fmt.Errorf("unknown PersonContact field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonContactMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case personcontact.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case personcontact.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case personcontact.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case personcontact.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case personcontact.FieldKind:
+		v, ok := value.(personcontact.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case personcontact.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case personcontact.FieldRelation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRelation(v)
+		return nil
+	case personcontact.FieldPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhone(v)
+		return nil
+	case personcontact.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case personcontact.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PersonContact field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PersonContactMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PersonContactMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonContactMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PersonContact numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PersonContactMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PersonContactMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PersonContactMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PersonContact nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PersonContactMutation) ResetField(name string) error {
+	switch name {
+	case personcontact.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case personcontact.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case personcontact.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case personcontact.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case personcontact.FieldKind:
+		m.ResetKind()
+		return nil
+	case personcontact.FieldName:
+		m.ResetName()
+		return nil
+	case personcontact.FieldRelation:
+		m.ResetRelation()
+		return nil
+	case personcontact.FieldPhone:
+		m.ResetPhone()
+		return nil
+	case personcontact.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case personcontact.FieldAddress:
+		m.ResetAddress()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonContact field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PersonContactMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.person != nil {
+		edges = append(edges, personcontact.EdgePerson)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PersonContactMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case personcontact.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PersonContactMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PersonContactMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PersonContactMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedperson {
+		edges = append(edges, personcontact.EdgePerson)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PersonContactMutation) EdgeCleared(name string) bool {
+	switch name {
+	case personcontact.EdgePerson:
+		return m.clearedperson
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PersonContactMutation) ClearEdge(name string) error {
+	switch name {
+	case personcontact.EdgePerson:
+		m.ClearPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonContact unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PersonContactMutation) ResetEdge(name string) error {
+	switch name {
+	case personcontact.EdgePerson:
+		m.ResetPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonContact edge %s", name)
+}
+
+// PersonalProjectMutation represents an operation that mutates the PersonalProject nodes in the graph.
+type PersonalProjectMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *pulid.ID
+	created_at             *time.Time
+	updated_at             *time.Time
+	member_id              *pulid.ID
+	objectives_sealed      *string
+	planned_services       *[]string
+	appendplanned_services []string
+	starts_on              *time.Time
+	review_on              *time.Time
+	clearedFields          map[string]struct{}
+	person                 *pulid.ID
+	clearedperson          bool
+	done                   bool
+	oldValue               func(context.Context) (*PersonalProject, error)
+	predicates             []predicate.PersonalProject
+}
+
+var _ ent.Mutation = (*PersonalProjectMutation)(nil)
+
+// personalprojectOption allows management of the mutation configuration using functional options.
+type personalprojectOption func(*PersonalProjectMutation)
+
+// newPersonalProjectMutation creates new mutation for the PersonalProject entity.
+func newPersonalProjectMutation(c config, op Op, opts ...personalprojectOption) *PersonalProjectMutation {
+	m := &PersonalProjectMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePersonalProject,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPersonalProjectID sets the ID field of the mutation.
+func withPersonalProjectID(id pulid.ID) personalprojectOption {
+	return func(m *PersonalProjectMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PersonalProject
+		)
+		m.oldValue = func(ctx context.Context) (*PersonalProject, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PersonalProject.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPersonalProject sets the old PersonalProject of the mutation.
+func withPersonalProject(node *PersonalProject) personalprojectOption {
+	return func(m *PersonalProjectMutation) {
+		m.oldValue = func(context.Context) (*PersonalProject, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PersonalProjectMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PersonalProjectMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PersonalProject entities.
+func (m *PersonalProjectMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PersonalProjectMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PersonalProjectMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PersonalProject.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PersonalProjectMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PersonalProjectMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PersonalProjectMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PersonalProjectMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PersonalProjectMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PersonalProjectMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *PersonalProjectMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *PersonalProjectMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *PersonalProjectMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PersonalProjectMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PersonalProjectMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PersonalProjectMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetObjectivesSealed sets the "objectives_sealed" field.
+func (m *PersonalProjectMutation) SetObjectivesSealed(s string) {
+	m.objectives_sealed = &s
+}
+
+// ObjectivesSealed returns the value of the "objectives_sealed" field in the mutation.
+func (m *PersonalProjectMutation) ObjectivesSealed() (r string, exists bool) {
+	v := m.objectives_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjectivesSealed returns the old "objectives_sealed" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldObjectivesSealed(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjectivesSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjectivesSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjectivesSealed: %w", err)
+	}
+	return oldValue.ObjectivesSealed, nil
+}
+
+// ClearObjectivesSealed clears the value of the "objectives_sealed" field.
+func (m *PersonalProjectMutation) ClearObjectivesSealed() {
+	m.objectives_sealed = nil
+	m.clearedFields[personalproject.FieldObjectivesSealed] = struct{}{}
+}
+
+// ObjectivesSealedCleared returns if the "objectives_sealed" field was cleared in this mutation.
+func (m *PersonalProjectMutation) ObjectivesSealedCleared() bool {
+	_, ok := m.clearedFields[personalproject.FieldObjectivesSealed]
+	return ok
+}
+
+// ResetObjectivesSealed resets all changes to the "objectives_sealed" field.
+func (m *PersonalProjectMutation) ResetObjectivesSealed() {
+	m.objectives_sealed = nil
+	delete(m.clearedFields, personalproject.FieldObjectivesSealed)
+}
+
+// SetPlannedServices sets the "planned_services" field.
+func (m *PersonalProjectMutation) SetPlannedServices(s []string) {
+	m.planned_services = &s
+	m.appendplanned_services = nil
+}
+
+// PlannedServices returns the value of the "planned_services" field in the mutation.
+func (m *PersonalProjectMutation) PlannedServices() (r []string, exists bool) {
+	v := m.planned_services
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlannedServices returns the old "planned_services" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldPlannedServices(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlannedServices is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlannedServices requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlannedServices: %w", err)
+	}
+	return oldValue.PlannedServices, nil
+}
+
+// AppendPlannedServices adds s to the "planned_services" field.
+func (m *PersonalProjectMutation) AppendPlannedServices(s []string) {
+	m.appendplanned_services = append(m.appendplanned_services, s...)
+}
+
+// AppendedPlannedServices returns the list of values that were appended to the "planned_services" field in this mutation.
+func (m *PersonalProjectMutation) AppendedPlannedServices() ([]string, bool) {
+	if len(m.appendplanned_services) == 0 {
+		return nil, false
+	}
+	return m.appendplanned_services, true
+}
+
+// ClearPlannedServices clears the value of the "planned_services" field.
+func (m *PersonalProjectMutation) ClearPlannedServices() {
+	m.planned_services = nil
+	m.appendplanned_services = nil
+	m.clearedFields[personalproject.FieldPlannedServices] = struct{}{}
+}
+
+// PlannedServicesCleared returns if the "planned_services" field was cleared in this mutation.
+func (m *PersonalProjectMutation) PlannedServicesCleared() bool {
+	_, ok := m.clearedFields[personalproject.FieldPlannedServices]
+	return ok
+}
+
+// ResetPlannedServices resets all changes to the "planned_services" field.
+func (m *PersonalProjectMutation) ResetPlannedServices() {
+	m.planned_services = nil
+	m.appendplanned_services = nil
+	delete(m.clearedFields, personalproject.FieldPlannedServices)
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (m *PersonalProjectMutation) SetStartsOn(t time.Time) {
+	m.starts_on = &t
+}
+
+// StartsOn returns the value of the "starts_on" field in the mutation.
+func (m *PersonalProjectMutation) StartsOn() (r time.Time, exists bool) {
+	v := m.starts_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsOn returns the old "starts_on" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldStartsOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsOn: %w", err)
+	}
+	return oldValue.StartsOn, nil
+}
+
+// ResetStartsOn resets all changes to the "starts_on" field.
+func (m *PersonalProjectMutation) ResetStartsOn() {
+	m.starts_on = nil
+}
+
+// SetReviewOn sets the "review_on" field.
+func (m *PersonalProjectMutation) SetReviewOn(t time.Time) {
+	m.review_on = &t
+}
+
+// ReviewOn returns the value of the "review_on" field in the mutation.
+func (m *PersonalProjectMutation) ReviewOn() (r time.Time, exists bool) {
+	v := m.review_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewOn returns the old "review_on" field's value of the PersonalProject entity.
+// If the PersonalProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonalProjectMutation) OldReviewOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewOn: %w", err)
+	}
+	return oldValue.ReviewOn, nil
+}
+
+// ResetReviewOn resets all changes to the "review_on" field.
+func (m *PersonalProjectMutation) ResetReviewOn() {
+	m.review_on = nil
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *PersonalProjectMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[personalproject.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *PersonalProjectMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *PersonalProjectMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *PersonalProjectMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// Where appends a list predicates to the PersonalProjectMutation builder.
+func (m *PersonalProjectMutation) Where(ps ...predicate.PersonalProject) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PersonalProjectMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PersonalProjectMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PersonalProject, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PersonalProjectMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PersonalProjectMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PersonalProject).
+func (m *PersonalProjectMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PersonalProjectMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, personalproject.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, personalproject.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, personalproject.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, personalproject.FieldMemberID)
+	}
+	if m.objectives_sealed != nil {
+		fields = append(fields, personalproject.FieldObjectivesSealed)
+	}
+	if m.planned_services != nil {
+		fields = append(fields, personalproject.FieldPlannedServices)
+	}
+	if m.starts_on != nil {
+		fields = append(fields, personalproject.FieldStartsOn)
+	}
+	if m.review_on != nil {
+		fields = append(fields, personalproject.FieldReviewOn)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PersonalProjectMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case personalproject.FieldCreatedAt:
+		return m.CreatedAt()
+	case personalproject.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case personalproject.FieldPersonID:
+		return m.PersonID()
+	case personalproject.FieldMemberID:
+		return m.MemberID()
+	case personalproject.FieldObjectivesSealed:
+		return m.ObjectivesSealed()
+	case personalproject.FieldPlannedServices:
+		return m.PlannedServices()
+	case personalproject.FieldStartsOn:
+		return m.StartsOn()
+	case personalproject.FieldReviewOn:
+		return m.ReviewOn()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PersonalProjectMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case personalproject.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case personalproject.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case personalproject.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case personalproject.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case personalproject.FieldObjectivesSealed:
+		return m.OldObjectivesSealed(ctx)
+	case personalproject.FieldPlannedServices:
+		return m.OldPlannedServices(ctx)
+	case personalproject.FieldStartsOn:
+		return m.OldStartsOn(ctx)
+	case personalproject.FieldReviewOn:
+		return m.OldReviewOn(ctx)
+	}
+	return nil, fmt.Errorf("unknown PersonalProject field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonalProjectMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case personalproject.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case personalproject.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case personalproject.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case personalproject.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case personalproject.FieldObjectivesSealed:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjectivesSealed(v)
+		return nil
+	case personalproject.FieldPlannedServices:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlannedServices(v)
+		return nil
+	case personalproject.FieldStartsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsOn(v)
+		return nil
+	case personalproject.FieldReviewOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewOn(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalProject field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PersonalProjectMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PersonalProjectMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PersonalProjectMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PersonalProject numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PersonalProjectMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(personalproject.FieldObjectivesSealed) {
+		fields = append(fields, personalproject.FieldObjectivesSealed)
+	}
+	if m.FieldCleared(personalproject.FieldPlannedServices) {
+		fields = append(fields, personalproject.FieldPlannedServices)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PersonalProjectMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PersonalProjectMutation) ClearField(name string) error {
+	switch name {
+	case personalproject.FieldObjectivesSealed:
+		m.ClearObjectivesSealed()
+		return nil
+	case personalproject.FieldPlannedServices:
+		m.ClearPlannedServices()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalProject nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PersonalProjectMutation) ResetField(name string) error {
+	switch name {
+	case personalproject.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case personalproject.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case personalproject.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case personalproject.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case personalproject.FieldObjectivesSealed:
+		m.ResetObjectivesSealed()
+		return nil
+	case personalproject.FieldPlannedServices:
+		m.ResetPlannedServices()
+		return nil
+	case personalproject.FieldStartsOn:
+		m.ResetStartsOn()
+		return nil
+	case personalproject.FieldReviewOn:
+		m.ResetReviewOn()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalProject field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PersonalProjectMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.person != nil {
+		edges = append(edges, personalproject.EdgePerson)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PersonalProjectMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case personalproject.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PersonalProjectMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PersonalProjectMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PersonalProjectMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedperson {
+		edges = append(edges, personalproject.EdgePerson)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PersonalProjectMutation) EdgeCleared(name string) bool {
+	switch name {
+	case personalproject.EdgePerson:
+		return m.clearedperson
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PersonalProjectMutation) ClearEdge(name string) error {
+	switch name {
+	case personalproject.EdgePerson:
+		m.ClearPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalProject unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PersonalProjectMutation) ResetEdge(name string) error {
+	switch name {
+	case personalproject.EdgePerson:
+		m.ResetPerson()
+		return nil
+	}
+	return fmt.Errorf("unknown PersonalProject edge %s", name)
 }
 
 // ProcessingRecordMutation represents an operation that mutates the ProcessingRecord nodes in the graph.
@@ -23401,6 +31797,536 @@ func (m *ProcessingRevisionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ProcessingRevision edge %s", name)
+}
+
+// RecordSettingsMutation represents an operation that mutates the RecordSettings nodes in the graph.
+type RecordSettingsMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *pulid.ID
+	created_at         *time.Time
+	updated_at         *time.Time
+	member_id          *pulid.ID
+	retention_years    *int
+	addretention_years *int
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*RecordSettings, error)
+	predicates         []predicate.RecordSettings
+}
+
+var _ ent.Mutation = (*RecordSettingsMutation)(nil)
+
+// recordsettingsOption allows management of the mutation configuration using functional options.
+type recordsettingsOption func(*RecordSettingsMutation)
+
+// newRecordSettingsMutation creates new mutation for the RecordSettings entity.
+func newRecordSettingsMutation(c config, op Op, opts ...recordsettingsOption) *RecordSettingsMutation {
+	m := &RecordSettingsMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRecordSettings,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRecordSettingsID sets the ID field of the mutation.
+func withRecordSettingsID(id pulid.ID) recordsettingsOption {
+	return func(m *RecordSettingsMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RecordSettings
+		)
+		m.oldValue = func(ctx context.Context) (*RecordSettings, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RecordSettings.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRecordSettings sets the old RecordSettings of the mutation.
+func withRecordSettings(node *RecordSettings) recordsettingsOption {
+	return func(m *RecordSettingsMutation) {
+		m.oldValue = func(context.Context) (*RecordSettings, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RecordSettingsMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RecordSettingsMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RecordSettings entities.
+func (m *RecordSettingsMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RecordSettingsMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RecordSettingsMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RecordSettings.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RecordSettingsMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RecordSettingsMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RecordSettings entity.
+// If the RecordSettings object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordSettingsMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RecordSettingsMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RecordSettingsMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RecordSettingsMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RecordSettings entity.
+// If the RecordSettings object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordSettingsMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RecordSettingsMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *RecordSettingsMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *RecordSettingsMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the RecordSettings entity.
+// If the RecordSettings object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordSettingsMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *RecordSettingsMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetRetentionYears sets the "retention_years" field.
+func (m *RecordSettingsMutation) SetRetentionYears(i int) {
+	m.retention_years = &i
+	m.addretention_years = nil
+}
+
+// RetentionYears returns the value of the "retention_years" field in the mutation.
+func (m *RecordSettingsMutation) RetentionYears() (r int, exists bool) {
+	v := m.retention_years
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetentionYears returns the old "retention_years" field's value of the RecordSettings entity.
+// If the RecordSettings object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordSettingsMutation) OldRetentionYears(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetentionYears is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetentionYears requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetentionYears: %w", err)
+	}
+	return oldValue.RetentionYears, nil
+}
+
+// AddRetentionYears adds i to the "retention_years" field.
+func (m *RecordSettingsMutation) AddRetentionYears(i int) {
+	if m.addretention_years != nil {
+		*m.addretention_years += i
+	} else {
+		m.addretention_years = &i
+	}
+}
+
+// AddedRetentionYears returns the value that was added to the "retention_years" field in this mutation.
+func (m *RecordSettingsMutation) AddedRetentionYears() (r int, exists bool) {
+	v := m.addretention_years
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRetentionYears resets all changes to the "retention_years" field.
+func (m *RecordSettingsMutation) ResetRetentionYears() {
+	m.retention_years = nil
+	m.addretention_years = nil
+}
+
+// Where appends a list predicates to the RecordSettingsMutation builder.
+func (m *RecordSettingsMutation) Where(ps ...predicate.RecordSettings) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RecordSettingsMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RecordSettingsMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RecordSettings, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RecordSettingsMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RecordSettingsMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RecordSettings).
+func (m *RecordSettingsMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RecordSettingsMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created_at != nil {
+		fields = append(fields, recordsettings.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, recordsettings.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, recordsettings.FieldMemberID)
+	}
+	if m.retention_years != nil {
+		fields = append(fields, recordsettings.FieldRetentionYears)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RecordSettingsMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case recordsettings.FieldCreatedAt:
+		return m.CreatedAt()
+	case recordsettings.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case recordsettings.FieldMemberID:
+		return m.MemberID()
+	case recordsettings.FieldRetentionYears:
+		return m.RetentionYears()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RecordSettingsMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case recordsettings.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case recordsettings.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case recordsettings.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case recordsettings.FieldRetentionYears:
+		return m.OldRetentionYears(ctx)
+	}
+	return nil, fmt.Errorf("unknown RecordSettings field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecordSettingsMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case recordsettings.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case recordsettings.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case recordsettings.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case recordsettings.FieldRetentionYears:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetentionYears(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecordSettings field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RecordSettingsMutation) AddedFields() []string {
+	var fields []string
+	if m.addretention_years != nil {
+		fields = append(fields, recordsettings.FieldRetentionYears)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RecordSettingsMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case recordsettings.FieldRetentionYears:
+		return m.AddedRetentionYears()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecordSettingsMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case recordsettings.FieldRetentionYears:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRetentionYears(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecordSettings numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RecordSettingsMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RecordSettingsMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RecordSettingsMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RecordSettings nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RecordSettingsMutation) ResetField(name string) error {
+	switch name {
+	case recordsettings.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case recordsettings.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case recordsettings.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case recordsettings.FieldRetentionYears:
+		m.ResetRetentionYears()
+		return nil
+	}
+	return fmt.Errorf("unknown RecordSettings field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RecordSettingsMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RecordSettingsMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RecordSettingsMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RecordSettingsMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RecordSettingsMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RecordSettingsMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RecordSettingsMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RecordSettings unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RecordSettingsMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RecordSettings edge %s", name)
 }
 
 // ResourceMutation represents an operation that mutates the Resource nodes in the graph.
@@ -28184,6 +37110,1038 @@ func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
 }
 
+// StayMutation represents an operation that mutates the Stay nodes in the graph.
+type StayMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *pulid.ID
+	created_at            *time.Time
+	updated_at            *time.Time
+	member_id             *pulid.ID
+	admitted_on           *time.Time
+	discharged_on         *time.Time
+	reception_type        *stay.ReceptionType
+	orientation_reference *string
+	orientation_from      *time.Time
+	orientation_until     *time.Time
+	clearedFields         map[string]struct{}
+	person                *pulid.ID
+	clearedperson         bool
+	establishment         *pulid.ID
+	clearedestablishment  bool
+	done                  bool
+	oldValue              func(context.Context) (*Stay, error)
+	predicates            []predicate.Stay
+}
+
+var _ ent.Mutation = (*StayMutation)(nil)
+
+// stayOption allows management of the mutation configuration using functional options.
+type stayOption func(*StayMutation)
+
+// newStayMutation creates new mutation for the Stay entity.
+func newStayMutation(c config, op Op, opts ...stayOption) *StayMutation {
+	m := &StayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStayID sets the ID field of the mutation.
+func withStayID(id pulid.ID) stayOption {
+	return func(m *StayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Stay
+		)
+		m.oldValue = func(ctx context.Context) (*Stay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Stay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStay sets the old Stay of the mutation.
+func withStay(node *Stay) stayOption {
+	return func(m *StayMutation) {
+		m.oldValue = func(context.Context) (*Stay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Stay entities.
+func (m *StayMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StayMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StayMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Stay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *StayMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *StayMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *StayMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *StayMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *StayMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *StayMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPersonID sets the "person_id" field.
+func (m *StayMutation) SetPersonID(pu pulid.ID) {
+	m.person = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *StayMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldPersonID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *StayMutation) ResetPersonID() {
+	m.person = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *StayMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *StayMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *StayMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetEstablishmentID sets the "establishment_id" field.
+func (m *StayMutation) SetEstablishmentID(pu pulid.ID) {
+	m.establishment = &pu
+}
+
+// EstablishmentID returns the value of the "establishment_id" field in the mutation.
+func (m *StayMutation) EstablishmentID() (r pulid.ID, exists bool) {
+	v := m.establishment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEstablishmentID returns the old "establishment_id" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldEstablishmentID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEstablishmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEstablishmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEstablishmentID: %w", err)
+	}
+	return oldValue.EstablishmentID, nil
+}
+
+// ResetEstablishmentID resets all changes to the "establishment_id" field.
+func (m *StayMutation) ResetEstablishmentID() {
+	m.establishment = nil
+}
+
+// SetAdmittedOn sets the "admitted_on" field.
+func (m *StayMutation) SetAdmittedOn(t time.Time) {
+	m.admitted_on = &t
+}
+
+// AdmittedOn returns the value of the "admitted_on" field in the mutation.
+func (m *StayMutation) AdmittedOn() (r time.Time, exists bool) {
+	v := m.admitted_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAdmittedOn returns the old "admitted_on" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldAdmittedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAdmittedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAdmittedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAdmittedOn: %w", err)
+	}
+	return oldValue.AdmittedOn, nil
+}
+
+// ResetAdmittedOn resets all changes to the "admitted_on" field.
+func (m *StayMutation) ResetAdmittedOn() {
+	m.admitted_on = nil
+}
+
+// SetDischargedOn sets the "discharged_on" field.
+func (m *StayMutation) SetDischargedOn(t time.Time) {
+	m.discharged_on = &t
+}
+
+// DischargedOn returns the value of the "discharged_on" field in the mutation.
+func (m *StayMutation) DischargedOn() (r time.Time, exists bool) {
+	v := m.discharged_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDischargedOn returns the old "discharged_on" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldDischargedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDischargedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDischargedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDischargedOn: %w", err)
+	}
+	return oldValue.DischargedOn, nil
+}
+
+// ClearDischargedOn clears the value of the "discharged_on" field.
+func (m *StayMutation) ClearDischargedOn() {
+	m.discharged_on = nil
+	m.clearedFields[stay.FieldDischargedOn] = struct{}{}
+}
+
+// DischargedOnCleared returns if the "discharged_on" field was cleared in this mutation.
+func (m *StayMutation) DischargedOnCleared() bool {
+	_, ok := m.clearedFields[stay.FieldDischargedOn]
+	return ok
+}
+
+// ResetDischargedOn resets all changes to the "discharged_on" field.
+func (m *StayMutation) ResetDischargedOn() {
+	m.discharged_on = nil
+	delete(m.clearedFields, stay.FieldDischargedOn)
+}
+
+// SetReceptionType sets the "reception_type" field.
+func (m *StayMutation) SetReceptionType(st stay.ReceptionType) {
+	m.reception_type = &st
+}
+
+// ReceptionType returns the value of the "reception_type" field in the mutation.
+func (m *StayMutation) ReceptionType() (r stay.ReceptionType, exists bool) {
+	v := m.reception_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceptionType returns the old "reception_type" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldReceptionType(ctx context.Context) (v stay.ReceptionType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceptionType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceptionType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceptionType: %w", err)
+	}
+	return oldValue.ReceptionType, nil
+}
+
+// ResetReceptionType resets all changes to the "reception_type" field.
+func (m *StayMutation) ResetReceptionType() {
+	m.reception_type = nil
+}
+
+// SetOrientationReference sets the "orientation_reference" field.
+func (m *StayMutation) SetOrientationReference(s string) {
+	m.orientation_reference = &s
+}
+
+// OrientationReference returns the value of the "orientation_reference" field in the mutation.
+func (m *StayMutation) OrientationReference() (r string, exists bool) {
+	v := m.orientation_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrientationReference returns the old "orientation_reference" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldOrientationReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrientationReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrientationReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrientationReference: %w", err)
+	}
+	return oldValue.OrientationReference, nil
+}
+
+// ResetOrientationReference resets all changes to the "orientation_reference" field.
+func (m *StayMutation) ResetOrientationReference() {
+	m.orientation_reference = nil
+}
+
+// SetOrientationFrom sets the "orientation_from" field.
+func (m *StayMutation) SetOrientationFrom(t time.Time) {
+	m.orientation_from = &t
+}
+
+// OrientationFrom returns the value of the "orientation_from" field in the mutation.
+func (m *StayMutation) OrientationFrom() (r time.Time, exists bool) {
+	v := m.orientation_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrientationFrom returns the old "orientation_from" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldOrientationFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrientationFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrientationFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrientationFrom: %w", err)
+	}
+	return oldValue.OrientationFrom, nil
+}
+
+// ClearOrientationFrom clears the value of the "orientation_from" field.
+func (m *StayMutation) ClearOrientationFrom() {
+	m.orientation_from = nil
+	m.clearedFields[stay.FieldOrientationFrom] = struct{}{}
+}
+
+// OrientationFromCleared returns if the "orientation_from" field was cleared in this mutation.
+func (m *StayMutation) OrientationFromCleared() bool {
+	_, ok := m.clearedFields[stay.FieldOrientationFrom]
+	return ok
+}
+
+// ResetOrientationFrom resets all changes to the "orientation_from" field.
+func (m *StayMutation) ResetOrientationFrom() {
+	m.orientation_from = nil
+	delete(m.clearedFields, stay.FieldOrientationFrom)
+}
+
+// SetOrientationUntil sets the "orientation_until" field.
+func (m *StayMutation) SetOrientationUntil(t time.Time) {
+	m.orientation_until = &t
+}
+
+// OrientationUntil returns the value of the "orientation_until" field in the mutation.
+func (m *StayMutation) OrientationUntil() (r time.Time, exists bool) {
+	v := m.orientation_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrientationUntil returns the old "orientation_until" field's value of the Stay entity.
+// If the Stay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StayMutation) OldOrientationUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrientationUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrientationUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrientationUntil: %w", err)
+	}
+	return oldValue.OrientationUntil, nil
+}
+
+// ClearOrientationUntil clears the value of the "orientation_until" field.
+func (m *StayMutation) ClearOrientationUntil() {
+	m.orientation_until = nil
+	m.clearedFields[stay.FieldOrientationUntil] = struct{}{}
+}
+
+// OrientationUntilCleared returns if the "orientation_until" field was cleared in this mutation.
+func (m *StayMutation) OrientationUntilCleared() bool {
+	_, ok := m.clearedFields[stay.FieldOrientationUntil]
+	return ok
+}
+
+// ResetOrientationUntil resets all changes to the "orientation_until" field.
+func (m *StayMutation) ResetOrientationUntil() {
+	m.orientation_until = nil
+	delete(m.clearedFields, stay.FieldOrientationUntil)
+}
+
+// ClearPerson clears the "person" edge to the Person entity.
+func (m *StayMutation) ClearPerson() {
+	m.clearedperson = true
+	m.clearedFields[stay.FieldPersonID] = struct{}{}
+}
+
+// PersonCleared reports if the "person" edge to the Person entity was cleared.
+func (m *StayMutation) PersonCleared() bool {
+	return m.clearedperson
+}
+
+// PersonIDs returns the "person" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PersonID instead. It exists only for internal usage by the builders.
+func (m *StayMutation) PersonIDs() (ids []pulid.ID) {
+	if id := m.person; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPerson resets all changes to the "person" edge.
+func (m *StayMutation) ResetPerson() {
+	m.person = nil
+	m.clearedperson = false
+}
+
+// ClearEstablishment clears the "establishment" edge to the Establishment entity.
+func (m *StayMutation) ClearEstablishment() {
+	m.clearedestablishment = true
+	m.clearedFields[stay.FieldEstablishmentID] = struct{}{}
+}
+
+// EstablishmentCleared reports if the "establishment" edge to the Establishment entity was cleared.
+func (m *StayMutation) EstablishmentCleared() bool {
+	return m.clearedestablishment
+}
+
+// EstablishmentIDs returns the "establishment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EstablishmentID instead. It exists only for internal usage by the builders.
+func (m *StayMutation) EstablishmentIDs() (ids []pulid.ID) {
+	if id := m.establishment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEstablishment resets all changes to the "establishment" edge.
+func (m *StayMutation) ResetEstablishment() {
+	m.establishment = nil
+	m.clearedestablishment = false
+}
+
+// Where appends a list predicates to the StayMutation builder.
+func (m *StayMutation) Where(ps ...predicate.Stay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Stay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Stay).
+func (m *StayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StayMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, stay.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, stay.FieldUpdatedAt)
+	}
+	if m.person != nil {
+		fields = append(fields, stay.FieldPersonID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, stay.FieldMemberID)
+	}
+	if m.establishment != nil {
+		fields = append(fields, stay.FieldEstablishmentID)
+	}
+	if m.admitted_on != nil {
+		fields = append(fields, stay.FieldAdmittedOn)
+	}
+	if m.discharged_on != nil {
+		fields = append(fields, stay.FieldDischargedOn)
+	}
+	if m.reception_type != nil {
+		fields = append(fields, stay.FieldReceptionType)
+	}
+	if m.orientation_reference != nil {
+		fields = append(fields, stay.FieldOrientationReference)
+	}
+	if m.orientation_from != nil {
+		fields = append(fields, stay.FieldOrientationFrom)
+	}
+	if m.orientation_until != nil {
+		fields = append(fields, stay.FieldOrientationUntil)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case stay.FieldCreatedAt:
+		return m.CreatedAt()
+	case stay.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case stay.FieldPersonID:
+		return m.PersonID()
+	case stay.FieldMemberID:
+		return m.MemberID()
+	case stay.FieldEstablishmentID:
+		return m.EstablishmentID()
+	case stay.FieldAdmittedOn:
+		return m.AdmittedOn()
+	case stay.FieldDischargedOn:
+		return m.DischargedOn()
+	case stay.FieldReceptionType:
+		return m.ReceptionType()
+	case stay.FieldOrientationReference:
+		return m.OrientationReference()
+	case stay.FieldOrientationFrom:
+		return m.OrientationFrom()
+	case stay.FieldOrientationUntil:
+		return m.OrientationUntil()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case stay.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case stay.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case stay.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case stay.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case stay.FieldEstablishmentID:
+		return m.OldEstablishmentID(ctx)
+	case stay.FieldAdmittedOn:
+		return m.OldAdmittedOn(ctx)
+	case stay.FieldDischargedOn:
+		return m.OldDischargedOn(ctx)
+	case stay.FieldReceptionType:
+		return m.OldReceptionType(ctx)
+	case stay.FieldOrientationReference:
+		return m.OldOrientationReference(ctx)
+	case stay.FieldOrientationFrom:
+		return m.OldOrientationFrom(ctx)
+	case stay.FieldOrientationUntil:
+		return m.OldOrientationUntil(ctx)
+	}
+	return nil, fmt.Errorf("unknown Stay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case stay.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case stay.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case stay.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case stay.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case stay.FieldEstablishmentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEstablishmentID(v)
+		return nil
+	case stay.FieldAdmittedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAdmittedOn(v)
+		return nil
+	case stay.FieldDischargedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDischargedOn(v)
+		return nil
+	case stay.FieldReceptionType:
+		v, ok := value.(stay.ReceptionType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceptionType(v)
+		return nil
+	case stay.FieldOrientationReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrientationReference(v)
+		return nil
+	case stay.FieldOrientationFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrientationFrom(v)
+		return nil
+	case stay.FieldOrientationUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrientationUntil(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Stay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StayMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StayMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Stay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StayMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(stay.FieldDischargedOn) {
+		fields = append(fields, stay.FieldDischargedOn)
+	}
+	if m.FieldCleared(stay.FieldOrientationFrom) {
+		fields = append(fields, stay.FieldOrientationFrom)
+	}
+	if m.FieldCleared(stay.FieldOrientationUntil) {
+		fields = append(fields, stay.FieldOrientationUntil)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StayMutation) ClearField(name string) error {
+	switch name {
+	case stay.FieldDischargedOn:
+		m.ClearDischargedOn()
+		return nil
+	case stay.FieldOrientationFrom:
+		m.ClearOrientationFrom()
+		return nil
+	case stay.FieldOrientationUntil:
+		m.ClearOrientationUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown Stay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StayMutation) ResetField(name string) error {
+	switch name {
+	case stay.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case stay.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case stay.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case stay.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case stay.FieldEstablishmentID:
+		m.ResetEstablishmentID()
+		return nil
+	case stay.FieldAdmittedOn:
+		m.ResetAdmittedOn()
+		return nil
+	case stay.FieldDischargedOn:
+		m.ResetDischargedOn()
+		return nil
+	case stay.FieldReceptionType:
+		m.ResetReceptionType()
+		return nil
+	case stay.FieldOrientationReference:
+		m.ResetOrientationReference()
+		return nil
+	case stay.FieldOrientationFrom:
+		m.ResetOrientationFrom()
+		return nil
+	case stay.FieldOrientationUntil:
+		m.ResetOrientationUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown Stay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.person != nil {
+		edges = append(edges, stay.EdgePerson)
+	}
+	if m.establishment != nil {
+		edges = append(edges, stay.EdgeEstablishment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StayMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case stay.EdgePerson:
+		if id := m.person; id != nil {
+			return []ent.Value{*id}
+		}
+	case stay.EdgeEstablishment:
+		if id := m.establishment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedperson {
+		edges = append(edges, stay.EdgePerson)
+	}
+	if m.clearedestablishment {
+		edges = append(edges, stay.EdgeEstablishment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StayMutation) EdgeCleared(name string) bool {
+	switch name {
+	case stay.EdgePerson:
+		return m.clearedperson
+	case stay.EdgeEstablishment:
+		return m.clearedestablishment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StayMutation) ClearEdge(name string) error {
+	switch name {
+	case stay.EdgePerson:
+		m.ClearPerson()
+		return nil
+	case stay.EdgeEstablishment:
+		m.ClearEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown Stay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StayMutation) ResetEdge(name string) error {
+	switch name {
+	case stay.EdgePerson:
+		m.ResetPerson()
+		return nil
+	case stay.EdgeEstablishment:
+		m.ResetEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown Stay edge %s", name)
+}
+
 // SubjectRequestMutation represents an operation that mutates the SubjectRequest nodes in the graph.
 type SubjectRequestMutation struct {
 	config
@@ -30219,6 +40177,792 @@ func (m *SubscriptionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Subscription edge %s", name)
+}
+
+// SupportAccessMutation represents an operation that mutates the SupportAccess nodes in the graph.
+type SupportAccessMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *pulid.ID
+	created_at     *time.Time
+	updated_at     *time.Time
+	member_id      *pulid.ID
+	reason         *string
+	granted_by     *string
+	expires_at     *time.Time
+	revoked_at     *time.Time
+	clearedFields  map[string]struct{}
+	account        *pulid.ID
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*SupportAccess, error)
+	predicates     []predicate.SupportAccess
+}
+
+var _ ent.Mutation = (*SupportAccessMutation)(nil)
+
+// supportaccessOption allows management of the mutation configuration using functional options.
+type supportaccessOption func(*SupportAccessMutation)
+
+// newSupportAccessMutation creates new mutation for the SupportAccess entity.
+func newSupportAccessMutation(c config, op Op, opts ...supportaccessOption) *SupportAccessMutation {
+	m := &SupportAccessMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSupportAccess,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSupportAccessID sets the ID field of the mutation.
+func withSupportAccessID(id pulid.ID) supportaccessOption {
+	return func(m *SupportAccessMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SupportAccess
+		)
+		m.oldValue = func(ctx context.Context) (*SupportAccess, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SupportAccess.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSupportAccess sets the old SupportAccess of the mutation.
+func withSupportAccess(node *SupportAccess) supportaccessOption {
+	return func(m *SupportAccessMutation) {
+		m.oldValue = func(context.Context) (*SupportAccess, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SupportAccessMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SupportAccessMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SupportAccess entities.
+func (m *SupportAccessMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SupportAccessMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SupportAccessMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SupportAccess.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SupportAccessMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SupportAccessMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SupportAccessMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SupportAccessMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SupportAccessMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SupportAccessMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *SupportAccessMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *SupportAccessMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *SupportAccessMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *SupportAccessMutation) SetAccountID(pu pulid.ID) {
+	m.account = &pu
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *SupportAccessMutation) AccountID() (r pulid.ID, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldAccountID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *SupportAccessMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *SupportAccessMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *SupportAccessMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *SupportAccessMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetGrantedBy sets the "granted_by" field.
+func (m *SupportAccessMutation) SetGrantedBy(s string) {
+	m.granted_by = &s
+}
+
+// GrantedBy returns the value of the "granted_by" field in the mutation.
+func (m *SupportAccessMutation) GrantedBy() (r string, exists bool) {
+	v := m.granted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrantedBy returns the old "granted_by" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldGrantedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrantedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrantedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrantedBy: %w", err)
+	}
+	return oldValue.GrantedBy, nil
+}
+
+// ResetGrantedBy resets all changes to the "granted_by" field.
+func (m *SupportAccessMutation) ResetGrantedBy() {
+	m.granted_by = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *SupportAccessMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *SupportAccessMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *SupportAccessMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *SupportAccessMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *SupportAccessMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *SupportAccessMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[supportaccess.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *SupportAccessMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[supportaccess.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *SupportAccessMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, supportaccess.FieldRevokedAt)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *SupportAccessMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[supportaccess.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *SupportAccessMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *SupportAccessMutation) AccountIDs() (ids []pulid.ID) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *SupportAccessMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the SupportAccessMutation builder.
+func (m *SupportAccessMutation) Where(ps ...predicate.SupportAccess) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SupportAccessMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SupportAccessMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SupportAccess, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SupportAccessMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SupportAccessMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SupportAccess).
+func (m *SupportAccessMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SupportAccessMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, supportaccess.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, supportaccess.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, supportaccess.FieldMemberID)
+	}
+	if m.account != nil {
+		fields = append(fields, supportaccess.FieldAccountID)
+	}
+	if m.reason != nil {
+		fields = append(fields, supportaccess.FieldReason)
+	}
+	if m.granted_by != nil {
+		fields = append(fields, supportaccess.FieldGrantedBy)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, supportaccess.FieldExpiresAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, supportaccess.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SupportAccessMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case supportaccess.FieldCreatedAt:
+		return m.CreatedAt()
+	case supportaccess.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case supportaccess.FieldMemberID:
+		return m.MemberID()
+	case supportaccess.FieldAccountID:
+		return m.AccountID()
+	case supportaccess.FieldReason:
+		return m.Reason()
+	case supportaccess.FieldGrantedBy:
+		return m.GrantedBy()
+	case supportaccess.FieldExpiresAt:
+		return m.ExpiresAt()
+	case supportaccess.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SupportAccessMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case supportaccess.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case supportaccess.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case supportaccess.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case supportaccess.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case supportaccess.FieldReason:
+		return m.OldReason(ctx)
+	case supportaccess.FieldGrantedBy:
+		return m.OldGrantedBy(ctx)
+	case supportaccess.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case supportaccess.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SupportAccess field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SupportAccessMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case supportaccess.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case supportaccess.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case supportaccess.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case supportaccess.FieldAccountID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case supportaccess.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case supportaccess.FieldGrantedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrantedBy(v)
+		return nil
+	case supportaccess.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case supportaccess.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SupportAccess field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SupportAccessMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SupportAccessMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SupportAccessMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SupportAccess numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SupportAccessMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(supportaccess.FieldRevokedAt) {
+		fields = append(fields, supportaccess.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SupportAccessMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SupportAccessMutation) ClearField(name string) error {
+	switch name {
+	case supportaccess.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SupportAccess nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SupportAccessMutation) ResetField(name string) error {
+	switch name {
+	case supportaccess.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case supportaccess.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case supportaccess.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case supportaccess.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case supportaccess.FieldReason:
+		m.ResetReason()
+		return nil
+	case supportaccess.FieldGrantedBy:
+		m.ResetGrantedBy()
+		return nil
+	case supportaccess.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case supportaccess.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SupportAccess field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SupportAccessMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, supportaccess.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SupportAccessMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case supportaccess.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SupportAccessMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SupportAccessMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SupportAccessMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, supportaccess.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SupportAccessMutation) EdgeCleared(name string) bool {
+	switch name {
+	case supportaccess.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SupportAccessMutation) ClearEdge(name string) error {
+	switch name {
+	case supportaccess.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown SupportAccess unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SupportAccessMutation) ResetEdge(name string) error {
+	switch name {
+	case supportaccess.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown SupportAccess edge %s", name)
 }
 
 // TimeEntryMutation represents an operation that mutates the TimeEntry nodes in the graph.

@@ -3,33 +3,45 @@
 package ent
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -39,32 +51,44 @@ import (
 
 // tableByPrefix maps each ID prefix to the table of its type.
 var tableByPrefix = map[string]string{
+	"ALG": accesslogentry.Table,
 	"ACC": account.Table,
+	"ACT": activity.Table,
 	"ATD": attributedefinition.Table,
 	"ATV": attributevalue.Table,
 	"AUD": auditevent.Table,
 	"BRC": breach.Table,
 	"CFF": callforfunds.Table,
+	"CAS": careassignment.Table,
 	"CHG": charge.Table,
 	"RUN": chargerun.Table,
 	"DLG": cildelegation.Table,
+	"CNS": consent.Table,
 	"CST": costentry.Table,
 	"ETB": establishment.Table,
 	"INV": invitation.Table,
+	"JNL": journalnote.Table,
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
 	"APP": membershipapplication.Table,
 	"FEE": membershipfee.Table,
+	"NED": needassessment.Table,
 	"NTF": notification.Table,
+	"PRS": person.Table,
+	"PCT": personcontact.Table,
+	"PPJ": personalproject.Table,
 	"PRC": processingrecord.Table,
 	"PRV": processingrevision.Table,
+	"RST": recordsettings.Table,
 	"RES": resource.Table,
 	"RCA": resourcecategory.Table,
 	"ROL": roleassignment.Table,
 	"SRQ": servicerequest.Table,
 	"SES": session.Table,
+	"STY": stay.Table,
 	"DSR": subjectrequest.Table,
 	"SUB": subscription.Table,
+	"SPA": supportaccess.Table,
 	"TIM": timeentry.Table,
 	"DEC": usagedeclaration.Table,
 	"DLN": usagedeclarationline.Table,

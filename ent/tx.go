@@ -14,8 +14,12 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AccessLogEntry is the client for interacting with the AccessLogEntry builders.
+	AccessLogEntry *AccessLogEntryClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// Activity is the client for interacting with the Activity builders.
+	Activity *ActivityClient
 	// AttributeDefinition is the client for interacting with the AttributeDefinition builders.
 	AttributeDefinition *AttributeDefinitionClient
 	// AttributeValue is the client for interacting with the AttributeValue builders.
@@ -26,18 +30,24 @@ type Tx struct {
 	Breach *BreachClient
 	// CallForFunds is the client for interacting with the CallForFunds builders.
 	CallForFunds *CallForFundsClient
+	// CareAssignment is the client for interacting with the CareAssignment builders.
+	CareAssignment *CareAssignmentClient
 	// Charge is the client for interacting with the Charge builders.
 	Charge *ChargeClient
 	// ChargeRun is the client for interacting with the ChargeRun builders.
 	ChargeRun *ChargeRunClient
 	// CilDelegation is the client for interacting with the CilDelegation builders.
 	CilDelegation *CilDelegationClient
+	// Consent is the client for interacting with the Consent builders.
+	Consent *ConsentClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
 	// Establishment is the client for interacting with the Establishment builders.
 	Establishment *EstablishmentClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// JournalNote is the client for interacting with the JournalNote builders.
+	JournalNote *JournalNoteClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
@@ -46,12 +56,22 @@ type Tx struct {
 	MembershipApplication *MembershipApplicationClient
 	// MembershipFee is the client for interacting with the MembershipFee builders.
 	MembershipFee *MembershipFeeClient
+	// NeedAssessment is the client for interacting with the NeedAssessment builders.
+	NeedAssessment *NeedAssessmentClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Person is the client for interacting with the Person builders.
+	Person *PersonClient
+	// PersonContact is the client for interacting with the PersonContact builders.
+	PersonContact *PersonContactClient
+	// PersonalProject is the client for interacting with the PersonalProject builders.
+	PersonalProject *PersonalProjectClient
 	// ProcessingRecord is the client for interacting with the ProcessingRecord builders.
 	ProcessingRecord *ProcessingRecordClient
 	// ProcessingRevision is the client for interacting with the ProcessingRevision builders.
 	ProcessingRevision *ProcessingRevisionClient
+	// RecordSettings is the client for interacting with the RecordSettings builders.
+	RecordSettings *RecordSettingsClient
 	// Resource is the client for interacting with the Resource builders.
 	Resource *ResourceClient
 	// ResourceCategory is the client for interacting with the ResourceCategory builders.
@@ -62,10 +82,14 @@ type Tx struct {
 	ServiceRequest *ServiceRequestClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Stay is the client for interacting with the Stay builders.
+	Stay *StayClient
 	// SubjectRequest is the client for interacting with the SubjectRequest builders.
 	SubjectRequest *SubjectRequestClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// SupportAccess is the client for interacting with the SupportAccess builders.
+	SupportAccess *SupportAccessClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
 	TimeEntry *TimeEntryClient
 	// UsageDeclaration is the client for interacting with the UsageDeclaration builders.
@@ -205,32 +229,44 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AccessLogEntry = NewAccessLogEntryClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
+	tx.Activity = NewActivityClient(tx.config)
 	tx.AttributeDefinition = NewAttributeDefinitionClient(tx.config)
 	tx.AttributeValue = NewAttributeValueClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Breach = NewBreachClient(tx.config)
 	tx.CallForFunds = NewCallForFundsClient(tx.config)
+	tx.CareAssignment = NewCareAssignmentClient(tx.config)
 	tx.Charge = NewChargeClient(tx.config)
 	tx.ChargeRun = NewChargeRunClient(tx.config)
 	tx.CilDelegation = NewCilDelegationClient(tx.config)
+	tx.Consent = NewConsentClient(tx.config)
 	tx.CostEntry = NewCostEntryClient(tx.config)
 	tx.Establishment = NewEstablishmentClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
+	tx.JournalNote = NewJournalNoteClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
 	tx.MembershipFee = NewMembershipFeeClient(tx.config)
+	tx.NeedAssessment = NewNeedAssessmentClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.Person = NewPersonClient(tx.config)
+	tx.PersonContact = NewPersonContactClient(tx.config)
+	tx.PersonalProject = NewPersonalProjectClient(tx.config)
 	tx.ProcessingRecord = NewProcessingRecordClient(tx.config)
 	tx.ProcessingRevision = NewProcessingRevisionClient(tx.config)
+	tx.RecordSettings = NewRecordSettingsClient(tx.config)
 	tx.Resource = NewResourceClient(tx.config)
 	tx.ResourceCategory = NewResourceCategoryClient(tx.config)
 	tx.RoleAssignment = NewRoleAssignmentClient(tx.config)
 	tx.ServiceRequest = NewServiceRequestClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Stay = NewStayClient(tx.config)
 	tx.SubjectRequest = NewSubjectRequestClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
+	tx.SupportAccess = NewSupportAccessClient(tx.config)
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.UsageDeclaration = NewUsageDeclarationClient(tx.config)
 	tx.UsageDeclarationLine = NewUsageDeclarationLineClient(tx.config)
@@ -244,7 +280,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Account.QueryXXX(), the query will be executed
+// applies a query, for example: AccessLogEntry.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

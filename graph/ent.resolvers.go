@@ -39,6 +39,15 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder,
 	return nodes, err
 }
 
+// AccessLogEntries is the resolver for the accessLogEntries field.
+func (r *queryResolver) AccessLogEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccessLogEntryOrder, where *ent.AccessLogEntryWhereInput) (*ent.AccessLogEntryConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.AccessLogEntry.Query().Paginate(ctx, after, first, before, last,
+		ent.WithAccessLogEntryOrder(orderBy), ent.WithAccessLogEntryFilter(where.Filter))
+}
+
 // Accounts is the resolver for the accounts field.
 func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -46,6 +55,15 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[pulid
 	}
 	return r.client.Account.Query().Paginate(ctx, after, first, before, last,
 		ent.WithAccountOrder(orderBy), ent.WithAccountFilter(where.Filter))
+}
+
+// Activities is the resolver for the activities field.
+func (r *queryResolver) Activities(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ActivityOrder, where *ent.ActivityWhereInput) (*ent.ActivityConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Activity.Query().Paginate(ctx, after, first, before, last,
+		ent.WithActivityOrder(orderBy), ent.WithActivityFilter(where.Filter))
 }
 
 // AttributeDefinitions is the resolver for the attributeDefinitions field.
@@ -91,6 +109,15 @@ func (r *queryResolver) CallsForFunds(ctx context.Context, after *entgql.Cursor[
 	}
 	return r.client.CallForFunds.Query().Paginate(ctx, after, first, before, last,
 		ent.WithCallForFundsOrder(orderBy), ent.WithCallForFundsFilter(where.Filter))
+}
+
+// CareAssignments is the resolver for the careAssignments field.
+func (r *queryResolver) CareAssignments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CareAssignmentOrder, where *ent.CareAssignmentWhereInput) (*ent.CareAssignmentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CareAssignment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCareAssignmentOrder(orderBy), ent.WithCareAssignmentFilter(where.Filter))
 }
 
 // Charges is the resolver for the charges field.
@@ -183,6 +210,15 @@ func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[
 		ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
 }
 
+// Persons is the resolver for the persons field.
+func (r *queryResolver) Persons(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Person.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPersonOrder(orderBy), ent.WithPersonFilter(where.Filter))
+}
+
 // ProcessingRecords is the resolver for the processingRecords field.
 func (r *queryResolver) ProcessingRecords(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRecordOrder, where *ent.ProcessingRecordWhereInput) (*ent.ProcessingRecordConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -255,6 +291,15 @@ func (r *queryResolver) Subscriptions(ctx context.Context, after *entgql.Cursor[
 		ent.WithSubscriptionOrder(orderBy), ent.WithSubscriptionFilter(where.Filter))
 }
 
+// SupportAccesses is the resolver for the supportAccesses field.
+func (r *queryResolver) SupportAccesses(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SupportAccessOrder, where *ent.SupportAccessWhereInput) (*ent.SupportAccessConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.SupportAccess.Query().Paginate(ctx, after, first, before, last,
+		ent.WithSupportAccessOrder(orderBy), ent.WithSupportAccessFilter(where.Filter))
+}
+
 // TimeEntries is the resolver for the timeEntries field.
 func (r *queryResolver) TimeEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TimeEntryOrder, where *ent.TimeEntryWhereInput) (*ent.TimeEntryConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -294,6 +339,18 @@ func (r *queryResolver) UsageDeclarationRevisions(ctx context.Context, after *en
 // CallForFunds returns CallForFundsResolver implementation.
 func (r *Resolver) CallForFunds() CallForFundsResolver { return &callForFundsResolver{r} }
 
+// JournalNote returns JournalNoteResolver implementation.
+func (r *Resolver) JournalNote() JournalNoteResolver { return &journalNoteResolver{r} }
+
+// NeedAssessment returns NeedAssessmentResolver implementation.
+func (r *Resolver) NeedAssessment() NeedAssessmentResolver { return &needAssessmentResolver{r} }
+
+// Person returns PersonResolver implementation.
+func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
+
+// PersonalProject returns PersonalProjectResolver implementation.
+func (r *Resolver) PersonalProject() PersonalProjectResolver { return &personalProjectResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -301,7 +358,11 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
 type (
-	callForFundsResolver   struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	serviceRequestResolver struct{ *Resolver }
+	callForFundsResolver    struct{ *Resolver }
+	journalNoteResolver     struct{ *Resolver }
+	needAssessmentResolver  struct{ *Resolver }
+	personResolver          struct{ *Resolver }
+	personalProjectResolver struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	serviceRequestResolver  struct{ *Resolver }
 )

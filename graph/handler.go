@@ -20,6 +20,7 @@ import (
 	"communs/internal/membership"
 	"communs/modules/cil"
 	"communs/modules/directory"
+	"communs/modules/userrecord"
 	"communs/policies"
 )
 
@@ -87,6 +88,8 @@ type HandlerOptions struct {
 	Directory *directory.Service
 	// CIL serves the CIL module's fields, when enabled.
 	CIL *cil.Service
+	// UserRecord serves the user-record module's fields, when enabled.
+	UserRecord *userrecord.Service
 }
 
 func (o HandlerOptions) withDefaults() HandlerOptions {
@@ -129,7 +132,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		opts.Membership = membership.New(client, opts.Auth)
 	}
 	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
-		directory: opts.Directory, cil: opts.CIL}
+		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord}
 	cfg := Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),
 	// before Casbin: a disabled module's fields are not in the policy.

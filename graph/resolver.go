@@ -11,6 +11,7 @@ import (
 	"communs/internal/txn"
 	"communs/modules/cil"
 	"communs/modules/directory"
+	"communs/modules/userrecord"
 )
 
 // Resolver is the root resolver; its dependencies are wired in cmd/communs.
@@ -20,6 +21,7 @@ type Resolver struct {
 	membership *membership.Service
 	directory  *directory.Service
 	cil        *cil.Service
+	userrecord *userrecord.Service
 	// switchedOff names, by GraphQL type, the disabled module that owns it:
 	// node(id:) does not serve its rows.
 	switchedOff map[string]string

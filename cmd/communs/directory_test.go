@@ -28,8 +28,12 @@ type establishmentPage struct {
 	}
 }
 
+// withoutUserRecord leaves the user record's demo out: it gives Les
+// Tilleuls establishments of its own, and these tests count Les Tilleuls'.
+func withoutUserRecord(c *serveConfig) { c.modules = "directory,cil" }
+
 func TestDirectoryThroughTheAPI(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, withoutUserRecord)
 	admin, staff := s.as(t, tilleulsAdmin), s.as(t, gsmStaff)
 	tilleuls := memberOf(t, admin)
 
@@ -174,7 +178,7 @@ func TestDirectoryImport(t *testing.T) {
 }
 
 func TestDeclarationPrefilledWithCapacities(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, withoutUserRecord)
 	admin := s.as(t, tilleulsAdmin)
 	tilleuls := memberOf(t, admin)
 	admin.data(t, `mutation($m: ID!) { createEstablishment(input: {memberId: $m, name: "MAS de l'Yonne",

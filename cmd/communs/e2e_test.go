@@ -20,9 +20,10 @@ import (
 // testServer is the real application, wired as `communs serve --demo` wires
 // it, listening on a free port.
 type testServer struct {
-	url   string
-	token string    // sent as a bearer token when set
-	db    *store.DB // the server's database, for fixtures the API cannot make yet
+	url    string
+	token  string    // sent as a bearer token when set
+	reason string    // sent as X-Access-Reason when set
+	db     *store.DB // the server's database, for fixtures the API cannot make yet
 }
 
 // gqlResponse is a GraphQL answer.
@@ -53,6 +54,7 @@ func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 	db := storetest.Open(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := serveConfig{demo: true, migrate: true, graphiql: true, introspection: true}
+	cfg.db.dataDir = t.TempDir() // the user record's key file
 	for _, c := range configure {
 		c(&cfg)
 	}
@@ -83,6 +85,9 @@ func (s *testServer) query(t *testing.T, query string, vars map[string]any) gqlR
 	req.Header.Set("Content-Type", "application/json")
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	if s.reason != "" {
+		req.Header.Set("X-Access-Reason", s.reason)
 	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {

@@ -33,7 +33,7 @@ func commands() map[string]command {
 		"version": {"print the version", runVersion},
 		"nightly": {"run the enabled modules' nightly jobs now (serve runs them at 02:00, Paris time)", runNightly},
 	}
-	for _, m := range allModules() {
+	for _, m := range allModules("") {
 		if len(m.Commands) > 0 {
 			cmds[m.Name] = moduleCommand(m)
 		}

@@ -15,17 +15,19 @@ import (
 	"communs/modules"
 	"communs/modules/cil"
 	"communs/modules/directory"
+	"communs/modules/userrecord"
 )
 
-// allModules are the modules compiled in; COMMUNS_MODULES (--modules)
-// chooses which run.
-func allModules() []*modules.Module {
-	return []*modules.Module{directory.Module(), cil.Module()}
+// allModules are the modules compiled in, over the data directory (where
+// the user record's key file is); COMMUNS_MODULES (--modules) chooses
+// which run.
+func allModules(dataDir string) []*modules.Module {
+	return []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(userrecord.KeysIn(dataDir))}
 }
 
 // enabledModules returns the modules spec enables.
-func enabledModules(spec string) ([]*modules.Module, error) {
-	return modules.Select(allModules(), spec)
+func enabledModules(spec, dataDir string) ([]*modules.Module, error) {
+	return modules.Select(allModules(dataDir), spec)
 }
 
 func enabled(mods []*modules.Module, name string) bool {
@@ -48,7 +50,7 @@ func moduleCommand(m *modules.Module) command {
 	return command{
 		summary: fmt.Sprintf("the %s module: %v", m.Name, names),
 		run: func(ctx context.Context, args []string, out io.Writer) error {
-			mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"))
+			mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"), "")
 			if err != nil {
 				return err
 			}
@@ -111,7 +113,7 @@ func runNightly(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"))
+	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"), db.dataDir)
 	if err != nil {
 		return err
 	}

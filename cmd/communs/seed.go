@@ -57,7 +57,7 @@ func runSeed(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading the demo data: %w", err)
 	}
-	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"))
+	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"), db.dataDir)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"communs/modules"
 	"communs/modules/cil"
 	"communs/modules/directory"
+	"communs/modules/userrecord"
 	"communs/policies"
 )
 
@@ -87,7 +88,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	c.issuer.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
-		"modules to run: all, none, or a comma-separated list of "+strings.Join(modules.Names(allModules()), ", ")+" (env COMMUNS_MODULES)")
+		"modules to run: all, none, or a comma-separated list of "+strings.Join(modules.Names(allModules("")), ", ")+" (env COMMUNS_MODULES)")
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
 		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
 }
@@ -132,7 +133,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mods, err := enabledModules(cfg.modules)
+	mods, err := enabledModules(cfg.modules, cfg.db.dataDir)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 	if err := prepare(ctx, cfg, db, out); err != nil {
 		return nil, err
 	}
-	mods, err := enabledModules(cfg.modules)
+	mods, err := enabledModules(cfg.modules, cfg.db.dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +180,14 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 	}
 	if enabled(mods, cil.Name) {
 		options.CIL = cil.New(db.Client)
+	}
+	if enabled(mods, userrecord.Name) {
+		keys, err := userrecord.KeysIn(cfg.db.dataDir)()
+		if err != nil {
+			return nil, err
+		}
+		userrecord.LogReads(db.Client)
+		options.UserRecord = userrecord.New(db.Client, keys)
 	}
 	api := authn.Middleware(graph.NewHandler(db.Client, options))
 	routes := map[string]http.Handler{
@@ -212,7 +221,7 @@ func prepare(ctx context.Context, cfg serveConfig, db *store.DB, out io.Writer) 
 		}
 	}
 	if cfg.demo {
-		mods, err := enabledModules(cfg.modules)
+		mods, err := enabledModules(cfg.modules, cfg.db.dataDir)
 		if err != nil {
 			return err
 		}

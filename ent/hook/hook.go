@@ -8,6 +8,18 @@ import (
 	"fmt"
 )
 
+// The AccessLogEntryFunc type is an adapter to allow the use of ordinary
+// function as AccessLogEntry mutator.
+type AccessLogEntryFunc func(context.Context, *ent.AccessLogEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AccessLogEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AccessLogEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccessLogEntryMutation", m)
+}
+
 // The AccountFunc type is an adapter to allow the use of ordinary
 // function as Account mutator.
 type AccountFunc func(context.Context, *ent.AccountMutation) (ent.Value, error)
@@ -18,6 +30,18 @@ func (f AccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountMutation", m)
+}
+
+// The ActivityFunc type is an adapter to allow the use of ordinary
+// function as Activity mutator.
+type ActivityFunc func(context.Context, *ent.ActivityMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActivityFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActivityMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActivityMutation", m)
 }
 
 // The AttributeDefinitionFunc type is an adapter to allow the use of ordinary
@@ -80,6 +104,18 @@ func (f CallForFundsFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CallForFundsMutation", m)
 }
 
+// The CareAssignmentFunc type is an adapter to allow the use of ordinary
+// function as CareAssignment mutator.
+type CareAssignmentFunc func(context.Context, *ent.CareAssignmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CareAssignmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CareAssignmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CareAssignmentMutation", m)
+}
+
 // The ChargeFunc type is an adapter to allow the use of ordinary
 // function as Charge mutator.
 type ChargeFunc func(context.Context, *ent.ChargeMutation) (ent.Value, error)
@@ -116,6 +152,18 @@ func (f CilDelegationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CilDelegationMutation", m)
 }
 
+// The ConsentFunc type is an adapter to allow the use of ordinary
+// function as Consent mutator.
+type ConsentFunc func(context.Context, *ent.ConsentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ConsentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ConsentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ConsentMutation", m)
+}
+
 // The CostEntryFunc type is an adapter to allow the use of ordinary
 // function as CostEntry mutator.
 type CostEntryFunc func(context.Context, *ent.CostEntryMutation) (ent.Value, error)
@@ -150,6 +198,18 @@ func (f InvitationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InvitationMutation", m)
+}
+
+// The JournalNoteFunc type is an adapter to allow the use of ordinary
+// function as JournalNote mutator.
+type JournalNoteFunc func(context.Context, *ent.JournalNoteMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f JournalNoteFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.JournalNoteMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JournalNoteMutation", m)
 }
 
 // The MemberFunc type is an adapter to allow the use of ordinary
@@ -200,6 +260,18 @@ func (f MembershipFeeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MembershipFeeMutation", m)
 }
 
+// The NeedAssessmentFunc type is an adapter to allow the use of ordinary
+// function as NeedAssessment mutator.
+type NeedAssessmentFunc func(context.Context, *ent.NeedAssessmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NeedAssessmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NeedAssessmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NeedAssessmentMutation", m)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary
 // function as Notification mutator.
 type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)
@@ -210,6 +282,42 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
+}
+
+// The PersonFunc type is an adapter to allow the use of ordinary
+// function as Person mutator.
+type PersonFunc func(context.Context, *ent.PersonMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PersonFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PersonMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersonMutation", m)
+}
+
+// The PersonContactFunc type is an adapter to allow the use of ordinary
+// function as PersonContact mutator.
+type PersonContactFunc func(context.Context, *ent.PersonContactMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PersonContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PersonContactMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersonContactMutation", m)
+}
+
+// The PersonalProjectFunc type is an adapter to allow the use of ordinary
+// function as PersonalProject mutator.
+type PersonalProjectFunc func(context.Context, *ent.PersonalProjectMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PersonalProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PersonalProjectMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersonalProjectMutation", m)
 }
 
 // The ProcessingRecordFunc type is an adapter to allow the use of ordinary
@@ -234,6 +342,18 @@ func (f ProcessingRevisionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProcessingRevisionMutation", m)
+}
+
+// The RecordSettingsFunc type is an adapter to allow the use of ordinary
+// function as RecordSettings mutator.
+type RecordSettingsFunc func(context.Context, *ent.RecordSettingsMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RecordSettingsFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RecordSettingsMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RecordSettingsMutation", m)
 }
 
 // The ResourceFunc type is an adapter to allow the use of ordinary
@@ -296,6 +416,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
 }
 
+// The StayFunc type is an adapter to allow the use of ordinary
+// function as Stay mutator.
+type StayFunc func(context.Context, *ent.StayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StayMutation", m)
+}
+
 // The SubjectRequestFunc type is an adapter to allow the use of ordinary
 // function as SubjectRequest mutator.
 type SubjectRequestFunc func(context.Context, *ent.SubjectRequestMutation) (ent.Value, error)
@@ -318,6 +450,18 @@ func (f SubscriptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubscriptionMutation", m)
+}
+
+// The SupportAccessFunc type is an adapter to allow the use of ordinary
+// function as SupportAccess mutator.
+type SupportAccessFunc func(context.Context, *ent.SupportAccessMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SupportAccessFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SupportAccessMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SupportAccessMutation", m)
 }
 
 // The TimeEntryFunc type is an adapter to allow the use of ordinary

@@ -7,33 +7,45 @@ import (
 	"fmt"
 
 	"communs/ent"
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/predicate"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -98,6 +110,33 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 	return f(ctx, query)
 }
 
+// The AccessLogEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AccessLogEntryFunc func(context.Context, *ent.AccessLogEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AccessLogEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AccessLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AccessLogEntryQuery", q)
+}
+
+// The TraverseAccessLogEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAccessLogEntry func(context.Context, *ent.AccessLogEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAccessLogEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAccessLogEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccessLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AccessLogEntryQuery", q)
+}
+
 // The AccountFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AccountFunc func(context.Context, *ent.AccountQuery) (ent.Value, error)
 
@@ -123,6 +162,33 @@ func (f TraverseAccount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountQuery", q)
+}
+
+// The ActivityFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ActivityFunc func(context.Context, *ent.ActivityQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ActivityFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ActivityQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ActivityQuery", q)
+}
+
+// The TraverseActivity type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseActivity func(context.Context, *ent.ActivityQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseActivity) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseActivity) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActivityQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ActivityQuery", q)
 }
 
 // The AttributeDefinitionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -260,6 +326,33 @@ func (f TraverseCallForFunds) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.CallForFundsQuery", q)
 }
 
+// The CareAssignmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CareAssignmentFunc func(context.Context, *ent.CareAssignmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CareAssignmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CareAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CareAssignmentQuery", q)
+}
+
+// The TraverseCareAssignment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCareAssignment func(context.Context, *ent.CareAssignmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCareAssignment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCareAssignment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CareAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CareAssignmentQuery", q)
+}
+
 // The ChargeFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ChargeFunc func(context.Context, *ent.ChargeQuery) (ent.Value, error)
 
@@ -341,6 +434,33 @@ func (f TraverseCilDelegation) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.CilDelegationQuery", q)
 }
 
+// The ConsentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ConsentFunc func(context.Context, *ent.ConsentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ConsentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ConsentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ConsentQuery", q)
+}
+
+// The TraverseConsent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseConsent func(context.Context, *ent.ConsentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseConsent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseConsent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ConsentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ConsentQuery", q)
+}
+
 // The CostEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
 type CostEntryFunc func(context.Context, *ent.CostEntryQuery) (ent.Value, error)
 
@@ -420,6 +540,33 @@ func (f TraverseInvitation) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InvitationQuery", q)
+}
+
+// The JournalNoteFunc type is an adapter to allow the use of ordinary function as a Querier.
+type JournalNoteFunc func(context.Context, *ent.JournalNoteQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f JournalNoteFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.JournalNoteQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.JournalNoteQuery", q)
+}
+
+// The TraverseJournalNote type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseJournalNote func(context.Context, *ent.JournalNoteQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseJournalNote) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseJournalNote) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JournalNoteQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.JournalNoteQuery", q)
 }
 
 // The MemberFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -530,6 +677,33 @@ func (f TraverseMembershipFee) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.MembershipFeeQuery", q)
 }
 
+// The NeedAssessmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NeedAssessmentFunc func(context.Context, *ent.NeedAssessmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NeedAssessmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NeedAssessmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NeedAssessmentQuery", q)
+}
+
+// The TraverseNeedAssessment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNeedAssessment func(context.Context, *ent.NeedAssessmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNeedAssessment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNeedAssessment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NeedAssessmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NeedAssessmentQuery", q)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
 
@@ -555,6 +729,87 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The PersonFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PersonFunc func(context.Context, *ent.PersonQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PersonFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PersonQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PersonQuery", q)
+}
+
+// The TraversePerson type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePerson func(context.Context, *ent.PersonQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePerson) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePerson) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PersonQuery", q)
+}
+
+// The PersonContactFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PersonContactFunc func(context.Context, *ent.PersonContactQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PersonContactFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PersonContactQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PersonContactQuery", q)
+}
+
+// The TraversePersonContact type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePersonContact func(context.Context, *ent.PersonContactQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePersonContact) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePersonContact) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonContactQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PersonContactQuery", q)
+}
+
+// The PersonalProjectFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PersonalProjectFunc func(context.Context, *ent.PersonalProjectQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PersonalProjectFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PersonalProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PersonalProjectQuery", q)
+}
+
+// The TraversePersonalProject type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePersonalProject func(context.Context, *ent.PersonalProjectQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePersonalProject) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePersonalProject) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonalProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PersonalProjectQuery", q)
 }
 
 // The ProcessingRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -609,6 +864,33 @@ func (f TraverseProcessingRevision) Traverse(ctx context.Context, q ent.Query) e
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProcessingRevisionQuery", q)
+}
+
+// The RecordSettingsFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RecordSettingsFunc func(context.Context, *ent.RecordSettingsQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RecordSettingsFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RecordSettingsQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RecordSettingsQuery", q)
+}
+
+// The TraverseRecordSettings type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRecordSettings func(context.Context, *ent.RecordSettingsQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRecordSettings) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRecordSettings) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecordSettingsQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RecordSettingsQuery", q)
 }
 
 // The ResourceFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -746,6 +1028,33 @@ func (f TraverseSession) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SessionQuery", q)
 }
 
+// The StayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StayFunc func(context.Context, *ent.StayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StayQuery", q)
+}
+
+// The TraverseStay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStay func(context.Context, *ent.StayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StayQuery", q)
+}
+
 // The SubjectRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SubjectRequestFunc func(context.Context, *ent.SubjectRequestQuery) (ent.Value, error)
 
@@ -798,6 +1107,33 @@ func (f TraverseSubscription) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.SubscriptionQuery", q)
+}
+
+// The SupportAccessFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SupportAccessFunc func(context.Context, *ent.SupportAccessQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SupportAccessFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SupportAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SupportAccessQuery", q)
+}
+
+// The TraverseSupportAccess type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSupportAccess func(context.Context, *ent.SupportAccessQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSupportAccess) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSupportAccess) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SupportAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SupportAccessQuery", q)
 }
 
 // The TimeEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -911,8 +1247,12 @@ func (f TraverseUsageDeclarationRevision) Traverse(ctx context.Context, q ent.Qu
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AccessLogEntryQuery:
+		return &query[*ent.AccessLogEntryQuery, predicate.AccessLogEntry, accesslogentry.OrderOption]{typ: ent.TypeAccessLogEntry, tq: q}, nil
 	case *ent.AccountQuery:
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
+	case *ent.ActivityQuery:
+		return &query[*ent.ActivityQuery, predicate.Activity, activity.OrderOption]{typ: ent.TypeActivity, tq: q}, nil
 	case *ent.AttributeDefinitionQuery:
 		return &query[*ent.AttributeDefinitionQuery, predicate.AttributeDefinition, attributedefinition.OrderOption]{typ: ent.TypeAttributeDefinition, tq: q}, nil
 	case *ent.AttributeValueQuery:
@@ -923,18 +1263,24 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BreachQuery, predicate.Breach, breach.OrderOption]{typ: ent.TypeBreach, tq: q}, nil
 	case *ent.CallForFundsQuery:
 		return &query[*ent.CallForFundsQuery, predicate.CallForFunds, callforfunds.OrderOption]{typ: ent.TypeCallForFunds, tq: q}, nil
+	case *ent.CareAssignmentQuery:
+		return &query[*ent.CareAssignmentQuery, predicate.CareAssignment, careassignment.OrderOption]{typ: ent.TypeCareAssignment, tq: q}, nil
 	case *ent.ChargeQuery:
 		return &query[*ent.ChargeQuery, predicate.Charge, charge.OrderOption]{typ: ent.TypeCharge, tq: q}, nil
 	case *ent.ChargeRunQuery:
 		return &query[*ent.ChargeRunQuery, predicate.ChargeRun, chargerun.OrderOption]{typ: ent.TypeChargeRun, tq: q}, nil
 	case *ent.CilDelegationQuery:
 		return &query[*ent.CilDelegationQuery, predicate.CilDelegation, cildelegation.OrderOption]{typ: ent.TypeCilDelegation, tq: q}, nil
+	case *ent.ConsentQuery:
+		return &query[*ent.ConsentQuery, predicate.Consent, consent.OrderOption]{typ: ent.TypeConsent, tq: q}, nil
 	case *ent.CostEntryQuery:
 		return &query[*ent.CostEntryQuery, predicate.CostEntry, costentry.OrderOption]{typ: ent.TypeCostEntry, tq: q}, nil
 	case *ent.EstablishmentQuery:
 		return &query[*ent.EstablishmentQuery, predicate.Establishment, establishment.OrderOption]{typ: ent.TypeEstablishment, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
+	case *ent.JournalNoteQuery:
+		return &query[*ent.JournalNoteQuery, predicate.JournalNote, journalnote.OrderOption]{typ: ent.TypeJournalNote, tq: q}, nil
 	case *ent.MemberQuery:
 		return &query[*ent.MemberQuery, predicate.Member, member.OrderOption]{typ: ent.TypeMember, tq: q}, nil
 	case *ent.MemberCategoryChangeQuery:
@@ -943,12 +1289,22 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MembershipApplicationQuery, predicate.MembershipApplication, membershipapplication.OrderOption]{typ: ent.TypeMembershipApplication, tq: q}, nil
 	case *ent.MembershipFeeQuery:
 		return &query[*ent.MembershipFeeQuery, predicate.MembershipFee, membershipfee.OrderOption]{typ: ent.TypeMembershipFee, tq: q}, nil
+	case *ent.NeedAssessmentQuery:
+		return &query[*ent.NeedAssessmentQuery, predicate.NeedAssessment, needassessment.OrderOption]{typ: ent.TypeNeedAssessment, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.PersonQuery:
+		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
+	case *ent.PersonContactQuery:
+		return &query[*ent.PersonContactQuery, predicate.PersonContact, personcontact.OrderOption]{typ: ent.TypePersonContact, tq: q}, nil
+	case *ent.PersonalProjectQuery:
+		return &query[*ent.PersonalProjectQuery, predicate.PersonalProject, personalproject.OrderOption]{typ: ent.TypePersonalProject, tq: q}, nil
 	case *ent.ProcessingRecordQuery:
 		return &query[*ent.ProcessingRecordQuery, predicate.ProcessingRecord, processingrecord.OrderOption]{typ: ent.TypeProcessingRecord, tq: q}, nil
 	case *ent.ProcessingRevisionQuery:
 		return &query[*ent.ProcessingRevisionQuery, predicate.ProcessingRevision, processingrevision.OrderOption]{typ: ent.TypeProcessingRevision, tq: q}, nil
+	case *ent.RecordSettingsQuery:
+		return &query[*ent.RecordSettingsQuery, predicate.RecordSettings, recordsettings.OrderOption]{typ: ent.TypeRecordSettings, tq: q}, nil
 	case *ent.ResourceQuery:
 		return &query[*ent.ResourceQuery, predicate.Resource, resource.OrderOption]{typ: ent.TypeResource, tq: q}, nil
 	case *ent.ResourceCategoryQuery:
@@ -959,10 +1315,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ServiceRequestQuery, predicate.ServiceRequest, servicerequest.OrderOption]{typ: ent.TypeServiceRequest, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
+	case *ent.StayQuery:
+		return &query[*ent.StayQuery, predicate.Stay, stay.OrderOption]{typ: ent.TypeStay, tq: q}, nil
 	case *ent.SubjectRequestQuery:
 		return &query[*ent.SubjectRequestQuery, predicate.SubjectRequest, subjectrequest.OrderOption]{typ: ent.TypeSubjectRequest, tq: q}, nil
 	case *ent.SubscriptionQuery:
 		return &query[*ent.SubscriptionQuery, predicate.Subscription, subscription.OrderOption]{typ: ent.TypeSubscription, tq: q}, nil
+	case *ent.SupportAccessQuery:
+		return &query[*ent.SupportAccessQuery, predicate.SupportAccess, supportaccess.OrderOption]{typ: ent.TypeSupportAccess, tq: q}, nil
 	case *ent.TimeEntryQuery:
 		return &query[*ent.TimeEntryQuery, predicate.TimeEntry, timeentry.OrderOption]{typ: ent.TypeTimeEntry, tq: q}, nil
 	case *ent.UsageDeclarationQuery:

@@ -9,6 +9,36 @@ import (
 )
 
 var (
+	// UserrecordAccessLogColumns holds the columns for the "userrecord_access_log" table.
+	UserrecordAccessLogColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "person_id", Type: field.TypeString},
+		{Name: "account_id", Type: field.TypeString, Nullable: true},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "part", Type: field.TypeString},
+		{Name: "reason", Type: field.TypeString, Size: 500, Default: ""},
+	}
+	// UserrecordAccessLogTable holds the schema information for the "userrecord_access_log" table.
+	UserrecordAccessLogTable = &schema.Table{
+		Name:       "userrecord_access_log",
+		Columns:    UserrecordAccessLogColumns,
+		PrimaryKey: []*schema.Column{UserrecordAccessLogColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accesslogentry_person_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordAccessLogColumns[4], UserrecordAccessLogColumns[1]},
+			},
+			{
+				Name:    "accesslogentry_member_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordAccessLogColumns[3], UserrecordAccessLogColumns[1]},
+			},
+		},
+	}
 	// AccountsColumns holds the columns for the "accounts" table.
 	AccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -25,6 +55,58 @@ var (
 		Name:       "accounts",
 		Columns:    AccountsColumns,
 		PrimaryKey: []*schema.Column{AccountsColumns[0]},
+	}
+	// UserrecordActivitiesColumns holds the columns for the "userrecord_activities" table.
+	UserrecordActivitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "service_code", Type: field.TypeString, Size: 20},
+		{Name: "performed_on", Type: field.TypeTime},
+		{Name: "month", Type: field.TypeString, Size: 7},
+		{Name: "minutes", Type: field.TypeInt},
+		{Name: "professional", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "recorded_by", Type: field.TypeString, Default: ""},
+		{Name: "establishment_id", Type: field.TypeString, Size: 40},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordActivitiesTable holds the schema information for the "userrecord_activities" table.
+	UserrecordActivitiesTable = &schema.Table{
+		Name:       "userrecord_activities",
+		Columns:    UserrecordActivitiesColumns,
+		PrimaryKey: []*schema.Column{UserrecordActivitiesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_activities_establishments_establishment",
+				Columns:    []*schema.Column{UserrecordActivitiesColumns[10]},
+				RefColumns: []*schema.Column{EstablishmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "userrecord_activities_userrecord_persons_activities",
+				Columns:    []*schema.Column{UserrecordActivitiesColumns[11]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "activity_member_id_month_service_code_person_id_minutes",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordActivitiesColumns[3], UserrecordActivitiesColumns[6], UserrecordActivitiesColumns[4], UserrecordActivitiesColumns[11], UserrecordActivitiesColumns[7]},
+			},
+			{
+				Name:    "activity_person_id_performed_on",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordActivitiesColumns[11], UserrecordActivitiesColumns[5]},
+			},
+			{
+				Name:    "activity_establishment_id_month",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordActivitiesColumns[10], UserrecordActivitiesColumns[6]},
+			},
+		},
 	}
 	// AttributeDefinitionsColumns holds the columns for the "attribute_definitions" table.
 	AttributeDefinitionsColumns = []*schema.Column{
@@ -205,6 +287,48 @@ var (
 			},
 		},
 	}
+	// UserrecordCareAssignmentsColumns holds the columns for the "userrecord_care_assignments" table.
+	UserrecordCareAssignmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "care_role", Type: field.TypeEnum, Enums: []string{"CARE", "EDUCATIONAL", "SOCIAL", "PSYCHOLOGICAL", "MANAGEMENT", "ADMINISTRATIVE"}},
+		{Name: "account_id", Type: field.TypeString, Size: 40},
+		{Name: "establishment_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordCareAssignmentsTable holds the schema information for the "userrecord_care_assignments" table.
+	UserrecordCareAssignmentsTable = &schema.Table{
+		Name:       "userrecord_care_assignments",
+		Columns:    UserrecordCareAssignmentsColumns,
+		PrimaryKey: []*schema.Column{UserrecordCareAssignmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_care_assignments_accounts_account",
+				Columns:    []*schema.Column{UserrecordCareAssignmentsColumns[5]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "userrecord_care_assignments_establishments_establishment",
+				Columns:    []*schema.Column{UserrecordCareAssignmentsColumns[6]},
+				RefColumns: []*schema.Column{EstablishmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "careassignment_account_id_establishment_id",
+				Unique:  true,
+				Columns: []*schema.Column{UserrecordCareAssignmentsColumns[5], UserrecordCareAssignmentsColumns[6]},
+			},
+			{
+				Name:    "careassignment_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordCareAssignmentsColumns[3]},
+			},
+		},
+	}
 	// ChargesColumns holds the columns for the "charges" table.
 	ChargesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -342,6 +466,33 @@ var (
 			},
 		},
 	}
+	// UserrecordConsentsColumns holds the columns for the "userrecord_consents" table.
+	UserrecordConsentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "purpose", Type: field.TypeString, Size: 200},
+		{Name: "given", Type: field.TypeBool},
+		{Name: "recorded_on", Type: field.TypeTime},
+		{Name: "expressed_by", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "recorded_by", Type: field.TypeString, Default: ""},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordConsentsTable holds the schema information for the "userrecord_consents" table.
+	UserrecordConsentsTable = &schema.Table{
+		Name:       "userrecord_consents",
+		Columns:    UserrecordConsentsColumns,
+		PrimaryKey: []*schema.Column{UserrecordConsentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_consents_userrecord_persons_consents",
+				Columns:    []*schema.Column{UserrecordConsentsColumns[9]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// CostEntriesColumns holds the columns for the "cost_entries" table.
 	CostEntriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -467,6 +618,47 @@ var (
 		Name:       "invitations",
 		Columns:    InvitationsColumns,
 		PrimaryKey: []*schema.Column{InvitationsColumns[0]},
+	}
+	// UserrecordNotesColumns holds the columns for the "userrecord_notes" table.
+	UserrecordNotesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "author_id", Type: field.TypeString, Nullable: true},
+		{Name: "author", Type: field.TypeString, Default: ""},
+		{Name: "body_sealed", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "confidentiality", Type: field.TypeEnum, Enums: []string{"TEAM", "RESTRICTED"}},
+		{Name: "restricted_to", Type: field.TypeString, Default: ""},
+		{Name: "amends_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordNotesTable holds the schema information for the "userrecord_notes" table.
+	UserrecordNotesTable = &schema.Table{
+		Name:       "userrecord_notes",
+		Columns:    UserrecordNotesColumns,
+		PrimaryKey: []*schema.Column{UserrecordNotesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_notes_userrecord_notes_amendments",
+				Columns:    []*schema.Column{UserrecordNotesColumns[9]},
+				RefColumns: []*schema.Column{UserrecordNotesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "userrecord_notes_userrecord_persons_notes",
+				Columns:    []*schema.Column{UserrecordNotesColumns[10]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "journalnote_person_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordNotesColumns[10], UserrecordNotesColumns[1]},
+			},
+		},
 	}
 	// MembersColumns holds the columns for the "members" table.
 	MembersColumns = []*schema.Column{
@@ -606,6 +798,32 @@ var (
 		Columns:    MembershipFeesColumns,
 		PrimaryKey: []*schema.Column{MembershipFeesColumns[0]},
 	}
+	// UserrecordNeedsColumns holds the columns for the "userrecord_needs" table.
+	UserrecordNeedsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "code_sealed", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "comment_sealed", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "assessed_on", Type: field.TypeTime},
+		{Name: "evaluator", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordNeedsTable holds the schema information for the "userrecord_needs" table.
+	UserrecordNeedsTable = &schema.Table{
+		Name:       "userrecord_needs",
+		Columns:    UserrecordNeedsColumns,
+		PrimaryKey: []*schema.Column{UserrecordNeedsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_needs_userrecord_persons_needs",
+				Columns:    []*schema.Column{UserrecordNeedsColumns[8]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -632,6 +850,96 @@ var (
 				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
 				Columns: []*schema.Column{NotificationsColumns[8], NotificationsColumns[10]},
+			},
+		},
+	}
+	// UserrecordPersonsColumns holds the columns for the "userrecord_persons" table.
+	UserrecordPersonsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "last_name", Type: field.TypeString, Size: 100},
+		{Name: "first_names", Type: field.TypeString, Size: 200},
+		{Name: "birth_name", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "birth_date", Type: field.TypeTime},
+		{Name: "sex", Type: field.TypeEnum, Enums: []string{"FEMALE", "MALE", "UNKNOWN"}},
+		{Name: "ins_sealed", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "legal_protection", Type: field.TypeEnum, Enums: []string{"NONE", "SAFEGUARD_OF_JUSTICE", "CURATORSHIP", "ENHANCED_CURATORSHIP", "GUARDIANSHIP", "FAMILY_AUTHORISATION", "FUTURE_PROTECTION_MANDATE"}, Default: "NONE"},
+		{Name: "anonymized_at", Type: field.TypeTime, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordPersonsTable holds the schema information for the "userrecord_persons" table.
+	UserrecordPersonsTable = &schema.Table{
+		Name:       "userrecord_persons",
+		Columns:    UserrecordPersonsColumns,
+		PrimaryKey: []*schema.Column{UserrecordPersonsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_persons_members_member",
+				Columns:    []*schema.Column{UserrecordPersonsColumns[11]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "person_member_id_last_name",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordPersonsColumns[11], UserrecordPersonsColumns[3]},
+			},
+		},
+	}
+	// UserrecordContactsColumns holds the columns for the "userrecord_contacts" table.
+	UserrecordContactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LEGAL_REPRESENTATIVE", "FAMILY", "EMERGENCY", "REFERENT", "OTHER"}},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "relation", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "phone", Type: field.TypeString, Size: 30, Default: ""},
+		{Name: "email", Type: field.TypeString, Size: 254, Default: ""},
+		{Name: "address", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordContactsTable holds the schema information for the "userrecord_contacts" table.
+	UserrecordContactsTable = &schema.Table{
+		Name:       "userrecord_contacts",
+		Columns:    UserrecordContactsColumns,
+		PrimaryKey: []*schema.Column{UserrecordContactsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_contacts_userrecord_persons_contacts",
+				Columns:    []*schema.Column{UserrecordContactsColumns[10]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// UserrecordProjectsColumns holds the columns for the "userrecord_projects" table.
+	UserrecordProjectsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "objectives_sealed", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "planned_services", Type: field.TypeJSON, Nullable: true},
+		{Name: "starts_on", Type: field.TypeTime},
+		{Name: "review_on", Type: field.TypeTime},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordProjectsTable holds the schema information for the "userrecord_projects" table.
+	UserrecordProjectsTable = &schema.Table{
+		Name:       "userrecord_projects",
+		Columns:    UserrecordProjectsColumns,
+		PrimaryKey: []*schema.Column{UserrecordProjectsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_projects_userrecord_persons_projects",
+				Columns:    []*schema.Column{UserrecordProjectsColumns[8]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -722,6 +1030,27 @@ var (
 				Name:    "processingrevision_record_id_revision",
 				Unique:  true,
 				Columns: []*schema.Column{ProcessingRevisionsColumns[7], ProcessingRevisionsColumns[3]},
+			},
+		},
+	}
+	// UserrecordSettingsColumns holds the columns for the "userrecord_settings" table.
+	UserrecordSettingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "retention_years", Type: field.TypeInt},
+	}
+	// UserrecordSettingsTable holds the schema information for the "userrecord_settings" table.
+	UserrecordSettingsTable = &schema.Table{
+		Name:       "userrecord_settings",
+		Columns:    UserrecordSettingsColumns,
+		PrimaryKey: []*schema.Column{UserrecordSettingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "recordsettings_member_id",
+				Unique:  true,
+				Columns: []*schema.Column{UserrecordSettingsColumns[3]},
 			},
 		},
 	}
@@ -890,6 +1219,53 @@ var (
 			},
 		},
 	}
+	// UserrecordStaysColumns holds the columns for the "userrecord_stays" table.
+	UserrecordStaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "admitted_on", Type: field.TypeTime},
+		{Name: "discharged_on", Type: field.TypeTime, Nullable: true},
+		{Name: "reception_type", Type: field.TypeEnum, Enums: []string{"RESIDENTIAL", "DAY", "TEMPORARY", "SEQUENTIAL", "HOME_BASED"}},
+		{Name: "orientation_reference", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "orientation_from", Type: field.TypeTime, Nullable: true},
+		{Name: "orientation_until", Type: field.TypeTime, Nullable: true},
+		{Name: "person_id", Type: field.TypeString, Size: 40},
+		{Name: "establishment_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordStaysTable holds the schema information for the "userrecord_stays" table.
+	UserrecordStaysTable = &schema.Table{
+		Name:       "userrecord_stays",
+		Columns:    UserrecordStaysColumns,
+		PrimaryKey: []*schema.Column{UserrecordStaysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_stays_userrecord_persons_stays",
+				Columns:    []*schema.Column{UserrecordStaysColumns[10]},
+				RefColumns: []*schema.Column{UserrecordPersonsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "userrecord_stays_establishments_establishment",
+				Columns:    []*schema.Column{UserrecordStaysColumns[11]},
+				RefColumns: []*schema.Column{EstablishmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "stay_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordStaysColumns[10]},
+			},
+			{
+				Name:    "stay_establishment_id_person_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordStaysColumns[11], UserrecordStaysColumns[10]},
+			},
+		},
+	}
 	// SubjectRequestsColumns holds the columns for the "subject_requests" table.
 	SubjectRequestsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -963,6 +1339,44 @@ var (
 				Name:    "subscription_resource_id",
 				Unique:  false,
 				Columns: []*schema.Column{SubscriptionsColumns[11]},
+			},
+		},
+	}
+	// UserrecordSupportAccessesColumns holds the columns for the "userrecord_support_accesses" table.
+	UserrecordSupportAccessesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "reason", Type: field.TypeString, Size: 500},
+		{Name: "granted_by", Type: field.TypeString, Default: ""},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 40},
+	}
+	// UserrecordSupportAccessesTable holds the schema information for the "userrecord_support_accesses" table.
+	UserrecordSupportAccessesTable = &schema.Table{
+		Name:       "userrecord_support_accesses",
+		Columns:    UserrecordSupportAccessesColumns,
+		PrimaryKey: []*schema.Column{UserrecordSupportAccessesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "userrecord_support_accesses_accounts_account",
+				Columns:    []*schema.Column{UserrecordSupportAccessesColumns[8]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "supportaccess_account_id_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordSupportAccessesColumns[8], UserrecordSupportAccessesColumns[3]},
+			},
+			{
+				Name:    "supportaccess_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserrecordSupportAccessesColumns[3]},
 			},
 		},
 	}
@@ -1110,32 +1524,44 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		UserrecordAccessLogTable,
 		AccountsTable,
+		UserrecordActivitiesTable,
 		AttributeDefinitionsTable,
 		AttributeValuesTable,
 		AuditEventsTable,
 		BreachesTable,
 		CallForFundsTable,
+		UserrecordCareAssignmentsTable,
 		ChargesTable,
 		ChargeRunsTable,
 		CilDelegationsTable,
+		UserrecordConsentsTable,
 		CostEntriesTable,
 		EstablishmentsTable,
 		InvitationsTable,
+		UserrecordNotesTable,
 		MembersTable,
 		MemberCategoryChangesTable,
 		MembershipApplicationsTable,
 		MembershipFeesTable,
+		UserrecordNeedsTable,
 		NotificationsTable,
+		UserrecordPersonsTable,
+		UserrecordContactsTable,
+		UserrecordProjectsTable,
 		ProcessingRecordsTable,
 		ProcessingRevisionsTable,
+		UserrecordSettingsTable,
 		ResourcesTable,
 		ResourceCategoriesTable,
 		RoleAssignmentsTable,
 		ServiceRequestsTable,
 		SessionsTable,
+		UserrecordStaysTable,
 		SubjectRequestsTable,
 		SubscriptionsTable,
+		UserrecordSupportAccessesTable,
 		TimeEntriesTable,
 		UsageDeclarationsTable,
 		UsageDeclarationLinesTable,
@@ -1144,12 +1570,25 @@ var (
 )
 
 func init() {
+	UserrecordAccessLogTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_access_log",
+	}
+	UserrecordActivitiesTable.ForeignKeys[0].RefTable = EstablishmentsTable
+	UserrecordActivitiesTable.ForeignKeys[1].RefTable = UserrecordPersonsTable
+	UserrecordActivitiesTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_activities",
+	}
 	AttributeDefinitionsTable.ForeignKeys[0].RefTable = MembersTable
 	AttributeValuesTable.ForeignKeys[0].RefTable = AttributeDefinitionsTable
 	AttributeValuesTable.ForeignKeys[1].RefTable = EstablishmentsTable
 	BreachesTable.ForeignKeys[0].RefTable = MembersTable
 	CallForFundsTable.ForeignKeys[0].RefTable = ChargeRunsTable
 	CallForFundsTable.ForeignKeys[1].RefTable = MembersTable
+	UserrecordCareAssignmentsTable.ForeignKeys[0].RefTable = AccountsTable
+	UserrecordCareAssignmentsTable.ForeignKeys[1].RefTable = EstablishmentsTable
+	UserrecordCareAssignmentsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_care_assignments",
+	}
 	ChargesTable.ForeignKeys[0].RefTable = CallForFundsTable
 	ChargesTable.ForeignKeys[1].RefTable = ResourcesTable
 	ChargesTable.ForeignKeys[2].RefTable = ChargesTable
@@ -1157,9 +1596,18 @@ func init() {
 	ChargesTable.ForeignKeys[4].RefTable = MembersTable
 	ChargesTable.ForeignKeys[5].RefTable = ServiceRequestsTable
 	CilDelegationsTable.ForeignKeys[0].RefTable = MembersTable
+	UserrecordConsentsTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
+	UserrecordConsentsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_consents",
+	}
 	CostEntriesTable.ForeignKeys[0].RefTable = MembersTable
 	CostEntriesTable.ForeignKeys[1].RefTable = ResourcesTable
 	EstablishmentsTable.ForeignKeys[0].RefTable = MembersTable
+	UserrecordNotesTable.ForeignKeys[0].RefTable = UserrecordNotesTable
+	UserrecordNotesTable.ForeignKeys[1].RefTable = UserrecordPersonsTable
+	UserrecordNotesTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_notes",
+	}
 	MembersTable.ForeignKeys[0].RefTable = MembershipApplicationsTable
 	MembersTable.Annotation = &entsql.Annotation{}
 	MembersTable.Annotation.Checks = map[string]string{
@@ -1167,8 +1615,27 @@ func init() {
 	}
 	MemberCategoryChangesTable.ForeignKeys[0].RefTable = MembersTable
 	MembershipApplicationsTable.ForeignKeys[0].RefTable = AccountsTable
+	UserrecordNeedsTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
+	UserrecordNeedsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_needs",
+	}
+	UserrecordPersonsTable.ForeignKeys[0].RefTable = MembersTable
+	UserrecordPersonsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_persons",
+	}
+	UserrecordContactsTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
+	UserrecordContactsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_contacts",
+	}
+	UserrecordProjectsTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
+	UserrecordProjectsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_projects",
+	}
 	ProcessingRecordsTable.ForeignKeys[0].RefTable = MembersTable
 	ProcessingRevisionsTable.ForeignKeys[0].RefTable = ProcessingRecordsTable
+	UserrecordSettingsTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_settings",
+	}
 	ResourcesTable.ForeignKeys[0].RefTable = ResourceCategoriesTable
 	ResourceCategoriesTable.ForeignKeys[0].RefTable = ResourceCategoriesTable
 	RoleAssignmentsTable.ForeignKeys[0].RefTable = AccountsTable
@@ -1176,12 +1643,24 @@ func init() {
 	ServiceRequestsTable.ForeignKeys[0].RefTable = MembersTable
 	ServiceRequestsTable.ForeignKeys[1].RefTable = ResourcesTable
 	SessionsTable.ForeignKeys[0].RefTable = AccountsTable
+	UserrecordStaysTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
+	UserrecordStaysTable.ForeignKeys[1].RefTable = EstablishmentsTable
+	UserrecordStaysTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_stays",
+	}
+	UserrecordStaysTable.Annotation.Checks = map[string]string{
+		"stay_dates": "discharged_on IS NULL OR admitted_on IS NULL OR discharged_on >= admitted_on",
+	}
 	SubjectRequestsTable.ForeignKeys[0].RefTable = MembersTable
 	SubscriptionsTable.ForeignKeys[0].RefTable = MembersTable
 	SubscriptionsTable.ForeignKeys[1].RefTable = ResourcesTable
 	SubscriptionsTable.Annotation = &entsql.Annotation{}
 	SubscriptionsTable.Annotation.Checks = map[string]string{
 		"subscription_ends_after_start": "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+	}
+	UserrecordSupportAccessesTable.ForeignKeys[0].RefTable = AccountsTable
+	UserrecordSupportAccessesTable.Annotation = &entsql.Annotation{
+		Table: "userrecord_support_accesses",
 	}
 	TimeEntriesTable.ForeignKeys[0].RefTable = ServiceRequestsTable
 	UsageDeclarationsTable.ForeignKeys[0].RefTable = MembersTable

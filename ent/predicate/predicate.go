@@ -6,8 +6,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AccessLogEntry is the predicate function for accesslogentry builders.
+type AccessLogEntry func(*sql.Selector)
+
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
+
+// Activity is the predicate function for activity builders.
+type Activity func(*sql.Selector)
 
 // AttributeDefinition is the predicate function for attributedefinition builders.
 type AttributeDefinition func(*sql.Selector)
@@ -24,6 +30,9 @@ type Breach func(*sql.Selector)
 // CallForFunds is the predicate function for callforfunds builders.
 type CallForFunds func(*sql.Selector)
 
+// CareAssignment is the predicate function for careassignment builders.
+type CareAssignment func(*sql.Selector)
+
 // Charge is the predicate function for charge builders.
 type Charge func(*sql.Selector)
 
@@ -33,6 +42,9 @@ type ChargeRun func(*sql.Selector)
 // CilDelegation is the predicate function for cildelegation builders.
 type CilDelegation func(*sql.Selector)
 
+// Consent is the predicate function for consent builders.
+type Consent func(*sql.Selector)
+
 // CostEntry is the predicate function for costentry builders.
 type CostEntry func(*sql.Selector)
 
@@ -41,6 +53,9 @@ type Establishment func(*sql.Selector)
 
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)
+
+// JournalNote is the predicate function for journalnote builders.
+type JournalNote func(*sql.Selector)
 
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)
@@ -54,14 +69,29 @@ type MembershipApplication func(*sql.Selector)
 // MembershipFee is the predicate function for membershipfee builders.
 type MembershipFee func(*sql.Selector)
 
+// NeedAssessment is the predicate function for needassessment builders.
+type NeedAssessment func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
+
+// Person is the predicate function for person builders.
+type Person func(*sql.Selector)
+
+// PersonContact is the predicate function for personcontact builders.
+type PersonContact func(*sql.Selector)
+
+// PersonalProject is the predicate function for personalproject builders.
+type PersonalProject func(*sql.Selector)
 
 // ProcessingRecord is the predicate function for processingrecord builders.
 type ProcessingRecord func(*sql.Selector)
 
 // ProcessingRevision is the predicate function for processingrevision builders.
 type ProcessingRevision func(*sql.Selector)
+
+// RecordSettings is the predicate function for recordsettings builders.
+type RecordSettings func(*sql.Selector)
 
 // Resource is the predicate function for resource builders.
 type Resource func(*sql.Selector)
@@ -78,11 +108,17 @@ type ServiceRequest func(*sql.Selector)
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
 
+// Stay is the predicate function for stay builders.
+type Stay func(*sql.Selector)
+
 // SubjectRequest is the predicate function for subjectrequest builders.
 type SubjectRequest func(*sql.Selector)
 
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)
+
+// SupportAccess is the predicate function for supportaccess builders.
+type SupportAccess func(*sql.Selector)
 
 // TimeEntry is the predicate function for timeentry builders.
 type TimeEntry func(*sql.Selector)

@@ -111,6 +111,30 @@ func DenyMutationOperationRule(op ent.Op) MutationRule {
 	return OnMutationOperation(rule, op)
 }
 
+// The AccessLogEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AccessLogEntryQueryRuleFunc func(context.Context, *ent.AccessLogEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AccessLogEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccessLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AccessLogEntryQuery", q)
+}
+
+// The AccessLogEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AccessLogEntryMutationRuleFunc func(context.Context, *ent.AccessLogEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AccessLogEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AccessLogEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccessLogEntryMutation", m)
+}
+
 // The AccountQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AccountQueryRuleFunc func(context.Context, *ent.AccountQuery) error
@@ -133,6 +157,30 @@ func (f AccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountMutation", m)
+}
+
+// The ActivityQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ActivityQueryRuleFunc func(context.Context, *ent.ActivityQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ActivityQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActivityQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ActivityQuery", q)
+}
+
+// The ActivityMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ActivityMutationRuleFunc func(context.Context, *ent.ActivityMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ActivityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ActivityMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActivityMutation", m)
 }
 
 // The AttributeDefinitionQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -255,6 +303,30 @@ func (f CallForFundsMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CallForFundsMutation", m)
 }
 
+// The CareAssignmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CareAssignmentQueryRuleFunc func(context.Context, *ent.CareAssignmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CareAssignmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CareAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CareAssignmentQuery", q)
+}
+
+// The CareAssignmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CareAssignmentMutationRuleFunc func(context.Context, *ent.CareAssignmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CareAssignmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CareAssignmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CareAssignmentMutation", m)
+}
+
 // The ChargeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ChargeQueryRuleFunc func(context.Context, *ent.ChargeQuery) error
@@ -327,6 +399,30 @@ func (f CilDelegationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CilDelegationMutation", m)
 }
 
+// The ConsentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ConsentQueryRuleFunc func(context.Context, *ent.ConsentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ConsentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ConsentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ConsentQuery", q)
+}
+
+// The ConsentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ConsentMutationRuleFunc func(context.Context, *ent.ConsentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ConsentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ConsentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ConsentMutation", m)
+}
+
 // The CostEntryQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CostEntryQueryRuleFunc func(context.Context, *ent.CostEntryQuery) error
@@ -397,6 +493,30 @@ func (f InvitationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InvitationMutation", m)
+}
+
+// The JournalNoteQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type JournalNoteQueryRuleFunc func(context.Context, *ent.JournalNoteQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f JournalNoteQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JournalNoteQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.JournalNoteQuery", q)
+}
+
+// The JournalNoteMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type JournalNoteMutationRuleFunc func(context.Context, *ent.JournalNoteMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f JournalNoteMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.JournalNoteMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.JournalNoteMutation", m)
 }
 
 // The MemberQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -495,6 +615,30 @@ func (f MembershipFeeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MembershipFeeMutation", m)
 }
 
+// The NeedAssessmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NeedAssessmentQueryRuleFunc func(context.Context, *ent.NeedAssessmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NeedAssessmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NeedAssessmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NeedAssessmentQuery", q)
+}
+
+// The NeedAssessmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NeedAssessmentMutationRuleFunc func(context.Context, *ent.NeedAssessmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NeedAssessmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NeedAssessmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NeedAssessmentMutation", m)
+}
+
 // The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
@@ -517,6 +661,78 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
+}
+
+// The PersonQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PersonQueryRuleFunc func(context.Context, *ent.PersonQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PersonQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PersonQuery", q)
+}
+
+// The PersonMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PersonMutationRuleFunc func(context.Context, *ent.PersonMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PersonMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PersonMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonMutation", m)
+}
+
+// The PersonContactQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PersonContactQueryRuleFunc func(context.Context, *ent.PersonContactQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PersonContactQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonContactQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PersonContactQuery", q)
+}
+
+// The PersonContactMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PersonContactMutationRuleFunc func(context.Context, *ent.PersonContactMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PersonContactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PersonContactMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonContactMutation", m)
+}
+
+// The PersonalProjectQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PersonalProjectQueryRuleFunc func(context.Context, *ent.PersonalProjectQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PersonalProjectQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersonalProjectQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PersonalProjectQuery", q)
+}
+
+// The PersonalProjectMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PersonalProjectMutationRuleFunc func(context.Context, *ent.PersonalProjectMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PersonalProjectMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PersonalProjectMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PersonalProjectMutation", m)
 }
 
 // The ProcessingRecordQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -565,6 +781,30 @@ func (f ProcessingRevisionMutationRuleFunc) EvalMutation(ctx context.Context, m 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProcessingRevisionMutation", m)
+}
+
+// The RecordSettingsQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RecordSettingsQueryRuleFunc func(context.Context, *ent.RecordSettingsQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RecordSettingsQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecordSettingsQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RecordSettingsQuery", q)
+}
+
+// The RecordSettingsMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RecordSettingsMutationRuleFunc func(context.Context, *ent.RecordSettingsMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RecordSettingsMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RecordSettingsMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RecordSettingsMutation", m)
 }
 
 // The ResourceQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -687,6 +927,30 @@ func (f SessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SessionMutation", m)
 }
 
+// The StayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StayQueryRuleFunc func(context.Context, *ent.StayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StayQuery", q)
+}
+
+// The StayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StayMutationRuleFunc func(context.Context, *ent.StayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StayMutation", m)
+}
+
 // The SubjectRequestQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SubjectRequestQueryRuleFunc func(context.Context, *ent.SubjectRequestQuery) error
@@ -733,6 +997,30 @@ func (f SubscriptionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubscriptionMutation", m)
+}
+
+// The SupportAccessQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SupportAccessQueryRuleFunc func(context.Context, *ent.SupportAccessQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SupportAccessQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SupportAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SupportAccessQuery", q)
+}
+
+// The SupportAccessMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SupportAccessMutationRuleFunc func(context.Context, *ent.SupportAccessMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SupportAccessMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SupportAccessMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SupportAccessMutation", m)
 }
 
 // The TimeEntryQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -866,7 +1154,11 @@ var _ QueryMutationRule = FilterFunc(nil)
 
 func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
+	case *ent.AccessLogEntryQuery:
+		return q.Filter(), nil
 	case *ent.AccountQuery:
+		return q.Filter(), nil
+	case *ent.ActivityQuery:
 		return q.Filter(), nil
 	case *ent.AttributeDefinitionQuery:
 		return q.Filter(), nil
@@ -878,17 +1170,23 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CallForFundsQuery:
 		return q.Filter(), nil
+	case *ent.CareAssignmentQuery:
+		return q.Filter(), nil
 	case *ent.ChargeQuery:
 		return q.Filter(), nil
 	case *ent.ChargeRunQuery:
 		return q.Filter(), nil
 	case *ent.CilDelegationQuery:
 		return q.Filter(), nil
+	case *ent.ConsentQuery:
+		return q.Filter(), nil
 	case *ent.CostEntryQuery:
 		return q.Filter(), nil
 	case *ent.EstablishmentQuery:
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
+		return q.Filter(), nil
+	case *ent.JournalNoteQuery:
 		return q.Filter(), nil
 	case *ent.MemberQuery:
 		return q.Filter(), nil
@@ -898,11 +1196,21 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.MembershipFeeQuery:
 		return q.Filter(), nil
+	case *ent.NeedAssessmentQuery:
+		return q.Filter(), nil
 	case *ent.NotificationQuery:
+		return q.Filter(), nil
+	case *ent.PersonQuery:
+		return q.Filter(), nil
+	case *ent.PersonContactQuery:
+		return q.Filter(), nil
+	case *ent.PersonalProjectQuery:
 		return q.Filter(), nil
 	case *ent.ProcessingRecordQuery:
 		return q.Filter(), nil
 	case *ent.ProcessingRevisionQuery:
+		return q.Filter(), nil
+	case *ent.RecordSettingsQuery:
 		return q.Filter(), nil
 	case *ent.ResourceQuery:
 		return q.Filter(), nil
@@ -914,9 +1222,13 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
+	case *ent.StayQuery:
+		return q.Filter(), nil
 	case *ent.SubjectRequestQuery:
 		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
+		return q.Filter(), nil
+	case *ent.SupportAccessQuery:
 		return q.Filter(), nil
 	case *ent.TimeEntryQuery:
 		return q.Filter(), nil
@@ -933,7 +1245,11 @@ func queryFilter(q ent.Query) (Filter, error) {
 
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
+	case *ent.AccessLogEntryMutation:
+		return m.Filter(), nil
 	case *ent.AccountMutation:
+		return m.Filter(), nil
+	case *ent.ActivityMutation:
 		return m.Filter(), nil
 	case *ent.AttributeDefinitionMutation:
 		return m.Filter(), nil
@@ -945,17 +1261,23 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.CallForFundsMutation:
 		return m.Filter(), nil
+	case *ent.CareAssignmentMutation:
+		return m.Filter(), nil
 	case *ent.ChargeMutation:
 		return m.Filter(), nil
 	case *ent.ChargeRunMutation:
 		return m.Filter(), nil
 	case *ent.CilDelegationMutation:
 		return m.Filter(), nil
+	case *ent.ConsentMutation:
+		return m.Filter(), nil
 	case *ent.CostEntryMutation:
 		return m.Filter(), nil
 	case *ent.EstablishmentMutation:
 		return m.Filter(), nil
 	case *ent.InvitationMutation:
+		return m.Filter(), nil
+	case *ent.JournalNoteMutation:
 		return m.Filter(), nil
 	case *ent.MemberMutation:
 		return m.Filter(), nil
@@ -965,11 +1287,21 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.MembershipFeeMutation:
 		return m.Filter(), nil
+	case *ent.NeedAssessmentMutation:
+		return m.Filter(), nil
 	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.PersonMutation:
+		return m.Filter(), nil
+	case *ent.PersonContactMutation:
+		return m.Filter(), nil
+	case *ent.PersonalProjectMutation:
 		return m.Filter(), nil
 	case *ent.ProcessingRecordMutation:
 		return m.Filter(), nil
 	case *ent.ProcessingRevisionMutation:
+		return m.Filter(), nil
+	case *ent.RecordSettingsMutation:
 		return m.Filter(), nil
 	case *ent.ResourceMutation:
 		return m.Filter(), nil
@@ -981,9 +1313,13 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil
+	case *ent.StayMutation:
+		return m.Filter(), nil
 	case *ent.SubjectRequestMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
+		return m.Filter(), nil
+	case *ent.SupportAccessMutation:
 		return m.Filter(), nil
 	case *ent.TimeEntryMutation:
 		return m.Filter(), nil

@@ -3,25 +3,35 @@
 package runtime
 
 import (
+	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/attributedefinition"
 	"communs/ent/attributevalue"
 	"communs/ent/auditevent"
 	"communs/ent/breach"
 	"communs/ent/callforfunds"
+	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/cildelegation"
+	"communs/ent/consent"
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
+	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
+	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
+	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -29,8 +39,10 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
 	"communs/ent/session"
+	"communs/ent/stay"
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
@@ -46,6 +58,44 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	accesslogentryMixin := schema.AccessLogEntry{}.Mixin()
+	accesslogentry.Policy = privacy.NewPolicies(schema.AccessLogEntry{})
+	accesslogentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := accesslogentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	accesslogentryMixinFields0 := accesslogentryMixin[0].Fields()
+	_ = accesslogentryMixinFields0
+	accesslogentryMixinFields1 := accesslogentryMixin[1].Fields()
+	_ = accesslogentryMixinFields1
+	accesslogentryFields := schema.AccessLogEntry{}.Fields()
+	_ = accesslogentryFields
+	// accesslogentryDescCreatedAt is the schema descriptor for created_at field.
+	accesslogentryDescCreatedAt := accesslogentryMixinFields1[0].Descriptor()
+	// accesslogentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	accesslogentry.DefaultCreatedAt = accesslogentryDescCreatedAt.Default.(func() time.Time)
+	// accesslogentryDescUpdatedAt is the schema descriptor for updated_at field.
+	accesslogentryDescUpdatedAt := accesslogentryMixinFields1[1].Descriptor()
+	// accesslogentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	accesslogentry.DefaultUpdatedAt = accesslogentryDescUpdatedAt.Default.(func() time.Time)
+	// accesslogentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	accesslogentry.UpdateDefaultUpdatedAt = accesslogentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// accesslogentryDescReason is the schema descriptor for reason field.
+	accesslogentryDescReason := accesslogentryFields[5].Descriptor()
+	// accesslogentry.DefaultReason holds the default value on creation for the reason field.
+	accesslogentry.DefaultReason = accesslogentryDescReason.Default.(string)
+	// accesslogentry.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	accesslogentry.ReasonValidator = accesslogentryDescReason.Validators[0].(func(string) error)
+	// accesslogentryDescID is the schema descriptor for id field.
+	accesslogentryDescID := accesslogentryMixinFields0[0].Descriptor()
+	// accesslogentry.DefaultID holds the default value on creation for the id field.
+	accesslogentry.DefaultID = accesslogentryDescID.Default.(func() pulid.ID)
+	// accesslogentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	accesslogentry.IDValidator = accesslogentryDescID.Validators[0].(func(string) error)
 	accountMixin := schema.Account{}.Mixin()
 	account.Policy = privacy.NewPolicies(schema.Account{})
 	account.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -91,6 +141,88 @@ func init() {
 	account.DefaultID = accountDescID.Default.(func() pulid.ID)
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	account.IDValidator = accountDescID.Validators[0].(func(string) error)
+	activityMixin := schema.Activity{}.Mixin()
+	activity.Policy = privacy.NewPolicies(schema.Activity{})
+	activity.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := activity.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	activityMixinFields0 := activityMixin[0].Fields()
+	_ = activityMixinFields0
+	activityMixinFields1 := activityMixin[1].Fields()
+	_ = activityMixinFields1
+	activityFields := schema.Activity{}.Fields()
+	_ = activityFields
+	// activityDescCreatedAt is the schema descriptor for created_at field.
+	activityDescCreatedAt := activityMixinFields1[0].Descriptor()
+	// activity.DefaultCreatedAt holds the default value on creation for the created_at field.
+	activity.DefaultCreatedAt = activityDescCreatedAt.Default.(func() time.Time)
+	// activityDescUpdatedAt is the schema descriptor for updated_at field.
+	activityDescUpdatedAt := activityMixinFields1[1].Descriptor()
+	// activity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	activity.DefaultUpdatedAt = activityDescUpdatedAt.Default.(func() time.Time)
+	// activity.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	activity.UpdateDefaultUpdatedAt = activityDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// activityDescServiceCode is the schema descriptor for service_code field.
+	activityDescServiceCode := activityFields[3].Descriptor()
+	// activity.ServiceCodeValidator is a validator for the "service_code" field. It is called by the builders before save.
+	activity.ServiceCodeValidator = func() func(string) error {
+		validators := activityDescServiceCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(service_code string) error {
+			for _, fn := range fns {
+				if err := fn(service_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// activityDescMonth is the schema descriptor for month field.
+	activityDescMonth := activityFields[5].Descriptor()
+	// activity.MonthValidator is a validator for the "month" field. It is called by the builders before save.
+	activity.MonthValidator = func() func(string) error {
+		validators := activityDescMonth.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(month string) error {
+			for _, fn := range fns {
+				if err := fn(month); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// activityDescMinutes is the schema descriptor for minutes field.
+	activityDescMinutes := activityFields[6].Descriptor()
+	// activity.MinutesValidator is a validator for the "minutes" field. It is called by the builders before save.
+	activity.MinutesValidator = activityDescMinutes.Validators[0].(func(int) error)
+	// activityDescProfessional is the schema descriptor for professional field.
+	activityDescProfessional := activityFields[7].Descriptor()
+	// activity.DefaultProfessional holds the default value on creation for the professional field.
+	activity.DefaultProfessional = activityDescProfessional.Default.(string)
+	// activity.ProfessionalValidator is a validator for the "professional" field. It is called by the builders before save.
+	activity.ProfessionalValidator = activityDescProfessional.Validators[0].(func(string) error)
+	// activityDescRecordedBy is the schema descriptor for recorded_by field.
+	activityDescRecordedBy := activityFields[8].Descriptor()
+	// activity.DefaultRecordedBy holds the default value on creation for the recorded_by field.
+	activity.DefaultRecordedBy = activityDescRecordedBy.Default.(string)
+	// activityDescID is the schema descriptor for id field.
+	activityDescID := activityMixinFields0[0].Descriptor()
+	// activity.DefaultID holds the default value on creation for the id field.
+	activity.DefaultID = activityDescID.Default.(func() pulid.ID)
+	// activity.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	activity.IDValidator = activityDescID.Validators[0].(func(string) error)
 	attributedefinitionMixin := schema.AttributeDefinition{}.Mixin()
 	attributedefinition.Policy = privacy.NewPolicies(schema.AttributeDefinition{})
 	attributedefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -373,6 +505,41 @@ func init() {
 	callforfunds.DefaultID = callforfundsDescID.Default.(func() pulid.ID)
 	// callforfunds.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	callforfunds.IDValidator = callforfundsDescID.Validators[0].(func(string) error)
+	careassignmentMixin := schema.CareAssignment{}.Mixin()
+	careassignment.Policy = privacy.NewPolicies(schema.CareAssignment{})
+	careassignment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := careassignment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	careassignmentMixinHooks2 := careassignmentMixin[2].Hooks()
+
+	careassignment.Hooks[1] = careassignmentMixinHooks2[0]
+	careassignmentMixinFields0 := careassignmentMixin[0].Fields()
+	_ = careassignmentMixinFields0
+	careassignmentMixinFields1 := careassignmentMixin[1].Fields()
+	_ = careassignmentMixinFields1
+	careassignmentFields := schema.CareAssignment{}.Fields()
+	_ = careassignmentFields
+	// careassignmentDescCreatedAt is the schema descriptor for created_at field.
+	careassignmentDescCreatedAt := careassignmentMixinFields1[0].Descriptor()
+	// careassignment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	careassignment.DefaultCreatedAt = careassignmentDescCreatedAt.Default.(func() time.Time)
+	// careassignmentDescUpdatedAt is the schema descriptor for updated_at field.
+	careassignmentDescUpdatedAt := careassignmentMixinFields1[1].Descriptor()
+	// careassignment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	careassignment.DefaultUpdatedAt = careassignmentDescUpdatedAt.Default.(func() time.Time)
+	// careassignment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	careassignment.UpdateDefaultUpdatedAt = careassignmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// careassignmentDescID is the schema descriptor for id field.
+	careassignmentDescID := careassignmentMixinFields0[0].Descriptor()
+	// careassignment.DefaultID holds the default value on creation for the id field.
+	careassignment.DefaultID = careassignmentDescID.Default.(func() pulid.ID)
+	// careassignment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	careassignment.IDValidator = careassignmentDescID.Validators[0].(func(string) error)
 	chargeMixin := schema.Charge{}.Mixin()
 	charge.Policy = privacy.NewPolicies(schema.Charge{})
 	charge.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -513,6 +680,66 @@ func init() {
 	cildelegation.DefaultID = cildelegationDescID.Default.(func() pulid.ID)
 	// cildelegation.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	cildelegation.IDValidator = cildelegationDescID.Validators[0].(func(string) error)
+	consentMixin := schema.Consent{}.Mixin()
+	consent.Policy = privacy.NewPolicies(schema.Consent{})
+	consent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := consent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	consentMixinFields0 := consentMixin[0].Fields()
+	_ = consentMixinFields0
+	consentMixinFields1 := consentMixin[1].Fields()
+	_ = consentMixinFields1
+	consentFields := schema.Consent{}.Fields()
+	_ = consentFields
+	// consentDescCreatedAt is the schema descriptor for created_at field.
+	consentDescCreatedAt := consentMixinFields1[0].Descriptor()
+	// consent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	consent.DefaultCreatedAt = consentDescCreatedAt.Default.(func() time.Time)
+	// consentDescUpdatedAt is the schema descriptor for updated_at field.
+	consentDescUpdatedAt := consentMixinFields1[1].Descriptor()
+	// consent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	consent.DefaultUpdatedAt = consentDescUpdatedAt.Default.(func() time.Time)
+	// consent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	consent.UpdateDefaultUpdatedAt = consentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// consentDescPurpose is the schema descriptor for purpose field.
+	consentDescPurpose := consentFields[2].Descriptor()
+	// consent.PurposeValidator is a validator for the "purpose" field. It is called by the builders before save.
+	consent.PurposeValidator = func() func(string) error {
+		validators := consentDescPurpose.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(purpose string) error {
+			for _, fn := range fns {
+				if err := fn(purpose); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// consentDescExpressedBy is the schema descriptor for expressed_by field.
+	consentDescExpressedBy := consentFields[5].Descriptor()
+	// consent.DefaultExpressedBy holds the default value on creation for the expressed_by field.
+	consent.DefaultExpressedBy = consentDescExpressedBy.Default.(string)
+	// consent.ExpressedByValidator is a validator for the "expressed_by" field. It is called by the builders before save.
+	consent.ExpressedByValidator = consentDescExpressedBy.Validators[0].(func(string) error)
+	// consentDescRecordedBy is the schema descriptor for recorded_by field.
+	consentDescRecordedBy := consentFields[6].Descriptor()
+	// consent.DefaultRecordedBy holds the default value on creation for the recorded_by field.
+	consent.DefaultRecordedBy = consentDescRecordedBy.Default.(string)
+	// consentDescID is the schema descriptor for id field.
+	consentDescID := consentMixinFields0[0].Descriptor()
+	// consent.DefaultID holds the default value on creation for the id field.
+	consent.DefaultID = consentDescID.Default.(func() pulid.ID)
+	// consent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	consent.IDValidator = consentDescID.Validators[0].(func(string) error)
 	costentryMixin := schema.CostEntry{}.Mixin()
 	costentry.Policy = privacy.NewPolicies(schema.CostEntry{})
 	costentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -790,6 +1017,46 @@ func init() {
 	invitation.DefaultID = invitationDescID.Default.(func() pulid.ID)
 	// invitation.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	invitation.IDValidator = invitationDescID.Validators[0].(func(string) error)
+	journalnoteMixin := schema.JournalNote{}.Mixin()
+	journalnote.Policy = privacy.NewPolicies(schema.JournalNote{})
+	journalnote.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := journalnote.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	journalnoteMixinFields0 := journalnoteMixin[0].Fields()
+	_ = journalnoteMixinFields0
+	journalnoteMixinFields1 := journalnoteMixin[1].Fields()
+	_ = journalnoteMixinFields1
+	journalnoteFields := schema.JournalNote{}.Fields()
+	_ = journalnoteFields
+	// journalnoteDescCreatedAt is the schema descriptor for created_at field.
+	journalnoteDescCreatedAt := journalnoteMixinFields1[0].Descriptor()
+	// journalnote.DefaultCreatedAt holds the default value on creation for the created_at field.
+	journalnote.DefaultCreatedAt = journalnoteDescCreatedAt.Default.(func() time.Time)
+	// journalnoteDescUpdatedAt is the schema descriptor for updated_at field.
+	journalnoteDescUpdatedAt := journalnoteMixinFields1[1].Descriptor()
+	// journalnote.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	journalnote.DefaultUpdatedAt = journalnoteDescUpdatedAt.Default.(func() time.Time)
+	// journalnote.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	journalnote.UpdateDefaultUpdatedAt = journalnoteDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// journalnoteDescAuthor is the schema descriptor for author field.
+	journalnoteDescAuthor := journalnoteFields[3].Descriptor()
+	// journalnote.DefaultAuthor holds the default value on creation for the author field.
+	journalnote.DefaultAuthor = journalnoteDescAuthor.Default.(string)
+	// journalnoteDescRestrictedTo is the schema descriptor for restricted_to field.
+	journalnoteDescRestrictedTo := journalnoteFields[6].Descriptor()
+	// journalnote.DefaultRestrictedTo holds the default value on creation for the restricted_to field.
+	journalnote.DefaultRestrictedTo = journalnoteDescRestrictedTo.Default.(string)
+	// journalnoteDescID is the schema descriptor for id field.
+	journalnoteDescID := journalnoteMixinFields0[0].Descriptor()
+	// journalnote.DefaultID holds the default value on creation for the id field.
+	journalnote.DefaultID = journalnoteDescID.Default.(func() pulid.ID)
+	// journalnote.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	journalnote.IDValidator = journalnoteDescID.Validators[0].(func(string) error)
 	memberMixin := schema.Member{}.Mixin()
 	member.Policy = privacy.NewPolicies(schema.Member{})
 	member.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1206,6 +1473,47 @@ func init() {
 	membershipfee.DefaultID = membershipfeeDescID.Default.(func() pulid.ID)
 	// membershipfee.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membershipfee.IDValidator = membershipfeeDescID.Validators[0].(func(string) error)
+	needassessmentMixin := schema.NeedAssessment{}.Mixin()
+	needassessment.Policy = privacy.NewPolicies(schema.NeedAssessment{})
+	needassessment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := needassessment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	needassessmentMixinHooks2 := needassessmentMixin[2].Hooks()
+
+	needassessment.Hooks[1] = needassessmentMixinHooks2[0]
+	needassessmentMixinFields0 := needassessmentMixin[0].Fields()
+	_ = needassessmentMixinFields0
+	needassessmentMixinFields1 := needassessmentMixin[1].Fields()
+	_ = needassessmentMixinFields1
+	needassessmentFields := schema.NeedAssessment{}.Fields()
+	_ = needassessmentFields
+	// needassessmentDescCreatedAt is the schema descriptor for created_at field.
+	needassessmentDescCreatedAt := needassessmentMixinFields1[0].Descriptor()
+	// needassessment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	needassessment.DefaultCreatedAt = needassessmentDescCreatedAt.Default.(func() time.Time)
+	// needassessmentDescUpdatedAt is the schema descriptor for updated_at field.
+	needassessmentDescUpdatedAt := needassessmentMixinFields1[1].Descriptor()
+	// needassessment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	needassessment.DefaultUpdatedAt = needassessmentDescUpdatedAt.Default.(func() time.Time)
+	// needassessment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	needassessment.UpdateDefaultUpdatedAt = needassessmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// needassessmentDescEvaluator is the schema descriptor for evaluator field.
+	needassessmentDescEvaluator := needassessmentFields[5].Descriptor()
+	// needassessment.DefaultEvaluator holds the default value on creation for the evaluator field.
+	needassessment.DefaultEvaluator = needassessmentDescEvaluator.Default.(string)
+	// needassessment.EvaluatorValidator is a validator for the "evaluator" field. It is called by the builders before save.
+	needassessment.EvaluatorValidator = needassessmentDescEvaluator.Validators[0].(func(string) error)
+	// needassessmentDescID is the schema descriptor for id field.
+	needassessmentDescID := needassessmentMixinFields0[0].Descriptor()
+	// needassessment.DefaultID holds the default value on creation for the id field.
+	needassessment.DefaultID = needassessmentDescID.Default.(func() pulid.ID)
+	// needassessment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	needassessment.IDValidator = needassessmentDescID.Validators[0].(func(string) error)
 	notificationMixin := schema.Notification{}.Mixin()
 	notification.Policy = privacy.NewPolicies(schema.Notification{})
 	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1255,6 +1563,195 @@ func init() {
 	notification.DefaultID = notificationDescID.Default.(func() pulid.ID)
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	personMixin := schema.Person{}.Mixin()
+	person.Policy = privacy.NewPolicies(schema.Person{})
+	person.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := person.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	personMixinHooks2 := personMixin[2].Hooks()
+
+	person.Hooks[1] = personMixinHooks2[0]
+	personMixinFields0 := personMixin[0].Fields()
+	_ = personMixinFields0
+	personMixinFields1 := personMixin[1].Fields()
+	_ = personMixinFields1
+	personFields := schema.Person{}.Fields()
+	_ = personFields
+	// personDescCreatedAt is the schema descriptor for created_at field.
+	personDescCreatedAt := personMixinFields1[0].Descriptor()
+	// person.DefaultCreatedAt holds the default value on creation for the created_at field.
+	person.DefaultCreatedAt = personDescCreatedAt.Default.(func() time.Time)
+	// personDescUpdatedAt is the schema descriptor for updated_at field.
+	personDescUpdatedAt := personMixinFields1[1].Descriptor()
+	// person.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
+	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescLastName is the schema descriptor for last_name field.
+	personDescLastName := personFields[1].Descriptor()
+	// person.LastNameValidator is a validator for the "last_name" field. It is called by the builders before save.
+	person.LastNameValidator = func() func(string) error {
+		validators := personDescLastName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(last_name string) error {
+			for _, fn := range fns {
+				if err := fn(last_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personDescFirstNames is the schema descriptor for first_names field.
+	personDescFirstNames := personFields[2].Descriptor()
+	// person.FirstNamesValidator is a validator for the "first_names" field. It is called by the builders before save.
+	person.FirstNamesValidator = func() func(string) error {
+		validators := personDescFirstNames.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(first_names string) error {
+			for _, fn := range fns {
+				if err := fn(first_names); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personDescBirthName is the schema descriptor for birth_name field.
+	personDescBirthName := personFields[3].Descriptor()
+	// person.DefaultBirthName holds the default value on creation for the birth_name field.
+	person.DefaultBirthName = personDescBirthName.Default.(string)
+	// person.BirthNameValidator is a validator for the "birth_name" field. It is called by the builders before save.
+	person.BirthNameValidator = personDescBirthName.Validators[0].(func(string) error)
+	// personDescID is the schema descriptor for id field.
+	personDescID := personMixinFields0[0].Descriptor()
+	// person.DefaultID holds the default value on creation for the id field.
+	person.DefaultID = personDescID.Default.(func() pulid.ID)
+	// person.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	person.IDValidator = personDescID.Validators[0].(func(string) error)
+	personcontactMixin := schema.PersonContact{}.Mixin()
+	personcontact.Policy = privacy.NewPolicies(schema.PersonContact{})
+	personcontact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := personcontact.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	personcontactMixinHooks2 := personcontactMixin[2].Hooks()
+
+	personcontact.Hooks[1] = personcontactMixinHooks2[0]
+	personcontactMixinFields0 := personcontactMixin[0].Fields()
+	_ = personcontactMixinFields0
+	personcontactMixinFields1 := personcontactMixin[1].Fields()
+	_ = personcontactMixinFields1
+	personcontactFields := schema.PersonContact{}.Fields()
+	_ = personcontactFields
+	// personcontactDescCreatedAt is the schema descriptor for created_at field.
+	personcontactDescCreatedAt := personcontactMixinFields1[0].Descriptor()
+	// personcontact.DefaultCreatedAt holds the default value on creation for the created_at field.
+	personcontact.DefaultCreatedAt = personcontactDescCreatedAt.Default.(func() time.Time)
+	// personcontactDescUpdatedAt is the schema descriptor for updated_at field.
+	personcontactDescUpdatedAt := personcontactMixinFields1[1].Descriptor()
+	// personcontact.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	personcontact.DefaultUpdatedAt = personcontactDescUpdatedAt.Default.(func() time.Time)
+	// personcontact.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	personcontact.UpdateDefaultUpdatedAt = personcontactDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personcontactDescName is the schema descriptor for name field.
+	personcontactDescName := personcontactFields[3].Descriptor()
+	// personcontact.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	personcontact.NameValidator = func() func(string) error {
+		validators := personcontactDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// personcontactDescRelation is the schema descriptor for relation field.
+	personcontactDescRelation := personcontactFields[4].Descriptor()
+	// personcontact.DefaultRelation holds the default value on creation for the relation field.
+	personcontact.DefaultRelation = personcontactDescRelation.Default.(string)
+	// personcontact.RelationValidator is a validator for the "relation" field. It is called by the builders before save.
+	personcontact.RelationValidator = personcontactDescRelation.Validators[0].(func(string) error)
+	// personcontactDescPhone is the schema descriptor for phone field.
+	personcontactDescPhone := personcontactFields[5].Descriptor()
+	// personcontact.DefaultPhone holds the default value on creation for the phone field.
+	personcontact.DefaultPhone = personcontactDescPhone.Default.(string)
+	// personcontact.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	personcontact.PhoneValidator = personcontactDescPhone.Validators[0].(func(string) error)
+	// personcontactDescEmail is the schema descriptor for email field.
+	personcontactDescEmail := personcontactFields[6].Descriptor()
+	// personcontact.DefaultEmail holds the default value on creation for the email field.
+	personcontact.DefaultEmail = personcontactDescEmail.Default.(string)
+	// personcontact.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	personcontact.EmailValidator = personcontactDescEmail.Validators[0].(func(string) error)
+	// personcontactDescAddress is the schema descriptor for address field.
+	personcontactDescAddress := personcontactFields[7].Descriptor()
+	// personcontact.DefaultAddress holds the default value on creation for the address field.
+	personcontact.DefaultAddress = personcontactDescAddress.Default.(string)
+	// personcontact.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	personcontact.AddressValidator = personcontactDescAddress.Validators[0].(func(string) error)
+	// personcontactDescID is the schema descriptor for id field.
+	personcontactDescID := personcontactMixinFields0[0].Descriptor()
+	// personcontact.DefaultID holds the default value on creation for the id field.
+	personcontact.DefaultID = personcontactDescID.Default.(func() pulid.ID)
+	// personcontact.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	personcontact.IDValidator = personcontactDescID.Validators[0].(func(string) error)
+	personalprojectMixin := schema.PersonalProject{}.Mixin()
+	personalproject.Policy = privacy.NewPolicies(schema.PersonalProject{})
+	personalproject.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := personalproject.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	personalprojectMixinHooks2 := personalprojectMixin[2].Hooks()
+
+	personalproject.Hooks[1] = personalprojectMixinHooks2[0]
+	personalprojectMixinFields0 := personalprojectMixin[0].Fields()
+	_ = personalprojectMixinFields0
+	personalprojectMixinFields1 := personalprojectMixin[1].Fields()
+	_ = personalprojectMixinFields1
+	personalprojectFields := schema.PersonalProject{}.Fields()
+	_ = personalprojectFields
+	// personalprojectDescCreatedAt is the schema descriptor for created_at field.
+	personalprojectDescCreatedAt := personalprojectMixinFields1[0].Descriptor()
+	// personalproject.DefaultCreatedAt holds the default value on creation for the created_at field.
+	personalproject.DefaultCreatedAt = personalprojectDescCreatedAt.Default.(func() time.Time)
+	// personalprojectDescUpdatedAt is the schema descriptor for updated_at field.
+	personalprojectDescUpdatedAt := personalprojectMixinFields1[1].Descriptor()
+	// personalproject.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	personalproject.DefaultUpdatedAt = personalprojectDescUpdatedAt.Default.(func() time.Time)
+	// personalproject.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	personalproject.UpdateDefaultUpdatedAt = personalprojectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personalprojectDescID is the schema descriptor for id field.
+	personalprojectDescID := personalprojectMixinFields0[0].Descriptor()
+	// personalproject.DefaultID holds the default value on creation for the id field.
+	personalproject.DefaultID = personalprojectDescID.Default.(func() pulid.ID)
+	// personalproject.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	personalproject.IDValidator = personalprojectDescID.Validators[0].(func(string) error)
 	processingrecordMixin := schema.ProcessingRecord{}.Mixin()
 	processingrecord.Policy = privacy.NewPolicies(schema.ProcessingRecord{})
 	processingrecord.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1384,6 +1881,45 @@ func init() {
 	processingrevision.DefaultID = processingrevisionDescID.Default.(func() pulid.ID)
 	// processingrevision.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	processingrevision.IDValidator = processingrevisionDescID.Validators[0].(func(string) error)
+	recordsettingsMixin := schema.RecordSettings{}.Mixin()
+	recordsettings.Policy = privacy.NewPolicies(schema.RecordSettings{})
+	recordsettings.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := recordsettings.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	recordsettingsMixinHooks2 := recordsettingsMixin[2].Hooks()
+
+	recordsettings.Hooks[1] = recordsettingsMixinHooks2[0]
+	recordsettingsMixinFields0 := recordsettingsMixin[0].Fields()
+	_ = recordsettingsMixinFields0
+	recordsettingsMixinFields1 := recordsettingsMixin[1].Fields()
+	_ = recordsettingsMixinFields1
+	recordsettingsFields := schema.RecordSettings{}.Fields()
+	_ = recordsettingsFields
+	// recordsettingsDescCreatedAt is the schema descriptor for created_at field.
+	recordsettingsDescCreatedAt := recordsettingsMixinFields1[0].Descriptor()
+	// recordsettings.DefaultCreatedAt holds the default value on creation for the created_at field.
+	recordsettings.DefaultCreatedAt = recordsettingsDescCreatedAt.Default.(func() time.Time)
+	// recordsettingsDescUpdatedAt is the schema descriptor for updated_at field.
+	recordsettingsDescUpdatedAt := recordsettingsMixinFields1[1].Descriptor()
+	// recordsettings.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	recordsettings.DefaultUpdatedAt = recordsettingsDescUpdatedAt.Default.(func() time.Time)
+	// recordsettings.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	recordsettings.UpdateDefaultUpdatedAt = recordsettingsDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// recordsettingsDescRetentionYears is the schema descriptor for retention_years field.
+	recordsettingsDescRetentionYears := recordsettingsFields[1].Descriptor()
+	// recordsettings.RetentionYearsValidator is a validator for the "retention_years" field. It is called by the builders before save.
+	recordsettings.RetentionYearsValidator = recordsettingsDescRetentionYears.Validators[0].(func(int) error)
+	// recordsettingsDescID is the schema descriptor for id field.
+	recordsettingsDescID := recordsettingsMixinFields0[0].Descriptor()
+	// recordsettings.DefaultID holds the default value on creation for the id field.
+	recordsettings.DefaultID = recordsettingsDescID.Default.(func() pulid.ID)
+	// recordsettings.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	recordsettings.IDValidator = recordsettingsDescID.Validators[0].(func(string) error)
 	resourceMixin := schema.Resource{}.Mixin()
 	resource.Policy = privacy.NewPolicies(schema.Resource{})
 	resource.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1681,6 +2217,47 @@ func init() {
 	session.DefaultID = sessionDescID.Default.(func() pulid.ID)
 	// session.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	session.IDValidator = sessionDescID.Validators[0].(func(string) error)
+	stayMixin := schema.Stay{}.Mixin()
+	stay.Policy = privacy.NewPolicies(schema.Stay{})
+	stay.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := stay.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	stayMixinHooks2 := stayMixin[2].Hooks()
+
+	stay.Hooks[1] = stayMixinHooks2[0]
+	stayMixinFields0 := stayMixin[0].Fields()
+	_ = stayMixinFields0
+	stayMixinFields1 := stayMixin[1].Fields()
+	_ = stayMixinFields1
+	stayFields := schema.Stay{}.Fields()
+	_ = stayFields
+	// stayDescCreatedAt is the schema descriptor for created_at field.
+	stayDescCreatedAt := stayMixinFields1[0].Descriptor()
+	// stay.DefaultCreatedAt holds the default value on creation for the created_at field.
+	stay.DefaultCreatedAt = stayDescCreatedAt.Default.(func() time.Time)
+	// stayDescUpdatedAt is the schema descriptor for updated_at field.
+	stayDescUpdatedAt := stayMixinFields1[1].Descriptor()
+	// stay.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	stay.DefaultUpdatedAt = stayDescUpdatedAt.Default.(func() time.Time)
+	// stay.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	stay.UpdateDefaultUpdatedAt = stayDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// stayDescOrientationReference is the schema descriptor for orientation_reference field.
+	stayDescOrientationReference := stayFields[6].Descriptor()
+	// stay.DefaultOrientationReference holds the default value on creation for the orientation_reference field.
+	stay.DefaultOrientationReference = stayDescOrientationReference.Default.(string)
+	// stay.OrientationReferenceValidator is a validator for the "orientation_reference" field. It is called by the builders before save.
+	stay.OrientationReferenceValidator = stayDescOrientationReference.Validators[0].(func(string) error)
+	// stayDescID is the schema descriptor for id field.
+	stayDescID := stayMixinFields0[0].Descriptor()
+	// stay.DefaultID holds the default value on creation for the id field.
+	stay.DefaultID = stayDescID.Default.(func() pulid.ID)
+	// stay.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	stay.IDValidator = stayDescID.Validators[0].(func(string) error)
 	subjectrequestMixin := schema.SubjectRequest{}.Mixin()
 	subjectrequest.Policy = privacy.NewPolicies(schema.SubjectRequest{})
 	subjectrequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1783,6 +2360,63 @@ func init() {
 	subscription.DefaultID = subscriptionDescID.Default.(func() pulid.ID)
 	// subscription.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	subscription.IDValidator = subscriptionDescID.Validators[0].(func(string) error)
+	supportaccessMixin := schema.SupportAccess{}.Mixin()
+	supportaccess.Policy = privacy.NewPolicies(schema.SupportAccess{})
+	supportaccess.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := supportaccess.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	supportaccessMixinHooks2 := supportaccessMixin[2].Hooks()
+
+	supportaccess.Hooks[1] = supportaccessMixinHooks2[0]
+	supportaccessMixinFields0 := supportaccessMixin[0].Fields()
+	_ = supportaccessMixinFields0
+	supportaccessMixinFields1 := supportaccessMixin[1].Fields()
+	_ = supportaccessMixinFields1
+	supportaccessFields := schema.SupportAccess{}.Fields()
+	_ = supportaccessFields
+	// supportaccessDescCreatedAt is the schema descriptor for created_at field.
+	supportaccessDescCreatedAt := supportaccessMixinFields1[0].Descriptor()
+	// supportaccess.DefaultCreatedAt holds the default value on creation for the created_at field.
+	supportaccess.DefaultCreatedAt = supportaccessDescCreatedAt.Default.(func() time.Time)
+	// supportaccessDescUpdatedAt is the schema descriptor for updated_at field.
+	supportaccessDescUpdatedAt := supportaccessMixinFields1[1].Descriptor()
+	// supportaccess.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	supportaccess.DefaultUpdatedAt = supportaccessDescUpdatedAt.Default.(func() time.Time)
+	// supportaccess.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	supportaccess.UpdateDefaultUpdatedAt = supportaccessDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// supportaccessDescReason is the schema descriptor for reason field.
+	supportaccessDescReason := supportaccessFields[2].Descriptor()
+	// supportaccess.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	supportaccess.ReasonValidator = func() func(string) error {
+		validators := supportaccessDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// supportaccessDescGrantedBy is the schema descriptor for granted_by field.
+	supportaccessDescGrantedBy := supportaccessFields[3].Descriptor()
+	// supportaccess.DefaultGrantedBy holds the default value on creation for the granted_by field.
+	supportaccess.DefaultGrantedBy = supportaccessDescGrantedBy.Default.(string)
+	// supportaccessDescID is the schema descriptor for id field.
+	supportaccessDescID := supportaccessMixinFields0[0].Descriptor()
+	// supportaccess.DefaultID holds the default value on creation for the id field.
+	supportaccess.DefaultID = supportaccessDescID.Default.(func() pulid.ID)
+	// supportaccess.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	supportaccess.IDValidator = supportaccessDescID.Validators[0].(func(string) error)
 	timeentryMixin := schema.TimeEntry{}.Mixin()
 	timeentry.Policy = privacy.NewPolicies(schema.TimeEntry{})
 	timeentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -25,6 +25,11 @@ func (AuditMixin) Hooks() []ent.Hook { return []ent.Hook{audit} }
 // secretFields never appear in an audit summary.
 var secretFields = map[string]bool{"password_hash": true, "token_hash": true, "body": true}
 
+// redactedTypes are entities whose audit summaries name the fields changed
+// without their values: the files of persons supported, whose audit events
+// the groupement's administrators read.
+var redactedTypes = map[string]bool{}
+
 // auditedMutation is what every generated mutation offers the hook.
 type auditedMutation interface {
 	ent.Mutation
@@ -112,7 +117,7 @@ func changeSummary(m ent.Mutation) string {
 	}
 	changes := map[string]any{}
 	for _, name := range m.Fields() {
-		if secretFields[name] {
+		if secretFields[name] || redactedTypes[m.Type()] {
 			changes[name] = "(changed)"
 			continue
 		}

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"bytes"
 	"communs/ent"
 	"communs/ent/attributedefinition"
 	"communs/ent/chargerun"
@@ -11,6 +12,9 @@ import (
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/internal/membership"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -27,6 +31,16 @@ type ActivateSubscriptionInput struct {
 	ConventionSignedOn *time.Time `json:"conventionSignedOn,omitempty"`
 	ProjectLeadName    string     `json:"projectLeadName"`
 	ProjectLeadEmail   *string    `json:"projectLeadEmail,omitempty"`
+}
+
+type ActivityAggregateInput struct {
+	MemberID pulid.ID `json:"memberId"`
+	// First month, YYYY-MM.
+	From string `json:"from"`
+	// Last month, YYYY-MM, included.
+	To               string              `json:"to"`
+	GroupBy          []ActivityDimension `json:"groupBy"`
+	EstablishmentIds []pulid.ID          `json:"establishmentIds,omitempty"`
 }
 
 type ApplicationTransitionInput struct {
@@ -249,4 +263,120 @@ type UsageDeclarationPayload struct {
 
 type UsageDeclarationRefInput struct {
 	ID pulid.ID `json:"id"`
+}
+
+type ActivityDimension string
+
+const (
+	ActivityDimensionServiceCode   ActivityDimension = "SERVICE_CODE"
+	ActivityDimensionEstablishment ActivityDimension = "ESTABLISHMENT"
+	ActivityDimensionMonth         ActivityDimension = "MONTH"
+	ActivityDimensionProfessional  ActivityDimension = "PROFESSIONAL"
+)
+
+var AllActivityDimension = []ActivityDimension{
+	ActivityDimensionServiceCode,
+	ActivityDimensionEstablishment,
+	ActivityDimensionMonth,
+	ActivityDimensionProfessional,
+}
+
+func (e ActivityDimension) IsValid() bool {
+	switch e {
+	case ActivityDimensionServiceCode, ActivityDimensionEstablishment, ActivityDimensionMonth, ActivityDimensionProfessional:
+		return true
+	}
+	return false
+}
+
+func (e ActivityDimension) String() string {
+	return string(e)
+}
+
+func (e *ActivityDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActivityDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActivityDimension", str)
+	}
+	return nil
+}
+
+func (e ActivityDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActivityDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActivityDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SerafinKind string
+
+const (
+	SerafinKindNeed            SerafinKind = "NEED"
+	SerafinKindDirectService   SerafinKind = "DIRECT_SERVICE"
+	SerafinKindIndirectService SerafinKind = "INDIRECT_SERVICE"
+)
+
+var AllSerafinKind = []SerafinKind{
+	SerafinKindNeed,
+	SerafinKindDirectService,
+	SerafinKindIndirectService,
+}
+
+func (e SerafinKind) IsValid() bool {
+	switch e {
+	case SerafinKindNeed, SerafinKindDirectService, SerafinKindIndirectService:
+		return true
+	}
+	return false
+}
+
+func (e SerafinKind) String() string {
+	return string(e)
+}
+
+func (e *SerafinKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SerafinKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SerafinKind", str)
+	}
+	return nil
+}
+
+func (e SerafinKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SerafinKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SerafinKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -48,10 +48,23 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			info.token = token
+			v.Reason = accessReason(r)
 			ctx = viewer.NewContext(ctx, v)
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, requestInfoKey{}, info)))
 	})
+}
+
+// maxReasonLength bounds the reason a request gives for its reads.
+const maxReasonLength = 500
+
+// accessReason is the X-Access-Reason header, trimmed and bounded.
+func accessReason(r *http.Request) string {
+	reason := strings.TrimSpace(r.Header.Get("X-Access-Reason"))
+	if len(reason) > maxReasonLength {
+		reason = strings.ToValidUTF8(reason[:maxReasonLength], "")
+	}
+	return reason
 }
 
 // refuse answers 401 with a GraphQL-shaped error body, so that clients

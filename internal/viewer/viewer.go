@@ -33,6 +33,9 @@ type Viewer struct {
 	// System marks work the platform does on its own behalf (migrations,
 	// seeding, charge runs started from the CLI): it passes row isolation.
 	System bool
+	// Reason is why the viewer reads what it reads, when it says so (the
+	// X-Access-Reason header): the user record logs it with each read.
+	Reason string
 }
 
 // HasRole reports whether the viewer holds the named role, in any domain.
