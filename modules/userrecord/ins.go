@@ -31,8 +31,10 @@ func NormalizeINS(s string) (string, error) {
 	if err != nil {
 		return "", errors.New("an INS is made of digits (2A or 2B for Corsica)")
 	}
-	k, err := strconv.Atoi(key)
-	if err != nil || k != int(97-n%97) {
+	if key[0] < '0' || key[0] > '9' || key[1] < '0' || key[1] > '9' {
+		return "", errors.New("the INS key is 2 digits")
+	}
+	if k, _ := strconv.Atoi(key); k != int(97-n%97) {
 		return "", errors.New("the INS key does not match: check the number")
 	}
 	return ins, nil

@@ -110,31 +110,38 @@ func (s *Service) Erase(ctx context.Context, id pulid.ID, reason string) (*ent.P
 	if strings.TrimSpace(reason) == "" {
 		return nil, communs.InvalidField("reason", "say why the file is erased (the request it answers)")
 	}
-	v, err := signedIn(ctx)
+	var erased *ent.Person
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		v, err := signedIn(ctx)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Person.Get(asPlatform(ctx), id)
+		if err != nil {
+			return notFound(err, "person", id)
+		}
+		if err := mayAdminister(v, p.MemberID, true); err != nil {
+			return communs.Errorf(communs.ENOTFOUND, "no person %s", id)
+		}
+		supported, err := tx.Stay.Query().Where(stay.PersonID(id), stay.DischargedOnIsNil()).Exist(asPlatform(ctx))
+		switch {
+		case err != nil:
+			return err
+		case supported:
+			return communs.Errorf(communs.ECONFLICT, "the person is still supported: the file is needed until discharge")
+		case p.AnonymizedAt != nil:
+			return communs.Errorf(communs.ECONFLICT, "the file was anonymised already")
+		}
+		if err := s.anonymise(ctx, id, "erasure", strings.TrimSpace(reason)); err != nil {
+			return err
+		}
+		erased, err = tx.Person.Get(asPlatform(ctx), id)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.client.Person.Get(asPlatform(ctx), id)
-	if err != nil {
-		return nil, notFound(err, "person", id)
-	}
-	if err := mayAdminister(v, p.MemberID, true); err != nil {
-		return nil, communs.Errorf(communs.ENOTFOUND, "no person %s", id)
-	}
-	supported, err := s.client.Stay.Query().Where(stay.PersonID(id), stay.DischargedOnIsNil()).Exist(asPlatform(ctx))
-	if err != nil {
-		return nil, err
-	}
-	if supported {
-		return nil, communs.Errorf(communs.ECONFLICT, "the person is still supported: the file is needed until discharge")
-	}
-	if p.AnonymizedAt != nil {
-		return nil, communs.Errorf(communs.ECONFLICT, "the file was anonymised already")
-	}
-	if err := s.anonymise(ctx, id, "erasure", strings.TrimSpace(reason)); err != nil {
-		return nil, err
-	}
-	return s.client.Person.Get(asPlatform(ctx), id)
+	return txn.Detached(ctx, erased), nil
 }
 
 // anonymise removes what identifies a person, and what was written about
