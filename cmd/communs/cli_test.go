@@ -67,6 +67,20 @@ func TestMigrateAndSeedOnTheEmbeddedDatabase(t *testing.T) {
 	if err := run(ctx, []string{"seed", "--data-dir", dir}, io.Discard); err == nil {
 		t.Error("seed without --demo should say there is nothing to seed")
 	}
+	keyFile := filepath.Join(dir, "userrecord.keys")
+	if info, err := os.Stat(keyFile); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the user record's key file: %v, %v; want it created with mode 0600", info, err)
+	}
+	for _, key := range []string{"k2", "k3"} {
+		out.Reset()
+		if err := run(ctx, []string{"userrecord", "rotate-key", "--data-dir", dir, "--batch", "50"}, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "added key "+key) || !strings.Contains(out.String(), "rotation done") ||
+			!strings.Contains(out.String(), "re-sealed with "+key) {
+			t.Errorf("rotate-key printed:\n%s", out.String())
+		}
+	}
 }
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
