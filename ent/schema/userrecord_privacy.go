@@ -138,8 +138,8 @@ func ofVisiblePersons(v *viewer.Viewer, now time.Time) func(*sql.Selector) {
 }
 
 // notesVisible selects the journal notes v may read: of a person v may
-// read, and either open to the team, written by v, or restricted to care
-// roles one of v's assignments in the member holds.
+// read, and either open to the team, written by v, or restricted to a care
+// role v holds in an establishment where the person stays or stayed.
 func notesVisible(v *viewer.Viewer, now time.Time) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		ofVisiblePersons(v, now)(s)
@@ -149,9 +149,10 @@ func notesVisible(v *viewer.Viewer, now time.Time) func(*sql.Selector) {
 			sql.P(func(b *sql.Builder) {
 				// restricted_to is stored as ",ROLE,ROLE,": a role matches
 				// with its commas, whatever the database.
-				b.WriteString("EXISTS (SELECT 1 FROM userrecord_care_assignments a WHERE a.account_id = ").
-					Arg(string(v.AccountID)).
-					WriteString(" AND a.member_id = ").WriteString(s.C("member_id")).
+				b.WriteString("EXISTS (SELECT 1 FROM userrecord_care_assignments a" +
+					" JOIN userrecord_stays st ON st.establishment_id = a.establishment_id" +
+					" WHERE a.account_id = ").Arg(string(v.AccountID)).
+					WriteString(" AND st.person_id = ").WriteString(s.C("person_id")).
 					WriteString(" AND ").WriteString(s.C("restricted_to")).
 					WriteString(" LIKE '%,' || a.care_role || ',%')")
 			}),
