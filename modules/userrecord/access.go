@@ -2,7 +2,6 @@ package userrecord
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -198,41 +197,34 @@ func LogReads(client *ent.Client) {
 
 // readsOf lists the parts of files a query's result holds, once each.
 func readsOf(value ent.Value) []read {
-	var reads []read
-	add := func(member, person pulid.ID, part string) {
-		r := read{member, person, part}
-		if !slices.Contains(reads, r) {
-			reads = append(reads, r)
-		}
-	}
 	switch rows := value.(type) {
 	case []*ent.PersonContact:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "contacts")
-		}
+		return partReads(rows, "contacts", func(r *ent.PersonContact) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
 	case []*ent.Stay:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "stays")
-		}
+		return partReads(rows, "stays", func(r *ent.Stay) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
 	case []*ent.NeedAssessment:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "needs")
-		}
+		return partReads(rows, "needs", func(r *ent.NeedAssessment) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
 	case []*ent.PersonalProject:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "projects")
-		}
+		return partReads(rows, "projects", func(r *ent.PersonalProject) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
 	case []*ent.Activity:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "activities")
-		}
+		return partReads(rows, "activities", func(r *ent.Activity) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
 	case []*ent.JournalNote:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "notes")
-		}
+		return partReads(rows, "notes", func(r *ent.JournalNote) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
 	case []*ent.Consent:
-		for _, r := range rows {
-			add(r.MemberID, r.PersonID, "consents")
+		return partReads(rows, "consents", func(r *ent.Consent) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+	}
+	return nil
+}
+
+// partReads lists the files rows are part of, once each.
+func partReads[T any](rows []T, part string, file func(T) (member, person pulid.ID)) []read {
+	var reads []read
+	seen := make(map[read]bool)
+	for _, row := range rows {
+		member, person := file(row)
+		if r := (read{member, person, part}); !seen[r] {
+			seen[r] = true
+			reads = append(reads, r)
 		}
 	}
 	return reads
