@@ -7,7 +7,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"communs/ent"
 	"communs/ent/schema"
 	"communs/internal/viewer"
 )
@@ -53,7 +52,7 @@ func narrow(v *viewer.Viewer, w reflect.Value) {
 		}
 		if strings.HasPrefix(field.Name, "Has") && strings.HasSuffix(field.Name, "With") {
 			if visible := schema.VisibleRows(v, kind); visible != nil {
-				restrict(value, ent.SelectorPredicate(kind, visible))
+				restrict(value, visible)
 			}
 		}
 		narrow(v, value)

@@ -305,6 +305,15 @@ func TestUserRecordAccessRules(t *testing.T) {
 		t.Error("another member counts the person")
 	}
 
+	// A filter through a file's parts sees the rows the viewer reads.
+	throughStays := `query($e: ID!) { persons(first: 1, where: {lastName: "Regle-Acces", hasStaysWith: {hasEstablishmentWith: {id: $e}}}) { totalCount } }`
+	for viewer, want := range map[*testServer]int{staff: 1, s.as(t, genetsAdmin): 0, s.as(t, tilleulsViewer): 0} {
+		viewer.data(t, throughStays, map[string]any{"e": establishments["CARE"]}, &page)
+		if page.Persons.TotalCount != want {
+			t.Errorf("persons through their stays: %d, want %d", page.Persons.TotalCount, want)
+		}
+	}
+
 	// Creating a file where one is not assigned is refused.
 	admin := s.as(t, tilleulsAdmin)
 	var others struct {

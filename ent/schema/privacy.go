@@ -3,11 +3,14 @@ package schema
 import (
 	"context"
 	"slices"
+	"time"
 
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/entql"
 	entprivacy "entgo.io/ent/privacy"
 
+	gen "communs/ent"
 	"communs/ent/privacy"
 	"communs/ent/schema/pulid"
 	"communs/internal/viewer"
@@ -72,14 +75,23 @@ var visibleRows = map[string]rowsVisible{
 // an edge into typ (where: {hasSubscriptionsWith: …}) runs in SQL, past the
 // privacy rules: it must be narrowed by this predicate too, or its answer
 // would tell about rows v may not see.
-func VisibleRows(v *viewer.Viewer, typ string) entql.P {
+func VisibleRows(v *viewer.Viewer, typ string) func(*sql.Selector) {
+	if visible, ok := fileVisibility[typ]; ok {
+		switch {
+		case v == nil:
+			return func(s *sql.Selector) { s.Where(sql.False()) }
+		case v.System:
+			return nil
+		}
+		return visible(v, time.Now().UTC())
+	}
 	switch {
 	case v != nil && (v.System || catalogueTypes[typ] || holdsGSMRole(v, allRowsReaders[typ])):
 		return nil
 	case v == nil || visibleRows[typ] == nil:
-		return nothing(v)
+		return gen.SelectorPredicate(typ, nothing(v))
 	}
-	return visibleRows[typ](v)
+	return gen.SelectorPredicate(typ, visibleRows[typ](v))
 }
 
 // catalogueTypes are read whole by every logged-in account.

@@ -54,7 +54,7 @@ func (CareAssignment) Annotations() []schema.Annotation {
 
 // Policy of CareAssignment: the member's administrators see them all, an
 // account its own.
-func (CareAssignment) Policy() ent.Policy { return fileRows(ownOrAdministered) }
+func (CareAssignment) Policy() ent.Policy { return fileRows("CareAssignment") }
 
 // SupportAccess is a member's grant to one of the groupement's accounts to
 // read its persons' files, until it expires or is revoked.
@@ -92,7 +92,7 @@ func (SupportAccess) Annotations() []schema.Annotation {
 
 // Policy of SupportAccess: the member's administrators and CIL referents
 // see its grants, an account those it received.
-func (SupportAccess) Policy() ent.Policy { return fileRows(ownOrAdministered) }
+func (SupportAccess) Policy() ent.Policy { return fileRows("SupportAccess") }
 
 // AccessLogEntry records a read of a person's file: who, when, whose file,
 // which part, why. Written by the platform, never changed.
@@ -125,7 +125,7 @@ func (AccessLogEntry) Annotations() []schema.Annotation {
 }
 
 // Policy of AccessLogEntry: read by the member's CIL referents.
-func (AccessLogEntry) Policy() ent.Policy { return appendOnly(fileRows(ofOwnMembers("member_cil"))) }
+func (AccessLogEntry) Policy() ent.Policy { return appendOnly(fileRows("AccessLogEntry")) }
 
 // RecordSettings are a member's settings of the user record: how long a
 // file is kept after the person's last discharge.
@@ -154,7 +154,7 @@ func (RecordSettings) Annotations() []schema.Annotation {
 }
 
 // Policy of RecordSettings: read by the member's people.
-func (RecordSettings) Policy() ent.Policy { return fileRows(ofOwnMembers()) }
+func (RecordSettings) Policy() ent.Policy { return fileRows("RecordSettings") }
 
 // ownOrAdministered selects the rows naming v's account, and those of the
 // members v administers or is the CIL referent of.

@@ -37,7 +37,7 @@ func (NeedAssessment) Annotations() []schema.Annotation {
 }
 
 // Policy of NeedAssessment.
-func (NeedAssessment) Policy() ent.Policy { return fileRows(ofVisiblePersons) }
+func (NeedAssessment) Policy() ent.Policy { return fileRows("NeedAssessment") }
 
 // PersonalProject is a version of a person's personalised project: its
 // objectives (sealed) and the services planned, by SERAFIN-PH code. A
@@ -68,7 +68,7 @@ func (PersonalProject) Annotations() []schema.Annotation {
 }
 
 // Policy of PersonalProject.
-func (PersonalProject) Policy() ent.Policy { return fileRows(ofVisiblePersons) }
+func (PersonalProject) Policy() ent.Policy { return fileRows("PersonalProject") }
 
 // Activity is a service delivered to a person (activity measurement): the
 // SERAFIN-PH service code stays in clear, so that the aggregates are
@@ -119,7 +119,7 @@ func (Activity) Annotations() []schema.Annotation {
 }
 
 // Policy of Activity.
-func (Activity) Policy() ent.Policy { return fileRows(ofVisiblePersons) }
+func (Activity) Policy() ent.Policy { return fileRows("Activity") }
 
 // JournalNote is an entry of a person's journal (transmission). Never
 // edited: an amendment is a new note naming the one it amends.
@@ -161,7 +161,7 @@ func (JournalNote) Annotations() []schema.Annotation {
 
 // Policy of JournalNote. Its fields are immutable; the platform deletes
 // notes only when it erases or anonymises a file.
-func (JournalNote) Policy() ent.Policy { return fileRows(notesVisible) }
+func (JournalNote) Policy() ent.Policy { return fileRows("JournalNote") }
 
 // Consent is a person's consent for a purpose, given or withdrawn; the
 // latest for a purpose is the one in force.
@@ -193,4 +193,4 @@ func (Consent) Annotations() []schema.Annotation {
 }
 
 // Policy of Consent.
-func (Consent) Policy() ent.Policy { return fileRows(ofVisiblePersons) }
+func (Consent) Policy() ent.Policy { return fileRows("Consent") }

@@ -62,7 +62,7 @@ func (Person) Annotations() []schema.Annotation {
 }
 
 // Policy of Person.
-func (Person) Policy() ent.Policy { return fileRows(personsVisible) }
+func (Person) Policy() ent.Policy { return fileRows("Person") }
 
 // PersonContact is a legal representative, a relative or another contact
 // of a person.
@@ -96,7 +96,7 @@ func (PersonContact) Annotations() []schema.Annotation {
 }
 
 // Policy of PersonContact.
-func (PersonContact) Policy() ent.Policy { return fileRows(ofVisiblePersons) }
+func (PersonContact) Policy() ent.Policy { return fileRows("PersonContact") }
 
 // Stay is a person's admission to an establishment of the member, until
 // discharge.
@@ -144,7 +144,7 @@ func (Stay) Annotations() []schema.Annotation {
 }
 
 // Policy of Stay.
-func (Stay) Policy() ent.Policy { return fileRows(ofVisiblePersons) }
+func (Stay) Policy() ent.Policy { return fileRows("Stay") }
 
 // personEdge is the edge from a part of a file to its person.
 func personEdge(ref string) ent.Edge {

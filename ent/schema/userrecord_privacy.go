@@ -67,11 +67,32 @@ func fileMember() ent.Field {
 	return field.String("member_id").GoType(pulidID).Immutable().Annotations(entgql.Type("ID"))
 }
 
-// fileRows is the policy of the rows of persons' files: the platform reads
-// and writes them all; other viewers read the rows visible selects; only
-// the platform writes (the module's service acts as the platform once it
-// has checked the viewer's rights).
-func fileRows(visible func(v *viewer.Viewer, now time.Time) func(*sql.Selector)) ent.Policy {
+// filePredicate selects the rows of an entity of the user record that v
+// reads at now.
+type filePredicate func(v *viewer.Viewer, now time.Time) func(*sql.Selector)
+
+// fileVisibility is the row predicate of each entity of the user record.
+var fileVisibility = map[string]filePredicate{
+	"Person":          personsVisible,
+	"PersonContact":   ofVisiblePersons,
+	"Stay":            ofVisiblePersons,
+	"NeedAssessment":  ofVisiblePersons,
+	"PersonalProject": ofVisiblePersons,
+	"Activity":        ofVisiblePersons,
+	"JournalNote":     notesVisible,
+	"Consent":         ofVisiblePersons,
+	"CareAssignment":  ownOrAdministered,
+	"SupportAccess":   ownOrAdministered,
+	"AccessLogEntry":  ofOwnMembers("member_cil"),
+	"RecordSettings":  ofOwnMembers(),
+}
+
+// fileRows is the policy of the entity typ of the user record: the
+// platform reads and writes all its rows; other viewers read the rows its
+// fileVisibility predicate selects; only the platform writes (the module's
+// service acts as the platform once it has checked the viewer's rights).
+func fileRows(typ string) ent.Policy {
+	visible := fileVisibility[typ]
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			allowGSM(nil),
