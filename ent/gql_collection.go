@@ -30,7 +30,6 @@ import (
 	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
-	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -2150,24 +2149,30 @@ func newConsentPaginateArgs(rv map[string]any) *consentPaginateArgs {
 	}
 	if v, ok := rv[orderByField]; ok {
 		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &ConsentOrder{Field: &ConsentOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
+		case []*ConsentOrder:
+			args.opts = append(args.opts, WithConsentOrder(v))
+		case []any:
+			var orders []*ConsentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &ConsentOrder{Field: &ConsentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
 			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithConsentOrder(order))
-			}
-		case *ConsentOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithConsentOrder(v))
-			}
+			args.opts = append(args.opts, WithConsentOrder(orders))
 		}
 	}
 	if v, ok := rv[whereField].(*ConsentWhereInput); ok {
@@ -2735,24 +2740,30 @@ func newJournalNotePaginateArgs(rv map[string]any) *journalnotePaginateArgs {
 	}
 	if v, ok := rv[orderByField]; ok {
 		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &JournalNoteOrder{Field: &JournalNoteOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
+		case []*JournalNoteOrder:
+			args.opts = append(args.opts, WithJournalNoteOrder(v))
+		case []any:
+			var orders []*JournalNoteOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &JournalNoteOrder{Field: &JournalNoteOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
 			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithJournalNoteOrder(order))
-			}
-		case *JournalNoteOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithJournalNoteOrder(v))
-			}
+			args.opts = append(args.opts, WithJournalNoteOrder(orders))
 		}
 	}
 	if v, ok := rv[whereField].(*JournalNoteWhereInput); ok {
@@ -3641,24 +3652,30 @@ func newNeedAssessmentPaginateArgs(rv map[string]any) *needassessmentPaginateArg
 	}
 	if v, ok := rv[orderByField]; ok {
 		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &NeedAssessmentOrder{Field: &NeedAssessmentOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
+		case []*NeedAssessmentOrder:
+			args.opts = append(args.opts, WithNeedAssessmentOrder(v))
+		case []any:
+			var orders []*NeedAssessmentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &NeedAssessmentOrder{Field: &NeedAssessmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
 			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithNeedAssessmentOrder(order))
-			}
-		case *NeedAssessmentOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithNeedAssessmentOrder(v))
-			}
+			args.opts = append(args.opts, WithNeedAssessmentOrder(orders))
 		}
 	}
 	if v, ok := rv[whereField].(*NeedAssessmentWhereInput); ok {
@@ -4181,24 +4198,30 @@ func newPersonContactPaginateArgs(rv map[string]any) *personcontactPaginateArgs 
 	}
 	if v, ok := rv[orderByField]; ok {
 		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &PersonContactOrder{Field: &PersonContactOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
+		case []*PersonContactOrder:
+			args.opts = append(args.opts, WithPersonContactOrder(v))
+		case []any:
+			var orders []*PersonContactOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PersonContactOrder{Field: &PersonContactOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
 			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithPersonContactOrder(order))
-			}
-		case *PersonContactOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithPersonContactOrder(v))
-			}
+			args.opts = append(args.opts, WithPersonContactOrder(orders))
 		}
 	}
 	if v, ok := rv[whereField].(*PersonContactWhereInput); ok {
@@ -4315,24 +4338,30 @@ func newPersonalProjectPaginateArgs(rv map[string]any) *personalprojectPaginateA
 	}
 	if v, ok := rv[orderByField]; ok {
 		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &PersonalProjectOrder{Field: &PersonalProjectOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
+		case []*PersonalProjectOrder:
+			args.opts = append(args.opts, WithPersonalProjectOrder(v))
+		case []any:
+			var orders []*PersonalProjectOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PersonalProjectOrder{Field: &PersonalProjectOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
 			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithPersonalProjectOrder(order))
-			}
-		case *PersonalProjectOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithPersonalProjectOrder(v))
-			}
+			args.opts = append(args.opts, WithPersonalProjectOrder(orders))
 		}
 	}
 	if v, ok := rv[whereField].(*PersonalProjectWhereInput); ok {
@@ -4755,110 +4784,6 @@ func newProcessingRevisionPaginateArgs(rv map[string]any) *processingrevisionPag
 	}
 	if v, ok := rv[whereField].(*ProcessingRevisionWhereInput); ok {
 		args.opts = append(args.opts, WithProcessingRevisionFilter(v.Filter))
-	}
-	return args
-}
-
-// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
-func (_q *RecordSettingsQuery) CollectFields(ctx context.Context, satisfies ...string) (*RecordSettingsQuery, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
-		return _q, nil
-	}
-	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
-		return nil, err
-	}
-	return _q, nil
-}
-
-func (_q *RecordSettingsQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
-	path = append([]string(nil), path...)
-	var (
-		unknownSeen    bool
-		fieldSeen      = make(map[string]struct{}, len(recordsettings.Columns))
-		selectedFields = []string{recordsettings.FieldID}
-	)
-	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
-		switch field.Name {
-		case "createdAt":
-			if _, ok := fieldSeen[recordsettings.FieldCreatedAt]; !ok {
-				selectedFields = append(selectedFields, recordsettings.FieldCreatedAt)
-				fieldSeen[recordsettings.FieldCreatedAt] = struct{}{}
-			}
-		case "updatedAt":
-			if _, ok := fieldSeen[recordsettings.FieldUpdatedAt]; !ok {
-				selectedFields = append(selectedFields, recordsettings.FieldUpdatedAt)
-				fieldSeen[recordsettings.FieldUpdatedAt] = struct{}{}
-			}
-		case "memberID":
-			if _, ok := fieldSeen[recordsettings.FieldMemberID]; !ok {
-				selectedFields = append(selectedFields, recordsettings.FieldMemberID)
-				fieldSeen[recordsettings.FieldMemberID] = struct{}{}
-			}
-		case "retentionYears":
-			if _, ok := fieldSeen[recordsettings.FieldRetentionYears]; !ok {
-				selectedFields = append(selectedFields, recordsettings.FieldRetentionYears)
-				fieldSeen[recordsettings.FieldRetentionYears] = struct{}{}
-			}
-		case "id":
-		case "__typename":
-		default:
-			unknownSeen = true
-		}
-	}
-	if !unknownSeen {
-		_q.Select(selectedFields...)
-	}
-	return nil
-}
-
-type recordsettingsPaginateArgs struct {
-	first, last   *int
-	after, before *Cursor
-	opts          []RecordSettingsPaginateOption
-}
-
-func newRecordSettingsPaginateArgs(rv map[string]any) *recordsettingsPaginateArgs {
-	args := &recordsettingsPaginateArgs{}
-	if rv == nil {
-		return args
-	}
-	if v := rv[firstField]; v != nil {
-		args.first = v.(*int)
-	}
-	if v := rv[lastField]; v != nil {
-		args.last = v.(*int)
-	}
-	if v := rv[afterField]; v != nil {
-		args.after = v.(*Cursor)
-	}
-	if v := rv[beforeField]; v != nil {
-		args.before = v.(*Cursor)
-	}
-	if v, ok := rv[orderByField]; ok {
-		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &RecordSettingsOrder{Field: &RecordSettingsOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
-			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithRecordSettingsOrder(order))
-			}
-		case *RecordSettingsOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithRecordSettingsOrder(v))
-			}
-		}
-	}
-	if v, ok := rv[whereField].(*RecordSettingsWhereInput); ok {
-		args.opts = append(args.opts, WithRecordSettingsFilter(v.Filter))
 	}
 	return args
 }
@@ -5709,24 +5634,30 @@ func newStayPaginateArgs(rv map[string]any) *stayPaginateArgs {
 	}
 	if v, ok := rv[orderByField]; ok {
 		switch v := v.(type) {
-		case map[string]any:
-			var (
-				err1, err2 error
-				order      = &StayOrder{Field: &StayOrderField{}, Direction: entgql.OrderDirectionAsc}
-			)
-			if d, ok := v[directionField]; ok {
-				err1 = order.Direction.UnmarshalGQL(d)
+		case []*StayOrder:
+			args.opts = append(args.opts, WithStayOrder(v))
+		case []any:
+			var orders []*StayOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &StayOrder{Field: &StayOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
 			}
-			if f, ok := v[fieldField]; ok {
-				err2 = order.Field.UnmarshalGQL(f)
-			}
-			if err1 == nil && err2 == nil {
-				args.opts = append(args.opts, WithStayOrder(order))
-			}
-		case *StayOrder:
-			if v != nil {
-				args.opts = append(args.opts, WithStayOrder(v))
-			}
+			args.opts = append(args.opts, WithStayOrder(orders))
 		}
 	}
 	if v, ok := rv[whereField].(*StayWhereInput); ok {

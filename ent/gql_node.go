@@ -30,7 +30,6 @@ import (
 	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
-	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -191,11 +190,6 @@ var processingrevisionImplementors = []string{"ProcessingRevision", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ProcessingRevision) IsNode() {}
-
-var recordsettingsImplementors = []string{"RecordSettings", "Node"}
-
-// IsNode implements the Node interface check for GQLGen.
-func (*RecordSettings) IsNode() {}
 
 var resourceImplementors = []string{"Resource", "Node"}
 
@@ -662,19 +656,6 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(processingrevision.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, processingrevisionImplementors...); err != nil {
-				return nil, err
-			}
-		}
-		return query.Only(ctx)
-	case recordsettings.Table:
-		var uid pulid.ID
-		if err := uid.UnmarshalGQL(id); err != nil {
-			return nil, err
-		}
-		query := c.RecordSettings.Query().
-			Where(recordsettings.ID(uid))
-		if fc := graphql.GetFieldContext(ctx); fc != nil {
-			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, recordsettingsImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1328,22 +1309,6 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.ProcessingRevision.Query().
 			Where(processingrevision.IDIn(ids...))
 		query, err := query.CollectFields(ctx, processingrevisionImplementors...)
-		if err != nil {
-			return nil, err
-		}
-		nodes, err := query.All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, node := range nodes {
-			for _, noder := range idmap[node.ID] {
-				*noder = node
-			}
-		}
-	case recordsettings.Table:
-		query := c.RecordSettings.Query().
-			Where(recordsettings.IDIn(ids...))
-		query, err := query.CollectFields(ctx, recordsettingsImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -30,7 +30,6 @@ import (
 	"communs/ent/personcontact"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
-	"communs/ent/recordsettings"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
 	"communs/ent/roleassignment"
@@ -4681,19 +4680,14 @@ func (c *ConsentConnection) build(nodes []*Consent, pager *consentPager, after *
 type ConsentPaginateOption func(*consentPager) error
 
 // WithConsentOrder configures pagination ordering.
-func WithConsentOrder(order *ConsentOrder) ConsentPaginateOption {
-	if order == nil {
-		order = DefaultConsentOrder
-	}
-	o := *order
+func WithConsentOrder(order []*ConsentOrder) ConsentPaginateOption {
 	return func(pager *consentPager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
 		}
-		if o.Field == nil {
-			o.Field = DefaultConsentOrder.Field
-		}
-		pager.order = &o
+		pager.order = append(pager.order, order...)
 		return nil
 	}
 }
@@ -4711,7 +4705,7 @@ func WithConsentFilter(filter func(*ConsentQuery) (*ConsentQuery, error)) Consen
 
 type consentPager struct {
 	reverse bool
-	order   *ConsentOrder
+	order   []*ConsentOrder
 	filter  func(*ConsentQuery) (*ConsentQuery, error)
 }
 
@@ -4722,8 +4716,10 @@ func newConsentPager(opts []ConsentPaginateOption, reverse bool) (*consentPager,
 			return nil, err
 		}
 	}
-	if pager.order == nil {
-		pager.order = DefaultConsentOrder
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
 	}
 	return pager, nil
 }
@@ -4736,48 +4732,87 @@ func (p *consentPager) applyFilter(query *ConsentQuery) (*ConsentQuery, error) {
 }
 
 func (p *consentPager) toCursor(_m *Consent) Cursor {
-	return p.order.Field.toCursor(_m)
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 func (p *consentPager) applyCursors(query *ConsentQuery, after, before *Cursor) (*ConsentQuery, error) {
-	direction := p.order.Direction
+	idDirection := entgql.OrderDirectionAsc
 	if p.reverse {
-		direction = direction.Reverse()
+		idDirection = entgql.OrderDirectionDesc
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultConsentOrder.Field.column, p.order.Field.column, direction) {
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultConsentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
 }
 
 func (p *consentPager) applyOrder(query *ConsentQuery) *ConsentQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultConsentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultConsentOrder.Field {
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
 		query = query.Order(DefaultConsentOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return query
 }
 
 func (p *consentPager) orderExpr(query *ConsentQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultConsentOrder.Field {
-			b.Comma().Ident(DefaultConsentOrder.Field.column).Pad().WriteString(string(direction))
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
 		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultConsentOrder.Field.column).Pad().WriteString(string(direction))
 	})
 }
 
@@ -5839,19 +5874,14 @@ func (c *JournalNoteConnection) build(nodes []*JournalNote, pager *journalnotePa
 type JournalNotePaginateOption func(*journalnotePager) error
 
 // WithJournalNoteOrder configures pagination ordering.
-func WithJournalNoteOrder(order *JournalNoteOrder) JournalNotePaginateOption {
-	if order == nil {
-		order = DefaultJournalNoteOrder
-	}
-	o := *order
+func WithJournalNoteOrder(order []*JournalNoteOrder) JournalNotePaginateOption {
 	return func(pager *journalnotePager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
 		}
-		if o.Field == nil {
-			o.Field = DefaultJournalNoteOrder.Field
-		}
-		pager.order = &o
+		pager.order = append(pager.order, order...)
 		return nil
 	}
 }
@@ -5869,7 +5899,7 @@ func WithJournalNoteFilter(filter func(*JournalNoteQuery) (*JournalNoteQuery, er
 
 type journalnotePager struct {
 	reverse bool
-	order   *JournalNoteOrder
+	order   []*JournalNoteOrder
 	filter  func(*JournalNoteQuery) (*JournalNoteQuery, error)
 }
 
@@ -5880,8 +5910,10 @@ func newJournalNotePager(opts []JournalNotePaginateOption, reverse bool) (*journ
 			return nil, err
 		}
 	}
-	if pager.order == nil {
-		pager.order = DefaultJournalNoteOrder
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
 	}
 	return pager, nil
 }
@@ -5894,48 +5926,87 @@ func (p *journalnotePager) applyFilter(query *JournalNoteQuery) (*JournalNoteQue
 }
 
 func (p *journalnotePager) toCursor(_m *JournalNote) Cursor {
-	return p.order.Field.toCursor(_m)
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 func (p *journalnotePager) applyCursors(query *JournalNoteQuery, after, before *Cursor) (*JournalNoteQuery, error) {
-	direction := p.order.Direction
+	idDirection := entgql.OrderDirectionAsc
 	if p.reverse {
-		direction = direction.Reverse()
+		idDirection = entgql.OrderDirectionDesc
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultJournalNoteOrder.Field.column, p.order.Field.column, direction) {
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultJournalNoteOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
 }
 
 func (p *journalnotePager) applyOrder(query *JournalNoteQuery) *JournalNoteQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultJournalNoteOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultJournalNoteOrder.Field {
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
 		query = query.Order(DefaultJournalNoteOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return query
 }
 
 func (p *journalnotePager) orderExpr(query *JournalNoteQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultJournalNoteOrder.Field {
-			b.Comma().Ident(DefaultJournalNoteOrder.Field.column).Pad().WriteString(string(direction))
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
 		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultJournalNoteOrder.Field.column).Pad().WriteString(string(direction))
 	})
 }
 
@@ -7751,19 +7822,14 @@ func (c *NeedAssessmentConnection) build(nodes []*NeedAssessment, pager *needass
 type NeedAssessmentPaginateOption func(*needassessmentPager) error
 
 // WithNeedAssessmentOrder configures pagination ordering.
-func WithNeedAssessmentOrder(order *NeedAssessmentOrder) NeedAssessmentPaginateOption {
-	if order == nil {
-		order = DefaultNeedAssessmentOrder
-	}
-	o := *order
+func WithNeedAssessmentOrder(order []*NeedAssessmentOrder) NeedAssessmentPaginateOption {
 	return func(pager *needassessmentPager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
 		}
-		if o.Field == nil {
-			o.Field = DefaultNeedAssessmentOrder.Field
-		}
-		pager.order = &o
+		pager.order = append(pager.order, order...)
 		return nil
 	}
 }
@@ -7781,7 +7847,7 @@ func WithNeedAssessmentFilter(filter func(*NeedAssessmentQuery) (*NeedAssessment
 
 type needassessmentPager struct {
 	reverse bool
-	order   *NeedAssessmentOrder
+	order   []*NeedAssessmentOrder
 	filter  func(*NeedAssessmentQuery) (*NeedAssessmentQuery, error)
 }
 
@@ -7792,8 +7858,10 @@ func newNeedAssessmentPager(opts []NeedAssessmentPaginateOption, reverse bool) (
 			return nil, err
 		}
 	}
-	if pager.order == nil {
-		pager.order = DefaultNeedAssessmentOrder
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
 	}
 	return pager, nil
 }
@@ -7806,48 +7874,87 @@ func (p *needassessmentPager) applyFilter(query *NeedAssessmentQuery) (*NeedAsse
 }
 
 func (p *needassessmentPager) toCursor(_m *NeedAssessment) Cursor {
-	return p.order.Field.toCursor(_m)
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 func (p *needassessmentPager) applyCursors(query *NeedAssessmentQuery, after, before *Cursor) (*NeedAssessmentQuery, error) {
-	direction := p.order.Direction
+	idDirection := entgql.OrderDirectionAsc
 	if p.reverse {
-		direction = direction.Reverse()
+		idDirection = entgql.OrderDirectionDesc
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultNeedAssessmentOrder.Field.column, p.order.Field.column, direction) {
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultNeedAssessmentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
 }
 
 func (p *needassessmentPager) applyOrder(query *NeedAssessmentQuery) *NeedAssessmentQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultNeedAssessmentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultNeedAssessmentOrder.Field {
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
 		query = query.Order(DefaultNeedAssessmentOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return query
 }
 
 func (p *needassessmentPager) orderExpr(query *NeedAssessmentQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultNeedAssessmentOrder.Field {
-			b.Comma().Ident(DefaultNeedAssessmentOrder.Field.column).Pad().WriteString(string(direction))
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
 		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultNeedAssessmentOrder.Field.column).Pad().WriteString(string(direction))
 	})
 }
 
@@ -8873,19 +8980,14 @@ func (c *PersonContactConnection) build(nodes []*PersonContact, pager *personcon
 type PersonContactPaginateOption func(*personcontactPager) error
 
 // WithPersonContactOrder configures pagination ordering.
-func WithPersonContactOrder(order *PersonContactOrder) PersonContactPaginateOption {
-	if order == nil {
-		order = DefaultPersonContactOrder
-	}
-	o := *order
+func WithPersonContactOrder(order []*PersonContactOrder) PersonContactPaginateOption {
 	return func(pager *personcontactPager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
 		}
-		if o.Field == nil {
-			o.Field = DefaultPersonContactOrder.Field
-		}
-		pager.order = &o
+		pager.order = append(pager.order, order...)
 		return nil
 	}
 }
@@ -8903,7 +9005,7 @@ func WithPersonContactFilter(filter func(*PersonContactQuery) (*PersonContactQue
 
 type personcontactPager struct {
 	reverse bool
-	order   *PersonContactOrder
+	order   []*PersonContactOrder
 	filter  func(*PersonContactQuery) (*PersonContactQuery, error)
 }
 
@@ -8914,8 +9016,10 @@ func newPersonContactPager(opts []PersonContactPaginateOption, reverse bool) (*p
 			return nil, err
 		}
 	}
-	if pager.order == nil {
-		pager.order = DefaultPersonContactOrder
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
 	}
 	return pager, nil
 }
@@ -8928,48 +9032,87 @@ func (p *personcontactPager) applyFilter(query *PersonContactQuery) (*PersonCont
 }
 
 func (p *personcontactPager) toCursor(_m *PersonContact) Cursor {
-	return p.order.Field.toCursor(_m)
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 func (p *personcontactPager) applyCursors(query *PersonContactQuery, after, before *Cursor) (*PersonContactQuery, error) {
-	direction := p.order.Direction
+	idDirection := entgql.OrderDirectionAsc
 	if p.reverse {
-		direction = direction.Reverse()
+		idDirection = entgql.OrderDirectionDesc
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPersonContactOrder.Field.column, p.order.Field.column, direction) {
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPersonContactOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
 }
 
 func (p *personcontactPager) applyOrder(query *PersonContactQuery) *PersonContactQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPersonContactOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultPersonContactOrder.Field {
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
 		query = query.Order(DefaultPersonContactOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return query
 }
 
 func (p *personcontactPager) orderExpr(query *PersonContactQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultPersonContactOrder.Field {
-			b.Comma().Ident(DefaultPersonContactOrder.Field.column).Pad().WriteString(string(direction))
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
 		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPersonContactOrder.Field.column).Pad().WriteString(string(direction))
 	})
 }
 
@@ -9187,19 +9330,14 @@ func (c *PersonalProjectConnection) build(nodes []*PersonalProject, pager *perso
 type PersonalProjectPaginateOption func(*personalprojectPager) error
 
 // WithPersonalProjectOrder configures pagination ordering.
-func WithPersonalProjectOrder(order *PersonalProjectOrder) PersonalProjectPaginateOption {
-	if order == nil {
-		order = DefaultPersonalProjectOrder
-	}
-	o := *order
+func WithPersonalProjectOrder(order []*PersonalProjectOrder) PersonalProjectPaginateOption {
 	return func(pager *personalprojectPager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
 		}
-		if o.Field == nil {
-			o.Field = DefaultPersonalProjectOrder.Field
-		}
-		pager.order = &o
+		pager.order = append(pager.order, order...)
 		return nil
 	}
 }
@@ -9217,7 +9355,7 @@ func WithPersonalProjectFilter(filter func(*PersonalProjectQuery) (*PersonalProj
 
 type personalprojectPager struct {
 	reverse bool
-	order   *PersonalProjectOrder
+	order   []*PersonalProjectOrder
 	filter  func(*PersonalProjectQuery) (*PersonalProjectQuery, error)
 }
 
@@ -9228,8 +9366,10 @@ func newPersonalProjectPager(opts []PersonalProjectPaginateOption, reverse bool)
 			return nil, err
 		}
 	}
-	if pager.order == nil {
-		pager.order = DefaultPersonalProjectOrder
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
 	}
 	return pager, nil
 }
@@ -9242,48 +9382,87 @@ func (p *personalprojectPager) applyFilter(query *PersonalProjectQuery) (*Person
 }
 
 func (p *personalprojectPager) toCursor(_m *PersonalProject) Cursor {
-	return p.order.Field.toCursor(_m)
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 func (p *personalprojectPager) applyCursors(query *PersonalProjectQuery, after, before *Cursor) (*PersonalProjectQuery, error) {
-	direction := p.order.Direction
+	idDirection := entgql.OrderDirectionAsc
 	if p.reverse {
-		direction = direction.Reverse()
+		idDirection = entgql.OrderDirectionDesc
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPersonalProjectOrder.Field.column, p.order.Field.column, direction) {
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPersonalProjectOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
 }
 
 func (p *personalprojectPager) applyOrder(query *PersonalProjectQuery) *PersonalProjectQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPersonalProjectOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultPersonalProjectOrder.Field {
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
 		query = query.Order(DefaultPersonalProjectOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return query
 }
 
 func (p *personalprojectPager) orderExpr(query *PersonalProjectQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultPersonalProjectOrder.Field {
-			b.Comma().Ident(DefaultPersonalProjectOrder.Field.column).Pad().WriteString(string(direction))
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
 		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPersonalProjectOrder.Field.column).Pad().WriteString(string(direction))
 	})
 }
 
@@ -10213,320 +10392,6 @@ func (_m *ProcessingRevision) ToEdge(order *ProcessingRevisionOrder) *Processing
 		order = DefaultProcessingRevisionOrder
 	}
 	return &ProcessingRevisionEdge{
-		Node:   _m,
-		Cursor: order.Field.toCursor(_m),
-	}
-}
-
-// RecordSettingsEdge is the edge representation of RecordSettings.
-type RecordSettingsEdge struct {
-	Node   *RecordSettings `json:"node"`
-	Cursor Cursor          `json:"cursor"`
-}
-
-// RecordSettingsConnection is the connection containing edges to RecordSettings.
-type RecordSettingsConnection struct {
-	Edges      []*RecordSettingsEdge `json:"edges"`
-	PageInfo   PageInfo              `json:"pageInfo"`
-	TotalCount int                   `json:"totalCount"`
-}
-
-func (c *RecordSettingsConnection) build(nodes []*RecordSettings, pager *recordsettingsPager, after *Cursor, first *int, before *Cursor, last *int) {
-	c.PageInfo.HasNextPage = before != nil
-	c.PageInfo.HasPreviousPage = after != nil
-	if first != nil && *first+1 == len(nodes) {
-		c.PageInfo.HasNextPage = true
-		nodes = nodes[:len(nodes)-1]
-	} else if last != nil && *last+1 == len(nodes) {
-		c.PageInfo.HasPreviousPage = true
-		nodes = nodes[:len(nodes)-1]
-	}
-	var nodeAt func(int) *RecordSettings
-	if last != nil {
-		n := len(nodes) - 1
-		nodeAt = func(i int) *RecordSettings {
-			return nodes[n-i]
-		}
-	} else {
-		nodeAt = func(i int) *RecordSettings {
-			return nodes[i]
-		}
-	}
-	c.Edges = make([]*RecordSettingsEdge, len(nodes))
-	for i := range nodes {
-		node := nodeAt(i)
-		c.Edges[i] = &RecordSettingsEdge{
-			Node:   node,
-			Cursor: pager.toCursor(node),
-		}
-	}
-	if l := len(c.Edges); l > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
-	}
-	if c.TotalCount == 0 {
-		c.TotalCount = len(nodes)
-	}
-}
-
-// RecordSettingsPaginateOption enables pagination customization.
-type RecordSettingsPaginateOption func(*recordsettingsPager) error
-
-// WithRecordSettingsOrder configures pagination ordering.
-func WithRecordSettingsOrder(order *RecordSettingsOrder) RecordSettingsPaginateOption {
-	if order == nil {
-		order = DefaultRecordSettingsOrder
-	}
-	o := *order
-	return func(pager *recordsettingsPager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
-		}
-		if o.Field == nil {
-			o.Field = DefaultRecordSettingsOrder.Field
-		}
-		pager.order = &o
-		return nil
-	}
-}
-
-// WithRecordSettingsFilter configures pagination filter.
-func WithRecordSettingsFilter(filter func(*RecordSettingsQuery) (*RecordSettingsQuery, error)) RecordSettingsPaginateOption {
-	return func(pager *recordsettingsPager) error {
-		if filter == nil {
-			return errors.New("RecordSettingsQuery filter cannot be nil")
-		}
-		pager.filter = filter
-		return nil
-	}
-}
-
-type recordsettingsPager struct {
-	reverse bool
-	order   *RecordSettingsOrder
-	filter  func(*RecordSettingsQuery) (*RecordSettingsQuery, error)
-}
-
-func newRecordSettingsPager(opts []RecordSettingsPaginateOption, reverse bool) (*recordsettingsPager, error) {
-	pager := &recordsettingsPager{reverse: reverse}
-	for _, opt := range opts {
-		if err := opt(pager); err != nil {
-			return nil, err
-		}
-	}
-	if pager.order == nil {
-		pager.order = DefaultRecordSettingsOrder
-	}
-	return pager, nil
-}
-
-func (p *recordsettingsPager) applyFilter(query *RecordSettingsQuery) (*RecordSettingsQuery, error) {
-	if p.filter != nil {
-		return p.filter(query)
-	}
-	return query, nil
-}
-
-func (p *recordsettingsPager) toCursor(_m *RecordSettings) Cursor {
-	return p.order.Field.toCursor(_m)
-}
-
-func (p *recordsettingsPager) applyCursors(query *RecordSettingsQuery, after, before *Cursor) (*RecordSettingsQuery, error) {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRecordSettingsOrder.Field.column, p.order.Field.column, direction) {
-		query = query.Where(predicate)
-	}
-	return query, nil
-}
-
-func (p *recordsettingsPager) applyOrder(query *RecordSettingsQuery) *RecordSettingsQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultRecordSettingsOrder.Field {
-		query = query.Order(DefaultRecordSettingsOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
-	}
-	return query
-}
-
-func (p *recordsettingsPager) orderExpr(query *RecordSettingsQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
-	}
-	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultRecordSettingsOrder.Field {
-			b.Comma().Ident(DefaultRecordSettingsOrder.Field.column).Pad().WriteString(string(direction))
-		}
-	})
-}
-
-// Paginate executes the query and returns a relay based cursor connection to RecordSettings.
-func (_m *RecordSettingsQuery) Paginate(
-	ctx context.Context, after *Cursor, first *int,
-	before *Cursor, last *int, opts ...RecordSettingsPaginateOption,
-) (*RecordSettingsConnection, error) {
-	if err := validateFirstLast(first, last); err != nil {
-		return nil, err
-	}
-	pager, err := newRecordSettingsPager(opts, last != nil)
-	if err != nil {
-		return nil, err
-	}
-	if _m, err = pager.applyFilter(_m); err != nil {
-		return nil, err
-	}
-	conn := &RecordSettingsConnection{Edges: []*RecordSettingsEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
-		}
-	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conn, nil
-	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
-	}
-	limit := paginateLimit(first, last)
-	if limit != 0 {
-		_m.Limit(limit)
-	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
-		}
-	}
-	_m = pager.applyOrder(_m)
-	nodes, err := _m.All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	conn.build(nodes, pager, after, first, before, last)
-	return conn, nil
-}
-
-var (
-	// RecordSettingsOrderFieldCreatedAt orders RecordSettings by created_at.
-	RecordSettingsOrderFieldCreatedAt = &RecordSettingsOrderField{
-		Value: func(_m *RecordSettings) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: recordsettings.FieldCreatedAt,
-		toTerm: recordsettings.ByCreatedAt,
-		toCursor: func(_m *RecordSettings) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
-	// RecordSettingsOrderFieldUpdatedAt orders RecordSettings by updated_at.
-	RecordSettingsOrderFieldUpdatedAt = &RecordSettingsOrderField{
-		Value: func(_m *RecordSettings) (ent.Value, error) {
-			return _m.UpdatedAt, nil
-		},
-		column: recordsettings.FieldUpdatedAt,
-		toTerm: recordsettings.ByUpdatedAt,
-		toCursor: func(_m *RecordSettings) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.UpdatedAt,
-			}
-		},
-	}
-)
-
-// String implement fmt.Stringer interface.
-func (f RecordSettingsOrderField) String() string {
-	var str string
-	switch f.column {
-	case RecordSettingsOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
-	case RecordSettingsOrderFieldUpdatedAt.column:
-		str = "UPDATED_AT"
-	}
-	return str
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (f RecordSettingsOrderField) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(f.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (f *RecordSettingsOrderField) UnmarshalGQL(v interface{}) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("RecordSettingsOrderField %T must be a string", v)
-	}
-	switch str {
-	case "CREATED_AT":
-		*f = *RecordSettingsOrderFieldCreatedAt
-	case "UPDATED_AT":
-		*f = *RecordSettingsOrderFieldUpdatedAt
-	default:
-		return fmt.Errorf("%s is not a valid RecordSettingsOrderField", str)
-	}
-	return nil
-}
-
-// RecordSettingsOrderField defines the ordering field of RecordSettings.
-type RecordSettingsOrderField struct {
-	// Value extracts the ordering value from the given RecordSettings.
-	Value    func(*RecordSettings) (ent.Value, error)
-	column   string // field or computed.
-	toTerm   func(...sql.OrderTermOption) recordsettings.OrderOption
-	toCursor func(*RecordSettings) Cursor
-}
-
-// RecordSettingsOrder defines the ordering of RecordSettings.
-type RecordSettingsOrder struct {
-	Direction OrderDirection            `json:"direction"`
-	Field     *RecordSettingsOrderField `json:"field"`
-}
-
-// DefaultRecordSettingsOrder is the default ordering of RecordSettings.
-var DefaultRecordSettingsOrder = &RecordSettingsOrder{
-	Direction: entgql.OrderDirectionAsc,
-	Field: &RecordSettingsOrderField{
-		Value: func(_m *RecordSettings) (ent.Value, error) {
-			return _m.ID, nil
-		},
-		column: recordsettings.FieldID,
-		toTerm: recordsettings.ByID,
-		toCursor: func(_m *RecordSettings) Cursor {
-			return Cursor{ID: _m.ID}
-		},
-	},
-}
-
-// ToEdge converts RecordSettings into RecordSettingsEdge.
-func (_m *RecordSettings) ToEdge(order *RecordSettingsOrder) *RecordSettingsEdge {
-	if order == nil {
-		order = DefaultRecordSettingsOrder
-	}
-	return &RecordSettingsEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -12131,19 +11996,14 @@ func (c *StayConnection) build(nodes []*Stay, pager *stayPager, after *Cursor, f
 type StayPaginateOption func(*stayPager) error
 
 // WithStayOrder configures pagination ordering.
-func WithStayOrder(order *StayOrder) StayPaginateOption {
-	if order == nil {
-		order = DefaultStayOrder
-	}
-	o := *order
+func WithStayOrder(order []*StayOrder) StayPaginateOption {
 	return func(pager *stayPager) error {
-		if err := o.Direction.Validate(); err != nil {
-			return err
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
 		}
-		if o.Field == nil {
-			o.Field = DefaultStayOrder.Field
-		}
-		pager.order = &o
+		pager.order = append(pager.order, order...)
 		return nil
 	}
 }
@@ -12161,7 +12021,7 @@ func WithStayFilter(filter func(*StayQuery) (*StayQuery, error)) StayPaginateOpt
 
 type stayPager struct {
 	reverse bool
-	order   *StayOrder
+	order   []*StayOrder
 	filter  func(*StayQuery) (*StayQuery, error)
 }
 
@@ -12172,8 +12032,10 @@ func newStayPager(opts []StayPaginateOption, reverse bool) (*stayPager, error) {
 			return nil, err
 		}
 	}
-	if pager.order == nil {
-		pager.order = DefaultStayOrder
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
 	}
 	return pager, nil
 }
@@ -12186,48 +12048,87 @@ func (p *stayPager) applyFilter(query *StayQuery) (*StayQuery, error) {
 }
 
 func (p *stayPager) toCursor(_m *Stay) Cursor {
-	return p.order.Field.toCursor(_m)
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
 }
 
 func (p *stayPager) applyCursors(query *StayQuery, after, before *Cursor) (*StayQuery, error) {
-	direction := p.order.Direction
+	idDirection := entgql.OrderDirectionAsc
 	if p.reverse {
-		direction = direction.Reverse()
+		idDirection = entgql.OrderDirectionDesc
 	}
-	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStayOrder.Field.column, p.order.Field.column, direction) {
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultStayOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
 		query = query.Where(predicate)
 	}
 	return query, nil
 }
 
 func (p *stayPager) applyOrder(query *StayQuery) *StayQuery {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultStayOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
-	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
-	if p.order.Field != DefaultStayOrder.Field {
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
 		query = query.Order(DefaultStayOrder.Field.toTerm(direction.OrderTermOption()))
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
 	}
 	return query
 }
 
 func (p *stayPager) orderExpr(query *StayQuery) sql.Querier {
-	direction := p.order.Direction
-	if p.reverse {
-		direction = direction.Reverse()
-	}
 	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(p.order.Field.column)
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
-		if p.order.Field != DefaultStayOrder.Field {
-			b.Comma().Ident(DefaultStayOrder.Field.column).Pad().WriteString(string(direction))
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
 		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultStayOrder.Field.column).Pad().WriteString(string(direction))
 	})
 }
 

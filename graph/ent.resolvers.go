@@ -147,6 +147,15 @@ func (r *queryResolver) CilDelegations(ctx context.Context, after *entgql.Cursor
 		ent.WithCilDelegationOrder(orderBy), ent.WithCilDelegationFilter(where.Filter))
 }
 
+// Consents is the resolver for the consents field.
+func (r *queryResolver) Consents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ConsentOrder, where *ent.ConsentWhereInput) (*ent.ConsentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Consent.Query().Paginate(ctx, after, first, before, last,
+		ent.WithConsentOrder(orderBy), ent.WithConsentFilter(where.Filter))
+}
+
 // CostEntries is the resolver for the costEntries field.
 func (r *queryResolver) CostEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) (*ent.CostEntryConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -163,6 +172,15 @@ func (r *queryResolver) Establishments(ctx context.Context, after *entgql.Cursor
 	}
 	return r.client.Establishment.Query().Paginate(ctx, after, first, before, last,
 		ent.WithEstablishmentOrder(orderBy), ent.WithEstablishmentFilter(where.Filter))
+}
+
+// JournalNotes is the resolver for the journalNotes field.
+func (r *queryResolver) JournalNotes(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.JournalNoteOrder, where *ent.JournalNoteWhereInput) (*ent.JournalNoteConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.JournalNote.Query().Paginate(ctx, after, first, before, last,
+		ent.WithJournalNoteOrder(orderBy), ent.WithJournalNoteFilter(where.Filter))
 }
 
 // Members is the resolver for the members field.
@@ -201,6 +219,15 @@ func (r *queryResolver) MembershipFees(ctx context.Context, after *entgql.Cursor
 		ent.WithMembershipFeeOrder(orderBy), ent.WithMembershipFeeFilter(where.Filter))
 }
 
+// NeedAssessments is the resolver for the needAssessments field.
+func (r *queryResolver) NeedAssessments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NeedAssessmentOrder, where *ent.NeedAssessmentWhereInput) (*ent.NeedAssessmentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.NeedAssessment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithNeedAssessmentOrder(orderBy), ent.WithNeedAssessmentFilter(where.Filter))
+}
+
 // Notifications is the resolver for the notifications field.
 func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -217,6 +244,24 @@ func (r *queryResolver) Persons(ctx context.Context, after *entgql.Cursor[pulid.
 	}
 	return r.client.Person.Query().Paginate(ctx, after, first, before, last,
 		ent.WithPersonOrder(orderBy), ent.WithPersonFilter(where.Filter))
+}
+
+// PersonContacts is the resolver for the personContacts field.
+func (r *queryResolver) PersonContacts(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonContactOrder, where *ent.PersonContactWhereInput) (*ent.PersonContactConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.PersonContact.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPersonContactOrder(orderBy), ent.WithPersonContactFilter(where.Filter))
+}
+
+// PersonalProjects is the resolver for the personalProjects field.
+func (r *queryResolver) PersonalProjects(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonalProjectOrder, where *ent.PersonalProjectWhereInput) (*ent.PersonalProjectConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.PersonalProject.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPersonalProjectOrder(orderBy), ent.WithPersonalProjectFilter(where.Filter))
 }
 
 // ProcessingRecords is the resolver for the processingRecords field.
@@ -271,6 +316,15 @@ func (r *queryResolver) ServiceRequests(ctx context.Context, after *entgql.Curso
 	}
 	return r.client.ServiceRequest.Query().Paginate(ctx, after, first, before, last,
 		ent.WithServiceRequestOrder(orderBy), ent.WithServiceRequestFilter(where.Filter))
+}
+
+// Stays is the resolver for the stays field.
+func (r *queryResolver) Stays(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.StayOrder, where *ent.StayWhereInput) (*ent.StayConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Stay.Query().Paginate(ctx, after, first, before, last,
+		ent.WithStayOrder(orderBy), ent.WithStayFilter(where.Filter))
 }
 
 // SubjectRequests is the resolver for the subjectRequests field.

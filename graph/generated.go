@@ -1055,19 +1055,24 @@ type ComplexityRoot struct {
 		CilDelegations             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CilDelegationOrder, where *ent.CilDelegationWhereInput) int
 		CilTodo                    func(childComplexity int) int
 		CompareProcessingRevisions func(childComplexity int, recordID pulid.ID, from int, to int) int
+		Consents                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ConsentOrder, where *ent.ConsentWhereInput) int
 		ConsolidatedAccounts       func(childComplexity int, year int) int
 		CostEntries                func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) int
 		Establishments             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) int
+		JournalNotes               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.JournalNoteOrder, where *ent.JournalNoteWhereInput) int
 		Me                         func(childComplexity int) int
 		MemberCategoryChanges      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) int
 		MemberStatement            func(childComplexity int, memberID pulid.ID, year int) int
 		Members                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) int
 		MembershipApplications     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) int
 		MembershipFees             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) int
+		NeedAssessments            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NeedAssessmentOrder, where *ent.NeedAssessmentWhereInput) int
 		Node                       func(childComplexity int, id pulid.ID) int
 		Nodes                      func(childComplexity int, ids []pulid.ID) int
 		Notifications              func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) int
 		Onboarding                 func(childComplexity int, memberID pulid.ID) int
+		PersonContacts             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonContactOrder, where *ent.PersonContactWhereInput) int
+		PersonalProjects           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonalProjectOrder, where *ent.PersonalProjectWhereInput) int
 		Persons                    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonOrder, where *ent.PersonWhereInput) int
 		ProcessingRecords          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRecordOrder, where *ent.ProcessingRecordWhereInput) int
 		ProcessingRevisions        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRevisionOrder, where *ent.ProcessingRevisionWhereInput) int
@@ -1077,6 +1082,7 @@ type ComplexityRoot struct {
 		RoleAssignments            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.RoleAssignmentOrder, where *ent.RoleAssignmentWhereInput) int
 		SerafinCodes               func(childComplexity int, kind *model.SerafinKind) int
 		ServiceRequests            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ServiceRequestOrder, where *ent.ServiceRequestWhereInput) int
+		Stays                      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.StayOrder, where *ent.StayWhereInput) int
 		SubjectRequests            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubjectRequestOrder, where *ent.SubjectRequestWhereInput) int
 		Subscriptions              func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) int
 		SupportAccesses            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SupportAccessOrder, where *ent.SupportAccessWhereInput) int
@@ -1085,14 +1091,6 @@ type ComplexityRoot struct {
 		UsageDeclarationLines      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationLineOrder, where *ent.UsageDeclarationLineWhereInput) int
 		UsageDeclarationRevisions  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationRevisionOrder, where *ent.UsageDeclarationRevisionWhereInput) int
 		UsageDeclarations          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) int
-	}
-
-	RecordSettings struct {
-		CreatedAt      func(childComplexity int) int
-		ID             func(childComplexity int) int
-		MemberID       func(childComplexity int) int
-		RetentionYears func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
 	}
 
 	RejectedLine struct {
@@ -1634,20 +1632,26 @@ type QueryResolver interface {
 	Charges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeOrder, where *ent.ChargeWhereInput) (*ent.ChargeConnection, error)
 	ChargeRuns(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ChargeRunOrder, where *ent.ChargeRunWhereInput) (*ent.ChargeRunConnection, error)
 	CilDelegations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CilDelegationOrder, where *ent.CilDelegationWhereInput) (*ent.CilDelegationConnection, error)
+	Consents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ConsentOrder, where *ent.ConsentWhereInput) (*ent.ConsentConnection, error)
 	CostEntries(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CostEntryOrder, where *ent.CostEntryWhereInput) (*ent.CostEntryConnection, error)
 	Establishments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) (*ent.EstablishmentConnection, error)
+	JournalNotes(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.JournalNoteOrder, where *ent.JournalNoteWhereInput) (*ent.JournalNoteConnection, error)
 	Members(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberOrder, where *ent.MemberWhereInput) (*ent.MemberConnection, error)
 	MemberCategoryChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberCategoryChangeOrder, where *ent.MemberCategoryChangeWhereInput) (*ent.MemberCategoryChangeConnection, error)
 	MembershipApplications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) (*ent.MembershipApplicationConnection, error)
 	MembershipFees(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipFeeOrder, where *ent.MembershipFeeWhereInput) (*ent.MembershipFeeConnection, error)
+	NeedAssessments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NeedAssessmentOrder, where *ent.NeedAssessmentWhereInput) (*ent.NeedAssessmentConnection, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error)
 	Persons(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error)
+	PersonContacts(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonContactOrder, where *ent.PersonContactWhereInput) (*ent.PersonContactConnection, error)
+	PersonalProjects(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonalProjectOrder, where *ent.PersonalProjectWhereInput) (*ent.PersonalProjectConnection, error)
 	ProcessingRecords(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRecordOrder, where *ent.ProcessingRecordWhereInput) (*ent.ProcessingRecordConnection, error)
 	ProcessingRevisions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProcessingRevisionOrder, where *ent.ProcessingRevisionWhereInput) (*ent.ProcessingRevisionConnection, error)
 	Resources(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	ResourceCategories(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ResourceCategoryOrder, where *ent.ResourceCategoryWhereInput) (*ent.ResourceCategoryConnection, error)
 	RoleAssignments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.RoleAssignmentOrder, where *ent.RoleAssignmentWhereInput) (*ent.RoleAssignmentConnection, error)
 	ServiceRequests(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ServiceRequestOrder, where *ent.ServiceRequestWhereInput) (*ent.ServiceRequestConnection, error)
+	Stays(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.StayOrder, where *ent.StayWhereInput) (*ent.StayConnection, error)
 	SubjectRequests(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubjectRequestOrder, where *ent.SubjectRequestWhereInput) (*ent.SubjectRequestConnection, error)
 	Subscriptions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SubscriptionOrder, where *ent.SubscriptionWhereInput) (*ent.SubscriptionConnection, error)
 	SupportAccesses(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.SupportAccessOrder, where *ent.SupportAccessWhereInput) (*ent.SupportAccessConnection, error)
@@ -6270,6 +6274,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CompareProcessingRevisions(childComplexity, args["recordId"].(pulid.ID), args["from"].(int), args["to"].(int)), true
+	case "Query.consents":
+		if e.ComplexityRoot.Query.Consents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Consents(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ConsentOrder), args["where"].(*ent.ConsentWhereInput)), true
 	case "Query.consolidatedAccounts":
 		if e.ComplexityRoot.Query.ConsolidatedAccounts == nil {
 			break
@@ -6304,6 +6319,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Establishments(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.EstablishmentOrder), args["where"].(*ent.EstablishmentWhereInput)), true
 
+	case "Query.journalNotes":
+		if e.ComplexityRoot.Query.JournalNotes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_journalNotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.JournalNotes(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.JournalNoteOrder), args["where"].(*ent.JournalNoteWhereInput)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -6365,6 +6391,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MembershipFees(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.MembershipFeeOrder), args["where"].(*ent.MembershipFeeWhereInput)), true
+	case "Query.needAssessments":
+		if e.ComplexityRoot.Query.NeedAssessments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_needAssessments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NeedAssessments(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.NeedAssessmentOrder), args["where"].(*ent.NeedAssessmentWhereInput)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -6409,6 +6446,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Onboarding(childComplexity, args["memberId"].(pulid.ID)), true
+	case "Query.personContacts":
+		if e.ComplexityRoot.Query.PersonContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonContacts(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.PersonContactOrder), args["where"].(*ent.PersonContactWhereInput)), true
+	case "Query.personalProjects":
+		if e.ComplexityRoot.Query.PersonalProjects == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personalProjects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonalProjects(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.PersonalProjectOrder), args["where"].(*ent.PersonalProjectWhereInput)), true
 	case "Query.persons":
 		if e.ComplexityRoot.Query.Persons == nil {
 			break
@@ -6508,6 +6567,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ServiceRequestOrder), args["where"].(*ent.ServiceRequestWhereInput)), true
+	case "Query.stays":
+		if e.ComplexityRoot.Query.Stays == nil {
+			break
+		}
+
+		args, err := ec.field_Query_stays_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Stays(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.StayOrder), args["where"].(*ent.StayWhereInput)), true
 	case "Query.subjectRequests":
 		if e.ComplexityRoot.Query.SubjectRequests == nil {
 			break
@@ -6596,37 +6666,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UsageDeclarations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.UsageDeclarationOrder), args["where"].(*ent.UsageDeclarationWhereInput)), true
-
-	case "RecordSettings.createdAt":
-		if e.ComplexityRoot.RecordSettings.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RecordSettings.CreatedAt(childComplexity), true
-	case "RecordSettings.id":
-		if e.ComplexityRoot.RecordSettings.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RecordSettings.ID(childComplexity), true
-	case "RecordSettings.memberID":
-		if e.ComplexityRoot.RecordSettings.MemberID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RecordSettings.MemberID(childComplexity), true
-	case "RecordSettings.retentionYears":
-		if e.ComplexityRoot.RecordSettings.RetentionYears == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RecordSettings.RetentionYears(childComplexity), true
-	case "RecordSettings.updatedAt":
-		if e.ComplexityRoot.RecordSettings.UpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RecordSettings.UpdatedAt(childComplexity), true
 
 	case "RejectedLine.line":
 		if e.ComplexityRoot.RejectedLine.Line == nil {
@@ -8370,8 +8409,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProcessingRevisionOrder", ec.unmarshalInputProcessingRevisionOrder),
 			graphql.NewInputUnmarshaler("ProcessingRevisionWhereInput", ec.unmarshalInputProcessingRevisionWhereInput),
 			graphql.NewInputUnmarshaler("RecordMemberLeavingInput", ec.unmarshalInputRecordMemberLeavingInput),
-			graphql.NewInputUnmarshaler("RecordSettingsOrder", ec.unmarshalInputRecordSettingsOrder),
-			graphql.NewInputUnmarshaler("RecordSettingsWhereInput", ec.unmarshalInputRecordSettingsWhereInput),
 			graphql.NewInputUnmarshaler("RecordTimeInput", ec.unmarshalInputRecordTimeInput),
 			graphql.NewInputUnmarshaler("RejectMembershipApplicationInput", ec.unmarshalInputRejectMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("RemindDeclarationsDueInput", ec.unmarshalInputRemindDeclarationsDueInput),
@@ -8659,10 +8696,11 @@ type RejectedLine {
 `, BuiltIn: false},
 	{Name: "../modules/userrecord/userrecord.graphqls", Input: `# The user-record module (modules/userrecord): the files of the persons
 # supported by the members' establishments, and the activity measurement.
-# The list queries (persons, activities, careAssignments, supportAccesses,
-# accessLogEntries) are generated in ent.graphql from
-# ent/schema/userrecord_*.go; the parts of a file are reached through a
-# person's edges. Reading anything of a file but the list summary writes
+# The list queries (persons and the parts of their files: personContacts,
+# stays, needAssessments, personalProjects, activities, journalNotes,
+# consents; careAssignments, supportAccesses, accessLogEntries) are
+# generated in ent.graphql from ent/schema/userrecord_*.go; the parts of a
+# file are also a person's edges. Reading anything of a file but the list summary writes
 # an access-log entry; say why with the X-Access-Reason header.
 
 extend type Person {
@@ -9618,6 +9656,18 @@ func (ec *executionContext) childFields_Consent(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
 }
 
+func (ec *executionContext) childFields_ConsentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConsentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConsentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConsentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_ConsentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -9858,6 +9908,18 @@ func (ec *executionContext) childFields_JournalNote(ctx context.Context, field g
 		return ec.fieldContext_JournalNote_restrictedTo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JournalNote", field.Name)
+}
+
+func (ec *executionContext) childFields_JournalNoteConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_JournalNoteConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_JournalNoteConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_JournalNoteConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JournalNoteConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_JournalNoteEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10186,6 +10248,18 @@ func (ec *executionContext) childFields_NeedAssessment(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type NeedAssessment", field.Name)
 }
 
+func (ec *executionContext) childFields_NeedAssessmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NeedAssessmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NeedAssessmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NeedAssessmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NeedAssessmentConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_NeedAssessmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -10376,6 +10450,18 @@ func (ec *executionContext) childFields_PersonContact(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PersonContact", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonContactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonContactConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonContactConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PersonContactConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonContactConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_PersonContactEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -10420,6 +10506,18 @@ func (ec *executionContext) childFields_PersonalProject(ctx context.Context, fie
 		return ec.fieldContext_PersonalProject_objectives(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonalProject", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalProjectConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonalProjectConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonalProjectConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PersonalProjectConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalProjectConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_PersonalProjectEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10990,6 +11088,18 @@ func (ec *executionContext) childFields_Stay(ctx context.Context, field graphql.
 		return ec.fieldContext_Stay_establishment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Stay", field.Name)
+}
+
+func (ec *executionContext) childFields_StayConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StayConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StayConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StayConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StayConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_StayEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13376,6 +13486,60 @@ func (ec *executionContext) field_Query_compareProcessingRevisions_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_consents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.ConsentOrder, error) {
+			return ec.unmarshalOConsentOrder2ᚕᚖcommunsᚋentᚐConsentOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ConsentWhereInput, error) {
+			return ec.unmarshalOConsentWhereInput2ᚖcommunsᚋentᚐConsentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_consolidatedAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13490,6 +13654,60 @@ func (ec *executionContext) field_Query_establishments_args(ctx context.Context,
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.EstablishmentWhereInput, error) {
 			return ec.unmarshalOEstablishmentWhereInput2ᚖcommunsᚋentᚐEstablishmentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_journalNotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.JournalNoteOrder, error) {
+			return ec.unmarshalOJournalNoteOrder2ᚕᚖcommunsᚋentᚐJournalNoteOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.JournalNoteWhereInput, error) {
+			return ec.unmarshalOJournalNoteWhereInput2ᚖcommunsᚋentᚐJournalNoteWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13736,6 +13954,60 @@ func (ec *executionContext) field_Query_membershipFees_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_needAssessments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.NeedAssessmentOrder, error) {
+			return ec.unmarshalONeedAssessmentOrder2ᚕᚖcommunsᚋentᚐNeedAssessmentOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.NeedAssessmentWhereInput, error) {
+			return ec.unmarshalONeedAssessmentWhereInput2ᚖcommunsᚋentᚐNeedAssessmentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13829,6 +14101,114 @@ func (ec *executionContext) field_Query_onboarding_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["memberId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.PersonContactOrder, error) {
+			return ec.unmarshalOPersonContactOrder2ᚕᚖcommunsᚋentᚐPersonContactOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PersonContactWhereInput, error) {
+			return ec.unmarshalOPersonContactWhereInput2ᚖcommunsᚋentᚐPersonContactWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personalProjects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.PersonalProjectOrder, error) {
+			return ec.unmarshalOPersonalProjectOrder2ᚕᚖcommunsᚋentᚐPersonalProjectOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PersonalProjectWhereInput, error) {
+			return ec.unmarshalOPersonalProjectWhereInput2ᚖcommunsᚋentᚐPersonalProjectWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -14230,6 +14610,60 @@ func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.ServiceRequestWhereInput, error) {
 			return ec.unmarshalOServiceRequestWhereInput2ᚖcommunsᚋentᚐServiceRequestWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_stays_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.StayOrder, error) {
+			return ec.unmarshalOStayOrder2ᚕᚖcommunsᚋentᚐStayOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.StayWhereInput, error) {
+			return ec.unmarshalOStayWhereInput2ᚖcommunsᚋentᚐStayWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -33990,6 +34424,68 @@ func (ec *executionContext) fieldContext_Query_cilDelegations(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_consents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Consents(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ConsentOrder), fc.Args["where"].(*ent.ConsentWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "userrecord")
+				if err != nil {
+					var zeroVal *ent.ConsentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.ConsentConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ConsentConnection) graphql.Marshaler {
+			return ec.marshalNConsentConnection2ᚖcommunsᚋentᚐConsentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_consents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_costEntries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34090,6 +34586,68 @@ func (ec *executionContext) fieldContext_Query_establishments(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_establishments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_journalNotes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_journalNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().JournalNotes(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.JournalNoteOrder), fc.Args["where"].(*ent.JournalNoteWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "userrecord")
+				if err != nil {
+					var zeroVal *ent.JournalNoteConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.JournalNoteConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.JournalNoteConnection) graphql.Marshaler {
+			return ec.marshalNJournalNoteConnection2ᚖcommunsᚋentᚐJournalNoteConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_journalNotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JournalNoteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_journalNotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34272,6 +34830,68 @@ func (ec *executionContext) fieldContext_Query_membershipFees(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_needAssessments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_needAssessments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NeedAssessments(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.NeedAssessmentOrder), fc.Args["where"].(*ent.NeedAssessmentWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "userrecord")
+				if err != nil {
+					var zeroVal *ent.NeedAssessmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.NeedAssessmentConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.NeedAssessmentConnection) graphql.Marshaler {
+			return ec.marshalNNeedAssessmentConnection2ᚖcommunsᚋentᚐNeedAssessmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_needAssessments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeedAssessmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_needAssessments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34372,6 +34992,130 @@ func (ec *executionContext) fieldContext_Query_persons(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_persons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonContacts(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PersonContactOrder), fc.Args["where"].(*ent.PersonContactWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "userrecord")
+				if err != nil {
+					var zeroVal *ent.PersonContactConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.PersonContactConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonContactConnection) graphql.Marshaler {
+			return ec.marshalNPersonContactConnection2ᚖcommunsᚋentᚐPersonContactConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonContactConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personalProjects(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personalProjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonalProjects(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PersonalProjectOrder), fc.Args["where"].(*ent.PersonalProjectWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "userrecord")
+				if err != nil {
+					var zeroVal *ent.PersonalProjectConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.PersonalProjectConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PersonalProjectConnection) graphql.Marshaler {
+			return ec.marshalNPersonalProjectConnection2ᚖcommunsᚋentᚐPersonalProjectConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personalProjects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalProjectConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personalProjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34672,6 +35416,68 @@ func (ec *executionContext) fieldContext_Query_serviceRequests(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_stays(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_stays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Stays(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.StayOrder), fc.Args["where"].(*ent.StayWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNString2string(ctx, "userrecord")
+				if err != nil {
+					var zeroVal *ent.StayConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Module == nil {
+					var zeroVal *ent.StayConnection
+					return zeroVal, errors.New("directive module is not implemented")
+				}
+				return ec.Directives.Module(ctx, nil, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.StayConnection) graphql.Marshaler {
+			return ec.marshalNStayConnection2ᚖcommunsᚋentᚐStayConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_stays(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StayConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_stays_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35646,121 +36452,6 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
-}
-
-func (ec *executionContext) _RecordSettings_id(ctx context.Context, field graphql.CollectedField, obj *ent.RecordSettings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RecordSettings_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RecordSettings_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RecordSettings", field, false, false, "ID")
-}
-
-func (ec *executionContext) _RecordSettings_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.RecordSettings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RecordSettings_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RecordSettings_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RecordSettings", field, false, false, "Time")
-}
-
-func (ec *executionContext) _RecordSettings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.RecordSettings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RecordSettings_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RecordSettings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RecordSettings", field, false, false, "Time")
-}
-
-func (ec *executionContext) _RecordSettings_memberID(ctx context.Context, field graphql.CollectedField, obj *ent.RecordSettings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RecordSettings_memberID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MemberID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2communsᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RecordSettings_memberID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RecordSettings", field, false, false, "ID")
-}
-
-func (ec *executionContext) _RecordSettings_retentionYears(ctx context.Context, field graphql.CollectedField, obj *ent.RecordSettings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RecordSettings_retentionYears(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RetentionYears, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RecordSettings_retentionYears(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RecordSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RejectedLine_line(ctx context.Context, field graphql.CollectedField, obj *directory.Rejected) (ret graphql.Marshaler) {
@@ -71868,430 +72559,6 @@ func UnmarshalRecordMemberLeavingInput(ctx context.Context, raw any) (model.Reco
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputRecordSettingsOrder(ctx context.Context, obj any) (ent.RecordSettingsOrder, error) {
-	var it ent.RecordSettingsOrder
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	if _, present := asMap["direction"]; !present {
-		asMap["direction"] = "ASC"
-	}
-
-	fieldsInOrder := [...]string{"direction", "field"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "direction":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Direction = data
-		case "field":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNRecordSettingsOrderField2ᚖcommunsᚋentᚐRecordSettingsOrderField(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Field = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalRecordSettingsOrder unmarshals raw into the RecordSettingsOrder input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalRecordSettingsOrder(ctx context.Context, raw any) (ent.RecordSettingsOrder, error) {
-	var out ent.RecordSettingsOrder
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordSettingsOrder", raw, &out)
-	return out, err
-}
-
-func (ec *executionContext) unmarshalInputRecordSettingsWhereInput(ctx context.Context, obj any) (ent.RecordSettingsWhereInput, error) {
-	var it ent.RecordSettingsWhereInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "memberID", "memberIDNEQ", "memberIDIn", "memberIDNotIn", "memberIDGT", "memberIDGTE", "memberIDLT", "memberIDLTE", "memberIDContains", "memberIDHasPrefix", "memberIDHasSuffix", "memberIDEqualFold", "memberIDContainsFold", "retentionYears", "retentionYearsNEQ", "retentionYearsIn", "retentionYearsNotIn", "retentionYearsGT", "retentionYearsGTE", "retentionYearsLT", "retentionYearsLTE"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "not":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
-			data, err := ec.unmarshalORecordSettingsWhereInput2ᚖcommunsᚋentᚐRecordSettingsWhereInput(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Not = data
-		case "and":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
-			data, err := ec.unmarshalORecordSettingsWhereInput2ᚕᚖcommunsᚋentᚐRecordSettingsWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.And = data
-		case "or":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
-			data, err := ec.unmarshalORecordSettingsWhereInput2ᚕᚖcommunsᚋentᚐRecordSettingsWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Or = data
-		case "id":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ID = data
-		case "idNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDNEQ = data
-		case "idIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
-			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDIn = data
-		case "idNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
-			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDNotIn = data
-		case "idGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDGT = data
-		case "idGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDGTE = data
-		case "idLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDLT = data
-		case "idLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IDLTE = data
-		case "createdAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAt = data
-		case "createdAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtNEQ = data
-		case "createdAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtIn = data
-		case "createdAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtNotIn = data
-		case "createdAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtGT = data
-		case "createdAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtGTE = data
-		case "createdAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtLT = data
-		case "createdAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAtLTE = data
-		case "updatedAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAt = data
-		case "updatedAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtNEQ = data
-		case "updatedAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtIn = data
-		case "updatedAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtNotIn = data
-		case "updatedAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtGT = data
-		case "updatedAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtGTE = data
-		case "updatedAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtLT = data
-		case "updatedAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.UpdatedAtLTE = data
-		case "memberID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberID"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberID = data
-		case "memberIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNEQ"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDNEQ = data
-		case "memberIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDIn"))
-			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDIn = data
-		case "memberIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDNotIn"))
-			data, err := ec.unmarshalOID2ᚕcommunsᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDNotIn = data
-		case "memberIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGT"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDGT = data
-		case "memberIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDGTE"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDGTE = data
-		case "memberIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLT"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDLT = data
-		case "memberIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDLTE"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDLTE = data
-		case "memberIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContains"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDContains = data
-		case "memberIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasPrefix"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDHasPrefix = data
-		case "memberIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDHasSuffix"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDHasSuffix = data
-		case "memberIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDEqualFold"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDEqualFold = data
-		case "memberIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberIDContainsFold"))
-			data, err := ec.unmarshalOID2ᚖcommunsᚋentᚋschemaᚋpulidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MemberIDContainsFold = data
-		case "retentionYears":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYears"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYears = data
-		case "retentionYearsNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsNEQ = data
-		case "retentionYearsIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsIn = data
-		case "retentionYearsNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsNotIn = data
-		case "retentionYearsGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsGT = data
-		case "retentionYearsGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsGTE = data
-		case "retentionYearsLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsLT = data
-		case "retentionYearsLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionYearsLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RetentionYearsLTE = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalRecordSettingsWhereInput unmarshals raw into the RecordSettingsWhereInput input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalRecordSettingsWhereInput(ctx context.Context, raw any) (ent.RecordSettingsWhereInput, error) {
-	var out ent.RecordSettingsWhereInput
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordSettingsWhereInput", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputRecordTimeInput(ctx context.Context, obj any) (membership.TimeEntryInput, error) {
 	var it membership.TimeEntryInput
 	if obj == nil {
@@ -84056,11 +84323,6 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Resource(ctx, sel, obj)
-	case *ent.RecordSettings:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._RecordSettings(ctx, sel, obj)
 	case *ent.ProcessingRevision:
 		if obj == nil {
 			return graphql.Null
@@ -90595,6 +90857,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_cilDelegations(ctx, field)
 				})
+		case "consents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consents(ctx, field)
+				})
 		case "costEntries":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -90606,6 +90874,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_establishments(ctx, field)
+				})
+		case "journalNotes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_journalNotes(ctx, field)
 				})
 		case "members":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -90631,6 +90905,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_membershipFees(ctx, field)
 				})
+		case "needAssessments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_needAssessments(ctx, field)
+				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -90642,6 +90922,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_persons(ctx, field)
+				})
+		case "personContacts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_personContacts(ctx, field)
+				})
+		case "personalProjects":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_personalProjects(ctx, field)
 				})
 		case "processingRecords":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -90678,6 +90970,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceRequests(ctx, field)
+				})
+		case "stays":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_stays(ctx, field)
 				})
 		case "subjectRequests":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -90800,59 +91098,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var recordSettingsImplementors = []string{"RecordSettings", "Node"}
-
-func (ec *executionContext) _RecordSettings(ctx context.Context, sel ast.SelectionSet, obj *ent.RecordSettings) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, recordSettingsImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("RecordSettings")
-		case "id":
-			out.Values[i] = ec._RecordSettings_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createdAt":
-			out.Values[i] = ec._RecordSettings_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updatedAt":
-			out.Values[i] = ec._RecordSettings_updatedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "memberID":
-			out.Values[i] = ec._RecordSettings_memberID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "retentionYears":
-			out.Values[i] = ec._RecordSettings_retentionYears(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -94893,9 +95138,22 @@ func (ec *executionContext) marshalNConsent2ᚖcommunsᚋentᚐConsent(ctx conte
 	return ec._Consent(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNConsentConnection2ᚖcommunsᚋentᚐConsentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ConsentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsentConnection!")
+		return graphql.Null
+	}
+	return ec._ConsentConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNConsentInput2communsᚋmodulesᚋuserrecordᚐConsentInput(ctx context.Context, v any) (userrecord.ConsentInput, error) {
 	res, err := ec.unmarshalInputConsentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConsentOrder2ᚖcommunsᚋentᚐConsentOrder(ctx context.Context, v any) (*ent.ConsentOrder, error) {
+	res, err := ec.unmarshalInputConsentOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNConsentOrderField2ᚖcommunsᚋentᚐConsentOrderField(ctx context.Context, v any) (*ent.ConsentOrderField, error) {
@@ -95297,6 +95555,19 @@ func (ec *executionContext) marshalNJournalNoteConfidentiality2communsᚋentᚋj
 	return v
 }
 
+func (ec *executionContext) marshalNJournalNoteConnection2ᚖcommunsᚋentᚐJournalNoteConnection(ctx context.Context, sel ast.SelectionSet, v *ent.JournalNoteConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JournalNoteConnection!")
+		return graphql.Null
+	}
+	return ec._JournalNoteConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJournalNoteOrder2ᚖcommunsᚋentᚐJournalNoteOrder(ctx context.Context, v any) (*ent.JournalNoteOrder, error) {
+	res, err := ec.unmarshalInputJournalNoteOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNJournalNoteOrderField2ᚖcommunsᚋentᚐJournalNoteOrderField(ctx context.Context, v any) (*ent.JournalNoteOrderField, error) {
 	var res = new(ent.JournalNoteOrderField)
 	err := res.UnmarshalGQL(v)
@@ -95600,6 +95871,19 @@ func (ec *executionContext) marshalNNeedAssessment2ᚖcommunsᚋentᚐNeedAssess
 	return ec._NeedAssessment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNeedAssessmentConnection2ᚖcommunsᚋentᚐNeedAssessmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.NeedAssessmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NeedAssessmentConnection!")
+		return graphql.Null
+	}
+	return ec._NeedAssessmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNeedAssessmentOrder2ᚖcommunsᚋentᚐNeedAssessmentOrder(ctx context.Context, v any) (*ent.NeedAssessmentOrder, error) {
+	res, err := ec.unmarshalInputNeedAssessmentOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNNeedAssessmentOrderField2ᚖcommunsᚋentᚐNeedAssessmentOrderField(ctx context.Context, v any) (*ent.NeedAssessmentOrderField, error) {
 	var res = new(ent.NeedAssessmentOrderField)
 	err := res.UnmarshalGQL(v)
@@ -95763,6 +96047,14 @@ func (ec *executionContext) marshalNPersonContact2ᚖcommunsᚋentᚐPersonConta
 	return ec._PersonContact(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPersonContactConnection2ᚖcommunsᚋentᚐPersonContactConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PersonContactConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonContactConnection!")
+		return graphql.Null
+	}
+	return ec._PersonContactConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPersonContactInput2ᚕᚖcommunsᚋmodulesᚋuserrecordᚐContactInputᚄ(ctx context.Context, v any) ([]*userrecord.ContactInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -95790,6 +96082,11 @@ func (ec *executionContext) unmarshalNPersonContactKind2communsᚋentᚋpersonco
 
 func (ec *executionContext) marshalNPersonContactKind2communsᚋentᚋpersoncontactᚐKind(ctx context.Context, sel ast.SelectionSet, v personcontact.Kind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNPersonContactOrder2ᚖcommunsᚋentᚐPersonContactOrder(ctx context.Context, v any) (*ent.PersonContactOrder, error) {
+	res, err := ec.unmarshalInputPersonContactOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNPersonContactOrderField2ᚖcommunsᚋentᚐPersonContactOrderField(ctx context.Context, v any) (*ent.PersonContactOrderField, error) {
@@ -95868,9 +96165,22 @@ func (ec *executionContext) marshalNPersonalProject2ᚖcommunsᚋentᚐPersonalP
 	return ec._PersonalProject(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPersonalProjectConnection2ᚖcommunsᚋentᚐPersonalProjectConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PersonalProjectConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonalProjectConnection!")
+		return graphql.Null
+	}
+	return ec._PersonalProjectConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPersonalProjectInput2communsᚋmodulesᚋuserrecordᚐProjectInput(ctx context.Context, v any) (userrecord.ProjectInput, error) {
 	res, err := ec.unmarshalInputPersonalProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPersonalProjectOrder2ᚖcommunsᚋentᚐPersonalProjectOrder(ctx context.Context, v any) (*ent.PersonalProjectOrder, error) {
+	res, err := ec.unmarshalInputPersonalProjectOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNPersonalProjectOrderField2ᚖcommunsᚋentᚐPersonalProjectOrderField(ctx context.Context, v any) (*ent.PersonalProjectOrderField, error) {
@@ -96021,25 +96331,6 @@ func (ec *executionContext) unmarshalNProcessingRevisionWhereInput2ᚖcommunsᚋ
 func (ec *executionContext) unmarshalNRecordMemberLeavingInput2communsᚋgraphᚋmodelᚐRecordMemberLeavingInput(ctx context.Context, v any) (model.RecordMemberLeavingInput, error) {
 	res, err := ec.unmarshalInputRecordMemberLeavingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalNRecordSettingsOrderField2ᚖcommunsᚋentᚐRecordSettingsOrderField(ctx context.Context, v any) (*ent.RecordSettingsOrderField, error) {
-	var res = new(ent.RecordSettingsOrderField)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNRecordSettingsOrderField2ᚖcommunsᚋentᚐRecordSettingsOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RecordSettingsOrderField) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RecordSettingsOrderField!")
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalNRecordSettingsWhereInput2ᚖcommunsᚋentᚐRecordSettingsWhereInput(ctx context.Context, v any) (*ent.RecordSettingsWhereInput, error) {
-	res, err := ec.unmarshalInputRecordSettingsWhereInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRecordTimeInput2communsᚋinternalᚋmembershipᚐTimeEntryInput(ctx context.Context, v any) (membership.TimeEntryInput, error) {
@@ -96533,9 +96824,22 @@ func (ec *executionContext) marshalNStay2ᚖcommunsᚋentᚐStay(ctx context.Con
 	return ec._Stay(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNStayConnection2ᚖcommunsᚋentᚐStayConnection(ctx context.Context, sel ast.SelectionSet, v *ent.StayConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StayConnection!")
+		return graphql.Null
+	}
+	return ec._StayConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNStayInput2communsᚋmodulesᚋuserrecordᚐStayInput(ctx context.Context, v any) (userrecord.StayInput, error) {
 	res, err := ec.unmarshalInputStayInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStayOrder2ᚖcommunsᚋentᚐStayOrder(ctx context.Context, v any) (*ent.StayOrder, error) {
+	res, err := ec.unmarshalInputStayOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNStayOrderField2ᚖcommunsᚋentᚐStayOrderField(ctx context.Context, v any) (*ent.StayOrderField, error) {
@@ -98657,6 +98961,23 @@ func (ec *executionContext) marshalOConsentEdge2ᚖcommunsᚋentᚐConsentEdge(c
 	return ec._ConsentEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOConsentOrder2ᚕᚖcommunsᚋentᚐConsentOrderᚄ(ctx context.Context, v any) ([]*ent.ConsentOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ConsentOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConsentOrder2ᚖcommunsᚋentᚐConsentOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOConsentWhereInput2ᚕᚖcommunsᚋentᚐConsentWhereInputᚄ(ctx context.Context, v any) ([]*ent.ConsentWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -99405,6 +99726,23 @@ func (ec *executionContext) marshalOJournalNoteEdge2ᚖcommunsᚋentᚐJournalNo
 	return ec._JournalNoteEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOJournalNoteOrder2ᚕᚖcommunsᚋentᚐJournalNoteOrderᚄ(ctx context.Context, v any) ([]*ent.JournalNoteOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.JournalNoteOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJournalNoteOrder2ᚖcommunsᚋentᚐJournalNoteOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOJournalNoteWhereInput2ᚕᚖcommunsᚋentᚐJournalNoteWhereInputᚄ(ctx context.Context, v any) ([]*ent.JournalNoteWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -100148,6 +100486,23 @@ func (ec *executionContext) marshalONeedAssessmentEdge2ᚖcommunsᚋentᚐNeedAs
 	return ec._NeedAssessmentEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalONeedAssessmentOrder2ᚕᚖcommunsᚋentᚐNeedAssessmentOrderᚄ(ctx context.Context, v any) ([]*ent.NeedAssessmentOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.NeedAssessmentOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNeedAssessmentOrder2ᚖcommunsᚋentᚐNeedAssessmentOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalONeedAssessmentWhereInput2ᚕᚖcommunsᚋentᚐNeedAssessmentWhereInputᚄ(ctx context.Context, v any) ([]*ent.NeedAssessmentWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -100458,6 +100813,23 @@ func (ec *executionContext) marshalOPersonContactKind2ᚖcommunsᚋentᚋpersonc
 	return v
 }
 
+func (ec *executionContext) unmarshalOPersonContactOrder2ᚕᚖcommunsᚋentᚐPersonContactOrderᚄ(ctx context.Context, v any) ([]*ent.PersonContactOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PersonContactOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPersonContactOrder2ᚖcommunsᚋentᚐPersonContactOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOPersonContactWhereInput2ᚕᚖcommunsᚋentᚐPersonContactWhereInputᚄ(ctx context.Context, v any) ([]*ent.PersonContactWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -100693,6 +101065,23 @@ func (ec *executionContext) marshalOPersonalProjectEdge2ᚖcommunsᚋentᚐPerso
 		return graphql.Null
 	}
 	return ec._PersonalProjectEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPersonalProjectOrder2ᚕᚖcommunsᚋentᚐPersonalProjectOrderᚄ(ctx context.Context, v any) ([]*ent.PersonalProjectOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PersonalProjectOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPersonalProjectOrder2ᚖcommunsᚋentᚐPersonalProjectOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPersonalProjectWhereInput2ᚕᚖcommunsᚋentᚐPersonalProjectWhereInputᚄ(ctx context.Context, v any) ([]*ent.PersonalProjectWhereInput, error) {
@@ -101030,31 +101419,6 @@ func (ec *executionContext) unmarshalOProcessingRevisionWhereInput2ᚖcommunsᚋ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputProcessingRevisionWhereInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalORecordSettingsWhereInput2ᚕᚖcommunsᚋentᚐRecordSettingsWhereInputᚄ(ctx context.Context, v any) ([]*ent.RecordSettingsWhereInput, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]*ent.RecordSettingsWhereInput, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRecordSettingsWhereInput2ᚖcommunsᚋentᚐRecordSettingsWhereInput(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) unmarshalORecordSettingsWhereInput2ᚖcommunsᚋentᚐRecordSettingsWhereInput(ctx context.Context, v any) (*ent.RecordSettingsWhereInput, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := ec.unmarshalInputRecordSettingsWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -101834,6 +102198,23 @@ func (ec *executionContext) marshalOStayEdge2ᚖcommunsᚋentᚐStayEdge(ctx con
 		return graphql.Null
 	}
 	return ec._StayEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOStayOrder2ᚕᚖcommunsᚋentᚐStayOrderᚄ(ctx context.Context, v any) ([]*ent.StayOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.StayOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStayOrder2ᚖcommunsᚋentᚐStayOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOStayReceptionType2ᚕcommunsᚋentᚋstayᚐReceptionTypeᚄ(ctx context.Context, v any) ([]stay.ReceptionType, error) {

@@ -5,9 +5,15 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"communs/ent/accesslogentry"
+	"communs/ent/account"
+	"communs/ent/careassignment"
+	"communs/ent/establishment"
+	"communs/ent/person"
 	"communs/ent/schema/pulid"
+	"communs/ent/stay"
 	"communs/internal/viewer"
 )
 
@@ -403,7 +409,24 @@ func TestUserRecordModuleOff(t *testing.T) {
 		}
 	}
 	download(t, s.as(t, tilleulsCIL), "/exports/userrecord/persons/PRS01JAAAAAAAAAAAAAAAAAAAA.json", 404)
-	if n, _ := s.db.Client.Person.Query().Count(viewer.SystemContext(context.Background())); n != 0 {
+	ctx := viewer.SystemContext(context.Background())
+	if n, _ := s.db.Client.Person.Query().Count(ctx); n != 0 {
 		t.Errorf("the demo loaded %d persons with the module off", n)
+	}
+	// Rows written while the module was on are not served by node(id:),
+	// even to an account assigned to their establishment.
+	admin := s.db.Client.Account.Query().Where(account.Email(genetsAdmin)).WithRoleAssignments().OnlyX(ctx)
+	member := *admin.Edges.RoleAssignments[0].MemberID
+	e := s.db.Client.Establishment.Query().Where(establishment.MemberID(member)).FirstX(ctx)
+	s.db.Client.CareAssignment.Create().SetMemberID(member).SetAccountID(admin.ID).SetEstablishmentID(e.ID).
+		SetCareRole(careassignment.CareRoleMANAGEMENT).ExecX(ctx)
+	p := s.db.Client.Person.Create().SetMemberID(e.MemberID).SetLastName("Eteint").SetFirstNames("Module").
+		SetBirthDate(time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)).SetSex(person.SexMALE).SaveX(ctx)
+	st := s.db.Client.Stay.Create().SetPersonID(p.ID).SetMemberID(e.MemberID).SetEstablishmentID(e.ID).
+		SetAdmittedOn(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)).SetReceptionType(stay.ReceptionTypeDAY).SaveX(ctx)
+	for _, id := range []pulid.ID{p.ID, st.ID} {
+		if code := s.as(t, genetsAdmin).query(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}).code(); code != "MODULE_DISABLED" {
+			t.Errorf("node(%s) with the module off: %s", id, code)
+		}
 	}
 }

@@ -150,7 +150,8 @@ func (RecordSettings) Indexes() []ent.Index {
 
 // Annotations of RecordSettings.
 func (RecordSettings) Annotations() []schema.Annotation {
-	return []schema.Annotation{userRecordTable("settings")}
+	// Read and set through recordRetention and setRecordRetention only.
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll), userRecordTable("settings")}
 }
 
 // Policy of RecordSettings: read by the member's people.

@@ -33,7 +33,7 @@ func (NeedAssessment) Edges() []ent.Edge { return []ent.Edge{personEdge("needs")
 
 // Annotations of NeedAssessment.
 func (NeedAssessment) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), userRecordTable("needs")}
+	return append(moduleGraphQL("userrecord"), userRecordTable("needs"))
 }
 
 // Policy of NeedAssessment.
@@ -64,7 +64,7 @@ func (PersonalProject) Edges() []ent.Edge { return []ent.Edge{personEdge("projec
 
 // Annotations of PersonalProject.
 func (PersonalProject) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), userRecordTable("projects")}
+	return append(moduleGraphQL("userrecord"), userRecordTable("projects"))
 }
 
 // Policy of PersonalProject.
@@ -156,7 +156,7 @@ func (JournalNote) Indexes() []ent.Index { return []ent.Index{index.Fields("pers
 
 // Annotations of JournalNote.
 func (JournalNote) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), userRecordTable("notes")}
+	return append(moduleGraphQL("userrecord"), userRecordTable("notes"))
 }
 
 // Policy of JournalNote. Its fields are immutable; the platform deletes
@@ -189,7 +189,7 @@ func (Consent) Edges() []ent.Edge { return []ent.Edge{personEdge("consents")} }
 
 // Annotations of Consent.
 func (Consent) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), userRecordTable("consents")}
+	return append(moduleGraphQL("userrecord"), userRecordTable("consents"))
 }
 
 // Policy of Consent.

@@ -92,7 +92,7 @@ func (PersonContact) Edges() []ent.Edge {
 
 // Annotations of PersonContact.
 func (PersonContact) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), userRecordTable("contacts")}
+	return append(moduleGraphQL("userrecord"), userRecordTable("contacts"))
 }
 
 // Policy of PersonContact.
@@ -137,10 +137,8 @@ func (Stay) Indexes() []ent.Index {
 
 // Annotations of Stay.
 func (Stay) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(), userRecordTable("stays"),
-		entsql.Checks(map[string]string{"stay_dates": datesInOrder("admitted_on", "discharged_on")}),
-	}
+	return append(moduleGraphQL("userrecord"), userRecordTable("stays"),
+		entsql.Checks(map[string]string{"stay_dates": datesInOrder("admitted_on", "discharged_on")}))
 }
 
 // Policy of Stay.
