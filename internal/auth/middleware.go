@@ -58,9 +58,9 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 // maxReasonLength bounds the reason a request gives for its reads.
 const maxReasonLength = 500
 
-// accessReason is the X-Access-Reason header, trimmed and bounded.
+// accessReason is the reason the request gives, trimmed and bounded.
 func accessReason(r *http.Request) string {
-	reason := strings.TrimSpace(r.Header.Get("X-Access-Reason"))
+	reason := strings.TrimSpace(r.Header.Get(viewer.ReasonHeader))
 	if len(reason) > maxReasonLength {
 		reason = strings.ToValidUTF8(reason[:maxReasonLength], "")
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/cors"
 
 	"communs/internal/requestid"
+	"communs/internal/viewer"
 )
 
 // Defaults of Config, used for every field left at zero.
@@ -150,7 +151,7 @@ func (s *Server) routes() http.Handler {
 		h = cors.New(cors.Options{
 			AllowedOrigins: s.cfg.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
-			AllowedHeaders: []string{"Accept", "Authorization", "Content-Type", requestid.Header},
+			AllowedHeaders: []string{"Accept", "Authorization", "Content-Type", requestid.Header, viewer.ReasonHeader},
 			ExposedHeaders: []string{requestid.Header},
 			// Sessions are bearer tokens, not cookies: no credentials.
 			AllowCredentials: false,

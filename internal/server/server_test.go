@@ -209,7 +209,7 @@ func TestCORS(t *testing.T) {
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
 		// As browsers send it: lower case, sorted.
-		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-access-reason")
 		resp, _ := do(t, req)
 		return resp
 	}
@@ -225,7 +225,7 @@ func TestCORS(t *testing.T) {
 	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != allowed {
 		t.Errorf("preflight, allowed origin: Access-Control-Allow-Origin %q", got)
 	}
-	if got := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")); !strings.Contains(got, "authorization") {
+	if got := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")); !strings.Contains(got, "authorization") || !strings.Contains(got, "x-access-reason") {
 		t.Errorf("preflight: Access-Control-Allow-Headers %q", got)
 	}
 	if got := resp.Header.Get("Access-Control-Allow-Credentials"); got != "" {

@@ -34,9 +34,12 @@ type Viewer struct {
 	// seeding, charge runs started from the CLI): it passes row isolation.
 	System bool
 	// Reason is why the viewer reads what it reads, when it says so (the
-	// X-Access-Reason header): the user record logs it with each read.
+	// ReasonHeader of its request): the user record logs it with each read.
 	Reason string
 }
+
+// ReasonHeader is the request header that says why the viewer reads.
+const ReasonHeader = "X-Access-Reason"
 
 // HasRole reports whether the viewer holds the named role, in any domain.
 func (v *Viewer) HasRole(name string) bool {
