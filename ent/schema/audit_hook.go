@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema/mixin"
@@ -24,11 +25,6 @@ func (AuditMixin) Hooks() []ent.Hook { return []ent.Hook{audit} }
 
 // secretFields never appear in an audit summary.
 var secretFields = map[string]bool{"password_hash": true, "token_hash": true, "body": true}
-
-// redactedTypes are entities whose audit summaries name the fields changed
-// without their values: the files of persons supported, whose audit events
-// the groupement's administrators read.
-var redactedTypes = map[string]bool{}
 
 // auditedMutation is what every generated mutation offers the hook.
 type auditedMutation interface {
@@ -117,7 +113,9 @@ func changeSummary(m ent.Mutation) string {
 	}
 	changes := map[string]any{}
 	for _, name := range m.Fields() {
-		if secretFields[name] || redactedTypes[m.Type()] {
+		// The files of persons supported: the audit summary names the
+		// fields changed, not their values (administrators read it).
+		if secretFields[name] || slices.Contains(userRecordTypes, m.Type()) {
 			changes[name] = "(changed)"
 			continue
 		}

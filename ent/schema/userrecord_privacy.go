@@ -34,12 +34,6 @@ import (
 // Reads of a file beyond its list summary are logged by the module (an
 // interceptor writes AccessLogEntry rows).
 
-func init() {
-	for _, typ := range userRecordTypes {
-		redactedTypes[typ] = true
-	}
-}
-
 // userRecordTypes are the entities of a person's file.
 var userRecordTypes = []string{"Person", "PersonContact", "Stay", "NeedAssessment", "PersonalProject", "Activity", "JournalNote", "Consent"}
 
