@@ -121,6 +121,9 @@ func writablePersons(ctx context.Context, tx *ent.Client, in []ActivityInput) (m
 		if err := mayWriteIn(v, p.MemberID); err != nil {
 			return nil, err
 		}
+		if p.AnonymizedAt != nil {
+			return nil, communs.InvalidField(fmt.Sprintf("input[%d].personId", i), "the file of %s was anonymised", a.PersonID)
+		}
 	}
 	return persons, nil
 }

@@ -242,6 +242,19 @@ func TestAnonymiseExpired(t *testing.T) {
 		})
 	}
 
+	t.Run("an anonymised file takes no more", func(t *testing.T) {
+		id := wantIDs[0]
+		st := d.client.Stay.Query().Where(stay.PersonID(id)).FirstX(d.sys)
+		_, err := d.svc.RecordActivities(d.sys, []ActivityInput{{PersonID: id, EstablishmentID: st.EstablishmentID,
+			ServiceCode: "2.3.1.1", PerformedOn: st.AdmittedOn, Minutes: 30}})
+		if communs.ErrorCode(err) != communs.EINVALID {
+			t.Errorf("an activity for an anonymised file: %v", err)
+		}
+		if _, err := d.svc.WriteNote(d.sys, NoteInput{PersonID: id, Body: "x", Confidentiality: journalnote.ConfidentialityTEAM}); communs.ErrorCode(err) != communs.ECONFLICT {
+			t.Errorf("a note for an anonymised file: %v", err)
+		}
+	})
+
 	t.Run("run again", func(t *testing.T) {
 		again, err := job.AnonymiseExpired(t.Context())
 		if err != nil || again != 0 {
