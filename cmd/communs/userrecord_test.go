@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"communs/ent/accesslogentry"
 	"communs/ent/account"
+	"communs/ent/auditevent"
 	"communs/ent/careassignment"
 	"communs/ent/establishment"
 	"communs/ent/person"
@@ -356,6 +358,13 @@ func TestUserRecordAccessRules(t *testing.T) {
 	admin.data(t, `mutation($id: ID!) { revokeSupportAccess(id: $id) { revokedAt } }`, map[string]any{"id": granted.GrantSupportAccess.ID}, &struct{}{})
 	if sees(gsm) {
 		t.Error("the support access still opens the file after revocation")
+	}
+	audited, err := s.db.Client.AuditEvent.Query().
+		Where(auditevent.EntityType("SupportAccess"), auditevent.EntityID(granted.GrantSupportAccess.ID)).
+		Select(auditevent.FieldAction).Strings(viewer.SystemContext(context.Background()))
+	slices.Sort(audited)
+	if err != nil || !slices.Equal(audited, []string{"create", "update"}) {
+		t.Errorf("the support access's audit trail: %v, %v", audited, err)
 	}
 	entries, err := s.db.Client.AccessLogEntry.Query().
 		Where(accesslogentry.PersonID(pulid.ID(person)), accesslogentry.Actor(gsmStaff)).Count(viewer.SystemContext(context.Background()))
