@@ -75,7 +75,8 @@ func (s *Service) CreatePerson(ctx context.Context, in CreatePersonInput) (*ent.
 		if created, err = create.Save(asPlatform(ctx)); err != nil {
 			return err
 		}
-		return admit(ctx, tx, created, in.Stay)
+		_, err = admit(ctx, tx, created, in.Stay)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -181,10 +182,7 @@ func (s *Service) Admit(ctx context.Context, personID pulid.ID, in StayInput) (*
 		if open {
 			return communs.Errorf(communs.ECONFLICT, "the person already stays in %s: discharge first", e.Name)
 		}
-		if err := admit(ctx, tx, p, in); err != nil {
-			return err
-		}
-		created, err = tx.Stay.Query().Where(stay.PersonID(p.ID)).Order(ent.Desc(stay.FieldCreatedAt), ent.Desc(stay.FieldID)).First(asPlatform(ctx))
+		created, err = admit(ctx, tx, p, in)
 		return err
 	})
 	if err != nil {
@@ -193,13 +191,13 @@ func (s *Service) Admit(ctx context.Context, personID pulid.ID, in StayInput) (*
 	return txn.Detached(ctx, created), nil
 }
 
-func admit(ctx context.Context, tx *ent.Client, p *ent.Person, in StayInput) error {
+func admit(ctx context.Context, tx *ent.Client, p *ent.Person, in StayInput) (*ent.Stay, error) {
 	return tx.Stay.Create().
 		SetPersonID(p.ID).SetMemberID(p.MemberID).SetEstablishmentID(in.EstablishmentID).
 		SetAdmittedOn(in.AdmittedOn).SetReceptionType(in.ReceptionType).
 		SetOrientationReference(strings.TrimSpace(deref(in.OrientationReference))).
 		SetNillableOrientationFrom(in.OrientationFrom).SetNillableOrientationUntil(in.OrientationUntil).
-		Exec(asPlatform(ctx))
+		Save(asPlatform(ctx))
 }
 
 func checkStay(in StayInput, prefix string) error {
