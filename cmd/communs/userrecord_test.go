@@ -322,6 +322,12 @@ func TestUserRecordAccessRules(t *testing.T) {
 		}
 	}
 
+	// Another member's retention rule is not for its people.
+	if code := s.as(t, genetsAdmin).query(t, `query($m: ID!) { recordRetention(memberId: $m) }`,
+		map[string]any{"m": memberOf(t, s.as(t, tilleulsAdmin))}).code(); code != "FORBIDDEN" {
+		t.Errorf("another member's retention rule: %s", code)
+	}
+
 	// Creating a file where one is not assigned is refused.
 	admin := s.as(t, tilleulsAdmin)
 	var others struct {

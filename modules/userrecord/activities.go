@@ -84,9 +84,10 @@ func (s *Service) RecordActivities(ctx context.Context, in []ActivityInput) ([]*
 }
 
 func checkActivity(a ActivityInput) *communs.Error {
+	if err := validateService(a.ServiceCode); err != nil {
+		return communs.InvalidField("serviceCode", "%s", err)
+	}
 	switch {
-	case validateService(a.ServiceCode) != nil:
-		return communs.InvalidField("serviceCode", "%s", validateService(a.ServiceCode))
 	case a.PerformedOn.IsZero():
 		return communs.InvalidField("performedOn", "the date is required")
 	case a.Minutes <= 0 || a.Minutes > 24*60:

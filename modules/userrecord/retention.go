@@ -2,6 +2,7 @@ package userrecord
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +29,15 @@ import (
 const DefaultRetentionYears = 20
 
 // Retention is the number of years a member keeps files after the last
-// discharge.
+// discharge, for the member's people.
 func (s *Service) Retention(ctx context.Context, member pulid.ID) (int, error) {
+	v, err := signedIn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !v.System && !slices.Contains(v.MemberIDs(), member) {
+		return 0, communs.Errorf(communs.EFORBIDDEN, "a member's retention rule is for its people")
+	}
 	settings, err := s.client.RecordSettings.Query().Where(recordsettings.MemberID(member)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):

@@ -105,7 +105,7 @@ func mayAdminister(v *viewer.Viewer, member pulid.ID, cil bool) error {
 	return communs.Errorf(communs.EFORBIDDEN, "reserved to the member's administrators")
 }
 
-// assignedEstablishment returns the establishment id when the viewer may
+// assignedEstablishment returns the establishment when the viewer may
 // write files there: a writer of its member, assigned to it.
 func assignedEstablishment(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.Establishment, error) {
 	v, err := signedIn(ctx)
