@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"communs/internal/calendar"
 )
 
 const tilleulsAdmin = "admin@tilleuls-yonne.example"
@@ -68,7 +70,7 @@ func TestFeesServicesAndCallsForFundsThroughTheAPI(t *testing.T) {
 	staff.data(t, `mutation($id: ID!) { estimateService(input: {id: $id, estimatedMinutes: 120, estimatedAmount: "150.00"}) { status } }`,
 		map[string]any{"id": id}, &struct{}{})
 	const record = `mutation($id: ID!, $on: Date!) { recordTime(input: {serviceRequestId: $id, staffName: "Camille", workedOn: $on, minutes: 90, hourlyRate: "60.00"}) { id } }`
-	today := time.Now().Format(time.DateOnly)
+	today := calendar.DayInParis(time.Now()).Format(time.DateOnly) // the groupement works in Paris days
 	if code := staff.query(t, record, map[string]any{"id": id, "on": today}).code(); code != "CONFLICT" {
 		t.Errorf("time before the agreement: %s", code)
 	}
