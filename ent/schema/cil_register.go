@@ -143,7 +143,9 @@ func (ProcessingRecord) Indexes() []ent.Index {
 }
 
 // Annotations of ProcessingRecord.
-func (ProcessingRecord) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
+func (ProcessingRecord) Annotations() []schema.Annotation {
+	return append(withMutations(moduleGraphQL("cil")), Aggregated{})
+}
 
 // Policy of ProcessingRecord.
 func (ProcessingRecord) Policy() ent.Policy { return registerPolicy("ProcessingRecord") }
@@ -218,7 +220,9 @@ func (Breach) Edges() []ent.Edge {
 }
 
 // Annotations of Breach.
-func (Breach) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
+func (Breach) Annotations() []schema.Annotation {
+	return append(withMutations(moduleGraphQL("cil")), Aggregated{})
+}
 
 // Policy of Breach.
 func (Breach) Policy() ent.Policy { return registerPolicy("Breach") }
@@ -250,7 +254,9 @@ func (SubjectRequest) Edges() []ent.Edge {
 }
 
 // Annotations of SubjectRequest.
-func (SubjectRequest) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
+func (SubjectRequest) Annotations() []schema.Annotation {
+	return append(withMutations(moduleGraphQL("cil")), Aggregated{})
+}
 
 // Policy of SubjectRequest.
 func (SubjectRequest) Policy() ent.Policy { return registerPolicy("SubjectRequest") }
