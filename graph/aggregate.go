@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -21,9 +22,37 @@ import (
 // (through the privacy rules: a row the viewer may not read is null).
 func (r *Resolver) aggregate(ctx context.Context, typ string, where any, groupBy []aggregate.Name,
 	having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.group(ctx, ctx, typ, where, aggregate.Request{GroupBy: groupBy, Having: having, OrderBy: orderBy, First: first})
+}
+
+// activityStatistics answers activitiesAggregate: statistics over the
+// scope the user-record module gives (not the files the viewer reads), in
+// groups of at least its floor of persons.
+func (r *Resolver) activityStatistics(ctx context.Context, where *ent.ActivityWhereInput, groupBy []aggregate.Name,
+	having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	scope, minPersons, err := r.userrecord.StatisticsScope(ctx, where)
+	if err != nil {
+		return nil, err
+	}
+	if scope != nil {
+		if where == nil {
+			where = &ent.ActivityWhereInput{}
+		}
+		where.AddPredicates(scope)
+	}
+	if minPersons > 0 {
+		person, floor := aggregate.Name("PERSON"), strconv.Itoa(minPersons)
+		having = append(having, &aggregate.Condition{Aggregate: aggregate.CountDistinct, Distinct: &person, Gte: &floor})
+	}
+	request := aggregate.Request{GroupBy: groupBy, Having: having, OrderBy: orderBy, First: first}
+	return r.group(ctx, viewer.SystemContext(ctx), "Activity", where, request)
+}
+
+// group runs request on typ, reading the rows as scan's viewer and the
+// keys' rows as ctx's.
+func (r *Resolver) group(ctx, scan context.Context, typ string, where any, request aggregate.Request) ([]*aggregate.Group, error) {
 	entity := ent.Aggregations[typ]
-	request := selectedAggregates(ctx, typ)
-	request.GroupBy, request.Having, request.OrderBy, request.First = groupBy, having, orderBy, first
+	request.Distinct, request.Sum, request.Avg, request.Min, request.Max = selectedAggregates(ctx, typ)
 	q, err := aggregate.Plan(entity, request)
 	if err != nil {
 		return nil, err
@@ -31,7 +60,7 @@ func (r *Resolver) aggregate(ctx context.Context, typ string, where any, groupBy
 	v := viewer.FromContext(ctx)
 	visible := func(typ string) func(*sql.Selector) { return schema.VisibleRows(v, typ) }
 	var rows []string
-	if err := r.client.AggregateScan(ctx, typ, where, q.Modifier(visible), &rows); err != nil {
+	if err := r.client.AggregateScan(scan, typ, where, q.Modifier(visible), &rows); err != nil {
 		return nil, err
 	}
 	groups, err := q.Decode(rows)
@@ -41,38 +70,37 @@ func (r *Resolver) aggregate(ctx context.Context, typ string, where any, groupBy
 	return groups, r.loadKeys(ctx, entity, groups)
 }
 
-// selectedAggregates reads from the query which aggregates to compute: the
-// distinct counts and measures its groups select.
-func selectedAggregates(ctx context.Context, typ string) aggregate.Request {
-	var request aggregate.Request
+// selectedAggregates reads from the query which aggregates to compute:
+// the fields whose distinct values its groups count, and the measures of
+// their sum, avg, min and max.
+func selectedAggregates(ctx context.Context, typ string) (distinct []aggregate.Name, sum, avg, min, max []string) {
 	op := graphql.GetOperationContext(ctx)
-	group := []string{typ + "AggregateGroup"}
-	for _, f := range graphql.CollectFieldsCtx(ctx, group) {
-		var keys *[]string
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typ + "AggregateGroup"}) {
+		var measures *[]string
 		switch f.Name {
 		case "countDistinct":
 			if field, ok := f.ArgumentMap(op.Variables)["field"].(string); ok {
-				request.Distinct = append(request.Distinct, aggregate.Name(field))
+				distinct = append(distinct, aggregate.Name(field))
 			}
 			continue
 		case "sum":
-			keys = &request.Sum
+			measures = &sum
 		case "avg":
-			keys = &request.Avg
+			measures = &avg
 		case "min":
-			keys = &request.Min
+			measures = &min
 		case "max":
-			keys = &request.Max
+			measures = &max
 		default:
 			continue
 		}
 		for _, m := range graphql.CollectFields(op, f.Selections, nil) {
 			if m.Name != "__typename" {
-				*keys = append(*keys, m.Name)
+				*measures = append(*measures, m.Name)
 			}
 		}
 	}
-	return request
+	return distinct, sum, avg, min, max
 }
 
 // servableOrNil is n, or nil when there is no such row or its module is

@@ -393,7 +393,7 @@ func (r *queryResolver) UsageDeclarationRevisions(ctx context.Context, after *en
 
 // ActivitiesAggregate is the resolver for the activitiesAggregate field.
 func (r *queryResolver) ActivitiesAggregate(ctx context.Context, where *ent.ActivityWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
-	return r.aggregate(ctx, "Activity", where, groupBy, having, orderBy, first)
+	return r.activityStatistics(ctx, where, groupBy, having, orderBy, first)
 }
 
 // BreachesAggregate is the resolver for the breachesAggregate field.
