@@ -60,7 +60,7 @@ type Condition struct {
 	// Field is the measure of SUM, AVG, MIN and MAX.
 	Field *Name
 	// Distinct is the field of COUNT_DISTINCT.
-	Distinct *Name
+	Distinct             *Name
 	Gt, Gte, Lt, Lte, Eq *string
 }
 
