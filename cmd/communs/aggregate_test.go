@@ -117,7 +117,6 @@ func (s *testServer) aggregateCount(t *testing.T, shape aggregateShape, where ma
 	return total, resp.Data, ""
 }
 
-
 // runChargeCycle runs the four steps of 2026 as the groupement's staff.
 func runChargeCycle(t *testing.T, s *testServer) {
 	t.Helper()
