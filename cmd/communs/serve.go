@@ -165,8 +165,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 		return nil, err
 	}
 	authn := auth.New(db.Client)
-	members := membership.New(db.Client, authn)
-	members.Hooks = modules.Hooks(mods)
+	members := membership.New(db.Client, authn, modules.Hooks(mods))
 	options := graph.HandlerOptions{
 		Introspection: cfg.introspection,
 		Logger:        logger,
