@@ -175,6 +175,7 @@ var permissionMatrix = []struct {
 }
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	clients := map[string]*testServer{}
 	for name, email := range matrixViewers {
@@ -209,6 +210,7 @@ func isAuthorizationRefusal(message string) bool {
 // TestMatrixCoversTheSchema keeps the table complete: every root field of
 // the schema appears in it.
 func TestMatrixCoversTheSchema(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, "admin@communs.example")
 	var schema struct {
 		Schema struct {
@@ -229,6 +231,7 @@ func TestMatrixCoversTheSchema(t *testing.T) {
 }
 
 func TestLoginThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	const login = `mutation($p: String!) { login(input: {email: "staff@communs.example", password: $p}) { token account { email roleAssignments { role } } } }`
 	for i := 0; i < 5; i++ {
@@ -265,6 +268,7 @@ func TestLoginThroughTheAPI(t *testing.T) {
 }
 
 func TestEdgeFlagsSeeOnlyVisibleRows(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, "admin@abri-montagnard.example") // a USER member with one subscription
 	var got struct {
 		Flag, With, Without struct{ TotalCount int }
