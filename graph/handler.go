@@ -76,8 +76,9 @@ type HandlerOptions struct {
 	// invitation mutations; give the one whose Middleware authenticates
 	// the requests, so that they share their rate limits. Nil builds one.
 	Auth *auth.Service
-	// Membership runs the membership workflows. Nil builds one over Auth.
-	Membership *membership.Service
+	// Membership runs the membership workflows. Nil builds them over Auth,
+	// without modules' hooks.
+	Membership *membership.Services
 	// Enforcer decides which root fields a viewer may run (Casbin, deny by
 	// default). Nil loads the builtin policy without module lines.
 	Enforcer *policies.Enforcer
@@ -129,7 +130,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		opts.Enforcer = e
 	}
 	if opts.Membership == nil {
-		opts.Membership = membership.New(client, opts.Auth)
+		opts.Membership = membership.New(client, opts.Auth, nil)
 	}
 	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
 		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord}

@@ -15,7 +15,7 @@ import (
 
 // SubmitMembershipApplication is the resolver for the submitMembershipApplication field.
 func (r *mutationResolver) SubmitMembershipApplication(ctx context.Context, input membership.ApplicationInput) (*model.SubmitMembershipApplicationPayload, error) {
-	app, err := r.membership.SubmitApplication(ctx, input, clientAddress(ctx))
+	app, err := r.membership.Applications.Submit(ctx, input, clientAddress(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (r *mutationResolver) SubmitMembershipApplication(ctx context.Context, inpu
 
 // StartApplicationReview is the resolver for the startApplicationReview field.
 func (r *mutationResolver) StartApplicationReview(ctx context.Context, input model.ApplicationTransitionInput) (*model.MembershipApplicationPayload, error) {
-	app, err := r.membership.StartReview(ctx, input.ID, input.Version)
+	app, err := r.membership.Applications.StartReview(ctx, input.ID, input.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (r *mutationResolver) StartApplicationReview(ctx context.Context, input mod
 
 // ApproveMembershipApplication is the resolver for the approveMembershipApplication field.
 func (r *mutationResolver) ApproveMembershipApplication(ctx context.Context, input model.ApproveMembershipApplicationInput) (*model.MembershipApplicationPayload, error) {
-	app, err := r.membership.ApproveApplication(ctx, input.ID, input.Version, input.JoinedOn)
+	app, err := r.membership.Applications.Approve(ctx, input.ID, input.Version, input.JoinedOn)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (r *mutationResolver) ApproveMembershipApplication(ctx context.Context, inp
 
 // RejectMembershipApplication is the resolver for the rejectMembershipApplication field.
 func (r *mutationResolver) RejectMembershipApplication(ctx context.Context, input model.RejectMembershipApplicationInput) (*model.MembershipApplicationPayload, error) {
-	app, err := r.membership.RejectApplication(ctx, input.ID, input.Version, input.Reason)
+	app, err := r.membership.Applications.Reject(ctx, input.ID, input.Version, input.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (r *mutationResolver) RejectMembershipApplication(ctx context.Context, inpu
 
 // ChangeMemberCategory is the resolver for the changeMemberCategory field.
 func (r *mutationResolver) ChangeMemberCategory(ctx context.Context, input model.ChangeMemberCategoryInput) (*model.MemberPayload, error) {
-	m, err := r.membership.ChangeCategory(ctx, input.MemberID, input.Category, input.EffectiveOn, input.Reason)
+	m, err := r.membership.Members.ChangeCategory(ctx, input.MemberID, input.Category, input.EffectiveOn, input.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (r *mutationResolver) ChangeMemberCategory(ctx context.Context, input model
 
 // SuspendMember is the resolver for the suspendMember field.
 func (r *mutationResolver) SuspendMember(ctx context.Context, input model.SuspendMemberInput) (*model.MemberPayload, error) {
-	m, err := r.membership.SuspendMember(ctx, input.MemberID, input.Reason)
+	m, err := r.membership.Members.Suspend(ctx, input.MemberID, input.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (r *mutationResolver) SuspendMember(ctx context.Context, input model.Suspen
 
 // ReinstateMember is the resolver for the reinstateMember field.
 func (r *mutationResolver) ReinstateMember(ctx context.Context, input model.MemberRefInput) (*model.MemberPayload, error) {
-	m, err := r.membership.ReinstateMember(ctx, input.MemberID)
+	m, err := r.membership.Members.Reinstate(ctx, input.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (r *mutationResolver) ReinstateMember(ctx context.Context, input model.Memb
 
 // RecordMemberLeaving is the resolver for the recordMemberLeaving field.
 func (r *mutationResolver) RecordMemberLeaving(ctx context.Context, input model.RecordMemberLeavingInput) (*model.MemberPayload, error) {
-	m, err := r.membership.RecordLeaving(ctx, input.MemberID, input.LeftOn)
+	m, err := r.membership.Members.RecordLeaving(ctx, input.MemberID, input.LeftOn)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (r *mutationResolver) RecordMemberLeaving(ctx context.Context, input model.
 
 // CreateResourceCategory is the resolver for the createResourceCategory field.
 func (r *mutationResolver) CreateResourceCategory(ctx context.Context, input ent.CreateResourceCategoryInput) (*model.ResourceCategoryPayload, error) {
-	c, err := r.membership.CreateResourceCategory(ctx, input)
+	c, err := r.membership.Catalogue.CreateResourceCategory(ctx, input)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (r *mutationResolver) CreateResourceCategory(ctx context.Context, input ent
 
 // UpdateResourceCategory is the resolver for the updateResourceCategory field.
 func (r *mutationResolver) UpdateResourceCategory(ctx context.Context, input model.UpdateResourceCategoryMutationInput) (*model.ResourceCategoryPayload, error) {
-	c, err := r.membership.UpdateResourceCategory(ctx, input.ID, *input.Changes)
+	c, err := r.membership.Catalogue.UpdateResourceCategory(ctx, input.ID, *input.Changes)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (r *mutationResolver) UpdateResourceCategory(ctx context.Context, input mod
 
 // CreateResource is the resolver for the createResource field.
 func (r *mutationResolver) CreateResource(ctx context.Context, input ent.CreateResourceInput) (*model.ResourcePayload, error) {
-	res, err := r.membership.CreateResource(ctx, input)
+	res, err := r.membership.Catalogue.CreateResource(ctx, input)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (r *mutationResolver) CreateResource(ctx context.Context, input ent.CreateR
 
 // UpdateResource is the resolver for the updateResource field.
 func (r *mutationResolver) UpdateResource(ctx context.Context, input model.UpdateResourceMutationInput) (*model.ResourcePayload, error) {
-	res, err := r.membership.UpdateResource(ctx, input.ID, *input.Changes)
+	res, err := r.membership.Catalogue.UpdateResource(ctx, input.ID, *input.Changes)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (r *mutationResolver) UpdateResource(ctx context.Context, input model.Updat
 
 // RetireResource is the resolver for the retireResource field.
 func (r *mutationResolver) RetireResource(ctx context.Context, input model.ResourceRefInput) (*model.ResourcePayload, error) {
-	res, err := r.membership.RetireResource(ctx, input.ID)
+	res, err := r.membership.Catalogue.RetireResource(ctx, input.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (r *mutationResolver) RetireResource(ctx context.Context, input model.Resou
 
 // RequestSubscription is the resolver for the requestSubscription field.
 func (r *mutationResolver) RequestSubscription(ctx context.Context, input model.RequestSubscriptionInput) (*model.SubscriptionPayload, error) {
-	sub, err := r.membership.RequestSubscription(ctx, input.MemberID, input.ResourceID)
+	sub, err := r.membership.Catalogue.RequestSubscription(ctx, input.MemberID, input.ResourceID)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (r *mutationResolver) RequestSubscription(ctx context.Context, input model.
 
 // ActivateSubscription is the resolver for the activateSubscription field.
 func (r *mutationResolver) ActivateSubscription(ctx context.Context, input model.ActivateSubscriptionInput) (*model.SubscriptionPayload, error) {
-	sub, err := r.membership.ActivateSubscription(ctx, input.ID, input.StartsOn, input.ConventionSignedOn, input.ProjectLeadName, input.ProjectLeadEmail)
+	sub, err := r.membership.Catalogue.ActivateSubscription(ctx, input.ID, input.StartsOn, input.ConventionSignedOn, input.ProjectLeadName, input.ProjectLeadEmail)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (r *mutationResolver) ActivateSubscription(ctx context.Context, input model
 
 // EndSubscription is the resolver for the endSubscription field.
 func (r *mutationResolver) EndSubscription(ctx context.Context, input model.EndSubscriptionInput) (*model.SubscriptionPayload, error) {
-	sub, err := r.membership.EndSubscription(ctx, input.ID, input.EndsOn)
+	sub, err := r.membership.Catalogue.EndSubscription(ctx, input.ID, input.EndsOn)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (r *mutationResolver) EndSubscription(ctx context.Context, input model.EndS
 
 // SaveUsageDeclaration is the resolver for the saveUsageDeclaration field.
 func (r *mutationResolver) SaveUsageDeclaration(ctx context.Context, input model.SaveUsageDeclarationInput) (*model.UsageDeclarationPayload, error) {
-	d, err := r.membership.SaveDeclaration(ctx, input.MemberID, input.Year, values(input.Lines), deref(input.Comment))
+	d, err := r.membership.Declarations.Save(ctx, input.MemberID, input.Year, values(input.Lines), deref(input.Comment))
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (r *mutationResolver) SaveUsageDeclaration(ctx context.Context, input model
 
 // SubmitUsageDeclaration is the resolver for the submitUsageDeclaration field.
 func (r *mutationResolver) SubmitUsageDeclaration(ctx context.Context, input model.UsageDeclarationRefInput) (*model.UsageDeclarationPayload, error) {
-	d, err := r.membership.SubmitDeclaration(ctx, input.ID)
+	d, err := r.membership.Declarations.Submit(ctx, input.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (r *mutationResolver) SubmitUsageDeclaration(ctx context.Context, input mod
 
 // ReturnUsageDeclaration is the resolver for the returnUsageDeclaration field.
 func (r *mutationResolver) ReturnUsageDeclaration(ctx context.Context, input model.ReturnUsageDeclarationInput) (*model.UsageDeclarationPayload, error) {
-	d, err := r.membership.ReturnDeclaration(ctx, input.ID, input.Comment)
+	d, err := r.membership.Declarations.Return(ctx, input.ID, input.Comment)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (r *mutationResolver) ReturnUsageDeclaration(ctx context.Context, input mod
 
 // ValidateUsageDeclaration is the resolver for the validateUsageDeclaration field.
 func (r *mutationResolver) ValidateUsageDeclaration(ctx context.Context, input model.UsageDeclarationRefInput) (*model.UsageDeclarationPayload, error) {
-	d, err := r.membership.ValidateDeclaration(ctx, input.ID)
+	d, err := r.membership.Declarations.Validate(ctx, input.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (r *mutationResolver) ValidateUsageDeclaration(ctx context.Context, input m
 
 // RemindDeclarationsDue is the resolver for the remindDeclarationsDue field.
 func (r *mutationResolver) RemindDeclarationsDue(ctx context.Context, input model.RemindDeclarationsDueInput) (*model.RemindDeclarationsDuePayload, error) {
-	n, err := r.membership.RemindDeclarationsDue(ctx, input.Year)
+	n, err := r.membership.Declarations.RemindDue(ctx, input.Year)
 	if err != nil {
 		return nil, err
 	}
@@ -206,5 +206,5 @@ func (r *mutationResolver) RemindDeclarationsDue(ctx context.Context, input mode
 
 // Onboarding is the resolver for the onboarding field.
 func (r *queryResolver) Onboarding(ctx context.Context, memberID pulid.ID) (*membership.Onboarding, error) {
-	return r.membership.Onboarding(ctx, memberID)
+	return r.membership.Members.Onboarding(ctx, memberID)
 }

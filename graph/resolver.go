@@ -18,7 +18,7 @@ import (
 type Resolver struct {
 	client     *ent.Client
 	auth       *auth.Service
-	membership *membership.Service
+	membership *membership.Services
 	directory  *directory.Service
 	cil        *cil.Service
 	userrecord *userrecord.Service

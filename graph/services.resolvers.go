@@ -16,37 +16,37 @@ import (
 
 // RequestService is the resolver for the requestService field.
 func (r *mutationResolver) RequestService(ctx context.Context, input membership.ServiceRequestInput) (*ent.ServiceRequest, error) {
-	return r.membership.RequestService(ctx, input)
+	return r.membership.ServiceRequests.Request(ctx, input)
 }
 
 // EstimateService is the resolver for the estimateService field.
 func (r *mutationResolver) EstimateService(ctx context.Context, input model.EstimateServiceInput) (*ent.ServiceRequest, error) {
-	return r.membership.EstimateService(ctx, input.ID, input.EstimatedMinutes, input.EstimatedAmount)
+	return r.membership.ServiceRequests.Estimate(ctx, input.ID, input.EstimatedMinutes, input.EstimatedAmount)
 }
 
 // AgreeService is the resolver for the agreeService field.
 func (r *mutationResolver) AgreeService(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
-	return r.membership.AgreeService(ctx, id, estimatedAmount)
+	return r.membership.ServiceRequests.Agree(ctx, id, estimatedAmount)
 }
 
 // RecordTime is the resolver for the recordTime field.
 func (r *mutationResolver) RecordTime(ctx context.Context, input membership.TimeEntryInput) (*ent.TimeEntry, error) {
-	return r.membership.RecordTime(ctx, input)
+	return r.membership.ServiceRequests.RecordTime(ctx, input)
 }
 
 // CompleteService is the resolver for the completeService field.
 func (r *mutationResolver) CompleteService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error) {
-	return r.membership.CompleteService(ctx, id)
+	return r.membership.ServiceRequests.Complete(ctx, id)
 }
 
 // CancelService is the resolver for the cancelService field.
 func (r *mutationResolver) CancelService(ctx context.Context, id pulid.ID, reason *string) (*ent.ServiceRequest, error) {
-	return r.membership.CancelService(ctx, id, deref(reason))
+	return r.membership.ServiceRequests.Cancel(ctx, id, deref(reason))
 }
 
 // Spent is the resolver for the spent field.
 func (r *serviceRequestResolver) Spent(ctx context.Context, obj *ent.ServiceRequest) (*model.ServiceSpent, error) {
-	actuals, err := r.membership.ServiceActuals(ctx, []pulid.ID{obj.ID})
+	actuals, err := r.membership.ServiceRequests.Actuals(ctx, []pulid.ID{obj.ID})
 	if err != nil {
 		return nil, err
 	}

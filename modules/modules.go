@@ -11,8 +11,9 @@
 //   - its reactions to the core's events, CLI subcommands, nightly job and
 //     HTTP routes, all declared in its Module value.
 //
-// cmd/communs builds the modules and wires the enabled ones; the core
-// never imports a module. A disabled module's root fields answer
+// cmd/communs builds the modules once per command, giving those that need
+// it a Setup (logger, data directory, settings), and wires the enabled
+// ones; the core never imports a module. A disabled module's root fields answer
 // MODULE_DISABLED, its hooks, job, commands and routes are not wired, and
 // the rest of the API is unaffected.
 package modules
@@ -23,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,6 +33,20 @@ import (
 	"communs/internal/extension"
 	"communs/internal/viewer"
 )
+
+// Setup is what cmd/communs gives a module that needs it as it builds
+// it. A module reads nothing else from around it: no environment
+// variable, no global logger.
+type Setup struct {
+	// Logger is where the module logs.
+	Logger *slog.Logger
+	// DataDir is the data directory, where a module may keep files.
+	DataDir string
+	// Settings are the module's own settings by name, from the
+	// environment variables COMMUNS_<MODULE>_<NAME>:
+	// COMMUNS_USERRECORD_KEYS is the user record's Settings["KEYS"].
+	Settings map[string]string
+}
 
 // Module is what a module declares to the core.
 type Module struct {

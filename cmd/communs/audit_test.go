@@ -27,6 +27,7 @@ const auditQuery = `query($type: String!) { auditEvents(first: 100, where: {enti
 	totalCount edges { node { actorLabel memberID action entityType entityID summary requestID } } } }`
 
 func TestMutationsLeaveAnAuditTrail(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	tilleuls := s.as(t, "admin@tilleuls-yonne.example")
 	gsmAdmin := s.as(t, "admin@communs.example")

@@ -188,6 +188,7 @@ var permissionMatrix = []struct {
 }
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	clients := map[string]*testServer{}
 	for name, email := range matrixViewers {
@@ -222,6 +223,7 @@ func isAuthorizationRefusal(message string) bool {
 // TestMatrixCoversTheSchema keeps the table complete: every root field of
 // the schema appears in it.
 func TestMatrixCoversTheSchema(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, "admin@communs.example")
 	var schema struct {
 		Schema struct {
@@ -242,6 +244,7 @@ func TestMatrixCoversTheSchema(t *testing.T) {
 }
 
 func TestLoginThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	const login = `mutation($p: String!) { login(input: {email: "staff@communs.example", password: $p}) { token account { email roleAssignments { role } } } }`
 	for i := 0; i < 5; i++ {
@@ -278,6 +281,7 @@ func TestLoginThroughTheAPI(t *testing.T) {
 }
 
 func TestEdgeFlagsSeeOnlyVisibleRows(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, "admin@abri-montagnard.example") // a USER member with one subscription
 	var got struct {
 		Flag, With, Without struct{ TotalCount int }

@@ -41,6 +41,7 @@ const runStep = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2
 	created total callsForFunds { id number total vatMention exportPath member { id } } unbilled { minutes } } }`
 
 func TestFeesServicesAndCallsForFundsThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff, admin, member := s.as(t, gsmStaff), s.as(t, "admin@communs.example"), s.as(t, tilleulsAdmin)
 	tilleuls := memberOf(t, member)
@@ -149,6 +150,7 @@ func TestFeesServicesAndCallsForFundsThroughTheAPI(t *testing.T) {
 }
 
 func TestCostCorrectionsAfterTheYearEnd(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, gsmStaff)
 	for _, step := range []string{"Q1", "Q2", "Q3", "YEAR_END"} {

@@ -3,6 +3,7 @@ package main
 import "testing"
 
 func TestDemoYearThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, gsmStaff)
 	const run = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step}) {

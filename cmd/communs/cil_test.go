@@ -26,6 +26,7 @@ type recordPayload struct {
 }
 
 func TestProcessingRegisterThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	keeper := s.as(t, gsmCIL)
 
@@ -85,6 +86,7 @@ func TestProcessingRegisterThroughTheAPI(t *testing.T) {
 }
 
 func TestMemberRegisterAndDelegation(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	groupementCIL, memberCIL, admin := s.as(t, gsmCIL), s.as(t, tilleulsCIL), s.as(t, tilleulsAdmin)
 	tilleuls := memberOf(t, admin)
@@ -140,6 +142,7 @@ func TestMemberRegisterAndDelegation(t *testing.T) {
 }
 
 func TestBreachesAndRequests(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	keeper := s.as(t, gsmCIL)
 	const breach = `mutation($reason: String) { recordBreach(input: {detectedAt: "2026-03-02T08:00:00Z", nature: "perte d'un ordinateur portable",
@@ -187,8 +190,10 @@ func TestBreachesAndRequests(t *testing.T) {
 }
 
 func TestProcessorRecordsFollowSubscriptions(t *testing.T) {
+	t.Parallel()
 	for _, modules := range []string{"all", "directory"} {
 		t.Run(modules, func(t *testing.T) {
+			t.Parallel()
 			s := newTestServer(t, func(c *serveConfig) { c.modules = modules })
 			staff, admin := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
 			var res struct {
@@ -245,6 +250,7 @@ func TestProcessorRecordsFollowSubscriptions(t *testing.T) {
 // TestCILRightsPerMember: an account administering one member and staff of
 // another acts as an administrator only in the first.
 func TestCILRightsPerMember(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	sys := viewer.SystemContext(context.Background())
 	genets := s.db.Client.Member.Query().Where(member.NameContains("Genêts du Morvan")).OnlyX(sys)
@@ -268,6 +274,7 @@ func TestCILRightsPerMember(t *testing.T) {
 }
 
 func TestBreachNotificationCleared(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	keeper := s.as(t, gsmCIL)
 	var b struct{ RecordBreach struct{ ID string } }

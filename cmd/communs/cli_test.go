@@ -123,7 +123,8 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv, err := newServer(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	logger := slog.New(slog.DiscardHandler)
+	srv, err := newServer(context.Background(), cfg, db, buildModules(cfg.db.dataDir, logger, nil), logger, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

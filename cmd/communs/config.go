@@ -123,6 +123,10 @@ func (f *dbFlags) openMigrated(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
+// stderrLogger is the logger of the operator commands: text on standard
+// error.
+func stderrLogger() *slog.Logger { return slog.New(slog.NewTextHandler(os.Stderr, nil)) }
+
 // newLogger logs as text to a terminal and as JSON otherwise, unless format
 // says which.
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {

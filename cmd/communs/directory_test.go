@@ -33,6 +33,7 @@ type establishmentPage struct {
 func withoutUserRecord(c *serveConfig) { c.modules = "directory,cil" }
 
 func TestDirectoryThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, withoutUserRecord)
 	admin, staff := s.as(t, tilleulsAdmin), s.as(t, gsmStaff)
 	tilleuls := memberOf(t, admin)
@@ -124,6 +125,7 @@ func TestDirectoryThroughTheAPI(t *testing.T) {
 }
 
 func TestDirectoryImport(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, gsmStaff)
 	// A member without a FINESS EJ: every establishment of the file is its.
@@ -178,6 +180,7 @@ func TestDirectoryImport(t *testing.T) {
 }
 
 func TestDeclarationPrefilledWithCapacities(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, withoutUserRecord)
 	admin := s.as(t, tilleulsAdmin)
 	tilleuls := memberOf(t, admin)
@@ -203,6 +206,7 @@ func TestDeclarationPrefilledWithCapacities(t *testing.T) {
 }
 
 func TestModulesSwitchedOff(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(c *serveConfig) { c.modules = "none" })
 	staff := s.as(t, gsmStaff)
 	for _, op := range []string{

@@ -3,18 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"communs/internal/seed"
 	"communs/internal/store"
 	"communs/internal/store/storetest"
+	"communs/modules"
 )
 
 // testServer is the real application, wired as `communs serve --demo` wires
@@ -48,17 +51,32 @@ func (r gqlResponse) code() string {
 // gsmStaff is the demo account of the groupement's staff, who reads everything.
 const gsmStaff = "staff@communs.example"
 
+// testEnviron is the environment the test servers' modules read: a fixed
+// user-record key, so that the demo template's sealed fields open in every
+// copy of it.
+var testEnviron = []string{"COMMUNS_USERRECORD_KEYS=k1 " + base64.StdEncoding.EncodeToString(make([]byte, 32))}
+
+// newTestServer serves a copy of the demo data that `communs serve --demo`
+// loads with the modules configure enables; the demo is loaded once per
+// test process and module list, and copied for each server.
 func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	db := storetest.Open(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := serveConfig{demo: true, migrate: true, graphiql: true, introspection: true}
-	cfg.db.dataDir = t.TempDir() // the user record's key file
+	logger := slog.New(slog.DiscardHandler)
+	cfg := serveConfig{graphiql: true, introspection: true}
+	cfg.db.dataDir = t.TempDir()
 	for _, c := range configure {
 		c(&cfg)
 	}
-	srv, err := newServer(ctx, cfg, db, logger, io.Discard)
+	set := buildModules(cfg.db.dataDir, logger, testEnviron)
+	mods, err := set.enabled(cfg.modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.OpenFilled(t, "demo with modules "+strings.Join(modules.Names(mods), ","), func(ctx context.Context, db *store.DB) error {
+		return prepare(ctx, serveConfig{demo: true}, db, mods, io.Discard)
+	})
+	srv, err := newServer(ctx, cfg, db, set, logger, io.Discard)
 	if err != nil {
 		t.Fatalf("wiring the server: %v", err)
 	}
@@ -155,6 +173,7 @@ type memberPage struct {
 }
 
 func TestActiveMembersWithTheirSubscriptions(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, gsmStaff)
 	var page memberPage
 	s.data(t, `{ members(first: 20, where: {category: ACTIVE}) { totalCount edges { node { name category subscriptions { resource { name } } } } } }`, nil, &page)
@@ -169,6 +188,7 @@ func TestActiveMembersWithTheirSubscriptions(t *testing.T) {
 }
 
 func TestPaginationRoundTrip(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, gsmStaff)
 	const q = `query($first: Int, $after: Cursor, $last: Int, $before: Cursor) {
 		members(first: $first, after: $after, last: $last, before: $before, orderBy: [{field: NAME}]) {
@@ -217,6 +237,7 @@ func TestPaginationRoundTrip(t *testing.T) {
 }
 
 func TestFilteringAndOrdering(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, gsmStaff)
 	count := func(where string) int {
 		var page memberPage
@@ -250,6 +271,7 @@ func TestFilteringAndOrdering(t *testing.T) {
 }
 
 func TestNodeLookup(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, gsmStaff)
 	var page memberPage
 	s.data(t, `{ members(first: 1) { edges { node { id name } } } }`, nil, &page)
@@ -273,6 +295,7 @@ func TestNodeLookup(t *testing.T) {
 }
 
 func TestBadQueriesGetClearAnswers(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, gsmStaff)
 	for _, tc := range []struct{ name, query, code string }{
 		{"page above the maximum", `{ members(first: 1000) { totalCount } }`, "INVALID_INPUT"},
@@ -288,6 +311,7 @@ func TestBadQueriesGetClearAnswers(t *testing.T) {
 }
 
 func TestMoneyIsADecimalString(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t).as(t, gsmStaff)
 	var got struct {
 		CostEntries struct {

@@ -384,6 +384,7 @@ func addLeakFixtures(t *testing.T, db *ent.Client, a, b pulid.ID) pulid.ID {
 }
 
 func TestNoLeakBetweenMembers(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t)
 	db := srv.db.Client
 

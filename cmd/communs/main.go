@@ -33,9 +33,11 @@ func commands() map[string]command {
 		"version": {"print the version", runVersion},
 		"nightly": {"run the enabled modules' nightly jobs now (serve runs them at 02:00, Paris time)", runNightly},
 	}
-	for _, m := range allModules("") {
+	// The modules' commands take their data directory from their flags.
+	all := buildModules("", stderrLogger(), os.Environ()).all
+	for _, m := range all {
 		if len(m.Commands) > 0 {
-			cmds[m.Name] = moduleCommand(m)
+			cmds[m.Name] = moduleCommand(m, all)
 		}
 	}
 	return cmds

@@ -40,6 +40,7 @@ func tokenSentTo(t *testing.T, s *testServer, email string) string {
 }
 
 func TestMembershipPathEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, gsmStaff)
 

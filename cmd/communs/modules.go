@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"communs/ent"
@@ -18,16 +19,42 @@ import (
 	"communs/modules/userrecord"
 )
 
-// allModules are the modules compiled in, over the data directory (where
-// the user record's key file is); COMMUNS_MODULES (--modules) chooses
-// which run.
-func allModules(dataDir string) []*modules.Module {
-	return []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(userrecord.KeysIn(dataDir))}
+// moduleSet is the modules compiled in, built once per command.
+type moduleSet struct {
+	all []*modules.Module
+	// userRecordKeys are read once, for the user record's module and for
+	// its GraphQL service.
+	userRecordKeys userrecord.Keys
 }
 
-// enabledModules returns the modules spec enables.
-func enabledModules(spec, dataDir string) ([]*modules.Module, error) {
-	return modules.Select(allModules(dataDir), spec)
+// buildModules builds the modules compiled in; those that need it get the
+// logger, the data directory and their settings from environ (the
+// variables COMMUNS_<MODULE>_<NAME>, as os.Environ lists them).
+func buildModules(dataDir string, logger *slog.Logger, environ []string) moduleSet {
+	setup := modules.Setup{Logger: logger, DataDir: dataDir, Settings: moduleSettings(userrecord.Name, environ)}
+	keys := userrecord.KeysOf(setup)
+	return moduleSet{
+		all:            []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(setup, keys)},
+		userRecordKeys: keys,
+	}
+}
+
+// enabled returns the modules spec (COMMUNS_MODULES, --modules) enables.
+func (s moduleSet) enabled(spec string) ([]*modules.Module, error) {
+	return modules.Select(s.all, spec)
+}
+
+// moduleSettings returns the settings of the module name in environ: the
+// variables COMMUNS_<NAME>_<SETTING>, by setting.
+func moduleSettings(name string, environ []string) map[string]string {
+	prefix := "COMMUNS_" + strings.ToUpper(name) + "_"
+	settings := map[string]string{}
+	for _, kv := range environ {
+		if key, value, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(key, prefix) {
+			settings[strings.TrimPrefix(key, prefix)] = value
+		}
+	}
+	return settings
 }
 
 func enabled(mods []*modules.Module, name string) bool {
@@ -40,8 +67,9 @@ func enabled(mods []*modules.Module, name string) bool {
 }
 
 // moduleCommand runs communs <module> <command> …: the module's command
-// with the database flags, the database open and migrated, as the platform.
-func moduleCommand(m *modules.Module) command {
+// with the database flags, the database open and migrated, as the platform,
+// when COMMUNS_MODULES enables m among all.
+func moduleCommand(m *modules.Module, all []*modules.Module) command {
 	names := make([]string, 0, len(m.Commands))
 	for name := range m.Commands {
 		names = append(names, name)
@@ -50,7 +78,7 @@ func moduleCommand(m *modules.Module) command {
 	return command{
 		summary: fmt.Sprintf("the %s module: %v", m.Name, names),
 		run: func(ctx context.Context, args []string, out io.Writer) error {
-			mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"), "")
+			mods, err := modules.Select(all, os.Getenv("COMMUNS_MODULES"))
 			if err != nil {
 				return err
 			}
@@ -113,7 +141,7 @@ func runNightly(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"), db.dataDir)
+	mods, err := buildModules(db.dataDir, stderrLogger(), os.Environ()).enabled(os.Getenv("COMMUNS_MODULES"))
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func runSeed(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading the demo data: %w", err)
 	}
-	mods, err := enabledModules(os.Getenv("COMMUNS_MODULES"), db.dataDir)
+	mods, err := buildModules(db.dataDir, stderrLogger(), os.Environ()).enabled(os.Getenv("COMMUNS_MODULES"))
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	c.issuer.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
-		"modules to run: all, none, or a comma-separated list of "+strings.Join(modules.Names(allModules("")), ", ")+" (env COMMUNS_MODULES)")
+		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
 		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
 }
@@ -120,20 +120,21 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	set := buildModules(cfg.db.dataDir, logger, os.Environ())
+	mods, err := set.enabled(cfg.modules)
+	if err != nil {
+		return err
+	}
 	db, err := cfg.db.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	srv, err := newServer(ctx, cfg, db, logger, out)
+	srv, err := newServer(ctx, cfg, db, set, logger, out)
 	if err != nil {
 		return err
 	}
 	transport, err := notificationTransport(cfg.smtp, logger)
-	if err != nil {
-		return err
-	}
-	mods, err := enabledModules(cfg.modules, cfg.db.dataDir)
 	if err != nil {
 		return err
 	}
@@ -150,14 +151,14 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	return err
 }
 
-// newServer wires the application over an open store: schema → demo data →
-// policy → authentication → GraphQL → HTTP.
-func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.Logger, out io.Writer) (*server.Server, error) {
-	if err := prepare(ctx, cfg, db, out); err != nil {
+// newServer wires the application over an open store and the modules
+// built: schema → demo data → policy → authentication → GraphQL → HTTP.
+func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet, logger *slog.Logger, out io.Writer) (*server.Server, error) {
+	mods, err := set.enabled(cfg.modules)
+	if err != nil {
 		return nil, err
 	}
-	mods, err := enabledModules(cfg.modules, cfg.db.dataDir)
-	if err != nil {
+	if err := prepare(ctx, cfg, db, mods, out); err != nil {
 		return nil, err
 	}
 	enforcer, err := policies.New(modules.Policy(mods)...)
@@ -165,8 +166,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 		return nil, err
 	}
 	authn := auth.New(db.Client)
-	members := membership.New(db.Client, authn)
-	members.Hooks = modules.Hooks(mods)
+	members := membership.New(db.Client, authn, modules.Hooks(mods))
 	options := graph.HandlerOptions{
 		Introspection: cfg.introspection,
 		Logger:        logger,
@@ -182,7 +182,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 		options.CIL = cil.New(db.Client)
 	}
 	if enabled(mods, userrecord.Name) {
-		keys, err := userrecord.KeysIn(cfg.db.dataDir)()
+		keys, err := set.userRecordKeys()
 		if err != nil {
 			return nil, err
 		}
@@ -213,18 +213,15 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, logger *slog.
 	return srv, nil
 }
 
-// prepare migrates the schema and loads the demo data, as configured.
-func prepare(ctx context.Context, cfg serveConfig, db *store.DB, out io.Writer) error {
+// prepare migrates the schema and loads the demo data of the core and of
+// mods, as configured.
+func prepare(ctx context.Context, cfg serveConfig, db *store.DB, mods []*modules.Module, out io.Writer) error {
 	if cfg.migrate {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
 	}
 	if cfg.demo {
-		mods, err := enabledModules(cfg.modules, cfg.db.dataDir)
-		if err != nil {
-			return err
-		}
 		summary, err := seed.Demo(ctx, db.Client, out)
 		if err != nil {
 			return err

@@ -72,6 +72,7 @@ func accessLog(t *testing.T, s *testServer, person string) map[string]int {
 }
 
 func TestUserRecordJourney(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, tilleulsStaff)
 	establishments := assignedEstablishments(t, staff)
@@ -281,6 +282,7 @@ func rawRowsContaining(t *testing.T, s *testServer, text string) int {
 }
 
 func TestUserRecordAccessRules(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, tilleulsStaff)
 	establishments := assignedEstablishments(t, staff)
@@ -380,6 +382,7 @@ func TestUserRecordAccessRules(t *testing.T) {
 }
 
 func TestUserRecordRestrictedNotes(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	staff, admin := s.as(t, tilleulsStaff), s.as(t, tilleulsAdmin)
 	person := createPerson(t, staff, assignedEstablishments(t, staff)["CARE"], "Note-Reservee")
@@ -412,6 +415,7 @@ func TestUserRecordRestrictedNotes(t *testing.T) {
 }
 
 func TestUserRecordModuleOff(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, func(c *serveConfig) { c.modules = "directory,cil" })
 	staff := s.as(t, tilleulsStaff)
 	for _, q := range []string{

@@ -18,12 +18,22 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/notification"
 	"communs/ent/schema/pulid"
+	"communs/internal/auth"
 	"communs/internal/calendar"
 	"communs/internal/notify"
 	"communs/internal/txn"
 	"communs/internal/validate"
 	"communs/internal/viewer"
 )
+
+// Applications instruct the membership applications (the bulletin
+// d'intention d'adhésion): anyone applies, the groupement reviews, approves
+// (which creates the member) or rejects.
+type Applications struct {
+	*workflow
+	auth  *auth.Service
+	guard *ApplicationGuard // membership applications per client address
+}
 
 // ApplicationInput is the bulletin d'intention d'adhésion.
 type ApplicationInput struct {
@@ -48,20 +58,20 @@ const maxVATSubjectPercent = 20
 // applicant's clock is not ours.
 const signatureClockSkew = 5 * time.Minute
 
-// SubmitApplication records a membership application and acknowledges it
+// Submit records a membership application and acknowledges it
 // to its contact email. Anyone may apply, without an account: the
 // application is written by the platform itself. An ineligible or invalid
 // application is refused and nothing is stored; each client address may
 // submit a few applications, then one an hour.
-func (s *Service) SubmitApplication(ctx context.Context, in ApplicationInput, clientAddr string) (*ent.MembershipApplication, error) {
+func (s *Applications) Submit(ctx context.Context, in ApplicationInput, clientAddr string) (*ent.MembershipApplication, error) {
 	in, err := s.checkApplication(in)
 	if err != nil {
 		return nil, err
 	}
-	if s.applications == nil {
+	if s.guard == nil {
 		return nil, fmt.Errorf("membership: the service has no application guard (build it with New)")
 	}
-	cancel, ok := s.applications.reserve(clientAddr, s.now())
+	cancel, ok := s.guard.reserve(clientAddr, s.now())
 	if !ok {
 		return nil, communs.Errorf(communs.ERATELIMITED,
 			"too many membership applications were sent from your address: try again in an hour")
@@ -116,7 +126,7 @@ func Acknowledgement(app *ent.MembershipApplication) string {
 // case, dates as calendar days), or the first reason to refuse it. The
 // eligibility of the applicant comes first: an organisation that may not
 // join needs no other correction.
-func (s *Service) checkApplication(in ApplicationInput) (ApplicationInput, error) {
+func (s *Applications) checkApplication(in ApplicationInput) (ApplicationInput, error) {
 	if !in.NonProfit {
 		return in, communs.InvalidField("nonProfit",
 			"a groupement's members are non-profit organisations (article 261 B du CGI): "+
@@ -202,7 +212,7 @@ func (s *Service) checkApplication(in ApplicationInput) (ApplicationInput, error
 
 // StartReview takes a SUBMITTED application under review (SUBMITTED →
 // UNDER_REVIEW); the viewer becomes its reviewer.
-func (s *Service) StartReview(ctx context.Context, id pulid.ID, version int) (*ent.MembershipApplication, error) {
+func (s *Applications) StartReview(ctx context.Context, id pulid.ID, version int) (*ent.MembershipApplication, error) {
 	var app *ent.MembershipApplication
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		var err error
@@ -221,12 +231,12 @@ func (s *Service) StartReview(ctx context.Context, id pulid.ID, version int) (*e
 	return txn.Detached(ctx, app), nil
 }
 
-// ApproveApplication accepts an application under review, in one
+// Approve accepts an application under review, in one
 // transaction: it creates the member (joining on joinedOn, today by
 // default) with the first entry of its category history, links it to the
 // application, invites the application's contact as the member's
 // administrator and tells them the decision.
-func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version int, joinedOn *time.Time) (*ent.MembershipApplication, error) {
+func (s *Applications) Approve(ctx context.Context, id pulid.ID, version int, joinedOn *time.Time) (*ent.MembershipApplication, error) {
 	joined := s.today()
 	if joinedOn != nil && !joinedOn.IsZero() {
 		joined = calendar.Day(*joinedOn)
@@ -288,7 +298,7 @@ func (s *Service) ApproveApplication(ctx context.Context, id pulid.ID, version i
 // createMemberFrom creates the member an approved application describes,
 // with the first entry of its category history, and links the application
 // to it.
-func (s *Service) createMemberFrom(ctx context.Context, tx *ent.Client, app *ent.MembershipApplication, joined time.Time) (*ent.Member, error) {
+func (s *Applications) createMemberFrom(ctx context.Context, tx *ent.Client, app *ent.MembershipApplication, joined time.Time) (*ent.Member, error) {
 	if app.Siren != nil {
 		// The unique index would refuse it too; this says which member.
 		other, err := tx.Member.Query().Where(member.Siren(*app.Siren)).Only(ctx)
@@ -323,12 +333,12 @@ func (s *Service) createMemberFrom(ctx context.Context, tx *ent.Client, app *ent
 	if err != nil {
 		return nil, err
 	}
-	return m, s.Hooks.MemberCreated(ctx, tx, m)
+	return m, s.hooks.MemberCreated(ctx, tx, m)
 }
 
-// RejectApplication refuses an application under review, with the reason,
+// Reject refuses an application under review, with the reason,
 // which is sent to the applicant.
-func (s *Service) RejectApplication(ctx context.Context, id pulid.ID, version int, reason string) (*ent.MembershipApplication, error) {
+func (s *Applications) Reject(ctx context.Context, id pulid.ID, version int, reason string) (*ent.MembershipApplication, error) {
 	reason, err := checkReason(reason, "the applicant is told why")
 	if err != nil {
 		return nil, err
@@ -378,7 +388,7 @@ type applicationStep struct {
 // bumps the version: if anyone changed the application since, nothing is
 // written and the answer is CONFLICT. It returns the application as
 // updated.
-func (s *Service) moveApplication(ctx context.Context, tx *ent.Client, id pulid.ID, version int, step applicationStep) (*ent.MembershipApplication, error) {
+func (s *Applications) moveApplication(ctx context.Context, tx *ent.Client, id pulid.ID, version int, step applicationStep) (*ent.MembershipApplication, error) {
 	current, err := tx.MembershipApplication.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, communs.Errorf(communs.ENOTFOUND, "no membership application %s", id)

@@ -26,7 +26,7 @@ import (
 // service over a fresh database, a clock the test moves, and the
 // contexts of the groupement's staff and administrator.
 type lifecycle struct {
-	svc    *Service
+	svc    *Services
 	client *ent.Client
 	clock  time.Time
 
@@ -40,8 +40,8 @@ func newLifecycle(t *testing.T) *lifecycle {
 	db := storetest.Open(t)
 	f := &lifecycle{client: db.Client, clock: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	authSvc := auth.New(db.Client)
-	f.svc = New(db.Client, authSvc)
-	f.svc.now = func() time.Time { return f.clock }
+	f.svc = New(db.Client, authSvc, nil)
+	f.svc.Members.now = func() time.Time { return f.clock } // the clock all the workflows share
 	f.system = viewer.SystemContext(context.Background())
 
 	account := func(email, role string) (pulid.ID, context.Context) {
@@ -109,7 +109,7 @@ func (f *lifecycle) input(n int) ApplicationInput {
 // submitted submits the application of organisation n from its own address.
 func (f *lifecycle) submitted(t *testing.T, n int) *ent.MembershipApplication {
 	t.Helper()
-	app, err := f.svc.SubmitApplication(context.Background(), f.input(n), fmt.Sprintf("198.51.100.%d", n%250))
+	app, err := f.svc.Applications.Submit(context.Background(), f.input(n), fmt.Sprintf("198.51.100.%d", n%250))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func (f *lifecycle) submitted(t *testing.T, n int) *ent.MembershipApplication {
 // underReview submits the application of organisation n and starts its review.
 func (f *lifecycle) underReview(t *testing.T, n int) *ent.MembershipApplication {
 	t.Helper()
-	app, err := f.svc.StartReview(f.staff, f.submitted(t, n).ID, 1)
+	app, err := f.svc.Applications.StartReview(f.staff, f.submitted(t, n).ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestApplicationPathToMember(t *testing.T) {
 	in.OrganisationName = " Association Les Tilleuls "
 
 	// Anonymous: no viewer at all.
-	app, err := f.svc.SubmitApplication(context.Background(), in, "198.51.100.1")
+	app, err := f.svc.Applications.Submit(context.Background(), in, "198.51.100.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestApplicationPathToMember(t *testing.T) {
 		t.Fatalf("acknowledgement %+v", received)
 	}
 
-	app, err = f.svc.StartReview(f.staff, app.ID, 1)
+	app, err = f.svc.Applications.StartReview(f.staff, app.ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestApplicationPathToMember(t *testing.T) {
 		t.Fatalf("under review: %s v%d", app.Status, app.Version)
 	}
 
-	app, err = f.svc.ApproveApplication(f.staff, app.ID, 2, nil)
+	app, err = f.svc.Applications.Approve(f.staff, app.ID, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,18 +263,18 @@ func TestApplicationRNAOnlyAndExplicitJoiningDate(t *testing.T) {
 	empty := ""
 	in.Siren, in.Rna = &empty, &rna
 	in.RequestedCategory = membershipapplication.RequestedCategoryUSER
-	app, err := f.svc.SubmitApplication(context.Background(), in, "198.51.100.2")
+	app, err := f.svc.Applications.Submit(context.Background(), in, "198.51.100.2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if app.Siren != nil || app.Rna == nil || *app.Rna != "W691234567" {
 		t.Fatalf("identifiers %v %v", app.Siren, app.Rna)
 	}
-	if _, err := f.svc.StartReview(f.staff, app.ID, 1); err != nil {
+	if _, err := f.svc.Applications.StartReview(f.staff, app.ID, 1); err != nil {
 		t.Fatal(err)
 	}
 	tooEarly := f.day(2026, 2, 1) // before the application's date
-	_, err = f.svc.ApproveApplication(f.staff, app.ID, 2, &tooEarly)
+	_, err = f.svc.Applications.Approve(f.staff, app.ID, 2, &tooEarly)
 	f.wantCode(t, err, communs.EINVALID)
 	if e := err.(*communs.Error); e.Field != "joinedOn" {
 		t.Errorf("field %q", e.Field)
@@ -283,7 +283,7 @@ func TestApplicationRNAOnlyAndExplicitJoiningDate(t *testing.T) {
 		t.Fatalf("a refused approval left %d members", n)
 	}
 	joined := time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)
-	app, err = f.svc.ApproveApplication(f.staff, app.ID, 2, &joined)
+	app, err = f.svc.Applications.Approve(f.staff, app.ID, 2, &joined)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestApplicationEligibilityAndValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := f.input(3)
 			tc.change(&in)
-			_, err := f.svc.SubmitApplication(context.Background(), in, "198.51.100.3")
+			_, err := f.svc.Applications.Submit(context.Background(), in, "198.51.100.3")
 			f.wantCode(t, err, communs.EINVALID)
 			e := err.(*communs.Error)
 			if e.Field != tc.field || !strings.Contains(e.Message, tc.says) {
@@ -348,14 +348,14 @@ func TestApplicationEligibilityAndValidation(t *testing.T) {
 		t.Errorf("%d notifications queued", n)
 	}
 	for range 5 {
-		if _, err := f.svc.SubmitApplication(context.Background(), f.input(3), "198.51.100.3"); err != nil {
+		if _, err := f.svc.Applications.Submit(context.Background(), f.input(3), "198.51.100.3"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// At the limit, exactly 20 % is eligible.
 	in := f.input(4)
 	in.VatSubjectPercent = 20
-	if _, err := f.svc.SubmitApplication(context.Background(), in, "198.51.100.4"); err != nil {
+	if _, err := f.svc.Applications.Submit(context.Background(), in, "198.51.100.4"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -364,12 +364,12 @@ func TestApplicationTransitions(t *testing.T) {
 	f := newLifecycle(t)
 	submitted := f.submitted(t, 10)
 	approved := f.underReview(t, 11)
-	approved, err := f.svc.ApproveApplication(f.staff, approved.ID, approved.Version, nil)
+	approved, err := f.svc.Applications.Approve(f.staff, approved.ID, approved.Version, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rejected := f.underReview(t, 12)
-	rejected, err = f.svc.RejectApplication(f.staff, rejected.ID, rejected.Version, "  Votre organisme relève du secteur marchand.  ")
+	rejected, err = f.svc.Applications.Reject(f.staff, rejected.ID, rejected.Version, "  Votre organisme relève du secteur marchand.  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,16 +385,16 @@ func TestApplicationTransitions(t *testing.T) {
 	underReview := f.underReview(t, 13)
 
 	startReview := func(ctx context.Context, a *ent.MembershipApplication) error {
-		_, err := f.svc.StartReview(ctx, a.ID, a.Version)
+		_, err := f.svc.Applications.StartReview(ctx, a.ID, a.Version)
 		return err
 	}
 	approve := func(ctx context.Context, a *ent.MembershipApplication) error {
-		_, err := f.svc.ApproveApplication(ctx, a.ID, a.Version, nil)
+		_, err := f.svc.Applications.Approve(ctx, a.ID, a.Version, nil)
 		return err
 	}
 	reject := func(reason string) func(context.Context, *ent.MembershipApplication) error {
 		return func(ctx context.Context, a *ent.MembershipApplication) error {
-			_, err := f.svc.RejectApplication(ctx, a.ID, a.Version, reason)
+			_, err := f.svc.Applications.Reject(ctx, a.ID, a.Version, reason)
 			return err
 		}
 	}
@@ -448,21 +448,21 @@ func TestApplicationTransitions(t *testing.T) {
 func TestApplicationStaleVersion(t *testing.T) {
 	f := newLifecycle(t)
 	read := f.submitted(t, 20) // version 1, as one reviewer read it
-	if _, err := f.svc.StartReview(f.admin, read.ID, 1); err != nil {
+	if _, err := f.svc.Applications.StartReview(f.admin, read.ID, 1); err != nil {
 		t.Fatal(err)
 	}
 	// The other reviewer acts on what they read: version 1, not 2.
-	_, err := f.svc.ApproveApplication(f.staff, read.ID, 1, nil)
+	_, err := f.svc.Applications.Approve(f.staff, read.ID, 1, nil)
 	f.wantCode(t, err, communs.ECONFLICT)
 	if !strings.Contains(err.Error(), "changed since you read it (version 1): reload it") {
 		t.Errorf("message %q", err)
 	}
-	_, err = f.svc.RejectApplication(f.staff, read.ID, 3, "trop tard")
+	_, err = f.svc.Applications.Reject(f.staff, read.ID, 3, "trop tard")
 	f.wantCode(t, err, communs.ECONFLICT)
 	if n := f.count(t, f.client.Member.Query()); n != 0 {
 		t.Errorf("%d members", n)
 	}
-	if _, err := f.svc.ApproveApplication(f.staff, read.ID, 2, nil); err != nil {
+	if _, err := f.svc.Applications.Approve(f.staff, read.ID, 2, nil); err != nil {
 		t.Fatalf("approving the version read: %v", err)
 	}
 }
@@ -478,7 +478,7 @@ func TestApplicationConcurrentApproval(t *testing.T) {
 		for i, ctx := range []context.Context{f.staff, f.admin} {
 			wg.Go(func() {
 				<-start
-				_, errs[i] = f.svc.ApproveApplication(ctx, app.ID, app.Version, nil)
+				_, errs[i] = f.svc.Applications.Approve(ctx, app.ID, app.Version, nil)
 			})
 		}
 		close(start)
@@ -518,7 +518,7 @@ func TestApplicationConcurrentApproval(t *testing.T) {
 func TestApplicationRateLimit(t *testing.T) {
 	f := newLifecycle(t)
 	submit := func(addr string) error {
-		_, err := f.svc.SubmitApplication(context.Background(), f.input(40), addr)
+		_, err := f.svc.Applications.Submit(context.Background(), f.input(40), addr)
 		return err
 	}
 	for i := range 5 {
@@ -555,23 +555,23 @@ func TestApplicationRateLimit(t *testing.T) {
 	if err := submit("198.51.100.250"); err != nil {
 		t.Fatal(err)
 	}
-	f.svc.applications.mu.Lock()
-	defer f.svc.applications.mu.Unlock()
-	if len(f.svc.applications.limiters) != 1 {
-		t.Errorf("the guard remembers %d addresses, want 1", len(f.svc.applications.limiters))
+	f.svc.Applications.guard.mu.Lock()
+	defer f.svc.Applications.guard.mu.Unlock()
+	if len(f.svc.Applications.guard.limiters) != 1 {
+		t.Errorf("the guard remembers %d addresses, want 1", len(f.svc.Applications.guard.limiters))
 	}
 }
 
 func TestApplicationOfAnExistingMember(t *testing.T) {
 	f := newLifecycle(t)
 	first := f.underReview(t, 50)
-	if _, err := f.svc.ApproveApplication(f.staff, first.ID, first.Version, nil); err != nil {
+	if _, err := f.svc.Applications.Approve(f.staff, first.ID, first.Version, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The same organisation applies again: the application is received,
 	// but approving it would make a second member with one SIREN.
 	again := f.underReview(t, 50)
-	_, err := f.svc.ApproveApplication(f.staff, again.ID, again.Version, nil)
+	_, err := f.svc.Applications.Approve(f.staff, again.ID, again.Version, nil)
 	f.wantCode(t, err, communs.ECONFLICT)
 	if !strings.Contains(err.Error(), "exists already") {
 		t.Errorf("message %q", err)
@@ -584,7 +584,7 @@ func TestApplicationOfAnExistingMember(t *testing.T) {
 	}
 	// Nothing of the failed approval remains: the application can still be
 	// rejected at the version it had.
-	if _, err := f.svc.RejectApplication(f.staff, again.ID, again.Version, "Votre organisation est déjà membre."); err != nil {
+	if _, err := f.svc.Applications.Reject(f.staff, again.ID, again.Version, "Votre organisation est déjà membre."); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -20,13 +20,17 @@ import (
 	"communs/internal/viewer"
 )
 
+// Catalogue keeps the resource catalogue and the members' subscriptions
+// to its resources.
+type Catalogue struct{ *workflow }
+
 // The catalogue: a tree of categories and the resources members subscribe
 // to. Only the groupement's managers change it (the catalogue's privacy
 // policy refuses everyone else); resources are retired, never deleted, as
 // subscriptions, declarations, costs and charges keep referring to them.
 
 // CreateResourceCategory adds a category to the catalogue's tree.
-func (s *Service) CreateResourceCategory(ctx context.Context, in ent.CreateResourceCategoryInput) (*ent.ResourceCategory, error) {
+func (s *Catalogue) CreateResourceCategory(ctx context.Context, in ent.CreateResourceCategoryInput) (*ent.ResourceCategory, error) {
 	var created *ent.ResourceCategory
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		if in.ParentID != nil {
@@ -43,7 +47,7 @@ func (s *Service) CreateResourceCategory(ctx context.Context, in ent.CreateResou
 
 // UpdateResourceCategory changes a category. A new parent may be neither
 // the category itself nor one of its descendants: the tree stays a tree.
-func (s *Service) UpdateResourceCategory(ctx context.Context, id pulid.ID, in ent.UpdateResourceCategoryInput) (*ent.ResourceCategory, error) {
+func (s *Catalogue) UpdateResourceCategory(ctx context.Context, id pulid.ID, in ent.UpdateResourceCategoryInput) (*ent.ResourceCategory, error) {
 	var updated *ent.ResourceCategory
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		// The row and the ancestors walked below are locked (PostgreSQL), so
@@ -95,7 +99,7 @@ func checkNoCycle(ctx context.Context, tx *ent.Client, id, parent pulid.ID) erro
 }
 
 // CreateResource adds a resource to the catalogue. It starts ACTIVE.
-func (s *Service) CreateResource(ctx context.Context, in ent.CreateResourceInput) (*ent.Resource, error) {
+func (s *Catalogue) CreateResource(ctx context.Context, in ent.CreateResourceInput) (*ent.Resource, error) {
 	if in.Status != nil && *in.Status != resource.StatusACTIVE {
 		return nil, communs.InvalidField("status", "a new resource is ACTIVE; retire it later if needed")
 	}
@@ -128,7 +132,7 @@ func (s *Service) CreateResource(ctx context.Context, in ent.CreateResourceInput
 // with declarations of the resource has not been regularised would mix two
 // bases in one year, so it is refused (CONFLICT) until the year-end run of
 // every such year has completed.
-func (s *Service) UpdateResource(ctx context.Context, id pulid.ID, in ent.UpdateResourceInput) (*ent.Resource, error) {
+func (s *Catalogue) UpdateResource(ctx context.Context, id pulid.ID, in ent.UpdateResourceInput) (*ent.Resource, error) {
 	var updated *ent.Resource
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		res, err := tx.Resource.Query().Where(resource.ID(id), lockedForUpdate).Only(ctx)
@@ -171,7 +175,7 @@ func (s *Service) UpdateResource(ctx context.Context, id pulid.ID, in ent.Update
 // RetireResource withdraws a resource from the catalogue: it stays, with
 // its history, but no new subscription to it is accepted. Its current
 // subscriptions go on until they are ended.
-func (s *Service) RetireResource(ctx context.Context, id pulid.ID) (*ent.Resource, error) {
+func (s *Catalogue) RetireResource(ctx context.Context, id pulid.ID) (*ent.Resource, error) {
 	var retired *ent.Resource
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		n, err := tx.Resource.Update().

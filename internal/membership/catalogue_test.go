@@ -23,7 +23,7 @@ import (
 // usageFixture is the service over a fresh database, with a clock the test
 // moves, and helpers that set the scene as the system.
 type usageFixture struct {
-	svc    *Service
+	svc    *Services
 	client *ent.Client
 	sys    context.Context
 	clock  time.Time
@@ -37,8 +37,8 @@ func newUsageFixture(t *testing.T) *usageFixture {
 		sys:    viewer.SystemContext(context.Background()),
 		clock:  time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
 	}
-	f.svc = New(db.Client, auth.New(db.Client))
-	f.svc.now = func() time.Time { return f.clock }
+	f.svc = New(db.Client, auth.New(db.Client), nil)
+	f.svc.Members.now = func() time.Time { return f.clock } // the clock all the workflows share
 	return f
 }
 
@@ -133,41 +133,41 @@ func TestCatalogueTree(t *testing.T) {
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 
-	root, err := f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Logiciels"})
+	root, err := f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Logiciels"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	child, err := f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG-RH", Name: "Ressources humaines", ParentID: &root.ID})
+	child, err := f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG-RH", Name: "Ressources humaines", ParentID: &root.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	grandchild, err := f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG-RH-PAIE", Name: "Paie", ParentID: &child.ID})
+	grandchild, err := f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG-RH-PAIE", Name: "Paie", ParentID: &child.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "INF", Name: "Infrastructure"})
+	other, err := f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "INF", Name: "Infrastructure"})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	_, err = f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Doublon"})
+	_, err = f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Doublon"})
 	expectCode(t, err, communs.ECONFLICT)
 	missing := pulid.ID("RCA01JZZZZZZZZZZZZZZZZZZZZZ")
-	_, err = f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "X", Name: "Orphan", ParentID: &missing})
+	_, err = f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "X", Name: "Orphan", ParentID: &missing})
 	expectField(t, err, "parentID")
 
 	// Cycles: itself, a child, a grandchild.
 	for _, parent := range []pulid.ID{root.ID, child.ID, grandchild.ID} {
-		_, err = f.svc.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ParentID: &parent})
+		_, err = f.svc.Catalogue.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ParentID: &parent})
 		expectField(t, err, "parentID")
 	}
-	_, err = f.svc.UpdateResourceCategory(staff, child.ID, ent.UpdateResourceCategoryInput{ParentID: &grandchild.ID})
+	_, err = f.svc.Catalogue.UpdateResourceCategory(staff, child.ID, ent.UpdateResourceCategoryInput{ParentID: &grandchild.ID})
 	expectField(t, err, "parentID")
-	_, err = f.svc.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ParentID: &missing})
+	_, err = f.svc.Catalogue.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ParentID: &missing})
 	expectField(t, err, "parentID")
 
 	// A legal move, then back to the top.
-	moved, err := f.svc.UpdateResourceCategory(staff, child.ID, ent.UpdateResourceCategoryInput{ParentID: &other.ID, Name: ref("RH")})
+	moved, err := f.svc.Catalogue.UpdateResourceCategory(staff, child.ID, ent.UpdateResourceCategoryInput{ParentID: &other.ID, Name: ref("RH")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,28 +175,28 @@ func TestCatalogueTree(t *testing.T) {
 		t.Fatalf("moved category: %+v", moved)
 	}
 	// Now root is no ancestor of child: child's old parent may go under grandchild.
-	if _, err := f.svc.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ParentID: &grandchild.ID}); err != nil {
+	if _, err := f.svc.Catalogue.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ParentID: &grandchild.ID}); err != nil {
 		t.Fatal(err)
 	}
 	// …and other, an ancestor of grandchild, may not go under root.
-	_, err = f.svc.UpdateResourceCategory(staff, other.ID, ent.UpdateResourceCategoryInput{ParentID: &root.ID})
+	_, err = f.svc.Catalogue.UpdateResourceCategory(staff, other.ID, ent.UpdateResourceCategoryInput{ParentID: &root.ID})
 	expectField(t, err, "parentID")
-	top, err := f.svc.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ClearParent: true})
+	top, err := f.svc.Catalogue.UpdateResourceCategory(staff, root.ID, ent.UpdateResourceCategoryInput{ClearParent: true})
 	if err != nil || top.ParentID != nil {
 		t.Fatalf("clear parent: %v %+v", err, top)
 	}
 
-	_, err = f.svc.UpdateResourceCategory(staff, missing, ent.UpdateResourceCategoryInput{Name: ref("x")})
+	_, err = f.svc.Catalogue.UpdateResourceCategory(staff, missing, ent.UpdateResourceCategoryInput{Name: ref("x")})
 	expectCode(t, err, communs.ENOTFOUND)
 
 	// Members read the catalogue but do not change it.
 	a := f.member(t, "Association A", member.CategoryACTIVE, "")
 	admin := f.as(t, "admin@a.example", "member_admin", a)
-	_, err = f.svc.CreateResourceCategory(admin, ent.CreateResourceCategoryInput{Code: "M", Name: "Member's"})
+	_, err = f.svc.Catalogue.CreateResourceCategory(admin, ent.CreateResourceCategoryInput{Code: "M", Name: "Member's"})
 	if !errors.Is(err, privacy.Deny) {
 		t.Fatalf("a member creates a category: %v", err)
 	}
-	_, err = f.svc.UpdateResourceCategory(admin, root.ID, ent.UpdateResourceCategoryInput{Name: ref("x")})
+	_, err = f.svc.Catalogue.UpdateResourceCategory(admin, root.ID, ent.UpdateResourceCategoryInput{Name: ref("x")})
 	if !errors.Is(err, privacy.Deny) {
 		t.Fatalf("a member renames a category: %v", err)
 	}
@@ -205,7 +205,7 @@ func TestCatalogueTree(t *testing.T) {
 func TestCatalogueResources(t *testing.T) {
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
-	cat, err := f.svc.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Logiciels"})
+	cat, err := f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Logiciels"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,75 +214,75 @@ func TestCatalogueResources(t *testing.T) {
 		UsageUnit: resource.UsageUnitPLACES, AllocationKey: resource.AllocationKeyPRO_RATA,
 		ProcessesHealthData: ref(true), CategoryID: &cat.ID,
 	}
-	res, err := f.svc.CreateResource(staff, in)
+	res, err := f.svc.Catalogue.CreateResource(staff, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Status != resource.StatusACTIVE || !res.ProcessesHealthData || *res.CategoryID != cat.ID {
 		t.Fatalf("created: %+v", res)
 	}
-	_, err = f.svc.CreateResource(staff, in)
+	_, err = f.svc.Catalogue.CreateResource(staff, in)
 	expectCode(t, err, communs.ECONFLICT)
 	retired := in
 	retired.Code, retired.Status = "OLD", ref(resource.StatusRETIRED)
-	_, err = f.svc.CreateResource(staff, retired)
+	_, err = f.svc.Catalogue.CreateResource(staff, retired)
 	expectField(t, err, "status")
 	bad := in
 	bad.Code, bad.CategoryID = "BAD", ref(pulid.ID("RCA01JZZZZZZZZZZZZZZZZZZZZZ"))
-	_, err = f.svc.CreateResource(staff, bad)
+	_, err = f.svc.Catalogue.CreateResource(staff, bad)
 	expectField(t, err, "categoryID")
 
 	a := f.member(t, "Association A", member.CategoryACTIVE, "")
 	admin := f.as(t, "admin@a.example", "member_admin", a)
-	if _, err := f.svc.CreateResource(admin, ent.CreateResourceInput{Code: "M", Name: "M", Kind: resource.KindSERVICE,
+	if _, err := f.svc.Catalogue.CreateResource(admin, ent.CreateResourceInput{Code: "M", Name: "M", Kind: resource.KindSERVICE,
 		UsageUnit: resource.UsageUnitFLAT, AllocationKey: resource.AllocationKeyEQUAL}); !errors.Is(err, privacy.Deny) {
 		t.Fatalf("a member creates a resource: %v", err)
 	}
-	if _, err := f.svc.RetireResource(admin, res.ID); !errors.Is(err, privacy.Deny) {
+	if _, err := f.svc.Catalogue.RetireResource(admin, res.ID); !errors.Is(err, privacy.Deny) {
 		t.Fatalf("a member retires a resource: %v", err)
 	}
 
-	res, err = f.svc.UpdateResource(staff, res.ID, ent.UpdateResourceInput{Name: ref("DUI"), ClearCategory: true})
+	res, err = f.svc.Catalogue.UpdateResource(staff, res.ID, ent.UpdateResourceInput{Name: ref("DUI"), ClearCategory: true})
 	if err != nil || res.Name != "DUI" || res.CategoryID != nil {
 		t.Fatalf("update: %v %+v", err, res)
 	}
 
 	// A subscriber, then retirement: the subscription stays, new ones are refused.
-	if _, err := f.svc.RequestSubscription(admin, a.ID, res.ID); err != nil {
+	if _, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, res.ID); err != nil {
 		t.Fatal(err)
 	}
-	res, err = f.svc.RetireResource(staff, res.ID)
+	res, err = f.svc.Catalogue.RetireResource(staff, res.ID)
 	if err != nil || res.Status != resource.StatusRETIRED {
 		t.Fatalf("retire: %v %+v", err, res)
 	}
-	_, err = f.svc.RetireResource(staff, res.ID)
+	_, err = f.svc.Catalogue.RetireResource(staff, res.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.RetireResource(staff, "RES01JZZZZZZZZZZZZZZZZZZZZZ")
+	_, err = f.svc.Catalogue.RetireResource(staff, "RES01JZZZZZZZZZZZZZZZZZZZZZ")
 	expectCode(t, err, communs.ENOTFOUND)
 	if n, _ := f.client.Subscription.Query().Count(f.sys); n != 1 {
 		t.Fatalf("%d subscriptions after retirement, want 1", n)
 	}
 	b := f.member(t, "Association B", member.CategoryUSER, "")
-	_, err = f.svc.RequestSubscription(f.as(t, "admin@b.example", "member_admin", b), b.ID, res.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(f.as(t, "admin@b.example", "member_admin", b), b.ID, res.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.RequestSubscription(staff, b.ID, res.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(staff, b.ID, res.ID)
 	expectCode(t, err, communs.ECONFLICT)
 
 	// Retirement is final; descriptive fields can still be corrected.
-	_, err = f.svc.UpdateResource(staff, res.ID, ent.UpdateResourceInput{Status: ref(resource.StatusACTIVE)})
+	_, err = f.svc.Catalogue.UpdateResource(staff, res.ID, ent.UpdateResourceInput{Status: ref(resource.StatusACTIVE)})
 	expectCode(t, err, communs.ECONFLICT)
-	res, err = f.svc.UpdateResource(staff, res.ID, ent.UpdateResourceInput{Description: ref("Remplacé par DUI2")})
+	res, err = f.svc.Catalogue.UpdateResource(staff, res.ID, ent.UpdateResourceInput{Description: ref("Remplacé par DUI2")})
 	if err != nil || res.Description != "Remplacé par DUI2" || res.Status != resource.StatusRETIRED {
 		t.Fatalf("describe a retired resource: %v %+v", err, res)
 	}
 
 	// Retiring through an update is the same as RetireResource.
 	mail := f.resource(t, "MAIL", "Messagerie", resource.UsageUnitMAILBOXES, resource.AllocationKeyPRO_RATA)
-	mail, err = f.svc.UpdateResource(staff, mail.ID, ent.UpdateResourceInput{Status: ref(resource.StatusRETIRED)})
+	mail, err = f.svc.Catalogue.UpdateResource(staff, mail.ID, ent.UpdateResourceInput{Status: ref(resource.StatusRETIRED)})
 	if err != nil || mail.Status != resource.StatusRETIRED {
 		t.Fatalf("retire by update: %v %+v", err, mail)
 	}
-	_, err = f.svc.UpdateResource(staff, "RES01JZZZZZZZZZZZZZZZZZZZZZ", ent.UpdateResourceInput{Name: ref("x")})
+	_, err = f.svc.Catalogue.UpdateResource(staff, "RES01JZZZZZZZZZZZZZZZZZZZZZ", ent.UpdateResourceInput{Name: ref("x")})
 	expectCode(t, err, communs.ENOTFOUND)
 }
 
@@ -294,31 +294,31 @@ func TestResourceBasisFrozenUntilRegularised(t *testing.T) {
 	f.subscribe(t, a, dui, onDay(2025, 1, 1))
 
 	// Without declarations the basis may change.
-	dui, err := f.svc.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{UsageUnit: ref(resource.UsageUnitACCOUNTS)})
+	dui, err := f.svc.Catalogue.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{UsageUnit: ref(resource.UsageUnitACCOUNTS)})
 	if err != nil || dui.UsageUnit != resource.UsageUnitACCOUNTS {
 		t.Fatalf("unit change without declarations: %v", err)
 	}
 	for _, year := range []int{2025, 2026} {
-		if _, err := f.svc.SaveDeclaration(staff, a.ID, year, []DeclaredLine{{dui.ID, 40}}, ""); err != nil {
+		if _, err := f.svc.Declarations.Save(staff, a.ID, year, []DeclaredLine{{dui.ID, 40}}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err = f.svc.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{UsageUnit: ref(resource.UsageUnitPLACES)})
+	_, err = f.svc.Catalogue.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{UsageUnit: ref(resource.UsageUnitPLACES)})
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{AllocationKey: ref(resource.AllocationKeyEQUAL)})
+	_, err = f.svc.Catalogue.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{AllocationKey: ref(resource.AllocationKeyEQUAL)})
 	expectCode(t, err, communs.ECONFLICT)
 	// The same values, or other fields, are no change of basis.
-	if _, err := f.svc.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{
+	if _, err := f.svc.Catalogue.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{
 		Name: ref("DUI"), UsageUnit: ref(resource.UsageUnitACCOUNTS), AllocationKey: ref(resource.AllocationKeyPRO_RATA),
 	}); err != nil {
 		t.Fatal(err)
 	}
 
 	f.completeYearEnd(t, 2025)
-	_, err = f.svc.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{UsageUnit: ref(resource.UsageUnitPLACES)})
+	_, err = f.svc.Catalogue.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{UsageUnit: ref(resource.UsageUnitPLACES)})
 	expectCode(t, err, communs.ECONFLICT) // 2026 is still open
 	f.completeYearEnd(t, 2026)
-	dui, err = f.svc.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{
+	dui, err = f.svc.Catalogue.UpdateResource(staff, dui.ID, ent.UpdateResourceInput{
 		UsageUnit: ref(resource.UsageUnitPLACES), AllocationKey: ref(resource.AllocationKeyEQUAL),
 	})
 	if err != nil || dui.UsageUnit != resource.UsageUnitPLACES || dui.AllocationKey != resource.AllocationKeyEQUAL {

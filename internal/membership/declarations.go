@@ -26,6 +26,9 @@ import (
 	"communs/internal/viewer"
 )
 
+// Declarations run the yearly usage declaration of each member.
+type Declarations struct{ *workflow }
+
 // The usage declaration (fiche déclarative): once a year, each member
 // declares how much of every resource it subscribes to it uses, in the
 // resource's unit. The member saves it (DRAFT) and submits it
@@ -49,7 +52,7 @@ type DeclaredLine struct {
 	Quantity   int64
 }
 
-// SaveDeclaration saves a member's declaration of year with the given lines,
+// Save saves a member's declaration of year with the given lines,
 // which replace the previous ones. It creates the declaration (DRAFT), or
 // changes a DRAFT or RETURNED one (which becomes DRAFT again); a LOCKED one
 // is amended (it stays LOCKED, and the revision is marked as an amendment)
@@ -58,7 +61,7 @@ type DeclaredLine struct {
 //
 // Each line names a resource the member subscribes to during the year (see
 // subscribedDuring), at most once, with a quantity of zero or more.
-func (s *Service) SaveDeclaration(ctx context.Context, memberID pulid.ID, year int, lines []DeclaredLine, comment string) (*ent.UsageDeclaration, error) {
+func (s *Declarations) Save(ctx context.Context, memberID pulid.ID, year int, lines []DeclaredLine, comment string) (*ent.UsageDeclaration, error) {
 	if err := checkYear(year); err != nil {
 		return nil, err
 	}
@@ -143,8 +146,8 @@ func (s *Service) SaveDeclaration(ctx context.Context, memberID pulid.ID, year i
 // withSuggestions completes the lines of a new declaration with the
 // quantities the modules suggest (the directory's capacities, for a
 // resource counted in places) for the resources the member did not give.
-func (s *Service) withSuggestions(ctx context.Context, tx *ent.Client, memberID pulid.ID, year int, lines []DeclaredLine) ([]DeclaredLine, error) {
-	suggested, err := s.Hooks.DeclarationLines(ctx, tx, memberID, year)
+func (s *Declarations) withSuggestions(ctx context.Context, tx *ent.Client, memberID pulid.ID, year int, lines []DeclaredLine) ([]DeclaredLine, error) {
+	suggested, err := s.hooks.DeclarationLines(ctx, tx, memberID, year)
 	if err != nil || len(suggested) == 0 {
 		return lines, err
 	}
@@ -161,9 +164,9 @@ func (s *Service) withSuggestions(ctx context.Context, tx *ent.Client, memberID 
 	return out, nil
 }
 
-// SubmitDeclaration sends a DRAFT declaration with at least one line to
+// Submit sends a DRAFT declaration with at least one line to
 // the groupement (SUBMITTED).
-func (s *Service) SubmitDeclaration(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
+func (s *Declarations) Submit(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
 	return s.moveDeclaration(ctx, id, declarationMove{
 		from: usagedeclaration.StatusDRAFT, to: usagedeclaration.StatusSUBMITTED, verb: "submitted",
 		check: func(_ *ent.UsageDeclaration, lines []schematype.DeclaredQuantity) error {
@@ -179,10 +182,10 @@ func (s *Service) SubmitDeclaration(ctx context.Context, id pulid.ID) (*ent.Usag
 	})
 }
 
-// ReturnDeclaration sends a SUBMITTED declaration back to its member for
+// Return sends a SUBMITTED declaration back to its member for
 // correction (RETURNED), saying why in comment, and tells the member by
 // email.
-func (s *Service) ReturnDeclaration(ctx context.Context, id pulid.ID, comment string) (*ent.UsageDeclaration, error) {
+func (s *Declarations) Return(ctx context.Context, id pulid.ID, comment string) (*ent.UsageDeclaration, error) {
 	comment = strings.TrimSpace(comment)
 	if comment == "" {
 		return nil, communs.InvalidField("comment", "say what the member should correct")
@@ -220,19 +223,19 @@ func (s *Service) ReturnDeclaration(ctx context.Context, id pulid.ID, comment st
 	})
 }
 
-// ValidateDeclaration accepts a SUBMITTED declaration (VALIDATED): the
+// Validate accepts a SUBMITTED declaration (VALIDATED): the
 // charge engine may use it.
-func (s *Service) ValidateDeclaration(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
+func (s *Declarations) Validate(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
 	return s.moveDeclaration(ctx, id, declarationMove{
 		from: usagedeclaration.StatusSUBMITTED, to: usagedeclaration.StatusVALIDATED, verb: "validated",
 		set: func(u *ent.UsageDeclarationUpdate) { u.SetValidatedAt(s.now().UTC()) },
 	})
 }
 
-// LockDeclaration marks a VALIDATED declaration as used by a charge run
+// Lock marks a VALIDATED declaration as used by a charge run
 // (LOCKED): later changes are amendments. Locking a LOCKED declaration
 // again changes nothing, so that a charge run can be run again.
-func (s *Service) LockDeclaration(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
+func (s *Declarations) Lock(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
 	return s.moveDeclaration(ctx, id, declarationMove{
 		from: usagedeclaration.StatusVALIDATED, to: usagedeclaration.StatusLOCKED, verb: "locked",
 		idempotent: true,
@@ -240,13 +243,13 @@ func (s *Service) LockDeclaration(ctx context.Context, id pulid.ID) (*ent.UsageD
 	})
 }
 
-// RemindDeclarationsDue asks every ACTIVE member that used a resource
+// RemindDue asks every ACTIVE member that used a resource
 // during year (a subscription in service for part of it) and has not
 // submitted its declaration of year (none, or DRAFT or RETURNED) to do so:
 // a DECLARATION_DUE notification to its contact email, or to its
 // administrators. It returns the number of members reminded; a member
 // without any address is skipped.
-func (s *Service) RemindDeclarationsDue(ctx context.Context, year int) (int, error) {
+func (s *Declarations) RemindDue(ctx context.Context, year int) (int, error) {
 	if err := checkYear(year); err != nil {
 		return 0, err
 	}
@@ -309,7 +312,7 @@ type declarationMove struct {
 // caller's viewer. The update is conditional on the status and revision
 // read, so of two concurrent changes only one wins; the other gets a
 // CONFLICT.
-func (s *Service) moveDeclaration(ctx context.Context, id pulid.ID, mv declarationMove) (*ent.UsageDeclaration, error) {
+func (s *Declarations) moveDeclaration(ctx context.Context, id pulid.ID, mv declarationMove) (*ent.UsageDeclaration, error) {
 	var moved *ent.UsageDeclaration
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		d, err := tx.UsageDeclaration.Get(ctx, id)

@@ -45,7 +45,7 @@ func newDeclarationScene(t *testing.T) *declarationScene {
 	s.mail = f.resource(t, "MAIL", "Messagerie", resource.UsageUnitMAILBOXES, resource.AllocationKeyPRO_RATA)
 	s.wifi = f.resource(t, "WIFI", "Wi-Fi", resource.UsageUnitDEVICES, resource.AllocationKeyEQUAL)
 	f.subscribe(t, s.a, s.dui, onDay(2025, 1, 1))
-	if _, err := f.svc.RequestSubscription(s.adminA, s.a.ID, s.mail.ID); err != nil { // REQUESTED: declarable
+	if _, err := f.svc.Catalogue.RequestSubscription(s.adminA, s.a.ID, s.mail.ID); err != nil { // REQUESTED: declarable
 		t.Fatal(err)
 	}
 	return s
@@ -94,7 +94,7 @@ func TestDeclarationPath(t *testing.T) {
 	s := newDeclarationScene(t)
 	const year = 2026
 
-	d, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, year,
+	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, year,
 		[]DeclaredLine{{s.dui.ID, 120}, {s.mail.ID, 35}}, "  première saisie ")
 	if err != nil {
 		t.Fatal(err)
@@ -103,25 +103,25 @@ func TestDeclarationPath(t *testing.T) {
 		t.Fatalf("saved: %+v", d)
 	}
 	// A second save replaces the lines.
-	d, err = s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 125}, {s.mail.ID, 35}}, "")
+	d, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 125}, {s.mail.ID, 35}}, "")
 	if err != nil || d.Revision != 2 || d.Status != usagedeclaration.StatusDRAFT {
 		t.Fatalf("second save: %v %+v", err, d)
 	}
-	d, err = s.svc.SubmitDeclaration(s.staffA, d.ID)
+	d, err = s.svc.Declarations.Submit(s.staffA, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Status != usagedeclaration.StatusSUBMITTED || d.SubmittedAt == nil || !d.SubmittedAt.Equal(s.clock) {
 		t.Fatalf("submitted: %+v", d)
 	}
-	_, err = s.svc.SubmitDeclaration(s.staffA, d.ID)
+	_, err = s.svc.Declarations.Submit(s.staffA, d.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 1}}, "")
+	_, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 1}}, "")
 	expectCode(t, err, communs.ECONFLICT) // submitted: the groupement returns it first
 
-	_, err = s.svc.ReturnDeclaration(s.staff, d.ID, "   ")
+	_, err = s.svc.Declarations.Return(s.staff, d.ID, "   ")
 	expectField(t, err, "comment")
-	d, err = s.svc.ReturnDeclaration(s.staff, d.ID, "Le nombre de places ne correspond pas à l'autorisation (130).")
+	d, err = s.svc.Declarations.Return(s.staff, d.ID, "Le nombre de places ne correspond pas à l'autorisation (130).")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,34 +137,34 @@ func TestDeclarationPath(t *testing.T) {
 		!strings.Contains(sent[0].Body, "autorisation (130)") || !strings.Contains(sent[0].Subject, "2026") {
 		t.Fatalf("notification of the return: %+v", sent)
 	}
-	_, err = s.svc.SubmitDeclaration(s.staffA, d.ID)
+	_, err = s.svc.Declarations.Submit(s.staffA, d.ID)
 	expectCode(t, err, communs.ECONFLICT) // a returned declaration is corrected (saved) first
-	_, err = s.svc.ValidateDeclaration(s.staff, d.ID)
+	_, err = s.svc.Declarations.Validate(s.staff, d.ID)
 	expectCode(t, err, communs.ECONFLICT)
 
-	d, err = s.svc.SaveDeclaration(s.adminA, s.a.ID, year, []DeclaredLine{{s.mail.ID, 35}, {s.dui.ID, 130}}, "corrigé")
+	d, err = s.svc.Declarations.Save(s.adminA, s.a.ID, year, []DeclaredLine{{s.mail.ID, 35}, {s.dui.ID, 130}}, "corrigé")
 	if err != nil || d.Status != usagedeclaration.StatusDRAFT {
 		t.Fatalf("corrected: %v %+v", err, d)
 	}
-	d, err = s.svc.SubmitDeclaration(s.adminA, d.ID)
+	d, err = s.svc.Declarations.Submit(s.adminA, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.ReturnComment != nil {
 		t.Errorf("the return comment stays after resubmission: %q", *d.ReturnComment)
 	}
-	d, err = s.svc.ValidateDeclaration(s.staff, d.ID)
+	d, err = s.svc.Declarations.Validate(s.staff, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Status != usagedeclaration.StatusVALIDATED || d.ValidatedAt == nil || d.Revision != 7 {
 		t.Fatalf("validated: %+v", d)
 	}
-	_, err = s.svc.ValidateDeclaration(s.staff, d.ID)
+	_, err = s.svc.Declarations.Validate(s.staff, d.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = s.svc.ReturnDeclaration(s.staff, d.ID, "trop tard")
+	_, err = s.svc.Declarations.Return(s.staff, d.ID, "trop tard")
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 1}}, "")
+	_, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 1}}, "")
 	expectCode(t, err, communs.ECONFLICT)
 
 	if got, want := s.lines(t, d.ID), []string{"DUI=130", "MAIL=35"}; !slices.Equal(got, want) {
@@ -251,7 +251,7 @@ func TestDeclarationRefusals(t *testing.T) {
 			if c.year != 0 {
 				y = c.year
 			}
-			_, err := s.svc.SaveDeclaration(c.ctx, s.a.ID, y, c.lines, "")
+			_, err := s.svc.Declarations.Save(c.ctx, s.a.ID, y, c.lines, "")
 			expectCode(t, err, c.code)
 			if c.field != "" {
 				expectField(t, err, c.field)
@@ -266,35 +266,35 @@ func TestDeclarationRefusals(t *testing.T) {
 	}
 
 	// An empty draft may be saved, not submitted.
-	d, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, year, nil, "à compléter")
+	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, year, nil, "à compléter")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.svc.SubmitDeclaration(s.staffA, d.ID)
+	_, err = s.svc.Declarations.Submit(s.staffA, d.ID)
 	expectField(t, err, "lines")
 
 	// Member B's people reach none of A's declaration.
-	_, err = s.svc.SubmitDeclaration(s.staffB, d.ID)
+	_, err = s.svc.Declarations.Submit(s.staffB, d.ID)
 	expectCode(t, err, communs.ENOTFOUND)
-	_, err = s.svc.SaveDeclaration(s.staffB, s.a.ID, year, nil, "")
+	_, err = s.svc.Declarations.Save(s.staffB, s.a.ID, year, nil, "")
 	expectCode(t, err, communs.ENOTFOUND)
 
-	d, err = s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 0}}, "")
+	d, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 0}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SubmitDeclaration(s.staffA, d.ID); err != nil {
+	if _, err := s.svc.Declarations.Submit(s.staffA, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.svc.SubmitDeclaration(s.staffA, d.ID)
+	_, err = s.svc.Declarations.Submit(s.staffA, d.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = s.svc.LockDeclaration(s.sys, d.ID)
+	_, err = s.svc.Declarations.Lock(s.sys, d.ID)
 	expectCode(t, err, communs.ECONFLICT) // not validated yet
-	_, err = s.svc.ValidateDeclaration(s.staff, "DEC01JZZZZZZZZZZZZZZZZZZZZZ")
+	_, err = s.svc.Declarations.Validate(s.staff, "DEC01JZZZZZZZZZZZZZZZZZZZZZ")
 	expectCode(t, err, communs.ENOTFOUND)
 
 	// B declares for itself, and only for what it subscribes to.
-	_, err = s.svc.SaveDeclaration(s.staffB, s.b.ID, year, []DeclaredLine{{s.dui.ID, 1}}, "")
+	_, err = s.svc.Declarations.Save(s.staffB, s.b.ID, year, []DeclaredLine{{s.dui.ID, 1}}, "")
 	expectField(t, err, "lines[0].resourceId")
 }
 
@@ -303,25 +303,25 @@ func TestDeclarationEndedSubscription(t *testing.T) {
 	// A used the Wi-Fi from March to June 2025: its 2025 declaration counts
 	// it, its 2026 one cannot.
 	sub := s.subscribe(t, s.a, s.wifi, onDay(2025, 3, 1))
-	if _, err := s.svc.EndSubscription(s.staff, sub.ID, onDay(2025, 6, 30)); err != nil {
+	if _, err := s.svc.Catalogue.EndSubscription(s.staff, sub.ID, onDay(2025, 6, 30)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, 2025, []DeclaredLine{{s.wifi.ID, 12}, {s.dui.ID, 100}}, ""); err != nil {
+	if _, err := s.svc.Declarations.Save(s.staffA, s.a.ID, 2025, []DeclaredLine{{s.wifi.ID, 12}, {s.dui.ID, 100}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.wifi.ID, 12}}, "")
+	_, err := s.svc.Declarations.Save(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.wifi.ID, 12}}, "")
 	expectField(t, err, "lines[0].resourceId")
 }
 
 func TestDeclarationAmendment(t *testing.T) {
 	s := newDeclarationScene(t)
 	const year = 2026
-	d, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 120}}, "")
+	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 120}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []func(context.Context, pulid.ID) (*ent.UsageDeclaration, error){
-		s.svc.SubmitDeclaration, s.svc.ValidateDeclaration, s.svc.LockDeclaration,
+		s.svc.Declarations.Submit, s.svc.Declarations.Validate, s.svc.Declarations.Lock,
 	} {
 		if d, err = step(s.staff, d.ID); err != nil {
 			t.Fatal(err)
@@ -331,12 +331,12 @@ func TestDeclarationAmendment(t *testing.T) {
 		t.Fatalf("locked: %+v", d)
 	}
 	// Locking again (a charge run run again) changes nothing.
-	again, err := s.svc.LockDeclaration(s.sys, d.ID)
+	again, err := s.svc.Declarations.Lock(s.sys, d.ID)
 	if err != nil || again.Revision != 4 || !again.LockedAt.Equal(*d.LockedAt) {
 		t.Fatalf("lock again: %v %+v", err, again)
 	}
 
-	d, err = s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 140}, {s.mail.ID, 20}}, "ouverture d'un foyer en juin")
+	d, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 140}, {s.mail.ID, 20}}, "ouverture d'un foyer en juin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,35 +364,35 @@ func TestDeclarationAmendment(t *testing.T) {
 	}
 	// A locked declaration is not submitted, returned or validated again.
 	for _, step := range []func(context.Context, pulid.ID) (*ent.UsageDeclaration, error){
-		s.svc.SubmitDeclaration, s.svc.ValidateDeclaration,
+		s.svc.Declarations.Submit, s.svc.Declarations.Validate,
 	} {
 		_, err := step(s.staff, d.ID)
 		expectCode(t, err, communs.ECONFLICT)
 	}
-	_, err = s.svc.ReturnDeclaration(s.staff, d.ID, "non")
+	_, err = s.svc.Declarations.Return(s.staff, d.ID, "non")
 	expectCode(t, err, communs.ECONFLICT)
 
 	// Once the year is regularised, there is nothing left to amend.
 	s.completeYearEnd(t, year)
-	_, err = s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 150}}, "")
+	_, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 150}}, "")
 	expectCode(t, err, communs.ECONFLICT)
 }
 
 func TestDeclarationConcurrentTransitions(t *testing.T) {
 	s := newDeclarationScene(t)
-	d, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.dui.ID, 120}}, "")
+	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.dui.ID, 120}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SubmitDeclaration(s.staffA, d.ID); err != nil {
+	if _, err := s.svc.Declarations.Submit(s.staffA, d.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The groupement validates and returns at the same time: one wins.
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Add(2)
-	go func() { defer wg.Done(); _, errs[0] = s.svc.ValidateDeclaration(s.staff, d.ID) }()
-	go func() { defer wg.Done(); _, errs[1] = s.svc.ReturnDeclaration(s.staff, d.ID, "à revoir") }()
+	go func() { defer wg.Done(); _, errs[0] = s.svc.Declarations.Validate(s.staff, d.ID) }()
+	go func() { defer wg.Done(); _, errs[1] = s.svc.Declarations.Return(s.staff, d.ID, "à revoir") }()
 	wg.Wait()
 	ok := 0
 	for _, err := range errs {
@@ -424,11 +424,11 @@ func TestRemindDeclarationsDue(t *testing.T) {
 	c := s.member(t, "Association C", member.CategoryUSER, "contact@c.example")
 	s.subscribe(t, c, s.dui, onDay(2025, 1, 1))
 	staffC := s.as(t, "staff@c.example", "member_staff", c)
-	dc, err := s.svc.SaveDeclaration(staffC, c.ID, year, []DeclaredLine{{s.dui.ID, 10}}, "")
+	dc, err := s.svc.Declarations.Save(staffC, c.ID, year, []DeclaredLine{{s.dui.ID, 10}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SubmitDeclaration(staffC, dc.ID); err != nil {
+	if _, err := s.svc.Declarations.Submit(staffC, dc.ID); err != nil {
 		t.Fatal(err)
 	}
 	d := s.member(t, "Association D", member.CategoryUSER, "contact@d.example")
@@ -437,7 +437,7 @@ func TestRemindDeclarationsDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := s.member(t, "Association E", member.CategoryUSER, "contact@e.example")
-	if _, err := s.svc.RequestSubscription(s.staff, e.ID, s.dui.ID); err != nil {
+	if _, err := s.svc.Catalogue.RequestSubscription(s.staff, e.ID, s.dui.ID); err != nil {
 		t.Fatal(err)
 	}
 	g := s.member(t, "Association F", member.CategoryUSER, "contact@f.example")
@@ -445,11 +445,11 @@ func TestRemindDeclarationsDue(t *testing.T) {
 		SetStatus(subscription.StatusENDED).SetRequestedOn(onDay(2024, 1, 1)).
 		SetStartsOn(onDay(2024, 1, 1)).SetEndsOn(onDay(2025, 12, 31)).ExecX(s.sys)
 	// A's draft does not count as submitted.
-	if _, err := s.svc.SaveDeclaration(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 100}}, ""); err != nil {
+	if _, err := s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 100}}, ""); err != nil {
 		t.Fatal(err)
 	}
 
-	n, err := s.svc.RemindDeclarationsDue(s.staff, year)
+	n, err := s.svc.Declarations.RemindDue(s.staff, year)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func TestRemindDeclarationsDue(t *testing.T) {
 	if want := []string{"admin1@b.example", "admin2@b.example", "contact@a.example"}; !slices.Equal(to, want) {
 		t.Errorf("reminders sent to %v, want %v", to, want)
 	}
-	_, err = s.svc.RemindDeclarationsDue(s.staff, 3000)
+	_, err = s.svc.Declarations.RemindDue(s.staff, 3000)
 	expectField(t, err, "year")
 }
 
@@ -487,14 +487,14 @@ func TestDeclarationReturnedToAdministrators(t *testing.T) {
 		SetStatus(account.StatusDISABLED).Exec(s.sys); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.svc.SaveDeclaration(s.staffB, s.b.ID, 2026, []DeclaredLine{{s.dui.ID, 10}}, "")
+	d, err := s.svc.Declarations.Save(s.staffB, s.b.ID, 2026, []DeclaredLine{{s.dui.ID, 10}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SubmitDeclaration(s.staffB, d.ID); err != nil {
+	if _, err := s.svc.Declarations.Submit(s.staffB, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.ReturnDeclaration(s.staff, d.ID, "Quantité manquante"); err != nil {
+	if _, err := s.svc.Declarations.Return(s.staff, d.ID, "Quantité manquante"); err != nil {
 		t.Fatal(err)
 	}
 	sent, err := s.client.Notification.Query().All(s.sys)

@@ -18,11 +18,15 @@ import (
 	"communs/internal/viewer"
 )
 
+// Members run a member's life in the groupement: its category, its
+// suspension, its leaving, and its onboarding checklist.
+type Members struct{ *workflow }
+
 // ChangeCategory moves a member to another category from effectiveOn, and
 // keeps the change in the member's category history. Only the
 // groupement's administrators name a founder or change a founder's
 // category; a member that left keeps the category it had.
-func (s *Service) ChangeCategory(ctx context.Context, memberID pulid.ID, to member.Category, effectiveOn time.Time, reason string) (*ent.Member, error) {
+func (s *Members) ChangeCategory(ctx context.Context, memberID pulid.ID, to member.Category, effectiveOn time.Time, reason string) (*ent.Member, error) {
 	if member.CategoryValidator(to) != nil {
 		return nil, communs.InvalidField("category", "a category is FOUNDER, ACTIVE or USER, not %q", to)
 	}
@@ -110,9 +114,9 @@ func mayNameFounders(v *viewer.Viewer) error {
 	return communs.Errorf(communs.EFORBIDDEN, "only the groupement's administrators name a founder member or change a founder's category")
 }
 
-// SuspendMember suspends an active member. The reason is kept in the audit
+// Suspend suspends an active member. The reason is kept in the audit
 // trail, beside the change of status.
-func (s *Service) SuspendMember(ctx context.Context, memberID pulid.ID, reason string) (*ent.Member, error) {
+func (s *Members) Suspend(ctx context.Context, memberID pulid.ID, reason string) (*ent.Member, error) {
 	reason, err := checkReason(reason, "why the member is suspended")
 	if err != nil {
 		return nil, err
@@ -123,14 +127,14 @@ func (s *Service) SuspendMember(ctx context.Context, memberID pulid.ID, reason s
 		})
 }
 
-// ReinstateMember lifts a member's suspension.
-func (s *Service) ReinstateMember(ctx context.Context, memberID pulid.ID) (*ent.Member, error) {
+// Reinstate lifts a member's suspension.
+func (s *Members) Reinstate(ctx context.Context, memberID pulid.ID) (*ent.Member, error) {
 	return s.moveMember(ctx, memberID, member.StatusSUSPENDED, member.StatusACTIVE, "reinstated", nil)
 }
 
 // moveMember changes the status of a member from from to to, conditionally
 // on the status read, then runs also in the same transaction.
-func (s *Service) moveMember(ctx context.Context, memberID pulid.ID, from, to member.Status, verb string,
+func (s *Members) moveMember(ctx context.Context, memberID pulid.ID, from, to member.Status, verb string,
 	also func(context.Context, *ent.Client, *ent.Member) error) (*ent.Member, error) {
 	var m *ent.Member
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
@@ -170,7 +174,7 @@ func (s *Service) moveMember(ctx context.Context, memberID pulid.ID, from, to me
 // (or on its own start date when it was to start later, or on its own
 // planned end when that came first). Nothing is deleted: the member's history,
 // charges and declarations stay.
-func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn time.Time) (*ent.Member, error) {
+func (s *Members) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn time.Time) (*ent.Member, error) {
 	if leftOn.IsZero() {
 		return nil, communs.InvalidField("leftOn", "required: the day the member left")
 	}
@@ -215,14 +219,14 @@ func (s *Service) RecordLeaving(ctx context.Context, memberID pulid.ID, leftOn t
 			if err != nil {
 				return err
 			}
-			if err := s.Hooks.SubscriptionChanged(ctx, tx, ended); err != nil {
+			if err := s.hooks.SubscriptionChanged(ctx, tx, ended); err != nil {
 				return err
 			}
 		}
 		if m, err = tx.Member.Get(ctx, memberID); err != nil {
 			return err
 		}
-		return s.Hooks.MemberLeft(ctx, tx, m)
+		return s.hooks.MemberLeft(ctx, tx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -252,7 +256,7 @@ func subscriptionEnd(sub *ent.Subscription, leftOn time.Time) time.Time {
 var errMemberChanged = communs.Errorf(communs.ECONFLICT, "the member changed meanwhile: reload it and try again")
 
 // memberToChange reads the member id as the viewer sees it.
-func (s *Service) memberToChange(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.Member, error) {
+func (s *Members) memberToChange(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.Member, error) {
 	m, err := tx.Member.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, communs.Errorf(communs.ENOTFOUND, "no member %s", id)

@@ -42,7 +42,7 @@ func TestMemberCategoryChanges(t *testing.T) {
 	f := newLifecycle(t)
 	m := f.member(t, "Association Les Tilleuls", member.CategoryUSER)
 	left := f.member(t, "Association Partie", member.CategoryUSER)
-	if _, err := f.svc.RecordLeaving(f.staff, left.ID, f.day(2025, 12, 31)); err != nil {
+	if _, err := f.svc.Members.RecordLeaving(f.staff, left.ID, f.day(2025, 12, 31)); err != nil {
 		t.Fatal(err)
 	}
 	other := f.member(t, "Association Voisine", member.CategoryUSER)
@@ -82,7 +82,7 @@ func TestMemberCategoryChanges(t *testing.T) {
 		{"anonymous", context.Background(), m.ID, member.CategoryUSER, f.day(2026, 3, 2), "AG", denied, "", member.CategoryACTIVE},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := f.svc.ChangeCategory(tc.ctx, tc.member, tc.to, tc.on, tc.reason)
+			got, err := f.svc.Members.ChangeCategory(tc.ctx, tc.member, tc.to, tc.on, tc.reason)
 			switch tc.code {
 			case "":
 				if err != nil {
@@ -144,10 +144,10 @@ func TestMemberSuspension(t *testing.T) {
 	f := newLifecycle(t)
 	m := f.member(t, "Association Les Tilleuls", member.CategoryACTIVE)
 
-	_, err := f.svc.SuspendMember(f.staff, m.ID, "")
+	_, err := f.svc.Members.Suspend(f.staff, m.ID, "")
 	f.wantCode(t, err, communs.EINVALID)
 
-	got, err := f.svc.SuspendMember(f.staff, m.ID, " Cotisations 2025 impayées ")
+	got, err := f.svc.Members.Suspend(f.staff, m.ID, " Cotisations 2025 impayées ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,14 +175,14 @@ func TestMemberSuspension(t *testing.T) {
 		code string
 		want member.Status
 	}{
-		{"suspend twice", func() (*ent.Member, error) { return f.svc.SuspendMember(f.staff, m.ID, "encore") }, communs.ECONFLICT, member.StatusSUSPENDED},
-		{"reinstate", func() (*ent.Member, error) { return f.svc.ReinstateMember(f.staff, m.ID) }, "", member.StatusACTIVE},
-		{"reinstate twice", func() (*ent.Member, error) { return f.svc.ReinstateMember(f.staff, m.ID) }, communs.ECONFLICT, member.StatusACTIVE},
-		{"unknown member", func() (*ent.Member, error) { return f.svc.ReinstateMember(f.staff, pulid.New("MBR")) }, communs.ENOTFOUND, member.StatusACTIVE},
-		{"suspend again", func() (*ent.Member, error) { return f.svc.SuspendMember(f.staff, m.ID, "Convention non signée") }, "", member.StatusSUSPENDED},
-		{"leave while suspended", func() (*ent.Member, error) { return f.svc.RecordLeaving(f.staff, m.ID, f.day(2026, 3, 1)) }, "", member.StatusLEFT},
-		{"reinstate after leaving", func() (*ent.Member, error) { return f.svc.ReinstateMember(f.staff, m.ID) }, communs.ECONFLICT, member.StatusLEFT},
-		{"suspend after leaving", func() (*ent.Member, error) { return f.svc.SuspendMember(f.staff, m.ID, "trop tard") }, communs.ECONFLICT, member.StatusLEFT},
+		{"suspend twice", func() (*ent.Member, error) { return f.svc.Members.Suspend(f.staff, m.ID, "encore") }, communs.ECONFLICT, member.StatusSUSPENDED},
+		{"reinstate", func() (*ent.Member, error) { return f.svc.Members.Reinstate(f.staff, m.ID) }, "", member.StatusACTIVE},
+		{"reinstate twice", func() (*ent.Member, error) { return f.svc.Members.Reinstate(f.staff, m.ID) }, communs.ECONFLICT, member.StatusACTIVE},
+		{"unknown member", func() (*ent.Member, error) { return f.svc.Members.Reinstate(f.staff, pulid.New("MBR")) }, communs.ENOTFOUND, member.StatusACTIVE},
+		{"suspend again", func() (*ent.Member, error) { return f.svc.Members.Suspend(f.staff, m.ID, "Convention non signée") }, "", member.StatusSUSPENDED},
+		{"leave while suspended", func() (*ent.Member, error) { return f.svc.Members.RecordLeaving(f.staff, m.ID, f.day(2026, 3, 1)) }, "", member.StatusLEFT},
+		{"reinstate after leaving", func() (*ent.Member, error) { return f.svc.Members.Reinstate(f.staff, m.ID) }, communs.ECONFLICT, member.StatusLEFT},
+		{"suspend after leaving", func() (*ent.Member, error) { return f.svc.Members.Suspend(f.staff, m.ID, "trop tard") }, communs.ECONFLICT, member.StatusLEFT},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.do()
@@ -277,7 +277,7 @@ func TestMemberLeavingEndsSubscriptions(t *testing.T) {
 		{"in the future", f.day(2026, 3, 3), communs.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.RecordLeaving(f.staff, m.ID, tc.leftOn)
+			_, err := f.svc.Members.RecordLeaving(f.staff, m.ID, tc.leftOn)
 			f.wantCode(t, err, tc.code)
 			if e := err.(*communs.Error); e.Field != "leftOn" {
 				t.Errorf("field %q", e.Field)
@@ -288,7 +288,7 @@ func TestMemberLeavingEndsSubscriptions(t *testing.T) {
 		t.Fatalf("a refused leaving changed the member: %+v", got)
 	}
 
-	got, err := f.svc.RecordLeaving(f.staff, m.ID, leftOn)
+	got, err := f.svc.Members.RecordLeaving(f.staff, m.ID, leftOn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,11 +307,11 @@ func TestMemberLeavingEndsSubscriptions(t *testing.T) {
 		}
 	}
 
-	_, err = f.svc.RecordLeaving(f.staff, m.ID, leftOn)
+	_, err = f.svc.Members.RecordLeaving(f.staff, m.ID, leftOn)
 	f.wantCode(t, err, communs.ECONFLICT)
 	if !strings.Contains(err.Error(), "2026-02-15") {
 		t.Errorf("message %q", err)
 	}
-	_, err = f.svc.RecordLeaving(f.staff, pulid.New("MBR"), leftOn)
+	_, err = f.svc.Members.RecordLeaving(f.staff, pulid.New("MBR"), leftOn)
 	f.wantCode(t, err, communs.ENOTFOUND)
 }

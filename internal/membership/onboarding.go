@@ -47,7 +47,7 @@ type Onboarding struct {
 // before the platform) has its application step done without a date, and
 // its approval dated the day it joined. The cotisation step is listed for
 // FOUNDER and ACTIVE members only: USER members owe none.
-func (s *Service) Onboarding(ctx context.Context, memberID pulid.ID) (*Onboarding, error) {
+func (s *Members) Onboarding(ctx context.Context, memberID pulid.ID) (*Onboarding, error) {
 	db := s.db(ctx)
 	m, err := db.Member.Query().Where(member.ID(memberID)).WithApplication().Only(ctx)
 	if err != nil {

@@ -48,7 +48,7 @@ func TestOnboarding(t *testing.T) {
 	dui := f.resource(t, "DUI", "Dossier de l'usager", resource.UsageUnitPLACES, resource.AllocationKeyPRO_RATA)
 	mail := f.resource(t, "MAIL", "Messagerie", resource.UsageUnitMAILBOXES, resource.AllocationKeyPRO_RATA)
 
-	got, err := f.svc.Onboarding(admin, a.ID)
+	got, err := f.svc.Members.Onboarding(admin, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,26 +66,26 @@ func TestOnboarding(t *testing.T) {
 	}
 
 	// Subscriptions: one requested, one activated with its convention and lead.
-	subDUI, err := f.svc.RequestSubscription(admin, a.ID, dui.ID)
+	subDUI, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.clock = f.clock.AddDate(0, 0, 1)
-	if _, err := f.svc.RequestSubscription(admin, a.ID, mail.ID); err != nil {
+	if _, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, mail.ID); err != nil {
 		t.Fatal(err)
 	}
 	signed := onDay(2026, 3, 10)
-	if _, err := f.svc.ActivateSubscription(staff, subDUI.ID, onDay(2026, 4, 1), &signed, "Claire Martin", nil); err != nil {
+	if _, err := f.svc.Catalogue.ActivateSubscription(staff, subDUI.ID, onDay(2026, 4, 1), &signed, "Claire Martin", nil); err != nil {
 		t.Fatal(err)
 	}
 
 	// The year's steps: cotisation, declaration, contribution.
 	f.clock = time.Date(2026, 4, 20, 23, 30, 0, 0, time.UTC) // 21 April in Paris
-	d, err := f.svc.SaveDeclaration(admin, a.ID, 2026, []DeclaredLine{{dui.ID, 130}, {mail.ID, 40}}, "")
+	d, err := f.svc.Declarations.Save(admin, a.ID, 2026, []DeclaredLine{{dui.ID, 130}, {mail.ID, 40}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.SubmitDeclaration(admin, d.ID); err != nil {
+	if _, err := f.svc.Declarations.Submit(admin, d.ID); err != nil {
 		t.Fatal(err)
 	}
 	for i, kind := range []charge.Kind{charge.KindMEMBERSHIP_FEE, charge.KindPROVISION} {
@@ -102,7 +102,7 @@ func TestOnboarding(t *testing.T) {
 		SetPeriod(charge.PeriodYEAR_END).SetAmount(100).SetLabel("2025").SetBasis(schematype.ChargeBasis{}).
 		SetIdempotencyKey("test-2025").ExecX(f.sys)
 
-	got, err = f.svc.Onboarding(admin, a.ID)
+	got, err = f.svc.Members.Onboarding(admin, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,17 +133,17 @@ func TestOnboarding(t *testing.T) {
 	}
 
 	// Ended subscriptions leave the checklist.
-	if _, err := f.svc.EndSubscription(staff, got.Resources[1].Subscription.ID, f.clock); err != nil {
+	if _, err := f.svc.Catalogue.EndSubscription(staff, got.Resources[1].Subscription.ID, f.clock); err != nil {
 		t.Fatal(err)
 	}
-	got, err = f.svc.Onboarding(staff, a.ID)
+	got, err = f.svc.Members.Onboarding(staff, a.ID)
 	if err != nil || len(got.Resources) != 1 {
 		t.Fatalf("after ending one: %v, %d subscriptions", err, len(got.Resources))
 	}
 
 	// Another member's people do not read A's checklist.
 	b := f.member(t, "Association B", member.CategoryUSER, "")
-	_, err = f.svc.Onboarding(f.as(t, "admin@b.example", "member_admin", b), a.ID)
+	_, err = f.svc.Members.Onboarding(f.as(t, "admin@b.example", "member_admin", b), a.ID)
 	expectCode(t, err, communs.ENOTFOUND)
 }
 
@@ -151,7 +151,7 @@ func TestOnboardingWithoutApplication(t *testing.T) {
 	f := newUsageFixture(t)
 	// A USER member recorded without an application: no cotisation step.
 	b := f.member(t, "Association B", member.CategoryUSER, "")
-	got, err := f.svc.Onboarding(f.as(t, "viewer@b.example", "member_viewer", b), b.ID)
+	got, err := f.svc.Members.Onboarding(f.as(t, "viewer@b.example", "member_viewer", b), b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestOnboardingWithoutApplication(t *testing.T) {
 	}
 	// A founder owes a cotisation.
 	c := f.member(t, "Association C", member.CategoryFOUNDER, "")
-	got, err = f.svc.Onboarding(f.sys, c.ID)
+	got, err = f.svc.Members.Onboarding(f.sys, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +171,6 @@ func TestOnboardingWithoutApplication(t *testing.T) {
 	if strings.Join(keys, " ") != "application approval cotisation declaration contribution" {
 		t.Fatalf("founder's steps: %v", keys)
 	}
-	_, err = f.svc.Onboarding(f.sys, "MBR01JZZZZZZZZZZZZZZZZZZZZZ")
+	_, err = f.svc.Members.Onboarding(f.sys, "MBR01JZZZZZZZZZZZZZZZZZZZZZ")
 	expectCode(t, err, communs.ENOTFOUND)
 }

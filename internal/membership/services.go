@@ -19,6 +19,10 @@ import (
 	"communs/internal/viewer"
 )
 
+// ServiceRequests run the startup and supplementary services a member
+// asks of the groupement, and the time spent on them.
+type ServiceRequests struct{ *workflow }
+
 // Services: a member asks the groupement for a startup service
 // (installation, configuration, skills transfer) or a supplementary one
 // (specific development, study, advice) (REQUESTED); the groupement
@@ -73,11 +77,11 @@ type ServiceActual struct {
 	Amount  int64
 }
 
-// RequestService records a member's request for a service (REQUESTED),
+// Request records a member's request for a service (REQUESTED),
 // made by one of the member's administrators or staff, or by the
 // groupement's staff on its behalf. The member must be ACTIVE; the
 // resource, when one is named, must be in the catalogue.
-func (s *Service) RequestService(ctx context.Context, in ServiceRequestInput) (*ent.ServiceRequest, error) {
+func (s *ServiceRequests) Request(ctx context.Context, in ServiceRequestInput) (*ent.ServiceRequest, error) {
 	if err := requireMemberWriter(ctx, in.MemberID); err != nil {
 		return nil, err
 	}
@@ -120,11 +124,11 @@ func (s *Service) RequestService(ctx context.Context, in ServiceRequestInput) (*
 	return txn.Detached(ctx, created), nil
 }
 
-// EstimateService records the groupement's estimate of a REQUESTED
+// Estimate records the groupement's estimate of a REQUESTED
 // service, or replaces the estimate of an ESTIMATED one the member has not
 // agreed to yet (ESTIMATED): minutes of work, more than zero, and the
 // amount in cents, zero or more.
-func (s *Service) EstimateService(ctx context.Context, id pulid.ID, minutes int, amount int64) (*ent.ServiceRequest, error) {
+func (s *ServiceRequests) Estimate(ctx context.Context, id pulid.ID, minutes int, amount int64) (*ent.ServiceRequest, error) {
 	if minutes <= 0 {
 		return nil, communs.InvalidField("minutes", "an estimate is of more than zero minutes")
 	}
@@ -142,11 +146,11 @@ func (s *Service) EstimateService(ctx context.Context, id pulid.ID, minutes int,
 	})
 }
 
-// AgreeService records the member's prior agreement to the estimate of an
+// Agree records the member's prior agreement to the estimate of an
 // ESTIMATED service (AGREED), with when it was given and by whom. Only an
 // administrator of the request's member agrees: the groupement's roles are
 // refused, as the agreement is the member's.
-func (s *Service) AgreeService(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
+func (s *ServiceRequests) Agree(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		v := viewer.FromContext(ctx)
 		if v == nil || !slices.Contains(v.MemberIDs("member_admin"), sr.MemberID) {
@@ -174,7 +178,7 @@ func (s *Service) AgreeService(ctx context.Context, id pulid.ID, estimatedAmount
 // its time is recorded from the day (in Paris) the agreement was given.
 // The day worked may not be in the future; an entry is of 1 to 1440
 // minutes, at an hourly rate in cents of zero or more.
-func (s *Service) RecordTime(ctx context.Context, in TimeEntryInput) (*ent.TimeEntry, error) {
+func (s *ServiceRequests) RecordTime(ctx context.Context, in TimeEntryInput) (*ent.TimeEntry, error) {
 	staffName, err := requiredText("staffName", in.StaffName, maxStaffName)
 	if err != nil {
 		return nil, err
@@ -253,9 +257,9 @@ func checkTimeRecordable(sr *ent.ServiceRequest, workedOn time.Time) error {
 	return nil
 }
 
-// CompleteService closes a service IN_PROGRESS (DONE): its time is then
+// Complete closes a service IN_PROGRESS (DONE): its time is then
 // billed.
-func (s *Service) CompleteService(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error) {
+func (s *ServiceRequests) Complete(ctx context.Context, id pulid.ID) (*ent.ServiceRequest, error) {
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		if sr.Status != servicerequest.StatusIN_PROGRESS {
 			return "", nil, communs.Errorf(communs.ECONFLICT,
@@ -265,12 +269,12 @@ func (s *Service) CompleteService(ctx context.Context, id pulid.ID) (*ent.Servic
 	})
 }
 
-// CancelService cancels a service request (CANCELLED). A member's
+// Cancel cancels a service request (CANCELLED). A member's
 // administrator cancels its REQUESTED or ESTIMATED requests, before
 // agreeing; the groupement cancels any request not DONE or CANCELLED yet.
 // A request on which time was spent is not cancelled: it is completed, and
 // its time billed. A reason, if given, is appended to the description.
-func (s *Service) CancelService(ctx context.Context, id pulid.ID, reason string) (*ent.ServiceRequest, error) {
+func (s *ServiceRequests) Cancel(ctx context.Context, id pulid.ID, reason string) (*ent.ServiceRequest, error) {
 	reason = strings.TrimSpace(reason)
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		memberSide := !actsForGroupement(ctx)
@@ -310,11 +314,11 @@ func (s *Service) CancelService(ctx context.Context, id pulid.ID, reason string)
 	})
 }
 
-// ServiceActuals returns, for each of the service requests ids, the time
+// Actuals returns, for each of the service requests ids, the time
 // spent on it and its amount (see charging.TimeAmount), counting the time entries
 // the viewer may see. Every id has an entry, of zero when no time is
 // visible.
-func (s *Service) ServiceActuals(ctx context.Context, ids []pulid.ID) (map[pulid.ID]ServiceActual, error) {
+func (s *ServiceRequests) Actuals(ctx context.Context, ids []pulid.ID) (map[pulid.ID]ServiceActual, error) {
 	actuals := make(map[pulid.ID]ServiceActual, len(ids))
 	if len(ids) == 0 {
 		return actuals, nil
@@ -351,7 +355,7 @@ type serviceStep func(ctx context.Context, tx *ent.Client, sr *ent.ServiceReques
 // moveService applies step to the service request id, read and locked
 // under the caller's viewer, in one transaction, and returns the request
 // as changed.
-func (s *Service) moveService(ctx context.Context, id pulid.ID, step serviceStep) (*ent.ServiceRequest, error) {
+func (s *ServiceRequests) moveService(ctx context.Context, id pulid.ID, step serviceStep) (*ent.ServiceRequest, error) {
 	var moved *ent.ServiceRequest
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
 		sr, err := lockServiceRequest(ctx, tx, id)

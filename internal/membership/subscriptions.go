@@ -24,7 +24,7 @@ import (
 // member must be ACTIVE, the resource in the catalogue (not RETIRED), and
 // the member must not already have an open (REQUESTED or ACTIVE)
 // subscription to it.
-func (s *Service) RequestSubscription(ctx context.Context, memberID, resourceID pulid.ID) (*ent.Subscription, error) {
+func (s *Catalogue) RequestSubscription(ctx context.Context, memberID, resourceID pulid.ID) (*ent.Subscription, error) {
 	if err := requireMemberRole(ctx, memberID, "member_admin"); err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) RequestSubscription(ctx context.Context, memberID, resourceID 
 		if err != nil {
 			return err
 		}
-		return s.Hooks.SubscriptionChanged(ctx, tx, created)
+		return s.hooks.SubscriptionChanged(ctx, tx, created)
 	})
 	return created, err
 }
@@ -74,7 +74,7 @@ func (s *Service) RequestSubscription(ctx context.Context, memberID, resourceID 
 // when known, is recorded) and the member has named its internal project
 // lead (which may still be done later). The member must be ACTIVE and the
 // resource still in the catalogue.
-func (s *Service) ActivateSubscription(ctx context.Context, id pulid.ID, startsOn time.Time, conventionSignedOn *time.Time, projectLeadName string, projectLeadEmail *string) (*ent.Subscription, error) {
+func (s *Catalogue) ActivateSubscription(ctx context.Context, id pulid.ID, startsOn time.Time, conventionSignedOn *time.Time, projectLeadName string, projectLeadEmail *string) (*ent.Subscription, error) {
 	if startsOn.IsZero() {
 		return nil, communs.InvalidField("startsOn", "give the date the subscription starts")
 	}
@@ -128,7 +128,7 @@ func (s *Service) ActivateSubscription(ctx context.Context, id pulid.ID, startsO
 		if activated, err = tx.Subscription.Get(ctx, id); err != nil {
 			return err
 		}
-		return s.Hooks.SubscriptionChanged(ctx, tx, activated)
+		return s.hooks.SubscriptionChanged(ctx, tx, activated)
 	})
 	return activated, err
 }
@@ -136,7 +136,7 @@ func (s *Service) ActivateSubscription(ctx context.Context, id pulid.ID, startsO
 // EndSubscription ends an ACTIVE subscription, or withdraws a REQUESTED
 // one, on endsOn, which may not come before the day it started (or, never
 // started, was requested).
-func (s *Service) EndSubscription(ctx context.Context, id pulid.ID, endsOn time.Time) (*ent.Subscription, error) {
+func (s *Catalogue) EndSubscription(ctx context.Context, id pulid.ID, endsOn time.Time) (*ent.Subscription, error) {
 	if endsOn.IsZero() {
 		return nil, communs.InvalidField("endsOn", "give the date the subscription ends")
 	}
@@ -173,7 +173,7 @@ func (s *Service) EndSubscription(ctx context.Context, id pulid.ID, endsOn time.
 		if ended, err = tx.Subscription.Get(ctx, id); err != nil {
 			return err
 		}
-		return s.Hooks.SubscriptionChanged(ctx, tx, ended)
+		return s.hooks.SubscriptionChanged(ctx, tx, ended)
 	})
 	return ended, err
 }

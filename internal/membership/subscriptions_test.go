@@ -18,7 +18,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	admin := f.as(t, "admin@a.example", "member_admin", a)
 	dui := f.resource(t, "DUI", "Dossier de l'usager", resource.UsageUnitPLACES, resource.AllocationKeyPRO_RATA)
 
-	sub, err := f.svc.RequestSubscription(admin, a.ID, dui.ID)
+	sub, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,19 +27,19 @@ func TestSubscriptionLifecycle(t *testing.T) {
 		t.Fatalf("requested: %+v", sub)
 	}
 	// One open subscription per member and resource, whoever asks.
-	_, err = f.svc.RequestSubscription(admin, a.ID, dui.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.RequestSubscription(staff, a.ID, dui.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(staff, a.ID, dui.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.RequestSubscription(admin, a.ID, "RES01JZZZZZZZZZZZZZZZZZZZZZ")
+	_, err = f.svc.Catalogue.RequestSubscription(admin, a.ID, "RES01JZZZZZZZZZZZZZZZZZZZZZ")
 	expectField(t, err, "resourceId")
 
-	_, err = f.svc.ActivateSubscription(staff, sub.ID, time.Time{}, nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, time.Time{}, nil, "", nil)
 	expectField(t, err, "startsOn")
-	_, err = f.svc.ActivateSubscription(staff, sub.ID, onDay(1999, 1, 1), nil, "", nil) // before the member joined
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(1999, 1, 1), nil, "", nil) // before the member joined
 	expectField(t, err, "startsOn")
 	signed := time.Date(2026, 3, 20, 15, 30, 0, 0, time.UTC)
-	sub, err = f.svc.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), &signed, " Claire Martin ", ref("claire.martin@a.example"))
+	sub, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), &signed, " Claire Martin ", ref("claire.martin@a.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,37 +48,37 @@ func TestSubscriptionLifecycle(t *testing.T) {
 		*sub.ProjectLeadEmail != "claire.martin@a.example" {
 		t.Fatalf("activated: %+v", sub)
 	}
-	_, err = f.svc.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), nil, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.RequestSubscription(admin, a.ID, dui.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 	expectCode(t, err, communs.ECONFLICT) // ACTIVE is open too
 
-	_, err = f.svc.EndSubscription(staff, sub.ID, onDay(2026, 3, 31))
+	_, err = f.svc.Catalogue.EndSubscription(staff, sub.ID, onDay(2026, 3, 31))
 	expectField(t, err, "endsOn")
-	sub, err = f.svc.EndSubscription(staff, sub.ID, onDay(2026, 12, 31))
+	sub, err = f.svc.Catalogue.EndSubscription(staff, sub.ID, onDay(2026, 12, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sub.Status != subscription.StatusENDED || !sub.EndsOn.Equal(onDay(2026, 12, 31)) {
 		t.Fatalf("ended: %+v", sub)
 	}
-	_, err = f.svc.EndSubscription(staff, sub.ID, onDay(2027, 1, 1))
+	_, err = f.svc.Catalogue.EndSubscription(staff, sub.ID, onDay(2027, 1, 1))
 	expectCode(t, err, communs.ECONFLICT)
 
 	// Once ended, the member may ask again; a request may be withdrawn.
-	again, err := f.svc.RequestSubscription(admin, a.ID, dui.ID)
+	again, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.EndSubscription(admin, again.ID, onDay(2026, 3, 1))
+	_, err = f.svc.Catalogue.EndSubscription(admin, again.ID, onDay(2026, 3, 1))
 	expectField(t, err, "endsOn") // before it was requested
-	withdrawn, err := f.svc.EndSubscription(admin, again.ID, onDay(2026, 3, 2))
+	withdrawn, err := f.svc.Catalogue.EndSubscription(admin, again.ID, onDay(2026, 3, 2))
 	if err != nil || withdrawn.Status != subscription.StatusENDED || withdrawn.StartsOn != nil {
 		t.Fatalf("withdrawn: %v %+v", err, withdrawn)
 	}
-	_, err = f.svc.ActivateSubscription(staff, again.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, again.ID, onDay(2026, 4, 1), nil, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.ActivateSubscription(staff, "SUB01JZZZZZZZZZZZZZZZZZZZZZ", onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, "SUB01JZZZZZZZZZZZZZZZZZZZZZ", onDay(2026, 4, 1), nil, "", nil)
 	expectCode(t, err, communs.ENOTFOUND)
 }
 
@@ -93,27 +93,27 @@ func TestSubscriptionRefusals(t *testing.T) {
 
 	// A member's people act for their own member only, and only its
 	// administrators subscribe: a viewer role elsewhere gives no such right.
-	_, err := f.svc.RequestSubscription(adminB, a.ID, dui.ID)
+	_, err := f.svc.Catalogue.RequestSubscription(adminB, a.ID, dui.ID)
 	expectCode(t, err, communs.EFORBIDDEN)
 	both := viewer.NewContext(t.Context(), &viewer.Viewer{AccountID: "ACC9", Roles: []viewer.Role{
 		{Name: "member_admin", MemberID: b.ID}, {Name: "member_viewer", MemberID: a.ID}}})
-	_, err = f.svc.RequestSubscription(both, a.ID, dui.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(both, a.ID, dui.ID)
 	expectCode(t, err, communs.EFORBIDDEN)
-	_, err = f.svc.SaveDeclaration(both, a.ID, 2026, nil, "")
+	_, err = f.svc.Declarations.Save(both, a.ID, 2026, nil, "")
 	if err == nil {
 		t.Error("a member_viewer of A saved A's declaration through its admin role in B")
 	}
-	subA, err := f.svc.RequestSubscription(adminA, a.ID, dui.ID)
+	subA, err := f.svc.Catalogue.RequestSubscription(adminA, a.ID, dui.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.EndSubscription(adminB, subA.ID, onDay(2026, 3, 2))
+	_, err = f.svc.Catalogue.EndSubscription(adminB, subA.ID, onDay(2026, 3, 2))
 	expectCode(t, err, communs.ENOTFOUND)
-	_, err = f.svc.ActivateSubscription(adminB, subA.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(adminB, subA.ID, onDay(2026, 4, 1), nil, "", nil)
 	expectCode(t, err, communs.ENOTFOUND)
 
 	// The groupement's staff act for any member.
-	subB, err := f.svc.RequestSubscription(staff, b.ID, dui.ID)
+	subB, err := f.svc.Catalogue.RequestSubscription(staff, b.ID, dui.ID)
 	if err != nil || subB.MemberID != b.ID {
 		t.Fatalf("staff request: %v %+v", err, subB)
 	}
@@ -124,21 +124,21 @@ func TestSubscriptionRefusals(t *testing.T) {
 	if err := f.client.Member.UpdateOneID(b.ID).SetStatus(member.StatusSUSPENDED).Exec(f.sys); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.RequestSubscription(adminB, b.ID, mail.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(adminB, b.ID, mail.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.ActivateSubscription(staff, subB.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, subB.ID, onDay(2026, 4, 1), nil, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
 	if err := f.client.Member.UpdateOneID(b.ID).SetStatus(member.StatusLEFT).SetLeftOn(onDay(2026, 3, 1)).Exec(f.sys); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.RequestSubscription(staff, b.ID, mail.ID)
+	_, err = f.svc.Catalogue.RequestSubscription(staff, b.ID, mail.ID)
 	expectCode(t, err, communs.ECONFLICT)
 
 	// A request to a resource retired since is not activated.
-	if _, err := f.svc.RetireResource(staff, dui.ID); err != nil {
+	if _, err := f.svc.Catalogue.RetireResource(staff, dui.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.ActivateSubscription(staff, subA.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, subA.ID, onDay(2026, 4, 1), nil, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
 }
 
@@ -154,7 +154,7 @@ func TestSubscriptionConcurrentRequests(t *testing.T) {
 	for range n {
 		go func() {
 			<-start
-			_, err := f.svc.RequestSubscription(admin, a.ID, dui.ID)
+			_, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 			errs <- err
 		}()
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -25,33 +23,34 @@ const Name = "userrecord"
 // Keys returns the keyring that seals the module's fields.
 type Keys func() (*sealing.Keyring, error)
 
-// KeysIn returns the module's keys: those of COMMUNS_USERRECORD_KEYS when
-// set (the key file's format, lines separated by ';'), or else those of the
-// key file COMMUNS_USERRECORD_KEY_FILE, by default userrecord.keys in the
-// data directory, created with a fresh key (mode 0600) on first start.
-// They are read once.
-func KeysIn(dataDir string) Keys {
+// KeysOf returns the module's keys under setup, read once: those of the
+// setting KEYS (COMMUNS_USERRECORD_KEYS: the key file's format, lines
+// separated by ';') when set, or else those of the key file (see keyFile),
+// created with a fresh key (mode 0600) on first start.
+func KeysOf(setup modules.Setup) Keys {
 	return sync.OnceValues(func() (*sealing.Keyring, error) {
-		if text := os.Getenv("COMMUNS_USERRECORD_KEYS"); text != "" {
+		if text := setup.Settings["KEYS"]; text != "" {
 			return sealing.Parse(text)
 		}
-		return sealing.LoadOrCreate(KeyFile(dataDir))
+		return sealing.LoadOrCreate(keyFile(setup))
 	})
 }
 
-// KeyFile is the path of the key file.
-func KeyFile(dataDir string) string {
-	if path := os.Getenv("COMMUNS_USERRECORD_KEY_FILE"); path != "" {
+// keyFile is the path of the key file: the setting KEY_FILE
+// (COMMUNS_USERRECORD_KEY_FILE), by default userrecord.keys in the data
+// directory.
+func keyFile(setup modules.Setup) string {
+	if path := setup.Settings["KEY_FILE"]; path != "" {
 		return path
 	}
-	return filepath.Join(dataDir, "userrecord.keys")
+	return filepath.Join(setup.DataDir, "userrecord.keys")
 }
 
 // Module declares the user-record module: its policy, its demo data, its
-// nightly job (retention), its key rotation command and its export route.
-// Its GraphQL fields are served over a Service; the server installs the
-// access log on its client (LogReads).
-func Module(keys Keys) *modules.Module {
+// nightly job (retention), its key rotation command and its export route,
+// sealing with keys (KeysOf(setup), which the GraphQL Service shares).
+// The server installs the access log on its client (LogReads).
+func Module(setup modules.Setup, keys Keys) *modules.Module {
 	return &modules.Module{
 		Name:   Name,
 		Policy: []string{policy},
@@ -66,11 +65,11 @@ func Module(keys Keys) *modules.Module {
 			// Anonymising seals nothing: no keys needed.
 			n, err := New(client, nil).AnonymiseExpired(ctx)
 			if n > 0 {
-				slog.InfoContext(ctx, "user record: files anonymised at the end of their retention", "count", n)
+				setup.Logger.InfoContext(ctx, "user record: files anonymised at the end of their retention", "count", n)
 			}
 			return err
 		},
-		Commands: map[string]modules.Command{"rotate-key": rotateKeyCommand()},
+		Commands: map[string]modules.Command{"rotate-key": rotateKeyCommand(setup)},
 		Routes: func(client *ent.Client, allowed func(v *viewer.Viewer, field string) bool) map[string]http.Handler {
 			return map[string]http.Handler{ExportPattern: exportHandler(client, keys, allowed)}
 		},

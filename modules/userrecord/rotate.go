@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"communs/ent"
 	"communs/ent/journalnote"
@@ -29,7 +28,7 @@ var sealedColumns = []struct{ table, column string }{
 }
 
 // rotateKeyCommand is communs userrecord rotate-key.
-func rotateKeyCommand() modules.Command {
+func rotateKeyCommand(setup modules.Setup) modules.Command {
 	return modules.Command{
 		Summary: "add a key and re-seal every sealed field with it, in batches; run it again to resume",
 		Setup: func(fs *flag.FlagSet) func(ctx context.Context, client *ent.Client, args []string, out io.Writer) error {
@@ -38,20 +37,21 @@ func rotateKeyCommand() modules.Command {
 				if *batch < 1 {
 					return fmt.Errorf("--batch must be at least 1")
 				}
-				return RotateKey(ctx, client, fs.Lookup("data-dir").Value.String(), *batch, out)
+				setup.DataDir = fs.Lookup("data-dir").Value.String()
+				return RotateKey(ctx, client, setup, *batch, out)
 			}
 		},
 	}
 }
 
 // RotateKey re-seals every sealed field with a new key. With the key file
-// (see KeysIn), it first adds a key to it — unless values are still sealed
+// (see KeysOf), it first adds a key to it — unless values are still sealed
 // with an older key than the current one: a rotation was interrupted, and
 // this one resumes it instead. With COMMUNS_USERRECORD_KEYS, the operator
 // adds the key to the variable, and this re-seals. Servers keep the keys
 // they started with: restart them after the key was added.
-func RotateKey(ctx context.Context, client *ent.Client, dataDir string, batch int, out io.Writer) error {
-	keys, err := KeysIn(dataDir)()
+func RotateKey(ctx context.Context, client *ent.Client, setup modules.Setup, batch int, out io.Writer) error {
+	keys, err := KeysOf(setup)()
 	if err != nil {
 		return err
 	}
@@ -62,14 +62,14 @@ func RotateKey(ctx context.Context, client *ent.Client, dataDir string, batch in
 	switch {
 	case stale > 0:
 		fmt.Fprintf(out, "%d values are still sealed with an older key than %s: resuming the rotation\n", stale, keys.Current())
-	case os.Getenv("COMMUNS_USERRECORD_KEYS") != "":
+	case setup.Settings["KEYS"] != "":
 		fmt.Fprintf(out, "every value is sealed with %s, the last key of COMMUNS_USERRECORD_KEYS: add a key to it first\n", keys.Current())
 		return nil
 	default:
-		if keys, err = sealing.AddKey(KeyFile(dataDir)); err != nil {
+		if keys, err = sealing.AddKey(keyFile(setup)); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "added key %s to %s; restart the servers so that they seal with it\n", keys.Current(), KeyFile(dataDir))
+		fmt.Fprintf(out, "added key %s to %s; restart the servers so that they seal with it\n", keys.Current(), keyFile(setup))
 	}
 	done, err := Reseal(ctx, client, keys, batch, func(table, column string, n int) {
 		fmt.Fprintf(out, "%s.%s: %d re-sealed\n", table, column, n)

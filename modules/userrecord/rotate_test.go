@@ -9,6 +9,7 @@ import (
 
 	"communs/ent/person"
 	"communs/internal/sealing"
+	"communs/modules"
 )
 
 // sealedByKey counts the values of each sealed column (rotate.go's
@@ -168,10 +169,8 @@ func TestResealResumes(t *testing.T) {
 // re-seals every value with it; run after an interrupted rotation, it
 // resumes it instead of adding another key.
 func TestRotateKey(t *testing.T) {
-	t.Setenv("COMMUNS_USERRECORD_KEYS", "")
-	t.Setenv("COMMUNS_USERRECORD_KEY_FILE", "")
-	dataDir := t.TempDir()
-	first, err := KeysIn(dataDir)() // creates the key file with k1
+	setup := modules.Setup{DataDir: t.TempDir()}
+	first, err := KeysOf(setup)() // creates the key file with k1
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +182,7 @@ func TestRotateKey(t *testing.T) {
 
 	keyIDs := func() []string {
 		t.Helper()
-		keys, err := sealing.LoadOrCreate(KeyFile(dataDir))
+		keys, err := sealing.LoadOrCreate(keyFile(setup))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +191,7 @@ func TestRotateKey(t *testing.T) {
 	rotate := func(wantKey, wantOutput string) {
 		t.Helper()
 		var out bytes.Buffer
-		if err := RotateKey(t.Context(), d.client, dataDir, 7, &out); err != nil {
+		if err := RotateKey(t.Context(), d.client, setup, 7, &out); err != nil {
 			t.Fatalf("RotateKey: %v\n%s", err, out.String())
 		}
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -203,7 +202,7 @@ func TestRotateKey(t *testing.T) {
 		if totals := totalsByKey(sealedByKey(t, d)); totals[wantKey] != values || len(totals) != 1 {
 			t.Errorf("after the rotation: %v, want %d values on %s", totals, values, wantKey)
 		}
-		keys, err := sealing.LoadOrCreate(KeyFile(dataDir))
+		keys, err := sealing.LoadOrCreate(keyFile(setup))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +213,7 @@ func TestRotateKey(t *testing.T) {
 
 	t.Run("adds a key", func(t *testing.T) {
 		rotate("k2", "added key k2")
-		text, err := os.ReadFile(KeyFile(dataDir))
+		text, err := os.ReadFile(keyFile(setup))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +227,7 @@ func TestRotateKey(t *testing.T) {
 
 	t.Run("resumes an interrupted rotation", func(t *testing.T) {
 		// Interrupted after the key was added, before anything was re-sealed.
-		if _, err := sealing.AddKey(KeyFile(dataDir)); err != nil {
+		if _, err := sealing.AddKey(keyFile(setup)); err != nil {
 			t.Fatal(err)
 		}
 		rotate("k3", "resuming")

@@ -1,15 +1,26 @@
-// Package storetest gives each test its own empty database: an SQLite file
-// by default, a PostgreSQL schema when COMMUNS_TEST_DATABASE_URL is set.
+// Package storetest gives each test a database of its own, copied from a
+// template that the test process builds once: an SQLite file by default, a
+// PostgreSQL database when COMMUNS_TEST_DATABASE_URL is set. Copying a
+// migrated (or filled) template costs a few milliseconds on SQLite and a
+// CREATE DATABASE … TEMPLATE on PostgreSQL, where migrating costs half a
+// second and loading the demo several; tests that each own a copy can run
+// in parallel.
+//
+// A package that uses it calls Main from its TestMain, which removes the
+// process's PostgreSQL templates when its tests are done.
 package storetest
 
 import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,15 +30,36 @@ import (
 )
 
 // envURL names a PostgreSQL database, e.g.
-// postgres://root@127.0.0.1:5432/communs_test?sslmode=disable, in which
-// every test gets a schema of its own.
+// postgres://root@127.0.0.1:5432/communs_test?sslmode=disable: the tests'
+// databases are created beside it, named after it with a suffix
+// (communs_test_t…), and dropped when done.
 const envURL = "COMMUNS_TEST_DATABASE_URL"
 
-// Open returns a freshly migrated, empty database for one test, closed at
-// cleanup.
+// Fill writes a template's content into a migrated database.
+type Fill func(ctx context.Context, db *store.DB) error
+
+// Open returns a migrated, empty database for one test, closed and
+// removed at cleanup.
 func Open(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), URL(t), "")
+	return OpenFilled(t, "empty", func(context.Context, *store.DB) error { return nil })
+}
+
+// OpenFilled returns a database for one test holding what fill wrote into
+// the template name: fill runs once per test process, on the first call
+// for name; every call gets a copy of its result. Two calls with the same
+// name must pass the same fill.
+func OpenFilled(t testing.TB, name string, fill Fill) *store.DB {
+	t.Helper()
+	if !mainRuns.Load() {
+		t.Fatal("storetest: call storetest.Main from the package's TestMain")
+	}
+	tpl := templateNamed(name)
+	tpl.once.Do(func() { tpl.err = tpl.build(fill) })
+	if tpl.err != nil {
+		t.Fatalf("storetest: template %s: %v", name, tpl.err)
+	}
+	db, err := store.Open(t.Context(), tpl.copy(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +68,6 @@ func Open(t testing.TB) *store.DB {
 			t.Errorf("close test database: %v", err)
 		}
 	})
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	return db
 }
 
@@ -50,42 +79,191 @@ func URL(t testing.TB) string {
 	if base == "" {
 		return "sqlite:" + filepath.Join(t.TempDir(), "communs.db")
 	}
-	return postgresSchema(t, base)
+	return newPostgresDatabase(t, base, "")
 }
 
-// postgresSchema creates a schema for one test and returns base with
-// search_path pointing at it, so that ent creates and finds its tables
-// there. A schema is much cheaper to create and drop than a database, and
-// parallel tests cannot see each other's rows.
-func postgresSchema(t testing.TB, base string) string {
-	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		// The URL is not shown: it may hold a password.
-		t.Fatalf("%s must be a postgres:// URL", envURL)
+// Main runs the tests of m, then drops the PostgreSQL templates they
+// built, and exits with their status: call it from TestMain.
+func Main(m *testing.M) {
+	mainRuns.Store(true)
+	code := m.Run()
+	if err := dropTemplates(); err != nil {
+		fmt.Fprintln(os.Stderr, "storetest:", err)
+		code = max(code, 1)
 	}
-	admin, err := sql.Open("pgx", base)
+	os.Exit(code)
+}
+
+// mainRuns tells that Main runs, so that templates are removed at the end.
+var mainRuns atomic.Bool
+
+// template is a database built once per process and copied per test: the
+// bytes of an SQLite file, or the name of a PostgreSQL database.
+type template struct {
+	once   sync.Once
+	err    error
+	sqlite []byte
+	pgURL  string
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]*template{}
+)
+
+func templateNamed(name string) *template {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if templates[name] == nil {
+		templates[name] = &template{}
+	}
+	return templates[name]
+}
+
+// build migrates a new database, fills it, and keeps it: the file's bytes
+// on SQLite (the directory is removed), the database on PostgreSQL.
+func (tpl *template) build(fill Fill) error {
+	ctx := context.Background()
+	dbURL, cleanup, err := tpl.create(ctx)
 	if err != nil {
-		t.Fatalf("%s: %v", envURL, err)
+		return err
+	}
+	defer cleanup()
+	db, err := store.Open(ctx, dbURL, "")
+	if err != nil {
+		return err
+	}
+	err = db.Migrate(ctx)
+	if err == nil {
+		err = fill(ctx, db)
+	}
+	// Closing the last connection checkpoints SQLite's write-ahead log
+	// into the file, and frees a PostgreSQL template for copying.
+	if closeErr := db.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil || tpl.pgURL != "" {
+		return err
+	}
+	tpl.sqlite, err = os.ReadFile(strings.TrimPrefix(dbURL, "sqlite:"))
+	return err
+}
+
+// create makes the template's empty database and returns its URL, and what
+// to do once it is built.
+func (tpl *template) create(ctx context.Context) (dbURL string, cleanup func(), err error) {
+	base := os.Getenv(envURL)
+	if base == "" {
+		dir, err := os.MkdirTemp("", "communs-template-")
+		if err != nil {
+			return "", nil, err
+		}
+		return "sqlite:" + filepath.Join(dir, "communs.db"), func() { os.RemoveAll(dir) }, nil
+	}
+	admin, err := openAdmin(base)
+	if err != nil {
+		return "", nil, err
+	}
+	defer admin.Close()
+	tpl.pgURL, err = createDatabase(ctx, admin, base, "")
+	if err != nil {
+		return "", nil, err
+	}
+	return tpl.pgURL, func() {}, nil
+}
+
+// copy returns the URL of a copy of the template for t, removed at cleanup.
+func (tpl *template) copy(t testing.TB) string {
+	t.Helper()
+	if tpl.pgURL == "" {
+		path := filepath.Join(t.TempDir(), "communs.db")
+		if err := os.WriteFile(path, tpl.sqlite, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "sqlite:" + path
+	}
+	return newPostgresDatabase(t, os.Getenv(envURL), databaseName(tpl.pgURL))
+}
+
+// newPostgresDatabase creates a database beside base for t, a copy of
+// template when one is named, and returns its URL; it is dropped at
+// cleanup.
+func newPostgresDatabase(t testing.TB, base, template string) string {
+	t.Helper()
+	admin, err := openAdmin(base)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Close() })
-
-	// rand.Text is base32: lower-cased, it is a valid unquoted identifier.
-	schema := "test_" + strings.ToLower(rand.Text())
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create test schema: %v", err)
+	dbURL, err := createDatabase(t.Context(), admin, base, template)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		// t.Context is already cancelled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop test schema %s: %v", schema, err)
+		if err := dropDatabase(admin, databaseName(dbURL)); err != nil {
+			t.Errorf("drop test database: %v", err)
 		}
 	})
+	return dbURL
+}
 
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+// openAdmin connects to the database of base, from which the others are
+// created and dropped.
+func openAdmin(base string) (*sql.DB, error) {
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// The URL is not shown: it may hold a password.
+		return nil, fmt.Errorf("%s must be a postgres:// URL", envURL)
+	}
+	return sql.Open("pgx", base)
+}
+
+// createDatabase creates a database named after base's, a copy of template
+// when one is named, and returns base with that database.
+func createDatabase(ctx context.Context, admin *sql.DB, base, template string) (string, error) {
+	u, _ := url.Parse(base) // checked by openAdmin
+	// rand.Text is base32: lower-cased, it is a valid unquoted identifier.
+	name := databaseName(base) + "_t" + strings.ToLower(rand.Text()[:16])
+	stmt := "CREATE DATABASE " + name
+	if template != "" {
+		stmt += " TEMPLATE " + template
+	}
+	if _, err := admin.ExecContext(ctx, stmt); err != nil {
+		return "", fmt.Errorf("create test database: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func databaseName(dbURL string) string {
+	u, _ := url.Parse(dbURL)
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+func dropDatabase(admin *sql.DB, name string) error {
+	// The test's context is already cancelled when cleanups run.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	return err
+}
+
+// dropTemplates drops the PostgreSQL templates of the process.
+func dropTemplates() error {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	for _, tpl := range templates {
+		if tpl.pgURL == "" {
+			continue
+		}
+		admin, err := openAdmin(os.Getenv(envURL))
+		if err != nil {
+			return err
+		}
+		err = dropDatabase(admin, databaseName(tpl.pgURL))
+		admin.Close()
+		if err != nil {
+			return fmt.Errorf("drop template database: %w", err)
+		}
+	}
+	return nil
 }
