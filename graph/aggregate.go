@@ -53,17 +53,9 @@ func (r *Resolver) activityStatistics(ctx context.Context, where *ent.ActivityWh
 func (r *Resolver) group(ctx, scan context.Context, typ string, where any, request aggregate.Request) ([]*aggregate.Group, error) {
 	entity := ent.Aggregations[typ]
 	request.Distinct, request.Sum, request.Avg, request.Min, request.Max = selectedAggregates(ctx, typ)
-	q, err := aggregate.Plan(entity, request)
-	if err != nil {
-		return nil, err
-	}
 	v := viewer.FromContext(ctx)
 	visible := func(typ string) func(*sql.Selector) { return schema.VisibleRows(v, typ) }
-	var rows []string
-	if err := r.client.AggregateScan(scan, typ, where, q.Modifier(visible), &rows); err != nil {
-		return nil, err
-	}
-	groups, err := q.Decode(rows)
+	groups, err := aggregate.Run(scan, r.client.AggregateScan, entity, where, request, visible)
 	if err != nil {
 		return nil, err
 	}
