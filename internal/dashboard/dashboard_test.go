@@ -94,4 +94,3 @@ func TestCostPerUnit(t *testing.T) {
 		}
 	}
 }
-
