@@ -54,6 +54,7 @@ var permissionMatrix = []struct {
 	{"subscriptionsAggregate", `{ subscriptionsAggregate { count } }`, join(gsmManagers, []string{"gsm_cil"}, everyMember)},
 	{"memberCategoryChanges", `{ memberCategoryChanges(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"usageDeclarations", `{ usageDeclarations(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"usageDeclarationsAggregate", `{ usageDeclarationsAggregate { count } }`, join(gsmManagers, everyMember)},
 	{"usageDeclarationLines", `{ usageDeclarationLines(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"usageDeclarationLinesAggregate", `{ usageDeclarationLinesAggregate { count } }`, join(gsmManagers, everyMember)},
 	{"usageDeclarationRevisions", `{ usageDeclarationRevisions(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
