@@ -140,6 +140,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET "+assetsPath, serveAssets())
+	mux.Handle("GET /dashboard", dashboard())
 	if s.cfg.GraphiQL {
 		mux.Handle("GET /{$}", graphiQL("/graphql"))
 	}
