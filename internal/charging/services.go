@@ -12,18 +12,15 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/timeentry"
-	"communs/graph/scalar"
 	"communs/internal/calendar"
+	"communs/internal/money"
 )
 
 // TimeAmount is the price of time in cents: Σ minutes × hourly rate (in
 // cents) divided by 60, rounded half away from zero once for the whole sum
 // so that splitting the time into entries never changes the price.
 func TimeAmount(minutesTimesRate int64) int64 {
-	if minutesTimesRate < 0 {
-		return -TimeAmount(-minutesTimesRate)
-	}
-	return (minutesTimesRate + 30) / 60
+	return money.Fraction(minutesTimesRate, 1, 60)
 }
 
 // planServices plans the SERVICES step: each service request is billed the
@@ -92,7 +89,7 @@ func (st *serviceTime) target(year int) target {
 	amount := TimeAmount(st.value)
 	note := fmt.Sprintf("%d min passées en %d, au taux horaire de chaque saisie", st.minutes, year)
 	if req.EstimatedAmount != nil {
-		note += fmt.Sprintf(" ; estimation %s €", scalar.FormatMoney(*req.EstimatedAmount))
+		note += fmt.Sprintf(" ; estimation %s €", money.Format(*req.EstimatedAmount))
 	}
 	id := req.ID
 	return target{
