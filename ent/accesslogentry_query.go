@@ -256,8 +256,9 @@ func (_q *AccessLogEntryQuery) Clone() *AccessLogEntryQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.AccessLogEntry{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -487,6 +488,12 @@ func (_q *AccessLogEntryQuery) ForShare(opts ...sql.LockOption) *AccessLogEntryQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *AccessLogEntryQuery) Modify(modifiers ...func(s *sql.Selector)) *AccessLogEntrySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // AccessLogEntryGroupBy is the group-by builder for AccessLogEntry entities.
 type AccessLogEntryGroupBy struct {
 	selector
@@ -575,4 +582,10 @@ func (_s *AccessLogEntrySelect) sqlScan(ctx context.Context, root *AccessLogEntr
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *AccessLogEntrySelect) Modify(modifiers ...func(s *sql.Selector)) *AccessLogEntrySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // AccessLogEntryUpdate is the builder for updating AccessLogEntry entities.
 type AccessLogEntryUpdate struct {
 	config
-	hooks    []Hook
-	mutation *AccessLogEntryMutation
+	hooks     []Hook
+	mutation  *AccessLogEntryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the AccessLogEntryUpdate builder.
@@ -81,6 +82,12 @@ func (_u *AccessLogEntryUpdate) defaults() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AccessLogEntryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AccessLogEntryUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AccessLogEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(accesslogentry.Table, accesslogentry.Columns, sqlgraph.NewFieldSpec(accesslogentry.FieldID, field.TypeString))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -96,6 +103,7 @@ func (_u *AccessLogEntryUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.AccountIDCleared() {
 		_spec.ClearField(accesslogentry.FieldAccountID, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{accesslogentry.Label}
@@ -111,9 +119,10 @@ func (_u *AccessLogEntryUpdate) sqlSave(ctx context.Context) (_node int, err err
 // AccessLogEntryUpdateOne is the builder for updating a single AccessLogEntry entity.
 type AccessLogEntryUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *AccessLogEntryMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *AccessLogEntryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -182,6 +191,12 @@ func (_u *AccessLogEntryUpdateOne) defaults() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AccessLogEntryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AccessLogEntryUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AccessLogEntryUpdateOne) sqlSave(ctx context.Context) (_node *AccessLogEntry, err error) {
 	_spec := sqlgraph.NewUpdateSpec(accesslogentry.Table, accesslogentry.Columns, sqlgraph.NewFieldSpec(accesslogentry.FieldID, field.TypeString))
 	id, ok := _u.mutation.ID()
@@ -214,6 +229,7 @@ func (_u *AccessLogEntryUpdateOne) sqlSave(ctx context.Context) (_node *AccessLo
 	if _u.mutation.AccountIDCleared() {
 		_spec.ClearField(accesslogentry.FieldAccountID, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &AccessLogEntry{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

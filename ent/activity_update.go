@@ -18,8 +18,9 @@ import (
 // ActivityUpdate is the builder for updating Activity entities.
 type ActivityUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ActivityMutation
+	hooks     []Hook
+	mutation  *ActivityMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ActivityUpdate builder.
@@ -92,6 +93,12 @@ func (_u *ActivityUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ActivityUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ActivityUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ActivityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -107,6 +114,7 @@ func (_u *ActivityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(activity.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{activity.Label}
@@ -122,9 +130,10 @@ func (_u *ActivityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ActivityUpdateOne is the builder for updating a single Activity entity.
 type ActivityUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ActivityMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ActivityMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -204,6 +213,12 @@ func (_u *ActivityUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ActivityUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ActivityUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ActivityUpdateOne) sqlSave(ctx context.Context) (_node *Activity, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -236,6 +251,7 @@ func (_u *ActivityUpdateOne) sqlSave(ctx context.Context) (_node *Activity, err 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(activity.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Activity{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -308,8 +308,9 @@ func (_q *AttributeDefinitionQuery) Clone() *AttributeDefinitionQuery {
 		withMember: _q.withMember.Clone(),
 		withValues: _q.withValues.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -649,6 +650,12 @@ func (_q *AttributeDefinitionQuery) ForShare(opts ...sql.LockOption) *AttributeD
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *AttributeDefinitionQuery) Modify(modifiers ...func(s *sql.Selector)) *AttributeDefinitionSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedValues tells the query-builder to eager-load the nodes that are connected to the "values"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *AttributeDefinitionQuery) WithNamedValues(name string, opts ...func(*AttributeValueQuery)) *AttributeDefinitionQuery {
@@ -751,4 +758,10 @@ func (_s *AttributeDefinitionSelect) sqlScan(ctx context.Context, root *Attribut
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *AttributeDefinitionSelect) Modify(modifiers ...func(s *sql.Selector)) *AttributeDefinitionSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

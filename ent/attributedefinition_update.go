@@ -21,8 +21,9 @@ import (
 // AttributeDefinitionUpdate is the builder for updating AttributeDefinition entities.
 type AttributeDefinitionUpdate struct {
 	config
-	hooks    []Hook
-	mutation *AttributeDefinitionMutation
+	hooks     []Hook
+	mutation  *AttributeDefinitionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the AttributeDefinitionUpdate builder.
@@ -179,6 +180,12 @@ func (_u *AttributeDefinitionUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AttributeDefinitionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AttributeDefinitionUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AttributeDefinitionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -256,6 +263,7 @@ func (_u *AttributeDefinitionUpdate) sqlSave(ctx context.Context) (_node int, er
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{attributedefinition.Label}
@@ -271,9 +279,10 @@ func (_u *AttributeDefinitionUpdate) sqlSave(ctx context.Context) (_node int, er
 // AttributeDefinitionUpdateOne is the builder for updating a single AttributeDefinition entity.
 type AttributeDefinitionUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *AttributeDefinitionMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *AttributeDefinitionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -437,6 +446,12 @@ func (_u *AttributeDefinitionUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AttributeDefinitionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AttributeDefinitionUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AttributeDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *AttributeDefinition, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -531,6 +546,7 @@ func (_u *AttributeDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *Att
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &AttributeDefinition{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

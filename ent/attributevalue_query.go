@@ -306,8 +306,9 @@ func (_q *AttributeValueQuery) Clone() *AttributeValueQuery {
 		withEstablishment: _q.withEstablishment.Clone(),
 		withDefinition:    _q.withDefinition.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -641,6 +642,12 @@ func (_q *AttributeValueQuery) ForShare(opts ...sql.LockOption) *AttributeValueQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *AttributeValueQuery) Modify(modifiers ...func(s *sql.Selector)) *AttributeValueSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // AttributeValueGroupBy is the group-by builder for AttributeValue entities.
 type AttributeValueGroupBy struct {
 	selector
@@ -729,4 +736,10 @@ func (_s *AttributeValueSelect) sqlScan(ctx context.Context, root *AttributeValu
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *AttributeValueSelect) Modify(modifiers ...func(s *sql.Selector)) *AttributeValueSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // AttributeValueUpdate is the builder for updating AttributeValue entities.
 type AttributeValueUpdate struct {
 	config
-	hooks    []Hook
-	mutation *AttributeValueMutation
+	hooks     []Hook
+	mutation  *AttributeValueMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the AttributeValueUpdate builder.
@@ -184,6 +185,12 @@ func (_u *AttributeValueUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AttributeValueUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AttributeValueUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AttributeValueUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -226,6 +233,7 @@ func (_u *AttributeValueUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.BoolValueCleared() {
 		_spec.ClearField(attributevalue.FieldBoolValue, field.TypeBool)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{attributevalue.Label}
@@ -241,9 +249,10 @@ func (_u *AttributeValueUpdate) sqlSave(ctx context.Context) (_node int, err err
 // AttributeValueUpdateOne is the builder for updating a single AttributeValue entity.
 type AttributeValueUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *AttributeValueMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *AttributeValueMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -415,6 +424,12 @@ func (_u *AttributeValueUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AttributeValueUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AttributeValueUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AttributeValueUpdateOne) sqlSave(ctx context.Context) (_node *AttributeValue, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -474,6 +489,7 @@ func (_u *AttributeValueUpdateOne) sqlSave(ctx context.Context) (_node *Attribut
 	if _u.mutation.BoolValueCleared() {
 		_spec.ClearField(attributevalue.FieldBoolValue, field.TypeBool)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &AttributeValue{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

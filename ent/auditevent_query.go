@@ -256,8 +256,9 @@ func (_q *AuditEventQuery) Clone() *AuditEventQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.AuditEvent{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -487,6 +488,12 @@ func (_q *AuditEventQuery) ForShare(opts ...sql.LockOption) *AuditEventQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *AuditEventQuery) Modify(modifiers ...func(s *sql.Selector)) *AuditEventSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // AuditEventGroupBy is the group-by builder for AuditEvent entities.
 type AuditEventGroupBy struct {
 	selector
@@ -575,4 +582,10 @@ func (_s *AuditEventSelect) sqlScan(ctx context.Context, root *AuditEventQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *AuditEventSelect) Modify(modifiers ...func(s *sql.Selector)) *AuditEventSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -281,8 +281,9 @@ func (_q *BreachQuery) Clone() *BreachQuery {
 		predicates: append([]predicate.Breach{}, _q.predicates...),
 		withMember: _q.withMember.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -569,6 +570,12 @@ func (_q *BreachQuery) ForShare(opts ...sql.LockOption) *BreachQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *BreachQuery) Modify(modifiers ...func(s *sql.Selector)) *BreachSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // BreachGroupBy is the group-by builder for Breach entities.
 type BreachGroupBy struct {
 	selector
@@ -657,4 +664,10 @@ func (_s *BreachSelect) sqlScan(ctx context.Context, root *BreachQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *BreachSelect) Modify(modifiers ...func(s *sql.Selector)) *BreachSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

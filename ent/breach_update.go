@@ -19,8 +19,9 @@ import (
 // BreachUpdate is the builder for updating Breach entities.
 type BreachUpdate struct {
 	config
-	hooks    []Hook
-	mutation *BreachMutation
+	hooks     []Hook
+	mutation  *BreachMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the BreachUpdate builder.
@@ -318,6 +319,12 @@ func (_u *BreachUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *BreachUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BreachUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *BreachUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -400,6 +407,7 @@ func (_u *BreachUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.RecordIdsCleared() {
 		_spec.ClearField(breach.FieldRecordIds, field.TypeJSON)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{breach.Label}
@@ -415,9 +423,10 @@ func (_u *BreachUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // BreachUpdateOne is the builder for updating a single Breach entity.
 type BreachUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *BreachMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *BreachMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -722,6 +731,12 @@ func (_u *BreachUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *BreachUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BreachUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *BreachUpdateOne) sqlSave(ctx context.Context) (_node *Breach, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -821,6 +836,7 @@ func (_u *BreachUpdateOne) sqlSave(ctx context.Context) (_node *Breach, err erro
 	if _u.mutation.RecordIdsCleared() {
 		_spec.ClearField(breach.FieldRecordIds, field.TypeJSON)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Breach{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -333,8 +333,9 @@ func (_q *CallForFundsQuery) Clone() *CallForFundsQuery {
 		withChargeRun: _q.withChargeRun.Clone(),
 		withCharges:   _q.withCharges.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -730,6 +731,12 @@ func (_q *CallForFundsQuery) ForShare(opts ...sql.LockOption) *CallForFundsQuery
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *CallForFundsQuery) Modify(modifiers ...func(s *sql.Selector)) *CallForFundsSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedCharges tells the query-builder to eager-load the nodes that are connected to the "charges"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *CallForFundsQuery) WithNamedCharges(name string, opts ...func(*ChargeQuery)) *CallForFundsQuery {
@@ -832,4 +839,10 @@ func (_s *CallForFundsSelect) sqlScan(ctx context.Context, root *CallForFundsQue
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *CallForFundsSelect) Modify(modifiers ...func(s *sql.Selector)) *CallForFundsSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

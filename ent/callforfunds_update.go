@@ -20,8 +20,9 @@ import (
 // CallForFundsUpdate is the builder for updating CallForFunds entities.
 type CallForFundsUpdate struct {
 	config
-	hooks    []Hook
-	mutation *CallForFundsMutation
+	hooks     []Hook
+	mutation  *CallForFundsMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the CallForFundsUpdate builder.
@@ -127,6 +128,12 @@ func (_u *CallForFundsUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CallForFundsUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CallForFundsUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -190,6 +197,7 @@ func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{callforfunds.Label}
@@ -205,9 +213,10 @@ func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error
 // CallForFundsUpdateOne is the builder for updating a single CallForFunds entity.
 type CallForFundsUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *CallForFundsMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *CallForFundsMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -320,6 +329,12 @@ func (_u *CallForFundsUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CallForFundsUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CallForFundsUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CallForFundsUpdateOne) sqlSave(ctx context.Context) (_node *CallForFunds, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -400,6 +415,7 @@ func (_u *CallForFundsUpdateOne) sqlSave(ctx context.Context) (_node *CallForFun
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &CallForFunds{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -306,8 +306,9 @@ func (_q *CareAssignmentQuery) Clone() *CareAssignmentQuery {
 		withAccount:       _q.withAccount.Clone(),
 		withEstablishment: _q.withEstablishment.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -641,6 +642,12 @@ func (_q *CareAssignmentQuery) ForShare(opts ...sql.LockOption) *CareAssignmentQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *CareAssignmentQuery) Modify(modifiers ...func(s *sql.Selector)) *CareAssignmentSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // CareAssignmentGroupBy is the group-by builder for CareAssignment entities.
 type CareAssignmentGroupBy struct {
 	selector
@@ -729,4 +736,10 @@ func (_s *CareAssignmentSelect) sqlScan(ctx context.Context, root *CareAssignmen
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *CareAssignmentSelect) Modify(modifiers ...func(s *sql.Selector)) *CareAssignmentSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // CareAssignmentUpdate is the builder for updating CareAssignment entities.
 type CareAssignmentUpdate struct {
 	config
-	hooks    []Hook
-	mutation *CareAssignmentMutation
+	hooks     []Hook
+	mutation  *CareAssignmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the CareAssignmentUpdate builder.
@@ -111,6 +112,12 @@ func (_u *CareAssignmentUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CareAssignmentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CareAssignmentUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CareAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -129,6 +136,7 @@ func (_u *CareAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.CareRole(); ok {
 		_spec.SetField(careassignment.FieldCareRole, field.TypeEnum, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{careassignment.Label}
@@ -144,9 +152,10 @@ func (_u *CareAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 // CareAssignmentUpdateOne is the builder for updating a single CareAssignment entity.
 type CareAssignmentUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *CareAssignmentMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *CareAssignmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -245,6 +254,12 @@ func (_u *CareAssignmentUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CareAssignmentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CareAssignmentUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CareAssignmentUpdateOne) sqlSave(ctx context.Context) (_node *CareAssignment, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -280,6 +295,7 @@ func (_u *CareAssignmentUpdateOne) sqlSave(ctx context.Context) (_node *CareAssi
 	if value, ok := _u.mutation.CareRole(); ok {
 		_spec.SetField(careassignment.FieldCareRole, field.TypeEnum, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &CareAssignment{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

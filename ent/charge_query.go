@@ -431,8 +431,9 @@ func (_q *ChargeQuery) Clone() *ChargeQuery {
 		withCorrects:       _q.withCorrects.Clone(),
 		withCorrections:    _q.withCorrections.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -1040,6 +1041,12 @@ func (_q *ChargeQuery) ForShare(opts ...sql.LockOption) *ChargeQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ChargeQuery) Modify(modifiers ...func(s *sql.Selector)) *ChargeSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedCorrections tells the query-builder to eager-load the nodes that are connected to the "corrections"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ChargeQuery) WithNamedCorrections(name string, opts ...func(*ChargeQuery)) *ChargeQuery {
@@ -1142,4 +1149,10 @@ func (_s *ChargeSelect) sqlScan(ctx context.Context, root *ChargeQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ChargeSelect) Modify(modifiers ...func(s *sql.Selector)) *ChargeSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -19,8 +19,9 @@ import (
 // ChargeUpdate is the builder for updating Charge entities.
 type ChargeUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ChargeMutation
+	hooks     []Hook
+	mutation  *ChargeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ChargeUpdate builder.
@@ -126,6 +127,12 @@ func (_u *ChargeUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ChargeUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChargeUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ChargeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -186,6 +193,7 @@ func (_u *ChargeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{charge.Label}
@@ -201,9 +209,10 @@ func (_u *ChargeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ChargeUpdateOne is the builder for updating a single Charge entity.
 type ChargeUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ChargeMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ChargeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -316,6 +325,12 @@ func (_u *ChargeUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ChargeUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChargeUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ChargeUpdateOne) sqlSave(ctx context.Context) (_node *Charge, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -393,6 +408,7 @@ func (_u *ChargeUpdateOne) sqlSave(ctx context.Context) (_node *Charge, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Charge{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -309,8 +309,9 @@ func (_q *ChargeRunQuery) Clone() *ChargeRunQuery {
 		withCharges:       _q.withCharges.Clone(),
 		withCallsForFunds: _q.withCallsForFunds.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -662,6 +663,12 @@ func (_q *ChargeRunQuery) ForShare(opts ...sql.LockOption) *ChargeRunQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ChargeRunQuery) Modify(modifiers ...func(s *sql.Selector)) *ChargeRunSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedCharges tells the query-builder to eager-load the nodes that are connected to the "charges"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ChargeRunQuery) WithNamedCharges(name string, opts ...func(*ChargeQuery)) *ChargeRunQuery {
@@ -778,4 +785,10 @@ func (_s *ChargeRunSelect) sqlScan(ctx context.Context, root *ChargeRunQuery, v 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ChargeRunSelect) Modify(modifiers ...func(s *sql.Selector)) *ChargeRunSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

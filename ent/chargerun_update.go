@@ -21,8 +21,9 @@ import (
 // ChargeRunUpdate is the builder for updating ChargeRun entities.
 type ChargeRunUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ChargeRunMutation
+	hooks     []Hook
+	mutation  *ChargeRunMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ChargeRunUpdate builder.
@@ -281,6 +282,12 @@ func (_u *ChargeRunUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ChargeRunUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChargeRunUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ChargeRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -416,6 +423,7 @@ func (_u *ChargeRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{chargerun.Label}
@@ -431,9 +439,10 @@ func (_u *ChargeRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ChargeRunUpdateOne is the builder for updating a single ChargeRun entity.
 type ChargeRunUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ChargeRunMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ChargeRunMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -699,6 +708,12 @@ func (_u *ChargeRunUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ChargeRunUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChargeRunUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ChargeRunUpdateOne) sqlSave(ctx context.Context) (_node *ChargeRun, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -851,6 +866,7 @@ func (_u *ChargeRunUpdateOne) sqlSave(ctx context.Context) (_node *ChargeRun, er
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &ChargeRun{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *CilDelegationQuery) Clone() *CilDelegationQuery {
 		predicates: append([]predicate.CilDelegation{}, _q.predicates...),
 		withMember: _q.withMember.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *CilDelegationQuery) ForShare(opts ...sql.LockOption) *CilDelegationQue
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *CilDelegationQuery) Modify(modifiers ...func(s *sql.Selector)) *CilDelegationSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // CilDelegationGroupBy is the group-by builder for CilDelegation entities.
 type CilDelegationGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *CilDelegationSelect) sqlScan(ctx context.Context, root *CilDelegationQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *CilDelegationSelect) Modify(modifiers ...func(s *sql.Selector)) *CilDelegationSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

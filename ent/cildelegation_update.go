@@ -18,8 +18,9 @@ import (
 // CilDelegationUpdate is the builder for updating CilDelegation entities.
 type CilDelegationUpdate struct {
 	config
-	hooks    []Hook
-	mutation *CilDelegationMutation
+	hooks     []Hook
+	mutation  *CilDelegationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the CilDelegationUpdate builder.
@@ -123,6 +124,12 @@ func (_u *CilDelegationUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CilDelegationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CilDelegationUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CilDelegationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -147,6 +154,7 @@ func (_u *CilDelegationUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if value, ok := _u.mutation.RevokedBy(); ok {
 		_spec.SetField(cildelegation.FieldRevokedBy, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{cildelegation.Label}
@@ -162,9 +170,10 @@ func (_u *CilDelegationUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // CilDelegationUpdateOne is the builder for updating a single CilDelegation entity.
 type CilDelegationUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *CilDelegationMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *CilDelegationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -275,6 +284,12 @@ func (_u *CilDelegationUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CilDelegationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CilDelegationUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CilDelegationUpdateOne) sqlSave(ctx context.Context) (_node *CilDelegation, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -316,6 +331,7 @@ func (_u *CilDelegationUpdateOne) sqlSave(ctx context.Context) (_node *CilDelega
 	if value, ok := _u.mutation.RevokedBy(); ok {
 		_spec.SetField(cildelegation.FieldRevokedBy, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &CilDelegation{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -18,8 +18,9 @@ import (
 // ConsentUpdate is the builder for updating Consent entities.
 type ConsentUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ConsentMutation
+	hooks     []Hook
+	mutation  *ConsentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ConsentUpdate builder.
@@ -89,6 +90,12 @@ func (_u *ConsentUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ConsentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ConsentUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ConsentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -104,6 +111,7 @@ func (_u *ConsentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(consent.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{consent.Label}
@@ -119,9 +127,10 @@ func (_u *ConsentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ConsentUpdateOne is the builder for updating a single Consent entity.
 type ConsentUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ConsentMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ConsentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -198,6 +207,12 @@ func (_u *ConsentUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ConsentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ConsentUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ConsentUpdateOne) sqlSave(ctx context.Context) (_node *Consent, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -230,6 +245,7 @@ func (_u *ConsentUpdateOne) sqlSave(ctx context.Context) (_node *Consent, err er
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(consent.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Consent{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -306,8 +306,9 @@ func (_q *CostEntryQuery) Clone() *CostEntryQuery {
 		withResource: _q.withResource.Clone(),
 		withMember:   _q.withMember.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -644,6 +645,12 @@ func (_q *CostEntryQuery) ForShare(opts ...sql.LockOption) *CostEntryQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *CostEntryQuery) Modify(modifiers ...func(s *sql.Selector)) *CostEntrySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // CostEntryGroupBy is the group-by builder for CostEntry entities.
 type CostEntryGroupBy struct {
 	selector
@@ -732,4 +739,10 @@ func (_s *CostEntrySelect) sqlScan(ctx context.Context, root *CostEntryQuery, v 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *CostEntrySelect) Modify(modifiers ...func(s *sql.Selector)) *CostEntrySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

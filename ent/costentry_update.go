@@ -21,8 +21,9 @@ import (
 // CostEntryUpdate is the builder for updating CostEntry entities.
 type CostEntryUpdate struct {
 	config
-	hooks    []Hook
-	mutation *CostEntryMutation
+	hooks     []Hook
+	mutation  *CostEntryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the CostEntryUpdate builder.
@@ -277,6 +278,12 @@ func (_u *CostEntryUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CostEntryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CostEntryUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CostEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -377,6 +384,7 @@ func (_u *CostEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{costentry.Label}
@@ -392,9 +400,10 @@ func (_u *CostEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // CostEntryUpdateOne is the builder for updating a single CostEntry entity.
 type CostEntryUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *CostEntryMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *CostEntryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -656,6 +665,12 @@ func (_u *CostEntryUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *CostEntryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *CostEntryUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *CostEntryUpdateOne) sqlSave(ctx context.Context) (_node *CostEntry, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -773,6 +788,7 @@ func (_u *CostEntryUpdateOne) sqlSave(ctx context.Context) (_node *CostEntry, er
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &CostEntry{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -8,10 +8,13 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"text/template"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+
+	"communs/internal/aggregate/codegen"
 )
 
 func main() {
@@ -26,6 +29,7 @@ func main() {
 		entgql.WithConfigPath("gqlgen.yml"),
 		entgql.WithWhereInputs(true),
 		entgql.WithRelaySpec(true),
+		entgql.WithSchemaHook(codegen.SchemaHook),
 	)
 	if err != nil {
 		log.Fatalf("creating the entgql extension: %v", err)
@@ -40,9 +44,13 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureExecQuery,
 			gen.FeatureUpsert,
+			gen.FeatureModifier,
 		},
 		Templates: append(entgql.AllTemplates,
-			gen.MustParse(gen.NewTemplate("pulid").ParseFiles(filepath.Join("ent", "template", "pulid.tmpl")))),
+			gen.MustParse(gen.NewTemplate("pulid").ParseFiles(filepath.Join("ent", "template", "pulid.tmpl"))),
+			gen.MustParse(gen.NewTemplate("aggregate").
+				Funcs(template.FuncMap{"aggregation": codegen.Describe, "aggregationRefs": codegen.RefTypes}).
+				ParseFiles(filepath.Join("ent", "template", "aggregate.tmpl")))),
 	}, entc.Extensions(ex))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)

@@ -308,8 +308,9 @@ func (_q *EstablishmentQuery) Clone() *EstablishmentQuery {
 		withMember:          _q.withMember.Clone(),
 		withAttributeValues: _q.withAttributeValues.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -651,6 +652,12 @@ func (_q *EstablishmentQuery) ForShare(opts ...sql.LockOption) *EstablishmentQue
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *EstablishmentQuery) Modify(modifiers ...func(s *sql.Selector)) *EstablishmentSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedAttributeValues tells the query-builder to eager-load the nodes that are connected to the "attribute_values"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *EstablishmentQuery) WithNamedAttributeValues(name string, opts ...func(*AttributeValueQuery)) *EstablishmentQuery {
@@ -753,4 +760,10 @@ func (_s *EstablishmentSelect) sqlScan(ctx context.Context, root *EstablishmentQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *EstablishmentSelect) Modify(modifiers ...func(s *sql.Selector)) *EstablishmentSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -22,8 +22,9 @@ import (
 // EstablishmentUpdate is the builder for updating Establishment entities.
 type EstablishmentUpdate struct {
 	config
-	hooks    []Hook
-	mutation *EstablishmentMutation
+	hooks     []Hook
+	mutation  *EstablishmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the EstablishmentUpdate builder.
@@ -604,6 +605,12 @@ func (_u *EstablishmentUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *EstablishmentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *EstablishmentUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *EstablishmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -774,6 +781,7 @@ func (_u *EstablishmentUpdate) sqlSave(ctx context.Context) (_node int, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{establishment.Label}
@@ -789,9 +797,10 @@ func (_u *EstablishmentUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // EstablishmentUpdateOne is the builder for updating a single Establishment entity.
 type EstablishmentUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *EstablishmentMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *EstablishmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -1379,6 +1388,12 @@ func (_u *EstablishmentUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *EstablishmentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *EstablishmentUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *EstablishmentUpdateOne) sqlSave(ctx context.Context) (_node *Establishment, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1566,6 +1581,7 @@ func (_u *EstablishmentUpdateOne) sqlSave(ctx context.Context) (_node *Establish
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Establishment{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

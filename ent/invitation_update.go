@@ -18,8 +18,9 @@ import (
 // InvitationUpdate is the builder for updating Invitation entities.
 type InvitationUpdate struct {
 	config
-	hooks    []Hook
-	mutation *InvitationMutation
+	hooks     []Hook
+	mutation  *InvitationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the InvitationUpdate builder.
@@ -101,6 +102,12 @@ func (_u *InvitationUpdate) defaults() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *InvitationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *InvitationUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(invitation.Table, invitation.Columns, sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -125,6 +132,7 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.AcceptedAtCleared() {
 		_spec.ClearField(invitation.FieldAcceptedAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{invitation.Label}
@@ -140,9 +148,10 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 // InvitationUpdateOne is the builder for updating a single Invitation entity.
 type InvitationUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *InvitationMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *InvitationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -231,6 +240,12 @@ func (_u *InvitationUpdateOne) defaults() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *InvitationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *InvitationUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, err error) {
 	_spec := sqlgraph.NewUpdateSpec(invitation.Table, invitation.Columns, sqlgraph.NewFieldSpec(invitation.FieldID, field.TypeString))
 	id, ok := _u.mutation.ID()
@@ -272,6 +287,7 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 	if _u.mutation.AcceptedAtCleared() {
 		_spec.ClearField(invitation.FieldAcceptedAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Invitation{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -331,8 +331,9 @@ func (_q *JournalNoteQuery) Clone() *JournalNoteQuery {
 		withAmends:     _q.withAmends.Clone(),
 		withAmendments: _q.withAmendments.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -728,6 +729,12 @@ func (_q *JournalNoteQuery) ForShare(opts ...sql.LockOption) *JournalNoteQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *JournalNoteQuery) Modify(modifiers ...func(s *sql.Selector)) *JournalNoteSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedAmendments tells the query-builder to eager-load the nodes that are connected to the "amendments"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *JournalNoteQuery) WithNamedAmendments(name string, opts ...func(*JournalNoteQuery)) *JournalNoteQuery {
@@ -830,4 +837,10 @@ func (_s *JournalNoteSelect) sqlScan(ctx context.Context, root *JournalNoteQuery
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *JournalNoteSelect) Modify(modifiers ...func(s *sql.Selector)) *JournalNoteSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

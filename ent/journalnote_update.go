@@ -19,8 +19,9 @@ import (
 // JournalNoteUpdate is the builder for updating JournalNote entities.
 type JournalNoteUpdate struct {
 	config
-	hooks    []Hook
-	mutation *JournalNoteMutation
+	hooks     []Hook
+	mutation  *JournalNoteMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the JournalNoteUpdate builder.
@@ -146,6 +147,12 @@ func (_u *JournalNoteUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *JournalNoteUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *JournalNoteUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *JournalNoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -215,6 +222,7 @@ func (_u *JournalNoteUpdate) sqlSave(ctx context.Context) (_node int, err error)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{journalnote.Label}
@@ -230,9 +238,10 @@ func (_u *JournalNoteUpdate) sqlSave(ctx context.Context) (_node int, err error)
 // JournalNoteUpdateOne is the builder for updating a single JournalNote entity.
 type JournalNoteUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *JournalNoteMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *JournalNoteMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -365,6 +374,12 @@ func (_u *JournalNoteUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *JournalNoteUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *JournalNoteUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *JournalNoteUpdateOne) sqlSave(ctx context.Context) (_node *JournalNote, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -451,6 +466,7 @@ func (_u *JournalNoteUpdateOne) sqlSave(ctx context.Context) (_node *JournalNote
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &JournalNote{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

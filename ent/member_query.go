@@ -491,8 +491,9 @@ func (_q *MemberQuery) Clone() *MemberQuery {
 		withRoleAssignments:   _q.withRoleAssignments.Clone(),
 		withApplication:       _q.withApplication.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -1237,6 +1238,12 @@ func (_q *MemberQuery) ForShare(opts ...sql.LockOption) *MemberQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *MemberQuery) Modify(modifiers ...func(s *sql.Selector)) *MemberSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedCategoryChanges tells the query-builder to eager-load the nodes that are connected to the "category_changes"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *MemberQuery) WithNamedCategoryChanges(name string, opts ...func(*MemberCategoryChangeQuery)) *MemberQuery {
@@ -1437,4 +1444,10 @@ func (_s *MemberSelect) sqlScan(ctx context.Context, root *MemberQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *MemberSelect) Modify(modifiers ...func(s *sql.Selector)) *MemberSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -28,8 +28,9 @@ import (
 // MemberUpdate is the builder for updating Member entities.
 type MemberUpdate struct {
 	config
-	hooks    []Hook
-	mutation *MemberMutation
+	hooks     []Hook
+	mutation  *MemberMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the MemberUpdate builder.
@@ -773,6 +774,12 @@ func (_u *MemberUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MemberUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MemberUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1249,6 +1256,7 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{member.Label}
@@ -1264,9 +1272,10 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // MemberUpdateOne is the builder for updating a single Member entity.
 type MemberUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *MemberMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *MemberMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -2017,6 +2026,12 @@ func (_u *MemberUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MemberUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MemberUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -2510,6 +2525,7 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Member{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

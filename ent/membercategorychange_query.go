@@ -281,8 +281,9 @@ func (_q *MemberCategoryChangeQuery) Clone() *MemberCategoryChangeQuery {
 		predicates: append([]predicate.MemberCategoryChange{}, _q.predicates...),
 		withMember: _q.withMember.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *MemberCategoryChangeQuery) ForShare(opts ...sql.LockOption) *MemberCat
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *MemberCategoryChangeQuery) Modify(modifiers ...func(s *sql.Selector)) *MemberCategoryChangeSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // MemberCategoryChangeGroupBy is the group-by builder for MemberCategoryChange entities.
 type MemberCategoryChangeGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *MemberCategoryChangeSelect) sqlScan(ctx context.Context, root *MemberC
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *MemberCategoryChangeSelect) Modify(modifiers ...func(s *sql.Selector)) *MemberCategoryChangeSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // MemberCategoryChangeUpdate is the builder for updating MemberCategoryChange entities.
 type MemberCategoryChangeUpdate struct {
 	config
-	hooks    []Hook
-	mutation *MemberCategoryChangeMutation
+	hooks     []Hook
+	mutation  *MemberCategoryChangeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the MemberCategoryChangeUpdate builder.
@@ -89,6 +90,12 @@ func (_u *MemberCategoryChangeUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MemberCategoryChangeUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MemberCategoryChangeUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MemberCategoryChangeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -107,6 +114,7 @@ func (_u *MemberCategoryChangeUpdate) sqlSave(ctx context.Context) (_node int, e
 	if _u.mutation.FromCategoryCleared() {
 		_spec.ClearField(membercategorychange.FieldFromCategory, field.TypeEnum)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{membercategorychange.Label}
@@ -122,9 +130,10 @@ func (_u *MemberCategoryChangeUpdate) sqlSave(ctx context.Context) (_node int, e
 // MemberCategoryChangeUpdateOne is the builder for updating a single MemberCategoryChange entity.
 type MemberCategoryChangeUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *MemberCategoryChangeMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *MemberCategoryChangeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -201,6 +210,12 @@ func (_u *MemberCategoryChangeUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MemberCategoryChangeUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MemberCategoryChangeUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MemberCategoryChangeUpdateOne) sqlSave(ctx context.Context) (_node *MemberCategoryChange, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -236,6 +251,7 @@ func (_u *MemberCategoryChangeUpdateOne) sqlSave(ctx context.Context) (_node *Me
 	if _u.mutation.FromCategoryCleared() {
 		_spec.ClearField(membercategorychange.FieldFromCategory, field.TypeEnum)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &MemberCategoryChange{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -308,8 +308,9 @@ func (_q *MembershipApplicationQuery) Clone() *MembershipApplicationQuery {
 		withMember:   _q.withMember.Clone(),
 		withReviewer: _q.withReviewer.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -646,6 +647,12 @@ func (_q *MembershipApplicationQuery) ForShare(opts ...sql.LockOption) *Membersh
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *MembershipApplicationQuery) Modify(modifiers ...func(s *sql.Selector)) *MembershipApplicationSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // MembershipApplicationGroupBy is the group-by builder for MembershipApplication entities.
 type MembershipApplicationGroupBy struct {
 	selector
@@ -734,4 +741,10 @@ func (_s *MembershipApplicationSelect) sqlScan(ctx context.Context, root *Member
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *MembershipApplicationSelect) Modify(modifiers ...func(s *sql.Selector)) *MembershipApplicationSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -21,8 +21,9 @@ import (
 // MembershipApplicationUpdate is the builder for updating MembershipApplication entities.
 type MembershipApplicationUpdate struct {
 	config
-	hooks    []Hook
-	mutation *MembershipApplicationMutation
+	hooks     []Hook
+	mutation  *MembershipApplicationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the MembershipApplicationUpdate builder.
@@ -527,6 +528,12 @@ func (_u *MembershipApplicationUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MembershipApplicationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MembershipApplicationUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MembershipApplicationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -678,6 +685,7 @@ func (_u *MembershipApplicationUpdate) sqlSave(ctx context.Context) (_node int, 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{membershipapplication.Label}
@@ -693,9 +701,10 @@ func (_u *MembershipApplicationUpdate) sqlSave(ctx context.Context) (_node int, 
 // MembershipApplicationUpdateOne is the builder for updating a single MembershipApplication entity.
 type MembershipApplicationUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *MembershipApplicationMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *MembershipApplicationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -1207,6 +1216,12 @@ func (_u *MembershipApplicationUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MembershipApplicationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MembershipApplicationUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MembershipApplicationUpdateOne) sqlSave(ctx context.Context) (_node *MembershipApplication, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1375,6 +1390,7 @@ func (_u *MembershipApplicationUpdateOne) sqlSave(ctx context.Context) (_node *M
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &MembershipApplication{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

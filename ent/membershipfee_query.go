@@ -256,8 +256,9 @@ func (_q *MembershipFeeQuery) Clone() *MembershipFeeQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.MembershipFee{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -487,6 +488,12 @@ func (_q *MembershipFeeQuery) ForShare(opts ...sql.LockOption) *MembershipFeeQue
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *MembershipFeeQuery) Modify(modifiers ...func(s *sql.Selector)) *MembershipFeeSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // MembershipFeeGroupBy is the group-by builder for MembershipFee entities.
 type MembershipFeeGroupBy struct {
 	selector
@@ -575,4 +582,10 @@ func (_s *MembershipFeeSelect) sqlScan(ctx context.Context, root *MembershipFeeQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *MembershipFeeSelect) Modify(modifiers ...func(s *sql.Selector)) *MembershipFeeSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

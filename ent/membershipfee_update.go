@@ -18,8 +18,9 @@ import (
 // MembershipFeeUpdate is the builder for updating MembershipFee entities.
 type MembershipFeeUpdate struct {
 	config
-	hooks    []Hook
-	mutation *MembershipFeeMutation
+	hooks     []Hook
+	mutation  *MembershipFeeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the MembershipFeeUpdate builder.
@@ -112,6 +113,12 @@ func (_u *MembershipFeeUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MembershipFeeUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MembershipFeeUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MembershipFeeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -133,6 +140,7 @@ func (_u *MembershipFeeUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if value, ok := _u.mutation.AddedAmount(); ok {
 		_spec.AddField(membershipfee.FieldAmount, field.TypeInt64, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{membershipfee.Label}
@@ -148,9 +156,10 @@ func (_u *MembershipFeeUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // MembershipFeeUpdateOne is the builder for updating a single MembershipFee entity.
 type MembershipFeeUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *MembershipFeeMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *MembershipFeeMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -250,6 +259,12 @@ func (_u *MembershipFeeUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *MembershipFeeUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MembershipFeeUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *MembershipFeeUpdateOne) sqlSave(ctx context.Context) (_node *MembershipFee, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -288,6 +303,7 @@ func (_u *MembershipFeeUpdateOne) sqlSave(ctx context.Context) (_node *Membershi
 	if value, ok := _u.mutation.AddedAmount(); ok {
 		_spec.AddField(membershipfee.FieldAmount, field.TypeInt64, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &MembershipFee{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *NeedAssessmentQuery) Clone() *NeedAssessmentQuery {
 		predicates: append([]predicate.NeedAssessment{}, _q.predicates...),
 		withPerson: _q.withPerson.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *NeedAssessmentQuery) ForShare(opts ...sql.LockOption) *NeedAssessmentQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *NeedAssessmentQuery) Modify(modifiers ...func(s *sql.Selector)) *NeedAssessmentSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // NeedAssessmentGroupBy is the group-by builder for NeedAssessment entities.
 type NeedAssessmentGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *NeedAssessmentSelect) sqlScan(ctx context.Context, root *NeedAssessmen
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *NeedAssessmentSelect) Modify(modifiers ...func(s *sql.Selector)) *NeedAssessmentSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // NeedAssessmentUpdate is the builder for updating NeedAssessment entities.
 type NeedAssessmentUpdate struct {
 	config
-	hooks    []Hook
-	mutation *NeedAssessmentMutation
+	hooks     []Hook
+	mutation  *NeedAssessmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the NeedAssessmentUpdate builder.
@@ -162,6 +163,12 @@ func (_u *NeedAssessmentUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *NeedAssessmentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NeedAssessmentUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *NeedAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -195,6 +202,7 @@ func (_u *NeedAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.Evaluator(); ok {
 		_spec.SetField(needassessment.FieldEvaluator, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{needassessment.Label}
@@ -210,9 +218,10 @@ func (_u *NeedAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 // NeedAssessmentUpdateOne is the builder for updating a single NeedAssessment entity.
 type NeedAssessmentUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *NeedAssessmentMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *NeedAssessmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -362,6 +371,12 @@ func (_u *NeedAssessmentUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *NeedAssessmentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NeedAssessmentUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *NeedAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *NeedAssessment, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -412,6 +427,7 @@ func (_u *NeedAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *NeedAsse
 	if value, ok := _u.mutation.Evaluator(); ok {
 		_spec.SetField(needassessment.FieldEvaluator, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &NeedAssessment{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

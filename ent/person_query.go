@@ -464,8 +464,9 @@ func (_q *PersonQuery) Clone() *PersonQuery {
 		withNotes:      _q.withNotes.Clone(),
 		withConsents:   _q.withConsents.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -1141,6 +1142,12 @@ func (_q *PersonQuery) ForShare(opts ...sql.LockOption) *PersonQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *PersonQuery) Modify(modifiers ...func(s *sql.Selector)) *PersonSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedContacts tells the query-builder to eager-load the nodes that are connected to the "contacts"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *PersonQuery) WithNamedContacts(name string, opts ...func(*PersonContactQuery)) *PersonQuery {
@@ -1327,4 +1334,10 @@ func (_s *PersonSelect) sqlScan(ctx context.Context, root *PersonQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *PersonSelect) Modify(modifiers ...func(s *sql.Selector)) *PersonSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -26,8 +26,9 @@ import (
 // PersonUpdate is the builder for updating Person entities.
 type PersonUpdate struct {
 	config
-	hooks    []Hook
-	mutation *PersonMutation
+	hooks     []Hook
+	mutation  *PersonMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the PersonUpdate builder.
@@ -498,6 +499,12 @@ func (_u *PersonUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *PersonUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PersonUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -858,6 +865,7 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{person.Label}
@@ -873,9 +881,10 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // PersonUpdateOne is the builder for updating a single Person entity.
 type PersonUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *PersonMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *PersonMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -1353,6 +1362,12 @@ func (_u *PersonUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *PersonUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PersonUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1730,6 +1745,7 @@ func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err erro
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Person{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *PersonalProjectQuery) Clone() *PersonalProjectQuery {
 		predicates: append([]predicate.PersonalProject{}, _q.predicates...),
 		withPerson: _q.withPerson.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *PersonalProjectQuery) ForShare(opts ...sql.LockOption) *PersonalProjec
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *PersonalProjectQuery) Modify(modifiers ...func(s *sql.Selector)) *PersonalProjectSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // PersonalProjectGroupBy is the group-by builder for PersonalProject entities.
 type PersonalProjectGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *PersonalProjectSelect) sqlScan(ctx context.Context, root *PersonalProj
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *PersonalProjectSelect) Modify(modifiers ...func(s *sql.Selector)) *PersonalProjectSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -19,8 +19,9 @@ import (
 // PersonalProjectUpdate is the builder for updating PersonalProject entities.
 type PersonalProjectUpdate struct {
 	config
-	hooks    []Hook
-	mutation *PersonalProjectMutation
+	hooks     []Hook
+	mutation  *PersonalProjectMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the PersonalProjectUpdate builder.
@@ -156,6 +157,12 @@ func (_u *PersonalProjectUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *PersonalProjectUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PersonalProjectUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *PersonalProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -194,6 +201,7 @@ func (_u *PersonalProjectUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.ReviewOn(); ok {
 		_spec.SetField(personalproject.FieldReviewOn, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{personalproject.Label}
@@ -209,9 +217,10 @@ func (_u *PersonalProjectUpdate) sqlSave(ctx context.Context) (_node int, err er
 // PersonalProjectUpdateOne is the builder for updating a single PersonalProject entity.
 type PersonalProjectUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *PersonalProjectMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *PersonalProjectMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -354,6 +363,12 @@ func (_u *PersonalProjectUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *PersonalProjectUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PersonalProjectUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *PersonalProjectUpdateOne) sqlSave(ctx context.Context) (_node *PersonalProject, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -409,6 +424,7 @@ func (_u *PersonalProjectUpdateOne) sqlSave(ctx context.Context) (_node *Persona
 	if value, ok := _u.mutation.ReviewOn(); ok {
 		_spec.SetField(personalproject.FieldReviewOn, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &PersonalProject{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *PersonContactQuery) Clone() *PersonContactQuery {
 		predicates: append([]predicate.PersonContact{}, _q.predicates...),
 		withPerson: _q.withPerson.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *PersonContactQuery) ForShare(opts ...sql.LockOption) *PersonContactQue
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *PersonContactQuery) Modify(modifiers ...func(s *sql.Selector)) *PersonContactSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // PersonContactGroupBy is the group-by builder for PersonContact entities.
 type PersonContactGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *PersonContactSelect) sqlScan(ctx context.Context, root *PersonContactQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *PersonContactSelect) Modify(modifiers ...func(s *sql.Selector)) *PersonContactSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // PersonContactUpdate is the builder for updating PersonContact entities.
 type PersonContactUpdate struct {
 	config
-	hooks    []Hook
-	mutation *PersonContactMutation
+	hooks     []Hook
+	mutation  *PersonContactMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the PersonContactUpdate builder.
@@ -203,6 +204,12 @@ func (_u *PersonContactUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *PersonContactUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PersonContactUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *PersonContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -236,6 +243,7 @@ func (_u *PersonContactUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if value, ok := _u.mutation.Address(); ok {
 		_spec.SetField(personcontact.FieldAddress, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{personcontact.Label}
@@ -251,9 +259,10 @@ func (_u *PersonContactUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // PersonContactUpdateOne is the builder for updating a single PersonContact entity.
 type PersonContactUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *PersonContactMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *PersonContactMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -444,6 +453,12 @@ func (_u *PersonContactUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *PersonContactUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PersonContactUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *PersonContactUpdateOne) sqlSave(ctx context.Context) (_node *PersonContact, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -494,6 +509,7 @@ func (_u *PersonContactUpdateOne) sqlSave(ctx context.Context) (_node *PersonCon
 	if value, ok := _u.mutation.Address(); ok {
 		_spec.SetField(personcontact.FieldAddress, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &PersonContact{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -308,8 +308,9 @@ func (_q *ProcessingRecordQuery) Clone() *ProcessingRecordQuery {
 		withMember:    _q.withMember.Clone(),
 		withRevisions: _q.withRevisions.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -652,6 +653,12 @@ func (_q *ProcessingRecordQuery) ForShare(opts ...sql.LockOption) *ProcessingRec
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ProcessingRecordQuery) Modify(modifiers ...func(s *sql.Selector)) *ProcessingRecordSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedRevisions tells the query-builder to eager-load the nodes that are connected to the "revisions"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ProcessingRecordQuery) WithNamedRevisions(name string, opts ...func(*ProcessingRevisionQuery)) *ProcessingRecordQuery {
@@ -754,4 +761,10 @@ func (_s *ProcessingRecordSelect) sqlScan(ctx context.Context, root *ProcessingR
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ProcessingRecordSelect) Modify(modifiers ...func(s *sql.Selector)) *ProcessingRecordSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

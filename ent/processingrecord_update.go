@@ -21,8 +21,9 @@ import (
 // ProcessingRecordUpdate is the builder for updating ProcessingRecord entities.
 type ProcessingRecordUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ProcessingRecordMutation
+	hooks     []Hook
+	mutation  *ProcessingRecordMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ProcessingRecordUpdate builder.
@@ -603,6 +604,12 @@ func (_u *ProcessingRecordUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ProcessingRecordUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProcessingRecordUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ProcessingRecordUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -863,6 +870,7 @@ func (_u *ProcessingRecordUpdate) sqlSave(ctx context.Context) (_node int, err e
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{processingrecord.Label}
@@ -878,9 +886,10 @@ func (_u *ProcessingRecordUpdate) sqlSave(ctx context.Context) (_node int, err e
 // ProcessingRecordUpdateOne is the builder for updating a single ProcessingRecord entity.
 type ProcessingRecordUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ProcessingRecordMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ProcessingRecordMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -1468,6 +1477,12 @@ func (_u *ProcessingRecordUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ProcessingRecordUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProcessingRecordUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ProcessingRecordUpdateOne) sqlSave(ctx context.Context) (_node *ProcessingRecord, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1745,6 +1760,7 @@ func (_u *ProcessingRecordUpdateOne) sqlSave(ctx context.Context) (_node *Proces
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &ProcessingRecord{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *ProcessingRevisionQuery) Clone() *ProcessingRevisionQuery {
 		predicates: append([]predicate.ProcessingRevision{}, _q.predicates...),
 		withRecord: _q.withRecord.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *ProcessingRevisionQuery) ForShare(opts ...sql.LockOption) *ProcessingR
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ProcessingRevisionQuery) Modify(modifiers ...func(s *sql.Selector)) *ProcessingRevisionSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // ProcessingRevisionGroupBy is the group-by builder for ProcessingRevision entities.
 type ProcessingRevisionGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *ProcessingRevisionSelect) sqlScan(ctx context.Context, root *Processin
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ProcessingRevisionSelect) Modify(modifiers ...func(s *sql.Selector)) *ProcessingRevisionSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

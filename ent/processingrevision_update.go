@@ -18,8 +18,9 @@ import (
 // ProcessingRevisionUpdate is the builder for updating ProcessingRevision entities.
 type ProcessingRevisionUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ProcessingRevisionMutation
+	hooks     []Hook
+	mutation  *ProcessingRevisionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ProcessingRevisionUpdate builder.
@@ -89,6 +90,12 @@ func (_u *ProcessingRevisionUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ProcessingRevisionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProcessingRevisionUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ProcessingRevisionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -107,6 +114,7 @@ func (_u *ProcessingRevisionUpdate) sqlSave(ctx context.Context) (_node int, err
 	if _u.mutation.ChangedCleared() {
 		_spec.ClearField(processingrevision.FieldChanged, field.TypeJSON)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{processingrevision.Label}
@@ -122,9 +130,10 @@ func (_u *ProcessingRevisionUpdate) sqlSave(ctx context.Context) (_node int, err
 // ProcessingRevisionUpdateOne is the builder for updating a single ProcessingRevision entity.
 type ProcessingRevisionUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ProcessingRevisionMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ProcessingRevisionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -201,6 +210,12 @@ func (_u *ProcessingRevisionUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ProcessingRevisionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProcessingRevisionUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ProcessingRevisionUpdateOne) sqlSave(ctx context.Context) (_node *ProcessingRevision, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -236,6 +251,7 @@ func (_u *ProcessingRevisionUpdateOne) sqlSave(ctx context.Context) (_node *Proc
 	if _u.mutation.ChangedCleared() {
 		_spec.ClearField(processingrevision.FieldChanged, field.TypeJSON)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &ProcessingRevision{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

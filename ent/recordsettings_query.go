@@ -256,8 +256,9 @@ func (_q *RecordSettingsQuery) Clone() *RecordSettingsQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.RecordSettings{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -487,6 +488,12 @@ func (_q *RecordSettingsQuery) ForShare(opts ...sql.LockOption) *RecordSettingsQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *RecordSettingsQuery) Modify(modifiers ...func(s *sql.Selector)) *RecordSettingsSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // RecordSettingsGroupBy is the group-by builder for RecordSettings entities.
 type RecordSettingsGroupBy struct {
 	selector
@@ -575,4 +582,10 @@ func (_s *RecordSettingsSelect) sqlScan(ctx context.Context, root *RecordSetting
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *RecordSettingsSelect) Modify(modifiers ...func(s *sql.Selector)) *RecordSettingsSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

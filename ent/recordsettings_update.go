@@ -18,8 +18,9 @@ import (
 // RecordSettingsUpdate is the builder for updating RecordSettings entities.
 type RecordSettingsUpdate struct {
 	config
-	hooks    []Hook
-	mutation *RecordSettingsMutation
+	hooks     []Hook
+	mutation  *RecordSettingsMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the RecordSettingsUpdate builder.
@@ -112,6 +113,12 @@ func (_u *RecordSettingsUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *RecordSettingsUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *RecordSettingsUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *RecordSettingsUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -133,6 +140,7 @@ func (_u *RecordSettingsUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.AddedRetentionYears(); ok {
 		_spec.AddField(recordsettings.FieldRetentionYears, field.TypeInt, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{recordsettings.Label}
@@ -148,9 +156,10 @@ func (_u *RecordSettingsUpdate) sqlSave(ctx context.Context) (_node int, err err
 // RecordSettingsUpdateOne is the builder for updating a single RecordSettings entity.
 type RecordSettingsUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *RecordSettingsMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *RecordSettingsMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -250,6 +259,12 @@ func (_u *RecordSettingsUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *RecordSettingsUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *RecordSettingsUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *RecordSettingsUpdateOne) sqlSave(ctx context.Context) (_node *RecordSettings, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -288,6 +303,7 @@ func (_u *RecordSettingsUpdateOne) sqlSave(ctx context.Context) (_node *RecordSe
 	if value, ok := _u.mutation.AddedRetentionYears(); ok {
 		_spec.AddField(recordsettings.FieldRetentionYears, field.TypeInt, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &RecordSettings{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

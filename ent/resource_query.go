@@ -334,8 +334,9 @@ func (_q *ResourceQuery) Clone() *ResourceQuery {
 		withSubscriptions: _q.withSubscriptions.Clone(),
 		withCostEntries:   _q.withCostEntries.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -734,6 +735,12 @@ func (_q *ResourceQuery) ForShare(opts ...sql.LockOption) *ResourceQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ResourceQuery) Modify(modifiers ...func(s *sql.Selector)) *ResourceSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedSubscriptions tells the query-builder to eager-load the nodes that are connected to the "subscriptions"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ResourceQuery) WithNamedSubscriptions(name string, opts ...func(*SubscriptionQuery)) *ResourceQuery {
@@ -850,4 +857,10 @@ func (_s *ResourceSelect) sqlScan(ctx context.Context, root *ResourceQuery, v an
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ResourceSelect) Modify(modifiers ...func(s *sql.Selector)) *ResourceSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

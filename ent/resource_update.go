@@ -22,8 +22,9 @@ import (
 // ResourceUpdate is the builder for updating Resource entities.
 type ResourceUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ResourceMutation
+	hooks     []Hook
+	mutation  *ResourceMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ResourceUpdate builder.
@@ -349,6 +350,12 @@ func (_u *ResourceUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ResourceUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ResourceUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -510,6 +517,7 @@ func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{resource.Label}
@@ -525,9 +533,10 @@ func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // ResourceUpdateOne is the builder for updating a single Resource entity.
 type ResourceUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ResourceMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ResourceMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -860,6 +869,12 @@ func (_u *ResourceUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ResourceUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ResourceUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ResourceUpdateOne) sqlSave(ctx context.Context) (_node *Resource, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1038,6 +1053,7 @@ func (_u *ResourceUpdateOne) sqlSave(ctx context.Context) (_node *Resource, err 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Resource{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -332,8 +332,9 @@ func (_q *ResourceCategoryQuery) Clone() *ResourceCategoryQuery {
 		withChildren:  _q.withChildren.Clone(),
 		withResources: _q.withResources.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -738,6 +739,12 @@ func (_q *ResourceCategoryQuery) ForShare(opts ...sql.LockOption) *ResourceCateg
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ResourceCategoryQuery) Modify(modifiers ...func(s *sql.Selector)) *ResourceCategorySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedChildren tells the query-builder to eager-load the nodes that are connected to the "children"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ResourceCategoryQuery) WithNamedChildren(name string, opts ...func(*ResourceCategoryQuery)) *ResourceCategoryQuery {
@@ -854,4 +861,10 @@ func (_s *ResourceCategorySelect) sqlScan(ctx context.Context, root *ResourceCat
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ResourceCategorySelect) Modify(modifiers ...func(s *sql.Selector)) *ResourceCategorySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

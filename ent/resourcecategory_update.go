@@ -20,8 +20,9 @@ import (
 // ResourceCategoryUpdate is the builder for updating ResourceCategory entities.
 type ResourceCategoryUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ResourceCategoryMutation
+	hooks     []Hook
+	mutation  *ResourceCategoryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ResourceCategoryUpdate builder.
@@ -243,6 +244,12 @@ func (_u *ResourceCategoryUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ResourceCategoryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ResourceCategoryUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ResourceCategoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -386,6 +393,7 @@ func (_u *ResourceCategoryUpdate) sqlSave(ctx context.Context) (_node int, err e
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{resourcecategory.Label}
@@ -401,9 +409,10 @@ func (_u *ResourceCategoryUpdate) sqlSave(ctx context.Context) (_node int, err e
 // ResourceCategoryUpdateOne is the builder for updating a single ResourceCategory entity.
 type ResourceCategoryUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ResourceCategoryMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ResourceCategoryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -632,6 +641,12 @@ func (_u *ResourceCategoryUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ResourceCategoryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ResourceCategoryUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ResourceCategoryUpdateOne) sqlSave(ctx context.Context) (_node *ResourceCategory, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -792,6 +807,7 @@ func (_u *ResourceCategoryUpdateOne) sqlSave(ctx context.Context) (_node *Resour
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &ResourceCategory{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

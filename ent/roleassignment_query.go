@@ -306,8 +306,9 @@ func (_q *RoleAssignmentQuery) Clone() *RoleAssignmentQuery {
 		withAccount: _q.withAccount.Clone(),
 		withMember:  _q.withMember.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -644,6 +645,12 @@ func (_q *RoleAssignmentQuery) ForShare(opts ...sql.LockOption) *RoleAssignmentQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *RoleAssignmentQuery) Modify(modifiers ...func(s *sql.Selector)) *RoleAssignmentSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // RoleAssignmentGroupBy is the group-by builder for RoleAssignment entities.
 type RoleAssignmentGroupBy struct {
 	selector
@@ -732,4 +739,10 @@ func (_s *RoleAssignmentSelect) sqlScan(ctx context.Context, root *RoleAssignmen
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *RoleAssignmentSelect) Modify(modifiers ...func(s *sql.Selector)) *RoleAssignmentSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

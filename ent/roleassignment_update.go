@@ -18,8 +18,9 @@ import (
 // RoleAssignmentUpdate is the builder for updating RoleAssignment entities.
 type RoleAssignmentUpdate struct {
 	config
-	hooks    []Hook
-	mutation *RoleAssignmentMutation
+	hooks     []Hook
+	mutation  *RoleAssignmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the RoleAssignmentUpdate builder.
@@ -89,6 +90,12 @@ func (_u *RoleAssignmentUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *RoleAssignmentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *RoleAssignmentUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *RoleAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -104,6 +111,7 @@ func (_u *RoleAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(roleassignment.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{roleassignment.Label}
@@ -119,9 +127,10 @@ func (_u *RoleAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 // RoleAssignmentUpdateOne is the builder for updating a single RoleAssignment entity.
 type RoleAssignmentUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *RoleAssignmentMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *RoleAssignmentMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -198,6 +207,12 @@ func (_u *RoleAssignmentUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *RoleAssignmentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *RoleAssignmentUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *RoleAssignmentUpdateOne) sqlSave(ctx context.Context) (_node *RoleAssignment, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -230,6 +245,7 @@ func (_u *RoleAssignmentUpdateOne) sqlSave(ctx context.Context) (_node *RoleAssi
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(roleassignment.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &RoleAssignment{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

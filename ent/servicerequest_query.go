@@ -359,8 +359,9 @@ func (_q *ServiceRequestQuery) Clone() *ServiceRequestQuery {
 		withTimeEntries: _q.withTimeEntries.Clone(),
 		withCharges:     _q.withCharges.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -812,6 +813,12 @@ func (_q *ServiceRequestQuery) ForShare(opts ...sql.LockOption) *ServiceRequestQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ServiceRequestQuery) Modify(modifiers ...func(s *sql.Selector)) *ServiceRequestSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedTimeEntries tells the query-builder to eager-load the nodes that are connected to the "time_entries"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *ServiceRequestQuery) WithNamedTimeEntries(name string, opts ...func(*TimeEntryQuery)) *ServiceRequestQuery {
@@ -928,4 +935,10 @@ func (_s *ServiceRequestSelect) sqlScan(ctx context.Context, root *ServiceReques
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ServiceRequestSelect) Modify(modifiers ...func(s *sql.Selector)) *ServiceRequestSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

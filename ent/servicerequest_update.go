@@ -22,8 +22,9 @@ import (
 // ServiceRequestUpdate is the builder for updating ServiceRequest entities.
 type ServiceRequestUpdate struct {
 	config
-	hooks    []Hook
-	mutation *ServiceRequestMutation
+	hooks     []Hook
+	mutation  *ServiceRequestMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the ServiceRequestUpdate builder.
@@ -371,6 +372,12 @@ func (_u *ServiceRequestUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ServiceRequestUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ServiceRequestUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -547,6 +554,7 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{servicerequest.Label}
@@ -562,9 +570,10 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 // ServiceRequestUpdateOne is the builder for updating a single ServiceRequest entity.
 type ServiceRequestUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *ServiceRequestMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *ServiceRequestMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -919,6 +928,12 @@ func (_u *ServiceRequestUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *ServiceRequestUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ServiceRequestUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceRequest, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1112,6 +1127,7 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &ServiceRequest{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -306,8 +306,9 @@ func (_q *StayQuery) Clone() *StayQuery {
 		withPerson:        _q.withPerson.Clone(),
 		withEstablishment: _q.withEstablishment.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -641,6 +642,12 @@ func (_q *StayQuery) ForShare(opts ...sql.LockOption) *StayQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *StayQuery) Modify(modifiers ...func(s *sql.Selector)) *StaySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // StayGroupBy is the group-by builder for Stay entities.
 type StayGroupBy struct {
 	selector
@@ -729,4 +736,10 @@ func (_s *StaySelect) sqlScan(ctx context.Context, root *StayQuery, v any) error
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *StaySelect) Modify(modifiers ...func(s *sql.Selector)) *StaySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // StayUpdate is the builder for updating Stay entities.
 type StayUpdate struct {
 	config
-	hooks    []Hook
-	mutation *StayMutation
+	hooks     []Hook
+	mutation  *StayMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the StayUpdate builder.
@@ -204,6 +205,12 @@ func (_u *StayUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *StayUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *StayUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *StayUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -246,6 +253,7 @@ func (_u *StayUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.OrientationUntilCleared() {
 		_spec.ClearField(stay.FieldOrientationUntil, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{stay.Label}
@@ -261,9 +269,10 @@ func (_u *StayUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // StayUpdateOne is the builder for updating a single Stay entity.
 type StayUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *StayMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *StayMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -455,6 +464,12 @@ func (_u *StayUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *StayUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *StayUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *StayUpdateOne) sqlSave(ctx context.Context) (_node *Stay, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -514,6 +529,7 @@ func (_u *StayUpdateOne) sqlSave(ctx context.Context) (_node *Stay, err error) {
 	if _u.mutation.OrientationUntilCleared() {
 		_spec.ClearField(stay.FieldOrientationUntil, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Stay{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *SubjectRequestQuery) Clone() *SubjectRequestQuery {
 		predicates: append([]predicate.SubjectRequest{}, _q.predicates...),
 		withMember: _q.withMember.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -569,6 +570,12 @@ func (_q *SubjectRequestQuery) ForShare(opts ...sql.LockOption) *SubjectRequestQ
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *SubjectRequestQuery) Modify(modifiers ...func(s *sql.Selector)) *SubjectRequestSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // SubjectRequestGroupBy is the group-by builder for SubjectRequest entities.
 type SubjectRequestGroupBy struct {
 	selector
@@ -657,4 +664,10 @@ func (_s *SubjectRequestSelect) sqlScan(ctx context.Context, root *SubjectReques
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *SubjectRequestSelect) Modify(modifiers ...func(s *sql.Selector)) *SubjectRequestSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -19,8 +19,9 @@ import (
 // SubjectRequestUpdate is the builder for updating SubjectRequest entities.
 type SubjectRequestUpdate struct {
 	config
-	hooks    []Hook
-	mutation *SubjectRequestMutation
+	hooks     []Hook
+	mutation  *SubjectRequestMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the SubjectRequestUpdate builder.
@@ -226,6 +227,12 @@ func (_u *SubjectRequestUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SubjectRequestUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SubjectRequestUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SubjectRequestUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -271,6 +278,7 @@ func (_u *SubjectRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.RecordIDCleared() {
 		_spec.ClearField(subjectrequest.FieldRecordID, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{subjectrequest.Label}
@@ -286,9 +294,10 @@ func (_u *SubjectRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 // SubjectRequestUpdateOne is the builder for updating a single SubjectRequest entity.
 type SubjectRequestUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *SubjectRequestMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *SubjectRequestMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -501,6 +510,12 @@ func (_u *SubjectRequestUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SubjectRequestUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SubjectRequestUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SubjectRequestUpdateOne) sqlSave(ctx context.Context) (_node *SubjectRequest, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -563,6 +578,7 @@ func (_u *SubjectRequestUpdateOne) sqlSave(ctx context.Context) (_node *SubjectR
 	if _u.mutation.RecordIDCleared() {
 		_spec.ClearField(subjectrequest.FieldRecordID, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &SubjectRequest{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

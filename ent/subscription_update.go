@@ -18,8 +18,9 @@ import (
 // SubscriptionUpdate is the builder for updating Subscription entities.
 type SubscriptionUpdate struct {
 	config
-	hooks    []Hook
-	mutation *SubscriptionMutation
+	hooks     []Hook
+	mutation  *SubscriptionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the SubscriptionUpdate builder.
@@ -229,6 +230,12 @@ func (_u *SubscriptionUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SubscriptionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SubscriptionUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -277,6 +284,7 @@ func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.ProjectLeadEmailCleared() {
 		_spec.ClearField(subscription.FieldProjectLeadEmail, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{subscription.Label}
@@ -292,9 +300,10 @@ func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error
 // SubscriptionUpdateOne is the builder for updating a single Subscription entity.
 type SubscriptionUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *SubscriptionMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *SubscriptionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -511,6 +520,12 @@ func (_u *SubscriptionUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SubscriptionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SubscriptionUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SubscriptionUpdateOne) sqlSave(ctx context.Context) (_node *Subscription, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -576,6 +591,7 @@ func (_u *SubscriptionUpdateOne) sqlSave(ctx context.Context) (_node *Subscripti
 	if _u.mutation.ProjectLeadEmailCleared() {
 		_spec.ClearField(subscription.FieldProjectLeadEmail, field.TypeString)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Subscription{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

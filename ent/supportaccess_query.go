@@ -281,8 +281,9 @@ func (_q *SupportAccessQuery) Clone() *SupportAccessQuery {
 		predicates:  append([]predicate.SupportAccess{}, _q.predicates...),
 		withAccount: _q.withAccount.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *SupportAccessQuery) ForShare(opts ...sql.LockOption) *SupportAccessQue
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *SupportAccessQuery) Modify(modifiers ...func(s *sql.Selector)) *SupportAccessSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // SupportAccessGroupBy is the group-by builder for SupportAccess entities.
 type SupportAccessGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *SupportAccessSelect) sqlScan(ctx context.Context, root *SupportAccessQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *SupportAccessSelect) Modify(modifiers ...func(s *sql.Selector)) *SupportAccessSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // SupportAccessUpdate is the builder for updating SupportAccess entities.
 type SupportAccessUpdate struct {
 	config
-	hooks    []Hook
-	mutation *SupportAccessMutation
+	hooks     []Hook
+	mutation  *SupportAccessMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the SupportAccessUpdate builder.
@@ -109,6 +110,12 @@ func (_u *SupportAccessUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SupportAccessUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SupportAccessUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SupportAccessUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -130,6 +137,7 @@ func (_u *SupportAccessUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(supportaccess.FieldRevokedAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{supportaccess.Label}
@@ -145,9 +153,10 @@ func (_u *SupportAccessUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // SupportAccessUpdateOne is the builder for updating a single SupportAccess entity.
 type SupportAccessUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *SupportAccessMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *SupportAccessMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -244,6 +253,12 @@ func (_u *SupportAccessUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *SupportAccessUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SupportAccessUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *SupportAccessUpdateOne) sqlSave(ctx context.Context) (_node *SupportAccess, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -282,6 +297,7 @@ func (_u *SupportAccessUpdateOne) sqlSave(ctx context.Context) (_node *SupportAc
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(supportaccess.FieldRevokedAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &SupportAccess{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -281,8 +281,9 @@ func (_q *TimeEntryQuery) Clone() *TimeEntryQuery {
 		predicates:         append([]predicate.TimeEntry{}, _q.predicates...),
 		withServiceRequest: _q.withServiceRequest.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -566,6 +567,12 @@ func (_q *TimeEntryQuery) ForShare(opts ...sql.LockOption) *TimeEntryQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *TimeEntryQuery) Modify(modifiers ...func(s *sql.Selector)) *TimeEntrySelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // TimeEntryGroupBy is the group-by builder for TimeEntry entities.
 type TimeEntryGroupBy struct {
 	selector
@@ -654,4 +661,10 @@ func (_s *TimeEntrySelect) sqlScan(ctx context.Context, root *TimeEntryQuery, v 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *TimeEntrySelect) Modify(modifiers ...func(s *sql.Selector)) *TimeEntrySelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

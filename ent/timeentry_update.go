@@ -18,8 +18,9 @@ import (
 // TimeEntryUpdate is the builder for updating TimeEntry entities.
 type TimeEntryUpdate struct {
 	config
-	hooks    []Hook
-	mutation *TimeEntryMutation
+	hooks     []Hook
+	mutation  *TimeEntryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the TimeEntryUpdate builder.
@@ -188,6 +189,12 @@ func (_u *TimeEntryUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *TimeEntryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TimeEntryUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *TimeEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -224,6 +231,7 @@ func (_u *TimeEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Note(); ok {
 		_spec.SetField(timeentry.FieldNote, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{timeentry.Label}
@@ -239,9 +247,10 @@ func (_u *TimeEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // TimeEntryUpdateOne is the builder for updating a single TimeEntry entity.
 type TimeEntryUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *TimeEntryMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *TimeEntryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -417,6 +426,12 @@ func (_u *TimeEntryUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *TimeEntryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TimeEntryUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *TimeEntryUpdateOne) sqlSave(ctx context.Context) (_node *TimeEntry, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -470,6 +485,7 @@ func (_u *TimeEntryUpdateOne) sqlSave(ctx context.Context) (_node *TimeEntry, er
 	if value, ok := _u.mutation.Note(); ok {
 		_spec.SetField(timeentry.FieldNote, field.TypeString, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &TimeEntry{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

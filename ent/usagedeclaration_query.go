@@ -334,8 +334,9 @@ func (_q *UsageDeclarationQuery) Clone() *UsageDeclarationQuery {
 		withLines:     _q.withLines.Clone(),
 		withRevisions: _q.withRevisions.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -733,6 +734,12 @@ func (_q *UsageDeclarationQuery) ForShare(opts ...sql.LockOption) *UsageDeclarat
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *UsageDeclarationQuery) Modify(modifiers ...func(s *sql.Selector)) *UsageDeclarationSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedLines tells the query-builder to eager-load the nodes that are connected to the "lines"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *UsageDeclarationQuery) WithNamedLines(name string, opts ...func(*UsageDeclarationLineQuery)) *UsageDeclarationQuery {
@@ -849,4 +856,10 @@ func (_s *UsageDeclarationSelect) sqlScan(ctx context.Context, root *UsageDeclar
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *UsageDeclarationSelect) Modify(modifiers ...func(s *sql.Selector)) *UsageDeclarationSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -21,8 +21,9 @@ import (
 // UsageDeclarationUpdate is the builder for updating UsageDeclaration entities.
 type UsageDeclarationUpdate struct {
 	config
-	hooks    []Hook
-	mutation *UsageDeclarationMutation
+	hooks     []Hook
+	mutation  *UsageDeclarationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the UsageDeclarationUpdate builder.
@@ -289,6 +290,12 @@ func (_u *UsageDeclarationUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UsageDeclarationUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UsageDeclarationUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UsageDeclarationUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -427,6 +434,7 @@ func (_u *UsageDeclarationUpdate) sqlSave(ctx context.Context) (_node int, err e
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{usagedeclaration.Label}
@@ -442,9 +450,10 @@ func (_u *UsageDeclarationUpdate) sqlSave(ctx context.Context) (_node int, err e
 // UsageDeclarationUpdateOne is the builder for updating a single UsageDeclaration entity.
 type UsageDeclarationUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *UsageDeclarationMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *UsageDeclarationMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -718,6 +727,12 @@ func (_u *UsageDeclarationUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UsageDeclarationUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UsageDeclarationUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UsageDeclarationUpdateOne) sqlSave(ctx context.Context) (_node *UsageDeclaration, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -873,6 +888,7 @@ func (_u *UsageDeclarationUpdateOne) sqlSave(ctx context.Context) (_node *UsageD
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &UsageDeclaration{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

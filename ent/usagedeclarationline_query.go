@@ -306,8 +306,9 @@ func (_q *UsageDeclarationLineQuery) Clone() *UsageDeclarationLineQuery {
 		withDeclaration: _q.withDeclaration.Clone(),
 		withResource:    _q.withResource.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -641,6 +642,12 @@ func (_q *UsageDeclarationLineQuery) ForShare(opts ...sql.LockOption) *UsageDecl
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *UsageDeclarationLineQuery) Modify(modifiers ...func(s *sql.Selector)) *UsageDeclarationLineSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // UsageDeclarationLineGroupBy is the group-by builder for UsageDeclarationLine entities.
 type UsageDeclarationLineGroupBy struct {
 	selector
@@ -729,4 +736,10 @@ func (_s *UsageDeclarationLineSelect) sqlScan(ctx context.Context, root *UsageDe
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *UsageDeclarationLineSelect) Modify(modifiers ...func(s *sql.Selector)) *UsageDeclarationLineSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

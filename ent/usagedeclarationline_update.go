@@ -18,8 +18,9 @@ import (
 // UsageDeclarationLineUpdate is the builder for updating UsageDeclarationLine entities.
 type UsageDeclarationLineUpdate struct {
 	config
-	hooks    []Hook
-	mutation *UsageDeclarationLineMutation
+	hooks     []Hook
+	mutation  *UsageDeclarationLineMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the UsageDeclarationLineUpdate builder.
@@ -118,6 +119,12 @@ func (_u *UsageDeclarationLineUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UsageDeclarationLineUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UsageDeclarationLineUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UsageDeclarationLineUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -139,6 +146,7 @@ func (_u *UsageDeclarationLineUpdate) sqlSave(ctx context.Context) (_node int, e
 	if value, ok := _u.mutation.AddedQuantity(); ok {
 		_spec.AddField(usagedeclarationline.FieldQuantity, field.TypeInt64, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{usagedeclarationline.Label}
@@ -154,9 +162,10 @@ func (_u *UsageDeclarationLineUpdate) sqlSave(ctx context.Context) (_node int, e
 // UsageDeclarationLineUpdateOne is the builder for updating a single UsageDeclarationLine entity.
 type UsageDeclarationLineUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *UsageDeclarationLineMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *UsageDeclarationLineMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -262,6 +271,12 @@ func (_u *UsageDeclarationLineUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UsageDeclarationLineUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UsageDeclarationLineUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UsageDeclarationLineUpdateOne) sqlSave(ctx context.Context) (_node *UsageDeclarationLine, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -300,6 +315,7 @@ func (_u *UsageDeclarationLineUpdateOne) sqlSave(ctx context.Context) (_node *Us
 	if value, ok := _u.mutation.AddedQuantity(); ok {
 		_spec.AddField(usagedeclarationline.FieldQuantity, field.TypeInt64, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &UsageDeclarationLine{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

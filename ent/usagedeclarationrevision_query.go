@@ -306,8 +306,9 @@ func (_q *UsageDeclarationRevisionQuery) Clone() *UsageDeclarationRevisionQuery 
 		withDeclaration: _q.withDeclaration.Clone(),
 		withAuthor:      _q.withAuthor.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -644,6 +645,12 @@ func (_q *UsageDeclarationRevisionQuery) ForShare(opts ...sql.LockOption) *Usage
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *UsageDeclarationRevisionQuery) Modify(modifiers ...func(s *sql.Selector)) *UsageDeclarationRevisionSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // UsageDeclarationRevisionGroupBy is the group-by builder for UsageDeclarationRevision entities.
 type UsageDeclarationRevisionGroupBy struct {
 	selector
@@ -732,4 +739,10 @@ func (_s *UsageDeclarationRevisionSelect) sqlScan(ctx context.Context, root *Usa
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *UsageDeclarationRevisionSelect) Modify(modifiers ...func(s *sql.Selector)) *UsageDeclarationRevisionSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -18,8 +18,9 @@ import (
 // UsageDeclarationRevisionUpdate is the builder for updating UsageDeclarationRevision entities.
 type UsageDeclarationRevisionUpdate struct {
 	config
-	hooks    []Hook
-	mutation *UsageDeclarationRevisionMutation
+	hooks     []Hook
+	mutation  *UsageDeclarationRevisionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the UsageDeclarationRevisionUpdate builder.
@@ -89,6 +90,12 @@ func (_u *UsageDeclarationRevisionUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UsageDeclarationRevisionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UsageDeclarationRevisionUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UsageDeclarationRevisionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -104,6 +111,7 @@ func (_u *UsageDeclarationRevisionUpdate) sqlSave(ctx context.Context) (_node in
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(usagedeclarationrevision.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{usagedeclarationrevision.Label}
@@ -119,9 +127,10 @@ func (_u *UsageDeclarationRevisionUpdate) sqlSave(ctx context.Context) (_node in
 // UsageDeclarationRevisionUpdateOne is the builder for updating a single UsageDeclarationRevision entity.
 type UsageDeclarationRevisionUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *UsageDeclarationRevisionMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *UsageDeclarationRevisionMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -198,6 +207,12 @@ func (_u *UsageDeclarationRevisionUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *UsageDeclarationRevisionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *UsageDeclarationRevisionUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *UsageDeclarationRevisionUpdateOne) sqlSave(ctx context.Context) (_node *UsageDeclarationRevision, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -230,6 +245,7 @@ func (_u *UsageDeclarationRevisionUpdateOne) sqlSave(ctx context.Context) (_node
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(usagedeclarationrevision.FieldUpdatedAt, field.TypeTime, value)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &UsageDeclarationRevision{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

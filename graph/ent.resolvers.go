@@ -8,6 +8,7 @@ package graph
 import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
+	"communs/internal/aggregate"
 	"context"
 
 	"entgo.io/contrib/entgql"
@@ -388,6 +389,71 @@ func (r *queryResolver) UsageDeclarationRevisions(ctx context.Context, after *en
 	}
 	return r.client.UsageDeclarationRevision.Query().Paginate(ctx, after, first, before, last,
 		ent.WithUsageDeclarationRevisionOrder(orderBy), ent.WithUsageDeclarationRevisionFilter(where.Filter))
+}
+
+// ActivitiesAggregate is the resolver for the activitiesAggregate field.
+func (r *queryResolver) ActivitiesAggregate(ctx context.Context, where *ent.ActivityWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.activityStatistics(ctx, where, groupBy, having, orderBy, first)
+}
+
+// BreachesAggregate is the resolver for the breachesAggregate field.
+func (r *queryResolver) BreachesAggregate(ctx context.Context, where *ent.BreachWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Breach", where, groupBy, having, orderBy, first)
+}
+
+// CallsForFundsAggregate is the resolver for the callsForFundsAggregate field.
+func (r *queryResolver) CallsForFundsAggregate(ctx context.Context, where *ent.CallForFundsWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "CallForFunds", where, groupBy, having, orderBy, first)
+}
+
+// ChargesAggregate is the resolver for the chargesAggregate field.
+func (r *queryResolver) ChargesAggregate(ctx context.Context, where *ent.ChargeWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Charge", where, groupBy, having, orderBy, first)
+}
+
+// CostEntriesAggregate is the resolver for the costEntriesAggregate field.
+func (r *queryResolver) CostEntriesAggregate(ctx context.Context, where *ent.CostEntryWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "CostEntry", where, groupBy, having, orderBy, first)
+}
+
+// EstablishmentsAggregate is the resolver for the establishmentsAggregate field.
+func (r *queryResolver) EstablishmentsAggregate(ctx context.Context, where *ent.EstablishmentWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Establishment", where, groupBy, having, orderBy, first)
+}
+
+// MembersAggregate is the resolver for the membersAggregate field.
+func (r *queryResolver) MembersAggregate(ctx context.Context, where *ent.MemberWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Member", where, groupBy, having, orderBy, first)
+}
+
+// ProcessingRecordsAggregate is the resolver for the processingRecordsAggregate field.
+func (r *queryResolver) ProcessingRecordsAggregate(ctx context.Context, where *ent.ProcessingRecordWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "ProcessingRecord", where, groupBy, having, orderBy, first)
+}
+
+// ServiceRequestsAggregate is the resolver for the serviceRequestsAggregate field.
+func (r *queryResolver) ServiceRequestsAggregate(ctx context.Context, where *ent.ServiceRequestWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "ServiceRequest", where, groupBy, having, orderBy, first)
+}
+
+// SubjectRequestsAggregate is the resolver for the subjectRequestsAggregate field.
+func (r *queryResolver) SubjectRequestsAggregate(ctx context.Context, where *ent.SubjectRequestWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "SubjectRequest", where, groupBy, having, orderBy, first)
+}
+
+// SubscriptionsAggregate is the resolver for the subscriptionsAggregate field.
+func (r *queryResolver) SubscriptionsAggregate(ctx context.Context, where *ent.SubscriptionWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Subscription", where, groupBy, having, orderBy, first)
+}
+
+// TimeEntriesAggregate is the resolver for the timeEntriesAggregate field.
+func (r *queryResolver) TimeEntriesAggregate(ctx context.Context, where *ent.TimeEntryWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "TimeEntry", where, groupBy, having, orderBy, first)
+}
+
+// UsageDeclarationLinesAggregate is the resolver for the usageDeclarationLinesAggregate field.
+func (r *queryResolver) UsageDeclarationLinesAggregate(ctx context.Context, where *ent.UsageDeclarationLineWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "UsageDeclarationLine", where, groupBy, having, orderBy, first)
 }
 
 // CallForFunds returns CallForFundsResolver implementation.

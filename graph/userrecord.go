@@ -32,8 +32,8 @@ func serafinCodes(kind *model.SerafinKind) []*serafin.Entry {
 	return pointers(entries)
 }
 
-// aggregate runs the activity aggregate asked through the API.
-func aggregate(ctx context.Context, s *userrecord.Service, in model.ActivityAggregateInput) ([]*userrecord.AggregateRow, error) {
+// activityAggregate runs the activity aggregate asked through the API.
+func activityAggregate(ctx context.Context, s *userrecord.Service, in model.ActivityAggregateInput) ([]*userrecord.AggregateRow, error) {
 	groupBy := make([]userrecord.Dimension, len(in.GroupBy))
 	for i, d := range in.GroupBy {
 		groupBy[i] = userrecord.Dimension(d)

@@ -138,7 +138,7 @@ func (r *queryResolver) SerafinCodes(ctx context.Context, kind *model.SerafinKin
 
 // ActivityAggregate is the resolver for the activityAggregate field.
 func (r *queryResolver) ActivityAggregate(ctx context.Context, input model.ActivityAggregateInput) ([]*userrecord.AggregateRow, error) {
-	return aggregate(ctx, r.userrecord, input)
+	return activityAggregate(ctx, r.userrecord, input)
 }
 
 // RecordRetention is the resolver for the recordRetention field.

@@ -408,6 +408,11 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 	gsm := srv.as(t, gsmStaff)
 	gsmAdmin := srv.as(t, "admin@communs.example") // the audit trail is gsm_admin's only
 
+	shapes := map[string]aggregateShape{}
+	for _, shape := range aggregateShapes(t, gsm) {
+		shapes[shape.field] = shape
+	}
+
 	// The truth, as the groupement reads it.
 	names := map[string]string{} // member names by id
 	visible := map[string][]string{}
@@ -529,6 +534,35 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 								t.Errorf("%s: refused with %s", what, code)
 							case total != f.want || len(rows) != f.want:
 								t.Errorf("%s: totalCount %d, %d rows, want %d", what, total, len(rows), f.want)
+							}
+						}
+					}
+				}
+			})
+
+			t.Run("aggregates", func(t *testing.T) {
+				for _, k := range leakKinds {
+					shape, ok := shapes[k.field+"Aggregate"]
+					if !ok {
+						continue
+					}
+					for _, field := range append([]string{""}, shape.groupBy...) {
+						groupBy := []string{field}[:min(len(field), 1)]
+						n, data, code := c.aggregateCount(t, shape, nil, groupBy...)
+						leaks(t, fmt.Sprintf("%s(groupBy: %v)", shape.field, groupBy), data)
+						if code != "" || n != len(visible[k.field]) {
+							t.Errorf("%s(groupBy: %v): %d rows (%s), want A's %d", shape.field, groupBy, n, code, len(visible[k.field]))
+						}
+					}
+					for _, name := range leakOthers {
+						b := memberIDs[name]
+						x := leakTarget{a: a, b: b, bName: name, bRows: byMember[k.field][b], aOwned: aOwned[k.field]}
+						for _, f := range k.filters(x, visible[k.field]) {
+							what := fmt.Sprintf("%s(where: %s) aimed at %s", shape.field, mustJSON(f.where), name)
+							n, data, code := c.aggregateCount(t, shape, f.where, shape.groupBy[0])
+							leaks(t, what, data)
+							if code != "FORBIDDEN" && (code != "" || n != f.want) {
+								t.Errorf("%s: %d rows (%s), want %d", what, n, code, f.want)
 							}
 						}
 					}

@@ -113,7 +113,12 @@ func (Charge) Indexes() []ent.Index {
 }
 
 // Annotations of Charge.
-func (Charge) Annotations() []schema.Annotation { return graphQL() }
+func (Charge) Annotations() []schema.Annotation {
+	return append(graphQL(), Aggregated{
+		Keys:    []string{"fiscal_year"},
+		Through: []string{"member.category", "resource.category_id", "resource.kind"},
+	})
+}
 
 // CallForFunds (appel de fonds) groups a member's charges of one run under
 // a gapless number per year, e.g. AF-2026-0001. Like the charges, it is
@@ -155,7 +160,8 @@ func (CallForFunds) Indexes() []ent.Index {
 
 // Annotations of CallForFunds.
 func (CallForFunds) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField("callsForFunds"), entgql.RelayConnection(), entgql.MultiOrder()}
+	return []schema.Annotation{entgql.QueryField("callsForFunds"), entgql.RelayConnection(), entgql.MultiOrder(),
+		Aggregated{Keys: []string{"fiscal_year"}, Through: []string{"member.category"}}}
 }
 
 // Policy of ChargeRun.

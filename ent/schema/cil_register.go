@@ -141,7 +141,9 @@ func (ProcessingRecord) Indexes() []ent.Index {
 }
 
 // Annotations of ProcessingRecord.
-func (ProcessingRecord) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
+func (ProcessingRecord) Annotations() []schema.Annotation {
+	return append(withMutations(moduleGraphQL("cil")), Aggregated{})
+}
 
 // Policy of ProcessingRecord.
 func (ProcessingRecord) Policy() ent.Policy { return registerPolicy("ProcessingRecord") }
@@ -216,7 +218,9 @@ func (Breach) Edges() []ent.Edge {
 }
 
 // Annotations of Breach.
-func (Breach) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
+func (Breach) Annotations() []schema.Annotation {
+	return append(withMutations(moduleGraphQL("cil")), Aggregated{})
+}
 
 // Policy of Breach.
 func (Breach) Policy() ent.Policy { return registerPolicy("Breach") }
@@ -248,7 +252,9 @@ func (SubjectRequest) Edges() []ent.Edge {
 }
 
 // Annotations of SubjectRequest.
-func (SubjectRequest) Annotations() []schema.Annotation { return withMutations(moduleGraphQL("cil")) }
+func (SubjectRequest) Annotations() []schema.Annotation {
+	return append(withMutations(moduleGraphQL("cil")), Aggregated{})
+}
 
 // Policy of SubjectRequest.
 func (SubjectRequest) Policy() ent.Policy { return registerPolicy("SubjectRequest") }

@@ -49,7 +49,8 @@ func (CostEntry) Indexes() []ent.Index {
 
 // Annotations of CostEntry.
 func (CostEntry) Annotations() []schema.Annotation {
-	return append(graphQL(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()))
+	return append(graphQL(), entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+		Aggregated{Keys: []string{"fiscal_year"}, Through: []string{"resource.category_id", "resource.kind"}})
 }
 
 // Policy of CostEntry.

@@ -85,7 +85,11 @@ func (UsageDeclarationLine) Indexes() []ent.Index {
 }
 
 // Annotations of UsageDeclarationLine.
-func (UsageDeclarationLine) Annotations() []schema.Annotation { return graphQL() }
+func (UsageDeclarationLine) Annotations() []schema.Annotation {
+	return append(graphQL(), Aggregated{
+		Through: []string{"declaration.member_id", "declaration.year", "declaration.status", "resource.category_id", "resource.kind"},
+	})
+}
 
 // UsageDeclarationRevision is an immutable snapshot of a declaration, kept
 // at every change so that any past state can be read back.

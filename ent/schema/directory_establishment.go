@@ -80,7 +80,9 @@ func (Establishment) Indexes() []ent.Index {
 }
 
 // Annotations of Establishment.
-func (Establishment) Annotations() []schema.Annotation { return moduleGraphQL("directory") }
+func (Establishment) Annotations() []schema.Annotation {
+	return append(moduleGraphQL("directory"), Aggregated{Keys: []string{"department", "category_code"}})
+}
 
 // Policy of Establishment.
 func (Establishment) Policy() ent.Policy { return memberRows("Establishment") }

@@ -78,7 +78,7 @@ func (Member) Indexes() []ent.Index {
 func (Member) Annotations() []schema.Annotation {
 	return append(graphQL(), entsql.Checks(map[string]string{
 		"member_left_after_joining": datesInOrder("joined_on", "left_on"),
-	}))
+	}), Aggregated{Keys: []string{"region"}})
 }
 
 // MemberCategoryChange keeps the history of a member's category.

@@ -53,7 +53,9 @@ func (ServiceRequest) Indexes() []ent.Index {
 }
 
 // Annotations of ServiceRequest.
-func (ServiceRequest) Annotations() []schema.Annotation { return graphQL() }
+func (ServiceRequest) Annotations() []schema.Annotation {
+	return append(graphQL(), Aggregated{Through: []string{"member.category"}})
+}
 
 // TimeEntry is time a staff member spent on a service request.
 type TimeEntry struct{ ent.Schema }
@@ -82,7 +84,9 @@ func (TimeEntry) Edges() []ent.Edge {
 }
 
 // Annotations of TimeEntry.
-func (TimeEntry) Annotations() []schema.Annotation { return graphQL() }
+func (TimeEntry) Annotations() []schema.Annotation {
+	return append(graphQL(), Aggregated{Through: []string{"service_request.member_id", "service_request.kind"}})
+}
 
 // Policy of ServiceRequest.
 func (ServiceRequest) Policy() ent.Policy { return memberRows("ServiceRequest") }

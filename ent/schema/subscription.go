@@ -56,7 +56,7 @@ func (Subscription) Indexes() []ent.Index {
 func (Subscription) Annotations() []schema.Annotation {
 	return append(graphQL(), entsql.Checks(map[string]string{
 		"subscription_ends_after_start": datesInOrder("starts_on", "ends_on"),
-	}))
+	}), Aggregated{Through: []string{"member.category", "resource.category_id", "resource.kind"}})
 }
 
 // Policy of Subscription.

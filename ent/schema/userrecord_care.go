@@ -115,7 +115,9 @@ func (Activity) Indexes() []ent.Index {
 
 // Annotations of Activity.
 func (Activity) Annotations() []schema.Annotation {
-	return append(moduleGraphQL("userrecord"), userRecordTable("activities"))
+	// A group per person would name them: persons are only counted.
+	return append(moduleGraphQL("userrecord"), userRecordTable("activities"),
+		Aggregated{Keys: []string{"service_code"}, Through: []string{"establishment.member_id"}, CountOnly: []string{"person_id"}})
 }
 
 // Policy of Activity.
