@@ -168,6 +168,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
+	srv.AroundOperations(resolver.withBatches)
 	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
 	srv.AroundFields(markResolverErrors)
 	srv.AroundFields(narrowFilters)

@@ -9,7 +9,6 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/graph/model"
-	"communs/internal/charging"
 	"communs/internal/membership"
 	"context"
 )
@@ -46,14 +45,9 @@ func (r *mutationResolver) CancelService(ctx context.Context, id pulid.ID, reaso
 
 // Spent is the resolver for the spent field.
 func (r *serviceRequestResolver) Spent(ctx context.Context, obj *ent.ServiceRequest) (*model.ServiceSpent, error) {
-	actuals, err := r.membership.ServiceRequests.Actuals(ctx, []pulid.ID{obj.ID})
+	spent, err := r.spent(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	billed, err := charging.Billed(ctx, r.client, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	spent := actuals[obj.ID]
-	return &model.ServiceSpent{Minutes: spent.Minutes, Amount: spent.Amount, Billed: billed}, nil
+	return &spent, nil
 }

@@ -31,6 +31,7 @@ import (
 
 	"communs/ent"
 	"communs/internal/extension"
+	"communs/internal/httperror"
 	"communs/internal/viewer"
 )
 
@@ -67,8 +68,9 @@ type Module struct {
 	// Routes returns its extra HTTP routes, by http.ServeMux pattern; they
 	// get the viewer of the request's bearer token. allowed tells whether
 	// the policy grants the viewer a root query field: a route serving what
-	// a query serves must be granted what the query is.
-	Routes func(client *ent.Client, allowed func(v *viewer.Viewer, field string) bool) map[string]http.Handler
+	// a query serves must be granted what the query is. errs answers their
+	// errors.
+	Routes func(client *ent.Client, allowed func(v *viewer.Viewer, field string) bool, errs *httperror.Writer) map[string]http.Handler
 }
 
 // Command is a CLI subcommand of a module.

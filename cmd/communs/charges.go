@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 
-	"communs/graph/scalar"
 	"communs/internal/charging"
+	"communs/internal/money"
 	"communs/internal/viewer"
 )
 
@@ -47,12 +47,12 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "run %s: %d charge lines added (%d already there), %s €, %d calls for funds\n",
-		res.Run.ID, res.Created, res.AlreadyThere, scalar.FormatMoney(res.Total), len(res.CallsForFunds))
+		res.Run.ID, res.Created, res.AlreadyThere, money.Format(res.Total), len(res.CallsForFunds))
 	if n := len(res.CallsForFunds); n > 0 {
 		fmt.Fprintf(out, "calls for funds %s to %s\n", res.CallsForFunds[0].Number, res.CallsForFunds[n-1].Number)
 	}
 	for _, u := range res.Unallocated {
-		fmt.Fprintf(out, "unallocated: %s, %s €: %s\n", u.ResourceName, scalar.FormatMoney(u.Amount), u.Reason)
+		fmt.Fprintf(out, "unallocated: %s, %s €: %s\n", u.ResourceName, money.Format(u.Amount), u.Reason)
 	}
 	for _, m := range res.MissingDeclarations {
 		fmt.Fprintf(out, "missing declaration: member %s, %s: %s\n", m.MemberID, m.ResourceName, m.Reason)

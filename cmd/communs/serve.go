@@ -14,6 +14,7 @@ import (
 	"communs/graph"
 	"communs/internal/auth"
 	"communs/internal/callforfunds"
+	"communs/internal/httperror"
 	"communs/internal/membership"
 	"communs/internal/notify"
 	"communs/internal/seed"
@@ -189,18 +190,19 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		userrecord.LogReads(db.Client)
 		options.UserRecord = userrecord.New(db.Client, keys)
 	}
-	api := authn.Middleware(graph.NewHandler(db.Client, options))
+	errs := httperror.New(logger)
+	api := authn.Middleware(errs, graph.NewHandler(db.Client, options))
 	routes := map[string]http.Handler{
-		callforfunds.RoutePattern: authn.Middleware(callforfunds.Handler(db.Client, cfg.issuer.issuer(),
-			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, logger)),
+		callforfunds.RoutePattern: authn.Middleware(errs, callforfunds.Handler(db.Client, cfg.issuer.issuer(),
+			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, errs)),
 	}
 	for _, m := range mods {
 		if m.Routes == nil {
 			continue
 		}
 		allowed := func(v *viewer.Viewer, field string) bool { return enforcer.Allowed(v, "query", field) }
-		for pattern, h := range m.Routes(db.Client, allowed) {
-			routes[pattern] = authn.Middleware(h)
+		for pattern, h := range m.Routes(db.Client, allowed, errs) {
+			routes[pattern] = authn.Middleware(errs, h)
 		}
 	}
 	srv := server.New(server.Config{

@@ -51,8 +51,8 @@ func (AuditEvent) Annotations() []schema.Annotation { return graphQL() }
 func (AuditEvent) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
-			allowGSM(allRowsReaders["AuditEvent"]),
-			restrictTo(visibleRows["AuditEvent"]),
+			allowGSM(rowRuleOf("AuditEvent").readers),
+			restrictTo(rowRuleOf("AuditEvent").visible),
 		},
 		Mutation: privacy.MutationPolicy{denyChanges(), privacy.AlwaysAllowRule()},
 	}

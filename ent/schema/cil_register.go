@@ -22,17 +22,15 @@ import (
 // GDPR register of processing (Art. 30), the breach register and the
 // data-subject request log, of the groupement (no member) or of a member.
 
-func init() {
-	for _, typ := range []string{"ProcessingRecord", "ProcessingRevision", "Breach", "SubjectRequest", "CilDelegation"} {
-		allRowsReaders[typ] = gsmAll
-	}
-	visibleRows["ProcessingRecord"] = ownMembers
-	visibleRows["ProcessingRevision"] = through("record", ownMembers)
+// cilRows are the row rules of the module's entities (see coreRows).
+var cilRows = map[string]rowRule{
+	"ProcessingRecord":   {gsmAll, ownMembers},
+	"ProcessingRevision": {gsmAll, through("record", ownMembers)},
 	// Breaches and requests name people: a member's administrators and CIL
 	// referents read them, not all its people.
-	visibleRows["Breach"] = cilOfficers
-	visibleRows["SubjectRequest"] = cilOfficers
-	visibleRows["CilDelegation"] = ownMembers
+	"Breach":         {gsmAll, cilOfficers},
+	"SubjectRequest": {gsmAll, cilOfficers},
+	"CilDelegation":  {gsmAll, ownMembers},
 }
 
 // cilOfficers selects the rows of the members the viewer administers or
@@ -54,7 +52,7 @@ func registerOwner() ent.Field {
 // service checks the delegation); a member's CIL keeps its member's.
 func registerPolicy(typ string) ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{allowGSM(gsmAll), restrictTo(visibleRows[typ])},
+		Query: privacy.QueryPolicy{allowGSM(rowRuleOf(typ).readers), restrictTo(rowRuleOf(typ).visible)},
 		Mutation: privacy.MutationPolicy{
 			allowGSM([]string{"gsm_cil"}),
 			privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {

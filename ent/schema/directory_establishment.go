@@ -17,13 +17,11 @@ import (
 // directory_*.go: a reference database of each member's establishments and
 // services, with attributes the member defines.
 
-func init() {
-	allRowsReaders["Establishment"] = gsmAll
-	allRowsReaders["AttributeDefinition"] = gsmAll
-	allRowsReaders["AttributeValue"] = gsmAll
-	visibleRows["Establishment"] = ownMembers
-	visibleRows["AttributeDefinition"] = ownMembers
-	visibleRows["AttributeValue"] = through("establishment", ownMembers)
+// directoryRows are the row rules of the module's entities (see coreRows).
+var directoryRows = map[string]rowRule{
+	"Establishment":       {gsmAll, ownMembers},
+	"AttributeDefinition": {gsmAll, ownMembers},
+	"AttributeValue":      {gsmAll, through("establishment", ownMembers)},
 }
 
 // Establishment is an establishment or service (ESMS) of a member, as the

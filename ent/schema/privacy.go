@@ -27,47 +27,50 @@ var (
 	gsmAll      = []string{"gsm_admin", "gsm_staff", "gsm_cil"}
 )
 
-// allRowsReaders names, per entity, the groupement's roles that see all of
-// its rows. Every other viewer sees the rows its policy selects.
-var allRowsReaders = map[string][]string{
-	"Member":                   gsmAll,
-	"MemberCategoryChange":     gsmAll,
-	"Subscription":             gsmAll,
-	"MembershipApplication":    gsmManagers,
-	"Account":                  gsmManagers,
-	"RoleAssignment":           gsmManagers,
-	"UsageDeclaration":         gsmManagers,
-	"UsageDeclarationLine":     gsmManagers,
-	"UsageDeclarationRevision": gsmManagers,
-	"CostEntry":                gsmManagers,
-	"ServiceRequest":           gsmManagers,
-	"TimeEntry":                gsmManagers,
-	"ChargeRun":                gsmManagers,
-	"Charge":                   gsmManagers,
-	"CallForFunds":             gsmManagers,
-	"AuditEvent":               {"gsm_admin"},
-	"Notification":             gsmManagers,
+// rowRule is the row isolation of an entity whose rows belong to members:
+// the groupement's roles that see all its rows (readers), and the rows
+// every other viewer sees (visible).
+type rowRule struct {
+	readers []string
+	visible rowsVisible
 }
 
-// visibleRows selects, per entity, the rows a member-side viewer sees.
-var visibleRows = map[string]rowsVisible{
-	"Member":                   ownMemberItself,
-	"MemberCategoryChange":     ownMembers,
-	"Subscription":             ownMembers,
-	"MembershipApplication":    through("member", ownMemberItself),
-	"Account":                  accountsVisible,
-	"RoleAssignment":           assignmentsVisible,
-	"UsageDeclaration":         ownMembers,
-	"UsageDeclarationLine":     through("declaration", ownMembers),
-	"UsageDeclarationRevision": through("declaration", ownMembers),
-	"CostEntry":                commonOrOwnCosts,
-	"ServiceRequest":           ownMembers,
-	"TimeEntry":                through("service_request", ownMembers),
-	"ChargeRun":                nothing,
-	"Charge":                   ownMembers,
-	"CallForFunds":             ownMembers,
-	"Notification":             nothing, // they may carry invitation tokens
-	"AuditEvent":               administeredMembers,
+// coreRows are the row rules of the core's entities. Each module lists its
+// own in its schema file (directoryRows, cilRows); the user record, whose
+// rules differ in kind, has fileVisibility. rowRuleOf looks in each list.
+var coreRows = map[string]rowRule{
+	"Member":                   {gsmAll, ownMemberItself},
+	"MemberCategoryChange":     {gsmAll, ownMembers},
+	"Subscription":             {gsmAll, ownMembers},
+	"MembershipApplication":    {gsmManagers, through("member", ownMemberItself)},
+	"Account":                  {gsmManagers, accountsVisible},
+	"RoleAssignment":           {gsmManagers, assignmentsVisible},
+	"UsageDeclaration":         {gsmManagers, ownMembers},
+	"UsageDeclarationLine":     {gsmManagers, through("declaration", ownMembers)},
+	"UsageDeclarationRevision": {gsmManagers, through("declaration", ownMembers)},
+	"CostEntry":                {gsmManagers, commonOrOwnCosts},
+	"ServiceRequest":           {gsmManagers, ownMembers},
+	"TimeEntry":                {gsmManagers, through("service_request", ownMembers)},
+	"ChargeRun":                {gsmManagers, nothing},
+	"Charge":                   {gsmManagers, ownMembers},
+	"CallForFunds":             {gsmManagers, ownMembers},
+	"AuditEvent":               {[]string{"gsm_admin"}, administeredMembers},
+	"Notification":             {gsmManagers, nothing}, // they may carry invitation tokens
+	// Only the platform handles them (systemOnly).
+	"Session":    {nil, nothing},
+	"Invitation": {nil, nothing},
+}
+
+// rowRuleOf returns the row rule of the entity typ, from the core's list
+// or a module's; a type without one shows no row to anyone but the
+// platform.
+func rowRuleOf(typ string) rowRule {
+	for _, rules := range []map[string]rowRule{coreRows, directoryRows, cilRows} {
+		if r, ok := rules[typ]; ok {
+			return r
+		}
+	}
+	return rowRule{visible: nothing}
 }
 
 // VisibleRows returns the predicate selecting the rows of the entity typ
@@ -85,13 +88,14 @@ func VisibleRows(v *viewer.Viewer, typ string) func(*sql.Selector) {
 		}
 		return visible(v, time.Now().UTC())
 	}
+	rule := rowRuleOf(typ)
 	switch {
-	case v != nil && (v.System || catalogueTypes[typ] || holdsGSMRole(v, allRowsReaders[typ])):
+	case v != nil && (v.System || catalogueTypes[typ] || holdsGSMRole(v, rule.readers)):
 		return nil
-	case v == nil || visibleRows[typ] == nil:
+	case v == nil:
 		return gen.SelectorPredicate(typ, nothing(v))
 	}
-	return gen.SelectorPredicate(typ, visibleRows[typ](v))
+	return gen.SelectorPredicate(typ, rule.visible(v))
 }
 
 // catalogueTypes are read whole by every logged-in account.
@@ -108,14 +112,15 @@ func holdsGSMRole(v *viewer.Viewer, roles []string) bool {
 type rowsVisible func(v *viewer.Viewer) entql.P
 
 // memberRows is the policy of an entity typ whose rows belong to members:
-// the system and the roles of allRowsReaders see them all; a member's
-// people see and change only the rows visibleRows selects; anyone else
+// the system and the readers of its row rule see them all; a member's
+// people see and change only the rows the rule makes visible; anyone else
 // nothing.
 func memberRows(typ string) ent.Policy {
-	visible := visibleRows[typ]
+	rule := rowRuleOf(typ)
+	visible := rule.visible
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
-			allowGSM(allRowsReaders[typ]),
+			allowGSM(rule.readers),
 			restrictTo(visible),
 		},
 		Mutation: privacy.MutationPolicy{

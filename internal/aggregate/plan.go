@@ -11,7 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"communs"
-	"communs/graph/scalar"
+	"communs/internal/money"
 )
 
 // Query is a request checked against its entity, ready to run.
@@ -285,7 +285,7 @@ func (t term) parse(s string) (any, error) {
 	case t.fn == Count || t.fn == CountDistinct:
 		return strconv.ParseInt(s, 10, 64)
 	case t.field.Kind == Money:
-		return scalar.ParseMoney(s)
+		return money.Parse(s)
 	case t.field.Kind == Int && t.fn != Avg:
 		return strconv.ParseInt(s, 10, 64)
 	}

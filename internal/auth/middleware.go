@@ -2,12 +2,12 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"strings"
 
 	"communs"
+	"communs/internal/httperror"
 	"communs/internal/viewer"
 )
 
@@ -31,20 +31,21 @@ func ClientAddress(ctx context.Context) string { return infoFrom(ctx).clientAddr
 
 // Middleware authenticates the request's bearer token and puts its viewer
 // in the request context. A request without a token is anonymous; one
-// with an invalid, expired or revoked token is refused with 401.
-func (s *Service) Middleware(next http.Handler) http.Handler {
+// with an invalid, expired or revoked token is refused with 401; one that
+// cannot be checked (the database failed) gets errs' 500.
+func (s *Service) Middleware(errs *httperror.Writer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfo{clientAddr: clientAddress(r)}
 		ctx := r.Context()
 		if header := r.Header.Get("Authorization"); header != "" {
 			token, ok := strings.CutPrefix(header, "Bearer ")
 			if !ok || token == "" {
-				refuse(w, communs.Errorf(communs.EUNAUTHENTICATED, `the Authorization header must read "Bearer <token>"`))
+				errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, `the Authorization header must read "Bearer <token>"`))
 				return
 			}
 			v, err := s.Authenticate(ctx, token)
 			if err != nil {
-				refuse(w, err)
+				errs.Write(w, r, err)
 				return
 			}
 			info.token = token
@@ -65,23 +66,6 @@ func accessReason(r *http.Request) string {
 		reason = strings.ToValidUTF8(reason[:maxReasonLength], "")
 	}
 	return reason
-}
-
-// refuse answers 401 with a GraphQL-shaped error body, so that clients
-// handle it like any other API error.
-func refuse(w http.ResponseWriter, err error) {
-	code, message := communs.ErrorCode(err), "authentication failed"
-	if code == communs.EUNAUTHENTICATED {
-		message = err.(*communs.Error).Message
-	} else {
-		code = communs.EINTERNAL
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("WWW-Authenticate", `Bearer realm="communs"`)
-	w.WriteHeader(http.StatusUnauthorized)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []any{map[string]any{"message": message, "extensions": map[string]any{"code": code}}},
-	})
 }
 
 // clientAddress is the peer address of the connection. Behind a reverse

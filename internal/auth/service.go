@@ -15,6 +15,7 @@ import (
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/session"
+	"communs/internal/ratelimit"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
@@ -25,8 +26,8 @@ type Service struct {
 	now           func() time.Time
 	sessionTTL    time.Duration
 	invitationTTL time.Duration
-	byAccount     *failureLimiter
-	byAddress     *failureLimiter
+	byAccount     *ratelimit.Keyed // failed logins per account
+	byAddress     *ratelimit.Keyed // failed logins per client address
 	dummyHash     string
 }
 
@@ -43,8 +44,8 @@ func New(client *ent.Client) *Service {
 		invitationTTL: 7 * 24 * time.Hour,
 		// 5 failures per account, then one more every minute; 20 per
 		// client address, then one every 6 seconds.
-		byAccount: newFailureLimiter(time.Minute, 5),
-		byAddress: newFailureLimiter(6*time.Second, 20),
+		byAccount: ratelimit.New(time.Minute, 5),
+		byAddress: ratelimit.New(6*time.Second, 20),
 		dummyHash: dummy,
 	}
 }
@@ -68,8 +69,10 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	ctx = viewer.SystemContext(ctx)
 	now := s.now()
 	email = normalizeEmail(email)
-	refundAccount, okAccount := s.byAccount.attempt("account:"+email, now)
-	refundAddress, okAddress := s.byAddress.attempt("address:"+clientAddr, now)
+	// A try is taken before the password is checked, and given back when
+	// it is right: only failures count.
+	refundAccount, okAccount := s.byAccount.Take(email, now)
+	refundAddress, okAddress := s.byAddress.Take(ratelimit.AddressKey(clientAddr), now)
 	if !okAccount || !okAddress {
 		for _, refund := range []func(){refundAccount, refundAddress} {
 			if refund != nil {

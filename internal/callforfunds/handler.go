@@ -3,7 +3,6 @@ package callforfunds
 import (
 	"bytes"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -29,21 +28,21 @@ func ExportPath(id pulid.ID) string { return "/exports/calls-for-funds/" + strin
 // at all (the Casbin grant of the callsForFunds query); which calls it may
 // read is row isolation, as in the API. It expects the viewer in the
 // request context (auth.Middleware).
-func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) bool, log *slog.Logger) http.Handler {
+func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) bool, errs *httperror.Writer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, format, ok := strings.Cut(r.PathValue("file"), ".")
 		write := map[string]func(io.Writer, Document) error{"csv": WriteCSV, "html": WriteHTML}[format]
 		if !ok || write == nil {
-			httperror.Write(w, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
+			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
 			return
 		}
 		v := viewer.FromContext(r.Context())
 		switch {
 		case v == nil:
-			httperror.Write(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download a call for funds"))
+			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download a call for funds"))
 			return
 		case !allowed(v):
-			httperror.Write(w, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading calls for funds"))
+			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading calls for funds"))
 			return
 		}
 		doc, err := load(r, client, pulid.ID(id))
@@ -60,10 +59,7 @@ func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) boo
 				return
 			}
 		}
-		if communs.ErrorCode(err) == communs.EINTERNAL {
-			log.ErrorContext(r.Context(), "call for funds export", "id", id, "error", err)
-		}
-		httperror.Write(w, err)
+		errs.Write(w, r, err)
 	})
 }
 

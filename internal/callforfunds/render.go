@@ -21,7 +21,7 @@ import (
 	"communs/ent"
 	"communs/ent/charge"
 	"communs/ent/schema/pulid"
-	"communs/graph/scalar"
+	"communs/internal/money"
 )
 
 // VATMention is the exemption mention every call for funds must carry.
@@ -67,7 +67,7 @@ func (d Document) check() error {
 		sum += l.Amount
 	}
 	if sum != d.Call.Total {
-		return fmt.Errorf("callforfunds: lines of call %s add up to %s, not to its total %s", d.Call.Number, scalar.FormatMoney(sum), scalar.FormatMoney(d.Call.Total))
+		return fmt.Errorf("callforfunds: lines of call %s add up to %s, not to its total %s", d.Call.Number, money.Format(sum), money.Format(d.Call.Total))
 	}
 	return nil
 }
@@ -131,12 +131,12 @@ func WriteCSV(w io.Writer, d Document) error {
 	}
 	for _, l := range d.Lines {
 		r := row(string(l.ID), string(l.Kind), string(l.Period), fmt.Sprint(l.FiscalYear),
-			d.resourceName(l), l.Label, scalar.FormatMoney(l.Amount))
+			d.resourceName(l), l.Label, money.Format(l.Amount))
 		if err := cw.Write(r); err != nil {
 			return err
 		}
 	}
-	if err := cw.Write(row("", "", "", "", "", "Total", scalar.FormatMoney(c.Total))); err != nil {
+	if err := cw.Write(row("", "", "", "", "", "Total", money.Format(c.Total))); err != nil {
 		return err
 	}
 	if err := cw.Write(row("", "", "", "", "", VATMention, "")); err != nil {
@@ -168,29 +168,6 @@ func csvSafe(s string) string {
 func isoDate(t time.Time) string { return t.Format(time.DateOnly) }
 
 func frDate(t time.Time) string { return t.Format("02/01/2006") }
-
-// nbsp separates thousands, and the amount from its currency, without
-// letting a line break split an amount.
-const nbsp = "\u00a0"
-
-// FormatEuros writes cents the French way: 123456 → "1 234,56 €", with
-// non-breaking spaces, and a leading "-" when negative.
-func FormatEuros(cents int64) string {
-	s := scalar.FormatMoney(cents) // "-1234.56"
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(nbsp)
-		}
-		b.WriteRune(r)
-	}
-	return sign + b.String() + "," + frac + nbsp + "€"
-}
 
 var kindLabels = map[charge.Kind]string{
 	charge.KindPROVISION:             "Provision",
@@ -270,7 +247,7 @@ func WriteHTML(w io.Writer, d Document) error {
 		Issuer:     d.Issuer,
 		MemberName: m.Name,
 		TotalLabel: "Total à régler",
-		Total:      FormatEuros(c.Total),
+		Total:      money.French(c.Total),
 		VATMention: VATMention,
 	}
 	if c.DueOn != nil {
@@ -295,7 +272,7 @@ func WriteHTML(w io.Writer, d Document) error {
 			Label:    l.Label,
 			Resource: d.resourceName(l),
 			Period:   PeriodLabel(l.Period, l.FiscalYear),
-			Amount:   FormatEuros(l.Amount),
+			Amount:   money.French(l.Amount),
 			Credit:   l.Amount < 0,
 		})
 	}

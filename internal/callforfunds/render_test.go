@@ -226,19 +226,3 @@ func TestInconsistentDocumentRefused(t *testing.T) {
 		}
 	}
 }
-
-func TestFormatEuros(t *testing.T) {
-	for cents, want := range map[int64]string{
-		0:         "0,00 €",
-		7:         "0,07 €",
-		99999:     "999,99 €",
-		123456:    "1 234,56 €",
-		-123456:   "-1 234,56 €",
-		123456789: "1 234 567,89 €",
-	} {
-		want = strings.ReplaceAll(want, " ", "\u00a0")
-		if got := FormatEuros(cents); got != want {
-			t.Errorf("FormatEuros(%d) = %q, want %q", cents, got, want)
-		}
-	}
-}

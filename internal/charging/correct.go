@@ -11,8 +11,8 @@ import (
 	"communs/ent/charge"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
-	"communs/graph/scalar"
 	"communs/internal/calendar"
+	"communs/internal/money"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
@@ -64,7 +64,7 @@ func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, a
 			return err
 		}
 		if net+amount < 0 {
-			return communs.InvalidField("amount", "a reduction of at most %s: what the member owes for it cannot go below zero", scalar.FormatMoney(net))
+			return communs.InvalidField("amount", "a reduction of at most %s: what the member owes for it cannot go below zero", money.Format(net))
 		}
 		pending := pendingLine{
 			target: target{

@@ -12,8 +12,8 @@ import (
 	"communs/ent/membercategorychange"
 	"communs/ent/membershipfee"
 	"communs/ent/schema/schematype"
-	"communs/graph/scalar"
 	"communs/internal/calendar"
+	"communs/internal/money"
 	"communs/internal/txn"
 )
 
@@ -55,8 +55,7 @@ func FeeShare(fee int64, days, daysInYear int) int64 {
 	if days <= 0 || daysInYear <= 0 || fee <= 0 {
 		return 0
 	}
-	d := int64(daysInYear)
-	return (fee*int64(days)*2 + d) / (2 * d)
+	return money.Fraction(fee, int64(days), int64(daysInYear))
 }
 
 // ActiveDays counts the days of year on which the member belonged to the
@@ -121,7 +120,7 @@ func planFees(ctx context.Context, tx *ent.Client, year int, _ Step, progress fu
 				label: fmt.Sprintf("Cotisation %d (%d/%d jours comme membre actif)", year, days, daysInYear),
 				basis: schematype.ChargeBasis{
 					MemberWeight: int64(days), TotalWeight: int64(daysInYear), BaseAmount: fee.Amount,
-					Note: fmt.Sprintf("cotisation annuelle %s € au prorata des jours comme membre actif", scalar.FormatMoney(fee.Amount)),
+					Note: fmt.Sprintf("cotisation annuelle %s € au prorata des jours comme membre actif", money.Format(fee.Amount)),
 				},
 			})
 		}

@@ -14,7 +14,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
-	"communs/graph/scalar"
+	"communs/internal/money"
 )
 
 // The ledger is append-only: a step never changes a line, it adds the
@@ -141,7 +141,7 @@ func reconcile(year int, step Step, targets []target, slots map[string]*slotStat
 		t.amount = delta
 		if s.lines > 0 {
 			t.basis.Note = strings.TrimSpace(fmt.Sprintf("%s (correction : %s déjà appelés sur %d ligne(s))",
-				t.basis.Note, scalar.FormatMoney(s.sum), s.lines))
+				t.basis.Note, money.Format(s.sum), s.lines))
 		}
 		lines = append(lines, pendingLine{target: t, key: slot + "#" + strconv.Itoa(s.lines+1)})
 	}

@@ -12,18 +12,15 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/timeentry"
-	"communs/graph/scalar"
 	"communs/internal/calendar"
+	"communs/internal/money"
 )
 
 // TimeAmount is the price of time in cents: Σ minutes × hourly rate (in
 // cents) divided by 60, rounded half away from zero once for the whole sum
 // so that splitting the time into entries never changes the price.
 func TimeAmount(minutesTimesRate int64) int64 {
-	if minutesTimesRate < 0 {
-		return -TimeAmount(-minutesTimesRate)
-	}
-	return (minutesTimesRate + 30) / 60
+	return money.Fraction(minutesTimesRate, 1, 60)
 }
 
 // planServices plans the SERVICES step: each service request is billed the
@@ -92,7 +89,7 @@ func (st *serviceTime) target(year int) target {
 	amount := TimeAmount(st.value)
 	note := fmt.Sprintf("%d min passées en %d, au taux horaire de chaque saisie", st.minutes, year)
 	if req.EstimatedAmount != nil {
-		note += fmt.Sprintf(" ; estimation %s €", scalar.FormatMoney(*req.EstimatedAmount))
+		note += fmt.Sprintf(" ; estimation %s €", money.Format(*req.EstimatedAmount))
 	}
 	id := req.ID
 	return target{
@@ -114,16 +111,22 @@ func billable(req *ent.ServiceRequest, e *ent.TimeEntry) bool {
 // hoursText writes minutes as "3 h 05".
 func hoursText(minutes int) string { return fmt.Sprintf("%d h %02d", minutes/60, minutes%60) }
 
-// Billed is what was charged for a service request, corrections included,
-// under the caller's ctx (row isolation applies).
-func Billed(ctx context.Context, client *ent.Client, requestID pulid.ID) (int64, error) {
+// Billed is what was charged for each of the service requests ids,
+// corrections included, under the caller's ctx (row isolation applies),
+// in one query; a request without charges is absent (zero).
+func Billed(ctx context.Context, client *ent.Client, ids []pulid.ID) (map[pulid.ID]int64, error) {
 	var rows []struct {
+		ID  pulid.ID      `json:"service_request_id"`
 		Sum sql.NullInt64 `json:"sum"`
 	}
-	err := client.Charge.Query().Where(charge.ServiceRequestID(requestID)).
-		Aggregate(ent.Sum(charge.FieldAmount)).Scan(ctx, &rows)
-	if err != nil || len(rows) == 0 {
-		return 0, err
+	err := client.Charge.Query().Where(charge.ServiceRequestIDIn(ids...)).
+		GroupBy(charge.FieldServiceRequestID).Aggregate(ent.Sum(charge.FieldAmount)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
 	}
-	return rows[0].Sum.Int64, nil
+	billed := make(map[pulid.ID]int64, len(rows))
+	for _, r := range rows {
+		billed[r.ID] = r.Sum.Int64
+	}
+	return billed, nil
 }

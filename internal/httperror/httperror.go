@@ -1,35 +1,57 @@
-// Package httperror answers the plain HTTP routes (downloads, exports) with
-// the API's error shape: {"errors": [{"message", "extensions": {"code"}}]}.
+// Package httperror answers the plain HTTP routes (the authentication
+// middleware, downloads, exports) with the API's error shape:
+// {"errors": [{"message", "extensions": {"code"}}]}, and the HTTP status
+// of the code. The GraphQL endpoint has its own error presenter (graph).
 package httperror
 
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"communs"
+	"communs/internal/requestid"
 )
 
-var statuses = map[string]int{
+// Statuses are the HTTP statuses of the codes of communs.Error.
+var Statuses = map[string]int{
 	communs.EINVALID:         http.StatusBadRequest,
 	communs.EUNAUTHENTICATED: http.StatusUnauthorized,
 	communs.EFORBIDDEN:       http.StatusForbidden,
 	communs.ENOTFOUND:        http.StatusNotFound,
 	communs.ECONFLICT:        http.StatusConflict,
+	communs.EMODULEDISABLED:  http.StatusNotFound, // the route is not served while the module is off
+	communs.ERATELIMITED:     http.StatusTooManyRequests,
+	communs.EINTERNAL:        http.StatusInternalServerError,
 }
 
-// Write answers err. A *communs.Error of a known code is told as it is;
-// anything else is an internal error whose text is not told (the caller
-// logs it).
-func Write(w http.ResponseWriter, err error) {
-	code, message, status := communs.EINTERNAL, "internal error", http.StatusInternalServerError
+// Writer writes the error answers of the plain HTTP routes.
+type Writer struct{ log *slog.Logger }
+
+// New returns a Writer that logs internal errors to log.
+func New(log *slog.Logger) *Writer { return &Writer{log: log} }
+
+// Write answers err. A *communs.Error is told as it is, with its code's
+// status; anything else is an internal error: logged with its cause and
+// the request id, and answered 500 with the request id only, as the
+// GraphQL endpoint does ("internal error (request …)").
+func (w *Writer) Write(rw http.ResponseWriter, r *http.Request, err error) {
 	var e *communs.Error
-	if errors.As(err, &e) && statuses[e.Code] != 0 {
-		code, message, status = e.Code, e.Message, statuses[e.Code]
+	if !errors.As(err, &e) || Statuses[e.Code] == 0 || e.Code == communs.EINTERNAL {
+		id := requestid.From(r.Context())
+		if id == "" { // mounted without internal/server: the log line and the answer still match
+			id = requestid.New()
+		}
+		w.log.ErrorContext(r.Context(), "http: internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
+		e = communs.Errorf(communs.EINTERNAL, "internal error (request %s)", id)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []any{map[string]any{"message": message, "extensions": map[string]any{"code": code}}},
+	if e.Code == communs.EUNAUTHENTICATED {
+		rw.Header().Set("WWW-Authenticate", `Bearer realm="communs"`)
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(Statuses[e.Code])
+	_ = json.NewEncoder(rw).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": e.Message, "extensions": map[string]any{"code": e.Code}}},
 	})
 }

@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/netip"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"communs"
 	"communs/ent"
@@ -21,6 +17,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/calendar"
 	"communs/internal/notify"
+	"communs/internal/ratelimit"
 	"communs/internal/txn"
 	"communs/internal/validate"
 	"communs/internal/viewer"
@@ -31,8 +28,12 @@ import (
 // (which creates the member) or rejects.
 type Applications struct {
 	*workflow
-	auth  *auth.Service
-	guard *ApplicationGuard // membership applications per client address
+	auth *auth.Service
+	// guard limits the applications each client address may submit: a
+	// few at once, then one an hour. Applications need no account, so
+	// this is what keeps a script from filling the register and from
+	// mailing acknowledgements to strangers.
+	guard *ratelimit.Keyed
 }
 
 // ApplicationInput is the bulletin d'intention d'adhésion.
@@ -71,7 +72,7 @@ func (s *Applications) Submit(ctx context.Context, in ApplicationInput, clientAd
 	if s.guard == nil {
 		return nil, fmt.Errorf("membership: the service has no application guard (build it with New)")
 	}
-	cancel, ok := s.guard.reserve(clientAddr, s.now())
+	cancel, ok := s.guard.Take(ratelimit.AddressKey(clientAddr), s.now())
 	if !ok {
 		return nil, communs.Errorf(communs.ERATELIMITED,
 			"too many membership applications were sent from your address: try again in an hour")
@@ -484,76 +485,3 @@ func frenchPostalCode(s string) bool {
 
 // percentText writes a share as a person would: 35, 20.5.
 func percentText(p float64) string { return fmt.Sprintf("%g", math.Round(p*100)/100) }
-
-// ApplicationGuard limits the membership applications each client address
-// may submit: a few at once, then one an hour. Applications need no
-// account, so this is what keeps a script from filling the register and
-// from mailing acknowledgements to strangers. It is safe for concurrent
-// use.
-type ApplicationGuard struct {
-	every time.Duration
-	burst int
-
-	mu        sync.Mutex
-	limiters  map[string]*rate.Limiter
-	lastSweep time.Time
-}
-
-// NewApplicationGuard returns a guard letting each address submit 5
-// applications, then one more every hour.
-func NewApplicationGuard() *ApplicationGuard { return newApplicationGuard(time.Hour, 5) }
-
-func newApplicationGuard(every time.Duration, burst int) *ApplicationGuard {
-	return &ApplicationGuard{every: every, burst: burst, limiters: map[string]*rate.Limiter{}}
-}
-
-// reserve takes one application of addr's allowance at now. When ok,
-// cancel gives it back (the application was not stored after all).
-func (g *ApplicationGuard) reserve(addr string, now time.Time) (cancel func(), ok bool) {
-	key := addressKey(addr)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.sweep(now)
-	lim, found := g.limiters[key]
-	if !found {
-		lim = rate.NewLimiter(rate.Every(g.every), g.burst)
-		g.limiters[key] = lim
-	}
-	r := lim.ReserveN(now, 1)
-	if !r.OK() || r.DelayFrom(now) > 0 {
-		r.CancelAt(now)
-		return nil, false
-	}
-	return func() { r.CancelAt(now) }, true
-}
-
-// sweep forgets, now and then, the addresses whose allowance is whole
-// again: a fresh limiter would say the same, and the map does not grow
-// with every address that ever applied.
-func (g *ApplicationGuard) sweep(now time.Time) {
-	if now.Sub(g.lastSweep) < g.every {
-		return
-	}
-	g.lastSweep = now
-	for key, lim := range g.limiters {
-		if lim.TokensAt(now) >= float64(g.burst) {
-			delete(g.limiters, key)
-		}
-	}
-}
-
-// addressKey is the key an address counts under: IPv6 addresses by their
-// /64 network, which one subscriber usually holds whole.
-func addressKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		if p, err := ip.Prefix(64); err == nil {
-			return p.String()
-		}
-	}
-	return ip.String()
-}

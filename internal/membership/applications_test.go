@@ -549,17 +549,6 @@ func TestApplicationRateLimit(t *testing.T) {
 	if n := f.count(t, f.client.MembershipApplication.Query()); n != 13 {
 		t.Errorf("%d applications stored, want 13", n)
 	}
-
-	// An address idle long enough is forgotten.
-	f.clock = f.clock.Add(10 * time.Hour)
-	if err := submit("198.51.100.250"); err != nil {
-		t.Fatal(err)
-	}
-	f.svc.Applications.guard.mu.Lock()
-	defer f.svc.Applications.guard.mu.Unlock()
-	if len(f.svc.Applications.guard.limiters) != 1 {
-		t.Errorf("the guard remembers %d addresses, want 1", len(f.svc.Applications.guard.limiters))
-	}
 }
 
 func TestApplicationOfAnExistingMember(t *testing.T) {

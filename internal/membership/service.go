@@ -15,6 +15,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/calendar"
 	"communs/internal/extension"
+	"communs/internal/ratelimit"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
@@ -38,7 +39,7 @@ type Services struct {
 func New(client *ent.Client, auth *auth.Service, hooks extension.Set) *Services {
 	w := &workflow{client: client, hooks: hooks, now: time.Now}
 	return &Services{
-		Applications:    &Applications{workflow: w, auth: auth, guard: NewApplicationGuard()},
+		Applications:    &Applications{workflow: w, auth: auth, guard: ratelimit.New(time.Hour, 5)},
 		Members:         &Members{workflow: w},
 		Catalogue:       &Catalogue{workflow: w},
 		Declarations:    &Declarations{workflow: w},

@@ -12,9 +12,9 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
 	"communs/ent/timeentry"
-	"communs/graph/scalar"
 	"communs/internal/calendar"
 	"communs/internal/charging"
+	"communs/internal/money"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
@@ -163,7 +163,7 @@ func (s *ServiceRequests) Agree(ctx context.Context, id pulid.ID, estimatedAmoun
 		}
 		if *sr.EstimatedAmount != estimatedAmount {
 			return "", nil, communs.Errorf(communs.ECONFLICT,
-				"the estimate is now %s €, not the amount agreed: read it again before agreeing", scalar.FormatMoney(*sr.EstimatedAmount))
+				"the estimate is now %s €, not the amount agreed: read it again before agreeing", money.Format(*sr.EstimatedAmount))
 		}
 		at, by := s.now().UTC(), v.Email
 		return servicerequest.StatusAGREED, func(u *ent.ServiceRequestUpdate) {

@@ -23,8 +23,8 @@ import (
 // what its queries would give it: the records if processingRecords is
 // granted, the breaches and requests only if breaches and subjectRequests
 // are, and of those, the rows row isolation lets it read.
-func routes(client *ent.Client, allowed func(*viewer.Viewer, string) bool) map[string]http.Handler {
-	return map[string]http.Handler{"GET /exports/cil-register/{format}": exportHandler(client, allowed)}
+func routes(client *ent.Client, allowed func(*viewer.Viewer, string) bool, errs *httperror.Writer) map[string]http.Handler {
+	return map[string]http.Handler{"GET /exports/cil-register/{format}": exportHandler(client, allowed, errs)}
 }
 
 var writers = map[string]struct {
@@ -36,20 +36,20 @@ var writers = map[string]struct {
 	"register.html": {"text/html; charset=utf-8", WriteHTML},
 }
 
-func exportHandler(client *ent.Client, allowed func(*viewer.Viewer, string) bool) http.Handler {
+func exportHandler(client *ent.Client, allowed func(*viewer.Viewer, string) bool, errs *httperror.Writer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		out, ok := writers[r.PathValue("format")]
 		if !ok {
-			httperror.Write(w, communs.Errorf(communs.ENOTFOUND, "ask for register.csv, register.json or register.html"))
+			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for register.csv, register.json or register.html"))
 			return
 		}
 		v := viewer.FromContext(r.Context())
 		switch {
 		case v == nil:
-			httperror.Write(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to read a register"))
+			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to read a register"))
 			return
 		case !allowed(v, "processingRecords"):
-			httperror.Write(w, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading the register"))
+			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading the register"))
 			return
 		}
 		reg, err := load(r, client, allowed(v, "breaches"), allowed(v, "subjectRequests"))
@@ -61,7 +61,7 @@ func exportHandler(client *ent.Client, allowed func(*viewer.Viewer, string) bool
 				return
 			}
 		}
-		httperror.Write(w, err)
+		errs.Write(w, r, err)
 	})
 }
 

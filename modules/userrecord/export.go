@@ -276,37 +276,37 @@ var exportFormats = map[string]struct {
 	".html": {"text/html; charset=utf-8", WriteHTML},
 }
 
-func exportHandler(client *ent.Client, keys Keys, allowed func(*viewer.Viewer, string) bool) http.Handler {
+func exportHandler(client *ent.Client, keys Keys, allowed func(*viewer.Viewer, string) bool, errs *httperror.Writer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		file := r.PathValue("file")
 		dot := strings.LastIndexByte(file, '.')
 		format, ok := exportFormats[file[max(dot, 0):]]
 		if dot <= 0 || !ok {
-			httperror.Write(w, communs.Errorf(communs.ENOTFOUND, "ask for <person id>.json or <person id>.html"))
+			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for <person id>.json or <person id>.html"))
 			return
 		}
 		v := viewer.FromContext(r.Context())
 		switch {
 		case v == nil:
-			httperror.Write(w, communs.Errorf(communs.EUNAUTHENTICATED, "log in to export a file"))
+			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to export a file"))
 			return
 		case !allowed(v, "exportPerson"):
-			httperror.Write(w, communs.Errorf(communs.EFORBIDDEN, "a file is exported by the member's CIL referent or administrators"))
+			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "a file is exported by the member's CIL referent or administrators"))
 			return
 		}
 		k, err := keys()
 		if err != nil {
-			httperror.Write(w, err)
+			errs.Write(w, r, err)
 			return
 		}
 		x, err := New(client, k).Export(r.Context(), pulid.ID(file[:dot]), r.URL.Query().Get("reason"))
 		if err != nil {
-			httperror.Write(w, err)
+			errs.Write(w, r, err)
 			return
 		}
 		var body bytes.Buffer
 		if err := format.write(&body, x); err != nil {
-			httperror.Write(w, err)
+			errs.Write(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", format.contentType)

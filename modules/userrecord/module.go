@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"communs/ent"
+	"communs/internal/httperror"
 	"communs/internal/sealing"
 	"communs/internal/viewer"
 	"communs/modules"
@@ -70,8 +71,8 @@ func Module(setup modules.Setup, keys Keys) *modules.Module {
 			return err
 		},
 		Commands: map[string]modules.Command{"rotate-key": rotateKeyCommand(setup)},
-		Routes: func(client *ent.Client, allowed func(v *viewer.Viewer, field string) bool) map[string]http.Handler {
-			return map[string]http.Handler{ExportPattern: exportHandler(client, keys, allowed)}
+		Routes: func(client *ent.Client, allowed func(v *viewer.Viewer, field string) bool, errs *httperror.Writer) map[string]http.Handler {
+			return map[string]http.Handler{ExportPattern: exportHandler(client, keys, allowed, errs)}
 		},
 	}
 }

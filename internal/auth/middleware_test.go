@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"communs/internal/httperror"
+	"communs/internal/requestid"
+	"communs/internal/store/storetest"
+)
+
+// TestMiddlewareAnswers: a bad token is a 401; a token that cannot be
+// checked, because the database fails, is a logged 500, never a 401.
+func TestMiddlewareAnswers(t *testing.T) {
+	db := storetest.Open(t)
+	var logs bytes.Buffer
+	errs := httperror.New(slog.New(slog.NewTextHandler(&logs, nil)))
+	passed := false
+	h := New(db.Client).Middleware(errs, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { passed = true }))
+	call := func(header string) (*httptest.ResponseRecorder, string) {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.Header.Set("Authorization", header)
+		req = req.WithContext(requestid.With(req.Context(), "req-42"))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var body struct {
+			Errors []struct {
+				Message    string
+				Extensions struct{ Code string }
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Errors) != 1 {
+			t.Fatalf("answer %q: %v", rec.Body.String(), err)
+		}
+		return rec, body.Errors[0].Extensions.Code + ": " + body.Errors[0].Message
+	}
+
+	for _, header := range []string{"Basic abc", "Bearer no-such-session"} {
+		rec, got := call(header)
+		if rec.Code != http.StatusUnauthorized || !strings.HasPrefix(got, "UNAUTHENTICATED") || rec.Header().Get("WWW-Authenticate") == "" {
+			t.Errorf("Authorization %q: %d %q, want 401 UNAUTHENTICATED with WWW-Authenticate", header, rec.Code, got)
+		}
+	}
+
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec, got := call("Bearer some-token")
+	if rec.Code != http.StatusInternalServerError || got != "INTERNAL: internal error (request req-42)" {
+		t.Errorf("database down: %d %q, want 500 INTERNAL naming the request", rec.Code, got)
+	}
+	if !strings.Contains(logs.String(), "request_id=req-42") || !strings.Contains(logs.String(), "closed") {
+		t.Errorf("the failure was not logged with its cause and request id: %q", logs.String())
+	}
+	if passed {
+		t.Error("a request whose token was not accepted reached the handler")
+	}
+}
