@@ -101,6 +101,20 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	return s.openSession(ctx, acc.ID, clientAddr)
 }
 
+// PlatformSession opens a session of the account email for a tool of the
+// platform (communs bench), without its password; it refuses anyone but
+// the platform itself.
+func (s *Service) PlatformSession(ctx context.Context, email string) (*Session, error) {
+	if v := viewer.FromContext(ctx); v == nil || !v.System {
+		return nil, communs.Errorf(communs.EFORBIDDEN, "reserved to the platform")
+	}
+	acc, err := s.db(ctx).Account.Query().Where(account.Email(normalizeEmail(email))).Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.openSession(ctx, acc.ID, "platform")
+}
+
 // openSession stores a new session of the account and returns it.
 func (s *Service) openSession(ctx context.Context, accountID pulid.ID, clientAddr string) (*Session, error) {
 	token, hash := newToken()
