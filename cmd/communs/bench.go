@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +41,8 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	clients := fs.String("clients", "1,16", "levels of concurrency, comma-separated")
 	duration := fs.Duration("duration", 10*time.Second, "how long each workload is measured at each level")
 	warmup := fs.Duration("warmup", 2*time.Second, "how long each is run first, unmeasured")
+	only := fs.String("workloads", "", "the workloads to run, comma-separated (default all)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (API, floor and clients) to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,7 +66,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	apiURL, err := serveInProcess(ctx, func() (http.Handler, error) {
-		srv, err := newServer(ctx, serveConfig{db: db, modules: "all"}, store, buildModules("", discardLogger(), os.Environ()), discardLogger(), io.Discard)
+		srv, err := newServer(ctx, serveConfig{db: db, modules: "all", sessionCache: 10 * time.Second}, store, buildModules("", discardLogger(), os.Environ()), discardLogger(), io.Discard)
 		if err != nil {
 			return nil, err
 		}
@@ -80,6 +84,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	workloads = selected(workloads, *only)
 	floorURL, err := serveInProcess(ctx, func() (http.Handler, error) { return bench.FloorHandler(pool, workloads), nil })
 	if err != nil {
 		return err
@@ -87,12 +92,32 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "Go %s, %d CPUs (GOMAXPROCS %d); %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), postgresVersion(ctx, pool))
 	cfg := bench.Config{API: apiURL + "/graphql", Token: token, Floor: floorURL + "/", Clients: levels,
 		Duration: *duration, Warmup: *warmup, Out: out}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	api, floor, err := bench.Run(ctx, cfg, workloads)
 	if err != nil {
 		return err
 	}
 	bench.Report(out, workloads, api, floor)
 	return nil
+}
+
+// selected keeps the workloads named in list (all when it is empty).
+func selected(workloads []bench.Workload, list string) []bench.Workload {
+	if list == "" {
+		return workloads
+	}
+	names := strings.Split(list, ",")
+	return slices.DeleteFunc(workloads, func(w bench.Workload) bool { return !slices.Contains(names, w.Name) })
 }
 
 func parseLevels(s string) ([]int, error) {
@@ -180,4 +205,3 @@ func postgresVersion(ctx context.Context, pool *pgxpool.Pool) string {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
