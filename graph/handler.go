@@ -170,9 +170,16 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
 	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
-	srv.AroundFields(markResolverErrors)
-	srv.AroundFields(narrowFilters)
+	srv.AroundFields(aroundField)
 	return srv
+}
+
+// aroundField is the one field middleware, a single layer around each of
+// the thousands of fields of a page: it narrows a root field's filters
+// through edges, and marks the errors its resolver returns.
+func aroundField(ctx context.Context, next graphql.Resolver) (any, error) {
+	narrowFilters(ctx)
+	return markResolverErrors(ctx, next)
 }
 
 // setComplexity makes every connection field (a field with the Relay
