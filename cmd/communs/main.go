@@ -1,9 +1,3 @@
-// Goroutines start with a stack sized on the ones before them: the GraphQL
-// executor starts one per element of a list, and each would otherwise grow
-// a small stack again through the same deep calls.
-
-//go:debug adaptivestackstart=1
-
 // Command communs runs the Communs platform: the GraphQL API server and the
 // operator commands around it (migrations, demo data).
 package main
