@@ -76,7 +76,7 @@ func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 	db := storetest.OpenFilled(t, "demo with modules "+strings.Join(modules.Names(mods), ","), func(ctx context.Context, db *store.DB) error {
 		return prepare(ctx, serveConfig{demo: true}, db, mods, io.Discard)
 	})
-	srv, err := newServer(ctx, cfg, db, set, logger, io.Discard)
+	srv, _, err := newServer(ctx, cfg, db, set, logger, io.Discard)
 	if err != nil {
 		t.Fatalf("wiring the server: %v", err)
 	}
