@@ -81,3 +81,20 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	return conn, err
 }
+
+// execQuerier is what ent's ExecContext and QueryContext need of a
+// transaction.
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	metrics.Statement(ctx)
+	return t.Tx.(execQuerier).ExecContext(ctx, query, args...)
+}
+
+func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	metrics.Statement(ctx)
+	return t.Tx.(execQuerier).QueryContext(ctx, query, args...)
+}
