@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -126,6 +127,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	cfg.applyDefaults(fs)
+	tuneGC()
 	logger, err := newLogger(os.Stderr, cfg.logFormat)
 	if err != nil {
 		return err
@@ -232,6 +234,20 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		Routes:      routes,
 	}, api, db.Ping)
 	return srv, m, nil
+}
+
+// tuneGC trades memory for CPU, unless the operator set GOGC or
+// GOMEMLIMIT: a page of a GraphQL list allocates a few objects per field,
+// and the live heap of the server is small, so the collector runs a
+// quarter as often as by default (GOGC=400), but works harder as the heap
+// nears 768 MiB (GOMEMLIMIT).
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(768 << 20)
+	}
 }
 
 // serveMetrics serves the metrics on ln, apart from the API, until ctx ends.
