@@ -215,12 +215,12 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		ComplexityLimit: cfg.limits.complexity,
 		RowBudget:       cfg.limits.rowBudget,
 		Metrics:         m,
-		Introspection: cfg.introspection,
-		Logger:        logger,
-		Auth:          authn,
-		Membership:    members,
-		Enforcer:      enforcer,
-		Modules:       modules.Names(mods),
+		Introspection:   cfg.introspection,
+		Logger:          logger,
+		Auth:            authn,
+		Membership:      members,
+		Enforcer:        enforcer,
+		Modules:         modules.Names(mods),
 	}
 	if enabled(mods, directory.Name) {
 		options.Directory = directory.New(db.Client)
