@@ -167,6 +167,8 @@ func (p *presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		return build(out, communs.ECONFLICT, "the change conflicts with existing data (a duplicate value or a missing related record)", "")
 	case errors.Is(err, privacy.Deny):
 		return denied(ctx, out, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return build(out, communs.ELIMIT, "the request ran past its deadline: ask for less, or filter more narrowly", "")
 	case errors.As(err, &inv):
 		return p.internal(ctx, out, err)
 	}

@@ -57,11 +57,12 @@ func Intercept(client *ent.Client) {
 			if r.exceeded.Load() {
 				return nil, r.Error()
 			}
+			// An edge loaded with its parents runs under the parent's
+			// query context: its own has no limit, and no type of its own.
 			remaining := r.limit - r.loaded.Load()
-			if qc.Limit == nil || int64(*qc.Limit) > remaining+1 {
-				if iq, err := intercept.NewQuery(q); err == nil {
-					iq.Limit(int(remaining + 1))
-				}
+			if iq, err := intercept.NewQuery(q); err == nil &&
+				(iq.Type() != qc.Type || qc.Limit == nil || int64(*qc.Limit) > remaining+1) {
+				iq.Limit(int(remaining + 1))
 			}
 			v, err := next.Query(ctx, q)
 			if err != nil {

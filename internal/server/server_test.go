@@ -490,3 +490,46 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("still accepting connections after shutdown")
 	}
 }
+
+// An answer larger than the bound is an error, in the API's shape.
+func TestResponseSizeLimit(t *testing.T) {
+	small := start(t, Config{MaxResponseBytes: 40}, &stubAPI{}, nil)
+	resp, body := do(t, newRequest(t, http.MethodPost, small.url+"/graphql", "application/json", strings.NewReader(query)))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"code":"LIMIT_EXCEEDED"`) || strings.Contains(body, "requestID") {
+		t.Errorf("an answer over 40 bytes: %d %s", resp.StatusCode, body)
+	}
+	roomy := start(t, Config{}, &stubAPI{}, nil)
+	if _, body := do(t, newRequest(t, http.MethodPost, roomy.url+"/graphql", "application/json", strings.NewReader(query))); !strings.Contains(body, "requestID") {
+		t.Errorf("a small answer: %s", body)
+	}
+}
+
+// Past MaxConcurrent requests running, one more waits its turn, then gets
+// 503 with Retry-After; once a request ends, the next runs.
+func TestConcurrencyLimit(t *testing.T) {
+	release := make(chan struct{})
+	running := make(chan struct{}, 4)
+	blocking := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		running <- struct{}{}
+		<-release
+		(&stubAPI{}).ServeHTTP(w, r)
+	})
+	srv := start(t, Config{MaxConcurrent: 1, QueueWait: 50 * time.Millisecond}, blocking, nil)
+	first := make(chan int, 1)
+	go func() {
+		resp, _ := do(t, newRequest(t, http.MethodPost, srv.url+"/graphql", "application/json", strings.NewReader(query)))
+		first <- resp.StatusCode
+	}()
+	<-running
+	resp, body := do(t, newRequest(t, http.MethodPost, srv.url+"/graphql", "application/json", strings.NewReader(query)))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"code":"BUSY"`) {
+		t.Errorf("a second request while one runs: %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	close(release)
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("the first request: %d", code)
+	}
+	if resp, _ := do(t, newRequest(t, http.MethodPost, srv.url+"/graphql", "application/json", strings.NewReader(query))); resp.StatusCode != http.StatusOK {
+		t.Errorf("a request after the first ended: %d", resp.StatusCode)
+	}
+}

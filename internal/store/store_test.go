@@ -197,3 +197,20 @@ func TestStoretestIsolation(t *testing.T) {
 		})
 	}
 }
+
+// PostgreSQL sessions carry a statement_timeout, unless the URL sets one.
+func TestPostgresStatementTimeout(t *testing.T) {
+	db := storetest.Open(t)
+	if db.Dialect != dialect.Postgres {
+		t.Skip("PostgreSQL only: set COMMUNS_TEST_DATABASE_URL")
+	}
+	rows, err := db.Client.QueryContext(t.Context(), "SHOW statement_timeout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var timeout string
+	if !rows.Next() || rows.Scan(&timeout) != nil || timeout != "1min" {
+		t.Errorf("statement_timeout = %q, want 1min", timeout)
+	}
+}
