@@ -110,4 +110,3 @@ func TestDeadline(t *testing.T) {
 		t.Errorf("past the deadline: %s", res.Raw)
 	}
 }
-

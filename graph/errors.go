@@ -168,6 +168,8 @@ func (p *presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	case errors.Is(err, privacy.Deny):
 		return denied(ctx, out, err)
 	case errors.Is(err, context.DeadlineExceeded):
+		p.log.WarnContext(ctx, "graphql: request past its deadline",
+			slog.String("request_id", requestID(ctx)), slog.String("path", out.Path.String()), slog.String("error", err.Error()))
 		return build(out, communs.ELIMIT, "the request ran past its deadline: ask for less, or filter more narrowly", "")
 	case errors.As(err, &inv):
 		return p.internal(ctx, out, err)

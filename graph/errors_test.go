@@ -99,7 +99,7 @@ func TestPresenter(t *testing.T) {
 		{"privacy deny, bare", resolved(fmt.Errorf("ent: %w", privacy.Deny)), communs.EFORBIDDEN, "", "not allowed", ""},
 		{"privacy deny, anonymous", anonymous(resolved(privacy.Denyf("log in to read the catalogue"))), communs.EUNAUTHENTICATED, "", "log in to read the catalogue", ""},
 		{"plain resolver error", resolved(errors.New(`sql: SELECT * FROM "accounts": connection reset`)), communs.EINTERNAL, "", internal, "connection reset"},
-		{"context deadline", resolved(context.DeadlineExceeded), communs.EINTERNAL, "", internal, "deadline"},
+		{"context deadline", resolved(context.DeadlineExceeded), communs.ELIMIT, "", "the request ran past its deadline: ask for less, or filter more narrowly", "deadline"},
 		{"invalid null", &graphql.InvalidNullError{Path: path}, communs.EINTERNAL, "", internal, "null"},
 		{"argument coercion", coerced("first", errors.New("string is not an int")), communs.EINVALID, "first", "string is not an int", ""},
 		{"cursor coercion", coerced("after", errors.New("cannot decode cursor: msgpack: invalid code=c1 decoding array/slice length")), communs.EINVALID, "after", "not a valid cursor", ""},
