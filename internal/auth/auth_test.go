@@ -69,6 +69,7 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	hash, err := HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +93,7 @@ func TestPasswordHashing(t *testing.T) {
 }
 
 func TestLoginAndSessions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	acc := f.account(t, "Admin@Communs.example", "gsm_admin", nil)
@@ -124,6 +126,7 @@ func withToken(ctx context.Context, token string) context.Context {
 }
 
 func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.account(t, "staff@communs.example", "gsm_staff", nil)
 	_, errEmail := f.svc.Login(context.Background(), "nobody@communs.example", goodPassword, "192.0.2.1")
@@ -134,6 +137,7 @@ func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.account(t, "staff@communs.example", "gsm_staff", nil)
@@ -157,6 +161,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestInvitations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	mbrA := f.member(t, "Association A", member.CategoryACTIVE)
@@ -215,6 +220,7 @@ func TestInvitations(t *testing.T) {
 }
 
 func TestRolesAndPasswordChange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	mbrA := f.member(t, "Association A", member.CategoryFOUNDER)
@@ -264,6 +270,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestRolesInMembersThatLeftOrAreSuspended(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	sys := viewer.SystemContext(ctx)

@@ -38,6 +38,7 @@ func seeded(t *testing.T) (*ent.Client, Summary) {
 }
 
 func TestDemoMembers(t *testing.T) {
+	t.Parallel()
 	client, sum := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -118,6 +119,7 @@ func TestDemoMembers(t *testing.T) {
 }
 
 func TestDemoSubscriptions(t *testing.T) {
+	t.Parallel()
 	client, _ := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -155,6 +157,7 @@ func TestDemoSubscriptions(t *testing.T) {
 }
 
 func TestDemoCosts(t *testing.T) {
+	t.Parallel()
 	client, _ := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -182,6 +185,7 @@ func TestDemoCosts(t *testing.T) {
 }
 
 func TestDemoDeclarations(t *testing.T) {
+	t.Parallel()
 	client, sum := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -230,6 +234,7 @@ func TestDemoDeclarations(t *testing.T) {
 }
 
 func TestDemoIsIdempotent(t *testing.T) {
+	t.Parallel()
 	client, first := seeded(t)
 	if first.Added == 0 {
 		t.Fatal("the first run added nothing")
@@ -253,6 +258,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 }
 
 func TestTablesAreConsistent(t *testing.T) {
+	t.Parallel()
 	keys := map[string]bool{}
 	sirens := map[string]string{}
 	for _, m := range members {

@@ -101,6 +101,7 @@ func openAll(t *testing.T, d *urDemo, keys *sealing.Keyring) int {
 // readable, some under the new key and some under the old one; run again,
 // it finishes, and the old key is no longer needed.
 func TestResealResumes(t *testing.T) {
+	t.Parallel()
 	before := testKeyring(t, "k1", "k1")
 	during := testKeyring(t, "k2", "k1", "k2")
 	after := testKeyring(t, "k2", "k2")
@@ -169,6 +170,7 @@ func TestResealResumes(t *testing.T) {
 // re-seals every value with it; run after an interrupted rotation, it
 // resumes it instead of adding another key.
 func TestRotateKey(t *testing.T) {
+	t.Parallel()
 	setup := modules.Setup{DataDir: t.TempDir()}
 	first, err := KeysOf(setup)() // creates the key file with k1
 	if err != nil {

@@ -192,6 +192,7 @@ func fieldOf(err error) string {
 // TestCreatePersonRights: a member's staff creates files in the
 // establishments it is assigned to only.
 func TestCreatePersonRights(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	ests := d.establishmentsOf(t, tilleuls)
@@ -259,6 +260,7 @@ func TestCreatePersonRights(t *testing.T) {
 // TestOtherMembersSeeNothing: another member's staff neither reads nor
 // writes a file, even assigned to establishments of its own member.
 func TestOtherMembersSeeNothing(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	estA := d.establishmentsOf(t, tilleuls)[0]
@@ -331,6 +333,7 @@ func TestOtherMembersSeeNothing(t *testing.T) {
 // TestRestrictedNotes: a RESTRICTED note is read by its author and by the
 // care roles it names, not by the rest of the team.
 func TestRestrictedNotes(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	estA := d.establishmentsOf(t, tilleuls)[0]
@@ -398,6 +401,7 @@ func TestRestrictedNotes(t *testing.T) {
 // entries once LogReads is installed; the list summary, counts and the
 // platform's reads write none.
 func TestAccessLog(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	staff, staffID := d.viewerOf(t, tilleulsStaff)
@@ -513,6 +517,7 @@ func TestAccessLog(t *testing.T) {
 // TestSupportAccess: the groupement reads a member's files only under a
 // support access the member granted, running, not revoked.
 func TestSupportAccess(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	admin, _ := d.viewerOf(t, tilleulsAdmin)
@@ -607,6 +612,7 @@ func TestSupportAccess(t *testing.T) {
 // day, in an establishment the viewer is assigned to, with a code of the
 // services; the error names the entry at fault, and nothing is recorded.
 func TestRecordActivitiesRefuses(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	ests := d.establishmentsOf(t, tilleuls)
@@ -672,6 +678,7 @@ func TestRecordActivitiesRefuses(t *testing.T) {
 // TestAggregate: the activity by service code and month adds up to the
 // activities recorded, over the establishments the viewer may count.
 func TestAggregate(t *testing.T) {
+	t.Parallel()
 	d := openDemo(t, testKeyring(t, "k1", "k1"))
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	estA := d.establishmentsOf(t, tilleuls)[0]
