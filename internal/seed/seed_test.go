@@ -3,6 +3,7 @@ package seed
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -16,26 +17,33 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/subscription"
 	"communs/ent/usagedeclaration"
+	"communs/internal/store"
 	"communs/internal/store/storetest"
 	"communs/internal/validate"
 	"communs/internal/viewer"
 )
 
-// seeded returns a fresh database loaded with the demo data.
+// seeded returns a copy of the demo data, loaded once per test process
+// into an empty database, and the summary of that load.
 func seeded(t *testing.T) (*ent.Client, Summary) {
 	t.Helper()
-	client := storetest.Open(t).Client
-	var progress bytes.Buffer
-	sum, err := Demo(t.Context(), client, &progress)
-	if err != nil {
-		t.Fatalf("Demo: %v", err)
-	}
-	t.Log("\n" + progress.String())
-	if !strings.Contains(progress.String(), "seed: members") {
-		t.Errorf("progress = %q, want a line per step", progress.String())
-	}
-	return client, sum
+	db := storetest.OpenFilled(t, "demo", func(ctx context.Context, db *store.DB) error {
+		var progress bytes.Buffer
+		sum, err := Demo(ctx, db.Client, &progress)
+		if err != nil {
+			return fmt.Errorf("Demo: %w", err)
+		}
+		if !strings.Contains(progress.String(), "seed: members") {
+			return fmt.Errorf("progress = %q, want a line per step", progress.String())
+		}
+		demoSummary = sum
+		return nil
+	})
+	return db.Client, demoSummary
 }
+
+// demoSummary is the summary of the load of the demo template (seeded).
+var demoSummary Summary
 
 func TestDemoMembers(t *testing.T) {
 	t.Parallel()

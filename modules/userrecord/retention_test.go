@@ -93,7 +93,7 @@ func fileStates(t *testing.T, d *urDemo) map[pulid.ID]*fileState {
 // statistics, and logs it; run again, it does nothing.
 func TestAnonymiseExpired(t *testing.T) {
 	t.Parallel()
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	d := openDemo(t)
 	now := time.Date(2026, time.December, 1, 10, 0, 0, 0, time.UTC) // 1 December in Paris
 	// The nightly job's service: no keys, anonymising seals nothing.
 	job := New(d.client, nil)

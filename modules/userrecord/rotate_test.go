@@ -105,7 +105,7 @@ func TestResealResumes(t *testing.T) {
 	before := testKeyring(t, "k1", "k1")
 	during := testKeyring(t, "k2", "k1", "k2")
 	after := testKeyring(t, "k2", "k2")
-	d := openDemo(t, before)
+	d := openDemoSealedWith(t, before)
 	initial := totalsByKey(sealedByKey(t, d))
 	values := initial["k1"]
 	if len(initial) != 1 || values == 0 {
@@ -179,7 +179,7 @@ func TestRotateKey(t *testing.T) {
 	if first.Current() != "k1" {
 		t.Fatalf("the key file starts with %s, want k1", first.Current())
 	}
-	d := openDemo(t, first)
+	d := openDemoSealedWith(t, first)
 	values := totalsByKey(sealedByKey(t, d))["k1"]
 
 	keyIDs := func() []string {
