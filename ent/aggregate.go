@@ -338,6 +338,35 @@ var Aggregations = map[string]*aggregate.Entity{
 			{Name: "HOURLY_RATE", Key: "hourlyRate", Column: timeentry.FieldHourlyRate, Kind: aggregate.Money},
 		},
 	},
+	"UsageDeclaration": {
+		Type:  "UsageDeclaration",
+		Table: usagedeclaration.Table,
+		GroupBy: []aggregate.Field{
+			{Name: "CREATED_AT_DAY", Key: "createdAt", Column: usagedeclaration.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "CREATED_AT_MONTH", Key: "createdAt", Column: usagedeclaration.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "CREATED_AT_QUARTER", Key: "createdAt", Column: usagedeclaration.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "CREATED_AT_YEAR", Key: "createdAt", Column: usagedeclaration.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "MEMBER", Key: "member", Column: usagedeclaration.FieldMemberID, Kind: aggregate.Ref, Ref: "Member"},
+			{Name: "YEAR", Key: "year", Column: usagedeclaration.FieldYear, Kind: aggregate.Int},
+			{Name: "STATUS", Key: "status", Column: usagedeclaration.FieldStatus, Kind: aggregate.Enum, Enum: func(s string) any { return usagedeclaration.Status(s) }},
+			{Name: "SUBMITTED_AT_DAY", Key: "submittedAt", Column: usagedeclaration.FieldSubmittedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "SUBMITTED_AT_MONTH", Key: "submittedAt", Column: usagedeclaration.FieldSubmittedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "SUBMITTED_AT_QUARTER", Key: "submittedAt", Column: usagedeclaration.FieldSubmittedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "SUBMITTED_AT_YEAR", Key: "submittedAt", Column: usagedeclaration.FieldSubmittedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "VALIDATED_AT_DAY", Key: "validatedAt", Column: usagedeclaration.FieldValidatedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "VALIDATED_AT_MONTH", Key: "validatedAt", Column: usagedeclaration.FieldValidatedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "VALIDATED_AT_QUARTER", Key: "validatedAt", Column: usagedeclaration.FieldValidatedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "VALIDATED_AT_YEAR", Key: "validatedAt", Column: usagedeclaration.FieldValidatedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "LOCKED_AT_DAY", Key: "lockedAt", Column: usagedeclaration.FieldLockedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "LOCKED_AT_MONTH", Key: "lockedAt", Column: usagedeclaration.FieldLockedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "LOCKED_AT_QUARTER", Key: "lockedAt", Column: usagedeclaration.FieldLockedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "LOCKED_AT_YEAR", Key: "lockedAt", Column: usagedeclaration.FieldLockedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "MEMBER_CATEGORY", Key: "memberCategory", Column: member.FieldCategory, Kind: aggregate.Enum, Enum: func(s string) any { return member.Category(s) }, Join: &aggregate.Join{Type: "Member", Table: member.Table, Column: usagedeclaration.FieldMemberID}},
+		},
+		Measures: []aggregate.Field{
+			{Name: "REVISION", Key: "revision", Column: usagedeclaration.FieldRevision, Kind: aggregate.Int},
+		},
+	},
 	"UsageDeclarationLine": {
 		Type:  "UsageDeclarationLine",
 		Table: usagedeclarationline.Table,
@@ -481,6 +510,16 @@ func (c *Client) AggregateScan(ctx context.Context, typ string, where any, modif
 			return fmt.Errorf("ent: %T is not a TimeEntryWhereInput", where)
 		}
 		q, err := filter.Filter(c.TimeEntry.Query())
+		if err != nil {
+			return err
+		}
+		return q.Modify(modify).Scan(ctx, v)
+	case "UsageDeclaration":
+		filter, ok := where.(*UsageDeclarationWhereInput)
+		if !ok {
+			return fmt.Errorf("ent: %T is not a UsageDeclarationWhereInput", where)
+		}
+		q, err := filter.Filter(c.UsageDeclaration.Query())
 		if err != nil {
 			return err
 		}

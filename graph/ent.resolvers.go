@@ -451,6 +451,11 @@ func (r *queryResolver) TimeEntriesAggregate(ctx context.Context, where *ent.Tim
 	return r.aggregate(ctx, "TimeEntry", where, groupBy, having, orderBy, first)
 }
 
+// UsageDeclarationsAggregate is the resolver for the usageDeclarationsAggregate field.
+func (r *queryResolver) UsageDeclarationsAggregate(ctx context.Context, where *ent.UsageDeclarationWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "UsageDeclaration", where, groupBy, having, orderBy, first)
+}
+
 // UsageDeclarationLinesAggregate is the resolver for the usageDeclarationLinesAggregate field.
 func (r *queryResolver) UsageDeclarationLinesAggregate(ctx context.Context, where *ent.UsageDeclarationLineWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
 	return r.aggregate(ctx, "UsageDeclarationLine", where, groupBy, having, orderBy, first)

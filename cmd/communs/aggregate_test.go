@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"communs/internal/calendar"
 )
 
 // aggregateShape is what the schema says of an entity's aggregate: its
@@ -205,18 +209,14 @@ func TestAggregatesThroughTheAPI(t *testing.T) {
 	}
 }
 
-// cents reads a Money value.
+// cents reads a Money value ("-1234.05").
 func cents(t *testing.T, money string) int64 {
 	t.Helper()
-	euros, frac, _ := strings.Cut(money, ".")
-	var e, c int64
-	if _, err := fmt.Sscan(euros+" "+frac, &e, &c); err != nil {
+	n, err := strconv.ParseInt(strings.Replace(money, ".", "", 1), 10, 64)
+	if err != nil || !strings.Contains(money, ".") || len(money)-strings.Index(money, ".") != 3 {
 		t.Fatalf("money %q: %v", money, err)
 	}
-	if strings.HasPrefix(money, "-") {
-		return e*100 - c
-	}
-	return e*100 + c
+	return n
 }
 
 // Every aggregate counts exactly the rows its list shows, for each viewer
@@ -346,5 +346,91 @@ func TestActivityStatistics(t *testing.T) {
 		if resp.code() != "INVALID_INPUT" {
 			t.Errorf("a filter on persons: %+v, want INVALID_INPUT", resp.Errors)
 		}
+	}
+}
+
+// The views over time agree with the rows they summarise: today's
+// membership with the members by category, the year's resources with
+// chargeBalance, the charges per category and quarter with the charges.
+func TestViewsOverTime(t *testing.T) {
+	s := newTestServer(t)
+	runChargeCycle(t, s)
+	staff := s.as(t, gsmStaff)
+	var views struct {
+		MembershipByCategory []struct {
+			Date                         string
+			Founder, Active, User, Total int
+		}
+		ResourceYears []struct {
+			Resource                                  struct{ ID string }
+			Year                                      int
+			Budgeted, Actual, Difference, CostPerUnit string
+			DeclaredQuantity                          int64
+		}
+		ChargesByMemberCategory []struct {
+			Quarter  int
+			Category string
+			Amount   string
+			Members  int
+		}
+		MembersAggregate []struct {
+			Keys  struct{ Category string }
+			Count int
+		}
+		ChargesAggregate []struct{ Sum struct{ Amount string } }
+		ChargeBalance    []struct{ ResourceID, Budgeted, Actual string }
+	}
+	today := time.Now().In(calendar.Paris).Format(time.DateOnly)
+	staff.data(t, `query($today: Date!) {
+		membershipByCategory(from: "2015-01-01", to: $today, every: YEAR) { date founder active user total }
+		resourceYears(fromYear: 2026, toYear: 2026) { resource { id } year budgeted actual difference declaredQuantity costPerUnit }
+		chargesByMemberCategory(year: 2026) { quarter category amount members }
+		membersAggregate(where: {leftOnIsNil: true}, groupBy: [CATEGORY]) { keys { category } count }
+		chargesAggregate(where: {fiscalYear: 2026}) { sum { amount } }
+		chargeBalance(year: 2026) { resourceId budgeted actual } }`, map[string]any{"today": today}, &views)
+
+	points := views.MembershipByCategory
+	if len(points) < 10 || points[0].Date != "2015-01-01" {
+		t.Fatalf("membership series: %+v", points)
+	}
+	last, now := points[len(points)-1], map[string]int{}
+	for _, g := range views.MembersAggregate {
+		now[g.Keys.Category] = g.Count
+	}
+	if last.Founder != now["FOUNDER"] || last.Active != now["ACTIVE"] || last.User != now["USER"] ||
+		last.Total != last.Founder+last.Active+last.User {
+		t.Errorf("membership on %s: %+v, the members by category today: %v", last.Date, last, now)
+	}
+	if points[0].Total >= last.Total {
+		t.Errorf("the demo's groupement grew since 2015: %d members then, %d now", points[0].Total, last.Total)
+	}
+
+	balance := map[string][2]string{}
+	for _, b := range views.ChargeBalance {
+		balance[b.ResourceID] = [2]string{b.Budgeted, b.Actual}
+	}
+	for _, r := range views.ResourceYears {
+		if b := balance[r.Resource.ID]; r.Budgeted != b[0] || r.Actual != b[1] {
+			t.Errorf("resource %s: budget %s, actual %s; chargeBalance says %v", r.Resource.ID, r.Budgeted, r.Actual, b)
+		}
+		if cents(t, r.Difference) != cents(t, r.Actual)-cents(t, r.Budgeted) {
+			t.Errorf("resource %s: difference %s", r.Resource.ID, r.Difference)
+		}
+		if r.DeclaredQuantity > 0 && r.CostPerUnit == "" {
+			t.Errorf("resource %s: %d units declared but no cost per unit", r.Resource.ID, r.DeclaredQuantity)
+		}
+	}
+	if len(views.ResourceYears) < 5 {
+		t.Errorf("%d resources in 2026", len(views.ResourceYears))
+	}
+
+	var total int64
+	quarters := map[int]bool{}
+	for _, q := range views.ChargesByMemberCategory {
+		total += cents(t, q.Amount)
+		quarters[q.Quarter] = true
+	}
+	if want := cents(t, views.ChargesAggregate[0].Sum.Amount); total != want || len(quarters) != 4 {
+		t.Errorf("charges per category and quarter add up to %d cents over %d quarters, the charges to %d", total, len(quarters), want)
 	}
 }

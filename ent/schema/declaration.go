@@ -50,7 +50,9 @@ func (UsageDeclaration) Indexes() []ent.Index {
 }
 
 // Annotations of UsageDeclaration.
-func (UsageDeclaration) Annotations() []schema.Annotation { return graphQL() }
+func (UsageDeclaration) Annotations() []schema.Annotation {
+	return append(graphQL(), Aggregated{Keys: []string{"year"}, Through: []string{"member.category"}})
+}
 
 // UsageDeclarationLine is the declared quantity of one subscribed resource.
 type UsageDeclarationLine struct{ ent.Schema }

@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"crypto/sha256"
+	"embed"
 	"encoding/base64"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,20 +14,60 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 )
 
-// graphiQLCDN is where gqlgen's GraphiQL page loads its scripts and styles
-// from (pinned versions with subresource integrity).
-const graphiQLCDN = "https://cdn.jsdelivr.net"
+// assets are the static files the binary serves under /assets/: the
+// GraphiQL explorer's scripts and styles (no CDN: it works offline) and the
+// dashboard page.
+//
+//go:embed assets
+var assets embed.FS
+
+// assetsPath is where the assets are served.
+const assetsPath = "/assets/"
+
+// serveAssets serves the embedded assets; their names carry their versions,
+// so browsers may keep them a day.
+func serveAssets() http.Handler {
+	files, _ := fs.Sub(assets, "assets") // the directory is embedded: no error
+	static := http.StripPrefix(assetsPath, http.FileServerFS(files))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || strings.HasSuffix(r.URL.Path, ".md") {
+			http.NotFound(w, r) // no listings, no notes
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		static.ServeHTTP(w, r)
+	})
+}
+
+// integrity is the subresource integrity of the embedded asset name.
+func integrity(name string) string {
+	b, err := assets.ReadFile("assets/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("server: embedded asset %s: %v", name, err)) // the build is broken
+	}
+	sum := sha256.Sum256(b)
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 // inlineScript finds the page's inline scripts (no src attribute).
 var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
 
-// graphiQL serves gqlgen's GraphiQL page for endpoint. The page is rendered
-// once; its Content-Security-Policy allows the CDN and, by hash, the one
-// inline script that starts GraphiQL, and nothing else: no other inline
-// script, no framing, no plugin, and queries only to this origin.
+// graphiQL serves gqlgen's GraphiQL page for endpoint, with its scripts and
+// styles from the embedded assets. The page is rendered once; its
+// Content-Security-Policy allows this origin and, by hash, the one inline
+// script that starts GraphiQL, and nothing else: no other inline script, no
+// framing, no plugin, and queries only to this origin.
 func graphiQL(endpoint string) http.Handler {
+	const dir = "graphiql/"
+	asset := func(name string) (string, string) { return assetsPath + dir + name, integrity(dir + name) }
+	js, jsSRI := asset("graphiql.min.js")
+	css, cssSRI := asset("graphiql.min.css")
+	react, reactSRI := asset("react.production.min.js")
+	reactDOM, reactDOMSRI := asset("react-dom.production.min.js")
 	page := playground.Handler("Communs — GraphiQL", endpoint,
-		playground.WithStoragePrefix("communs:"))
+		playground.WithStoragePrefix("communs:"),
+		playground.WithGraphiqlVersion(js, css, jsSRI, cssSRI),
+		playground.WithGraphiqlReactVersion(react, reactDOM, reactSRI, reactDOMSRI))
 	var buf pageBuffer
 	page.ServeHTTP(&buf, &http.Request{Method: http.MethodGet})
 	body := buf.body.Bytes()
@@ -60,7 +102,7 @@ func (b *pageBuffer) WriteHeader(int)             {}
 // inline script not be found (a change in gqlgen's page), it falls back to
 // allowing inline scripts rather than serving a page that cannot start.
 func graphiQLPolicy(page []byte) string {
-	scripts := []string{"'self'", graphiQLCDN}
+	scripts := []string{"'self'"}
 	matches := inlineScript.FindAllSubmatch(page, -1)
 	for _, m := range matches {
 		sum := sha256.Sum256(m[1])
@@ -73,9 +115,9 @@ func graphiQLPolicy(page []byte) string {
 		"default-src 'none'",
 		"script-src " + strings.Join(scripts, " "),
 		// GraphiQL and its editor inject styles at run time.
-		"style-src 'self' 'unsafe-inline' " + graphiQLCDN,
-		"font-src 'self' data: " + graphiQLCDN,
-		"img-src 'self' data: " + graphiQLCDN,
+		"style-src 'self' 'unsafe-inline'",
+		"font-src 'self' data:",
+		"img-src 'self' data:",
 		"connect-src 'self'",
 		"worker-src 'self' blob:",
 		"base-uri 'none'",

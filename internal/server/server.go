@@ -139,6 +139,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("OPTIONS /graphql", s.api)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET "+assetsPath, serveAssets())
+	mux.Handle("GET /dashboard", dashboard())
 	if s.cfg.GraphiQL {
 		mux.Handle("GET /{$}", graphiQL("/graphql"))
 	}

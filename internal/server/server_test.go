@@ -3,12 +3,16 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -352,10 +356,31 @@ func TestGraphiQL(t *testing.T) {
 	if resp, _ := do(t, newRequest(t, http.MethodGet, on.url+"/elsewhere", "", nil)); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/elsewhere: %d", resp.StatusCode)
 	}
+	assertOffline(t, on.url, body, 4)
 
 	off := start(t, Config{}, &stubAPI{}, nil)
 	if resp, _ := do(t, newRequest(t, http.MethodGet, off.url+"/", "", nil)); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GraphiQL off: %d", resp.StatusCode)
+	}
+}
+
+// assertOffline checks that a page loads nothing from elsewhere: its n
+// scripts and styles are served here, and match their integrity.
+func assertOffline(t *testing.T, base, page string, n int) {
+	t.Helper()
+	if strings.Contains(page, "https://") || strings.Contains(page, "http://") {
+		t.Errorf("the page names another site:\n%s", page)
+	}
+	loaded := regexp.MustCompile(`(?:src|href)="([^"]+)"\s+integrity="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(loaded) != n {
+		t.Errorf("%d scripts and styles with their integrity, want %d", len(loaded), n)
+	}
+	for _, m := range loaded {
+		resp, body := do(t, newRequest(t, http.MethodGet, base+m[1], "", nil))
+		sum := sha256.Sum256([]byte(body))
+		if resp.StatusCode != http.StatusOK || "sha256-"+base64.StdEncoding.EncodeToString(sum[:]) != html.UnescapeString(m[2]) {
+			t.Errorf("%s: %d, or its content does not match %s", m[1], resp.StatusCode, m[2])
+		}
 	}
 }
 
