@@ -467,6 +467,9 @@ func (r *Resolver) CallForFunds() CallForFundsResolver { return &callForFundsRes
 // JournalNote returns JournalNoteResolver implementation.
 func (r *Resolver) JournalNote() JournalNoteResolver { return &journalNoteResolver{r} }
 
+// Member returns MemberResolver implementation.
+func (r *Resolver) Member() MemberResolver { return &memberResolver{r} }
+
 // NeedAssessment returns NeedAssessmentResolver implementation.
 func (r *Resolver) NeedAssessment() NeedAssessmentResolver { return &needAssessmentResolver{r} }
 
@@ -479,15 +482,20 @@ func (r *Resolver) PersonalProject() PersonalProjectResolver { return &personalP
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Resource returns ResourceResolver implementation.
+func (r *Resolver) Resource() ResourceResolver { return &resourceResolver{r} }
+
 // ServiceRequest returns ServiceRequestResolver implementation.
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
 type (
 	callForFundsResolver    struct{ *Resolver }
 	journalNoteResolver     struct{ *Resolver }
+	memberResolver          struct{ *Resolver }
 	needAssessmentResolver  struct{ *Resolver }
 	personResolver          struct{ *Resolver }
 	personalProjectResolver struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
+	resourceResolver        struct{ *Resolver }
 	serviceRequestResolver  struct{ *Resolver }
 )

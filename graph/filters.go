@@ -25,6 +25,12 @@ func narrowFilters(ctx context.Context, next graphql.Resolver) (any, error) {
 	return next(ctx)
 }
 
+// narrowWhere narrows the where input of a field below the root (a nested
+// connection), as narrowFilters does for root fields.
+func narrowWhere(ctx context.Context, where any) {
+	narrow(viewer.FromContext(ctx), reflect.ValueOf(where))
+}
+
 // narrow walks a where input (a *XWhereInput, or a slice of them) and adds
 // to the input of every Has…With field the predicate of the rows v sees.
 func narrow(v *viewer.Viewer, w reflect.Value) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"communs/internal/store"
 )
@@ -70,7 +71,10 @@ func env(key, def string) string {
 // checkEnvironment validates before any command runs.
 var boolEnvironment = []string{"COMMUNS_GRAPHIQL", "COMMUNS_INTROSPECTION", "COMMUNS_MIGRATE", "COMMUNS_SMTP_STARTTLS"}
 
-// checkEnvironment refuses an unreadable boolean rather than silently
+// durationEnvironment are the environment variables read as durations.
+var durationEnvironment = []string{"COMMUNS_SESSION_CACHE"}
+
+// checkEnvironment refuses an unreadable boolean or duration rather than silently
 // running with its default.
 func checkEnvironment() error {
 	for _, key := range boolEnvironment {
@@ -80,7 +84,23 @@ func checkEnvironment() error {
 			}
 		}
 	}
+	for _, key := range durationEnvironment {
+		if v, ok := os.LookupEnv(key); ok {
+			if _, err := time.ParseDuration(v); err != nil {
+				return fmt.Errorf("%s=%q is not a duration (e.g. 10s, 1m)", key, v)
+			}
+		}
+	}
 	return nil
+}
+
+// envDuration reads a duration ("10s") from the environment; an unreadable
+// one is reported by checkEnvironment.
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 // envBool reads a boolean environment variable (validated by checkEnvironment).

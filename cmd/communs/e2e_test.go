@@ -63,7 +63,7 @@ func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.DiscardHandler)
-	cfg := serveConfig{graphiql: true, introspection: true}
+	cfg := serveConfig{graphiql: true, introspection: true, sessionCache: 10 * time.Second}
 	cfg.db.dataDir = t.TempDir()
 	for _, c := range configure {
 		c(&cfg)

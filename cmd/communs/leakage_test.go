@@ -730,6 +730,13 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 							resource { subscriptions { id } costEntries { id memberID } } } } }
 							timeEntries(first: 100) { edges { node { id serviceRequest { id memberID member { id } } } } } }`,
 						mustSee: []string{"serviceRequests", "timeEntries"}},
+					{name: "resources → subscriptionsConnection; members → chargesConnection, subscriptionsConnection, callsForFundsConnection",
+						query: `{ resources(first: 20) { edges { node { id subscriptionsConnection(first: 20) { totalCount edges { node { id memberID } } } } } }
+							members(first: 5) { edges { node { id
+								chargesConnection(first: 30) { totalCount edges { node { id memberID } } }
+								subscriptionsConnection(first: 20) { edges { node { id resource { subscriptionsConnection(first: 5) { edges { node { id } } } } } } }
+								callsForFundsConnection(first: 20) { edges { node { id charges { id } } } } } } } }`,
+						mustSee: []string{"subscriptions", "charges", "callsForFunds"}},
 					{name: "accounts, roles → member, account", adminOnly: true,
 						query: `{ accounts(first: 100) { totalCount edges { node { id roleAssignments { id memberID member { id subscriptions { id } } } } } }
 							roleAssignments(first: 100) { totalCount edges { node { id account { id roleAssignments { id memberID } } member { id } } } } }`,
@@ -810,6 +817,34 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 							return with("hasSubscriptionsWith", with("hasResourceWith", with("hasSubscriptionsWith", map[string]any{"memberID": b})))
 						}},
 				}
+				// The same filter on a nested connection: A's own subscriptions,
+				// from its member row.
+				const nested = `query($where: SubscriptionWhereInput) { members(first: 1) { edges { node {
+					subscriptionsConnection(first: 100, where: $where) { totalCount } } } } }`
+				nestedCount := func(c *testServer, member string, where map[string]any) int {
+					var got struct {
+						Members struct {
+							Edges []struct {
+								Node struct{ SubscriptionsConnection struct{ TotalCount int } }
+							}
+						}
+					}
+					q := strings.Replace(nested, "members(first: 1)", fmt.Sprintf("members(first: 1, where: {id: %q})", member), 1)
+					c.data(t, q, map[string]any{"where": where}, &got)
+					if len(got.Members.Edges) != 1 {
+						t.Fatalf("member %s: %d rows", member, len(got.Members.Edges))
+					}
+					return got.Members.Edges[0].Node.SubscriptionsConnection.TotalCount
+				}
+				for _, name := range leakOthers {
+					where := with("hasResourceWith", with("hasSubscriptionsWith", map[string]any{"memberID": memberIDs[name]}))
+					if nestedCount(gsm, a, where) > 0 {
+						if n := nestedCount(c, a, where); n != 0 {
+							t.Errorf("LEAK: subscriptionsConnection(where: %s) gives A %d, want 0", mustJSON(where), n)
+						}
+					}
+				}
+
 				for _, o := range oracles {
 					meaningful := false
 					for _, name := range leakOthers {

@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"user":    {"manage accounts: user create --email … --role gsm_admin bootstraps the first administrator", runUser},
 		"version": {"print the version", runVersion},
 		"nightly": {"run the enabled modules' nightly jobs now (serve runs them at 02:00, Paris time)", runNightly},
+		"bench":   {"measure the read path on PostgreSQL against a hand-written pgx service (generates data into an empty database)", runBench},
 	}
 	// The modules' commands take their data directory from their flags.
 	all := buildModules("", stderrLogger(), os.Environ()).all

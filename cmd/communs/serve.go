@@ -41,6 +41,7 @@ type serveConfig struct {
 	smtp          notify.SMTPConfig
 	issuer        issuerFlags
 	modules       string
+	sessionCache  time.Duration
 }
 
 // issuerFlags name the groupement on its calls for funds.
@@ -90,6 +91,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.issuer.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
 		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
+	fs.DurationVar(&c.sessionCache, "session-cache", envDuration("COMMUNS_SESSION_CACHE", 10*time.Second),
+		"how long an authenticated session is kept in memory (0: read at every request); any change of roles, sessions or accounts empties it on this instance (env COMMUNS_SESSION_CACHE)")
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
 		"log format: auto (text on a terminal, JSON otherwise), text or json (env COMMUNS_LOG_FORMAT)")
 }
@@ -167,6 +170,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		return nil, err
 	}
 	authn := auth.New(db.Client)
+	authn.CacheSessions(cfg.sessionCache)
 	members := membership.New(db.Client, authn, modules.Hooks(mods))
 	options := graph.HandlerOptions{
 		Introspection: cfg.introspection,

@@ -399,9 +399,9 @@ var (
 				Columns: []*schema.Column{ChargesColumns[15], ChargesColumns[5]},
 			},
 			{
-				Name:    "charge_resource_id_fiscal_year",
+				Name:    "charge_fiscal_year_resource_id_kind_period_created_at_amount",
 				Unique:  false,
-				Columns: []*schema.Column{ChargesColumns[12], ChargesColumns[5]},
+				Columns: []*schema.Column{ChargesColumns[5], ChargesColumns[12], ChargesColumns[4], ChargesColumns[6], ChargesColumns[1], ChargesColumns[7]},
 			},
 		},
 	}

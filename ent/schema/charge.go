@@ -109,7 +109,12 @@ func (Charge) Edges() []ent.Edge {
 
 // Indexes of Charge.
 func (Charge) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("member_id", "fiscal_year"), index.Fields("resource_id", "fiscal_year")}
+	return []ent.Index{
+		index.Fields("member_id", "fiscal_year"),
+		// Covers the dashboards' sums of a year by resource, kind, period and
+		// quarter (chargesAggregate, chargeBalance) without reading the rows.
+		index.Fields("fiscal_year", "resource_id", "kind", "period", "created_at", "amount"),
+	}
 }
 
 // Annotations of Charge.

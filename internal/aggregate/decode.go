@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"strconv"
 	"time"
 
 	"communs"
+	"communs/internal/money"
 )
 
 // Group is one group of an answer.
@@ -157,29 +157,12 @@ func setAverage(m map[string]any, f *Field, sum, count any) error {
 	if err != nil || n == 0 || sum == nil {
 		return err
 	}
-	total, ok := new(big.Rat).SetString(fmt.Sprint(sum))
-	if !ok {
-		return fmt.Errorf("%v is not a number", sum)
-	}
-	avg := total.Quo(total, new(big.Rat).SetInt64(n))
 	if f.Kind == Money {
-		m[f.Key] = roundHalfAwayFromZero(avg)
-		return nil
+		cents, err := integer(sum)
+		m[f.Key] = money.Fraction(cents, 1, n)
+		return err
 	}
-	m[f.Key], _ = avg.Float64()
-	return nil
-}
-
-// roundHalfAwayFromZero rounds r to the nearest integer, halves away from
-// zero: 2.5 → 3, −2.5 → −3.
-func roundHalfAwayFromZero(r *big.Rat) int64 {
-	num, den := new(big.Int).Abs(r.Num()), r.Denom()
-	q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
-	if rem.Lsh(rem, 1).Cmp(den) >= 0 {
-		q.Add(q, big.NewInt(1))
-	}
-	if r.Sign() < 0 {
-		q.Neg(q)
-	}
-	return q.Int64()
+	total, err := strconv.ParseFloat(fmt.Sprint(sum), 64)
+	m[f.Key] = total / float64(n)
+	return err
 }

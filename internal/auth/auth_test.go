@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,8 +10,10 @@ import (
 	"communs"
 	"communs/ent"
 	"communs/ent/member"
+	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/internal/store/storetest"
+	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
@@ -61,6 +64,18 @@ func (f *fixture) login(t *testing.T, email string) *Session {
 	return s
 }
 
+// forEachCache runs test without the session cache, then with it: every
+// change must count at once either way.
+func forEachCache(t *testing.T, test func(*testing.T, *fixture)) {
+	for _, ttl := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprintf("session cache %s", ttl), func(t *testing.T) {
+			f := newFixture(t)
+			f.svc.CacheSessions(ttl)
+			test(t, f)
+		})
+	}
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := communs.ErrorCode(err); err == nil || got != code {
@@ -92,9 +107,9 @@ func TestPasswordHashing(t *testing.T) {
 	wantCode(t, checkPassword("password", "short"), communs.EINVALID)
 }
 
-func TestLoginAndSessions(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func TestLoginAndSessions(t *testing.T) { forEachCache(t, testLoginAndSessions) }
+
+func testLoginAndSessions(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	acc := f.account(t, "Admin@Communs.example", "gsm_admin", nil)
 
@@ -219,9 +234,9 @@ func TestInvitations(t *testing.T) {
 	wantCode(t, err, communs.EUNAUTHENTICATED)
 }
 
-func TestRolesAndPasswordChange(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func TestRolesAndPasswordChange(t *testing.T) { forEachCache(t, testRolesAndPasswordChange) }
+
+func testRolesAndPasswordChange(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	mbrA := f.member(t, "Association A", member.CategoryFOUNDER)
 	adminA := f.account(t, "admin@a.example", "member_admin", &mbrA)
@@ -270,8 +285,10 @@ func must[T any](v T, err error) T {
 }
 
 func TestRolesInMembersThatLeftOrAreSuspended(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+	forEachCache(t, testRolesInMembersThatLeftOrAreSuspended)
+}
+
+func testRolesInMembersThatLeftOrAreSuspended(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	sys := viewer.SystemContext(ctx)
 	m := f.member(t, "Association Partie", member.CategoryFOUNDER)
@@ -287,5 +304,51 @@ func TestRolesInMembersThatLeftOrAreSuspended(t *testing.T) {
 		SetLeftOn(time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)).ExecX(sys)
 	if v, err = f.svc.Authenticate(ctx, token); err != nil || len(v.Roles) != 0 {
 		t.Fatalf("member that left: %+v, %v; want no role", v, err)
+	}
+}
+
+// The cache serves a session without reading it again until its time is
+// up, and a change committed in a transaction counts once it commits, even
+// if a request cached the old roles meanwhile.
+func TestSessionCache(t *testing.T) {
+	f := newFixture(t)
+	f.svc.CacheSessions(10 * time.Second)
+	ctx := context.Background()
+	m := f.member(t, "Association Cache", member.CategoryACTIVE)
+	acc := f.account(t, "viewer@cache.example", "member_viewer", &m)
+	token := f.login(t, "viewer@cache.example").Token
+	if _, err := f.svc.Authenticate(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	// Revoked behind the service's back (no ent hook runs): the cache
+	// still answers, until its 10 seconds are over.
+	if _, err := f.client.ExecContext(ctx, "UPDATE sessions SET revoked_at = expires_at"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, token); err != nil {
+		t.Fatalf("within the cache's time: %v", err)
+	}
+	f.clock = f.clock.Add(11 * time.Second)
+	_, err := f.svc.Authenticate(ctx, token)
+	wantCode(t, err, communs.EUNAUTHENTICATED)
+
+	token = f.login(t, "viewer@cache.example").Token
+	err = txn.Run(viewer.SystemContext(ctx), f.client, func(ctx context.Context, tx *ent.Client) error {
+		if _, err := tx.RoleAssignment.Delete().Where(roleassignment.AccountID(acc.ID)).Exec(ctx); err != nil {
+			return err
+		}
+		// Another request, outside the transaction, caches the roles it
+		// still sees.
+		v, err := f.svc.Authenticate(context.Background(), token)
+		if err != nil || len(v.Roles) != 1 {
+			t.Errorf("before the commit: %+v, %v", v, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.svc.Authenticate(ctx, token); err != nil || len(v.Roles) != 0 {
+		t.Errorf("after the commit: %+v, %v; want no role", v, err)
 	}
 }

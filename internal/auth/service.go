@@ -11,8 +11,6 @@ import (
 	"communs"
 	"communs/ent"
 	"communs/ent/account"
-	"communs/ent/member"
-	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/session"
 	"communs/internal/ratelimit"
@@ -29,6 +27,8 @@ type Service struct {
 	byAccount     *ratelimit.Keyed // failed logins per account
 	byAddress     *ratelimit.Keyed // failed logins per client address
 	dummyHash     string
+	// sessions caches authenticated viewers (CacheSessions); nil: none.
+	sessions *sessionCache
 }
 
 // New returns the service over client.
@@ -101,6 +101,20 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	return s.openSession(ctx, acc.ID, clientAddr)
 }
 
+// PlatformSession opens a session of the account email for a tool of the
+// platform (communs bench), without its password; it refuses anyone but
+// the platform itself.
+func (s *Service) PlatformSession(ctx context.Context, email string) (*Session, error) {
+	if v := viewer.FromContext(ctx); v == nil || !v.System {
+		return nil, communs.Errorf(communs.EFORBIDDEN, "reserved to the platform")
+	}
+	acc, err := s.db(ctx).Account.Query().Where(account.Email(normalizeEmail(email))).Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.openSession(ctx, acc.ID, "platform")
+}
+
 // openSession stores a new session of the account and returns it.
 func (s *Service) openSession(ctx context.Context, accountID pulid.ID, clientAddr string) (*Session, error) {
 	token, hash := newToken()
@@ -137,51 +151,5 @@ func (s *Service) Logout(ctx context.Context) error {
 }
 
 var errBadSession = communs.Errorf(communs.EUNAUTHENTICATED, "the session token is invalid, expired or revoked: log in again")
-
-// Authenticate returns the viewer whose session token this is, with the
-// roles it holds now: a role revoked a second ago no longer counts.
-func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
-	ctx = viewer.SystemContext(ctx)
-	sess, err := s.db(ctx).Session.Query().
-		Where(session.TokenHash(hashToken(token))).
-		WithAccount().
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, errBadSession
-	}
-	if err != nil {
-		return nil, err
-	}
-	if sess.RevokedAt != nil || !s.now().Before(sess.ExpiresAt) || sess.Edges.Account.Status != account.StatusACTIVE {
-		return nil, errBadSession
-	}
-	return s.viewerOf(ctx, sess.Edges.Account)
-}
-
-// viewerOf loads the roles of acc, with the category of each role's member.
-func (s *Service) viewerOf(ctx context.Context, acc *ent.Account) (*viewer.Viewer, error) {
-	assignments, err := s.db(ctx).RoleAssignment.Query().
-		Where(roleassignment.AccountID(acc.ID)).
-		WithMember().
-		All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	v := &viewer.Viewer{AccountID: acc.ID, Email: acc.Email}
-	for _, a := range assignments {
-		r := viewer.Role{Name: a.Role.String()}
-		if m := a.Edges.Member; m != nil {
-			if m.Status == member.StatusLEFT {
-				continue // a member that left keeps its history, its people lose their access
-			}
-			r.MemberID = m.ID
-			if m.Status == member.StatusACTIVE {
-				r.MemberCategory = m.Category.String() // a suspended member has no say in the groupement
-			}
-		}
-		v.Roles = append(v.Roles, r)
-	}
-	return v, nil
-}
 
 func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -13,6 +13,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
+	"communs/internal/money"
 )
 
 // MaxYears bounds the years of a view.
@@ -42,14 +43,7 @@ func (r ResourceYear) CostPerUnit() *int64 {
 	if r.DeclaredQuantity == 0 {
 		return nil
 	}
-	cents := r.Actual / r.DeclaredQuantity
-	if rem := r.Actual % r.DeclaredQuantity; 2*max(rem, -rem) >= r.DeclaredQuantity {
-		if r.Actual < 0 {
-			cents--
-		} else {
-			cents++
-		}
-	}
+	cents := money.Fraction(r.Actual, 1, r.DeclaredQuantity)
 	return &cents
 }
 

@@ -127,6 +127,9 @@ func ensureWritableDir(dir string) error {
 	return os.Remove(f.Name())
 }
 
+// postgresConns bounds the connections of a server to PostgreSQL.
+const postgresConns = 20
+
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -138,10 +141,12 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, redact(fmt.Errorf("store: open PostgreSQL at %s: %w", where, err), u)
 	}
 	// Several stateless API servers share one PostgreSQL (max_connections
-	// defaults to 100), so each keeps a bounded pool. Connections are
+	// defaults to 100), so each keeps a bounded pool. Every open connection
+	// may stay idle: closing one under load only to open another costs a
+	// PostgreSQL session and its prepared statements. Connections are
 	// recycled so that a failover or a DNS change is eventually followed.
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(10)
+	sqldb.SetMaxOpenConns(postgresConns)
+	sqldb.SetMaxIdleConns(postgresConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	sqldb.SetConnMaxLifetime(30 * time.Minute)
 	if err := ping(ctx, sqldb); err != nil {

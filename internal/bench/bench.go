@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config is what a run measures.
+type Config struct {
+	// API is the GraphQL endpoint and Token a session of a groupement's
+	// account (it reads every row).
+	API, Token string
+	// Floor is the URL of the floor service (FloorHandler).
+	Floor string
+	// Clients are the levels of concurrency; Duration how long each is
+	// measured, after Warmup.
+	Clients          []int
+	Duration, Warmup time.Duration
+	// Out receives the progress and the report.
+	Out io.Writer
+}
+
+// Result is one workload at one level of concurrency, through the API or
+// the floor.
+type Result struct {
+	Workload string
+	Clients  int
+	Requests int
+	Errors   int
+	PerSec   float64
+	P50, P99 time.Duration
+}
+
+// Run checks that the API and the floor give the same answer to every
+// workload, then measures both at each level of concurrency.
+func Run(ctx context.Context, cfg Config, workloads []Workload) (api, floor []Result, err error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
+	for _, w := range workloads {
+		if err := sameAnswer(ctx, client, cfg, w); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, w := range workloads {
+		for _, n := range cfg.Clients {
+			body := graphQLBody(w)
+			a := measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.API, cfg.Token, body, nil) })
+			f := measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.Floor+w.Name, "", nil, nil) })
+			fmt.Fprintf(cfg.Out, "%s × %d: API %.0f req/s, floor %.0f req/s\n", w.Name, n, a.PerSec, f.PerSec)
+			api, floor = append(api, a), append(floor, f)
+		}
+	}
+	return api, floor, nil
+}
+
+func graphQLBody(w Workload) []byte {
+	b, _ := json.Marshal(map[string]any{"query": w.Query, "variables": w.Variables})
+	return b
+}
+
+// ask posts body (GET without one) and fails on anything but a 200 with
+// no GraphQL error. The answer's data goes to data when asked; otherwise
+// the answer is only read, so that the clients take little of the
+// machine the server runs on.
+func ask(ctx context.Context, client *http.Client, url, token string, body []byte, data *any) error {
+	method := http.MethodGet
+	if body != nil {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if data == nil {
+		answer, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK || bytes.HasPrefix(answer, []byte(`{"errors"`)) {
+			return fmt.Errorf("%s: status %d, %.200s, %v", url, resp.StatusCode, answer, err)
+		}
+		return nil
+	}
+	var answer struct {
+		Data   any             `json:"data"`
+		Errors json.RawMessage `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK || len(answer.Errors) > 0 {
+		return fmt.Errorf("%s: status %d, errors %s, %v", url, resp.StatusCode, answer.Errors, err)
+	}
+	if data != nil {
+		*data = answer.Data
+	}
+	return nil
+}
+
+// sameAnswer compares the API's answer with the floor's, lists compared
+// as sets where the API gives no order.
+func sameAnswer(ctx context.Context, client *http.Client, cfg Config, w Workload) error {
+	var api, floor any
+	if err := ask(ctx, client, cfg.API, cfg.Token, graphQLBody(w), &api); err != nil {
+		return fmt.Errorf("%s through the API: %w", w.Name, err)
+	}
+	if err := ask(ctx, client, cfg.Floor+w.Name, "", nil, &floor); err != nil {
+		return fmt.Errorf("%s through the floor: %w", w.Name, err)
+	}
+	if !reflect.DeepEqual(normalized(api), normalized(floor)) {
+		a, _ := json.Marshal(api)
+		f, _ := json.Marshal(floor)
+		return fmt.Errorf("%s: the API and the floor disagree:\nAPI   %.600s\nfloor %.600s", w.Name, a, f)
+	}
+	return nil
+}
+
+// normalized sorts every list of objects with ids by id.
+func normalized(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = normalized(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = normalized(e)
+		}
+		slices.SortStableFunc(v, func(a, b any) int {
+			ida, _ := a.(map[string]any)["id"].(string)
+			idb, _ := b.(map[string]any)["id"].(string)
+			return cmp.Compare(ida, idb)
+		})
+	}
+	return v
+}
+
+// measure runs clients loops of do for the warm-up, then for the duration,
+// and sums them up.
+func measure(ctx context.Context, clients int, cfg Config, name string, do func(context.Context) error) Result {
+	run := func(d time.Duration) ([]time.Duration, int) {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		var mu sync.Mutex
+		var latencies []time.Duration
+		errors := 0
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					start := time.Now()
+					err := do(ctx)
+					took := time.Since(start)
+					if ctx.Err() != nil {
+						return // cut by the end of the run: not counted
+					}
+					mu.Lock()
+					latencies = append(latencies, took)
+					if err != nil {
+						errors++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		return latencies, errors
+	}
+	run(cfg.Warmup)
+	latencies, errors := run(cfg.Duration)
+	slices.Sort(latencies)
+	r := Result{Workload: name, Clients: clients, Requests: len(latencies), Errors: errors,
+		PerSec: float64(len(latencies)) / cfg.Duration.Seconds()}
+	if len(latencies) > 0 {
+		r.P50, r.P99 = latencies[len(latencies)/2], latencies[len(latencies)*99/100]
+	}
+	return r
+}
+
+// FloorHandler is the floor: GET /<workload> answers its SQL statement's
+// JSON document as the data of a GraphQL answer.
+func FloorHandler(pool *pgxpool.Pool, workloads []Workload) http.Handler {
+	mux := http.NewServeMux()
+	for _, w := range workloads {
+		mux.HandleFunc("GET /"+w.Name, func(rw http.ResponseWriter, r *http.Request) {
+			var data []byte
+			if err := pool.QueryRow(r.Context(), w.Floor, w.Args...).Scan(&data); err != nil {
+				http.Error(rw, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			rw.Header().Set("Content-Type", "application/json")
+			_, _ = rw.Write([]byte(`{"data":`))
+			_, _ = rw.Write(data)
+			_, _ = rw.Write([]byte(`}`))
+		})
+	}
+	return mux
+}
+
+// Report writes the results as a table, with the API's throughput as a
+// share of the floor's.
+func Report(w io.Writer, workloads []Workload, api, floor []Result) {
+	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %6s | %9s %8s %8s | %s\n",
+		"", "clients", "API req/s", "p50", "p99", "errors", "floor/s", "p50", "p99", "API ÷ floor")
+	for i, a := range api {
+		f := floor[i]
+		ratio := 0.0
+		if f.PerSec > 0 {
+			ratio = a.PerSec / f.PerSec
+		}
+		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %6d | %9.1f %8s %8s | %.2f\n",
+			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), a.Errors+f.Errors, f.PerSec, ms(f.P50), ms(f.P99), ratio)
+	}
+	fmt.Fprintln(w)
+	for _, wl := range workloads {
+		fmt.Fprintf(w, "%s: %s\n", wl.Name, wl.Description)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
