@@ -6,8 +6,8 @@
 // second and loading the demo several; tests that each own a copy can run
 // in parallel.
 //
-// A package that uses it calls Main from its TestMain, which removes the
-// process's PostgreSQL templates when its tests are done.
+// A package that uses it calls Main from its TestMain, which drops the
+// process's PostgreSQL databases when its tests are done.
 package storetest
 
 import (
@@ -50,9 +50,9 @@ func Open(t testing.TB) *store.DB {
 	if base == "" {
 		return OpenFilled(t, "empty", func(context.Context, *store.DB) error { return nil })
 	}
-	dbURL := emptyDatabases.take()
+	dbURL := databases.take()
 	if dbURL == "" {
-		dbURL = templateCopyURL(t, "empty", func(context.Context, *store.DB) error { return nil }, false)
+		dbURL = templateCopyURL(t, "empty", func(context.Context, *store.DB) error { return nil })
 	}
 	db := openTestDB(t, dbURL)
 	t.Cleanup(func() {
@@ -61,7 +61,7 @@ func Open(t testing.TB) *store.DB {
 			t.Errorf("storetest: empty the test database: %v", err)
 			return
 		}
-		emptyDatabases.give(dbURL)
+		databases.give(dbURL)
 	})
 	return db
 }
@@ -72,12 +72,12 @@ func Open(t testing.TB) *store.DB {
 // name must pass the same fill.
 func OpenFilled(t testing.TB, name string, fill Fill) *store.DB {
 	t.Helper()
-	return openTestDB(t, templateCopyURL(t, name, fill, true))
+	return openTestDB(t, templateCopyURL(t, name, fill))
 }
 
 // templateCopyURL returns the URL of a copy of the template name for t,
-// built by fill on first use; the copy is removed at cleanup if dropped.
-func templateCopyURL(t testing.TB, name string, fill Fill, dropped bool) string {
+// built by fill on first use.
+func templateCopyURL(t testing.TB, name string, fill Fill) string {
 	t.Helper()
 	if !mainRuns.Load() {
 		t.Fatal("storetest: call storetest.Main from the package's TestMain")
@@ -87,7 +87,7 @@ func templateCopyURL(t testing.TB, name string, fill Fill, dropped bool) string 
 	if tpl.err != nil {
 		t.Fatalf("storetest: template %s: %v", name, tpl.err)
 	}
-	return tpl.copy(t, dropped)
+	return tpl.copy(t)
 }
 
 // openTestDB opens the database at dbURL for t, and closes it at cleanup.
@@ -106,14 +106,14 @@ func openTestDB(t testing.TB, dbURL string) *store.DB {
 }
 
 // URL returns the URL of a fresh database without tables, for tests of
-// store.Open and of migrations themselves. It is removed at cleanup.
+// store.Open and of migrations themselves.
 func URL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(envURL)
 	if base == "" {
 		return "sqlite:" + filepath.Join(t.TempDir(), "communs.db")
 	}
-	return newPostgresDatabase(t, base, "", true)
+	return newPostgresDatabase(t, base, "")
 }
 
 // Main runs the tests of m, then drops the PostgreSQL templates they
@@ -206,9 +206,8 @@ func (tpl *template) create(ctx context.Context) (dbURL string, cleanup func(), 
 	return tpl.pgURL, func() {}, nil
 }
 
-// copy returns the URL of a copy of the template for t; a PostgreSQL
-// copy is dropped at cleanup when asked, else at the end of the process.
-func (tpl *template) copy(t testing.TB, dropped bool) string {
+// copy returns the URL of a copy of the template for t.
+func (tpl *template) copy(t testing.TB) string {
 	t.Helper()
 	if tpl.pgURL == "" {
 		path := filepath.Join(t.TempDir(), "communs.db")
@@ -217,13 +216,15 @@ func (tpl *template) copy(t testing.TB, dropped bool) string {
 		}
 		return "sqlite:" + path
 	}
-	return newPostgresDatabase(t, os.Getenv(envURL), databaseName(tpl.pgURL), dropped)
+	return newPostgresDatabase(t, os.Getenv(envURL), databaseName(tpl.pgURL))
 }
 
 // newPostgresDatabase creates a database beside base for t, a copy of
-// template when one is named, and returns its URL; it is dropped at
-// cleanup when asked, else at the end of the process (Main).
-func newPostgresDatabase(t testing.TB, base, template string, dropped bool) string {
+// template when one is named, and returns its URL. It is dropped at the
+// end of the process (Main), not after the test: PostgreSQL 15 forces a
+// checkpoint at every DROP DATABASE, which flushes what the tests running
+// beside are writing.
+func newPostgresDatabase(t testing.TB, base, template string) string {
 	t.Helper()
 	admin, err := openAdmin(base)
 	if err != nil {
@@ -234,15 +235,7 @@ func newPostgresDatabase(t testing.TB, base, template string, dropped bool) stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !dropped {
-		emptyDatabases.remember(dbURL)
-		return dbURL
-	}
-	t.Cleanup(func() {
-		if err := dropDatabase(admin, databaseName(dbURL)); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
+	databases.remember(dbURL)
 	return dbURL
 }
 
@@ -291,7 +284,7 @@ func dropDatabase(admin *sql.DB, name string) error {
 func dropTemplates() error {
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
-	names := emptyDatabases.all()
+	names := databases.all()
 	for _, tpl := range templates {
 		if tpl.pgURL != "" {
 			names = append(names, tpl.pgURL)
@@ -313,9 +306,10 @@ func dropTemplates() error {
 	return nil
 }
 
-// emptyDatabases are the process's PostgreSQL databases for Open: each
-// serves one test at a time, and is emptied after it for the next.
-var emptyDatabases pool
+// databases are the process's PostgreSQL test databases, all dropped at
+// its end; the empty ones of Open are free between tests: each serves one
+// test at a time, and is emptied after it for the next.
+var databases pool
 
 type pool struct {
 	mu         sync.Mutex
@@ -340,7 +334,8 @@ func (p *pool) give(dbURL string) {
 	p.free = append(p.free, dbURL)
 }
 
-// remember keeps dbURL to be dropped at the end of the process.
+// remember keeps dbURL to be dropped at the end of the process, with every
+// database the tests used.
 func (p *pool) remember(dbURL string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
