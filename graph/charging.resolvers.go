@@ -11,6 +11,7 @@ import (
 	"communs/graph/model"
 	"communs/internal/charging"
 	"context"
+	"time"
 )
 
 // VatMention is the resolver for the vatMention field.
@@ -25,6 +26,8 @@ func (r *callForFundsResolver) ExportPath(ctx context.Context, obj *ent.CallForF
 
 // RunChargeStep is the resolver for the runChargeStep field.
 func (r *mutationResolver) RunChargeStep(ctx context.Context, input model.RunChargeStepInput) (*charging.RunResult, error) {
+	start := time.Now()
+	defer func() { r.metrics.ObserveChargeRun(string(input.Step), time.Since(start)) }()
 	return charging.RunStep(ctx, r.client, input.Year, charging.Step(input.Step), actorLabel(ctx), nil)
 }
 

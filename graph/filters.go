@@ -17,12 +17,11 @@ import (
 // {memberID: "<another member>"}}) runs in SQL over the edge's rows: left
 // alone, its answer would tell whether another member subscribes to a
 // resource.
-func narrowFilters(ctx context.Context, next graphql.Resolver) (any, error) {
+func narrowFilters(ctx context.Context) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc.Object == "Query" && fc.Args["where"] != nil {
 		narrow(viewer.FromContext(ctx), reflect.ValueOf(fc.Args["where"]))
 	}
-	return next(ctx)
 }
 
 // narrowWhere narrows the where input of a field below the root (a nested

@@ -18,6 +18,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/internal/auth"
 	"communs/internal/membership"
+	"communs/internal/metrics"
 	"communs/modules/cil"
 	"communs/modules/directory"
 	"communs/modules/userrecord"
@@ -91,6 +92,8 @@ type HandlerOptions struct {
 	CIL *cil.Service
 	// UserRecord serves the user-record module's fields, when enabled.
 	UserRecord *userrecord.Service
+	// Metrics records every operation and charge run; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 func (o HandlerOptions) withDefaults() HandlerOptions {
@@ -133,7 +136,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		opts.Membership = membership.New(client, opts.Auth, nil)
 	}
 	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
-		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord}
+		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, metrics: opts.Metrics}
 	cfg := Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),
 	// before Casbin: a disabled module's fields are not in the policy.
@@ -163,6 +166,9 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	// Extensions run first added, outermost: the safety net sees the final
 	// response, after the transactioner has had its say.
 	srv.Use(errorSafetyNet{p: p})
+	if opts.Metrics != nil {
+		srv.Use(observe{opts.Metrics}) // after the safety net: sees the final codes
+	}
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -170,9 +176,16 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
 	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
-	srv.AroundFields(markResolverErrors)
-	srv.AroundFields(narrowFilters)
+	srv.AroundFields(aroundField)
 	return srv
+}
+
+// aroundField is the one field middleware, a single layer around each of
+// the thousands of fields of a page: it narrows a root field's filters
+// through edges, and marks the errors its resolver returns.
+func aroundField(ctx context.Context, next graphql.Resolver) (any, error) {
+	narrowFilters(ctx)
+	return markResolverErrors(ctx, next)
 }
 
 // setComplexity makes every connection field (a field with the Relay

@@ -8,6 +8,7 @@ import (
 	"communs/ent"
 	"communs/internal/auth"
 	"communs/internal/membership"
+	"communs/internal/metrics"
 	"communs/internal/txn"
 	"communs/modules/cil"
 	"communs/modules/directory"
@@ -22,6 +23,7 @@ type Resolver struct {
 	directory  *directory.Service
 	cil        *cil.Service
 	userrecord *userrecord.Service
+	metrics    *metrics.Metrics
 	// switchedOff names, by GraphQL type, the disabled module that owns it:
 	// node(id:) does not serve its rows.
 	switchedOff map[string]string

@@ -29,7 +29,7 @@ const (
 
 // Enforcer answers whether a viewer may run a root field of the API.
 type Enforcer struct {
-	casbin *casbin.Enforcer
+	casbin *casbin.SyncedCachedEnforcer
 	fields map[string]bool // "operation/field" of every field some line grants
 }
 
@@ -40,7 +40,8 @@ func New(moduleLines ...string) (*Enforcer, error) {
 		return nil, fmt.Errorf("casbin model: %w", err)
 	}
 	text := strings.Join(append([]string{policyText}, moduleLines...), "\n")
-	e, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(text))
+	// The policy never changes once loaded: every decision can be kept.
+	e, err := casbin.NewSyncedCachedEnforcer(m, stringadapter.NewAdapter(text))
 	if err != nil {
 		return nil, fmt.Errorf("casbin policy: %w", err)
 	}

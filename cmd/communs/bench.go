@@ -23,6 +23,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/bench"
 	"communs/internal/charging"
+	"communs/internal/metrics"
 	"communs/internal/seed"
 	"communs/internal/store"
 	"communs/internal/viewer"
@@ -65,11 +66,13 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var m *metrics.Metrics
 	apiURL, err := serveInProcess(ctx, func() (http.Handler, error) {
-		srv, err := newServer(ctx, serveConfig{db: db, modules: "all", sessionCache: 10 * time.Second}, store, buildModules("", discardLogger(), os.Environ()), discardLogger(), io.Discard)
+		srv, mm, err := newServer(ctx, serveConfig{db: db, modules: "all", sessionCache: 10 * time.Second}, store, buildModules("", discardLogger(), os.Environ()), discardLogger(), io.Discard)
 		if err != nil {
 			return nil, err
 		}
+		m = mm
 		return srv.Handler(), nil
 	})
 	if err != nil {
@@ -91,7 +94,11 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Go %s, %d CPUs (GOMAXPROCS %d); %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), postgresVersion(ctx, pool))
 	cfg := bench.Config{API: apiURL + "/graphql", Token: token, Floor: floorURL + "/", Clients: levels,
-		Duration: *duration, Warmup: *warmup, Out: out}
+		Duration: *duration, Warmup: *warmup, Out: out,
+		Counters: func() (float64, float64, int64) {
+			statements, requests := m.StatementTotals()
+			return statements, requests, store.ConnectionsOpened()
+		}}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

@@ -124,7 +124,7 @@ func TestServeRefusesAnAddressInUse(t *testing.T) {
 	}
 	defer db.Close()
 	logger := slog.New(slog.DiscardHandler)
-	srv, err := newServer(context.Background(), cfg, db, buildModules(cfg.db.dataDir, logger, nil), logger, io.Discard)
+	srv, _, err := newServer(context.Background(), cfg, db, buildModules(cfg.db.dataDir, logger, nil), logger, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"communs/internal/seed"
+	"communs/internal/metrics"
 	"communs/internal/store"
 	"communs/internal/store/storetest"
 	"communs/modules"
@@ -27,6 +28,8 @@ type testServer struct {
 	token  string    // sent as a bearer token when set
 	reason string    // sent as X-Access-Reason when set
 	db     *store.DB // the server's database, for fixtures the API cannot make yet
+	// metrics are the server's, served apart from the API.
+	metrics *metrics.Metrics
 }
 
 // gqlResponse is a GraphQL answer.
@@ -76,7 +79,7 @@ func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 	db := storetest.OpenFilled(t, "demo with modules "+strings.Join(modules.Names(mods), ","), func(ctx context.Context, db *store.DB) error {
 		return prepare(ctx, serveConfig{demo: true}, db, mods, io.Discard)
 	})
-	srv, err := newServer(ctx, cfg, db, set, logger, io.Discard)
+	srv, m, err := newServer(ctx, cfg, db, set, logger, io.Discard)
 	if err != nil {
 		t.Fatalf("wiring the server: %v", err)
 	}
@@ -92,7 +95,7 @@ func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 			t.Errorf("server stopped with %v", err)
 		}
 	})
-	return &testServer{url: "http://" + ln.Addr().String(), db: db}
+	return &testServer{url: "http://" + ln.Addr().String(), db: db, metrics: m}
 }
 
 // query posts a GraphQL operation and decodes the answer, whatever its status.
@@ -128,7 +131,7 @@ func (s *testServer) as(t *testing.T, email string) *testServer {
 	anonymous := &testServer{url: s.url}
 	anonymous.data(t, `mutation($email: String!, $password: String!) { login(input: {email: $email, password: $password}) { token } }`,
 		map[string]any{"email": email, "password": seed.DemoPassword}, &got)
-	return &testServer{url: s.url, token: got.Login.Token}
+	return &testServer{url: s.url, token: got.Login.Token, db: s.db, metrics: s.metrics}
 }
 
 // data runs a query that must succeed and decodes its data into v.

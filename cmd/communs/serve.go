@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"communs/internal/callforfunds"
 	"communs/internal/httperror"
 	"communs/internal/membership"
+	"communs/internal/metrics"
 	"communs/internal/notify"
 	"communs/internal/seed"
 	"communs/internal/server"
@@ -42,6 +45,7 @@ type serveConfig struct {
 	issuer        issuerFlags
 	modules       string
 	sessionCache  time.Duration
+	metricsAddr   string
 }
 
 // issuerFlags name the groupement on its calls for funds.
@@ -91,6 +95,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.issuer.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
 		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", env("COMMUNS_METRICS_ADDR", ""),
+		"address to serve Prometheus metrics on (GET /metrics), apart from the API; empty serves none (env COMMUNS_METRICS_ADDR)")
 	fs.DurationVar(&c.sessionCache, "session-cache", envDuration("COMMUNS_SESSION_CACHE", 10*time.Second),
 		"how long an authenticated session is kept in memory (0: read at every request); any change of roles, sessions or accounts empties it on this instance (env COMMUNS_SESSION_CACHE)")
 	fs.StringVar(&c.logFormat, "log-format", env("COMMUNS_LOG_FORMAT", "auto"),
@@ -134,9 +140,16 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	srv, err := newServer(ctx, cfg, db, set, logger, out)
+	srv, m, err := newServer(ctx, cfg, db, set, logger, out)
 	if err != nil {
 		return err
+	}
+	if cfg.metricsAddr != "" {
+		ln, err := server.Listen(ctx, cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		go serveMetrics(ctx, ln, m, logger)
 	}
 	transport, err := notificationTransport(cfg.smtp, logger)
 	if err != nil {
@@ -157,22 +170,24 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 
 // newServer wires the application over an open store and the modules
 // built: schema → demo data → policy → authentication → GraphQL → HTTP.
-func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet, logger *slog.Logger, out io.Writer) (*server.Server, error) {
+func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet, logger *slog.Logger, out io.Writer) (*server.Server, *metrics.Metrics, error) {
 	mods, err := set.enabled(cfg.modules)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := prepare(ctx, cfg, db, mods, out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	enforcer, err := policies.New(modules.Policy(mods)...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	authn := auth.New(db.Client)
 	authn.CacheSessions(cfg.sessionCache)
 	members := membership.New(db.Client, authn, modules.Hooks(mods))
+	m := metrics.New(metrics.Database{Pool: db.Pool(), ConnectionsOpened: db.ConnectionsOpened})
 	options := graph.HandlerOptions{
+		Metrics:       m,
 		Introspection: cfg.introspection,
 		Logger:        logger,
 		Auth:          authn,
@@ -189,13 +204,13 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 	if enabled(mods, userrecord.Name) {
 		keys, err := set.userRecordKeys()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		userrecord.LogReads(db.Client)
 		options.UserRecord = userrecord.New(db.Client, keys)
 	}
 	errs := httperror.New(logger)
-	api := authn.Middleware(errs, graph.NewHandler(db.Client, options))
+	api := m.CountStatements(authn.Middleware(errs, graph.NewHandler(db.Client, options)))
 	routes := map[string]http.Handler{
 		callforfunds.RoutePattern: authn.Middleware(errs, callforfunds.Handler(db.Client, cfg.issuer.issuer(),
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, errs)),
@@ -216,7 +231,19 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		Logger:      logger,
 		Routes:      routes,
 	}, api, db.Ping)
-	return srv, nil
+	return srv, m, nil
+}
+
+// serveMetrics serves the metrics on ln, apart from the API, until ctx ends.
+func serveMetrics(ctx context.Context, ln net.Listener, m *metrics.Metrics, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	context.AfterFunc(ctx, func() { _ = srv.Close() })
+	logger.InfoContext(ctx, "metrics", slog.String("url", "http://"+ln.Addr().String()+"/metrics"))
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.ErrorContext(ctx, "metrics server stopped", slog.String("error", err.Error()))
+	}
 }
 
 // prepare migrates the schema and loads the demo data of the core and of

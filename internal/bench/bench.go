@@ -29,6 +29,9 @@ type Config struct {
 	Duration, Warmup time.Duration
 	// Out receives the progress and the report.
 	Out io.Writer
+	// Counters, when set, read the server's SQL statements and requests
+	// so far, and the database connections it opened.
+	Counters func() (statements, requests float64, connections int64)
 }
 
 // Result is one workload at one level of concurrency, through the API or
@@ -40,6 +43,10 @@ type Result struct {
 	Errors   int
 	PerSec   float64
 	P50, P99 time.Duration
+	// StatementsPerRequest and ConnectionsOpened are the server's during
+	// the measure (API only, with Config.Counters).
+	StatementsPerRequest float64
+	ConnectionsOpened    int64
 }
 
 // Run checks that the API and the floor give the same answer to every
@@ -180,12 +187,24 @@ func measure(ctx context.Context, clients int, cfg Config, name string, do func(
 		return latencies, errors
 	}
 	run(cfg.Warmup)
+	var statements, requests float64
+	var connections int64
+	if cfg.Counters != nil {
+		statements, requests, connections = cfg.Counters()
+	}
 	latencies, errors := run(cfg.Duration)
 	slices.Sort(latencies)
 	r := Result{Workload: name, Clients: clients, Requests: len(latencies), Errors: errors,
 		PerSec: float64(len(latencies)) / cfg.Duration.Seconds()}
 	if len(latencies) > 0 {
 		r.P50, r.P99 = latencies[len(latencies)/2], latencies[len(latencies)*99/100]
+	}
+	if cfg.Counters != nil {
+		s, n, c := cfg.Counters()
+		if n > requests {
+			r.StatementsPerRequest = (s - statements) / (n - requests)
+		}
+		r.ConnectionsOpened = c - connections
 	}
 	return r
 }
@@ -213,18 +232,19 @@ func FloorHandler(pool *pgxpool.Pool, workloads []Workload) http.Handler {
 // Report writes the results as a table, with the API's throughput as a
 // share of the floor's.
 func Report(w io.Writer, workloads []Workload, api, floor []Result) {
-	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %6s | %9s %8s %8s | %s\n",
-		"", "clients", "API req/s", "p50", "p99", "errors", "floor/s", "p50", "p99", "API ÷ floor")
+	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %6s %5s %5s | %9s %8s %8s | %s\n",
+		"", "clients", "API req/s", "p50", "p99", "errors", "SQL", "conns", "floor/s", "p50", "p99", "API ÷ floor")
 	for i, a := range api {
 		f := floor[i]
 		ratio := 0.0
 		if f.PerSec > 0 {
 			ratio = a.PerSec / f.PerSec
 		}
-		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %6d | %9.1f %8s %8s | %.2f\n",
-			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), a.Errors+f.Errors, f.PerSec, ms(f.P50), ms(f.P99), ratio)
+		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %6d %5.1f %5d | %9.1f %8s %8s | %.2f\n",
+			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), a.Errors+f.Errors, a.StatementsPerRequest, a.ConnectionsOpened,
+			f.PerSec, ms(f.P50), ms(f.P99), ratio)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, "\nSQL: statements per API request; conns: PostgreSQL sessions the API opened while measured; errors: API and floor.")
 	for _, wl := range workloads {
 		fmt.Fprintf(w, "%s: %s\n", wl.Name, wl.Description)
 	}

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -14,13 +15,14 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"communs/ent"
 	"communs/ent/migrate"
@@ -32,7 +34,8 @@ type DB struct {
 	Client  *ent.Client
 	Dialect string // dialect.SQLite or dialect.Postgres
 
-	sqldb *sql.DB
+	sqldb  *sql.DB
+	opened *atomic.Int64 // connections opened (PostgreSQL), nil for SQLite
 }
 
 // pingTimeout bounds the first contact with the database, so that a
@@ -136,10 +139,12 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, malformedPostgresURL(rawURL, err)
 	}
 	where := redactedURL(u)
-	sqldb, err := sql.Open("pgx", rawURL)
+	connector, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(rawURL)
 	if err != nil {
 		return nil, redact(fmt.Errorf("store: open PostgreSQL at %s: %w", where, err), u)
 	}
+	opened := new(atomic.Int64)
+	sqldb := sql.OpenDB(countingConnector{Connector: connector, opened: opened})
 	// Several stateless API servers share one PostgreSQL (max_connections
 	// defaults to 100), so each keeps a bounded pool. Every open connection
 	// may stay idle: closing one under load only to open another costs a
@@ -153,7 +158,9 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		sqldb.Close()
 		return nil, redact(fmt.Errorf("store: cannot connect to PostgreSQL at %s: %w", where, err), u)
 	}
-	return newDB(sqldb, dialect.Postgres), nil
+	db := newDB(sqldb, dialect.Postgres)
+	db.opened = opened
+	return db, nil
 }
 
 // malformedPostgresURL explains a URL that net/url rejects. Its message
@@ -179,8 +186,20 @@ func ping(ctx context.Context, sqldb *sql.DB) error {
 }
 
 func newDB(sqldb *sql.DB, dialectName string) *DB {
-	drv := entsql.OpenDB(dialectName, sqldb)
+	drv := countingDriver{entsql.OpenDB(dialectName, sqldb)}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), Dialect: dialectName, sqldb: sqldb}
+}
+
+// Pool is the connection pool under the client, for its statistics.
+func (db *DB) Pool() *sql.DB { return db.sqldb }
+
+// ConnectionsOpened is the number of PostgreSQL sessions opened since the
+// start (0 on SQLite).
+func (db *DB) ConnectionsOpened() int64 {
+	if db.opened == nil {
+		return 0
+	}
+	return db.opened.Load()
 }
 
 // Ping checks that the database still answers; it backs /readyz.
