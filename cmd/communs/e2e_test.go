@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"communs/internal/seed"
 	"communs/internal/metrics"
+	"communs/internal/seed"
 	"communs/internal/store"
 	"communs/internal/store/storetest"
 	"communs/modules"
