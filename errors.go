@@ -16,7 +16,12 @@ const (
 	ECONFLICT        = "CONFLICT"
 	EMODULEDISABLED  = "MODULE_DISABLED"
 	ERATELIMITED     = "RATE_LIMITED"
-	EINTERNAL        = "INTERNAL"
+	// ELIMIT: a query past one of the server's bounds on a request (rows
+	// loaded, a list's length, the answer's size).
+	ELIMIT = "LIMIT_EXCEEDED"
+	// EBUSY: the server runs as many requests as it can; try again.
+	EBUSY     = "BUSY"
+	EINTERNAL = "INTERNAL"
 )
 
 // Error is an error meant for the API client: a code, a message a person can

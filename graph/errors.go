@@ -270,7 +270,7 @@ func codeOf(e *gqlerror.Error) string {
 func publicCode(code string) bool {
 	switch code {
 	case communs.EINVALID, communs.EUNAUTHENTICATED, communs.EFORBIDDEN,
-		communs.ENOTFOUND, communs.ECONFLICT, communs.EMODULEDISABLED, communs.ERATELIMITED:
+		communs.ENOTFOUND, communs.ECONFLICT, communs.EMODULEDISABLED, communs.ERATELIMITED, communs.ELIMIT:
 		return true
 	}
 	return false

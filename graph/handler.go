@@ -28,12 +28,14 @@ import (
 // Defaults of HandlerOptions, used for every limit left at zero.
 const (
 	// DefaultComplexityLimit bounds gqlgen's complexity: every selected
-	// field counts 1 plus its children, and a connection multiplies its
-	// children by first/last (at most 100). 10 000 lets a dashboard read a
-	// full page of 100 items with ~90 fields and edges each, or several
-	// smaller connections at once, and refuses what would multiply pages
-	// by pages.
-	DefaultComplexityLimit = 10_000
+	// field counts 1 plus its children; a connection multiplies its
+	// children by first/last (at most 100), a list field without arguments
+	// by its bound (DefaultListBound, or more for the lists longer by
+	// nature). 200 000 lets a dashboard read a page of 100 members with
+	// their subscriptions and resources, or several smaller pages at once,
+	// and refuses what would multiply lists by lists; the row budget
+	// bounds what the query then loads.
+	DefaultComplexityLimit = 200_000
 	// DefaultMaxDepth bounds nesting. A Relay connection costs three
 	// levels (connection, edges, node); the deepest useful paths, such as
 	// charges → edges → node → callForFunds → member → subscriptions →
@@ -70,6 +72,9 @@ type HandlerOptions struct {
 	ParserTokenLimit int
 	// QueryCacheSize is the number of validated queries kept in memory.
 	QueryCacheSize int
+	// RowBudget is the number of rows a query may load in all
+	// (budget.Intercept must count them on the client).
+	RowBudget int
 	// Logger receives internal errors and panics with the request id; nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -107,6 +112,7 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	def(&o.MaxAliases, DefaultMaxAliases)
 	def(&o.ParserTokenLimit, DefaultParserTokenLimit)
 	def(&o.QueryCacheSize, DefaultQueryCacheSize)
+	def(&o.RowBudget, DefaultRowBudget)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -142,6 +148,9 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	// before Casbin: a disabled module's fields are not in the policy.
 	cfg.Directives.Module = func(ctx context.Context, _ any, next graphql.Resolver, _ string) (any, error) { return next(ctx) }
 	setComplexity(&cfg.Complexity)
+	types := NewExecutableSchema(Config{}).Schema() // the schema parsed once, when the package loads
+	bounds := listBounds(types)
+	boundComplexity(&cfg.Complexity, types, bounds)
 
 	schema := NewExecutableSchema(cfg)
 	resolver.switchedOff = switchedOffTypes(schema.Schema(), opts.Modules)
@@ -176,16 +185,26 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
 	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
-	srv.AroundFields(aroundField)
+	srv.Use(rowBudget{opts.RowBudget})
+	srv.AroundFields(aroundField(bounds))
 	return srv
 }
 
 // aroundField is the one field middleware, a single layer around each of
 // the thousands of fields of a page: it narrows a root field's filters
-// through edges, and marks the errors its resolver returns.
-func aroundField(ctx context.Context, next graphql.Resolver) (any, error) {
-	narrowFilters(ctx)
-	return markResolverErrors(ctx, next)
+// through edges, marks the errors its resolver returns, and refuses a list
+// longer than its bound.
+func aroundField(bounds map[*ast.FieldDefinition]int) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		narrowFilters(ctx)
+		res, err := markResolverErrors(ctx, next)
+		if err == nil {
+			if err = checkListBound(graphql.GetFieldContext(ctx), bounds, res); err != nil {
+				return nil, &resolverError{err: err}
+			}
+		}
+		return res, err
+	}
 }
 
 // setComplexity makes every connection field (a field with the Relay

@@ -47,6 +47,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	tuneGC() // as serve does
 	levels, err := parseLevels(*clients)
 	if err != nil {
 		return err

@@ -72,7 +72,10 @@ func env(key, def string) string {
 var boolEnvironment = []string{"COMMUNS_GRAPHIQL", "COMMUNS_INTROSPECTION", "COMMUNS_MIGRATE", "COMMUNS_SMTP_STARTTLS"}
 
 // durationEnvironment are the environment variables read as durations.
-var durationEnvironment = []string{"COMMUNS_SESSION_CACHE"}
+var durationEnvironment = []string{"COMMUNS_SESSION_CACHE", "COMMUNS_REQUEST_TIMEOUT"}
+
+// intEnvironment are the environment variables read as whole numbers.
+var intEnvironment = []string{"COMMUNS_MAX_COMPLEXITY", "COMMUNS_ROW_BUDGET", "COMMUNS_MAX_RESPONSE_SIZE", "COMMUNS_MAX_CONCURRENT"}
 
 // checkEnvironment refuses an unreadable boolean or duration rather than silently
 // running with its default.
@@ -84,6 +87,13 @@ func checkEnvironment() error {
 			}
 		}
 	}
+	for _, key := range intEnvironment {
+		if v, ok := os.LookupEnv(key); ok {
+			if _, err := strconv.Atoi(v); err != nil {
+				return fmt.Errorf("%s=%q is not a whole number", key, v)
+			}
+		}
+	}
 	for _, key := range durationEnvironment {
 		if v, ok := os.LookupEnv(key); ok {
 			if _, err := time.ParseDuration(v); err != nil {
@@ -92,6 +102,15 @@ func checkEnvironment() error {
 		}
 	}
 	return nil
+}
+
+// envInt reads a whole number from the environment; an unreadable one is
+// reported by checkEnvironment.
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
 }
 
 // envDuration reads a duration ("10s") from the environment; an unreadable

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,6 +48,9 @@ type Result struct {
 	// the measure (API only, with Config.Counters).
 	StatementsPerRequest float64
 	ConnectionsOpened    int64
+	// CPU is the Go process's CPU time per request (server and client,
+	// not PostgreSQL's): steadier than throughput on a busy machine.
+	CPU time.Duration
 }
 
 // Run checks that the API and the floor give the same answer to every
@@ -192,12 +196,15 @@ func measure(ctx context.Context, clients int, cfg Config, name string, do func(
 	if cfg.Counters != nil {
 		statements, requests, connections = cfg.Counters()
 	}
+	cpu := processCPU()
 	latencies, errors := run(cfg.Duration)
+	cpu = processCPU() - cpu
 	slices.Sort(latencies)
 	r := Result{Workload: name, Clients: clients, Requests: len(latencies), Errors: errors,
 		PerSec: float64(len(latencies)) / cfg.Duration.Seconds()}
 	if len(latencies) > 0 {
 		r.P50, r.P99 = latencies[len(latencies)/2], latencies[len(latencies)*99/100]
+		r.CPU = cpu / time.Duration(len(latencies))
 	}
 	if cfg.Counters != nil {
 		s, n, c := cfg.Counters()
@@ -232,22 +239,32 @@ func FloorHandler(pool *pgxpool.Pool, workloads []Workload) http.Handler {
 // Report writes the results as a table, with the API's throughput as a
 // share of the floor's.
 func Report(w io.Writer, workloads []Workload, api, floor []Result) {
-	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %6s %5s %5s | %9s %8s %8s | %s\n",
-		"", "clients", "API req/s", "p50", "p99", "errors", "SQL", "conns", "floor/s", "p50", "p99", "API ÷ floor")
+	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %8s %6s %5s %5s | %9s %8s %8s %8s | %s\n",
+		"", "clients", "API req/s", "p50", "p99", "CPU", "errors", "SQL", "conns", "floor/s", "p50", "p99", "CPU", "API ÷ floor")
 	for i, a := range api {
 		f := floor[i]
 		ratio := 0.0
 		if f.PerSec > 0 {
 			ratio = a.PerSec / f.PerSec
 		}
-		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %6d %5.1f %5d | %9.1f %8s %8s | %.2f\n",
-			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), a.Errors+f.Errors, a.StatementsPerRequest, a.ConnectionsOpened,
-			f.PerSec, ms(f.P50), ms(f.P99), ratio)
+		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %8s %6d %5.1f %5d | %9.1f %8s %8s %8s | %.2f\n",
+			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), ms(a.CPU), a.Errors+f.Errors, a.StatementsPerRequest, a.ConnectionsOpened,
+			f.PerSec, ms(f.P50), ms(f.P99), ms(f.CPU), ratio)
 	}
-	fmt.Fprintln(w, "\nSQL: statements per API request; conns: PostgreSQL sessions the API opened while measured; errors: API and floor.")
+	fmt.Fprintln(w, "\nCPU: the Go process's CPU time per request (server and client, not PostgreSQL's); SQL: statements per API request;\n"+
+		"conns: PostgreSQL sessions the API opened while measured; errors: API's and floor's.")
 	for _, wl := range workloads {
 		fmt.Fprintf(w, "%s: %s\n", wl.Name, wl.Description)
 	}
+}
+
+// processCPU is the CPU time the process has used, user and system.
+func processCPU() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

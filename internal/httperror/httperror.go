@@ -23,6 +23,8 @@ var Statuses = map[string]int{
 	communs.ECONFLICT:        http.StatusConflict,
 	communs.EMODULEDISABLED:  http.StatusNotFound, // the route is not served while the module is off
 	communs.ERATELIMITED:     http.StatusTooManyRequests,
+	communs.ELIMIT:           http.StatusBadRequest,
+	communs.EBUSY:            http.StatusServiceUnavailable,
 	communs.EINTERNAL:        http.StatusInternalServerError,
 }
 

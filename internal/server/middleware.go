@@ -208,3 +208,60 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
 }
+
+// limitConcurrency runs at most n requests at once (none: no limit). A
+// request waits up to wait for its turn, then gets 503 with Retry-After:
+// past what the database pool can serve, more requests only queue inside
+// the server and hold their memory.
+func limitConcurrency(n int, wait time.Duration, next http.Handler) http.Handler {
+	if n <= 0 {
+		return next
+	}
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case slots <- struct{}{}:
+		case <-timer.C:
+			w.Header().Set("Retry-After", "1")
+			writeJSONError(w, http.StatusServiceUnavailable, communs.EBUSY, "the server is answering as many requests as it can: try again in a second")
+			return
+		case <-r.Context().Done():
+			return
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitResponse answers a GraphQL error instead of an answer larger than
+// max bytes: the client gets no partial answer.
+func limitResponse(max int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&cappedWriter{ResponseWriter: w, max: max}, r)
+	})
+}
+
+// cappedWriter refuses the answer whose writes go past max bytes.
+type cappedWriter struct {
+	http.ResponseWriter
+	max, written int
+	refused      bool
+}
+
+func (c *cappedWriter) Write(p []byte) (int, error) {
+	switch {
+	case c.refused:
+		return len(p), nil
+	case c.written+len(p) <= c.max:
+		c.written += len(p)
+		return c.ResponseWriter.Write(p)
+	case c.written > 0:
+		panic(http.ErrAbortHandler) // part of it is sent already: cut the connection
+	}
+	c.refused = true
+	writeJSONError(c.ResponseWriter, http.StatusOK, communs.ELIMIT,
+		fmt.Sprintf("the answer is larger than %d bytes: ask for smaller pages or fewer fields", c.max))
+	return len(p), nil
+}

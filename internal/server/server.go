@@ -36,6 +36,12 @@ const (
 	DefaultReadTimeout       = 30 * time.Second
 	DefaultWriteTimeout      = 60 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
+	// DefaultMaxResponseBytes bounds a GraphQL answer: past it, the client
+	// gets an error (LIMIT_EXCEEDED) instead.
+	DefaultMaxResponseBytes = 10 << 20
+	// DefaultQueueWait is how long a request waits for its turn when
+	// MaxConcurrent requests are running, before a 503.
+	DefaultQueueWait = 2 * time.Second
 	// DefaultRequestTimeout is the deadline of the context a GraphQL
 	// request runs in: the database queries of a request still running
 	// then are cancelled. It is shorter than the write timeout, so that
@@ -62,6 +68,12 @@ type Config struct {
 	GraphiQL bool
 	// MaxBodyBytes bounds the body of a GraphQL request; over it: 413.
 	MaxBodyBytes int64
+	// MaxResponseBytes bounds a GraphQL answer.
+	MaxResponseBytes int
+	// MaxConcurrent bounds the GraphQL requests running at once (0: no
+	// bound); QueueWait is how long one more waits before a 503.
+	MaxConcurrent int
+	QueueWait     time.Duration
 	// Logger receives the access log and errors; nil means slog.Default().
 	Logger *slog.Logger
 	// Routes are extra routes (metrics, module exports…), by
@@ -85,6 +97,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -98,6 +113,7 @@ func (c Config) withDefaults() Config {
 	def(&c.WriteTimeout, DefaultWriteTimeout)
 	def(&c.IdleTimeout, DefaultIdleTimeout)
 	def(&c.RequestTimeout, DefaultRequestTimeout)
+	def(&c.QueueWait, DefaultQueueWait)
 	def(&c.ReadyTimeout, DefaultReadyTimeout)
 	def(&c.ShutdownTimeout, DefaultShutdownTimeout)
 	return c
@@ -134,7 +150,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	graphql := requireJSON(limitBody(s.cfg.MaxBodyBytes, withTimeout(s.cfg.RequestTimeout, s.api)))
+	graphql := requireJSON(limitBody(s.cfg.MaxBodyBytes, limitConcurrency(s.cfg.MaxConcurrent, s.cfg.QueueWait,
+		withTimeout(s.cfg.RequestTimeout, limitResponse(s.cfg.MaxResponseBytes, s.api)))))
 	mux.Handle("POST /graphql", graphql)
 	mux.Handle("OPTIONS /graphql", s.api)
 	mux.HandleFunc("GET /healthz", s.healthz)

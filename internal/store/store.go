@@ -5,7 +5,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +21,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -33,6 +34,8 @@ import (
 type DB struct {
 	Client  *ent.Client
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// MaxConns is the size of the connection pool.
+	MaxConns int
 
 	sqldb  *sql.DB
 	opened *atomic.Int64 // connections opened (PostgreSQL), nil for SQLite
@@ -112,7 +115,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("store: open SQLite database %s: %w", path, err)
 	}
-	return newDB(sqldb, dialect.SQLite), nil
+	db := newDB(sqldb, dialect.SQLite)
+	db.MaxConns = conns
+	return db, nil
 }
 
 // ensureWritableDir creates dir if needed and proves it writable: SQLite
@@ -133,18 +138,28 @@ func ensureWritableDir(dir string) error {
 // postgresConns bounds the connections of a server to PostgreSQL.
 const postgresConns = 20
 
+// statementTimeout bounds a statement on PostgreSQL: twice a request's
+// deadline, and time enough for the longest statement of a charge run.
+const statementTimeout = 60 * time.Second
+
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, malformedPostgresURL(rawURL, err)
 	}
 	where := redactedURL(u)
-	connector, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(rawURL)
+	config, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, redact(fmt.Errorf("store: open PostgreSQL at %s: %w", where, err), u)
 	}
+	// A statement that outlives any request is cut by the server itself,
+	// should the client's cancellation not reach it; the URL may set
+	// another (?statement_timeout=…, in milliseconds).
+	if _, set := config.RuntimeParams["statement_timeout"]; !set {
+		config.RuntimeParams["statement_timeout"] = strconv.Itoa(int(statementTimeout.Milliseconds()))
+	}
 	opened := new(atomic.Int64)
-	sqldb := sql.OpenDB(countingConnector{Connector: connector, opened: opened})
+	sqldb := sql.OpenDB(countingConnector{Connector: stdlib.GetConnector(*config), opened: opened})
 	// Several stateless API servers share one PostgreSQL (max_connections
 	// defaults to 100), so each keeps a bounded pool. Every open connection
 	// may stay idle: closing one under load only to open another costs a
@@ -159,7 +174,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, redact(fmt.Errorf("store: cannot connect to PostgreSQL at %s: %w", where, err), u)
 	}
 	db := newDB(sqldb, dialect.Postgres)
-	db.opened = opened
+	db.opened, db.MaxConns = opened, postgresConns
 	return db, nil
 }
 
