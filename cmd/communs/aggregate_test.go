@@ -131,6 +131,7 @@ func runChargeCycle(t *testing.T, s *testServer) {
 }
 
 func TestAggregatesThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	runChargeCycle(t, s)
 	staff, viewer := s.as(t, gsmStaff), s.as(t, "viewer@tilleuls-yonne.example")
@@ -223,6 +224,7 @@ func cents(t *testing.T, money string) int64 {
 // and grouped by each of its fields; a viewer refused the list is refused
 // the aggregate. Activities have their own rule (TestActivityStatistics).
 func TestAggregatesSeeWhatListsSee(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	runChargeCycle(t, s)
 	shapes := aggregateShapes(t, s.as(t, gsmStaff))
@@ -265,6 +267,7 @@ func TestAggregatesSeeWhatListsSee(t *testing.T) {
 // administrators all of them, its other people those of the establishments
 // they are assigned to), like activityAggregate; nobody filters on persons.
 func TestActivityStatistics(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	type totals struct {
 		Count, CountDistinct int
@@ -353,6 +356,7 @@ func TestActivityStatistics(t *testing.T) {
 // membership with the members by category, the year's resources with
 // chargeBalance, the charges per category and quarter with the charges.
 func TestViewsOverTime(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	runChargeCycle(t, s)
 	staff := s.as(t, gsmStaff)

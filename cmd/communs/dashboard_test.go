@@ -96,6 +96,7 @@ func french(s string) string {
 // numbers the API gives; a view the role may not read says so; the page
 // and GraphiQL load nothing from another site.
 func TestDashboardInABrowser(t *testing.T) {
+	t.Parallel()
 	ctx, requests := browser(t)
 	s := newTestServer(t)
 	runChargeCycle(t, s)

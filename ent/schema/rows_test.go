@@ -13,6 +13,7 @@ import (
 // list of row rules (the core's, a module's, the user record's, or the
 // catalogue's), so that no entity falls back to a default nobody chose.
 func TestEveryEntityHasARowRule(t *testing.T) {
+	t.Parallel()
 	lists := map[string]func(string) bool{
 		"coreRows":       func(typ string) bool { _, ok := coreRows[typ]; return ok },
 		"directoryRows":  func(typ string) bool { _, ok := directoryRows[typ]; return ok },

@@ -25,6 +25,7 @@ func newMember(t *testing.T, client *ent.Client, ctx context.Context) *ent.Membe
 }
 
 func TestSchemaValidation(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
 	joined := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -52,6 +53,7 @@ func TestSchemaValidation(t *testing.T) {
 }
 
 func TestLedgerAndAuditTrailAreAppendOnly(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
 	m := newMember(t, client, ctx)
@@ -86,6 +88,7 @@ func TestLedgerAndAuditTrailAreAppendOnly(t *testing.T) {
 }
 
 func TestRowIsolation(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	sys := viewer.SystemContext(context.Background())
 	a, b := newMember(t, client, sys), newMember(t, client, sys)

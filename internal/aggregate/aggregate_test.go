@@ -40,6 +40,7 @@ func run(t *testing.T, db *ent.Client, typ string, where any, request aggregate.
 // both databases: around the changes of summer time, and at the turn of a
 // month, a quarter and a year that Paris reaches before UTC.
 func TestTimeBucketsFollowParis(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t).Client
 	ctx := viewer.SystemContext(t.Context())
 	instants := []time.Time{
@@ -87,6 +88,7 @@ func TestTimeBucketsFollowParis(t *testing.T) {
 // Counts, distinct counts, sums, extremes and averages of one grouped
 // query, against what the rows say; having and orderBy on aggregates.
 func TestMeasuresHavingAndOrder(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t).Client
 	ctx := viewer.SystemContext(t.Context())
 	persons := map[bool][]int{true: {3, 4, 8}, false: {1, 1}} // by authority_not_notified
@@ -144,6 +146,7 @@ func summary(t *testing.T, groups []*aggregate.Group) string {
 // A money average is rounded half away from zero to the cent; sums stay
 // exact whatever their size.
 func TestMoneyIsExact(t *testing.T) {
+	t.Parallel()
 	entity := &aggregate.Entity{Type: "Ledger", Measures: []aggregate.Field{{Name: "AMOUNT", Key: "amount", Kind: aggregate.Money}}}
 	q, err := aggregate.Plan(entity, aggregate.Request{Sum: []string{"amount"}, Avg: []string{"amount"}})
 	if err != nil {
@@ -175,6 +178,7 @@ func TestMoneyIsExact(t *testing.T) {
 // Requests that do not fit the entity are refused with the argument at
 // fault, before any SQL.
 func TestPlanRefusesWhatDoesNotFit(t *testing.T) {
+	t.Parallel()
 	entity := ent.Aggregations["Charge"]
 	tooMany := aggregate.MaxGroups + 1
 	cases := []struct {
@@ -207,6 +211,7 @@ func TestPlanRefusesWhatDoesNotFit(t *testing.T) {
 // Without first, more groups than the bound are refused rather than cut;
 // with first, the first groups are kept.
 func TestMoreGroupsThanFirst(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t).Client
 	ctx := viewer.SystemContext(t.Context())
 	for i := range 3 {

@@ -84,6 +84,7 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	hash, err := HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +141,7 @@ func withToken(ctx context.Context, token string) context.Context {
 }
 
 func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.account(t, "staff@communs.example", "gsm_staff", nil)
 	_, errEmail := f.svc.Login(context.Background(), "nobody@communs.example", goodPassword, "192.0.2.1")
@@ -150,6 +152,7 @@ func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.account(t, "staff@communs.example", "gsm_staff", nil)
@@ -173,6 +176,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestInvitations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	mbrA := f.member(t, "Association A", member.CategoryACTIVE)

@@ -17,6 +17,7 @@ import (
 // TestMiddlewareAnswers: a bad token is a 401; a token that cannot be
 // checked, because the database fails, is a logged 500, never a 401.
 func TestMiddlewareAnswers(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	var logs bytes.Buffer
 	errs := httperror.New(slog.New(slog.NewTextHandler(&logs, nil)))

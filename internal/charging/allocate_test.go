@@ -13,6 +13,7 @@ import (
 )
 
 func TestSplitExamples(t *testing.T) {
+	t.Parallel()
 	p := func(id string, w int64) Participant { return Participant{ID: id, Weight: w} }
 	tests := []struct {
 		name  string
@@ -64,6 +65,7 @@ func TestSplitExamples(t *testing.T) {
 }
 
 func TestSplitErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		total int64
@@ -280,6 +282,7 @@ func randomTotal(rng *rand.Rand) int64 {
 }
 
 func TestSplitProperties(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(2026, 261))
 	runs := 3000
 	if testing.Short() {
@@ -312,6 +315,7 @@ func TestSplitProperties(t *testing.T) {
 // TestSplitMonotoneInWeight raises one participant's weight and checks it
 // never loses a cent.
 func TestSplitMonotoneInWeight(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 11))
 	for range 1000 {
 		total := rng.Int64N(1_000_000)
@@ -410,6 +414,7 @@ func BenchmarkSplit10000(b *testing.B) {
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 func TestWeightsDays(t *testing.T) {
+	t.Parallel()
 	open := time.Time{}
 	tests := []struct {
 		name string
@@ -460,6 +465,7 @@ func TestWeightsDays(t *testing.T) {
 }
 
 func TestWeightsMembers(t *testing.T) {
+	t.Parallel()
 	subs := []Subscriber{
 		{MemberID: "C", From: day(2028, 1, 1), To: day(2028, 1, 31), Quantity: 10},  // 31 days
 		{MemberID: "A", From: day(2027, 5, 1), To: day(2028, 1, 10), Quantity: 2},   // 10 days
@@ -510,6 +516,7 @@ func TestWeightsMembers(t *testing.T) {
 }
 
 func TestWeightsErrors(t *testing.T) {
+	t.Parallel()
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Skip("no tzdata:", err)
@@ -591,6 +598,7 @@ func bruteWeights(key Key, year int, subs []Subscriber) map[string]int64 {
 }
 
 func TestWeightsAgainstDayCount(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(28, 2028))
 	for range 400 {
 		year := 2024 + rng.IntN(9)

@@ -17,6 +17,7 @@ import (
 )
 
 func TestBalance(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	sys := viewer.SystemContext(context.Background())
 	if _, err := seed.Demo(sys, client, nil); err != nil {
@@ -180,6 +181,7 @@ func sumCharges(ctx context.Context, client *ent.Client, memberID, resourceID pu
 }
 
 func TestStatement(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	sys := viewer.SystemContext(context.Background())
 	if _, err := seed.Demo(sys, client, nil); err != nil {

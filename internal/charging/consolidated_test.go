@@ -13,6 +13,7 @@ import (
 )
 
 func TestConsolidate(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	sys := viewer.SystemContext(context.Background())
 	if _, err := seed.Demo(sys, client, nil); err != nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestProvisionExamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		share int64
 		want  [3]int64
@@ -80,6 +81,7 @@ func checkProvisions(tb testing.TB, share int64) {
 }
 
 func TestProvisionProperties(t *testing.T) {
+	t.Parallel()
 	for _, s := range []int64{0, 1, 2, 3, 5, 7, -1, -2, -3, -7, math.MaxInt64, math.MaxInt64 - 1, math.MaxInt64 - 2,
 		math.MaxInt64 - 3, math.MinInt64, math.MinInt64 + 1, math.MinInt64 + 2, math.MinInt64 + 3} {
 		checkProvisions(t, s)
@@ -91,6 +93,7 @@ func TestProvisionProperties(t *testing.T) {
 }
 
 func TestRegularizations(t *testing.T) {
+	t.Parallel()
 	actual := []Share{{ID: "B", Amount: 500, Weight: 2}, {ID: "A", Amount: 250, Weight: 1}, {ID: "D", Amount: 0, Weight: 0}}
 	charged := map[string]int64{"A": 300, "B": 450, "C": 120}
 	got := Regularizations(actual, charged)
@@ -522,6 +525,7 @@ func checkSeed(tb testing.TB, seed uint64) {
 }
 
 func TestYearSimulation(t *testing.T) {
+	t.Parallel()
 	seeds := uint64(300)
 	if testing.Short() {
 		seeds = 30

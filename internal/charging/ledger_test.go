@@ -27,6 +27,7 @@ func runStep(t *testing.T, y *smallYear, step Step) *RunResult {
 }
 
 func TestYearEndRunAgainChargesTheDifference(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	for _, step := range allSteps {
 		runStep(t, y, step)
@@ -62,6 +63,7 @@ func TestYearEndRunAgainChargesTheDifference(t *testing.T) {
 }
 
 func TestStepReversesWhatIsNoLongerDue(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	runStep(t, y, StepQ1)
 	// c's subscription to the EQUAL resource was entered by mistake.
@@ -82,6 +84,7 @@ func TestStepReversesWhatIsNoLongerDue(t *testing.T) {
 }
 
 func TestCallsForFundsAreNumberedWithoutGaps(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	var issued []*ent.CallForFunds
 	for _, step := range allSteps {
@@ -120,6 +123,7 @@ func TestCallsForFundsAreNumberedWithoutGaps(t *testing.T) {
 }
 
 func TestServicesStepBillsTimeAfterAgreement(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	request := func(kind servicerequest.Kind, agreed *time.Time) *ent.ServiceRequest {
 		return y.client.ServiceRequest.Create().SetMemberID(y.a).SetKind(kind).
@@ -169,6 +173,7 @@ func TestServicesStepBillsTimeAfterAgreement(t *testing.T) {
 }
 
 func TestFeesStepIsProRataTemporis(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	if _, err := SetMembershipFee(y.ctx, y.client, 2026, 36500); err != nil {
 		t.Fatal(err)
@@ -218,6 +223,7 @@ func TestFeesStepIsProRataTemporis(t *testing.T) {
 }
 
 func TestCorrectCharge(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	if _, err := SetMembershipFee(y.ctx, y.client, 2026, 36500); err != nil {
 		t.Fatal(err)
@@ -266,6 +272,7 @@ func TestCorrectCharge(t *testing.T) {
 }
 
 func TestFeeShareAndTimeAmountRounding(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		fee         int64
 		days, total int
@@ -286,6 +293,7 @@ func TestFeeShareAndTimeAmountRounding(t *testing.T) {
 }
 
 func TestCorrectionsFollowTheSlot(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	owed := func(m pulid.ID) (sum int64) {
 		for _, c := range y.client.Charge.Query().Where(charge.MemberID(m), charge.KindEQ(charge.KindMEMBERSHIP_FEE)).AllX(y.ctx) {

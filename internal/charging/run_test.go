@@ -115,6 +115,7 @@ func chargedBy(t *testing.T, ctx context.Context, client *ent.Client, year int) 
 }
 
 func TestRunStepSmallYear(t *testing.T) {
+	t.Parallel()
 	y := newSmallYear(t)
 	ctx, client := y.ctx, y.client
 	for _, step := range allSteps {
@@ -221,6 +222,7 @@ func TestRunStepSmallYear(t *testing.T) {
 }
 
 func TestRunStepRejects(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
 	if _, err := RunStep(ctx, client, 2026, "BOGUS", "test", nil); communs.ErrorCode(err) != communs.EINVALID {
@@ -235,6 +237,7 @@ func TestRunStepRejects(t *testing.T) {
 }
 
 func TestRunStepDemo(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
 	if _, err := seed.Demo(ctx, client, nil); err != nil {

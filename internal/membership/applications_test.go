@@ -154,6 +154,7 @@ func (f *lifecycle) notifications(t *testing.T, kind notification.Kind) []*ent.N
 }
 
 func TestApplicationPathToMember(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	in := f.input(1)
 	in.ContactEmail = "  Direction@Tilleuls.Example "
@@ -257,6 +258,7 @@ func TestApplicationPathToMember(t *testing.T) {
 }
 
 func TestApplicationRNAOnlyAndExplicitJoiningDate(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	in := f.input(2)
 	rna := " w691234567 "
@@ -297,6 +299,7 @@ func TestApplicationRNAOnlyAndExplicitJoiningDate(t *testing.T) {
 }
 
 func TestApplicationEligibilityAndValidation(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	for _, tc := range []struct {
 		name   string
@@ -361,6 +364,7 @@ func TestApplicationEligibilityAndValidation(t *testing.T) {
 }
 
 func TestApplicationTransitions(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	submitted := f.submitted(t, 10)
 	approved := f.underReview(t, 11)
@@ -446,6 +450,7 @@ func TestApplicationTransitions(t *testing.T) {
 }
 
 func TestApplicationStaleVersion(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	read := f.submitted(t, 20) // version 1, as one reviewer read it
 	if _, err := f.svc.Applications.StartReview(f.admin, read.ID, 1); err != nil {
@@ -468,6 +473,7 @@ func TestApplicationStaleVersion(t *testing.T) {
 }
 
 func TestApplicationConcurrentApproval(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	const rounds = 3
 	for round := range rounds {
@@ -516,6 +522,7 @@ func TestApplicationConcurrentApproval(t *testing.T) {
 }
 
 func TestApplicationRateLimit(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	submit := func(addr string) error {
 		_, err := f.svc.Applications.Submit(context.Background(), f.input(40), addr)
@@ -552,6 +559,7 @@ func TestApplicationRateLimit(t *testing.T) {
 }
 
 func TestApplicationOfAnExistingMember(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	first := f.underReview(t, 50)
 	if _, err := f.svc.Applications.Approve(f.staff, first.ID, first.Version, nil); err != nil {

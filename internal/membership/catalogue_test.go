@@ -130,6 +130,7 @@ func onDay(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 
 func ref[T any](v T) *T { return &v }
 
 func TestCatalogueTree(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 
@@ -203,6 +204,7 @@ func TestCatalogueTree(t *testing.T) {
 }
 
 func TestCatalogueResources(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 	cat, err := f.svc.Catalogue.CreateResourceCategory(staff, ent.CreateResourceCategoryInput{Code: "LOG", Name: "Logiciels"})
@@ -287,6 +289,7 @@ func TestCatalogueResources(t *testing.T) {
 }
 
 func TestResourceBasisFrozenUntilRegularised(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 	a := f.member(t, "Association A", member.CategoryACTIVE, "")

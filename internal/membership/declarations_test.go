@@ -91,6 +91,7 @@ func (s *declarationScene) snapshot(lines []schematype.DeclaredQuantity) []strin
 }
 
 func TestDeclarationPath(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	const year = 2026
 
@@ -218,6 +219,7 @@ func TestDeclarationPath(t *testing.T) {
 }
 
 func TestDeclarationRefusals(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	const year = 2026
 	cases := []struct {
@@ -299,6 +301,7 @@ func TestDeclarationRefusals(t *testing.T) {
 }
 
 func TestDeclarationEndedSubscription(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	// A used the Wi-Fi from March to June 2025: its 2025 declaration counts
 	// it, its 2026 one cannot.
@@ -314,6 +317,7 @@ func TestDeclarationEndedSubscription(t *testing.T) {
 }
 
 func TestDeclarationAmendment(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	const year = 2026
 	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 120}}, "")
@@ -379,6 +383,7 @@ func TestDeclarationAmendment(t *testing.T) {
 }
 
 func TestDeclarationConcurrentTransitions(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.dui.ID, 120}}, "")
 	if err != nil {
@@ -413,6 +418,7 @@ func TestDeclarationConcurrentTransitions(t *testing.T) {
 }
 
 func TestRemindDeclarationsDue(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	const year = 2026
 	// A: subscribes (ACTIVE), contact email. B: subscribes, no contact: its
@@ -477,6 +483,7 @@ func TestRemindDeclarationsDue(t *testing.T) {
 }
 
 func TestDeclarationReturnedToAdministrators(t *testing.T) {
+	t.Parallel()
 	s := newDeclarationScene(t)
 	// B has no contact email: its administrators (not its other people,
 	// nor a disabled administrator) hear of the return.

@@ -39,6 +39,7 @@ func (f *lifecycle) member(t *testing.T, name string, category member.Category) 
 }
 
 func TestMemberCategoryChanges(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	m := f.member(t, "Association Les Tilleuls", member.CategoryUSER)
 	left := f.member(t, "Association Partie", member.CategoryUSER)
@@ -141,6 +142,7 @@ func TestMemberCategoryChanges(t *testing.T) {
 }
 
 func TestMemberSuspension(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	m := f.member(t, "Association Les Tilleuls", member.CategoryACTIVE)
 
@@ -207,6 +209,7 @@ func TestMemberSuspension(t *testing.T) {
 }
 
 func TestMemberLeavingEndsSubscriptions(t *testing.T) {
+	t.Parallel()
 	f := newLifecycle(t)
 	m := f.member(t, "Association Les Tilleuls", member.CategoryACTIVE)
 	neighbour := f.member(t, "Association Voisine", member.CategoryUSER)

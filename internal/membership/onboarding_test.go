@@ -31,6 +31,7 @@ func checklist(steps []OnboardingStep) string {
 }
 
 func TestOnboarding(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 	a := f.member(t, "Association A", member.CategoryACTIVE, "contact@a.example")
@@ -148,6 +149,7 @@ func TestOnboarding(t *testing.T) {
 }
 
 func TestOnboardingWithoutApplication(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	// A USER member recorded without an application: no cotisation step.
 	b := f.member(t, "Association B", member.CategoryUSER, "")

@@ -68,6 +68,7 @@ func expectServiceStatus(t *testing.T, sr *ent.ServiceRequest, err error, want s
 }
 
 func TestServiceStartupPath(t *testing.T) {
+	t.Parallel()
 	s := newServiceScene(t)
 
 	sr, err := s.svc.ServiceRequests.Request(s.staffA, ServiceRequestInput{
@@ -165,6 +166,7 @@ func TestServiceStartupPath(t *testing.T) {
 }
 
 func TestServiceSupplementaryAgreement(t *testing.T) {
+	t.Parallel()
 	s := newServiceScene(t)
 	sr := s.estimated(t, servicerequest.KindSUPPLEMENTARY, "Développement d'un export")
 
@@ -231,6 +233,7 @@ func TestServiceSupplementaryAgreement(t *testing.T) {
 }
 
 func TestServiceInvalidInputs(t *testing.T) {
+	t.Parallel()
 	s := newServiceScene(t)
 	in := func(title string) ServiceRequestInput {
 		return ServiceRequestInput{MemberID: s.a.ID, Kind: servicerequest.KindSUPPLEMENTARY, Title: title}
@@ -307,6 +310,7 @@ func TestServiceInvalidInputs(t *testing.T) {
 }
 
 func TestServiceCancel(t *testing.T) {
+	t.Parallel()
 	s := newServiceScene(t)
 
 	// The member's administrator cancels before agreeing, with a reason or
@@ -359,6 +363,7 @@ func TestServiceCancel(t *testing.T) {
 }
 
 func TestServiceConcurrentTime(t *testing.T) {
+	t.Parallel()
 	s := newServiceScene(t)
 	sr := s.estimated(t, servicerequest.KindSTARTUP, "Installation")
 

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSubscriptionLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 	a := f.member(t, "Association A", member.CategoryACTIVE, "")
@@ -83,6 +84,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 }
 
 func TestSubscriptionRefusals(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	staff := f.as(t, "staff@gsm.example", "gsm_staff", nil)
 	a := f.member(t, "Association A", member.CategoryACTIVE, "")
@@ -143,6 +145,7 @@ func TestSubscriptionRefusals(t *testing.T) {
 }
 
 func TestSubscriptionConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	f := newUsageFixture(t)
 	a := f.member(t, "Association A", member.CategoryACTIVE, "")
 	admin := f.as(t, "admin@a.example", "member_admin", a)

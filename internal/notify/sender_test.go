@@ -117,6 +117,7 @@ func notifications(t *testing.T, client *ent.Client) []*ent.Notification {
 func recipient(i int) string { return fmt.Sprintf("membre%02d@adapei.example", i) }
 
 func TestSendDueSendsEachMessageOnce(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	tr := &fakeTransport{}
 	clock := newFakeClock()
@@ -162,6 +163,7 @@ func TestSendDueSendsEachMessageOnce(t *testing.T) {
 }
 
 func TestSendDueRetriesWithBackoffThenFails(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	tr := &fakeTransport{fail: func(string, int) error { return errors.New("550 mailbox unavailable") }}
 	clock := newFakeClock()
@@ -209,6 +211,7 @@ func TestSendDueRetriesWithBackoffThenFails(t *testing.T) {
 }
 
 func TestSendDueRecoversAfterFailures(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	tr := &fakeTransport{fail: func(to string, try int) error {
 		switch {
@@ -250,6 +253,7 @@ func TestSendDueRecoversAfterFailures(t *testing.T) {
 // Two API servers, each with its own connection pool and sender, share
 // one outbox: every message goes out exactly once.
 func TestConcurrentSendersSendOnce(t *testing.T) {
+	t.Parallel()
 	url := storetest.URL(t)
 	open := func() *store.DB {
 		db, err := store.Open(t.Context(), url, "")
@@ -321,6 +325,7 @@ func TestConcurrentSendersSendOnce(t *testing.T) {
 // A message whose sending is interrupted by shutdown is given back,
 // without counting an attempt.
 func TestSendDueCancelledReleasesTheMessage(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	entered := make(chan struct{})
 	tr := transportFunc(func(ctx context.Context, _, _, _ string) error {
@@ -357,6 +362,7 @@ func (f transportFunc) Send(ctx context.Context, to, subject, body string) error
 }
 
 func TestRunSendsUntilCancelled(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	tr := &fakeTransport{}
 	s := newTestSender(t, client, tr, nil)
@@ -395,6 +401,7 @@ func TestRunSendsUntilCancelled(t *testing.T) {
 }
 
 func TestTruncate(t *testing.T) {
+	t.Parallel()
 	if got := truncate("abc", 5); got != "abc" {
 		t.Errorf("truncate short: %q", got)
 	}

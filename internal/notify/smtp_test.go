@@ -175,6 +175,7 @@ func (srv *testSMTPServer) serve(t *testing.T, conn net.Conn) {
 }
 
 func TestSMTPTransportMessage(t *testing.T) {
+	t.Parallel()
 	srv := startSMTPServer(t, &testSMTPServer{})
 	tr := NewSMTPTransport(SMTPConfig{Addr: srv.addr, From: "Communs – GSM <ne-pas-repondre@communs.example>"})
 
@@ -289,6 +290,7 @@ func TestSMTPTransportMessage(t *testing.T) {
 }
 
 func TestSMTPTransportStartTLSAndAuth(t *testing.T) {
+	t.Parallel()
 	serverTLS, clientTLS := testCertificates(t)
 	srv := startSMTPServer(t, &testSMTPServer{tls: serverTLS, auth: true})
 	tr := NewSMTPTransport(SMTPConfig{
@@ -312,6 +314,7 @@ func TestSMTPTransportStartTLSAndAuth(t *testing.T) {
 }
 
 func TestSMTPTransportRefusals(t *testing.T) {
+	t.Parallel()
 	t.Run("STARTTLS required but not offered", func(t *testing.T) {
 		srv := startSMTPServer(t, &testSMTPServer{auth: true})
 		tr := NewSMTPTransport(SMTPConfig{Addr: srv.addr, From: "a@communs.example",
@@ -366,6 +369,7 @@ func TestSMTPTransportRefusals(t *testing.T) {
 }
 
 func TestSMTPConfigValidate(t *testing.T) {
+	t.Parallel()
 	ok := SMTPConfig{Addr: "smtp.example.org:587", From: "Communs <noreply@communs.example>", Username: "u", Password: "p", StartTLS: true}
 	if err := ok.Validate(); err != nil {
 		t.Error(err)
@@ -382,6 +386,7 @@ func TestSMTPConfigValidate(t *testing.T) {
 }
 
 func TestLogTransport(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	tr := NewLogTransport(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err := tr.Send(t.Context(), "dpo@adapei.example", "Invitation à rejoindre Communs", "lien secret: https://x/invite/TOKEN"); err != nil {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDemoLoginsWork(t *testing.T) {
+	t.Parallel()
 	client, _ := seeded(t)
 	svc := auth.New(client)
 	for _, d := range demoAccounts {
@@ -25,6 +26,7 @@ func TestDemoLoginsWork(t *testing.T) {
 }
 
 func TestDemoApplicationsAtEveryStep(t *testing.T) {
+	t.Parallel()
 	client, _ := seeded(t)
 	ctx := viewer.SystemContext(context.Background())
 	for status, want := range map[membershipapplication.Status]int{

@@ -17,6 +17,7 @@ import (
 )
 
 func TestGenerate(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := t.Context() // no viewer: Generate acts as the system itself
 	// 25 resources (2 DIRECT: R0009, R0019), 1500 members so that members,
@@ -81,6 +82,7 @@ func TestGenerate(t *testing.T) {
 }
 
 func TestGenerateDefaultsAndDeterminism(t *testing.T) {
+	t.Parallel()
 	var rows [2][]string
 	for i := range rows {
 		client := storetest.Open(t).Client
@@ -110,6 +112,7 @@ func TestGenerateDefaultsAndDeterminism(t *testing.T) {
 }
 
 func TestGenerateRefusesABadScale(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	for _, tc := range []struct {
 		sc    Scale

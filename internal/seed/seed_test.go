@@ -3,6 +3,7 @@ package seed
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -16,28 +17,36 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/subscription"
 	"communs/ent/usagedeclaration"
+	"communs/internal/store"
 	"communs/internal/store/storetest"
 	"communs/internal/validate"
 	"communs/internal/viewer"
 )
 
-// seeded returns a fresh database loaded with the demo data.
+// seeded returns a copy of the demo data, loaded once per test process
+// into an empty database, and the summary of that load.
 func seeded(t *testing.T) (*ent.Client, Summary) {
 	t.Helper()
-	client := storetest.Open(t).Client
-	var progress bytes.Buffer
-	sum, err := Demo(t.Context(), client, &progress)
-	if err != nil {
-		t.Fatalf("Demo: %v", err)
-	}
-	t.Log("\n" + progress.String())
-	if !strings.Contains(progress.String(), "seed: members") {
-		t.Errorf("progress = %q, want a line per step", progress.String())
-	}
-	return client, sum
+	db := storetest.OpenFilled(t, "demo", func(ctx context.Context, db *store.DB) error {
+		var progress bytes.Buffer
+		sum, err := Demo(ctx, db.Client, &progress)
+		if err != nil {
+			return fmt.Errorf("Demo: %w", err)
+		}
+		if !strings.Contains(progress.String(), "seed: members") {
+			return fmt.Errorf("progress = %q, want a line per step", progress.String())
+		}
+		demoSummary = sum
+		return nil
+	})
+	return db.Client, demoSummary
 }
 
+// demoSummary is the summary of the load of the demo template (seeded).
+var demoSummary Summary
+
 func TestDemoMembers(t *testing.T) {
+	t.Parallel()
 	client, sum := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -118,6 +127,7 @@ func TestDemoMembers(t *testing.T) {
 }
 
 func TestDemoSubscriptions(t *testing.T) {
+	t.Parallel()
 	client, _ := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -155,6 +165,7 @@ func TestDemoSubscriptions(t *testing.T) {
 }
 
 func TestDemoCosts(t *testing.T) {
+	t.Parallel()
 	client, _ := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -182,6 +193,7 @@ func TestDemoCosts(t *testing.T) {
 }
 
 func TestDemoDeclarations(t *testing.T) {
+	t.Parallel()
 	client, sum := seeded(t)
 	ctx := viewer.SystemContext(t.Context()) // reads pass row isolation
 
@@ -230,6 +242,7 @@ func TestDemoDeclarations(t *testing.T) {
 }
 
 func TestDemoIsIdempotent(t *testing.T) {
+	t.Parallel()
 	client, first := seeded(t)
 	if first.Added == 0 {
 		t.Fatal("the first run added nothing")
@@ -253,6 +266,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 }
 
 func TestTablesAreConsistent(t *testing.T) {
+	t.Parallel()
 	keys := map[string]bool{}
 	sirens := map[string]string{}
 	for _, m := range members {

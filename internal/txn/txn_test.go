@@ -11,6 +11,7 @@ import (
 )
 
 func TestRun(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
 	create := func(ctx context.Context, tx *ent.Client, name string) error {

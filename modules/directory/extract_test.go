@@ -121,6 +121,7 @@ func checkEstablishments(t *testing.T, got, want []Establishment) {
 }
 
 func TestReadExtractLatin1(t *testing.T) {
+	t.Parallel()
 	ex := mustRead(t, bytes.NewReader(readFile(t, "extract-good.csv")))
 	checkEstablishments(t, ex.Establishments, goodEstablishments)
 	if len(ex.Rejected) != 0 {
@@ -132,6 +133,7 @@ func TestReadExtractLatin1(t *testing.T) {
 }
 
 func TestReadExtractUTF8(t *testing.T) {
+	t.Parallel()
 	raw := readFile(t, "extract-utf8.csv")
 	if !bytes.HasPrefix(raw, utf8BOM) || !bytes.Contains(raw, []byte("\r\n")) || !utf8.Valid(raw) {
 		t.Fatal("testdata/extract-utf8.csv should be UTF-8 with a byte order mark and CRLF line ends")
@@ -150,6 +152,7 @@ func TestReadExtractUTF8(t *testing.T) {
 // A reader that hands out one byte at a time splits the byte order mark and
 // the multi-byte characters across reads.
 func TestReadExtractByteByByte(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"extract-good.csv", "extract-utf8.csv", "extract-bad.csv"} {
 		raw := readFile(t, name)
 		whole := mustRead(t, bytes.NewReader(raw))
@@ -162,6 +165,7 @@ func TestReadExtractByteByByte(t *testing.T) {
 }
 
 func TestReadExtractBad(t *testing.T) {
+	t.Parallel()
 	ex := mustRead(t, bytes.NewReader(readFile(t, "extract-bad.csv")))
 	want := []Establishment{
 		{
@@ -226,6 +230,7 @@ func TestReadExtractBad(t *testing.T) {
 }
 
 func TestReadExtractNotAnExtract(t *testing.T) {
+	t.Parallel()
 	const header = "finess;etalab;111;2026-05-12\n"
 	const structure = "structureet;210780110;210780037;IME;;;;;;;;;231;21;COTE D'OR;21000 DIJON;;;183;IME;;;;;;;;;1975-09-01;;;\n"
 	for name, in := range map[string]string{
@@ -251,6 +256,7 @@ func TestReadExtractNotAnExtract(t *testing.T) {
 }
 
 func TestReadExtractIOError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("disk on fire")
 	raw := readFile(t, "extract-good.csv")
 	r := io.MultiReader(bytes.NewReader(raw[:300]), iotest.ErrReader(boom))
@@ -260,6 +266,7 @@ func TestReadExtractIOError(t *testing.T) {
 }
 
 func TestReadExtractGeolocalisationFirst(t *testing.T) {
+	t.Parallel()
 	in := "finess;etalab;111;2026-05-12\n" +
 		"geolocalisation;210780110;853512.4;6694021.7;" + lambert93 + ";2024-01-15\n" +
 		"geolocalisation;210780110;1;2;x;2024-01-15\n" +
@@ -274,6 +281,7 @@ func TestReadExtractGeolocalisationFirst(t *testing.T) {
 }
 
 func TestLatin1OrUTF8Reader(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"abc", "abc"},
 		{"", ""},
@@ -298,6 +306,7 @@ func TestLatin1OrUTF8Reader(t *testing.T) {
 }
 
 func TestWriteSyntheticExtract(t *testing.T) {
+	t.Parallel()
 	const n = 1000
 	var a, b bytes.Buffer
 	if err := WriteSyntheticExtract(&a, n); err != nil {

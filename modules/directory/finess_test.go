@@ -35,6 +35,7 @@ func refKey(t *testing.T, prefix string) string {
 }
 
 func TestValidFINESSKnownNumbers(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{
 		// Records of the etalab extract quoted in public code.
 		"010000024", // CH de Fleyriat, Bourg-en-Bresse (ET)
@@ -68,6 +69,7 @@ func TestValidFINESSKnownNumbers(t *testing.T) {
 }
 
 func TestValidFINESSComputedKeys(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{
 		"21000001", "58012345", "89076543", "75099999", "01000000", "95123456",
 		"2A000012", "2B999999", "2A123456", "97010001", "98050123",
@@ -88,6 +90,7 @@ func TestValidFINESSComputedKeys(t *testing.T) {
 }
 
 func TestValidFINESSErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		kind error
@@ -127,6 +130,7 @@ func TestValidFINESSErrors(t *testing.T) {
 }
 
 func TestFINESSDepartment(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"010000024": "01",
 		"750100125": "75",

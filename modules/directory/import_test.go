@@ -14,6 +14,7 @@ import (
 // TestImportRejectsBadRowsAlone: a line the extract reader accepts but the
 // directory cannot store (a SIRET with a wrong key) is rejected alone.
 func TestImportRejectsBadRowsAlone(t *testing.T) {
+	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
 	m := client.Member.Create().SetName("Association").SetCategory(member.CategoryACTIVE).

@@ -31,6 +31,7 @@ import (
 // the user record, the second run adds nothing, every sealed column holds
 // a sealed value, and the service opens them.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	client := db.Client
 	ctx := viewer.SystemContext(t.Context())

@@ -26,6 +26,7 @@ func insKeyOf(t *testing.T, body string) string {
 }
 
 func TestNormalizeINSAccepts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -60,6 +61,7 @@ func TestNormalizeINSAccepts(t *testing.T) {
 }
 
 func TestNormalizeINSRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 	}{

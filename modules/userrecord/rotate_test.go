@@ -101,10 +101,11 @@ func openAll(t *testing.T, d *urDemo, keys *sealing.Keyring) int {
 // readable, some under the new key and some under the old one; run again,
 // it finishes, and the old key is no longer needed.
 func TestResealResumes(t *testing.T) {
+	t.Parallel()
 	before := testKeyring(t, "k1", "k1")
 	during := testKeyring(t, "k2", "k1", "k2")
 	after := testKeyring(t, "k2", "k2")
-	d := openDemo(t, before)
+	d := openDemoSealedWith(t, before)
 	initial := totalsByKey(sealedByKey(t, d))
 	values := initial["k1"]
 	if len(initial) != 1 || values == 0 {
@@ -169,6 +170,7 @@ func TestResealResumes(t *testing.T) {
 // re-seals every value with it; run after an interrupted rotation, it
 // resumes it instead of adding another key.
 func TestRotateKey(t *testing.T) {
+	t.Parallel()
 	setup := modules.Setup{DataDir: t.TempDir()}
 	first, err := KeysOf(setup)() // creates the key file with k1
 	if err != nil {
@@ -177,7 +179,7 @@ func TestRotateKey(t *testing.T) {
 	if first.Current() != "k1" {
 		t.Fatalf("the key file starts with %s, want k1", first.Current())
 	}
-	d := openDemo(t, first)
+	d := openDemoSealedWith(t, first)
 	values := totalsByKey(sealedByKey(t, d))["k1"]
 
 	keyIDs := func() []string {

@@ -23,6 +23,7 @@ import (
 	"communs/ent/stay"
 	"communs/internal/sealing"
 	"communs/internal/seed"
+	"communs/internal/store"
 	"communs/internal/store/storetest"
 	"communs/internal/viewer"
 	"communs/modules/directory"
@@ -54,21 +55,38 @@ func testKeyring(t testing.TB, current string, ids ...string) *sealing.Keyring {
 	return k
 }
 
-// openDemo loads the demo, the user record's sealed with keys.
-func openDemo(t *testing.T, keys *sealing.Keyring) *urDemo {
+// openDemo returns a copy of the demo, the user record's sealed with the
+// test key k1, loaded once per test process.
+func openDemo(t *testing.T) *urDemo {
+	t.Helper()
+	keys := testKeyring(t, "k1", "k1")
+	db := storetest.OpenFilled(t, "demo sealed with the test key k1", func(ctx context.Context, db *store.DB) error {
+		return loadDemo(viewer.SystemContext(ctx), db.Client, keys)
+	})
+	return &urDemo{client: db.Client, sys: viewer.SystemContext(t.Context()), keys: keys, svc: New(db.Client, keys)}
+}
+
+// openDemoSealedWith loads the demo into an empty database, the user
+// record's sealed with keys.
+func openDemoSealedWith(t *testing.T, keys *sealing.Keyring) *urDemo {
 	t.Helper()
 	client := storetest.Open(t).Client
 	sys := viewer.SystemContext(t.Context())
-	if _, err := seed.Demo(sys, client, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := directory.Demo(sys, client, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := Demo(keys)(sys, client, io.Discard); err != nil {
+	if err := loadDemo(sys, client, keys); err != nil {
 		t.Fatal(err)
 	}
 	return &urDemo{client: client, sys: sys, keys: keys, svc: New(client, keys)}
+}
+
+// loadDemo loads the core's demo, the directory's and the user record's.
+func loadDemo(sys context.Context, client *ent.Client, keys *sealing.Keyring) error {
+	if _, err := seed.Demo(sys, client, io.Discard); err != nil {
+		return err
+	}
+	if err := directory.Demo(sys, client, io.Discard); err != nil {
+		return err
+	}
+	return Demo(keys)(sys, client, io.Discard)
 }
 
 // viewerOf is a context acting as the demo account of email, with its roles.
@@ -192,7 +210,8 @@ func fieldOf(err error) string {
 // TestCreatePersonRights: a member's staff creates files in the
 // establishments it is assigned to only.
 func TestCreatePersonRights(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	ests := d.establishmentsOf(t, tilleuls)
 	if len(ests) < 2 {
@@ -259,7 +278,8 @@ func TestCreatePersonRights(t *testing.T) {
 // TestOtherMembersSeeNothing: another member's staff neither reads nor
 // writes a file, even assigned to establishments of its own member.
 func TestOtherMembersSeeNothing(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	estA := d.establishmentsOf(t, tilleuls)[0]
 	other := d.otherMember(t, tilleuls)
@@ -331,7 +351,8 @@ func TestOtherMembersSeeNothing(t *testing.T) {
 // TestRestrictedNotes: a RESTRICTED note is read by its author and by the
 // care roles it names, not by the rest of the team.
 func TestRestrictedNotes(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	estA := d.establishmentsOf(t, tilleuls)[0]
 
@@ -398,7 +419,8 @@ func TestRestrictedNotes(t *testing.T) {
 // entries once LogReads is installed; the list summary, counts and the
 // platform's reads write none.
 func TestAccessLog(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	staff, staffID := d.viewerOf(t, tilleulsStaff)
 	const reason = "préparation de la synthèse"
@@ -513,7 +535,8 @@ func TestAccessLog(t *testing.T) {
 // TestSupportAccess: the groupement reads a member's files only under a
 // support access the member granted, running, not revoked.
 func TestSupportAccess(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	admin, _ := d.viewerOf(t, tilleulsAdmin)
 	staff, staffID := d.viewerOf(t, tilleulsStaff)
@@ -607,7 +630,8 @@ func TestSupportAccess(t *testing.T) {
 // day, in an establishment the viewer is assigned to, with a code of the
 // services; the error names the entry at fault, and nothing is recorded.
 func TestRecordActivitiesRefuses(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	ests := d.establishmentsOf(t, tilleuls)
 	estA, estB := ests[0], ests[1]
@@ -672,7 +696,8 @@ func TestRecordActivitiesRefuses(t *testing.T) {
 // TestAggregate: the activity by service code and month adds up to the
 // activities recorded, over the establishments the viewer may count.
 func TestAggregate(t *testing.T) {
-	d := openDemo(t, testKeyring(t, "k1", "k1"))
+	t.Parallel()
+	d := openDemo(t)
 	tilleuls := d.memberOf(t, tilleulsAdmin)
 	estA := d.establishmentsOf(t, tilleuls)[0]
 	admin, _ := d.viewerOf(t, tilleulsAdmin)

@@ -6,8 +6,8 @@
 // second and loading the demo several; tests that each own a copy can run
 // in parallel.
 //
-// A package that uses it calls Main from its TestMain, which removes the
-// process's PostgreSQL templates when its tests are done.
+// A package that uses it calls Main from its TestMain, which drops the
+// process's PostgreSQL databases when its tests are done.
 package storetest
 
 import (
@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
+	"communs/ent/migrate"
 	"communs/internal/store"
 )
 
@@ -38,11 +40,30 @@ const envURL = "COMMUNS_TEST_DATABASE_URL"
 // Fill writes a template's content into a migrated database.
 type Fill func(ctx context.Context, db *store.DB) error
 
-// Open returns a migrated, empty database for one test, closed and
-// removed at cleanup.
+// Open returns a migrated, empty database for one test, closed at
+// cleanup. On PostgreSQL the database is then emptied and given to a
+// later test of the process: deleting a few rows costs less than copying
+// a template.
 func Open(t testing.TB) *store.DB {
 	t.Helper()
-	return OpenFilled(t, "empty", func(context.Context, *store.DB) error { return nil })
+	base := os.Getenv(envURL)
+	if base == "" {
+		return OpenFilled(t, "empty", func(context.Context, *store.DB) error { return nil })
+	}
+	dbURL := databases.take()
+	if dbURL == "" {
+		dbURL = templateCopyURL(t, "empty", func(context.Context, *store.DB) error { return nil })
+	}
+	db := openTestDB(t, dbURL)
+	t.Cleanup(func() {
+		// Cleanups run last in first out: the test's connections are closed.
+		if err := emptyDatabase(dbURL); err != nil {
+			t.Errorf("storetest: empty the test database: %v", err)
+			return
+		}
+		databases.give(dbURL)
+	})
+	return db
 }
 
 // OpenFilled returns a database for one test holding what fill wrote into
@@ -50,6 +71,13 @@ func Open(t testing.TB) *store.DB {
 // for name; every call gets a copy of its result. Two calls with the same
 // name must pass the same fill.
 func OpenFilled(t testing.TB, name string, fill Fill) *store.DB {
+	t.Helper()
+	return openTestDB(t, templateCopyURL(t, name, fill))
+}
+
+// templateCopyURL returns the URL of a copy of the template name for t,
+// built by fill on first use.
+func templateCopyURL(t testing.TB, name string, fill Fill) string {
 	t.Helper()
 	if !mainRuns.Load() {
 		t.Fatal("storetest: call storetest.Main from the package's TestMain")
@@ -59,7 +87,13 @@ func OpenFilled(t testing.TB, name string, fill Fill) *store.DB {
 	if tpl.err != nil {
 		t.Fatalf("storetest: template %s: %v", name, tpl.err)
 	}
-	db, err := store.Open(t.Context(), tpl.copy(t), "")
+	return tpl.copy(t)
+}
+
+// openTestDB opens the database at dbURL for t, and closes it at cleanup.
+func openTestDB(t testing.TB, dbURL string) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), dbURL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +106,7 @@ func OpenFilled(t testing.TB, name string, fill Fill) *store.DB {
 }
 
 // URL returns the URL of a fresh database without tables, for tests of
-// store.Open and of migrations themselves. It is removed at cleanup.
+// store.Open and of migrations themselves.
 func URL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(envURL)
@@ -172,7 +206,7 @@ func (tpl *template) create(ctx context.Context) (dbURL string, cleanup func(), 
 	return tpl.pgURL, func() {}, nil
 }
 
-// copy returns the URL of a copy of the template for t, removed at cleanup.
+// copy returns the URL of a copy of the template for t.
 func (tpl *template) copy(t testing.TB) string {
 	t.Helper()
 	if tpl.pgURL == "" {
@@ -186,8 +220,10 @@ func (tpl *template) copy(t testing.TB) string {
 }
 
 // newPostgresDatabase creates a database beside base for t, a copy of
-// template when one is named, and returns its URL; it is dropped at
-// cleanup.
+// template when one is named, and returns its URL. It is dropped at the
+// end of the process (Main), not after the test: PostgreSQL 15 forces a
+// checkpoint at every DROP DATABASE, which flushes what the tests running
+// beside are writing.
 func newPostgresDatabase(t testing.TB, base, template string) string {
 	t.Helper()
 	admin, err := openAdmin(base)
@@ -199,11 +235,7 @@ func newPostgresDatabase(t testing.TB, base, template string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := dropDatabase(admin, databaseName(dbURL)); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
+	databases.remember(dbURL)
 	return dbURL
 }
 
@@ -247,23 +279,116 @@ func dropDatabase(admin *sql.DB, name string) error {
 	return err
 }
 
-// dropTemplates drops the PostgreSQL templates of the process.
+// dropTemplates drops the PostgreSQL templates of the process and the
+// empty databases kept for reuse.
 func dropTemplates() error {
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
+	names := databases.all()
 	for _, tpl := range templates {
-		if tpl.pgURL == "" {
-			continue
+		if tpl.pgURL != "" {
+			names = append(names, tpl.pgURL)
 		}
-		admin, err := openAdmin(os.Getenv(envURL))
-		if err != nil {
-			return err
-		}
-		err = dropDatabase(admin, databaseName(tpl.pgURL))
-		admin.Close()
-		if err != nil {
-			return fmt.Errorf("drop template database: %w", err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	admin, err := openAdmin(os.Getenv(envURL))
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	for _, dbURL := range names {
+		if err := dropDatabase(admin, databaseName(dbURL)); err != nil {
+			return fmt.Errorf("drop test database: %w", err)
 		}
 	}
 	return nil
 }
+
+// databases are the process's PostgreSQL test databases, all dropped at
+// its end; the empty ones of Open are free between tests: each serves one
+// test at a time, and is emptied after it for the next.
+var databases pool
+
+type pool struct {
+	mu         sync.Mutex
+	free, kept []string
+}
+
+// take returns the URL of a free database, or "" when none is.
+func (p *pool) take() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) == 0 {
+		return ""
+	}
+	dbURL := p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
+	return dbURL
+}
+
+func (p *pool) give(dbURL string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.free = append(p.free, dbURL)
+}
+
+// remember keeps dbURL to be dropped at the end of the process, with every
+// database the tests used.
+func (p *pool) remember(dbURL string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.kept = append(p.kept, dbURL)
+}
+
+func (p *pool) all() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.kept)
+}
+
+// emptyDatabase deletes every row of the database at dbURL, in one
+// transaction: the tables that refer to others first.
+func emptyDatabase(dbURL string) error {
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = db.ExecContext(ctx, "BEGIN; "+deleteEverything()+" COMMIT")
+	return err
+}
+
+// deleteEverything is the DELETE statements that empty the schema, the
+// tables that refer to others before those they refer to (a table's rows
+// that refer to its own go in the same statement).
+var deleteEverything = sync.OnceValue(func() string {
+	referrers := map[string][]string{}
+	for _, t := range migrate.Tables {
+		for _, fk := range t.ForeignKeys {
+			if fk.RefTable != nil && fk.RefTable.Name != t.Name {
+				referrers[fk.RefTable.Name] = append(referrers[fk.RefTable.Name], t.Name)
+			}
+		}
+	}
+	var b strings.Builder
+	done := map[string]bool{}
+	var empty func(table string)
+	empty = func(table string) {
+		if done[table] {
+			return
+		}
+		done[table] = true
+		for _, r := range referrers[table] {
+			empty(r)
+		}
+		b.WriteString("DELETE FROM " + table + "; ")
+	}
+	for _, t := range migrate.Tables {
+		empty(t.Name)
+	}
+	return b.String()
+})
