@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -108,5 +109,24 @@ func TestDeadline(t *testing.T) {
 	res := post(t, expired, `{ members(first: 1) { edges { node { name } } } }`, nil)
 	if res.code() != "LIMIT_EXCEEDED" || !strings.Contains(res.Errors[0].Message, "deadline") {
 		t.Errorf("past the deadline: %s", res.Raw)
+	}
+}
+
+// An aggregate weighs what its scan costs: a query holds ten at most.
+func TestAggregatesWeighTheirScan(t *testing.T) {
+	h := NewHandler(openClient(t), HandlerOptions{})
+	var ten, eleven strings.Builder
+	for i := range 11 {
+		q := fmt.Sprintf(" a%d: membersAggregate { count }", i)
+		if i < 10 {
+			ten.WriteString(q)
+		}
+		eleven.WriteString(q)
+	}
+	if res := post(t, h, "{"+ten.String()+" }", nil); len(res.Errors) > 0 {
+		t.Errorf("ten aggregates: %s", res.Raw)
+	}
+	if res := post(t, h, "{"+eleven.String()+" }", nil); res.code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Errorf("eleven aggregates: %s", res.Raw)
 	}
 }

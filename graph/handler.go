@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -217,6 +218,7 @@ func setComplexity(root *ComplexityRoot) {
 	root.Query.Nodes = func(child int, ids []pulid.ID) int {
 		return 1 + child*max(1, min(len(ids), maxPageSize))
 	}
+	weighAggregates(root)
 	types := reflect.ValueOf(root).Elem()
 	for i := range types.NumField() {
 		fields := types.Field(i)
@@ -229,6 +231,25 @@ func setComplexity(root *ComplexityRoot) {
 				f.Set(reflect.MakeFunc(f.Type(), connectionComplexity))
 			}
 		}
+	}
+}
+
+// AggregateComplexity is what an <entities>Aggregate field weighs: it
+// scans every row it groups, whatever it answers, so a query holds only a
+// few (ten at the default limit).
+const AggregateComplexity = 19_000
+
+// weighAggregates gives every root field <entities>Aggregate its weight.
+func weighAggregates(root *ComplexityRoot) {
+	query := reflect.ValueOf(&root.Query).Elem()
+	for i := range query.NumField() {
+		f := query.Field(i)
+		if !strings.HasSuffix(query.Type().Field(i).Name, "Aggregate") || f.Kind() != reflect.Func || !f.IsNil() {
+			continue
+		}
+		f.Set(reflect.MakeFunc(f.Type(), func(args []reflect.Value) []reflect.Value {
+			return []reflect.Value{reflect.ValueOf(AggregateComplexity + int(args[0].Int()))}
+		}))
 	}
 }
 
