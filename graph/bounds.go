@@ -12,6 +12,7 @@ import (
 
 	"communs"
 	"communs/internal/budget"
+	"communs/internal/metrics"
 )
 
 // DefaultListBound is the number of rows a list field without arguments
@@ -35,7 +36,7 @@ var listBoundOverrides = map[string]int{
 const DefaultRowBudget = 50_000
 
 // listBounds gives the bound of every list field of an entity (a Node)
-// whose elements are objects: the edges read from the database, by
+// whose elements are entities: the edges read from the database, by
 // definition. Connections are priced by their page, payloads of mutations
 // are not bounded.
 func listBounds(schema *ast.Schema) map[*ast.FieldDefinition]int {
@@ -46,7 +47,7 @@ func listBounds(schema *ast.Schema) map[*ast.FieldDefinition]int {
 		}
 		for _, f := range t.Fields {
 			elem := f.Type.Elem
-			if elem == nil || !isObject(schema.Types[elem.Name()]) {
+			if elem == nil || !isNode(schema.Types[elem.Name()]) {
 				continue // not a list, or a list of values held in the row itself
 			}
 			bound, ok := listBoundOverrides[t.Name+"."+f.Name]
@@ -59,8 +60,8 @@ func listBounds(schema *ast.Schema) map[*ast.FieldDefinition]int {
 	return bounds
 }
 
-func isObject(t *ast.Definition) bool {
-	return t != nil && (t.Kind == ast.Object || t.Kind == ast.Interface || t.Kind == ast.Union)
+func isNode(t *ast.Definition) bool {
+	return t != nil && (t.Name == "Node" || slices.Contains(t.Interfaces, "Node"))
 }
 
 // boundComplexity makes every bounded list field cost its children times
@@ -101,7 +102,10 @@ func checkListBound(fc *graphql.FieldContext, bounds map[*ast.FieldDefinition]in
 
 // rowBudget gives every query operation a budget of rows (budget.Rows). A
 // query past it answers only the budget's error: nothing partial.
-type rowBudget struct{ rows int }
+type rowBudget struct {
+	rows    int
+	metrics *metrics.Metrics
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -120,6 +124,7 @@ func (b rowBudget) InterceptOperation(ctx context.Context, next graphql.Operatio
 	respond := next(ctx)
 	return func(ctx context.Context) *graphql.Response {
 		resp := respond(ctx)
+		b.metrics.ObserveRows(rows.Loaded())
 		if resp != nil && rows.Exceeded() {
 			return &graphql.Response{Errors: gqlerror.List{{
 				Message:    rows.Error().(*communs.Error).Message,

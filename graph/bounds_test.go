@@ -130,3 +130,20 @@ func TestAggregatesWeighTheirScan(t *testing.T) {
 		t.Errorf("eleven aggregates: %s", res.Raw)
 	}
 }
+
+// The worst query the limits allow passes them: a page of members, each
+// with its declarations and their lines, 30,303 rows at the lists'
+// bounds.
+func TestWorstQuery(t *testing.T) {
+	q, rows, complexity := WorstQuery(func(string) bool { return true })
+	t.Logf("%d rows, complexity %d: %s", rows, complexity, q)
+	if complexity > DefaultComplexityLimit || rows < 10_000 {
+		t.Errorf("complexity %d, %d rows", complexity, rows)
+	}
+	res := post(t, NewHandler(openClient(t), HandlerOptions{}), q, nil)
+	for _, e := range res.Errors {
+		if code, _ := e.Extensions["code"].(string); code == "COMPLEXITY_LIMIT_EXCEEDED" || code == "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("the limits refuse it: %s", res.Raw)
+		}
+	}
+}

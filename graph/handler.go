@@ -186,7 +186,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
 	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
-	srv.Use(rowBudget{opts.RowBudget})
+	srv.Use(rowBudget{rows: opts.RowBudget, metrics: opts.Metrics})
 	srv.AroundFields(aroundField(bounds))
 	return srv
 }

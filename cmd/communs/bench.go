@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"communs/ent/account"
+	"communs/graph"
 	"communs/internal/auth"
 	"communs/internal/bench"
 	"communs/internal/charging"
@@ -27,6 +28,8 @@ import (
 	"communs/internal/seed"
 	"communs/internal/store"
 	"communs/internal/viewer"
+	"communs/modules"
+	"communs/policies"
 )
 
 // benchAccount is the groupement's account the benchmark reads as.
@@ -43,6 +46,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long each workload is measured at each level")
 	warmup := fs.Duration("warmup", 2*time.Second, "how long each is run first, unmeasured")
 	only := fs.String("workloads", "", "the workloads to run, comma-separated (default all)")
+	worst := fs.Bool("worst", false, "also run the worst queries the limits allow (no floor): the search's (graph.WorstQuery) and one past the row budget")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (API, floor and clients) to this file")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -88,6 +92,13 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *worst {
+		x, err := worstWorkloads()
+		if err != nil {
+			return err
+		}
+		workloads = append(workloads, x...)
+	}
 	workloads = selected(workloads, *only)
 	floorURL, err := serveInProcess(ctx, func() (http.Handler, error) { return bench.FloorHandler(pool, workloads), nil })
 	if err != nil {
@@ -96,9 +107,11 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "Go %s, %d CPUs (GOMAXPROCS %d); %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), postgresVersion(ctx, pool))
 	cfg := bench.Config{API: apiURL + "/graphql", Token: token, Floor: floorURL + "/", Clients: levels,
 		Duration: *duration, Warmup: *warmup, Out: out,
-		Counters: func() (float64, float64, int64) {
+		Counters: func() bench.Counts {
 			statements, requests := m.StatementTotals()
-			return statements, requests, store.ConnectionsOpened()
+			rows, queries := m.RowTotals()
+			return bench.Counts{Statements: statements, Requests: requests, Rows: rows, Queries: queries,
+				Connections: store.ConnectionsOpened()}
 		}}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -117,6 +130,29 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	bench.Report(out, workloads, api, floor)
 	return nil
+}
+
+// worstWorkloads are the most expensive queries the limits let the
+// groupement's staff send: the one the search of the schema finds (most
+// rows at the lists' bounds), and one whose rows, on large data, pass the
+// row budget (every resource with every subscription).
+func worstWorkloads() ([]bench.Workload, error) {
+	mods, err := buildModules("", discardLogger(), os.Environ()).enabled("all")
+	if err != nil {
+		return nil, err
+	}
+	enforcer, err := policies.New(modules.Policy(mods)...)
+	if err != nil {
+		return nil, err
+	}
+	staff := &viewer.Viewer{Roles: []viewer.Role{{Name: "gsm_staff"}}}
+	query, rows, complexity := graph.WorstQuery(func(field string) bool { return enforcer.Allowed(staff, "query", field) })
+	return []bench.Workload{
+		{Name: "X1", Description: fmt.Sprintf("the worst shape the limits allow (up to %d rows at the lists' bounds, complexity %d): %s", rows, complexity, query),
+			Query: query},
+		{Name: "X2", Description: "100 resources with all their subscriptions: past the row budget on large data",
+			Query: `{ resources(first: 100) { edges { node { id code name subscriptions { id status requestedOn startsOn endsOn conventionSignedOn projectLeadName } } } } }`},
+	}, nil
 }
 
 // selected keeps the workloads named in list (all when it is empty).

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -30,9 +32,16 @@ type Config struct {
 	Duration, Warmup time.Duration
 	// Out receives the progress and the report.
 	Out io.Writer
-	// Counters, when set, read the server's SQL statements and requests
-	// so far, and the database connections it opened.
-	Counters func() (statements, requests float64, connections int64)
+	// Counters, when set, read the server's counts so far.
+	Counters func() Counts
+}
+
+// Counts are the server's: SQL statements and the requests they came from,
+// rows loaded and the queries that loaded them, database connections
+// opened.
+type Counts struct {
+	Statements, Requests, Rows, Queries float64
+	Connections                         int64
 }
 
 // Result is one workload at one level of concurrency, through the API or
@@ -47,6 +56,7 @@ type Result struct {
 	// StatementsPerRequest and ConnectionsOpened are the server's during
 	// the measure (API only, with Config.Counters).
 	StatementsPerRequest float64
+	RowsPerRequest       float64
 	ConnectionsOpened    int64
 	// CPU is the Go process's CPU time per request (server and client,
 	// not PostgreSQL's): steadier than throughput on a busy machine.
@@ -58,6 +68,9 @@ type Result struct {
 func Run(ctx context.Context, cfg Config, workloads []Workload) (api, floor []Result, err error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
 	for _, w := range workloads {
+		if w.Floor == "" {
+			continue // no floor to compare with
+		}
 		if err := sameAnswer(ctx, client, cfg, w); err != nil {
 			return nil, nil, err
 		}
@@ -66,7 +79,10 @@ func Run(ctx context.Context, cfg Config, workloads []Workload) (api, floor []Re
 		for _, n := range cfg.Clients {
 			body := graphQLBody(w)
 			a := measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.API, cfg.Token, body, nil) })
-			f := measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.Floor+w.Name, "", nil, nil) })
+			f := Result{Workload: w.Name, Clients: n}
+			if w.Floor != "" {
+				f = measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.Floor+w.Name, "", nil, nil) })
+			}
 			fmt.Fprintf(cfg.Out, "%s × %d: API %.0f req/s, floor %.0f req/s\n", w.Name, n, a.PerSec, f.PerSec)
 			api, floor = append(api, a), append(floor, f)
 		}
@@ -191,10 +207,9 @@ func measure(ctx context.Context, clients int, cfg Config, name string, do func(
 		return latencies, errors
 	}
 	run(cfg.Warmup)
-	var statements, requests float64
-	var connections int64
+	var before Counts
 	if cfg.Counters != nil {
-		statements, requests, connections = cfg.Counters()
+		before = cfg.Counters()
 	}
 	cpu := processCPU()
 	latencies, errors := run(cfg.Duration)
@@ -207,11 +222,14 @@ func measure(ctx context.Context, clients int, cfg Config, name string, do func(
 		r.CPU = cpu / time.Duration(len(latencies))
 	}
 	if cfg.Counters != nil {
-		s, n, c := cfg.Counters()
-		if n > requests {
-			r.StatementsPerRequest = (s - statements) / (n - requests)
+		after := cfg.Counters()
+		if n := after.Requests - before.Requests; n > 0 {
+			r.StatementsPerRequest = (after.Statements - before.Statements) / n
 		}
-		r.ConnectionsOpened = c - connections
+		if n := after.Queries - before.Queries; n > 0 {
+			r.RowsPerRequest = (after.Rows - before.Rows) / n
+		}
+		r.ConnectionsOpened = after.Connections - before.Connections
 	}
 	return r
 }
@@ -239,23 +257,38 @@ func FloorHandler(pool *pgxpool.Pool, workloads []Workload) http.Handler {
 // Report writes the results as a table, with the API's throughput as a
 // share of the floor's.
 func Report(w io.Writer, workloads []Workload, api, floor []Result) {
-	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %8s %6s %5s %5s | %9s %8s %8s %8s | %s\n",
-		"", "clients", "API req/s", "p50", "p99", "CPU", "errors", "SQL", "conns", "floor/s", "p50", "p99", "CPU", "API ÷ floor")
+	fmt.Fprintf(w, "\n%-4s %-7s | %9s %8s %8s %8s %6s %5s %7s %5s | %9s %8s %8s %8s | %s\n",
+		"", "clients", "API req/s", "p50", "p99", "CPU", "errors", "SQL", "rows", "conns", "floor/s", "p50", "p99", "CPU", "API ÷ floor")
 	for i, a := range api {
 		f := floor[i]
-		ratio := 0.0
+		ratio := "-"
 		if f.PerSec > 0 {
-			ratio = a.PerSec / f.PerSec
+			ratio = fmt.Sprintf("%.2f", a.PerSec/f.PerSec)
 		}
-		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %8s %6d %5.1f %5d | %9.1f %8s %8s %8s | %.2f\n",
-			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), ms(a.CPU), a.Errors+f.Errors, a.StatementsPerRequest, a.ConnectionsOpened,
-			f.PerSec, ms(f.P50), ms(f.P99), ms(f.CPU), ratio)
+		fmt.Fprintf(w, "%-4s %-7d | %9.1f %8s %8s %8s %6d %5.1f %7.0f %5d | %9.1f %8s %8s %8s | %s\n",
+			a.Workload, a.Clients, a.PerSec, ms(a.P50), ms(a.P99), ms(a.CPU), a.Errors+f.Errors, a.StatementsPerRequest,
+			a.RowsPerRequest, a.ConnectionsOpened, f.PerSec, ms(f.P50), ms(f.P99), ms(f.CPU), ratio)
 	}
 	fmt.Fprintln(w, "\nCPU: the Go process's CPU time per request (server and client, not PostgreSQL's); SQL: statements per API request;\n"+
-		"conns: PostgreSQL sessions the API opened while measured; errors: API's and floor's.")
+		"rows: rows loaded per query; conns: PostgreSQL sessions the API opened while measured; errors: API's and floor's.")
+	fmt.Fprintf(w, "Peak memory (RSS) of the process: %s\n", peakRSS())
 	for _, wl := range workloads {
 		fmt.Fprintf(w, "%s: %s\n", wl.Name, wl.Description)
 	}
+}
+
+// peakRSS is the process's peak resident memory, as Linux counts it.
+func peakRSS() string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }
 
 // processCPU is the CPU time the process has used, user and system.

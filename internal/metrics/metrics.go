@@ -26,6 +26,7 @@ type Metrics struct {
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	statements prometheus.Histogram
+	rows       prometheus.Histogram
 	chargeRuns *prometheus.HistogramVec
 }
 
@@ -56,13 +57,18 @@ func New(db Database) *Metrics {
 			Help:    "SQL statements run for one HTTP request.",
 			Buckets: []float64{0, 1, 2, 3, 4, 5, 8, 13, 21, 34, 55, 89},
 		}),
+		rows: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "communs_rows_loaded_per_query",
+			Help:    "Rows a GraphQL query loaded from the database, nested lists included (its budget bounds them).",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 10),
+		}),
 		chargeRuns: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "communs_charge_run_duration_seconds",
 			Help:    "Time a step of the charge cycle took, by step.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 16),
 		}, []string{"step"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.statements, m.chargeRuns,
+	m.registry.MustRegister(m.requests, m.latency, m.statements, m.rows, m.chargeRuns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.Pool, "communs"),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -85,6 +91,23 @@ func (m *Metrics) ObserveOperation(operation, code string, took time.Duration) {
 	operation = m.operations.label(operation)
 	m.requests.WithLabelValues(operation, code).Inc()
 	m.latency.WithLabelValues(operation).Observe(took.Seconds())
+}
+
+// ObserveRows records the rows a query loaded.
+func (m *Metrics) ObserveRows(n int64) {
+	if m == nil {
+		return
+	}
+	m.rows.Observe(float64(n))
+}
+
+// RowTotals returns the rows queries loaded so far, and the queries.
+func (m *Metrics) RowTotals() (rows, queries float64) {
+	var out dto.Metric
+	if err := m.rows.Write(&out); err != nil {
+		return 0, 0
+	}
+	return out.GetHistogram().GetSampleSum(), float64(out.GetHistogram().GetSampleCount())
 }
 
 // ObserveChargeRun records the duration of a step of the charge cycle.
