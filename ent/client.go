@@ -23,6 +23,7 @@ import (
 	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/chargetotal"
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
@@ -90,6 +91,8 @@ type Client struct {
 	Charge *ChargeClient
 	// ChargeRun is the client for interacting with the ChargeRun builders.
 	ChargeRun *ChargeRunClient
+	// ChargeTotal is the client for interacting with the ChargeTotal builders.
+	ChargeTotal *ChargeTotalClient
 	// CilDelegation is the client for interacting with the CilDelegation builders.
 	CilDelegation *CilDelegationClient
 	// Consent is the client for interacting with the Consent builders.
@@ -174,6 +177,7 @@ func (c *Client) init() {
 	c.CareAssignment = NewCareAssignmentClient(c.config)
 	c.Charge = NewChargeClient(c.config)
 	c.ChargeRun = NewChargeRunClient(c.config)
+	c.ChargeTotal = NewChargeTotalClient(c.config)
 	c.CilDelegation = NewCilDelegationClient(c.config)
 	c.Consent = NewConsentClient(c.config)
 	c.CostEntry = NewCostEntryClient(c.config)
@@ -308,6 +312,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CareAssignment:           NewCareAssignmentClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
+		ChargeTotal:              NewChargeTotalClient(cfg),
 		CilDelegation:            NewCilDelegationClient(cfg),
 		Consent:                  NewConsentClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
@@ -369,6 +374,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CareAssignment:           NewCareAssignmentClient(cfg),
 		Charge:                   NewChargeClient(cfg),
 		ChargeRun:                NewChargeRunClient(cfg),
+		ChargeTotal:              NewChargeTotalClient(cfg),
 		CilDelegation:            NewCilDelegationClient(cfg),
 		Consent:                  NewConsentClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
@@ -431,7 +437,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AccessLogEntry, c.Account, c.Activity, c.AttributeDefinition,
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
-		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
+		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
 		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
@@ -450,7 +456,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AccessLogEntry, c.Account, c.Activity, c.AttributeDefinition,
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
-		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
+		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
 		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
@@ -488,6 +494,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Charge.mutate(ctx, m)
 	case *ChargeRunMutation:
 		return c.ChargeRun.mutate(ctx, m)
+	case *ChargeTotalMutation:
+		return c.ChargeTotal.mutate(ctx, m)
 	case *CilDelegationMutation:
 		return c.CilDelegation.mutate(ctx, m)
 	case *ConsentMutation:
@@ -2378,6 +2386,140 @@ func (c *ChargeRunClient) mutate(ctx context.Context, m *ChargeRunMutation) (Val
 		return (&ChargeRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ChargeRun mutation op: %q", m.Op())
+	}
+}
+
+// ChargeTotalClient is a client for the ChargeTotal schema.
+type ChargeTotalClient struct {
+	config
+}
+
+// NewChargeTotalClient returns a client for the ChargeTotal from the given config.
+func NewChargeTotalClient(c config) *ChargeTotalClient {
+	return &ChargeTotalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `chargetotal.Hooks(f(g(h())))`.
+func (c *ChargeTotalClient) Use(hooks ...Hook) {
+	c.hooks.ChargeTotal = append(c.hooks.ChargeTotal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `chargetotal.Intercept(f(g(h())))`.
+func (c *ChargeTotalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ChargeTotal = append(c.inters.ChargeTotal, interceptors...)
+}
+
+// Create returns a builder for creating a ChargeTotal entity.
+func (c *ChargeTotalClient) Create() *ChargeTotalCreate {
+	mutation := newChargeTotalMutation(c.config, OpCreate)
+	return &ChargeTotalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ChargeTotal entities.
+func (c *ChargeTotalClient) CreateBulk(builders ...*ChargeTotalCreate) *ChargeTotalCreateBulk {
+	return &ChargeTotalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChargeTotalClient) MapCreateBulk(slice any, setFunc func(*ChargeTotalCreate, int)) *ChargeTotalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChargeTotalCreateBulk{err: fmt.Errorf("calling to ChargeTotalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChargeTotalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChargeTotalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ChargeTotal.
+func (c *ChargeTotalClient) Update() *ChargeTotalUpdate {
+	mutation := newChargeTotalMutation(c.config, OpUpdate)
+	return &ChargeTotalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChargeTotalClient) UpdateOne(_m *ChargeTotal) *ChargeTotalUpdateOne {
+	mutation := newChargeTotalMutation(c.config, OpUpdateOne, withChargeTotal(_m))
+	return &ChargeTotalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChargeTotalClient) UpdateOneID(id pulid.ID) *ChargeTotalUpdateOne {
+	mutation := newChargeTotalMutation(c.config, OpUpdateOne, withChargeTotalID(id))
+	return &ChargeTotalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ChargeTotal.
+func (c *ChargeTotalClient) Delete() *ChargeTotalDelete {
+	mutation := newChargeTotalMutation(c.config, OpDelete)
+	return &ChargeTotalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChargeTotalClient) DeleteOne(_m *ChargeTotal) *ChargeTotalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChargeTotalClient) DeleteOneID(id pulid.ID) *ChargeTotalDeleteOne {
+	builder := c.Delete().Where(chargetotal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChargeTotalDeleteOne{builder}
+}
+
+// Query returns a query builder for ChargeTotal.
+func (c *ChargeTotalClient) Query() *ChargeTotalQuery {
+	return &ChargeTotalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChargeTotal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ChargeTotal entity by its id.
+func (c *ChargeTotalClient) Get(ctx context.Context, id pulid.ID) (*ChargeTotal, error) {
+	return c.Query().Where(chargetotal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChargeTotalClient) GetX(ctx context.Context, id pulid.ID) *ChargeTotal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ChargeTotalClient) Hooks() []Hook {
+	hooks := c.hooks.ChargeTotal
+	return append(hooks[:len(hooks):len(hooks)], chargetotal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChargeTotalClient) Interceptors() []Interceptor {
+	return c.inters.ChargeTotal
+}
+
+func (c *ChargeTotalClient) mutate(ctx context.Context, m *ChargeTotalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChargeTotalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChargeTotalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChargeTotalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChargeTotalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ChargeTotal mutation op: %q", m.Op())
 	}
 }
 
@@ -7532,22 +7674,22 @@ type (
 	hooks struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
-		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
-		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
-		NeedAssessment, Notification, Person, PersonContact, PersonalProject,
-		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
+		JournalNote, Member, MemberCategoryChange, MembershipApplication,
+		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
+		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
+		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
 		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
 		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
-		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
-		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
-		NeedAssessment, Notification, Person, PersonContact, PersonalProject,
-		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
+		JournalNote, Member, MemberCategoryChange, MembershipApplication,
+		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
+		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
+		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
 		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
 		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
 	}

@@ -14,6 +14,7 @@ import (
 	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/chargetotal"
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
@@ -125,6 +126,7 @@ func checkColumn(t, c string) error {
 			careassignment.Table:           careassignment.ValidColumn,
 			charge.Table:                   charge.ValidColumn,
 			chargerun.Table:                chargerun.ValidColumn,
+			chargetotal.Table:              chargetotal.ValidColumn,
 			cildelegation.Table:            cildelegation.ValidColumn,
 			consent.Table:                  consent.ValidColumn,
 			costentry.Table:                costentry.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/chargetotal"
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
@@ -78,6 +79,7 @@ const (
 	TypeCareAssignment           = "CareAssignment"
 	TypeCharge                   = "Charge"
 	TypeChargeRun                = "ChargeRun"
+	TypeChargeTotal              = "ChargeTotal"
 	TypeCilDelegation            = "CilDelegation"
 	TypeConsent                  = "Consent"
 	TypeCostEntry                = "CostEntry"
@@ -11372,6 +11374,1014 @@ func (m *ChargeRunMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ChargeRun edge %s", name)
+}
+
+// ChargeTotalMutation represents an operation that mutates the ChargeTotal nodes in the graph.
+type ChargeTotalMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *pulid.ID
+	total_key       *string
+	fiscal_year     *int
+	addfiscal_year  *int
+	resource_id     *pulid.ID
+	kind            *chargetotal.Kind
+	period          *chargetotal.Period
+	created_at      *time.Time
+	charge_count    *int
+	addcharge_count *int
+	amount          *int64
+	addamount       *int64
+	amount_min      *int64
+	addamount_min   *int64
+	amount_max      *int64
+	addamount_max   *int64
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*ChargeTotal, error)
+	predicates      []predicate.ChargeTotal
+}
+
+var _ ent.Mutation = (*ChargeTotalMutation)(nil)
+
+// chargetotalOption allows management of the mutation configuration using functional options.
+type chargetotalOption func(*ChargeTotalMutation)
+
+// newChargeTotalMutation creates new mutation for the ChargeTotal entity.
+func newChargeTotalMutation(c config, op Op, opts ...chargetotalOption) *ChargeTotalMutation {
+	m := &ChargeTotalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeChargeTotal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withChargeTotalID sets the ID field of the mutation.
+func withChargeTotalID(id pulid.ID) chargetotalOption {
+	return func(m *ChargeTotalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ChargeTotal
+		)
+		m.oldValue = func(ctx context.Context) (*ChargeTotal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ChargeTotal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withChargeTotal sets the old ChargeTotal of the mutation.
+func withChargeTotal(node *ChargeTotal) chargetotalOption {
+	return func(m *ChargeTotalMutation) {
+		m.oldValue = func(context.Context) (*ChargeTotal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ChargeTotalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ChargeTotalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ChargeTotal entities.
+func (m *ChargeTotalMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ChargeTotalMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ChargeTotalMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ChargeTotal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTotalKey sets the "total_key" field.
+func (m *ChargeTotalMutation) SetTotalKey(s string) {
+	m.total_key = &s
+}
+
+// TotalKey returns the value of the "total_key" field in the mutation.
+func (m *ChargeTotalMutation) TotalKey() (r string, exists bool) {
+	v := m.total_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalKey returns the old "total_key" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldTotalKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalKey: %w", err)
+	}
+	return oldValue.TotalKey, nil
+}
+
+// ResetTotalKey resets all changes to the "total_key" field.
+func (m *ChargeTotalMutation) ResetTotalKey() {
+	m.total_key = nil
+}
+
+// SetFiscalYear sets the "fiscal_year" field.
+func (m *ChargeTotalMutation) SetFiscalYear(i int) {
+	m.fiscal_year = &i
+	m.addfiscal_year = nil
+}
+
+// FiscalYear returns the value of the "fiscal_year" field in the mutation.
+func (m *ChargeTotalMutation) FiscalYear() (r int, exists bool) {
+	v := m.fiscal_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFiscalYear returns the old "fiscal_year" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldFiscalYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFiscalYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFiscalYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFiscalYear: %w", err)
+	}
+	return oldValue.FiscalYear, nil
+}
+
+// AddFiscalYear adds i to the "fiscal_year" field.
+func (m *ChargeTotalMutation) AddFiscalYear(i int) {
+	if m.addfiscal_year != nil {
+		*m.addfiscal_year += i
+	} else {
+		m.addfiscal_year = &i
+	}
+}
+
+// AddedFiscalYear returns the value that was added to the "fiscal_year" field in this mutation.
+func (m *ChargeTotalMutation) AddedFiscalYear() (r int, exists bool) {
+	v := m.addfiscal_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFiscalYear resets all changes to the "fiscal_year" field.
+func (m *ChargeTotalMutation) ResetFiscalYear() {
+	m.fiscal_year = nil
+	m.addfiscal_year = nil
+}
+
+// SetResourceID sets the "resource_id" field.
+func (m *ChargeTotalMutation) SetResourceID(pu pulid.ID) {
+	m.resource_id = &pu
+}
+
+// ResourceID returns the value of the "resource_id" field in the mutation.
+func (m *ChargeTotalMutation) ResourceID() (r pulid.ID, exists bool) {
+	v := m.resource_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResourceID returns the old "resource_id" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldResourceID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResourceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResourceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResourceID: %w", err)
+	}
+	return oldValue.ResourceID, nil
+}
+
+// ClearResourceID clears the value of the "resource_id" field.
+func (m *ChargeTotalMutation) ClearResourceID() {
+	m.resource_id = nil
+	m.clearedFields[chargetotal.FieldResourceID] = struct{}{}
+}
+
+// ResourceIDCleared returns if the "resource_id" field was cleared in this mutation.
+func (m *ChargeTotalMutation) ResourceIDCleared() bool {
+	_, ok := m.clearedFields[chargetotal.FieldResourceID]
+	return ok
+}
+
+// ResetResourceID resets all changes to the "resource_id" field.
+func (m *ChargeTotalMutation) ResetResourceID() {
+	m.resource_id = nil
+	delete(m.clearedFields, chargetotal.FieldResourceID)
+}
+
+// SetKind sets the "kind" field.
+func (m *ChargeTotalMutation) SetKind(c chargetotal.Kind) {
+	m.kind = &c
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ChargeTotalMutation) Kind() (r chargetotal.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldKind(ctx context.Context) (v chargetotal.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ChargeTotalMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *ChargeTotalMutation) SetPeriod(c chargetotal.Period) {
+	m.period = &c
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *ChargeTotalMutation) Period() (r chargetotal.Period, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldPeriod(ctx context.Context) (v chargetotal.Period, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *ChargeTotalMutation) ResetPeriod() {
+	m.period = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ChargeTotalMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ChargeTotalMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ChargeTotalMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetChargeCount sets the "charge_count" field.
+func (m *ChargeTotalMutation) SetChargeCount(i int) {
+	m.charge_count = &i
+	m.addcharge_count = nil
+}
+
+// ChargeCount returns the value of the "charge_count" field in the mutation.
+func (m *ChargeTotalMutation) ChargeCount() (r int, exists bool) {
+	v := m.charge_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChargeCount returns the old "charge_count" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldChargeCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChargeCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChargeCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChargeCount: %w", err)
+	}
+	return oldValue.ChargeCount, nil
+}
+
+// AddChargeCount adds i to the "charge_count" field.
+func (m *ChargeTotalMutation) AddChargeCount(i int) {
+	if m.addcharge_count != nil {
+		*m.addcharge_count += i
+	} else {
+		m.addcharge_count = &i
+	}
+}
+
+// AddedChargeCount returns the value that was added to the "charge_count" field in this mutation.
+func (m *ChargeTotalMutation) AddedChargeCount() (r int, exists bool) {
+	v := m.addcharge_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChargeCount resets all changes to the "charge_count" field.
+func (m *ChargeTotalMutation) ResetChargeCount() {
+	m.charge_count = nil
+	m.addcharge_count = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *ChargeTotalMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *ChargeTotalMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *ChargeTotalMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *ChargeTotalMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *ChargeTotalMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetAmountMin sets the "amount_min" field.
+func (m *ChargeTotalMutation) SetAmountMin(i int64) {
+	m.amount_min = &i
+	m.addamount_min = nil
+}
+
+// AmountMin returns the value of the "amount_min" field in the mutation.
+func (m *ChargeTotalMutation) AmountMin() (r int64, exists bool) {
+	v := m.amount_min
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountMin returns the old "amount_min" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldAmountMin(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountMin is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountMin requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountMin: %w", err)
+	}
+	return oldValue.AmountMin, nil
+}
+
+// AddAmountMin adds i to the "amount_min" field.
+func (m *ChargeTotalMutation) AddAmountMin(i int64) {
+	if m.addamount_min != nil {
+		*m.addamount_min += i
+	} else {
+		m.addamount_min = &i
+	}
+}
+
+// AddedAmountMin returns the value that was added to the "amount_min" field in this mutation.
+func (m *ChargeTotalMutation) AddedAmountMin() (r int64, exists bool) {
+	v := m.addamount_min
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountMin resets all changes to the "amount_min" field.
+func (m *ChargeTotalMutation) ResetAmountMin() {
+	m.amount_min = nil
+	m.addamount_min = nil
+}
+
+// SetAmountMax sets the "amount_max" field.
+func (m *ChargeTotalMutation) SetAmountMax(i int64) {
+	m.amount_max = &i
+	m.addamount_max = nil
+}
+
+// AmountMax returns the value of the "amount_max" field in the mutation.
+func (m *ChargeTotalMutation) AmountMax() (r int64, exists bool) {
+	v := m.amount_max
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountMax returns the old "amount_max" field's value of the ChargeTotal entity.
+// If the ChargeTotal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeTotalMutation) OldAmountMax(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountMax is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountMax requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountMax: %w", err)
+	}
+	return oldValue.AmountMax, nil
+}
+
+// AddAmountMax adds i to the "amount_max" field.
+func (m *ChargeTotalMutation) AddAmountMax(i int64) {
+	if m.addamount_max != nil {
+		*m.addamount_max += i
+	} else {
+		m.addamount_max = &i
+	}
+}
+
+// AddedAmountMax returns the value that was added to the "amount_max" field in this mutation.
+func (m *ChargeTotalMutation) AddedAmountMax() (r int64, exists bool) {
+	v := m.addamount_max
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountMax resets all changes to the "amount_max" field.
+func (m *ChargeTotalMutation) ResetAmountMax() {
+	m.amount_max = nil
+	m.addamount_max = nil
+}
+
+// Where appends a list predicates to the ChargeTotalMutation builder.
+func (m *ChargeTotalMutation) Where(ps ...predicate.ChargeTotal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ChargeTotalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ChargeTotalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ChargeTotal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ChargeTotalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ChargeTotalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ChargeTotal).
+func (m *ChargeTotalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ChargeTotalMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.total_key != nil {
+		fields = append(fields, chargetotal.FieldTotalKey)
+	}
+	if m.fiscal_year != nil {
+		fields = append(fields, chargetotal.FieldFiscalYear)
+	}
+	if m.resource_id != nil {
+		fields = append(fields, chargetotal.FieldResourceID)
+	}
+	if m.kind != nil {
+		fields = append(fields, chargetotal.FieldKind)
+	}
+	if m.period != nil {
+		fields = append(fields, chargetotal.FieldPeriod)
+	}
+	if m.created_at != nil {
+		fields = append(fields, chargetotal.FieldCreatedAt)
+	}
+	if m.charge_count != nil {
+		fields = append(fields, chargetotal.FieldChargeCount)
+	}
+	if m.amount != nil {
+		fields = append(fields, chargetotal.FieldAmount)
+	}
+	if m.amount_min != nil {
+		fields = append(fields, chargetotal.FieldAmountMin)
+	}
+	if m.amount_max != nil {
+		fields = append(fields, chargetotal.FieldAmountMax)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ChargeTotalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case chargetotal.FieldTotalKey:
+		return m.TotalKey()
+	case chargetotal.FieldFiscalYear:
+		return m.FiscalYear()
+	case chargetotal.FieldResourceID:
+		return m.ResourceID()
+	case chargetotal.FieldKind:
+		return m.Kind()
+	case chargetotal.FieldPeriod:
+		return m.Period()
+	case chargetotal.FieldCreatedAt:
+		return m.CreatedAt()
+	case chargetotal.FieldChargeCount:
+		return m.ChargeCount()
+	case chargetotal.FieldAmount:
+		return m.Amount()
+	case chargetotal.FieldAmountMin:
+		return m.AmountMin()
+	case chargetotal.FieldAmountMax:
+		return m.AmountMax()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ChargeTotalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case chargetotal.FieldTotalKey:
+		return m.OldTotalKey(ctx)
+	case chargetotal.FieldFiscalYear:
+		return m.OldFiscalYear(ctx)
+	case chargetotal.FieldResourceID:
+		return m.OldResourceID(ctx)
+	case chargetotal.FieldKind:
+		return m.OldKind(ctx)
+	case chargetotal.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case chargetotal.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case chargetotal.FieldChargeCount:
+		return m.OldChargeCount(ctx)
+	case chargetotal.FieldAmount:
+		return m.OldAmount(ctx)
+	case chargetotal.FieldAmountMin:
+		return m.OldAmountMin(ctx)
+	case chargetotal.FieldAmountMax:
+		return m.OldAmountMax(ctx)
+	}
+	return nil, fmt.Errorf("unknown ChargeTotal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChargeTotalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case chargetotal.FieldTotalKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalKey(v)
+		return nil
+	case chargetotal.FieldFiscalYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFiscalYear(v)
+		return nil
+	case chargetotal.FieldResourceID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResourceID(v)
+		return nil
+	case chargetotal.FieldKind:
+		v, ok := value.(chargetotal.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case chargetotal.FieldPeriod:
+		v, ok := value.(chargetotal.Period)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case chargetotal.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case chargetotal.FieldChargeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChargeCount(v)
+		return nil
+	case chargetotal.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case chargetotal.FieldAmountMin:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountMin(v)
+		return nil
+	case chargetotal.FieldAmountMax:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountMax(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChargeTotal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ChargeTotalMutation) AddedFields() []string {
+	var fields []string
+	if m.addfiscal_year != nil {
+		fields = append(fields, chargetotal.FieldFiscalYear)
+	}
+	if m.addcharge_count != nil {
+		fields = append(fields, chargetotal.FieldChargeCount)
+	}
+	if m.addamount != nil {
+		fields = append(fields, chargetotal.FieldAmount)
+	}
+	if m.addamount_min != nil {
+		fields = append(fields, chargetotal.FieldAmountMin)
+	}
+	if m.addamount_max != nil {
+		fields = append(fields, chargetotal.FieldAmountMax)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ChargeTotalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case chargetotal.FieldFiscalYear:
+		return m.AddedFiscalYear()
+	case chargetotal.FieldChargeCount:
+		return m.AddedChargeCount()
+	case chargetotal.FieldAmount:
+		return m.AddedAmount()
+	case chargetotal.FieldAmountMin:
+		return m.AddedAmountMin()
+	case chargetotal.FieldAmountMax:
+		return m.AddedAmountMax()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChargeTotalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case chargetotal.FieldFiscalYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFiscalYear(v)
+		return nil
+	case chargetotal.FieldChargeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChargeCount(v)
+		return nil
+	case chargetotal.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case chargetotal.FieldAmountMin:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountMin(v)
+		return nil
+	case chargetotal.FieldAmountMax:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountMax(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChargeTotal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ChargeTotalMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(chargetotal.FieldResourceID) {
+		fields = append(fields, chargetotal.FieldResourceID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ChargeTotalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ChargeTotalMutation) ClearField(name string) error {
+	switch name {
+	case chargetotal.FieldResourceID:
+		m.ClearResourceID()
+		return nil
+	}
+	return fmt.Errorf("unknown ChargeTotal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ChargeTotalMutation) ResetField(name string) error {
+	switch name {
+	case chargetotal.FieldTotalKey:
+		m.ResetTotalKey()
+		return nil
+	case chargetotal.FieldFiscalYear:
+		m.ResetFiscalYear()
+		return nil
+	case chargetotal.FieldResourceID:
+		m.ResetResourceID()
+		return nil
+	case chargetotal.FieldKind:
+		m.ResetKind()
+		return nil
+	case chargetotal.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case chargetotal.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case chargetotal.FieldChargeCount:
+		m.ResetChargeCount()
+		return nil
+	case chargetotal.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case chargetotal.FieldAmountMin:
+		m.ResetAmountMin()
+		return nil
+	case chargetotal.FieldAmountMax:
+		m.ResetAmountMax()
+		return nil
+	}
+	return fmt.Errorf("unknown ChargeTotal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ChargeTotalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ChargeTotalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ChargeTotalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ChargeTotalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ChargeTotalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ChargeTotalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ChargeTotalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ChargeTotal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ChargeTotalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ChargeTotal edge %s", name)
 }
 
 // CilDelegationMutation represents an operation that mutates the CilDelegation nodes in the graph.

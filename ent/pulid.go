@@ -14,6 +14,7 @@ import (
 	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/chargetotal"
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
@@ -62,6 +63,7 @@ var tableByPrefix = map[string]string{
 	"CAS": careassignment.Table,
 	"CHG": charge.Table,
 	"RUN": chargerun.Table,
+	"CTT": chargetotal.Table,
 	"DLG": cildelegation.Table,
 	"CNS": consent.Table,
 	"CST": costentry.Table,

@@ -36,6 +36,8 @@ type Tx struct {
 	Charge *ChargeClient
 	// ChargeRun is the client for interacting with the ChargeRun builders.
 	ChargeRun *ChargeRunClient
+	// ChargeTotal is the client for interacting with the ChargeTotal builders.
+	ChargeTotal *ChargeTotalClient
 	// CilDelegation is the client for interacting with the CilDelegation builders.
 	CilDelegation *CilDelegationClient
 	// Consent is the client for interacting with the Consent builders.
@@ -240,6 +242,7 @@ func (tx *Tx) init() {
 	tx.CareAssignment = NewCareAssignmentClient(tx.config)
 	tx.Charge = NewChargeClient(tx.config)
 	tx.ChargeRun = NewChargeRunClient(tx.config)
+	tx.ChargeTotal = NewChargeTotalClient(tx.config)
 	tx.CilDelegation = NewCilDelegationClient(tx.config)
 	tx.Consent = NewConsentClient(tx.config)
 	tx.CostEntry = NewCostEntryClient(tx.config)

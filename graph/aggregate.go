@@ -53,13 +53,35 @@ func (r *Resolver) activityStatistics(ctx context.Context, where *ent.ActivityWh
 func (r *Resolver) group(ctx, scan context.Context, typ string, where any, request aggregate.Request) ([]*aggregate.Group, error) {
 	entity := ent.Aggregations[typ]
 	request.Distinct, request.Sum, request.Avg, request.Min, request.Max = selectedAggregates(ctx, typ)
-	v := viewer.FromContext(ctx)
-	visible := func(typ string) func(*sql.Selector) { return schema.VisibleRows(v, typ) }
-	groups, err := aggregate.Run(scan, r.client.AggregateScan, entity, where, request, visible)
+	q, err := aggregate.Plan(entity, request)
+	if err != nil {
+		return nil, err
+	}
+	var rows []string
+	if err := r.scanGroups(ctx, scan, typ, where, q, &rows); err != nil {
+		return nil, err
+	}
+	groups, err := q.Decode(rows)
 	if err != nil {
 		return nil, err
 	}
 	return groups, r.loadKeys(ctx, entity, groups)
+}
+
+// scanGroups runs q on typ, over its running totals when they keep what q
+// and where need and scan's viewer reads every row, over the rows
+// otherwise.
+func (r *Resolver) scanGroups(ctx, scan context.Context, typ string, where any, q *aggregate.Query, rows *[]string) error {
+	if schema.VisibleRows(viewer.FromContext(scan), typ) == nil {
+		if read, ok := totalsOf[typ]; ok && q.Fits(read.totals) {
+			if filter, ok := read.filter(where); ok {
+				return read.scan(scan, r.client, filter, q.TotalsModifier(read.totals), rows)
+			}
+		}
+	}
+	v := viewer.FromContext(ctx)
+	visible := func(typ string) func(*sql.Selector) { return schema.VisibleRows(v, typ) }
+	return r.client.AggregateScan(scan, typ, where, q.Modifier(visible), rows)
 }
 
 // selectedAggregates reads from the query which aggregates to compute:

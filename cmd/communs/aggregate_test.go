@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"communs/internal/calendar"
+	"communs/internal/viewer"
 )
 
 // aggregateShape is what the schema says of an entity's aggregate: its
@@ -436,5 +437,54 @@ func TestViewsOverTime(t *testing.T) {
 	}
 	if want := cents(t, views.ChargesAggregate[0].Sum.Amount); total != want || len(quarters) != 4 {
 		t.Errorf("charges per category and quarter add up to %d cents over %d quarters, the charges to %d", total, len(quarters), want)
+	}
+}
+
+// The groupement's sums of charges read the running totals (ChargeTotal)
+// when they need no more detail than the totals keep: the answers equal
+// those read from the ledger's lines (a filter on the member, true of every
+// line, sends the same query to the lines), and emptying the totals shows
+// they were read.
+func TestChargeTotalsAnswerAsTheLedger(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	runChargeCycle(t, s)
+	staff := s.as(t, gsmStaff)
+	const aggregates = `count countDistinct(field: PERIOD) sum { amount } avg { amount } min { amount } max { amount }`
+	queries := []struct{ args, keys string }{
+		{`where: {fiscalYear: 2026}, groupBy: [RESOURCE, CREATED_AT_QUARTER]`, `resource { id name } createdAt { label }`},
+		{`where: {kindIn: [PROVISION, REGULARIZATION], periodNEQ: Q1}, groupBy: [KIND, PERIOD, CREATED_AT_DAY],
+			having: [{aggregate: COUNT, gt: "1"}], orderBy: [{aggregate: SUM, field: AMOUNT, direction: DESC}], first: 5`,
+			`kind period createdAt { label }`},
+		{`groupBy: [FISCAL_YEAR, CREATED_AT_MONTH], orderBy: [{aggregate: MAX, field: AMOUNT}]`, `fiscalYear createdAt { label }`},
+		{`where: {fiscalYear: 2026}`, ``},
+	}
+	answer := func(args, keys, through string) string {
+		if through != "" {
+			if strings.Contains(args, "where: {") {
+				args = strings.Replace(args, "where: {", "where: {"+through+", ", 1)
+			} else {
+				args = "where: {" + through + "}, " + args
+			}
+		}
+		if keys != "" {
+			keys = "keys { " + keys + " }"
+		}
+		resp := staff.query(t, fmt.Sprintf(`{ chargesAggregate(%s) { %s %s } }`, args, keys, aggregates), nil)
+		if len(resp.Errors) > 0 {
+			t.Fatalf("chargesAggregate(%s): %s", args, resp.code())
+		}
+		return string(resp.Data)
+	}
+	for _, q := range queries {
+		totals, lines := answer(q.args, q.keys, ""), answer(q.args, q.keys, "hasMember: true")
+		if totals != lines || !strings.Contains(totals, `"count"`) {
+			t.Errorf("chargesAggregate(%s):\nfrom the totals %s\nfrom the lines  %s", q.args, totals, lines)
+		}
+	}
+
+	s.db.Client.ChargeTotal.Delete().ExecX(viewer.SystemContext(t.Context()))
+	if got := answer(queries[0].args, queries[0].keys, ""); got != `{"chargesAggregate":[]}` {
+		t.Errorf("with the totals emptied, %s: the lines were read", got)
 	}
 }

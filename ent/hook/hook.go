@@ -140,6 +140,18 @@ func (f ChargeRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChargeRunMutation", m)
 }
 
+// The ChargeTotalFunc type is an adapter to allow the use of ordinary
+// function as ChargeTotal mutator.
+type ChargeTotalFunc func(context.Context, *ent.ChargeTotalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ChargeTotalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ChargeTotalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChargeTotalMutation", m)
+}
+
 // The CilDelegationFunc type is an adapter to allow the use of ordinary
 // function as CilDelegation mutator.
 type CilDelegationFunc func(context.Context, *ent.CilDelegationMutation) (ent.Value, error)

@@ -18,6 +18,7 @@ import (
 	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/chargetotal"
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
@@ -405,6 +406,33 @@ func (f TraverseChargeRun) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChargeRunQuery", q)
+}
+
+// The ChargeTotalFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ChargeTotalFunc func(context.Context, *ent.ChargeTotalQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ChargeTotalFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ChargeTotalQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ChargeTotalQuery", q)
+}
+
+// The TraverseChargeTotal type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseChargeTotal func(context.Context, *ent.ChargeTotalQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseChargeTotal) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseChargeTotal) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChargeTotalQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ChargeTotalQuery", q)
 }
 
 // The CilDelegationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1269,6 +1297,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ChargeQuery, predicate.Charge, charge.OrderOption]{typ: ent.TypeCharge, tq: q}, nil
 	case *ent.ChargeRunQuery:
 		return &query[*ent.ChargeRunQuery, predicate.ChargeRun, chargerun.OrderOption]{typ: ent.TypeChargeRun, tq: q}, nil
+	case *ent.ChargeTotalQuery:
+		return &query[*ent.ChargeTotalQuery, predicate.ChargeTotal, chargetotal.OrderOption]{typ: ent.TypeChargeTotal, tq: q}, nil
 	case *ent.CilDelegationQuery:
 		return &query[*ent.CilDelegationQuery, predicate.CilDelegation, cildelegation.OrderOption]{typ: ent.TypeCilDelegation, tq: q}, nil
 	case *ent.ConsentQuery:

@@ -432,6 +432,26 @@ var (
 			},
 		},
 	}
+	// ChargeTotalsColumns holds the columns for the "charge_totals" table.
+	ChargeTotalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "total_key", Type: field.TypeString, Unique: true},
+		{Name: "fiscal_year", Type: field.TypeInt},
+		{Name: "resource_id", Type: field.TypeString, Nullable: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PROVISION", "REGULARIZATION", "STARTUP_SERVICE", "SUPPLEMENTARY_SERVICE", "MEMBERSHIP_FEE"}},
+		{Name: "period", Type: field.TypeEnum, Enums: []string{"Q1", "Q2", "Q3", "YEAR_END", "SERVICES", "FEES"}},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "charge_count", Type: field.TypeInt},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "amount_min", Type: field.TypeInt64},
+		{Name: "amount_max", Type: field.TypeInt64},
+	}
+	// ChargeTotalsTable holds the schema information for the "charge_totals" table.
+	ChargeTotalsTable = &schema.Table{
+		Name:       "charge_totals",
+		Columns:    ChargeTotalsColumns,
+		PrimaryKey: []*schema.Column{ChargeTotalsColumns[0]},
+	}
 	// CilDelegationsColumns holds the columns for the "cil_delegations" table.
 	CilDelegationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1535,6 +1555,7 @@ var (
 		UserrecordCareAssignmentsTable,
 		ChargesTable,
 		ChargeRunsTable,
+		ChargeTotalsTable,
 		CilDelegationsTable,
 		UserrecordConsentsTable,
 		CostEntriesTable,

@@ -39,6 +39,9 @@ type Charge func(*sql.Selector)
 // ChargeRun is the predicate function for chargerun builders.
 type ChargeRun func(*sql.Selector)
 
+// ChargeTotal is the predicate function for chargetotal builders.
+type ChargeTotal func(*sql.Selector)
+
 // CilDelegation is the predicate function for cildelegation builders.
 type CilDelegation func(*sql.Selector)
 

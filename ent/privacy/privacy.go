@@ -375,6 +375,30 @@ func (f ChargeRunMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChargeRunMutation", m)
 }
 
+// The ChargeTotalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ChargeTotalQueryRuleFunc func(context.Context, *ent.ChargeTotalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ChargeTotalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChargeTotalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ChargeTotalQuery", q)
+}
+
+// The ChargeTotalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ChargeTotalMutationRuleFunc func(context.Context, *ent.ChargeTotalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ChargeTotalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ChargeTotalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChargeTotalMutation", m)
+}
+
 // The CilDelegationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CilDelegationQueryRuleFunc func(context.Context, *ent.CilDelegationQuery) error
@@ -1176,6 +1200,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ChargeRunQuery:
 		return q.Filter(), nil
+	case *ent.ChargeTotalQuery:
+		return q.Filter(), nil
 	case *ent.CilDelegationQuery:
 		return q.Filter(), nil
 	case *ent.ConsentQuery:
@@ -1266,6 +1292,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ChargeMutation:
 		return m.Filter(), nil
 	case *ent.ChargeRunMutation:
+		return m.Filter(), nil
+	case *ent.ChargeTotalMutation:
 		return m.Filter(), nil
 	case *ent.CilDelegationMutation:
 		return m.Filter(), nil

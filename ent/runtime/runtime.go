@@ -14,6 +14,7 @@ import (
 	"communs/ent/careassignment"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/chargetotal"
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
@@ -550,6 +551,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	chargeHooks := schema.Charge{}.Hooks()
+
+	charge.Hooks[1] = chargeHooks[0]
 	chargeMixinFields0 := chargeMixin[0].Fields()
 	_ = chargeMixinFields0
 	chargeMixinFields1 := chargeMixin[1].Fields()
@@ -637,6 +641,26 @@ func init() {
 	chargerun.DefaultID = chargerunDescID.Default.(func() pulid.ID)
 	// chargerun.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	chargerun.IDValidator = chargerunDescID.Validators[0].(func(string) error)
+	chargetotalMixin := schema.ChargeTotal{}.Mixin()
+	chargetotal.Policy = privacy.NewPolicies(schema.ChargeTotal{})
+	chargetotal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := chargetotal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	chargetotalMixinFields0 := chargetotalMixin[0].Fields()
+	_ = chargetotalMixinFields0
+	chargetotalFields := schema.ChargeTotal{}.Fields()
+	_ = chargetotalFields
+	// chargetotalDescID is the schema descriptor for id field.
+	chargetotalDescID := chargetotalMixinFields0[0].Descriptor()
+	// chargetotal.DefaultID holds the default value on creation for the id field.
+	chargetotal.DefaultID = chargetotalDescID.Default.(func() pulid.ID)
+	// chargetotal.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	chargetotal.IDValidator = chargetotalDescID.Validators[0].(func(string) error)
 	cildelegationMixin := schema.CilDelegation{}.Mixin()
 	cildelegation.Policy = privacy.NewPolicies(schema.CilDelegation{})
 	cildelegation.Hooks[0] = func(next ent.Mutator) ent.Mutator {

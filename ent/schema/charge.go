@@ -11,8 +11,11 @@ import (
 	"communs/ent/schema/schematype"
 )
 
-// Steps of the charge cycle.
-var chargeSteps = []string{"Q1", "Q2", "Q3", "YEAR_END", "SERVICES", "FEES"}
+// Steps of the charge cycle, and kinds of charges.
+var (
+	chargeSteps = []string{"Q1", "Q2", "Q3", "YEAR_END", "SERVICES", "FEES"}
+	chargeKinds = []string{"PROVISION", "REGULARIZATION", "STARTUP_SERVICE", "SUPPLEMENTARY_SERVICE", "MEMBERSHIP_FEE"}
+)
 
 // ChargeRun is one execution of a step of the charge cycle for a year.
 type ChargeRun struct{ ent.Schema }
@@ -73,9 +76,7 @@ func (Charge) Fields() []ent.Field {
 			Comment("the line this one corrects"),
 		field.String("created_by").Default("").Immutable().Annotations(notInput).
 			Comment("who wrote the line: the run's author or the corrector"),
-		field.Enum("kind").
-			Values("PROVISION", "REGULARIZATION", "STARTUP_SERVICE", "SUPPLEMENTARY_SERVICE", "MEMBERSHIP_FEE").
-			Immutable().Annotations(entgql.OrderField("KIND")),
+		field.Enum("kind").Values(chargeKinds...).Immutable().Annotations(entgql.OrderField("KIND")),
 		field.Int("fiscal_year").Range(2000, 2100).Immutable().
 			Annotations(entgql.OrderField("FISCAL_YEAR")),
 		field.Enum("period").Values(chargeSteps...).Immutable(),

@@ -53,6 +53,7 @@ var coreRows = map[string]rowRule{
 	"TimeEntry":                {gsmManagers, through("service_request", ownMembers)},
 	"ChargeRun":                {gsmManagers, nothing},
 	"Charge":                   {gsmManagers, ownMembers},
+	"ChargeTotal":              {gsmManagers, nothing}, // they sum every member's charges
 	"CallForFunds":             {gsmManagers, ownMembers},
 	"AuditEvent":               {[]string{"gsm_admin"}, administeredMembers},
 	"Notification":             {gsmManagers, nothing}, // they may carry invitation tokens

@@ -1,14 +1,12 @@
 package aggregate
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"entgo.io/contrib/entgql"
-	"entgo.io/ent/dialect/sql"
 
 	"communs"
 	"communs/internal/money"
@@ -290,24 +288,4 @@ func (t term) parse(s string) (any, error) {
 		return strconv.ParseInt(s, 10, 64)
 	}
 	return strconv.ParseFloat(s, 64)
-}
-
-// Scanner runs the grouped query modify makes on the rows of the entity
-// typ that where selects, and scans them into v: ent's
-// Client.AggregateScan.
-type Scanner func(ctx context.Context, typ string, where any, modify func(*sql.Selector), v any) error
-
-// Run plans request on entity, runs it through scan (where selects the
-// rows, visible narrows joined rows) and decodes the groups.
-func Run(ctx context.Context, scan Scanner, entity *Entity, where any, request Request,
-	visible func(typ string) func(*sql.Selector)) ([]*Group, error) {
-	q, err := Plan(entity, request)
-	if err != nil {
-		return nil, err
-	}
-	var rows []string
-	if err := scan(ctx, entity.Type, where, q.Modifier(visible), &rows); err != nil {
-		return nil, err
-	}
-	return q.Decode(rows)
 }

@@ -15,30 +15,37 @@ import (
 // shape scans into a []string. visible gives the row isolation of a joined
 // entity (nil: every row).
 func (q *Query) Modifier(visible func(typ string) func(*sql.Selector)) func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		r := &renderer{s: s, visible: visible, joins: map[string]*sql.Selector{}}
-		var keys, columns []string
-		for _, f := range q.keys {
-			keys = append(keys, r.key(f))
-		}
-		columns = append(columns, keys...)
-		for _, o := range q.outputs {
-			columns = append(columns, r.term(o.term))
-		}
-		array := "json_array"
-		if s.Dialect() == dialect.Postgres {
-			array = "json_build_array"
-		}
-		s.Select(sql.As(array+"("+strings.Join(columns, ", ")+")", "aggregate_row"))
-		if len(keys) > 0 {
-			s.GroupBy(keys...)
-		}
-		for _, c := range q.having {
-			s.Having(r.compare(c))
-		}
-		s.OrderBy(r.orderBy(q, keys)...)
-		s.Limit(q.limit + 1)
+	return func(s *sql.Selector) { q.render(&renderer{s: s, visible: visible, joins: map[string]*sql.Selector{}}) }
+}
+
+// TotalsModifier is the Modifier of a query over t, the totals of the
+// entity's rows, when q.Fits(t).
+func (q *Query) TotalsModifier(t *Totals) func(*sql.Selector) {
+	return func(s *sql.Selector) { q.render(&renderer{s: s, totals: t}) }
+}
+
+func (q *Query) render(r *renderer) {
+	var keys, columns []string
+	for _, f := range q.keys {
+		keys = append(keys, r.key(f))
 	}
+	columns = append(columns, keys...)
+	for _, o := range q.outputs {
+		columns = append(columns, r.term(o.term))
+	}
+	array := "json_array"
+	if r.s.Dialect() == dialect.Postgres {
+		array = "json_build_array"
+	}
+	r.s.Select(sql.As(array+"("+strings.Join(columns, ", ")+")", "aggregate_row"))
+	if len(keys) > 0 {
+		r.s.GroupBy(keys...)
+	}
+	for _, c := range q.having {
+		r.s.Having(r.compare(c))
+	}
+	r.s.OrderBy(r.orderBy(q, keys)...)
+	r.s.Limit(q.limit + 1)
 }
 
 // renderer writes the SQL of one query.
@@ -47,6 +54,8 @@ type renderer struct {
 	visible func(typ string) func(*sql.Selector)
 	// joins are the edges joined so far, by foreign-key column.
 	joins map[string]*sql.Selector
+	// totals, when set, are what s reads instead of the rows.
+	totals *Totals
 }
 
 // column is the qualified column of f, joining its edge on first use. A
@@ -87,6 +96,11 @@ func (r *renderer) key(f *Field) string {
 
 // term is the SQL of an aggregate.
 func (r *renderer) term(t term) string {
+	if r.totals != nil {
+		if sql, ok := r.totals.term(r.s, t); ok {
+			return sql
+		}
+	}
 	switch t.fn {
 	case Count:
 		return "COUNT(*)"

@@ -3,6 +3,7 @@
 package store
 
 import (
+	"communs/internal/chargetotals"
 	"context"
 	"database/sql"
 	"errors"
@@ -248,6 +249,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	defer migrating.Unlock()
 	if err := db.Client.Schema.Create(ctx, migrateOptions...); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := chargetotals.Fill(ctx, db.Client); err != nil {
+		return fmt.Errorf("store: the charges' totals: %w", err)
 	}
 	return nil
 }
