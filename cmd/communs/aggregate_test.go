@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"communs/ent/processingrecord"
+	"communs/ent/schema/pulid"
+	"communs/ent/subjectrequest"
 	"communs/internal/calendar"
 	"communs/internal/viewer"
 )
@@ -487,4 +490,91 @@ func TestChargeTotalsAnswerAsTheLedger(t *testing.T) {
 	if got := answer(queries[0].args, queries[0].keys, ""); got != `{"chargesAggregate":[]}` {
 		t.Errorf("with the totals emptied, %s: the lines were read", got)
 	}
+}
+
+// The modules' aggregates, filtered by a member's people on another
+// member's rows, count none of them and name none of them: a filter
+// narrows what the viewer reads, never widens it (the core's entities are
+// in the leakage test).
+func TestModuleAggregatesIgnoreOtherMembers(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	gsm := []*testServer{s.as(t, gsmStaff), s.as(t, matrixViewers["gsm_cil"])}
+	// The demo's register is not spread over members enough.
+	system := viewer.SystemContext(t.Context())
+	for _, admin := range []string{tilleulsAdmin, matrixViewers["founder_admin"]} {
+		member := pulid.ID(memberOf(t, s.as(t, admin)))
+		s.db.Client.Breach.Create().SetMemberID(member).SetDetectedAt(time.Now()).SetNature("perte d'une clé USB").ExecX(system)
+		s.db.Client.ProcessingRecord.Create().SetMemberID(member).SetRole(processingrecord.RoleCONTROLLER).
+			SetName("Paie").ExecX(system)
+		s.db.Client.SubjectRequest.Create().SetMemberID(member).SetType(subjectrequest.TypeACCESS).SetRequester("M. B.").
+			SetReceivedOn(calendar.DayInParis(time.Now())).SetDueOn(calendar.DayInParis(time.Now()).AddDate(0, 1, 0)).ExecX(system)
+	}
+	checked := 0
+	for _, shape := range aggregateShapes(t, gsm[0]) {
+		if !slices.Contains([]string{"establishmentsAggregate", "processingRecordsAggregate",
+			"subjectRequestsAggregate", "breachesAggregate"}, shape.field) {
+			continue
+		}
+		owners := membersWithRows(t, gsm, shape)
+		for _, name := range everyMember {
+			c := s.as(t, matrixViewers[name])
+			own, ownData, code := c.aggregateCount(t, shape, nil, "MEMBER")
+			if code != "" {
+				continue // refused the aggregate as the list: TestAggregatesSeeWhatListsSee
+			}
+			a := memberOf(t, c)
+			for _, b := range owners {
+				if b == a {
+					continue
+				}
+				filters := []struct {
+					where map[string]any
+					want  int
+				}{
+					{map[string]any{"memberID": b}, 0},
+					{map[string]any{"hasMemberWith": []any{map[string]any{"id": b}}}, 0},
+					{map[string]any{"memberIDIn": []string{a, b}}, own},
+					{map[string]any{"or": []any{map[string]any{"memberID": b}, map[string]any{"memberID": a}}}, own},
+				}
+				for _, f := range filters {
+					n, data, code := c.aggregateCount(t, shape, f.where, "MEMBER")
+					if code != "" || n != f.want || strings.Contains(string(data), b) {
+						t.Errorf("%s(where: %v) as %s: %d rows (%s), want %d; answer %s", shape.field, f.where, name, n, code, f.want, data)
+					}
+					checked++
+				}
+			}
+			if strings.Count(string(ownData), `"id"`) > 1 {
+				t.Errorf("%s as %s groups rows of several members: %s", shape.field, name, ownData)
+			}
+		}
+	}
+	if checked < 50 {
+		t.Errorf("only %d filters checked: the test is nearly vacuous", checked)
+	}
+}
+
+// membersWithRows are the members that own rows of the aggregate's entity,
+// as the first of the groupement's viewers allowed reads them.
+func membersWithRows(t *testing.T, gsm []*testServer, shape aggregateShape) []string {
+	t.Helper()
+	var got struct{ Groups []struct{ Keys struct{ Member *struct{ ID string } } } }
+	for _, c := range gsm {
+		resp := c.query(t, fmt.Sprintf(`{ groups: %s(groupBy: [MEMBER]) { keys { member { id } } } }`, shape.field), nil)
+		if resp.code() == "" {
+			decode(t, resp, &got)
+			break
+		}
+	}
+	var ids []string
+	for _, g := range got.Groups {
+		if g.Keys.Member != nil {
+			ids = append(ids, g.Keys.Member.ID)
+		}
+	}
+	if len(ids) < 2 {
+		t.Fatalf("%s: rows of %d members, want several", shape.field, len(ids))
+	}
+	return ids
 }
