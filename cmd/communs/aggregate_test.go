@@ -559,7 +559,11 @@ func TestModuleAggregatesIgnoreOtherMembers(t *testing.T) {
 // as the first of the groupement's viewers allowed reads them.
 func membersWithRows(t *testing.T, gsm []*testServer, shape aggregateShape) []string {
 	t.Helper()
-	var got struct{ Groups []struct{ Keys struct{ Member *struct{ ID string } } } }
+	var got struct {
+		Groups []struct {
+			Keys struct{ Member *struct{ ID string } }
+		}
+	}
 	for _, c := range gsm {
 		resp := c.query(t, fmt.Sprintf(`{ groups: %s(groupBy: [MEMBER]) { keys { member { id } } } }`, shape.field), nil)
 		if resp.code() == "" {
