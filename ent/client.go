@@ -31,6 +31,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -106,6 +107,8 @@ type Client struct {
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
 	MemberCategoryChange *MemberCategoryChangeClient
+	// MemberProfileChange is the client for interacting with the MemberProfileChange builders.
+	MemberProfileChange *MemberProfileChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
 	// MembershipFee is the client for interacting with the MembershipFee builders.
@@ -182,6 +185,7 @@ func (c *Client) init() {
 	c.JournalNote = NewJournalNoteClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
+	c.MemberProfileChange = NewMemberProfileChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
 	c.MembershipFee = NewMembershipFeeClient(c.config)
 	c.NeedAssessment = NewNeedAssessmentClient(c.config)
@@ -316,6 +320,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
+		MemberProfileChange:      NewMemberProfileChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		NeedAssessment:           NewNeedAssessmentClient(cfg),
@@ -377,6 +382,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
+		MemberProfileChange:      NewMemberProfileChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		NeedAssessment:           NewNeedAssessmentClient(cfg),
@@ -433,12 +439,12 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
-		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
-		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
-		c.ProcessingRevision, c.RecordSettings, c.Resource, c.ResourceCategory,
-		c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest,
-		c.Subscription, c.SupportAccess, c.TimeEntry, c.UsageDeclaration,
-		c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
+		c.NeedAssessment, c.Notification, c.Person, c.PersonContact, c.PersonalProject,
+		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
+		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
+		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -452,12 +458,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
-		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
-		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
-		c.ProcessingRevision, c.RecordSettings, c.Resource, c.ResourceCategory,
-		c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest,
-		c.Subscription, c.SupportAccess, c.TimeEntry, c.UsageDeclaration,
-		c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
+		c.NeedAssessment, c.Notification, c.Person, c.PersonContact, c.PersonalProject,
+		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
+		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
+		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -504,6 +510,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Member.mutate(ctx, m)
 	case *MemberCategoryChangeMutation:
 		return c.MemberCategoryChange.mutate(ctx, m)
+	case *MemberProfileChangeMutation:
+		return c.MemberProfileChange.mutate(ctx, m)
 	case *MembershipApplicationMutation:
 		return c.MembershipApplication.mutate(ctx, m)
 	case *MembershipFeeMutation:
@@ -3565,6 +3573,22 @@ func (c *MemberClient) QueryRoleAssignments(_m *Member) *RoleAssignmentQuery {
 	return query
 }
 
+// QueryProfileChanges queries the profile_changes edge of a Member.
+func (c *MemberClient) QueryProfileChanges(_m *Member) *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.ProfileChangesTable, member.ProfileChangesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryApplication queries the application edge of a Member.
 func (c *MemberClient) QueryApplication(_m *Member) *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: c.config}).Query()
@@ -3754,6 +3778,188 @@ func (c *MemberCategoryChangeClient) mutate(ctx context.Context, m *MemberCatego
 		return (&MemberCategoryChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MemberCategoryChange mutation op: %q", m.Op())
+	}
+}
+
+// MemberProfileChangeClient is a client for the MemberProfileChange schema.
+type MemberProfileChangeClient struct {
+	config
+}
+
+// NewMemberProfileChangeClient returns a client for the MemberProfileChange from the given config.
+func NewMemberProfileChangeClient(c config) *MemberProfileChangeClient {
+	return &MemberProfileChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `memberprofilechange.Hooks(f(g(h())))`.
+func (c *MemberProfileChangeClient) Use(hooks ...Hook) {
+	c.hooks.MemberProfileChange = append(c.hooks.MemberProfileChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `memberprofilechange.Intercept(f(g(h())))`.
+func (c *MemberProfileChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MemberProfileChange = append(c.inters.MemberProfileChange, interceptors...)
+}
+
+// Create returns a builder for creating a MemberProfileChange entity.
+func (c *MemberProfileChangeClient) Create() *MemberProfileChangeCreate {
+	mutation := newMemberProfileChangeMutation(c.config, OpCreate)
+	return &MemberProfileChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MemberProfileChange entities.
+func (c *MemberProfileChangeClient) CreateBulk(builders ...*MemberProfileChangeCreate) *MemberProfileChangeCreateBulk {
+	return &MemberProfileChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MemberProfileChangeClient) MapCreateBulk(slice any, setFunc func(*MemberProfileChangeCreate, int)) *MemberProfileChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MemberProfileChangeCreateBulk{err: fmt.Errorf("calling to MemberProfileChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MemberProfileChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MemberProfileChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MemberProfileChange.
+func (c *MemberProfileChangeClient) Update() *MemberProfileChangeUpdate {
+	mutation := newMemberProfileChangeMutation(c.config, OpUpdate)
+	return &MemberProfileChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MemberProfileChangeClient) UpdateOne(_m *MemberProfileChange) *MemberProfileChangeUpdateOne {
+	mutation := newMemberProfileChangeMutation(c.config, OpUpdateOne, withMemberProfileChange(_m))
+	return &MemberProfileChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MemberProfileChangeClient) UpdateOneID(id pulid.ID) *MemberProfileChangeUpdateOne {
+	mutation := newMemberProfileChangeMutation(c.config, OpUpdateOne, withMemberProfileChangeID(id))
+	return &MemberProfileChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MemberProfileChange.
+func (c *MemberProfileChangeClient) Delete() *MemberProfileChangeDelete {
+	mutation := newMemberProfileChangeMutation(c.config, OpDelete)
+	return &MemberProfileChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MemberProfileChangeClient) DeleteOne(_m *MemberProfileChange) *MemberProfileChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MemberProfileChangeClient) DeleteOneID(id pulid.ID) *MemberProfileChangeDeleteOne {
+	builder := c.Delete().Where(memberprofilechange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MemberProfileChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for MemberProfileChange.
+func (c *MemberProfileChangeClient) Query() *MemberProfileChangeQuery {
+	return &MemberProfileChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMemberProfileChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MemberProfileChange entity by its id.
+func (c *MemberProfileChangeClient) Get(ctx context.Context, id pulid.ID) (*MemberProfileChange, error) {
+	return c.Query().Where(memberprofilechange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MemberProfileChangeClient) GetX(ctx context.Context, id pulid.ID) *MemberProfileChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a MemberProfileChange.
+func (c *MemberProfileChangeClient) QueryMember(_m *MemberProfileChange) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberprofilechange.Table, memberprofilechange.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, memberprofilechange.MemberTable, memberprofilechange.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecides queries the decides edge of a MemberProfileChange.
+func (c *MemberProfileChangeClient) QueryDecides(_m *MemberProfileChange) *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberprofilechange.Table, memberprofilechange.FieldID, id),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, memberprofilechange.DecidesTable, memberprofilechange.DecidesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecision queries the decision edge of a MemberProfileChange.
+func (c *MemberProfileChangeClient) QueryDecision(_m *MemberProfileChange) *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberprofilechange.Table, memberprofilechange.FieldID, id),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, memberprofilechange.DecisionTable, memberprofilechange.DecisionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MemberProfileChangeClient) Hooks() []Hook {
+	hooks := c.hooks.MemberProfileChange
+	return append(hooks[:len(hooks):len(hooks)], memberprofilechange.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MemberProfileChangeClient) Interceptors() []Interceptor {
+	return c.inters.MemberProfileChange
+}
+
+func (c *MemberProfileChangeClient) mutate(ctx context.Context, m *MemberProfileChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MemberProfileChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MemberProfileChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MemberProfileChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MemberProfileChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MemberProfileChange mutation op: %q", m.Op())
 	}
 }
 
@@ -7533,10 +7739,10 @@ type (
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
-		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
-		NeedAssessment, Notification, Person, PersonContact, PersonalProject,
-		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		Member, MemberCategoryChange, MemberProfileChange, MembershipApplication,
+		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
+		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
+		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
 		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
 		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
@@ -7544,10 +7750,10 @@ type (
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
-		Member, MemberCategoryChange, MembershipApplication, MembershipFee,
-		NeedAssessment, Notification, Person, PersonContact, PersonalProject,
-		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		Member, MemberCategoryChange, MemberProfileChange, MembershipApplication,
+		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
+		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
+		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
 		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
 		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
 	}

@@ -22,6 +22,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -133,6 +134,7 @@ func checkColumn(t, c string) error {
 			journalnote.Table:              journalnote.ValidColumn,
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,
+			memberprofilechange.Table:      memberprofilechange.ValidColumn,
 			membershipapplication.Table:    membershipapplication.ValidColumn,
 			membershipfee.Table:            membershipfee.ValidColumn,
 			needassessment.Table:           needassessment.ValidColumn,

@@ -22,6 +22,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -55,7 +56,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 42)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 43)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   accesslogentry.Table,
@@ -487,6 +488,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRepresentativeName:     {Type: field.TypeString, Column: member.FieldRepresentativeName},
 			member.FieldRepresentativeFunction: {Type: field.TypeString, Column: member.FieldRepresentativeFunction},
 			member.FieldContactEmail:           {Type: field.TypeString, Column: member.FieldContactEmail},
+			member.FieldContactPhone:           {Type: field.TypeString, Column: member.FieldContactPhone},
 			member.FieldIsFederation:           {Type: field.TypeBool, Column: member.FieldIsFederation},
 		},
 	}
@@ -511,6 +513,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   memberprofilechange.Table,
+			Columns: memberprofilechange.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: memberprofilechange.FieldID,
+			},
+		},
+		Type: "MemberProfileChange",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			memberprofilechange.FieldCreatedAt: {Type: field.TypeTime, Column: memberprofilechange.FieldCreatedAt},
+			memberprofilechange.FieldUpdatedAt: {Type: field.TypeTime, Column: memberprofilechange.FieldUpdatedAt},
+			memberprofilechange.FieldMemberID:  {Type: field.TypeString, Column: memberprofilechange.FieldMemberID},
+			memberprofilechange.FieldStatus:    {Type: field.TypeEnum, Column: memberprofilechange.FieldStatus},
+			memberprofilechange.FieldChanges:   {Type: field.TypeJSON, Column: memberprofilechange.FieldChanges},
+			memberprofilechange.FieldChangedBy: {Type: field.TypeString, Column: memberprofilechange.FieldChangedBy},
+			memberprofilechange.FieldComment:   {Type: field.TypeString, Column: memberprofilechange.FieldComment},
+			memberprofilechange.FieldDecidesID: {Type: field.TypeString, Column: memberprofilechange.FieldDecidesID},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -545,7 +568,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -562,7 +585,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   needassessment.Table,
 			Columns: needassessment.Columns,
@@ -583,7 +606,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			needassessment.FieldEvaluator:     {Type: field.TypeString, Column: needassessment.FieldEvaluator},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -608,7 +631,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -632,7 +655,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldAnonymizedAt:    {Type: field.TypeTime, Column: person.FieldAnonymizedAt},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personcontact.Table,
 			Columns: personcontact.Columns,
@@ -655,7 +678,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personcontact.FieldAddress:   {Type: field.TypeString, Column: personcontact.FieldAddress},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personalproject.Table,
 			Columns: personalproject.Columns,
@@ -676,7 +699,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personalproject.FieldReviewOn:         {Type: field.TypeTime, Column: personalproject.FieldReviewOn},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrecord.Table,
 			Columns: processingrecord.Columns,
@@ -722,7 +745,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldDpiaConclusion:            {Type: field.TypeString, Column: processingrecord.FieldDpiaConclusion},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrevision.Table,
 			Columns: processingrevision.Columns,
@@ -742,7 +765,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordsettings.Table,
 			Columns: recordsettings.Columns,
@@ -759,7 +782,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordsettings.FieldRetentionYears: {Type: field.TypeInt, Column: recordsettings.FieldRetentionYears},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -784,7 +807,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -803,7 +826,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -821,7 +844,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -846,7 +869,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -866,7 +889,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stay.Table,
 			Columns: stay.Columns,
@@ -890,7 +913,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stay.FieldOrientationUntil:     {Type: field.TypeTime, Column: stay.FieldOrientationUntil},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -914,7 +937,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldRecordID:        {Type: field.TypeString, Column: subjectrequest.FieldRecordID},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -938,7 +961,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   supportaccess.Table,
 			Columns: supportaccess.Columns,
@@ -959,7 +982,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			supportaccess.FieldRevokedAt: {Type: field.TypeTime, Column: supportaccess.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -980,7 +1003,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -1003,7 +1026,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -1021,7 +1044,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -1512,6 +1535,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"RoleAssignment",
 	)
 	graph.MustAddE(
+		"profile_changes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"MemberProfileChange",
+	)
+	graph.MustAddE(
 		"application",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -1534,6 +1569,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"MemberCategoryChange",
 		"Member",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   memberprofilechange.MemberTable,
+			Columns: []string{memberprofilechange.MemberColumn},
+			Bidi:    false,
+		},
+		"MemberProfileChange",
+		"Member",
+	)
+	graph.MustAddE(
+		"decides",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   memberprofilechange.DecidesTable,
+			Columns: []string{memberprofilechange.DecidesColumn},
+			Bidi:    false,
+		},
+		"MemberProfileChange",
+		"MemberProfileChange",
+	)
+	graph.MustAddE(
+		"decision",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   memberprofilechange.DecisionTable,
+			Columns: []string{memberprofilechange.DecisionColumn},
+			Bidi:    false,
+		},
+		"MemberProfileChange",
+		"MemberProfileChange",
 	)
 	graph.MustAddE(
 		"member",
@@ -4209,6 +4280,11 @@ func (f *MemberFilter) WhereContactEmail(p entql.StringP) {
 	f.Where(p.Field(member.FieldContactEmail))
 }
 
+// WhereContactPhone applies the entql string predicate on the contact_phone field.
+func (f *MemberFilter) WhereContactPhone(p entql.StringP) {
+	f.Where(p.Field(member.FieldContactPhone))
+}
+
 // WhereIsFederation applies the entql bool predicate on the is_federation field.
 func (f *MemberFilter) WhereIsFederation(p entql.BoolP) {
 	f.Where(p.Field(member.FieldIsFederation))
@@ -4326,6 +4402,20 @@ func (f *MemberFilter) WhereHasRoleAssignmentsWith(preds ...predicate.RoleAssign
 	})))
 }
 
+// WhereHasProfileChanges applies a predicate to check if query has an edge profile_changes.
+func (f *MemberFilter) WhereHasProfileChanges() {
+	f.Where(entql.HasEdge("profile_changes"))
+}
+
+// WhereHasProfileChangesWith applies a predicate to check if query has an edge profile_changes with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasProfileChangesWith(preds ...predicate.MemberProfileChange) {
+	f.Where(entql.HasEdgeWith("profile_changes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasApplication applies a predicate to check if query has an edge application.
 func (f *MemberFilter) WhereHasApplication() {
 	f.Where(entql.HasEdge("application"))
@@ -4430,6 +4520,128 @@ func (f *MemberCategoryChangeFilter) WhereHasMemberWith(preds ...predicate.Membe
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MemberProfileChangeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MemberProfileChangeQuery builder.
+func (_q *MemberProfileChangeQuery) Filter() *MemberProfileChangeFilter {
+	return &MemberProfileChangeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MemberProfileChangeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MemberProfileChangeMutation builder.
+func (m *MemberProfileChangeMutation) Filter() *MemberProfileChangeFilter {
+	return &MemberProfileChangeFilter{config: m.config, predicateAdder: m}
+}
+
+// MemberProfileChangeFilter provides a generic filtering capability at runtime for MemberProfileChangeQuery.
+type MemberProfileChangeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MemberProfileChangeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MemberProfileChangeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MemberProfileChangeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(memberprofilechange.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MemberProfileChangeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(memberprofilechange.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *MemberProfileChangeFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldMemberID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *MemberProfileChangeFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldStatus))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *MemberProfileChangeFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(memberprofilechange.FieldChanges))
+}
+
+// WhereChangedBy applies the entql string predicate on the changed_by field.
+func (f *MemberProfileChangeFilter) WhereChangedBy(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldChangedBy))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *MemberProfileChangeFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldComment))
+}
+
+// WhereDecidesID applies the entql string predicate on the decides_id field.
+func (f *MemberProfileChangeFilter) WhereDecidesID(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldDecidesID))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *MemberProfileChangeFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *MemberProfileChangeFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecides applies a predicate to check if query has an edge decides.
+func (f *MemberProfileChangeFilter) WhereHasDecides() {
+	f.Where(entql.HasEdge("decides"))
+}
+
+// WhereHasDecidesWith applies a predicate to check if query has an edge decides with a given conditions (other predicates).
+func (f *MemberProfileChangeFilter) WhereHasDecidesWith(preds ...predicate.MemberProfileChange) {
+	f.Where(entql.HasEdgeWith("decides", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecision applies a predicate to check if query has an edge decision.
+func (f *MemberProfileChangeFilter) WhereHasDecision() {
+	f.Where(entql.HasEdge("decision"))
+}
+
+// WhereHasDecisionWith applies a predicate to check if query has an edge decision with a given conditions (other predicates).
+func (f *MemberProfileChangeFilter) WhereHasDecisionWith(preds ...predicate.MemberProfileChange) {
+	f.Where(entql.HasEdgeWith("decision", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MembershipApplicationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4458,7 +4670,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4636,7 +4848,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4696,7 +4908,7 @@ type NeedAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NeedAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4790,7 +5002,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4890,7 +5102,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5097,7 +5309,7 @@ type PersonContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5201,7 +5413,7 @@ type PersonalProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5295,7 +5507,7 @@ type ProcessingRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5528,7 +5740,7 @@ type ProcessingRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5617,7 +5829,7 @@ type RecordSettingsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordSettingsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5677,7 +5889,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5819,7 +6031,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5931,7 +6143,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6024,7 +6236,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6180,7 +6392,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6269,7 +6481,7 @@ type StayFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StayFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6392,7 +6604,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6501,7 +6713,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6624,7 +6836,7 @@ type SupportAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SupportAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6718,7 +6930,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6812,7 +7024,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6944,7 +7156,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7037,7 +7249,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

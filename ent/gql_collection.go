@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -2898,6 +2899,19 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "profileChanges":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberProfileChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, memberprofilechangeImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedProfileChanges(alias, func(wq *MemberProfileChangeQuery) {
+				*wq = *query
+			})
+
 		case "application":
 			var (
 				alias = field.Alias
@@ -3002,6 +3016,11 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[member.FieldContactEmail]; !ok {
 				selectedFields = append(selectedFields, member.FieldContactEmail)
 				fieldSeen[member.FieldContactEmail] = struct{}{}
+			}
+		case "contactPhone":
+			if _, ok := fieldSeen[member.FieldContactPhone]; !ok {
+				selectedFields = append(selectedFields, member.FieldContactPhone)
+				fieldSeen[member.FieldContactPhone] = struct{}{}
 			}
 		case "isFederation":
 			if _, ok := fieldSeen[member.FieldIsFederation]; !ok {
@@ -3213,6 +3232,177 @@ func newMemberCategoryChangePaginateArgs(rv map[string]any) *membercategorychang
 	}
 	if v, ok := rv[whereField].(*MemberCategoryChangeWhereInput); ok {
 		args.opts = append(args.opts, WithMemberCategoryChangeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MemberProfileChangeQuery) CollectFields(ctx context.Context, satisfies ...string) (*MemberProfileChangeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MemberProfileChangeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(memberprofilechange.Columns))
+		selectedFields = []string{memberprofilechange.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[memberprofilechange.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldMemberID)
+				fieldSeen[memberprofilechange.FieldMemberID] = struct{}{}
+			}
+
+		case "decides":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberProfileChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberprofilechangeImplementors)...); err != nil {
+				return err
+			}
+			_q.withDecides = query
+			if _, ok := fieldSeen[memberprofilechange.FieldDecidesID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldDecidesID)
+				fieldSeen[memberprofilechange.FieldDecidesID] = struct{}{}
+			}
+
+		case "decision":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberProfileChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberprofilechangeImplementors)...); err != nil {
+				return err
+			}
+			_q.withDecision = query
+		case "createdAt":
+			if _, ok := fieldSeen[memberprofilechange.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldCreatedAt)
+				fieldSeen[memberprofilechange.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[memberprofilechange.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldUpdatedAt)
+				fieldSeen[memberprofilechange.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[memberprofilechange.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldMemberID)
+				fieldSeen[memberprofilechange.FieldMemberID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[memberprofilechange.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldStatus)
+				fieldSeen[memberprofilechange.FieldStatus] = struct{}{}
+			}
+		case "changes":
+			if _, ok := fieldSeen[memberprofilechange.FieldChanges]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldChanges)
+				fieldSeen[memberprofilechange.FieldChanges] = struct{}{}
+			}
+		case "changedBy":
+			if _, ok := fieldSeen[memberprofilechange.FieldChangedBy]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldChangedBy)
+				fieldSeen[memberprofilechange.FieldChangedBy] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[memberprofilechange.FieldComment]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldComment)
+				fieldSeen[memberprofilechange.FieldComment] = struct{}{}
+			}
+		case "decidesID":
+			if _, ok := fieldSeen[memberprofilechange.FieldDecidesID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldDecidesID)
+				fieldSeen[memberprofilechange.FieldDecidesID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type memberprofilechangePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MemberProfileChangePaginateOption
+}
+
+func newMemberProfileChangePaginateArgs(rv map[string]any) *memberprofilechangePaginateArgs {
+	args := &memberprofilechangePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*MemberProfileChangeOrder:
+			args.opts = append(args.opts, WithMemberProfileChangeOrder(v))
+		case []any:
+			var orders []*MemberProfileChangeOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &MemberProfileChangeOrder{Field: &MemberProfileChangeOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithMemberProfileChangeOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*MemberProfileChangeWhereInput); ok {
+		args.opts = append(args.opts, WithMemberProfileChangeFilter(v.Filter))
 	}
 	return args
 }

@@ -384,6 +384,18 @@ func (_m *Member) RoleAssignments(ctx context.Context) (result []*RoleAssignment
 	return result, err
 }
 
+func (_m *Member) ProfileChanges(ctx context.Context) (result []*MemberProfileChange, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedProfileChanges(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ProfileChangesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProfileChanges().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Member) Application(ctx context.Context) (*MembershipApplication, error) {
 	result, err := _m.Edges.ApplicationOrErr()
 	if IsNotLoaded(err) {
@@ -398,6 +410,30 @@ func (_m *MemberCategoryChange) Member(ctx context.Context) (*Member, error) {
 		result, err = _m.QueryMember().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *MemberProfileChange) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *MemberProfileChange) Decides(ctx context.Context) (*MemberProfileChange, error) {
+	result, err := _m.Edges.DecidesOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDecides().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *MemberProfileChange) Decision(ctx context.Context) (*MemberProfileChange, error) {
+	result, err := _m.Edges.DecisionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDecision().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *MembershipApplication) Member(ctx context.Context) (*Member, error) {

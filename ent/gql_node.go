@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -145,6 +146,11 @@ var membercategorychangeImplementors = []string{"MemberCategoryChange", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*MemberCategoryChange) IsNode() {}
+
+var memberprofilechangeImplementors = []string{"MemberProfileChange", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*MemberProfileChange) IsNode() {}
 
 var membershipapplicationImplementors = []string{"MembershipApplication", "Node"}
 
@@ -539,6 +545,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(membercategorychange.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, membercategorychangeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case memberprofilechange.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.MemberProfileChange.Query().
+			Where(memberprofilechange.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, memberprofilechangeImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1165,6 +1184,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.MemberCategoryChange.Query().
 			Where(membercategorychange.IDIn(ids...))
 		query, err := query.CollectFields(ctx, membercategorychangeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case memberprofilechange.Table:
+		query := c.MemberProfileChange.Query().
+			Where(memberprofilechange.IDIn(ids...))
+		query, err := query.CollectFields(ctx, memberprofilechangeImplementors...)
 		if err != nil {
 			return nil, err
 		}

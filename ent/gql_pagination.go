@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -6990,6 +6991,374 @@ func (_m *MemberCategoryChange) ToEdge(order *MemberCategoryChangeOrder) *Member
 		order = DefaultMemberCategoryChangeOrder
 	}
 	return &MemberCategoryChangeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MemberProfileChangeEdge is the edge representation of MemberProfileChange.
+type MemberProfileChangeEdge struct {
+	Node   *MemberProfileChange `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// MemberProfileChangeConnection is the connection containing edges to MemberProfileChange.
+type MemberProfileChangeConnection struct {
+	Edges      []*MemberProfileChangeEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *MemberProfileChangeConnection) build(nodes []*MemberProfileChange, pager *memberprofilechangePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *MemberProfileChange
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *MemberProfileChange {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *MemberProfileChange {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MemberProfileChangeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MemberProfileChangeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MemberProfileChangePaginateOption enables pagination customization.
+type MemberProfileChangePaginateOption func(*memberprofilechangePager) error
+
+// WithMemberProfileChangeOrder configures pagination ordering.
+func WithMemberProfileChangeOrder(order []*MemberProfileChangeOrder) MemberProfileChangePaginateOption {
+	return func(pager *memberprofilechangePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithMemberProfileChangeFilter configures pagination filter.
+func WithMemberProfileChangeFilter(filter func(*MemberProfileChangeQuery) (*MemberProfileChangeQuery, error)) MemberProfileChangePaginateOption {
+	return func(pager *memberprofilechangePager) error {
+		if filter == nil {
+			return errors.New("MemberProfileChangeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type memberprofilechangePager struct {
+	reverse bool
+	order   []*MemberProfileChangeOrder
+	filter  func(*MemberProfileChangeQuery) (*MemberProfileChangeQuery, error)
+}
+
+func newMemberProfileChangePager(opts []MemberProfileChangePaginateOption, reverse bool) (*memberprofilechangePager, error) {
+	pager := &memberprofilechangePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *memberprofilechangePager) applyFilter(query *MemberProfileChangeQuery) (*MemberProfileChangeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *memberprofilechangePager) toCursor(_m *MemberProfileChange) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *memberprofilechangePager) applyCursors(query *MemberProfileChangeQuery, after, before *Cursor) (*MemberProfileChangeQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultMemberProfileChangeOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *memberprofilechangePager) applyOrder(query *MemberProfileChangeQuery) *MemberProfileChangeQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultMemberProfileChangeOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultMemberProfileChangeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *memberprofilechangePager) orderExpr(query *MemberProfileChangeQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultMemberProfileChangeOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to MemberProfileChange.
+func (_m *MemberProfileChangeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MemberProfileChangePaginateOption,
+) (*MemberProfileChangeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMemberProfileChangePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MemberProfileChangeConnection{Edges: []*MemberProfileChangeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MemberProfileChangeOrderFieldCreatedAt orders MemberProfileChange by created_at.
+	MemberProfileChangeOrderFieldCreatedAt = &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: memberprofilechange.FieldCreatedAt,
+		toTerm: memberprofilechange.ByCreatedAt,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MemberProfileChangeOrderFieldUpdatedAt orders MemberProfileChange by updated_at.
+	MemberProfileChangeOrderFieldUpdatedAt = &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: memberprofilechange.FieldUpdatedAt,
+		toTerm: memberprofilechange.ByUpdatedAt,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// MemberProfileChangeOrderFieldStatus orders MemberProfileChange by status.
+	MemberProfileChangeOrderFieldStatus = &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: memberprofilechange.FieldStatus,
+		toTerm: memberprofilechange.ByStatus,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MemberProfileChangeOrderField) String() string {
+	var str string
+	switch f.column {
+	case MemberProfileChangeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MemberProfileChangeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case MemberProfileChangeOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MemberProfileChangeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MemberProfileChangeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MemberProfileChangeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MemberProfileChangeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *MemberProfileChangeOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *MemberProfileChangeOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid MemberProfileChangeOrderField", str)
+	}
+	return nil
+}
+
+// MemberProfileChangeOrderField defines the ordering field of MemberProfileChange.
+type MemberProfileChangeOrderField struct {
+	// Value extracts the ordering value from the given MemberProfileChange.
+	Value    func(*MemberProfileChange) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) memberprofilechange.OrderOption
+	toCursor func(*MemberProfileChange) Cursor
+}
+
+// MemberProfileChangeOrder defines the ordering of MemberProfileChange.
+type MemberProfileChangeOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *MemberProfileChangeOrderField `json:"field"`
+}
+
+// DefaultMemberProfileChangeOrder is the default ordering of MemberProfileChange.
+var DefaultMemberProfileChangeOrder = &MemberProfileChangeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: memberprofilechange.FieldID,
+		toTerm: memberprofilechange.ByID,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts MemberProfileChange into MemberProfileChangeEdge.
+func (_m *MemberProfileChange) ToEdge(order *MemberProfileChangeOrder) *MemberProfileChangeEdge {
+	if order == nil {
+		order = DefaultMemberProfileChangeOrder
+	}
+	return &MemberProfileChangeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -10144,6 +10145,21 @@ type MemberWhereInput struct {
 	ContactEmailEqualFold    *string  `json:"contactEmailEqualFold,omitempty"`
 	ContactEmailContainsFold *string  `json:"contactEmailContainsFold,omitempty"`
 
+	// "contact_phone" field predicates.
+	ContactPhone             *string  `json:"contactPhone,omitempty"`
+	ContactPhoneNEQ          *string  `json:"contactPhoneNEQ,omitempty"`
+	ContactPhoneIn           []string `json:"contactPhoneIn,omitempty"`
+	ContactPhoneNotIn        []string `json:"contactPhoneNotIn,omitempty"`
+	ContactPhoneGT           *string  `json:"contactPhoneGT,omitempty"`
+	ContactPhoneGTE          *string  `json:"contactPhoneGTE,omitempty"`
+	ContactPhoneLT           *string  `json:"contactPhoneLT,omitempty"`
+	ContactPhoneLTE          *string  `json:"contactPhoneLTE,omitempty"`
+	ContactPhoneContains     *string  `json:"contactPhoneContains,omitempty"`
+	ContactPhoneHasPrefix    *string  `json:"contactPhoneHasPrefix,omitempty"`
+	ContactPhoneHasSuffix    *string  `json:"contactPhoneHasSuffix,omitempty"`
+	ContactPhoneEqualFold    *string  `json:"contactPhoneEqualFold,omitempty"`
+	ContactPhoneContainsFold *string  `json:"contactPhoneContainsFold,omitempty"`
+
 	// "is_federation" field predicates.
 	IsFederation    *bool `json:"isFederation,omitempty"`
 	IsFederationNEQ *bool `json:"isFederationNEQ,omitempty"`
@@ -10179,6 +10195,10 @@ type MemberWhereInput struct {
 	// "role_assignments" edge predicates.
 	HasRoleAssignments     *bool                       `json:"hasRoleAssignments,omitempty"`
 	HasRoleAssignmentsWith []*RoleAssignmentWhereInput `json:"hasRoleAssignmentsWith,omitempty"`
+
+	// "profile_changes" edge predicates.
+	HasProfileChanges     *bool                            `json:"hasProfileChanges,omitempty"`
+	HasProfileChangesWith []*MemberProfileChangeWhereInput `json:"hasProfileChangesWith,omitempty"`
 
 	// "application" edge predicates.
 	HasApplication     *bool                              `json:"hasApplication,omitempty"`
@@ -10922,6 +10942,45 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 	if i.ContactEmailContainsFold != nil {
 		predicates = append(predicates, member.ContactEmailContainsFold(*i.ContactEmailContainsFold))
 	}
+	if i.ContactPhone != nil {
+		predicates = append(predicates, member.ContactPhoneEQ(*i.ContactPhone))
+	}
+	if i.ContactPhoneNEQ != nil {
+		predicates = append(predicates, member.ContactPhoneNEQ(*i.ContactPhoneNEQ))
+	}
+	if len(i.ContactPhoneIn) > 0 {
+		predicates = append(predicates, member.ContactPhoneIn(i.ContactPhoneIn...))
+	}
+	if len(i.ContactPhoneNotIn) > 0 {
+		predicates = append(predicates, member.ContactPhoneNotIn(i.ContactPhoneNotIn...))
+	}
+	if i.ContactPhoneGT != nil {
+		predicates = append(predicates, member.ContactPhoneGT(*i.ContactPhoneGT))
+	}
+	if i.ContactPhoneGTE != nil {
+		predicates = append(predicates, member.ContactPhoneGTE(*i.ContactPhoneGTE))
+	}
+	if i.ContactPhoneLT != nil {
+		predicates = append(predicates, member.ContactPhoneLT(*i.ContactPhoneLT))
+	}
+	if i.ContactPhoneLTE != nil {
+		predicates = append(predicates, member.ContactPhoneLTE(*i.ContactPhoneLTE))
+	}
+	if i.ContactPhoneContains != nil {
+		predicates = append(predicates, member.ContactPhoneContains(*i.ContactPhoneContains))
+	}
+	if i.ContactPhoneHasPrefix != nil {
+		predicates = append(predicates, member.ContactPhoneHasPrefix(*i.ContactPhoneHasPrefix))
+	}
+	if i.ContactPhoneHasSuffix != nil {
+		predicates = append(predicates, member.ContactPhoneHasSuffix(*i.ContactPhoneHasSuffix))
+	}
+	if i.ContactPhoneEqualFold != nil {
+		predicates = append(predicates, member.ContactPhoneEqualFold(*i.ContactPhoneEqualFold))
+	}
+	if i.ContactPhoneContainsFold != nil {
+		predicates = append(predicates, member.ContactPhoneContainsFold(*i.ContactPhoneContainsFold))
+	}
 	if i.IsFederation != nil {
 		predicates = append(predicates, member.IsFederationEQ(*i.IsFederation))
 	}
@@ -11072,6 +11131,24 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, member.HasRoleAssignmentsWith(with...))
+	}
+	if i.HasProfileChanges != nil {
+		p := member.HasProfileChanges()
+		if !*i.HasProfileChanges {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProfileChangesWith) > 0 {
+		with := make([]predicate.MemberProfileChange, 0, len(i.HasProfileChangesWith))
+		for _, w := range i.HasProfileChangesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProfileChangesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasProfileChangesWith(with...))
 	}
 	if i.HasApplication != nil {
 		p := member.HasApplication()
@@ -11498,6 +11575,506 @@ func (i *MemberCategoryChangeWhereInput) P() (predicate.MemberCategoryChange, er
 		return predicates[0], nil
 	default:
 		return membercategorychange.And(predicates...), nil
+	}
+}
+
+// MemberProfileChangeWhereInput represents a where input for filtering MemberProfileChange queries.
+type MemberProfileChangeWhereInput struct {
+	Predicates []predicate.MemberProfileChange  `json:"-"`
+	Not        *MemberProfileChangeWhereInput   `json:"not,omitempty"`
+	Or         []*MemberProfileChangeWhereInput `json:"or,omitempty"`
+	And        []*MemberProfileChangeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *memberprofilechange.Status  `json:"status,omitempty"`
+	StatusNEQ   *memberprofilechange.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []memberprofilechange.Status `json:"statusIn,omitempty"`
+	StatusNotIn []memberprofilechange.Status `json:"statusNotIn,omitempty"`
+
+	// "changed_by" field predicates.
+	ChangedBy             *string  `json:"changedBy,omitempty"`
+	ChangedByNEQ          *string  `json:"changedByNEQ,omitempty"`
+	ChangedByIn           []string `json:"changedByIn,omitempty"`
+	ChangedByNotIn        []string `json:"changedByNotIn,omitempty"`
+	ChangedByGT           *string  `json:"changedByGT,omitempty"`
+	ChangedByGTE          *string  `json:"changedByGTE,omitempty"`
+	ChangedByLT           *string  `json:"changedByLT,omitempty"`
+	ChangedByLTE          *string  `json:"changedByLTE,omitempty"`
+	ChangedByContains     *string  `json:"changedByContains,omitempty"`
+	ChangedByHasPrefix    *string  `json:"changedByHasPrefix,omitempty"`
+	ChangedByHasSuffix    *string  `json:"changedByHasSuffix,omitempty"`
+	ChangedByEqualFold    *string  `json:"changedByEqualFold,omitempty"`
+	ChangedByContainsFold *string  `json:"changedByContainsFold,omitempty"`
+
+	// "comment" field predicates.
+	Comment             *string  `json:"comment,omitempty"`
+	CommentNEQ          *string  `json:"commentNEQ,omitempty"`
+	CommentIn           []string `json:"commentIn,omitempty"`
+	CommentNotIn        []string `json:"commentNotIn,omitempty"`
+	CommentGT           *string  `json:"commentGT,omitempty"`
+	CommentGTE          *string  `json:"commentGTE,omitempty"`
+	CommentLT           *string  `json:"commentLT,omitempty"`
+	CommentLTE          *string  `json:"commentLTE,omitempty"`
+	CommentContains     *string  `json:"commentContains,omitempty"`
+	CommentHasPrefix    *string  `json:"commentHasPrefix,omitempty"`
+	CommentHasSuffix    *string  `json:"commentHasSuffix,omitempty"`
+	CommentEqualFold    *string  `json:"commentEqualFold,omitempty"`
+	CommentContainsFold *string  `json:"commentContainsFold,omitempty"`
+
+	// "decides_id" field predicates.
+	DecidesID             *pulid.ID  `json:"decidesID,omitempty"`
+	DecidesIDNEQ          *pulid.ID  `json:"decidesIDNEQ,omitempty"`
+	DecidesIDIn           []pulid.ID `json:"decidesIDIn,omitempty"`
+	DecidesIDNotIn        []pulid.ID `json:"decidesIDNotIn,omitempty"`
+	DecidesIDGT           *pulid.ID  `json:"decidesIDGT,omitempty"`
+	DecidesIDGTE          *pulid.ID  `json:"decidesIDGTE,omitempty"`
+	DecidesIDLT           *pulid.ID  `json:"decidesIDLT,omitempty"`
+	DecidesIDLTE          *pulid.ID  `json:"decidesIDLTE,omitempty"`
+	DecidesIDContains     *pulid.ID  `json:"decidesIDContains,omitempty"`
+	DecidesIDHasPrefix    *pulid.ID  `json:"decidesIDHasPrefix,omitempty"`
+	DecidesIDHasSuffix    *pulid.ID  `json:"decidesIDHasSuffix,omitempty"`
+	DecidesIDIsNil        bool       `json:"decidesIDIsNil,omitempty"`
+	DecidesIDNotNil       bool       `json:"decidesIDNotNil,omitempty"`
+	DecidesIDEqualFold    *pulid.ID  `json:"decidesIDEqualFold,omitempty"`
+	DecidesIDContainsFold *pulid.ID  `json:"decidesIDContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "decides" edge predicates.
+	HasDecides     *bool                            `json:"hasDecides,omitempty"`
+	HasDecidesWith []*MemberProfileChangeWhereInput `json:"hasDecidesWith,omitempty"`
+
+	// "decision" edge predicates.
+	HasDecision     *bool                            `json:"hasDecision,omitempty"`
+	HasDecisionWith []*MemberProfileChangeWhereInput `json:"hasDecisionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MemberProfileChangeWhereInput) AddPredicates(predicates ...predicate.MemberProfileChange) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MemberProfileChangeWhereInput filter on the MemberProfileChangeQuery builder.
+func (i *MemberProfileChangeWhereInput) Filter(q *MemberProfileChangeQuery) (*MemberProfileChangeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMemberProfileChangeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMemberProfileChangeWhereInput is returned in case the MemberProfileChangeWhereInput is empty.
+var ErrEmptyMemberProfileChangeWhereInput = errors.New("ent: empty predicate MemberProfileChangeWhereInput")
+
+// P returns a predicate for filtering memberprofilechanges.
+// An error is returned if the input is empty or invalid.
+func (i *MemberProfileChangeWhereInput) P() (predicate.MemberProfileChange, error) {
+	var predicates []predicate.MemberProfileChange
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, memberprofilechange.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.MemberProfileChange, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, memberprofilechange.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.MemberProfileChange, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, memberprofilechange.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, memberprofilechange.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, memberprofilechange.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, memberprofilechange.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, memberprofilechange.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, memberprofilechange.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, memberprofilechange.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, memberprofilechange.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, memberprofilechange.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, memberprofilechange.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, memberprofilechange.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, memberprofilechange.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, memberprofilechange.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.ChangedBy != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByEQ(*i.ChangedBy))
+	}
+	if i.ChangedByNEQ != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByNEQ(*i.ChangedByNEQ))
+	}
+	if len(i.ChangedByIn) > 0 {
+		predicates = append(predicates, memberprofilechange.ChangedByIn(i.ChangedByIn...))
+	}
+	if len(i.ChangedByNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.ChangedByNotIn(i.ChangedByNotIn...))
+	}
+	if i.ChangedByGT != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByGT(*i.ChangedByGT))
+	}
+	if i.ChangedByGTE != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByGTE(*i.ChangedByGTE))
+	}
+	if i.ChangedByLT != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByLT(*i.ChangedByLT))
+	}
+	if i.ChangedByLTE != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByLTE(*i.ChangedByLTE))
+	}
+	if i.ChangedByContains != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByContains(*i.ChangedByContains))
+	}
+	if i.ChangedByHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByHasPrefix(*i.ChangedByHasPrefix))
+	}
+	if i.ChangedByHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByHasSuffix(*i.ChangedByHasSuffix))
+	}
+	if i.ChangedByEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByEqualFold(*i.ChangedByEqualFold))
+	}
+	if i.ChangedByContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByContainsFold(*i.ChangedByContainsFold))
+	}
+	if i.Comment != nil {
+		predicates = append(predicates, memberprofilechange.CommentEQ(*i.Comment))
+	}
+	if i.CommentNEQ != nil {
+		predicates = append(predicates, memberprofilechange.CommentNEQ(*i.CommentNEQ))
+	}
+	if len(i.CommentIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CommentIn(i.CommentIn...))
+	}
+	if len(i.CommentNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CommentNotIn(i.CommentNotIn...))
+	}
+	if i.CommentGT != nil {
+		predicates = append(predicates, memberprofilechange.CommentGT(*i.CommentGT))
+	}
+	if i.CommentGTE != nil {
+		predicates = append(predicates, memberprofilechange.CommentGTE(*i.CommentGTE))
+	}
+	if i.CommentLT != nil {
+		predicates = append(predicates, memberprofilechange.CommentLT(*i.CommentLT))
+	}
+	if i.CommentLTE != nil {
+		predicates = append(predicates, memberprofilechange.CommentLTE(*i.CommentLTE))
+	}
+	if i.CommentContains != nil {
+		predicates = append(predicates, memberprofilechange.CommentContains(*i.CommentContains))
+	}
+	if i.CommentHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.CommentHasPrefix(*i.CommentHasPrefix))
+	}
+	if i.CommentHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.CommentHasSuffix(*i.CommentHasSuffix))
+	}
+	if i.CommentEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.CommentEqualFold(*i.CommentEqualFold))
+	}
+	if i.CommentContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.CommentContainsFold(*i.CommentContainsFold))
+	}
+	if i.DecidesID != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDEQ(*i.DecidesID))
+	}
+	if i.DecidesIDNEQ != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDNEQ(*i.DecidesIDNEQ))
+	}
+	if len(i.DecidesIDIn) > 0 {
+		predicates = append(predicates, memberprofilechange.DecidesIDIn(i.DecidesIDIn...))
+	}
+	if len(i.DecidesIDNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.DecidesIDNotIn(i.DecidesIDNotIn...))
+	}
+	if i.DecidesIDGT != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDGT(*i.DecidesIDGT))
+	}
+	if i.DecidesIDGTE != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDGTE(*i.DecidesIDGTE))
+	}
+	if i.DecidesIDLT != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDLT(*i.DecidesIDLT))
+	}
+	if i.DecidesIDLTE != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDLTE(*i.DecidesIDLTE))
+	}
+	if i.DecidesIDContains != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDContains(*i.DecidesIDContains))
+	}
+	if i.DecidesIDHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDHasPrefix(*i.DecidesIDHasPrefix))
+	}
+	if i.DecidesIDHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDHasSuffix(*i.DecidesIDHasSuffix))
+	}
+	if i.DecidesIDIsNil {
+		predicates = append(predicates, memberprofilechange.DecidesIDIsNil())
+	}
+	if i.DecidesIDNotNil {
+		predicates = append(predicates, memberprofilechange.DecidesIDNotNil())
+	}
+	if i.DecidesIDEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDEqualFold(*i.DecidesIDEqualFold))
+	}
+	if i.DecidesIDContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDContainsFold(*i.DecidesIDContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := memberprofilechange.HasMember()
+		if !*i.HasMember {
+			p = memberprofilechange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberprofilechange.HasMemberWith(with...))
+	}
+	if i.HasDecides != nil {
+		p := memberprofilechange.HasDecides()
+		if !*i.HasDecides {
+			p = memberprofilechange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDecidesWith) > 0 {
+		with := make([]predicate.MemberProfileChange, 0, len(i.HasDecidesWith))
+		for _, w := range i.HasDecidesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDecidesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberprofilechange.HasDecidesWith(with...))
+	}
+	if i.HasDecision != nil {
+		p := memberprofilechange.HasDecision()
+		if !*i.HasDecision {
+			p = memberprofilechange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDecisionWith) > 0 {
+		with := make([]predicate.MemberProfileChange, 0, len(i.HasDecisionWith))
+		for _, w := range i.HasDecisionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDecisionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberprofilechange.HasDecisionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMemberProfileChangeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return memberprofilechange.And(predicates...), nil
 	}
 }
 

@@ -57,6 +57,8 @@ type Member struct {
 	RepresentativeFunction string `json:"representative_function,omitempty"`
 	// ContactEmail holds the value of the "contact_email" field.
 	ContactEmail *string `json:"contact_email,omitempty"`
+	// ContactPhone holds the value of the "contact_phone" field.
+	ContactPhone string `json:"contact_phone,omitempty"`
 	// IsFederation holds the value of the "is_federation" field.
 	IsFederation bool `json:"is_federation,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -84,13 +86,15 @@ type MemberEdges struct {
 	CallsForFunds []*CallForFunds `json:"calls_for_funds,omitempty"`
 	// RoleAssignments holds the value of the role_assignments edge.
 	RoleAssignments []*RoleAssignment `json:"role_assignments,omitempty"`
+	// ProfileChanges holds the value of the profile_changes edge.
+	ProfileChanges []*MemberProfileChange `json:"profile_changes,omitempty"`
 	// Application holds the value of the application edge.
 	Application *MembershipApplication `json:"application,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [10]bool
 	// totalCount holds the count of the edges above.
-	totalCount [9]map[string]int
+	totalCount [10]map[string]int
 
 	namedCategoryChanges   map[string][]*MemberCategoryChange
 	namedSubscriptions     map[string][]*Subscription
@@ -100,6 +104,7 @@ type MemberEdges struct {
 	namedCharges           map[string][]*Charge
 	namedCallsForFunds     map[string][]*CallForFunds
 	namedRoleAssignments   map[string][]*RoleAssignment
+	namedProfileChanges    map[string][]*MemberProfileChange
 }
 
 // CategoryChangesOrErr returns the CategoryChanges value or an error if the edge
@@ -174,12 +179,21 @@ func (e MemberEdges) RoleAssignmentsOrErr() ([]*RoleAssignment, error) {
 	return nil, &NotLoadedError{edge: "role_assignments"}
 }
 
+// ProfileChangesOrErr returns the ProfileChanges value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) ProfileChangesOrErr() ([]*MemberProfileChange, error) {
+	if e.loadedTypes[8] {
+		return e.ProfileChanges, nil
+	}
+	return nil, &NotLoadedError{edge: "profile_changes"}
+}
+
 // ApplicationOrErr returns the Application value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MemberEdges) ApplicationOrErr() (*MembershipApplication, error) {
 	if e.Application != nil {
 		return e.Application, nil
-	} else if e.loadedTypes[8] {
+	} else if e.loadedTypes[9] {
 		return nil, &NotFoundError{label: membershipapplication.Label}
 	}
 	return nil, &NotLoadedError{edge: "application"}
@@ -196,7 +210,7 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case member.FieldVatSubjectPercent:
 			values[i] = new(sql.NullFloat64)
-		case member.FieldName, member.FieldSiren, member.FieldRna, member.FieldLegalForm, member.FieldStreet, member.FieldPostalCode, member.FieldCity, member.FieldRegion, member.FieldFinessEj, member.FieldCategory, member.FieldStatus, member.FieldRepresentativeName, member.FieldRepresentativeFunction, member.FieldContactEmail:
+		case member.FieldName, member.FieldSiren, member.FieldRna, member.FieldLegalForm, member.FieldStreet, member.FieldPostalCode, member.FieldCity, member.FieldRegion, member.FieldFinessEj, member.FieldCategory, member.FieldStatus, member.FieldRepresentativeName, member.FieldRepresentativeFunction, member.FieldContactEmail, member.FieldContactPhone:
 			values[i] = new(sql.NullString)
 		case member.FieldCreatedAt, member.FieldUpdatedAt, member.FieldJoinedOn, member.FieldLeftOn:
 			values[i] = new(sql.NullTime)
@@ -342,6 +356,12 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 				_m.ContactEmail = new(string)
 				*_m.ContactEmail = value.String
 			}
+		case member.FieldContactPhone:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field contact_phone", values[i])
+			} else if value.Valid {
+				_m.ContactPhone = value.String
+			}
 		case member.FieldIsFederation:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field is_federation", values[i])
@@ -406,6 +426,11 @@ func (_m *Member) QueryCallsForFunds() *CallForFundsQuery {
 // QueryRoleAssignments queries the "role_assignments" edge of the Member entity.
 func (_m *Member) QueryRoleAssignments() *RoleAssignmentQuery {
 	return NewMemberClient(_m.config).QueryRoleAssignments(_m)
+}
+
+// QueryProfileChanges queries the "profile_changes" edge of the Member entity.
+func (_m *Member) QueryProfileChanges() *MemberProfileChangeQuery {
+	return NewMemberClient(_m.config).QueryProfileChanges(_m)
 }
 
 // QueryApplication queries the "application" edge of the Member entity.
@@ -502,6 +527,9 @@ func (_m *Member) String() string {
 		builder.WriteString("contact_email=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("contact_phone=")
+	builder.WriteString(_m.ContactPhone)
 	builder.WriteString(", ")
 	builder.WriteString("is_federation=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IsFederation))
@@ -698,6 +726,30 @@ func (_m *Member) appendNamedRoleAssignments(name string, edges ...*RoleAssignme
 		_m.Edges.namedRoleAssignments[name] = []*RoleAssignment{}
 	} else {
 		_m.Edges.namedRoleAssignments[name] = append(_m.Edges.namedRoleAssignments[name], edges...)
+	}
+}
+
+// NamedProfileChanges returns the ProfileChanges named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedProfileChanges(name string) ([]*MemberProfileChange, error) {
+	if _m.Edges.namedProfileChanges == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedProfileChanges[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedProfileChanges(name string, edges ...*MemberProfileChange) {
+	if _m.Edges.namedProfileChanges == nil {
+		_m.Edges.namedProfileChanges = make(map[string][]*MemberProfileChange)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedProfileChanges[name] = []*MemberProfileChange{}
+	} else {
+		_m.Edges.namedProfileChanges[name] = append(_m.Edges.namedProfileChanges[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
@@ -275,6 +276,20 @@ func (_c *MemberCreate) SetNillableContactEmail(v *string) *MemberCreate {
 	return _c
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_c *MemberCreate) SetContactPhone(v string) *MemberCreate {
+	_c.mutation.SetContactPhone(v)
+	return _c
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableContactPhone(v *string) *MemberCreate {
+	if v != nil {
+		_c.SetContactPhone(*v)
+	}
+	return _c
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (_c *MemberCreate) SetIsFederation(v bool) *MemberCreate {
 	_c.mutation.SetIsFederation(v)
@@ -423,6 +438,21 @@ func (_c *MemberCreate) AddRoleAssignments(v ...*RoleAssignment) *MemberCreate {
 	return _c.AddRoleAssignmentIDs(ids...)
 }
 
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (_c *MemberCreate) AddProfileChangeIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddProfileChangeIDs(ids...)
+	return _c
+}
+
+// AddProfileChanges adds the "profile_changes" edges to the MemberProfileChange entity.
+func (_c *MemberCreate) AddProfileChanges(v ...*MemberProfileChange) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddProfileChangeIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_c *MemberCreate) SetApplicationID(id pulid.ID) *MemberCreate {
 	_c.mutation.SetApplicationID(id)
@@ -528,6 +558,10 @@ func (_c *MemberCreate) defaults() error {
 	if _, ok := _c.mutation.RepresentativeFunction(); !ok {
 		v := member.DefaultRepresentativeFunction
 		_c.mutation.SetRepresentativeFunction(v)
+	}
+	if _, ok := _c.mutation.ContactPhone(); !ok {
+		v := member.DefaultContactPhone
+		_c.mutation.SetContactPhone(v)
 	}
 	if _, ok := _c.mutation.IsFederation(); !ok {
 		v := member.DefaultIsFederation
@@ -662,6 +696,14 @@ func (_c *MemberCreate) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Member.contact_email": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.ContactPhone(); !ok {
+		return &ValidationError{Name: "contact_phone", err: errors.New(`ent: missing required field "Member.contact_phone"`)}
+	}
+	if v, ok := _c.mutation.ContactPhone(); ok {
+		if err := member.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.IsFederation(); !ok {
 		return &ValidationError{Name: "is_federation", err: errors.New(`ent: missing required field "Member.is_federation"`)}
 	}
@@ -781,6 +823,10 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ContactEmail(); ok {
 		_spec.SetField(member.FieldContactEmail, field.TypeString, value)
 		_node.ContactEmail = &value
+	}
+	if value, ok := _c.mutation.ContactPhone(); ok {
+		_spec.SetField(member.FieldContactPhone, field.TypeString, value)
+		_node.ContactPhone = value
 	}
 	if value, ok := _c.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
@@ -907,6 +953,22 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(roleassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProfileChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1232,6 +1294,18 @@ func (u *MemberUpsert) UpdateContactEmail() *MemberUpsert {
 // ClearContactEmail clears the value of the "contact_email" field.
 func (u *MemberUpsert) ClearContactEmail() *MemberUpsert {
 	u.SetNull(member.FieldContactEmail)
+	return u
+}
+
+// SetContactPhone sets the "contact_phone" field.
+func (u *MemberUpsert) SetContactPhone(v string) *MemberUpsert {
+	u.Set(member.FieldContactPhone, v)
+	return u
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateContactPhone() *MemberUpsert {
+	u.SetExcluded(member.FieldContactPhone)
 	return u
 }
 
@@ -1589,6 +1663,20 @@ func (u *MemberUpsertOne) UpdateContactEmail() *MemberUpsertOne {
 func (u *MemberUpsertOne) ClearContactEmail() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.ClearContactEmail()
+	})
+}
+
+// SetContactPhone sets the "contact_phone" field.
+func (u *MemberUpsertOne) SetContactPhone(v string) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetContactPhone(v)
+	})
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateContactPhone() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateContactPhone()
 	})
 }
 
@@ -2115,6 +2203,20 @@ func (u *MemberUpsertBulk) UpdateContactEmail() *MemberUpsertBulk {
 func (u *MemberUpsertBulk) ClearContactEmail() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.ClearContactEmail()
+	})
+}
+
+// SetContactPhone sets the "contact_phone" field.
+func (u *MemberUpsertBulk) SetContactPhone(v string) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetContactPhone(v)
+	})
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateContactPhone() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateContactPhone()
 	})
 }
 

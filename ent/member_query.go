@@ -8,6 +8,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
@@ -43,6 +44,7 @@ type MemberQuery struct {
 	withCharges                *ChargeQuery
 	withCallsForFunds          *CallForFundsQuery
 	withRoleAssignments        *RoleAssignmentQuery
+	withProfileChanges         *MemberProfileChangeQuery
 	withApplication            *MembershipApplicationQuery
 	withFKs                    bool
 	loadTotal                  []func(context.Context, []*Member) error
@@ -55,6 +57,7 @@ type MemberQuery struct {
 	withNamedCharges           map[string]*ChargeQuery
 	withNamedCallsForFunds     map[string]*CallForFundsQuery
 	withNamedRoleAssignments   map[string]*RoleAssignmentQuery
+	withNamedProfileChanges    map[string]*MemberProfileChangeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -260,6 +263,28 @@ func (_q *MemberQuery) QueryRoleAssignments() *RoleAssignmentQuery {
 			sqlgraph.From(member.Table, member.FieldID, selector),
 			sqlgraph.To(roleassignment.Table, roleassignment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, member.RoleAssignmentsTable, member.RoleAssignmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProfileChanges chains the current query on the "profile_changes" edge.
+func (_q *MemberQuery) QueryProfileChanges() *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.ProfileChangesTable, member.ProfileChangesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -489,6 +514,7 @@ func (_q *MemberQuery) Clone() *MemberQuery {
 		withCharges:           _q.withCharges.Clone(),
 		withCallsForFunds:     _q.withCallsForFunds.Clone(),
 		withRoleAssignments:   _q.withRoleAssignments.Clone(),
+		withProfileChanges:    _q.withProfileChanges.Clone(),
 		withApplication:       _q.withApplication.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -582,6 +608,17 @@ func (_q *MemberQuery) WithRoleAssignments(opts ...func(*RoleAssignmentQuery)) *
 		opt(query)
 	}
 	_q.withRoleAssignments = query
+	return _q
+}
+
+// WithProfileChanges tells the query-builder to eager-load the nodes that are connected to
+// the "profile_changes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithProfileChanges(opts ...func(*MemberProfileChangeQuery)) *MemberQuery {
+	query := (&MemberProfileChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProfileChanges = query
 	return _q
 }
 
@@ -681,7 +718,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		nodes       = []*Member{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [10]bool{
 			_q.withCategoryChanges != nil,
 			_q.withSubscriptions != nil,
 			_q.withUsageDeclarations != nil,
@@ -690,6 +727,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			_q.withCharges != nil,
 			_q.withCallsForFunds != nil,
 			_q.withRoleAssignments != nil,
+			_q.withProfileChanges != nil,
 			_q.withApplication != nil,
 		}
 	)
@@ -776,6 +814,13 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			return nil, err
 		}
 	}
+	if query := _q.withProfileChanges; query != nil {
+		if err := _q.loadProfileChanges(ctx, query, nodes,
+			func(n *Member) { n.Edges.ProfileChanges = []*MemberProfileChange{} },
+			func(n *Member, e *MemberProfileChange) { n.Edges.ProfileChanges = append(n.Edges.ProfileChanges, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withApplication; query != nil {
 		if err := _q.loadApplication(ctx, query, nodes, nil,
 			func(n *Member, e *MembershipApplication) { n.Edges.Application = e }); err != nil {
@@ -835,6 +880,13 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		if err := _q.loadRoleAssignments(ctx, query, nodes,
 			func(n *Member) { n.appendNamedRoleAssignments(name) },
 			func(n *Member, e *RoleAssignment) { n.appendNamedRoleAssignments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedProfileChanges {
+		if err := _q.loadProfileChanges(ctx, query, nodes,
+			func(n *Member) { n.appendNamedProfileChanges(name) },
+			func(n *Member, e *MemberProfileChange) { n.appendNamedProfileChanges(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1087,6 +1139,36 @@ func (_q *MemberQuery) loadRoleAssignments(ctx context.Context, query *RoleAssig
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MemberQuery) loadProfileChanges(ctx context.Context, query *MemberProfileChangeQuery, nodes []*Member, init func(*Member), assign func(*Member, *MemberProfileChange)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(memberprofilechange.FieldMemberID)
+	}
+	query.Where(predicate.MemberProfileChange(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.ProfileChangesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -1353,6 +1435,20 @@ func (_q *MemberQuery) WithNamedRoleAssignments(name string, opts ...func(*RoleA
 		_q.withNamedRoleAssignments = make(map[string]*RoleAssignmentQuery)
 	}
 	_q.withNamedRoleAssignments[name] = query
+	return _q
+}
+
+// WithNamedProfileChanges tells the query-builder to eager-load the nodes that are connected to the "profile_changes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedProfileChanges(name string, opts ...func(*MemberProfileChangeQuery)) *MemberQuery {
+	query := (&MemberProfileChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedProfileChanges == nil {
+		_q.withNamedProfileChanges = make(map[string]*MemberProfileChangeQuery)
+	}
+	_q.withNamedProfileChanges[name] = query
 	return _q
 }
 

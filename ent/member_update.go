@@ -8,6 +8,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
@@ -320,6 +321,20 @@ func (_u *MemberUpdate) ClearContactEmail() *MemberUpdate {
 	return _u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_u *MemberUpdate) SetContactPhone(v string) *MemberUpdate {
+	_u.mutation.SetContactPhone(v)
+	return _u
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableContactPhone(v *string) *MemberUpdate {
+	if v != nil {
+		_u.SetContactPhone(*v)
+	}
+	return _u
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (_u *MemberUpdate) SetIsFederation(v bool) *MemberUpdate {
 	_u.mutation.SetIsFederation(v)
@@ -452,6 +467,21 @@ func (_u *MemberUpdate) AddRoleAssignments(v ...*RoleAssignment) *MemberUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRoleAssignmentIDs(ids...)
+}
+
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (_u *MemberUpdate) AddProfileChangeIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddProfileChangeIDs(ids...)
+	return _u
+}
+
+// AddProfileChanges adds the "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdate) AddProfileChanges(v ...*MemberProfileChange) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProfileChangeIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -646,6 +676,27 @@ func (_u *MemberUpdate) RemoveRoleAssignments(v ...*RoleAssignment) *MemberUpdat
 	return _u.RemoveRoleAssignmentIDs(ids...)
 }
 
+// ClearProfileChanges clears all "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdate) ClearProfileChanges() *MemberUpdate {
+	_u.mutation.ClearProfileChanges()
+	return _u
+}
+
+// RemoveProfileChangeIDs removes the "profile_changes" edge to MemberProfileChange entities by IDs.
+func (_u *MemberUpdate) RemoveProfileChangeIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemoveProfileChangeIDs(ids...)
+	return _u
+}
+
+// RemoveProfileChanges removes "profile_changes" edges to MemberProfileChange entities.
+func (_u *MemberUpdate) RemoveProfileChanges(v ...*MemberProfileChange) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProfileChangeIDs(ids...)
+}
+
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
 func (_u *MemberUpdate) ClearApplication() *MemberUpdate {
 	_u.mutation.ClearApplication()
@@ -771,6 +822,11 @@ func (_u *MemberUpdate) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Member.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ContactPhone(); ok {
+		if err := member.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -863,6 +919,9 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ContactEmailCleared() {
 		_spec.ClearField(member.FieldContactEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.ContactPhone(); ok {
+		_spec.SetField(member.FieldContactPhone, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
@@ -1220,6 +1279,51 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(roleassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProfileChangesIDs(); len(nodes) > 0 && !_u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProfileChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1559,6 +1663,20 @@ func (_u *MemberUpdateOne) ClearContactEmail() *MemberUpdateOne {
 	return _u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_u *MemberUpdateOne) SetContactPhone(v string) *MemberUpdateOne {
+	_u.mutation.SetContactPhone(v)
+	return _u
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableContactPhone(v *string) *MemberUpdateOne {
+	if v != nil {
+		_u.SetContactPhone(*v)
+	}
+	return _u
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (_u *MemberUpdateOne) SetIsFederation(v bool) *MemberUpdateOne {
 	_u.mutation.SetIsFederation(v)
@@ -1691,6 +1809,21 @@ func (_u *MemberUpdateOne) AddRoleAssignments(v ...*RoleAssignment) *MemberUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.AddRoleAssignmentIDs(ids...)
+}
+
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (_u *MemberUpdateOne) AddProfileChangeIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddProfileChangeIDs(ids...)
+	return _u
+}
+
+// AddProfileChanges adds the "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdateOne) AddProfileChanges(v ...*MemberProfileChange) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProfileChangeIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -1885,6 +2018,27 @@ func (_u *MemberUpdateOne) RemoveRoleAssignments(v ...*RoleAssignment) *MemberUp
 	return _u.RemoveRoleAssignmentIDs(ids...)
 }
 
+// ClearProfileChanges clears all "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdateOne) ClearProfileChanges() *MemberUpdateOne {
+	_u.mutation.ClearProfileChanges()
+	return _u
+}
+
+// RemoveProfileChangeIDs removes the "profile_changes" edge to MemberProfileChange entities by IDs.
+func (_u *MemberUpdateOne) RemoveProfileChangeIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemoveProfileChangeIDs(ids...)
+	return _u
+}
+
+// RemoveProfileChanges removes "profile_changes" edges to MemberProfileChange entities.
+func (_u *MemberUpdateOne) RemoveProfileChanges(v ...*MemberProfileChange) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProfileChangeIDs(ids...)
+}
+
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
 func (_u *MemberUpdateOne) ClearApplication() *MemberUpdateOne {
 	_u.mutation.ClearApplication()
@@ -2023,6 +2177,11 @@ func (_u *MemberUpdateOne) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Member.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ContactPhone(); ok {
+		if err := member.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -2132,6 +2291,9 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	}
 	if _u.mutation.ContactEmailCleared() {
 		_spec.ClearField(member.FieldContactEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.ContactPhone(); ok {
+		_spec.SetField(member.FieldContactPhone, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
@@ -2489,6 +2651,51 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(roleassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProfileChangesIDs(); len(nodes) > 0 && !_u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProfileChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

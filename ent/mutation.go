@@ -22,6 +22,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -86,6 +87,7 @@ const (
 	TypeJournalNote              = "JournalNote"
 	TypeMember                   = "Member"
 	TypeMemberCategoryChange     = "MemberCategoryChange"
+	TypeMemberProfileChange      = "MemberProfileChange"
 	TypeMembershipApplication    = "MembershipApplication"
 	TypeMembershipFee            = "MembershipFee"
 	TypeNeedAssessment           = "NeedAssessment"
@@ -17927,6 +17929,7 @@ type MemberMutation struct {
 	representative_name       *string
 	representative_function   *string
 	contact_email             *string
+	contact_phone             *string
 	is_federation             *bool
 	clearedFields             map[string]struct{}
 	category_changes          map[pulid.ID]struct{}
@@ -17953,6 +17956,9 @@ type MemberMutation struct {
 	role_assignments          map[pulid.ID]struct{}
 	removedrole_assignments   map[pulid.ID]struct{}
 	clearedrole_assignments   bool
+	profile_changes           map[pulid.ID]struct{}
+	removedprofile_changes    map[pulid.ID]struct{}
+	clearedprofile_changes    bool
 	application               *pulid.ID
 	clearedapplication        bool
 	done                      bool
@@ -18833,6 +18839,42 @@ func (m *MemberMutation) ResetContactEmail() {
 	delete(m.clearedFields, member.FieldContactEmail)
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (m *MemberMutation) SetContactPhone(s string) {
+	m.contact_phone = &s
+}
+
+// ContactPhone returns the value of the "contact_phone" field in the mutation.
+func (m *MemberMutation) ContactPhone() (r string, exists bool) {
+	v := m.contact_phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContactPhone returns the old "contact_phone" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldContactPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContactPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContactPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContactPhone: %w", err)
+	}
+	return oldValue.ContactPhone, nil
+}
+
+// ResetContactPhone resets all changes to the "contact_phone" field.
+func (m *MemberMutation) ResetContactPhone() {
+	m.contact_phone = nil
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (m *MemberMutation) SetIsFederation(b bool) {
 	m.is_federation = &b
@@ -19301,6 +19343,60 @@ func (m *MemberMutation) ResetRoleAssignments() {
 	m.removedrole_assignments = nil
 }
 
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by ids.
+func (m *MemberMutation) AddProfileChangeIDs(ids ...pulid.ID) {
+	if m.profile_changes == nil {
+		m.profile_changes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.profile_changes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProfileChanges clears the "profile_changes" edge to the MemberProfileChange entity.
+func (m *MemberMutation) ClearProfileChanges() {
+	m.clearedprofile_changes = true
+}
+
+// ProfileChangesCleared reports if the "profile_changes" edge to the MemberProfileChange entity was cleared.
+func (m *MemberMutation) ProfileChangesCleared() bool {
+	return m.clearedprofile_changes
+}
+
+// RemoveProfileChangeIDs removes the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (m *MemberMutation) RemoveProfileChangeIDs(ids ...pulid.ID) {
+	if m.removedprofile_changes == nil {
+		m.removedprofile_changes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.profile_changes, ids[i])
+		m.removedprofile_changes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProfileChanges returns the removed IDs of the "profile_changes" edge to the MemberProfileChange entity.
+func (m *MemberMutation) RemovedProfileChangesIDs() (ids []pulid.ID) {
+	for id := range m.removedprofile_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProfileChangesIDs returns the "profile_changes" edge IDs in the mutation.
+func (m *MemberMutation) ProfileChangesIDs() (ids []pulid.ID) {
+	for id := range m.profile_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProfileChanges resets all changes to the "profile_changes" edge.
+func (m *MemberMutation) ResetProfileChanges() {
+	m.profile_changes = nil
+	m.clearedprofile_changes = false
+	m.removedprofile_changes = nil
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by id.
 func (m *MemberMutation) SetApplicationID(id pulid.ID) {
 	m.application = &id
@@ -19374,7 +19470,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, member.FieldCreatedAt)
 	}
@@ -19432,6 +19528,9 @@ func (m *MemberMutation) Fields() []string {
 	if m.contact_email != nil {
 		fields = append(fields, member.FieldContactEmail)
 	}
+	if m.contact_phone != nil {
+		fields = append(fields, member.FieldContactPhone)
+	}
 	if m.is_federation != nil {
 		fields = append(fields, member.FieldIsFederation)
 	}
@@ -19481,6 +19580,8 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.RepresentativeFunction()
 	case member.FieldContactEmail:
 		return m.ContactEmail()
+	case member.FieldContactPhone:
+		return m.ContactPhone()
 	case member.FieldIsFederation:
 		return m.IsFederation()
 	}
@@ -19530,6 +19631,8 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRepresentativeFunction(ctx)
 	case member.FieldContactEmail:
 		return m.OldContactEmail(ctx)
+	case member.FieldContactPhone:
+		return m.OldContactPhone(ctx)
 	case member.FieldIsFederation:
 		return m.OldIsFederation(ctx)
 	}
@@ -19673,6 +19776,13 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetContactEmail(v)
+		return nil
+	case member.FieldContactPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContactPhone(v)
 		return nil
 	case member.FieldIsFederation:
 		v, ok := value.(bool)
@@ -19835,6 +19945,9 @@ func (m *MemberMutation) ResetField(name string) error {
 	case member.FieldContactEmail:
 		m.ResetContactEmail()
 		return nil
+	case member.FieldContactPhone:
+		m.ResetContactPhone()
+		return nil
 	case member.FieldIsFederation:
 		m.ResetIsFederation()
 		return nil
@@ -19844,7 +19957,7 @@ func (m *MemberMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MemberMutation) AddedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.category_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -19868,6 +19981,9 @@ func (m *MemberMutation) AddedEdges() []string {
 	}
 	if m.role_assignments != nil {
 		edges = append(edges, member.EdgeRoleAssignments)
+	}
+	if m.profile_changes != nil {
+		edges = append(edges, member.EdgeProfileChanges)
 	}
 	if m.application != nil {
 		edges = append(edges, member.EdgeApplication)
@@ -19927,6 +20043,12 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgeProfileChanges:
+		ids := make([]ent.Value, 0, len(m.profile_changes))
+		for id := range m.profile_changes {
+			ids = append(ids, id)
+		}
+		return ids
 	case member.EdgeApplication:
 		if id := m.application; id != nil {
 			return []ent.Value{*id}
@@ -19937,7 +20059,7 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MemberMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.removedcategory_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -19961,6 +20083,9 @@ func (m *MemberMutation) RemovedEdges() []string {
 	}
 	if m.removedrole_assignments != nil {
 		edges = append(edges, member.EdgeRoleAssignments)
+	}
+	if m.removedprofile_changes != nil {
+		edges = append(edges, member.EdgeProfileChanges)
 	}
 	return edges
 }
@@ -20017,13 +20142,19 @@ func (m *MemberMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgeProfileChanges:
+		ids := make([]ent.Value, 0, len(m.removedprofile_changes))
+		for id := range m.removedprofile_changes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MemberMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 10)
 	if m.clearedcategory_changes {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -20047,6 +20178,9 @@ func (m *MemberMutation) ClearedEdges() []string {
 	}
 	if m.clearedrole_assignments {
 		edges = append(edges, member.EdgeRoleAssignments)
+	}
+	if m.clearedprofile_changes {
+		edges = append(edges, member.EdgeProfileChanges)
 	}
 	if m.clearedapplication {
 		edges = append(edges, member.EdgeApplication)
@@ -20074,6 +20208,8 @@ func (m *MemberMutation) EdgeCleared(name string) bool {
 		return m.clearedcalls_for_funds
 	case member.EdgeRoleAssignments:
 		return m.clearedrole_assignments
+	case member.EdgeProfileChanges:
+		return m.clearedprofile_changes
 	case member.EdgeApplication:
 		return m.clearedapplication
 	}
@@ -20118,6 +20254,9 @@ func (m *MemberMutation) ResetEdge(name string) error {
 		return nil
 	case member.EdgeRoleAssignments:
 		m.ResetRoleAssignments()
+		return nil
+	case member.EdgeProfileChanges:
+		m.ResetProfileChanges()
 		return nil
 	case member.EdgeApplication:
 		m.ResetApplication()
@@ -20856,6 +20995,913 @@ func (m *MemberCategoryChangeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown MemberCategoryChange edge %s", name)
+}
+
+// MemberProfileChangeMutation represents an operation that mutates the MemberProfileChange nodes in the graph.
+type MemberProfileChangeMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *pulid.ID
+	created_at      *time.Time
+	updated_at      *time.Time
+	status          *memberprofilechange.Status
+	changes         *[]schematype.FieldChange
+	appendchanges   []schematype.FieldChange
+	changed_by      *string
+	comment         *string
+	clearedFields   map[string]struct{}
+	member          *pulid.ID
+	clearedmember   bool
+	decides         *pulid.ID
+	cleareddecides  bool
+	decision        *pulid.ID
+	cleareddecision bool
+	done            bool
+	oldValue        func(context.Context) (*MemberProfileChange, error)
+	predicates      []predicate.MemberProfileChange
+}
+
+var _ ent.Mutation = (*MemberProfileChangeMutation)(nil)
+
+// memberprofilechangeOption allows management of the mutation configuration using functional options.
+type memberprofilechangeOption func(*MemberProfileChangeMutation)
+
+// newMemberProfileChangeMutation creates new mutation for the MemberProfileChange entity.
+func newMemberProfileChangeMutation(c config, op Op, opts ...memberprofilechangeOption) *MemberProfileChangeMutation {
+	m := &MemberProfileChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMemberProfileChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMemberProfileChangeID sets the ID field of the mutation.
+func withMemberProfileChangeID(id pulid.ID) memberprofilechangeOption {
+	return func(m *MemberProfileChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MemberProfileChange
+		)
+		m.oldValue = func(ctx context.Context) (*MemberProfileChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MemberProfileChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMemberProfileChange sets the old MemberProfileChange of the mutation.
+func withMemberProfileChange(node *MemberProfileChange) memberprofilechangeOption {
+	return func(m *MemberProfileChangeMutation) {
+		m.oldValue = func(context.Context) (*MemberProfileChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MemberProfileChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MemberProfileChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MemberProfileChange entities.
+func (m *MemberProfileChangeMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MemberProfileChangeMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MemberProfileChangeMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MemberProfileChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MemberProfileChangeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MemberProfileChangeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MemberProfileChangeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MemberProfileChangeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MemberProfileChangeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MemberProfileChangeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *MemberProfileChangeMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *MemberProfileChangeMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *MemberProfileChangeMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *MemberProfileChangeMutation) SetStatus(value memberprofilechange.Status) {
+	m.status = &value
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *MemberProfileChangeMutation) Status() (r memberprofilechange.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldStatus(ctx context.Context) (v memberprofilechange.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *MemberProfileChangeMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetChanges sets the "changes" field.
+func (m *MemberProfileChangeMutation) SetChanges(sc []schematype.FieldChange) {
+	m.changes = &sc
+	m.appendchanges = nil
+}
+
+// Changes returns the value of the "changes" field in the mutation.
+func (m *MemberProfileChangeMutation) Changes() (r []schematype.FieldChange, exists bool) {
+	v := m.changes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanges returns the old "changes" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldChanges(ctx context.Context) (v []schematype.FieldChange, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanges is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanges requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanges: %w", err)
+	}
+	return oldValue.Changes, nil
+}
+
+// AppendChanges adds sc to the "changes" field.
+func (m *MemberProfileChangeMutation) AppendChanges(sc []schematype.FieldChange) {
+	m.appendchanges = append(m.appendchanges, sc...)
+}
+
+// AppendedChanges returns the list of values that were appended to the "changes" field in this mutation.
+func (m *MemberProfileChangeMutation) AppendedChanges() ([]schematype.FieldChange, bool) {
+	if len(m.appendchanges) == 0 {
+		return nil, false
+	}
+	return m.appendchanges, true
+}
+
+// ResetChanges resets all changes to the "changes" field.
+func (m *MemberProfileChangeMutation) ResetChanges() {
+	m.changes = nil
+	m.appendchanges = nil
+}
+
+// SetChangedBy sets the "changed_by" field.
+func (m *MemberProfileChangeMutation) SetChangedBy(s string) {
+	m.changed_by = &s
+}
+
+// ChangedBy returns the value of the "changed_by" field in the mutation.
+func (m *MemberProfileChangeMutation) ChangedBy() (r string, exists bool) {
+	v := m.changed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedBy returns the old "changed_by" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldChangedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedBy: %w", err)
+	}
+	return oldValue.ChangedBy, nil
+}
+
+// ResetChangedBy resets all changes to the "changed_by" field.
+func (m *MemberProfileChangeMutation) ResetChangedBy() {
+	m.changed_by = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *MemberProfileChangeMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *MemberProfileChangeMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *MemberProfileChangeMutation) ResetComment() {
+	m.comment = nil
+}
+
+// SetDecidesID sets the "decides_id" field.
+func (m *MemberProfileChangeMutation) SetDecidesID(pu pulid.ID) {
+	m.decides = &pu
+}
+
+// DecidesID returns the value of the "decides_id" field in the mutation.
+func (m *MemberProfileChangeMutation) DecidesID() (r pulid.ID, exists bool) {
+	v := m.decides
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidesID returns the old "decides_id" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldDecidesID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidesID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidesID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidesID: %w", err)
+	}
+	return oldValue.DecidesID, nil
+}
+
+// ClearDecidesID clears the value of the "decides_id" field.
+func (m *MemberProfileChangeMutation) ClearDecidesID() {
+	m.decides = nil
+	m.clearedFields[memberprofilechange.FieldDecidesID] = struct{}{}
+}
+
+// DecidesIDCleared returns if the "decides_id" field was cleared in this mutation.
+func (m *MemberProfileChangeMutation) DecidesIDCleared() bool {
+	_, ok := m.clearedFields[memberprofilechange.FieldDecidesID]
+	return ok
+}
+
+// ResetDecidesID resets all changes to the "decides_id" field.
+func (m *MemberProfileChangeMutation) ResetDecidesID() {
+	m.decides = nil
+	delete(m.clearedFields, memberprofilechange.FieldDecidesID)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *MemberProfileChangeMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[memberprofilechange.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *MemberProfileChangeMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *MemberProfileChangeMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *MemberProfileChangeMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearDecides clears the "decides" edge to the MemberProfileChange entity.
+func (m *MemberProfileChangeMutation) ClearDecides() {
+	m.cleareddecides = true
+	m.clearedFields[memberprofilechange.FieldDecidesID] = struct{}{}
+}
+
+// DecidesCleared reports if the "decides" edge to the MemberProfileChange entity was cleared.
+func (m *MemberProfileChangeMutation) DecidesCleared() bool {
+	return m.DecidesIDCleared() || m.cleareddecides
+}
+
+// DecidesIDs returns the "decides" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DecidesID instead. It exists only for internal usage by the builders.
+func (m *MemberProfileChangeMutation) DecidesIDs() (ids []pulid.ID) {
+	if id := m.decides; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDecides resets all changes to the "decides" edge.
+func (m *MemberProfileChangeMutation) ResetDecides() {
+	m.decides = nil
+	m.cleareddecides = false
+}
+
+// SetDecisionID sets the "decision" edge to the MemberProfileChange entity by id.
+func (m *MemberProfileChangeMutation) SetDecisionID(id pulid.ID) {
+	m.decision = &id
+}
+
+// ClearDecision clears the "decision" edge to the MemberProfileChange entity.
+func (m *MemberProfileChangeMutation) ClearDecision() {
+	m.cleareddecision = true
+}
+
+// DecisionCleared reports if the "decision" edge to the MemberProfileChange entity was cleared.
+func (m *MemberProfileChangeMutation) DecisionCleared() bool {
+	return m.cleareddecision
+}
+
+// DecisionID returns the "decision" edge ID in the mutation.
+func (m *MemberProfileChangeMutation) DecisionID() (id pulid.ID, exists bool) {
+	if m.decision != nil {
+		return *m.decision, true
+	}
+	return
+}
+
+// DecisionIDs returns the "decision" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DecisionID instead. It exists only for internal usage by the builders.
+func (m *MemberProfileChangeMutation) DecisionIDs() (ids []pulid.ID) {
+	if id := m.decision; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDecision resets all changes to the "decision" edge.
+func (m *MemberProfileChangeMutation) ResetDecision() {
+	m.decision = nil
+	m.cleareddecision = false
+}
+
+// Where appends a list predicates to the MemberProfileChangeMutation builder.
+func (m *MemberProfileChangeMutation) Where(ps ...predicate.MemberProfileChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MemberProfileChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MemberProfileChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MemberProfileChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MemberProfileChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MemberProfileChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MemberProfileChange).
+func (m *MemberProfileChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MemberProfileChangeMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, memberprofilechange.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, memberprofilechange.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, memberprofilechange.FieldMemberID)
+	}
+	if m.status != nil {
+		fields = append(fields, memberprofilechange.FieldStatus)
+	}
+	if m.changes != nil {
+		fields = append(fields, memberprofilechange.FieldChanges)
+	}
+	if m.changed_by != nil {
+		fields = append(fields, memberprofilechange.FieldChangedBy)
+	}
+	if m.comment != nil {
+		fields = append(fields, memberprofilechange.FieldComment)
+	}
+	if m.decides != nil {
+		fields = append(fields, memberprofilechange.FieldDecidesID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MemberProfileChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		return m.CreatedAt()
+	case memberprofilechange.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case memberprofilechange.FieldMemberID:
+		return m.MemberID()
+	case memberprofilechange.FieldStatus:
+		return m.Status()
+	case memberprofilechange.FieldChanges:
+		return m.Changes()
+	case memberprofilechange.FieldChangedBy:
+		return m.ChangedBy()
+	case memberprofilechange.FieldComment:
+		return m.Comment()
+	case memberprofilechange.FieldDecidesID:
+		return m.DecidesID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MemberProfileChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case memberprofilechange.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case memberprofilechange.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case memberprofilechange.FieldStatus:
+		return m.OldStatus(ctx)
+	case memberprofilechange.FieldChanges:
+		return m.OldChanges(ctx)
+	case memberprofilechange.FieldChangedBy:
+		return m.OldChangedBy(ctx)
+	case memberprofilechange.FieldComment:
+		return m.OldComment(ctx)
+	case memberprofilechange.FieldDecidesID:
+		return m.OldDecidesID(ctx)
+	}
+	return nil, fmt.Errorf("unknown MemberProfileChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberProfileChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case memberprofilechange.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case memberprofilechange.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case memberprofilechange.FieldStatus:
+		v, ok := value.(memberprofilechange.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case memberprofilechange.FieldChanges:
+		v, ok := value.([]schematype.FieldChange)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanges(v)
+		return nil
+	case memberprofilechange.FieldChangedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedBy(v)
+		return nil
+	case memberprofilechange.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case memberprofilechange.FieldDecidesID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidesID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MemberProfileChangeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MemberProfileChangeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberProfileChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MemberProfileChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MemberProfileChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(memberprofilechange.FieldDecidesID) {
+		fields = append(fields, memberprofilechange.FieldDecidesID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MemberProfileChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MemberProfileChangeMutation) ClearField(name string) error {
+	switch name {
+	case memberprofilechange.FieldDecidesID:
+		m.ClearDecidesID()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MemberProfileChangeMutation) ResetField(name string) error {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case memberprofilechange.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case memberprofilechange.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case memberprofilechange.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case memberprofilechange.FieldChanges:
+		m.ResetChanges()
+		return nil
+	case memberprofilechange.FieldChangedBy:
+		m.ResetChangedBy()
+		return nil
+	case memberprofilechange.FieldComment:
+		m.ResetComment()
+		return nil
+	case memberprofilechange.FieldDecidesID:
+		m.ResetDecidesID()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MemberProfileChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.member != nil {
+		edges = append(edges, memberprofilechange.EdgeMember)
+	}
+	if m.decides != nil {
+		edges = append(edges, memberprofilechange.EdgeDecides)
+	}
+	if m.decision != nil {
+		edges = append(edges, memberprofilechange.EdgeDecision)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MemberProfileChangeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case memberprofilechange.EdgeDecides:
+		if id := m.decides; id != nil {
+			return []ent.Value{*id}
+		}
+	case memberprofilechange.EdgeDecision:
+		if id := m.decision; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MemberProfileChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MemberProfileChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MemberProfileChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedmember {
+		edges = append(edges, memberprofilechange.EdgeMember)
+	}
+	if m.cleareddecides {
+		edges = append(edges, memberprofilechange.EdgeDecides)
+	}
+	if m.cleareddecision {
+		edges = append(edges, memberprofilechange.EdgeDecision)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MemberProfileChangeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		return m.clearedmember
+	case memberprofilechange.EdgeDecides:
+		return m.cleareddecides
+	case memberprofilechange.EdgeDecision:
+		return m.cleareddecision
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MemberProfileChangeMutation) ClearEdge(name string) error {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		m.ClearMember()
+		return nil
+	case memberprofilechange.EdgeDecides:
+		m.ClearDecides()
+		return nil
+	case memberprofilechange.EdgeDecision:
+		m.ClearDecision()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MemberProfileChangeMutation) ResetEdge(name string) error {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		m.ResetMember()
+		return nil
+	case memberprofilechange.EdgeDecides:
+		m.ResetDecides()
+		return nil
+	case memberprofilechange.EdgeDecision:
+		m.ResetDecision()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange edge %s", name)
 }
 
 // MembershipApplicationMutation represents an operation that mutates the MembershipApplication nodes in the graph.

@@ -22,6 +22,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -70,6 +71,7 @@ var tableByPrefix = map[string]string{
 	"JNL": journalnote.Table,
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
+	"MPC": memberprofilechange.Table,
 	"APP": membershipapplication.Table,
 	"FEE": membershipfee.Table,
 	"NED": needassessment.Table,

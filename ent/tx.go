@@ -52,6 +52,8 @@ type Tx struct {
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
 	MemberCategoryChange *MemberCategoryChangeClient
+	// MemberProfileChange is the client for interacting with the MemberProfileChange builders.
+	MemberProfileChange *MemberProfileChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
 	// MembershipFee is the client for interacting with the MembershipFee builders.
@@ -248,6 +250,7 @@ func (tx *Tx) init() {
 	tx.JournalNote = NewJournalNoteClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
+	tx.MemberProfileChange = NewMemberProfileChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
 	tx.MembershipFee = NewMembershipFeeClient(tx.config)
 	tx.NeedAssessment = NewNeedAssessmentClient(tx.config)

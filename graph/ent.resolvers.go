@@ -202,6 +202,15 @@ func (r *queryResolver) MemberCategoryChanges(ctx context.Context, after *entgql
 		ent.WithMemberCategoryChangeOrder(orderBy), ent.WithMemberCategoryChangeFilter(where.Filter))
 }
 
+// MemberProfileChanges is the resolver for the memberProfileChanges field.
+func (r *queryResolver) MemberProfileChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberProfileChangeOrder, where *ent.MemberProfileChangeWhereInput) (*ent.MemberProfileChangeConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.MemberProfileChange.Query().Paginate(ctx, after, first, before, last,
+		ent.WithMemberProfileChangeOrder(orderBy), ent.WithMemberProfileChangeFilter(where.Filter))
+}
+
 // MembershipApplications is the resolver for the membershipApplications field.
 func (r *queryResolver) MembershipApplications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) (*ent.MembershipApplicationConnection, error) {
 	if err := checkPage(first, last); err != nil {

@@ -187,6 +187,9 @@ var permissionMatrix = []struct {
 	{"setMembershipFee", `mutation { setMembershipFee(input: {year: 1999, amount: "1.00"}) { id } }`, []string{"gsm_admin"}},
 	{"remindDeclarationsDue", `mutation { remindDeclarationsDue(input: {year: 1999}) { reminded } }`, gsmManagers},
 	{"onboarding", `{ onboarding(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { steps { key } } }`, join(gsmManagers, everyMember)},
+	{"updateMember", `mutation { updateMember(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA"}) { change { id } } }`, join(gsmManagers, memberAdmins)},
+	{"reviewVatShare", `mutation { reviewVatShare(input: {changeId: "MPC01JAAAAAAAAAAAAAAAAAAAA", accept: false, comment: "x"}) { id } }`, gsmManagers},
+	{"memberProfileChanges", `{ memberProfileChanges(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }

@@ -12,6 +12,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/member"
+	"communs/ent/memberprofilechange"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
@@ -188,6 +189,8 @@ var leakKinds = []leakKind{
 	{field: "callsForFunds", whereType: "CallForFundsWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
 	{field: "memberCategoryChanges", whereType: "MemberCategoryChangeWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "memberProfileChanges", whereType: "MemberProfileChangeWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
 	{field: "roleAssignments", whereType: "RoleAssignmentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true, adminOnly: true,
@@ -372,6 +375,9 @@ func addLeakFixtures(t *testing.T, db *ent.Client, a, b pulid.ID) pulid.ID {
 			SetBasis(schematype.ChargeBasis{Note: "leakage test"}).
 			SetIdempotencyKey("leakage-test-" + string(m)).Exec(ctx)
 		fail("charge", err)
+		err = db.MemberProfileChange.Create().SetMemberID(m).SetStatus(memberprofilechange.StatusAPPLIED).
+			SetChanges([]schematype.FieldChange{{Field: "city", From: "", To: "Auxerre"}}).Exec(ctx)
+		fail("profile change", err)
 	}
 	sr, err := db.ServiceRequest.Create().SetMemberID(a).SetKind(servicerequest.KindSUPPLEMENTARY).
 		SetTitle("Export des présences vers la paie").SetStatus(servicerequest.StatusAGREED).Save(ctx)
@@ -720,8 +726,10 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 						query: `{ members(first: 100) { totalCount edges { node { id
 							subscriptions { id resource { subscriptions { id memberID } } }
 							directCosts { id } serviceRequests { id timeEntries { id } } charges { id } callsForFunds { id }
-							categoryChanges { id } usageDeclarations { id } roleAssignments { id } application { id } } } } }`,
-						mustSee: []string{"members", "subscriptions", "serviceRequests", "charges", "callsForFunds", "memberCategoryChanges"}},
+							categoryChanges { id } profileChanges { id decides { id } decision { id } }
+							usageDeclarations { id } roleAssignments { id } application { id } } } } }`,
+						mustSee: []string{"members", "subscriptions", "serviceRequests", "charges", "callsForFunds", "memberCategoryChanges",
+							"memberProfileChanges"}},
 					{name: "charges, calls for funds → charge run → its charges",
 						query: `{ charges(first: 100) { totalCount edges { node { id member { id }
 							chargeRun { id charges { id memberID } callsForFunds { id memberID } }

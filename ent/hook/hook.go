@@ -236,6 +236,18 @@ func (f MemberCategoryChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberCategoryChangeMutation", m)
 }
 
+// The MemberProfileChangeFunc type is an adapter to allow the use of ordinary
+// function as MemberProfileChange mutator.
+type MemberProfileChangeFunc func(context.Context, *ent.MemberProfileChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MemberProfileChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MemberProfileChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberProfileChangeMutation", m)
+}
+
 // The MembershipApplicationFunc type is an adapter to allow the use of ordinary
 // function as MembershipApplication mutator.
 type MembershipApplicationFunc func(context.Context, *ent.MembershipApplicationMutation) (ent.Value, error)

@@ -26,6 +26,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -621,6 +622,33 @@ func (f TraverseMemberCategoryChange) Traverse(ctx context.Context, q ent.Query)
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberCategoryChangeQuery", q)
+}
+
+// The MemberProfileChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MemberProfileChangeFunc func(context.Context, *ent.MemberProfileChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MemberProfileChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MemberProfileChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MemberProfileChangeQuery", q)
+}
+
+// The TraverseMemberProfileChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMemberProfileChange func(context.Context, *ent.MemberProfileChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMemberProfileChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMemberProfileChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MemberProfileChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MemberProfileChangeQuery", q)
 }
 
 // The MembershipApplicationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1285,6 +1313,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MemberQuery, predicate.Member, member.OrderOption]{typ: ent.TypeMember, tq: q}, nil
 	case *ent.MemberCategoryChangeQuery:
 		return &query[*ent.MemberCategoryChangeQuery, predicate.MemberCategoryChange, membercategorychange.OrderOption]{typ: ent.TypeMemberCategoryChange, tq: q}, nil
+	case *ent.MemberProfileChangeQuery:
+		return &query[*ent.MemberProfileChangeQuery, predicate.MemberProfileChange, memberprofilechange.OrderOption]{typ: ent.TypeMemberProfileChange, tq: q}, nil
 	case *ent.MembershipApplicationQuery:
 		return &query[*ent.MembershipApplicationQuery, predicate.MembershipApplication, membershipapplication.OrderOption]{typ: ent.TypeMembershipApplication, tq: q}, nil
 	case *ent.MembershipFeeQuery:

@@ -57,6 +57,8 @@ const (
 	FieldRepresentativeFunction = "representative_function"
 	// FieldContactEmail holds the string denoting the contact_email field in the database.
 	FieldContactEmail = "contact_email"
+	// FieldContactPhone holds the string denoting the contact_phone field in the database.
+	FieldContactPhone = "contact_phone"
 	// FieldIsFederation holds the string denoting the is_federation field in the database.
 	FieldIsFederation = "is_federation"
 	// EdgeCategoryChanges holds the string denoting the category_changes edge name in mutations.
@@ -75,6 +77,8 @@ const (
 	EdgeCallsForFunds = "calls_for_funds"
 	// EdgeRoleAssignments holds the string denoting the role_assignments edge name in mutations.
 	EdgeRoleAssignments = "role_assignments"
+	// EdgeProfileChanges holds the string denoting the profile_changes edge name in mutations.
+	EdgeProfileChanges = "profile_changes"
 	// EdgeApplication holds the string denoting the application edge name in mutations.
 	EdgeApplication = "application"
 	// Table holds the table name of the member in the database.
@@ -135,6 +139,13 @@ const (
 	RoleAssignmentsInverseTable = "role_assignments"
 	// RoleAssignmentsColumn is the table column denoting the role_assignments relation/edge.
 	RoleAssignmentsColumn = "member_id"
+	// ProfileChangesTable is the table that holds the profile_changes relation/edge.
+	ProfileChangesTable = "member_profile_changes"
+	// ProfileChangesInverseTable is the table name for the MemberProfileChange entity.
+	// It exists in this package in order to avoid circular dependency with the "memberprofilechange" package.
+	ProfileChangesInverseTable = "member_profile_changes"
+	// ProfileChangesColumn is the table column denoting the profile_changes relation/edge.
+	ProfileChangesColumn = "member_id"
 	// ApplicationTable is the table that holds the application relation/edge.
 	ApplicationTable = "members"
 	// ApplicationInverseTable is the table name for the MembershipApplication entity.
@@ -166,6 +177,7 @@ var Columns = []string{
 	FieldRepresentativeName,
 	FieldRepresentativeFunction,
 	FieldContactEmail,
+	FieldContactPhone,
 	FieldIsFederation,
 }
 
@@ -246,6 +258,10 @@ var (
 	RepresentativeFunctionValidator func(string) error
 	// ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
 	ContactEmailValidator func(string) error
+	// DefaultContactPhone holds the default value on creation for the "contact_phone" field.
+	DefaultContactPhone string
+	// ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	ContactPhoneValidator func(string) error
 	// DefaultIsFederation holds the default value on creation for the "is_federation" field.
 	DefaultIsFederation bool
 	// DefaultID holds the default value on creation for the "id" field.
@@ -408,6 +424,11 @@ func ByContactEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldContactEmail, opts...).ToFunc()
 }
 
+// ByContactPhone orders the results by the contact_phone field.
+func ByContactPhone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContactPhone, opts...).ToFunc()
+}
+
 // ByIsFederation orders the results by the is_federation field.
 func ByIsFederation(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsFederation, opts...).ToFunc()
@@ -525,6 +546,20 @@ func ByRoleAssignments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByProfileChangesCount orders the results by profile_changes count.
+func ByProfileChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newProfileChangesStep(), opts...)
+	}
+}
+
+// ByProfileChanges orders the results by profile_changes terms.
+func ByProfileChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProfileChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByApplicationField orders the results by application field.
 func ByApplicationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -585,6 +620,13 @@ func newRoleAssignmentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RoleAssignmentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RoleAssignmentsTable, RoleAssignmentsColumn),
+	)
+}
+func newProfileChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProfileChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ProfileChangesTable, ProfileChangesColumn),
 	)
 }
 func newApplicationStep() *sqlgraph.Step {

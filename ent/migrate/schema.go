@@ -682,6 +682,7 @@ var (
 		{Name: "representative_name", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "representative_function", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "contact_email", Type: field.TypeString, Nullable: true},
+		{Name: "contact_phone", Type: field.TypeString, Size: 30, Default: ""},
 		{Name: "is_federation", Type: field.TypeBool, Default: false},
 		{Name: "membership_application_member", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
 	}
@@ -693,7 +694,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_membership_applications_member",
-				Columns:    []*schema.Column{MembersColumns[21]},
+				Columns:    []*schema.Column{MembersColumns[22]},
 				RefColumns: []*schema.Column{MembershipApplicationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -733,6 +734,45 @@ var (
 				Columns:    []*schema.Column{MemberCategoryChangesColumns[7]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// MemberProfileChangesColumns holds the columns for the "member_profile_changes" table.
+	MemberProfileChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"APPLIED", "PENDING_REVIEW", "ACCEPTED", "REJECTED"}},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "changed_by", Type: field.TypeString, Default: ""},
+		{Name: "comment", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "decides_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
+	}
+	// MemberProfileChangesTable holds the schema information for the "member_profile_changes" table.
+	MemberProfileChangesTable = &schema.Table{
+		Name:       "member_profile_changes",
+		Columns:    MemberProfileChangesColumns,
+		PrimaryKey: []*schema.Column{MemberProfileChangesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "member_profile_changes_members_profile_changes",
+				Columns:    []*schema.Column{MemberProfileChangesColumns[7]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "member_profile_changes_member_profile_changes_decision",
+				Columns:    []*schema.Column{MemberProfileChangesColumns[8]},
+				RefColumns: []*schema.Column{MemberProfileChangesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "memberprofilechange_member_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{MemberProfileChangesColumns[7], MemberProfileChangesColumns[1]},
 			},
 		},
 	}
@@ -1543,6 +1583,7 @@ var (
 		UserrecordNotesTable,
 		MembersTable,
 		MemberCategoryChangesTable,
+		MemberProfileChangesTable,
 		MembershipApplicationsTable,
 		MembershipFeesTable,
 		UserrecordNeedsTable,
@@ -1614,6 +1655,8 @@ func init() {
 		"member_left_after_joining": "left_on IS NULL OR joined_on IS NULL OR left_on >= joined_on",
 	}
 	MemberCategoryChangesTable.ForeignKeys[0].RefTable = MembersTable
+	MemberProfileChangesTable.ForeignKeys[0].RefTable = MembersTable
+	MemberProfileChangesTable.ForeignKeys[1].RefTable = MemberProfileChangesTable
 	MembershipApplicationsTable.ForeignKeys[0].RefTable = AccountsTable
 	UserrecordNeedsTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
 	UserrecordNeedsTable.Annotation = &entsql.Annotation{

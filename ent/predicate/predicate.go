@@ -63,6 +63,9 @@ type Member func(*sql.Selector)
 // MemberCategoryChange is the predicate function for membercategorychange builders.
 type MemberCategoryChange func(*sql.Selector)
 
+// MemberProfileChange is the predicate function for memberprofilechange builders.
+type MemberProfileChange func(*sql.Selector)
+
 // MembershipApplication is the predicate function for membershipapplication builders.
 type MembershipApplication func(*sql.Selector)
 

@@ -567,6 +567,30 @@ func (f MemberCategoryChangeMutationRuleFunc) EvalMutation(ctx context.Context, 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberCategoryChangeMutation", m)
 }
 
+// The MemberProfileChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MemberProfileChangeQueryRuleFunc func(context.Context, *ent.MemberProfileChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MemberProfileChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MemberProfileChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MemberProfileChangeQuery", q)
+}
+
+// The MemberProfileChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MemberProfileChangeMutationRuleFunc func(context.Context, *ent.MemberProfileChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MemberProfileChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MemberProfileChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberProfileChangeMutation", m)
+}
+
 // The MembershipApplicationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MembershipApplicationQueryRuleFunc func(context.Context, *ent.MembershipApplicationQuery) error
@@ -1192,6 +1216,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.MemberCategoryChangeQuery:
 		return q.Filter(), nil
+	case *ent.MemberProfileChangeQuery:
+		return q.Filter(), nil
 	case *ent.MembershipApplicationQuery:
 		return q.Filter(), nil
 	case *ent.MembershipFeeQuery:
@@ -1282,6 +1308,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.MemberMutation:
 		return m.Filter(), nil
 	case *ent.MemberCategoryChangeMutation:
+		return m.Filter(), nil
+	case *ent.MemberProfileChangeMutation:
 		return m.Filter(), nil
 	case *ent.MembershipApplicationMutation:
 		return m.Filter(), nil

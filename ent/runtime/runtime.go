@@ -22,6 +22,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
@@ -1182,8 +1183,14 @@ func init() {
 	memberDescContactEmail := memberFields[16].Descriptor()
 	// member.ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
 	member.ContactEmailValidator = memberDescContactEmail.Validators[0].(func(string) error)
+	// memberDescContactPhone is the schema descriptor for contact_phone field.
+	memberDescContactPhone := memberFields[17].Descriptor()
+	// member.DefaultContactPhone holds the default value on creation for the contact_phone field.
+	member.DefaultContactPhone = memberDescContactPhone.Default.(string)
+	// member.ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	member.ContactPhoneValidator = memberDescContactPhone.Validators[0].(func(string) error)
 	// memberDescIsFederation is the schema descriptor for is_federation field.
-	memberDescIsFederation := memberFields[17].Descriptor()
+	memberDescIsFederation := memberFields[18].Descriptor()
 	// member.DefaultIsFederation holds the default value on creation for the is_federation field.
 	member.DefaultIsFederation = memberDescIsFederation.Default.(bool)
 	// memberDescID is the schema descriptor for id field.
@@ -1231,6 +1238,48 @@ func init() {
 	membercategorychange.DefaultID = membercategorychangeDescID.Default.(func() pulid.ID)
 	// membercategorychange.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membercategorychange.IDValidator = membercategorychangeDescID.Validators[0].(func(string) error)
+	memberprofilechangeMixin := schema.MemberProfileChange{}.Mixin()
+	memberprofilechange.Policy = privacy.NewPolicies(schema.MemberProfileChange{})
+	memberprofilechange.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := memberprofilechange.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	memberprofilechangeMixinFields0 := memberprofilechangeMixin[0].Fields()
+	_ = memberprofilechangeMixinFields0
+	memberprofilechangeMixinFields1 := memberprofilechangeMixin[1].Fields()
+	_ = memberprofilechangeMixinFields1
+	memberprofilechangeFields := schema.MemberProfileChange{}.Fields()
+	_ = memberprofilechangeFields
+	// memberprofilechangeDescCreatedAt is the schema descriptor for created_at field.
+	memberprofilechangeDescCreatedAt := memberprofilechangeMixinFields1[0].Descriptor()
+	// memberprofilechange.DefaultCreatedAt holds the default value on creation for the created_at field.
+	memberprofilechange.DefaultCreatedAt = memberprofilechangeDescCreatedAt.Default.(func() time.Time)
+	// memberprofilechangeDescUpdatedAt is the schema descriptor for updated_at field.
+	memberprofilechangeDescUpdatedAt := memberprofilechangeMixinFields1[1].Descriptor()
+	// memberprofilechange.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	memberprofilechange.DefaultUpdatedAt = memberprofilechangeDescUpdatedAt.Default.(func() time.Time)
+	// memberprofilechange.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	memberprofilechange.UpdateDefaultUpdatedAt = memberprofilechangeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// memberprofilechangeDescChangedBy is the schema descriptor for changed_by field.
+	memberprofilechangeDescChangedBy := memberprofilechangeFields[3].Descriptor()
+	// memberprofilechange.DefaultChangedBy holds the default value on creation for the changed_by field.
+	memberprofilechange.DefaultChangedBy = memberprofilechangeDescChangedBy.Default.(string)
+	// memberprofilechangeDescComment is the schema descriptor for comment field.
+	memberprofilechangeDescComment := memberprofilechangeFields[4].Descriptor()
+	// memberprofilechange.DefaultComment holds the default value on creation for the comment field.
+	memberprofilechange.DefaultComment = memberprofilechangeDescComment.Default.(string)
+	// memberprofilechange.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	memberprofilechange.CommentValidator = memberprofilechangeDescComment.Validators[0].(func(string) error)
+	// memberprofilechangeDescID is the schema descriptor for id field.
+	memberprofilechangeDescID := memberprofilechangeMixinFields0[0].Descriptor()
+	// memberprofilechange.DefaultID holds the default value on creation for the id field.
+	memberprofilechange.DefaultID = memberprofilechangeDescID.Default.(func() pulid.ID)
+	// memberprofilechange.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	memberprofilechange.IDValidator = memberprofilechangeDescID.Validators[0].(func(string) error)
 	membershipapplicationMixin := schema.MembershipApplication{}.Mixin()
 	membershipapplication.Policy = privacy.NewPolicies(schema.MembershipApplication{})
 	membershipapplication.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -50,6 +50,7 @@ func (Member) Fields() []ent.Field {
 		field.String("representative_name").Default("").MaxLen(200),
 		field.String("representative_function").Default("").MaxLen(200),
 		field.String("contact_email").Optional().Nillable().Validate(validate.Email),
+		field.String("contact_phone").Default("").MaxLen(30),
 		field.Bool("is_federation").Default(false),
 	}
 }
@@ -65,6 +66,7 @@ func (Member) Edges() []ent.Edge {
 		edge.To("charges", Charge.Type),
 		edge.To("calls_for_funds", CallForFunds.Type),
 		edge.To("role_assignments", RoleAssignment.Type),
+		edge.To("profile_changes", MemberProfileChange.Type),
 		edge.From("application", MembershipApplication.Type).Ref("member").Unique(),
 	}
 }

@@ -41,6 +41,7 @@ type rowRule struct {
 var coreRows = map[string]rowRule{
 	"Member":                   {gsmAll, ownMemberItself},
 	"MemberCategoryChange":     {gsmAll, ownMembers},
+	"MemberProfileChange":      {gsmManagers, ownMembers},
 	"Subscription":             {gsmAll, ownMembers},
 	"MembershipApplication":    {gsmManagers, through("member", ownMemberItself)},
 	"Account":                  {gsmManagers, accountsVisible},

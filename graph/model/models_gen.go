@@ -193,6 +193,13 @@ type ReturnUsageDeclarationInput struct {
 	Comment string `json:"comment"`
 }
 
+type ReviewVatShareInput struct {
+	// The PENDING_REVIEW entry.
+	ChangeID pulid.ID `json:"changeId"`
+	Accept   bool     `json:"accept"`
+	Comment  string   `json:"comment"`
+}
+
 type RevokeRoleInput struct {
 	RoleAssignmentID pulid.ID `json:"roleAssignmentId"`
 }
