@@ -36,6 +36,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -117,6 +119,10 @@ type Client struct {
 	NeedAssessment *NeedAssessmentClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentAllocation is the client for interacting with the PaymentAllocation builders.
+	PaymentAllocation *PaymentAllocationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonContact is the client for interacting with the PersonContact builders.
@@ -190,6 +196,8 @@ func (c *Client) init() {
 	c.MembershipFee = NewMembershipFeeClient(c.config)
 	c.NeedAssessment = NewNeedAssessmentClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.Payment = NewPaymentClient(c.config)
+	c.PaymentAllocation = NewPaymentAllocationClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonContact = NewPersonContactClient(c.config)
 	c.PersonalProject = NewPersonalProjectClient(c.config)
@@ -325,6 +333,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		NeedAssessment:           NewNeedAssessmentClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		Payment:                  NewPaymentClient(cfg),
+		PaymentAllocation:        NewPaymentAllocationClient(cfg),
 		Person:                   NewPersonClient(cfg),
 		PersonContact:            NewPersonContactClient(cfg),
 		PersonalProject:          NewPersonalProjectClient(cfg),
@@ -387,6 +397,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		NeedAssessment:           NewNeedAssessmentClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		Payment:                  NewPaymentClient(cfg),
+		PaymentAllocation:        NewPaymentAllocationClient(cfg),
 		Person:                   NewPersonClient(cfg),
 		PersonContact:            NewPersonContactClient(cfg),
 		PersonalProject:          NewPersonalProjectClient(cfg),
@@ -440,11 +452,12 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
-		c.NeedAssessment, c.Notification, c.Person, c.PersonContact, c.PersonalProject,
-		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
-		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
-		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
-		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation, c.Person,
+		c.PersonContact, c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision,
+		c.RecordSettings, c.Resource, c.ResourceCategory, c.RoleAssignment,
+		c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest, c.Subscription,
+		c.SupportAccess, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
+		c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -459,11 +472,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
-		c.NeedAssessment, c.Notification, c.Person, c.PersonContact, c.PersonalProject,
-		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
-		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
-		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
-		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation, c.Person,
+		c.PersonContact, c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision,
+		c.RecordSettings, c.Resource, c.ResourceCategory, c.RoleAssignment,
+		c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest, c.Subscription,
+		c.SupportAccess, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
+		c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -520,6 +534,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.NeedAssessment.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *PaymentMutation:
+		return c.Payment.mutate(ctx, m)
+	case *PaymentAllocationMutation:
+		return c.PaymentAllocation.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *PersonContactMutation:
@@ -1778,6 +1796,22 @@ func (c *CallForFundsClient) QueryCharges(_m *CallForFunds) *ChargeQuery {
 			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
 			sqlgraph.To(charge.Table, charge.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.ChargesTable, callforfunds.ChargesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAllocations queries the allocations edge of a CallForFunds.
+func (c *CallForFundsClient) QueryAllocations(_m *CallForFunds) *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.AllocationsTable, callforfunds.AllocationsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3589,6 +3623,38 @@ func (c *MemberClient) QueryProfileChanges(_m *Member) *MemberProfileChangeQuery
 	return query
 }
 
+// QueryPayments queries the payments edge of a Member.
+func (c *MemberClient) QueryPayments(_m *Member) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentsTable, member.PaymentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPaymentAllocations queries the payment_allocations edge of a Member.
+func (c *MemberClient) QueryPaymentAllocations(_m *Member) *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentAllocationsTable, member.PaymentAllocationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryApplication queries the application edge of a Member.
 func (c *MemberClient) QueryApplication(_m *Member) *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: c.config}).Query()
@@ -4544,6 +4610,386 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// PaymentClient is a client for the Payment schema.
+type PaymentClient struct {
+	config
+}
+
+// NewPaymentClient returns a client for the Payment from the given config.
+func NewPaymentClient(c config) *PaymentClient {
+	return &PaymentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `payment.Hooks(f(g(h())))`.
+func (c *PaymentClient) Use(hooks ...Hook) {
+	c.hooks.Payment = append(c.hooks.Payment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `payment.Intercept(f(g(h())))`.
+func (c *PaymentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Payment = append(c.inters.Payment, interceptors...)
+}
+
+// Create returns a builder for creating a Payment entity.
+func (c *PaymentClient) Create() *PaymentCreate {
+	mutation := newPaymentMutation(c.config, OpCreate)
+	return &PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Payment entities.
+func (c *PaymentClient) CreateBulk(builders ...*PaymentCreate) *PaymentCreateBulk {
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentClient) MapCreateBulk(slice any, setFunc func(*PaymentCreate, int)) *PaymentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentCreateBulk{err: fmt.Errorf("calling to PaymentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Payment.
+func (c *PaymentClient) Update() *PaymentUpdate {
+	mutation := newPaymentMutation(c.config, OpUpdate)
+	return &PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentClient) UpdateOne(_m *Payment) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPayment(_m))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentClient) UpdateOneID(id pulid.ID) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPaymentID(id))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Payment.
+func (c *PaymentClient) Delete() *PaymentDelete {
+	mutation := newPaymentMutation(c.config, OpDelete)
+	return &PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentClient) DeleteOne(_m *Payment) *PaymentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentClient) DeleteOneID(id pulid.ID) *PaymentDeleteOne {
+	builder := c.Delete().Where(payment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentDeleteOne{builder}
+}
+
+// Query returns a query builder for Payment.
+func (c *PaymentClient) Query() *PaymentQuery {
+	return &PaymentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePayment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Payment entity by its id.
+func (c *PaymentClient) Get(ctx context.Context, id pulid.ID) (*Payment, error) {
+	return c.Query().Where(payment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentClient) GetX(ctx context.Context, id pulid.ID) *Payment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a Payment.
+func (c *PaymentClient) QueryMember(_m *Payment) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, payment.MemberTable, payment.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReverses queries the reverses edge of a Payment.
+func (c *PaymentClient) QueryReverses(_m *Payment) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, payment.ReversesTable, payment.ReversesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReversal queries the reversal edge of a Payment.
+func (c *PaymentClient) QueryReversal(_m *Payment) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, payment.ReversalTable, payment.ReversalColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAllocations queries the allocations edge of a Payment.
+func (c *PaymentClient) QueryAllocations(_m *Payment) *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, payment.AllocationsTable, payment.AllocationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentClient) Hooks() []Hook {
+	hooks := c.hooks.Payment
+	return append(hooks[:len(hooks):len(hooks)], payment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentClient) Interceptors() []Interceptor {
+	return c.inters.Payment
+}
+
+func (c *PaymentClient) mutate(ctx context.Context, m *PaymentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Payment mutation op: %q", m.Op())
+	}
+}
+
+// PaymentAllocationClient is a client for the PaymentAllocation schema.
+type PaymentAllocationClient struct {
+	config
+}
+
+// NewPaymentAllocationClient returns a client for the PaymentAllocation from the given config.
+func NewPaymentAllocationClient(c config) *PaymentAllocationClient {
+	return &PaymentAllocationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentallocation.Hooks(f(g(h())))`.
+func (c *PaymentAllocationClient) Use(hooks ...Hook) {
+	c.hooks.PaymentAllocation = append(c.hooks.PaymentAllocation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentallocation.Intercept(f(g(h())))`.
+func (c *PaymentAllocationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentAllocation = append(c.inters.PaymentAllocation, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentAllocation entity.
+func (c *PaymentAllocationClient) Create() *PaymentAllocationCreate {
+	mutation := newPaymentAllocationMutation(c.config, OpCreate)
+	return &PaymentAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentAllocation entities.
+func (c *PaymentAllocationClient) CreateBulk(builders ...*PaymentAllocationCreate) *PaymentAllocationCreateBulk {
+	return &PaymentAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentAllocationClient) MapCreateBulk(slice any, setFunc func(*PaymentAllocationCreate, int)) *PaymentAllocationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentAllocationCreateBulk{err: fmt.Errorf("calling to PaymentAllocationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentAllocationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentAllocation.
+func (c *PaymentAllocationClient) Update() *PaymentAllocationUpdate {
+	mutation := newPaymentAllocationMutation(c.config, OpUpdate)
+	return &PaymentAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentAllocationClient) UpdateOne(_m *PaymentAllocation) *PaymentAllocationUpdateOne {
+	mutation := newPaymentAllocationMutation(c.config, OpUpdateOne, withPaymentAllocation(_m))
+	return &PaymentAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentAllocationClient) UpdateOneID(id pulid.ID) *PaymentAllocationUpdateOne {
+	mutation := newPaymentAllocationMutation(c.config, OpUpdateOne, withPaymentAllocationID(id))
+	return &PaymentAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentAllocation.
+func (c *PaymentAllocationClient) Delete() *PaymentAllocationDelete {
+	mutation := newPaymentAllocationMutation(c.config, OpDelete)
+	return &PaymentAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentAllocationClient) DeleteOne(_m *PaymentAllocation) *PaymentAllocationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentAllocationClient) DeleteOneID(id pulid.ID) *PaymentAllocationDeleteOne {
+	builder := c.Delete().Where(paymentallocation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentAllocationDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentAllocation.
+func (c *PaymentAllocationClient) Query() *PaymentAllocationQuery {
+	return &PaymentAllocationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentAllocation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentAllocation entity by its id.
+func (c *PaymentAllocationClient) Get(ctx context.Context, id pulid.ID) (*PaymentAllocation, error) {
+	return c.Query().Where(paymentallocation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentAllocationClient) GetX(ctx context.Context, id pulid.ID) *PaymentAllocation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a PaymentAllocation.
+func (c *PaymentAllocationClient) QueryMember(_m *PaymentAllocation) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentallocation.Table, paymentallocation.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentallocation.MemberTable, paymentallocation.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCallForFunds queries the call_for_funds edge of a PaymentAllocation.
+func (c *PaymentAllocationClient) QueryCallForFunds(_m *PaymentAllocation) *CallForFundsQuery {
+	query := (&CallForFundsClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentallocation.Table, paymentallocation.FieldID, id),
+			sqlgraph.To(callforfunds.Table, callforfunds.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentallocation.CallForFundsTable, paymentallocation.CallForFundsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPayment queries the payment edge of a PaymentAllocation.
+func (c *PaymentAllocationClient) QueryPayment(_m *PaymentAllocation) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentallocation.Table, paymentallocation.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentallocation.PaymentTable, paymentallocation.PaymentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentAllocationClient) Hooks() []Hook {
+	hooks := c.hooks.PaymentAllocation
+	return append(hooks[:len(hooks):len(hooks)], paymentallocation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentAllocationClient) Interceptors() []Interceptor {
+	return c.inters.PaymentAllocation
+}
+
+func (c *PaymentAllocationClient) mutate(ctx context.Context, m *PaymentAllocationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentAllocation mutation op: %q", m.Op())
 	}
 }
 
@@ -7740,22 +8186,23 @@ type (
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
 		Member, MemberCategoryChange, MemberProfileChange, MembershipApplication,
-		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
-		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
-		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
-		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
-		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
+		MembershipFee, NeedAssessment, Notification, Payment, PaymentAllocation,
+		Person, PersonContact, PersonalProject, ProcessingRecord, ProcessingRevision,
+		RecordSettings, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
+		Session, Stay, SubjectRequest, Subscription, SupportAccess, TimeEntry,
+		UsageDeclaration, UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
 		Member, MemberCategoryChange, MemberProfileChange, MembershipApplication,
-		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
-		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
-		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
-		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
-		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
+		MembershipFee, NeedAssessment, Notification, Payment, PaymentAllocation,
+		Person, PersonContact, PersonalProject, ProcessingRecord, ProcessingRevision,
+		RecordSettings, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
+		Session, Stay, SubjectRequest, Subscription, SupportAccess, TimeEntry,
+		UsageDeclaration, UsageDeclarationLine,
+		UsageDeclarationRevision []ent.Interceptor
 	}
 )
 

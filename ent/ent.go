@@ -27,6 +27,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -139,6 +141,8 @@ func checkColumn(t, c string) error {
 			membershipfee.Table:            membershipfee.ValidColumn,
 			needassessment.Table:           needassessment.ValidColumn,
 			notification.Table:             notification.ValidColumn,
+			payment.Table:                  payment.ValidColumn,
+			paymentallocation.Table:        paymentallocation.ValidColumn,
 			person.Table:                   person.ValidColumn,
 			personcontact.Table:            personcontact.ValidColumn,
 			personalproject.Table:          personalproject.ValidColumn,

@@ -27,6 +27,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -56,7 +58,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 43)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 45)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   accesslogentry.Table,
@@ -227,16 +229,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "CallForFunds",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			callforfunds.FieldCreatedAt:   {Type: field.TypeTime, Column: callforfunds.FieldCreatedAt},
-			callforfunds.FieldUpdatedAt:   {Type: field.TypeTime, Column: callforfunds.FieldUpdatedAt},
-			callforfunds.FieldMemberID:    {Type: field.TypeString, Column: callforfunds.FieldMemberID},
-			callforfunds.FieldChargeRunID: {Type: field.TypeString, Column: callforfunds.FieldChargeRunID},
-			callforfunds.FieldFiscalYear:  {Type: field.TypeInt, Column: callforfunds.FieldFiscalYear},
-			callforfunds.FieldSequence:    {Type: field.TypeInt, Column: callforfunds.FieldSequence},
-			callforfunds.FieldNumber:      {Type: field.TypeString, Column: callforfunds.FieldNumber},
-			callforfunds.FieldIssuedOn:    {Type: field.TypeTime, Column: callforfunds.FieldIssuedOn},
-			callforfunds.FieldDueOn:       {Type: field.TypeTime, Column: callforfunds.FieldDueOn},
-			callforfunds.FieldTotal:       {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
+			callforfunds.FieldCreatedAt:     {Type: field.TypeTime, Column: callforfunds.FieldCreatedAt},
+			callforfunds.FieldUpdatedAt:     {Type: field.TypeTime, Column: callforfunds.FieldUpdatedAt},
+			callforfunds.FieldMemberID:      {Type: field.TypeString, Column: callforfunds.FieldMemberID},
+			callforfunds.FieldChargeRunID:   {Type: field.TypeString, Column: callforfunds.FieldChargeRunID},
+			callforfunds.FieldFiscalYear:    {Type: field.TypeInt, Column: callforfunds.FieldFiscalYear},
+			callforfunds.FieldSequence:      {Type: field.TypeInt, Column: callforfunds.FieldSequence},
+			callforfunds.FieldNumber:        {Type: field.TypeString, Column: callforfunds.FieldNumber},
+			callforfunds.FieldIssuedOn:      {Type: field.TypeTime, Column: callforfunds.FieldIssuedOn},
+			callforfunds.FieldDueOn:         {Type: field.TypeTime, Column: callforfunds.FieldDueOn},
+			callforfunds.FieldTotal:         {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
+			callforfunds.FieldPaid:          {Type: field.TypeInt64, Column: callforfunds.FieldPaid},
+			callforfunds.FieldPaymentStatus: {Type: field.TypeEnum, Column: callforfunds.FieldPaymentStatus},
+			callforfunds.FieldSettledOn:     {Type: field.TypeTime, Column: callforfunds.FieldSettledOn},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -490,6 +495,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldContactEmail:           {Type: field.TypeString, Column: member.FieldContactEmail},
 			member.FieldContactPhone:           {Type: field.TypeString, Column: member.FieldContactPhone},
 			member.FieldIsFederation:           {Type: field.TypeBool, Column: member.FieldIsFederation},
+			member.FieldPaymentStatus:          {Type: field.TypeEnum, Column: member.FieldPaymentStatus},
 		},
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
@@ -633,6 +639,51 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   payment.Table,
+			Columns: payment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: payment.FieldID,
+			},
+		},
+		Type: "Payment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			payment.FieldCreatedAt:     {Type: field.TypeTime, Column: payment.FieldCreatedAt},
+			payment.FieldUpdatedAt:     {Type: field.TypeTime, Column: payment.FieldUpdatedAt},
+			payment.FieldMemberID:      {Type: field.TypeString, Column: payment.FieldMemberID},
+			payment.FieldReceivedOn:    {Type: field.TypeTime, Column: payment.FieldReceivedOn},
+			payment.FieldAmount:        {Type: field.TypeInt64, Column: payment.FieldAmount},
+			payment.FieldMeans:         {Type: field.TypeEnum, Column: payment.FieldMeans},
+			payment.FieldBankReference: {Type: field.TypeString, Column: payment.FieldBankReference},
+			payment.FieldLabel:         {Type: field.TypeString, Column: payment.FieldLabel},
+			payment.FieldReversesID:    {Type: field.TypeString, Column: payment.FieldReversesID},
+			payment.FieldReason:        {Type: field.TypeString, Column: payment.FieldReason},
+			payment.FieldCreatedBy:     {Type: field.TypeString, Column: payment.FieldCreatedBy},
+			payment.FieldImportKey:     {Type: field.TypeString, Column: payment.FieldImportKey},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   paymentallocation.Table,
+			Columns: paymentallocation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: paymentallocation.FieldID,
+			},
+		},
+		Type: "PaymentAllocation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			paymentallocation.FieldCreatedAt:      {Type: field.TypeTime, Column: paymentallocation.FieldCreatedAt},
+			paymentallocation.FieldUpdatedAt:      {Type: field.TypeTime, Column: paymentallocation.FieldUpdatedAt},
+			paymentallocation.FieldMemberID:       {Type: field.TypeString, Column: paymentallocation.FieldMemberID},
+			paymentallocation.FieldCallForFundsID: {Type: field.TypeString, Column: paymentallocation.FieldCallForFundsID},
+			paymentallocation.FieldPaymentID:      {Type: field.TypeString, Column: paymentallocation.FieldPaymentID},
+			paymentallocation.FieldAmount:         {Type: field.TypeInt64, Column: paymentallocation.FieldAmount},
+			paymentallocation.FieldCreatedBy:      {Type: field.TypeString, Column: paymentallocation.FieldCreatedBy},
+		},
+	}
+	graph.Nodes[26] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -655,7 +706,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldAnonymizedAt:    {Type: field.TypeTime, Column: person.FieldAnonymizedAt},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personcontact.Table,
 			Columns: personcontact.Columns,
@@ -678,7 +729,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personcontact.FieldAddress:   {Type: field.TypeString, Column: personcontact.FieldAddress},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personalproject.Table,
 			Columns: personalproject.Columns,
@@ -699,7 +750,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personalproject.FieldReviewOn:         {Type: field.TypeTime, Column: personalproject.FieldReviewOn},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrecord.Table,
 			Columns: processingrecord.Columns,
@@ -745,7 +796,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldDpiaConclusion:            {Type: field.TypeString, Column: processingrecord.FieldDpiaConclusion},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrevision.Table,
 			Columns: processingrevision.Columns,
@@ -765,7 +816,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordsettings.Table,
 			Columns: recordsettings.Columns,
@@ -782,7 +833,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordsettings.FieldRetentionYears: {Type: field.TypeInt, Column: recordsettings.FieldRetentionYears},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -807,7 +858,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -826,7 +877,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -844,7 +895,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -869,7 +920,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -889,7 +940,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stay.Table,
 			Columns: stay.Columns,
@@ -913,7 +964,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stay.FieldOrientationUntil:     {Type: field.TypeTime, Column: stay.FieldOrientationUntil},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -937,7 +988,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldRecordID:        {Type: field.TypeString, Column: subjectrequest.FieldRecordID},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -961,7 +1012,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   supportaccess.Table,
 			Columns: supportaccess.Columns,
@@ -982,7 +1033,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			supportaccess.FieldRevokedAt: {Type: field.TypeTime, Column: supportaccess.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -1003,7 +1054,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -1026,7 +1077,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -1044,7 +1095,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -1197,6 +1248,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"CallForFunds",
 		"Charge",
+	)
+	graph.MustAddE(
+		"allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+		},
+		"CallForFunds",
+		"PaymentAllocation",
 	)
 	graph.MustAddE(
 		"account",
@@ -1547,6 +1610,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"MemberProfileChange",
 	)
 	graph.MustAddE(
+		"payments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"Payment",
+	)
+	graph.MustAddE(
+		"payment_allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"PaymentAllocation",
+	)
+	graph.MustAddE(
 		"application",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -1641,6 +1728,90 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"NeedAssessment",
 		"Person",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   payment.MemberTable,
+			Columns: []string{payment.MemberColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Member",
+	)
+	graph.MustAddE(
+		"reverses",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   payment.ReversesTable,
+			Columns: []string{payment.ReversesColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Payment",
+	)
+	graph.MustAddE(
+		"reversal",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   payment.ReversalTable,
+			Columns: []string{payment.ReversalColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Payment",
+	)
+	graph.MustAddE(
+		"allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   payment.AllocationsTable,
+			Columns: []string{payment.AllocationsColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"PaymentAllocation",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentallocation.MemberTable,
+			Columns: []string{paymentallocation.MemberColumn},
+			Bidi:    false,
+		},
+		"PaymentAllocation",
+		"Member",
+	)
+	graph.MustAddE(
+		"call_for_funds",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentallocation.CallForFundsTable,
+			Columns: []string{paymentallocation.CallForFundsColumn},
+			Bidi:    false,
+		},
+		"PaymentAllocation",
+		"CallForFunds",
+	)
+	graph.MustAddE(
+		"payment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentallocation.PaymentTable,
+			Columns: []string{paymentallocation.PaymentColumn},
+			Bidi:    false,
+		},
+		"PaymentAllocation",
+		"Payment",
 	)
 	graph.MustAddE(
 		"member",
@@ -2953,6 +3124,21 @@ func (f *CallForFundsFilter) WhereTotal(p entql.Int64P) {
 	f.Where(p.Field(callforfunds.FieldTotal))
 }
 
+// WherePaid applies the entql int64 predicate on the paid field.
+func (f *CallForFundsFilter) WherePaid(p entql.Int64P) {
+	f.Where(p.Field(callforfunds.FieldPaid))
+}
+
+// WherePaymentStatus applies the entql string predicate on the payment_status field.
+func (f *CallForFundsFilter) WherePaymentStatus(p entql.StringP) {
+	f.Where(p.Field(callforfunds.FieldPaymentStatus))
+}
+
+// WhereSettledOn applies the entql time.Time predicate on the settled_on field.
+func (f *CallForFundsFilter) WhereSettledOn(p entql.TimeP) {
+	f.Where(p.Field(callforfunds.FieldSettledOn))
+}
+
 // WhereHasMember applies a predicate to check if query has an edge member.
 func (f *CallForFundsFilter) WhereHasMember() {
 	f.Where(entql.HasEdge("member"))
@@ -2989,6 +3175,20 @@ func (f *CallForFundsFilter) WhereHasCharges() {
 // WhereHasChargesWith applies a predicate to check if query has an edge charges with a given conditions (other predicates).
 func (f *CallForFundsFilter) WhereHasChargesWith(preds ...predicate.Charge) {
 	f.Where(entql.HasEdgeWith("charges", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAllocations applies a predicate to check if query has an edge allocations.
+func (f *CallForFundsFilter) WhereHasAllocations() {
+	f.Where(entql.HasEdge("allocations"))
+}
+
+// WhereHasAllocationsWith applies a predicate to check if query has an edge allocations with a given conditions (other predicates).
+func (f *CallForFundsFilter) WhereHasAllocationsWith(preds ...predicate.PaymentAllocation) {
+	f.Where(entql.HasEdgeWith("allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -4290,6 +4490,11 @@ func (f *MemberFilter) WhereIsFederation(p entql.BoolP) {
 	f.Where(p.Field(member.FieldIsFederation))
 }
 
+// WherePaymentStatus applies the entql string predicate on the payment_status field.
+func (f *MemberFilter) WherePaymentStatus(p entql.StringP) {
+	f.Where(p.Field(member.FieldPaymentStatus))
+}
+
 // WhereHasCategoryChanges applies a predicate to check if query has an edge category_changes.
 func (f *MemberFilter) WhereHasCategoryChanges() {
 	f.Where(entql.HasEdge("category_changes"))
@@ -4410,6 +4615,34 @@ func (f *MemberFilter) WhereHasProfileChanges() {
 // WhereHasProfileChangesWith applies a predicate to check if query has an edge profile_changes with a given conditions (other predicates).
 func (f *MemberFilter) WhereHasProfileChangesWith(preds ...predicate.MemberProfileChange) {
 	f.Where(entql.HasEdgeWith("profile_changes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPayments applies a predicate to check if query has an edge payments.
+func (f *MemberFilter) WhereHasPayments() {
+	f.Where(entql.HasEdge("payments"))
+}
+
+// WhereHasPaymentsWith applies a predicate to check if query has an edge payments with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasPaymentsWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("payments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPaymentAllocations applies a predicate to check if query has an edge payment_allocations.
+func (f *MemberFilter) WhereHasPaymentAllocations() {
+	f.Where(entql.HasEdge("payment_allocations"))
+}
+
+// WhereHasPaymentAllocationsWith applies a predicate to check if query has an edge payment_allocations with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasPaymentAllocationsWith(preds ...predicate.PaymentAllocation) {
+	f.Where(entql.HasEdgeWith("payment_allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -5074,6 +5307,279 @@ func (f *NotificationFilter) WhereLastError(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PaymentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PaymentQuery builder.
+func (_q *PaymentQuery) Filter() *PaymentFilter {
+	return &PaymentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PaymentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PaymentMutation builder.
+func (m *PaymentMutation) Filter() *PaymentFilter {
+	return &PaymentFilter{config: m.config, predicateAdder: m}
+}
+
+// PaymentFilter provides a generic filtering capability at runtime for PaymentQuery.
+type PaymentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PaymentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PaymentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PaymentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PaymentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PaymentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldMemberID))
+}
+
+// WhereReceivedOn applies the entql time.Time predicate on the received_on field.
+func (f *PaymentFilter) WhereReceivedOn(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldReceivedOn))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PaymentFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(payment.FieldAmount))
+}
+
+// WhereMeans applies the entql string predicate on the means field.
+func (f *PaymentFilter) WhereMeans(p entql.StringP) {
+	f.Where(p.Field(payment.FieldMeans))
+}
+
+// WhereBankReference applies the entql string predicate on the bank_reference field.
+func (f *PaymentFilter) WhereBankReference(p entql.StringP) {
+	f.Where(p.Field(payment.FieldBankReference))
+}
+
+// WhereLabel applies the entql string predicate on the label field.
+func (f *PaymentFilter) WhereLabel(p entql.StringP) {
+	f.Where(p.Field(payment.FieldLabel))
+}
+
+// WhereReversesID applies the entql string predicate on the reverses_id field.
+func (f *PaymentFilter) WhereReversesID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldReversesID))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *PaymentFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(payment.FieldReason))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *PaymentFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(payment.FieldCreatedBy))
+}
+
+// WhereImportKey applies the entql string predicate on the import_key field.
+func (f *PaymentFilter) WhereImportKey(p entql.StringP) {
+	f.Where(p.Field(payment.FieldImportKey))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *PaymentFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReverses applies a predicate to check if query has an edge reverses.
+func (f *PaymentFilter) WhereHasReverses() {
+	f.Where(entql.HasEdge("reverses"))
+}
+
+// WhereHasReversesWith applies a predicate to check if query has an edge reverses with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasReversesWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("reverses", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReversal applies a predicate to check if query has an edge reversal.
+func (f *PaymentFilter) WhereHasReversal() {
+	f.Where(entql.HasEdge("reversal"))
+}
+
+// WhereHasReversalWith applies a predicate to check if query has an edge reversal with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasReversalWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("reversal", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAllocations applies a predicate to check if query has an edge allocations.
+func (f *PaymentFilter) WhereHasAllocations() {
+	f.Where(entql.HasEdge("allocations"))
+}
+
+// WhereHasAllocationsWith applies a predicate to check if query has an edge allocations with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasAllocationsWith(preds ...predicate.PaymentAllocation) {
+	f.Where(entql.HasEdgeWith("allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PaymentAllocationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PaymentAllocationQuery builder.
+func (_q *PaymentAllocationQuery) Filter() *PaymentAllocationFilter {
+	return &PaymentAllocationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PaymentAllocationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PaymentAllocationMutation builder.
+func (m *PaymentAllocationMutation) Filter() *PaymentAllocationFilter {
+	return &PaymentAllocationFilter{config: m.config, predicateAdder: m}
+}
+
+// PaymentAllocationFilter provides a generic filtering capability at runtime for PaymentAllocationQuery.
+type PaymentAllocationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PaymentAllocationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PaymentAllocationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PaymentAllocationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(paymentallocation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PaymentAllocationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(paymentallocation.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PaymentAllocationFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldMemberID))
+}
+
+// WhereCallForFundsID applies the entql string predicate on the call_for_funds_id field.
+func (f *PaymentAllocationFilter) WhereCallForFundsID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldCallForFundsID))
+}
+
+// WherePaymentID applies the entql string predicate on the payment_id field.
+func (f *PaymentAllocationFilter) WherePaymentID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldPaymentID))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PaymentAllocationFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(paymentallocation.FieldAmount))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *PaymentAllocationFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldCreatedBy))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *PaymentAllocationFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *PaymentAllocationFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCallForFunds applies a predicate to check if query has an edge call_for_funds.
+func (f *PaymentAllocationFilter) WhereHasCallForFunds() {
+	f.Where(entql.HasEdge("call_for_funds"))
+}
+
+// WhereHasCallForFundsWith applies a predicate to check if query has an edge call_for_funds with a given conditions (other predicates).
+func (f *PaymentAllocationFilter) WhereHasCallForFundsWith(preds ...predicate.CallForFunds) {
+	f.Where(entql.HasEdgeWith("call_for_funds", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPayment applies a predicate to check if query has an edge payment.
+func (f *PaymentAllocationFilter) WhereHasPayment() {
+	f.Where(entql.HasEdge("payment"))
+}
+
+// WhereHasPaymentWith applies a predicate to check if query has an edge payment with a given conditions (other predicates).
+func (f *PaymentAllocationFilter) WhereHasPaymentWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("payment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -5102,7 +5608,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5309,7 +5815,7 @@ type PersonContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5413,7 +5919,7 @@ type PersonalProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5507,7 +6013,7 @@ type ProcessingRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5740,7 +6246,7 @@ type ProcessingRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5829,7 +6335,7 @@ type RecordSettingsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordSettingsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5889,7 +6395,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6031,7 +6537,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6143,7 +6649,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6236,7 +6742,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6392,7 +6898,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6481,7 +6987,7 @@ type StayFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StayFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6604,7 +7110,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6713,7 +7219,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6836,7 +7342,7 @@ type SupportAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SupportAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6930,7 +7436,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7024,7 +7530,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7156,7 +7662,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7249,7 +7755,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -26,6 +26,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -1194,6 +1196,19 @@ func (_q *CallForFundsQuery) collectField(ctx context.Context, oneNode bool, opC
 			_q.WithNamedCharges(alias, func(wq *ChargeQuery) {
 				*wq = *query
 			})
+
+		case "allocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentAllocationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentallocationImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[callforfunds.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, callforfunds.FieldCreatedAt)
@@ -1243,6 +1258,21 @@ func (_q *CallForFundsQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[callforfunds.FieldTotal]; !ok {
 				selectedFields = append(selectedFields, callforfunds.FieldTotal)
 				fieldSeen[callforfunds.FieldTotal] = struct{}{}
+			}
+		case "paid":
+			if _, ok := fieldSeen[callforfunds.FieldPaid]; !ok {
+				selectedFields = append(selectedFields, callforfunds.FieldPaid)
+				fieldSeen[callforfunds.FieldPaid] = struct{}{}
+			}
+		case "paymentStatus":
+			if _, ok := fieldSeen[callforfunds.FieldPaymentStatus]; !ok {
+				selectedFields = append(selectedFields, callforfunds.FieldPaymentStatus)
+				fieldSeen[callforfunds.FieldPaymentStatus] = struct{}{}
+			}
+		case "settledOn":
+			if _, ok := fieldSeen[callforfunds.FieldSettledOn]; !ok {
+				selectedFields = append(selectedFields, callforfunds.FieldSettledOn)
+				fieldSeen[callforfunds.FieldSettledOn] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2912,6 +2942,32 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "payments":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPayments(alias, func(wq *PaymentQuery) {
+				*wq = *query
+			})
+
+		case "paymentAllocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentAllocationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentallocationImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPaymentAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
+
 		case "application":
 			var (
 				alias = field.Alias
@@ -3026,6 +3082,11 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[member.FieldIsFederation]; !ok {
 				selectedFields = append(selectedFields, member.FieldIsFederation)
 				fieldSeen[member.FieldIsFederation] = struct{}{}
+			}
+		case "paymentStatus":
+			if _, ok := fieldSeen[member.FieldPaymentStatus]; !ok {
+				selectedFields = append(selectedFields, member.FieldPaymentStatus)
+				fieldSeen[member.FieldPaymentStatus] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -4015,6 +4076,375 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
 		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(payment.Columns))
+		selectedFields = []string{payment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[payment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMemberID)
+				fieldSeen[payment.FieldMemberID] = struct{}{}
+			}
+
+		case "reverses":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.withReverses = query
+			if _, ok := fieldSeen[payment.FieldReversesID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReversesID)
+				fieldSeen[payment.FieldReversesID] = struct{}{}
+			}
+
+		case "reversal":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.withReversal = query
+
+		case "allocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentAllocationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentallocationImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[payment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCreatedAt)
+				fieldSeen[payment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[payment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldUpdatedAt)
+				fieldSeen[payment.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[payment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMemberID)
+				fieldSeen[payment.FieldMemberID] = struct{}{}
+			}
+		case "receivedOn":
+			if _, ok := fieldSeen[payment.FieldReceivedOn]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReceivedOn)
+				fieldSeen[payment.FieldReceivedOn] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[payment.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, payment.FieldAmount)
+				fieldSeen[payment.FieldAmount] = struct{}{}
+			}
+		case "means":
+			if _, ok := fieldSeen[payment.FieldMeans]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMeans)
+				fieldSeen[payment.FieldMeans] = struct{}{}
+			}
+		case "bankReference":
+			if _, ok := fieldSeen[payment.FieldBankReference]; !ok {
+				selectedFields = append(selectedFields, payment.FieldBankReference)
+				fieldSeen[payment.FieldBankReference] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[payment.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, payment.FieldLabel)
+				fieldSeen[payment.FieldLabel] = struct{}{}
+			}
+		case "reversesID":
+			if _, ok := fieldSeen[payment.FieldReversesID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReversesID)
+				fieldSeen[payment.FieldReversesID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[payment.FieldReason]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReason)
+				fieldSeen[payment.FieldReason] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[payment.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCreatedBy)
+				fieldSeen[payment.FieldCreatedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentPaginateOption
+}
+
+func newPaymentPaginateArgs(rv map[string]any) *paymentPaginateArgs {
+	args := &paymentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PaymentOrder:
+			args.opts = append(args.opts, WithPaymentOrder(v))
+		case []any:
+			var orders []*PaymentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PaymentOrder{Field: &PaymentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPaymentOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PaymentWhereInput); ok {
+		args.opts = append(args.opts, WithPaymentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentAllocationQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentAllocationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentAllocationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(paymentallocation.Columns))
+		selectedFields = []string{paymentallocation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[paymentallocation.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldMemberID)
+				fieldSeen[paymentallocation.FieldMemberID] = struct{}{}
+			}
+
+		case "callForFunds":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CallForFundsClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, callforfundsImplementors)...); err != nil {
+				return err
+			}
+			_q.withCallForFunds = query
+			if _, ok := fieldSeen[paymentallocation.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCallForFundsID)
+				fieldSeen[paymentallocation.FieldCallForFundsID] = struct{}{}
+			}
+
+		case "payment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.withPayment = query
+			if _, ok := fieldSeen[paymentallocation.FieldPaymentID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldPaymentID)
+				fieldSeen[paymentallocation.FieldPaymentID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[paymentallocation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCreatedAt)
+				fieldSeen[paymentallocation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[paymentallocation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldUpdatedAt)
+				fieldSeen[paymentallocation.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[paymentallocation.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldMemberID)
+				fieldSeen[paymentallocation.FieldMemberID] = struct{}{}
+			}
+		case "callForFundsID":
+			if _, ok := fieldSeen[paymentallocation.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCallForFundsID)
+				fieldSeen[paymentallocation.FieldCallForFundsID] = struct{}{}
+			}
+		case "paymentID":
+			if _, ok := fieldSeen[paymentallocation.FieldPaymentID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldPaymentID)
+				fieldSeen[paymentallocation.FieldPaymentID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[paymentallocation.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldAmount)
+				fieldSeen[paymentallocation.FieldAmount] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[paymentallocation.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCreatedBy)
+				fieldSeen[paymentallocation.FieldCreatedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentallocationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentAllocationPaginateOption
+}
+
+func newPaymentAllocationPaginateArgs(rv map[string]any) *paymentallocationPaginateArgs {
+	args := &paymentallocationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PaymentAllocationOrder:
+			args.opts = append(args.opts, WithPaymentAllocationOrder(v))
+		case []any:
+			var orders []*PaymentAllocationOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PaymentAllocationOrder{Field: &PaymentAllocationOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPaymentAllocationOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PaymentAllocationWhereInput); ok {
+		args.opts = append(args.opts, WithPaymentAllocationFilter(v.Filter))
 	}
 	return args
 }

@@ -61,6 +61,8 @@ type Member struct {
 	ContactPhone string `json:"contact_phone,omitempty"`
 	// IsFederation holds the value of the "is_federation" field.
 	IsFederation bool `json:"is_federation,omitempty"`
+	// kept by internal/payments: nothing due, a credit, calls open, a call past its due date
+	PaymentStatus member.PaymentStatus `json:"payment_status,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
 	Edges                         MemberEdges `json:"edges"`
@@ -88,23 +90,29 @@ type MemberEdges struct {
 	RoleAssignments []*RoleAssignment `json:"role_assignments,omitempty"`
 	// ProfileChanges holds the value of the profile_changes edge.
 	ProfileChanges []*MemberProfileChange `json:"profile_changes,omitempty"`
+	// Payments holds the value of the payments edge.
+	Payments []*Payment `json:"payments,omitempty"`
+	// PaymentAllocations holds the value of the payment_allocations edge.
+	PaymentAllocations []*PaymentAllocation `json:"payment_allocations,omitempty"`
 	// Application holds the value of the application edge.
 	Application *MembershipApplication `json:"application,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
-	totalCount [10]map[string]int
+	totalCount [12]map[string]int
 
-	namedCategoryChanges   map[string][]*MemberCategoryChange
-	namedSubscriptions     map[string][]*Subscription
-	namedUsageDeclarations map[string][]*UsageDeclaration
-	namedDirectCosts       map[string][]*CostEntry
-	namedServiceRequests   map[string][]*ServiceRequest
-	namedCharges           map[string][]*Charge
-	namedCallsForFunds     map[string][]*CallForFunds
-	namedRoleAssignments   map[string][]*RoleAssignment
-	namedProfileChanges    map[string][]*MemberProfileChange
+	namedCategoryChanges    map[string][]*MemberCategoryChange
+	namedSubscriptions      map[string][]*Subscription
+	namedUsageDeclarations  map[string][]*UsageDeclaration
+	namedDirectCosts        map[string][]*CostEntry
+	namedServiceRequests    map[string][]*ServiceRequest
+	namedCharges            map[string][]*Charge
+	namedCallsForFunds      map[string][]*CallForFunds
+	namedRoleAssignments    map[string][]*RoleAssignment
+	namedProfileChanges     map[string][]*MemberProfileChange
+	namedPayments           map[string][]*Payment
+	namedPaymentAllocations map[string][]*PaymentAllocation
 }
 
 // CategoryChangesOrErr returns the CategoryChanges value or an error if the edge
@@ -188,12 +196,30 @@ func (e MemberEdges) ProfileChangesOrErr() ([]*MemberProfileChange, error) {
 	return nil, &NotLoadedError{edge: "profile_changes"}
 }
 
+// PaymentsOrErr returns the Payments value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) PaymentsOrErr() ([]*Payment, error) {
+	if e.loadedTypes[9] {
+		return e.Payments, nil
+	}
+	return nil, &NotLoadedError{edge: "payments"}
+}
+
+// PaymentAllocationsOrErr returns the PaymentAllocations value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) PaymentAllocationsOrErr() ([]*PaymentAllocation, error) {
+	if e.loadedTypes[10] {
+		return e.PaymentAllocations, nil
+	}
+	return nil, &NotLoadedError{edge: "payment_allocations"}
+}
+
 // ApplicationOrErr returns the Application value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MemberEdges) ApplicationOrErr() (*MembershipApplication, error) {
 	if e.Application != nil {
 		return e.Application, nil
-	} else if e.loadedTypes[9] {
+	} else if e.loadedTypes[11] {
 		return nil, &NotFoundError{label: membershipapplication.Label}
 	}
 	return nil, &NotLoadedError{edge: "application"}
@@ -210,7 +236,7 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case member.FieldVatSubjectPercent:
 			values[i] = new(sql.NullFloat64)
-		case member.FieldName, member.FieldSiren, member.FieldRna, member.FieldLegalForm, member.FieldStreet, member.FieldPostalCode, member.FieldCity, member.FieldRegion, member.FieldFinessEj, member.FieldCategory, member.FieldStatus, member.FieldRepresentativeName, member.FieldRepresentativeFunction, member.FieldContactEmail, member.FieldContactPhone:
+		case member.FieldName, member.FieldSiren, member.FieldRna, member.FieldLegalForm, member.FieldStreet, member.FieldPostalCode, member.FieldCity, member.FieldRegion, member.FieldFinessEj, member.FieldCategory, member.FieldStatus, member.FieldRepresentativeName, member.FieldRepresentativeFunction, member.FieldContactEmail, member.FieldContactPhone, member.FieldPaymentStatus:
 			values[i] = new(sql.NullString)
 		case member.FieldCreatedAt, member.FieldUpdatedAt, member.FieldJoinedOn, member.FieldLeftOn:
 			values[i] = new(sql.NullTime)
@@ -368,6 +394,12 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IsFederation = value.Bool
 			}
+		case member.FieldPaymentStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_status", values[i])
+			} else if value.Valid {
+				_m.PaymentStatus = member.PaymentStatus(value.String)
+			}
 		case member.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field membership_application_member", values[i])
@@ -431,6 +463,16 @@ func (_m *Member) QueryRoleAssignments() *RoleAssignmentQuery {
 // QueryProfileChanges queries the "profile_changes" edge of the Member entity.
 func (_m *Member) QueryProfileChanges() *MemberProfileChangeQuery {
 	return NewMemberClient(_m.config).QueryProfileChanges(_m)
+}
+
+// QueryPayments queries the "payments" edge of the Member entity.
+func (_m *Member) QueryPayments() *PaymentQuery {
+	return NewMemberClient(_m.config).QueryPayments(_m)
+}
+
+// QueryPaymentAllocations queries the "payment_allocations" edge of the Member entity.
+func (_m *Member) QueryPaymentAllocations() *PaymentAllocationQuery {
+	return NewMemberClient(_m.config).QueryPaymentAllocations(_m)
 }
 
 // QueryApplication queries the "application" edge of the Member entity.
@@ -533,6 +575,9 @@ func (_m *Member) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("is_federation=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IsFederation))
+	builder.WriteString(", ")
+	builder.WriteString("payment_status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PaymentStatus))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -750,6 +795,54 @@ func (_m *Member) appendNamedProfileChanges(name string, edges ...*MemberProfile
 		_m.Edges.namedProfileChanges[name] = []*MemberProfileChange{}
 	} else {
 		_m.Edges.namedProfileChanges[name] = append(_m.Edges.namedProfileChanges[name], edges...)
+	}
+}
+
+// NamedPayments returns the Payments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedPayments(name string) ([]*Payment, error) {
+	if _m.Edges.namedPayments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPayments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedPayments(name string, edges ...*Payment) {
+	if _m.Edges.namedPayments == nil {
+		_m.Edges.namedPayments = make(map[string][]*Payment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPayments[name] = []*Payment{}
+	} else {
+		_m.Edges.namedPayments[name] = append(_m.Edges.namedPayments[name], edges...)
+	}
+}
+
+// NamedPaymentAllocations returns the PaymentAllocations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedPaymentAllocations(name string) ([]*PaymentAllocation, error) {
+	if _m.Edges.namedPaymentAllocations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPaymentAllocations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedPaymentAllocations(name string, edges ...*PaymentAllocation) {
+	if _m.Edges.namedPaymentAllocations == nil {
+		_m.Edges.namedPaymentAllocations = make(map[string][]*PaymentAllocation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPaymentAllocations[name] = []*PaymentAllocation{}
+	} else {
+		_m.Edges.namedPaymentAllocations[name] = append(_m.Edges.namedPaymentAllocations[name], edges...)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"communs/ent/membercategorychange"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
@@ -304,6 +306,20 @@ func (_c *MemberCreate) SetNillableIsFederation(v *bool) *MemberCreate {
 	return _c
 }
 
+// SetPaymentStatus sets the "payment_status" field.
+func (_c *MemberCreate) SetPaymentStatus(v member.PaymentStatus) *MemberCreate {
+	_c.mutation.SetPaymentStatus(v)
+	return _c
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_c *MemberCreate) SetNillablePaymentStatus(v *member.PaymentStatus) *MemberCreate {
+	if v != nil {
+		_c.SetPaymentStatus(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MemberCreate) SetID(v pulid.ID) *MemberCreate {
 	_c.mutation.SetID(v)
@@ -453,6 +469,36 @@ func (_c *MemberCreate) AddProfileChanges(v ...*MemberProfileChange) *MemberCrea
 	return _c.AddProfileChangeIDs(ids...)
 }
 
+// AddPaymentIDs adds the "payments" edge to the Payment entity by IDs.
+func (_c *MemberCreate) AddPaymentIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddPaymentIDs(ids...)
+	return _c
+}
+
+// AddPayments adds the "payments" edges to the Payment entity.
+func (_c *MemberCreate) AddPayments(v ...*Payment) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentIDs(ids...)
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (_c *MemberCreate) AddPaymentAllocationIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddPaymentAllocationIDs(ids...)
+	return _c
+}
+
+// AddPaymentAllocations adds the "payment_allocations" edges to the PaymentAllocation entity.
+func (_c *MemberCreate) AddPaymentAllocations(v ...*PaymentAllocation) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentAllocationIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_c *MemberCreate) SetApplicationID(id pulid.ID) *MemberCreate {
 	_c.mutation.SetApplicationID(id)
@@ -566,6 +612,10 @@ func (_c *MemberCreate) defaults() error {
 	if _, ok := _c.mutation.IsFederation(); !ok {
 		v := member.DefaultIsFederation
 		_c.mutation.SetIsFederation(v)
+	}
+	if _, ok := _c.mutation.PaymentStatus(); !ok {
+		v := member.DefaultPaymentStatus
+		_c.mutation.SetPaymentStatus(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if member.DefaultID == nil {
@@ -707,6 +757,14 @@ func (_c *MemberCreate) check() error {
 	if _, ok := _c.mutation.IsFederation(); !ok {
 		return &ValidationError{Name: "is_federation", err: errors.New(`ent: missing required field "Member.is_federation"`)}
 	}
+	if _, ok := _c.mutation.PaymentStatus(); !ok {
+		return &ValidationError{Name: "payment_status", err: errors.New(`ent: missing required field "Member.payment_status"`)}
+	}
+	if v, ok := _c.mutation.PaymentStatus(); ok {
+		if err := member.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "Member.payment_status": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := member.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Member.id": %w`, err)}
@@ -831,6 +889,10 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
 		_node.IsFederation = value
+	}
+	if value, ok := _c.mutation.PaymentStatus(); ok {
+		_spec.SetField(member.FieldPaymentStatus, field.TypeEnum, value)
+		_node.PaymentStatus = value
 	}
 	if nodes := _c.mutation.CategoryChangesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -969,6 +1031,38 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentAllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1318,6 +1412,18 @@ func (u *MemberUpsert) SetIsFederation(v bool) *MemberUpsert {
 // UpdateIsFederation sets the "is_federation" field to the value that was provided on create.
 func (u *MemberUpsert) UpdateIsFederation() *MemberUpsert {
 	u.SetExcluded(member.FieldIsFederation)
+	return u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *MemberUpsert) SetPaymentStatus(v member.PaymentStatus) *MemberUpsert {
+	u.Set(member.FieldPaymentStatus, v)
+	return u
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *MemberUpsert) UpdatePaymentStatus() *MemberUpsert {
+	u.SetExcluded(member.FieldPaymentStatus)
 	return u
 }
 
@@ -1691,6 +1797,20 @@ func (u *MemberUpsertOne) SetIsFederation(v bool) *MemberUpsertOne {
 func (u *MemberUpsertOne) UpdateIsFederation() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateIsFederation()
+	})
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *MemberUpsertOne) SetPaymentStatus(v member.PaymentStatus) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetPaymentStatus(v)
+	})
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdatePaymentStatus() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdatePaymentStatus()
 	})
 }
 
@@ -2231,6 +2351,20 @@ func (u *MemberUpsertBulk) SetIsFederation(v bool) *MemberUpsertBulk {
 func (u *MemberUpsertBulk) UpdateIsFederation() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateIsFederation()
+	})
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *MemberUpsertBulk) SetPaymentStatus(v member.PaymentStatus) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetPaymentStatus(v)
+	})
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdatePaymentStatus() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdatePaymentStatus()
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 	"communs/ent/membercategorychange"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
@@ -349,6 +351,20 @@ func (_u *MemberUpdate) SetNillableIsFederation(v *bool) *MemberUpdate {
 	return _u
 }
 
+// SetPaymentStatus sets the "payment_status" field.
+func (_u *MemberUpdate) SetPaymentStatus(v member.PaymentStatus) *MemberUpdate {
+	_u.mutation.SetPaymentStatus(v)
+	return _u
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillablePaymentStatus(v *member.PaymentStatus) *MemberUpdate {
+	if v != nil {
+		_u.SetPaymentStatus(*v)
+	}
+	return _u
+}
+
 // AddCategoryChangeIDs adds the "category_changes" edge to the MemberCategoryChange entity by IDs.
 func (_u *MemberUpdate) AddCategoryChangeIDs(ids ...pulid.ID) *MemberUpdate {
 	_u.mutation.AddCategoryChangeIDs(ids...)
@@ -482,6 +498,36 @@ func (_u *MemberUpdate) AddProfileChanges(v ...*MemberProfileChange) *MemberUpda
 		ids[i] = v[i].ID
 	}
 	return _u.AddProfileChangeIDs(ids...)
+}
+
+// AddPaymentIDs adds the "payments" edge to the Payment entity by IDs.
+func (_u *MemberUpdate) AddPaymentIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddPaymentIDs(ids...)
+	return _u
+}
+
+// AddPayments adds the "payments" edges to the Payment entity.
+func (_u *MemberUpdate) AddPayments(v ...*Payment) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentIDs(ids...)
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (_u *MemberUpdate) AddPaymentAllocationIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddPaymentAllocationIDs(ids...)
+	return _u
+}
+
+// AddPaymentAllocations adds the "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdate) AddPaymentAllocations(v ...*PaymentAllocation) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentAllocationIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -697,6 +743,48 @@ func (_u *MemberUpdate) RemoveProfileChanges(v ...*MemberProfileChange) *MemberU
 	return _u.RemoveProfileChangeIDs(ids...)
 }
 
+// ClearPayments clears all "payments" edges to the Payment entity.
+func (_u *MemberUpdate) ClearPayments() *MemberUpdate {
+	_u.mutation.ClearPayments()
+	return _u
+}
+
+// RemovePaymentIDs removes the "payments" edge to Payment entities by IDs.
+func (_u *MemberUpdate) RemovePaymentIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemovePaymentIDs(ids...)
+	return _u
+}
+
+// RemovePayments removes "payments" edges to Payment entities.
+func (_u *MemberUpdate) RemovePayments(v ...*Payment) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentIDs(ids...)
+}
+
+// ClearPaymentAllocations clears all "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdate) ClearPaymentAllocations() *MemberUpdate {
+	_u.mutation.ClearPaymentAllocations()
+	return _u
+}
+
+// RemovePaymentAllocationIDs removes the "payment_allocations" edge to PaymentAllocation entities by IDs.
+func (_u *MemberUpdate) RemovePaymentAllocationIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemovePaymentAllocationIDs(ids...)
+	return _u
+}
+
+// RemovePaymentAllocations removes "payment_allocations" edges to PaymentAllocation entities.
+func (_u *MemberUpdate) RemovePaymentAllocations(v ...*PaymentAllocation) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentAllocationIDs(ids...)
+}
+
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
 func (_u *MemberUpdate) ClearApplication() *MemberUpdate {
 	_u.mutation.ClearApplication()
@@ -827,6 +915,11 @@ func (_u *MemberUpdate) check() error {
 			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PaymentStatus(); ok {
+		if err := member.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "Member.payment_status": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -925,6 +1018,9 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentStatus(); ok {
+		_spec.SetField(member.FieldPaymentStatus, field.TypeEnum, value)
 	}
 	if _u.mutation.CategoryChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1324,6 +1420,96 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentsIDs(); len(nodes) > 0 && !_u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentAllocationsIDs(); len(nodes) > 0 && !_u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentAllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1691,6 +1877,20 @@ func (_u *MemberUpdateOne) SetNillableIsFederation(v *bool) *MemberUpdateOne {
 	return _u
 }
 
+// SetPaymentStatus sets the "payment_status" field.
+func (_u *MemberUpdateOne) SetPaymentStatus(v member.PaymentStatus) *MemberUpdateOne {
+	_u.mutation.SetPaymentStatus(v)
+	return _u
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillablePaymentStatus(v *member.PaymentStatus) *MemberUpdateOne {
+	if v != nil {
+		_u.SetPaymentStatus(*v)
+	}
+	return _u
+}
+
 // AddCategoryChangeIDs adds the "category_changes" edge to the MemberCategoryChange entity by IDs.
 func (_u *MemberUpdateOne) AddCategoryChangeIDs(ids ...pulid.ID) *MemberUpdateOne {
 	_u.mutation.AddCategoryChangeIDs(ids...)
@@ -1824,6 +2024,36 @@ func (_u *MemberUpdateOne) AddProfileChanges(v ...*MemberProfileChange) *MemberU
 		ids[i] = v[i].ID
 	}
 	return _u.AddProfileChangeIDs(ids...)
+}
+
+// AddPaymentIDs adds the "payments" edge to the Payment entity by IDs.
+func (_u *MemberUpdateOne) AddPaymentIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddPaymentIDs(ids...)
+	return _u
+}
+
+// AddPayments adds the "payments" edges to the Payment entity.
+func (_u *MemberUpdateOne) AddPayments(v ...*Payment) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentIDs(ids...)
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (_u *MemberUpdateOne) AddPaymentAllocationIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddPaymentAllocationIDs(ids...)
+	return _u
+}
+
+// AddPaymentAllocations adds the "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdateOne) AddPaymentAllocations(v ...*PaymentAllocation) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentAllocationIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -2039,6 +2269,48 @@ func (_u *MemberUpdateOne) RemoveProfileChanges(v ...*MemberProfileChange) *Memb
 	return _u.RemoveProfileChangeIDs(ids...)
 }
 
+// ClearPayments clears all "payments" edges to the Payment entity.
+func (_u *MemberUpdateOne) ClearPayments() *MemberUpdateOne {
+	_u.mutation.ClearPayments()
+	return _u
+}
+
+// RemovePaymentIDs removes the "payments" edge to Payment entities by IDs.
+func (_u *MemberUpdateOne) RemovePaymentIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemovePaymentIDs(ids...)
+	return _u
+}
+
+// RemovePayments removes "payments" edges to Payment entities.
+func (_u *MemberUpdateOne) RemovePayments(v ...*Payment) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentIDs(ids...)
+}
+
+// ClearPaymentAllocations clears all "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdateOne) ClearPaymentAllocations() *MemberUpdateOne {
+	_u.mutation.ClearPaymentAllocations()
+	return _u
+}
+
+// RemovePaymentAllocationIDs removes the "payment_allocations" edge to PaymentAllocation entities by IDs.
+func (_u *MemberUpdateOne) RemovePaymentAllocationIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemovePaymentAllocationIDs(ids...)
+	return _u
+}
+
+// RemovePaymentAllocations removes "payment_allocations" edges to PaymentAllocation entities.
+func (_u *MemberUpdateOne) RemovePaymentAllocations(v ...*PaymentAllocation) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentAllocationIDs(ids...)
+}
+
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
 func (_u *MemberUpdateOne) ClearApplication() *MemberUpdateOne {
 	_u.mutation.ClearApplication()
@@ -2182,6 +2454,11 @@ func (_u *MemberUpdateOne) check() error {
 			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PaymentStatus(); ok {
+		if err := member.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "Member.payment_status": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -2297,6 +2574,9 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	}
 	if value, ok := _u.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentStatus(); ok {
+		_spec.SetField(member.FieldPaymentStatus, field.TypeEnum, value)
 	}
 	if _u.mutation.CategoryChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2696,6 +2976,96 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentsIDs(); len(nodes) > 0 && !_u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentAllocationsIDs(); len(nodes) > 0 && !_u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentAllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

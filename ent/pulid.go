@@ -27,6 +27,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -76,6 +78,8 @@ var tableByPrefix = map[string]string{
 	"FEE": membershipfee.Table,
 	"NED": needassessment.Table,
 	"NTF": notification.Table,
+	"PAY": payment.Table,
+	"PAL": paymentallocation.Table,
 	"PRS": person.Table,
 	"PCT": personcontact.Table,
 	"PPJ": personalproject.Table,

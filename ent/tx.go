@@ -62,6 +62,10 @@ type Tx struct {
 	NeedAssessment *NeedAssessmentClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentAllocation is the client for interacting with the PaymentAllocation builders.
+	PaymentAllocation *PaymentAllocationClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonContact is the client for interacting with the PersonContact builders.
@@ -255,6 +259,8 @@ func (tx *Tx) init() {
 	tx.MembershipFee = NewMembershipFeeClient(tx.config)
 	tx.NeedAssessment = NewNeedAssessmentClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.Payment = NewPaymentClient(tx.config)
+	tx.PaymentAllocation = NewPaymentAllocationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonContact = NewPersonContactClient(tx.config)
 	tx.PersonalProject = NewPersonalProjectClient(tx.config)

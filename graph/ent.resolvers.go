@@ -247,6 +247,24 @@ func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[
 		ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
 }
 
+// Payments is the resolver for the payments field.
+func (r *queryResolver) Payments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PaymentOrder, where *ent.PaymentWhereInput) (*ent.PaymentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Payment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPaymentOrder(orderBy), ent.WithPaymentFilter(where.Filter))
+}
+
+// PaymentAllocations is the resolver for the paymentAllocations field.
+func (r *queryResolver) PaymentAllocations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PaymentAllocationOrder, where *ent.PaymentAllocationWhereInput) (*ent.PaymentAllocationConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.PaymentAllocation.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPaymentAllocationOrder(orderBy), ent.WithPaymentAllocationFilter(where.Filter))
+}
+
 // Persons is the resolver for the persons field.
 func (r *queryResolver) Persons(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -433,6 +451,11 @@ func (r *queryResolver) EstablishmentsAggregate(ctx context.Context, where *ent.
 // MembersAggregate is the resolver for the membersAggregate field.
 func (r *queryResolver) MembersAggregate(ctx context.Context, where *ent.MemberWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
 	return r.aggregate(ctx, "Member", where, groupBy, having, orderBy, first)
+}
+
+// PaymentsAggregate is the resolver for the paymentsAggregate field.
+func (r *queryResolver) PaymentsAggregate(ctx context.Context, where *ent.PaymentWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Payment", where, groupBy, having, orderBy, first)
 }
 
 // ProcessingRecordsAggregate is the resolver for the processingRecordsAggregate field.

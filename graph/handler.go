@@ -20,6 +20,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/membership"
 	"communs/internal/metrics"
+	"communs/internal/payments"
 	"communs/modules/cil"
 	"communs/modules/directory"
 	"communs/modules/userrecord"
@@ -142,7 +143,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	if opts.Membership == nil {
 		opts.Membership = membership.New(client, opts.Auth, nil)
 	}
-	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
+	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, payments: payments.New(client),
 		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, metrics: opts.Metrics}
 	cfg := Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),

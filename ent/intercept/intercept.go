@@ -31,6 +31,8 @@ import (
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -759,6 +761,60 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The PaymentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentFunc func(context.Context, *ent.PaymentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The TraversePayment type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePayment func(context.Context, *ent.PaymentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePayment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePayment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The PaymentAllocationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentAllocationFunc func(context.Context, *ent.PaymentAllocationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentAllocationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentAllocationQuery", q)
+}
+
+// The TraversePaymentAllocation type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePaymentAllocation func(context.Context, *ent.PaymentAllocationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePaymentAllocation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePaymentAllocation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentAllocationQuery", q)
+}
+
 // The PersonFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PersonFunc func(context.Context, *ent.PersonQuery) (ent.Value, error)
 
@@ -1323,6 +1379,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.NeedAssessmentQuery, predicate.NeedAssessment, needassessment.OrderOption]{typ: ent.TypeNeedAssessment, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.PaymentQuery:
+		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
+	case *ent.PaymentAllocationQuery:
+		return &query[*ent.PaymentAllocationQuery, predicate.PaymentAllocation, paymentallocation.OrderOption]{typ: ent.TypePaymentAllocation, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
 	case *ent.PersonContactQuery:

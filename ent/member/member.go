@@ -61,6 +61,8 @@ const (
 	FieldContactPhone = "contact_phone"
 	// FieldIsFederation holds the string denoting the is_federation field in the database.
 	FieldIsFederation = "is_federation"
+	// FieldPaymentStatus holds the string denoting the payment_status field in the database.
+	FieldPaymentStatus = "payment_status"
 	// EdgeCategoryChanges holds the string denoting the category_changes edge name in mutations.
 	EdgeCategoryChanges = "category_changes"
 	// EdgeSubscriptions holds the string denoting the subscriptions edge name in mutations.
@@ -79,6 +81,10 @@ const (
 	EdgeRoleAssignments = "role_assignments"
 	// EdgeProfileChanges holds the string denoting the profile_changes edge name in mutations.
 	EdgeProfileChanges = "profile_changes"
+	// EdgePayments holds the string denoting the payments edge name in mutations.
+	EdgePayments = "payments"
+	// EdgePaymentAllocations holds the string denoting the payment_allocations edge name in mutations.
+	EdgePaymentAllocations = "payment_allocations"
 	// EdgeApplication holds the string denoting the application edge name in mutations.
 	EdgeApplication = "application"
 	// Table holds the table name of the member in the database.
@@ -146,6 +152,20 @@ const (
 	ProfileChangesInverseTable = "member_profile_changes"
 	// ProfileChangesColumn is the table column denoting the profile_changes relation/edge.
 	ProfileChangesColumn = "member_id"
+	// PaymentsTable is the table that holds the payments relation/edge.
+	PaymentsTable = "payments"
+	// PaymentsInverseTable is the table name for the Payment entity.
+	// It exists in this package in order to avoid circular dependency with the "payment" package.
+	PaymentsInverseTable = "payments"
+	// PaymentsColumn is the table column denoting the payments relation/edge.
+	PaymentsColumn = "member_id"
+	// PaymentAllocationsTable is the table that holds the payment_allocations relation/edge.
+	PaymentAllocationsTable = "payment_allocations"
+	// PaymentAllocationsInverseTable is the table name for the PaymentAllocation entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentallocation" package.
+	PaymentAllocationsInverseTable = "payment_allocations"
+	// PaymentAllocationsColumn is the table column denoting the payment_allocations relation/edge.
+	PaymentAllocationsColumn = "member_id"
 	// ApplicationTable is the table that holds the application relation/edge.
 	ApplicationTable = "members"
 	// ApplicationInverseTable is the table name for the MembershipApplication entity.
@@ -179,6 +199,7 @@ var Columns = []string{
 	FieldContactEmail,
 	FieldContactPhone,
 	FieldIsFederation,
+	FieldPaymentStatus,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "members"
@@ -321,6 +342,34 @@ func StatusValidator(s Status) error {
 	}
 }
 
+// PaymentStatus defines the type for the "payment_status" enum field.
+type PaymentStatus string
+
+// PaymentStatusUP_TO_DATE is the default value of the PaymentStatus enum.
+const DefaultPaymentStatus = PaymentStatusUP_TO_DATE
+
+// PaymentStatus values.
+const (
+	PaymentStatusUP_TO_DATE PaymentStatus = "UP_TO_DATE"
+	PaymentStatusIN_CREDIT  PaymentStatus = "IN_CREDIT"
+	PaymentStatusDUE        PaymentStatus = "DUE"
+	PaymentStatusOVERDUE    PaymentStatus = "OVERDUE"
+)
+
+func (ps PaymentStatus) String() string {
+	return string(ps)
+}
+
+// PaymentStatusValidator is a validator for the "payment_status" field enum values. It is called by the builders before save.
+func PaymentStatusValidator(ps PaymentStatus) error {
+	switch ps {
+	case PaymentStatusUP_TO_DATE, PaymentStatusIN_CREDIT, PaymentStatusDUE, PaymentStatusOVERDUE:
+		return nil
+	default:
+		return fmt.Errorf("member: invalid enum value for payment_status field: %q", ps)
+	}
+}
+
 // OrderOption defines the ordering options for the Member queries.
 type OrderOption func(*sql.Selector)
 
@@ -432,6 +481,11 @@ func ByContactPhone(opts ...sql.OrderTermOption) OrderOption {
 // ByIsFederation orders the results by the is_federation field.
 func ByIsFederation(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsFederation, opts...).ToFunc()
+}
+
+// ByPaymentStatus orders the results by the payment_status field.
+func ByPaymentStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaymentStatus, opts...).ToFunc()
 }
 
 // ByCategoryChangesCount orders the results by category_changes count.
@@ -560,6 +614,34 @@ func ByProfileChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByPaymentsCount orders the results by payments count.
+func ByPaymentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentsStep(), opts...)
+	}
+}
+
+// ByPayments orders the results by payments terms.
+func ByPayments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPaymentAllocationsCount orders the results by payment_allocations count.
+func ByPaymentAllocationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentAllocationsStep(), opts...)
+	}
+}
+
+// ByPaymentAllocations orders the results by payment_allocations terms.
+func ByPaymentAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentAllocationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByApplicationField orders the results by application field.
 func ByApplicationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -629,6 +711,20 @@ func newProfileChangesStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, ProfileChangesTable, ProfileChangesColumn),
 	)
 }
+func newPaymentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PaymentsTable, PaymentsColumn),
+	)
+}
+func newPaymentAllocationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentAllocationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PaymentAllocationsTable, PaymentAllocationsColumn),
+	)
+}
 func newApplicationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -669,6 +765,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PaymentStatus) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PaymentStatus) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PaymentStatus(str)
+	if err := PaymentStatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PaymentStatus", str)
 	}
 	return nil
 }

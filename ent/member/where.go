@@ -1296,6 +1296,26 @@ func IsFederationNEQ(v bool) predicate.Member {
 	return predicate.Member(sql.FieldNEQ(FieldIsFederation, v))
 }
 
+// PaymentStatusEQ applies the EQ predicate on the "payment_status" field.
+func PaymentStatusEQ(v PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldPaymentStatus, v))
+}
+
+// PaymentStatusNEQ applies the NEQ predicate on the "payment_status" field.
+func PaymentStatusNEQ(v PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldPaymentStatus, v))
+}
+
+// PaymentStatusIn applies the In predicate on the "payment_status" field.
+func PaymentStatusIn(vs ...PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldPaymentStatus, vs...))
+}
+
+// PaymentStatusNotIn applies the NotIn predicate on the "payment_status" field.
+func PaymentStatusNotIn(vs ...PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldPaymentStatus, vs...))
+}
+
 // HasCategoryChanges applies the HasEdge predicate on the "category_changes" edge.
 func HasCategoryChanges() predicate.Member {
 	return predicate.Member(func(s *sql.Selector) {
@@ -1495,6 +1515,52 @@ func HasProfileChanges() predicate.Member {
 func HasProfileChangesWith(preds ...predicate.MemberProfileChange) predicate.Member {
 	return predicate.Member(func(s *sql.Selector) {
 		step := newProfileChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPayments applies the HasEdge predicate on the "payments" edge.
+func HasPayments() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PaymentsTable, PaymentsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentsWith applies the HasEdge predicate on the "payments" edge with a given conditions (other predicates).
+func HasPaymentsWith(preds ...predicate.Payment) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newPaymentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPaymentAllocations applies the HasEdge predicate on the "payment_allocations" edge.
+func HasPaymentAllocations() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PaymentAllocationsTable, PaymentAllocationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentAllocationsWith applies the HasEdge predicate on the "payment_allocations" edge with a given conditions (other predicates).
+func HasPaymentAllocationsWith(preds ...predicate.PaymentAllocation) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newPaymentAllocationsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

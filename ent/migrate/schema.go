@@ -257,6 +257,9 @@ var (
 		{Name: "issued_on", Type: field.TypeTime},
 		{Name: "due_on", Type: field.TypeTime, Nullable: true},
 		{Name: "total", Type: field.TypeInt64},
+		{Name: "paid", Type: field.TypeInt64, Default: 0},
+		{Name: "payment_status", Type: field.TypeEnum, Enums: []string{"UNPAID", "PARTLY_PAID", "PAID"}, Default: "UNPAID"},
+		{Name: "settled_on", Type: field.TypeTime, Nullable: true},
 		{Name: "charge_run_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "member_id", Type: field.TypeString, Size: 40},
 	}
@@ -268,13 +271,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "call_for_funds_charge_runs_calls_for_funds",
-				Columns:    []*schema.Column{CallForFundsColumns[9]},
+				Columns:    []*schema.Column{CallForFundsColumns[12]},
 				RefColumns: []*schema.Column{ChargeRunsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "call_for_funds_members_calls_for_funds",
-				Columns:    []*schema.Column{CallForFundsColumns[10]},
+				Columns:    []*schema.Column{CallForFundsColumns[13]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -684,6 +687,7 @@ var (
 		{Name: "contact_email", Type: field.TypeString, Nullable: true},
 		{Name: "contact_phone", Type: field.TypeString, Size: 30, Default: ""},
 		{Name: "is_federation", Type: field.TypeBool, Default: false},
+		{Name: "payment_status", Type: field.TypeEnum, Enums: []string{"UP_TO_DATE", "IN_CREDIT", "DUE", "OVERDUE"}, Default: "UP_TO_DATE"},
 		{Name: "membership_application_member", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
 	}
 	// MembersTable holds the schema information for the "members" table.
@@ -694,7 +698,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_membership_applications_member",
-				Columns:    []*schema.Column{MembersColumns[22]},
+				Columns:    []*schema.Column{MembersColumns[23]},
 				RefColumns: []*schema.Column{MembershipApplicationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -890,6 +894,93 @@ var (
 				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
 				Columns: []*schema.Column{NotificationsColumns[8], NotificationsColumns[10]},
+			},
+		},
+	}
+	// PaymentsColumns holds the columns for the "payments" table.
+	PaymentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "received_on", Type: field.TypeTime},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "means", Type: field.TypeEnum, Enums: []string{"TRANSFER", "CHEQUE", "DIRECT_DEBIT"}},
+		{Name: "bank_reference", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "label", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "reason", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
+		{Name: "import_key", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "reverses_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
+	}
+	// PaymentsTable holds the schema information for the "payments" table.
+	PaymentsTable = &schema.Table{
+		Name:       "payments",
+		Columns:    PaymentsColumns,
+		PrimaryKey: []*schema.Column{PaymentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payments_members_payments",
+				Columns:    []*schema.Column{PaymentsColumns[11]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payments_payments_reversal",
+				Columns:    []*schema.Column{PaymentsColumns[12]},
+				RefColumns: []*schema.Column{PaymentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payment_member_id_received_on",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[11], PaymentsColumns[3]},
+			},
+		},
+	}
+	// PaymentAllocationsColumns holds the columns for the "payment_allocations" table.
+	PaymentAllocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
+		{Name: "call_for_funds_id", Type: field.TypeString, Size: 40},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "payment_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// PaymentAllocationsTable holds the schema information for the "payment_allocations" table.
+	PaymentAllocationsTable = &schema.Table{
+		Name:       "payment_allocations",
+		Columns:    PaymentAllocationsColumns,
+		PrimaryKey: []*schema.Column{PaymentAllocationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payment_allocations_call_for_funds_allocations",
+				Columns:    []*schema.Column{PaymentAllocationsColumns[5]},
+				RefColumns: []*schema.Column{CallForFundsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_allocations_members_payment_allocations",
+				Columns:    []*schema.Column{PaymentAllocationsColumns[6]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_allocations_payments_allocations",
+				Columns:    []*schema.Column{PaymentAllocationsColumns[7]},
+				RefColumns: []*schema.Column{PaymentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentallocation_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentAllocationsColumns[6]},
 			},
 		},
 	}
@@ -1588,6 +1679,8 @@ var (
 		MembershipFeesTable,
 		UserrecordNeedsTable,
 		NotificationsTable,
+		PaymentsTable,
+		PaymentAllocationsTable,
 		UserrecordPersonsTable,
 		UserrecordContactsTable,
 		UserrecordProjectsTable,
@@ -1662,6 +1755,11 @@ func init() {
 	UserrecordNeedsTable.Annotation = &entsql.Annotation{
 		Table: "userrecord_needs",
 	}
+	PaymentsTable.ForeignKeys[0].RefTable = MembersTable
+	PaymentsTable.ForeignKeys[1].RefTable = PaymentsTable
+	PaymentAllocationsTable.ForeignKeys[0].RefTable = CallForFundsTable
+	PaymentAllocationsTable.ForeignKeys[1].RefTable = MembersTable
+	PaymentAllocationsTable.ForeignKeys[2].RefTable = PaymentsTable
 	UserrecordPersonsTable.ForeignKeys[0].RefTable = MembersTable
 	UserrecordPersonsTable.Annotation = &entsql.Annotation{
 		Table: "userrecord_persons",

@@ -687,6 +687,54 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The PaymentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentQueryRuleFunc func(context.Context, *ent.PaymentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentQuery", q)
+}
+
+// The PaymentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentMutationRuleFunc func(context.Context, *ent.PaymentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMutation", m)
+}
+
+// The PaymentAllocationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentAllocationQueryRuleFunc func(context.Context, *ent.PaymentAllocationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentAllocationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentAllocationQuery", q)
+}
+
+// The PaymentAllocationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentAllocationMutationRuleFunc func(context.Context, *ent.PaymentAllocationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentAllocationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentAllocationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentAllocationMutation", m)
+}
+
 // The PersonQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PersonQueryRuleFunc func(context.Context, *ent.PersonQuery) error
@@ -1226,6 +1274,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
+	case *ent.PaymentQuery:
+		return q.Filter(), nil
+	case *ent.PaymentAllocationQuery:
+		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
 	case *ent.PersonContactQuery:
@@ -1318,6 +1370,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.NeedAssessmentMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.PaymentMutation:
+		return m.Filter(), nil
+	case *ent.PaymentAllocationMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil

@@ -193,6 +193,11 @@ type ReturnUsageDeclarationInput struct {
 	Comment string `json:"comment"`
 }
 
+type ReversePaymentInput struct {
+	PaymentID pulid.ID `json:"paymentId"`
+	Reason    string   `json:"reason"`
+}
+
 type ReviewVatShareInput struct {
 	// The PENDING_REVIEW entry.
 	ChangeID pulid.ID `json:"changeId"`

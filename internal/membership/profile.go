@@ -283,14 +283,6 @@ func recordProfileChange(ctx context.Context, tx *ent.Client, memberID pulid.ID,
 	changes []schematype.FieldChange, comment string, decides *pulid.ID) (*ent.MemberProfileChange, error) {
 	return tx.MemberProfileChange.Create().
 		SetMemberID(memberID).SetStatus(status).SetChanges(changes).
-		SetChangedBy(actor(ctx)).SetComment(comment).SetNillableDecidesID(decides).
+		SetChangedBy(viewer.Label(ctx)).SetComment(comment).SetNillableDecidesID(decides).
 		Save(ctx)
-}
-
-// actor names who acts, as the ledgers record it.
-func actor(ctx context.Context) string {
-	if v := viewer.FromContext(ctx); v != nil {
-		return v.Email
-	}
-	return ""
 }
