@@ -7,10 +7,16 @@ package graph
 
 import (
 	"communs/ent"
+	"communs/ent/schema/pulid"
 	"communs/graph/model"
 	"communs/internal/payments"
 	"context"
 )
+
+// ExportPath is the resolver for the exportPath field.
+func (r *accountStatementResolver) ExportPath(ctx context.Context, obj *payments.Statement) (string, error) {
+	return payments.StatementPath(obj.Member.ID), nil
+}
 
 // RecordPayment is the resolver for the recordPayment field.
 func (r *mutationResolver) RecordPayment(ctx context.Context, input payments.PaymentInput) (*ent.Payment, error) {
@@ -21,3 +27,13 @@ func (r *mutationResolver) RecordPayment(ctx context.Context, input payments.Pay
 func (r *mutationResolver) ReversePayment(ctx context.Context, input model.ReversePaymentInput) (*ent.Payment, error) {
 	return r.payments.Reverse(ctx, input.PaymentID, input.Reason)
 }
+
+// AccountStatement is the resolver for the accountStatement field.
+func (r *queryResolver) AccountStatement(ctx context.Context, memberID pulid.ID) (*payments.Statement, error) {
+	return r.payments.Statement(ctx, memberID)
+}
+
+// AccountStatement returns AccountStatementResolver implementation.
+func (r *Resolver) AccountStatement() AccountStatementResolver { return &accountStatementResolver{r} }
+
+type accountStatementResolver struct{ *Resolver }

@@ -195,6 +195,7 @@ var permissionMatrix = []struct {
 	{"payments", `{ payments(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"paymentsAggregate", `{ paymentsAggregate { count } }`, join(gsmManagers, everyMember)},
 	{"paymentAllocations", `{ paymentAllocations(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"accountStatement", `{ accountStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { balance } }`, join(gsmManagers, everyMember)},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }

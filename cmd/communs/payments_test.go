@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,11 +80,28 @@ func TestPaymentsThroughTheAPI(t *testing.T) {
 		t.Errorf("the next call after a credit of 50.00: %s %s (total %s)", money.Format(paid), status, money.Format(nextTotal))
 	}
 
+	// Once everything is paid, the statement balances to zero.
+	var st statementPayload
+	member.data(t, statementQuery, map[string]any{"m": tilleuls}, &st)
+	due, _ := money.Parse(st.AccountStatement.Due)
+	pay(due)
+	member.data(t, statementQuery, map[string]any{"m": tilleuls}, &st)
+	a := st.AccountStatement
+	if a.Balance != "0.00" || a.Due != "0.00" || a.Credit != "0.00" || a.DaysOverdue != 0 || len(a.Lines) != 5 ||
+		a.Lines[len(a.Lines)-1].Balance != "0.00" || a.Called != a.Paid {
+		t.Errorf("statement once everything is paid: %+v", a)
+	}
+	csv := download(t, member, a.ExportPath+".csv", http.StatusOK)
+	html := download(t, member, a.ExportPath+".html", http.StatusOK)
+	if !strings.Contains(csv, "Solde,,,,,0.00") || !strings.Contains(html, "Relevé de compte") || !strings.Contains(html, "261 B") {
+		t.Errorf("statement downloads:\n%s\n%s", csv, html)
+	}
+
 	// The member reads its payments, never records one.
 	var mine struct{ Payments struct{ TotalCount int } }
 	member.data(t, `{ payments(first: 10) { totalCount } }`, nil, &mine)
-	if mine.Payments.TotalCount != 2 {
-		t.Errorf("the member reads %d payments, want 2", mine.Payments.TotalCount)
+	if mine.Payments.TotalCount != 3 {
+		t.Errorf("the member reads %d payments, want 3", mine.Payments.TotalCount)
 	}
 	if code := member.query(t, recordPayment, map[string]any{"in": map[string]any{"memberId": tilleuls,
 		"amount": "1.00", "receivedOn": today, "means": "CHEQUE"}}).code(); code != "FORBIDDEN" {
@@ -112,4 +131,38 @@ func TestPaymentsThroughTheAPI(t *testing.T) {
 	if len(groups.MembersAggregate) < 2 {
 		t.Errorf("members by payment status: %+v", groups.MembersAggregate)
 	}
+}
+
+type statementPayload struct {
+	AccountStatement struct {
+		Called, Paid, Balance, Due, Credit, ExportPath string
+		DaysOverdue                                    int
+		Lines                                          []struct{ Kind, Debit, Credit, Balance string }
+	}
+}
+
+const statementQuery = `query($m: ID!) { accountStatement(memberId: $m) { called paid balance due credit daysOverdue exportPath
+	lines { kind debit credit balance } } }`
+
+// Statements are read by the member itself and the groupement, never by
+// another member, in the API or as a download.
+func TestStatementIsolation(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff, tilleuls, abri := s.as(t, gsmStaff), s.as(t, tilleulsAdmin), s.as(t, "admin@abri-montagnard.example")
+	abriID := memberOf(t, abri)
+	var st statementPayload
+	staff.data(t, statementQuery, map[string]any{"m": abriID}, &st)
+	if st.AccountStatement.Credit != "350.00" || st.AccountStatement.Balance != "-350.00" {
+		t.Errorf("the demo's advance payment of L'Abri Montagnard: %+v", st.AccountStatement)
+	}
+	abri.data(t, statementQuery, map[string]any{"m": abriID}, &st)
+	if code := tilleuls.query(t, statementQuery, map[string]any{"m": abriID}).code(); code != "NOT_FOUND" {
+		t.Errorf("another member's statement: %s, want NOT_FOUND", code)
+	}
+	path := st.AccountStatement.ExportPath
+	download(t, tilleuls, path+".csv", http.StatusNotFound)
+	download(t, s.as(t, "cil@communs.example"), path+".html", http.StatusForbidden)
+	download(t, s, path+".csv", http.StatusUnauthorized)
+	download(t, staff, path+".pdf", http.StatusNotFound)
 }

@@ -22,6 +22,7 @@ import (
 	"communs/internal/membership"
 	"communs/internal/metrics"
 	"communs/internal/notify"
+	"communs/internal/payments"
 	"communs/internal/seed"
 	"communs/internal/server"
 	"communs/internal/store"
@@ -238,9 +239,12 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 	}
 	errs := httperror.New(logger)
 	api := m.CountStatements(authn.Middleware(errs, graph.NewHandler(db.Client, options)))
+	treasury := payments.New(db.Client)
 	routes := map[string]http.Handler{
 		callforfunds.RoutePattern: authn.Middleware(errs, callforfunds.Handler(db.Client, cfg.issuer.issuer(),
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, errs)),
+		payments.StatementPattern: authn.Middleware(errs, treasury.StatementHandler(cfg.issuer.issuer(),
+			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "accountStatement") }, errs)),
 	}
 	for _, m := range mods {
 		if m.Routes == nil {

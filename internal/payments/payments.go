@@ -35,6 +35,9 @@ type Service struct {
 // New returns the payments service over client.
 func New(client *ent.Client) *Service { return &Service{client: client, now: time.Now} }
 
+// db is the client of the request's transaction, or the service's own.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }
+
 // today is the calendar day in Paris, as a date field holds it.
 func (s *Service) today() time.Time { return calendar.DayInParis(s.now()) }
 
