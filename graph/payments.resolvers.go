@@ -28,6 +28,15 @@ func (r *mutationResolver) ReversePayment(ctx context.Context, input model.Rever
 	return r.payments.Reverse(ctx, input.PaymentID, input.Reason)
 }
 
+// ImportBankStatement is the resolver for the importBankStatement field.
+func (r *mutationResolver) ImportBankStatement(ctx context.Context, input model.ImportBankStatementInput) (*payments.BankImportReport, error) {
+	content, err := decodeFile(input.ContentBase64)
+	if err != nil {
+		return nil, err
+	}
+	return r.payments.ImportBankStatement(ctx, content)
+}
+
 // AccountStatement is the resolver for the accountStatement field.
 func (r *queryResolver) AccountStatement(ctx context.Context, memberID pulid.ID) (*payments.Statement, error) {
 	return r.payments.Statement(ctx, memberID)

@@ -196,6 +196,7 @@ var permissionMatrix = []struct {
 	{"paymentsAggregate", `{ paymentsAggregate { count } }`, join(gsmManagers, everyMember)},
 	{"paymentAllocations", `{ paymentAllocations(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"accountStatement", `{ accountStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { balance } }`, join(gsmManagers, everyMember)},
+	{"importBankStatement", `mutation { importBankStatement(input: {contentBase64: ""}) { matched } }`, gsmManagers},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }

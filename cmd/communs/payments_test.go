@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -165,4 +166,50 @@ func TestStatementIsolation(t *testing.T) {
 	download(t, s.as(t, "cil@communs.example"), path+".html", http.StatusForbidden)
 	download(t, s, path+".csv", http.StatusUnauthorized)
 	download(t, staff, path+".pdf", http.StatusNotFound)
+}
+
+// A bank statement matches by call number; a second import changes nothing.
+func TestBankImportThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff, member := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+	tilleuls := memberOf(t, member)
+	var q1 runPayload
+	staff.data(t, runStep, map[string]any{"step": "Q1"}, &q1)
+	call, total := callOf(t, q1, tilleuls)
+	var number string
+	for _, c := range q1.RunChargeStep.CallsForFunds {
+		if c.ID == call {
+			number = c.Number
+		}
+	}
+	file := "date;libellé;montant;référence\n" +
+		calendar.DayInParis(time.Now()).Format("02/01/2006") + ";VIR SEPA TILLEULS " + number + ";" +
+		strings.Replace(money.Format(total), ".", ",", 1) + ";REF-TILLEULS\n" +
+		"01/01/2026;VIR INCONNU;12,00;\n"
+	const importFile = `mutation($f: String!) { importBankStatement(input: {contentBase64: $f}) {
+		matched unmatched alreadyImported lines { status numbers payment { amount } } } }`
+	var report struct {
+		ImportBankStatement struct{ Matched, Unmatched, AlreadyImported int }
+	}
+	encoded := base64.StdEncoding.EncodeToString([]byte(file))
+	staff.data(t, importFile, map[string]any{"f": encoded}, &report)
+	if r := report.ImportBankStatement; r.Matched != 1 || r.Unmatched != 1 {
+		t.Fatalf("first import: %+v", r)
+	}
+	if paid, status := staff.settlement(t, call); paid != total || status != "PAID" {
+		t.Errorf("after the import: %s %s", money.Format(paid), status)
+	}
+	staff.data(t, importFile, map[string]any{"f": encoded}, &report)
+	if r := report.ImportBankStatement; r.Matched != 0 || r.AlreadyImported != 1 || r.Unmatched != 1 {
+		t.Errorf("second import: %+v", r)
+	}
+	var mine struct{ Payments struct{ TotalCount int } }
+	member.data(t, `{ payments(first: 10) { totalCount } }`, nil, &mine)
+	if mine.Payments.TotalCount != 1 {
+		t.Errorf("%d payments after two imports, want 1", mine.Payments.TotalCount)
+	}
+	if code := staff.query(t, importFile, map[string]any{"f": "not base64!"}).code(); code != "INVALID_INPUT" {
+		t.Errorf("a file not in base64: %s", code)
+	}
 }

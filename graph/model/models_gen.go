@@ -123,6 +123,11 @@ type EstimateServiceInput struct {
 	EstimatedAmount  int64    `json:"estimatedAmount"`
 }
 
+type ImportBankStatementInput struct {
+	// The CSV file, base64-encoded (the request is limited to 1 MiB).
+	ContentBase64 string `json:"contentBase64"`
+}
+
 type ImportFinessExtractInput struct {
 	MemberID pulid.ID `json:"memberId"`
 	// The file's bytes, base64-encoded (the request body is limited to 1 MiB).
