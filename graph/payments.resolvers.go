@@ -18,6 +18,16 @@ func (r *accountStatementResolver) ExportPath(ctx context.Context, obj *payments
 	return payments.StatementPath(obj.Member.ID), nil
 }
 
+// Lines is the resolver for the lines field.
+func (r *accountingJournalResolver) Lines(ctx context.Context, obj *payments.Journal) (int, error) {
+	return len(obj.Lines), nil
+}
+
+// ExportPath is the resolver for the exportPath field.
+func (r *accountingJournalResolver) ExportPath(ctx context.Context, obj *payments.Journal) (string, error) {
+	return payments.JournalPath(obj.Year), nil
+}
+
 // RecordPayment is the resolver for the recordPayment field.
 func (r *mutationResolver) RecordPayment(ctx context.Context, input payments.PaymentInput) (*ent.Payment, error) {
 	return r.payments.Record(ctx, input)
@@ -42,7 +52,20 @@ func (r *queryResolver) AccountStatement(ctx context.Context, memberID pulid.ID)
 	return r.payments.Statement(ctx, memberID)
 }
 
+// AccountingJournal is the resolver for the accountingJournal field.
+func (r *queryResolver) AccountingJournal(ctx context.Context, year int) (*payments.Journal, error) {
+	return r.payments.Journal(ctx, year)
+}
+
 // AccountStatement returns AccountStatementResolver implementation.
 func (r *Resolver) AccountStatement() AccountStatementResolver { return &accountStatementResolver{r} }
 
-type accountStatementResolver struct{ *Resolver }
+// AccountingJournal returns AccountingJournalResolver implementation.
+func (r *Resolver) AccountingJournal() AccountingJournalResolver {
+	return &accountingJournalResolver{r}
+}
+
+type (
+	accountStatementResolver  struct{ *Resolver }
+	accountingJournalResolver struct{ *Resolver }
+)

@@ -197,6 +197,7 @@ var permissionMatrix = []struct {
 	{"paymentAllocations", `{ paymentAllocations(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	{"accountStatement", `{ accountStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { balance } }`, join(gsmManagers, everyMember)},
 	{"importBankStatement", `mutation { importBankStatement(input: {contentBase64: ""}) { matched } }`, gsmManagers},
+	{"accountingJournal", `{ accountingJournal(year: 2026) { balanced } }`, gsmManagers},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }

@@ -213,3 +213,37 @@ func TestBankImportThroughTheAPI(t *testing.T) {
 		t.Errorf("a file not in base64: %s", code)
 	}
 }
+
+// The year's journal: balanced, with the accounts configured, for the
+// groupement's staff only.
+func TestAccountingJournalThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, func(c *serveConfig) { c.accounts.Bank = "5121" })
+	staff, member := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+	var q1 runPayload
+	staff.data(t, runStep, map[string]any{"step": "Q1"}, &q1)
+	year := calendar.DayInParis(time.Now()).Year()
+	var out struct {
+		AccountingJournal struct {
+			Documents  int
+			Debit      string
+			Balanced   bool
+			ExportPath string
+		}
+	}
+	staff.data(t, `query($y: Int!) { accountingJournal(year: $y) { documents debit balanced exportPath } }`, map[string]any{"y": year}, &out)
+	j := out.AccountingJournal
+	// The demo's payments were received in 2026.
+	if !j.Balanced || j.Documents < len(q1.RunChargeStep.CallsForFunds) {
+		t.Errorf("journal: %+v", j)
+	}
+	csv := download(t, staff, j.ExportPath+".csv", http.StatusOK)
+	if !strings.Contains(csv, ";VE;411;") || !strings.Contains(csv, "article 261 B du CGI") {
+		t.Errorf("journal CSV:\n%.600s", csv)
+	}
+	if year == 2026 && !strings.Contains(csv, ";BQ;5121;") {
+		t.Errorf("the configured bank account is not used:\n%.600s", csv)
+	}
+	download(t, member, j.ExportPath+".csv", http.StatusForbidden)
+	download(t, staff, "/exports/accounting/journal-x.csv", http.StatusNotFound)
+}

@@ -46,6 +46,7 @@ type serveConfig struct {
 	logFormat     string
 	smtp          notify.SMTPConfig
 	issuer        issuerFlags
+	accounts      accountFlags
 	modules       string
 	sessionCache  time.Duration
 	metricsAddr   string
@@ -69,6 +70,27 @@ func (l *requestLimits) register(fs *flag.FlagSet) {
 		"GraphQL requests run at once; more wait up to 2 s, then get 503 (env COMMUNS_MAX_CONCURRENT; default: the database pool's size)")
 	fs.DurationVar(&l.timeout, "request-timeout", envDuration("COMMUNS_REQUEST_TIMEOUT", server.DefaultRequestTimeout),
 		"the deadline of a GraphQL request, its database statements included (env COMMUNS_REQUEST_TIMEOUT)")
+}
+
+// accountFlags are the accounts and journals of the accounting export.
+type accountFlags struct{ payments.Accounts }
+
+func (f *accountFlags) register(fs *flag.FlagSet) {
+	def := payments.DefaultAccounts()
+	for _, a := range []struct {
+		into           *string
+		name, env, def string
+		meaning        string
+	}{
+		{&f.Receivable, "account-members", "COMMUNS_ACCOUNT_MEMBERS", def.Receivable, "the members' account"},
+		{&f.Revenue, "account-revenue", "COMMUNS_ACCOUNT_REVENUE", def.Revenue, "the account of the charges at cost price"},
+		{&f.Fees, "account-fees", "COMMUNS_ACCOUNT_FEES", def.Fees, "the account of the membership fees"},
+		{&f.Bank, "account-bank", "COMMUNS_ACCOUNT_BANK", def.Bank, "the bank account payments are received on"},
+		{&f.SalesJournal, "journal-sales", "COMMUNS_JOURNAL_SALES", def.SalesJournal, "the journal of the calls for funds"},
+		{&f.BankJournal, "journal-bank", "COMMUNS_JOURNAL_BANK", def.BankJournal, "the journal of the payments"},
+	} {
+		fs.StringVar(a.into, a.name, env(a.env, a.def), a.meaning+" in the accounting export (env "+a.env+")")
+	}
 }
 
 // issuerFlags name the groupement on its calls for funds.
@@ -116,6 +138,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"require STARTTLS before sending (env COMMUNS_SMTP_STARTTLS)")
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	c.issuer.register(fs)
+	c.accounts.register(fs)
 	c.limits.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
 		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
@@ -211,6 +234,8 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 	authn := auth.New(db.Client)
 	authn.CacheSessions(cfg.sessionCache)
 	members := membership.New(db.Client, authn, modules.Hooks(mods))
+	treasury := payments.New(db.Client)
+	treasury.Accounts = cfg.accounts.WithDefaults()
 	m := metrics.New(metrics.Database{Pool: db.Pool(), ConnectionsOpened: db.ConnectionsOpened})
 	options := graph.HandlerOptions{
 		ComplexityLimit: cfg.limits.complexity,
@@ -220,6 +245,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		Logger:          logger,
 		Auth:            authn,
 		Membership:      members,
+		Payments:        treasury,
 		Enforcer:        enforcer,
 		Modules:         modules.Names(mods),
 	}
@@ -239,12 +265,13 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 	}
 	errs := httperror.New(logger)
 	api := m.CountStatements(authn.Middleware(errs, graph.NewHandler(db.Client, options)))
-	treasury := payments.New(db.Client)
 	routes := map[string]http.Handler{
 		callforfunds.RoutePattern: authn.Middleware(errs, callforfunds.Handler(db.Client, cfg.issuer.issuer(),
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, errs)),
 		payments.StatementPattern: authn.Middleware(errs, treasury.StatementHandler(cfg.issuer.issuer(),
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "accountStatement") }, errs)),
+		payments.JournalPattern: authn.Middleware(errs, treasury.JournalHandler(
+			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "accountingJournal") }, errs)),
 	}
 	for _, m := range mods {
 		if m.Routes == nil {

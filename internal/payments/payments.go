@@ -30,10 +30,14 @@ import (
 type Service struct {
 	client *ent.Client
 	now    func() time.Time
+	// Accounts are those of the accounting export.
+	Accounts Accounts
 }
 
-// New returns the payments service over client.
-func New(client *ent.Client) *Service { return &Service{client: client, now: time.Now} }
+// New returns the payments service over client, with the default accounts.
+func New(client *ent.Client) *Service {
+	return &Service{client: client, now: time.Now, Accounts: DefaultAccounts()}
+}
 
 // db is the client of the request's transaction, or the service's own.
 func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }

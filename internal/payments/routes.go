@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"communs"
@@ -81,5 +82,22 @@ func (s *Service) StatementHandler(issuer callforfunds.Issuer, allowed func(*vie
 			return document{name, func(w io.Writer) error { return WriteStatementCSV(w, st) }}, nil
 		}
 		return document{name, func(w io.Writer) error { return WriteStatementHTML(w, st, issuer) }}, nil
+	})
+}
+
+// JournalHandler serves the accounting journal of a year as CSV
+// (journal-<year>.csv) to the viewers allowed (the grant of
+// accountingJournal).
+func (s *Service) JournalHandler(allowed func(*viewer.Viewer) bool, errs *httperror.Writer) http.Handler {
+	return serve(allowed, errs, func(r *http.Request, key, format string) (document, error) {
+		year, err := strconv.Atoi(strings.TrimPrefix(key, "journal-"))
+		if err != nil || format != "csv" || !strings.HasPrefix(key, "journal-") {
+			return document{}, communs.Errorf(communs.ENOTFOUND, "ask for journal-<year>.csv")
+		}
+		j, err := s.Journal(r.Context(), year)
+		if err != nil {
+			return document{}, err
+		}
+		return document{key, func(w io.Writer) error { return WriteJournalCSV(w, j) }}, nil
 	})
 }
