@@ -62,14 +62,17 @@ type CallForFundsEdges struct {
 	Charges []*Charge `json:"charges,omitempty"`
 	// Allocations holds the value of the allocations edge.
 	Allocations []*PaymentAllocation `json:"allocations,omitempty"`
+	// Reminders holds the value of the reminders edge.
+	Reminders []*PaymentReminder `json:"reminders,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 
 	namedCharges     map[string][]*Charge
 	namedAllocations map[string][]*PaymentAllocation
+	namedReminders   map[string][]*PaymentReminder
 }
 
 // MemberOrErr returns the Member value or an error if the edge
@@ -110,6 +113,15 @@ func (e CallForFundsEdges) AllocationsOrErr() ([]*PaymentAllocation, error) {
 		return e.Allocations, nil
 	}
 	return nil, &NotLoadedError{edge: "allocations"}
+}
+
+// RemindersOrErr returns the Reminders value or an error if the edge
+// was not loaded in eager-loading.
+func (e CallForFundsEdges) RemindersOrErr() ([]*PaymentReminder, error) {
+	if e.loadedTypes[4] {
+		return e.Reminders, nil
+	}
+	return nil, &NotLoadedError{edge: "reminders"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -262,6 +274,11 @@ func (_m *CallForFunds) QueryAllocations() *PaymentAllocationQuery {
 	return NewCallForFundsClient(_m.config).QueryAllocations(_m)
 }
 
+// QueryReminders queries the "reminders" edge of the CallForFunds entity.
+func (_m *CallForFunds) QueryReminders() *PaymentReminderQuery {
+	return NewCallForFundsClient(_m.config).QueryReminders(_m)
+}
+
 // Update returns a builder for updating this CallForFunds.
 // Note that you need to call CallForFunds.Unwrap() before calling this method if this CallForFunds
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -378,6 +395,30 @@ func (_m *CallForFunds) appendNamedAllocations(name string, edges ...*PaymentAll
 		_m.Edges.namedAllocations[name] = []*PaymentAllocation{}
 	} else {
 		_m.Edges.namedAllocations[name] = append(_m.Edges.namedAllocations[name], edges...)
+	}
+}
+
+// NamedReminders returns the Reminders named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CallForFunds) NamedReminders(name string) ([]*PaymentReminder, error) {
+	if _m.Edges.namedReminders == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReminders[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CallForFunds) appendNamedReminders(name string, edges ...*PaymentReminder) {
+	if _m.Edges.namedReminders == nil {
+		_m.Edges.namedReminders = make(map[string][]*PaymentReminder)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReminders[name] = []*PaymentReminder{}
+	} else {
+		_m.Edges.namedReminders[name] = append(_m.Edges.namedReminders[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"communs/ent/chargerun"
 	"communs/ent/member"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/schema/pulid"
 	"context"
 	"errors"
@@ -214,6 +215,21 @@ func (_c *CallForFundsCreate) AddAllocations(v ...*PaymentAllocation) *CallForFu
 		ids[i] = v[i].ID
 	}
 	return _c.AddAllocationIDs(ids...)
+}
+
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by IDs.
+func (_c *CallForFundsCreate) AddReminderIDs(ids ...pulid.ID) *CallForFundsCreate {
+	_c.mutation.AddReminderIDs(ids...)
+	return _c
+}
+
+// AddReminders adds the "reminders" edges to the PaymentReminder entity.
+func (_c *CallForFundsCreate) AddReminders(v ...*PaymentReminder) *CallForFundsCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReminderIDs(ids...)
 }
 
 // Mutation returns the CallForFundsMutation object of the builder.
@@ -479,6 +495,22 @@ func (_c *CallForFundsCreate) createSpec() (*CallForFunds, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

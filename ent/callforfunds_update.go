@@ -6,6 +6,7 @@ import (
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/schema/pulid"
 	"context"
@@ -123,6 +124,21 @@ func (_u *CallForFundsUpdate) AddAllocations(v ...*PaymentAllocation) *CallForFu
 	return _u.AddAllocationIDs(ids...)
 }
 
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by IDs.
+func (_u *CallForFundsUpdate) AddReminderIDs(ids ...pulid.ID) *CallForFundsUpdate {
+	_u.mutation.AddReminderIDs(ids...)
+	return _u
+}
+
+// AddReminders adds the "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdate) AddReminders(v ...*PaymentReminder) *CallForFundsUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReminderIDs(ids...)
+}
+
 // Mutation returns the CallForFundsMutation object of the builder.
 func (_u *CallForFundsUpdate) Mutation() *CallForFundsMutation {
 	return _u.mutation
@@ -168,6 +184,27 @@ func (_u *CallForFundsUpdate) RemoveAllocations(v ...*PaymentAllocation) *CallFo
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAllocationIDs(ids...)
+}
+
+// ClearReminders clears all "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdate) ClearReminders() *CallForFundsUpdate {
+	_u.mutation.ClearReminders()
+	return _u
+}
+
+// RemoveReminderIDs removes the "reminders" edge to PaymentReminder entities by IDs.
+func (_u *CallForFundsUpdate) RemoveReminderIDs(ids ...pulid.ID) *CallForFundsUpdate {
+	_u.mutation.RemoveReminderIDs(ids...)
+	return _u
+}
+
+// RemoveReminders removes "reminders" edges to PaymentReminder entities.
+func (_u *CallForFundsUpdate) RemoveReminders(v ...*PaymentReminder) *CallForFundsUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReminderIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -354,6 +391,51 @@ func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRemindersIDs(); len(nodes) > 0 && !_u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -467,6 +549,21 @@ func (_u *CallForFundsUpdateOne) AddAllocations(v ...*PaymentAllocation) *CallFo
 	return _u.AddAllocationIDs(ids...)
 }
 
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by IDs.
+func (_u *CallForFundsUpdateOne) AddReminderIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
+	_u.mutation.AddReminderIDs(ids...)
+	return _u
+}
+
+// AddReminders adds the "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdateOne) AddReminders(v ...*PaymentReminder) *CallForFundsUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReminderIDs(ids...)
+}
+
 // Mutation returns the CallForFundsMutation object of the builder.
 func (_u *CallForFundsUpdateOne) Mutation() *CallForFundsMutation {
 	return _u.mutation
@@ -512,6 +609,27 @@ func (_u *CallForFundsUpdateOne) RemoveAllocations(v ...*PaymentAllocation) *Cal
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAllocationIDs(ids...)
+}
+
+// ClearReminders clears all "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdateOne) ClearReminders() *CallForFundsUpdateOne {
+	_u.mutation.ClearReminders()
+	return _u
+}
+
+// RemoveReminderIDs removes the "reminders" edge to PaymentReminder entities by IDs.
+func (_u *CallForFundsUpdateOne) RemoveReminderIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
+	_u.mutation.RemoveReminderIDs(ids...)
+	return _u
+}
+
+// RemoveReminders removes "reminders" edges to PaymentReminder entities.
+func (_u *CallForFundsUpdateOne) RemoveReminders(v ...*PaymentReminder) *CallForFundsUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReminderIDs(ids...)
 }
 
 // Where appends a list predicates to the CallForFundsUpdate builder.
@@ -721,6 +839,51 @@ func (_u *CallForFundsUpdateOne) sqlSave(ctx context.Context) (_node *CallForFun
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRemindersIDs(); len(nodes) > 0 && !_u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

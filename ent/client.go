@@ -38,6 +38,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -123,6 +124,8 @@ type Client struct {
 	Payment *PaymentClient
 	// PaymentAllocation is the client for interacting with the PaymentAllocation builders.
 	PaymentAllocation *PaymentAllocationClient
+	// PaymentReminder is the client for interacting with the PaymentReminder builders.
+	PaymentReminder *PaymentReminderClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonContact is the client for interacting with the PersonContact builders.
@@ -198,6 +201,7 @@ func (c *Client) init() {
 	c.Notification = NewNotificationClient(c.config)
 	c.Payment = NewPaymentClient(c.config)
 	c.PaymentAllocation = NewPaymentAllocationClient(c.config)
+	c.PaymentReminder = NewPaymentReminderClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonContact = NewPersonContactClient(c.config)
 	c.PersonalProject = NewPersonalProjectClient(c.config)
@@ -335,6 +339,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Notification:             NewNotificationClient(cfg),
 		Payment:                  NewPaymentClient(cfg),
 		PaymentAllocation:        NewPaymentAllocationClient(cfg),
+		PaymentReminder:          NewPaymentReminderClient(cfg),
 		Person:                   NewPersonClient(cfg),
 		PersonContact:            NewPersonContactClient(cfg),
 		PersonalProject:          NewPersonalProjectClient(cfg),
@@ -399,6 +404,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Notification:             NewNotificationClient(cfg),
 		Payment:                  NewPaymentClient(cfg),
 		PaymentAllocation:        NewPaymentAllocationClient(cfg),
+		PaymentReminder:          NewPaymentReminderClient(cfg),
 		Person:                   NewPersonClient(cfg),
 		PersonContact:            NewPersonContactClient(cfg),
 		PersonalProject:          NewPersonalProjectClient(cfg),
@@ -452,12 +458,12 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
-		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation, c.Person,
-		c.PersonContact, c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision,
-		c.RecordSettings, c.Resource, c.ResourceCategory, c.RoleAssignment,
-		c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest, c.Subscription,
-		c.SupportAccess, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
-		c.UsageDeclarationRevision,
+		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation,
+		c.PaymentReminder, c.Person, c.PersonContact, c.PersonalProject,
+		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
+		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
+		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -472,12 +478,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Charge, c.ChargeRun, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
-		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation, c.Person,
-		c.PersonContact, c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision,
-		c.RecordSettings, c.Resource, c.ResourceCategory, c.RoleAssignment,
-		c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest, c.Subscription,
-		c.SupportAccess, c.TimeEntry, c.UsageDeclaration, c.UsageDeclarationLine,
-		c.UsageDeclarationRevision,
+		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation,
+		c.PaymentReminder, c.Person, c.PersonContact, c.PersonalProject,
+		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
+		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
+		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -538,6 +544,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Payment.mutate(ctx, m)
 	case *PaymentAllocationMutation:
 		return c.PaymentAllocation.mutate(ctx, m)
+	case *PaymentReminderMutation:
+		return c.PaymentReminder.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *PersonContactMutation:
@@ -1812,6 +1820,22 @@ func (c *CallForFundsClient) QueryAllocations(_m *CallForFunds) *PaymentAllocati
 			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
 			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.AllocationsTable, callforfunds.AllocationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReminders queries the reminders edge of a CallForFunds.
+func (c *CallForFundsClient) QueryReminders(_m *CallForFunds) *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.RemindersTable, callforfunds.RemindersColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3655,6 +3679,22 @@ func (c *MemberClient) QueryPaymentAllocations(_m *Member) *PaymentAllocationQue
 	return query
 }
 
+// QueryPaymentReminders queries the payment_reminders edge of a Member.
+func (c *MemberClient) QueryPaymentReminders(_m *Member) *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentRemindersTable, member.PaymentRemindersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryApplication queries the application edge of a Member.
 func (c *MemberClient) QueryApplication(_m *Member) *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: c.config}).Query()
@@ -4990,6 +5030,172 @@ func (c *PaymentAllocationClient) mutate(ctx context.Context, m *PaymentAllocati
 		return (&PaymentAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PaymentAllocation mutation op: %q", m.Op())
+	}
+}
+
+// PaymentReminderClient is a client for the PaymentReminder schema.
+type PaymentReminderClient struct {
+	config
+}
+
+// NewPaymentReminderClient returns a client for the PaymentReminder from the given config.
+func NewPaymentReminderClient(c config) *PaymentReminderClient {
+	return &PaymentReminderClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentreminder.Hooks(f(g(h())))`.
+func (c *PaymentReminderClient) Use(hooks ...Hook) {
+	c.hooks.PaymentReminder = append(c.hooks.PaymentReminder, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentreminder.Intercept(f(g(h())))`.
+func (c *PaymentReminderClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentReminder = append(c.inters.PaymentReminder, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentReminder entity.
+func (c *PaymentReminderClient) Create() *PaymentReminderCreate {
+	mutation := newPaymentReminderMutation(c.config, OpCreate)
+	return &PaymentReminderCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentReminder entities.
+func (c *PaymentReminderClient) CreateBulk(builders ...*PaymentReminderCreate) *PaymentReminderCreateBulk {
+	return &PaymentReminderCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentReminderClient) MapCreateBulk(slice any, setFunc func(*PaymentReminderCreate, int)) *PaymentReminderCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentReminderCreateBulk{err: fmt.Errorf("calling to PaymentReminderClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentReminderCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentReminderCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentReminder.
+func (c *PaymentReminderClient) Update() *PaymentReminderUpdate {
+	mutation := newPaymentReminderMutation(c.config, OpUpdate)
+	return &PaymentReminderUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentReminderClient) UpdateOne(_m *PaymentReminder) *PaymentReminderUpdateOne {
+	mutation := newPaymentReminderMutation(c.config, OpUpdateOne, withPaymentReminder(_m))
+	return &PaymentReminderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentReminderClient) UpdateOneID(id pulid.ID) *PaymentReminderUpdateOne {
+	mutation := newPaymentReminderMutation(c.config, OpUpdateOne, withPaymentReminderID(id))
+	return &PaymentReminderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentReminder.
+func (c *PaymentReminderClient) Delete() *PaymentReminderDelete {
+	mutation := newPaymentReminderMutation(c.config, OpDelete)
+	return &PaymentReminderDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentReminderClient) DeleteOne(_m *PaymentReminder) *PaymentReminderDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentReminderClient) DeleteOneID(id pulid.ID) *PaymentReminderDeleteOne {
+	builder := c.Delete().Where(paymentreminder.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentReminderDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentReminder.
+func (c *PaymentReminderClient) Query() *PaymentReminderQuery {
+	return &PaymentReminderQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentReminder},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentReminder entity by its id.
+func (c *PaymentReminderClient) Get(ctx context.Context, id pulid.ID) (*PaymentReminder, error) {
+	return c.Query().Where(paymentreminder.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentReminderClient) GetX(ctx context.Context, id pulid.ID) *PaymentReminder {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a PaymentReminder.
+func (c *PaymentReminderClient) QueryMember(_m *PaymentReminder) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentreminder.Table, paymentreminder.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentreminder.MemberTable, paymentreminder.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCallForFunds queries the call_for_funds edge of a PaymentReminder.
+func (c *PaymentReminderClient) QueryCallForFunds(_m *PaymentReminder) *CallForFundsQuery {
+	query := (&CallForFundsClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentreminder.Table, paymentreminder.FieldID, id),
+			sqlgraph.To(callforfunds.Table, callforfunds.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentreminder.CallForFundsTable, paymentreminder.CallForFundsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentReminderClient) Hooks() []Hook {
+	hooks := c.hooks.PaymentReminder
+	return append(hooks[:len(hooks):len(hooks)], paymentreminder.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentReminderClient) Interceptors() []Interceptor {
+	return c.inters.PaymentReminder
+}
+
+func (c *PaymentReminderClient) mutate(ctx context.Context, m *PaymentReminderMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentReminderCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentReminderUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentReminderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentReminderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentReminder mutation op: %q", m.Op())
 	}
 }
 
@@ -8187,10 +8393,11 @@ type (
 		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
 		Member, MemberCategoryChange, MemberProfileChange, MembershipApplication,
 		MembershipFee, NeedAssessment, Notification, Payment, PaymentAllocation,
-		Person, PersonContact, PersonalProject, ProcessingRecord, ProcessingRevision,
-		RecordSettings, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
-		Session, Stay, SubjectRequest, Subscription, SupportAccess, TimeEntry,
-		UsageDeclaration, UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
+		PaymentReminder, Person, PersonContact, PersonalProject, ProcessingRecord,
+		ProcessingRevision, RecordSettings, Resource, ResourceCategory, RoleAssignment,
+		ServiceRequest, Session, Stay, SubjectRequest, Subscription, SupportAccess,
+		TimeEntry, UsageDeclaration, UsageDeclarationLine,
+		UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
@@ -8198,10 +8405,10 @@ type (
 		CilDelegation, Consent, CostEntry, Establishment, Invitation, JournalNote,
 		Member, MemberCategoryChange, MemberProfileChange, MembershipApplication,
 		MembershipFee, NeedAssessment, Notification, Payment, PaymentAllocation,
-		Person, PersonContact, PersonalProject, ProcessingRecord, ProcessingRevision,
-		RecordSettings, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
-		Session, Stay, SubjectRequest, Subscription, SupportAccess, TimeEntry,
-		UsageDeclaration, UsageDeclarationLine,
+		PaymentReminder, Person, PersonContact, PersonalProject, ProcessingRecord,
+		ProcessingRevision, RecordSettings, Resource, ResourceCategory, RoleAssignment,
+		ServiceRequest, Session, Stay, SubjectRequest, Subscription, SupportAccess,
+		TimeEntry, UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Interceptor
 	}
 )

@@ -29,6 +29,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -143,6 +144,7 @@ func checkColumn(t, c string) error {
 			notification.Table:             notification.ValidColumn,
 			payment.Table:                  payment.ValidColumn,
 			paymentallocation.Table:        paymentallocation.ValidColumn,
+			paymentreminder.Table:          paymentreminder.ValidColumn,
 			person.Table:                   person.ValidColumn,
 			personcontact.Table:            personcontact.ValidColumn,
 			personalproject.Table:          personalproject.ValidColumn,

@@ -28,6 +28,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -1207,6 +1208,19 @@ func (_q *CallForFundsQuery) collectField(ctx context.Context, oneNode bool, opC
 				return err
 			}
 			_q.WithNamedAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
+
+		case "reminders":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentReminderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentreminderImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedReminders(alias, func(wq *PaymentReminderQuery) {
 				*wq = *query
 			})
 		case "createdAt":
@@ -2968,6 +2982,19 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "paymentReminders":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentReminderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentreminderImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPaymentReminders(alias, func(wq *PaymentReminderQuery) {
+				*wq = *query
+			})
+
 		case "application":
 			var (
 				alias = field.Alias
@@ -4445,6 +4472,166 @@ func newPaymentAllocationPaginateArgs(rv map[string]any) *paymentallocationPagin
 	}
 	if v, ok := rv[whereField].(*PaymentAllocationWhereInput); ok {
 		args.opts = append(args.opts, WithPaymentAllocationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentReminderQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentReminderQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentReminderQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(paymentreminder.Columns))
+		selectedFields = []string{paymentreminder.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[paymentreminder.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldMemberID)
+				fieldSeen[paymentreminder.FieldMemberID] = struct{}{}
+			}
+
+		case "callForFunds":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CallForFundsClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, callforfundsImplementors)...); err != nil {
+				return err
+			}
+			_q.withCallForFunds = query
+			if _, ok := fieldSeen[paymentreminder.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldCallForFundsID)
+				fieldSeen[paymentreminder.FieldCallForFundsID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[paymentreminder.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldCreatedAt)
+				fieldSeen[paymentreminder.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[paymentreminder.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldUpdatedAt)
+				fieldSeen[paymentreminder.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[paymentreminder.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldMemberID)
+				fieldSeen[paymentreminder.FieldMemberID] = struct{}{}
+			}
+		case "callForFundsID":
+			if _, ok := fieldSeen[paymentreminder.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldCallForFundsID)
+				fieldSeen[paymentreminder.FieldCallForFundsID] = struct{}{}
+			}
+		case "stageDays":
+			if _, ok := fieldSeen[paymentreminder.FieldStageDays]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldStageDays)
+				fieldSeen[paymentreminder.FieldStageDays] = struct{}{}
+			}
+		case "daysOverdue":
+			if _, ok := fieldSeen[paymentreminder.FieldDaysOverdue]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldDaysOverdue)
+				fieldSeen[paymentreminder.FieldDaysOverdue] = struct{}{}
+			}
+		case "amountDue":
+			if _, ok := fieldSeen[paymentreminder.FieldAmountDue]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldAmountDue)
+				fieldSeen[paymentreminder.FieldAmountDue] = struct{}{}
+			}
+		case "recipients":
+			if _, ok := fieldSeen[paymentreminder.FieldRecipients]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldRecipients)
+				fieldSeen[paymentreminder.FieldRecipients] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentreminderPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentReminderPaginateOption
+}
+
+func newPaymentReminderPaginateArgs(rv map[string]any) *paymentreminderPaginateArgs {
+	args := &paymentreminderPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PaymentReminderOrder:
+			args.opts = append(args.opts, WithPaymentReminderOrder(v))
+		case []any:
+			var orders []*PaymentReminderOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PaymentReminderOrder{Field: &PaymentReminderOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPaymentReminderOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PaymentReminderWhereInput); ok {
+		args.opts = append(args.opts, WithPaymentReminderFilter(v.Filter))
 	}
 	return args
 }

@@ -120,6 +120,18 @@ func (_m *CallForFunds) Allocations(ctx context.Context) (result []*PaymentAlloc
 	return result, err
 }
 
+func (_m *CallForFunds) Reminders(ctx context.Context) (result []*PaymentReminder, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReminders(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.RemindersOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReminders().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *CareAssignment) Account(ctx context.Context) (*Account, error) {
 	result, err := _m.Edges.AccountOrErr()
 	if IsNotLoaded(err) {
@@ -432,6 +444,18 @@ func (_m *Member) PaymentAllocations(ctx context.Context) (result []*PaymentAllo
 	return result, err
 }
 
+func (_m *Member) PaymentReminders(ctx context.Context) (result []*PaymentReminder, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPaymentReminders(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PaymentRemindersOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPaymentReminders().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Member) Application(ctx context.Context) (*MembershipApplication, error) {
 	result, err := _m.Edges.ApplicationOrErr()
 	if IsNotLoaded(err) {
@@ -554,6 +578,22 @@ func (_m *PaymentAllocation) Payment(ctx context.Context) (*Payment, error) {
 		result, err = _m.QueryPayment().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *PaymentReminder) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PaymentReminder) CallForFunds(ctx context.Context) (*CallForFunds, error) {
+	result, err := _m.Edges.CallForFundsOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCallForFunds().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Person) Member(ctx context.Context) (*Member, error) {

@@ -28,6 +28,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -183,6 +184,11 @@ var paymentallocationImplementors = []string{"PaymentAllocation", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*PaymentAllocation) IsNode() {}
+
+var paymentreminderImplementors = []string{"PaymentReminder", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PaymentReminder) IsNode() {}
 
 var personImplementors = []string{"Person", "Node"}
 
@@ -648,6 +654,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(paymentallocation.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentallocationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case paymentreminder.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.PaymentReminder.Query().
+			Where(paymentreminder.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentreminderImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1334,6 +1353,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.PaymentAllocation.Query().
 			Where(paymentallocation.IDIn(ids...))
 		query, err := query.CollectFields(ctx, paymentallocationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case paymentreminder.Table:
+		query := c.PaymentReminder.Query().
+			Where(paymentreminder.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentreminderImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -9695,6 +9696,374 @@ func (_m *PaymentAllocation) ToEdge(order *PaymentAllocationOrder) *PaymentAlloc
 		order = DefaultPaymentAllocationOrder
 	}
 	return &PaymentAllocationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PaymentReminderEdge is the edge representation of PaymentReminder.
+type PaymentReminderEdge struct {
+	Node   *PaymentReminder `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// PaymentReminderConnection is the connection containing edges to PaymentReminder.
+type PaymentReminderConnection struct {
+	Edges      []*PaymentReminderEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *PaymentReminderConnection) build(nodes []*PaymentReminder, pager *paymentreminderPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PaymentReminder
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PaymentReminder {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PaymentReminder {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PaymentReminderEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PaymentReminderEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PaymentReminderPaginateOption enables pagination customization.
+type PaymentReminderPaginateOption func(*paymentreminderPager) error
+
+// WithPaymentReminderOrder configures pagination ordering.
+func WithPaymentReminderOrder(order []*PaymentReminderOrder) PaymentReminderPaginateOption {
+	return func(pager *paymentreminderPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithPaymentReminderFilter configures pagination filter.
+func WithPaymentReminderFilter(filter func(*PaymentReminderQuery) (*PaymentReminderQuery, error)) PaymentReminderPaginateOption {
+	return func(pager *paymentreminderPager) error {
+		if filter == nil {
+			return errors.New("PaymentReminderQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type paymentreminderPager struct {
+	reverse bool
+	order   []*PaymentReminderOrder
+	filter  func(*PaymentReminderQuery) (*PaymentReminderQuery, error)
+}
+
+func newPaymentReminderPager(opts []PaymentReminderPaginateOption, reverse bool) (*paymentreminderPager, error) {
+	pager := &paymentreminderPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *paymentreminderPager) applyFilter(query *PaymentReminderQuery) (*PaymentReminderQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *paymentreminderPager) toCursor(_m *PaymentReminder) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *paymentreminderPager) applyCursors(query *PaymentReminderQuery, after, before *Cursor) (*PaymentReminderQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPaymentReminderOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *paymentreminderPager) applyOrder(query *PaymentReminderQuery) *PaymentReminderQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPaymentReminderOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultPaymentReminderOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *paymentreminderPager) orderExpr(query *PaymentReminderQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPaymentReminderOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PaymentReminder.
+func (_m *PaymentReminderQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PaymentReminderPaginateOption,
+) (*PaymentReminderConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPaymentReminderPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PaymentReminderConnection{Edges: []*PaymentReminderEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PaymentReminderOrderFieldCreatedAt orders PaymentReminder by created_at.
+	PaymentReminderOrderFieldCreatedAt = &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: paymentreminder.FieldCreatedAt,
+		toTerm: paymentreminder.ByCreatedAt,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PaymentReminderOrderFieldUpdatedAt orders PaymentReminder by updated_at.
+	PaymentReminderOrderFieldUpdatedAt = &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: paymentreminder.FieldUpdatedAt,
+		toTerm: paymentreminder.ByUpdatedAt,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PaymentReminderOrderFieldStageDays orders PaymentReminder by stage_days.
+	PaymentReminderOrderFieldStageDays = &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.StageDays, nil
+		},
+		column: paymentreminder.FieldStageDays,
+		toTerm: paymentreminder.ByStageDays,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StageDays,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PaymentReminderOrderField) String() string {
+	var str string
+	switch f.column {
+	case PaymentReminderOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PaymentReminderOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PaymentReminderOrderFieldStageDays.column:
+		str = "STAGE_DAYS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PaymentReminderOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PaymentReminderOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PaymentReminderOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PaymentReminderOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PaymentReminderOrderFieldUpdatedAt
+	case "STAGE_DAYS":
+		*f = *PaymentReminderOrderFieldStageDays
+	default:
+		return fmt.Errorf("%s is not a valid PaymentReminderOrderField", str)
+	}
+	return nil
+}
+
+// PaymentReminderOrderField defines the ordering field of PaymentReminder.
+type PaymentReminderOrderField struct {
+	// Value extracts the ordering value from the given PaymentReminder.
+	Value    func(*PaymentReminder) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) paymentreminder.OrderOption
+	toCursor func(*PaymentReminder) Cursor
+}
+
+// PaymentReminderOrder defines the ordering of PaymentReminder.
+type PaymentReminderOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *PaymentReminderOrderField `json:"field"`
+}
+
+// DefaultPaymentReminderOrder is the default ordering of PaymentReminder.
+var DefaultPaymentReminderOrder = &PaymentReminderOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: paymentreminder.FieldID,
+		toTerm: paymentreminder.ByID,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PaymentReminder into PaymentReminderEdge.
+func (_m *PaymentReminder) ToEdge(order *PaymentReminderOrder) *PaymentReminderEdge {
+	if order == nil {
+		order = DefaultPaymentReminderOrder
+	}
+	return &PaymentReminderEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

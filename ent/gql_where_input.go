@@ -28,6 +28,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -4135,6 +4136,10 @@ type CallForFundsWhereInput struct {
 	// "allocations" edge predicates.
 	HasAllocations     *bool                          `json:"hasAllocations,omitempty"`
 	HasAllocationsWith []*PaymentAllocationWhereInput `json:"hasAllocationsWith,omitempty"`
+
+	// "reminders" edge predicates.
+	HasReminders     *bool                        `json:"hasReminders,omitempty"`
+	HasRemindersWith []*PaymentReminderWhereInput `json:"hasRemindersWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4667,6 +4672,24 @@ func (i *CallForFundsWhereInput) P() (predicate.CallForFunds, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, callforfunds.HasAllocationsWith(with...))
+	}
+	if i.HasReminders != nil {
+		p := callforfunds.HasReminders()
+		if !*i.HasReminders {
+			p = callforfunds.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRemindersWith) > 0 {
+		with := make([]predicate.PaymentReminder, 0, len(i.HasRemindersWith))
+		for _, w := range i.HasRemindersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRemindersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, callforfunds.HasRemindersWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -10332,6 +10355,10 @@ type MemberWhereInput struct {
 	HasPaymentAllocations     *bool                          `json:"hasPaymentAllocations,omitempty"`
 	HasPaymentAllocationsWith []*PaymentAllocationWhereInput `json:"hasPaymentAllocationsWith,omitempty"`
 
+	// "payment_reminders" edge predicates.
+	HasPaymentReminders     *bool                        `json:"hasPaymentReminders,omitempty"`
+	HasPaymentRemindersWith []*PaymentReminderWhereInput `json:"hasPaymentRemindersWith,omitempty"`
+
 	// "application" edge predicates.
 	HasApplication     *bool                              `json:"hasApplication,omitempty"`
 	HasApplicationWith []*MembershipApplicationWhereInput `json:"hasApplicationWith,omitempty"`
@@ -11329,6 +11356,24 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, member.HasPaymentAllocationsWith(with...))
+	}
+	if i.HasPaymentReminders != nil {
+		p := member.HasPaymentReminders()
+		if !*i.HasPaymentReminders {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPaymentRemindersWith) > 0 {
+		with := make([]predicate.PaymentReminder, 0, len(i.HasPaymentRemindersWith))
+		for _, w := range i.HasPaymentRemindersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPaymentRemindersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasPaymentRemindersWith(with...))
 	}
 	if i.HasApplication != nil {
 		p := member.HasApplication()
@@ -15841,6 +15886,506 @@ func (i *PaymentAllocationWhereInput) P() (predicate.PaymentAllocation, error) {
 		return predicates[0], nil
 	default:
 		return paymentallocation.And(predicates...), nil
+	}
+}
+
+// PaymentReminderWhereInput represents a where input for filtering PaymentReminder queries.
+type PaymentReminderWhereInput struct {
+	Predicates []predicate.PaymentReminder  `json:"-"`
+	Not        *PaymentReminderWhereInput   `json:"not,omitempty"`
+	Or         []*PaymentReminderWhereInput `json:"or,omitempty"`
+	And        []*PaymentReminderWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "call_for_funds_id" field predicates.
+	CallForFundsID             *pulid.ID  `json:"callForFundsID,omitempty"`
+	CallForFundsIDNEQ          *pulid.ID  `json:"callForFundsIDNEQ,omitempty"`
+	CallForFundsIDIn           []pulid.ID `json:"callForFundsIDIn,omitempty"`
+	CallForFundsIDNotIn        []pulid.ID `json:"callForFundsIDNotIn,omitempty"`
+	CallForFundsIDGT           *pulid.ID  `json:"callForFundsIDGT,omitempty"`
+	CallForFundsIDGTE          *pulid.ID  `json:"callForFundsIDGTE,omitempty"`
+	CallForFundsIDLT           *pulid.ID  `json:"callForFundsIDLT,omitempty"`
+	CallForFundsIDLTE          *pulid.ID  `json:"callForFundsIDLTE,omitempty"`
+	CallForFundsIDContains     *pulid.ID  `json:"callForFundsIDContains,omitempty"`
+	CallForFundsIDHasPrefix    *pulid.ID  `json:"callForFundsIDHasPrefix,omitempty"`
+	CallForFundsIDHasSuffix    *pulid.ID  `json:"callForFundsIDHasSuffix,omitempty"`
+	CallForFundsIDEqualFold    *pulid.ID  `json:"callForFundsIDEqualFold,omitempty"`
+	CallForFundsIDContainsFold *pulid.ID  `json:"callForFundsIDContainsFold,omitempty"`
+
+	// "stage_days" field predicates.
+	StageDays      *int  `json:"stageDays,omitempty"`
+	StageDaysNEQ   *int  `json:"stageDaysNEQ,omitempty"`
+	StageDaysIn    []int `json:"stageDaysIn,omitempty"`
+	StageDaysNotIn []int `json:"stageDaysNotIn,omitempty"`
+	StageDaysGT    *int  `json:"stageDaysGT,omitempty"`
+	StageDaysGTE   *int  `json:"stageDaysGTE,omitempty"`
+	StageDaysLT    *int  `json:"stageDaysLT,omitempty"`
+	StageDaysLTE   *int  `json:"stageDaysLTE,omitempty"`
+
+	// "days_overdue" field predicates.
+	DaysOverdue      *int  `json:"daysOverdue,omitempty"`
+	DaysOverdueNEQ   *int  `json:"daysOverdueNEQ,omitempty"`
+	DaysOverdueIn    []int `json:"daysOverdueIn,omitempty"`
+	DaysOverdueNotIn []int `json:"daysOverdueNotIn,omitempty"`
+	DaysOverdueGT    *int  `json:"daysOverdueGT,omitempty"`
+	DaysOverdueGTE   *int  `json:"daysOverdueGTE,omitempty"`
+	DaysOverdueLT    *int  `json:"daysOverdueLT,omitempty"`
+	DaysOverdueLTE   *int  `json:"daysOverdueLTE,omitempty"`
+
+	// "amount_due" field predicates.
+	AmountDue      *int64  `json:"amountDue,omitempty"`
+	AmountDueNEQ   *int64  `json:"amountDueNEQ,omitempty"`
+	AmountDueIn    []int64 `json:"amountDueIn,omitempty"`
+	AmountDueNotIn []int64 `json:"amountDueNotIn,omitempty"`
+	AmountDueGT    *int64  `json:"amountDueGT,omitempty"`
+	AmountDueGTE   *int64  `json:"amountDueGTE,omitempty"`
+	AmountDueLT    *int64  `json:"amountDueLT,omitempty"`
+	AmountDueLTE   *int64  `json:"amountDueLTE,omitempty"`
+
+	// "recipients" field predicates.
+	Recipients             *string  `json:"recipients,omitempty"`
+	RecipientsNEQ          *string  `json:"recipientsNEQ,omitempty"`
+	RecipientsIn           []string `json:"recipientsIn,omitempty"`
+	RecipientsNotIn        []string `json:"recipientsNotIn,omitempty"`
+	RecipientsGT           *string  `json:"recipientsGT,omitempty"`
+	RecipientsGTE          *string  `json:"recipientsGTE,omitempty"`
+	RecipientsLT           *string  `json:"recipientsLT,omitempty"`
+	RecipientsLTE          *string  `json:"recipientsLTE,omitempty"`
+	RecipientsContains     *string  `json:"recipientsContains,omitempty"`
+	RecipientsHasPrefix    *string  `json:"recipientsHasPrefix,omitempty"`
+	RecipientsHasSuffix    *string  `json:"recipientsHasSuffix,omitempty"`
+	RecipientsEqualFold    *string  `json:"recipientsEqualFold,omitempty"`
+	RecipientsContainsFold *string  `json:"recipientsContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "call_for_funds" edge predicates.
+	HasCallForFunds     *bool                     `json:"hasCallForFunds,omitempty"`
+	HasCallForFundsWith []*CallForFundsWhereInput `json:"hasCallForFundsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PaymentReminderWhereInput) AddPredicates(predicates ...predicate.PaymentReminder) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PaymentReminderWhereInput filter on the PaymentReminderQuery builder.
+func (i *PaymentReminderWhereInput) Filter(q *PaymentReminderQuery) (*PaymentReminderQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPaymentReminderWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPaymentReminderWhereInput is returned in case the PaymentReminderWhereInput is empty.
+var ErrEmptyPaymentReminderWhereInput = errors.New("ent: empty predicate PaymentReminderWhereInput")
+
+// P returns a predicate for filtering paymentreminders.
+// An error is returned if the input is empty or invalid.
+func (i *PaymentReminderWhereInput) P() (predicate.PaymentReminder, error) {
+	var predicates []predicate.PaymentReminder
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, paymentreminder.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PaymentReminder, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, paymentreminder.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PaymentReminder, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, paymentreminder.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, paymentreminder.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, paymentreminder.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, paymentreminder.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, paymentreminder.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, paymentreminder.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, paymentreminder.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, paymentreminder.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, paymentreminder.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, paymentreminder.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, paymentreminder.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, paymentreminder.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, paymentreminder.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, paymentreminder.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, paymentreminder.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, paymentreminder.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, paymentreminder.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, paymentreminder.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, paymentreminder.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, paymentreminder.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, paymentreminder.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, paymentreminder.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.CallForFundsID != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDEQ(*i.CallForFundsID))
+	}
+	if i.CallForFundsIDNEQ != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDNEQ(*i.CallForFundsIDNEQ))
+	}
+	if len(i.CallForFundsIDIn) > 0 {
+		predicates = append(predicates, paymentreminder.CallForFundsIDIn(i.CallForFundsIDIn...))
+	}
+	if len(i.CallForFundsIDNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.CallForFundsIDNotIn(i.CallForFundsIDNotIn...))
+	}
+	if i.CallForFundsIDGT != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDGT(*i.CallForFundsIDGT))
+	}
+	if i.CallForFundsIDGTE != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDGTE(*i.CallForFundsIDGTE))
+	}
+	if i.CallForFundsIDLT != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDLT(*i.CallForFundsIDLT))
+	}
+	if i.CallForFundsIDLTE != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDLTE(*i.CallForFundsIDLTE))
+	}
+	if i.CallForFundsIDContains != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDContains(*i.CallForFundsIDContains))
+	}
+	if i.CallForFundsIDHasPrefix != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDHasPrefix(*i.CallForFundsIDHasPrefix))
+	}
+	if i.CallForFundsIDHasSuffix != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDHasSuffix(*i.CallForFundsIDHasSuffix))
+	}
+	if i.CallForFundsIDEqualFold != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDEqualFold(*i.CallForFundsIDEqualFold))
+	}
+	if i.CallForFundsIDContainsFold != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDContainsFold(*i.CallForFundsIDContainsFold))
+	}
+	if i.StageDays != nil {
+		predicates = append(predicates, paymentreminder.StageDaysEQ(*i.StageDays))
+	}
+	if i.StageDaysNEQ != nil {
+		predicates = append(predicates, paymentreminder.StageDaysNEQ(*i.StageDaysNEQ))
+	}
+	if len(i.StageDaysIn) > 0 {
+		predicates = append(predicates, paymentreminder.StageDaysIn(i.StageDaysIn...))
+	}
+	if len(i.StageDaysNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.StageDaysNotIn(i.StageDaysNotIn...))
+	}
+	if i.StageDaysGT != nil {
+		predicates = append(predicates, paymentreminder.StageDaysGT(*i.StageDaysGT))
+	}
+	if i.StageDaysGTE != nil {
+		predicates = append(predicates, paymentreminder.StageDaysGTE(*i.StageDaysGTE))
+	}
+	if i.StageDaysLT != nil {
+		predicates = append(predicates, paymentreminder.StageDaysLT(*i.StageDaysLT))
+	}
+	if i.StageDaysLTE != nil {
+		predicates = append(predicates, paymentreminder.StageDaysLTE(*i.StageDaysLTE))
+	}
+	if i.DaysOverdue != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueEQ(*i.DaysOverdue))
+	}
+	if i.DaysOverdueNEQ != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueNEQ(*i.DaysOverdueNEQ))
+	}
+	if len(i.DaysOverdueIn) > 0 {
+		predicates = append(predicates, paymentreminder.DaysOverdueIn(i.DaysOverdueIn...))
+	}
+	if len(i.DaysOverdueNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.DaysOverdueNotIn(i.DaysOverdueNotIn...))
+	}
+	if i.DaysOverdueGT != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueGT(*i.DaysOverdueGT))
+	}
+	if i.DaysOverdueGTE != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueGTE(*i.DaysOverdueGTE))
+	}
+	if i.DaysOverdueLT != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueLT(*i.DaysOverdueLT))
+	}
+	if i.DaysOverdueLTE != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueLTE(*i.DaysOverdueLTE))
+	}
+	if i.AmountDue != nil {
+		predicates = append(predicates, paymentreminder.AmountDueEQ(*i.AmountDue))
+	}
+	if i.AmountDueNEQ != nil {
+		predicates = append(predicates, paymentreminder.AmountDueNEQ(*i.AmountDueNEQ))
+	}
+	if len(i.AmountDueIn) > 0 {
+		predicates = append(predicates, paymentreminder.AmountDueIn(i.AmountDueIn...))
+	}
+	if len(i.AmountDueNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.AmountDueNotIn(i.AmountDueNotIn...))
+	}
+	if i.AmountDueGT != nil {
+		predicates = append(predicates, paymentreminder.AmountDueGT(*i.AmountDueGT))
+	}
+	if i.AmountDueGTE != nil {
+		predicates = append(predicates, paymentreminder.AmountDueGTE(*i.AmountDueGTE))
+	}
+	if i.AmountDueLT != nil {
+		predicates = append(predicates, paymentreminder.AmountDueLT(*i.AmountDueLT))
+	}
+	if i.AmountDueLTE != nil {
+		predicates = append(predicates, paymentreminder.AmountDueLTE(*i.AmountDueLTE))
+	}
+	if i.Recipients != nil {
+		predicates = append(predicates, paymentreminder.RecipientsEQ(*i.Recipients))
+	}
+	if i.RecipientsNEQ != nil {
+		predicates = append(predicates, paymentreminder.RecipientsNEQ(*i.RecipientsNEQ))
+	}
+	if len(i.RecipientsIn) > 0 {
+		predicates = append(predicates, paymentreminder.RecipientsIn(i.RecipientsIn...))
+	}
+	if len(i.RecipientsNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.RecipientsNotIn(i.RecipientsNotIn...))
+	}
+	if i.RecipientsGT != nil {
+		predicates = append(predicates, paymentreminder.RecipientsGT(*i.RecipientsGT))
+	}
+	if i.RecipientsGTE != nil {
+		predicates = append(predicates, paymentreminder.RecipientsGTE(*i.RecipientsGTE))
+	}
+	if i.RecipientsLT != nil {
+		predicates = append(predicates, paymentreminder.RecipientsLT(*i.RecipientsLT))
+	}
+	if i.RecipientsLTE != nil {
+		predicates = append(predicates, paymentreminder.RecipientsLTE(*i.RecipientsLTE))
+	}
+	if i.RecipientsContains != nil {
+		predicates = append(predicates, paymentreminder.RecipientsContains(*i.RecipientsContains))
+	}
+	if i.RecipientsHasPrefix != nil {
+		predicates = append(predicates, paymentreminder.RecipientsHasPrefix(*i.RecipientsHasPrefix))
+	}
+	if i.RecipientsHasSuffix != nil {
+		predicates = append(predicates, paymentreminder.RecipientsHasSuffix(*i.RecipientsHasSuffix))
+	}
+	if i.RecipientsEqualFold != nil {
+		predicates = append(predicates, paymentreminder.RecipientsEqualFold(*i.RecipientsEqualFold))
+	}
+	if i.RecipientsContainsFold != nil {
+		predicates = append(predicates, paymentreminder.RecipientsContainsFold(*i.RecipientsContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := paymentreminder.HasMember()
+		if !*i.HasMember {
+			p = paymentreminder.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentreminder.HasMemberWith(with...))
+	}
+	if i.HasCallForFunds != nil {
+		p := paymentreminder.HasCallForFunds()
+		if !*i.HasCallForFunds {
+			p = paymentreminder.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCallForFundsWith) > 0 {
+		with := make([]predicate.CallForFunds, 0, len(i.HasCallForFundsWith))
+		for _, w := range i.HasCallForFundsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCallForFundsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentreminder.HasCallForFundsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPaymentReminderWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return paymentreminder.And(predicates...), nil
 	}
 }
 

@@ -94,13 +94,15 @@ type MemberEdges struct {
 	Payments []*Payment `json:"payments,omitempty"`
 	// PaymentAllocations holds the value of the payment_allocations edge.
 	PaymentAllocations []*PaymentAllocation `json:"payment_allocations,omitempty"`
+	// PaymentReminders holds the value of the payment_reminders edge.
+	PaymentReminders []*PaymentReminder `json:"payment_reminders,omitempty"`
 	// Application holds the value of the application edge.
 	Application *MembershipApplication `json:"application,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
-	totalCount [12]map[string]int
+	totalCount [13]map[string]int
 
 	namedCategoryChanges    map[string][]*MemberCategoryChange
 	namedSubscriptions      map[string][]*Subscription
@@ -113,6 +115,7 @@ type MemberEdges struct {
 	namedProfileChanges     map[string][]*MemberProfileChange
 	namedPayments           map[string][]*Payment
 	namedPaymentAllocations map[string][]*PaymentAllocation
+	namedPaymentReminders   map[string][]*PaymentReminder
 }
 
 // CategoryChangesOrErr returns the CategoryChanges value or an error if the edge
@@ -214,12 +217,21 @@ func (e MemberEdges) PaymentAllocationsOrErr() ([]*PaymentAllocation, error) {
 	return nil, &NotLoadedError{edge: "payment_allocations"}
 }
 
+// PaymentRemindersOrErr returns the PaymentReminders value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) PaymentRemindersOrErr() ([]*PaymentReminder, error) {
+	if e.loadedTypes[11] {
+		return e.PaymentReminders, nil
+	}
+	return nil, &NotLoadedError{edge: "payment_reminders"}
+}
+
 // ApplicationOrErr returns the Application value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MemberEdges) ApplicationOrErr() (*MembershipApplication, error) {
 	if e.Application != nil {
 		return e.Application, nil
-	} else if e.loadedTypes[11] {
+	} else if e.loadedTypes[12] {
 		return nil, &NotFoundError{label: membershipapplication.Label}
 	}
 	return nil, &NotLoadedError{edge: "application"}
@@ -473,6 +485,11 @@ func (_m *Member) QueryPayments() *PaymentQuery {
 // QueryPaymentAllocations queries the "payment_allocations" edge of the Member entity.
 func (_m *Member) QueryPaymentAllocations() *PaymentAllocationQuery {
 	return NewMemberClient(_m.config).QueryPaymentAllocations(_m)
+}
+
+// QueryPaymentReminders queries the "payment_reminders" edge of the Member entity.
+func (_m *Member) QueryPaymentReminders() *PaymentReminderQuery {
+	return NewMemberClient(_m.config).QueryPaymentReminders(_m)
 }
 
 // QueryApplication queries the "application" edge of the Member entity.
@@ -843,6 +860,30 @@ func (_m *Member) appendNamedPaymentAllocations(name string, edges ...*PaymentAl
 		_m.Edges.namedPaymentAllocations[name] = []*PaymentAllocation{}
 	} else {
 		_m.Edges.namedPaymentAllocations[name] = append(_m.Edges.namedPaymentAllocations[name], edges...)
+	}
+}
+
+// NamedPaymentReminders returns the PaymentReminders named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedPaymentReminders(name string) ([]*PaymentReminder, error) {
+	if _m.Edges.namedPaymentReminders == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPaymentReminders[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedPaymentReminders(name string, edges ...*PaymentReminder) {
+	if _m.Edges.namedPaymentReminders == nil {
+		_m.Edges.namedPaymentReminders = make(map[string][]*PaymentReminder)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPaymentReminders[name] = []*PaymentReminder{}
+	} else {
+		_m.Edges.namedPaymentReminders[name] = append(_m.Edges.namedPaymentReminders[name], edges...)
 	}
 }
 

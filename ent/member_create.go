@@ -12,6 +12,7 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
@@ -497,6 +498,21 @@ func (_c *MemberCreate) AddPaymentAllocations(v ...*PaymentAllocation) *MemberCr
 		ids[i] = v[i].ID
 	}
 	return _c.AddPaymentAllocationIDs(ids...)
+}
+
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (_c *MemberCreate) AddPaymentReminderIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddPaymentReminderIDs(ids...)
+	return _c
+}
+
+// AddPaymentReminders adds the "payment_reminders" edges to the PaymentReminder entity.
+func (_c *MemberCreate) AddPaymentReminders(v ...*PaymentReminder) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentReminderIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -1063,6 +1079,22 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentRemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -12,6 +12,7 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
@@ -49,6 +50,7 @@ type MemberQuery struct {
 	withProfileChanges          *MemberProfileChangeQuery
 	withPayments                *PaymentQuery
 	withPaymentAllocations      *PaymentAllocationQuery
+	withPaymentReminders        *PaymentReminderQuery
 	withApplication             *MembershipApplicationQuery
 	withFKs                     bool
 	loadTotal                   []func(context.Context, []*Member) error
@@ -64,6 +66,7 @@ type MemberQuery struct {
 	withNamedProfileChanges     map[string]*MemberProfileChangeQuery
 	withNamedPayments           map[string]*PaymentQuery
 	withNamedPaymentAllocations map[string]*PaymentAllocationQuery
+	withNamedPaymentReminders   map[string]*PaymentReminderQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -342,6 +345,28 @@ func (_q *MemberQuery) QueryPaymentAllocations() *PaymentAllocationQuery {
 	return query
 }
 
+// QueryPaymentReminders chains the current query on the "payment_reminders" edge.
+func (_q *MemberQuery) QueryPaymentReminders() *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentRemindersTable, member.PaymentRemindersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryApplication chains the current query on the "application" edge.
 func (_q *MemberQuery) QueryApplication() *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: _q.config}).Query()
@@ -567,6 +592,7 @@ func (_q *MemberQuery) Clone() *MemberQuery {
 		withProfileChanges:     _q.withProfileChanges.Clone(),
 		withPayments:           _q.withPayments.Clone(),
 		withPaymentAllocations: _q.withPaymentAllocations.Clone(),
+		withPaymentReminders:   _q.withPaymentReminders.Clone(),
 		withApplication:        _q.withApplication.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -696,6 +722,17 @@ func (_q *MemberQuery) WithPaymentAllocations(opts ...func(*PaymentAllocationQue
 	return _q
 }
 
+// WithPaymentReminders tells the query-builder to eager-load the nodes that are connected to
+// the "payment_reminders" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithPaymentReminders(opts ...func(*PaymentReminderQuery)) *MemberQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPaymentReminders = query
+	return _q
+}
+
 // WithApplication tells the query-builder to eager-load the nodes that are connected to
 // the "application" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *MemberQuery) WithApplication(opts ...func(*MembershipApplicationQuery)) *MemberQuery {
@@ -792,7 +829,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		nodes       = []*Member{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [13]bool{
 			_q.withCategoryChanges != nil,
 			_q.withSubscriptions != nil,
 			_q.withUsageDeclarations != nil,
@@ -804,6 +841,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			_q.withProfileChanges != nil,
 			_q.withPayments != nil,
 			_q.withPaymentAllocations != nil,
+			_q.withPaymentReminders != nil,
 			_q.withApplication != nil,
 		}
 	)
@@ -913,6 +951,13 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			return nil, err
 		}
 	}
+	if query := _q.withPaymentReminders; query != nil {
+		if err := _q.loadPaymentReminders(ctx, query, nodes,
+			func(n *Member) { n.Edges.PaymentReminders = []*PaymentReminder{} },
+			func(n *Member, e *PaymentReminder) { n.Edges.PaymentReminders = append(n.Edges.PaymentReminders, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withApplication; query != nil {
 		if err := _q.loadApplication(ctx, query, nodes, nil,
 			func(n *Member, e *MembershipApplication) { n.Edges.Application = e }); err != nil {
@@ -993,6 +1038,13 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		if err := _q.loadPaymentAllocations(ctx, query, nodes,
 			func(n *Member) { n.appendNamedPaymentAllocations(name) },
 			func(n *Member, e *PaymentAllocation) { n.appendNamedPaymentAllocations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPaymentReminders {
+		if err := _q.loadPaymentReminders(ctx, query, nodes,
+			func(n *Member) { n.appendNamedPaymentReminders(name) },
+			func(n *Member, e *PaymentReminder) { n.appendNamedPaymentReminders(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1340,6 +1392,36 @@ func (_q *MemberQuery) loadPaymentAllocations(ctx context.Context, query *Paymen
 	}
 	return nil
 }
+func (_q *MemberQuery) loadPaymentReminders(ctx context.Context, query *PaymentReminderQuery, nodes []*Member, init func(*Member), assign func(*Member, *PaymentReminder)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(paymentreminder.FieldMemberID)
+	}
+	query.Where(predicate.PaymentReminder(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.PaymentRemindersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *MemberQuery) loadApplication(ctx context.Context, query *MembershipApplicationQuery, nodes []*Member, init func(*Member), assign func(*Member, *MembershipApplication)) error {
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*Member)
@@ -1643,6 +1725,20 @@ func (_q *MemberQuery) WithNamedPaymentAllocations(name string, opts ...func(*Pa
 		_q.withNamedPaymentAllocations = make(map[string]*PaymentAllocationQuery)
 	}
 	_q.withNamedPaymentAllocations[name] = query
+	return _q
+}
+
+// WithNamedPaymentReminders tells the query-builder to eager-load the nodes that are connected to the "payment_reminders"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedPaymentReminders(name string, opts ...func(*PaymentReminderQuery)) *MemberQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPaymentReminders == nil {
+		_q.withNamedPaymentReminders = make(map[string]*PaymentReminderQuery)
+	}
+	_q.withNamedPaymentReminders[name] = query
 	return _q
 }
 

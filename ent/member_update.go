@@ -12,6 +12,7 @@ import (
 	"communs/ent/membershipapplication"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
@@ -530,6 +531,21 @@ func (_u *MemberUpdate) AddPaymentAllocations(v ...*PaymentAllocation) *MemberUp
 	return _u.AddPaymentAllocationIDs(ids...)
 }
 
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (_u *MemberUpdate) AddPaymentReminderIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddPaymentReminderIDs(ids...)
+	return _u
+}
+
+// AddPaymentReminders adds the "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdate) AddPaymentReminders(v ...*PaymentReminder) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentReminderIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_u *MemberUpdate) SetApplicationID(id pulid.ID) *MemberUpdate {
 	_u.mutation.SetApplicationID(id)
@@ -783,6 +799,27 @@ func (_u *MemberUpdate) RemovePaymentAllocations(v ...*PaymentAllocation) *Membe
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePaymentAllocationIDs(ids...)
+}
+
+// ClearPaymentReminders clears all "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdate) ClearPaymentReminders() *MemberUpdate {
+	_u.mutation.ClearPaymentReminders()
+	return _u
+}
+
+// RemovePaymentReminderIDs removes the "payment_reminders" edge to PaymentReminder entities by IDs.
+func (_u *MemberUpdate) RemovePaymentReminderIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemovePaymentReminderIDs(ids...)
+	return _u
+}
+
+// RemovePaymentReminders removes "payment_reminders" edges to PaymentReminder entities.
+func (_u *MemberUpdate) RemovePaymentReminders(v ...*PaymentReminder) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentReminderIDs(ids...)
 }
 
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
@@ -1517,6 +1554,51 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentRemindersIDs(); len(nodes) > 0 && !_u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentRemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.ApplicationCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -2056,6 +2138,21 @@ func (_u *MemberUpdateOne) AddPaymentAllocations(v ...*PaymentAllocation) *Membe
 	return _u.AddPaymentAllocationIDs(ids...)
 }
 
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (_u *MemberUpdateOne) AddPaymentReminderIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddPaymentReminderIDs(ids...)
+	return _u
+}
+
+// AddPaymentReminders adds the "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdateOne) AddPaymentReminders(v ...*PaymentReminder) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentReminderIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_u *MemberUpdateOne) SetApplicationID(id pulid.ID) *MemberUpdateOne {
 	_u.mutation.SetApplicationID(id)
@@ -2309,6 +2406,27 @@ func (_u *MemberUpdateOne) RemovePaymentAllocations(v ...*PaymentAllocation) *Me
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePaymentAllocationIDs(ids...)
+}
+
+// ClearPaymentReminders clears all "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdateOne) ClearPaymentReminders() *MemberUpdateOne {
+	_u.mutation.ClearPaymentReminders()
+	return _u
+}
+
+// RemovePaymentReminderIDs removes the "payment_reminders" edge to PaymentReminder entities by IDs.
+func (_u *MemberUpdateOne) RemovePaymentReminderIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemovePaymentReminderIDs(ids...)
+	return _u
+}
+
+// RemovePaymentReminders removes "payment_reminders" edges to PaymentReminder entities.
+func (_u *MemberUpdateOne) RemovePaymentReminders(v ...*PaymentReminder) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentReminderIDs(ids...)
 }
 
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
@@ -3066,6 +3184,51 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentRemindersIDs(); len(nodes) > 0 && !_u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentRemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

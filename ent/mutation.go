@@ -29,6 +29,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -96,6 +97,7 @@ const (
 	TypeNotification             = "Notification"
 	TypePayment                  = "Payment"
 	TypePaymentAllocation        = "PaymentAllocation"
+	TypePaymentReminder          = "PaymentReminder"
 	TypePerson                   = "Person"
 	TypePersonContact            = "PersonContact"
 	TypePersonalProject          = "PersonalProject"
@@ -6749,6 +6751,9 @@ type CallForFundsMutation struct {
 	allocations        map[pulid.ID]struct{}
 	removedallocations map[pulid.ID]struct{}
 	clearedallocations bool
+	reminders          map[pulid.ID]struct{}
+	removedreminders   map[pulid.ID]struct{}
+	clearedreminders   bool
 	done               bool
 	oldValue           func(context.Context) (*CallForFunds, error)
 	predicates         []predicate.CallForFunds
@@ -7607,6 +7612,60 @@ func (m *CallForFundsMutation) ResetAllocations() {
 	m.removedallocations = nil
 }
 
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by ids.
+func (m *CallForFundsMutation) AddReminderIDs(ids ...pulid.ID) {
+	if m.reminders == nil {
+		m.reminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.reminders[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReminders clears the "reminders" edge to the PaymentReminder entity.
+func (m *CallForFundsMutation) ClearReminders() {
+	m.clearedreminders = true
+}
+
+// RemindersCleared reports if the "reminders" edge to the PaymentReminder entity was cleared.
+func (m *CallForFundsMutation) RemindersCleared() bool {
+	return m.clearedreminders
+}
+
+// RemoveReminderIDs removes the "reminders" edge to the PaymentReminder entity by IDs.
+func (m *CallForFundsMutation) RemoveReminderIDs(ids ...pulid.ID) {
+	if m.removedreminders == nil {
+		m.removedreminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.reminders, ids[i])
+		m.removedreminders[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReminders returns the removed IDs of the "reminders" edge to the PaymentReminder entity.
+func (m *CallForFundsMutation) RemovedRemindersIDs() (ids []pulid.ID) {
+	for id := range m.removedreminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RemindersIDs returns the "reminders" edge IDs in the mutation.
+func (m *CallForFundsMutation) RemindersIDs() (ids []pulid.ID) {
+	for id := range m.reminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReminders resets all changes to the "reminders" edge.
+func (m *CallForFundsMutation) ResetReminders() {
+	m.reminders = nil
+	m.clearedreminders = false
+	m.removedreminders = nil
+}
+
 // Where appends a list predicates to the CallForFundsMutation builder.
 func (m *CallForFundsMutation) Where(ps ...predicate.CallForFunds) {
 	m.predicates = append(m.predicates, ps...)
@@ -8016,7 +8075,7 @@ func (m *CallForFundsMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CallForFundsMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.member != nil {
 		edges = append(edges, callforfunds.EdgeMember)
 	}
@@ -8028,6 +8087,9 @@ func (m *CallForFundsMutation) AddedEdges() []string {
 	}
 	if m.allocations != nil {
 		edges = append(edges, callforfunds.EdgeAllocations)
+	}
+	if m.reminders != nil {
+		edges = append(edges, callforfunds.EdgeReminders)
 	}
 	return edges
 }
@@ -8056,18 +8118,27 @@ func (m *CallForFundsMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case callforfunds.EdgeReminders:
+		ids := make([]ent.Value, 0, len(m.reminders))
+		for id := range m.reminders {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CallForFundsMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedcharges != nil {
 		edges = append(edges, callforfunds.EdgeCharges)
 	}
 	if m.removedallocations != nil {
 		edges = append(edges, callforfunds.EdgeAllocations)
+	}
+	if m.removedreminders != nil {
+		edges = append(edges, callforfunds.EdgeReminders)
 	}
 	return edges
 }
@@ -8088,13 +8159,19 @@ func (m *CallForFundsMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case callforfunds.EdgeReminders:
+		ids := make([]ent.Value, 0, len(m.removedreminders))
+		for id := range m.removedreminders {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CallForFundsMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedmember {
 		edges = append(edges, callforfunds.EdgeMember)
 	}
@@ -8106,6 +8183,9 @@ func (m *CallForFundsMutation) ClearedEdges() []string {
 	}
 	if m.clearedallocations {
 		edges = append(edges, callforfunds.EdgeAllocations)
+	}
+	if m.clearedreminders {
+		edges = append(edges, callforfunds.EdgeReminders)
 	}
 	return edges
 }
@@ -8122,6 +8202,8 @@ func (m *CallForFundsMutation) EdgeCleared(name string) bool {
 		return m.clearedcharges
 	case callforfunds.EdgeAllocations:
 		return m.clearedallocations
+	case callforfunds.EdgeReminders:
+		return m.clearedreminders
 	}
 	return false
 }
@@ -8155,6 +8237,9 @@ func (m *CallForFundsMutation) ResetEdge(name string) error {
 		return nil
 	case callforfunds.EdgeAllocations:
 		m.ResetAllocations()
+		return nil
+	case callforfunds.EdgeReminders:
+		m.ResetReminders()
 		return nil
 	}
 	return fmt.Errorf("unknown CallForFunds edge %s", name)
@@ -18267,6 +18352,9 @@ type MemberMutation struct {
 	payment_allocations        map[pulid.ID]struct{}
 	removedpayment_allocations map[pulid.ID]struct{}
 	clearedpayment_allocations bool
+	payment_reminders          map[pulid.ID]struct{}
+	removedpayment_reminders   map[pulid.ID]struct{}
+	clearedpayment_reminders   bool
 	application                *pulid.ID
 	clearedapplication         bool
 	done                       bool
@@ -19849,6 +19937,60 @@ func (m *MemberMutation) ResetPaymentAllocations() {
 	m.removedpayment_allocations = nil
 }
 
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by ids.
+func (m *MemberMutation) AddPaymentReminderIDs(ids ...pulid.ID) {
+	if m.payment_reminders == nil {
+		m.payment_reminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.payment_reminders[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPaymentReminders clears the "payment_reminders" edge to the PaymentReminder entity.
+func (m *MemberMutation) ClearPaymentReminders() {
+	m.clearedpayment_reminders = true
+}
+
+// PaymentRemindersCleared reports if the "payment_reminders" edge to the PaymentReminder entity was cleared.
+func (m *MemberMutation) PaymentRemindersCleared() bool {
+	return m.clearedpayment_reminders
+}
+
+// RemovePaymentReminderIDs removes the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (m *MemberMutation) RemovePaymentReminderIDs(ids ...pulid.ID) {
+	if m.removedpayment_reminders == nil {
+		m.removedpayment_reminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.payment_reminders, ids[i])
+		m.removedpayment_reminders[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPaymentReminders returns the removed IDs of the "payment_reminders" edge to the PaymentReminder entity.
+func (m *MemberMutation) RemovedPaymentRemindersIDs() (ids []pulid.ID) {
+	for id := range m.removedpayment_reminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PaymentRemindersIDs returns the "payment_reminders" edge IDs in the mutation.
+func (m *MemberMutation) PaymentRemindersIDs() (ids []pulid.ID) {
+	for id := range m.payment_reminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPaymentReminders resets all changes to the "payment_reminders" edge.
+func (m *MemberMutation) ResetPaymentReminders() {
+	m.payment_reminders = nil
+	m.clearedpayment_reminders = false
+	m.removedpayment_reminders = nil
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by id.
 func (m *MemberMutation) SetApplicationID(id pulid.ID) {
 	m.application = &id
@@ -20426,7 +20568,7 @@ func (m *MemberMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MemberMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.category_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -20459,6 +20601,9 @@ func (m *MemberMutation) AddedEdges() []string {
 	}
 	if m.payment_allocations != nil {
 		edges = append(edges, member.EdgePaymentAllocations)
+	}
+	if m.payment_reminders != nil {
+		edges = append(edges, member.EdgePaymentReminders)
 	}
 	if m.application != nil {
 		edges = append(edges, member.EdgeApplication)
@@ -20536,6 +20681,12 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgePaymentReminders:
+		ids := make([]ent.Value, 0, len(m.payment_reminders))
+		for id := range m.payment_reminders {
+			ids = append(ids, id)
+		}
+		return ids
 	case member.EdgeApplication:
 		if id := m.application; id != nil {
 			return []ent.Value{*id}
@@ -20546,7 +20697,7 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MemberMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.removedcategory_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -20579,6 +20730,9 @@ func (m *MemberMutation) RemovedEdges() []string {
 	}
 	if m.removedpayment_allocations != nil {
 		edges = append(edges, member.EdgePaymentAllocations)
+	}
+	if m.removedpayment_reminders != nil {
+		edges = append(edges, member.EdgePaymentReminders)
 	}
 	return edges
 }
@@ -20653,13 +20807,19 @@ func (m *MemberMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgePaymentReminders:
+		ids := make([]ent.Value, 0, len(m.removedpayment_reminders))
+		for id := range m.removedpayment_reminders {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MemberMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.clearedcategory_changes {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -20693,6 +20853,9 @@ func (m *MemberMutation) ClearedEdges() []string {
 	if m.clearedpayment_allocations {
 		edges = append(edges, member.EdgePaymentAllocations)
 	}
+	if m.clearedpayment_reminders {
+		edges = append(edges, member.EdgePaymentReminders)
+	}
 	if m.clearedapplication {
 		edges = append(edges, member.EdgeApplication)
 	}
@@ -20725,6 +20888,8 @@ func (m *MemberMutation) EdgeCleared(name string) bool {
 		return m.clearedpayments
 	case member.EdgePaymentAllocations:
 		return m.clearedpayment_allocations
+	case member.EdgePaymentReminders:
+		return m.clearedpayment_reminders
 	case member.EdgeApplication:
 		return m.clearedapplication
 	}
@@ -20778,6 +20943,9 @@ func (m *MemberMutation) ResetEdge(name string) error {
 		return nil
 	case member.EdgePaymentAllocations:
 		m.ResetPaymentAllocations()
+		return nil
+	case member.EdgePaymentReminders:
+		m.ResetPaymentReminders()
 		return nil
 	case member.EdgeApplication:
 		m.ResetApplication()
@@ -28660,6 +28828,918 @@ func (m *PaymentAllocationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PaymentAllocation edge %s", name)
+}
+
+// PaymentReminderMutation represents an operation that mutates the PaymentReminder nodes in the graph.
+type PaymentReminderMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *pulid.ID
+	created_at            *time.Time
+	updated_at            *time.Time
+	stage_days            *int
+	addstage_days         *int
+	days_overdue          *int
+	adddays_overdue       *int
+	amount_due            *int64
+	addamount_due         *int64
+	recipients            *string
+	clearedFields         map[string]struct{}
+	member                *pulid.ID
+	clearedmember         bool
+	call_for_funds        *pulid.ID
+	clearedcall_for_funds bool
+	done                  bool
+	oldValue              func(context.Context) (*PaymentReminder, error)
+	predicates            []predicate.PaymentReminder
+}
+
+var _ ent.Mutation = (*PaymentReminderMutation)(nil)
+
+// paymentreminderOption allows management of the mutation configuration using functional options.
+type paymentreminderOption func(*PaymentReminderMutation)
+
+// newPaymentReminderMutation creates new mutation for the PaymentReminder entity.
+func newPaymentReminderMutation(c config, op Op, opts ...paymentreminderOption) *PaymentReminderMutation {
+	m := &PaymentReminderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePaymentReminder,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentReminderID sets the ID field of the mutation.
+func withPaymentReminderID(id pulid.ID) paymentreminderOption {
+	return func(m *PaymentReminderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PaymentReminder
+		)
+		m.oldValue = func(ctx context.Context) (*PaymentReminder, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PaymentReminder.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPaymentReminder sets the old PaymentReminder of the mutation.
+func withPaymentReminder(node *PaymentReminder) paymentreminderOption {
+	return func(m *PaymentReminderMutation) {
+		m.oldValue = func(context.Context) (*PaymentReminder, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentReminderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentReminderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PaymentReminder entities.
+func (m *PaymentReminderMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentReminderMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentReminderMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PaymentReminder.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentReminderMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentReminderMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentReminderMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentReminderMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentReminderMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentReminderMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PaymentReminderMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PaymentReminderMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PaymentReminderMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetCallForFundsID sets the "call_for_funds_id" field.
+func (m *PaymentReminderMutation) SetCallForFundsID(pu pulid.ID) {
+	m.call_for_funds = &pu
+}
+
+// CallForFundsID returns the value of the "call_for_funds_id" field in the mutation.
+func (m *PaymentReminderMutation) CallForFundsID() (r pulid.ID, exists bool) {
+	v := m.call_for_funds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallForFundsID returns the old "call_for_funds_id" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldCallForFundsID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallForFundsID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallForFundsID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallForFundsID: %w", err)
+	}
+	return oldValue.CallForFundsID, nil
+}
+
+// ResetCallForFundsID resets all changes to the "call_for_funds_id" field.
+func (m *PaymentReminderMutation) ResetCallForFundsID() {
+	m.call_for_funds = nil
+}
+
+// SetStageDays sets the "stage_days" field.
+func (m *PaymentReminderMutation) SetStageDays(i int) {
+	m.stage_days = &i
+	m.addstage_days = nil
+}
+
+// StageDays returns the value of the "stage_days" field in the mutation.
+func (m *PaymentReminderMutation) StageDays() (r int, exists bool) {
+	v := m.stage_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageDays returns the old "stage_days" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldStageDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageDays: %w", err)
+	}
+	return oldValue.StageDays, nil
+}
+
+// AddStageDays adds i to the "stage_days" field.
+func (m *PaymentReminderMutation) AddStageDays(i int) {
+	if m.addstage_days != nil {
+		*m.addstage_days += i
+	} else {
+		m.addstage_days = &i
+	}
+}
+
+// AddedStageDays returns the value that was added to the "stage_days" field in this mutation.
+func (m *PaymentReminderMutation) AddedStageDays() (r int, exists bool) {
+	v := m.addstage_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStageDays resets all changes to the "stage_days" field.
+func (m *PaymentReminderMutation) ResetStageDays() {
+	m.stage_days = nil
+	m.addstage_days = nil
+}
+
+// SetDaysOverdue sets the "days_overdue" field.
+func (m *PaymentReminderMutation) SetDaysOverdue(i int) {
+	m.days_overdue = &i
+	m.adddays_overdue = nil
+}
+
+// DaysOverdue returns the value of the "days_overdue" field in the mutation.
+func (m *PaymentReminderMutation) DaysOverdue() (r int, exists bool) {
+	v := m.days_overdue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDaysOverdue returns the old "days_overdue" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldDaysOverdue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDaysOverdue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDaysOverdue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDaysOverdue: %w", err)
+	}
+	return oldValue.DaysOverdue, nil
+}
+
+// AddDaysOverdue adds i to the "days_overdue" field.
+func (m *PaymentReminderMutation) AddDaysOverdue(i int) {
+	if m.adddays_overdue != nil {
+		*m.adddays_overdue += i
+	} else {
+		m.adddays_overdue = &i
+	}
+}
+
+// AddedDaysOverdue returns the value that was added to the "days_overdue" field in this mutation.
+func (m *PaymentReminderMutation) AddedDaysOverdue() (r int, exists bool) {
+	v := m.adddays_overdue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDaysOverdue resets all changes to the "days_overdue" field.
+func (m *PaymentReminderMutation) ResetDaysOverdue() {
+	m.days_overdue = nil
+	m.adddays_overdue = nil
+}
+
+// SetAmountDue sets the "amount_due" field.
+func (m *PaymentReminderMutation) SetAmountDue(i int64) {
+	m.amount_due = &i
+	m.addamount_due = nil
+}
+
+// AmountDue returns the value of the "amount_due" field in the mutation.
+func (m *PaymentReminderMutation) AmountDue() (r int64, exists bool) {
+	v := m.amount_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountDue returns the old "amount_due" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldAmountDue(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountDue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountDue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountDue: %w", err)
+	}
+	return oldValue.AmountDue, nil
+}
+
+// AddAmountDue adds i to the "amount_due" field.
+func (m *PaymentReminderMutation) AddAmountDue(i int64) {
+	if m.addamount_due != nil {
+		*m.addamount_due += i
+	} else {
+		m.addamount_due = &i
+	}
+}
+
+// AddedAmountDue returns the value that was added to the "amount_due" field in this mutation.
+func (m *PaymentReminderMutation) AddedAmountDue() (r int64, exists bool) {
+	v := m.addamount_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountDue resets all changes to the "amount_due" field.
+func (m *PaymentReminderMutation) ResetAmountDue() {
+	m.amount_due = nil
+	m.addamount_due = nil
+}
+
+// SetRecipients sets the "recipients" field.
+func (m *PaymentReminderMutation) SetRecipients(s string) {
+	m.recipients = &s
+}
+
+// Recipients returns the value of the "recipients" field in the mutation.
+func (m *PaymentReminderMutation) Recipients() (r string, exists bool) {
+	v := m.recipients
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecipients returns the old "recipients" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldRecipients(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecipients is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecipients requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecipients: %w", err)
+	}
+	return oldValue.Recipients, nil
+}
+
+// ResetRecipients resets all changes to the "recipients" field.
+func (m *PaymentReminderMutation) ResetRecipients() {
+	m.recipients = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *PaymentReminderMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[paymentreminder.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *PaymentReminderMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *PaymentReminderMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *PaymentReminderMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearCallForFunds clears the "call_for_funds" edge to the CallForFunds entity.
+func (m *PaymentReminderMutation) ClearCallForFunds() {
+	m.clearedcall_for_funds = true
+	m.clearedFields[paymentreminder.FieldCallForFundsID] = struct{}{}
+}
+
+// CallForFundsCleared reports if the "call_for_funds" edge to the CallForFunds entity was cleared.
+func (m *PaymentReminderMutation) CallForFundsCleared() bool {
+	return m.clearedcall_for_funds
+}
+
+// CallForFundsIDs returns the "call_for_funds" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CallForFundsID instead. It exists only for internal usage by the builders.
+func (m *PaymentReminderMutation) CallForFundsIDs() (ids []pulid.ID) {
+	if id := m.call_for_funds; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCallForFunds resets all changes to the "call_for_funds" edge.
+func (m *PaymentReminderMutation) ResetCallForFunds() {
+	m.call_for_funds = nil
+	m.clearedcall_for_funds = false
+}
+
+// Where appends a list predicates to the PaymentReminderMutation builder.
+func (m *PaymentReminderMutation) Where(ps ...predicate.PaymentReminder) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentReminderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentReminderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PaymentReminder, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentReminderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentReminderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PaymentReminder).
+func (m *PaymentReminderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentReminderMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, paymentreminder.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, paymentreminder.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, paymentreminder.FieldMemberID)
+	}
+	if m.call_for_funds != nil {
+		fields = append(fields, paymentreminder.FieldCallForFundsID)
+	}
+	if m.stage_days != nil {
+		fields = append(fields, paymentreminder.FieldStageDays)
+	}
+	if m.days_overdue != nil {
+		fields = append(fields, paymentreminder.FieldDaysOverdue)
+	}
+	if m.amount_due != nil {
+		fields = append(fields, paymentreminder.FieldAmountDue)
+	}
+	if m.recipients != nil {
+		fields = append(fields, paymentreminder.FieldRecipients)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentReminderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		return m.CreatedAt()
+	case paymentreminder.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case paymentreminder.FieldMemberID:
+		return m.MemberID()
+	case paymentreminder.FieldCallForFundsID:
+		return m.CallForFundsID()
+	case paymentreminder.FieldStageDays:
+		return m.StageDays()
+	case paymentreminder.FieldDaysOverdue:
+		return m.DaysOverdue()
+	case paymentreminder.FieldAmountDue:
+		return m.AmountDue()
+	case paymentreminder.FieldRecipients:
+		return m.Recipients()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentReminderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case paymentreminder.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case paymentreminder.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case paymentreminder.FieldCallForFundsID:
+		return m.OldCallForFundsID(ctx)
+	case paymentreminder.FieldStageDays:
+		return m.OldStageDays(ctx)
+	case paymentreminder.FieldDaysOverdue:
+		return m.OldDaysOverdue(ctx)
+	case paymentreminder.FieldAmountDue:
+		return m.OldAmountDue(ctx)
+	case paymentreminder.FieldRecipients:
+		return m.OldRecipients(ctx)
+	}
+	return nil, fmt.Errorf("unknown PaymentReminder field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentReminderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case paymentreminder.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case paymentreminder.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case paymentreminder.FieldCallForFundsID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallForFundsID(v)
+		return nil
+	case paymentreminder.FieldStageDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageDays(v)
+		return nil
+	case paymentreminder.FieldDaysOverdue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDaysOverdue(v)
+		return nil
+	case paymentreminder.FieldAmountDue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountDue(v)
+		return nil
+	case paymentreminder.FieldRecipients:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecipients(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentReminderMutation) AddedFields() []string {
+	var fields []string
+	if m.addstage_days != nil {
+		fields = append(fields, paymentreminder.FieldStageDays)
+	}
+	if m.adddays_overdue != nil {
+		fields = append(fields, paymentreminder.FieldDaysOverdue)
+	}
+	if m.addamount_due != nil {
+		fields = append(fields, paymentreminder.FieldAmountDue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentReminderMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case paymentreminder.FieldStageDays:
+		return m.AddedStageDays()
+	case paymentreminder.FieldDaysOverdue:
+		return m.AddedDaysOverdue()
+	case paymentreminder.FieldAmountDue:
+		return m.AddedAmountDue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentReminderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case paymentreminder.FieldStageDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStageDays(v)
+		return nil
+	case paymentreminder.FieldDaysOverdue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDaysOverdue(v)
+		return nil
+	case paymentreminder.FieldAmountDue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountDue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentReminderMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentReminderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentReminderMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PaymentReminder nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentReminderMutation) ResetField(name string) error {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case paymentreminder.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case paymentreminder.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case paymentreminder.FieldCallForFundsID:
+		m.ResetCallForFundsID()
+		return nil
+	case paymentreminder.FieldStageDays:
+		m.ResetStageDays()
+		return nil
+	case paymentreminder.FieldDaysOverdue:
+		m.ResetDaysOverdue()
+		return nil
+	case paymentreminder.FieldAmountDue:
+		m.ResetAmountDue()
+		return nil
+	case paymentreminder.FieldRecipients:
+		m.ResetRecipients()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentReminderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.member != nil {
+		edges = append(edges, paymentreminder.EdgeMember)
+	}
+	if m.call_for_funds != nil {
+		edges = append(edges, paymentreminder.EdgeCallForFunds)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentReminderMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case paymentreminder.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case paymentreminder.EdgeCallForFunds:
+		if id := m.call_for_funds; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentReminderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentReminderMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentReminderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmember {
+		edges = append(edges, paymentreminder.EdgeMember)
+	}
+	if m.clearedcall_for_funds {
+		edges = append(edges, paymentreminder.EdgeCallForFunds)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentReminderMutation) EdgeCleared(name string) bool {
+	switch name {
+	case paymentreminder.EdgeMember:
+		return m.clearedmember
+	case paymentreminder.EdgeCallForFunds:
+		return m.clearedcall_for_funds
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentReminderMutation) ClearEdge(name string) error {
+	switch name {
+	case paymentreminder.EdgeMember:
+		m.ClearMember()
+		return nil
+	case paymentreminder.EdgeCallForFunds:
+		m.ClearCallForFunds()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentReminderMutation) ResetEdge(name string) error {
+	switch name {
+	case paymentreminder.EdgeMember:
+		m.ResetMember()
+		return nil
+	case paymentreminder.EdgeCallForFunds:
+		m.ResetCallForFunds()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder edge %s", name)
 }
 
 // PersonMutation represents an operation that mutates the Person nodes in the graph.

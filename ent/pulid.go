@@ -29,6 +29,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -80,6 +81,7 @@ var tableByPrefix = map[string]string{
 	"NTF": notification.Table,
 	"PAY": payment.Table,
 	"PAL": paymentallocation.Table,
+	"PRM": paymentreminder.Table,
 	"PRS": person.Table,
 	"PCT": personcontact.Table,
 	"PPJ": personalproject.Table,

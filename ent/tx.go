@@ -66,6 +66,8 @@ type Tx struct {
 	Payment *PaymentClient
 	// PaymentAllocation is the client for interacting with the PaymentAllocation builders.
 	PaymentAllocation *PaymentAllocationClient
+	// PaymentReminder is the client for interacting with the PaymentReminder builders.
+	PaymentReminder *PaymentReminderClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonContact is the client for interacting with the PersonContact builders.
@@ -261,6 +263,7 @@ func (tx *Tx) init() {
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PaymentAllocation = NewPaymentAllocationClient(tx.config)
+	tx.PaymentReminder = NewPaymentReminderClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonContact = NewPersonContactClient(tx.config)
 	tx.PersonalProject = NewPersonalProjectClient(tx.config)

@@ -265,6 +265,15 @@ func (r *queryResolver) PaymentAllocations(ctx context.Context, after *entgql.Cu
 		ent.WithPaymentAllocationOrder(orderBy), ent.WithPaymentAllocationFilter(where.Filter))
 }
 
+// PaymentReminders is the resolver for the paymentReminders field.
+func (r *queryResolver) PaymentReminders(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PaymentReminderOrder, where *ent.PaymentReminderWhereInput) (*ent.PaymentReminderConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.PaymentReminder.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPaymentReminderOrder(orderBy), ent.WithPaymentReminderFilter(where.Filter))
+}
+
 // Persons is the resolver for the persons field.
 func (r *queryResolver) Persons(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PersonOrder, where *ent.PersonWhereInput) (*ent.PersonConnection, error) {
 	if err := checkPage(first, last); err != nil {

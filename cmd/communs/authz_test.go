@@ -198,6 +198,7 @@ var permissionMatrix = []struct {
 	{"accountStatement", `{ accountStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { balance } }`, join(gsmManagers, everyMember)},
 	{"importBankStatement", `mutation { importBankStatement(input: {contentBase64: ""}) { matched } }`, gsmManagers},
 	{"accountingJournal", `{ accountingJournal(year: 2026) { balanced } }`, gsmManagers},
+	{"paymentReminders", `{ paymentReminders(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }

@@ -197,6 +197,8 @@ var leakKinds = []leakKind{
 		memberField: true, memberEdge: true},
 	{field: "paymentAllocations", whereType: "PaymentAllocationWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
+	{field: "paymentReminders", whereType: "PaymentReminderWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
 	{field: "roleAssignments", whereType: "RoleAssignmentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true, adminOnly: true,
 		extra: func(x leakTarget) []leakFilter {
@@ -386,6 +388,9 @@ func addLeakFixtures(t *testing.T, db *ent.Client, a, b pulid.ID) pulid.ID {
 		err = db.PaymentAllocation.Create().SetMemberID(m).SetPaymentID(pay.ID).SetCallForFundsID(cff.ID).
 			SetAmount(1_234_56).Exec(ctx)
 		fail("allocation", err)
+		err = db.PaymentReminder.Create().SetMemberID(m).SetCallForFundsID(cff.ID).SetStageDays(15).
+			SetDaysOverdue(16).SetAmountDue(1_234_56).SetRecipients("tresorier@example.org").Exec(ctx)
+		fail("reminder", err)
 		err = db.MemberProfileChange.Create().SetMemberID(m).SetStatus(memberprofilechange.StatusAPPLIED).
 			SetChanges([]schematype.FieldChange{{Field: "city", From: "", To: "Auxerre"}}).Exec(ctx)
 		fail("profile change", err)
@@ -738,10 +743,11 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 							subscriptions { id resource { subscriptions { id memberID } } }
 							directCosts { id } serviceRequests { id timeEntries { id } } charges { id } callsForFunds { id }
 							categoryChanges { id } profileChanges { id decides { id } decision { id } }
-							payments { id reversal { id } allocations { id callForFunds { id charges { id } } } } paymentAllocations { id }
+							payments { id reversal { id } allocations { id callForFunds { id charges { id } reminders { id } } } }
+							paymentAllocations { id } paymentReminders { id callForFunds { id } }
 							usageDeclarations { id } roleAssignments { id } application { id } } } } }`,
 						mustSee: []string{"members", "subscriptions", "serviceRequests", "charges", "callsForFunds", "memberCategoryChanges",
-							"memberProfileChanges", "payments", "paymentAllocations"}},
+							"memberProfileChanges", "payments", "paymentAllocations", "paymentReminders"}},
 					{name: "charges, calls for funds → charge run → its charges",
 						query: `{ charges(first: 100) { totalCount edges { node { id member { id }
 							chargeRun { id charges { id memberID } callsForFunds { id memberID } }

@@ -47,6 +47,7 @@ type serveConfig struct {
 	smtp          notify.SMTPConfig
 	issuer        issuerFlags
 	accounts      accountFlags
+	reminderDays  string
 	modules       string
 	sessionCache  time.Duration
 	metricsAddr   string
@@ -139,6 +140,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	c.issuer.register(fs)
 	c.accounts.register(fs)
+	registerReminderDays(fs, &c.reminderDays)
 	c.limits.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
 		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
@@ -173,6 +175,10 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	cfg.applyDefaults(fs)
+	days, err := payments.ParseReminderDays(cfg.reminderDays)
+	if err != nil {
+		return err
+	}
 	tuneGC()
 	logger, err := newLogger(os.Stderr, cfg.logFormat)
 	if err != nil {
@@ -204,7 +210,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
-	go runNightlyAt(ctx, db.Client, mods, logger)
+	go runNightlyAt(ctx, db.Client, mods, days, logger)
 	sending := make(chan struct{})
 	go func() {
 		defer close(sending)

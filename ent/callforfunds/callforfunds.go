@@ -53,6 +53,8 @@ const (
 	EdgeCharges = "charges"
 	// EdgeAllocations holds the string denoting the allocations edge name in mutations.
 	EdgeAllocations = "allocations"
+	// EdgeReminders holds the string denoting the reminders edge name in mutations.
+	EdgeReminders = "reminders"
 	// Table holds the table name of the callforfunds in the database.
 	Table = "call_for_funds"
 	// MemberTable is the table that holds the member relation/edge.
@@ -83,6 +85,13 @@ const (
 	AllocationsInverseTable = "payment_allocations"
 	// AllocationsColumn is the table column denoting the allocations relation/edge.
 	AllocationsColumn = "call_for_funds_id"
+	// RemindersTable is the table that holds the reminders relation/edge.
+	RemindersTable = "payment_reminders"
+	// RemindersInverseTable is the table name for the PaymentReminder entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentreminder" package.
+	RemindersInverseTable = "payment_reminders"
+	// RemindersColumn is the table column denoting the reminders relation/edge.
+	RemindersColumn = "call_for_funds_id"
 )
 
 // Columns holds all SQL columns for callforfunds fields.
@@ -280,6 +289,20 @@ func ByAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAllocationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByRemindersCount orders the results by reminders count.
+func ByRemindersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRemindersStep(), opts...)
+	}
+}
+
+// ByReminders orders the results by reminders terms.
+func ByReminders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRemindersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMemberStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -306,6 +329,13 @@ func newAllocationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AllocationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
+	)
+}
+func newRemindersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RemindersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RemindersTable, RemindersColumn),
 	)
 }
 

@@ -823,6 +823,29 @@ func HasAllocationsWith(preds ...predicate.PaymentAllocation) predicate.CallForF
 	})
 }
 
+// HasReminders applies the HasEdge predicate on the "reminders" edge.
+func HasReminders() predicate.CallForFunds {
+	return predicate.CallForFunds(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RemindersTable, RemindersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRemindersWith applies the HasEdge predicate on the "reminders" edge with a given conditions (other predicates).
+func HasRemindersWith(preds ...predicate.PaymentReminder) predicate.CallForFunds {
+	return predicate.CallForFunds(func(s *sql.Selector) {
+		step := newRemindersStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.CallForFunds) predicate.CallForFunds {
 	return predicate.CallForFunds(sql.AndPredicates(predicates...))

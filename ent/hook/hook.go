@@ -320,6 +320,18 @@ func (f PaymentAllocationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentAllocationMutation", m)
 }
 
+// The PaymentReminderFunc type is an adapter to allow the use of ordinary
+// function as PaymentReminder mutator.
+type PaymentReminderFunc func(context.Context, *ent.PaymentReminderMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PaymentReminderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PaymentReminderMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentReminderMutation", m)
+}
+
 // The PersonFunc type is an adapter to allow the use of ordinary
 // function as Person mutator.
 type PersonFunc func(context.Context, *ent.PersonMutation) (ent.Value, error)

@@ -33,6 +33,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -815,6 +816,33 @@ func (f TraversePaymentAllocation) Traverse(ctx context.Context, q ent.Query) er
 	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentAllocationQuery", q)
 }
 
+// The PaymentReminderFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentReminderFunc func(context.Context, *ent.PaymentReminderQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentReminderFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentReminderQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentReminderQuery", q)
+}
+
+// The TraversePaymentReminder type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePaymentReminder func(context.Context, *ent.PaymentReminderQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePaymentReminder) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePaymentReminder) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentReminderQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentReminderQuery", q)
+}
+
 // The PersonFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PersonFunc func(context.Context, *ent.PersonQuery) (ent.Value, error)
 
@@ -1383,6 +1411,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
 	case *ent.PaymentAllocationQuery:
 		return &query[*ent.PaymentAllocationQuery, predicate.PaymentAllocation, paymentallocation.OrderOption]{typ: ent.TypePaymentAllocation, tq: q}, nil
+	case *ent.PaymentReminderQuery:
+		return &query[*ent.PaymentReminderQuery, predicate.PaymentReminder, paymentreminder.OrderOption]{typ: ent.TypePaymentReminder, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
 	case *ent.PersonContactQuery:

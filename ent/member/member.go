@@ -85,6 +85,8 @@ const (
 	EdgePayments = "payments"
 	// EdgePaymentAllocations holds the string denoting the payment_allocations edge name in mutations.
 	EdgePaymentAllocations = "payment_allocations"
+	// EdgePaymentReminders holds the string denoting the payment_reminders edge name in mutations.
+	EdgePaymentReminders = "payment_reminders"
 	// EdgeApplication holds the string denoting the application edge name in mutations.
 	EdgeApplication = "application"
 	// Table holds the table name of the member in the database.
@@ -166,6 +168,13 @@ const (
 	PaymentAllocationsInverseTable = "payment_allocations"
 	// PaymentAllocationsColumn is the table column denoting the payment_allocations relation/edge.
 	PaymentAllocationsColumn = "member_id"
+	// PaymentRemindersTable is the table that holds the payment_reminders relation/edge.
+	PaymentRemindersTable = "payment_reminders"
+	// PaymentRemindersInverseTable is the table name for the PaymentReminder entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentreminder" package.
+	PaymentRemindersInverseTable = "payment_reminders"
+	// PaymentRemindersColumn is the table column denoting the payment_reminders relation/edge.
+	PaymentRemindersColumn = "member_id"
 	// ApplicationTable is the table that holds the application relation/edge.
 	ApplicationTable = "members"
 	// ApplicationInverseTable is the table name for the MembershipApplication entity.
@@ -642,6 +651,20 @@ func ByPaymentAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOptio
 	}
 }
 
+// ByPaymentRemindersCount orders the results by payment_reminders count.
+func ByPaymentRemindersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentRemindersStep(), opts...)
+	}
+}
+
+// ByPaymentReminders orders the results by payment_reminders terms.
+func ByPaymentReminders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentRemindersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByApplicationField orders the results by application field.
 func ByApplicationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -723,6 +746,13 @@ func newPaymentAllocationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PaymentAllocationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, PaymentAllocationsTable, PaymentAllocationsColumn),
+	)
+}
+func newPaymentRemindersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentRemindersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PaymentRemindersTable, PaymentRemindersColumn),
 	)
 }
 func newApplicationStep() *sqlgraph.Step {

@@ -1569,6 +1569,29 @@ func HasPaymentAllocationsWith(preds ...predicate.PaymentAllocation) predicate.M
 	})
 }
 
+// HasPaymentReminders applies the HasEdge predicate on the "payment_reminders" edge.
+func HasPaymentReminders() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PaymentRemindersTable, PaymentRemindersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentRemindersWith applies the HasEdge predicate on the "payment_reminders" edge with a given conditions (other predicates).
+func HasPaymentRemindersWith(preds ...predicate.PaymentReminder) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newPaymentRemindersStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasApplication applies the HasEdge predicate on the "application" edge.
 func HasApplication() predicate.Member {
 	return predicate.Member(func(s *sql.Selector) {

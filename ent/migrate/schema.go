@@ -873,7 +873,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED", "INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED", "INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO", "PAYMENT_REMINDER"}},
 		{Name: "recipient", Type: field.TypeString},
 		{Name: "subject", Type: field.TypeString},
 		{Name: "body", Type: field.TypeString, Size: 2147483647},
@@ -981,6 +981,45 @@ var (
 				Name:    "paymentallocation_member_id",
 				Unique:  false,
 				Columns: []*schema.Column{PaymentAllocationsColumns[6]},
+			},
+		},
+	}
+	// PaymentRemindersColumns holds the columns for the "payment_reminders" table.
+	PaymentRemindersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "stage_days", Type: field.TypeInt},
+		{Name: "days_overdue", Type: field.TypeInt},
+		{Name: "amount_due", Type: field.TypeInt64},
+		{Name: "recipients", Type: field.TypeString},
+		{Name: "call_for_funds_id", Type: field.TypeString, Size: 40},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// PaymentRemindersTable holds the schema information for the "payment_reminders" table.
+	PaymentRemindersTable = &schema.Table{
+		Name:       "payment_reminders",
+		Columns:    PaymentRemindersColumns,
+		PrimaryKey: []*schema.Column{PaymentRemindersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payment_reminders_call_for_funds_reminders",
+				Columns:    []*schema.Column{PaymentRemindersColumns[7]},
+				RefColumns: []*schema.Column{CallForFundsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_reminders_members_payment_reminders",
+				Columns:    []*schema.Column{PaymentRemindersColumns[8]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentreminder_call_for_funds_id_stage_days",
+				Unique:  true,
+				Columns: []*schema.Column{PaymentRemindersColumns[7], PaymentRemindersColumns[3]},
 			},
 		},
 	}
@@ -1681,6 +1720,7 @@ var (
 		NotificationsTable,
 		PaymentsTable,
 		PaymentAllocationsTable,
+		PaymentRemindersTable,
 		UserrecordPersonsTable,
 		UserrecordContactsTable,
 		UserrecordProjectsTable,
@@ -1760,6 +1800,8 @@ func init() {
 	PaymentAllocationsTable.ForeignKeys[0].RefTable = CallForFundsTable
 	PaymentAllocationsTable.ForeignKeys[1].RefTable = MembersTable
 	PaymentAllocationsTable.ForeignKeys[2].RefTable = PaymentsTable
+	PaymentRemindersTable.ForeignKeys[0].RefTable = CallForFundsTable
+	PaymentRemindersTable.ForeignKeys[1].RefTable = MembersTable
 	UserrecordPersonsTable.ForeignKeys[0].RefTable = MembersTable
 	UserrecordPersonsTable.Annotation = &entsql.Annotation{
 		Table: "userrecord_persons",

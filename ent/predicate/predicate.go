@@ -84,6 +84,9 @@ type Payment func(*sql.Selector)
 // PaymentAllocation is the predicate function for paymentallocation builders.
 type PaymentAllocation func(*sql.Selector)
 
+// PaymentReminder is the predicate function for paymentreminder builders.
+type PaymentReminder func(*sql.Selector)
+
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
 

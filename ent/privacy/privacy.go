@@ -735,6 +735,30 @@ func (f PaymentAllocationMutationRuleFunc) EvalMutation(ctx context.Context, m e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentAllocationMutation", m)
 }
 
+// The PaymentReminderQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentReminderQueryRuleFunc func(context.Context, *ent.PaymentReminderQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentReminderQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentReminderQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentReminderQuery", q)
+}
+
+// The PaymentReminderMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentReminderMutationRuleFunc func(context.Context, *ent.PaymentReminderMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentReminderMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentReminderMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentReminderMutation", m)
+}
+
 // The PersonQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PersonQueryRuleFunc func(context.Context, *ent.PersonQuery) error
@@ -1278,6 +1302,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PaymentAllocationQuery:
 		return q.Filter(), nil
+	case *ent.PaymentReminderQuery:
+		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
 	case *ent.PersonContactQuery:
@@ -1374,6 +1400,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PaymentMutation:
 		return m.Filter(), nil
 	case *ent.PaymentAllocationMutation:
+		return m.Filter(), nil
+	case *ent.PaymentReminderMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil

@@ -29,6 +29,7 @@ import (
 	"communs/ent/notification"
 	"communs/ent/payment"
 	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -1708,6 +1709,46 @@ func init() {
 	paymentallocation.DefaultID = paymentallocationDescID.Default.(func() pulid.ID)
 	// paymentallocation.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	paymentallocation.IDValidator = paymentallocationDescID.Validators[0].(func(string) error)
+	paymentreminderMixin := schema.PaymentReminder{}.Mixin()
+	paymentreminder.Policy = privacy.NewPolicies(schema.PaymentReminder{})
+	paymentreminder.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := paymentreminder.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentreminderMixinFields0 := paymentreminderMixin[0].Fields()
+	_ = paymentreminderMixinFields0
+	paymentreminderMixinFields1 := paymentreminderMixin[1].Fields()
+	_ = paymentreminderMixinFields1
+	paymentreminderFields := schema.PaymentReminder{}.Fields()
+	_ = paymentreminderFields
+	// paymentreminderDescCreatedAt is the schema descriptor for created_at field.
+	paymentreminderDescCreatedAt := paymentreminderMixinFields1[0].Descriptor()
+	// paymentreminder.DefaultCreatedAt holds the default value on creation for the created_at field.
+	paymentreminder.DefaultCreatedAt = paymentreminderDescCreatedAt.Default.(func() time.Time)
+	// paymentreminderDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentreminderDescUpdatedAt := paymentreminderMixinFields1[1].Descriptor()
+	// paymentreminder.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	paymentreminder.DefaultUpdatedAt = paymentreminderDescUpdatedAt.Default.(func() time.Time)
+	// paymentreminder.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	paymentreminder.UpdateDefaultUpdatedAt = paymentreminderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentreminderDescStageDays is the schema descriptor for stage_days field.
+	paymentreminderDescStageDays := paymentreminderFields[2].Descriptor()
+	// paymentreminder.StageDaysValidator is a validator for the "stage_days" field. It is called by the builders before save.
+	paymentreminder.StageDaysValidator = paymentreminderDescStageDays.Validators[0].(func(int) error)
+	// paymentreminderDescDaysOverdue is the schema descriptor for days_overdue field.
+	paymentreminderDescDaysOverdue := paymentreminderFields[3].Descriptor()
+	// paymentreminder.DaysOverdueValidator is a validator for the "days_overdue" field. It is called by the builders before save.
+	paymentreminder.DaysOverdueValidator = paymentreminderDescDaysOverdue.Validators[0].(func(int) error)
+	// paymentreminderDescID is the schema descriptor for id field.
+	paymentreminderDescID := paymentreminderMixinFields0[0].Descriptor()
+	// paymentreminder.DefaultID holds the default value on creation for the id field.
+	paymentreminder.DefaultID = paymentreminderDescID.Default.(func() pulid.ID)
+	// paymentreminder.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	paymentreminder.IDValidator = paymentreminderDescID.Validators[0].(func(string) error)
 	personMixin := schema.Person{}.Mixin()
 	person.Policy = privacy.NewPolicies(schema.Person{})
 	person.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -170,6 +170,7 @@ func (CallForFunds) Edges() []ent.Edge {
 			Unique().Immutable(),
 		edge.To("charges", Charge.Type),
 		edge.To("allocations", PaymentAllocation.Type),
+		edge.To("reminders", PaymentReminder.Type),
 	}
 }
 

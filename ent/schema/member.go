@@ -72,6 +72,7 @@ func (Member) Edges() []ent.Edge {
 		edge.To("profile_changes", MemberProfileChange.Type),
 		edge.To("payments", Payment.Type),
 		edge.To("payment_allocations", PaymentAllocation.Type),
+		edge.To("payment_reminders", PaymentReminder.Type),
 		edge.From("application", MembershipApplication.Type).Ref("member").Unique(),
 	}
 }

@@ -103,3 +103,44 @@ func (PaymentAllocation) Annotations() []schema.Annotation { return graphQL() }
 func (PaymentAllocation) Policy() ent.Policy {
 	return appendOnly(keptByGroupement("PaymentAllocation"))
 }
+
+// PaymentReminder records that a member was reminded of a call for funds
+// overdue by StageDays days (15, 30, 60 by default): once per call and
+// stage, by the nightly job, through the notification outbox. The
+// groupement reads who was reminded when; the member its own.
+type PaymentReminder struct{ ent.Schema }
+
+// Mixin of PaymentReminder.
+func (PaymentReminder) Mixin() []ent.Mixin { return ledger("PRM") }
+
+// Fields of PaymentReminder.
+func (PaymentReminder) Fields() []ent.Field {
+	return []ent.Field{
+		memberID(),
+		field.String("call_for_funds_id").GoType(pulidID).Immutable(),
+		field.Int("stage_days").Positive().Immutable().Annotations(entgql.OrderField("STAGE_DAYS")),
+		field.Int("days_overdue").NonNegative().Immutable(),
+		field.Int64("amount_due").Annotations(asMoney).Immutable(),
+		field.String("recipients").Immutable().Comment("the addresses reminded, comma-separated"),
+	}
+}
+
+// Edges of PaymentReminder.
+func (PaymentReminder) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("member", Member.Type).Ref("payment_reminders").Field("member_id").Unique().Required().Immutable(),
+		edge.From("call_for_funds", CallForFunds.Type).Ref("reminders").Field("call_for_funds_id").
+			Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of PaymentReminder.
+func (PaymentReminder) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("call_for_funds_id", "stage_days").Unique()}
+}
+
+// Annotations of PaymentReminder.
+func (PaymentReminder) Annotations() []schema.Annotation { return graphQL() }
+
+// Policy of PaymentReminder.
+func (PaymentReminder) Policy() ent.Policy { return appendOnly(keptByGroupement("PaymentReminder")) }

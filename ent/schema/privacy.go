@@ -44,6 +44,7 @@ var coreRows = map[string]rowRule{
 	"MemberProfileChange":      {gsmManagers, ownMembers},
 	"Payment":                  {gsmManagers, ownMembers},
 	"PaymentAllocation":        {gsmManagers, ownMembers},
+	"PaymentReminder":          {gsmManagers, ownMembers},
 	"Subscription":             {gsmAll, ownMembers},
 	"MembershipApplication":    {gsmManagers, through("member", ownMemberItself)},
 	"Account":                  {gsmManagers, accountsVisible},
