@@ -16,6 +16,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/establishment"
 	"communs/ent/member"
+	"communs/ent/payment"
 	"communs/ent/processingrecord"
 	"communs/ent/resource"
 	"communs/ent/resourcecategory"
@@ -102,11 +103,17 @@ var Aggregations = map[string]*aggregate.Entity{
 			{Name: "DUE_ON_MONTH", Key: "dueOn", Column: callforfunds.FieldDueOn, Kind: aggregate.Date, Unit: aggregate.Month},
 			{Name: "DUE_ON_QUARTER", Key: "dueOn", Column: callforfunds.FieldDueOn, Kind: aggregate.Date, Unit: aggregate.Quarter},
 			{Name: "DUE_ON_YEAR", Key: "dueOn", Column: callforfunds.FieldDueOn, Kind: aggregate.Date, Unit: aggregate.Year},
+			{Name: "PAYMENT_STATUS", Key: "paymentStatus", Column: callforfunds.FieldPaymentStatus, Kind: aggregate.Enum, Enum: func(s string) any { return callforfunds.PaymentStatus(s) }},
+			{Name: "SETTLED_ON_DAY", Key: "settledOn", Column: callforfunds.FieldSettledOn, Kind: aggregate.Date, Unit: aggregate.Day},
+			{Name: "SETTLED_ON_MONTH", Key: "settledOn", Column: callforfunds.FieldSettledOn, Kind: aggregate.Date, Unit: aggregate.Month},
+			{Name: "SETTLED_ON_QUARTER", Key: "settledOn", Column: callforfunds.FieldSettledOn, Kind: aggregate.Date, Unit: aggregate.Quarter},
+			{Name: "SETTLED_ON_YEAR", Key: "settledOn", Column: callforfunds.FieldSettledOn, Kind: aggregate.Date, Unit: aggregate.Year},
 			{Name: "MEMBER_CATEGORY", Key: "memberCategory", Column: member.FieldCategory, Kind: aggregate.Enum, Enum: func(s string) any { return member.Category(s) }, Join: &aggregate.Join{Type: "Member", Table: member.Table, Column: callforfunds.FieldMemberID}},
 		},
 		Measures: []aggregate.Field{
 			{Name: "SEQUENCE", Key: "sequence", Column: callforfunds.FieldSequence, Kind: aggregate.Int},
 			{Name: "TOTAL", Key: "total", Column: callforfunds.FieldTotal, Kind: aggregate.Money},
+			{Name: "PAID", Key: "paid", Column: callforfunds.FieldPaid, Kind: aggregate.Money},
 		},
 	},
 	"Charge": {
@@ -129,6 +136,7 @@ var Aggregations = map[string]*aggregate.Entity{
 			{Name: "MEMBER_CATEGORY", Key: "memberCategory", Column: member.FieldCategory, Kind: aggregate.Enum, Enum: func(s string) any { return member.Category(s) }, Join: &aggregate.Join{Type: "Member", Table: member.Table, Column: charge.FieldMemberID}},
 			{Name: "RESOURCE_CATEGORY", Key: "resourceCategory", Column: resource.FieldCategoryID, Kind: aggregate.Ref, Ref: "ResourceCategory", Join: &aggregate.Join{Type: "Resource", Table: resource.Table, Column: charge.FieldResourceID}},
 			{Name: "RESOURCE_KIND", Key: "resourceKind", Column: resource.FieldKind, Kind: aggregate.Enum, Enum: func(s string) any { return resource.Kind(s) }, Join: &aggregate.Join{Type: "Resource", Table: resource.Table, Column: charge.FieldResourceID}},
+			{Name: "CALL_FOR_FUNDS_PAYMENT_STATUS", Key: "callForFundsPaymentStatus", Column: callforfunds.FieldPaymentStatus, Kind: aggregate.Enum, Enum: func(s string) any { return callforfunds.PaymentStatus(s) }, Join: &aggregate.Join{Type: "CallForFunds", Table: callforfunds.Table, Column: charge.FieldCallForFundsID}},
 		},
 		Measures: []aggregate.Field{
 			{Name: "AMOUNT", Key: "amount", Column: charge.FieldAmount, Kind: aggregate.Money},
@@ -209,9 +217,31 @@ var Aggregations = map[string]*aggregate.Entity{
 			{Name: "LEFT_ON_QUARTER", Key: "leftOn", Column: member.FieldLeftOn, Kind: aggregate.Date, Unit: aggregate.Quarter},
 			{Name: "LEFT_ON_YEAR", Key: "leftOn", Column: member.FieldLeftOn, Kind: aggregate.Date, Unit: aggregate.Year},
 			{Name: "IS_FEDERATION", Key: "isFederation", Column: member.FieldIsFederation, Kind: aggregate.Bool},
+			{Name: "PAYMENT_STATUS", Key: "paymentStatus", Column: member.FieldPaymentStatus, Kind: aggregate.Enum, Enum: func(s string) any { return member.PaymentStatus(s) }},
 		},
 		Measures: []aggregate.Field{
 			{Name: "VAT_SUBJECT_PERCENT", Key: "vatSubjectPercent", Column: member.FieldVatSubjectPercent, Kind: aggregate.Float},
+		},
+	},
+	"Payment": {
+		Type:  "Payment",
+		Table: payment.Table,
+		GroupBy: []aggregate.Field{
+			{Name: "CREATED_AT_DAY", Key: "createdAt", Column: payment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "CREATED_AT_MONTH", Key: "createdAt", Column: payment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "CREATED_AT_QUARTER", Key: "createdAt", Column: payment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "CREATED_AT_YEAR", Key: "createdAt", Column: payment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "MEMBER", Key: "member", Column: payment.FieldMemberID, Kind: aggregate.Ref, Ref: "Member"},
+			{Name: "RECEIVED_ON_DAY", Key: "receivedOn", Column: payment.FieldReceivedOn, Kind: aggregate.Date, Unit: aggregate.Day},
+			{Name: "RECEIVED_ON_MONTH", Key: "receivedOn", Column: payment.FieldReceivedOn, Kind: aggregate.Date, Unit: aggregate.Month},
+			{Name: "RECEIVED_ON_QUARTER", Key: "receivedOn", Column: payment.FieldReceivedOn, Kind: aggregate.Date, Unit: aggregate.Quarter},
+			{Name: "RECEIVED_ON_YEAR", Key: "receivedOn", Column: payment.FieldReceivedOn, Kind: aggregate.Date, Unit: aggregate.Year},
+			{Name: "MEANS", Key: "means", Column: payment.FieldMeans, Kind: aggregate.Enum, Enum: func(s string) any { return payment.Means(s) }},
+			{Name: "REVERSES", Key: "reverses", Column: payment.FieldReversesID, Kind: aggregate.Ref, Ref: "Payment"},
+			{Name: "MEMBER_CATEGORY", Key: "memberCategory", Column: member.FieldCategory, Kind: aggregate.Enum, Enum: func(s string) any { return member.Category(s) }, Join: &aggregate.Join{Type: "Member", Table: member.Table, Column: payment.FieldMemberID}},
+		},
+		Measures: []aggregate.Field{
+			{Name: "AMOUNT", Key: "amount", Column: payment.FieldAmount, Kind: aggregate.Money},
 		},
 	},
 	"ProcessingRecord": {
@@ -464,6 +494,16 @@ func (c *Client) AggregateScan(ctx context.Context, typ string, where any, modif
 			return err
 		}
 		return q.Modify(modify).Scan(ctx, v)
+	case "Payment":
+		filter, ok := where.(*PaymentWhereInput)
+		if !ok {
+			return fmt.Errorf("ent: %T is not a PaymentWhereInput", where)
+		}
+		q, err := filter.Filter(c.Payment.Query())
+		if err != nil {
+			return err
+		}
+		return q.Modify(modify).Scan(ctx, v)
 	case "ProcessingRecord":
 		filter, ok := where.(*ProcessingRecordWhereInput)
 		if !ok {
@@ -577,6 +617,14 @@ func (c *Client) AggregateKeyRows(ctx context.Context, typ string, ids []pulid.I
 		}
 	case "Member":
 		nodes, err := c.Member.Query().Where(member.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nodes {
+			rows[n.ID] = n
+		}
+	case "Payment":
+		nodes, err := c.Payment.Query().Where(payment.IDIn(ids...)).All(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -40,6 +40,12 @@ type CallForFunds struct {
 	DueOn *time.Time `json:"due_on,omitempty"`
 	// Total holds the value of the "total" field.
 	Total int64 `json:"total,omitempty"`
+	// Σ of its allocations
+	Paid int64 `json:"paid,omitempty"`
+	// PAID from the start when it asks nothing (a credit or zero)
+	PaymentStatus callforfunds.PaymentStatus `json:"payment_status,omitempty"`
+	// the day it became PAID
+	SettledOn *time.Time `json:"settled_on,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CallForFundsQuery when eager-loading is set.
 	Edges        CallForFundsEdges `json:"edges"`
@@ -54,13 +60,19 @@ type CallForFundsEdges struct {
 	ChargeRun *ChargeRun `json:"charge_run,omitempty"`
 	// Charges holds the value of the charges edge.
 	Charges []*Charge `json:"charges,omitempty"`
+	// Allocations holds the value of the allocations edge.
+	Allocations []*PaymentAllocation `json:"allocations,omitempty"`
+	// Reminders holds the value of the reminders edge.
+	Reminders []*PaymentReminder `json:"reminders,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [5]map[string]int
 
-	namedCharges map[string][]*Charge
+	namedCharges     map[string][]*Charge
+	namedAllocations map[string][]*PaymentAllocation
+	namedReminders   map[string][]*PaymentReminder
 }
 
 // MemberOrErr returns the Member value or an error if the edge
@@ -94,6 +106,24 @@ func (e CallForFundsEdges) ChargesOrErr() ([]*Charge, error) {
 	return nil, &NotLoadedError{edge: "charges"}
 }
 
+// AllocationsOrErr returns the Allocations value or an error if the edge
+// was not loaded in eager-loading.
+func (e CallForFundsEdges) AllocationsOrErr() ([]*PaymentAllocation, error) {
+	if e.loadedTypes[3] {
+		return e.Allocations, nil
+	}
+	return nil, &NotLoadedError{edge: "allocations"}
+}
+
+// RemindersOrErr returns the Reminders value or an error if the edge
+// was not loaded in eager-loading.
+func (e CallForFundsEdges) RemindersOrErr() ([]*PaymentReminder, error) {
+	if e.loadedTypes[4] {
+		return e.Reminders, nil
+	}
+	return nil, &NotLoadedError{edge: "reminders"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*CallForFunds) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -103,11 +133,11 @@ func (*CallForFunds) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case callforfunds.FieldID, callforfunds.FieldMemberID:
 			values[i] = new(pulid.ID)
-		case callforfunds.FieldFiscalYear, callforfunds.FieldSequence, callforfunds.FieldTotal:
+		case callforfunds.FieldFiscalYear, callforfunds.FieldSequence, callforfunds.FieldTotal, callforfunds.FieldPaid:
 			values[i] = new(sql.NullInt64)
-		case callforfunds.FieldNumber:
+		case callforfunds.FieldNumber, callforfunds.FieldPaymentStatus:
 			values[i] = new(sql.NullString)
-		case callforfunds.FieldCreatedAt, callforfunds.FieldUpdatedAt, callforfunds.FieldIssuedOn, callforfunds.FieldDueOn:
+		case callforfunds.FieldCreatedAt, callforfunds.FieldUpdatedAt, callforfunds.FieldIssuedOn, callforfunds.FieldDueOn, callforfunds.FieldSettledOn:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -192,6 +222,25 @@ func (_m *CallForFunds) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Total = value.Int64
 			}
+		case callforfunds.FieldPaid:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field paid", values[i])
+			} else if value.Valid {
+				_m.Paid = value.Int64
+			}
+		case callforfunds.FieldPaymentStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_status", values[i])
+			} else if value.Valid {
+				_m.PaymentStatus = callforfunds.PaymentStatus(value.String)
+			}
+		case callforfunds.FieldSettledOn:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field settled_on", values[i])
+			} else if value.Valid {
+				_m.SettledOn = new(time.Time)
+				*_m.SettledOn = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -218,6 +267,16 @@ func (_m *CallForFunds) QueryChargeRun() *ChargeRunQuery {
 // QueryCharges queries the "charges" edge of the CallForFunds entity.
 func (_m *CallForFunds) QueryCharges() *ChargeQuery {
 	return NewCallForFundsClient(_m.config).QueryCharges(_m)
+}
+
+// QueryAllocations queries the "allocations" edge of the CallForFunds entity.
+func (_m *CallForFunds) QueryAllocations() *PaymentAllocationQuery {
+	return NewCallForFundsClient(_m.config).QueryAllocations(_m)
+}
+
+// QueryReminders queries the "reminders" edge of the CallForFunds entity.
+func (_m *CallForFunds) QueryReminders() *PaymentReminderQuery {
+	return NewCallForFundsClient(_m.config).QueryReminders(_m)
 }
 
 // Update returns a builder for updating this CallForFunds.
@@ -276,6 +335,17 @@ func (_m *CallForFunds) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("total=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Total))
+	builder.WriteString(", ")
+	builder.WriteString("paid=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Paid))
+	builder.WriteString(", ")
+	builder.WriteString("payment_status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PaymentStatus))
+	builder.WriteString(", ")
+	if v := _m.SettledOn; v != nil {
+		builder.WriteString("settled_on=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -301,6 +371,54 @@ func (_m *CallForFunds) appendNamedCharges(name string, edges ...*Charge) {
 		_m.Edges.namedCharges[name] = []*Charge{}
 	} else {
 		_m.Edges.namedCharges[name] = append(_m.Edges.namedCharges[name], edges...)
+	}
+}
+
+// NamedAllocations returns the Allocations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CallForFunds) NamedAllocations(name string) ([]*PaymentAllocation, error) {
+	if _m.Edges.namedAllocations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAllocations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CallForFunds) appendNamedAllocations(name string, edges ...*PaymentAllocation) {
+	if _m.Edges.namedAllocations == nil {
+		_m.Edges.namedAllocations = make(map[string][]*PaymentAllocation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAllocations[name] = []*PaymentAllocation{}
+	} else {
+		_m.Edges.namedAllocations[name] = append(_m.Edges.namedAllocations[name], edges...)
+	}
+}
+
+// NamedReminders returns the Reminders named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CallForFunds) NamedReminders(name string) ([]*PaymentReminder, error) {
+	if _m.Edges.namedReminders == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReminders[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CallForFunds) appendNamedReminders(name string, edges ...*PaymentReminder) {
+	if _m.Edges.namedReminders == nil {
+		_m.Edges.namedReminders = make(map[string][]*PaymentReminder)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReminders[name] = []*PaymentReminder{}
+	} else {
+		_m.Edges.namedReminders[name] = append(_m.Edges.namedReminders[name], edges...)
 	}
 }
 

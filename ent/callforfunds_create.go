@@ -7,6 +7,8 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/member"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/schema/pulid"
 	"context"
 	"errors"
@@ -119,6 +121,48 @@ func (_c *CallForFundsCreate) SetTotal(v int64) *CallForFundsCreate {
 	return _c
 }
 
+// SetPaid sets the "paid" field.
+func (_c *CallForFundsCreate) SetPaid(v int64) *CallForFundsCreate {
+	_c.mutation.SetPaid(v)
+	return _c
+}
+
+// SetNillablePaid sets the "paid" field if the given value is not nil.
+func (_c *CallForFundsCreate) SetNillablePaid(v *int64) *CallForFundsCreate {
+	if v != nil {
+		_c.SetPaid(*v)
+	}
+	return _c
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (_c *CallForFundsCreate) SetPaymentStatus(v callforfunds.PaymentStatus) *CallForFundsCreate {
+	_c.mutation.SetPaymentStatus(v)
+	return _c
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_c *CallForFundsCreate) SetNillablePaymentStatus(v *callforfunds.PaymentStatus) *CallForFundsCreate {
+	if v != nil {
+		_c.SetPaymentStatus(*v)
+	}
+	return _c
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (_c *CallForFundsCreate) SetSettledOn(v time.Time) *CallForFundsCreate {
+	_c.mutation.SetSettledOn(v)
+	return _c
+}
+
+// SetNillableSettledOn sets the "settled_on" field if the given value is not nil.
+func (_c *CallForFundsCreate) SetNillableSettledOn(v *time.Time) *CallForFundsCreate {
+	if v != nil {
+		_c.SetSettledOn(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CallForFundsCreate) SetID(v pulid.ID) *CallForFundsCreate {
 	_c.mutation.SetID(v)
@@ -156,6 +200,36 @@ func (_c *CallForFundsCreate) AddCharges(v ...*Charge) *CallForFundsCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddChargeIDs(ids...)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the PaymentAllocation entity by IDs.
+func (_c *CallForFundsCreate) AddAllocationIDs(ids ...pulid.ID) *CallForFundsCreate {
+	_c.mutation.AddAllocationIDs(ids...)
+	return _c
+}
+
+// AddAllocations adds the "allocations" edges to the PaymentAllocation entity.
+func (_c *CallForFundsCreate) AddAllocations(v ...*PaymentAllocation) *CallForFundsCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAllocationIDs(ids...)
+}
+
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by IDs.
+func (_c *CallForFundsCreate) AddReminderIDs(ids ...pulid.ID) *CallForFundsCreate {
+	_c.mutation.AddReminderIDs(ids...)
+	return _c
+}
+
+// AddReminders adds the "reminders" edges to the PaymentReminder entity.
+func (_c *CallForFundsCreate) AddReminders(v ...*PaymentReminder) *CallForFundsCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReminderIDs(ids...)
 }
 
 // Mutation returns the CallForFundsMutation object of the builder.
@@ -209,6 +283,14 @@ func (_c *CallForFundsCreate) defaults() error {
 		v := callforfunds.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Paid(); !ok {
+		v := callforfunds.DefaultPaid
+		_c.mutation.SetPaid(v)
+	}
+	if _, ok := _c.mutation.PaymentStatus(); !ok {
+		v := callforfunds.DefaultPaymentStatus
+		_c.mutation.SetPaymentStatus(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if callforfunds.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized callforfunds.DefaultID (forgotten import ent/runtime?)")
@@ -254,6 +336,17 @@ func (_c *CallForFundsCreate) check() error {
 	}
 	if _, ok := _c.mutation.Total(); !ok {
 		return &ValidationError{Name: "total", err: errors.New(`ent: missing required field "CallForFunds.total"`)}
+	}
+	if _, ok := _c.mutation.Paid(); !ok {
+		return &ValidationError{Name: "paid", err: errors.New(`ent: missing required field "CallForFunds.paid"`)}
+	}
+	if _, ok := _c.mutation.PaymentStatus(); !ok {
+		return &ValidationError{Name: "payment_status", err: errors.New(`ent: missing required field "CallForFunds.payment_status"`)}
+	}
+	if v, ok := _c.mutation.PaymentStatus(); ok {
+		if err := callforfunds.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "CallForFunds.payment_status": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := callforfunds.IDValidator(string(v)); err != nil {
@@ -331,6 +424,18 @@ func (_c *CallForFundsCreate) createSpec() (*CallForFunds, *sqlgraph.CreateSpec)
 		_spec.SetField(callforfunds.FieldTotal, field.TypeInt64, value)
 		_node.Total = value
 	}
+	if value, ok := _c.mutation.Paid(); ok {
+		_spec.SetField(callforfunds.FieldPaid, field.TypeInt64, value)
+		_node.Paid = value
+	}
+	if value, ok := _c.mutation.PaymentStatus(); ok {
+		_spec.SetField(callforfunds.FieldPaymentStatus, field.TypeEnum, value)
+		_node.PaymentStatus = value
+	}
+	if value, ok := _c.mutation.SettledOn(); ok {
+		_spec.SetField(callforfunds.FieldSettledOn, field.TypeTime, value)
+		_node.SettledOn = &value
+	}
 	if nodes := _c.mutation.MemberIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -374,6 +479,38 @@ func (_c *CallForFundsCreate) createSpec() (*CallForFunds, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -442,6 +579,54 @@ func (u *CallForFundsUpsert) SetUpdatedAt(v time.Time) *CallForFundsUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *CallForFundsUpsert) UpdateUpdatedAt() *CallForFundsUpsert {
 	u.SetExcluded(callforfunds.FieldUpdatedAt)
+	return u
+}
+
+// SetPaid sets the "paid" field.
+func (u *CallForFundsUpsert) SetPaid(v int64) *CallForFundsUpsert {
+	u.Set(callforfunds.FieldPaid, v)
+	return u
+}
+
+// UpdatePaid sets the "paid" field to the value that was provided on create.
+func (u *CallForFundsUpsert) UpdatePaid() *CallForFundsUpsert {
+	u.SetExcluded(callforfunds.FieldPaid)
+	return u
+}
+
+// AddPaid adds v to the "paid" field.
+func (u *CallForFundsUpsert) AddPaid(v int64) *CallForFundsUpsert {
+	u.Add(callforfunds.FieldPaid, v)
+	return u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *CallForFundsUpsert) SetPaymentStatus(v callforfunds.PaymentStatus) *CallForFundsUpsert {
+	u.Set(callforfunds.FieldPaymentStatus, v)
+	return u
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *CallForFundsUpsert) UpdatePaymentStatus() *CallForFundsUpsert {
+	u.SetExcluded(callforfunds.FieldPaymentStatus)
+	return u
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (u *CallForFundsUpsert) SetSettledOn(v time.Time) *CallForFundsUpsert {
+	u.Set(callforfunds.FieldSettledOn, v)
+	return u
+}
+
+// UpdateSettledOn sets the "settled_on" field to the value that was provided on create.
+func (u *CallForFundsUpsert) UpdateSettledOn() *CallForFundsUpsert {
+	u.SetExcluded(callforfunds.FieldSettledOn)
+	return u
+}
+
+// ClearSettledOn clears the value of the "settled_on" field.
+func (u *CallForFundsUpsert) ClearSettledOn() *CallForFundsUpsert {
+	u.SetNull(callforfunds.FieldSettledOn)
 	return u
 }
 
@@ -531,6 +716,62 @@ func (u *CallForFundsUpsertOne) SetUpdatedAt(v time.Time) *CallForFundsUpsertOne
 func (u *CallForFundsUpsertOne) UpdateUpdatedAt() *CallForFundsUpsertOne {
 	return u.Update(func(s *CallForFundsUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPaid sets the "paid" field.
+func (u *CallForFundsUpsertOne) SetPaid(v int64) *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.SetPaid(v)
+	})
+}
+
+// AddPaid adds v to the "paid" field.
+func (u *CallForFundsUpsertOne) AddPaid(v int64) *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.AddPaid(v)
+	})
+}
+
+// UpdatePaid sets the "paid" field to the value that was provided on create.
+func (u *CallForFundsUpsertOne) UpdatePaid() *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.UpdatePaid()
+	})
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *CallForFundsUpsertOne) SetPaymentStatus(v callforfunds.PaymentStatus) *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.SetPaymentStatus(v)
+	})
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *CallForFundsUpsertOne) UpdatePaymentStatus() *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.UpdatePaymentStatus()
+	})
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (u *CallForFundsUpsertOne) SetSettledOn(v time.Time) *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.SetSettledOn(v)
+	})
+}
+
+// UpdateSettledOn sets the "settled_on" field to the value that was provided on create.
+func (u *CallForFundsUpsertOne) UpdateSettledOn() *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.UpdateSettledOn()
+	})
+}
+
+// ClearSettledOn clears the value of the "settled_on" field.
+func (u *CallForFundsUpsertOne) ClearSettledOn() *CallForFundsUpsertOne {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.ClearSettledOn()
 	})
 }
 
@@ -787,6 +1028,62 @@ func (u *CallForFundsUpsertBulk) SetUpdatedAt(v time.Time) *CallForFundsUpsertBu
 func (u *CallForFundsUpsertBulk) UpdateUpdatedAt() *CallForFundsUpsertBulk {
 	return u.Update(func(s *CallForFundsUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPaid sets the "paid" field.
+func (u *CallForFundsUpsertBulk) SetPaid(v int64) *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.SetPaid(v)
+	})
+}
+
+// AddPaid adds v to the "paid" field.
+func (u *CallForFundsUpsertBulk) AddPaid(v int64) *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.AddPaid(v)
+	})
+}
+
+// UpdatePaid sets the "paid" field to the value that was provided on create.
+func (u *CallForFundsUpsertBulk) UpdatePaid() *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.UpdatePaid()
+	})
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *CallForFundsUpsertBulk) SetPaymentStatus(v callforfunds.PaymentStatus) *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.SetPaymentStatus(v)
+	})
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *CallForFundsUpsertBulk) UpdatePaymentStatus() *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.UpdatePaymentStatus()
+	})
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (u *CallForFundsUpsertBulk) SetSettledOn(v time.Time) *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.SetSettledOn(v)
+	})
+}
+
+// UpdateSettledOn sets the "settled_on" field to the value that was provided on create.
+func (u *CallForFundsUpsertBulk) UpdateSettledOn() *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.UpdateSettledOn()
+	})
+}
+
+// ClearSettledOn clears the value of the "settled_on" field.
+func (u *CallForFundsUpsertBulk) ClearSettledOn() *CallForFundsUpsertBulk {
+	return u.Update(func(s *CallForFundsUpsert) {
+		s.ClearSettledOn()
 	})
 }
 

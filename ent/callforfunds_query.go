@@ -7,6 +7,8 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/member"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/schema/pulid"
 	"context"
@@ -25,16 +27,20 @@ import (
 // CallForFundsQuery is the builder for querying CallForFunds entities.
 type CallForFundsQuery struct {
 	config
-	ctx              *QueryContext
-	order            []callforfunds.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.CallForFunds
-	withMember       *MemberQuery
-	withChargeRun    *ChargeRunQuery
-	withCharges      *ChargeQuery
-	loadTotal        []func(context.Context, []*CallForFunds) error
-	modifiers        []func(*sql.Selector)
-	withNamedCharges map[string]*ChargeQuery
+	ctx                  *QueryContext
+	order                []callforfunds.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.CallForFunds
+	withMember           *MemberQuery
+	withChargeRun        *ChargeRunQuery
+	withCharges          *ChargeQuery
+	withAllocations      *PaymentAllocationQuery
+	withReminders        *PaymentReminderQuery
+	loadTotal            []func(context.Context, []*CallForFunds) error
+	modifiers            []func(*sql.Selector)
+	withNamedCharges     map[string]*ChargeQuery
+	withNamedAllocations map[string]*PaymentAllocationQuery
+	withNamedReminders   map[string]*PaymentReminderQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +136,50 @@ func (_q *CallForFundsQuery) QueryCharges() *ChargeQuery {
 			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, selector),
 			sqlgraph.To(charge.Table, charge.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.ChargesTable, callforfunds.ChargesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAllocations chains the current query on the "allocations" edge.
+func (_q *CallForFundsQuery) QueryAllocations() *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, selector),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.AllocationsTable, callforfunds.AllocationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReminders chains the current query on the "reminders" edge.
+func (_q *CallForFundsQuery) QueryReminders() *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, selector),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.RemindersTable, callforfunds.RemindersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -324,14 +374,16 @@ func (_q *CallForFundsQuery) Clone() *CallForFundsQuery {
 		return nil
 	}
 	return &CallForFundsQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]callforfunds.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.CallForFunds{}, _q.predicates...),
-		withMember:    _q.withMember.Clone(),
-		withChargeRun: _q.withChargeRun.Clone(),
-		withCharges:   _q.withCharges.Clone(),
+		config:          _q.config,
+		ctx:             _q.ctx.Clone(),
+		order:           append([]callforfunds.OrderOption{}, _q.order...),
+		inters:          append([]Interceptor{}, _q.inters...),
+		predicates:      append([]predicate.CallForFunds{}, _q.predicates...),
+		withMember:      _q.withMember.Clone(),
+		withChargeRun:   _q.withChargeRun.Clone(),
+		withCharges:     _q.withCharges.Clone(),
+		withAllocations: _q.withAllocations.Clone(),
+		withReminders:   _q.withReminders.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -369,6 +421,28 @@ func (_q *CallForFundsQuery) WithCharges(opts ...func(*ChargeQuery)) *CallForFun
 		opt(query)
 	}
 	_q.withCharges = query
+	return _q
+}
+
+// WithAllocations tells the query-builder to eager-load the nodes that are connected to
+// the "allocations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CallForFundsQuery) WithAllocations(opts ...func(*PaymentAllocationQuery)) *CallForFundsQuery {
+	query := (&PaymentAllocationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAllocations = query
+	return _q
+}
+
+// WithReminders tells the query-builder to eager-load the nodes that are connected to
+// the "reminders" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CallForFundsQuery) WithReminders(opts ...func(*PaymentReminderQuery)) *CallForFundsQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReminders = query
 	return _q
 }
 
@@ -456,10 +530,12 @@ func (_q *CallForFundsQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*CallForFunds{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [5]bool{
 			_q.withMember != nil,
 			_q.withChargeRun != nil,
 			_q.withCharges != nil,
+			_q.withAllocations != nil,
+			_q.withReminders != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -502,10 +578,38 @@ func (_q *CallForFundsQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withAllocations; query != nil {
+		if err := _q.loadAllocations(ctx, query, nodes,
+			func(n *CallForFunds) { n.Edges.Allocations = []*PaymentAllocation{} },
+			func(n *CallForFunds, e *PaymentAllocation) { n.Edges.Allocations = append(n.Edges.Allocations, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReminders; query != nil {
+		if err := _q.loadReminders(ctx, query, nodes,
+			func(n *CallForFunds) { n.Edges.Reminders = []*PaymentReminder{} },
+			func(n *CallForFunds, e *PaymentReminder) { n.Edges.Reminders = append(n.Edges.Reminders, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedCharges {
 		if err := _q.loadCharges(ctx, query, nodes,
 			func(n *CallForFunds) { n.appendNamedCharges(name) },
 			func(n *CallForFunds, e *Charge) { n.appendNamedCharges(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAllocations {
+		if err := _q.loadAllocations(ctx, query, nodes,
+			func(n *CallForFunds) { n.appendNamedAllocations(name) },
+			func(n *CallForFunds, e *PaymentAllocation) { n.appendNamedAllocations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReminders {
+		if err := _q.loadReminders(ctx, query, nodes,
+			func(n *CallForFunds) { n.appendNamedReminders(name) },
+			func(n *CallForFunds, e *PaymentReminder) { n.appendNamedReminders(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -606,6 +710,66 @@ func (_q *CallForFundsQuery) loadCharges(ctx context.Context, query *ChargeQuery
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "call_for_funds_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CallForFundsQuery) loadAllocations(ctx context.Context, query *PaymentAllocationQuery, nodes []*CallForFunds, init func(*CallForFunds), assign func(*CallForFunds, *PaymentAllocation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*CallForFunds)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(paymentallocation.FieldCallForFundsID)
+	}
+	query.Where(predicate.PaymentAllocation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(callforfunds.AllocationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CallForFundsID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "call_for_funds_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CallForFundsQuery) loadReminders(ctx context.Context, query *PaymentReminderQuery, nodes []*CallForFunds, init func(*CallForFunds), assign func(*CallForFunds, *PaymentReminder)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*CallForFunds)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(paymentreminder.FieldCallForFundsID)
+	}
+	query.Where(predicate.PaymentReminder(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(callforfunds.RemindersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CallForFundsID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "call_for_funds_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -748,6 +912,34 @@ func (_q *CallForFundsQuery) WithNamedCharges(name string, opts ...func(*ChargeQ
 		_q.withNamedCharges = make(map[string]*ChargeQuery)
 	}
 	_q.withNamedCharges[name] = query
+	return _q
+}
+
+// WithNamedAllocations tells the query-builder to eager-load the nodes that are connected to the "allocations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CallForFundsQuery) WithNamedAllocations(name string, opts ...func(*PaymentAllocationQuery)) *CallForFundsQuery {
+	query := (&PaymentAllocationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAllocations == nil {
+		_q.withNamedAllocations = make(map[string]*PaymentAllocationQuery)
+	}
+	_q.withNamedAllocations[name] = query
+	return _q
+}
+
+// WithNamedReminders tells the query-builder to eager-load the nodes that are connected to the "reminders"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CallForFundsQuery) WithNamedReminders(name string, opts ...func(*PaymentReminderQuery)) *CallForFundsQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReminders == nil {
+		_q.withNamedReminders = make(map[string]*PaymentReminderQuery)
+	}
+	_q.withNamedReminders[name] = query
 	return _q
 }
 

@@ -5,6 +5,8 @@ package ent
 import (
 	"communs/ent/callforfunds"
 	"communs/ent/charge"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/schema/pulid"
 	"context"
@@ -37,6 +39,61 @@ func (_u *CallForFundsUpdate) SetUpdatedAt(v time.Time) *CallForFundsUpdate {
 	return _u
 }
 
+// SetPaid sets the "paid" field.
+func (_u *CallForFundsUpdate) SetPaid(v int64) *CallForFundsUpdate {
+	_u.mutation.ResetPaid()
+	_u.mutation.SetPaid(v)
+	return _u
+}
+
+// SetNillablePaid sets the "paid" field if the given value is not nil.
+func (_u *CallForFundsUpdate) SetNillablePaid(v *int64) *CallForFundsUpdate {
+	if v != nil {
+		_u.SetPaid(*v)
+	}
+	return _u
+}
+
+// AddPaid adds value to the "paid" field.
+func (_u *CallForFundsUpdate) AddPaid(v int64) *CallForFundsUpdate {
+	_u.mutation.AddPaid(v)
+	return _u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (_u *CallForFundsUpdate) SetPaymentStatus(v callforfunds.PaymentStatus) *CallForFundsUpdate {
+	_u.mutation.SetPaymentStatus(v)
+	return _u
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_u *CallForFundsUpdate) SetNillablePaymentStatus(v *callforfunds.PaymentStatus) *CallForFundsUpdate {
+	if v != nil {
+		_u.SetPaymentStatus(*v)
+	}
+	return _u
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (_u *CallForFundsUpdate) SetSettledOn(v time.Time) *CallForFundsUpdate {
+	_u.mutation.SetSettledOn(v)
+	return _u
+}
+
+// SetNillableSettledOn sets the "settled_on" field if the given value is not nil.
+func (_u *CallForFundsUpdate) SetNillableSettledOn(v *time.Time) *CallForFundsUpdate {
+	if v != nil {
+		_u.SetSettledOn(*v)
+	}
+	return _u
+}
+
+// ClearSettledOn clears the value of the "settled_on" field.
+func (_u *CallForFundsUpdate) ClearSettledOn() *CallForFundsUpdate {
+	_u.mutation.ClearSettledOn()
+	return _u
+}
+
 // AddChargeIDs adds the "charges" edge to the Charge entity by IDs.
 func (_u *CallForFundsUpdate) AddChargeIDs(ids ...pulid.ID) *CallForFundsUpdate {
 	_u.mutation.AddChargeIDs(ids...)
@@ -50,6 +107,36 @@ func (_u *CallForFundsUpdate) AddCharges(v ...*Charge) *CallForFundsUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddChargeIDs(ids...)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the PaymentAllocation entity by IDs.
+func (_u *CallForFundsUpdate) AddAllocationIDs(ids ...pulid.ID) *CallForFundsUpdate {
+	_u.mutation.AddAllocationIDs(ids...)
+	return _u
+}
+
+// AddAllocations adds the "allocations" edges to the PaymentAllocation entity.
+func (_u *CallForFundsUpdate) AddAllocations(v ...*PaymentAllocation) *CallForFundsUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAllocationIDs(ids...)
+}
+
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by IDs.
+func (_u *CallForFundsUpdate) AddReminderIDs(ids ...pulid.ID) *CallForFundsUpdate {
+	_u.mutation.AddReminderIDs(ids...)
+	return _u
+}
+
+// AddReminders adds the "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdate) AddReminders(v ...*PaymentReminder) *CallForFundsUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReminderIDs(ids...)
 }
 
 // Mutation returns the CallForFundsMutation object of the builder.
@@ -76,6 +163,48 @@ func (_u *CallForFundsUpdate) RemoveCharges(v ...*Charge) *CallForFundsUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChargeIDs(ids...)
+}
+
+// ClearAllocations clears all "allocations" edges to the PaymentAllocation entity.
+func (_u *CallForFundsUpdate) ClearAllocations() *CallForFundsUpdate {
+	_u.mutation.ClearAllocations()
+	return _u
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to PaymentAllocation entities by IDs.
+func (_u *CallForFundsUpdate) RemoveAllocationIDs(ids ...pulid.ID) *CallForFundsUpdate {
+	_u.mutation.RemoveAllocationIDs(ids...)
+	return _u
+}
+
+// RemoveAllocations removes "allocations" edges to PaymentAllocation entities.
+func (_u *CallForFundsUpdate) RemoveAllocations(v ...*PaymentAllocation) *CallForFundsUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAllocationIDs(ids...)
+}
+
+// ClearReminders clears all "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdate) ClearReminders() *CallForFundsUpdate {
+	_u.mutation.ClearReminders()
+	return _u
+}
+
+// RemoveReminderIDs removes the "reminders" edge to PaymentReminder entities by IDs.
+func (_u *CallForFundsUpdate) RemoveReminderIDs(ids ...pulid.ID) *CallForFundsUpdate {
+	_u.mutation.RemoveReminderIDs(ids...)
+	return _u
+}
+
+// RemoveReminders removes "reminders" edges to PaymentReminder entities.
+func (_u *CallForFundsUpdate) RemoveReminders(v ...*PaymentReminder) *CallForFundsUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReminderIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -122,6 +251,11 @@ func (_u *CallForFundsUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *CallForFundsUpdate) check() error {
+	if v, ok := _u.mutation.PaymentStatus(); ok {
+		if err := callforfunds.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "CallForFunds.payment_status": %w`, err)}
+		}
+	}
 	if _u.mutation.MemberCleared() && len(_u.mutation.MemberIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "CallForFunds.member"`)
 	}
@@ -151,6 +285,21 @@ func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.DueOnCleared() {
 		_spec.ClearField(callforfunds.FieldDueOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Paid(); ok {
+		_spec.SetField(callforfunds.FieldPaid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPaid(); ok {
+		_spec.AddField(callforfunds.FieldPaid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PaymentStatus(); ok {
+		_spec.SetField(callforfunds.FieldPaymentStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.SettledOn(); ok {
+		_spec.SetField(callforfunds.FieldSettledOn, field.TypeTime, value)
+	}
+	if _u.mutation.SettledOnCleared() {
+		_spec.ClearField(callforfunds.FieldSettledOn, field.TypeTime)
 	}
 	if _u.mutation.ChargesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -197,6 +346,96 @@ func (_u *CallForFundsUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAllocationsIDs(); len(nodes) > 0 && !_u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRemindersIDs(); len(nodes) > 0 && !_u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -225,6 +464,61 @@ func (_u *CallForFundsUpdateOne) SetUpdatedAt(v time.Time) *CallForFundsUpdateOn
 	return _u
 }
 
+// SetPaid sets the "paid" field.
+func (_u *CallForFundsUpdateOne) SetPaid(v int64) *CallForFundsUpdateOne {
+	_u.mutation.ResetPaid()
+	_u.mutation.SetPaid(v)
+	return _u
+}
+
+// SetNillablePaid sets the "paid" field if the given value is not nil.
+func (_u *CallForFundsUpdateOne) SetNillablePaid(v *int64) *CallForFundsUpdateOne {
+	if v != nil {
+		_u.SetPaid(*v)
+	}
+	return _u
+}
+
+// AddPaid adds value to the "paid" field.
+func (_u *CallForFundsUpdateOne) AddPaid(v int64) *CallForFundsUpdateOne {
+	_u.mutation.AddPaid(v)
+	return _u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (_u *CallForFundsUpdateOne) SetPaymentStatus(v callforfunds.PaymentStatus) *CallForFundsUpdateOne {
+	_u.mutation.SetPaymentStatus(v)
+	return _u
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_u *CallForFundsUpdateOne) SetNillablePaymentStatus(v *callforfunds.PaymentStatus) *CallForFundsUpdateOne {
+	if v != nil {
+		_u.SetPaymentStatus(*v)
+	}
+	return _u
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (_u *CallForFundsUpdateOne) SetSettledOn(v time.Time) *CallForFundsUpdateOne {
+	_u.mutation.SetSettledOn(v)
+	return _u
+}
+
+// SetNillableSettledOn sets the "settled_on" field if the given value is not nil.
+func (_u *CallForFundsUpdateOne) SetNillableSettledOn(v *time.Time) *CallForFundsUpdateOne {
+	if v != nil {
+		_u.SetSettledOn(*v)
+	}
+	return _u
+}
+
+// ClearSettledOn clears the value of the "settled_on" field.
+func (_u *CallForFundsUpdateOne) ClearSettledOn() *CallForFundsUpdateOne {
+	_u.mutation.ClearSettledOn()
+	return _u
+}
+
 // AddChargeIDs adds the "charges" edge to the Charge entity by IDs.
 func (_u *CallForFundsUpdateOne) AddChargeIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
 	_u.mutation.AddChargeIDs(ids...)
@@ -238,6 +532,36 @@ func (_u *CallForFundsUpdateOne) AddCharges(v ...*Charge) *CallForFundsUpdateOne
 		ids[i] = v[i].ID
 	}
 	return _u.AddChargeIDs(ids...)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the PaymentAllocation entity by IDs.
+func (_u *CallForFundsUpdateOne) AddAllocationIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
+	_u.mutation.AddAllocationIDs(ids...)
+	return _u
+}
+
+// AddAllocations adds the "allocations" edges to the PaymentAllocation entity.
+func (_u *CallForFundsUpdateOne) AddAllocations(v ...*PaymentAllocation) *CallForFundsUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAllocationIDs(ids...)
+}
+
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by IDs.
+func (_u *CallForFundsUpdateOne) AddReminderIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
+	_u.mutation.AddReminderIDs(ids...)
+	return _u
+}
+
+// AddReminders adds the "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdateOne) AddReminders(v ...*PaymentReminder) *CallForFundsUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReminderIDs(ids...)
 }
 
 // Mutation returns the CallForFundsMutation object of the builder.
@@ -264,6 +588,48 @@ func (_u *CallForFundsUpdateOne) RemoveCharges(v ...*Charge) *CallForFundsUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChargeIDs(ids...)
+}
+
+// ClearAllocations clears all "allocations" edges to the PaymentAllocation entity.
+func (_u *CallForFundsUpdateOne) ClearAllocations() *CallForFundsUpdateOne {
+	_u.mutation.ClearAllocations()
+	return _u
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to PaymentAllocation entities by IDs.
+func (_u *CallForFundsUpdateOne) RemoveAllocationIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
+	_u.mutation.RemoveAllocationIDs(ids...)
+	return _u
+}
+
+// RemoveAllocations removes "allocations" edges to PaymentAllocation entities.
+func (_u *CallForFundsUpdateOne) RemoveAllocations(v ...*PaymentAllocation) *CallForFundsUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAllocationIDs(ids...)
+}
+
+// ClearReminders clears all "reminders" edges to the PaymentReminder entity.
+func (_u *CallForFundsUpdateOne) ClearReminders() *CallForFundsUpdateOne {
+	_u.mutation.ClearReminders()
+	return _u
+}
+
+// RemoveReminderIDs removes the "reminders" edge to PaymentReminder entities by IDs.
+func (_u *CallForFundsUpdateOne) RemoveReminderIDs(ids ...pulid.ID) *CallForFundsUpdateOne {
+	_u.mutation.RemoveReminderIDs(ids...)
+	return _u
+}
+
+// RemoveReminders removes "reminders" edges to PaymentReminder entities.
+func (_u *CallForFundsUpdateOne) RemoveReminders(v ...*PaymentReminder) *CallForFundsUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReminderIDs(ids...)
 }
 
 // Where appends a list predicates to the CallForFundsUpdate builder.
@@ -323,6 +689,11 @@ func (_u *CallForFundsUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *CallForFundsUpdateOne) check() error {
+	if v, ok := _u.mutation.PaymentStatus(); ok {
+		if err := callforfunds.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "CallForFunds.payment_status": %w`, err)}
+		}
+	}
 	if _u.mutation.MemberCleared() && len(_u.mutation.MemberIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "CallForFunds.member"`)
 	}
@@ -370,6 +741,21 @@ func (_u *CallForFundsUpdateOne) sqlSave(ctx context.Context) (_node *CallForFun
 	if _u.mutation.DueOnCleared() {
 		_spec.ClearField(callforfunds.FieldDueOn, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Paid(); ok {
+		_spec.SetField(callforfunds.FieldPaid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPaid(); ok {
+		_spec.AddField(callforfunds.FieldPaid, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PaymentStatus(); ok {
+		_spec.SetField(callforfunds.FieldPaymentStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.SettledOn(); ok {
+		_spec.SetField(callforfunds.FieldSettledOn, field.TypeTime, value)
+	}
+	if _u.mutation.SettledOnCleared() {
+		_spec.ClearField(callforfunds.FieldSettledOn, field.TypeTime)
+	}
 	if _u.mutation.ChargesCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -408,6 +794,96 @@ func (_u *CallForFundsUpdateOne) sqlSave(ctx context.Context) (_node *CallForFun
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(charge.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAllocationsIDs(); len(nodes) > 0 && !_u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRemindersIDs(); len(nodes) > 0 && !_u.mutation.RemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -32,10 +32,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -109,6 +113,8 @@ type Client struct {
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
 	MemberCategoryChange *MemberCategoryChangeClient
+	// MemberProfileChange is the client for interacting with the MemberProfileChange builders.
+	MemberProfileChange *MemberProfileChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
 	// MembershipFee is the client for interacting with the MembershipFee builders.
@@ -117,6 +123,12 @@ type Client struct {
 	NeedAssessment *NeedAssessmentClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentAllocation is the client for interacting with the PaymentAllocation builders.
+	PaymentAllocation *PaymentAllocationClient
+	// PaymentReminder is the client for interacting with the PaymentReminder builders.
+	PaymentReminder *PaymentReminderClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonContact is the client for interacting with the PersonContact builders.
@@ -186,10 +198,14 @@ func (c *Client) init() {
 	c.JournalNote = NewJournalNoteClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
+	c.MemberProfileChange = NewMemberProfileChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
 	c.MembershipFee = NewMembershipFeeClient(c.config)
 	c.NeedAssessment = NewNeedAssessmentClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.Payment = NewPaymentClient(c.config)
+	c.PaymentAllocation = NewPaymentAllocationClient(c.config)
+	c.PaymentReminder = NewPaymentReminderClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.PersonContact = NewPersonContactClient(c.config)
 	c.PersonalProject = NewPersonalProjectClient(c.config)
@@ -321,10 +337,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
+		MemberProfileChange:      NewMemberProfileChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		NeedAssessment:           NewNeedAssessmentClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		Payment:                  NewPaymentClient(cfg),
+		PaymentAllocation:        NewPaymentAllocationClient(cfg),
+		PaymentReminder:          NewPaymentReminderClient(cfg),
 		Person:                   NewPersonClient(cfg),
 		PersonContact:            NewPersonContactClient(cfg),
 		PersonalProject:          NewPersonalProjectClient(cfg),
@@ -383,10 +403,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
+		MemberProfileChange:      NewMemberProfileChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
 		NeedAssessment:           NewNeedAssessmentClient(cfg),
 		Notification:             NewNotificationClient(cfg),
+		Payment:                  NewPaymentClient(cfg),
+		PaymentAllocation:        NewPaymentAllocationClient(cfg),
+		PaymentReminder:          NewPaymentReminderClient(cfg),
 		Person:                   NewPersonClient(cfg),
 		PersonContact:            NewPersonContactClient(cfg),
 		PersonalProject:          NewPersonalProjectClient(cfg),
@@ -439,12 +463,13 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
-		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
-		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
-		c.ProcessingRevision, c.RecordSettings, c.Resource, c.ResourceCategory,
-		c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest,
-		c.Subscription, c.SupportAccess, c.TimeEntry, c.UsageDeclaration,
-		c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
+		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation,
+		c.PaymentReminder, c.Person, c.PersonContact, c.PersonalProject,
+		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
+		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
+		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -458,12 +483,13 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
-		c.MembershipApplication, c.MembershipFee, c.NeedAssessment, c.Notification,
-		c.Person, c.PersonContact, c.PersonalProject, c.ProcessingRecord,
-		c.ProcessingRevision, c.RecordSettings, c.Resource, c.ResourceCategory,
-		c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay, c.SubjectRequest,
-		c.Subscription, c.SupportAccess, c.TimeEntry, c.UsageDeclaration,
-		c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
+		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation,
+		c.PaymentReminder, c.Person, c.PersonContact, c.PersonalProject,
+		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
+		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
+		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -512,6 +538,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Member.mutate(ctx, m)
 	case *MemberCategoryChangeMutation:
 		return c.MemberCategoryChange.mutate(ctx, m)
+	case *MemberProfileChangeMutation:
+		return c.MemberProfileChange.mutate(ctx, m)
 	case *MembershipApplicationMutation:
 		return c.MembershipApplication.mutate(ctx, m)
 	case *MembershipFeeMutation:
@@ -520,6 +548,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.NeedAssessment.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *PaymentMutation:
+		return c.Payment.mutate(ctx, m)
+	case *PaymentAllocationMutation:
+		return c.PaymentAllocation.mutate(ctx, m)
+	case *PaymentReminderMutation:
+		return c.PaymentReminder.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *PersonContactMutation:
@@ -1778,6 +1812,38 @@ func (c *CallForFundsClient) QueryCharges(_m *CallForFunds) *ChargeQuery {
 			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
 			sqlgraph.To(charge.Table, charge.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.ChargesTable, callforfunds.ChargesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAllocations queries the allocations edge of a CallForFunds.
+func (c *CallForFundsClient) QueryAllocations(_m *CallForFunds) *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.AllocationsTable, callforfunds.AllocationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReminders queries the reminders edge of a CallForFunds.
+func (c *CallForFundsClient) QueryReminders(_m *CallForFunds) *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callforfunds.Table, callforfunds.FieldID, id),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, callforfunds.RemindersTable, callforfunds.RemindersColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3707,6 +3773,70 @@ func (c *MemberClient) QueryRoleAssignments(_m *Member) *RoleAssignmentQuery {
 	return query
 }
 
+// QueryProfileChanges queries the profile_changes edge of a Member.
+func (c *MemberClient) QueryProfileChanges(_m *Member) *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.ProfileChangesTable, member.ProfileChangesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPayments queries the payments edge of a Member.
+func (c *MemberClient) QueryPayments(_m *Member) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentsTable, member.PaymentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPaymentAllocations queries the payment_allocations edge of a Member.
+func (c *MemberClient) QueryPaymentAllocations(_m *Member) *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentAllocationsTable, member.PaymentAllocationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPaymentReminders queries the payment_reminders edge of a Member.
+func (c *MemberClient) QueryPaymentReminders(_m *Member) *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentRemindersTable, member.PaymentRemindersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryApplication queries the application edge of a Member.
 func (c *MemberClient) QueryApplication(_m *Member) *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: c.config}).Query()
@@ -3896,6 +4026,188 @@ func (c *MemberCategoryChangeClient) mutate(ctx context.Context, m *MemberCatego
 		return (&MemberCategoryChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MemberCategoryChange mutation op: %q", m.Op())
+	}
+}
+
+// MemberProfileChangeClient is a client for the MemberProfileChange schema.
+type MemberProfileChangeClient struct {
+	config
+}
+
+// NewMemberProfileChangeClient returns a client for the MemberProfileChange from the given config.
+func NewMemberProfileChangeClient(c config) *MemberProfileChangeClient {
+	return &MemberProfileChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `memberprofilechange.Hooks(f(g(h())))`.
+func (c *MemberProfileChangeClient) Use(hooks ...Hook) {
+	c.hooks.MemberProfileChange = append(c.hooks.MemberProfileChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `memberprofilechange.Intercept(f(g(h())))`.
+func (c *MemberProfileChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MemberProfileChange = append(c.inters.MemberProfileChange, interceptors...)
+}
+
+// Create returns a builder for creating a MemberProfileChange entity.
+func (c *MemberProfileChangeClient) Create() *MemberProfileChangeCreate {
+	mutation := newMemberProfileChangeMutation(c.config, OpCreate)
+	return &MemberProfileChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MemberProfileChange entities.
+func (c *MemberProfileChangeClient) CreateBulk(builders ...*MemberProfileChangeCreate) *MemberProfileChangeCreateBulk {
+	return &MemberProfileChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MemberProfileChangeClient) MapCreateBulk(slice any, setFunc func(*MemberProfileChangeCreate, int)) *MemberProfileChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MemberProfileChangeCreateBulk{err: fmt.Errorf("calling to MemberProfileChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MemberProfileChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MemberProfileChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MemberProfileChange.
+func (c *MemberProfileChangeClient) Update() *MemberProfileChangeUpdate {
+	mutation := newMemberProfileChangeMutation(c.config, OpUpdate)
+	return &MemberProfileChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MemberProfileChangeClient) UpdateOne(_m *MemberProfileChange) *MemberProfileChangeUpdateOne {
+	mutation := newMemberProfileChangeMutation(c.config, OpUpdateOne, withMemberProfileChange(_m))
+	return &MemberProfileChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MemberProfileChangeClient) UpdateOneID(id pulid.ID) *MemberProfileChangeUpdateOne {
+	mutation := newMemberProfileChangeMutation(c.config, OpUpdateOne, withMemberProfileChangeID(id))
+	return &MemberProfileChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MemberProfileChange.
+func (c *MemberProfileChangeClient) Delete() *MemberProfileChangeDelete {
+	mutation := newMemberProfileChangeMutation(c.config, OpDelete)
+	return &MemberProfileChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MemberProfileChangeClient) DeleteOne(_m *MemberProfileChange) *MemberProfileChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MemberProfileChangeClient) DeleteOneID(id pulid.ID) *MemberProfileChangeDeleteOne {
+	builder := c.Delete().Where(memberprofilechange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MemberProfileChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for MemberProfileChange.
+func (c *MemberProfileChangeClient) Query() *MemberProfileChangeQuery {
+	return &MemberProfileChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMemberProfileChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MemberProfileChange entity by its id.
+func (c *MemberProfileChangeClient) Get(ctx context.Context, id pulid.ID) (*MemberProfileChange, error) {
+	return c.Query().Where(memberprofilechange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MemberProfileChangeClient) GetX(ctx context.Context, id pulid.ID) *MemberProfileChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a MemberProfileChange.
+func (c *MemberProfileChangeClient) QueryMember(_m *MemberProfileChange) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberprofilechange.Table, memberprofilechange.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, memberprofilechange.MemberTable, memberprofilechange.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecides queries the decides edge of a MemberProfileChange.
+func (c *MemberProfileChangeClient) QueryDecides(_m *MemberProfileChange) *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberprofilechange.Table, memberprofilechange.FieldID, id),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, memberprofilechange.DecidesTable, memberprofilechange.DecidesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecision queries the decision edge of a MemberProfileChange.
+func (c *MemberProfileChangeClient) QueryDecision(_m *MemberProfileChange) *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberprofilechange.Table, memberprofilechange.FieldID, id),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, memberprofilechange.DecisionTable, memberprofilechange.DecisionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MemberProfileChangeClient) Hooks() []Hook {
+	hooks := c.hooks.MemberProfileChange
+	return append(hooks[:len(hooks):len(hooks)], memberprofilechange.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MemberProfileChangeClient) Interceptors() []Interceptor {
+	return c.inters.MemberProfileChange
+}
+
+func (c *MemberProfileChangeClient) mutate(ctx context.Context, m *MemberProfileChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MemberProfileChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MemberProfileChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MemberProfileChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MemberProfileChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MemberProfileChange mutation op: %q", m.Op())
 	}
 }
 
@@ -4480,6 +4792,552 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// PaymentClient is a client for the Payment schema.
+type PaymentClient struct {
+	config
+}
+
+// NewPaymentClient returns a client for the Payment from the given config.
+func NewPaymentClient(c config) *PaymentClient {
+	return &PaymentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `payment.Hooks(f(g(h())))`.
+func (c *PaymentClient) Use(hooks ...Hook) {
+	c.hooks.Payment = append(c.hooks.Payment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `payment.Intercept(f(g(h())))`.
+func (c *PaymentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Payment = append(c.inters.Payment, interceptors...)
+}
+
+// Create returns a builder for creating a Payment entity.
+func (c *PaymentClient) Create() *PaymentCreate {
+	mutation := newPaymentMutation(c.config, OpCreate)
+	return &PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Payment entities.
+func (c *PaymentClient) CreateBulk(builders ...*PaymentCreate) *PaymentCreateBulk {
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentClient) MapCreateBulk(slice any, setFunc func(*PaymentCreate, int)) *PaymentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentCreateBulk{err: fmt.Errorf("calling to PaymentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Payment.
+func (c *PaymentClient) Update() *PaymentUpdate {
+	mutation := newPaymentMutation(c.config, OpUpdate)
+	return &PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentClient) UpdateOne(_m *Payment) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPayment(_m))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentClient) UpdateOneID(id pulid.ID) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPaymentID(id))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Payment.
+func (c *PaymentClient) Delete() *PaymentDelete {
+	mutation := newPaymentMutation(c.config, OpDelete)
+	return &PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentClient) DeleteOne(_m *Payment) *PaymentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentClient) DeleteOneID(id pulid.ID) *PaymentDeleteOne {
+	builder := c.Delete().Where(payment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentDeleteOne{builder}
+}
+
+// Query returns a query builder for Payment.
+func (c *PaymentClient) Query() *PaymentQuery {
+	return &PaymentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePayment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Payment entity by its id.
+func (c *PaymentClient) Get(ctx context.Context, id pulid.ID) (*Payment, error) {
+	return c.Query().Where(payment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentClient) GetX(ctx context.Context, id pulid.ID) *Payment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a Payment.
+func (c *PaymentClient) QueryMember(_m *Payment) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, payment.MemberTable, payment.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReverses queries the reverses edge of a Payment.
+func (c *PaymentClient) QueryReverses(_m *Payment) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, payment.ReversesTable, payment.ReversesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReversal queries the reversal edge of a Payment.
+func (c *PaymentClient) QueryReversal(_m *Payment) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, payment.ReversalTable, payment.ReversalColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAllocations queries the allocations edge of a Payment.
+func (c *PaymentClient) QueryAllocations(_m *Payment) *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, payment.AllocationsTable, payment.AllocationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentClient) Hooks() []Hook {
+	hooks := c.hooks.Payment
+	return append(hooks[:len(hooks):len(hooks)], payment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentClient) Interceptors() []Interceptor {
+	return c.inters.Payment
+}
+
+func (c *PaymentClient) mutate(ctx context.Context, m *PaymentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Payment mutation op: %q", m.Op())
+	}
+}
+
+// PaymentAllocationClient is a client for the PaymentAllocation schema.
+type PaymentAllocationClient struct {
+	config
+}
+
+// NewPaymentAllocationClient returns a client for the PaymentAllocation from the given config.
+func NewPaymentAllocationClient(c config) *PaymentAllocationClient {
+	return &PaymentAllocationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentallocation.Hooks(f(g(h())))`.
+func (c *PaymentAllocationClient) Use(hooks ...Hook) {
+	c.hooks.PaymentAllocation = append(c.hooks.PaymentAllocation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentallocation.Intercept(f(g(h())))`.
+func (c *PaymentAllocationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentAllocation = append(c.inters.PaymentAllocation, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentAllocation entity.
+func (c *PaymentAllocationClient) Create() *PaymentAllocationCreate {
+	mutation := newPaymentAllocationMutation(c.config, OpCreate)
+	return &PaymentAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentAllocation entities.
+func (c *PaymentAllocationClient) CreateBulk(builders ...*PaymentAllocationCreate) *PaymentAllocationCreateBulk {
+	return &PaymentAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentAllocationClient) MapCreateBulk(slice any, setFunc func(*PaymentAllocationCreate, int)) *PaymentAllocationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentAllocationCreateBulk{err: fmt.Errorf("calling to PaymentAllocationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentAllocationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentAllocation.
+func (c *PaymentAllocationClient) Update() *PaymentAllocationUpdate {
+	mutation := newPaymentAllocationMutation(c.config, OpUpdate)
+	return &PaymentAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentAllocationClient) UpdateOne(_m *PaymentAllocation) *PaymentAllocationUpdateOne {
+	mutation := newPaymentAllocationMutation(c.config, OpUpdateOne, withPaymentAllocation(_m))
+	return &PaymentAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentAllocationClient) UpdateOneID(id pulid.ID) *PaymentAllocationUpdateOne {
+	mutation := newPaymentAllocationMutation(c.config, OpUpdateOne, withPaymentAllocationID(id))
+	return &PaymentAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentAllocation.
+func (c *PaymentAllocationClient) Delete() *PaymentAllocationDelete {
+	mutation := newPaymentAllocationMutation(c.config, OpDelete)
+	return &PaymentAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentAllocationClient) DeleteOne(_m *PaymentAllocation) *PaymentAllocationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentAllocationClient) DeleteOneID(id pulid.ID) *PaymentAllocationDeleteOne {
+	builder := c.Delete().Where(paymentallocation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentAllocationDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentAllocation.
+func (c *PaymentAllocationClient) Query() *PaymentAllocationQuery {
+	return &PaymentAllocationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentAllocation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentAllocation entity by its id.
+func (c *PaymentAllocationClient) Get(ctx context.Context, id pulid.ID) (*PaymentAllocation, error) {
+	return c.Query().Where(paymentallocation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentAllocationClient) GetX(ctx context.Context, id pulid.ID) *PaymentAllocation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a PaymentAllocation.
+func (c *PaymentAllocationClient) QueryMember(_m *PaymentAllocation) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentallocation.Table, paymentallocation.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentallocation.MemberTable, paymentallocation.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCallForFunds queries the call_for_funds edge of a PaymentAllocation.
+func (c *PaymentAllocationClient) QueryCallForFunds(_m *PaymentAllocation) *CallForFundsQuery {
+	query := (&CallForFundsClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentallocation.Table, paymentallocation.FieldID, id),
+			sqlgraph.To(callforfunds.Table, callforfunds.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentallocation.CallForFundsTable, paymentallocation.CallForFundsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPayment queries the payment edge of a PaymentAllocation.
+func (c *PaymentAllocationClient) QueryPayment(_m *PaymentAllocation) *PaymentQuery {
+	query := (&PaymentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentallocation.Table, paymentallocation.FieldID, id),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentallocation.PaymentTable, paymentallocation.PaymentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentAllocationClient) Hooks() []Hook {
+	hooks := c.hooks.PaymentAllocation
+	return append(hooks[:len(hooks):len(hooks)], paymentallocation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentAllocationClient) Interceptors() []Interceptor {
+	return c.inters.PaymentAllocation
+}
+
+func (c *PaymentAllocationClient) mutate(ctx context.Context, m *PaymentAllocationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentAllocation mutation op: %q", m.Op())
+	}
+}
+
+// PaymentReminderClient is a client for the PaymentReminder schema.
+type PaymentReminderClient struct {
+	config
+}
+
+// NewPaymentReminderClient returns a client for the PaymentReminder from the given config.
+func NewPaymentReminderClient(c config) *PaymentReminderClient {
+	return &PaymentReminderClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentreminder.Hooks(f(g(h())))`.
+func (c *PaymentReminderClient) Use(hooks ...Hook) {
+	c.hooks.PaymentReminder = append(c.hooks.PaymentReminder, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentreminder.Intercept(f(g(h())))`.
+func (c *PaymentReminderClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentReminder = append(c.inters.PaymentReminder, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentReminder entity.
+func (c *PaymentReminderClient) Create() *PaymentReminderCreate {
+	mutation := newPaymentReminderMutation(c.config, OpCreate)
+	return &PaymentReminderCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentReminder entities.
+func (c *PaymentReminderClient) CreateBulk(builders ...*PaymentReminderCreate) *PaymentReminderCreateBulk {
+	return &PaymentReminderCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentReminderClient) MapCreateBulk(slice any, setFunc func(*PaymentReminderCreate, int)) *PaymentReminderCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentReminderCreateBulk{err: fmt.Errorf("calling to PaymentReminderClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentReminderCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentReminderCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentReminder.
+func (c *PaymentReminderClient) Update() *PaymentReminderUpdate {
+	mutation := newPaymentReminderMutation(c.config, OpUpdate)
+	return &PaymentReminderUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentReminderClient) UpdateOne(_m *PaymentReminder) *PaymentReminderUpdateOne {
+	mutation := newPaymentReminderMutation(c.config, OpUpdateOne, withPaymentReminder(_m))
+	return &PaymentReminderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentReminderClient) UpdateOneID(id pulid.ID) *PaymentReminderUpdateOne {
+	mutation := newPaymentReminderMutation(c.config, OpUpdateOne, withPaymentReminderID(id))
+	return &PaymentReminderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentReminder.
+func (c *PaymentReminderClient) Delete() *PaymentReminderDelete {
+	mutation := newPaymentReminderMutation(c.config, OpDelete)
+	return &PaymentReminderDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentReminderClient) DeleteOne(_m *PaymentReminder) *PaymentReminderDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentReminderClient) DeleteOneID(id pulid.ID) *PaymentReminderDeleteOne {
+	builder := c.Delete().Where(paymentreminder.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentReminderDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentReminder.
+func (c *PaymentReminderClient) Query() *PaymentReminderQuery {
+	return &PaymentReminderQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentReminder},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentReminder entity by its id.
+func (c *PaymentReminderClient) Get(ctx context.Context, id pulid.ID) (*PaymentReminder, error) {
+	return c.Query().Where(paymentreminder.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentReminderClient) GetX(ctx context.Context, id pulid.ID) *PaymentReminder {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a PaymentReminder.
+func (c *PaymentReminderClient) QueryMember(_m *PaymentReminder) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentreminder.Table, paymentreminder.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentreminder.MemberTable, paymentreminder.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCallForFunds queries the call_for_funds edge of a PaymentReminder.
+func (c *PaymentReminderClient) QueryCallForFunds(_m *PaymentReminder) *CallForFundsQuery {
+	query := (&CallForFundsClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentreminder.Table, paymentreminder.FieldID, id),
+			sqlgraph.To(callforfunds.Table, callforfunds.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, paymentreminder.CallForFundsTable, paymentreminder.CallForFundsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentReminderClient) Hooks() []Hook {
+	hooks := c.hooks.PaymentReminder
+	return append(hooks[:len(hooks):len(hooks)], paymentreminder.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentReminderClient) Interceptors() []Interceptor {
+	return c.inters.PaymentReminder
+}
+
+func (c *PaymentReminderClient) mutate(ctx context.Context, m *PaymentReminderMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentReminderCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentReminderUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentReminderUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentReminderDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentReminder mutation op: %q", m.Op())
 	}
 }
 
@@ -7675,10 +8533,11 @@ type (
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
-		JournalNote, Member, MemberCategoryChange, MembershipApplication,
-		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
-		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
-		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		JournalNote, Member, MemberCategoryChange, MemberProfileChange,
+		MembershipApplication, MembershipFee, NeedAssessment, Notification, Payment,
+		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
+		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
+		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
 		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
 		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
@@ -7686,10 +8545,11 @@ type (
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
-		JournalNote, Member, MemberCategoryChange, MembershipApplication,
-		MembershipFee, NeedAssessment, Notification, Person, PersonContact,
-		PersonalProject, ProcessingRecord, ProcessingRevision, RecordSettings,
-		Resource, ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
+		JournalNote, Member, MemberCategoryChange, MemberProfileChange,
+		MembershipApplication, MembershipFee, NeedAssessment, Notification, Payment,
+		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
+		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
+		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
 		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
 		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
 	}

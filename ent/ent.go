@@ -23,10 +23,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -135,10 +139,14 @@ func checkColumn(t, c string) error {
 			journalnote.Table:              journalnote.ValidColumn,
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,
+			memberprofilechange.Table:      memberprofilechange.ValidColumn,
 			membershipapplication.Table:    membershipapplication.ValidColumn,
 			membershipfee.Table:            membershipfee.ValidColumn,
 			needassessment.Table:           needassessment.ValidColumn,
 			notification.Table:             notification.ValidColumn,
+			payment.Table:                  payment.ValidColumn,
+			paymentallocation.Table:        paymentallocation.ValidColumn,
+			paymentreminder.Table:          paymentreminder.ValidColumn,
 			person.Table:                   person.ValidColumn,
 			personcontact.Table:            personcontact.ValidColumn,
 			personalproject.Table:          personalproject.ValidColumn,

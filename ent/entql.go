@@ -23,10 +23,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -56,7 +60,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 43)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 47)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   accesslogentry.Table,
@@ -227,16 +231,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "CallForFunds",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			callforfunds.FieldCreatedAt:   {Type: field.TypeTime, Column: callforfunds.FieldCreatedAt},
-			callforfunds.FieldUpdatedAt:   {Type: field.TypeTime, Column: callforfunds.FieldUpdatedAt},
-			callforfunds.FieldMemberID:    {Type: field.TypeString, Column: callforfunds.FieldMemberID},
-			callforfunds.FieldChargeRunID: {Type: field.TypeString, Column: callforfunds.FieldChargeRunID},
-			callforfunds.FieldFiscalYear:  {Type: field.TypeInt, Column: callforfunds.FieldFiscalYear},
-			callforfunds.FieldSequence:    {Type: field.TypeInt, Column: callforfunds.FieldSequence},
-			callforfunds.FieldNumber:      {Type: field.TypeString, Column: callforfunds.FieldNumber},
-			callforfunds.FieldIssuedOn:    {Type: field.TypeTime, Column: callforfunds.FieldIssuedOn},
-			callforfunds.FieldDueOn:       {Type: field.TypeTime, Column: callforfunds.FieldDueOn},
-			callforfunds.FieldTotal:       {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
+			callforfunds.FieldCreatedAt:     {Type: field.TypeTime, Column: callforfunds.FieldCreatedAt},
+			callforfunds.FieldUpdatedAt:     {Type: field.TypeTime, Column: callforfunds.FieldUpdatedAt},
+			callforfunds.FieldMemberID:      {Type: field.TypeString, Column: callforfunds.FieldMemberID},
+			callforfunds.FieldChargeRunID:   {Type: field.TypeString, Column: callforfunds.FieldChargeRunID},
+			callforfunds.FieldFiscalYear:    {Type: field.TypeInt, Column: callforfunds.FieldFiscalYear},
+			callforfunds.FieldSequence:      {Type: field.TypeInt, Column: callforfunds.FieldSequence},
+			callforfunds.FieldNumber:        {Type: field.TypeString, Column: callforfunds.FieldNumber},
+			callforfunds.FieldIssuedOn:      {Type: field.TypeTime, Column: callforfunds.FieldIssuedOn},
+			callforfunds.FieldDueOn:         {Type: field.TypeTime, Column: callforfunds.FieldDueOn},
+			callforfunds.FieldTotal:         {Type: field.TypeInt64, Column: callforfunds.FieldTotal},
+			callforfunds.FieldPaid:          {Type: field.TypeInt64, Column: callforfunds.FieldPaid},
+			callforfunds.FieldPaymentStatus: {Type: field.TypeEnum, Column: callforfunds.FieldPaymentStatus},
+			callforfunds.FieldSettledOn:     {Type: field.TypeTime, Column: callforfunds.FieldSettledOn},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -511,7 +518,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRepresentativeName:     {Type: field.TypeString, Column: member.FieldRepresentativeName},
 			member.FieldRepresentativeFunction: {Type: field.TypeString, Column: member.FieldRepresentativeFunction},
 			member.FieldContactEmail:           {Type: field.TypeString, Column: member.FieldContactEmail},
+			member.FieldContactPhone:           {Type: field.TypeString, Column: member.FieldContactPhone},
 			member.FieldIsFederation:           {Type: field.TypeBool, Column: member.FieldIsFederation},
+			member.FieldPaymentStatus:          {Type: field.TypeEnum, Column: member.FieldPaymentStatus},
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
@@ -535,6 +544,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   memberprofilechange.Table,
+			Columns: memberprofilechange.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: memberprofilechange.FieldID,
+			},
+		},
+		Type: "MemberProfileChange",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			memberprofilechange.FieldCreatedAt: {Type: field.TypeTime, Column: memberprofilechange.FieldCreatedAt},
+			memberprofilechange.FieldUpdatedAt: {Type: field.TypeTime, Column: memberprofilechange.FieldUpdatedAt},
+			memberprofilechange.FieldMemberID:  {Type: field.TypeString, Column: memberprofilechange.FieldMemberID},
+			memberprofilechange.FieldStatus:    {Type: field.TypeEnum, Column: memberprofilechange.FieldStatus},
+			memberprofilechange.FieldChanges:   {Type: field.TypeJSON, Column: memberprofilechange.FieldChanges},
+			memberprofilechange.FieldChangedBy: {Type: field.TypeString, Column: memberprofilechange.FieldChangedBy},
+			memberprofilechange.FieldComment:   {Type: field.TypeString, Column: memberprofilechange.FieldComment},
+			memberprofilechange.FieldDecidesID: {Type: field.TypeString, Column: memberprofilechange.FieldDecidesID},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -569,7 +599,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -586,7 +616,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   needassessment.Table,
 			Columns: needassessment.Columns,
@@ -607,7 +637,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			needassessment.FieldEvaluator:     {Type: field.TypeString, Column: needassessment.FieldEvaluator},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -632,7 +662,73 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   payment.Table,
+			Columns: payment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: payment.FieldID,
+			},
+		},
+		Type: "Payment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			payment.FieldCreatedAt:     {Type: field.TypeTime, Column: payment.FieldCreatedAt},
+			payment.FieldUpdatedAt:     {Type: field.TypeTime, Column: payment.FieldUpdatedAt},
+			payment.FieldMemberID:      {Type: field.TypeString, Column: payment.FieldMemberID},
+			payment.FieldReceivedOn:    {Type: field.TypeTime, Column: payment.FieldReceivedOn},
+			payment.FieldAmount:        {Type: field.TypeInt64, Column: payment.FieldAmount},
+			payment.FieldMeans:         {Type: field.TypeEnum, Column: payment.FieldMeans},
+			payment.FieldBankReference: {Type: field.TypeString, Column: payment.FieldBankReference},
+			payment.FieldLabel:         {Type: field.TypeString, Column: payment.FieldLabel},
+			payment.FieldReversesID:    {Type: field.TypeString, Column: payment.FieldReversesID},
+			payment.FieldReason:        {Type: field.TypeString, Column: payment.FieldReason},
+			payment.FieldCreatedBy:     {Type: field.TypeString, Column: payment.FieldCreatedBy},
+			payment.FieldImportKey:     {Type: field.TypeString, Column: payment.FieldImportKey},
+		},
+	}
+	graph.Nodes[26] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   paymentallocation.Table,
+			Columns: paymentallocation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: paymentallocation.FieldID,
+			},
+		},
+		Type: "PaymentAllocation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			paymentallocation.FieldCreatedAt:      {Type: field.TypeTime, Column: paymentallocation.FieldCreatedAt},
+			paymentallocation.FieldUpdatedAt:      {Type: field.TypeTime, Column: paymentallocation.FieldUpdatedAt},
+			paymentallocation.FieldMemberID:       {Type: field.TypeString, Column: paymentallocation.FieldMemberID},
+			paymentallocation.FieldCallForFundsID: {Type: field.TypeString, Column: paymentallocation.FieldCallForFundsID},
+			paymentallocation.FieldPaymentID:      {Type: field.TypeString, Column: paymentallocation.FieldPaymentID},
+			paymentallocation.FieldAmount:         {Type: field.TypeInt64, Column: paymentallocation.FieldAmount},
+			paymentallocation.FieldCreatedBy:      {Type: field.TypeString, Column: paymentallocation.FieldCreatedBy},
+		},
+	}
+	graph.Nodes[27] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   paymentreminder.Table,
+			Columns: paymentreminder.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: paymentreminder.FieldID,
+			},
+		},
+		Type: "PaymentReminder",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			paymentreminder.FieldCreatedAt:      {Type: field.TypeTime, Column: paymentreminder.FieldCreatedAt},
+			paymentreminder.FieldUpdatedAt:      {Type: field.TypeTime, Column: paymentreminder.FieldUpdatedAt},
+			paymentreminder.FieldMemberID:       {Type: field.TypeString, Column: paymentreminder.FieldMemberID},
+			paymentreminder.FieldCallForFundsID: {Type: field.TypeString, Column: paymentreminder.FieldCallForFundsID},
+			paymentreminder.FieldStageDays:      {Type: field.TypeInt, Column: paymentreminder.FieldStageDays},
+			paymentreminder.FieldDaysOverdue:    {Type: field.TypeInt, Column: paymentreminder.FieldDaysOverdue},
+			paymentreminder.FieldAmountDue:      {Type: field.TypeInt64, Column: paymentreminder.FieldAmountDue},
+			paymentreminder.FieldRecipients:     {Type: field.TypeString, Column: paymentreminder.FieldRecipients},
+		},
+	}
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -656,7 +752,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldAnonymizedAt:    {Type: field.TypeTime, Column: person.FieldAnonymizedAt},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personcontact.Table,
 			Columns: personcontact.Columns,
@@ -679,7 +775,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personcontact.FieldAddress:   {Type: field.TypeString, Column: personcontact.FieldAddress},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personalproject.Table,
 			Columns: personalproject.Columns,
@@ -700,7 +796,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personalproject.FieldReviewOn:         {Type: field.TypeTime, Column: personalproject.FieldReviewOn},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrecord.Table,
 			Columns: processingrecord.Columns,
@@ -746,7 +842,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldDpiaConclusion:            {Type: field.TypeString, Column: processingrecord.FieldDpiaConclusion},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrevision.Table,
 			Columns: processingrevision.Columns,
@@ -766,7 +862,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordsettings.Table,
 			Columns: recordsettings.Columns,
@@ -783,7 +879,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordsettings.FieldRetentionYears: {Type: field.TypeInt, Column: recordsettings.FieldRetentionYears},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -808,7 +904,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -827,7 +923,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -845,7 +941,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -870,7 +966,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -890,7 +986,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stay.Table,
 			Columns: stay.Columns,
@@ -914,7 +1010,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stay.FieldOrientationUntil:     {Type: field.TypeTime, Column: stay.FieldOrientationUntil},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -938,7 +1034,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldRecordID:        {Type: field.TypeString, Column: subjectrequest.FieldRecordID},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -962,7 +1058,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   supportaccess.Table,
 			Columns: supportaccess.Columns,
@@ -983,7 +1079,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			supportaccess.FieldRevokedAt: {Type: field.TypeTime, Column: supportaccess.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -1004,7 +1100,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -1027,7 +1123,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -1045,7 +1141,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -1198,6 +1294,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"CallForFunds",
 		"Charge",
+	)
+	graph.MustAddE(
+		"allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.AllocationsTable,
+			Columns: []string{callforfunds.AllocationsColumn},
+			Bidi:    false,
+		},
+		"CallForFunds",
+		"PaymentAllocation",
+	)
+	graph.MustAddE(
+		"reminders",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   callforfunds.RemindersTable,
+			Columns: []string{callforfunds.RemindersColumn},
+			Bidi:    false,
+		},
+		"CallForFunds",
+		"PaymentReminder",
 	)
 	graph.MustAddE(
 		"account",
@@ -1536,6 +1656,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"RoleAssignment",
 	)
 	graph.MustAddE(
+		"profile_changes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"MemberProfileChange",
+	)
+	graph.MustAddE(
+		"payments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"Payment",
+	)
+	graph.MustAddE(
+		"payment_allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"PaymentAllocation",
+	)
+	graph.MustAddE(
+		"payment_reminders",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"PaymentReminder",
+	)
+	graph.MustAddE(
 		"application",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -1558,6 +1726,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"MemberCategoryChange",
 		"Member",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   memberprofilechange.MemberTable,
+			Columns: []string{memberprofilechange.MemberColumn},
+			Bidi:    false,
+		},
+		"MemberProfileChange",
+		"Member",
+	)
+	graph.MustAddE(
+		"decides",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   memberprofilechange.DecidesTable,
+			Columns: []string{memberprofilechange.DecidesColumn},
+			Bidi:    false,
+		},
+		"MemberProfileChange",
+		"MemberProfileChange",
+	)
+	graph.MustAddE(
+		"decision",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   memberprofilechange.DecisionTable,
+			Columns: []string{memberprofilechange.DecisionColumn},
+			Bidi:    false,
+		},
+		"MemberProfileChange",
+		"MemberProfileChange",
 	)
 	graph.MustAddE(
 		"member",
@@ -1594,6 +1798,114 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"NeedAssessment",
 		"Person",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   payment.MemberTable,
+			Columns: []string{payment.MemberColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Member",
+	)
+	graph.MustAddE(
+		"reverses",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   payment.ReversesTable,
+			Columns: []string{payment.ReversesColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Payment",
+	)
+	graph.MustAddE(
+		"reversal",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   payment.ReversalTable,
+			Columns: []string{payment.ReversalColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Payment",
+	)
+	graph.MustAddE(
+		"allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   payment.AllocationsTable,
+			Columns: []string{payment.AllocationsColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"PaymentAllocation",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentallocation.MemberTable,
+			Columns: []string{paymentallocation.MemberColumn},
+			Bidi:    false,
+		},
+		"PaymentAllocation",
+		"Member",
+	)
+	graph.MustAddE(
+		"call_for_funds",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentallocation.CallForFundsTable,
+			Columns: []string{paymentallocation.CallForFundsColumn},
+			Bidi:    false,
+		},
+		"PaymentAllocation",
+		"CallForFunds",
+	)
+	graph.MustAddE(
+		"payment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentallocation.PaymentTable,
+			Columns: []string{paymentallocation.PaymentColumn},
+			Bidi:    false,
+		},
+		"PaymentAllocation",
+		"Payment",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentreminder.MemberTable,
+			Columns: []string{paymentreminder.MemberColumn},
+			Bidi:    false,
+		},
+		"PaymentReminder",
+		"Member",
+	)
+	graph.MustAddE(
+		"call_for_funds",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   paymentreminder.CallForFundsTable,
+			Columns: []string{paymentreminder.CallForFundsColumn},
+			Bidi:    false,
+		},
+		"PaymentReminder",
+		"CallForFunds",
 	)
 	graph.MustAddE(
 		"member",
@@ -2906,6 +3218,21 @@ func (f *CallForFundsFilter) WhereTotal(p entql.Int64P) {
 	f.Where(p.Field(callforfunds.FieldTotal))
 }
 
+// WherePaid applies the entql int64 predicate on the paid field.
+func (f *CallForFundsFilter) WherePaid(p entql.Int64P) {
+	f.Where(p.Field(callforfunds.FieldPaid))
+}
+
+// WherePaymentStatus applies the entql string predicate on the payment_status field.
+func (f *CallForFundsFilter) WherePaymentStatus(p entql.StringP) {
+	f.Where(p.Field(callforfunds.FieldPaymentStatus))
+}
+
+// WhereSettledOn applies the entql time.Time predicate on the settled_on field.
+func (f *CallForFundsFilter) WhereSettledOn(p entql.TimeP) {
+	f.Where(p.Field(callforfunds.FieldSettledOn))
+}
+
 // WhereHasMember applies a predicate to check if query has an edge member.
 func (f *CallForFundsFilter) WhereHasMember() {
 	f.Where(entql.HasEdge("member"))
@@ -2942,6 +3269,34 @@ func (f *CallForFundsFilter) WhereHasCharges() {
 // WhereHasChargesWith applies a predicate to check if query has an edge charges with a given conditions (other predicates).
 func (f *CallForFundsFilter) WhereHasChargesWith(preds ...predicate.Charge) {
 	f.Where(entql.HasEdgeWith("charges", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAllocations applies a predicate to check if query has an edge allocations.
+func (f *CallForFundsFilter) WhereHasAllocations() {
+	f.Where(entql.HasEdge("allocations"))
+}
+
+// WhereHasAllocationsWith applies a predicate to check if query has an edge allocations with a given conditions (other predicates).
+func (f *CallForFundsFilter) WhereHasAllocationsWith(preds ...predicate.PaymentAllocation) {
+	f.Where(entql.HasEdgeWith("allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReminders applies a predicate to check if query has an edge reminders.
+func (f *CallForFundsFilter) WhereHasReminders() {
+	f.Where(entql.HasEdge("reminders"))
+}
+
+// WhereHasRemindersWith applies a predicate to check if query has an edge reminders with a given conditions (other predicates).
+func (f *CallForFundsFilter) WhereHasRemindersWith(preds ...predicate.PaymentReminder) {
+	f.Where(entql.HasEdgeWith("reminders", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -4323,9 +4678,19 @@ func (f *MemberFilter) WhereContactEmail(p entql.StringP) {
 	f.Where(p.Field(member.FieldContactEmail))
 }
 
+// WhereContactPhone applies the entql string predicate on the contact_phone field.
+func (f *MemberFilter) WhereContactPhone(p entql.StringP) {
+	f.Where(p.Field(member.FieldContactPhone))
+}
+
 // WhereIsFederation applies the entql bool predicate on the is_federation field.
 func (f *MemberFilter) WhereIsFederation(p entql.BoolP) {
 	f.Where(p.Field(member.FieldIsFederation))
+}
+
+// WherePaymentStatus applies the entql string predicate on the payment_status field.
+func (f *MemberFilter) WherePaymentStatus(p entql.StringP) {
+	f.Where(p.Field(member.FieldPaymentStatus))
 }
 
 // WhereHasCategoryChanges applies a predicate to check if query has an edge category_changes.
@@ -4440,6 +4805,62 @@ func (f *MemberFilter) WhereHasRoleAssignmentsWith(preds ...predicate.RoleAssign
 	})))
 }
 
+// WhereHasProfileChanges applies a predicate to check if query has an edge profile_changes.
+func (f *MemberFilter) WhereHasProfileChanges() {
+	f.Where(entql.HasEdge("profile_changes"))
+}
+
+// WhereHasProfileChangesWith applies a predicate to check if query has an edge profile_changes with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasProfileChangesWith(preds ...predicate.MemberProfileChange) {
+	f.Where(entql.HasEdgeWith("profile_changes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPayments applies a predicate to check if query has an edge payments.
+func (f *MemberFilter) WhereHasPayments() {
+	f.Where(entql.HasEdge("payments"))
+}
+
+// WhereHasPaymentsWith applies a predicate to check if query has an edge payments with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasPaymentsWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("payments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPaymentAllocations applies a predicate to check if query has an edge payment_allocations.
+func (f *MemberFilter) WhereHasPaymentAllocations() {
+	f.Where(entql.HasEdge("payment_allocations"))
+}
+
+// WhereHasPaymentAllocationsWith applies a predicate to check if query has an edge payment_allocations with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasPaymentAllocationsWith(preds ...predicate.PaymentAllocation) {
+	f.Where(entql.HasEdgeWith("payment_allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPaymentReminders applies a predicate to check if query has an edge payment_reminders.
+func (f *MemberFilter) WhereHasPaymentReminders() {
+	f.Where(entql.HasEdge("payment_reminders"))
+}
+
+// WhereHasPaymentRemindersWith applies a predicate to check if query has an edge payment_reminders with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasPaymentRemindersWith(preds ...predicate.PaymentReminder) {
+	f.Where(entql.HasEdgeWith("payment_reminders", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasApplication applies a predicate to check if query has an edge application.
 func (f *MemberFilter) WhereHasApplication() {
 	f.Where(entql.HasEdge("application"))
@@ -4544,6 +4965,128 @@ func (f *MemberCategoryChangeFilter) WhereHasMemberWith(preds ...predicate.Membe
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MemberProfileChangeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MemberProfileChangeQuery builder.
+func (_q *MemberProfileChangeQuery) Filter() *MemberProfileChangeFilter {
+	return &MemberProfileChangeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MemberProfileChangeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MemberProfileChangeMutation builder.
+func (m *MemberProfileChangeMutation) Filter() *MemberProfileChangeFilter {
+	return &MemberProfileChangeFilter{config: m.config, predicateAdder: m}
+}
+
+// MemberProfileChangeFilter provides a generic filtering capability at runtime for MemberProfileChangeQuery.
+type MemberProfileChangeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MemberProfileChangeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MemberProfileChangeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MemberProfileChangeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(memberprofilechange.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MemberProfileChangeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(memberprofilechange.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *MemberProfileChangeFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldMemberID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *MemberProfileChangeFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldStatus))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *MemberProfileChangeFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(memberprofilechange.FieldChanges))
+}
+
+// WhereChangedBy applies the entql string predicate on the changed_by field.
+func (f *MemberProfileChangeFilter) WhereChangedBy(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldChangedBy))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *MemberProfileChangeFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldComment))
+}
+
+// WhereDecidesID applies the entql string predicate on the decides_id field.
+func (f *MemberProfileChangeFilter) WhereDecidesID(p entql.StringP) {
+	f.Where(p.Field(memberprofilechange.FieldDecidesID))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *MemberProfileChangeFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *MemberProfileChangeFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecides applies a predicate to check if query has an edge decides.
+func (f *MemberProfileChangeFilter) WhereHasDecides() {
+	f.Where(entql.HasEdge("decides"))
+}
+
+// WhereHasDecidesWith applies a predicate to check if query has an edge decides with a given conditions (other predicates).
+func (f *MemberProfileChangeFilter) WhereHasDecidesWith(preds ...predicate.MemberProfileChange) {
+	f.Where(entql.HasEdgeWith("decides", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecision applies a predicate to check if query has an edge decision.
+func (f *MemberProfileChangeFilter) WhereHasDecision() {
+	f.Where(entql.HasEdge("decision"))
+}
+
+// WhereHasDecisionWith applies a predicate to check if query has an edge decision with a given conditions (other predicates).
+func (f *MemberProfileChangeFilter) WhereHasDecisionWith(preds ...predicate.MemberProfileChange) {
+	f.Where(entql.HasEdgeWith("decision", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MembershipApplicationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4572,7 +5115,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4750,7 +5293,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4810,7 +5353,7 @@ type NeedAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NeedAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4904,7 +5447,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4976,6 +5519,387 @@ func (f *NotificationFilter) WhereLastError(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PaymentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PaymentQuery builder.
+func (_q *PaymentQuery) Filter() *PaymentFilter {
+	return &PaymentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PaymentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PaymentMutation builder.
+func (m *PaymentMutation) Filter() *PaymentFilter {
+	return &PaymentFilter{config: m.config, predicateAdder: m}
+}
+
+// PaymentFilter provides a generic filtering capability at runtime for PaymentQuery.
+type PaymentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PaymentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PaymentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PaymentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PaymentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PaymentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldMemberID))
+}
+
+// WhereReceivedOn applies the entql time.Time predicate on the received_on field.
+func (f *PaymentFilter) WhereReceivedOn(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldReceivedOn))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PaymentFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(payment.FieldAmount))
+}
+
+// WhereMeans applies the entql string predicate on the means field.
+func (f *PaymentFilter) WhereMeans(p entql.StringP) {
+	f.Where(p.Field(payment.FieldMeans))
+}
+
+// WhereBankReference applies the entql string predicate on the bank_reference field.
+func (f *PaymentFilter) WhereBankReference(p entql.StringP) {
+	f.Where(p.Field(payment.FieldBankReference))
+}
+
+// WhereLabel applies the entql string predicate on the label field.
+func (f *PaymentFilter) WhereLabel(p entql.StringP) {
+	f.Where(p.Field(payment.FieldLabel))
+}
+
+// WhereReversesID applies the entql string predicate on the reverses_id field.
+func (f *PaymentFilter) WhereReversesID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldReversesID))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *PaymentFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(payment.FieldReason))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *PaymentFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(payment.FieldCreatedBy))
+}
+
+// WhereImportKey applies the entql string predicate on the import_key field.
+func (f *PaymentFilter) WhereImportKey(p entql.StringP) {
+	f.Where(p.Field(payment.FieldImportKey))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *PaymentFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReverses applies a predicate to check if query has an edge reverses.
+func (f *PaymentFilter) WhereHasReverses() {
+	f.Where(entql.HasEdge("reverses"))
+}
+
+// WhereHasReversesWith applies a predicate to check if query has an edge reverses with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasReversesWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("reverses", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReversal applies a predicate to check if query has an edge reversal.
+func (f *PaymentFilter) WhereHasReversal() {
+	f.Where(entql.HasEdge("reversal"))
+}
+
+// WhereHasReversalWith applies a predicate to check if query has an edge reversal with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasReversalWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("reversal", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAllocations applies a predicate to check if query has an edge allocations.
+func (f *PaymentFilter) WhereHasAllocations() {
+	f.Where(entql.HasEdge("allocations"))
+}
+
+// WhereHasAllocationsWith applies a predicate to check if query has an edge allocations with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasAllocationsWith(preds ...predicate.PaymentAllocation) {
+	f.Where(entql.HasEdgeWith("allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PaymentAllocationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PaymentAllocationQuery builder.
+func (_q *PaymentAllocationQuery) Filter() *PaymentAllocationFilter {
+	return &PaymentAllocationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PaymentAllocationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PaymentAllocationMutation builder.
+func (m *PaymentAllocationMutation) Filter() *PaymentAllocationFilter {
+	return &PaymentAllocationFilter{config: m.config, predicateAdder: m}
+}
+
+// PaymentAllocationFilter provides a generic filtering capability at runtime for PaymentAllocationQuery.
+type PaymentAllocationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PaymentAllocationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PaymentAllocationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PaymentAllocationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(paymentallocation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PaymentAllocationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(paymentallocation.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PaymentAllocationFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldMemberID))
+}
+
+// WhereCallForFundsID applies the entql string predicate on the call_for_funds_id field.
+func (f *PaymentAllocationFilter) WhereCallForFundsID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldCallForFundsID))
+}
+
+// WherePaymentID applies the entql string predicate on the payment_id field.
+func (f *PaymentAllocationFilter) WherePaymentID(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldPaymentID))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PaymentAllocationFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(paymentallocation.FieldAmount))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *PaymentAllocationFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(paymentallocation.FieldCreatedBy))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *PaymentAllocationFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *PaymentAllocationFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCallForFunds applies a predicate to check if query has an edge call_for_funds.
+func (f *PaymentAllocationFilter) WhereHasCallForFunds() {
+	f.Where(entql.HasEdge("call_for_funds"))
+}
+
+// WhereHasCallForFundsWith applies a predicate to check if query has an edge call_for_funds with a given conditions (other predicates).
+func (f *PaymentAllocationFilter) WhereHasCallForFundsWith(preds ...predicate.CallForFunds) {
+	f.Where(entql.HasEdgeWith("call_for_funds", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPayment applies a predicate to check if query has an edge payment.
+func (f *PaymentAllocationFilter) WhereHasPayment() {
+	f.Where(entql.HasEdge("payment"))
+}
+
+// WhereHasPaymentWith applies a predicate to check if query has an edge payment with a given conditions (other predicates).
+func (f *PaymentAllocationFilter) WhereHasPaymentWith(preds ...predicate.Payment) {
+	f.Where(entql.HasEdgeWith("payment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PaymentReminderQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PaymentReminderQuery builder.
+func (_q *PaymentReminderQuery) Filter() *PaymentReminderFilter {
+	return &PaymentReminderFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PaymentReminderMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PaymentReminderMutation builder.
+func (m *PaymentReminderMutation) Filter() *PaymentReminderFilter {
+	return &PaymentReminderFilter{config: m.config, predicateAdder: m}
+}
+
+// PaymentReminderFilter provides a generic filtering capability at runtime for PaymentReminderQuery.
+type PaymentReminderFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PaymentReminderFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PaymentReminderFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(paymentreminder.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PaymentReminderFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(paymentreminder.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PaymentReminderFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(paymentreminder.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *PaymentReminderFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(paymentreminder.FieldMemberID))
+}
+
+// WhereCallForFundsID applies the entql string predicate on the call_for_funds_id field.
+func (f *PaymentReminderFilter) WhereCallForFundsID(p entql.StringP) {
+	f.Where(p.Field(paymentreminder.FieldCallForFundsID))
+}
+
+// WhereStageDays applies the entql int predicate on the stage_days field.
+func (f *PaymentReminderFilter) WhereStageDays(p entql.IntP) {
+	f.Where(p.Field(paymentreminder.FieldStageDays))
+}
+
+// WhereDaysOverdue applies the entql int predicate on the days_overdue field.
+func (f *PaymentReminderFilter) WhereDaysOverdue(p entql.IntP) {
+	f.Where(p.Field(paymentreminder.FieldDaysOverdue))
+}
+
+// WhereAmountDue applies the entql int64 predicate on the amount_due field.
+func (f *PaymentReminderFilter) WhereAmountDue(p entql.Int64P) {
+	f.Where(p.Field(paymentreminder.FieldAmountDue))
+}
+
+// WhereRecipients applies the entql string predicate on the recipients field.
+func (f *PaymentReminderFilter) WhereRecipients(p entql.StringP) {
+	f.Where(p.Field(paymentreminder.FieldRecipients))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *PaymentReminderFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *PaymentReminderFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCallForFunds applies a predicate to check if query has an edge call_for_funds.
+func (f *PaymentReminderFilter) WhereHasCallForFunds() {
+	f.Where(entql.HasEdge("call_for_funds"))
+}
+
+// WhereHasCallForFundsWith applies a predicate to check if query has an edge call_for_funds with a given conditions (other predicates).
+func (f *PaymentReminderFilter) WhereHasCallForFundsWith(preds ...predicate.CallForFunds) {
+	f.Where(entql.HasEdgeWith("call_for_funds", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PersonQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -5004,7 +5928,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5211,7 +6135,7 @@ type PersonContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5315,7 +6239,7 @@ type PersonalProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5409,7 +6333,7 @@ type ProcessingRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5642,7 +6566,7 @@ type ProcessingRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5731,7 +6655,7 @@ type RecordSettingsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordSettingsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5791,7 +6715,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5933,7 +6857,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6045,7 +6969,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6138,7 +7062,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6294,7 +7218,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6383,7 +7307,7 @@ type StayFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StayFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6506,7 +7430,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6615,7 +7539,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6738,7 +7662,7 @@ type SupportAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SupportAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6832,7 +7756,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6926,7 +7850,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7058,7 +7982,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7151,7 +8075,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -21,10 +21,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -1193,6 +1197,32 @@ func (_q *CallForFundsQuery) collectField(ctx context.Context, oneNode bool, opC
 			_q.WithNamedCharges(alias, func(wq *ChargeQuery) {
 				*wq = *query
 			})
+
+		case "allocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentAllocationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentallocationImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
+
+		case "reminders":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentReminderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentreminderImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedReminders(alias, func(wq *PaymentReminderQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[callforfunds.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, callforfunds.FieldCreatedAt)
@@ -1242,6 +1272,21 @@ func (_q *CallForFundsQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[callforfunds.FieldTotal]; !ok {
 				selectedFields = append(selectedFields, callforfunds.FieldTotal)
 				fieldSeen[callforfunds.FieldTotal] = struct{}{}
+			}
+		case "paid":
+			if _, ok := fieldSeen[callforfunds.FieldPaid]; !ok {
+				selectedFields = append(selectedFields, callforfunds.FieldPaid)
+				fieldSeen[callforfunds.FieldPaid] = struct{}{}
+			}
+		case "paymentStatus":
+			if _, ok := fieldSeen[callforfunds.FieldPaymentStatus]; !ok {
+				selectedFields = append(selectedFields, callforfunds.FieldPaymentStatus)
+				fieldSeen[callforfunds.FieldPaymentStatus] = struct{}{}
+			}
+		case "settledOn":
+			if _, ok := fieldSeen[callforfunds.FieldSettledOn]; !ok {
+				selectedFields = append(selectedFields, callforfunds.FieldSettledOn)
+				fieldSeen[callforfunds.FieldSettledOn] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2898,6 +2943,58 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "profileChanges":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberProfileChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, memberprofilechangeImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedProfileChanges(alias, func(wq *MemberProfileChangeQuery) {
+				*wq = *query
+			})
+
+		case "payments":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPayments(alias, func(wq *PaymentQuery) {
+				*wq = *query
+			})
+
+		case "paymentAllocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentAllocationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentallocationImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPaymentAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
+
+		case "paymentReminders":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentReminderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentreminderImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPaymentReminders(alias, func(wq *PaymentReminderQuery) {
+				*wq = *query
+			})
+
 		case "application":
 			var (
 				alias = field.Alias
@@ -3003,10 +3100,20 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, member.FieldContactEmail)
 				fieldSeen[member.FieldContactEmail] = struct{}{}
 			}
+		case "contactPhone":
+			if _, ok := fieldSeen[member.FieldContactPhone]; !ok {
+				selectedFields = append(selectedFields, member.FieldContactPhone)
+				fieldSeen[member.FieldContactPhone] = struct{}{}
+			}
 		case "isFederation":
 			if _, ok := fieldSeen[member.FieldIsFederation]; !ok {
 				selectedFields = append(selectedFields, member.FieldIsFederation)
 				fieldSeen[member.FieldIsFederation] = struct{}{}
+			}
+		case "paymentStatus":
+			if _, ok := fieldSeen[member.FieldPaymentStatus]; !ok {
+				selectedFields = append(selectedFields, member.FieldPaymentStatus)
+				fieldSeen[member.FieldPaymentStatus] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -3213,6 +3320,177 @@ func newMemberCategoryChangePaginateArgs(rv map[string]any) *membercategorychang
 	}
 	if v, ok := rv[whereField].(*MemberCategoryChangeWhereInput); ok {
 		args.opts = append(args.opts, WithMemberCategoryChangeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MemberProfileChangeQuery) CollectFields(ctx context.Context, satisfies ...string) (*MemberProfileChangeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MemberProfileChangeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(memberprofilechange.Columns))
+		selectedFields = []string{memberprofilechange.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[memberprofilechange.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldMemberID)
+				fieldSeen[memberprofilechange.FieldMemberID] = struct{}{}
+			}
+
+		case "decides":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberProfileChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberprofilechangeImplementors)...); err != nil {
+				return err
+			}
+			_q.withDecides = query
+			if _, ok := fieldSeen[memberprofilechange.FieldDecidesID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldDecidesID)
+				fieldSeen[memberprofilechange.FieldDecidesID] = struct{}{}
+			}
+
+		case "decision":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberProfileChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberprofilechangeImplementors)...); err != nil {
+				return err
+			}
+			_q.withDecision = query
+		case "createdAt":
+			if _, ok := fieldSeen[memberprofilechange.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldCreatedAt)
+				fieldSeen[memberprofilechange.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[memberprofilechange.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldUpdatedAt)
+				fieldSeen[memberprofilechange.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[memberprofilechange.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldMemberID)
+				fieldSeen[memberprofilechange.FieldMemberID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[memberprofilechange.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldStatus)
+				fieldSeen[memberprofilechange.FieldStatus] = struct{}{}
+			}
+		case "changes":
+			if _, ok := fieldSeen[memberprofilechange.FieldChanges]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldChanges)
+				fieldSeen[memberprofilechange.FieldChanges] = struct{}{}
+			}
+		case "changedBy":
+			if _, ok := fieldSeen[memberprofilechange.FieldChangedBy]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldChangedBy)
+				fieldSeen[memberprofilechange.FieldChangedBy] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[memberprofilechange.FieldComment]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldComment)
+				fieldSeen[memberprofilechange.FieldComment] = struct{}{}
+			}
+		case "decidesID":
+			if _, ok := fieldSeen[memberprofilechange.FieldDecidesID]; !ok {
+				selectedFields = append(selectedFields, memberprofilechange.FieldDecidesID)
+				fieldSeen[memberprofilechange.FieldDecidesID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type memberprofilechangePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MemberProfileChangePaginateOption
+}
+
+func newMemberProfileChangePaginateArgs(rv map[string]any) *memberprofilechangePaginateArgs {
+	args := &memberprofilechangePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*MemberProfileChangeOrder:
+			args.opts = append(args.opts, WithMemberProfileChangeOrder(v))
+		case []any:
+			var orders []*MemberProfileChangeOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &MemberProfileChangeOrder{Field: &MemberProfileChangeOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithMemberProfileChangeOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*MemberProfileChangeWhereInput); ok {
+		args.opts = append(args.opts, WithMemberProfileChangeFilter(v.Filter))
 	}
 	return args
 }
@@ -3825,6 +4103,535 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
 		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(payment.Columns))
+		selectedFields = []string{payment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[payment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMemberID)
+				fieldSeen[payment.FieldMemberID] = struct{}{}
+			}
+
+		case "reverses":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.withReverses = query
+			if _, ok := fieldSeen[payment.FieldReversesID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReversesID)
+				fieldSeen[payment.FieldReversesID] = struct{}{}
+			}
+
+		case "reversal":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.withReversal = query
+
+		case "allocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentAllocationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, paymentallocationImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAllocations(alias, func(wq *PaymentAllocationQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[payment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCreatedAt)
+				fieldSeen[payment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[payment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldUpdatedAt)
+				fieldSeen[payment.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[payment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMemberID)
+				fieldSeen[payment.FieldMemberID] = struct{}{}
+			}
+		case "receivedOn":
+			if _, ok := fieldSeen[payment.FieldReceivedOn]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReceivedOn)
+				fieldSeen[payment.FieldReceivedOn] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[payment.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, payment.FieldAmount)
+				fieldSeen[payment.FieldAmount] = struct{}{}
+			}
+		case "means":
+			if _, ok := fieldSeen[payment.FieldMeans]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMeans)
+				fieldSeen[payment.FieldMeans] = struct{}{}
+			}
+		case "bankReference":
+			if _, ok := fieldSeen[payment.FieldBankReference]; !ok {
+				selectedFields = append(selectedFields, payment.FieldBankReference)
+				fieldSeen[payment.FieldBankReference] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[payment.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, payment.FieldLabel)
+				fieldSeen[payment.FieldLabel] = struct{}{}
+			}
+		case "reversesID":
+			if _, ok := fieldSeen[payment.FieldReversesID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReversesID)
+				fieldSeen[payment.FieldReversesID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[payment.FieldReason]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReason)
+				fieldSeen[payment.FieldReason] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[payment.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCreatedBy)
+				fieldSeen[payment.FieldCreatedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentPaginateOption
+}
+
+func newPaymentPaginateArgs(rv map[string]any) *paymentPaginateArgs {
+	args := &paymentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PaymentOrder:
+			args.opts = append(args.opts, WithPaymentOrder(v))
+		case []any:
+			var orders []*PaymentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PaymentOrder{Field: &PaymentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPaymentOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PaymentWhereInput); ok {
+		args.opts = append(args.opts, WithPaymentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentAllocationQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentAllocationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentAllocationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(paymentallocation.Columns))
+		selectedFields = []string{paymentallocation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[paymentallocation.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldMemberID)
+				fieldSeen[paymentallocation.FieldMemberID] = struct{}{}
+			}
+
+		case "callForFunds":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CallForFundsClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, callforfundsImplementors)...); err != nil {
+				return err
+			}
+			_q.withCallForFunds = query
+			if _, ok := fieldSeen[paymentallocation.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCallForFundsID)
+				fieldSeen[paymentallocation.FieldCallForFundsID] = struct{}{}
+			}
+
+		case "payment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PaymentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, paymentImplementors)...); err != nil {
+				return err
+			}
+			_q.withPayment = query
+			if _, ok := fieldSeen[paymentallocation.FieldPaymentID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldPaymentID)
+				fieldSeen[paymentallocation.FieldPaymentID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[paymentallocation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCreatedAt)
+				fieldSeen[paymentallocation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[paymentallocation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldUpdatedAt)
+				fieldSeen[paymentallocation.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[paymentallocation.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldMemberID)
+				fieldSeen[paymentallocation.FieldMemberID] = struct{}{}
+			}
+		case "callForFundsID":
+			if _, ok := fieldSeen[paymentallocation.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCallForFundsID)
+				fieldSeen[paymentallocation.FieldCallForFundsID] = struct{}{}
+			}
+		case "paymentID":
+			if _, ok := fieldSeen[paymentallocation.FieldPaymentID]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldPaymentID)
+				fieldSeen[paymentallocation.FieldPaymentID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[paymentallocation.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldAmount)
+				fieldSeen[paymentallocation.FieldAmount] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[paymentallocation.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, paymentallocation.FieldCreatedBy)
+				fieldSeen[paymentallocation.FieldCreatedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentallocationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentAllocationPaginateOption
+}
+
+func newPaymentAllocationPaginateArgs(rv map[string]any) *paymentallocationPaginateArgs {
+	args := &paymentallocationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PaymentAllocationOrder:
+			args.opts = append(args.opts, WithPaymentAllocationOrder(v))
+		case []any:
+			var orders []*PaymentAllocationOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PaymentAllocationOrder{Field: &PaymentAllocationOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPaymentAllocationOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PaymentAllocationWhereInput); ok {
+		args.opts = append(args.opts, WithPaymentAllocationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentReminderQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentReminderQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentReminderQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(paymentreminder.Columns))
+		selectedFields = []string{paymentreminder.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[paymentreminder.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldMemberID)
+				fieldSeen[paymentreminder.FieldMemberID] = struct{}{}
+			}
+
+		case "callForFunds":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CallForFundsClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, callforfundsImplementors)...); err != nil {
+				return err
+			}
+			_q.withCallForFunds = query
+			if _, ok := fieldSeen[paymentreminder.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldCallForFundsID)
+				fieldSeen[paymentreminder.FieldCallForFundsID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[paymentreminder.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldCreatedAt)
+				fieldSeen[paymentreminder.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[paymentreminder.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldUpdatedAt)
+				fieldSeen[paymentreminder.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[paymentreminder.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldMemberID)
+				fieldSeen[paymentreminder.FieldMemberID] = struct{}{}
+			}
+		case "callForFundsID":
+			if _, ok := fieldSeen[paymentreminder.FieldCallForFundsID]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldCallForFundsID)
+				fieldSeen[paymentreminder.FieldCallForFundsID] = struct{}{}
+			}
+		case "stageDays":
+			if _, ok := fieldSeen[paymentreminder.FieldStageDays]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldStageDays)
+				fieldSeen[paymentreminder.FieldStageDays] = struct{}{}
+			}
+		case "daysOverdue":
+			if _, ok := fieldSeen[paymentreminder.FieldDaysOverdue]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldDaysOverdue)
+				fieldSeen[paymentreminder.FieldDaysOverdue] = struct{}{}
+			}
+		case "amountDue":
+			if _, ok := fieldSeen[paymentreminder.FieldAmountDue]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldAmountDue)
+				fieldSeen[paymentreminder.FieldAmountDue] = struct{}{}
+			}
+		case "recipients":
+			if _, ok := fieldSeen[paymentreminder.FieldRecipients]; !ok {
+				selectedFields = append(selectedFields, paymentreminder.FieldRecipients)
+				fieldSeen[paymentreminder.FieldRecipients] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentreminderPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentReminderPaginateOption
+}
+
+func newPaymentReminderPaginateArgs(rv map[string]any) *paymentreminderPaginateArgs {
+	args := &paymentreminderPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*PaymentReminderOrder:
+			args.opts = append(args.opts, WithPaymentReminderOrder(v))
+		case []any:
+			var orders []*PaymentReminderOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &PaymentReminderOrder{Field: &PaymentReminderOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithPaymentReminderOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*PaymentReminderWhereInput); ok {
+		args.opts = append(args.opts, WithPaymentReminderFilter(v.Filter))
 	}
 	return args
 }

@@ -108,6 +108,30 @@ func (_m *CallForFunds) Charges(ctx context.Context) (result []*Charge, err erro
 	return result, err
 }
 
+func (_m *CallForFunds) Allocations(ctx context.Context) (result []*PaymentAllocation, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAllocations(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AllocationsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAllocations().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CallForFunds) Reminders(ctx context.Context) (result []*PaymentReminder, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReminders(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.RemindersOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReminders().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *CareAssignment) Account(ctx context.Context) (*Account, error) {
 	result, err := _m.Edges.AccountOrErr()
 	if IsNotLoaded(err) {
@@ -384,6 +408,54 @@ func (_m *Member) RoleAssignments(ctx context.Context) (result []*RoleAssignment
 	return result, err
 }
 
+func (_m *Member) ProfileChanges(ctx context.Context) (result []*MemberProfileChange, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedProfileChanges(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ProfileChangesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProfileChanges().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Member) Payments(ctx context.Context) (result []*Payment, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPayments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PaymentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPayments().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Member) PaymentAllocations(ctx context.Context) (result []*PaymentAllocation, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPaymentAllocations(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PaymentAllocationsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPaymentAllocations().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Member) PaymentReminders(ctx context.Context) (result []*PaymentReminder, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPaymentReminders(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PaymentRemindersOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPaymentReminders().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Member) Application(ctx context.Context) (*MembershipApplication, error) {
 	result, err := _m.Edges.ApplicationOrErr()
 	if IsNotLoaded(err) {
@@ -398,6 +470,30 @@ func (_m *MemberCategoryChange) Member(ctx context.Context) (*Member, error) {
 		result, err = _m.QueryMember().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *MemberProfileChange) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *MemberProfileChange) Decides(ctx context.Context) (*MemberProfileChange, error) {
+	result, err := _m.Edges.DecidesOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDecides().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *MemberProfileChange) Decision(ctx context.Context) (*MemberProfileChange, error) {
+	result, err := _m.Edges.DecisionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDecision().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *MembershipApplication) Member(ctx context.Context) (*Member, error) {
@@ -420,6 +516,82 @@ func (_m *NeedAssessment) Person(ctx context.Context) (*Person, error) {
 	result, err := _m.Edges.PersonOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryPerson().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Payment) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Payment) Reverses(ctx context.Context) (*Payment, error) {
+	result, err := _m.Edges.ReversesOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReverses().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Payment) Reversal(ctx context.Context) (*Payment, error) {
+	result, err := _m.Edges.ReversalOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReversal().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Payment) Allocations(ctx context.Context) (result []*PaymentAllocation, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAllocations(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AllocationsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAllocations().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *PaymentAllocation) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PaymentAllocation) CallForFunds(ctx context.Context) (*CallForFunds, error) {
+	result, err := _m.Edges.CallForFundsOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCallForFunds().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PaymentAllocation) Payment(ctx context.Context) (*Payment, error) {
+	result, err := _m.Edges.PaymentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPayment().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *PaymentReminder) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *PaymentReminder) CallForFunds(ctx context.Context) (*CallForFunds, error) {
+	result, err := _m.Edges.CallForFundsOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCallForFunds().Only(ctx)
 	}
 	return result, err
 }

@@ -21,10 +21,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -146,6 +150,11 @@ var membercategorychangeImplementors = []string{"MemberCategoryChange", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*MemberCategoryChange) IsNode() {}
 
+var memberprofilechangeImplementors = []string{"MemberProfileChange", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*MemberProfileChange) IsNode() {}
+
 var membershipapplicationImplementors = []string{"MembershipApplication", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -165,6 +174,21 @@ var notificationImplementors = []string{"Notification", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Notification) IsNode() {}
+
+var paymentImplementors = []string{"Payment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Payment) IsNode() {}
+
+var paymentallocationImplementors = []string{"PaymentAllocation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PaymentAllocation) IsNode() {}
+
+var paymentreminderImplementors = []string{"PaymentReminder", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PaymentReminder) IsNode() {}
 
 var personImplementors = []string{"Person", "Node"}
 
@@ -543,6 +567,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case memberprofilechange.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.MemberProfileChange.Query().
+			Where(memberprofilechange.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, memberprofilechangeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case membershipapplication.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -591,6 +628,45 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(notification.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, notificationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case payment.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Payment.Query().
+			Where(payment.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case paymentallocation.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.PaymentAllocation.Query().
+			Where(paymentallocation.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentallocationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case paymentreminder.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.PaymentReminder.Query().
+			Where(paymentreminder.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentreminderImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1177,6 +1253,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case memberprofilechange.Table:
+		query := c.MemberProfileChange.Query().
+			Where(memberprofilechange.IDIn(ids...))
+		query, err := query.CollectFields(ctx, memberprofilechangeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case membershipapplication.Table:
 		query := c.MembershipApplication.Query().
 			Where(membershipapplication.IDIn(ids...))
@@ -1229,6 +1321,54 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Notification.Query().
 			Where(notification.IDIn(ids...))
 		query, err := query.CollectFields(ctx, notificationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case payment.Table:
+		query := c.Payment.Query().
+			Where(payment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case paymentallocation.Table:
+		query := c.PaymentAllocation.Query().
+			Where(paymentallocation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentallocationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case paymentreminder.Table:
+		query := c.PaymentReminder.Query().
+			Where(paymentreminder.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentreminderImplementors...)
 		if err != nil {
 			return nil, err
 		}

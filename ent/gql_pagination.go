@@ -21,10 +21,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -3050,6 +3054,20 @@ var (
 			}
 		},
 	}
+	// CallForFundsOrderFieldPaymentStatus orders CallForFunds by payment_status.
+	CallForFundsOrderFieldPaymentStatus = &CallForFundsOrderField{
+		Value: func(_m *CallForFunds) (ent.Value, error) {
+			return _m.PaymentStatus, nil
+		},
+		column: callforfunds.FieldPaymentStatus,
+		toTerm: callforfunds.ByPaymentStatus,
+		toCursor: func(_m *CallForFunds) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PaymentStatus,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -3064,6 +3082,8 @@ func (f CallForFundsOrderField) String() string {
 		str = "NUMBER"
 	case CallForFundsOrderFieldIssuedOn.column:
 		str = "ISSUED_ON"
+	case CallForFundsOrderFieldPaymentStatus.column:
+		str = "PAYMENT_STATUS"
 	}
 	return str
 }
@@ -3088,6 +3108,8 @@ func (f *CallForFundsOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *CallForFundsOrderFieldNumber
 	case "ISSUED_ON":
 		*f = *CallForFundsOrderFieldIssuedOn
+	case "PAYMENT_STATUS":
+		*f = *CallForFundsOrderFieldPaymentStatus
 	default:
 		return fmt.Errorf("%s is not a valid CallForFundsOrderField", str)
 	}
@@ -6526,6 +6548,20 @@ var (
 			}
 		},
 	}
+	// MemberOrderFieldPaymentStatus orders Member by payment_status.
+	MemberOrderFieldPaymentStatus = &MemberOrderField{
+		Value: func(_m *Member) (ent.Value, error) {
+			return _m.PaymentStatus, nil
+		},
+		column: member.FieldPaymentStatus,
+		toTerm: member.ByPaymentStatus,
+		toCursor: func(_m *Member) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PaymentStatus,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -6548,6 +6584,8 @@ func (f MemberOrderField) String() string {
 		str = "STATUS"
 	case MemberOrderFieldJoinedOn.column:
 		str = "JOINED_ON"
+	case MemberOrderFieldPaymentStatus.column:
+		str = "PAYMENT_STATUS"
 	}
 	return str
 }
@@ -6580,6 +6618,8 @@ func (f *MemberOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *MemberOrderFieldStatus
 	case "JOINED_ON":
 		*f = *MemberOrderFieldJoinedOn
+	case "PAYMENT_STATUS":
+		*f = *MemberOrderFieldPaymentStatus
 	default:
 		return fmt.Errorf("%s is not a valid MemberOrderField", str)
 	}
@@ -6990,6 +7030,374 @@ func (_m *MemberCategoryChange) ToEdge(order *MemberCategoryChangeOrder) *Member
 		order = DefaultMemberCategoryChangeOrder
 	}
 	return &MemberCategoryChangeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MemberProfileChangeEdge is the edge representation of MemberProfileChange.
+type MemberProfileChangeEdge struct {
+	Node   *MemberProfileChange `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// MemberProfileChangeConnection is the connection containing edges to MemberProfileChange.
+type MemberProfileChangeConnection struct {
+	Edges      []*MemberProfileChangeEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *MemberProfileChangeConnection) build(nodes []*MemberProfileChange, pager *memberprofilechangePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *MemberProfileChange
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *MemberProfileChange {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *MemberProfileChange {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MemberProfileChangeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MemberProfileChangeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MemberProfileChangePaginateOption enables pagination customization.
+type MemberProfileChangePaginateOption func(*memberprofilechangePager) error
+
+// WithMemberProfileChangeOrder configures pagination ordering.
+func WithMemberProfileChangeOrder(order []*MemberProfileChangeOrder) MemberProfileChangePaginateOption {
+	return func(pager *memberprofilechangePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithMemberProfileChangeFilter configures pagination filter.
+func WithMemberProfileChangeFilter(filter func(*MemberProfileChangeQuery) (*MemberProfileChangeQuery, error)) MemberProfileChangePaginateOption {
+	return func(pager *memberprofilechangePager) error {
+		if filter == nil {
+			return errors.New("MemberProfileChangeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type memberprofilechangePager struct {
+	reverse bool
+	order   []*MemberProfileChangeOrder
+	filter  func(*MemberProfileChangeQuery) (*MemberProfileChangeQuery, error)
+}
+
+func newMemberProfileChangePager(opts []MemberProfileChangePaginateOption, reverse bool) (*memberprofilechangePager, error) {
+	pager := &memberprofilechangePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *memberprofilechangePager) applyFilter(query *MemberProfileChangeQuery) (*MemberProfileChangeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *memberprofilechangePager) toCursor(_m *MemberProfileChange) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *memberprofilechangePager) applyCursors(query *MemberProfileChangeQuery, after, before *Cursor) (*MemberProfileChangeQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultMemberProfileChangeOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *memberprofilechangePager) applyOrder(query *MemberProfileChangeQuery) *MemberProfileChangeQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultMemberProfileChangeOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultMemberProfileChangeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *memberprofilechangePager) orderExpr(query *MemberProfileChangeQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultMemberProfileChangeOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to MemberProfileChange.
+func (_m *MemberProfileChangeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MemberProfileChangePaginateOption,
+) (*MemberProfileChangeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMemberProfileChangePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MemberProfileChangeConnection{Edges: []*MemberProfileChangeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MemberProfileChangeOrderFieldCreatedAt orders MemberProfileChange by created_at.
+	MemberProfileChangeOrderFieldCreatedAt = &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: memberprofilechange.FieldCreatedAt,
+		toTerm: memberprofilechange.ByCreatedAt,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MemberProfileChangeOrderFieldUpdatedAt orders MemberProfileChange by updated_at.
+	MemberProfileChangeOrderFieldUpdatedAt = &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: memberprofilechange.FieldUpdatedAt,
+		toTerm: memberprofilechange.ByUpdatedAt,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// MemberProfileChangeOrderFieldStatus orders MemberProfileChange by status.
+	MemberProfileChangeOrderFieldStatus = &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: memberprofilechange.FieldStatus,
+		toTerm: memberprofilechange.ByStatus,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MemberProfileChangeOrderField) String() string {
+	var str string
+	switch f.column {
+	case MemberProfileChangeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MemberProfileChangeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case MemberProfileChangeOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MemberProfileChangeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MemberProfileChangeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MemberProfileChangeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MemberProfileChangeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *MemberProfileChangeOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *MemberProfileChangeOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid MemberProfileChangeOrderField", str)
+	}
+	return nil
+}
+
+// MemberProfileChangeOrderField defines the ordering field of MemberProfileChange.
+type MemberProfileChangeOrderField struct {
+	// Value extracts the ordering value from the given MemberProfileChange.
+	Value    func(*MemberProfileChange) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) memberprofilechange.OrderOption
+	toCursor func(*MemberProfileChange) Cursor
+}
+
+// MemberProfileChangeOrder defines the ordering of MemberProfileChange.
+type MemberProfileChangeOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *MemberProfileChangeOrderField `json:"field"`
+}
+
+// DefaultMemberProfileChangeOrder is the default ordering of MemberProfileChange.
+var DefaultMemberProfileChangeOrder = &MemberProfileChangeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MemberProfileChangeOrderField{
+		Value: func(_m *MemberProfileChange) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: memberprofilechange.FieldID,
+		toTerm: memberprofilechange.ByID,
+		toCursor: func(_m *MemberProfileChange) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts MemberProfileChange into MemberProfileChangeEdge.
+func (_m *MemberProfileChange) ToEdge(order *MemberProfileChangeOrder) *MemberProfileChangeEdge {
+	if order == nil {
+		order = DefaultMemberProfileChangeOrder
+	}
+	return &MemberProfileChangeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -8534,6 +8942,1128 @@ func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
 		order = DefaultNotificationOrder
 	}
 	return &NotificationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PaymentEdge is the edge representation of Payment.
+type PaymentEdge struct {
+	Node   *Payment `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// PaymentConnection is the connection containing edges to Payment.
+type PaymentConnection struct {
+	Edges      []*PaymentEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *PaymentConnection) build(nodes []*Payment, pager *paymentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Payment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Payment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Payment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PaymentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PaymentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PaymentPaginateOption enables pagination customization.
+type PaymentPaginateOption func(*paymentPager) error
+
+// WithPaymentOrder configures pagination ordering.
+func WithPaymentOrder(order []*PaymentOrder) PaymentPaginateOption {
+	return func(pager *paymentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithPaymentFilter configures pagination filter.
+func WithPaymentFilter(filter func(*PaymentQuery) (*PaymentQuery, error)) PaymentPaginateOption {
+	return func(pager *paymentPager) error {
+		if filter == nil {
+			return errors.New("PaymentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type paymentPager struct {
+	reverse bool
+	order   []*PaymentOrder
+	filter  func(*PaymentQuery) (*PaymentQuery, error)
+}
+
+func newPaymentPager(opts []PaymentPaginateOption, reverse bool) (*paymentPager, error) {
+	pager := &paymentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *paymentPager) applyFilter(query *PaymentQuery) (*PaymentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *paymentPager) toCursor(_m *Payment) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *paymentPager) applyCursors(query *PaymentQuery, after, before *Cursor) (*PaymentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPaymentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *paymentPager) applyOrder(query *PaymentQuery) *PaymentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPaymentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultPaymentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *paymentPager) orderExpr(query *PaymentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPaymentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Payment.
+func (_m *PaymentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PaymentPaginateOption,
+) (*PaymentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPaymentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PaymentConnection{Edges: []*PaymentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PaymentOrderFieldCreatedAt orders Payment by created_at.
+	PaymentOrderFieldCreatedAt = &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: payment.FieldCreatedAt,
+		toTerm: payment.ByCreatedAt,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PaymentOrderFieldUpdatedAt orders Payment by updated_at.
+	PaymentOrderFieldUpdatedAt = &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: payment.FieldUpdatedAt,
+		toTerm: payment.ByUpdatedAt,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PaymentOrderFieldReceivedOn orders Payment by received_on.
+	PaymentOrderFieldReceivedOn = &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.ReceivedOn, nil
+		},
+		column: payment.FieldReceivedOn,
+		toTerm: payment.ByReceivedOn,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ReceivedOn,
+			}
+		},
+	}
+	// PaymentOrderFieldAmount orders Payment by amount.
+	PaymentOrderFieldAmount = &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.Amount, nil
+		},
+		column: payment.FieldAmount,
+		toTerm: payment.ByAmount,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Amount,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PaymentOrderField) String() string {
+	var str string
+	switch f.column {
+	case PaymentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PaymentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PaymentOrderFieldReceivedOn.column:
+		str = "RECEIVED_ON"
+	case PaymentOrderFieldAmount.column:
+		str = "AMOUNT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PaymentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PaymentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PaymentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PaymentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PaymentOrderFieldUpdatedAt
+	case "RECEIVED_ON":
+		*f = *PaymentOrderFieldReceivedOn
+	case "AMOUNT":
+		*f = *PaymentOrderFieldAmount
+	default:
+		return fmt.Errorf("%s is not a valid PaymentOrderField", str)
+	}
+	return nil
+}
+
+// PaymentOrderField defines the ordering field of Payment.
+type PaymentOrderField struct {
+	// Value extracts the ordering value from the given Payment.
+	Value    func(*Payment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) payment.OrderOption
+	toCursor func(*Payment) Cursor
+}
+
+// PaymentOrder defines the ordering of Payment.
+type PaymentOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *PaymentOrderField `json:"field"`
+}
+
+// DefaultPaymentOrder is the default ordering of Payment.
+var DefaultPaymentOrder = &PaymentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: payment.FieldID,
+		toTerm: payment.ByID,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Payment into PaymentEdge.
+func (_m *Payment) ToEdge(order *PaymentOrder) *PaymentEdge {
+	if order == nil {
+		order = DefaultPaymentOrder
+	}
+	return &PaymentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PaymentAllocationEdge is the edge representation of PaymentAllocation.
+type PaymentAllocationEdge struct {
+	Node   *PaymentAllocation `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// PaymentAllocationConnection is the connection containing edges to PaymentAllocation.
+type PaymentAllocationConnection struct {
+	Edges      []*PaymentAllocationEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *PaymentAllocationConnection) build(nodes []*PaymentAllocation, pager *paymentallocationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PaymentAllocation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PaymentAllocation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PaymentAllocation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PaymentAllocationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PaymentAllocationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PaymentAllocationPaginateOption enables pagination customization.
+type PaymentAllocationPaginateOption func(*paymentallocationPager) error
+
+// WithPaymentAllocationOrder configures pagination ordering.
+func WithPaymentAllocationOrder(order []*PaymentAllocationOrder) PaymentAllocationPaginateOption {
+	return func(pager *paymentallocationPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithPaymentAllocationFilter configures pagination filter.
+func WithPaymentAllocationFilter(filter func(*PaymentAllocationQuery) (*PaymentAllocationQuery, error)) PaymentAllocationPaginateOption {
+	return func(pager *paymentallocationPager) error {
+		if filter == nil {
+			return errors.New("PaymentAllocationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type paymentallocationPager struct {
+	reverse bool
+	order   []*PaymentAllocationOrder
+	filter  func(*PaymentAllocationQuery) (*PaymentAllocationQuery, error)
+}
+
+func newPaymentAllocationPager(opts []PaymentAllocationPaginateOption, reverse bool) (*paymentallocationPager, error) {
+	pager := &paymentallocationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *paymentallocationPager) applyFilter(query *PaymentAllocationQuery) (*PaymentAllocationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *paymentallocationPager) toCursor(_m *PaymentAllocation) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *paymentallocationPager) applyCursors(query *PaymentAllocationQuery, after, before *Cursor) (*PaymentAllocationQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPaymentAllocationOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *paymentallocationPager) applyOrder(query *PaymentAllocationQuery) *PaymentAllocationQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPaymentAllocationOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultPaymentAllocationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *paymentallocationPager) orderExpr(query *PaymentAllocationQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPaymentAllocationOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PaymentAllocation.
+func (_m *PaymentAllocationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PaymentAllocationPaginateOption,
+) (*PaymentAllocationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPaymentAllocationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PaymentAllocationConnection{Edges: []*PaymentAllocationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PaymentAllocationOrderFieldCreatedAt orders PaymentAllocation by created_at.
+	PaymentAllocationOrderFieldCreatedAt = &PaymentAllocationOrderField{
+		Value: func(_m *PaymentAllocation) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: paymentallocation.FieldCreatedAt,
+		toTerm: paymentallocation.ByCreatedAt,
+		toCursor: func(_m *PaymentAllocation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PaymentAllocationOrderFieldUpdatedAt orders PaymentAllocation by updated_at.
+	PaymentAllocationOrderFieldUpdatedAt = &PaymentAllocationOrderField{
+		Value: func(_m *PaymentAllocation) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: paymentallocation.FieldUpdatedAt,
+		toTerm: paymentallocation.ByUpdatedAt,
+		toCursor: func(_m *PaymentAllocation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PaymentAllocationOrderFieldAmount orders PaymentAllocation by amount.
+	PaymentAllocationOrderFieldAmount = &PaymentAllocationOrderField{
+		Value: func(_m *PaymentAllocation) (ent.Value, error) {
+			return _m.Amount, nil
+		},
+		column: paymentallocation.FieldAmount,
+		toTerm: paymentallocation.ByAmount,
+		toCursor: func(_m *PaymentAllocation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Amount,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PaymentAllocationOrderField) String() string {
+	var str string
+	switch f.column {
+	case PaymentAllocationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PaymentAllocationOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PaymentAllocationOrderFieldAmount.column:
+		str = "AMOUNT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PaymentAllocationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PaymentAllocationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PaymentAllocationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PaymentAllocationOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PaymentAllocationOrderFieldUpdatedAt
+	case "AMOUNT":
+		*f = *PaymentAllocationOrderFieldAmount
+	default:
+		return fmt.Errorf("%s is not a valid PaymentAllocationOrderField", str)
+	}
+	return nil
+}
+
+// PaymentAllocationOrderField defines the ordering field of PaymentAllocation.
+type PaymentAllocationOrderField struct {
+	// Value extracts the ordering value from the given PaymentAllocation.
+	Value    func(*PaymentAllocation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) paymentallocation.OrderOption
+	toCursor func(*PaymentAllocation) Cursor
+}
+
+// PaymentAllocationOrder defines the ordering of PaymentAllocation.
+type PaymentAllocationOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *PaymentAllocationOrderField `json:"field"`
+}
+
+// DefaultPaymentAllocationOrder is the default ordering of PaymentAllocation.
+var DefaultPaymentAllocationOrder = &PaymentAllocationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PaymentAllocationOrderField{
+		Value: func(_m *PaymentAllocation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: paymentallocation.FieldID,
+		toTerm: paymentallocation.ByID,
+		toCursor: func(_m *PaymentAllocation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PaymentAllocation into PaymentAllocationEdge.
+func (_m *PaymentAllocation) ToEdge(order *PaymentAllocationOrder) *PaymentAllocationEdge {
+	if order == nil {
+		order = DefaultPaymentAllocationOrder
+	}
+	return &PaymentAllocationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PaymentReminderEdge is the edge representation of PaymentReminder.
+type PaymentReminderEdge struct {
+	Node   *PaymentReminder `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// PaymentReminderConnection is the connection containing edges to PaymentReminder.
+type PaymentReminderConnection struct {
+	Edges      []*PaymentReminderEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *PaymentReminderConnection) build(nodes []*PaymentReminder, pager *paymentreminderPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PaymentReminder
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PaymentReminder {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PaymentReminder {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PaymentReminderEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PaymentReminderEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PaymentReminderPaginateOption enables pagination customization.
+type PaymentReminderPaginateOption func(*paymentreminderPager) error
+
+// WithPaymentReminderOrder configures pagination ordering.
+func WithPaymentReminderOrder(order []*PaymentReminderOrder) PaymentReminderPaginateOption {
+	return func(pager *paymentreminderPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithPaymentReminderFilter configures pagination filter.
+func WithPaymentReminderFilter(filter func(*PaymentReminderQuery) (*PaymentReminderQuery, error)) PaymentReminderPaginateOption {
+	return func(pager *paymentreminderPager) error {
+		if filter == nil {
+			return errors.New("PaymentReminderQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type paymentreminderPager struct {
+	reverse bool
+	order   []*PaymentReminderOrder
+	filter  func(*PaymentReminderQuery) (*PaymentReminderQuery, error)
+}
+
+func newPaymentReminderPager(opts []PaymentReminderPaginateOption, reverse bool) (*paymentreminderPager, error) {
+	pager := &paymentreminderPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *paymentreminderPager) applyFilter(query *PaymentReminderQuery) (*PaymentReminderQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *paymentreminderPager) toCursor(_m *PaymentReminder) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *paymentreminderPager) applyCursors(query *PaymentReminderQuery, after, before *Cursor) (*PaymentReminderQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultPaymentReminderOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *paymentreminderPager) applyOrder(query *PaymentReminderQuery) *PaymentReminderQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultPaymentReminderOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultPaymentReminderOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *paymentreminderPager) orderExpr(query *PaymentReminderQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultPaymentReminderOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PaymentReminder.
+func (_m *PaymentReminderQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PaymentReminderPaginateOption,
+) (*PaymentReminderConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPaymentReminderPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PaymentReminderConnection{Edges: []*PaymentReminderEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PaymentReminderOrderFieldCreatedAt orders PaymentReminder by created_at.
+	PaymentReminderOrderFieldCreatedAt = &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: paymentreminder.FieldCreatedAt,
+		toTerm: paymentreminder.ByCreatedAt,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PaymentReminderOrderFieldUpdatedAt orders PaymentReminder by updated_at.
+	PaymentReminderOrderFieldUpdatedAt = &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: paymentreminder.FieldUpdatedAt,
+		toTerm: paymentreminder.ByUpdatedAt,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// PaymentReminderOrderFieldStageDays orders PaymentReminder by stage_days.
+	PaymentReminderOrderFieldStageDays = &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.StageDays, nil
+		},
+		column: paymentreminder.FieldStageDays,
+		toTerm: paymentreminder.ByStageDays,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StageDays,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PaymentReminderOrderField) String() string {
+	var str string
+	switch f.column {
+	case PaymentReminderOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PaymentReminderOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case PaymentReminderOrderFieldStageDays.column:
+		str = "STAGE_DAYS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PaymentReminderOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PaymentReminderOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PaymentReminderOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PaymentReminderOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PaymentReminderOrderFieldUpdatedAt
+	case "STAGE_DAYS":
+		*f = *PaymentReminderOrderFieldStageDays
+	default:
+		return fmt.Errorf("%s is not a valid PaymentReminderOrderField", str)
+	}
+	return nil
+}
+
+// PaymentReminderOrderField defines the ordering field of PaymentReminder.
+type PaymentReminderOrderField struct {
+	// Value extracts the ordering value from the given PaymentReminder.
+	Value    func(*PaymentReminder) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) paymentreminder.OrderOption
+	toCursor func(*PaymentReminder) Cursor
+}
+
+// PaymentReminderOrder defines the ordering of PaymentReminder.
+type PaymentReminderOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *PaymentReminderOrderField `json:"field"`
+}
+
+// DefaultPaymentReminderOrder is the default ordering of PaymentReminder.
+var DefaultPaymentReminderOrder = &PaymentReminderOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PaymentReminderOrderField{
+		Value: func(_m *PaymentReminder) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: paymentreminder.FieldID,
+		toTerm: paymentreminder.ByID,
+		toCursor: func(_m *PaymentReminder) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PaymentReminder into PaymentReminderEdge.
+func (_m *PaymentReminder) ToEdge(order *PaymentReminderOrder) *PaymentReminderEdge {
+	if order == nil {
+		order = DefaultPaymentReminderOrder
+	}
+	return &PaymentReminderEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -21,10 +21,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -4089,6 +4093,34 @@ type CallForFundsWhereInput struct {
 	TotalLT    *int64  `json:"totalLT,omitempty"`
 	TotalLTE   *int64  `json:"totalLTE,omitempty"`
 
+	// "paid" field predicates.
+	Paid      *int64  `json:"paid,omitempty"`
+	PaidNEQ   *int64  `json:"paidNEQ,omitempty"`
+	PaidIn    []int64 `json:"paidIn,omitempty"`
+	PaidNotIn []int64 `json:"paidNotIn,omitempty"`
+	PaidGT    *int64  `json:"paidGT,omitempty"`
+	PaidGTE   *int64  `json:"paidGTE,omitempty"`
+	PaidLT    *int64  `json:"paidLT,omitempty"`
+	PaidLTE   *int64  `json:"paidLTE,omitempty"`
+
+	// "payment_status" field predicates.
+	PaymentStatus      *callforfunds.PaymentStatus  `json:"paymentStatus,omitempty"`
+	PaymentStatusNEQ   *callforfunds.PaymentStatus  `json:"paymentStatusNEQ,omitempty"`
+	PaymentStatusIn    []callforfunds.PaymentStatus `json:"paymentStatusIn,omitempty"`
+	PaymentStatusNotIn []callforfunds.PaymentStatus `json:"paymentStatusNotIn,omitempty"`
+
+	// "settled_on" field predicates.
+	SettledOn       *time.Time  `json:"settledOn,omitempty"`
+	SettledOnNEQ    *time.Time  `json:"settledOnNEQ,omitempty"`
+	SettledOnIn     []time.Time `json:"settledOnIn,omitempty"`
+	SettledOnNotIn  []time.Time `json:"settledOnNotIn,omitempty"`
+	SettledOnGT     *time.Time  `json:"settledOnGT,omitempty"`
+	SettledOnGTE    *time.Time  `json:"settledOnGTE,omitempty"`
+	SettledOnLT     *time.Time  `json:"settledOnLT,omitempty"`
+	SettledOnLTE    *time.Time  `json:"settledOnLTE,omitempty"`
+	SettledOnIsNil  bool        `json:"settledOnIsNil,omitempty"`
+	SettledOnNotNil bool        `json:"settledOnNotNil,omitempty"`
+
 	// "member" edge predicates.
 	HasMember     *bool               `json:"hasMember,omitempty"`
 	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
@@ -4100,6 +4132,14 @@ type CallForFundsWhereInput struct {
 	// "charges" edge predicates.
 	HasCharges     *bool               `json:"hasCharges,omitempty"`
 	HasChargesWith []*ChargeWhereInput `json:"hasChargesWith,omitempty"`
+
+	// "allocations" edge predicates.
+	HasAllocations     *bool                          `json:"hasAllocations,omitempty"`
+	HasAllocationsWith []*PaymentAllocationWhereInput `json:"hasAllocationsWith,omitempty"`
+
+	// "reminders" edge predicates.
+	HasReminders     *bool                        `json:"hasReminders,omitempty"`
+	HasRemindersWith []*PaymentReminderWhereInput `json:"hasRemindersWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4494,6 +4534,72 @@ func (i *CallForFundsWhereInput) P() (predicate.CallForFunds, error) {
 	if i.TotalLTE != nil {
 		predicates = append(predicates, callforfunds.TotalLTE(*i.TotalLTE))
 	}
+	if i.Paid != nil {
+		predicates = append(predicates, callforfunds.PaidEQ(*i.Paid))
+	}
+	if i.PaidNEQ != nil {
+		predicates = append(predicates, callforfunds.PaidNEQ(*i.PaidNEQ))
+	}
+	if len(i.PaidIn) > 0 {
+		predicates = append(predicates, callforfunds.PaidIn(i.PaidIn...))
+	}
+	if len(i.PaidNotIn) > 0 {
+		predicates = append(predicates, callforfunds.PaidNotIn(i.PaidNotIn...))
+	}
+	if i.PaidGT != nil {
+		predicates = append(predicates, callforfunds.PaidGT(*i.PaidGT))
+	}
+	if i.PaidGTE != nil {
+		predicates = append(predicates, callforfunds.PaidGTE(*i.PaidGTE))
+	}
+	if i.PaidLT != nil {
+		predicates = append(predicates, callforfunds.PaidLT(*i.PaidLT))
+	}
+	if i.PaidLTE != nil {
+		predicates = append(predicates, callforfunds.PaidLTE(*i.PaidLTE))
+	}
+	if i.PaymentStatus != nil {
+		predicates = append(predicates, callforfunds.PaymentStatusEQ(*i.PaymentStatus))
+	}
+	if i.PaymentStatusNEQ != nil {
+		predicates = append(predicates, callforfunds.PaymentStatusNEQ(*i.PaymentStatusNEQ))
+	}
+	if len(i.PaymentStatusIn) > 0 {
+		predicates = append(predicates, callforfunds.PaymentStatusIn(i.PaymentStatusIn...))
+	}
+	if len(i.PaymentStatusNotIn) > 0 {
+		predicates = append(predicates, callforfunds.PaymentStatusNotIn(i.PaymentStatusNotIn...))
+	}
+	if i.SettledOn != nil {
+		predicates = append(predicates, callforfunds.SettledOnEQ(*i.SettledOn))
+	}
+	if i.SettledOnNEQ != nil {
+		predicates = append(predicates, callforfunds.SettledOnNEQ(*i.SettledOnNEQ))
+	}
+	if len(i.SettledOnIn) > 0 {
+		predicates = append(predicates, callforfunds.SettledOnIn(i.SettledOnIn...))
+	}
+	if len(i.SettledOnNotIn) > 0 {
+		predicates = append(predicates, callforfunds.SettledOnNotIn(i.SettledOnNotIn...))
+	}
+	if i.SettledOnGT != nil {
+		predicates = append(predicates, callforfunds.SettledOnGT(*i.SettledOnGT))
+	}
+	if i.SettledOnGTE != nil {
+		predicates = append(predicates, callforfunds.SettledOnGTE(*i.SettledOnGTE))
+	}
+	if i.SettledOnLT != nil {
+		predicates = append(predicates, callforfunds.SettledOnLT(*i.SettledOnLT))
+	}
+	if i.SettledOnLTE != nil {
+		predicates = append(predicates, callforfunds.SettledOnLTE(*i.SettledOnLTE))
+	}
+	if i.SettledOnIsNil {
+		predicates = append(predicates, callforfunds.SettledOnIsNil())
+	}
+	if i.SettledOnNotNil {
+		predicates = append(predicates, callforfunds.SettledOnNotNil())
+	}
 
 	if i.HasMember != nil {
 		p := callforfunds.HasMember()
@@ -4548,6 +4654,42 @@ func (i *CallForFundsWhereInput) P() (predicate.CallForFunds, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, callforfunds.HasChargesWith(with...))
+	}
+	if i.HasAllocations != nil {
+		p := callforfunds.HasAllocations()
+		if !*i.HasAllocations {
+			p = callforfunds.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAllocationsWith) > 0 {
+		with := make([]predicate.PaymentAllocation, 0, len(i.HasAllocationsWith))
+		for _, w := range i.HasAllocationsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAllocationsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, callforfunds.HasAllocationsWith(with...))
+	}
+	if i.HasReminders != nil {
+		p := callforfunds.HasReminders()
+		if !*i.HasReminders {
+			p = callforfunds.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRemindersWith) > 0 {
+		with := make([]predicate.PaymentReminder, 0, len(i.HasRemindersWith))
+		for _, w := range i.HasRemindersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRemindersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, callforfunds.HasRemindersWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -10144,9 +10286,30 @@ type MemberWhereInput struct {
 	ContactEmailEqualFold    *string  `json:"contactEmailEqualFold,omitempty"`
 	ContactEmailContainsFold *string  `json:"contactEmailContainsFold,omitempty"`
 
+	// "contact_phone" field predicates.
+	ContactPhone             *string  `json:"contactPhone,omitempty"`
+	ContactPhoneNEQ          *string  `json:"contactPhoneNEQ,omitempty"`
+	ContactPhoneIn           []string `json:"contactPhoneIn,omitempty"`
+	ContactPhoneNotIn        []string `json:"contactPhoneNotIn,omitempty"`
+	ContactPhoneGT           *string  `json:"contactPhoneGT,omitempty"`
+	ContactPhoneGTE          *string  `json:"contactPhoneGTE,omitempty"`
+	ContactPhoneLT           *string  `json:"contactPhoneLT,omitempty"`
+	ContactPhoneLTE          *string  `json:"contactPhoneLTE,omitempty"`
+	ContactPhoneContains     *string  `json:"contactPhoneContains,omitempty"`
+	ContactPhoneHasPrefix    *string  `json:"contactPhoneHasPrefix,omitempty"`
+	ContactPhoneHasSuffix    *string  `json:"contactPhoneHasSuffix,omitempty"`
+	ContactPhoneEqualFold    *string  `json:"contactPhoneEqualFold,omitempty"`
+	ContactPhoneContainsFold *string  `json:"contactPhoneContainsFold,omitempty"`
+
 	// "is_federation" field predicates.
 	IsFederation    *bool `json:"isFederation,omitempty"`
 	IsFederationNEQ *bool `json:"isFederationNEQ,omitempty"`
+
+	// "payment_status" field predicates.
+	PaymentStatus      *member.PaymentStatus  `json:"paymentStatus,omitempty"`
+	PaymentStatusNEQ   *member.PaymentStatus  `json:"paymentStatusNEQ,omitempty"`
+	PaymentStatusIn    []member.PaymentStatus `json:"paymentStatusIn,omitempty"`
+	PaymentStatusNotIn []member.PaymentStatus `json:"paymentStatusNotIn,omitempty"`
 
 	// "category_changes" edge predicates.
 	HasCategoryChanges     *bool                             `json:"hasCategoryChanges,omitempty"`
@@ -10179,6 +10342,22 @@ type MemberWhereInput struct {
 	// "role_assignments" edge predicates.
 	HasRoleAssignments     *bool                       `json:"hasRoleAssignments,omitempty"`
 	HasRoleAssignmentsWith []*RoleAssignmentWhereInput `json:"hasRoleAssignmentsWith,omitempty"`
+
+	// "profile_changes" edge predicates.
+	HasProfileChanges     *bool                            `json:"hasProfileChanges,omitempty"`
+	HasProfileChangesWith []*MemberProfileChangeWhereInput `json:"hasProfileChangesWith,omitempty"`
+
+	// "payments" edge predicates.
+	HasPayments     *bool                `json:"hasPayments,omitempty"`
+	HasPaymentsWith []*PaymentWhereInput `json:"hasPaymentsWith,omitempty"`
+
+	// "payment_allocations" edge predicates.
+	HasPaymentAllocations     *bool                          `json:"hasPaymentAllocations,omitempty"`
+	HasPaymentAllocationsWith []*PaymentAllocationWhereInput `json:"hasPaymentAllocationsWith,omitempty"`
+
+	// "payment_reminders" edge predicates.
+	HasPaymentReminders     *bool                        `json:"hasPaymentReminders,omitempty"`
+	HasPaymentRemindersWith []*PaymentReminderWhereInput `json:"hasPaymentRemindersWith,omitempty"`
 
 	// "application" edge predicates.
 	HasApplication     *bool                              `json:"hasApplication,omitempty"`
@@ -10922,11 +11101,62 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 	if i.ContactEmailContainsFold != nil {
 		predicates = append(predicates, member.ContactEmailContainsFold(*i.ContactEmailContainsFold))
 	}
+	if i.ContactPhone != nil {
+		predicates = append(predicates, member.ContactPhoneEQ(*i.ContactPhone))
+	}
+	if i.ContactPhoneNEQ != nil {
+		predicates = append(predicates, member.ContactPhoneNEQ(*i.ContactPhoneNEQ))
+	}
+	if len(i.ContactPhoneIn) > 0 {
+		predicates = append(predicates, member.ContactPhoneIn(i.ContactPhoneIn...))
+	}
+	if len(i.ContactPhoneNotIn) > 0 {
+		predicates = append(predicates, member.ContactPhoneNotIn(i.ContactPhoneNotIn...))
+	}
+	if i.ContactPhoneGT != nil {
+		predicates = append(predicates, member.ContactPhoneGT(*i.ContactPhoneGT))
+	}
+	if i.ContactPhoneGTE != nil {
+		predicates = append(predicates, member.ContactPhoneGTE(*i.ContactPhoneGTE))
+	}
+	if i.ContactPhoneLT != nil {
+		predicates = append(predicates, member.ContactPhoneLT(*i.ContactPhoneLT))
+	}
+	if i.ContactPhoneLTE != nil {
+		predicates = append(predicates, member.ContactPhoneLTE(*i.ContactPhoneLTE))
+	}
+	if i.ContactPhoneContains != nil {
+		predicates = append(predicates, member.ContactPhoneContains(*i.ContactPhoneContains))
+	}
+	if i.ContactPhoneHasPrefix != nil {
+		predicates = append(predicates, member.ContactPhoneHasPrefix(*i.ContactPhoneHasPrefix))
+	}
+	if i.ContactPhoneHasSuffix != nil {
+		predicates = append(predicates, member.ContactPhoneHasSuffix(*i.ContactPhoneHasSuffix))
+	}
+	if i.ContactPhoneEqualFold != nil {
+		predicates = append(predicates, member.ContactPhoneEqualFold(*i.ContactPhoneEqualFold))
+	}
+	if i.ContactPhoneContainsFold != nil {
+		predicates = append(predicates, member.ContactPhoneContainsFold(*i.ContactPhoneContainsFold))
+	}
 	if i.IsFederation != nil {
 		predicates = append(predicates, member.IsFederationEQ(*i.IsFederation))
 	}
 	if i.IsFederationNEQ != nil {
 		predicates = append(predicates, member.IsFederationNEQ(*i.IsFederationNEQ))
+	}
+	if i.PaymentStatus != nil {
+		predicates = append(predicates, member.PaymentStatusEQ(*i.PaymentStatus))
+	}
+	if i.PaymentStatusNEQ != nil {
+		predicates = append(predicates, member.PaymentStatusNEQ(*i.PaymentStatusNEQ))
+	}
+	if len(i.PaymentStatusIn) > 0 {
+		predicates = append(predicates, member.PaymentStatusIn(i.PaymentStatusIn...))
+	}
+	if len(i.PaymentStatusNotIn) > 0 {
+		predicates = append(predicates, member.PaymentStatusNotIn(i.PaymentStatusNotIn...))
 	}
 
 	if i.HasCategoryChanges != nil {
@@ -11072,6 +11302,78 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, member.HasRoleAssignmentsWith(with...))
+	}
+	if i.HasProfileChanges != nil {
+		p := member.HasProfileChanges()
+		if !*i.HasProfileChanges {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProfileChangesWith) > 0 {
+		with := make([]predicate.MemberProfileChange, 0, len(i.HasProfileChangesWith))
+		for _, w := range i.HasProfileChangesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProfileChangesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasProfileChangesWith(with...))
+	}
+	if i.HasPayments != nil {
+		p := member.HasPayments()
+		if !*i.HasPayments {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPaymentsWith) > 0 {
+		with := make([]predicate.Payment, 0, len(i.HasPaymentsWith))
+		for _, w := range i.HasPaymentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPaymentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasPaymentsWith(with...))
+	}
+	if i.HasPaymentAllocations != nil {
+		p := member.HasPaymentAllocations()
+		if !*i.HasPaymentAllocations {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPaymentAllocationsWith) > 0 {
+		with := make([]predicate.PaymentAllocation, 0, len(i.HasPaymentAllocationsWith))
+		for _, w := range i.HasPaymentAllocationsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPaymentAllocationsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasPaymentAllocationsWith(with...))
+	}
+	if i.HasPaymentReminders != nil {
+		p := member.HasPaymentReminders()
+		if !*i.HasPaymentReminders {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPaymentRemindersWith) > 0 {
+		with := make([]predicate.PaymentReminder, 0, len(i.HasPaymentRemindersWith))
+		for _, w := range i.HasPaymentRemindersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPaymentRemindersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasPaymentRemindersWith(with...))
 	}
 	if i.HasApplication != nil {
 		p := member.HasApplication()
@@ -11498,6 +11800,506 @@ func (i *MemberCategoryChangeWhereInput) P() (predicate.MemberCategoryChange, er
 		return predicates[0], nil
 	default:
 		return membercategorychange.And(predicates...), nil
+	}
+}
+
+// MemberProfileChangeWhereInput represents a where input for filtering MemberProfileChange queries.
+type MemberProfileChangeWhereInput struct {
+	Predicates []predicate.MemberProfileChange  `json:"-"`
+	Not        *MemberProfileChangeWhereInput   `json:"not,omitempty"`
+	Or         []*MemberProfileChangeWhereInput `json:"or,omitempty"`
+	And        []*MemberProfileChangeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *memberprofilechange.Status  `json:"status,omitempty"`
+	StatusNEQ   *memberprofilechange.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []memberprofilechange.Status `json:"statusIn,omitempty"`
+	StatusNotIn []memberprofilechange.Status `json:"statusNotIn,omitempty"`
+
+	// "changed_by" field predicates.
+	ChangedBy             *string  `json:"changedBy,omitempty"`
+	ChangedByNEQ          *string  `json:"changedByNEQ,omitempty"`
+	ChangedByIn           []string `json:"changedByIn,omitempty"`
+	ChangedByNotIn        []string `json:"changedByNotIn,omitempty"`
+	ChangedByGT           *string  `json:"changedByGT,omitempty"`
+	ChangedByGTE          *string  `json:"changedByGTE,omitempty"`
+	ChangedByLT           *string  `json:"changedByLT,omitempty"`
+	ChangedByLTE          *string  `json:"changedByLTE,omitempty"`
+	ChangedByContains     *string  `json:"changedByContains,omitempty"`
+	ChangedByHasPrefix    *string  `json:"changedByHasPrefix,omitempty"`
+	ChangedByHasSuffix    *string  `json:"changedByHasSuffix,omitempty"`
+	ChangedByEqualFold    *string  `json:"changedByEqualFold,omitempty"`
+	ChangedByContainsFold *string  `json:"changedByContainsFold,omitempty"`
+
+	// "comment" field predicates.
+	Comment             *string  `json:"comment,omitempty"`
+	CommentNEQ          *string  `json:"commentNEQ,omitempty"`
+	CommentIn           []string `json:"commentIn,omitempty"`
+	CommentNotIn        []string `json:"commentNotIn,omitempty"`
+	CommentGT           *string  `json:"commentGT,omitempty"`
+	CommentGTE          *string  `json:"commentGTE,omitempty"`
+	CommentLT           *string  `json:"commentLT,omitempty"`
+	CommentLTE          *string  `json:"commentLTE,omitempty"`
+	CommentContains     *string  `json:"commentContains,omitempty"`
+	CommentHasPrefix    *string  `json:"commentHasPrefix,omitempty"`
+	CommentHasSuffix    *string  `json:"commentHasSuffix,omitempty"`
+	CommentEqualFold    *string  `json:"commentEqualFold,omitempty"`
+	CommentContainsFold *string  `json:"commentContainsFold,omitempty"`
+
+	// "decides_id" field predicates.
+	DecidesID             *pulid.ID  `json:"decidesID,omitempty"`
+	DecidesIDNEQ          *pulid.ID  `json:"decidesIDNEQ,omitempty"`
+	DecidesIDIn           []pulid.ID `json:"decidesIDIn,omitempty"`
+	DecidesIDNotIn        []pulid.ID `json:"decidesIDNotIn,omitempty"`
+	DecidesIDGT           *pulid.ID  `json:"decidesIDGT,omitempty"`
+	DecidesIDGTE          *pulid.ID  `json:"decidesIDGTE,omitempty"`
+	DecidesIDLT           *pulid.ID  `json:"decidesIDLT,omitempty"`
+	DecidesIDLTE          *pulid.ID  `json:"decidesIDLTE,omitempty"`
+	DecidesIDContains     *pulid.ID  `json:"decidesIDContains,omitempty"`
+	DecidesIDHasPrefix    *pulid.ID  `json:"decidesIDHasPrefix,omitempty"`
+	DecidesIDHasSuffix    *pulid.ID  `json:"decidesIDHasSuffix,omitempty"`
+	DecidesIDIsNil        bool       `json:"decidesIDIsNil,omitempty"`
+	DecidesIDNotNil       bool       `json:"decidesIDNotNil,omitempty"`
+	DecidesIDEqualFold    *pulid.ID  `json:"decidesIDEqualFold,omitempty"`
+	DecidesIDContainsFold *pulid.ID  `json:"decidesIDContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "decides" edge predicates.
+	HasDecides     *bool                            `json:"hasDecides,omitempty"`
+	HasDecidesWith []*MemberProfileChangeWhereInput `json:"hasDecidesWith,omitempty"`
+
+	// "decision" edge predicates.
+	HasDecision     *bool                            `json:"hasDecision,omitempty"`
+	HasDecisionWith []*MemberProfileChangeWhereInput `json:"hasDecisionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MemberProfileChangeWhereInput) AddPredicates(predicates ...predicate.MemberProfileChange) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MemberProfileChangeWhereInput filter on the MemberProfileChangeQuery builder.
+func (i *MemberProfileChangeWhereInput) Filter(q *MemberProfileChangeQuery) (*MemberProfileChangeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMemberProfileChangeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMemberProfileChangeWhereInput is returned in case the MemberProfileChangeWhereInput is empty.
+var ErrEmptyMemberProfileChangeWhereInput = errors.New("ent: empty predicate MemberProfileChangeWhereInput")
+
+// P returns a predicate for filtering memberprofilechanges.
+// An error is returned if the input is empty or invalid.
+func (i *MemberProfileChangeWhereInput) P() (predicate.MemberProfileChange, error) {
+	var predicates []predicate.MemberProfileChange
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, memberprofilechange.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.MemberProfileChange, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, memberprofilechange.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.MemberProfileChange, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, memberprofilechange.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, memberprofilechange.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, memberprofilechange.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, memberprofilechange.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, memberprofilechange.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, memberprofilechange.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, memberprofilechange.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, memberprofilechange.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, memberprofilechange.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, memberprofilechange.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, memberprofilechange.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, memberprofilechange.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, memberprofilechange.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, memberprofilechange.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, memberprofilechange.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.ChangedBy != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByEQ(*i.ChangedBy))
+	}
+	if i.ChangedByNEQ != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByNEQ(*i.ChangedByNEQ))
+	}
+	if len(i.ChangedByIn) > 0 {
+		predicates = append(predicates, memberprofilechange.ChangedByIn(i.ChangedByIn...))
+	}
+	if len(i.ChangedByNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.ChangedByNotIn(i.ChangedByNotIn...))
+	}
+	if i.ChangedByGT != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByGT(*i.ChangedByGT))
+	}
+	if i.ChangedByGTE != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByGTE(*i.ChangedByGTE))
+	}
+	if i.ChangedByLT != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByLT(*i.ChangedByLT))
+	}
+	if i.ChangedByLTE != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByLTE(*i.ChangedByLTE))
+	}
+	if i.ChangedByContains != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByContains(*i.ChangedByContains))
+	}
+	if i.ChangedByHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByHasPrefix(*i.ChangedByHasPrefix))
+	}
+	if i.ChangedByHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByHasSuffix(*i.ChangedByHasSuffix))
+	}
+	if i.ChangedByEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByEqualFold(*i.ChangedByEqualFold))
+	}
+	if i.ChangedByContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.ChangedByContainsFold(*i.ChangedByContainsFold))
+	}
+	if i.Comment != nil {
+		predicates = append(predicates, memberprofilechange.CommentEQ(*i.Comment))
+	}
+	if i.CommentNEQ != nil {
+		predicates = append(predicates, memberprofilechange.CommentNEQ(*i.CommentNEQ))
+	}
+	if len(i.CommentIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CommentIn(i.CommentIn...))
+	}
+	if len(i.CommentNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.CommentNotIn(i.CommentNotIn...))
+	}
+	if i.CommentGT != nil {
+		predicates = append(predicates, memberprofilechange.CommentGT(*i.CommentGT))
+	}
+	if i.CommentGTE != nil {
+		predicates = append(predicates, memberprofilechange.CommentGTE(*i.CommentGTE))
+	}
+	if i.CommentLT != nil {
+		predicates = append(predicates, memberprofilechange.CommentLT(*i.CommentLT))
+	}
+	if i.CommentLTE != nil {
+		predicates = append(predicates, memberprofilechange.CommentLTE(*i.CommentLTE))
+	}
+	if i.CommentContains != nil {
+		predicates = append(predicates, memberprofilechange.CommentContains(*i.CommentContains))
+	}
+	if i.CommentHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.CommentHasPrefix(*i.CommentHasPrefix))
+	}
+	if i.CommentHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.CommentHasSuffix(*i.CommentHasSuffix))
+	}
+	if i.CommentEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.CommentEqualFold(*i.CommentEqualFold))
+	}
+	if i.CommentContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.CommentContainsFold(*i.CommentContainsFold))
+	}
+	if i.DecidesID != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDEQ(*i.DecidesID))
+	}
+	if i.DecidesIDNEQ != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDNEQ(*i.DecidesIDNEQ))
+	}
+	if len(i.DecidesIDIn) > 0 {
+		predicates = append(predicates, memberprofilechange.DecidesIDIn(i.DecidesIDIn...))
+	}
+	if len(i.DecidesIDNotIn) > 0 {
+		predicates = append(predicates, memberprofilechange.DecidesIDNotIn(i.DecidesIDNotIn...))
+	}
+	if i.DecidesIDGT != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDGT(*i.DecidesIDGT))
+	}
+	if i.DecidesIDGTE != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDGTE(*i.DecidesIDGTE))
+	}
+	if i.DecidesIDLT != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDLT(*i.DecidesIDLT))
+	}
+	if i.DecidesIDLTE != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDLTE(*i.DecidesIDLTE))
+	}
+	if i.DecidesIDContains != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDContains(*i.DecidesIDContains))
+	}
+	if i.DecidesIDHasPrefix != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDHasPrefix(*i.DecidesIDHasPrefix))
+	}
+	if i.DecidesIDHasSuffix != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDHasSuffix(*i.DecidesIDHasSuffix))
+	}
+	if i.DecidesIDIsNil {
+		predicates = append(predicates, memberprofilechange.DecidesIDIsNil())
+	}
+	if i.DecidesIDNotNil {
+		predicates = append(predicates, memberprofilechange.DecidesIDNotNil())
+	}
+	if i.DecidesIDEqualFold != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDEqualFold(*i.DecidesIDEqualFold))
+	}
+	if i.DecidesIDContainsFold != nil {
+		predicates = append(predicates, memberprofilechange.DecidesIDContainsFold(*i.DecidesIDContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := memberprofilechange.HasMember()
+		if !*i.HasMember {
+			p = memberprofilechange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberprofilechange.HasMemberWith(with...))
+	}
+	if i.HasDecides != nil {
+		p := memberprofilechange.HasDecides()
+		if !*i.HasDecides {
+			p = memberprofilechange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDecidesWith) > 0 {
+		with := make([]predicate.MemberProfileChange, 0, len(i.HasDecidesWith))
+		for _, w := range i.HasDecidesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDecidesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberprofilechange.HasDecidesWith(with...))
+	}
+	if i.HasDecision != nil {
+		p := memberprofilechange.HasDecision()
+		if !*i.HasDecision {
+			p = memberprofilechange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDecisionWith) > 0 {
+		with := make([]predicate.MemberProfileChange, 0, len(i.HasDecisionWith))
+		for _, w := range i.HasDecisionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDecisionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberprofilechange.HasDecisionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMemberProfileChangeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return memberprofilechange.And(predicates...), nil
 	}
 }
 
@@ -13870,6 +14672,1720 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 		return predicates[0], nil
 	default:
 		return notification.And(predicates...), nil
+	}
+}
+
+// PaymentWhereInput represents a where input for filtering Payment queries.
+type PaymentWhereInput struct {
+	Predicates []predicate.Payment  `json:"-"`
+	Not        *PaymentWhereInput   `json:"not,omitempty"`
+	Or         []*PaymentWhereInput `json:"or,omitempty"`
+	And        []*PaymentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "received_on" field predicates.
+	ReceivedOn      *time.Time  `json:"receivedOn,omitempty"`
+	ReceivedOnNEQ   *time.Time  `json:"receivedOnNEQ,omitempty"`
+	ReceivedOnIn    []time.Time `json:"receivedOnIn,omitempty"`
+	ReceivedOnNotIn []time.Time `json:"receivedOnNotIn,omitempty"`
+	ReceivedOnGT    *time.Time  `json:"receivedOnGT,omitempty"`
+	ReceivedOnGTE   *time.Time  `json:"receivedOnGTE,omitempty"`
+	ReceivedOnLT    *time.Time  `json:"receivedOnLT,omitempty"`
+	ReceivedOnLTE   *time.Time  `json:"receivedOnLTE,omitempty"`
+
+	// "amount" field predicates.
+	Amount      *int64  `json:"amount,omitempty"`
+	AmountNEQ   *int64  `json:"amountNEQ,omitempty"`
+	AmountIn    []int64 `json:"amountIn,omitempty"`
+	AmountNotIn []int64 `json:"amountNotIn,omitempty"`
+	AmountGT    *int64  `json:"amountGT,omitempty"`
+	AmountGTE   *int64  `json:"amountGTE,omitempty"`
+	AmountLT    *int64  `json:"amountLT,omitempty"`
+	AmountLTE   *int64  `json:"amountLTE,omitempty"`
+
+	// "means" field predicates.
+	Means      *payment.Means  `json:"means,omitempty"`
+	MeansNEQ   *payment.Means  `json:"meansNEQ,omitempty"`
+	MeansIn    []payment.Means `json:"meansIn,omitempty"`
+	MeansNotIn []payment.Means `json:"meansNotIn,omitempty"`
+
+	// "bank_reference" field predicates.
+	BankReference             *string  `json:"bankReference,omitempty"`
+	BankReferenceNEQ          *string  `json:"bankReferenceNEQ,omitempty"`
+	BankReferenceIn           []string `json:"bankReferenceIn,omitempty"`
+	BankReferenceNotIn        []string `json:"bankReferenceNotIn,omitempty"`
+	BankReferenceGT           *string  `json:"bankReferenceGT,omitempty"`
+	BankReferenceGTE          *string  `json:"bankReferenceGTE,omitempty"`
+	BankReferenceLT           *string  `json:"bankReferenceLT,omitempty"`
+	BankReferenceLTE          *string  `json:"bankReferenceLTE,omitempty"`
+	BankReferenceContains     *string  `json:"bankReferenceContains,omitempty"`
+	BankReferenceHasPrefix    *string  `json:"bankReferenceHasPrefix,omitempty"`
+	BankReferenceHasSuffix    *string  `json:"bankReferenceHasSuffix,omitempty"`
+	BankReferenceEqualFold    *string  `json:"bankReferenceEqualFold,omitempty"`
+	BankReferenceContainsFold *string  `json:"bankReferenceContainsFold,omitempty"`
+
+	// "label" field predicates.
+	Label             *string  `json:"label,omitempty"`
+	LabelNEQ          *string  `json:"labelNEQ,omitempty"`
+	LabelIn           []string `json:"labelIn,omitempty"`
+	LabelNotIn        []string `json:"labelNotIn,omitempty"`
+	LabelGT           *string  `json:"labelGT,omitempty"`
+	LabelGTE          *string  `json:"labelGTE,omitempty"`
+	LabelLT           *string  `json:"labelLT,omitempty"`
+	LabelLTE          *string  `json:"labelLTE,omitempty"`
+	LabelContains     *string  `json:"labelContains,omitempty"`
+	LabelHasPrefix    *string  `json:"labelHasPrefix,omitempty"`
+	LabelHasSuffix    *string  `json:"labelHasSuffix,omitempty"`
+	LabelEqualFold    *string  `json:"labelEqualFold,omitempty"`
+	LabelContainsFold *string  `json:"labelContainsFold,omitempty"`
+
+	// "reverses_id" field predicates.
+	ReversesID             *pulid.ID  `json:"reversesID,omitempty"`
+	ReversesIDNEQ          *pulid.ID  `json:"reversesIDNEQ,omitempty"`
+	ReversesIDIn           []pulid.ID `json:"reversesIDIn,omitempty"`
+	ReversesIDNotIn        []pulid.ID `json:"reversesIDNotIn,omitempty"`
+	ReversesIDGT           *pulid.ID  `json:"reversesIDGT,omitempty"`
+	ReversesIDGTE          *pulid.ID  `json:"reversesIDGTE,omitempty"`
+	ReversesIDLT           *pulid.ID  `json:"reversesIDLT,omitempty"`
+	ReversesIDLTE          *pulid.ID  `json:"reversesIDLTE,omitempty"`
+	ReversesIDContains     *pulid.ID  `json:"reversesIDContains,omitempty"`
+	ReversesIDHasPrefix    *pulid.ID  `json:"reversesIDHasPrefix,omitempty"`
+	ReversesIDHasSuffix    *pulid.ID  `json:"reversesIDHasSuffix,omitempty"`
+	ReversesIDIsNil        bool       `json:"reversesIDIsNil,omitempty"`
+	ReversesIDNotNil       bool       `json:"reversesIDNotNil,omitempty"`
+	ReversesIDEqualFold    *pulid.ID  `json:"reversesIDEqualFold,omitempty"`
+	ReversesIDContainsFold *pulid.ID  `json:"reversesIDContainsFold,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+
+	// "created_by" field predicates.
+	CreatedBy             *string  `json:"createdBy,omitempty"`
+	CreatedByNEQ          *string  `json:"createdByNEQ,omitempty"`
+	CreatedByIn           []string `json:"createdByIn,omitempty"`
+	CreatedByNotIn        []string `json:"createdByNotIn,omitempty"`
+	CreatedByGT           *string  `json:"createdByGT,omitempty"`
+	CreatedByGTE          *string  `json:"createdByGTE,omitempty"`
+	CreatedByLT           *string  `json:"createdByLT,omitempty"`
+	CreatedByLTE          *string  `json:"createdByLTE,omitempty"`
+	CreatedByContains     *string  `json:"createdByContains,omitempty"`
+	CreatedByHasPrefix    *string  `json:"createdByHasPrefix,omitempty"`
+	CreatedByHasSuffix    *string  `json:"createdByHasSuffix,omitempty"`
+	CreatedByEqualFold    *string  `json:"createdByEqualFold,omitempty"`
+	CreatedByContainsFold *string  `json:"createdByContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "reverses" edge predicates.
+	HasReverses     *bool                `json:"hasReverses,omitempty"`
+	HasReversesWith []*PaymentWhereInput `json:"hasReversesWith,omitempty"`
+
+	// "reversal" edge predicates.
+	HasReversal     *bool                `json:"hasReversal,omitempty"`
+	HasReversalWith []*PaymentWhereInput `json:"hasReversalWith,omitempty"`
+
+	// "allocations" edge predicates.
+	HasAllocations     *bool                          `json:"hasAllocations,omitempty"`
+	HasAllocationsWith []*PaymentAllocationWhereInput `json:"hasAllocationsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PaymentWhereInput) AddPredicates(predicates ...predicate.Payment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PaymentWhereInput filter on the PaymentQuery builder.
+func (i *PaymentWhereInput) Filter(q *PaymentQuery) (*PaymentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPaymentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPaymentWhereInput is returned in case the PaymentWhereInput is empty.
+var ErrEmptyPaymentWhereInput = errors.New("ent: empty predicate PaymentWhereInput")
+
+// P returns a predicate for filtering payments.
+// An error is returned if the input is empty or invalid.
+func (i *PaymentWhereInput) P() (predicate.Payment, error) {
+	var predicates []predicate.Payment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, payment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Payment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, payment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Payment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, payment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, payment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, payment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, payment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, payment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, payment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, payment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, payment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, payment.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, payment.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, payment.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, payment.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, payment.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, payment.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, payment.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, payment.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, payment.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, payment.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, payment.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, payment.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, payment.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, payment.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, payment.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, payment.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, payment.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, payment.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, payment.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, payment.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, payment.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, payment.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, payment.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, payment.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, payment.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, payment.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, payment.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, payment.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, payment.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, payment.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.ReceivedOn != nil {
+		predicates = append(predicates, payment.ReceivedOnEQ(*i.ReceivedOn))
+	}
+	if i.ReceivedOnNEQ != nil {
+		predicates = append(predicates, payment.ReceivedOnNEQ(*i.ReceivedOnNEQ))
+	}
+	if len(i.ReceivedOnIn) > 0 {
+		predicates = append(predicates, payment.ReceivedOnIn(i.ReceivedOnIn...))
+	}
+	if len(i.ReceivedOnNotIn) > 0 {
+		predicates = append(predicates, payment.ReceivedOnNotIn(i.ReceivedOnNotIn...))
+	}
+	if i.ReceivedOnGT != nil {
+		predicates = append(predicates, payment.ReceivedOnGT(*i.ReceivedOnGT))
+	}
+	if i.ReceivedOnGTE != nil {
+		predicates = append(predicates, payment.ReceivedOnGTE(*i.ReceivedOnGTE))
+	}
+	if i.ReceivedOnLT != nil {
+		predicates = append(predicates, payment.ReceivedOnLT(*i.ReceivedOnLT))
+	}
+	if i.ReceivedOnLTE != nil {
+		predicates = append(predicates, payment.ReceivedOnLTE(*i.ReceivedOnLTE))
+	}
+	if i.Amount != nil {
+		predicates = append(predicates, payment.AmountEQ(*i.Amount))
+	}
+	if i.AmountNEQ != nil {
+		predicates = append(predicates, payment.AmountNEQ(*i.AmountNEQ))
+	}
+	if len(i.AmountIn) > 0 {
+		predicates = append(predicates, payment.AmountIn(i.AmountIn...))
+	}
+	if len(i.AmountNotIn) > 0 {
+		predicates = append(predicates, payment.AmountNotIn(i.AmountNotIn...))
+	}
+	if i.AmountGT != nil {
+		predicates = append(predicates, payment.AmountGT(*i.AmountGT))
+	}
+	if i.AmountGTE != nil {
+		predicates = append(predicates, payment.AmountGTE(*i.AmountGTE))
+	}
+	if i.AmountLT != nil {
+		predicates = append(predicates, payment.AmountLT(*i.AmountLT))
+	}
+	if i.AmountLTE != nil {
+		predicates = append(predicates, payment.AmountLTE(*i.AmountLTE))
+	}
+	if i.Means != nil {
+		predicates = append(predicates, payment.MeansEQ(*i.Means))
+	}
+	if i.MeansNEQ != nil {
+		predicates = append(predicates, payment.MeansNEQ(*i.MeansNEQ))
+	}
+	if len(i.MeansIn) > 0 {
+		predicates = append(predicates, payment.MeansIn(i.MeansIn...))
+	}
+	if len(i.MeansNotIn) > 0 {
+		predicates = append(predicates, payment.MeansNotIn(i.MeansNotIn...))
+	}
+	if i.BankReference != nil {
+		predicates = append(predicates, payment.BankReferenceEQ(*i.BankReference))
+	}
+	if i.BankReferenceNEQ != nil {
+		predicates = append(predicates, payment.BankReferenceNEQ(*i.BankReferenceNEQ))
+	}
+	if len(i.BankReferenceIn) > 0 {
+		predicates = append(predicates, payment.BankReferenceIn(i.BankReferenceIn...))
+	}
+	if len(i.BankReferenceNotIn) > 0 {
+		predicates = append(predicates, payment.BankReferenceNotIn(i.BankReferenceNotIn...))
+	}
+	if i.BankReferenceGT != nil {
+		predicates = append(predicates, payment.BankReferenceGT(*i.BankReferenceGT))
+	}
+	if i.BankReferenceGTE != nil {
+		predicates = append(predicates, payment.BankReferenceGTE(*i.BankReferenceGTE))
+	}
+	if i.BankReferenceLT != nil {
+		predicates = append(predicates, payment.BankReferenceLT(*i.BankReferenceLT))
+	}
+	if i.BankReferenceLTE != nil {
+		predicates = append(predicates, payment.BankReferenceLTE(*i.BankReferenceLTE))
+	}
+	if i.BankReferenceContains != nil {
+		predicates = append(predicates, payment.BankReferenceContains(*i.BankReferenceContains))
+	}
+	if i.BankReferenceHasPrefix != nil {
+		predicates = append(predicates, payment.BankReferenceHasPrefix(*i.BankReferenceHasPrefix))
+	}
+	if i.BankReferenceHasSuffix != nil {
+		predicates = append(predicates, payment.BankReferenceHasSuffix(*i.BankReferenceHasSuffix))
+	}
+	if i.BankReferenceEqualFold != nil {
+		predicates = append(predicates, payment.BankReferenceEqualFold(*i.BankReferenceEqualFold))
+	}
+	if i.BankReferenceContainsFold != nil {
+		predicates = append(predicates, payment.BankReferenceContainsFold(*i.BankReferenceContainsFold))
+	}
+	if i.Label != nil {
+		predicates = append(predicates, payment.LabelEQ(*i.Label))
+	}
+	if i.LabelNEQ != nil {
+		predicates = append(predicates, payment.LabelNEQ(*i.LabelNEQ))
+	}
+	if len(i.LabelIn) > 0 {
+		predicates = append(predicates, payment.LabelIn(i.LabelIn...))
+	}
+	if len(i.LabelNotIn) > 0 {
+		predicates = append(predicates, payment.LabelNotIn(i.LabelNotIn...))
+	}
+	if i.LabelGT != nil {
+		predicates = append(predicates, payment.LabelGT(*i.LabelGT))
+	}
+	if i.LabelGTE != nil {
+		predicates = append(predicates, payment.LabelGTE(*i.LabelGTE))
+	}
+	if i.LabelLT != nil {
+		predicates = append(predicates, payment.LabelLT(*i.LabelLT))
+	}
+	if i.LabelLTE != nil {
+		predicates = append(predicates, payment.LabelLTE(*i.LabelLTE))
+	}
+	if i.LabelContains != nil {
+		predicates = append(predicates, payment.LabelContains(*i.LabelContains))
+	}
+	if i.LabelHasPrefix != nil {
+		predicates = append(predicates, payment.LabelHasPrefix(*i.LabelHasPrefix))
+	}
+	if i.LabelHasSuffix != nil {
+		predicates = append(predicates, payment.LabelHasSuffix(*i.LabelHasSuffix))
+	}
+	if i.LabelEqualFold != nil {
+		predicates = append(predicates, payment.LabelEqualFold(*i.LabelEqualFold))
+	}
+	if i.LabelContainsFold != nil {
+		predicates = append(predicates, payment.LabelContainsFold(*i.LabelContainsFold))
+	}
+	if i.ReversesID != nil {
+		predicates = append(predicates, payment.ReversesIDEQ(*i.ReversesID))
+	}
+	if i.ReversesIDNEQ != nil {
+		predicates = append(predicates, payment.ReversesIDNEQ(*i.ReversesIDNEQ))
+	}
+	if len(i.ReversesIDIn) > 0 {
+		predicates = append(predicates, payment.ReversesIDIn(i.ReversesIDIn...))
+	}
+	if len(i.ReversesIDNotIn) > 0 {
+		predicates = append(predicates, payment.ReversesIDNotIn(i.ReversesIDNotIn...))
+	}
+	if i.ReversesIDGT != nil {
+		predicates = append(predicates, payment.ReversesIDGT(*i.ReversesIDGT))
+	}
+	if i.ReversesIDGTE != nil {
+		predicates = append(predicates, payment.ReversesIDGTE(*i.ReversesIDGTE))
+	}
+	if i.ReversesIDLT != nil {
+		predicates = append(predicates, payment.ReversesIDLT(*i.ReversesIDLT))
+	}
+	if i.ReversesIDLTE != nil {
+		predicates = append(predicates, payment.ReversesIDLTE(*i.ReversesIDLTE))
+	}
+	if i.ReversesIDContains != nil {
+		predicates = append(predicates, payment.ReversesIDContains(*i.ReversesIDContains))
+	}
+	if i.ReversesIDHasPrefix != nil {
+		predicates = append(predicates, payment.ReversesIDHasPrefix(*i.ReversesIDHasPrefix))
+	}
+	if i.ReversesIDHasSuffix != nil {
+		predicates = append(predicates, payment.ReversesIDHasSuffix(*i.ReversesIDHasSuffix))
+	}
+	if i.ReversesIDIsNil {
+		predicates = append(predicates, payment.ReversesIDIsNil())
+	}
+	if i.ReversesIDNotNil {
+		predicates = append(predicates, payment.ReversesIDNotNil())
+	}
+	if i.ReversesIDEqualFold != nil {
+		predicates = append(predicates, payment.ReversesIDEqualFold(*i.ReversesIDEqualFold))
+	}
+	if i.ReversesIDContainsFold != nil {
+		predicates = append(predicates, payment.ReversesIDContainsFold(*i.ReversesIDContainsFold))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, payment.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, payment.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, payment.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, payment.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, payment.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, payment.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, payment.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, payment.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, payment.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, payment.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, payment.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, payment.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, payment.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+	if i.CreatedBy != nil {
+		predicates = append(predicates, payment.CreatedByEQ(*i.CreatedBy))
+	}
+	if i.CreatedByNEQ != nil {
+		predicates = append(predicates, payment.CreatedByNEQ(*i.CreatedByNEQ))
+	}
+	if len(i.CreatedByIn) > 0 {
+		predicates = append(predicates, payment.CreatedByIn(i.CreatedByIn...))
+	}
+	if len(i.CreatedByNotIn) > 0 {
+		predicates = append(predicates, payment.CreatedByNotIn(i.CreatedByNotIn...))
+	}
+	if i.CreatedByGT != nil {
+		predicates = append(predicates, payment.CreatedByGT(*i.CreatedByGT))
+	}
+	if i.CreatedByGTE != nil {
+		predicates = append(predicates, payment.CreatedByGTE(*i.CreatedByGTE))
+	}
+	if i.CreatedByLT != nil {
+		predicates = append(predicates, payment.CreatedByLT(*i.CreatedByLT))
+	}
+	if i.CreatedByLTE != nil {
+		predicates = append(predicates, payment.CreatedByLTE(*i.CreatedByLTE))
+	}
+	if i.CreatedByContains != nil {
+		predicates = append(predicates, payment.CreatedByContains(*i.CreatedByContains))
+	}
+	if i.CreatedByHasPrefix != nil {
+		predicates = append(predicates, payment.CreatedByHasPrefix(*i.CreatedByHasPrefix))
+	}
+	if i.CreatedByHasSuffix != nil {
+		predicates = append(predicates, payment.CreatedByHasSuffix(*i.CreatedByHasSuffix))
+	}
+	if i.CreatedByEqualFold != nil {
+		predicates = append(predicates, payment.CreatedByEqualFold(*i.CreatedByEqualFold))
+	}
+	if i.CreatedByContainsFold != nil {
+		predicates = append(predicates, payment.CreatedByContainsFold(*i.CreatedByContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := payment.HasMember()
+		if !*i.HasMember {
+			p = payment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, payment.HasMemberWith(with...))
+	}
+	if i.HasReverses != nil {
+		p := payment.HasReverses()
+		if !*i.HasReverses {
+			p = payment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReversesWith) > 0 {
+		with := make([]predicate.Payment, 0, len(i.HasReversesWith))
+		for _, w := range i.HasReversesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReversesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, payment.HasReversesWith(with...))
+	}
+	if i.HasReversal != nil {
+		p := payment.HasReversal()
+		if !*i.HasReversal {
+			p = payment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReversalWith) > 0 {
+		with := make([]predicate.Payment, 0, len(i.HasReversalWith))
+		for _, w := range i.HasReversalWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReversalWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, payment.HasReversalWith(with...))
+	}
+	if i.HasAllocations != nil {
+		p := payment.HasAllocations()
+		if !*i.HasAllocations {
+			p = payment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAllocationsWith) > 0 {
+		with := make([]predicate.PaymentAllocation, 0, len(i.HasAllocationsWith))
+		for _, w := range i.HasAllocationsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAllocationsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, payment.HasAllocationsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPaymentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return payment.And(predicates...), nil
+	}
+}
+
+// PaymentAllocationWhereInput represents a where input for filtering PaymentAllocation queries.
+type PaymentAllocationWhereInput struct {
+	Predicates []predicate.PaymentAllocation  `json:"-"`
+	Not        *PaymentAllocationWhereInput   `json:"not,omitempty"`
+	Or         []*PaymentAllocationWhereInput `json:"or,omitempty"`
+	And        []*PaymentAllocationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "call_for_funds_id" field predicates.
+	CallForFundsID             *pulid.ID  `json:"callForFundsID,omitempty"`
+	CallForFundsIDNEQ          *pulid.ID  `json:"callForFundsIDNEQ,omitempty"`
+	CallForFundsIDIn           []pulid.ID `json:"callForFundsIDIn,omitempty"`
+	CallForFundsIDNotIn        []pulid.ID `json:"callForFundsIDNotIn,omitempty"`
+	CallForFundsIDGT           *pulid.ID  `json:"callForFundsIDGT,omitempty"`
+	CallForFundsIDGTE          *pulid.ID  `json:"callForFundsIDGTE,omitempty"`
+	CallForFundsIDLT           *pulid.ID  `json:"callForFundsIDLT,omitempty"`
+	CallForFundsIDLTE          *pulid.ID  `json:"callForFundsIDLTE,omitempty"`
+	CallForFundsIDContains     *pulid.ID  `json:"callForFundsIDContains,omitempty"`
+	CallForFundsIDHasPrefix    *pulid.ID  `json:"callForFundsIDHasPrefix,omitempty"`
+	CallForFundsIDHasSuffix    *pulid.ID  `json:"callForFundsIDHasSuffix,omitempty"`
+	CallForFundsIDEqualFold    *pulid.ID  `json:"callForFundsIDEqualFold,omitempty"`
+	CallForFundsIDContainsFold *pulid.ID  `json:"callForFundsIDContainsFold,omitempty"`
+
+	// "payment_id" field predicates.
+	PaymentID             *pulid.ID  `json:"paymentID,omitempty"`
+	PaymentIDNEQ          *pulid.ID  `json:"paymentIDNEQ,omitempty"`
+	PaymentIDIn           []pulid.ID `json:"paymentIDIn,omitempty"`
+	PaymentIDNotIn        []pulid.ID `json:"paymentIDNotIn,omitempty"`
+	PaymentIDGT           *pulid.ID  `json:"paymentIDGT,omitempty"`
+	PaymentIDGTE          *pulid.ID  `json:"paymentIDGTE,omitempty"`
+	PaymentIDLT           *pulid.ID  `json:"paymentIDLT,omitempty"`
+	PaymentIDLTE          *pulid.ID  `json:"paymentIDLTE,omitempty"`
+	PaymentIDContains     *pulid.ID  `json:"paymentIDContains,omitempty"`
+	PaymentIDHasPrefix    *pulid.ID  `json:"paymentIDHasPrefix,omitempty"`
+	PaymentIDHasSuffix    *pulid.ID  `json:"paymentIDHasSuffix,omitempty"`
+	PaymentIDIsNil        bool       `json:"paymentIDIsNil,omitempty"`
+	PaymentIDNotNil       bool       `json:"paymentIDNotNil,omitempty"`
+	PaymentIDEqualFold    *pulid.ID  `json:"paymentIDEqualFold,omitempty"`
+	PaymentIDContainsFold *pulid.ID  `json:"paymentIDContainsFold,omitempty"`
+
+	// "amount" field predicates.
+	Amount      *int64  `json:"amount,omitempty"`
+	AmountNEQ   *int64  `json:"amountNEQ,omitempty"`
+	AmountIn    []int64 `json:"amountIn,omitempty"`
+	AmountNotIn []int64 `json:"amountNotIn,omitempty"`
+	AmountGT    *int64  `json:"amountGT,omitempty"`
+	AmountGTE   *int64  `json:"amountGTE,omitempty"`
+	AmountLT    *int64  `json:"amountLT,omitempty"`
+	AmountLTE   *int64  `json:"amountLTE,omitempty"`
+
+	// "created_by" field predicates.
+	CreatedBy             *string  `json:"createdBy,omitempty"`
+	CreatedByNEQ          *string  `json:"createdByNEQ,omitempty"`
+	CreatedByIn           []string `json:"createdByIn,omitempty"`
+	CreatedByNotIn        []string `json:"createdByNotIn,omitempty"`
+	CreatedByGT           *string  `json:"createdByGT,omitempty"`
+	CreatedByGTE          *string  `json:"createdByGTE,omitempty"`
+	CreatedByLT           *string  `json:"createdByLT,omitempty"`
+	CreatedByLTE          *string  `json:"createdByLTE,omitempty"`
+	CreatedByContains     *string  `json:"createdByContains,omitempty"`
+	CreatedByHasPrefix    *string  `json:"createdByHasPrefix,omitempty"`
+	CreatedByHasSuffix    *string  `json:"createdByHasSuffix,omitempty"`
+	CreatedByEqualFold    *string  `json:"createdByEqualFold,omitempty"`
+	CreatedByContainsFold *string  `json:"createdByContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "call_for_funds" edge predicates.
+	HasCallForFunds     *bool                     `json:"hasCallForFunds,omitempty"`
+	HasCallForFundsWith []*CallForFundsWhereInput `json:"hasCallForFundsWith,omitempty"`
+
+	// "payment" edge predicates.
+	HasPayment     *bool                `json:"hasPayment,omitempty"`
+	HasPaymentWith []*PaymentWhereInput `json:"hasPaymentWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PaymentAllocationWhereInput) AddPredicates(predicates ...predicate.PaymentAllocation) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PaymentAllocationWhereInput filter on the PaymentAllocationQuery builder.
+func (i *PaymentAllocationWhereInput) Filter(q *PaymentAllocationQuery) (*PaymentAllocationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPaymentAllocationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPaymentAllocationWhereInput is returned in case the PaymentAllocationWhereInput is empty.
+var ErrEmptyPaymentAllocationWhereInput = errors.New("ent: empty predicate PaymentAllocationWhereInput")
+
+// P returns a predicate for filtering paymentallocations.
+// An error is returned if the input is empty or invalid.
+func (i *PaymentAllocationWhereInput) P() (predicate.PaymentAllocation, error) {
+	var predicates []predicate.PaymentAllocation
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, paymentallocation.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PaymentAllocation, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, paymentallocation.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PaymentAllocation, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, paymentallocation.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, paymentallocation.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, paymentallocation.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, paymentallocation.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, paymentallocation.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, paymentallocation.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, paymentallocation.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, paymentallocation.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, paymentallocation.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, paymentallocation.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, paymentallocation.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, paymentallocation.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, paymentallocation.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, paymentallocation.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, paymentallocation.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, paymentallocation.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, paymentallocation.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, paymentallocation.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, paymentallocation.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, paymentallocation.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, paymentallocation.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, paymentallocation.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, paymentallocation.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, paymentallocation.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, paymentallocation.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, paymentallocation.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, paymentallocation.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, paymentallocation.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, paymentallocation.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, paymentallocation.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, paymentallocation.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, paymentallocation.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, paymentallocation.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, paymentallocation.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.CallForFundsID != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDEQ(*i.CallForFundsID))
+	}
+	if i.CallForFundsIDNEQ != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDNEQ(*i.CallForFundsIDNEQ))
+	}
+	if len(i.CallForFundsIDIn) > 0 {
+		predicates = append(predicates, paymentallocation.CallForFundsIDIn(i.CallForFundsIDIn...))
+	}
+	if len(i.CallForFundsIDNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.CallForFundsIDNotIn(i.CallForFundsIDNotIn...))
+	}
+	if i.CallForFundsIDGT != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDGT(*i.CallForFundsIDGT))
+	}
+	if i.CallForFundsIDGTE != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDGTE(*i.CallForFundsIDGTE))
+	}
+	if i.CallForFundsIDLT != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDLT(*i.CallForFundsIDLT))
+	}
+	if i.CallForFundsIDLTE != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDLTE(*i.CallForFundsIDLTE))
+	}
+	if i.CallForFundsIDContains != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDContains(*i.CallForFundsIDContains))
+	}
+	if i.CallForFundsIDHasPrefix != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDHasPrefix(*i.CallForFundsIDHasPrefix))
+	}
+	if i.CallForFundsIDHasSuffix != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDHasSuffix(*i.CallForFundsIDHasSuffix))
+	}
+	if i.CallForFundsIDEqualFold != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDEqualFold(*i.CallForFundsIDEqualFold))
+	}
+	if i.CallForFundsIDContainsFold != nil {
+		predicates = append(predicates, paymentallocation.CallForFundsIDContainsFold(*i.CallForFundsIDContainsFold))
+	}
+	if i.PaymentID != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDEQ(*i.PaymentID))
+	}
+	if i.PaymentIDNEQ != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDNEQ(*i.PaymentIDNEQ))
+	}
+	if len(i.PaymentIDIn) > 0 {
+		predicates = append(predicates, paymentallocation.PaymentIDIn(i.PaymentIDIn...))
+	}
+	if len(i.PaymentIDNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.PaymentIDNotIn(i.PaymentIDNotIn...))
+	}
+	if i.PaymentIDGT != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDGT(*i.PaymentIDGT))
+	}
+	if i.PaymentIDGTE != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDGTE(*i.PaymentIDGTE))
+	}
+	if i.PaymentIDLT != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDLT(*i.PaymentIDLT))
+	}
+	if i.PaymentIDLTE != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDLTE(*i.PaymentIDLTE))
+	}
+	if i.PaymentIDContains != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDContains(*i.PaymentIDContains))
+	}
+	if i.PaymentIDHasPrefix != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDHasPrefix(*i.PaymentIDHasPrefix))
+	}
+	if i.PaymentIDHasSuffix != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDHasSuffix(*i.PaymentIDHasSuffix))
+	}
+	if i.PaymentIDIsNil {
+		predicates = append(predicates, paymentallocation.PaymentIDIsNil())
+	}
+	if i.PaymentIDNotNil {
+		predicates = append(predicates, paymentallocation.PaymentIDNotNil())
+	}
+	if i.PaymentIDEqualFold != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDEqualFold(*i.PaymentIDEqualFold))
+	}
+	if i.PaymentIDContainsFold != nil {
+		predicates = append(predicates, paymentallocation.PaymentIDContainsFold(*i.PaymentIDContainsFold))
+	}
+	if i.Amount != nil {
+		predicates = append(predicates, paymentallocation.AmountEQ(*i.Amount))
+	}
+	if i.AmountNEQ != nil {
+		predicates = append(predicates, paymentallocation.AmountNEQ(*i.AmountNEQ))
+	}
+	if len(i.AmountIn) > 0 {
+		predicates = append(predicates, paymentallocation.AmountIn(i.AmountIn...))
+	}
+	if len(i.AmountNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.AmountNotIn(i.AmountNotIn...))
+	}
+	if i.AmountGT != nil {
+		predicates = append(predicates, paymentallocation.AmountGT(*i.AmountGT))
+	}
+	if i.AmountGTE != nil {
+		predicates = append(predicates, paymentallocation.AmountGTE(*i.AmountGTE))
+	}
+	if i.AmountLT != nil {
+		predicates = append(predicates, paymentallocation.AmountLT(*i.AmountLT))
+	}
+	if i.AmountLTE != nil {
+		predicates = append(predicates, paymentallocation.AmountLTE(*i.AmountLTE))
+	}
+	if i.CreatedBy != nil {
+		predicates = append(predicates, paymentallocation.CreatedByEQ(*i.CreatedBy))
+	}
+	if i.CreatedByNEQ != nil {
+		predicates = append(predicates, paymentallocation.CreatedByNEQ(*i.CreatedByNEQ))
+	}
+	if len(i.CreatedByIn) > 0 {
+		predicates = append(predicates, paymentallocation.CreatedByIn(i.CreatedByIn...))
+	}
+	if len(i.CreatedByNotIn) > 0 {
+		predicates = append(predicates, paymentallocation.CreatedByNotIn(i.CreatedByNotIn...))
+	}
+	if i.CreatedByGT != nil {
+		predicates = append(predicates, paymentallocation.CreatedByGT(*i.CreatedByGT))
+	}
+	if i.CreatedByGTE != nil {
+		predicates = append(predicates, paymentallocation.CreatedByGTE(*i.CreatedByGTE))
+	}
+	if i.CreatedByLT != nil {
+		predicates = append(predicates, paymentallocation.CreatedByLT(*i.CreatedByLT))
+	}
+	if i.CreatedByLTE != nil {
+		predicates = append(predicates, paymentallocation.CreatedByLTE(*i.CreatedByLTE))
+	}
+	if i.CreatedByContains != nil {
+		predicates = append(predicates, paymentallocation.CreatedByContains(*i.CreatedByContains))
+	}
+	if i.CreatedByHasPrefix != nil {
+		predicates = append(predicates, paymentallocation.CreatedByHasPrefix(*i.CreatedByHasPrefix))
+	}
+	if i.CreatedByHasSuffix != nil {
+		predicates = append(predicates, paymentallocation.CreatedByHasSuffix(*i.CreatedByHasSuffix))
+	}
+	if i.CreatedByEqualFold != nil {
+		predicates = append(predicates, paymentallocation.CreatedByEqualFold(*i.CreatedByEqualFold))
+	}
+	if i.CreatedByContainsFold != nil {
+		predicates = append(predicates, paymentallocation.CreatedByContainsFold(*i.CreatedByContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := paymentallocation.HasMember()
+		if !*i.HasMember {
+			p = paymentallocation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentallocation.HasMemberWith(with...))
+	}
+	if i.HasCallForFunds != nil {
+		p := paymentallocation.HasCallForFunds()
+		if !*i.HasCallForFunds {
+			p = paymentallocation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCallForFundsWith) > 0 {
+		with := make([]predicate.CallForFunds, 0, len(i.HasCallForFundsWith))
+		for _, w := range i.HasCallForFundsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCallForFundsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentallocation.HasCallForFundsWith(with...))
+	}
+	if i.HasPayment != nil {
+		p := paymentallocation.HasPayment()
+		if !*i.HasPayment {
+			p = paymentallocation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPaymentWith) > 0 {
+		with := make([]predicate.Payment, 0, len(i.HasPaymentWith))
+		for _, w := range i.HasPaymentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPaymentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentallocation.HasPaymentWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPaymentAllocationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return paymentallocation.And(predicates...), nil
+	}
+}
+
+// PaymentReminderWhereInput represents a where input for filtering PaymentReminder queries.
+type PaymentReminderWhereInput struct {
+	Predicates []predicate.PaymentReminder  `json:"-"`
+	Not        *PaymentReminderWhereInput   `json:"not,omitempty"`
+	Or         []*PaymentReminderWhereInput `json:"or,omitempty"`
+	And        []*PaymentReminderWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "call_for_funds_id" field predicates.
+	CallForFundsID             *pulid.ID  `json:"callForFundsID,omitempty"`
+	CallForFundsIDNEQ          *pulid.ID  `json:"callForFundsIDNEQ,omitempty"`
+	CallForFundsIDIn           []pulid.ID `json:"callForFundsIDIn,omitempty"`
+	CallForFundsIDNotIn        []pulid.ID `json:"callForFundsIDNotIn,omitempty"`
+	CallForFundsIDGT           *pulid.ID  `json:"callForFundsIDGT,omitempty"`
+	CallForFundsIDGTE          *pulid.ID  `json:"callForFundsIDGTE,omitempty"`
+	CallForFundsIDLT           *pulid.ID  `json:"callForFundsIDLT,omitempty"`
+	CallForFundsIDLTE          *pulid.ID  `json:"callForFundsIDLTE,omitempty"`
+	CallForFundsIDContains     *pulid.ID  `json:"callForFundsIDContains,omitempty"`
+	CallForFundsIDHasPrefix    *pulid.ID  `json:"callForFundsIDHasPrefix,omitempty"`
+	CallForFundsIDHasSuffix    *pulid.ID  `json:"callForFundsIDHasSuffix,omitempty"`
+	CallForFundsIDEqualFold    *pulid.ID  `json:"callForFundsIDEqualFold,omitempty"`
+	CallForFundsIDContainsFold *pulid.ID  `json:"callForFundsIDContainsFold,omitempty"`
+
+	// "stage_days" field predicates.
+	StageDays      *int  `json:"stageDays,omitempty"`
+	StageDaysNEQ   *int  `json:"stageDaysNEQ,omitempty"`
+	StageDaysIn    []int `json:"stageDaysIn,omitempty"`
+	StageDaysNotIn []int `json:"stageDaysNotIn,omitempty"`
+	StageDaysGT    *int  `json:"stageDaysGT,omitempty"`
+	StageDaysGTE   *int  `json:"stageDaysGTE,omitempty"`
+	StageDaysLT    *int  `json:"stageDaysLT,omitempty"`
+	StageDaysLTE   *int  `json:"stageDaysLTE,omitempty"`
+
+	// "days_overdue" field predicates.
+	DaysOverdue      *int  `json:"daysOverdue,omitempty"`
+	DaysOverdueNEQ   *int  `json:"daysOverdueNEQ,omitempty"`
+	DaysOverdueIn    []int `json:"daysOverdueIn,omitempty"`
+	DaysOverdueNotIn []int `json:"daysOverdueNotIn,omitempty"`
+	DaysOverdueGT    *int  `json:"daysOverdueGT,omitempty"`
+	DaysOverdueGTE   *int  `json:"daysOverdueGTE,omitempty"`
+	DaysOverdueLT    *int  `json:"daysOverdueLT,omitempty"`
+	DaysOverdueLTE   *int  `json:"daysOverdueLTE,omitempty"`
+
+	// "amount_due" field predicates.
+	AmountDue      *int64  `json:"amountDue,omitempty"`
+	AmountDueNEQ   *int64  `json:"amountDueNEQ,omitempty"`
+	AmountDueIn    []int64 `json:"amountDueIn,omitempty"`
+	AmountDueNotIn []int64 `json:"amountDueNotIn,omitempty"`
+	AmountDueGT    *int64  `json:"amountDueGT,omitempty"`
+	AmountDueGTE   *int64  `json:"amountDueGTE,omitempty"`
+	AmountDueLT    *int64  `json:"amountDueLT,omitempty"`
+	AmountDueLTE   *int64  `json:"amountDueLTE,omitempty"`
+
+	// "recipients" field predicates.
+	Recipients             *string  `json:"recipients,omitempty"`
+	RecipientsNEQ          *string  `json:"recipientsNEQ,omitempty"`
+	RecipientsIn           []string `json:"recipientsIn,omitempty"`
+	RecipientsNotIn        []string `json:"recipientsNotIn,omitempty"`
+	RecipientsGT           *string  `json:"recipientsGT,omitempty"`
+	RecipientsGTE          *string  `json:"recipientsGTE,omitempty"`
+	RecipientsLT           *string  `json:"recipientsLT,omitempty"`
+	RecipientsLTE          *string  `json:"recipientsLTE,omitempty"`
+	RecipientsContains     *string  `json:"recipientsContains,omitempty"`
+	RecipientsHasPrefix    *string  `json:"recipientsHasPrefix,omitempty"`
+	RecipientsHasSuffix    *string  `json:"recipientsHasSuffix,omitempty"`
+	RecipientsEqualFold    *string  `json:"recipientsEqualFold,omitempty"`
+	RecipientsContainsFold *string  `json:"recipientsContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "call_for_funds" edge predicates.
+	HasCallForFunds     *bool                     `json:"hasCallForFunds,omitempty"`
+	HasCallForFundsWith []*CallForFundsWhereInput `json:"hasCallForFundsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PaymentReminderWhereInput) AddPredicates(predicates ...predicate.PaymentReminder) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PaymentReminderWhereInput filter on the PaymentReminderQuery builder.
+func (i *PaymentReminderWhereInput) Filter(q *PaymentReminderQuery) (*PaymentReminderQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPaymentReminderWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPaymentReminderWhereInput is returned in case the PaymentReminderWhereInput is empty.
+var ErrEmptyPaymentReminderWhereInput = errors.New("ent: empty predicate PaymentReminderWhereInput")
+
+// P returns a predicate for filtering paymentreminders.
+// An error is returned if the input is empty or invalid.
+func (i *PaymentReminderWhereInput) P() (predicate.PaymentReminder, error) {
+	var predicates []predicate.PaymentReminder
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, paymentreminder.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PaymentReminder, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, paymentreminder.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PaymentReminder, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, paymentreminder.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, paymentreminder.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, paymentreminder.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, paymentreminder.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, paymentreminder.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, paymentreminder.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, paymentreminder.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, paymentreminder.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, paymentreminder.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, paymentreminder.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, paymentreminder.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, paymentreminder.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, paymentreminder.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, paymentreminder.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, paymentreminder.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, paymentreminder.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, paymentreminder.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, paymentreminder.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, paymentreminder.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, paymentreminder.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, paymentreminder.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, paymentreminder.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, paymentreminder.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, paymentreminder.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.CallForFundsID != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDEQ(*i.CallForFundsID))
+	}
+	if i.CallForFundsIDNEQ != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDNEQ(*i.CallForFundsIDNEQ))
+	}
+	if len(i.CallForFundsIDIn) > 0 {
+		predicates = append(predicates, paymentreminder.CallForFundsIDIn(i.CallForFundsIDIn...))
+	}
+	if len(i.CallForFundsIDNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.CallForFundsIDNotIn(i.CallForFundsIDNotIn...))
+	}
+	if i.CallForFundsIDGT != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDGT(*i.CallForFundsIDGT))
+	}
+	if i.CallForFundsIDGTE != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDGTE(*i.CallForFundsIDGTE))
+	}
+	if i.CallForFundsIDLT != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDLT(*i.CallForFundsIDLT))
+	}
+	if i.CallForFundsIDLTE != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDLTE(*i.CallForFundsIDLTE))
+	}
+	if i.CallForFundsIDContains != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDContains(*i.CallForFundsIDContains))
+	}
+	if i.CallForFundsIDHasPrefix != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDHasPrefix(*i.CallForFundsIDHasPrefix))
+	}
+	if i.CallForFundsIDHasSuffix != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDHasSuffix(*i.CallForFundsIDHasSuffix))
+	}
+	if i.CallForFundsIDEqualFold != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDEqualFold(*i.CallForFundsIDEqualFold))
+	}
+	if i.CallForFundsIDContainsFold != nil {
+		predicates = append(predicates, paymentreminder.CallForFundsIDContainsFold(*i.CallForFundsIDContainsFold))
+	}
+	if i.StageDays != nil {
+		predicates = append(predicates, paymentreminder.StageDaysEQ(*i.StageDays))
+	}
+	if i.StageDaysNEQ != nil {
+		predicates = append(predicates, paymentreminder.StageDaysNEQ(*i.StageDaysNEQ))
+	}
+	if len(i.StageDaysIn) > 0 {
+		predicates = append(predicates, paymentreminder.StageDaysIn(i.StageDaysIn...))
+	}
+	if len(i.StageDaysNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.StageDaysNotIn(i.StageDaysNotIn...))
+	}
+	if i.StageDaysGT != nil {
+		predicates = append(predicates, paymentreminder.StageDaysGT(*i.StageDaysGT))
+	}
+	if i.StageDaysGTE != nil {
+		predicates = append(predicates, paymentreminder.StageDaysGTE(*i.StageDaysGTE))
+	}
+	if i.StageDaysLT != nil {
+		predicates = append(predicates, paymentreminder.StageDaysLT(*i.StageDaysLT))
+	}
+	if i.StageDaysLTE != nil {
+		predicates = append(predicates, paymentreminder.StageDaysLTE(*i.StageDaysLTE))
+	}
+	if i.DaysOverdue != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueEQ(*i.DaysOverdue))
+	}
+	if i.DaysOverdueNEQ != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueNEQ(*i.DaysOverdueNEQ))
+	}
+	if len(i.DaysOverdueIn) > 0 {
+		predicates = append(predicates, paymentreminder.DaysOverdueIn(i.DaysOverdueIn...))
+	}
+	if len(i.DaysOverdueNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.DaysOverdueNotIn(i.DaysOverdueNotIn...))
+	}
+	if i.DaysOverdueGT != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueGT(*i.DaysOverdueGT))
+	}
+	if i.DaysOverdueGTE != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueGTE(*i.DaysOverdueGTE))
+	}
+	if i.DaysOverdueLT != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueLT(*i.DaysOverdueLT))
+	}
+	if i.DaysOverdueLTE != nil {
+		predicates = append(predicates, paymentreminder.DaysOverdueLTE(*i.DaysOverdueLTE))
+	}
+	if i.AmountDue != nil {
+		predicates = append(predicates, paymentreminder.AmountDueEQ(*i.AmountDue))
+	}
+	if i.AmountDueNEQ != nil {
+		predicates = append(predicates, paymentreminder.AmountDueNEQ(*i.AmountDueNEQ))
+	}
+	if len(i.AmountDueIn) > 0 {
+		predicates = append(predicates, paymentreminder.AmountDueIn(i.AmountDueIn...))
+	}
+	if len(i.AmountDueNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.AmountDueNotIn(i.AmountDueNotIn...))
+	}
+	if i.AmountDueGT != nil {
+		predicates = append(predicates, paymentreminder.AmountDueGT(*i.AmountDueGT))
+	}
+	if i.AmountDueGTE != nil {
+		predicates = append(predicates, paymentreminder.AmountDueGTE(*i.AmountDueGTE))
+	}
+	if i.AmountDueLT != nil {
+		predicates = append(predicates, paymentreminder.AmountDueLT(*i.AmountDueLT))
+	}
+	if i.AmountDueLTE != nil {
+		predicates = append(predicates, paymentreminder.AmountDueLTE(*i.AmountDueLTE))
+	}
+	if i.Recipients != nil {
+		predicates = append(predicates, paymentreminder.RecipientsEQ(*i.Recipients))
+	}
+	if i.RecipientsNEQ != nil {
+		predicates = append(predicates, paymentreminder.RecipientsNEQ(*i.RecipientsNEQ))
+	}
+	if len(i.RecipientsIn) > 0 {
+		predicates = append(predicates, paymentreminder.RecipientsIn(i.RecipientsIn...))
+	}
+	if len(i.RecipientsNotIn) > 0 {
+		predicates = append(predicates, paymentreminder.RecipientsNotIn(i.RecipientsNotIn...))
+	}
+	if i.RecipientsGT != nil {
+		predicates = append(predicates, paymentreminder.RecipientsGT(*i.RecipientsGT))
+	}
+	if i.RecipientsGTE != nil {
+		predicates = append(predicates, paymentreminder.RecipientsGTE(*i.RecipientsGTE))
+	}
+	if i.RecipientsLT != nil {
+		predicates = append(predicates, paymentreminder.RecipientsLT(*i.RecipientsLT))
+	}
+	if i.RecipientsLTE != nil {
+		predicates = append(predicates, paymentreminder.RecipientsLTE(*i.RecipientsLTE))
+	}
+	if i.RecipientsContains != nil {
+		predicates = append(predicates, paymentreminder.RecipientsContains(*i.RecipientsContains))
+	}
+	if i.RecipientsHasPrefix != nil {
+		predicates = append(predicates, paymentreminder.RecipientsHasPrefix(*i.RecipientsHasPrefix))
+	}
+	if i.RecipientsHasSuffix != nil {
+		predicates = append(predicates, paymentreminder.RecipientsHasSuffix(*i.RecipientsHasSuffix))
+	}
+	if i.RecipientsEqualFold != nil {
+		predicates = append(predicates, paymentreminder.RecipientsEqualFold(*i.RecipientsEqualFold))
+	}
+	if i.RecipientsContainsFold != nil {
+		predicates = append(predicates, paymentreminder.RecipientsContainsFold(*i.RecipientsContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := paymentreminder.HasMember()
+		if !*i.HasMember {
+			p = paymentreminder.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentreminder.HasMemberWith(with...))
+	}
+	if i.HasCallForFunds != nil {
+		p := paymentreminder.HasCallForFunds()
+		if !*i.HasCallForFunds {
+			p = paymentreminder.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCallForFundsWith) > 0 {
+		with := make([]predicate.CallForFunds, 0, len(i.HasCallForFundsWith))
+		for _, w := range i.HasCallForFundsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCallForFundsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, paymentreminder.HasCallForFundsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPaymentReminderWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return paymentreminder.And(predicates...), nil
 	}
 }
 

@@ -57,8 +57,12 @@ type Member struct {
 	RepresentativeFunction string `json:"representative_function,omitempty"`
 	// ContactEmail holds the value of the "contact_email" field.
 	ContactEmail *string `json:"contact_email,omitempty"`
+	// ContactPhone holds the value of the "contact_phone" field.
+	ContactPhone string `json:"contact_phone,omitempty"`
 	// IsFederation holds the value of the "is_federation" field.
 	IsFederation bool `json:"is_federation,omitempty"`
+	// kept by internal/payments: nothing due, a credit, calls open, a call past its due date
+	PaymentStatus member.PaymentStatus `json:"payment_status,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
 	Edges                         MemberEdges `json:"edges"`
@@ -84,22 +88,34 @@ type MemberEdges struct {
 	CallsForFunds []*CallForFunds `json:"calls_for_funds,omitempty"`
 	// RoleAssignments holds the value of the role_assignments edge.
 	RoleAssignments []*RoleAssignment `json:"role_assignments,omitempty"`
+	// ProfileChanges holds the value of the profile_changes edge.
+	ProfileChanges []*MemberProfileChange `json:"profile_changes,omitempty"`
+	// Payments holds the value of the payments edge.
+	Payments []*Payment `json:"payments,omitempty"`
+	// PaymentAllocations holds the value of the payment_allocations edge.
+	PaymentAllocations []*PaymentAllocation `json:"payment_allocations,omitempty"`
+	// PaymentReminders holds the value of the payment_reminders edge.
+	PaymentReminders []*PaymentReminder `json:"payment_reminders,omitempty"`
 	// Application holds the value of the application edge.
 	Application *MembershipApplication `json:"application,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
-	totalCount [9]map[string]int
+	totalCount [13]map[string]int
 
-	namedCategoryChanges   map[string][]*MemberCategoryChange
-	namedSubscriptions     map[string][]*Subscription
-	namedUsageDeclarations map[string][]*UsageDeclaration
-	namedDirectCosts       map[string][]*CostEntry
-	namedServiceRequests   map[string][]*ServiceRequest
-	namedCharges           map[string][]*Charge
-	namedCallsForFunds     map[string][]*CallForFunds
-	namedRoleAssignments   map[string][]*RoleAssignment
+	namedCategoryChanges    map[string][]*MemberCategoryChange
+	namedSubscriptions      map[string][]*Subscription
+	namedUsageDeclarations  map[string][]*UsageDeclaration
+	namedDirectCosts        map[string][]*CostEntry
+	namedServiceRequests    map[string][]*ServiceRequest
+	namedCharges            map[string][]*Charge
+	namedCallsForFunds      map[string][]*CallForFunds
+	namedRoleAssignments    map[string][]*RoleAssignment
+	namedProfileChanges     map[string][]*MemberProfileChange
+	namedPayments           map[string][]*Payment
+	namedPaymentAllocations map[string][]*PaymentAllocation
+	namedPaymentReminders   map[string][]*PaymentReminder
 }
 
 // CategoryChangesOrErr returns the CategoryChanges value or an error if the edge
@@ -174,12 +190,48 @@ func (e MemberEdges) RoleAssignmentsOrErr() ([]*RoleAssignment, error) {
 	return nil, &NotLoadedError{edge: "role_assignments"}
 }
 
+// ProfileChangesOrErr returns the ProfileChanges value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) ProfileChangesOrErr() ([]*MemberProfileChange, error) {
+	if e.loadedTypes[8] {
+		return e.ProfileChanges, nil
+	}
+	return nil, &NotLoadedError{edge: "profile_changes"}
+}
+
+// PaymentsOrErr returns the Payments value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) PaymentsOrErr() ([]*Payment, error) {
+	if e.loadedTypes[9] {
+		return e.Payments, nil
+	}
+	return nil, &NotLoadedError{edge: "payments"}
+}
+
+// PaymentAllocationsOrErr returns the PaymentAllocations value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) PaymentAllocationsOrErr() ([]*PaymentAllocation, error) {
+	if e.loadedTypes[10] {
+		return e.PaymentAllocations, nil
+	}
+	return nil, &NotLoadedError{edge: "payment_allocations"}
+}
+
+// PaymentRemindersOrErr returns the PaymentReminders value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) PaymentRemindersOrErr() ([]*PaymentReminder, error) {
+	if e.loadedTypes[11] {
+		return e.PaymentReminders, nil
+	}
+	return nil, &NotLoadedError{edge: "payment_reminders"}
+}
+
 // ApplicationOrErr returns the Application value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MemberEdges) ApplicationOrErr() (*MembershipApplication, error) {
 	if e.Application != nil {
 		return e.Application, nil
-	} else if e.loadedTypes[8] {
+	} else if e.loadedTypes[12] {
 		return nil, &NotFoundError{label: membershipapplication.Label}
 	}
 	return nil, &NotLoadedError{edge: "application"}
@@ -196,7 +248,7 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case member.FieldVatSubjectPercent:
 			values[i] = new(sql.NullFloat64)
-		case member.FieldName, member.FieldSiren, member.FieldRna, member.FieldLegalForm, member.FieldStreet, member.FieldPostalCode, member.FieldCity, member.FieldRegion, member.FieldFinessEj, member.FieldCategory, member.FieldStatus, member.FieldRepresentativeName, member.FieldRepresentativeFunction, member.FieldContactEmail:
+		case member.FieldName, member.FieldSiren, member.FieldRna, member.FieldLegalForm, member.FieldStreet, member.FieldPostalCode, member.FieldCity, member.FieldRegion, member.FieldFinessEj, member.FieldCategory, member.FieldStatus, member.FieldRepresentativeName, member.FieldRepresentativeFunction, member.FieldContactEmail, member.FieldContactPhone, member.FieldPaymentStatus:
 			values[i] = new(sql.NullString)
 		case member.FieldCreatedAt, member.FieldUpdatedAt, member.FieldJoinedOn, member.FieldLeftOn:
 			values[i] = new(sql.NullTime)
@@ -342,11 +394,23 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 				_m.ContactEmail = new(string)
 				*_m.ContactEmail = value.String
 			}
+		case member.FieldContactPhone:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field contact_phone", values[i])
+			} else if value.Valid {
+				_m.ContactPhone = value.String
+			}
 		case member.FieldIsFederation:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field is_federation", values[i])
 			} else if value.Valid {
 				_m.IsFederation = value.Bool
+			}
+		case member.FieldPaymentStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_status", values[i])
+			} else if value.Valid {
+				_m.PaymentStatus = member.PaymentStatus(value.String)
 			}
 		case member.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -406,6 +470,26 @@ func (_m *Member) QueryCallsForFunds() *CallForFundsQuery {
 // QueryRoleAssignments queries the "role_assignments" edge of the Member entity.
 func (_m *Member) QueryRoleAssignments() *RoleAssignmentQuery {
 	return NewMemberClient(_m.config).QueryRoleAssignments(_m)
+}
+
+// QueryProfileChanges queries the "profile_changes" edge of the Member entity.
+func (_m *Member) QueryProfileChanges() *MemberProfileChangeQuery {
+	return NewMemberClient(_m.config).QueryProfileChanges(_m)
+}
+
+// QueryPayments queries the "payments" edge of the Member entity.
+func (_m *Member) QueryPayments() *PaymentQuery {
+	return NewMemberClient(_m.config).QueryPayments(_m)
+}
+
+// QueryPaymentAllocations queries the "payment_allocations" edge of the Member entity.
+func (_m *Member) QueryPaymentAllocations() *PaymentAllocationQuery {
+	return NewMemberClient(_m.config).QueryPaymentAllocations(_m)
+}
+
+// QueryPaymentReminders queries the "payment_reminders" edge of the Member entity.
+func (_m *Member) QueryPaymentReminders() *PaymentReminderQuery {
+	return NewMemberClient(_m.config).QueryPaymentReminders(_m)
 }
 
 // QueryApplication queries the "application" edge of the Member entity.
@@ -503,8 +587,14 @@ func (_m *Member) String() string {
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
+	builder.WriteString("contact_phone=")
+	builder.WriteString(_m.ContactPhone)
+	builder.WriteString(", ")
 	builder.WriteString("is_federation=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IsFederation))
+	builder.WriteString(", ")
+	builder.WriteString("payment_status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PaymentStatus))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -698,6 +788,102 @@ func (_m *Member) appendNamedRoleAssignments(name string, edges ...*RoleAssignme
 		_m.Edges.namedRoleAssignments[name] = []*RoleAssignment{}
 	} else {
 		_m.Edges.namedRoleAssignments[name] = append(_m.Edges.namedRoleAssignments[name], edges...)
+	}
+}
+
+// NamedProfileChanges returns the ProfileChanges named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedProfileChanges(name string) ([]*MemberProfileChange, error) {
+	if _m.Edges.namedProfileChanges == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedProfileChanges[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedProfileChanges(name string, edges ...*MemberProfileChange) {
+	if _m.Edges.namedProfileChanges == nil {
+		_m.Edges.namedProfileChanges = make(map[string][]*MemberProfileChange)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedProfileChanges[name] = []*MemberProfileChange{}
+	} else {
+		_m.Edges.namedProfileChanges[name] = append(_m.Edges.namedProfileChanges[name], edges...)
+	}
+}
+
+// NamedPayments returns the Payments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedPayments(name string) ([]*Payment, error) {
+	if _m.Edges.namedPayments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPayments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedPayments(name string, edges ...*Payment) {
+	if _m.Edges.namedPayments == nil {
+		_m.Edges.namedPayments = make(map[string][]*Payment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPayments[name] = []*Payment{}
+	} else {
+		_m.Edges.namedPayments[name] = append(_m.Edges.namedPayments[name], edges...)
+	}
+}
+
+// NamedPaymentAllocations returns the PaymentAllocations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedPaymentAllocations(name string) ([]*PaymentAllocation, error) {
+	if _m.Edges.namedPaymentAllocations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPaymentAllocations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedPaymentAllocations(name string, edges ...*PaymentAllocation) {
+	if _m.Edges.namedPaymentAllocations == nil {
+		_m.Edges.namedPaymentAllocations = make(map[string][]*PaymentAllocation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPaymentAllocations[name] = []*PaymentAllocation{}
+	} else {
+		_m.Edges.namedPaymentAllocations[name] = append(_m.Edges.namedPaymentAllocations[name], edges...)
+	}
+}
+
+// NamedPaymentReminders returns the PaymentReminders named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedPaymentReminders(name string) ([]*PaymentReminder, error) {
+	if _m.Edges.namedPaymentReminders == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPaymentReminders[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedPaymentReminders(name string, edges ...*PaymentReminder) {
+	if _m.Edges.namedPaymentReminders == nil {
+		_m.Edges.namedPaymentReminders = make(map[string][]*PaymentReminder)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPaymentReminders[name] = []*PaymentReminder{}
+	} else {
+		_m.Edges.namedPaymentReminders[name] = append(_m.Edges.namedPaymentReminders[name], edges...)
 	}
 }
 

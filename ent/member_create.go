@@ -8,7 +8,11 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/ent/servicerequest"
@@ -275,6 +279,20 @@ func (_c *MemberCreate) SetNillableContactEmail(v *string) *MemberCreate {
 	return _c
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_c *MemberCreate) SetContactPhone(v string) *MemberCreate {
+	_c.mutation.SetContactPhone(v)
+	return _c
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableContactPhone(v *string) *MemberCreate {
+	if v != nil {
+		_c.SetContactPhone(*v)
+	}
+	return _c
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (_c *MemberCreate) SetIsFederation(v bool) *MemberCreate {
 	_c.mutation.SetIsFederation(v)
@@ -285,6 +303,20 @@ func (_c *MemberCreate) SetIsFederation(v bool) *MemberCreate {
 func (_c *MemberCreate) SetNillableIsFederation(v *bool) *MemberCreate {
 	if v != nil {
 		_c.SetIsFederation(*v)
+	}
+	return _c
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (_c *MemberCreate) SetPaymentStatus(v member.PaymentStatus) *MemberCreate {
+	_c.mutation.SetPaymentStatus(v)
+	return _c
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_c *MemberCreate) SetNillablePaymentStatus(v *member.PaymentStatus) *MemberCreate {
+	if v != nil {
+		_c.SetPaymentStatus(*v)
 	}
 	return _c
 }
@@ -423,6 +455,66 @@ func (_c *MemberCreate) AddRoleAssignments(v ...*RoleAssignment) *MemberCreate {
 	return _c.AddRoleAssignmentIDs(ids...)
 }
 
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (_c *MemberCreate) AddProfileChangeIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddProfileChangeIDs(ids...)
+	return _c
+}
+
+// AddProfileChanges adds the "profile_changes" edges to the MemberProfileChange entity.
+func (_c *MemberCreate) AddProfileChanges(v ...*MemberProfileChange) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddProfileChangeIDs(ids...)
+}
+
+// AddPaymentIDs adds the "payments" edge to the Payment entity by IDs.
+func (_c *MemberCreate) AddPaymentIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddPaymentIDs(ids...)
+	return _c
+}
+
+// AddPayments adds the "payments" edges to the Payment entity.
+func (_c *MemberCreate) AddPayments(v ...*Payment) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentIDs(ids...)
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (_c *MemberCreate) AddPaymentAllocationIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddPaymentAllocationIDs(ids...)
+	return _c
+}
+
+// AddPaymentAllocations adds the "payment_allocations" edges to the PaymentAllocation entity.
+func (_c *MemberCreate) AddPaymentAllocations(v ...*PaymentAllocation) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentAllocationIDs(ids...)
+}
+
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (_c *MemberCreate) AddPaymentReminderIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddPaymentReminderIDs(ids...)
+	return _c
+}
+
+// AddPaymentReminders adds the "payment_reminders" edges to the PaymentReminder entity.
+func (_c *MemberCreate) AddPaymentReminders(v ...*PaymentReminder) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentReminderIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_c *MemberCreate) SetApplicationID(id pulid.ID) *MemberCreate {
 	_c.mutation.SetApplicationID(id)
@@ -529,9 +621,17 @@ func (_c *MemberCreate) defaults() error {
 		v := member.DefaultRepresentativeFunction
 		_c.mutation.SetRepresentativeFunction(v)
 	}
+	if _, ok := _c.mutation.ContactPhone(); !ok {
+		v := member.DefaultContactPhone
+		_c.mutation.SetContactPhone(v)
+	}
 	if _, ok := _c.mutation.IsFederation(); !ok {
 		v := member.DefaultIsFederation
 		_c.mutation.SetIsFederation(v)
+	}
+	if _, ok := _c.mutation.PaymentStatus(); !ok {
+		v := member.DefaultPaymentStatus
+		_c.mutation.SetPaymentStatus(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if member.DefaultID == nil {
@@ -662,8 +762,24 @@ func (_c *MemberCreate) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Member.contact_email": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.ContactPhone(); !ok {
+		return &ValidationError{Name: "contact_phone", err: errors.New(`ent: missing required field "Member.contact_phone"`)}
+	}
+	if v, ok := _c.mutation.ContactPhone(); ok {
+		if err := member.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.IsFederation(); !ok {
 		return &ValidationError{Name: "is_federation", err: errors.New(`ent: missing required field "Member.is_federation"`)}
+	}
+	if _, ok := _c.mutation.PaymentStatus(); !ok {
+		return &ValidationError{Name: "payment_status", err: errors.New(`ent: missing required field "Member.payment_status"`)}
+	}
+	if v, ok := _c.mutation.PaymentStatus(); ok {
+		if err := member.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "Member.payment_status": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := member.IDValidator(string(v)); err != nil {
@@ -782,9 +898,17 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 		_spec.SetField(member.FieldContactEmail, field.TypeString, value)
 		_node.ContactEmail = &value
 	}
+	if value, ok := _c.mutation.ContactPhone(); ok {
+		_spec.SetField(member.FieldContactPhone, field.TypeString, value)
+		_node.ContactPhone = value
+	}
 	if value, ok := _c.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
 		_node.IsFederation = value
+	}
+	if value, ok := _c.mutation.PaymentStatus(); ok {
+		_spec.SetField(member.FieldPaymentStatus, field.TypeEnum, value)
+		_node.PaymentStatus = value
 	}
 	if nodes := _c.mutation.CategoryChangesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -907,6 +1031,70 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(roleassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProfileChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentAllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentRemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1235,6 +1423,18 @@ func (u *MemberUpsert) ClearContactEmail() *MemberUpsert {
 	return u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (u *MemberUpsert) SetContactPhone(v string) *MemberUpsert {
+	u.Set(member.FieldContactPhone, v)
+	return u
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateContactPhone() *MemberUpsert {
+	u.SetExcluded(member.FieldContactPhone)
+	return u
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (u *MemberUpsert) SetIsFederation(v bool) *MemberUpsert {
 	u.Set(member.FieldIsFederation, v)
@@ -1244,6 +1444,18 @@ func (u *MemberUpsert) SetIsFederation(v bool) *MemberUpsert {
 // UpdateIsFederation sets the "is_federation" field to the value that was provided on create.
 func (u *MemberUpsert) UpdateIsFederation() *MemberUpsert {
 	u.SetExcluded(member.FieldIsFederation)
+	return u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *MemberUpsert) SetPaymentStatus(v member.PaymentStatus) *MemberUpsert {
+	u.Set(member.FieldPaymentStatus, v)
+	return u
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *MemberUpsert) UpdatePaymentStatus() *MemberUpsert {
+	u.SetExcluded(member.FieldPaymentStatus)
 	return u
 }
 
@@ -1592,6 +1804,20 @@ func (u *MemberUpsertOne) ClearContactEmail() *MemberUpsertOne {
 	})
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (u *MemberUpsertOne) SetContactPhone(v string) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetContactPhone(v)
+	})
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateContactPhone() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateContactPhone()
+	})
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (u *MemberUpsertOne) SetIsFederation(v bool) *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
@@ -1603,6 +1829,20 @@ func (u *MemberUpsertOne) SetIsFederation(v bool) *MemberUpsertOne {
 func (u *MemberUpsertOne) UpdateIsFederation() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateIsFederation()
+	})
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *MemberUpsertOne) SetPaymentStatus(v member.PaymentStatus) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetPaymentStatus(v)
+	})
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdatePaymentStatus() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdatePaymentStatus()
 	})
 }
 
@@ -2118,6 +2358,20 @@ func (u *MemberUpsertBulk) ClearContactEmail() *MemberUpsertBulk {
 	})
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (u *MemberUpsertBulk) SetContactPhone(v string) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetContactPhone(v)
+	})
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateContactPhone() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateContactPhone()
+	})
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (u *MemberUpsertBulk) SetIsFederation(v bool) *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
@@ -2129,6 +2383,20 @@ func (u *MemberUpsertBulk) SetIsFederation(v bool) *MemberUpsertBulk {
 func (u *MemberUpsertBulk) UpdateIsFederation() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateIsFederation()
+	})
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (u *MemberUpsertBulk) SetPaymentStatus(v member.PaymentStatus) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetPaymentStatus(v)
+	})
+}
+
+// UpdatePaymentStatus sets the "payment_status" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdatePaymentStatus() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdatePaymentStatus()
 	})
 }
 

@@ -8,7 +8,11 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
@@ -31,30 +35,38 @@ import (
 // MemberQuery is the builder for querying Member entities.
 type MemberQuery struct {
 	config
-	ctx                        *QueryContext
-	order                      []member.OrderOption
-	inters                     []Interceptor
-	predicates                 []predicate.Member
-	withCategoryChanges        *MemberCategoryChangeQuery
-	withSubscriptions          *SubscriptionQuery
-	withUsageDeclarations      *UsageDeclarationQuery
-	withDirectCosts            *CostEntryQuery
-	withServiceRequests        *ServiceRequestQuery
-	withCharges                *ChargeQuery
-	withCallsForFunds          *CallForFundsQuery
-	withRoleAssignments        *RoleAssignmentQuery
-	withApplication            *MembershipApplicationQuery
-	withFKs                    bool
-	loadTotal                  []func(context.Context, []*Member) error
-	modifiers                  []func(*sql.Selector)
-	withNamedCategoryChanges   map[string]*MemberCategoryChangeQuery
-	withNamedSubscriptions     map[string]*SubscriptionQuery
-	withNamedUsageDeclarations map[string]*UsageDeclarationQuery
-	withNamedDirectCosts       map[string]*CostEntryQuery
-	withNamedServiceRequests   map[string]*ServiceRequestQuery
-	withNamedCharges           map[string]*ChargeQuery
-	withNamedCallsForFunds     map[string]*CallForFundsQuery
-	withNamedRoleAssignments   map[string]*RoleAssignmentQuery
+	ctx                         *QueryContext
+	order                       []member.OrderOption
+	inters                      []Interceptor
+	predicates                  []predicate.Member
+	withCategoryChanges         *MemberCategoryChangeQuery
+	withSubscriptions           *SubscriptionQuery
+	withUsageDeclarations       *UsageDeclarationQuery
+	withDirectCosts             *CostEntryQuery
+	withServiceRequests         *ServiceRequestQuery
+	withCharges                 *ChargeQuery
+	withCallsForFunds           *CallForFundsQuery
+	withRoleAssignments         *RoleAssignmentQuery
+	withProfileChanges          *MemberProfileChangeQuery
+	withPayments                *PaymentQuery
+	withPaymentAllocations      *PaymentAllocationQuery
+	withPaymentReminders        *PaymentReminderQuery
+	withApplication             *MembershipApplicationQuery
+	withFKs                     bool
+	loadTotal                   []func(context.Context, []*Member) error
+	modifiers                   []func(*sql.Selector)
+	withNamedCategoryChanges    map[string]*MemberCategoryChangeQuery
+	withNamedSubscriptions      map[string]*SubscriptionQuery
+	withNamedUsageDeclarations  map[string]*UsageDeclarationQuery
+	withNamedDirectCosts        map[string]*CostEntryQuery
+	withNamedServiceRequests    map[string]*ServiceRequestQuery
+	withNamedCharges            map[string]*ChargeQuery
+	withNamedCallsForFunds      map[string]*CallForFundsQuery
+	withNamedRoleAssignments    map[string]*RoleAssignmentQuery
+	withNamedProfileChanges     map[string]*MemberProfileChangeQuery
+	withNamedPayments           map[string]*PaymentQuery
+	withNamedPaymentAllocations map[string]*PaymentAllocationQuery
+	withNamedPaymentReminders   map[string]*PaymentReminderQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -260,6 +272,94 @@ func (_q *MemberQuery) QueryRoleAssignments() *RoleAssignmentQuery {
 			sqlgraph.From(member.Table, member.FieldID, selector),
 			sqlgraph.To(roleassignment.Table, roleassignment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, member.RoleAssignmentsTable, member.RoleAssignmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProfileChanges chains the current query on the "profile_changes" edge.
+func (_q *MemberQuery) QueryProfileChanges() *MemberProfileChangeQuery {
+	query := (&MemberProfileChangeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(memberprofilechange.Table, memberprofilechange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.ProfileChangesTable, member.ProfileChangesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPayments chains the current query on the "payments" edge.
+func (_q *MemberQuery) QueryPayments() *PaymentQuery {
+	query := (&PaymentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentsTable, member.PaymentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPaymentAllocations chains the current query on the "payment_allocations" edge.
+func (_q *MemberQuery) QueryPaymentAllocations() *PaymentAllocationQuery {
+	query := (&PaymentAllocationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(paymentallocation.Table, paymentallocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentAllocationsTable, member.PaymentAllocationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPaymentReminders chains the current query on the "payment_reminders" edge.
+func (_q *MemberQuery) QueryPaymentReminders() *PaymentReminderQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(paymentreminder.Table, paymentreminder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.PaymentRemindersTable, member.PaymentRemindersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -476,20 +576,24 @@ func (_q *MemberQuery) Clone() *MemberQuery {
 		return nil
 	}
 	return &MemberQuery{
-		config:                _q.config,
-		ctx:                   _q.ctx.Clone(),
-		order:                 append([]member.OrderOption{}, _q.order...),
-		inters:                append([]Interceptor{}, _q.inters...),
-		predicates:            append([]predicate.Member{}, _q.predicates...),
-		withCategoryChanges:   _q.withCategoryChanges.Clone(),
-		withSubscriptions:     _q.withSubscriptions.Clone(),
-		withUsageDeclarations: _q.withUsageDeclarations.Clone(),
-		withDirectCosts:       _q.withDirectCosts.Clone(),
-		withServiceRequests:   _q.withServiceRequests.Clone(),
-		withCharges:           _q.withCharges.Clone(),
-		withCallsForFunds:     _q.withCallsForFunds.Clone(),
-		withRoleAssignments:   _q.withRoleAssignments.Clone(),
-		withApplication:       _q.withApplication.Clone(),
+		config:                 _q.config,
+		ctx:                    _q.ctx.Clone(),
+		order:                  append([]member.OrderOption{}, _q.order...),
+		inters:                 append([]Interceptor{}, _q.inters...),
+		predicates:             append([]predicate.Member{}, _q.predicates...),
+		withCategoryChanges:    _q.withCategoryChanges.Clone(),
+		withSubscriptions:      _q.withSubscriptions.Clone(),
+		withUsageDeclarations:  _q.withUsageDeclarations.Clone(),
+		withDirectCosts:        _q.withDirectCosts.Clone(),
+		withServiceRequests:    _q.withServiceRequests.Clone(),
+		withCharges:            _q.withCharges.Clone(),
+		withCallsForFunds:      _q.withCallsForFunds.Clone(),
+		withRoleAssignments:    _q.withRoleAssignments.Clone(),
+		withProfileChanges:     _q.withProfileChanges.Clone(),
+		withPayments:           _q.withPayments.Clone(),
+		withPaymentAllocations: _q.withPaymentAllocations.Clone(),
+		withPaymentReminders:   _q.withPaymentReminders.Clone(),
+		withApplication:        _q.withApplication.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -582,6 +686,50 @@ func (_q *MemberQuery) WithRoleAssignments(opts ...func(*RoleAssignmentQuery)) *
 		opt(query)
 	}
 	_q.withRoleAssignments = query
+	return _q
+}
+
+// WithProfileChanges tells the query-builder to eager-load the nodes that are connected to
+// the "profile_changes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithProfileChanges(opts ...func(*MemberProfileChangeQuery)) *MemberQuery {
+	query := (&MemberProfileChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProfileChanges = query
+	return _q
+}
+
+// WithPayments tells the query-builder to eager-load the nodes that are connected to
+// the "payments" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithPayments(opts ...func(*PaymentQuery)) *MemberQuery {
+	query := (&PaymentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPayments = query
+	return _q
+}
+
+// WithPaymentAllocations tells the query-builder to eager-load the nodes that are connected to
+// the "payment_allocations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithPaymentAllocations(opts ...func(*PaymentAllocationQuery)) *MemberQuery {
+	query := (&PaymentAllocationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPaymentAllocations = query
+	return _q
+}
+
+// WithPaymentReminders tells the query-builder to eager-load the nodes that are connected to
+// the "payment_reminders" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithPaymentReminders(opts ...func(*PaymentReminderQuery)) *MemberQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPaymentReminders = query
 	return _q
 }
 
@@ -681,7 +829,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		nodes       = []*Member{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [13]bool{
 			_q.withCategoryChanges != nil,
 			_q.withSubscriptions != nil,
 			_q.withUsageDeclarations != nil,
@@ -690,6 +838,10 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			_q.withCharges != nil,
 			_q.withCallsForFunds != nil,
 			_q.withRoleAssignments != nil,
+			_q.withProfileChanges != nil,
+			_q.withPayments != nil,
+			_q.withPaymentAllocations != nil,
+			_q.withPaymentReminders != nil,
 			_q.withApplication != nil,
 		}
 	)
@@ -776,6 +928,36 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			return nil, err
 		}
 	}
+	if query := _q.withProfileChanges; query != nil {
+		if err := _q.loadProfileChanges(ctx, query, nodes,
+			func(n *Member) { n.Edges.ProfileChanges = []*MemberProfileChange{} },
+			func(n *Member, e *MemberProfileChange) { n.Edges.ProfileChanges = append(n.Edges.ProfileChanges, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPayments; query != nil {
+		if err := _q.loadPayments(ctx, query, nodes,
+			func(n *Member) { n.Edges.Payments = []*Payment{} },
+			func(n *Member, e *Payment) { n.Edges.Payments = append(n.Edges.Payments, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPaymentAllocations; query != nil {
+		if err := _q.loadPaymentAllocations(ctx, query, nodes,
+			func(n *Member) { n.Edges.PaymentAllocations = []*PaymentAllocation{} },
+			func(n *Member, e *PaymentAllocation) {
+				n.Edges.PaymentAllocations = append(n.Edges.PaymentAllocations, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPaymentReminders; query != nil {
+		if err := _q.loadPaymentReminders(ctx, query, nodes,
+			func(n *Member) { n.Edges.PaymentReminders = []*PaymentReminder{} },
+			func(n *Member, e *PaymentReminder) { n.Edges.PaymentReminders = append(n.Edges.PaymentReminders, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withApplication; query != nil {
 		if err := _q.loadApplication(ctx, query, nodes, nil,
 			func(n *Member, e *MembershipApplication) { n.Edges.Application = e }); err != nil {
@@ -835,6 +1017,34 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		if err := _q.loadRoleAssignments(ctx, query, nodes,
 			func(n *Member) { n.appendNamedRoleAssignments(name) },
 			func(n *Member, e *RoleAssignment) { n.appendNamedRoleAssignments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedProfileChanges {
+		if err := _q.loadProfileChanges(ctx, query, nodes,
+			func(n *Member) { n.appendNamedProfileChanges(name) },
+			func(n *Member, e *MemberProfileChange) { n.appendNamedProfileChanges(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPayments {
+		if err := _q.loadPayments(ctx, query, nodes,
+			func(n *Member) { n.appendNamedPayments(name) },
+			func(n *Member, e *Payment) { n.appendNamedPayments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPaymentAllocations {
+		if err := _q.loadPaymentAllocations(ctx, query, nodes,
+			func(n *Member) { n.appendNamedPaymentAllocations(name) },
+			func(n *Member, e *PaymentAllocation) { n.appendNamedPaymentAllocations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPaymentReminders {
+		if err := _q.loadPaymentReminders(ctx, query, nodes,
+			func(n *Member) { n.appendNamedPaymentReminders(name) },
+			func(n *Member, e *PaymentReminder) { n.appendNamedPaymentReminders(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1087,6 +1297,126 @@ func (_q *MemberQuery) loadRoleAssignments(ctx context.Context, query *RoleAssig
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MemberQuery) loadProfileChanges(ctx context.Context, query *MemberProfileChangeQuery, nodes []*Member, init func(*Member), assign func(*Member, *MemberProfileChange)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(memberprofilechange.FieldMemberID)
+	}
+	query.Where(predicate.MemberProfileChange(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.ProfileChangesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MemberQuery) loadPayments(ctx context.Context, query *PaymentQuery, nodes []*Member, init func(*Member), assign func(*Member, *Payment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(payment.FieldMemberID)
+	}
+	query.Where(predicate.Payment(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.PaymentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MemberQuery) loadPaymentAllocations(ctx context.Context, query *PaymentAllocationQuery, nodes []*Member, init func(*Member), assign func(*Member, *PaymentAllocation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(paymentallocation.FieldMemberID)
+	}
+	query.Where(predicate.PaymentAllocation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.PaymentAllocationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MemberQuery) loadPaymentReminders(ctx context.Context, query *PaymentReminderQuery, nodes []*Member, init func(*Member), assign func(*Member, *PaymentReminder)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(paymentreminder.FieldMemberID)
+	}
+	query.Where(predicate.PaymentReminder(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.PaymentRemindersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -1353,6 +1683,62 @@ func (_q *MemberQuery) WithNamedRoleAssignments(name string, opts ...func(*RoleA
 		_q.withNamedRoleAssignments = make(map[string]*RoleAssignmentQuery)
 	}
 	_q.withNamedRoleAssignments[name] = query
+	return _q
+}
+
+// WithNamedProfileChanges tells the query-builder to eager-load the nodes that are connected to the "profile_changes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedProfileChanges(name string, opts ...func(*MemberProfileChangeQuery)) *MemberQuery {
+	query := (&MemberProfileChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedProfileChanges == nil {
+		_q.withNamedProfileChanges = make(map[string]*MemberProfileChangeQuery)
+	}
+	_q.withNamedProfileChanges[name] = query
+	return _q
+}
+
+// WithNamedPayments tells the query-builder to eager-load the nodes that are connected to the "payments"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedPayments(name string, opts ...func(*PaymentQuery)) *MemberQuery {
+	query := (&PaymentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPayments == nil {
+		_q.withNamedPayments = make(map[string]*PaymentQuery)
+	}
+	_q.withNamedPayments[name] = query
+	return _q
+}
+
+// WithNamedPaymentAllocations tells the query-builder to eager-load the nodes that are connected to the "payment_allocations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedPaymentAllocations(name string, opts ...func(*PaymentAllocationQuery)) *MemberQuery {
+	query := (&PaymentAllocationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPaymentAllocations == nil {
+		_q.withNamedPaymentAllocations = make(map[string]*PaymentAllocationQuery)
+	}
+	_q.withNamedPaymentAllocations[name] = query
+	return _q
+}
+
+// WithNamedPaymentReminders tells the query-builder to eager-load the nodes that are connected to the "payment_reminders"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedPaymentReminders(name string, opts ...func(*PaymentReminderQuery)) *MemberQuery {
+	query := (&PaymentReminderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPaymentReminders == nil {
+		_q.withNamedPaymentReminders = make(map[string]*PaymentReminderQuery)
+	}
+	_q.withNamedPaymentReminders[name] = query
 	return _q
 }
 

@@ -8,7 +8,11 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
@@ -320,6 +324,20 @@ func (_u *MemberUpdate) ClearContactEmail() *MemberUpdate {
 	return _u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_u *MemberUpdate) SetContactPhone(v string) *MemberUpdate {
+	_u.mutation.SetContactPhone(v)
+	return _u
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableContactPhone(v *string) *MemberUpdate {
+	if v != nil {
+		_u.SetContactPhone(*v)
+	}
+	return _u
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (_u *MemberUpdate) SetIsFederation(v bool) *MemberUpdate {
 	_u.mutation.SetIsFederation(v)
@@ -330,6 +348,20 @@ func (_u *MemberUpdate) SetIsFederation(v bool) *MemberUpdate {
 func (_u *MemberUpdate) SetNillableIsFederation(v *bool) *MemberUpdate {
 	if v != nil {
 		_u.SetIsFederation(*v)
+	}
+	return _u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (_u *MemberUpdate) SetPaymentStatus(v member.PaymentStatus) *MemberUpdate {
+	_u.mutation.SetPaymentStatus(v)
+	return _u
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillablePaymentStatus(v *member.PaymentStatus) *MemberUpdate {
+	if v != nil {
+		_u.SetPaymentStatus(*v)
 	}
 	return _u
 }
@@ -452,6 +484,66 @@ func (_u *MemberUpdate) AddRoleAssignments(v ...*RoleAssignment) *MemberUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRoleAssignmentIDs(ids...)
+}
+
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (_u *MemberUpdate) AddProfileChangeIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddProfileChangeIDs(ids...)
+	return _u
+}
+
+// AddProfileChanges adds the "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdate) AddProfileChanges(v ...*MemberProfileChange) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProfileChangeIDs(ids...)
+}
+
+// AddPaymentIDs adds the "payments" edge to the Payment entity by IDs.
+func (_u *MemberUpdate) AddPaymentIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddPaymentIDs(ids...)
+	return _u
+}
+
+// AddPayments adds the "payments" edges to the Payment entity.
+func (_u *MemberUpdate) AddPayments(v ...*Payment) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentIDs(ids...)
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (_u *MemberUpdate) AddPaymentAllocationIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddPaymentAllocationIDs(ids...)
+	return _u
+}
+
+// AddPaymentAllocations adds the "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdate) AddPaymentAllocations(v ...*PaymentAllocation) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentAllocationIDs(ids...)
+}
+
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (_u *MemberUpdate) AddPaymentReminderIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddPaymentReminderIDs(ids...)
+	return _u
+}
+
+// AddPaymentReminders adds the "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdate) AddPaymentReminders(v ...*PaymentReminder) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentReminderIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -646,6 +738,90 @@ func (_u *MemberUpdate) RemoveRoleAssignments(v ...*RoleAssignment) *MemberUpdat
 	return _u.RemoveRoleAssignmentIDs(ids...)
 }
 
+// ClearProfileChanges clears all "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdate) ClearProfileChanges() *MemberUpdate {
+	_u.mutation.ClearProfileChanges()
+	return _u
+}
+
+// RemoveProfileChangeIDs removes the "profile_changes" edge to MemberProfileChange entities by IDs.
+func (_u *MemberUpdate) RemoveProfileChangeIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemoveProfileChangeIDs(ids...)
+	return _u
+}
+
+// RemoveProfileChanges removes "profile_changes" edges to MemberProfileChange entities.
+func (_u *MemberUpdate) RemoveProfileChanges(v ...*MemberProfileChange) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProfileChangeIDs(ids...)
+}
+
+// ClearPayments clears all "payments" edges to the Payment entity.
+func (_u *MemberUpdate) ClearPayments() *MemberUpdate {
+	_u.mutation.ClearPayments()
+	return _u
+}
+
+// RemovePaymentIDs removes the "payments" edge to Payment entities by IDs.
+func (_u *MemberUpdate) RemovePaymentIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemovePaymentIDs(ids...)
+	return _u
+}
+
+// RemovePayments removes "payments" edges to Payment entities.
+func (_u *MemberUpdate) RemovePayments(v ...*Payment) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentIDs(ids...)
+}
+
+// ClearPaymentAllocations clears all "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdate) ClearPaymentAllocations() *MemberUpdate {
+	_u.mutation.ClearPaymentAllocations()
+	return _u
+}
+
+// RemovePaymentAllocationIDs removes the "payment_allocations" edge to PaymentAllocation entities by IDs.
+func (_u *MemberUpdate) RemovePaymentAllocationIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemovePaymentAllocationIDs(ids...)
+	return _u
+}
+
+// RemovePaymentAllocations removes "payment_allocations" edges to PaymentAllocation entities.
+func (_u *MemberUpdate) RemovePaymentAllocations(v ...*PaymentAllocation) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentAllocationIDs(ids...)
+}
+
+// ClearPaymentReminders clears all "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdate) ClearPaymentReminders() *MemberUpdate {
+	_u.mutation.ClearPaymentReminders()
+	return _u
+}
+
+// RemovePaymentReminderIDs removes the "payment_reminders" edge to PaymentReminder entities by IDs.
+func (_u *MemberUpdate) RemovePaymentReminderIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemovePaymentReminderIDs(ids...)
+	return _u
+}
+
+// RemovePaymentReminders removes "payment_reminders" edges to PaymentReminder entities.
+func (_u *MemberUpdate) RemovePaymentReminders(v ...*PaymentReminder) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentReminderIDs(ids...)
+}
+
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
 func (_u *MemberUpdate) ClearApplication() *MemberUpdate {
 	_u.mutation.ClearApplication()
@@ -771,6 +947,16 @@ func (_u *MemberUpdate) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Member.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ContactPhone(); ok {
+		if err := member.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PaymentStatus(); ok {
+		if err := member.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "Member.payment_status": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -864,8 +1050,14 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ContactEmailCleared() {
 		_spec.ClearField(member.FieldContactEmail, field.TypeString)
 	}
+	if value, ok := _u.mutation.ContactPhone(); ok {
+		_spec.SetField(member.FieldContactPhone, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentStatus(); ok {
+		_spec.SetField(member.FieldPaymentStatus, field.TypeEnum, value)
 	}
 	if _u.mutation.CategoryChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1220,6 +1412,186 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(roleassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProfileChangesIDs(); len(nodes) > 0 && !_u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProfileChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentsIDs(); len(nodes) > 0 && !_u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentAllocationsIDs(); len(nodes) > 0 && !_u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentAllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentRemindersIDs(); len(nodes) > 0 && !_u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentRemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1559,6 +1931,20 @@ func (_u *MemberUpdateOne) ClearContactEmail() *MemberUpdateOne {
 	return _u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_u *MemberUpdateOne) SetContactPhone(v string) *MemberUpdateOne {
+	_u.mutation.SetContactPhone(v)
+	return _u
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableContactPhone(v *string) *MemberUpdateOne {
+	if v != nil {
+		_u.SetContactPhone(*v)
+	}
+	return _u
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (_u *MemberUpdateOne) SetIsFederation(v bool) *MemberUpdateOne {
 	_u.mutation.SetIsFederation(v)
@@ -1569,6 +1955,20 @@ func (_u *MemberUpdateOne) SetIsFederation(v bool) *MemberUpdateOne {
 func (_u *MemberUpdateOne) SetNillableIsFederation(v *bool) *MemberUpdateOne {
 	if v != nil {
 		_u.SetIsFederation(*v)
+	}
+	return _u
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (_u *MemberUpdateOne) SetPaymentStatus(v member.PaymentStatus) *MemberUpdateOne {
+	_u.mutation.SetPaymentStatus(v)
+	return _u
+}
+
+// SetNillablePaymentStatus sets the "payment_status" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillablePaymentStatus(v *member.PaymentStatus) *MemberUpdateOne {
+	if v != nil {
+		_u.SetPaymentStatus(*v)
 	}
 	return _u
 }
@@ -1691,6 +2091,66 @@ func (_u *MemberUpdateOne) AddRoleAssignments(v ...*RoleAssignment) *MemberUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.AddRoleAssignmentIDs(ids...)
+}
+
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (_u *MemberUpdateOne) AddProfileChangeIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddProfileChangeIDs(ids...)
+	return _u
+}
+
+// AddProfileChanges adds the "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdateOne) AddProfileChanges(v ...*MemberProfileChange) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProfileChangeIDs(ids...)
+}
+
+// AddPaymentIDs adds the "payments" edge to the Payment entity by IDs.
+func (_u *MemberUpdateOne) AddPaymentIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddPaymentIDs(ids...)
+	return _u
+}
+
+// AddPayments adds the "payments" edges to the Payment entity.
+func (_u *MemberUpdateOne) AddPayments(v ...*Payment) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentIDs(ids...)
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (_u *MemberUpdateOne) AddPaymentAllocationIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddPaymentAllocationIDs(ids...)
+	return _u
+}
+
+// AddPaymentAllocations adds the "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdateOne) AddPaymentAllocations(v ...*PaymentAllocation) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentAllocationIDs(ids...)
+}
+
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (_u *MemberUpdateOne) AddPaymentReminderIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddPaymentReminderIDs(ids...)
+	return _u
+}
+
+// AddPaymentReminders adds the "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdateOne) AddPaymentReminders(v ...*PaymentReminder) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentReminderIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -1885,6 +2345,90 @@ func (_u *MemberUpdateOne) RemoveRoleAssignments(v ...*RoleAssignment) *MemberUp
 	return _u.RemoveRoleAssignmentIDs(ids...)
 }
 
+// ClearProfileChanges clears all "profile_changes" edges to the MemberProfileChange entity.
+func (_u *MemberUpdateOne) ClearProfileChanges() *MemberUpdateOne {
+	_u.mutation.ClearProfileChanges()
+	return _u
+}
+
+// RemoveProfileChangeIDs removes the "profile_changes" edge to MemberProfileChange entities by IDs.
+func (_u *MemberUpdateOne) RemoveProfileChangeIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemoveProfileChangeIDs(ids...)
+	return _u
+}
+
+// RemoveProfileChanges removes "profile_changes" edges to MemberProfileChange entities.
+func (_u *MemberUpdateOne) RemoveProfileChanges(v ...*MemberProfileChange) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProfileChangeIDs(ids...)
+}
+
+// ClearPayments clears all "payments" edges to the Payment entity.
+func (_u *MemberUpdateOne) ClearPayments() *MemberUpdateOne {
+	_u.mutation.ClearPayments()
+	return _u
+}
+
+// RemovePaymentIDs removes the "payments" edge to Payment entities by IDs.
+func (_u *MemberUpdateOne) RemovePaymentIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemovePaymentIDs(ids...)
+	return _u
+}
+
+// RemovePayments removes "payments" edges to Payment entities.
+func (_u *MemberUpdateOne) RemovePayments(v ...*Payment) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentIDs(ids...)
+}
+
+// ClearPaymentAllocations clears all "payment_allocations" edges to the PaymentAllocation entity.
+func (_u *MemberUpdateOne) ClearPaymentAllocations() *MemberUpdateOne {
+	_u.mutation.ClearPaymentAllocations()
+	return _u
+}
+
+// RemovePaymentAllocationIDs removes the "payment_allocations" edge to PaymentAllocation entities by IDs.
+func (_u *MemberUpdateOne) RemovePaymentAllocationIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemovePaymentAllocationIDs(ids...)
+	return _u
+}
+
+// RemovePaymentAllocations removes "payment_allocations" edges to PaymentAllocation entities.
+func (_u *MemberUpdateOne) RemovePaymentAllocations(v ...*PaymentAllocation) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentAllocationIDs(ids...)
+}
+
+// ClearPaymentReminders clears all "payment_reminders" edges to the PaymentReminder entity.
+func (_u *MemberUpdateOne) ClearPaymentReminders() *MemberUpdateOne {
+	_u.mutation.ClearPaymentReminders()
+	return _u
+}
+
+// RemovePaymentReminderIDs removes the "payment_reminders" edge to PaymentReminder entities by IDs.
+func (_u *MemberUpdateOne) RemovePaymentReminderIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemovePaymentReminderIDs(ids...)
+	return _u
+}
+
+// RemovePaymentReminders removes "payment_reminders" edges to PaymentReminder entities.
+func (_u *MemberUpdateOne) RemovePaymentReminders(v ...*PaymentReminder) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentReminderIDs(ids...)
+}
+
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
 func (_u *MemberUpdateOne) ClearApplication() *MemberUpdateOne {
 	_u.mutation.ClearApplication()
@@ -2023,6 +2567,16 @@ func (_u *MemberUpdateOne) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Member.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ContactPhone(); ok {
+		if err := member.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Member.contact_phone": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PaymentStatus(); ok {
+		if err := member.PaymentStatusValidator(v); err != nil {
+			return &ValidationError{Name: "payment_status", err: fmt.Errorf(`ent: validator failed for field "Member.payment_status": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -2133,8 +2687,14 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	if _u.mutation.ContactEmailCleared() {
 		_spec.ClearField(member.FieldContactEmail, field.TypeString)
 	}
+	if value, ok := _u.mutation.ContactPhone(); ok {
+		_spec.SetField(member.FieldContactPhone, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.IsFederation(); ok {
 		_spec.SetField(member.FieldIsFederation, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentStatus(); ok {
+		_spec.SetField(member.FieldPaymentStatus, field.TypeEnum, value)
 	}
 	if _u.mutation.CategoryChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2489,6 +3049,186 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(roleassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProfileChangesIDs(); len(nodes) > 0 && !_u.mutation.ProfileChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProfileChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.ProfileChangesTable,
+			Columns: []string{member.ProfileChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberprofilechange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentsIDs(); len(nodes) > 0 && !_u.mutation.PaymentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentsTable,
+			Columns: []string{member.PaymentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentAllocationsIDs(); len(nodes) > 0 && !_u.mutation.PaymentAllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentAllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentAllocationsTable,
+			Columns: []string{member.PaymentAllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentallocation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentRemindersIDs(); len(nodes) > 0 && !_u.mutation.PaymentRemindersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentRemindersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.PaymentRemindersTable,
+			Columns: []string{member.PaymentRemindersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

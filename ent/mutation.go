@@ -23,10 +23,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -88,10 +92,14 @@ const (
 	TypeJournalNote              = "JournalNote"
 	TypeMember                   = "Member"
 	TypeMemberCategoryChange     = "MemberCategoryChange"
+	TypeMemberProfileChange      = "MemberProfileChange"
 	TypeMembershipApplication    = "MembershipApplication"
 	TypeMembershipFee            = "MembershipFee"
 	TypeNeedAssessment           = "NeedAssessment"
 	TypeNotification             = "Notification"
+	TypePayment                  = "Payment"
+	TypePaymentAllocation        = "PaymentAllocation"
+	TypePaymentReminder          = "PaymentReminder"
 	TypePerson                   = "Person"
 	TypePersonContact            = "PersonContact"
 	TypePersonalProject          = "PersonalProject"
@@ -6716,31 +6724,41 @@ func (m *BreachMutation) ResetEdge(name string) error {
 // CallForFundsMutation represents an operation that mutates the CallForFunds nodes in the graph.
 type CallForFundsMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *pulid.ID
-	created_at        *time.Time
-	updated_at        *time.Time
-	fiscal_year       *int
-	addfiscal_year    *int
-	sequence          *int
-	addsequence       *int
-	number            *string
-	issued_on         *time.Time
-	due_on            *time.Time
-	total             *int64
-	addtotal          *int64
-	clearedFields     map[string]struct{}
-	member            *pulid.ID
-	clearedmember     bool
-	charge_run        *pulid.ID
-	clearedcharge_run bool
-	charges           map[pulid.ID]struct{}
-	removedcharges    map[pulid.ID]struct{}
-	clearedcharges    bool
-	done              bool
-	oldValue          func(context.Context) (*CallForFunds, error)
-	predicates        []predicate.CallForFunds
+	op                 Op
+	typ                string
+	id                 *pulid.ID
+	created_at         *time.Time
+	updated_at         *time.Time
+	fiscal_year        *int
+	addfiscal_year     *int
+	sequence           *int
+	addsequence        *int
+	number             *string
+	issued_on          *time.Time
+	due_on             *time.Time
+	total              *int64
+	addtotal           *int64
+	paid               *int64
+	addpaid            *int64
+	payment_status     *callforfunds.PaymentStatus
+	settled_on         *time.Time
+	clearedFields      map[string]struct{}
+	member             *pulid.ID
+	clearedmember      bool
+	charge_run         *pulid.ID
+	clearedcharge_run  bool
+	charges            map[pulid.ID]struct{}
+	removedcharges     map[pulid.ID]struct{}
+	clearedcharges     bool
+	allocations        map[pulid.ID]struct{}
+	removedallocations map[pulid.ID]struct{}
+	clearedallocations bool
+	reminders          map[pulid.ID]struct{}
+	removedreminders   map[pulid.ID]struct{}
+	clearedreminders   bool
+	done               bool
+	oldValue           func(context.Context) (*CallForFunds, error)
+	predicates         []predicate.CallForFunds
 }
 
 var _ ent.Mutation = (*CallForFundsMutation)(nil)
@@ -7293,6 +7311,147 @@ func (m *CallForFundsMutation) ResetTotal() {
 	m.addtotal = nil
 }
 
+// SetPaid sets the "paid" field.
+func (m *CallForFundsMutation) SetPaid(i int64) {
+	m.paid = &i
+	m.addpaid = nil
+}
+
+// Paid returns the value of the "paid" field in the mutation.
+func (m *CallForFundsMutation) Paid() (r int64, exists bool) {
+	v := m.paid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaid returns the old "paid" field's value of the CallForFunds entity.
+// If the CallForFunds object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallForFundsMutation) OldPaid(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaid: %w", err)
+	}
+	return oldValue.Paid, nil
+}
+
+// AddPaid adds i to the "paid" field.
+func (m *CallForFundsMutation) AddPaid(i int64) {
+	if m.addpaid != nil {
+		*m.addpaid += i
+	} else {
+		m.addpaid = &i
+	}
+}
+
+// AddedPaid returns the value that was added to the "paid" field in this mutation.
+func (m *CallForFundsMutation) AddedPaid() (r int64, exists bool) {
+	v := m.addpaid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPaid resets all changes to the "paid" field.
+func (m *CallForFundsMutation) ResetPaid() {
+	m.paid = nil
+	m.addpaid = nil
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (m *CallForFundsMutation) SetPaymentStatus(cs callforfunds.PaymentStatus) {
+	m.payment_status = &cs
+}
+
+// PaymentStatus returns the value of the "payment_status" field in the mutation.
+func (m *CallForFundsMutation) PaymentStatus() (r callforfunds.PaymentStatus, exists bool) {
+	v := m.payment_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentStatus returns the old "payment_status" field's value of the CallForFunds entity.
+// If the CallForFunds object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallForFundsMutation) OldPaymentStatus(ctx context.Context) (v callforfunds.PaymentStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentStatus: %w", err)
+	}
+	return oldValue.PaymentStatus, nil
+}
+
+// ResetPaymentStatus resets all changes to the "payment_status" field.
+func (m *CallForFundsMutation) ResetPaymentStatus() {
+	m.payment_status = nil
+}
+
+// SetSettledOn sets the "settled_on" field.
+func (m *CallForFundsMutation) SetSettledOn(t time.Time) {
+	m.settled_on = &t
+}
+
+// SettledOn returns the value of the "settled_on" field in the mutation.
+func (m *CallForFundsMutation) SettledOn() (r time.Time, exists bool) {
+	v := m.settled_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettledOn returns the old "settled_on" field's value of the CallForFunds entity.
+// If the CallForFunds object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallForFundsMutation) OldSettledOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettledOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettledOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettledOn: %w", err)
+	}
+	return oldValue.SettledOn, nil
+}
+
+// ClearSettledOn clears the value of the "settled_on" field.
+func (m *CallForFundsMutation) ClearSettledOn() {
+	m.settled_on = nil
+	m.clearedFields[callforfunds.FieldSettledOn] = struct{}{}
+}
+
+// SettledOnCleared returns if the "settled_on" field was cleared in this mutation.
+func (m *CallForFundsMutation) SettledOnCleared() bool {
+	_, ok := m.clearedFields[callforfunds.FieldSettledOn]
+	return ok
+}
+
+// ResetSettledOn resets all changes to the "settled_on" field.
+func (m *CallForFundsMutation) ResetSettledOn() {
+	m.settled_on = nil
+	delete(m.clearedFields, callforfunds.FieldSettledOn)
+}
+
 // ClearMember clears the "member" edge to the Member entity.
 func (m *CallForFundsMutation) ClearMember() {
 	m.clearedmember = true
@@ -7401,6 +7560,114 @@ func (m *CallForFundsMutation) ResetCharges() {
 	m.removedcharges = nil
 }
 
+// AddAllocationIDs adds the "allocations" edge to the PaymentAllocation entity by ids.
+func (m *CallForFundsMutation) AddAllocationIDs(ids ...pulid.ID) {
+	if m.allocations == nil {
+		m.allocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.allocations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAllocations clears the "allocations" edge to the PaymentAllocation entity.
+func (m *CallForFundsMutation) ClearAllocations() {
+	m.clearedallocations = true
+}
+
+// AllocationsCleared reports if the "allocations" edge to the PaymentAllocation entity was cleared.
+func (m *CallForFundsMutation) AllocationsCleared() bool {
+	return m.clearedallocations
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to the PaymentAllocation entity by IDs.
+func (m *CallForFundsMutation) RemoveAllocationIDs(ids ...pulid.ID) {
+	if m.removedallocations == nil {
+		m.removedallocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.allocations, ids[i])
+		m.removedallocations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAllocations returns the removed IDs of the "allocations" edge to the PaymentAllocation entity.
+func (m *CallForFundsMutation) RemovedAllocationsIDs() (ids []pulid.ID) {
+	for id := range m.removedallocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AllocationsIDs returns the "allocations" edge IDs in the mutation.
+func (m *CallForFundsMutation) AllocationsIDs() (ids []pulid.ID) {
+	for id := range m.allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAllocations resets all changes to the "allocations" edge.
+func (m *CallForFundsMutation) ResetAllocations() {
+	m.allocations = nil
+	m.clearedallocations = false
+	m.removedallocations = nil
+}
+
+// AddReminderIDs adds the "reminders" edge to the PaymentReminder entity by ids.
+func (m *CallForFundsMutation) AddReminderIDs(ids ...pulid.ID) {
+	if m.reminders == nil {
+		m.reminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.reminders[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReminders clears the "reminders" edge to the PaymentReminder entity.
+func (m *CallForFundsMutation) ClearReminders() {
+	m.clearedreminders = true
+}
+
+// RemindersCleared reports if the "reminders" edge to the PaymentReminder entity was cleared.
+func (m *CallForFundsMutation) RemindersCleared() bool {
+	return m.clearedreminders
+}
+
+// RemoveReminderIDs removes the "reminders" edge to the PaymentReminder entity by IDs.
+func (m *CallForFundsMutation) RemoveReminderIDs(ids ...pulid.ID) {
+	if m.removedreminders == nil {
+		m.removedreminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.reminders, ids[i])
+		m.removedreminders[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReminders returns the removed IDs of the "reminders" edge to the PaymentReminder entity.
+func (m *CallForFundsMutation) RemovedRemindersIDs() (ids []pulid.ID) {
+	for id := range m.removedreminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RemindersIDs returns the "reminders" edge IDs in the mutation.
+func (m *CallForFundsMutation) RemindersIDs() (ids []pulid.ID) {
+	for id := range m.reminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReminders resets all changes to the "reminders" edge.
+func (m *CallForFundsMutation) ResetReminders() {
+	m.reminders = nil
+	m.clearedreminders = false
+	m.removedreminders = nil
+}
+
 // Where appends a list predicates to the CallForFundsMutation builder.
 func (m *CallForFundsMutation) Where(ps ...predicate.CallForFunds) {
 	m.predicates = append(m.predicates, ps...)
@@ -7435,7 +7702,7 @@ func (m *CallForFundsMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CallForFundsMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, callforfunds.FieldCreatedAt)
 	}
@@ -7466,6 +7733,15 @@ func (m *CallForFundsMutation) Fields() []string {
 	if m.total != nil {
 		fields = append(fields, callforfunds.FieldTotal)
 	}
+	if m.paid != nil {
+		fields = append(fields, callforfunds.FieldPaid)
+	}
+	if m.payment_status != nil {
+		fields = append(fields, callforfunds.FieldPaymentStatus)
+	}
+	if m.settled_on != nil {
+		fields = append(fields, callforfunds.FieldSettledOn)
+	}
 	return fields
 }
 
@@ -7494,6 +7770,12 @@ func (m *CallForFundsMutation) Field(name string) (ent.Value, bool) {
 		return m.DueOn()
 	case callforfunds.FieldTotal:
 		return m.Total()
+	case callforfunds.FieldPaid:
+		return m.Paid()
+	case callforfunds.FieldPaymentStatus:
+		return m.PaymentStatus()
+	case callforfunds.FieldSettledOn:
+		return m.SettledOn()
 	}
 	return nil, false
 }
@@ -7523,6 +7805,12 @@ func (m *CallForFundsMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldDueOn(ctx)
 	case callforfunds.FieldTotal:
 		return m.OldTotal(ctx)
+	case callforfunds.FieldPaid:
+		return m.OldPaid(ctx)
+	case callforfunds.FieldPaymentStatus:
+		return m.OldPaymentStatus(ctx)
+	case callforfunds.FieldSettledOn:
+		return m.OldSettledOn(ctx)
 	}
 	return nil, fmt.Errorf("unknown CallForFunds field %s", name)
 }
@@ -7602,6 +7890,27 @@ func (m *CallForFundsMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTotal(v)
 		return nil
+	case callforfunds.FieldPaid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaid(v)
+		return nil
+	case callforfunds.FieldPaymentStatus:
+		v, ok := value.(callforfunds.PaymentStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentStatus(v)
+		return nil
+	case callforfunds.FieldSettledOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettledOn(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CallForFunds field %s", name)
 }
@@ -7619,6 +7928,9 @@ func (m *CallForFundsMutation) AddedFields() []string {
 	if m.addtotal != nil {
 		fields = append(fields, callforfunds.FieldTotal)
 	}
+	if m.addpaid != nil {
+		fields = append(fields, callforfunds.FieldPaid)
+	}
 	return fields
 }
 
@@ -7633,6 +7945,8 @@ func (m *CallForFundsMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedSequence()
 	case callforfunds.FieldTotal:
 		return m.AddedTotal()
+	case callforfunds.FieldPaid:
+		return m.AddedPaid()
 	}
 	return nil, false
 }
@@ -7663,6 +7977,13 @@ func (m *CallForFundsMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddTotal(v)
 		return nil
+	case callforfunds.FieldPaid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPaid(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CallForFunds numeric field %s", name)
 }
@@ -7676,6 +7997,9 @@ func (m *CallForFundsMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(callforfunds.FieldDueOn) {
 		fields = append(fields, callforfunds.FieldDueOn)
+	}
+	if m.FieldCleared(callforfunds.FieldSettledOn) {
+		fields = append(fields, callforfunds.FieldSettledOn)
 	}
 	return fields
 }
@@ -7696,6 +8020,9 @@ func (m *CallForFundsMutation) ClearField(name string) error {
 		return nil
 	case callforfunds.FieldDueOn:
 		m.ClearDueOn()
+		return nil
+	case callforfunds.FieldSettledOn:
+		m.ClearSettledOn()
 		return nil
 	}
 	return fmt.Errorf("unknown CallForFunds nullable field %s", name)
@@ -7735,13 +8062,22 @@ func (m *CallForFundsMutation) ResetField(name string) error {
 	case callforfunds.FieldTotal:
 		m.ResetTotal()
 		return nil
+	case callforfunds.FieldPaid:
+		m.ResetPaid()
+		return nil
+	case callforfunds.FieldPaymentStatus:
+		m.ResetPaymentStatus()
+		return nil
+	case callforfunds.FieldSettledOn:
+		m.ResetSettledOn()
+		return nil
 	}
 	return fmt.Errorf("unknown CallForFunds field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CallForFundsMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.member != nil {
 		edges = append(edges, callforfunds.EdgeMember)
 	}
@@ -7750,6 +8086,12 @@ func (m *CallForFundsMutation) AddedEdges() []string {
 	}
 	if m.charges != nil {
 		edges = append(edges, callforfunds.EdgeCharges)
+	}
+	if m.allocations != nil {
+		edges = append(edges, callforfunds.EdgeAllocations)
+	}
+	if m.reminders != nil {
+		edges = append(edges, callforfunds.EdgeReminders)
 	}
 	return edges
 }
@@ -7772,15 +8114,33 @@ func (m *CallForFundsMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case callforfunds.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.allocations))
+		for id := range m.allocations {
+			ids = append(ids, id)
+		}
+		return ids
+	case callforfunds.EdgeReminders:
+		ids := make([]ent.Value, 0, len(m.reminders))
+		for id := range m.reminders {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CallForFundsMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.removedcharges != nil {
 		edges = append(edges, callforfunds.EdgeCharges)
+	}
+	if m.removedallocations != nil {
+		edges = append(edges, callforfunds.EdgeAllocations)
+	}
+	if m.removedreminders != nil {
+		edges = append(edges, callforfunds.EdgeReminders)
 	}
 	return edges
 }
@@ -7795,13 +8155,25 @@ func (m *CallForFundsMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case callforfunds.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.removedallocations))
+		for id := range m.removedallocations {
+			ids = append(ids, id)
+		}
+		return ids
+	case callforfunds.EdgeReminders:
+		ids := make([]ent.Value, 0, len(m.removedreminders))
+		for id := range m.removedreminders {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CallForFundsMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 5)
 	if m.clearedmember {
 		edges = append(edges, callforfunds.EdgeMember)
 	}
@@ -7810,6 +8182,12 @@ func (m *CallForFundsMutation) ClearedEdges() []string {
 	}
 	if m.clearedcharges {
 		edges = append(edges, callforfunds.EdgeCharges)
+	}
+	if m.clearedallocations {
+		edges = append(edges, callforfunds.EdgeAllocations)
+	}
+	if m.clearedreminders {
+		edges = append(edges, callforfunds.EdgeReminders)
 	}
 	return edges
 }
@@ -7824,6 +8202,10 @@ func (m *CallForFundsMutation) EdgeCleared(name string) bool {
 		return m.clearedcharge_run
 	case callforfunds.EdgeCharges:
 		return m.clearedcharges
+	case callforfunds.EdgeAllocations:
+		return m.clearedallocations
+	case callforfunds.EdgeReminders:
+		return m.clearedreminders
 	}
 	return false
 }
@@ -7854,6 +8236,12 @@ func (m *CallForFundsMutation) ResetEdge(name string) error {
 		return nil
 	case callforfunds.EdgeCharges:
 		m.ResetCharges()
+		return nil
+	case callforfunds.EdgeAllocations:
+		m.ResetAllocations()
+		return nil
+	case callforfunds.EdgeReminders:
+		m.ResetReminders()
 		return nil
 	}
 	return fmt.Errorf("unknown CallForFunds edge %s", name)
@@ -18914,60 +19302,74 @@ func (m *JournalNoteMutation) ResetEdge(name string) error {
 // MemberMutation represents an operation that mutates the Member nodes in the graph.
 type MemberMutation struct {
 	config
-	op                        Op
-	typ                       string
-	id                        *pulid.ID
-	created_at                *time.Time
-	updated_at                *time.Time
-	name                      *string
-	siren                     *string
-	rna                       *string
-	legal_form                *string
-	street                    *string
-	postal_code               *string
-	city                      *string
-	region                    *string
-	finess_ej                 *string
-	category                  *member.Category
-	status                    *member.Status
-	joined_on                 *time.Time
-	left_on                   *time.Time
-	vat_subject_percent       *float64
-	addvat_subject_percent    *float64
-	representative_name       *string
-	representative_function   *string
-	contact_email             *string
-	is_federation             *bool
-	clearedFields             map[string]struct{}
-	category_changes          map[pulid.ID]struct{}
-	removedcategory_changes   map[pulid.ID]struct{}
-	clearedcategory_changes   bool
-	subscriptions             map[pulid.ID]struct{}
-	removedsubscriptions      map[pulid.ID]struct{}
-	clearedsubscriptions      bool
-	usage_declarations        map[pulid.ID]struct{}
-	removedusage_declarations map[pulid.ID]struct{}
-	clearedusage_declarations bool
-	direct_costs              map[pulid.ID]struct{}
-	removeddirect_costs       map[pulid.ID]struct{}
-	cleareddirect_costs       bool
-	service_requests          map[pulid.ID]struct{}
-	removedservice_requests   map[pulid.ID]struct{}
-	clearedservice_requests   bool
-	charges                   map[pulid.ID]struct{}
-	removedcharges            map[pulid.ID]struct{}
-	clearedcharges            bool
-	calls_for_funds           map[pulid.ID]struct{}
-	removedcalls_for_funds    map[pulid.ID]struct{}
-	clearedcalls_for_funds    bool
-	role_assignments          map[pulid.ID]struct{}
-	removedrole_assignments   map[pulid.ID]struct{}
-	clearedrole_assignments   bool
-	application               *pulid.ID
-	clearedapplication        bool
-	done                      bool
-	oldValue                  func(context.Context) (*Member, error)
-	predicates                []predicate.Member
+	op                         Op
+	typ                        string
+	id                         *pulid.ID
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	name                       *string
+	siren                      *string
+	rna                        *string
+	legal_form                 *string
+	street                     *string
+	postal_code                *string
+	city                       *string
+	region                     *string
+	finess_ej                  *string
+	category                   *member.Category
+	status                     *member.Status
+	joined_on                  *time.Time
+	left_on                    *time.Time
+	vat_subject_percent        *float64
+	addvat_subject_percent     *float64
+	representative_name        *string
+	representative_function    *string
+	contact_email              *string
+	contact_phone              *string
+	is_federation              *bool
+	payment_status             *member.PaymentStatus
+	clearedFields              map[string]struct{}
+	category_changes           map[pulid.ID]struct{}
+	removedcategory_changes    map[pulid.ID]struct{}
+	clearedcategory_changes    bool
+	subscriptions              map[pulid.ID]struct{}
+	removedsubscriptions       map[pulid.ID]struct{}
+	clearedsubscriptions       bool
+	usage_declarations         map[pulid.ID]struct{}
+	removedusage_declarations  map[pulid.ID]struct{}
+	clearedusage_declarations  bool
+	direct_costs               map[pulid.ID]struct{}
+	removeddirect_costs        map[pulid.ID]struct{}
+	cleareddirect_costs        bool
+	service_requests           map[pulid.ID]struct{}
+	removedservice_requests    map[pulid.ID]struct{}
+	clearedservice_requests    bool
+	charges                    map[pulid.ID]struct{}
+	removedcharges             map[pulid.ID]struct{}
+	clearedcharges             bool
+	calls_for_funds            map[pulid.ID]struct{}
+	removedcalls_for_funds     map[pulid.ID]struct{}
+	clearedcalls_for_funds     bool
+	role_assignments           map[pulid.ID]struct{}
+	removedrole_assignments    map[pulid.ID]struct{}
+	clearedrole_assignments    bool
+	profile_changes            map[pulid.ID]struct{}
+	removedprofile_changes     map[pulid.ID]struct{}
+	clearedprofile_changes     bool
+	payments                   map[pulid.ID]struct{}
+	removedpayments            map[pulid.ID]struct{}
+	clearedpayments            bool
+	payment_allocations        map[pulid.ID]struct{}
+	removedpayment_allocations map[pulid.ID]struct{}
+	clearedpayment_allocations bool
+	payment_reminders          map[pulid.ID]struct{}
+	removedpayment_reminders   map[pulid.ID]struct{}
+	clearedpayment_reminders   bool
+	application                *pulid.ID
+	clearedapplication         bool
+	done                       bool
+	oldValue                   func(context.Context) (*Member, error)
+	predicates                 []predicate.Member
 }
 
 var _ ent.Mutation = (*MemberMutation)(nil)
@@ -19843,6 +20245,42 @@ func (m *MemberMutation) ResetContactEmail() {
 	delete(m.clearedFields, member.FieldContactEmail)
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (m *MemberMutation) SetContactPhone(s string) {
+	m.contact_phone = &s
+}
+
+// ContactPhone returns the value of the "contact_phone" field in the mutation.
+func (m *MemberMutation) ContactPhone() (r string, exists bool) {
+	v := m.contact_phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContactPhone returns the old "contact_phone" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldContactPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContactPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContactPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContactPhone: %w", err)
+	}
+	return oldValue.ContactPhone, nil
+}
+
+// ResetContactPhone resets all changes to the "contact_phone" field.
+func (m *MemberMutation) ResetContactPhone() {
+	m.contact_phone = nil
+}
+
 // SetIsFederation sets the "is_federation" field.
 func (m *MemberMutation) SetIsFederation(b bool) {
 	m.is_federation = &b
@@ -19877,6 +20315,42 @@ func (m *MemberMutation) OldIsFederation(ctx context.Context) (v bool, err error
 // ResetIsFederation resets all changes to the "is_federation" field.
 func (m *MemberMutation) ResetIsFederation() {
 	m.is_federation = nil
+}
+
+// SetPaymentStatus sets the "payment_status" field.
+func (m *MemberMutation) SetPaymentStatus(ms member.PaymentStatus) {
+	m.payment_status = &ms
+}
+
+// PaymentStatus returns the value of the "payment_status" field in the mutation.
+func (m *MemberMutation) PaymentStatus() (r member.PaymentStatus, exists bool) {
+	v := m.payment_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentStatus returns the old "payment_status" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldPaymentStatus(ctx context.Context) (v member.PaymentStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentStatus: %w", err)
+	}
+	return oldValue.PaymentStatus, nil
+}
+
+// ResetPaymentStatus resets all changes to the "payment_status" field.
+func (m *MemberMutation) ResetPaymentStatus() {
+	m.payment_status = nil
 }
 
 // AddCategoryChangeIDs adds the "category_changes" edge to the MemberCategoryChange entity by ids.
@@ -20311,6 +20785,222 @@ func (m *MemberMutation) ResetRoleAssignments() {
 	m.removedrole_assignments = nil
 }
 
+// AddProfileChangeIDs adds the "profile_changes" edge to the MemberProfileChange entity by ids.
+func (m *MemberMutation) AddProfileChangeIDs(ids ...pulid.ID) {
+	if m.profile_changes == nil {
+		m.profile_changes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.profile_changes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProfileChanges clears the "profile_changes" edge to the MemberProfileChange entity.
+func (m *MemberMutation) ClearProfileChanges() {
+	m.clearedprofile_changes = true
+}
+
+// ProfileChangesCleared reports if the "profile_changes" edge to the MemberProfileChange entity was cleared.
+func (m *MemberMutation) ProfileChangesCleared() bool {
+	return m.clearedprofile_changes
+}
+
+// RemoveProfileChangeIDs removes the "profile_changes" edge to the MemberProfileChange entity by IDs.
+func (m *MemberMutation) RemoveProfileChangeIDs(ids ...pulid.ID) {
+	if m.removedprofile_changes == nil {
+		m.removedprofile_changes = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.profile_changes, ids[i])
+		m.removedprofile_changes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProfileChanges returns the removed IDs of the "profile_changes" edge to the MemberProfileChange entity.
+func (m *MemberMutation) RemovedProfileChangesIDs() (ids []pulid.ID) {
+	for id := range m.removedprofile_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProfileChangesIDs returns the "profile_changes" edge IDs in the mutation.
+func (m *MemberMutation) ProfileChangesIDs() (ids []pulid.ID) {
+	for id := range m.profile_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProfileChanges resets all changes to the "profile_changes" edge.
+func (m *MemberMutation) ResetProfileChanges() {
+	m.profile_changes = nil
+	m.clearedprofile_changes = false
+	m.removedprofile_changes = nil
+}
+
+// AddPaymentIDs adds the "payments" edge to the Payment entity by ids.
+func (m *MemberMutation) AddPaymentIDs(ids ...pulid.ID) {
+	if m.payments == nil {
+		m.payments = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.payments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPayments clears the "payments" edge to the Payment entity.
+func (m *MemberMutation) ClearPayments() {
+	m.clearedpayments = true
+}
+
+// PaymentsCleared reports if the "payments" edge to the Payment entity was cleared.
+func (m *MemberMutation) PaymentsCleared() bool {
+	return m.clearedpayments
+}
+
+// RemovePaymentIDs removes the "payments" edge to the Payment entity by IDs.
+func (m *MemberMutation) RemovePaymentIDs(ids ...pulid.ID) {
+	if m.removedpayments == nil {
+		m.removedpayments = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.payments, ids[i])
+		m.removedpayments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPayments returns the removed IDs of the "payments" edge to the Payment entity.
+func (m *MemberMutation) RemovedPaymentsIDs() (ids []pulid.ID) {
+	for id := range m.removedpayments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PaymentsIDs returns the "payments" edge IDs in the mutation.
+func (m *MemberMutation) PaymentsIDs() (ids []pulid.ID) {
+	for id := range m.payments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPayments resets all changes to the "payments" edge.
+func (m *MemberMutation) ResetPayments() {
+	m.payments = nil
+	m.clearedpayments = false
+	m.removedpayments = nil
+}
+
+// AddPaymentAllocationIDs adds the "payment_allocations" edge to the PaymentAllocation entity by ids.
+func (m *MemberMutation) AddPaymentAllocationIDs(ids ...pulid.ID) {
+	if m.payment_allocations == nil {
+		m.payment_allocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.payment_allocations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPaymentAllocations clears the "payment_allocations" edge to the PaymentAllocation entity.
+func (m *MemberMutation) ClearPaymentAllocations() {
+	m.clearedpayment_allocations = true
+}
+
+// PaymentAllocationsCleared reports if the "payment_allocations" edge to the PaymentAllocation entity was cleared.
+func (m *MemberMutation) PaymentAllocationsCleared() bool {
+	return m.clearedpayment_allocations
+}
+
+// RemovePaymentAllocationIDs removes the "payment_allocations" edge to the PaymentAllocation entity by IDs.
+func (m *MemberMutation) RemovePaymentAllocationIDs(ids ...pulid.ID) {
+	if m.removedpayment_allocations == nil {
+		m.removedpayment_allocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.payment_allocations, ids[i])
+		m.removedpayment_allocations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPaymentAllocations returns the removed IDs of the "payment_allocations" edge to the PaymentAllocation entity.
+func (m *MemberMutation) RemovedPaymentAllocationsIDs() (ids []pulid.ID) {
+	for id := range m.removedpayment_allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PaymentAllocationsIDs returns the "payment_allocations" edge IDs in the mutation.
+func (m *MemberMutation) PaymentAllocationsIDs() (ids []pulid.ID) {
+	for id := range m.payment_allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPaymentAllocations resets all changes to the "payment_allocations" edge.
+func (m *MemberMutation) ResetPaymentAllocations() {
+	m.payment_allocations = nil
+	m.clearedpayment_allocations = false
+	m.removedpayment_allocations = nil
+}
+
+// AddPaymentReminderIDs adds the "payment_reminders" edge to the PaymentReminder entity by ids.
+func (m *MemberMutation) AddPaymentReminderIDs(ids ...pulid.ID) {
+	if m.payment_reminders == nil {
+		m.payment_reminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.payment_reminders[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPaymentReminders clears the "payment_reminders" edge to the PaymentReminder entity.
+func (m *MemberMutation) ClearPaymentReminders() {
+	m.clearedpayment_reminders = true
+}
+
+// PaymentRemindersCleared reports if the "payment_reminders" edge to the PaymentReminder entity was cleared.
+func (m *MemberMutation) PaymentRemindersCleared() bool {
+	return m.clearedpayment_reminders
+}
+
+// RemovePaymentReminderIDs removes the "payment_reminders" edge to the PaymentReminder entity by IDs.
+func (m *MemberMutation) RemovePaymentReminderIDs(ids ...pulid.ID) {
+	if m.removedpayment_reminders == nil {
+		m.removedpayment_reminders = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.payment_reminders, ids[i])
+		m.removedpayment_reminders[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPaymentReminders returns the removed IDs of the "payment_reminders" edge to the PaymentReminder entity.
+func (m *MemberMutation) RemovedPaymentRemindersIDs() (ids []pulid.ID) {
+	for id := range m.removedpayment_reminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PaymentRemindersIDs returns the "payment_reminders" edge IDs in the mutation.
+func (m *MemberMutation) PaymentRemindersIDs() (ids []pulid.ID) {
+	for id := range m.payment_reminders {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPaymentReminders resets all changes to the "payment_reminders" edge.
+func (m *MemberMutation) ResetPaymentReminders() {
+	m.payment_reminders = nil
+	m.clearedpayment_reminders = false
+	m.removedpayment_reminders = nil
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by id.
 func (m *MemberMutation) SetApplicationID(id pulid.ID) {
 	m.application = &id
@@ -20384,7 +21074,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 22)
 	if m.created_at != nil {
 		fields = append(fields, member.FieldCreatedAt)
 	}
@@ -20442,8 +21132,14 @@ func (m *MemberMutation) Fields() []string {
 	if m.contact_email != nil {
 		fields = append(fields, member.FieldContactEmail)
 	}
+	if m.contact_phone != nil {
+		fields = append(fields, member.FieldContactPhone)
+	}
 	if m.is_federation != nil {
 		fields = append(fields, member.FieldIsFederation)
+	}
+	if m.payment_status != nil {
+		fields = append(fields, member.FieldPaymentStatus)
 	}
 	return fields
 }
@@ -20491,8 +21187,12 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.RepresentativeFunction()
 	case member.FieldContactEmail:
 		return m.ContactEmail()
+	case member.FieldContactPhone:
+		return m.ContactPhone()
 	case member.FieldIsFederation:
 		return m.IsFederation()
+	case member.FieldPaymentStatus:
+		return m.PaymentStatus()
 	}
 	return nil, false
 }
@@ -20540,8 +21240,12 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRepresentativeFunction(ctx)
 	case member.FieldContactEmail:
 		return m.OldContactEmail(ctx)
+	case member.FieldContactPhone:
+		return m.OldContactPhone(ctx)
 	case member.FieldIsFederation:
 		return m.OldIsFederation(ctx)
+	case member.FieldPaymentStatus:
+		return m.OldPaymentStatus(ctx)
 	}
 	return nil, fmt.Errorf("unknown Member field %s", name)
 }
@@ -20684,12 +21388,26 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetContactEmail(v)
 		return nil
+	case member.FieldContactPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContactPhone(v)
+		return nil
 	case member.FieldIsFederation:
 		v, ok := value.(bool)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetIsFederation(v)
+		return nil
+	case member.FieldPaymentStatus:
+		v, ok := value.(member.PaymentStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentStatus(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
@@ -20845,8 +21563,14 @@ func (m *MemberMutation) ResetField(name string) error {
 	case member.FieldContactEmail:
 		m.ResetContactEmail()
 		return nil
+	case member.FieldContactPhone:
+		m.ResetContactPhone()
+		return nil
 	case member.FieldIsFederation:
 		m.ResetIsFederation()
+		return nil
+	case member.FieldPaymentStatus:
+		m.ResetPaymentStatus()
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
@@ -20854,7 +21578,7 @@ func (m *MemberMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MemberMutation) AddedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 13)
 	if m.category_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -20878,6 +21602,18 @@ func (m *MemberMutation) AddedEdges() []string {
 	}
 	if m.role_assignments != nil {
 		edges = append(edges, member.EdgeRoleAssignments)
+	}
+	if m.profile_changes != nil {
+		edges = append(edges, member.EdgeProfileChanges)
+	}
+	if m.payments != nil {
+		edges = append(edges, member.EdgePayments)
+	}
+	if m.payment_allocations != nil {
+		edges = append(edges, member.EdgePaymentAllocations)
+	}
+	if m.payment_reminders != nil {
+		edges = append(edges, member.EdgePaymentReminders)
 	}
 	if m.application != nil {
 		edges = append(edges, member.EdgeApplication)
@@ -20937,6 +21673,30 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgeProfileChanges:
+		ids := make([]ent.Value, 0, len(m.profile_changes))
+		for id := range m.profile_changes {
+			ids = append(ids, id)
+		}
+		return ids
+	case member.EdgePayments:
+		ids := make([]ent.Value, 0, len(m.payments))
+		for id := range m.payments {
+			ids = append(ids, id)
+		}
+		return ids
+	case member.EdgePaymentAllocations:
+		ids := make([]ent.Value, 0, len(m.payment_allocations))
+		for id := range m.payment_allocations {
+			ids = append(ids, id)
+		}
+		return ids
+	case member.EdgePaymentReminders:
+		ids := make([]ent.Value, 0, len(m.payment_reminders))
+		for id := range m.payment_reminders {
+			ids = append(ids, id)
+		}
+		return ids
 	case member.EdgeApplication:
 		if id := m.application; id != nil {
 			return []ent.Value{*id}
@@ -20947,7 +21707,7 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MemberMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 13)
 	if m.removedcategory_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -20971,6 +21731,18 @@ func (m *MemberMutation) RemovedEdges() []string {
 	}
 	if m.removedrole_assignments != nil {
 		edges = append(edges, member.EdgeRoleAssignments)
+	}
+	if m.removedprofile_changes != nil {
+		edges = append(edges, member.EdgeProfileChanges)
+	}
+	if m.removedpayments != nil {
+		edges = append(edges, member.EdgePayments)
+	}
+	if m.removedpayment_allocations != nil {
+		edges = append(edges, member.EdgePaymentAllocations)
+	}
+	if m.removedpayment_reminders != nil {
+		edges = append(edges, member.EdgePaymentReminders)
 	}
 	return edges
 }
@@ -21027,13 +21799,37 @@ func (m *MemberMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgeProfileChanges:
+		ids := make([]ent.Value, 0, len(m.removedprofile_changes))
+		for id := range m.removedprofile_changes {
+			ids = append(ids, id)
+		}
+		return ids
+	case member.EdgePayments:
+		ids := make([]ent.Value, 0, len(m.removedpayments))
+		for id := range m.removedpayments {
+			ids = append(ids, id)
+		}
+		return ids
+	case member.EdgePaymentAllocations:
+		ids := make([]ent.Value, 0, len(m.removedpayment_allocations))
+		for id := range m.removedpayment_allocations {
+			ids = append(ids, id)
+		}
+		return ids
+	case member.EdgePaymentReminders:
+		ids := make([]ent.Value, 0, len(m.removedpayment_reminders))
+		for id := range m.removedpayment_reminders {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MemberMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 13)
 	if m.clearedcategory_changes {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -21057,6 +21853,18 @@ func (m *MemberMutation) ClearedEdges() []string {
 	}
 	if m.clearedrole_assignments {
 		edges = append(edges, member.EdgeRoleAssignments)
+	}
+	if m.clearedprofile_changes {
+		edges = append(edges, member.EdgeProfileChanges)
+	}
+	if m.clearedpayments {
+		edges = append(edges, member.EdgePayments)
+	}
+	if m.clearedpayment_allocations {
+		edges = append(edges, member.EdgePaymentAllocations)
+	}
+	if m.clearedpayment_reminders {
+		edges = append(edges, member.EdgePaymentReminders)
 	}
 	if m.clearedapplication {
 		edges = append(edges, member.EdgeApplication)
@@ -21084,6 +21892,14 @@ func (m *MemberMutation) EdgeCleared(name string) bool {
 		return m.clearedcalls_for_funds
 	case member.EdgeRoleAssignments:
 		return m.clearedrole_assignments
+	case member.EdgeProfileChanges:
+		return m.clearedprofile_changes
+	case member.EdgePayments:
+		return m.clearedpayments
+	case member.EdgePaymentAllocations:
+		return m.clearedpayment_allocations
+	case member.EdgePaymentReminders:
+		return m.clearedpayment_reminders
 	case member.EdgeApplication:
 		return m.clearedapplication
 	}
@@ -21128,6 +21944,18 @@ func (m *MemberMutation) ResetEdge(name string) error {
 		return nil
 	case member.EdgeRoleAssignments:
 		m.ResetRoleAssignments()
+		return nil
+	case member.EdgeProfileChanges:
+		m.ResetProfileChanges()
+		return nil
+	case member.EdgePayments:
+		m.ResetPayments()
+		return nil
+	case member.EdgePaymentAllocations:
+		m.ResetPaymentAllocations()
+		return nil
+	case member.EdgePaymentReminders:
+		m.ResetPaymentReminders()
 		return nil
 	case member.EdgeApplication:
 		m.ResetApplication()
@@ -21866,6 +22694,913 @@ func (m *MemberCategoryChangeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown MemberCategoryChange edge %s", name)
+}
+
+// MemberProfileChangeMutation represents an operation that mutates the MemberProfileChange nodes in the graph.
+type MemberProfileChangeMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *pulid.ID
+	created_at      *time.Time
+	updated_at      *time.Time
+	status          *memberprofilechange.Status
+	changes         *[]schematype.FieldChange
+	appendchanges   []schematype.FieldChange
+	changed_by      *string
+	comment         *string
+	clearedFields   map[string]struct{}
+	member          *pulid.ID
+	clearedmember   bool
+	decides         *pulid.ID
+	cleareddecides  bool
+	decision        *pulid.ID
+	cleareddecision bool
+	done            bool
+	oldValue        func(context.Context) (*MemberProfileChange, error)
+	predicates      []predicate.MemberProfileChange
+}
+
+var _ ent.Mutation = (*MemberProfileChangeMutation)(nil)
+
+// memberprofilechangeOption allows management of the mutation configuration using functional options.
+type memberprofilechangeOption func(*MemberProfileChangeMutation)
+
+// newMemberProfileChangeMutation creates new mutation for the MemberProfileChange entity.
+func newMemberProfileChangeMutation(c config, op Op, opts ...memberprofilechangeOption) *MemberProfileChangeMutation {
+	m := &MemberProfileChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMemberProfileChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMemberProfileChangeID sets the ID field of the mutation.
+func withMemberProfileChangeID(id pulid.ID) memberprofilechangeOption {
+	return func(m *MemberProfileChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MemberProfileChange
+		)
+		m.oldValue = func(ctx context.Context) (*MemberProfileChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MemberProfileChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMemberProfileChange sets the old MemberProfileChange of the mutation.
+func withMemberProfileChange(node *MemberProfileChange) memberprofilechangeOption {
+	return func(m *MemberProfileChangeMutation) {
+		m.oldValue = func(context.Context) (*MemberProfileChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MemberProfileChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MemberProfileChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MemberProfileChange entities.
+func (m *MemberProfileChangeMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MemberProfileChangeMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MemberProfileChangeMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MemberProfileChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MemberProfileChangeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MemberProfileChangeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MemberProfileChangeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MemberProfileChangeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MemberProfileChangeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MemberProfileChangeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *MemberProfileChangeMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *MemberProfileChangeMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *MemberProfileChangeMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *MemberProfileChangeMutation) SetStatus(value memberprofilechange.Status) {
+	m.status = &value
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *MemberProfileChangeMutation) Status() (r memberprofilechange.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldStatus(ctx context.Context) (v memberprofilechange.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *MemberProfileChangeMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetChanges sets the "changes" field.
+func (m *MemberProfileChangeMutation) SetChanges(sc []schematype.FieldChange) {
+	m.changes = &sc
+	m.appendchanges = nil
+}
+
+// Changes returns the value of the "changes" field in the mutation.
+func (m *MemberProfileChangeMutation) Changes() (r []schematype.FieldChange, exists bool) {
+	v := m.changes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanges returns the old "changes" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldChanges(ctx context.Context) (v []schematype.FieldChange, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanges is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanges requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanges: %w", err)
+	}
+	return oldValue.Changes, nil
+}
+
+// AppendChanges adds sc to the "changes" field.
+func (m *MemberProfileChangeMutation) AppendChanges(sc []schematype.FieldChange) {
+	m.appendchanges = append(m.appendchanges, sc...)
+}
+
+// AppendedChanges returns the list of values that were appended to the "changes" field in this mutation.
+func (m *MemberProfileChangeMutation) AppendedChanges() ([]schematype.FieldChange, bool) {
+	if len(m.appendchanges) == 0 {
+		return nil, false
+	}
+	return m.appendchanges, true
+}
+
+// ResetChanges resets all changes to the "changes" field.
+func (m *MemberProfileChangeMutation) ResetChanges() {
+	m.changes = nil
+	m.appendchanges = nil
+}
+
+// SetChangedBy sets the "changed_by" field.
+func (m *MemberProfileChangeMutation) SetChangedBy(s string) {
+	m.changed_by = &s
+}
+
+// ChangedBy returns the value of the "changed_by" field in the mutation.
+func (m *MemberProfileChangeMutation) ChangedBy() (r string, exists bool) {
+	v := m.changed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedBy returns the old "changed_by" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldChangedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedBy: %w", err)
+	}
+	return oldValue.ChangedBy, nil
+}
+
+// ResetChangedBy resets all changes to the "changed_by" field.
+func (m *MemberProfileChangeMutation) ResetChangedBy() {
+	m.changed_by = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *MemberProfileChangeMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *MemberProfileChangeMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *MemberProfileChangeMutation) ResetComment() {
+	m.comment = nil
+}
+
+// SetDecidesID sets the "decides_id" field.
+func (m *MemberProfileChangeMutation) SetDecidesID(pu pulid.ID) {
+	m.decides = &pu
+}
+
+// DecidesID returns the value of the "decides_id" field in the mutation.
+func (m *MemberProfileChangeMutation) DecidesID() (r pulid.ID, exists bool) {
+	v := m.decides
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidesID returns the old "decides_id" field's value of the MemberProfileChange entity.
+// If the MemberProfileChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberProfileChangeMutation) OldDecidesID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidesID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidesID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidesID: %w", err)
+	}
+	return oldValue.DecidesID, nil
+}
+
+// ClearDecidesID clears the value of the "decides_id" field.
+func (m *MemberProfileChangeMutation) ClearDecidesID() {
+	m.decides = nil
+	m.clearedFields[memberprofilechange.FieldDecidesID] = struct{}{}
+}
+
+// DecidesIDCleared returns if the "decides_id" field was cleared in this mutation.
+func (m *MemberProfileChangeMutation) DecidesIDCleared() bool {
+	_, ok := m.clearedFields[memberprofilechange.FieldDecidesID]
+	return ok
+}
+
+// ResetDecidesID resets all changes to the "decides_id" field.
+func (m *MemberProfileChangeMutation) ResetDecidesID() {
+	m.decides = nil
+	delete(m.clearedFields, memberprofilechange.FieldDecidesID)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *MemberProfileChangeMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[memberprofilechange.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *MemberProfileChangeMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *MemberProfileChangeMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *MemberProfileChangeMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearDecides clears the "decides" edge to the MemberProfileChange entity.
+func (m *MemberProfileChangeMutation) ClearDecides() {
+	m.cleareddecides = true
+	m.clearedFields[memberprofilechange.FieldDecidesID] = struct{}{}
+}
+
+// DecidesCleared reports if the "decides" edge to the MemberProfileChange entity was cleared.
+func (m *MemberProfileChangeMutation) DecidesCleared() bool {
+	return m.DecidesIDCleared() || m.cleareddecides
+}
+
+// DecidesIDs returns the "decides" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DecidesID instead. It exists only for internal usage by the builders.
+func (m *MemberProfileChangeMutation) DecidesIDs() (ids []pulid.ID) {
+	if id := m.decides; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDecides resets all changes to the "decides" edge.
+func (m *MemberProfileChangeMutation) ResetDecides() {
+	m.decides = nil
+	m.cleareddecides = false
+}
+
+// SetDecisionID sets the "decision" edge to the MemberProfileChange entity by id.
+func (m *MemberProfileChangeMutation) SetDecisionID(id pulid.ID) {
+	m.decision = &id
+}
+
+// ClearDecision clears the "decision" edge to the MemberProfileChange entity.
+func (m *MemberProfileChangeMutation) ClearDecision() {
+	m.cleareddecision = true
+}
+
+// DecisionCleared reports if the "decision" edge to the MemberProfileChange entity was cleared.
+func (m *MemberProfileChangeMutation) DecisionCleared() bool {
+	return m.cleareddecision
+}
+
+// DecisionID returns the "decision" edge ID in the mutation.
+func (m *MemberProfileChangeMutation) DecisionID() (id pulid.ID, exists bool) {
+	if m.decision != nil {
+		return *m.decision, true
+	}
+	return
+}
+
+// DecisionIDs returns the "decision" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DecisionID instead. It exists only for internal usage by the builders.
+func (m *MemberProfileChangeMutation) DecisionIDs() (ids []pulid.ID) {
+	if id := m.decision; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDecision resets all changes to the "decision" edge.
+func (m *MemberProfileChangeMutation) ResetDecision() {
+	m.decision = nil
+	m.cleareddecision = false
+}
+
+// Where appends a list predicates to the MemberProfileChangeMutation builder.
+func (m *MemberProfileChangeMutation) Where(ps ...predicate.MemberProfileChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MemberProfileChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MemberProfileChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MemberProfileChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MemberProfileChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MemberProfileChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MemberProfileChange).
+func (m *MemberProfileChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MemberProfileChangeMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, memberprofilechange.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, memberprofilechange.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, memberprofilechange.FieldMemberID)
+	}
+	if m.status != nil {
+		fields = append(fields, memberprofilechange.FieldStatus)
+	}
+	if m.changes != nil {
+		fields = append(fields, memberprofilechange.FieldChanges)
+	}
+	if m.changed_by != nil {
+		fields = append(fields, memberprofilechange.FieldChangedBy)
+	}
+	if m.comment != nil {
+		fields = append(fields, memberprofilechange.FieldComment)
+	}
+	if m.decides != nil {
+		fields = append(fields, memberprofilechange.FieldDecidesID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MemberProfileChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		return m.CreatedAt()
+	case memberprofilechange.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case memberprofilechange.FieldMemberID:
+		return m.MemberID()
+	case memberprofilechange.FieldStatus:
+		return m.Status()
+	case memberprofilechange.FieldChanges:
+		return m.Changes()
+	case memberprofilechange.FieldChangedBy:
+		return m.ChangedBy()
+	case memberprofilechange.FieldComment:
+		return m.Comment()
+	case memberprofilechange.FieldDecidesID:
+		return m.DecidesID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MemberProfileChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case memberprofilechange.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case memberprofilechange.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case memberprofilechange.FieldStatus:
+		return m.OldStatus(ctx)
+	case memberprofilechange.FieldChanges:
+		return m.OldChanges(ctx)
+	case memberprofilechange.FieldChangedBy:
+		return m.OldChangedBy(ctx)
+	case memberprofilechange.FieldComment:
+		return m.OldComment(ctx)
+	case memberprofilechange.FieldDecidesID:
+		return m.OldDecidesID(ctx)
+	}
+	return nil, fmt.Errorf("unknown MemberProfileChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberProfileChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case memberprofilechange.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case memberprofilechange.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case memberprofilechange.FieldStatus:
+		v, ok := value.(memberprofilechange.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case memberprofilechange.FieldChanges:
+		v, ok := value.([]schematype.FieldChange)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanges(v)
+		return nil
+	case memberprofilechange.FieldChangedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedBy(v)
+		return nil
+	case memberprofilechange.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case memberprofilechange.FieldDecidesID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidesID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MemberProfileChangeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MemberProfileChangeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberProfileChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MemberProfileChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MemberProfileChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(memberprofilechange.FieldDecidesID) {
+		fields = append(fields, memberprofilechange.FieldDecidesID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MemberProfileChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MemberProfileChangeMutation) ClearField(name string) error {
+	switch name {
+	case memberprofilechange.FieldDecidesID:
+		m.ClearDecidesID()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MemberProfileChangeMutation) ResetField(name string) error {
+	switch name {
+	case memberprofilechange.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case memberprofilechange.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case memberprofilechange.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case memberprofilechange.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case memberprofilechange.FieldChanges:
+		m.ResetChanges()
+		return nil
+	case memberprofilechange.FieldChangedBy:
+		m.ResetChangedBy()
+		return nil
+	case memberprofilechange.FieldComment:
+		m.ResetComment()
+		return nil
+	case memberprofilechange.FieldDecidesID:
+		m.ResetDecidesID()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MemberProfileChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.member != nil {
+		edges = append(edges, memberprofilechange.EdgeMember)
+	}
+	if m.decides != nil {
+		edges = append(edges, memberprofilechange.EdgeDecides)
+	}
+	if m.decision != nil {
+		edges = append(edges, memberprofilechange.EdgeDecision)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MemberProfileChangeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case memberprofilechange.EdgeDecides:
+		if id := m.decides; id != nil {
+			return []ent.Value{*id}
+		}
+	case memberprofilechange.EdgeDecision:
+		if id := m.decision; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MemberProfileChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MemberProfileChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MemberProfileChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedmember {
+		edges = append(edges, memberprofilechange.EdgeMember)
+	}
+	if m.cleareddecides {
+		edges = append(edges, memberprofilechange.EdgeDecides)
+	}
+	if m.cleareddecision {
+		edges = append(edges, memberprofilechange.EdgeDecision)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MemberProfileChangeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		return m.clearedmember
+	case memberprofilechange.EdgeDecides:
+		return m.cleareddecides
+	case memberprofilechange.EdgeDecision:
+		return m.cleareddecision
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MemberProfileChangeMutation) ClearEdge(name string) error {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		m.ClearMember()
+		return nil
+	case memberprofilechange.EdgeDecides:
+		m.ClearDecides()
+		return nil
+	case memberprofilechange.EdgeDecision:
+		m.ClearDecision()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MemberProfileChangeMutation) ResetEdge(name string) error {
+	switch name {
+	case memberprofilechange.EdgeMember:
+		m.ResetMember()
+		return nil
+	case memberprofilechange.EdgeDecides:
+		m.ResetDecides()
+		return nil
+	case memberprofilechange.EdgeDecision:
+		m.ResetDecision()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberProfileChange edge %s", name)
 }
 
 // MembershipApplicationMutation represents an operation that mutates the MembershipApplication nodes in the graph.
@@ -25996,6 +27731,3025 @@ func (m *NotificationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// PaymentMutation represents an operation that mutates the Payment nodes in the graph.
+type PaymentMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *pulid.ID
+	created_at         *time.Time
+	updated_at         *time.Time
+	received_on        *time.Time
+	amount             *int64
+	addamount          *int64
+	means              *payment.Means
+	bank_reference     *string
+	label              *string
+	reason             *string
+	created_by         *string
+	import_key         *string
+	clearedFields      map[string]struct{}
+	member             *pulid.ID
+	clearedmember      bool
+	reverses           *pulid.ID
+	clearedreverses    bool
+	reversal           *pulid.ID
+	clearedreversal    bool
+	allocations        map[pulid.ID]struct{}
+	removedallocations map[pulid.ID]struct{}
+	clearedallocations bool
+	done               bool
+	oldValue           func(context.Context) (*Payment, error)
+	predicates         []predicate.Payment
+}
+
+var _ ent.Mutation = (*PaymentMutation)(nil)
+
+// paymentOption allows management of the mutation configuration using functional options.
+type paymentOption func(*PaymentMutation)
+
+// newPaymentMutation creates new mutation for the Payment entity.
+func newPaymentMutation(c config, op Op, opts ...paymentOption) *PaymentMutation {
+	m := &PaymentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePayment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentID sets the ID field of the mutation.
+func withPaymentID(id pulid.ID) paymentOption {
+	return func(m *PaymentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Payment
+		)
+		m.oldValue = func(ctx context.Context) (*Payment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Payment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPayment sets the old Payment of the mutation.
+func withPayment(node *Payment) paymentOption {
+	return func(m *PaymentMutation) {
+		m.oldValue = func(context.Context) (*Payment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Payment entities.
+func (m *PaymentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Payment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PaymentMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PaymentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PaymentMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetReceivedOn sets the "received_on" field.
+func (m *PaymentMutation) SetReceivedOn(t time.Time) {
+	m.received_on = &t
+}
+
+// ReceivedOn returns the value of the "received_on" field in the mutation.
+func (m *PaymentMutation) ReceivedOn() (r time.Time, exists bool) {
+	v := m.received_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedOn returns the old "received_on" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldReceivedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedOn: %w", err)
+	}
+	return oldValue.ReceivedOn, nil
+}
+
+// ResetReceivedOn resets all changes to the "received_on" field.
+func (m *PaymentMutation) ResetReceivedOn() {
+	m.received_on = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *PaymentMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *PaymentMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *PaymentMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *PaymentMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *PaymentMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetMeans sets the "means" field.
+func (m *PaymentMutation) SetMeans(pa payment.Means) {
+	m.means = &pa
+}
+
+// Means returns the value of the "means" field in the mutation.
+func (m *PaymentMutation) Means() (r payment.Means, exists bool) {
+	v := m.means
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeans returns the old "means" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldMeans(ctx context.Context) (v payment.Means, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeans is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeans requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeans: %w", err)
+	}
+	return oldValue.Means, nil
+}
+
+// ResetMeans resets all changes to the "means" field.
+func (m *PaymentMutation) ResetMeans() {
+	m.means = nil
+}
+
+// SetBankReference sets the "bank_reference" field.
+func (m *PaymentMutation) SetBankReference(s string) {
+	m.bank_reference = &s
+}
+
+// BankReference returns the value of the "bank_reference" field in the mutation.
+func (m *PaymentMutation) BankReference() (r string, exists bool) {
+	v := m.bank_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankReference returns the old "bank_reference" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldBankReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankReference: %w", err)
+	}
+	return oldValue.BankReference, nil
+}
+
+// ResetBankReference resets all changes to the "bank_reference" field.
+func (m *PaymentMutation) ResetBankReference() {
+	m.bank_reference = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *PaymentMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *PaymentMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *PaymentMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetReversesID sets the "reverses_id" field.
+func (m *PaymentMutation) SetReversesID(pu pulid.ID) {
+	m.reverses = &pu
+}
+
+// ReversesID returns the value of the "reverses_id" field in the mutation.
+func (m *PaymentMutation) ReversesID() (r pulid.ID, exists bool) {
+	v := m.reverses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReversesID returns the old "reverses_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldReversesID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReversesID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReversesID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReversesID: %w", err)
+	}
+	return oldValue.ReversesID, nil
+}
+
+// ClearReversesID clears the value of the "reverses_id" field.
+func (m *PaymentMutation) ClearReversesID() {
+	m.reverses = nil
+	m.clearedFields[payment.FieldReversesID] = struct{}{}
+}
+
+// ReversesIDCleared returns if the "reverses_id" field was cleared in this mutation.
+func (m *PaymentMutation) ReversesIDCleared() bool {
+	_, ok := m.clearedFields[payment.FieldReversesID]
+	return ok
+}
+
+// ResetReversesID resets all changes to the "reverses_id" field.
+func (m *PaymentMutation) ResetReversesID() {
+	m.reverses = nil
+	delete(m.clearedFields, payment.FieldReversesID)
+}
+
+// SetReason sets the "reason" field.
+func (m *PaymentMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *PaymentMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *PaymentMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *PaymentMutation) SetCreatedBy(s string) {
+	m.created_by = &s
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *PaymentMutation) CreatedBy() (r string, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldCreatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *PaymentMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetImportKey sets the "import_key" field.
+func (m *PaymentMutation) SetImportKey(s string) {
+	m.import_key = &s
+}
+
+// ImportKey returns the value of the "import_key" field in the mutation.
+func (m *PaymentMutation) ImportKey() (r string, exists bool) {
+	v := m.import_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldImportKey returns the old "import_key" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldImportKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldImportKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldImportKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldImportKey: %w", err)
+	}
+	return oldValue.ImportKey, nil
+}
+
+// ClearImportKey clears the value of the "import_key" field.
+func (m *PaymentMutation) ClearImportKey() {
+	m.import_key = nil
+	m.clearedFields[payment.FieldImportKey] = struct{}{}
+}
+
+// ImportKeyCleared returns if the "import_key" field was cleared in this mutation.
+func (m *PaymentMutation) ImportKeyCleared() bool {
+	_, ok := m.clearedFields[payment.FieldImportKey]
+	return ok
+}
+
+// ResetImportKey resets all changes to the "import_key" field.
+func (m *PaymentMutation) ResetImportKey() {
+	m.import_key = nil
+	delete(m.clearedFields, payment.FieldImportKey)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *PaymentMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[payment.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *PaymentMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *PaymentMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *PaymentMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearReverses clears the "reverses" edge to the Payment entity.
+func (m *PaymentMutation) ClearReverses() {
+	m.clearedreverses = true
+	m.clearedFields[payment.FieldReversesID] = struct{}{}
+}
+
+// ReversesCleared reports if the "reverses" edge to the Payment entity was cleared.
+func (m *PaymentMutation) ReversesCleared() bool {
+	return m.ReversesIDCleared() || m.clearedreverses
+}
+
+// ReversesIDs returns the "reverses" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReversesID instead. It exists only for internal usage by the builders.
+func (m *PaymentMutation) ReversesIDs() (ids []pulid.ID) {
+	if id := m.reverses; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReverses resets all changes to the "reverses" edge.
+func (m *PaymentMutation) ResetReverses() {
+	m.reverses = nil
+	m.clearedreverses = false
+}
+
+// SetReversalID sets the "reversal" edge to the Payment entity by id.
+func (m *PaymentMutation) SetReversalID(id pulid.ID) {
+	m.reversal = &id
+}
+
+// ClearReversal clears the "reversal" edge to the Payment entity.
+func (m *PaymentMutation) ClearReversal() {
+	m.clearedreversal = true
+}
+
+// ReversalCleared reports if the "reversal" edge to the Payment entity was cleared.
+func (m *PaymentMutation) ReversalCleared() bool {
+	return m.clearedreversal
+}
+
+// ReversalID returns the "reversal" edge ID in the mutation.
+func (m *PaymentMutation) ReversalID() (id pulid.ID, exists bool) {
+	if m.reversal != nil {
+		return *m.reversal, true
+	}
+	return
+}
+
+// ReversalIDs returns the "reversal" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReversalID instead. It exists only for internal usage by the builders.
+func (m *PaymentMutation) ReversalIDs() (ids []pulid.ID) {
+	if id := m.reversal; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReversal resets all changes to the "reversal" edge.
+func (m *PaymentMutation) ResetReversal() {
+	m.reversal = nil
+	m.clearedreversal = false
+}
+
+// AddAllocationIDs adds the "allocations" edge to the PaymentAllocation entity by ids.
+func (m *PaymentMutation) AddAllocationIDs(ids ...pulid.ID) {
+	if m.allocations == nil {
+		m.allocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.allocations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAllocations clears the "allocations" edge to the PaymentAllocation entity.
+func (m *PaymentMutation) ClearAllocations() {
+	m.clearedallocations = true
+}
+
+// AllocationsCleared reports if the "allocations" edge to the PaymentAllocation entity was cleared.
+func (m *PaymentMutation) AllocationsCleared() bool {
+	return m.clearedallocations
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to the PaymentAllocation entity by IDs.
+func (m *PaymentMutation) RemoveAllocationIDs(ids ...pulid.ID) {
+	if m.removedallocations == nil {
+		m.removedallocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.allocations, ids[i])
+		m.removedallocations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAllocations returns the removed IDs of the "allocations" edge to the PaymentAllocation entity.
+func (m *PaymentMutation) RemovedAllocationsIDs() (ids []pulid.ID) {
+	for id := range m.removedallocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AllocationsIDs returns the "allocations" edge IDs in the mutation.
+func (m *PaymentMutation) AllocationsIDs() (ids []pulid.ID) {
+	for id := range m.allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAllocations resets all changes to the "allocations" edge.
+func (m *PaymentMutation) ResetAllocations() {
+	m.allocations = nil
+	m.clearedallocations = false
+	m.removedallocations = nil
+}
+
+// Where appends a list predicates to the PaymentMutation builder.
+func (m *PaymentMutation) Where(ps ...predicate.Payment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Payment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Payment).
+func (m *PaymentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.created_at != nil {
+		fields = append(fields, payment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, payment.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, payment.FieldMemberID)
+	}
+	if m.received_on != nil {
+		fields = append(fields, payment.FieldReceivedOn)
+	}
+	if m.amount != nil {
+		fields = append(fields, payment.FieldAmount)
+	}
+	if m.means != nil {
+		fields = append(fields, payment.FieldMeans)
+	}
+	if m.bank_reference != nil {
+		fields = append(fields, payment.FieldBankReference)
+	}
+	if m.label != nil {
+		fields = append(fields, payment.FieldLabel)
+	}
+	if m.reverses != nil {
+		fields = append(fields, payment.FieldReversesID)
+	}
+	if m.reason != nil {
+		fields = append(fields, payment.FieldReason)
+	}
+	if m.created_by != nil {
+		fields = append(fields, payment.FieldCreatedBy)
+	}
+	if m.import_key != nil {
+		fields = append(fields, payment.FieldImportKey)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case payment.FieldCreatedAt:
+		return m.CreatedAt()
+	case payment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case payment.FieldMemberID:
+		return m.MemberID()
+	case payment.FieldReceivedOn:
+		return m.ReceivedOn()
+	case payment.FieldAmount:
+		return m.Amount()
+	case payment.FieldMeans:
+		return m.Means()
+	case payment.FieldBankReference:
+		return m.BankReference()
+	case payment.FieldLabel:
+		return m.Label()
+	case payment.FieldReversesID:
+		return m.ReversesID()
+	case payment.FieldReason:
+		return m.Reason()
+	case payment.FieldCreatedBy:
+		return m.CreatedBy()
+	case payment.FieldImportKey:
+		return m.ImportKey()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case payment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case payment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case payment.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case payment.FieldReceivedOn:
+		return m.OldReceivedOn(ctx)
+	case payment.FieldAmount:
+		return m.OldAmount(ctx)
+	case payment.FieldMeans:
+		return m.OldMeans(ctx)
+	case payment.FieldBankReference:
+		return m.OldBankReference(ctx)
+	case payment.FieldLabel:
+		return m.OldLabel(ctx)
+	case payment.FieldReversesID:
+		return m.OldReversesID(ctx)
+	case payment.FieldReason:
+		return m.OldReason(ctx)
+	case payment.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case payment.FieldImportKey:
+		return m.OldImportKey(ctx)
+	}
+	return nil, fmt.Errorf("unknown Payment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case payment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case payment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case payment.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case payment.FieldReceivedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedOn(v)
+		return nil
+	case payment.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case payment.FieldMeans:
+		v, ok := value.(payment.Means)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeans(v)
+		return nil
+	case payment.FieldBankReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankReference(v)
+		return nil
+	case payment.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case payment.FieldReversesID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReversesID(v)
+		return nil
+	case payment.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case payment.FieldCreatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case payment.FieldImportKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetImportKey(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Payment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, payment.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case payment.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case payment.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Payment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(payment.FieldReversesID) {
+		fields = append(fields, payment.FieldReversesID)
+	}
+	if m.FieldCleared(payment.FieldImportKey) {
+		fields = append(fields, payment.FieldImportKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentMutation) ClearField(name string) error {
+	switch name {
+	case payment.FieldReversesID:
+		m.ClearReversesID()
+		return nil
+	case payment.FieldImportKey:
+		m.ClearImportKey()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentMutation) ResetField(name string) error {
+	switch name {
+	case payment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case payment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case payment.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case payment.FieldReceivedOn:
+		m.ResetReceivedOn()
+		return nil
+	case payment.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case payment.FieldMeans:
+		m.ResetMeans()
+		return nil
+	case payment.FieldBankReference:
+		m.ResetBankReference()
+		return nil
+	case payment.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case payment.FieldReversesID:
+		m.ResetReversesID()
+		return nil
+	case payment.FieldReason:
+		m.ResetReason()
+		return nil
+	case payment.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case payment.FieldImportKey:
+		m.ResetImportKey()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.member != nil {
+		edges = append(edges, payment.EdgeMember)
+	}
+	if m.reverses != nil {
+		edges = append(edges, payment.EdgeReverses)
+	}
+	if m.reversal != nil {
+		edges = append(edges, payment.EdgeReversal)
+	}
+	if m.allocations != nil {
+		edges = append(edges, payment.EdgeAllocations)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case payment.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case payment.EdgeReverses:
+		if id := m.reverses; id != nil {
+			return []ent.Value{*id}
+		}
+	case payment.EdgeReversal:
+		if id := m.reversal; id != nil {
+			return []ent.Value{*id}
+		}
+	case payment.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.allocations))
+		for id := range m.allocations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedallocations != nil {
+		edges = append(edges, payment.EdgeAllocations)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case payment.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.removedallocations))
+		for id := range m.removedallocations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedmember {
+		edges = append(edges, payment.EdgeMember)
+	}
+	if m.clearedreverses {
+		edges = append(edges, payment.EdgeReverses)
+	}
+	if m.clearedreversal {
+		edges = append(edges, payment.EdgeReversal)
+	}
+	if m.clearedallocations {
+		edges = append(edges, payment.EdgeAllocations)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case payment.EdgeMember:
+		return m.clearedmember
+	case payment.EdgeReverses:
+		return m.clearedreverses
+	case payment.EdgeReversal:
+		return m.clearedreversal
+	case payment.EdgeAllocations:
+		return m.clearedallocations
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentMutation) ClearEdge(name string) error {
+	switch name {
+	case payment.EdgeMember:
+		m.ClearMember()
+		return nil
+	case payment.EdgeReverses:
+		m.ClearReverses()
+		return nil
+	case payment.EdgeReversal:
+		m.ClearReversal()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentMutation) ResetEdge(name string) error {
+	switch name {
+	case payment.EdgeMember:
+		m.ResetMember()
+		return nil
+	case payment.EdgeReverses:
+		m.ResetReverses()
+		return nil
+	case payment.EdgeReversal:
+		m.ResetReversal()
+		return nil
+	case payment.EdgeAllocations:
+		m.ResetAllocations()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment edge %s", name)
+}
+
+// PaymentAllocationMutation represents an operation that mutates the PaymentAllocation nodes in the graph.
+type PaymentAllocationMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *pulid.ID
+	created_at            *time.Time
+	updated_at            *time.Time
+	amount                *int64
+	addamount             *int64
+	created_by            *string
+	clearedFields         map[string]struct{}
+	member                *pulid.ID
+	clearedmember         bool
+	call_for_funds        *pulid.ID
+	clearedcall_for_funds bool
+	payment               *pulid.ID
+	clearedpayment        bool
+	done                  bool
+	oldValue              func(context.Context) (*PaymentAllocation, error)
+	predicates            []predicate.PaymentAllocation
+}
+
+var _ ent.Mutation = (*PaymentAllocationMutation)(nil)
+
+// paymentallocationOption allows management of the mutation configuration using functional options.
+type paymentallocationOption func(*PaymentAllocationMutation)
+
+// newPaymentAllocationMutation creates new mutation for the PaymentAllocation entity.
+func newPaymentAllocationMutation(c config, op Op, opts ...paymentallocationOption) *PaymentAllocationMutation {
+	m := &PaymentAllocationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePaymentAllocation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentAllocationID sets the ID field of the mutation.
+func withPaymentAllocationID(id pulid.ID) paymentallocationOption {
+	return func(m *PaymentAllocationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PaymentAllocation
+		)
+		m.oldValue = func(ctx context.Context) (*PaymentAllocation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PaymentAllocation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPaymentAllocation sets the old PaymentAllocation of the mutation.
+func withPaymentAllocation(node *PaymentAllocation) paymentallocationOption {
+	return func(m *PaymentAllocationMutation) {
+		m.oldValue = func(context.Context) (*PaymentAllocation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentAllocationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentAllocationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PaymentAllocation entities.
+func (m *PaymentAllocationMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentAllocationMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentAllocationMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PaymentAllocation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentAllocationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentAllocationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentAllocationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentAllocationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentAllocationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentAllocationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PaymentAllocationMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PaymentAllocationMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PaymentAllocationMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetCallForFundsID sets the "call_for_funds_id" field.
+func (m *PaymentAllocationMutation) SetCallForFundsID(pu pulid.ID) {
+	m.call_for_funds = &pu
+}
+
+// CallForFundsID returns the value of the "call_for_funds_id" field in the mutation.
+func (m *PaymentAllocationMutation) CallForFundsID() (r pulid.ID, exists bool) {
+	v := m.call_for_funds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallForFundsID returns the old "call_for_funds_id" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldCallForFundsID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallForFundsID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallForFundsID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallForFundsID: %w", err)
+	}
+	return oldValue.CallForFundsID, nil
+}
+
+// ResetCallForFundsID resets all changes to the "call_for_funds_id" field.
+func (m *PaymentAllocationMutation) ResetCallForFundsID() {
+	m.call_for_funds = nil
+}
+
+// SetPaymentID sets the "payment_id" field.
+func (m *PaymentAllocationMutation) SetPaymentID(pu pulid.ID) {
+	m.payment = &pu
+}
+
+// PaymentID returns the value of the "payment_id" field in the mutation.
+func (m *PaymentAllocationMutation) PaymentID() (r pulid.ID, exists bool) {
+	v := m.payment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentID returns the old "payment_id" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldPaymentID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentID: %w", err)
+	}
+	return oldValue.PaymentID, nil
+}
+
+// ClearPaymentID clears the value of the "payment_id" field.
+func (m *PaymentAllocationMutation) ClearPaymentID() {
+	m.payment = nil
+	m.clearedFields[paymentallocation.FieldPaymentID] = struct{}{}
+}
+
+// PaymentIDCleared returns if the "payment_id" field was cleared in this mutation.
+func (m *PaymentAllocationMutation) PaymentIDCleared() bool {
+	_, ok := m.clearedFields[paymentallocation.FieldPaymentID]
+	return ok
+}
+
+// ResetPaymentID resets all changes to the "payment_id" field.
+func (m *PaymentAllocationMutation) ResetPaymentID() {
+	m.payment = nil
+	delete(m.clearedFields, paymentallocation.FieldPaymentID)
+}
+
+// SetAmount sets the "amount" field.
+func (m *PaymentAllocationMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *PaymentAllocationMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *PaymentAllocationMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *PaymentAllocationMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *PaymentAllocationMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *PaymentAllocationMutation) SetCreatedBy(s string) {
+	m.created_by = &s
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *PaymentAllocationMutation) CreatedBy() (r string, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the PaymentAllocation entity.
+// If the PaymentAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentAllocationMutation) OldCreatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *PaymentAllocationMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *PaymentAllocationMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[paymentallocation.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *PaymentAllocationMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *PaymentAllocationMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *PaymentAllocationMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearCallForFunds clears the "call_for_funds" edge to the CallForFunds entity.
+func (m *PaymentAllocationMutation) ClearCallForFunds() {
+	m.clearedcall_for_funds = true
+	m.clearedFields[paymentallocation.FieldCallForFundsID] = struct{}{}
+}
+
+// CallForFundsCleared reports if the "call_for_funds" edge to the CallForFunds entity was cleared.
+func (m *PaymentAllocationMutation) CallForFundsCleared() bool {
+	return m.clearedcall_for_funds
+}
+
+// CallForFundsIDs returns the "call_for_funds" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CallForFundsID instead. It exists only for internal usage by the builders.
+func (m *PaymentAllocationMutation) CallForFundsIDs() (ids []pulid.ID) {
+	if id := m.call_for_funds; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCallForFunds resets all changes to the "call_for_funds" edge.
+func (m *PaymentAllocationMutation) ResetCallForFunds() {
+	m.call_for_funds = nil
+	m.clearedcall_for_funds = false
+}
+
+// ClearPayment clears the "payment" edge to the Payment entity.
+func (m *PaymentAllocationMutation) ClearPayment() {
+	m.clearedpayment = true
+	m.clearedFields[paymentallocation.FieldPaymentID] = struct{}{}
+}
+
+// PaymentCleared reports if the "payment" edge to the Payment entity was cleared.
+func (m *PaymentAllocationMutation) PaymentCleared() bool {
+	return m.PaymentIDCleared() || m.clearedpayment
+}
+
+// PaymentIDs returns the "payment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PaymentID instead. It exists only for internal usage by the builders.
+func (m *PaymentAllocationMutation) PaymentIDs() (ids []pulid.ID) {
+	if id := m.payment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPayment resets all changes to the "payment" edge.
+func (m *PaymentAllocationMutation) ResetPayment() {
+	m.payment = nil
+	m.clearedpayment = false
+}
+
+// Where appends a list predicates to the PaymentAllocationMutation builder.
+func (m *PaymentAllocationMutation) Where(ps ...predicate.PaymentAllocation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentAllocationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentAllocationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PaymentAllocation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentAllocationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentAllocationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PaymentAllocation).
+func (m *PaymentAllocationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentAllocationMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, paymentallocation.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, paymentallocation.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, paymentallocation.FieldMemberID)
+	}
+	if m.call_for_funds != nil {
+		fields = append(fields, paymentallocation.FieldCallForFundsID)
+	}
+	if m.payment != nil {
+		fields = append(fields, paymentallocation.FieldPaymentID)
+	}
+	if m.amount != nil {
+		fields = append(fields, paymentallocation.FieldAmount)
+	}
+	if m.created_by != nil {
+		fields = append(fields, paymentallocation.FieldCreatedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentAllocationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case paymentallocation.FieldCreatedAt:
+		return m.CreatedAt()
+	case paymentallocation.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case paymentallocation.FieldMemberID:
+		return m.MemberID()
+	case paymentallocation.FieldCallForFundsID:
+		return m.CallForFundsID()
+	case paymentallocation.FieldPaymentID:
+		return m.PaymentID()
+	case paymentallocation.FieldAmount:
+		return m.Amount()
+	case paymentallocation.FieldCreatedBy:
+		return m.CreatedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentAllocationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case paymentallocation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case paymentallocation.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case paymentallocation.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case paymentallocation.FieldCallForFundsID:
+		return m.OldCallForFundsID(ctx)
+	case paymentallocation.FieldPaymentID:
+		return m.OldPaymentID(ctx)
+	case paymentallocation.FieldAmount:
+		return m.OldAmount(ctx)
+	case paymentallocation.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown PaymentAllocation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentAllocationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case paymentallocation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case paymentallocation.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case paymentallocation.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case paymentallocation.FieldCallForFundsID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallForFundsID(v)
+		return nil
+	case paymentallocation.FieldPaymentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentID(v)
+		return nil
+	case paymentallocation.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case paymentallocation.FieldCreatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentAllocation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentAllocationMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, paymentallocation.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentAllocationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case paymentallocation.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentAllocationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case paymentallocation.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentAllocation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentAllocationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(paymentallocation.FieldPaymentID) {
+		fields = append(fields, paymentallocation.FieldPaymentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentAllocationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentAllocationMutation) ClearField(name string) error {
+	switch name {
+	case paymentallocation.FieldPaymentID:
+		m.ClearPaymentID()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentAllocation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentAllocationMutation) ResetField(name string) error {
+	switch name {
+	case paymentallocation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case paymentallocation.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case paymentallocation.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case paymentallocation.FieldCallForFundsID:
+		m.ResetCallForFundsID()
+		return nil
+	case paymentallocation.FieldPaymentID:
+		m.ResetPaymentID()
+		return nil
+	case paymentallocation.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case paymentallocation.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentAllocation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentAllocationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.member != nil {
+		edges = append(edges, paymentallocation.EdgeMember)
+	}
+	if m.call_for_funds != nil {
+		edges = append(edges, paymentallocation.EdgeCallForFunds)
+	}
+	if m.payment != nil {
+		edges = append(edges, paymentallocation.EdgePayment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentAllocationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case paymentallocation.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case paymentallocation.EdgeCallForFunds:
+		if id := m.call_for_funds; id != nil {
+			return []ent.Value{*id}
+		}
+	case paymentallocation.EdgePayment:
+		if id := m.payment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentAllocationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentAllocationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentAllocationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedmember {
+		edges = append(edges, paymentallocation.EdgeMember)
+	}
+	if m.clearedcall_for_funds {
+		edges = append(edges, paymentallocation.EdgeCallForFunds)
+	}
+	if m.clearedpayment {
+		edges = append(edges, paymentallocation.EdgePayment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentAllocationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case paymentallocation.EdgeMember:
+		return m.clearedmember
+	case paymentallocation.EdgeCallForFunds:
+		return m.clearedcall_for_funds
+	case paymentallocation.EdgePayment:
+		return m.clearedpayment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentAllocationMutation) ClearEdge(name string) error {
+	switch name {
+	case paymentallocation.EdgeMember:
+		m.ClearMember()
+		return nil
+	case paymentallocation.EdgeCallForFunds:
+		m.ClearCallForFunds()
+		return nil
+	case paymentallocation.EdgePayment:
+		m.ClearPayment()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentAllocation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentAllocationMutation) ResetEdge(name string) error {
+	switch name {
+	case paymentallocation.EdgeMember:
+		m.ResetMember()
+		return nil
+	case paymentallocation.EdgeCallForFunds:
+		m.ResetCallForFunds()
+		return nil
+	case paymentallocation.EdgePayment:
+		m.ResetPayment()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentAllocation edge %s", name)
+}
+
+// PaymentReminderMutation represents an operation that mutates the PaymentReminder nodes in the graph.
+type PaymentReminderMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *pulid.ID
+	created_at            *time.Time
+	updated_at            *time.Time
+	stage_days            *int
+	addstage_days         *int
+	days_overdue          *int
+	adddays_overdue       *int
+	amount_due            *int64
+	addamount_due         *int64
+	recipients            *string
+	clearedFields         map[string]struct{}
+	member                *pulid.ID
+	clearedmember         bool
+	call_for_funds        *pulid.ID
+	clearedcall_for_funds bool
+	done                  bool
+	oldValue              func(context.Context) (*PaymentReminder, error)
+	predicates            []predicate.PaymentReminder
+}
+
+var _ ent.Mutation = (*PaymentReminderMutation)(nil)
+
+// paymentreminderOption allows management of the mutation configuration using functional options.
+type paymentreminderOption func(*PaymentReminderMutation)
+
+// newPaymentReminderMutation creates new mutation for the PaymentReminder entity.
+func newPaymentReminderMutation(c config, op Op, opts ...paymentreminderOption) *PaymentReminderMutation {
+	m := &PaymentReminderMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePaymentReminder,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentReminderID sets the ID field of the mutation.
+func withPaymentReminderID(id pulid.ID) paymentreminderOption {
+	return func(m *PaymentReminderMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PaymentReminder
+		)
+		m.oldValue = func(ctx context.Context) (*PaymentReminder, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PaymentReminder.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPaymentReminder sets the old PaymentReminder of the mutation.
+func withPaymentReminder(node *PaymentReminder) paymentreminderOption {
+	return func(m *PaymentReminderMutation) {
+		m.oldValue = func(context.Context) (*PaymentReminder, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentReminderMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentReminderMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PaymentReminder entities.
+func (m *PaymentReminderMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentReminderMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentReminderMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PaymentReminder.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentReminderMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentReminderMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentReminderMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentReminderMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentReminderMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentReminderMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *PaymentReminderMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *PaymentReminderMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *PaymentReminderMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetCallForFundsID sets the "call_for_funds_id" field.
+func (m *PaymentReminderMutation) SetCallForFundsID(pu pulid.ID) {
+	m.call_for_funds = &pu
+}
+
+// CallForFundsID returns the value of the "call_for_funds_id" field in the mutation.
+func (m *PaymentReminderMutation) CallForFundsID() (r pulid.ID, exists bool) {
+	v := m.call_for_funds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallForFundsID returns the old "call_for_funds_id" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldCallForFundsID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallForFundsID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallForFundsID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallForFundsID: %w", err)
+	}
+	return oldValue.CallForFundsID, nil
+}
+
+// ResetCallForFundsID resets all changes to the "call_for_funds_id" field.
+func (m *PaymentReminderMutation) ResetCallForFundsID() {
+	m.call_for_funds = nil
+}
+
+// SetStageDays sets the "stage_days" field.
+func (m *PaymentReminderMutation) SetStageDays(i int) {
+	m.stage_days = &i
+	m.addstage_days = nil
+}
+
+// StageDays returns the value of the "stage_days" field in the mutation.
+func (m *PaymentReminderMutation) StageDays() (r int, exists bool) {
+	v := m.stage_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStageDays returns the old "stage_days" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldStageDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStageDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStageDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStageDays: %w", err)
+	}
+	return oldValue.StageDays, nil
+}
+
+// AddStageDays adds i to the "stage_days" field.
+func (m *PaymentReminderMutation) AddStageDays(i int) {
+	if m.addstage_days != nil {
+		*m.addstage_days += i
+	} else {
+		m.addstage_days = &i
+	}
+}
+
+// AddedStageDays returns the value that was added to the "stage_days" field in this mutation.
+func (m *PaymentReminderMutation) AddedStageDays() (r int, exists bool) {
+	v := m.addstage_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStageDays resets all changes to the "stage_days" field.
+func (m *PaymentReminderMutation) ResetStageDays() {
+	m.stage_days = nil
+	m.addstage_days = nil
+}
+
+// SetDaysOverdue sets the "days_overdue" field.
+func (m *PaymentReminderMutation) SetDaysOverdue(i int) {
+	m.days_overdue = &i
+	m.adddays_overdue = nil
+}
+
+// DaysOverdue returns the value of the "days_overdue" field in the mutation.
+func (m *PaymentReminderMutation) DaysOverdue() (r int, exists bool) {
+	v := m.days_overdue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDaysOverdue returns the old "days_overdue" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldDaysOverdue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDaysOverdue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDaysOverdue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDaysOverdue: %w", err)
+	}
+	return oldValue.DaysOverdue, nil
+}
+
+// AddDaysOverdue adds i to the "days_overdue" field.
+func (m *PaymentReminderMutation) AddDaysOverdue(i int) {
+	if m.adddays_overdue != nil {
+		*m.adddays_overdue += i
+	} else {
+		m.adddays_overdue = &i
+	}
+}
+
+// AddedDaysOverdue returns the value that was added to the "days_overdue" field in this mutation.
+func (m *PaymentReminderMutation) AddedDaysOverdue() (r int, exists bool) {
+	v := m.adddays_overdue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDaysOverdue resets all changes to the "days_overdue" field.
+func (m *PaymentReminderMutation) ResetDaysOverdue() {
+	m.days_overdue = nil
+	m.adddays_overdue = nil
+}
+
+// SetAmountDue sets the "amount_due" field.
+func (m *PaymentReminderMutation) SetAmountDue(i int64) {
+	m.amount_due = &i
+	m.addamount_due = nil
+}
+
+// AmountDue returns the value of the "amount_due" field in the mutation.
+func (m *PaymentReminderMutation) AmountDue() (r int64, exists bool) {
+	v := m.amount_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountDue returns the old "amount_due" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldAmountDue(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountDue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountDue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountDue: %w", err)
+	}
+	return oldValue.AmountDue, nil
+}
+
+// AddAmountDue adds i to the "amount_due" field.
+func (m *PaymentReminderMutation) AddAmountDue(i int64) {
+	if m.addamount_due != nil {
+		*m.addamount_due += i
+	} else {
+		m.addamount_due = &i
+	}
+}
+
+// AddedAmountDue returns the value that was added to the "amount_due" field in this mutation.
+func (m *PaymentReminderMutation) AddedAmountDue() (r int64, exists bool) {
+	v := m.addamount_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountDue resets all changes to the "amount_due" field.
+func (m *PaymentReminderMutation) ResetAmountDue() {
+	m.amount_due = nil
+	m.addamount_due = nil
+}
+
+// SetRecipients sets the "recipients" field.
+func (m *PaymentReminderMutation) SetRecipients(s string) {
+	m.recipients = &s
+}
+
+// Recipients returns the value of the "recipients" field in the mutation.
+func (m *PaymentReminderMutation) Recipients() (r string, exists bool) {
+	v := m.recipients
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecipients returns the old "recipients" field's value of the PaymentReminder entity.
+// If the PaymentReminder object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentReminderMutation) OldRecipients(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecipients is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecipients requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecipients: %w", err)
+	}
+	return oldValue.Recipients, nil
+}
+
+// ResetRecipients resets all changes to the "recipients" field.
+func (m *PaymentReminderMutation) ResetRecipients() {
+	m.recipients = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *PaymentReminderMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[paymentreminder.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *PaymentReminderMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *PaymentReminderMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *PaymentReminderMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearCallForFunds clears the "call_for_funds" edge to the CallForFunds entity.
+func (m *PaymentReminderMutation) ClearCallForFunds() {
+	m.clearedcall_for_funds = true
+	m.clearedFields[paymentreminder.FieldCallForFundsID] = struct{}{}
+}
+
+// CallForFundsCleared reports if the "call_for_funds" edge to the CallForFunds entity was cleared.
+func (m *PaymentReminderMutation) CallForFundsCleared() bool {
+	return m.clearedcall_for_funds
+}
+
+// CallForFundsIDs returns the "call_for_funds" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CallForFundsID instead. It exists only for internal usage by the builders.
+func (m *PaymentReminderMutation) CallForFundsIDs() (ids []pulid.ID) {
+	if id := m.call_for_funds; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCallForFunds resets all changes to the "call_for_funds" edge.
+func (m *PaymentReminderMutation) ResetCallForFunds() {
+	m.call_for_funds = nil
+	m.clearedcall_for_funds = false
+}
+
+// Where appends a list predicates to the PaymentReminderMutation builder.
+func (m *PaymentReminderMutation) Where(ps ...predicate.PaymentReminder) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentReminderMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentReminderMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PaymentReminder, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentReminderMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentReminderMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PaymentReminder).
+func (m *PaymentReminderMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentReminderMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, paymentreminder.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, paymentreminder.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, paymentreminder.FieldMemberID)
+	}
+	if m.call_for_funds != nil {
+		fields = append(fields, paymentreminder.FieldCallForFundsID)
+	}
+	if m.stage_days != nil {
+		fields = append(fields, paymentreminder.FieldStageDays)
+	}
+	if m.days_overdue != nil {
+		fields = append(fields, paymentreminder.FieldDaysOverdue)
+	}
+	if m.amount_due != nil {
+		fields = append(fields, paymentreminder.FieldAmountDue)
+	}
+	if m.recipients != nil {
+		fields = append(fields, paymentreminder.FieldRecipients)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentReminderMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		return m.CreatedAt()
+	case paymentreminder.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case paymentreminder.FieldMemberID:
+		return m.MemberID()
+	case paymentreminder.FieldCallForFundsID:
+		return m.CallForFundsID()
+	case paymentreminder.FieldStageDays:
+		return m.StageDays()
+	case paymentreminder.FieldDaysOverdue:
+		return m.DaysOverdue()
+	case paymentreminder.FieldAmountDue:
+		return m.AmountDue()
+	case paymentreminder.FieldRecipients:
+		return m.Recipients()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentReminderMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case paymentreminder.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case paymentreminder.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case paymentreminder.FieldCallForFundsID:
+		return m.OldCallForFundsID(ctx)
+	case paymentreminder.FieldStageDays:
+		return m.OldStageDays(ctx)
+	case paymentreminder.FieldDaysOverdue:
+		return m.OldDaysOverdue(ctx)
+	case paymentreminder.FieldAmountDue:
+		return m.OldAmountDue(ctx)
+	case paymentreminder.FieldRecipients:
+		return m.OldRecipients(ctx)
+	}
+	return nil, fmt.Errorf("unknown PaymentReminder field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentReminderMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case paymentreminder.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case paymentreminder.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case paymentreminder.FieldCallForFundsID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallForFundsID(v)
+		return nil
+	case paymentreminder.FieldStageDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStageDays(v)
+		return nil
+	case paymentreminder.FieldDaysOverdue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDaysOverdue(v)
+		return nil
+	case paymentreminder.FieldAmountDue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountDue(v)
+		return nil
+	case paymentreminder.FieldRecipients:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecipients(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentReminderMutation) AddedFields() []string {
+	var fields []string
+	if m.addstage_days != nil {
+		fields = append(fields, paymentreminder.FieldStageDays)
+	}
+	if m.adddays_overdue != nil {
+		fields = append(fields, paymentreminder.FieldDaysOverdue)
+	}
+	if m.addamount_due != nil {
+		fields = append(fields, paymentreminder.FieldAmountDue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentReminderMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case paymentreminder.FieldStageDays:
+		return m.AddedStageDays()
+	case paymentreminder.FieldDaysOverdue:
+		return m.AddedDaysOverdue()
+	case paymentreminder.FieldAmountDue:
+		return m.AddedAmountDue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentReminderMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case paymentreminder.FieldStageDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStageDays(v)
+		return nil
+	case paymentreminder.FieldDaysOverdue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDaysOverdue(v)
+		return nil
+	case paymentreminder.FieldAmountDue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountDue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentReminderMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentReminderMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentReminderMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PaymentReminder nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentReminderMutation) ResetField(name string) error {
+	switch name {
+	case paymentreminder.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case paymentreminder.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case paymentreminder.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case paymentreminder.FieldCallForFundsID:
+		m.ResetCallForFundsID()
+		return nil
+	case paymentreminder.FieldStageDays:
+		m.ResetStageDays()
+		return nil
+	case paymentreminder.FieldDaysOverdue:
+		m.ResetDaysOverdue()
+		return nil
+	case paymentreminder.FieldAmountDue:
+		m.ResetAmountDue()
+		return nil
+	case paymentreminder.FieldRecipients:
+		m.ResetRecipients()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentReminderMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.member != nil {
+		edges = append(edges, paymentreminder.EdgeMember)
+	}
+	if m.call_for_funds != nil {
+		edges = append(edges, paymentreminder.EdgeCallForFunds)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentReminderMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case paymentreminder.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case paymentreminder.EdgeCallForFunds:
+		if id := m.call_for_funds; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentReminderMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentReminderMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentReminderMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmember {
+		edges = append(edges, paymentreminder.EdgeMember)
+	}
+	if m.clearedcall_for_funds {
+		edges = append(edges, paymentreminder.EdgeCallForFunds)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentReminderMutation) EdgeCleared(name string) bool {
+	switch name {
+	case paymentreminder.EdgeMember:
+		return m.clearedmember
+	case paymentreminder.EdgeCallForFunds:
+		return m.clearedcall_for_funds
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentReminderMutation) ClearEdge(name string) error {
+	switch name {
+	case paymentreminder.EdgeMember:
+		m.ClearMember()
+		return nil
+	case paymentreminder.EdgeCallForFunds:
+		m.ClearCallForFunds()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentReminderMutation) ResetEdge(name string) error {
+	switch name {
+	case paymentreminder.EdgeMember:
+		m.ResetMember()
+		return nil
+	case paymentreminder.EdgeCallForFunds:
+		m.ResetCallForFunds()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentReminder edge %s", name)
 }
 
 // PersonMutation represents an operation that mutates the Person nodes in the graph.

@@ -23,10 +23,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -72,10 +76,14 @@ var tableByPrefix = map[string]string{
 	"JNL": journalnote.Table,
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
+	"MPC": memberprofilechange.Table,
 	"APP": membershipapplication.Table,
 	"FEE": membershipfee.Table,
 	"NED": needassessment.Table,
 	"NTF": notification.Table,
+	"PAY": payment.Table,
+	"PAL": paymentallocation.Table,
+	"PRM": paymentreminder.Table,
 	"PRS": person.Table,
 	"PCT": personcontact.Table,
 	"PPJ": personalproject.Table,

@@ -54,6 +54,8 @@ type Tx struct {
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
 	MemberCategoryChange *MemberCategoryChangeClient
+	// MemberProfileChange is the client for interacting with the MemberProfileChange builders.
+	MemberProfileChange *MemberProfileChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
 	MembershipApplication *MembershipApplicationClient
 	// MembershipFee is the client for interacting with the MembershipFee builders.
@@ -62,6 +64,12 @@ type Tx struct {
 	NeedAssessment *NeedAssessmentClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentAllocation is the client for interacting with the PaymentAllocation builders.
+	PaymentAllocation *PaymentAllocationClient
+	// PaymentReminder is the client for interacting with the PaymentReminder builders.
+	PaymentReminder *PaymentReminderClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// PersonContact is the client for interacting with the PersonContact builders.
@@ -251,10 +259,14 @@ func (tx *Tx) init() {
 	tx.JournalNote = NewJournalNoteClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
+	tx.MemberProfileChange = NewMemberProfileChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
 	tx.MembershipFee = NewMembershipFeeClient(tx.config)
 	tx.NeedAssessment = NewNeedAssessmentClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.Payment = NewPaymentClient(tx.config)
+	tx.PaymentAllocation = NewPaymentAllocationClient(tx.config)
+	tx.PaymentReminder = NewPaymentReminderClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.PersonContact = NewPersonContactClient(tx.config)
 	tx.PersonalProject = NewPersonalProjectClient(tx.config)

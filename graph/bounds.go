@@ -24,11 +24,13 @@ const DefaultListBound = 100
 
 // listBoundOverrides are the lists longer by nature than DefaultListBound.
 var listBoundOverrides = map[string]int{
-	"Member.subscriptions":    200,  // the catalogue's size
-	"Member.charges":          1000, // four lines a year per subscription
-	"CallForFunds.charges":    1000,
-	"ChargeRun.charges":       1000,
-	"ChargeRun.callsForFunds": 1000,
+	"Member.subscriptions":      200,  // the catalogue's size
+	"Member.charges":            1000, // four lines a year per subscription
+	"CallForFunds.charges":      1000,
+	"ChargeRun.charges":         1000,
+	"ChargeRun.callsForFunds":   1000,
+	"Member.payments":           1000, // a few a quarter
+	"Member.paymentAllocations": 1000,
 }
 
 // DefaultRowBudget is the number of rows a query may load from the database

@@ -202,6 +202,15 @@ func (r *queryResolver) MemberCategoryChanges(ctx context.Context, after *entgql
 		ent.WithMemberCategoryChangeOrder(orderBy), ent.WithMemberCategoryChangeFilter(where.Filter))
 }
 
+// MemberProfileChanges is the resolver for the memberProfileChanges field.
+func (r *queryResolver) MemberProfileChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberProfileChangeOrder, where *ent.MemberProfileChangeWhereInput) (*ent.MemberProfileChangeConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.MemberProfileChange.Query().Paginate(ctx, after, first, before, last,
+		ent.WithMemberProfileChangeOrder(orderBy), ent.WithMemberProfileChangeFilter(where.Filter))
+}
+
 // MembershipApplications is the resolver for the membershipApplications field.
 func (r *queryResolver) MembershipApplications(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MembershipApplicationOrder, where *ent.MembershipApplicationWhereInput) (*ent.MembershipApplicationConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -236,6 +245,33 @@ func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[
 	}
 	return r.client.Notification.Query().Paginate(ctx, after, first, before, last,
 		ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
+}
+
+// Payments is the resolver for the payments field.
+func (r *queryResolver) Payments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PaymentOrder, where *ent.PaymentWhereInput) (*ent.PaymentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Payment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPaymentOrder(orderBy), ent.WithPaymentFilter(where.Filter))
+}
+
+// PaymentAllocations is the resolver for the paymentAllocations field.
+func (r *queryResolver) PaymentAllocations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PaymentAllocationOrder, where *ent.PaymentAllocationWhereInput) (*ent.PaymentAllocationConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.PaymentAllocation.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPaymentAllocationOrder(orderBy), ent.WithPaymentAllocationFilter(where.Filter))
+}
+
+// PaymentReminders is the resolver for the paymentReminders field.
+func (r *queryResolver) PaymentReminders(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.PaymentReminderOrder, where *ent.PaymentReminderWhereInput) (*ent.PaymentReminderConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.PaymentReminder.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPaymentReminderOrder(orderBy), ent.WithPaymentReminderFilter(where.Filter))
 }
 
 // Persons is the resolver for the persons field.
@@ -424,6 +460,11 @@ func (r *queryResolver) EstablishmentsAggregate(ctx context.Context, where *ent.
 // MembersAggregate is the resolver for the membersAggregate field.
 func (r *queryResolver) MembersAggregate(ctx context.Context, where *ent.MemberWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
 	return r.aggregate(ctx, "Member", where, groupBy, having, orderBy, first)
+}
+
+// PaymentsAggregate is the resolver for the paymentsAggregate field.
+func (r *queryResolver) PaymentsAggregate(ctx context.Context, where *ent.PaymentWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "Payment", where, groupBy, having, orderBy, first)
 }
 
 // ProcessingRecordsAggregate is the resolver for the processingRecordsAggregate field.

@@ -20,6 +20,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/membership"
 	"communs/internal/metrics"
+	"communs/internal/payments"
 	"communs/modules/cil"
 	"communs/modules/directory"
 	"communs/modules/userrecord"
@@ -86,6 +87,9 @@ type HandlerOptions struct {
 	// Membership runs the membership workflows. Nil builds them over Auth,
 	// without modules' hooks.
 	Membership *membership.Services
+	// Payments records payments and draws up statements and the journal.
+	// Nil builds it with the default accounts.
+	Payments *payments.Service
 	// Enforcer decides which root fields a viewer may run (Casbin, deny by
 	// default). Nil loads the builtin policy without module lines.
 	Enforcer *policies.Enforcer
@@ -142,7 +146,10 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	if opts.Membership == nil {
 		opts.Membership = membership.New(client, opts.Auth, nil)
 	}
-	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership,
+	if opts.Payments == nil {
+		opts.Payments = payments.New(client)
+	}
+	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, payments: opts.Payments,
 		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, metrics: opts.Metrics}
 	cfg := Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),

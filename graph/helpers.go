@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"encoding/base64"
+
+	"communs"
 
 	"communs/internal/auth"
 	"communs/internal/viewer"
@@ -44,4 +47,13 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// decodeFile decodes a file sent as contentBase64.
+func decodeFile(contentBase64 string) ([]byte, error) {
+	content, err := base64.StdEncoding.DecodeString(contentBase64)
+	if err != nil {
+		return nil, communs.InvalidField("contentBase64", "the file must be base64-encoded")
+	}
+	return content, nil
 }

@@ -87,6 +87,16 @@ func (r *mutationResolver) RecordMemberLeaving(ctx context.Context, input model.
 	return &model.MemberPayload{Member: m}, nil
 }
 
+// UpdateMember is the resolver for the updateMember field.
+func (r *mutationResolver) UpdateMember(ctx context.Context, input membership.ProfileInput) (*membership.ProfileResult, error) {
+	return r.membership.Members.UpdateProfile(ctx, input)
+}
+
+// ReviewVatShare is the resolver for the reviewVatShare field.
+func (r *mutationResolver) ReviewVatShare(ctx context.Context, input model.ReviewVatShareInput) (*ent.MemberProfileChange, error) {
+	return r.membership.Members.ReviewVATShare(ctx, input.ChangeID, input.Accept, input.Comment)
+}
+
 // CreateResourceCategory is the resolver for the createResourceCategory field.
 func (r *mutationResolver) CreateResourceCategory(ctx context.Context, input ent.CreateResourceCategoryInput) (*model.ResourceCategoryPayload, error) {
 	c, err := r.membership.Catalogue.CreateResourceCategory(ctx, input)

@@ -9,6 +9,7 @@ import (
 	"communs/internal/auth"
 	"communs/internal/membership"
 	"communs/internal/metrics"
+	"communs/internal/payments"
 	"communs/internal/txn"
 	"communs/modules/cil"
 	"communs/modules/directory"
@@ -20,6 +21,7 @@ type Resolver struct {
 	client     *ent.Client
 	auth       *auth.Service
 	membership *membership.Services
+	payments   *payments.Service
 	directory  *directory.Service
 	cil        *cil.Service
 	userrecord *userrecord.Service

@@ -187,6 +187,18 @@ var permissionMatrix = []struct {
 	{"setMembershipFee", `mutation { setMembershipFee(input: {year: 1999, amount: "1.00"}) { id } }`, []string{"gsm_admin"}},
 	{"remindDeclarationsDue", `mutation { remindDeclarationsDue(input: {year: 1999}) { reminded } }`, gsmManagers},
 	{"onboarding", `{ onboarding(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { steps { key } } }`, join(gsmManagers, everyMember)},
+	{"updateMember", `mutation { updateMember(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA"}) { change { id } } }`, join(gsmManagers, memberAdmins)},
+	{"reviewVatShare", `mutation { reviewVatShare(input: {changeId: "MPC01JAAAAAAAAAAAAAAAAAAAA", accept: false, comment: "x"}) { id } }`, gsmManagers},
+	{"memberProfileChanges", `{ memberProfileChanges(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"recordPayment", `mutation { recordPayment(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", amount: "0.00", receivedOn: "2026-01-01", means: CHEQUE}) { id } }`, gsmManagers},
+	{"reversePayment", `mutation { reversePayment(input: {paymentId: "PAY01JAAAAAAAAAAAAAAAAAAAA", reason: ""}) { id } }`, gsmManagers},
+	{"payments", `{ payments(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"paymentsAggregate", `{ paymentsAggregate { count } }`, join(gsmManagers, everyMember)},
+	{"paymentAllocations", `{ paymentAllocations(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"accountStatement", `{ accountStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA") { balance } }`, join(gsmManagers, everyMember)},
+	{"importBankStatement", `mutation { importBankStatement(input: {contentBase64: ""}) { matched } }`, gsmManagers},
+	{"accountingJournal", `{ accountingJournal(year: 2026) { balanced } }`, gsmManagers},
+	{"paymentReminders", `{ paymentReminders(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }

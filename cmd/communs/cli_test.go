@@ -67,6 +67,11 @@ func TestMigrateAndSeedOnTheEmbeddedDatabase(t *testing.T) {
 	if err := run(ctx, []string{"seed", "--data-dir", dir}, io.Discard); err == nil {
 		t.Error("seed without --demo should say there is nothing to seed")
 	}
+	out.Reset()
+	if err := run(ctx, []string{"nightly", "--data-dir", dir, "--reminder-days", "10,20"}, &out); err != nil ||
+		!strings.Contains(out.String(), "nightly jobs done: payments") {
+		t.Errorf("nightly: %v, %s", err, out.String())
+	}
 	keyFile := filepath.Join(dir, "userrecord.keys")
 	if info, err := os.Stat(keyFile); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("the user record's key file: %v, %v; want it created with mode 0600", info, err)
@@ -98,6 +103,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"unreachable database", []string{"--database-url", "postgres://root:s3cret@127.0.0.1:1/x?connect_timeout=2"}, "127.0.0.1:1"},
 		{"unwritable data directory", []string{"--data-dir", filepath.Join(file, "sub")}, "data directory"},
 		{"unknown log format", []string{"--log-format", "xml"}, "log format"},
+		{"bad reminder days", []string{"--reminder-days", "15,0"}, "reminder days"},
 		{"bad notification sender", []string{"--smtp-addr", "localhost:25", "--smtp-from", "not an address"}, "SMTP"},
 	} {
 		err := run(ctx, append([]string{"serve", "--data-dir", t.TempDir()}, tc.args...), io.Discard)

@@ -12,6 +12,8 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/member"
+	"communs/ent/memberprofilechange"
+	"communs/ent/payment"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
@@ -188,6 +190,14 @@ var leakKinds = []leakKind{
 	{field: "callsForFunds", whereType: "CallForFundsWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
 	{field: "memberCategoryChanges", whereType: "MemberCategoryChangeWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "memberProfileChanges", whereType: "MemberProfileChangeWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "payments", whereType: "PaymentWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "paymentAllocations", whereType: "PaymentAllocationWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "paymentReminders", whereType: "PaymentReminderWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
 	{field: "roleAssignments", whereType: "RoleAssignmentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true, adminOnly: true,
@@ -372,6 +382,18 @@ func addLeakFixtures(t *testing.T, db *ent.Client, a, b pulid.ID) pulid.ID {
 			SetBasis(schematype.ChargeBasis{Note: "leakage test"}).
 			SetIdempotencyKey("leakage-test-" + string(m)).Exec(ctx)
 		fail("charge", err)
+		pay, err := db.Payment.Create().SetMemberID(m).SetAmount(1_234_56).SetMeans(payment.MeansTRANSFER).
+			SetReceivedOn(time.Date(2026, time.April, 20, 0, 0, 0, 0, time.UTC)).Save(ctx)
+		fail("payment", err)
+		err = db.PaymentAllocation.Create().SetMemberID(m).SetPaymentID(pay.ID).SetCallForFundsID(cff.ID).
+			SetAmount(1_234_56).Exec(ctx)
+		fail("allocation", err)
+		err = db.PaymentReminder.Create().SetMemberID(m).SetCallForFundsID(cff.ID).SetStageDays(15).
+			SetDaysOverdue(16).SetAmountDue(1_234_56).SetRecipients("tresorier@example.org").Exec(ctx)
+		fail("reminder", err)
+		err = db.MemberProfileChange.Create().SetMemberID(m).SetStatus(memberprofilechange.StatusAPPLIED).
+			SetChanges([]schematype.FieldChange{{Field: "city", From: "", To: "Auxerre"}}).Exec(ctx)
+		fail("profile change", err)
 	}
 	sr, err := db.ServiceRequest.Create().SetMemberID(a).SetKind(servicerequest.KindSUPPLEMENTARY).
 		SetTitle("Export des présences vers la paie").SetStatus(servicerequest.StatusAGREED).Save(ctx)
@@ -711,7 +733,7 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 						query: `{ me { id roleAssignments { id member { id
 							subscriptions { id resource { subscriptions { id memberID } costEntries { id memberID } } }
 							directCosts { id } serviceRequests { id timeEntries { id } } charges { id }
-							callsForFunds { id charges { id } } categoryChanges { id }
+							callsForFunds { id charges { id } allocations { id payment { id reverses { id } } } } categoryChanges { id }
 							usageDeclarations { id lines { id } revisions { id } }
 							roleAssignments { id memberID } application { id } } } } }`,
 						mustSee: []string{"subscriptions", "serviceRequests", "timeEntries", "charges", "callsForFunds",
@@ -720,8 +742,12 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 						query: `{ members(first: 100) { totalCount edges { node { id
 							subscriptions { id resource { subscriptions { id memberID } } }
 							directCosts { id } serviceRequests { id timeEntries { id } } charges { id } callsForFunds { id }
-							categoryChanges { id } usageDeclarations { id } roleAssignments { id } application { id } } } } }`,
-						mustSee: []string{"members", "subscriptions", "serviceRequests", "charges", "callsForFunds", "memberCategoryChanges"}},
+							categoryChanges { id } profileChanges { id decides { id } decision { id } }
+							payments { id reversal { id } allocations { id callForFunds { id charges { id } reminders { id } } } }
+							paymentAllocations { id } paymentReminders { id callForFunds { id } }
+							usageDeclarations { id } roleAssignments { id } application { id } } } } }`,
+						mustSee: []string{"members", "subscriptions", "serviceRequests", "charges", "callsForFunds", "memberCategoryChanges",
+							"memberProfileChanges", "payments", "paymentAllocations", "paymentReminders"}},
 					{name: "charges, calls for funds → charge run → its charges",
 						query: `{ charges(first: 100) { totalCount edges { node { id member { id }
 							chargeRun { id charges { id memberID } callsForFunds { id memberID } }

@@ -31,7 +31,7 @@ func commands() map[string]command {
 		"seed":    {"load the demo data (--demo, idempotent) or, into an empty database, a synthetic year to time the charges (--generate)", runSeed},
 		"user":    {"manage accounts: user create --email … --role gsm_admin bootstraps the first administrator", runUser},
 		"version": {"print the version", runVersion},
-		"nightly": {"run the enabled modules' nightly jobs now (serve runs them at 02:00, Paris time)", runNightly},
+		"nightly": {"run the nightly jobs now: payment statuses and reminders, the enabled modules' jobs (serve runs them at 02:00, Paris time)", runNightly},
 		"bench":   {"measure the read path on PostgreSQL against a hand-written pgx service (generates data into an empty database)", runBench},
 	}
 	// The modules' commands take their data directory from their flags.

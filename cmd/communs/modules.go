@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"communs/ent"
 	"communs/internal/calendar"
+	"communs/internal/payments"
 	"communs/internal/viewer"
 	"communs/modules"
 	"communs/modules/cil"
@@ -114,9 +116,26 @@ func moduleCommand(m *modules.Module, all []*modules.Module) command {
 	}
 }
 
-// runNightlyAt runs the enabled modules' nightly jobs every day at 02:00 in
-// Paris until ctx ends, logging failures.
-func runNightlyAt(ctx context.Context, client *ent.Client, mods []*modules.Module, logger *slog.Logger) {
+// registerReminderDays registers --reminder-days, the stages of the
+// payment reminders.
+func registerReminderDays(fs *flag.FlagSet, days *string) {
+	fs.StringVar(days, "reminder-days", env("COMMUNS_REMINDER_DAYS", "15,30,60"),
+		"days past a call for funds' due date when its member is reminded, comma-separated (env COMMUNS_REMINDER_DAYS)")
+}
+
+// nightlyJobs runs the core's nightly work (payment statuses and
+// reminders, with the stages days), then the enabled modules' jobs.
+func nightlyJobs(ctx context.Context, client *ent.Client, mods []*modules.Module, days []int) error {
+	ctx = viewer.SystemContext(ctx)
+	if _, err := payments.New(client).Nightly(ctx, days); err != nil {
+		return err
+	}
+	return modules.RunNightly(ctx, client, mods)
+}
+
+// runNightlyAt runs the nightly jobs every day at 02:00 in Paris until
+// ctx ends, logging failures.
+func runNightlyAt(ctx context.Context, client *ent.Client, mods []*modules.Module, days []int, logger *slog.Logger) {
 	for {
 		now := time.Now().In(calendar.Paris)
 		next := time.Date(now.Year(), now.Month(), now.Day(), 2, 0, 0, 0, calendar.Paris)
@@ -128,17 +147,23 @@ func runNightlyAt(ctx context.Context, client *ent.Client, mods []*modules.Modul
 			return
 		case <-time.After(time.Until(next)):
 		}
-		if err := modules.RunNightly(viewer.SystemContext(ctx), client, mods); err != nil {
+		if err := nightlyJobs(ctx, client, mods, days); err != nil {
 			logger.ErrorContext(ctx, "nightly jobs", "error", err)
 		}
 	}
 }
 
 func runNightly(ctx context.Context, args []string, out io.Writer) error {
-	fs := newFlagSet("nightly", "run the enabled modules' nightly jobs now")
+	fs := newFlagSet("nightly", "run the nightly jobs now: payment statuses and reminders, the enabled modules' jobs")
 	var db dbFlags
 	db.register(fs)
+	var reminderDays string
+	registerReminderDays(fs, &reminderDays)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	days, err := payments.ParseReminderDays(reminderDays)
+	if err != nil {
 		return err
 	}
 	mods, err := buildModules(db.dataDir, stderrLogger(), os.Environ()).enabled(os.Getenv("COMMUNS_MODULES"))
@@ -150,9 +175,9 @@ func runNightly(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	if err := modules.RunNightly(viewer.SystemContext(ctx), store.Client, mods); err != nil {
+	if err := nightlyJobs(ctx, store.Client, mods, days); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "nightly jobs done: %v\n", modules.Names(mods))
+	fmt.Fprintf(out, "nightly jobs done: payments, %v\n", modules.Names(mods))
 	return nil
 }

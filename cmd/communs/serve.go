@@ -22,6 +22,7 @@ import (
 	"communs/internal/membership"
 	"communs/internal/metrics"
 	"communs/internal/notify"
+	"communs/internal/payments"
 	"communs/internal/seed"
 	"communs/internal/server"
 	"communs/internal/store"
@@ -45,6 +46,8 @@ type serveConfig struct {
 	logFormat     string
 	smtp          notify.SMTPConfig
 	issuer        issuerFlags
+	accounts      accountFlags
+	reminderDays  string
 	modules       string
 	sessionCache  time.Duration
 	metricsAddr   string
@@ -68,6 +71,27 @@ func (l *requestLimits) register(fs *flag.FlagSet) {
 		"GraphQL requests run at once; more wait up to 2 s, then get 503 (env COMMUNS_MAX_CONCURRENT; default: the database pool's size)")
 	fs.DurationVar(&l.timeout, "request-timeout", envDuration("COMMUNS_REQUEST_TIMEOUT", server.DefaultRequestTimeout),
 		"the deadline of a GraphQL request, its database statements included (env COMMUNS_REQUEST_TIMEOUT)")
+}
+
+// accountFlags are the accounts and journals of the accounting export.
+type accountFlags struct{ payments.Accounts }
+
+func (f *accountFlags) register(fs *flag.FlagSet) {
+	def := payments.DefaultAccounts()
+	for _, a := range []struct {
+		into           *string
+		name, env, def string
+		meaning        string
+	}{
+		{&f.Receivable, "account-members", "COMMUNS_ACCOUNT_MEMBERS", def.Receivable, "the members' account"},
+		{&f.Revenue, "account-revenue", "COMMUNS_ACCOUNT_REVENUE", def.Revenue, "the account of the charges at cost price"},
+		{&f.Fees, "account-fees", "COMMUNS_ACCOUNT_FEES", def.Fees, "the account of the membership fees"},
+		{&f.Bank, "account-bank", "COMMUNS_ACCOUNT_BANK", def.Bank, "the bank account payments are received on"},
+		{&f.SalesJournal, "journal-sales", "COMMUNS_JOURNAL_SALES", def.SalesJournal, "the journal of the calls for funds"},
+		{&f.BankJournal, "journal-bank", "COMMUNS_JOURNAL_BANK", def.BankJournal, "the journal of the payments"},
+	} {
+		fs.StringVar(a.into, a.name, env(a.env, a.def), a.meaning+" in the accounting export (env "+a.env+")")
+	}
 }
 
 // issuerFlags name the groupement on its calls for funds.
@@ -115,6 +139,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"require STARTTLS before sending (env COMMUNS_SMTP_STARTTLS)")
 	c.smtp.Password = env("COMMUNS_SMTP_PASSWORD", "")
 	c.issuer.register(fs)
+	c.accounts.register(fs)
+	registerReminderDays(fs, &c.reminderDays)
 	c.limits.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
 		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
@@ -149,6 +175,10 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	cfg.applyDefaults(fs)
+	days, err := payments.ParseReminderDays(cfg.reminderDays)
+	if err != nil {
+		return err
+	}
 	tuneGC()
 	logger, err := newLogger(os.Stderr, cfg.logFormat)
 	if err != nil {
@@ -180,7 +210,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
-	go runNightlyAt(ctx, db.Client, mods, logger)
+	go runNightlyAt(ctx, db.Client, mods, days, logger)
 	sending := make(chan struct{})
 	go func() {
 		defer close(sending)
@@ -210,6 +240,8 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 	authn := auth.New(db.Client)
 	authn.CacheSessions(cfg.sessionCache)
 	members := membership.New(db.Client, authn, modules.Hooks(mods))
+	treasury := payments.New(db.Client)
+	treasury.Accounts = cfg.accounts.WithDefaults()
 	m := metrics.New(metrics.Database{Pool: db.Pool(), ConnectionsOpened: db.ConnectionsOpened})
 	options := graph.HandlerOptions{
 		ComplexityLimit: cfg.limits.complexity,
@@ -219,6 +251,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		Logger:          logger,
 		Auth:            authn,
 		Membership:      members,
+		Payments:        treasury,
 		Enforcer:        enforcer,
 		Modules:         modules.Names(mods),
 	}
@@ -241,6 +274,10 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 	routes := map[string]http.Handler{
 		callforfunds.RoutePattern: authn.Middleware(errs, callforfunds.Handler(db.Client, cfg.issuer.issuer(),
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "callsForFunds") }, errs)),
+		payments.StatementPattern: authn.Middleware(errs, treasury.StatementHandler(cfg.issuer.issuer(),
+			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "accountStatement") }, errs)),
+		payments.JournalPattern: authn.Middleware(errs, treasury.JournalHandler(
+			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "accountingJournal") }, errs)),
 	}
 	for _, m := range mods {
 		if m.Routes == nil {

@@ -4,6 +4,9 @@ package callforfunds
 
 import (
 	"communs/ent/schema/pulid"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -36,12 +39,22 @@ const (
 	FieldDueOn = "due_on"
 	// FieldTotal holds the string denoting the total field in the database.
 	FieldTotal = "total"
+	// FieldPaid holds the string denoting the paid field in the database.
+	FieldPaid = "paid"
+	// FieldPaymentStatus holds the string denoting the payment_status field in the database.
+	FieldPaymentStatus = "payment_status"
+	// FieldSettledOn holds the string denoting the settled_on field in the database.
+	FieldSettledOn = "settled_on"
 	// EdgeMember holds the string denoting the member edge name in mutations.
 	EdgeMember = "member"
 	// EdgeChargeRun holds the string denoting the charge_run edge name in mutations.
 	EdgeChargeRun = "charge_run"
 	// EdgeCharges holds the string denoting the charges edge name in mutations.
 	EdgeCharges = "charges"
+	// EdgeAllocations holds the string denoting the allocations edge name in mutations.
+	EdgeAllocations = "allocations"
+	// EdgeReminders holds the string denoting the reminders edge name in mutations.
+	EdgeReminders = "reminders"
 	// Table holds the table name of the callforfunds in the database.
 	Table = "call_for_funds"
 	// MemberTable is the table that holds the member relation/edge.
@@ -65,6 +78,20 @@ const (
 	ChargesInverseTable = "charges"
 	// ChargesColumn is the table column denoting the charges relation/edge.
 	ChargesColumn = "call_for_funds_id"
+	// AllocationsTable is the table that holds the allocations relation/edge.
+	AllocationsTable = "payment_allocations"
+	// AllocationsInverseTable is the table name for the PaymentAllocation entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentallocation" package.
+	AllocationsInverseTable = "payment_allocations"
+	// AllocationsColumn is the table column denoting the allocations relation/edge.
+	AllocationsColumn = "call_for_funds_id"
+	// RemindersTable is the table that holds the reminders relation/edge.
+	RemindersTable = "payment_reminders"
+	// RemindersInverseTable is the table name for the PaymentReminder entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentreminder" package.
+	RemindersInverseTable = "payment_reminders"
+	// RemindersColumn is the table column denoting the reminders relation/edge.
+	RemindersColumn = "call_for_funds_id"
 )
 
 // Columns holds all SQL columns for callforfunds fields.
@@ -80,6 +107,9 @@ var Columns = []string{
 	FieldIssuedOn,
 	FieldDueOn,
 	FieldTotal,
+	FieldPaid,
+	FieldPaymentStatus,
+	FieldSettledOn,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -110,11 +140,40 @@ var (
 	FiscalYearValidator func(int) error
 	// SequenceValidator is a validator for the "sequence" field. It is called by the builders before save.
 	SequenceValidator func(int) error
+	// DefaultPaid holds the default value on creation for the "paid" field.
+	DefaultPaid int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
+
+// PaymentStatus defines the type for the "payment_status" enum field.
+type PaymentStatus string
+
+// PaymentStatusUNPAID is the default value of the PaymentStatus enum.
+const DefaultPaymentStatus = PaymentStatusUNPAID
+
+// PaymentStatus values.
+const (
+	PaymentStatusUNPAID      PaymentStatus = "UNPAID"
+	PaymentStatusPARTLY_PAID PaymentStatus = "PARTLY_PAID"
+	PaymentStatusPAID        PaymentStatus = "PAID"
+)
+
+func (ps PaymentStatus) String() string {
+	return string(ps)
+}
+
+// PaymentStatusValidator is a validator for the "payment_status" field enum values. It is called by the builders before save.
+func PaymentStatusValidator(ps PaymentStatus) error {
+	switch ps {
+	case PaymentStatusUNPAID, PaymentStatusPARTLY_PAID, PaymentStatusPAID:
+		return nil
+	default:
+		return fmt.Errorf("callforfunds: invalid enum value for payment_status field: %q", ps)
+	}
+}
 
 // OrderOption defines the ordering options for the CallForFunds queries.
 type OrderOption func(*sql.Selector)
@@ -174,6 +233,21 @@ func ByTotal(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTotal, opts...).ToFunc()
 }
 
+// ByPaid orders the results by the paid field.
+func ByPaid(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaid, opts...).ToFunc()
+}
+
+// ByPaymentStatus orders the results by the payment_status field.
+func ByPaymentStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaymentStatus, opts...).ToFunc()
+}
+
+// BySettledOn orders the results by the settled_on field.
+func BySettledOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSettledOn, opts...).ToFunc()
+}
+
 // ByMemberField orders the results by member field.
 func ByMemberField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -201,6 +275,34 @@ func ByCharges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newChargesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAllocationsCount orders the results by allocations count.
+func ByAllocationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAllocationsStep(), opts...)
+	}
+}
+
+// ByAllocations orders the results by allocations terms.
+func ByAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAllocationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRemindersCount orders the results by reminders count.
+func ByRemindersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRemindersStep(), opts...)
+	}
+}
+
+// ByReminders orders the results by reminders terms.
+func ByReminders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRemindersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMemberStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -221,4 +323,36 @@ func newChargesStep() *sqlgraph.Step {
 		sqlgraph.To(ChargesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ChargesTable, ChargesColumn),
 	)
+}
+func newAllocationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AllocationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
+	)
+}
+func newRemindersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RemindersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RemindersTable, RemindersColumn),
+	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PaymentStatus) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PaymentStatus) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PaymentStatus(str)
+	if err := PaymentStatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PaymentStatus", str)
+	}
+	return nil
 }

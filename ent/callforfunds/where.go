@@ -106,6 +106,16 @@ func Total(v int64) predicate.CallForFunds {
 	return predicate.CallForFunds(sql.FieldEQ(FieldTotal, v))
 }
 
+// Paid applies equality check predicate on the "paid" field. It's identical to PaidEQ.
+func Paid(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldEQ(FieldPaid, v))
+}
+
+// SettledOn applies equality check predicate on the "settled_on" field. It's identical to SettledOnEQ.
+func SettledOn(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldEQ(FieldSettledOn, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CallForFunds {
 	return predicate.CallForFunds(sql.FieldEQ(FieldCreatedAt, v))
@@ -611,6 +621,116 @@ func TotalLTE(v int64) predicate.CallForFunds {
 	return predicate.CallForFunds(sql.FieldLTE(FieldTotal, v))
 }
 
+// PaidEQ applies the EQ predicate on the "paid" field.
+func PaidEQ(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldEQ(FieldPaid, v))
+}
+
+// PaidNEQ applies the NEQ predicate on the "paid" field.
+func PaidNEQ(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNEQ(FieldPaid, v))
+}
+
+// PaidIn applies the In predicate on the "paid" field.
+func PaidIn(vs ...int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldIn(FieldPaid, vs...))
+}
+
+// PaidNotIn applies the NotIn predicate on the "paid" field.
+func PaidNotIn(vs ...int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNotIn(FieldPaid, vs...))
+}
+
+// PaidGT applies the GT predicate on the "paid" field.
+func PaidGT(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldGT(FieldPaid, v))
+}
+
+// PaidGTE applies the GTE predicate on the "paid" field.
+func PaidGTE(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldGTE(FieldPaid, v))
+}
+
+// PaidLT applies the LT predicate on the "paid" field.
+func PaidLT(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldLT(FieldPaid, v))
+}
+
+// PaidLTE applies the LTE predicate on the "paid" field.
+func PaidLTE(v int64) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldLTE(FieldPaid, v))
+}
+
+// PaymentStatusEQ applies the EQ predicate on the "payment_status" field.
+func PaymentStatusEQ(v PaymentStatus) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldEQ(FieldPaymentStatus, v))
+}
+
+// PaymentStatusNEQ applies the NEQ predicate on the "payment_status" field.
+func PaymentStatusNEQ(v PaymentStatus) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNEQ(FieldPaymentStatus, v))
+}
+
+// PaymentStatusIn applies the In predicate on the "payment_status" field.
+func PaymentStatusIn(vs ...PaymentStatus) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldIn(FieldPaymentStatus, vs...))
+}
+
+// PaymentStatusNotIn applies the NotIn predicate on the "payment_status" field.
+func PaymentStatusNotIn(vs ...PaymentStatus) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNotIn(FieldPaymentStatus, vs...))
+}
+
+// SettledOnEQ applies the EQ predicate on the "settled_on" field.
+func SettledOnEQ(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldEQ(FieldSettledOn, v))
+}
+
+// SettledOnNEQ applies the NEQ predicate on the "settled_on" field.
+func SettledOnNEQ(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNEQ(FieldSettledOn, v))
+}
+
+// SettledOnIn applies the In predicate on the "settled_on" field.
+func SettledOnIn(vs ...time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldIn(FieldSettledOn, vs...))
+}
+
+// SettledOnNotIn applies the NotIn predicate on the "settled_on" field.
+func SettledOnNotIn(vs ...time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNotIn(FieldSettledOn, vs...))
+}
+
+// SettledOnGT applies the GT predicate on the "settled_on" field.
+func SettledOnGT(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldGT(FieldSettledOn, v))
+}
+
+// SettledOnGTE applies the GTE predicate on the "settled_on" field.
+func SettledOnGTE(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldGTE(FieldSettledOn, v))
+}
+
+// SettledOnLT applies the LT predicate on the "settled_on" field.
+func SettledOnLT(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldLT(FieldSettledOn, v))
+}
+
+// SettledOnLTE applies the LTE predicate on the "settled_on" field.
+func SettledOnLTE(v time.Time) predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldLTE(FieldSettledOn, v))
+}
+
+// SettledOnIsNil applies the IsNil predicate on the "settled_on" field.
+func SettledOnIsNil() predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldIsNull(FieldSettledOn))
+}
+
+// SettledOnNotNil applies the NotNil predicate on the "settled_on" field.
+func SettledOnNotNil() predicate.CallForFunds {
+	return predicate.CallForFunds(sql.FieldNotNull(FieldSettledOn))
+}
+
 // HasMember applies the HasEdge predicate on the "member" edge.
 func HasMember() predicate.CallForFunds {
 	return predicate.CallForFunds(func(s *sql.Selector) {
@@ -672,6 +792,52 @@ func HasCharges() predicate.CallForFunds {
 func HasChargesWith(preds ...predicate.Charge) predicate.CallForFunds {
 	return predicate.CallForFunds(func(s *sql.Selector) {
 		step := newChargesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAllocations applies the HasEdge predicate on the "allocations" edge.
+func HasAllocations() predicate.CallForFunds {
+	return predicate.CallForFunds(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAllocationsWith applies the HasEdge predicate on the "allocations" edge with a given conditions (other predicates).
+func HasAllocationsWith(preds ...predicate.PaymentAllocation) predicate.CallForFunds {
+	return predicate.CallForFunds(func(s *sql.Selector) {
+		step := newAllocationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReminders applies the HasEdge predicate on the "reminders" edge.
+func HasReminders() predicate.CallForFunds {
+	return predicate.CallForFunds(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RemindersTable, RemindersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRemindersWith applies the HasEdge predicate on the "reminders" edge with a given conditions (other predicates).
+func HasRemindersWith(preds ...predicate.PaymentReminder) predicate.CallForFunds {
+	return predicate.CallForFunds(func(s *sql.Selector) {
+		step := newRemindersStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

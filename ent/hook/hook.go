@@ -248,6 +248,18 @@ func (f MemberCategoryChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberCategoryChangeMutation", m)
 }
 
+// The MemberProfileChangeFunc type is an adapter to allow the use of ordinary
+// function as MemberProfileChange mutator.
+type MemberProfileChangeFunc func(context.Context, *ent.MemberProfileChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MemberProfileChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MemberProfileChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberProfileChangeMutation", m)
+}
+
 // The MembershipApplicationFunc type is an adapter to allow the use of ordinary
 // function as MembershipApplication mutator.
 type MembershipApplicationFunc func(context.Context, *ent.MembershipApplicationMutation) (ent.Value, error)
@@ -294,6 +306,42 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
+}
+
+// The PaymentFunc type is an adapter to allow the use of ordinary
+// function as Payment mutator.
+type PaymentFunc func(context.Context, *ent.PaymentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PaymentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PaymentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentMutation", m)
+}
+
+// The PaymentAllocationFunc type is an adapter to allow the use of ordinary
+// function as PaymentAllocation mutator.
+type PaymentAllocationFunc func(context.Context, *ent.PaymentAllocationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PaymentAllocationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PaymentAllocationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentAllocationMutation", m)
+}
+
+// The PaymentReminderFunc type is an adapter to allow the use of ordinary
+// function as PaymentReminder mutator.
+type PaymentReminderFunc func(context.Context, *ent.PaymentReminderMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PaymentReminderFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PaymentReminderMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentReminderMutation", m)
 }
 
 // The PersonFunc type is an adapter to allow the use of ordinary

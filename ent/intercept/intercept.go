@@ -27,10 +27,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -651,6 +655,33 @@ func (f TraverseMemberCategoryChange) Traverse(ctx context.Context, q ent.Query)
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberCategoryChangeQuery", q)
 }
 
+// The MemberProfileChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MemberProfileChangeFunc func(context.Context, *ent.MemberProfileChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MemberProfileChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MemberProfileChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MemberProfileChangeQuery", q)
+}
+
+// The TraverseMemberProfileChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMemberProfileChange func(context.Context, *ent.MemberProfileChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMemberProfileChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMemberProfileChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MemberProfileChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MemberProfileChangeQuery", q)
+}
+
 // The MembershipApplicationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type MembershipApplicationFunc func(context.Context, *ent.MembershipApplicationQuery) (ent.Value, error)
 
@@ -757,6 +788,87 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The PaymentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentFunc func(context.Context, *ent.PaymentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The TraversePayment type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePayment func(context.Context, *ent.PaymentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePayment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePayment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The PaymentAllocationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentAllocationFunc func(context.Context, *ent.PaymentAllocationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentAllocationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentAllocationQuery", q)
+}
+
+// The TraversePaymentAllocation type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePaymentAllocation func(context.Context, *ent.PaymentAllocationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePaymentAllocation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePaymentAllocation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentAllocationQuery", q)
+}
+
+// The PaymentReminderFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentReminderFunc func(context.Context, *ent.PaymentReminderQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentReminderFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentReminderQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentReminderQuery", q)
+}
+
+// The TraversePaymentReminder type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePaymentReminder func(context.Context, *ent.PaymentReminderQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePaymentReminder) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePaymentReminder) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentReminderQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentReminderQuery", q)
 }
 
 // The PersonFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1315,6 +1427,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MemberQuery, predicate.Member, member.OrderOption]{typ: ent.TypeMember, tq: q}, nil
 	case *ent.MemberCategoryChangeQuery:
 		return &query[*ent.MemberCategoryChangeQuery, predicate.MemberCategoryChange, membercategorychange.OrderOption]{typ: ent.TypeMemberCategoryChange, tq: q}, nil
+	case *ent.MemberProfileChangeQuery:
+		return &query[*ent.MemberProfileChangeQuery, predicate.MemberProfileChange, memberprofilechange.OrderOption]{typ: ent.TypeMemberProfileChange, tq: q}, nil
 	case *ent.MembershipApplicationQuery:
 		return &query[*ent.MembershipApplicationQuery, predicate.MembershipApplication, membershipapplication.OrderOption]{typ: ent.TypeMembershipApplication, tq: q}, nil
 	case *ent.MembershipFeeQuery:
@@ -1323,6 +1437,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.NeedAssessmentQuery, predicate.NeedAssessment, needassessment.OrderOption]{typ: ent.TypeNeedAssessment, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.PaymentQuery:
+		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
+	case *ent.PaymentAllocationQuery:
+		return &query[*ent.PaymentAllocationQuery, predicate.PaymentAllocation, paymentallocation.OrderOption]{typ: ent.TypePaymentAllocation, tq: q}, nil
+	case *ent.PaymentReminderQuery:
+		return &query[*ent.PaymentReminderQuery, predicate.PaymentReminder, paymentreminder.OrderOption]{typ: ent.TypePaymentReminder, tq: q}, nil
 	case *ent.PersonQuery:
 		return &query[*ent.PersonQuery, predicate.Person, person.OrderOption]{typ: ent.TypePerson, tq: q}, nil
 	case *ent.PersonContactQuery:

@@ -57,8 +57,12 @@ const (
 	FieldRepresentativeFunction = "representative_function"
 	// FieldContactEmail holds the string denoting the contact_email field in the database.
 	FieldContactEmail = "contact_email"
+	// FieldContactPhone holds the string denoting the contact_phone field in the database.
+	FieldContactPhone = "contact_phone"
 	// FieldIsFederation holds the string denoting the is_federation field in the database.
 	FieldIsFederation = "is_federation"
+	// FieldPaymentStatus holds the string denoting the payment_status field in the database.
+	FieldPaymentStatus = "payment_status"
 	// EdgeCategoryChanges holds the string denoting the category_changes edge name in mutations.
 	EdgeCategoryChanges = "category_changes"
 	// EdgeSubscriptions holds the string denoting the subscriptions edge name in mutations.
@@ -75,6 +79,14 @@ const (
 	EdgeCallsForFunds = "calls_for_funds"
 	// EdgeRoleAssignments holds the string denoting the role_assignments edge name in mutations.
 	EdgeRoleAssignments = "role_assignments"
+	// EdgeProfileChanges holds the string denoting the profile_changes edge name in mutations.
+	EdgeProfileChanges = "profile_changes"
+	// EdgePayments holds the string denoting the payments edge name in mutations.
+	EdgePayments = "payments"
+	// EdgePaymentAllocations holds the string denoting the payment_allocations edge name in mutations.
+	EdgePaymentAllocations = "payment_allocations"
+	// EdgePaymentReminders holds the string denoting the payment_reminders edge name in mutations.
+	EdgePaymentReminders = "payment_reminders"
 	// EdgeApplication holds the string denoting the application edge name in mutations.
 	EdgeApplication = "application"
 	// Table holds the table name of the member in the database.
@@ -135,6 +147,34 @@ const (
 	RoleAssignmentsInverseTable = "role_assignments"
 	// RoleAssignmentsColumn is the table column denoting the role_assignments relation/edge.
 	RoleAssignmentsColumn = "member_id"
+	// ProfileChangesTable is the table that holds the profile_changes relation/edge.
+	ProfileChangesTable = "member_profile_changes"
+	// ProfileChangesInverseTable is the table name for the MemberProfileChange entity.
+	// It exists in this package in order to avoid circular dependency with the "memberprofilechange" package.
+	ProfileChangesInverseTable = "member_profile_changes"
+	// ProfileChangesColumn is the table column denoting the profile_changes relation/edge.
+	ProfileChangesColumn = "member_id"
+	// PaymentsTable is the table that holds the payments relation/edge.
+	PaymentsTable = "payments"
+	// PaymentsInverseTable is the table name for the Payment entity.
+	// It exists in this package in order to avoid circular dependency with the "payment" package.
+	PaymentsInverseTable = "payments"
+	// PaymentsColumn is the table column denoting the payments relation/edge.
+	PaymentsColumn = "member_id"
+	// PaymentAllocationsTable is the table that holds the payment_allocations relation/edge.
+	PaymentAllocationsTable = "payment_allocations"
+	// PaymentAllocationsInverseTable is the table name for the PaymentAllocation entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentallocation" package.
+	PaymentAllocationsInverseTable = "payment_allocations"
+	// PaymentAllocationsColumn is the table column denoting the payment_allocations relation/edge.
+	PaymentAllocationsColumn = "member_id"
+	// PaymentRemindersTable is the table that holds the payment_reminders relation/edge.
+	PaymentRemindersTable = "payment_reminders"
+	// PaymentRemindersInverseTable is the table name for the PaymentReminder entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentreminder" package.
+	PaymentRemindersInverseTable = "payment_reminders"
+	// PaymentRemindersColumn is the table column denoting the payment_reminders relation/edge.
+	PaymentRemindersColumn = "member_id"
 	// ApplicationTable is the table that holds the application relation/edge.
 	ApplicationTable = "members"
 	// ApplicationInverseTable is the table name for the MembershipApplication entity.
@@ -166,7 +206,9 @@ var Columns = []string{
 	FieldRepresentativeName,
 	FieldRepresentativeFunction,
 	FieldContactEmail,
+	FieldContactPhone,
 	FieldIsFederation,
+	FieldPaymentStatus,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "members"
@@ -246,6 +288,10 @@ var (
 	RepresentativeFunctionValidator func(string) error
 	// ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
 	ContactEmailValidator func(string) error
+	// DefaultContactPhone holds the default value on creation for the "contact_phone" field.
+	DefaultContactPhone string
+	// ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	ContactPhoneValidator func(string) error
 	// DefaultIsFederation holds the default value on creation for the "is_federation" field.
 	DefaultIsFederation bool
 	// DefaultID holds the default value on creation for the "id" field.
@@ -302,6 +348,34 @@ func StatusValidator(s Status) error {
 		return nil
 	default:
 		return fmt.Errorf("member: invalid enum value for status field: %q", s)
+	}
+}
+
+// PaymentStatus defines the type for the "payment_status" enum field.
+type PaymentStatus string
+
+// PaymentStatusUP_TO_DATE is the default value of the PaymentStatus enum.
+const DefaultPaymentStatus = PaymentStatusUP_TO_DATE
+
+// PaymentStatus values.
+const (
+	PaymentStatusUP_TO_DATE PaymentStatus = "UP_TO_DATE"
+	PaymentStatusIN_CREDIT  PaymentStatus = "IN_CREDIT"
+	PaymentStatusDUE        PaymentStatus = "DUE"
+	PaymentStatusOVERDUE    PaymentStatus = "OVERDUE"
+)
+
+func (ps PaymentStatus) String() string {
+	return string(ps)
+}
+
+// PaymentStatusValidator is a validator for the "payment_status" field enum values. It is called by the builders before save.
+func PaymentStatusValidator(ps PaymentStatus) error {
+	switch ps {
+	case PaymentStatusUP_TO_DATE, PaymentStatusIN_CREDIT, PaymentStatusDUE, PaymentStatusOVERDUE:
+		return nil
+	default:
+		return fmt.Errorf("member: invalid enum value for payment_status field: %q", ps)
 	}
 }
 
@@ -408,9 +482,19 @@ func ByContactEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldContactEmail, opts...).ToFunc()
 }
 
+// ByContactPhone orders the results by the contact_phone field.
+func ByContactPhone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContactPhone, opts...).ToFunc()
+}
+
 // ByIsFederation orders the results by the is_federation field.
 func ByIsFederation(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsFederation, opts...).ToFunc()
+}
+
+// ByPaymentStatus orders the results by the payment_status field.
+func ByPaymentStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPaymentStatus, opts...).ToFunc()
 }
 
 // ByCategoryChangesCount orders the results by category_changes count.
@@ -525,6 +609,62 @@ func ByRoleAssignments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByProfileChangesCount orders the results by profile_changes count.
+func ByProfileChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newProfileChangesStep(), opts...)
+	}
+}
+
+// ByProfileChanges orders the results by profile_changes terms.
+func ByProfileChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProfileChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPaymentsCount orders the results by payments count.
+func ByPaymentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentsStep(), opts...)
+	}
+}
+
+// ByPayments orders the results by payments terms.
+func ByPayments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPaymentAllocationsCount orders the results by payment_allocations count.
+func ByPaymentAllocationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentAllocationsStep(), opts...)
+	}
+}
+
+// ByPaymentAllocations orders the results by payment_allocations terms.
+func ByPaymentAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentAllocationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPaymentRemindersCount orders the results by payment_reminders count.
+func ByPaymentRemindersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentRemindersStep(), opts...)
+	}
+}
+
+// ByPaymentReminders orders the results by payment_reminders terms.
+func ByPaymentReminders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentRemindersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByApplicationField orders the results by application field.
 func ByApplicationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -587,6 +727,34 @@ func newRoleAssignmentsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, RoleAssignmentsTable, RoleAssignmentsColumn),
 	)
 }
+func newProfileChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProfileChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ProfileChangesTable, ProfileChangesColumn),
+	)
+}
+func newPaymentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PaymentsTable, PaymentsColumn),
+	)
+}
+func newPaymentAllocationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentAllocationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PaymentAllocationsTable, PaymentAllocationsColumn),
+	)
+}
+func newPaymentRemindersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentRemindersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PaymentRemindersTable, PaymentRemindersColumn),
+	)
+}
 func newApplicationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -627,6 +795,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PaymentStatus) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PaymentStatus) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PaymentStatus(str)
+	if err := PaymentStatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PaymentStatus", str)
 	}
 	return nil
 }

@@ -141,6 +141,11 @@ func ContactEmail(v string) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldContactEmail, v))
 }
 
+// ContactPhone applies equality check predicate on the "contact_phone" field. It's identical to ContactPhoneEQ.
+func ContactPhone(v string) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldContactPhone, v))
+}
+
 // IsFederation applies equality check predicate on the "is_federation" field. It's identical to IsFederationEQ.
 func IsFederation(v bool) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldIsFederation, v))
@@ -1216,6 +1221,71 @@ func ContactEmailContainsFold(v string) predicate.Member {
 	return predicate.Member(sql.FieldContainsFold(FieldContactEmail, v))
 }
 
+// ContactPhoneEQ applies the EQ predicate on the "contact_phone" field.
+func ContactPhoneEQ(v string) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldContactPhone, v))
+}
+
+// ContactPhoneNEQ applies the NEQ predicate on the "contact_phone" field.
+func ContactPhoneNEQ(v string) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldContactPhone, v))
+}
+
+// ContactPhoneIn applies the In predicate on the "contact_phone" field.
+func ContactPhoneIn(vs ...string) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldContactPhone, vs...))
+}
+
+// ContactPhoneNotIn applies the NotIn predicate on the "contact_phone" field.
+func ContactPhoneNotIn(vs ...string) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldContactPhone, vs...))
+}
+
+// ContactPhoneGT applies the GT predicate on the "contact_phone" field.
+func ContactPhoneGT(v string) predicate.Member {
+	return predicate.Member(sql.FieldGT(FieldContactPhone, v))
+}
+
+// ContactPhoneGTE applies the GTE predicate on the "contact_phone" field.
+func ContactPhoneGTE(v string) predicate.Member {
+	return predicate.Member(sql.FieldGTE(FieldContactPhone, v))
+}
+
+// ContactPhoneLT applies the LT predicate on the "contact_phone" field.
+func ContactPhoneLT(v string) predicate.Member {
+	return predicate.Member(sql.FieldLT(FieldContactPhone, v))
+}
+
+// ContactPhoneLTE applies the LTE predicate on the "contact_phone" field.
+func ContactPhoneLTE(v string) predicate.Member {
+	return predicate.Member(sql.FieldLTE(FieldContactPhone, v))
+}
+
+// ContactPhoneContains applies the Contains predicate on the "contact_phone" field.
+func ContactPhoneContains(v string) predicate.Member {
+	return predicate.Member(sql.FieldContains(FieldContactPhone, v))
+}
+
+// ContactPhoneHasPrefix applies the HasPrefix predicate on the "contact_phone" field.
+func ContactPhoneHasPrefix(v string) predicate.Member {
+	return predicate.Member(sql.FieldHasPrefix(FieldContactPhone, v))
+}
+
+// ContactPhoneHasSuffix applies the HasSuffix predicate on the "contact_phone" field.
+func ContactPhoneHasSuffix(v string) predicate.Member {
+	return predicate.Member(sql.FieldHasSuffix(FieldContactPhone, v))
+}
+
+// ContactPhoneEqualFold applies the EqualFold predicate on the "contact_phone" field.
+func ContactPhoneEqualFold(v string) predicate.Member {
+	return predicate.Member(sql.FieldEqualFold(FieldContactPhone, v))
+}
+
+// ContactPhoneContainsFold applies the ContainsFold predicate on the "contact_phone" field.
+func ContactPhoneContainsFold(v string) predicate.Member {
+	return predicate.Member(sql.FieldContainsFold(FieldContactPhone, v))
+}
+
 // IsFederationEQ applies the EQ predicate on the "is_federation" field.
 func IsFederationEQ(v bool) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldIsFederation, v))
@@ -1224,6 +1294,26 @@ func IsFederationEQ(v bool) predicate.Member {
 // IsFederationNEQ applies the NEQ predicate on the "is_federation" field.
 func IsFederationNEQ(v bool) predicate.Member {
 	return predicate.Member(sql.FieldNEQ(FieldIsFederation, v))
+}
+
+// PaymentStatusEQ applies the EQ predicate on the "payment_status" field.
+func PaymentStatusEQ(v PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldPaymentStatus, v))
+}
+
+// PaymentStatusNEQ applies the NEQ predicate on the "payment_status" field.
+func PaymentStatusNEQ(v PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldPaymentStatus, v))
+}
+
+// PaymentStatusIn applies the In predicate on the "payment_status" field.
+func PaymentStatusIn(vs ...PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldPaymentStatus, vs...))
+}
+
+// PaymentStatusNotIn applies the NotIn predicate on the "payment_status" field.
+func PaymentStatusNotIn(vs ...PaymentStatus) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldPaymentStatus, vs...))
 }
 
 // HasCategoryChanges applies the HasEdge predicate on the "category_changes" edge.
@@ -1402,6 +1492,98 @@ func HasRoleAssignments() predicate.Member {
 func HasRoleAssignmentsWith(preds ...predicate.RoleAssignment) predicate.Member {
 	return predicate.Member(func(s *sql.Selector) {
 		step := newRoleAssignmentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasProfileChanges applies the HasEdge predicate on the "profile_changes" edge.
+func HasProfileChanges() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ProfileChangesTable, ProfileChangesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasProfileChangesWith applies the HasEdge predicate on the "profile_changes" edge with a given conditions (other predicates).
+func HasProfileChangesWith(preds ...predicate.MemberProfileChange) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newProfileChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPayments applies the HasEdge predicate on the "payments" edge.
+func HasPayments() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PaymentsTable, PaymentsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentsWith applies the HasEdge predicate on the "payments" edge with a given conditions (other predicates).
+func HasPaymentsWith(preds ...predicate.Payment) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newPaymentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPaymentAllocations applies the HasEdge predicate on the "payment_allocations" edge.
+func HasPaymentAllocations() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PaymentAllocationsTable, PaymentAllocationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentAllocationsWith applies the HasEdge predicate on the "payment_allocations" edge with a given conditions (other predicates).
+func HasPaymentAllocationsWith(preds ...predicate.PaymentAllocation) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newPaymentAllocationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPaymentReminders applies the HasEdge predicate on the "payment_reminders" edge.
+func HasPaymentReminders() predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PaymentRemindersTable, PaymentRemindersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentRemindersWith applies the HasEdge predicate on the "payment_reminders" edge with a given conditions (other predicates).
+func HasPaymentRemindersWith(preds ...predicate.PaymentReminder) predicate.Member {
+	return predicate.Member(func(s *sql.Selector) {
+		step := newPaymentRemindersStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -257,6 +257,9 @@ var (
 		{Name: "issued_on", Type: field.TypeTime},
 		{Name: "due_on", Type: field.TypeTime, Nullable: true},
 		{Name: "total", Type: field.TypeInt64},
+		{Name: "paid", Type: field.TypeInt64, Default: 0},
+		{Name: "payment_status", Type: field.TypeEnum, Enums: []string{"UNPAID", "PARTLY_PAID", "PAID"}, Default: "UNPAID"},
+		{Name: "settled_on", Type: field.TypeTime, Nullable: true},
 		{Name: "charge_run_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "member_id", Type: field.TypeString, Size: 40},
 	}
@@ -268,13 +271,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "call_for_funds_charge_runs_calls_for_funds",
-				Columns:    []*schema.Column{CallForFundsColumns[9]},
+				Columns:    []*schema.Column{CallForFundsColumns[12]},
 				RefColumns: []*schema.Column{ChargeRunsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "call_for_funds_members_calls_for_funds",
-				Columns:    []*schema.Column{CallForFundsColumns[10]},
+				Columns:    []*schema.Column{CallForFundsColumns[13]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -702,7 +705,9 @@ var (
 		{Name: "representative_name", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "representative_function", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "contact_email", Type: field.TypeString, Nullable: true},
+		{Name: "contact_phone", Type: field.TypeString, Size: 30, Default: ""},
 		{Name: "is_federation", Type: field.TypeBool, Default: false},
+		{Name: "payment_status", Type: field.TypeEnum, Enums: []string{"UP_TO_DATE", "IN_CREDIT", "DUE", "OVERDUE"}, Default: "UP_TO_DATE"},
 		{Name: "membership_application_member", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
 	}
 	// MembersTable holds the schema information for the "members" table.
@@ -713,7 +718,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_membership_applications_member",
-				Columns:    []*schema.Column{MembersColumns[21]},
+				Columns:    []*schema.Column{MembersColumns[23]},
 				RefColumns: []*schema.Column{MembershipApplicationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -753,6 +758,45 @@ var (
 				Columns:    []*schema.Column{MemberCategoryChangesColumns[7]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// MemberProfileChangesColumns holds the columns for the "member_profile_changes" table.
+	MemberProfileChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"APPLIED", "PENDING_REVIEW", "ACCEPTED", "REJECTED"}},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "changed_by", Type: field.TypeString, Default: ""},
+		{Name: "comment", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "decides_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
+	}
+	// MemberProfileChangesTable holds the schema information for the "member_profile_changes" table.
+	MemberProfileChangesTable = &schema.Table{
+		Name:       "member_profile_changes",
+		Columns:    MemberProfileChangesColumns,
+		PrimaryKey: []*schema.Column{MemberProfileChangesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "member_profile_changes_members_profile_changes",
+				Columns:    []*schema.Column{MemberProfileChangesColumns[7]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "member_profile_changes_member_profile_changes_decision",
+				Columns:    []*schema.Column{MemberProfileChangesColumns[8]},
+				RefColumns: []*schema.Column{MemberProfileChangesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "memberprofilechange_member_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{MemberProfileChangesColumns[7], MemberProfileChangesColumns[1]},
 			},
 		},
 	}
@@ -849,7 +893,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED", "INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED", "INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO", "PAYMENT_REMINDER"}},
 		{Name: "recipient", Type: field.TypeString},
 		{Name: "subject", Type: field.TypeString},
 		{Name: "body", Type: field.TypeString, Size: 2147483647},
@@ -870,6 +914,132 @@ var (
 				Name:    "notification_status_next_attempt_at",
 				Unique:  false,
 				Columns: []*schema.Column{NotificationsColumns[8], NotificationsColumns[10]},
+			},
+		},
+	}
+	// PaymentsColumns holds the columns for the "payments" table.
+	PaymentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "received_on", Type: field.TypeTime},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "means", Type: field.TypeEnum, Enums: []string{"TRANSFER", "CHEQUE", "DIRECT_DEBIT"}},
+		{Name: "bank_reference", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "label", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "reason", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
+		{Name: "import_key", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "reverses_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
+	}
+	// PaymentsTable holds the schema information for the "payments" table.
+	PaymentsTable = &schema.Table{
+		Name:       "payments",
+		Columns:    PaymentsColumns,
+		PrimaryKey: []*schema.Column{PaymentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payments_members_payments",
+				Columns:    []*schema.Column{PaymentsColumns[11]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payments_payments_reversal",
+				Columns:    []*schema.Column{PaymentsColumns[12]},
+				RefColumns: []*schema.Column{PaymentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payment_member_id_received_on",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[11], PaymentsColumns[3]},
+			},
+		},
+	}
+	// PaymentAllocationsColumns holds the columns for the "payment_allocations" table.
+	PaymentAllocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "created_by", Type: field.TypeString, Default: ""},
+		{Name: "call_for_funds_id", Type: field.TypeString, Size: 40},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "payment_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// PaymentAllocationsTable holds the schema information for the "payment_allocations" table.
+	PaymentAllocationsTable = &schema.Table{
+		Name:       "payment_allocations",
+		Columns:    PaymentAllocationsColumns,
+		PrimaryKey: []*schema.Column{PaymentAllocationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payment_allocations_call_for_funds_allocations",
+				Columns:    []*schema.Column{PaymentAllocationsColumns[5]},
+				RefColumns: []*schema.Column{CallForFundsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_allocations_members_payment_allocations",
+				Columns:    []*schema.Column{PaymentAllocationsColumns[6]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_allocations_payments_allocations",
+				Columns:    []*schema.Column{PaymentAllocationsColumns[7]},
+				RefColumns: []*schema.Column{PaymentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentallocation_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentAllocationsColumns[6]},
+			},
+		},
+	}
+	// PaymentRemindersColumns holds the columns for the "payment_reminders" table.
+	PaymentRemindersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "stage_days", Type: field.TypeInt},
+		{Name: "days_overdue", Type: field.TypeInt},
+		{Name: "amount_due", Type: field.TypeInt64},
+		{Name: "recipients", Type: field.TypeString},
+		{Name: "call_for_funds_id", Type: field.TypeString, Size: 40},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// PaymentRemindersTable holds the schema information for the "payment_reminders" table.
+	PaymentRemindersTable = &schema.Table{
+		Name:       "payment_reminders",
+		Columns:    PaymentRemindersColumns,
+		PrimaryKey: []*schema.Column{PaymentRemindersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payment_reminders_call_for_funds_reminders",
+				Columns:    []*schema.Column{PaymentRemindersColumns[7]},
+				RefColumns: []*schema.Column{CallForFundsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_reminders_members_payment_reminders",
+				Columns:    []*schema.Column{PaymentRemindersColumns[8]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentreminder_call_for_funds_id_stage_days",
+				Unique:  true,
+				Columns: []*schema.Column{PaymentRemindersColumns[7], PaymentRemindersColumns[3]},
 			},
 		},
 	}
@@ -1564,10 +1734,14 @@ var (
 		UserrecordNotesTable,
 		MembersTable,
 		MemberCategoryChangesTable,
+		MemberProfileChangesTable,
 		MembershipApplicationsTable,
 		MembershipFeesTable,
 		UserrecordNeedsTable,
 		NotificationsTable,
+		PaymentsTable,
+		PaymentAllocationsTable,
+		PaymentRemindersTable,
 		UserrecordPersonsTable,
 		UserrecordContactsTable,
 		UserrecordProjectsTable,
@@ -1635,11 +1809,20 @@ func init() {
 		"member_left_after_joining": "left_on IS NULL OR joined_on IS NULL OR left_on >= joined_on",
 	}
 	MemberCategoryChangesTable.ForeignKeys[0].RefTable = MembersTable
+	MemberProfileChangesTable.ForeignKeys[0].RefTable = MembersTable
+	MemberProfileChangesTable.ForeignKeys[1].RefTable = MemberProfileChangesTable
 	MembershipApplicationsTable.ForeignKeys[0].RefTable = AccountsTable
 	UserrecordNeedsTable.ForeignKeys[0].RefTable = UserrecordPersonsTable
 	UserrecordNeedsTable.Annotation = &entsql.Annotation{
 		Table: "userrecord_needs",
 	}
+	PaymentsTable.ForeignKeys[0].RefTable = MembersTable
+	PaymentsTable.ForeignKeys[1].RefTable = PaymentsTable
+	PaymentAllocationsTable.ForeignKeys[0].RefTable = CallForFundsTable
+	PaymentAllocationsTable.ForeignKeys[1].RefTable = MembersTable
+	PaymentAllocationsTable.ForeignKeys[2].RefTable = PaymentsTable
+	PaymentRemindersTable.ForeignKeys[0].RefTable = CallForFundsTable
+	PaymentRemindersTable.ForeignKeys[1].RefTable = MembersTable
 	UserrecordPersonsTable.ForeignKeys[0].RefTable = MembersTable
 	UserrecordPersonsTable.Annotation = &entsql.Annotation{
 		Table: "userrecord_persons",

@@ -113,6 +113,7 @@ const (
 	KindDECLARATION_RETURNED Kind = "DECLARATION_RETURNED"
 	KindDECLARATION_DUE      Kind = "DECLARATION_DUE"
 	KindCIL_TODO             Kind = "CIL_TODO"
+	KindPAYMENT_REMINDER     Kind = "PAYMENT_REMINDER"
 )
 
 func (k Kind) String() string {
@@ -122,7 +123,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindAPPLICATION_RECEIVED, KindAPPLICATION_APPROVED, KindAPPLICATION_REJECTED, KindINVITATION, KindDECLARATION_RETURNED, KindDECLARATION_DUE, KindCIL_TODO:
+	case KindAPPLICATION_RECEIVED, KindAPPLICATION_APPROVED, KindAPPLICATION_REJECTED, KindINVITATION, KindDECLARATION_RETURNED, KindDECLARATION_DUE, KindCIL_TODO, KindPAYMENT_REMINDER:
 		return nil
 	default:
 		return fmt.Errorf("notification: invalid enum value for kind field: %q", k)

@@ -66,6 +66,9 @@ type Member func(*sql.Selector)
 // MemberCategoryChange is the predicate function for membercategorychange builders.
 type MemberCategoryChange func(*sql.Selector)
 
+// MemberProfileChange is the predicate function for memberprofilechange builders.
+type MemberProfileChange func(*sql.Selector)
+
 // MembershipApplication is the predicate function for membershipapplication builders.
 type MembershipApplication func(*sql.Selector)
 
@@ -77,6 +80,15 @@ type NeedAssessment func(*sql.Selector)
 
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
+
+// Payment is the predicate function for payment builders.
+type Payment func(*sql.Selector)
+
+// PaymentAllocation is the predicate function for paymentallocation builders.
+type PaymentAllocation func(*sql.Selector)
+
+// PaymentReminder is the predicate function for paymentreminder builders.
+type PaymentReminder func(*sql.Selector)
 
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)

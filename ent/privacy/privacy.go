@@ -591,6 +591,30 @@ func (f MemberCategoryChangeMutationRuleFunc) EvalMutation(ctx context.Context, 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberCategoryChangeMutation", m)
 }
 
+// The MemberProfileChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MemberProfileChangeQueryRuleFunc func(context.Context, *ent.MemberProfileChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MemberProfileChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MemberProfileChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MemberProfileChangeQuery", q)
+}
+
+// The MemberProfileChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MemberProfileChangeMutationRuleFunc func(context.Context, *ent.MemberProfileChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MemberProfileChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MemberProfileChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberProfileChangeMutation", m)
+}
+
 // The MembershipApplicationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MembershipApplicationQueryRuleFunc func(context.Context, *ent.MembershipApplicationQuery) error
@@ -685,6 +709,78 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
+}
+
+// The PaymentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentQueryRuleFunc func(context.Context, *ent.PaymentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentQuery", q)
+}
+
+// The PaymentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentMutationRuleFunc func(context.Context, *ent.PaymentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMutation", m)
+}
+
+// The PaymentAllocationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentAllocationQueryRuleFunc func(context.Context, *ent.PaymentAllocationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentAllocationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentAllocationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentAllocationQuery", q)
+}
+
+// The PaymentAllocationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentAllocationMutationRuleFunc func(context.Context, *ent.PaymentAllocationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentAllocationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentAllocationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentAllocationMutation", m)
+}
+
+// The PaymentReminderQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentReminderQueryRuleFunc func(context.Context, *ent.PaymentReminderQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentReminderQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentReminderQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentReminderQuery", q)
+}
+
+// The PaymentReminderMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentReminderMutationRuleFunc func(context.Context, *ent.PaymentReminderMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentReminderMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentReminderMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentReminderMutation", m)
 }
 
 // The PersonQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -1218,6 +1314,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.MemberCategoryChangeQuery:
 		return q.Filter(), nil
+	case *ent.MemberProfileChangeQuery:
+		return q.Filter(), nil
 	case *ent.MembershipApplicationQuery:
 		return q.Filter(), nil
 	case *ent.MembershipFeeQuery:
@@ -1225,6 +1323,12 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.NeedAssessmentQuery:
 		return q.Filter(), nil
 	case *ent.NotificationQuery:
+		return q.Filter(), nil
+	case *ent.PaymentQuery:
+		return q.Filter(), nil
+	case *ent.PaymentAllocationQuery:
+		return q.Filter(), nil
+	case *ent.PaymentReminderQuery:
 		return q.Filter(), nil
 	case *ent.PersonQuery:
 		return q.Filter(), nil
@@ -1311,6 +1415,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.MemberCategoryChangeMutation:
 		return m.Filter(), nil
+	case *ent.MemberProfileChangeMutation:
+		return m.Filter(), nil
 	case *ent.MembershipApplicationMutation:
 		return m.Filter(), nil
 	case *ent.MembershipFeeMutation:
@@ -1318,6 +1424,12 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.NeedAssessmentMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.PaymentMutation:
+		return m.Filter(), nil
+	case *ent.PaymentAllocationMutation:
+		return m.Filter(), nil
+	case *ent.PaymentReminderMutation:
 		return m.Filter(), nil
 	case *ent.PersonMutation:
 		return m.Filter(), nil

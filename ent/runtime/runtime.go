@@ -23,10 +23,14 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
 	"communs/ent/needassessment"
 	"communs/ent/notification"
+	"communs/ent/payment"
+	"communs/ent/paymentallocation"
+	"communs/ent/paymentreminder"
 	"communs/ent/person"
 	"communs/ent/personalproject"
 	"communs/ent/personcontact"
@@ -500,6 +504,10 @@ func init() {
 	callforfundsDescSequence := callforfundsFields[3].Descriptor()
 	// callforfunds.SequenceValidator is a validator for the "sequence" field. It is called by the builders before save.
 	callforfunds.SequenceValidator = callforfundsDescSequence.Validators[0].(func(int) error)
+	// callforfundsDescPaid is the schema descriptor for paid field.
+	callforfundsDescPaid := callforfundsFields[8].Descriptor()
+	// callforfunds.DefaultPaid holds the default value on creation for the paid field.
+	callforfunds.DefaultPaid = callforfundsDescPaid.Default.(int64)
 	// callforfundsDescID is the schema descriptor for id field.
 	callforfundsDescID := callforfundsMixinFields0[0].Descriptor()
 	// callforfunds.DefaultID holds the default value on creation for the id field.
@@ -1206,8 +1214,14 @@ func init() {
 	memberDescContactEmail := memberFields[16].Descriptor()
 	// member.ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
 	member.ContactEmailValidator = memberDescContactEmail.Validators[0].(func(string) error)
+	// memberDescContactPhone is the schema descriptor for contact_phone field.
+	memberDescContactPhone := memberFields[17].Descriptor()
+	// member.DefaultContactPhone holds the default value on creation for the contact_phone field.
+	member.DefaultContactPhone = memberDescContactPhone.Default.(string)
+	// member.ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	member.ContactPhoneValidator = memberDescContactPhone.Validators[0].(func(string) error)
 	// memberDescIsFederation is the schema descriptor for is_federation field.
-	memberDescIsFederation := memberFields[17].Descriptor()
+	memberDescIsFederation := memberFields[18].Descriptor()
 	// member.DefaultIsFederation holds the default value on creation for the is_federation field.
 	member.DefaultIsFederation = memberDescIsFederation.Default.(bool)
 	// memberDescID is the schema descriptor for id field.
@@ -1255,6 +1269,48 @@ func init() {
 	membercategorychange.DefaultID = membercategorychangeDescID.Default.(func() pulid.ID)
 	// membercategorychange.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membercategorychange.IDValidator = membercategorychangeDescID.Validators[0].(func(string) error)
+	memberprofilechangeMixin := schema.MemberProfileChange{}.Mixin()
+	memberprofilechange.Policy = privacy.NewPolicies(schema.MemberProfileChange{})
+	memberprofilechange.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := memberprofilechange.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	memberprofilechangeMixinFields0 := memberprofilechangeMixin[0].Fields()
+	_ = memberprofilechangeMixinFields0
+	memberprofilechangeMixinFields1 := memberprofilechangeMixin[1].Fields()
+	_ = memberprofilechangeMixinFields1
+	memberprofilechangeFields := schema.MemberProfileChange{}.Fields()
+	_ = memberprofilechangeFields
+	// memberprofilechangeDescCreatedAt is the schema descriptor for created_at field.
+	memberprofilechangeDescCreatedAt := memberprofilechangeMixinFields1[0].Descriptor()
+	// memberprofilechange.DefaultCreatedAt holds the default value on creation for the created_at field.
+	memberprofilechange.DefaultCreatedAt = memberprofilechangeDescCreatedAt.Default.(func() time.Time)
+	// memberprofilechangeDescUpdatedAt is the schema descriptor for updated_at field.
+	memberprofilechangeDescUpdatedAt := memberprofilechangeMixinFields1[1].Descriptor()
+	// memberprofilechange.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	memberprofilechange.DefaultUpdatedAt = memberprofilechangeDescUpdatedAt.Default.(func() time.Time)
+	// memberprofilechange.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	memberprofilechange.UpdateDefaultUpdatedAt = memberprofilechangeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// memberprofilechangeDescChangedBy is the schema descriptor for changed_by field.
+	memberprofilechangeDescChangedBy := memberprofilechangeFields[3].Descriptor()
+	// memberprofilechange.DefaultChangedBy holds the default value on creation for the changed_by field.
+	memberprofilechange.DefaultChangedBy = memberprofilechangeDescChangedBy.Default.(string)
+	// memberprofilechangeDescComment is the schema descriptor for comment field.
+	memberprofilechangeDescComment := memberprofilechangeFields[4].Descriptor()
+	// memberprofilechange.DefaultComment holds the default value on creation for the comment field.
+	memberprofilechange.DefaultComment = memberprofilechangeDescComment.Default.(string)
+	// memberprofilechange.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	memberprofilechange.CommentValidator = memberprofilechangeDescComment.Validators[0].(func(string) error)
+	// memberprofilechangeDescID is the schema descriptor for id field.
+	memberprofilechangeDescID := memberprofilechangeMixinFields0[0].Descriptor()
+	// memberprofilechange.DefaultID holds the default value on creation for the id field.
+	memberprofilechange.DefaultID = memberprofilechangeDescID.Default.(func() pulid.ID)
+	// memberprofilechange.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	memberprofilechange.IDValidator = memberprofilechangeDescID.Validators[0].(func(string) error)
 	membershipapplicationMixin := schema.MembershipApplication{}.Mixin()
 	membershipapplication.Policy = privacy.NewPolicies(schema.MembershipApplication{})
 	membershipapplication.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1587,6 +1643,136 @@ func init() {
 	notification.DefaultID = notificationDescID.Default.(func() pulid.ID)
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	paymentMixin := schema.Payment{}.Mixin()
+	payment.Policy = privacy.NewPolicies(schema.Payment{})
+	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := payment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentMixinFields0 := paymentMixin[0].Fields()
+	_ = paymentMixinFields0
+	paymentMixinFields1 := paymentMixin[1].Fields()
+	_ = paymentMixinFields1
+	paymentFields := schema.Payment{}.Fields()
+	_ = paymentFields
+	// paymentDescCreatedAt is the schema descriptor for created_at field.
+	paymentDescCreatedAt := paymentMixinFields1[0].Descriptor()
+	// payment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	payment.DefaultCreatedAt = paymentDescCreatedAt.Default.(func() time.Time)
+	// paymentDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentDescUpdatedAt := paymentMixinFields1[1].Descriptor()
+	// payment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	payment.DefaultUpdatedAt = paymentDescUpdatedAt.Default.(func() time.Time)
+	// payment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	payment.UpdateDefaultUpdatedAt = paymentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentDescBankReference is the schema descriptor for bank_reference field.
+	paymentDescBankReference := paymentFields[4].Descriptor()
+	// payment.DefaultBankReference holds the default value on creation for the bank_reference field.
+	payment.DefaultBankReference = paymentDescBankReference.Default.(string)
+	// payment.BankReferenceValidator is a validator for the "bank_reference" field. It is called by the builders before save.
+	payment.BankReferenceValidator = paymentDescBankReference.Validators[0].(func(string) error)
+	// paymentDescLabel is the schema descriptor for label field.
+	paymentDescLabel := paymentFields[5].Descriptor()
+	// payment.DefaultLabel holds the default value on creation for the label field.
+	payment.DefaultLabel = paymentDescLabel.Default.(string)
+	// payment.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	payment.LabelValidator = paymentDescLabel.Validators[0].(func(string) error)
+	// paymentDescReason is the schema descriptor for reason field.
+	paymentDescReason := paymentFields[7].Descriptor()
+	// payment.DefaultReason holds the default value on creation for the reason field.
+	payment.DefaultReason = paymentDescReason.Default.(string)
+	// payment.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	payment.ReasonValidator = paymentDescReason.Validators[0].(func(string) error)
+	// paymentDescCreatedBy is the schema descriptor for created_by field.
+	paymentDescCreatedBy := paymentFields[8].Descriptor()
+	// payment.DefaultCreatedBy holds the default value on creation for the created_by field.
+	payment.DefaultCreatedBy = paymentDescCreatedBy.Default.(string)
+	// paymentDescID is the schema descriptor for id field.
+	paymentDescID := paymentMixinFields0[0].Descriptor()
+	// payment.DefaultID holds the default value on creation for the id field.
+	payment.DefaultID = paymentDescID.Default.(func() pulid.ID)
+	// payment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	payment.IDValidator = paymentDescID.Validators[0].(func(string) error)
+	paymentallocationMixin := schema.PaymentAllocation{}.Mixin()
+	paymentallocation.Policy = privacy.NewPolicies(schema.PaymentAllocation{})
+	paymentallocation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := paymentallocation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentallocationMixinFields0 := paymentallocationMixin[0].Fields()
+	_ = paymentallocationMixinFields0
+	paymentallocationMixinFields1 := paymentallocationMixin[1].Fields()
+	_ = paymentallocationMixinFields1
+	paymentallocationFields := schema.PaymentAllocation{}.Fields()
+	_ = paymentallocationFields
+	// paymentallocationDescCreatedAt is the schema descriptor for created_at field.
+	paymentallocationDescCreatedAt := paymentallocationMixinFields1[0].Descriptor()
+	// paymentallocation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	paymentallocation.DefaultCreatedAt = paymentallocationDescCreatedAt.Default.(func() time.Time)
+	// paymentallocationDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentallocationDescUpdatedAt := paymentallocationMixinFields1[1].Descriptor()
+	// paymentallocation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	paymentallocation.DefaultUpdatedAt = paymentallocationDescUpdatedAt.Default.(func() time.Time)
+	// paymentallocation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	paymentallocation.UpdateDefaultUpdatedAt = paymentallocationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentallocationDescCreatedBy is the schema descriptor for created_by field.
+	paymentallocationDescCreatedBy := paymentallocationFields[4].Descriptor()
+	// paymentallocation.DefaultCreatedBy holds the default value on creation for the created_by field.
+	paymentallocation.DefaultCreatedBy = paymentallocationDescCreatedBy.Default.(string)
+	// paymentallocationDescID is the schema descriptor for id field.
+	paymentallocationDescID := paymentallocationMixinFields0[0].Descriptor()
+	// paymentallocation.DefaultID holds the default value on creation for the id field.
+	paymentallocation.DefaultID = paymentallocationDescID.Default.(func() pulid.ID)
+	// paymentallocation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	paymentallocation.IDValidator = paymentallocationDescID.Validators[0].(func(string) error)
+	paymentreminderMixin := schema.PaymentReminder{}.Mixin()
+	paymentreminder.Policy = privacy.NewPolicies(schema.PaymentReminder{})
+	paymentreminder.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := paymentreminder.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentreminderMixinFields0 := paymentreminderMixin[0].Fields()
+	_ = paymentreminderMixinFields0
+	paymentreminderMixinFields1 := paymentreminderMixin[1].Fields()
+	_ = paymentreminderMixinFields1
+	paymentreminderFields := schema.PaymentReminder{}.Fields()
+	_ = paymentreminderFields
+	// paymentreminderDescCreatedAt is the schema descriptor for created_at field.
+	paymentreminderDescCreatedAt := paymentreminderMixinFields1[0].Descriptor()
+	// paymentreminder.DefaultCreatedAt holds the default value on creation for the created_at field.
+	paymentreminder.DefaultCreatedAt = paymentreminderDescCreatedAt.Default.(func() time.Time)
+	// paymentreminderDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentreminderDescUpdatedAt := paymentreminderMixinFields1[1].Descriptor()
+	// paymentreminder.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	paymentreminder.DefaultUpdatedAt = paymentreminderDescUpdatedAt.Default.(func() time.Time)
+	// paymentreminder.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	paymentreminder.UpdateDefaultUpdatedAt = paymentreminderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentreminderDescStageDays is the schema descriptor for stage_days field.
+	paymentreminderDescStageDays := paymentreminderFields[2].Descriptor()
+	// paymentreminder.StageDaysValidator is a validator for the "stage_days" field. It is called by the builders before save.
+	paymentreminder.StageDaysValidator = paymentreminderDescStageDays.Validators[0].(func(int) error)
+	// paymentreminderDescDaysOverdue is the schema descriptor for days_overdue field.
+	paymentreminderDescDaysOverdue := paymentreminderFields[3].Descriptor()
+	// paymentreminder.DaysOverdueValidator is a validator for the "days_overdue" field. It is called by the builders before save.
+	paymentreminder.DaysOverdueValidator = paymentreminderDescDaysOverdue.Validators[0].(func(int) error)
+	// paymentreminderDescID is the schema descriptor for id field.
+	paymentreminderDescID := paymentreminderMixinFields0[0].Descriptor()
+	// paymentreminder.DefaultID holds the default value on creation for the id field.
+	paymentreminder.DefaultID = paymentreminderDescID.Default.(func() pulid.ID)
+	// paymentreminder.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	paymentreminder.IDValidator = paymentreminderDescID.Validators[0].(func(string) error)
 	personMixin := schema.Person{}.Mixin()
 	person.Policy = privacy.NewPolicies(schema.Person{})
 	person.Hooks[0] = func(next ent.Mutator) ent.Mutator {

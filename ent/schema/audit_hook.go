@@ -34,8 +34,20 @@ type auditedMutation interface {
 	IDs(context.Context) ([]pulid.ID, error)
 }
 
+// derivedFields are kept from other records, themselves their own record
+// (a member's payment status from its calls and payments): a change of
+// them alone writes no event.
+var derivedFields = []string{"payment_status", "updated_at"}
+
+func onlyDerived(m ent.Mutation) bool {
+	return m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && onlyFields(m, derivedFields)
+}
+
 func audit(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if onlyDerived(m) {
+			return next.Mutate(ctx, m)
+		}
 		am, ok := m.(auditedMutation)
 		if !ok {
 			return nil, fmt.Errorf("audit: %T cannot be audited", m)

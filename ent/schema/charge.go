@@ -3,11 +3,13 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	entprivacy "entgo.io/ent/privacy"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"communs/ent/privacy"
 	"communs/ent/schema/schematype"
 )
 
@@ -122,7 +124,7 @@ func (Charge) Indexes() []ent.Index {
 func (Charge) Annotations() []schema.Annotation {
 	return append(graphQL(), Aggregated{
 		Keys:    []string{"fiscal_year"},
-		Through: []string{"member.category", "resource.category_id", "resource.kind"},
+		Through: []string{"member.category", "resource.category_id", "resource.kind", "call_for_funds.payment_status"},
 	})
 }
 
@@ -145,8 +147,20 @@ func (CallForFunds) Fields() []ent.Field {
 		field.Time("issued_on").Annotations(asDate).Immutable().Annotations(entgql.OrderField("ISSUED_ON")),
 		field.Time("due_on").Annotations(asDate).Optional().Nillable().Immutable(),
 		field.Int64("total").Annotations(asMoney).Immutable(),
+		// The settlement, kept by internal/payments from the allocations
+		// (never by hand): what was paid, and the status it gives.
+		field.Int64("paid").Annotations(asMoney, notInput).Default(0).
+			Comment("Σ of its allocations"),
+		field.Enum("payment_status").Values(callPaymentStatuses...).Default("UNPAID").
+			Annotations(entgql.OrderField("PAYMENT_STATUS"), notInput).
+			Comment("PAID from the start when it asks nothing (a credit or zero)"),
+		field.Time("settled_on").Annotations(asDate, notInput).Optional().Nillable().
+			Comment("the day it became PAID"),
 	}
 }
+
+// Payment statuses of a call for funds.
+var callPaymentStatuses = []string{"UNPAID", "PARTLY_PAID", "PAID"}
 
 // Edges of CallForFunds.
 func (CallForFunds) Edges() []ent.Edge {
@@ -156,6 +170,8 @@ func (CallForFunds) Edges() []ent.Edge {
 		edge.From("charge_run", ChargeRun.Type).Ref("calls_for_funds").Field("charge_run_id").
 			Unique().Immutable(),
 		edge.To("charges", Charge.Type),
+		edge.To("allocations", PaymentAllocation.Type),
+		edge.To("reminders", PaymentReminder.Type),
 	}
 }
 
@@ -177,7 +193,9 @@ func (ChargeRun) Policy() ent.Policy { return memberRows("ChargeRun") }
 func (Charge) Policy() ent.Policy { return appendOnly(memberRows("Charge")) }
 
 // Policy of CallForFunds.
-func (CallForFunds) Policy() ent.Policy { return appendOnly(memberRows("CallForFunds")) }
+func (CallForFunds) Policy() ent.Policy {
+	return entprivacy.Policies{privacy.Policy{Mutation: privacy.MutationPolicy{settlementOnly()}}, memberRows("CallForFunds")}
+}
 
 // MembershipFee is the yearly cotisation of ACTIVE members, set by the
 // groupement's administrators.

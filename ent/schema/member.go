@@ -50,7 +50,11 @@ func (Member) Fields() []ent.Field {
 		field.String("representative_name").Default("").MaxLen(200),
 		field.String("representative_function").Default("").MaxLen(200),
 		field.String("contact_email").Optional().Nillable().Validate(validate.Email),
+		field.String("contact_phone").Default("").MaxLen(30),
 		field.Bool("is_federation").Default(false),
+		field.Enum("payment_status").Values("UP_TO_DATE", "IN_CREDIT", "DUE", "OVERDUE").Default("UP_TO_DATE").
+			Annotations(entgql.OrderField("PAYMENT_STATUS"), notInput).
+			Comment("kept by internal/payments: nothing due, a credit, calls open, a call past its due date"),
 	}
 }
 
@@ -65,6 +69,10 @@ func (Member) Edges() []ent.Edge {
 		edge.To("charges", Charge.Type),
 		edge.To("calls_for_funds", CallForFunds.Type),
 		edge.To("role_assignments", RoleAssignment.Type),
+		edge.To("profile_changes", MemberProfileChange.Type),
+		edge.To("payments", Payment.Type),
+		edge.To("payment_allocations", PaymentAllocation.Type),
+		edge.To("payment_reminders", PaymentReminder.Type),
 		edge.From("application", MembershipApplication.Type).Ref("member").Unique(),
 	}
 }

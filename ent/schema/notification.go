@@ -23,7 +23,7 @@ func (Notification) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").
 			Values("APPLICATION_RECEIVED", "APPLICATION_APPROVED", "APPLICATION_REJECTED",
-				"INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO").
+				"INVITATION", "DECLARATION_RETURNED", "DECLARATION_DUE", "CIL_TODO", "PAYMENT_REMINDER").
 			Immutable().Annotations(entgql.OrderField("KIND")),
 		field.String("recipient").Validate(validate.Email).Immutable(),
 		field.String("subject").NotEmpty().Immutable(),

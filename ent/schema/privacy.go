@@ -41,6 +41,10 @@ type rowRule struct {
 var coreRows = map[string]rowRule{
 	"Member":                   {gsmAll, ownMemberItself},
 	"MemberCategoryChange":     {gsmAll, ownMembers},
+	"MemberProfileChange":      {gsmManagers, ownMembers},
+	"Payment":                  {gsmManagers, ownMembers},
+	"PaymentAllocation":        {gsmManagers, ownMembers},
+	"PaymentReminder":          {gsmManagers, ownMembers},
 	"Subscription":             {gsmAll, ownMembers},
 	"MembershipApplication":    {gsmManagers, through("member", ownMemberItself)},
 	"Account":                  {gsmManagers, accountsVisible},
@@ -130,6 +134,43 @@ func memberRows(typ string) ent.Policy {
 			restrictTo(func(v *viewer.Viewer) entql.P { return visible(v.Writer()) }),
 		},
 	}
+}
+
+// keptByGroupement is the policy of the member-owned rows only the
+// groupement writes, such as payments: a member's people read their own.
+func keptByGroupement(typ string) ent.Policy {
+	rule := rowRuleOf(typ)
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{allowGSM(rule.readers), restrictTo(rule.visible)},
+		Mutation: privacy.MutationPolicy{allowGSM(gsmManagers), privacy.AlwaysDenyRule()},
+	}
+}
+
+// settlementFields are the fields of a call for funds that change after it
+// is issued: its settlement, kept from the payments' allocations.
+var settlementFields = []string{"paid", "payment_status", "settled_on", "updated_at"}
+
+// settlementOnly keeps calls for funds append-only but for their
+// settlement, which only the platform writes (internal/payments, after the
+// groupement's staff recorded a payment).
+func settlementOnly() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		switch {
+		case m.Op().Is(ent.OpCreate):
+			return privacy.Skip
+		case m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) && onlyFields(m, settlementFields):
+			if v := viewer.FromContext(ctx); v != nil && v.System {
+				return privacy.Allow
+			}
+		}
+		return privacy.Denyf("%s rows are append-only but for their settlement, which the platform keeps", m.Type())
+	})
+}
+
+// onlyFields tells whether m sets or clears no field but fields.
+func onlyFields(m ent.Mutation, fields []string) bool {
+	other := func(f string) bool { return !slices.Contains(fields, f) }
+	return !slices.ContainsFunc(m.Fields(), other) && !slices.ContainsFunc(m.ClearedFields(), other)
 }
 
 // catalogue is the policy of the shared catalogue: every logged-in account

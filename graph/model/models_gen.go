@@ -123,6 +123,11 @@ type EstimateServiceInput struct {
 	EstimatedAmount  int64    `json:"estimatedAmount"`
 }
 
+type ImportBankStatementInput struct {
+	// The CSV file, base64-encoded (the request is limited to 1 MiB).
+	ContentBase64 string `json:"contentBase64"`
+}
+
 type ImportFinessExtractInput struct {
 	MemberID pulid.ID `json:"memberId"`
 	// The file's bytes, base64-encoded (the request body is limited to 1 MiB).
@@ -191,6 +196,18 @@ type ReturnUsageDeclarationInput struct {
 	ID pulid.ID `json:"id"`
 	// What the member must correct.
 	Comment string `json:"comment"`
+}
+
+type ReversePaymentInput struct {
+	PaymentID pulid.ID `json:"paymentId"`
+	Reason    string   `json:"reason"`
+}
+
+type ReviewVatShareInput struct {
+	// The PENDING_REVIEW entry.
+	ChangeID pulid.ID `json:"changeId"`
+	Accept   bool     `json:"accept"`
+	Comment  string   `json:"comment"`
 }
 
 type RevokeRoleInput struct {

@@ -122,7 +122,7 @@ func WriteCSV(w io.Writer, d Document) error {
 	row := func(lineID, kind, period, year, resource, label, amount string) []string {
 		r := []string{c.Number, isoDate(c.IssuedOn), dueOn, m.Name, siren, lineID, kind, period, year, resource, label, amount}
 		for i := range r {
-			r[i] = csvSafe(r[i])
+			r[i] = CSVSafe(r[i])
 		}
 		return r
 	}
@@ -150,11 +150,11 @@ func WriteCSV(w io.Writer, d Document) error {
 // nothing else: they are harmless even when they start with a sign.
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
-// csvSafe guards against CSV formula injection: names and labels come from
+// CSVSafe guards against CSV formula injection: names and labels come from
 // users, and a cell starting with =, +, -, @, a tab or a carriage return
 // may be run as a formula by spreadsheet software. Such a cell, unless it is
 // a plain number (amounts), gets a leading single quote so it reads as text.
-func csvSafe(s string) string {
+func CSVSafe(s string) string {
 	if s == "" || plainNumber.MatchString(s) {
 		return s
 	}

@@ -134,8 +134,8 @@ func TestCSVSafe(t *testing.T) {
 		"":              "",
 		"Ça va":         "Ça va",
 	} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		if got := CSVSafe(in); got != want {
+			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
 	"communs/internal/money"
+	"communs/internal/payments"
 )
 
 // The ledger is append-only: a step never changes a line, it adds the
@@ -247,7 +248,8 @@ func writeLines(ctx context.Context, tx *ent.Client, p posting, lines []pendingL
 			return nil, err
 		}
 	}
-	return created, nil
+	// Credits pay the new calls at once; a call that asks nothing is paid.
+	return created, payments.SettleIssued(ctx, tx, created)
 }
 
 // CallNumber is the number of the seq-th call for funds of year.

@@ -17,6 +17,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
+	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
@@ -53,7 +54,7 @@ func (s *Catalogue) UpdateResourceCategory(ctx context.Context, id pulid.ID, in 
 		// The row and the ancestors walked below are locked (PostgreSQL), so
 		// that two concurrent moves cannot together close a cycle.
 		if _, err := tx.ResourceCategory.Query().
-			Where(resourcecategory.ID(id), lockedForUpdate).Only(ctx); err != nil {
+			Where(resourcecategory.ID(id), txn.LockedForUpdate).Only(ctx); err != nil {
 			return notFoundAs(err, "category %s not found", id)
 		}
 		if in.ParentID != nil {
@@ -89,7 +90,7 @@ func checkNoCycle(ctx context.Context, tx *ent.Client, id, parent pulid.ID) erro
 		}
 		seen[*cur] = true
 		c, err := tx.ResourceCategory.Query().
-			Where(resourcecategory.ID(*cur), lockedForUpdate).Only(ctx)
+			Where(resourcecategory.ID(*cur), txn.LockedForUpdate).Only(ctx)
 		if err != nil {
 			return invalidReference(err, "parentID", "no category %s", *cur)
 		}
@@ -135,7 +136,7 @@ func (s *Catalogue) CreateResource(ctx context.Context, in ent.CreateResourceInp
 func (s *Catalogue) UpdateResource(ctx context.Context, id pulid.ID, in ent.UpdateResourceInput) (*ent.Resource, error) {
 	var updated *ent.Resource
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Client) error {
-		res, err := tx.Resource.Query().Where(resource.ID(id), lockedForUpdate).Only(ctx)
+		res, err := tx.Resource.Query().Where(resource.ID(id), txn.LockedForUpdate).Only(ctx)
 		if err != nil {
 			return notFoundAs(err, "resource %s not found", id)
 		}
@@ -237,17 +238,7 @@ func joinYears(years []int) string {
 	return strings.Join(s, ", ")
 }
 
-// lockedForUpdate, among a query's predicates, locks the rows it selects
-// until the transaction ends (SELECT … FOR UPDATE) on PostgreSQL. On SQLite
-// it adds nothing: there every transaction takes the database's write lock
-// at BEGIN (store: _txlock=immediate), which already serialises writers.
-func lockedForUpdate(s *sql.Selector) {
-	if s.Dialect() == dialect.Postgres {
-		s.ForUpdate()
-	}
-}
-
-// lockedForShare is lockedForUpdate's shared lock: the rows can be read by
+// lockedForShare is txn.LockedForUpdate's shared lock: the rows can be read by
 // others but not changed until the transaction ends.
 func lockedForShare(s *sql.Selector) {
 	if s.Dialect() == dialect.Postgres {

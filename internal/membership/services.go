@@ -381,7 +381,7 @@ func (s *ServiceRequests) moveService(ctx context.Context, id pulid.ID, step ser
 // lockServiceRequest reads the service request id under the caller's
 // viewer and locks it until the transaction ends.
 func lockServiceRequest(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.ServiceRequest, error) {
-	sr, err := tx.ServiceRequest.Query().Where(servicerequest.ID(id), lockedForUpdate).Only(ctx)
+	sr, err := tx.ServiceRequest.Query().Where(servicerequest.ID(id), txn.LockedForUpdate).Only(ctx)
 	if err != nil {
 		return nil, notFoundAs(err, "service request %s not found", id)
 	}

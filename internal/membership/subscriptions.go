@@ -12,6 +12,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/ent/subscription"
 	"communs/internal/calendar"
+	"communs/internal/txn"
 )
 
 // Subscriptions: a member asks to use a resource (REQUESTED), the
@@ -33,7 +34,7 @@ func (s *Catalogue) RequestSubscription(ctx context.Context, memberID, resourceI
 		// Locking the member's row serialises the requests of one member,
 		// so that two concurrent requests cannot both pass the duplicate
 		// check; the shared lock on the resource holds off its retirement.
-		m, err := tx.Member.Query().Where(member.ID(memberID), lockedForUpdate).Only(ctx)
+		m, err := tx.Member.Query().Where(member.ID(memberID), txn.LockedForUpdate).Only(ctx)
 		if err != nil {
 			return notFoundAs(err, "member %s not found", memberID)
 		}

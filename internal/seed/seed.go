@@ -57,6 +57,8 @@ type Summary struct {
 	ServiceRequests int
 	TimeEntries     int
 
+	Payments int
+
 	// Added is the number of rows this run created; 0 when the demo data
 	// was already there.
 	Added int
@@ -67,10 +69,10 @@ func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Demo data (fiscal year %d): %d members (%d founders, %d active, %d users) with %d category changes; "+
 		"%d resources in %d catalogue categories; %d subscriptions; %d cost entries; "+
-		"%d usage declarations (%d lines, %d revisions); %d service requests with %d time entries.",
+		"%d usage declarations (%d lines, %d revisions); %d service requests with %d time entries; %d payments.",
 		s.FiscalYear, s.Members, s.Founders, s.ActiveMembers, s.UserMembers, s.CategoryChanges,
 		s.Resources, s.ResourceCategories, s.Subscriptions, s.CostEntries,
-		s.Declarations, s.DeclarationLines, s.DeclarationRevisions, s.ServiceRequests, s.TimeEntries)
+		s.Declarations, s.DeclarationLines, s.DeclarationRevisions, s.ServiceRequests, s.TimeEntries, s.Payments)
 	if s.Added == 0 {
 		b.WriteString(" Nothing was added: the demo data was already loaded.")
 	} else {
@@ -114,6 +116,7 @@ func Demo(ctx context.Context, client *ent.Client, progress io.Writer) (Summary,
 		{"service requests", l.loadServiceRequests},
 		{"applications", l.loadApplications},
 		{"accounts", l.loadAccounts},
+		{"payments", l.loadPayments},
 	}
 	for _, step := range steps {
 		added, present, err := step.run(ctx)
@@ -587,6 +590,7 @@ func count(ctx context.Context, db *ent.Client) (Summary, error) {
 		{&s.DeclarationRevisions, db.UsageDeclarationRevision.Query().Count},
 		{&s.ServiceRequests, db.ServiceRequest.Query().Count},
 		{&s.TimeEntries, db.TimeEntry.Query().Count},
+		{&s.Payments, db.Payment.Query().Count},
 	}
 	for _, c := range counts {
 		n, err := c.count(ctx)

@@ -6,6 +6,9 @@ package txn
 import (
 	"context"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"communs/ent"
 )
 
@@ -46,4 +49,14 @@ func Detached[E interface{ Unwrap() E }](ctx context.Context, e E) E {
 		return e.Unwrap()
 	}
 	return e
+}
+
+// LockedForUpdate, among a query's predicates, locks the rows it selects
+// until the transaction ends (SELECT … FOR UPDATE) on PostgreSQL. On SQLite
+// it adds nothing: there every transaction takes the database's write lock
+// at BEGIN (store: _txlock=immediate), which already serialises writers.
+func LockedForUpdate(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
 }

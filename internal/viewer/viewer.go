@@ -95,3 +95,12 @@ func SystemContext(ctx context.Context) context.Context {
 	}
 	return NewContext(ctx, system)
 }
+
+// Label names who acts in ctx, as the ledgers and histories record it:
+// the account's email, or "" for none.
+func Label(ctx context.Context) string {
+	if v := FromContext(ctx); v != nil {
+		return v.Email
+	}
+	return ""
+}

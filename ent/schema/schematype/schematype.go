@@ -22,3 +22,11 @@ type DeclaredQuantity struct {
 	ResourceID pulid.ID `json:"resourceId"`
 	Quantity   int64    `json:"quantity"`
 }
+
+// FieldChange is one field of a member's profile changed: its name in the
+// API and its values before and after, as text ("" for none).
+type FieldChange struct {
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
