@@ -24,11 +24,18 @@ func (r *callForFundsResolver) ExportPath(ctx context.Context, obj *ent.CallForF
 	return callForFundsExportPath(obj.ID), nil
 }
 
+// DefaultRule is the resolver for the defaultRule field.
+func (r *missingDeclarationResolver) DefaultRule(ctx context.Context, obj *charging.MissingDeclaration) (string, error) {
+	return string(obj.DefaultRule), nil
+}
+
 // RunChargeStep is the resolver for the runChargeStep field.
 func (r *mutationResolver) RunChargeStep(ctx context.Context, input model.RunChargeStepInput) (*charging.RunResult, error) {
 	start := time.Now()
 	defer func() { r.metrics.ObserveChargeRun(string(input.Step), time.Since(start)) }()
-	return charging.RunStep(ctx, r.client, input.Year, charging.Step(input.Step), actorLabel(ctx), nil)
+	return charging.RunStep(ctx, r.client, charging.Request{
+		Year: input.Year, Step: charging.Step(input.Step), StartedBy: actorLabel(ctx), ForcedReason: deref(input.ForcedReason),
+	})
 }
 
 // CreateCostEntry is the resolver for the createCostEntry field.
@@ -78,3 +85,16 @@ func (r *queryResolver) UnallocatedCosts(ctx context.Context, year int) ([]*char
 	}
 	return pointers(rows), nil
 }
+
+// MissingDeclarations is the resolver for the missingDeclarations field.
+func (r *queryResolver) MissingDeclarations(ctx context.Context, year int) ([]*charging.MissingDeclaration, error) {
+	rows, err := charging.MissingDeclarations(ctx, r.client, year)
+	return pointers(rows), err
+}
+
+// MissingDeclaration returns MissingDeclarationResolver implementation.
+func (r *Resolver) MissingDeclaration() MissingDeclarationResolver {
+	return &missingDeclarationResolver{r}
+}
+
+type missingDeclarationResolver struct{ *Resolver }

@@ -113,6 +113,7 @@ var permissionMatrix = []struct {
 	{"memberStatement", `{ memberStatement(memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", year: 2026) { total } }`, join(gsmManagers, everyMember)},
 	{"runChargeStep", `mutation { runChargeStep(input: {year: 1999, step: Q1}) { created } }`, gsmManagers},
 	{"unallocatedCosts", `{ unallocatedCosts(year: 1999) { amount } }`, gsmManagers},
+	{"missingDeclarations", `{ missingDeclarations(year: 1999) { memberName } }`, gsmManagers},
 	{"createCostEntry", `mutation { createCostEntry(input: {resourceID: "RES01JAAAAAAAAAAAAAAAAAAAA", fiscalYear: 1999, costType: USAGE, basis: ACTUAL, amount: "1.00", label: "x"}) { id } }`, gsmManagers},
 	{"updateCostEntry", `mutation { updateCostEntry(id: "CST01JAAAAAAAAAAAAAAAAAAAA", input: {}) { id } }`, gsmManagers},
 	{"deleteCostEntry", `mutation { deleteCostEntry(id: "CST01JAAAAAAAAAAAAAAAAAAAA") }`, gsmManagers},

@@ -207,6 +207,11 @@ type RunChargeStepInput struct {
 	// actual costs), SERVICES (time spent on service requests) or FEES (the
 	// membership fee).
 	Step chargerun.Step `json:"step"`
+	// Why the step runs before its date: a provision may run from the first day
+	// of its quarter, the year end once the year is over. Without a reason an
+	// early step is refused; the reason is kept on the run (forcedReason) and in
+	// the audit trail.
+	ForcedReason *string `json:"forcedReason,omitempty"`
 }
 
 type SaveUsageDeclarationInput struct {

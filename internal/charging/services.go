@@ -96,6 +96,8 @@ func (st *serviceTime) target(year int) target {
 		memberID: req.MemberID, serviceRequestID: &id, kind: kind, amount: amount,
 		label: fmt.Sprintf("%s %d — %s (%s)", what, year, req.Title, hoursText(st.minutes)),
 		basis: schematype.ChargeBasis{BaseAmount: amount, Note: note},
+		explanation: fmt.Sprintf("%s de travail en %d, au taux horaire de chaque saisie = %s",
+			hoursText(st.minutes), year, money.French(amount)),
 	}
 }
 

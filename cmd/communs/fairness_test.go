@@ -1,0 +1,85 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The rules that keep charges fair (issue "Fair charges and a complete
+// register"), walked through the API from the roles that use them.
+
+func TestStepDatesAndMissingDeclarationsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff := s.as(t, gsmStaff)
+
+	// A step before its date is refused without a reason.
+	for _, step := range []string{"Q1", "YEAR_END"} {
+		resp := staff.query(t, `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2100, step: $step}) { created } }`,
+			map[string]any{"step": step})
+		if resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "forcedReason" {
+			t.Errorf("%s 2100 without a reason: %+v", step, resp.Errors)
+		}
+	}
+
+	// The demo's members without a validated declaration are weighed on a
+	// default quantity, and listed to be chased.
+	const run = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step, forcedReason: "clôture anticipée de la démonstration"}) {
+		run { forcedReason } missingDeclarations { memberName resourceName reason defaultQuantity defaultRule } } }`
+	var q1 struct {
+		RunChargeStep struct {
+			Run                 struct{ ForcedReason *string }
+			MissingDeclarations []struct {
+				MemberName, ResourceName, Reason, DefaultRule string
+				DefaultQuantity                               int64
+			}
+		}
+	}
+	staff.data(t, run, map[string]any{"step": "Q1"}, &q1)
+	missing := q1.RunChargeStep.MissingDeclarations
+	if len(missing) == 0 {
+		t.Fatal("the demo's undeclared subscribers are not reported")
+	}
+	for _, m := range missing {
+		if m.MemberName == "" || m.DefaultQuantity <= 0 || m.Reason == "" ||
+			(m.DefaultRule != "LAST_YEAR" && m.DefaultRule != "AVERAGE" && m.DefaultRule != "DAYS") {
+			t.Errorf("missing declaration %+v", m)
+		}
+	}
+	if q1.RunChargeStep.Run.ForcedReason != nil {
+		t.Errorf("Q1 2026 is open: the reason is not kept, got %q", *q1.RunChargeStep.Run.ForcedReason)
+	}
+	var listed struct{ MissingDeclarations []struct{ MemberName string } }
+	staff.data(t, `{ missingDeclarations(year: 2026) { memberName } }`, nil, &listed)
+	if len(listed.MissingDeclarations) != len(missing) {
+		t.Errorf("missingDeclarations lists %d, the run %d", len(listed.MissingDeclarations), len(missing))
+	}
+
+	// The year end: forced while 2026 is not over, with its reason kept.
+	var yearEnd struct {
+		RunChargeStep struct{ Run struct{ ForcedReason *string } }
+	}
+	staff.data(t, run, map[string]any{"step": "YEAR_END"}, &yearEnd)
+	early := time.Now().Before(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	if kept := yearEnd.RunChargeStep.Run.ForcedReason; early != (kept != nil) {
+		t.Errorf("year end run early=%v: forced reason %v", early, kept)
+	}
+
+	// Every line explains itself in words, to the member too.
+	member := s.as(t, tilleulsAdmin)
+	var charges struct {
+		Charges struct {
+			Edges []struct{ Node struct{ Kind, Explanation string } }
+		}
+	}
+	member.data(t, `{ charges(first: 100) { edges { node { kind explanation } } } }`, nil, &charges)
+	if len(charges.Charges.Edges) == 0 {
+		t.Fatal("the member has no charge")
+	}
+	for _, e := range charges.Charges.Edges {
+		if !strings.Contains(e.Node.Explanation, "€") || !strings.Contains(e.Node.Explanation, "=") {
+			t.Errorf("%s line explained %q", e.Node.Kind, e.Node.Explanation)
+		}
+	}
+}
