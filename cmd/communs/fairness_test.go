@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,9 @@ func TestStepDatesAndMissingDeclarationsThroughTheAPI(t *testing.T) {
 
 	// The year end: forced while 2026 is not over, with its reason kept.
 	var yearEnd struct {
-		RunChargeStep struct{ Run struct{ ForcedReason *string } }
+		RunChargeStep struct {
+			Run struct{ ForcedReason *string }
+		}
 	}
 	staff.data(t, run, map[string]any{"step": "YEAR_END"}, &yearEnd)
 	early := time.Now().Before(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -70,16 +73,28 @@ func TestStepDatesAndMissingDeclarationsThroughTheAPI(t *testing.T) {
 	member := s.as(t, tilleulsAdmin)
 	var charges struct {
 		Charges struct {
-			Edges []struct{ Node struct{ Kind, Explanation string } }
+			Edges []struct {
+				Node struct {
+					Kind, Explanation string
+					CallForFunds      struct{ ExportPath string }
+				}
+			}
 		}
 	}
-	member.data(t, `{ charges(first: 100) { edges { node { kind explanation } } } }`, nil, &charges)
+	member.data(t, `{ charges(first: 100) { edges { node { kind explanation callForFunds { exportPath } } } } }`, nil, &charges)
 	if len(charges.Charges.Edges) == 0 {
 		t.Fatal("the member has no charge")
 	}
 	for _, e := range charges.Charges.Edges {
 		if !strings.Contains(e.Node.Explanation, "€") || !strings.Contains(e.Node.Explanation, "=") {
 			t.Errorf("%s line explained %q", e.Node.Kind, e.Node.Explanation)
+		}
+	}
+	// The call for funds prints the explanations.
+	first := charges.Charges.Edges[0].Node
+	for _, ext := range []string{".csv", ".html"} {
+		if doc := download(t, member, first.CallForFunds.ExportPath+ext, http.StatusOK); !strings.Contains(doc, "de coûts") {
+			t.Errorf("the call for funds %s does not explain its lines", ext)
 		}
 	}
 }
