@@ -40,12 +40,12 @@ func (r *mutationResolver) RunChargeStep(ctx context.Context, input model.RunCha
 
 // CreateCostEntry is the resolver for the createCostEntry field.
 func (r *mutationResolver) CreateCostEntry(ctx context.Context, input ent.CreateCostEntryInput) (*ent.CostEntry, error) {
-	return r.db(ctx).CostEntry.Create().SetInput(input).Save(ctx)
+	return charging.CreateCostEntry(ctx, r.client, input)
 }
 
 // UpdateCostEntry is the resolver for the updateCostEntry field.
 func (r *mutationResolver) UpdateCostEntry(ctx context.Context, id pulid.ID, input ent.UpdateCostEntryInput) (*ent.CostEntry, error) {
-	return r.db(ctx).CostEntry.UpdateOneID(id).SetInput(input).Save(ctx)
+	return charging.UpdateCostEntry(ctx, r.client, id, input)
 }
 
 // DeleteCostEntry is the resolver for the deleteCostEntry field.

@@ -98,3 +98,25 @@ func TestStepDatesAndMissingDeclarationsThroughTheAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectCostsNeedASubscriptionThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff := s.as(t, gsmStaff)
+	var catalogue struct {
+		Resources struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	staff.data(t, `{ resources(first: 1, where: {code: "DIAG-FLASH"}) { edges { node { id } } } }`, nil, &catalogue)
+	if len(catalogue.Resources.Edges) != 1 {
+		t.Fatalf("no DIAG-FLASH resource: %+v", catalogue)
+	}
+	const create = `mutation($r: ID!, $m: ID!, $s: ID) { createCostEntry(input: {resourceID: $r, memberID: $m, subscriptionID: $s,
+		fiscalYear: 2026, costType: USAGE, basis: ACTUAL, amount: "9999.99", label: "prestation"}) { id } }`
+	tilleuls := memberOf(t, s.as(t, tilleulsAdmin))
+	resp := staff.query(t, create, map[string]any{"r": catalogue.Resources.Edges[0].Node.ID, "m": tilleuls})
+	if resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "subscriptionID" {
+		t.Errorf("a direct cost to a member that never subscribed: %+v", resp.Errors)
+	}
+}

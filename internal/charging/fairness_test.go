@@ -2,6 +2,7 @@ package charging
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,56 @@ func TestExplanationsInWords(t *testing.T) {
 	}
 	if got := costExplanation(charge.KindREGULARIZATION, 0, "quote-part", 104_503, 313_509); !strings.Contains(got, nbsp("moins les provisions appelées 3_135,09_€ = 1_045,03_€")) {
 		t.Errorf("regularisation %q", got)
+	}
+}
+
+func TestDirectCostsRestOnASubscriptionOrAnAgreedService(t *testing.T) {
+	t.Parallel()
+	y := newSmallYear(t)
+	subOf := func(m pulid.ID) pulid.ID {
+		return y.client.Subscription.Query().Where(subscription.MemberID(m), subscription.ResourceID(y.direct)).OnlyIDX(y.ctx)
+	}
+	agreed := y.client.ServiceRequest.Create().SetMemberID(y.c).SetKind("SUPPLEMENTARY").SetTitle("étude").
+		SetStatus("AGREED").SetAgreedAt(time.Now()).SaveX(y.ctx).ID
+	notAgreed := y.client.ServiceRequest.Create().SetMemberID(y.c).SetKind("SUPPLEMENTARY").SetTitle("autre").
+		SetStatus("ESTIMATED").SaveX(y.ctx).ID
+	input := func(m *pulid.ID, sub, svc *pulid.ID) ent.CreateCostEntryInput {
+		return ent.CreateCostEntryInput{ResourceID: y.direct, FiscalYear: 2026, CostType: costentry.CostTypeUSAGE,
+			Basis: costentry.BasisACTUAL, Amount: 999_999, Label: "prestation", MemberID: m,
+			SubscriptionID: sub, ServiceRequestID: svc}
+	}
+	ptr := func(id pulid.ID) *pulid.ID { return &id }
+	tests := []struct {
+		name  string
+		in    ent.CreateCostEntryInput
+		field string // "": accepted
+	}{
+		{"common cost", input(nil, nil, nil), ""},
+		{"under the member's subscription", input(&y.a, ptr(subOf(y.a)), nil), ""},
+		{"under an agreed service", input(&y.c, nil, &agreed), ""},
+		{"naming nothing", input(&y.c, nil, nil), "subscriptionID"},
+		{"naming both", input(&y.a, ptr(subOf(y.a)), &agreed), "subscriptionID"},
+		{"another member's subscription", input(&y.c, ptr(subOf(y.a)), nil), "subscriptionID"},
+		{"a service not agreed", input(&y.c, nil, &notAgreed), "serviceRequestID"},
+		{"another member's service", input(&y.a, nil, &agreed), "serviceRequestID"},
+		{"a common cost naming a subscription", input(nil, ptr(subOf(y.a)), nil), "memberID"},
+	}
+	for _, tt := range tests {
+		before := y.client.CostEntry.Query().CountX(y.ctx)
+		_, err := CreateCostEntry(y.ctx, y.client, tt.in)
+		var e *communs.Error
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.field != "" && (!errors.As(err, &e) || e.Code != communs.EINVALID || e.Field != tt.field):
+			t.Errorf("%s: %v, want INVALID_INPUT on %s", tt.name, err, tt.field)
+		case tt.field != "" && y.client.CostEntry.Query().CountX(y.ctx) != before:
+			t.Errorf("%s: the refused entry was kept", tt.name)
+		}
+	}
+	// An update cannot move a direct cost off its subscription.
+	e := y.client.CostEntry.Query().Where(costentry.MemberID(y.a), costentry.SubscriptionIDNotNil()).FirstX(y.ctx)
+	if _, err := UpdateCostEntry(y.ctx, y.client, e.ID, ent.UpdateCostEntryInput{MemberID: &y.c}); communs.ErrorCode(err) != communs.EINVALID {
+		t.Errorf("moving a direct cost to a member without subscription: %v", err)
 	}
 }
