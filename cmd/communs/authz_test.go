@@ -122,6 +122,8 @@ var permissionMatrix = []struct {
 	{"requestService", `mutation { requestService(input: {memberId: "MBR01JAAAAAAAAAAAAAAAAAAAA", kind: STARTUP, title: ""}) { id } }`, join(gsmManagers, memberWriters)},
 	{"estimateService", `mutation { estimateService(input: {id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedMinutes: 0, estimatedAmount: "0.00"}) { id } }`, gsmManagers},
 	{"agreeService", `mutation { agreeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedAmount: "0.00") { id } }`, memberAdmins},
+	{"reviseServiceEstimate", `mutation { reviseServiceEstimate(input: {id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedMinutes: 0, estimatedAmount: "0.00", reason: "x"}) { id } }`, gsmManagers},
+	{"agreeRevisedEstimate", `mutation { agreeRevisedEstimate(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA", estimatedAmount: "0.00") { id } }`, memberAdmins},
 	{"recordTime", `mutation { recordTime(input: {serviceRequestId: "SRQ01JAAAAAAAAAAAAAAAAAAAA", staffName: "", workedOn: "2026-01-01", minutes: 0, hourlyRate: "0.00"}) { id } }`, gsmManagers},
 	{"completeService", `mutation { completeService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, gsmManagers},
 	{"cancelService", `mutation { cancelService(id: "SRQ01JAAAAAAAAAAAAAAAAAAAA") { id } }`, join(gsmManagers, memberAdmins)},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"communs/internal/calendar"
 	"net/http"
 	"strings"
 	"testing"
@@ -118,5 +119,64 @@ func TestDirectCostsNeedASubscriptionThroughTheAPI(t *testing.T) {
 	resp := staff.query(t, create, map[string]any{"r": catalogue.Resources.Edges[0].Node.ID, "m": tilleuls})
 	if resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "subscriptionID" {
 		t.Errorf("a direct cost to a member that never subscribed: %+v", resp.Errors)
+	}
+}
+
+func TestServiceOverrunStopsBillingUntilTheMemberAgreesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff, member := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+	var requested struct{ RequestService struct{ ID string } }
+	member.data(t, `mutation($m: ID!) { requestService(input: {memberId: $m, kind: SUPPLEMENTARY, title: "Reprise de données"}) { id } }`,
+		map[string]any{"m": memberOf(t, member)}, &requested)
+	vars := map[string]any{"id": requested.RequestService.ID}
+	staff.data(t, `mutation($id: ID!) { estimateService(input: {id: $id, estimatedMinutes: 600, estimatedAmount: "1000.00"}) { status } }`, vars, &struct{}{})
+	member.data(t, `mutation($id: ID!) { agreeService(id: $id, estimatedAmount: "1000.00") { status } }`, vars, &struct{}{})
+	today := calendar.DayInParis(time.Now())
+	// 600 minutes at 111.80 €/h: 1,118.00 €, 11.8 % over the estimate.
+	staff.data(t, `mutation($id: ID!, $on: Date!) { recordTime(input: {serviceRequestId: $id, staffName: "Camille", workedOn: $on, minutes: 600, hourlyRate: "111.80"}) { id } }`,
+		map[string]any{"id": vars["id"], "on": today.Format(time.DateOnly)}, &struct{}{})
+
+	const services = `mutation($year: Int!) { runChargeStep(input: {year: $year, step: SERVICES}) { overruns { serviceRequestId estimated spent withheld } } }`
+	var run struct {
+		RunChargeStep struct {
+			Overruns []struct{ ServiceRequestID, Estimated, Spent, Withheld string }
+		}
+	}
+	staff.data(t, services, map[string]any{"year": today.Year()}, &run)
+	if o := run.RunChargeStep.Overruns; len(o) != 1 || o[0].ServiceRequestID != vars["id"] || o[0].Withheld != "18.00" || o[0].Spent != "1118.00" {
+		t.Errorf("overruns: %+v", o)
+	}
+	const spent = `query($id: ID!) { node(id: $id) { ... on ServiceRequest { revisedEstimatedAmount spent { amount billed overrun ceiling billingStopped } } } }`
+	type spentAnswer struct {
+		Node struct {
+			RevisedEstimatedAmount *string
+			Spent                  struct {
+				Amount, Billed, Overrun, Ceiling string
+				BillingStopped                   bool
+			}
+		}
+	}
+	var seen spentAnswer
+	member.data(t, spent, vars, &seen) // the member sees the overrun too
+	if sp := seen.Node.Spent; sp.Billed != "1100.00" || sp.Overrun != "118.00" || sp.Ceiling != "1100.00" || !sp.BillingStopped {
+		t.Errorf("the member's view of the overrun: %+v", sp)
+	}
+
+	// The groupement revises the estimate; only the member's administrator agrees to it.
+	staff.data(t, `mutation($id: ID!) { reviseServiceEstimate(input: {id: $id, estimatedMinutes: 720, estimatedAmount: "1200.00", reason: "volume de données sous-estimé"}) { id } }`, vars, &struct{}{})
+	const agree = `mutation($id: ID!) { agreeRevisedEstimate(id: $id, estimatedAmount: "1200.00") { estimatedAmount } }`
+	if code := staff.query(t, agree, vars).code(); code != "FORBIDDEN" {
+		t.Errorf("the groupement agreeing for the member: %s", code)
+	}
+	member.data(t, spent, vars, &seen)
+	if seen.Node.RevisedEstimatedAmount == nil || *seen.Node.RevisedEstimatedAmount != "1200.00" {
+		t.Errorf("the revision waiting for the member: %v", seen.Node.RevisedEstimatedAmount)
+	}
+	member.data(t, agree, vars, &struct{}{})
+	staff.data(t, services, map[string]any{"year": today.Year()}, &run)
+	member.data(t, spent, vars, &seen)
+	if sp := seen.Node.Spent; sp.Billed != "1118.00" || sp.BillingStopped || len(run.RunChargeStep.Overruns) != 0 {
+		t.Errorf("after the revised estimate: %+v, overruns %+v", sp, run.RunChargeStep.Overruns)
 	}
 }

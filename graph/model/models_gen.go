@@ -193,6 +193,13 @@ type ReturnUsageDeclarationInput struct {
 	Comment string `json:"comment"`
 }
 
+type ReviseServiceEstimateInput struct {
+	ID               pulid.ID `json:"id"`
+	EstimatedMinutes int      `json:"estimatedMinutes"`
+	EstimatedAmount  int64    `json:"estimatedAmount"`
+	Reason           string   `json:"reason"`
+}
+
 type RevokeRoleInput struct {
 	RoleAssignmentID pulid.ID `json:"roleAssignmentId"`
 }
@@ -227,6 +234,12 @@ type ServiceSpent struct {
 	Amount int64 `json:"amount"`
 	// Charged so far by the SERVICES step and corrections.
 	Billed int64 `json:"billed"`
+	// amount − the estimate, when the time went past it; zero otherwise.
+	Overrun int64 `json:"overrun"`
+	// The most billed without a revised estimate: the estimate + 10 % (null without an estimate).
+	Ceiling *int64 `json:"ceiling,omitempty"`
+	// The time went past the ceiling: billing stops there until the member agrees to a revised estimate.
+	BillingStopped bool `json:"billingStopped"`
 }
 
 type SetMembershipFeeInput struct {

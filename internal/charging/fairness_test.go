@@ -264,3 +264,12 @@ func TestDirectCostsRestOnASubscriptionOrAnAgreedService(t *testing.T) {
 		t.Errorf("moving a direct cost to a member without subscription: %v", err)
 	}
 }
+
+func TestBillingCeilingIsTheEstimatePlusTheTolerance(t *testing.T) {
+	t.Parallel()
+	for estimate, want := range map[int64]int64{0: 0, 100_000: 110_000, 99_999: 109_998, 9: 9} {
+		if got := BillingCeiling(estimate); got != want {
+			t.Errorf("BillingCeiling(%d) = %d, want %d", estimate, got, want)
+		}
+	}
+}

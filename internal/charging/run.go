@@ -64,6 +64,9 @@ type RunResult struct {
 	// Unbilled lists time not billed: supplementary services' time before
 	// the member's agreement.
 	Unbilled []Unbilled
+	// Overruns lists the services billed only up to their ceiling: their
+	// time went past the estimate by more than the tolerance.
+	Overruns []Overrun
 }
 
 // Unallocated is an amount of a resource that no member was charged.
