@@ -180,3 +180,132 @@ func TestServiceOverrunStopsBillingUntilTheMemberAgreesThroughTheAPI(t *testing.
 		t.Errorf("after the revised estimate: %+v, overruns %+v", sp, run.RunChargeStep.Overruns)
 	}
 }
+
+func TestConventionAndCompleteDeclarationsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff, member := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+	var requested struct {
+		Subscriptions struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	staff.data(t, `{ subscriptions(first: 1, where: {status: REQUESTED}) { edges { node { id } } } }`, nil, &requested)
+	if len(requested.Subscriptions.Edges) == 0 {
+		t.Fatal("the demo has no requested subscription")
+	}
+	resp := staff.query(t, `mutation($id: ID!) { activateSubscription(input: {id: $id, startsOn: "2026-04-01", projectLeadName: "M. P."}) { subscription { id } } }`,
+		map[string]any{"id": requested.Subscriptions.Edges[0].Node.ID})
+	if resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "conventionSignedOn" {
+		t.Errorf("activation without a signed convention: %+v", resp.Errors)
+	}
+
+	// The member's 2027 declaration must name every resource it uses.
+	var subs struct {
+		Subscriptions struct {
+			Edges []struct {
+				Node struct {
+					Resource struct {
+						ID            string
+						AllocationKey string
+					}
+				}
+			}
+		}
+	}
+	member.data(t, `{ subscriptions(first: 100, where: {status: ACTIVE}) { edges { node { resource { id allocationKey } } } } }`, nil, &subs)
+	var shared []string
+	for _, e := range subs.Subscriptions.Edges {
+		if e.Node.Resource.AllocationKey != "DIRECT" {
+			shared = append(shared, e.Node.Resource.ID)
+		}
+	}
+	if len(shared) < 2 {
+		t.Fatalf("Les Tilleuls share too few resources for the test: %v", shared)
+	}
+	const save = `mutation($m: ID!, $lines: [DeclaredLineInput!]!) { saveUsageDeclaration(input: {memberId: $m, year: 2027, lines: $lines}) { usageDeclaration { id } } }`
+	const submit = `mutation($id: ID!) { submitUsageDeclaration(input: {id: $id}) { usageDeclaration { status } } }`
+	tilleuls := memberOf(t, member)
+	var saved struct {
+		SaveUsageDeclaration struct{ UsageDeclaration struct{ ID string } }
+	}
+	member.data(t, save, map[string]any{"m": tilleuls, "lines": []map[string]any{{"resourceId": shared[0], "quantity": 10}}}, &saved)
+	id := saved.SaveUsageDeclaration.UsageDeclaration.ID
+	if resp := member.query(t, submit, map[string]any{"id": id}); resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "lines" {
+		t.Errorf("an incomplete declaration submitted: %+v", resp.Errors)
+	}
+	var lines []map[string]any
+	for _, r := range shared {
+		lines = append(lines, map[string]any{"resourceId": r, "quantity": 0})
+	}
+	member.data(t, save, map[string]any{"m": tilleuls, "lines": lines}, &saved)
+	member.data(t, submit, map[string]any{"id": id}, &struct{}{})
+}
+
+func TestAmendmentAfterTheYearEndThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff, member := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+	const run = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step, forcedReason: "clôture anticipée de la démonstration"}) { created } }`
+	for _, step := range []string{"Q1", "Q2", "Q3", "YEAR_END"} {
+		staff.data(t, run, map[string]any{"step": step}, &struct{}{})
+	}
+	var decl struct {
+		UsageDeclarations struct {
+			Edges []struct {
+				Node struct {
+					Status string
+					Lines  []struct {
+						Quantity int64
+						Resource struct{ ID string }
+					}
+				}
+			}
+		}
+	}
+	member.data(t, `{ usageDeclarations(first: 1, where: {year: 2026}) { edges { node { status lines { quantity resource { id } } } } } }`, nil, &decl)
+	if len(decl.UsageDeclarations.Edges) != 1 || decl.UsageDeclarations.Edges[0].Node.Status != "LOCKED" {
+		t.Fatalf("the member's declaration after the year end: %+v", decl)
+	}
+	var lines []map[string]any
+	for _, l := range decl.UsageDeclarations.Edges[0].Node.Lines {
+		lines = append(lines, map[string]any{"resourceId": l.Resource.ID, "quantity": l.Quantity + 10})
+	}
+	var amended struct {
+		SaveUsageDeclaration struct {
+			UsageDeclaration struct {
+				Status    string
+				Revisions []struct {
+					Amendment bool
+					Comment   string
+				}
+			}
+		}
+	}
+	member.data(t, `mutation($m: ID!, $lines: [DeclaredLineInput!]!) { saveUsageDeclaration(input: {memberId: $m, year: 2026, lines: $lines, comment: "places oubliées"}) {
+		usageDeclaration { status revisions { amendment comment } } } }`,
+		map[string]any{"m": memberOf(t, member), "lines": lines}, &amended)
+	revs := amended.SaveUsageDeclaration.UsageDeclaration.Revisions
+	if last := revs[len(revs)-1]; amended.SaveUsageDeclaration.UsageDeclaration.Status != "LOCKED" || !last.Amendment ||
+		!strings.Contains(last.Comment, "à régulariser") {
+		t.Errorf("the amendment: %+v", amended)
+	}
+	// The year end run again regularises it, to the cent.
+	var again struct{ RunChargeStep struct{ Created int } }
+	staff.data(t, run, map[string]any{"step": "YEAR_END"}, &again)
+	if again.RunChargeStep.Created == 0 {
+		t.Error("the amendment changed no charge")
+	}
+	var balance struct {
+		ChargeBalance []struct {
+			ResourceName string
+			Balanced     bool
+		}
+	}
+	staff.data(t, `{ chargeBalance(year: 2026) { resourceName balanced } }`, nil, &balance)
+	for _, b := range balance.ChargeBalance {
+		if !b.Balanced {
+			t.Errorf("%s is not balanced after the amendment", b.ResourceName)
+		}
+	}
+}
