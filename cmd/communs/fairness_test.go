@@ -309,3 +309,26 @@ func TestAmendmentAfterTheYearEndThroughTheAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestTheGroupementMakesNoProfitThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff := s.as(t, gsmStaff)
+	s.as(t, "admin@communs.example").data(t, `mutation { setMembershipFee(input: {year: 2026, amount: "120.00"}) { amount } }`, nil, &struct{}{})
+	const run = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step, forcedReason: "clôture anticipée de la démonstration"}) { created } }`
+	for _, step := range []string{"Q1", "Q2", "Q3", "YEAR_END", "SERVICES", "FEES"} {
+		staff.data(t, run, map[string]any{"step": step}, &struct{}{})
+	}
+	var accounts struct {
+		ConsolidatedAccounts struct {
+			ActualCosts, Charged, Result, CostPriceCharged, CostPriceResult, ServicesAndFees string
+		}
+	}
+	// A founder reads the groupement's accounts.
+	s.as(t, "admin@genets-morvan.example").data(t, `{ consolidatedAccounts(year: 2026) {
+		actualCosts charged result costPriceCharged costPriceResult servicesAndFees } }`, nil, &accounts)
+	a := accounts.ConsolidatedAccounts
+	if a.CostPriceResult != "0.00" || a.CostPriceCharged != a.ActualCosts || a.ServicesAndFees == "0.00" || a.Result != a.ServicesAndFees {
+		t.Errorf("consolidated accounts: %+v", a)
+	}
+}
