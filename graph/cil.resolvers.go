@@ -64,6 +64,11 @@ func (r *mutationResolver) RevokeRegisterDelegation(ctx context.Context, memberI
 	return r.cil.RevokeDelegation(ctx, memberID)
 }
 
+// MissingFields is the resolver for the missingFields field.
+func (r *processingRecordResolver) MissingFields(ctx context.Context, obj *ent.ProcessingRecord) ([]string, error) {
+	return cil.MissingFields(obj), nil
+}
+
 // CompareProcessingRevisions is the resolver for the compareProcessingRevisions field.
 func (r *queryResolver) CompareProcessingRevisions(ctx context.Context, recordID pulid.ID, from int, to int) ([]*cil.Change, error) {
 	changes, err := r.cil.CompareRevisions(ctx, recordID, from, to)
