@@ -1,0 +1,91 @@
+package main
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// The register a CIL keeps complete (issue "Fair charges and a complete
+// register"), through the API as the groupement's CIL referent.
+
+func TestProcessorRecordsCompletedAndFlaggedThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	cil := s.as(t, gsmCIL)
+	var records struct {
+		ProcessingRecords struct {
+			Edges []struct {
+				Node struct {
+					ID            string
+					MissingFields []string
+				}
+			}
+		}
+	}
+	cil.data(t, `{ processingRecords(first: 1, where: {role: PROCESSOR, status: ACTIVE, derivedFromSubscriptionIDNotNil: true}) {
+		edges { node { id missingFields } } } }`, nil, &records)
+	if len(records.ProcessingRecords.Edges) != 1 {
+		t.Fatal("the demo has no processor record derived from a subscription")
+	}
+	record := records.ProcessingRecords.Edges[0].Node
+	if !slices.Contains(record.MissingFields, "security_measures") || !slices.Contains(record.MissingFields, "transfers") {
+		t.Errorf("a derived processor record lacks %v", record.MissingFields)
+	}
+	type todo struct {
+		CilTodo struct {
+			IncompleteRecords []struct{ ID string }
+			LateBreaches      []struct {
+				HoursElapsed int
+				Breach       struct{ ID string }
+			}
+		}
+	}
+	const readTodo = `{ cilTodo { incompleteRecords { id } lateBreaches { hoursElapsed breach { id } } } }`
+	var before todo
+	cil.data(t, readTodo, nil, &before)
+	listed := func(td todo) bool {
+		return slices.ContainsFunc(td.CilTodo.IncompleteRecords, func(r struct{ ID string }) bool { return r.ID == record.ID })
+	}
+	if !listed(before) {
+		t.Error("cilTodo does not list the incomplete record")
+	}
+
+	// The CIL completes what the subscription does not own…
+	const update = `mutation($id: ID!, $in: UpdateProcessingRecordInput!) { updateProcessingRecord(id: $id, input: $in) { missingFields securityMeasures } }`
+	var updated struct {
+		UpdateProcessingRecord struct{ MissingFields, SecurityMeasures []string }
+	}
+	cil.data(t, update, map[string]any{"id": record.ID, "in": map[string]any{
+		"securityMeasures": []string{"chiffrement des sauvegardes"}, "transfers": []string{"aucun transfert hors UE"},
+		"appendSecurityMeasures": []string{"journalisation des accès"}}}, &updated)
+	if u := updated.UpdateProcessingRecord; len(u.MissingFields) != 0 || len(u.SecurityMeasures) != 2 {
+		t.Errorf("completed record: %+v", u)
+	}
+	var after todo
+	cil.data(t, readTodo, nil, &after)
+	if listed(after) {
+		t.Error("cilTodo still lists the completed record")
+	}
+	// …and not what it owns.
+	resp := cil.query(t, update, map[string]any{"id": record.ID, "in": map[string]any{"name": "Autre nom"}})
+	if resp.code() != "INVALID_INPUT" || resp.Errors[0].Extensions["field"] != "name" {
+		t.Errorf("renaming a derived record: %+v", resp.Errors)
+	}
+
+	// A breach past 72 hours without notification is flagged with the hours elapsed.
+	var recorded struct{ RecordBreach struct{ ID string } }
+	detected := time.Now().Add(-100 * time.Hour).UTC().Format(time.RFC3339)
+	cil.data(t, `mutation($at: Time!) { recordBreach(input: {detectedAt: $at, nature: "rançongiciel sur un poste"}) { id } }`,
+		map[string]any{"at": detected}, &recorded)
+	cil.data(t, readTodo, nil, &after)
+	i := slices.IndexFunc(after.CilTodo.LateBreaches, func(b struct {
+		HoursElapsed int
+		Breach       struct{ ID string }
+	}) bool {
+		return b.Breach.ID == recorded.RecordBreach.ID
+	})
+	if i < 0 || after.CilTodo.LateBreaches[i].HoursElapsed < 100 {
+		t.Errorf("late breaches: %+v", after.CilTodo.LateBreaches)
+	}
+}
