@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/ent/subjectrequest"
+	"communs/graph/model"
 	"communs/modules/cil"
 	"context"
 	"time"
@@ -17,6 +18,11 @@ import (
 // CreateProcessingRecord is the resolver for the createProcessingRecord field.
 func (r *mutationResolver) CreateProcessingRecord(ctx context.Context, input ent.CreateProcessingRecordInput) (*ent.ProcessingRecord, error) {
 	return r.cil.CreateRecord(ctx, input)
+}
+
+// CreateProcessingRecordFromTemplate is the resolver for the createProcessingRecordFromTemplate field.
+func (r *mutationResolver) CreateProcessingRecordFromTemplate(ctx context.Context, input model.CreateProcessingRecordFromTemplateInput) (*ent.ProcessingRecord, error) {
+	return r.cil.CreateFromTemplate(ctx, input.TemplateCode, input.MemberID)
 }
 
 // UpdateProcessingRecord is the resolver for the updateProcessingRecord field.
@@ -76,6 +82,11 @@ func (r *queryResolver) CompareProcessingRevisions(ctx context.Context, recordID
 		return nil, err
 	}
 	return pointers(changes), nil
+}
+
+// ProcessingTemplates is the resolver for the processingTemplates field.
+func (r *queryResolver) ProcessingTemplates(ctx context.Context) ([]*cil.Template, error) {
+	return pointers(cil.Templates), nil
 }
 
 // CilTodo is the resolver for the cilTodo field.

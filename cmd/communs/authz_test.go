@@ -147,6 +147,8 @@ var permissionMatrix = []struct {
 	{"cilDelegations", `{ cilDelegations(first: 1) { totalCount } }`, cilReaders},
 	{"cilTodo", `{ cilTodo { overdueRequests { id } } }`, cilKeepers},
 	{"createProcessingRecord", `mutation { createProcessingRecord(input: {role: CONTROLLER, name: ""}) { id } }`, cilKeepers},
+	{"createProcessingRecordFromTemplate", `mutation { createProcessingRecordFromTemplate(input: {templateCode: "x"}) { id } }`, cilKeepers},
+	{"processingTemplates", `{ processingTemplates { code } }`, cilKeepers},
 	{"updateProcessingRecord", `mutation { updateProcessingRecord(id: "PRC01JAAAAAAAAAAAAAAAAAAAA", input: {}) { id } }`, cilKeepers},
 	{"archiveProcessingRecord", `mutation { archiveProcessingRecord(id: "PRC01JAAAAAAAAAAAAAAAAAAAA") { id } }`, cilKeepers},
 	{"recordBreach", `mutation { recordBreach(input: {detectedAt: "2026-01-01T00:00:00Z", nature: ""}) { id } }`, cilKeepers},

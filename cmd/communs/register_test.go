@@ -89,3 +89,57 @@ func TestProcessorRecordsCompletedAndFlaggedThroughTheAPI(t *testing.T) {
 		t.Errorf("late breaches: %+v", after.CilTodo.LateBreaches)
 	}
 }
+
+func TestSectorTemplatesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	cil := s.as(t, tilleulsCIL)
+	var templates struct{ ProcessingTemplates []struct{ Code, Name string } }
+	cil.data(t, `{ processingTemplates { code name } }`, nil, &templates)
+	var codes []string
+	for _, tpl := range templates.ProcessingTemplates {
+		codes = append(codes, tpl.Code)
+	}
+	for _, want := range []string{"DOSSIER_USAGER", "RH_PAIE", "REMONTEES_ACTIVITE", "VIDEOPROTECTION", "MESSAGERIE"} {
+		if !slices.Contains(codes, want) {
+			t.Errorf("no template %s in %v", want, codes)
+		}
+	}
+	tilleuls := memberOf(t, s.as(t, tilleulsAdmin))
+	const create = `mutation($m: ID, $code: String!) { createProcessingRecordFromTemplate(input: {templateCode: $code, memberId: $m}) {
+		id status templateCode controller missingFields } }`
+	var created struct {
+		CreateProcessingRecordFromTemplate struct {
+			ID, Status, TemplateCode, Controller string
+			MissingFields                        []string
+		}
+	}
+	cil.data(t, create, map[string]any{"m": tilleuls, "code": "RH_PAIE"}, &created)
+	c := created.CreateProcessingRecordFromTemplate
+	if c.Status != "DRAFT" || c.TemplateCode != "RH_PAIE" || c.Controller != "Association Les Tilleuls de l'Yonne" || len(c.MissingFields) != 0 {
+		t.Errorf("record from the template: %+v", c)
+	}
+	// The CIL edits it like any record.
+	var updated struct{ UpdateProcessingRecord struct{ Retention []string } }
+	cil.data(t, `mutation($id: ID!) { updateProcessingRecord(id: $id, input: {appendRetention: ["dossiers disciplinaires : 3 ans"]}) { retention } }`,
+		map[string]any{"id": c.ID}, &updated)
+	if n := len(updated.UpdateProcessingRecord.Retention); n != 3 {
+		t.Errorf("retention after the edit: %v", updated.UpdateProcessingRecord.Retention)
+	}
+	// Another member's register is not the Tilleuls' CIL's to fill.
+	genets := memberOf(t, s.as(t, "admin@genets-morvan.example"))
+	if code := cil.query(t, create, map[string]any{"m": genets, "code": "RH_PAIE"}).code(); code != "FORBIDDEN" {
+		t.Errorf("a template into another member's register: %s", code)
+	}
+	if resp := cil.query(t, create, map[string]any{"m": tilleuls, "code": "INCONNU"}); resp.code() != "INVALID_INPUT" {
+		t.Errorf("an unknown template: %+v", resp.Errors)
+	}
+	// The demo's member register was started from the templates.
+	var demo struct {
+		ProcessingRecords struct{ TotalCount int }
+	}
+	s.as(t, gsmCIL).data(t, `{ processingRecords(first: 1, where: {templateCode: "DOSSIER_USAGER"}) { totalCount } }`, nil, &demo)
+	if demo.ProcessingRecords.TotalCount == 0 {
+		t.Error("the demo uses no template")
+	}
+}

@@ -102,6 +102,12 @@ type CreateInvitationPayload struct {
 	Email string `json:"email"`
 }
 
+type CreateProcessingRecordFromTemplateInput struct {
+	// A code of processingTemplates.
+	TemplateCode string    `json:"templateCode"`
+	MemberID     *pulid.ID `json:"memberId,omitempty"`
+}
+
 type DefineAttributeInput struct {
 	MemberID pulid.ID `json:"memberId"`
 	// Lower-case letters, digits and _.
