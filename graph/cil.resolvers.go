@@ -60,6 +60,15 @@ func (r *mutationResolver) AnswerSubjectRequest(ctx context.Context, id pulid.ID
 	return r.cil.AnswerRequest(ctx, id, status, answeredOn)
 }
 
+// FulfilSubjectRequest is the resolver for the fulfilSubjectRequest field.
+func (r *mutationResolver) FulfilSubjectRequest(ctx context.Context, id pulid.ID) (*model.FulfilSubjectRequestPayload, error) {
+	req, err := r.cil.Fulfil(ctx, id, r.personFiles())
+	if err != nil {
+		return nil, err
+	}
+	return fulfilled(req), nil
+}
+
 // DelegateRegister is the resolver for the delegateRegister field.
 func (r *mutationResolver) DelegateRegister(ctx context.Context, memberID pulid.ID) (*ent.CilDelegation, error) {
 	return r.cil.Delegate(ctx, memberID)

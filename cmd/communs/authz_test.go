@@ -149,6 +149,7 @@ var permissionMatrix = []struct {
 	{"createProcessingRecord", `mutation { createProcessingRecord(input: {role: CONTROLLER, name: ""}) { id } }`, cilKeepers},
 	{"createProcessingRecordFromTemplate", `mutation { createProcessingRecordFromTemplate(input: {templateCode: "x"}) { id } }`, cilKeepers},
 	{"processingTemplates", `{ processingTemplates { code } }`, cilKeepers},
+	{"fulfilSubjectRequest", `mutation { fulfilSubjectRequest(id: "DSR01JAAAAAAAAAAAAAAAAAAAA") { exportPath } }`, cilKeepers},
 	{"updateProcessingRecord", `mutation { updateProcessingRecord(id: "PRC01JAAAAAAAAAAAAAAAAAAAA", input: {}) { id } }`, cilKeepers},
 	{"archiveProcessingRecord", `mutation { archiveProcessingRecord(id: "PRC01JAAAAAAAAAAAAAAAAAAAA") { id } }`, cilKeepers},
 	{"recordBreach", `mutation { recordBreach(input: {detectedAt: "2026-01-01T00:00:00Z", nature: ""}) { id } }`, cilKeepers},

@@ -143,3 +143,82 @@ func TestSectorTemplatesThroughTheAPI(t *testing.T) {
 		t.Error("the demo uses no template")
 	}
 }
+
+func TestSubjectRequestsActOnThePersonsFileThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	cil, staff := s.as(t, tilleulsCIL), s.as(t, tilleulsStaff)
+	var persons struct {
+		Persons struct {
+			Edges []struct {
+				Node struct {
+					ID    string
+					Stays []struct{ ID string }
+				}
+			}
+		}
+	}
+	staff.data(t, `{ persons(first: 1) { edges { node { id stays { id } } } } }`, nil, &persons)
+	if len(persons.Persons.Edges) == 0 {
+		t.Fatal("Les Tilleuls have no person's file")
+	}
+	person := persons.Persons.Edges[0].Node
+	tilleuls := memberOf(t, s.as(t, tilleulsAdmin))
+	logRequest := func(kind string) string {
+		var logged struct{ LogSubjectRequest struct{ ID string } }
+		cil.data(t, `mutation($m: ID!, $p: ID!, $type: SubjectRequestType!, $on: Date!) { logSubjectRequest(input: {memberID: $m, personID: $p,
+			type: $type, requester: "la personne", receivedOn: $on}) { id } }`,
+			map[string]any{"m": tilleuls, "p": person.ID, "type": kind, "on": time.Now().Format(time.DateOnly)}, &logged)
+		return logged.LogSubjectRequest.ID
+	}
+	const fulfil = `mutation($id: ID!) { fulfilSubjectRequest(id: $id) { exportPath request { status fulfilment fulfilledAt } } }`
+	type fulfilled struct {
+		FulfilSubjectRequest struct {
+			ExportPath *string
+			Request    struct {
+				Status      string
+				Fulfilment  *string
+				FulfilledAt *string
+			}
+		}
+	}
+
+	// Access: the Art. 15 export, recorded on the request.
+	var access fulfilled
+	cil.data(t, fulfil, map[string]any{"id": logRequest("ACCESS")}, &access)
+	a := access.FulfilSubjectRequest
+	if a.Request.Status != "ANSWERED" || a.Request.Fulfilment == nil || *a.Request.Fulfilment != "ACCESS_EXPORT" ||
+		a.Request.FulfilledAt == nil || a.ExportPath == nil {
+		t.Fatalf("access request fulfilled: %+v", a)
+	}
+	download(t, cil, *a.ExportPath+".json", 200)
+	if logged := accessLog(t, s, person.ID); logged["export"] == 0 {
+		t.Errorf("the export is not in the access log: %v", logged)
+	}
+
+	// Erasure: refused while the person is supported, then done.
+	erasure := logRequest("ERASURE")
+	if code := cil.query(t, fulfil, map[string]any{"id": erasure}).code(); code != "CONFLICT" {
+		t.Errorf("erasing a person still supported: %s", code)
+	}
+	for _, stay := range person.Stays {
+		staff.data(t, `mutation($s: ID!) { dischargePerson(stayId: $s, dischargedOn: "2026-04-30") { id } }`, map[string]any{"s": stay.ID}, &struct{}{})
+	}
+	var erased fulfilled
+	cil.data(t, fulfil, map[string]any{"id": erasure}, &erased)
+	if e := erased.FulfilSubjectRequest; e.Request.Fulfilment == nil || *e.Request.Fulfilment != "ERASURE" || e.ExportPath != nil {
+		t.Errorf("erasure request fulfilled: %+v", e)
+	}
+	if code := cil.query(t, fulfil, map[string]any{"id": erasure}).code(); code != "CONFLICT" {
+		t.Errorf("fulfilling twice: %s", code)
+	}
+}
+
+func TestSubjectRequestsWithoutTheUserRecord(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, func(c *serveConfig) { c.modules = "cil" })
+	resp := s.as(t, tilleulsCIL).query(t, `mutation { fulfilSubjectRequest(id: "DSR01JAAAAAAAAAAAAAAAAAAAA") { exportPath } }`, nil)
+	if resp.code() != "MODULE_DISABLED" {
+		t.Errorf("fulfilling with the user record off: %+v", resp.Errors)
+	}
+}

@@ -129,6 +129,12 @@ type EstimateServiceInput struct {
 	EstimatedAmount  int64    `json:"estimatedAmount"`
 }
 
+type FulfilSubjectRequestPayload struct {
+	Request *ent.SubjectRequest `json:"request"`
+	// For an access request: where to download the person's Art. 15 export (.json or .html), with the Authorization header.
+	ExportPath *string `json:"exportPath,omitempty"`
+}
+
 type ImportFinessExtractInput struct {
 	MemberID pulid.ID `json:"memberId"`
 	// The file's bytes, base64-encoded (the request body is limited to 1 MiB).
