@@ -3,6 +3,7 @@ package main
 import (
 	"communs/internal/calendar"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,61 @@ func TestTheGroupementMakesNoProfitThroughTheAPI(t *testing.T) {
 	a := accounts.ConsolidatedAccounts
 	if a.CostPriceResult != "0.00" || a.CostPriceCharged != a.ActualCosts || a.ServicesAndFees == "0.00" || a.Result != a.ServicesAndFees {
 		t.Errorf("consolidated accounts: %+v", a)
+	}
+}
+
+func TestADecemberSubscriberPaysItsDaysThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff, member := s.as(t, gsmStaff), s.as(t, tilleulsAdmin)
+	tilleuls := memberOf(t, member)
+	var catalogue struct {
+		Resources struct {
+			Edges []struct {
+				Node struct {
+					ID            string
+					Subscriptions []struct{ Member struct{ ID string } }
+				}
+			}
+		}
+	}
+	staff.data(t, `{ resources(first: 50, where: {allocationKey: EQUAL}) { edges { node { id subscriptions { member { id } } } } } }`, nil, &catalogue)
+	resource := ""
+	for _, e := range catalogue.Resources.Edges {
+		if !slices.ContainsFunc(e.Node.Subscriptions, func(s struct{ Member struct{ ID string } }) bool { return s.Member.ID == tilleuls }) {
+			resource = e.Node.ID
+			break
+		}
+	}
+	if resource == "" {
+		t.Fatal("Les Tilleuls subscribe to every EQUAL resource of the demo")
+	}
+	var requested struct {
+		RequestSubscription struct{ Subscription struct{ ID string } }
+	}
+	member.data(t, `mutation($m: ID!, $r: ID!) { requestSubscription(input: {memberId: $m, resourceId: $r}) { subscription { id } } }`,
+		map[string]any{"m": tilleuls, "r": resource}, &requested)
+	staff.data(t, `mutation($id: ID!) { activateSubscription(input: {id: $id, startsOn: "2026-12-01", conventionSignedOn: "2026-11-20", projectLeadName: "M. P."}) { subscription { id } } }`,
+		map[string]any{"id": requested.RequestSubscription.Subscription.ID}, &struct{}{})
+	staff.data(t, `mutation { runChargeStep(input: {year: 2026, step: YEAR_END, forcedReason: "clôture anticipée de la démonstration"}) { created } }`, nil, &struct{}{})
+	var charges struct {
+		Charges struct {
+			Edges []struct {
+				Node struct {
+					Explanation string
+					Basis       struct{ MemberWeight, TotalWeight int64 }
+				}
+			}
+		}
+	}
+	member.data(t, `query($r: ID!) { charges(first: 10, where: {resourceID: $r}) { edges { node { explanation basis { memberWeight totalWeight } } } } }`,
+		map[string]any{"r": resource}, &charges)
+	if len(charges.Charges.Edges) != 1 {
+		t.Fatalf("charges of the December subscription: %+v", charges)
+	}
+	// 31 days of December out of the subscribers' days, not a whole share.
+	line := charges.Charges.Edges[0].Node
+	if line.Basis.MemberWeight != 31 || line.Basis.TotalWeight <= 365 || !strings.Contains(line.Explanation, "31 jours d'abonnement sur") {
+		t.Errorf("the December subscriber's share: %+v", line)
 	}
 }
