@@ -132,11 +132,8 @@ func (s *ServiceRequests) Request(ctx context.Context, in ServiceRequestInput) (
 // agreed to yet (ESTIMATED): minutes of work, more than zero, and the
 // amount in cents, zero or more.
 func (s *ServiceRequests) Estimate(ctx context.Context, id pulid.ID, minutes int, amount int64) (*ent.ServiceRequest, error) {
-	if minutes <= 0 {
-		return nil, communs.InvalidField("minutes", "an estimate is of more than zero minutes")
-	}
-	if amount < 0 {
-		return nil, communs.InvalidField("amount", "an estimated amount cannot be negative")
+	if err := checkEstimate(minutes, amount, "minutes", "amount"); err != nil {
+		return nil, err
 	}
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		if sr.Status != servicerequest.StatusREQUESTED && sr.Status != servicerequest.StatusESTIMATED {
@@ -185,11 +182,8 @@ func (s *ServiceRequests) ReviseEstimate(ctx context.Context, id pulid.ID, minut
 	if err != nil {
 		return nil, err
 	}
-	if minutes <= 0 {
-		return nil, communs.InvalidField("estimatedMinutes", "an estimate is of more than zero minutes")
-	}
-	if amount < 0 {
-		return nil, communs.InvalidField("estimatedAmount", "an estimated amount cannot be negative")
+	if err := checkEstimate(minutes, amount, "estimatedMinutes", "estimatedAmount"); err != nil {
+		return nil, err
 	}
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		if sr.Status == servicerequest.StatusREQUESTED || sr.Status == servicerequest.StatusCANCELLED {
@@ -225,6 +219,18 @@ func (s *ServiceRequests) AgreeRevisedEstimate(ctx context.Context, id pulid.ID,
 				ClearRevisedEstimatedMinutes().ClearRevisedEstimatedAmount()
 		}, nil
 	})
+}
+
+// checkEstimate refuses an estimate of no minutes or of a negative
+// amount, naming the input's fields.
+func checkEstimate(minutes int, amount int64, minutesField, amountField string) error {
+	if minutes <= 0 {
+		return communs.InvalidField(minutesField, "an estimate is of more than zero minutes")
+	}
+	if amount < 0 {
+		return communs.InvalidField(amountField, "an estimated amount cannot be negative")
+	}
+	return nil
 }
 
 // memberAgreement returns the viewer if it may give the member's

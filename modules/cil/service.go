@@ -70,13 +70,24 @@ func (s *Service) CreateRecord(ctx context.Context, in ent.CreateProcessingRecor
 	if err := CheckCriteria(in.DpiaCriteria); err != nil {
 		return nil, communs.InvalidField("dpiaCriteria", "%s", err)
 	}
+	return s.addRecord(ctx, in.MemberID, func(ctx context.Context, tx *ent.Client) (*ent.ProcessingRecordCreate, error) {
+		return tx.ProcessingRecord.Create().SetInput(in).
+			SetDpiaRequired(DPIARequired(in.DpiaCriteria, in.DpiaCnilList != nil && *in.DpiaCnilList)), nil
+	})
+}
+
+// addRecord saves the record build makes in owner's register (nil: the
+// groupement's), if the viewer keeps it, with its first revision.
+func (s *Service) addRecord(ctx context.Context, owner *pulid.ID, build func(context.Context, *ent.Client) (*ent.ProcessingRecordCreate, error)) (*ent.ProcessingRecord, error) {
 	var saved *ent.ProcessingRecord
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := mayKeep(ctx, tx, in.MemberID); err != nil {
+		if err := mayKeep(ctx, tx, owner); err != nil {
 			return err
 		}
-		create := tx.ProcessingRecord.Create().SetInput(in).
-			SetDpiaRequired(DPIARequired(in.DpiaCriteria, in.DpiaCnilList != nil && *in.DpiaCnilList))
+		create, err := build(ctx, tx)
+		if err != nil {
+			return err
+		}
 		r, err := create.Save(ctx)
 		if err != nil {
 			return err

@@ -9,7 +9,6 @@ import (
 	"communs/ent"
 	"communs/ent/processingrecord"
 	"communs/ent/schema/pulid"
-	"communs/internal/txn"
 )
 
 // Template is the content of a controller record: a sector template a
@@ -111,29 +110,16 @@ func (s *Service) CreateFromTemplate(ctx context.Context, code string, memberID 
 	if !ok {
 		return nil, communs.InvalidField("templateCode", "no template %q: see processingTemplates", code)
 	}
-	var saved *ent.ProcessingRecord
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := mayKeep(ctx, tx, memberID); err != nil {
-			return err
-		}
+	return s.addRecord(ctx, memberID, func(ctx context.Context, tx *ent.Client) (*ent.ProcessingRecordCreate, error) {
 		controller := "le groupement"
 		if memberID != nil {
 			m, err := tx.Member.Get(ctx, *memberID)
 			if err != nil {
-				return communs.Errorf(communs.ENOTFOUND, "member %s not found", *memberID)
+				return nil, communs.Errorf(communs.ENOTFOUND, "member %s not found", *memberID)
 			}
 			controller = m.Name
 		}
-		r, err := t.fill(tx.ProcessingRecord.Create().SetNillableMemberID(memberID).
-			SetStatus(processingrecord.StatusDRAFT).SetController(controller)).Save(ctx)
-		if err != nil {
-			return err
-		}
-		saved, err = writeRevision(ctx, tx, r, nil)
-		return err
+		return t.fill(tx.ProcessingRecord.Create().SetNillableMemberID(memberID).
+			SetStatus(processingrecord.StatusDRAFT).SetController(controller)), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return txn.Detached(ctx, saved), nil
 }
