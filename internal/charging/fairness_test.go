@@ -3,6 +3,7 @@ package charging
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,26 @@ func TestBillingCeilingIsTheEstimatePlusTheTolerance(t *testing.T) {
 		if got := BillingCeiling(estimate); got != want {
 			t.Errorf("BillingCeiling(%d) = %d, want %d", estimate, got, want)
 		}
+	}
+}
+
+// The README's example: a December subscriber to an EQUAL resource beside
+// ten members subscribed all year pays 31 days' worth, not an eleventh.
+func TestADecemberSubscriberPaysItsDays(t *testing.T) {
+	t.Parallel()
+	subs := []Subscriber{{MemberID: "DEC", From: date(2026, 12, 1)}}
+	for i := range 10 {
+		subs = append(subs, Subscriber{MemberID: fmt.Sprintf("M%02d", i), From: date(2025, 1, 1)})
+	}
+	weights, err := Weights(KeyEqual, 2026, subs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shares, err := Split(120_000, weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shares[0].ID != "DEC" || shares[0].Weight != 31 || shares[0].Amount != 1_010 {
+		t.Errorf("the December subscriber's share: %+v", shares[0])
 	}
 }
