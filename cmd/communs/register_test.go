@@ -183,9 +183,14 @@ func TestSubjectRequestsActOnThePersonsFileThroughTheAPI(t *testing.T) {
 		}
 	}
 
-	// Access: the Art. 15 export, recorded on the request.
+	// Access: the Art. 15 export, recorded on the request; not by the
+	// groupement's CIL, to whom Les Tilleuls did not delegate its register.
+	accessID := logRequest("ACCESS")
+	if code := s.as(t, gsmCIL).query(t, fulfil, map[string]any{"id": accessID}).code(); code != "FORBIDDEN" {
+		t.Errorf("the groupement's CIL fulfilling a member's request without delegation: %s", code)
+	}
 	var access fulfilled
-	cil.data(t, fulfil, map[string]any{"id": logRequest("ACCESS")}, &access)
+	cil.data(t, fulfil, map[string]any{"id": accessID}, &access)
 	a := access.FulfilSubjectRequest
 	if a.Request.Status != "ANSWERED" || a.Request.Fulfilment == nil || *a.Request.Fulfilment != "ACCESS_EXPORT" ||
 		a.Request.FulfilledAt == nil || a.ExportPath == nil {
