@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"communs/ent/notification"
+	"communs/internal/viewer"
+	cilmodule "communs/modules/cil"
 )
 
 // The register a CIL keeps complete (issue "Fair charges and a complete
@@ -87,6 +93,16 @@ func TestProcessorRecordsCompletedAndFlaggedThroughTheAPI(t *testing.T) {
 	})
 	if i < 0 || after.CilTodo.LateBreaches[i].HoursElapsed < 100 {
 		t.Errorf("late breaches: %+v", after.CilTodo.LateBreaches)
+	}
+	// The nightly job writes it to the groupement's CIL referent.
+	sys := viewer.SystemContext(context.Background())
+	if err := cilmodule.New(s.db.Client).Remind(sys); err != nil {
+		t.Fatal(err)
+	}
+	sent := s.db.Client.Notification.Query().
+		Where(notification.KindEQ(notification.KindCIL_TODO), notification.Recipient(gsmCIL)).AllX(sys)
+	if len(sent) != 1 || !strings.Contains(sent[0].Body, "rançongiciel sur un poste") || !strings.Contains(sent[0].Body, "non notifiée") {
+		t.Errorf("reminders: %+v", sent)
 	}
 }
 
