@@ -288,6 +288,8 @@ var Aggregations = map[string]*aggregate.Entity{
 		Measures: []aggregate.Field{
 			{Name: "ESTIMATED_MINUTES", Key: "estimatedMinutes", Column: servicerequest.FieldEstimatedMinutes, Kind: aggregate.Int},
 			{Name: "ESTIMATED_AMOUNT", Key: "estimatedAmount", Column: servicerequest.FieldEstimatedAmount, Kind: aggregate.Money},
+			{Name: "REVISED_ESTIMATED_MINUTES", Key: "revisedEstimatedMinutes", Column: servicerequest.FieldRevisedEstimatedMinutes, Kind: aggregate.Int},
+			{Name: "REVISED_ESTIMATED_AMOUNT", Key: "revisedEstimatedAmount", Column: servicerequest.FieldRevisedEstimatedAmount, Kind: aggregate.Money},
 		},
 	},
 	"SubjectRequest": {
@@ -313,6 +315,11 @@ var Aggregations = map[string]*aggregate.Entity{
 			{Name: "ANSWERED_ON_MONTH", Key: "answeredOn", Column: subjectrequest.FieldAnsweredOn, Kind: aggregate.Date, Unit: aggregate.Month},
 			{Name: "ANSWERED_ON_QUARTER", Key: "answeredOn", Column: subjectrequest.FieldAnsweredOn, Kind: aggregate.Date, Unit: aggregate.Quarter},
 			{Name: "ANSWERED_ON_YEAR", Key: "answeredOn", Column: subjectrequest.FieldAnsweredOn, Kind: aggregate.Date, Unit: aggregate.Year},
+			{Name: "FULFILMENT", Key: "fulfilment", Column: subjectrequest.FieldFulfilment, Kind: aggregate.Enum, Enum: func(s string) any { return subjectrequest.Fulfilment(s) }},
+			{Name: "FULFILLED_AT_DAY", Key: "fulfilledAt", Column: subjectrequest.FieldFulfilledAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "FULFILLED_AT_MONTH", Key: "fulfilledAt", Column: subjectrequest.FieldFulfilledAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "FULFILLED_AT_QUARTER", Key: "fulfilledAt", Column: subjectrequest.FieldFulfilledAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "FULFILLED_AT_YEAR", Key: "fulfilledAt", Column: subjectrequest.FieldFulfilledAt, Kind: aggregate.Time, Unit: aggregate.Year},
 		},
 	},
 	"Subscription": {

@@ -53,6 +53,8 @@ type Charge struct {
 	Amount int64 `json:"amount,omitempty"`
 	// Label holds the value of the "label" field.
 	Label string `json:"label,omitempty"`
+	// the basis in words, in French, as the call for funds prints it
+	Explanation string `json:"explanation,omitempty"`
 	// Basis holds the value of the "basis" field.
 	Basis schematype.ChargeBasis `json:"basis,omitempty"`
 	// member, resource, period and kind: running a step twice adds nothing
@@ -176,7 +178,7 @@ func (*Charge) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case charge.FieldFiscalYear, charge.FieldAmount:
 			values[i] = new(sql.NullInt64)
-		case charge.FieldCreatedBy, charge.FieldKind, charge.FieldPeriod, charge.FieldLabel, charge.FieldIdempotencyKey:
+		case charge.FieldCreatedBy, charge.FieldKind, charge.FieldPeriod, charge.FieldLabel, charge.FieldExplanation, charge.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case charge.FieldCreatedAt, charge.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -289,6 +291,12 @@ func (_m *Charge) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field label", values[i])
 			} else if value.Valid {
 				_m.Label = value.String
+			}
+		case charge.FieldExplanation:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field explanation", values[i])
+			} else if value.Valid {
+				_m.Explanation = value.String
 			}
 		case charge.FieldBasis:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -426,6 +434,9 @@ func (_m *Charge) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("label=")
 	builder.WriteString(_m.Label)
+	builder.WriteString(", ")
+	builder.WriteString("explanation=")
+	builder.WriteString(_m.Explanation)
 	builder.WriteString(", ")
 	builder.WriteString("basis=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Basis))

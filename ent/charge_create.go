@@ -178,6 +178,20 @@ func (_c *ChargeCreate) SetLabel(v string) *ChargeCreate {
 	return _c
 }
 
+// SetExplanation sets the "explanation" field.
+func (_c *ChargeCreate) SetExplanation(v string) *ChargeCreate {
+	_c.mutation.SetExplanation(v)
+	return _c
+}
+
+// SetNillableExplanation sets the "explanation" field if the given value is not nil.
+func (_c *ChargeCreate) SetNillableExplanation(v *string) *ChargeCreate {
+	if v != nil {
+		_c.SetExplanation(*v)
+	}
+	return _c
+}
+
 // SetBasis sets the "basis" field.
 func (_c *ChargeCreate) SetBasis(v schematype.ChargeBasis) *ChargeCreate {
 	_c.mutation.SetBasis(v)
@@ -304,6 +318,10 @@ func (_c *ChargeCreate) defaults() error {
 		v := charge.DefaultCreatedBy
 		_c.mutation.SetCreatedBy(v)
 	}
+	if _, ok := _c.mutation.Explanation(); !ok {
+		v := charge.DefaultExplanation
+		_c.mutation.SetExplanation(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if charge.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized charge.DefaultID (forgotten import ent/runtime?)")
@@ -362,6 +380,9 @@ func (_c *ChargeCreate) check() error {
 		if err := charge.LabelValidator(v); err != nil {
 			return &ValidationError{Name: "label", err: fmt.Errorf(`ent: validator failed for field "Charge.label": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Explanation(); !ok {
+		return &ValidationError{Name: "explanation", err: errors.New(`ent: missing required field "Charge.explanation"`)}
 	}
 	if _, ok := _c.mutation.Basis(); !ok {
 		return &ValidationError{Name: "basis", err: errors.New(`ent: missing required field "Charge.basis"`)}
@@ -444,6 +465,10 @@ func (_c *ChargeCreate) createSpec() (*Charge, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Label(); ok {
 		_spec.SetField(charge.FieldLabel, field.TypeString, value)
 		_node.Label = value
+	}
+	if value, ok := _c.mutation.Explanation(); ok {
+		_spec.SetField(charge.FieldExplanation, field.TypeString, value)
+		_node.Explanation = value
 	}
 	if value, ok := _c.mutation.Basis(); ok {
 		_spec.SetField(charge.FieldBasis, field.TypeJSON, value)
@@ -690,6 +715,9 @@ func (u *ChargeUpsertOne) UpdateNewValues() *ChargeUpsertOne {
 		}
 		if _, exists := u.create.mutation.Label(); exists {
 			s.SetIgnore(charge.FieldLabel)
+		}
+		if _, exists := u.create.mutation.Explanation(); exists {
+			s.SetIgnore(charge.FieldExplanation)
 		}
 		if _, exists := u.create.mutation.Basis(); exists {
 			s.SetIgnore(charge.FieldBasis)
@@ -963,6 +991,9 @@ func (u *ChargeUpsertBulk) UpdateNewValues() *ChargeUpsertBulk {
 			}
 			if _, exists := b.mutation.Label(); exists {
 				s.SetIgnore(charge.FieldLabel)
+			}
+			if _, exists := b.mutation.Explanation(); exists {
+				s.SetIgnore(charge.FieldExplanation)
 			}
 			if _, exists := b.mutation.Basis(); exists {
 				s.SetIgnore(charge.FieldBasis)

@@ -38,6 +38,8 @@ type ChargeRun struct {
 	Total int64 `json:"total,omitempty"`
 	// Error holds the value of the "error" field.
 	Error *string `json:"error,omitempty"`
+	// why a step was run before its date (a provision before its quarter, the year end before the year is over)
+	ForcedReason *string `json:"forced_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ChargeRunQuery when eager-loading is set.
 	Edges        ChargeRunEdges `json:"edges"`
@@ -87,7 +89,7 @@ func (*ChargeRun) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case chargerun.FieldFiscalYear, chargerun.FieldChargeCount, chargerun.FieldTotal:
 			values[i] = new(sql.NullInt64)
-		case chargerun.FieldStep, chargerun.FieldStatus, chargerun.FieldStartedBy, chargerun.FieldError:
+		case chargerun.FieldStep, chargerun.FieldStatus, chargerun.FieldStartedBy, chargerun.FieldError, chargerun.FieldForcedReason:
 			values[i] = new(sql.NullString)
 		case chargerun.FieldCreatedAt, chargerun.FieldUpdatedAt, chargerun.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
@@ -174,6 +176,13 @@ func (_m *ChargeRun) assignValues(columns []string, values []any) error {
 				_m.Error = new(string)
 				*_m.Error = value.String
 			}
+		case chargerun.FieldForcedReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field forced_reason", values[i])
+			} else if value.Valid {
+				_m.ForcedReason = new(string)
+				*_m.ForcedReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -251,6 +260,11 @@ func (_m *ChargeRun) String() string {
 	builder.WriteString(", ")
 	if v := _m.Error; v != nil {
 		builder.WriteString("error=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ForcedReason; v != nil {
+		builder.WriteString("forced_reason=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

@@ -150,6 +150,20 @@ func (_c *ChargeRunCreate) SetNillableError(v *string) *ChargeRunCreate {
 	return _c
 }
 
+// SetForcedReason sets the "forced_reason" field.
+func (_c *ChargeRunCreate) SetForcedReason(v string) *ChargeRunCreate {
+	_c.mutation.SetForcedReason(v)
+	return _c
+}
+
+// SetNillableForcedReason sets the "forced_reason" field if the given value is not nil.
+func (_c *ChargeRunCreate) SetNillableForcedReason(v *string) *ChargeRunCreate {
+	if v != nil {
+		_c.SetForcedReason(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ChargeRunCreate) SetID(v pulid.ID) *ChargeRunCreate {
 	_c.mutation.SetID(v)
@@ -398,6 +412,10 @@ func (_c *ChargeRunCreate) createSpec() (*ChargeRun, *sqlgraph.CreateSpec) {
 		_spec.SetField(chargerun.FieldError, field.TypeString, value)
 		_node.Error = &value
 	}
+	if value, ok := _c.mutation.ForcedReason(); ok {
+		_spec.SetField(chargerun.FieldForcedReason, field.TypeString, value)
+		_node.ForcedReason = &value
+	}
 	if nodes := _c.mutation.ChargesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -615,6 +633,9 @@ func (u *ChargeRunUpsertOne) UpdateNewValues() *ChargeRunUpsertOne {
 		}
 		if _, exists := u.create.mutation.Step(); exists {
 			s.SetIgnore(chargerun.FieldStep)
+		}
+		if _, exists := u.create.mutation.ForcedReason(); exists {
+			s.SetIgnore(chargerun.FieldForcedReason)
 		}
 	}))
 	return u
@@ -964,6 +985,9 @@ func (u *ChargeRunUpsertBulk) UpdateNewValues() *ChargeRunUpsertBulk {
 			}
 			if _, exists := b.mutation.Step(); exists {
 				s.SetIgnore(chargerun.FieldStep)
+			}
+			if _, exists := b.mutation.ForcedReason(); exists {
+				s.SetIgnore(chargerun.FieldForcedReason)
 			}
 		}
 	}))

@@ -333,6 +333,9 @@ func (_u *ChargeRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(chargerun.FieldError, field.TypeString)
 	}
+	if _u.mutation.ForcedReasonCleared() {
+		_spec.ClearField(chargerun.FieldForcedReason, field.TypeString)
+	}
 	if _u.mutation.ChargesCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -775,6 +778,9 @@ func (_u *ChargeRunUpdateOne) sqlSave(ctx context.Context) (_node *ChargeRun, er
 	}
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(chargerun.FieldError, field.TypeString)
+	}
+	if _u.mutation.ForcedReasonCleared() {
+		_spec.ClearField(chargerun.FieldForcedReason, field.TypeString)
 	}
 	if _u.mutation.ChargesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -40,6 +40,10 @@ type CostEntry struct {
 	IncurredOn *time.Time `json:"incurred_on,omitempty"`
 	// set for a DIRECT cost borne by one member
 	MemberID *pulid.ID `json:"member_id,omitempty"`
+	// a DIRECT cost names the member's subscription to the resource it is charged under…
+	SubscriptionID *pulid.ID `json:"subscription_id,omitempty"`
+	// …or the service the member agreed to
+	ServiceRequestID *pulid.ID `json:"service_request_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CostEntryQuery when eager-loading is set.
 	Edges        CostEntryEdges `json:"edges"`
@@ -86,7 +90,7 @@ func (*CostEntry) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case costentry.FieldMemberID:
+		case costentry.FieldMemberID, costentry.FieldSubscriptionID, costentry.FieldServiceRequestID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case costentry.FieldID, costentry.FieldResourceID:
 			values[i] = new(pulid.ID)
@@ -179,6 +183,20 @@ func (_m *CostEntry) assignValues(columns []string, values []any) error {
 				_m.MemberID = new(pulid.ID)
 				*_m.MemberID = *value.S.(*pulid.ID)
 			}
+		case costentry.FieldSubscriptionID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field subscription_id", values[i])
+			} else if value.Valid {
+				_m.SubscriptionID = new(pulid.ID)
+				*_m.SubscriptionID = *value.S.(*pulid.ID)
+			}
+		case costentry.FieldServiceRequestID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field service_request_id", values[i])
+			} else if value.Valid {
+				_m.ServiceRequestID = new(pulid.ID)
+				*_m.ServiceRequestID = *value.S.(*pulid.ID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -256,6 +274,16 @@ func (_m *CostEntry) String() string {
 	builder.WriteString(", ")
 	if v := _m.MemberID; v != nil {
 		builder.WriteString("member_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SubscriptionID; v != nil {
+		builder.WriteString("subscription_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ServiceRequestID; v != nil {
+		builder.WriteString("service_request_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

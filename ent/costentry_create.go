@@ -118,6 +118,34 @@ func (_c *CostEntryCreate) SetNillableMemberID(v *pulid.ID) *CostEntryCreate {
 	return _c
 }
 
+// SetSubscriptionID sets the "subscription_id" field.
+func (_c *CostEntryCreate) SetSubscriptionID(v pulid.ID) *CostEntryCreate {
+	_c.mutation.SetSubscriptionID(v)
+	return _c
+}
+
+// SetNillableSubscriptionID sets the "subscription_id" field if the given value is not nil.
+func (_c *CostEntryCreate) SetNillableSubscriptionID(v *pulid.ID) *CostEntryCreate {
+	if v != nil {
+		_c.SetSubscriptionID(*v)
+	}
+	return _c
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (_c *CostEntryCreate) SetServiceRequestID(v pulid.ID) *CostEntryCreate {
+	_c.mutation.SetServiceRequestID(v)
+	return _c
+}
+
+// SetNillableServiceRequestID sets the "service_request_id" field if the given value is not nil.
+func (_c *CostEntryCreate) SetNillableServiceRequestID(v *pulid.ID) *CostEntryCreate {
+	if v != nil {
+		_c.SetServiceRequestID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CostEntryCreate) SetID(v pulid.ID) *CostEntryCreate {
 	_c.mutation.SetID(v)
@@ -329,6 +357,14 @@ func (_c *CostEntryCreate) createSpec() (*CostEntry, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IncurredOn(); ok {
 		_spec.SetField(costentry.FieldIncurredOn, field.TypeTime, value)
 		_node.IncurredOn = &value
+	}
+	if value, ok := _c.mutation.SubscriptionID(); ok {
+		_spec.SetField(costentry.FieldSubscriptionID, field.TypeString, value)
+		_node.SubscriptionID = &value
+	}
+	if value, ok := _c.mutation.ServiceRequestID(); ok {
+		_spec.SetField(costentry.FieldServiceRequestID, field.TypeString, value)
+		_node.ServiceRequestID = &value
 	}
 	if nodes := _c.mutation.ResourceIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -548,6 +584,42 @@ func (u *CostEntryUpsert) ClearMemberID() *CostEntryUpsert {
 	return u
 }
 
+// SetSubscriptionID sets the "subscription_id" field.
+func (u *CostEntryUpsert) SetSubscriptionID(v pulid.ID) *CostEntryUpsert {
+	u.Set(costentry.FieldSubscriptionID, v)
+	return u
+}
+
+// UpdateSubscriptionID sets the "subscription_id" field to the value that was provided on create.
+func (u *CostEntryUpsert) UpdateSubscriptionID() *CostEntryUpsert {
+	u.SetExcluded(costentry.FieldSubscriptionID)
+	return u
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (u *CostEntryUpsert) ClearSubscriptionID() *CostEntryUpsert {
+	u.SetNull(costentry.FieldSubscriptionID)
+	return u
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (u *CostEntryUpsert) SetServiceRequestID(v pulid.ID) *CostEntryUpsert {
+	u.Set(costentry.FieldServiceRequestID, v)
+	return u
+}
+
+// UpdateServiceRequestID sets the "service_request_id" field to the value that was provided on create.
+func (u *CostEntryUpsert) UpdateServiceRequestID() *CostEntryUpsert {
+	u.SetExcluded(costentry.FieldServiceRequestID)
+	return u
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (u *CostEntryUpsert) ClearServiceRequestID() *CostEntryUpsert {
+	u.SetNull(costentry.FieldServiceRequestID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -750,6 +822,48 @@ func (u *CostEntryUpsertOne) UpdateMemberID() *CostEntryUpsertOne {
 func (u *CostEntryUpsertOne) ClearMemberID() *CostEntryUpsertOne {
 	return u.Update(func(s *CostEntryUpsert) {
 		s.ClearMemberID()
+	})
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (u *CostEntryUpsertOne) SetSubscriptionID(v pulid.ID) *CostEntryUpsertOne {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.SetSubscriptionID(v)
+	})
+}
+
+// UpdateSubscriptionID sets the "subscription_id" field to the value that was provided on create.
+func (u *CostEntryUpsertOne) UpdateSubscriptionID() *CostEntryUpsertOne {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.UpdateSubscriptionID()
+	})
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (u *CostEntryUpsertOne) ClearSubscriptionID() *CostEntryUpsertOne {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.ClearSubscriptionID()
+	})
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (u *CostEntryUpsertOne) SetServiceRequestID(v pulid.ID) *CostEntryUpsertOne {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.SetServiceRequestID(v)
+	})
+}
+
+// UpdateServiceRequestID sets the "service_request_id" field to the value that was provided on create.
+func (u *CostEntryUpsertOne) UpdateServiceRequestID() *CostEntryUpsertOne {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.UpdateServiceRequestID()
+	})
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (u *CostEntryUpsertOne) ClearServiceRequestID() *CostEntryUpsertOne {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.ClearServiceRequestID()
 	})
 }
 
@@ -1122,6 +1236,48 @@ func (u *CostEntryUpsertBulk) UpdateMemberID() *CostEntryUpsertBulk {
 func (u *CostEntryUpsertBulk) ClearMemberID() *CostEntryUpsertBulk {
 	return u.Update(func(s *CostEntryUpsert) {
 		s.ClearMemberID()
+	})
+}
+
+// SetSubscriptionID sets the "subscription_id" field.
+func (u *CostEntryUpsertBulk) SetSubscriptionID(v pulid.ID) *CostEntryUpsertBulk {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.SetSubscriptionID(v)
+	})
+}
+
+// UpdateSubscriptionID sets the "subscription_id" field to the value that was provided on create.
+func (u *CostEntryUpsertBulk) UpdateSubscriptionID() *CostEntryUpsertBulk {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.UpdateSubscriptionID()
+	})
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (u *CostEntryUpsertBulk) ClearSubscriptionID() *CostEntryUpsertBulk {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.ClearSubscriptionID()
+	})
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (u *CostEntryUpsertBulk) SetServiceRequestID(v pulid.ID) *CostEntryUpsertBulk {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.SetServiceRequestID(v)
+	})
+}
+
+// UpdateServiceRequestID sets the "service_request_id" field to the value that was provided on create.
+func (u *CostEntryUpsertBulk) UpdateServiceRequestID() *CostEntryUpsertBulk {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.UpdateServiceRequestID()
+	})
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (u *CostEntryUpsertBulk) ClearServiceRequestID() *CostEntryUpsertBulk {
+	return u.Update(func(s *CostEntryUpsert) {
+		s.ClearServiceRequestID()
 	})
 }
 

@@ -176,6 +176,46 @@ func (_u *CostEntryUpdate) ClearMemberID() *CostEntryUpdate {
 	return _u
 }
 
+// SetSubscriptionID sets the "subscription_id" field.
+func (_u *CostEntryUpdate) SetSubscriptionID(v pulid.ID) *CostEntryUpdate {
+	_u.mutation.SetSubscriptionID(v)
+	return _u
+}
+
+// SetNillableSubscriptionID sets the "subscription_id" field if the given value is not nil.
+func (_u *CostEntryUpdate) SetNillableSubscriptionID(v *pulid.ID) *CostEntryUpdate {
+	if v != nil {
+		_u.SetSubscriptionID(*v)
+	}
+	return _u
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (_u *CostEntryUpdate) ClearSubscriptionID() *CostEntryUpdate {
+	_u.mutation.ClearSubscriptionID()
+	return _u
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (_u *CostEntryUpdate) SetServiceRequestID(v pulid.ID) *CostEntryUpdate {
+	_u.mutation.SetServiceRequestID(v)
+	return _u
+}
+
+// SetNillableServiceRequestID sets the "service_request_id" field if the given value is not nil.
+func (_u *CostEntryUpdate) SetNillableServiceRequestID(v *pulid.ID) *CostEntryUpdate {
+	if v != nil {
+		_u.SetServiceRequestID(*v)
+	}
+	return _u
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (_u *CostEntryUpdate) ClearServiceRequestID() *CostEntryUpdate {
+	_u.mutation.ClearServiceRequestID()
+	return _u
+}
+
 // SetResource sets the "resource" edge to the Resource entity.
 func (_u *CostEntryUpdate) SetResource(v *Resource) *CostEntryUpdate {
 	return _u.SetResourceID(v.ID)
@@ -325,6 +365,18 @@ func (_u *CostEntryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.IncurredOnCleared() {
 		_spec.ClearField(costentry.FieldIncurredOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SubscriptionID(); ok {
+		_spec.SetField(costentry.FieldSubscriptionID, field.TypeString, value)
+	}
+	if _u.mutation.SubscriptionIDCleared() {
+		_spec.ClearField(costentry.FieldSubscriptionID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ServiceRequestID(); ok {
+		_spec.SetField(costentry.FieldServiceRequestID, field.TypeString, value)
+	}
+	if _u.mutation.ServiceRequestIDCleared() {
+		_spec.ClearField(costentry.FieldServiceRequestID, field.TypeString)
 	}
 	if _u.mutation.ResourceCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -550,6 +602,46 @@ func (_u *CostEntryUpdateOne) ClearMemberID() *CostEntryUpdateOne {
 	return _u
 }
 
+// SetSubscriptionID sets the "subscription_id" field.
+func (_u *CostEntryUpdateOne) SetSubscriptionID(v pulid.ID) *CostEntryUpdateOne {
+	_u.mutation.SetSubscriptionID(v)
+	return _u
+}
+
+// SetNillableSubscriptionID sets the "subscription_id" field if the given value is not nil.
+func (_u *CostEntryUpdateOne) SetNillableSubscriptionID(v *pulid.ID) *CostEntryUpdateOne {
+	if v != nil {
+		_u.SetSubscriptionID(*v)
+	}
+	return _u
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (_u *CostEntryUpdateOne) ClearSubscriptionID() *CostEntryUpdateOne {
+	_u.mutation.ClearSubscriptionID()
+	return _u
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (_u *CostEntryUpdateOne) SetServiceRequestID(v pulid.ID) *CostEntryUpdateOne {
+	_u.mutation.SetServiceRequestID(v)
+	return _u
+}
+
+// SetNillableServiceRequestID sets the "service_request_id" field if the given value is not nil.
+func (_u *CostEntryUpdateOne) SetNillableServiceRequestID(v *pulid.ID) *CostEntryUpdateOne {
+	if v != nil {
+		_u.SetServiceRequestID(*v)
+	}
+	return _u
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (_u *CostEntryUpdateOne) ClearServiceRequestID() *CostEntryUpdateOne {
+	_u.mutation.ClearServiceRequestID()
+	return _u
+}
+
 // SetResource sets the "resource" edge to the Resource entity.
 func (_u *CostEntryUpdateOne) SetResource(v *Resource) *CostEntryUpdateOne {
 	return _u.SetResourceID(v.ID)
@@ -729,6 +821,18 @@ func (_u *CostEntryUpdateOne) sqlSave(ctx context.Context) (_node *CostEntry, er
 	}
 	if _u.mutation.IncurredOnCleared() {
 		_spec.ClearField(costentry.FieldIncurredOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SubscriptionID(); ok {
+		_spec.SetField(costentry.FieldSubscriptionID, field.TypeString, value)
+	}
+	if _u.mutation.SubscriptionIDCleared() {
+		_spec.ClearField(costentry.FieldSubscriptionID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ServiceRequestID(); ok {
+		_spec.SetField(costentry.FieldServiceRequestID, field.TypeString, value)
+	}
+	if _u.mutation.ServiceRequestIDCleared() {
+		_spec.ClearField(costentry.FieldServiceRequestID, field.TypeString)
 	}
 	if _u.mutation.ResourceCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -290,6 +290,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			charge.FieldPeriod:           {Type: field.TypeEnum, Column: charge.FieldPeriod},
 			charge.FieldAmount:           {Type: field.TypeInt64, Column: charge.FieldAmount},
 			charge.FieldLabel:            {Type: field.TypeString, Column: charge.FieldLabel},
+			charge.FieldExplanation:      {Type: field.TypeString, Column: charge.FieldExplanation},
 			charge.FieldBasis:            {Type: field.TypeJSON, Column: charge.FieldBasis},
 			charge.FieldIdempotencyKey:   {Type: field.TypeString, Column: charge.FieldIdempotencyKey},
 		},
@@ -305,16 +306,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "ChargeRun",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			chargerun.FieldCreatedAt:   {Type: field.TypeTime, Column: chargerun.FieldCreatedAt},
-			chargerun.FieldUpdatedAt:   {Type: field.TypeTime, Column: chargerun.FieldUpdatedAt},
-			chargerun.FieldFiscalYear:  {Type: field.TypeInt, Column: chargerun.FieldFiscalYear},
-			chargerun.FieldStep:        {Type: field.TypeEnum, Column: chargerun.FieldStep},
-			chargerun.FieldStatus:      {Type: field.TypeEnum, Column: chargerun.FieldStatus},
-			chargerun.FieldFinishedAt:  {Type: field.TypeTime, Column: chargerun.FieldFinishedAt},
-			chargerun.FieldStartedBy:   {Type: field.TypeString, Column: chargerun.FieldStartedBy},
-			chargerun.FieldChargeCount: {Type: field.TypeInt, Column: chargerun.FieldChargeCount},
-			chargerun.FieldTotal:       {Type: field.TypeInt64, Column: chargerun.FieldTotal},
-			chargerun.FieldError:       {Type: field.TypeString, Column: chargerun.FieldError},
+			chargerun.FieldCreatedAt:    {Type: field.TypeTime, Column: chargerun.FieldCreatedAt},
+			chargerun.FieldUpdatedAt:    {Type: field.TypeTime, Column: chargerun.FieldUpdatedAt},
+			chargerun.FieldFiscalYear:   {Type: field.TypeInt, Column: chargerun.FieldFiscalYear},
+			chargerun.FieldStep:         {Type: field.TypeEnum, Column: chargerun.FieldStep},
+			chargerun.FieldStatus:       {Type: field.TypeEnum, Column: chargerun.FieldStatus},
+			chargerun.FieldFinishedAt:   {Type: field.TypeTime, Column: chargerun.FieldFinishedAt},
+			chargerun.FieldStartedBy:    {Type: field.TypeString, Column: chargerun.FieldStartedBy},
+			chargerun.FieldChargeCount:  {Type: field.TypeInt, Column: chargerun.FieldChargeCount},
+			chargerun.FieldTotal:        {Type: field.TypeInt64, Column: chargerun.FieldTotal},
+			chargerun.FieldError:        {Type: field.TypeString, Column: chargerun.FieldError},
+			chargerun.FieldForcedReason: {Type: field.TypeString, Column: chargerun.FieldForcedReason},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -392,16 +394,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "CostEntry",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			costentry.FieldCreatedAt:  {Type: field.TypeTime, Column: costentry.FieldCreatedAt},
-			costentry.FieldUpdatedAt:  {Type: field.TypeTime, Column: costentry.FieldUpdatedAt},
-			costentry.FieldResourceID: {Type: field.TypeString, Column: costentry.FieldResourceID},
-			costentry.FieldFiscalYear: {Type: field.TypeInt, Column: costentry.FieldFiscalYear},
-			costentry.FieldCostType:   {Type: field.TypeEnum, Column: costentry.FieldCostType},
-			costentry.FieldBasis:      {Type: field.TypeEnum, Column: costentry.FieldBasis},
-			costentry.FieldAmount:     {Type: field.TypeInt64, Column: costentry.FieldAmount},
-			costentry.FieldLabel:      {Type: field.TypeString, Column: costentry.FieldLabel},
-			costentry.FieldIncurredOn: {Type: field.TypeTime, Column: costentry.FieldIncurredOn},
-			costentry.FieldMemberID:   {Type: field.TypeString, Column: costentry.FieldMemberID},
+			costentry.FieldCreatedAt:        {Type: field.TypeTime, Column: costentry.FieldCreatedAt},
+			costentry.FieldUpdatedAt:        {Type: field.TypeTime, Column: costentry.FieldUpdatedAt},
+			costentry.FieldResourceID:       {Type: field.TypeString, Column: costentry.FieldResourceID},
+			costentry.FieldFiscalYear:       {Type: field.TypeInt, Column: costentry.FieldFiscalYear},
+			costentry.FieldCostType:         {Type: field.TypeEnum, Column: costentry.FieldCostType},
+			costentry.FieldBasis:            {Type: field.TypeEnum, Column: costentry.FieldBasis},
+			costentry.FieldAmount:           {Type: field.TypeInt64, Column: costentry.FieldAmount},
+			costentry.FieldLabel:            {Type: field.TypeString, Column: costentry.FieldLabel},
+			costentry.FieldIncurredOn:       {Type: field.TypeTime, Column: costentry.FieldIncurredOn},
+			costentry.FieldMemberID:         {Type: field.TypeString, Column: costentry.FieldMemberID},
+			costentry.FieldSubscriptionID:   {Type: field.TypeString, Column: costentry.FieldSubscriptionID},
+			costentry.FieldServiceRequestID: {Type: field.TypeString, Column: costentry.FieldServiceRequestID},
 		},
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
@@ -840,6 +844,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldDpiaRequired:              {Type: field.TypeBool, Column: processingrecord.FieldDpiaRequired},
 			processingrecord.FieldDpiaStatus:                {Type: field.TypeEnum, Column: processingrecord.FieldDpiaStatus},
 			processingrecord.FieldDpiaConclusion:            {Type: field.TypeString, Column: processingrecord.FieldDpiaConclusion},
+			processingrecord.FieldTemplateCode:              {Type: field.TypeString, Column: processingrecord.FieldTemplateCode},
 		},
 	}
 	graph.Nodes[32] = &sqlgraph.Node{
@@ -952,18 +957,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "ServiceRequest",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			servicerequest.FieldCreatedAt:        {Type: field.TypeTime, Column: servicerequest.FieldCreatedAt},
-			servicerequest.FieldUpdatedAt:        {Type: field.TypeTime, Column: servicerequest.FieldUpdatedAt},
-			servicerequest.FieldMemberID:         {Type: field.TypeString, Column: servicerequest.FieldMemberID},
-			servicerequest.FieldResourceID:       {Type: field.TypeString, Column: servicerequest.FieldResourceID},
-			servicerequest.FieldKind:             {Type: field.TypeEnum, Column: servicerequest.FieldKind},
-			servicerequest.FieldTitle:            {Type: field.TypeString, Column: servicerequest.FieldTitle},
-			servicerequest.FieldDescription:      {Type: field.TypeString, Column: servicerequest.FieldDescription},
-			servicerequest.FieldStatus:           {Type: field.TypeEnum, Column: servicerequest.FieldStatus},
-			servicerequest.FieldEstimatedMinutes: {Type: field.TypeInt, Column: servicerequest.FieldEstimatedMinutes},
-			servicerequest.FieldEstimatedAmount:  {Type: field.TypeInt64, Column: servicerequest.FieldEstimatedAmount},
-			servicerequest.FieldAgreedAt:         {Type: field.TypeTime, Column: servicerequest.FieldAgreedAt},
-			servicerequest.FieldAgreedBy:         {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
+			servicerequest.FieldCreatedAt:               {Type: field.TypeTime, Column: servicerequest.FieldCreatedAt},
+			servicerequest.FieldUpdatedAt:               {Type: field.TypeTime, Column: servicerequest.FieldUpdatedAt},
+			servicerequest.FieldMemberID:                {Type: field.TypeString, Column: servicerequest.FieldMemberID},
+			servicerequest.FieldResourceID:              {Type: field.TypeString, Column: servicerequest.FieldResourceID},
+			servicerequest.FieldKind:                    {Type: field.TypeEnum, Column: servicerequest.FieldKind},
+			servicerequest.FieldTitle:                   {Type: field.TypeString, Column: servicerequest.FieldTitle},
+			servicerequest.FieldDescription:             {Type: field.TypeString, Column: servicerequest.FieldDescription},
+			servicerequest.FieldStatus:                  {Type: field.TypeEnum, Column: servicerequest.FieldStatus},
+			servicerequest.FieldEstimatedMinutes:        {Type: field.TypeInt, Column: servicerequest.FieldEstimatedMinutes},
+			servicerequest.FieldEstimatedAmount:         {Type: field.TypeInt64, Column: servicerequest.FieldEstimatedAmount},
+			servicerequest.FieldAgreedAt:                {Type: field.TypeTime, Column: servicerequest.FieldAgreedAt},
+			servicerequest.FieldAgreedBy:                {Type: field.TypeString, Column: servicerequest.FieldAgreedBy},
+			servicerequest.FieldRevisedEstimatedMinutes: {Type: field.TypeInt, Column: servicerequest.FieldRevisedEstimatedMinutes},
+			servicerequest.FieldRevisedEstimatedAmount:  {Type: field.TypeInt64, Column: servicerequest.FieldRevisedEstimatedAmount},
+			servicerequest.FieldRevisionReason:          {Type: field.TypeString, Column: servicerequest.FieldRevisionReason},
 		},
 	}
 	graph.Nodes[38] = &sqlgraph.Node{
@@ -1032,6 +1040,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldStatus:          {Type: field.TypeEnum, Column: subjectrequest.FieldStatus},
 			subjectrequest.FieldAnsweredOn:      {Type: field.TypeTime, Column: subjectrequest.FieldAnsweredOn},
 			subjectrequest.FieldRecordID:        {Type: field.TypeString, Column: subjectrequest.FieldRecordID},
+			subjectrequest.FieldPersonID:        {Type: field.TypeString, Column: subjectrequest.FieldPersonID},
+			subjectrequest.FieldFulfilment:      {Type: field.TypeEnum, Column: subjectrequest.FieldFulfilment},
+			subjectrequest.FieldFulfilledAt:     {Type: field.TypeTime, Column: subjectrequest.FieldFulfilledAt},
 		},
 	}
 	graph.Nodes[41] = &sqlgraph.Node{
@@ -3511,6 +3522,11 @@ func (f *ChargeFilter) WhereLabel(p entql.StringP) {
 	f.Where(p.Field(charge.FieldLabel))
 }
 
+// WhereExplanation applies the entql string predicate on the explanation field.
+func (f *ChargeFilter) WhereExplanation(p entql.StringP) {
+	f.Where(p.Field(charge.FieldExplanation))
+}
+
 // WhereBasis applies the entql json.RawMessage predicate on the basis field.
 func (f *ChargeFilter) WhereBasis(p entql.BytesP) {
 	f.Where(p.Field(charge.FieldBasis))
@@ -3707,6 +3723,11 @@ func (f *ChargeRunFilter) WhereTotal(p entql.Int64P) {
 // WhereError applies the entql string predicate on the error field.
 func (f *ChargeRunFilter) WhereError(p entql.StringP) {
 	f.Where(p.Field(chargerun.FieldError))
+}
+
+// WhereForcedReason applies the entql string predicate on the forced_reason field.
+func (f *ChargeRunFilter) WhereForcedReason(p entql.StringP) {
+	f.Where(p.Field(chargerun.FieldForcedReason))
 }
 
 // WhereHasCharges applies a predicate to check if query has an edge charges.
@@ -4098,6 +4119,16 @@ func (f *CostEntryFilter) WhereIncurredOn(p entql.TimeP) {
 // WhereMemberID applies the entql string predicate on the member_id field.
 func (f *CostEntryFilter) WhereMemberID(p entql.StringP) {
 	f.Where(p.Field(costentry.FieldMemberID))
+}
+
+// WhereSubscriptionID applies the entql string predicate on the subscription_id field.
+func (f *CostEntryFilter) WhereSubscriptionID(p entql.StringP) {
+	f.Where(p.Field(costentry.FieldSubscriptionID))
+}
+
+// WhereServiceRequestID applies the entql string predicate on the service_request_id field.
+func (f *CostEntryFilter) WhereServiceRequestID(p entql.StringP) {
+	f.Where(p.Field(costentry.FieldServiceRequestID))
 }
 
 // WhereHasResource applies a predicate to check if query has an edge resource.
@@ -6509,6 +6540,11 @@ func (f *ProcessingRecordFilter) WhereDpiaConclusion(p entql.StringP) {
 	f.Where(p.Field(processingrecord.FieldDpiaConclusion))
 }
 
+// WhereTemplateCode applies the entql string predicate on the template_code field.
+func (f *ProcessingRecordFilter) WhereTemplateCode(p entql.StringP) {
+	f.Where(p.Field(processingrecord.FieldTemplateCode))
+}
+
 // WhereHasMember applies a predicate to check if query has an edge member.
 func (f *ProcessingRecordFilter) WhereHasMember() {
 	f.Where(entql.HasEdge("member"))
@@ -7133,6 +7169,21 @@ func (f *ServiceRequestFilter) WhereAgreedBy(p entql.StringP) {
 	f.Where(p.Field(servicerequest.FieldAgreedBy))
 }
 
+// WhereRevisedEstimatedMinutes applies the entql int predicate on the revised_estimated_minutes field.
+func (f *ServiceRequestFilter) WhereRevisedEstimatedMinutes(p entql.IntP) {
+	f.Where(p.Field(servicerequest.FieldRevisedEstimatedMinutes))
+}
+
+// WhereRevisedEstimatedAmount applies the entql int64 predicate on the revised_estimated_amount field.
+func (f *ServiceRequestFilter) WhereRevisedEstimatedAmount(p entql.Int64P) {
+	f.Where(p.Field(servicerequest.FieldRevisedEstimatedAmount))
+}
+
+// WhereRevisionReason applies the entql string predicate on the revision_reason field.
+func (f *ServiceRequestFilter) WhereRevisionReason(p entql.StringP) {
+	f.Where(p.Field(servicerequest.FieldRevisionReason))
+}
+
 // WhereHasMember applies a predicate to check if query has an edge member.
 func (f *ServiceRequestFilter) WhereHasMember() {
 	f.Where(entql.HasEdge("member"))
@@ -7494,6 +7545,21 @@ func (f *SubjectRequestFilter) WhereAnsweredOn(p entql.TimeP) {
 // WhereRecordID applies the entql string predicate on the record_id field.
 func (f *SubjectRequestFilter) WhereRecordID(p entql.StringP) {
 	f.Where(p.Field(subjectrequest.FieldRecordID))
+}
+
+// WherePersonID applies the entql string predicate on the person_id field.
+func (f *SubjectRequestFilter) WherePersonID(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldPersonID))
+}
+
+// WhereFulfilment applies the entql string predicate on the fulfilment field.
+func (f *SubjectRequestFilter) WhereFulfilment(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldFulfilment))
+}
+
+// WhereFulfilledAt applies the entql time.Time predicate on the fulfilled_at field.
+func (f *SubjectRequestFilter) WhereFulfilledAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldFulfilledAt))
 }
 
 // WhereHasMember applies a predicate to check if query has an edge member.

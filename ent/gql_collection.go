@@ -1701,6 +1701,11 @@ func (_q *ChargeQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, charge.FieldLabel)
 				fieldSeen[charge.FieldLabel] = struct{}{}
 			}
+		case "explanation":
+			if _, ok := fieldSeen[charge.FieldExplanation]; !ok {
+				selectedFields = append(selectedFields, charge.FieldExplanation)
+				fieldSeen[charge.FieldExplanation] = struct{}{}
+			}
 		case "basis":
 			if _, ok := fieldSeen[charge.FieldBasis]; !ok {
 				selectedFields = append(selectedFields, charge.FieldBasis)
@@ -1871,6 +1876,11 @@ func (_q *ChargeRunQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[chargerun.FieldError]; !ok {
 				selectedFields = append(selectedFields, chargerun.FieldError)
 				fieldSeen[chargerun.FieldError] = struct{}{}
+			}
+		case "forcedReason":
+			if _, ok := fieldSeen[chargerun.FieldForcedReason]; !ok {
+				selectedFields = append(selectedFields, chargerun.FieldForcedReason)
+				fieldSeen[chargerun.FieldForcedReason] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2326,6 +2336,16 @@ func (_q *CostEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[costentry.FieldMemberID]; !ok {
 				selectedFields = append(selectedFields, costentry.FieldMemberID)
 				fieldSeen[costentry.FieldMemberID] = struct{}{}
+			}
+		case "subscriptionID":
+			if _, ok := fieldSeen[costentry.FieldSubscriptionID]; !ok {
+				selectedFields = append(selectedFields, costentry.FieldSubscriptionID)
+				fieldSeen[costentry.FieldSubscriptionID] = struct{}{}
+			}
+		case "serviceRequestID":
+			if _, ok := fieldSeen[costentry.FieldServiceRequestID]; !ok {
+				selectedFields = append(selectedFields, costentry.FieldServiceRequestID)
+				fieldSeen[costentry.FieldServiceRequestID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -5391,6 +5411,11 @@ func (_q *ProcessingRecordQuery) collectField(ctx context.Context, oneNode bool,
 				selectedFields = append(selectedFields, processingrecord.FieldDpiaConclusion)
 				fieldSeen[processingrecord.FieldDpiaConclusion] = struct{}{}
 			}
+		case "templateCode":
+			if _, ok := fieldSeen[processingrecord.FieldTemplateCode]; !ok {
+				selectedFields = append(selectedFields, processingrecord.FieldTemplateCode)
+				fieldSeen[processingrecord.FieldTemplateCode] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -6229,6 +6254,21 @@ func (_q *ServiceRequestQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, servicerequest.FieldAgreedBy)
 				fieldSeen[servicerequest.FieldAgreedBy] = struct{}{}
 			}
+		case "revisedEstimatedMinutes":
+			if _, ok := fieldSeen[servicerequest.FieldRevisedEstimatedMinutes]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldRevisedEstimatedMinutes)
+				fieldSeen[servicerequest.FieldRevisedEstimatedMinutes] = struct{}{}
+			}
+		case "revisedEstimatedAmount":
+			if _, ok := fieldSeen[servicerequest.FieldRevisedEstimatedAmount]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldRevisedEstimatedAmount)
+				fieldSeen[servicerequest.FieldRevisedEstimatedAmount] = struct{}{}
+			}
+		case "revisionReason":
+			if _, ok := fieldSeen[servicerequest.FieldRevisionReason]; !ok {
+				selectedFields = append(selectedFields, servicerequest.FieldRevisionReason)
+				fieldSeen[servicerequest.FieldRevisionReason] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -6563,6 +6603,21 @@ func (_q *SubjectRequestQuery) collectField(ctx context.Context, oneNode bool, o
 			if _, ok := fieldSeen[subjectrequest.FieldRecordID]; !ok {
 				selectedFields = append(selectedFields, subjectrequest.FieldRecordID)
 				fieldSeen[subjectrequest.FieldRecordID] = struct{}{}
+			}
+		case "personID":
+			if _, ok := fieldSeen[subjectrequest.FieldPersonID]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldPersonID)
+				fieldSeen[subjectrequest.FieldPersonID] = struct{}{}
+			}
+		case "fulfilment":
+			if _, ok := fieldSeen[subjectrequest.FieldFulfilment]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldFulfilment)
+				fieldSeen[subjectrequest.FieldFulfilment] = struct{}{}
+			}
+		case "fulfilledAt":
+			if _, ok := fieldSeen[subjectrequest.FieldFulfilledAt]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldFulfilledAt)
+				fieldSeen[subjectrequest.FieldFulfilledAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

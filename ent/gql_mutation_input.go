@@ -175,14 +175,16 @@ func (c *BreachUpdateOne) SetInput(i UpdateBreachInput) *BreachUpdateOne {
 
 // CreateCostEntryInput represents a mutation input for creating costentries.
 type CreateCostEntryInput struct {
-	FiscalYear int
-	CostType   costentry.CostType
-	Basis      costentry.Basis
-	Amount     int64
-	Label      string
-	IncurredOn *time.Time
-	ResourceID pulid.ID
-	MemberID   *pulid.ID
+	FiscalYear       int
+	CostType         costentry.CostType
+	Basis            costentry.Basis
+	Amount           int64
+	Label            string
+	IncurredOn       *time.Time
+	SubscriptionID   *pulid.ID
+	ServiceRequestID *pulid.ID
+	ResourceID       pulid.ID
+	MemberID         *pulid.ID
 }
 
 // Mutate applies the CreateCostEntryInput on the CostEntryMutation builder.
@@ -194,6 +196,12 @@ func (i *CreateCostEntryInput) Mutate(m *CostEntryMutation) {
 	m.SetLabel(i.Label)
 	if v := i.IncurredOn; v != nil {
 		m.SetIncurredOn(*v)
+	}
+	if v := i.SubscriptionID; v != nil {
+		m.SetSubscriptionID(*v)
+	}
+	if v := i.ServiceRequestID; v != nil {
+		m.SetServiceRequestID(*v)
 	}
 	m.SetResourceID(i.ResourceID)
 	if v := i.MemberID; v != nil {
@@ -209,16 +217,20 @@ func (c *CostEntryCreate) SetInput(i CreateCostEntryInput) *CostEntryCreate {
 
 // UpdateCostEntryInput represents a mutation input for updating costentries.
 type UpdateCostEntryInput struct {
-	FiscalYear      *int
-	CostType        *costentry.CostType
-	Basis           *costentry.Basis
-	Amount          *int64
-	Label           *string
-	ClearIncurredOn bool
-	IncurredOn      *time.Time
-	ResourceID      *pulid.ID
-	ClearMember     bool
-	MemberID        *pulid.ID
+	FiscalYear            *int
+	CostType              *costentry.CostType
+	Basis                 *costentry.Basis
+	Amount                *int64
+	Label                 *string
+	ClearIncurredOn       bool
+	IncurredOn            *time.Time
+	ClearSubscriptionID   bool
+	SubscriptionID        *pulid.ID
+	ClearServiceRequestID bool
+	ServiceRequestID      *pulid.ID
+	ResourceID            *pulid.ID
+	ClearMember           bool
+	MemberID              *pulid.ID
 }
 
 // Mutate applies the UpdateCostEntryInput on the CostEntryMutation builder.
@@ -243,6 +255,18 @@ func (i *UpdateCostEntryInput) Mutate(m *CostEntryMutation) {
 	}
 	if v := i.IncurredOn; v != nil {
 		m.SetIncurredOn(*v)
+	}
+	if i.ClearSubscriptionID {
+		m.ClearSubscriptionID()
+	}
+	if v := i.SubscriptionID; v != nil {
+		m.SetSubscriptionID(*v)
+	}
+	if i.ClearServiceRequestID {
+		m.ClearServiceRequestID()
+	}
+	if v := i.ServiceRequestID; v != nil {
+		m.SetServiceRequestID(*v)
 	}
 	if v := i.ResourceID; v != nil {
 		m.SetResourceID(*v)
@@ -809,6 +833,7 @@ type CreateSubjectRequestInput struct {
 	Requester  string
 	ReceivedOn time.Time
 	RecordID   *pulid.ID
+	PersonID   *pulid.ID
 	MemberID   *pulid.ID
 }
 
@@ -819,6 +844,9 @@ func (i *CreateSubjectRequestInput) Mutate(m *SubjectRequestMutation) {
 	m.SetReceivedOn(i.ReceivedOn)
 	if v := i.RecordID; v != nil {
 		m.SetRecordID(*v)
+	}
+	if v := i.PersonID; v != nil {
+		m.SetPersonID(*v)
 	}
 	if v := i.MemberID; v != nil {
 		m.SetMemberID(*v)
@@ -838,6 +866,8 @@ type UpdateSubjectRequestInput struct {
 	ReceivedOn    *time.Time
 	ClearRecordID bool
 	RecordID      *pulid.ID
+	ClearPersonID bool
+	PersonID      *pulid.ID
 }
 
 // Mutate applies the UpdateSubjectRequestInput on the SubjectRequestMutation builder.
@@ -856,6 +886,12 @@ func (i *UpdateSubjectRequestInput) Mutate(m *SubjectRequestMutation) {
 	}
 	if v := i.RecordID; v != nil {
 		m.SetRecordID(*v)
+	}
+	if i.ClearPersonID {
+		m.ClearPersonID()
+	}
+	if v := i.PersonID; v != nil {
+		m.SetPersonID(*v)
 	}
 }
 

@@ -5316,6 +5316,21 @@ type ChargeWhereInput struct {
 	LabelEqualFold    *string  `json:"labelEqualFold,omitempty"`
 	LabelContainsFold *string  `json:"labelContainsFold,omitempty"`
 
+	// "explanation" field predicates.
+	Explanation             *string  `json:"explanation,omitempty"`
+	ExplanationNEQ          *string  `json:"explanationNEQ,omitempty"`
+	ExplanationIn           []string `json:"explanationIn,omitempty"`
+	ExplanationNotIn        []string `json:"explanationNotIn,omitempty"`
+	ExplanationGT           *string  `json:"explanationGT,omitempty"`
+	ExplanationGTE          *string  `json:"explanationGTE,omitempty"`
+	ExplanationLT           *string  `json:"explanationLT,omitempty"`
+	ExplanationLTE          *string  `json:"explanationLTE,omitempty"`
+	ExplanationContains     *string  `json:"explanationContains,omitempty"`
+	ExplanationHasPrefix    *string  `json:"explanationHasPrefix,omitempty"`
+	ExplanationHasSuffix    *string  `json:"explanationHasSuffix,omitempty"`
+	ExplanationEqualFold    *string  `json:"explanationEqualFold,omitempty"`
+	ExplanationContainsFold *string  `json:"explanationContainsFold,omitempty"`
+
 	// "member" edge predicates.
 	HasMember     *bool               `json:"hasMember,omitempty"`
 	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
@@ -5902,6 +5917,45 @@ func (i *ChargeWhereInput) P() (predicate.Charge, error) {
 	if i.LabelContainsFold != nil {
 		predicates = append(predicates, charge.LabelContainsFold(*i.LabelContainsFold))
 	}
+	if i.Explanation != nil {
+		predicates = append(predicates, charge.ExplanationEQ(*i.Explanation))
+	}
+	if i.ExplanationNEQ != nil {
+		predicates = append(predicates, charge.ExplanationNEQ(*i.ExplanationNEQ))
+	}
+	if len(i.ExplanationIn) > 0 {
+		predicates = append(predicates, charge.ExplanationIn(i.ExplanationIn...))
+	}
+	if len(i.ExplanationNotIn) > 0 {
+		predicates = append(predicates, charge.ExplanationNotIn(i.ExplanationNotIn...))
+	}
+	if i.ExplanationGT != nil {
+		predicates = append(predicates, charge.ExplanationGT(*i.ExplanationGT))
+	}
+	if i.ExplanationGTE != nil {
+		predicates = append(predicates, charge.ExplanationGTE(*i.ExplanationGTE))
+	}
+	if i.ExplanationLT != nil {
+		predicates = append(predicates, charge.ExplanationLT(*i.ExplanationLT))
+	}
+	if i.ExplanationLTE != nil {
+		predicates = append(predicates, charge.ExplanationLTE(*i.ExplanationLTE))
+	}
+	if i.ExplanationContains != nil {
+		predicates = append(predicates, charge.ExplanationContains(*i.ExplanationContains))
+	}
+	if i.ExplanationHasPrefix != nil {
+		predicates = append(predicates, charge.ExplanationHasPrefix(*i.ExplanationHasPrefix))
+	}
+	if i.ExplanationHasSuffix != nil {
+		predicates = append(predicates, charge.ExplanationHasSuffix(*i.ExplanationHasSuffix))
+	}
+	if i.ExplanationEqualFold != nil {
+		predicates = append(predicates, charge.ExplanationEqualFold(*i.ExplanationEqualFold))
+	}
+	if i.ExplanationContainsFold != nil {
+		predicates = append(predicates, charge.ExplanationContainsFold(*i.ExplanationContainsFold))
+	}
 
 	if i.HasMember != nil {
 		p := charge.HasMember()
@@ -6161,6 +6215,23 @@ type ChargeRunWhereInput struct {
 	ErrorNotNil       bool     `json:"errorNotNil,omitempty"`
 	ErrorEqualFold    *string  `json:"errorEqualFold,omitempty"`
 	ErrorContainsFold *string  `json:"errorContainsFold,omitempty"`
+
+	// "forced_reason" field predicates.
+	ForcedReason             *string  `json:"forcedReason,omitempty"`
+	ForcedReasonNEQ          *string  `json:"forcedReasonNEQ,omitempty"`
+	ForcedReasonIn           []string `json:"forcedReasonIn,omitempty"`
+	ForcedReasonNotIn        []string `json:"forcedReasonNotIn,omitempty"`
+	ForcedReasonGT           *string  `json:"forcedReasonGT,omitempty"`
+	ForcedReasonGTE          *string  `json:"forcedReasonGTE,omitempty"`
+	ForcedReasonLT           *string  `json:"forcedReasonLT,omitempty"`
+	ForcedReasonLTE          *string  `json:"forcedReasonLTE,omitempty"`
+	ForcedReasonContains     *string  `json:"forcedReasonContains,omitempty"`
+	ForcedReasonHasPrefix    *string  `json:"forcedReasonHasPrefix,omitempty"`
+	ForcedReasonHasSuffix    *string  `json:"forcedReasonHasSuffix,omitempty"`
+	ForcedReasonIsNil        bool     `json:"forcedReasonIsNil,omitempty"`
+	ForcedReasonNotNil       bool     `json:"forcedReasonNotNil,omitempty"`
+	ForcedReasonEqualFold    *string  `json:"forcedReasonEqualFold,omitempty"`
+	ForcedReasonContainsFold *string  `json:"forcedReasonContainsFold,omitempty"`
 
 	// "charges" edge predicates.
 	HasCharges     *bool               `json:"hasCharges,omitempty"`
@@ -6523,6 +6594,51 @@ func (i *ChargeRunWhereInput) P() (predicate.ChargeRun, error) {
 	}
 	if i.ErrorContainsFold != nil {
 		predicates = append(predicates, chargerun.ErrorContainsFold(*i.ErrorContainsFold))
+	}
+	if i.ForcedReason != nil {
+		predicates = append(predicates, chargerun.ForcedReasonEQ(*i.ForcedReason))
+	}
+	if i.ForcedReasonNEQ != nil {
+		predicates = append(predicates, chargerun.ForcedReasonNEQ(*i.ForcedReasonNEQ))
+	}
+	if len(i.ForcedReasonIn) > 0 {
+		predicates = append(predicates, chargerun.ForcedReasonIn(i.ForcedReasonIn...))
+	}
+	if len(i.ForcedReasonNotIn) > 0 {
+		predicates = append(predicates, chargerun.ForcedReasonNotIn(i.ForcedReasonNotIn...))
+	}
+	if i.ForcedReasonGT != nil {
+		predicates = append(predicates, chargerun.ForcedReasonGT(*i.ForcedReasonGT))
+	}
+	if i.ForcedReasonGTE != nil {
+		predicates = append(predicates, chargerun.ForcedReasonGTE(*i.ForcedReasonGTE))
+	}
+	if i.ForcedReasonLT != nil {
+		predicates = append(predicates, chargerun.ForcedReasonLT(*i.ForcedReasonLT))
+	}
+	if i.ForcedReasonLTE != nil {
+		predicates = append(predicates, chargerun.ForcedReasonLTE(*i.ForcedReasonLTE))
+	}
+	if i.ForcedReasonContains != nil {
+		predicates = append(predicates, chargerun.ForcedReasonContains(*i.ForcedReasonContains))
+	}
+	if i.ForcedReasonHasPrefix != nil {
+		predicates = append(predicates, chargerun.ForcedReasonHasPrefix(*i.ForcedReasonHasPrefix))
+	}
+	if i.ForcedReasonHasSuffix != nil {
+		predicates = append(predicates, chargerun.ForcedReasonHasSuffix(*i.ForcedReasonHasSuffix))
+	}
+	if i.ForcedReasonIsNil {
+		predicates = append(predicates, chargerun.ForcedReasonIsNil())
+	}
+	if i.ForcedReasonNotNil {
+		predicates = append(predicates, chargerun.ForcedReasonNotNil())
+	}
+	if i.ForcedReasonEqualFold != nil {
+		predicates = append(predicates, chargerun.ForcedReasonEqualFold(*i.ForcedReasonEqualFold))
+	}
+	if i.ForcedReasonContainsFold != nil {
+		predicates = append(predicates, chargerun.ForcedReasonContainsFold(*i.ForcedReasonContainsFold))
 	}
 
 	if i.HasCharges != nil {
@@ -7645,6 +7761,40 @@ type CostEntryWhereInput struct {
 	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
 	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
 
+	// "subscription_id" field predicates.
+	SubscriptionID             *pulid.ID  `json:"subscriptionID,omitempty"`
+	SubscriptionIDNEQ          *pulid.ID  `json:"subscriptionIDNEQ,omitempty"`
+	SubscriptionIDIn           []pulid.ID `json:"subscriptionIDIn,omitempty"`
+	SubscriptionIDNotIn        []pulid.ID `json:"subscriptionIDNotIn,omitempty"`
+	SubscriptionIDGT           *pulid.ID  `json:"subscriptionIDGT,omitempty"`
+	SubscriptionIDGTE          *pulid.ID  `json:"subscriptionIDGTE,omitempty"`
+	SubscriptionIDLT           *pulid.ID  `json:"subscriptionIDLT,omitempty"`
+	SubscriptionIDLTE          *pulid.ID  `json:"subscriptionIDLTE,omitempty"`
+	SubscriptionIDContains     *pulid.ID  `json:"subscriptionIDContains,omitempty"`
+	SubscriptionIDHasPrefix    *pulid.ID  `json:"subscriptionIDHasPrefix,omitempty"`
+	SubscriptionIDHasSuffix    *pulid.ID  `json:"subscriptionIDHasSuffix,omitempty"`
+	SubscriptionIDIsNil        bool       `json:"subscriptionIDIsNil,omitempty"`
+	SubscriptionIDNotNil       bool       `json:"subscriptionIDNotNil,omitempty"`
+	SubscriptionIDEqualFold    *pulid.ID  `json:"subscriptionIDEqualFold,omitempty"`
+	SubscriptionIDContainsFold *pulid.ID  `json:"subscriptionIDContainsFold,omitempty"`
+
+	// "service_request_id" field predicates.
+	ServiceRequestID             *pulid.ID  `json:"serviceRequestID,omitempty"`
+	ServiceRequestIDNEQ          *pulid.ID  `json:"serviceRequestIDNEQ,omitempty"`
+	ServiceRequestIDIn           []pulid.ID `json:"serviceRequestIDIn,omitempty"`
+	ServiceRequestIDNotIn        []pulid.ID `json:"serviceRequestIDNotIn,omitempty"`
+	ServiceRequestIDGT           *pulid.ID  `json:"serviceRequestIDGT,omitempty"`
+	ServiceRequestIDGTE          *pulid.ID  `json:"serviceRequestIDGTE,omitempty"`
+	ServiceRequestIDLT           *pulid.ID  `json:"serviceRequestIDLT,omitempty"`
+	ServiceRequestIDLTE          *pulid.ID  `json:"serviceRequestIDLTE,omitempty"`
+	ServiceRequestIDContains     *pulid.ID  `json:"serviceRequestIDContains,omitempty"`
+	ServiceRequestIDHasPrefix    *pulid.ID  `json:"serviceRequestIDHasPrefix,omitempty"`
+	ServiceRequestIDHasSuffix    *pulid.ID  `json:"serviceRequestIDHasSuffix,omitempty"`
+	ServiceRequestIDIsNil        bool       `json:"serviceRequestIDIsNil,omitempty"`
+	ServiceRequestIDNotNil       bool       `json:"serviceRequestIDNotNil,omitempty"`
+	ServiceRequestIDEqualFold    *pulid.ID  `json:"serviceRequestIDEqualFold,omitempty"`
+	ServiceRequestIDContainsFold *pulid.ID  `json:"serviceRequestIDContainsFold,omitempty"`
+
 	// "resource" edge predicates.
 	HasResource     *bool                 `json:"hasResource,omitempty"`
 	HasResourceWith []*ResourceWhereInput `json:"hasResourceWith,omitempty"`
@@ -8021,6 +8171,96 @@ func (i *CostEntryWhereInput) P() (predicate.CostEntry, error) {
 	}
 	if i.MemberIDContainsFold != nil {
 		predicates = append(predicates, costentry.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.SubscriptionID != nil {
+		predicates = append(predicates, costentry.SubscriptionIDEQ(*i.SubscriptionID))
+	}
+	if i.SubscriptionIDNEQ != nil {
+		predicates = append(predicates, costentry.SubscriptionIDNEQ(*i.SubscriptionIDNEQ))
+	}
+	if len(i.SubscriptionIDIn) > 0 {
+		predicates = append(predicates, costentry.SubscriptionIDIn(i.SubscriptionIDIn...))
+	}
+	if len(i.SubscriptionIDNotIn) > 0 {
+		predicates = append(predicates, costentry.SubscriptionIDNotIn(i.SubscriptionIDNotIn...))
+	}
+	if i.SubscriptionIDGT != nil {
+		predicates = append(predicates, costentry.SubscriptionIDGT(*i.SubscriptionIDGT))
+	}
+	if i.SubscriptionIDGTE != nil {
+		predicates = append(predicates, costentry.SubscriptionIDGTE(*i.SubscriptionIDGTE))
+	}
+	if i.SubscriptionIDLT != nil {
+		predicates = append(predicates, costentry.SubscriptionIDLT(*i.SubscriptionIDLT))
+	}
+	if i.SubscriptionIDLTE != nil {
+		predicates = append(predicates, costentry.SubscriptionIDLTE(*i.SubscriptionIDLTE))
+	}
+	if i.SubscriptionIDContains != nil {
+		predicates = append(predicates, costentry.SubscriptionIDContains(*i.SubscriptionIDContains))
+	}
+	if i.SubscriptionIDHasPrefix != nil {
+		predicates = append(predicates, costentry.SubscriptionIDHasPrefix(*i.SubscriptionIDHasPrefix))
+	}
+	if i.SubscriptionIDHasSuffix != nil {
+		predicates = append(predicates, costentry.SubscriptionIDHasSuffix(*i.SubscriptionIDHasSuffix))
+	}
+	if i.SubscriptionIDIsNil {
+		predicates = append(predicates, costentry.SubscriptionIDIsNil())
+	}
+	if i.SubscriptionIDNotNil {
+		predicates = append(predicates, costentry.SubscriptionIDNotNil())
+	}
+	if i.SubscriptionIDEqualFold != nil {
+		predicates = append(predicates, costentry.SubscriptionIDEqualFold(*i.SubscriptionIDEqualFold))
+	}
+	if i.SubscriptionIDContainsFold != nil {
+		predicates = append(predicates, costentry.SubscriptionIDContainsFold(*i.SubscriptionIDContainsFold))
+	}
+	if i.ServiceRequestID != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDEQ(*i.ServiceRequestID))
+	}
+	if i.ServiceRequestIDNEQ != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDNEQ(*i.ServiceRequestIDNEQ))
+	}
+	if len(i.ServiceRequestIDIn) > 0 {
+		predicates = append(predicates, costentry.ServiceRequestIDIn(i.ServiceRequestIDIn...))
+	}
+	if len(i.ServiceRequestIDNotIn) > 0 {
+		predicates = append(predicates, costentry.ServiceRequestIDNotIn(i.ServiceRequestIDNotIn...))
+	}
+	if i.ServiceRequestIDGT != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDGT(*i.ServiceRequestIDGT))
+	}
+	if i.ServiceRequestIDGTE != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDGTE(*i.ServiceRequestIDGTE))
+	}
+	if i.ServiceRequestIDLT != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDLT(*i.ServiceRequestIDLT))
+	}
+	if i.ServiceRequestIDLTE != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDLTE(*i.ServiceRequestIDLTE))
+	}
+	if i.ServiceRequestIDContains != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDContains(*i.ServiceRequestIDContains))
+	}
+	if i.ServiceRequestIDHasPrefix != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDHasPrefix(*i.ServiceRequestIDHasPrefix))
+	}
+	if i.ServiceRequestIDHasSuffix != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDHasSuffix(*i.ServiceRequestIDHasSuffix))
+	}
+	if i.ServiceRequestIDIsNil {
+		predicates = append(predicates, costentry.ServiceRequestIDIsNil())
+	}
+	if i.ServiceRequestIDNotNil {
+		predicates = append(predicates, costentry.ServiceRequestIDNotNil())
+	}
+	if i.ServiceRequestIDEqualFold != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDEqualFold(*i.ServiceRequestIDEqualFold))
+	}
+	if i.ServiceRequestIDContainsFold != nil {
+		predicates = append(predicates, costentry.ServiceRequestIDContainsFold(*i.ServiceRequestIDContainsFold))
 	}
 
 	if i.HasResource != nil {
@@ -18341,6 +18581,21 @@ type ProcessingRecordWhereInput struct {
 	DpiaConclusionEqualFold    *string  `json:"dpiaConclusionEqualFold,omitempty"`
 	DpiaConclusionContainsFold *string  `json:"dpiaConclusionContainsFold,omitempty"`
 
+	// "template_code" field predicates.
+	TemplateCode             *string  `json:"templateCode,omitempty"`
+	TemplateCodeNEQ          *string  `json:"templateCodeNEQ,omitempty"`
+	TemplateCodeIn           []string `json:"templateCodeIn,omitempty"`
+	TemplateCodeNotIn        []string `json:"templateCodeNotIn,omitempty"`
+	TemplateCodeGT           *string  `json:"templateCodeGT,omitempty"`
+	TemplateCodeGTE          *string  `json:"templateCodeGTE,omitempty"`
+	TemplateCodeLT           *string  `json:"templateCodeLT,omitempty"`
+	TemplateCodeLTE          *string  `json:"templateCodeLTE,omitempty"`
+	TemplateCodeContains     *string  `json:"templateCodeContains,omitempty"`
+	TemplateCodeHasPrefix    *string  `json:"templateCodeHasPrefix,omitempty"`
+	TemplateCodeHasSuffix    *string  `json:"templateCodeHasSuffix,omitempty"`
+	TemplateCodeEqualFold    *string  `json:"templateCodeEqualFold,omitempty"`
+	TemplateCodeContainsFold *string  `json:"templateCodeContainsFold,omitempty"`
+
 	// "member" edge predicates.
 	HasMember     *bool               `json:"hasMember,omitempty"`
 	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
@@ -19041,6 +19296,45 @@ func (i *ProcessingRecordWhereInput) P() (predicate.ProcessingRecord, error) {
 	}
 	if i.DpiaConclusionContainsFold != nil {
 		predicates = append(predicates, processingrecord.DpiaConclusionContainsFold(*i.DpiaConclusionContainsFold))
+	}
+	if i.TemplateCode != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeEQ(*i.TemplateCode))
+	}
+	if i.TemplateCodeNEQ != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeNEQ(*i.TemplateCodeNEQ))
+	}
+	if len(i.TemplateCodeIn) > 0 {
+		predicates = append(predicates, processingrecord.TemplateCodeIn(i.TemplateCodeIn...))
+	}
+	if len(i.TemplateCodeNotIn) > 0 {
+		predicates = append(predicates, processingrecord.TemplateCodeNotIn(i.TemplateCodeNotIn...))
+	}
+	if i.TemplateCodeGT != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeGT(*i.TemplateCodeGT))
+	}
+	if i.TemplateCodeGTE != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeGTE(*i.TemplateCodeGTE))
+	}
+	if i.TemplateCodeLT != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeLT(*i.TemplateCodeLT))
+	}
+	if i.TemplateCodeLTE != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeLTE(*i.TemplateCodeLTE))
+	}
+	if i.TemplateCodeContains != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeContains(*i.TemplateCodeContains))
+	}
+	if i.TemplateCodeHasPrefix != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeHasPrefix(*i.TemplateCodeHasPrefix))
+	}
+	if i.TemplateCodeHasSuffix != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeHasSuffix(*i.TemplateCodeHasSuffix))
+	}
+	if i.TemplateCodeEqualFold != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeEqualFold(*i.TemplateCodeEqualFold))
+	}
+	if i.TemplateCodeContainsFold != nil {
+		predicates = append(predicates, processingrecord.TemplateCodeContainsFold(*i.TemplateCodeContainsFold))
 	}
 
 	if i.HasMember != nil {
@@ -21035,6 +21329,47 @@ type ServiceRequestWhereInput struct {
 	AgreedByEqualFold    *string  `json:"agreedByEqualFold,omitempty"`
 	AgreedByContainsFold *string  `json:"agreedByContainsFold,omitempty"`
 
+	// "revised_estimated_minutes" field predicates.
+	RevisedEstimatedMinutes       *int  `json:"revisedEstimatedMinutes,omitempty"`
+	RevisedEstimatedMinutesNEQ    *int  `json:"revisedEstimatedMinutesNEQ,omitempty"`
+	RevisedEstimatedMinutesIn     []int `json:"revisedEstimatedMinutesIn,omitempty"`
+	RevisedEstimatedMinutesNotIn  []int `json:"revisedEstimatedMinutesNotIn,omitempty"`
+	RevisedEstimatedMinutesGT     *int  `json:"revisedEstimatedMinutesGT,omitempty"`
+	RevisedEstimatedMinutesGTE    *int  `json:"revisedEstimatedMinutesGTE,omitempty"`
+	RevisedEstimatedMinutesLT     *int  `json:"revisedEstimatedMinutesLT,omitempty"`
+	RevisedEstimatedMinutesLTE    *int  `json:"revisedEstimatedMinutesLTE,omitempty"`
+	RevisedEstimatedMinutesIsNil  bool  `json:"revisedEstimatedMinutesIsNil,omitempty"`
+	RevisedEstimatedMinutesNotNil bool  `json:"revisedEstimatedMinutesNotNil,omitempty"`
+
+	// "revised_estimated_amount" field predicates.
+	RevisedEstimatedAmount       *int64  `json:"revisedEstimatedAmount,omitempty"`
+	RevisedEstimatedAmountNEQ    *int64  `json:"revisedEstimatedAmountNEQ,omitempty"`
+	RevisedEstimatedAmountIn     []int64 `json:"revisedEstimatedAmountIn,omitempty"`
+	RevisedEstimatedAmountNotIn  []int64 `json:"revisedEstimatedAmountNotIn,omitempty"`
+	RevisedEstimatedAmountGT     *int64  `json:"revisedEstimatedAmountGT,omitempty"`
+	RevisedEstimatedAmountGTE    *int64  `json:"revisedEstimatedAmountGTE,omitempty"`
+	RevisedEstimatedAmountLT     *int64  `json:"revisedEstimatedAmountLT,omitempty"`
+	RevisedEstimatedAmountLTE    *int64  `json:"revisedEstimatedAmountLTE,omitempty"`
+	RevisedEstimatedAmountIsNil  bool    `json:"revisedEstimatedAmountIsNil,omitempty"`
+	RevisedEstimatedAmountNotNil bool    `json:"revisedEstimatedAmountNotNil,omitempty"`
+
+	// "revision_reason" field predicates.
+	RevisionReason             *string  `json:"revisionReason,omitempty"`
+	RevisionReasonNEQ          *string  `json:"revisionReasonNEQ,omitempty"`
+	RevisionReasonIn           []string `json:"revisionReasonIn,omitempty"`
+	RevisionReasonNotIn        []string `json:"revisionReasonNotIn,omitempty"`
+	RevisionReasonGT           *string  `json:"revisionReasonGT,omitempty"`
+	RevisionReasonGTE          *string  `json:"revisionReasonGTE,omitempty"`
+	RevisionReasonLT           *string  `json:"revisionReasonLT,omitempty"`
+	RevisionReasonLTE          *string  `json:"revisionReasonLTE,omitempty"`
+	RevisionReasonContains     *string  `json:"revisionReasonContains,omitempty"`
+	RevisionReasonHasPrefix    *string  `json:"revisionReasonHasPrefix,omitempty"`
+	RevisionReasonHasSuffix    *string  `json:"revisionReasonHasSuffix,omitempty"`
+	RevisionReasonIsNil        bool     `json:"revisionReasonIsNil,omitempty"`
+	RevisionReasonNotNil       bool     `json:"revisionReasonNotNil,omitempty"`
+	RevisionReasonEqualFold    *string  `json:"revisionReasonEqualFold,omitempty"`
+	RevisionReasonContainsFold *string  `json:"revisionReasonContainsFold,omitempty"`
+
 	// "member" edge predicates.
 	HasMember     *bool               `json:"hasMember,omitempty"`
 	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
@@ -21515,6 +21850,111 @@ func (i *ServiceRequestWhereInput) P() (predicate.ServiceRequest, error) {
 	}
 	if i.AgreedByContainsFold != nil {
 		predicates = append(predicates, servicerequest.AgreedByContainsFold(*i.AgreedByContainsFold))
+	}
+	if i.RevisedEstimatedMinutes != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesEQ(*i.RevisedEstimatedMinutes))
+	}
+	if i.RevisedEstimatedMinutesNEQ != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesNEQ(*i.RevisedEstimatedMinutesNEQ))
+	}
+	if len(i.RevisedEstimatedMinutesIn) > 0 {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesIn(i.RevisedEstimatedMinutesIn...))
+	}
+	if len(i.RevisedEstimatedMinutesNotIn) > 0 {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesNotIn(i.RevisedEstimatedMinutesNotIn...))
+	}
+	if i.RevisedEstimatedMinutesGT != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesGT(*i.RevisedEstimatedMinutesGT))
+	}
+	if i.RevisedEstimatedMinutesGTE != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesGTE(*i.RevisedEstimatedMinutesGTE))
+	}
+	if i.RevisedEstimatedMinutesLT != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesLT(*i.RevisedEstimatedMinutesLT))
+	}
+	if i.RevisedEstimatedMinutesLTE != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesLTE(*i.RevisedEstimatedMinutesLTE))
+	}
+	if i.RevisedEstimatedMinutesIsNil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesIsNil())
+	}
+	if i.RevisedEstimatedMinutesNotNil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedMinutesNotNil())
+	}
+	if i.RevisedEstimatedAmount != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountEQ(*i.RevisedEstimatedAmount))
+	}
+	if i.RevisedEstimatedAmountNEQ != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountNEQ(*i.RevisedEstimatedAmountNEQ))
+	}
+	if len(i.RevisedEstimatedAmountIn) > 0 {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountIn(i.RevisedEstimatedAmountIn...))
+	}
+	if len(i.RevisedEstimatedAmountNotIn) > 0 {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountNotIn(i.RevisedEstimatedAmountNotIn...))
+	}
+	if i.RevisedEstimatedAmountGT != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountGT(*i.RevisedEstimatedAmountGT))
+	}
+	if i.RevisedEstimatedAmountGTE != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountGTE(*i.RevisedEstimatedAmountGTE))
+	}
+	if i.RevisedEstimatedAmountLT != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountLT(*i.RevisedEstimatedAmountLT))
+	}
+	if i.RevisedEstimatedAmountLTE != nil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountLTE(*i.RevisedEstimatedAmountLTE))
+	}
+	if i.RevisedEstimatedAmountIsNil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountIsNil())
+	}
+	if i.RevisedEstimatedAmountNotNil {
+		predicates = append(predicates, servicerequest.RevisedEstimatedAmountNotNil())
+	}
+	if i.RevisionReason != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonEQ(*i.RevisionReason))
+	}
+	if i.RevisionReasonNEQ != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonNEQ(*i.RevisionReasonNEQ))
+	}
+	if len(i.RevisionReasonIn) > 0 {
+		predicates = append(predicates, servicerequest.RevisionReasonIn(i.RevisionReasonIn...))
+	}
+	if len(i.RevisionReasonNotIn) > 0 {
+		predicates = append(predicates, servicerequest.RevisionReasonNotIn(i.RevisionReasonNotIn...))
+	}
+	if i.RevisionReasonGT != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonGT(*i.RevisionReasonGT))
+	}
+	if i.RevisionReasonGTE != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonGTE(*i.RevisionReasonGTE))
+	}
+	if i.RevisionReasonLT != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonLT(*i.RevisionReasonLT))
+	}
+	if i.RevisionReasonLTE != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonLTE(*i.RevisionReasonLTE))
+	}
+	if i.RevisionReasonContains != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonContains(*i.RevisionReasonContains))
+	}
+	if i.RevisionReasonHasPrefix != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonHasPrefix(*i.RevisionReasonHasPrefix))
+	}
+	if i.RevisionReasonHasSuffix != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonHasSuffix(*i.RevisionReasonHasSuffix))
+	}
+	if i.RevisionReasonIsNil {
+		predicates = append(predicates, servicerequest.RevisionReasonIsNil())
+	}
+	if i.RevisionReasonNotNil {
+		predicates = append(predicates, servicerequest.RevisionReasonNotNil())
+	}
+	if i.RevisionReasonEqualFold != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonEqualFold(*i.RevisionReasonEqualFold))
+	}
+	if i.RevisionReasonContainsFold != nil {
+		predicates = append(predicates, servicerequest.RevisionReasonContainsFold(*i.RevisionReasonContainsFold))
 	}
 
 	if i.HasMember != nil {
@@ -22374,6 +22814,43 @@ type SubjectRequestWhereInput struct {
 	RecordIDEqualFold    *pulid.ID  `json:"recordIDEqualFold,omitempty"`
 	RecordIDContainsFold *pulid.ID  `json:"recordIDContainsFold,omitempty"`
 
+	// "person_id" field predicates.
+	PersonID             *pulid.ID  `json:"personID,omitempty"`
+	PersonIDNEQ          *pulid.ID  `json:"personIDNEQ,omitempty"`
+	PersonIDIn           []pulid.ID `json:"personIDIn,omitempty"`
+	PersonIDNotIn        []pulid.ID `json:"personIDNotIn,omitempty"`
+	PersonIDGT           *pulid.ID  `json:"personIDGT,omitempty"`
+	PersonIDGTE          *pulid.ID  `json:"personIDGTE,omitempty"`
+	PersonIDLT           *pulid.ID  `json:"personIDLT,omitempty"`
+	PersonIDLTE          *pulid.ID  `json:"personIDLTE,omitempty"`
+	PersonIDContains     *pulid.ID  `json:"personIDContains,omitempty"`
+	PersonIDHasPrefix    *pulid.ID  `json:"personIDHasPrefix,omitempty"`
+	PersonIDHasSuffix    *pulid.ID  `json:"personIDHasSuffix,omitempty"`
+	PersonIDIsNil        bool       `json:"personIDIsNil,omitempty"`
+	PersonIDNotNil       bool       `json:"personIDNotNil,omitempty"`
+	PersonIDEqualFold    *pulid.ID  `json:"personIDEqualFold,omitempty"`
+	PersonIDContainsFold *pulid.ID  `json:"personIDContainsFold,omitempty"`
+
+	// "fulfilment" field predicates.
+	Fulfilment       *subjectrequest.Fulfilment  `json:"fulfilment,omitempty"`
+	FulfilmentNEQ    *subjectrequest.Fulfilment  `json:"fulfilmentNEQ,omitempty"`
+	FulfilmentIn     []subjectrequest.Fulfilment `json:"fulfilmentIn,omitempty"`
+	FulfilmentNotIn  []subjectrequest.Fulfilment `json:"fulfilmentNotIn,omitempty"`
+	FulfilmentIsNil  bool                        `json:"fulfilmentIsNil,omitempty"`
+	FulfilmentNotNil bool                        `json:"fulfilmentNotNil,omitempty"`
+
+	// "fulfilled_at" field predicates.
+	FulfilledAt       *time.Time  `json:"fulfilledAt,omitempty"`
+	FulfilledAtNEQ    *time.Time  `json:"fulfilledAtNEQ,omitempty"`
+	FulfilledAtIn     []time.Time `json:"fulfilledAtIn,omitempty"`
+	FulfilledAtNotIn  []time.Time `json:"fulfilledAtNotIn,omitempty"`
+	FulfilledAtGT     *time.Time  `json:"fulfilledAtGT,omitempty"`
+	FulfilledAtGTE    *time.Time  `json:"fulfilledAtGTE,omitempty"`
+	FulfilledAtLT     *time.Time  `json:"fulfilledAtLT,omitempty"`
+	FulfilledAtLTE    *time.Time  `json:"fulfilledAtLTE,omitempty"`
+	FulfilledAtIsNil  bool        `json:"fulfilledAtIsNil,omitempty"`
+	FulfilledAtNotNil bool        `json:"fulfilledAtNotNil,omitempty"`
+
 	// "member" edge predicates.
 	HasMember     *bool               `json:"hasMember,omitempty"`
 	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
@@ -22791,6 +23268,99 @@ func (i *SubjectRequestWhereInput) P() (predicate.SubjectRequest, error) {
 	}
 	if i.RecordIDContainsFold != nil {
 		predicates = append(predicates, subjectrequest.RecordIDContainsFold(*i.RecordIDContainsFold))
+	}
+	if i.PersonID != nil {
+		predicates = append(predicates, subjectrequest.PersonIDEQ(*i.PersonID))
+	}
+	if i.PersonIDNEQ != nil {
+		predicates = append(predicates, subjectrequest.PersonIDNEQ(*i.PersonIDNEQ))
+	}
+	if len(i.PersonIDIn) > 0 {
+		predicates = append(predicates, subjectrequest.PersonIDIn(i.PersonIDIn...))
+	}
+	if len(i.PersonIDNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.PersonIDNotIn(i.PersonIDNotIn...))
+	}
+	if i.PersonIDGT != nil {
+		predicates = append(predicates, subjectrequest.PersonIDGT(*i.PersonIDGT))
+	}
+	if i.PersonIDGTE != nil {
+		predicates = append(predicates, subjectrequest.PersonIDGTE(*i.PersonIDGTE))
+	}
+	if i.PersonIDLT != nil {
+		predicates = append(predicates, subjectrequest.PersonIDLT(*i.PersonIDLT))
+	}
+	if i.PersonIDLTE != nil {
+		predicates = append(predicates, subjectrequest.PersonIDLTE(*i.PersonIDLTE))
+	}
+	if i.PersonIDContains != nil {
+		predicates = append(predicates, subjectrequest.PersonIDContains(*i.PersonIDContains))
+	}
+	if i.PersonIDHasPrefix != nil {
+		predicates = append(predicates, subjectrequest.PersonIDHasPrefix(*i.PersonIDHasPrefix))
+	}
+	if i.PersonIDHasSuffix != nil {
+		predicates = append(predicates, subjectrequest.PersonIDHasSuffix(*i.PersonIDHasSuffix))
+	}
+	if i.PersonIDIsNil {
+		predicates = append(predicates, subjectrequest.PersonIDIsNil())
+	}
+	if i.PersonIDNotNil {
+		predicates = append(predicates, subjectrequest.PersonIDNotNil())
+	}
+	if i.PersonIDEqualFold != nil {
+		predicates = append(predicates, subjectrequest.PersonIDEqualFold(*i.PersonIDEqualFold))
+	}
+	if i.PersonIDContainsFold != nil {
+		predicates = append(predicates, subjectrequest.PersonIDContainsFold(*i.PersonIDContainsFold))
+	}
+	if i.Fulfilment != nil {
+		predicates = append(predicates, subjectrequest.FulfilmentEQ(*i.Fulfilment))
+	}
+	if i.FulfilmentNEQ != nil {
+		predicates = append(predicates, subjectrequest.FulfilmentNEQ(*i.FulfilmentNEQ))
+	}
+	if len(i.FulfilmentIn) > 0 {
+		predicates = append(predicates, subjectrequest.FulfilmentIn(i.FulfilmentIn...))
+	}
+	if len(i.FulfilmentNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.FulfilmentNotIn(i.FulfilmentNotIn...))
+	}
+	if i.FulfilmentIsNil {
+		predicates = append(predicates, subjectrequest.FulfilmentIsNil())
+	}
+	if i.FulfilmentNotNil {
+		predicates = append(predicates, subjectrequest.FulfilmentNotNil())
+	}
+	if i.FulfilledAt != nil {
+		predicates = append(predicates, subjectrequest.FulfilledAtEQ(*i.FulfilledAt))
+	}
+	if i.FulfilledAtNEQ != nil {
+		predicates = append(predicates, subjectrequest.FulfilledAtNEQ(*i.FulfilledAtNEQ))
+	}
+	if len(i.FulfilledAtIn) > 0 {
+		predicates = append(predicates, subjectrequest.FulfilledAtIn(i.FulfilledAtIn...))
+	}
+	if len(i.FulfilledAtNotIn) > 0 {
+		predicates = append(predicates, subjectrequest.FulfilledAtNotIn(i.FulfilledAtNotIn...))
+	}
+	if i.FulfilledAtGT != nil {
+		predicates = append(predicates, subjectrequest.FulfilledAtGT(*i.FulfilledAtGT))
+	}
+	if i.FulfilledAtGTE != nil {
+		predicates = append(predicates, subjectrequest.FulfilledAtGTE(*i.FulfilledAtGTE))
+	}
+	if i.FulfilledAtLT != nil {
+		predicates = append(predicates, subjectrequest.FulfilledAtLT(*i.FulfilledAtLT))
+	}
+	if i.FulfilledAtLTE != nil {
+		predicates = append(predicates, subjectrequest.FulfilledAtLTE(*i.FulfilledAtLTE))
+	}
+	if i.FulfilledAtIsNil {
+		predicates = append(predicates, subjectrequest.FulfilledAtIsNil())
+	}
+	if i.FulfilledAtNotNil {
+		predicates = append(predicates, subjectrequest.FulfilledAtNotNil())
 	}
 
 	if i.HasMember != nil {

@@ -8965,6 +8965,7 @@ type ChargeMutation struct {
 	amount                 *int64
 	addamount              *int64
 	label                  *string
+	explanation            *string
 	basis                  *schematype.ChargeBasis
 	idempotency_key        *string
 	clearedFields          map[string]struct{}
@@ -9701,6 +9702,42 @@ func (m *ChargeMutation) ResetLabel() {
 	m.label = nil
 }
 
+// SetExplanation sets the "explanation" field.
+func (m *ChargeMutation) SetExplanation(s string) {
+	m.explanation = &s
+}
+
+// Explanation returns the value of the "explanation" field in the mutation.
+func (m *ChargeMutation) Explanation() (r string, exists bool) {
+	v := m.explanation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExplanation returns the old "explanation" field's value of the Charge entity.
+// If the Charge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeMutation) OldExplanation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExplanation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExplanation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExplanation: %w", err)
+	}
+	return oldValue.Explanation, nil
+}
+
+// ResetExplanation resets all changes to the "explanation" field.
+func (m *ChargeMutation) ResetExplanation() {
+	m.explanation = nil
+}
+
 // SetBasis sets the "basis" field.
 func (m *ChargeMutation) SetBasis(sb schematype.ChargeBasis) {
 	m.basis = &sb
@@ -10023,7 +10060,7 @@ func (m *ChargeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChargeMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, charge.FieldCreatedAt)
 	}
@@ -10065,6 +10102,9 @@ func (m *ChargeMutation) Fields() []string {
 	}
 	if m.label != nil {
 		fields = append(fields, charge.FieldLabel)
+	}
+	if m.explanation != nil {
+		fields = append(fields, charge.FieldExplanation)
 	}
 	if m.basis != nil {
 		fields = append(fields, charge.FieldBasis)
@@ -10108,6 +10148,8 @@ func (m *ChargeMutation) Field(name string) (ent.Value, bool) {
 		return m.Amount()
 	case charge.FieldLabel:
 		return m.Label()
+	case charge.FieldExplanation:
+		return m.Explanation()
 	case charge.FieldBasis:
 		return m.Basis()
 	case charge.FieldIdempotencyKey:
@@ -10149,6 +10191,8 @@ func (m *ChargeMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldAmount(ctx)
 	case charge.FieldLabel:
 		return m.OldLabel(ctx)
+	case charge.FieldExplanation:
+		return m.OldExplanation(ctx)
 	case charge.FieldBasis:
 		return m.OldBasis(ctx)
 	case charge.FieldIdempotencyKey:
@@ -10259,6 +10303,13 @@ func (m *ChargeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLabel(v)
+		return nil
+	case charge.FieldExplanation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExplanation(v)
 		return nil
 	case charge.FieldBasis:
 		v, ok := value.(schematype.ChargeBasis)
@@ -10424,6 +10475,9 @@ func (m *ChargeMutation) ResetField(name string) error {
 		return nil
 	case charge.FieldLabel:
 		m.ResetLabel()
+		return nil
+	case charge.FieldExplanation:
+		m.ResetExplanation()
 		return nil
 	case charge.FieldBasis:
 		m.ResetBasis()
@@ -10646,6 +10700,7 @@ type ChargeRunMutation struct {
 	total                  *int64
 	addtotal               *int64
 	error                  *string
+	forced_reason          *string
 	clearedFields          map[string]struct{}
 	charges                map[pulid.ID]struct{}
 	removedcharges         map[pulid.ID]struct{}
@@ -11208,6 +11263,55 @@ func (m *ChargeRunMutation) ResetError() {
 	delete(m.clearedFields, chargerun.FieldError)
 }
 
+// SetForcedReason sets the "forced_reason" field.
+func (m *ChargeRunMutation) SetForcedReason(s string) {
+	m.forced_reason = &s
+}
+
+// ForcedReason returns the value of the "forced_reason" field in the mutation.
+func (m *ChargeRunMutation) ForcedReason() (r string, exists bool) {
+	v := m.forced_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldForcedReason returns the old "forced_reason" field's value of the ChargeRun entity.
+// If the ChargeRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChargeRunMutation) OldForcedReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldForcedReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldForcedReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldForcedReason: %w", err)
+	}
+	return oldValue.ForcedReason, nil
+}
+
+// ClearForcedReason clears the value of the "forced_reason" field.
+func (m *ChargeRunMutation) ClearForcedReason() {
+	m.forced_reason = nil
+	m.clearedFields[chargerun.FieldForcedReason] = struct{}{}
+}
+
+// ForcedReasonCleared returns if the "forced_reason" field was cleared in this mutation.
+func (m *ChargeRunMutation) ForcedReasonCleared() bool {
+	_, ok := m.clearedFields[chargerun.FieldForcedReason]
+	return ok
+}
+
+// ResetForcedReason resets all changes to the "forced_reason" field.
+func (m *ChargeRunMutation) ResetForcedReason() {
+	m.forced_reason = nil
+	delete(m.clearedFields, chargerun.FieldForcedReason)
+}
+
 // AddChargeIDs adds the "charges" edge to the Charge entity by ids.
 func (m *ChargeRunMutation) AddChargeIDs(ids ...pulid.ID) {
 	if m.charges == nil {
@@ -11350,7 +11454,7 @@ func (m *ChargeRunMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChargeRunMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, chargerun.FieldCreatedAt)
 	}
@@ -11381,6 +11485,9 @@ func (m *ChargeRunMutation) Fields() []string {
 	if m.error != nil {
 		fields = append(fields, chargerun.FieldError)
 	}
+	if m.forced_reason != nil {
+		fields = append(fields, chargerun.FieldForcedReason)
+	}
 	return fields
 }
 
@@ -11409,6 +11516,8 @@ func (m *ChargeRunMutation) Field(name string) (ent.Value, bool) {
 		return m.Total()
 	case chargerun.FieldError:
 		return m.Error()
+	case chargerun.FieldForcedReason:
+		return m.ForcedReason()
 	}
 	return nil, false
 }
@@ -11438,6 +11547,8 @@ func (m *ChargeRunMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldTotal(ctx)
 	case chargerun.FieldError:
 		return m.OldError(ctx)
+	case chargerun.FieldForcedReason:
+		return m.OldForcedReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown ChargeRun field %s", name)
 }
@@ -11517,6 +11628,13 @@ func (m *ChargeRunMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetError(v)
 		return nil
+	case chargerun.FieldForcedReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetForcedReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ChargeRun field %s", name)
 }
@@ -11592,6 +11710,9 @@ func (m *ChargeRunMutation) ClearedFields() []string {
 	if m.FieldCleared(chargerun.FieldError) {
 		fields = append(fields, chargerun.FieldError)
 	}
+	if m.FieldCleared(chargerun.FieldForcedReason) {
+		fields = append(fields, chargerun.FieldForcedReason)
+	}
 	return fields
 }
 
@@ -11611,6 +11732,9 @@ func (m *ChargeRunMutation) ClearField(name string) error {
 		return nil
 	case chargerun.FieldError:
 		m.ClearError()
+		return nil
+	case chargerun.FieldForcedReason:
+		m.ClearForcedReason()
 		return nil
 	}
 	return fmt.Errorf("unknown ChargeRun nullable field %s", name)
@@ -11649,6 +11773,9 @@ func (m *ChargeRunMutation) ResetField(name string) error {
 		return nil
 	case chargerun.FieldError:
 		m.ResetError()
+		return nil
+	case chargerun.FieldForcedReason:
+		m.ResetForcedReason()
 		return nil
 	}
 	return fmt.Errorf("unknown ChargeRun field %s", name)
@@ -14271,27 +14398,29 @@ func (m *ConsentMutation) ResetEdge(name string) error {
 // CostEntryMutation represents an operation that mutates the CostEntry nodes in the graph.
 type CostEntryMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *pulid.ID
-	created_at      *time.Time
-	updated_at      *time.Time
-	fiscal_year     *int
-	addfiscal_year  *int
-	cost_type       *costentry.CostType
-	basis           *costentry.Basis
-	amount          *int64
-	addamount       *int64
-	label           *string
-	incurred_on     *time.Time
-	clearedFields   map[string]struct{}
-	resource        *pulid.ID
-	clearedresource bool
-	member          *pulid.ID
-	clearedmember   bool
-	done            bool
-	oldValue        func(context.Context) (*CostEntry, error)
-	predicates      []predicate.CostEntry
+	op                 Op
+	typ                string
+	id                 *pulid.ID
+	created_at         *time.Time
+	updated_at         *time.Time
+	fiscal_year        *int
+	addfiscal_year     *int
+	cost_type          *costentry.CostType
+	basis              *costentry.Basis
+	amount             *int64
+	addamount          *int64
+	label              *string
+	incurred_on        *time.Time
+	subscription_id    *pulid.ID
+	service_request_id *pulid.ID
+	clearedFields      map[string]struct{}
+	resource           *pulid.ID
+	clearedresource    bool
+	member             *pulid.ID
+	clearedmember      bool
+	done               bool
+	oldValue           func(context.Context) (*CostEntry, error)
+	predicates         []predicate.CostEntry
 }
 
 var _ ent.Mutation = (*CostEntryMutation)(nil)
@@ -14824,6 +14953,104 @@ func (m *CostEntryMutation) ResetMemberID() {
 	delete(m.clearedFields, costentry.FieldMemberID)
 }
 
+// SetSubscriptionID sets the "subscription_id" field.
+func (m *CostEntryMutation) SetSubscriptionID(pu pulid.ID) {
+	m.subscription_id = &pu
+}
+
+// SubscriptionID returns the value of the "subscription_id" field in the mutation.
+func (m *CostEntryMutation) SubscriptionID() (r pulid.ID, exists bool) {
+	v := m.subscription_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubscriptionID returns the old "subscription_id" field's value of the CostEntry entity.
+// If the CostEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CostEntryMutation) OldSubscriptionID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubscriptionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubscriptionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubscriptionID: %w", err)
+	}
+	return oldValue.SubscriptionID, nil
+}
+
+// ClearSubscriptionID clears the value of the "subscription_id" field.
+func (m *CostEntryMutation) ClearSubscriptionID() {
+	m.subscription_id = nil
+	m.clearedFields[costentry.FieldSubscriptionID] = struct{}{}
+}
+
+// SubscriptionIDCleared returns if the "subscription_id" field was cleared in this mutation.
+func (m *CostEntryMutation) SubscriptionIDCleared() bool {
+	_, ok := m.clearedFields[costentry.FieldSubscriptionID]
+	return ok
+}
+
+// ResetSubscriptionID resets all changes to the "subscription_id" field.
+func (m *CostEntryMutation) ResetSubscriptionID() {
+	m.subscription_id = nil
+	delete(m.clearedFields, costentry.FieldSubscriptionID)
+}
+
+// SetServiceRequestID sets the "service_request_id" field.
+func (m *CostEntryMutation) SetServiceRequestID(pu pulid.ID) {
+	m.service_request_id = &pu
+}
+
+// ServiceRequestID returns the value of the "service_request_id" field in the mutation.
+func (m *CostEntryMutation) ServiceRequestID() (r pulid.ID, exists bool) {
+	v := m.service_request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceRequestID returns the old "service_request_id" field's value of the CostEntry entity.
+// If the CostEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CostEntryMutation) OldServiceRequestID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceRequestID: %w", err)
+	}
+	return oldValue.ServiceRequestID, nil
+}
+
+// ClearServiceRequestID clears the value of the "service_request_id" field.
+func (m *CostEntryMutation) ClearServiceRequestID() {
+	m.service_request_id = nil
+	m.clearedFields[costentry.FieldServiceRequestID] = struct{}{}
+}
+
+// ServiceRequestIDCleared returns if the "service_request_id" field was cleared in this mutation.
+func (m *CostEntryMutation) ServiceRequestIDCleared() bool {
+	_, ok := m.clearedFields[costentry.FieldServiceRequestID]
+	return ok
+}
+
+// ResetServiceRequestID resets all changes to the "service_request_id" field.
+func (m *CostEntryMutation) ResetServiceRequestID() {
+	m.service_request_id = nil
+	delete(m.clearedFields, costentry.FieldServiceRequestID)
+}
+
 // ClearResource clears the "resource" edge to the Resource entity.
 func (m *CostEntryMutation) ClearResource() {
 	m.clearedresource = true
@@ -14912,7 +15139,7 @@ func (m *CostEntryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CostEntryMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, costentry.FieldCreatedAt)
 	}
@@ -14943,6 +15170,12 @@ func (m *CostEntryMutation) Fields() []string {
 	if m.member != nil {
 		fields = append(fields, costentry.FieldMemberID)
 	}
+	if m.subscription_id != nil {
+		fields = append(fields, costentry.FieldSubscriptionID)
+	}
+	if m.service_request_id != nil {
+		fields = append(fields, costentry.FieldServiceRequestID)
+	}
 	return fields
 }
 
@@ -14971,6 +15204,10 @@ func (m *CostEntryMutation) Field(name string) (ent.Value, bool) {
 		return m.IncurredOn()
 	case costentry.FieldMemberID:
 		return m.MemberID()
+	case costentry.FieldSubscriptionID:
+		return m.SubscriptionID()
+	case costentry.FieldServiceRequestID:
+		return m.ServiceRequestID()
 	}
 	return nil, false
 }
@@ -15000,6 +15237,10 @@ func (m *CostEntryMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldIncurredOn(ctx)
 	case costentry.FieldMemberID:
 		return m.OldMemberID(ctx)
+	case costentry.FieldSubscriptionID:
+		return m.OldSubscriptionID(ctx)
+	case costentry.FieldServiceRequestID:
+		return m.OldServiceRequestID(ctx)
 	}
 	return nil, fmt.Errorf("unknown CostEntry field %s", name)
 }
@@ -15079,6 +15320,20 @@ func (m *CostEntryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMemberID(v)
 		return nil
+	case costentry.FieldSubscriptionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubscriptionID(v)
+		return nil
+	case costentry.FieldServiceRequestID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceRequestID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CostEntry field %s", name)
 }
@@ -15142,6 +15397,12 @@ func (m *CostEntryMutation) ClearedFields() []string {
 	if m.FieldCleared(costentry.FieldMemberID) {
 		fields = append(fields, costentry.FieldMemberID)
 	}
+	if m.FieldCleared(costentry.FieldSubscriptionID) {
+		fields = append(fields, costentry.FieldSubscriptionID)
+	}
+	if m.FieldCleared(costentry.FieldServiceRequestID) {
+		fields = append(fields, costentry.FieldServiceRequestID)
+	}
 	return fields
 }
 
@@ -15161,6 +15422,12 @@ func (m *CostEntryMutation) ClearField(name string) error {
 		return nil
 	case costentry.FieldMemberID:
 		m.ClearMemberID()
+		return nil
+	case costentry.FieldSubscriptionID:
+		m.ClearSubscriptionID()
+		return nil
+	case costentry.FieldServiceRequestID:
+		m.ClearServiceRequestID()
 		return nil
 	}
 	return fmt.Errorf("unknown CostEntry nullable field %s", name)
@@ -15199,6 +15466,12 @@ func (m *CostEntryMutation) ResetField(name string) error {
 		return nil
 	case costentry.FieldMemberID:
 		m.ResetMemberID()
+		return nil
+	case costentry.FieldSubscriptionID:
+		m.ResetSubscriptionID()
+		return nil
+	case costentry.FieldServiceRequestID:
+		m.ResetServiceRequestID()
 		return nil
 	}
 	return fmt.Errorf("unknown CostEntry field %s", name)
@@ -34048,6 +34321,7 @@ type ProcessingRecordMutation struct {
 	dpia_required                *bool
 	dpia_status                  *processingrecord.DpiaStatus
 	dpia_conclusion              *string
+	template_code                *string
 	clearedFields                map[string]struct{}
 	member                       *pulid.ID
 	clearedmember                bool
@@ -35800,6 +36074,42 @@ func (m *ProcessingRecordMutation) ResetDpiaConclusion() {
 	m.dpia_conclusion = nil
 }
 
+// SetTemplateCode sets the "template_code" field.
+func (m *ProcessingRecordMutation) SetTemplateCode(s string) {
+	m.template_code = &s
+}
+
+// TemplateCode returns the value of the "template_code" field in the mutation.
+func (m *ProcessingRecordMutation) TemplateCode() (r string, exists bool) {
+	v := m.template_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemplateCode returns the old "template_code" field's value of the ProcessingRecord entity.
+// If the ProcessingRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessingRecordMutation) OldTemplateCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemplateCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemplateCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemplateCode: %w", err)
+	}
+	return oldValue.TemplateCode, nil
+}
+
+// ResetTemplateCode resets all changes to the "template_code" field.
+func (m *ProcessingRecordMutation) ResetTemplateCode() {
+	m.template_code = nil
+}
+
 // ClearMember clears the "member" edge to the Member entity.
 func (m *ProcessingRecordMutation) ClearMember() {
 	m.clearedmember = true
@@ -35915,7 +36225,7 @@ func (m *ProcessingRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProcessingRecordMutation) Fields() []string {
-	fields := make([]string, 0, 33)
+	fields := make([]string, 0, 34)
 	if m.created_at != nil {
 		fields = append(fields, processingrecord.FieldCreatedAt)
 	}
@@ -36015,6 +36325,9 @@ func (m *ProcessingRecordMutation) Fields() []string {
 	if m.dpia_conclusion != nil {
 		fields = append(fields, processingrecord.FieldDpiaConclusion)
 	}
+	if m.template_code != nil {
+		fields = append(fields, processingrecord.FieldTemplateCode)
+	}
 	return fields
 }
 
@@ -36089,6 +36402,8 @@ func (m *ProcessingRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.DpiaStatus()
 	case processingrecord.FieldDpiaConclusion:
 		return m.DpiaConclusion()
+	case processingrecord.FieldTemplateCode:
+		return m.TemplateCode()
 	}
 	return nil, false
 }
@@ -36164,6 +36479,8 @@ func (m *ProcessingRecordMutation) OldField(ctx context.Context, name string) (e
 		return m.OldDpiaStatus(ctx)
 	case processingrecord.FieldDpiaConclusion:
 		return m.OldDpiaConclusion(ctx)
+	case processingrecord.FieldTemplateCode:
+		return m.OldTemplateCode(ctx)
 	}
 	return nil, fmt.Errorf("unknown ProcessingRecord field %s", name)
 }
@@ -36403,6 +36720,13 @@ func (m *ProcessingRecordMutation) SetField(name string, value ent.Value) error 
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDpiaConclusion(v)
+		return nil
+	case processingrecord.FieldTemplateCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemplateCode(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ProcessingRecord field %s", name)
@@ -36671,6 +36995,9 @@ func (m *ProcessingRecordMutation) ResetField(name string) error {
 		return nil
 	case processingrecord.FieldDpiaConclusion:
 		m.ResetDpiaConclusion()
+		return nil
+	case processingrecord.FieldTemplateCode:
+		m.ResetTemplateCode()
 		return nil
 	}
 	return fmt.Errorf("unknown ProcessingRecord field %s", name)
@@ -40782,35 +41109,40 @@ func (m *RoleAssignmentMutation) ResetEdge(name string) error {
 // ServiceRequestMutation represents an operation that mutates the ServiceRequest nodes in the graph.
 type ServiceRequestMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *pulid.ID
-	created_at           *time.Time
-	updated_at           *time.Time
-	kind                 *servicerequest.Kind
-	title                *string
-	description          *string
-	status               *servicerequest.Status
-	estimated_minutes    *int
-	addestimated_minutes *int
-	estimated_amount     *int64
-	addestimated_amount  *int64
-	agreed_at            *time.Time
-	agreed_by            *string
-	clearedFields        map[string]struct{}
-	member               *pulid.ID
-	clearedmember        bool
-	resource             *pulid.ID
-	clearedresource      bool
-	time_entries         map[pulid.ID]struct{}
-	removedtime_entries  map[pulid.ID]struct{}
-	clearedtime_entries  bool
-	charges              map[pulid.ID]struct{}
-	removedcharges       map[pulid.ID]struct{}
-	clearedcharges       bool
-	done                 bool
-	oldValue             func(context.Context) (*ServiceRequest, error)
-	predicates           []predicate.ServiceRequest
+	op                           Op
+	typ                          string
+	id                           *pulid.ID
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	kind                         *servicerequest.Kind
+	title                        *string
+	description                  *string
+	status                       *servicerequest.Status
+	estimated_minutes            *int
+	addestimated_minutes         *int
+	estimated_amount             *int64
+	addestimated_amount          *int64
+	agreed_at                    *time.Time
+	agreed_by                    *string
+	revised_estimated_minutes    *int
+	addrevised_estimated_minutes *int
+	revised_estimated_amount     *int64
+	addrevised_estimated_amount  *int64
+	revision_reason              *string
+	clearedFields                map[string]struct{}
+	member                       *pulid.ID
+	clearedmember                bool
+	resource                     *pulid.ID
+	clearedresource              bool
+	time_entries                 map[pulid.ID]struct{}
+	removedtime_entries          map[pulid.ID]struct{}
+	clearedtime_entries          bool
+	charges                      map[pulid.ID]struct{}
+	removedcharges               map[pulid.ID]struct{}
+	clearedcharges               bool
+	done                         bool
+	oldValue                     func(context.Context) (*ServiceRequest, error)
+	predicates                   []predicate.ServiceRequest
 }
 
 var _ ent.Mutation = (*ServiceRequestMutation)(nil)
@@ -41456,6 +41788,195 @@ func (m *ServiceRequestMutation) ResetAgreedBy() {
 	delete(m.clearedFields, servicerequest.FieldAgreedBy)
 }
 
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (m *ServiceRequestMutation) SetRevisedEstimatedMinutes(i int) {
+	m.revised_estimated_minutes = &i
+	m.addrevised_estimated_minutes = nil
+}
+
+// RevisedEstimatedMinutes returns the value of the "revised_estimated_minutes" field in the mutation.
+func (m *ServiceRequestMutation) RevisedEstimatedMinutes() (r int, exists bool) {
+	v := m.revised_estimated_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisedEstimatedMinutes returns the old "revised_estimated_minutes" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldRevisedEstimatedMinutes(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisedEstimatedMinutes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisedEstimatedMinutes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisedEstimatedMinutes: %w", err)
+	}
+	return oldValue.RevisedEstimatedMinutes, nil
+}
+
+// AddRevisedEstimatedMinutes adds i to the "revised_estimated_minutes" field.
+func (m *ServiceRequestMutation) AddRevisedEstimatedMinutes(i int) {
+	if m.addrevised_estimated_minutes != nil {
+		*m.addrevised_estimated_minutes += i
+	} else {
+		m.addrevised_estimated_minutes = &i
+	}
+}
+
+// AddedRevisedEstimatedMinutes returns the value that was added to the "revised_estimated_minutes" field in this mutation.
+func (m *ServiceRequestMutation) AddedRevisedEstimatedMinutes() (r int, exists bool) {
+	v := m.addrevised_estimated_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRevisedEstimatedMinutes clears the value of the "revised_estimated_minutes" field.
+func (m *ServiceRequestMutation) ClearRevisedEstimatedMinutes() {
+	m.revised_estimated_minutes = nil
+	m.addrevised_estimated_minutes = nil
+	m.clearedFields[servicerequest.FieldRevisedEstimatedMinutes] = struct{}{}
+}
+
+// RevisedEstimatedMinutesCleared returns if the "revised_estimated_minutes" field was cleared in this mutation.
+func (m *ServiceRequestMutation) RevisedEstimatedMinutesCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldRevisedEstimatedMinutes]
+	return ok
+}
+
+// ResetRevisedEstimatedMinutes resets all changes to the "revised_estimated_minutes" field.
+func (m *ServiceRequestMutation) ResetRevisedEstimatedMinutes() {
+	m.revised_estimated_minutes = nil
+	m.addrevised_estimated_minutes = nil
+	delete(m.clearedFields, servicerequest.FieldRevisedEstimatedMinutes)
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (m *ServiceRequestMutation) SetRevisedEstimatedAmount(i int64) {
+	m.revised_estimated_amount = &i
+	m.addrevised_estimated_amount = nil
+}
+
+// RevisedEstimatedAmount returns the value of the "revised_estimated_amount" field in the mutation.
+func (m *ServiceRequestMutation) RevisedEstimatedAmount() (r int64, exists bool) {
+	v := m.revised_estimated_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisedEstimatedAmount returns the old "revised_estimated_amount" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldRevisedEstimatedAmount(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisedEstimatedAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisedEstimatedAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisedEstimatedAmount: %w", err)
+	}
+	return oldValue.RevisedEstimatedAmount, nil
+}
+
+// AddRevisedEstimatedAmount adds i to the "revised_estimated_amount" field.
+func (m *ServiceRequestMutation) AddRevisedEstimatedAmount(i int64) {
+	if m.addrevised_estimated_amount != nil {
+		*m.addrevised_estimated_amount += i
+	} else {
+		m.addrevised_estimated_amount = &i
+	}
+}
+
+// AddedRevisedEstimatedAmount returns the value that was added to the "revised_estimated_amount" field in this mutation.
+func (m *ServiceRequestMutation) AddedRevisedEstimatedAmount() (r int64, exists bool) {
+	v := m.addrevised_estimated_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRevisedEstimatedAmount clears the value of the "revised_estimated_amount" field.
+func (m *ServiceRequestMutation) ClearRevisedEstimatedAmount() {
+	m.revised_estimated_amount = nil
+	m.addrevised_estimated_amount = nil
+	m.clearedFields[servicerequest.FieldRevisedEstimatedAmount] = struct{}{}
+}
+
+// RevisedEstimatedAmountCleared returns if the "revised_estimated_amount" field was cleared in this mutation.
+func (m *ServiceRequestMutation) RevisedEstimatedAmountCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldRevisedEstimatedAmount]
+	return ok
+}
+
+// ResetRevisedEstimatedAmount resets all changes to the "revised_estimated_amount" field.
+func (m *ServiceRequestMutation) ResetRevisedEstimatedAmount() {
+	m.revised_estimated_amount = nil
+	m.addrevised_estimated_amount = nil
+	delete(m.clearedFields, servicerequest.FieldRevisedEstimatedAmount)
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (m *ServiceRequestMutation) SetRevisionReason(s string) {
+	m.revision_reason = &s
+}
+
+// RevisionReason returns the value of the "revision_reason" field in the mutation.
+func (m *ServiceRequestMutation) RevisionReason() (r string, exists bool) {
+	v := m.revision_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisionReason returns the old "revision_reason" field's value of the ServiceRequest entity.
+// If the ServiceRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServiceRequestMutation) OldRevisionReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisionReason: %w", err)
+	}
+	return oldValue.RevisionReason, nil
+}
+
+// ClearRevisionReason clears the value of the "revision_reason" field.
+func (m *ServiceRequestMutation) ClearRevisionReason() {
+	m.revision_reason = nil
+	m.clearedFields[servicerequest.FieldRevisionReason] = struct{}{}
+}
+
+// RevisionReasonCleared returns if the "revision_reason" field was cleared in this mutation.
+func (m *ServiceRequestMutation) RevisionReasonCleared() bool {
+	_, ok := m.clearedFields[servicerequest.FieldRevisionReason]
+	return ok
+}
+
+// ResetRevisionReason resets all changes to the "revision_reason" field.
+func (m *ServiceRequestMutation) ResetRevisionReason() {
+	m.revision_reason = nil
+	delete(m.clearedFields, servicerequest.FieldRevisionReason)
+}
+
 // ClearMember clears the "member" edge to the Member entity.
 func (m *ServiceRequestMutation) ClearMember() {
 	m.clearedmember = true
@@ -41652,7 +42173,7 @@ func (m *ServiceRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServiceRequestMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, servicerequest.FieldCreatedAt)
 	}
@@ -41689,6 +42210,15 @@ func (m *ServiceRequestMutation) Fields() []string {
 	if m.agreed_by != nil {
 		fields = append(fields, servicerequest.FieldAgreedBy)
 	}
+	if m.revised_estimated_minutes != nil {
+		fields = append(fields, servicerequest.FieldRevisedEstimatedMinutes)
+	}
+	if m.revised_estimated_amount != nil {
+		fields = append(fields, servicerequest.FieldRevisedEstimatedAmount)
+	}
+	if m.revision_reason != nil {
+		fields = append(fields, servicerequest.FieldRevisionReason)
+	}
 	return fields
 }
 
@@ -41721,6 +42251,12 @@ func (m *ServiceRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.AgreedAt()
 	case servicerequest.FieldAgreedBy:
 		return m.AgreedBy()
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		return m.RevisedEstimatedMinutes()
+	case servicerequest.FieldRevisedEstimatedAmount:
+		return m.RevisedEstimatedAmount()
+	case servicerequest.FieldRevisionReason:
+		return m.RevisionReason()
 	}
 	return nil, false
 }
@@ -41754,6 +42290,12 @@ func (m *ServiceRequestMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldAgreedAt(ctx)
 	case servicerequest.FieldAgreedBy:
 		return m.OldAgreedBy(ctx)
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		return m.OldRevisedEstimatedMinutes(ctx)
+	case servicerequest.FieldRevisedEstimatedAmount:
+		return m.OldRevisedEstimatedAmount(ctx)
+	case servicerequest.FieldRevisionReason:
+		return m.OldRevisionReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown ServiceRequest field %s", name)
 }
@@ -41847,6 +42389,27 @@ func (m *ServiceRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAgreedBy(v)
 		return nil
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisedEstimatedMinutes(v)
+		return nil
+	case servicerequest.FieldRevisedEstimatedAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisedEstimatedAmount(v)
+		return nil
+	case servicerequest.FieldRevisionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisionReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest field %s", name)
 }
@@ -41861,6 +42424,12 @@ func (m *ServiceRequestMutation) AddedFields() []string {
 	if m.addestimated_amount != nil {
 		fields = append(fields, servicerequest.FieldEstimatedAmount)
 	}
+	if m.addrevised_estimated_minutes != nil {
+		fields = append(fields, servicerequest.FieldRevisedEstimatedMinutes)
+	}
+	if m.addrevised_estimated_amount != nil {
+		fields = append(fields, servicerequest.FieldRevisedEstimatedAmount)
+	}
 	return fields
 }
 
@@ -41873,6 +42442,10 @@ func (m *ServiceRequestMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedEstimatedMinutes()
 	case servicerequest.FieldEstimatedAmount:
 		return m.AddedEstimatedAmount()
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		return m.AddedRevisedEstimatedMinutes()
+	case servicerequest.FieldRevisedEstimatedAmount:
+		return m.AddedRevisedEstimatedAmount()
 	}
 	return nil, false
 }
@@ -41896,6 +42469,20 @@ func (m *ServiceRequestMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddEstimatedAmount(v)
 		return nil
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevisedEstimatedMinutes(v)
+		return nil
+	case servicerequest.FieldRevisedEstimatedAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevisedEstimatedAmount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest numeric field %s", name)
 }
@@ -41918,6 +42505,15 @@ func (m *ServiceRequestMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(servicerequest.FieldAgreedBy) {
 		fields = append(fields, servicerequest.FieldAgreedBy)
+	}
+	if m.FieldCleared(servicerequest.FieldRevisedEstimatedMinutes) {
+		fields = append(fields, servicerequest.FieldRevisedEstimatedMinutes)
+	}
+	if m.FieldCleared(servicerequest.FieldRevisedEstimatedAmount) {
+		fields = append(fields, servicerequest.FieldRevisedEstimatedAmount)
+	}
+	if m.FieldCleared(servicerequest.FieldRevisionReason) {
+		fields = append(fields, servicerequest.FieldRevisionReason)
 	}
 	return fields
 }
@@ -41947,6 +42543,15 @@ func (m *ServiceRequestMutation) ClearField(name string) error {
 		return nil
 	case servicerequest.FieldAgreedBy:
 		m.ClearAgreedBy()
+		return nil
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		m.ClearRevisedEstimatedMinutes()
+		return nil
+	case servicerequest.FieldRevisedEstimatedAmount:
+		m.ClearRevisedEstimatedAmount()
+		return nil
+	case servicerequest.FieldRevisionReason:
+		m.ClearRevisionReason()
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest nullable field %s", name)
@@ -41991,6 +42596,15 @@ func (m *ServiceRequestMutation) ResetField(name string) error {
 		return nil
 	case servicerequest.FieldAgreedBy:
 		m.ResetAgreedBy()
+		return nil
+	case servicerequest.FieldRevisedEstimatedMinutes:
+		m.ResetRevisedEstimatedMinutes()
+		return nil
+	case servicerequest.FieldRevisedEstimatedAmount:
+		m.ResetRevisedEstimatedAmount()
+		return nil
+	case servicerequest.FieldRevisionReason:
+		m.ResetRevisionReason()
 		return nil
 	}
 	return fmt.Errorf("unknown ServiceRequest field %s", name)
@@ -43922,6 +44536,9 @@ type SubjectRequestMutation struct {
 	status           *subjectrequest.Status
 	answered_on      *time.Time
 	record_id        *pulid.ID
+	person_id        *pulid.ID
+	fulfilment       *subjectrequest.Fulfilment
+	fulfilled_at     *time.Time
 	clearedFields    map[string]struct{}
 	member           *pulid.ID
 	clearedmember    bool
@@ -44469,6 +45086,153 @@ func (m *SubjectRequestMutation) ResetRecordID() {
 	delete(m.clearedFields, subjectrequest.FieldRecordID)
 }
 
+// SetPersonID sets the "person_id" field.
+func (m *SubjectRequestMutation) SetPersonID(pu pulid.ID) {
+	m.person_id = &pu
+}
+
+// PersonID returns the value of the "person_id" field in the mutation.
+func (m *SubjectRequestMutation) PersonID() (r pulid.ID, exists bool) {
+	v := m.person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonID returns the old "person_id" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldPersonID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonID: %w", err)
+	}
+	return oldValue.PersonID, nil
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (m *SubjectRequestMutation) ClearPersonID() {
+	m.person_id = nil
+	m.clearedFields[subjectrequest.FieldPersonID] = struct{}{}
+}
+
+// PersonIDCleared returns if the "person_id" field was cleared in this mutation.
+func (m *SubjectRequestMutation) PersonIDCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldPersonID]
+	return ok
+}
+
+// ResetPersonID resets all changes to the "person_id" field.
+func (m *SubjectRequestMutation) ResetPersonID() {
+	m.person_id = nil
+	delete(m.clearedFields, subjectrequest.FieldPersonID)
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (m *SubjectRequestMutation) SetFulfilment(s subjectrequest.Fulfilment) {
+	m.fulfilment = &s
+}
+
+// Fulfilment returns the value of the "fulfilment" field in the mutation.
+func (m *SubjectRequestMutation) Fulfilment() (r subjectrequest.Fulfilment, exists bool) {
+	v := m.fulfilment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFulfilment returns the old "fulfilment" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldFulfilment(ctx context.Context) (v *subjectrequest.Fulfilment, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFulfilment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFulfilment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFulfilment: %w", err)
+	}
+	return oldValue.Fulfilment, nil
+}
+
+// ClearFulfilment clears the value of the "fulfilment" field.
+func (m *SubjectRequestMutation) ClearFulfilment() {
+	m.fulfilment = nil
+	m.clearedFields[subjectrequest.FieldFulfilment] = struct{}{}
+}
+
+// FulfilmentCleared returns if the "fulfilment" field was cleared in this mutation.
+func (m *SubjectRequestMutation) FulfilmentCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldFulfilment]
+	return ok
+}
+
+// ResetFulfilment resets all changes to the "fulfilment" field.
+func (m *SubjectRequestMutation) ResetFulfilment() {
+	m.fulfilment = nil
+	delete(m.clearedFields, subjectrequest.FieldFulfilment)
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (m *SubjectRequestMutation) SetFulfilledAt(t time.Time) {
+	m.fulfilled_at = &t
+}
+
+// FulfilledAt returns the value of the "fulfilled_at" field in the mutation.
+func (m *SubjectRequestMutation) FulfilledAt() (r time.Time, exists bool) {
+	v := m.fulfilled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFulfilledAt returns the old "fulfilled_at" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldFulfilledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFulfilledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFulfilledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFulfilledAt: %w", err)
+	}
+	return oldValue.FulfilledAt, nil
+}
+
+// ClearFulfilledAt clears the value of the "fulfilled_at" field.
+func (m *SubjectRequestMutation) ClearFulfilledAt() {
+	m.fulfilled_at = nil
+	m.clearedFields[subjectrequest.FieldFulfilledAt] = struct{}{}
+}
+
+// FulfilledAtCleared returns if the "fulfilled_at" field was cleared in this mutation.
+func (m *SubjectRequestMutation) FulfilledAtCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldFulfilledAt]
+	return ok
+}
+
+// ResetFulfilledAt resets all changes to the "fulfilled_at" field.
+func (m *SubjectRequestMutation) ResetFulfilledAt() {
+	m.fulfilled_at = nil
+	delete(m.clearedFields, subjectrequest.FieldFulfilledAt)
+}
+
 // ClearMember clears the "member" edge to the Member entity.
 func (m *SubjectRequestMutation) ClearMember() {
 	m.clearedmember = true
@@ -44530,7 +45294,7 @@ func (m *SubjectRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SubjectRequestMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, subjectrequest.FieldCreatedAt)
 	}
@@ -44564,6 +45328,15 @@ func (m *SubjectRequestMutation) Fields() []string {
 	if m.record_id != nil {
 		fields = append(fields, subjectrequest.FieldRecordID)
 	}
+	if m.person_id != nil {
+		fields = append(fields, subjectrequest.FieldPersonID)
+	}
+	if m.fulfilment != nil {
+		fields = append(fields, subjectrequest.FieldFulfilment)
+	}
+	if m.fulfilled_at != nil {
+		fields = append(fields, subjectrequest.FieldFulfilledAt)
+	}
 	return fields
 }
 
@@ -44594,6 +45367,12 @@ func (m *SubjectRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.AnsweredOn()
 	case subjectrequest.FieldRecordID:
 		return m.RecordID()
+	case subjectrequest.FieldPersonID:
+		return m.PersonID()
+	case subjectrequest.FieldFulfilment:
+		return m.Fulfilment()
+	case subjectrequest.FieldFulfilledAt:
+		return m.FulfilledAt()
 	}
 	return nil, false
 }
@@ -44625,6 +45404,12 @@ func (m *SubjectRequestMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldAnsweredOn(ctx)
 	case subjectrequest.FieldRecordID:
 		return m.OldRecordID(ctx)
+	case subjectrequest.FieldPersonID:
+		return m.OldPersonID(ctx)
+	case subjectrequest.FieldFulfilment:
+		return m.OldFulfilment(ctx)
+	case subjectrequest.FieldFulfilledAt:
+		return m.OldFulfilledAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown SubjectRequest field %s", name)
 }
@@ -44711,6 +45496,27 @@ func (m *SubjectRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRecordID(v)
 		return nil
+	case subjectrequest.FieldPersonID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonID(v)
+		return nil
+	case subjectrequest.FieldFulfilment:
+		v, ok := value.(subjectrequest.Fulfilment)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFulfilment(v)
+		return nil
+	case subjectrequest.FieldFulfilledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFulfilledAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SubjectRequest field %s", name)
 }
@@ -44750,6 +45556,15 @@ func (m *SubjectRequestMutation) ClearedFields() []string {
 	if m.FieldCleared(subjectrequest.FieldRecordID) {
 		fields = append(fields, subjectrequest.FieldRecordID)
 	}
+	if m.FieldCleared(subjectrequest.FieldPersonID) {
+		fields = append(fields, subjectrequest.FieldPersonID)
+	}
+	if m.FieldCleared(subjectrequest.FieldFulfilment) {
+		fields = append(fields, subjectrequest.FieldFulfilment)
+	}
+	if m.FieldCleared(subjectrequest.FieldFulfilledAt) {
+		fields = append(fields, subjectrequest.FieldFulfilledAt)
+	}
 	return fields
 }
 
@@ -44772,6 +45587,15 @@ func (m *SubjectRequestMutation) ClearField(name string) error {
 		return nil
 	case subjectrequest.FieldRecordID:
 		m.ClearRecordID()
+		return nil
+	case subjectrequest.FieldPersonID:
+		m.ClearPersonID()
+		return nil
+	case subjectrequest.FieldFulfilment:
+		m.ClearFulfilment()
+		return nil
+	case subjectrequest.FieldFulfilledAt:
+		m.ClearFulfilledAt()
 		return nil
 	}
 	return fmt.Errorf("unknown SubjectRequest nullable field %s", name)
@@ -44813,6 +45637,15 @@ func (m *SubjectRequestMutation) ResetField(name string) error {
 		return nil
 	case subjectrequest.FieldRecordID:
 		m.ResetRecordID()
+		return nil
+	case subjectrequest.FieldPersonID:
+		m.ResetPersonID()
+		return nil
+	case subjectrequest.FieldFulfilment:
+		m.ResetFulfilment()
+		return nil
+	case subjectrequest.FieldFulfilledAt:
+		m.ResetFulfilledAt()
 		return nil
 	}
 	return fmt.Errorf("unknown SubjectRequest field %s", name)

@@ -86,6 +86,8 @@ type ProcessingRecord struct {
 	DpiaStatus processingrecord.DpiaStatus `json:"dpia_status,omitempty"`
 	// DpiaConclusion holds the value of the "dpia_conclusion" field.
 	DpiaConclusion string `json:"dpia_conclusion,omitempty"`
+	// the sector template the record was started from, if any
+	TemplateCode string `json:"template_code,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProcessingRecordQuery when eager-loading is set.
 	Edges        ProcessingRecordEdges `json:"edges"`
@@ -142,7 +144,7 @@ func (*ProcessingRecord) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case processingrecord.FieldRevision:
 			values[i] = new(sql.NullInt64)
-		case processingrecord.FieldRole, processingrecord.FieldName, processingrecord.FieldStatus, processingrecord.FieldController, processingrecord.FieldDpoContact, processingrecord.FieldLegalBasis, processingrecord.FieldSpecialCategoryCondition, processingrecord.FieldProcessor, processingrecord.FieldProcessingCategories, processingrecord.FieldDpiaStatus, processingrecord.FieldDpiaConclusion:
+		case processingrecord.FieldRole, processingrecord.FieldName, processingrecord.FieldStatus, processingrecord.FieldController, processingrecord.FieldDpoContact, processingrecord.FieldLegalBasis, processingrecord.FieldSpecialCategoryCondition, processingrecord.FieldProcessor, processingrecord.FieldProcessingCategories, processingrecord.FieldDpiaStatus, processingrecord.FieldDpiaConclusion, processingrecord.FieldTemplateCode:
 			values[i] = new(sql.NullString)
 		case processingrecord.FieldCreatedAt, processingrecord.FieldUpdatedAt, processingrecord.FieldNextReviewOn:
 			values[i] = new(sql.NullTime)
@@ -395,6 +397,12 @@ func (_m *ProcessingRecord) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DpiaConclusion = value.String
 			}
+		case processingrecord.FieldTemplateCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field template_code", values[i])
+			} else if value.Valid {
+				_m.TemplateCode = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -547,6 +555,9 @@ func (_m *ProcessingRecord) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("dpia_conclusion=")
 	builder.WriteString(_m.DpiaConclusion)
+	builder.WriteString(", ")
+	builder.WriteString("template_code=")
+	builder.WriteString(_m.TemplateCode)
 	builder.WriteByte(')')
 	return builder.String()
 }

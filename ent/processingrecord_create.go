@@ -368,6 +368,20 @@ func (_c *ProcessingRecordCreate) SetNillableDpiaConclusion(v *string) *Processi
 	return _c
 }
 
+// SetTemplateCode sets the "template_code" field.
+func (_c *ProcessingRecordCreate) SetTemplateCode(v string) *ProcessingRecordCreate {
+	_c.mutation.SetTemplateCode(v)
+	return _c
+}
+
+// SetNillableTemplateCode sets the "template_code" field if the given value is not nil.
+func (_c *ProcessingRecordCreate) SetNillableTemplateCode(v *string) *ProcessingRecordCreate {
+	if v != nil {
+		_c.SetTemplateCode(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ProcessingRecordCreate) SetID(v pulid.ID) *ProcessingRecordCreate {
 	_c.mutation.SetID(v)
@@ -501,6 +515,10 @@ func (_c *ProcessingRecordCreate) defaults() error {
 		v := processingrecord.DefaultDpiaConclusion
 		_c.mutation.SetDpiaConclusion(v)
 	}
+	if _, ok := _c.mutation.TemplateCode(); !ok {
+		v := processingrecord.DefaultTemplateCode
+		_c.mutation.SetTemplateCode(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if processingrecord.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized processingrecord.DefaultID (forgotten import ent/runtime?)")
@@ -580,6 +598,9 @@ func (_c *ProcessingRecordCreate) check() error {
 	}
 	if _, ok := _c.mutation.DpiaConclusion(); !ok {
 		return &ValidationError{Name: "dpia_conclusion", err: errors.New(`ent: missing required field "ProcessingRecord.dpia_conclusion"`)}
+	}
+	if _, ok := _c.mutation.TemplateCode(); !ok {
+		return &ValidationError{Name: "template_code", err: errors.New(`ent: missing required field "ProcessingRecord.template_code"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := processingrecord.IDValidator(string(v)); err != nil {
@@ -749,6 +770,10 @@ func (_c *ProcessingRecordCreate) createSpec() (*ProcessingRecord, *sqlgraph.Cre
 	if value, ok := _c.mutation.DpiaConclusion(); ok {
 		_spec.SetField(processingrecord.FieldDpiaConclusion, field.TypeString, value)
 		_node.DpiaConclusion = value
+	}
+	if value, ok := _c.mutation.TemplateCode(); ok {
+		_spec.SetField(processingrecord.FieldTemplateCode, field.TypeString, value)
+		_node.TemplateCode = value
 	}
 	if nodes := _c.mutation.MemberIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1307,6 +1332,9 @@ func (u *ProcessingRecordUpsertOne) UpdateNewValues() *ProcessingRecordUpsertOne
 		}
 		if _, exists := u.create.mutation.DerivedFromSubscriptionID(); exists {
 			s.SetIgnore(processingrecord.FieldDerivedFromSubscriptionID)
+		}
+		if _, exists := u.create.mutation.TemplateCode(); exists {
+			s.SetIgnore(processingrecord.FieldTemplateCode)
 		}
 	}))
 	return u
@@ -2051,6 +2079,9 @@ func (u *ProcessingRecordUpsertBulk) UpdateNewValues() *ProcessingRecordUpsertBu
 			}
 			if _, exists := b.mutation.DerivedFromSubscriptionID(); exists {
 				s.SetIgnore(processingrecord.FieldDerivedFromSubscriptionID)
+			}
+			if _, exists := b.mutation.TemplateCode(); exists {
+				s.SetIgnore(processingrecord.FieldTemplateCode)
 			}
 		}
 	}))

@@ -44,6 +44,12 @@ type ServiceRequest struct {
 	AgreedAt *time.Time `json:"agreed_at,omitempty"`
 	// AgreedBy holds the value of the "agreed_by" field.
 	AgreedBy *string `json:"agreed_by,omitempty"`
+	// a revised estimate waiting for the member's agreement
+	RevisedEstimatedMinutes *int `json:"revised_estimated_minutes,omitempty"`
+	// RevisedEstimatedAmount holds the value of the "revised_estimated_amount" field.
+	RevisedEstimatedAmount *int64 `json:"revised_estimated_amount,omitempty"`
+	// RevisionReason holds the value of the "revision_reason" field.
+	RevisionReason *string `json:"revision_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ServiceRequestQuery when eager-loading is set.
 	Edges        ServiceRequestEdges `json:"edges"`
@@ -119,9 +125,9 @@ func (*ServiceRequest) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case servicerequest.FieldID, servicerequest.FieldMemberID:
 			values[i] = new(pulid.ID)
-		case servicerequest.FieldEstimatedMinutes, servicerequest.FieldEstimatedAmount:
+		case servicerequest.FieldEstimatedMinutes, servicerequest.FieldEstimatedAmount, servicerequest.FieldRevisedEstimatedMinutes, servicerequest.FieldRevisedEstimatedAmount:
 			values[i] = new(sql.NullInt64)
-		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldStatus, servicerequest.FieldAgreedBy:
+		case servicerequest.FieldKind, servicerequest.FieldTitle, servicerequest.FieldDescription, servicerequest.FieldStatus, servicerequest.FieldAgreedBy, servicerequest.FieldRevisionReason:
 			values[i] = new(sql.NullString)
 		case servicerequest.FieldCreatedAt, servicerequest.FieldUpdatedAt, servicerequest.FieldAgreedAt:
 			values[i] = new(sql.NullTime)
@@ -223,6 +229,27 @@ func (_m *ServiceRequest) assignValues(columns []string, values []any) error {
 				_m.AgreedBy = new(string)
 				*_m.AgreedBy = value.String
 			}
+		case servicerequest.FieldRevisedEstimatedMinutes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field revised_estimated_minutes", values[i])
+			} else if value.Valid {
+				_m.RevisedEstimatedMinutes = new(int)
+				*_m.RevisedEstimatedMinutes = int(value.Int64)
+			}
+		case servicerequest.FieldRevisedEstimatedAmount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field revised_estimated_amount", values[i])
+			} else if value.Valid {
+				_m.RevisedEstimatedAmount = new(int64)
+				*_m.RevisedEstimatedAmount = value.Int64
+			}
+		case servicerequest.FieldRevisionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field revision_reason", values[i])
+			} else if value.Valid {
+				_m.RevisionReason = new(string)
+				*_m.RevisionReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -322,6 +349,21 @@ func (_m *ServiceRequest) String() string {
 	builder.WriteString(", ")
 	if v := _m.AgreedBy; v != nil {
 		builder.WriteString("agreed_by=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.RevisedEstimatedMinutes; v != nil {
+		builder.WriteString("revised_estimated_minutes=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.RevisedEstimatedAmount; v != nil {
+		builder.WriteString("revised_estimated_amount=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.RevisionReason; v != nil {
+		builder.WriteString("revision_reason=")
 		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')

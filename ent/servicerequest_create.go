@@ -172,6 +172,48 @@ func (_c *ServiceRequestCreate) SetNillableAgreedBy(v *string) *ServiceRequestCr
 	return _c
 }
 
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (_c *ServiceRequestCreate) SetRevisedEstimatedMinutes(v int) *ServiceRequestCreate {
+	_c.mutation.SetRevisedEstimatedMinutes(v)
+	return _c
+}
+
+// SetNillableRevisedEstimatedMinutes sets the "revised_estimated_minutes" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableRevisedEstimatedMinutes(v *int) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetRevisedEstimatedMinutes(*v)
+	}
+	return _c
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (_c *ServiceRequestCreate) SetRevisedEstimatedAmount(v int64) *ServiceRequestCreate {
+	_c.mutation.SetRevisedEstimatedAmount(v)
+	return _c
+}
+
+// SetNillableRevisedEstimatedAmount sets the "revised_estimated_amount" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableRevisedEstimatedAmount(v *int64) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetRevisedEstimatedAmount(*v)
+	}
+	return _c
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (_c *ServiceRequestCreate) SetRevisionReason(v string) *ServiceRequestCreate {
+	_c.mutation.SetRevisionReason(v)
+	return _c
+}
+
+// SetNillableRevisionReason sets the "revision_reason" field if the given value is not nil.
+func (_c *ServiceRequestCreate) SetNillableRevisionReason(v *string) *ServiceRequestCreate {
+	if v != nil {
+		_c.SetRevisionReason(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ServiceRequestCreate) SetID(v pulid.ID) *ServiceRequestCreate {
 	_c.mutation.SetID(v)
@@ -343,6 +385,16 @@ func (_c *ServiceRequestCreate) check() error {
 			return &ValidationError{Name: "estimated_amount", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.estimated_amount": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.RevisedEstimatedMinutes(); ok {
+		if err := servicerequest.RevisedEstimatedMinutesValidator(v); err != nil {
+			return &ValidationError{Name: "revised_estimated_minutes", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.revised_estimated_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.RevisedEstimatedAmount(); ok {
+		if err := servicerequest.RevisedEstimatedAmountValidator(v); err != nil {
+			return &ValidationError{Name: "revised_estimated_amount", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.revised_estimated_amount": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := servicerequest.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.id": %w`, err)}
@@ -426,6 +478,18 @@ func (_c *ServiceRequestCreate) createSpec() (*ServiceRequest, *sqlgraph.CreateS
 	if value, ok := _c.mutation.AgreedBy(); ok {
 		_spec.SetField(servicerequest.FieldAgreedBy, field.TypeString, value)
 		_node.AgreedBy = &value
+	}
+	if value, ok := _c.mutation.RevisedEstimatedMinutes(); ok {
+		_spec.SetField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt, value)
+		_node.RevisedEstimatedMinutes = &value
+	}
+	if value, ok := _c.mutation.RevisedEstimatedAmount(); ok {
+		_spec.SetField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64, value)
+		_node.RevisedEstimatedAmount = &value
+	}
+	if value, ok := _c.mutation.RevisionReason(); ok {
+		_spec.SetField(servicerequest.FieldRevisionReason, field.TypeString, value)
+		_node.RevisionReason = &value
 	}
 	if nodes := _c.mutation.MemberIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -707,6 +771,72 @@ func (u *ServiceRequestUpsert) ClearAgreedBy() *ServiceRequestUpsert {
 	return u
 }
 
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsert) SetRevisedEstimatedMinutes(v int) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldRevisedEstimatedMinutes, v)
+	return u
+}
+
+// UpdateRevisedEstimatedMinutes sets the "revised_estimated_minutes" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateRevisedEstimatedMinutes() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldRevisedEstimatedMinutes)
+	return u
+}
+
+// AddRevisedEstimatedMinutes adds v to the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsert) AddRevisedEstimatedMinutes(v int) *ServiceRequestUpsert {
+	u.Add(servicerequest.FieldRevisedEstimatedMinutes, v)
+	return u
+}
+
+// ClearRevisedEstimatedMinutes clears the value of the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsert) ClearRevisedEstimatedMinutes() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldRevisedEstimatedMinutes)
+	return u
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsert) SetRevisedEstimatedAmount(v int64) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldRevisedEstimatedAmount, v)
+	return u
+}
+
+// UpdateRevisedEstimatedAmount sets the "revised_estimated_amount" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateRevisedEstimatedAmount() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldRevisedEstimatedAmount)
+	return u
+}
+
+// AddRevisedEstimatedAmount adds v to the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsert) AddRevisedEstimatedAmount(v int64) *ServiceRequestUpsert {
+	u.Add(servicerequest.FieldRevisedEstimatedAmount, v)
+	return u
+}
+
+// ClearRevisedEstimatedAmount clears the value of the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsert) ClearRevisedEstimatedAmount() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldRevisedEstimatedAmount)
+	return u
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (u *ServiceRequestUpsert) SetRevisionReason(v string) *ServiceRequestUpsert {
+	u.Set(servicerequest.FieldRevisionReason, v)
+	return u
+}
+
+// UpdateRevisionReason sets the "revision_reason" field to the value that was provided on create.
+func (u *ServiceRequestUpsert) UpdateRevisionReason() *ServiceRequestUpsert {
+	u.SetExcluded(servicerequest.FieldRevisionReason)
+	return u
+}
+
+// ClearRevisionReason clears the value of the "revision_reason" field.
+func (u *ServiceRequestUpsert) ClearRevisionReason() *ServiceRequestUpsert {
+	u.SetNull(servicerequest.FieldRevisionReason)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -947,6 +1077,83 @@ func (u *ServiceRequestUpsertOne) UpdateAgreedBy() *ServiceRequestUpsertOne {
 func (u *ServiceRequestUpsertOne) ClearAgreedBy() *ServiceRequestUpsertOne {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.ClearAgreedBy()
+	})
+}
+
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsertOne) SetRevisedEstimatedMinutes(v int) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRevisedEstimatedMinutes(v)
+	})
+}
+
+// AddRevisedEstimatedMinutes adds v to the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsertOne) AddRevisedEstimatedMinutes(v int) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.AddRevisedEstimatedMinutes(v)
+	})
+}
+
+// UpdateRevisedEstimatedMinutes sets the "revised_estimated_minutes" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateRevisedEstimatedMinutes() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRevisedEstimatedMinutes()
+	})
+}
+
+// ClearRevisedEstimatedMinutes clears the value of the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsertOne) ClearRevisedEstimatedMinutes() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRevisedEstimatedMinutes()
+	})
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsertOne) SetRevisedEstimatedAmount(v int64) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRevisedEstimatedAmount(v)
+	})
+}
+
+// AddRevisedEstimatedAmount adds v to the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsertOne) AddRevisedEstimatedAmount(v int64) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.AddRevisedEstimatedAmount(v)
+	})
+}
+
+// UpdateRevisedEstimatedAmount sets the "revised_estimated_amount" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateRevisedEstimatedAmount() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRevisedEstimatedAmount()
+	})
+}
+
+// ClearRevisedEstimatedAmount clears the value of the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsertOne) ClearRevisedEstimatedAmount() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRevisedEstimatedAmount()
+	})
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (u *ServiceRequestUpsertOne) SetRevisionReason(v string) *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRevisionReason(v)
+	})
+}
+
+// UpdateRevisionReason sets the "revision_reason" field to the value that was provided on create.
+func (u *ServiceRequestUpsertOne) UpdateRevisionReason() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRevisionReason()
+	})
+}
+
+// ClearRevisionReason clears the value of the "revision_reason" field.
+func (u *ServiceRequestUpsertOne) ClearRevisionReason() *ServiceRequestUpsertOne {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRevisionReason()
 	})
 }
 
@@ -1357,6 +1564,83 @@ func (u *ServiceRequestUpsertBulk) UpdateAgreedBy() *ServiceRequestUpsertBulk {
 func (u *ServiceRequestUpsertBulk) ClearAgreedBy() *ServiceRequestUpsertBulk {
 	return u.Update(func(s *ServiceRequestUpsert) {
 		s.ClearAgreedBy()
+	})
+}
+
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsertBulk) SetRevisedEstimatedMinutes(v int) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRevisedEstimatedMinutes(v)
+	})
+}
+
+// AddRevisedEstimatedMinutes adds v to the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsertBulk) AddRevisedEstimatedMinutes(v int) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.AddRevisedEstimatedMinutes(v)
+	})
+}
+
+// UpdateRevisedEstimatedMinutes sets the "revised_estimated_minutes" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateRevisedEstimatedMinutes() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRevisedEstimatedMinutes()
+	})
+}
+
+// ClearRevisedEstimatedMinutes clears the value of the "revised_estimated_minutes" field.
+func (u *ServiceRequestUpsertBulk) ClearRevisedEstimatedMinutes() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRevisedEstimatedMinutes()
+	})
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsertBulk) SetRevisedEstimatedAmount(v int64) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRevisedEstimatedAmount(v)
+	})
+}
+
+// AddRevisedEstimatedAmount adds v to the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsertBulk) AddRevisedEstimatedAmount(v int64) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.AddRevisedEstimatedAmount(v)
+	})
+}
+
+// UpdateRevisedEstimatedAmount sets the "revised_estimated_amount" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateRevisedEstimatedAmount() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRevisedEstimatedAmount()
+	})
+}
+
+// ClearRevisedEstimatedAmount clears the value of the "revised_estimated_amount" field.
+func (u *ServiceRequestUpsertBulk) ClearRevisedEstimatedAmount() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRevisedEstimatedAmount()
+	})
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (u *ServiceRequestUpsertBulk) SetRevisionReason(v string) *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.SetRevisionReason(v)
+	})
+}
+
+// UpdateRevisionReason sets the "revision_reason" field to the value that was provided on create.
+func (u *ServiceRequestUpsertBulk) UpdateRevisionReason() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.UpdateRevisionReason()
+	})
+}
+
+// ClearRevisionReason clears the value of the "revision_reason" field.
+func (u *ServiceRequestUpsertBulk) ClearRevisionReason() *ServiceRequestUpsertBulk {
+	return u.Update(func(s *ServiceRequestUpsert) {
+		s.ClearRevisionReason()
 	})
 }
 

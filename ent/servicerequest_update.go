@@ -209,6 +209,80 @@ func (_u *ServiceRequestUpdate) ClearAgreedBy() *ServiceRequestUpdate {
 	return _u
 }
 
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (_u *ServiceRequestUpdate) SetRevisedEstimatedMinutes(v int) *ServiceRequestUpdate {
+	_u.mutation.ResetRevisedEstimatedMinutes()
+	_u.mutation.SetRevisedEstimatedMinutes(v)
+	return _u
+}
+
+// SetNillableRevisedEstimatedMinutes sets the "revised_estimated_minutes" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableRevisedEstimatedMinutes(v *int) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetRevisedEstimatedMinutes(*v)
+	}
+	return _u
+}
+
+// AddRevisedEstimatedMinutes adds value to the "revised_estimated_minutes" field.
+func (_u *ServiceRequestUpdate) AddRevisedEstimatedMinutes(v int) *ServiceRequestUpdate {
+	_u.mutation.AddRevisedEstimatedMinutes(v)
+	return _u
+}
+
+// ClearRevisedEstimatedMinutes clears the value of the "revised_estimated_minutes" field.
+func (_u *ServiceRequestUpdate) ClearRevisedEstimatedMinutes() *ServiceRequestUpdate {
+	_u.mutation.ClearRevisedEstimatedMinutes()
+	return _u
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (_u *ServiceRequestUpdate) SetRevisedEstimatedAmount(v int64) *ServiceRequestUpdate {
+	_u.mutation.ResetRevisedEstimatedAmount()
+	_u.mutation.SetRevisedEstimatedAmount(v)
+	return _u
+}
+
+// SetNillableRevisedEstimatedAmount sets the "revised_estimated_amount" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableRevisedEstimatedAmount(v *int64) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetRevisedEstimatedAmount(*v)
+	}
+	return _u
+}
+
+// AddRevisedEstimatedAmount adds value to the "revised_estimated_amount" field.
+func (_u *ServiceRequestUpdate) AddRevisedEstimatedAmount(v int64) *ServiceRequestUpdate {
+	_u.mutation.AddRevisedEstimatedAmount(v)
+	return _u
+}
+
+// ClearRevisedEstimatedAmount clears the value of the "revised_estimated_amount" field.
+func (_u *ServiceRequestUpdate) ClearRevisedEstimatedAmount() *ServiceRequestUpdate {
+	_u.mutation.ClearRevisedEstimatedAmount()
+	return _u
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (_u *ServiceRequestUpdate) SetRevisionReason(v string) *ServiceRequestUpdate {
+	_u.mutation.SetRevisionReason(v)
+	return _u
+}
+
+// SetNillableRevisionReason sets the "revision_reason" field if the given value is not nil.
+func (_u *ServiceRequestUpdate) SetNillableRevisionReason(v *string) *ServiceRequestUpdate {
+	if v != nil {
+		_u.SetRevisionReason(*v)
+	}
+	return _u
+}
+
+// ClearRevisionReason clears the value of the "revision_reason" field.
+func (_u *ServiceRequestUpdate) ClearRevisionReason() *ServiceRequestUpdate {
+	_u.mutation.ClearRevisionReason()
+	return _u
+}
+
 // SetResource sets the "resource" edge to the Resource entity.
 func (_u *ServiceRequestUpdate) SetResource(v *Resource) *ServiceRequestUpdate {
 	return _u.SetResourceID(v.ID)
@@ -366,6 +440,16 @@ func (_u *ServiceRequestUpdate) check() error {
 			return &ValidationError{Name: "estimated_amount", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.estimated_amount": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RevisedEstimatedMinutes(); ok {
+		if err := servicerequest.RevisedEstimatedMinutesValidator(v); err != nil {
+			return &ValidationError{Name: "revised_estimated_minutes", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.revised_estimated_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RevisedEstimatedAmount(); ok {
+		if err := servicerequest.RevisedEstimatedAmountValidator(v); err != nil {
+			return &ValidationError{Name: "revised_estimated_amount", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.revised_estimated_amount": %w`, err)}
+		}
+	}
 	if _u.mutation.MemberCleared() && len(_u.mutation.MemberIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ServiceRequest.member"`)
 	}
@@ -434,6 +518,30 @@ func (_u *ServiceRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if _u.mutation.AgreedByCleared() {
 		_spec.ClearField(servicerequest.FieldAgreedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.RevisedEstimatedMinutes(); ok {
+		_spec.SetField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRevisedEstimatedMinutes(); ok {
+		_spec.AddField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.RevisedEstimatedMinutesCleared() {
+		_spec.ClearField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.RevisedEstimatedAmount(); ok {
+		_spec.SetField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRevisedEstimatedAmount(); ok {
+		_spec.AddField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64, value)
+	}
+	if _u.mutation.RevisedEstimatedAmountCleared() {
+		_spec.ClearField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.RevisionReason(); ok {
+		_spec.SetField(servicerequest.FieldRevisionReason, field.TypeString, value)
+	}
+	if _u.mutation.RevisionReasonCleared() {
+		_spec.ClearField(servicerequest.FieldRevisionReason, field.TypeString)
 	}
 	if _u.mutation.ResourceCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -752,6 +860,80 @@ func (_u *ServiceRequestUpdateOne) ClearAgreedBy() *ServiceRequestUpdateOne {
 	return _u
 }
 
+// SetRevisedEstimatedMinutes sets the "revised_estimated_minutes" field.
+func (_u *ServiceRequestUpdateOne) SetRevisedEstimatedMinutes(v int) *ServiceRequestUpdateOne {
+	_u.mutation.ResetRevisedEstimatedMinutes()
+	_u.mutation.SetRevisedEstimatedMinutes(v)
+	return _u
+}
+
+// SetNillableRevisedEstimatedMinutes sets the "revised_estimated_minutes" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableRevisedEstimatedMinutes(v *int) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetRevisedEstimatedMinutes(*v)
+	}
+	return _u
+}
+
+// AddRevisedEstimatedMinutes adds value to the "revised_estimated_minutes" field.
+func (_u *ServiceRequestUpdateOne) AddRevisedEstimatedMinutes(v int) *ServiceRequestUpdateOne {
+	_u.mutation.AddRevisedEstimatedMinutes(v)
+	return _u
+}
+
+// ClearRevisedEstimatedMinutes clears the value of the "revised_estimated_minutes" field.
+func (_u *ServiceRequestUpdateOne) ClearRevisedEstimatedMinutes() *ServiceRequestUpdateOne {
+	_u.mutation.ClearRevisedEstimatedMinutes()
+	return _u
+}
+
+// SetRevisedEstimatedAmount sets the "revised_estimated_amount" field.
+func (_u *ServiceRequestUpdateOne) SetRevisedEstimatedAmount(v int64) *ServiceRequestUpdateOne {
+	_u.mutation.ResetRevisedEstimatedAmount()
+	_u.mutation.SetRevisedEstimatedAmount(v)
+	return _u
+}
+
+// SetNillableRevisedEstimatedAmount sets the "revised_estimated_amount" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableRevisedEstimatedAmount(v *int64) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetRevisedEstimatedAmount(*v)
+	}
+	return _u
+}
+
+// AddRevisedEstimatedAmount adds value to the "revised_estimated_amount" field.
+func (_u *ServiceRequestUpdateOne) AddRevisedEstimatedAmount(v int64) *ServiceRequestUpdateOne {
+	_u.mutation.AddRevisedEstimatedAmount(v)
+	return _u
+}
+
+// ClearRevisedEstimatedAmount clears the value of the "revised_estimated_amount" field.
+func (_u *ServiceRequestUpdateOne) ClearRevisedEstimatedAmount() *ServiceRequestUpdateOne {
+	_u.mutation.ClearRevisedEstimatedAmount()
+	return _u
+}
+
+// SetRevisionReason sets the "revision_reason" field.
+func (_u *ServiceRequestUpdateOne) SetRevisionReason(v string) *ServiceRequestUpdateOne {
+	_u.mutation.SetRevisionReason(v)
+	return _u
+}
+
+// SetNillableRevisionReason sets the "revision_reason" field if the given value is not nil.
+func (_u *ServiceRequestUpdateOne) SetNillableRevisionReason(v *string) *ServiceRequestUpdateOne {
+	if v != nil {
+		_u.SetRevisionReason(*v)
+	}
+	return _u
+}
+
+// ClearRevisionReason clears the value of the "revision_reason" field.
+func (_u *ServiceRequestUpdateOne) ClearRevisionReason() *ServiceRequestUpdateOne {
+	_u.mutation.ClearRevisionReason()
+	return _u
+}
+
 // SetResource sets the "resource" edge to the Resource entity.
 func (_u *ServiceRequestUpdateOne) SetResource(v *Resource) *ServiceRequestUpdateOne {
 	return _u.SetResourceID(v.ID)
@@ -922,6 +1104,16 @@ func (_u *ServiceRequestUpdateOne) check() error {
 			return &ValidationError{Name: "estimated_amount", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.estimated_amount": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RevisedEstimatedMinutes(); ok {
+		if err := servicerequest.RevisedEstimatedMinutesValidator(v); err != nil {
+			return &ValidationError{Name: "revised_estimated_minutes", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.revised_estimated_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RevisedEstimatedAmount(); ok {
+		if err := servicerequest.RevisedEstimatedAmountValidator(v); err != nil {
+			return &ValidationError{Name: "revised_estimated_amount", err: fmt.Errorf(`ent: validator failed for field "ServiceRequest.revised_estimated_amount": %w`, err)}
+		}
+	}
 	if _u.mutation.MemberCleared() && len(_u.mutation.MemberIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ServiceRequest.member"`)
 	}
@@ -1007,6 +1199,30 @@ func (_u *ServiceRequestUpdateOne) sqlSave(ctx context.Context) (_node *ServiceR
 	}
 	if _u.mutation.AgreedByCleared() {
 		_spec.ClearField(servicerequest.FieldAgreedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.RevisedEstimatedMinutes(); ok {
+		_spec.SetField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRevisedEstimatedMinutes(); ok {
+		_spec.AddField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.RevisedEstimatedMinutesCleared() {
+		_spec.ClearField(servicerequest.FieldRevisedEstimatedMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.RevisedEstimatedAmount(); ok {
+		_spec.SetField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRevisedEstimatedAmount(); ok {
+		_spec.AddField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64, value)
+	}
+	if _u.mutation.RevisedEstimatedAmountCleared() {
+		_spec.ClearField(servicerequest.FieldRevisedEstimatedAmount, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.RevisionReason(); ok {
+		_spec.SetField(servicerequest.FieldRevisionReason, field.TypeString, value)
+	}
+	if _u.mutation.RevisionReasonCleared() {
+		_spec.ClearField(servicerequest.FieldRevisionReason, field.TypeString)
 	}
 	if _u.mutation.ResourceCleared() {
 		edge := &sqlgraph.EdgeSpec{

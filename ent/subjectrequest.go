@@ -41,6 +41,12 @@ type SubjectRequest struct {
 	AnsweredOn *time.Time `json:"answered_on,omitempty"`
 	// RecordID holds the value of the "record_id" field.
 	RecordID *pulid.ID `json:"record_id,omitempty"`
+	// the person's file in the user record, when the request concerns one
+	PersonID *pulid.ID `json:"person_id,omitempty"`
+	// what was done on the person's file: the Art. 15 export or the erasure
+	Fulfilment *subjectrequest.Fulfilment `json:"fulfilment,omitempty"`
+	// FulfilledAt holds the value of the "fulfilled_at" field.
+	FulfilledAt *time.Time `json:"fulfilled_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SubjectRequestQuery when eager-loading is set.
 	Edges        SubjectRequestEdges `json:"edges"`
@@ -74,13 +80,13 @@ func (*SubjectRequest) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case subjectrequest.FieldMemberID, subjectrequest.FieldRecordID:
+		case subjectrequest.FieldMemberID, subjectrequest.FieldRecordID, subjectrequest.FieldPersonID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case subjectrequest.FieldID:
 			values[i] = new(pulid.ID)
-		case subjectrequest.FieldType, subjectrequest.FieldRequester, subjectrequest.FieldExtensionReason, subjectrequest.FieldStatus:
+		case subjectrequest.FieldType, subjectrequest.FieldRequester, subjectrequest.FieldExtensionReason, subjectrequest.FieldStatus, subjectrequest.FieldFulfilment:
 			values[i] = new(sql.NullString)
-		case subjectrequest.FieldCreatedAt, subjectrequest.FieldUpdatedAt, subjectrequest.FieldReceivedOn, subjectrequest.FieldDueOn, subjectrequest.FieldAnsweredOn:
+		case subjectrequest.FieldCreatedAt, subjectrequest.FieldUpdatedAt, subjectrequest.FieldReceivedOn, subjectrequest.FieldDueOn, subjectrequest.FieldAnsweredOn, subjectrequest.FieldFulfilledAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -172,6 +178,27 @@ func (_m *SubjectRequest) assignValues(columns []string, values []any) error {
 				_m.RecordID = new(pulid.ID)
 				*_m.RecordID = *value.S.(*pulid.ID)
 			}
+		case subjectrequest.FieldPersonID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field person_id", values[i])
+			} else if value.Valid {
+				_m.PersonID = new(pulid.ID)
+				*_m.PersonID = *value.S.(*pulid.ID)
+			}
+		case subjectrequest.FieldFulfilment:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field fulfilment", values[i])
+			} else if value.Valid {
+				_m.Fulfilment = new(subjectrequest.Fulfilment)
+				*_m.Fulfilment = subjectrequest.Fulfilment(value.String)
+			}
+		case subjectrequest.FieldFulfilledAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field fulfilled_at", values[i])
+			} else if value.Valid {
+				_m.FulfilledAt = new(time.Time)
+				*_m.FulfilledAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -250,6 +277,21 @@ func (_m *SubjectRequest) String() string {
 	if v := _m.RecordID; v != nil {
 		builder.WriteString("record_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PersonID; v != nil {
+		builder.WriteString("person_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Fulfilment; v != nil {
+		builder.WriteString("fulfilment=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.FulfilledAt; v != nil {
+		builder.WriteString("fulfilled_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -147,6 +147,48 @@ func (_c *SubjectRequestCreate) SetNillableRecordID(v *pulid.ID) *SubjectRequest
 	return _c
 }
 
+// SetPersonID sets the "person_id" field.
+func (_c *SubjectRequestCreate) SetPersonID(v pulid.ID) *SubjectRequestCreate {
+	_c.mutation.SetPersonID(v)
+	return _c
+}
+
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_c *SubjectRequestCreate) SetNillablePersonID(v *pulid.ID) *SubjectRequestCreate {
+	if v != nil {
+		_c.SetPersonID(*v)
+	}
+	return _c
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (_c *SubjectRequestCreate) SetFulfilment(v subjectrequest.Fulfilment) *SubjectRequestCreate {
+	_c.mutation.SetFulfilment(v)
+	return _c
+}
+
+// SetNillableFulfilment sets the "fulfilment" field if the given value is not nil.
+func (_c *SubjectRequestCreate) SetNillableFulfilment(v *subjectrequest.Fulfilment) *SubjectRequestCreate {
+	if v != nil {
+		_c.SetFulfilment(*v)
+	}
+	return _c
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (_c *SubjectRequestCreate) SetFulfilledAt(v time.Time) *SubjectRequestCreate {
+	_c.mutation.SetFulfilledAt(v)
+	return _c
+}
+
+// SetNillableFulfilledAt sets the "fulfilled_at" field if the given value is not nil.
+func (_c *SubjectRequestCreate) SetNillableFulfilledAt(v *time.Time) *SubjectRequestCreate {
+	if v != nil {
+		_c.SetFulfilledAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SubjectRequestCreate) SetID(v pulid.ID) *SubjectRequestCreate {
 	_c.mutation.SetID(v)
@@ -276,6 +318,11 @@ func (_c *SubjectRequestCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.status": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Fulfilment(); ok {
+		if err := subjectrequest.FulfilmentValidator(v); err != nil {
+			return &ValidationError{Name: "fulfilment", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.fulfilment": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := subjectrequest.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.id": %w`, err)}
@@ -356,6 +403,18 @@ func (_c *SubjectRequestCreate) createSpec() (*SubjectRequest, *sqlgraph.CreateS
 	if value, ok := _c.mutation.RecordID(); ok {
 		_spec.SetField(subjectrequest.FieldRecordID, field.TypeString, value)
 		_node.RecordID = &value
+	}
+	if value, ok := _c.mutation.PersonID(); ok {
+		_spec.SetField(subjectrequest.FieldPersonID, field.TypeString, value)
+		_node.PersonID = &value
+	}
+	if value, ok := _c.mutation.Fulfilment(); ok {
+		_spec.SetField(subjectrequest.FieldFulfilment, field.TypeEnum, value)
+		_node.Fulfilment = &value
+	}
+	if value, ok := _c.mutation.FulfilledAt(); ok {
+		_spec.SetField(subjectrequest.FieldFulfilledAt, field.TypeTime, value)
+		_node.FulfilledAt = &value
 	}
 	if nodes := _c.mutation.MemberIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -543,6 +602,60 @@ func (u *SubjectRequestUpsert) UpdateRecordID() *SubjectRequestUpsert {
 // ClearRecordID clears the value of the "record_id" field.
 func (u *SubjectRequestUpsert) ClearRecordID() *SubjectRequestUpsert {
 	u.SetNull(subjectrequest.FieldRecordID)
+	return u
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *SubjectRequestUpsert) SetPersonID(v pulid.ID) *SubjectRequestUpsert {
+	u.Set(subjectrequest.FieldPersonID, v)
+	return u
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *SubjectRequestUpsert) UpdatePersonID() *SubjectRequestUpsert {
+	u.SetExcluded(subjectrequest.FieldPersonID)
+	return u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *SubjectRequestUpsert) ClearPersonID() *SubjectRequestUpsert {
+	u.SetNull(subjectrequest.FieldPersonID)
+	return u
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (u *SubjectRequestUpsert) SetFulfilment(v subjectrequest.Fulfilment) *SubjectRequestUpsert {
+	u.Set(subjectrequest.FieldFulfilment, v)
+	return u
+}
+
+// UpdateFulfilment sets the "fulfilment" field to the value that was provided on create.
+func (u *SubjectRequestUpsert) UpdateFulfilment() *SubjectRequestUpsert {
+	u.SetExcluded(subjectrequest.FieldFulfilment)
+	return u
+}
+
+// ClearFulfilment clears the value of the "fulfilment" field.
+func (u *SubjectRequestUpsert) ClearFulfilment() *SubjectRequestUpsert {
+	u.SetNull(subjectrequest.FieldFulfilment)
+	return u
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (u *SubjectRequestUpsert) SetFulfilledAt(v time.Time) *SubjectRequestUpsert {
+	u.Set(subjectrequest.FieldFulfilledAt, v)
+	return u
+}
+
+// UpdateFulfilledAt sets the "fulfilled_at" field to the value that was provided on create.
+func (u *SubjectRequestUpsert) UpdateFulfilledAt() *SubjectRequestUpsert {
+	u.SetExcluded(subjectrequest.FieldFulfilledAt)
+	return u
+}
+
+// ClearFulfilledAt clears the value of the "fulfilled_at" field.
+func (u *SubjectRequestUpsert) ClearFulfilledAt() *SubjectRequestUpsert {
+	u.SetNull(subjectrequest.FieldFulfilledAt)
 	return u
 }
 
@@ -737,6 +850,69 @@ func (u *SubjectRequestUpsertOne) UpdateRecordID() *SubjectRequestUpsertOne {
 func (u *SubjectRequestUpsertOne) ClearRecordID() *SubjectRequestUpsertOne {
 	return u.Update(func(s *SubjectRequestUpsert) {
 		s.ClearRecordID()
+	})
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *SubjectRequestUpsertOne) SetPersonID(v pulid.ID) *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.SetPersonID(v)
+	})
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *SubjectRequestUpsertOne) UpdatePersonID() *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *SubjectRequestUpsertOne) ClearPersonID() *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.ClearPersonID()
+	})
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (u *SubjectRequestUpsertOne) SetFulfilment(v subjectrequest.Fulfilment) *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.SetFulfilment(v)
+	})
+}
+
+// UpdateFulfilment sets the "fulfilment" field to the value that was provided on create.
+func (u *SubjectRequestUpsertOne) UpdateFulfilment() *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.UpdateFulfilment()
+	})
+}
+
+// ClearFulfilment clears the value of the "fulfilment" field.
+func (u *SubjectRequestUpsertOne) ClearFulfilment() *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.ClearFulfilment()
+	})
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (u *SubjectRequestUpsertOne) SetFulfilledAt(v time.Time) *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.SetFulfilledAt(v)
+	})
+}
+
+// UpdateFulfilledAt sets the "fulfilled_at" field to the value that was provided on create.
+func (u *SubjectRequestUpsertOne) UpdateFulfilledAt() *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.UpdateFulfilledAt()
+	})
+}
+
+// ClearFulfilledAt clears the value of the "fulfilled_at" field.
+func (u *SubjectRequestUpsertOne) ClearFulfilledAt() *SubjectRequestUpsertOne {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.ClearFulfilledAt()
 	})
 }
 
@@ -1098,6 +1274,69 @@ func (u *SubjectRequestUpsertBulk) UpdateRecordID() *SubjectRequestUpsertBulk {
 func (u *SubjectRequestUpsertBulk) ClearRecordID() *SubjectRequestUpsertBulk {
 	return u.Update(func(s *SubjectRequestUpsert) {
 		s.ClearRecordID()
+	})
+}
+
+// SetPersonID sets the "person_id" field.
+func (u *SubjectRequestUpsertBulk) SetPersonID(v pulid.ID) *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.SetPersonID(v)
+	})
+}
+
+// UpdatePersonID sets the "person_id" field to the value that was provided on create.
+func (u *SubjectRequestUpsertBulk) UpdatePersonID() *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.UpdatePersonID()
+	})
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (u *SubjectRequestUpsertBulk) ClearPersonID() *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.ClearPersonID()
+	})
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (u *SubjectRequestUpsertBulk) SetFulfilment(v subjectrequest.Fulfilment) *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.SetFulfilment(v)
+	})
+}
+
+// UpdateFulfilment sets the "fulfilment" field to the value that was provided on create.
+func (u *SubjectRequestUpsertBulk) UpdateFulfilment() *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.UpdateFulfilment()
+	})
+}
+
+// ClearFulfilment clears the value of the "fulfilment" field.
+func (u *SubjectRequestUpsertBulk) ClearFulfilment() *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.ClearFulfilment()
+	})
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (u *SubjectRequestUpsertBulk) SetFulfilledAt(v time.Time) *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.SetFulfilledAt(v)
+	})
+}
+
+// UpdateFulfilledAt sets the "fulfilled_at" field to the value that was provided on create.
+func (u *SubjectRequestUpsertBulk) UpdateFulfilledAt() *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.UpdateFulfilledAt()
+	})
+}
+
+// ClearFulfilledAt clears the value of the "fulfilled_at" field.
+func (u *SubjectRequestUpsertBulk) ClearFulfilledAt() *SubjectRequestUpsertBulk {
+	return u.Update(func(s *SubjectRequestUpsert) {
+		s.ClearFulfilledAt()
 	})
 }
 

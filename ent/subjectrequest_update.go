@@ -160,6 +160,66 @@ func (_u *SubjectRequestUpdate) ClearRecordID() *SubjectRequestUpdate {
 	return _u
 }
 
+// SetPersonID sets the "person_id" field.
+func (_u *SubjectRequestUpdate) SetPersonID(v pulid.ID) *SubjectRequestUpdate {
+	_u.mutation.SetPersonID(v)
+	return _u
+}
+
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_u *SubjectRequestUpdate) SetNillablePersonID(v *pulid.ID) *SubjectRequestUpdate {
+	if v != nil {
+		_u.SetPersonID(*v)
+	}
+	return _u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (_u *SubjectRequestUpdate) ClearPersonID() *SubjectRequestUpdate {
+	_u.mutation.ClearPersonID()
+	return _u
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (_u *SubjectRequestUpdate) SetFulfilment(v subjectrequest.Fulfilment) *SubjectRequestUpdate {
+	_u.mutation.SetFulfilment(v)
+	return _u
+}
+
+// SetNillableFulfilment sets the "fulfilment" field if the given value is not nil.
+func (_u *SubjectRequestUpdate) SetNillableFulfilment(v *subjectrequest.Fulfilment) *SubjectRequestUpdate {
+	if v != nil {
+		_u.SetFulfilment(*v)
+	}
+	return _u
+}
+
+// ClearFulfilment clears the value of the "fulfilment" field.
+func (_u *SubjectRequestUpdate) ClearFulfilment() *SubjectRequestUpdate {
+	_u.mutation.ClearFulfilment()
+	return _u
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (_u *SubjectRequestUpdate) SetFulfilledAt(v time.Time) *SubjectRequestUpdate {
+	_u.mutation.SetFulfilledAt(v)
+	return _u
+}
+
+// SetNillableFulfilledAt sets the "fulfilled_at" field if the given value is not nil.
+func (_u *SubjectRequestUpdate) SetNillableFulfilledAt(v *time.Time) *SubjectRequestUpdate {
+	if v != nil {
+		_u.SetFulfilledAt(*v)
+	}
+	return _u
+}
+
+// ClearFulfilledAt clears the value of the "fulfilled_at" field.
+func (_u *SubjectRequestUpdate) ClearFulfilledAt() *SubjectRequestUpdate {
+	_u.mutation.ClearFulfilledAt()
+	return _u
+}
+
 // Mutation returns the SubjectRequestMutation object of the builder.
 func (_u *SubjectRequestUpdate) Mutation() *SubjectRequestMutation {
 	return _u.mutation
@@ -224,6 +284,11 @@ func (_u *SubjectRequestUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Fulfilment(); ok {
+		if err := subjectrequest.FulfilmentValidator(v); err != nil {
+			return &ValidationError{Name: "fulfilment", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.fulfilment": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -277,6 +342,24 @@ func (_u *SubjectRequestUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if _u.mutation.RecordIDCleared() {
 		_spec.ClearField(subjectrequest.FieldRecordID, field.TypeString)
+	}
+	if value, ok := _u.mutation.PersonID(); ok {
+		_spec.SetField(subjectrequest.FieldPersonID, field.TypeString, value)
+	}
+	if _u.mutation.PersonIDCleared() {
+		_spec.ClearField(subjectrequest.FieldPersonID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Fulfilment(); ok {
+		_spec.SetField(subjectrequest.FieldFulfilment, field.TypeEnum, value)
+	}
+	if _u.mutation.FulfilmentCleared() {
+		_spec.ClearField(subjectrequest.FieldFulfilment, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.FulfilledAt(); ok {
+		_spec.SetField(subjectrequest.FieldFulfilledAt, field.TypeTime, value)
+	}
+	if _u.mutation.FulfilledAtCleared() {
+		_spec.ClearField(subjectrequest.FieldFulfilledAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -430,6 +513,66 @@ func (_u *SubjectRequestUpdateOne) ClearRecordID() *SubjectRequestUpdateOne {
 	return _u
 }
 
+// SetPersonID sets the "person_id" field.
+func (_u *SubjectRequestUpdateOne) SetPersonID(v pulid.ID) *SubjectRequestUpdateOne {
+	_u.mutation.SetPersonID(v)
+	return _u
+}
+
+// SetNillablePersonID sets the "person_id" field if the given value is not nil.
+func (_u *SubjectRequestUpdateOne) SetNillablePersonID(v *pulid.ID) *SubjectRequestUpdateOne {
+	if v != nil {
+		_u.SetPersonID(*v)
+	}
+	return _u
+}
+
+// ClearPersonID clears the value of the "person_id" field.
+func (_u *SubjectRequestUpdateOne) ClearPersonID() *SubjectRequestUpdateOne {
+	_u.mutation.ClearPersonID()
+	return _u
+}
+
+// SetFulfilment sets the "fulfilment" field.
+func (_u *SubjectRequestUpdateOne) SetFulfilment(v subjectrequest.Fulfilment) *SubjectRequestUpdateOne {
+	_u.mutation.SetFulfilment(v)
+	return _u
+}
+
+// SetNillableFulfilment sets the "fulfilment" field if the given value is not nil.
+func (_u *SubjectRequestUpdateOne) SetNillableFulfilment(v *subjectrequest.Fulfilment) *SubjectRequestUpdateOne {
+	if v != nil {
+		_u.SetFulfilment(*v)
+	}
+	return _u
+}
+
+// ClearFulfilment clears the value of the "fulfilment" field.
+func (_u *SubjectRequestUpdateOne) ClearFulfilment() *SubjectRequestUpdateOne {
+	_u.mutation.ClearFulfilment()
+	return _u
+}
+
+// SetFulfilledAt sets the "fulfilled_at" field.
+func (_u *SubjectRequestUpdateOne) SetFulfilledAt(v time.Time) *SubjectRequestUpdateOne {
+	_u.mutation.SetFulfilledAt(v)
+	return _u
+}
+
+// SetNillableFulfilledAt sets the "fulfilled_at" field if the given value is not nil.
+func (_u *SubjectRequestUpdateOne) SetNillableFulfilledAt(v *time.Time) *SubjectRequestUpdateOne {
+	if v != nil {
+		_u.SetFulfilledAt(*v)
+	}
+	return _u
+}
+
+// ClearFulfilledAt clears the value of the "fulfilled_at" field.
+func (_u *SubjectRequestUpdateOne) ClearFulfilledAt() *SubjectRequestUpdateOne {
+	_u.mutation.ClearFulfilledAt()
+	return _u
+}
+
 // Mutation returns the SubjectRequestMutation object of the builder.
 func (_u *SubjectRequestUpdateOne) Mutation() *SubjectRequestMutation {
 	return _u.mutation
@@ -507,6 +650,11 @@ func (_u *SubjectRequestUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Fulfilment(); ok {
+		if err := subjectrequest.FulfilmentValidator(v); err != nil {
+			return &ValidationError{Name: "fulfilment", err: fmt.Errorf(`ent: validator failed for field "SubjectRequest.fulfilment": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -577,6 +725,24 @@ func (_u *SubjectRequestUpdateOne) sqlSave(ctx context.Context) (_node *SubjectR
 	}
 	if _u.mutation.RecordIDCleared() {
 		_spec.ClearField(subjectrequest.FieldRecordID, field.TypeString)
+	}
+	if value, ok := _u.mutation.PersonID(); ok {
+		_spec.SetField(subjectrequest.FieldPersonID, field.TypeString, value)
+	}
+	if _u.mutation.PersonIDCleared() {
+		_spec.ClearField(subjectrequest.FieldPersonID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Fulfilment(); ok {
+		_spec.SetField(subjectrequest.FieldFulfilment, field.TypeEnum, value)
+	}
+	if _u.mutation.FulfilmentCleared() {
+		_spec.ClearField(subjectrequest.FieldFulfilment, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.FulfilledAt(); ok {
+		_spec.SetField(subjectrequest.FieldFulfilledAt, field.TypeTime, value)
+	}
+	if _u.mutation.FulfilledAtCleared() {
+		_spec.ClearField(subjectrequest.FieldFulfilledAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &SubjectRequest{config: _u.config}

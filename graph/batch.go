@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"communs/ent"
 	"context"
 	"sync"
 	"time"
@@ -106,4 +107,18 @@ func (r *Resolver) fetchSpent(ctx context.Context, ids []pulid.ID) (map[pulid.ID
 		spent[id] = model.ServiceSpent{Minutes: actuals[id].Minutes, Amount: actuals[id].Amount, Billed: billed[id]}
 	}
 	return spent, nil
+}
+
+// withOverrun completes what was spent on sr with how it stands against
+// the estimate: the overrun, the billing ceiling, and whether billing
+// stopped there (charging.BillingCeiling).
+func withOverrun(sr *ent.ServiceRequest, spent model.ServiceSpent) *model.ServiceSpent {
+	if sr.EstimatedAmount == nil {
+		return &spent
+	}
+	ceiling := charging.BillingCeiling(*sr.EstimatedAmount)
+	spent.Overrun = max(spent.Amount-*sr.EstimatedAmount, 0)
+	spent.Ceiling = &ceiling
+	spent.BillingStopped = spent.Amount > ceiling
+	return &spent
 }

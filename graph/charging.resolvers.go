@@ -24,21 +24,28 @@ func (r *callForFundsResolver) ExportPath(ctx context.Context, obj *ent.CallForF
 	return callForFundsExportPath(obj.ID), nil
 }
 
+// DefaultRule is the resolver for the defaultRule field.
+func (r *missingDeclarationResolver) DefaultRule(ctx context.Context, obj *charging.MissingDeclaration) (string, error) {
+	return string(obj.DefaultRule), nil
+}
+
 // RunChargeStep is the resolver for the runChargeStep field.
 func (r *mutationResolver) RunChargeStep(ctx context.Context, input model.RunChargeStepInput) (*charging.RunResult, error) {
 	start := time.Now()
 	defer func() { r.metrics.ObserveChargeRun(string(input.Step), time.Since(start)) }()
-	return charging.RunStep(ctx, r.client, input.Year, charging.Step(input.Step), actorLabel(ctx), nil)
+	return charging.RunStep(ctx, r.client, charging.Request{
+		Year: input.Year, Step: charging.Step(input.Step), StartedBy: actorLabel(ctx), ForcedReason: deref(input.ForcedReason),
+	})
 }
 
 // CreateCostEntry is the resolver for the createCostEntry field.
 func (r *mutationResolver) CreateCostEntry(ctx context.Context, input ent.CreateCostEntryInput) (*ent.CostEntry, error) {
-	return r.db(ctx).CostEntry.Create().SetInput(input).Save(ctx)
+	return charging.CreateCostEntry(ctx, r.client, input)
 }
 
 // UpdateCostEntry is the resolver for the updateCostEntry field.
 func (r *mutationResolver) UpdateCostEntry(ctx context.Context, id pulid.ID, input ent.UpdateCostEntryInput) (*ent.CostEntry, error) {
-	return r.db(ctx).CostEntry.UpdateOneID(id).SetInput(input).Save(ctx)
+	return charging.UpdateCostEntry(ctx, r.client, id, input)
 }
 
 // DeleteCostEntry is the resolver for the deleteCostEntry field.
@@ -78,3 +85,16 @@ func (r *queryResolver) UnallocatedCosts(ctx context.Context, year int) ([]*char
 	}
 	return pointers(rows), nil
 }
+
+// MissingDeclarations is the resolver for the missingDeclarations field.
+func (r *queryResolver) MissingDeclarations(ctx context.Context, year int) ([]*charging.MissingDeclaration, error) {
+	rows, err := charging.MissingDeclarations(ctx, r.client, year)
+	return pointers(rows), err
+}
+
+// MissingDeclaration returns MissingDeclarationResolver implementation.
+func (r *Resolver) MissingDeclaration() MissingDeclarationResolver {
+	return &missingDeclarationResolver{r}
+}
+
+type missingDeclarationResolver struct{ *Resolver }

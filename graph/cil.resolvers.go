@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/ent/subjectrequest"
+	"communs/graph/model"
 	"communs/modules/cil"
 	"context"
 	"time"
@@ -17,6 +18,11 @@ import (
 // CreateProcessingRecord is the resolver for the createProcessingRecord field.
 func (r *mutationResolver) CreateProcessingRecord(ctx context.Context, input ent.CreateProcessingRecordInput) (*ent.ProcessingRecord, error) {
 	return r.cil.CreateRecord(ctx, input)
+}
+
+// CreateProcessingRecordFromTemplate is the resolver for the createProcessingRecordFromTemplate field.
+func (r *mutationResolver) CreateProcessingRecordFromTemplate(ctx context.Context, input model.CreateProcessingRecordFromTemplateInput) (*ent.ProcessingRecord, error) {
+	return r.cil.CreateFromTemplate(ctx, input.TemplateCode, input.MemberID)
 }
 
 // UpdateProcessingRecord is the resolver for the updateProcessingRecord field.
@@ -54,6 +60,15 @@ func (r *mutationResolver) AnswerSubjectRequest(ctx context.Context, id pulid.ID
 	return r.cil.AnswerRequest(ctx, id, status, answeredOn)
 }
 
+// FulfilSubjectRequest is the resolver for the fulfilSubjectRequest field.
+func (r *mutationResolver) FulfilSubjectRequest(ctx context.Context, id pulid.ID) (*model.FulfilSubjectRequestPayload, error) {
+	req, err := r.cil.Fulfil(ctx, id, r.personFiles())
+	if err != nil {
+		return nil, err
+	}
+	return fulfilled(req), nil
+}
+
 // DelegateRegister is the resolver for the delegateRegister field.
 func (r *mutationResolver) DelegateRegister(ctx context.Context, memberID pulid.ID) (*ent.CilDelegation, error) {
 	return r.cil.Delegate(ctx, memberID)
@@ -64,6 +79,11 @@ func (r *mutationResolver) RevokeRegisterDelegation(ctx context.Context, memberI
 	return r.cil.RevokeDelegation(ctx, memberID)
 }
 
+// MissingFields is the resolver for the missingFields field.
+func (r *processingRecordResolver) MissingFields(ctx context.Context, obj *ent.ProcessingRecord) ([]string, error) {
+	return cil.MissingFields(obj), nil
+}
+
 // CompareProcessingRevisions is the resolver for the compareProcessingRevisions field.
 func (r *queryResolver) CompareProcessingRevisions(ctx context.Context, recordID pulid.ID, from int, to int) ([]*cil.Change, error) {
 	changes, err := r.cil.CompareRevisions(ctx, recordID, from, to)
@@ -71,6 +91,11 @@ func (r *queryResolver) CompareProcessingRevisions(ctx context.Context, recordID
 		return nil, err
 	}
 	return pointers(changes), nil
+}
+
+// ProcessingTemplates is the resolver for the processingTemplates field.
+func (r *queryResolver) ProcessingTemplates(ctx context.Context) ([]*cil.Template, error) {
+	return pointers(cil.Templates), nil
 }
 
 // CilTodo is the resolver for the cilTodo field.

@@ -520,6 +520,9 @@ func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
 // PersonalProject returns PersonalProjectResolver implementation.
 func (r *Resolver) PersonalProject() PersonalProjectResolver { return &personalProjectResolver{r} }
 
+// ProcessingRecord returns ProcessingRecordResolver implementation.
+func (r *Resolver) ProcessingRecord() ProcessingRecordResolver { return &processingRecordResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -530,13 +533,14 @@ func (r *Resolver) Resource() ResourceResolver { return &resourceResolver{r} }
 func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
 
 type (
-	callForFundsResolver    struct{ *Resolver }
-	journalNoteResolver     struct{ *Resolver }
-	memberResolver          struct{ *Resolver }
-	needAssessmentResolver  struct{ *Resolver }
-	personResolver          struct{ *Resolver }
-	personalProjectResolver struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	resourceResolver        struct{ *Resolver }
-	serviceRequestResolver  struct{ *Resolver }
+	callForFundsResolver     struct{ *Resolver }
+	journalNoteResolver      struct{ *Resolver }
+	memberResolver           struct{ *Resolver }
+	needAssessmentResolver   struct{ *Resolver }
+	personResolver           struct{ *Resolver }
+	personalProjectResolver  struct{ *Resolver }
+	processingRecordResolver struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	resourceResolver         struct{ *Resolver }
+	serviceRequestResolver   struct{ *Resolver }
 )

@@ -28,6 +28,16 @@ func (r *mutationResolver) AgreeService(ctx context.Context, id pulid.ID, estima
 	return r.membership.ServiceRequests.Agree(ctx, id, estimatedAmount)
 }
 
+// ReviseServiceEstimate is the resolver for the reviseServiceEstimate field.
+func (r *mutationResolver) ReviseServiceEstimate(ctx context.Context, input model.ReviseServiceEstimateInput) (*ent.ServiceRequest, error) {
+	return r.membership.ServiceRequests.ReviseEstimate(ctx, input.ID, input.EstimatedMinutes, input.EstimatedAmount, input.Reason)
+}
+
+// AgreeRevisedEstimate is the resolver for the agreeRevisedEstimate field.
+func (r *mutationResolver) AgreeRevisedEstimate(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
+	return r.membership.ServiceRequests.AgreeRevisedEstimate(ctx, id, estimatedAmount)
+}
+
 // RecordTime is the resolver for the recordTime field.
 func (r *mutationResolver) RecordTime(ctx context.Context, input membership.TimeEntryInput) (*ent.TimeEntry, error) {
 	return r.membership.ServiceRequests.RecordTime(ctx, input)
@@ -49,5 +59,5 @@ func (r *serviceRequestResolver) Spent(ctx context.Context, obj *ent.ServiceRequ
 	if err != nil {
 		return nil, err
 	}
-	return &spent, nil
+	return withOverrun(obj, spent), nil
 }

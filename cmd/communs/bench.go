@@ -190,7 +190,8 @@ func benchData(ctx context.Context, store *store.DB, members, resources, year in
 		return err
 	}
 	for _, step := range []charging.Step{"Q1", "Q2", "Q3", "YEAR_END"} {
-		res, err := charging.RunStep(ctx, store.Client, year, step, "communs bench", nil)
+		res, err := charging.RunStep(ctx, store.Client, charging.Request{Year: year, Step: step, StartedBy: "communs bench",
+			ForcedReason: "synthetic year of the benchmark"})
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,7 @@ type runPayload struct {
 	}
 }
 
-const runStep = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step}) {
+const runStep = `mutation($step: ChargeRunStep!, $reason: String = "the demo year, closed early by the test") { runChargeStep(input: {year: 2026, step: $step, forcedReason: $reason}) {
 	created total callsForFunds { id number total vatMention exportPath member { id } } unbilled { minutes } } }`
 
 func TestFeesServicesAndCallsForFundsThroughTheAPI(t *testing.T) {

@@ -24,6 +24,7 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 	db.register(fs)
 	year := fs.Int("year", 0, "the fiscal year (required)")
 	step := fs.String("step", "", "Q1, Q2 or Q3 (provisions on the budget), YEAR_END (regularisation on the actual costs), SERVICES (time spent on services) or FEES (membership fees) (required)")
+	forcedReason := fs.String("forced-reason", "", "why the step runs before its date (a provision before its quarter starts, the year end before the year is over); kept on the run")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -42,7 +43,10 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintln(out)
 		}
 	}
-	res, err := charging.RunStep(viewer.SystemContext(ctx), store.Client, *year, charging.Step(*step), "communs charges run", progress)
+	res, err := charging.RunStep(viewer.SystemContext(ctx), store.Client, charging.Request{
+		Year: *year, Step: charging.Step(*step), StartedBy: "communs charges run",
+		ForcedReason: *forcedReason, Progress: progress,
+	})
 	if err != nil {
 		return err
 	}
@@ -55,7 +59,8 @@ func runCharges(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "unallocated: %s, %s €: %s\n", u.ResourceName, money.Format(u.Amount), u.Reason)
 	}
 	for _, m := range res.MissingDeclarations {
-		fmt.Fprintf(out, "missing declaration: member %s, %s: %s\n", m.MemberID, m.ResourceName, m.Reason)
+		fmt.Fprintf(out, "missing declaration: %s (%s), %s: %s; weighed on %d (%s)\n",
+			m.MemberName, m.MemberID, m.ResourceName, m.Reason, m.DefaultQuantity, m.DefaultRule)
 	}
 	for _, u := range res.Unbilled {
 		fmt.Fprintf(out, "not billed: %s, %d min: %s\n", u.Title, u.Minutes, u.Reason)

@@ -6,7 +6,7 @@ func TestDemoYearThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t)
 	staff := s.as(t, gsmStaff)
-	const run = `mutation($step: ChargeRunStep!) { runChargeStep(input: {year: 2026, step: $step}) {
+	const run = `mutation($step: ChargeRunStep!, $reason: String = "the demo year, closed early by the test") { runChargeStep(input: {year: 2026, step: $step, forcedReason: $reason}) {
 		run { status step } created alreadyThere unallocated { resourceName amount } } }`
 	type result struct {
 		RunChargeStep struct {

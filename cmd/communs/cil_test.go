@@ -208,7 +208,7 @@ func TestProcessorRecordsFollowSubscriptions(t *testing.T) {
 			admin.data(t, `mutation($m: ID!, $r: ID!) { requestSubscription(input: {memberId: $m, resourceId: $r}) { subscription { id } } }`,
 				map[string]any{"m": memberOf(t, admin), "r": res.Resources.Edges[0].Node.ID}, &requested)
 			sub := requested.RequestSubscription.Subscription.ID
-			staff.data(t, `mutation($id: ID!) { activateSubscription(input: {id: $id, startsOn: "2026-04-01", projectLeadName: "M. P."}) { subscription { id } } }`,
+			staff.data(t, `mutation($id: ID!) { activateSubscription(input: {id: $id, startsOn: "2026-04-01", conventionSignedOn: "2026-03-20", projectLeadName: "M. P."}) { subscription { id } } }`,
 				map[string]any{"id": sub}, &struct{}{})
 			derived := func() []processingrecord.Status {
 				t.Helper()

@@ -221,7 +221,8 @@ func TestSeedGenerateFromTheCommandLine(t *testing.T) {
 		t.Errorf("summary:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "YEAR_END"}, &out); err != nil {
+	if err := run(ctx, []string{"charges", "run", "--data-dir", dir, "--year", "2026", "--step", "YEAR_END",
+		"--forced-reason", "synthetic year closed by the test"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), ": 150 charge lines added") {

@@ -47,6 +47,8 @@ const (
 	FieldAmount = "amount"
 	// FieldLabel holds the string denoting the label field in the database.
 	FieldLabel = "label"
+	// FieldExplanation holds the string denoting the explanation field in the database.
+	FieldExplanation = "explanation"
 	// FieldBasis holds the string denoting the basis field in the database.
 	FieldBasis = "basis"
 	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
@@ -129,6 +131,7 @@ var Columns = []string{
 	FieldPeriod,
 	FieldAmount,
 	FieldLabel,
+	FieldExplanation,
 	FieldBasis,
 	FieldIdempotencyKey,
 }
@@ -163,6 +166,8 @@ var (
 	FiscalYearValidator func(int) error
 	// LabelValidator is a validator for the "label" field. It is called by the builders before save.
 	LabelValidator func(string) error
+	// DefaultExplanation holds the default value on creation for the "explanation" field.
+	DefaultExplanation string
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -298,6 +303,11 @@ func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 // ByLabel orders the results by the label field.
 func ByLabel(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLabel, opts...).ToFunc()
+}
+
+// ByExplanation orders the results by the explanation field.
+func ByExplanation(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExplanation, opts...).ToFunc()
 }
 
 // ByIdempotencyKey orders the results by the idempotency_key field.

@@ -111,6 +111,11 @@ func Amount(v int64) predicate.Charge {
 	return predicate.Charge(sql.FieldEQ(FieldAmount, v))
 }
 
+// Explanation applies equality check predicate on the "explanation" field. It's identical to ExplanationEQ.
+func Explanation(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldExplanation, v))
+}
+
 // IdempotencyKey applies equality check predicate on the "idempotency_key" field. It's identical to IdempotencyKeyEQ.
 func IdempotencyKey(v string) predicate.Charge {
 	return predicate.Charge(sql.FieldEQ(FieldIdempotencyKey, v))
@@ -914,6 +919,71 @@ func LabelEqualFold(v string) predicate.Charge {
 // LabelContainsFold applies the ContainsFold predicate on the "label" field.
 func LabelContainsFold(v string) predicate.Charge {
 	return predicate.Charge(sql.FieldContainsFold(FieldLabel, v))
+}
+
+// ExplanationEQ applies the EQ predicate on the "explanation" field.
+func ExplanationEQ(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldEQ(FieldExplanation, v))
+}
+
+// ExplanationNEQ applies the NEQ predicate on the "explanation" field.
+func ExplanationNEQ(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldNEQ(FieldExplanation, v))
+}
+
+// ExplanationIn applies the In predicate on the "explanation" field.
+func ExplanationIn(vs ...string) predicate.Charge {
+	return predicate.Charge(sql.FieldIn(FieldExplanation, vs...))
+}
+
+// ExplanationNotIn applies the NotIn predicate on the "explanation" field.
+func ExplanationNotIn(vs ...string) predicate.Charge {
+	return predicate.Charge(sql.FieldNotIn(FieldExplanation, vs...))
+}
+
+// ExplanationGT applies the GT predicate on the "explanation" field.
+func ExplanationGT(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldGT(FieldExplanation, v))
+}
+
+// ExplanationGTE applies the GTE predicate on the "explanation" field.
+func ExplanationGTE(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldGTE(FieldExplanation, v))
+}
+
+// ExplanationLT applies the LT predicate on the "explanation" field.
+func ExplanationLT(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldLT(FieldExplanation, v))
+}
+
+// ExplanationLTE applies the LTE predicate on the "explanation" field.
+func ExplanationLTE(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldLTE(FieldExplanation, v))
+}
+
+// ExplanationContains applies the Contains predicate on the "explanation" field.
+func ExplanationContains(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldContains(FieldExplanation, v))
+}
+
+// ExplanationHasPrefix applies the HasPrefix predicate on the "explanation" field.
+func ExplanationHasPrefix(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldHasPrefix(FieldExplanation, v))
+}
+
+// ExplanationHasSuffix applies the HasSuffix predicate on the "explanation" field.
+func ExplanationHasSuffix(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldHasSuffix(FieldExplanation, v))
+}
+
+// ExplanationEqualFold applies the EqualFold predicate on the "explanation" field.
+func ExplanationEqualFold(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldEqualFold(FieldExplanation, v))
+}
+
+// ExplanationContainsFold applies the ContainsFold predicate on the "explanation" field.
+func ExplanationContainsFold(v string) predicate.Charge {
+	return predicate.Charge(sql.FieldContainsFold(FieldExplanation, v))
 }
 
 // IdempotencyKeyEQ applies the EQ predicate on the "idempotency_key" field.

@@ -39,6 +39,8 @@ const (
 	FieldTotal = "total"
 	// FieldError holds the string denoting the error field in the database.
 	FieldError = "error"
+	// FieldForcedReason holds the string denoting the forced_reason field in the database.
+	FieldForcedReason = "forced_reason"
 	// EdgeCharges holds the string denoting the charges edge name in mutations.
 	EdgeCharges = "charges"
 	// EdgeCallsForFunds holds the string denoting the calls_for_funds edge name in mutations.
@@ -74,6 +76,7 @@ var Columns = []string{
 	FieldChargeCount,
 	FieldTotal,
 	FieldError,
+	FieldForcedReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -226,6 +229,11 @@ func ByTotal(opts ...sql.OrderTermOption) OrderOption {
 // ByError orders the results by the error field.
 func ByError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldError, opts...).ToFunc()
+}
+
+// ByForcedReason orders the results by the forced_reason field.
+func ByForcedReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldForcedReason, opts...).ToFunc()
 }
 
 // ByChargesCount orders the results by charges count.

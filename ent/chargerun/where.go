@@ -96,6 +96,11 @@ func Error(v string) predicate.ChargeRun {
 	return predicate.ChargeRun(sql.FieldEQ(FieldError, v))
 }
 
+// ForcedReason applies equality check predicate on the "forced_reason" field. It's identical to ForcedReasonEQ.
+func ForcedReason(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldEQ(FieldForcedReason, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ChargeRun {
 	return predicate.ChargeRun(sql.FieldEQ(FieldCreatedAt, v))
@@ -524,6 +529,81 @@ func ErrorEqualFold(v string) predicate.ChargeRun {
 // ErrorContainsFold applies the ContainsFold predicate on the "error" field.
 func ErrorContainsFold(v string) predicate.ChargeRun {
 	return predicate.ChargeRun(sql.FieldContainsFold(FieldError, v))
+}
+
+// ForcedReasonEQ applies the EQ predicate on the "forced_reason" field.
+func ForcedReasonEQ(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldEQ(FieldForcedReason, v))
+}
+
+// ForcedReasonNEQ applies the NEQ predicate on the "forced_reason" field.
+func ForcedReasonNEQ(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldNEQ(FieldForcedReason, v))
+}
+
+// ForcedReasonIn applies the In predicate on the "forced_reason" field.
+func ForcedReasonIn(vs ...string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldIn(FieldForcedReason, vs...))
+}
+
+// ForcedReasonNotIn applies the NotIn predicate on the "forced_reason" field.
+func ForcedReasonNotIn(vs ...string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldNotIn(FieldForcedReason, vs...))
+}
+
+// ForcedReasonGT applies the GT predicate on the "forced_reason" field.
+func ForcedReasonGT(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldGT(FieldForcedReason, v))
+}
+
+// ForcedReasonGTE applies the GTE predicate on the "forced_reason" field.
+func ForcedReasonGTE(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldGTE(FieldForcedReason, v))
+}
+
+// ForcedReasonLT applies the LT predicate on the "forced_reason" field.
+func ForcedReasonLT(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldLT(FieldForcedReason, v))
+}
+
+// ForcedReasonLTE applies the LTE predicate on the "forced_reason" field.
+func ForcedReasonLTE(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldLTE(FieldForcedReason, v))
+}
+
+// ForcedReasonContains applies the Contains predicate on the "forced_reason" field.
+func ForcedReasonContains(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldContains(FieldForcedReason, v))
+}
+
+// ForcedReasonHasPrefix applies the HasPrefix predicate on the "forced_reason" field.
+func ForcedReasonHasPrefix(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldHasPrefix(FieldForcedReason, v))
+}
+
+// ForcedReasonHasSuffix applies the HasSuffix predicate on the "forced_reason" field.
+func ForcedReasonHasSuffix(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldHasSuffix(FieldForcedReason, v))
+}
+
+// ForcedReasonIsNil applies the IsNil predicate on the "forced_reason" field.
+func ForcedReasonIsNil() predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldIsNull(FieldForcedReason))
+}
+
+// ForcedReasonNotNil applies the NotNil predicate on the "forced_reason" field.
+func ForcedReasonNotNil() predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldNotNull(FieldForcedReason))
+}
+
+// ForcedReasonEqualFold applies the EqualFold predicate on the "forced_reason" field.
+func ForcedReasonEqualFold(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldEqualFold(FieldForcedReason, v))
+}
+
+// ForcedReasonContainsFold applies the ContainsFold predicate on the "forced_reason" field.
+func ForcedReasonContainsFold(v string) predicate.ChargeRun {
+	return predicate.ChargeRun(sql.FieldContainsFold(FieldForcedReason, v))
 }
 
 // HasCharges applies the HasEdge predicate on the "charges" edge.

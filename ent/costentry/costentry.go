@@ -39,6 +39,10 @@ const (
 	FieldIncurredOn = "incurred_on"
 	// FieldMemberID holds the string denoting the member_id field in the database.
 	FieldMemberID = "member_id"
+	// FieldSubscriptionID holds the string denoting the subscription_id field in the database.
+	FieldSubscriptionID = "subscription_id"
+	// FieldServiceRequestID holds the string denoting the service_request_id field in the database.
+	FieldServiceRequestID = "service_request_id"
 	// EdgeResource holds the string denoting the resource edge name in mutations.
 	EdgeResource = "resource"
 	// EdgeMember holds the string denoting the member edge name in mutations.
@@ -74,6 +78,8 @@ var Columns = []string{
 	FieldLabel,
 	FieldIncurredOn,
 	FieldMemberID,
+	FieldSubscriptionID,
+	FieldServiceRequestID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -214,6 +220,16 @@ func ByIncurredOn(opts ...sql.OrderTermOption) OrderOption {
 // ByMemberID orders the results by the member_id field.
 func ByMemberID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMemberID, opts...).ToFunc()
+}
+
+// BySubscriptionID orders the results by the subscription_id field.
+func BySubscriptionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubscriptionID, opts...).ToFunc()
+}
+
+// ByServiceRequestID orders the results by the service_request_id field.
+func ByServiceRequestID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldServiceRequestID, opts...).ToFunc()
 }
 
 // ByResourceField orders the results by resource field.

@@ -91,6 +91,16 @@ func MemberID(v pulid.ID) predicate.CostEntry {
 	return predicate.CostEntry(sql.FieldEQ(FieldMemberID, v))
 }
 
+// SubscriptionID applies equality check predicate on the "subscription_id" field. It's identical to SubscriptionIDEQ.
+func SubscriptionID(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldEQ(FieldSubscriptionID, v))
+}
+
+// ServiceRequestID applies equality check predicate on the "service_request_id" field. It's identical to ServiceRequestIDEQ.
+func ServiceRequestID(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldEQ(FieldServiceRequestID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CostEntry {
 	return predicate.CostEntry(sql.FieldEQ(FieldCreatedAt, v))
@@ -554,6 +564,166 @@ func MemberIDEqualFold(v pulid.ID) predicate.CostEntry {
 func MemberIDContainsFold(v pulid.ID) predicate.CostEntry {
 	vc := string(v)
 	return predicate.CostEntry(sql.FieldContainsFold(FieldMemberID, vc))
+}
+
+// SubscriptionIDEQ applies the EQ predicate on the "subscription_id" field.
+func SubscriptionIDEQ(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldEQ(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDNEQ applies the NEQ predicate on the "subscription_id" field.
+func SubscriptionIDNEQ(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldNEQ(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDIn applies the In predicate on the "subscription_id" field.
+func SubscriptionIDIn(vs ...pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldIn(FieldSubscriptionID, vs...))
+}
+
+// SubscriptionIDNotIn applies the NotIn predicate on the "subscription_id" field.
+func SubscriptionIDNotIn(vs ...pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldNotIn(FieldSubscriptionID, vs...))
+}
+
+// SubscriptionIDGT applies the GT predicate on the "subscription_id" field.
+func SubscriptionIDGT(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldGT(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDGTE applies the GTE predicate on the "subscription_id" field.
+func SubscriptionIDGTE(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldGTE(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDLT applies the LT predicate on the "subscription_id" field.
+func SubscriptionIDLT(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldLT(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDLTE applies the LTE predicate on the "subscription_id" field.
+func SubscriptionIDLTE(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldLTE(FieldSubscriptionID, v))
+}
+
+// SubscriptionIDContains applies the Contains predicate on the "subscription_id" field.
+func SubscriptionIDContains(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldContains(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDHasPrefix applies the HasPrefix predicate on the "subscription_id" field.
+func SubscriptionIDHasPrefix(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldHasPrefix(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDHasSuffix applies the HasSuffix predicate on the "subscription_id" field.
+func SubscriptionIDHasSuffix(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldHasSuffix(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDIsNil applies the IsNil predicate on the "subscription_id" field.
+func SubscriptionIDIsNil() predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldIsNull(FieldSubscriptionID))
+}
+
+// SubscriptionIDNotNil applies the NotNil predicate on the "subscription_id" field.
+func SubscriptionIDNotNil() predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldNotNull(FieldSubscriptionID))
+}
+
+// SubscriptionIDEqualFold applies the EqualFold predicate on the "subscription_id" field.
+func SubscriptionIDEqualFold(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldEqualFold(FieldSubscriptionID, vc))
+}
+
+// SubscriptionIDContainsFold applies the ContainsFold predicate on the "subscription_id" field.
+func SubscriptionIDContainsFold(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldContainsFold(FieldSubscriptionID, vc))
+}
+
+// ServiceRequestIDEQ applies the EQ predicate on the "service_request_id" field.
+func ServiceRequestIDEQ(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldEQ(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDNEQ applies the NEQ predicate on the "service_request_id" field.
+func ServiceRequestIDNEQ(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldNEQ(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDIn applies the In predicate on the "service_request_id" field.
+func ServiceRequestIDIn(vs ...pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldIn(FieldServiceRequestID, vs...))
+}
+
+// ServiceRequestIDNotIn applies the NotIn predicate on the "service_request_id" field.
+func ServiceRequestIDNotIn(vs ...pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldNotIn(FieldServiceRequestID, vs...))
+}
+
+// ServiceRequestIDGT applies the GT predicate on the "service_request_id" field.
+func ServiceRequestIDGT(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldGT(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDGTE applies the GTE predicate on the "service_request_id" field.
+func ServiceRequestIDGTE(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldGTE(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDLT applies the LT predicate on the "service_request_id" field.
+func ServiceRequestIDLT(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldLT(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDLTE applies the LTE predicate on the "service_request_id" field.
+func ServiceRequestIDLTE(v pulid.ID) predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldLTE(FieldServiceRequestID, v))
+}
+
+// ServiceRequestIDContains applies the Contains predicate on the "service_request_id" field.
+func ServiceRequestIDContains(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldContains(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDHasPrefix applies the HasPrefix predicate on the "service_request_id" field.
+func ServiceRequestIDHasPrefix(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldHasPrefix(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDHasSuffix applies the HasSuffix predicate on the "service_request_id" field.
+func ServiceRequestIDHasSuffix(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldHasSuffix(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDIsNil applies the IsNil predicate on the "service_request_id" field.
+func ServiceRequestIDIsNil() predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldIsNull(FieldServiceRequestID))
+}
+
+// ServiceRequestIDNotNil applies the NotNil predicate on the "service_request_id" field.
+func ServiceRequestIDNotNil() predicate.CostEntry {
+	return predicate.CostEntry(sql.FieldNotNull(FieldServiceRequestID))
+}
+
+// ServiceRequestIDEqualFold applies the EqualFold predicate on the "service_request_id" field.
+func ServiceRequestIDEqualFold(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldEqualFold(FieldServiceRequestID, vc))
+}
+
+// ServiceRequestIDContainsFold applies the ContainsFold predicate on the "service_request_id" field.
+func ServiceRequestIDContainsFold(v pulid.ID) predicate.CostEntry {
+	vc := string(v)
+	return predicate.CostEntry(sql.FieldContainsFold(FieldServiceRequestID, vc))
 }
 
 // HasResource applies the HasEdge predicate on the "resource" edge.

@@ -343,6 +343,7 @@ var (
 		{Name: "period", Type: field.TypeEnum, Enums: []string{"Q1", "Q2", "Q3", "YEAR_END", "SERVICES", "FEES"}},
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "label", Type: field.TypeString},
+		{Name: "explanation", Type: field.TypeString, Default: ""},
 		{Name: "basis", Type: field.TypeJSON},
 		{Name: "idempotency_key", Type: field.TypeString, Unique: true},
 		{Name: "call_for_funds_id", Type: field.TypeString, Nullable: true, Size: 40},
@@ -360,37 +361,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "charges_call_for_funds_charges",
-				Columns:    []*schema.Column{ChargesColumns[11]},
+				Columns:    []*schema.Column{ChargesColumns[12]},
 				RefColumns: []*schema.Column{CallForFundsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "charges_resources_resource",
-				Columns:    []*schema.Column{ChargesColumns[12]},
+				Columns:    []*schema.Column{ChargesColumns[13]},
 				RefColumns: []*schema.Column{ResourcesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "charges_charges_corrections",
-				Columns:    []*schema.Column{ChargesColumns[13]},
+				Columns:    []*schema.Column{ChargesColumns[14]},
 				RefColumns: []*schema.Column{ChargesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "charges_charge_runs_charges",
-				Columns:    []*schema.Column{ChargesColumns[14]},
+				Columns:    []*schema.Column{ChargesColumns[15]},
 				RefColumns: []*schema.Column{ChargeRunsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "charges_members_charges",
-				Columns:    []*schema.Column{ChargesColumns[15]},
+				Columns:    []*schema.Column{ChargesColumns[16]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "charges_service_requests_charges",
-				Columns:    []*schema.Column{ChargesColumns[16]},
+				Columns:    []*schema.Column{ChargesColumns[17]},
 				RefColumns: []*schema.Column{ServiceRequestsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -399,12 +400,12 @@ var (
 			{
 				Name:    "charge_member_id_fiscal_year",
 				Unique:  false,
-				Columns: []*schema.Column{ChargesColumns[15], ChargesColumns[5]},
+				Columns: []*schema.Column{ChargesColumns[16], ChargesColumns[5]},
 			},
 			{
 				Name:    "charge_fiscal_year_resource_id_kind_period_created_at_amount",
 				Unique:  false,
-				Columns: []*schema.Column{ChargesColumns[5], ChargesColumns[12], ChargesColumns[4], ChargesColumns[6], ChargesColumns[1], ChargesColumns[7]},
+				Columns: []*schema.Column{ChargesColumns[5], ChargesColumns[13], ChargesColumns[4], ChargesColumns[6], ChargesColumns[1], ChargesColumns[7]},
 			},
 		},
 	}
@@ -421,6 +422,7 @@ var (
 		{Name: "charge_count", Type: field.TypeInt, Default: 0},
 		{Name: "total", Type: field.TypeInt64, Default: 0},
 		{Name: "error", Type: field.TypeString, Nullable: true},
+		{Name: "forced_reason", Type: field.TypeString, Nullable: true},
 	}
 	// ChargeRunsTable holds the schema information for the "charge_runs" table.
 	ChargeRunsTable = &schema.Table{
@@ -527,6 +529,8 @@ var (
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "label", Type: field.TypeString, Size: 300},
 		{Name: "incurred_on", Type: field.TypeTime, Nullable: true},
+		{Name: "subscription_id", Type: field.TypeString, Nullable: true},
+		{Name: "service_request_id", Type: field.TypeString, Nullable: true},
 		{Name: "member_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "resource_id", Type: field.TypeString, Size: 40},
 	}
@@ -538,13 +542,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "cost_entries_members_direct_costs",
-				Columns:    []*schema.Column{CostEntriesColumns[9]},
+				Columns:    []*schema.Column{CostEntriesColumns[11]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cost_entries_resources_cost_entries",
-				Columns:    []*schema.Column{CostEntriesColumns[10]},
+				Columns:    []*schema.Column{CostEntriesColumns[12]},
 				RefColumns: []*schema.Column{ResourcesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -553,7 +557,7 @@ var (
 			{
 				Name:    "costentry_resource_id_fiscal_year_basis",
 				Unique:  false,
-				Columns: []*schema.Column{CostEntriesColumns[10], CostEntriesColumns[3], CostEntriesColumns[5]},
+				Columns: []*schema.Column{CostEntriesColumns[12], CostEntriesColumns[3], CostEntriesColumns[5]},
 			},
 			{
 				Name:    "costentry_fiscal_year",
@@ -1168,6 +1172,7 @@ var (
 		{Name: "dpia_required", Type: field.TypeBool, Default: false},
 		{Name: "dpia_status", Type: field.TypeEnum, Enums: []string{"NOT_ASSESSED", "NOT_REQUIRED", "TO_DO", "IN_PROGRESS", "DONE"}, Default: "NOT_ASSESSED"},
 		{Name: "dpia_conclusion", Type: field.TypeString, Default: ""},
+		{Name: "template_code", Type: field.TypeString, Default: ""},
 		{Name: "member_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// ProcessingRecordsTable holds the schema information for the "processing_records" table.
@@ -1178,7 +1183,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "processing_records_members_member",
-				Columns:    []*schema.Column{ProcessingRecordsColumns[33]},
+				Columns:    []*schema.Column{ProcessingRecordsColumns[34]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1187,7 +1192,7 @@ var (
 			{
 				Name:    "processingrecord_member_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ProcessingRecordsColumns[33], ProcessingRecordsColumns[5]},
+				Columns: []*schema.Column{ProcessingRecordsColumns[34], ProcessingRecordsColumns[5]},
 			},
 		},
 	}
@@ -1354,6 +1359,9 @@ var (
 		{Name: "estimated_amount", Type: field.TypeInt64, Nullable: true},
 		{Name: "agreed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "agreed_by", Type: field.TypeString, Nullable: true},
+		{Name: "revised_estimated_minutes", Type: field.TypeInt, Nullable: true},
+		{Name: "revised_estimated_amount", Type: field.TypeInt64, Nullable: true},
+		{Name: "revision_reason", Type: field.TypeString, Nullable: true},
 		{Name: "member_id", Type: field.TypeString, Size: 40},
 		{Name: "resource_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
@@ -1365,13 +1373,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "service_requests_members_service_requests",
-				Columns:    []*schema.Column{ServiceRequestsColumns[11]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[14]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "service_requests_resources_resource",
-				Columns:    []*schema.Column{ServiceRequestsColumns[12]},
+				Columns:    []*schema.Column{ServiceRequestsColumns[15]},
 				RefColumns: []*schema.Column{ResourcesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1380,7 +1388,7 @@ var (
 			{
 				Name:    "servicerequest_member_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServiceRequestsColumns[11]},
+				Columns: []*schema.Column{ServiceRequestsColumns[14]},
 			},
 		},
 	}
@@ -1469,6 +1477,9 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"RECEIVED", "IN_PROGRESS", "ANSWERED", "REFUSED"}, Default: "RECEIVED"},
 		{Name: "answered_on", Type: field.TypeTime, Nullable: true},
 		{Name: "record_id", Type: field.TypeString, Nullable: true},
+		{Name: "person_id", Type: field.TypeString, Nullable: true},
+		{Name: "fulfilment", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCESS_EXPORT", "ERASURE"}},
+		{Name: "fulfilled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "member_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// SubjectRequestsTable holds the schema information for the "subject_requests" table.
@@ -1479,7 +1490,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "subject_requests_members_member",
-				Columns:    []*schema.Column{SubjectRequestsColumns[11]},
+				Columns:    []*schema.Column{SubjectRequestsColumns[14]},
 				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -85,6 +85,8 @@ const (
 	FieldDpiaStatus = "dpia_status"
 	// FieldDpiaConclusion holds the string denoting the dpia_conclusion field in the database.
 	FieldDpiaConclusion = "dpia_conclusion"
+	// FieldTemplateCode holds the string denoting the template_code field in the database.
+	FieldTemplateCode = "template_code"
 	// EdgeMember holds the string denoting the member edge name in mutations.
 	EdgeMember = "member"
 	// EdgeRevisions holds the string denoting the revisions edge name in mutations.
@@ -143,6 +145,7 @@ var Columns = []string{
 	FieldDpiaRequired,
 	FieldDpiaStatus,
 	FieldDpiaConclusion,
+	FieldTemplateCode,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -191,6 +194,8 @@ var (
 	DefaultDpiaRequired bool
 	// DefaultDpiaConclusion holds the default value on creation for the "dpia_conclusion" field.
 	DefaultDpiaConclusion string
+	// DefaultTemplateCode holds the default value on creation for the "template_code" field.
+	DefaultTemplateCode string
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -382,6 +387,11 @@ func ByDpiaStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByDpiaConclusion orders the results by the dpia_conclusion field.
 func ByDpiaConclusion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDpiaConclusion, opts...).ToFunc()
+}
+
+// ByTemplateCode orders the results by the template_code field.
+func ByTemplateCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTemplateCode, opts...).ToFunc()
 }
 
 // ByMemberField orders the results by member field.

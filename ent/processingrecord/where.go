@@ -141,6 +141,11 @@ func DpiaConclusion(v string) predicate.ProcessingRecord {
 	return predicate.ProcessingRecord(sql.FieldEQ(FieldDpiaConclusion, v))
 }
 
+// TemplateCode applies equality check predicate on the "template_code" field. It's identical to TemplateCodeEQ.
+func TemplateCode(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldEQ(FieldTemplateCode, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ProcessingRecord {
 	return predicate.ProcessingRecord(sql.FieldEQ(FieldCreatedAt, v))
@@ -1279,6 +1284,71 @@ func DpiaConclusionEqualFold(v string) predicate.ProcessingRecord {
 // DpiaConclusionContainsFold applies the ContainsFold predicate on the "dpia_conclusion" field.
 func DpiaConclusionContainsFold(v string) predicate.ProcessingRecord {
 	return predicate.ProcessingRecord(sql.FieldContainsFold(FieldDpiaConclusion, v))
+}
+
+// TemplateCodeEQ applies the EQ predicate on the "template_code" field.
+func TemplateCodeEQ(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldEQ(FieldTemplateCode, v))
+}
+
+// TemplateCodeNEQ applies the NEQ predicate on the "template_code" field.
+func TemplateCodeNEQ(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldNEQ(FieldTemplateCode, v))
+}
+
+// TemplateCodeIn applies the In predicate on the "template_code" field.
+func TemplateCodeIn(vs ...string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldIn(FieldTemplateCode, vs...))
+}
+
+// TemplateCodeNotIn applies the NotIn predicate on the "template_code" field.
+func TemplateCodeNotIn(vs ...string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldNotIn(FieldTemplateCode, vs...))
+}
+
+// TemplateCodeGT applies the GT predicate on the "template_code" field.
+func TemplateCodeGT(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldGT(FieldTemplateCode, v))
+}
+
+// TemplateCodeGTE applies the GTE predicate on the "template_code" field.
+func TemplateCodeGTE(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldGTE(FieldTemplateCode, v))
+}
+
+// TemplateCodeLT applies the LT predicate on the "template_code" field.
+func TemplateCodeLT(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldLT(FieldTemplateCode, v))
+}
+
+// TemplateCodeLTE applies the LTE predicate on the "template_code" field.
+func TemplateCodeLTE(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldLTE(FieldTemplateCode, v))
+}
+
+// TemplateCodeContains applies the Contains predicate on the "template_code" field.
+func TemplateCodeContains(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldContains(FieldTemplateCode, v))
+}
+
+// TemplateCodeHasPrefix applies the HasPrefix predicate on the "template_code" field.
+func TemplateCodeHasPrefix(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldHasPrefix(FieldTemplateCode, v))
+}
+
+// TemplateCodeHasSuffix applies the HasSuffix predicate on the "template_code" field.
+func TemplateCodeHasSuffix(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldHasSuffix(FieldTemplateCode, v))
+}
+
+// TemplateCodeEqualFold applies the EqualFold predicate on the "template_code" field.
+func TemplateCodeEqualFold(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldEqualFold(FieldTemplateCode, v))
+}
+
+// TemplateCodeContainsFold applies the ContainsFold predicate on the "template_code" field.
+func TemplateCodeContainsFold(v string) predicate.ProcessingRecord {
+	return predicate.ProcessingRecord(sql.FieldContainsFold(FieldTemplateCode, v))
 }
 
 // HasMember applies the HasEdge predicate on the "member" edge.

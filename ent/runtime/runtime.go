@@ -590,6 +590,10 @@ func init() {
 	chargeDescLabel := chargeFields[11].Descriptor()
 	// charge.LabelValidator is a validator for the "label" field. It is called by the builders before save.
 	charge.LabelValidator = chargeDescLabel.Validators[0].(func(string) error)
+	// chargeDescExplanation is the schema descriptor for explanation field.
+	chargeDescExplanation := chargeFields[12].Descriptor()
+	// charge.DefaultExplanation holds the default value on creation for the explanation field.
+	charge.DefaultExplanation = chargeDescExplanation.Default.(string)
 	// chargeDescID is the schema descriptor for id field.
 	chargeDescID := chargeMixinFields0[0].Descriptor()
 	// charge.DefaultID holds the default value on creation for the id field.
@@ -2049,6 +2053,10 @@ func init() {
 	processingrecordDescDpiaConclusion := processingrecordFields[30].Descriptor()
 	// processingrecord.DefaultDpiaConclusion holds the default value on creation for the dpia_conclusion field.
 	processingrecord.DefaultDpiaConclusion = processingrecordDescDpiaConclusion.Default.(string)
+	// processingrecordDescTemplateCode is the schema descriptor for template_code field.
+	processingrecordDescTemplateCode := processingrecordFields[31].Descriptor()
+	// processingrecord.DefaultTemplateCode holds the default value on creation for the template_code field.
+	processingrecord.DefaultTemplateCode = processingrecordDescTemplateCode.Default.(string)
 	// processingrecordDescID is the schema descriptor for id field.
 	processingrecordDescID := processingrecordMixinFields0[0].Descriptor()
 	// processingrecord.DefaultID holds the default value on creation for the id field.
@@ -2382,6 +2390,14 @@ func init() {
 	servicerequestDescEstimatedAmount := servicerequestFields[7].Descriptor()
 	// servicerequest.EstimatedAmountValidator is a validator for the "estimated_amount" field. It is called by the builders before save.
 	servicerequest.EstimatedAmountValidator = servicerequestDescEstimatedAmount.Validators[0].(func(int64) error)
+	// servicerequestDescRevisedEstimatedMinutes is the schema descriptor for revised_estimated_minutes field.
+	servicerequestDescRevisedEstimatedMinutes := servicerequestFields[10].Descriptor()
+	// servicerequest.RevisedEstimatedMinutesValidator is a validator for the "revised_estimated_minutes" field. It is called by the builders before save.
+	servicerequest.RevisedEstimatedMinutesValidator = servicerequestDescRevisedEstimatedMinutes.Validators[0].(func(int) error)
+	// servicerequestDescRevisedEstimatedAmount is the schema descriptor for revised_estimated_amount field.
+	servicerequestDescRevisedEstimatedAmount := servicerequestFields[11].Descriptor()
+	// servicerequest.RevisedEstimatedAmountValidator is a validator for the "revised_estimated_amount" field. It is called by the builders before save.
+	servicerequest.RevisedEstimatedAmountValidator = servicerequestDescRevisedEstimatedAmount.Validators[0].(func(int64) error)
 	// servicerequestDescID is the schema descriptor for id field.
 	servicerequestDescID := servicerequestMixinFields0[0].Descriptor()
 	// servicerequest.DefaultID holds the default value on creation for the id field.

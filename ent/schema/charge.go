@@ -38,6 +38,8 @@ func (ChargeRun) Fields() []ent.Field {
 		field.Int("charge_count").Default(0).NonNegative(),
 		field.Int64("total").Annotations(asMoney).Default(0),
 		field.String("error").Optional().Nillable(),
+		field.String("forced_reason").Optional().Nillable().Immutable().
+			Comment("why a step was run before its date (a provision before its quarter, the year end before the year is over)"),
 	}
 }
 
@@ -85,6 +87,8 @@ func (Charge) Fields() []ent.Field {
 		field.Int64("amount").Annotations(asMoney).Immutable().Comment("negative for a credit").
 			Annotations(entgql.OrderField("AMOUNT")),
 		field.String("label").NotEmpty().Immutable(),
+		field.String("explanation").Default("").Immutable().Annotations(notInput).
+			Comment("the basis in words, in French, as the call for funds prints it"),
 		field.JSON("basis", schematype.ChargeBasis{}).Immutable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
 		field.String("idempotency_key").Unique().Immutable().

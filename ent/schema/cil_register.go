@@ -124,6 +124,8 @@ func (ProcessingRecord) Fields() []ent.Field {
 		field.Bool("dpia_required").Default(false).Annotations(notInput),
 		field.Enum("dpia_status").Values("NOT_ASSESSED", "NOT_REQUIRED", "TO_DO", "IN_PROGRESS", "DONE").Default("NOT_ASSESSED"),
 		field.String("dpia_conclusion").Default(""),
+		field.String("template_code").Default("").Immutable().Annotations(notInput).
+			Comment("the sector template the record was started from, if any"),
 	}
 }
 
@@ -243,6 +245,11 @@ func (SubjectRequest) Fields() []ent.Field {
 		field.Enum("status").Values("RECEIVED", "IN_PROGRESS", "ANSWERED", "REFUSED").Default("RECEIVED").Annotations(notInput),
 		field.Time("answered_on").Annotations(asDate, notInput).Optional().Nillable(),
 		field.String("record_id").GoType(pulidID).Optional().Nillable().Annotations(entgql.Type("ID")),
+		field.String("person_id").GoType(pulidID).Optional().Nillable().Annotations(entgql.Type("ID")).
+			Comment("the person's file in the user record, when the request concerns one"),
+		field.Enum("fulfilment").Values("ACCESS_EXPORT", "ERASURE").Optional().Nillable().Annotations(notInput).
+			Comment("what was done on the person's file: the Art. 15 export or the erasure"),
+		field.Time("fulfilled_at").Optional().Nillable().Annotations(notInput),
 	}
 }
 

@@ -30,6 +30,10 @@ func (CostEntry) Fields() []ent.Field {
 		field.Time("incurred_on").Annotations(asDate).Optional().Nillable(),
 		field.String("member_id").GoType(pulidID).Optional().Nillable().
 			Comment("set for a DIRECT cost borne by one member"),
+		field.String("subscription_id").GoType(pulidID).Optional().Nillable().Annotations(entgql.Type("ID")).
+			Comment("a DIRECT cost names the member's subscription to the resource it is charged under…"),
+		field.String("service_request_id").GoType(pulidID).Optional().Nillable().Annotations(entgql.Type("ID")).
+			Comment("…or the service the member agreed to"),
 	}
 }
 

@@ -33,6 +33,10 @@ func (ServiceRequest) Fields() []ent.Field {
 		field.Time("agreed_at").Optional().Nillable().
 			Comment("the member's prior agreement; no time is billed before it for a supplementary service"),
 		field.String("agreed_by").Optional().Nillable(),
+		field.Int("revised_estimated_minutes").Optional().Nillable().NonNegative().
+			Comment("a revised estimate waiting for the member's agreement"),
+		field.Int64("revised_estimated_amount").Annotations(asMoney).Optional().Nillable().Min(0),
+		field.String("revision_reason").Optional().Nillable(),
 	}
 }
 

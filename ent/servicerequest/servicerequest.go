@@ -43,6 +43,12 @@ const (
 	FieldAgreedAt = "agreed_at"
 	// FieldAgreedBy holds the string denoting the agreed_by field in the database.
 	FieldAgreedBy = "agreed_by"
+	// FieldRevisedEstimatedMinutes holds the string denoting the revised_estimated_minutes field in the database.
+	FieldRevisedEstimatedMinutes = "revised_estimated_minutes"
+	// FieldRevisedEstimatedAmount holds the string denoting the revised_estimated_amount field in the database.
+	FieldRevisedEstimatedAmount = "revised_estimated_amount"
+	// FieldRevisionReason holds the string denoting the revision_reason field in the database.
+	FieldRevisionReason = "revision_reason"
 	// EdgeMember holds the string denoting the member edge name in mutations.
 	EdgeMember = "member"
 	// EdgeResource holds the string denoting the resource edge name in mutations.
@@ -98,6 +104,9 @@ var Columns = []string{
 	FieldEstimatedAmount,
 	FieldAgreedAt,
 	FieldAgreedBy,
+	FieldRevisedEstimatedMinutes,
+	FieldRevisedEstimatedAmount,
+	FieldRevisionReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -132,6 +141,10 @@ var (
 	EstimatedMinutesValidator func(int) error
 	// EstimatedAmountValidator is a validator for the "estimated_amount" field. It is called by the builders before save.
 	EstimatedAmountValidator func(int64) error
+	// RevisedEstimatedMinutesValidator is a validator for the "revised_estimated_minutes" field. It is called by the builders before save.
+	RevisedEstimatedMinutesValidator func(int) error
+	// RevisedEstimatedAmountValidator is a validator for the "revised_estimated_amount" field. It is called by the builders before save.
+	RevisedEstimatedAmountValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -257,6 +270,21 @@ func ByAgreedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAgreedBy orders the results by the agreed_by field.
 func ByAgreedBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAgreedBy, opts...).ToFunc()
+}
+
+// ByRevisedEstimatedMinutes orders the results by the revised_estimated_minutes field.
+func ByRevisedEstimatedMinutes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevisedEstimatedMinutes, opts...).ToFunc()
+}
+
+// ByRevisedEstimatedAmount orders the results by the revised_estimated_amount field.
+func ByRevisedEstimatedAmount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevisedEstimatedAmount, opts...).ToFunc()
+}
+
+// ByRevisionReason orders the results by the revision_reason field.
+func ByRevisionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevisionReason, opts...).ToFunc()
 }
 
 // ByMemberField orders the results by member field.

@@ -106,6 +106,21 @@ func AgreedBy(v string) predicate.ServiceRequest {
 	return predicate.ServiceRequest(sql.FieldEQ(FieldAgreedBy, v))
 }
 
+// RevisedEstimatedMinutes applies equality check predicate on the "revised_estimated_minutes" field. It's identical to RevisedEstimatedMinutesEQ.
+func RevisedEstimatedMinutes(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEQ(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedAmount applies equality check predicate on the "revised_estimated_amount" field. It's identical to RevisedEstimatedAmountEQ.
+func RevisedEstimatedAmount(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEQ(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisionReason applies equality check predicate on the "revision_reason" field. It's identical to RevisionReasonEQ.
+func RevisionReason(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEQ(FieldRevisionReason, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ServiceRequest {
 	return predicate.ServiceRequest(sql.FieldEQ(FieldCreatedAt, v))
@@ -729,6 +744,181 @@ func AgreedByEqualFold(v string) predicate.ServiceRequest {
 // AgreedByContainsFold applies the ContainsFold predicate on the "agreed_by" field.
 func AgreedByContainsFold(v string) predicate.ServiceRequest {
 	return predicate.ServiceRequest(sql.FieldContainsFold(FieldAgreedBy, v))
+}
+
+// RevisedEstimatedMinutesEQ applies the EQ predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesEQ(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEQ(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedMinutesNEQ applies the NEQ predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesNEQ(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNEQ(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedMinutesIn applies the In predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesIn(vs ...int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIn(FieldRevisedEstimatedMinutes, vs...))
+}
+
+// RevisedEstimatedMinutesNotIn applies the NotIn predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesNotIn(vs ...int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotIn(FieldRevisedEstimatedMinutes, vs...))
+}
+
+// RevisedEstimatedMinutesGT applies the GT predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesGT(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldGT(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedMinutesGTE applies the GTE predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesGTE(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldGTE(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedMinutesLT applies the LT predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesLT(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldLT(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedMinutesLTE applies the LTE predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesLTE(v int) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldLTE(FieldRevisedEstimatedMinutes, v))
+}
+
+// RevisedEstimatedMinutesIsNil applies the IsNil predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesIsNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIsNull(FieldRevisedEstimatedMinutes))
+}
+
+// RevisedEstimatedMinutesNotNil applies the NotNil predicate on the "revised_estimated_minutes" field.
+func RevisedEstimatedMinutesNotNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotNull(FieldRevisedEstimatedMinutes))
+}
+
+// RevisedEstimatedAmountEQ applies the EQ predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountEQ(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEQ(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisedEstimatedAmountNEQ applies the NEQ predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountNEQ(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNEQ(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisedEstimatedAmountIn applies the In predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountIn(vs ...int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIn(FieldRevisedEstimatedAmount, vs...))
+}
+
+// RevisedEstimatedAmountNotIn applies the NotIn predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountNotIn(vs ...int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotIn(FieldRevisedEstimatedAmount, vs...))
+}
+
+// RevisedEstimatedAmountGT applies the GT predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountGT(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldGT(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisedEstimatedAmountGTE applies the GTE predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountGTE(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldGTE(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisedEstimatedAmountLT applies the LT predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountLT(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldLT(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisedEstimatedAmountLTE applies the LTE predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountLTE(v int64) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldLTE(FieldRevisedEstimatedAmount, v))
+}
+
+// RevisedEstimatedAmountIsNil applies the IsNil predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountIsNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIsNull(FieldRevisedEstimatedAmount))
+}
+
+// RevisedEstimatedAmountNotNil applies the NotNil predicate on the "revised_estimated_amount" field.
+func RevisedEstimatedAmountNotNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotNull(FieldRevisedEstimatedAmount))
+}
+
+// RevisionReasonEQ applies the EQ predicate on the "revision_reason" field.
+func RevisionReasonEQ(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEQ(FieldRevisionReason, v))
+}
+
+// RevisionReasonNEQ applies the NEQ predicate on the "revision_reason" field.
+func RevisionReasonNEQ(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNEQ(FieldRevisionReason, v))
+}
+
+// RevisionReasonIn applies the In predicate on the "revision_reason" field.
+func RevisionReasonIn(vs ...string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIn(FieldRevisionReason, vs...))
+}
+
+// RevisionReasonNotIn applies the NotIn predicate on the "revision_reason" field.
+func RevisionReasonNotIn(vs ...string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotIn(FieldRevisionReason, vs...))
+}
+
+// RevisionReasonGT applies the GT predicate on the "revision_reason" field.
+func RevisionReasonGT(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldGT(FieldRevisionReason, v))
+}
+
+// RevisionReasonGTE applies the GTE predicate on the "revision_reason" field.
+func RevisionReasonGTE(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldGTE(FieldRevisionReason, v))
+}
+
+// RevisionReasonLT applies the LT predicate on the "revision_reason" field.
+func RevisionReasonLT(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldLT(FieldRevisionReason, v))
+}
+
+// RevisionReasonLTE applies the LTE predicate on the "revision_reason" field.
+func RevisionReasonLTE(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldLTE(FieldRevisionReason, v))
+}
+
+// RevisionReasonContains applies the Contains predicate on the "revision_reason" field.
+func RevisionReasonContains(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldContains(FieldRevisionReason, v))
+}
+
+// RevisionReasonHasPrefix applies the HasPrefix predicate on the "revision_reason" field.
+func RevisionReasonHasPrefix(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldHasPrefix(FieldRevisionReason, v))
+}
+
+// RevisionReasonHasSuffix applies the HasSuffix predicate on the "revision_reason" field.
+func RevisionReasonHasSuffix(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldHasSuffix(FieldRevisionReason, v))
+}
+
+// RevisionReasonIsNil applies the IsNil predicate on the "revision_reason" field.
+func RevisionReasonIsNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldIsNull(FieldRevisionReason))
+}
+
+// RevisionReasonNotNil applies the NotNil predicate on the "revision_reason" field.
+func RevisionReasonNotNil() predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldNotNull(FieldRevisionReason))
+}
+
+// RevisionReasonEqualFold applies the EqualFold predicate on the "revision_reason" field.
+func RevisionReasonEqualFold(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldEqualFold(FieldRevisionReason, v))
+}
+
+// RevisionReasonContainsFold applies the ContainsFold predicate on the "revision_reason" field.
+func RevisionReasonContainsFold(v string) predicate.ServiceRequest {
+	return predicate.ServiceRequest(sql.FieldContainsFold(FieldRevisionReason, v))
 }
 
 // HasMember applies the HasEdge predicate on the "member" edge.

@@ -41,6 +41,12 @@ const (
 	FieldAnsweredOn = "answered_on"
 	// FieldRecordID holds the string denoting the record_id field in the database.
 	FieldRecordID = "record_id"
+	// FieldPersonID holds the string denoting the person_id field in the database.
+	FieldPersonID = "person_id"
+	// FieldFulfilment holds the string denoting the fulfilment field in the database.
+	FieldFulfilment = "fulfilment"
+	// FieldFulfilledAt holds the string denoting the fulfilled_at field in the database.
+	FieldFulfilledAt = "fulfilled_at"
 	// EdgeMember holds the string denoting the member edge name in mutations.
 	EdgeMember = "member"
 	// Table holds the table name of the subjectrequest in the database.
@@ -68,6 +74,9 @@ var Columns = []string{
 	FieldStatus,
 	FieldAnsweredOn,
 	FieldRecordID,
+	FieldPersonID,
+	FieldFulfilment,
+	FieldFulfilledAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -159,6 +168,29 @@ func StatusValidator(s Status) error {
 	}
 }
 
+// Fulfilment defines the type for the "fulfilment" enum field.
+type Fulfilment string
+
+// Fulfilment values.
+const (
+	FulfilmentACCESS_EXPORT Fulfilment = "ACCESS_EXPORT"
+	FulfilmentERASURE       Fulfilment = "ERASURE"
+)
+
+func (f Fulfilment) String() string {
+	return string(f)
+}
+
+// FulfilmentValidator is a validator for the "fulfilment" field enum values. It is called by the builders before save.
+func FulfilmentValidator(f Fulfilment) error {
+	switch f {
+	case FulfilmentACCESS_EXPORT, FulfilmentERASURE:
+		return nil
+	default:
+		return fmt.Errorf("subjectrequest: invalid enum value for fulfilment field: %q", f)
+	}
+}
+
 // OrderOption defines the ordering options for the SubjectRequest queries.
 type OrderOption func(*sql.Selector)
 
@@ -222,6 +254,21 @@ func ByRecordID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRecordID, opts...).ToFunc()
 }
 
+// ByPersonID orders the results by the person_id field.
+func ByPersonID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonID, opts...).ToFunc()
+}
+
+// ByFulfilment orders the results by the fulfilment field.
+func ByFulfilment(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFulfilment, opts...).ToFunc()
+}
+
+// ByFulfilledAt orders the results by the fulfilled_at field.
+func ByFulfilledAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFulfilledAt, opts...).ToFunc()
+}
+
 // ByMemberField orders the results by member field.
 func ByMemberField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -268,6 +315,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Fulfilment) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Fulfilment) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Fulfilment(str)
+	if err := FulfilmentValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Fulfilment", str)
 	}
 	return nil
 }

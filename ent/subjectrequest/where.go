@@ -101,6 +101,16 @@ func RecordID(v pulid.ID) predicate.SubjectRequest {
 	return predicate.SubjectRequest(sql.FieldEQ(FieldRecordID, v))
 }
 
+// PersonID applies equality check predicate on the "person_id" field. It's identical to PersonIDEQ.
+func PersonID(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldEQ(FieldPersonID, v))
+}
+
+// FulfilledAt applies equality check predicate on the "fulfilled_at" field. It's identical to FulfilledAtEQ.
+func FulfilledAt(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldEQ(FieldFulfilledAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SubjectRequest {
 	return predicate.SubjectRequest(sql.FieldEQ(FieldCreatedAt, v))
@@ -639,6 +649,166 @@ func RecordIDEqualFold(v pulid.ID) predicate.SubjectRequest {
 func RecordIDContainsFold(v pulid.ID) predicate.SubjectRequest {
 	vc := string(v)
 	return predicate.SubjectRequest(sql.FieldContainsFold(FieldRecordID, vc))
+}
+
+// PersonIDEQ applies the EQ predicate on the "person_id" field.
+func PersonIDEQ(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldEQ(FieldPersonID, v))
+}
+
+// PersonIDNEQ applies the NEQ predicate on the "person_id" field.
+func PersonIDNEQ(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNEQ(FieldPersonID, v))
+}
+
+// PersonIDIn applies the In predicate on the "person_id" field.
+func PersonIDIn(vs ...pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldIn(FieldPersonID, vs...))
+}
+
+// PersonIDNotIn applies the NotIn predicate on the "person_id" field.
+func PersonIDNotIn(vs ...pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNotIn(FieldPersonID, vs...))
+}
+
+// PersonIDGT applies the GT predicate on the "person_id" field.
+func PersonIDGT(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldGT(FieldPersonID, v))
+}
+
+// PersonIDGTE applies the GTE predicate on the "person_id" field.
+func PersonIDGTE(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldGTE(FieldPersonID, v))
+}
+
+// PersonIDLT applies the LT predicate on the "person_id" field.
+func PersonIDLT(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldLT(FieldPersonID, v))
+}
+
+// PersonIDLTE applies the LTE predicate on the "person_id" field.
+func PersonIDLTE(v pulid.ID) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldLTE(FieldPersonID, v))
+}
+
+// PersonIDContains applies the Contains predicate on the "person_id" field.
+func PersonIDContains(v pulid.ID) predicate.SubjectRequest {
+	vc := string(v)
+	return predicate.SubjectRequest(sql.FieldContains(FieldPersonID, vc))
+}
+
+// PersonIDHasPrefix applies the HasPrefix predicate on the "person_id" field.
+func PersonIDHasPrefix(v pulid.ID) predicate.SubjectRequest {
+	vc := string(v)
+	return predicate.SubjectRequest(sql.FieldHasPrefix(FieldPersonID, vc))
+}
+
+// PersonIDHasSuffix applies the HasSuffix predicate on the "person_id" field.
+func PersonIDHasSuffix(v pulid.ID) predicate.SubjectRequest {
+	vc := string(v)
+	return predicate.SubjectRequest(sql.FieldHasSuffix(FieldPersonID, vc))
+}
+
+// PersonIDIsNil applies the IsNil predicate on the "person_id" field.
+func PersonIDIsNil() predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldIsNull(FieldPersonID))
+}
+
+// PersonIDNotNil applies the NotNil predicate on the "person_id" field.
+func PersonIDNotNil() predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNotNull(FieldPersonID))
+}
+
+// PersonIDEqualFold applies the EqualFold predicate on the "person_id" field.
+func PersonIDEqualFold(v pulid.ID) predicate.SubjectRequest {
+	vc := string(v)
+	return predicate.SubjectRequest(sql.FieldEqualFold(FieldPersonID, vc))
+}
+
+// PersonIDContainsFold applies the ContainsFold predicate on the "person_id" field.
+func PersonIDContainsFold(v pulid.ID) predicate.SubjectRequest {
+	vc := string(v)
+	return predicate.SubjectRequest(sql.FieldContainsFold(FieldPersonID, vc))
+}
+
+// FulfilmentEQ applies the EQ predicate on the "fulfilment" field.
+func FulfilmentEQ(v Fulfilment) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldEQ(FieldFulfilment, v))
+}
+
+// FulfilmentNEQ applies the NEQ predicate on the "fulfilment" field.
+func FulfilmentNEQ(v Fulfilment) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNEQ(FieldFulfilment, v))
+}
+
+// FulfilmentIn applies the In predicate on the "fulfilment" field.
+func FulfilmentIn(vs ...Fulfilment) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldIn(FieldFulfilment, vs...))
+}
+
+// FulfilmentNotIn applies the NotIn predicate on the "fulfilment" field.
+func FulfilmentNotIn(vs ...Fulfilment) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNotIn(FieldFulfilment, vs...))
+}
+
+// FulfilmentIsNil applies the IsNil predicate on the "fulfilment" field.
+func FulfilmentIsNil() predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldIsNull(FieldFulfilment))
+}
+
+// FulfilmentNotNil applies the NotNil predicate on the "fulfilment" field.
+func FulfilmentNotNil() predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNotNull(FieldFulfilment))
+}
+
+// FulfilledAtEQ applies the EQ predicate on the "fulfilled_at" field.
+func FulfilledAtEQ(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldEQ(FieldFulfilledAt, v))
+}
+
+// FulfilledAtNEQ applies the NEQ predicate on the "fulfilled_at" field.
+func FulfilledAtNEQ(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNEQ(FieldFulfilledAt, v))
+}
+
+// FulfilledAtIn applies the In predicate on the "fulfilled_at" field.
+func FulfilledAtIn(vs ...time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldIn(FieldFulfilledAt, vs...))
+}
+
+// FulfilledAtNotIn applies the NotIn predicate on the "fulfilled_at" field.
+func FulfilledAtNotIn(vs ...time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNotIn(FieldFulfilledAt, vs...))
+}
+
+// FulfilledAtGT applies the GT predicate on the "fulfilled_at" field.
+func FulfilledAtGT(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldGT(FieldFulfilledAt, v))
+}
+
+// FulfilledAtGTE applies the GTE predicate on the "fulfilled_at" field.
+func FulfilledAtGTE(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldGTE(FieldFulfilledAt, v))
+}
+
+// FulfilledAtLT applies the LT predicate on the "fulfilled_at" field.
+func FulfilledAtLT(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldLT(FieldFulfilledAt, v))
+}
+
+// FulfilledAtLTE applies the LTE predicate on the "fulfilled_at" field.
+func FulfilledAtLTE(v time.Time) predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldLTE(FieldFulfilledAt, v))
+}
+
+// FulfilledAtIsNil applies the IsNil predicate on the "fulfilled_at" field.
+func FulfilledAtIsNil() predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldIsNull(FieldFulfilledAt))
+}
+
+// FulfilledAtNotNil applies the NotNil predicate on the "fulfilled_at" field.
+func FulfilledAtNotNil() predicate.SubjectRequest {
+	return predicate.SubjectRequest(sql.FieldNotNull(FieldFulfilledAt))
 }
 
 // HasMember applies the HasEdge predicate on the "member" edge.

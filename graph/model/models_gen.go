@@ -102,6 +102,12 @@ type CreateInvitationPayload struct {
 	Email string `json:"email"`
 }
 
+type CreateProcessingRecordFromTemplateInput struct {
+	// A code of processingTemplates.
+	TemplateCode string    `json:"templateCode"`
+	MemberID     *pulid.ID `json:"memberId,omitempty"`
+}
+
 type DefineAttributeInput struct {
 	MemberID pulid.ID `json:"memberId"`
 	// Lower-case letters, digits and _.
@@ -121,6 +127,12 @@ type EstimateServiceInput struct {
 	ID               pulid.ID `json:"id"`
 	EstimatedMinutes int      `json:"estimatedMinutes"`
 	EstimatedAmount  int64    `json:"estimatedAmount"`
+}
+
+type FulfilSubjectRequestPayload struct {
+	Request *ent.SubjectRequest `json:"request"`
+	// For an access request: where to download the person's Art. 15 export (.json or .html), with the Authorization header.
+	ExportPath *string `json:"exportPath,omitempty"`
 }
 
 type ImportBankStatementInput struct {
@@ -210,6 +222,13 @@ type ReviewVatShareInput struct {
 	Comment  string   `json:"comment"`
 }
 
+type ReviseServiceEstimateInput struct {
+	ID               pulid.ID `json:"id"`
+	EstimatedMinutes int      `json:"estimatedMinutes"`
+	EstimatedAmount  int64    `json:"estimatedAmount"`
+	Reason           string   `json:"reason"`
+}
+
 type RevokeRoleInput struct {
 	RoleAssignmentID pulid.ID `json:"roleAssignmentId"`
 }
@@ -224,6 +243,11 @@ type RunChargeStepInput struct {
 	// actual costs), SERVICES (time spent on service requests) or FEES (the
 	// membership fee).
 	Step chargerun.Step `json:"step"`
+	// Why the step runs before its date: a provision may run from the first day
+	// of its quarter, the year end once the year is over. Without a reason an
+	// early step is refused; the reason is kept on the run (forcedReason) and in
+	// the audit trail.
+	ForcedReason *string `json:"forcedReason,omitempty"`
 }
 
 type SaveUsageDeclarationInput struct {
@@ -239,6 +263,12 @@ type ServiceSpent struct {
 	Amount int64 `json:"amount"`
 	// Charged so far by the SERVICES step and corrections.
 	Billed int64 `json:"billed"`
+	// amount − the estimate, when the time went past it; zero otherwise.
+	Overrun int64 `json:"overrun"`
+	// The most billed without a revised estimate: the estimate + 10 % (null without an estimate).
+	Ceiling *int64 `json:"ceiling,omitempty"`
+	// The time went past the ceiling: billing stops there until the member agrees to a revised estimate.
+	BillingStopped bool `json:"billingStopped"`
 }
 
 type SetMembershipFeeInput struct {

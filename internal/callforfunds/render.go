@@ -87,7 +87,7 @@ func (d Document) resourceName(l *ent.Charge) string {
 // CSVHeader is the header row of WriteCSV.
 var CSVHeader = []string{
 	"number", "issued_on", "due_on", "member", "member_siren",
-	"line_id", "kind", "period", "fiscal_year", "resource", "label", "amount",
+	"line_id", "kind", "period", "fiscal_year", "resource", "label", "amount", "explanation",
 }
 
 // utf8BOM starts the CSV file so that spreadsheet software (Excel notably)
@@ -119,8 +119,8 @@ func WriteCSV(w io.Writer, d Document) error {
 	}
 	// Every row repeats the call's identity so that rows stay meaningful
 	// once filtered or concatenated with other calls.
-	row := func(lineID, kind, period, year, resource, label, amount string) []string {
-		r := []string{c.Number, isoDate(c.IssuedOn), dueOn, m.Name, siren, lineID, kind, period, year, resource, label, amount}
+	row := func(lineID, kind, period, year, resource, label, amount, explanation string) []string {
+		r := []string{c.Number, isoDate(c.IssuedOn), dueOn, m.Name, siren, lineID, kind, period, year, resource, label, amount, explanation}
 		for i := range r {
 			r[i] = CSVSafe(r[i])
 		}
@@ -131,15 +131,15 @@ func WriteCSV(w io.Writer, d Document) error {
 	}
 	for _, l := range d.Lines {
 		r := row(string(l.ID), string(l.Kind), string(l.Period), fmt.Sprint(l.FiscalYear),
-			d.resourceName(l), l.Label, money.Format(l.Amount))
+			d.resourceName(l), l.Label, money.Format(l.Amount), l.Explanation)
 		if err := cw.Write(r); err != nil {
 			return err
 		}
 	}
-	if err := cw.Write(row("", "", "", "", "", "Total", money.Format(c.Total))); err != nil {
+	if err := cw.Write(row("", "", "", "", "", "Total", money.Format(c.Total), "")); err != nil {
 		return err
 	}
-	if err := cw.Write(row("", "", "", "", "", VATMention, "")); err != nil {
+	if err := cw.Write(row("", "", "", "", "", VATMention, "", "")); err != nil {
 		return err
 	}
 	cw.Flush()
@@ -228,8 +228,8 @@ type htmlView struct {
 }
 
 type htmlLine struct {
-	Kind, Label, Resource, Period, Amount string
-	Credit                                bool
+	Kind, Label, Explanation, Resource, Period, Amount string
+	Credit                                             bool
 }
 
 // WriteHTML writes d as a self-contained printable A4 page in French:
@@ -268,12 +268,13 @@ func WriteHTML(w io.Writer, d Document) error {
 	}
 	for _, l := range d.Lines {
 		v.Lines = append(v.Lines, htmlLine{
-			Kind:     KindLabel(l.Kind),
-			Label:    l.Label,
-			Resource: d.resourceName(l),
-			Period:   PeriodLabel(l.Period, l.FiscalYear),
-			Amount:   money.French(l.Amount),
-			Credit:   l.Amount < 0,
+			Kind:        KindLabel(l.Kind),
+			Label:       l.Label,
+			Explanation: l.Explanation,
+			Resource:    d.resourceName(l),
+			Period:      PeriodLabel(l.Period, l.FiscalYear),
+			Amount:      money.French(l.Amount),
+			Credit:      l.Amount < 0,
 		})
 	}
 	return page.Execute(w, v)

@@ -26,7 +26,8 @@ func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 // formula injection.
 func sample() Document {
 	lines := []*ent.Charge{
-		{ID: "CHG01", MemberID: memberID, ResourceID: ptr(srvID), Kind: charge.KindPROVISION, FiscalYear: 2026, Period: charge.PeriodQ1, Amount: 100000, Label: "Hébergement serveurs"},
+		{ID: "CHG01", MemberID: memberID, ResourceID: ptr(srvID), Kind: charge.KindPROVISION, FiscalYear: 2026, Period: charge.PeriodQ1, Amount: 100000, Label: "Hébergement serveurs",
+			Explanation: "Provision T1 : 1/4 de la quote-part annuelle ; quote-part : 87\u00a0600 places·jours sur 486\u00a0755 × 23\u00a0228,24\u00a0€ de coûts budgétés"},
 		{ID: "CHG02", MemberID: memberID, ResourceID: ptr(mailID), Kind: charge.KindREGULARIZATION, FiscalYear: 2025, Period: charge.PeriodYEAR_END, Amount: -5044, Label: "Régularisation messagerie"},
 		{ID: "CHG03", MemberID: memberID, ResourceID: ptr(srvID), Kind: charge.KindSUPPLEMENTARY_SERVICE, FiscalYear: 2026, Period: charge.PeriodSERVICES, Amount: 14000, Label: `=HYPERLINK("http://evil.example","clic")`},
 		{ID: "CHG04", MemberID: memberID, Kind: charge.KindMEMBERSHIP_FEE, FiscalYear: 2026, Period: charge.PeriodFEES, Amount: 14500, Label: "Cotisation annuelle"},
@@ -67,7 +68,7 @@ func TestWriteCSV(t *testing.T) {
 	d := sample()
 	_, rows := readCSV(t, d)
 
-	if got, want := strings.Join(rows[0], ","), "number,issued_on,due_on,member,member_siren,line_id,kind,period,fiscal_year,resource,label,amount"; got != want {
+	if got, want := strings.Join(rows[0], ","), "number,issued_on,due_on,member,member_siren,line_id,kind,period,fiscal_year,resource,label,amount,explanation"; got != want {
 		t.Errorf("header = %q, want %q", got, want)
 	}
 	if got, want := len(rows), 1+len(d.Lines)+2; got != want {
@@ -83,7 +84,7 @@ func TestWriteCSV(t *testing.T) {
 		"number": "AF-2026-0001", "issued_on": "2026-01-15", "due_on": "2026-02-14",
 		"member": "Association Les Tilleuls", "member_siren": "123456789", "line_id": "CHG01",
 		"kind": "PROVISION", "period": "Q1", "fiscal_year": "2026", "resource": "Serveurs mutualisés",
-		"label": "Hébergement serveurs", "amount": "1000.00",
+		"label": "Hébergement serveurs", "amount": "1000.00", "explanation": d.Lines[0].Explanation,
 	} {
 		if first[col[h]] != want {
 			t.Errorf("first line %s = %q, want %q", h, first[col[h]], want)
@@ -174,6 +175,7 @@ func TestWriteHTML(t *testing.T) {
 		"Total à régler", "1\u00a0234,56\u00a0€", "1\u00a0000,00\u00a0€", "-50,44\u00a0€",
 		VATMention,
 		"&lt;script&gt;",
+		"87\u00a0600 places·jours sur 486\u00a0755 × 23\u00a0228,24\u00a0€ de coûts budgétés",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("HTML lacks %q", want)

@@ -82,7 +82,7 @@ func TestBalance(t *testing.T) {
 
 	// After the three provisions.
 	for _, step := range []Step{StepQ1, StepQ2, StepQ3} {
-		if _, err := RunStep(sys, client, year, step, "test", nil); err != nil {
+		if _, err := RunStep(sys, client, Request{Year: year, Step: step, StartedBy: "test", Today: afterYear(year)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func TestBalance(t *testing.T) {
 		SetCostType(costentry.CostTypeMAINTENANCE).SetBasis(costentry.BasisACTUAL).
 		SetAmount(123_45).SetLabel("Hébergement").ExecX(sys)
 	actual[orphan] += 123_45
-	res, err := RunStep(sys, client, year, StepYearEnd, "test", nil)
+	res, err := RunStep(sys, client, Request{Year: year, Step: StepYearEnd, StartedBy: "test", Today: afterYear(year)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestStatement(t *testing.T) {
 	}
 	const year = 2026
 	for _, step := range allSteps {
-		if _, err := RunStep(sys, client, year, step, "test", nil); err != nil {
+		if _, err := RunStep(sys, client, Request{Year: year, Step: step, StartedBy: "test", Today: afterYear(year)}); err != nil {
 			t.Fatal(err)
 		}
 	}

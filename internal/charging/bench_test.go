@@ -56,7 +56,7 @@ func BenchmarkYearEnd(b *testing.B) {
 		start = time.Now()
 		for _, step := range []Step{StepQ1, StepQ2, StepQ3} {
 			s := time.Now()
-			res, err := RunStep(ctx, client, year, step, "bench", nil)
+			res, err := RunStep(ctx, client, Request{Year: year, Step: step, StartedBy: "bench", Today: afterYear(year)})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func BenchmarkYearEnd(b *testing.B) {
 		}()
 		s := time.Now()
 		b.StartTimer()
-		res, err := RunStep(ctx, client, year, StepYearEnd, "bench", nil)
+		res, err := RunStep(ctx, client, Request{Year: year, Step: StepYearEnd, StartedBy: "bench", Today: afterYear(year)})
 		b.StopTimer()
 		close(stop)
 		wg.Wait()

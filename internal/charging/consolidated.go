@@ -24,8 +24,17 @@ type Consolidated struct {
 	BudgetedCosts  int64
 	ActualCosts    int64
 	Charged        int64
-	// Result is Charged − ActualCosts: zero once the year is regularised.
+	// Result is Charged − ActualCosts. It counts the services and fees,
+	// whose costs (the groupement's staff and overhead) are no cost
+	// entries: it is not a profit (see CostPriceResult).
 	Result int64
+	// CostPriceCharged is what the provisions and regularisations charged.
+	CostPriceCharged int64
+	// CostPriceResult is CostPriceCharged − ActualCosts: zero by
+	// construction once the year is regularised.
+	CostPriceResult int64
+	// ServicesAndFees is what services and membership fees charged.
+	ServicesAndFees int64
 }
 
 // Consolidate adds up a fiscal year across all members. Who may see the
@@ -65,7 +74,14 @@ func Consolidate(ctx context.Context, client *ent.Client, year int) (*Consolidat
 	if c.Charged, err = sum(ctx, client.Charge.Query().Where(charge.FiscalYear(year)), charge.FieldAmount); err != nil {
 		return nil, err
 	}
+	costPrice := client.Charge.Query().Where(charge.FiscalYear(year),
+		charge.KindIn(charge.KindPROVISION, charge.KindREGULARIZATION))
+	if c.CostPriceCharged, err = sum(ctx, costPrice, charge.FieldAmount); err != nil {
+		return nil, err
+	}
 	c.Result = c.Charged - c.ActualCosts
+	c.CostPriceResult = c.CostPriceCharged - c.ActualCosts
+	c.ServicesAndFees = c.Charged - c.CostPriceCharged
 	return c, nil
 }
 

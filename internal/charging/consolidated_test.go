@@ -36,7 +36,7 @@ func TestConsolidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Consolidated{Year: 2026, FounderMembers: 3, ActiveMembers: 17, UserMembers: 31,
-		BudgetedCosts: budgeted, ActualCosts: actual, Charged: 0, Result: -actual}
+		BudgetedCosts: budgeted, ActualCosts: actual, Charged: 0, Result: -actual, CostPriceResult: -actual}
 	if *got != want || budgeted == 0 {
 		t.Errorf("Consolidate = %+v, want %+v", *got, want)
 	}

@@ -2,6 +2,7 @@ package charging
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -70,8 +71,9 @@ func CorrectCharge(ctx context.Context, client *ent.Client, chargeID pulid.ID, a
 			target: target{
 				memberID: original.MemberID, resourceID: original.ResourceID,
 				serviceRequestID: original.ServiceRequestID, kind: original.Kind, amount: amount,
-				label: "Correction — " + original.Label,
-				basis: schematype.ChargeBasis{BaseAmount: original.Amount, Note: reason},
+				label:       "Correction — " + original.Label,
+				basis:       schematype.ChargeBasis{BaseAmount: original.Amount, Note: reason},
+				explanation: fmt.Sprintf("Correction de la ligne de %s : %s", money.French(original.Amount), reason),
 			},
 			key: "correction/" + string(original.ID) + "#" + strconv.Itoa(earlier+1),
 		}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"communs/ent"
 	"communs/ent/charge"
 	"communs/ent/costentry"
+	"communs/ent/member"
 	"communs/ent/resource"
 	"communs/ent/schema/pulid"
 	"communs/ent/schema/schematype"
@@ -20,6 +22,8 @@ import (
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
+	"communs/internal/calendar"
+	"communs/internal/money"
 	"communs/internal/viewer"
 )
 
@@ -59,7 +63,36 @@ func planCosts(ctx context.Context, tx *ent.Client, year int, step Step, progres
 			progress(i+1, len(resources))
 		}
 	}
+	if err := nameMissingMembers(ctx, tx, c.plan.report.MissingDeclarations); err != nil {
+		return nil, err
+	}
 	return c.plan, nil
+}
+
+// nameMissingMembers fills in the names of the members to chase for their
+// declaration, in batches within the bind parameter limits.
+func nameMissingMembers(ctx context.Context, tx *ent.Client, missing []MissingDeclaration) error {
+	var ids []pulid.ID
+	for _, m := range missing {
+		ids = append(ids, m.MemberID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	names := make(map[pulid.ID]string, len(ids))
+	for lo := 0; lo < len(ids); lo += writeBatch {
+		members, err := tx.Member.Query().Where(member.IDIn(ids[lo:min(lo+writeBatch, len(ids))]...)).
+			Select(member.FieldName).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			names[m.ID] = m.Name
+		}
+	}
+	for i := range missing {
+		missing[i].MemberName = names[missing[i].MemberID]
+	}
+	return nil
 }
 
 // costPlanner holds the state of planCosts.
@@ -73,6 +106,9 @@ type costPlanner struct {
 	decls map[pulid.ID]*ent.UsageDeclaration
 	// quantities by declaration id and resource id.
 	quantities map[pulid.ID]map[pulid.ID]int64
+	// lastYear are the quantities of the year before, by member and
+	// resource: the first default of a missing declaration.
+	lastYear map[pulid.ID]map[pulid.ID]int64
 	// used are the declarations that weighed in this execution.
 	used map[pulid.ID]*ent.UsageDeclaration
 	// provisions charged by resource and member (year end only).
@@ -80,38 +116,54 @@ type costPlanner struct {
 }
 
 func (c *costPlanner) loadDeclarations(ctx context.Context) error {
-	decls, err := c.tx.UsageDeclaration.Query().
-		Where(usagedeclaration.Year(c.year),
-			usagedeclaration.StatusIn(usagedeclaration.StatusVALIDATED, usagedeclaration.StatusLOCKED)).
-		All(ctx)
+	var err error
+	if c.decls, c.quantities, err = usableDeclarations(ctx, c.tx, c.year); err != nil {
+		return err
+	}
+	lastDecls, lastQuantities, err := usableDeclarations(ctx, c.tx, c.year-1)
 	if err != nil {
 		return err
 	}
-	c.decls = make(map[pulid.ID]*ent.UsageDeclaration, len(decls))
-	c.quantities = make(map[pulid.ID]map[pulid.ID]int64, len(decls))
+	c.lastYear = make(map[pulid.ID]map[pulid.ID]int64, len(lastDecls))
+	for memberID, d := range lastDecls {
+		c.lastYear[memberID] = lastQuantities[d.ID]
+	}
 	c.used = make(map[pulid.ID]*ent.UsageDeclaration)
+	return nil
+}
+
+// usableDeclarations loads the declarations of year the engine may use
+// (VALIDATED or LOCKED), by member, and their quantities by declaration
+// and resource.
+func usableDeclarations(ctx context.Context, tx *ent.Client, year int) (map[pulid.ID]*ent.UsageDeclaration, map[pulid.ID]map[pulid.ID]int64, error) {
+	usable := usagedeclaration.And(usagedeclaration.Year(year),
+		usagedeclaration.StatusIn(usagedeclaration.StatusVALIDATED, usagedeclaration.StatusLOCKED))
+	decls, err := tx.UsageDeclaration.Query().Where(usable).All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byMember := make(map[pulid.ID]*ent.UsageDeclaration, len(decls))
+	quantities := make(map[pulid.ID]map[pulid.ID]int64, len(decls))
 	for _, d := range decls {
-		c.decls[d.MemberID] = d
-		c.quantities[d.ID] = make(map[pulid.ID]int64)
+		byMember[d.MemberID] = d
+		quantities[d.ID] = make(map[pulid.ID]int64)
 	}
 	if len(decls) == 0 {
-		return nil
+		return byMember, quantities, nil
 	}
 	// One query for the year's lines rather than an IN list of every
 	// declaration: the list would exceed the bind parameter limits.
-	lines, err := c.tx.UsageDeclarationLine.Query().
-		Where(usagedeclarationline.HasDeclarationWith(usagedeclaration.Year(c.year),
-			usagedeclaration.StatusIn(usagedeclaration.StatusVALIDATED, usagedeclaration.StatusLOCKED))).
-		All(ctx)
+	lines, err := tx.UsageDeclarationLine.Query().
+		Where(usagedeclarationline.HasDeclarationWith(usable)).All(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	for _, l := range lines {
-		if q := c.quantities[l.DeclarationID]; q != nil {
+		if q := quantities[l.DeclarationID]; q != nil {
 			q[l.ResourceID] = l.Quantity
 		}
 	}
-	return nil
+	return byMember, quantities, nil
 }
 
 // provisionsCharged sums the PROVISION lines of the year by resource and
@@ -145,6 +197,11 @@ type memberShare struct {
 	weight      int64 // the member's weight in the common split, if any
 	costEntries []pulid.ID
 	declaration *ent.UsageDeclaration
+	// splitAmount is the common cost split between the subscribers;
+	// direct the member's own direct entries, included in amount.
+	splitAmount, direct int64
+	// missing is set when the member was weighed on a default quantity.
+	missing *MissingDeclaration
 }
 
 // shares is the result of splitting a resource's costs on one basis.
@@ -203,13 +260,19 @@ func (c *costPlanner) target(res *ent.Resource, memberID pulid.ID, kind charge.K
 		basis.DeclarationID = s.declaration.ID
 		basis.DeclarationRevision = s.declaration.Revision
 	}
+	if s.missing != nil {
+		basis.DefaultQuantity = s.missing.DefaultQuantity
+		basis.DefaultRule = string(s.missing.DefaultRule)
+	}
 	if kind == charge.KindREGULARIZATION {
 		basis.Note = fmt.Sprintf("quote-part du coût réel %d − provisions appelées %d", s.amount, s.amount-amount)
 	}
+	share := shareText(res, s, totalWeight, kind == charge.KindREGULARIZATION)
 	resourceID := res.ID
 	c.plan.targets = append(c.plan.targets, target{
 		memberID: memberID, resourceID: &resourceID, kind: kind,
 		amount: amount, label: label, basis: basis,
+		explanation: costExplanation(kind, c.step.quarter(), share, amount, s.amount-amount),
 	})
 }
 
@@ -238,6 +301,7 @@ func (c *costPlanner) split(ctx context.Context, res *ent.Resource, basis costen
 		if e.MemberID != nil {
 			s := get(*e.MemberID)
 			s.amount += e.Amount
+			s.direct += e.Amount
 			s.costEntries = append(s.costEntries, e.ID)
 			continue
 		}
@@ -252,7 +316,7 @@ func (c *costPlanner) split(ctx context.Context, res *ent.Resource, basis costen
 		c.unallocated(res, basis, common, "ressource à clé DIRECT : coûts communs sans membre désigné")
 		return sh, nil
 	}
-	subs, err := c.subscribers(ctx, res, key)
+	subs, defaults, err := c.subscribers(ctx, res, key)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +340,8 @@ func (c *costPlanner) split(ctx context.Context, res *ent.Resource, basis costen
 		m.amount += s.Amount
 		m.weight = s.Weight
 		m.costEntries = append(m.costEntries, commonIDs...)
+		m.splitAmount = common
+		m.missing = defaults[pulid.ID(s.ID)]
 		if key == KeyProRata {
 			if d := c.decls[pulid.ID(s.ID)]; d != nil {
 				m.declaration = d
@@ -287,10 +353,10 @@ func (c *costPlanner) split(ctx context.Context, res *ent.Resource, basis costen
 }
 
 // subscribers returns the subscriptions of the resource in service during
-// the year, with the declared quantity for PRO_RATA.
-func (c *costPlanner) subscribers(ctx context.Context, res *ent.Resource, key Key) ([]Subscriber, error) {
-	first := time.Date(c.year, time.January, 1, 0, 0, 0, 0, time.UTC)
-	last := time.Date(c.year, time.December, 31, 0, 0, 0, 0, time.UTC)
+// the year, with the declared quantity for PRO_RATA, and the subscribers
+// weighed on a default quantity because they declared none, by member.
+func (c *costPlanner) subscribers(ctx context.Context, res *ent.Resource, key Key) ([]Subscriber, map[pulid.ID]*MissingDeclaration, error) {
+	first, last := calendar.YearBounds(c.year)
 	subs, err := c.tx.Subscription.Query().
 		Where(subscription.ResourceID(res.ID),
 			subscription.StatusIn(subscription.StatusACTIVE, subscription.StatusENDED),
@@ -299,36 +365,94 @@ func (c *costPlanner) subscribers(ctx context.Context, res *ent.Resource, key Ke
 		Order(ent.Asc(subscription.FieldMemberID), ent.Asc(subscription.FieldID)).
 		All(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]Subscriber, 0, len(subs))
-	reported := make(map[pulid.ID]bool)
-	for _, s := range subs {
-		line := Subscriber{MemberID: string(s.MemberID), From: s.StartsOn.UTC()}
+	out := make([]Subscriber, len(subs))
+	declared := make(map[pulid.ID]int64)
+	var undeclared []pulid.ID
+	for i, s := range subs {
+		out[i] = Subscriber{MemberID: string(s.MemberID), From: s.StartsOn.UTC()}
 		if s.EndsOn != nil {
-			line.To = s.EndsOn.UTC()
+			out[i].To = s.EndsOn.UTC()
 		}
-		if key == KeyProRata {
-			d := c.decls[s.MemberID]
-			q, ok := int64(0), false
-			if d != nil {
-				q, ok = c.quantities[d.ID][res.ID]
-			}
-			if !ok && !reported[s.MemberID] {
-				reported[s.MemberID] = true
-				reason := "aucune fiche déclarative validée pour l'année"
-				if d != nil {
-					reason = "la fiche déclarative validée ne déclare pas cette ressource"
-				}
-				c.plan.report.MissingDeclarations = append(c.plan.report.MissingDeclarations, MissingDeclaration{
-					MemberID: s.MemberID, ResourceID: res.ID, ResourceName: res.Name, Reason: reason,
-				})
-			}
-			line.Quantity = q
+		if key != KeyProRata {
+			continue
 		}
-		out = append(out, line)
+		if q, ok := c.declared(s.MemberID, res.ID); ok {
+			declared[s.MemberID] = q
+		} else if !slices.Contains(undeclared, s.MemberID) {
+			undeclared = append(undeclared, s.MemberID)
+		}
 	}
-	return out, nil
+	if key != KeyProRata {
+		return out, nil, nil
+	}
+	defaults := c.defaultQuantities(res, declared, undeclared)
+	for i := range out {
+		id := pulid.ID(out[i].MemberID)
+		if d := defaults[id]; d != nil {
+			out[i].Quantity = d.DefaultQuantity
+		} else {
+			out[i].Quantity = declared[id]
+		}
+	}
+	return out, defaults, nil
+}
+
+// declared is the quantity of the resource in the member's usable
+// declaration of the year, if it declares one.
+func (c *costPlanner) declared(memberID, resourceID pulid.ID) (int64, bool) {
+	d := c.decls[memberID]
+	if d == nil {
+		return 0, false
+	}
+	q, ok := c.quantities[d.ID][resourceID]
+	return q, ok
+}
+
+// defaultQuantities weighs the subscribers who declared no quantity of the
+// resource, so that nobody is charged nothing for lack of a declaration
+// (the others would pay its share): its quantity of the year before; or
+// else the average of the quantities declared this year (of last year's,
+// when nobody declared this year), rounded half up; or else, when no
+// quantity is known at all, 1 (each then weighs its days). The year end
+// run again after the member declares charges the difference. Each is
+// reported in the run.
+func (c *costPlanner) defaultQuantities(res *ent.Resource, declared map[pulid.ID]int64, undeclared []pulid.ID) map[pulid.ID]*MissingDeclaration {
+	if len(undeclared) == 0 {
+		return nil
+	}
+	known := slices.Collect(maps.Values(declared))
+	if len(known) == 0 {
+		for _, id := range undeclared {
+			if q, ok := c.lastYear[id][res.ID]; ok {
+				known = append(known, q)
+			}
+		}
+	}
+	average, averageRule := int64(1), DefaultDays
+	if len(known) > 0 {
+		var sum int64
+		for _, q := range known {
+			sum += q
+		}
+		average, averageRule = money.Fraction(sum, 1, int64(len(known))), DefaultAverage
+	}
+	out := make(map[pulid.ID]*MissingDeclaration, len(undeclared))
+	for _, id := range undeclared {
+		m := &MissingDeclaration{MemberID: id, ResourceID: res.ID, ResourceName: res.Name,
+			DefaultQuantity: average, DefaultRule: averageRule,
+			Reason: "aucune fiche déclarative validée pour l'année"}
+		if c.decls[id] != nil {
+			m.Reason = "la fiche déclarative validée ne déclare pas cette ressource"
+		}
+		if q, ok := c.lastYear[id][res.ID]; ok {
+			m.DefaultQuantity, m.DefaultRule = q, DefaultLastYear
+		}
+		out[id] = m
+		c.plan.report.MissingDeclarations = append(c.plan.report.MissingDeclarations, *m)
+	}
+	return out
 }
 
 func (c *costPlanner) unallocated(res *ent.Resource, basis costentry.Basis, amount int64, reason string) {
@@ -341,17 +465,57 @@ func (c *costPlanner) unallocated(res *ent.Resource, basis costentry.Basis, amou
 // bear: the BUDGETED costs as the provisions would split them today, and
 // the ACTUAL costs as the year end would. Nothing is written.
 func UnallocatedCosts(ctx context.Context, client *ent.Client, year int) ([]Unallocated, error) {
+	reports, err := costReports(ctx, client, year)
+	if err != nil {
+		return nil, err
+	}
+	var out []Unallocated
+	for _, r := range reports {
+		out = append(out, r.Unallocated...)
+	}
+	return out, nil
+}
+
+// MissingDeclarations lists the PRO_RATA subscribers of the year the next
+// run would weigh on a default quantity, on the budget or on the actual
+// costs, once per member and resource. Nothing is written.
+func MissingDeclarations(ctx context.Context, client *ent.Client, year int) ([]MissingDeclaration, error) {
+	reports, err := costReports(ctx, client, year)
+	if err != nil {
+		return nil, err
+	}
+	type slot struct{ member, resource pulid.ID }
+	seen := make(map[slot]bool)
+	var out []MissingDeclaration
+	for _, r := range reports {
+		for _, m := range r.MissingDeclarations {
+			if s := (slot{m.MemberID, m.ResourceID}); !seen[s] {
+				seen[s] = true
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b MissingDeclaration) int {
+		return cmp.Or(cmp.Compare(a.MemberName, b.MemberName), cmp.Compare(a.MemberID, b.MemberID),
+			cmp.Compare(a.ResourceName, b.ResourceName))
+	})
+	return out, nil
+}
+
+// costReports plans, without writing, a provision step (the budget) and
+// the year end (the actual costs), and returns what each would report.
+func costReports(ctx context.Context, client *ent.Client, year int) ([]RunResult, error) {
 	if err := checkFiscalYear(year); err != nil {
 		return nil, err
 	}
 	ctx = viewer.SystemContext(ctx)
-	var out []Unallocated
+	var out []RunResult
 	for _, step := range []Step{StepQ1, StepYearEnd} {
 		p, err := planCosts(ctx, client, year, step, nil)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p.report.Unallocated...)
+		out = append(out, p.report)
 	}
 	return out, nil
 }

@@ -122,6 +122,8 @@ func planFees(ctx context.Context, tx *ent.Client, year int, _ Step, progress fu
 					MemberWeight: int64(days), TotalWeight: int64(daysInYear), BaseAmount: fee.Amount,
 					Note: fmt.Sprintf("cotisation annuelle %s € au prorata des jours comme membre actif", money.Format(fee.Amount)),
 				},
+				explanation: fmt.Sprintf("Cotisation annuelle %s × %d jours comme membre actif sur %d = %s",
+					money.French(fee.Amount), days, daysInYear, money.French(amount)),
 			})
 		}
 		if progress != nil {

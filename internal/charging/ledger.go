@@ -44,6 +44,8 @@ type target struct {
 	amount           int64
 	label            string
 	basis            schematype.ChargeBasis
+	// explanation is the basis in words (see explain.go).
+	explanation string
 }
 
 func (t *target) slot(year int, step Step) string {
@@ -143,6 +145,8 @@ func reconcile(year int, step Step, targets []target, slots map[string]*slotStat
 		if s.lines > 0 {
 			t.basis.Note = strings.TrimSpace(fmt.Sprintf("%s (correction : %s déjà appelés sur %d ligne(s))",
 				t.basis.Note, money.Format(s.sum), s.lines))
+			t.explanation = strings.TrimSpace(fmt.Sprintf("%s ; déjà appelé %s : ligne de %s",
+				t.explanation, money.French(s.sum+s.corrections), money.French(delta)))
 		}
 		lines = append(lines, pendingLine{target: t, key: slot + "#" + strconv.Itoa(s.lines+1)})
 	}
@@ -159,8 +163,9 @@ func reconcile(year int, step Step, targets []target, slots map[string]*slotStat
 		add(target{
 			memberID: s.sample.MemberID, resourceID: s.sample.ResourceID,
 			serviceRequestID: s.sample.ServiceRequestID, kind: s.sample.Kind,
-			label: fmt.Sprintf("Annulation %s %d — plus dû", step, year),
-			basis: schematype.ChargeBasis{Note: "le calcul de l'étape ne produit plus cette ligne"},
+			label:       fmt.Sprintf("Annulation %s %d — plus dû", step, year),
+			basis:       schematype.ChargeBasis{Note: "le calcul de l'étape ne produit plus cette ligne"},
+			explanation: "Plus dû : le calcul de l'étape ne produit plus cette ligne",
 		}, slot)
 	}
 	slices.SortStableFunc(lines, func(a, b pendingLine) int { return cmp.Compare(a.memberID, b.memberID) })
@@ -234,7 +239,7 @@ func writeLines(ctx context.Context, tx *ent.Client, p posting, lines []pendingL
 				SetNillableChargeRunID(runID).SetNillableCorrectsID(p.corrects).
 				SetCallForFundsID(created[i].ID).
 				SetKind(l.kind).SetFiscalYear(year).SetPeriod(p.period).
-				SetAmount(l.amount).SetLabel(l.label).SetBasis(l.basis).
+				SetAmount(l.amount).SetLabel(l.label).SetBasis(l.basis).SetExplanation(l.explanation).
 				SetIdempotencyKey(l.key).SetCreatedBy(p.createdBy))
 			if len(bulk) == writeBatch {
 				if err := flush(); err != nil {

@@ -19,7 +19,7 @@ import (
 
 func runStep(t *testing.T, y *smallYear, step Step) *RunResult {
 	t.Helper()
-	res, err := RunStep(y.ctx, y.client, 2026, step, "test", nil)
+	res, err := RunStep(y.ctx, y.client, Request{Year: 2026, Step: step, StartedBy: "test", Today: afterYear(2026)})
 	if err != nil {
 		t.Fatalf("%s: %v", step, err)
 	}
@@ -57,7 +57,7 @@ func TestYearEndRunAgainChargesTheDifference(t *testing.T) {
 		t.Errorf("third year end: %d created, %d already there", again.Created, again.AlreadyThere)
 	}
 	// Provisions after the year end would be charged on top: refused.
-	if _, err := RunStep(y.ctx, y.client, 2026, StepQ3, "test", nil); communs.ErrorCode(err) != communs.ECONFLICT {
+	if _, err := RunStep(y.ctx, y.client, Request{Year: 2026, Step: StepQ3, StartedBy: "test", Today: afterYear(2026)}); communs.ErrorCode(err) != communs.ECONFLICT {
 		t.Errorf("Q3 after the year end: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package charging
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"communs"
@@ -56,13 +57,16 @@ type RunResult struct {
 	CallsForFunds []*ent.CallForFunds
 	// Unallocated lists the amounts nobody could be charged for.
 	Unallocated []Unallocated
-	// MissingDeclarations lists the PRO_RATA subscribers who weighed 0
-	// because they have no VALIDATED or LOCKED declaration of the year (or
-	// no line for the resource in it).
+	// MissingDeclarations lists the PRO_RATA subscribers without a
+	// VALIDATED or LOCKED declaration of the year (or without a line for
+	// the resource in it), charged on a default quantity until they declare.
 	MissingDeclarations []MissingDeclaration
 	// Unbilled lists time not billed: supplementary services' time before
 	// the member's agreement.
 	Unbilled []Unbilled
+	// Overruns lists the services billed only up to their ceiling: their
+	// time went past the estimate by more than the tolerance.
+	Overruns []Overrun
 }
 
 // Unallocated is an amount of a resource that no member was charged.
@@ -74,13 +78,36 @@ type Unallocated struct {
 	Reason       string
 }
 
-// MissingDeclaration is a PRO_RATA subscriber without a usable quantity.
+// MissingDeclaration is a PRO_RATA subscriber without a declared
+// quantity, and the default quantity it was weighed on (see
+// defaultQuantities).
 type MissingDeclaration struct {
-	MemberID     pulid.ID
-	ResourceID   pulid.ID
-	ResourceName string
-	Reason       string
+	MemberID        pulid.ID
+	MemberName      string
+	ResourceID      pulid.ID
+	ResourceName    string
+	Reason          string
+	DefaultQuantity int64
+	DefaultRule     DefaultRule
 }
+
+// DefaultRule says where a missing declaration's default quantity comes
+// from.
+type DefaultRule string
+
+// The default quantities of a missing declaration, in order of preference.
+const (
+	// DefaultLastYear: the member's quantity of the resource in its
+	// declaration of the year before.
+	DefaultLastYear DefaultRule = "LAST_YEAR"
+	// DefaultAverage: the average quantity of the resource's subscribers
+	// (those who declared this year, or else last year's quantities),
+	// rounded half up.
+	DefaultAverage DefaultRule = "AVERAGE"
+	// DefaultDays: nobody has a quantity; each subscriber weighs 1 per
+	// day subscribed.
+	DefaultDays DefaultRule = "DAYS"
+)
 
 // Unbilled is time spent on a service request that is not billed.
 type Unbilled struct {
@@ -109,6 +136,20 @@ var planners = map[Step]planner{
 	StepFees:     planFees,
 }
 
+// Request asks for one execution of a step.
+type Request struct {
+	Year      int
+	Step      Step
+	StartedBy string
+	// ForcedReason runs a step before its date (see checkStepDate); it is
+	// kept on the run, and so in the run's audit event.
+	ForcedReason string
+	// Today is the day, in Paris, the step is run on; zero means today.
+	Today time.Time
+	// Progress, if not nil, is called as the work advances.
+	Progress func(done, total int)
+}
+
 // RunStep runs one step of the cycle for a fiscal year, in one
 // transaction, as the platform (the audit trail names the person in ctx):
 //
@@ -123,8 +164,9 @@ var planners = map[Step]planner{
 // added are grouped into one call for funds per member. One ChargeRun row
 // records the execution: COMPLETED with the count and total, or, when the
 // work fails and is rolled back, FAILED with the error (written after the
-// rollback). progress, if not nil, is called as the work advances.
-func RunStep(ctx context.Context, client *ent.Client, year int, step Step, startedBy string, progress func(done, total int)) (*RunResult, error) {
+// rollback).
+func RunStep(ctx context.Context, client *ent.Client, req Request) (*RunResult, error) {
+	year, step := req.Year, req.Step
 	if err := checkFiscalYear(year); err != nil {
 		return nil, err
 	}
@@ -132,29 +174,66 @@ func RunStep(ctx context.Context, client *ent.Client, year int, step Step, start
 	if planStep == nil {
 		return nil, communs.InvalidField("step", "one of Q1, Q2, Q3, YEAR_END, SERVICES, FEES")
 	}
+	forcedReason, err := checkStepDate(req)
+	if err != nil {
+		return nil, err
+	}
 	ctx = viewer.SystemContext(ctx)
 	var res *RunResult
-	err := txn.Run(ctx, client, func(ctx context.Context, tx *ent.Client) error {
+	err = txn.Run(ctx, client, func(ctx context.Context, tx *ent.Client) error {
 		run, err := tx.ChargeRun.Create().
-			SetFiscalYear(year).SetStep(chargerun.Step(step)).SetStartedBy(startedBy).
+			SetFiscalYear(year).SetStep(chargerun.Step(step)).SetStartedBy(req.StartedBy).
+			SetNillableForcedReason(forcedReason).
 			Save(ctx)
 		if err != nil {
 			return err
 		}
-		res, err = execute(ctx, tx, run, planStep, progress)
+		res, err = execute(ctx, tx, run, planStep, req.Progress)
 		return err
 	})
 	if err != nil {
 		if ent.TxFromContext(ctx) == nil {
 			// The work was rolled back: the failure is recorded on its own.
 			_ = client.ChargeRun.Create().
-				SetFiscalYear(year).SetStep(chargerun.Step(step)).SetStartedBy(startedBy).
+				SetFiscalYear(year).SetStep(chargerun.Step(step)).SetStartedBy(req.StartedBy).
+				SetNillableForcedReason(forcedReason).
 				SetStatus(chargerun.StatusFAILED).SetFinishedAt(time.Now().UTC()).
 				SetError(err.Error()).Exec(ctx)
 		}
 		return nil, fmt.Errorf("charge run %d %s: %w", year, step, err)
 	}
 	return res, nil
+}
+
+// checkStepDate refuses a step run before its date: a provision before
+// the first day of its quarter (it would ask for money on a quarter not
+// begun), the year end before the year is over (its actual costs are not
+// all known). A reason forces it, and is returned to be kept on the run;
+// a reason given for a step on or after its date is not kept.
+func checkStepDate(req Request) (*string, error) {
+	today := req.Today
+	if today.IsZero() {
+		today = calendar.DayInParis(time.Now())
+	}
+	var opens time.Time
+	switch q := req.Step.quarter(); {
+	case q > 0:
+		opens = time.Date(req.Year, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)
+	case req.Step == StepYearEnd:
+		opens = time.Date(req.Year+1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	default:
+		return nil, nil
+	}
+	if !calendar.Day(today).Before(opens) {
+		return nil, nil
+	}
+	reason := strings.TrimSpace(req.ForcedReason)
+	if reason == "" {
+		return nil, communs.InvalidField("forcedReason",
+			"%s %d may be run from %s: run it then, or give the reason for running it earlier",
+			req.Step, req.Year, opens.Format(time.DateOnly))
+	}
+	return &reason, nil
 }
 
 // execute plans the run's step, writes the lines and completes the run.

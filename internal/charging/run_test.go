@@ -2,6 +2,7 @@ package charging
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,7 +121,7 @@ func TestRunStepSmallYear(t *testing.T) {
 	ctx, client := y.ctx, y.client
 	for _, step := range allSteps {
 		var calls int
-		res, err := RunStep(ctx, client, 2026, step, "test", func(done, total int) { calls++ })
+		res, err := RunStep(ctx, client, Request{Year: 2026, Step: step, StartedBy: "test", Today: afterYear(2026), Progress: func(done, total int) { calls++ }})
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
@@ -150,12 +151,13 @@ func TestRunStepSmallYear(t *testing.T) {
 			t.Errorf("%s: the resource without subscriber is not reported", step)
 		}
 		if len(res.MissingDeclarations) != 1 || res.MissingDeclarations[0].MemberID != y.c ||
-			res.MissingDeclarations[0].ResourceID != y.proRata {
+			res.MissingDeclarations[0].ResourceID != y.proRata || res.MissingDeclarations[0].MemberName != "Association C" ||
+			res.MissingDeclarations[0].DefaultQuantity != 7 || res.MissingDeclarations[0].DefaultRule != DefaultAverage {
 			t.Errorf("%s: missing declarations %+v", step, res.MissingDeclarations)
 		}
 		// Running the step again adds nothing.
 		before := client.Charge.Query().CountX(ctx)
-		again, err := RunStep(ctx, client, 2026, step, "test", nil)
+		again, err := RunStep(ctx, client, Request{Year: 2026, Step: step, StartedBy: "test", Today: afterYear(2026)})
 		if err != nil {
 			t.Fatalf("%s again: %v", step, err)
 		}
@@ -176,12 +178,17 @@ func TestRunStepSmallYear(t *testing.T) {
 			// PRO_RATA: basis names a's declaration and weights.
 			pr := client.Charge.Query().Where(charge.MemberID(y.a), charge.ResourceID(y.proRata),
 				charge.PeriodEQ(charge.PeriodQ1)).OnlyX(ctx)
+			// c declared nothing: it weighs the average of a's 10 and b's
+			// 3, rounded half up, over its 184 days.
+			const total = 10*365 + 3*365 + 7*184
 			if pr.Basis.DeclarationID != y.declA || pr.Basis.DeclarationRevision != 1 ||
-				pr.Basis.MemberWeight != 10*365 || pr.Basis.TotalWeight != 13*365 {
+				pr.Basis.MemberWeight != 10*365 || pr.Basis.TotalWeight != total {
 				t.Errorf("pro rata Q1 basis %+v", pr.Basis)
 			}
-			if n := client.Charge.Query().Where(charge.MemberID(y.c), charge.ResourceID(y.proRata)).CountX(ctx); n != 0 {
-				t.Errorf("c charged %d lines on PR without declaration", n)
+			cpr := client.Charge.Query().Where(charge.MemberID(y.c), charge.ResourceID(y.proRata)).OnlyX(ctx)
+			if cpr.Basis.MemberWeight != 7*184 || cpr.Basis.DefaultQuantity != 7 || cpr.Basis.DefaultRule != string(DefaultAverage) ||
+				!strings.Contains(cpr.Explanation, "quantité par défaut 7, la moyenne des abonnés") {
+				t.Errorf("c's PR charge without declaration: %+v, %q", cpr.Basis, cpr.Explanation)
 			}
 		}
 		if step != StepYearEnd {
@@ -225,13 +232,13 @@ func TestRunStepRejects(t *testing.T) {
 	t.Parallel()
 	client := storetest.Open(t).Client
 	ctx := viewer.SystemContext(context.Background())
-	if _, err := RunStep(ctx, client, 2026, "BOGUS", "test", nil); communs.ErrorCode(err) != communs.EINVALID {
+	if _, err := RunStep(ctx, client, Request{Year: 2026, Step: "BOGUS", StartedBy: "test", Today: afterYear(2026)}); communs.ErrorCode(err) != communs.EINVALID {
 		t.Errorf("BOGUS step: %v", err)
 	}
-	if _, err := RunStep(ctx, client, 2026, StepFees, "test", nil); communs.ErrorCode(err) != communs.EINVALID {
+	if _, err := RunStep(ctx, client, Request{Year: 2026, Step: StepFees, StartedBy: "test", Today: afterYear(2026)}); communs.ErrorCode(err) != communs.EINVALID {
 		t.Errorf("FEES without a fee: %v", err)
 	}
-	if _, err := RunStep(ctx, client, 1999, StepQ1, "test", nil); err == nil {
+	if _, err := RunStep(ctx, client, Request{Year: 1999, Step: StepQ1, StartedBy: "test", Today: afterYear(1999)}); err == nil {
 		t.Error("year 1999 accepted")
 	}
 }
@@ -246,11 +253,11 @@ func TestRunStepDemo(t *testing.T) {
 	const year = 2026
 	var last *RunResult
 	for _, step := range allSteps {
-		res, err := RunStep(ctx, client, year, step, "test", nil)
+		res, err := RunStep(ctx, client, Request{Year: year, Step: step, StartedBy: "test", Today: afterYear(year)})
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
-		again, err := RunStep(ctx, client, year, step, "test", nil)
+		again, err := RunStep(ctx, client, Request{Year: year, Step: step, StartedBy: "test", Today: afterYear(year)})
 		if err != nil || again.Created != 0 {
 			t.Fatalf("%s again: %v, created %d", step, err, again.Created)
 		}

@@ -23,9 +23,33 @@ func TimeAmount(minutesTimesRate int64) int64 {
 	return money.Fraction(minutesTimesRate, 1, 60)
 }
 
+// OverrunTolerancePercent is how far, in percent, the time spent on a
+// service may exceed its estimate and still be billed: beyond it, billing
+// stops at the ceiling until the member's administrator agrees to a
+// revised estimate.
+const OverrunTolerancePercent = 10
+
+// BillingCeiling is the most a service estimated at estimate is billed:
+// the estimate plus the tolerance, rounded down to the cent.
+func BillingCeiling(estimate int64) int64 {
+	return estimate + estimate*OverrunTolerancePercent/100
+}
+
+// Overrun is a service whose time spent went past its billing ceiling.
+type Overrun struct {
+	ServiceRequestID pulid.ID
+	Title            string
+	Estimated        int64
+	Spent            int64
+	// Withheld is what is not billed until the member agrees to a revised
+	// estimate: Spent − the ceiling.
+	Withheld int64
+}
+
 // planServices plans the SERVICES step: each service request is billed the
 // time spent on it during the year (worked_on in the year), as a
-// STARTUP_SERVICE or SUPPLEMENTARY_SERVICE line. A supplementary service
+// STARTUP_SERVICE or SUPPLEMENTARY_SERVICE line, up to its BillingCeiling
+// (what goes beyond is reported in Overruns). A supplementary service
 // is billed only for the time worked on or after the day of the member's
 // agreement; earlier time is reported in Unbilled, never billed.
 func planServices(ctx context.Context, tx *ent.Client, year int, _ Step, progress func(done, total int)) (*plan, error) {
@@ -64,7 +88,15 @@ func planServices(ctx context.Context, tx *ent.Client, year int, _ Step, progres
 				Reason: "temps passé avant l'accord préalable du membre",
 			})
 		}
-		p.targets = append(p.targets, st.target(year))
+		t := st.target(year)
+		if est := st.request.EstimatedAmount; est != nil && t.amount > BillingCeiling(*est) {
+			p.report.Overruns = append(p.report.Overruns, Overrun{ServiceRequestID: id, Title: st.request.Title,
+				Estimated: *est, Spent: t.amount, Withheld: t.amount - BillingCeiling(*est)})
+			t.amount = BillingCeiling(*est)
+			t.explanation += fmt.Sprintf(" ; dépassement de plus de %d %% de l'estimation de %s : facturé %s "+
+				"en attendant l'accord du membre sur une estimation révisée", OverrunTolerancePercent, money.French(*est), money.French(t.amount))
+		}
+		p.targets = append(p.targets, t)
 		if progress != nil {
 			progress(i+1, len(ids))
 		}
@@ -96,6 +128,8 @@ func (st *serviceTime) target(year int) target {
 		memberID: req.MemberID, serviceRequestID: &id, kind: kind, amount: amount,
 		label: fmt.Sprintf("%s %d — %s (%s)", what, year, req.Title, hoursText(st.minutes)),
 		basis: schematype.ChargeBasis{BaseAmount: amount, Note: note},
+		explanation: fmt.Sprintf("%s de travail en %d, au taux horaire de chaque saisie = %s",
+			hoursText(st.minutes), year, money.French(amount)),
 	}
 }
 

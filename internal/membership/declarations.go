@@ -52,12 +52,19 @@ type DeclaredLine struct {
 	Quantity   int64
 }
 
+// amendmentAfterYearEnd marks the comment of an amendment made after the
+// year's regularisation, so that both sides see that the year end must be
+// run again.
+const amendmentAfterYearEnd = "[Amendement après la régularisation %d : à régulariser en relançant la clôture de l'année.]"
+
 // Save saves a member's declaration of year with the given lines,
 // which replace the previous ones. It creates the declaration (DRAFT), or
 // changes a DRAFT or RETURNED one (which becomes DRAFT again); a LOCKED one
-// is amended (it stays LOCKED, and the revision is marked as an amendment)
-// until the year is regularised. A SUBMITTED or VALIDATED declaration
-// cannot be changed: the groupement returns it first.
+// is amended (it stays LOCKED, and the revision is marked as an amendment),
+// before or after the year's regularisation: the year end run again
+// charges the difference (an amendment after it says so in its comment).
+// A SUBMITTED or VALIDATED declaration cannot be changed: the groupement
+// returns it first.
 //
 // Each line names a resource the member subscribes to during the year (see
 // subscribedDuring), at most once, with a quantity of zero or more.
@@ -117,8 +124,7 @@ func (s *Declarations) Save(ctx context.Context, memberID pulid.ID, year int, li
 					return err
 				}
 				if done {
-					return communs.Errorf(communs.ECONFLICT,
-						"the year %d has been regularised: its declaration can no longer be amended", year)
+					comment = strings.TrimSpace(comment + " " + fmt.Sprintf(amendmentAfterYearEnd, year))
 				}
 				status, amendment = usagedeclaration.StatusLOCKED, true
 			default:
@@ -164,18 +170,14 @@ func (s *Declarations) withSuggestions(ctx context.Context, tx *ent.Client, memb
 	return out, nil
 }
 
-// Submit sends a DRAFT declaration with at least one line to
-// the groupement (SUBMITTED).
+// Submit sends a complete DRAFT declaration to the groupement
+// (SUBMITTED): it declares every resource shared EQUAL or PRO_RATA the
+// member used during the year, an unused one with an explicit 0 (see
+// checkComplete).
 func (s *Declarations) Submit(ctx context.Context, id pulid.ID) (*ent.UsageDeclaration, error) {
 	return s.moveDeclaration(ctx, id, declarationMove{
 		from: usagedeclaration.StatusDRAFT, to: usagedeclaration.StatusSUBMITTED, verb: "submitted",
-		check: func(_ *ent.UsageDeclaration, lines []schematype.DeclaredQuantity) error {
-			if len(lines) == 0 {
-				return communs.InvalidField("lines",
-					"an empty declaration cannot be submitted: declare a quantity (0 if unused) for each subscribed resource")
-			}
-			return nil
-		},
+		check: checkComplete,
 		set: func(u *ent.UsageDeclarationUpdate) {
 			u.SetSubmittedAt(s.now().UTC()).ClearReturnComment()
 		},
@@ -303,7 +305,7 @@ type declarationMove struct {
 	verb       string // "submitted": what the move does, for messages
 	comment    string // kept on the revision
 	idempotent bool   // a declaration already in to is returned as it is
-	check      func(d *ent.UsageDeclaration, lines []schematype.DeclaredQuantity) error
+	check      func(ctx context.Context, tx *ent.Client, d *ent.UsageDeclaration, lines []schematype.DeclaredQuantity) error
 	set        func(u *ent.UsageDeclarationUpdate)
 	after      func(ctx context.Context, tx *ent.Client, d *ent.UsageDeclaration) error
 }
@@ -332,7 +334,7 @@ func (s *Declarations) moveDeclaration(ctx context.Context, id pulid.ID, mv decl
 			return err
 		}
 		if mv.check != nil {
-			if err := mv.check(d, lines); err != nil {
+			if err := mv.check(ctx, tx, d, lines); err != nil {
 				return err
 			}
 		}
@@ -466,6 +468,37 @@ func checkDeclaredResources(ctx context.Context, tx *ent.Client, memberID pulid.
 			return communs.InvalidField(fmt.Sprintf("lines[%d].resourceId", i),
 				"the member does not subscribe to %s in %d", resources[j].Name, year)
 		}
+	}
+	return nil
+}
+
+// checkComplete refuses a declaration that leaves out a resource the
+// member used during its year: every subscription in service during the
+// year to a resource shared EQUAL or PRO_RATA needs its line, 0 when the
+// resource was not used (the member confirms it by declaring it). A
+// declaration that leaves one out would let the member weigh nothing on
+// it while the others pay its share.
+func checkComplete(ctx context.Context, tx *ent.Client, d *ent.UsageDeclaration, lines []schematype.DeclaredQuantity) error {
+	if len(lines) == 0 {
+		return communs.InvalidField("lines",
+			"an empty declaration cannot be submitted: declare a quantity (0 if unused) for each subscribed resource")
+	}
+	declared := make([]pulid.ID, len(lines))
+	for i, l := range lines {
+		declared[i] = l.ResourceID
+	}
+	missing, err := tx.Resource.Query().
+		Where(resource.AllocationKeyIn(resource.AllocationKeyEQUAL, resource.AllocationKeyPRO_RATA),
+			resource.IDNotIn(declared...),
+			resource.HasSubscriptionsWith(subscription.MemberID(d.MemberID), usedDuring(d.Year))).
+		Order(ent.Asc(resource.FieldName)).Select(resource.FieldName).Strings(ctx)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return communs.InvalidField("lines",
+			"the declaration leaves out resources the member used in %d: %s; declare each, with 0 if it was not used",
+			d.Year, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -376,10 +376,18 @@ func TestDeclarationAmendment(t *testing.T) {
 	_, err = s.svc.Declarations.Return(s.staff, d.ID, "non")
 	expectCode(t, err, communs.ECONFLICT)
 
-	// Once the year is regularised, there is nothing left to amend.
+	// After the year's regularisation the member still amends: the year
+	// end run again charges the difference, as the revision says.
 	s.completeYearEnd(t, year)
-	_, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 150}}, "")
-	expectCode(t, err, communs.ECONFLICT)
+	d, err = s.svc.Declarations.Save(s.staffA, s.a.ID, year, []DeclaredLine{{s.dui.ID, 150}, {s.mail.ID, 20}}, "erreur de saisie")
+	if err != nil || d.Status != usagedeclaration.StatusLOCKED || d.Revision != 6 {
+		t.Fatalf("amendment after the year end: %v %+v", err, d)
+	}
+	revs = s.revisions(t, d.ID)
+	if last := revs[len(revs)-1]; !last.Amendment || !strings.Contains(last.Comment, "erreur de saisie") ||
+		!strings.Contains(last.Comment, "à régulariser") {
+		t.Errorf("the amendment after the year end: %+v", last)
+	}
 }
 
 func TestDeclarationConcurrentTransitions(t *testing.T) {
@@ -510,5 +518,27 @@ func TestDeclarationReturnedToAdministrators(t *testing.T) {
 	}
 	if len(sent) != 1 || sent[0].Recipient != "admin@b.example" || sent[0].Kind != notification.KindDECLARATION_RETURNED {
 		t.Fatalf("notifications: %+v", sent)
+	}
+}
+
+func TestDeclarationSubmittedComplete(t *testing.T) {
+	t.Parallel()
+	s := newDeclarationScene(t)
+	// A uses dui during 2026: a declaration leaving it out is refused,
+	// one declaring it, even at 0, is submitted.
+	d, err := s.svc.Declarations.Save(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.mail.ID, 35}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.svc.Declarations.Submit(s.staffA, d.ID)
+	expectField(t, err, "lines")
+	if err == nil || !strings.Contains(err.Error(), "Dossier de l'usager") {
+		t.Errorf("the refusal does not name the resource left out: %v", err)
+	}
+	if _, err := s.svc.Declarations.Save(s.staffA, s.a.ID, 2026, []DeclaredLine{{s.mail.ID, 35}, {s.dui.ID, 0}}, "pas encore utilisé"); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = s.svc.Declarations.Submit(s.staffA, d.ID); err != nil || d.Status != usagedeclaration.StatusSUBMITTED {
+		t.Fatalf("complete declaration: %v %+v", err, d)
 	}
 }

@@ -75,7 +75,7 @@ func TestOnboarding(t *testing.T) {
 	if _, err := f.svc.Catalogue.RequestSubscription(admin, a.ID, mail.ID); err != nil {
 		t.Fatal(err)
 	}
-	signed := onDay(2026, 3, 10)
+	signed := onDay(2026, 3, 1)
 	if _, err := f.svc.Catalogue.ActivateSubscription(staff, subDUI.ID, onDay(2026, 4, 1), &signed, "Claire Martin", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestOnboarding(t *testing.T) {
 		t.Fatalf("%d subscriptions on the checklist, want 2", len(got.Resources))
 	}
 	wantResources := []struct{ code, steps string }{
-		{"DUI", "request:true@2026-03-02 convention:true@2026-03-10 projectLead:true@- activation:true@2026-04-01"},
+		{"DUI", "request:true@2026-03-02 convention:true@2026-03-01 projectLead:true@- activation:true@2026-04-01"},
 		{"MAIL", "request:true@2026-03-03 convention:false@- projectLead:false@- activation:false@-"},
 	}
 	for i, w := range wantResources {

@@ -48,6 +48,9 @@ const maxServiceTitle = 300
 // bytes as the schema counts it (MaxLen).
 const maxStaffName = 200
 
+// maxRevisionReason is the longest reason of a revised estimate, in bytes.
+const maxRevisionReason = 1000
+
 // minutesPerDay is the most time one entry records: a day.
 const minutesPerDay = 24 * 60
 
@@ -129,11 +132,8 @@ func (s *ServiceRequests) Request(ctx context.Context, in ServiceRequestInput) (
 // agreed to yet (ESTIMATED): minutes of work, more than zero, and the
 // amount in cents, zero or more.
 func (s *ServiceRequests) Estimate(ctx context.Context, id pulid.ID, minutes int, amount int64) (*ent.ServiceRequest, error) {
-	if minutes <= 0 {
-		return nil, communs.InvalidField("minutes", "an estimate is of more than zero minutes")
-	}
-	if amount < 0 {
-		return nil, communs.InvalidField("amount", "an estimated amount cannot be negative")
+	if err := checkEstimate(minutes, amount, "minutes", "amount"); err != nil {
+		return nil, err
 	}
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
 		if sr.Status != servicerequest.StatusREQUESTED && sr.Status != servicerequest.StatusESTIMATED {
@@ -152,10 +152,9 @@ func (s *ServiceRequests) Estimate(ctx context.Context, id pulid.ID, minutes int
 // refused, as the agreement is the member's.
 func (s *ServiceRequests) Agree(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
 	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
-		v := viewer.FromContext(ctx)
-		if v == nil || !slices.Contains(v.MemberIDs("member_admin"), sr.MemberID) {
-			return "", nil, communs.Errorf(communs.EFORBIDDEN,
-				"only a member_admin of the member may agree to a service: the agreement is the member's")
+		v, err := memberAgreement(ctx, sr)
+		if err != nil {
+			return "", nil, err
 		}
 		if sr.Status != servicerequest.StatusESTIMATED || sr.EstimatedMinutes == nil || sr.EstimatedAmount == nil {
 			return "", nil, communs.Errorf(communs.ECONFLICT,
@@ -170,6 +169,79 @@ func (s *ServiceRequests) Agree(ctx context.Context, id pulid.ID, estimatedAmoun
 			u.SetAgreedAt(at).SetAgreedBy(by)
 		}, nil
 	})
+}
+
+// ReviseEstimate proposes a revised estimate of a service already under
+// way (AGREED, IN_PROGRESS or DONE, or ESTIMATED), with its reason: when
+// the time spent goes past the estimate by more than the tolerance,
+// billing stops at the ceiling (charging.BillingCeiling) until the
+// member's administrator agrees to the revision (AgreeRevisedEstimate).
+// The revision waits beside the estimate; it does not replace it.
+func (s *ServiceRequests) ReviseEstimate(ctx context.Context, id pulid.ID, minutes int, amount int64, reason string) (*ent.ServiceRequest, error) {
+	reason, err := requiredText("reason", reason, maxRevisionReason)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEstimate(minutes, amount, "estimatedMinutes", "estimatedAmount"); err != nil {
+		return nil, err
+	}
+	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
+		if sr.Status == servicerequest.StatusREQUESTED || sr.Status == servicerequest.StatusCANCELLED {
+			return "", nil, communs.Errorf(communs.ECONFLICT,
+				"the service request is %s: estimate it (estimateService) rather than revise it", sr.Status)
+		}
+		return sr.Status, func(u *ent.ServiceRequestUpdate) {
+			u.SetRevisedEstimatedMinutes(minutes).SetRevisedEstimatedAmount(amount).SetRevisionReason(reason)
+		}, nil
+	})
+}
+
+// AgreeRevisedEstimate records the member's agreement to the revised
+// estimate, naming its amount: the revision becomes the estimate, and the
+// SERVICES step bills up to its new ceiling. Only an administrator of the
+// request's member agrees.
+func (s *ServiceRequests) AgreeRevisedEstimate(ctx context.Context, id pulid.ID, estimatedAmount int64) (*ent.ServiceRequest, error) {
+	return s.moveService(ctx, id, func(ctx context.Context, tx *ent.Client, sr *ent.ServiceRequest) (servicerequest.Status, func(*ent.ServiceRequestUpdate), error) {
+		v, err := memberAgreement(ctx, sr)
+		if err != nil {
+			return "", nil, err
+		}
+		if sr.RevisedEstimatedAmount == nil || sr.RevisedEstimatedMinutes == nil {
+			return "", nil, communs.Errorf(communs.ECONFLICT, "no revised estimate waits for the member's agreement")
+		}
+		if *sr.RevisedEstimatedAmount != estimatedAmount {
+			return "", nil, communs.Errorf(communs.ECONFLICT,
+				"the revised estimate is %s €, not the amount agreed: read it again before agreeing", money.Format(*sr.RevisedEstimatedAmount))
+		}
+		minutes, by := *sr.RevisedEstimatedMinutes, v.Email
+		return sr.Status, func(u *ent.ServiceRequestUpdate) {
+			u.SetEstimatedMinutes(minutes).SetEstimatedAmount(estimatedAmount).SetAgreedBy(by).
+				ClearRevisedEstimatedMinutes().ClearRevisedEstimatedAmount()
+		}, nil
+	})
+}
+
+// checkEstimate refuses an estimate of no minutes or of a negative
+// amount, naming the input's fields.
+func checkEstimate(minutes int, amount int64, minutesField, amountField string) error {
+	if minutes <= 0 {
+		return communs.InvalidField(minutesField, "an estimate is of more than zero minutes")
+	}
+	if amount < 0 {
+		return communs.InvalidField(amountField, "an estimated amount cannot be negative")
+	}
+	return nil
+}
+
+// memberAgreement returns the viewer if it may give the member's
+// agreement on sr (an administrator of its member), or why not.
+func memberAgreement(ctx context.Context, sr *ent.ServiceRequest) (*viewer.Viewer, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil || !slices.Contains(v.MemberIDs("member_admin"), sr.MemberID) {
+		return nil, communs.Errorf(communs.EFORBIDDEN,
+			"only a member_admin of the member may agree to a service or its estimate: the agreement is the member's")
+	}
+	return v, nil
 }
 
 // RecordTime records time a staff member of the groupement spent on a

@@ -71,19 +71,24 @@ func (s *Catalogue) RequestSubscription(ctx context.Context, memberID, resourceI
 }
 
 // ActivateSubscription puts a requested subscription in service from
-// startsOn: the groupement's act, once the convention is signed (its date,
-// when known, is recorded) and the member has named its internal project
-// lead (which may still be done later). The member must be ACTIVE and the
-// resource still in the catalogue.
+// startsOn: the groupement's act, once the convention is signed (its date
+// is required, on or before today: no member is charged for a resource
+// without the agreement it signed) and the member has named its internal
+// project lead (which may still be done later). The member must be ACTIVE
+// and the resource still in the catalogue.
 func (s *Catalogue) ActivateSubscription(ctx context.Context, id pulid.ID, startsOn time.Time, conventionSignedOn *time.Time, projectLeadName string, projectLeadEmail *string) (*ent.Subscription, error) {
 	if startsOn.IsZero() {
 		return nil, communs.InvalidField("startsOn", "give the date the subscription starts")
 	}
 	startsOn = calendar.Day(startsOn)
-	var signedOn *time.Time
-	if conventionSignedOn != nil && !conventionSignedOn.IsZero() {
-		day := calendar.Day(*conventionSignedOn)
-		signedOn = &day
+	if conventionSignedOn == nil || conventionSignedOn.IsZero() {
+		return nil, communs.InvalidField("conventionSignedOn",
+			"a subscription is activated once its convention is signed: give the date it was signed")
+	}
+	signedOn := calendar.Day(*conventionSignedOn)
+	if signedOn.After(s.today()) {
+		return nil, communs.InvalidField("conventionSignedOn", "%s is in the future: activate the subscription once the convention is signed",
+			signedOn.Format(time.DateOnly))
 	}
 	projectLeadName = strings.TrimSpace(projectLeadName)
 	var leadEmail *string
@@ -116,7 +121,7 @@ func (s *Catalogue) ActivateSubscription(ctx context.Context, id pulid.ID, start
 			Where(subscription.ID(id), subscription.StatusEQ(subscription.StatusREQUESTED)).
 			SetStatus(subscription.StatusACTIVE).
 			SetStartsOn(startsOn).
-			SetNillableConventionSignedOn(signedOn).
+			SetConventionSignedOn(signedOn).
 			SetProjectLeadName(projectLeadName).
 			SetNillableProjectLeadEmail(leadEmail).
 			Save(ctx)

@@ -37,19 +37,26 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, time.Time{}, nil, "", nil)
 	expectField(t, err, "startsOn")
-	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(1999, 1, 1), nil, "", nil) // before the member joined
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(1999, 1, 1), &signedConvention, "", nil) // before the member joined
 	expectField(t, err, "startsOn")
-	signed := time.Date(2026, 3, 20, 15, 30, 0, 0, time.UTC)
+	// No activation without the date the convention was signed, nor with
+	// a date still to come.
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), nil, "", nil)
+	expectField(t, err, "conventionSignedOn")
+	tomorrow := f.clock.AddDate(0, 0, 1)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), &tomorrow, "", nil)
+	expectField(t, err, "conventionSignedOn")
+	signed := time.Date(2026, 3, 1, 15, 30, 0, 0, time.UTC)
 	sub, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), &signed, " Claire Martin ", ref("claire.martin@a.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sub.Status != subscription.StatusACTIVE || !sub.StartsOn.Equal(onDay(2026, 4, 1)) ||
-		!sub.ConventionSignedOn.Equal(onDay(2026, 3, 20)) || sub.ProjectLeadName != "Claire Martin" ||
+		!sub.ConventionSignedOn.Equal(onDay(2026, 3, 1)) || sub.ProjectLeadName != "Claire Martin" ||
 		*sub.ProjectLeadEmail != "claire.martin@a.example" {
 		t.Fatalf("activated: %+v", sub)
 	}
-	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, sub.ID, onDay(2026, 4, 1), &signedConvention, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
 	_, err = f.svc.Catalogue.RequestSubscription(admin, a.ID, dui.ID)
 	expectCode(t, err, communs.ECONFLICT) // ACTIVE is open too
@@ -77,11 +84,14 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if err != nil || withdrawn.Status != subscription.StatusENDED || withdrawn.StartsOn != nil {
 		t.Fatalf("withdrawn: %v %+v", err, withdrawn)
 	}
-	_, err = f.svc.Catalogue.ActivateSubscription(staff, again.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, again.ID, onDay(2026, 4, 1), &signedConvention, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.Catalogue.ActivateSubscription(staff, "SUB01JZZZZZZZZZZZZZZZZZZZZZ", onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, "SUB01JZZZZZZZZZZZZZZZZZZZZZ", onDay(2026, 4, 1), &signedConvention, "", nil)
 	expectCode(t, err, communs.ENOTFOUND)
 }
+
+// signedConvention is the date the tests' conventions were signed.
+var signedConvention = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func TestSubscriptionRefusals(t *testing.T) {
 	t.Parallel()
@@ -111,7 +121,7 @@ func TestSubscriptionRefusals(t *testing.T) {
 	}
 	_, err = f.svc.Catalogue.EndSubscription(adminB, subA.ID, onDay(2026, 3, 2))
 	expectCode(t, err, communs.ENOTFOUND)
-	_, err = f.svc.Catalogue.ActivateSubscription(adminB, subA.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(adminB, subA.ID, onDay(2026, 4, 1), &signedConvention, "", nil)
 	expectCode(t, err, communs.ENOTFOUND)
 
 	// The groupement's staff act for any member.
@@ -128,7 +138,7 @@ func TestSubscriptionRefusals(t *testing.T) {
 	}
 	_, err = f.svc.Catalogue.RequestSubscription(adminB, b.ID, mail.ID)
 	expectCode(t, err, communs.ECONFLICT)
-	_, err = f.svc.Catalogue.ActivateSubscription(staff, subB.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, subB.ID, onDay(2026, 4, 1), &signedConvention, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
 	if err := f.client.Member.UpdateOneID(b.ID).SetStatus(member.StatusLEFT).SetLeftOn(onDay(2026, 3, 1)).Exec(f.sys); err != nil {
 		t.Fatal(err)
@@ -140,7 +150,7 @@ func TestSubscriptionRefusals(t *testing.T) {
 	if _, err := f.svc.Catalogue.RetireResource(staff, dui.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.Catalogue.ActivateSubscription(staff, subA.ID, onDay(2026, 4, 1), nil, "", nil)
+	_, err = f.svc.Catalogue.ActivateSubscription(staff, subA.ID, onDay(2026, 4, 1), &signedConvention, "", nil)
 	expectCode(t, err, communs.ECONFLICT)
 }
 

@@ -68,14 +68,29 @@ func French(cents int64) string {
 		sign, s = "-", s[1:]
 	}
 	whole, frac, _ := strings.Cut(s, ".")
+	return sign + groupThousands(whole) + "," + frac + nbsp + "€"
+}
+
+// FrenchInt writes a whole number the French way: 486755 → "486 755".
+func FrenchInt(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 0 {
+		return "-" + groupThousands(s[1:])
+	}
+	return groupThousands(s)
+}
+
+// groupThousands separates the thousands of a string of digits with
+// non-breaking spaces.
+func groupThousands(digits string) string {
 	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
 			b.WriteString(nbsp)
 		}
 		b.WriteRune(r)
 	}
-	return sign + b.String() + "," + frac + nbsp + "€"
+	return b.String()
 }
 
 // Fraction is cents × num / den rounded half away from zero to the cent:

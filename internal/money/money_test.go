@@ -48,6 +48,15 @@ func TestFrench(t *testing.T) {
 	}
 }
 
+func TestFrenchInt(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 87600: "87 600", 486755: "486 755", -1234567: "-1 234 567"} {
+		want = strings.ReplaceAll(want, " ", "\u00a0")
+		if got := FrenchInt(n); got != want {
+			t.Errorf("FrenchInt(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
 func TestFraction(t *testing.T) {
 	for _, tc := range []struct{ cents, num, den, want int64 }{
 		{100, 1, 3, 33},

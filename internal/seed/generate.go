@@ -192,6 +192,7 @@ func (g *generator) run(ctx context.Context) (GeneratedCounts, error) {
 			pairs = append(pairs, pair{m, r})
 		}
 	}
+	subIDs := make([]pulid.ID, len(pairs))
 	err = g.inBatches(ctx, "subscriptions", len(pairs), func(ctx context.Context, tx *ent.Client, lo, hi int) error {
 		bulk := make([]*ent.SubscriptionCreate, 0, hi-lo)
 		for _, p := range pairs[lo:hi] {
@@ -203,7 +204,11 @@ func (g *generator) run(ctx context.Context) (GeneratedCounts, error) {
 				SetResourceID(resIDs[p.r]).SetStatus(subscription.StatusACTIVE).
 				SetRequestedOn(from.AddDate(0, -1, 0)).SetStartsOn(from))
 		}
-		return tx.Subscription.CreateBulk(bulk...).Exec(ctx)
+		rows, err := tx.Subscription.CreateBulk(bulk...).Save(ctx)
+		for i, r := range rows {
+			subIDs[lo+i] = r.ID
+		}
+		return err
 	})
 	if err != nil {
 		return counts, err
@@ -241,9 +246,9 @@ func (g *generator) run(ctx context.Context) (GeneratedCounts, error) {
 	counts.DeclarationLines = len(pairs)
 
 	type cost struct {
-		r      int
-		basis  costentry.Basis
-		member *pulid.ID
+		r                    int
+		basis                costentry.Basis
+		member, subscription *pulid.ID // a direct cost rests on the member's subscription
 	}
 	var costs []cost
 	for r := range sc.Resources {
@@ -251,13 +256,13 @@ func (g *generator) run(ctx context.Context) (GeneratedCounts, error) {
 			continue
 		}
 		for _, basis := range []costentry.Basis{costentry.BasisBUDGETED, costentry.BasisACTUAL} {
-			costs = append(costs, cost{r, basis, nil}, cost{r, basis, nil})
+			costs = append(costs, cost{r, basis, nil, nil}, cost{r, basis, nil, nil})
 		}
 	}
-	for _, p := range pairs {
+	for i, p := range pairs {
 		if keys[p.r] == resource.AllocationKeyDIRECT {
-			costs = append(costs, cost{p.r, costentry.BasisBUDGETED, &memIDs[p.m]},
-				cost{p.r, costentry.BasisACTUAL, &memIDs[p.m]})
+			costs = append(costs, cost{p.r, costentry.BasisBUDGETED, &memIDs[p.m], &subIDs[i]},
+				cost{p.r, costentry.BasisACTUAL, &memIDs[p.m], &subIDs[i]})
 		}
 	}
 	err = g.inBatches(ctx, "cost entries", len(costs), func(ctx context.Context, tx *ent.Client, lo, hi int) error {
@@ -273,7 +278,7 @@ func (g *generator) run(ctx context.Context) (GeneratedCounts, error) {
 			}
 			bulk = append(bulk, tx.CostEntry.Create().SetResourceID(resIDs[c.r]).SetFiscalYear(sc.Year).
 				SetCostType(costType).SetBasis(c.basis).SetAmount(amount).
-				SetLabel("coût "+string(c.basis)).SetNillableMemberID(c.member))
+				SetLabel("coût "+string(c.basis)).SetNillableMemberID(c.member).SetNillableSubscriptionID(c.subscription))
 		}
 		return tx.CostEntry.CreateBulk(bulk...).Exec(ctx)
 	})

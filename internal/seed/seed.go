@@ -392,7 +392,13 @@ func (l *loader) loadCosts(ctx context.Context) (added, present int, err error) 
 			create.SetIncurredOn(yearEnd)
 		}
 		if c.memberKey != "" {
-			create.SetMemberID(l.members[c.memberKey])
+			// A direct cost rests on the member's subscription to the resource.
+			sub, err := l.db.Subscription.Query().Where(subscription.MemberID(l.members[c.memberKey]),
+				subscription.ResourceID(l.resources[c.resource])).OnlyID(ctx)
+			if err != nil {
+				return added, present, fmt.Errorf("%s of %s: %w", c.resource, c.memberKey, err)
+			}
+			create.SetMemberID(l.members[c.memberKey]).SetSubscriptionID(sub)
 		}
 		if err := create.Exec(ctx); err != nil {
 			return added, present, fmt.Errorf("%s %s %s: %w", c.resource, c.costType, c.basis, err)

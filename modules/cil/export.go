@@ -98,6 +98,7 @@ var CSVColumns = []string{
 	"AIPD requise",
 	"AIPD : statut",
 	"AIPD : conclusion",
+	"Champs manquants (art. 30)",
 }
 
 // csvListSeparator joins the items of a list in one cell.
@@ -182,6 +183,7 @@ func csvRow(r *ent.ProcessingRecord) []string {
 		ouiNon(r.DpiaRequired),
 		dpiaStatusLabel(r.DpiaStatus),
 		r.DpiaConclusion,
+		csvJoin(MissingFields(r)),
 	}
 }
 
@@ -317,11 +319,21 @@ type Register struct {
 }
 
 // WriteJSON writes the whole register as indented JSON, every field of
-// every row as the API names them.
+// every row as the API names them, and the records still incomplete with
+// what they lack (MissingFields).
 func WriteJSON(w io.Writer, r Register) error {
+	incomplete := map[pulid.ID][]string{}
+	for _, rec := range r.Records {
+		if missing := MissingFields(rec); len(missing) > 0 {
+			incomplete[rec.ID] = missing
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(struct {
+		Register
+		IncompleteRecords map[pulid.ID][]string `json:"incomplete_records"`
+	}{r, incomplete})
 }
 
 //go:embed register.html

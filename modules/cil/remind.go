@@ -12,13 +12,15 @@ import (
 	"communs/ent/predicate"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
+	"communs/internal/calendar"
 	"communs/internal/notify"
 	"communs/internal/txn"
 	"communs/internal/viewer"
 )
 
 // Remind writes to the outbox, for each register with something to do
-// (reviews due, requests overdue), one message to each of its keepers: the
+// (reviews due, requests overdue, breaches past 72 hours without
+// notification), one message to each of its keepers: the
 // member's CIL referents, or the groupement's for its own register. It is
 // the module's nightly job.
 func (s *Service) Remind(ctx context.Context) error {
@@ -36,6 +38,11 @@ func (s *Service) Remind(ctx context.Context) error {
 		owner := ownerKey(r.MemberID)
 		lines[owner] = append(lines[owner], fmt.Sprintf("- demande %s de %s reçue le %s, échue le %s", r.Type, r.Requester,
 			r.ReceivedOn.Format("02/01/2006"), r.DueOn.Format("02/01/2006")))
+	}
+	for _, b := range todo.LateBreaches {
+		owner := ownerKey(b.Breach.MemberID)
+		lines[owner] = append(lines[owner], fmt.Sprintf("- violation « %s » détectée le %s, il y a %d heures, non notifiée à la CNIL (délai de 72 heures)",
+			b.Breach.Nature, b.Breach.DetectedAt.In(calendar.Paris).Format("02/01/2006 15:04"), b.HoursElapsed))
 	}
 	return txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		for owner, todo := range lines {

@@ -13,6 +13,7 @@ import (
 
 	"communs"
 	"communs/ent"
+	"communs/ent/breach"
 	"communs/ent/cildelegation"
 	"communs/ent/processingrecord"
 	"communs/ent/processingrevision"
@@ -69,13 +70,24 @@ func (s *Service) CreateRecord(ctx context.Context, in ent.CreateProcessingRecor
 	if err := CheckCriteria(in.DpiaCriteria); err != nil {
 		return nil, communs.InvalidField("dpiaCriteria", "%s", err)
 	}
+	return s.addRecord(ctx, in.MemberID, func(ctx context.Context, tx *ent.Client) (*ent.ProcessingRecordCreate, error) {
+		return tx.ProcessingRecord.Create().SetInput(in).
+			SetDpiaRequired(DPIARequired(in.DpiaCriteria, in.DpiaCnilList != nil && *in.DpiaCnilList)), nil
+	})
+}
+
+// addRecord saves the record build makes in owner's register (nil: the
+// groupement's), if the viewer keeps it, with its first revision.
+func (s *Service) addRecord(ctx context.Context, owner *pulid.ID, build func(context.Context, *ent.Client) (*ent.ProcessingRecordCreate, error)) (*ent.ProcessingRecord, error) {
 	var saved *ent.ProcessingRecord
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := mayKeep(ctx, tx, in.MemberID); err != nil {
+		if err := mayKeep(ctx, tx, owner); err != nil {
 			return err
 		}
-		create := tx.ProcessingRecord.Create().SetInput(in).
-			SetDpiaRequired(DPIARequired(in.DpiaCriteria, in.DpiaCnilList != nil && *in.DpiaCnilList))
+		create, err := build(ctx, tx)
+		if err != nil {
+			return err
+		}
 		r, err := create.Save(ctx)
 		if err != nil {
 			return err
@@ -89,9 +101,26 @@ func (s *Service) CreateRecord(ctx context.Context, in ent.CreateProcessingRecor
 	return txn.Detached(ctx, saved), nil
 }
 
-// UpdateRecord changes a record and writes its next revision.
+// subscriptionOwned are the fields of a processor record derived from a
+// subscription that the subscription keeps: the CIL completes the others
+// (purposes, security measures, transfers…).
+var subscriptionOwned = []string{"name", "status", "controller", "processor", "processing_categories", "resource_codes"}
+
+// UpdateRecord changes a record and writes its next revision. Every field
+// of the input either changes the record or is refused: the revisions are
+// the register's own, and a record derived from a subscription keeps the
+// fields the subscription owns.
 func (s *Service) UpdateRecord(ctx context.Context, id pulid.ID, in ent.UpdateProcessingRecordInput) (*ent.ProcessingRecord, error) {
+	if err := refuseFields(in, []string{"revision", "revisions"}, "the revisions are written by the register at every change"); err != nil {
+		return nil, err
+	}
 	return s.changeRecord(ctx, id, func(u *ent.ProcessingRecordUpdateOne, r *ent.ProcessingRecord) error {
+		if r.DerivedFromSubscriptionID != nil {
+			err := refuseFields(in, subscriptionOwned, "this processor record follows its subscription, which keeps this field; complete the others")
+			if err != nil {
+				return err
+			}
+		}
 		criteria := r.DpiaCriteria
 		if in.DpiaCriteria != nil || in.ClearDpiaCriteria {
 			criteria = in.DpiaCriteria
@@ -104,7 +133,7 @@ func (s *Service) UpdateRecord(ctx context.Context, id pulid.ID, in ent.UpdatePr
 			listed = *in.DpiaCnilList
 		}
 		u.SetInput(in).SetDpiaRequired(DPIARequired(criteria, listed))
-		return nil
+		return appendLists(ctx, u.Mutation(), in)
 	})
 }
 
@@ -113,6 +142,9 @@ func (s *Service) ArchiveRecord(ctx context.Context, id pulid.ID) (*ent.Processi
 	return s.changeRecord(ctx, id, func(u *ent.ProcessingRecordUpdateOne, r *ent.ProcessingRecord) error {
 		if r.Status == processingrecord.StatusARCHIVED {
 			return communs.Errorf(communs.ECONFLICT, "the record is archived already")
+		}
+		if r.DerivedFromSubscriptionID != nil {
+			return communs.Errorf(communs.ECONFLICT, "a processor record derived from a subscription is archived when the subscription ends")
 		}
 		u.SetStatus(processingrecord.StatusARCHIVED)
 		return nil
@@ -133,9 +165,6 @@ func (s *Service) changeRecord(ctx context.Context, id pulid.ID, change func(*en
 		}
 		if err := mayKeep(ctx, tx, r.MemberID); err != nil {
 			return err
-		}
-		if r.DerivedFromSubscriptionID != nil {
-			return communs.Errorf(communs.ECONFLICT, "a processor record derived from a subscription follows the subscription: it is not changed by hand")
 		}
 		u := tx.ProcessingRecord.UpdateOne(r)
 		if err := change(u, r); err != nil {
@@ -260,7 +289,11 @@ func (s *Service) UpdateBreach(ctx context.Context, id pulid.ID, in ent.UpdateBr
 		if err := checkBreach(detected, notified, reason); err != nil {
 			return err
 		}
-		saved, err = tx.Breach.UpdateOne(b).SetInput(in).Save(ctx)
+		u := tx.Breach.UpdateOne(b).SetInput(in)
+		if err := appendLists(ctx, u.Mutation(), in); err != nil {
+			return err
+		}
+		saved, err = u.Save(ctx)
 		return err
 	})
 	return saved, err
@@ -354,12 +387,26 @@ func (s *Service) changeRequest(ctx context.Context, id pulid.ID, change func(*e
 type Todo struct {
 	ReviewsDue      []*ent.ProcessingRecord
 	OverdueRequests []*ent.SubjectRequest
+	// IncompleteRecords are the unarchived records that lack what Art. 30
+	// asks (MissingFields).
+	IncompleteRecords []*ent.ProcessingRecord
+	// LateBreaches are the breaches detected more than 72 hours ago,
+	// neither notified to the authority nor recorded as not to notify.
+	LateBreaches []LateBreach
 }
 
-// TodoOf returns the active records whose review date has come and the
-// open requests past their due date, of the registers the viewer reads.
+// LateBreach is a breach past the notification delay, and the hours
+// since its detection.
+type LateBreach struct {
+	Breach       *ent.Breach
+	HoursElapsed int
+}
+
+// TodoOf returns, of the registers the viewer reads: the active records
+// whose review date has come, the open requests past their due date, the
+// incomplete records and the breaches past 72 hours without notification.
 func (s *Service) TodoOf(ctx context.Context) (*Todo, error) {
-	today := s.today()
+	today, now := s.today(), s.now()
 	reviews, err := s.client.ProcessingRecord.Query().
 		Where(processingrecord.StatusEQ(processingrecord.StatusACTIVE), processingrecord.NextReviewOnLTE(today)).
 		Order(ent.Asc(processingrecord.FieldNextReviewOn)).All(ctx)
@@ -373,7 +420,29 @@ func (s *Service) TodoOf(ctx context.Context) (*Todo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Todo{ReviewsDue: reviews, OverdueRequests: overdue}, nil
+	open, err := s.client.ProcessingRecord.Query().
+		Where(processingrecord.StatusNEQ(processingrecord.StatusARCHIVED)).
+		Order(ent.Asc(processingrecord.FieldName), ent.Asc(processingrecord.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	late, err := s.client.Breach.Query().
+		Where(breach.AuthorityNotifiedAtIsNil(), breach.AuthorityNotNotified(false),
+			breach.DetectedAtLT(now.Add(-BreachNotificationDelay))).
+		Order(ent.Asc(breach.FieldDetectedAt)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	todo := &Todo{ReviewsDue: reviews, OverdueRequests: overdue}
+	for _, r := range open {
+		if len(MissingFields(r)) > 0 {
+			todo.IncompleteRecords = append(todo.IncompleteRecords, r)
+		}
+	}
+	for _, b := range late {
+		todo.LateBreaches = append(todo.LateBreaches, LateBreach{Breach: b, HoursElapsed: int(now.Sub(b.DetectedAt).Hours())})
+	}
+	return todo, nil
 }
 
 // requireAdmin refuses a viewer who is not an administrator of memberID:

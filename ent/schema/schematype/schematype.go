@@ -14,7 +14,11 @@ type ChargeBasis struct {
 	CostEntryIDs        []pulid.ID `json:"costEntryIds,omitempty"`
 	DeclarationID       pulid.ID   `json:"declarationId,omitempty"`
 	DeclarationRevision int        `json:"declarationRevision,omitempty"`
-	Note                string     `json:"note,omitempty"`
+	// DefaultQuantity and DefaultRule: the member declared no quantity and
+	// was weighed on this default (charging.DefaultRule).
+	DefaultQuantity int64  `json:"defaultQuantity,omitempty"`
+	DefaultRule     string `json:"defaultRule,omitempty"`
+	Note            string `json:"note,omitempty"`
 }
 
 // DeclaredQuantity is one line of a revision snapshot.
