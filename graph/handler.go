@@ -185,6 +185,9 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(userrecord.LogOncePerRequest(ctx))
+	})
 	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
 	srv.Use(rowBudget{rows: opts.RowBudget, metrics: opts.Metrics})
 	srv.AroundFields(aroundField(bounds))
