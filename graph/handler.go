@@ -51,6 +51,15 @@ const (
 	// introspection query under 1 000. It stops directive and field
 	// overloading before any validation work.
 	DefaultParserTokenLimit = 10_000
+	// DefaultMaxSelections bounds the selections written in a document
+	// (fields, fragments; duplicates included): a large dashboard query
+	// writes a few hundred.
+	DefaultMaxSelections = 1_000
+	// DefaultMaxSameName bounds the fields one selection set asks under
+	// one name (the same id in the fragments of a union, say): validation
+	// compares each with all the others, so 1 000 of them take 60 ms and
+	// 9 000 seconds.
+	DefaultMaxSameName = 50
 	// DefaultQueryCacheSize is the number of parsed and validated queries
 	// kept (an LRU keyed by the query text).
 	DefaultQueryCacheSize = 1000
@@ -71,6 +80,12 @@ type HandlerOptions struct {
 	MaxAliases int
 	// ParserTokenLimit is the largest number of tokens in a query.
 	ParserTokenLimit int
+	// MaxSelections is the largest number of selections written in a
+	// document, counted before it is validated.
+	MaxSelections int
+	// MaxSameName is the largest number of fields under one name in one
+	// selection set, counted before validation.
+	MaxSameName int
 	// QueryCacheSize is the number of validated queries kept in memory.
 	QueryCacheSize int
 	// RowBudget is the number of rows a query may load in all
@@ -112,6 +127,8 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	def(&o.MaxDepth, DefaultMaxDepth)
 	def(&o.MaxAliases, DefaultMaxAliases)
 	def(&o.ParserTokenLimit, DefaultParserTokenLimit)
+	def(&o.MaxSelections, DefaultMaxSelections)
+	def(&o.MaxSameName, DefaultMaxSameName)
 	def(&o.QueryCacheSize, DefaultQueryCacheSize)
 	def(&o.RowBudget, DefaultRowBudget)
 	if o.Logger == nil {
@@ -159,7 +176,9 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"OPTIONS", "POST"}})
 	srv.AddTransport(transport.POST{})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
+	validated := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
+	srv.SetQueryCache(validated)
+	srv.Use(selectionLimit{max: opts.MaxSelections, maxSameName: opts.MaxSameName, tokens: opts.ParserTokenLimit, validated: validated})
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
 	srv.SetValidationRulesFn(validationRules(shapeLimits{
 		depth:         opts.MaxDepth,

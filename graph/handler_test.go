@@ -30,7 +30,7 @@ import (
 const testRequestID = "test-req-42"
 
 // openClient opens an ent client on a fresh SQLite database.
-func openClient(t *testing.T) *ent.Client {
+func openClient(t testing.TB) *ent.Client {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -117,7 +117,7 @@ var admin = &viewer.Viewer{Email: "admin@gsm.example", Roles: []viewer.Role{{Nam
 
 // post runs a GraphQL request against h as admin, with a request id in the
 // context as internal/server sets it.
-func post(t *testing.T, h http.Handler, query string, vars map[string]any) gqlResult {
+func post(t testing.TB, h http.Handler, query string, vars map[string]any) gqlResult {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -126,7 +126,7 @@ func post(t *testing.T, h http.Handler, query string, vars map[string]any) gqlRe
 	return send(t, h, http.MethodPost, "/graphql", "application/json", string(body))
 }
 
-func send(t *testing.T, h http.Handler, method, target, contentType, body string) gqlResult {
+func send(t testing.TB, h http.Handler, method, target, contentType, body string) gqlResult {
 	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	if contentType != "" {
