@@ -543,3 +543,45 @@ func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
 		}
 	}
 }
+
+// A reason with accents, sent as a browser sends it (Latin-1) or as RFC
+// 8187 says, is stored and read back as UTF-8; one that cannot be read is
+// refused, never stored.
+func TestAccessReasonsWithAccents(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff := s.as(t, tilleulsStaff)
+	care := assignedEstablishments(t, staff)["CARE"]
+	person := createPerson(t, staff, care, "Motif-Accentué")
+	vars := map[string]any{"p": person}
+	read := `query($p: ID!) { node(id: $p) { ... on Person { stays { admittedOn } } } }`
+	for _, reason := range []string{"pr\xe9paration de la synth\xe8se", "UTF-8''%C5%93d%C3%A8me%20%C3%A0%20suivre"} {
+		reader := *staff
+		reader.reason = reason
+		reader.data(t, read, vars, &struct{}{})
+	}
+	var log struct {
+		AccessLogEntries struct{ Edges []struct{ Node struct{ Reason string } } }
+	}
+	s.as(t, tilleulsCIL).data(t, `query($p: ID!) { accessLogEntries(first: 10, where: {personID: $p, part: "stays"}) { edges { node { reason } } } }`, vars, &log)
+	var reasons []string
+	for _, e := range log.AccessLogEntries.Edges {
+		reasons = append(reasons, e.Node.Reason)
+	}
+	slices.Sort(reasons)
+	if want := []string{"préparation de la synthèse", "œdème à suivre"}; !slices.Equal(reasons, want) {
+		t.Errorf("reasons read back: %q, want %q", reasons, want)
+	}
+	for _, reason := range []string{"UTF-8''%FF%FE", "UTF-8''a%00b"} {
+		reader := *staff
+		reader.reason = reason
+		if res := reader.query(t, read, vars); res.code() != "INVALID_INPUT" {
+			t.Errorf("reason %q: %+v", reason, res)
+		}
+	}
+	cil := s.as(t, tilleulsCIL)
+	download(t, cil, "/exports/userrecord/persons/"+person+".json?reason=%FF%00", 400)
+	if logged := accessLog(t, s, person); logged["stays"] != 2 || logged["export"] != 0 {
+		t.Errorf("entries written: %v", logged)
+	}
+}

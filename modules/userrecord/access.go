@@ -23,6 +23,7 @@ import (
 	"communs/ent/stay"
 	"communs/ent/supportaccess"
 	"communs/internal/txn"
+	"communs/internal/validate"
 	"communs/internal/viewer"
 )
 
@@ -332,6 +333,9 @@ func unlogged(ctx context.Context, reads []read) []read {
 // writeLog writes the access log entries of reads by v, but for those the
 // request logged already.
 func writeLog(ctx context.Context, tx *ent.Client, v *viewer.Viewer, reads []read, reason string) error {
+	if err := validate.Text(reason, viewer.MaxReasonLength); err != nil {
+		return communs.InvalidField("reason", "the reason is %v", err)
+	}
 	if reads = unlogged(ctx, reads); len(reads) == 0 {
 		return nil
 	}
