@@ -202,7 +202,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
-	srv.Use(textCheck{})
+	srv.Use(inputCheck{})
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -1,13 +1,14 @@
 package graph
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
 
 // Every string of every argument is checked before anything runs: valid
 // UTF-8, no control character, at most validate.MaxText characters.
-func TestTextInputsAreChecked(t *testing.T) {
+func TestTextInputsAreBounded(t *testing.T) {
 	h := NewHandler(openClient(t), HandlerOptions{})
 	const request = `mutation($title: String!, $description: String) { requestService(input: {memberId: "MBR0", kind: STARTUP,
 		title: $title, description: $description}) { id } }`
@@ -33,5 +34,42 @@ func TestTextInputsAreChecked(t *testing.T) {
 	res := post(t, h, request, map[string]any{"title": "a\tb\r\nc", "description": strings.Repeat("é", 10_000)})
 	if res.field() == "title" || res.field() == "description" {
 		t.Errorf("a text within the bounds: %.300s", res.Raw)
+	}
+}
+
+// ids returns n member ids.
+func ids(n int) []any {
+	list := make([]any, n)
+	for i := range list {
+		list[i] = fmt.Sprintf("MBR%d", i)
+	}
+	return list
+}
+
+// Every list of every argument is bounded: 1,000 items (more for a few),
+// 10,000 in all, before any statement.
+func TestListInputsAreBounded(t *testing.T) {
+	h := NewHandler(openClient(t), HandlerOptions{})
+	const members = `query($ids: [ID!], $or: [MemberWhereInput!]) { members(first: 1, where: {idIn: $ids, or: $or}) { totalCount } }`
+	or := make([]any, 11)
+	for i := range or {
+		or[i] = map[string]any{"idIn": ids(maxListItems)}
+	}
+	for _, tc := range []struct {
+		name string
+		vars map[string]any
+		msg  string
+	}{
+		{"32,766 ids", map[string]any{"ids": ids(32_766)}, "idIn has 32766 items, more than the limit of 1000"},
+		{"one more than the bound", map[string]any{"ids": ids(maxListItems + 1)}, "more than the limit of 1000"},
+		{"lists in lists", map[string]any{"or": or}, "more than 10000 items in all"},
+	} {
+		res := post(t, h, members, tc.vars)
+		if res.code() != "INVALID_INPUT" || !strings.Contains(res.Errors[0].Message, tc.msg) {
+			t.Errorf("%s: %.300s", tc.name, res.Raw)
+		}
+	}
+	if res := post(t, h, members, map[string]any{"ids": ids(maxListItems), "or": or[:8]}); len(res.Errors) > 0 {
+		t.Errorf("lists within their bounds: %.300s", res.Raw)
 	}
 }
