@@ -102,9 +102,14 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
+	refund, ok := s.passwordChecks.Take(string(acc.ID), s.now())
+	if !ok {
+		return communs.Errorf(communs.ERATELIMITED, "too many wrong current passwords: wait a minute and try again")
+	}
 	if ok, err := verifyPassword(acc.PasswordHash, current); err != nil || !ok {
 		return communs.InvalidField("currentPassword", "the current password is incorrect")
 	}
+	refund()
 	hash, err := HashPassword(next)
 	if err != nil {
 		return err

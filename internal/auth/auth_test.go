@@ -160,8 +160,8 @@ func TestLoginRateLimit(t *testing.T) {
 		_, err := f.svc.Login(ctx, "staff@communs.example", "wrong password!", "192.0.2.1")
 		wantCode(t, err, communs.EUNAUTHENTICATED)
 	}
-	// The burst is spent: even the right password waits.
-	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "192.0.2.9")
+	// The burst is spent at that address: even the right password waits.
+	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "192.0.2.1")
 	wantCode(t, err, communs.ERATELIMITED)
 	// A minute later one more try is allowed, and the right one gets in.
 	f.clock = f.clock.Add(time.Minute)
@@ -173,6 +173,72 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	_, err = f.svc.Login(ctx, "staff@communs.example", goodPassword, "198.51.100.7")
 	wantCode(t, err, communs.ERATELIMITED)
+}
+
+// Someone failing a login on purpose, a minute apart, does not keep the
+// owner out: the owner gets in from another address. Guessing from many
+// addresses meets the account's ceiling, which grows slowly.
+func TestLoginRateLimitDoesNotLockTheOwnerOut(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	for range 5 {
+		_, err := f.svc.Login(ctx, "staff@communs.example", "wrong password!", "203.0.113.66")
+		wantCode(t, err, communs.EUNAUTHENTICATED)
+	}
+	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "203.0.113.66")
+	wantCode(t, err, communs.ERATELIMITED)
+	f.login(t, "staff@communs.example") // from 192.0.2.1
+
+	// The limits alone (a login's password check costs 20 ms): a day of
+	// one failure a minute from one address, the owner trying from another.
+	s, now := New(f.client), f.clock
+	for minute := range 24 * 60 {
+		at := now.Add(time.Duration(minute) * time.Minute)
+		s.takeLoginTry("staff@communs.example", "203.0.113.66", at)
+		giveBack, ok := s.takeLoginTry("staff@communs.example", "192.0.2.1", at)
+		if !ok {
+			t.Fatalf("minute %d: the owner is kept out", minute)
+		}
+		giveBack() // the owner's login succeeds
+	}
+	// Many addresses guessing at once: past 100 failures, one every 30 s.
+	let := 0
+	for a := range 100 {
+		for range 5 {
+			if _, ok := s.takeLoginTry("staff@communs.example", fmt.Sprintf("198.51.100.%d", a), now.Add(48*time.Hour)); ok {
+				let++
+			}
+		}
+	}
+	if let != 100 {
+		t.Errorf("%d guesses let through at once from 100 addresses, want 100", let)
+	}
+	if _, ok := s.takeLoginTry("staff@communs.example", "192.0.2.1", now.Add(48*time.Hour+30*time.Second)); !ok {
+		t.Error("30 seconds later, no try is left")
+	}
+}
+
+// changePassword counts wrong current passwords as login does.
+func TestChangePasswordRateLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	s := f.login(t, "staff@communs.example")
+	v, err := f.svc.Authenticate(context.Background(), s.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := viewer.NewContext(withToken(context.Background(), s.Token), v)
+	for range 5 {
+		wantCode(t, f.svc.ChangePassword(ctx, "wrong password!", "a new password, long enough"), communs.EINVALID)
+	}
+	wantCode(t, f.svc.ChangePassword(ctx, goodPassword, "a new password, long enough"), communs.ERATELIMITED)
+	f.clock = f.clock.Add(time.Minute)
+	if err := f.svc.ChangePassword(ctx, goodPassword, "a new password, long enough"); err != nil {
+		t.Fatalf("a minute later, the right password: %v", err)
+	}
 }
 
 func TestInvitations(t *testing.T) {
