@@ -29,7 +29,7 @@ type Service struct {
 	// per account.
 	byAccountAddress, byAccount, byAddress *ratelimit.Keyed
 	passwordChecks                         *ratelimit.Keyed
-	dummyHash     string
+	dummyHash                              string
 	// sessions caches authenticated viewers (CacheSessions); nil: none.
 	sessions *sessionCache
 }
@@ -57,7 +57,7 @@ func New(client *ent.Client) *Service {
 		byAccount:        ratelimit.New(30*time.Second, 100),
 		byAddress:        ratelimit.New(6*time.Second, 20),
 		passwordChecks:   ratelimit.New(time.Minute, 5),
-		dummyHash: dummy,
+		dummyHash:        dummy,
 	}
 }
 
