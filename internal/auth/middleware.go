@@ -67,7 +67,8 @@ func (s *Service) Middleware(errs *httperror.Writer, next http.Handler) http.Han
 
 // accessReason is the reason the request gives, trimmed. Clients send a
 // header's text past ASCII in one of three ways, all read: UTF-8, an RFC
-// 8187 extended value (UTF-8”pr%C3%A9paration, the way to send any
+// 8187 extended value (UTF-8, a language tag that may be empty and the
+// percent-encoded text, apart by apostrophes: the way to send any
 // character), or Latin-1 bytes (what a browser sends for "é"). A reason
 // that is none of them, longer than viewer.MaxReasonLength characters or holding
 // control characters is refused.
