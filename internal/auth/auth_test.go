@@ -418,3 +418,18 @@ func TestSessionCache(t *testing.T) {
 		t.Errorf("after the commit: %+v, %v; want no role", v, err)
 	}
 }
+
+// A database that fails during a login is an internal error (logged by
+// the API with the request id), never "wrong credentials".
+func TestLoginWhenTheDatabaseFails(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	if err := f.client.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Login(context.Background(), "staff@communs.example", goodPassword, "192.0.2.1")
+	if err == nil || communs.ErrorCode(err) != communs.EINTERNAL {
+		t.Errorf("login on a closed database: %v (code %s), want an internal error", err, communs.ErrorCode(err))
+	}
+}
