@@ -73,3 +73,23 @@ func TestListInputsAreBounded(t *testing.T) {
 		t.Errorf("lists within their bounds: %.300s", res.Raw)
 	}
 }
+
+// Scalars are read strictly, from the variables as from the document.
+func TestScalarsAreStrict(t *testing.T) {
+	h := NewHandler(openClient(t), HandlerOptions{})
+	const q = `query($first: Int) { members(first: $first) { totalCount } }`
+	for _, first := range []any{"1", 1.5} {
+		if res := post(t, h, q, map[string]any{"first": first}); len(res.Errors) == 0 {
+			t.Errorf("first: %#v: %.300s", first, res.Raw)
+		}
+	}
+	if res := post(t, h, q, map[string]any{"first": 1}); len(res.Errors) > 0 {
+		t.Errorf("first: 1: %.300s", res.Raw)
+	}
+	for _, date := range []string{"0000-01-01", " 2026-01-01"} {
+		res := post(t, h, `query($d: Date) { members(first: 1, where: {joinedOnGTE: $d}) { totalCount } }`, map[string]any{"d": date})
+		if res.code() != "INVALID_INPUT" {
+			t.Errorf("date %q: %.300s", date, res.Raw)
+		}
+	}
+}
