@@ -395,8 +395,9 @@ type errorSafetyNet struct{ p *presenter }
 
 // maxErrors is the most errors an answer lists: a document of thousands of
 // unknown directives or fields would otherwise answer a hundred times its
-// size. The errors past it are counted in one last error.
-const maxErrors = 20
+// size. It is nodes(ids:)'s bound, which answers an error for each id it
+// may not show. The errors past it are counted in one last error.
+const maxErrors = maxPageSize
 
 var _ interface {
 	graphql.HandlerExtension

@@ -10,6 +10,7 @@ import (
 	"communs"
 	"communs/ent"
 	"communs/ent/member"
+	"communs/ent/notification"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/internal/store/storetest"
@@ -281,10 +282,25 @@ func TestInvitations(t *testing.T) {
 	wantCode(t, err, communs.EINVALID)
 
 	// An invitation never takes over an existing account: inviting its
-	// email is refused, and so is accepting an invitation issued before the
-	// account was made.
-	_, err = f.svc.Invite(asA, "admin@communs.example", "member_viewer", &mbrA)
-	wantCode(t, err, communs.ECONFLICT)
+	// email answers as any invitation (whether an email has an account is
+	// not told) but issues none, and sends the holder a notice; accepting
+	// an invitation issued before the account was made is refused.
+	invitations := func() int {
+		n, err := f.client.Invitation.Query().Count(viewer.SystemContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := invitations()
+	noticed, err := f.svc.Invite(asA, "admin@communs.example", "member_viewer", &mbrA)
+	if err != nil || noticed != "" || invitations() != before {
+		t.Fatalf("inviting an existing account: token %q, %v, %d invitations (was %d)", noticed, err, invitations(), before)
+	}
+	notice, err := f.client.Notification.Query().Where(notification.Recipient("admin@communs.example")).Only(viewer.SystemContext(ctx))
+	if err != nil || !strings.Contains(notice.Body, "déjà un compte") {
+		t.Fatalf("the holder's notice: %+v, %v", notice, err)
+	}
 	early, err := f.svc.Invite(asA, "late@a.example", "member_viewer", &mbrA)
 	if err != nil {
 		t.Fatal(err)
@@ -323,6 +339,17 @@ func testRolesAndPasswordChange(t *testing.T, f *fixture) {
 	}
 	_, err = f.svc.AssignRole(asA, staff.ID, "gsm_staff", nil)
 	wantCode(t, err, communs.EFORBIDDEN)
+	// An account of another member and an id of no account get the same
+	// answer: whether an account exists is not told.
+	mbrB := f.member(t, "Association B", member.CategoryUSER)
+	elsewhere := f.account(t, "staff@b.example", "member_staff", &mbrB)
+	_, errElsewhere := f.svc.AssignRole(asA, elsewhere.ID, "member_viewer", &mbrA)
+	_, errNowhere := f.svc.AssignRole(asA, pulid.ID("ACC01NOSUCHACCOUNT0000000000"), "member_viewer", &mbrA)
+	wantCode(t, errElsewhere, communs.ENOTFOUND)
+	wantCode(t, errNowhere, communs.ENOTFOUND)
+	if strings.Replace(errElsewhere.Error(), string(elsewhere.ID), "", 1) != strings.Replace(errNowhere.Error(), "ACC01NOSUCHACCOUNT0000000000", "", 1) {
+		t.Errorf("the answers differ: %v / %v", errElsewhere, errNowhere)
+	}
 
 	// Changing a password needs the current one, and ends the other sessions.
 	other := f.login(t, "admin@a.example")

@@ -46,7 +46,9 @@ func (s *Service) Assign(ctx context.Context, in AssignmentInput) (*ent.CareAssi
 		if err != nil {
 			return err
 		}
-		e, err := tx.Establishment.Get(asPlatform(ctx), in.EstablishmentID)
+		// Read as the viewer: another member's establishment answers as
+		// one that does not exist.
+		e, err := tx.Establishment.Get(ctx, in.EstablishmentID)
 		if err != nil {
 			return notFound(err, "establishment", in.EstablishmentID)
 		}
