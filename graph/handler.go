@@ -174,7 +174,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	resolver.switchedOff = switchedOffTypes(schema.Schema(), opts.Modules)
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"OPTIONS", "POST"}})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(jsonPOST{})
 
 	validated := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
 	srv.SetQueryCache(validated)
@@ -208,7 +208,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(userrecord.LogOncePerRequest(ctx))
 	})
-	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
+	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules, opts.Introspection))
 	srv.Use(rowBudget{rows: opts.RowBudget, metrics: opts.Metrics})
 	srv.AroundFields(aroundField(bounds))
 	return srv

@@ -128,14 +128,15 @@ func fieldRule(max int) core.Rule {
 	}
 }
 
-// noIntrospectionRule refuses __schema and __type when introspection is
-// off, so that such a query fails validation instead of executing half-way.
-// __typename stays allowed: clients need it and it reveals nothing.
+// noIntrospectionRule refuses __schema when introspection is off, so that
+// such a query fails validation instead of executing half-way. __typename
+// stays allowed: clients need it and it reveals nothing; so does __type,
+// which then answers null (authorize).
 var noIntrospectionRule = core.Rule{
 	Name: noIntrospectionRuleName,
 	RuleFunc: func(observers *core.Events, addError core.AddErrFunc) {
 		observers.OnField(func(_ *core.Walker, field *ast.Field) {
-			if field.Name == "__schema" || field.Name == "__type" {
+			if field.Name == "__schema" {
 				addError(
 					core.Message("introspection is disabled on this server"),
 					core.At(field.Position),
