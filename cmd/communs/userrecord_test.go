@@ -71,6 +71,16 @@ func accessLog(t *testing.T, s *testServer, person string) map[string]int {
 	return parts
 }
 
+// staffWithPerson serves the demo and records, as Les Tilleuls' staff, a
+// person admitted to the establishment where it has the CARE role.
+func staffWithPerson(t *testing.T, lastName string) (s, staff *testServer, care, person string) {
+	t.Helper()
+	s = newTestServer(t)
+	staff = s.as(t, tilleulsStaff)
+	care = assignedEstablishments(t, staff)["CARE"]
+	return s, staff, care, createPerson(t, staff, care, lastName)
+}
+
 // fillFile writes every part of a person's file: contacts, a need, a
 // project, three activities in establishment, a note and its amendment, a
 // consent.
@@ -490,10 +500,7 @@ var readShapes = map[string]string{
 // part, and no entry names no one.
 func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t)
-	staff := s.as(t, tilleulsStaff)
-	care := assignedEstablishments(t, staff)["CARE"]
-	person := createPerson(t, staff, care, "Journal-Complet")
+	s, staff, care, person := staffWithPerson(t, "Journal-Complet")
 	fillFile(t, staff, person, care)
 	cil := s.as(t, tilleulsCIL)
 	cilEntries := func(part string) int {
@@ -549,10 +556,7 @@ func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
 // refused, never stored.
 func TestAccessReasonsWithAccents(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t)
-	staff := s.as(t, tilleulsStaff)
-	care := assignedEstablishments(t, staff)["CARE"]
-	person := createPerson(t, staff, care, "Motif-Accentué")
+	s, staff, _, person := staffWithPerson(t, "Motif-Accentué")
 	vars := map[string]any{"p": person}
 	read := `query($p: ID!) { node(id: $p) { ... on Person { stays { admittedOn } } } }`
 	for _, reason := range []string{"pr\xe9paration de la synth\xe8se", "UTF-8''%C5%93d%C3%A8me%20%C3%A0%20suivre"} {
