@@ -519,7 +519,9 @@ func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
 	typeOf := map[string]string{"contacts": "PersonContact", "stays": "Stay", "needs": "NeedAssessment",
 		"projects": "PersonalProject", "activities": "Activity", "notes": "JournalNote", "consents": "Consent"}
 	for _, p := range fileParts {
-		var rows map[string]struct{ Edges []struct{ Node struct{ ID string } } }
+		var rows map[string]struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 		staff.data(t, strings.ReplaceAll(`query($p: ID!) { LIST(first: 1, where: {personID: $p}) { edges { node { id } } } }`, "LIST", p.list),
 			map[string]any{"p": person}, &rows)
 		row := rows[p.list].Edges[0].Node.ID
@@ -565,7 +567,9 @@ func TestAccessReasonsWithAccents(t *testing.T) {
 		reader.data(t, read, vars, &struct{}{})
 	}
 	var log struct {
-		AccessLogEntries struct{ Edges []struct{ Node struct{ Reason string } } }
+		AccessLogEntries struct {
+			Edges []struct{ Node struct{ Reason string } }
+		}
 	}
 	s.as(t, tilleulsCIL).data(t, `query($p: ID!) { accessLogEntries(first: 10, where: {personID: $p, part: "stays"}) { edges { node { reason } } } }`, vars, &log)
 	var reasons []string
