@@ -471,17 +471,19 @@ func TestUserRecordModuleOff(t *testing.T) {
 
 // filePart is a part of a person's file as the API reads it.
 type filePart struct {
-	part, list, edge, plain string
+	// part as the access log names it, the root list, the edge of
+	// Person, the GraphQL type, and a field that is not an id.
+	part, list, edge, typ, plain string
 }
 
 var fileParts = []filePart{
-	{"contacts", "personContacts", "contacts", "name"},
-	{"stays", "stays", "stays", "admittedOn"},
-	{"needs", "needAssessments", "needs", "assessedOn"},
-	{"projects", "personalProjects", "projects", "startsOn"},
-	{"activities", "activities", "activities", "serviceCode"},
-	{"notes", "journalNotes", "notes", "confidentiality"},
-	{"consents", "consents", "consents", "purpose"},
+	{"contacts", "personContacts", "contacts", "PersonContact", "name"},
+	{"stays", "stays", "stays", "Stay", "admittedOn"},
+	{"needs", "needAssessments", "needs", "NeedAssessment", "assessedOn"},
+	{"projects", "personalProjects", "projects", "PersonalProject", "startsOn"},
+	{"activities", "activities", "activities", "Activity", "serviceCode"},
+	{"notes", "journalNotes", "notes", "JournalNote", "confidentiality"},
+	{"consents", "consents", "consents", "Consent", "purpose"},
 }
 
 // readShapes are the ways a query reaches a part of a file, with $p the
@@ -516,8 +518,6 @@ func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
 		}
 		return n
 	}
-	typeOf := map[string]string{"contacts": "PersonContact", "stays": "Stay", "needs": "NeedAssessment",
-		"projects": "PersonalProject", "activities": "Activity", "notes": "JournalNote", "consents": "Consent"}
 	for _, p := range fileParts {
 		var rows map[string]struct {
 			Edges []struct{ Node struct{ ID string } }
@@ -527,7 +527,7 @@ func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
 		row := rows[p.list].Edges[0].Node.ID
 		for name, shape := range readShapes {
 			for _, sel := range []string{p.plain, "id memberID personID " + p.plain} {
-				query := strings.NewReplacer("LIST", p.list, "EDGE", p.edge, "TYPE", typeOf[p.part], "SEL", sel).Replace(shape)
+				query := strings.NewReplacer("LIST", p.list, "EDGE", p.edge, "TYPE", p.typ, "SEL", sel).Replace(shape)
 				before, total := cilEntries(p.part), allEntries()
 				staff.data(t, query, map[string]any{"p": person, "row": row}, &struct{}{})
 				if got := cilEntries(p.part) - before; got != 1 {
