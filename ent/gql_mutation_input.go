@@ -320,7 +320,6 @@ type CreateProcessingRecordInput struct {
 	DpiaStatus               *processingrecord.DpiaStatus
 	DpiaConclusion           *string
 	MemberID                 *pulid.ID
-	RevisionIDs              []pulid.ID
 }
 
 // Mutate applies the CreateProcessingRecordInput on the ProcessingRecordMutation builder.
@@ -402,9 +401,6 @@ func (i *CreateProcessingRecordInput) Mutate(m *ProcessingRecordMutation) {
 	if v := i.MemberID; v != nil {
 		m.SetMemberID(*v)
 	}
-	if v := i.RevisionIDs; len(v) > 0 {
-		m.AddRevisionIDs(v...)
-	}
 }
 
 // SetInput applies the change-set in the CreateProcessingRecordInput on the ProcessingRecordCreate builder.
@@ -467,9 +463,6 @@ type UpdateProcessingRecordInput struct {
 	DpiaCnilList             *bool
 	DpiaStatus               *processingrecord.DpiaStatus
 	DpiaConclusion           *string
-	ClearRevisions           bool
-	AddRevisionIDs           []pulid.ID
-	RemoveRevisionIDs        []pulid.ID
 }
 
 // Mutate applies the UpdateProcessingRecordInput on the ProcessingRecordMutation builder.
@@ -629,15 +622,6 @@ func (i *UpdateProcessingRecordInput) Mutate(m *ProcessingRecordMutation) {
 	}
 	if v := i.DpiaConclusion; v != nil {
 		m.SetDpiaConclusion(*v)
-	}
-	if i.ClearRevisions {
-		m.ClearRevisions()
-	}
-	if v := i.AddRevisionIDs; len(v) > 0 {
-		m.AddRevisionIDs(v...)
-	}
-	if v := i.RemoveRevisionIDs; len(v) > 0 {
-		m.RemoveRevisionIDs(v...)
 	}
 }
 

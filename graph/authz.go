@@ -17,12 +17,17 @@ import (
 
 // authorize runs a root field only when its module, if it belongs to one,
 // is enabled, and the Casbin policy grants it to the viewer: deny by
-// default, one check per root field and operation.
-func authorize(enforcer *policies.Enforcer, modules []string) graphql.RootFieldMiddleware {
+// default, one check per root field and operation. With introspection off,
+// __type(name:) answers null, as for a type that does not exist: it
+// reveals nothing, and clients that ask for one type keep working.
+func authorize(enforcer *policies.Enforcer, modules []string, introspection bool) graphql.RootFieldMiddleware {
 	return func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		root := graphql.GetRootFieldContext(ctx).Field
 		field := root.Name
 		if strings.HasPrefix(field, "__") { // introspection, switched on or off by configuration
+			if field == "__type" && !introspection {
+				return graphql.Null
+			}
 			return next(ctx)
 		}
 		if module := moduleOf(root.Definition); module != "" && !slices.Contains(modules, module) {

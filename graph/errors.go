@@ -386,11 +386,18 @@ func camel(s string) string {
 	return b.String()
 }
 
-// errorSafetyNet makes sure no error leaves without a code. Everything that
-// goes through the presenter has one; a few messages are written around it
-// (entgql's Transactioner reports a failed BEGIN or COMMIT with the
-// database's text), and those become INTERNAL here.
+// errorSafetyNet makes sure no error leaves without a code, and that an
+// answer holds at most maxErrors errors. Everything that goes through the
+// presenter has a code; a few messages are written around it (entgql's
+// Transactioner reports a failed BEGIN or COMMIT with the database's
+// text), and those become INTERNAL here.
 type errorSafetyNet struct{ p *presenter }
+
+// maxErrors is the most errors an answer lists: a document of thousands of
+// unknown directives or fields would otherwise answer a hundred times its
+// size. It is nodes(ids:)'s bound, which answers an error for each id it
+// may not show. The errors past it are counted in one last error.
+const maxErrors = maxPageSize
 
 var _ interface {
 	graphql.HandlerExtension
@@ -404,6 +411,13 @@ func (n errorSafetyNet) InterceptResponse(ctx context.Context, next graphql.Resp
 	resp := next(ctx)
 	if resp == nil {
 		return nil
+	}
+	if len(resp.Errors) > maxErrors {
+		more := &gqlerror.Error{
+			Message:    fmt.Sprintf("too many errors: %d more left out", len(resp.Errors)-maxErrors),
+			Extensions: map[string]any{"code": codeOf(resp.Errors[maxErrors])},
+		}
+		resp.Errors = append(resp.Errors[:maxErrors], more)
 	}
 	for i, e := range resp.Errors {
 		if codeOf(e) == "" {

@@ -216,3 +216,33 @@ func TestCamel(t *testing.T) {
 		}
 	}
 }
+
+// An answer lists at most maxErrors errors, then says how many it left out.
+func TestErrorsAreCapped(t *testing.T) {
+	h := NewHandler(openClient(t), HandlerOptions{})
+	for name, query := range map[string]string{
+		"unknown directives": "{ __typename" + strings.Repeat(" @nope", 4000) + " }",
+		"unknown fields":     "{" + unknownFields(900) + " }",
+	} {
+		res := post(t, h, query, nil)
+		if len(res.Errors) != maxErrors+1 || res.code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("%s: %d errors: %.300s", name, len(res.Errors), res.Raw)
+			continue
+		}
+		last := res.Errors[maxErrors]
+		if !strings.HasPrefix(last.Message, "too many errors: ") || last.Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("%s: the last error is %+v", name, last)
+		}
+		if len(res.Raw) > 32<<10 {
+			t.Errorf("%s: the answer is %d bytes", name, len(res.Raw))
+		}
+	}
+}
+
+func unknownFields(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " nope%d", i)
+	}
+	return b.String()
+}

@@ -52,6 +52,15 @@ const (
 	// introspection query under 1 000. It stops directive and field
 	// overloading before any validation work.
 	DefaultParserTokenLimit = 10_000
+	// DefaultMaxSelections bounds the selections written in a document
+	// (fields, fragments; duplicates included): a large dashboard query
+	// writes a few hundred.
+	DefaultMaxSelections = 1_000
+	// DefaultMaxSameName bounds the fields one selection set asks under
+	// one name (the same id in the fragments of a union, say): validation
+	// compares each with all the others, so 1 000 of them take 60 ms and
+	// 9 000 seconds.
+	DefaultMaxSameName = 50
 	// DefaultQueryCacheSize is the number of parsed and validated queries
 	// kept (an LRU keyed by the query text).
 	DefaultQueryCacheSize = 1000
@@ -72,6 +81,12 @@ type HandlerOptions struct {
 	MaxAliases int
 	// ParserTokenLimit is the largest number of tokens in a query.
 	ParserTokenLimit int
+	// MaxSelections is the largest number of selections written in a
+	// document, counted before it is validated.
+	MaxSelections int
+	// MaxSameName is the largest number of fields under one name in one
+	// selection set, counted before validation.
+	MaxSameName int
 	// QueryCacheSize is the number of validated queries kept in memory.
 	QueryCacheSize int
 	// RowBudget is the number of rows a query may load in all
@@ -116,6 +131,8 @@ func (o HandlerOptions) withDefaults() HandlerOptions {
 	def(&o.MaxDepth, DefaultMaxDepth)
 	def(&o.MaxAliases, DefaultMaxAliases)
 	def(&o.ParserTokenLimit, DefaultParserTokenLimit)
+	def(&o.MaxSelections, DefaultMaxSelections)
+	def(&o.MaxSameName, DefaultMaxSameName)
 	def(&o.QueryCacheSize, DefaultQueryCacheSize)
 	def(&o.RowBudget, DefaultRowBudget)
 	if o.Logger == nil {
@@ -164,9 +181,11 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	resolver.switchedOff = switchedOffTypes(schema.Schema(), opts.Modules)
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"OPTIONS", "POST"}})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(jsonPOST{})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
+	validated := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
+	srv.SetQueryCache(validated)
+	srv.Use(selectionLimit{max: opts.MaxSelections, maxSameName: opts.MaxSameName, tokens: opts.ParserTokenLimit, validated: validated})
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
 	srv.SetValidationRulesFn(validationRules(shapeLimits{
 		depth:         opts.MaxDepth,
@@ -190,9 +209,13 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.Use(inputCheck{})
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundOperations(resolver.withBatches)
-	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(userrecord.LogOncePerRequest(ctx))
+	})
+	srv.AroundRootFields(authorize(opts.Enforcer, opts.Modules, opts.Introspection))
 	srv.Use(rowBudget{rows: opts.RowBudget, metrics: opts.Metrics})
 	srv.AroundFields(aroundField(bounds))
 	return srv

@@ -30,7 +30,7 @@ import (
 const testRequestID = "test-req-42"
 
 // openClient opens an ent client on a fresh SQLite database.
-func openClient(t *testing.T) *ent.Client {
+func openClient(t testing.TB) *ent.Client {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -45,7 +45,7 @@ func openClient(t *testing.T) *ent.Client {
 }
 
 // addMembers creates n members named M00, M01, …
-func addMembers(t *testing.T, client *ent.Client, n int) {
+func addMembers(t testing.TB, client *ent.Client, n int) {
 	t.Helper()
 	for i := range n {
 		_, err := client.Member.Create().
@@ -117,7 +117,7 @@ var admin = &viewer.Viewer{Email: "admin@gsm.example", Roles: []viewer.Role{{Nam
 
 // post runs a GraphQL request against h as admin, with a request id in the
 // context as internal/server sets it.
-func post(t *testing.T, h http.Handler, query string, vars map[string]any) gqlResult {
+func post(t testing.TB, h http.Handler, query string, vars map[string]any) gqlResult {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -126,7 +126,7 @@ func post(t *testing.T, h http.Handler, query string, vars map[string]any) gqlRe
 	return send(t, h, http.MethodPost, "/graphql", "application/json", string(body))
 }
 
-func send(t *testing.T, h http.Handler, method, target, contentType, body string) gqlResult {
+func send(t testing.TB, h http.Handler, method, target, contentType, body string) gqlResult {
 	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	if contentType != "" {
@@ -224,7 +224,6 @@ func TestIntrospection(t *testing.T) {
 	off := NewHandler(client, HandlerOptions{})
 	for _, q := range []string{
 		`{ __schema { types { name } } }`,
-		`{ __type(name: "Member") { name } }`,
 		`{ members(first: 1) { edges { node { ... on Member { __type: name } } } } }`, // an alias, not introspection
 	} {
 		res := post(t, off, q, nil)
@@ -238,6 +237,10 @@ func TestIntrospection(t *testing.T) {
 	}
 	if res := post(t, off, `{ __typename }`, nil); len(res.Errors) > 0 {
 		t.Errorf("__typename refused: %s", res.Raw)
+	}
+	// __type answers as for a type that does not exist.
+	if res := post(t, off, `{ __type(name: "Member") { name fields { name } } }`, nil); len(res.Errors) > 0 || string(res.Data) != `{"__type":null}` {
+		t.Errorf("off, __type: %s", res.Raw)
 	}
 	// No "did you mean" hints that would map the schema.
 	if res := post(t, off, `{ membrs(first: 1) { totalCount } }`, nil); strings.Contains(res.Raw, "Did you mean") {
@@ -439,5 +442,50 @@ func TestRootFieldsAreAuthorized(t *testing.T) {
 	}
 	if res := post(t, h, `{ members(first: 1) { totalCount } }`, nil); len(res.Errors) > 0 {
 		t.Errorf("admin members: %s", res.Raw)
+	}
+}
+
+// GraphQL over HTTP: a request that does not execute answers 200 under
+// application/json, 400 without a data entry under
+// application/graphql-response+json; JSON that does not parse, 400.
+func TestGraphQLOverHTTPStatuses(t *testing.T) {
+	h := NewHandler(openClient(t), HandlerOptions{})
+	for _, tc := range []struct {
+		name, body string
+		executes   bool
+		notJSON    bool
+	}{
+		{"a query", `{"query": "{ __typename }"}`, true, false},
+		{"a parse error", `{"query": "{"}`, false, false},
+		{"a validation error", `{"query": "{ nosuchfield }"}`, false, false},
+		{"a variable that does not coerce", `{"query": "query($id: ID!) { __typename }", "variables": {"id": null}}`, false, false},
+		{"an argument past its bounds", `{"query": "{ members(first: 1, where: {nameContains: \"\\u0000\"}) { totalCount } }"}`, false, false},
+		{"a body that is not JSON", `{ "not JSON`, false, true},
+	} {
+		for _, accept := range []string{"", "*/*", mediaJSON, mediaGraphQLResponse, "text/html, application/graphql-response+json;q=0.9"} {
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json; charset=utf-8")
+			req.Header.Set("Accept", accept)
+			req = req.WithContext(viewer.NewContext(req.Context(), admin))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			media := mediaJSON
+			if strings.Contains(accept, mediaGraphQLResponse) {
+				media = mediaGraphQLResponse
+			}
+			status := http.StatusOK
+			if tc.notJSON || !tc.executes && media == mediaGraphQLResponse {
+				status = http.StatusBadRequest
+			}
+			var body map[string]json.RawMessage
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("%s, Accept %q: not JSON: %s", tc.name, accept, rec.Body.String())
+			}
+			_, hasData := body["data"]
+			if rec.Code != status || rec.Header().Get("Content-Type") != media+"; charset=utf-8" ||
+				media == mediaGraphQLResponse && !tc.executes && hasData {
+				t.Errorf("%s, Accept %q: %d %s %s", tc.name, accept, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+			}
+		}
 	}
 }

@@ -1,10 +1,16 @@
 package graph
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
@@ -122,14 +128,15 @@ func fieldRule(max int) core.Rule {
 	}
 }
 
-// noIntrospectionRule refuses __schema and __type when introspection is
-// off, so that such a query fails validation instead of executing half-way.
-// __typename stays allowed: clients need it and it reveals nothing.
+// noIntrospectionRule refuses __schema when introspection is off, so that
+// such a query fails validation instead of executing half-way. __typename
+// stays allowed: clients need it and it reveals nothing; so does __type,
+// which then answers null (authorize).
 var noIntrospectionRule = core.Rule{
 	Name: noIntrospectionRuleName,
 	RuleFunc: func(observers *core.Events, addError core.AddErrFunc) {
 		observers.OnField(func(_ *core.Walker, field *ast.Field) {
-			if field.Name == "__schema" || field.Name == "__type" {
+			if field.Name == "__schema" {
 				addError(
 					core.Message("introspection is disabled on this server"),
 					core.At(field.Position),
@@ -272,4 +279,95 @@ func operationLabel(op *ast.OperationDefinition) string {
 		return fmt.Sprintf("%s %q", kind, op.Name)
 	}
 	return "the " + kind
+}
+
+// selectionLimit refuses, before it is validated, a document with more
+// selections than max (every field, fragment spread and inline fragment as
+// written, duplicates included) or asking for one name more than
+// maxSameName times in one selection set. The validation of fields that
+// must merge (those asked under the same name) is quadratic in their
+// number: `{ __typename __typename … }` nine thousand times would cost
+// seconds of CPU, and a new operation name each time would miss the cache
+// of validated documents. A document in that cache passed already and is
+// not counted again; any other is parsed once more here (linear, and
+// bounded by the parser's token limit).
+type selectionLimit struct {
+	max, maxSameName, tokens int
+	validated                graphql.Cache[*ast.QueryDocument]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = selectionLimit{}
+
+func (selectionLimit) ExtensionName() string                   { return "CommunsMaxSelections" }
+func (selectionLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l selectionLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if _, ok := l.validated.Get(ctx, params.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, l.tokens)
+	if err != nil {
+		return nil // gqlgen parses it again and reports the error
+	}
+	var c selectionCount
+	c.document(doc)
+	var refusal *gqlerror.Error
+	switch {
+	case c.selections > l.max:
+		refusal = gqlerror.Errorf("the document has %d selections, more than the limit of %d", c.selections, l.max)
+	case c.sameName > l.maxSameName:
+		refusal = gqlerror.Errorf("the document asks for %q %d times in one selection set, more than the limit of %d", c.name, c.sameName, l.maxSameName)
+	default:
+		return nil
+	}
+	errcode.Set(refusal, errcode.ValidationFailed)
+	return refusal
+}
+
+// selectionCount measures the selections written in a document: in its
+// operations and in its fragments, each fragment once.
+type selectionCount struct {
+	selections int
+	// sameName is the most fields one selection set asks under one name
+	// (its inline fragments included), and name that name.
+	sameName int
+	name     string
+}
+
+func (c *selectionCount) document(doc *ast.QueryDocument) {
+	for _, op := range doc.Operations {
+		c.set(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		c.set(f.SelectionSet)
+	}
+}
+
+// set counts a selection set and the sets below it.
+func (c *selectionCount) set(set ast.SelectionSet) {
+	names := make(map[string]int)
+	c.fields(set, names)
+	for name, n := range names {
+		if n > c.sameName {
+			c.sameName, c.name = n, name
+		}
+	}
+}
+
+// fields counts the selections of set, and its fields by response name in
+// names, with those of its inline fragments, which merge with them.
+func (c *selectionCount) fields(set ast.SelectionSet, names map[string]int) {
+	c.selections += len(set)
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			names[cmp.Or(s.Alias, s.Name)]++
+			c.set(s.SelectionSet)
+		case *ast.InlineFragment:
+			c.fields(s.SelectionSet, names)
+		}
+	}
 }

@@ -142,3 +142,77 @@ func TestParserTokenLimit(t *testing.T) {
 		t.Errorf("got %s", res.Raw)
 	}
 }
+
+// repeated is an operation of its own name asking for field n times.
+func repeated(name, field string, n int) string {
+	return "query " + name + " {" + strings.Repeat(" "+field, n) + " }"
+}
+
+// distinct asks for n fields of distinct names (aliases of __typename).
+func distinct(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " a%d: __typename", i)
+	}
+	return b.String()
+}
+
+// The selections are counted before validation, whose check of fields to
+// merge is quadratic: the refusal is the count's, whatever the operation's
+// name (a new name is a new document for the cache).
+func TestRepeatedFieldsAreRefusedBeforeValidation(t *testing.T) {
+	h := NewHandler(openClient(t), HandlerOptions{MaxAliases: 2 * DefaultMaxSelections})
+	for _, name := range []string{"U1", "U2"} {
+		res := post(t, h, repeated(name, "__typename", 9000), nil)
+		if res.code() != "GRAPHQL_VALIDATION_FAILED" || len(res.Errors) != 1 ||
+			res.Errors[0].Message != "the document has 9000 selections, more than the limit of 1000" {
+			t.Errorf("9000 selections in %s: %.300s", name, res.Raw)
+		}
+	}
+	for _, tc := range []struct {
+		name, query string
+		refused     string
+	}{
+		{"the most fields under one name", repeated("Q", "__typename", DefaultMaxSameName), ""},
+		{"one more", repeated("Q", "__typename", DefaultMaxSameName+1), `asks for "__typename" 51 times`},
+		{"one more through inline fragments", "{" + strings.Repeat(" ... on Query { __typename }", DefaultMaxSameName+1) + " }", `asks for "__typename" 51 times`},
+		{"the most selections", "{" + distinct(DefaultMaxSelections) + " }", ""},
+		{"one more", "{" + distinct(DefaultMaxSelections+1) + " }", "1001 selections"},
+		{"fragments count as written, each once", "{ ...F ...F } fragment F on Query {" + distinct(DefaultMaxSelections-2) + " }", ""},
+		{"with their spreads", "{ ...F ...F __typename } fragment F on Query {" + distinct(DefaultMaxSelections-2) + " }", "1001 selections"},
+	} {
+		res := post(t, h, tc.query, nil)
+		if tc.refused == "" && len(res.Errors) > 0 ||
+			tc.refused != "" && (res.code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(res.Errors[0].Message, tc.refused)) {
+			t.Errorf("%s: %.300s", tc.name, res.Raw)
+		}
+	}
+}
+
+// BenchmarkRepeatedFields measures the answer to 9 000 repeated fields
+// under a new operation name each time (refused by the selection count),
+// and to the most repeated fields a document may hold (validated).
+func BenchmarkRepeatedFields(b *testing.B) {
+	h := NewHandler(openClient(b), HandlerOptions{})
+	for _, n := range []int{9000, DefaultMaxSameName} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				post(b, h, repeated(fmt.Sprintf("U%d", i), "__typename", n), nil)
+			}
+		})
+	}
+	// The selections allowed, in as few names as allowed: 20 names asked 50 times each.
+	b.Run("20×50", func(b *testing.B) {
+		var names strings.Builder
+		for n := range DefaultMaxSelections / DefaultMaxSameName {
+			names.WriteString(strings.Repeat(fmt.Sprintf(" a%d: __typename", n), DefaultMaxSameName))
+		}
+		i := 0
+		for b.Loop() {
+			i++
+			post(b, h, fmt.Sprintf("query U%d {%s }", i, names.String()), nil)
+		}
+	})
+}

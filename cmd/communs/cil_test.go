@@ -290,3 +290,45 @@ func TestBreachNotificationCleared(t *testing.T) {
 		t.Errorf("notification not cleared: %v", *cleared.UpdateBreach.AuthorityNotifiedAt)
 	}
 }
+
+// A member's CIL may name in its breaches and requests only records it
+// reads: not another member's, nor ids of no record.
+func TestBreachesAndRequestsNameReadableRecords(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	memberCIL := s.as(t, tilleulsCIL)
+	tilleuls := memberOf(t, s.as(t, tilleulsAdmin))
+	var own struct{ CreateProcessingRecord struct{ ID string } }
+	memberCIL.data(t, `mutation($m: ID!) { createProcessingRecord(input: {memberID: $m, role: CONTROLLER, name: "Paie"}) { id } }`,
+		map[string]any{"m": tilleuls}, &own)
+	sys := viewer.SystemContext(context.Background())
+	others, err := s.db.Client.ProcessingRecord.Query().
+		Where(processingrecord.MemberIDNotNil(), processingrecord.MemberIDNEQ(pulid.ID(tilleuls))).First(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		request = `mutation($m: ID!, $r: ID!) { logSubjectRequest(input: {memberID: $m, type: ACCESS, requester: "M. D.", receivedOn: "2026-01-31", recordID: $r}) { id } }`
+		breach  = `mutation($m: ID!, $r: String!) { recordBreach(input: {memberID: $m, detectedAt: "2026-03-02T08:00:00Z", nature: "perte", recordIds: [$r]}) { id } }`
+		update  = `mutation($b: ID!, $r: String!) { updateBreach(id: $b, input: {appendRecordIds: [$r]}) { id } }`
+	)
+	var recorded struct{ RecordBreach struct{ ID string } }
+	memberCIL.data(t, breach, map[string]any{"m": tilleuls, "r": own.CreateProcessingRecord.ID}, &recorded)
+	memberCIL.data(t, request, map[string]any{"m": tilleuls, "r": own.CreateProcessingRecord.ID}, &struct{}{})
+	for _, record := range []string{string(others.ID), "PRC01NOSUCHRECORD000000000000"} {
+		for name, tc := range map[string]struct {
+			query string
+			vars  map[string]any
+			field string
+		}{
+			"request": {request, map[string]any{"m": tilleuls, "r": record}, "recordID"},
+			"breach":  {breach, map[string]any{"m": tilleuls, "r": record}, "recordIds"},
+			"update":  {update, map[string]any{"b": recorded.RecordBreach.ID, "r": record}, "recordIds"},
+		} {
+			res := memberCIL.query(t, tc.query, tc.vars)
+			if res.code() != "INVALID_INPUT" || res.Errors[0].Extensions["field"] != tc.field {
+				t.Errorf("a %s naming %s: %+v", name, record, res.Errors)
+			}
+		}
+	}
+}

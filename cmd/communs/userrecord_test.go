@@ -71,19 +71,22 @@ func accessLog(t *testing.T, s *testServer, person string) map[string]int {
 	return parts
 }
 
-func TestUserRecordJourney(t *testing.T) {
-	t.Parallel()
-	s := newTestServer(t)
-	staff := s.as(t, tilleulsStaff)
-	establishments := assignedEstablishments(t, staff)
-	care := establishments["CARE"]
-	if care == "" {
-		t.Fatalf("the demo staff member has no CARE assignment: %v", establishments)
-	}
+// staffWithPerson serves the demo and records, as Les Tilleuls' staff, a
+// person admitted to the establishment where it has the CARE role.
+func staffWithPerson(t *testing.T, lastName string) (s, staff *testServer, care, person string) {
+	t.Helper()
+	s = newTestServer(t)
+	staff = s.as(t, tilleulsStaff)
+	care = assignedEstablishments(t, staff)["CARE"]
+	return s, staff, care, createPerson(t, staff, care, lastName)
+}
 
-	// Admission, needs, project, activities, notes, consent.
-	person := createPerson(t, staff, care, "Parcours-Essai")
-	vars := map[string]any{"p": person, "e": care}
+// fillFile writes every part of a person's file: contacts, a need, a
+// project, three activities in establishment, a note and its amendment, a
+// consent.
+func fillFile(t *testing.T, staff *testServer, person, establishment string) {
+	t.Helper()
+	vars := map[string]any{"p": person, "e": establishment}
 	staff.data(t, `mutation($p: ID!) { setPersonContacts(personId: $p, contacts: [
 		{kind: LEGAL_REPRESENTATIVE, name: "UDAF de l'Yonne", relation: "curateur", email: "mjpm@udaf89.example"}]) { id } }`, vars, &struct{}{})
 	staff.data(t, `mutation($p: ID!) { assessNeed(input: {personId: $p, code: "1.1.1", assessedOn: "2026-02-10",
@@ -101,6 +104,22 @@ func TestUserRecordJourney(t *testing.T) {
 		body: "Rectificatif : appel au médecin d'astreinte", confidentiality: TEAM}) { id } }`,
 		map[string]any{"p": person, "n": note.WriteNote.ID}, &struct{}{})
 	staff.data(t, `mutation($p: ID!) { recordConsent(input: {personId: $p, purpose: "Droit à l'image", given: true, recordedOn: "2026-02-02"}) { id } }`, vars, &struct{}{})
+}
+
+func TestUserRecordJourney(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	staff := s.as(t, tilleulsStaff)
+	establishments := assignedEstablishments(t, staff)
+	care := establishments["CARE"]
+	if care == "" {
+		t.Fatalf("the demo staff member has no CARE assignment: %v", establishments)
+	}
+
+	// Admission, needs, project, activities, notes, consent.
+	person := createPerson(t, staff, care, "Parcours-Essai")
+	vars := map[string]any{"p": person, "e": care}
+	fillFile(t, staff, person, care)
 	if code := staff.query(t, `mutation($p: ID!) { assessNeed(input: {personId: $p, code: "2.3.1.1", assessedOn: "2026-02-10"}) { id } }`, vars).code(); code != "INVALID_INPUT" {
 		t.Errorf("a service code given as a need: %s", code)
 	}
@@ -447,5 +466,130 @@ func TestUserRecordModuleOff(t *testing.T) {
 		if code := s.as(t, genetsAdmin).query(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}).code(); code != "MODULE_DISABLED" {
 			t.Errorf("node(%s) with the module off: %s", id, code)
 		}
+	}
+}
+
+// filePart is a part of a person's file as the API reads it.
+type filePart struct {
+	// part as the access log names it, the root list, the edge of
+	// Person, the GraphQL type, and a field that is not an id.
+	part, list, edge, typ, plain string
+}
+
+var fileParts = []filePart{
+	{"contacts", "personContacts", "contacts", "PersonContact", "name"},
+	{"stays", "stays", "stays", "Stay", "admittedOn"},
+	{"needs", "needAssessments", "needs", "NeedAssessment", "assessedOn"},
+	{"projects", "personalProjects", "projects", "PersonalProject", "startsOn"},
+	{"activities", "activities", "activities", "Activity", "serviceCode"},
+	{"notes", "journalNotes", "notes", "JournalNote", "confidentiality"},
+	{"consents", "consents", "consents", "Consent", "purpose"},
+}
+
+// readShapes are the ways a query reaches a part of a file, with $p the
+// person and $row one of the part's rows: SEL is the part's selection,
+// LIST its root list, EDGE its edge on Person.
+var readShapes = map[string]string{
+	"root list":   `query($p: ID!) { LIST(first: 100, where: {personID: $p}) { edges { node { SEL } } } }`,
+	"nested edge": `query($p: ID!) { persons(first: 100, where: {id: $p}) { edges { node { EDGE { SEL } } } } }`,
+	"node":        `query($row: ID!) { node(id: $row) { ... on TYPE { SEL } } }`,
+	"nodes":       `query($row: ID!) { nodes(ids: [$row]) { ... on TYPE { SEL } } }`,
+	"person node": `query($p: ID!) { node(id: $p) { ... on Person { EDGE { SEL } } } }`,
+}
+
+// Every read of a part of a file names its member and its person, whatever
+// the query selects: the member's CIL sees exactly one entry per person and
+// part, and no entry names no one.
+func TestAccessLogNamesTheFileWhateverIsSelected(t *testing.T) {
+	t.Parallel()
+	s, staff, care, person := staffWithPerson(t, "Journal-Complet")
+	fillFile(t, staff, person, care)
+	cil := s.as(t, tilleulsCIL)
+	cilEntries := func(part string) int {
+		var log struct{ AccessLogEntries struct{ TotalCount int } }
+		cil.data(t, `query($p: ID!, $part: String!) { accessLogEntries(first: 1, where: {personID: $p, part: $part}) { totalCount } }`,
+			map[string]any{"p": person, "part": part}, &log)
+		return log.AccessLogEntries.TotalCount
+	}
+	allEntries := func() int {
+		n, err := s.db.Client.AccessLogEntry.Query().Count(viewer.SystemContext(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, p := range fileParts {
+		var rows map[string]struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+		staff.data(t, strings.ReplaceAll(`query($p: ID!) { LIST(first: 1, where: {personID: $p}) { edges { node { id } } } }`, "LIST", p.list),
+			map[string]any{"p": person}, &rows)
+		row := rows[p.list].Edges[0].Node.ID
+		for name, shape := range readShapes {
+			for _, sel := range []string{p.plain, "id memberID personID " + p.plain} {
+				query := strings.NewReplacer("LIST", p.list, "EDGE", p.edge, "TYPE", p.typ, "SEL", sel).Replace(shape)
+				before, total := cilEntries(p.part), allEntries()
+				staff.data(t, query, map[string]any{"p": person, "row": row}, &struct{}{})
+				if got := cilEntries(p.part) - before; got != 1 {
+					t.Errorf("%s of %s selecting %q: the CIL sees %d new entries, want 1", name, p.part, sel, got)
+				}
+				if got := allEntries() - total; got != 1 {
+					t.Errorf("%s of %s selecting %q: %d new entries, want 1", name, p.part, sel, got)
+				}
+			}
+		}
+	}
+	for name, query := range map[string]string{
+		"root list":   `query($p: ID!) { persons(first: 100, where: {id: $p}) { edges { node { ins } } } }`,
+		"node":        `query($p: ID!) { node(id: $p) { ... on Person { ins } } }`,
+		"nodes":       `query($p: ID!) { nodes(ids: [$p]) { ... on Person { ins } } }`,
+		"with its id": `query($p: ID!) { persons(first: 100, where: {id: $p}) { edges { node { id memberID ins } } } }`,
+	} {
+		before, total := cilEntries("identity"), allEntries()
+		staff.data(t, query, map[string]any{"p": person}, &struct{}{})
+		if got := cilEntries("identity") - before; got != 1 || allEntries()-total != 1 {
+			t.Errorf("%s of the identity: the CIL sees %d new entries of %d, want 1 of 1", name, got, allEntries()-total)
+		}
+	}
+}
+
+// A reason with accents, sent as a browser sends it (Latin-1) or as RFC
+// 8187 says, is stored and read back as UTF-8; one that cannot be read is
+// refused, never stored.
+func TestAccessReasonsWithAccents(t *testing.T) {
+	t.Parallel()
+	s, staff, _, person := staffWithPerson(t, "Motif-Accentué")
+	vars := map[string]any{"p": person}
+	read := `query($p: ID!) { node(id: $p) { ... on Person { stays { admittedOn } } } }`
+	for _, reason := range []string{"pr\xe9paration de la synth\xe8se", "UTF-8''%C5%93d%C3%A8me%20%C3%A0%20suivre"} {
+		reader := *staff
+		reader.reason = reason
+		reader.data(t, read, vars, &struct{}{})
+	}
+	var log struct {
+		AccessLogEntries struct {
+			Edges []struct{ Node struct{ Reason string } }
+		}
+	}
+	s.as(t, tilleulsCIL).data(t, `query($p: ID!) { accessLogEntries(first: 10, where: {personID: $p, part: "stays"}) { edges { node { reason } } } }`, vars, &log)
+	var reasons []string
+	for _, e := range log.AccessLogEntries.Edges {
+		reasons = append(reasons, e.Node.Reason)
+	}
+	slices.Sort(reasons)
+	if want := []string{"préparation de la synthèse", "œdème à suivre"}; !slices.Equal(reasons, want) {
+		t.Errorf("reasons read back: %q, want %q", reasons, want)
+	}
+	for _, reason := range []string{"UTF-8''%FF%FE", "UTF-8''a%00b"} {
+		reader := *staff
+		reader.reason = reason
+		if res := reader.query(t, read, vars); res.code() != "INVALID_INPUT" {
+			t.Errorf("reason %q: %+v", reason, res)
+		}
+	}
+	cil := s.as(t, tilleulsCIL)
+	download(t, cil, "/exports/userrecord/persons/"+person+".json?reason=%FF%00", 400)
+	if logged := accessLog(t, s, person); logged["stays"] != 2 || logged["export"] != 0 {
+		t.Errorf("entries written: %v", logged)
 	}
 }

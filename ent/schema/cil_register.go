@@ -133,7 +133,10 @@ func (ProcessingRecord) Fields() []ent.Field {
 func (ProcessingRecord) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("member", Member.Type).Field("member_id").Unique().Immutable(),
-		edge.To("revisions", ProcessingRevision.Type),
+		// Revisions are append-only, written by the service: no
+		// generated input may add, remove or clear them.
+		edge.To("revisions", ProcessingRevision.Type).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 

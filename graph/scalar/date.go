@@ -29,5 +29,15 @@ func UnmarshalDate(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date (expected YYYY-MM-DD)", s)
 	}
+	if t.Year() < MinYear || t.Year() > MaxYear {
+		return time.Time{}, fmt.Errorf("%q is out of range: a date falls in the years %d to %d", s, MinYear, MaxYear)
+	}
 	return t, nil
 }
+
+// The years a Date may fall in: no one supported was born before 1900,
+// and no plan runs past 2199; a year 0 would be told apart by no database.
+const (
+	MinYear = 1900
+	MaxYear = 2199
+)

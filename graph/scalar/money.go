@@ -21,18 +21,18 @@ func MarshalMoney(cents int64) graphql.Marshaler {
 }
 
 // UnmarshalMoney reads an amount given as a decimal string ("12.50"); an
-// integer JSON number is taken as whole euros. Floats are refused: they
-// cannot carry cents exactly.
+// integer JSON number is taken as whole euros. Other numbers are refused:
+// they cannot carry cents exactly.
 func UnmarshalMoney(v any) (int64, error) {
 	switch v := v.(type) {
 	case string:
 		return money.Parse(v)
-	case json.Number:
-		return money.Parse(v.String())
-	case int:
-		return money.Parse(strconv.Itoa(v))
-	case int64:
-		return money.Parse(strconv.FormatInt(v, 10))
+	case json.Number, int, int64:
+		euros, err := UnmarshalInt64(v)
+		if err != nil {
+			return 0, fmt.Errorf("Money must be a decimal string such as \"1234.56\" or a whole number of euros, not %v", v)
+		}
+		return money.Parse(strconv.FormatInt(euros, 10))
 	default:
 		return 0, fmt.Errorf("Money must be a decimal string such as \"1234.56\", not %T", v)
 	}

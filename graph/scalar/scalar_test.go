@@ -24,7 +24,8 @@ func TestUnmarshalMoney(t *testing.T) {
 			t.Errorf("UnmarshalMoney(%v) = %d, %v, want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []any{"92233720368547758.07", "1.234", "abc", "", ".5", "1.", 1.5, "1e3", "--1", nil} {
+	for _, bad := range []any{"92233720368547758.07", "1.234", "abc", "", ".5", "1.", 1.5, "1e3", "--1", nil,
+		" 1.00", "+1", json.Number("1.5"), json.Number("1e2"), json.Number("-0.5")} {
 		if _, err := UnmarshalMoney(bad); err == nil {
 			t.Errorf("UnmarshalMoney(%v) accepted", bad)
 		}
@@ -41,9 +42,24 @@ func TestDate(t *testing.T) {
 	if buf.String() != `"2026-03-31"` {
 		t.Errorf("got %s", buf.String())
 	}
-	for _, bad := range []any{"31/03/2026", "2026-02-30", 20260331} {
+	for _, bad := range []any{"31/03/2026", "2026-02-30", 20260331, "0000-01-01", "1899-12-31", "2200-01-01", " 2026-03-31"} {
 		if _, err := UnmarshalDate(bad); err == nil {
 			t.Errorf("UnmarshalDate(%v) accepted", bad)
+		}
+	}
+}
+
+// Int is read as the GraphQL specification has it: a whole number within
+// 32 bits, never a string or a float.
+func TestUnmarshalInt(t *testing.T) {
+	for in, want := range map[any]int{json.Number("7"): 7, int64(-3): -3, 12: 12, json.Number("2147483647"): math.MaxInt32} {
+		if got, err := UnmarshalInt(in); err != nil || got != want {
+			t.Errorf("UnmarshalInt(%v) = %d, %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []any{"1", json.Number("1.5"), json.Number("1e2"), 1.0, true, nil, json.Number("2147483648"), int64(math.MinInt32) - 1} {
+		if got, err := UnmarshalInt(bad); err == nil {
+			t.Errorf("UnmarshalInt(%#v) accepted as %d", bad, got)
 		}
 	}
 }

@@ -102,9 +102,14 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
+	refund, ok := s.passwordChecks.Take(string(acc.ID), s.now())
+	if !ok {
+		return communs.Errorf(communs.ERATELIMITED, "too many wrong current passwords: wait a minute and try again")
+	}
 	if ok, err := verifyPassword(acc.PasswordHash, current); err != nil || !ok {
 		return communs.InvalidField("currentPassword", "the current password is incorrect")
 	}
+	refund()
 	hash, err := HashPassword(next)
 	if err != nil {
 		return err
@@ -134,7 +139,10 @@ func (s *Service) Invite(ctx context.Context, email, role string, memberID *puli
 // IssueInvitation creates the invitation and queues the message that
 // carries its single-use token to email. It checks no permission: the
 // caller has (an approved membership application invites the member's
-// representative on the groupement's behalf).
+// representative on the groupement's behalf). An email that has an
+// account already gets a notice instead, and the caller the same answer
+// with no token: whether an email has an account is nobody's business but
+// its holder's.
 func (s *Service) IssueInvitation(ctx context.Context, email, role string, memberID *pulid.ID) (token string, err error) {
 	email = normalizeEmail(email)
 	if err := validate.Email(email); err != nil {
@@ -145,7 +153,7 @@ func (s *Service) IssueInvitation(ctx context.Context, email, role string, membe
 		return "", err
 	}
 	if exists {
-		return "", errAccountExists(email)
+		return "", s.noticeExistingAccount(ctx, email, role, memberID)
 	}
 	token, hash := newToken()
 	expiresAt := s.now().Add(s.invitationTTL).UTC()
@@ -175,6 +183,24 @@ func (s *Service) IssueInvitation(ctx context.Context, email, role string, membe
 		})
 	})
 	return token, err
+}
+
+// noticeExistingAccount tells the holder of an account that someone
+// wanted to invite them: an invitation never touches an existing account,
+// so the role is given with assignRole by someone who reads the account.
+func (s *Service) noticeExistingAccount(ctx context.Context, email, role string, memberID *pulid.ID) error {
+	sys := viewer.SystemContext(ctx)
+	return txn.Run(sys, s.client, func(sys context.Context, tx *ent.Client) error {
+		return notify.Enqueue(sys, tx, notify.Message{
+			Kind:      notification.KindINVITATION,
+			Recipient: email,
+			Subject:   "Invitation à Communs : vous avez déjà un compte",
+			Body: fmt.Sprintf("Quelqu'un a voulu vous inviter sur Communs avec le rôle %s, mais vous y avez déjà un compte.\n"+
+				"Si vous attendiez ce rôle, demandez à l'administrateur du groupement de le donner à votre compte.\n"+
+				"Sinon, vous pouvez ignorer ce message.\n", role),
+			MemberID: memberID,
+		})
+	})
 }
 
 func errAccountExists(email string) error {
@@ -242,6 +268,14 @@ func (s *Service) AssignRole(ctx context.Context, accountID pulid.ID, role strin
 		return nil, err
 	}
 	if err := mayGrant(viewer.FromContext(ctx), role, memberID); err != nil {
+		return nil, err
+	}
+	// Read as the viewer: an account one may not read answers as one that
+	// does not exist.
+	if _, err := s.db(ctx).Account.Get(ctx, accountID); err != nil {
+		if ent.IsNotFound(err) {
+			return nil, communs.Errorf(communs.ENOTFOUND, "no account %s", accountID)
+		}
 		return nil, err
 	}
 	if err := s.grant(ctx, s.db(ctx), accountID, role, memberID); err != nil {

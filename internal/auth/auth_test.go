@@ -10,6 +10,7 @@ import (
 	"communs"
 	"communs/ent"
 	"communs/ent/member"
+	"communs/ent/notification"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
 	"communs/internal/store/storetest"
@@ -160,8 +161,8 @@ func TestLoginRateLimit(t *testing.T) {
 		_, err := f.svc.Login(ctx, "staff@communs.example", "wrong password!", "192.0.2.1")
 		wantCode(t, err, communs.EUNAUTHENTICATED)
 	}
-	// The burst is spent: even the right password waits.
-	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "192.0.2.9")
+	// The burst is spent at that address: even the right password waits.
+	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "192.0.2.1")
 	wantCode(t, err, communs.ERATELIMITED)
 	// A minute later one more try is allowed, and the right one gets in.
 	f.clock = f.clock.Add(time.Minute)
@@ -173,6 +174,72 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	_, err = f.svc.Login(ctx, "staff@communs.example", goodPassword, "198.51.100.7")
 	wantCode(t, err, communs.ERATELIMITED)
+}
+
+// Someone failing a login on purpose, a minute apart, does not keep the
+// owner out: the owner gets in from another address. Guessing from many
+// addresses meets the account's ceiling, which grows slowly.
+func TestLoginRateLimitDoesNotLockTheOwnerOut(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	for range 5 {
+		_, err := f.svc.Login(ctx, "staff@communs.example", "wrong password!", "203.0.113.66")
+		wantCode(t, err, communs.EUNAUTHENTICATED)
+	}
+	_, err := f.svc.Login(ctx, "staff@communs.example", goodPassword, "203.0.113.66")
+	wantCode(t, err, communs.ERATELIMITED)
+	f.login(t, "staff@communs.example") // from 192.0.2.1
+
+	// The limits alone (a login's password check costs 20 ms): a day of
+	// one failure a minute from one address, the owner trying from another.
+	s, now := New(f.client), f.clock
+	for minute := range 24 * 60 {
+		at := now.Add(time.Duration(minute) * time.Minute)
+		s.takeLoginTry("staff@communs.example", "203.0.113.66", at)
+		giveBack, ok := s.takeLoginTry("staff@communs.example", "192.0.2.1", at)
+		if !ok {
+			t.Fatalf("minute %d: the owner is kept out", minute)
+		}
+		giveBack() // the owner's login succeeds
+	}
+	// Many addresses guessing at once: past 100 failures, one every 30 s.
+	let := 0
+	for a := range 100 {
+		for range 5 {
+			if _, ok := s.takeLoginTry("staff@communs.example", fmt.Sprintf("198.51.100.%d", a), now.Add(48*time.Hour)); ok {
+				let++
+			}
+		}
+	}
+	if let != 100 {
+		t.Errorf("%d guesses let through at once from 100 addresses, want 100", let)
+	}
+	if _, ok := s.takeLoginTry("staff@communs.example", "192.0.2.1", now.Add(48*time.Hour+30*time.Second)); !ok {
+		t.Error("30 seconds later, no try is left")
+	}
+}
+
+// changePassword counts wrong current passwords as login does.
+func TestChangePasswordRateLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	s := f.login(t, "staff@communs.example")
+	v, err := f.svc.Authenticate(context.Background(), s.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := viewer.NewContext(withToken(context.Background(), s.Token), v)
+	for range 5 {
+		wantCode(t, f.svc.ChangePassword(ctx, "wrong password!", "a new password, long enough"), communs.EINVALID)
+	}
+	wantCode(t, f.svc.ChangePassword(ctx, goodPassword, "a new password, long enough"), communs.ERATELIMITED)
+	f.clock = f.clock.Add(time.Minute)
+	if err := f.svc.ChangePassword(ctx, goodPassword, "a new password, long enough"); err != nil {
+		t.Fatalf("a minute later, the right password: %v", err)
+	}
 }
 
 func TestInvitations(t *testing.T) {
@@ -215,10 +282,25 @@ func TestInvitations(t *testing.T) {
 	wantCode(t, err, communs.EINVALID)
 
 	// An invitation never takes over an existing account: inviting its
-	// email is refused, and so is accepting an invitation issued before the
-	// account was made.
-	_, err = f.svc.Invite(asA, "admin@communs.example", "member_viewer", &mbrA)
-	wantCode(t, err, communs.ECONFLICT)
+	// email answers as any invitation (whether an email has an account is
+	// not told) but issues none, and sends the holder a notice; accepting
+	// an invitation issued before the account was made is refused.
+	invitations := func() int {
+		n, err := f.client.Invitation.Query().Count(viewer.SystemContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := invitations()
+	noticed, err := f.svc.Invite(asA, "admin@communs.example", "member_viewer", &mbrA)
+	if err != nil || noticed != "" || invitations() != before {
+		t.Fatalf("inviting an existing account: token %q, %v, %d invitations (was %d)", noticed, err, invitations(), before)
+	}
+	notice, err := f.client.Notification.Query().Where(notification.Recipient("admin@communs.example")).Only(viewer.SystemContext(ctx))
+	if err != nil || !strings.Contains(notice.Body, "déjà un compte") {
+		t.Fatalf("the holder's notice: %+v, %v", notice, err)
+	}
 	early, err := f.svc.Invite(asA, "late@a.example", "member_viewer", &mbrA)
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +339,17 @@ func testRolesAndPasswordChange(t *testing.T, f *fixture) {
 	}
 	_, err = f.svc.AssignRole(asA, staff.ID, "gsm_staff", nil)
 	wantCode(t, err, communs.EFORBIDDEN)
+	// An account of another member and an id of no account get the same
+	// answer: whether an account exists is not told.
+	mbrB := f.member(t, "Association B", member.CategoryUSER)
+	elsewhere := f.account(t, "staff@b.example", "member_staff", &mbrB)
+	_, errElsewhere := f.svc.AssignRole(asA, elsewhere.ID, "member_viewer", &mbrA)
+	_, errNowhere := f.svc.AssignRole(asA, pulid.ID("ACC01NOSUCHACCOUNT0000000000"), "member_viewer", &mbrA)
+	wantCode(t, errElsewhere, communs.ENOTFOUND)
+	wantCode(t, errNowhere, communs.ENOTFOUND)
+	if strings.Replace(errElsewhere.Error(), string(elsewhere.ID), "", 1) != strings.Replace(errNowhere.Error(), "ACC01NOSUCHACCOUNT0000000000", "", 1) {
+		t.Errorf("the answers differ: %v / %v", errElsewhere, errNowhere)
+	}
 
 	// Changing a password needs the current one, and ends the other sessions.
 	other := f.login(t, "admin@a.example")
@@ -350,5 +443,20 @@ func TestSessionCache(t *testing.T) {
 	}
 	if v, err := f.svc.Authenticate(ctx, token); err != nil || len(v.Roles) != 0 {
 		t.Errorf("after the commit: %+v, %v; want no role", v, err)
+	}
+}
+
+// A database that fails during a login is an internal error (logged by
+// the API with the request id), never "wrong credentials".
+func TestLoginWhenTheDatabaseFails(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.account(t, "staff@communs.example", "gsm_staff", nil)
+	if err := f.client.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Login(context.Background(), "staff@communs.example", goodPassword, "192.0.2.1")
+	if err == nil || communs.ErrorCode(err) != communs.EINTERNAL {
+		t.Errorf("login on a closed database: %v (code %s), want an internal error", err, communs.ErrorCode(err))
 	}
 }

@@ -62,3 +62,30 @@ func TestMiddlewareAnswers(t *testing.T) {
 		t.Error("a request whose token was not accepted reached the handler")
 	}
 }
+
+// The reason header is read as clients send text past ASCII, and never
+// passed on as anything but valid UTF-8 without control characters.
+func TestAccessReasonHeader(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ header, want string }{
+		{"préparation de la synthèse", "préparation de la synthèse"},
+		{"pr\xe9paration de la synth\xe8se", "préparation de la synthèse"}, // Latin-1, as a browser sends it
+		{"UTF-8''pr%C3%A9paration%20de%20la%20synth%C3%A8se", "préparation de la synthèse"},
+		{"utf-8'fr'%C5%93dème", "œdème"},
+		{"  suivi  ", "suivi"},
+		{"", ""},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.Header.Set("X-Access-Reason", tc.header)
+		if got, err := accessReason(req); err != nil || got != tc.want {
+			t.Errorf("%q: %q, %v; want %q", tc.header, got, err, tc.want)
+		}
+	}
+	for _, header := range []string{"UTF-8''%FF%FE", "UTF-8''%zz", "UTF-8'%C3%A9", "UTF-8''a%00b", "a\x01b", "a\x85b", strings.Repeat("é", 501)} {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.Header.Set("X-Access-Reason", header)
+		if got, err := accessReason(req); err == nil {
+			t.Errorf("%q accepted as %q", header, got)
+		}
+	}
+}

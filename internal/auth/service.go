@@ -24,9 +24,12 @@ type Service struct {
 	now           func() time.Time
 	sessionTTL    time.Duration
 	invitationTTL time.Duration
-	byAccount     *ratelimit.Keyed // failed logins per account
-	byAddress     *ratelimit.Keyed // failed logins per client address
-	dummyHash     string
+	// Failed logins, per account and client address, per account from
+	// every address, and per client address; failed password changes,
+	// per account.
+	byAccountAddress, byAccount, byAddress *ratelimit.Keyed
+	passwordChecks                         *ratelimit.Keyed
+	dummyHash                              string
 	// sessions caches authenticated viewers (CacheSessions); nil: none.
 	sessions *sessionCache
 }
@@ -42,11 +45,19 @@ func New(client *ent.Client) *Service {
 		now:           time.Now,
 		sessionTTL:    12 * time.Hour,
 		invitationTTL: 7 * 24 * time.Hour,
-		// 5 failures per account, then one more every minute; 20 per
-		// client address, then one every 6 seconds.
-		byAccount: ratelimit.New(time.Minute, 5),
-		byAddress: ratelimit.New(6*time.Second, 20),
-		dummyHash: dummy,
+		// 5 failures per account from one address, then one more every
+		// minute: someone failing on purpose locks out only their own
+		// address, never the owner's. Across every address, 100 per
+		// account, then one every 30 seconds: a password guessed from many
+		// addresses meets a ceiling that grows slowly, and that one
+		// address alone (one a minute) never exhausts. 20 failures per
+		// client address, then one every 6 seconds. A current password
+		// given wrong to changePassword: 5 per account, then one a minute.
+		byAccountAddress: ratelimit.New(time.Minute, 5),
+		byAccount:        ratelimit.New(30*time.Second, 100),
+		byAddress:        ratelimit.New(6*time.Second, 20),
+		passwordChecks:   ratelimit.New(time.Minute, 5),
+		dummyHash:        dummy,
 	}
 }
 
@@ -71,14 +82,8 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	email = normalizeEmail(email)
 	// A try is taken before the password is checked, and given back when
 	// it is right: only failures count.
-	refundAccount, okAccount := s.byAccount.Take(email, now)
-	refundAddress, okAddress := s.byAddress.Take(ratelimit.AddressKey(clientAddr), now)
-	if !okAccount || !okAddress {
-		for _, refund := range []func(){refundAccount, refundAddress} {
-			if refund != nil {
-				refund()
-			}
-		}
+	refund, ok := s.takeLoginTry(email, clientAddr, now)
+	if !ok {
 		return nil, communs.Errorf(communs.ERATELIMITED, "too many failed logins: wait a minute and try again")
 	}
 	acc, err := s.db(ctx).Account.Query().Where(account.Email(email)).Only(ctx)
@@ -89,16 +94,25 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	if acc != nil && acc.PasswordHash != "" {
 		hash = acc.PasswordHash
 	}
-	ok, err := verifyPassword(hash, password)
+	right, err := verifyPassword(hash, password)
 	if err != nil {
 		return nil, err
 	}
-	if !ok || acc == nil || acc.Status != account.StatusACTIVE {
+	if !right || acc == nil || acc.Status != account.StatusACTIVE {
 		return nil, errBadCredentials
 	}
-	refundAccount()
-	refundAddress()
+	refund()
 	return s.openSession(ctx, acc.ID, clientAddr)
+}
+
+// takeLoginTry takes a login try of the account email from clientAddr, to
+// be given back if the login succeeds.
+func (s *Service) takeLoginTry(email, clientAddr string, now time.Time) (giveBack func(), ok bool) {
+	address := ratelimit.AddressKey(clientAddr)
+	return ratelimit.TakeAll(now,
+		ratelimit.Try{Limit: s.byAccountAddress, Key: email + " " + address},
+		ratelimit.Try{Limit: s.byAccount, Key: email},
+		ratelimit.Try{Limit: s.byAddress, Key: address})
 }
 
 // PlatformSession opens a session of the account email for a tool of the

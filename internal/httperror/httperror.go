@@ -48,11 +48,20 @@ func (w *Writer) Write(rw http.ResponseWriter, r *http.Request, err error) {
 		w.log.ErrorContext(r.Context(), "http: internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
 		e = communs.Errorf(communs.EINTERNAL, "internal error (request %s)", id)
 	}
+	Answer(rw, Statuses[e.Code], e)
+}
+
+// Answer writes e with status: the one body every refusal of the server
+// has, whatever refuses (a route, the body limit, the concurrency limit).
+// It logs nothing: an internal error goes through Write.
+func Answer(rw http.ResponseWriter, status int, e *communs.Error) {
+	h := rw.Header()
 	if e.Code == communs.EUNAUTHENTICATED {
-		rw.Header().Set("WWW-Authenticate", `Bearer realm="communs"`)
+		h.Set("WWW-Authenticate", `Bearer realm="communs"`)
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	rw.WriteHeader(Statuses[e.Code])
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
 	_ = json.NewEncoder(rw).Encode(map[string]any{
 		"errors": []any{map[string]any{"message": e.Message, "extensions": map[string]any{"code": e.Code}}},
 	})

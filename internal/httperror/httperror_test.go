@@ -2,10 +2,14 @@ package httperror
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,5 +38,38 @@ func TestWrite(t *testing.T) {
 	w.Write(rec, httptest.NewRequest(http.MethodGet, "/", nil), errors.New("pq: password authentication failed"))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "pq:") || !strings.Contains(rec.Body.String(), "internal error (request ") {
 		t.Errorf("an internal error: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// Every code of communs.Error has its status: none can become a 500 by
+// being forgotten here.
+func TestEveryCodeHasAStatus(t *testing.T) {
+	file, err := parser.ParseFile(token.NewFileSet(), "../../errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := 0
+	ast.Inspect(file, func(n ast.Node) bool {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return true
+		}
+		for i, name := range spec.Names {
+			if i >= len(spec.Values) {
+				break
+			}
+			lit, ok := spec.Values[i].(*ast.BasicLit)
+			if !strings.HasPrefix(name.Name, "E") || !ok || lit.Kind != token.STRING {
+				continue
+			}
+			codes++
+			if code, _ := strconv.Unquote(lit.Value); Statuses[code] == 0 {
+				t.Errorf("the code %s has no HTTP status", code)
+			}
+		}
+		return true
+	})
+	if codes < 10 {
+		t.Errorf("found %d codes in errors.go", codes)
 	}
 }

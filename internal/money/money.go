@@ -4,7 +4,6 @@
 package money
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -23,21 +22,21 @@ func Format(cents int64) string {
 }
 
 // Parse reads a decimal amount in euros ("1234.5", "-3", "0.07") into
-// cents. It refuses fractions of a cent rather than rounding them away.
-func Parse(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
+// cents: an optional minus sign, digits, and at most two decimals, nothing
+// around them. It refuses fractions of a cent rather than rounding them
+// away, and names the amount as given, sign included.
+func Parse(text string) (int64, error) {
+	s, neg := strings.CutPrefix(text, "-")
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	if whole == "" || !digits(whole) || (hasFrac && (len(frac) == 0 || len(frac) > 2 || !digits(frac))) {
-		return 0, fmt.Errorf("%q is not an amount in euros (expected e.g. \"1234.56\")", s)
+		return 0, fmt.Errorf("%q is not an amount in euros (expected e.g. \"1234.56\", at most two decimals)", text)
 	}
 	for len(frac) < 2 {
 		frac += "0"
 	}
 	euros, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || euros > (math.MaxInt64-99)/100 {
-		return 0, errors.New("amount out of range")
+		return 0, fmt.Errorf("%q is out of range", text)
 	}
 	cents := euros*100 + int64(frac[0]-'0')*10 + int64(frac[1]-'0')
 	if neg {

@@ -25,10 +25,15 @@ func TestFormatAndParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %d, %v, want %d", tc.text, got, err, tc.cents)
 		}
 	}
-	for _, bad := range []string{"92233720368547758.07", "1.234", "abc", "", ".5", "1.", "1e3", "--1"} {
+	for _, bad := range []string{"92233720368547758.07", "1.234", "abc", "", ".5", "1.", "1e3", "--1",
+		" 1.00", "1.00 ", "+1", "1,00", "- 1", "1.0\n"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)
 		}
+	}
+	// The error names the amount as given, sign included.
+	if _, err := Parse("-0.001"); err == nil || !strings.Contains(err.Error(), `"-0.001"`) {
+		t.Errorf("Parse(-0.001): %v", err)
 	}
 }
 

@@ -79,3 +79,29 @@ func AddressKey(addr string) string {
 	}
 	return ip.String()
 }
+
+// Try is one key of one limit.
+type Try struct {
+	Limit *Keyed
+	Key   string
+}
+
+// TakeAll takes a try of every key, or none: when one limit refuses, the
+// tries taken from the others are given back. giveBack returns them all.
+func TakeAll(now time.Time, tries ...Try) (giveBack func(), ok bool) {
+	var taken []func()
+	giveBack = func() {
+		for _, g := range taken {
+			g()
+		}
+	}
+	for _, t := range tries {
+		g, ok := t.Limit.Take(t.Key, now)
+		if !ok {
+			giveBack()
+			return nil, false
+		}
+		taken = append(taken, g)
+	}
+	return giveBack, true
+}

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"communs"
+	"communs/internal/httperror"
 	"communs/internal/requestid"
 )
 
@@ -192,21 +192,10 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 // writeJSONError answers in the shape of a GraphQL error response, so that
 // a client reads every refusal the same way.
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
-	type gqlError struct {
-		Message    string            `json:"message"`
-		Extensions map[string]string `json:"extensions"`
-	}
-	body, _ := json.Marshal(struct {
-		Errors []gqlError `json:"errors"`
-	}{[]gqlError{{Message: msg, Extensions: map[string]string{"code": code}}}})
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
 	if status == http.StatusUnsupportedMediaType {
-		h.Set("Accept-Post", "application/json")
+		w.Header().Set("Accept-Post", "application/json")
 	}
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	httperror.Answer(w, status, &communs.Error{Code: code, Message: msg})
 }
 
 // limitConcurrency runs at most n requests at once (none: no limit). A

@@ -41,6 +41,9 @@ type Viewer struct {
 // ReasonHeader is the request header that says why the viewer reads.
 const ReasonHeader = "X-Access-Reason"
 
+// MaxReasonLength bounds, in characters, the reason a viewer gives.
+const MaxReasonLength = 500
+
 // HasRole reports whether the viewer holds the named role, in any domain.
 func (v *Viewer) HasRole(name string) bool {
 	return slices.ContainsFunc(v.Roles, func(r Role) bool { return r.Name == name })

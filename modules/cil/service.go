@@ -65,6 +65,31 @@ func mayKeep(ctx context.Context, tx *ent.Client, owner *pulid.ID) error {
 	return nil
 }
 
+// readableRecords refuses ids that name no processing record the writer
+// reads: a breach or a request may not name another member's records, nor
+// records that do not exist.
+func readableRecords(ctx context.Context, tx *ent.Client, field string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	wanted := make([]pulid.ID, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(wanted, pulid.ID(id)) {
+			wanted = append(wanted, pulid.ID(id))
+		}
+	}
+	found, err := tx.ProcessingRecord.Query().Where(processingrecord.IDIn(wanted...)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range wanted {
+		if !slices.Contains(found, id) {
+			return communs.InvalidField(field, "no processing record %s", id)
+		}
+	}
+	return nil
+}
+
 // CreateRecord adds a record to a register (no member: the groupement's).
 func (s *Service) CreateRecord(ctx context.Context, in ent.CreateProcessingRecordInput) (*ent.ProcessingRecord, error) {
 	if err := CheckCriteria(in.DpiaCriteria); err != nil {
@@ -251,6 +276,9 @@ func (s *Service) RecordBreach(ctx context.Context, in ent.CreateBreachInput) (*
 		if err := mayKeep(ctx, tx, in.MemberID); err != nil {
 			return err
 		}
+		if err := readableRecords(ctx, tx, "recordIds", in.RecordIds...); err != nil {
+			return err
+		}
 		var err error
 		saved, err = tx.Breach.Create().SetInput(in).Save(ctx)
 		return err
@@ -271,6 +299,9 @@ func (s *Service) UpdateBreach(ctx context.Context, id pulid.ID, in ent.UpdateBr
 			return err
 		}
 		if err := mayKeep(ctx, tx, b.MemberID); err != nil {
+			return err
+		}
+		if err := readableRecords(ctx, tx, "recordIds", append(in.RecordIds, in.AppendRecordIds...)...); err != nil {
 			return err
 		}
 		detected, notified, reason := b.DetectedAt, b.AuthorityNotifiedAt, b.LateNotificationReason
@@ -317,6 +348,11 @@ func (s *Service) LogRequest(ctx context.Context, in ent.CreateSubjectRequestInp
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if err := mayKeep(ctx, tx, in.MemberID); err != nil {
 			return err
+		}
+		if in.RecordID != nil {
+			if err := readableRecords(ctx, tx, "recordID", string(*in.RecordID)); err != nil {
+				return err
+			}
 		}
 		var err error
 		saved, err = tx.SubjectRequest.Create().SetInput(in).

@@ -2,18 +2,28 @@ package userrecord
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"communs"
 	"communs/ent"
 	"communs/ent/account"
+	"communs/ent/activity"
 	"communs/ent/careassignment"
+	"communs/ent/consent"
+	"communs/ent/journalnote"
+	"communs/ent/needassessment"
 	"communs/ent/person"
+	"communs/ent/personalproject"
+	"communs/ent/personcontact"
 	"communs/ent/roleassignment"
 	"communs/ent/schema/pulid"
+	"communs/ent/stay"
 	"communs/ent/supportaccess"
 	"communs/internal/txn"
+	"communs/internal/validate"
 	"communs/internal/viewer"
 )
 
@@ -36,7 +46,9 @@ func (s *Service) Assign(ctx context.Context, in AssignmentInput) (*ent.CareAssi
 		if err != nil {
 			return err
 		}
-		e, err := tx.Establishment.Get(asPlatform(ctx), in.EstablishmentID)
+		// Read as the viewer: another member's establishment answers as
+		// one that does not exist.
+		e, err := tx.Establishment.Get(ctx, in.EstablishmentID)
 		if err != nil {
 			return notFound(err, "establishment", in.EstablishmentID)
 		}
@@ -186,52 +198,149 @@ func LogReads(client *ent.Client) {
 			if err != nil || v == nil || v.System {
 				return value, err
 			}
-			reads := readsOf(value)
-			if len(reads) == 0 {
-				return value, nil
+			tx := txn.Client(ctx, client)
+			reads, err := readsOf(viewer.SystemContext(ctx), tx, value)
+			if err != nil || len(reads) == 0 {
+				return value, err
 			}
-			return value, writeLog(ctx, txn.Client(ctx, client), v, reads, v.Reason)
+			return value, writeLog(ctx, tx, v, reads, v.Reason)
 		})
 	}))
 }
 
-// readsOf lists the parts of files a query's result holds, once each.
-func readsOf(value ent.Value) []read {
+// fileColumns are the columns that say whose file a row is part of: every
+// part of a file has them.
+var fileColumns = []string{"id", "member_id", "person_id"}
+
+// readsOf lists the parts of files a query's result holds, once each. The
+// rows name their file only when the query selected its columns (a
+// GraphQL query selects what it asks for): the files of the others are
+// read again by id.
+func readsOf(ctx context.Context, tx *ent.Client, value ent.Value) ([]read, error) {
 	switch rows := value.(type) {
 	case []*ent.PersonContact:
-		return partReads(rows, "contacts", func(r *ent.PersonContact) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "contacts", func(r *ent.PersonContact) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.PersonContact, error) {
+				return tx.PersonContact.Query().Where(personcontact.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	case []*ent.Stay:
-		return partReads(rows, "stays", func(r *ent.Stay) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "stays", func(r *ent.Stay) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.Stay, error) {
+				return tx.Stay.Query().Where(stay.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	case []*ent.NeedAssessment:
-		return partReads(rows, "needs", func(r *ent.NeedAssessment) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "needs", func(r *ent.NeedAssessment) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.NeedAssessment, error) {
+				return tx.NeedAssessment.Query().Where(needassessment.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	case []*ent.PersonalProject:
-		return partReads(rows, "projects", func(r *ent.PersonalProject) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "projects", func(r *ent.PersonalProject) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.PersonalProject, error) {
+				return tx.PersonalProject.Query().Where(personalproject.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	case []*ent.Activity:
-		return partReads(rows, "activities", func(r *ent.Activity) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "activities", func(r *ent.Activity) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.Activity, error) {
+				return tx.Activity.Query().Where(activity.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	case []*ent.JournalNote:
-		return partReads(rows, "notes", func(r *ent.JournalNote) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "notes", func(r *ent.JournalNote) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.JournalNote, error) {
+				return tx.JournalNote.Query().Where(journalnote.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	case []*ent.Consent:
-		return partReads(rows, "consents", func(r *ent.Consent) (pulid.ID, pulid.ID) { return r.MemberID, r.PersonID })
+		return fileReads(rows, "consents", func(r *ent.Consent) fileKey { return fileKey{r.ID, r.MemberID, r.PersonID} },
+			func(ids []pulid.ID) ([]*ent.Consent, error) {
+				return tx.Consent.Query().Where(consent.IDIn(ids...)).Select(fileColumns...).All(ctx)
+			})
 	}
-	return nil
+	return nil, nil
 }
 
-// partReads lists the files rows are part of, once each.
-func partReads[T any](rows []T, part string, file func(T) (member, person pulid.ID)) []read {
+// fileKey is a row of a file and the file it is part of.
+type fileKey struct{ id, member, person pulid.ID }
+
+// fileReads lists the files rows are part of, once each, reading again
+// the file of the rows loaded without it. A row whose file stays unknown
+// fails the read: an entry must name the member and the person.
+func fileReads[T any](rows []T, part string, key func(T) fileKey, reload func([]pulid.ID) ([]T, error)) ([]read, error) {
+	keys := make([]fileKey, 0, len(rows))
+	var unnamed []pulid.ID
+	for _, row := range rows {
+		k := key(row)
+		if k.member == "" || k.person == "" {
+			unnamed = append(unnamed, k.id)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(unnamed) > 0 {
+		reloaded, err := reload(unnamed)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range reloaded {
+			keys = append(keys, key(row))
+		}
+		if len(keys) != len(rows) {
+			return nil, fmt.Errorf("userrecord: %d %s rows read without their file", len(rows)-len(keys), part)
+		}
+	}
 	var reads []read
 	seen := make(map[read]bool)
-	for _, row := range rows {
-		member, person := file(row)
-		if r := (read{member, person, part}); !seen[r] {
+	for _, k := range keys {
+		if r := (read{k.member, k.person, part}); !seen[r] {
 			seen[r] = true
 			reads = append(reads, r)
 		}
 	}
-	return reads
+	return reads, nil
 }
 
-// writeLog writes the access log entries of reads by v.
+// requestReads are the reads one request has logged already.
+type requestReads struct {
+	mu     sync.Mutex
+	logged map[read]bool
+}
+
+type requestReadsKey struct{}
+
+// LogOncePerRequest returns the context of one request in which each part
+// of each file is logged once, however many of its queries read it (the
+// notes of a file and the notes they amend, a person's identity on two
+// paths). The GraphQL handler gives it to every operation.
+func LogOncePerRequest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestReadsKey{}, &requestReads{logged: make(map[read]bool)})
+}
+
+// unlogged keeps the reads the request of ctx has not logged yet, and
+// counts them as logged.
+func unlogged(ctx context.Context, reads []read) []read {
+	r, ok := ctx.Value(requestReadsKey{}).(*requestReads)
+	if !ok {
+		return reads
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var fresh []read
+	for _, read := range reads {
+		if !r.logged[read] {
+			r.logged[read] = true
+			fresh = append(fresh, read)
+		}
+	}
+	return fresh
+}
+
+// writeLog writes the access log entries of reads by v, but for those the
+// request logged already.
 func writeLog(ctx context.Context, tx *ent.Client, v *viewer.Viewer, reads []read, reason string) error {
+	if err := validate.Text(reason, viewer.MaxReasonLength); err != nil {
+		return communs.InvalidField("reason", "the reason is %v", err)
+	}
+	if reads = unlogged(ctx, reads); len(reads) == 0 {
+		return nil
+	}
 	creates := make([]*ent.AccessLogEntryCreate, len(reads))
 	for i, r := range reads {
 		creates[i] = tx.AccessLogEntry.Create().

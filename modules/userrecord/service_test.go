@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -780,4 +781,22 @@ func TestAggregate(t *testing.T) {
 			t.Errorf("Aggregate: %v, want FORBIDDEN", err)
 		}
 	})
+}
+
+// Assigning care in another member's establishment answers as an
+// establishment that does not exist: whether it exists is not told.
+func TestAssignCareElsewhereIsNotFound(t *testing.T) {
+	t.Parallel()
+	d := openDemo(t)
+	tilleuls := d.memberOf(t, tilleulsAdmin)
+	admin, _ := d.viewerOf(t, tilleulsAdmin)
+	_, staffID := d.viewerOf(t, tilleulsStaff)
+	elsewhere := d.establishmentsOf(t, d.otherMember(t, tilleuls))[0]
+	_, errElsewhere := d.svc.Assign(admin, AssignmentInput{AccountID: staffID, EstablishmentID: elsewhere, CareRole: careassignment.CareRoleCARE})
+	const nowhere = pulid.ID("ETB01NOSUCHESTABLISHMENT0000")
+	_, errNowhere := d.svc.Assign(admin, AssignmentInput{AccountID: staffID, EstablishmentID: nowhere, CareRole: careassignment.CareRoleCARE})
+	if communs.ErrorCode(errElsewhere) != communs.ENOTFOUND || communs.ErrorCode(errNowhere) != communs.ENOTFOUND ||
+		strings.Replace(errElsewhere.Error(), string(elsewhere), "", 1) != strings.Replace(errNowhere.Error(), string(nowhere), "", 1) {
+		t.Errorf("another member's establishment: %v; none: %v", errElsewhere, errNowhere)
+	}
 }
