@@ -76,7 +76,7 @@ func lineOf(m *ent.ChargeMutation) (line, error) {
 	amount, _ := m.Amount()
 	created, ok := m.CreatedAt()
 	if !ok {
-		return line{}, fmt.Errorf("chargetotals: a charge written without its creation time")
+		return line{}, errors.New("chargetotals: a charge written without its creation time")
 	}
 	var resource *pulid.ID
 	if id, ok := m.ResourceID(); ok {
