@@ -3,10 +3,14 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -23,11 +27,46 @@ func FuzzHandler(f *testing.F) {
 	for _, seed := range []string{"", "members", "\x01\x02\x03\x04", "\xff\x00\xff\x00\x10\x20", strings.Repeat("\x07", 64)} {
 		f.Add([]byte(seed))
 	}
-	client := openClient(f)
-	addMembers(f, client, 3)
+	check := handlerCheck(f)
+	f.Fuzz(check)
+}
+
+// TestHandlerOnRandomOperations runs FuzzHandler's check on random inputs
+// without the fuzzer's instrumented build, which would cost CI minutes:
+// every run tries other inputs. A failure names its seed; replay it with
+// COMMUNS_FUZZ_SEED.
+func TestHandlerOnRandomOperations(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("COMMUNS_FUZZ_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
+			t.Fatalf("COMMUNS_FUZZ_SEED: %v", err)
+		}
+	}
+	check := handlerCheck(t)
+	rnd := rand.New(rand.NewPCG(uint64(seed), 0))
+	for i := range randomOperations {
+		data := make([]byte, rnd.IntN(96))
+		for j := range data {
+			data[j] = byte(rnd.Uint32())
+		}
+		if !t.Run(strconv.Itoa(i), func(t *testing.T) { check(t, data) }) {
+			t.Fatalf("input %d of COMMUNS_FUZZ_SEED=%d failed: %q", i, seed, data)
+		}
+	}
+}
+
+// randomOperations is how many inputs TestHandlerOnRandomOperations tries.
+const randomOperations = 5000
+
+// handlerCheck returns the check of one input: the operation its bytes
+// build is answered in JSON, and no error is INTERNAL (a panic is one).
+func handlerCheck(tb testing.TB) func(t *testing.T, data []byte) {
+	client := openClient(tb)
+	addMembers(tb, client, 3)
 	h := NewHandler(client, HandlerOptions{})
 	schema := NewExecutableSchema(Config{}).Schema()
-	f.Fuzz(func(t *testing.T, data []byte) {
+	return func(t *testing.T, data []byte) {
 		g := &operationGen{schema: schema, src: data, vars: map[string]any{}}
 		query := g.operation()
 		body, err := json.Marshal(map[string]any{"query": query, "variables": g.vars})
@@ -48,7 +87,7 @@ func FuzzHandler(f *testing.F) {
 				t.Fatalf("INTERNAL for %s: %s", body, rec.Body.String())
 			}
 		}
-	})
+	}
 }
 
 // operationGen builds an operation from the bytes of a fuzz input, read as
