@@ -7,6 +7,7 @@ package graph
 
 import (
 	"communs/ent"
+	"communs/graph/generated"
 	"communs/graph/model"
 	"communs/internal/auth"
 	"communs/internal/charging"
@@ -74,7 +75,7 @@ func (r *queryResolver) ConsolidatedAccounts(ctx context.Context, year int) (*ch
 	return charging.Consolidate(ctx, r.client, year)
 }
 
-// Mutation returns MutationResolver implementation.
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }

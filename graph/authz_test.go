@@ -5,6 +5,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"communs/graph/generated"
 	"communs/policies"
 )
 
@@ -18,7 +19,7 @@ func TestEveryRootFieldHasAPermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
 	for operation, root := range map[ast.Operation]*ast.Definition{
 		ast.Query:    schema.Query,
 		ast.Mutation: schema.Mutation,

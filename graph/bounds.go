@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"communs"
+	"communs/graph/generated"
 	"communs/internal/budget"
 	"communs/internal/metrics"
 )
@@ -69,7 +70,7 @@ func isNode(t *ast.Definition) bool {
 // boundComplexity makes every bounded list field cost its children times
 // its bound. Fields with arguments (connections) are priced by
 // setComplexity.
-func boundComplexity(root *ComplexityRoot, schema *ast.Schema, bounds map[*ast.FieldDefinition]int) {
+func boundComplexity(root *generated.ComplexityRoot, schema *ast.Schema, bounds map[*ast.FieldDefinition]int) {
 	listOnly := reflect.TypeFor[func(int) int]()
 	types := reflect.ValueOf(root).Elem()
 	for _, t := range schema.Types {

@@ -10,6 +10,7 @@ import (
 
 	"communs/ent"
 	"communs/ent/membercategorychange"
+	"communs/graph/generated"
 	"communs/internal/budget"
 	"communs/internal/viewer"
 )
@@ -46,8 +47,8 @@ func TestListsLongerThanTheirBound(t *testing.T) {
 
 // A list without arguments weighs its bound in the complexity.
 func TestListsWeighTheirBound(t *testing.T) {
-	var root ComplexityRoot
-	types := NewExecutableSchema(Config{}).Schema()
+	var root generated.ComplexityRoot
+	types := generated.NewExecutableSchema(generated.Config{}).Schema()
 	boundComplexity(&root, types, listBounds(types))
 	if got := root.Member.CategoryChanges(3); got != 1+3*DefaultListBound {
 		t.Errorf("member.categoryChanges: %d", got)

@@ -8,6 +8,7 @@ package graph
 import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
+	"communs/graph/generated"
 	"communs/graph/model"
 	"communs/internal/charging"
 	"context"
@@ -92,8 +93,8 @@ func (r *queryResolver) MissingDeclarations(ctx context.Context, year int) ([]*c
 	return pointers(rows), err
 }
 
-// MissingDeclaration returns MissingDeclarationResolver implementation.
-func (r *Resolver) MissingDeclaration() MissingDeclarationResolver {
+// MissingDeclaration returns generated.MissingDeclarationResolver implementation.
+func (r *Resolver) MissingDeclaration() generated.MissingDeclarationResolver {
 	return &missingDeclarationResolver{r}
 }
 

@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/ent/subjectrequest"
+	"communs/graph/generated"
 	"communs/graph/model"
 	"communs/modules/cil"
 	"context"
@@ -113,7 +114,9 @@ func (r *revisionChangeResolver) After(ctx context.Context, obj *cil.Change) (*s
 	return jsonText(obj.After)
 }
 
-// RevisionChange returns RevisionChangeResolver implementation.
-func (r *Resolver) RevisionChange() RevisionChangeResolver { return &revisionChangeResolver{r} }
+// RevisionChange returns generated.RevisionChangeResolver implementation.
+func (r *Resolver) RevisionChange() generated.RevisionChangeResolver {
+	return &revisionChangeResolver{r}
+}
 
 type revisionChangeResolver struct{ *Resolver }

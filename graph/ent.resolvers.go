@@ -8,6 +8,7 @@ package graph
 import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
+	"communs/graph/generated"
 	"communs/internal/aggregate"
 	"context"
 
@@ -502,35 +503,43 @@ func (r *queryResolver) UsageDeclarationLinesAggregate(ctx context.Context, wher
 	return r.aggregate(ctx, "UsageDeclarationLine", where, groupBy, having, orderBy, first)
 }
 
-// CallForFunds returns CallForFundsResolver implementation.
-func (r *Resolver) CallForFunds() CallForFundsResolver { return &callForFundsResolver{r} }
+// CallForFunds returns generated.CallForFundsResolver implementation.
+func (r *Resolver) CallForFunds() generated.CallForFundsResolver { return &callForFundsResolver{r} }
 
-// JournalNote returns JournalNoteResolver implementation.
-func (r *Resolver) JournalNote() JournalNoteResolver { return &journalNoteResolver{r} }
+// JournalNote returns generated.JournalNoteResolver implementation.
+func (r *Resolver) JournalNote() generated.JournalNoteResolver { return &journalNoteResolver{r} }
 
-// Member returns MemberResolver implementation.
-func (r *Resolver) Member() MemberResolver { return &memberResolver{r} }
+// Member returns generated.MemberResolver implementation.
+func (r *Resolver) Member() generated.MemberResolver { return &memberResolver{r} }
 
-// NeedAssessment returns NeedAssessmentResolver implementation.
-func (r *Resolver) NeedAssessment() NeedAssessmentResolver { return &needAssessmentResolver{r} }
+// NeedAssessment returns generated.NeedAssessmentResolver implementation.
+func (r *Resolver) NeedAssessment() generated.NeedAssessmentResolver {
+	return &needAssessmentResolver{r}
+}
 
-// Person returns PersonResolver implementation.
-func (r *Resolver) Person() PersonResolver { return &personResolver{r} }
+// Person returns generated.PersonResolver implementation.
+func (r *Resolver) Person() generated.PersonResolver { return &personResolver{r} }
 
-// PersonalProject returns PersonalProjectResolver implementation.
-func (r *Resolver) PersonalProject() PersonalProjectResolver { return &personalProjectResolver{r} }
+// PersonalProject returns generated.PersonalProjectResolver implementation.
+func (r *Resolver) PersonalProject() generated.PersonalProjectResolver {
+	return &personalProjectResolver{r}
+}
 
-// ProcessingRecord returns ProcessingRecordResolver implementation.
-func (r *Resolver) ProcessingRecord() ProcessingRecordResolver { return &processingRecordResolver{r} }
+// ProcessingRecord returns generated.ProcessingRecordResolver implementation.
+func (r *Resolver) ProcessingRecord() generated.ProcessingRecordResolver {
+	return &processingRecordResolver{r}
+}
 
-// Query returns QueryResolver implementation.
-func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+// Query returns generated.QueryResolver implementation.
+func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-// Resource returns ResourceResolver implementation.
-func (r *Resolver) Resource() ResourceResolver { return &resourceResolver{r} }
+// Resource returns generated.ResourceResolver implementation.
+func (r *Resolver) Resource() generated.ResourceResolver { return &resourceResolver{r} }
 
-// ServiceRequest returns ServiceRequestResolver implementation.
-func (r *Resolver) ServiceRequest() ServiceRequestResolver { return &serviceRequestResolver{r} }
+// ServiceRequest returns generated.ServiceRequestResolver implementation.
+func (r *Resolver) ServiceRequest() generated.ServiceRequestResolver {
+	return &serviceRequestResolver{r}
+}
 
 type (
 	callForFundsResolver     struct{ *Resolver }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"communs/graph/generated"
 	"communs/internal/requestid"
 	"communs/internal/viewer"
 )
@@ -65,7 +66,7 @@ func handlerCheck(tb testing.TB) func(t *testing.T, data []byte) {
 	client := openClient(tb)
 	addMembers(tb, client, 3)
 	h := NewHandler(client, HandlerOptions{})
-	schema := NewExecutableSchema(Config{}).Schema()
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	return func(t *testing.T, data []byte) {
 		g := &operationGen{schema: schema, src: data, vars: map[string]any{}}
 		query := g.operation()

@@ -17,6 +17,7 @@ import (
 
 	"communs/ent"
 	"communs/ent/schema/pulid"
+	"communs/graph/generated"
 	"communs/internal/auth"
 	"communs/internal/membership"
 	"communs/internal/metrics"
@@ -168,16 +169,16 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	}
 	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, payments: opts.Payments,
 		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, metrics: opts.Metrics}
-	cfg := Config{Resolvers: resolver}
+	cfg := generated.Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),
 	// before Casbin: a disabled module's fields are not in the policy.
 	cfg.Directives.Module = func(ctx context.Context, _ any, next graphql.Resolver, _ string) (any, error) { return next(ctx) }
 	setComplexity(&cfg.Complexity)
-	types := NewExecutableSchema(Config{}).Schema() // the schema parsed once, when the package loads
+	types := generated.NewExecutableSchema(generated.Config{}).Schema() // the schema parsed once, when the package loads
 	bounds := listBounds(types)
 	boundComplexity(&cfg.Complexity, types, bounds)
 
-	schema := NewExecutableSchema(cfg)
+	schema := generated.NewExecutableSchema(cfg)
 	resolver.switchedOff = switchedOffTypes(schema.Schema(), opts.Modules)
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{"OPTIONS", "POST"}})
@@ -244,7 +245,7 @@ func aroundField(bounds map[*ast.FieldDefinition]int) graphql.FieldMiddleware {
 // are found by the shape of their complexity function, so that fields added
 // later to the schema (and modules' connections) are covered without a line
 // here.
-func setComplexity(root *ComplexityRoot) {
+func setComplexity(root *generated.ComplexityRoot) {
 	root.Query.Nodes = func(child int, ids []pulid.ID) int {
 		return 1 + child*max(1, min(len(ids), maxPageSize))
 	}
@@ -270,7 +271,7 @@ func setComplexity(root *ComplexityRoot) {
 const AggregateComplexity = 19_000
 
 // weighAggregates gives every root field <entities>Aggregate its weight.
-func weighAggregates(root *ComplexityRoot) {
+func weighAggregates(root *generated.ComplexityRoot) {
 	query := reflect.ValueOf(&root.Query).Elem()
 	for i := range query.NumField() {
 		f := query.Field(i)

@@ -22,6 +22,7 @@ import (
 	"communs/ent"
 	"communs/ent/member"
 	_ "communs/ent/runtime" // the schema's hooks and privacy policies
+	"communs/graph/generated"
 	"communs/internal/requestid"
 	"communs/internal/viewer"
 )
@@ -357,7 +358,7 @@ type sqlError struct{ msg string }
 func (e *sqlError) Error() string { return e.msg }
 
 func TestConnectionComplexity(t *testing.T) {
-	var root ComplexityRoot
+	var root generated.ComplexityRoot
 	setComplexity(&root)
 	// Every connection-shaped field of the schema got a complexity.
 	types := reflect.ValueOf(root)

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"communs/graph/generated"
 )
 
 // appendOnly are the types whose rows are only ever added, by the services
@@ -20,7 +22,7 @@ var mutationInput = regexp.MustCompile(`^(?:Create|Update)(\w+)Input$`)
 // No generated input may add, remove, clear or re-attach an edge to rows
 // that are append-only: the services write them, never a client.
 func TestNoInputReachesAppendOnlyRows(t *testing.T) {
-	schema := NewExecutableSchema(Config{}).Schema()
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	checked := 0
 	for name, input := range schema.Types {
 		m := mutationInput.FindStringSubmatch(name)

@@ -8,6 +8,7 @@ package graph
 import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
+	"communs/graph/generated"
 	"communs/graph/model"
 	"communs/internal/payments"
 	"context"
@@ -57,11 +58,13 @@ func (r *queryResolver) AccountingJournal(ctx context.Context, year int) (*payme
 	return r.payments.Journal(ctx, year)
 }
 
-// AccountStatement returns AccountStatementResolver implementation.
-func (r *Resolver) AccountStatement() AccountStatementResolver { return &accountStatementResolver{r} }
+// AccountStatement returns generated.AccountStatementResolver implementation.
+func (r *Resolver) AccountStatement() generated.AccountStatementResolver {
+	return &accountStatementResolver{r}
+}
 
-// AccountingJournal returns AccountingJournalResolver implementation.
-func (r *Resolver) AccountingJournal() AccountingJournalResolver {
+// AccountingJournal returns generated.AccountingJournalResolver implementation.
+func (r *Resolver) AccountingJournal() generated.AccountingJournalResolver {
 	return &accountingJournalResolver{r}
 }
 

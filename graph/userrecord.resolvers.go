@@ -9,6 +9,7 @@ import (
 	"communs/ent"
 	"communs/ent/careassignment"
 	"communs/ent/schema/pulid"
+	"communs/graph/generated"
 	"communs/graph/model"
 	"communs/modules/userrecord"
 	"communs/modules/userrecord/serafin"
@@ -151,7 +152,7 @@ func (r *serafinCodeResolver) Kind(ctx context.Context, obj *serafin.Entry) (mod
 	return model.SerafinKind(obj.Kind), nil
 }
 
-// SerafinCode returns SerafinCodeResolver implementation.
-func (r *Resolver) SerafinCode() SerafinCodeResolver { return &serafinCodeResolver{r} }
+// SerafinCode returns generated.SerafinCodeResolver implementation.
+func (r *Resolver) SerafinCode() generated.SerafinCodeResolver { return &serafinCodeResolver{r} }
 
 type serafinCodeResolver struct{ *Resolver }

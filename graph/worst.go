@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"communs/graph/generated"
 )
 
 // WorstQuery searches the schema for the query the default limits let
@@ -17,7 +19,7 @@ import (
 // it: what one request can cost, whatever its shape. allowed tells which
 // root fields the reader may run.
 func WorstQuery(allowed func(rootField string) bool) (query string, rows, complexity int) {
-	schema := NewExecutableSchema(Config{}).Schema()
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	s := worstSearch{schema: schema, bounds: listBounds(schema)}
 	var best chain
 	for _, root := range schema.Query.Fields {
