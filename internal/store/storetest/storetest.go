@@ -121,9 +121,11 @@ func URL(t testing.TB) string {
 func Main(m *testing.M) {
 	mainRuns.Store(true)
 	code := m.Run()
+	// A database left behind is not a failed test: on a loaded server a
+	// DROP DATABASE can wait long on its checkpoint. Say which to drop (CI
+	// drops every database named after its own at the end).
 	if err := dropTemplates(); err != nil {
-		fmt.Fprintln(os.Stderr, "storetest:", err)
-		code = max(code, 1)
+		fmt.Fprintln(os.Stderr, "storetest: warning:", err)
 	}
 	os.Exit(code)
 }
@@ -273,7 +275,7 @@ func databaseName(dbURL string) string {
 
 func dropDatabase(admin *sql.DB, name string) error {
 	// The test's context is already cancelled when cleanups run.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	_, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	return err
@@ -300,7 +302,7 @@ func dropTemplates() error {
 	defer admin.Close()
 	for _, dbURL := range names {
 		if err := dropDatabase(admin, databaseName(dbURL)); err != nil {
-			return fmt.Errorf("drop test database: %w", err)
+			return fmt.Errorf("drop test database %s: %w", databaseName(dbURL), err)
 		}
 	}
 	return nil
@@ -356,7 +358,7 @@ func emptyDatabase(dbURL string) error {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	_, err = db.ExecContext(ctx, "BEGIN; "+deleteEverything()+" COMMIT")
 	return err
