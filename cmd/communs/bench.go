@@ -83,6 +83,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := store.Fill(ctx); err != nil { // as serve does
+		return err
+	}
 	pool, err := pgxpool.New(ctx, db.url)
 	if err != nil {
 		return err

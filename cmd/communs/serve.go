@@ -198,6 +198,9 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := db.Fill(ctx); err != nil {
+		return err
+	}
 	if cfg.metricsAddr != "" {
 		ln, err := server.Listen(ctx, cfg.metricsAddr)
 		if err != nil {

@@ -209,6 +209,30 @@ func newDB(sqldb *sql.DB, dialectName string) *DB {
 // Pool is the connection pool under the client, for its statistics.
 func (db *DB) Pool() *sql.DB { return db.sqldb }
 
+// Fill opens the whole pool at once, so that a server under load never
+// opens a PostgreSQL session on a request's path: a session costs a
+// process on the server and the statements it prepares again. On SQLite
+// it does nothing.
+func (db *DB) Fill(ctx context.Context) error {
+	if db.opened == nil {
+		return nil
+	}
+	conns := make([]*sql.Conn, 0, db.MaxConns)
+	defer func() {
+		for _, c := range conns {
+			c.Close() // back to the pool, which keeps it idle
+		}
+	}()
+	for range db.MaxConns {
+		c, err := db.sqldb.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: fill the connection pool: %w", err)
+		}
+		conns = append(conns, c)
+	}
+	return nil
+}
+
 // ConnectionsOpened is the number of PostgreSQL sessions opened since the
 // start (0 on SQLite).
 func (db *DB) ConnectionsOpened() int64 {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"entgo.io/ent/dialect"
@@ -212,5 +213,32 @@ func TestPostgresStatementTimeout(t *testing.T) {
 	var timeout string
 	if !rows.Next() || rows.Scan(&timeout) != nil || timeout != "1min" {
 		t.Errorf("statement_timeout = %q, want 1min", timeout)
+	}
+}
+
+// A filled pool serves concurrent requests without opening a session.
+func TestFilledPoolOpensNoSession(t *testing.T) {
+	db := storetest.Open(t)
+	if db.Dialect != dialect.Postgres {
+		t.Skip("PostgreSQL only: set COMMUNS_TEST_DATABASE_URL")
+	}
+	if err := db.Fill(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	filled := db.ConnectionsOpened()
+	if filled < int64(db.MaxConns) {
+		t.Fatalf("%d sessions opened after Fill, want at least the pool's %d", filled, db.MaxConns)
+	}
+	var wg sync.WaitGroup
+	for range db.MaxConns {
+		wg.Go(func() {
+			if _, err := db.Client.ExecContext(t.Context(), "SELECT pg_sleep(0.05)"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if opened := db.ConnectionsOpened() - filled; opened != 0 {
+		t.Errorf("%d sessions opened under load after Fill, want 0", opened)
 	}
 }
