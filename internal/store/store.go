@@ -23,6 +23,8 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -143,6 +145,10 @@ const postgresConns = 20
 // deadline, and time enough for the longest statement of a charge run.
 const statementTimeout = 60 * time.Second
 
+// cancelGrace is how long a cancelled statement has to stop before its
+// connection is closed after all.
+const cancelGrace = 5 * time.Second
+
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -158,6 +164,13 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	// another (?statement_timeout=…, in milliseconds).
 	if _, set := config.RuntimeParams["statement_timeout"]; !set {
 		config.RuntimeParams["statement_timeout"] = strconv.Itoa(int(statementTimeout.Milliseconds()))
+	}
+	// A request that ends (its client gone, its deadline past) while its
+	// statement runs asks PostgreSQL to cancel the statement and keeps
+	// the session: pgx would otherwise close the connection, and the pool
+	// open another one on a later request's path.
+	config.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}
 	opened := new(atomic.Int64)
 	sqldb := sql.OpenDB(countingConnector{Connector: stdlib.GetConnector(*config), opened: opened})

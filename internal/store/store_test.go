@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -240,5 +241,31 @@ func TestFilledPoolOpensNoSession(t *testing.T) {
 	wg.Wait()
 	if opened := db.ConnectionsOpened() - filled; opened != 0 {
 		t.Errorf("%d sessions opened under load after Fill, want 0", opened)
+	}
+}
+
+// A statement cancelled by its request's end keeps its session.
+func TestCancelledStatementKeepsItsSession(t *testing.T) {
+	db := storetest.Open(t)
+	if db.Dialect != dialect.Postgres {
+		t.Skip("PostgreSQL only: set COMMUNS_TEST_DATABASE_URL")
+	}
+	if err := db.Fill(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	filled := db.ConnectionsOpened()
+	for range db.MaxConns + 1 {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		_, err := db.Client.ExecContext(ctx, "SELECT pg_sleep(10)")
+		cancel()
+		if err == nil {
+			t.Fatal("pg_sleep(10) returned within 20 ms")
+		}
+	}
+	if _, err := db.Client.ExecContext(t.Context(), "SELECT 1"); err != nil {
+		t.Fatalf("the pool after cancellations: %v", err)
+	}
+	if opened := db.ConnectionsOpened() - filled; opened != 0 {
+		t.Errorf("%d sessions opened after cancelled statements, want 0", opened)
 	}
 }
