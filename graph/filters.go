@@ -17,8 +17,7 @@ import (
 // {memberID: "<another member>"}}) runs in SQL over the edge's rows: left
 // alone, its answer would tell whether another member subscribes to a
 // resource.
-func narrowFilters(ctx context.Context) {
-	fc := graphql.GetFieldContext(ctx)
+func narrowFilters(ctx context.Context, fc *graphql.FieldContext) {
 	if fc.Object == "Query" && fc.Args["where"] != nil {
 		narrow(viewer.FromContext(ctx), reflect.ValueOf(fc.Args["where"]))
 	}

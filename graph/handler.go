@@ -228,10 +228,12 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 // longer than its bound.
 func aroundField(bounds map[*ast.FieldDefinition]int) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		narrowFilters(ctx)
+		// Looked up once: each lookup walks the context's chain of values.
+		fc := graphql.GetFieldContext(ctx)
+		narrowFilters(ctx, fc)
 		res, err := markResolverErrors(ctx, next)
 		if err == nil {
-			if err = checkListBound(graphql.GetFieldContext(ctx), bounds, res); err != nil {
+			if err = checkListBound(fc, bounds, res); err != nil {
 				return nil, &resolverError{err: err}
 			}
 		}
