@@ -217,8 +217,10 @@ func TestPostgresStatementTimeout(t *testing.T) {
 	}
 }
 
-// A filled pool serves concurrent requests without opening a session.
-func TestFilledPoolOpensNoSession(t *testing.T) {
+// filledPostgres opens a test database on PostgreSQL, fills its pool and
+// returns how many sessions that opened.
+func filledPostgres(t *testing.T) (*store.DB, int64) {
+	t.Helper()
 	db := storetest.Open(t)
 	if db.Dialect != dialect.Postgres {
 		t.Skip("PostgreSQL only: set COMMUNS_TEST_DATABASE_URL")
@@ -226,7 +228,12 @@ func TestFilledPoolOpensNoSession(t *testing.T) {
 	if err := db.Fill(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	filled := db.ConnectionsOpened()
+	return db, db.ConnectionsOpened()
+}
+
+// A filled pool serves concurrent requests without opening a session.
+func TestFilledPoolOpensNoSession(t *testing.T) {
+	db, filled := filledPostgres(t)
 	if filled < int64(db.MaxConns) {
 		t.Fatalf("%d sessions opened after Fill, want at least the pool's %d", filled, db.MaxConns)
 	}
@@ -246,14 +253,7 @@ func TestFilledPoolOpensNoSession(t *testing.T) {
 
 // A statement cancelled by its request's end keeps its session.
 func TestCancelledStatementKeepsItsSession(t *testing.T) {
-	db := storetest.Open(t)
-	if db.Dialect != dialect.Postgres {
-		t.Skip("PostgreSQL only: set COMMUNS_TEST_DATABASE_URL")
-	}
-	if err := db.Fill(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	filled := db.ConnectionsOpened()
+	db, filled := filledPostgres(t)
 	for range db.MaxConns + 1 {
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		_, err := db.Client.ExecContext(ctx, "SELECT pg_sleep(10)")
