@@ -202,6 +202,15 @@ func (r *queryResolver) MemberCategoryChanges(ctx context.Context, after *entgql
 		ent.WithMemberCategoryChangeOrder(orderBy), ent.WithMemberCategoryChangeFilter(where.Filter))
 }
 
+// MemberDocuments is the resolver for the memberDocuments field.
+func (r *queryResolver) MemberDocuments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberDocumentOrder, where *ent.MemberDocumentWhereInput) (*ent.MemberDocumentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.MemberDocument.Query().Paginate(ctx, after, first, before, last,
+		ent.WithMemberDocumentOrder(orderBy), ent.WithMemberDocumentFilter(where.Filter))
+}
+
 // MemberProfileChanges is the resolver for the memberProfileChanges field.
 func (r *queryResolver) MemberProfileChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberProfileChangeOrder, where *ent.MemberProfileChangeWhereInput) (*ent.MemberProfileChangeConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -511,6 +520,9 @@ func (r *Resolver) JournalNote() JournalNoteResolver { return &journalNoteResolv
 // Member returns MemberResolver implementation.
 func (r *Resolver) Member() MemberResolver { return &memberResolver{r} }
 
+// MemberDocument returns MemberDocumentResolver implementation.
+func (r *Resolver) MemberDocument() MemberDocumentResolver { return &memberDocumentResolver{r} }
+
 // NeedAssessment returns NeedAssessmentResolver implementation.
 func (r *Resolver) NeedAssessment() NeedAssessmentResolver { return &needAssessmentResolver{r} }
 
@@ -536,6 +548,7 @@ type (
 	callForFundsResolver     struct{ *Resolver }
 	journalNoteResolver      struct{ *Resolver }
 	memberResolver           struct{ *Resolver }
+	memberDocumentResolver   struct{ *Resolver }
 	needAssessmentResolver   struct{ *Resolver }
 	personResolver           struct{ *Resolver }
 	personalProjectResolver  struct{ *Resolver }
