@@ -520,9 +520,6 @@ func (r *Resolver) JournalNote() JournalNoteResolver { return &journalNoteResolv
 // Member returns MemberResolver implementation.
 func (r *Resolver) Member() MemberResolver { return &memberResolver{r} }
 
-// MemberDocument returns MemberDocumentResolver implementation.
-func (r *Resolver) MemberDocument() MemberDocumentResolver { return &memberDocumentResolver{r} }
-
 // NeedAssessment returns NeedAssessmentResolver implementation.
 func (r *Resolver) NeedAssessment() NeedAssessmentResolver { return &needAssessmentResolver{r} }
 
@@ -548,7 +545,6 @@ type (
 	callForFundsResolver     struct{ *Resolver }
 	journalNoteResolver      struct{ *Resolver }
 	memberResolver           struct{ *Resolver }
-	memberDocumentResolver   struct{ *Resolver }
 	needAssessmentResolver   struct{ *Resolver }
 	personResolver           struct{ *Resolver }
 	personalProjectResolver  struct{ *Resolver }
@@ -557,3 +553,4 @@ type (
 	resourceResolver         struct{ *Resolver }
 	serviceRequestResolver   struct{ *Resolver }
 )
+
