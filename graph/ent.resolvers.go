@@ -553,4 +553,3 @@ type (
 	resourceResolver         struct{ *Resolver }
 	serviceRequestResolver   struct{ *Resolver }
 )
-
