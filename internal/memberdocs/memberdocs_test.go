@@ -57,7 +57,7 @@ func TestAttachment(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, want string }{
 		{"statuts.pdf", `attachment; filename="statuts.pdf"; filename*=UTF-8''statuts.pdf`},
-		{`Statuts signés "2026".pdf`, `attachment; filename="Statuts sign__ _2026_.pdf"; filename*=UTF-8''Statuts%20sign%C3%A9s%20%222026%22.pdf`},
+		{`Statuts signés "2026".pdf`, `attachment; filename="Statuts sign_s _2026_.pdf"; filename*=UTF-8''Statuts%20sign%C3%A9s%20%222026%22.pdf`},
 		{"a;b\\c%d.pdf", `attachment; filename="a;b_c_d.pdf"; filename*=UTF-8''a%3Bb%5Cc%25d.pdf`},
 	} {
 		if got := Attachment(tc.name); got != tc.want {
