@@ -13,23 +13,12 @@ import (
 	"communs/ent/member"
 	"communs/ent/memberdocument"
 	"communs/ent/schema/pulid"
+	"communs/internal/memberdocs"
 	"communs/internal/viewer"
 )
 
 // A signed PDF, as far as sniffing goes.
 var samplePDF = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
-
-// uploaded is the upload route's answer.
-type uploaded struct {
-	ID           string `json:"id"`
-	MemberID     string `json:"memberId"`
-	Kind         string `json:"kind"`
-	FileName     string `json:"fileName"`
-	ContentType  string `json:"contentType"`
-	Size         int64  `json:"size"`
-	SHA256       string `json:"sha256"`
-	DownloadPath string `json:"downloadPath"`
-}
 
 // upload posts a document for memberID as c, and returns the status and
 // the body of the answer.
@@ -43,11 +32,12 @@ func upload(t *testing.T, c *testServer, memberID, kind, name string, content []
 	_ = w.Close()
 	req, _ := http.NewRequest(http.MethodPost, c.url+"/members/"+memberID+"/documents", &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	return send(t, c, req)
+	resp, out := send(t, c, req)
+	return resp.StatusCode, out
 }
 
-// send sends req with c's token and returns the status and body.
-func send(t *testing.T, c *testServer, req *http.Request) (int, []byte) {
+// send sends req with c's token and returns the answer and its body.
+func send(t *testing.T, c *testServer, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -58,23 +48,14 @@ func send(t *testing.T, c *testServer, req *http.Request) (int, []byte) {
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
+	return resp, out
 }
 
-// getDocument downloads path as c and returns the whole answer.
+// getDocument downloads path as c and returns the answer and its body.
 func getDocument(t *testing.T, c *testServer, path string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, c.url+path, nil)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
+	return send(t, c, req)
 }
 
 // memberIDOf returns the id of the demo member named name.
@@ -93,13 +74,13 @@ func documentCount(t *testing.T, s *testServer) int {
 	return s.db.Client.MemberDocument.Query().CountX(viewer.SystemContext(t.Context()))
 }
 
-func mustUpload(t *testing.T, c *testServer, memberID, kind, name string, content []byte) uploaded {
+func mustUpload(t *testing.T, c *testServer, memberID, kind, name string, content []byte) memberdocs.Description {
 	t.Helper()
 	status, body := upload(t, c, memberID, kind, name, content)
 	if status != http.StatusCreated {
 		t.Fatalf("upload %s: %d %s", name, status, body)
 	}
-	var doc uploaded
+	var doc memberdocs.Description
 	if err := json.Unmarshal(body, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +97,7 @@ func TestMemberDocumentsEndToEnd(t *testing.T) {
 	const name = `Statuts signés "2026".pdf`
 	doc := mustUpload(t, admin, a, "STATUTES", name, samplePDF)
 	if doc.ContentType != "application/pdf" || doc.Size != int64(len(samplePDF)) || len(doc.SHA256) != 64 ||
-		doc.FileName != name || doc.MemberID != a || doc.DownloadPath != "/documents/"+doc.ID {
+		doc.FileName != name || string(doc.MemberID) != a || doc.DownloadPath != "/documents/"+string(doc.ID) {
 		t.Errorf("upload answered %+v", doc)
 	}
 
@@ -135,7 +116,7 @@ func TestMemberDocumentsEndToEnd(t *testing.T) {
 	if len(listed.Node.Documents) != 1 || listed.MemberDocuments.TotalCount != 1 {
 		t.Fatalf("listed %+v", listed)
 	}
-	if d := listed.Node.Documents[0]; d.ID != doc.ID || d.Kind != "STATUTES" || d.Sha256 != doc.SHA256 ||
+	if d := listed.Node.Documents[0]; d.ID != string(doc.ID) || d.Kind != "STATUTES" || d.Sha256 != doc.SHA256 ||
 		d.UploadedBy != "admin@tilleuls-yonne.example" {
 		t.Errorf("listed %+v", d)
 	}
@@ -166,7 +147,7 @@ func TestMemberDocumentsEndToEnd(t *testing.T) {
 		t.Errorf("another member lists %d documents", other.MemberDocuments.TotalCount)
 	}
 	if resp := otherAdmin.query(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": doc.ID}); resp.code() != "NOT_FOUND" ||
-		strings.Contains(string(resp.Data), doc.ID) {
+		strings.Contains(string(resp.Data), string(doc.ID)) {
 		t.Errorf("another member's node(id:): %s %+v", resp.Data, resp.Errors)
 	}
 	before := documentCount(t, s)
@@ -193,7 +174,7 @@ func TestMemberDocumentsEndToEnd(t *testing.T) {
 	if resp, _ := getDocument(t, viewerA, doc.DownloadPath); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a deleted document downloads: %d", resp.StatusCode)
 	}
-	actions, err := s.db.Client.AuditEvent.Query().Where(auditevent.EntityID(doc.ID)).
+	actions, err := s.db.Client.AuditEvent.Query().Where(auditevent.EntityID(string(doc.ID))).
 		Select(auditevent.FieldAction).Strings(viewer.SystemContext(t.Context()))
 	if err != nil || strings.Join(actions, ",") != "create,delete" {
 		t.Errorf("audit trail of the document: %v %v", actions, err)
@@ -236,8 +217,8 @@ func TestMemberDocumentUploadsRefused(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodPost, s.url+"/members/"+a+"/documents", strings.NewReader(string(samplePDF)))
 	req.Header.Set("Content-Type", "application/pdf")
-	if status, body := send(t, admin, req); status != http.StatusBadRequest {
-		t.Errorf("a raw body: %d %s", status, body)
+	if resp, body := send(t, admin, req); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a raw body: %d %s", resp.StatusCode, body)
 	}
 	if n := s.db.Client.MemberDocument.Query().Where(memberdocument.MemberID(pulid.ID(a))).
 		CountX(viewer.SystemContext(t.Context())); n != 0 {

@@ -168,8 +168,8 @@ func readError(err error) error {
 	return communs.Errorf(communs.EINVALID, "unreadable multipart body: %v", err)
 }
 
-// description is the upload's answer.
-type description struct {
+// Description is the upload's answer.
+type Description struct {
 	ID           pulid.ID `json:"id"`
 	MemberID     pulid.ID `json:"memberId"`
 	Kind         string   `json:"kind"`
@@ -180,8 +180,8 @@ type description struct {
 	DownloadPath string   `json:"downloadPath"`
 }
 
-func describe(d *ent.MemberDocument) description {
-	return description{d.ID, d.MemberID, string(d.Kind), d.FileName, d.ContentType, d.Size, d.Sha256, DownloadPath(d.ID)}
+func describe(d *ent.MemberDocument) Description {
+	return Description{d.ID, d.MemberID, string(d.Kind), d.FileName, d.ContentType, d.Size, d.Sha256, DownloadPath(d.ID)}
 }
 
 // Attachment is the Content-Disposition of a download named name (RFC
