@@ -60,20 +60,9 @@ type Upload struct {
 // is not found, a document of a type not allowed is refused (ErrType), and
 // nothing is written on any refusal.
 func (s *Service) Store(ctx context.Context, u Upload) (*ent.MemberDocument, error) {
-	kind := memberdocument.Kind(u.Kind)
-	if err := memberdocument.KindValidator(kind); err != nil {
-		return nil, communs.InvalidField("kind", "kind must be APPLICATION_SIGNED, CONVENTION, STATUTES or OTHER")
-	}
-	name, err := cleanFileName(u.FileName)
+	c, err := s.check(u)
 	if err != nil {
 		return nil, err
-	}
-	if int64(len(u.Content)) > s.maxBytes() {
-		return nil, ErrTooLarge
-	}
-	contentType, ok := DetectType(u.Content)
-	if !ok {
-		return nil, ErrType
 	}
 	sum := sha256.Sum256(u.Content)
 	var doc *ent.MemberDocument
@@ -81,8 +70,9 @@ func (s *Service) Store(ctx context.Context, u Upload) (*ent.MemberDocument, err
 		if err := memberVisible(ctx, tx, u.MemberID); err != nil {
 			return err
 		}
-		doc, err = tx.MemberDocument.Create().SetMemberID(u.MemberID).SetKind(kind).SetFileName(name).
-			SetContentType(contentType).SetSize(int64(len(u.Content))).SetSha256(hex.EncodeToString(sum[:])).
+		var err error
+		doc, err = tx.MemberDocument.Create().SetMemberID(u.MemberID).SetKind(c.kind).SetFileName(c.fileName).
+			SetContentType(c.contentType).SetSize(int64(len(u.Content))).SetSha256(hex.EncodeToString(sum[:])).
 			SetContent(u.Content).SetUploadedBy(uploader(ctx)).Save(ctx)
 		return deniedAsForbidden(err)
 	})
@@ -90,6 +80,33 @@ func (s *Service) Store(ctx context.Context, u Upload) (*ent.MemberDocument, err
 		return nil, err
 	}
 	return txn.Detached(ctx, doc), nil
+}
+
+// checked is what an upload's checks found.
+type checked struct {
+	kind                  memberdocument.Kind
+	fileName, contentType string
+}
+
+// check refuses an upload of an unknown kind, without a name, too large
+// or of a type not allowed, before anything is read from the database.
+func (s *Service) check(u Upload) (checked, error) {
+	c := checked{kind: memberdocument.Kind(u.Kind)}
+	if err := memberdocument.KindValidator(c.kind); err != nil {
+		return c, communs.InvalidField("kind", "kind must be APPLICATION_SIGNED, CONVENTION, STATUTES or OTHER")
+	}
+	var err error
+	if c.fileName, err = cleanFileName(u.FileName); err != nil {
+		return c, err
+	}
+	if int64(len(u.Content)) > s.maxBytes() {
+		return c, ErrTooLarge
+	}
+	var ok bool
+	if c.contentType, ok = DetectType(u.Content); !ok {
+		return c, ErrType
+	}
+	return c, nil
 }
 
 // Open reads a document, bytes included, as the viewer may: one of
