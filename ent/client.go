@@ -32,6 +32,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -113,6 +114,8 @@ type Client struct {
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
 	MemberCategoryChange *MemberCategoryChangeClient
+	// MemberDocument is the client for interacting with the MemberDocument builders.
+	MemberDocument *MemberDocumentClient
 	// MemberProfileChange is the client for interacting with the MemberProfileChange builders.
 	MemberProfileChange *MemberProfileChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
@@ -198,6 +201,7 @@ func (c *Client) init() {
 	c.JournalNote = NewJournalNoteClient(c.config)
 	c.Member = NewMemberClient(c.config)
 	c.MemberCategoryChange = NewMemberCategoryChangeClient(c.config)
+	c.MemberDocument = NewMemberDocumentClient(c.config)
 	c.MemberProfileChange = NewMemberProfileChangeClient(c.config)
 	c.MembershipApplication = NewMembershipApplicationClient(c.config)
 	c.MembershipFee = NewMembershipFeeClient(c.config)
@@ -337,6 +341,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
+		MemberDocument:           NewMemberDocumentClient(cfg),
 		MemberProfileChange:      NewMemberProfileChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
@@ -403,6 +408,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		JournalNote:              NewJournalNoteClient(cfg),
 		Member:                   NewMemberClient(cfg),
 		MemberCategoryChange:     NewMemberCategoryChangeClient(cfg),
+		MemberDocument:           NewMemberDocumentClient(cfg),
 		MemberProfileChange:      NewMemberProfileChangeClient(cfg),
 		MembershipApplication:    NewMembershipApplicationClient(cfg),
 		MembershipFee:            NewMembershipFeeClient(cfg),
@@ -463,12 +469,12 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
-		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
-		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation,
-		c.PaymentReminder, c.Person, c.PersonContact, c.PersonalProject,
-		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
-		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
-		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.MemberDocument, c.MemberProfileChange, c.MembershipApplication,
+		c.MembershipFee, c.NeedAssessment, c.Notification, c.Payment,
+		c.PaymentAllocation, c.PaymentReminder, c.Person, c.PersonContact,
+		c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings,
+		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
+		c.Stay, c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
 		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
@@ -483,12 +489,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
 		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
-		c.MemberProfileChange, c.MembershipApplication, c.MembershipFee,
-		c.NeedAssessment, c.Notification, c.Payment, c.PaymentAllocation,
-		c.PaymentReminder, c.Person, c.PersonContact, c.PersonalProject,
-		c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings, c.Resource,
-		c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session, c.Stay,
-		c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
+		c.MemberDocument, c.MemberProfileChange, c.MembershipApplication,
+		c.MembershipFee, c.NeedAssessment, c.Notification, c.Payment,
+		c.PaymentAllocation, c.PaymentReminder, c.Person, c.PersonContact,
+		c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings,
+		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
+		c.Stay, c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
 		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
@@ -538,6 +544,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Member.mutate(ctx, m)
 	case *MemberCategoryChangeMutation:
 		return c.MemberCategoryChange.mutate(ctx, m)
+	case *MemberDocumentMutation:
+		return c.MemberDocument.mutate(ctx, m)
 	case *MemberProfileChangeMutation:
 		return c.MemberProfileChange.mutate(ctx, m)
 	case *MembershipApplicationMutation:
@@ -3837,6 +3845,22 @@ func (c *MemberClient) QueryPaymentReminders(_m *Member) *PaymentReminderQuery {
 	return query
 }
 
+// QueryDocuments queries the documents edge of a Member.
+func (c *MemberClient) QueryDocuments(_m *Member) *MemberDocumentQuery {
+	query := (&MemberDocumentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, id),
+			sqlgraph.To(memberdocument.Table, memberdocument.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.DocumentsTable, member.DocumentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryApplication queries the application edge of a Member.
 func (c *MemberClient) QueryApplication(_m *Member) *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: c.config}).Query()
@@ -4026,6 +4050,156 @@ func (c *MemberCategoryChangeClient) mutate(ctx context.Context, m *MemberCatego
 		return (&MemberCategoryChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MemberCategoryChange mutation op: %q", m.Op())
+	}
+}
+
+// MemberDocumentClient is a client for the MemberDocument schema.
+type MemberDocumentClient struct {
+	config
+}
+
+// NewMemberDocumentClient returns a client for the MemberDocument from the given config.
+func NewMemberDocumentClient(c config) *MemberDocumentClient {
+	return &MemberDocumentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `memberdocument.Hooks(f(g(h())))`.
+func (c *MemberDocumentClient) Use(hooks ...Hook) {
+	c.hooks.MemberDocument = append(c.hooks.MemberDocument, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `memberdocument.Intercept(f(g(h())))`.
+func (c *MemberDocumentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MemberDocument = append(c.inters.MemberDocument, interceptors...)
+}
+
+// Create returns a builder for creating a MemberDocument entity.
+func (c *MemberDocumentClient) Create() *MemberDocumentCreate {
+	mutation := newMemberDocumentMutation(c.config, OpCreate)
+	return &MemberDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MemberDocument entities.
+func (c *MemberDocumentClient) CreateBulk(builders ...*MemberDocumentCreate) *MemberDocumentCreateBulk {
+	return &MemberDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MemberDocumentClient) MapCreateBulk(slice any, setFunc func(*MemberDocumentCreate, int)) *MemberDocumentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MemberDocumentCreateBulk{err: fmt.Errorf("calling to MemberDocumentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MemberDocumentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MemberDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MemberDocument.
+func (c *MemberDocumentClient) Update() *MemberDocumentUpdate {
+	mutation := newMemberDocumentMutation(c.config, OpUpdate)
+	return &MemberDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MemberDocumentClient) UpdateOne(_m *MemberDocument) *MemberDocumentUpdateOne {
+	mutation := newMemberDocumentMutation(c.config, OpUpdateOne, withMemberDocument(_m))
+	return &MemberDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MemberDocumentClient) UpdateOneID(id pulid.ID) *MemberDocumentUpdateOne {
+	mutation := newMemberDocumentMutation(c.config, OpUpdateOne, withMemberDocumentID(id))
+	return &MemberDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MemberDocument.
+func (c *MemberDocumentClient) Delete() *MemberDocumentDelete {
+	mutation := newMemberDocumentMutation(c.config, OpDelete)
+	return &MemberDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MemberDocumentClient) DeleteOne(_m *MemberDocument) *MemberDocumentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MemberDocumentClient) DeleteOneID(id pulid.ID) *MemberDocumentDeleteOne {
+	builder := c.Delete().Where(memberdocument.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MemberDocumentDeleteOne{builder}
+}
+
+// Query returns a query builder for MemberDocument.
+func (c *MemberDocumentClient) Query() *MemberDocumentQuery {
+	return &MemberDocumentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMemberDocument},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MemberDocument entity by its id.
+func (c *MemberDocumentClient) Get(ctx context.Context, id pulid.ID) (*MemberDocument, error) {
+	return c.Query().Where(memberdocument.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MemberDocumentClient) GetX(ctx context.Context, id pulid.ID) *MemberDocument {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a MemberDocument.
+func (c *MemberDocumentClient) QueryMember(_m *MemberDocument) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(memberdocument.Table, memberdocument.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, memberdocument.MemberTable, memberdocument.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MemberDocumentClient) Hooks() []Hook {
+	hooks := c.hooks.MemberDocument
+	return append(hooks[:len(hooks):len(hooks)], memberdocument.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MemberDocumentClient) Interceptors() []Interceptor {
+	return c.inters.MemberDocument
+}
+
+func (c *MemberDocumentClient) mutate(ctx context.Context, m *MemberDocumentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MemberDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MemberDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MemberDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MemberDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MemberDocument mutation op: %q", m.Op())
 	}
 }
 
@@ -8533,7 +8707,7 @@ type (
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
-		JournalNote, Member, MemberCategoryChange, MemberProfileChange,
+		JournalNote, Member, MemberCategoryChange, MemberDocument, MemberProfileChange,
 		MembershipApplication, MembershipFee, NeedAssessment, Notification, Payment,
 		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
 		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
@@ -8545,7 +8719,7 @@ type (
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
 		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
-		JournalNote, Member, MemberCategoryChange, MemberProfileChange,
+		JournalNote, Member, MemberCategoryChange, MemberDocument, MemberProfileChange,
 		MembershipApplication, MembershipFee, NeedAssessment, Notification, Payment,
 		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
 		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,

@@ -23,6 +23,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -139,6 +140,7 @@ func checkColumn(t, c string) error {
 			journalnote.Table:              journalnote.ValidColumn,
 			member.Table:                   member.ValidColumn,
 			membercategorychange.Table:     membercategorychange.ValidColumn,
+			memberdocument.Table:           memberdocument.ValidColumn,
 			memberprofilechange.Table:      memberprofilechange.ValidColumn,
 			membershipapplication.Table:    membershipapplication.ValidColumn,
 			membershipfee.Table:            membershipfee.ValidColumn,

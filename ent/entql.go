@@ -23,6 +23,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -60,7 +61,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 47)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 48)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   accesslogentry.Table,
@@ -549,6 +550,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   memberdocument.Table,
+			Columns: memberdocument.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: memberdocument.FieldID,
+			},
+		},
+		Type: "MemberDocument",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			memberdocument.FieldCreatedAt:   {Type: field.TypeTime, Column: memberdocument.FieldCreatedAt},
+			memberdocument.FieldUpdatedAt:   {Type: field.TypeTime, Column: memberdocument.FieldUpdatedAt},
+			memberdocument.FieldMemberID:    {Type: field.TypeString, Column: memberdocument.FieldMemberID},
+			memberdocument.FieldKind:        {Type: field.TypeEnum, Column: memberdocument.FieldKind},
+			memberdocument.FieldFileName:    {Type: field.TypeString, Column: memberdocument.FieldFileName},
+			memberdocument.FieldContentType: {Type: field.TypeString, Column: memberdocument.FieldContentType},
+			memberdocument.FieldSize:        {Type: field.TypeInt64, Column: memberdocument.FieldSize},
+			memberdocument.FieldSha256:      {Type: field.TypeString, Column: memberdocument.FieldSha256},
+			memberdocument.FieldContent:     {Type: field.TypeBytes, Column: memberdocument.FieldContent},
+			memberdocument.FieldUploadedBy:  {Type: field.TypeString, Column: memberdocument.FieldUploadedBy},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   memberprofilechange.Table,
 			Columns: memberprofilechange.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -568,7 +592,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			memberprofilechange.FieldDecidesID: {Type: field.TypeString, Column: memberprofilechange.FieldDecidesID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -603,7 +627,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -620,7 +644,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   needassessment.Table,
 			Columns: needassessment.Columns,
@@ -641,7 +665,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			needassessment.FieldEvaluator:     {Type: field.TypeString, Column: needassessment.FieldEvaluator},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -666,7 +690,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -691,7 +715,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldImportKey:     {Type: field.TypeString, Column: payment.FieldImportKey},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   paymentallocation.Table,
 			Columns: paymentallocation.Columns,
@@ -711,7 +735,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			paymentallocation.FieldCreatedBy:      {Type: field.TypeString, Column: paymentallocation.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   paymentreminder.Table,
 			Columns: paymentreminder.Columns,
@@ -732,7 +756,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			paymentreminder.FieldRecipients:     {Type: field.TypeString, Column: paymentreminder.FieldRecipients},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -756,7 +780,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldAnonymizedAt:    {Type: field.TypeTime, Column: person.FieldAnonymizedAt},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personcontact.Table,
 			Columns: personcontact.Columns,
@@ -779,7 +803,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personcontact.FieldAddress:   {Type: field.TypeString, Column: personcontact.FieldAddress},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personalproject.Table,
 			Columns: personalproject.Columns,
@@ -800,7 +824,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personalproject.FieldReviewOn:         {Type: field.TypeTime, Column: personalproject.FieldReviewOn},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrecord.Table,
 			Columns: processingrecord.Columns,
@@ -847,7 +871,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldTemplateCode:              {Type: field.TypeString, Column: processingrecord.FieldTemplateCode},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrevision.Table,
 			Columns: processingrevision.Columns,
@@ -867,7 +891,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordsettings.Table,
 			Columns: recordsettings.Columns,
@@ -884,7 +908,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordsettings.FieldRetentionYears: {Type: field.TypeInt, Column: recordsettings.FieldRetentionYears},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -909,7 +933,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -928,7 +952,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -946,7 +970,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -974,7 +998,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldRevisionReason:          {Type: field.TypeString, Column: servicerequest.FieldRevisionReason},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -994,7 +1018,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stay.Table,
 			Columns: stay.Columns,
@@ -1018,7 +1042,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stay.FieldOrientationUntil:     {Type: field.TypeTime, Column: stay.FieldOrientationUntil},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -1045,7 +1069,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldFulfilledAt:     {Type: field.TypeTime, Column: subjectrequest.FieldFulfilledAt},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -1069,7 +1093,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   supportaccess.Table,
 			Columns: supportaccess.Columns,
@@ -1090,7 +1114,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			supportaccess.FieldRevokedAt: {Type: field.TypeTime, Column: supportaccess.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -1111,7 +1135,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -1134,7 +1158,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -1152,7 +1176,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -1715,6 +1739,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"PaymentReminder",
 	)
 	graph.MustAddE(
+		"documents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+		},
+		"Member",
+		"MemberDocument",
+	)
+	graph.MustAddE(
 		"application",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -1736,6 +1772,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"MemberCategoryChange",
+		"Member",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   memberdocument.MemberTable,
+			Columns: []string{memberdocument.MemberColumn},
+			Bidi:    false,
+		},
+		"MemberDocument",
 		"Member",
 	)
 	graph.MustAddE(
@@ -4892,6 +4940,20 @@ func (f *MemberFilter) WhereHasPaymentRemindersWith(preds ...predicate.PaymentRe
 	})))
 }
 
+// WhereHasDocuments applies a predicate to check if query has an edge documents.
+func (f *MemberFilter) WhereHasDocuments() {
+	f.Where(entql.HasEdge("documents"))
+}
+
+// WhereHasDocumentsWith applies a predicate to check if query has an edge documents with a given conditions (other predicates).
+func (f *MemberFilter) WhereHasDocumentsWith(preds ...predicate.MemberDocument) {
+	f.Where(entql.HasEdgeWith("documents", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasApplication applies a predicate to check if query has an edge application.
 func (f *MemberFilter) WhereHasApplication() {
 	f.Where(entql.HasEdge("application"))
@@ -4996,6 +5058,110 @@ func (f *MemberCategoryChangeFilter) WhereHasMemberWith(preds ...predicate.Membe
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MemberDocumentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MemberDocumentQuery builder.
+func (_q *MemberDocumentQuery) Filter() *MemberDocumentFilter {
+	return &MemberDocumentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MemberDocumentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MemberDocumentMutation builder.
+func (m *MemberDocumentMutation) Filter() *MemberDocumentFilter {
+	return &MemberDocumentFilter{config: m.config, predicateAdder: m}
+}
+
+// MemberDocumentFilter provides a generic filtering capability at runtime for MemberDocumentQuery.
+type MemberDocumentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MemberDocumentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MemberDocumentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MemberDocumentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(memberdocument.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MemberDocumentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(memberdocument.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *MemberDocumentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldMemberID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *MemberDocumentFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldKind))
+}
+
+// WhereFileName applies the entql string predicate on the file_name field.
+func (f *MemberDocumentFilter) WhereFileName(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldFileName))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *MemberDocumentFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldContentType))
+}
+
+// WhereSize applies the entql int64 predicate on the size field.
+func (f *MemberDocumentFilter) WhereSize(p entql.Int64P) {
+	f.Where(p.Field(memberdocument.FieldSize))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *MemberDocumentFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldSha256))
+}
+
+// WhereContent applies the entql []byte predicate on the content field.
+func (f *MemberDocumentFilter) WhereContent(p entql.BytesP) {
+	f.Where(p.Field(memberdocument.FieldContent))
+}
+
+// WhereUploadedBy applies the entql string predicate on the uploaded_by field.
+func (f *MemberDocumentFilter) WhereUploadedBy(p entql.StringP) {
+	f.Where(p.Field(memberdocument.FieldUploadedBy))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *MemberDocumentFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *MemberDocumentFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MemberProfileChangeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -5024,7 +5190,7 @@ type MemberProfileChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberProfileChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5146,7 +5312,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5324,7 +5490,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5384,7 +5550,7 @@ type NeedAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NeedAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5478,7 +5644,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5578,7 +5744,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5734,7 +5900,7 @@ type PaymentAllocationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentAllocationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5851,7 +6017,7 @@ type PaymentReminderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentReminderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5959,7 +6125,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6166,7 +6332,7 @@ type PersonContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6270,7 +6436,7 @@ type PersonalProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6364,7 +6530,7 @@ type ProcessingRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6602,7 +6768,7 @@ type ProcessingRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6691,7 +6857,7 @@ type RecordSettingsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordSettingsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6751,7 +6917,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6893,7 +7059,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7005,7 +7171,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7098,7 +7264,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7269,7 +7435,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7358,7 +7524,7 @@ type StayFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StayFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7481,7 +7647,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7605,7 +7771,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7728,7 +7894,7 @@ type SupportAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SupportAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7822,7 +7988,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7916,7 +8082,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8048,7 +8214,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8141,7 +8307,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -3015,6 +3016,19 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "documents":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberDocumentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, memberdocumentImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedDocuments(alias, func(wq *MemberDocumentQuery) {
+				*wq = *query
+			})
+
 		case "application":
 			var (
 				alias = field.Alias
@@ -3340,6 +3354,156 @@ func newMemberCategoryChangePaginateArgs(rv map[string]any) *membercategorychang
 	}
 	if v, ok := rv[whereField].(*MemberCategoryChangeWhereInput); ok {
 		args.opts = append(args.opts, WithMemberCategoryChangeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MemberDocumentQuery) CollectFields(ctx context.Context, satisfies ...string) (*MemberDocumentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MemberDocumentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(memberdocument.Columns))
+		selectedFields = []string{memberdocument.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[memberdocument.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldMemberID)
+				fieldSeen[memberdocument.FieldMemberID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[memberdocument.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldCreatedAt)
+				fieldSeen[memberdocument.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[memberdocument.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldUpdatedAt)
+				fieldSeen[memberdocument.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[memberdocument.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldMemberID)
+				fieldSeen[memberdocument.FieldMemberID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[memberdocument.FieldKind]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldKind)
+				fieldSeen[memberdocument.FieldKind] = struct{}{}
+			}
+		case "fileName":
+			if _, ok := fieldSeen[memberdocument.FieldFileName]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldFileName)
+				fieldSeen[memberdocument.FieldFileName] = struct{}{}
+			}
+		case "contentType":
+			if _, ok := fieldSeen[memberdocument.FieldContentType]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldContentType)
+				fieldSeen[memberdocument.FieldContentType] = struct{}{}
+			}
+		case "size":
+			if _, ok := fieldSeen[memberdocument.FieldSize]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldSize)
+				fieldSeen[memberdocument.FieldSize] = struct{}{}
+			}
+		case "sha256":
+			if _, ok := fieldSeen[memberdocument.FieldSha256]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldSha256)
+				fieldSeen[memberdocument.FieldSha256] = struct{}{}
+			}
+		case "uploadedBy":
+			if _, ok := fieldSeen[memberdocument.FieldUploadedBy]; !ok {
+				selectedFields = append(selectedFields, memberdocument.FieldUploadedBy)
+				fieldSeen[memberdocument.FieldUploadedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type memberdocumentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MemberDocumentPaginateOption
+}
+
+func newMemberDocumentPaginateArgs(rv map[string]any) *memberdocumentPaginateArgs {
+	args := &memberdocumentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*MemberDocumentOrder:
+			args.opts = append(args.opts, WithMemberDocumentOrder(v))
+		case []any:
+			var orders []*MemberDocumentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &MemberDocumentOrder{Field: &MemberDocumentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithMemberDocumentOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*MemberDocumentWhereInput); ok {
+		args.opts = append(args.opts, WithMemberDocumentFilter(v.Filter))
 	}
 	return args
 }

@@ -456,6 +456,18 @@ func (_m *Member) PaymentReminders(ctx context.Context) (result []*PaymentRemind
 	return result, err
 }
 
+func (_m *Member) Documents(ctx context.Context) (result []*MemberDocument, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDocuments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DocumentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDocuments().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Member) Application(ctx context.Context) (*MembershipApplication, error) {
 	result, err := _m.Edges.ApplicationOrErr()
 	if IsNotLoaded(err) {
@@ -465,6 +477,14 @@ func (_m *Member) Application(ctx context.Context) (*MembershipApplication, erro
 }
 
 func (_m *MemberCategoryChange) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *MemberDocument) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryMember().Only(ctx)

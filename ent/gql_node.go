@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -149,6 +150,11 @@ var membercategorychangeImplementors = []string{"MemberCategoryChange", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*MemberCategoryChange) IsNode() {}
+
+var memberdocumentImplementors = []string{"MemberDocument", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*MemberDocument) IsNode() {}
 
 var memberprofilechangeImplementors = []string{"MemberProfileChange", "Node"}
 
@@ -563,6 +569,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(membercategorychange.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, membercategorychangeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case memberdocument.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.MemberDocument.Query().
+			Where(memberdocument.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, memberdocumentImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1241,6 +1260,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.MemberCategoryChange.Query().
 			Where(membercategorychange.IDIn(ids...))
 		query, err := query.CollectFields(ctx, membercategorychangeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case memberdocument.Table:
+		query := c.MemberDocument.Query().
+			Where(memberdocument.IDIn(ids...))
+		query, err := query.CollectFields(ctx, memberdocumentImplementors...)
 		if err != nil {
 			return nil, err
 		}

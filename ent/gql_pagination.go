@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -7030,6 +7031,392 @@ func (_m *MemberCategoryChange) ToEdge(order *MemberCategoryChangeOrder) *Member
 		order = DefaultMemberCategoryChangeOrder
 	}
 	return &MemberCategoryChangeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MemberDocumentEdge is the edge representation of MemberDocument.
+type MemberDocumentEdge struct {
+	Node   *MemberDocument `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// MemberDocumentConnection is the connection containing edges to MemberDocument.
+type MemberDocumentConnection struct {
+	Edges      []*MemberDocumentEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *MemberDocumentConnection) build(nodes []*MemberDocument, pager *memberdocumentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *MemberDocument
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *MemberDocument {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *MemberDocument {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MemberDocumentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MemberDocumentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MemberDocumentPaginateOption enables pagination customization.
+type MemberDocumentPaginateOption func(*memberdocumentPager) error
+
+// WithMemberDocumentOrder configures pagination ordering.
+func WithMemberDocumentOrder(order []*MemberDocumentOrder) MemberDocumentPaginateOption {
+	return func(pager *memberdocumentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithMemberDocumentFilter configures pagination filter.
+func WithMemberDocumentFilter(filter func(*MemberDocumentQuery) (*MemberDocumentQuery, error)) MemberDocumentPaginateOption {
+	return func(pager *memberdocumentPager) error {
+		if filter == nil {
+			return errors.New("MemberDocumentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type memberdocumentPager struct {
+	reverse bool
+	order   []*MemberDocumentOrder
+	filter  func(*MemberDocumentQuery) (*MemberDocumentQuery, error)
+}
+
+func newMemberDocumentPager(opts []MemberDocumentPaginateOption, reverse bool) (*memberdocumentPager, error) {
+	pager := &memberdocumentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *memberdocumentPager) applyFilter(query *MemberDocumentQuery) (*MemberDocumentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *memberdocumentPager) toCursor(_m *MemberDocument) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *memberdocumentPager) applyCursors(query *MemberDocumentQuery, after, before *Cursor) (*MemberDocumentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultMemberDocumentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *memberdocumentPager) applyOrder(query *MemberDocumentQuery) *MemberDocumentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultMemberDocumentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultMemberDocumentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *memberdocumentPager) orderExpr(query *MemberDocumentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultMemberDocumentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to MemberDocument.
+func (_m *MemberDocumentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MemberDocumentPaginateOption,
+) (*MemberDocumentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMemberDocumentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MemberDocumentConnection{Edges: []*MemberDocumentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MemberDocumentOrderFieldCreatedAt orders MemberDocument by created_at.
+	MemberDocumentOrderFieldCreatedAt = &MemberDocumentOrderField{
+		Value: func(_m *MemberDocument) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: memberdocument.FieldCreatedAt,
+		toTerm: memberdocument.ByCreatedAt,
+		toCursor: func(_m *MemberDocument) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MemberDocumentOrderFieldUpdatedAt orders MemberDocument by updated_at.
+	MemberDocumentOrderFieldUpdatedAt = &MemberDocumentOrderField{
+		Value: func(_m *MemberDocument) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: memberdocument.FieldUpdatedAt,
+		toTerm: memberdocument.ByUpdatedAt,
+		toCursor: func(_m *MemberDocument) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// MemberDocumentOrderFieldKind orders MemberDocument by kind.
+	MemberDocumentOrderFieldKind = &MemberDocumentOrderField{
+		Value: func(_m *MemberDocument) (ent.Value, error) {
+			return _m.Kind, nil
+		},
+		column: memberdocument.FieldKind,
+		toTerm: memberdocument.ByKind,
+		toCursor: func(_m *MemberDocument) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Kind,
+			}
+		},
+	}
+	// MemberDocumentOrderFieldSize orders MemberDocument by size.
+	MemberDocumentOrderFieldSize = &MemberDocumentOrderField{
+		Value: func(_m *MemberDocument) (ent.Value, error) {
+			return _m.Size, nil
+		},
+		column: memberdocument.FieldSize,
+		toTerm: memberdocument.BySize,
+		toCursor: func(_m *MemberDocument) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Size,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MemberDocumentOrderField) String() string {
+	var str string
+	switch f.column {
+	case MemberDocumentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MemberDocumentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case MemberDocumentOrderFieldKind.column:
+		str = "KIND"
+	case MemberDocumentOrderFieldSize.column:
+		str = "SIZE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MemberDocumentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MemberDocumentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MemberDocumentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MemberDocumentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *MemberDocumentOrderFieldUpdatedAt
+	case "KIND":
+		*f = *MemberDocumentOrderFieldKind
+	case "SIZE":
+		*f = *MemberDocumentOrderFieldSize
+	default:
+		return fmt.Errorf("%s is not a valid MemberDocumentOrderField", str)
+	}
+	return nil
+}
+
+// MemberDocumentOrderField defines the ordering field of MemberDocument.
+type MemberDocumentOrderField struct {
+	// Value extracts the ordering value from the given MemberDocument.
+	Value    func(*MemberDocument) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) memberdocument.OrderOption
+	toCursor func(*MemberDocument) Cursor
+}
+
+// MemberDocumentOrder defines the ordering of MemberDocument.
+type MemberDocumentOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *MemberDocumentOrderField `json:"field"`
+}
+
+// DefaultMemberDocumentOrder is the default ordering of MemberDocument.
+var DefaultMemberDocumentOrder = &MemberDocumentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MemberDocumentOrderField{
+		Value: func(_m *MemberDocument) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: memberdocument.FieldID,
+		toTerm: memberdocument.ByID,
+		toCursor: func(_m *MemberDocument) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts MemberDocument into MemberDocumentEdge.
+func (_m *MemberDocument) ToEdge(order *MemberDocumentOrder) *MemberDocumentEdge {
+	if order == nil {
+		order = DefaultMemberDocumentOrder
+	}
+	return &MemberDocumentEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

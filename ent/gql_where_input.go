@@ -21,6 +21,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -10599,6 +10600,10 @@ type MemberWhereInput struct {
 	HasPaymentReminders     *bool                        `json:"hasPaymentReminders,omitempty"`
 	HasPaymentRemindersWith []*PaymentReminderWhereInput `json:"hasPaymentRemindersWith,omitempty"`
 
+	// "documents" edge predicates.
+	HasDocuments     *bool                       `json:"hasDocuments,omitempty"`
+	HasDocumentsWith []*MemberDocumentWhereInput `json:"hasDocumentsWith,omitempty"`
+
 	// "application" edge predicates.
 	HasApplication     *bool                              `json:"hasApplication,omitempty"`
 	HasApplicationWith []*MembershipApplicationWhereInput `json:"hasApplicationWith,omitempty"`
@@ -11615,6 +11620,24 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 		}
 		predicates = append(predicates, member.HasPaymentRemindersWith(with...))
 	}
+	if i.HasDocuments != nil {
+		p := member.HasDocuments()
+		if !*i.HasDocuments {
+			p = member.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDocumentsWith) > 0 {
+		with := make([]predicate.MemberDocument, 0, len(i.HasDocumentsWith))
+		for _, w := range i.HasDocumentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDocumentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, member.HasDocumentsWith(with...))
+	}
 	if i.HasApplication != nil {
 		p := member.HasApplication()
 		if !*i.HasApplication {
@@ -12040,6 +12063,542 @@ func (i *MemberCategoryChangeWhereInput) P() (predicate.MemberCategoryChange, er
 		return predicates[0], nil
 	default:
 		return membercategorychange.And(predicates...), nil
+	}
+}
+
+// MemberDocumentWhereInput represents a where input for filtering MemberDocument queries.
+type MemberDocumentWhereInput struct {
+	Predicates []predicate.MemberDocument  `json:"-"`
+	Not        *MemberDocumentWhereInput   `json:"not,omitempty"`
+	Or         []*MemberDocumentWhereInput `json:"or,omitempty"`
+	And        []*MemberDocumentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *memberdocument.Kind  `json:"kind,omitempty"`
+	KindNEQ   *memberdocument.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []memberdocument.Kind `json:"kindIn,omitempty"`
+	KindNotIn []memberdocument.Kind `json:"kindNotIn,omitempty"`
+
+	// "file_name" field predicates.
+	FileName             *string  `json:"fileName,omitempty"`
+	FileNameNEQ          *string  `json:"fileNameNEQ,omitempty"`
+	FileNameIn           []string `json:"fileNameIn,omitempty"`
+	FileNameNotIn        []string `json:"fileNameNotIn,omitempty"`
+	FileNameGT           *string  `json:"fileNameGT,omitempty"`
+	FileNameGTE          *string  `json:"fileNameGTE,omitempty"`
+	FileNameLT           *string  `json:"fileNameLT,omitempty"`
+	FileNameLTE          *string  `json:"fileNameLTE,omitempty"`
+	FileNameContains     *string  `json:"fileNameContains,omitempty"`
+	FileNameHasPrefix    *string  `json:"fileNameHasPrefix,omitempty"`
+	FileNameHasSuffix    *string  `json:"fileNameHasSuffix,omitempty"`
+	FileNameEqualFold    *string  `json:"fileNameEqualFold,omitempty"`
+	FileNameContainsFold *string  `json:"fileNameContainsFold,omitempty"`
+
+	// "content_type" field predicates.
+	ContentType             *string  `json:"contentType,omitempty"`
+	ContentTypeNEQ          *string  `json:"contentTypeNEQ,omitempty"`
+	ContentTypeIn           []string `json:"contentTypeIn,omitempty"`
+	ContentTypeNotIn        []string `json:"contentTypeNotIn,omitempty"`
+	ContentTypeGT           *string  `json:"contentTypeGT,omitempty"`
+	ContentTypeGTE          *string  `json:"contentTypeGTE,omitempty"`
+	ContentTypeLT           *string  `json:"contentTypeLT,omitempty"`
+	ContentTypeLTE          *string  `json:"contentTypeLTE,omitempty"`
+	ContentTypeContains     *string  `json:"contentTypeContains,omitempty"`
+	ContentTypeHasPrefix    *string  `json:"contentTypeHasPrefix,omitempty"`
+	ContentTypeHasSuffix    *string  `json:"contentTypeHasSuffix,omitempty"`
+	ContentTypeEqualFold    *string  `json:"contentTypeEqualFold,omitempty"`
+	ContentTypeContainsFold *string  `json:"contentTypeContainsFold,omitempty"`
+
+	// "size" field predicates.
+	Size      *int64  `json:"size,omitempty"`
+	SizeNEQ   *int64  `json:"sizeNEQ,omitempty"`
+	SizeIn    []int64 `json:"sizeIn,omitempty"`
+	SizeNotIn []int64 `json:"sizeNotIn,omitempty"`
+	SizeGT    *int64  `json:"sizeGT,omitempty"`
+	SizeGTE   *int64  `json:"sizeGTE,omitempty"`
+	SizeLT    *int64  `json:"sizeLT,omitempty"`
+	SizeLTE   *int64  `json:"sizeLTE,omitempty"`
+
+	// "sha256" field predicates.
+	Sha256             *string  `json:"sha256,omitempty"`
+	Sha256NEQ          *string  `json:"sha256NEQ,omitempty"`
+	Sha256In           []string `json:"sha256In,omitempty"`
+	Sha256NotIn        []string `json:"sha256NotIn,omitempty"`
+	Sha256GT           *string  `json:"sha256GT,omitempty"`
+	Sha256GTE          *string  `json:"sha256GTE,omitempty"`
+	Sha256LT           *string  `json:"sha256LT,omitempty"`
+	Sha256LTE          *string  `json:"sha256LTE,omitempty"`
+	Sha256Contains     *string  `json:"sha256Contains,omitempty"`
+	Sha256HasPrefix    *string  `json:"sha256HasPrefix,omitempty"`
+	Sha256HasSuffix    *string  `json:"sha256HasSuffix,omitempty"`
+	Sha256EqualFold    *string  `json:"sha256EqualFold,omitempty"`
+	Sha256ContainsFold *string  `json:"sha256ContainsFold,omitempty"`
+
+	// "uploaded_by" field predicates.
+	UploadedBy             *string  `json:"uploadedBy,omitempty"`
+	UploadedByNEQ          *string  `json:"uploadedByNEQ,omitempty"`
+	UploadedByIn           []string `json:"uploadedByIn,omitempty"`
+	UploadedByNotIn        []string `json:"uploadedByNotIn,omitempty"`
+	UploadedByGT           *string  `json:"uploadedByGT,omitempty"`
+	UploadedByGTE          *string  `json:"uploadedByGTE,omitempty"`
+	UploadedByLT           *string  `json:"uploadedByLT,omitempty"`
+	UploadedByLTE          *string  `json:"uploadedByLTE,omitempty"`
+	UploadedByContains     *string  `json:"uploadedByContains,omitempty"`
+	UploadedByHasPrefix    *string  `json:"uploadedByHasPrefix,omitempty"`
+	UploadedByHasSuffix    *string  `json:"uploadedByHasSuffix,omitempty"`
+	UploadedByEqualFold    *string  `json:"uploadedByEqualFold,omitempty"`
+	UploadedByContainsFold *string  `json:"uploadedByContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MemberDocumentWhereInput) AddPredicates(predicates ...predicate.MemberDocument) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MemberDocumentWhereInput filter on the MemberDocumentQuery builder.
+func (i *MemberDocumentWhereInput) Filter(q *MemberDocumentQuery) (*MemberDocumentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMemberDocumentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMemberDocumentWhereInput is returned in case the MemberDocumentWhereInput is empty.
+var ErrEmptyMemberDocumentWhereInput = errors.New("ent: empty predicate MemberDocumentWhereInput")
+
+// P returns a predicate for filtering memberdocuments.
+// An error is returned if the input is empty or invalid.
+func (i *MemberDocumentWhereInput) P() (predicate.MemberDocument, error) {
+	var predicates []predicate.MemberDocument
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, memberdocument.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.MemberDocument, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, memberdocument.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.MemberDocument, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, memberdocument.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, memberdocument.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, memberdocument.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, memberdocument.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, memberdocument.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, memberdocument.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, memberdocument.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, memberdocument.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, memberdocument.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, memberdocument.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, memberdocument.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, memberdocument.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, memberdocument.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, memberdocument.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, memberdocument.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, memberdocument.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, memberdocument.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, memberdocument.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, memberdocument.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, memberdocument.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, memberdocument.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, memberdocument.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, memberdocument.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, memberdocument.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, memberdocument.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, memberdocument.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, memberdocument.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, memberdocument.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, memberdocument.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, memberdocument.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, memberdocument.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, memberdocument.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, memberdocument.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, memberdocument.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, memberdocument.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, memberdocument.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, memberdocument.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, memberdocument.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, memberdocument.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, memberdocument.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, memberdocument.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, memberdocument.KindNotIn(i.KindNotIn...))
+	}
+	if i.FileName != nil {
+		predicates = append(predicates, memberdocument.FileNameEQ(*i.FileName))
+	}
+	if i.FileNameNEQ != nil {
+		predicates = append(predicates, memberdocument.FileNameNEQ(*i.FileNameNEQ))
+	}
+	if len(i.FileNameIn) > 0 {
+		predicates = append(predicates, memberdocument.FileNameIn(i.FileNameIn...))
+	}
+	if len(i.FileNameNotIn) > 0 {
+		predicates = append(predicates, memberdocument.FileNameNotIn(i.FileNameNotIn...))
+	}
+	if i.FileNameGT != nil {
+		predicates = append(predicates, memberdocument.FileNameGT(*i.FileNameGT))
+	}
+	if i.FileNameGTE != nil {
+		predicates = append(predicates, memberdocument.FileNameGTE(*i.FileNameGTE))
+	}
+	if i.FileNameLT != nil {
+		predicates = append(predicates, memberdocument.FileNameLT(*i.FileNameLT))
+	}
+	if i.FileNameLTE != nil {
+		predicates = append(predicates, memberdocument.FileNameLTE(*i.FileNameLTE))
+	}
+	if i.FileNameContains != nil {
+		predicates = append(predicates, memberdocument.FileNameContains(*i.FileNameContains))
+	}
+	if i.FileNameHasPrefix != nil {
+		predicates = append(predicates, memberdocument.FileNameHasPrefix(*i.FileNameHasPrefix))
+	}
+	if i.FileNameHasSuffix != nil {
+		predicates = append(predicates, memberdocument.FileNameHasSuffix(*i.FileNameHasSuffix))
+	}
+	if i.FileNameEqualFold != nil {
+		predicates = append(predicates, memberdocument.FileNameEqualFold(*i.FileNameEqualFold))
+	}
+	if i.FileNameContainsFold != nil {
+		predicates = append(predicates, memberdocument.FileNameContainsFold(*i.FileNameContainsFold))
+	}
+	if i.ContentType != nil {
+		predicates = append(predicates, memberdocument.ContentTypeEQ(*i.ContentType))
+	}
+	if i.ContentTypeNEQ != nil {
+		predicates = append(predicates, memberdocument.ContentTypeNEQ(*i.ContentTypeNEQ))
+	}
+	if len(i.ContentTypeIn) > 0 {
+		predicates = append(predicates, memberdocument.ContentTypeIn(i.ContentTypeIn...))
+	}
+	if len(i.ContentTypeNotIn) > 0 {
+		predicates = append(predicates, memberdocument.ContentTypeNotIn(i.ContentTypeNotIn...))
+	}
+	if i.ContentTypeGT != nil {
+		predicates = append(predicates, memberdocument.ContentTypeGT(*i.ContentTypeGT))
+	}
+	if i.ContentTypeGTE != nil {
+		predicates = append(predicates, memberdocument.ContentTypeGTE(*i.ContentTypeGTE))
+	}
+	if i.ContentTypeLT != nil {
+		predicates = append(predicates, memberdocument.ContentTypeLT(*i.ContentTypeLT))
+	}
+	if i.ContentTypeLTE != nil {
+		predicates = append(predicates, memberdocument.ContentTypeLTE(*i.ContentTypeLTE))
+	}
+	if i.ContentTypeContains != nil {
+		predicates = append(predicates, memberdocument.ContentTypeContains(*i.ContentTypeContains))
+	}
+	if i.ContentTypeHasPrefix != nil {
+		predicates = append(predicates, memberdocument.ContentTypeHasPrefix(*i.ContentTypeHasPrefix))
+	}
+	if i.ContentTypeHasSuffix != nil {
+		predicates = append(predicates, memberdocument.ContentTypeHasSuffix(*i.ContentTypeHasSuffix))
+	}
+	if i.ContentTypeEqualFold != nil {
+		predicates = append(predicates, memberdocument.ContentTypeEqualFold(*i.ContentTypeEqualFold))
+	}
+	if i.ContentTypeContainsFold != nil {
+		predicates = append(predicates, memberdocument.ContentTypeContainsFold(*i.ContentTypeContainsFold))
+	}
+	if i.Size != nil {
+		predicates = append(predicates, memberdocument.SizeEQ(*i.Size))
+	}
+	if i.SizeNEQ != nil {
+		predicates = append(predicates, memberdocument.SizeNEQ(*i.SizeNEQ))
+	}
+	if len(i.SizeIn) > 0 {
+		predicates = append(predicates, memberdocument.SizeIn(i.SizeIn...))
+	}
+	if len(i.SizeNotIn) > 0 {
+		predicates = append(predicates, memberdocument.SizeNotIn(i.SizeNotIn...))
+	}
+	if i.SizeGT != nil {
+		predicates = append(predicates, memberdocument.SizeGT(*i.SizeGT))
+	}
+	if i.SizeGTE != nil {
+		predicates = append(predicates, memberdocument.SizeGTE(*i.SizeGTE))
+	}
+	if i.SizeLT != nil {
+		predicates = append(predicates, memberdocument.SizeLT(*i.SizeLT))
+	}
+	if i.SizeLTE != nil {
+		predicates = append(predicates, memberdocument.SizeLTE(*i.SizeLTE))
+	}
+	if i.Sha256 != nil {
+		predicates = append(predicates, memberdocument.Sha256EQ(*i.Sha256))
+	}
+	if i.Sha256NEQ != nil {
+		predicates = append(predicates, memberdocument.Sha256NEQ(*i.Sha256NEQ))
+	}
+	if len(i.Sha256In) > 0 {
+		predicates = append(predicates, memberdocument.Sha256In(i.Sha256In...))
+	}
+	if len(i.Sha256NotIn) > 0 {
+		predicates = append(predicates, memberdocument.Sha256NotIn(i.Sha256NotIn...))
+	}
+	if i.Sha256GT != nil {
+		predicates = append(predicates, memberdocument.Sha256GT(*i.Sha256GT))
+	}
+	if i.Sha256GTE != nil {
+		predicates = append(predicates, memberdocument.Sha256GTE(*i.Sha256GTE))
+	}
+	if i.Sha256LT != nil {
+		predicates = append(predicates, memberdocument.Sha256LT(*i.Sha256LT))
+	}
+	if i.Sha256LTE != nil {
+		predicates = append(predicates, memberdocument.Sha256LTE(*i.Sha256LTE))
+	}
+	if i.Sha256Contains != nil {
+		predicates = append(predicates, memberdocument.Sha256Contains(*i.Sha256Contains))
+	}
+	if i.Sha256HasPrefix != nil {
+		predicates = append(predicates, memberdocument.Sha256HasPrefix(*i.Sha256HasPrefix))
+	}
+	if i.Sha256HasSuffix != nil {
+		predicates = append(predicates, memberdocument.Sha256HasSuffix(*i.Sha256HasSuffix))
+	}
+	if i.Sha256EqualFold != nil {
+		predicates = append(predicates, memberdocument.Sha256EqualFold(*i.Sha256EqualFold))
+	}
+	if i.Sha256ContainsFold != nil {
+		predicates = append(predicates, memberdocument.Sha256ContainsFold(*i.Sha256ContainsFold))
+	}
+	if i.UploadedBy != nil {
+		predicates = append(predicates, memberdocument.UploadedByEQ(*i.UploadedBy))
+	}
+	if i.UploadedByNEQ != nil {
+		predicates = append(predicates, memberdocument.UploadedByNEQ(*i.UploadedByNEQ))
+	}
+	if len(i.UploadedByIn) > 0 {
+		predicates = append(predicates, memberdocument.UploadedByIn(i.UploadedByIn...))
+	}
+	if len(i.UploadedByNotIn) > 0 {
+		predicates = append(predicates, memberdocument.UploadedByNotIn(i.UploadedByNotIn...))
+	}
+	if i.UploadedByGT != nil {
+		predicates = append(predicates, memberdocument.UploadedByGT(*i.UploadedByGT))
+	}
+	if i.UploadedByGTE != nil {
+		predicates = append(predicates, memberdocument.UploadedByGTE(*i.UploadedByGTE))
+	}
+	if i.UploadedByLT != nil {
+		predicates = append(predicates, memberdocument.UploadedByLT(*i.UploadedByLT))
+	}
+	if i.UploadedByLTE != nil {
+		predicates = append(predicates, memberdocument.UploadedByLTE(*i.UploadedByLTE))
+	}
+	if i.UploadedByContains != nil {
+		predicates = append(predicates, memberdocument.UploadedByContains(*i.UploadedByContains))
+	}
+	if i.UploadedByHasPrefix != nil {
+		predicates = append(predicates, memberdocument.UploadedByHasPrefix(*i.UploadedByHasPrefix))
+	}
+	if i.UploadedByHasSuffix != nil {
+		predicates = append(predicates, memberdocument.UploadedByHasSuffix(*i.UploadedByHasSuffix))
+	}
+	if i.UploadedByEqualFold != nil {
+		predicates = append(predicates, memberdocument.UploadedByEqualFold(*i.UploadedByEqualFold))
+	}
+	if i.UploadedByContainsFold != nil {
+		predicates = append(predicates, memberdocument.UploadedByContainsFold(*i.UploadedByContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := memberdocument.HasMember()
+		if !*i.HasMember {
+			p = memberdocument.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, memberdocument.HasMemberWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMemberDocumentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return memberdocument.And(predicates...), nil
 	}
 }
 

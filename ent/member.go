@@ -96,13 +96,15 @@ type MemberEdges struct {
 	PaymentAllocations []*PaymentAllocation `json:"payment_allocations,omitempty"`
 	// PaymentReminders holds the value of the payment_reminders edge.
 	PaymentReminders []*PaymentReminder `json:"payment_reminders,omitempty"`
+	// Documents holds the value of the documents edge.
+	Documents []*MemberDocument `json:"documents,omitempty"`
 	// Application holds the value of the application edge.
 	Application *MembershipApplication `json:"application,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
-	totalCount [13]map[string]int
+	totalCount [14]map[string]int
 
 	namedCategoryChanges    map[string][]*MemberCategoryChange
 	namedSubscriptions      map[string][]*Subscription
@@ -116,6 +118,7 @@ type MemberEdges struct {
 	namedPayments           map[string][]*Payment
 	namedPaymentAllocations map[string][]*PaymentAllocation
 	namedPaymentReminders   map[string][]*PaymentReminder
+	namedDocuments          map[string][]*MemberDocument
 }
 
 // CategoryChangesOrErr returns the CategoryChanges value or an error if the edge
@@ -226,12 +229,21 @@ func (e MemberEdges) PaymentRemindersOrErr() ([]*PaymentReminder, error) {
 	return nil, &NotLoadedError{edge: "payment_reminders"}
 }
 
+// DocumentsOrErr returns the Documents value or an error if the edge
+// was not loaded in eager-loading.
+func (e MemberEdges) DocumentsOrErr() ([]*MemberDocument, error) {
+	if e.loadedTypes[12] {
+		return e.Documents, nil
+	}
+	return nil, &NotLoadedError{edge: "documents"}
+}
+
 // ApplicationOrErr returns the Application value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MemberEdges) ApplicationOrErr() (*MembershipApplication, error) {
 	if e.Application != nil {
 		return e.Application, nil
-	} else if e.loadedTypes[12] {
+	} else if e.loadedTypes[13] {
 		return nil, &NotFoundError{label: membershipapplication.Label}
 	}
 	return nil, &NotLoadedError{edge: "application"}
@@ -490,6 +502,11 @@ func (_m *Member) QueryPaymentAllocations() *PaymentAllocationQuery {
 // QueryPaymentReminders queries the "payment_reminders" edge of the Member entity.
 func (_m *Member) QueryPaymentReminders() *PaymentReminderQuery {
 	return NewMemberClient(_m.config).QueryPaymentReminders(_m)
+}
+
+// QueryDocuments queries the "documents" edge of the Member entity.
+func (_m *Member) QueryDocuments() *MemberDocumentQuery {
+	return NewMemberClient(_m.config).QueryDocuments(_m)
 }
 
 // QueryApplication queries the "application" edge of the Member entity.
@@ -884,6 +901,30 @@ func (_m *Member) appendNamedPaymentReminders(name string, edges ...*PaymentRemi
 		_m.Edges.namedPaymentReminders[name] = []*PaymentReminder{}
 	} else {
 		_m.Edges.namedPaymentReminders[name] = append(_m.Edges.namedPaymentReminders[name], edges...)
+	}
+}
+
+// NamedDocuments returns the Documents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Member) NamedDocuments(name string) ([]*MemberDocument, error) {
+	if _m.Edges.namedDocuments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDocuments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Member) appendNamedDocuments(name string, edges ...*MemberDocument) {
+	if _m.Edges.namedDocuments == nil {
+		_m.Edges.namedDocuments = make(map[string][]*MemberDocument)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDocuments[name] = []*MemberDocument{}
+	} else {
+		_m.Edges.namedDocuments[name] = append(_m.Edges.namedDocuments[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/payment"
@@ -513,6 +514,21 @@ func (_c *MemberCreate) AddPaymentReminders(v ...*PaymentReminder) *MemberCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddPaymentReminderIDs(ids...)
+}
+
+// AddDocumentIDs adds the "documents" edge to the MemberDocument entity by IDs.
+func (_c *MemberCreate) AddDocumentIDs(ids ...pulid.ID) *MemberCreate {
+	_c.mutation.AddDocumentIDs(ids...)
+	return _c
+}
+
+// AddDocuments adds the "documents" edges to the MemberDocument entity.
+func (_c *MemberCreate) AddDocuments(v ...*MemberDocument) *MemberCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDocumentIDs(ids...)
 }
 
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
@@ -1095,6 +1111,22 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DocumentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

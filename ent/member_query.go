@@ -8,6 +8,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/payment"
@@ -51,6 +52,7 @@ type MemberQuery struct {
 	withPayments                *PaymentQuery
 	withPaymentAllocations      *PaymentAllocationQuery
 	withPaymentReminders        *PaymentReminderQuery
+	withDocuments               *MemberDocumentQuery
 	withApplication             *MembershipApplicationQuery
 	withFKs                     bool
 	loadTotal                   []func(context.Context, []*Member) error
@@ -67,6 +69,7 @@ type MemberQuery struct {
 	withNamedPayments           map[string]*PaymentQuery
 	withNamedPaymentAllocations map[string]*PaymentAllocationQuery
 	withNamedPaymentReminders   map[string]*PaymentReminderQuery
+	withNamedDocuments          map[string]*MemberDocumentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -367,6 +370,28 @@ func (_q *MemberQuery) QueryPaymentReminders() *PaymentReminderQuery {
 	return query
 }
 
+// QueryDocuments chains the current query on the "documents" edge.
+func (_q *MemberQuery) QueryDocuments() *MemberDocumentQuery {
+	query := (&MemberDocumentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(member.Table, member.FieldID, selector),
+			sqlgraph.To(memberdocument.Table, memberdocument.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, member.DocumentsTable, member.DocumentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryApplication chains the current query on the "application" edge.
 func (_q *MemberQuery) QueryApplication() *MembershipApplicationQuery {
 	query := (&MembershipApplicationClient{config: _q.config}).Query()
@@ -593,6 +618,7 @@ func (_q *MemberQuery) Clone() *MemberQuery {
 		withPayments:           _q.withPayments.Clone(),
 		withPaymentAllocations: _q.withPaymentAllocations.Clone(),
 		withPaymentReminders:   _q.withPaymentReminders.Clone(),
+		withDocuments:          _q.withDocuments.Clone(),
 		withApplication:        _q.withApplication.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -733,6 +759,17 @@ func (_q *MemberQuery) WithPaymentReminders(opts ...func(*PaymentReminderQuery))
 	return _q
 }
 
+// WithDocuments tells the query-builder to eager-load the nodes that are connected to
+// the "documents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithDocuments(opts ...func(*MemberDocumentQuery)) *MemberQuery {
+	query := (&MemberDocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDocuments = query
+	return _q
+}
+
 // WithApplication tells the query-builder to eager-load the nodes that are connected to
 // the "application" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *MemberQuery) WithApplication(opts ...func(*MembershipApplicationQuery)) *MemberQuery {
@@ -829,7 +866,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		nodes       = []*Member{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [14]bool{
 			_q.withCategoryChanges != nil,
 			_q.withSubscriptions != nil,
 			_q.withUsageDeclarations != nil,
@@ -842,6 +879,7 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			_q.withPayments != nil,
 			_q.withPaymentAllocations != nil,
 			_q.withPaymentReminders != nil,
+			_q.withDocuments != nil,
 			_q.withApplication != nil,
 		}
 	)
@@ -958,6 +996,13 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 			return nil, err
 		}
 	}
+	if query := _q.withDocuments; query != nil {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Member) { n.Edges.Documents = []*MemberDocument{} },
+			func(n *Member, e *MemberDocument) { n.Edges.Documents = append(n.Edges.Documents, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withApplication; query != nil {
 		if err := _q.loadApplication(ctx, query, nodes, nil,
 			func(n *Member, e *MembershipApplication) { n.Edges.Application = e }); err != nil {
@@ -1045,6 +1090,13 @@ func (_q *MemberQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Membe
 		if err := _q.loadPaymentReminders(ctx, query, nodes,
 			func(n *Member) { n.appendNamedPaymentReminders(name) },
 			func(n *Member, e *PaymentReminder) { n.appendNamedPaymentReminders(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDocuments {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Member) { n.appendNamedDocuments(name) },
+			func(n *Member, e *MemberDocument) { n.appendNamedDocuments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1422,6 +1474,36 @@ func (_q *MemberQuery) loadPaymentReminders(ctx context.Context, query *PaymentR
 	}
 	return nil
 }
+func (_q *MemberQuery) loadDocuments(ctx context.Context, query *MemberDocumentQuery, nodes []*Member, init func(*Member), assign func(*Member, *MemberDocument)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Member)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(memberdocument.FieldMemberID)
+	}
+	query.Where(predicate.MemberDocument(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(member.DocumentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MemberID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "member_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *MemberQuery) loadApplication(ctx context.Context, query *MembershipApplicationQuery, nodes []*Member, init func(*Member), assign func(*Member, *MembershipApplication)) error {
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*Member)
@@ -1739,6 +1821,20 @@ func (_q *MemberQuery) WithNamedPaymentReminders(name string, opts ...func(*Paym
 		_q.withNamedPaymentReminders = make(map[string]*PaymentReminderQuery)
 	}
 	_q.withNamedPaymentReminders[name] = query
+	return _q
+}
+
+// WithNamedDocuments tells the query-builder to eager-load the nodes that are connected to the "documents"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MemberQuery) WithNamedDocuments(name string, opts ...func(*MemberDocumentQuery)) *MemberQuery {
+	query := (&MemberDocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDocuments == nil {
+		_q.withNamedDocuments = make(map[string]*MemberDocumentQuery)
+	}
+	_q.withNamedDocuments[name] = query
 	return _q
 }
 

@@ -8,6 +8,7 @@ import (
 	"communs/ent/costentry"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/payment"
@@ -546,6 +547,21 @@ func (_u *MemberUpdate) AddPaymentReminders(v ...*PaymentReminder) *MemberUpdate
 	return _u.AddPaymentReminderIDs(ids...)
 }
 
+// AddDocumentIDs adds the "documents" edge to the MemberDocument entity by IDs.
+func (_u *MemberUpdate) AddDocumentIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.AddDocumentIDs(ids...)
+	return _u
+}
+
+// AddDocuments adds the "documents" edges to the MemberDocument entity.
+func (_u *MemberUpdate) AddDocuments(v ...*MemberDocument) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDocumentIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_u *MemberUpdate) SetApplicationID(id pulid.ID) *MemberUpdate {
 	_u.mutation.SetApplicationID(id)
@@ -820,6 +836,27 @@ func (_u *MemberUpdate) RemovePaymentReminders(v ...*PaymentReminder) *MemberUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePaymentReminderIDs(ids...)
+}
+
+// ClearDocuments clears all "documents" edges to the MemberDocument entity.
+func (_u *MemberUpdate) ClearDocuments() *MemberUpdate {
+	_u.mutation.ClearDocuments()
+	return _u
+}
+
+// RemoveDocumentIDs removes the "documents" edge to MemberDocument entities by IDs.
+func (_u *MemberUpdate) RemoveDocumentIDs(ids ...pulid.ID) *MemberUpdate {
+	_u.mutation.RemoveDocumentIDs(ids...)
+	return _u
+}
+
+// RemoveDocuments removes "documents" edges to MemberDocument entities.
+func (_u *MemberUpdate) RemoveDocuments(v ...*MemberDocument) *MemberUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDocumentIDs(ids...)
 }
 
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
@@ -1599,6 +1636,51 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.DocumentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDocumentsIDs(); len(nodes) > 0 && !_u.mutation.DocumentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DocumentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.ApplicationCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -2153,6 +2235,21 @@ func (_u *MemberUpdateOne) AddPaymentReminders(v ...*PaymentReminder) *MemberUpd
 	return _u.AddPaymentReminderIDs(ids...)
 }
 
+// AddDocumentIDs adds the "documents" edge to the MemberDocument entity by IDs.
+func (_u *MemberUpdateOne) AddDocumentIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.AddDocumentIDs(ids...)
+	return _u
+}
+
+// AddDocuments adds the "documents" edges to the MemberDocument entity.
+func (_u *MemberUpdateOne) AddDocuments(v ...*MemberDocument) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDocumentIDs(ids...)
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by ID.
 func (_u *MemberUpdateOne) SetApplicationID(id pulid.ID) *MemberUpdateOne {
 	_u.mutation.SetApplicationID(id)
@@ -2427,6 +2524,27 @@ func (_u *MemberUpdateOne) RemovePaymentReminders(v ...*PaymentReminder) *Member
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePaymentReminderIDs(ids...)
+}
+
+// ClearDocuments clears all "documents" edges to the MemberDocument entity.
+func (_u *MemberUpdateOne) ClearDocuments() *MemberUpdateOne {
+	_u.mutation.ClearDocuments()
+	return _u
+}
+
+// RemoveDocumentIDs removes the "documents" edge to MemberDocument entities by IDs.
+func (_u *MemberUpdateOne) RemoveDocumentIDs(ids ...pulid.ID) *MemberUpdateOne {
+	_u.mutation.RemoveDocumentIDs(ids...)
+	return _u
+}
+
+// RemoveDocuments removes "documents" edges to MemberDocument entities.
+func (_u *MemberUpdateOne) RemoveDocuments(v ...*MemberDocument) *MemberUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDocumentIDs(ids...)
 }
 
 // ClearApplication clears the "application" edge to the MembershipApplication entity.
@@ -3229,6 +3347,51 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(paymentreminder.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DocumentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDocumentsIDs(); len(nodes) > 0 && !_u.mutation.DocumentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DocumentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   member.DocumentsTable,
+			Columns: []string{member.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(memberdocument.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -23,6 +23,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -92,6 +93,7 @@ const (
 	TypeJournalNote              = "JournalNote"
 	TypeMember                   = "Member"
 	TypeMemberCategoryChange     = "MemberCategoryChange"
+	TypeMemberDocument           = "MemberDocument"
 	TypeMemberProfileChange      = "MemberProfileChange"
 	TypeMembershipApplication    = "MembershipApplication"
 	TypeMembershipFee            = "MembershipFee"
@@ -19638,6 +19640,9 @@ type MemberMutation struct {
 	payment_reminders          map[pulid.ID]struct{}
 	removedpayment_reminders   map[pulid.ID]struct{}
 	clearedpayment_reminders   bool
+	documents                  map[pulid.ID]struct{}
+	removeddocuments           map[pulid.ID]struct{}
+	cleareddocuments           bool
 	application                *pulid.ID
 	clearedapplication         bool
 	done                       bool
@@ -21274,6 +21279,60 @@ func (m *MemberMutation) ResetPaymentReminders() {
 	m.removedpayment_reminders = nil
 }
 
+// AddDocumentIDs adds the "documents" edge to the MemberDocument entity by ids.
+func (m *MemberMutation) AddDocumentIDs(ids ...pulid.ID) {
+	if m.documents == nil {
+		m.documents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.documents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDocuments clears the "documents" edge to the MemberDocument entity.
+func (m *MemberMutation) ClearDocuments() {
+	m.cleareddocuments = true
+}
+
+// DocumentsCleared reports if the "documents" edge to the MemberDocument entity was cleared.
+func (m *MemberMutation) DocumentsCleared() bool {
+	return m.cleareddocuments
+}
+
+// RemoveDocumentIDs removes the "documents" edge to the MemberDocument entity by IDs.
+func (m *MemberMutation) RemoveDocumentIDs(ids ...pulid.ID) {
+	if m.removeddocuments == nil {
+		m.removeddocuments = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.documents, ids[i])
+		m.removeddocuments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDocuments returns the removed IDs of the "documents" edge to the MemberDocument entity.
+func (m *MemberMutation) RemovedDocumentsIDs() (ids []pulid.ID) {
+	for id := range m.removeddocuments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DocumentsIDs returns the "documents" edge IDs in the mutation.
+func (m *MemberMutation) DocumentsIDs() (ids []pulid.ID) {
+	for id := range m.documents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDocuments resets all changes to the "documents" edge.
+func (m *MemberMutation) ResetDocuments() {
+	m.documents = nil
+	m.cleareddocuments = false
+	m.removeddocuments = nil
+}
+
 // SetApplicationID sets the "application" edge to the MembershipApplication entity by id.
 func (m *MemberMutation) SetApplicationID(id pulid.ID) {
 	m.application = &id
@@ -21851,7 +21910,7 @@ func (m *MemberMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MemberMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.category_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -21887,6 +21946,9 @@ func (m *MemberMutation) AddedEdges() []string {
 	}
 	if m.payment_reminders != nil {
 		edges = append(edges, member.EdgePaymentReminders)
+	}
+	if m.documents != nil {
+		edges = append(edges, member.EdgeDocuments)
 	}
 	if m.application != nil {
 		edges = append(edges, member.EdgeApplication)
@@ -21970,6 +22032,12 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.documents))
+		for id := range m.documents {
+			ids = append(ids, id)
+		}
+		return ids
 	case member.EdgeApplication:
 		if id := m.application; id != nil {
 			return []ent.Value{*id}
@@ -21980,7 +22048,7 @@ func (m *MemberMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MemberMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedcategory_changes != nil {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -22016,6 +22084,9 @@ func (m *MemberMutation) RemovedEdges() []string {
 	}
 	if m.removedpayment_reminders != nil {
 		edges = append(edges, member.EdgePaymentReminders)
+	}
+	if m.removeddocuments != nil {
+		edges = append(edges, member.EdgeDocuments)
 	}
 	return edges
 }
@@ -22096,13 +22167,19 @@ func (m *MemberMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case member.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.removeddocuments))
+		for id := range m.removeddocuments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MemberMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedcategory_changes {
 		edges = append(edges, member.EdgeCategoryChanges)
 	}
@@ -22139,6 +22216,9 @@ func (m *MemberMutation) ClearedEdges() []string {
 	if m.clearedpayment_reminders {
 		edges = append(edges, member.EdgePaymentReminders)
 	}
+	if m.cleareddocuments {
+		edges = append(edges, member.EdgeDocuments)
+	}
 	if m.clearedapplication {
 		edges = append(edges, member.EdgeApplication)
 	}
@@ -22173,6 +22253,8 @@ func (m *MemberMutation) EdgeCleared(name string) bool {
 		return m.clearedpayment_allocations
 	case member.EdgePaymentReminders:
 		return m.clearedpayment_reminders
+	case member.EdgeDocuments:
+		return m.cleareddocuments
 	case member.EdgeApplication:
 		return m.clearedapplication
 	}
@@ -22229,6 +22311,9 @@ func (m *MemberMutation) ResetEdge(name string) error {
 		return nil
 	case member.EdgePaymentReminders:
 		m.ResetPaymentReminders()
+		return nil
+	case member.EdgeDocuments:
+		m.ResetDocuments()
 		return nil
 	case member.EdgeApplication:
 		m.ResetApplication()
@@ -22967,6 +23052,914 @@ func (m *MemberCategoryChangeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown MemberCategoryChange edge %s", name)
+}
+
+// MemberDocumentMutation represents an operation that mutates the MemberDocument nodes in the graph.
+type MemberDocumentMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	kind          *memberdocument.Kind
+	file_name     *string
+	content_type  *string
+	size          *int64
+	addsize       *int64
+	sha256        *string
+	content       *[]byte
+	uploaded_by   *string
+	clearedFields map[string]struct{}
+	member        *pulid.ID
+	clearedmember bool
+	done          bool
+	oldValue      func(context.Context) (*MemberDocument, error)
+	predicates    []predicate.MemberDocument
+}
+
+var _ ent.Mutation = (*MemberDocumentMutation)(nil)
+
+// memberdocumentOption allows management of the mutation configuration using functional options.
+type memberdocumentOption func(*MemberDocumentMutation)
+
+// newMemberDocumentMutation creates new mutation for the MemberDocument entity.
+func newMemberDocumentMutation(c config, op Op, opts ...memberdocumentOption) *MemberDocumentMutation {
+	m := &MemberDocumentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMemberDocument,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMemberDocumentID sets the ID field of the mutation.
+func withMemberDocumentID(id pulid.ID) memberdocumentOption {
+	return func(m *MemberDocumentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MemberDocument
+		)
+		m.oldValue = func(ctx context.Context) (*MemberDocument, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MemberDocument.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMemberDocument sets the old MemberDocument of the mutation.
+func withMemberDocument(node *MemberDocument) memberdocumentOption {
+	return func(m *MemberDocumentMutation) {
+		m.oldValue = func(context.Context) (*MemberDocument, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MemberDocumentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MemberDocumentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MemberDocument entities.
+func (m *MemberDocumentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MemberDocumentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MemberDocumentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MemberDocument.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MemberDocumentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MemberDocumentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MemberDocumentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MemberDocumentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MemberDocumentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MemberDocumentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *MemberDocumentMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *MemberDocumentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *MemberDocumentMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *MemberDocumentMutation) SetKind(value memberdocument.Kind) {
+	m.kind = &value
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *MemberDocumentMutation) Kind() (r memberdocument.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldKind(ctx context.Context) (v memberdocument.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *MemberDocumentMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetFileName sets the "file_name" field.
+func (m *MemberDocumentMutation) SetFileName(s string) {
+	m.file_name = &s
+}
+
+// FileName returns the value of the "file_name" field in the mutation.
+func (m *MemberDocumentMutation) FileName() (r string, exists bool) {
+	v := m.file_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFileName returns the old "file_name" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldFileName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFileName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFileName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFileName: %w", err)
+	}
+	return oldValue.FileName, nil
+}
+
+// ResetFileName resets all changes to the "file_name" field.
+func (m *MemberDocumentMutation) ResetFileName() {
+	m.file_name = nil
+}
+
+// SetContentType sets the "content_type" field.
+func (m *MemberDocumentMutation) SetContentType(s string) {
+	m.content_type = &s
+}
+
+// ContentType returns the value of the "content_type" field in the mutation.
+func (m *MemberDocumentMutation) ContentType() (r string, exists bool) {
+	v := m.content_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentType returns the old "content_type" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldContentType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentType: %w", err)
+	}
+	return oldValue.ContentType, nil
+}
+
+// ResetContentType resets all changes to the "content_type" field.
+func (m *MemberDocumentMutation) ResetContentType() {
+	m.content_type = nil
+}
+
+// SetSize sets the "size" field.
+func (m *MemberDocumentMutation) SetSize(i int64) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *MemberDocumentMutation) Size() (r int64, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *MemberDocumentMutation) AddSize(i int64) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *MemberDocumentMutation) AddedSize() (r int64, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *MemberDocumentMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetSha256 sets the "sha256" field.
+func (m *MemberDocumentMutation) SetSha256(s string) {
+	m.sha256 = &s
+}
+
+// Sha256 returns the value of the "sha256" field in the mutation.
+func (m *MemberDocumentMutation) Sha256() (r string, exists bool) {
+	v := m.sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSha256 returns the old "sha256" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSha256: %w", err)
+	}
+	return oldValue.Sha256, nil
+}
+
+// ResetSha256 resets all changes to the "sha256" field.
+func (m *MemberDocumentMutation) ResetSha256() {
+	m.sha256 = nil
+}
+
+// SetContent sets the "content" field.
+func (m *MemberDocumentMutation) SetContent(b []byte) {
+	m.content = &b
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *MemberDocumentMutation) Content() (r []byte, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldContent(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *MemberDocumentMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetUploadedBy sets the "uploaded_by" field.
+func (m *MemberDocumentMutation) SetUploadedBy(s string) {
+	m.uploaded_by = &s
+}
+
+// UploadedBy returns the value of the "uploaded_by" field in the mutation.
+func (m *MemberDocumentMutation) UploadedBy() (r string, exists bool) {
+	v := m.uploaded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedBy returns the old "uploaded_by" field's value of the MemberDocument entity.
+// If the MemberDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberDocumentMutation) OldUploadedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedBy: %w", err)
+	}
+	return oldValue.UploadedBy, nil
+}
+
+// ResetUploadedBy resets all changes to the "uploaded_by" field.
+func (m *MemberDocumentMutation) ResetUploadedBy() {
+	m.uploaded_by = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *MemberDocumentMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[memberdocument.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *MemberDocumentMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *MemberDocumentMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *MemberDocumentMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// Where appends a list predicates to the MemberDocumentMutation builder.
+func (m *MemberDocumentMutation) Where(ps ...predicate.MemberDocument) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MemberDocumentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MemberDocumentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MemberDocument, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MemberDocumentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MemberDocumentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MemberDocument).
+func (m *MemberDocumentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MemberDocumentMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, memberdocument.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, memberdocument.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, memberdocument.FieldMemberID)
+	}
+	if m.kind != nil {
+		fields = append(fields, memberdocument.FieldKind)
+	}
+	if m.file_name != nil {
+		fields = append(fields, memberdocument.FieldFileName)
+	}
+	if m.content_type != nil {
+		fields = append(fields, memberdocument.FieldContentType)
+	}
+	if m.size != nil {
+		fields = append(fields, memberdocument.FieldSize)
+	}
+	if m.sha256 != nil {
+		fields = append(fields, memberdocument.FieldSha256)
+	}
+	if m.content != nil {
+		fields = append(fields, memberdocument.FieldContent)
+	}
+	if m.uploaded_by != nil {
+		fields = append(fields, memberdocument.FieldUploadedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MemberDocumentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case memberdocument.FieldCreatedAt:
+		return m.CreatedAt()
+	case memberdocument.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case memberdocument.FieldMemberID:
+		return m.MemberID()
+	case memberdocument.FieldKind:
+		return m.Kind()
+	case memberdocument.FieldFileName:
+		return m.FileName()
+	case memberdocument.FieldContentType:
+		return m.ContentType()
+	case memberdocument.FieldSize:
+		return m.Size()
+	case memberdocument.FieldSha256:
+		return m.Sha256()
+	case memberdocument.FieldContent:
+		return m.Content()
+	case memberdocument.FieldUploadedBy:
+		return m.UploadedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MemberDocumentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case memberdocument.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case memberdocument.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case memberdocument.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case memberdocument.FieldKind:
+		return m.OldKind(ctx)
+	case memberdocument.FieldFileName:
+		return m.OldFileName(ctx)
+	case memberdocument.FieldContentType:
+		return m.OldContentType(ctx)
+	case memberdocument.FieldSize:
+		return m.OldSize(ctx)
+	case memberdocument.FieldSha256:
+		return m.OldSha256(ctx)
+	case memberdocument.FieldContent:
+		return m.OldContent(ctx)
+	case memberdocument.FieldUploadedBy:
+		return m.OldUploadedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown MemberDocument field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberDocumentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case memberdocument.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case memberdocument.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case memberdocument.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case memberdocument.FieldKind:
+		v, ok := value.(memberdocument.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case memberdocument.FieldFileName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFileName(v)
+		return nil
+	case memberdocument.FieldContentType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentType(v)
+		return nil
+	case memberdocument.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case memberdocument.FieldSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSha256(v)
+		return nil
+	case memberdocument.FieldContent:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case memberdocument.FieldUploadedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MemberDocument field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MemberDocumentMutation) AddedFields() []string {
+	var fields []string
+	if m.addsize != nil {
+		fields = append(fields, memberdocument.FieldSize)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MemberDocumentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case memberdocument.FieldSize:
+		return m.AddedSize()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MemberDocumentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case memberdocument.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MemberDocument numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MemberDocumentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MemberDocumentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MemberDocumentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MemberDocument nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MemberDocumentMutation) ResetField(name string) error {
+	switch name {
+	case memberdocument.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case memberdocument.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case memberdocument.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case memberdocument.FieldKind:
+		m.ResetKind()
+		return nil
+	case memberdocument.FieldFileName:
+		m.ResetFileName()
+		return nil
+	case memberdocument.FieldContentType:
+		m.ResetContentType()
+		return nil
+	case memberdocument.FieldSize:
+		m.ResetSize()
+		return nil
+	case memberdocument.FieldSha256:
+		m.ResetSha256()
+		return nil
+	case memberdocument.FieldContent:
+		m.ResetContent()
+		return nil
+	case memberdocument.FieldUploadedBy:
+		m.ResetUploadedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberDocument field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MemberDocumentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.member != nil {
+		edges = append(edges, memberdocument.EdgeMember)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MemberDocumentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case memberdocument.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MemberDocumentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MemberDocumentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MemberDocumentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmember {
+		edges = append(edges, memberdocument.EdgeMember)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MemberDocumentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case memberdocument.EdgeMember:
+		return m.clearedmember
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MemberDocumentMutation) ClearEdge(name string) error {
+	switch name {
+	case memberdocument.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberDocument unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MemberDocumentMutation) ResetEdge(name string) error {
+	switch name {
+	case memberdocument.EdgeMember:
+		m.ResetMember()
+		return nil
+	}
+	return fmt.Errorf("unknown MemberDocument edge %s", name)
 }
 
 // MemberProfileChangeMutation represents an operation that mutates the MemberProfileChange nodes in the graph.

@@ -23,6 +23,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -76,6 +77,7 @@ var tableByPrefix = map[string]string{
 	"JNL": journalnote.Table,
 	"MBR": member.Table,
 	"MCC": membercategorychange.Table,
+	"DOC": memberdocument.Table,
 	"MPC": memberprofilechange.Table,
 	"APP": membershipapplication.Table,
 	"FEE": membershipfee.Table,

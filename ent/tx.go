@@ -54,6 +54,8 @@ type Tx struct {
 	Member *MemberClient
 	// MemberCategoryChange is the client for interacting with the MemberCategoryChange builders.
 	MemberCategoryChange *MemberCategoryChangeClient
+	// MemberDocument is the client for interacting with the MemberDocument builders.
+	MemberDocument *MemberDocumentClient
 	// MemberProfileChange is the client for interacting with the MemberProfileChange builders.
 	MemberProfileChange *MemberProfileChangeClient
 	// MembershipApplication is the client for interacting with the MembershipApplication builders.
@@ -259,6 +261,7 @@ func (tx *Tx) init() {
 	tx.JournalNote = NewJournalNoteClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.MemberCategoryChange = NewMemberCategoryChangeClient(tx.config)
+	tx.MemberDocument = NewMemberDocumentClient(tx.config)
 	tx.MemberProfileChange = NewMemberProfileChangeClient(tx.config)
 	tx.MembershipApplication = NewMembershipApplicationClient(tx.config)
 	tx.MembershipFee = NewMembershipFeeClient(tx.config)

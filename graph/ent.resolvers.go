@@ -203,6 +203,15 @@ func (r *queryResolver) MemberCategoryChanges(ctx context.Context, after *entgql
 		ent.WithMemberCategoryChangeOrder(orderBy), ent.WithMemberCategoryChangeFilter(where.Filter))
 }
 
+// MemberDocuments is the resolver for the memberDocuments field.
+func (r *queryResolver) MemberDocuments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberDocumentOrder, where *ent.MemberDocumentWhereInput) (*ent.MemberDocumentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.MemberDocument.Query().Paginate(ctx, after, first, before, last,
+		ent.WithMemberDocumentOrder(orderBy), ent.WithMemberDocumentFilter(where.Filter))
+}
+
 // MemberProfileChanges is the resolver for the memberProfileChanges field.
 func (r *queryResolver) MemberProfileChanges(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MemberProfileChangeOrder, where *ent.MemberProfileChangeWhereInput) (*ent.MemberProfileChangeConnection, error) {
 	if err := checkPage(first, last); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"communs/ent"
 	"communs/internal/auth"
+	"communs/internal/memberdocs"
 	"communs/internal/membership"
 	"communs/internal/metrics"
 	"communs/internal/payments"
@@ -22,6 +23,7 @@ type Resolver struct {
 	auth       *auth.Service
 	membership *membership.Services
 	payments   *payments.Service
+	documents  *memberdocs.Service
 	directory  *directory.Service
 	cil        *cil.Service
 	userrecord *userrecord.Service

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -205,6 +206,8 @@ var permissionMatrix = []struct {
 	{"importBankStatement", `mutation { importBankStatement(input: {contentBase64: ""}) { matched } }`, gsmManagers},
 	{"accountingJournal", `{ accountingJournal(year: 2026) { balanced } }`, gsmManagers},
 	{"paymentReminders", `{ paymentReminders(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"memberDocuments", `{ memberDocuments(first: 1) { totalCount } }`, join(gsmManagers, everyMember)},
+	{"deleteMemberDocument", `mutation { deleteMemberDocument(id: "DOC01JAAAAAAAAAAAAAAAAAAAA") }`, join(gsmManagers, memberAdmins)},
 	// Last: it ends the viewer's session.
 	{"logout", `mutation { logout { ok } }`, authenticated},
 }
@@ -232,6 +235,46 @@ func TestPermissionMatrix(t *testing.T) {
 			if refused && resp.code() != map[bool]string{true: "UNAUTHENTICATED", false: "FORBIDDEN"}[name == "anonymous"] {
 				t.Errorf("%s as %s: refused with code %s", row.field, name, resp.code())
 			}
+		}
+	}
+}
+
+// documentRouteMatrix is the permission matrix of the routes of the
+// documents of membership, for a document of member A (Les Tilleuls de
+// l'Yonne): the status each viewer gets uploading one for A and
+// downloading A's. Other members' people are told A's are not found.
+var documentRouteMatrix = map[string]struct{ upload, download int }{
+	"anonymous":     {http.StatusUnauthorized, http.StatusUnauthorized},
+	"gsm_admin":     {http.StatusCreated, http.StatusOK},
+	"gsm_staff":     {http.StatusCreated, http.StatusOK},
+	"gsm_cil":       {http.StatusForbidden, http.StatusForbidden},
+	"member_admin":  {http.StatusCreated, http.StatusOK},
+	"member_staff":  {http.StatusForbidden, http.StatusOK},
+	"member_cil":    {http.StatusForbidden, http.StatusOK},
+	"member_viewer": {http.StatusForbidden, http.StatusOK},
+	"founder_admin": {http.StatusNotFound, http.StatusNotFound},
+	"user_admin":    {http.StatusNotFound, http.StatusNotFound},
+}
+
+func TestDocumentRoutesMatrix(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	a := memberIDOf(t, s, leakA)
+	doc := mustUpload(t, s.as(t, "admin@tilleuls-yonne.example"), a, "CONVENTION", "convention.pdf", samplePDF)
+	for name, email := range matrixViewers {
+		want, ok := documentRouteMatrix[name]
+		if !ok {
+			t.Fatalf("%s is missing from documentRouteMatrix", name)
+		}
+		client := &testServer{url: s.url}
+		if email != "" {
+			client = s.as(t, email)
+		}
+		if status, body := upload(t, client, a, "OTHER", "annexe.pdf", samplePDF); status != want.upload {
+			t.Errorf("upload as %s: %d %s, want %d", name, status, body, want.upload)
+		}
+		if resp, body := getDocument(t, client, doc.DownloadPath); resp.StatusCode != want.download {
+			t.Errorf("download as %s: %d %s, want %d", name, resp.StatusCode, body, want.download)
 		}
 	}
 }

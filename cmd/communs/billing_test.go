@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -224,15 +223,7 @@ func TestCostCorrectionsAfterTheYearEnd(t *testing.T) {
 func download(t *testing.T, c *testServer, path string, status int) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, c.url+path, nil)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := send(t, c, req)
 	if resp.StatusCode != status {
 		t.Errorf("GET %s: %d, want %d: %s", path, resp.StatusCode, status, body)
 	}

@@ -75,7 +75,7 @@ var boolEnvironment = []string{"COMMUNS_GRAPHIQL", "COMMUNS_INTROSPECTION", "COM
 var durationEnvironment = []string{"COMMUNS_SESSION_CACHE", "COMMUNS_REQUEST_TIMEOUT"}
 
 // intEnvironment are the environment variables read as whole numbers.
-var intEnvironment = []string{"COMMUNS_MAX_COMPLEXITY", "COMMUNS_ROW_BUDGET", "COMMUNS_MAX_RESPONSE_SIZE", "COMMUNS_MAX_CONCURRENT"}
+var intEnvironment = []string{"COMMUNS_MAX_COMPLEXITY", "COMMUNS_ROW_BUDGET", "COMMUNS_MAX_RESPONSE_SIZE", "COMMUNS_MAX_CONCURRENT", "COMMUNS_MAX_DOCUMENT_SIZE"}
 
 // checkEnvironment refuses an unreadable boolean or duration rather than silently
 // running with its default.

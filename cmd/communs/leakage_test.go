@@ -12,6 +12,7 @@ import (
 	"communs/ent/charge"
 	"communs/ent/chargerun"
 	"communs/ent/member"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/payment"
 	"communs/ent/schema/pulid"
@@ -198,6 +199,8 @@ var leakKinds = []leakKind{
 	{field: "paymentAllocations", whereType: "PaymentAllocationWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
 	{field: "paymentReminders", whereType: "PaymentReminderWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "memberDocuments", whereType: "MemberDocumentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
 	{field: "roleAssignments", whereType: "RoleAssignmentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true, adminOnly: true,
@@ -394,6 +397,9 @@ func addLeakFixtures(t *testing.T, db *ent.Client, a, b pulid.ID) pulid.ID {
 		err = db.MemberProfileChange.Create().SetMemberID(m).SetStatus(memberprofilechange.StatusAPPLIED).
 			SetChanges([]schematype.FieldChange{{Field: "city", From: "", To: "Auxerre"}}).Exec(ctx)
 		fail("profile change", err)
+		err = db.MemberDocument.Create().SetMemberID(m).SetKind(memberdocument.KindSTATUTES).SetFileName("statuts.pdf").
+			SetContentType("application/pdf").SetSize(4).SetSha256(strings.Repeat("0", 64)).SetContent([]byte("%PDF")).Exec(ctx)
+		fail("document", err)
 	}
 	sr, err := db.ServiceRequest.Create().SetMemberID(a).SetKind(servicerequest.KindSUPPLEMENTARY).
 		SetTitle("Export des présences vers la paie").SetStatus(servicerequest.StatusAGREED).Save(ctx)
@@ -745,9 +751,9 @@ func TestNoLeakBetweenMembers(t *testing.T) {
 							categoryChanges { id } profileChanges { id decides { id } decision { id } }
 							payments { id reversal { id } allocations { id callForFunds { id charges { id } reminders { id } } } }
 							paymentAllocations { id } paymentReminders { id callForFunds { id } }
-							usageDeclarations { id } roleAssignments { id } application { id } } } } }`,
+							usageDeclarations { id } roleAssignments { id } application { id } documents { id member { id } } } } } }`,
 						mustSee: []string{"members", "subscriptions", "serviceRequests", "charges", "callsForFunds", "memberCategoryChanges",
-							"memberProfileChanges", "payments", "paymentAllocations", "paymentReminders"}},
+							"memberProfileChanges", "payments", "paymentAllocations", "paymentReminders", "memberDocuments"}},
 					{name: "charges, calls for funds → charge run → its charges",
 						query: `{ charges(first: 100) { totalCount edges { node { id member { id }
 							chargeRun { id charges { id memberID } callsForFunds { id memberID } }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -14,11 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"communs/ent"
 	"communs/graph"
 	"communs/internal/auth"
 	"communs/internal/budget"
 	"communs/internal/callforfunds"
 	"communs/internal/httperror"
+	"communs/internal/memberdocs"
 	"communs/internal/membership"
 	"communs/internal/metrics"
 	"communs/internal/notify"
@@ -57,6 +60,7 @@ type serveConfig struct {
 // requestLimits bound what one request may cost; zero takes the default.
 type requestLimits struct {
 	complexity, rowBudget, responseBytes, concurrent int
+	documentBytes                                    int64
 	timeout                                          time.Duration
 }
 
@@ -69,6 +73,8 @@ func (l *requestLimits) register(fs *flag.FlagSet) {
 		"the largest answer in bytes; a larger one is an error (env COMMUNS_MAX_RESPONSE_SIZE)")
 	fs.IntVar(&l.concurrent, "max-concurrent", envInt("COMMUNS_MAX_CONCURRENT", 0),
 		"GraphQL requests run at once; more wait up to 2 s, then get 503 (env COMMUNS_MAX_CONCURRENT; default: the database pool's size)")
+	fs.Int64Var(&l.documentBytes, "max-document-size", int64(envInt("COMMUNS_MAX_DOCUMENT_SIZE", memberdocs.DefaultMaxBytes)),
+		"the largest document of membership in bytes an upload may send; a larger one gets 413 (env COMMUNS_MAX_DOCUMENT_SIZE)")
 	fs.DurationVar(&l.timeout, "request-timeout", envDuration("COMMUNS_REQUEST_TIMEOUT", server.DefaultRequestTimeout),
 		"the deadline of a GraphQL request, its database statements included (env COMMUNS_REQUEST_TIMEOUT)")
 }
@@ -282,6 +288,7 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		payments.JournalPattern: authn.Middleware(errs, treasury.JournalHandler(
 			func(v *viewer.Viewer) bool { return enforcer.Allowed(v, "query", "accountingJournal") }, errs)),
 	}
+	maps.Copy(routes, documentRoutes(db.Client, cfg.limits.documentBytes, enforcer, authn, errs))
 	for _, m := range mods {
 		if m.Routes == nil {
 			continue
@@ -306,6 +313,21 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		RequestTimeout:   cfg.limits.timeout,
 	}, api, db.Ping)
 	return srv, m, nil
+}
+
+// documentRoutes are the upload and download of the documents of
+// membership, allowed by the grants of uploadMemberDocument and
+// memberDocuments; which member's, row isolation decides.
+func documentRoutes(client *ent.Client, maxBytes int64, enforcer *policies.Enforcer, authn *auth.Service, errs *httperror.Writer) map[string]http.Handler {
+	documents := memberdocs.New(client)
+	documents.MaxBytes = maxBytes
+	grant := func(operation, field string) func(*viewer.Viewer) bool {
+		return func(v *viewer.Viewer) bool { return enforcer.Allowed(v, operation, field) }
+	}
+	return map[string]http.Handler{
+		memberdocs.UploadPattern:   authn.Middleware(errs, documents.UploadHandler(grant("mutation", "uploadMemberDocument"), errs)),
+		memberdocs.DownloadPattern: authn.Middleware(errs, documents.DownloadHandler(grant("query", "memberDocuments"), errs)),
+	}
 }
 
 // tuneGC trades memory for CPU, unless the operator set GOGC or

@@ -248,6 +248,18 @@ func (f MemberCategoryChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberCategoryChangeMutation", m)
 }
 
+// The MemberDocumentFunc type is an adapter to allow the use of ordinary
+// function as MemberDocument mutator.
+type MemberDocumentFunc func(context.Context, *ent.MemberDocumentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MemberDocumentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MemberDocumentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberDocumentMutation", m)
+}
+
 // The MemberProfileChangeFunc type is an adapter to allow the use of ordinary
 // function as MemberProfileChange mutator.
 type MemberProfileChangeFunc func(context.Context, *ent.MemberProfileChangeMutation) (ent.Value, error)

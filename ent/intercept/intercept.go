@@ -27,6 +27,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -653,6 +654,33 @@ func (f TraverseMemberCategoryChange) Traverse(ctx context.Context, q ent.Query)
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberCategoryChangeQuery", q)
+}
+
+// The MemberDocumentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MemberDocumentFunc func(context.Context, *ent.MemberDocumentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MemberDocumentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MemberDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MemberDocumentQuery", q)
+}
+
+// The TraverseMemberDocument type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMemberDocument func(context.Context, *ent.MemberDocumentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMemberDocument) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMemberDocument) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MemberDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MemberDocumentQuery", q)
 }
 
 // The MemberProfileChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1427,6 +1455,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MemberQuery, predicate.Member, member.OrderOption]{typ: ent.TypeMember, tq: q}, nil
 	case *ent.MemberCategoryChangeQuery:
 		return &query[*ent.MemberCategoryChangeQuery, predicate.MemberCategoryChange, membercategorychange.OrderOption]{typ: ent.TypeMemberCategoryChange, tq: q}, nil
+	case *ent.MemberDocumentQuery:
+		return &query[*ent.MemberDocumentQuery, predicate.MemberDocument, memberdocument.OrderOption]{typ: ent.TypeMemberDocument, tq: q}, nil
 	case *ent.MemberProfileChangeQuery:
 		return &query[*ent.MemberProfileChangeQuery, predicate.MemberProfileChange, memberprofilechange.OrderOption]{typ: ent.TypeMemberProfileChange, tq: q}, nil
 	case *ent.MembershipApplicationQuery:

@@ -87,6 +87,8 @@ const (
 	EdgePaymentAllocations = "payment_allocations"
 	// EdgePaymentReminders holds the string denoting the payment_reminders edge name in mutations.
 	EdgePaymentReminders = "payment_reminders"
+	// EdgeDocuments holds the string denoting the documents edge name in mutations.
+	EdgeDocuments = "documents"
 	// EdgeApplication holds the string denoting the application edge name in mutations.
 	EdgeApplication = "application"
 	// Table holds the table name of the member in the database.
@@ -175,6 +177,13 @@ const (
 	PaymentRemindersInverseTable = "payment_reminders"
 	// PaymentRemindersColumn is the table column denoting the payment_reminders relation/edge.
 	PaymentRemindersColumn = "member_id"
+	// DocumentsTable is the table that holds the documents relation/edge.
+	DocumentsTable = "member_documents"
+	// DocumentsInverseTable is the table name for the MemberDocument entity.
+	// It exists in this package in order to avoid circular dependency with the "memberdocument" package.
+	DocumentsInverseTable = "member_documents"
+	// DocumentsColumn is the table column denoting the documents relation/edge.
+	DocumentsColumn = "member_id"
 	// ApplicationTable is the table that holds the application relation/edge.
 	ApplicationTable = "members"
 	// ApplicationInverseTable is the table name for the MembershipApplication entity.
@@ -665,6 +674,20 @@ func ByPaymentReminders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption 
 	}
 }
 
+// ByDocumentsCount orders the results by documents count.
+func ByDocumentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDocumentsStep(), opts...)
+	}
+}
+
+// ByDocuments orders the results by documents terms.
+func ByDocuments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDocumentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByApplicationField orders the results by application field.
 func ByApplicationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -753,6 +776,13 @@ func newPaymentRemindersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PaymentRemindersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, PaymentRemindersTable, PaymentRemindersColumn),
+	)
+}
+func newDocumentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DocumentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DocumentsTable, DocumentsColumn),
 	)
 }
 func newApplicationStep() *sqlgraph.Step {

@@ -765,6 +765,41 @@ var (
 			},
 		},
 	}
+	// MemberDocumentsColumns holds the columns for the "member_documents" table.
+	MemberDocumentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"APPLICATION_SIGNED", "CONVENTION", "STATUTES", "OTHER"}},
+		{Name: "file_name", Type: field.TypeString, Size: 255},
+		{Name: "content_type", Type: field.TypeString},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "content", Type: field.TypeBytes, Size: 67108864},
+		{Name: "uploaded_by", Type: field.TypeString, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// MemberDocumentsTable holds the schema information for the "member_documents" table.
+	MemberDocumentsTable = &schema.Table{
+		Name:       "member_documents",
+		Columns:    MemberDocumentsColumns,
+		PrimaryKey: []*schema.Column{MemberDocumentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "member_documents_members_documents",
+				Columns:    []*schema.Column{MemberDocumentsColumns[10]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "memberdocument_member_id_kind_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{MemberDocumentsColumns[10], MemberDocumentsColumns[3], MemberDocumentsColumns[1]},
+			},
+		},
+	}
 	// MemberProfileChangesColumns holds the columns for the "member_profile_changes" table.
 	MemberProfileChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1745,6 +1780,7 @@ var (
 		UserrecordNotesTable,
 		MembersTable,
 		MemberCategoryChangesTable,
+		MemberDocumentsTable,
 		MemberProfileChangesTable,
 		MembershipApplicationsTable,
 		MembershipFeesTable,
@@ -1820,6 +1856,7 @@ func init() {
 		"member_left_after_joining": "left_on IS NULL OR joined_on IS NULL OR left_on >= joined_on",
 	}
 	MemberCategoryChangesTable.ForeignKeys[0].RefTable = MembersTable
+	MemberDocumentsTable.ForeignKeys[0].RefTable = MembersTable
 	MemberProfileChangesTable.ForeignKeys[0].RefTable = MembersTable
 	MemberProfileChangesTable.ForeignKeys[1].RefTable = MemberProfileChangesTable
 	MembershipApplicationsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -66,6 +66,9 @@ type Member func(*sql.Selector)
 // MemberCategoryChange is the predicate function for membercategorychange builders.
 type MemberCategoryChange func(*sql.Selector)
 
+// MemberDocument is the predicate function for memberdocument builders.
+type MemberDocument func(*sql.Selector)
+
 // MemberProfileChange is the predicate function for memberprofilechange builders.
 type MemberProfileChange func(*sql.Selector)
 

@@ -591,6 +591,30 @@ func (f MemberCategoryChangeMutationRuleFunc) EvalMutation(ctx context.Context, 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberCategoryChangeMutation", m)
 }
 
+// The MemberDocumentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MemberDocumentQueryRuleFunc func(context.Context, *ent.MemberDocumentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MemberDocumentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MemberDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MemberDocumentQuery", q)
+}
+
+// The MemberDocumentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MemberDocumentMutationRuleFunc func(context.Context, *ent.MemberDocumentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MemberDocumentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MemberDocumentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberDocumentMutation", m)
+}
+
 // The MemberProfileChangeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MemberProfileChangeQueryRuleFunc func(context.Context, *ent.MemberProfileChangeQuery) error
@@ -1314,6 +1338,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.MemberCategoryChangeQuery:
 		return q.Filter(), nil
+	case *ent.MemberDocumentQuery:
+		return q.Filter(), nil
 	case *ent.MemberProfileChangeQuery:
 		return q.Filter(), nil
 	case *ent.MembershipApplicationQuery:
@@ -1414,6 +1440,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.MemberMutation:
 		return m.Filter(), nil
 	case *ent.MemberCategoryChangeMutation:
+		return m.Filter(), nil
+	case *ent.MemberDocumentMutation:
 		return m.Filter(), nil
 	case *ent.MemberProfileChangeMutation:
 		return m.Filter(), nil

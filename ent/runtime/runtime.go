@@ -23,6 +23,7 @@ import (
 	"communs/ent/journalnote"
 	"communs/ent/member"
 	"communs/ent/membercategorychange"
+	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
 	"communs/ent/membershipapplication"
 	"communs/ent/membershipfee"
@@ -1273,6 +1274,93 @@ func init() {
 	membercategorychange.DefaultID = membercategorychangeDescID.Default.(func() pulid.ID)
 	// membercategorychange.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membercategorychange.IDValidator = membercategorychangeDescID.Validators[0].(func(string) error)
+	memberdocumentMixin := schema.MemberDocument{}.Mixin()
+	memberdocument.Policy = privacy.NewPolicies(schema.MemberDocument{})
+	memberdocument.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := memberdocument.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	memberdocumentMixinHooks2 := memberdocumentMixin[2].Hooks()
+
+	memberdocument.Hooks[1] = memberdocumentMixinHooks2[0]
+	memberdocumentMixinFields0 := memberdocumentMixin[0].Fields()
+	_ = memberdocumentMixinFields0
+	memberdocumentMixinFields1 := memberdocumentMixin[1].Fields()
+	_ = memberdocumentMixinFields1
+	memberdocumentFields := schema.MemberDocument{}.Fields()
+	_ = memberdocumentFields
+	// memberdocumentDescCreatedAt is the schema descriptor for created_at field.
+	memberdocumentDescCreatedAt := memberdocumentMixinFields1[0].Descriptor()
+	// memberdocument.DefaultCreatedAt holds the default value on creation for the created_at field.
+	memberdocument.DefaultCreatedAt = memberdocumentDescCreatedAt.Default.(func() time.Time)
+	// memberdocumentDescUpdatedAt is the schema descriptor for updated_at field.
+	memberdocumentDescUpdatedAt := memberdocumentMixinFields1[1].Descriptor()
+	// memberdocument.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	memberdocument.DefaultUpdatedAt = memberdocumentDescUpdatedAt.Default.(func() time.Time)
+	// memberdocument.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	memberdocument.UpdateDefaultUpdatedAt = memberdocumentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// memberdocumentDescFileName is the schema descriptor for file_name field.
+	memberdocumentDescFileName := memberdocumentFields[2].Descriptor()
+	// memberdocument.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	memberdocument.FileNameValidator = func() func(string) error {
+		validators := memberdocumentDescFileName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(file_name string) error {
+			for _, fn := range fns {
+				if err := fn(file_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// memberdocumentDescContentType is the schema descriptor for content_type field.
+	memberdocumentDescContentType := memberdocumentFields[3].Descriptor()
+	// memberdocument.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	memberdocument.ContentTypeValidator = memberdocumentDescContentType.Validators[0].(func(string) error)
+	// memberdocumentDescSize is the schema descriptor for size field.
+	memberdocumentDescSize := memberdocumentFields[4].Descriptor()
+	// memberdocument.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	memberdocument.SizeValidator = memberdocumentDescSize.Validators[0].(func(int64) error)
+	// memberdocumentDescSha256 is the schema descriptor for sha256 field.
+	memberdocumentDescSha256 := memberdocumentFields[5].Descriptor()
+	// memberdocument.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	memberdocument.Sha256Validator = func() func(string) error {
+		validators := memberdocumentDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// memberdocumentDescContent is the schema descriptor for content field.
+	memberdocumentDescContent := memberdocumentFields[6].Descriptor()
+	// memberdocument.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	memberdocument.ContentValidator = memberdocumentDescContent.Validators[0].(func([]byte) error)
+	// memberdocumentDescUploadedBy is the schema descriptor for uploaded_by field.
+	memberdocumentDescUploadedBy := memberdocumentFields[7].Descriptor()
+	// memberdocument.DefaultUploadedBy holds the default value on creation for the uploaded_by field.
+	memberdocument.DefaultUploadedBy = memberdocumentDescUploadedBy.Default.(string)
+	// memberdocumentDescID is the schema descriptor for id field.
+	memberdocumentDescID := memberdocumentMixinFields0[0].Descriptor()
+	// memberdocument.DefaultID holds the default value on creation for the id field.
+	memberdocument.DefaultID = memberdocumentDescID.Default.(func() pulid.ID)
+	// memberdocument.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	memberdocument.IDValidator = memberdocumentDescID.Validators[0].(func(string) error)
 	memberprofilechangeMixin := schema.MemberProfileChange{}.Mixin()
 	memberprofilechange.Policy = privacy.NewPolicies(schema.MemberProfileChange{})
 	memberprofilechange.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -24,7 +24,7 @@ type AuditMixin struct{ mixin.Schema }
 func (AuditMixin) Hooks() []ent.Hook { return []ent.Hook{audit} }
 
 // secretFields never appear in an audit summary.
-var secretFields = map[string]bool{"password_hash": true, "token_hash": true, "body": true}
+var secretFields = map[string]bool{"password_hash": true, "token_hash": true, "body": true, "content": true}
 
 // auditedMutation is what every generated mutation offers the hook.
 type auditedMutation interface {

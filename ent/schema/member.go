@@ -73,6 +73,7 @@ func (Member) Edges() []ent.Edge {
 		edge.To("payments", Payment.Type),
 		edge.To("payment_allocations", PaymentAllocation.Type),
 		edge.To("payment_reminders", PaymentReminder.Type),
+		edge.To("documents", MemberDocument.Type),
 		edge.From("application", MembershipApplication.Type).Ref("member").Unique(),
 	}
 }

@@ -45,6 +45,7 @@ var coreRows = map[string]rowRule{
 	"Payment":                  {gsmManagers, ownMembers},
 	"PaymentAllocation":        {gsmManagers, ownMembers},
 	"PaymentReminder":          {gsmManagers, ownMembers},
+	"MemberDocument":           {gsmManagers, ownMembers},
 	"Subscription":             {gsmAll, ownMembers},
 	"MembershipApplication":    {gsmManagers, through("member", ownMemberItself)},
 	"Account":                  {gsmManagers, accountsVisible},
