@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"communs/ent"
@@ -12,6 +13,7 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/trainingattendance"
 	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
 	"communs/internal/viewer"
 )
 
@@ -45,21 +47,24 @@ func day(year int, month time.Month, d int) time.Time {
 	return time.Date(year, month, d, 0, 0, 0, 0, time.UTC)
 }
 
-// Demo loads the catalogue, sessions in the demo year, the enrolment of
-// three staff members of the first four members that subscribe to the
-// training resource, and their attendance, unless the catalogue has
-// courses already: running it again adds nothing.
+// Demo loads the catalogue, one session of each course in the demo year,
+// the enrolment of a staff member of every member that subscribes to a
+// training resource in each (the latest come on the waiting lists), and
+// the attendance of the enrolled, unless the catalogue has courses
+// already: running it again adds nothing.
 func Demo(ctx context.Context, client *ent.Client, out io.Writer) error {
 	ctx = viewer.SystemContext(ctx)
 	if has, err := client.TrainingCourse.Query().Exist(ctx); err != nil || has {
 		return err
 	}
 	members, err := client.Subscription.Query().
-		Where(subscription.HasResourceWith(resource.KindEQ(resource.KindTRAINING))).
-		Order(ent.Asc(subscription.FieldMemberID)).Limit(4).Select(subscription.FieldMemberID).Strings(ctx)
+		Where(subscription.StatusEQ(subscription.StatusACTIVE),
+			subscription.HasResourceWith(resource.KindEQ(resource.KindTRAINING))).
+		Order(ent.Asc(subscription.FieldMemberID)).Select(subscription.FieldMemberID).Strings(ctx)
 	if err != nil {
 		return err
 	}
+	members = slices.Compact(members) // a member may subscribe to several training resources
 	s := New(client)
 	attended := 0
 	for i, c := range demoCourses {
@@ -88,13 +93,13 @@ func Demo(ctx context.Context, client *ent.Client, out io.Writer) error {
 	return nil
 }
 
-// demoEnrolment enrols one staff member of a member in session and records
-// every half-day of its days: 3.5 hours each.
+// demoEnrolment enrols one staff member of a member in session and, when
+// a place was left, records every half-day of its days: 3.5 hours each.
 func demoEnrolment(ctx context.Context, s *Service, session *ent.TrainingSession, member pulid.ID,
 	staff struct{ lastName, firstNames, job string }, days int) (int, error) {
 	e, err := s.Enrol(ctx, EnrolTraineeInput{SessionID: session.ID, Trainee: &TraineeInput{MemberID: member,
 		LastName: staff.lastName, FirstNames: staff.firstNames, Job: &staff.job}})
-	if err != nil {
+	if err != nil || e.Status != trainingenrolment.StatusENROLLED {
 		return 0, err
 	}
 	n := 0
