@@ -80,36 +80,64 @@ func TestTrainingHoursAddUp(t *testing.T) {
 	}
 }
 
-// TestTrainingDeclarationPrefilled: a member's new usage declaration gets
-// its participants for the training resource, and the member may change it.
-func TestTrainingDeclarationPrefilled(t *testing.T) {
-	t.Parallel()
-	s := newTestServer(t)
-	admin := s.as(t, tilleulsAdmin)
-	tilleuls := memberOf(t, admin)
-	var saved struct {
-		SaveUsageDeclaration struct {
-			UsageDeclaration struct {
-				Lines []struct {
-					Quantity int
-					Resource struct{ Code string }
-				}
+// declarationLines is the answer of saveUsageDeclaration.
+type declarationLines struct {
+	SaveUsageDeclaration struct {
+		UsageDeclaration struct {
+			Lines []struct {
+				Quantity int
+				Resource struct{ ID, Code string }
 			}
 		}
 	}
-	// 2027: the demo's 2026 declarations exist already; the attendance
-	// is moved there by recording a half-day of 2027.
-	sys := viewer.SystemContext(t.Context())
-	n, err := training.Participants(sys, s.db.Client, pulid.ID(tilleuls), 2026)
-	if err != nil || n == 0 {
-		t.Fatalf("Les Tilleuls' participants in 2026: %d, %v", n, err)
-	}
-	admin.data(t, `mutation($m: ID!) { saveUsageDeclaration(input: {memberId: $m, year: 2027, lines: []}) { usageDeclaration { lines { quantity resource { code } } } } }`,
-		map[string]any{"m": tilleuls}, &saved)
-	for _, l := range saved.SaveUsageDeclaration.UsageDeclaration.Lines {
-		if l.Resource.Code == "FORMATION" && l.Quantity != 0 {
-			t.Errorf("2027 pre-filled with %d participants, no one attended in 2027", l.Quantity)
+}
+
+// formationLine returns the training resource's line: its id and quantity.
+func (d declarationLines) formationLine(t *testing.T) (string, int) {
+	t.Helper()
+	for _, l := range d.SaveUsageDeclaration.UsageDeclaration.Lines {
+		if l.Resource.Code == "FORMATION" {
+			return l.Resource.ID, l.Quantity
 		}
+	}
+	t.Fatalf("no FORMATION line in %+v", d)
+	return "", 0
+}
+
+// TestTrainingDeclarationPrefilled, through the API: the groupement
+// schedules a 2027 session, a member's staff enrols a trainee, the
+// groupement records a half-day; the member's new 2027 declaration is
+// pre-filled with one participant, and the member changes it.
+func TestTrainingDeclarationPrefilled(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	gsm, member, admin := s.as(t, gsmStaff), s.as(t, "staff@tilleuls-yonne.example"), s.as(t, tilleulsAdmin)
+	tilleuls := memberOf(t, admin)
+	var course struct{ CreateTrainingCourse struct{ ID string } }
+	gsm.data(t, `mutation { createTrainingCourse(input: {title: "Messagerie", durationHours: 3.5, modality: REMOTE}) { id } }`, nil, &course)
+	var session struct{ ScheduleTrainingSession struct{ ID string } }
+	gsm.data(t, `mutation($c: ID!) { scheduleTrainingSession(input: {courseId: $c, startsOn: "2027-02-01", endsOn: "2027-02-01", capacity: 1}) { id } }`,
+		map[string]any{"c": course.CreateTrainingCourse.ID}, &session)
+	var enrolled struct{ EnrolTrainee struct{ ID, Status string } }
+	member.data(t, `mutation($s: ID!, $m: ID!) { enrolTrainee(input: {sessionId: $s, trainee: {memberId: $m, lastName: "Roux", firstNames: "Camille", job: "Comptable"}}) { id status } }`,
+		map[string]any{"s": session.ScheduleTrainingSession.ID, "m": tilleuls}, &enrolled)
+	if enrolled.EnrolTrainee.Status != "ENROLLED" {
+		t.Fatalf("enrolment: %+v", enrolled)
+	}
+	gsm.data(t, `mutation($e: ID!) { recordTrainingAttendance(input: {enrolmentId: $e, day: "2027-02-01", halfDay: MORNING, hours: 3.5}) { id } }`,
+		map[string]any{"e": enrolled.EnrolTrainee.ID}, &struct{}{})
+
+	var saved declarationLines
+	admin.data(t, `mutation($m: ID!) { saveUsageDeclaration(input: {memberId: $m, year: 2027, lines: []}) { usageDeclaration { lines { quantity resource { id code } } } } }`,
+		map[string]any{"m": tilleuls}, &saved)
+	resource, quantity := saved.formationLine(t)
+	if quantity != 1 {
+		t.Errorf("2027 pre-filled with %d participants, want 1", quantity)
+	}
+	admin.data(t, `mutation($m: ID!, $r: ID!) { saveUsageDeclaration(input: {memberId: $m, year: 2027, lines: [{resourceId: $r, quantity: 4}]}) { usageDeclaration { lines { quantity resource { id code } } } } }`,
+		map[string]any{"m": tilleuls, "r": resource}, &saved)
+	if _, changed := saved.formationLine(t); changed != 4 {
+		t.Errorf("the member changed the participants to 4, the declaration says %d", changed)
 	}
 }
 
@@ -121,7 +149,9 @@ func TestTrainingPages(t *testing.T) {
 	s := newTestServer(t)
 	staff := s.as(t, "staff@tilleuls-yonne.example")
 	var enrolments struct {
-		TrainingEnrolments struct{ Edges []struct{ Node struct{ ID string } } }
+		TrainingEnrolments struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	staff.data(t, `{ trainingEnrolments(first: 1, where: {status: ENROLLED}) { edges { node { id } } } }`, nil, &enrolments)
 	if len(enrolments.TrainingEnrolments.Edges) == 0 {
