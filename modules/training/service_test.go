@@ -3,8 +3,10 @@ package training
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,5 +183,55 @@ func TestTrainingDemo(t *testing.T) {
 	waiting := client.TrainingEnrolment.Query().Where(trainingenrolment.StatusEQ(trainingenrolment.StatusWAITLISTED)).CountX(ctx)
 	if waiting == 0 {
 		t.Error("the demo has no waiting list")
+	}
+}
+
+// TestTrainingTraineeEstablishmentIsTheMembers: a trainee's establishment
+// must be one of its member's; another member's is not found.
+func TestTrainingTraineeEstablishmentIsTheMembers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sys := viewer.SystemContext(t.Context())
+	own := f.client.Establishment.Create().SetMemberID(f.a).SetName("IME Auxerre").SaveX(sys)
+	other := f.client.Establishment.Create().SetMemberID(f.b).SetName("MAS Autun").SaveX(sys)
+	ctx := viewer.NewContext(t.Context(), staffOf(t, f.a))
+	enrol := func(establishment pulid.ID) error {
+		_, err := New(f.client).Enrol(ctx, EnrolTraineeInput{SessionID: f.session.ID,
+			Trainee: &TraineeInput{MemberID: f.a, LastName: "Martin", FirstNames: "Claire", EstablishmentID: &establishment}})
+		return err
+	}
+	if err := enrol(other.ID); code(err) != communs.EINVALID {
+		t.Errorf("a trainee in another member's establishment: %v, want INVALID_INPUT", err)
+	}
+	if err := enrol(own.ID); err != nil {
+		t.Errorf("a trainee in the member's establishment: %v", err)
+	}
+}
+
+// TestTrainingLastPlaceTakenOnce: enrolments racing for a session's two
+// places leave exactly two enrolled, the others on the waiting list.
+func TestTrainingLastPlaceTakenOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := range 6 {
+		wg.Go(func() {
+			_, err := f.enrol(t, f.a, fmt.Sprintf("Martin-%d", i))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	sys := viewer.SystemContext(t.Context())
+	enrolled := f.client.TrainingEnrolment.Query().Where(trainingenrolment.StatusEQ(trainingenrolment.StatusENROLLED)).CountX(sys)
+	waiting := f.client.TrainingEnrolment.Query().Where(trainingenrolment.StatusEQ(trainingenrolment.StatusWAITLISTED)).CountX(sys)
+	if enrolled != 2 || waiting != 4 {
+		t.Errorf("%d enrolled and %d waiting, want 2 and 4", enrolled, waiting)
 	}
 }
