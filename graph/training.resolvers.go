@@ -22,6 +22,11 @@ func (r *mutationResolver) ScheduleTrainingSession(ctx context.Context, input tr
 	return training.New(r.db(ctx)).ScheduleSession(ctx, input)
 }
 
+// CancelTrainingSession is the resolver for the cancelTrainingSession field.
+func (r *mutationResolver) CancelTrainingSession(ctx context.Context, id pulid.ID) (*ent.TrainingSession, error) {
+	return training.New(r.db(ctx)).CancelSession(ctx, id)
+}
+
 // EnrolTrainee is the resolver for the enrolTrainee field.
 func (r *mutationResolver) EnrolTrainee(ctx context.Context, input training.EnrolTraineeInput) (*ent.TrainingEnrolment, error) {
 	return training.New(r.db(ctx)).Enrol(ctx, input)

@@ -215,6 +215,7 @@ var permissionMatrix = []struct {
 	{"trainingReport", `{ trainingReport(year: 1999) { hours } }`, gsmManagers},
 	{"createTrainingCourse", `mutation { createTrainingCourse(input: {title: "", durationHours: 0, modality: REMOTE}) { id } }`, gsmManagers},
 	{"scheduleTrainingSession", `mutation { scheduleTrainingSession(input: {courseId: "TRC01JAAAAAAAAAAAAAAAAAAAA", startsOn: "2026-01-01", endsOn: "2026-01-01", capacity: 0}) { id } }`, gsmManagers},
+	{"cancelTrainingSession", `mutation { cancelTrainingSession(id: "TRS01JAAAAAAAAAAAAAAAAAAAA") { id } }`, gsmManagers},
 	{"enrolTrainee", `mutation { enrolTrainee(input: {sessionId: "TRS01JAAAAAAAAAAAAAAAAAAAA"}) { id } }`, join(gsmManagers, memberWriters)},
 	{"cancelTrainingEnrolment", `mutation { cancelTrainingEnrolment(id: "ENR01JAAAAAAAAAAAAAAAAAAAA") { id } }`, join(gsmManagers, memberWriters)},
 	{"recordTrainingAttendance", `mutation { recordTrainingAttendance(input: {enrolmentId: "ENR01JAAAAAAAAAAAAAAAAAAAA", day: "2026-01-01", halfDay: MORNING, hours: 0}) { id } }`, gsmManagers},

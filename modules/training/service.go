@@ -99,6 +99,41 @@ func (s *Service) ScheduleSession(ctx context.Context, in TrainingSessionInput) 
 		SetPlace(text(in.Place)).SetTrainer(text(in.Trainer)).SetCapacity(in.Capacity).Save(ctx)
 }
 
+// CancelSession cancels a session no one has attended yet, and every
+// enrolment in it, of every member, waiting list included.
+func (s *Service) CancelSession(ctx context.Context, id pulid.ID) (*ent.TrainingSession, error) {
+	var cancelled *ent.TrainingSession
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		session, err := tx.TrainingSession.Query().Where(trainingsession.ID(id), txn.LockedForUpdate).Only(ctx)
+		if err != nil {
+			return notFound(err, "session %s not found", id)
+		}
+		if session.Status == trainingsession.StatusCANCELLED {
+			return communs.Errorf(communs.ECONFLICT, "the session is cancelled already")
+		}
+		attended, err := tx.TrainingAttendance.Query().
+			Where(trainingattendance.HasEnrolmentWith(trainingenrolment.SessionID(id))).Exist(ctx)
+		if err != nil || attended {
+			if err == nil {
+				err = communs.Errorf(communs.ECONFLICT, "the session has begun: attendance is recorded")
+			}
+			return err
+		}
+		err = tx.TrainingEnrolment.Update().
+			Where(trainingenrolment.SessionID(id), trainingenrolment.StatusNEQ(trainingenrolment.StatusCANCELLED)).
+			SetStatus(trainingenrolment.StatusCANCELLED).SetCancelledAt(time.Now().UTC()).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		cancelled, err = tx.TrainingSession.UpdateOne(session).SetStatus(trainingsession.StatusCANCELLED).Save(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return txn.Detached(ctx, cancelled), nil
+}
+
 // Enrol enrols a trainee in a session: ENROLLED while places are left,
 // WAITLISTED once the session is full. The session's row is locked so that
 // two enrolments never take its last place together.

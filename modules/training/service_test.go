@@ -235,3 +235,36 @@ func TestTrainingLastPlaceTakenOnce(t *testing.T) {
 		t.Errorf("%d enrolled and %d waiting, want 2 and 4", enrolled, waiting)
 	}
 }
+
+// TestTrainingCancelSession: cancelling a session cancels its enrolments
+// of every member; a cancelled session takes no enrolment; a session
+// with attendance cannot be cancelled.
+func TestTrainingCancelSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enrol(t, f.a, "Martin")
+	f.enrol(t, f.b, "Bernard")
+	f.enrol(t, f.b, "Petit") // waiting
+	sys := viewer.SystemContext(t.Context())
+	s := New(f.client)
+	if _, err := s.CancelSession(sys, f.session.ID); err != nil {
+		t.Fatal(err)
+	}
+	live := f.client.TrainingEnrolment.Query().Where(trainingenrolment.StatusNEQ(trainingenrolment.StatusCANCELLED)).CountX(sys)
+	if live != 0 {
+		t.Errorf("%d enrolments left in a cancelled session", live)
+	}
+	if _, err := f.enrol(t, f.a, "Roux"); code(err) != communs.ECONFLICT {
+		t.Errorf("enrolling in a cancelled session: %v, want CONFLICT", err)
+	}
+
+	begun := newFixture(t)
+	e, _ := begun.enrol(t, begun.a, "Martin")
+	if _, err := New(begun.client).RecordAttendance(sys, TrainingAttendanceInput{EnrolmentID: e.ID,
+		Day: begun.session.StartsOn, HalfDay: trainingattendance.HalfDayMORNING, Hours: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(begun.client).CancelSession(sys, begun.session.ID); code(err) != communs.ECONFLICT {
+		t.Errorf("cancelling a session that has begun: %v, want CONFLICT", err)
+	}
+}
