@@ -25,6 +25,11 @@ import (
 	"communs/ent/subjectrequest"
 	"communs/ent/subscription"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/internal/aggregate"
@@ -375,6 +380,47 @@ var Aggregations = map[string]*aggregate.Entity{
 			{Name: "HOURLY_RATE", Key: "hourlyRate", Column: timeentry.FieldHourlyRate, Kind: aggregate.Money},
 		},
 	},
+	"TrainingAttendance": {
+		Type:  "TrainingAttendance",
+		Table: trainingattendance.Table,
+		GroupBy: []aggregate.Field{
+			{Name: "CREATED_AT_DAY", Key: "createdAt", Column: trainingattendance.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "CREATED_AT_MONTH", Key: "createdAt", Column: trainingattendance.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "CREATED_AT_QUARTER", Key: "createdAt", Column: trainingattendance.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "CREATED_AT_YEAR", Key: "createdAt", Column: trainingattendance.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "MEMBER", Key: "member", Column: trainingattendance.FieldMemberID, Kind: aggregate.Ref, Ref: "Member"},
+			{Name: "ENROLMENT", Key: "enrolment", Column: trainingattendance.FieldEnrolmentID, Kind: aggregate.Ref, Ref: "TrainingEnrolment"},
+			{Name: "TRAINEE", Key: "trainee", Column: trainingattendance.FieldTraineeID, Kind: aggregate.Ref, Ref: "Trainee"},
+			{Name: "COURSE", Key: "course", Column: trainingattendance.FieldCourseID, Kind: aggregate.Ref, Ref: "TrainingCourse"},
+			{Name: "DAY_DAY", Key: "day", Column: trainingattendance.FieldDay, Kind: aggregate.Date, Unit: aggregate.Day},
+			{Name: "DAY_MONTH", Key: "day", Column: trainingattendance.FieldDay, Kind: aggregate.Date, Unit: aggregate.Month},
+			{Name: "DAY_QUARTER", Key: "day", Column: trainingattendance.FieldDay, Kind: aggregate.Date, Unit: aggregate.Quarter},
+			{Name: "DAY_YEAR", Key: "day", Column: trainingattendance.FieldDay, Kind: aggregate.Date, Unit: aggregate.Year},
+			{Name: "HALF_DAY", Key: "halfDay", Column: trainingattendance.FieldHalfDay, Kind: aggregate.Enum, Enum: func(s string) any { return trainingattendance.HalfDay(s) }},
+			{Name: "YEAR", Key: "year", Column: trainingattendance.FieldYear, Kind: aggregate.Int},
+		},
+		Measures: []aggregate.Field{
+			{Name: "HOURS", Key: "hours", Column: trainingattendance.FieldHours, Kind: aggregate.Float},
+		},
+	},
+	"TrainingEnrolment": {
+		Type:  "TrainingEnrolment",
+		Table: trainingenrolment.Table,
+		GroupBy: []aggregate.Field{
+			{Name: "CREATED_AT_DAY", Key: "createdAt", Column: trainingenrolment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "CREATED_AT_MONTH", Key: "createdAt", Column: trainingenrolment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "CREATED_AT_QUARTER", Key: "createdAt", Column: trainingenrolment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "CREATED_AT_YEAR", Key: "createdAt", Column: trainingenrolment.FieldCreatedAt, Kind: aggregate.Time, Unit: aggregate.Year},
+			{Name: "MEMBER", Key: "member", Column: trainingenrolment.FieldMemberID, Kind: aggregate.Ref, Ref: "Member"},
+			{Name: "SESSION", Key: "session", Column: trainingenrolment.FieldSessionID, Kind: aggregate.Ref, Ref: "TrainingSession"},
+			{Name: "TRAINEE", Key: "trainee", Column: trainingenrolment.FieldTraineeID, Kind: aggregate.Ref, Ref: "Trainee"},
+			{Name: "STATUS", Key: "status", Column: trainingenrolment.FieldStatus, Kind: aggregate.Enum, Enum: func(s string) any { return trainingenrolment.Status(s) }},
+			{Name: "CANCELLED_AT_DAY", Key: "cancelledAt", Column: trainingenrolment.FieldCancelledAt, Kind: aggregate.Time, Unit: aggregate.Day},
+			{Name: "CANCELLED_AT_MONTH", Key: "cancelledAt", Column: trainingenrolment.FieldCancelledAt, Kind: aggregate.Time, Unit: aggregate.Month},
+			{Name: "CANCELLED_AT_QUARTER", Key: "cancelledAt", Column: trainingenrolment.FieldCancelledAt, Kind: aggregate.Time, Unit: aggregate.Quarter},
+			{Name: "CANCELLED_AT_YEAR", Key: "cancelledAt", Column: trainingenrolment.FieldCancelledAt, Kind: aggregate.Time, Unit: aggregate.Year},
+		},
+	},
 	"UsageDeclaration": {
 		Type:  "UsageDeclaration",
 		Table: usagedeclaration.Table,
@@ -561,6 +607,26 @@ func (c *Client) AggregateScan(ctx context.Context, typ string, where any, modif
 			return err
 		}
 		return q.Modify(modify).Scan(ctx, v)
+	case "TrainingAttendance":
+		filter, ok := where.(*TrainingAttendanceWhereInput)
+		if !ok {
+			return fmt.Errorf("ent: %T is not a TrainingAttendanceWhereInput", where)
+		}
+		q, err := filter.Filter(c.TrainingAttendance.Query())
+		if err != nil {
+			return err
+		}
+		return q.Modify(modify).Scan(ctx, v)
+	case "TrainingEnrolment":
+		filter, ok := where.(*TrainingEnrolmentWhereInput)
+		if !ok {
+			return fmt.Errorf("ent: %T is not a TrainingEnrolmentWhereInput", where)
+		}
+		q, err := filter.Filter(c.TrainingEnrolment.Query())
+		if err != nil {
+			return err
+		}
+		return q.Modify(modify).Scan(ctx, v)
 	case "UsageDeclaration":
 		filter, ok := where.(*UsageDeclarationWhereInput)
 		if !ok {
@@ -656,6 +722,38 @@ func (c *Client) AggregateKeyRows(ctx context.Context, typ string, ids []pulid.I
 		}
 	case "ServiceRequest":
 		nodes, err := c.ServiceRequest.Query().Where(servicerequest.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nodes {
+			rows[n.ID] = n
+		}
+	case "Trainee":
+		nodes, err := c.Trainee.Query().Where(trainee.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nodes {
+			rows[n.ID] = n
+		}
+	case "TrainingCourse":
+		nodes, err := c.TrainingCourse.Query().Where(trainingcourse.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nodes {
+			rows[n.ID] = n
+		}
+	case "TrainingEnrolment":
+		nodes, err := c.TrainingEnrolment.Query().Where(trainingenrolment.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nodes {
+			rows[n.ID] = n
+		}
+	case "TrainingSession":
+		nodes, err := c.TrainingSession.Query().Where(trainingsession.IDIn(ids...)).All(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -57,6 +57,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -164,6 +169,16 @@ type Client struct {
 	SupportAccess *SupportAccessClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
 	TimeEntry *TimeEntryClient
+	// Trainee is the client for interacting with the Trainee builders.
+	Trainee *TraineeClient
+	// TrainingAttendance is the client for interacting with the TrainingAttendance builders.
+	TrainingAttendance *TrainingAttendanceClient
+	// TrainingCourse is the client for interacting with the TrainingCourse builders.
+	TrainingCourse *TrainingCourseClient
+	// TrainingEnrolment is the client for interacting with the TrainingEnrolment builders.
+	TrainingEnrolment *TrainingEnrolmentClient
+	// TrainingSession is the client for interacting with the TrainingSession builders.
+	TrainingSession *TrainingSessionClient
 	// UsageDeclaration is the client for interacting with the UsageDeclaration builders.
 	UsageDeclaration *UsageDeclarationClient
 	// UsageDeclarationLine is the client for interacting with the UsageDeclarationLine builders.
@@ -226,6 +241,11 @@ func (c *Client) init() {
 	c.Subscription = NewSubscriptionClient(c.config)
 	c.SupportAccess = NewSupportAccessClient(c.config)
 	c.TimeEntry = NewTimeEntryClient(c.config)
+	c.Trainee = NewTraineeClient(c.config)
+	c.TrainingAttendance = NewTrainingAttendanceClient(c.config)
+	c.TrainingCourse = NewTrainingCourseClient(c.config)
+	c.TrainingEnrolment = NewTrainingEnrolmentClient(c.config)
+	c.TrainingSession = NewTrainingSessionClient(c.config)
 	c.UsageDeclaration = NewUsageDeclarationClient(c.config)
 	c.UsageDeclarationLine = NewUsageDeclarationLineClient(c.config)
 	c.UsageDeclarationRevision = NewUsageDeclarationRevisionClient(c.config)
@@ -366,6 +386,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Subscription:             NewSubscriptionClient(cfg),
 		SupportAccess:            NewSupportAccessClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
+		Trainee:                  NewTraineeClient(cfg),
+		TrainingAttendance:       NewTrainingAttendanceClient(cfg),
+		TrainingCourse:           NewTrainingCourseClient(cfg),
+		TrainingEnrolment:        NewTrainingEnrolmentClient(cfg),
+		TrainingSession:          NewTrainingSessionClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
 		UsageDeclarationLine:     NewUsageDeclarationLineClient(cfg),
 		UsageDeclarationRevision: NewUsageDeclarationRevisionClient(cfg),
@@ -433,6 +458,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Subscription:             NewSubscriptionClient(cfg),
 		SupportAccess:            NewSupportAccessClient(cfg),
 		TimeEntry:                NewTimeEntryClient(cfg),
+		Trainee:                  NewTraineeClient(cfg),
+		TrainingAttendance:       NewTrainingAttendanceClient(cfg),
+		TrainingCourse:           NewTrainingCourseClient(cfg),
+		TrainingEnrolment:        NewTrainingEnrolmentClient(cfg),
+		TrainingSession:          NewTrainingSessionClient(cfg),
 		UsageDeclaration:         NewUsageDeclarationClient(cfg),
 		UsageDeclarationLine:     NewUsageDeclarationLineClient(cfg),
 		UsageDeclarationRevision: NewUsageDeclarationRevisionClient(cfg),
@@ -475,7 +505,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings,
 		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
 		c.Stay, c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
-		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.Trainee, c.TrainingAttendance, c.TrainingCourse, c.TrainingEnrolment,
+		c.TrainingSession, c.UsageDeclaration, c.UsageDeclarationLine,
+		c.UsageDeclarationRevision,
 	} {
 		n.Use(hooks...)
 	}
@@ -495,7 +527,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.PersonalProject, c.ProcessingRecord, c.ProcessingRevision, c.RecordSettings,
 		c.Resource, c.ResourceCategory, c.RoleAssignment, c.ServiceRequest, c.Session,
 		c.Stay, c.SubjectRequest, c.Subscription, c.SupportAccess, c.TimeEntry,
-		c.UsageDeclaration, c.UsageDeclarationLine, c.UsageDeclarationRevision,
+		c.Trainee, c.TrainingAttendance, c.TrainingCourse, c.TrainingEnrolment,
+		c.TrainingSession, c.UsageDeclaration, c.UsageDeclarationLine,
+		c.UsageDeclarationRevision,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -594,6 +628,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SupportAccess.mutate(ctx, m)
 	case *TimeEntryMutation:
 		return c.TimeEntry.mutate(ctx, m)
+	case *TraineeMutation:
+		return c.Trainee.mutate(ctx, m)
+	case *TrainingAttendanceMutation:
+		return c.TrainingAttendance.mutate(ctx, m)
+	case *TrainingCourseMutation:
+		return c.TrainingCourse.mutate(ctx, m)
+	case *TrainingEnrolmentMutation:
+		return c.TrainingEnrolment.mutate(ctx, m)
+	case *TrainingSessionMutation:
+		return c.TrainingSession.mutate(ctx, m)
 	case *UsageDeclarationMutation:
 		return c.UsageDeclaration.mutate(ctx, m)
 	case *UsageDeclarationLineMutation:
@@ -8187,6 +8231,868 @@ func (c *TimeEntryClient) mutate(ctx context.Context, m *TimeEntryMutation) (Val
 	}
 }
 
+// TraineeClient is a client for the Trainee schema.
+type TraineeClient struct {
+	config
+}
+
+// NewTraineeClient returns a client for the Trainee from the given config.
+func NewTraineeClient(c config) *TraineeClient {
+	return &TraineeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `trainee.Hooks(f(g(h())))`.
+func (c *TraineeClient) Use(hooks ...Hook) {
+	c.hooks.Trainee = append(c.hooks.Trainee, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `trainee.Intercept(f(g(h())))`.
+func (c *TraineeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Trainee = append(c.inters.Trainee, interceptors...)
+}
+
+// Create returns a builder for creating a Trainee entity.
+func (c *TraineeClient) Create() *TraineeCreate {
+	mutation := newTraineeMutation(c.config, OpCreate)
+	return &TraineeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Trainee entities.
+func (c *TraineeClient) CreateBulk(builders ...*TraineeCreate) *TraineeCreateBulk {
+	return &TraineeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TraineeClient) MapCreateBulk(slice any, setFunc func(*TraineeCreate, int)) *TraineeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TraineeCreateBulk{err: fmt.Errorf("calling to TraineeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TraineeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TraineeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Trainee.
+func (c *TraineeClient) Update() *TraineeUpdate {
+	mutation := newTraineeMutation(c.config, OpUpdate)
+	return &TraineeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TraineeClient) UpdateOne(_m *Trainee) *TraineeUpdateOne {
+	mutation := newTraineeMutation(c.config, OpUpdateOne, withTrainee(_m))
+	return &TraineeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TraineeClient) UpdateOneID(id pulid.ID) *TraineeUpdateOne {
+	mutation := newTraineeMutation(c.config, OpUpdateOne, withTraineeID(id))
+	return &TraineeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Trainee.
+func (c *TraineeClient) Delete() *TraineeDelete {
+	mutation := newTraineeMutation(c.config, OpDelete)
+	return &TraineeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TraineeClient) DeleteOne(_m *Trainee) *TraineeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TraineeClient) DeleteOneID(id pulid.ID) *TraineeDeleteOne {
+	builder := c.Delete().Where(trainee.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TraineeDeleteOne{builder}
+}
+
+// Query returns a query builder for Trainee.
+func (c *TraineeClient) Query() *TraineeQuery {
+	return &TraineeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTrainee},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Trainee entity by its id.
+func (c *TraineeClient) Get(ctx context.Context, id pulid.ID) (*Trainee, error) {
+	return c.Query().Where(trainee.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TraineeClient) GetX(ctx context.Context, id pulid.ID) *Trainee {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a Trainee.
+func (c *TraineeClient) QueryMember(_m *Trainee) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainee.Table, trainee.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainee.MemberTable, trainee.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEstablishment queries the establishment edge of a Trainee.
+func (c *TraineeClient) QueryEstablishment(_m *Trainee) *EstablishmentQuery {
+	query := (&EstablishmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainee.Table, trainee.FieldID, id),
+			sqlgraph.To(establishment.Table, establishment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainee.EstablishmentTable, trainee.EstablishmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TraineeClient) Hooks() []Hook {
+	hooks := c.hooks.Trainee
+	return append(hooks[:len(hooks):len(hooks)], trainee.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TraineeClient) Interceptors() []Interceptor {
+	return c.inters.Trainee
+}
+
+func (c *TraineeClient) mutate(ctx context.Context, m *TraineeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TraineeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TraineeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TraineeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TraineeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Trainee mutation op: %q", m.Op())
+	}
+}
+
+// TrainingAttendanceClient is a client for the TrainingAttendance schema.
+type TrainingAttendanceClient struct {
+	config
+}
+
+// NewTrainingAttendanceClient returns a client for the TrainingAttendance from the given config.
+func NewTrainingAttendanceClient(c config) *TrainingAttendanceClient {
+	return &TrainingAttendanceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `trainingattendance.Hooks(f(g(h())))`.
+func (c *TrainingAttendanceClient) Use(hooks ...Hook) {
+	c.hooks.TrainingAttendance = append(c.hooks.TrainingAttendance, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `trainingattendance.Intercept(f(g(h())))`.
+func (c *TrainingAttendanceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TrainingAttendance = append(c.inters.TrainingAttendance, interceptors...)
+}
+
+// Create returns a builder for creating a TrainingAttendance entity.
+func (c *TrainingAttendanceClient) Create() *TrainingAttendanceCreate {
+	mutation := newTrainingAttendanceMutation(c.config, OpCreate)
+	return &TrainingAttendanceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TrainingAttendance entities.
+func (c *TrainingAttendanceClient) CreateBulk(builders ...*TrainingAttendanceCreate) *TrainingAttendanceCreateBulk {
+	return &TrainingAttendanceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TrainingAttendanceClient) MapCreateBulk(slice any, setFunc func(*TrainingAttendanceCreate, int)) *TrainingAttendanceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TrainingAttendanceCreateBulk{err: fmt.Errorf("calling to TrainingAttendanceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TrainingAttendanceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TrainingAttendanceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TrainingAttendance.
+func (c *TrainingAttendanceClient) Update() *TrainingAttendanceUpdate {
+	mutation := newTrainingAttendanceMutation(c.config, OpUpdate)
+	return &TrainingAttendanceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TrainingAttendanceClient) UpdateOne(_m *TrainingAttendance) *TrainingAttendanceUpdateOne {
+	mutation := newTrainingAttendanceMutation(c.config, OpUpdateOne, withTrainingAttendance(_m))
+	return &TrainingAttendanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TrainingAttendanceClient) UpdateOneID(id pulid.ID) *TrainingAttendanceUpdateOne {
+	mutation := newTrainingAttendanceMutation(c.config, OpUpdateOne, withTrainingAttendanceID(id))
+	return &TrainingAttendanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TrainingAttendance.
+func (c *TrainingAttendanceClient) Delete() *TrainingAttendanceDelete {
+	mutation := newTrainingAttendanceMutation(c.config, OpDelete)
+	return &TrainingAttendanceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TrainingAttendanceClient) DeleteOne(_m *TrainingAttendance) *TrainingAttendanceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TrainingAttendanceClient) DeleteOneID(id pulid.ID) *TrainingAttendanceDeleteOne {
+	builder := c.Delete().Where(trainingattendance.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TrainingAttendanceDeleteOne{builder}
+}
+
+// Query returns a query builder for TrainingAttendance.
+func (c *TrainingAttendanceClient) Query() *TrainingAttendanceQuery {
+	return &TrainingAttendanceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTrainingAttendance},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TrainingAttendance entity by its id.
+func (c *TrainingAttendanceClient) Get(ctx context.Context, id pulid.ID) (*TrainingAttendance, error) {
+	return c.Query().Where(trainingattendance.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TrainingAttendanceClient) GetX(ctx context.Context, id pulid.ID) *TrainingAttendance {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a TrainingAttendance.
+func (c *TrainingAttendanceClient) QueryMember(_m *TrainingAttendance) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingattendance.Table, trainingattendance.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainingattendance.MemberTable, trainingattendance.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEnrolment queries the enrolment edge of a TrainingAttendance.
+func (c *TrainingAttendanceClient) QueryEnrolment(_m *TrainingAttendance) *TrainingEnrolmentQuery {
+	query := (&TrainingEnrolmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingattendance.Table, trainingattendance.FieldID, id),
+			sqlgraph.To(trainingenrolment.Table, trainingenrolment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, trainingattendance.EnrolmentTable, trainingattendance.EnrolmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTrainee queries the trainee edge of a TrainingAttendance.
+func (c *TrainingAttendanceClient) QueryTrainee(_m *TrainingAttendance) *TraineeQuery {
+	query := (&TraineeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingattendance.Table, trainingattendance.FieldID, id),
+			sqlgraph.To(trainee.Table, trainee.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainingattendance.TraineeTable, trainingattendance.TraineeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCourse queries the course edge of a TrainingAttendance.
+func (c *TrainingAttendanceClient) QueryCourse(_m *TrainingAttendance) *TrainingCourseQuery {
+	query := (&TrainingCourseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingattendance.Table, trainingattendance.FieldID, id),
+			sqlgraph.To(trainingcourse.Table, trainingcourse.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainingattendance.CourseTable, trainingattendance.CourseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TrainingAttendanceClient) Hooks() []Hook {
+	hooks := c.hooks.TrainingAttendance
+	return append(hooks[:len(hooks):len(hooks)], trainingattendance.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TrainingAttendanceClient) Interceptors() []Interceptor {
+	return c.inters.TrainingAttendance
+}
+
+func (c *TrainingAttendanceClient) mutate(ctx context.Context, m *TrainingAttendanceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TrainingAttendanceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TrainingAttendanceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TrainingAttendanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TrainingAttendanceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TrainingAttendance mutation op: %q", m.Op())
+	}
+}
+
+// TrainingCourseClient is a client for the TrainingCourse schema.
+type TrainingCourseClient struct {
+	config
+}
+
+// NewTrainingCourseClient returns a client for the TrainingCourse from the given config.
+func NewTrainingCourseClient(c config) *TrainingCourseClient {
+	return &TrainingCourseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `trainingcourse.Hooks(f(g(h())))`.
+func (c *TrainingCourseClient) Use(hooks ...Hook) {
+	c.hooks.TrainingCourse = append(c.hooks.TrainingCourse, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `trainingcourse.Intercept(f(g(h())))`.
+func (c *TrainingCourseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TrainingCourse = append(c.inters.TrainingCourse, interceptors...)
+}
+
+// Create returns a builder for creating a TrainingCourse entity.
+func (c *TrainingCourseClient) Create() *TrainingCourseCreate {
+	mutation := newTrainingCourseMutation(c.config, OpCreate)
+	return &TrainingCourseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TrainingCourse entities.
+func (c *TrainingCourseClient) CreateBulk(builders ...*TrainingCourseCreate) *TrainingCourseCreateBulk {
+	return &TrainingCourseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TrainingCourseClient) MapCreateBulk(slice any, setFunc func(*TrainingCourseCreate, int)) *TrainingCourseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TrainingCourseCreateBulk{err: fmt.Errorf("calling to TrainingCourseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TrainingCourseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TrainingCourseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TrainingCourse.
+func (c *TrainingCourseClient) Update() *TrainingCourseUpdate {
+	mutation := newTrainingCourseMutation(c.config, OpUpdate)
+	return &TrainingCourseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TrainingCourseClient) UpdateOne(_m *TrainingCourse) *TrainingCourseUpdateOne {
+	mutation := newTrainingCourseMutation(c.config, OpUpdateOne, withTrainingCourse(_m))
+	return &TrainingCourseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TrainingCourseClient) UpdateOneID(id pulid.ID) *TrainingCourseUpdateOne {
+	mutation := newTrainingCourseMutation(c.config, OpUpdateOne, withTrainingCourseID(id))
+	return &TrainingCourseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TrainingCourse.
+func (c *TrainingCourseClient) Delete() *TrainingCourseDelete {
+	mutation := newTrainingCourseMutation(c.config, OpDelete)
+	return &TrainingCourseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TrainingCourseClient) DeleteOne(_m *TrainingCourse) *TrainingCourseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TrainingCourseClient) DeleteOneID(id pulid.ID) *TrainingCourseDeleteOne {
+	builder := c.Delete().Where(trainingcourse.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TrainingCourseDeleteOne{builder}
+}
+
+// Query returns a query builder for TrainingCourse.
+func (c *TrainingCourseClient) Query() *TrainingCourseQuery {
+	return &TrainingCourseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTrainingCourse},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TrainingCourse entity by its id.
+func (c *TrainingCourseClient) Get(ctx context.Context, id pulid.ID) (*TrainingCourse, error) {
+	return c.Query().Where(trainingcourse.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TrainingCourseClient) GetX(ctx context.Context, id pulid.ID) *TrainingCourse {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QuerySessions queries the sessions edge of a TrainingCourse.
+func (c *TrainingCourseClient) QuerySessions(_m *TrainingCourse) *TrainingSessionQuery {
+	query := (&TrainingSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingcourse.Table, trainingcourse.FieldID, id),
+			sqlgraph.To(trainingsession.Table, trainingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, trainingcourse.SessionsTable, trainingcourse.SessionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TrainingCourseClient) Hooks() []Hook {
+	hooks := c.hooks.TrainingCourse
+	return append(hooks[:len(hooks):len(hooks)], trainingcourse.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TrainingCourseClient) Interceptors() []Interceptor {
+	return c.inters.TrainingCourse
+}
+
+func (c *TrainingCourseClient) mutate(ctx context.Context, m *TrainingCourseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TrainingCourseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TrainingCourseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TrainingCourseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TrainingCourseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TrainingCourse mutation op: %q", m.Op())
+	}
+}
+
+// TrainingEnrolmentClient is a client for the TrainingEnrolment schema.
+type TrainingEnrolmentClient struct {
+	config
+}
+
+// NewTrainingEnrolmentClient returns a client for the TrainingEnrolment from the given config.
+func NewTrainingEnrolmentClient(c config) *TrainingEnrolmentClient {
+	return &TrainingEnrolmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `trainingenrolment.Hooks(f(g(h())))`.
+func (c *TrainingEnrolmentClient) Use(hooks ...Hook) {
+	c.hooks.TrainingEnrolment = append(c.hooks.TrainingEnrolment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `trainingenrolment.Intercept(f(g(h())))`.
+func (c *TrainingEnrolmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TrainingEnrolment = append(c.inters.TrainingEnrolment, interceptors...)
+}
+
+// Create returns a builder for creating a TrainingEnrolment entity.
+func (c *TrainingEnrolmentClient) Create() *TrainingEnrolmentCreate {
+	mutation := newTrainingEnrolmentMutation(c.config, OpCreate)
+	return &TrainingEnrolmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TrainingEnrolment entities.
+func (c *TrainingEnrolmentClient) CreateBulk(builders ...*TrainingEnrolmentCreate) *TrainingEnrolmentCreateBulk {
+	return &TrainingEnrolmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TrainingEnrolmentClient) MapCreateBulk(slice any, setFunc func(*TrainingEnrolmentCreate, int)) *TrainingEnrolmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TrainingEnrolmentCreateBulk{err: fmt.Errorf("calling to TrainingEnrolmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TrainingEnrolmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TrainingEnrolmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TrainingEnrolment.
+func (c *TrainingEnrolmentClient) Update() *TrainingEnrolmentUpdate {
+	mutation := newTrainingEnrolmentMutation(c.config, OpUpdate)
+	return &TrainingEnrolmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TrainingEnrolmentClient) UpdateOne(_m *TrainingEnrolment) *TrainingEnrolmentUpdateOne {
+	mutation := newTrainingEnrolmentMutation(c.config, OpUpdateOne, withTrainingEnrolment(_m))
+	return &TrainingEnrolmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TrainingEnrolmentClient) UpdateOneID(id pulid.ID) *TrainingEnrolmentUpdateOne {
+	mutation := newTrainingEnrolmentMutation(c.config, OpUpdateOne, withTrainingEnrolmentID(id))
+	return &TrainingEnrolmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TrainingEnrolment.
+func (c *TrainingEnrolmentClient) Delete() *TrainingEnrolmentDelete {
+	mutation := newTrainingEnrolmentMutation(c.config, OpDelete)
+	return &TrainingEnrolmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TrainingEnrolmentClient) DeleteOne(_m *TrainingEnrolment) *TrainingEnrolmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TrainingEnrolmentClient) DeleteOneID(id pulid.ID) *TrainingEnrolmentDeleteOne {
+	builder := c.Delete().Where(trainingenrolment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TrainingEnrolmentDeleteOne{builder}
+}
+
+// Query returns a query builder for TrainingEnrolment.
+func (c *TrainingEnrolmentClient) Query() *TrainingEnrolmentQuery {
+	return &TrainingEnrolmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTrainingEnrolment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TrainingEnrolment entity by its id.
+func (c *TrainingEnrolmentClient) Get(ctx context.Context, id pulid.ID) (*TrainingEnrolment, error) {
+	return c.Query().Where(trainingenrolment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TrainingEnrolmentClient) GetX(ctx context.Context, id pulid.ID) *TrainingEnrolment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a TrainingEnrolment.
+func (c *TrainingEnrolmentClient) QueryMember(_m *TrainingEnrolment) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingenrolment.Table, trainingenrolment.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainingenrolment.MemberTable, trainingenrolment.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySession queries the session edge of a TrainingEnrolment.
+func (c *TrainingEnrolmentClient) QuerySession(_m *TrainingEnrolment) *TrainingSessionQuery {
+	query := (&TrainingSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingenrolment.Table, trainingenrolment.FieldID, id),
+			sqlgraph.To(trainingsession.Table, trainingsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainingenrolment.SessionTable, trainingenrolment.SessionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTrainee queries the trainee edge of a TrainingEnrolment.
+func (c *TrainingEnrolmentClient) QueryTrainee(_m *TrainingEnrolment) *TraineeQuery {
+	query := (&TraineeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingenrolment.Table, trainingenrolment.FieldID, id),
+			sqlgraph.To(trainee.Table, trainee.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, trainingenrolment.TraineeTable, trainingenrolment.TraineeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAttendance queries the attendance edge of a TrainingEnrolment.
+func (c *TrainingEnrolmentClient) QueryAttendance(_m *TrainingEnrolment) *TrainingAttendanceQuery {
+	query := (&TrainingAttendanceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingenrolment.Table, trainingenrolment.FieldID, id),
+			sqlgraph.To(trainingattendance.Table, trainingattendance.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, trainingenrolment.AttendanceTable, trainingenrolment.AttendanceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TrainingEnrolmentClient) Hooks() []Hook {
+	hooks := c.hooks.TrainingEnrolment
+	return append(hooks[:len(hooks):len(hooks)], trainingenrolment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TrainingEnrolmentClient) Interceptors() []Interceptor {
+	return c.inters.TrainingEnrolment
+}
+
+func (c *TrainingEnrolmentClient) mutate(ctx context.Context, m *TrainingEnrolmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TrainingEnrolmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TrainingEnrolmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TrainingEnrolmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TrainingEnrolmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TrainingEnrolment mutation op: %q", m.Op())
+	}
+}
+
+// TrainingSessionClient is a client for the TrainingSession schema.
+type TrainingSessionClient struct {
+	config
+}
+
+// NewTrainingSessionClient returns a client for the TrainingSession from the given config.
+func NewTrainingSessionClient(c config) *TrainingSessionClient {
+	return &TrainingSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `trainingsession.Hooks(f(g(h())))`.
+func (c *TrainingSessionClient) Use(hooks ...Hook) {
+	c.hooks.TrainingSession = append(c.hooks.TrainingSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `trainingsession.Intercept(f(g(h())))`.
+func (c *TrainingSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TrainingSession = append(c.inters.TrainingSession, interceptors...)
+}
+
+// Create returns a builder for creating a TrainingSession entity.
+func (c *TrainingSessionClient) Create() *TrainingSessionCreate {
+	mutation := newTrainingSessionMutation(c.config, OpCreate)
+	return &TrainingSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TrainingSession entities.
+func (c *TrainingSessionClient) CreateBulk(builders ...*TrainingSessionCreate) *TrainingSessionCreateBulk {
+	return &TrainingSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TrainingSessionClient) MapCreateBulk(slice any, setFunc func(*TrainingSessionCreate, int)) *TrainingSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TrainingSessionCreateBulk{err: fmt.Errorf("calling to TrainingSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TrainingSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TrainingSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TrainingSession.
+func (c *TrainingSessionClient) Update() *TrainingSessionUpdate {
+	mutation := newTrainingSessionMutation(c.config, OpUpdate)
+	return &TrainingSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TrainingSessionClient) UpdateOne(_m *TrainingSession) *TrainingSessionUpdateOne {
+	mutation := newTrainingSessionMutation(c.config, OpUpdateOne, withTrainingSession(_m))
+	return &TrainingSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TrainingSessionClient) UpdateOneID(id pulid.ID) *TrainingSessionUpdateOne {
+	mutation := newTrainingSessionMutation(c.config, OpUpdateOne, withTrainingSessionID(id))
+	return &TrainingSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TrainingSession.
+func (c *TrainingSessionClient) Delete() *TrainingSessionDelete {
+	mutation := newTrainingSessionMutation(c.config, OpDelete)
+	return &TrainingSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TrainingSessionClient) DeleteOne(_m *TrainingSession) *TrainingSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TrainingSessionClient) DeleteOneID(id pulid.ID) *TrainingSessionDeleteOne {
+	builder := c.Delete().Where(trainingsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TrainingSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for TrainingSession.
+func (c *TrainingSessionClient) Query() *TrainingSessionQuery {
+	return &TrainingSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTrainingSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TrainingSession entity by its id.
+func (c *TrainingSessionClient) Get(ctx context.Context, id pulid.ID) (*TrainingSession, error) {
+	return c.Query().Where(trainingsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TrainingSessionClient) GetX(ctx context.Context, id pulid.ID) *TrainingSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCourse queries the course edge of a TrainingSession.
+func (c *TrainingSessionClient) QueryCourse(_m *TrainingSession) *TrainingCourseQuery {
+	query := (&TrainingCourseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(trainingsession.Table, trainingsession.FieldID, id),
+			sqlgraph.To(trainingcourse.Table, trainingcourse.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, trainingsession.CourseTable, trainingsession.CourseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TrainingSessionClient) Hooks() []Hook {
+	hooks := c.hooks.TrainingSession
+	return append(hooks[:len(hooks):len(hooks)], trainingsession.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TrainingSessionClient) Interceptors() []Interceptor {
+	return c.inters.TrainingSession
+}
+
+func (c *TrainingSessionClient) mutate(ctx context.Context, m *TrainingSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TrainingSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TrainingSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TrainingSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TrainingSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TrainingSession mutation op: %q", m.Op())
+	}
+}
+
 // UsageDeclarationClient is a client for the UsageDeclaration schema.
 type UsageDeclarationClient struct {
 	config
@@ -8712,8 +9618,9 @@ type (
 		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
 		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
 		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
-		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
-		UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
+		SubjectRequest, Subscription, SupportAccess, TimeEntry, Trainee,
+		TrainingAttendance, TrainingCourse, TrainingEnrolment, TrainingSession,
+		UsageDeclaration, UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
@@ -8724,8 +9631,10 @@ type (
 		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
 		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
 		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
-		SubjectRequest, Subscription, SupportAccess, TimeEntry, UsageDeclaration,
-		UsageDeclarationLine, UsageDeclarationRevision []ent.Interceptor
+		SubjectRequest, Subscription, SupportAccess, TimeEntry, Trainee,
+		TrainingAttendance, TrainingCourse, TrainingEnrolment, TrainingSession,
+		UsageDeclaration, UsageDeclarationLine,
+		UsageDeclarationRevision []ent.Interceptor
 	}
 )
 

@@ -48,6 +48,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -165,6 +170,11 @@ func checkColumn(t, c string) error {
 			subscription.Table:             subscription.ValidColumn,
 			supportaccess.Table:            supportaccess.ValidColumn,
 			timeentry.Table:                timeentry.ValidColumn,
+			trainee.Table:                  trainee.ValidColumn,
+			trainingattendance.Table:       trainingattendance.ValidColumn,
+			trainingcourse.Table:           trainingcourse.ValidColumn,
+			trainingenrolment.Table:        trainingenrolment.ValidColumn,
+			trainingsession.Table:          trainingsession.ValidColumn,
 			usagedeclaration.Table:         usagedeclaration.ValidColumn,
 			usagedeclarationline.Table:     usagedeclarationline.ValidColumn,
 			usagedeclarationrevision.Table: usagedeclarationrevision.ValidColumn,

@@ -49,6 +49,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -61,7 +66,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 48)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 53)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   accesslogentry.Table,
@@ -1137,6 +1142,113 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   trainee.Table,
+			Columns: trainee.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: trainee.FieldID,
+			},
+		},
+		Type: "Trainee",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			trainee.FieldCreatedAt:       {Type: field.TypeTime, Column: trainee.FieldCreatedAt},
+			trainee.FieldUpdatedAt:       {Type: field.TypeTime, Column: trainee.FieldUpdatedAt},
+			trainee.FieldMemberID:        {Type: field.TypeString, Column: trainee.FieldMemberID},
+			trainee.FieldLastName:        {Type: field.TypeString, Column: trainee.FieldLastName},
+			trainee.FieldFirstNames:      {Type: field.TypeString, Column: trainee.FieldFirstNames},
+			trainee.FieldJob:             {Type: field.TypeString, Column: trainee.FieldJob},
+			trainee.FieldEstablishmentID: {Type: field.TypeString, Column: trainee.FieldEstablishmentID},
+		},
+	}
+	graph.Nodes[46] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   trainingattendance.Table,
+			Columns: trainingattendance.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: trainingattendance.FieldID,
+			},
+		},
+		Type: "TrainingAttendance",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			trainingattendance.FieldCreatedAt:   {Type: field.TypeTime, Column: trainingattendance.FieldCreatedAt},
+			trainingattendance.FieldUpdatedAt:   {Type: field.TypeTime, Column: trainingattendance.FieldUpdatedAt},
+			trainingattendance.FieldMemberID:    {Type: field.TypeString, Column: trainingattendance.FieldMemberID},
+			trainingattendance.FieldEnrolmentID: {Type: field.TypeString, Column: trainingattendance.FieldEnrolmentID},
+			trainingattendance.FieldTraineeID:   {Type: field.TypeString, Column: trainingattendance.FieldTraineeID},
+			trainingattendance.FieldCourseID:    {Type: field.TypeString, Column: trainingattendance.FieldCourseID},
+			trainingattendance.FieldDay:         {Type: field.TypeTime, Column: trainingattendance.FieldDay},
+			trainingattendance.FieldHalfDay:     {Type: field.TypeEnum, Column: trainingattendance.FieldHalfDay},
+			trainingattendance.FieldYear:        {Type: field.TypeInt, Column: trainingattendance.FieldYear},
+			trainingattendance.FieldHours:       {Type: field.TypeFloat64, Column: trainingattendance.FieldHours},
+		},
+	}
+	graph.Nodes[47] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   trainingcourse.Table,
+			Columns: trainingcourse.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: trainingcourse.FieldID,
+			},
+		},
+		Type: "TrainingCourse",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			trainingcourse.FieldCreatedAt:     {Type: field.TypeTime, Column: trainingcourse.FieldCreatedAt},
+			trainingcourse.FieldUpdatedAt:     {Type: field.TypeTime, Column: trainingcourse.FieldUpdatedAt},
+			trainingcourse.FieldTitle:         {Type: field.TypeString, Column: trainingcourse.FieldTitle},
+			trainingcourse.FieldObjectives:    {Type: field.TypeString, Column: trainingcourse.FieldObjectives},
+			trainingcourse.FieldDurationHours: {Type: field.TypeFloat64, Column: trainingcourse.FieldDurationHours},
+			trainingcourse.FieldModality:      {Type: field.TypeEnum, Column: trainingcourse.FieldModality},
+			trainingcourse.FieldAudience:      {Type: field.TypeString, Column: trainingcourse.FieldAudience},
+			trainingcourse.FieldPriceBasis:    {Type: field.TypeString, Column: trainingcourse.FieldPriceBasis},
+			trainingcourse.FieldActive:        {Type: field.TypeBool, Column: trainingcourse.FieldActive},
+		},
+	}
+	graph.Nodes[48] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   trainingenrolment.Table,
+			Columns: trainingenrolment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: trainingenrolment.FieldID,
+			},
+		},
+		Type: "TrainingEnrolment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			trainingenrolment.FieldCreatedAt:   {Type: field.TypeTime, Column: trainingenrolment.FieldCreatedAt},
+			trainingenrolment.FieldUpdatedAt:   {Type: field.TypeTime, Column: trainingenrolment.FieldUpdatedAt},
+			trainingenrolment.FieldMemberID:    {Type: field.TypeString, Column: trainingenrolment.FieldMemberID},
+			trainingenrolment.FieldSessionID:   {Type: field.TypeString, Column: trainingenrolment.FieldSessionID},
+			trainingenrolment.FieldTraineeID:   {Type: field.TypeString, Column: trainingenrolment.FieldTraineeID},
+			trainingenrolment.FieldStatus:      {Type: field.TypeEnum, Column: trainingenrolment.FieldStatus},
+			trainingenrolment.FieldCancelledAt: {Type: field.TypeTime, Column: trainingenrolment.FieldCancelledAt},
+		},
+	}
+	graph.Nodes[49] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   trainingsession.Table,
+			Columns: trainingsession.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: trainingsession.FieldID,
+			},
+		},
+		Type: "TrainingSession",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			trainingsession.FieldCreatedAt: {Type: field.TypeTime, Column: trainingsession.FieldCreatedAt},
+			trainingsession.FieldUpdatedAt: {Type: field.TypeTime, Column: trainingsession.FieldUpdatedAt},
+			trainingsession.FieldCourseID:  {Type: field.TypeString, Column: trainingsession.FieldCourseID},
+			trainingsession.FieldStartsOn:  {Type: field.TypeTime, Column: trainingsession.FieldStartsOn},
+			trainingsession.FieldEndsOn:    {Type: field.TypeTime, Column: trainingsession.FieldEndsOn},
+			trainingsession.FieldPlace:     {Type: field.TypeString, Column: trainingsession.FieldPlace},
+			trainingsession.FieldTrainer:   {Type: field.TypeString, Column: trainingsession.FieldTrainer},
+			trainingsession.FieldCapacity:  {Type: field.TypeInt, Column: trainingsession.FieldCapacity},
+			trainingsession.FieldStatus:    {Type: field.TypeEnum, Column: trainingsession.FieldStatus},
+		},
+	}
+	graph.Nodes[50] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -1158,7 +1270,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -1176,7 +1288,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -2361,6 +2473,150 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"TimeEntry",
 		"ServiceRequest",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainee.MemberTable,
+			Columns: []string{trainee.MemberColumn},
+			Bidi:    false,
+		},
+		"Trainee",
+		"Member",
+	)
+	graph.MustAddE(
+		"establishment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainee.EstablishmentTable,
+			Columns: []string{trainee.EstablishmentColumn},
+			Bidi:    false,
+		},
+		"Trainee",
+		"Establishment",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainingattendance.MemberTable,
+			Columns: []string{trainingattendance.MemberColumn},
+			Bidi:    false,
+		},
+		"TrainingAttendance",
+		"Member",
+	)
+	graph.MustAddE(
+		"enrolment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   trainingattendance.EnrolmentTable,
+			Columns: []string{trainingattendance.EnrolmentColumn},
+			Bidi:    false,
+		},
+		"TrainingAttendance",
+		"TrainingEnrolment",
+	)
+	graph.MustAddE(
+		"trainee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainingattendance.TraineeTable,
+			Columns: []string{trainingattendance.TraineeColumn},
+			Bidi:    false,
+		},
+		"TrainingAttendance",
+		"Trainee",
+	)
+	graph.MustAddE(
+		"course",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainingattendance.CourseTable,
+			Columns: []string{trainingattendance.CourseColumn},
+			Bidi:    false,
+		},
+		"TrainingAttendance",
+		"TrainingCourse",
+	)
+	graph.MustAddE(
+		"sessions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   trainingcourse.SessionsTable,
+			Columns: []string{trainingcourse.SessionsColumn},
+			Bidi:    false,
+		},
+		"TrainingCourse",
+		"TrainingSession",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainingenrolment.MemberTable,
+			Columns: []string{trainingenrolment.MemberColumn},
+			Bidi:    false,
+		},
+		"TrainingEnrolment",
+		"Member",
+	)
+	graph.MustAddE(
+		"session",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainingenrolment.SessionTable,
+			Columns: []string{trainingenrolment.SessionColumn},
+			Bidi:    false,
+		},
+		"TrainingEnrolment",
+		"TrainingSession",
+	)
+	graph.MustAddE(
+		"trainee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   trainingenrolment.TraineeTable,
+			Columns: []string{trainingenrolment.TraineeColumn},
+			Bidi:    false,
+		},
+		"TrainingEnrolment",
+		"Trainee",
+	)
+	graph.MustAddE(
+		"attendance",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   trainingenrolment.AttendanceTable,
+			Columns: []string{trainingenrolment.AttendanceColumn},
+			Bidi:    false,
+		},
+		"TrainingEnrolment",
+		"TrainingAttendance",
+	)
+	graph.MustAddE(
+		"course",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   trainingsession.CourseTable,
+			Columns: []string{trainingsession.CourseColumn},
+			Bidi:    false,
+		},
+		"TrainingSession",
+		"TrainingCourse",
 	)
 	graph.MustAddE(
 		"member",
@@ -8054,6 +8310,584 @@ func (f *TimeEntryFilter) WhereHasServiceRequestWith(preds ...predicate.ServiceR
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *TraineeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TraineeQuery builder.
+func (_q *TraineeQuery) Filter() *TraineeFilter {
+	return &TraineeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TraineeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TraineeMutation builder.
+func (m *TraineeMutation) Filter() *TraineeFilter {
+	return &TraineeFilter{config: m.config, predicateAdder: m}
+}
+
+// TraineeFilter provides a generic filtering capability at runtime for TraineeQuery.
+type TraineeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TraineeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TraineeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(trainee.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TraineeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainee.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TraineeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainee.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *TraineeFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(trainee.FieldMemberID))
+}
+
+// WhereLastName applies the entql string predicate on the last_name field.
+func (f *TraineeFilter) WhereLastName(p entql.StringP) {
+	f.Where(p.Field(trainee.FieldLastName))
+}
+
+// WhereFirstNames applies the entql string predicate on the first_names field.
+func (f *TraineeFilter) WhereFirstNames(p entql.StringP) {
+	f.Where(p.Field(trainee.FieldFirstNames))
+}
+
+// WhereJob applies the entql string predicate on the job field.
+func (f *TraineeFilter) WhereJob(p entql.StringP) {
+	f.Where(p.Field(trainee.FieldJob))
+}
+
+// WhereEstablishmentID applies the entql string predicate on the establishment_id field.
+func (f *TraineeFilter) WhereEstablishmentID(p entql.StringP) {
+	f.Where(p.Field(trainee.FieldEstablishmentID))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *TraineeFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *TraineeFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEstablishment applies a predicate to check if query has an edge establishment.
+func (f *TraineeFilter) WhereHasEstablishment() {
+	f.Where(entql.HasEdge("establishment"))
+}
+
+// WhereHasEstablishmentWith applies a predicate to check if query has an edge establishment with a given conditions (other predicates).
+func (f *TraineeFilter) WhereHasEstablishmentWith(preds ...predicate.Establishment) {
+	f.Where(entql.HasEdgeWith("establishment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TrainingAttendanceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TrainingAttendanceQuery builder.
+func (_q *TrainingAttendanceQuery) Filter() *TrainingAttendanceFilter {
+	return &TrainingAttendanceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TrainingAttendanceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TrainingAttendanceMutation builder.
+func (m *TrainingAttendanceMutation) Filter() *TrainingAttendanceFilter {
+	return &TrainingAttendanceFilter{config: m.config, predicateAdder: m}
+}
+
+// TrainingAttendanceFilter provides a generic filtering capability at runtime for TrainingAttendanceQuery.
+type TrainingAttendanceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TrainingAttendanceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TrainingAttendanceFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(trainingattendance.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TrainingAttendanceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingattendance.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TrainingAttendanceFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingattendance.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *TrainingAttendanceFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(trainingattendance.FieldMemberID))
+}
+
+// WhereEnrolmentID applies the entql string predicate on the enrolment_id field.
+func (f *TrainingAttendanceFilter) WhereEnrolmentID(p entql.StringP) {
+	f.Where(p.Field(trainingattendance.FieldEnrolmentID))
+}
+
+// WhereTraineeID applies the entql string predicate on the trainee_id field.
+func (f *TrainingAttendanceFilter) WhereTraineeID(p entql.StringP) {
+	f.Where(p.Field(trainingattendance.FieldTraineeID))
+}
+
+// WhereCourseID applies the entql string predicate on the course_id field.
+func (f *TrainingAttendanceFilter) WhereCourseID(p entql.StringP) {
+	f.Where(p.Field(trainingattendance.FieldCourseID))
+}
+
+// WhereDay applies the entql time.Time predicate on the day field.
+func (f *TrainingAttendanceFilter) WhereDay(p entql.TimeP) {
+	f.Where(p.Field(trainingattendance.FieldDay))
+}
+
+// WhereHalfDay applies the entql string predicate on the half_day field.
+func (f *TrainingAttendanceFilter) WhereHalfDay(p entql.StringP) {
+	f.Where(p.Field(trainingattendance.FieldHalfDay))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *TrainingAttendanceFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(trainingattendance.FieldYear))
+}
+
+// WhereHours applies the entql float64 predicate on the hours field.
+func (f *TrainingAttendanceFilter) WhereHours(p entql.Float64P) {
+	f.Where(p.Field(trainingattendance.FieldHours))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *TrainingAttendanceFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *TrainingAttendanceFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEnrolment applies a predicate to check if query has an edge enrolment.
+func (f *TrainingAttendanceFilter) WhereHasEnrolment() {
+	f.Where(entql.HasEdge("enrolment"))
+}
+
+// WhereHasEnrolmentWith applies a predicate to check if query has an edge enrolment with a given conditions (other predicates).
+func (f *TrainingAttendanceFilter) WhereHasEnrolmentWith(preds ...predicate.TrainingEnrolment) {
+	f.Where(entql.HasEdgeWith("enrolment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTrainee applies a predicate to check if query has an edge trainee.
+func (f *TrainingAttendanceFilter) WhereHasTrainee() {
+	f.Where(entql.HasEdge("trainee"))
+}
+
+// WhereHasTraineeWith applies a predicate to check if query has an edge trainee with a given conditions (other predicates).
+func (f *TrainingAttendanceFilter) WhereHasTraineeWith(preds ...predicate.Trainee) {
+	f.Where(entql.HasEdgeWith("trainee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCourse applies a predicate to check if query has an edge course.
+func (f *TrainingAttendanceFilter) WhereHasCourse() {
+	f.Where(entql.HasEdge("course"))
+}
+
+// WhereHasCourseWith applies a predicate to check if query has an edge course with a given conditions (other predicates).
+func (f *TrainingAttendanceFilter) WhereHasCourseWith(preds ...predicate.TrainingCourse) {
+	f.Where(entql.HasEdgeWith("course", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TrainingCourseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TrainingCourseQuery builder.
+func (_q *TrainingCourseQuery) Filter() *TrainingCourseFilter {
+	return &TrainingCourseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TrainingCourseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TrainingCourseMutation builder.
+func (m *TrainingCourseMutation) Filter() *TrainingCourseFilter {
+	return &TrainingCourseFilter{config: m.config, predicateAdder: m}
+}
+
+// TrainingCourseFilter provides a generic filtering capability at runtime for TrainingCourseQuery.
+type TrainingCourseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TrainingCourseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TrainingCourseFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(trainingcourse.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TrainingCourseFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingcourse.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TrainingCourseFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingcourse.FieldUpdatedAt))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *TrainingCourseFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(trainingcourse.FieldTitle))
+}
+
+// WhereObjectives applies the entql string predicate on the objectives field.
+func (f *TrainingCourseFilter) WhereObjectives(p entql.StringP) {
+	f.Where(p.Field(trainingcourse.FieldObjectives))
+}
+
+// WhereDurationHours applies the entql float64 predicate on the duration_hours field.
+func (f *TrainingCourseFilter) WhereDurationHours(p entql.Float64P) {
+	f.Where(p.Field(trainingcourse.FieldDurationHours))
+}
+
+// WhereModality applies the entql string predicate on the modality field.
+func (f *TrainingCourseFilter) WhereModality(p entql.StringP) {
+	f.Where(p.Field(trainingcourse.FieldModality))
+}
+
+// WhereAudience applies the entql string predicate on the audience field.
+func (f *TrainingCourseFilter) WhereAudience(p entql.StringP) {
+	f.Where(p.Field(trainingcourse.FieldAudience))
+}
+
+// WherePriceBasis applies the entql string predicate on the price_basis field.
+func (f *TrainingCourseFilter) WherePriceBasis(p entql.StringP) {
+	f.Where(p.Field(trainingcourse.FieldPriceBasis))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *TrainingCourseFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(trainingcourse.FieldActive))
+}
+
+// WhereHasSessions applies a predicate to check if query has an edge sessions.
+func (f *TrainingCourseFilter) WhereHasSessions() {
+	f.Where(entql.HasEdge("sessions"))
+}
+
+// WhereHasSessionsWith applies a predicate to check if query has an edge sessions with a given conditions (other predicates).
+func (f *TrainingCourseFilter) WhereHasSessionsWith(preds ...predicate.TrainingSession) {
+	f.Where(entql.HasEdgeWith("sessions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TrainingEnrolmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TrainingEnrolmentQuery builder.
+func (_q *TrainingEnrolmentQuery) Filter() *TrainingEnrolmentFilter {
+	return &TrainingEnrolmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TrainingEnrolmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TrainingEnrolmentMutation builder.
+func (m *TrainingEnrolmentMutation) Filter() *TrainingEnrolmentFilter {
+	return &TrainingEnrolmentFilter{config: m.config, predicateAdder: m}
+}
+
+// TrainingEnrolmentFilter provides a generic filtering capability at runtime for TrainingEnrolmentQuery.
+type TrainingEnrolmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TrainingEnrolmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TrainingEnrolmentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(trainingenrolment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TrainingEnrolmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingenrolment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TrainingEnrolmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingenrolment.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *TrainingEnrolmentFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(trainingenrolment.FieldMemberID))
+}
+
+// WhereSessionID applies the entql string predicate on the session_id field.
+func (f *TrainingEnrolmentFilter) WhereSessionID(p entql.StringP) {
+	f.Where(p.Field(trainingenrolment.FieldSessionID))
+}
+
+// WhereTraineeID applies the entql string predicate on the trainee_id field.
+func (f *TrainingEnrolmentFilter) WhereTraineeID(p entql.StringP) {
+	f.Where(p.Field(trainingenrolment.FieldTraineeID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *TrainingEnrolmentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(trainingenrolment.FieldStatus))
+}
+
+// WhereCancelledAt applies the entql time.Time predicate on the cancelled_at field.
+func (f *TrainingEnrolmentFilter) WhereCancelledAt(p entql.TimeP) {
+	f.Where(p.Field(trainingenrolment.FieldCancelledAt))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *TrainingEnrolmentFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *TrainingEnrolmentFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSession applies a predicate to check if query has an edge session.
+func (f *TrainingEnrolmentFilter) WhereHasSession() {
+	f.Where(entql.HasEdge("session"))
+}
+
+// WhereHasSessionWith applies a predicate to check if query has an edge session with a given conditions (other predicates).
+func (f *TrainingEnrolmentFilter) WhereHasSessionWith(preds ...predicate.TrainingSession) {
+	f.Where(entql.HasEdgeWith("session", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTrainee applies a predicate to check if query has an edge trainee.
+func (f *TrainingEnrolmentFilter) WhereHasTrainee() {
+	f.Where(entql.HasEdge("trainee"))
+}
+
+// WhereHasTraineeWith applies a predicate to check if query has an edge trainee with a given conditions (other predicates).
+func (f *TrainingEnrolmentFilter) WhereHasTraineeWith(preds ...predicate.Trainee) {
+	f.Where(entql.HasEdgeWith("trainee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAttendance applies a predicate to check if query has an edge attendance.
+func (f *TrainingEnrolmentFilter) WhereHasAttendance() {
+	f.Where(entql.HasEdge("attendance"))
+}
+
+// WhereHasAttendanceWith applies a predicate to check if query has an edge attendance with a given conditions (other predicates).
+func (f *TrainingEnrolmentFilter) WhereHasAttendanceWith(preds ...predicate.TrainingAttendance) {
+	f.Where(entql.HasEdgeWith("attendance", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TrainingSessionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TrainingSessionQuery builder.
+func (_q *TrainingSessionQuery) Filter() *TrainingSessionFilter {
+	return &TrainingSessionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TrainingSessionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TrainingSessionMutation builder.
+func (m *TrainingSessionMutation) Filter() *TrainingSessionFilter {
+	return &TrainingSessionFilter{config: m.config, predicateAdder: m}
+}
+
+// TrainingSessionFilter provides a generic filtering capability at runtime for TrainingSessionQuery.
+type TrainingSessionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TrainingSessionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TrainingSessionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(trainingsession.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TrainingSessionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingsession.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TrainingSessionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(trainingsession.FieldUpdatedAt))
+}
+
+// WhereCourseID applies the entql string predicate on the course_id field.
+func (f *TrainingSessionFilter) WhereCourseID(p entql.StringP) {
+	f.Where(p.Field(trainingsession.FieldCourseID))
+}
+
+// WhereStartsOn applies the entql time.Time predicate on the starts_on field.
+func (f *TrainingSessionFilter) WhereStartsOn(p entql.TimeP) {
+	f.Where(p.Field(trainingsession.FieldStartsOn))
+}
+
+// WhereEndsOn applies the entql time.Time predicate on the ends_on field.
+func (f *TrainingSessionFilter) WhereEndsOn(p entql.TimeP) {
+	f.Where(p.Field(trainingsession.FieldEndsOn))
+}
+
+// WherePlace applies the entql string predicate on the place field.
+func (f *TrainingSessionFilter) WherePlace(p entql.StringP) {
+	f.Where(p.Field(trainingsession.FieldPlace))
+}
+
+// WhereTrainer applies the entql string predicate on the trainer field.
+func (f *TrainingSessionFilter) WhereTrainer(p entql.StringP) {
+	f.Where(p.Field(trainingsession.FieldTrainer))
+}
+
+// WhereCapacity applies the entql int predicate on the capacity field.
+func (f *TrainingSessionFilter) WhereCapacity(p entql.IntP) {
+	f.Where(p.Field(trainingsession.FieldCapacity))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *TrainingSessionFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(trainingsession.FieldStatus))
+}
+
+// WhereHasCourse applies a predicate to check if query has an edge course.
+func (f *TrainingSessionFilter) WhereHasCourse() {
+	f.Where(entql.HasEdge("course"))
+}
+
+// WhereHasCourseWith applies a predicate to check if query has an edge course with a given conditions (other predicates).
+func (f *TrainingSessionFilter) WhereHasCourseWith(preds ...predicate.TrainingCourse) {
+	f.Where(entql.HasEdgeWith("course", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UsageDeclarationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -8082,7 +8916,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8214,7 +9048,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8307,7 +9141,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

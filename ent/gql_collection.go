@@ -44,6 +44,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -7313,6 +7318,842 @@ func newTimeEntryPaginateArgs(rv map[string]any) *timeentryPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*TimeEntryWhereInput); ok {
 		args.opts = append(args.opts, WithTimeEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TraineeQuery) CollectFields(ctx context.Context, satisfies ...string) (*TraineeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TraineeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(trainee.Columns))
+		selectedFields = []string{trainee.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[trainee.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldMemberID)
+				fieldSeen[trainee.FieldMemberID] = struct{}{}
+			}
+
+		case "establishment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EstablishmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, establishmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEstablishment = query
+			if _, ok := fieldSeen[trainee.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldEstablishmentID)
+				fieldSeen[trainee.FieldEstablishmentID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[trainee.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldCreatedAt)
+				fieldSeen[trainee.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[trainee.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldUpdatedAt)
+				fieldSeen[trainee.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[trainee.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldMemberID)
+				fieldSeen[trainee.FieldMemberID] = struct{}{}
+			}
+		case "lastName":
+			if _, ok := fieldSeen[trainee.FieldLastName]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldLastName)
+				fieldSeen[trainee.FieldLastName] = struct{}{}
+			}
+		case "firstNames":
+			if _, ok := fieldSeen[trainee.FieldFirstNames]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldFirstNames)
+				fieldSeen[trainee.FieldFirstNames] = struct{}{}
+			}
+		case "job":
+			if _, ok := fieldSeen[trainee.FieldJob]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldJob)
+				fieldSeen[trainee.FieldJob] = struct{}{}
+			}
+		case "establishmentID":
+			if _, ok := fieldSeen[trainee.FieldEstablishmentID]; !ok {
+				selectedFields = append(selectedFields, trainee.FieldEstablishmentID)
+				fieldSeen[trainee.FieldEstablishmentID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type traineePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TraineePaginateOption
+}
+
+func newTraineePaginateArgs(rv map[string]any) *traineePaginateArgs {
+	args := &traineePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TraineeOrder:
+			args.opts = append(args.opts, WithTraineeOrder(v))
+		case []any:
+			var orders []*TraineeOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TraineeOrder{Field: &TraineeOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTraineeOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TraineeWhereInput); ok {
+		args.opts = append(args.opts, WithTraineeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TrainingAttendanceQuery) CollectFields(ctx context.Context, satisfies ...string) (*TrainingAttendanceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TrainingAttendanceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(trainingattendance.Columns))
+		selectedFields = []string{trainingattendance.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[trainingattendance.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldMemberID)
+				fieldSeen[trainingattendance.FieldMemberID] = struct{}{}
+			}
+
+		case "enrolment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TrainingEnrolmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, trainingenrolmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withEnrolment = query
+			if _, ok := fieldSeen[trainingattendance.FieldEnrolmentID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldEnrolmentID)
+				fieldSeen[trainingattendance.FieldEnrolmentID] = struct{}{}
+			}
+
+		case "trainee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TraineeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, traineeImplementors)...); err != nil {
+				return err
+			}
+			_q.withTrainee = query
+			if _, ok := fieldSeen[trainingattendance.FieldTraineeID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldTraineeID)
+				fieldSeen[trainingattendance.FieldTraineeID] = struct{}{}
+			}
+
+		case "course":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TrainingCourseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, trainingcourseImplementors)...); err != nil {
+				return err
+			}
+			_q.withCourse = query
+			if _, ok := fieldSeen[trainingattendance.FieldCourseID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldCourseID)
+				fieldSeen[trainingattendance.FieldCourseID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[trainingattendance.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldCreatedAt)
+				fieldSeen[trainingattendance.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[trainingattendance.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldUpdatedAt)
+				fieldSeen[trainingattendance.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[trainingattendance.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldMemberID)
+				fieldSeen[trainingattendance.FieldMemberID] = struct{}{}
+			}
+		case "enrolmentID":
+			if _, ok := fieldSeen[trainingattendance.FieldEnrolmentID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldEnrolmentID)
+				fieldSeen[trainingattendance.FieldEnrolmentID] = struct{}{}
+			}
+		case "traineeID":
+			if _, ok := fieldSeen[trainingattendance.FieldTraineeID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldTraineeID)
+				fieldSeen[trainingattendance.FieldTraineeID] = struct{}{}
+			}
+		case "courseID":
+			if _, ok := fieldSeen[trainingattendance.FieldCourseID]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldCourseID)
+				fieldSeen[trainingattendance.FieldCourseID] = struct{}{}
+			}
+		case "day":
+			if _, ok := fieldSeen[trainingattendance.FieldDay]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldDay)
+				fieldSeen[trainingattendance.FieldDay] = struct{}{}
+			}
+		case "halfDay":
+			if _, ok := fieldSeen[trainingattendance.FieldHalfDay]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldHalfDay)
+				fieldSeen[trainingattendance.FieldHalfDay] = struct{}{}
+			}
+		case "year":
+			if _, ok := fieldSeen[trainingattendance.FieldYear]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldYear)
+				fieldSeen[trainingattendance.FieldYear] = struct{}{}
+			}
+		case "hours":
+			if _, ok := fieldSeen[trainingattendance.FieldHours]; !ok {
+				selectedFields = append(selectedFields, trainingattendance.FieldHours)
+				fieldSeen[trainingattendance.FieldHours] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type trainingattendancePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TrainingAttendancePaginateOption
+}
+
+func newTrainingAttendancePaginateArgs(rv map[string]any) *trainingattendancePaginateArgs {
+	args := &trainingattendancePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TrainingAttendanceOrder:
+			args.opts = append(args.opts, WithTrainingAttendanceOrder(v))
+		case []any:
+			var orders []*TrainingAttendanceOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TrainingAttendanceOrder{Field: &TrainingAttendanceOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTrainingAttendanceOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TrainingAttendanceWhereInput); ok {
+		args.opts = append(args.opts, WithTrainingAttendanceFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TrainingCourseQuery) CollectFields(ctx context.Context, satisfies ...string) (*TrainingCourseQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TrainingCourseQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(trainingcourse.Columns))
+		selectedFields = []string{trainingcourse.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "sessions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TrainingSessionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, trainingsessionImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedSessions(alias, func(wq *TrainingSessionQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[trainingcourse.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldCreatedAt)
+				fieldSeen[trainingcourse.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[trainingcourse.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldUpdatedAt)
+				fieldSeen[trainingcourse.FieldUpdatedAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[trainingcourse.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldTitle)
+				fieldSeen[trainingcourse.FieldTitle] = struct{}{}
+			}
+		case "objectives":
+			if _, ok := fieldSeen[trainingcourse.FieldObjectives]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldObjectives)
+				fieldSeen[trainingcourse.FieldObjectives] = struct{}{}
+			}
+		case "durationHours":
+			if _, ok := fieldSeen[trainingcourse.FieldDurationHours]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldDurationHours)
+				fieldSeen[trainingcourse.FieldDurationHours] = struct{}{}
+			}
+		case "modality":
+			if _, ok := fieldSeen[trainingcourse.FieldModality]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldModality)
+				fieldSeen[trainingcourse.FieldModality] = struct{}{}
+			}
+		case "audience":
+			if _, ok := fieldSeen[trainingcourse.FieldAudience]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldAudience)
+				fieldSeen[trainingcourse.FieldAudience] = struct{}{}
+			}
+		case "priceBasis":
+			if _, ok := fieldSeen[trainingcourse.FieldPriceBasis]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldPriceBasis)
+				fieldSeen[trainingcourse.FieldPriceBasis] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[trainingcourse.FieldActive]; !ok {
+				selectedFields = append(selectedFields, trainingcourse.FieldActive)
+				fieldSeen[trainingcourse.FieldActive] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type trainingcoursePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TrainingCoursePaginateOption
+}
+
+func newTrainingCoursePaginateArgs(rv map[string]any) *trainingcoursePaginateArgs {
+	args := &trainingcoursePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TrainingCourseOrder:
+			args.opts = append(args.opts, WithTrainingCourseOrder(v))
+		case []any:
+			var orders []*TrainingCourseOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TrainingCourseOrder{Field: &TrainingCourseOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTrainingCourseOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TrainingCourseWhereInput); ok {
+		args.opts = append(args.opts, WithTrainingCourseFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TrainingEnrolmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*TrainingEnrolmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TrainingEnrolmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(trainingenrolment.Columns))
+		selectedFields = []string{trainingenrolment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[trainingenrolment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldMemberID)
+				fieldSeen[trainingenrolment.FieldMemberID] = struct{}{}
+			}
+
+		case "session":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TrainingSessionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, trainingsessionImplementors)...); err != nil {
+				return err
+			}
+			_q.withSession = query
+			if _, ok := fieldSeen[trainingenrolment.FieldSessionID]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldSessionID)
+				fieldSeen[trainingenrolment.FieldSessionID] = struct{}{}
+			}
+
+		case "trainee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TraineeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, traineeImplementors)...); err != nil {
+				return err
+			}
+			_q.withTrainee = query
+			if _, ok := fieldSeen[trainingenrolment.FieldTraineeID]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldTraineeID)
+				fieldSeen[trainingenrolment.FieldTraineeID] = struct{}{}
+			}
+
+		case "attendance":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TrainingAttendanceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, trainingattendanceImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAttendance(alias, func(wq *TrainingAttendanceQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[trainingenrolment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldCreatedAt)
+				fieldSeen[trainingenrolment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[trainingenrolment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldUpdatedAt)
+				fieldSeen[trainingenrolment.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[trainingenrolment.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldMemberID)
+				fieldSeen[trainingenrolment.FieldMemberID] = struct{}{}
+			}
+		case "sessionID":
+			if _, ok := fieldSeen[trainingenrolment.FieldSessionID]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldSessionID)
+				fieldSeen[trainingenrolment.FieldSessionID] = struct{}{}
+			}
+		case "traineeID":
+			if _, ok := fieldSeen[trainingenrolment.FieldTraineeID]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldTraineeID)
+				fieldSeen[trainingenrolment.FieldTraineeID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[trainingenrolment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldStatus)
+				fieldSeen[trainingenrolment.FieldStatus] = struct{}{}
+			}
+		case "cancelledAt":
+			if _, ok := fieldSeen[trainingenrolment.FieldCancelledAt]; !ok {
+				selectedFields = append(selectedFields, trainingenrolment.FieldCancelledAt)
+				fieldSeen[trainingenrolment.FieldCancelledAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type trainingenrolmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TrainingEnrolmentPaginateOption
+}
+
+func newTrainingEnrolmentPaginateArgs(rv map[string]any) *trainingenrolmentPaginateArgs {
+	args := &trainingenrolmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TrainingEnrolmentOrder:
+			args.opts = append(args.opts, WithTrainingEnrolmentOrder(v))
+		case []any:
+			var orders []*TrainingEnrolmentOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TrainingEnrolmentOrder{Field: &TrainingEnrolmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTrainingEnrolmentOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TrainingEnrolmentWhereInput); ok {
+		args.opts = append(args.opts, WithTrainingEnrolmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TrainingSessionQuery) CollectFields(ctx context.Context, satisfies ...string) (*TrainingSessionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TrainingSessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(trainingsession.Columns))
+		selectedFields = []string{trainingsession.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "course":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TrainingCourseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, trainingcourseImplementors)...); err != nil {
+				return err
+			}
+			_q.withCourse = query
+			if _, ok := fieldSeen[trainingsession.FieldCourseID]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldCourseID)
+				fieldSeen[trainingsession.FieldCourseID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[trainingsession.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldCreatedAt)
+				fieldSeen[trainingsession.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[trainingsession.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldUpdatedAt)
+				fieldSeen[trainingsession.FieldUpdatedAt] = struct{}{}
+			}
+		case "courseID":
+			if _, ok := fieldSeen[trainingsession.FieldCourseID]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldCourseID)
+				fieldSeen[trainingsession.FieldCourseID] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[trainingsession.FieldStartsOn]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldStartsOn)
+				fieldSeen[trainingsession.FieldStartsOn] = struct{}{}
+			}
+		case "endsOn":
+			if _, ok := fieldSeen[trainingsession.FieldEndsOn]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldEndsOn)
+				fieldSeen[trainingsession.FieldEndsOn] = struct{}{}
+			}
+		case "place":
+			if _, ok := fieldSeen[trainingsession.FieldPlace]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldPlace)
+				fieldSeen[trainingsession.FieldPlace] = struct{}{}
+			}
+		case "trainer":
+			if _, ok := fieldSeen[trainingsession.FieldTrainer]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldTrainer)
+				fieldSeen[trainingsession.FieldTrainer] = struct{}{}
+			}
+		case "capacity":
+			if _, ok := fieldSeen[trainingsession.FieldCapacity]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldCapacity)
+				fieldSeen[trainingsession.FieldCapacity] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[trainingsession.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, trainingsession.FieldStatus)
+				fieldSeen[trainingsession.FieldStatus] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type trainingsessionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TrainingSessionPaginateOption
+}
+
+func newTrainingSessionPaginateArgs(rv map[string]any) *trainingsessionPaginateArgs {
+	args := &trainingsessionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TrainingSessionOrder:
+			args.opts = append(args.opts, WithTrainingSessionOrder(v))
+		case []any:
+			var orders []*TrainingSessionOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TrainingSessionOrder{Field: &TrainingSessionOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTrainingSessionOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TrainingSessionWhereInput); ok {
+		args.opts = append(args.opts, WithTrainingSessionFilter(v.Filter))
 	}
 	return args
 }

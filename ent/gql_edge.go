@@ -928,6 +928,110 @@ func (_m *TimeEntry) ServiceRequest(ctx context.Context) (*ServiceRequest, error
 	return result, err
 }
 
+func (_m *Trainee) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Trainee) Establishment(ctx context.Context) (*Establishment, error) {
+	result, err := _m.Edges.EstablishmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEstablishment().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *TrainingAttendance) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingAttendance) Enrolment(ctx context.Context) (*TrainingEnrolment, error) {
+	result, err := _m.Edges.EnrolmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEnrolment().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingAttendance) Trainee(ctx context.Context) (*Trainee, error) {
+	result, err := _m.Edges.TraineeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTrainee().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingAttendance) Course(ctx context.Context) (*TrainingCourse, error) {
+	result, err := _m.Edges.CourseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCourse().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingCourse) Sessions(ctx context.Context) (result []*TrainingSession, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedSessions(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.SessionsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySessions().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingEnrolment) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingEnrolment) Session(ctx context.Context) (*TrainingSession, error) {
+	result, err := _m.Edges.SessionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySession().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingEnrolment) Trainee(ctx context.Context) (*Trainee, error) {
+	result, err := _m.Edges.TraineeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTrainee().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingEnrolment) Attendance(ctx context.Context) (result []*TrainingAttendance, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAttendance(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AttendanceOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAttendance().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *TrainingSession) Course(ctx context.Context) (*TrainingCourse, error) {
+	result, err := _m.Edges.CourseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCourse().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *UsageDeclaration) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {

@@ -45,6 +45,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -265,6 +270,31 @@ var timeentryImplementors = []string{"TimeEntry", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*TimeEntry) IsNode() {}
+
+var traineeImplementors = []string{"Trainee", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Trainee) IsNode() {}
+
+var trainingattendanceImplementors = []string{"TrainingAttendance", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TrainingAttendance) IsNode() {}
+
+var trainingcourseImplementors = []string{"TrainingCourse", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TrainingCourse) IsNode() {}
+
+var trainingenrolmentImplementors = []string{"TrainingEnrolment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TrainingEnrolment) IsNode() {}
+
+var trainingsessionImplementors = []string{"TrainingSession", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TrainingSession) IsNode() {}
 
 var usagedeclarationImplementors = []string{"UsageDeclaration", "Node"}
 
@@ -868,6 +898,71 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(timeentry.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, timeentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case trainee.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Trainee.Query().
+			Where(trainee.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, traineeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case trainingattendance.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TrainingAttendance.Query().
+			Where(trainingattendance.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, trainingattendanceImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case trainingcourse.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TrainingCourse.Query().
+			Where(trainingcourse.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, trainingcourseImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case trainingenrolment.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TrainingEnrolment.Query().
+			Where(trainingenrolment.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, trainingenrolmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case trainingsession.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TrainingSession.Query().
+			Where(trainingsession.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, trainingsessionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1628,6 +1723,86 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.TimeEntry.Query().
 			Where(timeentry.IDIn(ids...))
 		query, err := query.CollectFields(ctx, timeentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case trainee.Table:
+		query := c.Trainee.Query().
+			Where(trainee.IDIn(ids...))
+		query, err := query.CollectFields(ctx, traineeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case trainingattendance.Table:
+		query := c.TrainingAttendance.Query().
+			Where(trainingattendance.IDIn(ids...))
+		query, err := query.CollectFields(ctx, trainingattendanceImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case trainingcourse.Table:
+		query := c.TrainingCourse.Query().
+			Where(trainingcourse.IDIn(ids...))
+		query, err := query.CollectFields(ctx, trainingcourseImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case trainingenrolment.Table:
+		query := c.TrainingEnrolment.Query().
+			Where(trainingenrolment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, trainingenrolmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case trainingsession.Table:
+		query := c.TrainingSession.Query().
+			Where(trainingsession.IDIn(ids...))
+		query, err := query.CollectFields(ctx, trainingsessionImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -45,6 +45,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -15729,6 +15734,1810 @@ func (_m *TimeEntry) ToEdge(order *TimeEntryOrder) *TimeEntryEdge {
 		order = DefaultTimeEntryOrder
 	}
 	return &TimeEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TraineeEdge is the edge representation of Trainee.
+type TraineeEdge struct {
+	Node   *Trainee `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// TraineeConnection is the connection containing edges to Trainee.
+type TraineeConnection struct {
+	Edges      []*TraineeEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *TraineeConnection) build(nodes []*Trainee, pager *traineePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Trainee
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Trainee {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Trainee {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TraineeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TraineeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TraineePaginateOption enables pagination customization.
+type TraineePaginateOption func(*traineePager) error
+
+// WithTraineeOrder configures pagination ordering.
+func WithTraineeOrder(order []*TraineeOrder) TraineePaginateOption {
+	return func(pager *traineePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithTraineeFilter configures pagination filter.
+func WithTraineeFilter(filter func(*TraineeQuery) (*TraineeQuery, error)) TraineePaginateOption {
+	return func(pager *traineePager) error {
+		if filter == nil {
+			return errors.New("TraineeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type traineePager struct {
+	reverse bool
+	order   []*TraineeOrder
+	filter  func(*TraineeQuery) (*TraineeQuery, error)
+}
+
+func newTraineePager(opts []TraineePaginateOption, reverse bool) (*traineePager, error) {
+	pager := &traineePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *traineePager) applyFilter(query *TraineeQuery) (*TraineeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *traineePager) toCursor(_m *Trainee) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *traineePager) applyCursors(query *TraineeQuery, after, before *Cursor) (*TraineeQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultTraineeOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *traineePager) applyOrder(query *TraineeQuery) *TraineeQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultTraineeOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultTraineeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *traineePager) orderExpr(query *TraineeQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultTraineeOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Trainee.
+func (_m *TraineeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TraineePaginateOption,
+) (*TraineeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTraineePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TraineeConnection{Edges: []*TraineeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TraineeOrderFieldCreatedAt orders Trainee by created_at.
+	TraineeOrderFieldCreatedAt = &TraineeOrderField{
+		Value: func(_m *Trainee) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: trainee.FieldCreatedAt,
+		toTerm: trainee.ByCreatedAt,
+		toCursor: func(_m *Trainee) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TraineeOrderFieldUpdatedAt orders Trainee by updated_at.
+	TraineeOrderFieldUpdatedAt = &TraineeOrderField{
+		Value: func(_m *Trainee) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: trainee.FieldUpdatedAt,
+		toTerm: trainee.ByUpdatedAt,
+		toCursor: func(_m *Trainee) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// TraineeOrderFieldLastName orders Trainee by last_name.
+	TraineeOrderFieldLastName = &TraineeOrderField{
+		Value: func(_m *Trainee) (ent.Value, error) {
+			return _m.LastName, nil
+		},
+		column: trainee.FieldLastName,
+		toTerm: trainee.ByLastName,
+		toCursor: func(_m *Trainee) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastName,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TraineeOrderField) String() string {
+	var str string
+	switch f.column {
+	case TraineeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TraineeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case TraineeOrderFieldLastName.column:
+		str = "LAST_NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TraineeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TraineeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TraineeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TraineeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TraineeOrderFieldUpdatedAt
+	case "LAST_NAME":
+		*f = *TraineeOrderFieldLastName
+	default:
+		return fmt.Errorf("%s is not a valid TraineeOrderField", str)
+	}
+	return nil
+}
+
+// TraineeOrderField defines the ordering field of Trainee.
+type TraineeOrderField struct {
+	// Value extracts the ordering value from the given Trainee.
+	Value    func(*Trainee) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) trainee.OrderOption
+	toCursor func(*Trainee) Cursor
+}
+
+// TraineeOrder defines the ordering of Trainee.
+type TraineeOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *TraineeOrderField `json:"field"`
+}
+
+// DefaultTraineeOrder is the default ordering of Trainee.
+var DefaultTraineeOrder = &TraineeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TraineeOrderField{
+		Value: func(_m *Trainee) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: trainee.FieldID,
+		toTerm: trainee.ByID,
+		toCursor: func(_m *Trainee) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Trainee into TraineeEdge.
+func (_m *Trainee) ToEdge(order *TraineeOrder) *TraineeEdge {
+	if order == nil {
+		order = DefaultTraineeOrder
+	}
+	return &TraineeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TrainingAttendanceEdge is the edge representation of TrainingAttendance.
+type TrainingAttendanceEdge struct {
+	Node   *TrainingAttendance `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// TrainingAttendanceConnection is the connection containing edges to TrainingAttendance.
+type TrainingAttendanceConnection struct {
+	Edges      []*TrainingAttendanceEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *TrainingAttendanceConnection) build(nodes []*TrainingAttendance, pager *trainingattendancePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TrainingAttendance
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TrainingAttendance {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TrainingAttendance {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TrainingAttendanceEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TrainingAttendanceEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TrainingAttendancePaginateOption enables pagination customization.
+type TrainingAttendancePaginateOption func(*trainingattendancePager) error
+
+// WithTrainingAttendanceOrder configures pagination ordering.
+func WithTrainingAttendanceOrder(order []*TrainingAttendanceOrder) TrainingAttendancePaginateOption {
+	return func(pager *trainingattendancePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithTrainingAttendanceFilter configures pagination filter.
+func WithTrainingAttendanceFilter(filter func(*TrainingAttendanceQuery) (*TrainingAttendanceQuery, error)) TrainingAttendancePaginateOption {
+	return func(pager *trainingattendancePager) error {
+		if filter == nil {
+			return errors.New("TrainingAttendanceQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type trainingattendancePager struct {
+	reverse bool
+	order   []*TrainingAttendanceOrder
+	filter  func(*TrainingAttendanceQuery) (*TrainingAttendanceQuery, error)
+}
+
+func newTrainingAttendancePager(opts []TrainingAttendancePaginateOption, reverse bool) (*trainingattendancePager, error) {
+	pager := &trainingattendancePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *trainingattendancePager) applyFilter(query *TrainingAttendanceQuery) (*TrainingAttendanceQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *trainingattendancePager) toCursor(_m *TrainingAttendance) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *trainingattendancePager) applyCursors(query *TrainingAttendanceQuery, after, before *Cursor) (*TrainingAttendanceQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultTrainingAttendanceOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *trainingattendancePager) applyOrder(query *TrainingAttendanceQuery) *TrainingAttendanceQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultTrainingAttendanceOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultTrainingAttendanceOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *trainingattendancePager) orderExpr(query *TrainingAttendanceQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultTrainingAttendanceOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TrainingAttendance.
+func (_m *TrainingAttendanceQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TrainingAttendancePaginateOption,
+) (*TrainingAttendanceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTrainingAttendancePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TrainingAttendanceConnection{Edges: []*TrainingAttendanceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TrainingAttendanceOrderFieldCreatedAt orders TrainingAttendance by created_at.
+	TrainingAttendanceOrderFieldCreatedAt = &TrainingAttendanceOrderField{
+		Value: func(_m *TrainingAttendance) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: trainingattendance.FieldCreatedAt,
+		toTerm: trainingattendance.ByCreatedAt,
+		toCursor: func(_m *TrainingAttendance) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TrainingAttendanceOrderFieldUpdatedAt orders TrainingAttendance by updated_at.
+	TrainingAttendanceOrderFieldUpdatedAt = &TrainingAttendanceOrderField{
+		Value: func(_m *TrainingAttendance) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: trainingattendance.FieldUpdatedAt,
+		toTerm: trainingattendance.ByUpdatedAt,
+		toCursor: func(_m *TrainingAttendance) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TrainingAttendanceOrderField) String() string {
+	var str string
+	switch f.column {
+	case TrainingAttendanceOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TrainingAttendanceOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TrainingAttendanceOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TrainingAttendanceOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TrainingAttendanceOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TrainingAttendanceOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TrainingAttendanceOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TrainingAttendanceOrderField", str)
+	}
+	return nil
+}
+
+// TrainingAttendanceOrderField defines the ordering field of TrainingAttendance.
+type TrainingAttendanceOrderField struct {
+	// Value extracts the ordering value from the given TrainingAttendance.
+	Value    func(*TrainingAttendance) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) trainingattendance.OrderOption
+	toCursor func(*TrainingAttendance) Cursor
+}
+
+// TrainingAttendanceOrder defines the ordering of TrainingAttendance.
+type TrainingAttendanceOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *TrainingAttendanceOrderField `json:"field"`
+}
+
+// DefaultTrainingAttendanceOrder is the default ordering of TrainingAttendance.
+var DefaultTrainingAttendanceOrder = &TrainingAttendanceOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TrainingAttendanceOrderField{
+		Value: func(_m *TrainingAttendance) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: trainingattendance.FieldID,
+		toTerm: trainingattendance.ByID,
+		toCursor: func(_m *TrainingAttendance) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TrainingAttendance into TrainingAttendanceEdge.
+func (_m *TrainingAttendance) ToEdge(order *TrainingAttendanceOrder) *TrainingAttendanceEdge {
+	if order == nil {
+		order = DefaultTrainingAttendanceOrder
+	}
+	return &TrainingAttendanceEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TrainingCourseEdge is the edge representation of TrainingCourse.
+type TrainingCourseEdge struct {
+	Node   *TrainingCourse `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// TrainingCourseConnection is the connection containing edges to TrainingCourse.
+type TrainingCourseConnection struct {
+	Edges      []*TrainingCourseEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *TrainingCourseConnection) build(nodes []*TrainingCourse, pager *trainingcoursePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TrainingCourse
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TrainingCourse {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TrainingCourse {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TrainingCourseEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TrainingCourseEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TrainingCoursePaginateOption enables pagination customization.
+type TrainingCoursePaginateOption func(*trainingcoursePager) error
+
+// WithTrainingCourseOrder configures pagination ordering.
+func WithTrainingCourseOrder(order []*TrainingCourseOrder) TrainingCoursePaginateOption {
+	return func(pager *trainingcoursePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithTrainingCourseFilter configures pagination filter.
+func WithTrainingCourseFilter(filter func(*TrainingCourseQuery) (*TrainingCourseQuery, error)) TrainingCoursePaginateOption {
+	return func(pager *trainingcoursePager) error {
+		if filter == nil {
+			return errors.New("TrainingCourseQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type trainingcoursePager struct {
+	reverse bool
+	order   []*TrainingCourseOrder
+	filter  func(*TrainingCourseQuery) (*TrainingCourseQuery, error)
+}
+
+func newTrainingCoursePager(opts []TrainingCoursePaginateOption, reverse bool) (*trainingcoursePager, error) {
+	pager := &trainingcoursePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *trainingcoursePager) applyFilter(query *TrainingCourseQuery) (*TrainingCourseQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *trainingcoursePager) toCursor(_m *TrainingCourse) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *trainingcoursePager) applyCursors(query *TrainingCourseQuery, after, before *Cursor) (*TrainingCourseQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultTrainingCourseOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *trainingcoursePager) applyOrder(query *TrainingCourseQuery) *TrainingCourseQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultTrainingCourseOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultTrainingCourseOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *trainingcoursePager) orderExpr(query *TrainingCourseQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultTrainingCourseOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TrainingCourse.
+func (_m *TrainingCourseQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TrainingCoursePaginateOption,
+) (*TrainingCourseConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTrainingCoursePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TrainingCourseConnection{Edges: []*TrainingCourseEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TrainingCourseOrderFieldCreatedAt orders TrainingCourse by created_at.
+	TrainingCourseOrderFieldCreatedAt = &TrainingCourseOrderField{
+		Value: func(_m *TrainingCourse) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: trainingcourse.FieldCreatedAt,
+		toTerm: trainingcourse.ByCreatedAt,
+		toCursor: func(_m *TrainingCourse) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TrainingCourseOrderFieldUpdatedAt orders TrainingCourse by updated_at.
+	TrainingCourseOrderFieldUpdatedAt = &TrainingCourseOrderField{
+		Value: func(_m *TrainingCourse) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: trainingcourse.FieldUpdatedAt,
+		toTerm: trainingcourse.ByUpdatedAt,
+		toCursor: func(_m *TrainingCourse) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// TrainingCourseOrderFieldTitle orders TrainingCourse by title.
+	TrainingCourseOrderFieldTitle = &TrainingCourseOrderField{
+		Value: func(_m *TrainingCourse) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: trainingcourse.FieldTitle,
+		toTerm: trainingcourse.ByTitle,
+		toCursor: func(_m *TrainingCourse) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TrainingCourseOrderField) String() string {
+	var str string
+	switch f.column {
+	case TrainingCourseOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TrainingCourseOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case TrainingCourseOrderFieldTitle.column:
+		str = "TITLE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TrainingCourseOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TrainingCourseOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TrainingCourseOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TrainingCourseOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TrainingCourseOrderFieldUpdatedAt
+	case "TITLE":
+		*f = *TrainingCourseOrderFieldTitle
+	default:
+		return fmt.Errorf("%s is not a valid TrainingCourseOrderField", str)
+	}
+	return nil
+}
+
+// TrainingCourseOrderField defines the ordering field of TrainingCourse.
+type TrainingCourseOrderField struct {
+	// Value extracts the ordering value from the given TrainingCourse.
+	Value    func(*TrainingCourse) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) trainingcourse.OrderOption
+	toCursor func(*TrainingCourse) Cursor
+}
+
+// TrainingCourseOrder defines the ordering of TrainingCourse.
+type TrainingCourseOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *TrainingCourseOrderField `json:"field"`
+}
+
+// DefaultTrainingCourseOrder is the default ordering of TrainingCourse.
+var DefaultTrainingCourseOrder = &TrainingCourseOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TrainingCourseOrderField{
+		Value: func(_m *TrainingCourse) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: trainingcourse.FieldID,
+		toTerm: trainingcourse.ByID,
+		toCursor: func(_m *TrainingCourse) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TrainingCourse into TrainingCourseEdge.
+func (_m *TrainingCourse) ToEdge(order *TrainingCourseOrder) *TrainingCourseEdge {
+	if order == nil {
+		order = DefaultTrainingCourseOrder
+	}
+	return &TrainingCourseEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TrainingEnrolmentEdge is the edge representation of TrainingEnrolment.
+type TrainingEnrolmentEdge struct {
+	Node   *TrainingEnrolment `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// TrainingEnrolmentConnection is the connection containing edges to TrainingEnrolment.
+type TrainingEnrolmentConnection struct {
+	Edges      []*TrainingEnrolmentEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *TrainingEnrolmentConnection) build(nodes []*TrainingEnrolment, pager *trainingenrolmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TrainingEnrolment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TrainingEnrolment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TrainingEnrolment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TrainingEnrolmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TrainingEnrolmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TrainingEnrolmentPaginateOption enables pagination customization.
+type TrainingEnrolmentPaginateOption func(*trainingenrolmentPager) error
+
+// WithTrainingEnrolmentOrder configures pagination ordering.
+func WithTrainingEnrolmentOrder(order []*TrainingEnrolmentOrder) TrainingEnrolmentPaginateOption {
+	return func(pager *trainingenrolmentPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithTrainingEnrolmentFilter configures pagination filter.
+func WithTrainingEnrolmentFilter(filter func(*TrainingEnrolmentQuery) (*TrainingEnrolmentQuery, error)) TrainingEnrolmentPaginateOption {
+	return func(pager *trainingenrolmentPager) error {
+		if filter == nil {
+			return errors.New("TrainingEnrolmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type trainingenrolmentPager struct {
+	reverse bool
+	order   []*TrainingEnrolmentOrder
+	filter  func(*TrainingEnrolmentQuery) (*TrainingEnrolmentQuery, error)
+}
+
+func newTrainingEnrolmentPager(opts []TrainingEnrolmentPaginateOption, reverse bool) (*trainingenrolmentPager, error) {
+	pager := &trainingenrolmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *trainingenrolmentPager) applyFilter(query *TrainingEnrolmentQuery) (*TrainingEnrolmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *trainingenrolmentPager) toCursor(_m *TrainingEnrolment) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *trainingenrolmentPager) applyCursors(query *TrainingEnrolmentQuery, after, before *Cursor) (*TrainingEnrolmentQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultTrainingEnrolmentOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *trainingenrolmentPager) applyOrder(query *TrainingEnrolmentQuery) *TrainingEnrolmentQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultTrainingEnrolmentOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultTrainingEnrolmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *trainingenrolmentPager) orderExpr(query *TrainingEnrolmentQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultTrainingEnrolmentOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TrainingEnrolment.
+func (_m *TrainingEnrolmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TrainingEnrolmentPaginateOption,
+) (*TrainingEnrolmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTrainingEnrolmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TrainingEnrolmentConnection{Edges: []*TrainingEnrolmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TrainingEnrolmentOrderFieldCreatedAt orders TrainingEnrolment by created_at.
+	TrainingEnrolmentOrderFieldCreatedAt = &TrainingEnrolmentOrderField{
+		Value: func(_m *TrainingEnrolment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: trainingenrolment.FieldCreatedAt,
+		toTerm: trainingenrolment.ByCreatedAt,
+		toCursor: func(_m *TrainingEnrolment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TrainingEnrolmentOrderFieldUpdatedAt orders TrainingEnrolment by updated_at.
+	TrainingEnrolmentOrderFieldUpdatedAt = &TrainingEnrolmentOrderField{
+		Value: func(_m *TrainingEnrolment) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: trainingenrolment.FieldUpdatedAt,
+		toTerm: trainingenrolment.ByUpdatedAt,
+		toCursor: func(_m *TrainingEnrolment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TrainingEnrolmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case TrainingEnrolmentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TrainingEnrolmentOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TrainingEnrolmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TrainingEnrolmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TrainingEnrolmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TrainingEnrolmentOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TrainingEnrolmentOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TrainingEnrolmentOrderField", str)
+	}
+	return nil
+}
+
+// TrainingEnrolmentOrderField defines the ordering field of TrainingEnrolment.
+type TrainingEnrolmentOrderField struct {
+	// Value extracts the ordering value from the given TrainingEnrolment.
+	Value    func(*TrainingEnrolment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) trainingenrolment.OrderOption
+	toCursor func(*TrainingEnrolment) Cursor
+}
+
+// TrainingEnrolmentOrder defines the ordering of TrainingEnrolment.
+type TrainingEnrolmentOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *TrainingEnrolmentOrderField `json:"field"`
+}
+
+// DefaultTrainingEnrolmentOrder is the default ordering of TrainingEnrolment.
+var DefaultTrainingEnrolmentOrder = &TrainingEnrolmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TrainingEnrolmentOrderField{
+		Value: func(_m *TrainingEnrolment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: trainingenrolment.FieldID,
+		toTerm: trainingenrolment.ByID,
+		toCursor: func(_m *TrainingEnrolment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TrainingEnrolment into TrainingEnrolmentEdge.
+func (_m *TrainingEnrolment) ToEdge(order *TrainingEnrolmentOrder) *TrainingEnrolmentEdge {
+	if order == nil {
+		order = DefaultTrainingEnrolmentOrder
+	}
+	return &TrainingEnrolmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TrainingSessionEdge is the edge representation of TrainingSession.
+type TrainingSessionEdge struct {
+	Node   *TrainingSession `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// TrainingSessionConnection is the connection containing edges to TrainingSession.
+type TrainingSessionConnection struct {
+	Edges      []*TrainingSessionEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *TrainingSessionConnection) build(nodes []*TrainingSession, pager *trainingsessionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TrainingSession
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TrainingSession {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TrainingSession {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TrainingSessionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TrainingSessionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TrainingSessionPaginateOption enables pagination customization.
+type TrainingSessionPaginateOption func(*trainingsessionPager) error
+
+// WithTrainingSessionOrder configures pagination ordering.
+func WithTrainingSessionOrder(order []*TrainingSessionOrder) TrainingSessionPaginateOption {
+	return func(pager *trainingsessionPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithTrainingSessionFilter configures pagination filter.
+func WithTrainingSessionFilter(filter func(*TrainingSessionQuery) (*TrainingSessionQuery, error)) TrainingSessionPaginateOption {
+	return func(pager *trainingsessionPager) error {
+		if filter == nil {
+			return errors.New("TrainingSessionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type trainingsessionPager struct {
+	reverse bool
+	order   []*TrainingSessionOrder
+	filter  func(*TrainingSessionQuery) (*TrainingSessionQuery, error)
+}
+
+func newTrainingSessionPager(opts []TrainingSessionPaginateOption, reverse bool) (*trainingsessionPager, error) {
+	pager := &trainingsessionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *trainingsessionPager) applyFilter(query *TrainingSessionQuery) (*TrainingSessionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *trainingsessionPager) toCursor(_m *TrainingSession) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *trainingsessionPager) applyCursors(query *TrainingSessionQuery, after, before *Cursor) (*TrainingSessionQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultTrainingSessionOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *trainingsessionPager) applyOrder(query *TrainingSessionQuery) *TrainingSessionQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultTrainingSessionOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultTrainingSessionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *trainingsessionPager) orderExpr(query *TrainingSessionQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultTrainingSessionOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TrainingSession.
+func (_m *TrainingSessionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TrainingSessionPaginateOption,
+) (*TrainingSessionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTrainingSessionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TrainingSessionConnection{Edges: []*TrainingSessionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TrainingSessionOrderFieldCreatedAt orders TrainingSession by created_at.
+	TrainingSessionOrderFieldCreatedAt = &TrainingSessionOrderField{
+		Value: func(_m *TrainingSession) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: trainingsession.FieldCreatedAt,
+		toTerm: trainingsession.ByCreatedAt,
+		toCursor: func(_m *TrainingSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TrainingSessionOrderFieldUpdatedAt orders TrainingSession by updated_at.
+	TrainingSessionOrderFieldUpdatedAt = &TrainingSessionOrderField{
+		Value: func(_m *TrainingSession) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: trainingsession.FieldUpdatedAt,
+		toTerm: trainingsession.ByUpdatedAt,
+		toCursor: func(_m *TrainingSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// TrainingSessionOrderFieldStartsOn orders TrainingSession by starts_on.
+	TrainingSessionOrderFieldStartsOn = &TrainingSessionOrderField{
+		Value: func(_m *TrainingSession) (ent.Value, error) {
+			return _m.StartsOn, nil
+		},
+		column: trainingsession.FieldStartsOn,
+		toTerm: trainingsession.ByStartsOn,
+		toCursor: func(_m *TrainingSession) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TrainingSessionOrderField) String() string {
+	var str string
+	switch f.column {
+	case TrainingSessionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TrainingSessionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case TrainingSessionOrderFieldStartsOn.column:
+		str = "STARTS_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TrainingSessionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TrainingSessionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TrainingSessionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TrainingSessionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TrainingSessionOrderFieldUpdatedAt
+	case "STARTS_ON":
+		*f = *TrainingSessionOrderFieldStartsOn
+	default:
+		return fmt.Errorf("%s is not a valid TrainingSessionOrderField", str)
+	}
+	return nil
+}
+
+// TrainingSessionOrderField defines the ordering field of TrainingSession.
+type TrainingSessionOrderField struct {
+	// Value extracts the ordering value from the given TrainingSession.
+	Value    func(*TrainingSession) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) trainingsession.OrderOption
+	toCursor func(*TrainingSession) Cursor
+}
+
+// TrainingSessionOrder defines the ordering of TrainingSession.
+type TrainingSessionOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *TrainingSessionOrderField `json:"field"`
+}
+
+// DefaultTrainingSessionOrder is the default ordering of TrainingSession.
+var DefaultTrainingSessionOrder = &TrainingSessionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TrainingSessionOrderField{
+		Value: func(_m *TrainingSession) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: trainingsession.FieldID,
+		toTerm: trainingsession.ByID,
+		toCursor: func(_m *TrainingSession) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TrainingSession into TrainingSessionEdge.
+func (_m *TrainingSession) ToEdge(order *TrainingSessionOrder) *TrainingSessionEdge {
+	if order == nil {
+		order = DefaultTrainingSessionOrder
+	}
+	return &TrainingSessionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -46,6 +46,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -25569,6 +25574,2626 @@ func (i *TimeEntryWhereInput) P() (predicate.TimeEntry, error) {
 		return predicates[0], nil
 	default:
 		return timeentry.And(predicates...), nil
+	}
+}
+
+// TraineeWhereInput represents a where input for filtering Trainee queries.
+type TraineeWhereInput struct {
+	Predicates []predicate.Trainee  `json:"-"`
+	Not        *TraineeWhereInput   `json:"not,omitempty"`
+	Or         []*TraineeWhereInput `json:"or,omitempty"`
+	And        []*TraineeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "last_name" field predicates.
+	LastName             *string  `json:"lastName,omitempty"`
+	LastNameNEQ          *string  `json:"lastNameNEQ,omitempty"`
+	LastNameIn           []string `json:"lastNameIn,omitempty"`
+	LastNameNotIn        []string `json:"lastNameNotIn,omitempty"`
+	LastNameGT           *string  `json:"lastNameGT,omitempty"`
+	LastNameGTE          *string  `json:"lastNameGTE,omitempty"`
+	LastNameLT           *string  `json:"lastNameLT,omitempty"`
+	LastNameLTE          *string  `json:"lastNameLTE,omitempty"`
+	LastNameContains     *string  `json:"lastNameContains,omitempty"`
+	LastNameHasPrefix    *string  `json:"lastNameHasPrefix,omitempty"`
+	LastNameHasSuffix    *string  `json:"lastNameHasSuffix,omitempty"`
+	LastNameEqualFold    *string  `json:"lastNameEqualFold,omitempty"`
+	LastNameContainsFold *string  `json:"lastNameContainsFold,omitempty"`
+
+	// "first_names" field predicates.
+	FirstNames             *string  `json:"firstNames,omitempty"`
+	FirstNamesNEQ          *string  `json:"firstNamesNEQ,omitempty"`
+	FirstNamesIn           []string `json:"firstNamesIn,omitempty"`
+	FirstNamesNotIn        []string `json:"firstNamesNotIn,omitempty"`
+	FirstNamesGT           *string  `json:"firstNamesGT,omitempty"`
+	FirstNamesGTE          *string  `json:"firstNamesGTE,omitempty"`
+	FirstNamesLT           *string  `json:"firstNamesLT,omitempty"`
+	FirstNamesLTE          *string  `json:"firstNamesLTE,omitempty"`
+	FirstNamesContains     *string  `json:"firstNamesContains,omitempty"`
+	FirstNamesHasPrefix    *string  `json:"firstNamesHasPrefix,omitempty"`
+	FirstNamesHasSuffix    *string  `json:"firstNamesHasSuffix,omitempty"`
+	FirstNamesEqualFold    *string  `json:"firstNamesEqualFold,omitempty"`
+	FirstNamesContainsFold *string  `json:"firstNamesContainsFold,omitempty"`
+
+	// "job" field predicates.
+	Job             *string  `json:"job,omitempty"`
+	JobNEQ          *string  `json:"jobNEQ,omitempty"`
+	JobIn           []string `json:"jobIn,omitempty"`
+	JobNotIn        []string `json:"jobNotIn,omitempty"`
+	JobGT           *string  `json:"jobGT,omitempty"`
+	JobGTE          *string  `json:"jobGTE,omitempty"`
+	JobLT           *string  `json:"jobLT,omitempty"`
+	JobLTE          *string  `json:"jobLTE,omitempty"`
+	JobContains     *string  `json:"jobContains,omitempty"`
+	JobHasPrefix    *string  `json:"jobHasPrefix,omitempty"`
+	JobHasSuffix    *string  `json:"jobHasSuffix,omitempty"`
+	JobEqualFold    *string  `json:"jobEqualFold,omitempty"`
+	JobContainsFold *string  `json:"jobContainsFold,omitempty"`
+
+	// "establishment_id" field predicates.
+	EstablishmentID             *pulid.ID  `json:"establishmentID,omitempty"`
+	EstablishmentIDNEQ          *pulid.ID  `json:"establishmentIDNEQ,omitempty"`
+	EstablishmentIDIn           []pulid.ID `json:"establishmentIDIn,omitempty"`
+	EstablishmentIDNotIn        []pulid.ID `json:"establishmentIDNotIn,omitempty"`
+	EstablishmentIDGT           *pulid.ID  `json:"establishmentIDGT,omitempty"`
+	EstablishmentIDGTE          *pulid.ID  `json:"establishmentIDGTE,omitempty"`
+	EstablishmentIDLT           *pulid.ID  `json:"establishmentIDLT,omitempty"`
+	EstablishmentIDLTE          *pulid.ID  `json:"establishmentIDLTE,omitempty"`
+	EstablishmentIDContains     *pulid.ID  `json:"establishmentIDContains,omitempty"`
+	EstablishmentIDHasPrefix    *pulid.ID  `json:"establishmentIDHasPrefix,omitempty"`
+	EstablishmentIDHasSuffix    *pulid.ID  `json:"establishmentIDHasSuffix,omitempty"`
+	EstablishmentIDIsNil        bool       `json:"establishmentIDIsNil,omitempty"`
+	EstablishmentIDNotNil       bool       `json:"establishmentIDNotNil,omitempty"`
+	EstablishmentIDEqualFold    *pulid.ID  `json:"establishmentIDEqualFold,omitempty"`
+	EstablishmentIDContainsFold *pulid.ID  `json:"establishmentIDContainsFold,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "establishment" edge predicates.
+	HasEstablishment     *bool                      `json:"hasEstablishment,omitempty"`
+	HasEstablishmentWith []*EstablishmentWhereInput `json:"hasEstablishmentWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TraineeWhereInput) AddPredicates(predicates ...predicate.Trainee) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TraineeWhereInput filter on the TraineeQuery builder.
+func (i *TraineeWhereInput) Filter(q *TraineeQuery) (*TraineeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTraineeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTraineeWhereInput is returned in case the TraineeWhereInput is empty.
+var ErrEmptyTraineeWhereInput = errors.New("ent: empty predicate TraineeWhereInput")
+
+// P returns a predicate for filtering trainees.
+// An error is returned if the input is empty or invalid.
+func (i *TraineeWhereInput) P() (predicate.Trainee, error) {
+	var predicates []predicate.Trainee
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, trainee.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Trainee, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, trainee.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Trainee, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, trainee.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, trainee.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, trainee.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, trainee.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, trainee.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, trainee.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, trainee.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, trainee.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, trainee.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, trainee.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, trainee.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, trainee.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, trainee.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, trainee.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, trainee.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, trainee.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, trainee.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, trainee.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, trainee.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, trainee.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, trainee.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, trainee.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, trainee.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, trainee.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, trainee.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, trainee.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, trainee.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, trainee.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, trainee.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, trainee.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, trainee.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, trainee.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, trainee.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, trainee.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, trainee.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, trainee.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, trainee.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, trainee.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.LastName != nil {
+		predicates = append(predicates, trainee.LastNameEQ(*i.LastName))
+	}
+	if i.LastNameNEQ != nil {
+		predicates = append(predicates, trainee.LastNameNEQ(*i.LastNameNEQ))
+	}
+	if len(i.LastNameIn) > 0 {
+		predicates = append(predicates, trainee.LastNameIn(i.LastNameIn...))
+	}
+	if len(i.LastNameNotIn) > 0 {
+		predicates = append(predicates, trainee.LastNameNotIn(i.LastNameNotIn...))
+	}
+	if i.LastNameGT != nil {
+		predicates = append(predicates, trainee.LastNameGT(*i.LastNameGT))
+	}
+	if i.LastNameGTE != nil {
+		predicates = append(predicates, trainee.LastNameGTE(*i.LastNameGTE))
+	}
+	if i.LastNameLT != nil {
+		predicates = append(predicates, trainee.LastNameLT(*i.LastNameLT))
+	}
+	if i.LastNameLTE != nil {
+		predicates = append(predicates, trainee.LastNameLTE(*i.LastNameLTE))
+	}
+	if i.LastNameContains != nil {
+		predicates = append(predicates, trainee.LastNameContains(*i.LastNameContains))
+	}
+	if i.LastNameHasPrefix != nil {
+		predicates = append(predicates, trainee.LastNameHasPrefix(*i.LastNameHasPrefix))
+	}
+	if i.LastNameHasSuffix != nil {
+		predicates = append(predicates, trainee.LastNameHasSuffix(*i.LastNameHasSuffix))
+	}
+	if i.LastNameEqualFold != nil {
+		predicates = append(predicates, trainee.LastNameEqualFold(*i.LastNameEqualFold))
+	}
+	if i.LastNameContainsFold != nil {
+		predicates = append(predicates, trainee.LastNameContainsFold(*i.LastNameContainsFold))
+	}
+	if i.FirstNames != nil {
+		predicates = append(predicates, trainee.FirstNamesEQ(*i.FirstNames))
+	}
+	if i.FirstNamesNEQ != nil {
+		predicates = append(predicates, trainee.FirstNamesNEQ(*i.FirstNamesNEQ))
+	}
+	if len(i.FirstNamesIn) > 0 {
+		predicates = append(predicates, trainee.FirstNamesIn(i.FirstNamesIn...))
+	}
+	if len(i.FirstNamesNotIn) > 0 {
+		predicates = append(predicates, trainee.FirstNamesNotIn(i.FirstNamesNotIn...))
+	}
+	if i.FirstNamesGT != nil {
+		predicates = append(predicates, trainee.FirstNamesGT(*i.FirstNamesGT))
+	}
+	if i.FirstNamesGTE != nil {
+		predicates = append(predicates, trainee.FirstNamesGTE(*i.FirstNamesGTE))
+	}
+	if i.FirstNamesLT != nil {
+		predicates = append(predicates, trainee.FirstNamesLT(*i.FirstNamesLT))
+	}
+	if i.FirstNamesLTE != nil {
+		predicates = append(predicates, trainee.FirstNamesLTE(*i.FirstNamesLTE))
+	}
+	if i.FirstNamesContains != nil {
+		predicates = append(predicates, trainee.FirstNamesContains(*i.FirstNamesContains))
+	}
+	if i.FirstNamesHasPrefix != nil {
+		predicates = append(predicates, trainee.FirstNamesHasPrefix(*i.FirstNamesHasPrefix))
+	}
+	if i.FirstNamesHasSuffix != nil {
+		predicates = append(predicates, trainee.FirstNamesHasSuffix(*i.FirstNamesHasSuffix))
+	}
+	if i.FirstNamesEqualFold != nil {
+		predicates = append(predicates, trainee.FirstNamesEqualFold(*i.FirstNamesEqualFold))
+	}
+	if i.FirstNamesContainsFold != nil {
+		predicates = append(predicates, trainee.FirstNamesContainsFold(*i.FirstNamesContainsFold))
+	}
+	if i.Job != nil {
+		predicates = append(predicates, trainee.JobEQ(*i.Job))
+	}
+	if i.JobNEQ != nil {
+		predicates = append(predicates, trainee.JobNEQ(*i.JobNEQ))
+	}
+	if len(i.JobIn) > 0 {
+		predicates = append(predicates, trainee.JobIn(i.JobIn...))
+	}
+	if len(i.JobNotIn) > 0 {
+		predicates = append(predicates, trainee.JobNotIn(i.JobNotIn...))
+	}
+	if i.JobGT != nil {
+		predicates = append(predicates, trainee.JobGT(*i.JobGT))
+	}
+	if i.JobGTE != nil {
+		predicates = append(predicates, trainee.JobGTE(*i.JobGTE))
+	}
+	if i.JobLT != nil {
+		predicates = append(predicates, trainee.JobLT(*i.JobLT))
+	}
+	if i.JobLTE != nil {
+		predicates = append(predicates, trainee.JobLTE(*i.JobLTE))
+	}
+	if i.JobContains != nil {
+		predicates = append(predicates, trainee.JobContains(*i.JobContains))
+	}
+	if i.JobHasPrefix != nil {
+		predicates = append(predicates, trainee.JobHasPrefix(*i.JobHasPrefix))
+	}
+	if i.JobHasSuffix != nil {
+		predicates = append(predicates, trainee.JobHasSuffix(*i.JobHasSuffix))
+	}
+	if i.JobEqualFold != nil {
+		predicates = append(predicates, trainee.JobEqualFold(*i.JobEqualFold))
+	}
+	if i.JobContainsFold != nil {
+		predicates = append(predicates, trainee.JobContainsFold(*i.JobContainsFold))
+	}
+	if i.EstablishmentID != nil {
+		predicates = append(predicates, trainee.EstablishmentIDEQ(*i.EstablishmentID))
+	}
+	if i.EstablishmentIDNEQ != nil {
+		predicates = append(predicates, trainee.EstablishmentIDNEQ(*i.EstablishmentIDNEQ))
+	}
+	if len(i.EstablishmentIDIn) > 0 {
+		predicates = append(predicates, trainee.EstablishmentIDIn(i.EstablishmentIDIn...))
+	}
+	if len(i.EstablishmentIDNotIn) > 0 {
+		predicates = append(predicates, trainee.EstablishmentIDNotIn(i.EstablishmentIDNotIn...))
+	}
+	if i.EstablishmentIDGT != nil {
+		predicates = append(predicates, trainee.EstablishmentIDGT(*i.EstablishmentIDGT))
+	}
+	if i.EstablishmentIDGTE != nil {
+		predicates = append(predicates, trainee.EstablishmentIDGTE(*i.EstablishmentIDGTE))
+	}
+	if i.EstablishmentIDLT != nil {
+		predicates = append(predicates, trainee.EstablishmentIDLT(*i.EstablishmentIDLT))
+	}
+	if i.EstablishmentIDLTE != nil {
+		predicates = append(predicates, trainee.EstablishmentIDLTE(*i.EstablishmentIDLTE))
+	}
+	if i.EstablishmentIDContains != nil {
+		predicates = append(predicates, trainee.EstablishmentIDContains(*i.EstablishmentIDContains))
+	}
+	if i.EstablishmentIDHasPrefix != nil {
+		predicates = append(predicates, trainee.EstablishmentIDHasPrefix(*i.EstablishmentIDHasPrefix))
+	}
+	if i.EstablishmentIDHasSuffix != nil {
+		predicates = append(predicates, trainee.EstablishmentIDHasSuffix(*i.EstablishmentIDHasSuffix))
+	}
+	if i.EstablishmentIDIsNil {
+		predicates = append(predicates, trainee.EstablishmentIDIsNil())
+	}
+	if i.EstablishmentIDNotNil {
+		predicates = append(predicates, trainee.EstablishmentIDNotNil())
+	}
+	if i.EstablishmentIDEqualFold != nil {
+		predicates = append(predicates, trainee.EstablishmentIDEqualFold(*i.EstablishmentIDEqualFold))
+	}
+	if i.EstablishmentIDContainsFold != nil {
+		predicates = append(predicates, trainee.EstablishmentIDContainsFold(*i.EstablishmentIDContainsFold))
+	}
+
+	if i.HasMember != nil {
+		p := trainee.HasMember()
+		if !*i.HasMember {
+			p = trainee.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainee.HasMemberWith(with...))
+	}
+	if i.HasEstablishment != nil {
+		p := trainee.HasEstablishment()
+		if !*i.HasEstablishment {
+			p = trainee.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEstablishmentWith) > 0 {
+		with := make([]predicate.Establishment, 0, len(i.HasEstablishmentWith))
+		for _, w := range i.HasEstablishmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEstablishmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainee.HasEstablishmentWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTraineeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return trainee.And(predicates...), nil
+	}
+}
+
+// TrainingAttendanceWhereInput represents a where input for filtering TrainingAttendance queries.
+type TrainingAttendanceWhereInput struct {
+	Predicates []predicate.TrainingAttendance  `json:"-"`
+	Not        *TrainingAttendanceWhereInput   `json:"not,omitempty"`
+	Or         []*TrainingAttendanceWhereInput `json:"or,omitempty"`
+	And        []*TrainingAttendanceWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "enrolment_id" field predicates.
+	EnrolmentID             *pulid.ID  `json:"enrolmentID,omitempty"`
+	EnrolmentIDNEQ          *pulid.ID  `json:"enrolmentIDNEQ,omitempty"`
+	EnrolmentIDIn           []pulid.ID `json:"enrolmentIDIn,omitempty"`
+	EnrolmentIDNotIn        []pulid.ID `json:"enrolmentIDNotIn,omitempty"`
+	EnrolmentIDGT           *pulid.ID  `json:"enrolmentIDGT,omitempty"`
+	EnrolmentIDGTE          *pulid.ID  `json:"enrolmentIDGTE,omitempty"`
+	EnrolmentIDLT           *pulid.ID  `json:"enrolmentIDLT,omitempty"`
+	EnrolmentIDLTE          *pulid.ID  `json:"enrolmentIDLTE,omitempty"`
+	EnrolmentIDContains     *pulid.ID  `json:"enrolmentIDContains,omitempty"`
+	EnrolmentIDHasPrefix    *pulid.ID  `json:"enrolmentIDHasPrefix,omitempty"`
+	EnrolmentIDHasSuffix    *pulid.ID  `json:"enrolmentIDHasSuffix,omitempty"`
+	EnrolmentIDEqualFold    *pulid.ID  `json:"enrolmentIDEqualFold,omitempty"`
+	EnrolmentIDContainsFold *pulid.ID  `json:"enrolmentIDContainsFold,omitempty"`
+
+	// "trainee_id" field predicates.
+	TraineeID             *pulid.ID  `json:"traineeID,omitempty"`
+	TraineeIDNEQ          *pulid.ID  `json:"traineeIDNEQ,omitempty"`
+	TraineeIDIn           []pulid.ID `json:"traineeIDIn,omitempty"`
+	TraineeIDNotIn        []pulid.ID `json:"traineeIDNotIn,omitempty"`
+	TraineeIDGT           *pulid.ID  `json:"traineeIDGT,omitempty"`
+	TraineeIDGTE          *pulid.ID  `json:"traineeIDGTE,omitempty"`
+	TraineeIDLT           *pulid.ID  `json:"traineeIDLT,omitempty"`
+	TraineeIDLTE          *pulid.ID  `json:"traineeIDLTE,omitempty"`
+	TraineeIDContains     *pulid.ID  `json:"traineeIDContains,omitempty"`
+	TraineeIDHasPrefix    *pulid.ID  `json:"traineeIDHasPrefix,omitempty"`
+	TraineeIDHasSuffix    *pulid.ID  `json:"traineeIDHasSuffix,omitempty"`
+	TraineeIDEqualFold    *pulid.ID  `json:"traineeIDEqualFold,omitempty"`
+	TraineeIDContainsFold *pulid.ID  `json:"traineeIDContainsFold,omitempty"`
+
+	// "course_id" field predicates.
+	CourseID             *pulid.ID  `json:"courseID,omitempty"`
+	CourseIDNEQ          *pulid.ID  `json:"courseIDNEQ,omitempty"`
+	CourseIDIn           []pulid.ID `json:"courseIDIn,omitempty"`
+	CourseIDNotIn        []pulid.ID `json:"courseIDNotIn,omitempty"`
+	CourseIDGT           *pulid.ID  `json:"courseIDGT,omitempty"`
+	CourseIDGTE          *pulid.ID  `json:"courseIDGTE,omitempty"`
+	CourseIDLT           *pulid.ID  `json:"courseIDLT,omitempty"`
+	CourseIDLTE          *pulid.ID  `json:"courseIDLTE,omitempty"`
+	CourseIDContains     *pulid.ID  `json:"courseIDContains,omitempty"`
+	CourseIDHasPrefix    *pulid.ID  `json:"courseIDHasPrefix,omitempty"`
+	CourseIDHasSuffix    *pulid.ID  `json:"courseIDHasSuffix,omitempty"`
+	CourseIDEqualFold    *pulid.ID  `json:"courseIDEqualFold,omitempty"`
+	CourseIDContainsFold *pulid.ID  `json:"courseIDContainsFold,omitempty"`
+
+	// "day" field predicates.
+	Day      *time.Time  `json:"day,omitempty"`
+	DayNEQ   *time.Time  `json:"dayNEQ,omitempty"`
+	DayIn    []time.Time `json:"dayIn,omitempty"`
+	DayNotIn []time.Time `json:"dayNotIn,omitempty"`
+	DayGT    *time.Time  `json:"dayGT,omitempty"`
+	DayGTE   *time.Time  `json:"dayGTE,omitempty"`
+	DayLT    *time.Time  `json:"dayLT,omitempty"`
+	DayLTE   *time.Time  `json:"dayLTE,omitempty"`
+
+	// "half_day" field predicates.
+	HalfDay      *trainingattendance.HalfDay  `json:"halfDay,omitempty"`
+	HalfDayNEQ   *trainingattendance.HalfDay  `json:"halfDayNEQ,omitempty"`
+	HalfDayIn    []trainingattendance.HalfDay `json:"halfDayIn,omitempty"`
+	HalfDayNotIn []trainingattendance.HalfDay `json:"halfDayNotIn,omitempty"`
+
+	// "year" field predicates.
+	Year      *int  `json:"year,omitempty"`
+	YearNEQ   *int  `json:"yearNEQ,omitempty"`
+	YearIn    []int `json:"yearIn,omitempty"`
+	YearNotIn []int `json:"yearNotIn,omitempty"`
+	YearGT    *int  `json:"yearGT,omitempty"`
+	YearGTE   *int  `json:"yearGTE,omitempty"`
+	YearLT    *int  `json:"yearLT,omitempty"`
+	YearLTE   *int  `json:"yearLTE,omitempty"`
+
+	// "hours" field predicates.
+	Hours      *float64  `json:"hours,omitempty"`
+	HoursNEQ   *float64  `json:"hoursNEQ,omitempty"`
+	HoursIn    []float64 `json:"hoursIn,omitempty"`
+	HoursNotIn []float64 `json:"hoursNotIn,omitempty"`
+	HoursGT    *float64  `json:"hoursGT,omitempty"`
+	HoursGTE   *float64  `json:"hoursGTE,omitempty"`
+	HoursLT    *float64  `json:"hoursLT,omitempty"`
+	HoursLTE   *float64  `json:"hoursLTE,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "enrolment" edge predicates.
+	HasEnrolment     *bool                          `json:"hasEnrolment,omitempty"`
+	HasEnrolmentWith []*TrainingEnrolmentWhereInput `json:"hasEnrolmentWith,omitempty"`
+
+	// "trainee" edge predicates.
+	HasTrainee     *bool                `json:"hasTrainee,omitempty"`
+	HasTraineeWith []*TraineeWhereInput `json:"hasTraineeWith,omitempty"`
+
+	// "course" edge predicates.
+	HasCourse     *bool                       `json:"hasCourse,omitempty"`
+	HasCourseWith []*TrainingCourseWhereInput `json:"hasCourseWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TrainingAttendanceWhereInput) AddPredicates(predicates ...predicate.TrainingAttendance) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TrainingAttendanceWhereInput filter on the TrainingAttendanceQuery builder.
+func (i *TrainingAttendanceWhereInput) Filter(q *TrainingAttendanceQuery) (*TrainingAttendanceQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTrainingAttendanceWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTrainingAttendanceWhereInput is returned in case the TrainingAttendanceWhereInput is empty.
+var ErrEmptyTrainingAttendanceWhereInput = errors.New("ent: empty predicate TrainingAttendanceWhereInput")
+
+// P returns a predicate for filtering trainingattendances.
+// An error is returned if the input is empty or invalid.
+func (i *TrainingAttendanceWhereInput) P() (predicate.TrainingAttendance, error) {
+	var predicates []predicate.TrainingAttendance
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, trainingattendance.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TrainingAttendance, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, trainingattendance.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TrainingAttendance, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, trainingattendance.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, trainingattendance.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, trainingattendance.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, trainingattendance.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, trainingattendance.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, trainingattendance.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, trainingattendance.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, trainingattendance.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, trainingattendance.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, trainingattendance.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, trainingattendance.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, trainingattendance.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, trainingattendance.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, trainingattendance.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, trainingattendance.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, trainingattendance.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, trainingattendance.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, trainingattendance.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, trainingattendance.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, trainingattendance.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, trainingattendance.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, trainingattendance.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, trainingattendance.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, trainingattendance.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, trainingattendance.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, trainingattendance.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, trainingattendance.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, trainingattendance.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, trainingattendance.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, trainingattendance.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, trainingattendance.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, trainingattendance.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, trainingattendance.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, trainingattendance.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.EnrolmentID != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDEQ(*i.EnrolmentID))
+	}
+	if i.EnrolmentIDNEQ != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDNEQ(*i.EnrolmentIDNEQ))
+	}
+	if len(i.EnrolmentIDIn) > 0 {
+		predicates = append(predicates, trainingattendance.EnrolmentIDIn(i.EnrolmentIDIn...))
+	}
+	if len(i.EnrolmentIDNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.EnrolmentIDNotIn(i.EnrolmentIDNotIn...))
+	}
+	if i.EnrolmentIDGT != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDGT(*i.EnrolmentIDGT))
+	}
+	if i.EnrolmentIDGTE != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDGTE(*i.EnrolmentIDGTE))
+	}
+	if i.EnrolmentIDLT != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDLT(*i.EnrolmentIDLT))
+	}
+	if i.EnrolmentIDLTE != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDLTE(*i.EnrolmentIDLTE))
+	}
+	if i.EnrolmentIDContains != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDContains(*i.EnrolmentIDContains))
+	}
+	if i.EnrolmentIDHasPrefix != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDHasPrefix(*i.EnrolmentIDHasPrefix))
+	}
+	if i.EnrolmentIDHasSuffix != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDHasSuffix(*i.EnrolmentIDHasSuffix))
+	}
+	if i.EnrolmentIDEqualFold != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDEqualFold(*i.EnrolmentIDEqualFold))
+	}
+	if i.EnrolmentIDContainsFold != nil {
+		predicates = append(predicates, trainingattendance.EnrolmentIDContainsFold(*i.EnrolmentIDContainsFold))
+	}
+	if i.TraineeID != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDEQ(*i.TraineeID))
+	}
+	if i.TraineeIDNEQ != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDNEQ(*i.TraineeIDNEQ))
+	}
+	if len(i.TraineeIDIn) > 0 {
+		predicates = append(predicates, trainingattendance.TraineeIDIn(i.TraineeIDIn...))
+	}
+	if len(i.TraineeIDNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.TraineeIDNotIn(i.TraineeIDNotIn...))
+	}
+	if i.TraineeIDGT != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDGT(*i.TraineeIDGT))
+	}
+	if i.TraineeIDGTE != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDGTE(*i.TraineeIDGTE))
+	}
+	if i.TraineeIDLT != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDLT(*i.TraineeIDLT))
+	}
+	if i.TraineeIDLTE != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDLTE(*i.TraineeIDLTE))
+	}
+	if i.TraineeIDContains != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDContains(*i.TraineeIDContains))
+	}
+	if i.TraineeIDHasPrefix != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDHasPrefix(*i.TraineeIDHasPrefix))
+	}
+	if i.TraineeIDHasSuffix != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDHasSuffix(*i.TraineeIDHasSuffix))
+	}
+	if i.TraineeIDEqualFold != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDEqualFold(*i.TraineeIDEqualFold))
+	}
+	if i.TraineeIDContainsFold != nil {
+		predicates = append(predicates, trainingattendance.TraineeIDContainsFold(*i.TraineeIDContainsFold))
+	}
+	if i.CourseID != nil {
+		predicates = append(predicates, trainingattendance.CourseIDEQ(*i.CourseID))
+	}
+	if i.CourseIDNEQ != nil {
+		predicates = append(predicates, trainingattendance.CourseIDNEQ(*i.CourseIDNEQ))
+	}
+	if len(i.CourseIDIn) > 0 {
+		predicates = append(predicates, trainingattendance.CourseIDIn(i.CourseIDIn...))
+	}
+	if len(i.CourseIDNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.CourseIDNotIn(i.CourseIDNotIn...))
+	}
+	if i.CourseIDGT != nil {
+		predicates = append(predicates, trainingattendance.CourseIDGT(*i.CourseIDGT))
+	}
+	if i.CourseIDGTE != nil {
+		predicates = append(predicates, trainingattendance.CourseIDGTE(*i.CourseIDGTE))
+	}
+	if i.CourseIDLT != nil {
+		predicates = append(predicates, trainingattendance.CourseIDLT(*i.CourseIDLT))
+	}
+	if i.CourseIDLTE != nil {
+		predicates = append(predicates, trainingattendance.CourseIDLTE(*i.CourseIDLTE))
+	}
+	if i.CourseIDContains != nil {
+		predicates = append(predicates, trainingattendance.CourseIDContains(*i.CourseIDContains))
+	}
+	if i.CourseIDHasPrefix != nil {
+		predicates = append(predicates, trainingattendance.CourseIDHasPrefix(*i.CourseIDHasPrefix))
+	}
+	if i.CourseIDHasSuffix != nil {
+		predicates = append(predicates, trainingattendance.CourseIDHasSuffix(*i.CourseIDHasSuffix))
+	}
+	if i.CourseIDEqualFold != nil {
+		predicates = append(predicates, trainingattendance.CourseIDEqualFold(*i.CourseIDEqualFold))
+	}
+	if i.CourseIDContainsFold != nil {
+		predicates = append(predicates, trainingattendance.CourseIDContainsFold(*i.CourseIDContainsFold))
+	}
+	if i.Day != nil {
+		predicates = append(predicates, trainingattendance.DayEQ(*i.Day))
+	}
+	if i.DayNEQ != nil {
+		predicates = append(predicates, trainingattendance.DayNEQ(*i.DayNEQ))
+	}
+	if len(i.DayIn) > 0 {
+		predicates = append(predicates, trainingattendance.DayIn(i.DayIn...))
+	}
+	if len(i.DayNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.DayNotIn(i.DayNotIn...))
+	}
+	if i.DayGT != nil {
+		predicates = append(predicates, trainingattendance.DayGT(*i.DayGT))
+	}
+	if i.DayGTE != nil {
+		predicates = append(predicates, trainingattendance.DayGTE(*i.DayGTE))
+	}
+	if i.DayLT != nil {
+		predicates = append(predicates, trainingattendance.DayLT(*i.DayLT))
+	}
+	if i.DayLTE != nil {
+		predicates = append(predicates, trainingattendance.DayLTE(*i.DayLTE))
+	}
+	if i.HalfDay != nil {
+		predicates = append(predicates, trainingattendance.HalfDayEQ(*i.HalfDay))
+	}
+	if i.HalfDayNEQ != nil {
+		predicates = append(predicates, trainingattendance.HalfDayNEQ(*i.HalfDayNEQ))
+	}
+	if len(i.HalfDayIn) > 0 {
+		predicates = append(predicates, trainingattendance.HalfDayIn(i.HalfDayIn...))
+	}
+	if len(i.HalfDayNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.HalfDayNotIn(i.HalfDayNotIn...))
+	}
+	if i.Year != nil {
+		predicates = append(predicates, trainingattendance.YearEQ(*i.Year))
+	}
+	if i.YearNEQ != nil {
+		predicates = append(predicates, trainingattendance.YearNEQ(*i.YearNEQ))
+	}
+	if len(i.YearIn) > 0 {
+		predicates = append(predicates, trainingattendance.YearIn(i.YearIn...))
+	}
+	if len(i.YearNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.YearNotIn(i.YearNotIn...))
+	}
+	if i.YearGT != nil {
+		predicates = append(predicates, trainingattendance.YearGT(*i.YearGT))
+	}
+	if i.YearGTE != nil {
+		predicates = append(predicates, trainingattendance.YearGTE(*i.YearGTE))
+	}
+	if i.YearLT != nil {
+		predicates = append(predicates, trainingattendance.YearLT(*i.YearLT))
+	}
+	if i.YearLTE != nil {
+		predicates = append(predicates, trainingattendance.YearLTE(*i.YearLTE))
+	}
+	if i.Hours != nil {
+		predicates = append(predicates, trainingattendance.HoursEQ(*i.Hours))
+	}
+	if i.HoursNEQ != nil {
+		predicates = append(predicates, trainingattendance.HoursNEQ(*i.HoursNEQ))
+	}
+	if len(i.HoursIn) > 0 {
+		predicates = append(predicates, trainingattendance.HoursIn(i.HoursIn...))
+	}
+	if len(i.HoursNotIn) > 0 {
+		predicates = append(predicates, trainingattendance.HoursNotIn(i.HoursNotIn...))
+	}
+	if i.HoursGT != nil {
+		predicates = append(predicates, trainingattendance.HoursGT(*i.HoursGT))
+	}
+	if i.HoursGTE != nil {
+		predicates = append(predicates, trainingattendance.HoursGTE(*i.HoursGTE))
+	}
+	if i.HoursLT != nil {
+		predicates = append(predicates, trainingattendance.HoursLT(*i.HoursLT))
+	}
+	if i.HoursLTE != nil {
+		predicates = append(predicates, trainingattendance.HoursLTE(*i.HoursLTE))
+	}
+
+	if i.HasMember != nil {
+		p := trainingattendance.HasMember()
+		if !*i.HasMember {
+			p = trainingattendance.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingattendance.HasMemberWith(with...))
+	}
+	if i.HasEnrolment != nil {
+		p := trainingattendance.HasEnrolment()
+		if !*i.HasEnrolment {
+			p = trainingattendance.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEnrolmentWith) > 0 {
+		with := make([]predicate.TrainingEnrolment, 0, len(i.HasEnrolmentWith))
+		for _, w := range i.HasEnrolmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEnrolmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingattendance.HasEnrolmentWith(with...))
+	}
+	if i.HasTrainee != nil {
+		p := trainingattendance.HasTrainee()
+		if !*i.HasTrainee {
+			p = trainingattendance.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTraineeWith) > 0 {
+		with := make([]predicate.Trainee, 0, len(i.HasTraineeWith))
+		for _, w := range i.HasTraineeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTraineeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingattendance.HasTraineeWith(with...))
+	}
+	if i.HasCourse != nil {
+		p := trainingattendance.HasCourse()
+		if !*i.HasCourse {
+			p = trainingattendance.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCourseWith) > 0 {
+		with := make([]predicate.TrainingCourse, 0, len(i.HasCourseWith))
+		for _, w := range i.HasCourseWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCourseWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingattendance.HasCourseWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTrainingAttendanceWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return trainingattendance.And(predicates...), nil
+	}
+}
+
+// TrainingCourseWhereInput represents a where input for filtering TrainingCourse queries.
+type TrainingCourseWhereInput struct {
+	Predicates []predicate.TrainingCourse  `json:"-"`
+	Not        *TrainingCourseWhereInput   `json:"not,omitempty"`
+	Or         []*TrainingCourseWhereInput `json:"or,omitempty"`
+	And        []*TrainingCourseWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "objectives" field predicates.
+	Objectives             *string  `json:"objectives,omitempty"`
+	ObjectivesNEQ          *string  `json:"objectivesNEQ,omitempty"`
+	ObjectivesIn           []string `json:"objectivesIn,omitempty"`
+	ObjectivesNotIn        []string `json:"objectivesNotIn,omitempty"`
+	ObjectivesGT           *string  `json:"objectivesGT,omitempty"`
+	ObjectivesGTE          *string  `json:"objectivesGTE,omitempty"`
+	ObjectivesLT           *string  `json:"objectivesLT,omitempty"`
+	ObjectivesLTE          *string  `json:"objectivesLTE,omitempty"`
+	ObjectivesContains     *string  `json:"objectivesContains,omitempty"`
+	ObjectivesHasPrefix    *string  `json:"objectivesHasPrefix,omitempty"`
+	ObjectivesHasSuffix    *string  `json:"objectivesHasSuffix,omitempty"`
+	ObjectivesEqualFold    *string  `json:"objectivesEqualFold,omitempty"`
+	ObjectivesContainsFold *string  `json:"objectivesContainsFold,omitempty"`
+
+	// "duration_hours" field predicates.
+	DurationHours      *float64  `json:"durationHours,omitempty"`
+	DurationHoursNEQ   *float64  `json:"durationHoursNEQ,omitempty"`
+	DurationHoursIn    []float64 `json:"durationHoursIn,omitempty"`
+	DurationHoursNotIn []float64 `json:"durationHoursNotIn,omitempty"`
+	DurationHoursGT    *float64  `json:"durationHoursGT,omitempty"`
+	DurationHoursGTE   *float64  `json:"durationHoursGTE,omitempty"`
+	DurationHoursLT    *float64  `json:"durationHoursLT,omitempty"`
+	DurationHoursLTE   *float64  `json:"durationHoursLTE,omitempty"`
+
+	// "modality" field predicates.
+	Modality      *trainingcourse.Modality  `json:"modality,omitempty"`
+	ModalityNEQ   *trainingcourse.Modality  `json:"modalityNEQ,omitempty"`
+	ModalityIn    []trainingcourse.Modality `json:"modalityIn,omitempty"`
+	ModalityNotIn []trainingcourse.Modality `json:"modalityNotIn,omitempty"`
+
+	// "audience" field predicates.
+	Audience             *string  `json:"audience,omitempty"`
+	AudienceNEQ          *string  `json:"audienceNEQ,omitempty"`
+	AudienceIn           []string `json:"audienceIn,omitempty"`
+	AudienceNotIn        []string `json:"audienceNotIn,omitempty"`
+	AudienceGT           *string  `json:"audienceGT,omitempty"`
+	AudienceGTE          *string  `json:"audienceGTE,omitempty"`
+	AudienceLT           *string  `json:"audienceLT,omitempty"`
+	AudienceLTE          *string  `json:"audienceLTE,omitempty"`
+	AudienceContains     *string  `json:"audienceContains,omitempty"`
+	AudienceHasPrefix    *string  `json:"audienceHasPrefix,omitempty"`
+	AudienceHasSuffix    *string  `json:"audienceHasSuffix,omitempty"`
+	AudienceEqualFold    *string  `json:"audienceEqualFold,omitempty"`
+	AudienceContainsFold *string  `json:"audienceContainsFold,omitempty"`
+
+	// "price_basis" field predicates.
+	PriceBasis             *string  `json:"priceBasis,omitempty"`
+	PriceBasisNEQ          *string  `json:"priceBasisNEQ,omitempty"`
+	PriceBasisIn           []string `json:"priceBasisIn,omitempty"`
+	PriceBasisNotIn        []string `json:"priceBasisNotIn,omitempty"`
+	PriceBasisGT           *string  `json:"priceBasisGT,omitempty"`
+	PriceBasisGTE          *string  `json:"priceBasisGTE,omitempty"`
+	PriceBasisLT           *string  `json:"priceBasisLT,omitempty"`
+	PriceBasisLTE          *string  `json:"priceBasisLTE,omitempty"`
+	PriceBasisContains     *string  `json:"priceBasisContains,omitempty"`
+	PriceBasisHasPrefix    *string  `json:"priceBasisHasPrefix,omitempty"`
+	PriceBasisHasSuffix    *string  `json:"priceBasisHasSuffix,omitempty"`
+	PriceBasisEqualFold    *string  `json:"priceBasisEqualFold,omitempty"`
+	PriceBasisContainsFold *string  `json:"priceBasisContainsFold,omitempty"`
+
+	// "active" field predicates.
+	Active    *bool `json:"active,omitempty"`
+	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
+
+	// "sessions" edge predicates.
+	HasSessions     *bool                        `json:"hasSessions,omitempty"`
+	HasSessionsWith []*TrainingSessionWhereInput `json:"hasSessionsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TrainingCourseWhereInput) AddPredicates(predicates ...predicate.TrainingCourse) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TrainingCourseWhereInput filter on the TrainingCourseQuery builder.
+func (i *TrainingCourseWhereInput) Filter(q *TrainingCourseQuery) (*TrainingCourseQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTrainingCourseWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTrainingCourseWhereInput is returned in case the TrainingCourseWhereInput is empty.
+var ErrEmptyTrainingCourseWhereInput = errors.New("ent: empty predicate TrainingCourseWhereInput")
+
+// P returns a predicate for filtering trainingcourses.
+// An error is returned if the input is empty or invalid.
+func (i *TrainingCourseWhereInput) P() (predicate.TrainingCourse, error) {
+	var predicates []predicate.TrainingCourse
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, trainingcourse.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TrainingCourse, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, trainingcourse.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TrainingCourse, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, trainingcourse.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, trainingcourse.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, trainingcourse.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, trainingcourse.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, trainingcourse.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, trainingcourse.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, trainingcourse.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, trainingcourse.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, trainingcourse.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, trainingcourse.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, trainingcourse.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, trainingcourse.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, trainingcourse.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, trainingcourse.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, trainingcourse.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, trainingcourse.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, trainingcourse.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, trainingcourse.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, trainingcourse.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, trainingcourse.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, trainingcourse.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, trainingcourse.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, trainingcourse.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, trainingcourse.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, trainingcourse.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, trainingcourse.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, trainingcourse.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, trainingcourse.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, trainingcourse.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, trainingcourse.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, trainingcourse.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, trainingcourse.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, trainingcourse.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, trainingcourse.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Objectives != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesEQ(*i.Objectives))
+	}
+	if i.ObjectivesNEQ != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesNEQ(*i.ObjectivesNEQ))
+	}
+	if len(i.ObjectivesIn) > 0 {
+		predicates = append(predicates, trainingcourse.ObjectivesIn(i.ObjectivesIn...))
+	}
+	if len(i.ObjectivesNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.ObjectivesNotIn(i.ObjectivesNotIn...))
+	}
+	if i.ObjectivesGT != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesGT(*i.ObjectivesGT))
+	}
+	if i.ObjectivesGTE != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesGTE(*i.ObjectivesGTE))
+	}
+	if i.ObjectivesLT != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesLT(*i.ObjectivesLT))
+	}
+	if i.ObjectivesLTE != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesLTE(*i.ObjectivesLTE))
+	}
+	if i.ObjectivesContains != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesContains(*i.ObjectivesContains))
+	}
+	if i.ObjectivesHasPrefix != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesHasPrefix(*i.ObjectivesHasPrefix))
+	}
+	if i.ObjectivesHasSuffix != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesHasSuffix(*i.ObjectivesHasSuffix))
+	}
+	if i.ObjectivesEqualFold != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesEqualFold(*i.ObjectivesEqualFold))
+	}
+	if i.ObjectivesContainsFold != nil {
+		predicates = append(predicates, trainingcourse.ObjectivesContainsFold(*i.ObjectivesContainsFold))
+	}
+	if i.DurationHours != nil {
+		predicates = append(predicates, trainingcourse.DurationHoursEQ(*i.DurationHours))
+	}
+	if i.DurationHoursNEQ != nil {
+		predicates = append(predicates, trainingcourse.DurationHoursNEQ(*i.DurationHoursNEQ))
+	}
+	if len(i.DurationHoursIn) > 0 {
+		predicates = append(predicates, trainingcourse.DurationHoursIn(i.DurationHoursIn...))
+	}
+	if len(i.DurationHoursNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.DurationHoursNotIn(i.DurationHoursNotIn...))
+	}
+	if i.DurationHoursGT != nil {
+		predicates = append(predicates, trainingcourse.DurationHoursGT(*i.DurationHoursGT))
+	}
+	if i.DurationHoursGTE != nil {
+		predicates = append(predicates, trainingcourse.DurationHoursGTE(*i.DurationHoursGTE))
+	}
+	if i.DurationHoursLT != nil {
+		predicates = append(predicates, trainingcourse.DurationHoursLT(*i.DurationHoursLT))
+	}
+	if i.DurationHoursLTE != nil {
+		predicates = append(predicates, trainingcourse.DurationHoursLTE(*i.DurationHoursLTE))
+	}
+	if i.Modality != nil {
+		predicates = append(predicates, trainingcourse.ModalityEQ(*i.Modality))
+	}
+	if i.ModalityNEQ != nil {
+		predicates = append(predicates, trainingcourse.ModalityNEQ(*i.ModalityNEQ))
+	}
+	if len(i.ModalityIn) > 0 {
+		predicates = append(predicates, trainingcourse.ModalityIn(i.ModalityIn...))
+	}
+	if len(i.ModalityNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.ModalityNotIn(i.ModalityNotIn...))
+	}
+	if i.Audience != nil {
+		predicates = append(predicates, trainingcourse.AudienceEQ(*i.Audience))
+	}
+	if i.AudienceNEQ != nil {
+		predicates = append(predicates, trainingcourse.AudienceNEQ(*i.AudienceNEQ))
+	}
+	if len(i.AudienceIn) > 0 {
+		predicates = append(predicates, trainingcourse.AudienceIn(i.AudienceIn...))
+	}
+	if len(i.AudienceNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.AudienceNotIn(i.AudienceNotIn...))
+	}
+	if i.AudienceGT != nil {
+		predicates = append(predicates, trainingcourse.AudienceGT(*i.AudienceGT))
+	}
+	if i.AudienceGTE != nil {
+		predicates = append(predicates, trainingcourse.AudienceGTE(*i.AudienceGTE))
+	}
+	if i.AudienceLT != nil {
+		predicates = append(predicates, trainingcourse.AudienceLT(*i.AudienceLT))
+	}
+	if i.AudienceLTE != nil {
+		predicates = append(predicates, trainingcourse.AudienceLTE(*i.AudienceLTE))
+	}
+	if i.AudienceContains != nil {
+		predicates = append(predicates, trainingcourse.AudienceContains(*i.AudienceContains))
+	}
+	if i.AudienceHasPrefix != nil {
+		predicates = append(predicates, trainingcourse.AudienceHasPrefix(*i.AudienceHasPrefix))
+	}
+	if i.AudienceHasSuffix != nil {
+		predicates = append(predicates, trainingcourse.AudienceHasSuffix(*i.AudienceHasSuffix))
+	}
+	if i.AudienceEqualFold != nil {
+		predicates = append(predicates, trainingcourse.AudienceEqualFold(*i.AudienceEqualFold))
+	}
+	if i.AudienceContainsFold != nil {
+		predicates = append(predicates, trainingcourse.AudienceContainsFold(*i.AudienceContainsFold))
+	}
+	if i.PriceBasis != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisEQ(*i.PriceBasis))
+	}
+	if i.PriceBasisNEQ != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisNEQ(*i.PriceBasisNEQ))
+	}
+	if len(i.PriceBasisIn) > 0 {
+		predicates = append(predicates, trainingcourse.PriceBasisIn(i.PriceBasisIn...))
+	}
+	if len(i.PriceBasisNotIn) > 0 {
+		predicates = append(predicates, trainingcourse.PriceBasisNotIn(i.PriceBasisNotIn...))
+	}
+	if i.PriceBasisGT != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisGT(*i.PriceBasisGT))
+	}
+	if i.PriceBasisGTE != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisGTE(*i.PriceBasisGTE))
+	}
+	if i.PriceBasisLT != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisLT(*i.PriceBasisLT))
+	}
+	if i.PriceBasisLTE != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisLTE(*i.PriceBasisLTE))
+	}
+	if i.PriceBasisContains != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisContains(*i.PriceBasisContains))
+	}
+	if i.PriceBasisHasPrefix != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisHasPrefix(*i.PriceBasisHasPrefix))
+	}
+	if i.PriceBasisHasSuffix != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisHasSuffix(*i.PriceBasisHasSuffix))
+	}
+	if i.PriceBasisEqualFold != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisEqualFold(*i.PriceBasisEqualFold))
+	}
+	if i.PriceBasisContainsFold != nil {
+		predicates = append(predicates, trainingcourse.PriceBasisContainsFold(*i.PriceBasisContainsFold))
+	}
+	if i.Active != nil {
+		predicates = append(predicates, trainingcourse.ActiveEQ(*i.Active))
+	}
+	if i.ActiveNEQ != nil {
+		predicates = append(predicates, trainingcourse.ActiveNEQ(*i.ActiveNEQ))
+	}
+
+	if i.HasSessions != nil {
+		p := trainingcourse.HasSessions()
+		if !*i.HasSessions {
+			p = trainingcourse.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSessionsWith) > 0 {
+		with := make([]predicate.TrainingSession, 0, len(i.HasSessionsWith))
+		for _, w := range i.HasSessionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSessionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingcourse.HasSessionsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTrainingCourseWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return trainingcourse.And(predicates...), nil
+	}
+}
+
+// TrainingEnrolmentWhereInput represents a where input for filtering TrainingEnrolment queries.
+type TrainingEnrolmentWhereInput struct {
+	Predicates []predicate.TrainingEnrolment  `json:"-"`
+	Not        *TrainingEnrolmentWhereInput   `json:"not,omitempty"`
+	Or         []*TrainingEnrolmentWhereInput `json:"or,omitempty"`
+	And        []*TrainingEnrolmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "session_id" field predicates.
+	SessionID             *pulid.ID  `json:"sessionID,omitempty"`
+	SessionIDNEQ          *pulid.ID  `json:"sessionIDNEQ,omitempty"`
+	SessionIDIn           []pulid.ID `json:"sessionIDIn,omitempty"`
+	SessionIDNotIn        []pulid.ID `json:"sessionIDNotIn,omitempty"`
+	SessionIDGT           *pulid.ID  `json:"sessionIDGT,omitempty"`
+	SessionIDGTE          *pulid.ID  `json:"sessionIDGTE,omitempty"`
+	SessionIDLT           *pulid.ID  `json:"sessionIDLT,omitempty"`
+	SessionIDLTE          *pulid.ID  `json:"sessionIDLTE,omitempty"`
+	SessionIDContains     *pulid.ID  `json:"sessionIDContains,omitempty"`
+	SessionIDHasPrefix    *pulid.ID  `json:"sessionIDHasPrefix,omitempty"`
+	SessionIDHasSuffix    *pulid.ID  `json:"sessionIDHasSuffix,omitempty"`
+	SessionIDEqualFold    *pulid.ID  `json:"sessionIDEqualFold,omitempty"`
+	SessionIDContainsFold *pulid.ID  `json:"sessionIDContainsFold,omitempty"`
+
+	// "trainee_id" field predicates.
+	TraineeID             *pulid.ID  `json:"traineeID,omitempty"`
+	TraineeIDNEQ          *pulid.ID  `json:"traineeIDNEQ,omitempty"`
+	TraineeIDIn           []pulid.ID `json:"traineeIDIn,omitempty"`
+	TraineeIDNotIn        []pulid.ID `json:"traineeIDNotIn,omitempty"`
+	TraineeIDGT           *pulid.ID  `json:"traineeIDGT,omitempty"`
+	TraineeIDGTE          *pulid.ID  `json:"traineeIDGTE,omitempty"`
+	TraineeIDLT           *pulid.ID  `json:"traineeIDLT,omitempty"`
+	TraineeIDLTE          *pulid.ID  `json:"traineeIDLTE,omitempty"`
+	TraineeIDContains     *pulid.ID  `json:"traineeIDContains,omitempty"`
+	TraineeIDHasPrefix    *pulid.ID  `json:"traineeIDHasPrefix,omitempty"`
+	TraineeIDHasSuffix    *pulid.ID  `json:"traineeIDHasSuffix,omitempty"`
+	TraineeIDEqualFold    *pulid.ID  `json:"traineeIDEqualFold,omitempty"`
+	TraineeIDContainsFold *pulid.ID  `json:"traineeIDContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *trainingenrolment.Status  `json:"status,omitempty"`
+	StatusNEQ   *trainingenrolment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []trainingenrolment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []trainingenrolment.Status `json:"statusNotIn,omitempty"`
+
+	// "cancelled_at" field predicates.
+	CancelledAt       *time.Time  `json:"cancelledAt,omitempty"`
+	CancelledAtNEQ    *time.Time  `json:"cancelledAtNEQ,omitempty"`
+	CancelledAtIn     []time.Time `json:"cancelledAtIn,omitempty"`
+	CancelledAtNotIn  []time.Time `json:"cancelledAtNotIn,omitempty"`
+	CancelledAtGT     *time.Time  `json:"cancelledAtGT,omitempty"`
+	CancelledAtGTE    *time.Time  `json:"cancelledAtGTE,omitempty"`
+	CancelledAtLT     *time.Time  `json:"cancelledAtLT,omitempty"`
+	CancelledAtLTE    *time.Time  `json:"cancelledAtLTE,omitempty"`
+	CancelledAtIsNil  bool        `json:"cancelledAtIsNil,omitempty"`
+	CancelledAtNotNil bool        `json:"cancelledAtNotNil,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "session" edge predicates.
+	HasSession     *bool                        `json:"hasSession,omitempty"`
+	HasSessionWith []*TrainingSessionWhereInput `json:"hasSessionWith,omitempty"`
+
+	// "trainee" edge predicates.
+	HasTrainee     *bool                `json:"hasTrainee,omitempty"`
+	HasTraineeWith []*TraineeWhereInput `json:"hasTraineeWith,omitempty"`
+
+	// "attendance" edge predicates.
+	HasAttendance     *bool                           `json:"hasAttendance,omitempty"`
+	HasAttendanceWith []*TrainingAttendanceWhereInput `json:"hasAttendanceWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TrainingEnrolmentWhereInput) AddPredicates(predicates ...predicate.TrainingEnrolment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TrainingEnrolmentWhereInput filter on the TrainingEnrolmentQuery builder.
+func (i *TrainingEnrolmentWhereInput) Filter(q *TrainingEnrolmentQuery) (*TrainingEnrolmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTrainingEnrolmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTrainingEnrolmentWhereInput is returned in case the TrainingEnrolmentWhereInput is empty.
+var ErrEmptyTrainingEnrolmentWhereInput = errors.New("ent: empty predicate TrainingEnrolmentWhereInput")
+
+// P returns a predicate for filtering trainingenrolments.
+// An error is returned if the input is empty or invalid.
+func (i *TrainingEnrolmentWhereInput) P() (predicate.TrainingEnrolment, error) {
+	var predicates []predicate.TrainingEnrolment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, trainingenrolment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TrainingEnrolment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, trainingenrolment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TrainingEnrolment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, trainingenrolment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, trainingenrolment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, trainingenrolment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, trainingenrolment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, trainingenrolment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, trainingenrolment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, trainingenrolment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, trainingenrolment.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, trainingenrolment.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, trainingenrolment.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, trainingenrolment.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, trainingenrolment.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, trainingenrolment.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, trainingenrolment.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, trainingenrolment.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, trainingenrolment.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, trainingenrolment.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, trainingenrolment.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, trainingenrolment.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, trainingenrolment.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, trainingenrolment.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, trainingenrolment.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, trainingenrolment.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, trainingenrolment.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.SessionID != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDEQ(*i.SessionID))
+	}
+	if i.SessionIDNEQ != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDNEQ(*i.SessionIDNEQ))
+	}
+	if len(i.SessionIDIn) > 0 {
+		predicates = append(predicates, trainingenrolment.SessionIDIn(i.SessionIDIn...))
+	}
+	if len(i.SessionIDNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.SessionIDNotIn(i.SessionIDNotIn...))
+	}
+	if i.SessionIDGT != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDGT(*i.SessionIDGT))
+	}
+	if i.SessionIDGTE != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDGTE(*i.SessionIDGTE))
+	}
+	if i.SessionIDLT != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDLT(*i.SessionIDLT))
+	}
+	if i.SessionIDLTE != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDLTE(*i.SessionIDLTE))
+	}
+	if i.SessionIDContains != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDContains(*i.SessionIDContains))
+	}
+	if i.SessionIDHasPrefix != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDHasPrefix(*i.SessionIDHasPrefix))
+	}
+	if i.SessionIDHasSuffix != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDHasSuffix(*i.SessionIDHasSuffix))
+	}
+	if i.SessionIDEqualFold != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDEqualFold(*i.SessionIDEqualFold))
+	}
+	if i.SessionIDContainsFold != nil {
+		predicates = append(predicates, trainingenrolment.SessionIDContainsFold(*i.SessionIDContainsFold))
+	}
+	if i.TraineeID != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDEQ(*i.TraineeID))
+	}
+	if i.TraineeIDNEQ != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDNEQ(*i.TraineeIDNEQ))
+	}
+	if len(i.TraineeIDIn) > 0 {
+		predicates = append(predicates, trainingenrolment.TraineeIDIn(i.TraineeIDIn...))
+	}
+	if len(i.TraineeIDNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.TraineeIDNotIn(i.TraineeIDNotIn...))
+	}
+	if i.TraineeIDGT != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDGT(*i.TraineeIDGT))
+	}
+	if i.TraineeIDGTE != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDGTE(*i.TraineeIDGTE))
+	}
+	if i.TraineeIDLT != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDLT(*i.TraineeIDLT))
+	}
+	if i.TraineeIDLTE != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDLTE(*i.TraineeIDLTE))
+	}
+	if i.TraineeIDContains != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDContains(*i.TraineeIDContains))
+	}
+	if i.TraineeIDHasPrefix != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDHasPrefix(*i.TraineeIDHasPrefix))
+	}
+	if i.TraineeIDHasSuffix != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDHasSuffix(*i.TraineeIDHasSuffix))
+	}
+	if i.TraineeIDEqualFold != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDEqualFold(*i.TraineeIDEqualFold))
+	}
+	if i.TraineeIDContainsFold != nil {
+		predicates = append(predicates, trainingenrolment.TraineeIDContainsFold(*i.TraineeIDContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, trainingenrolment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, trainingenrolment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, trainingenrolment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.CancelledAt != nil {
+		predicates = append(predicates, trainingenrolment.CancelledAtEQ(*i.CancelledAt))
+	}
+	if i.CancelledAtNEQ != nil {
+		predicates = append(predicates, trainingenrolment.CancelledAtNEQ(*i.CancelledAtNEQ))
+	}
+	if len(i.CancelledAtIn) > 0 {
+		predicates = append(predicates, trainingenrolment.CancelledAtIn(i.CancelledAtIn...))
+	}
+	if len(i.CancelledAtNotIn) > 0 {
+		predicates = append(predicates, trainingenrolment.CancelledAtNotIn(i.CancelledAtNotIn...))
+	}
+	if i.CancelledAtGT != nil {
+		predicates = append(predicates, trainingenrolment.CancelledAtGT(*i.CancelledAtGT))
+	}
+	if i.CancelledAtGTE != nil {
+		predicates = append(predicates, trainingenrolment.CancelledAtGTE(*i.CancelledAtGTE))
+	}
+	if i.CancelledAtLT != nil {
+		predicates = append(predicates, trainingenrolment.CancelledAtLT(*i.CancelledAtLT))
+	}
+	if i.CancelledAtLTE != nil {
+		predicates = append(predicates, trainingenrolment.CancelledAtLTE(*i.CancelledAtLTE))
+	}
+	if i.CancelledAtIsNil {
+		predicates = append(predicates, trainingenrolment.CancelledAtIsNil())
+	}
+	if i.CancelledAtNotNil {
+		predicates = append(predicates, trainingenrolment.CancelledAtNotNil())
+	}
+
+	if i.HasMember != nil {
+		p := trainingenrolment.HasMember()
+		if !*i.HasMember {
+			p = trainingenrolment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingenrolment.HasMemberWith(with...))
+	}
+	if i.HasSession != nil {
+		p := trainingenrolment.HasSession()
+		if !*i.HasSession {
+			p = trainingenrolment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSessionWith) > 0 {
+		with := make([]predicate.TrainingSession, 0, len(i.HasSessionWith))
+		for _, w := range i.HasSessionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSessionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingenrolment.HasSessionWith(with...))
+	}
+	if i.HasTrainee != nil {
+		p := trainingenrolment.HasTrainee()
+		if !*i.HasTrainee {
+			p = trainingenrolment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTraineeWith) > 0 {
+		with := make([]predicate.Trainee, 0, len(i.HasTraineeWith))
+		for _, w := range i.HasTraineeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTraineeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingenrolment.HasTraineeWith(with...))
+	}
+	if i.HasAttendance != nil {
+		p := trainingenrolment.HasAttendance()
+		if !*i.HasAttendance {
+			p = trainingenrolment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAttendanceWith) > 0 {
+		with := make([]predicate.TrainingAttendance, 0, len(i.HasAttendanceWith))
+		for _, w := range i.HasAttendanceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAttendanceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingenrolment.HasAttendanceWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTrainingEnrolmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return trainingenrolment.And(predicates...), nil
+	}
+}
+
+// TrainingSessionWhereInput represents a where input for filtering TrainingSession queries.
+type TrainingSessionWhereInput struct {
+	Predicates []predicate.TrainingSession  `json:"-"`
+	Not        *TrainingSessionWhereInput   `json:"not,omitempty"`
+	Or         []*TrainingSessionWhereInput `json:"or,omitempty"`
+	And        []*TrainingSessionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "course_id" field predicates.
+	CourseID             *pulid.ID  `json:"courseID,omitempty"`
+	CourseIDNEQ          *pulid.ID  `json:"courseIDNEQ,omitempty"`
+	CourseIDIn           []pulid.ID `json:"courseIDIn,omitempty"`
+	CourseIDNotIn        []pulid.ID `json:"courseIDNotIn,omitempty"`
+	CourseIDGT           *pulid.ID  `json:"courseIDGT,omitempty"`
+	CourseIDGTE          *pulid.ID  `json:"courseIDGTE,omitempty"`
+	CourseIDLT           *pulid.ID  `json:"courseIDLT,omitempty"`
+	CourseIDLTE          *pulid.ID  `json:"courseIDLTE,omitempty"`
+	CourseIDContains     *pulid.ID  `json:"courseIDContains,omitempty"`
+	CourseIDHasPrefix    *pulid.ID  `json:"courseIDHasPrefix,omitempty"`
+	CourseIDHasSuffix    *pulid.ID  `json:"courseIDHasSuffix,omitempty"`
+	CourseIDEqualFold    *pulid.ID  `json:"courseIDEqualFold,omitempty"`
+	CourseIDContainsFold *pulid.ID  `json:"courseIDContainsFold,omitempty"`
+
+	// "starts_on" field predicates.
+	StartsOn      *time.Time  `json:"startsOn,omitempty"`
+	StartsOnNEQ   *time.Time  `json:"startsOnNEQ,omitempty"`
+	StartsOnIn    []time.Time `json:"startsOnIn,omitempty"`
+	StartsOnNotIn []time.Time `json:"startsOnNotIn,omitempty"`
+	StartsOnGT    *time.Time  `json:"startsOnGT,omitempty"`
+	StartsOnGTE   *time.Time  `json:"startsOnGTE,omitempty"`
+	StartsOnLT    *time.Time  `json:"startsOnLT,omitempty"`
+	StartsOnLTE   *time.Time  `json:"startsOnLTE,omitempty"`
+
+	// "ends_on" field predicates.
+	EndsOn      *time.Time  `json:"endsOn,omitempty"`
+	EndsOnNEQ   *time.Time  `json:"endsOnNEQ,omitempty"`
+	EndsOnIn    []time.Time `json:"endsOnIn,omitempty"`
+	EndsOnNotIn []time.Time `json:"endsOnNotIn,omitempty"`
+	EndsOnGT    *time.Time  `json:"endsOnGT,omitempty"`
+	EndsOnGTE   *time.Time  `json:"endsOnGTE,omitempty"`
+	EndsOnLT    *time.Time  `json:"endsOnLT,omitempty"`
+	EndsOnLTE   *time.Time  `json:"endsOnLTE,omitempty"`
+
+	// "place" field predicates.
+	Place             *string  `json:"place,omitempty"`
+	PlaceNEQ          *string  `json:"placeNEQ,omitempty"`
+	PlaceIn           []string `json:"placeIn,omitempty"`
+	PlaceNotIn        []string `json:"placeNotIn,omitempty"`
+	PlaceGT           *string  `json:"placeGT,omitempty"`
+	PlaceGTE          *string  `json:"placeGTE,omitempty"`
+	PlaceLT           *string  `json:"placeLT,omitempty"`
+	PlaceLTE          *string  `json:"placeLTE,omitempty"`
+	PlaceContains     *string  `json:"placeContains,omitempty"`
+	PlaceHasPrefix    *string  `json:"placeHasPrefix,omitempty"`
+	PlaceHasSuffix    *string  `json:"placeHasSuffix,omitempty"`
+	PlaceEqualFold    *string  `json:"placeEqualFold,omitempty"`
+	PlaceContainsFold *string  `json:"placeContainsFold,omitempty"`
+
+	// "trainer" field predicates.
+	Trainer             *string  `json:"trainer,omitempty"`
+	TrainerNEQ          *string  `json:"trainerNEQ,omitempty"`
+	TrainerIn           []string `json:"trainerIn,omitempty"`
+	TrainerNotIn        []string `json:"trainerNotIn,omitempty"`
+	TrainerGT           *string  `json:"trainerGT,omitempty"`
+	TrainerGTE          *string  `json:"trainerGTE,omitempty"`
+	TrainerLT           *string  `json:"trainerLT,omitempty"`
+	TrainerLTE          *string  `json:"trainerLTE,omitempty"`
+	TrainerContains     *string  `json:"trainerContains,omitempty"`
+	TrainerHasPrefix    *string  `json:"trainerHasPrefix,omitempty"`
+	TrainerHasSuffix    *string  `json:"trainerHasSuffix,omitempty"`
+	TrainerEqualFold    *string  `json:"trainerEqualFold,omitempty"`
+	TrainerContainsFold *string  `json:"trainerContainsFold,omitempty"`
+
+	// "capacity" field predicates.
+	Capacity      *int  `json:"capacity,omitempty"`
+	CapacityNEQ   *int  `json:"capacityNEQ,omitempty"`
+	CapacityIn    []int `json:"capacityIn,omitempty"`
+	CapacityNotIn []int `json:"capacityNotIn,omitempty"`
+	CapacityGT    *int  `json:"capacityGT,omitempty"`
+	CapacityGTE   *int  `json:"capacityGTE,omitempty"`
+	CapacityLT    *int  `json:"capacityLT,omitempty"`
+	CapacityLTE   *int  `json:"capacityLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *trainingsession.Status  `json:"status,omitempty"`
+	StatusNEQ   *trainingsession.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []trainingsession.Status `json:"statusIn,omitempty"`
+	StatusNotIn []trainingsession.Status `json:"statusNotIn,omitempty"`
+
+	// "course" edge predicates.
+	HasCourse     *bool                       `json:"hasCourse,omitempty"`
+	HasCourseWith []*TrainingCourseWhereInput `json:"hasCourseWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TrainingSessionWhereInput) AddPredicates(predicates ...predicate.TrainingSession) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TrainingSessionWhereInput filter on the TrainingSessionQuery builder.
+func (i *TrainingSessionWhereInput) Filter(q *TrainingSessionQuery) (*TrainingSessionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTrainingSessionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTrainingSessionWhereInput is returned in case the TrainingSessionWhereInput is empty.
+var ErrEmptyTrainingSessionWhereInput = errors.New("ent: empty predicate TrainingSessionWhereInput")
+
+// P returns a predicate for filtering trainingsessions.
+// An error is returned if the input is empty or invalid.
+func (i *TrainingSessionWhereInput) P() (predicate.TrainingSession, error) {
+	var predicates []predicate.TrainingSession
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, trainingsession.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TrainingSession, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, trainingsession.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TrainingSession, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, trainingsession.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, trainingsession.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, trainingsession.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, trainingsession.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, trainingsession.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, trainingsession.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, trainingsession.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, trainingsession.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, trainingsession.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, trainingsession.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, trainingsession.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, trainingsession.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingsession.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, trainingsession.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, trainingsession.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, trainingsession.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, trainingsession.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, trainingsession.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, trainingsession.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, trainingsession.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, trainingsession.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, trainingsession.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, trainingsession.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, trainingsession.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, trainingsession.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.CourseID != nil {
+		predicates = append(predicates, trainingsession.CourseIDEQ(*i.CourseID))
+	}
+	if i.CourseIDNEQ != nil {
+		predicates = append(predicates, trainingsession.CourseIDNEQ(*i.CourseIDNEQ))
+	}
+	if len(i.CourseIDIn) > 0 {
+		predicates = append(predicates, trainingsession.CourseIDIn(i.CourseIDIn...))
+	}
+	if len(i.CourseIDNotIn) > 0 {
+		predicates = append(predicates, trainingsession.CourseIDNotIn(i.CourseIDNotIn...))
+	}
+	if i.CourseIDGT != nil {
+		predicates = append(predicates, trainingsession.CourseIDGT(*i.CourseIDGT))
+	}
+	if i.CourseIDGTE != nil {
+		predicates = append(predicates, trainingsession.CourseIDGTE(*i.CourseIDGTE))
+	}
+	if i.CourseIDLT != nil {
+		predicates = append(predicates, trainingsession.CourseIDLT(*i.CourseIDLT))
+	}
+	if i.CourseIDLTE != nil {
+		predicates = append(predicates, trainingsession.CourseIDLTE(*i.CourseIDLTE))
+	}
+	if i.CourseIDContains != nil {
+		predicates = append(predicates, trainingsession.CourseIDContains(*i.CourseIDContains))
+	}
+	if i.CourseIDHasPrefix != nil {
+		predicates = append(predicates, trainingsession.CourseIDHasPrefix(*i.CourseIDHasPrefix))
+	}
+	if i.CourseIDHasSuffix != nil {
+		predicates = append(predicates, trainingsession.CourseIDHasSuffix(*i.CourseIDHasSuffix))
+	}
+	if i.CourseIDEqualFold != nil {
+		predicates = append(predicates, trainingsession.CourseIDEqualFold(*i.CourseIDEqualFold))
+	}
+	if i.CourseIDContainsFold != nil {
+		predicates = append(predicates, trainingsession.CourseIDContainsFold(*i.CourseIDContainsFold))
+	}
+	if i.StartsOn != nil {
+		predicates = append(predicates, trainingsession.StartsOnEQ(*i.StartsOn))
+	}
+	if i.StartsOnNEQ != nil {
+		predicates = append(predicates, trainingsession.StartsOnNEQ(*i.StartsOnNEQ))
+	}
+	if len(i.StartsOnIn) > 0 {
+		predicates = append(predicates, trainingsession.StartsOnIn(i.StartsOnIn...))
+	}
+	if len(i.StartsOnNotIn) > 0 {
+		predicates = append(predicates, trainingsession.StartsOnNotIn(i.StartsOnNotIn...))
+	}
+	if i.StartsOnGT != nil {
+		predicates = append(predicates, trainingsession.StartsOnGT(*i.StartsOnGT))
+	}
+	if i.StartsOnGTE != nil {
+		predicates = append(predicates, trainingsession.StartsOnGTE(*i.StartsOnGTE))
+	}
+	if i.StartsOnLT != nil {
+		predicates = append(predicates, trainingsession.StartsOnLT(*i.StartsOnLT))
+	}
+	if i.StartsOnLTE != nil {
+		predicates = append(predicates, trainingsession.StartsOnLTE(*i.StartsOnLTE))
+	}
+	if i.EndsOn != nil {
+		predicates = append(predicates, trainingsession.EndsOnEQ(*i.EndsOn))
+	}
+	if i.EndsOnNEQ != nil {
+		predicates = append(predicates, trainingsession.EndsOnNEQ(*i.EndsOnNEQ))
+	}
+	if len(i.EndsOnIn) > 0 {
+		predicates = append(predicates, trainingsession.EndsOnIn(i.EndsOnIn...))
+	}
+	if len(i.EndsOnNotIn) > 0 {
+		predicates = append(predicates, trainingsession.EndsOnNotIn(i.EndsOnNotIn...))
+	}
+	if i.EndsOnGT != nil {
+		predicates = append(predicates, trainingsession.EndsOnGT(*i.EndsOnGT))
+	}
+	if i.EndsOnGTE != nil {
+		predicates = append(predicates, trainingsession.EndsOnGTE(*i.EndsOnGTE))
+	}
+	if i.EndsOnLT != nil {
+		predicates = append(predicates, trainingsession.EndsOnLT(*i.EndsOnLT))
+	}
+	if i.EndsOnLTE != nil {
+		predicates = append(predicates, trainingsession.EndsOnLTE(*i.EndsOnLTE))
+	}
+	if i.Place != nil {
+		predicates = append(predicates, trainingsession.PlaceEQ(*i.Place))
+	}
+	if i.PlaceNEQ != nil {
+		predicates = append(predicates, trainingsession.PlaceNEQ(*i.PlaceNEQ))
+	}
+	if len(i.PlaceIn) > 0 {
+		predicates = append(predicates, trainingsession.PlaceIn(i.PlaceIn...))
+	}
+	if len(i.PlaceNotIn) > 0 {
+		predicates = append(predicates, trainingsession.PlaceNotIn(i.PlaceNotIn...))
+	}
+	if i.PlaceGT != nil {
+		predicates = append(predicates, trainingsession.PlaceGT(*i.PlaceGT))
+	}
+	if i.PlaceGTE != nil {
+		predicates = append(predicates, trainingsession.PlaceGTE(*i.PlaceGTE))
+	}
+	if i.PlaceLT != nil {
+		predicates = append(predicates, trainingsession.PlaceLT(*i.PlaceLT))
+	}
+	if i.PlaceLTE != nil {
+		predicates = append(predicates, trainingsession.PlaceLTE(*i.PlaceLTE))
+	}
+	if i.PlaceContains != nil {
+		predicates = append(predicates, trainingsession.PlaceContains(*i.PlaceContains))
+	}
+	if i.PlaceHasPrefix != nil {
+		predicates = append(predicates, trainingsession.PlaceHasPrefix(*i.PlaceHasPrefix))
+	}
+	if i.PlaceHasSuffix != nil {
+		predicates = append(predicates, trainingsession.PlaceHasSuffix(*i.PlaceHasSuffix))
+	}
+	if i.PlaceEqualFold != nil {
+		predicates = append(predicates, trainingsession.PlaceEqualFold(*i.PlaceEqualFold))
+	}
+	if i.PlaceContainsFold != nil {
+		predicates = append(predicates, trainingsession.PlaceContainsFold(*i.PlaceContainsFold))
+	}
+	if i.Trainer != nil {
+		predicates = append(predicates, trainingsession.TrainerEQ(*i.Trainer))
+	}
+	if i.TrainerNEQ != nil {
+		predicates = append(predicates, trainingsession.TrainerNEQ(*i.TrainerNEQ))
+	}
+	if len(i.TrainerIn) > 0 {
+		predicates = append(predicates, trainingsession.TrainerIn(i.TrainerIn...))
+	}
+	if len(i.TrainerNotIn) > 0 {
+		predicates = append(predicates, trainingsession.TrainerNotIn(i.TrainerNotIn...))
+	}
+	if i.TrainerGT != nil {
+		predicates = append(predicates, trainingsession.TrainerGT(*i.TrainerGT))
+	}
+	if i.TrainerGTE != nil {
+		predicates = append(predicates, trainingsession.TrainerGTE(*i.TrainerGTE))
+	}
+	if i.TrainerLT != nil {
+		predicates = append(predicates, trainingsession.TrainerLT(*i.TrainerLT))
+	}
+	if i.TrainerLTE != nil {
+		predicates = append(predicates, trainingsession.TrainerLTE(*i.TrainerLTE))
+	}
+	if i.TrainerContains != nil {
+		predicates = append(predicates, trainingsession.TrainerContains(*i.TrainerContains))
+	}
+	if i.TrainerHasPrefix != nil {
+		predicates = append(predicates, trainingsession.TrainerHasPrefix(*i.TrainerHasPrefix))
+	}
+	if i.TrainerHasSuffix != nil {
+		predicates = append(predicates, trainingsession.TrainerHasSuffix(*i.TrainerHasSuffix))
+	}
+	if i.TrainerEqualFold != nil {
+		predicates = append(predicates, trainingsession.TrainerEqualFold(*i.TrainerEqualFold))
+	}
+	if i.TrainerContainsFold != nil {
+		predicates = append(predicates, trainingsession.TrainerContainsFold(*i.TrainerContainsFold))
+	}
+	if i.Capacity != nil {
+		predicates = append(predicates, trainingsession.CapacityEQ(*i.Capacity))
+	}
+	if i.CapacityNEQ != nil {
+		predicates = append(predicates, trainingsession.CapacityNEQ(*i.CapacityNEQ))
+	}
+	if len(i.CapacityIn) > 0 {
+		predicates = append(predicates, trainingsession.CapacityIn(i.CapacityIn...))
+	}
+	if len(i.CapacityNotIn) > 0 {
+		predicates = append(predicates, trainingsession.CapacityNotIn(i.CapacityNotIn...))
+	}
+	if i.CapacityGT != nil {
+		predicates = append(predicates, trainingsession.CapacityGT(*i.CapacityGT))
+	}
+	if i.CapacityGTE != nil {
+		predicates = append(predicates, trainingsession.CapacityGTE(*i.CapacityGTE))
+	}
+	if i.CapacityLT != nil {
+		predicates = append(predicates, trainingsession.CapacityLT(*i.CapacityLT))
+	}
+	if i.CapacityLTE != nil {
+		predicates = append(predicates, trainingsession.CapacityLTE(*i.CapacityLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, trainingsession.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, trainingsession.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, trainingsession.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, trainingsession.StatusNotIn(i.StatusNotIn...))
+	}
+
+	if i.HasCourse != nil {
+		p := trainingsession.HasCourse()
+		if !*i.HasCourse {
+			p = trainingsession.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCourseWith) > 0 {
+		with := make([]predicate.TrainingCourse, 0, len(i.HasCourseWith))
+		for _, w := range i.HasCourseWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCourseWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, trainingsession.HasCourseWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTrainingSessionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return trainingsession.And(predicates...), nil
 	}
 }
 

@@ -51,6 +51,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -118,6 +123,11 @@ const (
 	TypeSubscription             = "Subscription"
 	TypeSupportAccess            = "SupportAccess"
 	TypeTimeEntry                = "TimeEntry"
+	TypeTrainee                  = "Trainee"
+	TypeTrainingAttendance       = "TrainingAttendance"
+	TypeTrainingCourse           = "TrainingCourse"
+	TypeTrainingEnrolment        = "TrainingEnrolment"
+	TypeTrainingSession          = "TrainingSession"
 	TypeUsageDeclaration         = "UsageDeclaration"
 	TypeUsageDeclarationLine     = "UsageDeclarationLine"
 	TypeUsageDeclarationRevision = "UsageDeclarationRevision"
@@ -49386,6 +49396,4519 @@ func (m *TimeEntryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown TimeEntry edge %s", name)
+}
+
+// TraineeMutation represents an operation that mutates the Trainee nodes in the graph.
+type TraineeMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *pulid.ID
+	created_at           *time.Time
+	updated_at           *time.Time
+	last_name            *string
+	first_names          *string
+	job                  *string
+	clearedFields        map[string]struct{}
+	member               *pulid.ID
+	clearedmember        bool
+	establishment        *pulid.ID
+	clearedestablishment bool
+	done                 bool
+	oldValue             func(context.Context) (*Trainee, error)
+	predicates           []predicate.Trainee
+}
+
+var _ ent.Mutation = (*TraineeMutation)(nil)
+
+// traineeOption allows management of the mutation configuration using functional options.
+type traineeOption func(*TraineeMutation)
+
+// newTraineeMutation creates new mutation for the Trainee entity.
+func newTraineeMutation(c config, op Op, opts ...traineeOption) *TraineeMutation {
+	m := &TraineeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTrainee,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTraineeID sets the ID field of the mutation.
+func withTraineeID(id pulid.ID) traineeOption {
+	return func(m *TraineeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Trainee
+		)
+		m.oldValue = func(ctx context.Context) (*Trainee, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Trainee.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTrainee sets the old Trainee of the mutation.
+func withTrainee(node *Trainee) traineeOption {
+	return func(m *TraineeMutation) {
+		m.oldValue = func(context.Context) (*Trainee, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TraineeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TraineeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Trainee entities.
+func (m *TraineeMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TraineeMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TraineeMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Trainee.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TraineeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TraineeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TraineeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TraineeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TraineeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TraineeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *TraineeMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *TraineeMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *TraineeMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetLastName sets the "last_name" field.
+func (m *TraineeMutation) SetLastName(s string) {
+	m.last_name = &s
+}
+
+// LastName returns the value of the "last_name" field in the mutation.
+func (m *TraineeMutation) LastName() (r string, exists bool) {
+	v := m.last_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastName returns the old "last_name" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldLastName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastName: %w", err)
+	}
+	return oldValue.LastName, nil
+}
+
+// ResetLastName resets all changes to the "last_name" field.
+func (m *TraineeMutation) ResetLastName() {
+	m.last_name = nil
+}
+
+// SetFirstNames sets the "first_names" field.
+func (m *TraineeMutation) SetFirstNames(s string) {
+	m.first_names = &s
+}
+
+// FirstNames returns the value of the "first_names" field in the mutation.
+func (m *TraineeMutation) FirstNames() (r string, exists bool) {
+	v := m.first_names
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstNames returns the old "first_names" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldFirstNames(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstNames is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstNames requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstNames: %w", err)
+	}
+	return oldValue.FirstNames, nil
+}
+
+// ResetFirstNames resets all changes to the "first_names" field.
+func (m *TraineeMutation) ResetFirstNames() {
+	m.first_names = nil
+}
+
+// SetJob sets the "job" field.
+func (m *TraineeMutation) SetJob(s string) {
+	m.job = &s
+}
+
+// Job returns the value of the "job" field in the mutation.
+func (m *TraineeMutation) Job() (r string, exists bool) {
+	v := m.job
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJob returns the old "job" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldJob(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJob is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJob requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJob: %w", err)
+	}
+	return oldValue.Job, nil
+}
+
+// ResetJob resets all changes to the "job" field.
+func (m *TraineeMutation) ResetJob() {
+	m.job = nil
+}
+
+// SetEstablishmentID sets the "establishment_id" field.
+func (m *TraineeMutation) SetEstablishmentID(pu pulid.ID) {
+	m.establishment = &pu
+}
+
+// EstablishmentID returns the value of the "establishment_id" field in the mutation.
+func (m *TraineeMutation) EstablishmentID() (r pulid.ID, exists bool) {
+	v := m.establishment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEstablishmentID returns the old "establishment_id" field's value of the Trainee entity.
+// If the Trainee object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TraineeMutation) OldEstablishmentID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEstablishmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEstablishmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEstablishmentID: %w", err)
+	}
+	return oldValue.EstablishmentID, nil
+}
+
+// ClearEstablishmentID clears the value of the "establishment_id" field.
+func (m *TraineeMutation) ClearEstablishmentID() {
+	m.establishment = nil
+	m.clearedFields[trainee.FieldEstablishmentID] = struct{}{}
+}
+
+// EstablishmentIDCleared returns if the "establishment_id" field was cleared in this mutation.
+func (m *TraineeMutation) EstablishmentIDCleared() bool {
+	_, ok := m.clearedFields[trainee.FieldEstablishmentID]
+	return ok
+}
+
+// ResetEstablishmentID resets all changes to the "establishment_id" field.
+func (m *TraineeMutation) ResetEstablishmentID() {
+	m.establishment = nil
+	delete(m.clearedFields, trainee.FieldEstablishmentID)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *TraineeMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[trainee.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *TraineeMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *TraineeMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *TraineeMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearEstablishment clears the "establishment" edge to the Establishment entity.
+func (m *TraineeMutation) ClearEstablishment() {
+	m.clearedestablishment = true
+	m.clearedFields[trainee.FieldEstablishmentID] = struct{}{}
+}
+
+// EstablishmentCleared reports if the "establishment" edge to the Establishment entity was cleared.
+func (m *TraineeMutation) EstablishmentCleared() bool {
+	return m.EstablishmentIDCleared() || m.clearedestablishment
+}
+
+// EstablishmentIDs returns the "establishment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EstablishmentID instead. It exists only for internal usage by the builders.
+func (m *TraineeMutation) EstablishmentIDs() (ids []pulid.ID) {
+	if id := m.establishment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEstablishment resets all changes to the "establishment" edge.
+func (m *TraineeMutation) ResetEstablishment() {
+	m.establishment = nil
+	m.clearedestablishment = false
+}
+
+// Where appends a list predicates to the TraineeMutation builder.
+func (m *TraineeMutation) Where(ps ...predicate.Trainee) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TraineeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TraineeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Trainee, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TraineeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TraineeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Trainee).
+func (m *TraineeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TraineeMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, trainee.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, trainee.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, trainee.FieldMemberID)
+	}
+	if m.last_name != nil {
+		fields = append(fields, trainee.FieldLastName)
+	}
+	if m.first_names != nil {
+		fields = append(fields, trainee.FieldFirstNames)
+	}
+	if m.job != nil {
+		fields = append(fields, trainee.FieldJob)
+	}
+	if m.establishment != nil {
+		fields = append(fields, trainee.FieldEstablishmentID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TraineeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case trainee.FieldCreatedAt:
+		return m.CreatedAt()
+	case trainee.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case trainee.FieldMemberID:
+		return m.MemberID()
+	case trainee.FieldLastName:
+		return m.LastName()
+	case trainee.FieldFirstNames:
+		return m.FirstNames()
+	case trainee.FieldJob:
+		return m.Job()
+	case trainee.FieldEstablishmentID:
+		return m.EstablishmentID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TraineeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case trainee.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case trainee.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case trainee.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case trainee.FieldLastName:
+		return m.OldLastName(ctx)
+	case trainee.FieldFirstNames:
+		return m.OldFirstNames(ctx)
+	case trainee.FieldJob:
+		return m.OldJob(ctx)
+	case trainee.FieldEstablishmentID:
+		return m.OldEstablishmentID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Trainee field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TraineeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case trainee.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case trainee.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case trainee.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case trainee.FieldLastName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastName(v)
+		return nil
+	case trainee.FieldFirstNames:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstNames(v)
+		return nil
+	case trainee.FieldJob:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJob(v)
+		return nil
+	case trainee.FieldEstablishmentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEstablishmentID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Trainee field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TraineeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TraineeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TraineeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Trainee numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TraineeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(trainee.FieldEstablishmentID) {
+		fields = append(fields, trainee.FieldEstablishmentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TraineeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TraineeMutation) ClearField(name string) error {
+	switch name {
+	case trainee.FieldEstablishmentID:
+		m.ClearEstablishmentID()
+		return nil
+	}
+	return fmt.Errorf("unknown Trainee nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TraineeMutation) ResetField(name string) error {
+	switch name {
+	case trainee.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case trainee.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case trainee.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case trainee.FieldLastName:
+		m.ResetLastName()
+		return nil
+	case trainee.FieldFirstNames:
+		m.ResetFirstNames()
+		return nil
+	case trainee.FieldJob:
+		m.ResetJob()
+		return nil
+	case trainee.FieldEstablishmentID:
+		m.ResetEstablishmentID()
+		return nil
+	}
+	return fmt.Errorf("unknown Trainee field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TraineeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.member != nil {
+		edges = append(edges, trainee.EdgeMember)
+	}
+	if m.establishment != nil {
+		edges = append(edges, trainee.EdgeEstablishment)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TraineeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case trainee.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainee.EdgeEstablishment:
+		if id := m.establishment; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TraineeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TraineeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TraineeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedmember {
+		edges = append(edges, trainee.EdgeMember)
+	}
+	if m.clearedestablishment {
+		edges = append(edges, trainee.EdgeEstablishment)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TraineeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case trainee.EdgeMember:
+		return m.clearedmember
+	case trainee.EdgeEstablishment:
+		return m.clearedestablishment
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TraineeMutation) ClearEdge(name string) error {
+	switch name {
+	case trainee.EdgeMember:
+		m.ClearMember()
+		return nil
+	case trainee.EdgeEstablishment:
+		m.ClearEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown Trainee unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TraineeMutation) ResetEdge(name string) error {
+	switch name {
+	case trainee.EdgeMember:
+		m.ResetMember()
+		return nil
+	case trainee.EdgeEstablishment:
+		m.ResetEstablishment()
+		return nil
+	}
+	return fmt.Errorf("unknown Trainee edge %s", name)
+}
+
+// TrainingAttendanceMutation represents an operation that mutates the TrainingAttendance nodes in the graph.
+type TrainingAttendanceMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	day              *time.Time
+	half_day         *trainingattendance.HalfDay
+	year             *int
+	addyear          *int
+	hours            *float64
+	addhours         *float64
+	clearedFields    map[string]struct{}
+	member           *pulid.ID
+	clearedmember    bool
+	enrolment        *pulid.ID
+	clearedenrolment bool
+	trainee          *pulid.ID
+	clearedtrainee   bool
+	course           *pulid.ID
+	clearedcourse    bool
+	done             bool
+	oldValue         func(context.Context) (*TrainingAttendance, error)
+	predicates       []predicate.TrainingAttendance
+}
+
+var _ ent.Mutation = (*TrainingAttendanceMutation)(nil)
+
+// trainingattendanceOption allows management of the mutation configuration using functional options.
+type trainingattendanceOption func(*TrainingAttendanceMutation)
+
+// newTrainingAttendanceMutation creates new mutation for the TrainingAttendance entity.
+func newTrainingAttendanceMutation(c config, op Op, opts ...trainingattendanceOption) *TrainingAttendanceMutation {
+	m := &TrainingAttendanceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTrainingAttendance,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTrainingAttendanceID sets the ID field of the mutation.
+func withTrainingAttendanceID(id pulid.ID) trainingattendanceOption {
+	return func(m *TrainingAttendanceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TrainingAttendance
+		)
+		m.oldValue = func(ctx context.Context) (*TrainingAttendance, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TrainingAttendance.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTrainingAttendance sets the old TrainingAttendance of the mutation.
+func withTrainingAttendance(node *TrainingAttendance) trainingattendanceOption {
+	return func(m *TrainingAttendanceMutation) {
+		m.oldValue = func(context.Context) (*TrainingAttendance, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TrainingAttendanceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TrainingAttendanceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TrainingAttendance entities.
+func (m *TrainingAttendanceMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TrainingAttendanceMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TrainingAttendanceMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TrainingAttendance.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TrainingAttendanceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TrainingAttendanceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TrainingAttendanceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TrainingAttendanceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TrainingAttendanceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TrainingAttendanceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *TrainingAttendanceMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *TrainingAttendanceMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *TrainingAttendanceMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetEnrolmentID sets the "enrolment_id" field.
+func (m *TrainingAttendanceMutation) SetEnrolmentID(pu pulid.ID) {
+	m.enrolment = &pu
+}
+
+// EnrolmentID returns the value of the "enrolment_id" field in the mutation.
+func (m *TrainingAttendanceMutation) EnrolmentID() (r pulid.ID, exists bool) {
+	v := m.enrolment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnrolmentID returns the old "enrolment_id" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldEnrolmentID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnrolmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnrolmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnrolmentID: %w", err)
+	}
+	return oldValue.EnrolmentID, nil
+}
+
+// ResetEnrolmentID resets all changes to the "enrolment_id" field.
+func (m *TrainingAttendanceMutation) ResetEnrolmentID() {
+	m.enrolment = nil
+}
+
+// SetTraineeID sets the "trainee_id" field.
+func (m *TrainingAttendanceMutation) SetTraineeID(pu pulid.ID) {
+	m.trainee = &pu
+}
+
+// TraineeID returns the value of the "trainee_id" field in the mutation.
+func (m *TrainingAttendanceMutation) TraineeID() (r pulid.ID, exists bool) {
+	v := m.trainee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraineeID returns the old "trainee_id" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldTraineeID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraineeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraineeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraineeID: %w", err)
+	}
+	return oldValue.TraineeID, nil
+}
+
+// ResetTraineeID resets all changes to the "trainee_id" field.
+func (m *TrainingAttendanceMutation) ResetTraineeID() {
+	m.trainee = nil
+}
+
+// SetCourseID sets the "course_id" field.
+func (m *TrainingAttendanceMutation) SetCourseID(pu pulid.ID) {
+	m.course = &pu
+}
+
+// CourseID returns the value of the "course_id" field in the mutation.
+func (m *TrainingAttendanceMutation) CourseID() (r pulid.ID, exists bool) {
+	v := m.course
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCourseID returns the old "course_id" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldCourseID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCourseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCourseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCourseID: %w", err)
+	}
+	return oldValue.CourseID, nil
+}
+
+// ResetCourseID resets all changes to the "course_id" field.
+func (m *TrainingAttendanceMutation) ResetCourseID() {
+	m.course = nil
+}
+
+// SetDay sets the "day" field.
+func (m *TrainingAttendanceMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *TrainingAttendanceMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *TrainingAttendanceMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetHalfDay sets the "half_day" field.
+func (m *TrainingAttendanceMutation) SetHalfDay(td trainingattendance.HalfDay) {
+	m.half_day = &td
+}
+
+// HalfDay returns the value of the "half_day" field in the mutation.
+func (m *TrainingAttendanceMutation) HalfDay() (r trainingattendance.HalfDay, exists bool) {
+	v := m.half_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHalfDay returns the old "half_day" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldHalfDay(ctx context.Context) (v trainingattendance.HalfDay, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHalfDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHalfDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHalfDay: %w", err)
+	}
+	return oldValue.HalfDay, nil
+}
+
+// ResetHalfDay resets all changes to the "half_day" field.
+func (m *TrainingAttendanceMutation) ResetHalfDay() {
+	m.half_day = nil
+}
+
+// SetYear sets the "year" field.
+func (m *TrainingAttendanceMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *TrainingAttendanceMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *TrainingAttendanceMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *TrainingAttendanceMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *TrainingAttendanceMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetHours sets the "hours" field.
+func (m *TrainingAttendanceMutation) SetHours(f float64) {
+	m.hours = &f
+	m.addhours = nil
+}
+
+// Hours returns the value of the "hours" field in the mutation.
+func (m *TrainingAttendanceMutation) Hours() (r float64, exists bool) {
+	v := m.hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHours returns the old "hours" field's value of the TrainingAttendance entity.
+// If the TrainingAttendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingAttendanceMutation) OldHours(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHours: %w", err)
+	}
+	return oldValue.Hours, nil
+}
+
+// AddHours adds f to the "hours" field.
+func (m *TrainingAttendanceMutation) AddHours(f float64) {
+	if m.addhours != nil {
+		*m.addhours += f
+	} else {
+		m.addhours = &f
+	}
+}
+
+// AddedHours returns the value that was added to the "hours" field in this mutation.
+func (m *TrainingAttendanceMutation) AddedHours() (r float64, exists bool) {
+	v := m.addhours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHours resets all changes to the "hours" field.
+func (m *TrainingAttendanceMutation) ResetHours() {
+	m.hours = nil
+	m.addhours = nil
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *TrainingAttendanceMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[trainingattendance.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *TrainingAttendanceMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *TrainingAttendanceMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *TrainingAttendanceMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearEnrolment clears the "enrolment" edge to the TrainingEnrolment entity.
+func (m *TrainingAttendanceMutation) ClearEnrolment() {
+	m.clearedenrolment = true
+	m.clearedFields[trainingattendance.FieldEnrolmentID] = struct{}{}
+}
+
+// EnrolmentCleared reports if the "enrolment" edge to the TrainingEnrolment entity was cleared.
+func (m *TrainingAttendanceMutation) EnrolmentCleared() bool {
+	return m.clearedenrolment
+}
+
+// EnrolmentIDs returns the "enrolment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EnrolmentID instead. It exists only for internal usage by the builders.
+func (m *TrainingAttendanceMutation) EnrolmentIDs() (ids []pulid.ID) {
+	if id := m.enrolment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEnrolment resets all changes to the "enrolment" edge.
+func (m *TrainingAttendanceMutation) ResetEnrolment() {
+	m.enrolment = nil
+	m.clearedenrolment = false
+}
+
+// ClearTrainee clears the "trainee" edge to the Trainee entity.
+func (m *TrainingAttendanceMutation) ClearTrainee() {
+	m.clearedtrainee = true
+	m.clearedFields[trainingattendance.FieldTraineeID] = struct{}{}
+}
+
+// TraineeCleared reports if the "trainee" edge to the Trainee entity was cleared.
+func (m *TrainingAttendanceMutation) TraineeCleared() bool {
+	return m.clearedtrainee
+}
+
+// TraineeIDs returns the "trainee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TraineeID instead. It exists only for internal usage by the builders.
+func (m *TrainingAttendanceMutation) TraineeIDs() (ids []pulid.ID) {
+	if id := m.trainee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTrainee resets all changes to the "trainee" edge.
+func (m *TrainingAttendanceMutation) ResetTrainee() {
+	m.trainee = nil
+	m.clearedtrainee = false
+}
+
+// ClearCourse clears the "course" edge to the TrainingCourse entity.
+func (m *TrainingAttendanceMutation) ClearCourse() {
+	m.clearedcourse = true
+	m.clearedFields[trainingattendance.FieldCourseID] = struct{}{}
+}
+
+// CourseCleared reports if the "course" edge to the TrainingCourse entity was cleared.
+func (m *TrainingAttendanceMutation) CourseCleared() bool {
+	return m.clearedcourse
+}
+
+// CourseIDs returns the "course" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CourseID instead. It exists only for internal usage by the builders.
+func (m *TrainingAttendanceMutation) CourseIDs() (ids []pulid.ID) {
+	if id := m.course; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCourse resets all changes to the "course" edge.
+func (m *TrainingAttendanceMutation) ResetCourse() {
+	m.course = nil
+	m.clearedcourse = false
+}
+
+// Where appends a list predicates to the TrainingAttendanceMutation builder.
+func (m *TrainingAttendanceMutation) Where(ps ...predicate.TrainingAttendance) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TrainingAttendanceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TrainingAttendanceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TrainingAttendance, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TrainingAttendanceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TrainingAttendanceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TrainingAttendance).
+func (m *TrainingAttendanceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TrainingAttendanceMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, trainingattendance.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, trainingattendance.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, trainingattendance.FieldMemberID)
+	}
+	if m.enrolment != nil {
+		fields = append(fields, trainingattendance.FieldEnrolmentID)
+	}
+	if m.trainee != nil {
+		fields = append(fields, trainingattendance.FieldTraineeID)
+	}
+	if m.course != nil {
+		fields = append(fields, trainingattendance.FieldCourseID)
+	}
+	if m.day != nil {
+		fields = append(fields, trainingattendance.FieldDay)
+	}
+	if m.half_day != nil {
+		fields = append(fields, trainingattendance.FieldHalfDay)
+	}
+	if m.year != nil {
+		fields = append(fields, trainingattendance.FieldYear)
+	}
+	if m.hours != nil {
+		fields = append(fields, trainingattendance.FieldHours)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TrainingAttendanceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case trainingattendance.FieldCreatedAt:
+		return m.CreatedAt()
+	case trainingattendance.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case trainingattendance.FieldMemberID:
+		return m.MemberID()
+	case trainingattendance.FieldEnrolmentID:
+		return m.EnrolmentID()
+	case trainingattendance.FieldTraineeID:
+		return m.TraineeID()
+	case trainingattendance.FieldCourseID:
+		return m.CourseID()
+	case trainingattendance.FieldDay:
+		return m.Day()
+	case trainingattendance.FieldHalfDay:
+		return m.HalfDay()
+	case trainingattendance.FieldYear:
+		return m.Year()
+	case trainingattendance.FieldHours:
+		return m.Hours()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TrainingAttendanceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case trainingattendance.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case trainingattendance.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case trainingattendance.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case trainingattendance.FieldEnrolmentID:
+		return m.OldEnrolmentID(ctx)
+	case trainingattendance.FieldTraineeID:
+		return m.OldTraineeID(ctx)
+	case trainingattendance.FieldCourseID:
+		return m.OldCourseID(ctx)
+	case trainingattendance.FieldDay:
+		return m.OldDay(ctx)
+	case trainingattendance.FieldHalfDay:
+		return m.OldHalfDay(ctx)
+	case trainingattendance.FieldYear:
+		return m.OldYear(ctx)
+	case trainingattendance.FieldHours:
+		return m.OldHours(ctx)
+	}
+	return nil, fmt.Errorf("unknown TrainingAttendance field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingAttendanceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case trainingattendance.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case trainingattendance.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case trainingattendance.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case trainingattendance.FieldEnrolmentID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnrolmentID(v)
+		return nil
+	case trainingattendance.FieldTraineeID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraineeID(v)
+		return nil
+	case trainingattendance.FieldCourseID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCourseID(v)
+		return nil
+	case trainingattendance.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case trainingattendance.FieldHalfDay:
+		v, ok := value.(trainingattendance.HalfDay)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHalfDay(v)
+		return nil
+	case trainingattendance.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case trainingattendance.FieldHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHours(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingAttendance field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TrainingAttendanceMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, trainingattendance.FieldYear)
+	}
+	if m.addhours != nil {
+		fields = append(fields, trainingattendance.FieldHours)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TrainingAttendanceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case trainingattendance.FieldYear:
+		return m.AddedYear()
+	case trainingattendance.FieldHours:
+		return m.AddedHours()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingAttendanceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case trainingattendance.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	case trainingattendance.FieldHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHours(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingAttendance numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TrainingAttendanceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TrainingAttendanceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TrainingAttendanceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TrainingAttendance nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TrainingAttendanceMutation) ResetField(name string) error {
+	switch name {
+	case trainingattendance.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case trainingattendance.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case trainingattendance.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case trainingattendance.FieldEnrolmentID:
+		m.ResetEnrolmentID()
+		return nil
+	case trainingattendance.FieldTraineeID:
+		m.ResetTraineeID()
+		return nil
+	case trainingattendance.FieldCourseID:
+		m.ResetCourseID()
+		return nil
+	case trainingattendance.FieldDay:
+		m.ResetDay()
+		return nil
+	case trainingattendance.FieldHalfDay:
+		m.ResetHalfDay()
+		return nil
+	case trainingattendance.FieldYear:
+		m.ResetYear()
+		return nil
+	case trainingattendance.FieldHours:
+		m.ResetHours()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingAttendance field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TrainingAttendanceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.member != nil {
+		edges = append(edges, trainingattendance.EdgeMember)
+	}
+	if m.enrolment != nil {
+		edges = append(edges, trainingattendance.EdgeEnrolment)
+	}
+	if m.trainee != nil {
+		edges = append(edges, trainingattendance.EdgeTrainee)
+	}
+	if m.course != nil {
+		edges = append(edges, trainingattendance.EdgeCourse)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TrainingAttendanceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case trainingattendance.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainingattendance.EdgeEnrolment:
+		if id := m.enrolment; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainingattendance.EdgeTrainee:
+		if id := m.trainee; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainingattendance.EdgeCourse:
+		if id := m.course; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TrainingAttendanceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TrainingAttendanceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TrainingAttendanceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedmember {
+		edges = append(edges, trainingattendance.EdgeMember)
+	}
+	if m.clearedenrolment {
+		edges = append(edges, trainingattendance.EdgeEnrolment)
+	}
+	if m.clearedtrainee {
+		edges = append(edges, trainingattendance.EdgeTrainee)
+	}
+	if m.clearedcourse {
+		edges = append(edges, trainingattendance.EdgeCourse)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TrainingAttendanceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case trainingattendance.EdgeMember:
+		return m.clearedmember
+	case trainingattendance.EdgeEnrolment:
+		return m.clearedenrolment
+	case trainingattendance.EdgeTrainee:
+		return m.clearedtrainee
+	case trainingattendance.EdgeCourse:
+		return m.clearedcourse
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TrainingAttendanceMutation) ClearEdge(name string) error {
+	switch name {
+	case trainingattendance.EdgeMember:
+		m.ClearMember()
+		return nil
+	case trainingattendance.EdgeEnrolment:
+		m.ClearEnrolment()
+		return nil
+	case trainingattendance.EdgeTrainee:
+		m.ClearTrainee()
+		return nil
+	case trainingattendance.EdgeCourse:
+		m.ClearCourse()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingAttendance unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TrainingAttendanceMutation) ResetEdge(name string) error {
+	switch name {
+	case trainingattendance.EdgeMember:
+		m.ResetMember()
+		return nil
+	case trainingattendance.EdgeEnrolment:
+		m.ResetEnrolment()
+		return nil
+	case trainingattendance.EdgeTrainee:
+		m.ResetTrainee()
+		return nil
+	case trainingattendance.EdgeCourse:
+		m.ResetCourse()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingAttendance edge %s", name)
+}
+
+// TrainingCourseMutation represents an operation that mutates the TrainingCourse nodes in the graph.
+type TrainingCourseMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	title             *string
+	objectives        *string
+	duration_hours    *float64
+	addduration_hours *float64
+	modality          *trainingcourse.Modality
+	audience          *string
+	price_basis       *string
+	active            *bool
+	clearedFields     map[string]struct{}
+	sessions          map[pulid.ID]struct{}
+	removedsessions   map[pulid.ID]struct{}
+	clearedsessions   bool
+	done              bool
+	oldValue          func(context.Context) (*TrainingCourse, error)
+	predicates        []predicate.TrainingCourse
+}
+
+var _ ent.Mutation = (*TrainingCourseMutation)(nil)
+
+// trainingcourseOption allows management of the mutation configuration using functional options.
+type trainingcourseOption func(*TrainingCourseMutation)
+
+// newTrainingCourseMutation creates new mutation for the TrainingCourse entity.
+func newTrainingCourseMutation(c config, op Op, opts ...trainingcourseOption) *TrainingCourseMutation {
+	m := &TrainingCourseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTrainingCourse,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTrainingCourseID sets the ID field of the mutation.
+func withTrainingCourseID(id pulid.ID) trainingcourseOption {
+	return func(m *TrainingCourseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TrainingCourse
+		)
+		m.oldValue = func(ctx context.Context) (*TrainingCourse, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TrainingCourse.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTrainingCourse sets the old TrainingCourse of the mutation.
+func withTrainingCourse(node *TrainingCourse) trainingcourseOption {
+	return func(m *TrainingCourseMutation) {
+		m.oldValue = func(context.Context) (*TrainingCourse, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TrainingCourseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TrainingCourseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TrainingCourse entities.
+func (m *TrainingCourseMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TrainingCourseMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TrainingCourseMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TrainingCourse.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TrainingCourseMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TrainingCourseMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TrainingCourseMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TrainingCourseMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TrainingCourseMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TrainingCourseMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *TrainingCourseMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *TrainingCourseMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *TrainingCourseMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetObjectives sets the "objectives" field.
+func (m *TrainingCourseMutation) SetObjectives(s string) {
+	m.objectives = &s
+}
+
+// Objectives returns the value of the "objectives" field in the mutation.
+func (m *TrainingCourseMutation) Objectives() (r string, exists bool) {
+	v := m.objectives
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjectives returns the old "objectives" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldObjectives(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjectives is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjectives requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjectives: %w", err)
+	}
+	return oldValue.Objectives, nil
+}
+
+// ResetObjectives resets all changes to the "objectives" field.
+func (m *TrainingCourseMutation) ResetObjectives() {
+	m.objectives = nil
+}
+
+// SetDurationHours sets the "duration_hours" field.
+func (m *TrainingCourseMutation) SetDurationHours(f float64) {
+	m.duration_hours = &f
+	m.addduration_hours = nil
+}
+
+// DurationHours returns the value of the "duration_hours" field in the mutation.
+func (m *TrainingCourseMutation) DurationHours() (r float64, exists bool) {
+	v := m.duration_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationHours returns the old "duration_hours" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldDurationHours(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationHours: %w", err)
+	}
+	return oldValue.DurationHours, nil
+}
+
+// AddDurationHours adds f to the "duration_hours" field.
+func (m *TrainingCourseMutation) AddDurationHours(f float64) {
+	if m.addduration_hours != nil {
+		*m.addduration_hours += f
+	} else {
+		m.addduration_hours = &f
+	}
+}
+
+// AddedDurationHours returns the value that was added to the "duration_hours" field in this mutation.
+func (m *TrainingCourseMutation) AddedDurationHours() (r float64, exists bool) {
+	v := m.addduration_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationHours resets all changes to the "duration_hours" field.
+func (m *TrainingCourseMutation) ResetDurationHours() {
+	m.duration_hours = nil
+	m.addduration_hours = nil
+}
+
+// SetModality sets the "modality" field.
+func (m *TrainingCourseMutation) SetModality(t trainingcourse.Modality) {
+	m.modality = &t
+}
+
+// Modality returns the value of the "modality" field in the mutation.
+func (m *TrainingCourseMutation) Modality() (r trainingcourse.Modality, exists bool) {
+	v := m.modality
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModality returns the old "modality" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldModality(ctx context.Context) (v trainingcourse.Modality, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModality is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModality requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModality: %w", err)
+	}
+	return oldValue.Modality, nil
+}
+
+// ResetModality resets all changes to the "modality" field.
+func (m *TrainingCourseMutation) ResetModality() {
+	m.modality = nil
+}
+
+// SetAudience sets the "audience" field.
+func (m *TrainingCourseMutation) SetAudience(s string) {
+	m.audience = &s
+}
+
+// Audience returns the value of the "audience" field in the mutation.
+func (m *TrainingCourseMutation) Audience() (r string, exists bool) {
+	v := m.audience
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAudience returns the old "audience" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldAudience(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAudience is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAudience requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAudience: %w", err)
+	}
+	return oldValue.Audience, nil
+}
+
+// ResetAudience resets all changes to the "audience" field.
+func (m *TrainingCourseMutation) ResetAudience() {
+	m.audience = nil
+}
+
+// SetPriceBasis sets the "price_basis" field.
+func (m *TrainingCourseMutation) SetPriceBasis(s string) {
+	m.price_basis = &s
+}
+
+// PriceBasis returns the value of the "price_basis" field in the mutation.
+func (m *TrainingCourseMutation) PriceBasis() (r string, exists bool) {
+	v := m.price_basis
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriceBasis returns the old "price_basis" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldPriceBasis(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriceBasis is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriceBasis requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriceBasis: %w", err)
+	}
+	return oldValue.PriceBasis, nil
+}
+
+// ResetPriceBasis resets all changes to the "price_basis" field.
+func (m *TrainingCourseMutation) ResetPriceBasis() {
+	m.price_basis = nil
+}
+
+// SetActive sets the "active" field.
+func (m *TrainingCourseMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *TrainingCourseMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the TrainingCourse entity.
+// If the TrainingCourse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingCourseMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *TrainingCourseMutation) ResetActive() {
+	m.active = nil
+}
+
+// AddSessionIDs adds the "sessions" edge to the TrainingSession entity by ids.
+func (m *TrainingCourseMutation) AddSessionIDs(ids ...pulid.ID) {
+	if m.sessions == nil {
+		m.sessions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.sessions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSessions clears the "sessions" edge to the TrainingSession entity.
+func (m *TrainingCourseMutation) ClearSessions() {
+	m.clearedsessions = true
+}
+
+// SessionsCleared reports if the "sessions" edge to the TrainingSession entity was cleared.
+func (m *TrainingCourseMutation) SessionsCleared() bool {
+	return m.clearedsessions
+}
+
+// RemoveSessionIDs removes the "sessions" edge to the TrainingSession entity by IDs.
+func (m *TrainingCourseMutation) RemoveSessionIDs(ids ...pulid.ID) {
+	if m.removedsessions == nil {
+		m.removedsessions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.sessions, ids[i])
+		m.removedsessions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSessions returns the removed IDs of the "sessions" edge to the TrainingSession entity.
+func (m *TrainingCourseMutation) RemovedSessionsIDs() (ids []pulid.ID) {
+	for id := range m.removedsessions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SessionsIDs returns the "sessions" edge IDs in the mutation.
+func (m *TrainingCourseMutation) SessionsIDs() (ids []pulid.ID) {
+	for id := range m.sessions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSessions resets all changes to the "sessions" edge.
+func (m *TrainingCourseMutation) ResetSessions() {
+	m.sessions = nil
+	m.clearedsessions = false
+	m.removedsessions = nil
+}
+
+// Where appends a list predicates to the TrainingCourseMutation builder.
+func (m *TrainingCourseMutation) Where(ps ...predicate.TrainingCourse) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TrainingCourseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TrainingCourseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TrainingCourse, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TrainingCourseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TrainingCourseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TrainingCourse).
+func (m *TrainingCourseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TrainingCourseMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, trainingcourse.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, trainingcourse.FieldUpdatedAt)
+	}
+	if m.title != nil {
+		fields = append(fields, trainingcourse.FieldTitle)
+	}
+	if m.objectives != nil {
+		fields = append(fields, trainingcourse.FieldObjectives)
+	}
+	if m.duration_hours != nil {
+		fields = append(fields, trainingcourse.FieldDurationHours)
+	}
+	if m.modality != nil {
+		fields = append(fields, trainingcourse.FieldModality)
+	}
+	if m.audience != nil {
+		fields = append(fields, trainingcourse.FieldAudience)
+	}
+	if m.price_basis != nil {
+		fields = append(fields, trainingcourse.FieldPriceBasis)
+	}
+	if m.active != nil {
+		fields = append(fields, trainingcourse.FieldActive)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TrainingCourseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case trainingcourse.FieldCreatedAt:
+		return m.CreatedAt()
+	case trainingcourse.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case trainingcourse.FieldTitle:
+		return m.Title()
+	case trainingcourse.FieldObjectives:
+		return m.Objectives()
+	case trainingcourse.FieldDurationHours:
+		return m.DurationHours()
+	case trainingcourse.FieldModality:
+		return m.Modality()
+	case trainingcourse.FieldAudience:
+		return m.Audience()
+	case trainingcourse.FieldPriceBasis:
+		return m.PriceBasis()
+	case trainingcourse.FieldActive:
+		return m.Active()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TrainingCourseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case trainingcourse.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case trainingcourse.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case trainingcourse.FieldTitle:
+		return m.OldTitle(ctx)
+	case trainingcourse.FieldObjectives:
+		return m.OldObjectives(ctx)
+	case trainingcourse.FieldDurationHours:
+		return m.OldDurationHours(ctx)
+	case trainingcourse.FieldModality:
+		return m.OldModality(ctx)
+	case trainingcourse.FieldAudience:
+		return m.OldAudience(ctx)
+	case trainingcourse.FieldPriceBasis:
+		return m.OldPriceBasis(ctx)
+	case trainingcourse.FieldActive:
+		return m.OldActive(ctx)
+	}
+	return nil, fmt.Errorf("unknown TrainingCourse field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingCourseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case trainingcourse.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case trainingcourse.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case trainingcourse.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case trainingcourse.FieldObjectives:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjectives(v)
+		return nil
+	case trainingcourse.FieldDurationHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationHours(v)
+		return nil
+	case trainingcourse.FieldModality:
+		v, ok := value.(trainingcourse.Modality)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModality(v)
+		return nil
+	case trainingcourse.FieldAudience:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAudience(v)
+		return nil
+	case trainingcourse.FieldPriceBasis:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriceBasis(v)
+		return nil
+	case trainingcourse.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingCourse field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TrainingCourseMutation) AddedFields() []string {
+	var fields []string
+	if m.addduration_hours != nil {
+		fields = append(fields, trainingcourse.FieldDurationHours)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TrainingCourseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case trainingcourse.FieldDurationHours:
+		return m.AddedDurationHours()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingCourseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case trainingcourse.FieldDurationHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationHours(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingCourse numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TrainingCourseMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TrainingCourseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TrainingCourseMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TrainingCourse nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TrainingCourseMutation) ResetField(name string) error {
+	switch name {
+	case trainingcourse.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case trainingcourse.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case trainingcourse.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case trainingcourse.FieldObjectives:
+		m.ResetObjectives()
+		return nil
+	case trainingcourse.FieldDurationHours:
+		m.ResetDurationHours()
+		return nil
+	case trainingcourse.FieldModality:
+		m.ResetModality()
+		return nil
+	case trainingcourse.FieldAudience:
+		m.ResetAudience()
+		return nil
+	case trainingcourse.FieldPriceBasis:
+		m.ResetPriceBasis()
+		return nil
+	case trainingcourse.FieldActive:
+		m.ResetActive()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingCourse field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TrainingCourseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.sessions != nil {
+		edges = append(edges, trainingcourse.EdgeSessions)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TrainingCourseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case trainingcourse.EdgeSessions:
+		ids := make([]ent.Value, 0, len(m.sessions))
+		for id := range m.sessions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TrainingCourseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedsessions != nil {
+		edges = append(edges, trainingcourse.EdgeSessions)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TrainingCourseMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case trainingcourse.EdgeSessions:
+		ids := make([]ent.Value, 0, len(m.removedsessions))
+		for id := range m.removedsessions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TrainingCourseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedsessions {
+		edges = append(edges, trainingcourse.EdgeSessions)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TrainingCourseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case trainingcourse.EdgeSessions:
+		return m.clearedsessions
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TrainingCourseMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TrainingCourse unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TrainingCourseMutation) ResetEdge(name string) error {
+	switch name {
+	case trainingcourse.EdgeSessions:
+		m.ResetSessions()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingCourse edge %s", name)
+}
+
+// TrainingEnrolmentMutation represents an operation that mutates the TrainingEnrolment nodes in the graph.
+type TrainingEnrolmentMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	status            *trainingenrolment.Status
+	cancelled_at      *time.Time
+	clearedFields     map[string]struct{}
+	member            *pulid.ID
+	clearedmember     bool
+	session           *pulid.ID
+	clearedsession    bool
+	trainee           *pulid.ID
+	clearedtrainee    bool
+	attendance        map[pulid.ID]struct{}
+	removedattendance map[pulid.ID]struct{}
+	clearedattendance bool
+	done              bool
+	oldValue          func(context.Context) (*TrainingEnrolment, error)
+	predicates        []predicate.TrainingEnrolment
+}
+
+var _ ent.Mutation = (*TrainingEnrolmentMutation)(nil)
+
+// trainingenrolmentOption allows management of the mutation configuration using functional options.
+type trainingenrolmentOption func(*TrainingEnrolmentMutation)
+
+// newTrainingEnrolmentMutation creates new mutation for the TrainingEnrolment entity.
+func newTrainingEnrolmentMutation(c config, op Op, opts ...trainingenrolmentOption) *TrainingEnrolmentMutation {
+	m := &TrainingEnrolmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTrainingEnrolment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTrainingEnrolmentID sets the ID field of the mutation.
+func withTrainingEnrolmentID(id pulid.ID) trainingenrolmentOption {
+	return func(m *TrainingEnrolmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TrainingEnrolment
+		)
+		m.oldValue = func(ctx context.Context) (*TrainingEnrolment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TrainingEnrolment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTrainingEnrolment sets the old TrainingEnrolment of the mutation.
+func withTrainingEnrolment(node *TrainingEnrolment) trainingenrolmentOption {
+	return func(m *TrainingEnrolmentMutation) {
+		m.oldValue = func(context.Context) (*TrainingEnrolment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TrainingEnrolmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TrainingEnrolmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TrainingEnrolment entities.
+func (m *TrainingEnrolmentMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TrainingEnrolmentMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TrainingEnrolmentMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TrainingEnrolment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TrainingEnrolmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TrainingEnrolmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TrainingEnrolmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TrainingEnrolmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TrainingEnrolmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TrainingEnrolmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *TrainingEnrolmentMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *TrainingEnrolmentMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *TrainingEnrolmentMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *TrainingEnrolmentMutation) SetSessionID(pu pulid.ID) {
+	m.session = &pu
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *TrainingEnrolmentMutation) SessionID() (r pulid.ID, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldSessionID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *TrainingEnrolmentMutation) ResetSessionID() {
+	m.session = nil
+}
+
+// SetTraineeID sets the "trainee_id" field.
+func (m *TrainingEnrolmentMutation) SetTraineeID(pu pulid.ID) {
+	m.trainee = &pu
+}
+
+// TraineeID returns the value of the "trainee_id" field in the mutation.
+func (m *TrainingEnrolmentMutation) TraineeID() (r pulid.ID, exists bool) {
+	v := m.trainee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraineeID returns the old "trainee_id" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldTraineeID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraineeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraineeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraineeID: %w", err)
+	}
+	return oldValue.TraineeID, nil
+}
+
+// ResetTraineeID resets all changes to the "trainee_id" field.
+func (m *TrainingEnrolmentMutation) ResetTraineeID() {
+	m.trainee = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TrainingEnrolmentMutation) SetStatus(t trainingenrolment.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TrainingEnrolmentMutation) Status() (r trainingenrolment.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldStatus(ctx context.Context) (v trainingenrolment.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TrainingEnrolmentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (m *TrainingEnrolmentMutation) SetCancelledAt(t time.Time) {
+	m.cancelled_at = &t
+}
+
+// CancelledAt returns the value of the "cancelled_at" field in the mutation.
+func (m *TrainingEnrolmentMutation) CancelledAt() (r time.Time, exists bool) {
+	v := m.cancelled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelledAt returns the old "cancelled_at" field's value of the TrainingEnrolment entity.
+// If the TrainingEnrolment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingEnrolmentMutation) OldCancelledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelledAt: %w", err)
+	}
+	return oldValue.CancelledAt, nil
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (m *TrainingEnrolmentMutation) ClearCancelledAt() {
+	m.cancelled_at = nil
+	m.clearedFields[trainingenrolment.FieldCancelledAt] = struct{}{}
+}
+
+// CancelledAtCleared returns if the "cancelled_at" field was cleared in this mutation.
+func (m *TrainingEnrolmentMutation) CancelledAtCleared() bool {
+	_, ok := m.clearedFields[trainingenrolment.FieldCancelledAt]
+	return ok
+}
+
+// ResetCancelledAt resets all changes to the "cancelled_at" field.
+func (m *TrainingEnrolmentMutation) ResetCancelledAt() {
+	m.cancelled_at = nil
+	delete(m.clearedFields, trainingenrolment.FieldCancelledAt)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *TrainingEnrolmentMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[trainingenrolment.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *TrainingEnrolmentMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *TrainingEnrolmentMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *TrainingEnrolmentMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearSession clears the "session" edge to the TrainingSession entity.
+func (m *TrainingEnrolmentMutation) ClearSession() {
+	m.clearedsession = true
+	m.clearedFields[trainingenrolment.FieldSessionID] = struct{}{}
+}
+
+// SessionCleared reports if the "session" edge to the TrainingSession entity was cleared.
+func (m *TrainingEnrolmentMutation) SessionCleared() bool {
+	return m.clearedsession
+}
+
+// SessionIDs returns the "session" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SessionID instead. It exists only for internal usage by the builders.
+func (m *TrainingEnrolmentMutation) SessionIDs() (ids []pulid.ID) {
+	if id := m.session; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSession resets all changes to the "session" edge.
+func (m *TrainingEnrolmentMutation) ResetSession() {
+	m.session = nil
+	m.clearedsession = false
+}
+
+// ClearTrainee clears the "trainee" edge to the Trainee entity.
+func (m *TrainingEnrolmentMutation) ClearTrainee() {
+	m.clearedtrainee = true
+	m.clearedFields[trainingenrolment.FieldTraineeID] = struct{}{}
+}
+
+// TraineeCleared reports if the "trainee" edge to the Trainee entity was cleared.
+func (m *TrainingEnrolmentMutation) TraineeCleared() bool {
+	return m.clearedtrainee
+}
+
+// TraineeIDs returns the "trainee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TraineeID instead. It exists only for internal usage by the builders.
+func (m *TrainingEnrolmentMutation) TraineeIDs() (ids []pulid.ID) {
+	if id := m.trainee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTrainee resets all changes to the "trainee" edge.
+func (m *TrainingEnrolmentMutation) ResetTrainee() {
+	m.trainee = nil
+	m.clearedtrainee = false
+}
+
+// AddAttendanceIDs adds the "attendance" edge to the TrainingAttendance entity by ids.
+func (m *TrainingEnrolmentMutation) AddAttendanceIDs(ids ...pulid.ID) {
+	if m.attendance == nil {
+		m.attendance = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.attendance[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAttendance clears the "attendance" edge to the TrainingAttendance entity.
+func (m *TrainingEnrolmentMutation) ClearAttendance() {
+	m.clearedattendance = true
+}
+
+// AttendanceCleared reports if the "attendance" edge to the TrainingAttendance entity was cleared.
+func (m *TrainingEnrolmentMutation) AttendanceCleared() bool {
+	return m.clearedattendance
+}
+
+// RemoveAttendanceIDs removes the "attendance" edge to the TrainingAttendance entity by IDs.
+func (m *TrainingEnrolmentMutation) RemoveAttendanceIDs(ids ...pulid.ID) {
+	if m.removedattendance == nil {
+		m.removedattendance = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.attendance, ids[i])
+		m.removedattendance[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAttendance returns the removed IDs of the "attendance" edge to the TrainingAttendance entity.
+func (m *TrainingEnrolmentMutation) RemovedAttendanceIDs() (ids []pulid.ID) {
+	for id := range m.removedattendance {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AttendanceIDs returns the "attendance" edge IDs in the mutation.
+func (m *TrainingEnrolmentMutation) AttendanceIDs() (ids []pulid.ID) {
+	for id := range m.attendance {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAttendance resets all changes to the "attendance" edge.
+func (m *TrainingEnrolmentMutation) ResetAttendance() {
+	m.attendance = nil
+	m.clearedattendance = false
+	m.removedattendance = nil
+}
+
+// Where appends a list predicates to the TrainingEnrolmentMutation builder.
+func (m *TrainingEnrolmentMutation) Where(ps ...predicate.TrainingEnrolment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TrainingEnrolmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TrainingEnrolmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TrainingEnrolment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TrainingEnrolmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TrainingEnrolmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TrainingEnrolment).
+func (m *TrainingEnrolmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TrainingEnrolmentMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, trainingenrolment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, trainingenrolment.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, trainingenrolment.FieldMemberID)
+	}
+	if m.session != nil {
+		fields = append(fields, trainingenrolment.FieldSessionID)
+	}
+	if m.trainee != nil {
+		fields = append(fields, trainingenrolment.FieldTraineeID)
+	}
+	if m.status != nil {
+		fields = append(fields, trainingenrolment.FieldStatus)
+	}
+	if m.cancelled_at != nil {
+		fields = append(fields, trainingenrolment.FieldCancelledAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TrainingEnrolmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case trainingenrolment.FieldCreatedAt:
+		return m.CreatedAt()
+	case trainingenrolment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case trainingenrolment.FieldMemberID:
+		return m.MemberID()
+	case trainingenrolment.FieldSessionID:
+		return m.SessionID()
+	case trainingenrolment.FieldTraineeID:
+		return m.TraineeID()
+	case trainingenrolment.FieldStatus:
+		return m.Status()
+	case trainingenrolment.FieldCancelledAt:
+		return m.CancelledAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TrainingEnrolmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case trainingenrolment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case trainingenrolment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case trainingenrolment.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case trainingenrolment.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case trainingenrolment.FieldTraineeID:
+		return m.OldTraineeID(ctx)
+	case trainingenrolment.FieldStatus:
+		return m.OldStatus(ctx)
+	case trainingenrolment.FieldCancelledAt:
+		return m.OldCancelledAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown TrainingEnrolment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingEnrolmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case trainingenrolment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case trainingenrolment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case trainingenrolment.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case trainingenrolment.FieldSessionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case trainingenrolment.FieldTraineeID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraineeID(v)
+		return nil
+	case trainingenrolment.FieldStatus:
+		v, ok := value.(trainingenrolment.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case trainingenrolment.FieldCancelledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelledAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingEnrolment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TrainingEnrolmentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TrainingEnrolmentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingEnrolmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TrainingEnrolment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TrainingEnrolmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(trainingenrolment.FieldCancelledAt) {
+		fields = append(fields, trainingenrolment.FieldCancelledAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TrainingEnrolmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TrainingEnrolmentMutation) ClearField(name string) error {
+	switch name {
+	case trainingenrolment.FieldCancelledAt:
+		m.ClearCancelledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingEnrolment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TrainingEnrolmentMutation) ResetField(name string) error {
+	switch name {
+	case trainingenrolment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case trainingenrolment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case trainingenrolment.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case trainingenrolment.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case trainingenrolment.FieldTraineeID:
+		m.ResetTraineeID()
+		return nil
+	case trainingenrolment.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case trainingenrolment.FieldCancelledAt:
+		m.ResetCancelledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingEnrolment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TrainingEnrolmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.member != nil {
+		edges = append(edges, trainingenrolment.EdgeMember)
+	}
+	if m.session != nil {
+		edges = append(edges, trainingenrolment.EdgeSession)
+	}
+	if m.trainee != nil {
+		edges = append(edges, trainingenrolment.EdgeTrainee)
+	}
+	if m.attendance != nil {
+		edges = append(edges, trainingenrolment.EdgeAttendance)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TrainingEnrolmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case trainingenrolment.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainingenrolment.EdgeSession:
+		if id := m.session; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainingenrolment.EdgeTrainee:
+		if id := m.trainee; id != nil {
+			return []ent.Value{*id}
+		}
+	case trainingenrolment.EdgeAttendance:
+		ids := make([]ent.Value, 0, len(m.attendance))
+		for id := range m.attendance {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TrainingEnrolmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedattendance != nil {
+		edges = append(edges, trainingenrolment.EdgeAttendance)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TrainingEnrolmentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case trainingenrolment.EdgeAttendance:
+		ids := make([]ent.Value, 0, len(m.removedattendance))
+		for id := range m.removedattendance {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TrainingEnrolmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedmember {
+		edges = append(edges, trainingenrolment.EdgeMember)
+	}
+	if m.clearedsession {
+		edges = append(edges, trainingenrolment.EdgeSession)
+	}
+	if m.clearedtrainee {
+		edges = append(edges, trainingenrolment.EdgeTrainee)
+	}
+	if m.clearedattendance {
+		edges = append(edges, trainingenrolment.EdgeAttendance)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TrainingEnrolmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case trainingenrolment.EdgeMember:
+		return m.clearedmember
+	case trainingenrolment.EdgeSession:
+		return m.clearedsession
+	case trainingenrolment.EdgeTrainee:
+		return m.clearedtrainee
+	case trainingenrolment.EdgeAttendance:
+		return m.clearedattendance
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TrainingEnrolmentMutation) ClearEdge(name string) error {
+	switch name {
+	case trainingenrolment.EdgeMember:
+		m.ClearMember()
+		return nil
+	case trainingenrolment.EdgeSession:
+		m.ClearSession()
+		return nil
+	case trainingenrolment.EdgeTrainee:
+		m.ClearTrainee()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingEnrolment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TrainingEnrolmentMutation) ResetEdge(name string) error {
+	switch name {
+	case trainingenrolment.EdgeMember:
+		m.ResetMember()
+		return nil
+	case trainingenrolment.EdgeSession:
+		m.ResetSession()
+		return nil
+	case trainingenrolment.EdgeTrainee:
+		m.ResetTrainee()
+		return nil
+	case trainingenrolment.EdgeAttendance:
+		m.ResetAttendance()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingEnrolment edge %s", name)
+}
+
+// TrainingSessionMutation represents an operation that mutates the TrainingSession nodes in the graph.
+type TrainingSessionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	starts_on     *time.Time
+	ends_on       *time.Time
+	place         *string
+	trainer       *string
+	capacity      *int
+	addcapacity   *int
+	status        *trainingsession.Status
+	clearedFields map[string]struct{}
+	course        *pulid.ID
+	clearedcourse bool
+	done          bool
+	oldValue      func(context.Context) (*TrainingSession, error)
+	predicates    []predicate.TrainingSession
+}
+
+var _ ent.Mutation = (*TrainingSessionMutation)(nil)
+
+// trainingsessionOption allows management of the mutation configuration using functional options.
+type trainingsessionOption func(*TrainingSessionMutation)
+
+// newTrainingSessionMutation creates new mutation for the TrainingSession entity.
+func newTrainingSessionMutation(c config, op Op, opts ...trainingsessionOption) *TrainingSessionMutation {
+	m := &TrainingSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTrainingSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTrainingSessionID sets the ID field of the mutation.
+func withTrainingSessionID(id pulid.ID) trainingsessionOption {
+	return func(m *TrainingSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TrainingSession
+		)
+		m.oldValue = func(ctx context.Context) (*TrainingSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TrainingSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTrainingSession sets the old TrainingSession of the mutation.
+func withTrainingSession(node *TrainingSession) trainingsessionOption {
+	return func(m *TrainingSessionMutation) {
+		m.oldValue = func(context.Context) (*TrainingSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TrainingSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TrainingSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TrainingSession entities.
+func (m *TrainingSessionMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TrainingSessionMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TrainingSessionMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TrainingSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TrainingSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TrainingSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TrainingSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TrainingSessionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TrainingSessionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TrainingSessionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCourseID sets the "course_id" field.
+func (m *TrainingSessionMutation) SetCourseID(pu pulid.ID) {
+	m.course = &pu
+}
+
+// CourseID returns the value of the "course_id" field in the mutation.
+func (m *TrainingSessionMutation) CourseID() (r pulid.ID, exists bool) {
+	v := m.course
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCourseID returns the old "course_id" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldCourseID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCourseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCourseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCourseID: %w", err)
+	}
+	return oldValue.CourseID, nil
+}
+
+// ResetCourseID resets all changes to the "course_id" field.
+func (m *TrainingSessionMutation) ResetCourseID() {
+	m.course = nil
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (m *TrainingSessionMutation) SetStartsOn(t time.Time) {
+	m.starts_on = &t
+}
+
+// StartsOn returns the value of the "starts_on" field in the mutation.
+func (m *TrainingSessionMutation) StartsOn() (r time.Time, exists bool) {
+	v := m.starts_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsOn returns the old "starts_on" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldStartsOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsOn: %w", err)
+	}
+	return oldValue.StartsOn, nil
+}
+
+// ResetStartsOn resets all changes to the "starts_on" field.
+func (m *TrainingSessionMutation) ResetStartsOn() {
+	m.starts_on = nil
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (m *TrainingSessionMutation) SetEndsOn(t time.Time) {
+	m.ends_on = &t
+}
+
+// EndsOn returns the value of the "ends_on" field in the mutation.
+func (m *TrainingSessionMutation) EndsOn() (r time.Time, exists bool) {
+	v := m.ends_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsOn returns the old "ends_on" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldEndsOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsOn: %w", err)
+	}
+	return oldValue.EndsOn, nil
+}
+
+// ResetEndsOn resets all changes to the "ends_on" field.
+func (m *TrainingSessionMutation) ResetEndsOn() {
+	m.ends_on = nil
+}
+
+// SetPlace sets the "place" field.
+func (m *TrainingSessionMutation) SetPlace(s string) {
+	m.place = &s
+}
+
+// Place returns the value of the "place" field in the mutation.
+func (m *TrainingSessionMutation) Place() (r string, exists bool) {
+	v := m.place
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlace returns the old "place" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldPlace(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlace is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlace requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlace: %w", err)
+	}
+	return oldValue.Place, nil
+}
+
+// ResetPlace resets all changes to the "place" field.
+func (m *TrainingSessionMutation) ResetPlace() {
+	m.place = nil
+}
+
+// SetTrainer sets the "trainer" field.
+func (m *TrainingSessionMutation) SetTrainer(s string) {
+	m.trainer = &s
+}
+
+// Trainer returns the value of the "trainer" field in the mutation.
+func (m *TrainingSessionMutation) Trainer() (r string, exists bool) {
+	v := m.trainer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrainer returns the old "trainer" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldTrainer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrainer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrainer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrainer: %w", err)
+	}
+	return oldValue.Trainer, nil
+}
+
+// ResetTrainer resets all changes to the "trainer" field.
+func (m *TrainingSessionMutation) ResetTrainer() {
+	m.trainer = nil
+}
+
+// SetCapacity sets the "capacity" field.
+func (m *TrainingSessionMutation) SetCapacity(i int) {
+	m.capacity = &i
+	m.addcapacity = nil
+}
+
+// Capacity returns the value of the "capacity" field in the mutation.
+func (m *TrainingSessionMutation) Capacity() (r int, exists bool) {
+	v := m.capacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacity returns the old "capacity" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldCapacity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacity: %w", err)
+	}
+	return oldValue.Capacity, nil
+}
+
+// AddCapacity adds i to the "capacity" field.
+func (m *TrainingSessionMutation) AddCapacity(i int) {
+	if m.addcapacity != nil {
+		*m.addcapacity += i
+	} else {
+		m.addcapacity = &i
+	}
+}
+
+// AddedCapacity returns the value that was added to the "capacity" field in this mutation.
+func (m *TrainingSessionMutation) AddedCapacity() (r int, exists bool) {
+	v := m.addcapacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCapacity resets all changes to the "capacity" field.
+func (m *TrainingSessionMutation) ResetCapacity() {
+	m.capacity = nil
+	m.addcapacity = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TrainingSessionMutation) SetStatus(t trainingsession.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TrainingSessionMutation) Status() (r trainingsession.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the TrainingSession entity.
+// If the TrainingSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TrainingSessionMutation) OldStatus(ctx context.Context) (v trainingsession.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TrainingSessionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// ClearCourse clears the "course" edge to the TrainingCourse entity.
+func (m *TrainingSessionMutation) ClearCourse() {
+	m.clearedcourse = true
+	m.clearedFields[trainingsession.FieldCourseID] = struct{}{}
+}
+
+// CourseCleared reports if the "course" edge to the TrainingCourse entity was cleared.
+func (m *TrainingSessionMutation) CourseCleared() bool {
+	return m.clearedcourse
+}
+
+// CourseIDs returns the "course" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CourseID instead. It exists only for internal usage by the builders.
+func (m *TrainingSessionMutation) CourseIDs() (ids []pulid.ID) {
+	if id := m.course; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCourse resets all changes to the "course" edge.
+func (m *TrainingSessionMutation) ResetCourse() {
+	m.course = nil
+	m.clearedcourse = false
+}
+
+// Where appends a list predicates to the TrainingSessionMutation builder.
+func (m *TrainingSessionMutation) Where(ps ...predicate.TrainingSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TrainingSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TrainingSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TrainingSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TrainingSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TrainingSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TrainingSession).
+func (m *TrainingSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TrainingSessionMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, trainingsession.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, trainingsession.FieldUpdatedAt)
+	}
+	if m.course != nil {
+		fields = append(fields, trainingsession.FieldCourseID)
+	}
+	if m.starts_on != nil {
+		fields = append(fields, trainingsession.FieldStartsOn)
+	}
+	if m.ends_on != nil {
+		fields = append(fields, trainingsession.FieldEndsOn)
+	}
+	if m.place != nil {
+		fields = append(fields, trainingsession.FieldPlace)
+	}
+	if m.trainer != nil {
+		fields = append(fields, trainingsession.FieldTrainer)
+	}
+	if m.capacity != nil {
+		fields = append(fields, trainingsession.FieldCapacity)
+	}
+	if m.status != nil {
+		fields = append(fields, trainingsession.FieldStatus)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TrainingSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case trainingsession.FieldCreatedAt:
+		return m.CreatedAt()
+	case trainingsession.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case trainingsession.FieldCourseID:
+		return m.CourseID()
+	case trainingsession.FieldStartsOn:
+		return m.StartsOn()
+	case trainingsession.FieldEndsOn:
+		return m.EndsOn()
+	case trainingsession.FieldPlace:
+		return m.Place()
+	case trainingsession.FieldTrainer:
+		return m.Trainer()
+	case trainingsession.FieldCapacity:
+		return m.Capacity()
+	case trainingsession.FieldStatus:
+		return m.Status()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TrainingSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case trainingsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case trainingsession.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case trainingsession.FieldCourseID:
+		return m.OldCourseID(ctx)
+	case trainingsession.FieldStartsOn:
+		return m.OldStartsOn(ctx)
+	case trainingsession.FieldEndsOn:
+		return m.OldEndsOn(ctx)
+	case trainingsession.FieldPlace:
+		return m.OldPlace(ctx)
+	case trainingsession.FieldTrainer:
+		return m.OldTrainer(ctx)
+	case trainingsession.FieldCapacity:
+		return m.OldCapacity(ctx)
+	case trainingsession.FieldStatus:
+		return m.OldStatus(ctx)
+	}
+	return nil, fmt.Errorf("unknown TrainingSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case trainingsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case trainingsession.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case trainingsession.FieldCourseID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCourseID(v)
+		return nil
+	case trainingsession.FieldStartsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsOn(v)
+		return nil
+	case trainingsession.FieldEndsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsOn(v)
+		return nil
+	case trainingsession.FieldPlace:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlace(v)
+		return nil
+	case trainingsession.FieldTrainer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrainer(v)
+		return nil
+	case trainingsession.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacity(v)
+		return nil
+	case trainingsession.FieldStatus:
+		v, ok := value.(trainingsession.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TrainingSessionMutation) AddedFields() []string {
+	var fields []string
+	if m.addcapacity != nil {
+		fields = append(fields, trainingsession.FieldCapacity)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TrainingSessionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case trainingsession.FieldCapacity:
+		return m.AddedCapacity()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TrainingSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case trainingsession.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCapacity(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TrainingSessionMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TrainingSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TrainingSessionMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TrainingSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TrainingSessionMutation) ResetField(name string) error {
+	switch name {
+	case trainingsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case trainingsession.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case trainingsession.FieldCourseID:
+		m.ResetCourseID()
+		return nil
+	case trainingsession.FieldStartsOn:
+		m.ResetStartsOn()
+		return nil
+	case trainingsession.FieldEndsOn:
+		m.ResetEndsOn()
+		return nil
+	case trainingsession.FieldPlace:
+		m.ResetPlace()
+		return nil
+	case trainingsession.FieldTrainer:
+		m.ResetTrainer()
+		return nil
+	case trainingsession.FieldCapacity:
+		m.ResetCapacity()
+		return nil
+	case trainingsession.FieldStatus:
+		m.ResetStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TrainingSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.course != nil {
+		edges = append(edges, trainingsession.EdgeCourse)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TrainingSessionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case trainingsession.EdgeCourse:
+		if id := m.course; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TrainingSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TrainingSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TrainingSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcourse {
+		edges = append(edges, trainingsession.EdgeCourse)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TrainingSessionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case trainingsession.EdgeCourse:
+		return m.clearedcourse
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TrainingSessionMutation) ClearEdge(name string) error {
+	switch name {
+	case trainingsession.EdgeCourse:
+		m.ClearCourse()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TrainingSessionMutation) ResetEdge(name string) error {
+	switch name {
+	case trainingsession.EdgeCourse:
+		m.ResetCourse()
+		return nil
+	}
+	return fmt.Errorf("unknown TrainingSession edge %s", name)
 }
 
 // UsageDeclarationMutation represents an operation that mutates the UsageDeclaration nodes in the graph.

@@ -49,6 +49,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -102,6 +107,11 @@ var tableByPrefix = map[string]string{
 	"SUB": subscription.Table,
 	"SPA": supportaccess.Table,
 	"TIM": timeentry.Table,
+	"TRN": trainee.Table,
+	"TAT": trainingattendance.Table,
+	"TRC": trainingcourse.Table,
+	"ENR": trainingenrolment.Table,
+	"TRS": trainingsession.Table,
 	"DEC": usagedeclaration.Table,
 	"DLN": usagedeclarationline.Table,
 	"DRV": usagedeclarationrevision.Table,

@@ -104,6 +104,16 @@ type Tx struct {
 	SupportAccess *SupportAccessClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
 	TimeEntry *TimeEntryClient
+	// Trainee is the client for interacting with the Trainee builders.
+	Trainee *TraineeClient
+	// TrainingAttendance is the client for interacting with the TrainingAttendance builders.
+	TrainingAttendance *TrainingAttendanceClient
+	// TrainingCourse is the client for interacting with the TrainingCourse builders.
+	TrainingCourse *TrainingCourseClient
+	// TrainingEnrolment is the client for interacting with the TrainingEnrolment builders.
+	TrainingEnrolment *TrainingEnrolmentClient
+	// TrainingSession is the client for interacting with the TrainingSession builders.
+	TrainingSession *TrainingSessionClient
 	// UsageDeclaration is the client for interacting with the UsageDeclaration builders.
 	UsageDeclaration *UsageDeclarationClient
 	// UsageDeclarationLine is the client for interacting with the UsageDeclarationLine builders.
@@ -286,6 +296,11 @@ func (tx *Tx) init() {
 	tx.Subscription = NewSubscriptionClient(tx.config)
 	tx.SupportAccess = NewSupportAccessClient(tx.config)
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
+	tx.Trainee = NewTraineeClient(tx.config)
+	tx.TrainingAttendance = NewTrainingAttendanceClient(tx.config)
+	tx.TrainingCourse = NewTrainingCourseClient(tx.config)
+	tx.TrainingEnrolment = NewTrainingEnrolmentClient(tx.config)
+	tx.TrainingSession = NewTrainingSessionClient(tx.config)
 	tx.UsageDeclaration = NewUsageDeclarationClient(tx.config)
 	tx.UsageDeclarationLine = NewUsageDeclarationLineClient(tx.config)
 	tx.UsageDeclarationRevision = NewUsageDeclarationRevisionClient(tx.config)

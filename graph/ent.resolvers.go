@@ -410,6 +410,51 @@ func (r *queryResolver) TimeEntries(ctx context.Context, after *entgql.Cursor[pu
 		ent.WithTimeEntryOrder(orderBy), ent.WithTimeEntryFilter(where.Filter))
 }
 
+// Trainees is the resolver for the trainees field.
+func (r *queryResolver) Trainees(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TraineeOrder, where *ent.TraineeWhereInput) (*ent.TraineeConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.Trainee.Query().Paginate(ctx, after, first, before, last,
+		ent.WithTraineeOrder(orderBy), ent.WithTraineeFilter(where.Filter))
+}
+
+// TrainingAttendances is the resolver for the trainingAttendances field.
+func (r *queryResolver) TrainingAttendances(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TrainingAttendanceOrder, where *ent.TrainingAttendanceWhereInput) (*ent.TrainingAttendanceConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.TrainingAttendance.Query().Paginate(ctx, after, first, before, last,
+		ent.WithTrainingAttendanceOrder(orderBy), ent.WithTrainingAttendanceFilter(where.Filter))
+}
+
+// TrainingCourses is the resolver for the trainingCourses field.
+func (r *queryResolver) TrainingCourses(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TrainingCourseOrder, where *ent.TrainingCourseWhereInput) (*ent.TrainingCourseConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.TrainingCourse.Query().Paginate(ctx, after, first, before, last,
+		ent.WithTrainingCourseOrder(orderBy), ent.WithTrainingCourseFilter(where.Filter))
+}
+
+// TrainingEnrolments is the resolver for the trainingEnrolments field.
+func (r *queryResolver) TrainingEnrolments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TrainingEnrolmentOrder, where *ent.TrainingEnrolmentWhereInput) (*ent.TrainingEnrolmentConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.TrainingEnrolment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithTrainingEnrolmentOrder(orderBy), ent.WithTrainingEnrolmentFilter(where.Filter))
+}
+
+// TrainingSessions is the resolver for the trainingSessions field.
+func (r *queryResolver) TrainingSessions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TrainingSessionOrder, where *ent.TrainingSessionWhereInput) (*ent.TrainingSessionConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.TrainingSession.Query().Paginate(ctx, after, first, before, last,
+		ent.WithTrainingSessionOrder(orderBy), ent.WithTrainingSessionFilter(where.Filter))
+}
+
 // UsageDeclarations is the resolver for the usageDeclarations field.
 func (r *queryResolver) UsageDeclarations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UsageDeclarationOrder, where *ent.UsageDeclarationWhereInput) (*ent.UsageDeclarationConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -500,6 +545,16 @@ func (r *queryResolver) SubscriptionsAggregate(ctx context.Context, where *ent.S
 // TimeEntriesAggregate is the resolver for the timeEntriesAggregate field.
 func (r *queryResolver) TimeEntriesAggregate(ctx context.Context, where *ent.TimeEntryWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
 	return r.aggregate(ctx, "TimeEntry", where, groupBy, having, orderBy, first)
+}
+
+// TrainingAttendancesAggregate is the resolver for the trainingAttendancesAggregate field.
+func (r *queryResolver) TrainingAttendancesAggregate(ctx context.Context, where *ent.TrainingAttendanceWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "TrainingAttendance", where, groupBy, having, orderBy, first)
+}
+
+// TrainingEnrolmentsAggregate is the resolver for the trainingEnrolmentsAggregate field.
+func (r *queryResolver) TrainingEnrolmentsAggregate(ctx context.Context, where *ent.TrainingEnrolmentWhereInput, groupBy []aggregate.Name, having []*aggregate.Condition, orderBy []*aggregate.Order, first *int) ([]*aggregate.Group, error) {
+	return r.aggregate(ctx, "TrainingEnrolment", where, groupBy, having, orderBy, first)
 }
 
 // UsageDeclarationsAggregate is the resolver for the usageDeclarationsAggregate field.

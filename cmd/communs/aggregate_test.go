@@ -513,7 +513,8 @@ func TestModuleAggregatesIgnoreOtherMembers(t *testing.T) {
 	checked := 0
 	for _, shape := range aggregateShapes(t, gsm[0]) {
 		if !slices.Contains([]string{"establishmentsAggregate", "processingRecordsAggregate",
-			"subjectRequestsAggregate", "breachesAggregate"}, shape.field) {
+			"subjectRequestsAggregate", "breachesAggregate", "trainingEnrolmentsAggregate",
+			"trainingAttendancesAggregate"}, shape.field) {
 			continue
 		}
 		owners := membersWithRows(t, gsm, shape)

@@ -19,6 +19,9 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/subscription"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/internal/viewer"
 )
 
@@ -39,7 +42,8 @@ import (
 // with lines and a revision, a category change, an administrator's account
 // and role, its audit trail; the charges and calls for funds the test adds),
 // Solidarités Rhône-Alpes (direct costs and a service request) and L'Escale
-// Jurassienne (a service request with time entries).
+// Jurassienne (a service request with time entries); the test gives Les
+// Genêts a trainee enrolled in a demo session, with attendance.
 const leakA = "Association Les Tilleuls de l'Yonne"
 
 var leakOthers = []string{
@@ -202,6 +206,20 @@ var leakKinds = []leakKind{
 		memberField: true, memberEdge: true},
 	{field: "memberDocuments", whereType: "MemberDocumentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true},
+	{field: "trainees", whereType: "TraineeWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true},
+	{field: "trainingEnrolments", whereType: "TrainingEnrolmentWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true, extra: func(x leakTarget) []leakFilter {
+			return []leakFilter{{"hasTraineeWith memberID", map[string]any{"hasTraineeWith": []any{map[string]any{"memberID": x.b}}}, 0}}
+		}},
+	{field: "trainingAttendances", whereType: "TrainingAttendanceWhereInput", sel: "id memberID", owners: ownerMemberID,
+		memberField: true, memberEdge: true, extra: func(x leakTarget) []leakFilter {
+			return []leakFilter{
+				{"hasEnrolmentWith memberID", map[string]any{"hasEnrolmentWith": []any{map[string]any{"memberID": x.b}}}, 0},
+				{"hasTraineeWith hasMemberWith", map[string]any{"hasTraineeWith": []any{
+					map[string]any{"hasMemberWith": []any{map[string]any{"id": x.b}}}}}, 0},
+			}
+		}},
 	{field: "roleAssignments", whereType: "RoleAssignmentWhereInput", sel: "id memberID", owners: ownerMemberID,
 		memberField: true, memberEdge: true, adminOnly: true,
 		extra: func(x leakTarget) []leakFilter {
@@ -401,6 +419,7 @@ func addLeakFixtures(t *testing.T, db *ent.Client, a, b pulid.ID) pulid.ID {
 			SetContentType("application/pdf").SetSize(4).SetSha256(strings.Repeat("0", 64)).SetContent([]byte("%PDF")).Exec(ctx)
 		fail("document", err)
 	}
+	addTrainingFixture(t, db, b)
 	sr, err := db.ServiceRequest.Create().SetMemberID(a).SetKind(servicerequest.KindSUPPLEMENTARY).
 		SetTitle("Export des présences vers la paie").SetStatus(servicerequest.StatusAGREED).Save(ctx)
 	fail("service request", err)
@@ -941,4 +960,18 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// addTrainingFixture gives member m, which takes no course in the demo, a
+// trainee enrolled in the first demo session with a half-day attended.
+func addTrainingFixture(t *testing.T, db *ent.Client, m pulid.ID) {
+	t.Helper()
+	ctx := viewer.SystemContext(t.Context())
+	session := db.TrainingSession.Query().Order(ent.Asc(trainingsession.FieldStartsOn)).FirstX(ctx)
+	trainee := db.Trainee.Create().SetMemberID(m).SetLastName("Garnier").SetFirstNames("Lucie").SaveX(ctx)
+	e := db.TrainingEnrolment.Create().SetMemberID(m).SetSessionID(session.ID).SetTraineeID(trainee.ID).
+		SetStatus(trainingenrolment.StatusENROLLED).SaveX(ctx)
+	db.TrainingAttendance.Create().SetMemberID(m).SetEnrolmentID(e.ID).SetTraineeID(trainee.ID).
+		SetCourseID(session.CourseID).SetDay(session.StartsOn).SetHalfDay(trainingattendance.HalfDayMORNING).
+		SetYear(session.StartsOn.Year()).SetHours(3.5).ExecX(ctx)
 }

@@ -18,6 +18,7 @@ import (
 	"communs/modules"
 	"communs/modules/cil"
 	"communs/modules/directory"
+	"communs/modules/training"
 	"communs/modules/userrecord"
 )
 
@@ -36,7 +37,7 @@ func buildModules(dataDir string, logger *slog.Logger, environ []string) moduleS
 	setup := modules.Setup{Logger: logger, DataDir: dataDir, Settings: moduleSettings(userrecord.Name, environ)}
 	keys := userrecord.KeysOf(setup)
 	return moduleSet{
-		all:            []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(setup, keys)},
+		all:            []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(setup, keys), training.Module()},
 		userRecordKeys: keys,
 	}
 }

@@ -149,7 +149,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	registerReminderDays(fs, &c.reminderDays)
 	c.limits.register(fs)
 	fs.StringVar(&c.modules, "modules", env("COMMUNS_MODULES", "all"),
-		"modules to run: all, none, or a comma-separated list of "+strings.Join([]string{directory.Name, cil.Name, userrecord.Name}, ", ")+" (env COMMUNS_MODULES)")
+		"modules to run: all, none, or a comma-separated list of "+strings.Join(modules.Names(buildModules("", nil, nil).all), ", ")+" (env COMMUNS_MODULES)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", env("COMMUNS_METRICS_ADDR", ""),
 		"address to serve Prometheus metrics on (GET /metrics), apart from the API; empty serves none (env COMMUNS_METRICS_ADDR)")
 	fs.DurationVar(&c.sessionCache, "session-cache", envDuration("COMMUNS_SESSION_CACHE", 10*time.Second),

@@ -548,6 +548,66 @@ func (f TimeEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TimeEntryMutation", m)
 }
 
+// The TraineeFunc type is an adapter to allow the use of ordinary
+// function as Trainee mutator.
+type TraineeFunc func(context.Context, *ent.TraineeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TraineeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TraineeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TraineeMutation", m)
+}
+
+// The TrainingAttendanceFunc type is an adapter to allow the use of ordinary
+// function as TrainingAttendance mutator.
+type TrainingAttendanceFunc func(context.Context, *ent.TrainingAttendanceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TrainingAttendanceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TrainingAttendanceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TrainingAttendanceMutation", m)
+}
+
+// The TrainingCourseFunc type is an adapter to allow the use of ordinary
+// function as TrainingCourse mutator.
+type TrainingCourseFunc func(context.Context, *ent.TrainingCourseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TrainingCourseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TrainingCourseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TrainingCourseMutation", m)
+}
+
+// The TrainingEnrolmentFunc type is an adapter to allow the use of ordinary
+// function as TrainingEnrolment mutator.
+type TrainingEnrolmentFunc func(context.Context, *ent.TrainingEnrolmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TrainingEnrolmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TrainingEnrolmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TrainingEnrolmentMutation", m)
+}
+
+// The TrainingSessionFunc type is an adapter to allow the use of ordinary
+// function as TrainingSession mutator.
+type TrainingSessionFunc func(context.Context, *ent.TrainingSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TrainingSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TrainingSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TrainingSessionMutation", m)
+}
+
 // The UsageDeclarationFunc type is an adapter to allow the use of ordinary
 // function as UsageDeclaration mutator.
 type UsageDeclarationFunc func(context.Context, *ent.UsageDeclarationMutation) (ent.Value, error)

@@ -53,6 +53,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -1331,6 +1336,141 @@ func (f TraverseTimeEntry) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TimeEntryQuery", q)
 }
 
+// The TraineeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TraineeFunc func(context.Context, *ent.TraineeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TraineeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TraineeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TraineeQuery", q)
+}
+
+// The TraverseTrainee type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTrainee func(context.Context, *ent.TraineeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTrainee) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTrainee) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TraineeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TraineeQuery", q)
+}
+
+// The TrainingAttendanceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TrainingAttendanceFunc func(context.Context, *ent.TrainingAttendanceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TrainingAttendanceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TrainingAttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TrainingAttendanceQuery", q)
+}
+
+// The TraverseTrainingAttendance type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTrainingAttendance func(context.Context, *ent.TrainingAttendanceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTrainingAttendance) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTrainingAttendance) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingAttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TrainingAttendanceQuery", q)
+}
+
+// The TrainingCourseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TrainingCourseFunc func(context.Context, *ent.TrainingCourseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TrainingCourseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TrainingCourseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TrainingCourseQuery", q)
+}
+
+// The TraverseTrainingCourse type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTrainingCourse func(context.Context, *ent.TrainingCourseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTrainingCourse) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTrainingCourse) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingCourseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TrainingCourseQuery", q)
+}
+
+// The TrainingEnrolmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TrainingEnrolmentFunc func(context.Context, *ent.TrainingEnrolmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TrainingEnrolmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TrainingEnrolmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TrainingEnrolmentQuery", q)
+}
+
+// The TraverseTrainingEnrolment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTrainingEnrolment func(context.Context, *ent.TrainingEnrolmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTrainingEnrolment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTrainingEnrolment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingEnrolmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TrainingEnrolmentQuery", q)
+}
+
+// The TrainingSessionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TrainingSessionFunc func(context.Context, *ent.TrainingSessionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TrainingSessionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TrainingSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TrainingSessionQuery", q)
+}
+
+// The TraverseTrainingSession type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTrainingSession func(context.Context, *ent.TrainingSessionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTrainingSession) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTrainingSession) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TrainingSessionQuery", q)
+}
+
 // The UsageDeclarationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UsageDeclarationFunc func(context.Context, *ent.UsageDeclarationQuery) (ent.Value, error)
 
@@ -1505,6 +1645,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SupportAccessQuery, predicate.SupportAccess, supportaccess.OrderOption]{typ: ent.TypeSupportAccess, tq: q}, nil
 	case *ent.TimeEntryQuery:
 		return &query[*ent.TimeEntryQuery, predicate.TimeEntry, timeentry.OrderOption]{typ: ent.TypeTimeEntry, tq: q}, nil
+	case *ent.TraineeQuery:
+		return &query[*ent.TraineeQuery, predicate.Trainee, trainee.OrderOption]{typ: ent.TypeTrainee, tq: q}, nil
+	case *ent.TrainingAttendanceQuery:
+		return &query[*ent.TrainingAttendanceQuery, predicate.TrainingAttendance, trainingattendance.OrderOption]{typ: ent.TypeTrainingAttendance, tq: q}, nil
+	case *ent.TrainingCourseQuery:
+		return &query[*ent.TrainingCourseQuery, predicate.TrainingCourse, trainingcourse.OrderOption]{typ: ent.TypeTrainingCourse, tq: q}, nil
+	case *ent.TrainingEnrolmentQuery:
+		return &query[*ent.TrainingEnrolmentQuery, predicate.TrainingEnrolment, trainingenrolment.OrderOption]{typ: ent.TypeTrainingEnrolment, tq: q}, nil
+	case *ent.TrainingSessionQuery:
+		return &query[*ent.TrainingSessionQuery, predicate.TrainingSession, trainingsession.OrderOption]{typ: ent.TypeTrainingSession, tq: q}, nil
 	case *ent.UsageDeclarationQuery:
 		return &query[*ent.UsageDeclarationQuery, predicate.UsageDeclaration, usagedeclaration.OrderOption]{typ: ent.TypeUsageDeclaration, tq: q}, nil
 	case *ent.UsageDeclarationLineQuery:

@@ -1642,6 +1642,219 @@ var (
 			},
 		},
 	}
+	// TraineesColumns holds the columns for the "trainees" table.
+	TraineesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "last_name", Type: field.TypeString, Size: 200},
+		{Name: "first_names", Type: field.TypeString, Size: 200},
+		{Name: "job", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "establishment_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// TraineesTable holds the schema information for the "trainees" table.
+	TraineesTable = &schema.Table{
+		Name:       "trainees",
+		Columns:    TraineesColumns,
+		PrimaryKey: []*schema.Column{TraineesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "trainees_members_member",
+				Columns:    []*schema.Column{TraineesColumns[6]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "trainees_establishments_establishment",
+				Columns:    []*schema.Column{TraineesColumns[7]},
+				RefColumns: []*schema.Column{EstablishmentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "trainee_member_id_last_name",
+				Unique:  false,
+				Columns: []*schema.Column{TraineesColumns[6], TraineesColumns[3]},
+			},
+		},
+	}
+	// TrainingAttendancesColumns holds the columns for the "training_attendances" table.
+	TrainingAttendancesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "day", Type: field.TypeTime},
+		{Name: "half_day", Type: field.TypeEnum, Enums: []string{"MORNING", "AFTERNOON"}},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "hours", Type: field.TypeFloat64},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "trainee_id", Type: field.TypeString, Size: 40},
+		{Name: "course_id", Type: field.TypeString, Size: 40},
+		{Name: "enrolment_id", Type: field.TypeString, Size: 40},
+	}
+	// TrainingAttendancesTable holds the schema information for the "training_attendances" table.
+	TrainingAttendancesTable = &schema.Table{
+		Name:       "training_attendances",
+		Columns:    TrainingAttendancesColumns,
+		PrimaryKey: []*schema.Column{TrainingAttendancesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "training_attendances_members_member",
+				Columns:    []*schema.Column{TrainingAttendancesColumns[7]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "training_attendances_trainees_trainee",
+				Columns:    []*schema.Column{TrainingAttendancesColumns[8]},
+				RefColumns: []*schema.Column{TraineesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "training_attendances_training_courses_course",
+				Columns:    []*schema.Column{TrainingAttendancesColumns[9]},
+				RefColumns: []*schema.Column{TrainingCoursesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "training_attendances_training_enrolments_attendance",
+				Columns:    []*schema.Column{TrainingAttendancesColumns[10]},
+				RefColumns: []*schema.Column{TrainingEnrolmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "trainingattendance_enrolment_id_day_half_day",
+				Unique:  true,
+				Columns: []*schema.Column{TrainingAttendancesColumns[10], TrainingAttendancesColumns[3], TrainingAttendancesColumns[4]},
+			},
+			{
+				Name:    "trainingattendance_member_id_year",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingAttendancesColumns[7], TrainingAttendancesColumns[5]},
+			},
+			{
+				Name:    "trainingattendance_year_course_id",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingAttendancesColumns[5], TrainingAttendancesColumns[9]},
+			},
+		},
+	}
+	// TrainingCoursesColumns holds the columns for the "training_courses" table.
+	TrainingCoursesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "objectives", Type: field.TypeString, Size: 5000, Default: ""},
+		{Name: "duration_hours", Type: field.TypeFloat64},
+		{Name: "modality", Type: field.TypeEnum, Enums: []string{"ON_SITE", "REMOTE", "E_LEARNING"}},
+		{Name: "audience", Type: field.TypeString, Size: 1000, Default: ""},
+		{Name: "price_basis", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "active", Type: field.TypeBool, Default: true},
+	}
+	// TrainingCoursesTable holds the schema information for the "training_courses" table.
+	TrainingCoursesTable = &schema.Table{
+		Name:       "training_courses",
+		Columns:    TrainingCoursesColumns,
+		PrimaryKey: []*schema.Column{TrainingCoursesColumns[0]},
+	}
+	// TrainingEnrolmentsColumns holds the columns for the "training_enrolments" table.
+	TrainingEnrolmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"ENROLLED", "WAITLISTED", "CANCELLED"}},
+		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "session_id", Type: field.TypeString, Size: 40},
+		{Name: "trainee_id", Type: field.TypeString, Size: 40},
+	}
+	// TrainingEnrolmentsTable holds the schema information for the "training_enrolments" table.
+	TrainingEnrolmentsTable = &schema.Table{
+		Name:       "training_enrolments",
+		Columns:    TrainingEnrolmentsColumns,
+		PrimaryKey: []*schema.Column{TrainingEnrolmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "training_enrolments_members_member",
+				Columns:    []*schema.Column{TrainingEnrolmentsColumns[5]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "training_enrolments_training_sessions_session",
+				Columns:    []*schema.Column{TrainingEnrolmentsColumns[6]},
+				RefColumns: []*schema.Column{TrainingSessionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "training_enrolments_trainees_trainee",
+				Columns:    []*schema.Column{TrainingEnrolmentsColumns[7]},
+				RefColumns: []*schema.Column{TraineesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "trainingenrolment_session_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingEnrolmentsColumns[6], TrainingEnrolmentsColumns[3]},
+			},
+			{
+				Name:    "trainingenrolment_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingEnrolmentsColumns[5]},
+			},
+			{
+				Name:    "trainingenrolment_trainee_id",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingEnrolmentsColumns[7]},
+			},
+		},
+	}
+	// TrainingSessionsColumns holds the columns for the "training_sessions" table.
+	TrainingSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "starts_on", Type: field.TypeTime},
+		{Name: "ends_on", Type: field.TypeTime},
+		{Name: "place", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "trainer", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "capacity", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "CANCELLED"}, Default: "SCHEDULED"},
+		{Name: "course_id", Type: field.TypeString, Size: 40},
+	}
+	// TrainingSessionsTable holds the schema information for the "training_sessions" table.
+	TrainingSessionsTable = &schema.Table{
+		Name:       "training_sessions",
+		Columns:    TrainingSessionsColumns,
+		PrimaryKey: []*schema.Column{TrainingSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "training_sessions_training_courses_sessions",
+				Columns:    []*schema.Column{TrainingSessionsColumns[9]},
+				RefColumns: []*schema.Column{TrainingCoursesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "trainingsession_course_id",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingSessionsColumns[9]},
+			},
+			{
+				Name:    "trainingsession_starts_on",
+				Unique:  false,
+				Columns: []*schema.Column{TrainingSessionsColumns[3]},
+			},
+		},
+	}
 	// UsageDeclarationsColumns holds the columns for the "usage_declarations" table.
 	UsageDeclarationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1805,6 +2018,11 @@ var (
 		SubscriptionsTable,
 		UserrecordSupportAccessesTable,
 		TimeEntriesTable,
+		TraineesTable,
+		TrainingAttendancesTable,
+		TrainingCoursesTable,
+		TrainingEnrolmentsTable,
+		TrainingSessionsTable,
 		UsageDeclarationsTable,
 		UsageDeclarationLinesTable,
 		UsageDeclarationRevisionsTable,
@@ -1915,6 +2133,16 @@ func init() {
 		Table: "userrecord_support_accesses",
 	}
 	TimeEntriesTable.ForeignKeys[0].RefTable = ServiceRequestsTable
+	TraineesTable.ForeignKeys[0].RefTable = MembersTable
+	TraineesTable.ForeignKeys[1].RefTable = EstablishmentsTable
+	TrainingAttendancesTable.ForeignKeys[0].RefTable = MembersTable
+	TrainingAttendancesTable.ForeignKeys[1].RefTable = TraineesTable
+	TrainingAttendancesTable.ForeignKeys[2].RefTable = TrainingCoursesTable
+	TrainingAttendancesTable.ForeignKeys[3].RefTable = TrainingEnrolmentsTable
+	TrainingEnrolmentsTable.ForeignKeys[0].RefTable = MembersTable
+	TrainingEnrolmentsTable.ForeignKeys[1].RefTable = TrainingSessionsTable
+	TrainingEnrolmentsTable.ForeignKeys[2].RefTable = TraineesTable
+	TrainingSessionsTable.ForeignKeys[0].RefTable = TrainingCoursesTable
 	UsageDeclarationsTable.ForeignKeys[0].RefTable = MembersTable
 	UsageDeclarationLinesTable.ForeignKeys[0].RefTable = UsageDeclarationsTable
 	UsageDeclarationLinesTable.ForeignKeys[1].RefTable = ResourcesTable

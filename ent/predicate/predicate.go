@@ -141,6 +141,21 @@ type SupportAccess func(*sql.Selector)
 // TimeEntry is the predicate function for timeentry builders.
 type TimeEntry func(*sql.Selector)
 
+// Trainee is the predicate function for trainee builders.
+type Trainee func(*sql.Selector)
+
+// TrainingAttendance is the predicate function for trainingattendance builders.
+type TrainingAttendance func(*sql.Selector)
+
+// TrainingCourse is the predicate function for trainingcourse builders.
+type TrainingCourse func(*sql.Selector)
+
+// TrainingEnrolment is the predicate function for trainingenrolment builders.
+type TrainingEnrolment func(*sql.Selector)
+
+// TrainingSession is the predicate function for trainingsession builders.
+type TrainingSession func(*sql.Selector)
+
 // UsageDeclaration is the predicate function for usagedeclaration builders.
 type UsageDeclaration func(*sql.Selector)
 

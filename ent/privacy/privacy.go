@@ -1191,6 +1191,126 @@ func (f TimeEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TimeEntryMutation", m)
 }
 
+// The TraineeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TraineeQueryRuleFunc func(context.Context, *ent.TraineeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TraineeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TraineeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TraineeQuery", q)
+}
+
+// The TraineeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TraineeMutationRuleFunc func(context.Context, *ent.TraineeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TraineeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TraineeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TraineeMutation", m)
+}
+
+// The TrainingAttendanceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TrainingAttendanceQueryRuleFunc func(context.Context, *ent.TrainingAttendanceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TrainingAttendanceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingAttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TrainingAttendanceQuery", q)
+}
+
+// The TrainingAttendanceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TrainingAttendanceMutationRuleFunc func(context.Context, *ent.TrainingAttendanceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TrainingAttendanceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TrainingAttendanceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TrainingAttendanceMutation", m)
+}
+
+// The TrainingCourseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TrainingCourseQueryRuleFunc func(context.Context, *ent.TrainingCourseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TrainingCourseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingCourseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TrainingCourseQuery", q)
+}
+
+// The TrainingCourseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TrainingCourseMutationRuleFunc func(context.Context, *ent.TrainingCourseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TrainingCourseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TrainingCourseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TrainingCourseMutation", m)
+}
+
+// The TrainingEnrolmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TrainingEnrolmentQueryRuleFunc func(context.Context, *ent.TrainingEnrolmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TrainingEnrolmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingEnrolmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TrainingEnrolmentQuery", q)
+}
+
+// The TrainingEnrolmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TrainingEnrolmentMutationRuleFunc func(context.Context, *ent.TrainingEnrolmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TrainingEnrolmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TrainingEnrolmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TrainingEnrolmentMutation", m)
+}
+
+// The TrainingSessionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TrainingSessionQueryRuleFunc func(context.Context, *ent.TrainingSessionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TrainingSessionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TrainingSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TrainingSessionQuery", q)
+}
+
+// The TrainingSessionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TrainingSessionMutationRuleFunc func(context.Context, *ent.TrainingSessionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TrainingSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TrainingSessionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TrainingSessionMutation", m)
+}
+
 // The UsageDeclarationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UsageDeclarationQueryRuleFunc func(context.Context, *ent.UsageDeclarationQuery) error
@@ -1388,6 +1508,16 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.TimeEntryQuery:
 		return q.Filter(), nil
+	case *ent.TraineeQuery:
+		return q.Filter(), nil
+	case *ent.TrainingAttendanceQuery:
+		return q.Filter(), nil
+	case *ent.TrainingCourseQuery:
+		return q.Filter(), nil
+	case *ent.TrainingEnrolmentQuery:
+		return q.Filter(), nil
+	case *ent.TrainingSessionQuery:
+		return q.Filter(), nil
 	case *ent.UsageDeclarationQuery:
 		return q.Filter(), nil
 	case *ent.UsageDeclarationLineQuery:
@@ -1490,6 +1620,16 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SupportAccessMutation:
 		return m.Filter(), nil
 	case *ent.TimeEntryMutation:
+		return m.Filter(), nil
+	case *ent.TraineeMutation:
+		return m.Filter(), nil
+	case *ent.TrainingAttendanceMutation:
+		return m.Filter(), nil
+	case *ent.TrainingCourseMutation:
+		return m.Filter(), nil
+	case *ent.TrainingEnrolmentMutation:
+		return m.Filter(), nil
+	case *ent.TrainingSessionMutation:
 		return m.Filter(), nil
 	case *ent.UsageDeclarationMutation:
 		return m.Filter(), nil

@@ -50,6 +50,11 @@ import (
 	"communs/ent/subscription"
 	"communs/ent/supportaccess"
 	"communs/ent/timeentry"
+	"communs/ent/trainee"
+	"communs/ent/trainingattendance"
+	"communs/ent/trainingcourse"
+	"communs/ent/trainingenrolment"
+	"communs/ent/trainingsession"
 	"communs/ent/usagedeclaration"
 	"communs/ent/usagedeclarationline"
 	"communs/ent/usagedeclarationrevision"
@@ -2810,6 +2815,287 @@ func init() {
 	timeentry.DefaultID = timeentryDescID.Default.(func() pulid.ID)
 	// timeentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	timeentry.IDValidator = timeentryDescID.Validators[0].(func(string) error)
+	traineeMixin := schema.Trainee{}.Mixin()
+	trainee.Policy = privacy.NewPolicies(schema.Trainee{})
+	trainee.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := trainee.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	traineeMixinHooks2 := traineeMixin[2].Hooks()
+
+	trainee.Hooks[1] = traineeMixinHooks2[0]
+	traineeMixinFields0 := traineeMixin[0].Fields()
+	_ = traineeMixinFields0
+	traineeMixinFields1 := traineeMixin[1].Fields()
+	_ = traineeMixinFields1
+	traineeFields := schema.Trainee{}.Fields()
+	_ = traineeFields
+	// traineeDescCreatedAt is the schema descriptor for created_at field.
+	traineeDescCreatedAt := traineeMixinFields1[0].Descriptor()
+	// trainee.DefaultCreatedAt holds the default value on creation for the created_at field.
+	trainee.DefaultCreatedAt = traineeDescCreatedAt.Default.(func() time.Time)
+	// traineeDescUpdatedAt is the schema descriptor for updated_at field.
+	traineeDescUpdatedAt := traineeMixinFields1[1].Descriptor()
+	// trainee.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	trainee.DefaultUpdatedAt = traineeDescUpdatedAt.Default.(func() time.Time)
+	// trainee.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	trainee.UpdateDefaultUpdatedAt = traineeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// traineeDescLastName is the schema descriptor for last_name field.
+	traineeDescLastName := traineeFields[1].Descriptor()
+	// trainee.LastNameValidator is a validator for the "last_name" field. It is called by the builders before save.
+	trainee.LastNameValidator = func() func(string) error {
+		validators := traineeDescLastName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(last_name string) error {
+			for _, fn := range fns {
+				if err := fn(last_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// traineeDescFirstNames is the schema descriptor for first_names field.
+	traineeDescFirstNames := traineeFields[2].Descriptor()
+	// trainee.FirstNamesValidator is a validator for the "first_names" field. It is called by the builders before save.
+	trainee.FirstNamesValidator = func() func(string) error {
+		validators := traineeDescFirstNames.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(first_names string) error {
+			for _, fn := range fns {
+				if err := fn(first_names); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// traineeDescJob is the schema descriptor for job field.
+	traineeDescJob := traineeFields[3].Descriptor()
+	// trainee.DefaultJob holds the default value on creation for the job field.
+	trainee.DefaultJob = traineeDescJob.Default.(string)
+	// trainee.JobValidator is a validator for the "job" field. It is called by the builders before save.
+	trainee.JobValidator = traineeDescJob.Validators[0].(func(string) error)
+	// traineeDescID is the schema descriptor for id field.
+	traineeDescID := traineeMixinFields0[0].Descriptor()
+	// trainee.DefaultID holds the default value on creation for the id field.
+	trainee.DefaultID = traineeDescID.Default.(func() pulid.ID)
+	// trainee.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	trainee.IDValidator = traineeDescID.Validators[0].(func(string) error)
+	trainingattendanceMixin := schema.TrainingAttendance{}.Mixin()
+	trainingattendance.Policy = privacy.NewPolicies(schema.TrainingAttendance{})
+	trainingattendance.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := trainingattendance.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	trainingattendanceMixinHooks2 := trainingattendanceMixin[2].Hooks()
+
+	trainingattendance.Hooks[1] = trainingattendanceMixinHooks2[0]
+	trainingattendanceMixinFields0 := trainingattendanceMixin[0].Fields()
+	_ = trainingattendanceMixinFields0
+	trainingattendanceMixinFields1 := trainingattendanceMixin[1].Fields()
+	_ = trainingattendanceMixinFields1
+	trainingattendanceFields := schema.TrainingAttendance{}.Fields()
+	_ = trainingattendanceFields
+	// trainingattendanceDescCreatedAt is the schema descriptor for created_at field.
+	trainingattendanceDescCreatedAt := trainingattendanceMixinFields1[0].Descriptor()
+	// trainingattendance.DefaultCreatedAt holds the default value on creation for the created_at field.
+	trainingattendance.DefaultCreatedAt = trainingattendanceDescCreatedAt.Default.(func() time.Time)
+	// trainingattendanceDescUpdatedAt is the schema descriptor for updated_at field.
+	trainingattendanceDescUpdatedAt := trainingattendanceMixinFields1[1].Descriptor()
+	// trainingattendance.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	trainingattendance.DefaultUpdatedAt = trainingattendanceDescUpdatedAt.Default.(func() time.Time)
+	// trainingattendance.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	trainingattendance.UpdateDefaultUpdatedAt = trainingattendanceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// trainingattendanceDescHours is the schema descriptor for hours field.
+	trainingattendanceDescHours := trainingattendanceFields[7].Descriptor()
+	// trainingattendance.HoursValidator is a validator for the "hours" field. It is called by the builders before save.
+	trainingattendance.HoursValidator = trainingattendanceDescHours.Validators[0].(func(float64) error)
+	// trainingattendanceDescID is the schema descriptor for id field.
+	trainingattendanceDescID := trainingattendanceMixinFields0[0].Descriptor()
+	// trainingattendance.DefaultID holds the default value on creation for the id field.
+	trainingattendance.DefaultID = trainingattendanceDescID.Default.(func() pulid.ID)
+	// trainingattendance.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	trainingattendance.IDValidator = trainingattendanceDescID.Validators[0].(func(string) error)
+	trainingcourseMixin := schema.TrainingCourse{}.Mixin()
+	trainingcourse.Policy = privacy.NewPolicies(schema.TrainingCourse{})
+	trainingcourse.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := trainingcourse.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	trainingcourseMixinHooks2 := trainingcourseMixin[2].Hooks()
+
+	trainingcourse.Hooks[1] = trainingcourseMixinHooks2[0]
+	trainingcourseMixinFields0 := trainingcourseMixin[0].Fields()
+	_ = trainingcourseMixinFields0
+	trainingcourseMixinFields1 := trainingcourseMixin[1].Fields()
+	_ = trainingcourseMixinFields1
+	trainingcourseFields := schema.TrainingCourse{}.Fields()
+	_ = trainingcourseFields
+	// trainingcourseDescCreatedAt is the schema descriptor for created_at field.
+	trainingcourseDescCreatedAt := trainingcourseMixinFields1[0].Descriptor()
+	// trainingcourse.DefaultCreatedAt holds the default value on creation for the created_at field.
+	trainingcourse.DefaultCreatedAt = trainingcourseDescCreatedAt.Default.(func() time.Time)
+	// trainingcourseDescUpdatedAt is the schema descriptor for updated_at field.
+	trainingcourseDescUpdatedAt := trainingcourseMixinFields1[1].Descriptor()
+	// trainingcourse.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	trainingcourse.DefaultUpdatedAt = trainingcourseDescUpdatedAt.Default.(func() time.Time)
+	// trainingcourse.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	trainingcourse.UpdateDefaultUpdatedAt = trainingcourseDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// trainingcourseDescTitle is the schema descriptor for title field.
+	trainingcourseDescTitle := trainingcourseFields[0].Descriptor()
+	// trainingcourse.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	trainingcourse.TitleValidator = func() func(string) error {
+		validators := trainingcourseDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// trainingcourseDescObjectives is the schema descriptor for objectives field.
+	trainingcourseDescObjectives := trainingcourseFields[1].Descriptor()
+	// trainingcourse.DefaultObjectives holds the default value on creation for the objectives field.
+	trainingcourse.DefaultObjectives = trainingcourseDescObjectives.Default.(string)
+	// trainingcourse.ObjectivesValidator is a validator for the "objectives" field. It is called by the builders before save.
+	trainingcourse.ObjectivesValidator = trainingcourseDescObjectives.Validators[0].(func(string) error)
+	// trainingcourseDescDurationHours is the schema descriptor for duration_hours field.
+	trainingcourseDescDurationHours := trainingcourseFields[2].Descriptor()
+	// trainingcourse.DurationHoursValidator is a validator for the "duration_hours" field. It is called by the builders before save.
+	trainingcourse.DurationHoursValidator = trainingcourseDescDurationHours.Validators[0].(func(float64) error)
+	// trainingcourseDescAudience is the schema descriptor for audience field.
+	trainingcourseDescAudience := trainingcourseFields[4].Descriptor()
+	// trainingcourse.DefaultAudience holds the default value on creation for the audience field.
+	trainingcourse.DefaultAudience = trainingcourseDescAudience.Default.(string)
+	// trainingcourse.AudienceValidator is a validator for the "audience" field. It is called by the builders before save.
+	trainingcourse.AudienceValidator = trainingcourseDescAudience.Validators[0].(func(string) error)
+	// trainingcourseDescPriceBasis is the schema descriptor for price_basis field.
+	trainingcourseDescPriceBasis := trainingcourseFields[5].Descriptor()
+	// trainingcourse.DefaultPriceBasis holds the default value on creation for the price_basis field.
+	trainingcourse.DefaultPriceBasis = trainingcourseDescPriceBasis.Default.(string)
+	// trainingcourse.PriceBasisValidator is a validator for the "price_basis" field. It is called by the builders before save.
+	trainingcourse.PriceBasisValidator = trainingcourseDescPriceBasis.Validators[0].(func(string) error)
+	// trainingcourseDescActive is the schema descriptor for active field.
+	trainingcourseDescActive := trainingcourseFields[6].Descriptor()
+	// trainingcourse.DefaultActive holds the default value on creation for the active field.
+	trainingcourse.DefaultActive = trainingcourseDescActive.Default.(bool)
+	// trainingcourseDescID is the schema descriptor for id field.
+	trainingcourseDescID := trainingcourseMixinFields0[0].Descriptor()
+	// trainingcourse.DefaultID holds the default value on creation for the id field.
+	trainingcourse.DefaultID = trainingcourseDescID.Default.(func() pulid.ID)
+	// trainingcourse.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	trainingcourse.IDValidator = trainingcourseDescID.Validators[0].(func(string) error)
+	trainingenrolmentMixin := schema.TrainingEnrolment{}.Mixin()
+	trainingenrolment.Policy = privacy.NewPolicies(schema.TrainingEnrolment{})
+	trainingenrolment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := trainingenrolment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	trainingenrolmentMixinHooks2 := trainingenrolmentMixin[2].Hooks()
+
+	trainingenrolment.Hooks[1] = trainingenrolmentMixinHooks2[0]
+	trainingenrolmentMixinFields0 := trainingenrolmentMixin[0].Fields()
+	_ = trainingenrolmentMixinFields0
+	trainingenrolmentMixinFields1 := trainingenrolmentMixin[1].Fields()
+	_ = trainingenrolmentMixinFields1
+	trainingenrolmentFields := schema.TrainingEnrolment{}.Fields()
+	_ = trainingenrolmentFields
+	// trainingenrolmentDescCreatedAt is the schema descriptor for created_at field.
+	trainingenrolmentDescCreatedAt := trainingenrolmentMixinFields1[0].Descriptor()
+	// trainingenrolment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	trainingenrolment.DefaultCreatedAt = trainingenrolmentDescCreatedAt.Default.(func() time.Time)
+	// trainingenrolmentDescUpdatedAt is the schema descriptor for updated_at field.
+	trainingenrolmentDescUpdatedAt := trainingenrolmentMixinFields1[1].Descriptor()
+	// trainingenrolment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	trainingenrolment.DefaultUpdatedAt = trainingenrolmentDescUpdatedAt.Default.(func() time.Time)
+	// trainingenrolment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	trainingenrolment.UpdateDefaultUpdatedAt = trainingenrolmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// trainingenrolmentDescID is the schema descriptor for id field.
+	trainingenrolmentDescID := trainingenrolmentMixinFields0[0].Descriptor()
+	// trainingenrolment.DefaultID holds the default value on creation for the id field.
+	trainingenrolment.DefaultID = trainingenrolmentDescID.Default.(func() pulid.ID)
+	// trainingenrolment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	trainingenrolment.IDValidator = trainingenrolmentDescID.Validators[0].(func(string) error)
+	trainingsessionMixin := schema.TrainingSession{}.Mixin()
+	trainingsession.Policy = privacy.NewPolicies(schema.TrainingSession{})
+	trainingsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := trainingsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	trainingsessionMixinHooks2 := trainingsessionMixin[2].Hooks()
+
+	trainingsession.Hooks[1] = trainingsessionMixinHooks2[0]
+	trainingsessionMixinFields0 := trainingsessionMixin[0].Fields()
+	_ = trainingsessionMixinFields0
+	trainingsessionMixinFields1 := trainingsessionMixin[1].Fields()
+	_ = trainingsessionMixinFields1
+	trainingsessionFields := schema.TrainingSession{}.Fields()
+	_ = trainingsessionFields
+	// trainingsessionDescCreatedAt is the schema descriptor for created_at field.
+	trainingsessionDescCreatedAt := trainingsessionMixinFields1[0].Descriptor()
+	// trainingsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	trainingsession.DefaultCreatedAt = trainingsessionDescCreatedAt.Default.(func() time.Time)
+	// trainingsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	trainingsessionDescUpdatedAt := trainingsessionMixinFields1[1].Descriptor()
+	// trainingsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	trainingsession.DefaultUpdatedAt = trainingsessionDescUpdatedAt.Default.(func() time.Time)
+	// trainingsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	trainingsession.UpdateDefaultUpdatedAt = trainingsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// trainingsessionDescPlace is the schema descriptor for place field.
+	trainingsessionDescPlace := trainingsessionFields[3].Descriptor()
+	// trainingsession.DefaultPlace holds the default value on creation for the place field.
+	trainingsession.DefaultPlace = trainingsessionDescPlace.Default.(string)
+	// trainingsession.PlaceValidator is a validator for the "place" field. It is called by the builders before save.
+	trainingsession.PlaceValidator = trainingsessionDescPlace.Validators[0].(func(string) error)
+	// trainingsessionDescTrainer is the schema descriptor for trainer field.
+	trainingsessionDescTrainer := trainingsessionFields[4].Descriptor()
+	// trainingsession.DefaultTrainer holds the default value on creation for the trainer field.
+	trainingsession.DefaultTrainer = trainingsessionDescTrainer.Default.(string)
+	// trainingsession.TrainerValidator is a validator for the "trainer" field. It is called by the builders before save.
+	trainingsession.TrainerValidator = trainingsessionDescTrainer.Validators[0].(func(string) error)
+	// trainingsessionDescCapacity is the schema descriptor for capacity field.
+	trainingsessionDescCapacity := trainingsessionFields[5].Descriptor()
+	// trainingsession.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	trainingsession.CapacityValidator = trainingsessionDescCapacity.Validators[0].(func(int) error)
+	// trainingsessionDescID is the schema descriptor for id field.
+	trainingsessionDescID := trainingsessionMixinFields0[0].Descriptor()
+	// trainingsession.DefaultID holds the default value on creation for the id field.
+	trainingsession.DefaultID = trainingsessionDescID.Default.(func() pulid.ID)
+	// trainingsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	trainingsession.IDValidator = trainingsessionDescID.Validators[0].(func(string) error)
 	usagedeclarationMixin := schema.UsageDeclaration{}.Mixin()
 	usagedeclaration.Policy = privacy.NewPolicies(schema.UsageDeclaration{})
 	usagedeclaration.Hooks[0] = func(next ent.Mutator) ent.Mutator {

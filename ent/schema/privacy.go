@@ -36,7 +36,7 @@ type rowRule struct {
 }
 
 // coreRows are the row rules of the core's entities. Each module lists its
-// own in its schema file (directoryRows, cilRows); the user record, whose
+// own in its schema file (directoryRows, cilRows, trainingRows); the user record, whose
 // rules differ in kind, has fileVisibility. rowRuleOf looks in each list.
 var coreRows = map[string]rowRule{
 	"Member":                   {gsmAll, ownMemberItself},
@@ -71,7 +71,7 @@ var coreRows = map[string]rowRule{
 // or a module's; a type without one shows no row to anyone but the
 // platform.
 func rowRuleOf(typ string) rowRule {
-	for _, rules := range []map[string]rowRule{coreRows, directoryRows, cilRows} {
+	for _, rules := range []map[string]rowRule{coreRows, directoryRows, cilRows, trainingRows} {
 		if r, ok := rules[typ]; ok {
 			return r
 		}

@@ -18,6 +18,7 @@ func TestEveryEntityHasARowRule(t *testing.T) {
 		"coreRows":       func(typ string) bool { _, ok := coreRows[typ]; return ok },
 		"directoryRows":  func(typ string) bool { _, ok := directoryRows[typ]; return ok },
 		"cilRows":        func(typ string) bool { _, ok := cilRows[typ]; return ok },
+		"trainingRows":   func(typ string) bool { _, ok := trainingRows[typ]; return ok },
 		"fileVisibility": func(typ string) bool { _, ok := fileVisibility[typ]; return ok },
 		"catalogueTypes": func(typ string) bool { return catalogueTypes[typ] },
 	}
