@@ -19,6 +19,7 @@ func TestEveryEntityHasARowRule(t *testing.T) {
 		"directoryRows":  func(typ string) bool { _, ok := directoryRows[typ]; return ok },
 		"cilRows":        func(typ string) bool { _, ok := cilRows[typ]; return ok },
 		"fileVisibility": func(typ string) bool { _, ok := fileVisibility[typ]; return ok },
+		"cpomRows":       func(typ string) bool { _, ok := cpomRows[typ]; return ok },
 		"catalogueTypes": func(typ string) bool { return catalogueTypes[typ] },
 	}
 	entities := schemaTypes(t)
