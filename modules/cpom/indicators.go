@@ -110,7 +110,7 @@ func (s *Service) Fed(i *ent.CpomIndicator) bool {
 // let the viewer read the indicator, and the figure names no one.
 func (s *Service) ValueFor(ctx context.Context, i *ent.CpomIndicator, year int) (*float64, error) {
 	if s.Fed(i) {
-		v, err := s.activity(asPlatform(ctx), i.MemberID, *i.SourceCode, string(*i.SourceMeasure), year)
+		v, err := s.activity(asPlatform(ctx), s.client, i.MemberID, *i.SourceCode, string(*i.SourceMeasure), year)
 		return &v, err
 	}
 	y, err := s.client.CpomIndicatorYear.Query().

@@ -21,7 +21,9 @@ import (
 	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/internal/calendar"
+	"communs/ent/supportaccess"
 	"communs/internal/viewer"
+	"communs/modules/support"
 )
 
 // ActivityMeasure tells a measure (MINUTES, HOURS, ACTIVITIES, PERSONS) of
@@ -29,7 +31,7 @@ import (
 // year. The user-record module provides it when it is on
 // (cmd/communs/modules.go wires it); without it, indicators keep their
 // recorded values.
-type ActivityMeasure func(ctx context.Context, member pulid.ID, serviceCode, measure string, year int) (float64, error)
+type ActivityMeasure func(ctx context.Context, client *ent.Client, member pulid.ID, serviceCode, measure string, year int) (float64, error)
 
 // Service keeps the members' CPOM.
 type Service struct {
@@ -87,4 +89,16 @@ func recorder(ctx context.Context) string {
 		return v.Email
 	}
 	return ""
+}
+
+// GrantSupport lets one of the groupement's accounts read the member's
+// CPOM for some hours (a week at most): the member's administrators
+// decide, and say why (modules/support).
+func (s *Service) GrantSupport(ctx context.Context, in support.Request) (*ent.SupportAccess, error) {
+	return support.Grant(ctx, s.client, s.now(), supportaccess.ScopeCPOM, in)
+}
+
+// RevokeSupport ends a support access now.
+func (s *Service) RevokeSupport(ctx context.Context, id pulid.ID) (*ent.SupportAccess, error) {
+	return support.Revoke(ctx, s.client, s.now(), id)
 }
