@@ -21,7 +21,7 @@ import (
 // differ from one database to the next), with their authority.
 var demoMembers = []struct{ name, authority string }{
 	{"Association Les Genêts du Morvan", "ARS Bourgogne-Franche-Comté et conseil départemental de Saône-et-Loire"},
-	{"Fondation Horizons Solidaires", "ARS Bourgogne-Franche-Comté"},
+	{"Association Les Tilleuls de l'Yonne", "ARS Bourgogne-Franche-Comté et conseil départemental de l'Yonne"},
 }
 
 // Demo gives each demo member without a contract a CPOM 2024–2028 with

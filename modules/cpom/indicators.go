@@ -165,7 +165,7 @@ func (s *Service) Todo(ctx context.Context, member pulid.ID, on *time.Time) (*Cp
 }
 
 // offTarget returns the member's indicators whose value of a year up to
-// last misses the year's target.
+// last misses the year's target; a past year without a value misses it.
 func (s *Service) offTarget(ctx context.Context, member pulid.ID, last int) ([]*CpomIndicatorGap, error) {
 	years, err := s.client.CpomIndicatorYear.Query().Where(cpomindicatoryear.MemberID(member),
 		cpomindicatoryear.YearLTE(last), cpomindicatoryear.TargetNotNil()).WithIndicator().
@@ -179,7 +179,10 @@ func (s *Service) offTarget(ctx context.Context, member pulid.ID, last int) ([]*
 		if err != nil {
 			return nil, err
 		}
-		if !meets(y.Edges.Indicator.Direction, *y.Target, value) {
+		// The current year is judged on a value; with none yet, it is not
+		// over, so not missed.
+		pending := value == nil && y.Year == last
+		if !pending && !meets(y.Edges.Indicator.Direction, *y.Target, value) {
 			gaps = append(gaps, &CpomIndicatorGap{Indicator: y.Edges.Indicator, Year: y.Year, Target: *y.Target, Value: value})
 		}
 	}

@@ -20,8 +20,8 @@ import (
 	"communs"
 	"communs/ent"
 	"communs/ent/schema/pulid"
-	"communs/internal/calendar"
 	"communs/ent/supportaccess"
+	"communs/internal/calendar"
 	"communs/internal/viewer"
 	"communs/modules/support"
 )
