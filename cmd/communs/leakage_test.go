@@ -1044,8 +1044,8 @@ func TestCPOMNoLeak(t *testing.T) {
 		}
 	}
 	viewerA.data(t, `query($b: ID!) {
-		contracts: cpomContracts(where: {memberID: $b}) { totalCount }
-		actions: cpomActions(where: {hasObjectiveWith: {hasContractWith: {memberID: $b}}}) { totalCount }
+		contracts: cpomContracts(first: 10, where: {memberID: $b}) { totalCount }
+		actions: cpomActions(first: 10, where: {hasObjectiveWith: {hasContractWith: {memberID: $b}}}) { totalCount }
 		todo: cpomTodo(memberId: $b, on: "2026-07-01") { lateActions { id } lateMilestones { id } offTargetIndicators { year } } }`,
 		map[string]any{"b": b}, &aimed)
 	if aimed.Contracts.TotalCount+aimed.Actions.TotalCount+len(aimed.Todo.LateActions)+

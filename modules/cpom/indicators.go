@@ -142,7 +142,9 @@ type CpomIndicatorGap struct {
 // Todo lists, on the day on (today in Paris by default), the member's
 // actions past their deadline and neither done nor cancelled, milestones
 // past their date and not reached, and indicators whose value of a year
-// up to on's misses its target. It reads what the viewer sees.
+// over before on's misses its target (a year under way is not judged: a
+// value fed by the activities grows all year). It reads what the viewer
+// sees.
 func (s *Service) Todo(ctx context.Context, member pulid.ID, on *time.Time) (*CpomTodo, error) {
 	day := s.dayOr(on)
 	actions, err := s.client.CpomAction.Query().Where(cpomaction.MemberID(member), cpomaction.DueOnLT(day),
@@ -157,7 +159,7 @@ func (s *Service) Todo(ctx context.Context, member pulid.ID, on *time.Time) (*Cp
 	if err != nil {
 		return nil, err
 	}
-	gaps, err := s.offTarget(ctx, member, day.Year())
+	gaps, err := s.offTarget(ctx, member, day.Year()-1)
 	if err != nil {
 		return nil, err
 	}
@@ -179,10 +181,7 @@ func (s *Service) offTarget(ctx context.Context, member pulid.ID, last int) ([]*
 		if err != nil {
 			return nil, err
 		}
-		// The current year is judged on a value; with none yet, it is not
-		// over, so not missed.
-		pending := value == nil && y.Year == last
-		if !pending && !meets(y.Edges.Indicator.Direction, *y.Target, value) {
+		if !meets(y.Edges.Indicator.Direction, *y.Target, value) {
 			gaps = append(gaps, &CpomIndicatorGap{Indicator: y.Edges.Indicator, Year: y.Year, Target: *y.Target, Value: value})
 		}
 	}
