@@ -34,25 +34,18 @@ func (s *Service) CreateContract(ctx context.Context, in CpomContractInput) (*en
 	if err := checkTerm(in.StartsOn, in.EndsOn); err != nil {
 		return nil, err
 	}
-	if _, err := writer(ctx, in.MemberID); err != nil {
-		return nil, err
-	}
-	var created *ent.CpomContract
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		if err := ownEstablishments(ctx, tx, in.MemberID, in.EstablishmentIds); err != nil {
-			return err
+	return write(ctx, s.client, func(ctx context.Context, tx *ent.Client) (*ent.CpomContract, error) {
+		if _, err := writer(ctx, in.MemberID); err != nil {
+			return nil, err
 		}
-		var err error
-		created, err = tx.CpomContract.Create().SetMemberID(in.MemberID).
+		if err := ownEstablishments(ctx, tx, in.MemberID, in.EstablishmentIds); err != nil {
+			return nil, err
+		}
+		return tx.CpomContract.Create().SetMemberID(in.MemberID).
 			SetAuthority(strings.TrimSpace(in.Authority)).SetTitle(strings.TrimSpace(in.Title)).
 			SetStartsOn(in.StartsOn).SetEndsOn(in.EndsOn).SetEstablishmentIds(ids(in.EstablishmentIds)).
 			Save(asPlatform(ctx))
-		return invalid(err)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return txn.Detached(ctx, created), nil
 }
 
 // checkTerm refuses an end before the start, and a term past five years.
@@ -63,6 +56,14 @@ func checkTerm(start, end time.Time) error {
 	case end.After(start.AddDate(maxYears, 0, 0)):
 		return communs.InvalidField("endsOn", "a CPOM lasts %d years at most: it ends by %s",
 			maxYears, start.AddDate(maxYears, 0, 0).Format(time.DateOnly))
+	}
+	return nil
+}
+
+// withinTerm refuses a year outside the term of c.
+func withinTerm(c *ent.CpomContract, year int) error {
+	if year < c.StartsOn.Year() || year > c.EndsOn.Year() {
+		return communs.InvalidField("year", "the contract runs from %d to %d", c.StartsOn.Year(), c.EndsOn.Year())
 	}
 	return nil
 }
@@ -112,29 +113,25 @@ func invalid(err error) error {
 	return err
 }
 
-// contract returns the contract id the viewer sees, for a write: the
-// viewer must write for its member.
-func contract(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.CpomContract, error) {
-	c, err := tx.CpomContract.Get(ctx, id)
+// writable returns the row id, read as the viewer of ctx sees it (another
+// member's is NOT_FOUND), when the viewer writes for its member.
+func writable[E any](ctx context.Context, get func(context.Context, pulid.ID) (E, error), member func(E) pulid.ID, what string, id pulid.ID) (E, error) {
+	row, err := get(ctx, id)
 	if err != nil {
-		return nil, notFound(err, "contract", id)
+		return row, notFound(err, what, id)
 	}
-	if _, err := writer(ctx, c.MemberID); err != nil {
-		return nil, err
-	}
-	return c, nil
+	_, err = writer(ctx, member(row))
+	return row, err
 }
 
-// objective returns the objective id the viewer sees, for a write.
+// contract returns the contract id for a write.
+func contract(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.CpomContract, error) {
+	return writable(ctx, tx.CpomContract.Get, func(c *ent.CpomContract) pulid.ID { return c.MemberID }, "contract", id)
+}
+
+// objective returns the objective id for a write.
 func objective(ctx context.Context, tx *ent.Client, id pulid.ID) (*ent.CpomObjective, error) {
-	o, err := tx.CpomObjective.Get(ctx, id)
-	if err != nil {
-		return nil, notFound(err, "objective", id)
-	}
-	if _, err := writer(ctx, o.MemberID); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return writable(ctx, tx.CpomObjective.Get, func(o *ent.CpomObjective) pulid.ID { return o.MemberID }, "objective", id)
 }
 
 // CpomObjectiveInput adds an objective to a contract.
@@ -185,11 +182,8 @@ func (s *Service) SetActionStatus(ctx context.Context, id pulid.ID, status cpoma
 		return nil, communs.InvalidField("status", "%v", err)
 	}
 	return write(ctx, s.client, func(ctx context.Context, tx *ent.Client) (*ent.CpomAction, error) {
-		a, err := tx.CpomAction.Get(ctx, id)
+		a, err := writable(ctx, tx.CpomAction.Get, func(a *ent.CpomAction) pulid.ID { return a.MemberID }, "action", id)
 		if err != nil {
-			return nil, notFound(err, "action", id)
-		}
-		if _, err := writer(ctx, a.MemberID); err != nil {
 			return nil, err
 		}
 		update := tx.CpomAction.UpdateOne(a).SetStatus(status).ClearDoneOn()
@@ -222,11 +216,8 @@ func (s *Service) AddMilestone(ctx context.Context, in CpomMilestoneInput) (*ent
 // ReachMilestone records the day a milestone was reached.
 func (s *Service) ReachMilestone(ctx context.Context, id pulid.ID, on *time.Time) (*ent.CpomMilestone, error) {
 	return write(ctx, s.client, func(ctx context.Context, tx *ent.Client) (*ent.CpomMilestone, error) {
-		m, err := tx.CpomMilestone.Get(ctx, id)
+		m, err := writable(ctx, tx.CpomMilestone.Get, func(m *ent.CpomMilestone) pulid.ID { return m.MemberID }, "milestone", id)
 		if err != nil {
-			return nil, notFound(err, "milestone", id)
-		}
-		if _, err := writer(ctx, m.MemberID); err != nil {
 			return nil, err
 		}
 		return tx.CpomMilestone.UpdateOne(m).SetReachedOn(s.dayOr(on)).Save(asPlatform(ctx))
@@ -257,8 +248,8 @@ func (s *Service) RecordDialogue(ctx context.Context, in CpomDialogueInput) (*en
 		if err != nil {
 			return nil, err
 		}
-		if in.Year < c.StartsOn.Year() || in.Year > c.EndsOn.Year() {
-			return nil, communs.InvalidField("year", "the contract runs from %d to %d", c.StartsOn.Year(), c.EndsOn.Year())
+		if err := withinTerm(c, in.Year); err != nil {
+			return nil, err
 		}
 		return tx.CpomDialogue.Create().SetMemberID(c.MemberID).SetContractID(c.ID).SetYear(in.Year).
 			SetHeldOn(in.HeldOn).SetParticipants(in.Participants).SetDecisions(strings.TrimSpace(in.Decisions)).

@@ -71,8 +71,8 @@ func (s *Service) SetIndicatorYear(ctx context.Context, in CpomIndicatorYearInpu
 			return nil, err
 		}
 		c := i.Edges.Objective.Edges.Contract
-		if in.Year < c.StartsOn.Year() || in.Year > c.EndsOn.Year() {
-			return nil, communs.InvalidField("year", "the contract runs from %d to %d", c.StartsOn.Year(), c.EndsOn.Year())
+		if err := withinTerm(c, in.Year); err != nil {
+			return nil, err
 		}
 		existing, err := tx.CpomIndicatorYear.Query().
 			Where(cpomindicatoryear.IndicatorID(i.ID), cpomindicatoryear.Year(in.Year)).Only(ctx)

@@ -69,8 +69,8 @@ func (s *Service) Review(ctx context.Context, id pulid.ID, year int) (*Review, e
 	if err != nil {
 		return nil, notFound(err, "contract", id)
 	}
-	if year < c.StartsOn.Year() || year > c.EndsOn.Year() {
-		return nil, communs.InvalidField("year", "the contract runs from %d to %d", c.StartsOn.Year(), c.EndsOn.Year())
+	if err := withinTerm(c, year); err != nil {
+		return nil, err
 	}
 	objectives, err := s.reviewedObjectives(ctx, c, year)
 	if err != nil {
