@@ -186,9 +186,11 @@ func (s *Service) SetActionStatus(ctx context.Context, id pulid.ID, status cpoma
 		if err != nil {
 			return nil, err
 		}
-		update := tx.CpomAction.UpdateOne(a).SetStatus(status).ClearDoneOn()
+		update := tx.CpomAction.UpdateOne(a).SetStatus(status)
 		if status == cpomaction.StatusDONE {
 			update.SetDoneOn(s.dayOr(on))
+		} else {
+			update.ClearDoneOn() // clearing and setting a column at once is refused by PostgreSQL
 		}
 		return update.Save(asPlatform(ctx))
 	})
