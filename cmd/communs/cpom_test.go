@@ -11,7 +11,6 @@ import (
 	"communs/internal/viewer"
 )
 
-
 // cpomIndicators is what the API says of Les Tilleuls' indicators.
 type cpomIndicators struct {
 	CpomIndicators struct {
