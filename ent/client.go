@@ -27,6 +27,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -109,6 +116,20 @@ type Client struct {
 	Consent *ConsentClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
+	// CpomAction is the client for interacting with the CpomAction builders.
+	CpomAction *CpomActionClient
+	// CpomContract is the client for interacting with the CpomContract builders.
+	CpomContract *CpomContractClient
+	// CpomDialogue is the client for interacting with the CpomDialogue builders.
+	CpomDialogue *CpomDialogueClient
+	// CpomIndicator is the client for interacting with the CpomIndicator builders.
+	CpomIndicator *CpomIndicatorClient
+	// CpomIndicatorYear is the client for interacting with the CpomIndicatorYear builders.
+	CpomIndicatorYear *CpomIndicatorYearClient
+	// CpomMilestone is the client for interacting with the CpomMilestone builders.
+	CpomMilestone *CpomMilestoneClient
+	// CpomObjective is the client for interacting with the CpomObjective builders.
+	CpomObjective *CpomObjectiveClient
 	// Establishment is the client for interacting with the Establishment builders.
 	Establishment *EstablishmentClient
 	// Invitation is the client for interacting with the Invitation builders.
@@ -211,6 +232,13 @@ func (c *Client) init() {
 	c.CilDelegation = NewCilDelegationClient(c.config)
 	c.Consent = NewConsentClient(c.config)
 	c.CostEntry = NewCostEntryClient(c.config)
+	c.CpomAction = NewCpomActionClient(c.config)
+	c.CpomContract = NewCpomContractClient(c.config)
+	c.CpomDialogue = NewCpomDialogueClient(c.config)
+	c.CpomIndicator = NewCpomIndicatorClient(c.config)
+	c.CpomIndicatorYear = NewCpomIndicatorYearClient(c.config)
+	c.CpomMilestone = NewCpomMilestoneClient(c.config)
+	c.CpomObjective = NewCpomObjectiveClient(c.config)
 	c.Establishment = NewEstablishmentClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.JournalNote = NewJournalNoteClient(c.config)
@@ -356,6 +384,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CilDelegation:            NewCilDelegationClient(cfg),
 		Consent:                  NewConsentClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
+		CpomAction:               NewCpomActionClient(cfg),
+		CpomContract:             NewCpomContractClient(cfg),
+		CpomDialogue:             NewCpomDialogueClient(cfg),
+		CpomIndicator:            NewCpomIndicatorClient(cfg),
+		CpomIndicatorYear:        NewCpomIndicatorYearClient(cfg),
+		CpomMilestone:            NewCpomMilestoneClient(cfg),
+		CpomObjective:            NewCpomObjectiveClient(cfg),
 		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
 		JournalNote:              NewJournalNoteClient(cfg),
@@ -428,6 +463,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CilDelegation:            NewCilDelegationClient(cfg),
 		Consent:                  NewConsentClient(cfg),
 		CostEntry:                NewCostEntryClient(cfg),
+		CpomAction:               NewCpomActionClient(cfg),
+		CpomContract:             NewCpomContractClient(cfg),
+		CpomDialogue:             NewCpomDialogueClient(cfg),
+		CpomIndicator:            NewCpomIndicatorClient(cfg),
+		CpomIndicatorYear:        NewCpomIndicatorYearClient(cfg),
+		CpomMilestone:            NewCpomMilestoneClient(cfg),
+		CpomObjective:            NewCpomObjectiveClient(cfg),
 		Establishment:            NewEstablishmentClient(cfg),
 		Invitation:               NewInvitationClient(cfg),
 		JournalNote:              NewJournalNoteClient(cfg),
@@ -498,7 +540,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AccessLogEntry, c.Account, c.Activity, c.AttributeDefinition,
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
-		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
+		c.CpomAction, c.CpomContract, c.CpomDialogue, c.CpomIndicator,
+		c.CpomIndicatorYear, c.CpomMilestone, c.CpomObjective, c.Establishment,
+		c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MemberDocument, c.MemberProfileChange, c.MembershipApplication,
 		c.MembershipFee, c.NeedAssessment, c.Notification, c.Payment,
 		c.PaymentAllocation, c.PaymentReminder, c.Person, c.PersonContact,
@@ -520,7 +564,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AccessLogEntry, c.Account, c.Activity, c.AttributeDefinition,
 		c.AttributeValue, c.AuditEvent, c.Breach, c.CallForFunds, c.CareAssignment,
 		c.Charge, c.ChargeRun, c.ChargeTotal, c.CilDelegation, c.Consent, c.CostEntry,
-		c.Establishment, c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
+		c.CpomAction, c.CpomContract, c.CpomDialogue, c.CpomIndicator,
+		c.CpomIndicatorYear, c.CpomMilestone, c.CpomObjective, c.Establishment,
+		c.Invitation, c.JournalNote, c.Member, c.MemberCategoryChange,
 		c.MemberDocument, c.MemberProfileChange, c.MembershipApplication,
 		c.MembershipFee, c.NeedAssessment, c.Notification, c.Payment,
 		c.PaymentAllocation, c.PaymentReminder, c.Person, c.PersonContact,
@@ -568,6 +614,20 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Consent.mutate(ctx, m)
 	case *CostEntryMutation:
 		return c.CostEntry.mutate(ctx, m)
+	case *CpomActionMutation:
+		return c.CpomAction.mutate(ctx, m)
+	case *CpomContractMutation:
+		return c.CpomContract.mutate(ctx, m)
+	case *CpomDialogueMutation:
+		return c.CpomDialogue.mutate(ctx, m)
+	case *CpomIndicatorMutation:
+		return c.CpomIndicator.mutate(ctx, m)
+	case *CpomIndicatorYearMutation:
+		return c.CpomIndicatorYear.mutate(ctx, m)
+	case *CpomMilestoneMutation:
+		return c.CpomMilestone.mutate(ctx, m)
+	case *CpomObjectiveMutation:
+		return c.CpomObjective.mutate(ctx, m)
 	case *EstablishmentMutation:
 		return c.Establishment.mutate(ctx, m)
 	case *InvitationMutation:
@@ -3104,6 +3164,1152 @@ func (c *CostEntryClient) mutate(ctx context.Context, m *CostEntryMutation) (Val
 		return (&CostEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown CostEntry mutation op: %q", m.Op())
+	}
+}
+
+// CpomActionClient is a client for the CpomAction schema.
+type CpomActionClient struct {
+	config
+}
+
+// NewCpomActionClient returns a client for the CpomAction from the given config.
+func NewCpomActionClient(c config) *CpomActionClient {
+	return &CpomActionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpomaction.Hooks(f(g(h())))`.
+func (c *CpomActionClient) Use(hooks ...Hook) {
+	c.hooks.CpomAction = append(c.hooks.CpomAction, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpomaction.Intercept(f(g(h())))`.
+func (c *CpomActionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomAction = append(c.inters.CpomAction, interceptors...)
+}
+
+// Create returns a builder for creating a CpomAction entity.
+func (c *CpomActionClient) Create() *CpomActionCreate {
+	mutation := newCpomActionMutation(c.config, OpCreate)
+	return &CpomActionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomAction entities.
+func (c *CpomActionClient) CreateBulk(builders ...*CpomActionCreate) *CpomActionCreateBulk {
+	return &CpomActionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomActionClient) MapCreateBulk(slice any, setFunc func(*CpomActionCreate, int)) *CpomActionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomActionCreateBulk{err: fmt.Errorf("calling to CpomActionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomActionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomActionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomAction.
+func (c *CpomActionClient) Update() *CpomActionUpdate {
+	mutation := newCpomActionMutation(c.config, OpUpdate)
+	return &CpomActionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomActionClient) UpdateOne(_m *CpomAction) *CpomActionUpdateOne {
+	mutation := newCpomActionMutation(c.config, OpUpdateOne, withCpomAction(_m))
+	return &CpomActionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomActionClient) UpdateOneID(id pulid.ID) *CpomActionUpdateOne {
+	mutation := newCpomActionMutation(c.config, OpUpdateOne, withCpomActionID(id))
+	return &CpomActionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomAction.
+func (c *CpomActionClient) Delete() *CpomActionDelete {
+	mutation := newCpomActionMutation(c.config, OpDelete)
+	return &CpomActionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomActionClient) DeleteOne(_m *CpomAction) *CpomActionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomActionClient) DeleteOneID(id pulid.ID) *CpomActionDeleteOne {
+	builder := c.Delete().Where(cpomaction.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomActionDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomAction.
+func (c *CpomActionClient) Query() *CpomActionQuery {
+	return &CpomActionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomAction},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomAction entity by its id.
+func (c *CpomActionClient) Get(ctx context.Context, id pulid.ID) (*CpomAction, error) {
+	return c.Query().Where(cpomaction.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomActionClient) GetX(ctx context.Context, id pulid.ID) *CpomAction {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryObjective queries the objective edge of a CpomAction.
+func (c *CpomActionClient) QueryObjective(_m *CpomAction) *CpomObjectiveQuery {
+	query := (&CpomObjectiveClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomaction.Table, cpomaction.FieldID, id),
+			sqlgraph.To(cpomobjective.Table, cpomobjective.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cpomaction.ObjectiveTable, cpomaction.ObjectiveColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomActionClient) Hooks() []Hook {
+	hooks := c.hooks.CpomAction
+	return append(hooks[:len(hooks):len(hooks)], cpomaction.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomActionClient) Interceptors() []Interceptor {
+	return c.inters.CpomAction
+}
+
+func (c *CpomActionClient) mutate(ctx context.Context, m *CpomActionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomActionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomActionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomActionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomActionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomAction mutation op: %q", m.Op())
+	}
+}
+
+// CpomContractClient is a client for the CpomContract schema.
+type CpomContractClient struct {
+	config
+}
+
+// NewCpomContractClient returns a client for the CpomContract from the given config.
+func NewCpomContractClient(c config) *CpomContractClient {
+	return &CpomContractClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpomcontract.Hooks(f(g(h())))`.
+func (c *CpomContractClient) Use(hooks ...Hook) {
+	c.hooks.CpomContract = append(c.hooks.CpomContract, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpomcontract.Intercept(f(g(h())))`.
+func (c *CpomContractClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomContract = append(c.inters.CpomContract, interceptors...)
+}
+
+// Create returns a builder for creating a CpomContract entity.
+func (c *CpomContractClient) Create() *CpomContractCreate {
+	mutation := newCpomContractMutation(c.config, OpCreate)
+	return &CpomContractCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomContract entities.
+func (c *CpomContractClient) CreateBulk(builders ...*CpomContractCreate) *CpomContractCreateBulk {
+	return &CpomContractCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomContractClient) MapCreateBulk(slice any, setFunc func(*CpomContractCreate, int)) *CpomContractCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomContractCreateBulk{err: fmt.Errorf("calling to CpomContractClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomContractCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomContractCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomContract.
+func (c *CpomContractClient) Update() *CpomContractUpdate {
+	mutation := newCpomContractMutation(c.config, OpUpdate)
+	return &CpomContractUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomContractClient) UpdateOne(_m *CpomContract) *CpomContractUpdateOne {
+	mutation := newCpomContractMutation(c.config, OpUpdateOne, withCpomContract(_m))
+	return &CpomContractUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomContractClient) UpdateOneID(id pulid.ID) *CpomContractUpdateOne {
+	mutation := newCpomContractMutation(c.config, OpUpdateOne, withCpomContractID(id))
+	return &CpomContractUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomContract.
+func (c *CpomContractClient) Delete() *CpomContractDelete {
+	mutation := newCpomContractMutation(c.config, OpDelete)
+	return &CpomContractDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomContractClient) DeleteOne(_m *CpomContract) *CpomContractDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomContractClient) DeleteOneID(id pulid.ID) *CpomContractDeleteOne {
+	builder := c.Delete().Where(cpomcontract.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomContractDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomContract.
+func (c *CpomContractClient) Query() *CpomContractQuery {
+	return &CpomContractQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomContract},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomContract entity by its id.
+func (c *CpomContractClient) Get(ctx context.Context, id pulid.ID) (*CpomContract, error) {
+	return c.Query().Where(cpomcontract.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomContractClient) GetX(ctx context.Context, id pulid.ID) *CpomContract {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMember queries the member edge of a CpomContract.
+func (c *CpomContractClient) QueryMember(_m *CpomContract) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomcontract.Table, cpomcontract.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cpomcontract.MemberTable, cpomcontract.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryObjectives queries the objectives edge of a CpomContract.
+func (c *CpomContractClient) QueryObjectives(_m *CpomContract) *CpomObjectiveQuery {
+	query := (&CpomObjectiveClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomcontract.Table, cpomcontract.FieldID, id),
+			sqlgraph.To(cpomobjective.Table, cpomobjective.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cpomcontract.ObjectivesTable, cpomcontract.ObjectivesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMilestones queries the milestones edge of a CpomContract.
+func (c *CpomContractClient) QueryMilestones(_m *CpomContract) *CpomMilestoneQuery {
+	query := (&CpomMilestoneClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomcontract.Table, cpomcontract.FieldID, id),
+			sqlgraph.To(cpommilestone.Table, cpommilestone.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cpomcontract.MilestonesTable, cpomcontract.MilestonesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDialogues queries the dialogues edge of a CpomContract.
+func (c *CpomContractClient) QueryDialogues(_m *CpomContract) *CpomDialogueQuery {
+	query := (&CpomDialogueClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomcontract.Table, cpomcontract.FieldID, id),
+			sqlgraph.To(cpomdialogue.Table, cpomdialogue.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cpomcontract.DialoguesTable, cpomcontract.DialoguesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomContractClient) Hooks() []Hook {
+	hooks := c.hooks.CpomContract
+	return append(hooks[:len(hooks):len(hooks)], cpomcontract.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomContractClient) Interceptors() []Interceptor {
+	return c.inters.CpomContract
+}
+
+func (c *CpomContractClient) mutate(ctx context.Context, m *CpomContractMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomContractCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomContractUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomContractUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomContractDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomContract mutation op: %q", m.Op())
+	}
+}
+
+// CpomDialogueClient is a client for the CpomDialogue schema.
+type CpomDialogueClient struct {
+	config
+}
+
+// NewCpomDialogueClient returns a client for the CpomDialogue from the given config.
+func NewCpomDialogueClient(c config) *CpomDialogueClient {
+	return &CpomDialogueClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpomdialogue.Hooks(f(g(h())))`.
+func (c *CpomDialogueClient) Use(hooks ...Hook) {
+	c.hooks.CpomDialogue = append(c.hooks.CpomDialogue, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpomdialogue.Intercept(f(g(h())))`.
+func (c *CpomDialogueClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomDialogue = append(c.inters.CpomDialogue, interceptors...)
+}
+
+// Create returns a builder for creating a CpomDialogue entity.
+func (c *CpomDialogueClient) Create() *CpomDialogueCreate {
+	mutation := newCpomDialogueMutation(c.config, OpCreate)
+	return &CpomDialogueCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomDialogue entities.
+func (c *CpomDialogueClient) CreateBulk(builders ...*CpomDialogueCreate) *CpomDialogueCreateBulk {
+	return &CpomDialogueCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomDialogueClient) MapCreateBulk(slice any, setFunc func(*CpomDialogueCreate, int)) *CpomDialogueCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomDialogueCreateBulk{err: fmt.Errorf("calling to CpomDialogueClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomDialogueCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomDialogueCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomDialogue.
+func (c *CpomDialogueClient) Update() *CpomDialogueUpdate {
+	mutation := newCpomDialogueMutation(c.config, OpUpdate)
+	return &CpomDialogueUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomDialogueClient) UpdateOne(_m *CpomDialogue) *CpomDialogueUpdateOne {
+	mutation := newCpomDialogueMutation(c.config, OpUpdateOne, withCpomDialogue(_m))
+	return &CpomDialogueUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomDialogueClient) UpdateOneID(id pulid.ID) *CpomDialogueUpdateOne {
+	mutation := newCpomDialogueMutation(c.config, OpUpdateOne, withCpomDialogueID(id))
+	return &CpomDialogueUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomDialogue.
+func (c *CpomDialogueClient) Delete() *CpomDialogueDelete {
+	mutation := newCpomDialogueMutation(c.config, OpDelete)
+	return &CpomDialogueDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomDialogueClient) DeleteOne(_m *CpomDialogue) *CpomDialogueDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomDialogueClient) DeleteOneID(id pulid.ID) *CpomDialogueDeleteOne {
+	builder := c.Delete().Where(cpomdialogue.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomDialogueDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomDialogue.
+func (c *CpomDialogueClient) Query() *CpomDialogueQuery {
+	return &CpomDialogueQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomDialogue},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomDialogue entity by its id.
+func (c *CpomDialogueClient) Get(ctx context.Context, id pulid.ID) (*CpomDialogue, error) {
+	return c.Query().Where(cpomdialogue.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomDialogueClient) GetX(ctx context.Context, id pulid.ID) *CpomDialogue {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryContract queries the contract edge of a CpomDialogue.
+func (c *CpomDialogueClient) QueryContract(_m *CpomDialogue) *CpomContractQuery {
+	query := (&CpomContractClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomdialogue.Table, cpomdialogue.FieldID, id),
+			sqlgraph.To(cpomcontract.Table, cpomcontract.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cpomdialogue.ContractTable, cpomdialogue.ContractColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomDialogueClient) Hooks() []Hook {
+	hooks := c.hooks.CpomDialogue
+	return append(hooks[:len(hooks):len(hooks)], cpomdialogue.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomDialogueClient) Interceptors() []Interceptor {
+	return c.inters.CpomDialogue
+}
+
+func (c *CpomDialogueClient) mutate(ctx context.Context, m *CpomDialogueMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomDialogueCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomDialogueUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomDialogueUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomDialogueDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomDialogue mutation op: %q", m.Op())
+	}
+}
+
+// CpomIndicatorClient is a client for the CpomIndicator schema.
+type CpomIndicatorClient struct {
+	config
+}
+
+// NewCpomIndicatorClient returns a client for the CpomIndicator from the given config.
+func NewCpomIndicatorClient(c config) *CpomIndicatorClient {
+	return &CpomIndicatorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpomindicator.Hooks(f(g(h())))`.
+func (c *CpomIndicatorClient) Use(hooks ...Hook) {
+	c.hooks.CpomIndicator = append(c.hooks.CpomIndicator, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpomindicator.Intercept(f(g(h())))`.
+func (c *CpomIndicatorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomIndicator = append(c.inters.CpomIndicator, interceptors...)
+}
+
+// Create returns a builder for creating a CpomIndicator entity.
+func (c *CpomIndicatorClient) Create() *CpomIndicatorCreate {
+	mutation := newCpomIndicatorMutation(c.config, OpCreate)
+	return &CpomIndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomIndicator entities.
+func (c *CpomIndicatorClient) CreateBulk(builders ...*CpomIndicatorCreate) *CpomIndicatorCreateBulk {
+	return &CpomIndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomIndicatorClient) MapCreateBulk(slice any, setFunc func(*CpomIndicatorCreate, int)) *CpomIndicatorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomIndicatorCreateBulk{err: fmt.Errorf("calling to CpomIndicatorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomIndicatorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomIndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomIndicator.
+func (c *CpomIndicatorClient) Update() *CpomIndicatorUpdate {
+	mutation := newCpomIndicatorMutation(c.config, OpUpdate)
+	return &CpomIndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomIndicatorClient) UpdateOne(_m *CpomIndicator) *CpomIndicatorUpdateOne {
+	mutation := newCpomIndicatorMutation(c.config, OpUpdateOne, withCpomIndicator(_m))
+	return &CpomIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomIndicatorClient) UpdateOneID(id pulid.ID) *CpomIndicatorUpdateOne {
+	mutation := newCpomIndicatorMutation(c.config, OpUpdateOne, withCpomIndicatorID(id))
+	return &CpomIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomIndicator.
+func (c *CpomIndicatorClient) Delete() *CpomIndicatorDelete {
+	mutation := newCpomIndicatorMutation(c.config, OpDelete)
+	return &CpomIndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomIndicatorClient) DeleteOne(_m *CpomIndicator) *CpomIndicatorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomIndicatorClient) DeleteOneID(id pulid.ID) *CpomIndicatorDeleteOne {
+	builder := c.Delete().Where(cpomindicator.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomIndicatorDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomIndicator.
+func (c *CpomIndicatorClient) Query() *CpomIndicatorQuery {
+	return &CpomIndicatorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomIndicator},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomIndicator entity by its id.
+func (c *CpomIndicatorClient) Get(ctx context.Context, id pulid.ID) (*CpomIndicator, error) {
+	return c.Query().Where(cpomindicator.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomIndicatorClient) GetX(ctx context.Context, id pulid.ID) *CpomIndicator {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryObjective queries the objective edge of a CpomIndicator.
+func (c *CpomIndicatorClient) QueryObjective(_m *CpomIndicator) *CpomObjectiveQuery {
+	query := (&CpomObjectiveClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomindicator.Table, cpomindicator.FieldID, id),
+			sqlgraph.To(cpomobjective.Table, cpomobjective.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cpomindicator.ObjectiveTable, cpomindicator.ObjectiveColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryYears queries the years edge of a CpomIndicator.
+func (c *CpomIndicatorClient) QueryYears(_m *CpomIndicator) *CpomIndicatorYearQuery {
+	query := (&CpomIndicatorYearClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomindicator.Table, cpomindicator.FieldID, id),
+			sqlgraph.To(cpomindicatoryear.Table, cpomindicatoryear.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cpomindicator.YearsTable, cpomindicator.YearsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomIndicatorClient) Hooks() []Hook {
+	hooks := c.hooks.CpomIndicator
+	return append(hooks[:len(hooks):len(hooks)], cpomindicator.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomIndicatorClient) Interceptors() []Interceptor {
+	return c.inters.CpomIndicator
+}
+
+func (c *CpomIndicatorClient) mutate(ctx context.Context, m *CpomIndicatorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomIndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomIndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomIndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomIndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomIndicator mutation op: %q", m.Op())
+	}
+}
+
+// CpomIndicatorYearClient is a client for the CpomIndicatorYear schema.
+type CpomIndicatorYearClient struct {
+	config
+}
+
+// NewCpomIndicatorYearClient returns a client for the CpomIndicatorYear from the given config.
+func NewCpomIndicatorYearClient(c config) *CpomIndicatorYearClient {
+	return &CpomIndicatorYearClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpomindicatoryear.Hooks(f(g(h())))`.
+func (c *CpomIndicatorYearClient) Use(hooks ...Hook) {
+	c.hooks.CpomIndicatorYear = append(c.hooks.CpomIndicatorYear, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpomindicatoryear.Intercept(f(g(h())))`.
+func (c *CpomIndicatorYearClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomIndicatorYear = append(c.inters.CpomIndicatorYear, interceptors...)
+}
+
+// Create returns a builder for creating a CpomIndicatorYear entity.
+func (c *CpomIndicatorYearClient) Create() *CpomIndicatorYearCreate {
+	mutation := newCpomIndicatorYearMutation(c.config, OpCreate)
+	return &CpomIndicatorYearCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomIndicatorYear entities.
+func (c *CpomIndicatorYearClient) CreateBulk(builders ...*CpomIndicatorYearCreate) *CpomIndicatorYearCreateBulk {
+	return &CpomIndicatorYearCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomIndicatorYearClient) MapCreateBulk(slice any, setFunc func(*CpomIndicatorYearCreate, int)) *CpomIndicatorYearCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomIndicatorYearCreateBulk{err: fmt.Errorf("calling to CpomIndicatorYearClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomIndicatorYearCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomIndicatorYearCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomIndicatorYear.
+func (c *CpomIndicatorYearClient) Update() *CpomIndicatorYearUpdate {
+	mutation := newCpomIndicatorYearMutation(c.config, OpUpdate)
+	return &CpomIndicatorYearUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomIndicatorYearClient) UpdateOne(_m *CpomIndicatorYear) *CpomIndicatorYearUpdateOne {
+	mutation := newCpomIndicatorYearMutation(c.config, OpUpdateOne, withCpomIndicatorYear(_m))
+	return &CpomIndicatorYearUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomIndicatorYearClient) UpdateOneID(id pulid.ID) *CpomIndicatorYearUpdateOne {
+	mutation := newCpomIndicatorYearMutation(c.config, OpUpdateOne, withCpomIndicatorYearID(id))
+	return &CpomIndicatorYearUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomIndicatorYear.
+func (c *CpomIndicatorYearClient) Delete() *CpomIndicatorYearDelete {
+	mutation := newCpomIndicatorYearMutation(c.config, OpDelete)
+	return &CpomIndicatorYearDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomIndicatorYearClient) DeleteOne(_m *CpomIndicatorYear) *CpomIndicatorYearDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomIndicatorYearClient) DeleteOneID(id pulid.ID) *CpomIndicatorYearDeleteOne {
+	builder := c.Delete().Where(cpomindicatoryear.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomIndicatorYearDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomIndicatorYear.
+func (c *CpomIndicatorYearClient) Query() *CpomIndicatorYearQuery {
+	return &CpomIndicatorYearQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomIndicatorYear},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomIndicatorYear entity by its id.
+func (c *CpomIndicatorYearClient) Get(ctx context.Context, id pulid.ID) (*CpomIndicatorYear, error) {
+	return c.Query().Where(cpomindicatoryear.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomIndicatorYearClient) GetX(ctx context.Context, id pulid.ID) *CpomIndicatorYear {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryIndicator queries the indicator edge of a CpomIndicatorYear.
+func (c *CpomIndicatorYearClient) QueryIndicator(_m *CpomIndicatorYear) *CpomIndicatorQuery {
+	query := (&CpomIndicatorClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomindicatoryear.Table, cpomindicatoryear.FieldID, id),
+			sqlgraph.To(cpomindicator.Table, cpomindicator.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cpomindicatoryear.IndicatorTable, cpomindicatoryear.IndicatorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomIndicatorYearClient) Hooks() []Hook {
+	hooks := c.hooks.CpomIndicatorYear
+	return append(hooks[:len(hooks):len(hooks)], cpomindicatoryear.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomIndicatorYearClient) Interceptors() []Interceptor {
+	return c.inters.CpomIndicatorYear
+}
+
+func (c *CpomIndicatorYearClient) mutate(ctx context.Context, m *CpomIndicatorYearMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomIndicatorYearCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomIndicatorYearUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomIndicatorYearUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomIndicatorYearDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomIndicatorYear mutation op: %q", m.Op())
+	}
+}
+
+// CpomMilestoneClient is a client for the CpomMilestone schema.
+type CpomMilestoneClient struct {
+	config
+}
+
+// NewCpomMilestoneClient returns a client for the CpomMilestone from the given config.
+func NewCpomMilestoneClient(c config) *CpomMilestoneClient {
+	return &CpomMilestoneClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpommilestone.Hooks(f(g(h())))`.
+func (c *CpomMilestoneClient) Use(hooks ...Hook) {
+	c.hooks.CpomMilestone = append(c.hooks.CpomMilestone, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpommilestone.Intercept(f(g(h())))`.
+func (c *CpomMilestoneClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomMilestone = append(c.inters.CpomMilestone, interceptors...)
+}
+
+// Create returns a builder for creating a CpomMilestone entity.
+func (c *CpomMilestoneClient) Create() *CpomMilestoneCreate {
+	mutation := newCpomMilestoneMutation(c.config, OpCreate)
+	return &CpomMilestoneCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomMilestone entities.
+func (c *CpomMilestoneClient) CreateBulk(builders ...*CpomMilestoneCreate) *CpomMilestoneCreateBulk {
+	return &CpomMilestoneCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomMilestoneClient) MapCreateBulk(slice any, setFunc func(*CpomMilestoneCreate, int)) *CpomMilestoneCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomMilestoneCreateBulk{err: fmt.Errorf("calling to CpomMilestoneClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomMilestoneCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomMilestoneCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomMilestone.
+func (c *CpomMilestoneClient) Update() *CpomMilestoneUpdate {
+	mutation := newCpomMilestoneMutation(c.config, OpUpdate)
+	return &CpomMilestoneUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomMilestoneClient) UpdateOne(_m *CpomMilestone) *CpomMilestoneUpdateOne {
+	mutation := newCpomMilestoneMutation(c.config, OpUpdateOne, withCpomMilestone(_m))
+	return &CpomMilestoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomMilestoneClient) UpdateOneID(id pulid.ID) *CpomMilestoneUpdateOne {
+	mutation := newCpomMilestoneMutation(c.config, OpUpdateOne, withCpomMilestoneID(id))
+	return &CpomMilestoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomMilestone.
+func (c *CpomMilestoneClient) Delete() *CpomMilestoneDelete {
+	mutation := newCpomMilestoneMutation(c.config, OpDelete)
+	return &CpomMilestoneDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomMilestoneClient) DeleteOne(_m *CpomMilestone) *CpomMilestoneDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomMilestoneClient) DeleteOneID(id pulid.ID) *CpomMilestoneDeleteOne {
+	builder := c.Delete().Where(cpommilestone.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomMilestoneDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomMilestone.
+func (c *CpomMilestoneClient) Query() *CpomMilestoneQuery {
+	return &CpomMilestoneQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomMilestone},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomMilestone entity by its id.
+func (c *CpomMilestoneClient) Get(ctx context.Context, id pulid.ID) (*CpomMilestone, error) {
+	return c.Query().Where(cpommilestone.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomMilestoneClient) GetX(ctx context.Context, id pulid.ID) *CpomMilestone {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryContract queries the contract edge of a CpomMilestone.
+func (c *CpomMilestoneClient) QueryContract(_m *CpomMilestone) *CpomContractQuery {
+	query := (&CpomContractClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpommilestone.Table, cpommilestone.FieldID, id),
+			sqlgraph.To(cpomcontract.Table, cpomcontract.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cpommilestone.ContractTable, cpommilestone.ContractColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomMilestoneClient) Hooks() []Hook {
+	hooks := c.hooks.CpomMilestone
+	return append(hooks[:len(hooks):len(hooks)], cpommilestone.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomMilestoneClient) Interceptors() []Interceptor {
+	return c.inters.CpomMilestone
+}
+
+func (c *CpomMilestoneClient) mutate(ctx context.Context, m *CpomMilestoneMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomMilestoneCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomMilestoneUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomMilestoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomMilestoneDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomMilestone mutation op: %q", m.Op())
+	}
+}
+
+// CpomObjectiveClient is a client for the CpomObjective schema.
+type CpomObjectiveClient struct {
+	config
+}
+
+// NewCpomObjectiveClient returns a client for the CpomObjective from the given config.
+func NewCpomObjectiveClient(c config) *CpomObjectiveClient {
+	return &CpomObjectiveClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cpomobjective.Hooks(f(g(h())))`.
+func (c *CpomObjectiveClient) Use(hooks ...Hook) {
+	c.hooks.CpomObjective = append(c.hooks.CpomObjective, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cpomobjective.Intercept(f(g(h())))`.
+func (c *CpomObjectiveClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CpomObjective = append(c.inters.CpomObjective, interceptors...)
+}
+
+// Create returns a builder for creating a CpomObjective entity.
+func (c *CpomObjectiveClient) Create() *CpomObjectiveCreate {
+	mutation := newCpomObjectiveMutation(c.config, OpCreate)
+	return &CpomObjectiveCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CpomObjective entities.
+func (c *CpomObjectiveClient) CreateBulk(builders ...*CpomObjectiveCreate) *CpomObjectiveCreateBulk {
+	return &CpomObjectiveCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CpomObjectiveClient) MapCreateBulk(slice any, setFunc func(*CpomObjectiveCreate, int)) *CpomObjectiveCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CpomObjectiveCreateBulk{err: fmt.Errorf("calling to CpomObjectiveClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CpomObjectiveCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CpomObjectiveCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CpomObjective.
+func (c *CpomObjectiveClient) Update() *CpomObjectiveUpdate {
+	mutation := newCpomObjectiveMutation(c.config, OpUpdate)
+	return &CpomObjectiveUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CpomObjectiveClient) UpdateOne(_m *CpomObjective) *CpomObjectiveUpdateOne {
+	mutation := newCpomObjectiveMutation(c.config, OpUpdateOne, withCpomObjective(_m))
+	return &CpomObjectiveUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CpomObjectiveClient) UpdateOneID(id pulid.ID) *CpomObjectiveUpdateOne {
+	mutation := newCpomObjectiveMutation(c.config, OpUpdateOne, withCpomObjectiveID(id))
+	return &CpomObjectiveUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CpomObjective.
+func (c *CpomObjectiveClient) Delete() *CpomObjectiveDelete {
+	mutation := newCpomObjectiveMutation(c.config, OpDelete)
+	return &CpomObjectiveDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CpomObjectiveClient) DeleteOne(_m *CpomObjective) *CpomObjectiveDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CpomObjectiveClient) DeleteOneID(id pulid.ID) *CpomObjectiveDeleteOne {
+	builder := c.Delete().Where(cpomobjective.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CpomObjectiveDeleteOne{builder}
+}
+
+// Query returns a query builder for CpomObjective.
+func (c *CpomObjectiveClient) Query() *CpomObjectiveQuery {
+	return &CpomObjectiveQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCpomObjective},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CpomObjective entity by its id.
+func (c *CpomObjectiveClient) Get(ctx context.Context, id pulid.ID) (*CpomObjective, error) {
+	return c.Query().Where(cpomobjective.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CpomObjectiveClient) GetX(ctx context.Context, id pulid.ID) *CpomObjective {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryContract queries the contract edge of a CpomObjective.
+func (c *CpomObjectiveClient) QueryContract(_m *CpomObjective) *CpomContractQuery {
+	query := (&CpomContractClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomobjective.Table, cpomobjective.FieldID, id),
+			sqlgraph.To(cpomcontract.Table, cpomcontract.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cpomobjective.ContractTable, cpomobjective.ContractColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActions queries the actions edge of a CpomObjective.
+func (c *CpomObjectiveClient) QueryActions(_m *CpomObjective) *CpomActionQuery {
+	query := (&CpomActionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomobjective.Table, cpomobjective.FieldID, id),
+			sqlgraph.To(cpomaction.Table, cpomaction.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cpomobjective.ActionsTable, cpomobjective.ActionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryIndicators queries the indicators edge of a CpomObjective.
+func (c *CpomObjectiveClient) QueryIndicators(_m *CpomObjective) *CpomIndicatorQuery {
+	query := (&CpomIndicatorClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cpomobjective.Table, cpomobjective.FieldID, id),
+			sqlgraph.To(cpomindicator.Table, cpomindicator.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cpomobjective.IndicatorsTable, cpomobjective.IndicatorsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CpomObjectiveClient) Hooks() []Hook {
+	hooks := c.hooks.CpomObjective
+	return append(hooks[:len(hooks):len(hooks)], cpomobjective.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CpomObjectiveClient) Interceptors() []Interceptor {
+	return c.inters.CpomObjective
+}
+
+func (c *CpomObjectiveClient) mutate(ctx context.Context, m *CpomObjectiveMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CpomObjectiveCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CpomObjectiveUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CpomObjectiveUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CpomObjectiveDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CpomObjective mutation op: %q", m.Op())
 	}
 }
 
@@ -9612,26 +10818,28 @@ type (
 	hooks struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
-		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
-		JournalNote, Member, MemberCategoryChange, MemberDocument, MemberProfileChange,
-		MembershipApplication, MembershipFee, NeedAssessment, Notification, Payment,
-		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
-		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
-		SubjectRequest, Subscription, SupportAccess, TimeEntry, Trainee,
+		ChargeTotal, CilDelegation, Consent, CostEntry, CpomAction, CpomContract,
+		CpomDialogue, CpomIndicator, CpomIndicatorYear, CpomMilestone, CpomObjective,
+		Establishment, Invitation, JournalNote, Member, MemberCategoryChange,
+		MemberDocument, MemberProfileChange, MembershipApplication, MembershipFee,
+		NeedAssessment, Notification, Payment, PaymentAllocation, PaymentReminder,
+		Person, PersonContact, PersonalProject, ProcessingRecord, ProcessingRevision,
+		RecordSettings, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
+		Session, Stay, SubjectRequest, Subscription, SupportAccess, TimeEntry, Trainee,
 		TrainingAttendance, TrainingCourse, TrainingEnrolment, TrainingSession,
 		UsageDeclaration, UsageDeclarationLine, UsageDeclarationRevision []ent.Hook
 	}
 	inters struct {
 		AccessLogEntry, Account, Activity, AttributeDefinition, AttributeValue,
 		AuditEvent, Breach, CallForFunds, CareAssignment, Charge, ChargeRun,
-		ChargeTotal, CilDelegation, Consent, CostEntry, Establishment, Invitation,
-		JournalNote, Member, MemberCategoryChange, MemberDocument, MemberProfileChange,
-		MembershipApplication, MembershipFee, NeedAssessment, Notification, Payment,
-		PaymentAllocation, PaymentReminder, Person, PersonContact, PersonalProject,
-		ProcessingRecord, ProcessingRevision, RecordSettings, Resource,
-		ResourceCategory, RoleAssignment, ServiceRequest, Session, Stay,
-		SubjectRequest, Subscription, SupportAccess, TimeEntry, Trainee,
+		ChargeTotal, CilDelegation, Consent, CostEntry, CpomAction, CpomContract,
+		CpomDialogue, CpomIndicator, CpomIndicatorYear, CpomMilestone, CpomObjective,
+		Establishment, Invitation, JournalNote, Member, MemberCategoryChange,
+		MemberDocument, MemberProfileChange, MembershipApplication, MembershipFee,
+		NeedAssessment, Notification, Payment, PaymentAllocation, PaymentReminder,
+		Person, PersonContact, PersonalProject, ProcessingRecord, ProcessingRevision,
+		RecordSettings, Resource, ResourceCategory, RoleAssignment, ServiceRequest,
+		Session, Stay, SubjectRequest, Subscription, SupportAccess, TimeEntry, Trainee,
 		TrainingAttendance, TrainingCourse, TrainingEnrolment, TrainingSession,
 		UsageDeclaration, UsageDeclarationLine,
 		UsageDeclarationRevision []ent.Interceptor

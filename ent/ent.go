@@ -18,6 +18,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -140,6 +147,13 @@ func checkColumn(t, c string) error {
 			cildelegation.Table:            cildelegation.ValidColumn,
 			consent.Table:                  consent.ValidColumn,
 			costentry.Table:                costentry.ValidColumn,
+			cpomaction.Table:               cpomaction.ValidColumn,
+			cpomcontract.Table:             cpomcontract.ValidColumn,
+			cpomdialogue.Table:             cpomdialogue.ValidColumn,
+			cpomindicator.Table:            cpomindicator.ValidColumn,
+			cpomindicatoryear.Table:        cpomindicatoryear.ValidColumn,
+			cpommilestone.Table:            cpommilestone.ValidColumn,
+			cpomobjective.Table:            cpomobjective.ValidColumn,
 			establishment.Table:            establishment.ValidColumn,
 			invitation.Table:               invitation.ValidColumn,
 			journalnote.Table:              journalnote.ValidColumn,

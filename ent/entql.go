@@ -18,6 +18,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -66,7 +73,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 53)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 60)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   accesslogentry.Table,
@@ -416,6 +423,154 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpomaction.Table,
+			Columns: cpomaction.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpomaction.FieldID,
+			},
+		},
+		Type: "CpomAction",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpomaction.FieldCreatedAt:   {Type: field.TypeTime, Column: cpomaction.FieldCreatedAt},
+			cpomaction.FieldUpdatedAt:   {Type: field.TypeTime, Column: cpomaction.FieldUpdatedAt},
+			cpomaction.FieldMemberID:    {Type: field.TypeString, Column: cpomaction.FieldMemberID},
+			cpomaction.FieldObjectiveID: {Type: field.TypeString, Column: cpomaction.FieldObjectiveID},
+			cpomaction.FieldTitle:       {Type: field.TypeString, Column: cpomaction.FieldTitle},
+			cpomaction.FieldOwner:       {Type: field.TypeString, Column: cpomaction.FieldOwner},
+			cpomaction.FieldDueOn:       {Type: field.TypeTime, Column: cpomaction.FieldDueOn},
+			cpomaction.FieldStatus:      {Type: field.TypeEnum, Column: cpomaction.FieldStatus},
+			cpomaction.FieldDoneOn:      {Type: field.TypeTime, Column: cpomaction.FieldDoneOn},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpomcontract.Table,
+			Columns: cpomcontract.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpomcontract.FieldID,
+			},
+		},
+		Type: "CpomContract",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpomcontract.FieldCreatedAt:        {Type: field.TypeTime, Column: cpomcontract.FieldCreatedAt},
+			cpomcontract.FieldUpdatedAt:        {Type: field.TypeTime, Column: cpomcontract.FieldUpdatedAt},
+			cpomcontract.FieldMemberID:         {Type: field.TypeString, Column: cpomcontract.FieldMemberID},
+			cpomcontract.FieldAuthority:        {Type: field.TypeString, Column: cpomcontract.FieldAuthority},
+			cpomcontract.FieldTitle:            {Type: field.TypeString, Column: cpomcontract.FieldTitle},
+			cpomcontract.FieldStartsOn:         {Type: field.TypeTime, Column: cpomcontract.FieldStartsOn},
+			cpomcontract.FieldEndsOn:           {Type: field.TypeTime, Column: cpomcontract.FieldEndsOn},
+			cpomcontract.FieldEstablishmentIds: {Type: field.TypeJSON, Column: cpomcontract.FieldEstablishmentIds},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpomdialogue.Table,
+			Columns: cpomdialogue.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpomdialogue.FieldID,
+			},
+		},
+		Type: "CpomDialogue",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpomdialogue.FieldCreatedAt:    {Type: field.TypeTime, Column: cpomdialogue.FieldCreatedAt},
+			cpomdialogue.FieldUpdatedAt:    {Type: field.TypeTime, Column: cpomdialogue.FieldUpdatedAt},
+			cpomdialogue.FieldMemberID:     {Type: field.TypeString, Column: cpomdialogue.FieldMemberID},
+			cpomdialogue.FieldContractID:   {Type: field.TypeString, Column: cpomdialogue.FieldContractID},
+			cpomdialogue.FieldYear:         {Type: field.TypeInt, Column: cpomdialogue.FieldYear},
+			cpomdialogue.FieldHeldOn:       {Type: field.TypeTime, Column: cpomdialogue.FieldHeldOn},
+			cpomdialogue.FieldParticipants: {Type: field.TypeJSON, Column: cpomdialogue.FieldParticipants},
+			cpomdialogue.FieldDecisions:    {Type: field.TypeString, Column: cpomdialogue.FieldDecisions},
+			cpomdialogue.FieldRecordedBy:   {Type: field.TypeString, Column: cpomdialogue.FieldRecordedBy},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpomindicator.Table,
+			Columns: cpomindicator.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpomindicator.FieldID,
+			},
+		},
+		Type: "CpomIndicator",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpomindicator.FieldCreatedAt:     {Type: field.TypeTime, Column: cpomindicator.FieldCreatedAt},
+			cpomindicator.FieldUpdatedAt:     {Type: field.TypeTime, Column: cpomindicator.FieldUpdatedAt},
+			cpomindicator.FieldMemberID:      {Type: field.TypeString, Column: cpomindicator.FieldMemberID},
+			cpomindicator.FieldObjectiveID:   {Type: field.TypeString, Column: cpomindicator.FieldObjectiveID},
+			cpomindicator.FieldName:          {Type: field.TypeString, Column: cpomindicator.FieldName},
+			cpomindicator.FieldUnit:          {Type: field.TypeString, Column: cpomindicator.FieldUnit},
+			cpomindicator.FieldBaseline:      {Type: field.TypeFloat64, Column: cpomindicator.FieldBaseline},
+			cpomindicator.FieldDirection:     {Type: field.TypeEnum, Column: cpomindicator.FieldDirection},
+			cpomindicator.FieldSourceCode:    {Type: field.TypeString, Column: cpomindicator.FieldSourceCode},
+			cpomindicator.FieldSourceMeasure: {Type: field.TypeEnum, Column: cpomindicator.FieldSourceMeasure},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpomindicatoryear.Table,
+			Columns: cpomindicatoryear.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpomindicatoryear.FieldID,
+			},
+		},
+		Type: "CpomIndicatorYear",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpomindicatoryear.FieldCreatedAt:   {Type: field.TypeTime, Column: cpomindicatoryear.FieldCreatedAt},
+			cpomindicatoryear.FieldUpdatedAt:   {Type: field.TypeTime, Column: cpomindicatoryear.FieldUpdatedAt},
+			cpomindicatoryear.FieldMemberID:    {Type: field.TypeString, Column: cpomindicatoryear.FieldMemberID},
+			cpomindicatoryear.FieldIndicatorID: {Type: field.TypeString, Column: cpomindicatoryear.FieldIndicatorID},
+			cpomindicatoryear.FieldYear:        {Type: field.TypeInt, Column: cpomindicatoryear.FieldYear},
+			cpomindicatoryear.FieldTarget:      {Type: field.TypeFloat64, Column: cpomindicatoryear.FieldTarget},
+			cpomindicatoryear.FieldValue:       {Type: field.TypeFloat64, Column: cpomindicatoryear.FieldValue},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpommilestone.Table,
+			Columns: cpommilestone.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpommilestone.FieldID,
+			},
+		},
+		Type: "CpomMilestone",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpommilestone.FieldCreatedAt:  {Type: field.TypeTime, Column: cpommilestone.FieldCreatedAt},
+			cpommilestone.FieldUpdatedAt:  {Type: field.TypeTime, Column: cpommilestone.FieldUpdatedAt},
+			cpommilestone.FieldMemberID:   {Type: field.TypeString, Column: cpommilestone.FieldMemberID},
+			cpommilestone.FieldContractID: {Type: field.TypeString, Column: cpommilestone.FieldContractID},
+			cpommilestone.FieldTitle:      {Type: field.TypeString, Column: cpommilestone.FieldTitle},
+			cpommilestone.FieldDueOn:      {Type: field.TypeTime, Column: cpommilestone.FieldDueOn},
+			cpommilestone.FieldReachedOn:  {Type: field.TypeTime, Column: cpommilestone.FieldReachedOn},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   cpomobjective.Table,
+			Columns: cpomobjective.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: cpomobjective.FieldID,
+			},
+		},
+		Type: "CpomObjective",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			cpomobjective.FieldCreatedAt:   {Type: field.TypeTime, Column: cpomobjective.FieldCreatedAt},
+			cpomobjective.FieldUpdatedAt:   {Type: field.TypeTime, Column: cpomobjective.FieldUpdatedAt},
+			cpomobjective.FieldMemberID:    {Type: field.TypeString, Column: cpomobjective.FieldMemberID},
+			cpomobjective.FieldContractID:  {Type: field.TypeString, Column: cpomobjective.FieldContractID},
+			cpomobjective.FieldCode:        {Type: field.TypeString, Column: cpomobjective.FieldCode},
+			cpomobjective.FieldTitle:       {Type: field.TypeString, Column: cpomobjective.FieldTitle},
+			cpomobjective.FieldDescription: {Type: field.TypeString, Column: cpomobjective.FieldDescription},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   establishment.Table,
 			Columns: establishment.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -453,7 +608,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			establishment.FieldCoordSource:     {Type: field.TypeString, Column: establishment.FieldCoordSource},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -475,7 +630,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldAcceptedAt:  {Type: field.TypeTime, Column: invitation.FieldAcceptedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   journalnote.Table,
 			Columns: journalnote.Columns,
@@ -498,7 +653,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			journalnote.FieldAmendsID:        {Type: field.TypeString, Column: journalnote.FieldAmendsID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -533,7 +688,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldPaymentStatus:          {Type: field.TypeEnum, Column: member.FieldPaymentStatus},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membercategorychange.Table,
 			Columns: membercategorychange.Columns,
@@ -553,7 +708,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membercategorychange.FieldReason:       {Type: field.TypeString, Column: membercategorychange.FieldReason},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   memberdocument.Table,
 			Columns: memberdocument.Columns,
@@ -576,7 +731,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			memberdocument.FieldUploadedBy:  {Type: field.TypeString, Column: memberdocument.FieldUploadedBy},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   memberprofilechange.Table,
 			Columns: memberprofilechange.Columns,
@@ -597,7 +752,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			memberprofilechange.FieldDecidesID: {Type: field.TypeString, Column: memberprofilechange.FieldDecidesID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipapplication.Table,
 			Columns: membershipapplication.Columns,
@@ -632,7 +787,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipapplication.FieldVersion:                {Type: field.TypeInt, Column: membershipapplication.FieldVersion},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membershipfee.Table,
 			Columns: membershipfee.Columns,
@@ -649,7 +804,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membershipfee.FieldAmount:     {Type: field.TypeInt64, Column: membershipfee.FieldAmount},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   needassessment.Table,
 			Columns: needassessment.Columns,
@@ -670,7 +825,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			needassessment.FieldEvaluator:     {Type: field.TypeString, Column: needassessment.FieldEvaluator},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -695,7 +850,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldLastError:     {Type: field.TypeString, Column: notification.FieldLastError},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -720,7 +875,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldImportKey:     {Type: field.TypeString, Column: payment.FieldImportKey},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   paymentallocation.Table,
 			Columns: paymentallocation.Columns,
@@ -740,7 +895,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			paymentallocation.FieldCreatedBy:      {Type: field.TypeString, Column: paymentallocation.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   paymentreminder.Table,
 			Columns: paymentreminder.Columns,
@@ -761,7 +916,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			paymentreminder.FieldRecipients:     {Type: field.TypeString, Column: paymentreminder.FieldRecipients},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   person.Table,
 			Columns: person.Columns,
@@ -785,7 +940,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			person.FieldAnonymizedAt:    {Type: field.TypeTime, Column: person.FieldAnonymizedAt},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personcontact.Table,
 			Columns: personcontact.Columns,
@@ -808,7 +963,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personcontact.FieldAddress:   {Type: field.TypeString, Column: personcontact.FieldAddress},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   personalproject.Table,
 			Columns: personalproject.Columns,
@@ -829,7 +984,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			personalproject.FieldReviewOn:         {Type: field.TypeTime, Column: personalproject.FieldReviewOn},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrecord.Table,
 			Columns: processingrecord.Columns,
@@ -876,7 +1031,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrecord.FieldTemplateCode:              {Type: field.TypeString, Column: processingrecord.FieldTemplateCode},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processingrevision.Table,
 			Columns: processingrevision.Columns,
@@ -896,7 +1051,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processingrevision.FieldSnapshot:  {Type: field.TypeJSON, Column: processingrevision.FieldSnapshot},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordsettings.Table,
 			Columns: recordsettings.Columns,
@@ -913,7 +1068,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordsettings.FieldRetentionYears: {Type: field.TypeInt, Column: recordsettings.FieldRetentionYears},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resource.Table,
 			Columns: resource.Columns,
@@ -938,7 +1093,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resource.FieldCategoryID:            {Type: field.TypeString, Column: resource.FieldCategoryID},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   resourcecategory.Table,
 			Columns: resourcecategory.Columns,
@@ -957,7 +1112,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			resourcecategory.FieldParentID:    {Type: field.TypeString, Column: resourcecategory.FieldParentID},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   roleassignment.Table,
 			Columns: roleassignment.Columns,
@@ -975,7 +1130,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			roleassignment.FieldMemberID:  {Type: field.TypeString, Column: roleassignment.FieldMemberID},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicerequest.Table,
 			Columns: servicerequest.Columns,
@@ -1003,7 +1158,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicerequest.FieldRevisionReason:          {Type: field.TypeString, Column: servicerequest.FieldRevisionReason},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -1023,7 +1178,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldClientAddress: {Type: field.TypeString, Column: session.FieldClientAddress},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stay.Table,
 			Columns: stay.Columns,
@@ -1047,7 +1202,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stay.FieldOrientationUntil:     {Type: field.TypeTime, Column: stay.FieldOrientationUntil},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -1074,7 +1229,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldFulfilledAt:     {Type: field.TypeTime, Column: subjectrequest.FieldFulfilledAt},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[49] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -1098,7 +1253,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldProjectLeadEmail:   {Type: field.TypeString, Column: subscription.FieldProjectLeadEmail},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[50] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   supportaccess.Table,
 			Columns: supportaccess.Columns,
@@ -1113,13 +1268,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 			supportaccess.FieldUpdatedAt: {Type: field.TypeTime, Column: supportaccess.FieldUpdatedAt},
 			supportaccess.FieldMemberID:  {Type: field.TypeString, Column: supportaccess.FieldMemberID},
 			supportaccess.FieldAccountID: {Type: field.TypeString, Column: supportaccess.FieldAccountID},
+			supportaccess.FieldScope:     {Type: field.TypeEnum, Column: supportaccess.FieldScope},
 			supportaccess.FieldReason:    {Type: field.TypeString, Column: supportaccess.FieldReason},
 			supportaccess.FieldGrantedBy: {Type: field.TypeString, Column: supportaccess.FieldGrantedBy},
 			supportaccess.FieldExpiresAt: {Type: field.TypeTime, Column: supportaccess.FieldExpiresAt},
 			supportaccess.FieldRevokedAt: {Type: field.TypeTime, Column: supportaccess.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -1140,7 +1296,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldNote:             {Type: field.TypeString, Column: timeentry.FieldNote},
 		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   trainee.Table,
 			Columns: trainee.Columns,
@@ -1160,7 +1316,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			trainee.FieldEstablishmentID: {Type: field.TypeString, Column: trainee.FieldEstablishmentID},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   trainingattendance.Table,
 			Columns: trainingattendance.Columns,
@@ -1183,7 +1339,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			trainingattendance.FieldHours:       {Type: field.TypeFloat64, Column: trainingattendance.FieldHours},
 		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[54] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   trainingcourse.Table,
 			Columns: trainingcourse.Columns,
@@ -1205,7 +1361,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			trainingcourse.FieldActive:        {Type: field.TypeBool, Column: trainingcourse.FieldActive},
 		},
 	}
-	graph.Nodes[48] = &sqlgraph.Node{
+	graph.Nodes[55] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   trainingenrolment.Table,
 			Columns: trainingenrolment.Columns,
@@ -1225,7 +1381,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			trainingenrolment.FieldCancelledAt: {Type: field.TypeTime, Column: trainingenrolment.FieldCancelledAt},
 		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[56] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   trainingsession.Table,
 			Columns: trainingsession.Columns,
@@ -1247,7 +1403,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			trainingsession.FieldStatus:    {Type: field.TypeEnum, Column: trainingsession.FieldStatus},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[57] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclaration.Table,
 			Columns: usagedeclaration.Columns,
@@ -1270,7 +1426,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclaration.FieldReturnComment: {Type: field.TypeString, Column: usagedeclaration.FieldReturnComment},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[58] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationline.Table,
 			Columns: usagedeclarationline.Columns,
@@ -1288,7 +1444,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagedeclarationline.FieldQuantity:      {Type: field.TypeInt64, Column: usagedeclarationline.FieldQuantity},
 		},
 	}
-	graph.Nodes[52] = &sqlgraph.Node{
+	graph.Nodes[59] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagedeclarationrevision.Table,
 			Columns: usagedeclarationrevision.Columns,
@@ -1645,6 +1801,162 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"CostEntry",
 		"Member",
+	)
+	graph.MustAddE(
+		"objective",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cpomaction.ObjectiveTable,
+			Columns: []string{cpomaction.ObjectiveColumn},
+			Bidi:    false,
+		},
+		"CpomAction",
+		"CpomObjective",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   cpomcontract.MemberTable,
+			Columns: []string{cpomcontract.MemberColumn},
+			Bidi:    false,
+		},
+		"CpomContract",
+		"Member",
+	)
+	graph.MustAddE(
+		"objectives",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cpomcontract.ObjectivesTable,
+			Columns: []string{cpomcontract.ObjectivesColumn},
+			Bidi:    false,
+		},
+		"CpomContract",
+		"CpomObjective",
+	)
+	graph.MustAddE(
+		"milestones",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cpomcontract.MilestonesTable,
+			Columns: []string{cpomcontract.MilestonesColumn},
+			Bidi:    false,
+		},
+		"CpomContract",
+		"CpomMilestone",
+	)
+	graph.MustAddE(
+		"dialogues",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cpomcontract.DialoguesTable,
+			Columns: []string{cpomcontract.DialoguesColumn},
+			Bidi:    false,
+		},
+		"CpomContract",
+		"CpomDialogue",
+	)
+	graph.MustAddE(
+		"contract",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cpomdialogue.ContractTable,
+			Columns: []string{cpomdialogue.ContractColumn},
+			Bidi:    false,
+		},
+		"CpomDialogue",
+		"CpomContract",
+	)
+	graph.MustAddE(
+		"objective",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cpomindicator.ObjectiveTable,
+			Columns: []string{cpomindicator.ObjectiveColumn},
+			Bidi:    false,
+		},
+		"CpomIndicator",
+		"CpomObjective",
+	)
+	graph.MustAddE(
+		"years",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cpomindicator.YearsTable,
+			Columns: []string{cpomindicator.YearsColumn},
+			Bidi:    false,
+		},
+		"CpomIndicator",
+		"CpomIndicatorYear",
+	)
+	graph.MustAddE(
+		"indicator",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cpomindicatoryear.IndicatorTable,
+			Columns: []string{cpomindicatoryear.IndicatorColumn},
+			Bidi:    false,
+		},
+		"CpomIndicatorYear",
+		"CpomIndicator",
+	)
+	graph.MustAddE(
+		"contract",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cpommilestone.ContractTable,
+			Columns: []string{cpommilestone.ContractColumn},
+			Bidi:    false,
+		},
+		"CpomMilestone",
+		"CpomContract",
+	)
+	graph.MustAddE(
+		"contract",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cpomobjective.ContractTable,
+			Columns: []string{cpomobjective.ContractColumn},
+			Bidi:    false,
+		},
+		"CpomObjective",
+		"CpomContract",
+	)
+	graph.MustAddE(
+		"actions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cpomobjective.ActionsTable,
+			Columns: []string{cpomobjective.ActionsColumn},
+			Bidi:    false,
+		},
+		"CpomObjective",
+		"CpomAction",
+	)
+	graph.MustAddE(
+		"indicators",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   cpomobjective.IndicatorsTable,
+			Columns: []string{cpomobjective.IndicatorsColumn},
+			Bidi:    false,
+		},
+		"CpomObjective",
+		"CpomIndicator",
 	)
 	graph.MustAddE(
 		"member",
@@ -4464,6 +4776,753 @@ func (f *CostEntryFilter) WhereHasMemberWith(preds ...predicate.Member) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CpomActionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomActionQuery builder.
+func (_q *CpomActionQuery) Filter() *CpomActionFilter {
+	return &CpomActionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomActionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomActionMutation builder.
+func (m *CpomActionMutation) Filter() *CpomActionFilter {
+	return &CpomActionFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomActionFilter provides a generic filtering capability at runtime for CpomActionQuery.
+type CpomActionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomActionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomActionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpomaction.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomActionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomaction.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomActionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomaction.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomActionFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpomaction.FieldMemberID))
+}
+
+// WhereObjectiveID applies the entql string predicate on the objective_id field.
+func (f *CpomActionFilter) WhereObjectiveID(p entql.StringP) {
+	f.Where(p.Field(cpomaction.FieldObjectiveID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CpomActionFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(cpomaction.FieldTitle))
+}
+
+// WhereOwner applies the entql string predicate on the owner field.
+func (f *CpomActionFilter) WhereOwner(p entql.StringP) {
+	f.Where(p.Field(cpomaction.FieldOwner))
+}
+
+// WhereDueOn applies the entql time.Time predicate on the due_on field.
+func (f *CpomActionFilter) WhereDueOn(p entql.TimeP) {
+	f.Where(p.Field(cpomaction.FieldDueOn))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *CpomActionFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(cpomaction.FieldStatus))
+}
+
+// WhereDoneOn applies the entql time.Time predicate on the done_on field.
+func (f *CpomActionFilter) WhereDoneOn(p entql.TimeP) {
+	f.Where(p.Field(cpomaction.FieldDoneOn))
+}
+
+// WhereHasObjective applies a predicate to check if query has an edge objective.
+func (f *CpomActionFilter) WhereHasObjective() {
+	f.Where(entql.HasEdge("objective"))
+}
+
+// WhereHasObjectiveWith applies a predicate to check if query has an edge objective with a given conditions (other predicates).
+func (f *CpomActionFilter) WhereHasObjectiveWith(preds ...predicate.CpomObjective) {
+	f.Where(entql.HasEdgeWith("objective", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CpomContractQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomContractQuery builder.
+func (_q *CpomContractQuery) Filter() *CpomContractFilter {
+	return &CpomContractFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomContractMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomContractMutation builder.
+func (m *CpomContractMutation) Filter() *CpomContractFilter {
+	return &CpomContractFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomContractFilter provides a generic filtering capability at runtime for CpomContractQuery.
+type CpomContractFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomContractFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomContractFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpomcontract.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomContractFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomcontract.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomContractFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomcontract.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomContractFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpomcontract.FieldMemberID))
+}
+
+// WhereAuthority applies the entql string predicate on the authority field.
+func (f *CpomContractFilter) WhereAuthority(p entql.StringP) {
+	f.Where(p.Field(cpomcontract.FieldAuthority))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CpomContractFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(cpomcontract.FieldTitle))
+}
+
+// WhereStartsOn applies the entql time.Time predicate on the starts_on field.
+func (f *CpomContractFilter) WhereStartsOn(p entql.TimeP) {
+	f.Where(p.Field(cpomcontract.FieldStartsOn))
+}
+
+// WhereEndsOn applies the entql time.Time predicate on the ends_on field.
+func (f *CpomContractFilter) WhereEndsOn(p entql.TimeP) {
+	f.Where(p.Field(cpomcontract.FieldEndsOn))
+}
+
+// WhereEstablishmentIds applies the entql json.RawMessage predicate on the establishment_ids field.
+func (f *CpomContractFilter) WhereEstablishmentIds(p entql.BytesP) {
+	f.Where(p.Field(cpomcontract.FieldEstablishmentIds))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *CpomContractFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *CpomContractFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasObjectives applies a predicate to check if query has an edge objectives.
+func (f *CpomContractFilter) WhereHasObjectives() {
+	f.Where(entql.HasEdge("objectives"))
+}
+
+// WhereHasObjectivesWith applies a predicate to check if query has an edge objectives with a given conditions (other predicates).
+func (f *CpomContractFilter) WhereHasObjectivesWith(preds ...predicate.CpomObjective) {
+	f.Where(entql.HasEdgeWith("objectives", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMilestones applies a predicate to check if query has an edge milestones.
+func (f *CpomContractFilter) WhereHasMilestones() {
+	f.Where(entql.HasEdge("milestones"))
+}
+
+// WhereHasMilestonesWith applies a predicate to check if query has an edge milestones with a given conditions (other predicates).
+func (f *CpomContractFilter) WhereHasMilestonesWith(preds ...predicate.CpomMilestone) {
+	f.Where(entql.HasEdgeWith("milestones", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDialogues applies a predicate to check if query has an edge dialogues.
+func (f *CpomContractFilter) WhereHasDialogues() {
+	f.Where(entql.HasEdge("dialogues"))
+}
+
+// WhereHasDialoguesWith applies a predicate to check if query has an edge dialogues with a given conditions (other predicates).
+func (f *CpomContractFilter) WhereHasDialoguesWith(preds ...predicate.CpomDialogue) {
+	f.Where(entql.HasEdgeWith("dialogues", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CpomDialogueQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomDialogueQuery builder.
+func (_q *CpomDialogueQuery) Filter() *CpomDialogueFilter {
+	return &CpomDialogueFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomDialogueMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomDialogueMutation builder.
+func (m *CpomDialogueMutation) Filter() *CpomDialogueFilter {
+	return &CpomDialogueFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomDialogueFilter provides a generic filtering capability at runtime for CpomDialogueQuery.
+type CpomDialogueFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomDialogueFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomDialogueFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpomdialogue.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomDialogueFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomdialogue.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomDialogueFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomdialogue.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomDialogueFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpomdialogue.FieldMemberID))
+}
+
+// WhereContractID applies the entql string predicate on the contract_id field.
+func (f *CpomDialogueFilter) WhereContractID(p entql.StringP) {
+	f.Where(p.Field(cpomdialogue.FieldContractID))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *CpomDialogueFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(cpomdialogue.FieldYear))
+}
+
+// WhereHeldOn applies the entql time.Time predicate on the held_on field.
+func (f *CpomDialogueFilter) WhereHeldOn(p entql.TimeP) {
+	f.Where(p.Field(cpomdialogue.FieldHeldOn))
+}
+
+// WhereParticipants applies the entql json.RawMessage predicate on the participants field.
+func (f *CpomDialogueFilter) WhereParticipants(p entql.BytesP) {
+	f.Where(p.Field(cpomdialogue.FieldParticipants))
+}
+
+// WhereDecisions applies the entql string predicate on the decisions field.
+func (f *CpomDialogueFilter) WhereDecisions(p entql.StringP) {
+	f.Where(p.Field(cpomdialogue.FieldDecisions))
+}
+
+// WhereRecordedBy applies the entql string predicate on the recorded_by field.
+func (f *CpomDialogueFilter) WhereRecordedBy(p entql.StringP) {
+	f.Where(p.Field(cpomdialogue.FieldRecordedBy))
+}
+
+// WhereHasContract applies a predicate to check if query has an edge contract.
+func (f *CpomDialogueFilter) WhereHasContract() {
+	f.Where(entql.HasEdge("contract"))
+}
+
+// WhereHasContractWith applies a predicate to check if query has an edge contract with a given conditions (other predicates).
+func (f *CpomDialogueFilter) WhereHasContractWith(preds ...predicate.CpomContract) {
+	f.Where(entql.HasEdgeWith("contract", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CpomIndicatorQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomIndicatorQuery builder.
+func (_q *CpomIndicatorQuery) Filter() *CpomIndicatorFilter {
+	return &CpomIndicatorFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomIndicatorMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomIndicatorMutation builder.
+func (m *CpomIndicatorMutation) Filter() *CpomIndicatorFilter {
+	return &CpomIndicatorFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomIndicatorFilter provides a generic filtering capability at runtime for CpomIndicatorQuery.
+type CpomIndicatorFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomIndicatorFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomIndicatorFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomIndicatorFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomindicator.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomIndicatorFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomindicator.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomIndicatorFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldMemberID))
+}
+
+// WhereObjectiveID applies the entql string predicate on the objective_id field.
+func (f *CpomIndicatorFilter) WhereObjectiveID(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldObjectiveID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *CpomIndicatorFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldName))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *CpomIndicatorFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldUnit))
+}
+
+// WhereBaseline applies the entql float64 predicate on the baseline field.
+func (f *CpomIndicatorFilter) WhereBaseline(p entql.Float64P) {
+	f.Where(p.Field(cpomindicator.FieldBaseline))
+}
+
+// WhereDirection applies the entql string predicate on the direction field.
+func (f *CpomIndicatorFilter) WhereDirection(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldDirection))
+}
+
+// WhereSourceCode applies the entql string predicate on the source_code field.
+func (f *CpomIndicatorFilter) WhereSourceCode(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldSourceCode))
+}
+
+// WhereSourceMeasure applies the entql string predicate on the source_measure field.
+func (f *CpomIndicatorFilter) WhereSourceMeasure(p entql.StringP) {
+	f.Where(p.Field(cpomindicator.FieldSourceMeasure))
+}
+
+// WhereHasObjective applies a predicate to check if query has an edge objective.
+func (f *CpomIndicatorFilter) WhereHasObjective() {
+	f.Where(entql.HasEdge("objective"))
+}
+
+// WhereHasObjectiveWith applies a predicate to check if query has an edge objective with a given conditions (other predicates).
+func (f *CpomIndicatorFilter) WhereHasObjectiveWith(preds ...predicate.CpomObjective) {
+	f.Where(entql.HasEdgeWith("objective", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasYears applies a predicate to check if query has an edge years.
+func (f *CpomIndicatorFilter) WhereHasYears() {
+	f.Where(entql.HasEdge("years"))
+}
+
+// WhereHasYearsWith applies a predicate to check if query has an edge years with a given conditions (other predicates).
+func (f *CpomIndicatorFilter) WhereHasYearsWith(preds ...predicate.CpomIndicatorYear) {
+	f.Where(entql.HasEdgeWith("years", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CpomIndicatorYearQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomIndicatorYearQuery builder.
+func (_q *CpomIndicatorYearQuery) Filter() *CpomIndicatorYearFilter {
+	return &CpomIndicatorYearFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomIndicatorYearMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomIndicatorYearMutation builder.
+func (m *CpomIndicatorYearMutation) Filter() *CpomIndicatorYearFilter {
+	return &CpomIndicatorYearFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomIndicatorYearFilter provides a generic filtering capability at runtime for CpomIndicatorYearQuery.
+type CpomIndicatorYearFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomIndicatorYearFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomIndicatorYearFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpomindicatoryear.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomIndicatorYearFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomindicatoryear.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomIndicatorYearFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomindicatoryear.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomIndicatorYearFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpomindicatoryear.FieldMemberID))
+}
+
+// WhereIndicatorID applies the entql string predicate on the indicator_id field.
+func (f *CpomIndicatorYearFilter) WhereIndicatorID(p entql.StringP) {
+	f.Where(p.Field(cpomindicatoryear.FieldIndicatorID))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *CpomIndicatorYearFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(cpomindicatoryear.FieldYear))
+}
+
+// WhereTarget applies the entql float64 predicate on the target field.
+func (f *CpomIndicatorYearFilter) WhereTarget(p entql.Float64P) {
+	f.Where(p.Field(cpomindicatoryear.FieldTarget))
+}
+
+// WhereValue applies the entql float64 predicate on the value field.
+func (f *CpomIndicatorYearFilter) WhereValue(p entql.Float64P) {
+	f.Where(p.Field(cpomindicatoryear.FieldValue))
+}
+
+// WhereHasIndicator applies a predicate to check if query has an edge indicator.
+func (f *CpomIndicatorYearFilter) WhereHasIndicator() {
+	f.Where(entql.HasEdge("indicator"))
+}
+
+// WhereHasIndicatorWith applies a predicate to check if query has an edge indicator with a given conditions (other predicates).
+func (f *CpomIndicatorYearFilter) WhereHasIndicatorWith(preds ...predicate.CpomIndicator) {
+	f.Where(entql.HasEdgeWith("indicator", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CpomMilestoneQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomMilestoneQuery builder.
+func (_q *CpomMilestoneQuery) Filter() *CpomMilestoneFilter {
+	return &CpomMilestoneFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomMilestoneMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomMilestoneMutation builder.
+func (m *CpomMilestoneMutation) Filter() *CpomMilestoneFilter {
+	return &CpomMilestoneFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomMilestoneFilter provides a generic filtering capability at runtime for CpomMilestoneQuery.
+type CpomMilestoneFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomMilestoneFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomMilestoneFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpommilestone.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomMilestoneFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpommilestone.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomMilestoneFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpommilestone.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomMilestoneFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpommilestone.FieldMemberID))
+}
+
+// WhereContractID applies the entql string predicate on the contract_id field.
+func (f *CpomMilestoneFilter) WhereContractID(p entql.StringP) {
+	f.Where(p.Field(cpommilestone.FieldContractID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CpomMilestoneFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(cpommilestone.FieldTitle))
+}
+
+// WhereDueOn applies the entql time.Time predicate on the due_on field.
+func (f *CpomMilestoneFilter) WhereDueOn(p entql.TimeP) {
+	f.Where(p.Field(cpommilestone.FieldDueOn))
+}
+
+// WhereReachedOn applies the entql time.Time predicate on the reached_on field.
+func (f *CpomMilestoneFilter) WhereReachedOn(p entql.TimeP) {
+	f.Where(p.Field(cpommilestone.FieldReachedOn))
+}
+
+// WhereHasContract applies a predicate to check if query has an edge contract.
+func (f *CpomMilestoneFilter) WhereHasContract() {
+	f.Where(entql.HasEdge("contract"))
+}
+
+// WhereHasContractWith applies a predicate to check if query has an edge contract with a given conditions (other predicates).
+func (f *CpomMilestoneFilter) WhereHasContractWith(preds ...predicate.CpomContract) {
+	f.Where(entql.HasEdgeWith("contract", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CpomObjectiveQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CpomObjectiveQuery builder.
+func (_q *CpomObjectiveQuery) Filter() *CpomObjectiveFilter {
+	return &CpomObjectiveFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CpomObjectiveMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CpomObjectiveMutation builder.
+func (m *CpomObjectiveMutation) Filter() *CpomObjectiveFilter {
+	return &CpomObjectiveFilter{config: m.config, predicateAdder: m}
+}
+
+// CpomObjectiveFilter provides a generic filtering capability at runtime for CpomObjectiveQuery.
+type CpomObjectiveFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CpomObjectiveFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CpomObjectiveFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(cpomobjective.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CpomObjectiveFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomobjective.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CpomObjectiveFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(cpomobjective.FieldUpdatedAt))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *CpomObjectiveFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(cpomobjective.FieldMemberID))
+}
+
+// WhereContractID applies the entql string predicate on the contract_id field.
+func (f *CpomObjectiveFilter) WhereContractID(p entql.StringP) {
+	f.Where(p.Field(cpomobjective.FieldContractID))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *CpomObjectiveFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(cpomobjective.FieldCode))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CpomObjectiveFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(cpomobjective.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *CpomObjectiveFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(cpomobjective.FieldDescription))
+}
+
+// WhereHasContract applies a predicate to check if query has an edge contract.
+func (f *CpomObjectiveFilter) WhereHasContract() {
+	f.Where(entql.HasEdge("contract"))
+}
+
+// WhereHasContractWith applies a predicate to check if query has an edge contract with a given conditions (other predicates).
+func (f *CpomObjectiveFilter) WhereHasContractWith(preds ...predicate.CpomContract) {
+	f.Where(entql.HasEdgeWith("contract", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActions applies a predicate to check if query has an edge actions.
+func (f *CpomObjectiveFilter) WhereHasActions() {
+	f.Where(entql.HasEdge("actions"))
+}
+
+// WhereHasActionsWith applies a predicate to check if query has an edge actions with a given conditions (other predicates).
+func (f *CpomObjectiveFilter) WhereHasActionsWith(preds ...predicate.CpomAction) {
+	f.Where(entql.HasEdgeWith("actions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasIndicators applies a predicate to check if query has an edge indicators.
+func (f *CpomObjectiveFilter) WhereHasIndicators() {
+	f.Where(entql.HasEdge("indicators"))
+}
+
+// WhereHasIndicatorsWith applies a predicate to check if query has an edge indicators with a given conditions (other predicates).
+func (f *CpomObjectiveFilter) WhereHasIndicatorsWith(preds ...predicate.CpomIndicator) {
+	f.Where(entql.HasEdgeWith("indicators", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *EstablishmentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4492,7 +5551,7 @@ type EstablishmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EstablishmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4690,7 +5749,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4775,7 +5834,7 @@ type JournalNoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *JournalNoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4907,7 +5966,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5253,7 +6312,7 @@ type MemberCategoryChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberCategoryChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5342,7 +6401,7 @@ type MemberDocumentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberDocumentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5446,7 +6505,7 @@ type MemberProfileChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberProfileChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5568,7 +6627,7 @@ type MembershipApplicationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipApplicationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5746,7 +6805,7 @@ type MembershipFeeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFeeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5806,7 +6865,7 @@ type NeedAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NeedAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5900,7 +6959,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6000,7 +7059,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6156,7 +7215,7 @@ type PaymentAllocationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentAllocationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6273,7 +7332,7 @@ type PaymentReminderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentReminderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6381,7 +7440,7 @@ type PersonFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6588,7 +7647,7 @@ type PersonContactFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonContactFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6692,7 +7751,7 @@ type PersonalProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PersonalProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6786,7 +7845,7 @@ type ProcessingRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7024,7 +8083,7 @@ type ProcessingRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessingRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7113,7 +8172,7 @@ type RecordSettingsFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordSettingsFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7173,7 +8232,7 @@ type ResourceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7315,7 +8374,7 @@ type ResourceCategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResourceCategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7427,7 +8486,7 @@ type RoleAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7520,7 +8579,7 @@ type ServiceRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7691,7 +8750,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7780,7 +8839,7 @@ type StayFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StayFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7903,7 +8962,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8027,7 +9086,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8150,7 +9209,7 @@ type SupportAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SupportAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8179,6 +9238,11 @@ func (f *SupportAccessFilter) WhereMemberID(p entql.StringP) {
 // WhereAccountID applies the entql string predicate on the account_id field.
 func (f *SupportAccessFilter) WhereAccountID(p entql.StringP) {
 	f.Where(p.Field(supportaccess.FieldAccountID))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *SupportAccessFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(supportaccess.FieldScope))
 }
 
 // WhereReason applies the entql string predicate on the reason field.
@@ -8244,7 +9308,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8338,7 +9402,7 @@ type TraineeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraineeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8441,7 +9505,7 @@ type TrainingAttendanceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TrainingAttendanceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8587,7 +9651,7 @@ type TrainingCourseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TrainingCourseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8686,7 +9750,7 @@ type TrainingEnrolmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TrainingEnrolmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8817,7 +9881,7 @@ type TrainingSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TrainingSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[56].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8916,7 +9980,7 @@ type UsageDeclarationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[57].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9048,7 +10112,7 @@ type UsageDeclarationLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[58].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9141,7 +10205,7 @@ type UsageDeclarationRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageDeclarationRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[59].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

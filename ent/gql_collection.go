@@ -17,6 +17,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/journalnote"
 	"communs/ent/member"
@@ -2418,6 +2425,1099 @@ func newCostEntryPaginateArgs(rv map[string]any) *costentryPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*CostEntryWhereInput); ok {
 		args.opts = append(args.opts, WithCostEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomActionQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomActionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomActionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpomaction.Columns))
+		selectedFields = []string{cpomaction.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "objective":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomObjectiveClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cpomobjectiveImplementors)...); err != nil {
+				return err
+			}
+			_q.withObjective = query
+			if _, ok := fieldSeen[cpomaction.FieldObjectiveID]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldObjectiveID)
+				fieldSeen[cpomaction.FieldObjectiveID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[cpomaction.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldCreatedAt)
+				fieldSeen[cpomaction.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpomaction.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldUpdatedAt)
+				fieldSeen[cpomaction.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpomaction.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldMemberID)
+				fieldSeen[cpomaction.FieldMemberID] = struct{}{}
+			}
+		case "objectiveID":
+			if _, ok := fieldSeen[cpomaction.FieldObjectiveID]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldObjectiveID)
+				fieldSeen[cpomaction.FieldObjectiveID] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[cpomaction.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldTitle)
+				fieldSeen[cpomaction.FieldTitle] = struct{}{}
+			}
+		case "owner":
+			if _, ok := fieldSeen[cpomaction.FieldOwner]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldOwner)
+				fieldSeen[cpomaction.FieldOwner] = struct{}{}
+			}
+		case "dueOn":
+			if _, ok := fieldSeen[cpomaction.FieldDueOn]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldDueOn)
+				fieldSeen[cpomaction.FieldDueOn] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[cpomaction.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldStatus)
+				fieldSeen[cpomaction.FieldStatus] = struct{}{}
+			}
+		case "doneOn":
+			if _, ok := fieldSeen[cpomaction.FieldDoneOn]; !ok {
+				selectedFields = append(selectedFields, cpomaction.FieldDoneOn)
+				fieldSeen[cpomaction.FieldDoneOn] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpomactionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomActionPaginateOption
+}
+
+func newCpomActionPaginateArgs(rv map[string]any) *cpomactionPaginateArgs {
+	args := &cpomactionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomActionOrder:
+			args.opts = append(args.opts, WithCpomActionOrder(v))
+		case []any:
+			var orders []*CpomActionOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomActionOrder{Field: &CpomActionOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomActionOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomActionWhereInput); ok {
+		args.opts = append(args.opts, WithCpomActionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomContractQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomContractQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomContractQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpomcontract.Columns))
+		selectedFields = []string{cpomcontract.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[cpomcontract.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldMemberID)
+				fieldSeen[cpomcontract.FieldMemberID] = struct{}{}
+			}
+
+		case "objectives":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomObjectiveClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, cpomobjectiveImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedObjectives(alias, func(wq *CpomObjectiveQuery) {
+				*wq = *query
+			})
+
+		case "milestones":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomMilestoneClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, cpommilestoneImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedMilestones(alias, func(wq *CpomMilestoneQuery) {
+				*wq = *query
+			})
+
+		case "dialogues":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomDialogueClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, cpomdialogueImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedDialogues(alias, func(wq *CpomDialogueQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[cpomcontract.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldCreatedAt)
+				fieldSeen[cpomcontract.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpomcontract.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldUpdatedAt)
+				fieldSeen[cpomcontract.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpomcontract.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldMemberID)
+				fieldSeen[cpomcontract.FieldMemberID] = struct{}{}
+			}
+		case "authority":
+			if _, ok := fieldSeen[cpomcontract.FieldAuthority]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldAuthority)
+				fieldSeen[cpomcontract.FieldAuthority] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[cpomcontract.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldTitle)
+				fieldSeen[cpomcontract.FieldTitle] = struct{}{}
+			}
+		case "startsOn":
+			if _, ok := fieldSeen[cpomcontract.FieldStartsOn]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldStartsOn)
+				fieldSeen[cpomcontract.FieldStartsOn] = struct{}{}
+			}
+		case "endsOn":
+			if _, ok := fieldSeen[cpomcontract.FieldEndsOn]; !ok {
+				selectedFields = append(selectedFields, cpomcontract.FieldEndsOn)
+				fieldSeen[cpomcontract.FieldEndsOn] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpomcontractPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomContractPaginateOption
+}
+
+func newCpomContractPaginateArgs(rv map[string]any) *cpomcontractPaginateArgs {
+	args := &cpomcontractPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomContractOrder:
+			args.opts = append(args.opts, WithCpomContractOrder(v))
+		case []any:
+			var orders []*CpomContractOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomContractOrder{Field: &CpomContractOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomContractOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomContractWhereInput); ok {
+		args.opts = append(args.opts, WithCpomContractFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomDialogueQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomDialogueQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomDialogueQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpomdialogue.Columns))
+		selectedFields = []string{cpomdialogue.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "contract":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomContractClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cpomcontractImplementors)...); err != nil {
+				return err
+			}
+			_q.withContract = query
+			if _, ok := fieldSeen[cpomdialogue.FieldContractID]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldContractID)
+				fieldSeen[cpomdialogue.FieldContractID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[cpomdialogue.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldCreatedAt)
+				fieldSeen[cpomdialogue.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpomdialogue.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldUpdatedAt)
+				fieldSeen[cpomdialogue.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpomdialogue.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldMemberID)
+				fieldSeen[cpomdialogue.FieldMemberID] = struct{}{}
+			}
+		case "contractID":
+			if _, ok := fieldSeen[cpomdialogue.FieldContractID]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldContractID)
+				fieldSeen[cpomdialogue.FieldContractID] = struct{}{}
+			}
+		case "year":
+			if _, ok := fieldSeen[cpomdialogue.FieldYear]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldYear)
+				fieldSeen[cpomdialogue.FieldYear] = struct{}{}
+			}
+		case "heldOn":
+			if _, ok := fieldSeen[cpomdialogue.FieldHeldOn]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldHeldOn)
+				fieldSeen[cpomdialogue.FieldHeldOn] = struct{}{}
+			}
+		case "participants":
+			if _, ok := fieldSeen[cpomdialogue.FieldParticipants]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldParticipants)
+				fieldSeen[cpomdialogue.FieldParticipants] = struct{}{}
+			}
+		case "decisions":
+			if _, ok := fieldSeen[cpomdialogue.FieldDecisions]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldDecisions)
+				fieldSeen[cpomdialogue.FieldDecisions] = struct{}{}
+			}
+		case "recordedBy":
+			if _, ok := fieldSeen[cpomdialogue.FieldRecordedBy]; !ok {
+				selectedFields = append(selectedFields, cpomdialogue.FieldRecordedBy)
+				fieldSeen[cpomdialogue.FieldRecordedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpomdialoguePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomDialoguePaginateOption
+}
+
+func newCpomDialoguePaginateArgs(rv map[string]any) *cpomdialoguePaginateArgs {
+	args := &cpomdialoguePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomDialogueOrder:
+			args.opts = append(args.opts, WithCpomDialogueOrder(v))
+		case []any:
+			var orders []*CpomDialogueOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomDialogueOrder{Field: &CpomDialogueOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomDialogueOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomDialogueWhereInput); ok {
+		args.opts = append(args.opts, WithCpomDialogueFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomIndicatorQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomIndicatorQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomIndicatorQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpomindicator.Columns))
+		selectedFields = []string{cpomindicator.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "objective":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomObjectiveClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cpomobjectiveImplementors)...); err != nil {
+				return err
+			}
+			_q.withObjective = query
+			if _, ok := fieldSeen[cpomindicator.FieldObjectiveID]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldObjectiveID)
+				fieldSeen[cpomindicator.FieldObjectiveID] = struct{}{}
+			}
+
+		case "years":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomIndicatorYearClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, cpomindicatoryearImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedYears(alias, func(wq *CpomIndicatorYearQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[cpomindicator.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldCreatedAt)
+				fieldSeen[cpomindicator.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpomindicator.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldUpdatedAt)
+				fieldSeen[cpomindicator.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpomindicator.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldMemberID)
+				fieldSeen[cpomindicator.FieldMemberID] = struct{}{}
+			}
+		case "objectiveID":
+			if _, ok := fieldSeen[cpomindicator.FieldObjectiveID]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldObjectiveID)
+				fieldSeen[cpomindicator.FieldObjectiveID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[cpomindicator.FieldName]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldName)
+				fieldSeen[cpomindicator.FieldName] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[cpomindicator.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldUnit)
+				fieldSeen[cpomindicator.FieldUnit] = struct{}{}
+			}
+		case "baseline":
+			if _, ok := fieldSeen[cpomindicator.FieldBaseline]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldBaseline)
+				fieldSeen[cpomindicator.FieldBaseline] = struct{}{}
+			}
+		case "direction":
+			if _, ok := fieldSeen[cpomindicator.FieldDirection]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldDirection)
+				fieldSeen[cpomindicator.FieldDirection] = struct{}{}
+			}
+		case "sourceCode":
+			if _, ok := fieldSeen[cpomindicator.FieldSourceCode]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldSourceCode)
+				fieldSeen[cpomindicator.FieldSourceCode] = struct{}{}
+			}
+		case "sourceMeasure":
+			if _, ok := fieldSeen[cpomindicator.FieldSourceMeasure]; !ok {
+				selectedFields = append(selectedFields, cpomindicator.FieldSourceMeasure)
+				fieldSeen[cpomindicator.FieldSourceMeasure] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpomindicatorPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomIndicatorPaginateOption
+}
+
+func newCpomIndicatorPaginateArgs(rv map[string]any) *cpomindicatorPaginateArgs {
+	args := &cpomindicatorPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomIndicatorOrder:
+			args.opts = append(args.opts, WithCpomIndicatorOrder(v))
+		case []any:
+			var orders []*CpomIndicatorOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomIndicatorOrder{Field: &CpomIndicatorOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomIndicatorOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomIndicatorWhereInput); ok {
+		args.opts = append(args.opts, WithCpomIndicatorFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomIndicatorYearQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomIndicatorYearQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomIndicatorYearQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpomindicatoryear.Columns))
+		selectedFields = []string{cpomindicatoryear.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "indicator":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomIndicatorClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cpomindicatorImplementors)...); err != nil {
+				return err
+			}
+			_q.withIndicator = query
+			if _, ok := fieldSeen[cpomindicatoryear.FieldIndicatorID]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldIndicatorID)
+				fieldSeen[cpomindicatoryear.FieldIndicatorID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldCreatedAt)
+				fieldSeen[cpomindicatoryear.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldUpdatedAt)
+				fieldSeen[cpomindicatoryear.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldMemberID)
+				fieldSeen[cpomindicatoryear.FieldMemberID] = struct{}{}
+			}
+		case "indicatorID":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldIndicatorID]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldIndicatorID)
+				fieldSeen[cpomindicatoryear.FieldIndicatorID] = struct{}{}
+			}
+		case "year":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldYear]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldYear)
+				fieldSeen[cpomindicatoryear.FieldYear] = struct{}{}
+			}
+		case "target":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldTarget]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldTarget)
+				fieldSeen[cpomindicatoryear.FieldTarget] = struct{}{}
+			}
+		case "value":
+			if _, ok := fieldSeen[cpomindicatoryear.FieldValue]; !ok {
+				selectedFields = append(selectedFields, cpomindicatoryear.FieldValue)
+				fieldSeen[cpomindicatoryear.FieldValue] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpomindicatoryearPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomIndicatorYearPaginateOption
+}
+
+func newCpomIndicatorYearPaginateArgs(rv map[string]any) *cpomindicatoryearPaginateArgs {
+	args := &cpomindicatoryearPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomIndicatorYearOrder:
+			args.opts = append(args.opts, WithCpomIndicatorYearOrder(v))
+		case []any:
+			var orders []*CpomIndicatorYearOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomIndicatorYearOrder{Field: &CpomIndicatorYearOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomIndicatorYearOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomIndicatorYearWhereInput); ok {
+		args.opts = append(args.opts, WithCpomIndicatorYearFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomMilestoneQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomMilestoneQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomMilestoneQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpommilestone.Columns))
+		selectedFields = []string{cpommilestone.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "contract":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomContractClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cpomcontractImplementors)...); err != nil {
+				return err
+			}
+			_q.withContract = query
+			if _, ok := fieldSeen[cpommilestone.FieldContractID]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldContractID)
+				fieldSeen[cpommilestone.FieldContractID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[cpommilestone.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldCreatedAt)
+				fieldSeen[cpommilestone.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpommilestone.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldUpdatedAt)
+				fieldSeen[cpommilestone.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpommilestone.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldMemberID)
+				fieldSeen[cpommilestone.FieldMemberID] = struct{}{}
+			}
+		case "contractID":
+			if _, ok := fieldSeen[cpommilestone.FieldContractID]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldContractID)
+				fieldSeen[cpommilestone.FieldContractID] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[cpommilestone.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldTitle)
+				fieldSeen[cpommilestone.FieldTitle] = struct{}{}
+			}
+		case "dueOn":
+			if _, ok := fieldSeen[cpommilestone.FieldDueOn]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldDueOn)
+				fieldSeen[cpommilestone.FieldDueOn] = struct{}{}
+			}
+		case "reachedOn":
+			if _, ok := fieldSeen[cpommilestone.FieldReachedOn]; !ok {
+				selectedFields = append(selectedFields, cpommilestone.FieldReachedOn)
+				fieldSeen[cpommilestone.FieldReachedOn] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpommilestonePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomMilestonePaginateOption
+}
+
+func newCpomMilestonePaginateArgs(rv map[string]any) *cpommilestonePaginateArgs {
+	args := &cpommilestonePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomMilestoneOrder:
+			args.opts = append(args.opts, WithCpomMilestoneOrder(v))
+		case []any:
+			var orders []*CpomMilestoneOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomMilestoneOrder{Field: &CpomMilestoneOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomMilestoneOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomMilestoneWhereInput); ok {
+		args.opts = append(args.opts, WithCpomMilestoneFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CpomObjectiveQuery) CollectFields(ctx context.Context, satisfies ...string) (*CpomObjectiveQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CpomObjectiveQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cpomobjective.Columns))
+		selectedFields = []string{cpomobjective.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "contract":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomContractClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cpomcontractImplementors)...); err != nil {
+				return err
+			}
+			_q.withContract = query
+			if _, ok := fieldSeen[cpomobjective.FieldContractID]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldContractID)
+				fieldSeen[cpomobjective.FieldContractID] = struct{}{}
+			}
+
+		case "actions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomActionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, cpomactionImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedActions(alias, func(wq *CpomActionQuery) {
+				*wq = *query
+			})
+
+		case "indicators":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CpomIndicatorClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, cpomindicatorImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedIndicators(alias, func(wq *CpomIndicatorQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[cpomobjective.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldCreatedAt)
+				fieldSeen[cpomobjective.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cpomobjective.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldUpdatedAt)
+				fieldSeen[cpomobjective.FieldUpdatedAt] = struct{}{}
+			}
+		case "memberID":
+			if _, ok := fieldSeen[cpomobjective.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldMemberID)
+				fieldSeen[cpomobjective.FieldMemberID] = struct{}{}
+			}
+		case "contractID":
+			if _, ok := fieldSeen[cpomobjective.FieldContractID]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldContractID)
+				fieldSeen[cpomobjective.FieldContractID] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[cpomobjective.FieldCode]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldCode)
+				fieldSeen[cpomobjective.FieldCode] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[cpomobjective.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldTitle)
+				fieldSeen[cpomobjective.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[cpomobjective.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, cpomobjective.FieldDescription)
+				fieldSeen[cpomobjective.FieldDescription] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cpomobjectivePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CpomObjectivePaginateOption
+}
+
+func newCpomObjectivePaginateArgs(rv map[string]any) *cpomobjectivePaginateArgs {
+	args := &cpomobjectivePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CpomObjectiveOrder:
+			args.opts = append(args.opts, WithCpomObjectiveOrder(v))
+		case []any:
+			var orders []*CpomObjectiveOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CpomObjectiveOrder{Field: &CpomObjectiveOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCpomObjectiveOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CpomObjectiveWhereInput); ok {
+		args.opts = append(args.opts, WithCpomObjectiveFilter(v.Filter))
 	}
 	return args
 }
@@ -7087,6 +8187,11 @@ func (_q *SupportAccessQuery) collectField(ctx context.Context, oneNode bool, op
 			if _, ok := fieldSeen[supportaccess.FieldAccountID]; !ok {
 				selectedFields = append(selectedFields, supportaccess.FieldAccountID)
 				fieldSeen[supportaccess.FieldAccountID] = struct{}{}
+			}
+		case "scope":
+			if _, ok := fieldSeen[supportaccess.FieldScope]; !ok {
+				selectedFields = append(selectedFields, supportaccess.FieldScope)
+				fieldSeen[supportaccess.FieldScope] = struct{}{}
 			}
 		case "reason":
 			if _, ok := fieldSeen[supportaccess.FieldReason]; !ok {

@@ -264,6 +264,134 @@ func (_m *CostEntry) Member(ctx context.Context) (*Member, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *CpomAction) Objective(ctx context.Context) (*CpomObjective, error) {
+	result, err := _m.Edges.ObjectiveOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryObjective().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomContract) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomContract) Objectives(ctx context.Context) (result []*CpomObjective, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedObjectives(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ObjectivesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryObjectives().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomContract) Milestones(ctx context.Context) (result []*CpomMilestone, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedMilestones(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.MilestonesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMilestones().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomContract) Dialogues(ctx context.Context) (result []*CpomDialogue, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDialogues(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DialoguesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDialogues().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomDialogue) Contract(ctx context.Context) (*CpomContract, error) {
+	result, err := _m.Edges.ContractOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContract().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomIndicator) Objective(ctx context.Context) (*CpomObjective, error) {
+	result, err := _m.Edges.ObjectiveOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryObjective().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomIndicator) Years(ctx context.Context) (result []*CpomIndicatorYear, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedYears(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.YearsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryYears().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomIndicatorYear) Indicator(ctx context.Context) (*CpomIndicator, error) {
+	result, err := _m.Edges.IndicatorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIndicator().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomMilestone) Contract(ctx context.Context) (*CpomContract, error) {
+	result, err := _m.Edges.ContractOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContract().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomObjective) Contract(ctx context.Context) (*CpomContract, error) {
+	result, err := _m.Edges.ContractOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContract().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomObjective) Actions(ctx context.Context) (result []*CpomAction, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedActions(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ActionsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActions().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CpomObjective) Indicators(ctx context.Context) (result []*CpomIndicator, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedIndicators(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.IndicatorsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIndicators().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Establishment) Member(ctx context.Context) (*Member, error) {
 	result, err := _m.Edges.MemberOrErr()
 	if IsNotLoaded(err) {

@@ -17,6 +17,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/journalnote"
 	"communs/ent/member"
@@ -135,6 +142,41 @@ var costentryImplementors = []string{"CostEntry", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*CostEntry) IsNode() {}
+
+var cpomactionImplementors = []string{"CpomAction", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomAction) IsNode() {}
+
+var cpomcontractImplementors = []string{"CpomContract", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomContract) IsNode() {}
+
+var cpomdialogueImplementors = []string{"CpomDialogue", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomDialogue) IsNode() {}
+
+var cpomindicatorImplementors = []string{"CpomIndicator", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomIndicator) IsNode() {}
+
+var cpomindicatoryearImplementors = []string{"CpomIndicatorYear", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomIndicatorYear) IsNode() {}
+
+var cpommilestoneImplementors = []string{"CpomMilestone", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomMilestone) IsNode() {}
+
+var cpomobjectiveImplementors = []string{"CpomObjective", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CpomObjective) IsNode() {}
 
 var establishmentImplementors = []string{"Establishment", "Node"}
 
@@ -547,6 +589,97 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(costentry.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, costentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpomaction.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomAction.Query().
+			Where(cpomaction.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpomactionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpomcontract.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomContract.Query().
+			Where(cpomcontract.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpomcontractImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpomdialogue.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomDialogue.Query().
+			Where(cpomdialogue.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpomdialogueImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpomindicator.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomIndicator.Query().
+			Where(cpomindicator.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpomindicatorImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpomindicatoryear.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomIndicatorYear.Query().
+			Where(cpomindicatoryear.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpomindicatoryearImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpommilestone.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomMilestone.Query().
+			Where(cpommilestone.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpommilestoneImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cpomobjective.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CpomObjective.Query().
+			Where(cpomobjective.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cpomobjectiveImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -1291,6 +1424,118 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.CostEntry.Query().
 			Where(costentry.IDIn(ids...))
 		query, err := query.CollectFields(ctx, costentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpomaction.Table:
+		query := c.CpomAction.Query().
+			Where(cpomaction.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpomactionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpomcontract.Table:
+		query := c.CpomContract.Query().
+			Where(cpomcontract.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpomcontractImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpomdialogue.Table:
+		query := c.CpomDialogue.Query().
+			Where(cpomdialogue.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpomdialogueImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpomindicator.Table:
+		query := c.CpomIndicator.Query().
+			Where(cpomindicator.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpomindicatorImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpomindicatoryear.Table:
+		query := c.CpomIndicatorYear.Query().
+			Where(cpomindicatoryear.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpomindicatoryearImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpommilestone.Table:
+		query := c.CpomMilestone.Query().
+			Where(cpommilestone.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpommilestoneImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cpomobjective.Table:
+		query := c.CpomObjective.Query().
+			Where(cpomobjective.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cpomobjectiveImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/journalnote"
 	"communs/ent/member"
@@ -5384,6 +5391,2636 @@ func (_m *CostEntry) ToEdge(order *CostEntryOrder) *CostEntryEdge {
 		order = DefaultCostEntryOrder
 	}
 	return &CostEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomActionEdge is the edge representation of CpomAction.
+type CpomActionEdge struct {
+	Node   *CpomAction `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// CpomActionConnection is the connection containing edges to CpomAction.
+type CpomActionConnection struct {
+	Edges      []*CpomActionEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *CpomActionConnection) build(nodes []*CpomAction, pager *cpomactionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomAction
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomAction {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomAction {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomActionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomActionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomActionPaginateOption enables pagination customization.
+type CpomActionPaginateOption func(*cpomactionPager) error
+
+// WithCpomActionOrder configures pagination ordering.
+func WithCpomActionOrder(order []*CpomActionOrder) CpomActionPaginateOption {
+	return func(pager *cpomactionPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomActionFilter configures pagination filter.
+func WithCpomActionFilter(filter func(*CpomActionQuery) (*CpomActionQuery, error)) CpomActionPaginateOption {
+	return func(pager *cpomactionPager) error {
+		if filter == nil {
+			return errors.New("CpomActionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpomactionPager struct {
+	reverse bool
+	order   []*CpomActionOrder
+	filter  func(*CpomActionQuery) (*CpomActionQuery, error)
+}
+
+func newCpomActionPager(opts []CpomActionPaginateOption, reverse bool) (*cpomactionPager, error) {
+	pager := &cpomactionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpomactionPager) applyFilter(query *CpomActionQuery) (*CpomActionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpomactionPager) toCursor(_m *CpomAction) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpomactionPager) applyCursors(query *CpomActionQuery, after, before *Cursor) (*CpomActionQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomActionOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpomactionPager) applyOrder(query *CpomActionQuery) *CpomActionQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomActionOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomActionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpomactionPager) orderExpr(query *CpomActionQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomActionOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomAction.
+func (_m *CpomActionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomActionPaginateOption,
+) (*CpomActionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomActionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomActionConnection{Edges: []*CpomActionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomActionOrderFieldCreatedAt orders CpomAction by created_at.
+	CpomActionOrderFieldCreatedAt = &CpomActionOrderField{
+		Value: func(_m *CpomAction) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpomaction.FieldCreatedAt,
+		toTerm: cpomaction.ByCreatedAt,
+		toCursor: func(_m *CpomAction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomActionOrderFieldUpdatedAt orders CpomAction by updated_at.
+	CpomActionOrderFieldUpdatedAt = &CpomActionOrderField{
+		Value: func(_m *CpomAction) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpomaction.FieldUpdatedAt,
+		toTerm: cpomaction.ByUpdatedAt,
+		toCursor: func(_m *CpomAction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomActionOrderFieldDueOn orders CpomAction by due_on.
+	CpomActionOrderFieldDueOn = &CpomActionOrderField{
+		Value: func(_m *CpomAction) (ent.Value, error) {
+			return _m.DueOn, nil
+		},
+		column: cpomaction.FieldDueOn,
+		toTerm: cpomaction.ByDueOn,
+		toCursor: func(_m *CpomAction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DueOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomActionOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomActionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomActionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomActionOrderFieldDueOn.column:
+		str = "DUE_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomActionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomActionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomActionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomActionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomActionOrderFieldUpdatedAt
+	case "DUE_ON":
+		*f = *CpomActionOrderFieldDueOn
+	default:
+		return fmt.Errorf("%s is not a valid CpomActionOrderField", str)
+	}
+	return nil
+}
+
+// CpomActionOrderField defines the ordering field of CpomAction.
+type CpomActionOrderField struct {
+	// Value extracts the ordering value from the given CpomAction.
+	Value    func(*CpomAction) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpomaction.OrderOption
+	toCursor func(*CpomAction) Cursor
+}
+
+// CpomActionOrder defines the ordering of CpomAction.
+type CpomActionOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *CpomActionOrderField `json:"field"`
+}
+
+// DefaultCpomActionOrder is the default ordering of CpomAction.
+var DefaultCpomActionOrder = &CpomActionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomActionOrderField{
+		Value: func(_m *CpomAction) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpomaction.FieldID,
+		toTerm: cpomaction.ByID,
+		toCursor: func(_m *CpomAction) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomAction into CpomActionEdge.
+func (_m *CpomAction) ToEdge(order *CpomActionOrder) *CpomActionEdge {
+	if order == nil {
+		order = DefaultCpomActionOrder
+	}
+	return &CpomActionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomContractEdge is the edge representation of CpomContract.
+type CpomContractEdge struct {
+	Node   *CpomContract `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// CpomContractConnection is the connection containing edges to CpomContract.
+type CpomContractConnection struct {
+	Edges      []*CpomContractEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *CpomContractConnection) build(nodes []*CpomContract, pager *cpomcontractPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomContract
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomContract {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomContract {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomContractEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomContractEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomContractPaginateOption enables pagination customization.
+type CpomContractPaginateOption func(*cpomcontractPager) error
+
+// WithCpomContractOrder configures pagination ordering.
+func WithCpomContractOrder(order []*CpomContractOrder) CpomContractPaginateOption {
+	return func(pager *cpomcontractPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomContractFilter configures pagination filter.
+func WithCpomContractFilter(filter func(*CpomContractQuery) (*CpomContractQuery, error)) CpomContractPaginateOption {
+	return func(pager *cpomcontractPager) error {
+		if filter == nil {
+			return errors.New("CpomContractQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpomcontractPager struct {
+	reverse bool
+	order   []*CpomContractOrder
+	filter  func(*CpomContractQuery) (*CpomContractQuery, error)
+}
+
+func newCpomContractPager(opts []CpomContractPaginateOption, reverse bool) (*cpomcontractPager, error) {
+	pager := &cpomcontractPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpomcontractPager) applyFilter(query *CpomContractQuery) (*CpomContractQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpomcontractPager) toCursor(_m *CpomContract) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpomcontractPager) applyCursors(query *CpomContractQuery, after, before *Cursor) (*CpomContractQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomContractOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpomcontractPager) applyOrder(query *CpomContractQuery) *CpomContractQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomContractOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomContractOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpomcontractPager) orderExpr(query *CpomContractQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomContractOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomContract.
+func (_m *CpomContractQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomContractPaginateOption,
+) (*CpomContractConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomContractPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomContractConnection{Edges: []*CpomContractEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomContractOrderFieldCreatedAt orders CpomContract by created_at.
+	CpomContractOrderFieldCreatedAt = &CpomContractOrderField{
+		Value: func(_m *CpomContract) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpomcontract.FieldCreatedAt,
+		toTerm: cpomcontract.ByCreatedAt,
+		toCursor: func(_m *CpomContract) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomContractOrderFieldUpdatedAt orders CpomContract by updated_at.
+	CpomContractOrderFieldUpdatedAt = &CpomContractOrderField{
+		Value: func(_m *CpomContract) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpomcontract.FieldUpdatedAt,
+		toTerm: cpomcontract.ByUpdatedAt,
+		toCursor: func(_m *CpomContract) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomContractOrderFieldAuthority orders CpomContract by authority.
+	CpomContractOrderFieldAuthority = &CpomContractOrderField{
+		Value: func(_m *CpomContract) (ent.Value, error) {
+			return _m.Authority, nil
+		},
+		column: cpomcontract.FieldAuthority,
+		toTerm: cpomcontract.ByAuthority,
+		toCursor: func(_m *CpomContract) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Authority,
+			}
+		},
+	}
+	// CpomContractOrderFieldStartsOn orders CpomContract by starts_on.
+	CpomContractOrderFieldStartsOn = &CpomContractOrderField{
+		Value: func(_m *CpomContract) (ent.Value, error) {
+			return _m.StartsOn, nil
+		},
+		column: cpomcontract.FieldStartsOn,
+		toTerm: cpomcontract.ByStartsOn,
+		toCursor: func(_m *CpomContract) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartsOn,
+			}
+		},
+	}
+	// CpomContractOrderFieldEndsOn orders CpomContract by ends_on.
+	CpomContractOrderFieldEndsOn = &CpomContractOrderField{
+		Value: func(_m *CpomContract) (ent.Value, error) {
+			return _m.EndsOn, nil
+		},
+		column: cpomcontract.FieldEndsOn,
+		toTerm: cpomcontract.ByEndsOn,
+		toCursor: func(_m *CpomContract) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EndsOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomContractOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomContractOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomContractOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomContractOrderFieldAuthority.column:
+		str = "AUTHORITY"
+	case CpomContractOrderFieldStartsOn.column:
+		str = "STARTS_ON"
+	case CpomContractOrderFieldEndsOn.column:
+		str = "ENDS_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomContractOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomContractOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomContractOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomContractOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomContractOrderFieldUpdatedAt
+	case "AUTHORITY":
+		*f = *CpomContractOrderFieldAuthority
+	case "STARTS_ON":
+		*f = *CpomContractOrderFieldStartsOn
+	case "ENDS_ON":
+		*f = *CpomContractOrderFieldEndsOn
+	default:
+		return fmt.Errorf("%s is not a valid CpomContractOrderField", str)
+	}
+	return nil
+}
+
+// CpomContractOrderField defines the ordering field of CpomContract.
+type CpomContractOrderField struct {
+	// Value extracts the ordering value from the given CpomContract.
+	Value    func(*CpomContract) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpomcontract.OrderOption
+	toCursor func(*CpomContract) Cursor
+}
+
+// CpomContractOrder defines the ordering of CpomContract.
+type CpomContractOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *CpomContractOrderField `json:"field"`
+}
+
+// DefaultCpomContractOrder is the default ordering of CpomContract.
+var DefaultCpomContractOrder = &CpomContractOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomContractOrderField{
+		Value: func(_m *CpomContract) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpomcontract.FieldID,
+		toTerm: cpomcontract.ByID,
+		toCursor: func(_m *CpomContract) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomContract into CpomContractEdge.
+func (_m *CpomContract) ToEdge(order *CpomContractOrder) *CpomContractEdge {
+	if order == nil {
+		order = DefaultCpomContractOrder
+	}
+	return &CpomContractEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomDialogueEdge is the edge representation of CpomDialogue.
+type CpomDialogueEdge struct {
+	Node   *CpomDialogue `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// CpomDialogueConnection is the connection containing edges to CpomDialogue.
+type CpomDialogueConnection struct {
+	Edges      []*CpomDialogueEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *CpomDialogueConnection) build(nodes []*CpomDialogue, pager *cpomdialoguePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomDialogue
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomDialogue {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomDialogue {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomDialogueEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomDialogueEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomDialoguePaginateOption enables pagination customization.
+type CpomDialoguePaginateOption func(*cpomdialoguePager) error
+
+// WithCpomDialogueOrder configures pagination ordering.
+func WithCpomDialogueOrder(order []*CpomDialogueOrder) CpomDialoguePaginateOption {
+	return func(pager *cpomdialoguePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomDialogueFilter configures pagination filter.
+func WithCpomDialogueFilter(filter func(*CpomDialogueQuery) (*CpomDialogueQuery, error)) CpomDialoguePaginateOption {
+	return func(pager *cpomdialoguePager) error {
+		if filter == nil {
+			return errors.New("CpomDialogueQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpomdialoguePager struct {
+	reverse bool
+	order   []*CpomDialogueOrder
+	filter  func(*CpomDialogueQuery) (*CpomDialogueQuery, error)
+}
+
+func newCpomDialoguePager(opts []CpomDialoguePaginateOption, reverse bool) (*cpomdialoguePager, error) {
+	pager := &cpomdialoguePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpomdialoguePager) applyFilter(query *CpomDialogueQuery) (*CpomDialogueQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpomdialoguePager) toCursor(_m *CpomDialogue) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpomdialoguePager) applyCursors(query *CpomDialogueQuery, after, before *Cursor) (*CpomDialogueQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomDialogueOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpomdialoguePager) applyOrder(query *CpomDialogueQuery) *CpomDialogueQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomDialogueOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomDialogueOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpomdialoguePager) orderExpr(query *CpomDialogueQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomDialogueOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomDialogue.
+func (_m *CpomDialogueQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomDialoguePaginateOption,
+) (*CpomDialogueConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomDialoguePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomDialogueConnection{Edges: []*CpomDialogueEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomDialogueOrderFieldCreatedAt orders CpomDialogue by created_at.
+	CpomDialogueOrderFieldCreatedAt = &CpomDialogueOrderField{
+		Value: func(_m *CpomDialogue) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpomdialogue.FieldCreatedAt,
+		toTerm: cpomdialogue.ByCreatedAt,
+		toCursor: func(_m *CpomDialogue) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomDialogueOrderFieldUpdatedAt orders CpomDialogue by updated_at.
+	CpomDialogueOrderFieldUpdatedAt = &CpomDialogueOrderField{
+		Value: func(_m *CpomDialogue) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpomdialogue.FieldUpdatedAt,
+		toTerm: cpomdialogue.ByUpdatedAt,
+		toCursor: func(_m *CpomDialogue) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomDialogueOrderFieldYear orders CpomDialogue by year.
+	CpomDialogueOrderFieldYear = &CpomDialogueOrderField{
+		Value: func(_m *CpomDialogue) (ent.Value, error) {
+			return _m.Year, nil
+		},
+		column: cpomdialogue.FieldYear,
+		toTerm: cpomdialogue.ByYear,
+		toCursor: func(_m *CpomDialogue) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Year,
+			}
+		},
+	}
+	// CpomDialogueOrderFieldHeldOn orders CpomDialogue by held_on.
+	CpomDialogueOrderFieldHeldOn = &CpomDialogueOrderField{
+		Value: func(_m *CpomDialogue) (ent.Value, error) {
+			return _m.HeldOn, nil
+		},
+		column: cpomdialogue.FieldHeldOn,
+		toTerm: cpomdialogue.ByHeldOn,
+		toCursor: func(_m *CpomDialogue) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.HeldOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomDialogueOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomDialogueOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomDialogueOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomDialogueOrderFieldYear.column:
+		str = "YEAR"
+	case CpomDialogueOrderFieldHeldOn.column:
+		str = "HELD_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomDialogueOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomDialogueOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomDialogueOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomDialogueOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomDialogueOrderFieldUpdatedAt
+	case "YEAR":
+		*f = *CpomDialogueOrderFieldYear
+	case "HELD_ON":
+		*f = *CpomDialogueOrderFieldHeldOn
+	default:
+		return fmt.Errorf("%s is not a valid CpomDialogueOrderField", str)
+	}
+	return nil
+}
+
+// CpomDialogueOrderField defines the ordering field of CpomDialogue.
+type CpomDialogueOrderField struct {
+	// Value extracts the ordering value from the given CpomDialogue.
+	Value    func(*CpomDialogue) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpomdialogue.OrderOption
+	toCursor func(*CpomDialogue) Cursor
+}
+
+// CpomDialogueOrder defines the ordering of CpomDialogue.
+type CpomDialogueOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *CpomDialogueOrderField `json:"field"`
+}
+
+// DefaultCpomDialogueOrder is the default ordering of CpomDialogue.
+var DefaultCpomDialogueOrder = &CpomDialogueOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomDialogueOrderField{
+		Value: func(_m *CpomDialogue) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpomdialogue.FieldID,
+		toTerm: cpomdialogue.ByID,
+		toCursor: func(_m *CpomDialogue) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomDialogue into CpomDialogueEdge.
+func (_m *CpomDialogue) ToEdge(order *CpomDialogueOrder) *CpomDialogueEdge {
+	if order == nil {
+		order = DefaultCpomDialogueOrder
+	}
+	return &CpomDialogueEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomIndicatorEdge is the edge representation of CpomIndicator.
+type CpomIndicatorEdge struct {
+	Node   *CpomIndicator `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// CpomIndicatorConnection is the connection containing edges to CpomIndicator.
+type CpomIndicatorConnection struct {
+	Edges      []*CpomIndicatorEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *CpomIndicatorConnection) build(nodes []*CpomIndicator, pager *cpomindicatorPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomIndicator
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomIndicator {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomIndicator {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomIndicatorEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomIndicatorEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomIndicatorPaginateOption enables pagination customization.
+type CpomIndicatorPaginateOption func(*cpomindicatorPager) error
+
+// WithCpomIndicatorOrder configures pagination ordering.
+func WithCpomIndicatorOrder(order []*CpomIndicatorOrder) CpomIndicatorPaginateOption {
+	return func(pager *cpomindicatorPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomIndicatorFilter configures pagination filter.
+func WithCpomIndicatorFilter(filter func(*CpomIndicatorQuery) (*CpomIndicatorQuery, error)) CpomIndicatorPaginateOption {
+	return func(pager *cpomindicatorPager) error {
+		if filter == nil {
+			return errors.New("CpomIndicatorQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpomindicatorPager struct {
+	reverse bool
+	order   []*CpomIndicatorOrder
+	filter  func(*CpomIndicatorQuery) (*CpomIndicatorQuery, error)
+}
+
+func newCpomIndicatorPager(opts []CpomIndicatorPaginateOption, reverse bool) (*cpomindicatorPager, error) {
+	pager := &cpomindicatorPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpomindicatorPager) applyFilter(query *CpomIndicatorQuery) (*CpomIndicatorQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpomindicatorPager) toCursor(_m *CpomIndicator) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpomindicatorPager) applyCursors(query *CpomIndicatorQuery, after, before *Cursor) (*CpomIndicatorQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomIndicatorOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpomindicatorPager) applyOrder(query *CpomIndicatorQuery) *CpomIndicatorQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomIndicatorOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomIndicatorOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpomindicatorPager) orderExpr(query *CpomIndicatorQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomIndicatorOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomIndicator.
+func (_m *CpomIndicatorQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomIndicatorPaginateOption,
+) (*CpomIndicatorConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomIndicatorPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomIndicatorConnection{Edges: []*CpomIndicatorEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomIndicatorOrderFieldCreatedAt orders CpomIndicator by created_at.
+	CpomIndicatorOrderFieldCreatedAt = &CpomIndicatorOrderField{
+		Value: func(_m *CpomIndicator) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpomindicator.FieldCreatedAt,
+		toTerm: cpomindicator.ByCreatedAt,
+		toCursor: func(_m *CpomIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomIndicatorOrderFieldUpdatedAt orders CpomIndicator by updated_at.
+	CpomIndicatorOrderFieldUpdatedAt = &CpomIndicatorOrderField{
+		Value: func(_m *CpomIndicator) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpomindicator.FieldUpdatedAt,
+		toTerm: cpomindicator.ByUpdatedAt,
+		toCursor: func(_m *CpomIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomIndicatorOrderFieldName orders CpomIndicator by name.
+	CpomIndicatorOrderFieldName = &CpomIndicatorOrderField{
+		Value: func(_m *CpomIndicator) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: cpomindicator.FieldName,
+		toTerm: cpomindicator.ByName,
+		toCursor: func(_m *CpomIndicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomIndicatorOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomIndicatorOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomIndicatorOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomIndicatorOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomIndicatorOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomIndicatorOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomIndicatorOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomIndicatorOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomIndicatorOrderFieldUpdatedAt
+	case "NAME":
+		*f = *CpomIndicatorOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid CpomIndicatorOrderField", str)
+	}
+	return nil
+}
+
+// CpomIndicatorOrderField defines the ordering field of CpomIndicator.
+type CpomIndicatorOrderField struct {
+	// Value extracts the ordering value from the given CpomIndicator.
+	Value    func(*CpomIndicator) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpomindicator.OrderOption
+	toCursor func(*CpomIndicator) Cursor
+}
+
+// CpomIndicatorOrder defines the ordering of CpomIndicator.
+type CpomIndicatorOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *CpomIndicatorOrderField `json:"field"`
+}
+
+// DefaultCpomIndicatorOrder is the default ordering of CpomIndicator.
+var DefaultCpomIndicatorOrder = &CpomIndicatorOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomIndicatorOrderField{
+		Value: func(_m *CpomIndicator) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpomindicator.FieldID,
+		toTerm: cpomindicator.ByID,
+		toCursor: func(_m *CpomIndicator) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomIndicator into CpomIndicatorEdge.
+func (_m *CpomIndicator) ToEdge(order *CpomIndicatorOrder) *CpomIndicatorEdge {
+	if order == nil {
+		order = DefaultCpomIndicatorOrder
+	}
+	return &CpomIndicatorEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomIndicatorYearEdge is the edge representation of CpomIndicatorYear.
+type CpomIndicatorYearEdge struct {
+	Node   *CpomIndicatorYear `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// CpomIndicatorYearConnection is the connection containing edges to CpomIndicatorYear.
+type CpomIndicatorYearConnection struct {
+	Edges      []*CpomIndicatorYearEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *CpomIndicatorYearConnection) build(nodes []*CpomIndicatorYear, pager *cpomindicatoryearPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomIndicatorYear
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomIndicatorYear {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomIndicatorYear {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomIndicatorYearEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomIndicatorYearEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomIndicatorYearPaginateOption enables pagination customization.
+type CpomIndicatorYearPaginateOption func(*cpomindicatoryearPager) error
+
+// WithCpomIndicatorYearOrder configures pagination ordering.
+func WithCpomIndicatorYearOrder(order []*CpomIndicatorYearOrder) CpomIndicatorYearPaginateOption {
+	return func(pager *cpomindicatoryearPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomIndicatorYearFilter configures pagination filter.
+func WithCpomIndicatorYearFilter(filter func(*CpomIndicatorYearQuery) (*CpomIndicatorYearQuery, error)) CpomIndicatorYearPaginateOption {
+	return func(pager *cpomindicatoryearPager) error {
+		if filter == nil {
+			return errors.New("CpomIndicatorYearQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpomindicatoryearPager struct {
+	reverse bool
+	order   []*CpomIndicatorYearOrder
+	filter  func(*CpomIndicatorYearQuery) (*CpomIndicatorYearQuery, error)
+}
+
+func newCpomIndicatorYearPager(opts []CpomIndicatorYearPaginateOption, reverse bool) (*cpomindicatoryearPager, error) {
+	pager := &cpomindicatoryearPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpomindicatoryearPager) applyFilter(query *CpomIndicatorYearQuery) (*CpomIndicatorYearQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpomindicatoryearPager) toCursor(_m *CpomIndicatorYear) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpomindicatoryearPager) applyCursors(query *CpomIndicatorYearQuery, after, before *Cursor) (*CpomIndicatorYearQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomIndicatorYearOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpomindicatoryearPager) applyOrder(query *CpomIndicatorYearQuery) *CpomIndicatorYearQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomIndicatorYearOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomIndicatorYearOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpomindicatoryearPager) orderExpr(query *CpomIndicatorYearQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomIndicatorYearOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomIndicatorYear.
+func (_m *CpomIndicatorYearQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomIndicatorYearPaginateOption,
+) (*CpomIndicatorYearConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomIndicatorYearPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomIndicatorYearConnection{Edges: []*CpomIndicatorYearEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomIndicatorYearOrderFieldCreatedAt orders CpomIndicatorYear by created_at.
+	CpomIndicatorYearOrderFieldCreatedAt = &CpomIndicatorYearOrderField{
+		Value: func(_m *CpomIndicatorYear) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpomindicatoryear.FieldCreatedAt,
+		toTerm: cpomindicatoryear.ByCreatedAt,
+		toCursor: func(_m *CpomIndicatorYear) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomIndicatorYearOrderFieldUpdatedAt orders CpomIndicatorYear by updated_at.
+	CpomIndicatorYearOrderFieldUpdatedAt = &CpomIndicatorYearOrderField{
+		Value: func(_m *CpomIndicatorYear) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpomindicatoryear.FieldUpdatedAt,
+		toTerm: cpomindicatoryear.ByUpdatedAt,
+		toCursor: func(_m *CpomIndicatorYear) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomIndicatorYearOrderFieldYear orders CpomIndicatorYear by year.
+	CpomIndicatorYearOrderFieldYear = &CpomIndicatorYearOrderField{
+		Value: func(_m *CpomIndicatorYear) (ent.Value, error) {
+			return _m.Year, nil
+		},
+		column: cpomindicatoryear.FieldYear,
+		toTerm: cpomindicatoryear.ByYear,
+		toCursor: func(_m *CpomIndicatorYear) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Year,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomIndicatorYearOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomIndicatorYearOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomIndicatorYearOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomIndicatorYearOrderFieldYear.column:
+		str = "YEAR"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomIndicatorYearOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomIndicatorYearOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomIndicatorYearOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomIndicatorYearOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomIndicatorYearOrderFieldUpdatedAt
+	case "YEAR":
+		*f = *CpomIndicatorYearOrderFieldYear
+	default:
+		return fmt.Errorf("%s is not a valid CpomIndicatorYearOrderField", str)
+	}
+	return nil
+}
+
+// CpomIndicatorYearOrderField defines the ordering field of CpomIndicatorYear.
+type CpomIndicatorYearOrderField struct {
+	// Value extracts the ordering value from the given CpomIndicatorYear.
+	Value    func(*CpomIndicatorYear) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpomindicatoryear.OrderOption
+	toCursor func(*CpomIndicatorYear) Cursor
+}
+
+// CpomIndicatorYearOrder defines the ordering of CpomIndicatorYear.
+type CpomIndicatorYearOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *CpomIndicatorYearOrderField `json:"field"`
+}
+
+// DefaultCpomIndicatorYearOrder is the default ordering of CpomIndicatorYear.
+var DefaultCpomIndicatorYearOrder = &CpomIndicatorYearOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomIndicatorYearOrderField{
+		Value: func(_m *CpomIndicatorYear) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpomindicatoryear.FieldID,
+		toTerm: cpomindicatoryear.ByID,
+		toCursor: func(_m *CpomIndicatorYear) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomIndicatorYear into CpomIndicatorYearEdge.
+func (_m *CpomIndicatorYear) ToEdge(order *CpomIndicatorYearOrder) *CpomIndicatorYearEdge {
+	if order == nil {
+		order = DefaultCpomIndicatorYearOrder
+	}
+	return &CpomIndicatorYearEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomMilestoneEdge is the edge representation of CpomMilestone.
+type CpomMilestoneEdge struct {
+	Node   *CpomMilestone `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// CpomMilestoneConnection is the connection containing edges to CpomMilestone.
+type CpomMilestoneConnection struct {
+	Edges      []*CpomMilestoneEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *CpomMilestoneConnection) build(nodes []*CpomMilestone, pager *cpommilestonePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomMilestone
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomMilestone {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomMilestone {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomMilestoneEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomMilestoneEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomMilestonePaginateOption enables pagination customization.
+type CpomMilestonePaginateOption func(*cpommilestonePager) error
+
+// WithCpomMilestoneOrder configures pagination ordering.
+func WithCpomMilestoneOrder(order []*CpomMilestoneOrder) CpomMilestonePaginateOption {
+	return func(pager *cpommilestonePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomMilestoneFilter configures pagination filter.
+func WithCpomMilestoneFilter(filter func(*CpomMilestoneQuery) (*CpomMilestoneQuery, error)) CpomMilestonePaginateOption {
+	return func(pager *cpommilestonePager) error {
+		if filter == nil {
+			return errors.New("CpomMilestoneQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpommilestonePager struct {
+	reverse bool
+	order   []*CpomMilestoneOrder
+	filter  func(*CpomMilestoneQuery) (*CpomMilestoneQuery, error)
+}
+
+func newCpomMilestonePager(opts []CpomMilestonePaginateOption, reverse bool) (*cpommilestonePager, error) {
+	pager := &cpommilestonePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpommilestonePager) applyFilter(query *CpomMilestoneQuery) (*CpomMilestoneQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpommilestonePager) toCursor(_m *CpomMilestone) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpommilestonePager) applyCursors(query *CpomMilestoneQuery, after, before *Cursor) (*CpomMilestoneQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomMilestoneOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpommilestonePager) applyOrder(query *CpomMilestoneQuery) *CpomMilestoneQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomMilestoneOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomMilestoneOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpommilestonePager) orderExpr(query *CpomMilestoneQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomMilestoneOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomMilestone.
+func (_m *CpomMilestoneQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomMilestonePaginateOption,
+) (*CpomMilestoneConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomMilestonePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomMilestoneConnection{Edges: []*CpomMilestoneEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomMilestoneOrderFieldCreatedAt orders CpomMilestone by created_at.
+	CpomMilestoneOrderFieldCreatedAt = &CpomMilestoneOrderField{
+		Value: func(_m *CpomMilestone) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpommilestone.FieldCreatedAt,
+		toTerm: cpommilestone.ByCreatedAt,
+		toCursor: func(_m *CpomMilestone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomMilestoneOrderFieldUpdatedAt orders CpomMilestone by updated_at.
+	CpomMilestoneOrderFieldUpdatedAt = &CpomMilestoneOrderField{
+		Value: func(_m *CpomMilestone) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpommilestone.FieldUpdatedAt,
+		toTerm: cpommilestone.ByUpdatedAt,
+		toCursor: func(_m *CpomMilestone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomMilestoneOrderFieldDueOn orders CpomMilestone by due_on.
+	CpomMilestoneOrderFieldDueOn = &CpomMilestoneOrderField{
+		Value: func(_m *CpomMilestone) (ent.Value, error) {
+			return _m.DueOn, nil
+		},
+		column: cpommilestone.FieldDueOn,
+		toTerm: cpommilestone.ByDueOn,
+		toCursor: func(_m *CpomMilestone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DueOn,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomMilestoneOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomMilestoneOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomMilestoneOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomMilestoneOrderFieldDueOn.column:
+		str = "DUE_ON"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomMilestoneOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomMilestoneOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomMilestoneOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomMilestoneOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomMilestoneOrderFieldUpdatedAt
+	case "DUE_ON":
+		*f = *CpomMilestoneOrderFieldDueOn
+	default:
+		return fmt.Errorf("%s is not a valid CpomMilestoneOrderField", str)
+	}
+	return nil
+}
+
+// CpomMilestoneOrderField defines the ordering field of CpomMilestone.
+type CpomMilestoneOrderField struct {
+	// Value extracts the ordering value from the given CpomMilestone.
+	Value    func(*CpomMilestone) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpommilestone.OrderOption
+	toCursor func(*CpomMilestone) Cursor
+}
+
+// CpomMilestoneOrder defines the ordering of CpomMilestone.
+type CpomMilestoneOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *CpomMilestoneOrderField `json:"field"`
+}
+
+// DefaultCpomMilestoneOrder is the default ordering of CpomMilestone.
+var DefaultCpomMilestoneOrder = &CpomMilestoneOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomMilestoneOrderField{
+		Value: func(_m *CpomMilestone) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpommilestone.FieldID,
+		toTerm: cpommilestone.ByID,
+		toCursor: func(_m *CpomMilestone) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomMilestone into CpomMilestoneEdge.
+func (_m *CpomMilestone) ToEdge(order *CpomMilestoneOrder) *CpomMilestoneEdge {
+	if order == nil {
+		order = DefaultCpomMilestoneOrder
+	}
+	return &CpomMilestoneEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CpomObjectiveEdge is the edge representation of CpomObjective.
+type CpomObjectiveEdge struct {
+	Node   *CpomObjective `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// CpomObjectiveConnection is the connection containing edges to CpomObjective.
+type CpomObjectiveConnection struct {
+	Edges      []*CpomObjectiveEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *CpomObjectiveConnection) build(nodes []*CpomObjective, pager *cpomobjectivePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CpomObjective
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CpomObjective {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CpomObjective {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CpomObjectiveEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CpomObjectiveEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CpomObjectivePaginateOption enables pagination customization.
+type CpomObjectivePaginateOption func(*cpomobjectivePager) error
+
+// WithCpomObjectiveOrder configures pagination ordering.
+func WithCpomObjectiveOrder(order []*CpomObjectiveOrder) CpomObjectivePaginateOption {
+	return func(pager *cpomobjectivePager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCpomObjectiveFilter configures pagination filter.
+func WithCpomObjectiveFilter(filter func(*CpomObjectiveQuery) (*CpomObjectiveQuery, error)) CpomObjectivePaginateOption {
+	return func(pager *cpomobjectivePager) error {
+		if filter == nil {
+			return errors.New("CpomObjectiveQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cpomobjectivePager struct {
+	reverse bool
+	order   []*CpomObjectiveOrder
+	filter  func(*CpomObjectiveQuery) (*CpomObjectiveQuery, error)
+}
+
+func newCpomObjectivePager(opts []CpomObjectivePaginateOption, reverse bool) (*cpomobjectivePager, error) {
+	pager := &cpomobjectivePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *cpomobjectivePager) applyFilter(query *CpomObjectiveQuery) (*CpomObjectiveQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cpomobjectivePager) toCursor(_m *CpomObjective) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *cpomobjectivePager) applyCursors(query *CpomObjectiveQuery, after, before *Cursor) (*CpomObjectiveQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCpomObjectiveOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cpomobjectivePager) applyOrder(query *CpomObjectiveQuery) *CpomObjectiveQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCpomObjectiveOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCpomObjectiveOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *cpomobjectivePager) orderExpr(query *CpomObjectiveQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCpomObjectiveOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CpomObjective.
+func (_m *CpomObjectiveQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CpomObjectivePaginateOption,
+) (*CpomObjectiveConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCpomObjectivePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CpomObjectiveConnection{Edges: []*CpomObjectiveEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CpomObjectiveOrderFieldCreatedAt orders CpomObjective by created_at.
+	CpomObjectiveOrderFieldCreatedAt = &CpomObjectiveOrderField{
+		Value: func(_m *CpomObjective) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cpomobjective.FieldCreatedAt,
+		toTerm: cpomobjective.ByCreatedAt,
+		toCursor: func(_m *CpomObjective) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CpomObjectiveOrderFieldUpdatedAt orders CpomObjective by updated_at.
+	CpomObjectiveOrderFieldUpdatedAt = &CpomObjectiveOrderField{
+		Value: func(_m *CpomObjective) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: cpomobjective.FieldUpdatedAt,
+		toTerm: cpomobjective.ByUpdatedAt,
+		toCursor: func(_m *CpomObjective) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CpomObjectiveOrderFieldCode orders CpomObjective by code.
+	CpomObjectiveOrderFieldCode = &CpomObjectiveOrderField{
+		Value: func(_m *CpomObjective) (ent.Value, error) {
+			return _m.Code, nil
+		},
+		column: cpomobjective.FieldCode,
+		toTerm: cpomobjective.ByCode,
+		toCursor: func(_m *CpomObjective) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Code,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CpomObjectiveOrderField) String() string {
+	var str string
+	switch f.column {
+	case CpomObjectiveOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CpomObjectiveOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CpomObjectiveOrderFieldCode.column:
+		str = "CODE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CpomObjectiveOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CpomObjectiveOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CpomObjectiveOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CpomObjectiveOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CpomObjectiveOrderFieldUpdatedAt
+	case "CODE":
+		*f = *CpomObjectiveOrderFieldCode
+	default:
+		return fmt.Errorf("%s is not a valid CpomObjectiveOrderField", str)
+	}
+	return nil
+}
+
+// CpomObjectiveOrderField defines the ordering field of CpomObjective.
+type CpomObjectiveOrderField struct {
+	// Value extracts the ordering value from the given CpomObjective.
+	Value    func(*CpomObjective) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cpomobjective.OrderOption
+	toCursor func(*CpomObjective) Cursor
+}
+
+// CpomObjectiveOrder defines the ordering of CpomObjective.
+type CpomObjectiveOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *CpomObjectiveOrderField `json:"field"`
+}
+
+// DefaultCpomObjectiveOrder is the default ordering of CpomObjective.
+var DefaultCpomObjectiveOrder = &CpomObjectiveOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CpomObjectiveOrderField{
+		Value: func(_m *CpomObjective) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cpomobjective.FieldID,
+		toTerm: cpomobjective.ByID,
+		toCursor: func(_m *CpomObjective) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CpomObjective into CpomObjectiveEdge.
+func (_m *CpomObjective) ToEdge(order *CpomObjectiveOrder) *CpomObjectiveEdge {
+	if order == nil {
+		order = DefaultCpomObjectiveOrder
+	}
+	return &CpomObjectiveEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -17,6 +17,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/journalnote"
 	"communs/ent/member"
@@ -8312,6 +8319,3550 @@ func (i *CostEntryWhereInput) P() (predicate.CostEntry, error) {
 		return predicates[0], nil
 	default:
 		return costentry.And(predicates...), nil
+	}
+}
+
+// CpomActionWhereInput represents a where input for filtering CpomAction queries.
+type CpomActionWhereInput struct {
+	Predicates []predicate.CpomAction  `json:"-"`
+	Not        *CpomActionWhereInput   `json:"not,omitempty"`
+	Or         []*CpomActionWhereInput `json:"or,omitempty"`
+	And        []*CpomActionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "objective_id" field predicates.
+	ObjectiveID             *pulid.ID  `json:"objectiveID,omitempty"`
+	ObjectiveIDNEQ          *pulid.ID  `json:"objectiveIDNEQ,omitempty"`
+	ObjectiveIDIn           []pulid.ID `json:"objectiveIDIn,omitempty"`
+	ObjectiveIDNotIn        []pulid.ID `json:"objectiveIDNotIn,omitempty"`
+	ObjectiveIDGT           *pulid.ID  `json:"objectiveIDGT,omitempty"`
+	ObjectiveIDGTE          *pulid.ID  `json:"objectiveIDGTE,omitempty"`
+	ObjectiveIDLT           *pulid.ID  `json:"objectiveIDLT,omitempty"`
+	ObjectiveIDLTE          *pulid.ID  `json:"objectiveIDLTE,omitempty"`
+	ObjectiveIDContains     *pulid.ID  `json:"objectiveIDContains,omitempty"`
+	ObjectiveIDHasPrefix    *pulid.ID  `json:"objectiveIDHasPrefix,omitempty"`
+	ObjectiveIDHasSuffix    *pulid.ID  `json:"objectiveIDHasSuffix,omitempty"`
+	ObjectiveIDEqualFold    *pulid.ID  `json:"objectiveIDEqualFold,omitempty"`
+	ObjectiveIDContainsFold *pulid.ID  `json:"objectiveIDContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "owner" field predicates.
+	Owner             *string  `json:"owner,omitempty"`
+	OwnerNEQ          *string  `json:"ownerNEQ,omitempty"`
+	OwnerIn           []string `json:"ownerIn,omitempty"`
+	OwnerNotIn        []string `json:"ownerNotIn,omitempty"`
+	OwnerGT           *string  `json:"ownerGT,omitempty"`
+	OwnerGTE          *string  `json:"ownerGTE,omitempty"`
+	OwnerLT           *string  `json:"ownerLT,omitempty"`
+	OwnerLTE          *string  `json:"ownerLTE,omitempty"`
+	OwnerContains     *string  `json:"ownerContains,omitempty"`
+	OwnerHasPrefix    *string  `json:"ownerHasPrefix,omitempty"`
+	OwnerHasSuffix    *string  `json:"ownerHasSuffix,omitempty"`
+	OwnerEqualFold    *string  `json:"ownerEqualFold,omitempty"`
+	OwnerContainsFold *string  `json:"ownerContainsFold,omitempty"`
+
+	// "due_on" field predicates.
+	DueOn      *time.Time  `json:"dueOn,omitempty"`
+	DueOnNEQ   *time.Time  `json:"dueOnNEQ,omitempty"`
+	DueOnIn    []time.Time `json:"dueOnIn,omitempty"`
+	DueOnNotIn []time.Time `json:"dueOnNotIn,omitempty"`
+	DueOnGT    *time.Time  `json:"dueOnGT,omitempty"`
+	DueOnGTE   *time.Time  `json:"dueOnGTE,omitempty"`
+	DueOnLT    *time.Time  `json:"dueOnLT,omitempty"`
+	DueOnLTE   *time.Time  `json:"dueOnLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *cpomaction.Status  `json:"status,omitempty"`
+	StatusNEQ   *cpomaction.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []cpomaction.Status `json:"statusIn,omitempty"`
+	StatusNotIn []cpomaction.Status `json:"statusNotIn,omitempty"`
+
+	// "done_on" field predicates.
+	DoneOn       *time.Time  `json:"doneOn,omitempty"`
+	DoneOnNEQ    *time.Time  `json:"doneOnNEQ,omitempty"`
+	DoneOnIn     []time.Time `json:"doneOnIn,omitempty"`
+	DoneOnNotIn  []time.Time `json:"doneOnNotIn,omitempty"`
+	DoneOnGT     *time.Time  `json:"doneOnGT,omitempty"`
+	DoneOnGTE    *time.Time  `json:"doneOnGTE,omitempty"`
+	DoneOnLT     *time.Time  `json:"doneOnLT,omitempty"`
+	DoneOnLTE    *time.Time  `json:"doneOnLTE,omitempty"`
+	DoneOnIsNil  bool        `json:"doneOnIsNil,omitempty"`
+	DoneOnNotNil bool        `json:"doneOnNotNil,omitempty"`
+
+	// "objective" edge predicates.
+	HasObjective     *bool                      `json:"hasObjective,omitempty"`
+	HasObjectiveWith []*CpomObjectiveWhereInput `json:"hasObjectiveWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomActionWhereInput) AddPredicates(predicates ...predicate.CpomAction) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomActionWhereInput filter on the CpomActionQuery builder.
+func (i *CpomActionWhereInput) Filter(q *CpomActionQuery) (*CpomActionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomActionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomActionWhereInput is returned in case the CpomActionWhereInput is empty.
+var ErrEmptyCpomActionWhereInput = errors.New("ent: empty predicate CpomActionWhereInput")
+
+// P returns a predicate for filtering cpomactions.
+// An error is returned if the input is empty or invalid.
+func (i *CpomActionWhereInput) P() (predicate.CpomAction, error) {
+	var predicates []predicate.CpomAction
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpomaction.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomAction, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpomaction.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomAction, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpomaction.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpomaction.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpomaction.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpomaction.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpomaction.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpomaction.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpomaction.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpomaction.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpomaction.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpomaction.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpomaction.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpomaction.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomaction.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpomaction.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpomaction.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpomaction.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpomaction.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpomaction.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpomaction.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpomaction.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomaction.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpomaction.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpomaction.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpomaction.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpomaction.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpomaction.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpomaction.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpomaction.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpomaction.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpomaction.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpomaction.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpomaction.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpomaction.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpomaction.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpomaction.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpomaction.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpomaction.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpomaction.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.ObjectiveID != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDEQ(*i.ObjectiveID))
+	}
+	if i.ObjectiveIDNEQ != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDNEQ(*i.ObjectiveIDNEQ))
+	}
+	if len(i.ObjectiveIDIn) > 0 {
+		predicates = append(predicates, cpomaction.ObjectiveIDIn(i.ObjectiveIDIn...))
+	}
+	if len(i.ObjectiveIDNotIn) > 0 {
+		predicates = append(predicates, cpomaction.ObjectiveIDNotIn(i.ObjectiveIDNotIn...))
+	}
+	if i.ObjectiveIDGT != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDGT(*i.ObjectiveIDGT))
+	}
+	if i.ObjectiveIDGTE != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDGTE(*i.ObjectiveIDGTE))
+	}
+	if i.ObjectiveIDLT != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDLT(*i.ObjectiveIDLT))
+	}
+	if i.ObjectiveIDLTE != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDLTE(*i.ObjectiveIDLTE))
+	}
+	if i.ObjectiveIDContains != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDContains(*i.ObjectiveIDContains))
+	}
+	if i.ObjectiveIDHasPrefix != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDHasPrefix(*i.ObjectiveIDHasPrefix))
+	}
+	if i.ObjectiveIDHasSuffix != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDHasSuffix(*i.ObjectiveIDHasSuffix))
+	}
+	if i.ObjectiveIDEqualFold != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDEqualFold(*i.ObjectiveIDEqualFold))
+	}
+	if i.ObjectiveIDContainsFold != nil {
+		predicates = append(predicates, cpomaction.ObjectiveIDContainsFold(*i.ObjectiveIDContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, cpomaction.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, cpomaction.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, cpomaction.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, cpomaction.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, cpomaction.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, cpomaction.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, cpomaction.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, cpomaction.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, cpomaction.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, cpomaction.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, cpomaction.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, cpomaction.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, cpomaction.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Owner != nil {
+		predicates = append(predicates, cpomaction.OwnerEQ(*i.Owner))
+	}
+	if i.OwnerNEQ != nil {
+		predicates = append(predicates, cpomaction.OwnerNEQ(*i.OwnerNEQ))
+	}
+	if len(i.OwnerIn) > 0 {
+		predicates = append(predicates, cpomaction.OwnerIn(i.OwnerIn...))
+	}
+	if len(i.OwnerNotIn) > 0 {
+		predicates = append(predicates, cpomaction.OwnerNotIn(i.OwnerNotIn...))
+	}
+	if i.OwnerGT != nil {
+		predicates = append(predicates, cpomaction.OwnerGT(*i.OwnerGT))
+	}
+	if i.OwnerGTE != nil {
+		predicates = append(predicates, cpomaction.OwnerGTE(*i.OwnerGTE))
+	}
+	if i.OwnerLT != nil {
+		predicates = append(predicates, cpomaction.OwnerLT(*i.OwnerLT))
+	}
+	if i.OwnerLTE != nil {
+		predicates = append(predicates, cpomaction.OwnerLTE(*i.OwnerLTE))
+	}
+	if i.OwnerContains != nil {
+		predicates = append(predicates, cpomaction.OwnerContains(*i.OwnerContains))
+	}
+	if i.OwnerHasPrefix != nil {
+		predicates = append(predicates, cpomaction.OwnerHasPrefix(*i.OwnerHasPrefix))
+	}
+	if i.OwnerHasSuffix != nil {
+		predicates = append(predicates, cpomaction.OwnerHasSuffix(*i.OwnerHasSuffix))
+	}
+	if i.OwnerEqualFold != nil {
+		predicates = append(predicates, cpomaction.OwnerEqualFold(*i.OwnerEqualFold))
+	}
+	if i.OwnerContainsFold != nil {
+		predicates = append(predicates, cpomaction.OwnerContainsFold(*i.OwnerContainsFold))
+	}
+	if i.DueOn != nil {
+		predicates = append(predicates, cpomaction.DueOnEQ(*i.DueOn))
+	}
+	if i.DueOnNEQ != nil {
+		predicates = append(predicates, cpomaction.DueOnNEQ(*i.DueOnNEQ))
+	}
+	if len(i.DueOnIn) > 0 {
+		predicates = append(predicates, cpomaction.DueOnIn(i.DueOnIn...))
+	}
+	if len(i.DueOnNotIn) > 0 {
+		predicates = append(predicates, cpomaction.DueOnNotIn(i.DueOnNotIn...))
+	}
+	if i.DueOnGT != nil {
+		predicates = append(predicates, cpomaction.DueOnGT(*i.DueOnGT))
+	}
+	if i.DueOnGTE != nil {
+		predicates = append(predicates, cpomaction.DueOnGTE(*i.DueOnGTE))
+	}
+	if i.DueOnLT != nil {
+		predicates = append(predicates, cpomaction.DueOnLT(*i.DueOnLT))
+	}
+	if i.DueOnLTE != nil {
+		predicates = append(predicates, cpomaction.DueOnLTE(*i.DueOnLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, cpomaction.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, cpomaction.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, cpomaction.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, cpomaction.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.DoneOn != nil {
+		predicates = append(predicates, cpomaction.DoneOnEQ(*i.DoneOn))
+	}
+	if i.DoneOnNEQ != nil {
+		predicates = append(predicates, cpomaction.DoneOnNEQ(*i.DoneOnNEQ))
+	}
+	if len(i.DoneOnIn) > 0 {
+		predicates = append(predicates, cpomaction.DoneOnIn(i.DoneOnIn...))
+	}
+	if len(i.DoneOnNotIn) > 0 {
+		predicates = append(predicates, cpomaction.DoneOnNotIn(i.DoneOnNotIn...))
+	}
+	if i.DoneOnGT != nil {
+		predicates = append(predicates, cpomaction.DoneOnGT(*i.DoneOnGT))
+	}
+	if i.DoneOnGTE != nil {
+		predicates = append(predicates, cpomaction.DoneOnGTE(*i.DoneOnGTE))
+	}
+	if i.DoneOnLT != nil {
+		predicates = append(predicates, cpomaction.DoneOnLT(*i.DoneOnLT))
+	}
+	if i.DoneOnLTE != nil {
+		predicates = append(predicates, cpomaction.DoneOnLTE(*i.DoneOnLTE))
+	}
+	if i.DoneOnIsNil {
+		predicates = append(predicates, cpomaction.DoneOnIsNil())
+	}
+	if i.DoneOnNotNil {
+		predicates = append(predicates, cpomaction.DoneOnNotNil())
+	}
+
+	if i.HasObjective != nil {
+		p := cpomaction.HasObjective()
+		if !*i.HasObjective {
+			p = cpomaction.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasObjectiveWith) > 0 {
+		with := make([]predicate.CpomObjective, 0, len(i.HasObjectiveWith))
+		for _, w := range i.HasObjectiveWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasObjectiveWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomaction.HasObjectiveWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomActionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpomaction.And(predicates...), nil
+	}
+}
+
+// CpomContractWhereInput represents a where input for filtering CpomContract queries.
+type CpomContractWhereInput struct {
+	Predicates []predicate.CpomContract  `json:"-"`
+	Not        *CpomContractWhereInput   `json:"not,omitempty"`
+	Or         []*CpomContractWhereInput `json:"or,omitempty"`
+	And        []*CpomContractWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "authority" field predicates.
+	Authority             *string  `json:"authority,omitempty"`
+	AuthorityNEQ          *string  `json:"authorityNEQ,omitempty"`
+	AuthorityIn           []string `json:"authorityIn,omitempty"`
+	AuthorityNotIn        []string `json:"authorityNotIn,omitempty"`
+	AuthorityGT           *string  `json:"authorityGT,omitempty"`
+	AuthorityGTE          *string  `json:"authorityGTE,omitempty"`
+	AuthorityLT           *string  `json:"authorityLT,omitempty"`
+	AuthorityLTE          *string  `json:"authorityLTE,omitempty"`
+	AuthorityContains     *string  `json:"authorityContains,omitempty"`
+	AuthorityHasPrefix    *string  `json:"authorityHasPrefix,omitempty"`
+	AuthorityHasSuffix    *string  `json:"authorityHasSuffix,omitempty"`
+	AuthorityEqualFold    *string  `json:"authorityEqualFold,omitempty"`
+	AuthorityContainsFold *string  `json:"authorityContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "starts_on" field predicates.
+	StartsOn      *time.Time  `json:"startsOn,omitempty"`
+	StartsOnNEQ   *time.Time  `json:"startsOnNEQ,omitempty"`
+	StartsOnIn    []time.Time `json:"startsOnIn,omitempty"`
+	StartsOnNotIn []time.Time `json:"startsOnNotIn,omitempty"`
+	StartsOnGT    *time.Time  `json:"startsOnGT,omitempty"`
+	StartsOnGTE   *time.Time  `json:"startsOnGTE,omitempty"`
+	StartsOnLT    *time.Time  `json:"startsOnLT,omitempty"`
+	StartsOnLTE   *time.Time  `json:"startsOnLTE,omitempty"`
+
+	// "ends_on" field predicates.
+	EndsOn      *time.Time  `json:"endsOn,omitempty"`
+	EndsOnNEQ   *time.Time  `json:"endsOnNEQ,omitempty"`
+	EndsOnIn    []time.Time `json:"endsOnIn,omitempty"`
+	EndsOnNotIn []time.Time `json:"endsOnNotIn,omitempty"`
+	EndsOnGT    *time.Time  `json:"endsOnGT,omitempty"`
+	EndsOnGTE   *time.Time  `json:"endsOnGTE,omitempty"`
+	EndsOnLT    *time.Time  `json:"endsOnLT,omitempty"`
+	EndsOnLTE   *time.Time  `json:"endsOnLTE,omitempty"`
+
+	// "member" edge predicates.
+	HasMember     *bool               `json:"hasMember,omitempty"`
+	HasMemberWith []*MemberWhereInput `json:"hasMemberWith,omitempty"`
+
+	// "objectives" edge predicates.
+	HasObjectives     *bool                      `json:"hasObjectives,omitempty"`
+	HasObjectivesWith []*CpomObjectiveWhereInput `json:"hasObjectivesWith,omitempty"`
+
+	// "milestones" edge predicates.
+	HasMilestones     *bool                      `json:"hasMilestones,omitempty"`
+	HasMilestonesWith []*CpomMilestoneWhereInput `json:"hasMilestonesWith,omitempty"`
+
+	// "dialogues" edge predicates.
+	HasDialogues     *bool                     `json:"hasDialogues,omitempty"`
+	HasDialoguesWith []*CpomDialogueWhereInput `json:"hasDialoguesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomContractWhereInput) AddPredicates(predicates ...predicate.CpomContract) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomContractWhereInput filter on the CpomContractQuery builder.
+func (i *CpomContractWhereInput) Filter(q *CpomContractQuery) (*CpomContractQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomContractWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomContractWhereInput is returned in case the CpomContractWhereInput is empty.
+var ErrEmptyCpomContractWhereInput = errors.New("ent: empty predicate CpomContractWhereInput")
+
+// P returns a predicate for filtering cpomcontracts.
+// An error is returned if the input is empty or invalid.
+func (i *CpomContractWhereInput) P() (predicate.CpomContract, error) {
+	var predicates []predicate.CpomContract
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpomcontract.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomContract, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpomcontract.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomContract, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpomcontract.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpomcontract.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpomcontract.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpomcontract.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpomcontract.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpomcontract.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpomcontract.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpomcontract.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpomcontract.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpomcontract.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpomcontract.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpomcontract.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpomcontract.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpomcontract.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpomcontract.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpomcontract.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpomcontract.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpomcontract.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpomcontract.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpomcontract.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpomcontract.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpomcontract.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpomcontract.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpomcontract.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpomcontract.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpomcontract.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpomcontract.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpomcontract.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpomcontract.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpomcontract.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpomcontract.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpomcontract.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpomcontract.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpomcontract.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.Authority != nil {
+		predicates = append(predicates, cpomcontract.AuthorityEQ(*i.Authority))
+	}
+	if i.AuthorityNEQ != nil {
+		predicates = append(predicates, cpomcontract.AuthorityNEQ(*i.AuthorityNEQ))
+	}
+	if len(i.AuthorityIn) > 0 {
+		predicates = append(predicates, cpomcontract.AuthorityIn(i.AuthorityIn...))
+	}
+	if len(i.AuthorityNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.AuthorityNotIn(i.AuthorityNotIn...))
+	}
+	if i.AuthorityGT != nil {
+		predicates = append(predicates, cpomcontract.AuthorityGT(*i.AuthorityGT))
+	}
+	if i.AuthorityGTE != nil {
+		predicates = append(predicates, cpomcontract.AuthorityGTE(*i.AuthorityGTE))
+	}
+	if i.AuthorityLT != nil {
+		predicates = append(predicates, cpomcontract.AuthorityLT(*i.AuthorityLT))
+	}
+	if i.AuthorityLTE != nil {
+		predicates = append(predicates, cpomcontract.AuthorityLTE(*i.AuthorityLTE))
+	}
+	if i.AuthorityContains != nil {
+		predicates = append(predicates, cpomcontract.AuthorityContains(*i.AuthorityContains))
+	}
+	if i.AuthorityHasPrefix != nil {
+		predicates = append(predicates, cpomcontract.AuthorityHasPrefix(*i.AuthorityHasPrefix))
+	}
+	if i.AuthorityHasSuffix != nil {
+		predicates = append(predicates, cpomcontract.AuthorityHasSuffix(*i.AuthorityHasSuffix))
+	}
+	if i.AuthorityEqualFold != nil {
+		predicates = append(predicates, cpomcontract.AuthorityEqualFold(*i.AuthorityEqualFold))
+	}
+	if i.AuthorityContainsFold != nil {
+		predicates = append(predicates, cpomcontract.AuthorityContainsFold(*i.AuthorityContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, cpomcontract.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, cpomcontract.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, cpomcontract.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, cpomcontract.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, cpomcontract.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, cpomcontract.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, cpomcontract.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, cpomcontract.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, cpomcontract.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, cpomcontract.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, cpomcontract.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, cpomcontract.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.StartsOn != nil {
+		predicates = append(predicates, cpomcontract.StartsOnEQ(*i.StartsOn))
+	}
+	if i.StartsOnNEQ != nil {
+		predicates = append(predicates, cpomcontract.StartsOnNEQ(*i.StartsOnNEQ))
+	}
+	if len(i.StartsOnIn) > 0 {
+		predicates = append(predicates, cpomcontract.StartsOnIn(i.StartsOnIn...))
+	}
+	if len(i.StartsOnNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.StartsOnNotIn(i.StartsOnNotIn...))
+	}
+	if i.StartsOnGT != nil {
+		predicates = append(predicates, cpomcontract.StartsOnGT(*i.StartsOnGT))
+	}
+	if i.StartsOnGTE != nil {
+		predicates = append(predicates, cpomcontract.StartsOnGTE(*i.StartsOnGTE))
+	}
+	if i.StartsOnLT != nil {
+		predicates = append(predicates, cpomcontract.StartsOnLT(*i.StartsOnLT))
+	}
+	if i.StartsOnLTE != nil {
+		predicates = append(predicates, cpomcontract.StartsOnLTE(*i.StartsOnLTE))
+	}
+	if i.EndsOn != nil {
+		predicates = append(predicates, cpomcontract.EndsOnEQ(*i.EndsOn))
+	}
+	if i.EndsOnNEQ != nil {
+		predicates = append(predicates, cpomcontract.EndsOnNEQ(*i.EndsOnNEQ))
+	}
+	if len(i.EndsOnIn) > 0 {
+		predicates = append(predicates, cpomcontract.EndsOnIn(i.EndsOnIn...))
+	}
+	if len(i.EndsOnNotIn) > 0 {
+		predicates = append(predicates, cpomcontract.EndsOnNotIn(i.EndsOnNotIn...))
+	}
+	if i.EndsOnGT != nil {
+		predicates = append(predicates, cpomcontract.EndsOnGT(*i.EndsOnGT))
+	}
+	if i.EndsOnGTE != nil {
+		predicates = append(predicates, cpomcontract.EndsOnGTE(*i.EndsOnGTE))
+	}
+	if i.EndsOnLT != nil {
+		predicates = append(predicates, cpomcontract.EndsOnLT(*i.EndsOnLT))
+	}
+	if i.EndsOnLTE != nil {
+		predicates = append(predicates, cpomcontract.EndsOnLTE(*i.EndsOnLTE))
+	}
+
+	if i.HasMember != nil {
+		p := cpomcontract.HasMember()
+		if !*i.HasMember {
+			p = cpomcontract.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMemberWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasMemberWith))
+		for _, w := range i.HasMemberWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMemberWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomcontract.HasMemberWith(with...))
+	}
+	if i.HasObjectives != nil {
+		p := cpomcontract.HasObjectives()
+		if !*i.HasObjectives {
+			p = cpomcontract.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasObjectivesWith) > 0 {
+		with := make([]predicate.CpomObjective, 0, len(i.HasObjectivesWith))
+		for _, w := range i.HasObjectivesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasObjectivesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomcontract.HasObjectivesWith(with...))
+	}
+	if i.HasMilestones != nil {
+		p := cpomcontract.HasMilestones()
+		if !*i.HasMilestones {
+			p = cpomcontract.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMilestonesWith) > 0 {
+		with := make([]predicate.CpomMilestone, 0, len(i.HasMilestonesWith))
+		for _, w := range i.HasMilestonesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMilestonesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomcontract.HasMilestonesWith(with...))
+	}
+	if i.HasDialogues != nil {
+		p := cpomcontract.HasDialogues()
+		if !*i.HasDialogues {
+			p = cpomcontract.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDialoguesWith) > 0 {
+		with := make([]predicate.CpomDialogue, 0, len(i.HasDialoguesWith))
+		for _, w := range i.HasDialoguesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDialoguesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomcontract.HasDialoguesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomContractWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpomcontract.And(predicates...), nil
+	}
+}
+
+// CpomDialogueWhereInput represents a where input for filtering CpomDialogue queries.
+type CpomDialogueWhereInput struct {
+	Predicates []predicate.CpomDialogue  `json:"-"`
+	Not        *CpomDialogueWhereInput   `json:"not,omitempty"`
+	Or         []*CpomDialogueWhereInput `json:"or,omitempty"`
+	And        []*CpomDialogueWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "contract_id" field predicates.
+	ContractID             *pulid.ID  `json:"contractID,omitempty"`
+	ContractIDNEQ          *pulid.ID  `json:"contractIDNEQ,omitempty"`
+	ContractIDIn           []pulid.ID `json:"contractIDIn,omitempty"`
+	ContractIDNotIn        []pulid.ID `json:"contractIDNotIn,omitempty"`
+	ContractIDGT           *pulid.ID  `json:"contractIDGT,omitempty"`
+	ContractIDGTE          *pulid.ID  `json:"contractIDGTE,omitempty"`
+	ContractIDLT           *pulid.ID  `json:"contractIDLT,omitempty"`
+	ContractIDLTE          *pulid.ID  `json:"contractIDLTE,omitempty"`
+	ContractIDContains     *pulid.ID  `json:"contractIDContains,omitempty"`
+	ContractIDHasPrefix    *pulid.ID  `json:"contractIDHasPrefix,omitempty"`
+	ContractIDHasSuffix    *pulid.ID  `json:"contractIDHasSuffix,omitempty"`
+	ContractIDEqualFold    *pulid.ID  `json:"contractIDEqualFold,omitempty"`
+	ContractIDContainsFold *pulid.ID  `json:"contractIDContainsFold,omitempty"`
+
+	// "year" field predicates.
+	Year      *int  `json:"year,omitempty"`
+	YearNEQ   *int  `json:"yearNEQ,omitempty"`
+	YearIn    []int `json:"yearIn,omitempty"`
+	YearNotIn []int `json:"yearNotIn,omitempty"`
+	YearGT    *int  `json:"yearGT,omitempty"`
+	YearGTE   *int  `json:"yearGTE,omitempty"`
+	YearLT    *int  `json:"yearLT,omitempty"`
+	YearLTE   *int  `json:"yearLTE,omitempty"`
+
+	// "held_on" field predicates.
+	HeldOn      *time.Time  `json:"heldOn,omitempty"`
+	HeldOnNEQ   *time.Time  `json:"heldOnNEQ,omitempty"`
+	HeldOnIn    []time.Time `json:"heldOnIn,omitempty"`
+	HeldOnNotIn []time.Time `json:"heldOnNotIn,omitempty"`
+	HeldOnGT    *time.Time  `json:"heldOnGT,omitempty"`
+	HeldOnGTE   *time.Time  `json:"heldOnGTE,omitempty"`
+	HeldOnLT    *time.Time  `json:"heldOnLT,omitempty"`
+	HeldOnLTE   *time.Time  `json:"heldOnLTE,omitempty"`
+
+	// "decisions" field predicates.
+	Decisions             *string  `json:"decisions,omitempty"`
+	DecisionsNEQ          *string  `json:"decisionsNEQ,omitempty"`
+	DecisionsIn           []string `json:"decisionsIn,omitempty"`
+	DecisionsNotIn        []string `json:"decisionsNotIn,omitempty"`
+	DecisionsGT           *string  `json:"decisionsGT,omitempty"`
+	DecisionsGTE          *string  `json:"decisionsGTE,omitempty"`
+	DecisionsLT           *string  `json:"decisionsLT,omitempty"`
+	DecisionsLTE          *string  `json:"decisionsLTE,omitempty"`
+	DecisionsContains     *string  `json:"decisionsContains,omitempty"`
+	DecisionsHasPrefix    *string  `json:"decisionsHasPrefix,omitempty"`
+	DecisionsHasSuffix    *string  `json:"decisionsHasSuffix,omitempty"`
+	DecisionsEqualFold    *string  `json:"decisionsEqualFold,omitempty"`
+	DecisionsContainsFold *string  `json:"decisionsContainsFold,omitempty"`
+
+	// "recorded_by" field predicates.
+	RecordedBy             *string  `json:"recordedBy,omitempty"`
+	RecordedByNEQ          *string  `json:"recordedByNEQ,omitempty"`
+	RecordedByIn           []string `json:"recordedByIn,omitempty"`
+	RecordedByNotIn        []string `json:"recordedByNotIn,omitempty"`
+	RecordedByGT           *string  `json:"recordedByGT,omitempty"`
+	RecordedByGTE          *string  `json:"recordedByGTE,omitempty"`
+	RecordedByLT           *string  `json:"recordedByLT,omitempty"`
+	RecordedByLTE          *string  `json:"recordedByLTE,omitempty"`
+	RecordedByContains     *string  `json:"recordedByContains,omitempty"`
+	RecordedByHasPrefix    *string  `json:"recordedByHasPrefix,omitempty"`
+	RecordedByHasSuffix    *string  `json:"recordedByHasSuffix,omitempty"`
+	RecordedByEqualFold    *string  `json:"recordedByEqualFold,omitempty"`
+	RecordedByContainsFold *string  `json:"recordedByContainsFold,omitempty"`
+
+	// "contract" edge predicates.
+	HasContract     *bool                     `json:"hasContract,omitempty"`
+	HasContractWith []*CpomContractWhereInput `json:"hasContractWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomDialogueWhereInput) AddPredicates(predicates ...predicate.CpomDialogue) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomDialogueWhereInput filter on the CpomDialogueQuery builder.
+func (i *CpomDialogueWhereInput) Filter(q *CpomDialogueQuery) (*CpomDialogueQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomDialogueWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomDialogueWhereInput is returned in case the CpomDialogueWhereInput is empty.
+var ErrEmptyCpomDialogueWhereInput = errors.New("ent: empty predicate CpomDialogueWhereInput")
+
+// P returns a predicate for filtering cpomdialogues.
+// An error is returned if the input is empty or invalid.
+func (i *CpomDialogueWhereInput) P() (predicate.CpomDialogue, error) {
+	var predicates []predicate.CpomDialogue
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpomdialogue.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomDialogue, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpomdialogue.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomDialogue, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpomdialogue.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpomdialogue.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpomdialogue.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpomdialogue.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpomdialogue.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpomdialogue.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpomdialogue.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpomdialogue.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpomdialogue.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpomdialogue.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpomdialogue.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpomdialogue.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpomdialogue.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpomdialogue.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpomdialogue.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpomdialogue.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpomdialogue.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpomdialogue.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpomdialogue.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpomdialogue.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpomdialogue.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpomdialogue.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpomdialogue.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpomdialogue.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.ContractID != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDEQ(*i.ContractID))
+	}
+	if i.ContractIDNEQ != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDNEQ(*i.ContractIDNEQ))
+	}
+	if len(i.ContractIDIn) > 0 {
+		predicates = append(predicates, cpomdialogue.ContractIDIn(i.ContractIDIn...))
+	}
+	if len(i.ContractIDNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.ContractIDNotIn(i.ContractIDNotIn...))
+	}
+	if i.ContractIDGT != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDGT(*i.ContractIDGT))
+	}
+	if i.ContractIDGTE != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDGTE(*i.ContractIDGTE))
+	}
+	if i.ContractIDLT != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDLT(*i.ContractIDLT))
+	}
+	if i.ContractIDLTE != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDLTE(*i.ContractIDLTE))
+	}
+	if i.ContractIDContains != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDContains(*i.ContractIDContains))
+	}
+	if i.ContractIDHasPrefix != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDHasPrefix(*i.ContractIDHasPrefix))
+	}
+	if i.ContractIDHasSuffix != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDHasSuffix(*i.ContractIDHasSuffix))
+	}
+	if i.ContractIDEqualFold != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDEqualFold(*i.ContractIDEqualFold))
+	}
+	if i.ContractIDContainsFold != nil {
+		predicates = append(predicates, cpomdialogue.ContractIDContainsFold(*i.ContractIDContainsFold))
+	}
+	if i.Year != nil {
+		predicates = append(predicates, cpomdialogue.YearEQ(*i.Year))
+	}
+	if i.YearNEQ != nil {
+		predicates = append(predicates, cpomdialogue.YearNEQ(*i.YearNEQ))
+	}
+	if len(i.YearIn) > 0 {
+		predicates = append(predicates, cpomdialogue.YearIn(i.YearIn...))
+	}
+	if len(i.YearNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.YearNotIn(i.YearNotIn...))
+	}
+	if i.YearGT != nil {
+		predicates = append(predicates, cpomdialogue.YearGT(*i.YearGT))
+	}
+	if i.YearGTE != nil {
+		predicates = append(predicates, cpomdialogue.YearGTE(*i.YearGTE))
+	}
+	if i.YearLT != nil {
+		predicates = append(predicates, cpomdialogue.YearLT(*i.YearLT))
+	}
+	if i.YearLTE != nil {
+		predicates = append(predicates, cpomdialogue.YearLTE(*i.YearLTE))
+	}
+	if i.HeldOn != nil {
+		predicates = append(predicates, cpomdialogue.HeldOnEQ(*i.HeldOn))
+	}
+	if i.HeldOnNEQ != nil {
+		predicates = append(predicates, cpomdialogue.HeldOnNEQ(*i.HeldOnNEQ))
+	}
+	if len(i.HeldOnIn) > 0 {
+		predicates = append(predicates, cpomdialogue.HeldOnIn(i.HeldOnIn...))
+	}
+	if len(i.HeldOnNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.HeldOnNotIn(i.HeldOnNotIn...))
+	}
+	if i.HeldOnGT != nil {
+		predicates = append(predicates, cpomdialogue.HeldOnGT(*i.HeldOnGT))
+	}
+	if i.HeldOnGTE != nil {
+		predicates = append(predicates, cpomdialogue.HeldOnGTE(*i.HeldOnGTE))
+	}
+	if i.HeldOnLT != nil {
+		predicates = append(predicates, cpomdialogue.HeldOnLT(*i.HeldOnLT))
+	}
+	if i.HeldOnLTE != nil {
+		predicates = append(predicates, cpomdialogue.HeldOnLTE(*i.HeldOnLTE))
+	}
+	if i.Decisions != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsEQ(*i.Decisions))
+	}
+	if i.DecisionsNEQ != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsNEQ(*i.DecisionsNEQ))
+	}
+	if len(i.DecisionsIn) > 0 {
+		predicates = append(predicates, cpomdialogue.DecisionsIn(i.DecisionsIn...))
+	}
+	if len(i.DecisionsNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.DecisionsNotIn(i.DecisionsNotIn...))
+	}
+	if i.DecisionsGT != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsGT(*i.DecisionsGT))
+	}
+	if i.DecisionsGTE != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsGTE(*i.DecisionsGTE))
+	}
+	if i.DecisionsLT != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsLT(*i.DecisionsLT))
+	}
+	if i.DecisionsLTE != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsLTE(*i.DecisionsLTE))
+	}
+	if i.DecisionsContains != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsContains(*i.DecisionsContains))
+	}
+	if i.DecisionsHasPrefix != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsHasPrefix(*i.DecisionsHasPrefix))
+	}
+	if i.DecisionsHasSuffix != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsHasSuffix(*i.DecisionsHasSuffix))
+	}
+	if i.DecisionsEqualFold != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsEqualFold(*i.DecisionsEqualFold))
+	}
+	if i.DecisionsContainsFold != nil {
+		predicates = append(predicates, cpomdialogue.DecisionsContainsFold(*i.DecisionsContainsFold))
+	}
+	if i.RecordedBy != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByEQ(*i.RecordedBy))
+	}
+	if i.RecordedByNEQ != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByNEQ(*i.RecordedByNEQ))
+	}
+	if len(i.RecordedByIn) > 0 {
+		predicates = append(predicates, cpomdialogue.RecordedByIn(i.RecordedByIn...))
+	}
+	if len(i.RecordedByNotIn) > 0 {
+		predicates = append(predicates, cpomdialogue.RecordedByNotIn(i.RecordedByNotIn...))
+	}
+	if i.RecordedByGT != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByGT(*i.RecordedByGT))
+	}
+	if i.RecordedByGTE != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByGTE(*i.RecordedByGTE))
+	}
+	if i.RecordedByLT != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByLT(*i.RecordedByLT))
+	}
+	if i.RecordedByLTE != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByLTE(*i.RecordedByLTE))
+	}
+	if i.RecordedByContains != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByContains(*i.RecordedByContains))
+	}
+	if i.RecordedByHasPrefix != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByHasPrefix(*i.RecordedByHasPrefix))
+	}
+	if i.RecordedByHasSuffix != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByHasSuffix(*i.RecordedByHasSuffix))
+	}
+	if i.RecordedByEqualFold != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByEqualFold(*i.RecordedByEqualFold))
+	}
+	if i.RecordedByContainsFold != nil {
+		predicates = append(predicates, cpomdialogue.RecordedByContainsFold(*i.RecordedByContainsFold))
+	}
+
+	if i.HasContract != nil {
+		p := cpomdialogue.HasContract()
+		if !*i.HasContract {
+			p = cpomdialogue.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContractWith) > 0 {
+		with := make([]predicate.CpomContract, 0, len(i.HasContractWith))
+		for _, w := range i.HasContractWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContractWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomdialogue.HasContractWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomDialogueWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpomdialogue.And(predicates...), nil
+	}
+}
+
+// CpomIndicatorWhereInput represents a where input for filtering CpomIndicator queries.
+type CpomIndicatorWhereInput struct {
+	Predicates []predicate.CpomIndicator  `json:"-"`
+	Not        *CpomIndicatorWhereInput   `json:"not,omitempty"`
+	Or         []*CpomIndicatorWhereInput `json:"or,omitempty"`
+	And        []*CpomIndicatorWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "objective_id" field predicates.
+	ObjectiveID             *pulid.ID  `json:"objectiveID,omitempty"`
+	ObjectiveIDNEQ          *pulid.ID  `json:"objectiveIDNEQ,omitempty"`
+	ObjectiveIDIn           []pulid.ID `json:"objectiveIDIn,omitempty"`
+	ObjectiveIDNotIn        []pulid.ID `json:"objectiveIDNotIn,omitempty"`
+	ObjectiveIDGT           *pulid.ID  `json:"objectiveIDGT,omitempty"`
+	ObjectiveIDGTE          *pulid.ID  `json:"objectiveIDGTE,omitempty"`
+	ObjectiveIDLT           *pulid.ID  `json:"objectiveIDLT,omitempty"`
+	ObjectiveIDLTE          *pulid.ID  `json:"objectiveIDLTE,omitempty"`
+	ObjectiveIDContains     *pulid.ID  `json:"objectiveIDContains,omitempty"`
+	ObjectiveIDHasPrefix    *pulid.ID  `json:"objectiveIDHasPrefix,omitempty"`
+	ObjectiveIDHasSuffix    *pulid.ID  `json:"objectiveIDHasSuffix,omitempty"`
+	ObjectiveIDEqualFold    *pulid.ID  `json:"objectiveIDEqualFold,omitempty"`
+	ObjectiveIDContainsFold *pulid.ID  `json:"objectiveIDContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "unit" field predicates.
+	Unit             *string  `json:"unit,omitempty"`
+	UnitNEQ          *string  `json:"unitNEQ,omitempty"`
+	UnitIn           []string `json:"unitIn,omitempty"`
+	UnitNotIn        []string `json:"unitNotIn,omitempty"`
+	UnitGT           *string  `json:"unitGT,omitempty"`
+	UnitGTE          *string  `json:"unitGTE,omitempty"`
+	UnitLT           *string  `json:"unitLT,omitempty"`
+	UnitLTE          *string  `json:"unitLTE,omitempty"`
+	UnitContains     *string  `json:"unitContains,omitempty"`
+	UnitHasPrefix    *string  `json:"unitHasPrefix,omitempty"`
+	UnitHasSuffix    *string  `json:"unitHasSuffix,omitempty"`
+	UnitEqualFold    *string  `json:"unitEqualFold,omitempty"`
+	UnitContainsFold *string  `json:"unitContainsFold,omitempty"`
+
+	// "baseline" field predicates.
+	Baseline      *float64  `json:"baseline,omitempty"`
+	BaselineNEQ   *float64  `json:"baselineNEQ,omitempty"`
+	BaselineIn    []float64 `json:"baselineIn,omitempty"`
+	BaselineNotIn []float64 `json:"baselineNotIn,omitempty"`
+	BaselineGT    *float64  `json:"baselineGT,omitempty"`
+	BaselineGTE   *float64  `json:"baselineGTE,omitempty"`
+	BaselineLT    *float64  `json:"baselineLT,omitempty"`
+	BaselineLTE   *float64  `json:"baselineLTE,omitempty"`
+
+	// "direction" field predicates.
+	Direction      *cpomindicator.Direction  `json:"direction,omitempty"`
+	DirectionNEQ   *cpomindicator.Direction  `json:"directionNEQ,omitempty"`
+	DirectionIn    []cpomindicator.Direction `json:"directionIn,omitempty"`
+	DirectionNotIn []cpomindicator.Direction `json:"directionNotIn,omitempty"`
+
+	// "source_code" field predicates.
+	SourceCode             *string  `json:"sourceCode,omitempty"`
+	SourceCodeNEQ          *string  `json:"sourceCodeNEQ,omitempty"`
+	SourceCodeIn           []string `json:"sourceCodeIn,omitempty"`
+	SourceCodeNotIn        []string `json:"sourceCodeNotIn,omitempty"`
+	SourceCodeGT           *string  `json:"sourceCodeGT,omitempty"`
+	SourceCodeGTE          *string  `json:"sourceCodeGTE,omitempty"`
+	SourceCodeLT           *string  `json:"sourceCodeLT,omitempty"`
+	SourceCodeLTE          *string  `json:"sourceCodeLTE,omitempty"`
+	SourceCodeContains     *string  `json:"sourceCodeContains,omitempty"`
+	SourceCodeHasPrefix    *string  `json:"sourceCodeHasPrefix,omitempty"`
+	SourceCodeHasSuffix    *string  `json:"sourceCodeHasSuffix,omitempty"`
+	SourceCodeIsNil        bool     `json:"sourceCodeIsNil,omitempty"`
+	SourceCodeNotNil       bool     `json:"sourceCodeNotNil,omitempty"`
+	SourceCodeEqualFold    *string  `json:"sourceCodeEqualFold,omitempty"`
+	SourceCodeContainsFold *string  `json:"sourceCodeContainsFold,omitempty"`
+
+	// "source_measure" field predicates.
+	SourceMeasure       *cpomindicator.SourceMeasure  `json:"sourceMeasure,omitempty"`
+	SourceMeasureNEQ    *cpomindicator.SourceMeasure  `json:"sourceMeasureNEQ,omitempty"`
+	SourceMeasureIn     []cpomindicator.SourceMeasure `json:"sourceMeasureIn,omitempty"`
+	SourceMeasureNotIn  []cpomindicator.SourceMeasure `json:"sourceMeasureNotIn,omitempty"`
+	SourceMeasureIsNil  bool                          `json:"sourceMeasureIsNil,omitempty"`
+	SourceMeasureNotNil bool                          `json:"sourceMeasureNotNil,omitempty"`
+
+	// "objective" edge predicates.
+	HasObjective     *bool                      `json:"hasObjective,omitempty"`
+	HasObjectiveWith []*CpomObjectiveWhereInput `json:"hasObjectiveWith,omitempty"`
+
+	// "years" edge predicates.
+	HasYears     *bool                          `json:"hasYears,omitempty"`
+	HasYearsWith []*CpomIndicatorYearWhereInput `json:"hasYearsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomIndicatorWhereInput) AddPredicates(predicates ...predicate.CpomIndicator) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomIndicatorWhereInput filter on the CpomIndicatorQuery builder.
+func (i *CpomIndicatorWhereInput) Filter(q *CpomIndicatorQuery) (*CpomIndicatorQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomIndicatorWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomIndicatorWhereInput is returned in case the CpomIndicatorWhereInput is empty.
+var ErrEmptyCpomIndicatorWhereInput = errors.New("ent: empty predicate CpomIndicatorWhereInput")
+
+// P returns a predicate for filtering cpomindicators.
+// An error is returned if the input is empty or invalid.
+func (i *CpomIndicatorWhereInput) P() (predicate.CpomIndicator, error) {
+	var predicates []predicate.CpomIndicator
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpomindicator.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomIndicator, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpomindicator.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomIndicator, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpomindicator.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpomindicator.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpomindicator.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpomindicator.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpomindicator.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpomindicator.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpomindicator.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpomindicator.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpomindicator.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpomindicator.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpomindicator.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpomindicator.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpomindicator.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpomindicator.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpomindicator.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpomindicator.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpomindicator.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpomindicator.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpomindicator.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpomindicator.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpomindicator.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpomindicator.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpomindicator.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpomindicator.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpomindicator.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpomindicator.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpomindicator.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpomindicator.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpomindicator.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpomindicator.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpomindicator.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpomindicator.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpomindicator.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpomindicator.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.ObjectiveID != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDEQ(*i.ObjectiveID))
+	}
+	if i.ObjectiveIDNEQ != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDNEQ(*i.ObjectiveIDNEQ))
+	}
+	if len(i.ObjectiveIDIn) > 0 {
+		predicates = append(predicates, cpomindicator.ObjectiveIDIn(i.ObjectiveIDIn...))
+	}
+	if len(i.ObjectiveIDNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.ObjectiveIDNotIn(i.ObjectiveIDNotIn...))
+	}
+	if i.ObjectiveIDGT != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDGT(*i.ObjectiveIDGT))
+	}
+	if i.ObjectiveIDGTE != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDGTE(*i.ObjectiveIDGTE))
+	}
+	if i.ObjectiveIDLT != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDLT(*i.ObjectiveIDLT))
+	}
+	if i.ObjectiveIDLTE != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDLTE(*i.ObjectiveIDLTE))
+	}
+	if i.ObjectiveIDContains != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDContains(*i.ObjectiveIDContains))
+	}
+	if i.ObjectiveIDHasPrefix != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDHasPrefix(*i.ObjectiveIDHasPrefix))
+	}
+	if i.ObjectiveIDHasSuffix != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDHasSuffix(*i.ObjectiveIDHasSuffix))
+	}
+	if i.ObjectiveIDEqualFold != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDEqualFold(*i.ObjectiveIDEqualFold))
+	}
+	if i.ObjectiveIDContainsFold != nil {
+		predicates = append(predicates, cpomindicator.ObjectiveIDContainsFold(*i.ObjectiveIDContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, cpomindicator.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, cpomindicator.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, cpomindicator.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, cpomindicator.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, cpomindicator.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, cpomindicator.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, cpomindicator.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, cpomindicator.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, cpomindicator.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, cpomindicator.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, cpomindicator.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, cpomindicator.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Unit != nil {
+		predicates = append(predicates, cpomindicator.UnitEQ(*i.Unit))
+	}
+	if i.UnitNEQ != nil {
+		predicates = append(predicates, cpomindicator.UnitNEQ(*i.UnitNEQ))
+	}
+	if len(i.UnitIn) > 0 {
+		predicates = append(predicates, cpomindicator.UnitIn(i.UnitIn...))
+	}
+	if len(i.UnitNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.UnitNotIn(i.UnitNotIn...))
+	}
+	if i.UnitGT != nil {
+		predicates = append(predicates, cpomindicator.UnitGT(*i.UnitGT))
+	}
+	if i.UnitGTE != nil {
+		predicates = append(predicates, cpomindicator.UnitGTE(*i.UnitGTE))
+	}
+	if i.UnitLT != nil {
+		predicates = append(predicates, cpomindicator.UnitLT(*i.UnitLT))
+	}
+	if i.UnitLTE != nil {
+		predicates = append(predicates, cpomindicator.UnitLTE(*i.UnitLTE))
+	}
+	if i.UnitContains != nil {
+		predicates = append(predicates, cpomindicator.UnitContains(*i.UnitContains))
+	}
+	if i.UnitHasPrefix != nil {
+		predicates = append(predicates, cpomindicator.UnitHasPrefix(*i.UnitHasPrefix))
+	}
+	if i.UnitHasSuffix != nil {
+		predicates = append(predicates, cpomindicator.UnitHasSuffix(*i.UnitHasSuffix))
+	}
+	if i.UnitEqualFold != nil {
+		predicates = append(predicates, cpomindicator.UnitEqualFold(*i.UnitEqualFold))
+	}
+	if i.UnitContainsFold != nil {
+		predicates = append(predicates, cpomindicator.UnitContainsFold(*i.UnitContainsFold))
+	}
+	if i.Baseline != nil {
+		predicates = append(predicates, cpomindicator.BaselineEQ(*i.Baseline))
+	}
+	if i.BaselineNEQ != nil {
+		predicates = append(predicates, cpomindicator.BaselineNEQ(*i.BaselineNEQ))
+	}
+	if len(i.BaselineIn) > 0 {
+		predicates = append(predicates, cpomindicator.BaselineIn(i.BaselineIn...))
+	}
+	if len(i.BaselineNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.BaselineNotIn(i.BaselineNotIn...))
+	}
+	if i.BaselineGT != nil {
+		predicates = append(predicates, cpomindicator.BaselineGT(*i.BaselineGT))
+	}
+	if i.BaselineGTE != nil {
+		predicates = append(predicates, cpomindicator.BaselineGTE(*i.BaselineGTE))
+	}
+	if i.BaselineLT != nil {
+		predicates = append(predicates, cpomindicator.BaselineLT(*i.BaselineLT))
+	}
+	if i.BaselineLTE != nil {
+		predicates = append(predicates, cpomindicator.BaselineLTE(*i.BaselineLTE))
+	}
+	if i.Direction != nil {
+		predicates = append(predicates, cpomindicator.DirectionEQ(*i.Direction))
+	}
+	if i.DirectionNEQ != nil {
+		predicates = append(predicates, cpomindicator.DirectionNEQ(*i.DirectionNEQ))
+	}
+	if len(i.DirectionIn) > 0 {
+		predicates = append(predicates, cpomindicator.DirectionIn(i.DirectionIn...))
+	}
+	if len(i.DirectionNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.DirectionNotIn(i.DirectionNotIn...))
+	}
+	if i.SourceCode != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeEQ(*i.SourceCode))
+	}
+	if i.SourceCodeNEQ != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeNEQ(*i.SourceCodeNEQ))
+	}
+	if len(i.SourceCodeIn) > 0 {
+		predicates = append(predicates, cpomindicator.SourceCodeIn(i.SourceCodeIn...))
+	}
+	if len(i.SourceCodeNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.SourceCodeNotIn(i.SourceCodeNotIn...))
+	}
+	if i.SourceCodeGT != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeGT(*i.SourceCodeGT))
+	}
+	if i.SourceCodeGTE != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeGTE(*i.SourceCodeGTE))
+	}
+	if i.SourceCodeLT != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeLT(*i.SourceCodeLT))
+	}
+	if i.SourceCodeLTE != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeLTE(*i.SourceCodeLTE))
+	}
+	if i.SourceCodeContains != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeContains(*i.SourceCodeContains))
+	}
+	if i.SourceCodeHasPrefix != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeHasPrefix(*i.SourceCodeHasPrefix))
+	}
+	if i.SourceCodeHasSuffix != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeHasSuffix(*i.SourceCodeHasSuffix))
+	}
+	if i.SourceCodeIsNil {
+		predicates = append(predicates, cpomindicator.SourceCodeIsNil())
+	}
+	if i.SourceCodeNotNil {
+		predicates = append(predicates, cpomindicator.SourceCodeNotNil())
+	}
+	if i.SourceCodeEqualFold != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeEqualFold(*i.SourceCodeEqualFold))
+	}
+	if i.SourceCodeContainsFold != nil {
+		predicates = append(predicates, cpomindicator.SourceCodeContainsFold(*i.SourceCodeContainsFold))
+	}
+	if i.SourceMeasure != nil {
+		predicates = append(predicates, cpomindicator.SourceMeasureEQ(*i.SourceMeasure))
+	}
+	if i.SourceMeasureNEQ != nil {
+		predicates = append(predicates, cpomindicator.SourceMeasureNEQ(*i.SourceMeasureNEQ))
+	}
+	if len(i.SourceMeasureIn) > 0 {
+		predicates = append(predicates, cpomindicator.SourceMeasureIn(i.SourceMeasureIn...))
+	}
+	if len(i.SourceMeasureNotIn) > 0 {
+		predicates = append(predicates, cpomindicator.SourceMeasureNotIn(i.SourceMeasureNotIn...))
+	}
+	if i.SourceMeasureIsNil {
+		predicates = append(predicates, cpomindicator.SourceMeasureIsNil())
+	}
+	if i.SourceMeasureNotNil {
+		predicates = append(predicates, cpomindicator.SourceMeasureNotNil())
+	}
+
+	if i.HasObjective != nil {
+		p := cpomindicator.HasObjective()
+		if !*i.HasObjective {
+			p = cpomindicator.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasObjectiveWith) > 0 {
+		with := make([]predicate.CpomObjective, 0, len(i.HasObjectiveWith))
+		for _, w := range i.HasObjectiveWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasObjectiveWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomindicator.HasObjectiveWith(with...))
+	}
+	if i.HasYears != nil {
+		p := cpomindicator.HasYears()
+		if !*i.HasYears {
+			p = cpomindicator.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasYearsWith) > 0 {
+		with := make([]predicate.CpomIndicatorYear, 0, len(i.HasYearsWith))
+		for _, w := range i.HasYearsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasYearsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomindicator.HasYearsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomIndicatorWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpomindicator.And(predicates...), nil
+	}
+}
+
+// CpomIndicatorYearWhereInput represents a where input for filtering CpomIndicatorYear queries.
+type CpomIndicatorYearWhereInput struct {
+	Predicates []predicate.CpomIndicatorYear  `json:"-"`
+	Not        *CpomIndicatorYearWhereInput   `json:"not,omitempty"`
+	Or         []*CpomIndicatorYearWhereInput `json:"or,omitempty"`
+	And        []*CpomIndicatorYearWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "indicator_id" field predicates.
+	IndicatorID             *pulid.ID  `json:"indicatorID,omitempty"`
+	IndicatorIDNEQ          *pulid.ID  `json:"indicatorIDNEQ,omitempty"`
+	IndicatorIDIn           []pulid.ID `json:"indicatorIDIn,omitempty"`
+	IndicatorIDNotIn        []pulid.ID `json:"indicatorIDNotIn,omitempty"`
+	IndicatorIDGT           *pulid.ID  `json:"indicatorIDGT,omitempty"`
+	IndicatorIDGTE          *pulid.ID  `json:"indicatorIDGTE,omitempty"`
+	IndicatorIDLT           *pulid.ID  `json:"indicatorIDLT,omitempty"`
+	IndicatorIDLTE          *pulid.ID  `json:"indicatorIDLTE,omitempty"`
+	IndicatorIDContains     *pulid.ID  `json:"indicatorIDContains,omitempty"`
+	IndicatorIDHasPrefix    *pulid.ID  `json:"indicatorIDHasPrefix,omitempty"`
+	IndicatorIDHasSuffix    *pulid.ID  `json:"indicatorIDHasSuffix,omitempty"`
+	IndicatorIDEqualFold    *pulid.ID  `json:"indicatorIDEqualFold,omitempty"`
+	IndicatorIDContainsFold *pulid.ID  `json:"indicatorIDContainsFold,omitempty"`
+
+	// "year" field predicates.
+	Year      *int  `json:"year,omitempty"`
+	YearNEQ   *int  `json:"yearNEQ,omitempty"`
+	YearIn    []int `json:"yearIn,omitempty"`
+	YearNotIn []int `json:"yearNotIn,omitempty"`
+	YearGT    *int  `json:"yearGT,omitempty"`
+	YearGTE   *int  `json:"yearGTE,omitempty"`
+	YearLT    *int  `json:"yearLT,omitempty"`
+	YearLTE   *int  `json:"yearLTE,omitempty"`
+
+	// "target" field predicates.
+	Target       *float64  `json:"target,omitempty"`
+	TargetNEQ    *float64  `json:"targetNEQ,omitempty"`
+	TargetIn     []float64 `json:"targetIn,omitempty"`
+	TargetNotIn  []float64 `json:"targetNotIn,omitempty"`
+	TargetGT     *float64  `json:"targetGT,omitempty"`
+	TargetGTE    *float64  `json:"targetGTE,omitempty"`
+	TargetLT     *float64  `json:"targetLT,omitempty"`
+	TargetLTE    *float64  `json:"targetLTE,omitempty"`
+	TargetIsNil  bool      `json:"targetIsNil,omitempty"`
+	TargetNotNil bool      `json:"targetNotNil,omitempty"`
+
+	// "value" field predicates.
+	Value       *float64  `json:"value,omitempty"`
+	ValueNEQ    *float64  `json:"valueNEQ,omitempty"`
+	ValueIn     []float64 `json:"valueIn,omitempty"`
+	ValueNotIn  []float64 `json:"valueNotIn,omitempty"`
+	ValueGT     *float64  `json:"valueGT,omitempty"`
+	ValueGTE    *float64  `json:"valueGTE,omitempty"`
+	ValueLT     *float64  `json:"valueLT,omitempty"`
+	ValueLTE    *float64  `json:"valueLTE,omitempty"`
+	ValueIsNil  bool      `json:"valueIsNil,omitempty"`
+	ValueNotNil bool      `json:"valueNotNil,omitempty"`
+
+	// "indicator" edge predicates.
+	HasIndicator     *bool                      `json:"hasIndicator,omitempty"`
+	HasIndicatorWith []*CpomIndicatorWhereInput `json:"hasIndicatorWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomIndicatorYearWhereInput) AddPredicates(predicates ...predicate.CpomIndicatorYear) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomIndicatorYearWhereInput filter on the CpomIndicatorYearQuery builder.
+func (i *CpomIndicatorYearWhereInput) Filter(q *CpomIndicatorYearQuery) (*CpomIndicatorYearQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomIndicatorYearWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomIndicatorYearWhereInput is returned in case the CpomIndicatorYearWhereInput is empty.
+var ErrEmptyCpomIndicatorYearWhereInput = errors.New("ent: empty predicate CpomIndicatorYearWhereInput")
+
+// P returns a predicate for filtering cpomindicatoryears.
+// An error is returned if the input is empty or invalid.
+func (i *CpomIndicatorYearWhereInput) P() (predicate.CpomIndicatorYear, error) {
+	var predicates []predicate.CpomIndicatorYear
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpomindicatoryear.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomIndicatorYear, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpomindicatoryear.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomIndicatorYear, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpomindicatoryear.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpomindicatoryear.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpomindicatoryear.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpomindicatoryear.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpomindicatoryear.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.IndicatorID != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDEQ(*i.IndicatorID))
+	}
+	if i.IndicatorIDNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDNEQ(*i.IndicatorIDNEQ))
+	}
+	if len(i.IndicatorIDIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDIn(i.IndicatorIDIn...))
+	}
+	if len(i.IndicatorIDNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDNotIn(i.IndicatorIDNotIn...))
+	}
+	if i.IndicatorIDGT != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDGT(*i.IndicatorIDGT))
+	}
+	if i.IndicatorIDGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDGTE(*i.IndicatorIDGTE))
+	}
+	if i.IndicatorIDLT != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDLT(*i.IndicatorIDLT))
+	}
+	if i.IndicatorIDLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDLTE(*i.IndicatorIDLTE))
+	}
+	if i.IndicatorIDContains != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDContains(*i.IndicatorIDContains))
+	}
+	if i.IndicatorIDHasPrefix != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDHasPrefix(*i.IndicatorIDHasPrefix))
+	}
+	if i.IndicatorIDHasSuffix != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDHasSuffix(*i.IndicatorIDHasSuffix))
+	}
+	if i.IndicatorIDEqualFold != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDEqualFold(*i.IndicatorIDEqualFold))
+	}
+	if i.IndicatorIDContainsFold != nil {
+		predicates = append(predicates, cpomindicatoryear.IndicatorIDContainsFold(*i.IndicatorIDContainsFold))
+	}
+	if i.Year != nil {
+		predicates = append(predicates, cpomindicatoryear.YearEQ(*i.Year))
+	}
+	if i.YearNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.YearNEQ(*i.YearNEQ))
+	}
+	if len(i.YearIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.YearIn(i.YearIn...))
+	}
+	if len(i.YearNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.YearNotIn(i.YearNotIn...))
+	}
+	if i.YearGT != nil {
+		predicates = append(predicates, cpomindicatoryear.YearGT(*i.YearGT))
+	}
+	if i.YearGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.YearGTE(*i.YearGTE))
+	}
+	if i.YearLT != nil {
+		predicates = append(predicates, cpomindicatoryear.YearLT(*i.YearLT))
+	}
+	if i.YearLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.YearLTE(*i.YearLTE))
+	}
+	if i.Target != nil {
+		predicates = append(predicates, cpomindicatoryear.TargetEQ(*i.Target))
+	}
+	if i.TargetNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.TargetNEQ(*i.TargetNEQ))
+	}
+	if len(i.TargetIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.TargetIn(i.TargetIn...))
+	}
+	if len(i.TargetNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.TargetNotIn(i.TargetNotIn...))
+	}
+	if i.TargetGT != nil {
+		predicates = append(predicates, cpomindicatoryear.TargetGT(*i.TargetGT))
+	}
+	if i.TargetGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.TargetGTE(*i.TargetGTE))
+	}
+	if i.TargetLT != nil {
+		predicates = append(predicates, cpomindicatoryear.TargetLT(*i.TargetLT))
+	}
+	if i.TargetLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.TargetLTE(*i.TargetLTE))
+	}
+	if i.TargetIsNil {
+		predicates = append(predicates, cpomindicatoryear.TargetIsNil())
+	}
+	if i.TargetNotNil {
+		predicates = append(predicates, cpomindicatoryear.TargetNotNil())
+	}
+	if i.Value != nil {
+		predicates = append(predicates, cpomindicatoryear.ValueEQ(*i.Value))
+	}
+	if i.ValueNEQ != nil {
+		predicates = append(predicates, cpomindicatoryear.ValueNEQ(*i.ValueNEQ))
+	}
+	if len(i.ValueIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.ValueIn(i.ValueIn...))
+	}
+	if len(i.ValueNotIn) > 0 {
+		predicates = append(predicates, cpomindicatoryear.ValueNotIn(i.ValueNotIn...))
+	}
+	if i.ValueGT != nil {
+		predicates = append(predicates, cpomindicatoryear.ValueGT(*i.ValueGT))
+	}
+	if i.ValueGTE != nil {
+		predicates = append(predicates, cpomindicatoryear.ValueGTE(*i.ValueGTE))
+	}
+	if i.ValueLT != nil {
+		predicates = append(predicates, cpomindicatoryear.ValueLT(*i.ValueLT))
+	}
+	if i.ValueLTE != nil {
+		predicates = append(predicates, cpomindicatoryear.ValueLTE(*i.ValueLTE))
+	}
+	if i.ValueIsNil {
+		predicates = append(predicates, cpomindicatoryear.ValueIsNil())
+	}
+	if i.ValueNotNil {
+		predicates = append(predicates, cpomindicatoryear.ValueNotNil())
+	}
+
+	if i.HasIndicator != nil {
+		p := cpomindicatoryear.HasIndicator()
+		if !*i.HasIndicator {
+			p = cpomindicatoryear.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIndicatorWith) > 0 {
+		with := make([]predicate.CpomIndicator, 0, len(i.HasIndicatorWith))
+		for _, w := range i.HasIndicatorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIndicatorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomindicatoryear.HasIndicatorWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomIndicatorYearWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpomindicatoryear.And(predicates...), nil
+	}
+}
+
+// CpomMilestoneWhereInput represents a where input for filtering CpomMilestone queries.
+type CpomMilestoneWhereInput struct {
+	Predicates []predicate.CpomMilestone  `json:"-"`
+	Not        *CpomMilestoneWhereInput   `json:"not,omitempty"`
+	Or         []*CpomMilestoneWhereInput `json:"or,omitempty"`
+	And        []*CpomMilestoneWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "contract_id" field predicates.
+	ContractID             *pulid.ID  `json:"contractID,omitempty"`
+	ContractIDNEQ          *pulid.ID  `json:"contractIDNEQ,omitempty"`
+	ContractIDIn           []pulid.ID `json:"contractIDIn,omitempty"`
+	ContractIDNotIn        []pulid.ID `json:"contractIDNotIn,omitempty"`
+	ContractIDGT           *pulid.ID  `json:"contractIDGT,omitempty"`
+	ContractIDGTE          *pulid.ID  `json:"contractIDGTE,omitempty"`
+	ContractIDLT           *pulid.ID  `json:"contractIDLT,omitempty"`
+	ContractIDLTE          *pulid.ID  `json:"contractIDLTE,omitempty"`
+	ContractIDContains     *pulid.ID  `json:"contractIDContains,omitempty"`
+	ContractIDHasPrefix    *pulid.ID  `json:"contractIDHasPrefix,omitempty"`
+	ContractIDHasSuffix    *pulid.ID  `json:"contractIDHasSuffix,omitempty"`
+	ContractIDEqualFold    *pulid.ID  `json:"contractIDEqualFold,omitempty"`
+	ContractIDContainsFold *pulid.ID  `json:"contractIDContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "due_on" field predicates.
+	DueOn      *time.Time  `json:"dueOn,omitempty"`
+	DueOnNEQ   *time.Time  `json:"dueOnNEQ,omitempty"`
+	DueOnIn    []time.Time `json:"dueOnIn,omitempty"`
+	DueOnNotIn []time.Time `json:"dueOnNotIn,omitempty"`
+	DueOnGT    *time.Time  `json:"dueOnGT,omitempty"`
+	DueOnGTE   *time.Time  `json:"dueOnGTE,omitempty"`
+	DueOnLT    *time.Time  `json:"dueOnLT,omitempty"`
+	DueOnLTE   *time.Time  `json:"dueOnLTE,omitempty"`
+
+	// "reached_on" field predicates.
+	ReachedOn       *time.Time  `json:"reachedOn,omitempty"`
+	ReachedOnNEQ    *time.Time  `json:"reachedOnNEQ,omitempty"`
+	ReachedOnIn     []time.Time `json:"reachedOnIn,omitempty"`
+	ReachedOnNotIn  []time.Time `json:"reachedOnNotIn,omitempty"`
+	ReachedOnGT     *time.Time  `json:"reachedOnGT,omitempty"`
+	ReachedOnGTE    *time.Time  `json:"reachedOnGTE,omitempty"`
+	ReachedOnLT     *time.Time  `json:"reachedOnLT,omitempty"`
+	ReachedOnLTE    *time.Time  `json:"reachedOnLTE,omitempty"`
+	ReachedOnIsNil  bool        `json:"reachedOnIsNil,omitempty"`
+	ReachedOnNotNil bool        `json:"reachedOnNotNil,omitempty"`
+
+	// "contract" edge predicates.
+	HasContract     *bool                     `json:"hasContract,omitempty"`
+	HasContractWith []*CpomContractWhereInput `json:"hasContractWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomMilestoneWhereInput) AddPredicates(predicates ...predicate.CpomMilestone) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomMilestoneWhereInput filter on the CpomMilestoneQuery builder.
+func (i *CpomMilestoneWhereInput) Filter(q *CpomMilestoneQuery) (*CpomMilestoneQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomMilestoneWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomMilestoneWhereInput is returned in case the CpomMilestoneWhereInput is empty.
+var ErrEmptyCpomMilestoneWhereInput = errors.New("ent: empty predicate CpomMilestoneWhereInput")
+
+// P returns a predicate for filtering cpommilestones.
+// An error is returned if the input is empty or invalid.
+func (i *CpomMilestoneWhereInput) P() (predicate.CpomMilestone, error) {
+	var predicates []predicate.CpomMilestone
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpommilestone.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomMilestone, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpommilestone.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomMilestone, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpommilestone.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpommilestone.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpommilestone.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpommilestone.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpommilestone.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpommilestone.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpommilestone.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpommilestone.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpommilestone.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpommilestone.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpommilestone.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpommilestone.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpommilestone.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpommilestone.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpommilestone.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpommilestone.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpommilestone.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpommilestone.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpommilestone.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpommilestone.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpommilestone.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpommilestone.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpommilestone.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpommilestone.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpommilestone.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpommilestone.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpommilestone.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpommilestone.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpommilestone.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpommilestone.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpommilestone.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpommilestone.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpommilestone.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpommilestone.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.ContractID != nil {
+		predicates = append(predicates, cpommilestone.ContractIDEQ(*i.ContractID))
+	}
+	if i.ContractIDNEQ != nil {
+		predicates = append(predicates, cpommilestone.ContractIDNEQ(*i.ContractIDNEQ))
+	}
+	if len(i.ContractIDIn) > 0 {
+		predicates = append(predicates, cpommilestone.ContractIDIn(i.ContractIDIn...))
+	}
+	if len(i.ContractIDNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.ContractIDNotIn(i.ContractIDNotIn...))
+	}
+	if i.ContractIDGT != nil {
+		predicates = append(predicates, cpommilestone.ContractIDGT(*i.ContractIDGT))
+	}
+	if i.ContractIDGTE != nil {
+		predicates = append(predicates, cpommilestone.ContractIDGTE(*i.ContractIDGTE))
+	}
+	if i.ContractIDLT != nil {
+		predicates = append(predicates, cpommilestone.ContractIDLT(*i.ContractIDLT))
+	}
+	if i.ContractIDLTE != nil {
+		predicates = append(predicates, cpommilestone.ContractIDLTE(*i.ContractIDLTE))
+	}
+	if i.ContractIDContains != nil {
+		predicates = append(predicates, cpommilestone.ContractIDContains(*i.ContractIDContains))
+	}
+	if i.ContractIDHasPrefix != nil {
+		predicates = append(predicates, cpommilestone.ContractIDHasPrefix(*i.ContractIDHasPrefix))
+	}
+	if i.ContractIDHasSuffix != nil {
+		predicates = append(predicates, cpommilestone.ContractIDHasSuffix(*i.ContractIDHasSuffix))
+	}
+	if i.ContractIDEqualFold != nil {
+		predicates = append(predicates, cpommilestone.ContractIDEqualFold(*i.ContractIDEqualFold))
+	}
+	if i.ContractIDContainsFold != nil {
+		predicates = append(predicates, cpommilestone.ContractIDContainsFold(*i.ContractIDContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, cpommilestone.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, cpommilestone.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, cpommilestone.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, cpommilestone.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, cpommilestone.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, cpommilestone.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, cpommilestone.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, cpommilestone.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, cpommilestone.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, cpommilestone.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, cpommilestone.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, cpommilestone.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.DueOn != nil {
+		predicates = append(predicates, cpommilestone.DueOnEQ(*i.DueOn))
+	}
+	if i.DueOnNEQ != nil {
+		predicates = append(predicates, cpommilestone.DueOnNEQ(*i.DueOnNEQ))
+	}
+	if len(i.DueOnIn) > 0 {
+		predicates = append(predicates, cpommilestone.DueOnIn(i.DueOnIn...))
+	}
+	if len(i.DueOnNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.DueOnNotIn(i.DueOnNotIn...))
+	}
+	if i.DueOnGT != nil {
+		predicates = append(predicates, cpommilestone.DueOnGT(*i.DueOnGT))
+	}
+	if i.DueOnGTE != nil {
+		predicates = append(predicates, cpommilestone.DueOnGTE(*i.DueOnGTE))
+	}
+	if i.DueOnLT != nil {
+		predicates = append(predicates, cpommilestone.DueOnLT(*i.DueOnLT))
+	}
+	if i.DueOnLTE != nil {
+		predicates = append(predicates, cpommilestone.DueOnLTE(*i.DueOnLTE))
+	}
+	if i.ReachedOn != nil {
+		predicates = append(predicates, cpommilestone.ReachedOnEQ(*i.ReachedOn))
+	}
+	if i.ReachedOnNEQ != nil {
+		predicates = append(predicates, cpommilestone.ReachedOnNEQ(*i.ReachedOnNEQ))
+	}
+	if len(i.ReachedOnIn) > 0 {
+		predicates = append(predicates, cpommilestone.ReachedOnIn(i.ReachedOnIn...))
+	}
+	if len(i.ReachedOnNotIn) > 0 {
+		predicates = append(predicates, cpommilestone.ReachedOnNotIn(i.ReachedOnNotIn...))
+	}
+	if i.ReachedOnGT != nil {
+		predicates = append(predicates, cpommilestone.ReachedOnGT(*i.ReachedOnGT))
+	}
+	if i.ReachedOnGTE != nil {
+		predicates = append(predicates, cpommilestone.ReachedOnGTE(*i.ReachedOnGTE))
+	}
+	if i.ReachedOnLT != nil {
+		predicates = append(predicates, cpommilestone.ReachedOnLT(*i.ReachedOnLT))
+	}
+	if i.ReachedOnLTE != nil {
+		predicates = append(predicates, cpommilestone.ReachedOnLTE(*i.ReachedOnLTE))
+	}
+	if i.ReachedOnIsNil {
+		predicates = append(predicates, cpommilestone.ReachedOnIsNil())
+	}
+	if i.ReachedOnNotNil {
+		predicates = append(predicates, cpommilestone.ReachedOnNotNil())
+	}
+
+	if i.HasContract != nil {
+		p := cpommilestone.HasContract()
+		if !*i.HasContract {
+			p = cpommilestone.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContractWith) > 0 {
+		with := make([]predicate.CpomContract, 0, len(i.HasContractWith))
+		for _, w := range i.HasContractWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContractWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpommilestone.HasContractWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomMilestoneWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpommilestone.And(predicates...), nil
+	}
+}
+
+// CpomObjectiveWhereInput represents a where input for filtering CpomObjective queries.
+type CpomObjectiveWhereInput struct {
+	Predicates []predicate.CpomObjective  `json:"-"`
+	Not        *CpomObjectiveWhereInput   `json:"not,omitempty"`
+	Or         []*CpomObjectiveWhereInput `json:"or,omitempty"`
+	And        []*CpomObjectiveWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "member_id" field predicates.
+	MemberID             *pulid.ID  `json:"memberID,omitempty"`
+	MemberIDNEQ          *pulid.ID  `json:"memberIDNEQ,omitempty"`
+	MemberIDIn           []pulid.ID `json:"memberIDIn,omitempty"`
+	MemberIDNotIn        []pulid.ID `json:"memberIDNotIn,omitempty"`
+	MemberIDGT           *pulid.ID  `json:"memberIDGT,omitempty"`
+	MemberIDGTE          *pulid.ID  `json:"memberIDGTE,omitempty"`
+	MemberIDLT           *pulid.ID  `json:"memberIDLT,omitempty"`
+	MemberIDLTE          *pulid.ID  `json:"memberIDLTE,omitempty"`
+	MemberIDContains     *pulid.ID  `json:"memberIDContains,omitempty"`
+	MemberIDHasPrefix    *pulid.ID  `json:"memberIDHasPrefix,omitempty"`
+	MemberIDHasSuffix    *pulid.ID  `json:"memberIDHasSuffix,omitempty"`
+	MemberIDEqualFold    *pulid.ID  `json:"memberIDEqualFold,omitempty"`
+	MemberIDContainsFold *pulid.ID  `json:"memberIDContainsFold,omitempty"`
+
+	// "contract_id" field predicates.
+	ContractID             *pulid.ID  `json:"contractID,omitempty"`
+	ContractIDNEQ          *pulid.ID  `json:"contractIDNEQ,omitempty"`
+	ContractIDIn           []pulid.ID `json:"contractIDIn,omitempty"`
+	ContractIDNotIn        []pulid.ID `json:"contractIDNotIn,omitempty"`
+	ContractIDGT           *pulid.ID  `json:"contractIDGT,omitempty"`
+	ContractIDGTE          *pulid.ID  `json:"contractIDGTE,omitempty"`
+	ContractIDLT           *pulid.ID  `json:"contractIDLT,omitempty"`
+	ContractIDLTE          *pulid.ID  `json:"contractIDLTE,omitempty"`
+	ContractIDContains     *pulid.ID  `json:"contractIDContains,omitempty"`
+	ContractIDHasPrefix    *pulid.ID  `json:"contractIDHasPrefix,omitempty"`
+	ContractIDHasSuffix    *pulid.ID  `json:"contractIDHasSuffix,omitempty"`
+	ContractIDEqualFold    *pulid.ID  `json:"contractIDEqualFold,omitempty"`
+	ContractIDContainsFold *pulid.ID  `json:"contractIDContainsFold,omitempty"`
+
+	// "code" field predicates.
+	Code             *string  `json:"code,omitempty"`
+	CodeNEQ          *string  `json:"codeNEQ,omitempty"`
+	CodeIn           []string `json:"codeIn,omitempty"`
+	CodeNotIn        []string `json:"codeNotIn,omitempty"`
+	CodeGT           *string  `json:"codeGT,omitempty"`
+	CodeGTE          *string  `json:"codeGTE,omitempty"`
+	CodeLT           *string  `json:"codeLT,omitempty"`
+	CodeLTE          *string  `json:"codeLTE,omitempty"`
+	CodeContains     *string  `json:"codeContains,omitempty"`
+	CodeHasPrefix    *string  `json:"codeHasPrefix,omitempty"`
+	CodeHasSuffix    *string  `json:"codeHasSuffix,omitempty"`
+	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
+	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "contract" edge predicates.
+	HasContract     *bool                     `json:"hasContract,omitempty"`
+	HasContractWith []*CpomContractWhereInput `json:"hasContractWith,omitempty"`
+
+	// "actions" edge predicates.
+	HasActions     *bool                   `json:"hasActions,omitempty"`
+	HasActionsWith []*CpomActionWhereInput `json:"hasActionsWith,omitempty"`
+
+	// "indicators" edge predicates.
+	HasIndicators     *bool                      `json:"hasIndicators,omitempty"`
+	HasIndicatorsWith []*CpomIndicatorWhereInput `json:"hasIndicatorsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CpomObjectiveWhereInput) AddPredicates(predicates ...predicate.CpomObjective) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CpomObjectiveWhereInput filter on the CpomObjectiveQuery builder.
+func (i *CpomObjectiveWhereInput) Filter(q *CpomObjectiveQuery) (*CpomObjectiveQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCpomObjectiveWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCpomObjectiveWhereInput is returned in case the CpomObjectiveWhereInput is empty.
+var ErrEmptyCpomObjectiveWhereInput = errors.New("ent: empty predicate CpomObjectiveWhereInput")
+
+// P returns a predicate for filtering cpomobjectives.
+// An error is returned if the input is empty or invalid.
+func (i *CpomObjectiveWhereInput) P() (predicate.CpomObjective, error) {
+	var predicates []predicate.CpomObjective
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, cpomobjective.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CpomObjective, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, cpomobjective.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CpomObjective, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, cpomobjective.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, cpomobjective.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, cpomobjective.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, cpomobjective.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, cpomobjective.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, cpomobjective.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, cpomobjective.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, cpomobjective.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, cpomobjective.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, cpomobjective.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, cpomobjective.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, cpomobjective.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, cpomobjective.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, cpomobjective.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, cpomobjective.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, cpomobjective.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, cpomobjective.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, cpomobjective.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, cpomobjective.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, cpomobjective.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, cpomobjective.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, cpomobjective.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MemberID != nil {
+		predicates = append(predicates, cpomobjective.MemberIDEQ(*i.MemberID))
+	}
+	if i.MemberIDNEQ != nil {
+		predicates = append(predicates, cpomobjective.MemberIDNEQ(*i.MemberIDNEQ))
+	}
+	if len(i.MemberIDIn) > 0 {
+		predicates = append(predicates, cpomobjective.MemberIDIn(i.MemberIDIn...))
+	}
+	if len(i.MemberIDNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.MemberIDNotIn(i.MemberIDNotIn...))
+	}
+	if i.MemberIDGT != nil {
+		predicates = append(predicates, cpomobjective.MemberIDGT(*i.MemberIDGT))
+	}
+	if i.MemberIDGTE != nil {
+		predicates = append(predicates, cpomobjective.MemberIDGTE(*i.MemberIDGTE))
+	}
+	if i.MemberIDLT != nil {
+		predicates = append(predicates, cpomobjective.MemberIDLT(*i.MemberIDLT))
+	}
+	if i.MemberIDLTE != nil {
+		predicates = append(predicates, cpomobjective.MemberIDLTE(*i.MemberIDLTE))
+	}
+	if i.MemberIDContains != nil {
+		predicates = append(predicates, cpomobjective.MemberIDContains(*i.MemberIDContains))
+	}
+	if i.MemberIDHasPrefix != nil {
+		predicates = append(predicates, cpomobjective.MemberIDHasPrefix(*i.MemberIDHasPrefix))
+	}
+	if i.MemberIDHasSuffix != nil {
+		predicates = append(predicates, cpomobjective.MemberIDHasSuffix(*i.MemberIDHasSuffix))
+	}
+	if i.MemberIDEqualFold != nil {
+		predicates = append(predicates, cpomobjective.MemberIDEqualFold(*i.MemberIDEqualFold))
+	}
+	if i.MemberIDContainsFold != nil {
+		predicates = append(predicates, cpomobjective.MemberIDContainsFold(*i.MemberIDContainsFold))
+	}
+	if i.ContractID != nil {
+		predicates = append(predicates, cpomobjective.ContractIDEQ(*i.ContractID))
+	}
+	if i.ContractIDNEQ != nil {
+		predicates = append(predicates, cpomobjective.ContractIDNEQ(*i.ContractIDNEQ))
+	}
+	if len(i.ContractIDIn) > 0 {
+		predicates = append(predicates, cpomobjective.ContractIDIn(i.ContractIDIn...))
+	}
+	if len(i.ContractIDNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.ContractIDNotIn(i.ContractIDNotIn...))
+	}
+	if i.ContractIDGT != nil {
+		predicates = append(predicates, cpomobjective.ContractIDGT(*i.ContractIDGT))
+	}
+	if i.ContractIDGTE != nil {
+		predicates = append(predicates, cpomobjective.ContractIDGTE(*i.ContractIDGTE))
+	}
+	if i.ContractIDLT != nil {
+		predicates = append(predicates, cpomobjective.ContractIDLT(*i.ContractIDLT))
+	}
+	if i.ContractIDLTE != nil {
+		predicates = append(predicates, cpomobjective.ContractIDLTE(*i.ContractIDLTE))
+	}
+	if i.ContractIDContains != nil {
+		predicates = append(predicates, cpomobjective.ContractIDContains(*i.ContractIDContains))
+	}
+	if i.ContractIDHasPrefix != nil {
+		predicates = append(predicates, cpomobjective.ContractIDHasPrefix(*i.ContractIDHasPrefix))
+	}
+	if i.ContractIDHasSuffix != nil {
+		predicates = append(predicates, cpomobjective.ContractIDHasSuffix(*i.ContractIDHasSuffix))
+	}
+	if i.ContractIDEqualFold != nil {
+		predicates = append(predicates, cpomobjective.ContractIDEqualFold(*i.ContractIDEqualFold))
+	}
+	if i.ContractIDContainsFold != nil {
+		predicates = append(predicates, cpomobjective.ContractIDContainsFold(*i.ContractIDContainsFold))
+	}
+	if i.Code != nil {
+		predicates = append(predicates, cpomobjective.CodeEQ(*i.Code))
+	}
+	if i.CodeNEQ != nil {
+		predicates = append(predicates, cpomobjective.CodeNEQ(*i.CodeNEQ))
+	}
+	if len(i.CodeIn) > 0 {
+		predicates = append(predicates, cpomobjective.CodeIn(i.CodeIn...))
+	}
+	if len(i.CodeNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.CodeNotIn(i.CodeNotIn...))
+	}
+	if i.CodeGT != nil {
+		predicates = append(predicates, cpomobjective.CodeGT(*i.CodeGT))
+	}
+	if i.CodeGTE != nil {
+		predicates = append(predicates, cpomobjective.CodeGTE(*i.CodeGTE))
+	}
+	if i.CodeLT != nil {
+		predicates = append(predicates, cpomobjective.CodeLT(*i.CodeLT))
+	}
+	if i.CodeLTE != nil {
+		predicates = append(predicates, cpomobjective.CodeLTE(*i.CodeLTE))
+	}
+	if i.CodeContains != nil {
+		predicates = append(predicates, cpomobjective.CodeContains(*i.CodeContains))
+	}
+	if i.CodeHasPrefix != nil {
+		predicates = append(predicates, cpomobjective.CodeHasPrefix(*i.CodeHasPrefix))
+	}
+	if i.CodeHasSuffix != nil {
+		predicates = append(predicates, cpomobjective.CodeHasSuffix(*i.CodeHasSuffix))
+	}
+	if i.CodeEqualFold != nil {
+		predicates = append(predicates, cpomobjective.CodeEqualFold(*i.CodeEqualFold))
+	}
+	if i.CodeContainsFold != nil {
+		predicates = append(predicates, cpomobjective.CodeContainsFold(*i.CodeContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, cpomobjective.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, cpomobjective.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, cpomobjective.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, cpomobjective.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, cpomobjective.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, cpomobjective.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, cpomobjective.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, cpomobjective.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, cpomobjective.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, cpomobjective.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, cpomobjective.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, cpomobjective.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, cpomobjective.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, cpomobjective.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, cpomobjective.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, cpomobjective.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, cpomobjective.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, cpomobjective.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, cpomobjective.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, cpomobjective.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, cpomobjective.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, cpomobjective.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, cpomobjective.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, cpomobjective.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, cpomobjective.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+
+	if i.HasContract != nil {
+		p := cpomobjective.HasContract()
+		if !*i.HasContract {
+			p = cpomobjective.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContractWith) > 0 {
+		with := make([]predicate.CpomContract, 0, len(i.HasContractWith))
+		for _, w := range i.HasContractWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContractWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomobjective.HasContractWith(with...))
+	}
+	if i.HasActions != nil {
+		p := cpomobjective.HasActions()
+		if !*i.HasActions {
+			p = cpomobjective.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActionsWith) > 0 {
+		with := make([]predicate.CpomAction, 0, len(i.HasActionsWith))
+		for _, w := range i.HasActionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomobjective.HasActionsWith(with...))
+	}
+	if i.HasIndicators != nil {
+		p := cpomobjective.HasIndicators()
+		if !*i.HasIndicators {
+			p = cpomobjective.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIndicatorsWith) > 0 {
+		with := make([]predicate.CpomIndicator, 0, len(i.HasIndicatorsWith))
+		for _, w := range i.HasIndicatorsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIndicatorsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cpomobjective.HasIndicatorsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCpomObjectiveWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return cpomobjective.And(predicates...), nil
 	}
 }
 
@@ -24660,6 +28211,12 @@ type SupportAccessWhereInput struct {
 	AccountIDEqualFold    *pulid.ID  `json:"accountIDEqualFold,omitempty"`
 	AccountIDContainsFold *pulid.ID  `json:"accountIDContainsFold,omitempty"`
 
+	// "scope" field predicates.
+	Scope      *supportaccess.Scope  `json:"scope,omitempty"`
+	ScopeNEQ   *supportaccess.Scope  `json:"scopeNEQ,omitempty"`
+	ScopeIn    []supportaccess.Scope `json:"scopeIn,omitempty"`
+	ScopeNotIn []supportaccess.Scope `json:"scopeNotIn,omitempty"`
+
 	// "reason" field predicates.
 	Reason             *string  `json:"reason,omitempty"`
 	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
@@ -24937,6 +28494,18 @@ func (i *SupportAccessWhereInput) P() (predicate.SupportAccess, error) {
 	}
 	if i.AccountIDContainsFold != nil {
 		predicates = append(predicates, supportaccess.AccountIDContainsFold(*i.AccountIDContainsFold))
+	}
+	if i.Scope != nil {
+		predicates = append(predicates, supportaccess.ScopeEQ(*i.Scope))
+	}
+	if i.ScopeNEQ != nil {
+		predicates = append(predicates, supportaccess.ScopeNEQ(*i.ScopeNEQ))
+	}
+	if len(i.ScopeIn) > 0 {
+		predicates = append(predicates, supportaccess.ScopeIn(i.ScopeIn...))
+	}
+	if len(i.ScopeNotIn) > 0 {
+		predicates = append(predicates, supportaccess.ScopeNotIn(i.ScopeNotIn...))
 	}
 	if i.Reason != nil {
 		predicates = append(predicates, supportaccess.ReasonEQ(*i.Reason))

@@ -18,6 +18,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -93,6 +100,13 @@ const (
 	TypeCilDelegation            = "CilDelegation"
 	TypeConsent                  = "Consent"
 	TypeCostEntry                = "CostEntry"
+	TypeCpomAction               = "CpomAction"
+	TypeCpomContract             = "CpomContract"
+	TypeCpomDialogue             = "CpomDialogue"
+	TypeCpomIndicator            = "CpomIndicator"
+	TypeCpomIndicatorYear        = "CpomIndicatorYear"
+	TypeCpomMilestone            = "CpomMilestone"
+	TypeCpomObjective            = "CpomObjective"
 	TypeEstablishment            = "Establishment"
 	TypeInvitation               = "Invitation"
 	TypeJournalNote              = "JournalNote"
@@ -15579,6 +15593,6269 @@ func (m *CostEntryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown CostEntry edge %s", name)
+}
+
+// CpomActionMutation represents an operation that mutates the CpomAction nodes in the graph.
+type CpomActionMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	member_id        *pulid.ID
+	title            *string
+	owner            *string
+	due_on           *time.Time
+	status           *cpomaction.Status
+	done_on          *time.Time
+	clearedFields    map[string]struct{}
+	objective        *pulid.ID
+	clearedobjective bool
+	done             bool
+	oldValue         func(context.Context) (*CpomAction, error)
+	predicates       []predicate.CpomAction
+}
+
+var _ ent.Mutation = (*CpomActionMutation)(nil)
+
+// cpomactionOption allows management of the mutation configuration using functional options.
+type cpomactionOption func(*CpomActionMutation)
+
+// newCpomActionMutation creates new mutation for the CpomAction entity.
+func newCpomActionMutation(c config, op Op, opts ...cpomactionOption) *CpomActionMutation {
+	m := &CpomActionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomAction,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomActionID sets the ID field of the mutation.
+func withCpomActionID(id pulid.ID) cpomactionOption {
+	return func(m *CpomActionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomAction
+		)
+		m.oldValue = func(ctx context.Context) (*CpomAction, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomAction.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomAction sets the old CpomAction of the mutation.
+func withCpomAction(node *CpomAction) cpomactionOption {
+	return func(m *CpomActionMutation) {
+		m.oldValue = func(context.Context) (*CpomAction, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomActionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomActionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomAction entities.
+func (m *CpomActionMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomActionMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomActionMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomAction.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomActionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomActionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomActionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomActionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomActionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomActionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomActionMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomActionMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomActionMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetObjectiveID sets the "objective_id" field.
+func (m *CpomActionMutation) SetObjectiveID(pu pulid.ID) {
+	m.objective = &pu
+}
+
+// ObjectiveID returns the value of the "objective_id" field in the mutation.
+func (m *CpomActionMutation) ObjectiveID() (r pulid.ID, exists bool) {
+	v := m.objective
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjectiveID returns the old "objective_id" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldObjectiveID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjectiveID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjectiveID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjectiveID: %w", err)
+	}
+	return oldValue.ObjectiveID, nil
+}
+
+// ResetObjectiveID resets all changes to the "objective_id" field.
+func (m *CpomActionMutation) ResetObjectiveID() {
+	m.objective = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *CpomActionMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CpomActionMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CpomActionMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetOwner sets the "owner" field.
+func (m *CpomActionMutation) SetOwner(s string) {
+	m.owner = &s
+}
+
+// Owner returns the value of the "owner" field in the mutation.
+func (m *CpomActionMutation) Owner() (r string, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwner returns the old "owner" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwner: %w", err)
+	}
+	return oldValue.Owner, nil
+}
+
+// ResetOwner resets all changes to the "owner" field.
+func (m *CpomActionMutation) ResetOwner() {
+	m.owner = nil
+}
+
+// SetDueOn sets the "due_on" field.
+func (m *CpomActionMutation) SetDueOn(t time.Time) {
+	m.due_on = &t
+}
+
+// DueOn returns the value of the "due_on" field in the mutation.
+func (m *CpomActionMutation) DueOn() (r time.Time, exists bool) {
+	v := m.due_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOn returns the old "due_on" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldDueOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOn: %w", err)
+	}
+	return oldValue.DueOn, nil
+}
+
+// ResetDueOn resets all changes to the "due_on" field.
+func (m *CpomActionMutation) ResetDueOn() {
+	m.due_on = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *CpomActionMutation) SetStatus(c cpomaction.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CpomActionMutation) Status() (r cpomaction.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldStatus(ctx context.Context) (v cpomaction.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CpomActionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetDoneOn sets the "done_on" field.
+func (m *CpomActionMutation) SetDoneOn(t time.Time) {
+	m.done_on = &t
+}
+
+// DoneOn returns the value of the "done_on" field in the mutation.
+func (m *CpomActionMutation) DoneOn() (r time.Time, exists bool) {
+	v := m.done_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDoneOn returns the old "done_on" field's value of the CpomAction entity.
+// If the CpomAction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomActionMutation) OldDoneOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDoneOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDoneOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDoneOn: %w", err)
+	}
+	return oldValue.DoneOn, nil
+}
+
+// ClearDoneOn clears the value of the "done_on" field.
+func (m *CpomActionMutation) ClearDoneOn() {
+	m.done_on = nil
+	m.clearedFields[cpomaction.FieldDoneOn] = struct{}{}
+}
+
+// DoneOnCleared returns if the "done_on" field was cleared in this mutation.
+func (m *CpomActionMutation) DoneOnCleared() bool {
+	_, ok := m.clearedFields[cpomaction.FieldDoneOn]
+	return ok
+}
+
+// ResetDoneOn resets all changes to the "done_on" field.
+func (m *CpomActionMutation) ResetDoneOn() {
+	m.done_on = nil
+	delete(m.clearedFields, cpomaction.FieldDoneOn)
+}
+
+// ClearObjective clears the "objective" edge to the CpomObjective entity.
+func (m *CpomActionMutation) ClearObjective() {
+	m.clearedobjective = true
+	m.clearedFields[cpomaction.FieldObjectiveID] = struct{}{}
+}
+
+// ObjectiveCleared reports if the "objective" edge to the CpomObjective entity was cleared.
+func (m *CpomActionMutation) ObjectiveCleared() bool {
+	return m.clearedobjective
+}
+
+// ObjectiveIDs returns the "objective" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ObjectiveID instead. It exists only for internal usage by the builders.
+func (m *CpomActionMutation) ObjectiveIDs() (ids []pulid.ID) {
+	if id := m.objective; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetObjective resets all changes to the "objective" edge.
+func (m *CpomActionMutation) ResetObjective() {
+	m.objective = nil
+	m.clearedobjective = false
+}
+
+// Where appends a list predicates to the CpomActionMutation builder.
+func (m *CpomActionMutation) Where(ps ...predicate.CpomAction) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomActionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomActionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomAction, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomActionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomActionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomAction).
+func (m *CpomActionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomActionMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, cpomaction.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpomaction.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, cpomaction.FieldMemberID)
+	}
+	if m.objective != nil {
+		fields = append(fields, cpomaction.FieldObjectiveID)
+	}
+	if m.title != nil {
+		fields = append(fields, cpomaction.FieldTitle)
+	}
+	if m.owner != nil {
+		fields = append(fields, cpomaction.FieldOwner)
+	}
+	if m.due_on != nil {
+		fields = append(fields, cpomaction.FieldDueOn)
+	}
+	if m.status != nil {
+		fields = append(fields, cpomaction.FieldStatus)
+	}
+	if m.done_on != nil {
+		fields = append(fields, cpomaction.FieldDoneOn)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomActionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpomaction.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpomaction.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpomaction.FieldMemberID:
+		return m.MemberID()
+	case cpomaction.FieldObjectiveID:
+		return m.ObjectiveID()
+	case cpomaction.FieldTitle:
+		return m.Title()
+	case cpomaction.FieldOwner:
+		return m.Owner()
+	case cpomaction.FieldDueOn:
+		return m.DueOn()
+	case cpomaction.FieldStatus:
+		return m.Status()
+	case cpomaction.FieldDoneOn:
+		return m.DoneOn()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomActionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpomaction.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpomaction.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpomaction.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpomaction.FieldObjectiveID:
+		return m.OldObjectiveID(ctx)
+	case cpomaction.FieldTitle:
+		return m.OldTitle(ctx)
+	case cpomaction.FieldOwner:
+		return m.OldOwner(ctx)
+	case cpomaction.FieldDueOn:
+		return m.OldDueOn(ctx)
+	case cpomaction.FieldStatus:
+		return m.OldStatus(ctx)
+	case cpomaction.FieldDoneOn:
+		return m.OldDoneOn(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomAction field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomActionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpomaction.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpomaction.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpomaction.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpomaction.FieldObjectiveID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjectiveID(v)
+		return nil
+	case cpomaction.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case cpomaction.FieldOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwner(v)
+		return nil
+	case cpomaction.FieldDueOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOn(v)
+		return nil
+	case cpomaction.FieldStatus:
+		v, ok := value.(cpomaction.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case cpomaction.FieldDoneOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDoneOn(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomAction field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomActionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomActionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomActionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CpomAction numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomActionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cpomaction.FieldDoneOn) {
+		fields = append(fields, cpomaction.FieldDoneOn)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomActionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomActionMutation) ClearField(name string) error {
+	switch name {
+	case cpomaction.FieldDoneOn:
+		m.ClearDoneOn()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomAction nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomActionMutation) ResetField(name string) error {
+	switch name {
+	case cpomaction.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpomaction.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpomaction.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpomaction.FieldObjectiveID:
+		m.ResetObjectiveID()
+		return nil
+	case cpomaction.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case cpomaction.FieldOwner:
+		m.ResetOwner()
+		return nil
+	case cpomaction.FieldDueOn:
+		m.ResetDueOn()
+		return nil
+	case cpomaction.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case cpomaction.FieldDoneOn:
+		m.ResetDoneOn()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomAction field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomActionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.objective != nil {
+		edges = append(edges, cpomaction.EdgeObjective)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomActionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpomaction.EdgeObjective:
+		if id := m.objective; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomActionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomActionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomActionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedobjective {
+		edges = append(edges, cpomaction.EdgeObjective)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomActionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpomaction.EdgeObjective:
+		return m.clearedobjective
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomActionMutation) ClearEdge(name string) error {
+	switch name {
+	case cpomaction.EdgeObjective:
+		m.ClearObjective()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomAction unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomActionMutation) ResetEdge(name string) error {
+	switch name {
+	case cpomaction.EdgeObjective:
+		m.ResetObjective()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomAction edge %s", name)
+}
+
+// CpomContractMutation represents an operation that mutates the CpomContract nodes in the graph.
+type CpomContractMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *pulid.ID
+	created_at              *time.Time
+	updated_at              *time.Time
+	authority               *string
+	title                   *string
+	starts_on               *time.Time
+	ends_on                 *time.Time
+	establishment_ids       *[]string
+	appendestablishment_ids []string
+	clearedFields           map[string]struct{}
+	member                  *pulid.ID
+	clearedmember           bool
+	objectives              map[pulid.ID]struct{}
+	removedobjectives       map[pulid.ID]struct{}
+	clearedobjectives       bool
+	milestones              map[pulid.ID]struct{}
+	removedmilestones       map[pulid.ID]struct{}
+	clearedmilestones       bool
+	dialogues               map[pulid.ID]struct{}
+	removeddialogues        map[pulid.ID]struct{}
+	cleareddialogues        bool
+	done                    bool
+	oldValue                func(context.Context) (*CpomContract, error)
+	predicates              []predicate.CpomContract
+}
+
+var _ ent.Mutation = (*CpomContractMutation)(nil)
+
+// cpomcontractOption allows management of the mutation configuration using functional options.
+type cpomcontractOption func(*CpomContractMutation)
+
+// newCpomContractMutation creates new mutation for the CpomContract entity.
+func newCpomContractMutation(c config, op Op, opts ...cpomcontractOption) *CpomContractMutation {
+	m := &CpomContractMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomContract,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomContractID sets the ID field of the mutation.
+func withCpomContractID(id pulid.ID) cpomcontractOption {
+	return func(m *CpomContractMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomContract
+		)
+		m.oldValue = func(ctx context.Context) (*CpomContract, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomContract.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomContract sets the old CpomContract of the mutation.
+func withCpomContract(node *CpomContract) cpomcontractOption {
+	return func(m *CpomContractMutation) {
+		m.oldValue = func(context.Context) (*CpomContract, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomContractMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomContractMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomContract entities.
+func (m *CpomContractMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomContractMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomContractMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomContract.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomContractMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomContractMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomContractMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomContractMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomContractMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomContractMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomContractMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomContractMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomContractMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetAuthority sets the "authority" field.
+func (m *CpomContractMutation) SetAuthority(s string) {
+	m.authority = &s
+}
+
+// Authority returns the value of the "authority" field in the mutation.
+func (m *CpomContractMutation) Authority() (r string, exists bool) {
+	v := m.authority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthority returns the old "authority" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldAuthority(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthority: %w", err)
+	}
+	return oldValue.Authority, nil
+}
+
+// ResetAuthority resets all changes to the "authority" field.
+func (m *CpomContractMutation) ResetAuthority() {
+	m.authority = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *CpomContractMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CpomContractMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CpomContractMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (m *CpomContractMutation) SetStartsOn(t time.Time) {
+	m.starts_on = &t
+}
+
+// StartsOn returns the value of the "starts_on" field in the mutation.
+func (m *CpomContractMutation) StartsOn() (r time.Time, exists bool) {
+	v := m.starts_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsOn returns the old "starts_on" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldStartsOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsOn: %w", err)
+	}
+	return oldValue.StartsOn, nil
+}
+
+// ResetStartsOn resets all changes to the "starts_on" field.
+func (m *CpomContractMutation) ResetStartsOn() {
+	m.starts_on = nil
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (m *CpomContractMutation) SetEndsOn(t time.Time) {
+	m.ends_on = &t
+}
+
+// EndsOn returns the value of the "ends_on" field in the mutation.
+func (m *CpomContractMutation) EndsOn() (r time.Time, exists bool) {
+	v := m.ends_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsOn returns the old "ends_on" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldEndsOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsOn: %w", err)
+	}
+	return oldValue.EndsOn, nil
+}
+
+// ResetEndsOn resets all changes to the "ends_on" field.
+func (m *CpomContractMutation) ResetEndsOn() {
+	m.ends_on = nil
+}
+
+// SetEstablishmentIds sets the "establishment_ids" field.
+func (m *CpomContractMutation) SetEstablishmentIds(s []string) {
+	m.establishment_ids = &s
+	m.appendestablishment_ids = nil
+}
+
+// EstablishmentIds returns the value of the "establishment_ids" field in the mutation.
+func (m *CpomContractMutation) EstablishmentIds() (r []string, exists bool) {
+	v := m.establishment_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEstablishmentIds returns the old "establishment_ids" field's value of the CpomContract entity.
+// If the CpomContract object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomContractMutation) OldEstablishmentIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEstablishmentIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEstablishmentIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEstablishmentIds: %w", err)
+	}
+	return oldValue.EstablishmentIds, nil
+}
+
+// AppendEstablishmentIds adds s to the "establishment_ids" field.
+func (m *CpomContractMutation) AppendEstablishmentIds(s []string) {
+	m.appendestablishment_ids = append(m.appendestablishment_ids, s...)
+}
+
+// AppendedEstablishmentIds returns the list of values that were appended to the "establishment_ids" field in this mutation.
+func (m *CpomContractMutation) AppendedEstablishmentIds() ([]string, bool) {
+	if len(m.appendestablishment_ids) == 0 {
+		return nil, false
+	}
+	return m.appendestablishment_ids, true
+}
+
+// ClearEstablishmentIds clears the value of the "establishment_ids" field.
+func (m *CpomContractMutation) ClearEstablishmentIds() {
+	m.establishment_ids = nil
+	m.appendestablishment_ids = nil
+	m.clearedFields[cpomcontract.FieldEstablishmentIds] = struct{}{}
+}
+
+// EstablishmentIdsCleared returns if the "establishment_ids" field was cleared in this mutation.
+func (m *CpomContractMutation) EstablishmentIdsCleared() bool {
+	_, ok := m.clearedFields[cpomcontract.FieldEstablishmentIds]
+	return ok
+}
+
+// ResetEstablishmentIds resets all changes to the "establishment_ids" field.
+func (m *CpomContractMutation) ResetEstablishmentIds() {
+	m.establishment_ids = nil
+	m.appendestablishment_ids = nil
+	delete(m.clearedFields, cpomcontract.FieldEstablishmentIds)
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *CpomContractMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[cpomcontract.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *CpomContractMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *CpomContractMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *CpomContractMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// AddObjectiveIDs adds the "objectives" edge to the CpomObjective entity by ids.
+func (m *CpomContractMutation) AddObjectiveIDs(ids ...pulid.ID) {
+	if m.objectives == nil {
+		m.objectives = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.objectives[ids[i]] = struct{}{}
+	}
+}
+
+// ClearObjectives clears the "objectives" edge to the CpomObjective entity.
+func (m *CpomContractMutation) ClearObjectives() {
+	m.clearedobjectives = true
+}
+
+// ObjectivesCleared reports if the "objectives" edge to the CpomObjective entity was cleared.
+func (m *CpomContractMutation) ObjectivesCleared() bool {
+	return m.clearedobjectives
+}
+
+// RemoveObjectiveIDs removes the "objectives" edge to the CpomObjective entity by IDs.
+func (m *CpomContractMutation) RemoveObjectiveIDs(ids ...pulid.ID) {
+	if m.removedobjectives == nil {
+		m.removedobjectives = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.objectives, ids[i])
+		m.removedobjectives[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedObjectives returns the removed IDs of the "objectives" edge to the CpomObjective entity.
+func (m *CpomContractMutation) RemovedObjectivesIDs() (ids []pulid.ID) {
+	for id := range m.removedobjectives {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ObjectivesIDs returns the "objectives" edge IDs in the mutation.
+func (m *CpomContractMutation) ObjectivesIDs() (ids []pulid.ID) {
+	for id := range m.objectives {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetObjectives resets all changes to the "objectives" edge.
+func (m *CpomContractMutation) ResetObjectives() {
+	m.objectives = nil
+	m.clearedobjectives = false
+	m.removedobjectives = nil
+}
+
+// AddMilestoneIDs adds the "milestones" edge to the CpomMilestone entity by ids.
+func (m *CpomContractMutation) AddMilestoneIDs(ids ...pulid.ID) {
+	if m.milestones == nil {
+		m.milestones = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.milestones[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMilestones clears the "milestones" edge to the CpomMilestone entity.
+func (m *CpomContractMutation) ClearMilestones() {
+	m.clearedmilestones = true
+}
+
+// MilestonesCleared reports if the "milestones" edge to the CpomMilestone entity was cleared.
+func (m *CpomContractMutation) MilestonesCleared() bool {
+	return m.clearedmilestones
+}
+
+// RemoveMilestoneIDs removes the "milestones" edge to the CpomMilestone entity by IDs.
+func (m *CpomContractMutation) RemoveMilestoneIDs(ids ...pulid.ID) {
+	if m.removedmilestones == nil {
+		m.removedmilestones = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.milestones, ids[i])
+		m.removedmilestones[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMilestones returns the removed IDs of the "milestones" edge to the CpomMilestone entity.
+func (m *CpomContractMutation) RemovedMilestonesIDs() (ids []pulid.ID) {
+	for id := range m.removedmilestones {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MilestonesIDs returns the "milestones" edge IDs in the mutation.
+func (m *CpomContractMutation) MilestonesIDs() (ids []pulid.ID) {
+	for id := range m.milestones {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMilestones resets all changes to the "milestones" edge.
+func (m *CpomContractMutation) ResetMilestones() {
+	m.milestones = nil
+	m.clearedmilestones = false
+	m.removedmilestones = nil
+}
+
+// AddDialogueIDs adds the "dialogues" edge to the CpomDialogue entity by ids.
+func (m *CpomContractMutation) AddDialogueIDs(ids ...pulid.ID) {
+	if m.dialogues == nil {
+		m.dialogues = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.dialogues[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDialogues clears the "dialogues" edge to the CpomDialogue entity.
+func (m *CpomContractMutation) ClearDialogues() {
+	m.cleareddialogues = true
+}
+
+// DialoguesCleared reports if the "dialogues" edge to the CpomDialogue entity was cleared.
+func (m *CpomContractMutation) DialoguesCleared() bool {
+	return m.cleareddialogues
+}
+
+// RemoveDialogueIDs removes the "dialogues" edge to the CpomDialogue entity by IDs.
+func (m *CpomContractMutation) RemoveDialogueIDs(ids ...pulid.ID) {
+	if m.removeddialogues == nil {
+		m.removeddialogues = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.dialogues, ids[i])
+		m.removeddialogues[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDialogues returns the removed IDs of the "dialogues" edge to the CpomDialogue entity.
+func (m *CpomContractMutation) RemovedDialoguesIDs() (ids []pulid.ID) {
+	for id := range m.removeddialogues {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DialoguesIDs returns the "dialogues" edge IDs in the mutation.
+func (m *CpomContractMutation) DialoguesIDs() (ids []pulid.ID) {
+	for id := range m.dialogues {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDialogues resets all changes to the "dialogues" edge.
+func (m *CpomContractMutation) ResetDialogues() {
+	m.dialogues = nil
+	m.cleareddialogues = false
+	m.removeddialogues = nil
+}
+
+// Where appends a list predicates to the CpomContractMutation builder.
+func (m *CpomContractMutation) Where(ps ...predicate.CpomContract) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomContractMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomContractMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomContract, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomContractMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomContractMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomContract).
+func (m *CpomContractMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomContractMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, cpomcontract.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpomcontract.FieldUpdatedAt)
+	}
+	if m.member != nil {
+		fields = append(fields, cpomcontract.FieldMemberID)
+	}
+	if m.authority != nil {
+		fields = append(fields, cpomcontract.FieldAuthority)
+	}
+	if m.title != nil {
+		fields = append(fields, cpomcontract.FieldTitle)
+	}
+	if m.starts_on != nil {
+		fields = append(fields, cpomcontract.FieldStartsOn)
+	}
+	if m.ends_on != nil {
+		fields = append(fields, cpomcontract.FieldEndsOn)
+	}
+	if m.establishment_ids != nil {
+		fields = append(fields, cpomcontract.FieldEstablishmentIds)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomContractMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpomcontract.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpomcontract.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpomcontract.FieldMemberID:
+		return m.MemberID()
+	case cpomcontract.FieldAuthority:
+		return m.Authority()
+	case cpomcontract.FieldTitle:
+		return m.Title()
+	case cpomcontract.FieldStartsOn:
+		return m.StartsOn()
+	case cpomcontract.FieldEndsOn:
+		return m.EndsOn()
+	case cpomcontract.FieldEstablishmentIds:
+		return m.EstablishmentIds()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomContractMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpomcontract.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpomcontract.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpomcontract.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpomcontract.FieldAuthority:
+		return m.OldAuthority(ctx)
+	case cpomcontract.FieldTitle:
+		return m.OldTitle(ctx)
+	case cpomcontract.FieldStartsOn:
+		return m.OldStartsOn(ctx)
+	case cpomcontract.FieldEndsOn:
+		return m.OldEndsOn(ctx)
+	case cpomcontract.FieldEstablishmentIds:
+		return m.OldEstablishmentIds(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomContract field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomContractMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpomcontract.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpomcontract.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpomcontract.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpomcontract.FieldAuthority:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthority(v)
+		return nil
+	case cpomcontract.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case cpomcontract.FieldStartsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsOn(v)
+		return nil
+	case cpomcontract.FieldEndsOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsOn(v)
+		return nil
+	case cpomcontract.FieldEstablishmentIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEstablishmentIds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomContract field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomContractMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomContractMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomContractMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CpomContract numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomContractMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cpomcontract.FieldEstablishmentIds) {
+		fields = append(fields, cpomcontract.FieldEstablishmentIds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomContractMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomContractMutation) ClearField(name string) error {
+	switch name {
+	case cpomcontract.FieldEstablishmentIds:
+		m.ClearEstablishmentIds()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomContract nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomContractMutation) ResetField(name string) error {
+	switch name {
+	case cpomcontract.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpomcontract.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpomcontract.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpomcontract.FieldAuthority:
+		m.ResetAuthority()
+		return nil
+	case cpomcontract.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case cpomcontract.FieldStartsOn:
+		m.ResetStartsOn()
+		return nil
+	case cpomcontract.FieldEndsOn:
+		m.ResetEndsOn()
+		return nil
+	case cpomcontract.FieldEstablishmentIds:
+		m.ResetEstablishmentIds()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomContract field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomContractMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.member != nil {
+		edges = append(edges, cpomcontract.EdgeMember)
+	}
+	if m.objectives != nil {
+		edges = append(edges, cpomcontract.EdgeObjectives)
+	}
+	if m.milestones != nil {
+		edges = append(edges, cpomcontract.EdgeMilestones)
+	}
+	if m.dialogues != nil {
+		edges = append(edges, cpomcontract.EdgeDialogues)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomContractMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpomcontract.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case cpomcontract.EdgeObjectives:
+		ids := make([]ent.Value, 0, len(m.objectives))
+		for id := range m.objectives {
+			ids = append(ids, id)
+		}
+		return ids
+	case cpomcontract.EdgeMilestones:
+		ids := make([]ent.Value, 0, len(m.milestones))
+		for id := range m.milestones {
+			ids = append(ids, id)
+		}
+		return ids
+	case cpomcontract.EdgeDialogues:
+		ids := make([]ent.Value, 0, len(m.dialogues))
+		for id := range m.dialogues {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomContractMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedobjectives != nil {
+		edges = append(edges, cpomcontract.EdgeObjectives)
+	}
+	if m.removedmilestones != nil {
+		edges = append(edges, cpomcontract.EdgeMilestones)
+	}
+	if m.removeddialogues != nil {
+		edges = append(edges, cpomcontract.EdgeDialogues)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomContractMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case cpomcontract.EdgeObjectives:
+		ids := make([]ent.Value, 0, len(m.removedobjectives))
+		for id := range m.removedobjectives {
+			ids = append(ids, id)
+		}
+		return ids
+	case cpomcontract.EdgeMilestones:
+		ids := make([]ent.Value, 0, len(m.removedmilestones))
+		for id := range m.removedmilestones {
+			ids = append(ids, id)
+		}
+		return ids
+	case cpomcontract.EdgeDialogues:
+		ids := make([]ent.Value, 0, len(m.removeddialogues))
+		for id := range m.removeddialogues {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomContractMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedmember {
+		edges = append(edges, cpomcontract.EdgeMember)
+	}
+	if m.clearedobjectives {
+		edges = append(edges, cpomcontract.EdgeObjectives)
+	}
+	if m.clearedmilestones {
+		edges = append(edges, cpomcontract.EdgeMilestones)
+	}
+	if m.cleareddialogues {
+		edges = append(edges, cpomcontract.EdgeDialogues)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomContractMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpomcontract.EdgeMember:
+		return m.clearedmember
+	case cpomcontract.EdgeObjectives:
+		return m.clearedobjectives
+	case cpomcontract.EdgeMilestones:
+		return m.clearedmilestones
+	case cpomcontract.EdgeDialogues:
+		return m.cleareddialogues
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomContractMutation) ClearEdge(name string) error {
+	switch name {
+	case cpomcontract.EdgeMember:
+		m.ClearMember()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomContract unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomContractMutation) ResetEdge(name string) error {
+	switch name {
+	case cpomcontract.EdgeMember:
+		m.ResetMember()
+		return nil
+	case cpomcontract.EdgeObjectives:
+		m.ResetObjectives()
+		return nil
+	case cpomcontract.EdgeMilestones:
+		m.ResetMilestones()
+		return nil
+	case cpomcontract.EdgeDialogues:
+		m.ResetDialogues()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomContract edge %s", name)
+}
+
+// CpomDialogueMutation represents an operation that mutates the CpomDialogue nodes in the graph.
+type CpomDialogueMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *pulid.ID
+	created_at         *time.Time
+	updated_at         *time.Time
+	member_id          *pulid.ID
+	year               *int
+	addyear            *int
+	held_on            *time.Time
+	participants       *[]string
+	appendparticipants []string
+	decisions          *string
+	recorded_by        *string
+	clearedFields      map[string]struct{}
+	contract           *pulid.ID
+	clearedcontract    bool
+	done               bool
+	oldValue           func(context.Context) (*CpomDialogue, error)
+	predicates         []predicate.CpomDialogue
+}
+
+var _ ent.Mutation = (*CpomDialogueMutation)(nil)
+
+// cpomdialogueOption allows management of the mutation configuration using functional options.
+type cpomdialogueOption func(*CpomDialogueMutation)
+
+// newCpomDialogueMutation creates new mutation for the CpomDialogue entity.
+func newCpomDialogueMutation(c config, op Op, opts ...cpomdialogueOption) *CpomDialogueMutation {
+	m := &CpomDialogueMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomDialogue,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomDialogueID sets the ID field of the mutation.
+func withCpomDialogueID(id pulid.ID) cpomdialogueOption {
+	return func(m *CpomDialogueMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomDialogue
+		)
+		m.oldValue = func(ctx context.Context) (*CpomDialogue, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomDialogue.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomDialogue sets the old CpomDialogue of the mutation.
+func withCpomDialogue(node *CpomDialogue) cpomdialogueOption {
+	return func(m *CpomDialogueMutation) {
+		m.oldValue = func(context.Context) (*CpomDialogue, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomDialogueMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomDialogueMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomDialogue entities.
+func (m *CpomDialogueMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomDialogueMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomDialogueMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomDialogue.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomDialogueMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomDialogueMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomDialogueMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomDialogueMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomDialogueMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomDialogueMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomDialogueMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomDialogueMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomDialogueMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetContractID sets the "contract_id" field.
+func (m *CpomDialogueMutation) SetContractID(pu pulid.ID) {
+	m.contract = &pu
+}
+
+// ContractID returns the value of the "contract_id" field in the mutation.
+func (m *CpomDialogueMutation) ContractID() (r pulid.ID, exists bool) {
+	v := m.contract
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContractID returns the old "contract_id" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldContractID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContractID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContractID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContractID: %w", err)
+	}
+	return oldValue.ContractID, nil
+}
+
+// ResetContractID resets all changes to the "contract_id" field.
+func (m *CpomDialogueMutation) ResetContractID() {
+	m.contract = nil
+}
+
+// SetYear sets the "year" field.
+func (m *CpomDialogueMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *CpomDialogueMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *CpomDialogueMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *CpomDialogueMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *CpomDialogueMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetHeldOn sets the "held_on" field.
+func (m *CpomDialogueMutation) SetHeldOn(t time.Time) {
+	m.held_on = &t
+}
+
+// HeldOn returns the value of the "held_on" field in the mutation.
+func (m *CpomDialogueMutation) HeldOn() (r time.Time, exists bool) {
+	v := m.held_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeldOn returns the old "held_on" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldHeldOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeldOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeldOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeldOn: %w", err)
+	}
+	return oldValue.HeldOn, nil
+}
+
+// ResetHeldOn resets all changes to the "held_on" field.
+func (m *CpomDialogueMutation) ResetHeldOn() {
+	m.held_on = nil
+}
+
+// SetParticipants sets the "participants" field.
+func (m *CpomDialogueMutation) SetParticipants(s []string) {
+	m.participants = &s
+	m.appendparticipants = nil
+}
+
+// Participants returns the value of the "participants" field in the mutation.
+func (m *CpomDialogueMutation) Participants() (r []string, exists bool) {
+	v := m.participants
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParticipants returns the old "participants" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldParticipants(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParticipants is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParticipants requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParticipants: %w", err)
+	}
+	return oldValue.Participants, nil
+}
+
+// AppendParticipants adds s to the "participants" field.
+func (m *CpomDialogueMutation) AppendParticipants(s []string) {
+	m.appendparticipants = append(m.appendparticipants, s...)
+}
+
+// AppendedParticipants returns the list of values that were appended to the "participants" field in this mutation.
+func (m *CpomDialogueMutation) AppendedParticipants() ([]string, bool) {
+	if len(m.appendparticipants) == 0 {
+		return nil, false
+	}
+	return m.appendparticipants, true
+}
+
+// ResetParticipants resets all changes to the "participants" field.
+func (m *CpomDialogueMutation) ResetParticipants() {
+	m.participants = nil
+	m.appendparticipants = nil
+}
+
+// SetDecisions sets the "decisions" field.
+func (m *CpomDialogueMutation) SetDecisions(s string) {
+	m.decisions = &s
+}
+
+// Decisions returns the value of the "decisions" field in the mutation.
+func (m *CpomDialogueMutation) Decisions() (r string, exists bool) {
+	v := m.decisions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisions returns the old "decisions" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldDecisions(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisions: %w", err)
+	}
+	return oldValue.Decisions, nil
+}
+
+// ResetDecisions resets all changes to the "decisions" field.
+func (m *CpomDialogueMutation) ResetDecisions() {
+	m.decisions = nil
+}
+
+// SetRecordedBy sets the "recorded_by" field.
+func (m *CpomDialogueMutation) SetRecordedBy(s string) {
+	m.recorded_by = &s
+}
+
+// RecordedBy returns the value of the "recorded_by" field in the mutation.
+func (m *CpomDialogueMutation) RecordedBy() (r string, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedBy returns the old "recorded_by" field's value of the CpomDialogue entity.
+// If the CpomDialogue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomDialogueMutation) OldRecordedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedBy: %w", err)
+	}
+	return oldValue.RecordedBy, nil
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" field.
+func (m *CpomDialogueMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+}
+
+// ClearContract clears the "contract" edge to the CpomContract entity.
+func (m *CpomDialogueMutation) ClearContract() {
+	m.clearedcontract = true
+	m.clearedFields[cpomdialogue.FieldContractID] = struct{}{}
+}
+
+// ContractCleared reports if the "contract" edge to the CpomContract entity was cleared.
+func (m *CpomDialogueMutation) ContractCleared() bool {
+	return m.clearedcontract
+}
+
+// ContractIDs returns the "contract" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContractID instead. It exists only for internal usage by the builders.
+func (m *CpomDialogueMutation) ContractIDs() (ids []pulid.ID) {
+	if id := m.contract; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContract resets all changes to the "contract" edge.
+func (m *CpomDialogueMutation) ResetContract() {
+	m.contract = nil
+	m.clearedcontract = false
+}
+
+// Where appends a list predicates to the CpomDialogueMutation builder.
+func (m *CpomDialogueMutation) Where(ps ...predicate.CpomDialogue) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomDialogueMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomDialogueMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomDialogue, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomDialogueMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomDialogueMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomDialogue).
+func (m *CpomDialogueMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomDialogueMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, cpomdialogue.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpomdialogue.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, cpomdialogue.FieldMemberID)
+	}
+	if m.contract != nil {
+		fields = append(fields, cpomdialogue.FieldContractID)
+	}
+	if m.year != nil {
+		fields = append(fields, cpomdialogue.FieldYear)
+	}
+	if m.held_on != nil {
+		fields = append(fields, cpomdialogue.FieldHeldOn)
+	}
+	if m.participants != nil {
+		fields = append(fields, cpomdialogue.FieldParticipants)
+	}
+	if m.decisions != nil {
+		fields = append(fields, cpomdialogue.FieldDecisions)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, cpomdialogue.FieldRecordedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomDialogueMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpomdialogue.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpomdialogue.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpomdialogue.FieldMemberID:
+		return m.MemberID()
+	case cpomdialogue.FieldContractID:
+		return m.ContractID()
+	case cpomdialogue.FieldYear:
+		return m.Year()
+	case cpomdialogue.FieldHeldOn:
+		return m.HeldOn()
+	case cpomdialogue.FieldParticipants:
+		return m.Participants()
+	case cpomdialogue.FieldDecisions:
+		return m.Decisions()
+	case cpomdialogue.FieldRecordedBy:
+		return m.RecordedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomDialogueMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpomdialogue.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpomdialogue.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpomdialogue.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpomdialogue.FieldContractID:
+		return m.OldContractID(ctx)
+	case cpomdialogue.FieldYear:
+		return m.OldYear(ctx)
+	case cpomdialogue.FieldHeldOn:
+		return m.OldHeldOn(ctx)
+	case cpomdialogue.FieldParticipants:
+		return m.OldParticipants(ctx)
+	case cpomdialogue.FieldDecisions:
+		return m.OldDecisions(ctx)
+	case cpomdialogue.FieldRecordedBy:
+		return m.OldRecordedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomDialogue field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomDialogueMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpomdialogue.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpomdialogue.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpomdialogue.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpomdialogue.FieldContractID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContractID(v)
+		return nil
+	case cpomdialogue.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case cpomdialogue.FieldHeldOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeldOn(v)
+		return nil
+	case cpomdialogue.FieldParticipants:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParticipants(v)
+		return nil
+	case cpomdialogue.FieldDecisions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisions(v)
+		return nil
+	case cpomdialogue.FieldRecordedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomDialogue field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomDialogueMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, cpomdialogue.FieldYear)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomDialogueMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cpomdialogue.FieldYear:
+		return m.AddedYear()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomDialogueMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cpomdialogue.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomDialogue numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomDialogueMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomDialogueMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomDialogueMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CpomDialogue nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomDialogueMutation) ResetField(name string) error {
+	switch name {
+	case cpomdialogue.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpomdialogue.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpomdialogue.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpomdialogue.FieldContractID:
+		m.ResetContractID()
+		return nil
+	case cpomdialogue.FieldYear:
+		m.ResetYear()
+		return nil
+	case cpomdialogue.FieldHeldOn:
+		m.ResetHeldOn()
+		return nil
+	case cpomdialogue.FieldParticipants:
+		m.ResetParticipants()
+		return nil
+	case cpomdialogue.FieldDecisions:
+		m.ResetDecisions()
+		return nil
+	case cpomdialogue.FieldRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomDialogue field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomDialogueMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.contract != nil {
+		edges = append(edges, cpomdialogue.EdgeContract)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomDialogueMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpomdialogue.EdgeContract:
+		if id := m.contract; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomDialogueMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomDialogueMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomDialogueMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcontract {
+		edges = append(edges, cpomdialogue.EdgeContract)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomDialogueMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpomdialogue.EdgeContract:
+		return m.clearedcontract
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomDialogueMutation) ClearEdge(name string) error {
+	switch name {
+	case cpomdialogue.EdgeContract:
+		m.ClearContract()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomDialogue unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomDialogueMutation) ResetEdge(name string) error {
+	switch name {
+	case cpomdialogue.EdgeContract:
+		m.ResetContract()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomDialogue edge %s", name)
+}
+
+// CpomIndicatorMutation represents an operation that mutates the CpomIndicator nodes in the graph.
+type CpomIndicatorMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	member_id        *pulid.ID
+	name             *string
+	unit             *string
+	baseline         *float64
+	addbaseline      *float64
+	direction        *cpomindicator.Direction
+	source_code      *string
+	source_measure   *cpomindicator.SourceMeasure
+	clearedFields    map[string]struct{}
+	objective        *pulid.ID
+	clearedobjective bool
+	years            map[pulid.ID]struct{}
+	removedyears     map[pulid.ID]struct{}
+	clearedyears     bool
+	done             bool
+	oldValue         func(context.Context) (*CpomIndicator, error)
+	predicates       []predicate.CpomIndicator
+}
+
+var _ ent.Mutation = (*CpomIndicatorMutation)(nil)
+
+// cpomindicatorOption allows management of the mutation configuration using functional options.
+type cpomindicatorOption func(*CpomIndicatorMutation)
+
+// newCpomIndicatorMutation creates new mutation for the CpomIndicator entity.
+func newCpomIndicatorMutation(c config, op Op, opts ...cpomindicatorOption) *CpomIndicatorMutation {
+	m := &CpomIndicatorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomIndicator,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomIndicatorID sets the ID field of the mutation.
+func withCpomIndicatorID(id pulid.ID) cpomindicatorOption {
+	return func(m *CpomIndicatorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomIndicator
+		)
+		m.oldValue = func(ctx context.Context) (*CpomIndicator, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomIndicator.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomIndicator sets the old CpomIndicator of the mutation.
+func withCpomIndicator(node *CpomIndicator) cpomindicatorOption {
+	return func(m *CpomIndicatorMutation) {
+		m.oldValue = func(context.Context) (*CpomIndicator, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomIndicatorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomIndicatorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomIndicator entities.
+func (m *CpomIndicatorMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomIndicatorMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomIndicatorMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomIndicator.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomIndicatorMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomIndicatorMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomIndicatorMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomIndicatorMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomIndicatorMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomIndicatorMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomIndicatorMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomIndicatorMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomIndicatorMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetObjectiveID sets the "objective_id" field.
+func (m *CpomIndicatorMutation) SetObjectiveID(pu pulid.ID) {
+	m.objective = &pu
+}
+
+// ObjectiveID returns the value of the "objective_id" field in the mutation.
+func (m *CpomIndicatorMutation) ObjectiveID() (r pulid.ID, exists bool) {
+	v := m.objective
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjectiveID returns the old "objective_id" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldObjectiveID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjectiveID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjectiveID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjectiveID: %w", err)
+	}
+	return oldValue.ObjectiveID, nil
+}
+
+// ResetObjectiveID resets all changes to the "objective_id" field.
+func (m *CpomIndicatorMutation) ResetObjectiveID() {
+	m.objective = nil
+}
+
+// SetName sets the "name" field.
+func (m *CpomIndicatorMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *CpomIndicatorMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *CpomIndicatorMutation) ResetName() {
+	m.name = nil
+}
+
+// SetUnit sets the "unit" field.
+func (m *CpomIndicatorMutation) SetUnit(s string) {
+	m.unit = &s
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *CpomIndicatorMutation) Unit() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldUnit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *CpomIndicatorMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// SetBaseline sets the "baseline" field.
+func (m *CpomIndicatorMutation) SetBaseline(f float64) {
+	m.baseline = &f
+	m.addbaseline = nil
+}
+
+// Baseline returns the value of the "baseline" field in the mutation.
+func (m *CpomIndicatorMutation) Baseline() (r float64, exists bool) {
+	v := m.baseline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBaseline returns the old "baseline" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldBaseline(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBaseline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBaseline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBaseline: %w", err)
+	}
+	return oldValue.Baseline, nil
+}
+
+// AddBaseline adds f to the "baseline" field.
+func (m *CpomIndicatorMutation) AddBaseline(f float64) {
+	if m.addbaseline != nil {
+		*m.addbaseline += f
+	} else {
+		m.addbaseline = &f
+	}
+}
+
+// AddedBaseline returns the value that was added to the "baseline" field in this mutation.
+func (m *CpomIndicatorMutation) AddedBaseline() (r float64, exists bool) {
+	v := m.addbaseline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBaseline resets all changes to the "baseline" field.
+func (m *CpomIndicatorMutation) ResetBaseline() {
+	m.baseline = nil
+	m.addbaseline = nil
+}
+
+// SetDirection sets the "direction" field.
+func (m *CpomIndicatorMutation) SetDirection(c cpomindicator.Direction) {
+	m.direction = &c
+}
+
+// Direction returns the value of the "direction" field in the mutation.
+func (m *CpomIndicatorMutation) Direction() (r cpomindicator.Direction, exists bool) {
+	v := m.direction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirection returns the old "direction" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldDirection(ctx context.Context) (v cpomindicator.Direction, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirection is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirection requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirection: %w", err)
+	}
+	return oldValue.Direction, nil
+}
+
+// ResetDirection resets all changes to the "direction" field.
+func (m *CpomIndicatorMutation) ResetDirection() {
+	m.direction = nil
+}
+
+// SetSourceCode sets the "source_code" field.
+func (m *CpomIndicatorMutation) SetSourceCode(s string) {
+	m.source_code = &s
+}
+
+// SourceCode returns the value of the "source_code" field in the mutation.
+func (m *CpomIndicatorMutation) SourceCode() (r string, exists bool) {
+	v := m.source_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceCode returns the old "source_code" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldSourceCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceCode: %w", err)
+	}
+	return oldValue.SourceCode, nil
+}
+
+// ClearSourceCode clears the value of the "source_code" field.
+func (m *CpomIndicatorMutation) ClearSourceCode() {
+	m.source_code = nil
+	m.clearedFields[cpomindicator.FieldSourceCode] = struct{}{}
+}
+
+// SourceCodeCleared returns if the "source_code" field was cleared in this mutation.
+func (m *CpomIndicatorMutation) SourceCodeCleared() bool {
+	_, ok := m.clearedFields[cpomindicator.FieldSourceCode]
+	return ok
+}
+
+// ResetSourceCode resets all changes to the "source_code" field.
+func (m *CpomIndicatorMutation) ResetSourceCode() {
+	m.source_code = nil
+	delete(m.clearedFields, cpomindicator.FieldSourceCode)
+}
+
+// SetSourceMeasure sets the "source_measure" field.
+func (m *CpomIndicatorMutation) SetSourceMeasure(cm cpomindicator.SourceMeasure) {
+	m.source_measure = &cm
+}
+
+// SourceMeasure returns the value of the "source_measure" field in the mutation.
+func (m *CpomIndicatorMutation) SourceMeasure() (r cpomindicator.SourceMeasure, exists bool) {
+	v := m.source_measure
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceMeasure returns the old "source_measure" field's value of the CpomIndicator entity.
+// If the CpomIndicator object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorMutation) OldSourceMeasure(ctx context.Context) (v *cpomindicator.SourceMeasure, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceMeasure is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceMeasure requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceMeasure: %w", err)
+	}
+	return oldValue.SourceMeasure, nil
+}
+
+// ClearSourceMeasure clears the value of the "source_measure" field.
+func (m *CpomIndicatorMutation) ClearSourceMeasure() {
+	m.source_measure = nil
+	m.clearedFields[cpomindicator.FieldSourceMeasure] = struct{}{}
+}
+
+// SourceMeasureCleared returns if the "source_measure" field was cleared in this mutation.
+func (m *CpomIndicatorMutation) SourceMeasureCleared() bool {
+	_, ok := m.clearedFields[cpomindicator.FieldSourceMeasure]
+	return ok
+}
+
+// ResetSourceMeasure resets all changes to the "source_measure" field.
+func (m *CpomIndicatorMutation) ResetSourceMeasure() {
+	m.source_measure = nil
+	delete(m.clearedFields, cpomindicator.FieldSourceMeasure)
+}
+
+// ClearObjective clears the "objective" edge to the CpomObjective entity.
+func (m *CpomIndicatorMutation) ClearObjective() {
+	m.clearedobjective = true
+	m.clearedFields[cpomindicator.FieldObjectiveID] = struct{}{}
+}
+
+// ObjectiveCleared reports if the "objective" edge to the CpomObjective entity was cleared.
+func (m *CpomIndicatorMutation) ObjectiveCleared() bool {
+	return m.clearedobjective
+}
+
+// ObjectiveIDs returns the "objective" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ObjectiveID instead. It exists only for internal usage by the builders.
+func (m *CpomIndicatorMutation) ObjectiveIDs() (ids []pulid.ID) {
+	if id := m.objective; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetObjective resets all changes to the "objective" edge.
+func (m *CpomIndicatorMutation) ResetObjective() {
+	m.objective = nil
+	m.clearedobjective = false
+}
+
+// AddYearIDs adds the "years" edge to the CpomIndicatorYear entity by ids.
+func (m *CpomIndicatorMutation) AddYearIDs(ids ...pulid.ID) {
+	if m.years == nil {
+		m.years = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.years[ids[i]] = struct{}{}
+	}
+}
+
+// ClearYears clears the "years" edge to the CpomIndicatorYear entity.
+func (m *CpomIndicatorMutation) ClearYears() {
+	m.clearedyears = true
+}
+
+// YearsCleared reports if the "years" edge to the CpomIndicatorYear entity was cleared.
+func (m *CpomIndicatorMutation) YearsCleared() bool {
+	return m.clearedyears
+}
+
+// RemoveYearIDs removes the "years" edge to the CpomIndicatorYear entity by IDs.
+func (m *CpomIndicatorMutation) RemoveYearIDs(ids ...pulid.ID) {
+	if m.removedyears == nil {
+		m.removedyears = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.years, ids[i])
+		m.removedyears[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedYears returns the removed IDs of the "years" edge to the CpomIndicatorYear entity.
+func (m *CpomIndicatorMutation) RemovedYearsIDs() (ids []pulid.ID) {
+	for id := range m.removedyears {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// YearsIDs returns the "years" edge IDs in the mutation.
+func (m *CpomIndicatorMutation) YearsIDs() (ids []pulid.ID) {
+	for id := range m.years {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetYears resets all changes to the "years" edge.
+func (m *CpomIndicatorMutation) ResetYears() {
+	m.years = nil
+	m.clearedyears = false
+	m.removedyears = nil
+}
+
+// Where appends a list predicates to the CpomIndicatorMutation builder.
+func (m *CpomIndicatorMutation) Where(ps ...predicate.CpomIndicator) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomIndicatorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomIndicatorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomIndicator, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomIndicatorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomIndicatorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomIndicator).
+func (m *CpomIndicatorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomIndicatorMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, cpomindicator.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpomindicator.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, cpomindicator.FieldMemberID)
+	}
+	if m.objective != nil {
+		fields = append(fields, cpomindicator.FieldObjectiveID)
+	}
+	if m.name != nil {
+		fields = append(fields, cpomindicator.FieldName)
+	}
+	if m.unit != nil {
+		fields = append(fields, cpomindicator.FieldUnit)
+	}
+	if m.baseline != nil {
+		fields = append(fields, cpomindicator.FieldBaseline)
+	}
+	if m.direction != nil {
+		fields = append(fields, cpomindicator.FieldDirection)
+	}
+	if m.source_code != nil {
+		fields = append(fields, cpomindicator.FieldSourceCode)
+	}
+	if m.source_measure != nil {
+		fields = append(fields, cpomindicator.FieldSourceMeasure)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomIndicatorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpomindicator.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpomindicator.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpomindicator.FieldMemberID:
+		return m.MemberID()
+	case cpomindicator.FieldObjectiveID:
+		return m.ObjectiveID()
+	case cpomindicator.FieldName:
+		return m.Name()
+	case cpomindicator.FieldUnit:
+		return m.Unit()
+	case cpomindicator.FieldBaseline:
+		return m.Baseline()
+	case cpomindicator.FieldDirection:
+		return m.Direction()
+	case cpomindicator.FieldSourceCode:
+		return m.SourceCode()
+	case cpomindicator.FieldSourceMeasure:
+		return m.SourceMeasure()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomIndicatorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpomindicator.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpomindicator.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpomindicator.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpomindicator.FieldObjectiveID:
+		return m.OldObjectiveID(ctx)
+	case cpomindicator.FieldName:
+		return m.OldName(ctx)
+	case cpomindicator.FieldUnit:
+		return m.OldUnit(ctx)
+	case cpomindicator.FieldBaseline:
+		return m.OldBaseline(ctx)
+	case cpomindicator.FieldDirection:
+		return m.OldDirection(ctx)
+	case cpomindicator.FieldSourceCode:
+		return m.OldSourceCode(ctx)
+	case cpomindicator.FieldSourceMeasure:
+		return m.OldSourceMeasure(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomIndicator field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomIndicatorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpomindicator.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpomindicator.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpomindicator.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpomindicator.FieldObjectiveID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjectiveID(v)
+		return nil
+	case cpomindicator.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case cpomindicator.FieldUnit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case cpomindicator.FieldBaseline:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBaseline(v)
+		return nil
+	case cpomindicator.FieldDirection:
+		v, ok := value.(cpomindicator.Direction)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirection(v)
+		return nil
+	case cpomindicator.FieldSourceCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceCode(v)
+		return nil
+	case cpomindicator.FieldSourceMeasure:
+		v, ok := value.(cpomindicator.SourceMeasure)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceMeasure(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicator field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomIndicatorMutation) AddedFields() []string {
+	var fields []string
+	if m.addbaseline != nil {
+		fields = append(fields, cpomindicator.FieldBaseline)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomIndicatorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cpomindicator.FieldBaseline:
+		return m.AddedBaseline()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomIndicatorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cpomindicator.FieldBaseline:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBaseline(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicator numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomIndicatorMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cpomindicator.FieldSourceCode) {
+		fields = append(fields, cpomindicator.FieldSourceCode)
+	}
+	if m.FieldCleared(cpomindicator.FieldSourceMeasure) {
+		fields = append(fields, cpomindicator.FieldSourceMeasure)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomIndicatorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomIndicatorMutation) ClearField(name string) error {
+	switch name {
+	case cpomindicator.FieldSourceCode:
+		m.ClearSourceCode()
+		return nil
+	case cpomindicator.FieldSourceMeasure:
+		m.ClearSourceMeasure()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicator nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomIndicatorMutation) ResetField(name string) error {
+	switch name {
+	case cpomindicator.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpomindicator.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpomindicator.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpomindicator.FieldObjectiveID:
+		m.ResetObjectiveID()
+		return nil
+	case cpomindicator.FieldName:
+		m.ResetName()
+		return nil
+	case cpomindicator.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case cpomindicator.FieldBaseline:
+		m.ResetBaseline()
+		return nil
+	case cpomindicator.FieldDirection:
+		m.ResetDirection()
+		return nil
+	case cpomindicator.FieldSourceCode:
+		m.ResetSourceCode()
+		return nil
+	case cpomindicator.FieldSourceMeasure:
+		m.ResetSourceMeasure()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicator field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomIndicatorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.objective != nil {
+		edges = append(edges, cpomindicator.EdgeObjective)
+	}
+	if m.years != nil {
+		edges = append(edges, cpomindicator.EdgeYears)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomIndicatorMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpomindicator.EdgeObjective:
+		if id := m.objective; id != nil {
+			return []ent.Value{*id}
+		}
+	case cpomindicator.EdgeYears:
+		ids := make([]ent.Value, 0, len(m.years))
+		for id := range m.years {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomIndicatorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedyears != nil {
+		edges = append(edges, cpomindicator.EdgeYears)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomIndicatorMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case cpomindicator.EdgeYears:
+		ids := make([]ent.Value, 0, len(m.removedyears))
+		for id := range m.removedyears {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomIndicatorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedobjective {
+		edges = append(edges, cpomindicator.EdgeObjective)
+	}
+	if m.clearedyears {
+		edges = append(edges, cpomindicator.EdgeYears)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomIndicatorMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpomindicator.EdgeObjective:
+		return m.clearedobjective
+	case cpomindicator.EdgeYears:
+		return m.clearedyears
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomIndicatorMutation) ClearEdge(name string) error {
+	switch name {
+	case cpomindicator.EdgeObjective:
+		m.ClearObjective()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicator unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomIndicatorMutation) ResetEdge(name string) error {
+	switch name {
+	case cpomindicator.EdgeObjective:
+		m.ResetObjective()
+		return nil
+	case cpomindicator.EdgeYears:
+		m.ResetYears()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicator edge %s", name)
+}
+
+// CpomIndicatorYearMutation represents an operation that mutates the CpomIndicatorYear nodes in the graph.
+type CpomIndicatorYearMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *pulid.ID
+	created_at       *time.Time
+	updated_at       *time.Time
+	member_id        *pulid.ID
+	year             *int
+	addyear          *int
+	target           *float64
+	addtarget        *float64
+	value            *float64
+	addvalue         *float64
+	clearedFields    map[string]struct{}
+	indicator        *pulid.ID
+	clearedindicator bool
+	done             bool
+	oldValue         func(context.Context) (*CpomIndicatorYear, error)
+	predicates       []predicate.CpomIndicatorYear
+}
+
+var _ ent.Mutation = (*CpomIndicatorYearMutation)(nil)
+
+// cpomindicatoryearOption allows management of the mutation configuration using functional options.
+type cpomindicatoryearOption func(*CpomIndicatorYearMutation)
+
+// newCpomIndicatorYearMutation creates new mutation for the CpomIndicatorYear entity.
+func newCpomIndicatorYearMutation(c config, op Op, opts ...cpomindicatoryearOption) *CpomIndicatorYearMutation {
+	m := &CpomIndicatorYearMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomIndicatorYear,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomIndicatorYearID sets the ID field of the mutation.
+func withCpomIndicatorYearID(id pulid.ID) cpomindicatoryearOption {
+	return func(m *CpomIndicatorYearMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomIndicatorYear
+		)
+		m.oldValue = func(ctx context.Context) (*CpomIndicatorYear, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomIndicatorYear.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomIndicatorYear sets the old CpomIndicatorYear of the mutation.
+func withCpomIndicatorYear(node *CpomIndicatorYear) cpomindicatoryearOption {
+	return func(m *CpomIndicatorYearMutation) {
+		m.oldValue = func(context.Context) (*CpomIndicatorYear, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomIndicatorYearMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomIndicatorYearMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomIndicatorYear entities.
+func (m *CpomIndicatorYearMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomIndicatorYearMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomIndicatorYearMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomIndicatorYear.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomIndicatorYearMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomIndicatorYearMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomIndicatorYearMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomIndicatorYearMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomIndicatorYearMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomIndicatorYearMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomIndicatorYearMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomIndicatorYearMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomIndicatorYearMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetIndicatorID sets the "indicator_id" field.
+func (m *CpomIndicatorYearMutation) SetIndicatorID(pu pulid.ID) {
+	m.indicator = &pu
+}
+
+// IndicatorID returns the value of the "indicator_id" field in the mutation.
+func (m *CpomIndicatorYearMutation) IndicatorID() (r pulid.ID, exists bool) {
+	v := m.indicator
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIndicatorID returns the old "indicator_id" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldIndicatorID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIndicatorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIndicatorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIndicatorID: %w", err)
+	}
+	return oldValue.IndicatorID, nil
+}
+
+// ResetIndicatorID resets all changes to the "indicator_id" field.
+func (m *CpomIndicatorYearMutation) ResetIndicatorID() {
+	m.indicator = nil
+}
+
+// SetYear sets the "year" field.
+func (m *CpomIndicatorYearMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *CpomIndicatorYearMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *CpomIndicatorYearMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *CpomIndicatorYearMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *CpomIndicatorYearMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetTarget sets the "target" field.
+func (m *CpomIndicatorYearMutation) SetTarget(f float64) {
+	m.target = &f
+	m.addtarget = nil
+}
+
+// Target returns the value of the "target" field in the mutation.
+func (m *CpomIndicatorYearMutation) Target() (r float64, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTarget returns the old "target" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldTarget(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTarget: %w", err)
+	}
+	return oldValue.Target, nil
+}
+
+// AddTarget adds f to the "target" field.
+func (m *CpomIndicatorYearMutation) AddTarget(f float64) {
+	if m.addtarget != nil {
+		*m.addtarget += f
+	} else {
+		m.addtarget = &f
+	}
+}
+
+// AddedTarget returns the value that was added to the "target" field in this mutation.
+func (m *CpomIndicatorYearMutation) AddedTarget() (r float64, exists bool) {
+	v := m.addtarget
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTarget clears the value of the "target" field.
+func (m *CpomIndicatorYearMutation) ClearTarget() {
+	m.target = nil
+	m.addtarget = nil
+	m.clearedFields[cpomindicatoryear.FieldTarget] = struct{}{}
+}
+
+// TargetCleared returns if the "target" field was cleared in this mutation.
+func (m *CpomIndicatorYearMutation) TargetCleared() bool {
+	_, ok := m.clearedFields[cpomindicatoryear.FieldTarget]
+	return ok
+}
+
+// ResetTarget resets all changes to the "target" field.
+func (m *CpomIndicatorYearMutation) ResetTarget() {
+	m.target = nil
+	m.addtarget = nil
+	delete(m.clearedFields, cpomindicatoryear.FieldTarget)
+}
+
+// SetValue sets the "value" field.
+func (m *CpomIndicatorYearMutation) SetValue(f float64) {
+	m.value = &f
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *CpomIndicatorYearMutation) Value() (r float64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the CpomIndicatorYear entity.
+// If the CpomIndicatorYear object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomIndicatorYearMutation) OldValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds f to the "value" field.
+func (m *CpomIndicatorYearMutation) AddValue(f float64) {
+	if m.addvalue != nil {
+		*m.addvalue += f
+	} else {
+		m.addvalue = &f
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *CpomIndicatorYearMutation) AddedValue() (r float64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearValue clears the value of the "value" field.
+func (m *CpomIndicatorYearMutation) ClearValue() {
+	m.value = nil
+	m.addvalue = nil
+	m.clearedFields[cpomindicatoryear.FieldValue] = struct{}{}
+}
+
+// ValueCleared returns if the "value" field was cleared in this mutation.
+func (m *CpomIndicatorYearMutation) ValueCleared() bool {
+	_, ok := m.clearedFields[cpomindicatoryear.FieldValue]
+	return ok
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *CpomIndicatorYearMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+	delete(m.clearedFields, cpomindicatoryear.FieldValue)
+}
+
+// ClearIndicator clears the "indicator" edge to the CpomIndicator entity.
+func (m *CpomIndicatorYearMutation) ClearIndicator() {
+	m.clearedindicator = true
+	m.clearedFields[cpomindicatoryear.FieldIndicatorID] = struct{}{}
+}
+
+// IndicatorCleared reports if the "indicator" edge to the CpomIndicator entity was cleared.
+func (m *CpomIndicatorYearMutation) IndicatorCleared() bool {
+	return m.clearedindicator
+}
+
+// IndicatorIDs returns the "indicator" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// IndicatorID instead. It exists only for internal usage by the builders.
+func (m *CpomIndicatorYearMutation) IndicatorIDs() (ids []pulid.ID) {
+	if id := m.indicator; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetIndicator resets all changes to the "indicator" edge.
+func (m *CpomIndicatorYearMutation) ResetIndicator() {
+	m.indicator = nil
+	m.clearedindicator = false
+}
+
+// Where appends a list predicates to the CpomIndicatorYearMutation builder.
+func (m *CpomIndicatorYearMutation) Where(ps ...predicate.CpomIndicatorYear) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomIndicatorYearMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomIndicatorYearMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomIndicatorYear, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomIndicatorYearMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomIndicatorYearMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomIndicatorYear).
+func (m *CpomIndicatorYearMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomIndicatorYearMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, cpomindicatoryear.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpomindicatoryear.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, cpomindicatoryear.FieldMemberID)
+	}
+	if m.indicator != nil {
+		fields = append(fields, cpomindicatoryear.FieldIndicatorID)
+	}
+	if m.year != nil {
+		fields = append(fields, cpomindicatoryear.FieldYear)
+	}
+	if m.target != nil {
+		fields = append(fields, cpomindicatoryear.FieldTarget)
+	}
+	if m.value != nil {
+		fields = append(fields, cpomindicatoryear.FieldValue)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomIndicatorYearMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpomindicatoryear.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpomindicatoryear.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpomindicatoryear.FieldMemberID:
+		return m.MemberID()
+	case cpomindicatoryear.FieldIndicatorID:
+		return m.IndicatorID()
+	case cpomindicatoryear.FieldYear:
+		return m.Year()
+	case cpomindicatoryear.FieldTarget:
+		return m.Target()
+	case cpomindicatoryear.FieldValue:
+		return m.Value()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomIndicatorYearMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpomindicatoryear.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpomindicatoryear.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpomindicatoryear.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpomindicatoryear.FieldIndicatorID:
+		return m.OldIndicatorID(ctx)
+	case cpomindicatoryear.FieldYear:
+		return m.OldYear(ctx)
+	case cpomindicatoryear.FieldTarget:
+		return m.OldTarget(ctx)
+	case cpomindicatoryear.FieldValue:
+		return m.OldValue(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomIndicatorYear field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomIndicatorYearMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpomindicatoryear.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpomindicatoryear.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpomindicatoryear.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpomindicatoryear.FieldIndicatorID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIndicatorID(v)
+		return nil
+	case cpomindicatoryear.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case cpomindicatoryear.FieldTarget:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTarget(v)
+		return nil
+	case cpomindicatoryear.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicatorYear field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomIndicatorYearMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, cpomindicatoryear.FieldYear)
+	}
+	if m.addtarget != nil {
+		fields = append(fields, cpomindicatoryear.FieldTarget)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, cpomindicatoryear.FieldValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomIndicatorYearMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cpomindicatoryear.FieldYear:
+		return m.AddedYear()
+	case cpomindicatoryear.FieldTarget:
+		return m.AddedTarget()
+	case cpomindicatoryear.FieldValue:
+		return m.AddedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomIndicatorYearMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cpomindicatoryear.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	case cpomindicatoryear.FieldTarget:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTarget(v)
+		return nil
+	case cpomindicatoryear.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicatorYear numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomIndicatorYearMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cpomindicatoryear.FieldTarget) {
+		fields = append(fields, cpomindicatoryear.FieldTarget)
+	}
+	if m.FieldCleared(cpomindicatoryear.FieldValue) {
+		fields = append(fields, cpomindicatoryear.FieldValue)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomIndicatorYearMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomIndicatorYearMutation) ClearField(name string) error {
+	switch name {
+	case cpomindicatoryear.FieldTarget:
+		m.ClearTarget()
+		return nil
+	case cpomindicatoryear.FieldValue:
+		m.ClearValue()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicatorYear nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomIndicatorYearMutation) ResetField(name string) error {
+	switch name {
+	case cpomindicatoryear.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpomindicatoryear.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpomindicatoryear.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpomindicatoryear.FieldIndicatorID:
+		m.ResetIndicatorID()
+		return nil
+	case cpomindicatoryear.FieldYear:
+		m.ResetYear()
+		return nil
+	case cpomindicatoryear.FieldTarget:
+		m.ResetTarget()
+		return nil
+	case cpomindicatoryear.FieldValue:
+		m.ResetValue()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicatorYear field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomIndicatorYearMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.indicator != nil {
+		edges = append(edges, cpomindicatoryear.EdgeIndicator)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomIndicatorYearMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpomindicatoryear.EdgeIndicator:
+		if id := m.indicator; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomIndicatorYearMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomIndicatorYearMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomIndicatorYearMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedindicator {
+		edges = append(edges, cpomindicatoryear.EdgeIndicator)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomIndicatorYearMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpomindicatoryear.EdgeIndicator:
+		return m.clearedindicator
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomIndicatorYearMutation) ClearEdge(name string) error {
+	switch name {
+	case cpomindicatoryear.EdgeIndicator:
+		m.ClearIndicator()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicatorYear unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomIndicatorYearMutation) ResetEdge(name string) error {
+	switch name {
+	case cpomindicatoryear.EdgeIndicator:
+		m.ResetIndicator()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomIndicatorYear edge %s", name)
+}
+
+// CpomMilestoneMutation represents an operation that mutates the CpomMilestone nodes in the graph.
+type CpomMilestoneMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *pulid.ID
+	created_at      *time.Time
+	updated_at      *time.Time
+	member_id       *pulid.ID
+	title           *string
+	due_on          *time.Time
+	reached_on      *time.Time
+	clearedFields   map[string]struct{}
+	contract        *pulid.ID
+	clearedcontract bool
+	done            bool
+	oldValue        func(context.Context) (*CpomMilestone, error)
+	predicates      []predicate.CpomMilestone
+}
+
+var _ ent.Mutation = (*CpomMilestoneMutation)(nil)
+
+// cpommilestoneOption allows management of the mutation configuration using functional options.
+type cpommilestoneOption func(*CpomMilestoneMutation)
+
+// newCpomMilestoneMutation creates new mutation for the CpomMilestone entity.
+func newCpomMilestoneMutation(c config, op Op, opts ...cpommilestoneOption) *CpomMilestoneMutation {
+	m := &CpomMilestoneMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomMilestone,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomMilestoneID sets the ID field of the mutation.
+func withCpomMilestoneID(id pulid.ID) cpommilestoneOption {
+	return func(m *CpomMilestoneMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomMilestone
+		)
+		m.oldValue = func(ctx context.Context) (*CpomMilestone, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomMilestone.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomMilestone sets the old CpomMilestone of the mutation.
+func withCpomMilestone(node *CpomMilestone) cpommilestoneOption {
+	return func(m *CpomMilestoneMutation) {
+		m.oldValue = func(context.Context) (*CpomMilestone, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomMilestoneMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomMilestoneMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomMilestone entities.
+func (m *CpomMilestoneMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomMilestoneMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomMilestoneMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomMilestone.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomMilestoneMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomMilestoneMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomMilestoneMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomMilestoneMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomMilestoneMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomMilestoneMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomMilestoneMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomMilestoneMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomMilestoneMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetContractID sets the "contract_id" field.
+func (m *CpomMilestoneMutation) SetContractID(pu pulid.ID) {
+	m.contract = &pu
+}
+
+// ContractID returns the value of the "contract_id" field in the mutation.
+func (m *CpomMilestoneMutation) ContractID() (r pulid.ID, exists bool) {
+	v := m.contract
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContractID returns the old "contract_id" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldContractID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContractID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContractID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContractID: %w", err)
+	}
+	return oldValue.ContractID, nil
+}
+
+// ResetContractID resets all changes to the "contract_id" field.
+func (m *CpomMilestoneMutation) ResetContractID() {
+	m.contract = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *CpomMilestoneMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CpomMilestoneMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CpomMilestoneMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDueOn sets the "due_on" field.
+func (m *CpomMilestoneMutation) SetDueOn(t time.Time) {
+	m.due_on = &t
+}
+
+// DueOn returns the value of the "due_on" field in the mutation.
+func (m *CpomMilestoneMutation) DueOn() (r time.Time, exists bool) {
+	v := m.due_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOn returns the old "due_on" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldDueOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOn: %w", err)
+	}
+	return oldValue.DueOn, nil
+}
+
+// ResetDueOn resets all changes to the "due_on" field.
+func (m *CpomMilestoneMutation) ResetDueOn() {
+	m.due_on = nil
+}
+
+// SetReachedOn sets the "reached_on" field.
+func (m *CpomMilestoneMutation) SetReachedOn(t time.Time) {
+	m.reached_on = &t
+}
+
+// ReachedOn returns the value of the "reached_on" field in the mutation.
+func (m *CpomMilestoneMutation) ReachedOn() (r time.Time, exists bool) {
+	v := m.reached_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReachedOn returns the old "reached_on" field's value of the CpomMilestone entity.
+// If the CpomMilestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomMilestoneMutation) OldReachedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReachedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReachedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReachedOn: %w", err)
+	}
+	return oldValue.ReachedOn, nil
+}
+
+// ClearReachedOn clears the value of the "reached_on" field.
+func (m *CpomMilestoneMutation) ClearReachedOn() {
+	m.reached_on = nil
+	m.clearedFields[cpommilestone.FieldReachedOn] = struct{}{}
+}
+
+// ReachedOnCleared returns if the "reached_on" field was cleared in this mutation.
+func (m *CpomMilestoneMutation) ReachedOnCleared() bool {
+	_, ok := m.clearedFields[cpommilestone.FieldReachedOn]
+	return ok
+}
+
+// ResetReachedOn resets all changes to the "reached_on" field.
+func (m *CpomMilestoneMutation) ResetReachedOn() {
+	m.reached_on = nil
+	delete(m.clearedFields, cpommilestone.FieldReachedOn)
+}
+
+// ClearContract clears the "contract" edge to the CpomContract entity.
+func (m *CpomMilestoneMutation) ClearContract() {
+	m.clearedcontract = true
+	m.clearedFields[cpommilestone.FieldContractID] = struct{}{}
+}
+
+// ContractCleared reports if the "contract" edge to the CpomContract entity was cleared.
+func (m *CpomMilestoneMutation) ContractCleared() bool {
+	return m.clearedcontract
+}
+
+// ContractIDs returns the "contract" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContractID instead. It exists only for internal usage by the builders.
+func (m *CpomMilestoneMutation) ContractIDs() (ids []pulid.ID) {
+	if id := m.contract; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContract resets all changes to the "contract" edge.
+func (m *CpomMilestoneMutation) ResetContract() {
+	m.contract = nil
+	m.clearedcontract = false
+}
+
+// Where appends a list predicates to the CpomMilestoneMutation builder.
+func (m *CpomMilestoneMutation) Where(ps ...predicate.CpomMilestone) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomMilestoneMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomMilestoneMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomMilestone, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomMilestoneMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomMilestoneMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomMilestone).
+func (m *CpomMilestoneMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomMilestoneMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, cpommilestone.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpommilestone.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, cpommilestone.FieldMemberID)
+	}
+	if m.contract != nil {
+		fields = append(fields, cpommilestone.FieldContractID)
+	}
+	if m.title != nil {
+		fields = append(fields, cpommilestone.FieldTitle)
+	}
+	if m.due_on != nil {
+		fields = append(fields, cpommilestone.FieldDueOn)
+	}
+	if m.reached_on != nil {
+		fields = append(fields, cpommilestone.FieldReachedOn)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomMilestoneMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpommilestone.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpommilestone.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpommilestone.FieldMemberID:
+		return m.MemberID()
+	case cpommilestone.FieldContractID:
+		return m.ContractID()
+	case cpommilestone.FieldTitle:
+		return m.Title()
+	case cpommilestone.FieldDueOn:
+		return m.DueOn()
+	case cpommilestone.FieldReachedOn:
+		return m.ReachedOn()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomMilestoneMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpommilestone.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpommilestone.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpommilestone.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpommilestone.FieldContractID:
+		return m.OldContractID(ctx)
+	case cpommilestone.FieldTitle:
+		return m.OldTitle(ctx)
+	case cpommilestone.FieldDueOn:
+		return m.OldDueOn(ctx)
+	case cpommilestone.FieldReachedOn:
+		return m.OldReachedOn(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomMilestone field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomMilestoneMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpommilestone.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpommilestone.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpommilestone.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpommilestone.FieldContractID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContractID(v)
+		return nil
+	case cpommilestone.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case cpommilestone.FieldDueOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOn(v)
+		return nil
+	case cpommilestone.FieldReachedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReachedOn(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomMilestone field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomMilestoneMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomMilestoneMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomMilestoneMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CpomMilestone numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomMilestoneMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cpommilestone.FieldReachedOn) {
+		fields = append(fields, cpommilestone.FieldReachedOn)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomMilestoneMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomMilestoneMutation) ClearField(name string) error {
+	switch name {
+	case cpommilestone.FieldReachedOn:
+		m.ClearReachedOn()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomMilestone nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomMilestoneMutation) ResetField(name string) error {
+	switch name {
+	case cpommilestone.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpommilestone.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpommilestone.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpommilestone.FieldContractID:
+		m.ResetContractID()
+		return nil
+	case cpommilestone.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case cpommilestone.FieldDueOn:
+		m.ResetDueOn()
+		return nil
+	case cpommilestone.FieldReachedOn:
+		m.ResetReachedOn()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomMilestone field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomMilestoneMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.contract != nil {
+		edges = append(edges, cpommilestone.EdgeContract)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomMilestoneMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpommilestone.EdgeContract:
+		if id := m.contract; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomMilestoneMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomMilestoneMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomMilestoneMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcontract {
+		edges = append(edges, cpommilestone.EdgeContract)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomMilestoneMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpommilestone.EdgeContract:
+		return m.clearedcontract
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomMilestoneMutation) ClearEdge(name string) error {
+	switch name {
+	case cpommilestone.EdgeContract:
+		m.ClearContract()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomMilestone unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomMilestoneMutation) ResetEdge(name string) error {
+	switch name {
+	case cpommilestone.EdgeContract:
+		m.ResetContract()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomMilestone edge %s", name)
+}
+
+// CpomObjectiveMutation represents an operation that mutates the CpomObjective nodes in the graph.
+type CpomObjectiveMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	member_id         *pulid.ID
+	code              *string
+	title             *string
+	description       *string
+	clearedFields     map[string]struct{}
+	contract          *pulid.ID
+	clearedcontract   bool
+	actions           map[pulid.ID]struct{}
+	removedactions    map[pulid.ID]struct{}
+	clearedactions    bool
+	indicators        map[pulid.ID]struct{}
+	removedindicators map[pulid.ID]struct{}
+	clearedindicators bool
+	done              bool
+	oldValue          func(context.Context) (*CpomObjective, error)
+	predicates        []predicate.CpomObjective
+}
+
+var _ ent.Mutation = (*CpomObjectiveMutation)(nil)
+
+// cpomobjectiveOption allows management of the mutation configuration using functional options.
+type cpomobjectiveOption func(*CpomObjectiveMutation)
+
+// newCpomObjectiveMutation creates new mutation for the CpomObjective entity.
+func newCpomObjectiveMutation(c config, op Op, opts ...cpomobjectiveOption) *CpomObjectiveMutation {
+	m := &CpomObjectiveMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCpomObjective,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCpomObjectiveID sets the ID field of the mutation.
+func withCpomObjectiveID(id pulid.ID) cpomobjectiveOption {
+	return func(m *CpomObjectiveMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CpomObjective
+		)
+		m.oldValue = func(ctx context.Context) (*CpomObjective, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CpomObjective.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCpomObjective sets the old CpomObjective of the mutation.
+func withCpomObjective(node *CpomObjective) cpomobjectiveOption {
+	return func(m *CpomObjectiveMutation) {
+		m.oldValue = func(context.Context) (*CpomObjective, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CpomObjectiveMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CpomObjectiveMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CpomObjective entities.
+func (m *CpomObjectiveMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CpomObjectiveMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CpomObjectiveMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CpomObjective.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CpomObjectiveMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CpomObjectiveMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CpomObjectiveMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CpomObjectiveMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CpomObjectiveMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CpomObjectiveMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CpomObjectiveMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CpomObjectiveMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CpomObjectiveMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetContractID sets the "contract_id" field.
+func (m *CpomObjectiveMutation) SetContractID(pu pulid.ID) {
+	m.contract = &pu
+}
+
+// ContractID returns the value of the "contract_id" field in the mutation.
+func (m *CpomObjectiveMutation) ContractID() (r pulid.ID, exists bool) {
+	v := m.contract
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContractID returns the old "contract_id" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldContractID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContractID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContractID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContractID: %w", err)
+	}
+	return oldValue.ContractID, nil
+}
+
+// ResetContractID resets all changes to the "contract_id" field.
+func (m *CpomObjectiveMutation) ResetContractID() {
+	m.contract = nil
+}
+
+// SetCode sets the "code" field.
+func (m *CpomObjectiveMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *CpomObjectiveMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *CpomObjectiveMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *CpomObjectiveMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CpomObjectiveMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CpomObjectiveMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *CpomObjectiveMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *CpomObjectiveMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the CpomObjective entity.
+// If the CpomObjective object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CpomObjectiveMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *CpomObjectiveMutation) ResetDescription() {
+	m.description = nil
+}
+
+// ClearContract clears the "contract" edge to the CpomContract entity.
+func (m *CpomObjectiveMutation) ClearContract() {
+	m.clearedcontract = true
+	m.clearedFields[cpomobjective.FieldContractID] = struct{}{}
+}
+
+// ContractCleared reports if the "contract" edge to the CpomContract entity was cleared.
+func (m *CpomObjectiveMutation) ContractCleared() bool {
+	return m.clearedcontract
+}
+
+// ContractIDs returns the "contract" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContractID instead. It exists only for internal usage by the builders.
+func (m *CpomObjectiveMutation) ContractIDs() (ids []pulid.ID) {
+	if id := m.contract; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContract resets all changes to the "contract" edge.
+func (m *CpomObjectiveMutation) ResetContract() {
+	m.contract = nil
+	m.clearedcontract = false
+}
+
+// AddActionIDs adds the "actions" edge to the CpomAction entity by ids.
+func (m *CpomObjectiveMutation) AddActionIDs(ids ...pulid.ID) {
+	if m.actions == nil {
+		m.actions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.actions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearActions clears the "actions" edge to the CpomAction entity.
+func (m *CpomObjectiveMutation) ClearActions() {
+	m.clearedactions = true
+}
+
+// ActionsCleared reports if the "actions" edge to the CpomAction entity was cleared.
+func (m *CpomObjectiveMutation) ActionsCleared() bool {
+	return m.clearedactions
+}
+
+// RemoveActionIDs removes the "actions" edge to the CpomAction entity by IDs.
+func (m *CpomObjectiveMutation) RemoveActionIDs(ids ...pulid.ID) {
+	if m.removedactions == nil {
+		m.removedactions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.actions, ids[i])
+		m.removedactions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedActions returns the removed IDs of the "actions" edge to the CpomAction entity.
+func (m *CpomObjectiveMutation) RemovedActionsIDs() (ids []pulid.ID) {
+	for id := range m.removedactions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ActionsIDs returns the "actions" edge IDs in the mutation.
+func (m *CpomObjectiveMutation) ActionsIDs() (ids []pulid.ID) {
+	for id := range m.actions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetActions resets all changes to the "actions" edge.
+func (m *CpomObjectiveMutation) ResetActions() {
+	m.actions = nil
+	m.clearedactions = false
+	m.removedactions = nil
+}
+
+// AddIndicatorIDs adds the "indicators" edge to the CpomIndicator entity by ids.
+func (m *CpomObjectiveMutation) AddIndicatorIDs(ids ...pulid.ID) {
+	if m.indicators == nil {
+		m.indicators = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.indicators[ids[i]] = struct{}{}
+	}
+}
+
+// ClearIndicators clears the "indicators" edge to the CpomIndicator entity.
+func (m *CpomObjectiveMutation) ClearIndicators() {
+	m.clearedindicators = true
+}
+
+// IndicatorsCleared reports if the "indicators" edge to the CpomIndicator entity was cleared.
+func (m *CpomObjectiveMutation) IndicatorsCleared() bool {
+	return m.clearedindicators
+}
+
+// RemoveIndicatorIDs removes the "indicators" edge to the CpomIndicator entity by IDs.
+func (m *CpomObjectiveMutation) RemoveIndicatorIDs(ids ...pulid.ID) {
+	if m.removedindicators == nil {
+		m.removedindicators = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.indicators, ids[i])
+		m.removedindicators[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedIndicators returns the removed IDs of the "indicators" edge to the CpomIndicator entity.
+func (m *CpomObjectiveMutation) RemovedIndicatorsIDs() (ids []pulid.ID) {
+	for id := range m.removedindicators {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// IndicatorsIDs returns the "indicators" edge IDs in the mutation.
+func (m *CpomObjectiveMutation) IndicatorsIDs() (ids []pulid.ID) {
+	for id := range m.indicators {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetIndicators resets all changes to the "indicators" edge.
+func (m *CpomObjectiveMutation) ResetIndicators() {
+	m.indicators = nil
+	m.clearedindicators = false
+	m.removedindicators = nil
+}
+
+// Where appends a list predicates to the CpomObjectiveMutation builder.
+func (m *CpomObjectiveMutation) Where(ps ...predicate.CpomObjective) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CpomObjectiveMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CpomObjectiveMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CpomObjective, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CpomObjectiveMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CpomObjectiveMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CpomObjective).
+func (m *CpomObjectiveMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CpomObjectiveMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, cpomobjective.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cpomobjective.FieldUpdatedAt)
+	}
+	if m.member_id != nil {
+		fields = append(fields, cpomobjective.FieldMemberID)
+	}
+	if m.contract != nil {
+		fields = append(fields, cpomobjective.FieldContractID)
+	}
+	if m.code != nil {
+		fields = append(fields, cpomobjective.FieldCode)
+	}
+	if m.title != nil {
+		fields = append(fields, cpomobjective.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, cpomobjective.FieldDescription)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CpomObjectiveMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cpomobjective.FieldCreatedAt:
+		return m.CreatedAt()
+	case cpomobjective.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cpomobjective.FieldMemberID:
+		return m.MemberID()
+	case cpomobjective.FieldContractID:
+		return m.ContractID()
+	case cpomobjective.FieldCode:
+		return m.Code()
+	case cpomobjective.FieldTitle:
+		return m.Title()
+	case cpomobjective.FieldDescription:
+		return m.Description()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CpomObjectiveMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cpomobjective.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cpomobjective.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cpomobjective.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case cpomobjective.FieldContractID:
+		return m.OldContractID(ctx)
+	case cpomobjective.FieldCode:
+		return m.OldCode(ctx)
+	case cpomobjective.FieldTitle:
+		return m.OldTitle(ctx)
+	case cpomobjective.FieldDescription:
+		return m.OldDescription(ctx)
+	}
+	return nil, fmt.Errorf("unknown CpomObjective field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomObjectiveMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cpomobjective.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cpomobjective.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cpomobjective.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case cpomobjective.FieldContractID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContractID(v)
+		return nil
+	case cpomobjective.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case cpomobjective.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case cpomobjective.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CpomObjective field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CpomObjectiveMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CpomObjectiveMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CpomObjectiveMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CpomObjective numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CpomObjectiveMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CpomObjectiveMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CpomObjectiveMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CpomObjective nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CpomObjectiveMutation) ResetField(name string) error {
+	switch name {
+	case cpomobjective.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cpomobjective.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cpomobjective.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case cpomobjective.FieldContractID:
+		m.ResetContractID()
+		return nil
+	case cpomobjective.FieldCode:
+		m.ResetCode()
+		return nil
+	case cpomobjective.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case cpomobjective.FieldDescription:
+		m.ResetDescription()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomObjective field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CpomObjectiveMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.contract != nil {
+		edges = append(edges, cpomobjective.EdgeContract)
+	}
+	if m.actions != nil {
+		edges = append(edges, cpomobjective.EdgeActions)
+	}
+	if m.indicators != nil {
+		edges = append(edges, cpomobjective.EdgeIndicators)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CpomObjectiveMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cpomobjective.EdgeContract:
+		if id := m.contract; id != nil {
+			return []ent.Value{*id}
+		}
+	case cpomobjective.EdgeActions:
+		ids := make([]ent.Value, 0, len(m.actions))
+		for id := range m.actions {
+			ids = append(ids, id)
+		}
+		return ids
+	case cpomobjective.EdgeIndicators:
+		ids := make([]ent.Value, 0, len(m.indicators))
+		for id := range m.indicators {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CpomObjectiveMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedactions != nil {
+		edges = append(edges, cpomobjective.EdgeActions)
+	}
+	if m.removedindicators != nil {
+		edges = append(edges, cpomobjective.EdgeIndicators)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CpomObjectiveMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case cpomobjective.EdgeActions:
+		ids := make([]ent.Value, 0, len(m.removedactions))
+		for id := range m.removedactions {
+			ids = append(ids, id)
+		}
+		return ids
+	case cpomobjective.EdgeIndicators:
+		ids := make([]ent.Value, 0, len(m.removedindicators))
+		for id := range m.removedindicators {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CpomObjectiveMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedcontract {
+		edges = append(edges, cpomobjective.EdgeContract)
+	}
+	if m.clearedactions {
+		edges = append(edges, cpomobjective.EdgeActions)
+	}
+	if m.clearedindicators {
+		edges = append(edges, cpomobjective.EdgeIndicators)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CpomObjectiveMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cpomobjective.EdgeContract:
+		return m.clearedcontract
+	case cpomobjective.EdgeActions:
+		return m.clearedactions
+	case cpomobjective.EdgeIndicators:
+		return m.clearedindicators
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CpomObjectiveMutation) ClearEdge(name string) error {
+	switch name {
+	case cpomobjective.EdgeContract:
+		m.ClearContract()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomObjective unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CpomObjectiveMutation) ResetEdge(name string) error {
+	switch name {
+	case cpomobjective.EdgeContract:
+		m.ResetContract()
+		return nil
+	case cpomobjective.EdgeActions:
+		m.ResetActions()
+		return nil
+	case cpomobjective.EdgeIndicators:
+		m.ResetIndicators()
+		return nil
+	}
+	return fmt.Errorf("unknown CpomObjective edge %s", name)
 }
 
 // EstablishmentMutation represents an operation that mutates the Establishment nodes in the graph.
@@ -47788,6 +54065,7 @@ type SupportAccessMutation struct {
 	created_at     *time.Time
 	updated_at     *time.Time
 	member_id      *pulid.ID
+	scope          *supportaccess.Scope
 	reason         *string
 	granted_by     *string
 	expires_at     *time.Time
@@ -48048,6 +54326,42 @@ func (m *SupportAccessMutation) ResetAccountID() {
 	m.account = nil
 }
 
+// SetScope sets the "scope" field.
+func (m *SupportAccessMutation) SetScope(s supportaccess.Scope) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *SupportAccessMutation) Scope() (r supportaccess.Scope, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the SupportAccess entity.
+// If the SupportAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SupportAccessMutation) OldScope(ctx context.Context) (v supportaccess.Scope, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *SupportAccessMutation) ResetScope() {
+	m.scope = nil
+}
+
 // SetReason sets the "reason" field.
 func (m *SupportAccessMutation) SetReason(s string) {
 	m.reason = &s
@@ -48266,7 +54580,7 @@ func (m *SupportAccessMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SupportAccessMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, supportaccess.FieldCreatedAt)
 	}
@@ -48278,6 +54592,9 @@ func (m *SupportAccessMutation) Fields() []string {
 	}
 	if m.account != nil {
 		fields = append(fields, supportaccess.FieldAccountID)
+	}
+	if m.scope != nil {
+		fields = append(fields, supportaccess.FieldScope)
 	}
 	if m.reason != nil {
 		fields = append(fields, supportaccess.FieldReason)
@@ -48307,6 +54624,8 @@ func (m *SupportAccessMutation) Field(name string) (ent.Value, bool) {
 		return m.MemberID()
 	case supportaccess.FieldAccountID:
 		return m.AccountID()
+	case supportaccess.FieldScope:
+		return m.Scope()
 	case supportaccess.FieldReason:
 		return m.Reason()
 	case supportaccess.FieldGrantedBy:
@@ -48332,6 +54651,8 @@ func (m *SupportAccessMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldMemberID(ctx)
 	case supportaccess.FieldAccountID:
 		return m.OldAccountID(ctx)
+	case supportaccess.FieldScope:
+		return m.OldScope(ctx)
 	case supportaccess.FieldReason:
 		return m.OldReason(ctx)
 	case supportaccess.FieldGrantedBy:
@@ -48376,6 +54697,13 @@ func (m *SupportAccessMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAccountID(v)
+		return nil
+	case supportaccess.FieldScope:
+		v, ok := value.(supportaccess.Scope)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
 		return nil
 	case supportaccess.FieldReason:
 		v, ok := value.(string)
@@ -48474,6 +54802,9 @@ func (m *SupportAccessMutation) ResetField(name string) error {
 		return nil
 	case supportaccess.FieldAccountID:
 		m.ResetAccountID()
+		return nil
+	case supportaccess.FieldScope:
+		m.ResetScope()
 		return nil
 	case supportaccess.FieldReason:
 		m.ResetReason()

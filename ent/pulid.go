@@ -18,6 +18,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -77,6 +84,13 @@ var tableByPrefix = map[string]string{
 	"DLG": cildelegation.Table,
 	"CNS": consent.Table,
 	"CST": costentry.Table,
+	"CPA": cpomaction.Table,
+	"CPC": cpomcontract.Table,
+	"CPD": cpomdialogue.Table,
+	"CPI": cpomindicator.Table,
+	"CPY": cpomindicatoryear.Table,
+	"CPM": cpommilestone.Table,
+	"CPO": cpomobjective.Table,
 	"ETB": establishment.Table,
 	"INV": invitation.Table,
 	"JNL": journalnote.Table,

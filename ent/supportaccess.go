@@ -27,6 +27,8 @@ type SupportAccess struct {
 	MemberID pulid.ID `json:"member_id,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID pulid.ID `json:"account_id,omitempty"`
+	// what it opens: the persons' files, or the CPOM
+	Scope supportaccess.Scope `json:"scope,omitempty"`
 	// Reason holds the value of the "reason" field.
 	Reason string `json:"reason,omitempty"`
 	// GrantedBy holds the value of the "granted_by" field.
@@ -70,7 +72,7 @@ func (*SupportAccess) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case supportaccess.FieldID, supportaccess.FieldMemberID, supportaccess.FieldAccountID:
 			values[i] = new(pulid.ID)
-		case supportaccess.FieldReason, supportaccess.FieldGrantedBy:
+		case supportaccess.FieldScope, supportaccess.FieldReason, supportaccess.FieldGrantedBy:
 			values[i] = new(sql.NullString)
 		case supportaccess.FieldCreatedAt, supportaccess.FieldUpdatedAt, supportaccess.FieldExpiresAt, supportaccess.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -118,6 +120,12 @@ func (_m *SupportAccess) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field account_id", values[i])
 			} else if value != nil {
 				_m.AccountID = *value
+			}
+		case supportaccess.FieldScope:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope", values[i])
+			} else if value.Valid {
+				_m.Scope = supportaccess.Scope(value.String)
 			}
 		case supportaccess.FieldReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -196,6 +204,9 @@ func (_m *SupportAccess) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AccountID))
+	builder.WriteString(", ")
+	builder.WriteString("scope=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Scope))
 	builder.WriteString(", ")
 	builder.WriteString("reason=")
 	builder.WriteString(_m.Reason)

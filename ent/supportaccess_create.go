@@ -65,6 +65,20 @@ func (_c *SupportAccessCreate) SetAccountID(v pulid.ID) *SupportAccessCreate {
 	return _c
 }
 
+// SetScope sets the "scope" field.
+func (_c *SupportAccessCreate) SetScope(v supportaccess.Scope) *SupportAccessCreate {
+	_c.mutation.SetScope(v)
+	return _c
+}
+
+// SetNillableScope sets the "scope" field if the given value is not nil.
+func (_c *SupportAccessCreate) SetNillableScope(v *supportaccess.Scope) *SupportAccessCreate {
+	if v != nil {
+		_c.SetScope(*v)
+	}
+	return _c
+}
+
 // SetReason sets the "reason" field.
 func (_c *SupportAccessCreate) SetReason(v string) *SupportAccessCreate {
 	_c.mutation.SetReason(v)
@@ -175,6 +189,10 @@ func (_c *SupportAccessCreate) defaults() error {
 		v := supportaccess.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Scope(); !ok {
+		v := supportaccess.DefaultScope
+		_c.mutation.SetScope(v)
+	}
 	if _, ok := _c.mutation.GrantedBy(); !ok {
 		v := supportaccess.DefaultGrantedBy
 		_c.mutation.SetGrantedBy(v)
@@ -202,6 +220,14 @@ func (_c *SupportAccessCreate) check() error {
 	}
 	if _, ok := _c.mutation.AccountID(); !ok {
 		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "SupportAccess.account_id"`)}
+	}
+	if _, ok := _c.mutation.Scope(); !ok {
+		return &ValidationError{Name: "scope", err: errors.New(`ent: missing required field "SupportAccess.scope"`)}
+	}
+	if v, ok := _c.mutation.Scope(); ok {
+		if err := supportaccess.ScopeValidator(v); err != nil {
+			return &ValidationError{Name: "scope", err: fmt.Errorf(`ent: validator failed for field "SupportAccess.scope": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Reason(); !ok {
 		return &ValidationError{Name: "reason", err: errors.New(`ent: missing required field "SupportAccess.reason"`)}
@@ -272,6 +298,10 @@ func (_c *SupportAccessCreate) createSpec() (*SupportAccess, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.MemberID(); ok {
 		_spec.SetField(supportaccess.FieldMemberID, field.TypeString, value)
 		_node.MemberID = value
+	}
+	if value, ok := _c.mutation.Scope(); ok {
+		_spec.SetField(supportaccess.FieldScope, field.TypeEnum, value)
+		_node.Scope = value
 	}
 	if value, ok := _c.mutation.Reason(); ok {
 		_spec.SetField(supportaccess.FieldReason, field.TypeString, value)
@@ -413,6 +443,9 @@ func (u *SupportAccessUpsertOne) UpdateNewValues() *SupportAccessUpsertOne {
 		}
 		if _, exists := u.create.mutation.AccountID(); exists {
 			s.SetIgnore(supportaccess.FieldAccountID)
+		}
+		if _, exists := u.create.mutation.Scope(); exists {
+			s.SetIgnore(supportaccess.FieldScope)
 		}
 		if _, exists := u.create.mutation.Reason(); exists {
 			s.SetIgnore(supportaccess.FieldReason)
@@ -680,6 +713,9 @@ func (u *SupportAccessUpsertBulk) UpdateNewValues() *SupportAccessUpsertBulk {
 			}
 			if _, exists := b.mutation.AccountID(); exists {
 				s.SetIgnore(supportaccess.FieldAccountID)
+			}
+			if _, exists := b.mutation.Scope(); exists {
+				s.SetIgnore(supportaccess.FieldScope)
 			}
 			if _, exists := b.mutation.Reason(); exists {
 				s.SetIgnore(supportaccess.FieldReason)

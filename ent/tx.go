@@ -44,6 +44,20 @@ type Tx struct {
 	Consent *ConsentClient
 	// CostEntry is the client for interacting with the CostEntry builders.
 	CostEntry *CostEntryClient
+	// CpomAction is the client for interacting with the CpomAction builders.
+	CpomAction *CpomActionClient
+	// CpomContract is the client for interacting with the CpomContract builders.
+	CpomContract *CpomContractClient
+	// CpomDialogue is the client for interacting with the CpomDialogue builders.
+	CpomDialogue *CpomDialogueClient
+	// CpomIndicator is the client for interacting with the CpomIndicator builders.
+	CpomIndicator *CpomIndicatorClient
+	// CpomIndicatorYear is the client for interacting with the CpomIndicatorYear builders.
+	CpomIndicatorYear *CpomIndicatorYearClient
+	// CpomMilestone is the client for interacting with the CpomMilestone builders.
+	CpomMilestone *CpomMilestoneClient
+	// CpomObjective is the client for interacting with the CpomObjective builders.
+	CpomObjective *CpomObjectiveClient
 	// Establishment is the client for interacting with the Establishment builders.
 	Establishment *EstablishmentClient
 	// Invitation is the client for interacting with the Invitation builders.
@@ -266,6 +280,13 @@ func (tx *Tx) init() {
 	tx.CilDelegation = NewCilDelegationClient(tx.config)
 	tx.Consent = NewConsentClient(tx.config)
 	tx.CostEntry = NewCostEntryClient(tx.config)
+	tx.CpomAction = NewCpomActionClient(tx.config)
+	tx.CpomContract = NewCpomContractClient(tx.config)
+	tx.CpomDialogue = NewCpomDialogueClient(tx.config)
+	tx.CpomIndicator = NewCpomIndicatorClient(tx.config)
+	tx.CpomIndicatorYear = NewCpomIndicatorYearClient(tx.config)
+	tx.CpomMilestone = NewCpomMilestoneClient(tx.config)
+	tx.CpomObjective = NewCpomObjectiveClient(tx.config)
 	tx.Establishment = NewEstablishmentClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.JournalNote = NewJournalNoteClient(tx.config)

@@ -167,6 +167,69 @@ func (r *queryResolver) CostEntries(ctx context.Context, after *entgql.Cursor[pu
 		ent.WithCostEntryOrder(orderBy), ent.WithCostEntryFilter(where.Filter))
 }
 
+// CpomActions is the resolver for the cpomActions field.
+func (r *queryResolver) CpomActions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomActionOrder, where *ent.CpomActionWhereInput) (*ent.CpomActionConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomAction.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomActionOrder(orderBy), ent.WithCpomActionFilter(where.Filter))
+}
+
+// CpomContracts is the resolver for the cpomContracts field.
+func (r *queryResolver) CpomContracts(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomContractOrder, where *ent.CpomContractWhereInput) (*ent.CpomContractConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomContract.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomContractOrder(orderBy), ent.WithCpomContractFilter(where.Filter))
+}
+
+// CpomDialogues is the resolver for the cpomDialogues field.
+func (r *queryResolver) CpomDialogues(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomDialogueOrder, where *ent.CpomDialogueWhereInput) (*ent.CpomDialogueConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomDialogue.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomDialogueOrder(orderBy), ent.WithCpomDialogueFilter(where.Filter))
+}
+
+// CpomIndicators is the resolver for the cpomIndicators field.
+func (r *queryResolver) CpomIndicators(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomIndicatorOrder, where *ent.CpomIndicatorWhereInput) (*ent.CpomIndicatorConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomIndicator.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomIndicatorOrder(orderBy), ent.WithCpomIndicatorFilter(where.Filter))
+}
+
+// CpomIndicatorYears is the resolver for the cpomIndicatorYears field.
+func (r *queryResolver) CpomIndicatorYears(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomIndicatorYearOrder, where *ent.CpomIndicatorYearWhereInput) (*ent.CpomIndicatorYearConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomIndicatorYear.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomIndicatorYearOrder(orderBy), ent.WithCpomIndicatorYearFilter(where.Filter))
+}
+
+// CpomMilestones is the resolver for the cpomMilestones field.
+func (r *queryResolver) CpomMilestones(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomMilestoneOrder, where *ent.CpomMilestoneWhereInput) (*ent.CpomMilestoneConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomMilestone.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomMilestoneOrder(orderBy), ent.WithCpomMilestoneFilter(where.Filter))
+}
+
+// CpomObjectives is the resolver for the cpomObjectives field.
+func (r *queryResolver) CpomObjectives(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.CpomObjectiveOrder, where *ent.CpomObjectiveWhereInput) (*ent.CpomObjectiveConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	return r.client.CpomObjective.Query().Paginate(ctx, after, first, before, last,
+		ent.WithCpomObjectiveOrder(orderBy), ent.WithCpomObjectiveFilter(where.Filter))
+}
+
 // Establishments is the resolver for the establishments field.
 func (r *queryResolver) Establishments(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.EstablishmentOrder, where *ent.EstablishmentWhereInput) (*ent.EstablishmentConnection, error) {
 	if err := checkPage(first, last); err != nil {
@@ -570,6 +633,12 @@ func (r *queryResolver) UsageDeclarationLinesAggregate(ctx context.Context, wher
 // CallForFunds returns generated.CallForFundsResolver implementation.
 func (r *Resolver) CallForFunds() generated.CallForFundsResolver { return &callForFundsResolver{r} }
 
+// CpomContract returns generated.CpomContractResolver implementation.
+func (r *Resolver) CpomContract() generated.CpomContractResolver { return &cpomContractResolver{r} }
+
+// CpomIndicator returns generated.CpomIndicatorResolver implementation.
+func (r *Resolver) CpomIndicator() generated.CpomIndicatorResolver { return &cpomIndicatorResolver{r} }
+
 // JournalNote returns generated.JournalNoteResolver implementation.
 func (r *Resolver) JournalNote() generated.JournalNoteResolver { return &journalNoteResolver{r} }
 
@@ -607,6 +676,8 @@ func (r *Resolver) ServiceRequest() generated.ServiceRequestResolver {
 
 type (
 	callForFundsResolver     struct{ *Resolver }
+	cpomContractResolver     struct{ *Resolver }
+	cpomIndicatorResolver    struct{ *Resolver }
 	journalNoteResolver      struct{ *Resolver }
 	memberResolver           struct{ *Resolver }
 	needAssessmentResolver   struct{ *Resolver }

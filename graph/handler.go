@@ -24,6 +24,7 @@ import (
 	"communs/internal/metrics"
 	"communs/internal/payments"
 	"communs/modules/cil"
+	"communs/modules/cpom"
 	"communs/modules/directory"
 	"communs/modules/userrecord"
 	"communs/policies"
@@ -119,6 +120,8 @@ type HandlerOptions struct {
 	CIL *cil.Service
 	// UserRecord serves the user-record module's fields, when enabled.
 	UserRecord *userrecord.Service
+	// CPOM serves the CPOM module's fields, when enabled.
+	CPOM *cpom.Service
 	// Metrics records every operation and charge run; nil records nothing.
 	Metrics *metrics.Metrics
 }
@@ -170,7 +173,7 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 	}
 	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, payments: opts.Payments,
 		documents: memberdocs.New(client),
-		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, metrics: opts.Metrics}
+		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, cpom: opts.CPOM, metrics: opts.Metrics}
 	cfg := generated.Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),
 	// before Casbin: a disabled module's fields are not in the policy.

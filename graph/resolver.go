@@ -13,6 +13,7 @@ import (
 	"communs/internal/payments"
 	"communs/internal/txn"
 	"communs/modules/cil"
+	"communs/modules/cpom"
 	"communs/modules/directory"
 	"communs/modules/userrecord"
 )
@@ -27,6 +28,7 @@ type Resolver struct {
 	directory  *directory.Service
 	cil        *cil.Service
 	userrecord *userrecord.Service
+	cpom       *cpom.Service
 	metrics    *metrics.Metrics
 	// switchedOff names, by GraphQL type, the disabled module that owns it:
 	// node(id:) does not serve its rows.

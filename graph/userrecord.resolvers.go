@@ -11,6 +11,7 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/graph/generated"
 	"communs/graph/model"
+	"communs/modules/support"
 	"communs/modules/userrecord"
 	"communs/modules/userrecord/serafin"
 	"context"
@@ -88,7 +89,7 @@ func (r *mutationResolver) UnassignCare(ctx context.Context, id pulid.ID) (pulid
 }
 
 // GrantSupportAccess is the resolver for the grantSupportAccess field.
-func (r *mutationResolver) GrantSupportAccess(ctx context.Context, input userrecord.SupportInput) (*ent.SupportAccess, error) {
+func (r *mutationResolver) GrantSupportAccess(ctx context.Context, input support.Request) (*ent.SupportAccess, error) {
 	return r.userrecord.GrantSupport(ctx, input)
 }
 

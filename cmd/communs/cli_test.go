@@ -60,6 +60,9 @@ func TestMigrateAndSeedOnTheEmbeddedDatabase(t *testing.T) {
 		if !strings.Contains(out.String(), "51 members") {
 			t.Errorf("seed run %d summary: %s", i+1, out.String())
 		}
+		if cpom := []string{"cpom: 2 contracts added", "cpom: 0 contracts added"}[i]; !strings.Contains(out.String(), cpom) {
+			t.Errorf("seed run %d: no %q in %s", i+1, cpom, out.String())
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "communs.db")); err != nil {
 		t.Errorf("no database file in the data directory: %v", err)

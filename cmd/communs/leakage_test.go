@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,13 @@ import (
 	"communs/ent"
 	"communs/ent/charge"
 	"communs/ent/chargerun"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/member"
 	"communs/ent/memberdocument"
 	"communs/ent/memberprofilechange"
@@ -19,6 +28,7 @@ import (
 	"communs/ent/schema/schematype"
 	"communs/ent/servicerequest"
 	"communs/ent/subscription"
+	"communs/ent/supportaccess"
 	"communs/ent/trainingattendance"
 	"communs/ent/trainingenrolment"
 	"communs/ent/trainingsession"
@@ -974,4 +984,145 @@ func addTrainingFixture(t *testing.T, db *ent.Client, m pulid.ID) {
 	db.TrainingAttendance.Create().SetMemberID(m).SetEnrolmentID(e.ID).SetTraineeID(trainee.ID).
 		SetCourseID(session.CourseID).SetDay(session.StartsOn).SetHalfDay(trainingattendance.HalfDayMORNING).
 		SetYear(session.StartsOn.Year()).SetHours(3.5).ExecX(ctx)
+}
+
+// cpomLists are the CPOM's root lists, with the ids of a member's rows
+// of each, read by the platform.
+var cpomLists = map[string]func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID{
+	"cpomContracts": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomContract.Query().Where(cpomcontract.MemberID(m)).IDsX(ctx)
+	},
+	"cpomObjectives": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomObjective.Query().Where(cpomobjective.MemberID(m)).IDsX(ctx)
+	},
+	"cpomActions": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomAction.Query().Where(cpomaction.MemberID(m)).IDsX(ctx)
+	},
+	"cpomIndicators": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomIndicator.Query().Where(cpomindicator.MemberID(m)).IDsX(ctx)
+	},
+	"cpomIndicatorYears": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomIndicatorYear.Query().Where(cpomindicatoryear.MemberID(m)).IDsX(ctx)
+	},
+	"cpomMilestones": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomMilestone.Query().Where(cpommilestone.MemberID(m)).IDsX(ctx)
+	},
+	"cpomDialogues": func(ctx context.Context, db *ent.Client, m pulid.ID) []pulid.ID {
+		return db.CpomDialogue.Query().Where(cpomdialogue.MemberID(m)).IDsX(ctx)
+	},
+}
+
+// cpomSeen returns the ids each CPOM list shows c.
+func cpomSeen(t *testing.T, c *testServer) map[string][]string {
+	t.Helper()
+	seen := map[string][]string{}
+	for field := range cpomLists {
+		var page map[string]struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+		c.data(t, fmt.Sprintf(`{ %s(first: 100) { edges { node { id } } } }`, field), nil, &page)
+		for _, e := range page[field].Edges {
+			seen[field] = append(seen[field], e.Node.ID)
+		}
+		slices.Sort(seen[field])
+	}
+	return seen
+}
+
+// cpomRows returns the ids of member m's CPOM rows, by list.
+func cpomRows(t *testing.T, db *ent.Client, m pulid.ID) map[string][]string {
+	t.Helper()
+	rows := map[string][]string{}
+	for field, ids := range cpomLists {
+		for _, id := range ids(viewer.SystemContext(t.Context()), db, m) {
+			rows[field] = append(rows[field], string(id))
+		}
+		if len(rows[field]) == 0 {
+			t.Fatalf("member %s has no %s: the test would pass vacuously", m, field)
+		}
+		slices.Sort(rows[field])
+	}
+	return rows
+}
+
+// TestCPOMNoLeak: a member's people see their member's CPOM and nothing
+// of another's — by list, node(id:), a filter aimed at the other member
+// or its to-do; the groupement's staff sees nothing without a support
+// access, the granting member's CPOM with one, and nothing again at once
+// when it is revoked or expires.
+func TestCPOMNoLeak(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	db, sys := s.db.Client, viewer.SystemContext(t.Context())
+	a := db.Member.Query().Where(member.Name(leakA)).OnlyIDX(sys)
+	b := db.Member.Query().Where(member.Name("Association Les Genêts du Morvan")).OnlyIDX(sys)
+	own, others := cpomRows(t, db, a), cpomRows(t, db, b)
+	viewerA, gsm := s.as(t, "viewer@tilleuls-yonne.example"), s.as(t, gsmStaff)
+
+	if got := cpomSeen(t, viewerA); !maps.EqualFunc(got, own, slices.Equal) {
+		t.Errorf("A's viewer sees %v, want its member's %v", got, own)
+	}
+	nodeHidden := func(c *testServer, id string) bool {
+		var got struct{ Node *struct{ ID string } }
+		resp := c.query(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
+		_ = json.Unmarshal(resp.Data, &got)
+		return got.Node == nil
+	}
+	for field, ids := range others {
+		for _, id := range ids {
+			if !nodeHidden(viewerA, id) {
+				t.Errorf("LEAK: node(id:) shows A another member's %s %s", field, id)
+			}
+		}
+	}
+	var aimed struct {
+		Contracts, Actions struct{ TotalCount int }
+		Todo               struct {
+			LateActions, LateMilestones []struct{ ID string }
+			OffTargetIndicators         []struct{ Year int }
+		}
+	}
+	viewerA.data(t, `query($b: ID!) {
+		contracts: cpomContracts(first: 10, where: {memberID: $b}) { totalCount }
+		actions: cpomActions(first: 10, where: {hasObjectiveWith: {hasContractWith: {memberID: $b}}}) { totalCount }
+		todo: cpomTodo(memberId: $b, on: "2026-07-01") { lateActions { id } lateMilestones { id } offTargetIndicators { year } } }`,
+		map[string]any{"b": b}, &aimed)
+	if aimed.Contracts.TotalCount+aimed.Actions.TotalCount+len(aimed.Todo.LateActions)+
+		len(aimed.Todo.LateMilestones)+len(aimed.Todo.OffTargetIndicators) != 0 {
+		t.Errorf("LEAK: filters aimed at another member answer %+v", aimed)
+	}
+
+	nothing := func(when string) {
+		t.Helper()
+		for field, ids := range cpomSeen(t, gsm) {
+			if len(ids) > 0 {
+				t.Errorf("LEAK: %s, the groupement's staff sees %d %s", when, len(ids), field)
+			}
+		}
+		if !nodeHidden(gsm, own["cpomContracts"][0]) {
+			t.Errorf("LEAK: %s, node(id:) shows the groupement's staff a contract", when)
+		}
+	}
+	nothing("without a support access")
+	var me struct{ Me struct{ ID string } }
+	gsm.data(t, `{ me { id } }`, nil, &me)
+	var granted struct{ GrantCpomSupportAccess struct{ ID, Scope string } }
+	s.as(t, "admin@tilleuls-yonne.example").data(t, `mutation($m: ID!, $a: ID!) { grantCpomSupportAccess(input: {memberId: $m,
+		accountId: $a, reason: "revue annuelle", hours: 2}) { id scope } }`, map[string]any{"m": a, "a": me.Me.ID}, &granted)
+	if got := cpomSeen(t, gsm); !maps.EqualFunc(got, own, slices.Equal) || granted.GrantCpomSupportAccess.Scope != "CPOM" {
+		t.Errorf("under a CPOM support access the staff sees %v, want A's %v (scope %s)", got, own, granted.GrantCpomSupportAccess.Scope)
+	}
+	var persons struct{ Persons struct{ TotalCount int } }
+	if gsm.data(t, `{ persons(first: 1) { totalCount } }`, nil, &persons); persons.Persons.TotalCount != 0 {
+		t.Errorf("LEAK: a CPOM support access opens %d persons' files", persons.Persons.TotalCount)
+	}
+	s.as(t, "admin@tilleuls-yonne.example").data(t, `mutation($id: ID!) { revokeCpomSupportAccess(id: $id) { revokedAt } }`,
+		map[string]any{"id": granted.GrantCpomSupportAccess.ID}, &struct{}{})
+	nothing("once the support access is revoked")
+	db.SupportAccess.Create().SetMemberID(a).SetAccountID(pulid.ID(me.Me.ID)).SetScope(supportaccess.ScopeCPOM).
+		SetReason("expirée").SetExpiresAt(time.Now().Add(-time.Second)).ExecX(sys)
+	nothing("once the support access expired")
+	db.SupportAccess.Create().SetMemberID(a).SetAccountID(pulid.ID(me.Me.ID)).
+		SetReason("dossiers").SetExpiresAt(time.Now().Add(time.Hour)).ExecX(sys)
+	nothing("under a support access to the user record only")
 }

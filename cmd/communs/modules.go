@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"communs/internal/viewer"
 	"communs/modules"
 	"communs/modules/cil"
+	"communs/modules/cpom"
 	"communs/modules/directory"
 	"communs/modules/training"
 	"communs/modules/userrecord"
@@ -37,14 +39,33 @@ func buildModules(dataDir string, logger *slog.Logger, environ []string) moduleS
 	setup := modules.Setup{Logger: logger, DataDir: dataDir, Settings: moduleSettings(userrecord.Name, environ)}
 	keys := userrecord.KeysOf(setup)
 	return moduleSet{
-		all:            []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(setup, keys), training.Module()},
+		all:            []*modules.Module{directory.Module(), cil.Module(), userrecord.Module(setup, keys), training.Module(), cpom.Module(nil)},
 		userRecordKeys: keys,
 	}
 }
 
 // enabled returns the modules spec (COMMUNS_MODULES, --modules) enables.
+// The CPOM among them reads the user record's activities only when that
+// module is enabled too.
 func (s moduleSet) enabled(spec string) ([]*modules.Module, error) {
-	return modules.Select(s.all, spec)
+	mods, err := modules.Select(s.all, spec)
+	mods = slices.Clone(mods) // Select may return s.all itself
+	for i, m := range mods {
+		if m.Name == cpom.Name {
+			mods[i] = cpom.Module(cpomActivity(mods))
+		}
+	}
+	return mods, err
+}
+
+// cpomActivity is what feeds the CPOM's indicators that have a source,
+// among mods: the user record's activities when it is on, else nothing
+// (they keep their recorded values). The modules meet only here.
+func cpomActivity(mods []*modules.Module) cpom.ActivityMeasure {
+	if enabled(mods, userrecord.Name) {
+		return userrecord.YearMeasure
+	}
+	return nil
 }
 
 // moduleSettings returns the settings of the module name in environ: the

@@ -32,6 +32,7 @@ import (
 	"communs/internal/viewer"
 	"communs/modules"
 	"communs/modules/cil"
+	"communs/modules/cpom"
 	"communs/modules/directory"
 	"communs/modules/userrecord"
 	"communs/policies"
@@ -277,6 +278,9 @@ func newServer(ctx context.Context, cfg serveConfig, db *store.DB, set moduleSet
 		}
 		userrecord.LogReads(db.Client)
 		options.UserRecord = userrecord.New(db.Client, keys)
+	}
+	if enabled(mods, cpom.Name) {
+		options.CPOM = cpom.New(db.Client, cpomActivity(mods))
 	}
 	errs := httperror.New(logger)
 	api := m.CountStatements(authn.Middleware(errs, graph.NewHandler(db.Client, options)))

@@ -188,6 +188,90 @@ func (f CostEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CostEntryMutation", m)
 }
 
+// The CpomActionFunc type is an adapter to allow the use of ordinary
+// function as CpomAction mutator.
+type CpomActionFunc func(context.Context, *ent.CpomActionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomActionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomActionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomActionMutation", m)
+}
+
+// The CpomContractFunc type is an adapter to allow the use of ordinary
+// function as CpomContract mutator.
+type CpomContractFunc func(context.Context, *ent.CpomContractMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomContractFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomContractMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomContractMutation", m)
+}
+
+// The CpomDialogueFunc type is an adapter to allow the use of ordinary
+// function as CpomDialogue mutator.
+type CpomDialogueFunc func(context.Context, *ent.CpomDialogueMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomDialogueFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomDialogueMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomDialogueMutation", m)
+}
+
+// The CpomIndicatorFunc type is an adapter to allow the use of ordinary
+// function as CpomIndicator mutator.
+type CpomIndicatorFunc func(context.Context, *ent.CpomIndicatorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomIndicatorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomIndicatorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomIndicatorMutation", m)
+}
+
+// The CpomIndicatorYearFunc type is an adapter to allow the use of ordinary
+// function as CpomIndicatorYear mutator.
+type CpomIndicatorYearFunc func(context.Context, *ent.CpomIndicatorYearMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomIndicatorYearFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomIndicatorYearMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomIndicatorYearMutation", m)
+}
+
+// The CpomMilestoneFunc type is an adapter to allow the use of ordinary
+// function as CpomMilestone mutator.
+type CpomMilestoneFunc func(context.Context, *ent.CpomMilestoneMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomMilestoneFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomMilestoneMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomMilestoneMutation", m)
+}
+
+// The CpomObjectiveFunc type is an adapter to allow the use of ordinary
+// function as CpomObjective mutator.
+type CpomObjectiveFunc func(context.Context, *ent.CpomObjectiveMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CpomObjectiveFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CpomObjectiveMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CpomObjectiveMutation", m)
+}
+
 // The EstablishmentFunc type is an adapter to allow the use of ordinary
 // function as Establishment mutator.
 type EstablishmentFunc func(context.Context, *ent.EstablishmentMutation) (ent.Value, error)

@@ -22,6 +22,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -524,6 +531,195 @@ func (f TraverseCostEntry) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.CostEntryQuery", q)
+}
+
+// The CpomActionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomActionFunc func(context.Context, *ent.CpomActionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomActionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomActionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomActionQuery", q)
+}
+
+// The TraverseCpomAction type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomAction func(context.Context, *ent.CpomActionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomAction) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomAction) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomActionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomActionQuery", q)
+}
+
+// The CpomContractFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomContractFunc func(context.Context, *ent.CpomContractQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomContractFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomContractQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomContractQuery", q)
+}
+
+// The TraverseCpomContract type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomContract func(context.Context, *ent.CpomContractQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomContract) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomContract) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomContractQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomContractQuery", q)
+}
+
+// The CpomDialogueFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomDialogueFunc func(context.Context, *ent.CpomDialogueQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomDialogueFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomDialogueQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomDialogueQuery", q)
+}
+
+// The TraverseCpomDialogue type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomDialogue func(context.Context, *ent.CpomDialogueQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomDialogue) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomDialogue) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomDialogueQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomDialogueQuery", q)
+}
+
+// The CpomIndicatorFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomIndicatorFunc func(context.Context, *ent.CpomIndicatorQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomIndicatorFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomIndicatorQuery", q)
+}
+
+// The TraverseCpomIndicator type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomIndicator func(context.Context, *ent.CpomIndicatorQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomIndicator) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomIndicator) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomIndicatorQuery", q)
+}
+
+// The CpomIndicatorYearFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomIndicatorYearFunc func(context.Context, *ent.CpomIndicatorYearQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomIndicatorYearFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomIndicatorYearQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomIndicatorYearQuery", q)
+}
+
+// The TraverseCpomIndicatorYear type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomIndicatorYear func(context.Context, *ent.CpomIndicatorYearQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomIndicatorYear) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomIndicatorYear) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomIndicatorYearQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomIndicatorYearQuery", q)
+}
+
+// The CpomMilestoneFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomMilestoneFunc func(context.Context, *ent.CpomMilestoneQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomMilestoneFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomMilestoneQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomMilestoneQuery", q)
+}
+
+// The TraverseCpomMilestone type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomMilestone func(context.Context, *ent.CpomMilestoneQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomMilestone) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomMilestone) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomMilestoneQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomMilestoneQuery", q)
+}
+
+// The CpomObjectiveFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CpomObjectiveFunc func(context.Context, *ent.CpomObjectiveQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CpomObjectiveFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CpomObjectiveQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CpomObjectiveQuery", q)
+}
+
+// The TraverseCpomObjective type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCpomObjective func(context.Context, *ent.CpomObjectiveQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCpomObjective) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCpomObjective) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomObjectiveQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CpomObjectiveQuery", q)
 }
 
 // The EstablishmentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1585,6 +1781,20 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ConsentQuery, predicate.Consent, consent.OrderOption]{typ: ent.TypeConsent, tq: q}, nil
 	case *ent.CostEntryQuery:
 		return &query[*ent.CostEntryQuery, predicate.CostEntry, costentry.OrderOption]{typ: ent.TypeCostEntry, tq: q}, nil
+	case *ent.CpomActionQuery:
+		return &query[*ent.CpomActionQuery, predicate.CpomAction, cpomaction.OrderOption]{typ: ent.TypeCpomAction, tq: q}, nil
+	case *ent.CpomContractQuery:
+		return &query[*ent.CpomContractQuery, predicate.CpomContract, cpomcontract.OrderOption]{typ: ent.TypeCpomContract, tq: q}, nil
+	case *ent.CpomDialogueQuery:
+		return &query[*ent.CpomDialogueQuery, predicate.CpomDialogue, cpomdialogue.OrderOption]{typ: ent.TypeCpomDialogue, tq: q}, nil
+	case *ent.CpomIndicatorQuery:
+		return &query[*ent.CpomIndicatorQuery, predicate.CpomIndicator, cpomindicator.OrderOption]{typ: ent.TypeCpomIndicator, tq: q}, nil
+	case *ent.CpomIndicatorYearQuery:
+		return &query[*ent.CpomIndicatorYearQuery, predicate.CpomIndicatorYear, cpomindicatoryear.OrderOption]{typ: ent.TypeCpomIndicatorYear, tq: q}, nil
+	case *ent.CpomMilestoneQuery:
+		return &query[*ent.CpomMilestoneQuery, predicate.CpomMilestone, cpommilestone.OrderOption]{typ: ent.TypeCpomMilestone, tq: q}, nil
+	case *ent.CpomObjectiveQuery:
+		return &query[*ent.CpomObjectiveQuery, predicate.CpomObjective, cpomobjective.OrderOption]{typ: ent.TypeCpomObjective, tq: q}, nil
 	case *ent.EstablishmentQuery:
 		return &query[*ent.EstablishmentQuery, predicate.Establishment, establishment.OrderOption]{typ: ent.TypeEstablishment, tq: q}, nil
 	case *ent.InvitationQuery:

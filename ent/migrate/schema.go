@@ -566,6 +566,268 @@ var (
 			},
 		},
 	}
+	// CpomActionsColumns holds the columns for the "cpom_actions" table.
+	CpomActionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "owner", Type: field.TypeString, Size: 200},
+		{Name: "due_on", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "IN_PROGRESS", "DONE", "CANCELLED"}, Default: "PLANNED"},
+		{Name: "done_on", Type: field.TypeTime, Nullable: true},
+		{Name: "objective_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomActionsTable holds the schema information for the "cpom_actions" table.
+	CpomActionsTable = &schema.Table{
+		Name:       "cpom_actions",
+		Columns:    CpomActionsColumns,
+		PrimaryKey: []*schema.Column{CpomActionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_actions_cpom_objectives_actions",
+				Columns:    []*schema.Column{CpomActionsColumns[9]},
+				RefColumns: []*schema.Column{CpomObjectivesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpomaction_objective_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomActionsColumns[9]},
+			},
+			{
+				Name:    "cpomaction_member_id_due_on",
+				Unique:  false,
+				Columns: []*schema.Column{CpomActionsColumns[3], CpomActionsColumns[6]},
+			},
+		},
+	}
+	// CpomContractsColumns holds the columns for the "cpom_contracts" table.
+	CpomContractsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "authority", Type: field.TypeString, Size: 300},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "starts_on", Type: field.TypeTime},
+		{Name: "ends_on", Type: field.TypeTime},
+		{Name: "establishment_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomContractsTable holds the schema information for the "cpom_contracts" table.
+	CpomContractsTable = &schema.Table{
+		Name:       "cpom_contracts",
+		Columns:    CpomContractsColumns,
+		PrimaryKey: []*schema.Column{CpomContractsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_contracts_members_member",
+				Columns:    []*schema.Column{CpomContractsColumns[8]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpomcontract_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomContractsColumns[8]},
+			},
+		},
+	}
+	// CpomDialoguesColumns holds the columns for the "cpom_dialogues" table.
+	CpomDialoguesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "held_on", Type: field.TypeTime},
+		{Name: "participants", Type: field.TypeJSON},
+		{Name: "decisions", Type: field.TypeString, Size: 20000},
+		{Name: "recorded_by", Type: field.TypeString, Default: ""},
+		{Name: "contract_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomDialoguesTable holds the schema information for the "cpom_dialogues" table.
+	CpomDialoguesTable = &schema.Table{
+		Name:       "cpom_dialogues",
+		Columns:    CpomDialoguesColumns,
+		PrimaryKey: []*schema.Column{CpomDialoguesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_dialogues_cpom_contracts_dialogues",
+				Columns:    []*schema.Column{CpomDialoguesColumns[9]},
+				RefColumns: []*schema.Column{CpomContractsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpomdialogue_contract_id_year",
+				Unique:  false,
+				Columns: []*schema.Column{CpomDialoguesColumns[9], CpomDialoguesColumns[4]},
+			},
+			{
+				Name:    "cpomdialogue_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomDialoguesColumns[3]},
+			},
+		},
+	}
+	// CpomIndicatorsColumns holds the columns for the "cpom_indicators" table.
+	CpomIndicatorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString, Size: 300},
+		{Name: "unit", Type: field.TypeString, Size: 60},
+		{Name: "baseline", Type: field.TypeFloat64},
+		{Name: "direction", Type: field.TypeEnum, Enums: []string{"INCREASE", "DECREASE"}, Default: "INCREASE"},
+		{Name: "source_code", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "source_measure", Type: field.TypeEnum, Nullable: true, Enums: []string{"MINUTES", "HOURS", "ACTIVITIES", "PERSONS"}},
+		{Name: "objective_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomIndicatorsTable holds the schema information for the "cpom_indicators" table.
+	CpomIndicatorsTable = &schema.Table{
+		Name:       "cpom_indicators",
+		Columns:    CpomIndicatorsColumns,
+		PrimaryKey: []*schema.Column{CpomIndicatorsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_indicators_cpom_objectives_indicators",
+				Columns:    []*schema.Column{CpomIndicatorsColumns[10]},
+				RefColumns: []*schema.Column{CpomObjectivesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpomindicator_objective_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomIndicatorsColumns[10]},
+			},
+			{
+				Name:    "cpomindicator_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomIndicatorsColumns[3]},
+			},
+		},
+	}
+	// CpomIndicatorYearsColumns holds the columns for the "cpom_indicator_years" table.
+	CpomIndicatorYearsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "target", Type: field.TypeFloat64, Nullable: true},
+		{Name: "value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "indicator_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomIndicatorYearsTable holds the schema information for the "cpom_indicator_years" table.
+	CpomIndicatorYearsTable = &schema.Table{
+		Name:       "cpom_indicator_years",
+		Columns:    CpomIndicatorYearsColumns,
+		PrimaryKey: []*schema.Column{CpomIndicatorYearsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_indicator_years_cpom_indicators_years",
+				Columns:    []*schema.Column{CpomIndicatorYearsColumns[7]},
+				RefColumns: []*schema.Column{CpomIndicatorsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpomindicatoryear_indicator_id_year",
+				Unique:  true,
+				Columns: []*schema.Column{CpomIndicatorYearsColumns[7], CpomIndicatorYearsColumns[4]},
+			},
+			{
+				Name:    "cpomindicatoryear_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomIndicatorYearsColumns[3]},
+			},
+		},
+	}
+	// CpomMilestonesColumns holds the columns for the "cpom_milestones" table.
+	CpomMilestonesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "due_on", Type: field.TypeTime},
+		{Name: "reached_on", Type: field.TypeTime, Nullable: true},
+		{Name: "contract_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomMilestonesTable holds the schema information for the "cpom_milestones" table.
+	CpomMilestonesTable = &schema.Table{
+		Name:       "cpom_milestones",
+		Columns:    CpomMilestonesColumns,
+		PrimaryKey: []*schema.Column{CpomMilestonesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_milestones_cpom_contracts_milestones",
+				Columns:    []*schema.Column{CpomMilestonesColumns[7]},
+				RefColumns: []*schema.Column{CpomContractsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpommilestone_contract_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomMilestonesColumns[7]},
+			},
+			{
+				Name:    "cpommilestone_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomMilestonesColumns[3]},
+			},
+		},
+	}
+	// CpomObjectivesColumns holds the columns for the "cpom_objectives" table.
+	CpomObjectivesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "code", Type: field.TypeString, Size: 20},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "contract_id", Type: field.TypeString, Size: 40},
+	}
+	// CpomObjectivesTable holds the schema information for the "cpom_objectives" table.
+	CpomObjectivesTable = &schema.Table{
+		Name:       "cpom_objectives",
+		Columns:    CpomObjectivesColumns,
+		PrimaryKey: []*schema.Column{CpomObjectivesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cpom_objectives_cpom_contracts_objectives",
+				Columns:    []*schema.Column{CpomObjectivesColumns[7]},
+				RefColumns: []*schema.Column{CpomContractsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cpomobjective_contract_id_code",
+				Unique:  true,
+				Columns: []*schema.Column{CpomObjectivesColumns[7], CpomObjectivesColumns[4]},
+			},
+			{
+				Name:    "cpomobjective_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{CpomObjectivesColumns[3]},
+			},
+		},
+	}
 	// EstablishmentsColumns holds the columns for the "establishments" table.
 	EstablishmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1584,6 +1846,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "member_id", Type: field.TypeString},
+		{Name: "scope", Type: field.TypeEnum, Enums: []string{"USERRECORD", "CPOM"}, Default: "USERRECORD"},
 		{Name: "reason", Type: field.TypeString, Size: 500},
 		{Name: "granted_by", Type: field.TypeString, Default: ""},
 		{Name: "expires_at", Type: field.TypeTime},
@@ -1598,7 +1861,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "userrecord_support_accesses_accounts_account",
-				Columns:    []*schema.Column{UserrecordSupportAccessesColumns[8]},
+				Columns:    []*schema.Column{UserrecordSupportAccessesColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1607,7 +1870,7 @@ var (
 			{
 				Name:    "supportaccess_account_id_member_id",
 				Unique:  false,
-				Columns: []*schema.Column{UserrecordSupportAccessesColumns[8], UserrecordSupportAccessesColumns[3]},
+				Columns: []*schema.Column{UserrecordSupportAccessesColumns[9], UserrecordSupportAccessesColumns[3]},
 			},
 			{
 				Name:    "supportaccess_member_id",
@@ -1988,6 +2251,13 @@ var (
 		CilDelegationsTable,
 		UserrecordConsentsTable,
 		CostEntriesTable,
+		CpomActionsTable,
+		CpomContractsTable,
+		CpomDialoguesTable,
+		CpomIndicatorsTable,
+		CpomIndicatorYearsTable,
+		CpomMilestonesTable,
+		CpomObjectivesTable,
 		EstablishmentsTable,
 		InvitationsTable,
 		UserrecordNotesTable,
@@ -2062,6 +2332,37 @@ func init() {
 	}
 	CostEntriesTable.ForeignKeys[0].RefTable = MembersTable
 	CostEntriesTable.ForeignKeys[1].RefTable = ResourcesTable
+	CpomActionsTable.ForeignKeys[0].RefTable = CpomObjectivesTable
+	CpomActionsTable.Annotation = &entsql.Annotation{
+		Table: "cpom_actions",
+	}
+	CpomContractsTable.ForeignKeys[0].RefTable = MembersTable
+	CpomContractsTable.Annotation = &entsql.Annotation{
+		Table: "cpom_contracts",
+	}
+	CpomContractsTable.Annotation.Checks = map[string]string{
+		"cpom_contract_ends_after_start": "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+	}
+	CpomDialoguesTable.ForeignKeys[0].RefTable = CpomContractsTable
+	CpomDialoguesTable.Annotation = &entsql.Annotation{
+		Table: "cpom_dialogues",
+	}
+	CpomIndicatorsTable.ForeignKeys[0].RefTable = CpomObjectivesTable
+	CpomIndicatorsTable.Annotation = &entsql.Annotation{
+		Table: "cpom_indicators",
+	}
+	CpomIndicatorYearsTable.ForeignKeys[0].RefTable = CpomIndicatorsTable
+	CpomIndicatorYearsTable.Annotation = &entsql.Annotation{
+		Table: "cpom_indicator_years",
+	}
+	CpomMilestonesTable.ForeignKeys[0].RefTable = CpomContractsTable
+	CpomMilestonesTable.Annotation = &entsql.Annotation{
+		Table: "cpom_milestones",
+	}
+	CpomObjectivesTable.ForeignKeys[0].RefTable = CpomContractsTable
+	CpomObjectivesTable.Annotation = &entsql.Annotation{
+		Table: "cpom_objectives",
+	}
 	EstablishmentsTable.ForeignKeys[0].RefTable = MembersTable
 	UserrecordNotesTable.ForeignKeys[0].RefTable = UserrecordNotesTable
 	UserrecordNotesTable.ForeignKeys[1].RefTable = UserrecordPersonsTable

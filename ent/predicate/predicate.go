@@ -51,6 +51,27 @@ type Consent func(*sql.Selector)
 // CostEntry is the predicate function for costentry builders.
 type CostEntry func(*sql.Selector)
 
+// CpomAction is the predicate function for cpomaction builders.
+type CpomAction func(*sql.Selector)
+
+// CpomContract is the predicate function for cpomcontract builders.
+type CpomContract func(*sql.Selector)
+
+// CpomDialogue is the predicate function for cpomdialogue builders.
+type CpomDialogue func(*sql.Selector)
+
+// CpomIndicator is the predicate function for cpomindicator builders.
+type CpomIndicator func(*sql.Selector)
+
+// CpomIndicatorYear is the predicate function for cpomindicatoryear builders.
+type CpomIndicatorYear func(*sql.Selector)
+
+// CpomMilestone is the predicate function for cpommilestone builders.
+type CpomMilestone func(*sql.Selector)
+
+// CpomObjective is the predicate function for cpomobjective builders.
+type CpomObjective func(*sql.Selector)
+
 // Establishment is the predicate function for establishment builders.
 type Establishment func(*sql.Selector)
 

@@ -471,6 +471,174 @@ func (f CostEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CostEntryMutation", m)
 }
 
+// The CpomActionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomActionQueryRuleFunc func(context.Context, *ent.CpomActionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomActionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomActionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomActionQuery", q)
+}
+
+// The CpomActionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomActionMutationRuleFunc func(context.Context, *ent.CpomActionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomActionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomActionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomActionMutation", m)
+}
+
+// The CpomContractQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomContractQueryRuleFunc func(context.Context, *ent.CpomContractQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomContractQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomContractQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomContractQuery", q)
+}
+
+// The CpomContractMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomContractMutationRuleFunc func(context.Context, *ent.CpomContractMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomContractMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomContractMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomContractMutation", m)
+}
+
+// The CpomDialogueQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomDialogueQueryRuleFunc func(context.Context, *ent.CpomDialogueQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomDialogueQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomDialogueQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomDialogueQuery", q)
+}
+
+// The CpomDialogueMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomDialogueMutationRuleFunc func(context.Context, *ent.CpomDialogueMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomDialogueMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomDialogueMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomDialogueMutation", m)
+}
+
+// The CpomIndicatorQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomIndicatorQueryRuleFunc func(context.Context, *ent.CpomIndicatorQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomIndicatorQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomIndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomIndicatorQuery", q)
+}
+
+// The CpomIndicatorMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomIndicatorMutationRuleFunc func(context.Context, *ent.CpomIndicatorMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomIndicatorMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomIndicatorMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomIndicatorMutation", m)
+}
+
+// The CpomIndicatorYearQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomIndicatorYearQueryRuleFunc func(context.Context, *ent.CpomIndicatorYearQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomIndicatorYearQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomIndicatorYearQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomIndicatorYearQuery", q)
+}
+
+// The CpomIndicatorYearMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomIndicatorYearMutationRuleFunc func(context.Context, *ent.CpomIndicatorYearMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomIndicatorYearMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomIndicatorYearMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomIndicatorYearMutation", m)
+}
+
+// The CpomMilestoneQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomMilestoneQueryRuleFunc func(context.Context, *ent.CpomMilestoneQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomMilestoneQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomMilestoneQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomMilestoneQuery", q)
+}
+
+// The CpomMilestoneMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomMilestoneMutationRuleFunc func(context.Context, *ent.CpomMilestoneMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomMilestoneMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomMilestoneMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomMilestoneMutation", m)
+}
+
+// The CpomObjectiveQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CpomObjectiveQueryRuleFunc func(context.Context, *ent.CpomObjectiveQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CpomObjectiveQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CpomObjectiveQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CpomObjectiveQuery", q)
+}
+
+// The CpomObjectiveMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CpomObjectiveMutationRuleFunc func(context.Context, *ent.CpomObjectiveMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CpomObjectiveMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CpomObjectiveMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CpomObjectiveMutation", m)
+}
+
 // The EstablishmentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EstablishmentQueryRuleFunc func(context.Context, *ent.EstablishmentQuery) error
@@ -1448,6 +1616,20 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CostEntryQuery:
 		return q.Filter(), nil
+	case *ent.CpomActionQuery:
+		return q.Filter(), nil
+	case *ent.CpomContractQuery:
+		return q.Filter(), nil
+	case *ent.CpomDialogueQuery:
+		return q.Filter(), nil
+	case *ent.CpomIndicatorQuery:
+		return q.Filter(), nil
+	case *ent.CpomIndicatorYearQuery:
+		return q.Filter(), nil
+	case *ent.CpomMilestoneQuery:
+		return q.Filter(), nil
+	case *ent.CpomObjectiveQuery:
+		return q.Filter(), nil
 	case *ent.EstablishmentQuery:
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
@@ -1560,6 +1742,20 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ConsentMutation:
 		return m.Filter(), nil
 	case *ent.CostEntryMutation:
+		return m.Filter(), nil
+	case *ent.CpomActionMutation:
+		return m.Filter(), nil
+	case *ent.CpomContractMutation:
+		return m.Filter(), nil
+	case *ent.CpomDialogueMutation:
+		return m.Filter(), nil
+	case *ent.CpomIndicatorMutation:
+		return m.Filter(), nil
+	case *ent.CpomIndicatorYearMutation:
+		return m.Filter(), nil
+	case *ent.CpomMilestoneMutation:
+		return m.Filter(), nil
+	case *ent.CpomObjectiveMutation:
 		return m.Filter(), nil
 	case *ent.EstablishmentMutation:
 		return m.Filter(), nil

@@ -18,6 +18,13 @@ import (
 	"communs/ent/cildelegation"
 	"communs/ent/consent"
 	"communs/ent/costentry"
+	"communs/ent/cpomaction"
+	"communs/ent/cpomcontract"
+	"communs/ent/cpomdialogue"
+	"communs/ent/cpomindicator"
+	"communs/ent/cpomindicatoryear"
+	"communs/ent/cpommilestone"
+	"communs/ent/cpomobjective"
 	"communs/ent/establishment"
 	"communs/ent/invitation"
 	"communs/ent/journalnote"
@@ -843,6 +850,436 @@ func init() {
 	costentry.DefaultID = costentryDescID.Default.(func() pulid.ID)
 	// costentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	costentry.IDValidator = costentryDescID.Validators[0].(func(string) error)
+	cpomactionMixin := schema.CpomAction{}.Mixin()
+	cpomaction.Policy = privacy.NewPolicies(schema.CpomAction{})
+	cpomaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpomaction.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpomactionMixinHooks2 := cpomactionMixin[2].Hooks()
+
+	cpomaction.Hooks[1] = cpomactionMixinHooks2[0]
+	cpomactionMixinFields0 := cpomactionMixin[0].Fields()
+	_ = cpomactionMixinFields0
+	cpomactionMixinFields1 := cpomactionMixin[1].Fields()
+	_ = cpomactionMixinFields1
+	cpomactionFields := schema.CpomAction{}.Fields()
+	_ = cpomactionFields
+	// cpomactionDescCreatedAt is the schema descriptor for created_at field.
+	cpomactionDescCreatedAt := cpomactionMixinFields1[0].Descriptor()
+	// cpomaction.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpomaction.DefaultCreatedAt = cpomactionDescCreatedAt.Default.(func() time.Time)
+	// cpomactionDescUpdatedAt is the schema descriptor for updated_at field.
+	cpomactionDescUpdatedAt := cpomactionMixinFields1[1].Descriptor()
+	// cpomaction.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpomaction.DefaultUpdatedAt = cpomactionDescUpdatedAt.Default.(func() time.Time)
+	// cpomaction.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpomaction.UpdateDefaultUpdatedAt = cpomactionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpomactionDescTitle is the schema descriptor for title field.
+	cpomactionDescTitle := cpomactionFields[2].Descriptor()
+	// cpomaction.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	cpomaction.TitleValidator = func() func(string) error {
+		validators := cpomactionDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomactionDescOwner is the schema descriptor for owner field.
+	cpomactionDescOwner := cpomactionFields[3].Descriptor()
+	// cpomaction.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	cpomaction.OwnerValidator = func() func(string) error {
+		validators := cpomactionDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomactionDescID is the schema descriptor for id field.
+	cpomactionDescID := cpomactionMixinFields0[0].Descriptor()
+	// cpomaction.DefaultID holds the default value on creation for the id field.
+	cpomaction.DefaultID = cpomactionDescID.Default.(func() pulid.ID)
+	// cpomaction.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpomaction.IDValidator = cpomactionDescID.Validators[0].(func(string) error)
+	cpomcontractMixin := schema.CpomContract{}.Mixin()
+	cpomcontract.Policy = privacy.NewPolicies(schema.CpomContract{})
+	cpomcontract.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpomcontract.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpomcontractMixinHooks2 := cpomcontractMixin[2].Hooks()
+
+	cpomcontract.Hooks[1] = cpomcontractMixinHooks2[0]
+	cpomcontractMixinFields0 := cpomcontractMixin[0].Fields()
+	_ = cpomcontractMixinFields0
+	cpomcontractMixinFields1 := cpomcontractMixin[1].Fields()
+	_ = cpomcontractMixinFields1
+	cpomcontractFields := schema.CpomContract{}.Fields()
+	_ = cpomcontractFields
+	// cpomcontractDescCreatedAt is the schema descriptor for created_at field.
+	cpomcontractDescCreatedAt := cpomcontractMixinFields1[0].Descriptor()
+	// cpomcontract.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpomcontract.DefaultCreatedAt = cpomcontractDescCreatedAt.Default.(func() time.Time)
+	// cpomcontractDescUpdatedAt is the schema descriptor for updated_at field.
+	cpomcontractDescUpdatedAt := cpomcontractMixinFields1[1].Descriptor()
+	// cpomcontract.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpomcontract.DefaultUpdatedAt = cpomcontractDescUpdatedAt.Default.(func() time.Time)
+	// cpomcontract.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpomcontract.UpdateDefaultUpdatedAt = cpomcontractDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpomcontractDescAuthority is the schema descriptor for authority field.
+	cpomcontractDescAuthority := cpomcontractFields[1].Descriptor()
+	// cpomcontract.AuthorityValidator is a validator for the "authority" field. It is called by the builders before save.
+	cpomcontract.AuthorityValidator = func() func(string) error {
+		validators := cpomcontractDescAuthority.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(authority string) error {
+			for _, fn := range fns {
+				if err := fn(authority); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomcontractDescTitle is the schema descriptor for title field.
+	cpomcontractDescTitle := cpomcontractFields[2].Descriptor()
+	// cpomcontract.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	cpomcontract.TitleValidator = func() func(string) error {
+		validators := cpomcontractDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomcontractDescID is the schema descriptor for id field.
+	cpomcontractDescID := cpomcontractMixinFields0[0].Descriptor()
+	// cpomcontract.DefaultID holds the default value on creation for the id field.
+	cpomcontract.DefaultID = cpomcontractDescID.Default.(func() pulid.ID)
+	// cpomcontract.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpomcontract.IDValidator = cpomcontractDescID.Validators[0].(func(string) error)
+	cpomdialogueMixin := schema.CpomDialogue{}.Mixin()
+	cpomdialogue.Policy = privacy.NewPolicies(schema.CpomDialogue{})
+	cpomdialogue.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpomdialogue.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpomdialogueMixinFields0 := cpomdialogueMixin[0].Fields()
+	_ = cpomdialogueMixinFields0
+	cpomdialogueMixinFields1 := cpomdialogueMixin[1].Fields()
+	_ = cpomdialogueMixinFields1
+	cpomdialogueFields := schema.CpomDialogue{}.Fields()
+	_ = cpomdialogueFields
+	// cpomdialogueDescCreatedAt is the schema descriptor for created_at field.
+	cpomdialogueDescCreatedAt := cpomdialogueMixinFields1[0].Descriptor()
+	// cpomdialogue.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpomdialogue.DefaultCreatedAt = cpomdialogueDescCreatedAt.Default.(func() time.Time)
+	// cpomdialogueDescUpdatedAt is the schema descriptor for updated_at field.
+	cpomdialogueDescUpdatedAt := cpomdialogueMixinFields1[1].Descriptor()
+	// cpomdialogue.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpomdialogue.DefaultUpdatedAt = cpomdialogueDescUpdatedAt.Default.(func() time.Time)
+	// cpomdialogue.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpomdialogue.UpdateDefaultUpdatedAt = cpomdialogueDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpomdialogueDescYear is the schema descriptor for year field.
+	cpomdialogueDescYear := cpomdialogueFields[2].Descriptor()
+	// cpomdialogue.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	cpomdialogue.YearValidator = cpomdialogueDescYear.Validators[0].(func(int) error)
+	// cpomdialogueDescDecisions is the schema descriptor for decisions field.
+	cpomdialogueDescDecisions := cpomdialogueFields[5].Descriptor()
+	// cpomdialogue.DecisionsValidator is a validator for the "decisions" field. It is called by the builders before save.
+	cpomdialogue.DecisionsValidator = cpomdialogueDescDecisions.Validators[0].(func(string) error)
+	// cpomdialogueDescRecordedBy is the schema descriptor for recorded_by field.
+	cpomdialogueDescRecordedBy := cpomdialogueFields[6].Descriptor()
+	// cpomdialogue.DefaultRecordedBy holds the default value on creation for the recorded_by field.
+	cpomdialogue.DefaultRecordedBy = cpomdialogueDescRecordedBy.Default.(string)
+	// cpomdialogueDescID is the schema descriptor for id field.
+	cpomdialogueDescID := cpomdialogueMixinFields0[0].Descriptor()
+	// cpomdialogue.DefaultID holds the default value on creation for the id field.
+	cpomdialogue.DefaultID = cpomdialogueDescID.Default.(func() pulid.ID)
+	// cpomdialogue.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpomdialogue.IDValidator = cpomdialogueDescID.Validators[0].(func(string) error)
+	cpomindicatorMixin := schema.CpomIndicator{}.Mixin()
+	cpomindicator.Policy = privacy.NewPolicies(schema.CpomIndicator{})
+	cpomindicator.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpomindicator.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpomindicatorMixinHooks2 := cpomindicatorMixin[2].Hooks()
+
+	cpomindicator.Hooks[1] = cpomindicatorMixinHooks2[0]
+	cpomindicatorMixinFields0 := cpomindicatorMixin[0].Fields()
+	_ = cpomindicatorMixinFields0
+	cpomindicatorMixinFields1 := cpomindicatorMixin[1].Fields()
+	_ = cpomindicatorMixinFields1
+	cpomindicatorFields := schema.CpomIndicator{}.Fields()
+	_ = cpomindicatorFields
+	// cpomindicatorDescCreatedAt is the schema descriptor for created_at field.
+	cpomindicatorDescCreatedAt := cpomindicatorMixinFields1[0].Descriptor()
+	// cpomindicator.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpomindicator.DefaultCreatedAt = cpomindicatorDescCreatedAt.Default.(func() time.Time)
+	// cpomindicatorDescUpdatedAt is the schema descriptor for updated_at field.
+	cpomindicatorDescUpdatedAt := cpomindicatorMixinFields1[1].Descriptor()
+	// cpomindicator.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpomindicator.DefaultUpdatedAt = cpomindicatorDescUpdatedAt.Default.(func() time.Time)
+	// cpomindicator.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpomindicator.UpdateDefaultUpdatedAt = cpomindicatorDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpomindicatorDescName is the schema descriptor for name field.
+	cpomindicatorDescName := cpomindicatorFields[2].Descriptor()
+	// cpomindicator.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	cpomindicator.NameValidator = func() func(string) error {
+		validators := cpomindicatorDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomindicatorDescUnit is the schema descriptor for unit field.
+	cpomindicatorDescUnit := cpomindicatorFields[3].Descriptor()
+	// cpomindicator.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	cpomindicator.UnitValidator = func() func(string) error {
+		validators := cpomindicatorDescUnit.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(unit string) error {
+			for _, fn := range fns {
+				if err := fn(unit); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomindicatorDescSourceCode is the schema descriptor for source_code field.
+	cpomindicatorDescSourceCode := cpomindicatorFields[6].Descriptor()
+	// cpomindicator.SourceCodeValidator is a validator for the "source_code" field. It is called by the builders before save.
+	cpomindicator.SourceCodeValidator = cpomindicatorDescSourceCode.Validators[0].(func(string) error)
+	// cpomindicatorDescID is the schema descriptor for id field.
+	cpomindicatorDescID := cpomindicatorMixinFields0[0].Descriptor()
+	// cpomindicator.DefaultID holds the default value on creation for the id field.
+	cpomindicator.DefaultID = cpomindicatorDescID.Default.(func() pulid.ID)
+	// cpomindicator.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpomindicator.IDValidator = cpomindicatorDescID.Validators[0].(func(string) error)
+	cpomindicatoryearMixin := schema.CpomIndicatorYear{}.Mixin()
+	cpomindicatoryear.Policy = privacy.NewPolicies(schema.CpomIndicatorYear{})
+	cpomindicatoryear.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpomindicatoryear.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpomindicatoryearMixinHooks2 := cpomindicatoryearMixin[2].Hooks()
+
+	cpomindicatoryear.Hooks[1] = cpomindicatoryearMixinHooks2[0]
+	cpomindicatoryearMixinFields0 := cpomindicatoryearMixin[0].Fields()
+	_ = cpomindicatoryearMixinFields0
+	cpomindicatoryearMixinFields1 := cpomindicatoryearMixin[1].Fields()
+	_ = cpomindicatoryearMixinFields1
+	cpomindicatoryearFields := schema.CpomIndicatorYear{}.Fields()
+	_ = cpomindicatoryearFields
+	// cpomindicatoryearDescCreatedAt is the schema descriptor for created_at field.
+	cpomindicatoryearDescCreatedAt := cpomindicatoryearMixinFields1[0].Descriptor()
+	// cpomindicatoryear.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpomindicatoryear.DefaultCreatedAt = cpomindicatoryearDescCreatedAt.Default.(func() time.Time)
+	// cpomindicatoryearDescUpdatedAt is the schema descriptor for updated_at field.
+	cpomindicatoryearDescUpdatedAt := cpomindicatoryearMixinFields1[1].Descriptor()
+	// cpomindicatoryear.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpomindicatoryear.DefaultUpdatedAt = cpomindicatoryearDescUpdatedAt.Default.(func() time.Time)
+	// cpomindicatoryear.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpomindicatoryear.UpdateDefaultUpdatedAt = cpomindicatoryearDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpomindicatoryearDescYear is the schema descriptor for year field.
+	cpomindicatoryearDescYear := cpomindicatoryearFields[2].Descriptor()
+	// cpomindicatoryear.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	cpomindicatoryear.YearValidator = cpomindicatoryearDescYear.Validators[0].(func(int) error)
+	// cpomindicatoryearDescID is the schema descriptor for id field.
+	cpomindicatoryearDescID := cpomindicatoryearMixinFields0[0].Descriptor()
+	// cpomindicatoryear.DefaultID holds the default value on creation for the id field.
+	cpomindicatoryear.DefaultID = cpomindicatoryearDescID.Default.(func() pulid.ID)
+	// cpomindicatoryear.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpomindicatoryear.IDValidator = cpomindicatoryearDescID.Validators[0].(func(string) error)
+	cpommilestoneMixin := schema.CpomMilestone{}.Mixin()
+	cpommilestone.Policy = privacy.NewPolicies(schema.CpomMilestone{})
+	cpommilestone.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpommilestone.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpommilestoneMixinHooks2 := cpommilestoneMixin[2].Hooks()
+
+	cpommilestone.Hooks[1] = cpommilestoneMixinHooks2[0]
+	cpommilestoneMixinFields0 := cpommilestoneMixin[0].Fields()
+	_ = cpommilestoneMixinFields0
+	cpommilestoneMixinFields1 := cpommilestoneMixin[1].Fields()
+	_ = cpommilestoneMixinFields1
+	cpommilestoneFields := schema.CpomMilestone{}.Fields()
+	_ = cpommilestoneFields
+	// cpommilestoneDescCreatedAt is the schema descriptor for created_at field.
+	cpommilestoneDescCreatedAt := cpommilestoneMixinFields1[0].Descriptor()
+	// cpommilestone.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpommilestone.DefaultCreatedAt = cpommilestoneDescCreatedAt.Default.(func() time.Time)
+	// cpommilestoneDescUpdatedAt is the schema descriptor for updated_at field.
+	cpommilestoneDescUpdatedAt := cpommilestoneMixinFields1[1].Descriptor()
+	// cpommilestone.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpommilestone.DefaultUpdatedAt = cpommilestoneDescUpdatedAt.Default.(func() time.Time)
+	// cpommilestone.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpommilestone.UpdateDefaultUpdatedAt = cpommilestoneDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpommilestoneDescTitle is the schema descriptor for title field.
+	cpommilestoneDescTitle := cpommilestoneFields[2].Descriptor()
+	// cpommilestone.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	cpommilestone.TitleValidator = func() func(string) error {
+		validators := cpommilestoneDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpommilestoneDescID is the schema descriptor for id field.
+	cpommilestoneDescID := cpommilestoneMixinFields0[0].Descriptor()
+	// cpommilestone.DefaultID holds the default value on creation for the id field.
+	cpommilestone.DefaultID = cpommilestoneDescID.Default.(func() pulid.ID)
+	// cpommilestone.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpommilestone.IDValidator = cpommilestoneDescID.Validators[0].(func(string) error)
+	cpomobjectiveMixin := schema.CpomObjective{}.Mixin()
+	cpomobjective.Policy = privacy.NewPolicies(schema.CpomObjective{})
+	cpomobjective.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cpomobjective.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cpomobjectiveMixinHooks2 := cpomobjectiveMixin[2].Hooks()
+
+	cpomobjective.Hooks[1] = cpomobjectiveMixinHooks2[0]
+	cpomobjectiveMixinFields0 := cpomobjectiveMixin[0].Fields()
+	_ = cpomobjectiveMixinFields0
+	cpomobjectiveMixinFields1 := cpomobjectiveMixin[1].Fields()
+	_ = cpomobjectiveMixinFields1
+	cpomobjectiveFields := schema.CpomObjective{}.Fields()
+	_ = cpomobjectiveFields
+	// cpomobjectiveDescCreatedAt is the schema descriptor for created_at field.
+	cpomobjectiveDescCreatedAt := cpomobjectiveMixinFields1[0].Descriptor()
+	// cpomobjective.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cpomobjective.DefaultCreatedAt = cpomobjectiveDescCreatedAt.Default.(func() time.Time)
+	// cpomobjectiveDescUpdatedAt is the schema descriptor for updated_at field.
+	cpomobjectiveDescUpdatedAt := cpomobjectiveMixinFields1[1].Descriptor()
+	// cpomobjective.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cpomobjective.DefaultUpdatedAt = cpomobjectiveDescUpdatedAt.Default.(func() time.Time)
+	// cpomobjective.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cpomobjective.UpdateDefaultUpdatedAt = cpomobjectiveDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cpomobjectiveDescCode is the schema descriptor for code field.
+	cpomobjectiveDescCode := cpomobjectiveFields[2].Descriptor()
+	// cpomobjective.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	cpomobjective.CodeValidator = func() func(string) error {
+		validators := cpomobjectiveDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomobjectiveDescTitle is the schema descriptor for title field.
+	cpomobjectiveDescTitle := cpomobjectiveFields[3].Descriptor()
+	// cpomobjective.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	cpomobjective.TitleValidator = func() func(string) error {
+		validators := cpomobjectiveDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cpomobjectiveDescDescription is the schema descriptor for description field.
+	cpomobjectiveDescDescription := cpomobjectiveFields[4].Descriptor()
+	// cpomobjective.DefaultDescription holds the default value on creation for the description field.
+	cpomobjective.DefaultDescription = cpomobjectiveDescDescription.Default.(string)
+	// cpomobjective.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	cpomobjective.DescriptionValidator = cpomobjectiveDescDescription.Validators[0].(func(string) error)
+	// cpomobjectiveDescID is the schema descriptor for id field.
+	cpomobjectiveDescID := cpomobjectiveMixinFields0[0].Descriptor()
+	// cpomobjective.DefaultID holds the default value on creation for the id field.
+	cpomobjective.DefaultID = cpomobjectiveDescID.Default.(func() pulid.ID)
+	// cpomobjective.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cpomobjective.IDValidator = cpomobjectiveDescID.Validators[0].(func(string) error)
 	establishmentMixin := schema.Establishment{}.Mixin()
 	establishment.Policy = privacy.NewPolicies(schema.Establishment{})
 	establishment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -2709,7 +3146,7 @@ func init() {
 	// supportaccess.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	supportaccess.UpdateDefaultUpdatedAt = supportaccessDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// supportaccessDescReason is the schema descriptor for reason field.
-	supportaccessDescReason := supportaccessFields[2].Descriptor()
+	supportaccessDescReason := supportaccessFields[3].Descriptor()
 	// supportaccess.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	supportaccess.ReasonValidator = func() func(string) error {
 		validators := supportaccessDescReason.Validators
@@ -2727,7 +3164,7 @@ func init() {
 		}
 	}()
 	// supportaccessDescGrantedBy is the schema descriptor for granted_by field.
-	supportaccessDescGrantedBy := supportaccessFields[3].Descriptor()
+	supportaccessDescGrantedBy := supportaccessFields[4].Descriptor()
 	// supportaccess.DefaultGrantedBy holds the default value on creation for the granted_by field.
 	supportaccess.DefaultGrantedBy = supportaccessDescGrantedBy.Default.(string)
 	// supportaccessDescID is the schema descriptor for id field.

@@ -36,8 +36,9 @@ type rowRule struct {
 }
 
 // coreRows are the row rules of the core's entities. Each module lists its
-// own in its schema file (directoryRows, cilRows, trainingRows); the user record, whose
-// rules differ in kind, has fileVisibility. rowRuleOf looks in each list.
+// own in its schema file (directoryRows, cilRows, trainingRows); the user
+// record and the CPOM, whose rules differ in kind, have fileVisibility and
+// cpomRows. rowRuleOf looks in each list.
 var coreRows = map[string]rowRule{
 	"Member":                   {gsmAll, ownMemberItself},
 	"MemberCategoryChange":     {gsmAll, ownMembers},
@@ -85,7 +86,7 @@ func rowRuleOf(typ string) rowRule {
 // privacy rules: it must be narrowed by this predicate too, or its answer
 // would tell about rows v may not see.
 func VisibleRows(v *viewer.Viewer, typ string) func(*sql.Selector) {
-	if visible, ok := fileVisibility[typ]; ok {
+	if visible, ok := timedVisibility(typ); ok {
 		switch {
 		case v == nil:
 			return func(s *sql.Selector) { s.Where(sql.False()) }
@@ -102,6 +103,17 @@ func VisibleRows(v *viewer.Viewer, typ string) func(*sql.Selector) {
 		return gen.SelectorPredicate(typ, nothing(v))
 	}
 	return gen.SelectorPredicate(typ, rule.visible(v))
+}
+
+// timedVisibility returns the row predicate of typ when it is an entity of
+// the user record or of the CPOM, whose rows depend on support accesses
+// running at the time of the query.
+func timedVisibility(typ string) (filePredicate, bool) {
+	if visible, ok := fileVisibility[typ]; ok {
+		return visible, true
+	}
+	visible, ok := cpomRows[typ]
+	return visible, ok
 }
 
 // catalogueTypes are read whole by every logged-in account.

@@ -20,6 +20,7 @@ func TestEveryEntityHasARowRule(t *testing.T) {
 		"cilRows":        func(typ string) bool { _, ok := cilRows[typ]; return ok },
 		"trainingRows":   func(typ string) bool { _, ok := trainingRows[typ]; return ok },
 		"fileVisibility": func(typ string) bool { _, ok := fileVisibility[typ]; return ok },
+		"cpomRows":       func(typ string) bool { _, ok := cpomRows[typ]; return ok },
 		"catalogueTypes": func(typ string) bool { return catalogueTypes[typ] },
 	}
 	entities := schemaTypes(t)

@@ -57,7 +57,8 @@ func (CareAssignment) Annotations() []schema.Annotation {
 func (CareAssignment) Policy() ent.Policy { return fileRows("CareAssignment") }
 
 // SupportAccess is a member's grant to one of the groupement's accounts to
-// read its persons' files, until it expires or is revoked.
+// read its persons' files (scope USERRECORD) or its CPOM (scope CPOM),
+// until it expires or is revoked. The CPOM module shares the mechanism.
 type SupportAccess struct{ ent.Schema }
 
 // Mixin of SupportAccess.
@@ -68,6 +69,8 @@ func (SupportAccess) Fields() []ent.Field {
 	return []ent.Field{
 		fileMember(),
 		field.String("account_id").GoType(pulidID).Immutable().Annotations(entgql.Type("ID")),
+		field.Enum("scope").Values("USERRECORD", "CPOM").Default("USERRECORD").Immutable().
+			Comment("what it opens: the persons' files, or the CPOM"),
 		field.String("reason").NotEmpty().MaxLen(500).Immutable(),
 		field.String("granted_by").Default("").Immutable(),
 		field.Time("expires_at").Immutable().Annotations(entgql.OrderField("EXPIRES_AT")),

@@ -85,8 +85,12 @@ var fileVisibility = map[string]filePredicate{
 // platform reads and writes all its rows; other viewers read the rows its
 // fileVisibility predicate selects; only the platform writes (the module's
 // service acts as the platform once it has checked the viewer's rights).
-func fileRows(typ string) ent.Policy {
-	visible := fileVisibility[typ]
+func fileRows(typ string) ent.Policy { return platformWrites(fileVisibility[typ]) }
+
+// platformWrites is the policy of rows other viewers read where visible
+// selects them and only the platform writes: a module's service writes as
+// the platform once it has checked the viewer's rights.
+func platformWrites(visible filePredicate) ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			allowGSM(nil),
@@ -116,12 +120,13 @@ func assignedEstablishments(v *viewer.Viewer) *sql.Selector {
 	return sql.Select(t.C("establishment_id")).From(t).Where(sql.EQ(t.C("account_id"), string(v.AccountID)))
 }
 
-// supportedMembers selects the members that granted v a support access
-// still running at now.
-func supportedMembers(v *viewer.Viewer, now time.Time) *sql.Selector {
+// supportedMembers selects the members that granted v a support access of
+// scope (USERRECORD or CPOM) still running at now.
+func supportedMembers(v *viewer.Viewer, now time.Time, scope string) *sql.Selector {
 	t := sql.Table("userrecord_support_accesses")
 	return sql.Select(t.C("member_id")).From(t).Where(sql.And(
 		sql.EQ(t.C("account_id"), string(v.AccountID)),
+		sql.EQ(t.C("scope"), scope),
 		sql.IsNull(t.C("revoked_at")),
 		sql.GT(t.C("expires_at"), now),
 	))
@@ -137,7 +142,7 @@ func personsVisible(v *viewer.Viewer, now time.Time) func(*sql.Selector) {
 			Where(sql.In(stays.C("establishment_id"), assignedEstablishments(v)))
 		s.Where(sql.Or(
 			sql.And(sql.In(s.C("member_id"), anySlice(v.MemberIDs())...), sql.In(s.C("id"), assigned)),
-			sql.In(s.C("member_id"), supportedMembers(v, now)),
+			sql.In(s.C("member_id"), supportedMembers(v, now, "USERRECORD")),
 		))
 	}
 }

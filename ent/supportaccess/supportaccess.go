@@ -4,6 +4,9 @@ package supportaccess
 
 import (
 	"communs/ent/schema/pulid"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -24,6 +27,8 @@ const (
 	FieldMemberID = "member_id"
 	// FieldAccountID holds the string denoting the account_id field in the database.
 	FieldAccountID = "account_id"
+	// FieldScope holds the string denoting the scope field in the database.
+	FieldScope = "scope"
 	// FieldReason holds the string denoting the reason field in the database.
 	FieldReason = "reason"
 	// FieldGrantedBy holds the string denoting the granted_by field in the database.
@@ -52,6 +57,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldMemberID,
 	FieldAccountID,
+	FieldScope,
 	FieldReason,
 	FieldGrantedBy,
 	FieldExpiresAt,
@@ -92,6 +98,32 @@ var (
 	IDValidator func(string) error
 )
 
+// Scope defines the type for the "scope" enum field.
+type Scope string
+
+// ScopeUSERRECORD is the default value of the Scope enum.
+const DefaultScope = ScopeUSERRECORD
+
+// Scope values.
+const (
+	ScopeUSERRECORD Scope = "USERRECORD"
+	ScopeCPOM       Scope = "CPOM"
+)
+
+func (s Scope) String() string {
+	return string(s)
+}
+
+// ScopeValidator is a validator for the "scope" field enum values. It is called by the builders before save.
+func ScopeValidator(s Scope) error {
+	switch s {
+	case ScopeUSERRECORD, ScopeCPOM:
+		return nil
+	default:
+		return fmt.Errorf("supportaccess: invalid enum value for scope field: %q", s)
+	}
+}
+
 // OrderOption defines the ordering options for the SupportAccess queries.
 type OrderOption func(*sql.Selector)
 
@@ -118,6 +150,11 @@ func ByMemberID(opts ...sql.OrderTermOption) OrderOption {
 // ByAccountID orders the results by the account_id field.
 func ByAccountID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccountID, opts...).ToFunc()
+}
+
+// ByScope orders the results by the scope field.
+func ByScope(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScope, opts...).ToFunc()
 }
 
 // ByReason orders the results by the reason field.
@@ -152,4 +189,22 @@ func newAccountStep() *sqlgraph.Step {
 		sqlgraph.To(AccountInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AccountTable, AccountColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Scope) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Scope) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Scope(str)
+	if err := ScopeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Scope", str)
+	}
+	return nil
 }

@@ -316,6 +316,26 @@ func AccountIDContainsFold(v pulid.ID) predicate.SupportAccess {
 	return predicate.SupportAccess(sql.FieldContainsFold(FieldAccountID, vc))
 }
 
+// ScopeEQ applies the EQ predicate on the "scope" field.
+func ScopeEQ(v Scope) predicate.SupportAccess {
+	return predicate.SupportAccess(sql.FieldEQ(FieldScope, v))
+}
+
+// ScopeNEQ applies the NEQ predicate on the "scope" field.
+func ScopeNEQ(v Scope) predicate.SupportAccess {
+	return predicate.SupportAccess(sql.FieldNEQ(FieldScope, v))
+}
+
+// ScopeIn applies the In predicate on the "scope" field.
+func ScopeIn(vs ...Scope) predicate.SupportAccess {
+	return predicate.SupportAccess(sql.FieldIn(FieldScope, vs...))
+}
+
+// ScopeNotIn applies the NotIn predicate on the "scope" field.
+func ScopeNotIn(vs ...Scope) predicate.SupportAccess {
+	return predicate.SupportAccess(sql.FieldNotIn(FieldScope, vs...))
+}
+
 // ReasonEQ applies the EQ predicate on the "reason" field.
 func ReasonEQ(v string) predicate.SupportAccess {
 	return predicate.SupportAccess(sql.FieldEQ(FieldReason, v))

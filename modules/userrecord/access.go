@@ -3,13 +3,10 @@ package userrecord
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
-	"time"
 
 	"communs"
 	"communs/ent"
-	"communs/ent/account"
 	"communs/ent/activity"
 	"communs/ent/careassignment"
 	"communs/ent/consent"
@@ -25,6 +22,7 @@ import (
 	"communs/internal/txn"
 	"communs/internal/validate"
 	"communs/internal/viewer"
+	"communs/modules/support"
 )
 
 // AssignmentInput assigns an account to an establishment.
@@ -99,84 +97,20 @@ func (s *Service) Unassign(ctx context.Context, id pulid.ID) error {
 	})
 }
 
-// maxSupportAccess bounds a support access: a week at most.
-const maxSupportAccess = 7 * 24 * time.Hour
-
-// SupportInput grants one of the groupement's accounts a support access.
-type SupportInput struct {
-	MemberID  pulid.ID
-	AccountID pulid.ID
-	Reason    string
-	Hours     int
-}
+// SupportInput grants one of the groupement's accounts a support access
+// to the member's files.
+type SupportInput = support.Request
 
 // GrantSupport lets one of the groupement's accounts read the member's
 // files for some hours (a week at most): the member's administrators
 // decide, and say why. Every read under it is in the access log.
 func (s *Service) GrantSupport(ctx context.Context, in SupportInput) (*ent.SupportAccess, error) {
-	if strings.TrimSpace(in.Reason) == "" {
-		return nil, communs.InvalidField("reason", "say why the groupement needs to read the files")
-	}
-	duration := time.Duration(in.Hours) * time.Hour
-	if duration <= 0 || duration > maxSupportAccess {
-		return nil, communs.InvalidField("hours", "a support access lasts 1 to %d hours", int(maxSupportAccess.Hours()))
-	}
-	var created *ent.SupportAccess
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		v, err := signedIn(ctx)
-		if err != nil {
-			return err
-		}
-		if err := mayAdminister(v, in.MemberID, false); err != nil {
-			return err
-		}
-		staff, err := tx.Account.Query().Where(account.ID(in.AccountID), account.HasRoleAssignmentsWith(
-			roleassignment.MemberIDIsNil(), roleassignment.RoleIn(gsmRoles...))).Exist(asPlatform(ctx))
-		if err != nil {
-			return err
-		}
-		if !staff {
-			return communs.InvalidField("accountId", "a support access is granted to one of the groupement's accounts")
-		}
-		created, err = tx.SupportAccess.Create().SetMemberID(in.MemberID).SetAccountID(in.AccountID).
-			SetReason(strings.TrimSpace(in.Reason)).SetGrantedBy(v.Email).
-			SetExpiresAt(s.now().UTC().Add(duration)).Save(asPlatform(ctx))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return txn.Detached(ctx, created), nil
+	return support.Grant(ctx, s.client, s.now(), supportaccess.ScopeUSERRECORD, in)
 }
-
-// gsmRoles are the groupement's roles a support access may be granted to.
-var gsmRoles = []roleassignment.Role{roleassignment.RoleGsmAdmin, roleassignment.RoleGsmStaff, roleassignment.RoleGsmCil}
 
 // RevokeSupport ends a support access now.
 func (s *Service) RevokeSupport(ctx context.Context, id pulid.ID) (*ent.SupportAccess, error) {
-	var revoked *ent.SupportAccess
-	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		v, err := signedIn(ctx)
-		if err != nil {
-			return err
-		}
-		a, err := tx.SupportAccess.Query().Where(supportaccess.ID(id)).Only(ctx)
-		if err != nil {
-			return notFound(err, "support access", id)
-		}
-		if err := mayAdminister(v, a.MemberID, false); err != nil {
-			return err
-		}
-		if a.RevokedAt != nil {
-			return communs.Errorf(communs.ECONFLICT, "the support access was revoked already")
-		}
-		revoked, err = tx.SupportAccess.UpdateOne(a).SetRevokedAt(s.now().UTC()).Save(asPlatform(ctx))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return txn.Detached(ctx, revoked), nil
+	return support.Revoke(ctx, s.client, s.now(), id)
 }
 
 // read is one part of one person's file a query returned.

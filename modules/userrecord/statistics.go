@@ -9,6 +9,8 @@ import (
 	"communs/ent"
 	"communs/ent/activity"
 	"communs/ent/predicate"
+	"communs/ent/schema/pulid"
+	"communs/internal/calendar"
 )
 
 // MinPersonsPerGroup is the fewest distinct persons a group of the
@@ -78,4 +80,38 @@ func personFilter(w reflect.Value, path string) string {
 		}
 	}
 	return ""
+}
+
+// YearMeasure returns a yearly measure of the activities a member
+// delivered, for the CPOM module's indicators (cmd/communs hands it over
+// when both modules are on): MINUTES, HOURS, ACTIVITIES or PERSONS
+// (distinct) of the service code and the codes under it (2.3.1 counts
+// 2.3.1.1), in year, over all the member's establishments. The figure
+// names no one; it is read as the platform, so the caller must have
+// checked that the viewer may see it.
+func YearMeasure(ctx context.Context, client *ent.Client, member pulid.ID, code, measure string, year int) (float64, error) {
+	first, last := calendar.YearBounds(year)
+	q := client.Activity.Query().Where(activity.MemberID(member),
+		activity.Or(activity.ServiceCode(code), activity.ServiceCodeHasPrefix(code+".")),
+		activity.PerformedOnGTE(first), activity.PerformedOnLTE(last))
+	ctx = asPlatform(ctx)
+	switch measure {
+	case "ACTIVITIES":
+		n, err := q.Count(ctx)
+		return float64(n), err
+	case "PERSONS":
+		n, err := q.Unique(true).Select(activity.FieldPersonID).Count(ctx)
+		return float64(n), err
+	case "MINUTES", "HOURS":
+		// A sum over no row is NULL, which Int does not read.
+		if some, err := q.Clone().Exist(ctx); err != nil || !some {
+			return 0, err
+		}
+		minutes, err := q.Aggregate(ent.Sum(activity.FieldMinutes)).Int(ctx)
+		if measure == "HOURS" {
+			return float64(minutes) / 60, err
+		}
+		return float64(minutes), err
+	}
+	return 0, communs.Errorf(communs.EINVALID, "no measure %q of activities", measure)
 }
