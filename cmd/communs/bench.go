@@ -73,7 +73,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var m *metrics.Metrics
 	apiURL, err := serveInProcess(ctx, func() (http.Handler, error) {
-		srv, mm, err := newServer(ctx, serveConfig{db: db, modules: "all", sessionCache: 10 * time.Second}, store, buildModules("", discardLogger(), os.Environ()), discardLogger(), io.Discard)
+		srv, mm, err := newServer(ctx, serveConfig{db: db, modules: "all", sessionCache: 10 * time.Second}, store, buildModules(db.dataDir, discardLogger(), os.Environ()), discardLogger(), io.Discard)
 		if err != nil {
 			return nil, err
 		}
