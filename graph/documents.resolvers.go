@@ -7,10 +7,11 @@ package graph
 
 import (
 	"communs/ent/schema/pulid"
+	"communs/internal/memberdocs"
 	"context"
 )
 
 // DeleteMemberDocument is the resolver for the deleteMemberDocument field.
 func (r *mutationResolver) DeleteMemberDocument(ctx context.Context, id pulid.ID) (pulid.ID, error) {
-	return id, r.documents.Delete(ctx, id)
+	return id, memberdocs.New(r.db(ctx)).Delete(ctx, id)
 }

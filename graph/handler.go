@@ -19,7 +19,6 @@ import (
 	"communs/ent/schema/pulid"
 	"communs/graph/generated"
 	"communs/internal/auth"
-	"communs/internal/memberdocs"
 	"communs/internal/membership"
 	"communs/internal/metrics"
 	"communs/internal/payments"
@@ -172,7 +171,6 @@ func NewHandler(client *ent.Client, opts HandlerOptions) *handler.Server {
 		opts.Payments = payments.New(client)
 	}
 	resolver := &Resolver{client: client, auth: opts.Auth, membership: opts.Membership, payments: opts.Payments,
-		documents: memberdocs.New(client),
 		directory: opts.Directory, cil: opts.CIL, userrecord: opts.UserRecord, cpom: opts.CPOM, metrics: opts.Metrics}
 	cfg := generated.Config{Resolvers: resolver}
 	// @module is enforced with the authorization of root fields (authorize),

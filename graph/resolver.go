@@ -7,7 +7,6 @@ import (
 
 	"communs/ent"
 	"communs/internal/auth"
-	"communs/internal/memberdocs"
 	"communs/internal/membership"
 	"communs/internal/metrics"
 	"communs/internal/payments"
@@ -24,7 +23,6 @@ type Resolver struct {
 	auth       *auth.Service
 	membership *membership.Services
 	payments   *payments.Service
-	documents  *memberdocs.Service
 	directory  *directory.Service
 	cil        *cil.Service
 	userrecord *userrecord.Service
