@@ -1,70 +1,103 @@
 package graph
 
 import (
-	"communs/ent"
 	"context"
+	"reflect"
 	"sync"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"communs/ent"
 	"communs/ent/schema/pulid"
 	"communs/graph/model"
 	"communs/internal/charging"
 )
 
-// batchWindow is how long the first load of a batch waits for the loads
-// of the other rows of the same page: gqlgen resolves the fields of a
-// list's items concurrently, so they all arrive within it.
-const batchWindow = 2 * time.Millisecond
-
-// batch turns the loads by key of the concurrent resolvers of one request
-// into one fetch of all their keys, so that a field of a list's items
-// costs a query per page rather than per row.
+// batch loads a field of a list's rows for all of them at once: the first
+// row to ask fetches the keys of every row of its list, which the field
+// context holds, and the others read the result. It needs no timing and
+// no concurrency: gqlgen may marshal the rows one after the other
+// (graph/serial) or side by side.
 type batch[K comparable, V any] struct {
-	fetch  func(ctx context.Context, keys []K) (map[K]V, error)
-	window time.Duration // batchWindow when zero
+	fetch func(ctx context.Context, keys []K) (map[K]V, error)
+	key   func(row any) (K, bool) // the key a list's row holds, if any
 
-	mu      sync.Mutex
-	pending *batchRound[K, V]
+	mu     sync.Mutex
+	rounds map[*graphql.FieldContext]*batchRound[K, V]
 }
 
-// batchRound is one fetch: the keys it gathers, then its result.
+// batchRound is the fetch of one list's keys.
 type batchRound[K comparable, V any] struct {
-	keys   []K
-	done   chan struct{}
-	values map[K]V
-	err    error
+	once    sync.Once
+	fetched map[K]bool
+	values  map[K]V
+	err     error
 }
 
 // load returns the value of key (the zero value when fetch has none).
 func (b *batch[K, V]) load(ctx context.Context, key K) (V, error) {
-	b.mu.Lock()
-	round := b.pending
-	if round == nil {
-		round = &batchRound[K, V]{done: make(chan struct{})}
-		b.pending = round
-		window := b.window
-		if window == 0 {
-			window = batchWindow
+	list := enclosingList(graphql.GetFieldContext(ctx))
+	round := b.round(list)
+	round.once.Do(func() {
+		keys := b.keys(list, key)
+		round.fetched = make(map[K]bool, len(keys))
+		for _, k := range keys {
+			round.fetched[k] = true
 		}
-		time.AfterFunc(window, func() {
-			b.mu.Lock()
-			b.pending = nil
-			b.mu.Unlock()
-			round.values, round.err = b.fetch(ctx, round.keys)
-			close(round.done)
-		})
+		round.values, round.err = b.fetch(ctx, keys)
+	})
+	if round.err == nil && !round.fetched[key] {
+		// The list's rows do not hold the key: the field is deeper in
+		// them (a member's single service request, say).
+		values, err := b.fetch(ctx, []K{key})
+		return values[key], err
 	}
-	round.keys = append(round.keys, key)
-	b.mu.Unlock()
-	select {
-	case <-round.done:
-		return round.values[key], round.err
-	case <-ctx.Done():
-		var zero V
-		return zero, ctx.Err()
+	return round.values[key], round.err
+}
+
+// round returns the fetch of list's keys, a new one when list is nil.
+func (b *batch[K, V]) round(list *graphql.FieldContext) *batchRound[K, V] {
+	if list == nil {
+		return &batchRound[K, V]{}
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.rounds == nil {
+		b.rounds = map[*graphql.FieldContext]*batchRound[K, V]{}
+	}
+	if b.rounds[list] == nil {
+		b.rounds[list] = &batchRound[K, V]{}
+	}
+	return b.rounds[list]
+}
+
+// keys returns key and those the other rows of list hold.
+func (b *batch[K, V]) keys(list *graphql.FieldContext, key K) []K {
+	keys := []K{key}
+	if list == nil {
+		return keys
+	}
+	rows := reflect.ValueOf(list.Result)
+	if rows.Kind() != reflect.Slice {
+		return keys
+	}
+	for i := range rows.Len() {
+		if k, ok := b.key(rows.Index(i).Interface()); ok && k != key {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// enclosingList returns the field context of the nearest list fc is in
+// (the parent of a row's, which has an index), nil when there is none.
+func enclosingList(fc *graphql.FieldContext) *graphql.FieldContext {
+	for ; fc != nil; fc = fc.Parent {
+		if fc.Index != nil {
+			return fc.Parent
+		}
+	}
+	return nil
 }
 
 // batches are the batches of one GraphQL operation, in its context.
@@ -77,7 +110,7 @@ type batchesKey struct{}
 // withBatches gives each operation its batches.
 func (r *Resolver) withBatches(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	return next(context.WithValue(ctx, batchesKey{}, &batches{
-		spent: &batch[pulid.ID, model.ServiceSpent]{fetch: r.fetchSpent},
+		spent: &batch[pulid.ID, model.ServiceSpent]{fetch: r.fetchSpent, key: serviceRequestID},
 	}))
 }
 
@@ -89,6 +122,22 @@ func (r *Resolver) spent(ctx context.Context, id pulid.ID) (model.ServiceSpent, 
 	}
 	all, err := r.fetchSpent(ctx, []pulid.ID{id})
 	return all[id], err
+}
+
+// serviceRequestID is the key of a list's row that is a service request
+// or its edge.
+func serviceRequestID(row any) (pulid.ID, bool) {
+	switch row := row.(type) {
+	case *ent.ServiceRequest:
+		if row != nil {
+			return row.ID, true
+		}
+	case *ent.ServiceRequestEdge:
+		if row != nil && row.Node != nil {
+			return row.Node.ID, true
+		}
+	}
+	return "", false
 }
 
 // fetchSpent reads the time and the charges of the service requests ids:

@@ -16,23 +16,8 @@ func TestMetrics(t *testing.T) {
 	s := newTestServer(t)
 	staff := s.as(t, gsmStaff)
 	const page = `query MembersPage { members(first: 50) { edges { node { id subscriptions { id resource { name } } } } } }`
-	// A request is counted once its handler returns, maybe after the
-	// client has read the answer: wait for it.
-	counted := func(requests float64) float64 {
-		for range 100 {
-			if statements, n := s.metrics.StatementTotals(); n >= requests {
-				return statements
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		t.Fatalf("request %v was never counted", requests)
-		return 0
-	}
-	_, requests := s.metrics.StatementTotals()
 	staff.data(t, page, nil, &struct{}{}) // authenticates: the session is cached from now on
-	before := counted(requests + 1)
-	staff.data(t, page, nil, &struct{}{})
-	if n := counted(requests+2) - before; n != 3 {
+	if n := statementsOf(t, s, func() { staff.data(t, page, nil, &struct{}{}) }); n != 3 {
 		t.Errorf("a warm page of members: %v statements, want 3", n)
 	}
 	staff.query(t, `query Refused { chargeRuns(first: 500) { totalCount } }`, nil)
@@ -62,5 +47,44 @@ func TestMetrics(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), "communs_") {
 		t.Errorf("the API's port serves the metrics: %d", resp.StatusCode)
+	}
+}
+
+// statementsOf returns the SQL statements that the one request do makes
+// ran. A request is counted once its handler returns, maybe after the
+// client has read the answer: it waits for it.
+func statementsOf(t *testing.T, s *testServer, do func()) float64 {
+	t.Helper()
+	before, requests := s.metrics.StatementTotals()
+	do()
+	for range 100 {
+		if statements, n := s.metrics.StatementTotals(); n > requests {
+			return statements - before
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the request was never counted")
+	return 0
+}
+
+// The time spent on a page of service requests is read for all of them at
+// once (two statements: the time entries, the charges), whether the rows
+// are marshalled one after the other or side by side.
+func TestSpentOfAPageIsOneFetch(t *testing.T) {
+	s := newTestServer(t)
+	staff := s.as(t, gsmStaff)
+	const page = `query($spent: Boolean!) { serviceRequests(first: 50) { totalCount
+		edges { node { id spent @include(if: $spent) { minutes } } } } }`
+	var answer struct {
+		ServiceRequests struct{ TotalCount int }
+	}
+	staff.data(t, page, map[string]any{"spent": false}, &answer)
+	if answer.ServiceRequests.TotalCount < 2 {
+		t.Fatalf("the demo has %d service requests, want several", answer.ServiceRequests.TotalCount)
+	}
+	without := statementsOf(t, s, func() { staff.data(t, page, map[string]any{"spent": false}, &answer) })
+	with := statementsOf(t, s, func() { staff.data(t, page, map[string]any{"spent": true}, &answer) })
+	if with-without != 2 {
+		t.Errorf("the spent time of %d service requests: %v statements more, want 2", answer.ServiceRequests.TotalCount, with-without)
 	}
 }

@@ -1,0 +1,150 @@
+//go:build ignore
+
+// Rewrites the executable schema that gqlgen generated so that lists whose
+// elements have no hand-written resolver are marshalled on the request's
+// goroutine (package graph/serial says why). Lists of objects with
+// resolvers, which may query the database, and of interfaces or unions,
+// whose elements may be such objects, stay concurrent. Run by go generate
+// after gqlgen.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/codegen/config"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+const (
+	generatedFile = "graph/generated/generated.go"
+	serialImport  = "communs/graph/serial"
+)
+
+var (
+	// A list's marshalling, up to the name of its elements' marshaller
+	// (marshalN<Type>2… or marshalO<Type>2…).
+	concurrentList    = regexp.MustCompile(`graphql\.MarshalSliceConcurrently\((ctx, len\(v\), \d+, (?:true|false), func\(ctx context\.Context, i int\) graphql\.Marshaler \{\s+fc := graphql\.GetFieldContext\(ctx\)\s+fc\.Result = &v\[i\]\s+return ec\.marshal[NO](\w+))`)
+	resolverInterface = regexp.MustCompile(`(?m)^type (\w+)Resolver interface \{`)
+)
+
+func main() {
+	log.SetFlags(0)
+	// gqlgen.yml's paths are the module root's, as for gqlgen.
+	if err := os.Chdir(".."); err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := config.LoadConfig("gqlgen.yml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := cfg.LoadSchema(); err != nil {
+		log.Fatal(err)
+	}
+	src, err := os.ReadFile(generatedFile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, err := serialize(src, cfg.Schema)
+	if err != nil {
+		log.Fatalf("%s: %v", generatedFile, err)
+	}
+	if !bytes.Equal(out, src) {
+		if err := os.WriteFile(generatedFile, out, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// serialize returns src with the lists that need no goroutines marshalled
+// by serial.MarshalSlice, and the import that brings it.
+func serialize(src []byte, schema *ast.Schema) ([]byte, error) {
+	withResolvers := map[string]bool{}
+	for _, m := range resolverInterface.FindAllSubmatch(src, -1) {
+		withResolvers[string(m[1])] = true
+	}
+	rewritten := 0
+	out := concurrentList.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := concurrentList.FindSubmatch(call)
+		typ := elementType(schema, string(m[2]))
+		if typ == nil || !serial(typ, withResolvers) {
+			return call
+		}
+		rewritten++
+		return append([]byte("serial.MarshalSlice("), m[1]...)
+	})
+	if rewritten == 0 {
+		return src, nil
+	}
+	return addImport(out, serialImport)
+}
+
+// elementType finds the type whose marshaller is named marshaller: the
+// longest type name followed by "2" (the Go type comes after it).
+func elementType(schema *ast.Schema, marshaller string) *ast.Definition {
+	var found *ast.Definition
+	for name, def := range schema.Types {
+		if strings.HasPrefix(marshaller, name+"2") && (found == nil || len(name) > len(found.Name)) {
+			found = def
+		}
+	}
+	return found
+}
+
+// serial tells whether the elements of a list of typ can be marshalled one
+// after the other: enums, and objects no hand-written resolver completes.
+func serial(typ *ast.Definition, withResolvers map[string]bool) bool {
+	switch typ.Kind {
+	case ast.Enum:
+		return true
+	case ast.Object:
+		return !withResolvers[typ.Name]
+	}
+	return false
+}
+
+// addImport adds path, in order, to the first import block of src.
+func addImport(src []byte, path string) ([]byte, error) {
+	quoted := strconv.Quote(path)
+	start := bytes.Index(src, []byte("\nimport (\n"))
+	if start < 0 {
+		return nil, fmt.Errorf("no import block")
+	}
+	start += len("\nimport (\n")
+	end := start + bytes.Index(src[start:], []byte("\n)\n"))
+	lines := strings.Split(string(src[start:end]), "\n")
+	at := len(lines)
+	for i, line := range lines {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			at = i // the end of the first group
+			break
+		}
+		imported := fields[len(fields)-1]
+		if imported == quoted {
+			return src, nil
+		}
+		if imported > quoted {
+			at = i
+			break
+		}
+	}
+	var out bytes.Buffer
+	out.Write(src[:start])
+	for i, line := range lines {
+		if i == at {
+			out.WriteString("\t" + quoted + "\n")
+		}
+		out.WriteString(line + "\n")
+	}
+	if at == len(lines) {
+		out.WriteString("\t" + quoted + "\n")
+	}
+	out.Write(src[end+1:])
+	return out.Bytes(), nil
+}
