@@ -17,7 +17,7 @@ import (
 // row to ask fetches the keys of every row of its list, which the field
 // context holds, and the others read the result. It needs no timing and
 // no concurrency: gqlgen may marshal the rows one after the other
-// (graph/serial) or side by side.
+// (graph/leanexec) or side by side.
 type batch[K comparable, V any] struct {
 	fetch func(ctx context.Context, keys []K) (map[K]V, error)
 	key   func(row any) (K, bool) // the key a list's row holds, if any

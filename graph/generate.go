@@ -1,4 +1,4 @@
 package graph
 
 //go:generate go tool gqlgen generate
-//go:generate go run serialize.go
+//go:generate go run leanexec.go

@@ -1,4 +1,4 @@
-package serial
+package leanexec
 
 import (
 	"bytes"
@@ -26,5 +26,18 @@ func TestMarshalSlice(t *testing.T) {
 	}
 	if errs := graphql.GetErrors(ctx); len(errs) != 1 {
 		t.Errorf("errors: %v, want the panic's", errs)
+	}
+}
+
+// An object's deferred group is gqlgen's when one of its fields is
+// deferred, and empty otherwise.
+func TestNewDeferredGroup(t *testing.T) {
+	plain := []graphql.CollectedField{{}, {}}
+	if g := NewDeferredGroup(t.Context(), plain); g.Defers != nil || g.FieldSet != nil {
+		t.Errorf("no deferred field: %+v, want an empty group", g)
+	}
+	deferred := append(plain, graphql.CollectedField{Deferrables: []*graphql.Deferrable{{Label: "later"}}})
+	if g := NewDeferredGroup(t.Context(), deferred); g.Defers == nil || g.FieldSet == nil {
+		t.Errorf("a deferred field: %+v, want gqlgen's group", g)
 	}
 }

@@ -1,11 +1,16 @@
 //go:build ignore
 
-// Rewrites the executable schema that gqlgen generated so that lists whose
-// elements have no hand-written resolver are marshalled on the request's
-// goroutine (package graph/serial says why). Lists of objects with
-// resolvers, which may query the database, and of interfaces or unions,
-// whose elements may be such objects, stay concurrent. Run by go generate
-// after gqlgen.
+// Rewrites the executable schema gqlgen generated to call package
+// graph/leanexec (which says why) where gqlgen's calls cost for nothing:
+//
+//   - lists of enums, and of objects no hand-written resolver completes,
+//     are marshalled one element after the other; lists of objects with
+//     resolvers, which may query the database, and of interfaces or
+//     unions, whose elements may be such objects, stay concurrent;
+//   - an object starts a group for its deferred fields only when it has
+//     some.
+//
+// Run by go generate after gqlgen.
 package main
 
 import (
@@ -22,14 +27,16 @@ import (
 )
 
 const (
-	generatedFile = "graph/generated/generated.go"
-	serialImport  = "communs/graph/serial"
+	generatedFile  = "graph/generated/generated.go"
+	leanexecImport = "communs/graph/leanexec"
 )
 
 var (
 	// A list's marshalling, up to the name of its elements' marshaller
 	// (marshalN<Type>2… or marshalO<Type>2…).
-	concurrentList    = regexp.MustCompile(`graphql\.MarshalSliceConcurrently\((ctx, len\(v\), \d+, (?:true|false), func\(ctx context\.Context, i int\) graphql\.Marshaler \{\s+fc := graphql\.GetFieldContext\(ctx\)\s+fc\.Result = &v\[i\]\s+return ec\.marshal[NO](\w+))`)
+	concurrentList = regexp.MustCompile(`graphql\.MarshalSliceConcurrently\((ctx, len\(v\), \d+, (?:true|false), func\(ctx context\.Context, i int\) graphql\.Marshaler \{\s+fc := graphql\.GetFieldContext\(ctx\)\s+fc\.Result = &v\[i\]\s+return ec\.marshal[NO](\w+))`)
+	// An object's deferred group, made beside its collected fields.
+	deferredGroup     = regexp.MustCompile(`(out := graphql\.NewFieldSet\(fields\)\n\tdeferred := )graphql\.NewDeferredGroup\(ctx\)`)
 	resolverInterface = regexp.MustCompile(`(?m)^type (\w+)Resolver interface \{`)
 )
 
@@ -50,7 +57,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	out, err := serialize(src, cfg.Schema)
+	out, err := lean(src, cfg.Schema)
 	if err != nil {
 		log.Fatalf("%s: %v", generatedFile, err)
 	}
@@ -61,27 +68,25 @@ func main() {
 	}
 }
 
-// serialize returns src with the lists that need no goroutines marshalled
-// by serial.MarshalSlice, and the import that brings it.
-func serialize(src []byte, schema *ast.Schema) ([]byte, error) {
+// lean returns src calling package leanexec, and importing it.
+func lean(src []byte, schema *ast.Schema) ([]byte, error) {
 	withResolvers := map[string]bool{}
 	for _, m := range resolverInterface.FindAllSubmatch(src, -1) {
 		withResolvers[string(m[1])] = true
 	}
-	rewritten := 0
 	out := concurrentList.ReplaceAllFunc(src, func(call []byte) []byte {
 		m := concurrentList.FindSubmatch(call)
 		typ := elementType(schema, string(m[2]))
 		if typ == nil || !serial(typ, withResolvers) {
 			return call
 		}
-		rewritten++
-		return append([]byte("serial.MarshalSlice("), m[1]...)
+		return append([]byte("leanexec.MarshalSlice("), m[1]...)
 	})
-	if rewritten == 0 {
+	out = deferredGroup.ReplaceAll(out, []byte("${1}leanexec.NewDeferredGroup(ctx, fields)"))
+	if bytes.Equal(out, src) {
 		return src, nil
 	}
-	return addImport(out, serialImport)
+	return addImport(out, leanexecImport)
 }
 
 // elementType finds the type whose marshaller is named marshaller: the
@@ -108,7 +113,8 @@ func serial(typ *ast.Definition, withResolvers map[string]bool) bool {
 	return false
 }
 
-// addImport adds path, in order, to the first import block of src.
+// addImport adds path, in order, to the first group of the import block
+// of src.
 func addImport(src []byte, path string) ([]byte, error) {
 	quoted := strconv.Quote(path)
 	start := bytes.Index(src, []byte("\nimport (\n"))
