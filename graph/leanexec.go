@@ -8,7 +8,15 @@
 //     resolvers, which may query the database, and of interfaces or
 //     unions, whose elements may be such objects, stay concurrent;
 //   - an object starts a group for its deferred fields only when it has
-//     some.
+//     some;
+//   - a scalar field that only reads the object's struct (its id, its
+//     name: most of a page's fields) is marshalled at once, without the
+//     field context, middlewares and panic guard gqlgen gives a resolver.
+//     None of them applies: nothing resolves, nothing can fail or panic,
+//     and the field middleware (graph.aroundField) acts only on
+//     resolvers, lists and arguments. Pointers, lists, maps and times
+//     (a zero time marshals as null, an error on the field's path) keep
+//     gqlgen's way.
 //
 // Run by go generate after gqlgen.
 package main
@@ -38,6 +46,10 @@ var (
 	// An object's deferred group, made beside its collected fields.
 	deferredGroup     = regexp.MustCompile(`(out := graphql\.NewFieldSet\(fields\)\n\tdeferred := )graphql\.NewDeferredGroup\(ctx\)`)
 	resolverInterface = regexp.MustCompile(`(?m)^type (\w+)Resolver interface \{`)
+	// A field resolved by reading the object's struct, and how its value
+	// is marshalled.
+	structField        = regexp.MustCompile(`return graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.(fieldContext_\w+)\(ctx, field\)\n\t\t\},\n\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn (obj\.\w+), nil\n\t\t\},\n\t\tnil,\n\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v ([^\n]+)\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^(]+)\(ctx, selections, v\)\n\t\t\},\n\t\ttrue,\n\t\ttrue,\n\t\)`)
+	scalarFieldContext = regexp.MustCompile(`func \(ec \*executionContext\) (fieldContext_\w+)\(_ context\.Context, field graphql\.CollectedField\) \(fc \*graphql\.FieldContext, err error\) \{\n\treturn graphql\.NewScalarFieldContext\(`)
 )
 
 func main() {
@@ -83,10 +95,38 @@ func lean(src []byte, schema *ast.Schema) ([]byte, error) {
 		return append([]byte("leanexec.MarshalSlice("), m[1]...)
 	})
 	out = deferredGroup.ReplaceAll(out, []byte("${1}leanexec.NewDeferredGroup(ctx, fields)"))
+	out = marshalStructFields(out)
 	if bytes.Equal(out, src) {
 		return src, nil
 	}
 	return addImport(out, leanexecImport)
+}
+
+// marshalStructFields has the scalar fields read from the object's struct
+// marshalled at once.
+func marshalStructFields(src []byte) []byte {
+	scalar := map[string]bool{}
+	for _, m := range scalarFieldContext.FindAllSubmatch(src, -1) {
+		scalar[string(m[1])] = true
+	}
+	return structField.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := structField.FindSubmatch(call)
+		fieldContext, value, goType, marshal := string(m[1]), m[2], string(m[3]), m[4]
+		if !scalar[fieldContext] || !plainValue(goType) {
+			return call
+		}
+		return fmt.Appendf(nil, "return ec.%s(ctx, field.Selections, %s)", marshal, value)
+	})
+}
+
+// plainValue tells whether a Go type's values always marshal to a value.
+func plainValue(goType string) bool {
+	for _, prefix := range []string{"*", "[]", "map[", "any", "interface", "time.Time"} {
+		if strings.HasPrefix(goType, prefix) {
+			return false
+		}
+	}
+	return true
 }
 
 // elementType finds the type whose marshaller is named marshaller: the
