@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ type testServer struct {
 	db     *store.DB // the server's database, for fixtures the API cannot make yet
 	// metrics are the server's, served apart from the API.
 	metrics *metrics.Metrics
+	// sent counts the GraphQL requests of the clients made by as, which
+	// metrics count once answered (see statementsOf).
+	sent *atomic.Int64
 }
 
 // gqlResponse is a GraphQL answer.
@@ -95,7 +99,7 @@ func newTestServer(t *testing.T, configure ...func(*serveConfig)) *testServer {
 			t.Errorf("server stopped with %v", err)
 		}
 	})
-	return &testServer{url: "http://" + ln.Addr().String(), db: db, metrics: m}
+	return &testServer{url: "http://" + ln.Addr().String(), db: db, metrics: m, sent: new(atomic.Int64)}
 }
 
 // query posts a GraphQL operation and decodes the answer, whatever its status.
@@ -109,6 +113,9 @@ func (s *testServer) query(t *testing.T, query string, vars map[string]any) gqlR
 	}
 	if s.reason != "" {
 		req.Header.Set("X-Access-Reason", s.reason)
+	}
+	if s.sent != nil {
+		s.sent.Add(1)
 	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
@@ -128,10 +135,10 @@ func (s *testServer) as(t *testing.T, email string) *testServer {
 	var got struct {
 		Login struct{ Token string } `json:"login"`
 	}
-	anonymous := &testServer{url: s.url}
+	anonymous := &testServer{url: s.url, sent: s.sent}
 	anonymous.data(t, `mutation($email: String!, $password: String!) { login(input: {email: $email, password: $password}) { token } }`,
 		map[string]any{"email": email, "password": seed.DemoPassword}, &got)
-	return &testServer{url: s.url, token: got.Login.Token, db: s.db, metrics: s.metrics}
+	return &testServer{url: s.url, token: got.Login.Token, db: s.db, metrics: s.metrics, sent: s.sent}
 }
 
 // data runs a query that must succeed and decodes its data into v.

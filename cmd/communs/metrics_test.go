@@ -50,20 +50,26 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// statementsOf returns the SQL statements that the one request do makes
-// ran. A request is counted once its handler returns, maybe after the
-// client has read the answer: it waits for it.
+// statementsOf returns the SQL statements that the requests do makes ran.
 func statementsOf(t *testing.T, s *testServer, do func()) float64 {
 	t.Helper()
-	before, requests := s.metrics.StatementTotals()
+	before := s.countedStatements(t)
 	do()
-	for range 100 {
-		if statements, n := s.metrics.StatementTotals(); n > requests {
-			return statements - before
+	return s.countedStatements(t) - before
+}
+
+// countedStatements returns the statements of the requests sent so far,
+// once all are counted: a request is counted when its handler returns,
+// maybe after the client has read the answer.
+func (s *testServer) countedStatements(t *testing.T) float64 {
+	t.Helper()
+	for range 300 {
+		if statements, n := s.metrics.StatementTotals(); n >= float64(s.sent.Load()) {
+			return statements
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal("the request was never counted")
+	t.Fatalf("%d requests sent, not all counted", s.sent.Load())
 	return 0
 }
 
