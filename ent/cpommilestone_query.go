@@ -29,6 +29,11 @@ type CpomMilestoneQuery struct {
 	withContract *CpomContractQuery
 	loadTotal    []func(context.Context, []*CpomMilestone) error
 	modifiers    []func(*sql.Selector)
+	// pageSize, set by Paginate, is how many rows the query keeps;
+	// pageHasMore tells that it read one more.
+	pageSize    int
+	pageHasMore bool
+
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -398,6 +403,18 @@ func (_q *CpomMilestoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if size := _q.pageSize; size > 0 {
+		keep, kept := _spec.Assign, 0
+		_spec.Assign = func(columns []string, values []any) error {
+			if kept == size {
+				_q.pageHasMore = true
+				return nil
+			}
+			kept++
+			return keep(columns, values)
+		}
+	}
+
 	for i := range hooks {
 		hooks[i](ctx, _spec)
 	}
@@ -456,6 +473,18 @@ func (_q *CpomMilestoneQuery) sqlCount(ctx context.Context) (int, error) {
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
+	if size := _q.pageSize; size > 0 {
+		keep, kept := _spec.Assign, 0
+		_spec.Assign = func(columns []string, values []any) error {
+			if kept == size {
+				_q.pageHasMore = true
+				return nil
+			}
+			kept++
+			return keep(columns, values)
+		}
+	}
+
 	_spec.Node.Columns = _q.ctx.Fields
 	if len(_q.ctx.Fields) > 0 {
 		_spec.Unique = _q.ctx.Unique != nil && *_q.ctx.Unique

@@ -17,6 +17,15 @@ import (
 	"communs/internal/aggregate/codegen"
 )
 
+// pageTemplate comes after entgql's templates, whose paginate helper it
+// overrides (ent/template/page.tmpl says why).
+func pageTemplate(cfg *gen.Config) error {
+	cfg.Templates = append(cfg.Templates, gen.MustParse(gen.NewTemplate("page").
+		Funcs(entgql.TemplateFuncs).
+		ParseFiles(filepath.Join("ent", "template", "page.tmpl"))))
+	return nil
+}
+
 func main() {
 	// Paths relative to the module root keep entgql's output stable from
 	// one run to the next.
@@ -51,7 +60,7 @@ func main() {
 			gen.MustParse(gen.NewTemplate("aggregate").
 				Funcs(template.FuncMap{"aggregation": codegen.Describe, "aggregationRefs": codegen.RefTypes}).
 				ParseFiles(filepath.Join("ent", "template", "aggregate.tmpl")))),
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), pageTemplate)
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -363,11 +363,10 @@ func (_m *AccessLogEntryQuery) Paginate(
 	conn := &AccessLogEntryConnection{Edges: []*AccessLogEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -383,6 +382,7 @@ func (_m *AccessLogEntryQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -393,6 +393,11 @@ func (_m *AccessLogEntryQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -731,11 +736,10 @@ func (_m *AccountQuery) Paginate(
 	conn := &AccountConnection{Edges: []*AccountEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -751,6 +755,7 @@ func (_m *AccountQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -761,6 +766,11 @@ func (_m *AccountQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1117,11 +1127,10 @@ func (_m *ActivityQuery) Paginate(
 	conn := &ActivityConnection{Edges: []*ActivityEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -1137,6 +1146,7 @@ func (_m *ActivityQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1147,6 +1157,11 @@ func (_m *ActivityQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1503,11 +1518,10 @@ func (_m *AttributeDefinitionQuery) Paginate(
 	conn := &AttributeDefinitionConnection{Edges: []*AttributeDefinitionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -1523,6 +1537,7 @@ func (_m *AttributeDefinitionQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1533,6 +1548,11 @@ func (_m *AttributeDefinitionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -1871,11 +1891,10 @@ func (_m *AttributeValueQuery) Paginate(
 	conn := &AttributeValueConnection{Edges: []*AttributeValueEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -1891,6 +1910,7 @@ func (_m *AttributeValueQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1901,6 +1921,11 @@ func (_m *AttributeValueQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2221,11 +2246,10 @@ func (_m *AuditEventQuery) Paginate(
 	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -2241,6 +2265,7 @@ func (_m *AuditEventQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2251,6 +2276,11 @@ func (_m *AuditEventQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2607,11 +2637,10 @@ func (_m *BreachQuery) Paginate(
 	conn := &BreachConnection{Edges: []*BreachEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -2627,6 +2656,7 @@ func (_m *BreachQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2637,6 +2667,11 @@ func (_m *BreachQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -2975,11 +3010,10 @@ func (_m *CallForFundsQuery) Paginate(
 	conn := &CallForFundsConnection{Edges: []*CallForFundsEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -2995,6 +3029,7 @@ func (_m *CallForFundsQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3005,6 +3040,11 @@ func (_m *CallForFundsQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -3379,11 +3419,10 @@ func (_m *CareAssignmentQuery) Paginate(
 	conn := &CareAssignmentConnection{Edges: []*CareAssignmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -3399,6 +3438,7 @@ func (_m *CareAssignmentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3409,6 +3449,11 @@ func (_m *CareAssignmentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -3729,11 +3774,10 @@ func (_m *ChargeQuery) Paginate(
 	conn := &ChargeConnection{Edges: []*ChargeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -3749,6 +3793,7 @@ func (_m *ChargeQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3759,6 +3804,11 @@ func (_m *ChargeQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -4133,11 +4183,10 @@ func (_m *ChargeRunQuery) Paginate(
 	conn := &ChargeRunConnection{Edges: []*ChargeRunEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -4153,6 +4202,7 @@ func (_m *ChargeRunQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4163,6 +4213,11 @@ func (_m *ChargeRunQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -4519,11 +4574,10 @@ func (_m *CilDelegationQuery) Paginate(
 	conn := &CilDelegationConnection{Edges: []*CilDelegationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -4539,6 +4593,7 @@ func (_m *CilDelegationQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4549,6 +4604,11 @@ func (_m *CilDelegationQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -4869,11 +4929,10 @@ func (_m *ConsentQuery) Paginate(
 	conn := &ConsentConnection{Edges: []*ConsentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -4889,6 +4948,7 @@ func (_m *ConsentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4899,6 +4959,11 @@ func (_m *ConsentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -5219,11 +5284,10 @@ func (_m *CostEntryQuery) Paginate(
 	conn := &CostEntryConnection{Edges: []*CostEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -5239,6 +5303,7 @@ func (_m *CostEntryQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5249,6 +5314,11 @@ func (_m *CostEntryQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -5605,11 +5675,10 @@ func (_m *CpomActionQuery) Paginate(
 	conn := &CpomActionConnection{Edges: []*CpomActionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -5625,6 +5694,7 @@ func (_m *CpomActionQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5635,6 +5705,11 @@ func (_m *CpomActionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -5973,11 +6048,10 @@ func (_m *CpomContractQuery) Paginate(
 	conn := &CpomContractConnection{Edges: []*CpomContractEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -5993,6 +6067,7 @@ func (_m *CpomContractQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6003,6 +6078,11 @@ func (_m *CpomContractQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -6377,11 +6457,10 @@ func (_m *CpomDialogueQuery) Paginate(
 	conn := &CpomDialogueConnection{Edges: []*CpomDialogueEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -6397,6 +6476,7 @@ func (_m *CpomDialogueQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6407,6 +6487,11 @@ func (_m *CpomDialogueQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -6763,11 +6848,10 @@ func (_m *CpomIndicatorQuery) Paginate(
 	conn := &CpomIndicatorConnection{Edges: []*CpomIndicatorEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -6783,6 +6867,7 @@ func (_m *CpomIndicatorQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6793,6 +6878,11 @@ func (_m *CpomIndicatorQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -7131,11 +7221,10 @@ func (_m *CpomIndicatorYearQuery) Paginate(
 	conn := &CpomIndicatorYearConnection{Edges: []*CpomIndicatorYearEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -7151,6 +7240,7 @@ func (_m *CpomIndicatorYearQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -7161,6 +7251,11 @@ func (_m *CpomIndicatorYearQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -7499,11 +7594,10 @@ func (_m *CpomMilestoneQuery) Paginate(
 	conn := &CpomMilestoneConnection{Edges: []*CpomMilestoneEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -7519,6 +7613,7 @@ func (_m *CpomMilestoneQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -7529,6 +7624,11 @@ func (_m *CpomMilestoneQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -7867,11 +7967,10 @@ func (_m *CpomObjectiveQuery) Paginate(
 	conn := &CpomObjectiveConnection{Edges: []*CpomObjectiveEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -7887,6 +7986,7 @@ func (_m *CpomObjectiveQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -7897,6 +7997,11 @@ func (_m *CpomObjectiveQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -8235,11 +8340,10 @@ func (_m *EstablishmentQuery) Paginate(
 	conn := &EstablishmentConnection{Edges: []*EstablishmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -8255,6 +8359,7 @@ func (_m *EstablishmentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -8265,6 +8370,11 @@ func (_m *EstablishmentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -8693,11 +8803,10 @@ func (_m *JournalNoteQuery) Paginate(
 	conn := &JournalNoteConnection{Edges: []*JournalNoteEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -8713,6 +8822,7 @@ func (_m *JournalNoteQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -8723,6 +8833,11 @@ func (_m *JournalNoteQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -9043,11 +9158,10 @@ func (_m *MemberQuery) Paginate(
 	conn := &MemberConnection{Edges: []*MemberEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -9063,6 +9177,7 @@ func (_m *MemberQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -9073,6 +9188,11 @@ func (_m *MemberQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -9519,11 +9639,10 @@ func (_m *MemberCategoryChangeQuery) Paginate(
 	conn := &MemberCategoryChangeConnection{Edges: []*MemberCategoryChangeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -9539,6 +9658,7 @@ func (_m *MemberCategoryChangeQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -9549,6 +9669,11 @@ func (_m *MemberCategoryChangeQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -9887,11 +10012,10 @@ func (_m *MemberDocumentQuery) Paginate(
 	conn := &MemberDocumentConnection{Edges: []*MemberDocumentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -9907,6 +10031,7 @@ func (_m *MemberDocumentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -9917,6 +10042,11 @@ func (_m *MemberDocumentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -10273,11 +10403,10 @@ func (_m *MemberProfileChangeQuery) Paginate(
 	conn := &MemberProfileChangeConnection{Edges: []*MemberProfileChangeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -10293,6 +10422,7 @@ func (_m *MemberProfileChangeQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -10303,6 +10433,11 @@ func (_m *MemberProfileChangeQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -10641,11 +10776,10 @@ func (_m *MembershipApplicationQuery) Paginate(
 	conn := &MembershipApplicationConnection{Edges: []*MembershipApplicationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -10661,6 +10795,7 @@ func (_m *MembershipApplicationQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -10671,6 +10806,11 @@ func (_m *MembershipApplicationQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -11045,11 +11185,10 @@ func (_m *MembershipFeeQuery) Paginate(
 	conn := &MembershipFeeConnection{Edges: []*MembershipFeeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -11065,6 +11204,7 @@ func (_m *MembershipFeeQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -11075,6 +11215,11 @@ func (_m *MembershipFeeQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -11413,11 +11558,10 @@ func (_m *NeedAssessmentQuery) Paginate(
 	conn := &NeedAssessmentConnection{Edges: []*NeedAssessmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -11433,6 +11577,7 @@ func (_m *NeedAssessmentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -11443,6 +11588,11 @@ func (_m *NeedAssessmentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -11781,11 +11931,10 @@ func (_m *NotificationQuery) Paginate(
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -11801,6 +11950,7 @@ func (_m *NotificationQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -11811,6 +11961,11 @@ func (_m *NotificationQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -12185,11 +12340,10 @@ func (_m *PaymentQuery) Paginate(
 	conn := &PaymentConnection{Edges: []*PaymentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -12205,6 +12359,7 @@ func (_m *PaymentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -12215,6 +12370,11 @@ func (_m *PaymentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -12571,11 +12731,10 @@ func (_m *PaymentAllocationQuery) Paginate(
 	conn := &PaymentAllocationConnection{Edges: []*PaymentAllocationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -12591,6 +12750,7 @@ func (_m *PaymentAllocationQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -12601,6 +12761,11 @@ func (_m *PaymentAllocationQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -12939,11 +13104,10 @@ func (_m *PaymentReminderQuery) Paginate(
 	conn := &PaymentReminderConnection{Edges: []*PaymentReminderEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -12959,6 +13123,7 @@ func (_m *PaymentReminderQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -12969,6 +13134,11 @@ func (_m *PaymentReminderQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -13307,11 +13477,10 @@ func (_m *PersonQuery) Paginate(
 	conn := &PersonConnection{Edges: []*PersonEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -13327,6 +13496,7 @@ func (_m *PersonQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -13337,6 +13507,11 @@ func (_m *PersonQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -13693,11 +13868,10 @@ func (_m *PersonContactQuery) Paginate(
 	conn := &PersonContactConnection{Edges: []*PersonContactEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -13713,6 +13887,7 @@ func (_m *PersonContactQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -13723,6 +13898,11 @@ func (_m *PersonContactQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -14043,11 +14223,10 @@ func (_m *PersonalProjectQuery) Paginate(
 	conn := &PersonalProjectConnection{Edges: []*PersonalProjectEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -14063,6 +14242,7 @@ func (_m *PersonalProjectQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -14073,6 +14253,11 @@ func (_m *PersonalProjectQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -14411,11 +14596,10 @@ func (_m *ProcessingRecordQuery) Paginate(
 	conn := &ProcessingRecordConnection{Edges: []*ProcessingRecordEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -14431,6 +14615,7 @@ func (_m *ProcessingRecordQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -14441,6 +14626,11 @@ func (_m *ProcessingRecordQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -14797,11 +14987,10 @@ func (_m *ProcessingRevisionQuery) Paginate(
 	conn := &ProcessingRevisionConnection{Edges: []*ProcessingRevisionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -14817,6 +15006,7 @@ func (_m *ProcessingRevisionQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -14827,6 +15017,11 @@ func (_m *ProcessingRevisionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -15165,11 +15360,10 @@ func (_m *ResourceQuery) Paginate(
 	conn := &ResourceConnection{Edges: []*ResourceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -15185,6 +15379,7 @@ func (_m *ResourceQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -15195,6 +15390,11 @@ func (_m *ResourceQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -15569,11 +15769,10 @@ func (_m *ResourceCategoryQuery) Paginate(
 	conn := &ResourceCategoryConnection{Edges: []*ResourceCategoryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -15589,6 +15788,7 @@ func (_m *ResourceCategoryQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -15599,6 +15799,11 @@ func (_m *ResourceCategoryQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -15955,11 +16160,10 @@ func (_m *RoleAssignmentQuery) Paginate(
 	conn := &RoleAssignmentConnection{Edges: []*RoleAssignmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -15975,6 +16179,7 @@ func (_m *RoleAssignmentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -15985,6 +16190,11 @@ func (_m *RoleAssignmentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -16323,11 +16533,10 @@ func (_m *ServiceRequestQuery) Paginate(
 	conn := &ServiceRequestConnection{Edges: []*ServiceRequestEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -16343,6 +16552,7 @@ func (_m *ServiceRequestQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -16353,6 +16563,11 @@ func (_m *ServiceRequestQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -16709,11 +16924,10 @@ func (_m *StayQuery) Paginate(
 	conn := &StayConnection{Edges: []*StayEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -16729,6 +16943,7 @@ func (_m *StayQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -16739,6 +16954,11 @@ func (_m *StayQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -17077,11 +17297,10 @@ func (_m *SubjectRequestQuery) Paginate(
 	conn := &SubjectRequestConnection{Edges: []*SubjectRequestEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -17097,6 +17316,7 @@ func (_m *SubjectRequestQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -17107,6 +17327,11 @@ func (_m *SubjectRequestQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -17463,11 +17688,10 @@ func (_m *SubscriptionQuery) Paginate(
 	conn := &SubscriptionConnection{Edges: []*SubscriptionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -17483,6 +17707,7 @@ func (_m *SubscriptionQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -17493,6 +17718,11 @@ func (_m *SubscriptionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -17849,11 +18079,10 @@ func (_m *SupportAccessQuery) Paginate(
 	conn := &SupportAccessConnection{Edges: []*SupportAccessEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -17869,6 +18098,7 @@ func (_m *SupportAccessQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -17879,6 +18109,11 @@ func (_m *SupportAccessQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -18217,11 +18452,10 @@ func (_m *TimeEntryQuery) Paginate(
 	conn := &TimeEntryConnection{Edges: []*TimeEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -18237,6 +18471,7 @@ func (_m *TimeEntryQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -18247,6 +18482,11 @@ func (_m *TimeEntryQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -18585,11 +18825,10 @@ func (_m *TraineeQuery) Paginate(
 	conn := &TraineeConnection{Edges: []*TraineeEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -18605,6 +18844,7 @@ func (_m *TraineeQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -18615,6 +18855,11 @@ func (_m *TraineeQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -18953,11 +19198,10 @@ func (_m *TrainingAttendanceQuery) Paginate(
 	conn := &TrainingAttendanceConnection{Edges: []*TrainingAttendanceEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -18973,6 +19217,7 @@ func (_m *TrainingAttendanceQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -18983,6 +19228,11 @@ func (_m *TrainingAttendanceQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -19303,11 +19553,10 @@ func (_m *TrainingCourseQuery) Paginate(
 	conn := &TrainingCourseConnection{Edges: []*TrainingCourseEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -19323,6 +19572,7 @@ func (_m *TrainingCourseQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -19333,6 +19583,11 @@ func (_m *TrainingCourseQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -19671,11 +19926,10 @@ func (_m *TrainingEnrolmentQuery) Paginate(
 	conn := &TrainingEnrolmentConnection{Edges: []*TrainingEnrolmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -19691,6 +19945,7 @@ func (_m *TrainingEnrolmentQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -19701,6 +19956,11 @@ func (_m *TrainingEnrolmentQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -20021,11 +20281,10 @@ func (_m *TrainingSessionQuery) Paginate(
 	conn := &TrainingSessionConnection{Edges: []*TrainingSessionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -20041,6 +20300,7 @@ func (_m *TrainingSessionQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -20051,6 +20311,11 @@ func (_m *TrainingSessionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -20389,11 +20654,10 @@ func (_m *UsageDeclarationQuery) Paginate(
 	conn := &UsageDeclarationConnection{Edges: []*UsageDeclarationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -20409,6 +20673,7 @@ func (_m *UsageDeclarationQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -20419,6 +20684,11 @@ func (_m *UsageDeclarationQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -20775,11 +21045,10 @@ func (_m *UsageDeclarationLineQuery) Paginate(
 	conn := &UsageDeclarationLineConnection{Edges: []*UsageDeclarationLineEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -20795,6 +21064,7 @@ func (_m *UsageDeclarationLineQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -20805,6 +21075,11 @@ func (_m *UsageDeclarationLineQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil
@@ -21143,11 +21418,10 @@ func (_m *UsageDeclarationRevisionQuery) Paginate(
 	conn := &UsageDeclarationRevisionConnection{Edges: []*UsageDeclarationRevisionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
-		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Count(ctx); err != nil {
+		if after != nil || first != nil || before != nil || last != nil || ignoredEdges {
+			counted := _m.Clone()
+			counted.ctx.Fields = nil // a count selects no field
+			if conn.TotalCount, err = counted.Count(ctx); err != nil {
 				return nil, err
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
@@ -21163,6 +21437,7 @@ func (_m *UsageDeclarationRevisionQuery) Paginate(
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
+		_m.pageSize = limit - 1
 	}
 	if field := collectedField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -21173,6 +21448,11 @@ func (_m *UsageDeclarationRevisionQuery) Paginate(
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if _m.pageHasMore {
+		// build reads a row past the page as a next (or previous) page,
+		// and drops it.
+		nodes = append(nodes, nil)
 	}
 	conn.build(nodes, pager, after, first, before, last)
 	return conn, nil

@@ -94,3 +94,61 @@ func TestSpentOfAPageIsOneFetch(t *testing.T) {
 		t.Errorf("the spent time of %d service requests: %v statements more, want 2", answer.ServiceRequests.TotalCount, with-without)
 	}
 }
+
+// A page reads one row past it to tell that another page follows, but
+// none of that row's edges; paging through the members forward and back
+// meets each once, and the ends say so.
+func TestPagesReadNoEdgeOfTheRowPastThem(t *testing.T) {
+	s := newTestServer(t)
+	staff := s.as(t, gsmStaff)
+	const page = `query($first: Int, $after: Cursor, $last: Int, $before: Cursor) {
+		members(first: $first, after: $after, last: $last, before: $before) { totalCount
+			pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+			edges { node { id subscriptions { id } } } } }`
+	type answer struct {
+		Members struct {
+			TotalCount int
+			PageInfo   struct {
+				HasNextPage, HasPreviousPage bool
+				StartCursor, EndCursor       *string
+			}
+			Edges []struct{ Node memberNode }
+		}
+	}
+	var first answer
+	rowsBefore, _ := s.metrics.RowTotals()
+	staff.data(t, page, map[string]any{"first": 1}, &first)
+	rowsAfter, _ := s.metrics.RowTotals()
+	if len(first.Members.Edges) != 1 || !first.Members.PageInfo.HasNextPage || first.Members.PageInfo.HasPreviousPage {
+		t.Fatalf("first page: %+v", first.Members)
+	}
+	if got, want := rowsAfter-rowsBefore, float64(1+len(first.Members.Edges[0].Node.Subscriptions)); got != want {
+		t.Errorf("a page of one member and its subscriptions loaded %v rows, want %v", got, want)
+	}
+
+	for _, forward := range []bool{true, false} {
+		seen := map[string]bool{}
+		var cursor *string
+		for more := true; more; {
+			vars := map[string]any{"first": 20, "after": cursor}
+			if !forward {
+				vars = map[string]any{"last": 20, "before": cursor}
+			}
+			var a answer
+			staff.data(t, page, vars, &a)
+			for _, e := range a.Members.Edges {
+				if seen[e.Node.ID] {
+					t.Fatalf("forward %v: member %s twice", forward, e.Node.ID)
+				}
+				seen[e.Node.ID] = true
+			}
+			more, cursor = a.Members.PageInfo.HasNextPage, a.Members.PageInfo.EndCursor
+			if !forward {
+				more, cursor = a.Members.PageInfo.HasPreviousPage, a.Members.PageInfo.StartCursor
+			}
+		}
+		if len(seen) != first.Members.TotalCount {
+			t.Errorf("forward %v: %d members met, want %d", forward, len(seen), first.Members.TotalCount)
+		}
+	}
+}
