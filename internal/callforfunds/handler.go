@@ -36,13 +36,7 @@ func Handler(client *ent.Client, issuer Issuer, allowed func(*viewer.Viewer) boo
 			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
 			return
 		}
-		v := viewer.FromContext(r.Context())
-		switch {
-		case v == nil:
-			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download a call for funds"))
-			return
-		case !allowed(v):
-			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading calls for funds"))
+		if !errs.Permitted(w, r, allowed, "read calls for funds") {
 			return
 		}
 		doc, err := load(r, client, pulid.ID(id))

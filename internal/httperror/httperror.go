@@ -12,6 +12,7 @@ import (
 
 	"communs"
 	"communs/internal/requestid"
+	"communs/internal/viewer"
 )
 
 // Statuses are the HTTP statuses of the codes of communs.Error.
@@ -65,4 +66,21 @@ func Answer(rw http.ResponseWriter, status int, e *communs.Error) {
 	_ = json.NewEncoder(rw).Encode(map[string]any{
 		"errors": []any{map[string]any{"message": e.Message, "extensions": map[string]any{"code": e.Code}}},
 	})
+}
+
+// Permitted answers 401 to an anonymous request and 403 to a viewer whose
+// roles allowed refuses, saying what was asked ("read a review"), and
+// tells whether to go on. Which rows the viewer then reads is row
+// isolation, as in the API.
+func (w *Writer) Permitted(rw http.ResponseWriter, r *http.Request, allowed func(*viewer.Viewer) bool, what string) bool {
+	v := viewer.FromContext(r.Context())
+	switch {
+	case v == nil:
+		w.Write(rw, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to %s", what))
+	case !allowed(v):
+		w.Write(rw, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow you to %s", what))
+	default:
+		return true
+	}
+	return false
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"communs"
+	"communs/internal/viewer"
 )
 
 func TestWrite(t *testing.T) {
@@ -71,5 +72,33 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 	})
 	if codes < 10 {
 		t.Errorf("found %d codes in errors.go", codes)
+	}
+}
+
+// Permitted lets through the viewers allowed accepts, answers 401 without
+// a viewer and 403 to the others, saying what was asked.
+func TestPermitted(t *testing.T) {
+	w := New(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	staffOnly := func(v *viewer.Viewer) bool { return v.Email == "staff" }
+	for _, c := range []struct {
+		viewer *viewer.Viewer
+		ok     bool
+		status int
+	}{
+		{nil, false, http.StatusUnauthorized},
+		{&viewer.Viewer{Email: "other"}, false, http.StatusForbidden},
+		{&viewer.Viewer{Email: "staff"}, true, http.StatusOK},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/x", nil)
+		if c.viewer != nil {
+			r = r.WithContext(viewer.NewContext(r.Context(), c.viewer))
+		}
+		rec := httptest.NewRecorder()
+		if ok := w.Permitted(rec, r, staffOnly, "read this"); ok != c.ok || rec.Code != c.status {
+			t.Errorf("viewer %+v: %v, %d; want %v, %d", c.viewer, ok, rec.Code, c.ok, c.status)
+		}
+		if !c.ok && !strings.Contains(rec.Body.String(), "read this") {
+			t.Errorf("viewer %+v: %s does not say what was asked", c.viewer, rec.Body)
+		}
 	}
 }

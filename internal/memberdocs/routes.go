@@ -37,7 +37,7 @@ const multipartOverhead = 64 << 10
 // not allowed.
 func (s *Service) UploadHandler(allowed func(*viewer.Viewer) bool, errs *httperror.Writer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !permitted(w, r, allowed, errs, "upload") {
+		if !errs.Permitted(w, r, allowed, "upload documents") {
 			return
 		}
 		u, err := s.readUpload(w, r)
@@ -61,7 +61,7 @@ func (s *Service) UploadHandler(allowed func(*viewer.Viewer) bool, errs *httperr
 // page nor sniffs: another member's document is not found.
 func (s *Service) DownloadHandler(allowed func(*viewer.Viewer) bool, errs *httperror.Writer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !permitted(w, r, allowed, errs, "download") {
+		if !errs.Permitted(w, r, allowed, "download documents") {
 			return
 		}
 		doc, err := s.Open(r.Context(), pulid.ID(r.PathValue("id")))
@@ -78,21 +78,6 @@ func (s *Service) DownloadHandler(allowed func(*viewer.Viewer) bool, errs *httpe
 		h.Set("Cache-Control", "private, no-store")
 		_, _ = w.Write(doc.Content)
 	})
-}
-
-// permitted answers 401 to anonymous requests and 403 to viewers whose
-// roles do not allow the action, and tells whether to go on.
-func permitted(w http.ResponseWriter, r *http.Request, allowed func(*viewer.Viewer) bool, errs *httperror.Writer, action string) bool {
-	v := viewer.FromContext(r.Context())
-	switch {
-	case v == nil:
-		errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to %s documents", action))
-		return false
-	case !allowed(v):
-		errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow this %s", action))
-		return false
-	}
-	return true
 }
 
 // refuse answers an upload's error: 413 and 415 for the size and the

@@ -37,16 +37,11 @@ func serve(allowed func(*viewer.Viewer) bool, errs *httperror.Writer,
 	load func(r *http.Request, key, format string) (document, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, format, ok := strings.Cut(r.PathValue("file"), ".")
-		v := viewer.FromContext(r.Context())
-		switch {
-		case !ok || contentTypes[format] == "":
+		if !ok || contentTypes[format] == "" {
 			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for <id>.csv or <id>.html"))
 			return
-		case v == nil:
-			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to download"))
-			return
-		case !allowed(v):
-			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow this download"))
+		}
+		if !errs.Permitted(w, r, allowed, "download this") {
 			return
 		}
 		doc, err := load(r, key, format)

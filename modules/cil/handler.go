@@ -43,15 +43,10 @@ func exportHandler(client *ent.Client, allowed func(*viewer.Viewer, string) bool
 			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for register.csv, register.json or register.html"))
 			return
 		}
-		v := viewer.FromContext(r.Context())
-		switch {
-		case v == nil:
-			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to read a register"))
-			return
-		case !allowed(v, "processingRecords"):
-			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading the register"))
+		if !errs.Permitted(w, r, func(v *viewer.Viewer) bool { return allowed(v, "processingRecords") }, "read the register") {
 			return
 		}
+		v := viewer.FromContext(r.Context())
 		reg, err := load(r, client, allowed(v, "breaches"), allowed(v, "subjectRequests"))
 		if err == nil {
 			var body bytes.Buffer

@@ -181,13 +181,7 @@ func reviewHandler(s *Service, allowed func(*viewer.Viewer, string) bool, errs *
 			errs.Write(w, r, communs.Errorf(communs.ENOTFOUND, "ask for <contract id>/<year>.html"))
 			return
 		}
-		v := viewer.FromContext(r.Context())
-		switch {
-		case v == nil:
-			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to read a review"))
-			return
-		case !allowed(v, "cpomContracts"):
-			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "a review is read by the member's people"))
+		if !errs.Permitted(w, r, func(v *viewer.Viewer) bool { return allowed(v, "cpomContracts") }, "read a review") {
 			return
 		}
 		review, err := s.Review(r.Context(), pulid.ID(r.PathValue("contract")), year)

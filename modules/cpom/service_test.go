@@ -51,19 +51,7 @@ func openDemo(t *testing.T) *cpomDemo {
 // as is a context acting as the demo account of email, with its roles.
 func (d *cpomDemo) as(t *testing.T, email string) context.Context {
 	t.Helper()
-	a, err := d.client.Account.Query().Where(account.Email(email)).WithRoleAssignments().Only(d.sys)
-	if err != nil {
-		t.Fatalf("account %s: %v", email, err)
-	}
-	v := &viewer.Viewer{AccountID: a.ID, Email: a.Email}
-	for _, r := range a.Edges.RoleAssignments {
-		role := viewer.Role{Name: string(r.Role)}
-		if r.MemberID != nil {
-			role.MemberID = *r.MemberID
-		}
-		v.Roles = append(v.Roles, role)
-	}
-	return viewer.NewContext(t.Context(), v)
+	return viewer.NewContext(t.Context(), storetest.Viewer(t, d.client, email))
 }
 
 func (d *cpomDemo) member(t *testing.T, name string) pulid.ID {

@@ -70,13 +70,7 @@ func routes(client *ent.Client, allowed func(*viewer.Viewer, string) bool, errs 
 func page(allowed func(*viewer.Viewer, string) bool, field string, errs *httperror.Writer,
 	load func(*http.Request) (string, any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewer.FromContext(r.Context())
-		switch {
-		case v == nil:
-			errs.Write(w, r, communs.Errorf(communs.EUNAUTHENTICATED, "log in to read this page"))
-			return
-		case !allowed(v, field):
-			errs.Write(w, r, communs.Errorf(communs.EFORBIDDEN, "your roles do not allow reading this page"))
+		if !errs.Permitted(w, r, func(v *viewer.Viewer) bool { return allowed(v, field) }, "read this page") {
 			return
 		}
 		name, data, err := load(r)

@@ -93,19 +93,8 @@ func loadDemo(sys context.Context, client *ent.Client, keys *sealing.Keyring) er
 // viewerOf is a context acting as the demo account of email, with its roles.
 func (d *urDemo) viewerOf(t *testing.T, email string) (context.Context, pulid.ID) {
 	t.Helper()
-	a, err := d.client.Account.Query().Where(account.Email(email)).WithRoleAssignments().Only(d.sys)
-	if err != nil {
-		t.Fatalf("account %s: %v", email, err)
-	}
-	v := &viewer.Viewer{AccountID: a.ID, Email: a.Email}
-	for _, r := range a.Edges.RoleAssignments {
-		role := viewer.Role{Name: string(r.Role)}
-		if r.MemberID != nil {
-			role.MemberID = *r.MemberID
-		}
-		v.Roles = append(v.Roles, role)
-	}
-	return viewer.NewContext(t.Context(), v), a.ID
+	v := storetest.Viewer(t, d.client, email)
+	return viewer.NewContext(t.Context(), v), v.AccountID
 }
 
 // memberOf is the member an account of the demo holds a role in.

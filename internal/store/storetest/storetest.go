@@ -27,8 +27,11 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
+	"communs/ent"
+	"communs/ent/account"
 	"communs/ent/migrate"
 	"communs/internal/store"
+	"communs/internal/viewer"
 )
 
 // envURL names a PostgreSQL database, e.g.
@@ -394,3 +397,22 @@ var deleteEverything = sync.OnceValue(func() string {
 	}
 	return b.String()
 })
+
+// Viewer returns the viewer of the account of email in client's database,
+// with its roles, as logging in makes it.
+func Viewer(t testing.TB, client *ent.Client, email string) *viewer.Viewer {
+	t.Helper()
+	a, err := client.Account.Query().Where(account.Email(email)).WithRoleAssignments().Only(viewer.SystemContext(t.Context()))
+	if err != nil {
+		t.Fatalf("account %s: %v", email, err)
+	}
+	v := &viewer.Viewer{AccountID: a.ID, Email: a.Email}
+	for _, r := range a.Edges.RoleAssignments {
+		role := viewer.Role{Name: string(r.Role)}
+		if r.MemberID != nil {
+			role.MemberID = *r.MemberID
+		}
+		v.Roles = append(v.Roles, role)
+	}
+	return v
+}
