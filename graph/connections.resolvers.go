@@ -19,7 +19,10 @@ func (r *memberResolver) ChargesConnection(ctx context.Context, obj *ent.Member,
 		return nil, err
 	}
 	narrowWhere(ctx, where)
-	return obj.QueryCharges().Paginate(ctx, after, first, before, last, ent.WithChargeOrder(orderBy), ent.WithChargeFilter(where.Filter))
+	// Edges from one row hold each row of the other table once: without
+	// Unique(false), ent asks for a DISTINCT, which PostgreSQL must sort
+	// on every selected column to honour. The same holds below.
+	return obj.QueryCharges().Unique(false).Paginate(ctx, after, first, before, last, ent.WithChargeOrder(orderBy), ent.WithChargeFilter(where.Filter))
 }
 
 // SubscriptionsConnection is the resolver for the subscriptionsConnection field.
@@ -28,7 +31,7 @@ func (r *memberResolver) SubscriptionsConnection(ctx context.Context, obj *ent.M
 		return nil, err
 	}
 	narrowWhere(ctx, where)
-	return obj.QuerySubscriptions().Paginate(ctx, after, first, before, last, ent.WithSubscriptionOrder(orderBy), ent.WithSubscriptionFilter(where.Filter))
+	return obj.QuerySubscriptions().Unique(false).Paginate(ctx, after, first, before, last, ent.WithSubscriptionOrder(orderBy), ent.WithSubscriptionFilter(where.Filter))
 }
 
 // CallsForFundsConnection is the resolver for the callsForFundsConnection field.
@@ -37,7 +40,7 @@ func (r *memberResolver) CallsForFundsConnection(ctx context.Context, obj *ent.M
 		return nil, err
 	}
 	narrowWhere(ctx, where)
-	return obj.QueryCallsForFunds().Paginate(ctx, after, first, before, last, ent.WithCallForFundsOrder(orderBy), ent.WithCallForFundsFilter(where.Filter))
+	return obj.QueryCallsForFunds().Unique(false).Paginate(ctx, after, first, before, last, ent.WithCallForFundsOrder(orderBy), ent.WithCallForFundsFilter(where.Filter))
 }
 
 // SubscriptionsConnection is the resolver for the subscriptionsConnection field.
@@ -46,5 +49,5 @@ func (r *resourceResolver) SubscriptionsConnection(ctx context.Context, obj *ent
 		return nil, err
 	}
 	narrowWhere(ctx, where)
-	return obj.QuerySubscriptions().Paginate(ctx, after, first, before, last, ent.WithSubscriptionOrder(orderBy), ent.WithSubscriptionFilter(where.Filter))
+	return obj.QuerySubscriptions().Unique(false).Paginate(ctx, after, first, before, last, ent.WithSubscriptionOrder(orderBy), ent.WithSubscriptionFilter(where.Filter))
 }

@@ -78,11 +78,12 @@ func Run(ctx context.Context, cfg Config, workloads []Workload) (api, floor []Re
 	for _, w := range workloads {
 		for _, n := range cfg.Clients {
 			body := graphQLBody(w)
-			a := measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.API, cfg.Token, body, nil) })
-			f := Result{Workload: w.Name, Clients: n}
+			viaAPI := func(ctx context.Context) error { return ask(ctx, client, cfg.API, cfg.Token, body, nil) }
+			var viaFloor func(context.Context) error
 			if w.Floor != "" {
-				f = measure(ctx, n, cfg, w.Name, func(ctx context.Context) error { return ask(ctx, client, cfg.Floor+w.Name, "", nil, nil) })
+				viaFloor = func(ctx context.Context) error { return ask(ctx, client, cfg.Floor+w.Name, "", nil, nil) }
 			}
+			a, f := measure(ctx, n, cfg, w.Name, viaAPI, viaFloor)
 			fmt.Fprintf(cfg.Out, "%s × %d: API %.0f req/s, floor %.0f req/s\n", w.Name, n, a.PerSec, f.PerSec)
 			api, floor = append(api, a), append(floor, f)
 		}
@@ -175,61 +176,103 @@ func normalized(v any) any {
 	return v
 }
 
-// measure runs clients loops of do for the warm-up, then for the duration,
-// and sums them up.
-func measure(ctx context.Context, clients int, cfg Config, name string, do func(context.Context) error) Result {
-	run := func(d time.Duration) ([]time.Duration, int) {
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		var mu sync.Mutex
-		var latencies []time.Duration
-		errors := 0
-		var wg sync.WaitGroup
-		for range clients {
-			wg.Go(func() {
-				for ctx.Err() == nil {
-					start := time.Now()
-					err := do(ctx)
-					took := time.Since(start)
-					if ctx.Err() != nil {
-						return // cut by the end of the run: not counted
-					}
-					mu.Lock()
-					latencies = append(latencies, took)
-					if err != nil {
-						errors++
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		return latencies, errors
+// rounds is the number of slices each workload's measure is cut into,
+// the API's and the floor's alternating: on a shared machine, whatever
+// else runs at the time then weighs on both alike, and their ratio holds
+// from one run to the next.
+const rounds = 5
+
+// measure runs clients loops of the API's requests and of the floor's
+// (when there is one), each warmed up, then measured in alternate slices
+// adding up to the duration.
+func measure(ctx context.Context, clients int, cfg Config, name string, api, floor func(context.Context) error) (Result, Result) {
+	load(ctx, clients, cfg.Warmup, api)
+	if floor != nil {
+		load(ctx, clients, cfg.Warmup, floor)
 	}
-	run(cfg.Warmup)
+	var a, f tally
+	for range rounds {
+		a.add(ctx, clients, cfg.Duration/rounds, api, cfg.Counters)
+		if floor != nil {
+			f.add(ctx, clients, cfg.Duration/rounds, floor, nil)
+		}
+	}
+	return a.result(name, clients, cfg.Duration), f.result(name, clients, cfg.Duration)
+}
+
+// load runs clients loops of do for d, and returns the latency of each
+// request that ended in time and the number of them that failed.
+func load(ctx context.Context, clients int, d time.Duration, do func(context.Context) error) ([]time.Duration, int) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	var latencies []time.Duration
+	errors := 0
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				start := time.Now()
+				err := do(ctx)
+				took := time.Since(start)
+				if ctx.Err() != nil {
+					return // cut by the end of the slice: not counted
+				}
+				mu.Lock()
+				latencies = append(latencies, took)
+				if err != nil {
+					errors++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return latencies, errors
+}
+
+// tally sums up the slices of one side of a measure.
+type tally struct {
+	latencies []time.Duration
+	errors    int
+	cpu       time.Duration
+	counts    Counts // the server's, during the slices
+}
+
+// add measures one slice of d, with the server's counters when given.
+func (t *tally) add(ctx context.Context, clients int, d time.Duration, do func(context.Context) error, counters func() Counts) {
 	var before Counts
-	if cfg.Counters != nil {
-		before = cfg.Counters()
+	if counters != nil {
+		before = counters()
 	}
 	cpu := processCPU()
-	latencies, errors := run(cfg.Duration)
-	cpu = processCPU() - cpu
-	slices.Sort(latencies)
-	r := Result{Workload: name, Clients: clients, Requests: len(latencies), Errors: errors,
-		PerSec: float64(len(latencies)) / cfg.Duration.Seconds()}
-	if len(latencies) > 0 {
-		r.P50, r.P99 = latencies[len(latencies)/2], latencies[len(latencies)*99/100]
-		r.CPU = cpu / time.Duration(len(latencies))
+	latencies, errors := load(ctx, clients, d, do)
+	t.cpu += processCPU() - cpu
+	t.latencies = append(t.latencies, latencies...)
+	t.errors += errors
+	if counters != nil {
+		after := counters()
+		t.counts.Statements += after.Statements - before.Statements
+		t.counts.Requests += after.Requests - before.Requests
+		t.counts.Rows += after.Rows - before.Rows
+		t.counts.Queries += after.Queries - before.Queries
+		t.counts.Connections += after.Connections - before.Connections
 	}
-	if cfg.Counters != nil {
-		after := cfg.Counters()
-		if n := after.Requests - before.Requests; n > 0 {
-			r.StatementsPerRequest = (after.Statements - before.Statements) / n
-		}
-		if n := after.Queries - before.Queries; n > 0 {
-			r.RowsPerRequest = (after.Rows - before.Rows) / n
-		}
-		r.ConnectionsOpened = after.Connections - before.Connections
+}
+
+func (t *tally) result(name string, clients int, d time.Duration) Result {
+	r := Result{Workload: name, Clients: clients, Requests: len(t.latencies), Errors: t.errors,
+		PerSec: float64(len(t.latencies)) / d.Seconds(), ConnectionsOpened: t.counts.Connections}
+	if n := len(t.latencies); n > 0 {
+		slices.Sort(t.latencies)
+		r.P50, r.P99 = t.latencies[n/2], t.latencies[n*99/100]
+		r.CPU = t.cpu / time.Duration(n)
+	}
+	if t.counts.Requests > 0 {
+		r.StatementsPerRequest = t.counts.Statements / t.counts.Requests
+	}
+	if t.counts.Queries > 0 {
+		r.RowsPerRequest = t.counts.Rows / t.counts.Queries
 	}
 	return r
 }
@@ -300,4 +343,11 @@ func processCPU() time.Duration {
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+// ms writes d in milliseconds, to the hundredth under 10 ms: a request's
+// CPU time is a fraction of one.
+func ms(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
+	}
+	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+}
