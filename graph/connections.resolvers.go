@@ -19,9 +19,9 @@ func (r *memberResolver) ChargesConnection(ctx context.Context, obj *ent.Member,
 		return nil, err
 	}
 	narrowWhere(ctx, where)
-	// Edges from one row hold each row of the other table once: without
-	// Unique(false), ent asks for a DISTINCT, which PostgreSQL must sort
-	// on every selected column to honour. The same holds below.
+	// A member's charges come once each, as do the rows of the other
+	// one-to-many edges below: without Unique(false), ent asks for a
+	// DISTINCT, which PostgreSQL sorts on every selected column to honour.
 	return obj.QueryCharges().Unique(false).Paginate(ctx, after, first, before, last, ent.WithChargeOrder(orderBy), ent.WithChargeFilter(where.Filter))
 }
 
